@@ -1,0 +1,79 @@
+# Liandong build. One Makefile, no generated configure step.
+#
+#   make            install missing Debian packages, build everything
+#   make check      build and run every test suite (unit, integration)
+#   make check SAN=1   the same under AddressSanitizer + UBSan (build-san/)
+#   make demo       the README's first command
+#
+# Objects go to build/ (or build-san/ with SAN=1) so both can coexist.
+
+SAN ?=
+ifeq ($(SAN),1)
+B := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1 -g
+else
+B := build
+SANFLAGS :=
+OPT := -O2 -g
+endif
+
+CC ?= cc
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
+PKGS := sqlite3 jansson libsodium inih
+CFLAGS_PKG = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS_PKG = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= $(OPT)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" -DLOCALEDIR=\"$(LOCALEDIR)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+AGENT_SRC := $(wildcard agent/*.c)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+AGENT_OBJ := $(AGENT_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+
+DEPS_STAMP := $(B)/.deps-ok
+
+.PHONY: all deps check demo clean install
+all: $(DEPS_STAMP) $(B)/liandong $(UNIT_BIN)
+
+# The stamp is redone when the package list changes.
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(B) && touch $@
+
+deps:
+	@scripts/deps.sh
+
+$(B)/libliandong.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
+
+check: all
+	@tests/run.sh $(B)
+
+demo: all
+	@scripts/demo.sh $(B)
+
+clean:
+	rm -rf build build-san
+
+-include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(UNIT_BIN:=.d)

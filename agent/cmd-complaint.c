@@ -1,0 +1,258 @@
+/*
+ * cmd-complaint.c - complaints, reports and petitions (投诉、举报、信访)
+ * received under first-contact responsibility: complaint record|list|show.
+ *
+ * The complainant's name and phone go into a separate complaint.identity
+ * event, written in the same transaction, so that its audience can later
+ * be narrower than the complaint's. They are printed only by `complaint
+ * show --show-identity`, never by a list.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "form.h"
+#include "kinds.h"
+#include "ltime.h"
+#include "out.h"
+#include "text.h"
+
+static const struct opt record_opts[] = {
+	{ "type", OPT_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
+	{ "channel", OPT_VALUE, "CHANNEL", N_("phone, visit, letter, online or hotline") },
+	{ "matter", OPT_VALUE, "TEXT", N_("short title of the matter") },
+	{ "description", OPT_VALUE, "TEXT", N_("what the complainant reports") },
+	{ "received-at", OPT_VALUE, "DATE", N_("when it was received (default: now)") },
+	{ "location", OPT_VALUE, "TEXT", N_("where the matter is") },
+	{ "officer", OPT_VALUE, "NAME", N_("officer receiving it (first contact)") },
+	{ "case", OPT_VALUE, "ID", N_("the case it led to, if any") },
+	{ "name", OPT_VALUE, "NAME", N_("complainant's name (confidential)") },
+	{ "phone", OPT_VALUE, "PHONE", N_("complainant's phone (confidential)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct form_field record_form[] = {
+	{ "type", "form", FV_ENUM, FF_REQUIRED, complaint_types, N_("type") },
+	{ "channel", "channel", FV_ENUM, FF_REQUIRED, complaint_channels, N_("channel") },
+	{ "matter", "matter", FV_STR, FF_REQUIRED, NULL, N_("matter") },
+	{ "description", "description", FV_TEXT, FF_REQUIRED, NULL, N_("description") },
+	{ "received-at", "received_at", FV_TIME, FF_REQUIRED | FF_NOW, NULL, N_("received at (empty: now)") },
+	{ "location", "location", FV_STR, 0, NULL, NULL },
+	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
+	{ "case", "case", FV_STR, 0, NULL, NULL },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct form_field identity_form[] = {
+	{ "name", "name", FV_STR, 0, NULL, NULL },
+	{ "phone", "phone", FV_STR, 0, NULL, NULL },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static const char *
+str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+static int
+complaint_record(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object(), *who = json_object(), *doc = NULL;
+	const char *officer;
+	char *id = NULL;
+	int rc;
+
+	rc = form_fill(ctx, record_form, body, 0);
+	if (rc == 0)
+		rc = form_fill(ctx, identity_form, who, 1);
+	if (rc == 0 && json_object_get(who, "phone") != NULL &&
+	    json_object_get(who, "name") == NULL)
+		rc = cmd_usage_error(ctx, _("--phone needs --name"));
+	if (rc == 0 && str(body, "case") != NULL &&
+	    (ledger_get(ctx->lg, str(body, "case"), &doc, ctx->err) != 0 ||
+	    strcmp(str(doc, "type"), "case") != 0))
+		rc = cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"),
+		    str(body, "case"));
+	json_decref(doc);
+	if (rc != 0)
+		goto out;
+	officer = str(body, "officer");
+	/* Both events or neither. */
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0) {
+		rc = cmd_fail(ctx, rc);
+		goto out;
+	}
+	rc = ledger_record(ctx->lg, "complaint.recorded", NULL, officer, NULL,
+	    body, &id, NULL, ctx->err);
+	if (rc == 0 && json_object_size(who) > 0)
+		rc = ledger_record(ctx->lg, "complaint.identity", id, officer,
+		    NULL, who, NULL, NULL, ctx->err);
+	if (rc == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	if (rc != 0) {
+		ledger_rollback(ctx->lg);
+		rc = cmd_fail(ctx, rc);
+		goto out;
+	}
+	if (ctx->json) {
+		json_t *o = out_doc("recorded");
+		json_object_set_new(o, "id", json_string(id));
+		out_json(o);
+	} else
+		printf("%s\n", id);
+out:
+	free(id);
+	json_decref(body);
+	json_decref(who);
+	return rc;
+}
+
+const struct cmd_entry cmd_complaint_record_entry = {
+	"complaint", "record", NULL, 0, 0, record_opts, CMD_DB | CMD_JSON,
+	N_("record a complaint, report or petition received here"),
+	complaint_record,
+};
+
+static const struct opt list_opts[] = {
+	{ "type", OPT_VALUE, "TYPE", N_("only complaints, reports or petitions") },
+	{ "since", OPT_VALUE, "DATE", N_("received on or after DATE") },
+	{ "until", OPT_VALUE, "DATE", N_("received before DATE") },
+	{ "search", OPT_VALUE, "TEXT", N_("full-text search (never the complainant)") },
+	{ "limit", OPT_VALUE, "N", N_("show at most N") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* Removes the complainant's identity from a projection. */
+static void
+redact(json_t *doc)
+{
+	if (json_object_get(doc, "identity") != NULL)
+		json_object_set_new(doc, "identity", json_string("(confidential)"));
+}
+
+static int
+complaint_list(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { N_("ID"), N_("TYPE"),
+		N_("RECEIVED"), N_("CHANNEL"), N_("STATUS"), N_("MATTER") };
+	char since[LTIME_LEN], until[LTIME_LEN], t[LTIME_LEN];
+	const struct enum_value *type = NULL;
+	struct ledger_query q;
+	struct table *tab;
+	json_t *items, *doc;
+	size_t i;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	q.type = "complaint";
+	q.search = cmd_value(ctx, "search");
+	if (cmd_value(ctx, "type") != NULL) {
+		type = enum_lookup(complaint_types, cmd_value(ctx, "type"));
+		if (type == NULL)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("unknown --type '%s': complaint, report or petition"),
+			    cmd_value(ctx, "type"));
+		q.subtype = type->name;
+	}
+	if ((rc = list_range(ctx, &q, since, until)) != 0)
+		return rc;
+	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	json_array_foreach(items, i, doc)
+		redact(doc);
+	if (ctx->json) {
+		doc = out_doc("complaint.list");
+		json_object_set_new(doc, "complaints", items);
+		out_json(doc);
+		return 0;
+	}
+	tab = table_new(6, headers);
+	json_array_foreach(items, i, doc) {
+		const char *cells[6];
+		cells[0] = str(doc, "entity");
+		cells[1] = enum_label(complaint_types, str(doc, "form"));
+		cells[2] = out_time(str(doc, "received_at"), t, sizeof t);
+		cells[3] = enum_label(complaint_channels, str(doc, "channel"));
+		cells[4] = str(doc, "status");
+		cells[5] = str(doc, "matter");
+		table_row(tab, cells);
+	}
+	table_print(tab, stdout);
+	table_free(tab);
+	json_decref(items);
+	return 0;
+}
+
+const struct cmd_entry cmd_complaint_list_entry = {
+	"complaint", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	N_("list complaints, newest first (never shows the complainant)"),
+	complaint_list,
+};
+
+static const struct opt show_opts[] = {
+	{ "show-identity", OPT_FLAG, NULL, N_("also show the complainant's name and phone (confidential)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static void
+line(const char *label, const char *value)
+{
+	if (value != NULL && *value != '\0')
+		printf("%-14s %s\n", _(label), value);
+}
+
+static int
+complaint_show(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->argv[0];
+	int show = cmd_flag(ctx, "show-identity");
+	json_t *doc, *who;
+	char t[LTIME_LEN];
+	int rc;
+
+	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
+	    strcmp(str(doc, "type"), "complaint") != 0) {
+		json_decref(doc);
+		return cmd_error(ctx, EXIT_NOTFOUND, _("no complaint '%s'"), id);
+	}
+	if (!show)
+		redact(doc);
+	if (ctx->json) {
+		json_t *out = out_doc("complaint");
+		json_object_set(out, "complaint", doc);
+		rc = form_timeline(ctx, id, out, show);
+		json_decref(doc);
+		if (rc == 0)
+			out_json(out);
+		else
+			json_decref(out);
+		return rc;
+	}
+	line(N_("complaint:"), id);
+	line(N_("type:"), enum_label(complaint_types, str(doc, "form")));
+	line(N_("channel:"), enum_label(complaint_channels, str(doc, "channel")));
+	line(N_("status:"), str(doc, "status"));
+	line(N_("matter:"), str(doc, "matter"));
+	line(N_("received:"), out_time(str(doc, "received_at"), t, sizeof t));
+	line(N_("location:"), str(doc, "location"));
+	line(N_("first contact:"), str(doc, "officer"));
+	line(N_("unit:"), str(doc, "unit"));
+	line(N_("case:"), str(doc, "case"));
+	line(N_("description:"), str(doc, "description"));
+	who = json_object_get(doc, "identity");
+	if (json_is_object(who)) {
+		line(N_("complainant:"), str(who, "name"));
+		line(N_("phone:"), str(who, "phone"));
+	} else if (who != NULL)
+		line(N_("complainant:"), _("(confidential: add --show-identity)"));
+	form_conflicts(doc);
+	json_decref(doc);
+	return form_timeline(ctx, id, NULL, show);
+}
+
+const struct cmd_entry cmd_complaint_show_entry = {
+	"complaint", "show", "<id>", 1, 1, show_opts, CMD_DB | CMD_JSON,
+	N_("show a complaint and its timeline"),
+	complaint_show,
+};

@@ -1,0 +1,130 @@
+/*
+ * cmd-log.c - the raw event log and its integrity: log, verify.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "form.h"
+#include "ltime.h"
+#include "out.h"
+
+static const struct opt log_opts[] = {
+	{ "entity", OPT_VALUE, "ID", N_("only the events of this record") },
+	{ "show-identity", OPT_FLAG, NULL, N_("do not redact complainants' identities") },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct log_state {
+	struct cmd_ctx *ctx;
+	const char *entity;
+	int show;
+	struct table *tab;
+	json_t *arr;
+};
+
+static int
+log_one(const struct event *ev, int64_t id, void *arg)
+{
+	struct log_state *st = arg;
+	char seq[STATION_MAX + 32], t[HLC_LEN];
+	const char *cells[6];
+
+	if (st->entity != NULL && strcmp(ev->entity, st->entity) != 0)
+		return 0;
+	if (st->arr != NULL) {
+		json_t *o = event_json(ev, 1);
+		if (!st->show && strcmp(ev->kind, "complaint.identity") == 0)
+			json_object_set_new(o, "body", json_string("(confidential)"));
+		json_array_append_new(st->arr, o);
+		return 0;
+	}
+	snprintf(seq, sizeof seq, "%s/%lld", ev->station, (long long)ev->seq);
+	hlc_format(ev->hlc, t);
+	cells[0] = seq;
+	cells[1] = t;
+	cells[2] = ev->kind;
+	cells[3] = ev->entity;
+	cells[4] = ev->author;
+	cells[5] = ev->hash;
+	table_row(st->tab, cells);
+	return 0;
+}
+
+static int
+cmd_log(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { N_("EVENT"), N_("CLOCK"),
+		N_("KIND"), N_("RECORD"), N_("AUTHOR"), N_("HASH") };
+	struct log_state st;
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.ctx = ctx;
+	st.entity = cmd_value(ctx, "entity");
+	st.show = cmd_flag(ctx, "show-identity");
+	if (ctx->json)
+		st.arr = json_array();
+	else {
+		st.tab = table_new(6, headers);
+		table_max(st.tab, 5, 13);
+	}
+	rc = ledger_foreach(ctx->lg, 0, log_one, &st, ctx->err);
+	if (rc != 0) {
+		json_decref(st.arr);
+		table_free(st.tab);
+		return cmd_fail(ctx, rc);
+	}
+	if (st.arr != NULL) {
+		json_t *doc = out_doc("log");
+		json_object_set_new(doc, "station", json_string(ledger_station(ctx->lg)));
+		json_object_set_new(doc, "events", st.arr);
+		out_json(doc);
+	} else {
+		table_print(st.tab, stdout);
+		table_free(st.tab);
+	}
+	return 0;
+}
+
+const struct cmd_entry cmd_log_entry = {
+	"log", NULL, NULL, 0, 0, log_opts, CMD_DB | CMD_JSON,
+	N_("print the raw event log in the order it was stored"),
+	cmd_log,
+};
+
+static int
+cmd_verify(struct cmd_ctx *ctx)
+{
+	struct verify_report r;
+	int rc = ledger_verify(ctx->lg, &r, ctx->err);
+
+	if (rc != 0 && rc != LD_EINTEGRITY)
+		return cmd_fail(ctx, rc);
+	if (ctx->json) {
+		json_t *doc = out_doc("verify");
+		json_object_set_new(doc, "ok", json_boolean(rc == 0));
+		json_object_set_new(doc, "events", json_integer(r.events));
+		json_object_set_new(doc, "stations", json_integer(r.stations));
+		json_object_set_new(doc, "records", json_integer(r.entities));
+		json_object_set_new(doc, "problems", json_integer(r.problems));
+		if (r.problems)
+			json_object_set_new(doc, "first_problem", json_string(r.first));
+		out_json(doc);
+	} else {
+		printf(_("%ld events from %ld stations, %ld records: %s\n"),
+		    r.events, r.stations, r.entities, rc == 0 ? _("ok") :
+		    _("PROBLEMS FOUND"));
+	}
+	if (rc != 0)
+		return cmd_error(ctx, EXIT_INTEGRITY,
+		    _("verify found %ld problems; the first: %s"), r.problems,
+		    r.first);
+	return 0;
+}
+
+const struct cmd_entry cmd_verify_entry = {
+	"verify", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
+	N_("check the hash chains and that every record equals a fresh fold of its events"),
+	cmd_verify,
+};

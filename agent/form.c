@@ -1,0 +1,285 @@
+/*
+ * form.c - options to event bodies, with prompts on a terminal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "form.h"
+#include "ltime.h"
+#include "fold.h"
+#include "text.h"
+
+int
+form_interactive(void)
+{
+	const char *p = getenv("LIANDONG_PROMPT");
+
+	if (p != NULL && strcmp(p, "1") == 0)
+		return 1;
+	return isatty(0) && isatty(2);
+}
+
+const char *
+form_officer(struct cmd_ctx *ctx, const char *given)
+{
+	const char *env = getenv("LIANDONG_OFFICER");
+
+	if (given != NULL && *given != '\0')
+		return given;
+	if (ctx->cfg.officer != NULL && *ctx->cfg.officer != '\0')
+		return ctx->cfg.officer;
+	if (env != NULL && *env != '\0')
+		return env;
+	return NULL;
+}
+
+/* Reads one line from stdin; NULL at end of input. Caller frees. */
+static char *
+ask(const char *label, const struct enum_value *values)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (values != NULL) {
+		fprintf(stderr, "%s (", _(label));
+		for (; values->name != NULL; values++)
+			fprintf(stderr, " %s=%s",
+			    values->name, values->label);
+		fprintf(stderr, " ): ");
+	} else
+		fprintf(stderr, "%s: ", _(label));
+	fflush(stderr);
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+static int
+set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
+    json_t *body)
+{
+	const struct enum_value *ev;
+	char t[LTIME_LEN];
+	int64_t ms;
+
+	if (!utf8_valid(val, strlen(val)))
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("'--%s' is not valid UTF-8"), f->opt);
+	switch (f->type) {
+	case FV_TIME:
+		if (ltime_parse(val, &ms) != 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("invalid date '%s' for --%s: use YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"),
+			    val, f->opt);
+		if (ms > ltime_now() + 24LL * 3600 * 1000)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("--%s '%s' is in the future"), f->opt, val);
+		ltime_format(ms, t);
+		json_object_set_new(body, f->field, json_string(t));
+		return 0;
+	case FV_ENUM:
+		ev = enum_lookup(f->values, val);
+		if (ev == NULL) {
+			const struct enum_value *v;
+			fprintf(stderr, _("liandong: error: unknown value '%s' for --%s\n"),
+			    val, f->opt);
+			fprintf(stderr, "%s", _("hint: one of:"));
+			for (v = f->values; v->name != NULL; v++)
+				fprintf(stderr, " %s (%s)", v->name, v->label);
+			fputc('\n', stderr);
+			return EXIT_INVALID;
+		}
+		json_object_set_new(body, f->field, json_string(ev->name));
+		return 0;
+	default:
+		json_object_set_new(body, f->field, json_string(val));
+		return 0;
+	}
+}
+
+int
+form_fill(struct cmd_ctx *ctx, const struct form_field *ff, json_t *body,
+    int partial)
+{
+	int interactive = !partial && form_interactive();
+	const struct form_field *f;
+	char t[LTIME_LEN];
+	int rc;
+
+	for (f = ff; f->opt != NULL; f++) {
+		const char *val;
+		char *answer = NULL;
+
+		if (f->type == FV_BOOL) {
+			if (cmd_flag(ctx, f->opt))
+				json_object_set_new(body, f->field, json_true());
+			else if (!partial)
+				json_object_set_new(body, f->field, json_false());
+			continue;
+		}
+		if (f->type == FV_LIST) {
+			json_t *l = cmd_list(ctx, f->opt);
+			if (l != NULL)
+				json_object_set(body, f->field, l);
+			continue;
+		}
+		val = cmd_value(ctx, f->opt);
+		if (val == NULL && (f->flags & FF_OFFICER))
+			val = form_officer(ctx, NULL);
+		if (val == NULL && partial)
+			continue;
+		if (val == NULL && (f->flags & FF_NOW) && !interactive) {
+			ltime_format(ltime_now(), t);
+			json_object_set_new(body, f->field, json_string(t));
+			continue;
+		}
+		if (val == NULL && !(f->flags & FF_REQUIRED))
+			continue;
+		if (val == NULL && interactive) {
+			answer = ask(f->prompt, f->type == FV_ENUM ? f->values : NULL);
+			if (answer == NULL)
+				return cmd_error(ctx, EXIT_USAGE,
+				    _("input ended before --%s was given"), f->opt);
+			if (*answer == '\0' && (f->flags & FF_NOW)) {
+				free(answer);
+				ltime_format(ltime_now(), t);
+				json_object_set_new(body, f->field, json_string(t));
+				continue;
+			}
+			val = answer;
+		}
+		if (val == NULL || *val == '\0') {
+			free(answer);
+			return cmd_usage_error(ctx, _("missing required option --%s"),
+			    f->opt);
+		}
+		rc = set_value(ctx, f, val, body);
+		free(answer);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
+    const char *author, const json_t *body, char **id)
+{
+	int rc;
+
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	rc = ledger_record(ctx->lg, kind, entity, author, NULL, body, id, NULL,
+	    ctx->err);
+	if (rc == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	if (rc != 0) {
+		ledger_rollback(ctx->lg);
+		return cmd_fail(ctx, rc);
+	}
+	return 0;
+}
+
+/* Kinds whose body is confidential (the complainant's identity). */
+static int
+confidential(const char *kind)
+{
+	return strcmp(kind, "complaint.identity") == 0;
+}
+
+int
+form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
+    int show_confidential)
+{
+	struct event *evs;
+	json_t *arr = NULL;
+	size_t n, i;
+	int rc;
+
+	if ((rc = ledger_events_of(ctx->lg, entity, &evs, &n, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	if (doc != NULL)
+		arr = json_array();
+	else
+		printf("\n%s\n", _("timeline:"));
+	for (i = 0; i < n; i++) {
+		const struct event *ev = &evs[i];
+		int hide = confidential(ev->kind) && !show_confidential;
+		char t[LTIME_LEN];
+
+		if (arr != NULL) {
+			json_t *o = event_json(ev, 1);
+			if (hide)
+				json_object_set_new(o, "body",
+				    json_string("(confidential)"));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		ltime_short(ev->at, t);
+		printf("  %s  %-20s %s %s (%s/%lld)\n", t, ev->kind, ev->unit,
+		    ev->author, ev->station, (long long)ev->seq);
+	}
+	if (arr != NULL)
+		json_object_set_new(doc, "events", arr);
+	events_free(evs, n);
+	return 0;
+}
+
+void
+form_conflicts(const json_t *doc)
+{
+	json_t *c = json_object_get(doc, "conflicts"), *item;
+	size_t i;
+
+	if (json_array_size(c) == 0)
+		return;
+	printf("\n%s\n", _("conflicts:"));
+	json_array_foreach(c, i, item)
+		printf("  %s %s/%lld by %s: %s\n",
+		    json_string_value(json_object_get(item, "kind")),
+		    json_string_value(json_object_get(item, "station")),
+		    (long long)json_integer_value(json_object_get(item, "seq")),
+		    json_string_value(json_object_get(item, "author")),
+		    fold_reason_text(json_string_value(json_object_get(item,
+		    "reason"))));
+}
+
+int
+list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
+    char *until)
+{
+	const char *s = cmd_value(ctx, "since"), *u = cmd_value(ctx, "until");
+	const char *l = cmd_value(ctx, "limit");
+	int64_t ms;
+
+	if (s != NULL) {
+		if (ltime_parse(s, &ms) != 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("invalid date '%s' for --since"), s);
+		ltime_format(ms, since);
+		q->since = since;
+	}
+	if (u != NULL) {
+		if (ltime_parse(u, &ms) != 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("invalid date '%s' for --until"), u);
+		ltime_format(ms, until);
+		q->until = until;
+	}
+	if (l != NULL) {
+		char *end;
+		q->limit = strtol(l, &end, 10);
+		if (*end != '\0' || q->limit < 1)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("--limit must be a positive number, not '%s'"), l);
+	}
+	return 0;
+}

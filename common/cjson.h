@@ -1,0 +1,34 @@
+/*
+ * cjson.h - canonical JSON: one byte sequence per value, so that a hash
+ * over it is the same on every replica.
+ *
+ * The canonical form is jansson's compact output with object keys sorted
+ * by their UTF-8 bytes, no insignificant whitespace, strings as UTF-8 with
+ * only '"', '\\' and control characters escaped, integers in decimal.
+ * Real numbers are not part of the form (an event never needs one, and
+ * their text is not portable): they are refused, as are duplicate keys on
+ * input and nesting deeper than the caller allows.
+ */
+#ifndef LD_CJSON_H
+#define LD_CJSON_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/* Nesting limit for event bodies and for anything read off the network. */
+#define CJSON_MAX_DEPTH 16
+
+/* Checks v can be encoded canonically: no reals, depth <= maxdepth.
+ * Returns 0 or LD_EINVAL with err filled. */
+int cjson_check(const json_t *v, int maxdepth, char *err);
+
+/* Returns the canonical text of v (caller frees with free()), or NULL with
+ * err filled when cjson_check fails. */
+char *cjson_encode(const json_t *v, char *err);
+
+/* Parses exactly len bytes of one JSON value. Refuses invalid UTF-8,
+ * duplicate keys, reals and depth > maxdepth. Returns a new reference or
+ * NULL with err filled. */
+json_t *cjson_parse(const char *buf, size_t len, int maxdepth, char *err);
+
+#endif

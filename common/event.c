@@ -1,0 +1,307 @@
+/*
+ * event.c - event encoding, hashing and envelope validation.
+ *
+ * The body is validated by kinds.c; this file checks the envelope and the
+ * hash. The canonical text is cjson_encode of event_json(), so the hash of
+ * an event does not depend on the order or spacing it arrived in.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "event.h"
+#include "kinds.h"
+#include "text.h"
+#include "util.h"
+
+void
+event_init(struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+}
+
+void
+event_release(struct event *ev)
+{
+	free(ev->unit);
+	free(ev->author);
+	free(ev->kind);
+	free(ev->entity);
+	json_decref(ev->audience);
+	json_decref(ev->body);
+	event_init(ev);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+event_copy(struct event *dst, const struct event *src)
+{
+	*dst = *src;
+	dst->unit = dup_or_null(src->unit);
+	dst->author = dup_or_null(src->author);
+	dst->kind = dup_or_null(src->kind);
+	dst->entity = dup_or_null(src->entity);
+	dst->audience = src->audience ? json_deep_copy(src->audience) : NULL;
+	dst->body = src->body ? json_deep_copy(src->body) : NULL;
+}
+
+json_t *
+event_json(const struct event *ev, int with_hash)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "v", json_integer(EVENT_VERSION));
+	json_object_set_new(o, "station", json_string(ev->station));
+	json_object_set_new(o, "seq", json_integer(ev->seq));
+	json_object_set_new(o, "hlc", json_integer(ev->hlc));
+	json_object_set_new(o, "at", json_integer(ev->at));
+	json_object_set_new(o, "unit", json_string(ev->unit));
+	json_object_set_new(o, "author", json_string(ev->author));
+	json_object_set_new(o, "kind", json_string(ev->kind));
+	json_object_set_new(o, "entity", json_string(ev->entity));
+	json_object_set(o, "audience", ev->audience);
+	json_object_set(o, "body", ev->body);
+	json_object_set_new(o, "prev", json_string(ev->prev));
+	if (with_hash)
+		json_object_set_new(o, "hash", json_string(ev->hash));
+	return o;
+}
+
+char *
+event_canonical(const struct event *ev, int with_hash)
+{
+	json_t *o = event_json(ev, with_hash);
+	char *s = cjson_encode(o, NULL);
+
+	json_decref(o);
+	if (s == NULL) {
+		/* Only reachable if a caller skipped validation. */
+		abort();
+	}
+	return s;
+}
+
+void
+event_seal(struct event *ev)
+{
+	char *s = event_canonical(ev, 0);
+
+	hash_hex(s, strlen(s), ev->hash);
+	free(s);
+}
+
+static const char *
+get_str(const json_t *o, const char *key, int *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+int
+event_from_json(const json_t *o, struct event *ev, char *err)
+{
+	static const char *const keys[] = { "v", "station", "seq", "hlc", "at",
+		"unit", "author", "kind", "entity", "audience", "body", "prev",
+		"hash", NULL };
+	const char *key, *s;
+	json_t *v;
+	int bad = 0;
+	size_t i;
+
+	event_init(ev);
+	if (!json_is_object(o))
+		return ld_fail(err, LD_EINVAL, _("event is not a JSON object"));
+	json_object_foreach((json_t *)o, key, v) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(keys[i], key) == 0)
+				break;
+		if (keys[i] == NULL)
+			return ld_fail(err, LD_EINVAL,
+			    _("unknown event field '%.40s'"), key);
+	}
+	v = json_object_get(o, "v");
+	if (!json_is_integer(v) || json_integer_value(v) != EVENT_VERSION)
+		return ld_fail(err, LD_EINVAL, _("unsupported event version"));
+	for (i = 0; i < 3; i++) {
+		static const char *const ints[] = { "seq", "hlc", "at" };
+		v = json_object_get(o, ints[i]);
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return ld_fail(err, LD_EINVAL,
+			    _("event field '%s' must be a positive integer"),
+			    ints[i]);
+	}
+	ev->seq = json_integer_value(json_object_get(o, "seq"));
+	ev->hlc = json_integer_value(json_object_get(o, "hlc"));
+	ev->at = json_integer_value(json_object_get(o, "at"));
+
+	s = get_str(o, "station", &bad);
+	if (bad || !station_id_valid(s))
+		return ld_fail(err, LD_EINVAL, _("invalid station id in event"));
+	ld_strlcpy(ev->station, s, sizeof ev->station);
+	s = get_str(o, "prev", &bad);
+	if (bad || !hash_valid(s))
+		return ld_fail(err, LD_EINVAL, _("invalid 'prev' in event"));
+	memcpy(ev->prev, s, HASH_HEX);
+	v = json_object_get(o, "hash");
+	if (v != NULL) {
+		if (!json_is_string(v) || !hash_valid(json_string_value(v)))
+			return ld_fail(err, LD_EINVAL, _("invalid 'hash' in event"));
+		memcpy(ev->hash, json_string_value(v), HASH_HEX);
+	}
+	if (get_str(o, "unit", &bad), get_str(o, "author", &bad),
+	    get_str(o, "kind", &bad), get_str(o, "entity", &bad), bad)
+		return ld_fail(err, LD_EINVAL,
+		    _("event fields unit, author, kind and entity must be strings"));
+	if (!json_is_array(json_object_get(o, "audience")) ||
+	    !json_is_object(json_object_get(o, "body")))
+		return ld_fail(err, LD_EINVAL,
+		    _("event needs an 'audience' array and a 'body' object"));
+	ev->unit = xstrdup(json_string_value(json_object_get(o, "unit")));
+	ev->author = xstrdup(json_string_value(json_object_get(o, "author")));
+	ev->kind = xstrdup(json_string_value(json_object_get(o, "kind")));
+	ev->entity = xstrdup(json_string_value(json_object_get(o, "entity")));
+	ev->audience = json_incref(json_object_get(o, "audience"));
+	ev->body = json_incref(json_object_get(o, "body"));
+	return 0;
+}
+
+int
+station_id_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '-' || s[0] == '_')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+		if (i >= STATION_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+event_validate(const struct event *ev, char *err)
+{
+	const struct kind_info *k;
+	char hash[HASH_HEX];
+	int found_unit = 0, rc;
+	json_t *v;
+	size_t i, j;
+	char *s;
+
+	if (!station_id_valid(ev->station))
+		return ld_fail(err, LD_EINVAL, _("invalid station id '%.40s'"),
+		    ev->station);
+	if (ev->seq < 1 || ev->hlc < 1 || ev->at < 1)
+		return ld_fail(err, LD_EINVAL, _("seq, hlc and at must be positive"));
+	if ((rc = text_check("unit", ev->unit, UNIT_MAX, 0, err)) != 0 ||
+	    (rc = text_check("author", ev->author, AUTHOR_MAX, 0, err)) != 0)
+		return rc;
+	if (ev->unit[0] == '\0' || ev->author[0] == '\0')
+		return ld_fail(err, LD_EINVAL, _("unit and author must not be empty"));
+	if (!hash_valid(ev->prev))
+		return ld_fail(err, LD_EINVAL, _("invalid 'prev' hash"));
+	if (ev->seq == 1 && strcmp(ev->prev, HASH_ZERO) != 0)
+		return ld_fail(err, LD_EINVAL,
+		    _("the first event of a station must have a zero 'prev'"));
+	k = kind_find(ev->kind);
+	if (k == NULL)
+		return ld_fail(err, LD_EINVAL, _("unknown event kind '%.40s'"),
+		    ev->kind);
+	if ((rc = kind_check_entity(k, ev->entity, err)) != 0)
+		return rc;
+	if (json_array_size(ev->audience) < 1 ||
+	    json_array_size(ev->audience) > AUDIENCE_MAX)
+		return ld_fail(err, LD_EINVAL,
+		    _("audience must list 1 to %d units"), AUDIENCE_MAX);
+	json_array_foreach(ev->audience, i, v) {
+		if (!json_is_string(v))
+			return ld_fail(err, LD_EINVAL,
+			    _("audience entries must be unit names"));
+		if ((rc = text_check("audience", json_string_value(v), UNIT_MAX,
+		    0, err)) != 0)
+			return rc;
+		if (json_string_value(v)[0] == '\0')
+			return ld_fail(err, LD_EINVAL, _("empty unit in audience"));
+		if (strcmp(json_string_value(v), ev->unit) == 0)
+			found_unit = 1;
+		for (j = 0; j < i; j++)
+			if (json_equal(v, json_array_get(ev->audience, j)))
+				return ld_fail(err, LD_EINVAL,
+				    _("unit '%s' appears twice in audience"),
+				    json_string_value(v));
+	}
+	if (!found_unit)
+		return ld_fail(err, LD_EINVAL,
+		    _("audience must include the author's unit"));
+	if ((rc = kind_validate_body(k, ev->body, err)) != 0)
+		return rc;
+	s = event_canonical(ev, 1);
+	if (strlen(s) > EVENT_MAX_BYTES) {
+		free(s);
+		return ld_fail(err, LD_EINVAL, _("event larger than %d bytes"),
+		    EVENT_MAX_BYTES);
+	}
+	free(s);
+	s = event_canonical(ev, 0);
+	hash_hex(s, strlen(s), hash);
+	free(s);
+	if (strcmp(hash, ev->hash) != 0)
+		return ld_fail(err, LD_EINTEGRITY,
+		    _("hash of event %s/%lld does not match its content"),
+		    ev->station, (long long)ev->seq);
+	return 0;
+}
+
+int
+event_parse(const char *text, size_t len, struct event *ev, char *err)
+{
+	json_t *o;
+	int rc;
+
+	if (len > EVENT_MAX_BYTES * 2)
+		return ld_fail(err, LD_EINVAL, _("event text too large"));
+	o = cjson_parse(text, len, CJSON_MAX_DEPTH, err);
+	if (o == NULL) {
+		event_init(ev);
+		return LD_EINVAL;
+	}
+	rc = event_from_json(o, ev, err);
+	json_decref(o);
+	if (rc == 0 && ev->hash[0] == '\0')
+		rc = ld_fail(err, LD_EINVAL, _("event has no 'hash'"));
+	if (rc == 0)
+		rc = event_validate(ev, err);
+	if (rc != 0)
+		event_release(ev);
+	return rc;
+}
+
+int
+event_cmp(const struct event *a, const struct event *b)
+{
+	int c;
+
+	if (a->hlc != b->hlc)
+		return a->hlc < b->hlc ? -1 : 1;
+	c = strcmp(a->station, b->station);
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}

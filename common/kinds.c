@@ -1,0 +1,349 @@
+/*
+ * kinds.c - event kinds, their body schemas and entity ids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "kinds.h"
+#include "ltime.h"
+#include "text.h"
+#include "util.h"
+
+static const struct entity_type etypes[] = {
+	{ "case", 'C' },
+	{ "complaint", 'T' },
+	{ "liaison", 'L' },
+	{ NULL, 0 },
+};
+#define ET_CASE (&etypes[0])
+#define ET_COMPLAINT (&etypes[1])
+#define ET_LIAISON (&etypes[2])
+
+const struct enum_value case_sources[] = {
+	{ "patrol", "辖区巡查" },
+	{ "assignment", "县级转派" },
+	{ "notice", "业务主管部门通报" },
+	{ "report", "群众举报" },
+	{ NULL, NULL },
+};
+
+const struct enum_value complaint_types[] = {
+	{ "complaint", "投诉" },
+	{ "report", "举报" },
+	{ "petition", "信访" },
+	{ NULL, NULL },
+};
+
+const struct enum_value complaint_channels[] = {
+	{ "phone", "电话" },
+	{ "visit", "来访" },
+	{ "letter", "来信" },
+	{ "online", "网上" },
+	{ "hotline", "12345热线" },
+	{ NULL, NULL },
+};
+
+const struct enum_value liaison_types[] = {
+	{ "contact", "联络" },
+	{ "patrol", "巡查" },
+	{ "meeting", "会议" },
+	{ "training", "培训" },
+	{ NULL, NULL },
+};
+
+/* Fields a case can be opened with; updates may change the mutable ones. */
+static const struct field case_opened_fields[] = {
+	{ "source", F_ENUM, 1, 0, case_sources },
+	{ "category", F_STR, 1, 32, NULL },
+	{ "location", F_STR, 1, 100, NULL },
+	{ "parties", F_STRS, 0, 20, NULL },
+	{ "matter", F_STR, 0, 60, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL },
+	{ "discovered_at", F_TIME, 1, 0, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "evidence", F_STRS, 0, 20, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field case_updated_fields[] = {
+	{ "category", F_STR, 0, 32, NULL },
+	{ "location", F_STR, 0, 100, NULL },
+	{ "parties", F_STRS, 0, 20, NULL },
+	{ "matter", F_STR, 0, 60, NULL },
+	{ "description", F_TEXT, 0, 2000, NULL },
+	{ "urgent", F_BOOL, 0, 0, NULL },
+	{ "officer", F_STR, 0, 32, NULL },
+	{ "evidence", F_STRS, 0, 20, NULL },
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field case_closed_fields[] = {
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field complaint_recorded_fields[] = {
+	{ "form", F_ENUM, 1, 0, complaint_types },
+	{ "channel", F_ENUM, 1, 0, complaint_channels },
+	{ "matter", F_STR, 1, 60, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL },
+	{ "received_at", F_TIME, 1, 0, NULL },
+	{ "location", F_STR, 0, 100, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The complainant's identity travels in its own event so that its
+ * audience can be narrower than the complaint's. */
+static const struct field complaint_identity_fields[] = {
+	{ "name", F_STR, 1, 32, NULL },
+	{ "phone", F_PHONE, 0, 20, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field liaison_logged_fields[] = {
+	{ "activity", F_ENUM, 1, 0, liaison_types },
+	{ "date", F_TIME, 1, 0, NULL },
+	{ "counterpart", F_STR, 0, 60, NULL },
+	{ "place", F_STR, 0, 100, NULL },
+	{ "summary", F_TEXT, 1, 2000, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "participants", F_STRS, 0, 50, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct kind_info kinds[] = {
+	{ "case.opened", ET_CASE, 1, 0, case_opened_fields },
+	{ "case.updated", ET_CASE, 0, 1, case_updated_fields },
+	{ "case.closed", ET_CASE, 0, 0, case_closed_fields },
+	{ "complaint.recorded", ET_COMPLAINT, 1, 0, complaint_recorded_fields },
+	{ "complaint.identity", ET_COMPLAINT, 0, 0, complaint_identity_fields },
+	{ "liaison.logged", ET_LIAISON, 1, 0, liaison_logged_fields },
+	{ NULL, NULL, 0, 0, NULL },
+};
+
+const struct kind_info *
+kind_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; kinds[i].name != NULL; i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+const struct kind_info *
+kind_at(size_t i)
+{
+	if (i >= sizeof kinds / sizeof kinds[0] - 1)
+		return NULL;
+	return &kinds[i];
+}
+
+const struct entity_type *
+entity_type_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; etypes[i].name != NULL; i++)
+		if (strcmp(etypes[i].name, name) == 0)
+			return &etypes[i];
+	return NULL;
+}
+
+const struct entity_type *
+entity_type_of(const char *entity)
+{
+	size_t i;
+
+	if (entity == NULL || entity[0] == '\0' || entity[1] != '-')
+		return NULL;
+	for (i = 0; etypes[i].name != NULL; i++)
+		if (etypes[i].letter == entity[0])
+			return &etypes[i];
+	return NULL;
+}
+
+const struct field *
+kind_field(const struct kind_info *k, const char *name)
+{
+	const struct field *f;
+
+	for (f = k->fields; f->name != NULL; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* "<letter>-<station>-<seq>": station syntax, then a positive number. */
+static int
+entity_valid(const char *e)
+{
+	const char *dash = strrchr(e, '-');
+	char station[STATION_MAX + 1];
+	size_t n;
+	const char *p;
+
+	if (strlen(e) > ENTITY_MAX || e[0] == '\0' || e[1] != '-' ||
+	    dash == NULL || dash <= e + 2)
+		return 0;
+	n = (size_t)(dash - (e + 2));
+	if (n > STATION_MAX)
+		return 0;
+	memcpy(station, e + 2, n);
+	station[n] = '\0';
+	if (!station_id_valid(station))
+		return 0;
+	if (dash[1] < '1' || dash[1] > '9')
+		return 0;
+	for (p = dash + 1; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return dash - e + 1 < (long)strlen(e) && strlen(dash + 1) <= 18;
+}
+
+int
+kind_check_entity(const struct kind_info *k, const char *entity, char *err)
+{
+	if (!entity_valid(entity) || entity[0] != k->etype->letter)
+		return ld_fail(err, LD_EINVAL,
+		    _("'%.70s' is not a valid %s id"), entity, k->etype->name);
+	return 0;
+}
+
+char *
+entity_id_new(const struct entity_type *t, const char *station, long long seq)
+{
+	return xasprintf("%c-%s-%lld", t->letter, station, seq);
+}
+
+const struct enum_value *
+enum_lookup(const struct enum_value *vals, const char *s)
+{
+	for (; vals->name != NULL; vals++)
+		if (strcmp(vals->name, s) == 0 || strcmp(vals->label, s) == 0)
+			return vals;
+	return NULL;
+}
+
+const char *
+enum_label(const struct enum_value *vals, const char *name)
+{
+	const struct enum_value *v = enum_lookup(vals, name);
+
+	return v != NULL ? v->label : name;
+}
+
+static int
+check_field(const struct field *f, const json_t *v, char *err)
+{
+	const char *s;
+	json_t *item;
+	size_t i;
+	int rc;
+
+	switch (f->type) {
+	case F_BOOL:
+		if (!json_is_boolean(v))
+			return ld_fail(err, LD_EINVAL, _("'%s' must be true or false"),
+			    f->name);
+		return 0;
+	case F_STRS:
+		if (!json_is_array(v))
+			return ld_fail(err, LD_EINVAL, _("'%s' must be a list"),
+			    f->name);
+		if (json_array_size(v) > f->max)
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' has more than %zu entries"), f->name, f->max);
+		json_array_foreach(v, i, item) {
+			if (!json_is_string(item))
+				return ld_fail(err, LD_EINVAL,
+				    _("'%s' entries must be text"), f->name);
+			if ((rc = text_check(f->name, json_string_value(item),
+			    FIELD_STR_MAX, 0, err)) != 0)
+				return rc;
+			if (json_string_value(item)[0] == '\0')
+				return ld_fail(err, LD_EINVAL,
+				    _("'%s' has an empty entry"), f->name);
+		}
+		return 0;
+	default:
+		break;
+	}
+	if (!json_is_string(v))
+		return ld_fail(err, LD_EINVAL, _("'%s' must be text"), f->name);
+	s = json_string_value(v);
+	switch (f->type) {
+	case F_STR:
+	case F_TEXT:
+		if ((rc = text_check(f->name, s, f->max,
+		    f->type == F_TEXT ? TEXT_MULTILINE : 0, err)) != 0)
+			return rc;
+		if (s[strspn(s, " \t\n")] == '\0')
+			return ld_fail(err, LD_EINVAL, _("'%s' must not be empty"),
+			    f->name);
+		return 0;
+	case F_TIME:
+		if (!ltime_canonical(s))
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' must be a time like 2026-11-21T09:30:00+08:00"),
+			    f->name);
+		return 0;
+	case F_ENUM:
+		for (i = 0; f->values[i].name != NULL; i++)
+			if (strcmp(f->values[i].name, s) == 0)
+				return 0;
+		return ld_fail(err, LD_EINVAL, _("'%s' has an unknown value"),
+		    f->name);
+	case F_PHONE:
+		if (s[0] == '\0' || strlen(s) > f->max ||
+		    s[strspn(s, "0123456789+- ")] != '\0')
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' must be a phone number"), f->name);
+		return 0;
+	case F_ENTITY:
+		if (!entity_valid(s))
+			return ld_fail(err, LD_EINVAL, _("'%s' is not a valid id"),
+			    f->name);
+		return 0;
+	default:
+		return ld_fail(err, LD_EINTERNAL, "bad field type");
+	}
+}
+
+int
+kind_validate_body(const struct kind_info *k, const json_t *body, char *err)
+{
+	const struct field *f;
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(body))
+		return ld_fail(err, LD_EINVAL, _("body must be an object"));
+	json_object_foreach((json_t *)body, key, v) {
+		if (kind_field(k, key) == NULL)
+			return ld_fail(err, LD_EINVAL,
+			    _("unknown field '%.40s' for %s"), key, k->name);
+	}
+	for (f = k->fields; f->name != NULL; f++) {
+		v = json_object_get(body, f->name);
+		if (v == NULL) {
+			if (f->required)
+				return ld_fail(err, LD_EINVAL,
+				    _("missing required field '%s'"), f->name);
+			continue;
+		}
+		if ((rc = check_field(f, v, err)) != 0)
+			return rc;
+	}
+	if (k->at_least_one && json_object_size(body) == 0)
+		return ld_fail(err, LD_EINVAL, _("%s changes nothing"), k->name);
+	return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * kinds.h - the registry of event kinds and their body schemas.
+ *
+ * To add a kind: add its fields array and a row to the kinds table in
+ * kinds.c, then teach fold.c what it does to its entity. Entities are
+ * named "<letter>-<station>-<seq>": the letter gives the entity type, the
+ * station and seq are those of the event that created it, which makes ids
+ * unique across stations without asking the server.
+ */
+#ifndef LD_KINDS_H
+#define LD_KINDS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+enum field_type {
+	F_STR,   /* one line of text */
+	F_TEXT,  /* multi-line text */
+	F_BOOL,
+	F_TIME,  /* canonical ltime string */
+	F_ENUM,  /* one of enum_values */
+	F_STRS,  /* array of one-line strings */
+	F_PHONE, /* digits, spaces, '+' and '-' */
+	F_ENTITY /* id of another entity */
+};
+
+struct enum_value {
+	const char *name;  /* stored value, ASCII */
+	const char *label; /* Chinese label shown to users, also accepted */
+};
+
+struct field {
+	const char *name;
+	enum field_type type;
+	int required;
+	size_t max;  /* characters; for F_STRS the max items (each STR_MAX) */
+	const struct enum_value *values; /* F_ENUM only, NULL-terminated */
+};
+
+#define FIELD_STR_MAX 100
+
+struct entity_type {
+	const char *name; /* "case" */
+	char letter;      /* 'C' */
+};
+
+struct kind_info {
+	const char *name;                  /* "case.opened" */
+	const struct entity_type *etype;
+	int creates;                       /* first event of its entity */
+	int at_least_one;                  /* body must set one field */
+	const struct field *fields;        /* terminated by name == NULL */
+};
+
+const struct kind_info *kind_find(const char *name);
+const struct kind_info *kind_at(size_t i); /* NULL past the end */
+const struct entity_type *entity_type_of(const char *entity);
+const struct entity_type *entity_type_find(const char *name);
+const struct field *kind_field(const struct kind_info *k, const char *name);
+
+/* Checks that entity is well formed and of the kind's type. */
+int kind_check_entity(const struct kind_info *k, const char *entity,
+    char *err);
+
+/* Validates body against the kind's schema; unknown fields refused. */
+int kind_validate_body(const struct kind_info *k, const json_t *body,
+    char *err);
+
+/* Makes the id for an entity created by (station, seq). Caller frees. */
+char *entity_id_new(const struct entity_type *t, const char *station,
+    long long seq);
+
+/* Looks up an enum value by stored name or Chinese label. */
+const struct enum_value *enum_lookup(const struct enum_value *vals,
+    const char *s);
+const char *enum_label(const struct enum_value *vals, const char *name);
+
+extern const struct enum_value case_sources[];
+extern const struct enum_value complaint_types[];
+extern const struct enum_value complaint_channels[];
+extern const struct enum_value liaison_types[];
+
+#endif

@@ -1,0 +1,771 @@
+/*
+ * ledger.c - the replica store on SQLite (see ledger.h for invariants).
+ *
+ * Schema: meta (station, unit, hlc), events (one row per event with its
+ * canonical text in raw), projections (one JSON doc per entity, with
+ * generated columns for filtering) and search (FTS5, trigram tokenizer so
+ * that Chinese text matches on any substring of three or more characters;
+ * shorter queries fall back to LIKE over the same table).
+ *
+ * Projecting: after an event is inserted, its entity's projection is
+ * advanced by fold_apply when the event sorts after the last one applied
+ * (the common case), otherwise re-folded from all of the entity's events.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "db.h"
+#include "fold.h"
+#include "kinds.h"
+#include "ledger.h"
+#include "ltime.h"
+#include "text.h"
+
+struct ledger {
+	sqlite3 *db;
+	char *path;
+	char station[STATION_MAX + 1];
+	char *unit;
+};
+
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE events("
+	"  id INTEGER PRIMARY KEY,"
+	"  station TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  hlc INTEGER NOT NULL, at INTEGER NOT NULL,"
+	"  unit TEXT NOT NULL, author TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, entity TEXT NOT NULL,"
+	"  prev TEXT NOT NULL, hash TEXT NOT NULL,"
+	"  raw TEXT NOT NULL,"
+	"  UNIQUE(station, seq));"
+	"CREATE INDEX events_entity ON events(entity, hlc, station, seq);"
+	"CREATE TABLE projections("
+	"  id INTEGER PRIMARY KEY,"
+	"  entity TEXT NOT NULL UNIQUE,"
+	"  doc TEXT NOT NULL,"
+	"  type TEXT GENERATED ALWAYS AS (json_extract(doc, '$.type')) VIRTUAL,"
+	"  status TEXT GENERATED ALWAYS AS (json_extract(doc, '$.status')) VIRTUAL,"
+	"  category TEXT GENERATED ALWAYS AS (json_extract(doc, '$.category')) VIRTUAL,"
+	"  subtype TEXT GENERATED ALWAYS AS (coalesce(json_extract(doc, '$.form'),"
+	"    json_extract(doc, '$.activity'))) VIRTUAL,"
+	"  sort_at TEXT GENERATED ALWAYS AS (coalesce("
+	"    json_extract(doc, '$.discovered_at'),"
+	"    json_extract(doc, '$.received_at'),"
+	"    json_extract(doc, '$.date'))) VIRTUAL);"
+	"CREATE INDEX projections_type ON projections(type, sort_at);"
+	"CREATE VIRTUAL TABLE search USING fts5(body, tokenize='trigram')",
+	NULL,
+};
+
+static int
+meta_get(struct ledger *lg, const char *key, char **val, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*val = NULL;
+	if ((rc = db_prepare(lg->db, "SELECT value FROM meta WHERE key=?", &st,
+	    err)) != 0)
+		return rc;
+	db_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*val = xstrdup((const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = ld_fail(err, LD_EDB, _("database has no '%s': not a station database"),
+		    key);
+	else
+		rc = db_fail(lg->db, rc, _("cannot read station settings"), err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+meta_set(sqlite3 *db, const char *key, const char *val, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(db,
+	    "INSERT INTO meta(key, value) VALUES(?, ?)"
+	    " ON CONFLICT(key) DO UPDATE SET value=excluded.value", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, val);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	    _("cannot save station settings"), err);
+}
+
+int
+ledger_create(const char *path, const char *station, const char *unit,
+    char *err)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (!station_id_valid(station))
+		return ld_fail(err, LD_EINVAL,
+		    _("invalid station id '%s': use 1-32 lowercase letters, digits, '-' or '_'"),
+		    station);
+	if ((rc = db_open(path, DB_CREATE | DB_EXCLUSIVE, migrations, &db,
+	    err)) != 0)
+		return rc;
+	if ((rc = db_begin(db, err)) == 0 &&
+	    (rc = meta_set(db, "station", station, err)) == 0 &&
+	    (rc = meta_set(db, "unit", unit, err)) == 0 &&
+	    (rc = meta_set(db, "hlc", "0", err)) == 0)
+		rc = db_commit(db, err);
+	if (rc != 0) {
+		db_rollback(db);
+		db_close(db);
+		remove(path);
+		return rc;
+	}
+	db_close(db);
+	return 0;
+}
+
+int
+ledger_open(const char *path, struct ledger **out, char *err)
+{
+	struct ledger *lg = xcalloc(1, sizeof *lg);
+	char *station = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = db_open(path, 0, migrations, &lg->db, err)) != 0) {
+		free(lg);
+		return rc;
+	}
+	lg->path = xstrdup(path);
+	if ((rc = meta_get(lg, "station", &station, err)) != 0 ||
+	    (rc = meta_get(lg, "unit", &lg->unit, err)) != 0) {
+		free(station);
+		ledger_free(lg);
+		return rc;
+	}
+	ld_strlcpy(lg->station, station, sizeof lg->station);
+	free(station);
+	*out = lg;
+	return 0;
+}
+
+void
+ledger_free(struct ledger *lg)
+{
+	if (lg == NULL)
+		return;
+	db_close(lg->db);
+	free(lg->path);
+	free(lg->unit);
+	free(lg);
+}
+
+const char *
+ledger_station(const struct ledger *lg)
+{
+	return lg->station;
+}
+
+const char *
+ledger_unit(const struct ledger *lg)
+{
+	return lg->unit;
+}
+
+int
+ledger_begin(struct ledger *lg, char *err)
+{
+	return db_begin(lg->db, err);
+}
+
+int
+ledger_commit(struct ledger *lg, char *err)
+{
+	return db_commit(lg->db, err);
+}
+
+void
+ledger_rollback(struct ledger *lg)
+{
+	db_rollback(lg->db);
+}
+
+/* Reads one events row (columns: raw) into ev, re-validating it. */
+static int
+row_event(sqlite3_stmt *st, int col, struct event *ev, char *err)
+{
+	const char *raw = (const char *)sqlite3_column_text(st, col);
+	int len = sqlite3_column_bytes(st, col);
+
+	return event_parse(raw, (size_t)len, ev, err);
+}
+
+static void
+free_events(struct event *evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		event_release(&evs[i]);
+	free(evs);
+}
+
+void
+events_free(struct event *evs, size_t n)
+{
+	free_events(evs, n);
+}
+
+int
+ledger_events_of(struct ledger *lg, const char *entity, struct event **out,
+    size_t *n, char *err)
+{
+	struct event *evs = NULL;
+	size_t cap = 0, cnt = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(lg->db, "SELECT raw FROM events WHERE entity=?"
+	    " ORDER BY hlc, station, seq", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			evs = xrealloc(evs, cap * sizeof *evs);
+		}
+		if ((rc = row_event(st, 0, &evs[cnt], err)) != 0) {
+			sqlite3_finalize(st);
+			free_events(evs, cnt);
+			return LD_EINTEGRITY;
+		}
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(lg->db, rc, _("cannot read events"), err);
+		sqlite3_finalize(st);
+		free_events(evs, cnt);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	*out = evs;
+	*n = cnt;
+	return 0;
+}
+
+int
+ledger_get(struct ledger *lg, const char *entity, json_t **doc, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*doc = NULL;
+	if ((rc = db_prepare(lg->db, "SELECT doc FROM projections WHERE entity=?",
+	    &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*doc = cjson_parse((const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), 64, err);
+		rc = *doc != NULL ? 0 : LD_EINTEGRITY;
+	} else if (rc == SQLITE_DONE)
+		rc = ld_fail(err, LD_ENOTFOUND, _("no record '%s'"), entity);
+	else
+		rc = db_fail(lg->db, rc, _("cannot read a record"), err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Stores doc as the projection of its entity, with its search row. */
+static int
+save_projection(struct ledger *lg, const json_t *doc, char *err)
+{
+	const char *entity = json_string_value(json_object_get(doc, "entity"));
+	char *text = cjson_encode(doc, err), *search;
+	sqlite3_stmt *st;
+	sqlite3_int64 id;
+	int rc;
+
+	if (text == NULL)
+		return LD_EINTERNAL;
+	rc = db_prepare(lg->db,
+	    "INSERT INTO projections(entity, doc) VALUES(?, ?)"
+	    " ON CONFLICT(entity) DO UPDATE SET doc=excluded.doc"
+	    " RETURNING id", &st, err);
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	db_bind_text(st, 1, entity);
+	db_bind_text(st, 2, text);
+	free(text);
+	rc = sqlite3_step(st);
+	id = sqlite3_column_int64(st, 0);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(lg->db, rc, _("cannot save a record"), err);
+
+	if ((rc = db_prepare(lg->db, "INSERT OR REPLACE INTO search(rowid, body)"
+	    " VALUES(?, ?)", &st, err)) != 0)
+		return rc;
+	search = fold_search_text(doc);
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, search);
+	free(search);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot update the search index"), err);
+}
+
+/* Brings the projection of ev's entity up to date after ev was stored. */
+static int
+project(struct ledger *lg, const struct event *ev, char *err)
+{
+	json_t *doc = NULL;
+	struct event *evs;
+	size_t n;
+	int rc;
+
+	rc = ledger_get(lg, ev->entity, &doc, err);
+	if (rc == LD_ENOTFOUND)
+		doc = fold_new(ev->entity);
+	else if (rc != 0)
+		return rc;
+	if (fold_is_next(doc, ev)) {
+		fold_apply(doc, ev);
+	} else {
+		json_decref(doc);
+		if ((rc = ledger_events_of(lg, ev->entity, &evs, &n, err)) != 0)
+			return rc;
+		doc = fold_events(evs, n);
+		free_events(evs, n);
+	}
+	rc = save_projection(lg, doc, err);
+	json_decref(doc);
+	return rc;
+}
+
+static int
+insert_event(struct ledger *lg, const struct event *ev, char *err)
+{
+	char *raw = event_canonical(ev, 1);
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = db_prepare(lg->db,
+	    "INSERT INTO events(station, seq, hlc, at, unit, author, kind,"
+	    " entity, prev, hash, raw) VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st, err);
+	if (rc != 0) {
+		free(raw);
+		return rc;
+	}
+	db_bind_text(st, 1, ev->station);
+	db_bind_int(st, 2, ev->seq);
+	db_bind_int(st, 3, ev->hlc);
+	db_bind_int(st, 4, ev->at);
+	db_bind_text(st, 5, ev->unit);
+	db_bind_text(st, 6, ev->author);
+	db_bind_text(st, 7, ev->kind);
+	db_bind_text(st, 8, ev->entity);
+	db_bind_text(st, 9, ev->prev);
+	db_bind_text(st, 10, ev->hash);
+	db_bind_text(st, 11, raw);
+	free(raw);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot store the event"), err);
+}
+
+/* Last seq and hash of this station's chain (0 and HASH_ZERO if empty). */
+static int
+chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*seq = 0;
+	memcpy(hash, HASH_ZERO, HASH_HEX);
+	if ((rc = db_prepare(lg->db, "SELECT seq, hash FROM events"
+	    " WHERE station=? ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, lg->station);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		ld_strlcpy(hash, (const char *)sqlite3_column_text(st, 1), HASH_HEX);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read the event chain"), err);
+}
+
+int
+ledger_record(struct ledger *lg, const char *kind, const char *entity,
+    const char *author, const json_t *audience, const json_t *body,
+    char **entity_out, struct event *ev_out, char *err)
+{
+	const struct kind_info *k = kind_find(kind);
+	struct event ev;
+	char *hlcs = NULL;
+	json_t *doc;
+	int rc;
+
+	if (k == NULL)
+		return ld_fail(err, LD_EINVAL, _("unknown event kind '%s'"), kind);
+	if ((entity == NULL) != (k->creates != 0))
+		return ld_fail(err, LD_EINTERNAL, "entity/creates mismatch");
+	event_init(&ev);
+	ld_strlcpy(ev.station, lg->station, sizeof ev.station);
+	if ((rc = chain_head(lg, &ev.seq, ev.prev, err)) != 0)
+		return rc;
+	ev.seq++;
+	if ((rc = meta_get(lg, "hlc", &hlcs, err)) != 0)
+		return rc;
+	ev.at = ltime_now();
+	ev.hlc = hlc_tick(strtoll(hlcs, NULL, 10), ev.at);
+	free(hlcs);
+	ev.unit = xstrdup(lg->unit);
+	ev.author = xstrdup(author);
+	ev.kind = xstrdup(kind);
+	if (entity == NULL) {
+		ev.entity = entity_id_new(k->etype, lg->station, ev.seq);
+	} else {
+		ev.entity = xstrdup(entity);
+		if ((rc = kind_check_entity(k, entity, err)) != 0)
+			goto out;
+		if ((rc = ledger_get(lg, entity, &doc, err)) != 0)
+			goto out;
+		json_decref(doc);
+	}
+	if (audience != NULL)
+		ev.audience = json_deep_copy(audience);
+	else {
+		ev.audience = json_array();
+		json_array_append_new(ev.audience, json_string(lg->unit));
+	}
+	ev.body = json_deep_copy(body);
+	if ((rc = cjson_check(ev.body, CJSON_MAX_DEPTH, err)) != 0)
+		goto out;
+	event_seal(&ev);
+	if ((rc = event_validate(&ev, err)) != 0)
+		goto out;
+	if ((rc = insert_event(lg, &ev, err)) != 0 ||
+	    (rc = project(lg, &ev, err)) != 0)
+		goto out;
+	hlcs = xasprintf("%lld", (long long)ev.hlc);
+	rc = meta_set(lg->db, "hlc", hlcs, err);
+	free(hlcs);
+	if (rc != 0)
+		goto out;
+	if (entity_out != NULL)
+		*entity_out = xstrdup(ev.entity);
+	if (ev_out != NULL)
+		event_copy(ev_out, &ev);
+out:
+	event_release(&ev);
+	return rc;
+}
+
+/* An FTS5 string literal matching text as one phrase. */
+static char *
+fts_phrase(const char *text)
+{
+	char *out = xmalloc(strlen(text) * 2 + 3), *o = out;
+
+	*o++ = '"';
+	for (; *text != '\0'; text++) {
+		if (*text == '"')
+			*o++ = '"';
+		*o++ = *text;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/* A LIKE pattern matching text anywhere, with %, _ and \ escaped. */
+static char *
+like_pattern(const char *text)
+{
+	char *out = xmalloc(strlen(text) * 2 + 3), *o = out;
+
+	*o++ = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
+int
+ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
+    char *err)
+{
+	char *sql, *like = NULL;
+	sqlite3_stmt *st;
+	json_t *arr;
+	int rc, i = 1, fts;
+
+	*items = NULL;
+	fts = q->search != NULL && utf8_chars(q->search) >= 3;
+	sql = xasprintf("SELECT p.doc FROM projections p%s WHERE p.type=?%s%s%s%s%s%s"
+	    " ORDER BY p.sort_at DESC, p.id DESC%s",
+	    q->search ? " JOIN search s ON s.rowid=p.id" : "",
+	    q->status ? " AND p.status=?" : "",
+	    q->category ? " AND p.category=?" : "",
+	    q->subtype ? " AND p.subtype=?" : "",
+	    q->since ? " AND p.sort_at>=?" : "",
+	    q->until ? " AND p.sort_at<?" : "",
+	    q->search ? (fts ? " AND search MATCH ?" : " AND s.body LIKE ? ESCAPE '\\'") : "",
+	    q->limit > 0 ? " LIMIT ?" : "");
+	rc = db_prepare(lg->db, sql, &st, err);
+	free(sql);
+	if (rc != 0)
+		return rc;
+	db_bind_text(st, i++, q->type);
+	if (q->status)
+		db_bind_text(st, i++, q->status);
+	if (q->category)
+		db_bind_text(st, i++, q->category);
+	if (q->subtype)
+		db_bind_text(st, i++, q->subtype);
+	if (q->since)
+		db_bind_text(st, i++, q->since);
+	if (q->until)
+		db_bind_text(st, i++, q->until);
+	if (q->search) {
+		like = fts ? fts_phrase(q->search) : like_pattern(q->search);
+		db_bind_text(st, i++, like);
+	}
+	if (q->limit > 0)
+		db_bind_int(st, i++, q->limit);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *doc = cjson_parse((const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), 64, NULL);
+		if (doc != NULL)
+			json_array_append_new(arr, doc);
+	}
+	free(like);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return db_fail(lg->db, rc, _("cannot list records"), err);
+	}
+	*items = arr;
+	return 0;
+}
+
+int
+ledger_foreach(struct ledger *lg, int64_t after,
+    int (*fn)(const struct event *ev, int64_t id, void *arg), void *arg,
+    char *err)
+{
+	sqlite3_stmt *st;
+	struct event ev;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT id, raw FROM events WHERE id>?"
+	    " ORDER BY id", &st, err)) != 0)
+		return rc;
+	db_bind_int(st, 1, after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int stop;
+		if (row_event(st, 1, &ev, err) != 0) {
+			sqlite3_finalize(st);
+			return LD_EINTEGRITY;
+		}
+		stop = fn(&ev, sqlite3_column_int64(st, 0), arg);
+		event_release(&ev);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
+static void
+problem(struct verify_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct verify_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->problems++ == 0) {
+		va_start(ap, fmt);
+		vsnprintf(r->first, sizeof r->first, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* Invariants 1 and 2: every event re-validates, columns match raw, and
+ * chains link. */
+static int
+verify_chains(struct ledger *lg, struct verify_report *r, char *err)
+{
+	char prev_station[STATION_MAX + 1] = "", prev_hash[HASH_HEX] = "";
+	int64_t prev_seq = 0;
+	hlc_t prev_hlc = 0;
+	char e[LD_ERRLEN];
+	sqlite3_stmt *st;
+	struct event ev;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT station, seq, hlc, at, unit,"
+	    " author, kind, entity, prev, hash, raw FROM events"
+	    " ORDER BY station, seq", &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *station = (const char *)sqlite3_column_text(st, 0);
+		int64_t seq = sqlite3_column_int64(st, 1);
+		int own = strcmp(station, lg->station) == 0;
+
+		r->events++;
+		if (strcmp(station, prev_station) != 0) {
+			r->stations++;
+			ld_strlcpy(prev_station, station, sizeof prev_station);
+			prev_seq = 0;
+			prev_hlc = 0;
+			memcpy(prev_hash, HASH_ZERO, HASH_HEX);
+		}
+		if (row_event(st, 10, &ev, e) != 0) {
+			problem(r, _("event %s/%lld: %s"), station, (long long)seq, e);
+			prev_seq = 0;
+			continue;
+		}
+		if (ev.seq != seq || strcmp(ev.station, station) != 0 ||
+		    ev.hlc != sqlite3_column_int64(st, 2) ||
+		    ev.at != sqlite3_column_int64(st, 3) ||
+		    strcmp(ev.unit, (const char *)sqlite3_column_text(st, 4)) ||
+		    strcmp(ev.author, (const char *)sqlite3_column_text(st, 5)) ||
+		    strcmp(ev.kind, (const char *)sqlite3_column_text(st, 6)) ||
+		    strcmp(ev.entity, (const char *)sqlite3_column_text(st, 7)) ||
+		    strcmp(ev.prev, (const char *)sqlite3_column_text(st, 8)) ||
+		    strcmp(ev.hash, (const char *)sqlite3_column_text(st, 9)))
+			problem(r, _("event %s/%lld: stored columns differ from its content"),
+			    station, (long long)seq);
+		if (own && seq != prev_seq + 1)
+			problem(r, _("own chain has a gap before seq %lld"),
+			    (long long)seq);
+		if (seq == prev_seq + 1 && strcmp(ev.prev, prev_hash) != 0)
+			problem(r, _("event %s/%lld: prev does not match the hash of seq %lld"),
+			    station, (long long)seq, (long long)prev_seq);
+		if (seq == prev_seq + 1 && ev.hlc <= prev_hlc)
+			problem(r, _("event %s/%lld: clock went backwards"), station,
+			    (long long)seq);
+		prev_seq = seq;
+		prev_hlc = ev.hlc;
+		memcpy(prev_hash, ev.hash, HASH_HEX);
+		event_release(&ev);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
+/* Invariant 3: each projection and search row equals a fresh fold. */
+static int
+verify_projections(struct ledger *lg, struct verify_report *r, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(lg->db,
+	    "SELECT e.entity, p.doc, s.body FROM"
+	    " (SELECT DISTINCT entity FROM events) e"
+	    " LEFT JOIN projections p ON p.entity=e.entity"
+	    " LEFT JOIN search s ON s.rowid=p.id"
+	    " UNION ALL SELECT p.entity, NULL, NULL FROM projections p"
+	    " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.entity=p.entity)",
+	    &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *entity = (const char *)sqlite3_column_text(st, 0);
+		const char *stored = (const char *)sqlite3_column_text(st, 1);
+		const char *body = (const char *)sqlite3_column_text(st, 2);
+		char *fresh, *search;
+		struct event *evs;
+		json_t *doc;
+		size_t n;
+
+		r->entities++;
+		if (stored == NULL) {
+			problem(r, _("record %s: projection missing or without events"),
+			    entity);
+			continue;
+		}
+		if (ledger_events_of(lg, entity, &evs, &n, err) != 0 || n == 0) {
+			problem(r, _("record %s: cannot read its events"), entity);
+			continue;
+		}
+		doc = fold_events(evs, n);
+		free_events(evs, n);
+		fresh = cjson_encode(doc, NULL);
+		search = fold_search_text(doc);
+		if (fresh == NULL || strcmp(fresh, stored) != 0)
+			problem(r, _("record %s: projection differs from a fresh fold of its events"),
+			    entity);
+		else if (body == NULL || strcmp(search, body) != 0)
+			problem(r, _("record %s: search index differs from the record"),
+			    entity);
+		free(fresh);
+		free(search);
+		json_decref(doc);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read records"), err);
+}
+
+int
+ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = db_exec(lg->db, "BEGIN", err)) != 0)
+		return rc;
+	if ((rc = db_prepare(lg->db, "PRAGMA quick_check", &st, err)) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *m = (const char *)sqlite3_column_text(st, 0);
+			if (strcmp(m, "ok") != 0)
+				problem(r, _("database: %s"), m);
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = verify_chains(lg, r, err);
+	if (rc == 0)
+		rc = verify_projections(lg, r, err);
+	db_exec(lg->db, "COMMIT", NULL);
+	if (rc != 0)
+		return rc;
+	return r->problems ? LD_EINTEGRITY : 0;
+}

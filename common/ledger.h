@@ -1,0 +1,99 @@
+/*
+ * ledger.h - a replica's event log and projections in one SQLite file.
+ *
+ * Invariants (proved by ledger_verify, i.e. `liandong verify`):
+ *  1. Every stored event passes event_validate, and its columns equal its
+ *     canonical text.
+ *  2. This station's own events form a gap-free hash chain from seq 1;
+ *     events of other stations chain wherever consecutive seqs are held.
+ *  3. Every projection equals fold_events() of its entity's events, byte
+ *     for byte, and its search row equals fold_search_text() of it.
+ *  4. An event and the projection it changes are written in one
+ *     transaction; a commit that returned is durable (WAL, FULL sync).
+ */
+#ifndef LD_LEDGER_H
+#define LD_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "event.h"
+#include "util.h"
+
+struct ledger;
+
+/* Creates a new database for station/unit; fails with LD_EEXIST if path
+ * already exists. */
+int ledger_create(const char *path, const char *station, const char *unit,
+    char *err);
+
+int ledger_open(const char *path, struct ledger **out, char *err);
+void ledger_free(struct ledger *lg);
+
+const char *ledger_station(const struct ledger *lg);
+const char *ledger_unit(const struct ledger *lg);
+
+/* Write transaction around one or more ledger_record calls. */
+int ledger_begin(struct ledger *lg, char *err);
+int ledger_commit(struct ledger *lg, char *err);
+void ledger_rollback(struct ledger *lg);
+
+/*
+ * Records one event of this station: assigns seq, prev, hlc and at,
+ * validates, stores and projects it. Must run inside ledger_begin. When
+ * entity is NULL the kind must create an entity, whose new id is made
+ * from this station and seq. audience NULL means this unit only. body is
+ * borrowed. On success *entity_out (if not NULL) gets the entity id, which
+ * the caller frees, and *ev_out (if not NULL) a copy of the event.
+ * Returns 0, LD_EINVAL (bad body), LD_ENOTFOUND (entity unknown here) or a
+ * database code.
+ */
+int ledger_record(struct ledger *lg, const char *kind, const char *entity,
+    const char *author, const json_t *audience, const json_t *body,
+    char **entity_out, struct event *ev_out, char *err);
+
+/* The projection of entity (new reference), or LD_ENOTFOUND. */
+int ledger_get(struct ledger *lg, const char *entity, json_t **doc,
+    char *err);
+
+/* All events of entity in fold order. Free with events_free. */
+int ledger_events_of(struct ledger *lg, const char *entity,
+    struct event **evs, size_t *n, char *err);
+void events_free(struct event *evs, size_t n);
+
+struct ledger_query {
+	const char *type;     /* entity type, required */
+	const char *status;   /* NULL: any */
+	const char *category; /* NULL: any */
+	const char *since;    /* canonical time, NULL: open */
+	const char *until;    /* canonical time, exclusive, NULL: open */
+	const char *search;   /* full-text, NULL: none */
+	const char *subtype;  /* complaint form or liaison activity */
+	long limit;           /* 0: no limit */
+};
+
+/* Projections matching q, newest first (array, new reference). */
+int ledger_query(struct ledger *lg, const struct ledger_query *q,
+    json_t **items, char *err);
+
+/* Calls fn for every event in local receipt order (after > 0 skips the
+ * first ones); stops early when fn returns non-zero. */
+int ledger_foreach(struct ledger *lg, int64_t after,
+    int (*fn)(const struct event *ev, int64_t id, void *arg), void *arg,
+    char *err);
+
+struct verify_report {
+	long events;
+	long stations;
+	long entities;
+	long problems;
+	char first[LD_ERRLEN]; /* the first problem found */
+};
+
+/* Checks invariants 1-3 and SQLite's own quick_check. Returns 0 when all
+ * hold, LD_EINTEGRITY when a problem was found (report filled), or a
+ * database code. */
+int ledger_verify(struct ledger *lg, struct verify_report *r, char *err);
+
+#endif

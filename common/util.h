@@ -1,0 +1,51 @@
+/*
+ * util.h - small things every module needs: allocation that aborts on
+ * out-of-memory, the error codes of the library and their fixed texts, the
+ * caller's error buffer, and the gettext marker for user-facing strings.
+ *
+ * Error convention (see STYLE.md): functions return 0 on success or a
+ * negative LD_E* code; the detail goes into a caller-supplied buffer of
+ * LD_ERRLEN bytes. Codes are numbered forever: add new ones at the end.
+ */
+#ifndef LD_UTIL_H
+#define LD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libintl.h>
+
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+#define LD_ERRLEN 512
+
+enum ld_error {
+	LD_OK = 0,
+	LD_EINVAL = -1,     /* input is malformed or breaks a rule */
+	LD_ENOTFOUND = -2,  /* no such id */
+	LD_EDB = -3,        /* local database error: open, lock, read-only */
+	LD_EFULL = -4,      /* disk full or a write failed */
+	LD_EINTEGRITY = -5, /* hash chain or projection mismatch */
+	LD_ECONFIG = -6,    /* configuration file problem */
+	LD_EEXIST = -7,     /* already exists */
+	LD_ELOCKED = -8,    /* database locked by another process */
+	LD_EREADONLY = -9,  /* database or its directory is read-only */
+	LD_EINTERNAL = -10, /* a bug: should not happen */
+};
+
+const char *ld_strerror(int code);
+
+/* Fills err (LD_ERRLEN bytes, may be NULL) and returns code. */
+int ld_fail(char *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Copies at most size-1 bytes and always terminates. Returns strlen(src). */
+size_t ld_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages the build and the tests need, if any is
+# missing. Called by the Makefile before building; safe to run repeatedly.
+# With --check it only reports what is missing and exits non-zero.
+set -e
+
+PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
+libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
+libsodium-dev libinih-dev libcmocka-dev util-linux"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+if [ "$1" = "--check" ]; then
+	echo "missing packages:$missing" >&2
+	exit 1
+fi
+
+echo "deps: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo -n"
+	else
+		echo "deps: error: not root and no sudo; install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq </dev/null >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing </dev/null >&2
