@@ -172,6 +172,10 @@ db_open(const char *path, int flags, const char *const *migrations,
 		if (!S_ISREG(sb.st_mode))
 			return ld_fail(err, LD_EDB,
 			    _("database '%s' is not a regular file"), path);
+		if (access(path, W_OK) != 0 && (errno == EROFS || errno == EACCES))
+			return ld_fail(err, LD_EREADONLY,
+			    _("database '%s' is read-only: %s"), path,
+			    strerror(errno));
 	} else if (errno == ENOENT) {
 		if (!(flags & DB_CREATE))
 			return ld_fail(err, LD_EDB,

@@ -1,0 +1,136 @@
+# lib.sh - helpers for the integration scripts, sourced first by each one.
+#
+# Every script runs in its own scratch directory (removed at the end unless
+# KEEP=1), with HOME and the XDG directories pointing inside it, the clock
+# pinned by LIANDONG_NOW, and the binaries from $BUILD. Checks print
+# "ok N - what" or "not ok N - what"; test_done ends the script with a
+# non-zero status if any check failed.
+#
+#   test_expect_success 'what' 'commands'      commands must succeed
+#   test_expect_code CODE 'what' 'commands'    the last command's status
+#   test_must_fail CMD...                      CMD exits non-zero (not a crash)
+#   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
+#   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
+#   wait_for SECONDS 'condition'               bounded polling, never sleep
+set -u
+
+: "${BUILD:?BUILD must point at the build directory}"
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+LD="$BUILD/liandong"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/liandong-$(basename "$0" .sh).XXXXXX")
+cd "$SCRATCH" || exit 1
+
+export HOME="$SCRATCH/home"
+export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
+export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
+export LIANDONG_OFFICER="张三"
+export LIANDONG_BUSY_TIMEOUT_MS=2000
+unset LIANDONG_DB LIANDONG_CONFIG LIANDONG_PROMPT
+mkdir -p "$HOME"
+
+test_count=0
+test_failures=0
+cleanup_cmds=""
+
+test_when_finished() {
+	cleanup_cmds="$1
+$cleanup_cmds"
+}
+
+_cleanup() {
+	eval "$cleanup_cmds" >/dev/null 2>&1
+	if [ "${KEEP:-0}" = 1 ] || [ "$test_failures" -gt 0 ]; then
+		echo "# scratch directory kept: $SCRATCH"
+	else
+		cd / && rm -rf "$SCRATCH"
+	fi
+}
+trap _cleanup EXIT
+
+_report() { # status, description
+	test_count=$((test_count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $test_count - $2"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $2"
+	fi
+}
+
+test_expect_success() {
+	echo "# $1"
+	(eval "$2") >"$SCRATCH/.out" 2>&1
+	_st=$?
+	[ "$_st" -ne 0 ] && sed 's/^/#   /' "$SCRATCH/.out"
+	_report "$_st" "$1"
+}
+
+test_expect_code() {
+	echo "# $2"
+	(eval "$3") >"$SCRATCH/.out" 2>&1
+	_st=$?
+	if [ "$_st" -ne "$1" ]; then
+		echo "#   expected exit $1, got $_st"
+		sed 's/^/#   /' "$SCRATCH/.out"
+		_report 1 "$2"
+	else
+		_report 0 "$2"
+	fi
+}
+
+test_must_fail() {
+	"$@"
+	_st=$?
+	if [ "$_st" -eq 0 ]; then
+		echo "test_must_fail: command succeeded: $*" >&2
+		return 1
+	elif [ "$_st" -gt 128 ]; then
+		echo "test_must_fail: command died of signal $((_st - 128)): $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+test_grep() {
+	if [ "$1" = "!" ]; then
+		shift
+		if grep -q -- "$1" "$2"; then
+			echo "test_grep: '$1' unexpectedly found in $2:" >&2
+			cat "$2" >&2
+			return 1
+		fi
+		return 0
+	fi
+	if ! grep -q -- "$1" "$2"; then
+		echo "test_grep: '$1' not found in $2:" >&2
+		cat "$2" >&2
+		return 1
+	fi
+}
+
+# wait_for SECONDS 'shell condition': polls every 50 ms, bounded.
+wait_for() {
+	_n=$(($1 * 20))
+	while [ "$_n" -gt 0 ]; do
+		eval "$2" && return 0
+		_n=$((_n - 1))
+		sleep 0.05
+	done
+	echo "wait_for: timed out after $1 s: $2" >&2
+	return 1
+}
+
+# A station database in the current directory, ready to record.
+setup_station() { # [station] [unit]
+	export LIANDONG_DB="$SCRATCH/${1:-lyx01}.db"
+	"$LD" init --station "${1:-lyx01}" --unit "${2:-龙羊峡镇}" >/dev/null
+}
+
+test_done() {
+	echo "# $test_count checks, $test_failures failed"
+	[ "$test_failures" -eq 0 ]
+}
