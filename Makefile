@@ -22,28 +22,32 @@ CC ?= cc
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
-PKGS := sqlite3 jansson libsodium inih
+# Shipped data (dictionary, rules, calendars): the source tree until installed.
+DATADIR ?= $(CURDIR)/conf
+PKGS := sqlite3 jansson libsodium inih libzstd libcurl
 CFLAGS_PKG = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS_PKG = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= $(OPT)
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" -DLOCALEDIR=\"$(LOCALEDIR)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" -DLOCALEDIR=\"$(LOCALEDIR)\" -DLIANDONG_DATADIR=\"$(DATADIR)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
+SERVER_SRC := $(wildcard server/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(B)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 
 DEPS_STAMP := $(B)/.deps-ok
 
 .PHONY: all deps check demo clean install
-all: $(DEPS_STAMP) $(B)/liandong $(UNIT_BIN)
+all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN)
 
 # The stamp is redone when the package list changes.
 $(DEPS_STAMP): scripts/deps.sh
@@ -64,6 +68,11 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
 
+$(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
+
+$(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
+
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
@@ -76,4 +85,4 @@ demo: all
 clean:
 	rm -rf build build-san
 
--include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -31,8 +31,15 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_complaint_show_entry,
 	&cmd_liaison_log_entry,
 	&cmd_liaison_list_entry,
+	&cmd_referral_send_entry,
+	&cmd_referral_list_entry,
+	&cmd_referral_show_entry,
 	&cmd_log_entry,
 	&cmd_verify_entry,
+	&cmd_enroll_entry,
+	&cmd_sync_entry,
+	&cmd_daemon_entry,
+	&cmd_status_entry,
 	NULL,
 };
 
@@ -357,9 +364,16 @@ config_handler(void *user, const char *section, const char *name,
 	    strcmp(name, "officer") == 0) {
 		free(cfg->officer);
 		cfg->officer = xstrdup(value);
+	} else if (strcmp(section, "sync") == 0 &&
+	    strcmp(name, "interval") == 0) {
+		free(cfg->interval);
+		cfg->interval = xstrdup(value);
+	} else if (strcmp(section, "sync") == 0 && strcmp(name, "dict") == 0) {
+		free(cfg->dict);
+		cfg->dict = xstrdup(value);
 	}
-	/* Other sections belong to other parts (sync); unknown keys are
-	 * tolerated so that an older agent reads a newer file. */
+	/* Unknown keys are tolerated so that an older agent reads a newer
+	 * file. */
 	return 1;
 }
 
@@ -491,6 +505,8 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.path);
 	free(ctx->cfg.db);
 	free(ctx->cfg.officer);
+	free(ctx->cfg.interval);
+	free(ctx->cfg.dict);
 	ledger_free(ctx->lg);
 }
 

@@ -68,6 +68,8 @@ struct config {
 	char *path;     /* file read, or NULL */
 	char *db;       /* [station] db */
 	char *officer;  /* [station] officer */
+	char *interval; /* [sync] interval */
+	char *dict;     /* [sync] dict */
 };
 
 struct cmd_ctx {
@@ -111,5 +113,9 @@ extern const struct cmd_entry cmd_complaint_record_entry,
     cmd_complaint_list_entry, cmd_complaint_show_entry;
 extern const struct cmd_entry cmd_liaison_log_entry, cmd_liaison_list_entry;
 extern const struct cmd_entry cmd_log_entry, cmd_verify_entry;
+extern const struct cmd_entry cmd_enroll_entry, cmd_sync_entry,
+    cmd_daemon_entry, cmd_status_entry;
+extern const struct cmd_entry cmd_referral_send_entry,
+    cmd_referral_list_entry, cmd_referral_show_entry;
 
 #endif

@@ -175,6 +175,19 @@ apply_liaison(json_t *doc, const struct event *ev)
 	return "unknown_kind";
 }
 
+static const char *
+apply_referral(json_t *doc, const struct event *ev)
+{
+	if (strcmp(ev->kind, "referral.sent") == 0) {
+		if (*status_of(doc) != '\0')
+			return "already_created";
+		created(doc, ev, "sent");
+		stamp(doc, ev);
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
 int
 fold_apply(json_t *doc, const struct event *ev)
 {
@@ -188,6 +201,8 @@ fold_apply(json_t *doc, const struct event *ev)
 		reason = apply_complaint(doc, ev);
 	else if (strcmp(type, "liaison") == 0)
 		reason = apply_liaison(doc, ev);
+	else if (strcmp(type, "referral") == 0)
+		reason = apply_referral(doc, ev);
 	else
 		reason = "unknown_kind";
 	if (reason != NULL)

@@ -25,6 +25,29 @@ hash_hex(const void *data, size_t len, char out[HASH_HEX])
 	sodium_bin2hex(out, HASH_HEX, h, sizeof h);
 }
 
+void
+hash_base64(const void *data, size_t len, char out[HASH_B64])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2base64(out, HASH_B64, h, sizeof h,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
+random_token(size_t n, char *out, size_t out_len)
+{
+	unsigned char buf[64];
+
+	if (n > sizeof buf)
+		n = sizeof buf;
+	randombytes_buf(buf, n);
+	sodium_bin2base64(out, out_len, buf, n,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(buf, sizeof buf);
+}
+
 int
 hash_valid(const char *s)
 {
@@ -40,4 +63,29 @@ int
 hash_equal(const void *a, const void *b, size_t len)
 {
 	return sodium_memcmp(a, b, len) == 0;
+}
+
+void
+digest_init(struct digest *d)
+{
+	d->count = 0;
+	memcpy(d->xor, HASH_ZERO, HASH_HEX);
+}
+
+static int
+hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+void
+digest_add(struct digest *d, const char *hash)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		d->xor[i] = hex[hexval(d->xor[i]) ^ hexval(hash[i])];
+	d->xor[64] = '\0';
+	d->count++;
 }

@@ -16,10 +16,32 @@ int hash_init(void);
 
 void hash_hex(const void *data, size_t len, char out[HASH_HEX]);
 
+#define HASH_B64 48 /* base64 of 32 bytes (44) and NUL, rounded up */
+
+/* SHA-256 of data in standard base64 (as in curl's "sha256//" pins). */
+void hash_base64(const void *data, size_t len, char out[HASH_B64]);
+
+/* n random bytes as URL-safe base64 without padding (tokens, codes). */
+void random_token(size_t n, char *out, size_t out_len);
+
 /* 1 if s is 64 lowercase hex digits. */
 int hash_valid(const char *s);
 
 /* Constant-time comparison of two equal-length buffers: 1 if equal. */
 int hash_equal(const void *a, const void *b, size_t len);
+
+/*
+ * An order-independent digest of a set of events: their count and the XOR
+ * of their hashes. Two replicas holding the same set have equal digests
+ * whatever order the events arrived in (anti-entropy, DESIGN.md 2).
+ */
+struct digest {
+	long long count;
+	char xor[HASH_HEX];
+};
+
+void digest_init(struct digest *d);
+/* Adds one event hash (64 hex digits) to d. */
+void digest_add(struct digest *d, const char *hash_hex);
 
 #endif

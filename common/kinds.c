@@ -15,11 +15,13 @@ static const struct entity_type etypes[] = {
 	{ "case", 'C' },
 	{ "complaint", 'T' },
 	{ "liaison", 'L' },
+	{ "referral", 'R' },
 	{ NULL, 0 },
 };
 #define ET_CASE (&etypes[0])
 #define ET_COMPLAINT (&etypes[1])
 #define ET_LIAISON (&etypes[2])
+#define ET_REFERRAL (&etypes[3])
 
 const struct enum_value case_sources[] = {
 	{ "patrol", "辖区巡查" },
@@ -117,6 +119,22 @@ static const struct field liaison_logged_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+/* A case referred to another unit (案件移送). The receiver does not see
+ * the case's own events, so the referral carries what it needs of it. */
+static const struct field referral_sent_fields[] = {
+	{ "case", F_ENTITY, 1, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL },
+	{ "matter", F_STR, 0, 60, NULL },
+	{ "category", F_STR, 1, 32, NULL },
+	{ "location", F_STR, 1, 100, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL },
+	{ "discovered_at", F_TIME, 1, 0, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 static const struct kind_info kinds[] = {
 	{ "case.opened", ET_CASE, 1, 0, case_opened_fields },
 	{ "case.updated", ET_CASE, 0, 1, case_updated_fields },
@@ -124,6 +142,7 @@ static const struct kind_info kinds[] = {
 	{ "complaint.recorded", ET_COMPLAINT, 1, 0, complaint_recorded_fields },
 	{ "complaint.identity", ET_COMPLAINT, 0, 0, complaint_identity_fields },
 	{ "liaison.logged", ET_LIAISON, 1, 0, liaison_logged_fields },
+	{ "referral.sent", ET_REFERRAL, 1, 0, referral_sent_fields },
 	{ NULL, NULL, 0, 0, NULL },
 };
 
@@ -181,7 +200,8 @@ kind_field(const struct kind_info *k, const char *name)
 	return NULL;
 }
 
-/* "<letter>-<station>-<seq>": station syntax, then a positive number. */
+/* "<letter>-<station>-<seq>": the letter of a known entity type, station
+ * syntax, then a positive number. */
 static int
 entity_valid(const char *e)
 {
@@ -190,7 +210,7 @@ entity_valid(const char *e)
 	size_t n;
 	const char *p;
 
-	if (strlen(e) > ENTITY_MAX || e[0] == '\0' || e[1] != '-' ||
+	if (strlen(e) > ENTITY_MAX || entity_type_of(e) == NULL ||
 	    dash == NULL || dash <= e + 2)
 		return 0;
 	n = (size_t)(dash - (e + 2));

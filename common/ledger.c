@@ -79,12 +79,32 @@ meta_get(struct ledger *lg, const char *key, char **val, char *err)
 		*val = xstrdup((const char *)sqlite3_column_text(st, 0));
 		rc = 0;
 	} else if (rc == SQLITE_DONE)
-		rc = ld_fail(err, LD_EDB, _("database has no '%s': not a station database"),
+		rc = ld_fail(err, LD_ENOTFOUND, _("database has no '%s': not a station database"),
 		    key);
 	else
 		rc = db_fail(lg->db, rc, _("cannot read station settings"), err);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int
+ledger_meta_get(struct ledger *lg, const char *key, char **val, char *err)
+{
+	int rc = meta_get(lg, key, val, err);
+
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}
+
+int64_t
+ledger_meta_int(struct ledger *lg, const char *key, int64_t def)
+{
+	char *v = NULL;
+	int64_t n = def;
+
+	if (ledger_meta_get(lg, key, &v, NULL) == 0 && v != NULL)
+		n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
 }
 
 static int
@@ -103,6 +123,13 @@ meta_set(sqlite3 *db, const char *key, const char *val, char *err)
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
 	    _("cannot save station settings"), err);
+}
+
+int
+ledger_meta_set(struct ledger *lg, const char *key, const char *val,
+    char *err)
+{
+	return meta_set(lg->db, key, val, err);
 }
 
 int
@@ -149,6 +176,8 @@ ledger_open(const char *path, struct ledger **out, char *err)
 	lg->path = xstrdup(path);
 	if ((rc = meta_get(lg, "station", &station, err)) != 0 ||
 	    (rc = meta_get(lg, "unit", &lg->unit, err)) != 0) {
+		if (rc == LD_ENOTFOUND)
+			rc = LD_EDB;
 		free(station);
 		ledger_free(lg);
 		return rc;
@@ -361,6 +390,47 @@ project(struct ledger *lg, const struct event *ev, char *err)
 	return rc;
 }
 
+/* The digest lives in meta as "<count>:<xor>", kept with every insert. */
+static int
+digest_read(struct ledger *lg, struct digest *d, char *err)
+{
+	char *v = NULL, *colon;
+	int rc;
+
+	digest_init(d);
+	if ((rc = ledger_meta_get(lg, "digest", &v, err)) != 0)
+		return rc;
+	if (v != NULL && (colon = strchr(v, ':')) != NULL &&
+	    hash_valid(colon + 1)) {
+		d->count = strtoll(v, NULL, 10);
+		memcpy(d->xor, colon + 1, HASH_HEX);
+	}
+	free(v);
+	return 0;
+}
+
+static int
+digest_update(struct ledger *lg, const char *hash, char *err)
+{
+	struct digest d;
+	char *v;
+	int rc;
+
+	if ((rc = digest_read(lg, &d, err)) != 0)
+		return rc;
+	digest_add(&d, hash);
+	v = xasprintf("%lld:%s", d.count, d.xor);
+	rc = meta_set(lg->db, "digest", v, err);
+	free(v);
+	return rc;
+}
+
+int
+ledger_digest(struct ledger *lg, struct digest *d, char *err)
+{
+	return digest_read(lg, d, err);
+}
+
 static int
 insert_event(struct ledger *lg, const struct event *ev, char *err)
 {
@@ -389,8 +459,9 @@ insert_event(struct ledger *lg, const struct event *ev, char *err)
 	free(raw);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
-	    _("cannot store the event"), err);
+	if (rc != SQLITE_DONE)
+		return db_fail(lg->db, rc, _("cannot store the event"), err);
+	return digest_update(lg, ev->hash, err);
 }
 
 /* Last seq and hash of this station's chain (0 and HASH_ZERO if empty). */
@@ -475,6 +546,14 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 	free(hlcs);
 	if (rc != 0)
 		goto out;
+	if (json_is_true(json_object_get(ev.body, "urgent"))) {
+		/* The daemon syncs at once when this passes "acked". */
+		hlcs = xasprintf("%lld", (long long)ev.seq);
+		rc = meta_set(lg->db, "urgent_seq", hlcs, err);
+		free(hlcs);
+		if (rc != 0)
+			goto out;
+	}
 	if (entity_out != NULL)
 		*entity_out = xstrdup(ev.entity);
 	if (ev_out != NULL)
@@ -768,4 +847,101 @@ ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 	if (rc != 0)
 		return rc;
 	return r->problems ? LD_EINTEGRITY : 0;
+}
+
+int
+ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
+    char *err)
+{
+	char have[HASH_HEX] = "", *hlcs = NULL;
+	sqlite3_stmt *st;
+	struct event ev;
+	int rc;
+
+	*added = 0;
+	if ((rc = event_parse(raw, len, &ev, err)) != 0)
+		return rc;
+	if ((rc = db_prepare(lg->db, "SELECT hash FROM events WHERE station=?"
+	    " AND seq=?", &st, err)) != 0)
+		goto out;
+	db_bind_text(st, 1, ev.station);
+	db_bind_int(st, 2, ev.seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ld_strlcpy(have, (const char *)sqlite3_column_text(st, 0),
+		    sizeof have);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = db_fail(lg->db, rc, _("cannot read events"), err);
+		goto out;
+	}
+	if (have[0] != '\0') {
+		rc = strcmp(have, ev.hash) == 0 ? 0 : ld_fail(err, LD_EFORK,
+		    _("fork: event %s/%lld differs from the one held here"),
+		    ev.station, (long long)ev.seq);
+		goto out;
+	}
+	if (strcmp(ev.station, lg->station) == 0) {
+		rc = ld_fail(err, LD_EFORK,
+		    _("the server holds event %s/%lld of this station that this database lacks"),
+		    ev.station, (long long)ev.seq);
+		goto out;
+	}
+	if ((rc = insert_event(lg, &ev, err)) != 0 ||
+	    (rc = project(lg, &ev, err)) != 0)
+		goto out;
+	if ((rc = meta_get(lg, "hlc", &hlcs, err)) != 0)
+		goto out;
+	{
+		hlc_t h = hlc_recv(strtoll(hlcs, NULL, 10), ev.hlc, ltime_now());
+		free(hlcs);
+		hlcs = xasprintf("%lld", (long long)h);
+		rc = meta_set(lg->db, "hlc", hlcs, err);
+	}
+	if (rc == 0)
+		*added = 1;
+out:
+	free(hlcs);
+	event_release(&ev);
+	return rc;
+}
+
+int
+ledger_own_after(struct ledger *lg, int64_t after, size_t limit,
+    size_t max_bytes, int (*fn)(const char *raw, size_t len, void *arg),
+    void *arg, int *more, char *err)
+{
+	size_t n = 0, bytes = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*more = 0;
+	if ((rc = db_prepare(lg->db, "SELECT raw FROM events WHERE station=?"
+	    " AND seq>? ORDER BY seq LIMIT ?", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, lg->station);
+	db_bind_int(st, 2, after);
+	db_bind_int(st, 3, (long long)limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		if (n == limit || (n > 0 && bytes + len > max_bytes)) {
+			*more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
+		fn((const char *)sqlite3_column_text(st, 0), len, arg);
+		n++;
+		bytes += len;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
+int
+ledger_own_head(struct ledger *lg, int64_t *seq, char *err)
+{
+	char hash[HASH_HEX];
+
+	return chain_head(lg, seq, hash, err);
 }

@@ -83,6 +83,37 @@ int ledger_foreach(struct ledger *lg, int64_t after,
     int (*fn)(const struct event *ev, int64_t id, void *arg), void *arg,
     char *err);
 
+/* Settings kept in the database. *val is NULL (and 0 returned) when the
+ * key is unset; the caller frees it. */
+int ledger_meta_get(struct ledger *lg, const char *key, char **val,
+    char *err);
+int ledger_meta_set(struct ledger *lg, const char *key, const char *val,
+    char *err);
+/* A setting as a number, def when unset. */
+int64_t ledger_meta_int(struct ledger *lg, const char *key, int64_t def);
+
+/*
+ * Stores an event received from the server: parses and validates raw,
+ * ignores an event already held, refuses a different one under the same
+ * (station, seq) with LD_EFORK, advances the clock past it and projects
+ * it. Must run inside ledger_begin. *added is 1 when it was new.
+ */
+int ledger_receive(struct ledger *lg, const char *raw, size_t len,
+    int *added, char *err);
+
+/* This station's events with seq > after, in order: at most limit, and
+ * no more once max_bytes are passed. fn gets each canonical text. *more
+ * is set when some were left. */
+int ledger_own_after(struct ledger *lg, int64_t after, size_t limit,
+    size_t max_bytes, int (*fn)(const char *raw, size_t len, void *arg),
+    void *arg, int *more, char *err);
+
+/* Number of this station's events (its last seq). */
+int ledger_own_head(struct ledger *lg, int64_t *seq, char *err);
+
+/* Count and XOR of the hashes of every event held (hash.h). */
+int ledger_digest(struct ledger *lg, struct digest *d, char *err);
+
 struct verify_report {
 	long events;
 	long stations;

@@ -20,6 +20,11 @@ static const char *const error_texts[] = {
 	[8] = N_("database is locked"),
 	[9] = N_("database is read-only"),
 	[10] = N_("internal error"),
+	[11] = N_("too large"),
+	[12] = N_("not authorized"),
+	[13] = N_("fork: same event number with different content"),
+	[14] = N_("network error"),
+	[15] = N_("refused by the server"),
 };
 
 const char *

@@ -31,6 +31,11 @@ enum ld_error {
 	LD_ELOCKED = -8,    /* database locked by another process */
 	LD_EREADONLY = -9,  /* database or its directory is read-only */
 	LD_EINTERNAL = -10, /* a bug: should not happen */
+	LD_ETOOBIG = -11,   /* over a size limit */
+	LD_EAUTH = -12,     /* not authenticated or not allowed */
+	LD_EFORK = -13,     /* same (station, seq), different hash */
+	LD_ENET = -14,      /* network or TLS failure */
+	LD_EREFUSED = -15,  /* the server refused the request */
 };
 
 const char *ld_strerror(int code);

@@ -1,0 +1,339 @@
+/*
+ * cmd-sync.c - talking to the county server: enroll, sync, daemon, status.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "hash.h"
+#include "log.h"
+#include "ltime.h"
+#include "out.h"
+#include "sync.h"
+
+static int
+sync_exit(struct cmd_ctx *ctx, int rc)
+{
+	int code;
+
+	switch (rc) {
+	case LD_ENET:
+		code = EXIT_UNREACHABLE;
+		break;
+	case LD_EAUTH:
+	case LD_EREFUSED:
+	case LD_ETOOBIG:
+		code = EXIT_REFUSED;
+		break;
+	case LD_EFORK:
+		code = EXIT_CONFLICT;
+		break;
+	default:
+		return cmd_fail(ctx, rc);
+	}
+	return cmd_error(ctx, code, "%s", ctx->err);
+}
+
+static char *
+token_path(struct cmd_ctx *ctx)
+{
+	return xasprintf("%s.token", ctx->db_path);
+}
+
+static const struct opt enroll_opts[] = {
+	{ "ca", OPT_VALUE, "FILE", N_("CA certificate that signed the server's (PEM)") },
+	{ "pin", OPT_VALUE, "SHA256", N_("or the server key's pin: sha256//BASE64 as 'liandong-server init' prints") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+cmd_enroll(struct cmd_ctx *ctx)
+{
+	const char *url = ctx->argv[0], *code = ctx->argv[1];
+	const char *ca = cmd_value(ctx, "ca"), *pin = cmd_value(ctx, "pin");
+	char *ca_pem = NULL, *tp, *pinv = NULL;
+	int rc;
+
+	if (strncmp(url, "https://", 8) != 0 &&
+	    !(strncmp(url, "http://", 7) == 0 &&
+	    getenv("LIANDONG_INSECURE_HTTP") != NULL))
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("server address must start with https://, not '%s'"), url);
+	if (ca == NULL && pin == NULL)
+		return cmd_usage_error(ctx,
+		    _("give the server's CA (--ca FILE) or its key pin (--pin)"));
+	if (ca != NULL) {
+		FILE *f = fopen(ca, "r");
+		size_t n;
+		if (f == NULL)
+			return cmd_error(ctx, EXIT_CONFIG, _("cannot read '%s': %s"),
+			    ca, strerror(errno));
+		ca_pem = xcalloc(1, 1 << 20);
+		n = fread(ca_pem, 1, (1 << 20) - 1, f);
+		fclose(f);
+		ca_pem[n] = '\0';
+		if (strstr(ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+			free(ca_pem);
+			return cmd_error(ctx, EXIT_CONFIG,
+			    _("'%s' is not a PEM certificate"), ca);
+		}
+	}
+	if (pin != NULL)
+		pinv = strncmp(pin, "sha256//", 8) == 0 ? xstrdup(pin) :
+		    xasprintf("sha256//%s", pin);
+	tp = token_path(ctx);
+	rc = sync_enroll(ctx->lg, url, code, ca_pem, pinv, tp, ctx->err);
+	free(ca_pem);
+	free(pinv);
+	if (rc == 0)
+		printf(_("station '%s' enrolled with %s; token in %s\n"),
+		    ledger_station(ctx->lg), url, tp);
+	free(tp);
+	return rc == 0 ? 0 : sync_exit(ctx, rc);
+}
+
+const struct cmd_entry cmd_enroll_entry = {
+	"enroll", NULL, "<https-url> <code>", 2, 2, enroll_opts, CMD_DB,
+	N_("enroll this station with the county server using a one-time code"),
+	cmd_enroll,
+};
+
+static void
+fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp)
+{
+	memset(o, 0, sizeof *o);
+	o->token_path = tp;
+	o->dict_path = ctx->cfg.dict;
+	o->connect_timeout = 20;
+	o->stall_timeout = 60;
+}
+
+static int
+cmd_sync(struct cmd_ctx *ctx)
+{
+	struct sync_report rep;
+	struct sync_opts o;
+	char *tp = token_path(ctx);
+	int rc;
+
+	fill_opts(ctx, &o, tp);
+	o.progress = isatty(2) && !ctx->json;
+	rc = sync_run(ctx->lg, &o, &rep, ctx->err);
+	free(tp);
+	if (rc != 0)
+		return sync_exit(ctx, rc);
+	if (ctx->json) {
+		json_t *doc = out_doc("sync");
+		json_object_set_new(doc, "pushed", json_integer(rep.pushed));
+		json_object_set_new(doc, "pulled", json_integer(rep.pulled));
+		json_object_set_new(doc, "requests", json_integer(rep.requests));
+		json_object_set_new(doc, "pending", json_integer(rep.pending));
+		json_object_set_new(doc, "backlog", json_integer(rep.backlog));
+		json_object_set_new(doc, "repaired", json_boolean(rep.repaired));
+		json_object_set_new(doc, "bytes_up", json_integer((json_int_t)rep.bytes_up));
+		json_object_set_new(doc, "bytes_down", json_integer((json_int_t)rep.bytes_down));
+		out_json(doc);
+	} else
+		printf(_("synced: pushed %ld, pulled %ld, %lld pending, in %ld requests (%.1f KiB up, %.1f KiB down)%s\n"),
+		    rep.pushed, rep.pulled, (long long)rep.pending, rep.requests,
+		    rep.bytes_up / 1024, rep.bytes_down / 1024,
+		    rep.repaired ? _("; digests differed, re-pulled") : "");
+	return 0;
+}
+
+const struct cmd_entry cmd_sync_entry = {
+	"sync", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
+	N_("push this station's new events and pull what the county sent it, once"),
+	cmd_sync,
+};
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	stopping = sig;
+}
+
+/* "90", "90s", "5m", "1h": seconds; a bare number is minutes. */
+static long
+parse_interval(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (v <= 0)
+		return -1;
+	if (*end == '\0' || strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	return -1;
+}
+
+static const struct opt daemon_opts[] = {
+	{ "interval", OPT_VALUE, "TIME", N_("time between syncs: minutes, or 30s, 5m, 1h (default: agent.conf, else 5m)") },
+	{ "max-backoff", OPT_VALUE, "TIME", N_("longest wait after failures (default 30m)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+cmd_daemon(struct cmd_ctx *ctx)
+{
+	const char *iv = cmd_value(ctx, "interval");
+	const char *mb = cmd_value(ctx, "max-backoff");
+	long interval = 300, max_backoff = 1800;
+	struct sigaction sa;
+	struct sync_opts o;
+	char *tp = token_path(ctx);
+	unsigned failures = 0;
+
+	if (iv == NULL)
+		iv = ctx->cfg.interval;
+	if (iv != NULL && (interval = parse_interval(iv)) < 0) {
+		free(tp);
+		return cmd_error(ctx, EXIT_INVALID, _("invalid interval '%s'"), iv);
+	}
+	if (mb != NULL && (max_backoff = parse_interval(mb)) < 0) {
+		free(tp);
+		return cmd_error(ctx, EXIT_INVALID, _("invalid --max-backoff '%s'"),
+		    mb);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fill_opts(ctx, &o, tp);
+	srand((unsigned)(time(NULL) ^ getpid()));
+	log_line("info", "event=daemon-start station=%s interval=%ld",
+	    ledger_station(ctx->lg), interval);
+	while (!stopping) {
+		struct sync_report rep;
+		long wait, waited;
+		int rc = sync_run(ctx->lg, &o, &rep, ctx->err);
+
+		if (rc == 0) {
+			failures = 0;
+			wait = interval;
+			log_line("info", "event=sync pushed=%ld pulled=%ld pending=%lld"
+			    " backlog=%lld requests=%ld", rep.pushed, rep.pulled,
+			    (long long)rep.pending, (long long)rep.backlog,
+			    rep.requests);
+		} else {
+			/* Exponential backoff with jitter in [0.5, 1.5). */
+			double base = 5.0 * (double)(1u << (failures < 10 ? failures : 10));
+			failures++;
+			if (base > (double)max_backoff)
+				base = (double)max_backoff;
+			wait = (long)(base * (0.5 + (double)rand() / RAND_MAX));
+			if (wait < 1)
+				wait = 1;
+			log_line("warn", "event=sync-failed failures=%u retry_in=%ld",
+			    failures, wait);
+		}
+		for (waited = 0; waited < wait * 10 && !stopping; waited++) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			/* An urgent event recorded meanwhile syncs at once. */
+			if (waited % 10 == 0 && ledger_meta_int(ctx->lg, "urgent_seq", 0) >
+			    ledger_meta_int(ctx->lg, "acked", 0)) {
+				log_line("info", "event=urgent-sync");
+				break;
+			}
+		}
+	}
+	log_line("info", "event=daemon-stop signal=%d", (int)stopping);
+	free(tp);
+	return 0;
+}
+
+const struct cmd_entry cmd_daemon_entry = {
+	"daemon", NULL, NULL, 0, 0, daemon_opts, CMD_DB,
+	N_("sync every interval, back off when the link fails, at once for urgent events"),
+	cmd_daemon,
+};
+
+static const struct opt status_opts[] = {
+	{ "offline", OPT_FLAG, NULL, N_("do not ask the server, show what is known here") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+cmd_status(struct cmd_ctx *ctx)
+{
+	struct sync_opts o;
+	char *tp = token_path(ctx), *url = NULL, *lerr = NULL, t[LTIME_LEN];
+	int64_t head = 0, acked, last, backlog;
+	json_t *remote = NULL, *doc;
+	char rerr[LD_ERRLEN] = "";
+
+	ledger_own_head(ctx->lg, &head, NULL);
+	acked = ledger_meta_int(ctx->lg, "acked", 0);
+	last = ledger_meta_int(ctx->lg, "last_sync", 0);
+	backlog = ledger_meta_int(ctx->lg, "server_backlog", 0);
+	ledger_meta_get(ctx->lg, "server_url", &url, NULL);
+	ledger_meta_get(ctx->lg, "last_error", &lerr, NULL);
+	fill_opts(ctx, &o, tp);
+	o.connect_timeout = 5;
+	o.stall_timeout = 10;
+	if (url != NULL && !cmd_flag(ctx, "offline"))
+		sync_remote_status(ctx->lg, &o, &remote, rerr);
+	doc = out_doc("status");
+	json_object_set_new(doc, "station", json_string(ledger_station(ctx->lg)));
+	json_object_set_new(doc, "unit", json_string(ledger_unit(ctx->lg)));
+	json_object_set_new(doc, "server", url ? json_string(url) : json_null());
+	json_object_set_new(doc, "events", json_integer(head));
+	json_object_set_new(doc, "pending", json_integer(head - acked));
+	json_object_set_new(doc, "last_sync", json_integer(last));
+	json_object_set_new(doc, "last_error", json_string(lerr ? lerr : ""));
+	json_object_set_new(doc, "backlog", json_integer(backlog));
+	if (remote != NULL)
+		json_object_set(doc, "server_view", remote);
+	if (ctx->json) {
+		out_json(doc);
+	} else {
+		printf("%-14s %s (%s)\n", _("station:"), ledger_station(ctx->lg),
+		    ledger_unit(ctx->lg));
+		printf("%-14s %s\n", _("server:"), url ? url : _("not enrolled"));
+		printf(_("%-14s %lld of %lld events not yet at the server\n"),
+		    _("pending:"), (long long)(head - acked), (long long)head);
+		if (last)
+			ltime_short(last, t);
+		printf("%-14s %s\n", _("last sync:"), last ? t : _("never"));
+		printf("%-14s %s\n", _("last error:"),
+		    lerr && *lerr ? lerr : "-");
+		if (remote != NULL) {
+			int64_t ls = json_integer_value(json_object_get(remote,
+			    "last_sync"));
+			if (ls)
+				ltime_short(ls, t);
+			printf(_("%-14s holds seq %lld, %lld events waiting, last sync %s\n"),
+			    _("server view:"),
+			    (long long)json_integer_value(json_object_get(remote, "acked")),
+			    (long long)json_integer_value(json_object_get(remote, "backlog")),
+			    ls ? t : _("never"));
+		} else if (url != NULL)
+			printf(_("%-14s unreachable now (%s); at the last sync %lld events were waiting\n"),
+			    _("server view:"), rerr[0] ? rerr : _("not asked"),
+			    (long long)backlog);
+		json_decref(doc);
+	}
+	json_decref(remote);
+	free(url);
+	free(lerr);
+	free(tp);
+	return 0;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	"status", NULL, NULL, 0, 0, status_opts, CMD_DB | CMD_JSON,
+	N_("pending events, last sync, last error and the server's view of this station"),
+	cmd_status,
+};

@@ -1,0 +1,497 @@
+/*
+ * sync.c - the station side of the sync protocol (invariants in sync.h).
+ *
+ * One request carries both directions: a header line (cursor, digest,
+ * whether this is the last batch to push) and up to PROTO_PUSH_BATCH of
+ * this station's events; the answer carries the server's header (acked,
+ * next cursor, more, digest) and a batch of events for this station. A
+ * sync with little to move is therefore one round trip.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cjson.h"
+#include "codec.h"
+#include "hash.h"
+#include "ltime.h"
+#include "net.h"
+#include "proto.h"
+#include "sync.h"
+
+#define MAX_REQUESTS 100000 /* a runaway guard, far above any backlog */
+#define MAX_ANSWER (64u << 20)
+
+static char *
+read_small_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = xmalloc(max + 1);
+	n = fread(buf, 1, max, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* Refuses a token file that others could read. */
+static int
+load_token(const char *path, char **token, char *err)
+{
+	struct stat sb;
+
+	*token = NULL;
+	if (stat(path, &sb) != 0)
+		return ld_fail(err, LD_ECONFIG,
+		    _("this station is not enrolled (no token at '%s'): run 'liandong enroll'"),
+		    path);
+	if (sb.st_mode & 077)
+		return ld_fail(err, LD_ECONFIG,
+		    _("token file '%s' is readable by others: chmod 600 it"), path);
+	*token = read_small_file(path, 512);
+	if (*token == NULL || **token == '\0') {
+		free(*token);
+		*token = NULL;
+		return ld_fail(err, LD_ECONFIG, _("cannot read token '%s'"), path);
+	}
+	return 0;
+}
+
+static int
+open_net(struct ledger *lg, const struct sync_opts *o, const char *token,
+    int progress, struct net **n, char *err)
+{
+	char *url = NULL, *ca = NULL, *pin = NULL;
+	struct net_opts no;
+	int rc;
+
+	if ((rc = ledger_meta_get(lg, "server_url", &url, err)) != 0 ||
+	    (rc = ledger_meta_get(lg, "server_ca", &ca, err)) != 0 ||
+	    (rc = ledger_meta_get(lg, "server_pin", &pin, err)) != 0)
+		goto out;
+	if (url == NULL) {
+		rc = ld_fail(err, LD_ECONFIG,
+		    _("this station is not enrolled: run 'liandong enroll'"));
+		goto out;
+	}
+	memset(&no, 0, sizeof no);
+	no.url = url;
+	no.ca_pem = ca;
+	no.pin = pin;
+	no.token = token;
+	no.connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 20;
+	no.stall_timeout = o->stall_timeout > 0 ? o->stall_timeout : 60;
+	no.verbose_progress = progress;
+	rc = net_new(&no, n, err);
+out:
+	free(url);
+	free(ca);
+	free(pin);
+	return rc;
+}
+
+/* The error of a non-2xx answer: its JSON "error" text. */
+static int
+refused(const struct net_response *r, char *err)
+{
+	json_t *o = json_loadb(r->body, r->len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(o, "error"));
+	int code = r->status == 401 || r->status == 403 ? LD_EAUTH :
+	    r->status == 409 ? LD_EFORK : LD_EREFUSED;
+
+	ld_fail(err, code, _("the server refused (%ld): %s"), r->status,
+	    msg ? msg : "no reason given");
+	json_decref(o);
+	return code;
+}
+
+int
+sync_enroll(struct ledger *lg, const char *url, const char *code,
+    const char *ca_pem, const char *pin, const char *token_path, char *err)
+{
+	struct net_response r;
+	struct net_opts no;
+	struct net *n;
+	json_t *req, *ans = NULL;
+	const char *token, *unit;
+	char *body, *dict;
+	int fd, rc;
+
+	memset(&no, 0, sizeof no);
+	no.url = url;
+	no.ca_pem = ca_pem;
+	no.pin = pin;
+	no.connect_timeout = 20;
+	no.stall_timeout = 60;
+	if ((rc = net_new(&no, &n, err)) != 0)
+		return rc;
+	req = json_object();
+	json_object_set_new(req, "station", json_string(ledger_station(lg)));
+	json_object_set_new(req, "code", json_string(code));
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	rc = net_request(n, "POST", PATH_ENROLL, "application/json", NULL, body,
+	    strlen(body), 65536, &r, err);
+	free(body);
+	net_free(n);
+	if (rc != 0)
+		return rc;
+	if (r.status != 200) {
+		rc = refused(&r, err);
+		net_response_release(&r);
+		return rc;
+	}
+	ans = cjson_parse(r.body, r.len, PROTO_HEADER_DEPTH, err);
+	net_response_release(&r);
+	token = json_string_value(json_object_get(ans, "token"));
+	unit = json_string_value(json_object_get(ans, "unit"));
+	if (token == NULL || unit == NULL) {
+		json_decref(ans);
+		return ld_fail(err, LD_EREFUSED, _("the server's answer has no token"));
+	}
+	if (strcmp(unit, ledger_unit(lg)) != 0) {
+		rc = ld_fail(err, LD_ECONFIG,
+		    _("the server enrolled this station for unit '%s' but it was initialized for '%s'"),
+		    unit, ledger_unit(lg));
+		json_decref(ans);
+		return rc;
+	}
+	unlink(token_path);
+	fd = open(token_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, token, strlen(token)) != (ssize_t)strlen(token) ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+		rc = ld_fail(err, LD_EFULL, _("cannot write token '%s': %s"),
+		    token_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		json_decref(ans);
+		return rc;
+	}
+	close(fd);
+	dict = xasprintf("%lld", (long long)json_integer_value(
+	    json_object_get(ans, "dict")));
+	json_decref(ans);
+	if ((rc = ledger_begin(lg, err)) == 0 &&
+	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
+	    (rc = ledger_meta_set(lg, "server_dict", dict, err)) == 0 &&
+	    (ca_pem == NULL ||
+	    (rc = ledger_meta_set(lg, "server_ca", ca_pem, err)) == 0) &&
+	    (pin == NULL ||
+	    (rc = ledger_meta_set(lg, "server_pin", pin, err)) == 0))
+		rc = ledger_commit(lg, err);
+	if (rc != 0)
+		ledger_rollback(lg);
+	free(dict);
+	return rc;
+}
+
+/* Picks the codec: the dictionary when the server uses the same one. */
+static int
+open_codec(struct ledger *lg, const struct sync_opts *o, struct codec **c,
+    char *err)
+{
+	const char *path = o->dict_path;
+	int64_t server_dict = ledger_meta_int(lg, "server_dict", 0);
+
+	if (path == NULL)
+		path = getenv("LIANDONG_DICT");
+	if (path == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
+		path = LIANDONG_DATADIR "/liandong.dict";
+	if (path != NULL && server_dict != 0 &&
+	    codec_load(path, 19, c, NULL) == 0) {
+		if (codec_dict_id(*c) == (unsigned)server_dict)
+			return 0;
+		codec_free(*c);
+	}
+	return codec_new(NULL, 0, 19, c, err);
+}
+
+struct batch {
+	FILE *f;
+	long n;
+	int64_t last_seq;
+};
+
+static int
+add_event(const char *raw, size_t len, void *arg)
+{
+	struct batch *b = arg;
+
+	fwrite(raw, 1, len, b->f);
+	fputc('\n', b->f);
+	b->n++;
+	return 0;
+}
+
+/* Builds the compressed body of one request. */
+static int
+build_request(struct ledger *lg, struct codec *c, int64_t acked,
+    int64_t cursor, void **body, size_t *len, long *n, int *final,
+    char *err)
+{
+	struct batch b = { NULL, 0, 0 };
+	struct digest d;
+	char *plain = NULL;
+	size_t plain_len = 0;
+	json_t *h, *dj;
+	int more = 0, rc;
+	char *hs;
+
+	b.f = open_memstream(&plain, &plain_len);
+	if ((rc = ledger_digest(lg, &d, err)) != 0)
+		goto out;
+	/* The header goes first; events follow. */
+	h = json_object();
+	json_object_set_new(h, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(h, "cursor", json_integer(cursor));
+	json_object_set_new(h, "acked", json_integer(acked));
+	dj = json_object();
+	json_object_set_new(dj, "count", json_integer(d.count));
+	json_object_set_new(dj, "xor", json_string(d.xor));
+	json_object_set_new(h, "digest", dj);
+	{
+		/* Collect events first to know whether this batch is final. */
+		char *evbuf = NULL;
+		size_t evlen = 0;
+		struct batch eb = { open_memstream(&evbuf, &evlen), 0, 0 };
+		rc = ledger_own_after(lg, acked, PROTO_PUSH_BATCH,
+		    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
+		fclose(eb.f);
+		json_object_set_new(h, "final", json_boolean(!more));
+		hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
+		fprintf(b.f, "%s\n", hs);
+		fwrite(evbuf, 1, evlen, b.f);
+		free(hs);
+		free(evbuf);
+		*n = eb.n;
+	}
+	json_decref(h);
+	*final = !more;
+out:
+	fclose(b.f);
+	if (rc == 0)
+		rc = codec_compress(c, plain, plain_len, body, len, err);
+	free(plain);
+	return rc;
+}
+
+/* Applies one answer in one transaction. */
+static int
+apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
+    long *added, char *err)
+{
+	const char *line;
+	size_t pos = 0, n;
+	char num[32];
+	json_t *h;
+	int rc, a;
+
+	*hdr = NULL;
+	if (!ndjson_next(buf, len, &pos, &line, &n) ||
+	    (h = cjson_parse(line, n, PROTO_HEADER_DEPTH, err)) == NULL ||
+	    !json_is_integer(json_object_get(h, "cursor")) ||
+	    !json_is_integer(json_object_get(h, "acked")))
+		return ld_fail(err, LD_EREFUSED, _("malformed answer from the server"));
+	if ((rc = ledger_begin(lg, err)) != 0) {
+		json_decref(h);
+		return rc;
+	}
+	while (ndjson_next(buf, len, &pos, &line, &n)) {
+		if ((rc = ledger_receive(lg, line, n, &a, err)) != 0)
+			goto fail;
+		*added += a;
+	}
+	snprintf(num, sizeof num, "%lld",
+	    (long long)json_integer_value(json_object_get(h, "acked")));
+	if ((rc = ledger_meta_set(lg, "acked", num, err)) != 0)
+		goto fail;
+	snprintf(num, sizeof num, "%lld",
+	    (long long)json_integer_value(json_object_get(h, "cursor")));
+	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
+		goto fail;
+	snprintf(num, sizeof num, "%lld",
+	    (long long)json_integer_value(json_object_get(h, "backlog")));
+	if ((rc = ledger_meta_set(lg, "server_backlog", num, err)) != 0)
+		goto fail;
+	if ((rc = ledger_commit(lg, err)) != 0)
+		goto fail;
+	*hdr = h;
+	return 0;
+fail:
+	ledger_rollback(lg);
+	json_decref(h);
+	return rc;
+}
+
+static int
+same_digest(struct ledger *lg, const json_t *h)
+{
+	json_t *dj = json_object_get(h, "digest");
+	const char *x = json_string_value(json_object_get(dj, "xor"));
+	struct digest d;
+
+	if (ledger_digest(lg, &d, NULL) != 0 || x == NULL)
+		return 0;
+	return d.count == json_integer_value(json_object_get(dj, "count")) &&
+	    strcmp(d.xor, x) == 0;
+}
+
+static void
+record_outcome(struct ledger *lg, int rc, const char *msg)
+{
+	char num[32];
+
+	if (ledger_begin(lg, NULL) != 0)
+		return;
+	snprintf(num, sizeof num, "%lld", (long long)ltime_now());
+	if (rc == 0) {
+		ledger_meta_set(lg, "last_sync", num, NULL);
+		ledger_meta_set(lg, "last_error", "", NULL);
+	} else {
+		ledger_meta_set(lg, "last_error", msg, NULL);
+		ledger_meta_set(lg, "last_error_at", num, NULL);
+	}
+	if (ledger_commit(lg, NULL) != 0)
+		ledger_rollback(lg);
+}
+
+static int
+run(struct ledger *lg, const struct sync_opts *o, struct net *n,
+    struct codec *c, struct sync_report *rep, char *err)
+{
+	int repaired = 0, rc;
+	int64_t head;
+
+	if ((rc = ledger_own_head(lg, &head, err)) != 0)
+		return rc;
+	while (rep->requests < MAX_REQUESTS) {
+		int64_t acked = ledger_meta_int(lg, "acked", 0);
+		int64_t cursor = ledger_meta_int(lg, "cursor", 0);
+		struct net_response r;
+		void *body, *plain;
+		size_t len, plain_len;
+		long sent, added = 0;
+		int final, more;
+		json_t *h;
+
+		if (acked > head)
+			acked = head;
+		if ((rc = build_request(lg, c, acked, cursor, &body, &len, &sent,
+		    &final, err)) != 0)
+			return rc;
+		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
+		    "zstd", body, len, MAX_ANSWER, &r, err);
+		free(body);
+		if (rc != 0)
+			return rc;
+		rep->requests++;
+		if (r.status != 200) {
+			rc = refused(&r, err);
+			net_response_release(&r);
+			return rc;
+		}
+		rc = codec_decompress(c, r.body, r.len, MAX_ANSWER, &plain,
+		    &plain_len, err);
+		net_response_release(&r);
+		if (rc != 0)
+			return rc;
+		rc = apply_answer(lg, plain, plain_len, &h, &added, err);
+		free(plain);
+		if (rc != 0)
+			return rc;
+		rep->pulled += added;
+		rep->acked = json_integer_value(json_object_get(h, "acked"));
+		rep->pushed += rep->acked > acked ? (long)(rep->acked - acked) : 0;
+		rep->backlog = json_integer_value(json_object_get(h, "backlog"));
+		more = json_is_true(json_object_get(h, "more"));
+		if (o->progress)
+			fprintf(stderr, "\r%s %ld, %s %ld, %s %lld        ",
+			    _("pushed"), rep->pushed, _("pulled"), rep->pulled,
+			    _("waiting at the server"), (long long)rep->backlog);
+		if (!final || more || rep->acked < head) {
+			int stuck = rep->acked <= acked && sent > 0 && !more;
+			json_decref(h);
+			if (stuck)
+				return ld_fail(err, LD_EREFUSED,
+				    _("the server did not take events after seq %lld"),
+				    (long long)acked);
+			continue;
+		}
+		if (!same_digest(lg, h) && !repaired) {
+			/* Anti-entropy: do not trust the cursor; pull it all. */
+			json_decref(h);
+			repaired = rep->repaired = 1;
+			if ((rc = ledger_meta_set(lg, "cursor", "0", err)) != 0)
+				return rc;
+			continue;
+		}
+		json_decref(h);
+		break;
+	}
+	rep->pending = head - rep->acked;
+	return 0;
+}
+
+int
+sync_run(struct ledger *lg, const struct sync_opts *o,
+    struct sync_report *rep, char *err)
+{
+	struct codec *c = NULL;
+	struct net *n = NULL;
+	char *token = NULL;
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if ((rc = load_token(o->token_path, &token, err)) == 0 &&
+	    (rc = open_net(lg, o, token, 0, &n, err)) == 0 &&
+	    (rc = open_codec(lg, o, &c, err)) == 0)
+		rc = run(lg, o, n, c, rep, err);
+	if (o->progress)
+		fputc('\n', stderr);
+	if (n != NULL)
+		net_counters(n, &rep->bytes_up, &rep->bytes_down);
+	record_outcome(lg, rc, rc != 0 && err != NULL ? err : "");
+	codec_free(c);
+	net_free(n);
+	free(token);
+	return rc;
+}
+
+int
+sync_remote_status(struct ledger *lg, const struct sync_opts *o,
+    json_t **out, char *err)
+{
+	struct net_response r;
+	struct net *n = NULL;
+	char *token = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = load_token(o->token_path, &token, err)) != 0 ||
+	    (rc = open_net(lg, o, token, 0, &n, err)) != 0)
+		goto out;
+	rc = net_request(n, "GET", PATH_STATUS, NULL, NULL, NULL, 0, 65536, &r,
+	    err);
+	if (rc == 0) {
+		if (r.status != 200)
+			rc = refused(&r, err);
+		else if ((*out = cjson_parse(r.body, r.len, PROTO_HEADER_DEPTH,
+		    err)) == NULL)
+			rc = LD_EREFUSED;
+		net_response_release(&r);
+	}
+out:
+	net_free(n);
+	free(token);
+	return rc;
+}

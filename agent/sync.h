@@ -1,0 +1,57 @@
+/*
+ * sync.h - the station side of the sync protocol (docs/protocol.md).
+ *
+ * Invariants:
+ *  1. The station pushes only its own events, in seq order, starting
+ *     after "acked", the highest seq the server said it holds.
+ *  2. "acked", "cursor" and the events pulled with them are written in
+ *     one transaction after each answer: a dropped link loses at most the
+ *     request in flight, and re-sending it is harmless.
+ *  3. When nothing is left to push or pull, the station's digest must
+ *     equal the server's for its unit; if not, the station pulls again
+ *     from cursor 0 (once per run) instead of trusting the cursor.
+ */
+#ifndef LD_SYNC_H
+#define LD_SYNC_H
+
+#include <stdint.h>
+
+#include "ledger.h"
+
+struct sync_report {
+	long pushed;       /* events the server stored or already had */
+	long pulled;       /* new events stored here */
+	long requests;
+	int64_t acked;
+	int64_t pending;   /* own events the server does not hold yet */
+	int64_t backlog;   /* events waiting at the server for this station */
+	int repaired;      /* a digest mismatch forced a full re-pull */
+	double bytes_up;
+	double bytes_down;
+};
+
+struct sync_opts {
+	const char *token_path;
+	const char *dict_path; /* NULL: the shipped dictionary, if any */
+	int progress;          /* a progress line on stderr */
+	long connect_timeout;
+	long stall_timeout;
+};
+
+/* Enrolls this station with the server at url, storing the server's
+ * address and CA or pin in the database and the token in token_path
+ * (mode 0600). */
+int sync_enroll(struct ledger *lg, const char *url, const char *code,
+    const char *ca_pem, const char *pin, const char *token_path,
+    char *err);
+
+/* One sync run: push and pull until nothing is left. Records the outcome
+ * (last_sync or last_error) in the database either way. */
+int sync_run(struct ledger *lg, const struct sync_opts *o,
+    struct sync_report *rep, char *err);
+
+/* Asks the server for its view of this station (new JSON reference). */
+int sync_remote_status(struct ledger *lg, const struct sync_opts *o,
+    json_t **out, char *err);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * codec.c - zstd with a dictionary (see codec.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "codec.h"
+#include "util.h"
+
+/* Frames asking for a window over 8 MiB are refused: a sender cannot make
+ * the decoder allocate more than that. */
+#define WINDOW_LOG_MAX 23
+
+struct codec {
+	ZSTD_CCtx *cctx;
+	ZSTD_DCtx *dctx;
+	ZSTD_CDict *cdict;
+	ZSTD_DDict *ddict;
+	unsigned dict_id;
+	int level;
+};
+
+int
+codec_new(const void *dict, size_t dict_len, int level, struct codec **out,
+    char *err)
+{
+	struct codec *c = xcalloc(1, sizeof *c);
+
+	*out = NULL;
+	c->level = level;
+	c->cctx = ZSTD_createCCtx();
+	c->dctx = ZSTD_createDCtx();
+	if (c->cctx == NULL || c->dctx == NULL) {
+		codec_free(c);
+		return ld_fail(err, LD_EINTERNAL, "cannot create zstd contexts");
+	}
+	ZSTD_DCtx_setParameter(c->dctx, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
+	if (dict != NULL && dict_len > 0) {
+		c->cdict = ZSTD_createCDict(dict, dict_len, level);
+		c->ddict = ZSTD_createDDict(dict, dict_len);
+		if (c->cdict == NULL || c->ddict == NULL) {
+			codec_free(c);
+			return ld_fail(err, LD_EINVAL, _("invalid zstd dictionary"));
+		}
+		c->dict_id = ZSTD_getDictID_fromDDict(c->ddict);
+	}
+	*out = c;
+	return 0;
+}
+
+void
+codec_free(struct codec *c)
+{
+	if (c == NULL)
+		return;
+	ZSTD_freeCCtx(c->cctx);
+	ZSTD_freeDCtx(c->dctx);
+	ZSTD_freeCDict(c->cdict);
+	ZSTD_freeDDict(c->ddict);
+	free(c);
+}
+
+unsigned
+codec_dict_id(const struct codec *c)
+{
+	return c->dict_id;
+}
+
+int
+codec_load(const char *path, int level, struct codec **out, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (f == NULL)
+		return ld_fail(err, LD_ECONFIG, _("cannot open dictionary '%s'"),
+		    path);
+	buf = xmalloc(1 << 20);
+	n = fread(buf, 1, 1 << 20, f);
+	if (ferror(f) || !feof(f)) {
+		fclose(f);
+		free(buf);
+		return ld_fail(err, LD_ECONFIG,
+		    _("cannot read dictionary '%s' (at most 1 MiB)"), path);
+	}
+	fclose(f);
+	rc = codec_new(buf, n, level, out, err);
+	free(buf);
+	return rc;
+}
+
+int
+codec_compress(struct codec *c, const void *src, size_t len, void **out,
+    size_t *out_len, char *err)
+{
+	size_t cap = ZSTD_compressBound(len), n;
+	void *buf = xmalloc(cap);
+
+	ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
+	ZSTD_CCtx_refCDict(c->cctx, c->cdict);
+	n = ZSTD_compress2(c->cctx, buf, cap, src, len);
+	if (ZSTD_isError(n)) {
+		free(buf);
+		return ld_fail(err, LD_EINTERNAL, "zstd: %s", ZSTD_getErrorName(n));
+	}
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+int
+codec_decompress(struct codec *c, const void *src, size_t len,
+    size_t max_out, void **out, size_t *out_len, char *err)
+{
+	ZSTD_inBuffer in = { src, len, 0 };
+	size_t cap = len * 4 + 1024, r = 1;
+	unsigned id;
+	char *buf;
+
+	*out = NULL;
+	*out_len = 0;
+	if (len == 0)
+		return ld_fail(err, LD_EINVAL, _("empty compressed body"));
+	id = ZSTD_getDictID_fromFrame(src, len);
+	if (id != 0 && id != c->dict_id)
+		return ld_fail(err, LD_EINVAL,
+		    _("body compressed with an unknown dictionary (%u)"), id);
+	ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_only);
+	ZSTD_DCtx_refDDict(c->dctx, id != 0 ? c->ddict : NULL);
+	if (cap > max_out + 1)
+		cap = max_out + 1;
+	buf = xmalloc(cap + 1);
+	{
+		ZSTD_outBuffer o = { buf, cap, 0 };
+		while (in.pos < in.size || r != 0) {
+			if (o.pos == o.size) {
+				if (o.size > max_out) {
+					free(buf);
+					return ld_fail(err, LD_ETOOBIG,
+					    _("body decompresses to more than %zu bytes"),
+					    max_out);
+				}
+				cap = cap * 2 > max_out + 1 ? max_out + 1 : cap * 2;
+				buf = xrealloc(buf, cap + 1);
+				o.dst = buf;
+				o.size = cap;
+			}
+			r = ZSTD_decompressStream(c->dctx, &o, &in);
+			if (ZSTD_isError(r)) {
+				free(buf);
+				return ld_fail(err, LD_EINVAL,
+				    _("corrupt compressed body: %s"),
+				    ZSTD_getErrorName(r));
+			}
+			if (r != 0 && in.pos == in.size && o.pos < o.size) {
+				free(buf);
+				return ld_fail(err, LD_EINVAL,
+				    _("truncated compressed body"));
+			}
+		}
+		if (o.pos > max_out) {
+			free(buf);
+			return ld_fail(err, LD_ETOOBIG,
+			    _("body decompresses to more than %zu bytes"), max_out);
+		}
+		buf[o.pos] = '\0';
+		*out = buf;
+		*out_len = o.pos;
+	}
+	return 0;
+}

@@ -1,0 +1,504 @@
+/*
+ * api.c - the endpoints of the county server (docs/protocol.md).
+ *
+ * Every handler answers with a clear status and a JSON error body when
+ * it refuses; a refused request changes nothing: a push is checked whole
+ * before its transaction commits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "cjson.h"
+#include "hash.h"
+#include "log.h"
+#include "ltime.h"
+#include "merge.h"
+#include "proto.h"
+#include "util.h"
+
+void
+api_init(struct api *a, struct store *s, struct codec *c)
+{
+	memset(a, 0, sizeof *a);
+	a->store = s;
+	a->codec = c;
+	pthread_mutex_init(&a->lock, NULL);
+	a->max_decompressed = PROTO_MAX_DECOMPRESSED;
+	a->max_events = PROTO_MAX_EVENTS;
+	a->pull_batch = PROTO_PULL_BATCH;
+	a->pull_bytes = PROTO_PULL_BYTES;
+}
+
+void
+api_release(struct api *a)
+{
+	pthread_mutex_destroy(&a->lock);
+}
+
+static void
+json_reply(struct http_response *resp, int status, json_t *o)
+{
+	resp->status = status;
+	resp->body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	resp->body_len = strlen(resp->body);
+	resp->content_type = "application/json";
+	json_decref(o);
+}
+
+/*
+ * Authenticates "Authorization: Bearer <station>:<secret>" against the
+ * stored hash of the secret (constant-time). Fills r on success. Called
+ * with the lock held. Returns 0 or sets a 401 and returns -1.
+ */
+static int
+authenticate(struct api *a, const struct http_request *req,
+    struct station_rec *r, struct http_response *resp)
+{
+	const char *h = req->authorization, *colon;
+	char name[STATION_MAX + 1], hash[HASH_HEX];
+	size_t n;
+
+	memset(r, 0, sizeof *r);
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+		http_error(resp, 401, "missing station token");
+		return -1;
+	}
+	h += 7;
+	colon = strchr(h, ':');
+	n = colon ? (size_t)(colon - h) : 0;
+	if (colon == NULL || n == 0 || n > STATION_MAX) {
+		http_error(resp, 401, "malformed station token");
+		return -1;
+	}
+	memcpy(name, h, n);
+	name[n] = '\0';
+	if (a->store->ops->station_get(a->store, name, r, NULL) != 0) {
+		http_error(resp, 401, "invalid station token");
+		return -1;
+	}
+	hash_hex(colon + 1, strlen(colon + 1), hash);
+	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
+		station_rec_release(r);
+		http_error(resp, 401, "invalid station token");
+		return -1;
+	}
+	if (r->revoked_at != 0) {
+		station_rec_release(r);
+		http_error(resp, 401, "station revoked");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+enroll(struct api *a, const struct http_request *req,
+    struct http_response *resp)
+{
+	char err[LD_ERRLEN], hash[HASH_HEX], secret[64];
+	const char *station, *code;
+	struct station_rec r;
+	json_t *body, *o;
+	char *token;
+
+	if (req->body_len > PROTO_ENROLL_MAX) {
+		http_error(resp, 413, "enrolment body over %d bytes",
+		    PROTO_ENROLL_MAX);
+		return;
+	}
+	body = cjson_parse(req->body, req->body_len, PROTO_HEADER_DEPTH, err);
+	if (body == NULL) {
+		http_error(resp, 400, "%s", err);
+		return;
+	}
+	station = json_string_value(json_object_get(body, "station"));
+	code = json_string_value(json_object_get(body, "code"));
+	if (station == NULL || code == NULL || !station_id_valid(station)) {
+		json_decref(body);
+		http_error(resp, 400, "enrolment needs 'station' and 'code'");
+		return;
+	}
+	hash_hex(code, strlen(code), hash);
+	pthread_mutex_lock(&a->lock);
+	if (a->store->ops->station_get(a->store, station, &r, NULL) != 0 ||
+	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
+	    r.code_expires < ltime_now() || r.revoked_at != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=enroll station=%s result=refused client=%s",
+		    station, req->client);
+		station_rec_release(&r);
+		json_decref(body);
+		http_error(resp, 401, "invalid, used or expired enrolment code");
+		return;
+	}
+	random_token(32, secret, sizeof secret);
+	hash_hex(secret, strlen(secret), r.token_hash);
+	r.code_hash[0] = '\0';
+	r.code_expires = 0;
+	r.enrolled_at = ltime_now();
+	if (a->store->ops->station_update(a->store, &r, err) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		http_error(resp, 500, "%s", err);
+		station_rec_release(&r);
+		json_decref(body);
+		return;
+	}
+	pthread_mutex_unlock(&a->lock);
+	token = xasprintf("%s:%s", r.name, secret);
+	o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "station", json_string(r.name));
+	json_object_set_new(o, "unit", json_string(r.unit));
+	json_object_set_new(o, "role", json_string(r.role));
+	json_object_set_new(o, "token", json_string(token));
+	json_object_set_new(o, "dict", json_integer(codec_dict_id(a->codec)));
+	free(token);
+	log_line("info", "event=enroll station=%s result=ok client=%s", r.name,
+	    req->client);
+	station_rec_release(&r);
+	json_decref(body);
+	json_reply(resp, 200, o);
+}
+
+static void
+status(struct api *a, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct station_rec r;
+	int64_t backlog = 0;
+	json_t *o;
+
+	pthread_mutex_lock(&a->lock);
+	if (authenticate(a, req, &r, resp) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	a->store->ops->backlog(a->store, r.unit, r.name, r.cursor, &backlog,
+	    NULL);
+	pthread_mutex_unlock(&a->lock);
+	o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "station", json_string(r.name));
+	json_object_set_new(o, "unit", json_string(r.unit));
+	json_object_set_new(o, "role", json_string(r.role));
+	json_object_set_new(o, "acked", json_integer(r.head_seq));
+	json_object_set_new(o, "cursor", json_integer(r.cursor));
+	json_object_set_new(o, "backlog", json_integer(backlog));
+	json_object_set_new(o, "last_sync", json_integer(r.last_sync));
+	station_rec_release(&r);
+	json_reply(resp, 200, o);
+}
+
+/* A parsed push: the header and its events. */
+struct push {
+	json_t *header;
+	struct event *evs;
+	size_t n;
+	int64_t cursor;
+	int final;
+};
+
+static void
+push_release(struct push *p)
+{
+	size_t i;
+
+	json_decref(p->header);
+	for (i = 0; i < p->n; i++)
+		event_release(&p->evs[i]);
+	free(p->evs);
+}
+
+/* Parses the decompressed body; on error sets resp and returns -1. */
+static int
+parse_push(struct api *a, const char *buf, size_t len, struct push *p,
+    struct http_response *resp)
+{
+	char err[LD_ERRLEN];
+	const char *line;
+	size_t pos = 0, n;
+	json_t *v;
+
+	memset(p, 0, sizeof *p);
+	if (!ndjson_next(buf, len, &pos, &line, &n)) {
+		http_error(resp, 400, "empty sync body");
+		return -1;
+	}
+	p->header = cjson_parse(line, n, PROTO_HEADER_DEPTH, err);
+	if (p->header == NULL || !json_is_object(p->header)) {
+		http_error(resp, 400, "sync header: %s",
+		    p->header ? "not an object" : err);
+		return -1;
+	}
+	v = json_object_get(p->header, "v");
+	if (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION) {
+		http_error(resp, 400, "unsupported protocol version");
+		return -1;
+	}
+	v = json_object_get(p->header, "cursor");
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		http_error(resp, 400, "sync header needs a 'cursor' >= 0");
+		return -1;
+	}
+	p->cursor = json_integer_value(v);
+	p->final = json_is_true(json_object_get(p->header, "final"));
+	while (ndjson_next(buf, len, &pos, &line, &n)) {
+		if (p->n == a->max_events) {
+			http_error(resp, 413, "more than %zu events in one push",
+			    a->max_events);
+			return -1;
+		}
+		p->evs = xrealloc(p->evs, (p->n + 1) * sizeof *p->evs);
+		if (event_parse(line, n, &p->evs[p->n], err) != 0) {
+			http_error(resp, 400, "event %zu: %s", p->n + 1, err);
+			return -1;
+		}
+		p->n++;
+	}
+	return 0;
+}
+
+struct pull {
+	FILE *out;
+	int64_t last;
+	size_t n;
+};
+
+static int
+pull_one(int64_t cursor, const char *raw, size_t len, void *arg)
+{
+	struct pull *pl = arg;
+
+	fwrite(raw, 1, len, pl->out);
+	fputc('\n', pl->out);
+	pl->last = cursor;
+	pl->n++;
+	return 0;
+}
+
+static int
+unit_known(const char *unit, void *arg)
+{
+	struct store *s = arg;
+	int known = 0;
+
+	s->ops->unit_known(s, unit, &known, NULL);
+	return known;
+}
+
+/* Stores the pushed events in the open transaction. Returns 0, or sets
+ * resp (403/409/500) and returns -1. */
+static int
+apply_push(struct api *a, struct station_rec *r, struct push *p,
+    json_t *quarantined, size_t *stored, struct http_response *resp)
+{
+	struct store *s = a->store;
+	char err[LD_ERRLEN], existing[HASH_HEX];
+	struct merge_station ms;
+	size_t i;
+
+	ms.name = r->name;
+	ms.unit = r->unit;
+	for (i = 0; i < p->n; i++) {
+		struct event *ev = &p->evs[i];
+		struct merge_decision d;
+		const char *have = NULL;
+		int64_t cursor;
+		char *raw;
+
+		ms.head_seq = r->head_seq;
+		ms.head_hash = r->head_hash;
+		if (ev->seq <= r->head_seq && strcmp(ev->station, r->name) == 0 &&
+		    s->ops->event_hash(s, ev->station, ev->seq, existing,
+		    NULL) == 0)
+			have = existing;
+		merge_decide(&ms, ev, have, unit_known, s, &d);
+		switch (d.verdict) {
+		case MERGE_DUPLICATE:
+			continue;
+		case MERGE_FORGED:
+			http_error(resp, 403, "%s", d.reason);
+			return -1;
+		case MERGE_FORK:
+		case MERGE_GAP:
+			http_error(resp, 409, "%s", d.reason);
+			return -1;
+		case MERGE_ACCEPT:
+		case MERGE_QUARANTINE:
+			break;
+		}
+		raw = event_canonical(ev, 1);
+		if (s->ops->event_insert(s, ev, raw, d.verdict ==
+		    MERGE_QUARANTINE ? d.reason : NULL, &cursor, err) != 0) {
+			free(raw);
+			http_error(resp, 500, "%s", err);
+			return -1;
+		}
+		free(raw);
+		if (d.verdict == MERGE_QUARANTINE) {
+			json_t *q = json_object();
+			json_object_set_new(q, "seq", json_integer(ev->seq));
+			json_object_set_new(q, "reason", json_string(d.reason));
+			json_array_append_new(quarantined, q);
+		}
+		r->head_seq = ev->seq;
+		memcpy(r->head_hash, ev->hash, HASH_HEX);
+		(*stored)++;
+	}
+	return 0;
+}
+
+static void
+sync_(struct api *a, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct store *s = a->store;
+	char err[LD_ERRLEN];
+	struct station_rec r;
+	struct push p;
+	struct pull pl;
+	struct digest dg;
+	json_t *hdr, *quarantined, *dj;
+	void *plain = NULL, *packed = NULL;
+	size_t plain_len = 0, packed_len = 0, stored = 0, out_len = 0;
+	char *out = NULL, *h;
+	int64_t backlog = 0, t0 = ltime_now();
+	int more = 0, rc;
+
+	if (req->content_encoding == NULL ||
+	    strcmp(req->content_encoding, "zstd") != 0) {
+		http_error(resp, 415, "sync bodies must be zstd (Content-Encoding: zstd)");
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (authenticate(a, req, &r, resp) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=sync result=unauthorized client=%s",
+		    req->client);
+		return;
+	}
+	rc = codec_decompress(a->codec, req->body, req->body_len,
+	    a->max_decompressed, &plain, &plain_len, err);
+	if (rc != 0) {
+		pthread_mutex_unlock(&a->lock);
+		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
+		log_line("warn", "event=sync station=%s result=bad-body status=%d",
+		    r.name, resp->status);
+		station_rec_release(&r);
+		return;
+	}
+	if (parse_push(a, plain, plain_len, &p, resp) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=sync station=%s result=bad-body status=%d",
+		    r.name, resp->status);
+		push_release(&p);
+		free(plain);
+		station_rec_release(&r);
+		return;
+	}
+	free(plain);
+	quarantined = json_array();
+	if ((rc = s->ops->begin(s, err)) != 0) {
+		http_error(resp, 503, "%s", err);
+		goto unlock;
+	}
+	if (apply_push(a, &r, &p, quarantined, &stored, resp) != 0) {
+		s->ops->rollback(s);
+		goto unlock;
+	}
+	memset(&pl, 0, sizeof pl);
+	pl.out = open_memstream(&out, &out_len);
+	pl.last = p.cursor;
+	hdr = json_object();
+	rc = s->ops->events_for_unit(s, r.unit, r.name, p.cursor, a->pull_batch,
+	    a->pull_bytes, pull_one, &pl, &more, err);
+	if (rc == 0)
+		rc = s->ops->backlog(s, r.unit, r.name, pl.last, &backlog, err);
+	if (rc == 0)
+		rc = s->ops->digest(s, r.unit, &dg, err);
+	r.last_sync = ltime_now();
+	r.cursor = p.cursor;
+	if (rc == 0)
+		rc = s->ops->station_update(s, &r, err);
+	if (rc == 0)
+		rc = s->ops->commit(s, err);
+	fclose(pl.out);
+	if (rc != 0) {
+		s->ops->rollback(s);
+		json_decref(hdr);
+		free(out);
+		http_error(resp, 503, "%s", err);
+		goto unlock;
+	}
+	json_object_set_new(hdr, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(hdr, "acked", json_integer(r.head_seq));
+	json_object_set_new(hdr, "cursor", json_integer(pl.last));
+	json_object_set_new(hdr, "more", json_boolean(more));
+	json_object_set_new(hdr, "backlog", json_integer(backlog));
+	json_object_set_new(hdr, "time", json_integer(r.last_sync));
+	dj = json_object();
+	json_object_set_new(dj, "count", json_integer(dg.count));
+	json_object_set_new(dj, "xor", json_string(dg.xor));
+	json_object_set_new(hdr, "digest", dj);
+	json_object_set(hdr, "quarantined", quarantined);
+	h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(hdr);
+	{
+		size_t hl = strlen(h);
+		char *all = xmalloc(hl + 1 + out_len + 1);
+		memcpy(all, h, hl);
+		all[hl] = '\n';
+		memcpy(all + hl + 1, out, out_len);
+		rc = codec_compress(a->codec, all, hl + 1 + out_len, &packed,
+		    &packed_len, err);
+		free(all);
+	}
+	free(h);
+	free(out);
+	if (rc != 0) {
+		http_error(resp, 500, "%s", err);
+		goto unlock;
+	}
+	resp->status = 200;
+	resp->body = packed;
+	resp->body_len = packed_len;
+	resp->content_type = "application/x-ndjson";
+	resp->content_encoding = "zstd";
+	log_line("info", "event=sync station=%s pushed=%zu stored=%zu pulled=%zu"
+	    " more=%d backlog=%lld in=%zu out=%zu ms=%lld", r.name, p.n, stored,
+	    pl.n, more, (long long)backlog, req->body_len, packed_len,
+	    (long long)(ltime_now() - t0));
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	if (resp->status >= 400)
+		log_line("warn", "event=sync station=%s status=%d", r.name,
+		    resp->status);
+	json_decref(quarantined);
+	push_release(&p);
+	station_rec_release(&r);
+}
+
+void
+api_handle(void *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct api *a = app;
+
+	if (strcmp(req->path, PATH_SYNC) == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			http_error(resp, 405, "use POST");
+		else
+			sync_(a, req, resp);
+	} else if (strcmp(req->path, PATH_ENROLL) == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			http_error(resp, 405, "use POST");
+		else
+			enroll(a, req, resp);
+	} else if (strcmp(req->path, PATH_STATUS) == 0) {
+		if (strcmp(req->method, "GET") != 0)
+			http_error(resp, 405, "use GET");
+		else
+			status(a, req, resp);
+	} else
+		http_error(resp, 404, "no such endpoint");
+}

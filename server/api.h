@@ -1,0 +1,33 @@
+/*
+ * api.h - the county server's HTTP API: enrolment, sync and status
+ * (docs/protocol.md). One function per endpoint in api.c; the storage is
+ * reached only through store.h and the decisions only through merge.h.
+ */
+#ifndef LD_API_H
+#define LD_API_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "codec.h"
+#include "http.h"
+#include "store.h"
+
+struct api {
+	struct store *store;     /* borrowed */
+	struct codec *codec;     /* borrowed; used under lock */
+	pthread_mutex_t lock;    /* serialises store and codec use */
+	size_t max_decompressed;
+	size_t max_events;
+	size_t pull_batch;
+	size_t pull_bytes;
+};
+
+void api_init(struct api *a, struct store *s, struct codec *c);
+void api_release(struct api *a);
+
+/* The http_handler: routes one request. */
+void api_handle(void *app, const struct http_request *req,
+    struct http_response *resp);
+
+#endif

@@ -1,0 +1,696 @@
+/*
+ * main.c - liandong-server: the county server's commands.
+ *
+ *   init            a server directory: server.conf, database, trial certs
+ *   station add     a station and its one-time enrolment code
+ *   station list    every station, its last sync and backlog
+ *   station revoke  takes effect on the station's next request
+ *   serve           the HTTPS service (foreground; SIGTERM stops it)
+ *   dump            projections as a unit sees them (for checks)
+ *
+ * The server directory is --dir, else $LIANDONG_SERVER_DIR, else
+ * ~/.local/share/liandong-server; it holds server.conf and whatever it
+ * names with relative paths.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cjson.h"
+#include "cli.h"
+#include "codec.h"
+#include "fold.h"
+#include "hash.h"
+#include "http.h"
+#include "log.h"
+#include "proto.h"
+#include "ltime.h"
+#include "store.h"
+#include "text.h"
+#include "tls.h"
+#include "util.h"
+
+#define EXIT_INVALID 3
+#define EXIT_NOTFOUND 4
+#define EXIT_CONFIG 5
+#define EXIT_DATABASE 6
+#define EXIT_NET 7
+#define EXIT_INTERNAL 1
+
+#define CMD_JSON 1
+#define CMD_STORE 2 /* needs the configuration and the database */
+
+struct server_conf {
+	char *dir;
+	char *county;
+	char *listen;   /* host:port */
+	char *db;
+	char *cert;
+	char *key;
+	char *dict;     /* "" for none */
+};
+
+struct server_ctx {
+	struct server_conf conf;
+	struct store *store;
+	char err[LD_ERRLEN];
+};
+
+static const char *const roles[] = { "township", "department", "bureau",
+	"legal", "police", "government", "admin", NULL };
+
+static int
+exit_of(int code)
+{
+	switch (code) {
+	case LD_EINVAL:
+		return EXIT_INVALID;
+	case LD_ENOTFOUND:
+		return EXIT_NOTFOUND;
+	case LD_ECONFIG:
+		return EXIT_CONFIG;
+	case LD_ENET:
+		return EXIT_NET;
+	case LD_EINTERNAL:
+		return EXIT_INTERNAL;
+	default:
+		return EXIT_DATABASE;
+	}
+}
+
+static int
+fail(struct cli *c, int code)
+{
+	struct server_ctx *x = c->app;
+
+	return cli_error(c, exit_of(code), "%s",
+	    x->err[0] ? x->err : ld_strerror(code));
+}
+
+/* dir/name unless name is absolute. */
+static char *
+in_dir(const char *dir, const char *name)
+{
+	return name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
+}
+
+static char *
+default_dir(struct cli *c)
+{
+	const char *d = cli_common_value(c, "dir");
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (d != NULL && *d != '\0')
+		return xstrdup(d);
+	if ((d = getenv("LIANDONG_SERVER_DIR")) != NULL && *d != '\0')
+		return xstrdup(d);
+	if (xdg != NULL && *xdg != '\0')
+		return xasprintf("%s/liandong-server", xdg);
+	return xasprintf("%s/.local/share/liandong-server", home ? home : ".");
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct server_conf *sc = user;
+	char **slot = NULL;
+
+	if (strcmp(section, "server") != 0)
+		return 1;
+	if (strcmp(name, "county") == 0)
+		slot = &sc->county;
+	else if (strcmp(name, "listen") == 0)
+		slot = &sc->listen;
+	else if (strcmp(name, "db") == 0)
+		slot = &sc->db;
+	else if (strcmp(name, "cert") == 0)
+		slot = &sc->cert;
+	else if (strcmp(name, "key") == 0)
+		slot = &sc->key;
+	else if (strcmp(name, "dict") == 0)
+		slot = &sc->dict;
+	if (slot != NULL) {
+		free(*slot);
+		*slot = xstrdup(value);
+	}
+	return 1;
+}
+
+static void
+conf_release(struct server_conf *sc)
+{
+	free(sc->dir);
+	free(sc->county);
+	free(sc->listen);
+	free(sc->db);
+	free(sc->cert);
+	free(sc->key);
+	free(sc->dict);
+}
+
+static int
+load_conf(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	char *path = xasprintf("%s/server.conf", x->conf.dir);
+	int rc = ini_parse(path, conf_handler, &x->conf);
+
+	if (rc < 0)
+		rc = cli_error(c, EXIT_CONFIG,
+		    _("cannot read '%s': %s (run 'liandong-server init')"), path,
+		    strerror(errno));
+	else if (rc > 0)
+		rc = cli_error(c, EXIT_CONFIG, _("'%s': syntax error on line %d"),
+		    path, rc);
+	free(path);
+	if (rc != 0)
+		return rc;
+#define DEFAULT(f, v) if (x->conf.f == NULL) x->conf.f = xstrdup(v)
+	DEFAULT(county, "");
+	DEFAULT(listen, "127.0.0.1:8443");
+	DEFAULT(db, "server.db");
+	DEFAULT(cert, "server.pem");
+	DEFAULT(key, "server-key.pem");
+	DEFAULT(dict, "");
+#undef DEFAULT
+	return 0;
+}
+
+static int
+open_store(struct cli *c, int create)
+{
+	struct server_ctx *x = c->app;
+	char *db = in_dir(x->conf.dir, x->conf.db);
+	int rc = store_open(db, create, &x->store, x->err);
+
+	free(db);
+	return rc != 0 ? fail(c, rc) : 0;
+}
+
+static const struct cli_opt init_opts[] = {
+	{ "county", CLI_VALUE, "NAME", N_("the county this server serves, e.g. 共和县 (required)") },
+	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
+	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+server_init(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *county = cli_value(c, "county");
+	const char *listen = cli_value(c, "listen");
+	const char *dict = cli_value(c, "dict");
+	char pin[HASH_B64];
+	char *path;
+	FILE *f;
+	int rc;
+
+	if (county == NULL)
+		return cli_usage_error(c, _("missing required option --county"));
+	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
+		return fail(c, rc);
+	if (dict == NULL)
+		dict = getenv("LIANDONG_DICT");
+	if (dict == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
+		dict = LIANDONG_DATADIR "/liandong.dict";
+	if (mkdir(x->conf.dir, 0700) != 0 && errno != EEXIST)
+		return cli_error(c, EXIT_CONFIG, _("cannot create '%s': %s"),
+		    x->conf.dir, strerror(errno));
+	path = xasprintf("%s/server.conf", x->conf.dir);
+	if (access(path, F_OK) == 0) {
+		rc = cli_error(c, EXIT_DATABASE,
+		    _("'%s' already exists: this directory has a server"), path);
+		free(path);
+		return rc;
+	}
+	if ((rc = tls_make_trial_certs(x->conf.dir, county, pin, x->err)) != 0) {
+		free(path);
+		return fail(c, rc);
+	}
+	x->conf.db = xstrdup("server.db");
+	if ((rc = open_store(c, 1)) != 0) {
+		free(path);
+		return rc;
+	}
+	x->store->ops->meta_set(x->store, "county", county, NULL);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+		free(path);
+		return rc;
+	}
+	fprintf(f, "; Liandong county server. Relative paths are in this directory.\n"
+	    "[server]\ncounty = %s\nlisten = %s\ndb = server.db\n"
+	    "; A trial certificate made by init; set your own for production.\n"
+	    "cert = server.pem\nkey = server-key.pem\n"
+	    "; zstd dictionary shared with the stations (empty: none)\n"
+	    "dict = %s\n", county, listen ? listen : "127.0.0.1:8443",
+	    dict ? dict : "");
+	fclose(f);
+	printf(_("county server for %s initialized in %s\n"), county,
+	    x->conf.dir);
+	printf(_("trial CA certificate: %s/ca.pem\n"), x->conf.dir);
+	printf(_("server key pin: sha256//%s\n"), pin);
+	free(path);
+	return 0;
+}
+
+static const struct cli_opt add_opts[] = {
+	{ "name", CLI_VALUE, "STATION", N_("station id: lowercase letters, digits, '-', '_' (required)") },
+	{ "unit", CLI_VALUE, "UNIT", N_("the unit it belongs to, e.g. 龙羊峡镇 (required)") },
+	{ "role", CLI_VALUE, "ROLE", N_("township (default), department, bureau, legal, police, government or admin") },
+	{ "expires", CLI_VALUE, "HOURS", N_("how long the enrolment code is valid (default 72)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+station_add(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *name = cli_value(c, "name"), *unit = cli_value(c, "unit");
+	const char *role = cli_value(c, "role"), *exp = cli_value(c, "expires");
+	struct station_rec r;
+	char code[32];
+	long hours = 72;
+	int i, rc;
+
+	if (name == NULL || unit == NULL)
+		return cli_usage_error(c, _("missing required option --%s"),
+		    name == NULL ? "name" : "unit");
+	if (!station_id_valid(name))
+		return cli_error(c, EXIT_INVALID, _("invalid station id '%s'"),
+		    name);
+	if ((rc = text_check("unit", unit, UNIT_MAX, 0, x->err)) != 0 ||
+	    unit[0] == '\0')
+		return rc ? fail(c, rc) : cli_error(c, EXIT_INVALID,
+		    _("--unit must not be empty"));
+	if (role == NULL)
+		role = "township";
+	for (i = 0; roles[i] != NULL && strcmp(roles[i], role) != 0; i++)
+		;
+	if (roles[i] == NULL)
+		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
+	if (exp != NULL) {
+		char *end;
+		hours = strtol(exp, &end, 10);
+		if (*end != '\0' || hours < 1 || hours > 24 * 365)
+			return cli_error(c, EXIT_INVALID,
+			    _("--expires must be 1 to 8760 hours"));
+	}
+	random_token(9, code, sizeof code);
+	memset(&r, 0, sizeof r);
+	ld_strlcpy(r.name, name, sizeof r.name);
+	r.unit = (char *)unit;
+	r.role = (char *)role;
+	r.added_at = ltime_now();
+	r.code_expires = r.added_at + hours * 3600 * 1000;
+	hash_hex(code, strlen(code), r.code_hash);
+	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0)
+		return fail(c, rc);
+	if (cli_common_flag(c, "json")) {
+		json_t *o = json_object();
+		json_object_set_new(o, "v", json_integer(1));
+		json_object_set_new(o, "kind", json_string("station.add"));
+		json_object_set_new(o, "station", json_string(name));
+		json_object_set_new(o, "unit", json_string(unit));
+		json_object_set_new(o, "code", json_string(code));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf(_("station '%s' (%s) added; enrolment code, valid %ld hours, once:\n"),
+		    name, unit, hours);
+		printf("%s\n", code);
+	}
+	return 0;
+}
+
+static const char *
+station_status(const struct station_rec *r)
+{
+	if (r->revoked_at != 0)
+		return "revoked";
+	if (r->enrolled_at == 0)
+		return r->code_expires > ltime_now() ? "pending" : "expired";
+	return "active";
+}
+
+static int
+station_list(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct station_rec *recs;
+	json_t *arr = json_array();
+	size_t n, i;
+	int rc;
+
+	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0) {
+		json_decref(arr);
+		return fail(c, rc);
+	}
+	if (!cli_common_flag(c, "json"))
+		printf("%-16s %-8s %-10s %-17s %8s %8s  %s\n", _("STATION"),
+		    _("STATUS"), _("ROLE"), _("LAST SYNC"), _("EVENTS"),
+		    _("BACKLOG"), _("UNIT"));
+	for (i = 0; i < n; i++) {
+		int64_t backlog = 0;
+		char t[LTIME_LEN] = "-";
+
+		x->store->ops->backlog(x->store, recs[i].unit, recs[i].name,
+		    recs[i].cursor, &backlog, NULL);
+		if (recs[i].last_sync)
+			ltime_short(recs[i].last_sync, t);
+		if (cli_common_flag(c, "json")) {
+			json_t *o = json_object();
+			json_object_set_new(o, "station", json_string(recs[i].name));
+			json_object_set_new(o, "unit", json_string(recs[i].unit));
+			json_object_set_new(o, "role", json_string(recs[i].role));
+			json_object_set_new(o, "status",
+			    json_string(station_status(&recs[i])));
+			json_object_set_new(o, "last_sync",
+			    json_integer(recs[i].last_sync));
+			json_object_set_new(o, "events",
+			    json_integer(recs[i].head_seq));
+			json_object_set_new(o, "backlog", json_integer(backlog));
+			json_array_append_new(arr, o);
+		} else
+			printf("%-16s %-8s %-10s %-17s %8lld %8lld  %s\n",
+			    recs[i].name, station_status(&recs[i]), recs[i].role,
+			    t, (long long)recs[i].head_seq, (long long)backlog,
+			    recs[i].unit);
+	}
+	if (cli_common_flag(c, "json")) {
+		json_t *o = json_object();
+		json_object_set_new(o, "v", json_integer(1));
+		json_object_set_new(o, "kind", json_string("station.list"));
+		json_object_set(o, "stations", arr);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(o);
+	}
+	json_decref(arr);
+	station_recs_free(recs, n);
+	return 0;
+}
+
+static int
+station_revoke(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct station_rec r;
+	int rc;
+
+	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
+	    x->err)) != 0)
+		return fail(c, rc);
+	if (r.revoked_at == 0) {
+		r.revoked_at = ltime_now();
+		r.token_hash[0] = '\0';
+		r.code_hash[0] = '\0';
+		rc = x->store->ops->station_update(x->store, &r, x->err);
+	}
+	station_rec_release(&r);
+	if (rc != 0)
+		return fail(c, rc);
+	printf(_("station '%s' revoked\n"), c->argv[0]);
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = xmalloc(max + 1);
+	n = fread(buf, 1, max, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const struct cli_opt serve_opts[] = {
+	{ "listen", CLI_VALUE, "ADDR:PORT", N_("override server.conf (port 0: any free port)") },
+	{ "port-file", CLI_VALUE, "FILE", N_("write the port listened on to FILE") },
+	{ "insecure-http", CLI_FLAG, NULL, N_("plain HTTP, no TLS: only for local tests") },
+	{ "threads", CLI_VALUE, "N", N_("worker threads (default 4)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+serve(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *listen = cli_value(c, "listen");
+	const char *pf = cli_value(c, "port-file");
+	const char *th = cli_value(c, "threads");
+	struct http_config hc;
+	struct http_server *hs;
+	struct codec *codec;
+	struct api api;
+	char *cert = NULL, *key = NULL, *addr, *colon, *dictpath = NULL;
+	sigset_t set;
+	int sig, rc;
+
+	if (listen == NULL)
+		listen = x->conf.listen;
+	addr = xstrdup(listen);
+	colon = strrchr(addr, ':');
+	if (colon == NULL) {
+		free(addr);
+		return cli_error(c, EXIT_CONFIG, _("listen must be ADDR:PORT, not '%s'"),
+		    listen);
+	}
+	*colon = '\0';
+	memset(&hc, 0, sizeof hc);
+	hc.address = addr;
+	hc.port = (unsigned)atoi(colon + 1);
+	hc.max_body = PROTO_MAX_BODY;
+	hc.threads = th ? (unsigned)atoi(th) : 4;
+	hc.timeout = 120;
+	if (!cli_flag(c, "insecure-http")) {
+		char *cp = in_dir(x->conf.dir, x->conf.cert);
+		char *kp = in_dir(x->conf.dir, x->conf.key);
+		cert = read_file(cp, 1 << 20);
+		key = read_file(kp, 1 << 20);
+		if (cert == NULL || key == NULL) {
+			rc = cli_error(c, EXIT_CONFIG,
+			    _("cannot read certificate '%s' or key '%s'"), cp, kp);
+			free(cp);
+			free(kp);
+			free(cert);
+			free(key);
+			free(addr);
+			return rc;
+		}
+		free(cp);
+		free(kp);
+		hc.cert_pem = cert;
+		hc.key_pem = key;
+	}
+	if (x->conf.dict[0] != '\0') {
+		dictpath = in_dir(x->conf.dir, x->conf.dict);
+		rc = codec_load(dictpath, 3, &codec, x->err);
+	} else
+		rc = codec_new(NULL, 0, 3, &codec, x->err);
+	free(dictpath);
+	if (rc != 0) {
+		free(cert);
+		free(key);
+		free(addr);
+		return fail(c, rc);
+	}
+	api_init(&api, x->store, codec);
+	/* Block the stop signals in every thread; this one waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = http_start(&hc, api_handle, &api, &hs, x->err);
+	if (rc != 0) {
+		api_release(&api);
+		codec_free(codec);
+		free(cert);
+		free(key);
+		free(addr);
+		return fail(c, rc);
+	}
+	log_line("info", "event=listen address=%s port=%u tls=%s dict=%u",
+	    addr, http_port(hs), cert ? "yes" : "NO", codec_dict_id(codec));
+	if (pf != NULL) {
+		char *tmp = xasprintf("%s.tmp", pf);
+		FILE *f = fopen(tmp, "w");
+		if (f != NULL) {
+			fprintf(f, "%u\n", http_port(hs));
+			fclose(f);
+			rename(tmp, pf);
+		}
+		free(tmp);
+	}
+	sigwait(&set, &sig);
+	log_line("info", "event=stop signal=%d", sig);
+	http_stop(hs);
+	api_release(&api);
+	codec_free(codec);
+	free(cert);
+	free(key);
+	free(addr);
+	return 0;
+}
+
+static const struct cli_opt dump_opts[] = {
+	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit may see") },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct dump_state {
+	struct store *store;
+	const char *unit;
+	struct event *evs;
+	size_t n;
+	int bad;
+};
+
+static int
+dump_event(int64_t cursor, const char *raw, size_t len, void *arg)
+{
+	struct dump_state *d = arg;
+
+	d->evs = xrealloc(d->evs, (d->n + 1) * sizeof *d->evs);
+	if (event_parse(raw, len, &d->evs[d->n], NULL) != 0) {
+		d->bad = 1;
+		return 1;
+	}
+	d->n++;
+	return 0;
+}
+
+static int
+dump_entity(const char *entity, void *arg)
+{
+	struct dump_state *d = arg;
+	json_t *doc;
+	char *text;
+	size_t i;
+
+	d->n = 0;
+	d->store->ops->entity_events(d->store, entity, d->unit, dump_event, d,
+	    NULL);
+	if (d->n == 0)
+		return d->bad;
+	doc = fold_events(d->evs, d->n);
+	text = cjson_encode(doc, NULL);
+	printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+	for (i = 0; i < d->n; i++)
+		event_release(&d->evs[i]);
+	return d->bad;
+}
+
+static int
+dump(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct dump_state d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.store = x->store;
+	d.unit = cli_value(c, "unit");
+	rc = x->store->ops->entities(x->store, d.unit, dump_entity, &d, x->err);
+	free(d.evs);
+	if (rc != 0)
+		return fail(c, rc);
+	return d.bad ? cli_error(c, EXIT_DATABASE, _("a stored event does not verify")) : 0;
+}
+
+static const struct cli_cmd init_cmd = { "init", NULL, NULL, 0, 0,
+	init_opts, 0, N_("create a server directory: config, database, trial certificates"),
+	server_init };
+static const struct cli_cmd add_cmd = { "station", "add", NULL, 0, 0,
+	add_opts, CMD_STORE | CMD_JSON, N_("add a station; prints its one-time enrolment code"),
+	station_add };
+static const struct cli_cmd list_cmd = { "station", "list", NULL, 0, 0,
+	NULL, CMD_STORE | CMD_JSON, N_("list stations with their last sync and backlog"),
+	station_list };
+static const struct cli_cmd revoke_cmd = { "station", "revoke", "<station>",
+	1, 1, NULL, CMD_STORE, N_("revoke a station's token (effective on its next request)"),
+	station_revoke };
+static const struct cli_cmd serve_cmd = { "serve", NULL, NULL, 0, 0,
+	serve_opts, CMD_STORE, N_("run the HTTPS service in the foreground (SIGTERM stops it)"),
+	serve };
+static const struct cli_cmd dump_cmd = { "dump", NULL, NULL, 0, 0,
+	dump_opts, CMD_STORE, N_("print every projection (canonical JSON, one per line)"),
+	dump };
+
+static const struct cli_cmd *const cmds[] = {
+	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &serve_cmd, &dump_cmd,
+	NULL,
+};
+
+static const struct cli_opt common_opts[] = {
+	{ "dir", CLI_VALUE, "DIR", N_("server directory (default: $LIANDONG_SERVER_DIR, ~/.local/share/liandong-server)") },
+	{ "json", CLI_FLAG, NULL, N_("print one versioned JSON document") },
+	{ "help", CLI_FLAG, NULL, N_("show this help") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_program program = {
+	"liandong-server",
+	N_("Liandong county server: receives every station's events and routes them."),
+	cmds, common_opts,
+	N_("Run 'liandong-server <command> --help' for its options."),
+	CMD_JSON, LIANDONG_VERSION,
+};
+
+int
+main(int argc, char **argv)
+{
+	struct server_ctx x;
+	struct cli c;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("liandong", LOCALEDIR);
+	textdomain("liandong");
+	umask(077);
+	if (hash_init() != 0) {
+		fputs("liandong-server: error: cannot initialise libsodium\n",
+		    stderr);
+		return EXIT_INTERNAL;
+	}
+	memset(&x, 0, sizeof x);
+	rc = cli_parse(&program, argc - 1, argv + 1, &c);
+	if (rc >= 0) {
+		cli_release(&c);
+		return rc;
+	}
+	c.app = &x;
+	x.conf.dir = default_dir(&c);
+	if (c.cmd->flags & CMD_STORE) {
+		if ((rc = load_conf(&c)) != 0 || (rc = open_store(&c, 0)) != 0)
+			goto out;
+	}
+	rc = c.cmd->exec(&c);
+out:
+	if (x.store != NULL)
+		x.store->ops->close(x.store);
+	conf_release(&x.conf);
+	cli_release(&c);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * store.c - what every storage backend shares: choosing one, digests,
+ * freeing station records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "util.h"
+
+void
+station_rec_release(struct station_rec *r)
+{
+	free(r->unit);
+	free(r->role);
+	r->unit = r->role = NULL;
+}
+
+void
+station_recs_free(struct station_rec *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		station_rec_release(&r[i]);
+	free(r);
+}
+
+int
+store_open(const char *url, int create, struct store **out, char *err)
+{
+	if (strncmp(url, "postgresql:", 11) == 0 ||
+	    strncmp(url, "postgres:", 9) == 0)
+		return ld_fail(err, LD_ECONFIG,
+		    _("the PostgreSQL backend is not built in yet"));
+	return store_sqlite_open(url, create, out, err);
+}

@@ -1,0 +1,111 @@
+/*
+ * store.h - the county server's storage, behind a table of functions so
+ * that a PostgreSQL backend can sit beside the SQLite one without the HTTP
+ * or merge code knowing which it talks to.
+ *
+ * Contract for every backend:
+ *  - events are never changed or deleted; each gets a cursor, strictly
+ *    increasing in receipt order, which is what stations pull by;
+ *  - event_insert updates, in the caller's transaction, the station's head
+ *    (seq, hash), the routing rows (one per audience unit) and the digest
+ *    (count and XOR of event hashes) of every audience unit;
+ *  - each call returns 0 or an LD_E* code with err filled.
+ */
+#ifndef LD_STORE_H
+#define LD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct station_rec {
+	char name[STATION_MAX + 1];
+	char *unit;            /* owned */
+	char *role;            /* owned */
+	int64_t added_at;
+	int64_t enrolled_at;   /* 0: not yet */
+	int64_t revoked_at;    /* 0: active */
+	int64_t code_expires;  /* 0: no code pending */
+	int64_t last_sync;     /* 0: never */
+	int64_t cursor;        /* last cursor the station acknowledged */
+	int64_t head_seq;      /* highest contiguous seq held */
+	char head_hash[HASH_HEX];
+	char token_hash[HASH_HEX]; /* "" when none */
+	char code_hash[HASH_HEX];  /* "" when none */
+};
+
+void station_rec_release(struct station_rec *r);
+
+typedef int (*store_event_fn)(int64_t cursor, const char *raw, size_t len,
+    void *arg);
+
+struct store;
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *s);
+	int (*begin)(struct store *s, char *err);
+	int (*commit)(struct store *s, char *err);
+	void (*rollback)(struct store *s);
+
+	int (*station_add)(struct store *s, const struct station_rec *r,
+	    char *err);
+	int (*station_get)(struct store *s, const char *name,
+	    struct station_rec *out, char *err);
+	/* All stations, ordered by name; free with station_recs_free. */
+	int (*station_list)(struct store *s, struct station_rec **out,
+	    size_t *n, char *err);
+	/* Writes the mutable fields of r (token, code, dates, cursor). */
+	int (*station_update)(struct store *s, const struct station_rec *r,
+	    char *err);
+	/* 1 in *known if some station belongs to unit. */
+	int (*unit_known)(struct store *s, const char *unit, int *known,
+	    char *err);
+
+	/* The hash of (station, seq), or LD_ENOTFOUND. */
+	int (*event_hash)(struct store *s, const char *station, int64_t seq,
+	    char hash[HASH_HEX], char *err);
+	/* Stores a validated event (raw is its canonical text). quarantine
+	 * is NULL or the reason it breaks a business rule. */
+	int (*event_insert)(struct store *s, const struct event *ev,
+	    const char *raw, const char *quarantine, int64_t *cursor,
+	    char *err);
+	/* Events routed to unit with cursor > after, not written by
+	 * exclude_station, in cursor order, at most limit of them and about
+	 * max_bytes; *more says whether any remain after them. */
+	int (*events_for_unit)(struct store *s, const char *unit,
+	    const char *exclude_station, int64_t after, size_t limit,
+	    size_t max_bytes, store_event_fn fn, void *arg, int *more,
+	    char *err);
+	/* How many events routed to unit, not by station, are after cursor. */
+	int (*backlog)(struct store *s, const char *unit, const char *station,
+	    int64_t after, int64_t *n, char *err);
+	int (*digest)(struct store *s, const char *unit, struct digest *d,
+	    char *err);
+	/* Events of entity visible to unit (NULL: all), in fold order. */
+	int (*entity_events)(struct store *s, const char *entity,
+	    const char *unit, store_event_fn fn, void *arg, char *err);
+	/* Distinct entities visible to unit (NULL: all), sorted. */
+	int (*entities)(struct store *s, const char *unit,
+	    int (*fn)(const char *entity, void *arg), void *arg, char *err);
+	int (*meta_get)(struct store *s, const char *key, char **val,
+	    char *err);
+	int (*meta_set)(struct store *s, const char *key, const char *val,
+	    char *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+void station_recs_free(struct station_rec *r, size_t n);
+
+/* Opens the backend named by url: a path (SQLite). create: make a new
+ * database. */
+int store_open(const char *url, int create, struct store **out, char *err);
+
+int store_sqlite_open(const char *path, int create, struct store **out,
+    char *err);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * tls.c - trial certificates with GnuTLS (the only file including it).
+ */
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tls.h"
+#include "util.h"
+
+#define YEARS(n) ((time_t)(n) * 365 * 24 * 3600)
+
+static int
+gfail(char *err, const char *what, int rc)
+{
+	return ld_fail(err, LD_EINTERNAL, "%s: %s", what, gnutls_strerror(rc));
+}
+
+static int
+write_file(const char *dir, const char *name, const gnutls_datum_t *d,
+    int mode, char *err)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	ssize_t n;
+
+	if (fd < 0) {
+		int rc = ld_fail(err, LD_EEXIST, _("cannot create '%s'"), path);
+		free(path);
+		return rc;
+	}
+	n = write(fd, d->data, d->size);
+	if (n != (ssize_t)d->size || fsync(fd) != 0) {
+		int rc = ld_fail(err, LD_EFULL, _("cannot write '%s'"), path);
+		close(fd);
+		free(path);
+		return rc;
+	}
+	close(fd);
+	free(path);
+	return 0;
+}
+
+static int
+new_key(gnutls_x509_privkey_t *key, char *err)
+{
+	int rc;
+
+	if ((rc = gnutls_x509_privkey_init(key)) < 0)
+		return gfail(err, "key", rc);
+	rc = gnutls_x509_privkey_generate(*key, GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+	return rc < 0 ? gfail(err, "key generation", rc) : 0;
+}
+
+/* Common fields of both certificates. */
+static int
+cert_base(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char *cn,
+    unsigned char serial, int years)
+{
+	time_t now = time(NULL);
+	unsigned char ser[8];
+	int rc;
+
+	gnutls_rnd(GNUTLS_RND_NONCE, ser, sizeof ser);
+	ser[0] = (unsigned char)((ser[0] & 0x7f) | 0x01);
+	ser[7] = serial;
+	if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (rc = gnutls_x509_crt_set_serial(crt, ser, sizeof ser)) < 0 ||
+	    (rc = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
+	    (rc = gnutls_x509_crt_set_expiration_time(crt, now + YEARS(years))) < 0 ||
+	    (rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+	    0, cn, (unsigned)strlen(cn))) < 0 ||
+	    (rc = gnutls_x509_crt_set_key(crt, key)) < 0)
+		return rc;
+	return 0;
+}
+
+int
+tls_make_trial_certs(const char *dir, const char *county, char pin[HASH_B64],
+    char *err)
+{
+	gnutls_x509_privkey_t cakey = NULL, key = NULL;
+	gnutls_x509_crt_t ca = NULL, crt = NULL;
+	gnutls_datum_t d = { NULL, 0 };
+	unsigned char keyid[64];
+	size_t keyid_len = sizeof keyid;
+	static const unsigned char lo[4] = { 127, 0, 0, 1 };
+	char *cn;
+	int rc;
+
+	if ((rc = new_key(&cakey, err)) != 0 || (rc = new_key(&key, err)) != 0)
+		goto out;
+	if ((rc = gnutls_x509_crt_init(&ca)) < 0 ||
+	    (rc = gnutls_x509_crt_init(&crt)) < 0) {
+		rc = gfail(err, "certificate", rc);
+		goto out;
+	}
+	cn = xasprintf("Liandong trial CA (%s)", county);
+	rc = cert_base(ca, cakey, cn, 1, 10);
+	free(cn);
+	if (rc < 0 ||
+	    (rc = gnutls_x509_crt_set_basic_constraints(ca, 1, 0)) < 0 ||
+	    (rc = gnutls_x509_crt_set_key_usage(ca, GNUTLS_KEY_KEY_CERT_SIGN |
+	    GNUTLS_KEY_CRL_SIGN)) < 0 ||
+	    (rc = gnutls_x509_crt_get_key_id(ca, 0, keyid, &keyid_len)) < 0 ||
+	    (rc = gnutls_x509_crt_set_subject_key_id(ca, keyid, keyid_len)) < 0 ||
+	    (rc = gnutls_x509_crt_sign2(ca, ca, cakey, GNUTLS_DIG_SHA256, 0)) < 0) {
+		rc = gfail(err, "CA certificate", rc);
+		goto out;
+	}
+	if ((rc = cert_base(crt, key, "localhost", 2, 5)) < 0 ||
+	    (rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
+	    (rc = gnutls_x509_crt_set_key_usage(crt,
+	    GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+	    (rc = gnutls_x509_crt_set_key_purpose_oid(crt,
+	    GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
+	    (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
+	    "localhost", 9, GNUTLS_FSAN_APPEND)) < 0 ||
+	    (rc = gnutls_x509_crt_set_subject_alt_name(crt,
+	    GNUTLS_SAN_IPADDRESS, lo, 4, GNUTLS_FSAN_APPEND)) < 0 ||
+	    (rc = gnutls_x509_crt_set_authority_key_id(crt, keyid,
+	    keyid_len)) < 0 ||
+	    (rc = gnutls_x509_crt_sign2(crt, ca, cakey, GNUTLS_DIG_SHA256, 0)) < 0) {
+		rc = gfail(err, "server certificate", rc);
+		goto out;
+	}
+#define EXPORT(fn, obj, name, mode) \
+	if ((rc = fn(obj, GNUTLS_X509_FMT_PEM, &d)) < 0) { \
+		rc = gfail(err, "export", rc); \
+		goto out; \
+	} \
+	rc = write_file(dir, name, &d, mode, err); \
+	gnutls_free(d.data); \
+	d.data = NULL; \
+	if (rc != 0) \
+		goto out;
+	EXPORT(gnutls_x509_crt_export2, ca, "ca.pem", 0644)
+	EXPORT(gnutls_x509_privkey_export2, cakey, "ca-key.pem", 0600)
+	EXPORT(gnutls_x509_crt_export2, crt, "server.pem", 0644)
+	EXPORT(gnutls_x509_privkey_export2, key, "server-key.pem", 0600)
+#undef EXPORT
+	{
+		char *path = xasprintf("%s/server.pem", dir);
+		rc = tls_cert_pin(path, pin, err);
+		free(path);
+	}
+out:
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(cakey);
+	gnutls_x509_privkey_deinit(key);
+	return rc;
+}
+
+int
+tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err)
+{
+	gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t pub = NULL;
+	int rc;
+
+	if ((rc = gnutls_load_file(pem_path, &pem)) < 0)
+		return ld_fail(err, LD_ECONFIG, _("cannot read certificate '%s'"),
+		    pem_path);
+	if ((rc = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (rc = gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM)) < 0 ||
+	    (rc = gnutls_pubkey_init(&pub)) < 0 ||
+	    (rc = gnutls_pubkey_import_x509(pub, crt, 0)) < 0 ||
+	    (rc = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der)) < 0) {
+		rc = ld_fail(err, LD_ECONFIG, _("bad certificate '%s': %s"),
+		    pem_path, gnutls_strerror(rc));
+	} else {
+		hash_base64(der.data, der.size, pin);
+		rc = 0;
+	}
+	gnutls_free(der.data);
+	gnutls_free(pem.data);
+	gnutls_pubkey_deinit(pub);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
