@@ -38,16 +38,18 @@ COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 SERVER_SRC := $(wildcard server/*.c)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
+TOOLS_SRC := $(wildcard tests/tools/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(B)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
 DEPS_STAMP := $(B)/.deps-ok
 
 .PHONY: all deps check demo clean install
-all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN)
+all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN) $(TOOLS_BIN)
 
 # The stamp is redone when the package list changes.
 $(DEPS_STAMP): scripts/deps.sh
@@ -76,6 +78,10 @@ $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
+# Test tools (fault proxy, generators): one program per file.
+$(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+
 check: all
 	@tests/run.sh $(B)
 
@@ -85,4 +91,4 @@ demo: all
 clean:
 	rm -rf build build-san
 
--include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TOOLS_BIN:=.d) $(UNIT_BIN:=.d)

@@ -128,3 +128,17 @@ const struct cmd_entry cmd_verify_entry = {
 	N_("check the hash chains and that every record equals a fresh fold of its events"),
 	cmd_verify,
 };
+
+static int
+cmd_dump(struct cmd_ctx *ctx)
+{
+	int rc = ledger_dump(ctx->lg, stdout, ctx->err);
+
+	return rc == 0 ? 0 : cmd_fail(ctx, rc);
+}
+
+const struct cmd_entry cmd_dump_entry = {
+	"dump", NULL, NULL, 0, 0, NULL, CMD_DB,
+	N_("print every projection held here (canonical JSON, one per line, by id)"),
+	cmd_dump,
+};

@@ -36,6 +36,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_referral_show_entry,
 	&cmd_log_entry,
 	&cmd_verify_entry,
+	&cmd_dump_entry,
 	&cmd_enroll_entry,
 	&cmd_sync_entry,
 	&cmd_daemon_entry,

@@ -112,7 +112,7 @@ extern const struct cmd_entry cmd_case_open_entry, cmd_case_list_entry,
 extern const struct cmd_entry cmd_complaint_record_entry,
     cmd_complaint_list_entry, cmd_complaint_show_entry;
 extern const struct cmd_entry cmd_liaison_log_entry, cmd_liaison_list_entry;
-extern const struct cmd_entry cmd_log_entry, cmd_verify_entry;
+extern const struct cmd_entry cmd_log_entry, cmd_verify_entry, cmd_dump_entry;
 extern const struct cmd_entry cmd_enroll_entry, cmd_sync_entry,
     cmd_daemon_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_referral_send_entry,

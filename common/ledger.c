@@ -945,3 +945,19 @@ ledger_own_head(struct ledger *lg, int64_t *seq, char *err)
 
 	return chain_head(lg, seq, hash, err);
 }
+
+int
+ledger_dump(struct ledger *lg, FILE *out, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT doc FROM projections"
+	    " ORDER BY entity", &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fprintf(out, "%s\n", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read records"), err);
+}

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "event.h"
@@ -113,6 +114,10 @@ int ledger_own_head(struct ledger *lg, int64_t *seq, char *err);
 
 /* Count and XOR of the hashes of every event held (hash.h). */
 int ledger_digest(struct ledger *lg, struct digest *d, char *err);
+
+/* Writes every projection's canonical text, one per line, sorted by
+ * entity id (the same form as `liandong-server dump`). */
+int ledger_dump(struct ledger *lg, FILE *out, char *err);
 
 struct verify_report {
 	long events;

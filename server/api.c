@@ -417,7 +417,7 @@ sync_(struct api *a, const struct http_request *req,
 	if (rc == 0)
 		rc = s->ops->digest(s, r.unit, &dg, err);
 	r.last_sync = ltime_now();
-	r.cursor = p.cursor;
+	r.cursor = pl.last; /* what it has been sent; it asks again if lost */
 	if (rc == 0)
 		rc = s->ops->station_update(s, &r, err);
 	if (rc == 0)

@@ -12,6 +12,9 @@
 #   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
 #   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
 #   wait_for SECONDS 'condition'               bounded polling, never sleep
+#
+# Test bodies run in a subshell: state they set does not outlive them, so
+# set-up that later checks rely on (a server, stations) runs at top level.
 set -u
 
 : "${BUILD:?BUILD must point at the build directory}"
@@ -133,4 +136,58 @@ setup_station() { # [station] [unit]
 test_done() {
 	echo "# $test_count checks, $test_failures failed"
 	[ "$test_failures" -eq 0 ]
+}
+
+# --- a county server and enrolled stations on 127.0.0.1 -------------------
+
+LDS="$BUILD/liandong-server"
+export LIANDONG_SERVER_DIR="$SCRATCH/county"
+
+# start_server [extra serve options]: init once, then serve in the
+# background; sets SERVER_PID, SERVER_PORT and SERVER_URL.
+start_server() {
+	if [ ! -f "$LIANDONG_SERVER_DIR/server.conf" ]; then
+		"$LDS" init --county 测试县 --listen 127.0.0.1:0 >"$SCRATCH/init.out" ||
+			return 1
+	fi
+	rm -f "$SCRATCH/port"
+	"$LDS" serve --port-file "$SCRATCH/port" "$@" 2>>"$SCRATCH/server.log" &
+	SERVER_PID=$!
+	test_when_finished "kill $SERVER_PID 2>/dev/null"
+	wait_for 10 '[ -s "$SCRATCH/port" ]' || return 1
+	SERVER_PORT=$(cat "$SCRATCH/port")
+	SERVER_URL="https://127.0.0.1:$SERVER_PORT"
+}
+
+stop_server() {
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	return 0
+}
+
+# add_station NAME UNIT [ROLE] [URL]: a station database NAME.db,
+# registered on the server and enrolled (through URL, default the server).
+add_station() {
+	"$LDS" station add --name "$1" --unit "$2" --role "${3:-township}" \
+		>"$SCRATCH/$1.code" || return 1
+	"$LD" init --db "$SCRATCH/$1.db" --station "$1" --unit "$2" >/dev/null ||
+		return 1
+	"$LD" enroll --db "$SCRATCH/$1.db" "${4:-$SERVER_URL}" \
+		"$(tail -n 1 "$SCRATCH/$1.code")" \
+		--ca "$LIANDONG_SERVER_DIR/ca.pem" >/dev/null
+}
+
+# on NAME args...: runs the agent on station NAME's database.
+on() {
+	_st=$1
+	shift
+	LIANDONG_DB="$SCRATCH/$_st.db" "$LD" "$@"
+}
+
+# converged NAME UNIT: the station's projections equal what the server
+# folds of the events its unit may see.
+converged() {
+	on "$1" dump >"$SCRATCH/$1.dump" &&
+	"$LDS" dump --unit "$2" >"$SCRATCH/$1.server.dump" &&
+	test_cmp "$SCRATCH/$1.server.dump" "$SCRATCH/$1.dump"
 }
