@@ -53,6 +53,10 @@ ask(const char *label, const struct enum_value *values)
 		fprintf(stderr, "%s: ", _(label));
 	fflush(stderr);
 	n = getline(&line, &cap, stdin);
+	/* A terminal echoes the answer's newline; otherwise end the prompt's
+	 * line here so that the next prompt or an error starts its own. */
+	if (n < 0 || !isatty(0))
+		fputc('\n', stderr);
 	if (n < 0) {
 		free(line);
 		return NULL;

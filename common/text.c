@@ -154,6 +154,11 @@ text_fit(const char *s, size_t maxwidth)
 		out[o] = '\0';
 		return out;
 	}
+	if (maxwidth == 0) {
+		/* Not even the ellipsis fits. */
+		out[0] = '\0';
+		return out;
+	}
 	for (p = s; *p != '\0'; p += n) {
 		int cw = char_width(p, &n);
 		if (w + (size_t)cw + 1 > maxwidth)

@@ -1,0 +1,591 @@
+/*
+ * test-fold.c - projections as a pure fold of an entity's events.
+ *
+ * The property that makes replicas agree: the same set of events, in
+ * whatever order it arrived, gives byte-identical projections. Each
+ * scenario below is folded in thousands of random arrival orders, both
+ * from scratch (fold_events) and the way a replica does it as events trickle
+ * in (fold_is_next/fold_apply, with a full re-fold when one arrives out of
+ * order, as ledger.c does), and every result must equal the reference.
+ *
+ * The shuffles come from a fixed-seed xorshift generator so that a
+ * failure can be replayed exactly.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+#include "fold.h"
+#include "unit.h"
+
+#define MIN INT64_C(60000)
+#define MAX_EVENTS 16
+#define ROUNDS 2000
+
+struct scenario {
+	struct event evs[MAX_EVENTS];
+	size_t n;
+};
+
+/* Appends an event of station at T0 + offset with the given seq, or with
+ * the station's next seq when seq is 0, chained to its previous event. (An
+ * explicit seq stands for events of other entities in between; its prev is
+ * then any valid hash.) */
+static void
+add_seq(struct scenario *sc, const char *station, int64_t seq,
+    int64_t offset, const char *kind, const char *entity, const char *body,
+    const char *author)
+{
+	const struct event *last = NULL;
+	struct event *ev = &sc->evs[sc->n];
+	size_t i;
+
+	assert_true(sc->n < MAX_EVENTS);
+	for (i = 0; i < sc->n; i++)
+		if (strcmp(sc->evs[i].station, station) == 0)
+			last = &sc->evs[i];
+	if (seq == 0)
+		seq = last != NULL ? last->seq + 1 : 1;
+	unit_event(ev, station, seq, (UNIT_T0_MS + offset) << HLC_SHIFT, kind,
+	    entity, body, last != NULL ? last->hash : seq > 1 ?
+	    "6f24351d9f52af86505a775ad1ab39ba93b166fdffe4a6ba5e844e8a6a0db208" :
+	    NULL);
+	if (author != NULL) {
+		free(ev->author);
+		ev->author = xstrdup(author);
+		event_seal(ev);
+	}
+	unit_assert_valid(ev);
+	sc->n++;
+}
+
+static void
+add(struct scenario *sc, const char *station, int64_t offset,
+    const char *kind, const char *entity, const char *body,
+    const char *author)
+{
+	add_seq(sc, station, 0, offset, kind, entity, body, author);
+}
+
+static void
+scenario_free(struct scenario *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n; i++)
+		event_release(&sc->evs[i]);
+	free(sc);
+}
+
+/*
+ * A case opened on s1, updated by s2 and s3, closed by s1 while s3's edit
+ * races the close (same hlc, later station), plus an edit from a clock
+ * that was behind the opening, a late note and a second close.
+ */
+static struct scenario *
+case_scenario(void)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_OPENED, "张三");
+	add(sc, "s3", -10 * MIN, "case.updated", "C-s1-1", "{\"urgent\":true}",
+	    "王五");
+	add(sc, "s2", 5 * MIN, "case.updated", "C-s1-1",
+	    "{\"location\":\"龙羊峡镇东街\",\"note\":\"已到现场\"}", "李四");
+	add(sc, "s3", 7 * MIN, "case.updated", "C-s1-1",
+	    "{\"category\":\"违法建设\",\"parties\":[\"王某\"]}", "王五");
+	add(sc, "s2", 9 * MIN, "case.updated", "C-s1-1",
+	    "{\"note\":\"当事人已联系\"}", "李四");
+	add(sc, "s2", 20 * MIN - 1, "case.updated", "C-s1-1",
+	    "{\"officer\":\"李四\"}", "李四");
+	add(sc, "s1", 20 * MIN, "case.closed", "C-s1-1", BODY_CASE_CLOSED,
+	    "张三");
+	add(sc, "s3", 20 * MIN, "case.updated", "C-s1-1",
+	    "{\"description\":\"改为无照经营\"}", "王五");
+	add(sc, "s3", 25 * MIN, "case.updated", "C-s1-1",
+	    "{\"note\":\"迟到的备注\"}", "王五");
+	add(sc, "s2", 30 * MIN, "case.closed", "C-s1-1",
+	    "{\"reason\":\"重复关闭\"}", "李四");
+	return sc;
+}
+
+/* A complaint whose identity is recorded once, sent again from another
+ * station, and once from a clock behind the complaint itself. */
+static struct scenario *
+complaint_scenario(void)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+
+	add(sc, "s1", 0, "complaint.recorded", "T-s1-1", BODY_COMPLAINT_RECORDED,
+	    NULL);
+	add(sc, "s1", 1 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	add(sc, "s2", 2 * MIN, "complaint.identity", "T-s1-1",
+	    "{\"name\":\"赵六\"}", NULL);
+	add(sc, "s3", -5 * MIN, "complaint.identity", "T-s1-1",
+	    "{\"name\":\"孙七\"}", NULL);
+	add(sc, "s1", 3 * MIN, "complaint.recorded", "T-s1-1",
+	    BODY_COMPLAINT_RECORDED, NULL);
+	return sc;
+}
+
+static struct scenario *
+liaison_scenario(void)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+
+	add(sc, "s2", 0, "liaison.logged", "L-s2-1",
+	    "{\"activity\":\"meeting\",\"date\":\"2026-11-21T14:00:00+08:00\","
+	    "\"counterpart\":\"县自然资源局\",\"place\":\"镇政府二楼会议室\","
+	    "\"summary\":\"研究违法占地处置\",\"officer\":\"赵六\","
+	    "\"participants\":[\"赵六\",\"钱八\"]}", "赵六");
+	add(sc, "s1", 1 * MIN, "liaison.logged", "L-s2-1", BODY_LIAISON_LOGGED,
+	    NULL);
+	return sc;
+}
+
+/* xorshift64 (Marsaglia 2003): small, fixed and reproducible. */
+static uint64_t
+xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* Fisher-Yates: a random permutation of 0..n-1 into perm. */
+static void
+shuffle(size_t *perm, size_t n, uint64_t *rng)
+{
+	size_t i, j, t;
+
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = (size_t)(xorshift64(rng) % (i + 1));
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+static char *
+encode(const json_t *doc)
+{
+	char *s;
+
+	assert_non_null(doc);
+	s = cjson_encode(doc, NULL);
+	assert_non_null(s);
+	return s;
+}
+
+/* What a replica does as events of one entity arrive in the order of arr:
+ * apply on top when next, else re-fold everything held so far. */
+static json_t *
+fold_incremental(const struct event *arr, size_t n, long *refolds)
+{
+	json_t *doc = NULL;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (doc == NULL)
+			doc = fold_new(arr[k].entity);
+		if (fold_is_next(doc, &arr[k])) {
+			fold_apply(doc, &arr[k]);
+		} else {
+			json_decref(doc);
+			doc = fold_events(arr, k + 1);
+			(*refolds)++;
+		}
+	}
+	return doc;
+}
+
+/* Folds sc in ROUNDS random orders both ways; every result must be the
+ * bytes of the fold in the order the events were written. Returns the
+ * reference projection. */
+static json_t *
+assert_order_free(const struct scenario *sc, uint64_t seed)
+{
+	struct event arr[MAX_EVENTS];
+	size_t perm[MAX_EVENTS], i;
+	long refolds = 0, round;
+	uint64_t rng = seed;
+	json_t *ref, *doc;
+	char *want, *got;
+
+	ref = fold_events(sc->evs, sc->n);
+	want = encode(ref);
+	for (round = 0; round < ROUNDS; round++) {
+		shuffle(perm, sc->n, &rng);
+		/* Shallow copies: the events stay owned by sc. */
+		for (i = 0; i < sc->n; i++)
+			arr[i] = sc->evs[perm[i]];
+
+		doc = fold_events(arr, sc->n);
+		got = encode(doc);
+		if (strcmp(got, want) != 0)
+			fail_msg("fold_events, round %ld (seed %llu):\n%s\nwant\n%s",
+			    round, (unsigned long long)seed, got, want);
+		free(got);
+		json_decref(doc);
+		/* fold_events sorts a copy, not the caller's array. */
+		for (i = 0; i < sc->n; i++)
+			assert_string_equal(arr[i].hash, sc->evs[perm[i]].hash);
+
+		doc = fold_incremental(arr, sc->n, &refolds);
+		got = encode(doc);
+		if (strcmp(got, want) != 0)
+			fail_msg("incremental, round %ld (seed %llu):\n%s\nwant\n%s",
+			    round, (unsigned long long)seed, got, want);
+		free(got);
+		json_decref(doc);
+	}
+	/* Some orders took the re-fold path, not only fold_apply. */
+	assert_true(refolds > 0);
+	free(want);
+	return ref;
+}
+
+/* Asserts doc's conflicts are exactly the given "station/seq reason"
+ * strings, in order. */
+static void
+assert_conflicts(const json_t *doc, const char *const *want)
+{
+	json_t *cs = json_object_get(doc, "conflicts"), *c;
+	char got[128];
+	size_t i, n = 0;
+
+	while (want[n] != NULL)
+		n++;
+	assert_non_null(cs);
+	assert_int_equal(json_array_size(cs), n);
+	json_array_foreach(cs, i, c) {
+		snprintf(got, sizeof got, "%s/%lld %s",
+		    json_string_value(json_object_get(c, "station")),
+		    (long long)json_integer_value(json_object_get(c, "seq")),
+		    json_string_value(json_object_get(c, "reason")));
+		assert_string_equal(got, want[i]);
+		assert_non_null(json_string_value(json_object_get(c, "kind")));
+		assert_non_null(json_string_value(json_object_get(c, "author")));
+	}
+}
+
+static const char *
+str(const json_t *doc, const char *key)
+{
+	const char *s = json_string_value(json_object_get(doc, key));
+
+	if (s == NULL)
+		fail_msg("projection has no text '%s'", key);
+	return s;
+}
+
+static void
+test_case_order_free(void **state)
+{
+	static const char *const conflicts[] = {
+		"s3/1 before_creation",
+		"s3/3 edit_after_close",
+		"s3/4 edit_after_close",
+		"s2/4 already_closed",
+		NULL,
+	};
+	struct scenario *sc = case_scenario();
+	json_t *doc = assert_order_free(sc, UINT64_C(0x9e3779b97f4a7c15));
+	json_t *notes, *closed;
+	char *search;
+
+	assert_string_equal(str(doc, "type"), "case");
+	assert_string_equal(str(doc, "entity"), "C-s1-1");
+	assert_string_equal(str(doc, "status"), "closed");
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 10);
+	assert_conflicts(doc, conflicts);
+
+	/* Edits before the close were applied... */
+	assert_string_equal(str(doc, "location"), "龙羊峡镇东街");
+	assert_string_equal(str(doc, "category"), "违法建设");
+	assert_string_equal(str(doc, "officer"), "李四");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(doc, "parties"), 0)), "王某");
+	notes = json_object_get(doc, "notes");
+	assert_int_equal(json_array_size(notes), 2);
+	assert_string_equal(str(json_array_get(notes, 0), "note"), "已到现场");
+	assert_string_equal(str(json_array_get(notes, 0), "by"), "李四");
+	assert_string_equal(str(json_array_get(notes, 1), "note"),
+	    "当事人已联系");
+	/* ...while conflicting ones changed nothing. */
+	assert_true(json_is_false(json_object_get(doc, "urgent")));
+	assert_string_equal(str(doc, "description"), "占道经营，堵塞通道");
+	assert_null(json_object_get(doc, "note"));
+	closed = json_object_get(doc, "closed");
+	assert_string_equal(str(closed, "reason"), "已责令改正");
+	assert_string_equal(str(closed, "by"), "张三");
+	assert_int_equal(json_integer_value(json_object_get(closed, "at")),
+	    UNIT_T0_MS + 20 * MIN);
+	assert_string_equal(str(doc, "created_by"), "张三");
+	assert_string_equal(str(doc, "updated_by"), "张三");
+	assert_int_equal(json_integer_value(json_object_get(doc, "updated_at")),
+	    UNIT_T0_MS + 20 * MIN);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_object_get(doc, "last"), "hlc")),
+	    (UNIT_T0_MS + 30 * MIN) << HLC_SHIFT);
+
+	search = fold_search_text(doc);
+	assert_non_null(strstr(search, "违法建设"));
+	assert_non_null(strstr(search, "龙羊峡镇东街"));
+	assert_non_null(strstr(search, "王某"));
+	assert_non_null(strstr(search, "已责令改正"));
+	assert_non_null(strstr(search, "当事人已联系"));
+	assert_null(strstr(search, "迟到的备注"));
+	assert_null(strstr(search, "改为无照经营"));
+	free(search);
+
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/*
+ * A race is decided by (hlc, station, seq) order, not by arrival: at the
+ * close's hlc, an edit from a station that sorts before it is applied and
+ * one from a station that sorts after it is a conflict, whatever their
+ * seqs say.
+ */
+static void
+test_race_decided_by_order(void **state)
+{
+	static const char *const conflicts[] = { "s5/1 edit_after_close",
+		NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_OPENED, NULL);
+	add(sc, "s1", 20 * MIN, "case.closed", "C-s1-1", BODY_CASE_CLOSED, NULL);
+	add_seq(sc, "s0", 9, 20 * MIN, "case.updated", "C-s1-1",
+	    "{\"matter\":\"同时刻，较小站号\"}", NULL);
+	add_seq(sc, "s5", 1, 20 * MIN, "case.updated", "C-s1-1",
+	    "{\"officer\":\"同时刻，较大站号\"}", NULL);
+	doc = assert_order_free(sc, 42);
+	assert_string_equal(str(doc, "matter"), "同时刻，较小站号");
+	assert_string_equal(str(doc, "officer"), "张三");
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "status"), "closed");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+static void
+test_complaint_identity(void **state)
+{
+	static const char *const conflicts[] = {
+		"s3/1 before_creation",
+		"s2/1 identity_twice",
+		"s1/3 already_created",
+		NULL,
+	};
+	struct scenario *sc = complaint_scenario();
+	json_t *doc = assert_order_free(sc, UINT64_C(0xdeadbeefcafef00d));
+	json_t *id;
+	char *search;
+
+	assert_string_equal(str(doc, "type"), "complaint");
+	assert_string_equal(str(doc, "status"), "received");
+	assert_string_equal(str(doc, "form"), "complaint");
+	assert_string_equal(str(doc, "channel"), "phone");
+	assert_string_equal(str(doc, "matter"), "噪音扰民");
+	assert_conflicts(doc, conflicts);
+	id = json_object_get(doc, "identity");
+	assert_non_null(id);
+	assert_int_equal(json_object_size(id), 2);
+	assert_string_equal(str(id, "name"), "王五");
+	assert_string_equal(str(id, "phone"), "138 0000 0000");
+	/* The identity is kept apart: not on the record itself... */
+	assert_null(json_object_get(doc, "name"));
+	assert_null(json_object_get(doc, "phone"));
+	/* ...and never in the search index. */
+	search = fold_search_text(doc);
+	assert_non_null(strstr(search, "噪音扰民"));
+	assert_non_null(strstr(search, "夜间施工噪音"));
+	assert_null(strstr(search, "王五"));
+	assert_null(strstr(search, "赵六"));
+	assert_null(strstr(search, "孙七"));
+	assert_null(strstr(search, "138"));
+	free(search);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+static void
+test_liaison(void **state)
+{
+	static const char *const conflicts[] = { "s1/1 already_created", NULL };
+	struct scenario *sc = liaison_scenario();
+	json_t *doc = assert_order_free(sc, 7);
+	char *search;
+
+	assert_string_equal(str(doc, "type"), "liaison");
+	assert_string_equal(str(doc, "status"), "logged");
+	assert_string_equal(str(doc, "activity"), "meeting");
+	assert_string_equal(str(doc, "counterpart"), "县自然资源局");
+	assert_string_equal(str(doc, "created_by"), "赵六");
+	assert_string_equal(str(doc, "station"), "s2");
+	assert_string_equal(str(doc, "unit"), UNIT_UNIT);
+	assert_int_equal(json_array_size(json_object_get(doc, "participants")),
+	    2);
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 2);
+	assert_conflicts(doc, conflicts);
+	search = fold_search_text(doc);
+	assert_non_null(strstr(search, "研究违法占地处置"));
+	assert_non_null(strstr(search, "镇政府二楼会议室"));
+	assert_non_null(strstr(search, "县自然资源局"));
+	assert_null(strstr(search, "联席会议"));
+	free(search);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* Every kind that creates a record does so once, for any entity type the
+ * registry has (referral.sent and whatever comes after it). */
+static void
+test_every_creating_kind(void **state)
+{
+	static const char *const conflicts[] = { "s2/1 already_created", NULL };
+	const struct kind_info *k;
+	size_t i, n = 0;
+
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		struct scenario *sc;
+		char entity[16];
+		json_t *body, *doc;
+		char *text;
+
+		if (!k->creates)
+			continue;
+		n++;
+		snprintf(entity, sizeof entity, "%c-s1-1", k->etype->letter);
+		sc = xcalloc(1, sizeof *sc);
+		body = unit_body(k, 0);
+		text = json_dumps(body, JSON_COMPACT);
+		add(sc, "s1", 0, k->name, entity, text, NULL);
+		add(sc, "s2", MIN, k->name, entity, text, "李四");
+		free(text);
+		doc = assert_order_free(sc, i + 1);
+		assert_string_equal(str(doc, "type"), k->etype->name);
+		assert_string_equal(str(doc, "entity"), entity);
+		assert_true(str(doc, "status")[0] != '\0');
+		assert_string_equal(str(doc, "created_by"), "张三");
+		assert_string_equal(str(doc, "station"), "s1");
+		assert_int_equal(json_integer_value(json_object_get(doc, "events")),
+		    2);
+		assert_conflicts(doc, conflicts);
+		/* The body's fields are on the record. */
+		assert_true(json_equal(json_object_get(doc, k->fields[0].name),
+		    json_object_get(body, k->fields[0].name)));
+		json_decref(body);
+		json_decref(doc);
+		scenario_free(sc);
+	}
+	assert_true(n >= 3);
+}
+
+static void
+test_fold_new(void **state)
+{
+	json_t *doc = fold_new("C-s1-1");
+	char *s = encode(doc);
+
+	assert_string_equal(s, "{\"conflicts\":[],\"entity\":\"C-s1-1\","
+	    "\"events\":0,\"status\":null,\"type\":\"case\",\"v\":1}");
+	free(s);
+	json_decref(doc);
+	doc = fold_new("T-s1-1");
+	assert_string_equal(str(doc, "type"), "complaint");
+	json_decref(doc);
+	doc = fold_new("L-s1-1");
+	assert_string_equal(str(doc, "type"), "liaison");
+	json_decref(doc);
+	assert_null(fold_new("X-s1-1"));
+	assert_null(fold_new(""));
+	assert_null(fold_events(NULL, 0));
+}
+
+static void
+test_apply_and_is_next(void **state)
+{
+	struct scenario *sc = case_scenario();
+	json_t *doc = fold_new("C-s1-1");
+	const struct event *open = &sc->evs[0], *early = &sc->evs[1];
+	const struct event *close = &sc->evs[6], *racer = &sc->evs[7];
+	const struct event *late = &sc->evs[5];
+
+	/* Anything is next on an empty projection. */
+	assert_true(fold_is_next(doc, early));
+	assert_int_equal(fold_apply(doc, open), 0);
+	assert_false(fold_is_next(doc, open));   /* the same event again */
+	assert_false(fold_is_next(doc, early));  /* an earlier hlc */
+	assert_true(fold_is_next(doc, late));
+	assert_int_equal(fold_apply(doc, close), 0);
+	/* Same hlc as the close: the station decides. */
+	assert_true(fold_is_next(doc, racer));
+	assert_false(fold_is_next(doc, late));
+	assert_int_equal(fold_apply(doc, racer), 1);
+	assert_int_equal(fold_apply(doc, &sc->evs[9]), 1);
+	assert_string_equal(str(doc, "status"), "closed");
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 4);
+	json_decref(doc);
+
+	/* Before creation: a conflict, and the record stays uncreated. */
+	doc = fold_new("C-s1-1");
+	assert_int_equal(fold_apply(doc, late), 1);
+	assert_true(json_is_null(json_object_get(doc, "status")));
+	assert_null(json_object_get(doc, "officer"));
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+static void
+test_reason_texts(void **state)
+{
+	static const char *const codes[] = { "already_created",
+		"before_creation", "edit_after_close", "already_closed",
+		"identity_twice", "unknown_kind", NULL };
+	size_t i;
+
+	for (i = 0; codes[i] != NULL; i++) {
+		const char *t = fold_reason_text(codes[i]);
+		assert_non_null(t);
+		assert_string_not_equal(t, codes[i]);
+	}
+	assert_string_equal(fold_reason_text("no_such_code"), "no_such_code");
+}
+
+static int
+setup(void **state)
+{
+	return hash_init() == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fold_new),
+		cmocka_unit_test(test_apply_and_is_next),
+		cmocka_unit_test(test_case_order_free),
+		cmocka_unit_test(test_race_decided_by_order),
+		cmocka_unit_test(test_complaint_identity),
+		cmocka_unit_test(test_liaison),
+		cmocka_unit_test(test_every_creating_kind),
+		cmocka_unit_test(test_reason_texts),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,905 @@
+/*
+ * test-ledger.c - the replica store: recording, reading, querying and
+ * verifying a station database.
+ *
+ * Each test gets a fresh database in its own mkdtemp directory, removed
+ * afterwards. The verify tests tamper with the file behind the ledger's
+ * back through a plain sqlite3 connection, the way a disk error or a
+ * hand edit would, and expect `liandong verify` to say so.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fold.h"
+#include "ledger.h"
+#include "unit.h"
+
+#define STATION "s1"
+#define DAY INT64_C(86400000)
+
+struct fixture {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 16];
+	struct ledger *lg;
+};
+
+/* Case bodies for the query tests: distinct categories, times, words. */
+#define CASE_A \
+	"{\"source\":\"patrol\",\"category\":\"市容环境\",\"urgent\":true," \
+	"\"location\":\"龙羊峡镇中街\",\"description\":\"占道经营，堵塞消防通道\"," \
+	"\"discovered_at\":\"2026-11-01T09:00:00+08:00\",\"officer\":\"张三\"}"
+#define CASE_B \
+	"{\"source\":\"report\",\"category\":\"违法建设\",\"urgent\":false," \
+	"\"location\":\"龙羊峡镇东村\",\"description\":\"未批先建彩钢房\"," \
+	"\"discovered_at\":\"2026-11-10T09:00:00+08:00\",\"officer\":\"李四\"," \
+	"\"parties\":[\"王某某\"]}"
+#define CASE_C \
+	"{\"source\":\"patrol\",\"category\":\"市容环境\",\"urgent\":false," \
+	"\"location\":\"龙羊峡镇西街\",\"description\":\"流动摊贩摆摊设点\"," \
+	"\"discovered_at\":\"2026-11-20T09:00:00+08:00\",\"officer\":\"张三\"}"
+#define CASE_D \
+	"{\"source\":\"notice\",\"category\":\"环境保护\",\"urgent\":false," \
+	"\"location\":\"龙羊峡镇北山\",\"description\":\"露天焚烧垃圾\"," \
+	"\"discovered_at\":\"2026-10-15T09:00:00+08:00\",\"officer\":\"张三\"}"
+
+/* Removes dir and the files in it (the database, its WAL and SHM). */
+static void
+remove_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		assert_int_equal(unlink(path), 0);
+	}
+	closedir(d);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+open_ledger(struct fixture *fx)
+{
+	char err[LD_ERRLEN] = "";
+
+	if (ledger_open(fx->path, &fx->lg, err) != 0)
+		fail_msg("cannot open %s: %s", fx->path, err);
+}
+
+static int
+setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+	char err[LD_ERRLEN] = "";
+
+	unsetenv("LIANDONG_NOW");
+	snprintf(fx->dir, sizeof fx->dir, "%s/liandong-unit.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof fx->path, "%s/station.db", fx->dir);
+	if (ledger_create(fx->path, STATION, UNIT_UNIT, err) != 0 ||
+	    ledger_open(fx->path, &fx->lg, err) != 0) {
+		fprintf(stderr, "cannot make a station database in %s: %s\n",
+		    fx->dir, err);
+		remove_dir(fx->dir);
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	ledger_free(fx->lg);
+	remove_dir(fx->dir);
+	free(fx);
+	unsetenv("LIANDONG_NOW");
+	return 0;
+}
+
+/* Records one event in its own transaction; returns ledger_record's code
+ * (the transaction is rolled back when it fails). */
+static int
+record_ev(struct fixture *fx, const char *kind, const char *entity,
+    const json_t *audience, const json_t *body, char **entity_out,
+    struct event *ev_out, char *err)
+{
+	int rc;
+
+	if ((rc = ledger_begin(fx->lg, err)) != 0)
+		return rc;
+	rc = ledger_record(fx->lg, kind, entity, "张三", audience, body,
+	    entity_out, ev_out, err);
+	if (rc != 0) {
+		ledger_rollback(fx->lg);
+		return rc;
+	}
+	return ledger_commit(fx->lg, err);
+}
+
+/* Records kind with a body given as JSON text; must succeed. Returns the
+ * entity id (caller frees). */
+static char *
+record(struct fixture *fx, const char *kind, const char *entity,
+    const char *body)
+{
+	char err[LD_ERRLEN] = "";
+	json_t *b = unit_json(body);
+	char *id = NULL;
+	int rc;
+
+	rc = record_ev(fx, kind, entity, NULL, b, &id, NULL, err);
+	json_decref(b);
+	if (rc != 0)
+		fail_msg("cannot record %s: %s", kind, err);
+	return id;
+}
+
+/* Expects recording to fail with code; the body is JSON text. */
+static void
+assert_record_fails(struct fixture *fx, const char *kind, const char *entity,
+    const char *body, int code)
+{
+	char err[LD_ERRLEN] = "";
+	json_t *b = unit_json(body);
+	char *id = NULL;
+	int rc;
+
+	rc = record_ev(fx, kind, entity, NULL, b, &id, NULL, err);
+	json_decref(b);
+	free(id);
+	if (rc != code)
+		fail_msg("%s on %s: got %d, want %d (%s)", kind,
+		    entity != NULL ? entity : "(new)", rc, code, err);
+	assert_true(err[0] != '\0');
+}
+
+static void
+assert_verify_ok(struct fixture *fx, struct verify_report *r)
+{
+	char err[LD_ERRLEN] = "";
+	int rc = ledger_verify(fx->lg, r, err);
+
+	if (rc != 0)
+		fail_msg("verify: %d (%s) %ld problems, first: %s", rc, err,
+		    r->problems, r->first);
+	assert_int_equal(r->problems, 0);
+}
+
+/* A query of type with the other fields from q; returns the entity ids,
+ * newest first, joined by spaces (caller frees). */
+static char *
+query(struct fixture *fx, struct ledger_query q)
+{
+	char err[LD_ERRLEN] = "";
+	char *out = xstrdup(""), *t;
+	json_t *items, *doc;
+	size_t i;
+
+	if (ledger_query(fx->lg, &q, &items, err) != 0)
+		fail_msg("query failed: %s", err);
+	json_array_foreach(items, i, doc) {
+		t = xasprintf("%s%s%s", out, i > 0 ? " " : "",
+		    json_string_value(json_object_get(doc, "entity")));
+		free(out);
+		out = t;
+	}
+	json_decref(items);
+	return out;
+}
+
+#define ASSERT_QUERY(fx, want, ...) do { \
+		char *got_ = query(fx, (struct ledger_query){ __VA_ARGS__ }); \
+		if (strcmp(got_, want) != 0) \
+			fail_msg("query %s: got '%s', want '%s'", #__VA_ARGS__, \
+			    got_, want); \
+		free(got_); \
+	} while (0)
+
+/* Runs sql on the database file behind the ledger's back. */
+static void
+tamper(struct fixture *fx, const char *sql)
+{
+	char *msg = NULL;
+	sqlite3 *db;
+
+	ledger_free(fx->lg);
+	fx->lg = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	if (sqlite3_changes(db) < 1)
+		fail_msg("%s changed nothing", sql);
+	sqlite3_close(db);
+	open_ledger(fx);
+}
+
+/* A case opened, updated twice and closed: four events, seqs 1-4. */
+static char *
+case_history(struct fixture *fx)
+{
+	char *id = record(fx, "case.opened", NULL, BODY_CASE_OPENED);
+
+	free(record(fx, "case.updated", id, BODY_CASE_UPDATED));
+	free(record(fx, "case.updated", id, "{\"note\":\"已下达整改通知书\"}"));
+	free(record(fx, "case.closed", id, BODY_CASE_CLOSED));
+	return id;
+}
+
+static void
+test_create_and_open(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const bad[] = { "", "S1", "-s1", "s 1", "镇一",
+		"abcdefghijklmnopqrstuvwxyz0123456", NULL };
+	char err[LD_ERRLEN] = "";
+	char other[PATH_MAX + 16];
+	struct ledger *lg = NULL;
+	FILE *f;
+	size_t i;
+
+	assert_string_equal(ledger_station(fx->lg), STATION);
+	assert_string_equal(ledger_unit(fx->lg), UNIT_UNIT);
+
+	/* An existing path is never overwritten. */
+	assert_int_equal(ledger_create(fx->path, "s2", "别的单位", err),
+	    LD_EEXIST);
+	assert_true(err[0] != '\0');
+	assert_string_equal(ledger_station(fx->lg), STATION);
+
+	/* Invalid station ids are refused before any file is made. */
+	snprintf(other, sizeof other, "%s/other.db", fx->dir);
+	for (i = 0; bad[i] != NULL; i++) {
+		err[0] = '\0';
+		assert_int_equal(ledger_create(other, bad[i], UNIT_UNIT, err),
+		    LD_EINVAL);
+		assert_true(err[0] != '\0');
+		assert_int_equal(access(other, F_OK), -1);
+	}
+
+	/* Opening what is not there, or not a station database, fails. */
+	assert_int_not_equal(ledger_open(other, &lg, err), 0);
+	assert_null(lg);
+	assert_int_equal(access(other, F_OK), -1);
+	f = fopen(other, "w");
+	assert_non_null(f);
+	fputs("not a database, just some text that is long enough to look "
+	    "like a file header to anyone who only reads the first bytes\n", f);
+	fclose(f);
+	err[0] = '\0';
+	assert_true(ledger_open(other, &lg, err) < 0);
+	assert_null(lg);
+	assert_true(err[0] != '\0');
+	assert_int_equal(unlink(other), 0);
+
+	/* A second station database next to the first is fine. */
+	assert_int_equal(ledger_create(other, "s2", "县综合行政执法局", err), 0);
+	assert_int_equal(ledger_open(other, &lg, err), 0);
+	assert_string_equal(ledger_station(lg), "s2");
+	assert_string_equal(ledger_unit(lg), "县综合行政执法局");
+	ledger_free(lg);
+}
+
+/* Every kind in the registry: creating kinds first, then the others on
+ * the entity their type's creating kind made. */
+static void
+test_record_each_kind(void **state)
+{
+	struct fixture *fx = *state;
+	const struct kind_info *k;
+	struct verify_report r;
+	char prev[HASH_HEX], err[LD_ERRLEN] = "";
+	char *ids[32] = { NULL };
+	hlc_t last_hlc = 0;
+	int64_t seq = 0;
+	size_t i, pass, created = 0;
+
+	memcpy(prev, HASH_ZERO, HASH_HEX);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; (k = kind_at(i)) != NULL; i++) {
+			const char *entity = NULL;
+			struct event ev;
+			char *id = NULL;
+			json_t *body, *doc;
+			size_t j;
+
+			assert_true(i < 32);
+			if ((pass == 0) != (k->creates != 0))
+				continue;
+			if (!k->creates) {
+				for (j = 0; kind_at(j) != NULL; j++)
+					if (kind_at(j)->creates &&
+					    kind_at(j)->etype == k->etype)
+						entity = ids[j];
+				assert_non_null(entity);
+			}
+			body = unit_body(k, 0);
+			event_init(&ev);
+			if (record_ev(fx, k->name, entity, NULL, body, &id, &ev,
+			    err) != 0)
+				fail_msg("%s: %s", k->name, err);
+			seq++;
+			/* The event as stored: this station's next link. */
+			unit_assert_valid(&ev);
+			assert_string_equal(ev.station, STATION);
+			assert_int_equal(ev.seq, seq);
+			assert_string_equal(ev.prev, prev);
+			assert_true(ev.hlc > last_hlc);
+			assert_string_equal(ev.kind, k->name);
+			assert_string_equal(ev.unit, UNIT_UNIT);
+			assert_string_equal(ev.author, "张三");
+			assert_string_equal(ev.entity, id);
+			assert_int_equal(json_array_size(ev.audience), 1);
+			assert_true(json_equal(ev.body, body));
+			memcpy(prev, ev.hash, HASH_HEX);
+			last_hlc = ev.hlc;
+			if (k->creates) {
+				char want[64];
+				snprintf(want, sizeof want, "%c-%s-%lld",
+				    k->etype->letter, STATION, (long long)seq);
+				assert_string_equal(id, want);
+				ids[i] = id;
+				created++;
+			} else {
+				assert_string_equal(id, entity);
+				free(id);
+			}
+			/* Its projection is there and counts it. */
+			assert_int_equal(ledger_get(fx->lg, ev.entity, &doc, err), 0);
+			assert_string_equal(json_string_value(json_object_get(doc,
+			    "type")), k->etype->name);
+			assert_int_not_equal(json_integer_value(json_object_get(doc,
+			    "events")), 0);
+			json_decref(doc);
+			json_decref(body);
+			event_release(&ev);
+		}
+	}
+	assert_verify_ok(fx, &r);
+	assert_int_equal(r.events, seq);
+	assert_int_equal(r.stations, 1);
+	assert_int_equal(r.entities, created);
+	for (i = 0; i < 32; i++)
+		free(ids[i]);
+}
+
+static void
+test_record_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct verify_report r;
+	char err[LD_ERRLEN] = "";
+	struct event ev;
+	json_t *body, *aud, *doc;
+	char *id;
+
+	/* Nothing is stored, and no seq used, by a refused event. */
+	assert_record_fails(fx, "case.opened", NULL,
+	    "{\"source\":\"patrol\"}", LD_EINVAL);
+	assert_record_fails(fx, "case.opened", NULL,
+	    "{\"source\":\"辖区巡查\",\"category\":\"市容环境\","
+	    "\"location\":\"中街\",\"description\":\"占道\","
+	    "\"discovered_at\":\"2026-11-21T09:30:00+08:00\",\"urgent\":false,"
+	    "\"officer\":\"张三\"}", LD_EINVAL);
+	assert_record_fails(fx, "case.reopened", NULL, "{}", LD_EINVAL);
+	body = unit_json(BODY_CASE_OPENED);
+	json_object_set_new(body, "score", json_real(0.5));
+	assert_int_equal(record_ev(fx, "case.opened", NULL, NULL, body, NULL,
+	    NULL, err), LD_EINVAL);
+	json_decref(body);
+
+	id = record(fx, "case.opened", NULL, BODY_CASE_OPENED);
+	assert_string_equal(id, "C-s1-1");
+
+	/* Entities that are unknown here, malformed or of another type. */
+	assert_record_fails(fx, "case.updated", "C-s1-99", BODY_CASE_UPDATED,
+	    LD_ENOTFOUND);
+	assert_record_fails(fx, "case.updated", "C-s2-1", BODY_CASE_UPDATED,
+	    LD_ENOTFOUND);
+	assert_record_fails(fx, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, LD_ENOTFOUND);
+	assert_record_fails(fx, "case.updated", "C-s1-0", BODY_CASE_UPDATED,
+	    LD_EINVAL);
+	assert_record_fails(fx, "case.updated", "case-1", BODY_CASE_UPDATED,
+	    LD_EINVAL);
+	assert_record_fails(fx, "complaint.identity", id,
+	    BODY_COMPLAINT_IDENTITY, LD_EINVAL);
+	assert_record_fails(fx, "case.updated", id, "{}", LD_EINVAL);
+
+	/* The audience must include this unit, once. */
+	body = unit_json(BODY_CASE_UPDATED);
+	aud = json_pack("[s]", "县司法局");
+	assert_int_equal(record_ev(fx, "case.updated", id, aud, body, NULL, NULL,
+	    err), LD_EINVAL);
+	json_decref(aud);
+	aud = json_pack("[s,s]", UNIT_UNIT, UNIT_UNIT);
+	assert_int_equal(record_ev(fx, "case.updated", id, aud, body, NULL, NULL,
+	    err), LD_EINVAL);
+	json_decref(aud);
+	aud = json_pack("[s,s]", UNIT_UNIT, "县综合行政执法局");
+	event_init(&ev);
+	assert_int_equal(record_ev(fx, "case.updated", id, aud, body, NULL, &ev,
+	    err), 0);
+	assert_int_equal(ev.seq, 2);
+	assert_true(json_equal(ev.audience, aud));
+	event_release(&ev);
+	json_decref(aud);
+	json_decref(body);
+
+	assert_int_equal(ledger_get(fx->lg, id, &doc, err), 0);
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 2);
+	json_decref(doc);
+	assert_verify_ok(fx, &r);
+	assert_int_equal(r.events, 2);
+	free(id);
+}
+
+static void
+test_get_and_events_of(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const kinds[] = { "case.opened", "case.updated",
+		"case.updated", "case.closed" };
+	char err[LD_ERRLEN] = "";
+	struct event *evs = NULL;
+	json_t *doc, *fresh;
+	char *id, *a, *b;
+	size_t n = 99, i;
+
+	id = case_history(fx);
+	free(record(fx, "liaison.logged", NULL, BODY_LIAISON_LOGGED));
+
+	assert_int_equal(ledger_get(fx->lg, id, &doc, err), 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "status")),
+	    "closed");
+	assert_string_equal(json_string_value(json_object_get(doc, "location")),
+	    "龙羊峡镇东街");
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 4);
+
+	assert_int_equal(ledger_events_of(fx->lg, id, &evs, &n, err), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		unit_assert_valid(&evs[i]);
+		assert_string_equal(evs[i].kind, kinds[i]);
+		assert_string_equal(evs[i].entity, id);
+		assert_int_equal(evs[i].seq, (int64_t)i + 1);
+		if (i > 0) {
+			assert_string_equal(evs[i].prev, evs[i - 1].hash);
+			assert_true(event_cmp(&evs[i - 1], &evs[i]) < 0);
+		}
+	}
+	/* The stored projection is the fold of the stored events. */
+	fresh = fold_events(evs, n);
+	a = cjson_encode(doc, NULL);
+	b = cjson_encode(fresh, NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	json_decref(fresh);
+	json_decref(doc);
+	events_free(evs, n);
+
+	/* Unknown: no events, and no record. */
+	assert_int_equal(ledger_events_of(fx->lg, "C-s1-77", &evs, &n, err), 0);
+	assert_int_equal(n, 0);
+	events_free(evs, n);
+	fresh = json_object();
+	doc = fresh; /* must be reset, not left pointing at anything */
+	err[0] = '\0';
+	assert_int_equal(ledger_get(fx->lg, "C-s1-77", &doc, err), LD_ENOTFOUND);
+	assert_null(doc);
+	json_decref(fresh);
+	assert_non_null(strstr(err, "C-s1-77"));
+	free(id);
+}
+
+static void
+test_query_filters(void **state)
+{
+	struct fixture *fx = *state;
+	char *a, *b, *c, *d, *t, *l;
+
+	a = record(fx, "case.opened", NULL, CASE_A);
+	b = record(fx, "case.opened", NULL, CASE_B);
+	c = record(fx, "case.opened", NULL, CASE_C);
+	d = record(fx, "case.opened", NULL, CASE_D);
+	free(record(fx, "case.closed", d, "{\"reason\":\"已移送生态环境局\"}"));
+	free(record(fx, "case.updated", b,
+	    "{\"note\":\"已下达限期拆除通知书\"}"));
+	t = record(fx, "complaint.recorded", NULL, BODY_COMPLAINT_RECORDED);
+	free(record(fx, "complaint.identity", t, BODY_COMPLAINT_IDENTITY));
+	l = record(fx, "liaison.logged", NULL, BODY_LIAISON_LOGGED);
+	assert_string_equal(a, "C-s1-1");
+	assert_string_equal(b, "C-s1-2");
+	assert_string_equal(c, "C-s1-3");
+	assert_string_equal(d, "C-s1-4");
+
+	/* Newest discovery first; types kept apart. */
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-2 C-s1-1 C-s1-4", .type = "case");
+	ASSERT_QUERY(fx, "T-s1-7", .type = "complaint");
+	ASSERT_QUERY(fx, "L-s1-9", .type = "liaison");
+	ASSERT_QUERY(fx, "", .type = "referral");
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-2", .type = "case", .limit = 2);
+
+	/* Status and category. */
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-2 C-s1-1", .type = "case",
+	    .status = "open");
+	ASSERT_QUERY(fx, "C-s1-4", .type = "case", .status = "closed");
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-1", .type = "case", .category = "市容环境");
+	ASSERT_QUERY(fx, "", .type = "case", .category = "市容");
+	ASSERT_QUERY(fx, "C-s1-1", .type = "case", .category = "市容环境",
+	    .until = "2026-11-20T09:00:00+08:00");
+
+	/* since is inclusive, until exclusive. */
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-2", .type = "case",
+	    .since = "2026-11-10T09:00:00+08:00");
+	ASSERT_QUERY(fx, "C-s1-1 C-s1-4", .type = "case",
+	    .until = "2026-11-10T09:00:00+08:00");
+	ASSERT_QUERY(fx, "C-s1-2 C-s1-1", .type = "case",
+	    .since = "2026-11-01T00:00:00+08:00",
+	    .until = "2026-11-11T00:00:00+08:00");
+	ASSERT_QUERY(fx, "", .type = "case",
+	    .since = "2026-12-01T00:00:00+08:00");
+
+	/* Subtypes: a complaint's form, a liaison's activity. */
+	ASSERT_QUERY(fx, "T-s1-7", .type = "complaint", .subtype = "complaint");
+	ASSERT_QUERY(fx, "", .type = "complaint", .subtype = "petition");
+	ASSERT_QUERY(fx, "L-s1-9", .type = "liaison", .subtype = "meeting");
+	ASSERT_QUERY(fx, "", .type = "liaison", .subtype = "training");
+
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(t);
+	free(l);
+}
+
+static void
+test_query_search(void **state)
+{
+	struct fixture *fx = *state;
+	char *a, *b, *c, *d, *t;
+
+	a = record(fx, "case.opened", NULL, CASE_A);
+	b = record(fx, "case.opened", NULL, CASE_B);
+	c = record(fx, "case.opened", NULL, CASE_C);
+	d = record(fx, "case.opened", NULL, CASE_D);
+	t = record(fx, "complaint.recorded", NULL, BODY_COMPLAINT_RECORDED);
+	free(record(fx, "complaint.identity", t, BODY_COMPLAINT_IDENTITY));
+
+	/* Three or more characters: the trigram index, any substring. */
+	ASSERT_QUERY(fx, "C-s1-1", .type = "case", .search = "占道经营");
+	ASSERT_QUERY(fx, "C-s1-2", .type = "case", .search = "彩钢房");
+	ASSERT_QUERY(fx, "C-s1-2", .type = "case", .search = "批先建");
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-1", .type = "case", .search = "市容环境");
+	ASSERT_QUERY(fx, "C-s1-2", .type = "case", .search = "王某某");
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-2 C-s1-1 C-s1-4", .type = "case",
+	    .search = "龙羊峡镇");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "不存在的事");
+	/* One or two characters: still found. */
+	ASSERT_QUERY(fx, "C-s1-3", .type = "case", .search = "摆摊");
+	ASSERT_QUERY(fx, "C-s1-4", .type = "case", .search = "焚");
+	ASSERT_QUERY(fx, "C-s1-3 C-s1-1 C-s1-4", .type = "case", .search = "张三");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "火");
+	/* LIKE wildcards and FTS syntax are plain text. */
+	ASSERT_QUERY(fx, "", .type = "case", .search = "%");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "_");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "占道\"OR\"焚烧");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "* OR *");
+	/* Combined with other filters. */
+	ASSERT_QUERY(fx, "C-s1-1", .type = "case", .search = "龙羊峡镇",
+	    .until = "2026-11-10T00:00:00+08:00",
+	    .since = "2026-11-01T00:00:00+08:00");
+
+	/* The index follows updates, notes and closes. */
+	free(record(fx, "case.updated", b, "{\"note\":\"已下达限期拆除通知书\"}"));
+	free(record(fx, "case.updated", a, "{\"location\":\"龙羊峡镇南门广场\"}"));
+	free(record(fx, "case.closed", d, "{\"reason\":\"已移送生态环境局\"}"));
+	ASSERT_QUERY(fx, "C-s1-2", .type = "case", .search = "限期拆除");
+	ASSERT_QUERY(fx, "C-s1-1", .type = "case", .search = "南门广场");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "龙羊峡镇中街");
+	ASSERT_QUERY(fx, "C-s1-4", .type = "case", .search = "生态环境局",
+	    .status = "closed");
+	ASSERT_QUERY(fx, "", .type = "case", .search = "生态环境局",
+	    .status = "open");
+
+	/* Complaints are searchable by their matter, never by who
+	 * complained. */
+	ASSERT_QUERY(fx, "T-s1-5", .type = "complaint", .search = "噪音扰民");
+	ASSERT_QUERY(fx, "T-s1-5", .type = "complaint", .search = "噪音");
+	ASSERT_QUERY(fx, "", .type = "complaint", .search = "王五");
+	ASSERT_QUERY(fx, "", .type = "complaint", .search = "138 0000");
+
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(t);
+}
+
+struct seen {
+	int64_t last_id;
+	int64_t seqs[16];
+	size_t n;
+	size_t stop_after; /* 0: never stop */
+};
+
+static int
+collect(const struct event *ev, int64_t id, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(id > s->last_id);
+	assert_true(s->n < 16);
+	unit_assert_valid(ev);
+	s->last_id = id;
+	s->seqs[s->n++] = ev->seq;
+	return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+static void
+test_foreach(void **state)
+{
+	struct fixture *fx = *state;
+	char err[LD_ERRLEN] = "";
+	struct seen s;
+	char *id;
+	size_t i;
+
+	id = case_history(fx);
+	free(record(fx, "liaison.logged", NULL, BODY_LIAISON_LOGGED));
+
+	memset(&s, 0, sizeof s);
+	assert_int_equal(ledger_foreach(fx->lg, 0, collect, &s, err), 0);
+	assert_int_equal(s.n, 5);
+	for (i = 0; i < s.n; i++)
+		assert_int_equal(s.seqs[i], (int64_t)i + 1);
+
+	/* after skips what was seen: resume from the last id. */
+	memset(&s, 0, sizeof s);
+	s.stop_after = 2;
+	assert_int_equal(ledger_foreach(fx->lg, 0, collect, &s, err), 0);
+	assert_int_equal(s.n, 2);
+	s.n = 0;
+	s.stop_after = 0;
+	assert_int_equal(ledger_foreach(fx->lg, s.last_id, collect, &s, err),
+	    0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.seqs[0], 3);
+	assert_int_equal(s.seqs[2], 5);
+
+	/* Nothing after the end. */
+	s.n = 0;
+	assert_int_equal(ledger_foreach(fx->lg, s.last_id, collect, &s, err),
+	    0);
+	assert_int_equal(s.n, 0);
+	free(id);
+}
+
+static void
+test_verify_good(void **state)
+{
+	struct fixture *fx = *state;
+	struct verify_report r;
+	char *id, *t;
+
+	assert_verify_ok(fx, &r);
+	assert_int_equal(r.events, 0);
+	assert_int_equal(r.entities, 0);
+
+	id = case_history(fx);
+	t = record(fx, "complaint.recorded", NULL, BODY_COMPLAINT_RECORDED);
+	free(record(fx, "complaint.identity", t, BODY_COMPLAINT_IDENTITY));
+	free(record(fx, "liaison.logged", NULL, BODY_LIAISON_LOGGED));
+	assert_verify_ok(fx, &r);
+	assert_int_equal(r.events, 7);
+	assert_int_equal(r.stations, 1);
+	assert_int_equal(r.entities, 3);
+	assert_string_equal(r.first, "");
+	free(id);
+	free(t);
+}
+
+/* Tampering of each kind is reported as an integrity problem whose first
+ * message contains expect. */
+static void
+assert_tamper_detected(struct fixture *fx, const char *sql,
+    const char *expect)
+{
+	struct verify_report r;
+	char err[LD_ERRLEN] = "";
+	int rc;
+
+	tamper(fx, sql);
+	rc = ledger_verify(fx->lg, &r, err);
+	if (rc != LD_EINTEGRITY)
+		fail_msg("after %s: verify gave %d (%s)", sql, rc, err);
+	assert_true(r.problems >= 1);
+	if (strstr(r.first, expect) == NULL)
+		fail_msg("after %s: first problem '%s' lacks '%s'", sql, r.first,
+		    expect);
+}
+
+static void
+test_verify_tampered_event(void **state)
+{
+	struct fixture *fx = *state;
+	char err[LD_ERRLEN] = "";
+	struct event *evs;
+	json_t *doc;
+	size_t n;
+	char *id;
+
+	id = case_history(fx);
+	/* The description in the stored text of the first event. */
+	assert_tamper_detected(fx,
+	    "UPDATE events SET raw = replace(raw, '占道经营', '无照经营')"
+	    " WHERE seq = 1", "s1/1");
+	/* Reading the entity's events now fails loudly, not quietly. */
+	assert_int_equal(ledger_events_of(fx->lg, id, &evs, &n, err),
+	    LD_EINTEGRITY);
+	/* The projection itself is untouched and still readable. */
+	assert_int_equal(ledger_get(fx->lg, id, &doc, err), 0);
+	json_decref(doc);
+	free(id);
+}
+
+static void
+test_verify_tampered_projection(void **state)
+{
+	struct fixture *fx = *state;
+	char *id;
+
+	id = record(fx, "case.opened", NULL, BODY_CASE_OPENED);
+	free(record(fx, "case.updated", id, BODY_CASE_UPDATED));
+	assert_tamper_detected(fx,
+	    "UPDATE projections SET doc = replace(doc, '\"status\":\"open\"',"
+	    " '\"status\":\"closed\"')", id);
+	free(id);
+}
+
+static void
+test_verify_tampered_columns(void **state)
+{
+	struct fixture *fx = *state;
+	char *id;
+
+	id = case_history(fx);
+	/* The raw text intact, a column beside it changed. */
+	assert_tamper_detected(fx,
+	    "UPDATE events SET author = '李四' WHERE seq = 2", "s1/2");
+	free(id);
+}
+
+static void
+test_verify_tampered_search(void **state)
+{
+	struct fixture *fx = *state;
+	char *id;
+
+	id = case_history(fx);
+	assert_tamper_detected(fx, "UPDATE search SET body = 'x'", id);
+	free(id);
+}
+
+static void
+test_verify_missing_event(void **state)
+{
+	struct fixture *fx = *state;
+	char *id;
+
+	id = case_history(fx);
+	/* A gap in this station's own chain. */
+	assert_tamper_detected(fx, "DELETE FROM events WHERE seq = 2", "3");
+	free(id);
+}
+
+static void
+test_verify_reordered_chain(void **state)
+{
+	struct fixture *fx = *state;
+	char *id;
+
+	id = case_history(fx);
+	/* Two events swapped wholesale: each is valid alone, the links and
+	 * the clock are not. */
+	assert_tamper_detected(fx,
+	    "UPDATE events SET seq = -seq WHERE seq IN (2, 3);"
+	    "UPDATE events SET seq = 3 WHERE seq = -2;"
+	    "UPDATE events SET seq = 2 WHERE seq = -3", "s1/");
+	free(id);
+}
+
+/* The chain and the clock carry on across a reopen, even when the wall
+ * clock has been set back a day in between. */
+static void
+test_reopen_continues_chain_and_clock(void **state)
+{
+	struct fixture *fx = *state;
+	struct verify_report r;
+	char err[LD_ERRLEN] = "";
+	struct event a, b;
+	json_t *body = unit_json(BODY_CASE_UPDATED);
+	char *id;
+
+	assert_int_equal(setenv("LIANDONG_NOW", "2026-11-21T09:30:00+08:00", 1),
+	    0);
+	id = record(fx, "case.opened", NULL, BODY_CASE_OPENED);
+	event_init(&a);
+	assert_int_equal(record_ev(fx, "case.updated", id, NULL, body, NULL, &a,
+	    err), 0);
+	assert_int_equal(a.at, UNIT_T0_MS);
+	/* Same millisecond as the first: the counter moved. */
+	assert_int_equal(hlc_ms(a.hlc), UNIT_T0_MS);
+	assert_int_equal(hlc_counter(a.hlc), 1);
+
+	ledger_free(fx->lg);
+	open_ledger(fx);
+	assert_int_equal(setenv("LIANDONG_NOW", "2026-11-20T09:30:00+08:00", 1),
+	    0);
+	event_init(&b);
+	assert_int_equal(record_ev(fx, "case.updated", id, NULL, body, NULL, &b,
+	    err), 0);
+	assert_int_equal(b.seq, 3);
+	assert_string_equal(b.prev, a.hash);
+	/* The author's wall clock as it was; the hlc still after a. */
+	assert_int_equal(b.at, UNIT_T0_MS - DAY);
+	assert_true(b.hlc > a.hlc);
+	assert_verify_ok(fx, &r);
+	assert_int_equal(r.events, 3);
+	event_release(&a);
+	event_release(&b);
+	json_decref(body);
+	free(id);
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_create_and_open),
+		T(test_record_each_kind),
+		T(test_record_refusals),
+		T(test_get_and_events_of),
+		T(test_query_filters),
+		T(test_query_search),
+		T(test_foreach),
+		T(test_verify_good),
+		T(test_verify_tampered_event),
+		T(test_verify_tampered_projection),
+		T(test_verify_tampered_columns),
+		T(test_verify_tampered_search),
+		T(test_verify_missing_event),
+		T(test_verify_reordered_chain),
+		T(test_reopen_continues_chain_and_clock),
+	};
+#undef T
+
+	if (hash_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

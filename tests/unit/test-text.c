@@ -1,0 +1,254 @@
+/*
+ * test-text.c - UTF-8 validation, the text_check rules every event field
+ * passes, and display widths for tables that mix Chinese and ASCII.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "text.h"
+#include "unit.h"
+
+#define VALID(lit) utf8_valid(lit, sizeof(lit) - 1)
+
+static void
+test_utf8_valid_sequences(void **state)
+{
+	assert_true(utf8_valid("", 0));
+	assert_true(VALID("plain ASCII"));
+	assert_true(VALID("\xc3\xa9"));             /* é, two bytes */
+	assert_true(VALID("占道经营"));               /* three bytes each */
+	assert_true(VALID("\xf0\x9f\x98\x80"));     /* U+1F600, four bytes */
+	assert_true(VALID("a\0b"));                 /* NUL is ASCII */
+	/* The edges of each length and of the surrogate gap. */
+	assert_true(VALID("\xc2\x80"));             /* U+0080 */
+	assert_true(VALID("\xdf\xbf"));             /* U+07FF */
+	assert_true(VALID("\xe0\xa0\x80"));         /* U+0800 */
+	assert_true(VALID("\xed\x9f\xbf"));         /* U+D7FF */
+	assert_true(VALID("\xee\x80\x80"));         /* U+E000 */
+	assert_true(VALID("\xef\xbf\xbf"));         /* U+FFFF */
+	assert_true(VALID("\xf0\x90\x80\x80"));     /* U+10000 */
+	assert_true(VALID("\xf4\x8f\xbf\xbf"));     /* U+10FFFF */
+}
+
+static void
+test_utf8_invalid_sequences(void **state)
+{
+	/* Overlong forms of '/', NUL and the edges. */
+	assert_false(VALID("\xc0\xaf"));
+	assert_false(VALID("\xc0\x80"));
+	assert_false(VALID("\xc1\xbf"));
+	assert_false(VALID("\xe0\x80\xaf"));
+	assert_false(VALID("\xe0\x9f\xbf"));
+	assert_false(VALID("\xf0\x80\x80\xaf"));
+	assert_false(VALID("\xf0\x8f\xbf\xbf"));
+	/* UTF-16 surrogates, alone or paired. */
+	assert_false(VALID("\xed\xa0\x80"));
+	assert_false(VALID("\xed\xbf\xbf"));
+	assert_false(VALID("\xed\xa0\xbd\xed\xb8\x80"));
+	/* Above U+10FFFF, and bytes that never occur. */
+	assert_false(VALID("\xf4\x90\x80\x80"));
+	assert_false(VALID("\xf5\x80\x80\x80"));
+	assert_false(VALID("\xf8\x88\x80\x80\x80"));
+	assert_false(VALID("\xfe"));
+	assert_false(VALID("\xff"));
+	/* Continuation bytes without a lead. */
+	assert_false(VALID("\x80"));
+	assert_false(VALID("a\xbf" "b"));
+	/* Truncated: at the end, before ASCII, before another lead. */
+	assert_false(VALID("\xe4\xb8"));
+	assert_false(VALID("\xe4"));
+	assert_false(VALID("\xe4\xb8" "a"));
+	assert_false(VALID("\xe4\xb8\xe4\xb8\xad"));
+	assert_false(VALID("\xf0\x9f\x98"));
+	assert_false(VALID("ok\xc3"));
+	/* Only len bytes count: a valid string cut inside a character. */
+	assert_false(utf8_valid("中", 2));
+	assert_true(utf8_valid("中文", 3));
+}
+
+static void
+test_utf8_chars(void **state)
+{
+	assert_int_equal(utf8_chars(""), 0);
+	assert_int_equal(utf8_chars("abc"), 3);
+	assert_int_equal(utf8_chars("占道经营"), 4);
+	assert_int_equal(utf8_chars("ab中\xf0\x9f\x98\x80"), 4);
+}
+
+static void
+test_text_check_accepts(void **state)
+{
+	char err[LD_ERRLEN];
+
+	assert_int_equal(text_check("matter", "占道经营", 60, 0, err), 0);
+	assert_int_equal(text_check("matter", "", 60, 0, err), 0);
+	assert_int_equal(text_check("description", "第一行\n第二行\t完",
+	    2000, TEXT_MULTILINE, err), 0);
+}
+
+static void
+test_text_check_length_in_characters(void **state)
+{
+	char err[LD_ERRLEN] = "";
+	char *s;
+
+	/* 40 Chinese characters are 120 bytes but fit a 40-character field. */
+	s = unit_repeat("镇", 40);
+	assert_int_equal(text_check("unit", s, 40, 0, err), 0);
+	free(s);
+	s = unit_repeat("镇", 41);
+	assert_int_equal(text_check("unit", s, 40, 0, err), LD_EINVAL);
+	assert_non_null(strstr(err, "unit"));
+	free(s);
+	s = unit_repeat("a", 101);
+	assert_int_equal(text_check("x", s, 100, TEXT_MULTILINE, err),
+	    LD_EINVAL);
+	free(s);
+}
+
+static void
+test_text_check_control_characters(void **state)
+{
+	static const char *const bad[] = { "a\x01" "b", "a\x1f", "\x7f", "a\rb",
+		"\x1b[31mred", "a\x0b", NULL };
+	char err[LD_ERRLEN] = "";
+	size_t i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		assert_int_equal(text_check("f", bad[i], 100, 0, err), LD_EINVAL);
+		assert_int_equal(text_check("f", bad[i], 100, TEXT_MULTILINE,
+		    err), LD_EINVAL);
+	}
+	/* Newline and tab only where several lines are allowed. */
+	err[0] = '\0';
+	assert_int_equal(text_check("location", "一\n二", 100, 0, err),
+	    LD_EINVAL);
+	assert_non_null(strstr(err, "location"));
+	assert_int_equal(text_check("location", "一\t二", 100, 0, err),
+	    LD_EINVAL);
+	assert_int_equal(text_check("location", "一\n二", 100, TEXT_MULTILINE,
+	    err), 0);
+}
+
+static void
+test_text_check_invalid_utf8(void **state)
+{
+	char err[LD_ERRLEN] = "";
+
+	assert_int_equal(text_check("author", "张\xe4\xb8", 32, 0, err),
+	    LD_EINVAL);
+	assert_non_null(strstr(err, "author"));
+	assert_int_equal(text_check("author", "\xc0\x80", 32, 0, err),
+	    LD_EINVAL);
+}
+
+static void
+test_text_width(void **state)
+{
+	assert_int_equal(text_width(""), 0);
+	assert_int_equal(text_width("abc"), 3);
+	assert_int_equal(text_width("中文"), 4);
+	assert_int_equal(text_width("占道经营"), 8);
+	assert_int_equal(text_width("a中b"), 4);
+	assert_int_equal(text_width("占道经营 2号"), 12);
+	assert_int_equal(text_width("C-s1-1 龙羊峡镇"), 15);
+	assert_int_equal(text_width("，。"), 4);     /* full-width punctuation */
+	assert_int_equal(text_width("\xc3\xa9t\xc3\xa9"), 3); /* été */
+}
+
+static void
+test_text_fit_fits(void **state)
+{
+	char *s;
+
+	/* Short enough: unchanged apart from newlines and tabs. */
+	s = text_fit("占道经营", 8);
+	assert_string_equal(s, "占道经营");
+	free(s);
+	s = text_fit("一\n二\t三\r", 20);
+	assert_string_equal(s, "一 二 三 ");
+	free(s);
+	s = text_fit("", 0);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void
+test_text_fit_truncates(void **state)
+{
+	char *s;
+
+	/* 占道经 (6) + … (1) = 7; 营 would make it 9. */
+	s = text_fit("占道经营问题", 7);
+	assert_string_equal(s, "占道经…");
+	free(s);
+	s = text_fit("占道经营问题", 8);
+	assert_string_equal(s, "占道经…");
+	free(s);
+	s = text_fit("占道经营问题", 11);
+	assert_string_equal(s, "占道经营问…");
+	free(s);
+	s = text_fit("abcdefghij", 5);
+	assert_string_equal(s, "abcd…");
+	free(s);
+	s = text_fit("ab中文", 4);
+	assert_string_equal(s, "ab…");
+	free(s);
+	s = text_fit("a\nbcdef", 4);
+	assert_string_equal(s, "a b…");
+	free(s);
+	s = text_fit("中文", 1);
+	assert_string_equal(s, "…");
+	free(s);
+	/* Not even the ellipsis fits in zero columns. */
+	s = text_fit("中文", 0);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+/* Whatever the width asked for, the result fits it, never ends in half a
+ * character, and is cut only when it has to be. */
+static void
+test_text_fit_never_overflows(void **state)
+{
+	static const char *const samples[] = { "占道经营 2号 龙羊峡镇",
+		"mixed 中文 and ASCII", "\xf0\x9f\x98\x80 emoji", "x", NULL };
+	size_t i, w;
+
+	for (i = 0; samples[i] != NULL; i++) {
+		size_t full = text_width(samples[i]);
+		for (w = 0; w <= full + 2; w++) {
+			char *s = text_fit(samples[i], w);
+			assert_true(utf8_valid(s, strlen(s)));
+			assert_true(text_width(s) <= w);
+			if (w >= full)
+				assert_string_equal(s, samples[i]);
+			else if (w > 0)
+				assert_non_null(strstr(s, "…"));
+			free(s);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_valid_sequences),
+		cmocka_unit_test(test_utf8_invalid_sequences),
+		cmocka_unit_test(test_utf8_chars),
+		cmocka_unit_test(test_text_check_accepts),
+		cmocka_unit_test(test_text_check_length_in_characters),
+		cmocka_unit_test(test_text_check_control_characters),
+		cmocka_unit_test(test_text_check_invalid_utf8),
+		cmocka_unit_test(test_text_width),
+		cmocka_unit_test(test_text_fit_fits),
+		cmocka_unit_test(test_text_fit_truncates),
+		cmocka_unit_test(test_text_fit_never_overflows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
