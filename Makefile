@@ -48,7 +48,7 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps check demo clean install
+.PHONY: all deps check demo clean install dict
 all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN) $(TOOLS_BIN)
 
 # The stamp is redone when the package list changes.
@@ -87,6 +87,13 @@ check: all
 
 demo: all
 	@scripts/demo.sh $(B)
+
+# Retrains the zstd dictionary shipped in conf/ from generated events.
+dict: $(B)/tests/tools/genevents
+	rm -rf $(B)/dict-samples
+	$(B)/tests/tools/genevents --seed 7 --count 5000 --split $(B)/dict-samples >/dev/null
+	zstd -q -f --train -r $(B)/dict-samples --maxdict=32768 -o conf/liandong.dict
+	@ls -l conf/liandong.dict
 
 clean:
 	rm -rf build build-san
