@@ -198,7 +198,7 @@ open_store(struct cli *c, int create)
 static const struct cli_opt init_opts[] = {
 	{ "county", CLI_VALUE, "NAME", N_("the county this server serves, e.g. 共和县 (required)") },
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
-	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped)") },
+	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped; 'none' for none)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -218,6 +218,8 @@ server_init(struct cli *c)
 		return cli_usage_error(c, _("missing required option --county"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
 		return fail(c, rc);
+	if (dict != NULL && strcmp(dict, "none") == 0)
+		dict = "";
 	if (dict == NULL)
 		dict = getenv("LIANDONG_DICT");
 	if (dict == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
