@@ -51,8 +51,6 @@ DEPS_STAMP := $(B)/.deps-ok
 .PHONY: all deps check demo clean install dict
 # Keep the objects of test programs between runs.
 .SECONDARY:
-# Keep objects of test programs between runs.
-.SECONDARY:
 all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN) $(TOOLS_BIN)
 
 # The stamp is redone when the package list changes.
