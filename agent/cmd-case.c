@@ -11,17 +11,17 @@
 #include "out.h"
 #include "text.h"
 
-static const struct opt open_opts[] = {
-	{ "source", OPT_VALUE, "SOURCE", N_("patrol, assignment, notice or report (or 辖区巡查, 县级转派, 业务主管部门通报, 群众举报)") },
-	{ "category", OPT_VALUE, "TEXT", N_("domain of the matter, e.g. 违法建设") },
-	{ "location", OPT_VALUE, "TEXT", N_("where it was found") },
-	{ "party", OPT_LIST, "NAME", N_("a party concerned (repeat for several)") },
-	{ "matter", OPT_VALUE, "TEXT", N_("short title of the matter") },
-	{ "description", OPT_VALUE, "TEXT", N_("what was found") },
-	{ "discovered-at", OPT_VALUE, "DATE", N_("when it was found (default: now)") },
-	{ "urgent", OPT_FLAG, NULL, N_("urgent: evidence may be lost or harm is going on") },
-	{ "officer", OPT_VALUE, "NAME", N_("officer recording it (default: agent.conf, $LIANDONG_OFFICER)") },
-	{ "evidence", OPT_LIST, "TEXT", N_("evidence item (repeat for several)") },
+static const struct cli_opt open_opts[] = {
+	{ "source", CLI_VALUE, "SOURCE", N_("patrol, assignment, notice or report (or 辖区巡查, 县级转派, 业务主管部门通报, 群众举报)") },
+	{ "category", CLI_VALUE, "TEXT", N_("domain of the matter, e.g. 违法建设") },
+	{ "location", CLI_VALUE, "TEXT", N_("where it was found") },
+	{ "party", CLI_LIST, "NAME", N_("a party concerned (repeat for several)") },
+	{ "matter", CLI_VALUE, "TEXT", N_("short title of the matter") },
+	{ "description", CLI_VALUE, "TEXT", N_("what was found") },
+	{ "discovered-at", CLI_VALUE, "DATE", N_("when it was found (default: now)") },
+	{ "urgent", CLI_FLAG, NULL, N_("urgent: evidence may be lost or harm is going on") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it (default: agent.conf, $LIANDONG_OFFICER)") },
+	{ "evidence", CLI_LIST, "TEXT", N_("evidence item (repeat for several)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -70,18 +70,19 @@ case_open(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_case_open_entry = {
-	"case", "open", NULL, 0, 0, open_opts, CMD_DB | CMD_JSON,
-	N_("open a case ledger entry (asks for missing fields on a terminal)"),
+	{ "case", "open", NULL, 0, 0, open_opts, CMD_DB | CMD_JSON,
+	    N_("open a case ledger entry (asks for missing fields on a terminal)"),
+	    NULL },
 	case_open,
 };
 
-static const struct opt list_opts[] = {
-	{ "status", OPT_VALUE, "STATUS", N_("open or closed") },
-	{ "category", OPT_VALUE, "TEXT", N_("only this category") },
-	{ "since", OPT_VALUE, "DATE", N_("discovered on or after DATE") },
-	{ "until", OPT_VALUE, "DATE", N_("discovered before DATE") },
-	{ "search", OPT_VALUE, "TEXT", N_("full-text search in the case's text") },
-	{ "limit", OPT_VALUE, "N", N_("show at most N cases") },
+static const struct cli_opt list_opts[] = {
+	{ "status", CLI_VALUE, "STATUS", N_("open or closed") },
+	{ "category", CLI_VALUE, "TEXT", N_("only this category") },
+	{ "since", CLI_VALUE, "DATE", N_("discovered on or after DATE") },
+	{ "until", CLI_VALUE, "DATE", N_("discovered before DATE") },
+	{ "search", CLI_VALUE, "TEXT", N_("full-text search in the case's text") },
+	{ "limit", CLI_VALUE, "N", N_("show at most N cases") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -146,8 +147,9 @@ case_list(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_case_list_entry = {
-	"case", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
-	N_("list cases, newest first ('!' marks urgent ones)"),
+	{ "case", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list cases, newest first ('!' marks urgent ones)"),
+	    NULL },
 	case_list,
 };
 
@@ -175,7 +177,7 @@ show_list(const char *label, const json_t *arr)
 static int
 case_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0];
+	const char *id = ctx->cli.argv[0];
 	char t[LTIME_LEN];
 	json_t *doc, *closed, *notes, *n;
 	size_t i;
@@ -224,21 +226,22 @@ case_show(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_case_show_entry = {
-	"case", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
-	N_("show a case and the full timeline of its events"),
+	{ "case", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
+	    N_("show a case and the full timeline of its events"),
+	    NULL },
 	case_show,
 };
 
-static const struct opt update_opts[] = {
-	{ "category", OPT_VALUE, "TEXT", N_("new category") },
-	{ "location", OPT_VALUE, "TEXT", N_("new location") },
-	{ "party", OPT_LIST, "NAME", N_("parties (replaces the list)") },
-	{ "matter", OPT_VALUE, "TEXT", N_("new title") },
-	{ "description", OPT_VALUE, "TEXT", N_("new description") },
-	{ "urgent", OPT_FLAG, NULL, N_("mark as urgent") },
-	{ "officer", OPT_VALUE, "NAME", N_("officer making the change") },
-	{ "evidence", OPT_LIST, "TEXT", N_("evidence (replaces the list)") },
-	{ "note", OPT_VALUE, "TEXT", N_("a progress note") },
+static const struct cli_opt update_opts[] = {
+	{ "category", CLI_VALUE, "TEXT", N_("new category") },
+	{ "location", CLI_VALUE, "TEXT", N_("new location") },
+	{ "party", CLI_LIST, "NAME", N_("parties (replaces the list)") },
+	{ "matter", CLI_VALUE, "TEXT", N_("new title") },
+	{ "description", CLI_VALUE, "TEXT", N_("new description") },
+	{ "urgent", CLI_FLAG, NULL, N_("mark as urgent") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer making the change") },
+	{ "evidence", CLI_LIST, "TEXT", N_("evidence (replaces the list)") },
+	{ "note", CLI_VALUE, "TEXT", N_("a progress note") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -280,7 +283,7 @@ need_officer(struct cmd_ctx *ctx)
 static int
 case_update(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0], *officer;
+	const char *id = ctx->cli.argv[0], *officer;
 	json_t *body, *doc;
 	int rc;
 
@@ -309,21 +312,22 @@ case_update(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_case_update_entry = {
-	"case", "update", "<id>", 1, 1, update_opts, CMD_DB | CMD_JSON,
-	N_("change a case's fields or add a progress note"),
+	{ "case", "update", "<id>", 1, 1, update_opts, CMD_DB | CMD_JSON,
+	    N_("change a case's fields or add a progress note"),
+	    NULL },
 	case_update,
 };
 
-static const struct opt close_opts[] = {
-	{ "reason", OPT_VALUE, "TEXT", N_("why the case is closed (required)") },
-	{ "officer", OPT_VALUE, "NAME", N_("officer closing it") },
+static const struct cli_opt close_opts[] = {
+	{ "reason", CLI_VALUE, "TEXT", N_("why the case is closed (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer closing it") },
 	{ NULL, 0, NULL, NULL },
 };
 
 static int
 case_close(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0], *officer, *reason;
+	const char *id = ctx->cli.argv[0], *officer, *reason;
 	json_t *body, *doc;
 	int rc;
 
@@ -351,7 +355,8 @@ case_close(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_case_close_entry = {
-	"case", "close", "<id>", 1, 1, close_opts, CMD_DB | CMD_JSON,
-	N_("close a case, with the reason"),
+	{ "case", "close", "<id>", 1, 1, close_opts, CMD_DB | CMD_JSON,
+	    N_("close a case, with the reason"),
+	    NULL },
 	case_close,
 };

@@ -17,17 +17,17 @@
 #include "out.h"
 #include "text.h"
 
-static const struct opt record_opts[] = {
-	{ "type", OPT_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
-	{ "channel", OPT_VALUE, "CHANNEL", N_("phone, visit, letter, online or hotline") },
-	{ "matter", OPT_VALUE, "TEXT", N_("short title of the matter") },
-	{ "description", OPT_VALUE, "TEXT", N_("what the complainant reports") },
-	{ "received-at", OPT_VALUE, "DATE", N_("when it was received (default: now)") },
-	{ "location", OPT_VALUE, "TEXT", N_("where the matter is") },
-	{ "officer", OPT_VALUE, "NAME", N_("officer receiving it (first contact)") },
-	{ "case", OPT_VALUE, "ID", N_("the case it led to, if any") },
-	{ "name", OPT_VALUE, "NAME", N_("complainant's name (confidential)") },
-	{ "phone", OPT_VALUE, "PHONE", N_("complainant's phone (confidential)") },
+static const struct cli_opt record_opts[] = {
+	{ "type", CLI_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
+	{ "channel", CLI_VALUE, "CHANNEL", N_("phone, visit, letter, online or hotline") },
+	{ "matter", CLI_VALUE, "TEXT", N_("short title of the matter") },
+	{ "description", CLI_VALUE, "TEXT", N_("what the complainant reports") },
+	{ "received-at", CLI_VALUE, "DATE", N_("when it was received (default: now)") },
+	{ "location", CLI_VALUE, "TEXT", N_("where the matter is") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer receiving it (first contact)") },
+	{ "case", CLI_VALUE, "ID", N_("the case it led to, if any") },
+	{ "name", CLI_VALUE, "NAME", N_("complainant's name (confidential)") },
+	{ "phone", CLI_VALUE, "PHONE", N_("complainant's phone (confidential)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -109,17 +109,18 @@ out:
 }
 
 const struct cmd_entry cmd_complaint_record_entry = {
-	"complaint", "record", NULL, 0, 0, record_opts, CMD_DB | CMD_JSON,
-	N_("record a complaint, report or petition received here"),
+	{ "complaint", "record", NULL, 0, 0, record_opts, CMD_DB | CMD_JSON,
+	    N_("record a complaint, report or petition received here"),
+	    NULL },
 	complaint_record,
 };
 
-static const struct opt list_opts[] = {
-	{ "type", OPT_VALUE, "TYPE", N_("only complaints, reports or petitions") },
-	{ "since", OPT_VALUE, "DATE", N_("received on or after DATE") },
-	{ "until", OPT_VALUE, "DATE", N_("received before DATE") },
-	{ "search", OPT_VALUE, "TEXT", N_("full-text search (never the complainant)") },
-	{ "limit", OPT_VALUE, "N", N_("show at most N") },
+static const struct cli_opt list_opts[] = {
+	{ "type", CLI_VALUE, "TYPE", N_("only complaints, reports or petitions") },
+	{ "since", CLI_VALUE, "DATE", N_("received on or after DATE") },
+	{ "until", CLI_VALUE, "DATE", N_("received before DATE") },
+	{ "search", CLI_VALUE, "TEXT", N_("full-text search (never the complainant)") },
+	{ "limit", CLI_VALUE, "N", N_("show at most N") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -185,13 +186,14 @@ complaint_list(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_complaint_list_entry = {
-	"complaint", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
-	N_("list complaints, newest first (never shows the complainant)"),
+	{ "complaint", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list complaints, newest first (never shows the complainant)"),
+	    NULL },
 	complaint_list,
 };
 
-static const struct opt show_opts[] = {
-	{ "show-identity", OPT_FLAG, NULL, N_("also show the complainant's name and phone (confidential)") },
+static const struct cli_opt show_opts[] = {
+	{ "show-identity", CLI_FLAG, NULL, N_("also show the complainant's name and phone (confidential)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -205,7 +207,7 @@ line(const char *label, const char *value)
 static int
 complaint_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0];
+	const char *id = ctx->cli.argv[0];
 	int show = cmd_flag(ctx, "show-identity");
 	json_t *doc, *who;
 	char t[LTIME_LEN];
@@ -252,7 +254,8 @@ complaint_show(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_complaint_show_entry = {
-	"complaint", "show", "<id>", 1, 1, show_opts, CMD_DB | CMD_JSON,
-	N_("show a complaint and its timeline"),
+	{ "complaint", "show", "<id>", 1, 1, show_opts, CMD_DB | CMD_JSON,
+	    N_("show a complaint and its timeline"),
+	    NULL },
 	complaint_show,
 };

@@ -11,9 +11,9 @@
 #include "out.h"
 #include "text.h"
 
-static const struct opt init_opts[] = {
-	{ "station", OPT_VALUE, "ID", N_("station id, unique in the county: lowercase letters, digits, '-', '_' (required)") },
-	{ "unit", OPT_VALUE, "NAME", N_("the unit this station belongs to, e.g. 龙羊峡镇 (required)") },
+static const struct cli_opt init_opts[] = {
+	{ "station", CLI_VALUE, "ID", N_("station id, unique in the county: lowercase letters, digits, '-', '_' (required)") },
+	{ "unit", CLI_VALUE, "NAME", N_("the unit this station belongs to, e.g. 龙羊峡镇 (required)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -71,7 +71,8 @@ cmd_init(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_init_entry = {
-	"init", NULL, NULL, 0, 0, init_opts, CMD_JSON,
-	N_("create this station's database"),
+	{ "init", NULL, NULL, 0, 0, init_opts, CMD_JSON,
+	    N_("create this station's database"),
+	    NULL },
 	cmd_init,
 };

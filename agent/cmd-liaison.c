@@ -11,14 +11,14 @@
 #include "ltime.h"
 #include "out.h"
 
-static const struct opt log_opts[] = {
-	{ "type", OPT_VALUE, "TYPE", N_("contact, patrol, meeting or training (联络, 巡查, 会议, 培训)") },
-	{ "date", OPT_VALUE, "DATE", N_("when (default: now)") },
-	{ "counterpart", OPT_VALUE, "TEXT", N_("unit or person contacted") },
-	{ "place", OPT_VALUE, "TEXT", N_("where") },
-	{ "summary", OPT_VALUE, "TEXT", N_("what was done or agreed") },
-	{ "officer", OPT_VALUE, "NAME", N_("liaison officer") },
-	{ "participant", OPT_LIST, "NAME", N_("a participant (repeat for several)") },
+static const struct cli_opt log_opts[] = {
+	{ "type", CLI_VALUE, "TYPE", N_("contact, patrol, meeting or training (联络, 巡查, 会议, 培训)") },
+	{ "date", CLI_VALUE, "DATE", N_("when (default: now)") },
+	{ "counterpart", CLI_VALUE, "TEXT", N_("unit or person contacted") },
+	{ "place", CLI_VALUE, "TEXT", N_("where") },
+	{ "summary", CLI_VALUE, "TEXT", N_("what was done or agreed") },
+	{ "officer", CLI_VALUE, "NAME", N_("liaison officer") },
+	{ "participant", CLI_LIST, "NAME", N_("a participant (repeat for several)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -64,17 +64,18 @@ liaison_log(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_liaison_log_entry = {
-	"liaison", "log", NULL, 0, 0, log_opts, CMD_DB | CMD_JSON,
-	N_("add an entry to the liaison officer's ledger"),
+	{ "liaison", "log", NULL, 0, 0, log_opts, CMD_DB | CMD_JSON,
+	    N_("add an entry to the liaison officer's ledger"),
+	    NULL },
 	liaison_log,
 };
 
-static const struct opt list_opts[] = {
-	{ "type", OPT_VALUE, "TYPE", N_("only this type") },
-	{ "since", OPT_VALUE, "DATE", N_("on or after DATE") },
-	{ "until", OPT_VALUE, "DATE", N_("before DATE") },
-	{ "search", OPT_VALUE, "TEXT", N_("full-text search") },
-	{ "limit", OPT_VALUE, "N", N_("show at most N") },
+static const struct cli_opt list_opts[] = {
+	{ "type", CLI_VALUE, "TYPE", N_("only this type") },
+	{ "since", CLI_VALUE, "DATE", N_("on or after DATE") },
+	{ "until", CLI_VALUE, "DATE", N_("before DATE") },
+	{ "search", CLI_VALUE, "TEXT", N_("full-text search") },
+	{ "limit", CLI_VALUE, "N", N_("show at most N") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -130,7 +131,8 @@ liaison_list(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_liaison_list_entry = {
-	"liaison", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
-	N_("list the liaison ledger, newest first"),
+	{ "liaison", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list the liaison ledger, newest first"),
+	    NULL },
 	liaison_list,
 };

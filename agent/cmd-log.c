@@ -9,9 +9,9 @@
 #include "ltime.h"
 #include "out.h"
 
-static const struct opt log_opts[] = {
-	{ "entity", OPT_VALUE, "ID", N_("only the events of this record") },
-	{ "show-identity", OPT_FLAG, NULL, N_("do not redact complainants' identities") },
+static const struct cli_opt log_opts[] = {
+	{ "entity", CLI_VALUE, "ID", N_("only the events of this record") },
+	{ "show-identity", CLI_FLAG, NULL, N_("do not redact complainants' identities") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -88,8 +88,9 @@ cmd_log(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_log_entry = {
-	"log", NULL, NULL, 0, 0, log_opts, CMD_DB | CMD_JSON,
-	N_("print the raw event log in the order it was stored"),
+	{ "log", NULL, NULL, 0, 0, log_opts, CMD_DB | CMD_JSON,
+	    N_("print the raw event log in the order it was stored"),
+	    NULL },
 	cmd_log,
 };
 
@@ -124,8 +125,9 @@ cmd_verify(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_verify_entry = {
-	"verify", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
-	N_("check the hash chains and that every record equals a fresh fold of its events"),
+	{ "verify", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
+	    N_("check the hash chains and that every record equals a fresh fold of its events"),
+	    NULL },
 	cmd_verify,
 };
 
@@ -138,7 +140,8 @@ cmd_dump(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_dump_entry = {
-	"dump", NULL, NULL, 0, 0, NULL, CMD_DB,
-	N_("print every projection held here (canonical JSON, one per line, by id)"),
+	{ "dump", NULL, NULL, 0, 0, NULL, CMD_DB,
+	    N_("print every projection held here (canonical JSON, one per line, by id)"),
+	    NULL },
 	cmd_dump,
 };

@@ -23,18 +23,18 @@ str(const json_t *doc, const char *key)
 	return json_string_value(json_object_get(doc, key));
 }
 
-static const struct opt send_opts[] = {
-	{ "to", OPT_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
-	{ "urgent", OPT_FLAG, NULL, N_("urgent referral") },
-	{ "note", OPT_VALUE, "TEXT", N_("a note for the receiver") },
-	{ "officer", OPT_VALUE, "NAME", N_("officer sending it") },
+static const struct cli_opt send_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
+	{ "urgent", CLI_FLAG, NULL, N_("urgent referral") },
+	{ "note", CLI_VALUE, "TEXT", N_("a note for the receiver") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer sending it") },
 	{ NULL, 0, NULL, NULL },
 };
 
 static int
 referral_send(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0], *to = cmd_value(ctx, "to");
+	const char *id = ctx->cli.argv[0], *to = cmd_value(ctx, "to");
 	const char *note = cmd_value(ctx, "note"), *officer;
 	static const char *const copy[] = { "matter", "category", "location",
 		"description", "discovered_at", NULL };
@@ -102,14 +102,15 @@ referral_send(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_referral_send_entry = {
-	"referral", "send", "<case>", 1, 1, send_opts, CMD_DB | CMD_JSON,
-	N_("refer a case to another unit (one case, one referral)"),
+	{ "referral", "send", "<case>", 1, 1, send_opts, CMD_DB | CMD_JSON,
+	    N_("refer a case to another unit (one case, one referral)"),
+	    NULL },
 	referral_send,
 };
 
-static const struct opt list_opts[] = {
-	{ "incoming", OPT_FLAG, NULL, N_("only referrals sent to this unit") },
-	{ "outgoing", OPT_FLAG, NULL, N_("only referrals sent by this unit") },
+static const struct cli_opt list_opts[] = {
+	{ "incoming", CLI_FLAG, NULL, N_("only referrals sent to this unit") },
+	{ "outgoing", CLI_FLAG, NULL, N_("only referrals sent by this unit") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -168,15 +169,16 @@ referral_list(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_referral_list_entry = {
-	"referral", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
-	N_("list referrals sent by or to this unit ('!' marks urgent ones)"),
+	{ "referral", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list referrals sent by or to this unit ('!' marks urgent ones)"),
+	    NULL },
 	referral_list,
 };
 
 static int
 referral_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->argv[0];
+	const char *id = ctx->cli.argv[0];
 	json_t *doc;
 	char t[LTIME_LEN];
 	int rc;
@@ -218,7 +220,8 @@ referral_show(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_referral_show_entry = {
-	"referral", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
-	N_("show a referral and its timeline"),
+	{ "referral", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
+	    N_("show a referral and its timeline"),
+	    NULL },
 	referral_show,
 };

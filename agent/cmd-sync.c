@@ -45,16 +45,16 @@ token_path(struct cmd_ctx *ctx)
 	return xasprintf("%s.token", ctx->db_path);
 }
 
-static const struct opt enroll_opts[] = {
-	{ "ca", OPT_VALUE, "FILE", N_("CA certificate that signed the server's (PEM)") },
-	{ "pin", OPT_VALUE, "SHA256", N_("or the server key's pin: sha256//BASE64 as 'liandong-server init' prints") },
+static const struct cli_opt enroll_opts[] = {
+	{ "ca", CLI_VALUE, "FILE", N_("CA certificate that signed the server's (PEM)") },
+	{ "pin", CLI_VALUE, "SHA256", N_("or the server key's pin: sha256//BASE64 as 'liandong-server init' prints") },
 	{ NULL, 0, NULL, NULL },
 };
 
 static int
 cmd_enroll(struct cmd_ctx *ctx)
 {
-	const char *url = ctx->argv[0], *code = ctx->argv[1];
+	const char *url = ctx->cli.argv[0], *code = ctx->cli.argv[1];
 	const char *ca = cmd_value(ctx, "ca"), *pin = cmd_value(ctx, "pin");
 	char *ca_pem = NULL, *tp, *pinv = NULL;
 	int rc;
@@ -98,19 +98,26 @@ cmd_enroll(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_enroll_entry = {
-	"enroll", NULL, "<https-url> <code>", 2, 2, enroll_opts, CMD_DB,
-	N_("enroll this station with the county server using a one-time code"),
+	{ "enroll", NULL, "<https-url> <code>", 2, 2, enroll_opts, CMD_DB,
+	    N_("enroll this station with the county server using a one-time code"),
+	    NULL },
 	cmd_enroll,
 };
 
 static void
 fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp)
 {
+	const char *t;
+
 	memset(o, 0, sizeof *o);
 	o->token_path = tp;
 	o->dict_path = ctx->cfg.dict;
 	o->connect_timeout = 20;
 	o->stall_timeout = 60;
+	/* Tests shorten both link timeouts (seconds) to see a stalled link
+	 * given up on without waiting a minute. */
+	if ((t = getenv("LIANDONG_STALL_TIMEOUT")) != NULL && atol(t) > 0)
+		o->connect_timeout = o->stall_timeout = atol(t);
 }
 
 static int
@@ -147,8 +154,9 @@ cmd_sync(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_sync_entry = {
-	"sync", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
-	N_("push this station's new events and pull what the county sent it, once"),
+	{ "sync", NULL, NULL, 0, 0, NULL, CMD_DB | CMD_JSON,
+	    N_("push this station's new events and pull what the county sent it, once"),
+	    NULL },
 	cmd_sync,
 };
 
@@ -178,9 +186,9 @@ parse_interval(const char *s)
 	return -1;
 }
 
-static const struct opt daemon_opts[] = {
-	{ "interval", OPT_VALUE, "TIME", N_("time between syncs: minutes, or 30s, 5m, 1h (default: agent.conf, else 5m)") },
-	{ "max-backoff", OPT_VALUE, "TIME", N_("longest wait after failures (default 30m)") },
+static const struct cli_opt daemon_opts[] = {
+	{ "interval", CLI_VALUE, "TIME", N_("time between syncs: minutes, or 30s, 5m, 1h (default: agent.conf, else 5m)") },
+	{ "max-backoff", CLI_VALUE, "TIME", N_("longest wait after failures (default 30m)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -255,13 +263,14 @@ cmd_daemon(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_daemon_entry = {
-	"daemon", NULL, NULL, 0, 0, daemon_opts, CMD_DB,
-	N_("sync every interval, back off when the link fails, at once for urgent events"),
+	{ "daemon", NULL, NULL, 0, 0, daemon_opts, CMD_DB,
+	    N_("sync every interval, back off when the link fails, at once for urgent events"),
+	    NULL },
 	cmd_daemon,
 };
 
-static const struct opt status_opts[] = {
-	{ "offline", OPT_FLAG, NULL, N_("do not ask the server, show what is known here") },
+static const struct cli_opt status_opts[] = {
+	{ "offline", CLI_FLAG, NULL, N_("do not ask the server, show what is known here") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -333,7 +342,8 @@ cmd_status(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	"status", NULL, NULL, 0, 0, status_opts, CMD_DB | CMD_JSON,
-	N_("pending events, last sync, last error and the server's view of this station"),
+	{ "status", NULL, NULL, 0, 0, status_opts, CMD_DB | CMD_JSON,
+	    N_("pending events, last sync, last error and the server's view of this station"),
+	    NULL },
 	cmd_status,
 };

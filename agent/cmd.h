@@ -3,10 +3,11 @@
  *
  * To add a command: write a `const struct cmd_entry` in the cmd-<noun>.c
  * file of its noun (options, argument counts, flags, the function), and
- * list it in cmd_table in cmd.c. cmd.c parses and checks the arguments,
- * builds the usage text from the declarations, opens the database and the
- * configuration when the entry's flags ask for them, and only then calls
- * exec. A command never counts its own arguments.
+ * list it in cmd_table in cmd.c. common/cli.c parses and checks the
+ * arguments and builds the usage text from the declarations; cmd.c opens
+ * the configuration and the database when the entry's flags ask for them,
+ * and only then runs the command. A command never counts its own
+ * arguments.
  */
 #ifndef LD_CMD_H
 #define LD_CMD_H
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "cli.h"
 #include "ledger.h"
 #include "util.h"
 
@@ -32,37 +34,16 @@ enum exit_code {
 	EXIT_INTEGRITY = 10,
 };
 
-enum opt_type {
-	OPT_FLAG,  /* --urgent */
-	OPT_VALUE, /* --category 违建 */
-	OPT_LIST,  /* --party A --party B */
-};
-
-struct opt {
-	const char *name;
-	enum opt_type type;
-	const char *arg;  /* placeholder in usage, e.g. "DATE" */
-	const char *help;
-};
-
 #define CMD_DB 0x1     /* opens the station database */
 #define CMD_JSON 0x2   /* accepts --json */
 
 struct cmd_ctx;
 
+/* An agent command: its declaration for cli.c, and what runs it. */
 struct cmd_entry {
-	const char *noun;  /* "case" */
-	const char *verb;  /* "open", or NULL for one-word commands */
-	const char *args;  /* positional usage, e.g. "<id>" */
-	int min_args;
-	int max_args;
-	const struct opt *opts; /* NULL-name terminated, may be NULL */
-	int flags;
-	const char *summary;
-	int (*exec)(struct cmd_ctx *ctx);
+	struct cli_cmd base;
+	int (*run)(struct cmd_ctx *ctx);
 };
-
-#define CMD_MAX_OPTS 32
 
 struct config {
 	char *path;     /* file read, or NULL */
@@ -73,12 +54,7 @@ struct config {
 };
 
 struct cmd_ctx {
-	const struct cmd_entry *entry;
-	int argc;              /* positional arguments */
-	char **argv;
-	const char *value[CMD_MAX_OPTS]; /* last value of each option */
-	json_t *list[CMD_MAX_OPTS];      /* OPT_LIST values, array of strings */
-	int flag[CMD_MAX_OPTS];
+	struct cli cli;        /* the parsed command line */
 	int json;              /* --json given */
 	const char *db_path;   /* resolved database path */
 	struct config cfg;
@@ -87,18 +63,16 @@ struct cmd_ctx {
 };
 
 /* Option access by name; names must be declared in the entry. */
-const char *cmd_value(struct cmd_ctx *ctx, const char *name);
-int cmd_flag(struct cmd_ctx *ctx, const char *name);
-json_t *cmd_list(struct cmd_ctx *ctx, const char *name); /* borrowed, NULL if none */
+#define cmd_value(ctx, name) cli_value(&(ctx)->cli, (name))
+#define cmd_flag(ctx, name) cli_flag(&(ctx)->cli, (name))
+#define cmd_list(ctx, name) cli_list(&(ctx)->cli, (name))
 
-/* Prints "liandong: error: ..." and returns the exit code for code. */
-int cmd_error(struct cmd_ctx *ctx, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Same for an LD_E* code with ctx->err as the message. */
+/* "liandong: error: ..." on stderr; evaluates to code. */
+#define cmd_error(ctx, code, ...) cli_error(&(ctx)->cli, (code), __VA_ARGS__)
+/* A usage error: the message, the usage line and a hint; evaluates to 2. */
+#define cmd_usage_error(ctx, ...) cli_usage_error(&(ctx)->cli, __VA_ARGS__)
+/* An LD_E* code, with ctx->err as the message, as its exit code. */
 int cmd_fail(struct cmd_ctx *ctx, int ld_code);
-/* A usage error: the message, then the command's usage line. */
-int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 int exit_code_of(int ld_code);
 
