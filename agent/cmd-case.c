@@ -51,6 +51,29 @@ print_id(struct cmd_ctx *ctx, const char *id)
 	return 0;
 }
 
+/* The deadline to refer, counted from discovery (refer_urgent for an
+ * urgent case when the county has that rule). */
+static int
+refer_deadline(struct cmd_ctx *ctx, json_t *body)
+{
+	int urgent = json_is_true(json_object_get(body, "urgent"));
+	json_t *due = NULL;
+	int64_t found;
+	int rc;
+
+	if (ltime_parse(json_string_value(json_object_get(body,
+	    "discovered_at")), &found) != 0)
+		return EXIT_INTERNAL;
+	rc = form_deadline(ctx, "refer_urgent", found, 0, &due);
+	if (rc == 0 && (!urgent || due == NULL)) {
+		json_decref(due);
+		rc = form_deadline(ctx, "refer", found, 0, &due);
+	}
+	if (due != NULL)
+		json_object_set_new(body, "refer_due", due);
+	return rc;
+}
+
 static int
 case_open(struct cmd_ctx *ctx)
 {
@@ -59,6 +82,8 @@ case_open(struct cmd_ctx *ctx)
 	int rc;
 
 	rc = form_fill(ctx, open_form, body, 0);
+	if (rc == 0)
+		rc = refer_deadline(ctx, body);
 	if (rc == 0)
 		rc = form_record(ctx, "case.opened", NULL, json_string_value(
 		    json_object_get(body, "officer")), body, &id);

@@ -12,7 +12,9 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "fold.h"
 #include "form.h"
+#include "rules.h"
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
@@ -25,6 +27,10 @@ str(const json_t *doc, const char *key)
 
 static const struct cli_opt send_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
+	{ "letter", CLI_VALUE, "TEXT", N_("the referral letter (移送函): its number or title (required)") },
+	{ "source-material", CLI_LIST, "TEXT", N_("case-source material: inspection record, complaint, photos... (required, repeat)") },
+	{ "evidence", CLI_LIST, "TEXT", N_("preliminary evidence (required, repeat)") },
+	{ "criminal", CLI_FLAG, NULL, N_("a suspected crime referred to the police (行刑衔接)") },
 	{ "urgent", CLI_FLAG, NULL, N_("urgent referral") },
 	{ "note", CLI_VALUE, "TEXT", N_("a note for the receiver") },
 	{ "officer", CLI_VALUE, "NAME", N_("officer sending it") },
@@ -53,6 +59,18 @@ referral_send(struct cmd_ctx *ctx)
 	officer = form_officer(ctx, cmd_value(ctx, "officer"));
 	if (officer == NULL)
 		return cmd_usage_error(ctx, _("missing required option --officer"));
+	/* One case, one referral, with the three required materials. */
+	if (cmd_value(ctx, "letter") == NULL)
+		return cmd_usage_error(ctx,
+		    _("missing the referral letter: --letter (移送函)"));
+	if (cmd_list(ctx, "source-material") == NULL)
+		return cmd_usage_error(ctx,
+		    _("missing the case-source materials: --source-material (案件来源材料)"));
+	if (cmd_list(ctx, "evidence") == NULL)
+		return cmd_usage_error(ctx,
+		    _("missing the preliminary evidence: --evidence (初步证据)"));
+	if (!utf8_valid(cmd_value(ctx, "letter"), strlen(cmd_value(ctx, "letter"))))
+		return cmd_error(ctx, EXIT_INVALID, _("'--letter' is not valid UTF-8"));
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
 	    strcmp(str(doc, "type"), "case") != 0) {
 		json_decref(doc);
@@ -64,12 +82,27 @@ referral_send(struct cmd_ctx *ctx)
 		    _("case '%s' belongs to %s: only the unit that holds a case refers it"),
 		    id, str(doc, "unit"));
 	}
+	if (json_object_get(doc, "referred") != NULL ||
+	    strcmp(str(doc, "status"), "closed") == 0) {
+		rc = cmd_error(ctx, EXIT_CONFLICT,
+		    _("case '%s' is already %s: one case, one referral"), id,
+		    json_object_get(doc, "referred") ? _("referred") : _("closed"));
+		json_decref(doc);
+		return rc;
+	}
 	body = json_object();
 	json_object_set_new(body, "case", json_string(id));
 	json_object_set_new(body, "to", json_string(to));
 	json_object_set_new(body, "urgent", json_boolean(cmd_flag(ctx, "urgent") ||
 	    json_is_true(json_object_get(doc, "urgent"))));
 	json_object_set_new(body, "officer", json_string(officer));
+	json_object_set_new(body, "letter", json_string(cmd_value(ctx, "letter")));
+	json_object_set(body, "sources", cmd_list(ctx, "source-material"));
+	json_object_set(body, "evidence", cmd_list(ctx, "evidence"));
+	if (cmd_flag(ctx, "criminal"))
+		json_object_set_new(body, "criminal", json_true());
+	if (json_object_get(doc, "refer_due") != NULL)
+		json_object_set(body, "refer_due", json_object_get(doc, "refer_due"));
 	for (i = 0; copy[i] != NULL; i++)
 		if (json_object_get(doc, copy[i]) != NULL)
 			json_object_set(body, copy[i], json_object_get(doc, copy[i]));
@@ -79,9 +112,29 @@ referral_send(struct cmd_ctx *ctx)
 	aud = json_array();
 	json_array_append_new(aud, json_string(ledger_unit(ctx->lg)));
 	json_array_append_new(aud, json_string(to));
+	{
+		json_t *ack = NULL;
+		if ((rc = form_deadline(ctx, "acknowledge", ltime_now(), 0,
+		    &ack)) != 0) {
+			json_decref(aud);
+			json_decref(body);
+			return rc;
+		}
+		if (ack != NULL)
+			json_object_set_new(body, "ack_due", ack);
+	}
+	/* The referral and the case's note of it, both or neither. */
 	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
 		rc = ledger_record(ctx->lg, "referral.sent", NULL, officer, aud,
 		    body, &rid, NULL, ctx->err);
+		if (rc == 0) {
+			json_t *cb = json_object();
+			json_object_set_new(cb, "referral", json_string(rid));
+			json_object_set_new(cb, "to", json_string(to));
+			rc = ledger_record(ctx->lg, "case.referred", id, officer,
+			    NULL, cb, NULL, NULL, ctx->err);
+			json_decref(cb);
+		}
 		if (rc == 0)
 			rc = ledger_commit(ctx->lg, ctx->err);
 		if (rc != 0)
@@ -224,4 +277,338 @@ const struct cmd_entry cmd_referral_show_entry = {
 	    N_("show a referral and its timeline"),
 	    NULL },
 	referral_show,
+};
+
+/* Checks a step against the state machine on a copy of the projection,
+ * so that the user hears "no" at once instead of recording a conflict. */
+static int
+precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
+    const json_t *body)
+{
+	json_t *copy = json_deep_copy(doc);
+	const char *reason = NULL;
+	struct event ev;
+	int conflict;
+
+	event_init(&ev);
+	ld_strlcpy(ev.station, ledger_station(ctx->lg), sizeof ev.station);
+	ev.seq = 1;
+	ev.hlc = 1;
+	ev.at = ltime_now();
+	ev.unit = (char *)ledger_unit(ctx->lg);
+	ev.author = (char *)"-";
+	ev.kind = (char *)kind;
+	ev.body = (json_t *)body;
+	conflict = fold_apply(copy, &ev);
+	if (conflict) {
+		json_t *c = json_object_get(copy, "conflicts");
+		reason = json_string_value(json_object_get(json_array_get(c,
+		    json_array_size(c) - 1), "reason"));
+	}
+	if (conflict)
+		conflict = cmd_error(ctx, EXIT_CONFLICT, _("%s refused for '%s': %s"),
+		    kind, str(doc, "entity"), fold_reason_text(reason));
+	json_decref(copy);
+	return conflict;
+}
+
+static void
+audience_add(json_t *aud, const char *unit)
+{
+	json_t *v;
+	size_t i;
+
+	if (unit == NULL)
+		return;
+	json_array_foreach(aud, i, v)
+		if (strcmp(json_string_value(v), unit) == 0)
+			return;
+	json_array_append_new(aud, json_string(unit));
+}
+
+/* Records one step of referral id: kind with body, telling the units
+ * concerned (the referral's audience, this unit, and extra). */
+static int
+step(struct cmd_ctx *ctx, const char *kind, json_t *body, const char *extra)
+{
+	const char *id = ctx->cli.argv[0], *officer;
+	json_t *doc = NULL, *aud;
+	int rc;
+
+	officer = form_officer(ctx, cmd_value(ctx, "officer"));
+	if (officer == NULL)
+		return cmd_usage_error(ctx, _("missing required option --officer"));
+	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
+	    strcmp(str(doc, "type"), "referral") != 0) {
+		json_decref(doc);
+		return cmd_error(ctx, EXIT_NOTFOUND, _("no referral '%s'"), id);
+	}
+	if ((rc = precheck(ctx, doc, kind, body)) != 0) {
+		json_decref(doc);
+		return rc;
+	}
+	aud = json_deep_copy(json_object_get(doc, "audience"));
+	json_decref(doc);
+	audience_add(aud, ledger_unit(ctx->lg));
+	audience_add(aud, extra);
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, kind, id, officer, aud, body, NULL,
+		    NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	json_decref(aud);
+	if (rc != 0)
+		return cmd_fail(ctx, rc);
+	printf("%s\n", id);
+	return 0;
+}
+
+/* Sets body[field] from --option, checking its text; 0 or exit code. */
+static int
+text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
+    const char *field, int required)
+{
+	const char *v = cmd_value(ctx, opt);
+
+	if (v == NULL || *v == '\0')
+		return required ? cmd_usage_error(ctx,
+		    _("missing required option --%s"), opt) : 0;
+	if (!utf8_valid(v, strlen(v)))
+		return cmd_error(ctx, EXIT_INVALID, _("'--%s' is not valid UTF-8"),
+		    opt);
+	json_object_set_new(body, field, json_string(v));
+	return 0;
+}
+
+static const struct cli_opt note_opts[] = {
+	{ "note", CLI_VALUE, "TEXT", N_("a note for the referring unit") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_opt reason_opts[] = {
+	{ "reason", CLI_VALUE, "TEXT", N_("why (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+simple_step(struct cmd_ctx *ctx, const char *kind, const char *opt,
+    int required)
+{
+	json_t *body = json_object();
+	int rc = text_opt(ctx, body, opt, opt, required);
+
+	if (rc == 0)
+		rc = step(ctx, kind, body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+static int
+referral_acknowledge(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.acknowledged", "note", 0);
+}
+
+static int
+referral_accept(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.accepted", "note", 0);
+}
+
+static int
+referral_dispute(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.disputed", "reason", 1);
+}
+
+static int
+referral_withdraw(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.withdrawn", "reason", 1);
+}
+
+static int
+referral_return(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.returned", "reason", 1);
+}
+
+#define STEP_ENTRY(var, verb, opts, summary, fn) \
+	const struct cmd_entry var = { \
+		{ "referral", verb, "<id>", 1, 1, opts, CMD_DB, summary, NULL }, \
+		fn, \
+	}
+
+STEP_ENTRY(cmd_referral_acknowledge_entry, "acknowledge", note_opts,
+    N_("acknowledge receipt of a referral (受理告知), as the receiving unit"),
+    referral_acknowledge);
+STEP_ENTRY(cmd_referral_accept_entry, "accept", note_opts,
+    N_("accept a referral as this unit's case"), referral_accept);
+STEP_ENTRY(cmd_referral_dispute_entry, "dispute", reason_opts,
+    N_("dispute jurisdiction: the receiver never refers a case onward"),
+    referral_dispute);
+STEP_ENTRY(cmd_referral_withdraw_entry, "withdraw", reason_opts,
+    N_("withdraw a referral, as the referring unit"), referral_withdraw);
+STEP_ENTRY(cmd_referral_return_entry, "return", reason_opts,
+    N_("send a criminal referral back: no criminal liability (police)"),
+    referral_return);
+
+static const struct cli_opt escalate_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the legal office, then the county government (required)") },
+	{ "reason", CLI_VALUE, "TEXT", N_("why (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+referral_escalate(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = text_opt(ctx, body, "to", "to", 1)) == 0 &&
+	    (rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = step(ctx, "referral.escalated", body,
+		    cmd_value(ctx, "to"));
+	json_decref(body);
+	return rc;
+}
+
+STEP_ENTRY(cmd_referral_escalate_entry, "escalate", escalate_opts,
+    N_("escalate a disputed referral to the legal office or the county government"),
+    referral_escalate);
+
+static const struct cli_opt decide_opts[] = {
+	{ "handler", CLI_VALUE, "UNIT", N_("the unit that must handle the case (required)") },
+	{ "reason", CLI_VALUE, "TEXT", N_("the decision (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+referral_decide(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = text_opt(ctx, body, "handler", "handler", 1)) == 0 &&
+	    (rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = step(ctx, "referral.decided", body,
+		    cmd_value(ctx, "handler"));
+	json_decref(body);
+	return rc;
+}
+
+STEP_ENTRY(cmd_referral_decide_entry, "decide", decide_opts,
+    N_("decide a jurisdiction dispute (legal office or county government)"),
+    referral_decide);
+
+static const struct cli_opt result_opts[] = {
+	{ "decision", CLI_VALUE, "TEXT", N_("the decision served (required)") },
+	{ "decided-at", CLI_VALUE, "DATE", N_("when it was served (default: now)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+referral_result(struct cmd_ctx *ctx)
+{
+	const char *when = cmd_value(ctx, "decided-at");
+	json_t *body = json_object(), *due = NULL;
+	char t[LTIME_LEN];
+	int64_t ms = ltime_now();
+	int rc;
+
+	if (when != NULL && ltime_parse(when, &ms) != 0) {
+		json_decref(body);
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("invalid date '%s' for --decided-at"), when);
+	}
+	ltime_format(ms, t);
+	json_object_set_new(body, "decided_at", json_string(t));
+	if ((rc = text_opt(ctx, body, "decision", "decision", 1)) == 0 &&
+	    (rc = form_deadline(ctx, "result", ms, 0, &due)) == 0) {
+		if (due != NULL)
+			json_object_set_new(body, "result_due", due);
+		rc = step(ctx, "referral.result", body, NULL);
+	}
+	json_decref(body);
+	return rc;
+}
+
+STEP_ENTRY(cmd_referral_result_entry, "result", result_opts,
+    N_("report the decision back to the referring unit (处理结果反馈)"),
+    referral_result);
+
+static const struct cli_opt extend_opts[] = {
+	{ "days", CLI_VALUE, "N", N_("the new total time to refer, at most the county's cap (required)") },
+	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. investigation needs more time (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* Extends the time to refer a case: announced before the deadline, up
+ * to the profile's cap (e.g. Gonghe: 5 working days, at most 10). */
+static int
+referral_extend(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->cli.argv[0], *days = cmd_value(ctx, "days");
+	const struct rule *r = profile_rule(form_profile(ctx), "refer");
+	json_t *doc = NULL, *body, *due = NULL;
+	const char *officer;
+	int64_t found, cur;
+	char *end;
+	long n;
+	int rc;
+
+	if (days == NULL || cmd_value(ctx, "reason") == NULL)
+		return cmd_usage_error(ctx, _("give --days and --reason"));
+	n = strtol(days, &end, 10);
+	if (*end != '\0' || n < 1)
+		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
+	if (r == NULL || r->extend_max == 0)
+		return cmd_error(ctx, EXIT_CONFLICT,
+		    _("the county's rules allow no extension of the time to refer"));
+	if (n > r->extend_max || n <= r->amount)
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d and at most %d (%s)"), r->amount,
+		    r->extend_max, r->clause);
+	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL)
+		return cmd_usage_error(ctx, _("missing required option --officer"));
+	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
+	    strcmp(str(doc, "type"), "case") != 0) {
+		json_decref(doc);
+		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
+	}
+	if (ltime_parse(str(json_object_get(doc, "refer_due"), "due"), &cur) == 0 &&
+	    ltime_now() > cur) {
+		json_decref(doc);
+		return cmd_error(ctx, EXIT_CONFLICT,
+		    _("the time to refer '%s' has already passed: an extension must be announced before it"),
+		    id);
+	}
+	ltime_parse(str(doc, "discovered_at"), &found);
+	json_decref(doc);
+	if ((rc = form_deadline(ctx, "refer", found, (int)n, &due)) != 0)
+		return rc;
+	body = json_object();
+	json_object_set_new(body, "refer_due", due);
+	if ((rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = form_record(ctx, "case.extended", id, officer, body, NULL);
+	if (rc == 0)
+		printf("%s\n", id);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_referral_extend_entry = {
+	{ "referral", "extend", "<case>", 1, 1, extend_opts, CMD_DB,
+	    N_("extend the time to refer a case, before it passes, up to the cap"),
+	    NULL },
+	referral_extend,
 };

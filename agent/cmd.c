@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "cmd.h"
+#include "rules.h"
 #include "out.h"
 #include "text.h"
 
@@ -32,6 +34,16 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_referral_send_entry.base,
 	&cmd_referral_list_entry.base,
 	&cmd_referral_show_entry.base,
+	&cmd_referral_extend_entry.base,
+	&cmd_referral_acknowledge_entry.base,
+	&cmd_referral_accept_entry.base,
+	&cmd_referral_dispute_entry.base,
+	&cmd_referral_escalate_entry.base,
+	&cmd_referral_decide_entry.base,
+	&cmd_referral_withdraw_entry.base,
+	&cmd_referral_return_entry.base,
+	&cmd_referral_result_entry.base,
+	&cmd_due_entry.base,
 	&cmd_log_entry.base,
 	&cmd_verify_entry.base,
 	&cmd_dump_entry.base,
@@ -107,6 +119,10 @@ config_handler(void *user, const char *section, const char *name,
 	    strcmp(name, "interval") == 0) {
 		free(cfg->interval);
 		cfg->interval = xstrdup(value);
+	} else if (strcmp(section, "rules") == 0 &&
+	    strcmp(name, "profile") == 0) {
+		free(cfg->rules);
+		cfg->rules = xstrdup(value);
 	} else if (strcmp(section, "sync") == 0 && strcmp(name, "dict") == 0) {
 		free(cfg->dict);
 		cfg->dict = xstrdup(value);
@@ -182,6 +198,9 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.officer);
 	free(ctx->cfg.interval);
 	free(ctx->cfg.dict);
+	free(ctx->cfg.rules);
+	profile_free(ctx->profile);
+	calendar_free(ctx->calendar);
 	ledger_free(ctx->lg);
 }
 

@@ -51,6 +51,7 @@ struct config {
 	char *officer;  /* [station] officer */
 	char *interval; /* [sync] interval */
 	char *dict;     /* [sync] dict */
+	char *rules;    /* [rules] profile: path of a rule profile */
 };
 
 struct cmd_ctx {
@@ -59,6 +60,9 @@ struct cmd_ctx {
 	const char *db_path;   /* resolved database path */
 	struct config cfg;
 	struct ledger *lg;     /* open when CMD_DB */
+	struct profile *profile;   /* rule profile, loaded by form_profile */
+	struct calendar *calendar; /* working days, loaded with it */
+	int profile_loaded;
 	char err[LD_ERRLEN];
 };
 
@@ -90,6 +94,11 @@ extern const struct cmd_entry cmd_log_entry, cmd_verify_entry, cmd_dump_entry;
 extern const struct cmd_entry cmd_enroll_entry, cmd_sync_entry,
     cmd_daemon_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_referral_send_entry,
-    cmd_referral_list_entry, cmd_referral_show_entry;
+    cmd_referral_list_entry, cmd_referral_show_entry,
+    cmd_referral_acknowledge_entry, cmd_referral_accept_entry,
+    cmd_referral_dispute_entry, cmd_referral_withdraw_entry,
+    cmd_referral_return_entry, cmd_referral_escalate_entry,
+    cmd_referral_decide_entry, cmd_referral_result_entry,
+    cmd_referral_extend_entry, cmd_due_entry;
 
 #endif

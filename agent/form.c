@@ -8,7 +8,9 @@
 
 #include "form.h"
 #include "ltime.h"
+#include "calendar.h"
 #include "fold.h"
+#include "rules.h"
 #include "text.h"
 
 int
@@ -285,5 +287,73 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("--limit must be a positive number, not '%s'"), l);
 	}
+	return 0;
+}
+
+/*
+ * The rule profile: the county's, received from the server (meta
+ * "profile"), else a file named by $LIANDONG_RULES or [rules] profile in
+ * agent.conf. The calendar: $LIANDONG_CALENDAR or the shipped one.
+ */
+const struct profile *
+form_profile(struct cmd_ctx *ctx)
+{
+	const char *path = getenv("LIANDONG_RULES");
+	const char *cal = getenv("LIANDONG_CALENDAR");
+	char *text = NULL;
+
+	if (ctx->profile_loaded)
+		return ctx->profile;
+	ctx->profile_loaded = 1;
+	if (ctx->lg != NULL &&
+	    ledger_meta_get(ctx->lg, "profile", &text, NULL) == 0 &&
+	    text != NULL) {
+		json_t *o = json_loads(text, 0, NULL);
+		if (o != NULL)
+			profile_from_json(o, &ctx->profile, NULL);
+		json_decref(o);
+		free(text);
+	}
+	if (ctx->profile == NULL && (path != NULL || ctx->cfg.rules != NULL) &&
+	    profile_load(path ? path : ctx->cfg.rules, &ctx->profile,
+	    ctx->err) != 0)
+		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
+	ctx->calendar = calendar_new();
+	if (calendar_load_dir(ctx->calendar, cal ? cal :
+	    LIANDONG_DATADIR "/calendar", ctx->err) != 0)
+		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
+	ctx->err[0] = '\0';
+	return ctx->profile;
+}
+
+int
+form_deadline(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
+    int amount, json_t **out)
+{
+	const struct profile *p = form_profile(ctx);
+	const struct rule *r = profile_rule(p, name);
+	char t[LTIME_LEN], *rule, *basis;
+	int assumed = 0;
+	int64_t due;
+
+	*out = NULL;
+	if (r == NULL)
+		return 0;
+	due = rule_due(r, ctx->calendar, from_ms, amount, &assumed);
+	ltime_format(due, t);
+	rule = xasprintf("%s/%s", p->name, r->name);
+	basis = r->unit == RULE_IMMEDIATE ? xstrdup("immediate") :
+	    xasprintf("%d %s", amount > 0 ? amount : r->amount,
+	    rule_unit_name(r->unit));
+	*out = json_object();
+	json_object_set_new(*out, "due", json_string(t));
+	json_object_set_new(*out, "rule", json_string(rule));
+	json_object_set_new(*out, "basis", json_string(basis));
+	json_object_set_new(*out, "assumed", json_boolean(assumed));
+	free(rule);
+	free(basis);
+	if (assumed)
+		fprintf(stderr, _("liandong: warning: the deadline %s counts plain weekdays: no holiday calendar is loaded for its year\n"),
+		    t);
 	return 0;
 }

@@ -64,4 +64,13 @@ void form_conflicts(const json_t *doc);
  * --limit into q. Returns 0 or an exit code (message printed). */
 int list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
     char *until);
+/* A deadline for rule started at from_ms under the county's rule profile,
+ * as the JSON the kinds expect ({due, rule, basis, assumed}); amount > 0
+ * overrides the rule's (an extension). *out is NULL when no profile is
+ * loaded or it has no such rule. Returns 0 or an exit code. */
+int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
+    int amount, json_t **out);
+
+/* The rule profile in force here (NULL if none), loaded on first use. */
+const struct profile *form_profile(struct cmd_ctx *ctx);
 #endif

@@ -13,6 +13,7 @@
 
 #include "fold.h"
 #include "kinds.h"
+#include "ltime.h"
 #include "util.h"
 
 json_t *
@@ -87,6 +88,28 @@ stamp(json_t *doc, const struct event *ev)
 	json_object_set_new(doc, "updated_by", json_string(ev->author));
 }
 
+/* 1 if the wall time at (ms) is past the deadline object's due. */
+static int
+past_due(const json_t *deadline, int64_t at)
+{
+	const char *due = json_string_value(json_object_get(deadline, "due"));
+	int64_t ms;
+
+	return due != NULL && ltime_parse(due, &ms) == 0 && at > ms;
+}
+
+/* Marks the obligation under key done at time at, late or not. */
+static void
+obligation_done(json_t *doc, const char *key, int64_t at)
+{
+	json_t *d = json_object_get(doc, key);
+
+	if (!json_is_object(d) || json_object_get(d, "done_at") != NULL)
+		return;
+	json_object_set_new(d, "done_at", json_integer(at));
+	json_object_set_new(d, "late", json_boolean(past_due(d, at)));
+}
+
 /* Returns a reason code, or NULL when applied. */
 static const char *
 apply_case(json_t *doc, const struct event *ev)
@@ -120,6 +143,32 @@ apply_case(json_t *doc, const struct event *ev)
 			}
 			json_array_append_new(notes, n);
 		}
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(ev->kind, "case.referred") == 0) {
+		json_t *r;
+		if (strcmp(st, "closed") == 0)
+			return "edit_after_close";
+		r = json_object();
+		json_object_set(r, "referral", json_object_get(ev->body, "referral"));
+		json_object_set(r, "to", json_object_get(ev->body, "to"));
+		json_object_set_new(r, "at", json_integer(ev->at));
+		json_object_set_new(doc, "referred", r);
+		obligation_done(doc, "refer_due", ev->at);
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(ev->kind, "case.extended") == 0) {
+		json_t *old = json_object_get(doc, "refer_due");
+		if (strcmp(st, "closed") == 0 || json_object_get(doc, "referred"))
+			return "edit_after_close";
+		if (old != NULL && past_due(old, ev->at))
+			return "extension_after_deadline";
+		json_object_set(doc, "refer_due",
+		    json_object_get(ev->body, "refer_due"));
+		json_object_set(doc, "extension_reason",
+		    json_object_get(ev->body, "reason"));
 		stamp(doc, ev);
 		return NULL;
 	}
@@ -175,17 +224,138 @@ apply_liaison(json_t *doc, const struct event *ev)
 	return "unknown_kind";
 }
 
+/*
+ * The referral workflow (案件移送). States and who may move them:
+ *
+ *   sent --acknowledged--> acknowledged --accepted--> accepted --result--> closed
+ *     |  (handler)            |  (handler)              (handler)
+ *     +--disputed (handler)---+--> disputed --escalated--> escalated
+ *     |                                 \------decided--------/ --> decided
+ *     +--withdrawn (sender) --> withdrawn        (then the decided handler accepts)
+ *     +--returned (handler of a criminal referral) --> returned
+ *
+ * The handler is the receiving unit until a decision names another. An
+ * event out of place is a conflict; the state does not move.
+ */
 static const char *
 apply_referral(json_t *doc, const struct event *ev)
 {
-	if (strcmp(ev->kind, "referral.sent") == 0) {
-		if (*status_of(doc) != '\0')
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *handler = json_string_value(json_object_get(doc, "handler"));
+	const char *sender = json_string_value(json_object_get(doc, "unit"));
+	int is_handler = handler != NULL && strcmp(ev->unit, handler) == 0;
+
+	if (strcmp(k, "referral.sent") == 0) {
+		if (*st != '\0')
 			return "already_created";
 		created(doc, ev, "sent");
+		json_object_set(doc, "handler", json_object_get(ev->body, "to"));
 		stamp(doc, ev);
 		return NULL;
 	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(st, "withdrawn") == 0)
+		return "after_withdrawn";
+	if (strcmp(st, "closed") == 0 || strcmp(st, "returned") == 0)
+		return "after_closed";
+	if (strcmp(k, "referral.withdrawn") == 0) {
+		if (strcmp(ev->unit, sender) != 0)
+			return "not_sender";
+		if (strcmp(st, "accepted") == 0)
+			return "withdraw_after_accept";
+		goto move;
+	}
+	if (strcmp(k, "referral.acknowledged") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "sent") != 0)
+			return "already_acknowledged";
+		obligation_done(doc, "ack_due", ev->at);
+		goto move;
+	}
+	if (strcmp(k, "referral.accepted") == 0) {
+		if (!is_handler)
+			return strcmp(st, "accepted") == 0 ? "accepted_twice" :
+			    "not_receiver";
+		if (strcmp(st, "accepted") == 0)
+			return "accepted_twice";
+		if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
+			return "disputed";
+		obligation_done(doc, "ack_due", ev->at);
+		goto move;
+	}
+	if (strcmp(k, "referral.disputed") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "sent") != 0 && strcmp(st, "acknowledged") != 0)
+			return "dispute_out_of_place";
+		obligation_done(doc, "ack_due", ev->at);
+		goto move;
+	}
+	if (strcmp(k, "referral.escalated") == 0) {
+		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
+			return "not_disputed";
+		json_object_set_new(doc, "escalation_level", json_integer(
+		    json_integer_value(json_object_get(doc, "escalation_level")) + 1));
+		json_object_set(doc, "escalated_to", json_object_get(ev->body, "to"));
+		goto move;
+	}
+	if (strcmp(k, "referral.decided") == 0) {
+		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
+			return "not_disputed";
+		json_object_set(doc, "handler", json_object_get(ev->body, "handler"));
+		json_object_set(doc, "decision", json_object_get(ev->body, "reason"));
+		json_object_set_new(doc, "decided_by", json_string(ev->unit));
+		goto move;
+	}
+	if (strcmp(k, "referral.returned") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (!json_is_true(json_object_get(doc, "criminal")))
+			return "not_criminal";
+		goto move;
+	}
+	if (strcmp(k, "referral.result") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "accepted") != 0)
+			return "result_before_accept";
+		json_object_set(doc, "decision", json_object_get(ev->body, "decision"));
+		json_object_set(doc, "decided_at", json_object_get(ev->body,
+		    "decided_at"));
+		if (json_object_get(ev->body, "result_due") != NULL) {
+			json_object_set(doc, "result_due",
+			    json_object_get(ev->body, "result_due"));
+			obligation_done(doc, "result_due", ev->at);
+		}
+		goto move;
+	}
 	return "unknown_kind";
+move:
+	{
+		static const struct { const char *kind, *status; } next[] = {
+			{ "referral.withdrawn", "withdrawn" },
+			{ "referral.acknowledged", "acknowledged" },
+			{ "referral.accepted", "accepted" },
+			{ "referral.disputed", "disputed" },
+			{ "referral.escalated", "escalated" },
+			{ "referral.decided", "decided" },
+			{ "referral.returned", "returned" },
+			{ "referral.result", "closed" },
+		};
+		size_t i;
+		for (i = 0; i < sizeof next / sizeof next[0]; i++)
+			if (strcmp(next[i].kind, k) == 0)
+				json_object_set_new(doc, "status",
+				    json_string(next[i].status));
+		if (json_object_get(ev->body, "reason") != NULL &&
+		    strcmp(k, "referral.decided") != 0)
+			json_object_set(doc, "reason", json_object_get(ev->body,
+			    "reason"));
+		stamp(doc, ev);
+	}
+	return NULL;
 }
 
 int
@@ -298,6 +468,19 @@ fold_reason_text(const char *code)
 		{ "already_closed", N_("the case was already closed") },
 		{ "identity_twice", N_("the identity was already recorded") },
 		{ "unknown_kind", N_("event kind does not apply here") },
+		{ "extension_after_deadline", N_("extension announced after the deadline") },
+		{ "after_withdrawn", N_("the referral was already withdrawn") },
+		{ "after_closed", N_("the referral was already closed") },
+		{ "not_sender", N_("only the referring unit may do this") },
+		{ "not_receiver", N_("only the unit handling the referral may do this") },
+		{ "withdraw_after_accept", N_("withdrawn after it was accepted") },
+		{ "already_acknowledged", N_("the referral was already acknowledged") },
+		{ "accepted_twice", N_("the referral was already accepted") },
+		{ "disputed", N_("the referral is disputed: wait for the decision") },
+		{ "dispute_out_of_place", N_("only a sent or acknowledged referral can be disputed") },
+		{ "not_disputed", N_("the referral is not disputed") },
+		{ "not_criminal", N_("only a criminal referral can be sent back") },
+		{ "result_before_accept", N_("result reported before the referral was accepted") },
 	};
 	size_t i;
 

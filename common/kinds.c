@@ -67,6 +67,21 @@ static const struct field case_opened_fields[] = {
 	{ "urgent", F_BOOL, 1, 0, NULL },
 	{ "officer", F_STR, 1, 32, NULL },
 	{ "evidence", F_STRS, 0, 20, NULL },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The case was referred (written with the referral, same transaction). */
+static const struct field case_referred_fields[] = {
+	{ "referral", F_ENTITY, 1, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The deadline to refer was extended, announced before it passed. */
+static const struct field case_extended_fields[] = {
+	{ "refer_due", F_DEADLINE, 1, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -132,6 +147,43 @@ static const struct field referral_sent_fields[] = {
 	{ "discovered_at", F_TIME, 1, 0, NULL },
 	{ "officer", F_STR, 1, 32, NULL },
 	{ "note", F_TEXT, 0, 500, NULL },
+	{ "letter", F_STR, 1, 100, NULL },
+	{ "sources", F_STRS, 1, 20, NULL },
+	{ "evidence", F_STRS, 1, 20, NULL },
+	{ "criminal", F_BOOL, 0, 0, NULL },
+	{ "ack_due", F_DEADLINE, 0, 0, NULL },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The steps of a referral after it is sent; each is a state-machine
+ * transition checked in fold.c. */
+static const struct field referral_note_fields[] = {
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field referral_reason_fields[] = {
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field referral_escalated_fields[] = {
+	{ "to", F_STR, 1, 40, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field referral_decided_fields[] = {
+	{ "handler", F_STR, 1, 40, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field referral_result_fields[] = {
+	{ "decision", F_TEXT, 1, 2000, NULL },
+	{ "decided_at", F_TIME, 1, 0, NULL },
+	{ "result_due", F_DEADLINE, 0, 0, NULL },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -139,10 +191,20 @@ static const struct kind_info kinds[] = {
 	{ "case.opened", ET_CASE, 1, 0, case_opened_fields },
 	{ "case.updated", ET_CASE, 0, 1, case_updated_fields },
 	{ "case.closed", ET_CASE, 0, 0, case_closed_fields },
+	{ "case.referred", ET_CASE, 0, 0, case_referred_fields },
+	{ "case.extended", ET_CASE, 0, 0, case_extended_fields },
 	{ "complaint.recorded", ET_COMPLAINT, 1, 0, complaint_recorded_fields },
 	{ "complaint.identity", ET_COMPLAINT, 0, 0, complaint_identity_fields },
 	{ "liaison.logged", ET_LIAISON, 1, 0, liaison_logged_fields },
 	{ "referral.sent", ET_REFERRAL, 1, 0, referral_sent_fields },
+	{ "referral.acknowledged", ET_REFERRAL, 0, 0, referral_note_fields },
+	{ "referral.accepted", ET_REFERRAL, 0, 0, referral_note_fields },
+	{ "referral.disputed", ET_REFERRAL, 0, 0, referral_reason_fields },
+	{ "referral.escalated", ET_REFERRAL, 0, 0, referral_escalated_fields },
+	{ "referral.decided", ET_REFERRAL, 0, 0, referral_decided_fields },
+	{ "referral.withdrawn", ET_REFERRAL, 0, 0, referral_reason_fields },
+	{ "referral.returned", ET_REFERRAL, 0, 0, referral_reason_fields },
+	{ "referral.result", ET_REFERRAL, 0, 0, referral_result_fields },
 	{ NULL, NULL, 0, 0, NULL },
 };
 
@@ -260,6 +322,34 @@ enum_label(const struct enum_value *vals, const char *name)
 	return v != NULL ? v->label : name;
 }
 
+/* A deadline computed when its obligation started (rules.h). */
+static int
+check_deadline(const struct field *f, const json_t *v, char *err)
+{
+	const char *key;
+	json_t *item;
+
+	if (!json_is_object(v) ||
+	    !json_is_string(json_object_get(v, "due")) ||
+	    !ltime_canonical(json_string_value(json_object_get(v, "due"))) ||
+	    !json_is_string(json_object_get(v, "rule")) ||
+	    !json_is_boolean(json_object_get(v, "assumed")))
+		return ld_fail(err, LD_EINVAL,
+		    _("'%s' must be a deadline {due, rule, basis, assumed}"), f->name);
+	json_object_foreach((json_t *)v, key, item) {
+		if (strcmp(key, "due") == 0 || strcmp(key, "assumed") == 0)
+			continue;
+		if (strcmp(key, "rule") != 0 && strcmp(key, "basis") != 0)
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' has an unknown key '%.20s'"), f->name, key);
+		if (!json_is_string(item) ||
+		    text_check(f->name, json_string_value(item), 60, 0, err) != 0)
+			return ld_fail(err, LD_EINVAL, _("'%s' has a bad '%s'"),
+			    f->name, key);
+	}
+	return 0;
+}
+
 static int
 check_field(const struct field *f, const json_t *v, char *err)
 {
@@ -274,6 +364,8 @@ check_field(const struct field *f, const json_t *v, char *err)
 			return ld_fail(err, LD_EINVAL, _("'%s' must be true or false"),
 			    f->name);
 		return 0;
+	case F_DEADLINE:
+		return check_deadline(f, v, err);
 	case F_STRS:
 		if (!json_is_array(v))
 			return ld_fail(err, LD_EINVAL, _("'%s' must be a list"),

@@ -21,7 +21,8 @@ enum field_type {
 	F_ENUM,  /* one of enum_values */
 	F_STRS,  /* array of one-line strings */
 	F_PHONE, /* digits, spaces, '+' and '-' */
-	F_ENTITY /* id of another entity */
+	F_ENTITY, /* id of another entity */
+	F_DEADLINE /* {"due": time, "rule": name, "basis": text, "assumed": bool} */
 };
 
 struct enum_value {

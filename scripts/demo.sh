@@ -68,7 +68,9 @@ case_id=$("$LD" case open --source patrol --category 违法建设 \
 	--description "巡查发现村民在基本农田上建房，已劝阻停工，证据可能灭失。" \
 	--discovered-at "$(date -u -d '+7 hours' '+%Y-%m-%d %H:%M')" --urgent)
 echo "case opened: $case_id"
-run "$LD" referral send "$case_id" --to 县综合行政执法局 --note "请依法查处"
+run "$LD" referral send "$case_id" --to 县综合行政执法局 \
+	--letter "龙政移〔2026〕1号" --source-material 现场检查笔录 --evidence 现场照片3张 \
+	--note "请依法查处"
 run "$LD" sync
 
 say "Qiabuqia logs a liaison patrol and syncs"

@@ -2,7 +2,14 @@
  * store-sqlite.c - the county server's default storage: one SQLite file.
  *
  * Tables: meta, stations, events (cursor = rowid, in receipt order),
- * routes (unit, cursor: who receives what) and digests (per unit).
+ * routes (who receives what: its id is the cursor a unit pulls by) and
+ * digests (per unit).
+ *
+ * Widening: when an event names a unit that has received nothing of its
+ * entity yet (a referral escalated to the legal office), the entity's
+ * earlier events are routed to that unit first, with new route ids, so
+ * that it folds the whole history. Confidential events (the
+ * complainant's identity) are never widened.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +46,11 @@ static const char *const migrations[] = {
 	"  received_at INTEGER NOT NULL,"
 	"  UNIQUE(station, seq));"
 	"CREATE INDEX events_entity ON events(entity, hlc, station, seq);"
-	"CREATE TABLE routes(unit TEXT NOT NULL, cursor INTEGER NOT NULL,"
-	"  station TEXT NOT NULL, PRIMARY KEY(unit, cursor)) WITHOUT ROWID;"
+	"CREATE TABLE routes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  unit TEXT NOT NULL, event INTEGER NOT NULL, entity TEXT NOT NULL,"
+	"  station TEXT NOT NULL, UNIQUE(unit, event));"
+	"CREATE INDEX routes_pull ON routes(unit, id);"
+	"CREATE INDEX routes_entity ON routes(unit, entity);"
 	"CREATE TABLE digests(unit TEXT PRIMARY KEY, count INTEGER NOT NULL,"
 	"  xor TEXT NOT NULL) WITHOUT ROWID",
 	NULL,
@@ -270,6 +280,84 @@ get_digest(sqlite3 *db, const char *unit, struct digest *d, char *err)
 	    db_fail(db, rc, _("cannot read digests"), err);
 }
 
+/* Routes event (cursor) to unit and adds it to the unit's digest. */
+static int
+route(sqlite3 *db, const char *unit, int64_t cursor, const char *entity,
+    const char *station, const char *hash, char *err)
+{
+	struct digest d;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(db, "INSERT OR IGNORE INTO routes(unit, event,"
+	    " entity, station) VALUES(?,?,?,?)", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, unit);
+	db_bind_int(st, 2, cursor);
+	db_bind_text(st, 3, entity);
+	db_bind_text(st, 4, station);
+	if ((rc = step_done(db, st, _("cannot route the event"), err)) != 0)
+		return rc;
+	if (sqlite3_changes(db) == 0)
+		return 0;
+	if ((rc = get_digest(db, unit, &d, err)) != 0)
+		return rc;
+	digest_add(&d, hash);
+	if ((rc = db_prepare(db, "INSERT OR REPLACE INTO digests(unit,"
+	    " count, xor) VALUES(?,?,?)", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, unit);
+	db_bind_int(st, 2, d.count);
+	db_bind_text(st, 3, d.xor);
+	return step_done(db, st, _("cannot update digests"), err);
+}
+
+/* Before a unit receives its first event of entity, routes it the
+ * entity's earlier events (not the confidential ones). */
+static int
+widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
+    char *err)
+{
+	sqlite3_stmt *st;
+	int rc, known;
+
+	if ((rc = db_prepare(db, "SELECT 1 FROM routes WHERE unit=? AND"
+	    " entity=? LIMIT 1", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, unit);
+	db_bind_text(st, 2, entity);
+	rc = sqlite3_step(st);
+	known = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, _("cannot read routes"), err);
+	if (known)
+		return 0;
+	if ((rc = db_prepare(db, "SELECT cursor, station, hash FROM events"
+	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
+	    " ORDER BY hlc, station, seq", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	db_bind_int(st, 2, cursor);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char station[STATION_MAX + 1], hash[HASH_HEX];
+		int64_t c = sqlite3_column_int64(st, 0);
+		int rrc;
+
+		ld_strlcpy(station, (const char *)sqlite3_column_text(st, 1),
+		    sizeof station);
+		ld_strlcpy(hash, (const char *)sqlite3_column_text(st, 2),
+		    sizeof hash);
+		if ((rrc = route(db, unit, c, entity, station, hash, err)) != 0) {
+			sqlite3_finalize(st);
+			return rrc;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	    _("cannot read events"), err);
+}
+
 static int
 sq_event_insert(struct store *s, const struct event *ev, const char *raw,
     const char *quarantine, int64_t *cursor, char *err)
@@ -312,26 +400,10 @@ sq_event_insert(struct store *s, const struct event *ev, const char *raw,
 
 	json_array_foreach(ev->audience, i, u) {
 		const char *unit = json_string_value(u);
-		struct digest d;
 
-		if ((rc = db_prepare(db, "INSERT INTO routes(unit, cursor, station)"
-		    " VALUES(?,?,?)", &st, err)) != 0)
-			return rc;
-		db_bind_text(st, 1, unit);
-		db_bind_int(st, 2, *cursor);
-		db_bind_text(st, 3, ev->station);
-		if ((rc = step_done(db, st, _("cannot route the event"), err)) != 0)
-			return rc;
-		if ((rc = get_digest(db, unit, &d, err)) != 0)
-			return rc;
-		digest_add(&d, ev->hash);
-		if ((rc = db_prepare(db, "INSERT OR REPLACE INTO digests(unit,"
-		    " count, xor) VALUES(?,?,?)", &st, err)) != 0)
-			return rc;
-		db_bind_text(st, 1, unit);
-		db_bind_int(st, 2, d.count);
-		db_bind_text(st, 3, d.xor);
-		if ((rc = step_done(db, st, _("cannot update digests"), err)) != 0)
+		if ((rc = widen(db, unit, ev->entity, *cursor, err)) != 0 ||
+		    (rc = route(db, unit, *cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0)
 			return rc;
 	}
 	return 0;
@@ -347,10 +419,10 @@ sq_events_for_unit(struct store *s, const char *unit,
 	int rc;
 
 	*more = 0;
-	if ((rc = db_prepare(S(s), "SELECT e.cursor, e.raw FROM routes r"
-	    " JOIN events e ON e.cursor=r.cursor"
-	    " WHERE r.unit=? AND r.cursor>? AND r.station<>?"
-	    " ORDER BY r.cursor LIMIT ?", &st, err)) != 0)
+	if ((rc = db_prepare(S(s), "SELECT r.id, e.raw FROM routes r"
+	    " JOIN events e ON e.cursor=r.event"
+	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
+	    " ORDER BY r.id LIMIT ?", &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, after);
@@ -384,7 +456,7 @@ sq_backlog(struct store *s, const char *unit, const char *station,
 	int rc;
 
 	if ((rc = db_prepare(S(s), "SELECT count(*) FROM routes WHERE unit=?"
-	    " AND cursor>? AND station<>?", &st, err)) != 0)
+	    " AND id>? AND station<>?", &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, after);
@@ -411,7 +483,7 @@ sq_entity_events(struct store *s, const char *entity, const char *unit,
 
 	rc = db_prepare(S(s), unit != NULL ?
 	    "SELECT e.cursor, e.raw FROM events e JOIN routes r"
-	    " ON r.cursor=e.cursor AND r.unit=?2 WHERE e.entity=?1"
+	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
 	    " ORDER BY e.hlc, e.station, e.seq" :
 	    "SELECT cursor, raw FROM events WHERE entity=?1"
 	    " ORDER BY hlc, station, seq", &st, err);
@@ -440,8 +512,7 @@ sq_entities(struct store *s, const char *unit,
 	int rc;
 
 	rc = db_prepare(S(s), unit != NULL ?
-	    "SELECT DISTINCT e.entity FROM routes r JOIN events e"
-	    " ON e.cursor=r.cursor WHERE r.unit=? ORDER BY e.entity" :
+	    "SELECT DISTINCT entity FROM routes WHERE unit=? ORDER BY entity" :
 	    "SELECT DISTINCT entity FROM events ORDER BY entity", &st, err);
 	if (rc != 0)
 		return rc;

@@ -30,11 +30,11 @@ test_expect_code 8 'an enrolment code works only once' '
 test_expect_success 'stations record offline, refer, and sync' '
 	on lyx case open --source patrol --category 违法建设 --location 查纳村 \
 		--description "违法建房" --urgent >lyx.case &&
-	on lyx referral send "$(cat lyx.case)" --to 县综合行政执法局 >lyx.ref &&
+	on lyx referral send "$(cat lyx.case)" --to 县综合行政执法局 --letter 移送函 --source-material 检查笔录 --evidence 照片 >lyx.ref &&
 	on lyx liaison log --type patrol --summary "巡查" >/dev/null &&
 	on qbq case open --source report --category 环境污染 --location 工业园 \
 		--description "偷排" >qbq.case &&
-	on qbq referral send "$(cat qbq.case)" --to 县综合行政执法局 >qbq.ref &&
+	on qbq referral send "$(cat qbq.case)" --to 县综合行政执法局 --letter 移送函 --source-material 检查笔录 --evidence 照片 >qbq.ref &&
 	on qbq complaint record --type report --channel phone --matter 偷排 \
 		--description 夜间 --name 王某 --phone 13800000000 >/dev/null &&
 	for s in lyx qbq bureau bureau2; do on $s sync >/dev/null || exit 1; done &&
@@ -65,8 +65,8 @@ assert d[\"requests\"] == 1 and d[\"pushed\"] == 0 and d[\"pulled\"] == 0, d"
 '
 
 test_expect_success 'status shows nothing pending and the server view' '
-	on lyx status >st && test_grep "0 of 3 events not yet" st &&
-	test_grep "holds seq 3" st
+	on lyx status >st && test_grep "0 of 4 events not yet" st &&
+	test_grep "holds seq 4" st
 '
 
 test_expect_success 'a backlog larger than one batch goes in several requests' '

@@ -71,7 +71,7 @@ test_expect_success 'a station whose cursor is wrong repairs itself by digest' '
 	sqlite3 bureau.db "UPDATE meta SET value=\"999999\" WHERE key=\"cursor\"" &&
 	on lyx case open --source patrol --category 违法建设 --location 查纳村 \
 		--description 第二起 >c2 &&
-	on lyx referral send "$(cat c2)" --to 县综合行政执法局 >r2 &&
+	on lyx referral send "$(cat c2)" --to 县综合行政执法局 --letter 移送函 --source-material 检查笔录 --evidence 照片 >r2 &&
 	on lyx sync >/dev/null &&
 	on bureau sync --json >repair.json &&
 	test_grep "\"repaired\": true" repair.json &&

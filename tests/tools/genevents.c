@@ -247,6 +247,9 @@ main(int argc, char **argv)
 			json_object_set_new(b, "description", json_string(d));
 			timestr(b, "discovered_at", clock);
 			json_object_set_new(b, "officer", json_string(PICK(names)));
+			json_object_set_new(b, "letter", json_string("移送函"));
+			json_object_set_new(b, "sources", json_pack("[s]", "现场检查笔录"));
+			json_object_set_new(b, "evidence", json_pack("[s]", "现场照片"));
 			free(d);
 			emit(st, "referral.sent", NULL, a, b, &clock, split, i);
 		} else {

@@ -92,6 +92,10 @@ unit_field_value(const struct field *f)
 		return json_string("+86 138-0000-0000");
 	case F_ENTITY:
 		return json_string("C-s1-1");
+	case F_DEADLINE:
+		return json_pack("{s:s, s:s, s:s, s:b}", "due",
+		    "2026-11-27T23:59:59+08:00", "rule", "gonghe/refer",
+		    "basis", "5 workdays", "assumed", 0);
 	}
 	fail_msg("field '%s' has an unknown type %d", f->name, (int)f->type);
 	return NULL;
