@@ -10,81 +10,29 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "due.h"
 #include "fold.h"
 #include "ltime.h"
 #include "out.h"
 
-struct item {
-	int64_t due;       /* INT64_MAX when the law sets no time */
-	const char *owed_by;
-	const char *what;
-	const char *entity;
-	const char *rule;
-	int assumed;
+struct items {
+	struct obligation *v;
+	size_t n;
 };
 
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
-
 static void
-add(struct item **items, size_t *n, const json_t *doc, const char *owed_by,
-    const char *what, const json_t *deadline)
+keep(const struct obligation *o, void *arg)
 {
-	struct item *it;
-	int64_t due = INT64_MAX;
+	struct items *it = arg;
 
-	if (deadline != NULL && (json_object_get(deadline, "done_at") != NULL ||
-	    ltime_parse(str(deadline, "due"), &due) != 0))
-		return;
-	*items = xrealloc(*items, (*n + 1) * sizeof **items);
-	it = &(*items)[(*n)++];
-	it->due = due;
-	it->owed_by = owed_by;
-	it->what = what;
-	it->entity = str(doc, "entity");
-	it->rule = deadline ? str(deadline, "rule") : NULL;
-	it->assumed = deadline && json_is_true(json_object_get(deadline,
-	    "assumed"));
-}
-
-static void
-collect(const json_t *doc, struct item **items, size_t *n)
-{
-	const char *type = str(doc, "type"), *st = str(doc, "status");
-	const char *handler = str(doc, "handler");
-
-	if (strcmp(type, "case") == 0) {
-		if (strcmp(st, "open") == 0 && !json_object_get(doc, "referred") &&
-		    json_object_get(doc, "refer_due") != NULL)
-			add(items, n, doc, str(doc, "unit"), N_("refer the case (移送)"),
-			    json_object_get(doc, "refer_due"));
-		return;
-	}
-	if (strcmp(type, "referral") != 0)
-		return;
-	if (strcmp(st, "sent") == 0 && json_object_get(doc, "ack_due") != NULL)
-		add(items, n, doc, handler, N_("acknowledge the referral (受理告知)"),
-		    json_object_get(doc, "ack_due"));
-	else if (strcmp(st, "sent") == 0 || strcmp(st, "acknowledged") == 0 ||
-	    strcmp(st, "decided") == 0)
-		add(items, n, doc, handler, N_("accept or dispute the referral"),
-		    NULL);
-	else if (strcmp(st, "accepted") == 0)
-		add(items, n, doc, handler,
-		    N_("report the result when the decision is served"), NULL);
-	else if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
-		add(items, n, doc, str(doc, "escalated_to") ?
-		    str(doc, "escalated_to") : str(doc, "unit"),
-		    N_("settle the jurisdiction dispute"), NULL);
+	it->v = xrealloc(it->v, (it->n + 1) * sizeof *it->v);
+	it->v[it->n++] = *o;
 }
 
 static int
 by_due(const void *a, const void *b)
 {
-	const struct item *x = a, *y = b;
+	const struct obligation *x = a, *y = b;
 
 	if (x->due != y->due)
 		return x->due < y->due ? -1 : 1;
@@ -104,8 +52,8 @@ cmd_due(struct cmd_ctx *ctx)
 		N_("OWED BY"), N_("OBLIGATION"), N_("RECORD"), N_("RULE") };
 	const char *unit = cmd_value(ctx, "unit"), *me = ledger_unit(ctx->lg);
 	static const char *const types[] = { "case", "referral" };
-	struct item *items = NULL;
-	size_t n = 0, i, t;
+	struct items items = { NULL, 0 };
+	size_t i, t;
 	int64_t now = ltime_now();
 	json_t *all = json_array(), *arr, *doc, *out;
 	struct table *tab;
@@ -123,13 +71,13 @@ cmd_due(struct cmd_ctx *ctx)
 		json_decref(arr);
 	}
 	json_array_foreach(all, i, doc)
-		collect(doc, &items, &n);
-	qsort(items, n, sizeof *items, by_due);
+		due_collect(doc, keep, &items);
+	qsort(items.v, items.n, sizeof *items.v, by_due);
 	out = json_array();
 	tab = table_new(6, headers);
-	for (i = 0; i < n; i++) {
-		struct item *it = &items[i];
-		int overdue = it->due != INT64_MAX && now > it->due;
+	for (i = 0; i < items.n; i++) {
+		struct obligation *it = &items.v[i];
+		int overdue = it->due != DUE_NONE && now > it->due;
 		char t1[LTIME_LEN] = "-", state[64];
 		const char *cells[6];
 
@@ -141,15 +89,15 @@ cmd_due(struct cmd_ctx *ctx)
 			continue;
 		if (cmd_flag(ctx, "overdue") && !overdue)
 			continue;
-		if (it->due != INT64_MAX)
+		if (it->due != DUE_NONE)
 			ltime_short(it->due, t1);
 		snprintf(state, sizeof state, "%s%s", overdue ? _("OVERDUE") :
-		    it->due != INT64_MAX ? _("due") : _("open"),
+		    it->due != DUE_NONE ? _("due") : _("open"),
 		    it->assumed ? _(" (weekdays only)") : "");
 		if (ctx->json) {
 			json_t *o = json_object();
 			char t2[LTIME_LEN];
-			if (it->due != INT64_MAX) {
+			if (it->due != DUE_NONE) {
 				ltime_format(it->due, t2);
 				json_object_set_new(o, "due", json_string(t2));
 			} else
@@ -182,7 +130,7 @@ cmd_due(struct cmd_ctx *ctx)
 		table_print(tab, stdout);
 	}
 	table_free(tab);
-	free(items);
+	free(items.v);
 	json_decref(all);
 	return 0;
 }

@@ -228,6 +228,34 @@ const struct cmd_entry cmd_referral_list_entry = {
 	referral_list,
 };
 
+/* "due 2026-10-12 23:59 (gonghe/acknowledge), done 2026-10-14 10:00, LATE" */
+static void
+show_deadline(const char *label, const json_t *d)
+{
+	char t[LTIME_LEN], t2[LTIME_LEN];
+	json_t *done;
+
+	if (d == NULL)
+		return;
+	done = json_object_get(d, "done_at");
+	printf("%-14s %s %s (%s)", _(label), _("due"),
+	    out_time(json_string_value(json_object_get(d, "due")), t, sizeof t),
+	    json_string_value(json_object_get(d, "rule")));
+	if (done != NULL) {
+		ltime_short(json_integer_value(done), t2);
+		printf(", %s %s%s", _("done"), t2,
+		    json_is_true(json_object_get(d, "late")) ? _(", LATE") : "");
+	} else if (ltime_now() > 0) {
+		int64_t due;
+		if (ltime_parse(json_string_value(json_object_get(d, "due")),
+		    &due) == 0 && ltime_now() > due)
+			printf(", %s", _("OVERDUE"));
+	}
+	if (json_is_true(json_object_get(d, "assumed")))
+		printf(" %s", _("(weekdays only: no calendar for that year)"));
+	putchar('\n');
+}
+
 static int
 referral_show(struct cmd_ctx *ctx)
 {
@@ -267,6 +295,15 @@ referral_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("description:"), str(doc, "description"));
 	if (str(doc, "note"))
 		printf("%-14s %s\n", _("note:"), str(doc, "note"));
+	show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
+	show_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
+	show_deadline(N_("result:"), json_object_get(doc, "result_due"));
+	if (str(doc, "handler") && strcmp(str(doc, "handler"), str(doc, "to")))
+		printf("%-14s %s\n", _("handler:"), str(doc, "handler"));
+	if (str(doc, "reason"))
+		printf("%-14s %s\n", _("reason:"), str(doc, "reason"));
+	if (str(doc, "decision"))
+		printf("%-14s %s\n", _("decision:"), str(doc, "decision"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

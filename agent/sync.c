@@ -21,6 +21,7 @@
 #include "ltime.h"
 #include "net.h"
 #include "proto.h"
+#include "rules.h"
 #include "sync.h"
 
 #define MAX_REQUESTS 100000 /* a runaway guard, far above any backlog */
@@ -115,6 +116,31 @@ refused(const struct net_response *r, char *err)
 	return code;
 }
 
+/* Keeps the county's rule profile the server sent (in the caller's
+ * transaction); new deadlines are counted by it. */
+static int
+store_profile(struct ledger *lg, const json_t *profile, char *err)
+{
+	struct profile *p;
+	char hash[HASH_HEX], *text;
+	int rc;
+
+	if (profile == NULL)
+		return 0;
+	if (profile_from_json(profile, &p, err) != 0)
+		return ld_fail(err, LD_EREFUSED,
+		    _("the server sent a malformed rule profile"));
+	profile_free(p);
+	text = cjson_encode(profile, err);
+	if (text == NULL)
+		return LD_EREFUSED;
+	hash_hex(text, strlen(text), hash);
+	if ((rc = ledger_meta_set(lg, "profile", text, err)) == 0)
+		rc = ledger_meta_set(lg, "profile_hash", hash, err);
+	free(text);
+	return rc;
+}
+
 int
 sync_enroll(struct ledger *lg, const char *url, const char *code,
     const char *ca_pem, const char *pin, const char *token_path, char *err)
@@ -151,7 +177,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 		net_response_release(&r);
 		return rc;
 	}
-	ans = cjson_parse(r.body, r.len, PROTO_HEADER_DEPTH, err);
+	ans = cjson_parse(r.body, r.len, PROTO_ANSWER_DEPTH, err);
 	net_response_release(&r);
 	token = json_string_value(json_object_get(ans, "token"));
 	unit = json_string_value(json_object_get(ans, "unit"));
@@ -180,8 +206,8 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	close(fd);
 	dict = xasprintf("%lld", (long long)json_integer_value(
 	    json_object_get(ans, "dict")));
-	json_decref(ans);
 	if ((rc = ledger_begin(lg, err)) == 0 &&
+	    (rc = store_profile(lg, json_object_get(ans, "profile"), err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_dict", dict, err)) == 0 &&
 	    (ca_pem == NULL ||
@@ -191,6 +217,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 		rc = ledger_commit(lg, err);
 	if (rc != 0)
 		ledger_rollback(lg);
+	json_decref(ans);
 	free(dict);
 	return rc;
 }
@@ -260,6 +287,13 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	json_object_set_new(dj, "xor", json_string(d.xor));
 	json_object_set_new(h, "digest", dj);
 	{
+		char *ph = NULL;
+		if (ledger_meta_get(lg, "profile_hash", &ph, NULL) == 0 &&
+		    ph != NULL)
+			json_object_set_new(h, "profile", json_string(ph));
+		free(ph);
+	}
+	{
 		/* Collect events first to know whether this batch is final. */
 		char *evbuf = NULL;
 		size_t evlen = 0;
@@ -298,7 +332,7 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 
 	*hdr = NULL;
 	if (!ndjson_next(buf, len, &pos, &line, &n) ||
-	    (h = cjson_parse(line, n, PROTO_HEADER_DEPTH, err)) == NULL ||
+	    (h = cjson_parse(line, n, PROTO_ANSWER_DEPTH, err)) == NULL ||
 	    !json_is_integer(json_object_get(h, "cursor")) ||
 	    !json_is_integer(json_object_get(h, "acked")))
 		return ld_fail(err, LD_EREFUSED, _("malformed answer from the server"));
@@ -318,6 +352,8 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "cursor")));
 	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
+		goto fail;
+	if ((rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0)
 		goto fail;
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "backlog")));
@@ -485,7 +521,7 @@ sync_remote_status(struct ledger *lg, const struct sync_opts *o,
 	if (rc == 0) {
 		if (r.status != 200)
 			rc = refused(&r, err);
-		else if ((*out = cjson_parse(r.body, r.len, PROTO_HEADER_DEPTH,
+		else if ((*out = cjson_parse(r.body, r.len, PROTO_ANSWER_DEPTH,
 		    err)) == NULL)
 			rc = LD_EREFUSED;
 		net_response_release(&r);

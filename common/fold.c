@@ -165,8 +165,8 @@ apply_case(json_t *doc, const struct event *ev)
 			return "edit_after_close";
 		if (old != NULL && past_due(old, ev->at))
 			return "extension_after_deadline";
-		json_object_set(doc, "refer_due",
-		    json_object_get(ev->body, "refer_due"));
+		json_object_set_new(doc, "refer_due", json_deep_copy(
+		    json_object_get(ev->body, "refer_due")));
 		json_object_set(doc, "extension_reason",
 		    json_object_get(ev->body, "reason"));
 		stamp(doc, ev);
@@ -325,8 +325,8 @@ apply_referral(json_t *doc, const struct event *ev)
 		json_object_set(doc, "decided_at", json_object_get(ev->body,
 		    "decided_at"));
 		if (json_object_get(ev->body, "result_due") != NULL) {
-			json_object_set(doc, "result_due",
-			    json_object_get(ev->body, "result_due"));
+			json_object_set_new(doc, "result_due", json_deep_copy(
+			    json_object_get(ev->body, "result_due")));
 			obligation_done(doc, "result_due", ev->at);
 		}
 		goto move;

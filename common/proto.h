@@ -24,7 +24,8 @@
 #define PROTO_PUSH_BYTES (512u << 10)      /* ... and about this many bytes */
 #define PROTO_PULL_BATCH 500               /* events the server returns */
 #define PROTO_PULL_BYTES (512u << 10)
-#define PROTO_HEADER_DEPTH 4               /* JSON nesting in headers */
+#define PROTO_HEADER_DEPTH 4               /* JSON nesting in request headers */
+#define PROTO_ANSWER_DEPTH 8               /* ... in answers (rule profile) */
 #define PROTO_ENROLL_MAX 4096              /* bytes of an enroll body */
 
 /* Splits buf at newlines: returns 1 with the next non-empty line in line

@@ -33,7 +33,20 @@ api_init(struct api *a, struct store *s, struct codec *c)
 void
 api_release(struct api *a)
 {
+	json_decref(a->profile);
 	pthread_mutex_destroy(&a->lock);
+}
+
+void
+api_set_profile(struct api *a, const struct profile *p)
+{
+	char *text;
+
+	json_decref(a->profile);
+	a->profile = profile_json(p);
+	text = cjson_encode(a->profile, NULL);
+	hash_hex(text, strlen(text), a->profile_hash);
+	free(text);
 }
 
 static void
@@ -152,6 +165,8 @@ enroll(struct api *a, const struct http_request *req,
 	json_object_set_new(o, "role", json_string(r.role));
 	json_object_set_new(o, "token", json_string(token));
 	json_object_set_new(o, "dict", json_integer(codec_dict_id(a->codec)));
+	if (a->profile != NULL)
+		json_object_set(o, "profile", a->profile);
 	free(token);
 	log_line("info", "event=enroll station=%s result=ok client=%s", r.name,
 	    req->client);
@@ -441,6 +456,13 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(dj, "xor", json_string(dg.xor));
 	json_object_set_new(hdr, "digest", dj);
 	json_object_set(hdr, "quarantined", quarantined);
+	/* The county's rules, when the station holds other ones. */
+	if (a->profile != NULL) {
+		const char *have = json_string_value(json_object_get(p.header,
+		    "profile"));
+		if (have == NULL || strcmp(have, a->profile_hash) != 0)
+			json_object_set(hdr, "profile", a->profile);
+	}
 	h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(hdr);
 	{

@@ -10,7 +10,9 @@
 #include <stddef.h>
 
 #include "codec.h"
+#include "hash.h"
 #include "http.h"
+#include "rules.h"
 #include "store.h"
 
 struct api {
@@ -21,10 +23,15 @@ struct api {
 	size_t max_events;
 	size_t pull_batch;
 	size_t pull_bytes;
+	json_t *profile;         /* the county's rule profile, or NULL */
+	char profile_hash[HASH_HEX];
 };
 
 void api_init(struct api *a, struct store *s, struct codec *c);
 void api_release(struct api *a);
+
+/* Sets the rule profile sent to stations (copied). */
+void api_set_profile(struct api *a, const struct profile *p);
 
 /* The http_handler: routes one request. */
 void api_handle(void *app, const struct http_request *req,

@@ -26,11 +26,13 @@
 #include "cjson.h"
 #include "cli.h"
 #include "codec.h"
+#include "due.h"
 #include "fold.h"
 #include "hash.h"
 #include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "rules.h"
 #include "ltime.h"
 #include "store.h"
 #include "text.h"
@@ -55,6 +57,7 @@ struct server_conf {
 	char *cert;
 	char *key;
 	char *dict;     /* "" for none */
+	char *rules;    /* rule profile: a name in conf/rules or a path; "" none */
 };
 
 struct server_ctx {
@@ -92,6 +95,15 @@ fail(struct cli *c, int code)
 
 	return cli_error(c, exit_of(code), "%s",
 	    x->err[0] ? x->err : ld_strerror(code));
+}
+
+/* A profile name of conf/rules (gonghe) or a path. */
+static char *
+rules_path(const char *rules)
+{
+	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
+		return xstrdup(rules);
+	return xasprintf("%s/rules/%s.ini", LIANDONG_DATADIR, rules);
 }
 
 /* dir/name unless name is absolute. */
@@ -137,6 +149,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->key;
 	else if (strcmp(name, "dict") == 0)
 		slot = &sc->dict;
+	else if (strcmp(name, "rules") == 0)
+		slot = &sc->rules;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -154,6 +168,7 @@ conf_release(struct server_conf *sc)
 	free(sc->cert);
 	free(sc->key);
 	free(sc->dict);
+	free(sc->rules);
 }
 
 static int
@@ -180,6 +195,7 @@ load_conf(struct cli *c)
 	DEFAULT(cert, "server.pem");
 	DEFAULT(key, "server-key.pem");
 	DEFAULT(dict, "");
+	DEFAULT(rules, "");
 #undef DEFAULT
 	return 0;
 }
@@ -199,6 +215,7 @@ static const struct cli_opt init_opts[] = {
 	{ "county", CLI_VALUE, "NAME", N_("the county this server serves, e.g. 共和县 (required)") },
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
 	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped; 'none' for none)") },
+	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: gonghe, gu, yicheng (conf/rules) or a file") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -209,6 +226,8 @@ server_init(struct cli *c)
 	const char *county = cli_value(c, "county");
 	const char *listen = cli_value(c, "listen");
 	const char *dict = cli_value(c, "dict");
+	const char *rules = cli_value(c, "rules");
+	struct profile *prof = NULL;
 	char pin[HASH_B64];
 	char *path;
 	FILE *f;
@@ -224,6 +243,14 @@ server_init(struct cli *c)
 		dict = getenv("LIANDONG_DICT");
 	if (dict == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
 		dict = LIANDONG_DATADIR "/liandong.dict";
+	if (rules != NULL) {
+		char *rp = rules_path(rules);
+		rc = profile_load(rp, &prof, x->err);
+		free(rp);
+		profile_free(prof);
+		if (rc != 0)
+			return fail(c, rc);
+	}
 	if (mkdir(x->conf.dir, 0700) != 0 && errno != EEXIST)
 		return cli_error(c, EXIT_CONFIG, _("cannot create '%s': %s"),
 		    x->conf.dir, strerror(errno));
@@ -256,8 +283,10 @@ server_init(struct cli *c)
 	    "; A trial certificate made by init; set your own for production.\n"
 	    "cert = server.pem\nkey = server-key.pem\n"
 	    "; zstd dictionary shared with the stations (empty: none)\n"
-	    "dict = %s\n", county, listen ? listen : "127.0.0.1:8443",
-	    dict ? dict : "");
+	    "dict = %s\n"
+	    "; the county's rule profile, sent to every station (empty: none)\n"
+	    "rules = %s\n", county, listen ? listen : "127.0.0.1:8443",
+	    dict ? dict : "", rules ? rules : "");
 	fclose(f);
 	printf(_("county server for %s initialized in %s\n"), county,
 	    x->conf.dir);
@@ -516,6 +545,22 @@ serve(struct cli *c)
 		return fail(c, rc);
 	}
 	api_init(&api, x->store, codec);
+	if (x->conf.rules[0] != '\0') {
+		char *rp = rules_path(x->conf.rules);
+		struct profile *prof = NULL;
+		rc = profile_load(rp, &prof, x->err);
+		free(rp);
+		if (rc != 0) {
+			api_release(&api);
+			codec_free(codec);
+			free(cert);
+			free(key);
+			free(addr);
+			return fail(c, rc);
+		}
+		api_set_profile(&api, prof);
+		profile_free(prof);
+	}
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -559,18 +604,22 @@ static const struct cli_opt dump_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-struct dump_state {
+/* Folds every entity the unit (NULL: the county) may see and hands
+ * each projection to fn, in entity order. */
+struct fold_pass {
 	struct store *store;
 	const char *unit;
 	struct event *evs;
 	size_t n;
 	int bad;
+	void (*fn)(const json_t *doc, void *arg);
+	void *arg;
 };
 
 static int
-dump_event(int64_t cursor, const char *raw, size_t len, void *arg)
+pass_event(int64_t cursor, const char *raw, size_t len, void *arg)
 {
-	struct dump_state *d = arg;
+	struct fold_pass *d = arg;
 
 	d->evs = xrealloc(d->evs, (d->n + 1) * sizeof *d->evs);
 	if (event_parse(raw, len, &d->evs[d->n], NULL) != 0) {
@@ -582,43 +631,167 @@ dump_event(int64_t cursor, const char *raw, size_t len, void *arg)
 }
 
 static int
-dump_entity(const char *entity, void *arg)
+pass_entity(const char *entity, void *arg)
 {
-	struct dump_state *d = arg;
+	struct fold_pass *d = arg;
 	json_t *doc;
-	char *text;
 	size_t i;
 
 	d->n = 0;
-	d->store->ops->entity_events(d->store, entity, d->unit, dump_event, d,
+	d->store->ops->entity_events(d->store, entity, d->unit, pass_event, d,
 	    NULL);
-	if (d->n == 0)
-		return d->bad;
-	doc = fold_events(d->evs, d->n);
-	text = cjson_encode(doc, NULL);
-	printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	if (d->n > 0) {
+		doc = fold_events(d->evs, d->n);
+		d->fn(doc, d->arg);
+		json_decref(doc);
+	}
 	for (i = 0; i < d->n; i++)
 		event_release(&d->evs[i]);
 	return d->bad;
 }
 
 static int
-dump(struct cli *c)
+fold_all(struct cli *c, const char *unit,
+    void (*fn)(const json_t *doc, void *arg), void *arg)
 {
 	struct server_ctx *x = c->app;
-	struct dump_state d;
+	struct fold_pass d;
 	int rc;
 
 	memset(&d, 0, sizeof d);
 	d.store = x->store;
-	d.unit = cli_value(c, "unit");
-	rc = x->store->ops->entities(x->store, d.unit, dump_entity, &d, x->err);
+	d.unit = unit;
+	d.fn = fn;
+	d.arg = arg;
+	rc = x->store->ops->entities(x->store, unit, pass_entity, &d, x->err);
 	free(d.evs);
 	if (rc != 0)
 		return fail(c, rc);
-	return d.bad ? cli_error(c, EXIT_DATABASE, _("a stored event does not verify")) : 0;
+	return d.bad ? cli_error(c, EXIT_DATABASE,
+	    _("a stored event does not verify")) : 0;
+}
+
+static void
+print_doc(const json_t *doc, void *arg)
+{
+	char *text = cjson_encode(doc, NULL);
+
+	printf("%s\n", text);
+	free(text);
+}
+
+static int
+dump(struct cli *c)
+{
+	return fold_all(c, cli_value(c, "unit"), print_doc, NULL);
+}
+
+static const struct cli_opt due_opts[] = {
+	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit owes") },
+	{ "overdue", CLI_FLAG, NULL, N_("only what is past its due time") },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct due_list {
+	const char *unit;
+	int overdue_only;
+	json_t *out;
+};
+
+static void
+due_one(const struct obligation *o, void *arg)
+{
+	struct due_list *l = arg;
+	int overdue = o->due != DUE_NONE && ltime_now() > o->due;
+	json_t *j;
+	char t[LTIME_LEN];
+
+	if ((l->unit != NULL && strcmp(l->unit, o->owed_by) != 0) ||
+	    (l->overdue_only && !overdue))
+		return;
+	j = json_object();
+	if (o->due != DUE_NONE) {
+		ltime_format(o->due, t);
+		json_object_set_new(j, "due", json_string(t));
+	} else
+		json_object_set_new(j, "due", json_null());
+	json_object_set_new(j, "overdue", json_boolean(overdue));
+	json_object_set_new(j, "owed_by", json_string(o->owed_by));
+	json_object_set_new(j, "obligation", json_string(o->what));
+	json_object_set_new(j, "record", json_string(o->entity));
+	json_object_set_new(j, "rule", o->rule ? json_string(o->rule) :
+	    json_null());
+	json_object_set_new(j, "calendar_assumed", json_boolean(o->assumed));
+	json_array_append_new(l->out, j);
+}
+
+static void
+due_doc(const json_t *doc, void *arg)
+{
+	due_collect(doc, due_one, arg);
+}
+
+static int
+by_due(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
+	    "due"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
+	    "due"));
+
+	if (x == NULL || y == NULL)
+		return (x == NULL) - (y == NULL);
+	return strcmp(x, y);
+}
+
+static int
+due(struct cli *c)
+{
+	struct due_list l;
+	json_t **v, *o;
+	size_t n, i;
+	int rc;
+
+	l.unit = cli_value(c, "unit");
+	l.overdue_only = cli_flag(c, "overdue");
+	l.out = json_array();
+	if ((rc = fold_all(c, NULL, due_doc, &l)) != 0) {
+		json_decref(l.out);
+		return rc;
+	}
+	n = json_array_size(l.out);
+	v = xcalloc(n, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(l.out, i);
+	qsort(v, n, sizeof *v, by_due);
+	if (cli_common_flag(c, "json")) {
+		json_t *doc = json_object(), *arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append(arr, v[i]);
+		json_object_set_new(doc, "v", json_integer(1));
+		json_object_set_new(doc, "kind", json_string("due"));
+		json_object_set_new(doc, "obligations", arr);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		printf("%-26s %-8s %-14s %s\n", _("DUE"), _("STATE"), _("RECORD"),
+		    _("OWED BY / OBLIGATION"));
+		for (i = 0; i < n; i++) {
+			o = v[i];
+			printf("%-26s %-8s %-14s %s: %s\n",
+			    json_is_string(json_object_get(o, "due")) ?
+			    json_string_value(json_object_get(o, "due")) : "-",
+			    json_is_true(json_object_get(o, "overdue")) ?
+			    "OVERDUE" : "due",
+			    json_string_value(json_object_get(o, "record")),
+			    json_string_value(json_object_get(o, "owed_by")),
+			    _(json_string_value(json_object_get(o, "obligation"))));
+		}
+	}
+	free(v);
+	json_decref(l.out);
+	return 0;
 }
 
 static const struct cli_cmd init_cmd = { "init", NULL, NULL, 0, 0,
@@ -640,9 +813,13 @@ static const struct cli_cmd dump_cmd = { "dump", NULL, NULL, 0, 0,
 	dump_opts, CMD_STORE, N_("print every projection (canonical JSON, one per line)"),
 	dump };
 
+static const struct cli_cmd due_cmd = { "due", NULL, NULL, 0, 0,
+	due_opts, CMD_STORE | CMD_JSON, N_("every open obligation in the county with its legal due time"),
+	due };
+
 static const struct cli_cmd *const cmds[] = {
 	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &serve_cmd, &dump_cmd,
-	NULL,
+	&due_cmd, NULL,
 };
 
 static const struct cli_opt common_opts[] = {

@@ -1,0 +1,76 @@
+/*
+ * due.c - open obligations of cases and referrals (see due.h).
+ *
+ *   case      open, not referred, with refer_due   the case's unit refers it
+ *   referral  sent, with ack_due                   the handler acknowledges
+ *             sent/acknowledged/decided            the handler accepts or disputes
+ *             accepted                             the handler reports the result
+ *             disputed/escalated                   the escalation unit settles it
+ */
+#include <string.h>
+
+#include "due.h"
+#include "ltime.h"
+#include "util.h"
+
+static const char *
+str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+static void
+emit(const json_t *doc, const char *owed_by, const char *what,
+    const json_t *deadline,
+    void (*fn)(const struct obligation *o, void *arg), void *arg)
+{
+	struct obligation o;
+
+	o.due = DUE_NONE;
+	if (deadline != NULL && (json_object_get(deadline, "done_at") != NULL ||
+	    ltime_parse(str(deadline, "due"), &o.due) != 0))
+		return;
+	o.owed_by = owed_by;
+	o.what = what;
+	o.entity = str(doc, "entity");
+	o.rule = deadline ? str(deadline, "rule") : NULL;
+	o.assumed = deadline && json_is_true(json_object_get(deadline,
+	    "assumed"));
+	if (o.owed_by != NULL)
+		fn(&o, arg);
+}
+
+void
+due_collect(const json_t *doc,
+    void (*fn)(const struct obligation *o, void *arg), void *arg)
+{
+	const char *type = str(doc, "type"), *st = str(doc, "status");
+	const char *handler = str(doc, "handler");
+
+	if (type == NULL || st == NULL)
+		return;
+	if (strcmp(type, "case") == 0) {
+		if (strcmp(st, "open") == 0 && !json_object_get(doc, "referred") &&
+		    json_object_get(doc, "refer_due") != NULL)
+			emit(doc, str(doc, "unit"), N_("refer the case (移送)"),
+			    json_object_get(doc, "refer_due"), fn, arg);
+		return;
+	}
+	if (strcmp(type, "referral") != 0)
+		return;
+	if (strcmp(st, "sent") == 0 && json_object_get(doc, "ack_due") != NULL)
+		emit(doc, handler, N_("acknowledge the referral (受理告知)"),
+		    json_object_get(doc, "ack_due"), fn, arg);
+	else if (strcmp(st, "sent") == 0 || strcmp(st, "acknowledged") == 0 ||
+	    strcmp(st, "decided") == 0)
+		emit(doc, handler, N_("accept or dispute the referral"), NULL,
+		    fn, arg);
+	else if (strcmp(st, "accepted") == 0)
+		emit(doc, handler,
+		    N_("report the result when the decision is served"), NULL,
+		    fn, arg);
+	else if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
+		emit(doc, str(doc, "escalated_to") ? str(doc, "escalated_to") :
+		    str(doc, "unit"), N_("settle the jurisdiction dispute"), NULL,
+		    fn, arg);
+}
