@@ -30,8 +30,8 @@ run() { # prints the command (program by its name), then runs it
 	"$@"
 }
 
-say "The county administrator sets up the server (trial certificate)"
-run "$LDS" init --county 共和县 --listen 127.0.0.1:0
+say "The county administrator sets up the server (trial certificate, Gonghe's rules)"
+run "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe
 code_lyx=$("$LDS" station add --name longyangxia --unit 龙羊峡镇 | tail -n 1)
 code_qbq=$("$LDS" station add --name qiabuqia --unit 恰卜恰镇 | tail -n 1)
 code_bur=$("$LDS" station add --name bureau --unit 县综合行政执法局 --role bureau | tail -n 1)
@@ -82,11 +82,13 @@ say "The bureau syncs and finds the referral"
 export LIANDONG_DB="$DIR/bureau.db"
 run "$LD" sync
 run "$LD" referral list --incoming
+run "$LD" due
 run "$LD" referral show "$("$LD" referral list --incoming --json |
 	sed -n 's/.*"entity": "\(R-[^"]*\)".*/\1/p' | head -n 1)"
 
 say "What the county sees, and every replica verifies"
 run "$LDS" station list
+run "$LDS" due
 for s in longyangxia qiabuqia bureau; do
 	LIANDONG_DB="$DIR/$s.db" "$LD" verify
 done
