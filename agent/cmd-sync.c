@@ -15,6 +15,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "sync.h"
+#include "textfile.h"
 
 static int
 sync_exit(struct cmd_ctx *ctx, int rc)
@@ -68,15 +69,8 @@ cmd_enroll(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx,
 		    _("give the server's CA (--ca FILE) or its key pin (--pin)"));
 	if (ca != NULL) {
-		FILE *f = fopen(ca, "r");
-		size_t n;
-		if (f == NULL)
-			return cmd_error(ctx, EXIT_CONFIG, _("cannot read '%s': %s"),
-			    ca, strerror(errno));
-		ca_pem = xcalloc(1, 1 << 20);
-		n = fread(ca_pem, 1, (1 << 20) - 1, f);
-		fclose(f);
-		ca_pem[n] = '\0';
+		if (textfile_read(ca, 1 << 20, &ca_pem, ctx->err) != 0)
+			return cmd_error(ctx, EXIT_CONFIG, "%s", ctx->err);
 		if (strstr(ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
 			free(ca_pem);
 			return cmd_error(ctx, EXIT_CONFIG,

@@ -23,27 +23,11 @@
 #include "proto.h"
 #include "rules.h"
 #include "sync.h"
+#include "textfile.h"
 
 #define MAX_REQUESTS 100000 /* a runaway guard, far above any backlog */
 #define MAX_ANSWER (64u << 20)
 
-static char *
-read_small_file(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(max + 1);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	return buf;
-}
 
 /* Refuses a token file that others could read. */
 static int
@@ -59,7 +43,8 @@ load_token(const char *path, char **token, char *err)
 	if (sb.st_mode & 077)
 		return ld_fail(err, LD_ECONFIG,
 		    _("token file '%s' is readable by others: chmod 600 it"), path);
-	*token = read_small_file(path, 512);
+	if (textfile_read(path, 512, token, NULL) == 0)
+		(*token)[strcspn(*token, "\r\n")] = '\0';
 	if (*token == NULL || **token == '\0') {
 		free(*token);
 		*token = NULL;

@@ -15,6 +15,7 @@
 
 #include "calendar.h"
 #include "ltime.h"
+#include "textfile.h"
 #include "util.h"
 
 #define DAY_MS (86400LL * 1000)
@@ -191,25 +192,6 @@ struct parse {
 	int rc;
 };
 
-/* The number of the first line of text longer than CALENDAR_LINE_MAX
- * bytes, or 0. inih would read such a line in pieces. */
-static int
-long_line(const char *text)
-{
-	int lineno = 1;
-	size_t len;
-
-	for (;;) {
-		len = strcspn(text, "\n");
-		if (len > CALENDAR_LINE_MAX)
-			return lineno;
-		if (text[len] == '\0')
-			return 0;
-		text += len + 1;
-		lineno++;
-	}
-}
-
 /* One entry, "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" with no blanks, into
  * its first and last day: a range of at most 31 days, all in year. */
 static int
@@ -370,7 +352,7 @@ calendar_add_text(struct calendar *c, const char *text, char *err)
 
 	memset(&p, 0, sizeof p);
 	p.err = err;
-	if ((line = long_line(text)) != 0)
+	if ((line = textfile_long_line(text, CALENDAR_LINE_MAX)) != 0)
 		return ld_fail(err, LD_EINVAL,
 		    _("calendar: line %d is longer than %d bytes (continue a list "
 		    "on an indented line)"), line, CALENDAR_LINE_MAX);
@@ -402,41 +384,6 @@ calendar_add_text(struct calendar *c, const char *text, char *err)
 	return 0;
 }
 
-/* Reads path whole into a new string: 0, LD_ECONFIG (cannot read),
- * LD_ETOOBIG (over FILE_MAX) or LD_EINVAL (a NUL byte). */
-static int
-read_file(const char *path, char **out, char *err)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-	int bad;
-
-	*out = NULL;
-	if (f == NULL)
-		return ld_fail(err, LD_ECONFIG, _("cannot read '%s'"), path);
-	text = xmalloc(FILE_MAX + 2);
-	n = fread(text, 1, FILE_MAX + 1, f);
-	bad = ferror(f);
-	fclose(f);
-	text[n] = '\0';
-	if (bad) {
-		free(text);
-		return ld_fail(err, LD_ECONFIG, _("cannot read '%s'"), path);
-	}
-	if (n > FILE_MAX) {
-		free(text);
-		return ld_fail(err, LD_ETOOBIG, _("'%s' is larger than %d KiB"),
-		    path, FILE_MAX / 1024);
-	}
-	if (strlen(text) != n) {
-		free(text);
-		return ld_fail(err, LD_EINVAL, _("'%s' contains a NUL byte"), path);
-	}
-	*out = text;
-	return 0;
-}
-
 int
 calendar_load_dir(struct calendar *c, const char *dir, char *err)
 {
@@ -454,7 +401,7 @@ calendar_load_dir(struct calendar *c, const char *dir, char *err)
 		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
-		rc = read_file(path, &text, err);
+		rc = textfile_read(path, FILE_MAX, &text, err);
 		if (rc == 0) {
 			rc = calendar_add_text(c, text, why);
 			if (rc != 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "textfile.h"
 #include "util.h"
 
 #define PROFILE_FILE_MAX (256 * 1024)
@@ -338,24 +339,6 @@ check(struct profile *p, char *err)
 	return 0;
 }
 
-/* The number of the first line longer than CALENDAR_LINE_MAX, or 0. */
-static int
-long_line(const char *text)
-{
-	int lineno = 1;
-	size_t len;
-
-	for (;;) {
-		len = strcspn(text, "\n");
-		if (len > CALENDAR_LINE_MAX)
-			return lineno;
-		if (text[len] == '\0')
-			return 0;
-		text += len + 1;
-		lineno++;
-	}
-}
-
 int
 profile_parse(const char *text, struct profile **out, char *err)
 {
@@ -363,7 +346,7 @@ profile_parse(const char *text, struct profile **out, char *err)
 	int rc, line;
 
 	*out = NULL;
-	if ((line = long_line(text)) != 0)
+	if ((line = textfile_long_line(text, CALENDAR_LINE_MAX)) != 0)
 		return ld_fail(err, LD_EINVAL,
 		    _("profile: line %d is longer than %d bytes (continue a clause "
 		    "on an indented line)"), line, CALENDAR_LINE_MAX);
@@ -394,30 +377,13 @@ profile_parse(const char *text, struct profile **out, char *err)
 int
 profile_load(const char *path, struct profile **out, char *err)
 {
-	FILE *f = fopen(path, "r");
 	char *text, why[LD_ERRLEN] = "";
-	size_t n;
-	int rc, bad;
+	int rc;
 
 	*out = NULL;
-	if (f == NULL)
-		return ld_fail(err, LD_ECONFIG, _("cannot read rule profile '%s'"),
-		    path);
-	text = xmalloc(PROFILE_FILE_MAX + 2);
-	n = fread(text, 1, PROFILE_FILE_MAX + 1, f);
-	bad = ferror(f);
-	fclose(f);
-	text[n] = '\0';
-	if (bad)
-		rc = ld_fail(err, LD_ECONFIG, _("cannot read rule profile '%s'"),
-		    path);
-	else if (n > PROFILE_FILE_MAX)
-		rc = ld_fail(err, LD_ETOOBIG, _("rule profile '%s' is larger than "
-		    "%d KiB"), path, PROFILE_FILE_MAX / 1024);
-	else if (strlen(text) != n)
-		rc = ld_fail(err, LD_EINVAL, _("rule profile '%s' contains a NUL "
-		    "byte"), path);
-	else if ((rc = profile_parse(text, out, why)) != 0)
+	if ((rc = textfile_read(path, PROFILE_FILE_MAX, &text, err)) != 0)
+		return rc;
+	if ((rc = profile_parse(text, out, why)) != 0)
 		ld_fail(err, rc, "%s: %s", path, why);
 	free(text);
 	return rc;

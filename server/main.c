@@ -36,6 +36,7 @@
 #include "ltime.h"
 #include "store.h"
 #include "text.h"
+#include "textfile.h"
 #include "tls.h"
 #include "util.h"
 
@@ -457,21 +458,6 @@ station_revoke(struct cli *c)
 	return 0;
 }
 
-static char *
-read_file(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(max + 1);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
 
 static const struct cli_opt serve_opts[] = {
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("override server.conf (port 0: any free port)") },
@@ -515,8 +501,8 @@ serve(struct cli *c)
 	if (!cli_flag(c, "insecure-http")) {
 		char *cp = in_dir(x->conf.dir, x->conf.cert);
 		char *kp = in_dir(x->conf.dir, x->conf.key);
-		cert = read_file(cp, 1 << 20);
-		key = read_file(kp, 1 << 20);
+		textfile_read(cp, 1 << 20, &cert, NULL);
+		textfile_read(kp, 1 << 20, &key, NULL);
 		if (cert == NULL || key == NULL) {
 			rc = cli_error(c, EXIT_CONFIG,
 			    _("cannot read certificate '%s' or key '%s'"), cp, kp);

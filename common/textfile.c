@@ -1,0 +1,59 @@
+/*
+ * textfile.c - small text files read whole (see textfile.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "textfile.h"
+#include "util.h"
+
+int
+textfile_read(const char *path, size_t max, char **out, char *err)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	size_t n;
+	int bad;
+
+	*out = NULL;
+	if (f == NULL)
+		return ld_fail(err, LD_ECONFIG, _("cannot read '%s'"), path);
+	text = xmalloc(max + 2);
+	n = fread(text, 1, max + 1, f);
+	bad = ferror(f);
+	fclose(f);
+	text[n] = '\0';
+	if (bad) {
+		free(text);
+		return ld_fail(err, LD_ECONFIG, _("cannot read '%s'"), path);
+	}
+	if (n > max) {
+		free(text);
+		return ld_fail(err, LD_ETOOBIG, _("'%s' is larger than %zu KiB"),
+		    path, max / 1024);
+	}
+	if (strlen(text) != n) {
+		free(text);
+		return ld_fail(err, LD_EINVAL, _("'%s' contains a NUL byte"), path);
+	}
+	*out = text;
+	return 0;
+}
+
+int
+textfile_long_line(const char *text, size_t max)
+{
+	int lineno = 1;
+	size_t len;
+
+	for (;;) {
+		len = strcspn(text, "\n");
+		if (len > max)
+			return lineno;
+		if (text[len] == '\0')
+			return 0;
+		text += len + 1;
+		lineno++;
+	}
+}

@@ -1,0 +1,19 @@
+/*
+ * textfile.h - reading small text files whole (configuration, calendars,
+ * rule profiles, certificates, tokens), with a size cap.
+ */
+#ifndef LD_TEXTFILE_H
+#define LD_TEXTFILE_H
+
+#include <stddef.h>
+
+/* Reads path into a new NUL-terminated string. Returns 0, LD_ECONFIG
+ * (cannot read), LD_ETOOBIG (over max bytes) or LD_EINVAL (a NUL byte);
+ * err names the file. */
+int textfile_read(const char *path, size_t max, char **text, char *err);
+
+/* The number of the first line of text longer than max bytes, or 0
+ * (inih would read such a line in pieces). */
+int textfile_long_line(const char *text, size_t max);
+
+#endif
