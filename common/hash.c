@@ -48,6 +48,17 @@ random_token(size_t n, char *out, size_t out_len)
 	sodium_memzero(buf, sizeof buf);
 }
 
+void
+random_code(size_t n, char *out)
+{
+	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+	out[n] = '\0';
+}
+
 int
 hash_valid(const char *s)
 {

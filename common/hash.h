@@ -21,8 +21,13 @@ void hash_hex(const void *data, size_t len, char out[HASH_HEX]);
 /* SHA-256 of data in standard base64 (as in curl's "sha256//" pins). */
 void hash_base64(const void *data, size_t len, char out[HASH_B64]);
 
-/* n random bytes as URL-safe base64 without padding (tokens, codes). */
+/* n random bytes as URL-safe base64 without padding (tokens). */
 void random_token(size_t n, char *out, size_t out_len);
+
+/* A code a person types: n characters from an alphabet of 31 letters and
+ * digits without look-alikes (no 0/O, 1/I/L), never starting with '-'.
+ * out holds n + 1 bytes. 12 characters carry about 59 bits. */
+void random_code(size_t n, char *out);
 
 /* 1 if s is 64 lowercase hex digits. */
 int hash_valid(const char *s);

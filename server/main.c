@@ -339,7 +339,7 @@ station_add(struct cli *c)
 			return cli_error(c, EXIT_INVALID,
 			    _("--expires must be 1 to 8760 hours"));
 	}
-	random_token(9, code, sizeof code);
+	random_code(12, code);
 	memset(&r, 0, sizeof r);
 	ld_strlcpy(r.name, name, sizeof r.name);
 	r.unit = (char *)unit;

@@ -191,3 +191,19 @@ converged() {
 	"$LDS" dump --unit "$2" >"$SCRATCH/$1.server.dump" &&
 	test_cmp "$SCRATCH/$1.server.dump" "$SCRATCH/$1.dump"
 }
+
+# --- reading what the agent prints --------------------------------------
+
+# jv FILE EXPR: a Python expression over the JSON document in FILE as d.
+jv() { python3 "$TOP/tests/tools/jv.py" "$@"; }
+# jeq FILE EXPR EXPECTED
+jeq() {
+	_got=$(jv "$1" "$2") || return 1
+	[ "$_got" = "$3" ] && return 0
+	echo "jeq: $2: expected '$3', got '$_got'" >&2
+	return 1
+}
+# aligned FILE: a table's columns line up by display width.
+aligned() { python3 "$TOP/tests/tools/aligned.py" "$1"; }
+# ids FILE: the first column of a table, without the header, on one line.
+ids() { awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " } END { print "" }' "$1"; }

@@ -3,62 +3,7 @@
 # the table aligned by display width, filters, JSON, and prompts.
 . "$(dirname "$0")/lib.sh"
 
-# jv FILE EXPR: evaluates a Python expression over the JSON document in
-# FILE as d (objects allow d.key); prints strings bare, lists of scalars
-# space-separated, booleans as true/false, anything else as JSON.
-cat >"$SCRATCH/jv.py" <<'EOF'
-import json, sys
-class O(dict):
-    def __getattr__(self, k):
-        try:
-            return self[k]
-        except KeyError:
-            raise AttributeError(k)
-def show(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "null"
-    if isinstance(v, (str, int)):
-        return str(v)
-    if isinstance(v, list) and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v):
-        return " ".join(str(x) for x in v)
-    return json.dumps(v, ensure_ascii=False, sort_keys=True)
-d = json.load(open(sys.argv[1], encoding="utf-8"), object_hook=O)
-print(show(eval(sys.argv[2])))
-EOF
-jv() { python3 "$SCRATCH/jv.py" "$@"; }
-# jeq FILE EXPR EXPECTED
-jeq() {
-	_got=$(jv "$1" "$2") || return 1
-	[ "$_got" = "$3" ] && return 0
-	echo "jeq: $2: expected '$3', got '$_got'" >&2
-	return 1
-}
 
-# aligned FILE: every row of a table starts each column at the same
-# display offset as the header (wide characters count two columns).
-# Cells are separated by two or more spaces.
-cat >"$SCRATCH/aligned.py" <<'EOF'
-import re, sys, unicodedata
-def width(s):
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-def starts(line):
-    return [width(line[:m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)]
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
-if len(lines) < 2:
-    sys.exit("aligned: no rows in %s" % sys.argv[1])
-want, bad = starts(lines[0]), 0
-for n, line in enumerate(lines[1:], 2):
-    if starts(line) != want:
-        print("aligned: line %d starts columns at %s, the header at %s: %s"
-              % (n, starts(line), want, line), file=sys.stderr)
-        bad = 1
-sys.exit(bad)
-EOF
-aligned() { python3 "$SCRATCH/aligned.py" "$1"; }
-# ids FILE: the first column of a table, without the header, on one line.
-ids() { awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " } END { print "" }' "$1"; }
 
 setup_station lyx01 龙羊峡镇
 init_other() { # DB STATION

@@ -3,38 +3,6 @@
 # the SQLite file found by verify (exit 10).
 . "$(dirname "$0")/lib.sh"
 
-# jv FILE EXPR: evaluates a Python expression over the JSON document in
-# FILE as d (objects allow d.key); prints strings bare, lists of scalars
-# space-separated, booleans as true/false, anything else as JSON.
-cat >"$SCRATCH/jv.py" <<'EOF'
-import json, sys
-class O(dict):
-    def __getattr__(self, k):
-        try:
-            return self[k]
-        except KeyError:
-            raise AttributeError(k)
-def show(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "null"
-    if isinstance(v, (str, int)):
-        return str(v)
-    if isinstance(v, list) and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v):
-        return " ".join(str(x) for x in v)
-    return json.dumps(v, ensure_ascii=False, sort_keys=True)
-d = json.load(open(sys.argv[1], encoding="utf-8"), object_hook=O)
-print(show(eval(sys.argv[2])))
-EOF
-jv() { python3 "$SCRATCH/jv.py" "$@"; }
-# jeq FILE EXPR EXPECTED
-jeq() {
-	_got=$(jv "$1" "$2") || return 1
-	[ "$_got" = "$3" ] && return 0
-	echo "jeq: $2: expected '$3', got '$_got'" >&2
-	return 1
-}
 
 # chain.py FILE: checks a `log --json` document: seqs 1..n, the first prev
 # all zeros, each prev the hash of the event before, and each hash the
