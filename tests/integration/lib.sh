@@ -56,7 +56,8 @@ _report() { # status, description
 		echo "ok $test_count - $2"
 	else
 		test_failures=$((test_failures + 1))
-		echo "not ok $test_count - $2"
+		# A line above with no newline must not swallow the verdict.
+		printf '\nnot ok %s - %s\n' "$test_count" "$2"
 	fi
 }
 
@@ -172,9 +173,8 @@ add_station() {
 		>"$SCRATCH/$1.code" || return 1
 	"$LD" init --db "$SCRATCH/$1.db" --station "$1" --unit "$2" >/dev/null ||
 		return 1
-	"$LD" enroll --db "$SCRATCH/$1.db" "${4:-$SERVER_URL}" \
-		"$(tail -n 1 "$SCRATCH/$1.code")" \
-		--ca "$LIANDONG_SERVER_DIR/ca.pem" >/dev/null
+	"$LD" enroll --db "$SCRATCH/$1.db" --ca "$LIANDONG_SERVER_DIR/ca.pem" \
+		-- "${4:-$SERVER_URL}" "$(tail -n 1 "$SCRATCH/$1.code")" >/dev/null
 }
 
 # on NAME args...: runs the agent on station NAME's database.
