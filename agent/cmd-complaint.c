@@ -6,6 +6,13 @@
  * event, written in the same transaction, so that its audience can later
  * be narrower than the complaint's. They are printed only by `complaint
  * show --show-identity`, never by a list.
+ *
+ * complaint refer|notify|reply: a complaint the first-contact unit cannot
+ * handle is referred to the unit that can (its audience widens to that
+ * unit); the complainant is told where it went; the handling unit replies
+ * with the result. The server never widens an identity event, so the
+ * referral writes a copy of the identity addressed to both units, which
+ * the handling unit needs to reply to the complainant.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +249,9 @@ complaint_show(struct cmd_ctx *ctx)
 	line(N_("unit:"), str(doc, "unit"));
 	line(N_("case:"), str(doc, "case"));
 	line(N_("description:"), str(doc, "description"));
+	line(N_("referred to:"), str(json_object_get(doc, "referred"), "to"));
+	line(N_("told:"), str(json_object_get(doc, "notified"), "text"));
+	line(N_("reply:"), str(json_object_get(doc, "reply"), "result"));
 	who = json_object_get(doc, "identity");
 	if (json_is_object(who)) {
 		line(N_("complainant:"), str(who, "name"));
@@ -258,4 +268,122 @@ const struct cmd_entry cmd_complaint_show_entry = {
 	    N_("show a complaint and its timeline"),
 	    NULL },
 	complaint_show,
+};
+
+static const struct cli_opt refer_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the unit that handles it (required)") },
+	{ "note", CLI_VALUE, "TEXT", N_("a note for that unit") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* The referral and the identity's copy for the handling unit, both or
+ * neither. */
+static int
+complaint_refer(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->cli.argv[0], *to = cmd_value(ctx, "to"), *officer;
+	json_t *body = json_object(), *doc = NULL, *aud = NULL, *who;
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) != 0 ||
+	    (rc = form_text_opt(ctx, body, "note", "note", 0)) != 0)
+		goto out;
+	if (text_check("to", to, UNIT_MAX, 0, ctx->err) != 0) {
+		rc = cmd_fail(ctx, LD_EINVAL);
+		goto out;
+	}
+	if (strcmp(to, ledger_unit(ctx->lg)) == 0) {
+		rc = cmd_error(ctx, EXIT_INVALID,
+		    _("a complaint is referred to another unit"));
+		goto out;
+	}
+	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL) {
+		rc = cmd_usage_error(ctx, _("missing required option --officer"));
+		goto out;
+	}
+	if ((rc = form_get(ctx, id, "complaint", &doc)) != 0 ||
+	    (rc = form_precheck(ctx, doc, "complaint.referred", body)) != 0)
+		goto out;
+	aud = json_deep_copy(json_object_get(doc, "audience"));
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	form_audience_add(aud, to);
+	who = json_object_get(doc, "identity");
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, "complaint.referred", id, officer,
+		    aud, body, NULL, NULL, ctx->err);
+		if (rc == 0 && json_is_object(who))
+			rc = ledger_record(ctx->lg, "complaint.identity", id,
+			    officer, aud, who, NULL, NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	if (rc != 0)
+		rc = cmd_fail(ctx, rc);
+	else
+		printf("%s\n", id);
+out:
+	json_decref(aud);
+	json_decref(doc);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_complaint_refer_entry = {
+	{ "complaint", "refer", "<id>", 1, 1, refer_opts, CMD_DB,
+	    N_("refer a complaint to the unit that handles it (with the complainant's identity)"),
+	    NULL },
+	complaint_refer,
+};
+
+static const struct cli_opt notify_opts[] = {
+	{ "text", CLI_VALUE, "TEXT", N_("what the complainant was told (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+complaint_notify(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "text", "text", 1)) == 0)
+		rc = form_step(ctx, "complaint", "complaint.notified", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_complaint_notify_entry = {
+	{ "complaint", "notify", "<id>", 1, 1, notify_opts, CMD_DB,
+	    N_("record that the complainant was told where the complaint went"),
+	    NULL },
+	complaint_notify,
+};
+
+static const struct cli_opt reply_opts[] = {
+	{ "result", CLI_VALUE, "TEXT", N_("the result replied to the complainant (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+complaint_reply(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "result", "result", 1)) == 0)
+		rc = form_step(ctx, "complaint", "complaint.replied", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_complaint_reply_entry = {
+	{ "complaint", "reply", "<id>", 1, 1, reply_opts, CMD_DB,
+	    N_("reply with the result, as the unit handling a referred complaint"),
+	    NULL },
+	complaint_reply,
 };

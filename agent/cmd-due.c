@@ -4,7 +4,8 @@
  * Every deadline is stored in the record that started it (rules.h), so
  * this only reads projections: the case's time to refer, the receiver's
  * time to acknowledge a referral, a result still to report, a dispute
- * waiting for a decision. Soonest first; overdue ones marked.
+ * waiting for a decision, an assistance request or a township's call
+ * unanswered, a meeting's resolution not yet carried out. Soonest first; overdue ones marked.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,8 @@ cmd_due(struct cmd_ctx *ctx)
 	static const char *const headers[] = { N_("DUE"), N_("STATE"),
 		N_("OWED BY"), N_("OBLIGATION"), N_("RECORD"), N_("RULE") };
 	const char *unit = cmd_value(ctx, "unit"), *me = ledger_unit(ctx->lg);
-	static const char *const types[] = { "case", "referral" };
+	static const char *const types[] = { "case", "referral", "complaint",
+		"assist", "whistle", "meeting" };
 	struct items items = { NULL, 0 };
 	size_t i, t;
 	int64_t now = ltime_now();
@@ -59,7 +61,7 @@ cmd_due(struct cmd_ctx *ctx)
 	struct table *tab;
 	int rc;
 
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < sizeof types / sizeof types[0]; t++) {
 		struct ledger_query q;
 		memset(&q, 0, sizeof q);
 		q.type = types[t];
@@ -72,7 +74,8 @@ cmd_due(struct cmd_ctx *ctx)
 	}
 	json_array_foreach(all, i, doc)
 		due_collect(doc, keep, &items);
-	qsort(items.v, items.n, sizeof *items.v, by_due);
+	if (items.n > 0) /* qsort(NULL, 0...) is undefined behaviour */
+		qsort(items.v, items.n, sizeof *items.v, by_due);
 	out = json_array();
 	tab = table_new(6, headers);
 	for (i = 0; i < items.n; i++) {
@@ -81,9 +84,11 @@ cmd_due(struct cmd_ctx *ctx)
 		char t1[LTIME_LEN] = "-", state[64];
 		const char *cells[6];
 
-		/* A referral held here concerns this unit at either end. */
+		/* A referral, assistance request or whistle call held here
+		 * concerns this unit at either end. */
 		int concerns = unit != NULL ? strcmp(it->owed_by, unit) == 0 :
-		    strcmp(it->owed_by, me) == 0 || it->entity[0] == 'R';
+		    strcmp(it->owed_by, me) == 0 || it->entity[0] == 'R' ||
+		    it->entity[0] == 'A' || it->entity[0] == 'W';
 
 		if (!concerns)
 			continue;

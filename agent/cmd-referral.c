@@ -228,34 +228,6 @@ const struct cmd_entry cmd_referral_list_entry = {
 	referral_list,
 };
 
-/* "due 2026-10-12 23:59 (gonghe/acknowledge), done 2026-10-14 10:00, LATE" */
-static void
-show_deadline(const char *label, const json_t *d)
-{
-	char t[LTIME_LEN], t2[LTIME_LEN];
-	json_t *done;
-
-	if (d == NULL)
-		return;
-	done = json_object_get(d, "done_at");
-	printf("%-14s %s %s (%s)", _(label), _("due"),
-	    out_time(json_string_value(json_object_get(d, "due")), t, sizeof t),
-	    json_string_value(json_object_get(d, "rule")));
-	if (done != NULL) {
-		ltime_short(json_integer_value(done), t2);
-		printf(", %s %s%s", _("done"), t2,
-		    json_is_true(json_object_get(d, "late")) ? _(", LATE") : "");
-	} else if (ltime_now() > 0) {
-		int64_t due;
-		if (ltime_parse(json_string_value(json_object_get(d, "due")),
-		    &due) == 0 && ltime_now() > due)
-			printf(", %s", _("OVERDUE"));
-	}
-	if (json_is_true(json_object_get(d, "assumed")))
-		printf(" %s", _("(weekdays only: no calendar for that year)"));
-	putchar('\n');
-}
-
 static int
 referral_show(struct cmd_ctx *ctx)
 {
@@ -295,9 +267,9 @@ referral_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("description:"), str(doc, "description"));
 	if (str(doc, "note"))
 		printf("%-14s %s\n", _("note:"), str(doc, "note"));
-	show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
-	show_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
-	show_deadline(N_("result:"), json_object_get(doc, "result_due"));
+	form_show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
+	form_show_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
+	form_show_deadline(N_("result:"), json_object_get(doc, "result_due"));
 	if (str(doc, "handler") && strcmp(str(doc, "handler"), str(doc, "to")))
 		printf("%-14s %s\n", _("handler:"), str(doc, "handler"));
 	if (str(doc, "reason"))
@@ -316,108 +288,12 @@ const struct cmd_entry cmd_referral_show_entry = {
 	referral_show,
 };
 
-/* Checks a step against the state machine on a copy of the projection,
- * so that the user hears "no" at once instead of recording a conflict. */
+/* Records one step of referral id (see form_step). */
 static int
-precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
-    const json_t *body)
+referral_step(struct cmd_ctx *ctx, const char *kind, json_t *body,
+    const char *extra)
 {
-	json_t *copy = json_deep_copy(doc);
-	const char *reason = NULL;
-	struct event ev;
-	int conflict;
-
-	event_init(&ev);
-	ld_strlcpy(ev.station, ledger_station(ctx->lg), sizeof ev.station);
-	ev.seq = 1;
-	ev.hlc = 1;
-	ev.at = ltime_now();
-	ev.unit = (char *)ledger_unit(ctx->lg);
-	ev.author = (char *)"-";
-	ev.kind = (char *)kind;
-	ev.body = (json_t *)body;
-	conflict = fold_apply(copy, &ev);
-	if (conflict) {
-		json_t *c = json_object_get(copy, "conflicts");
-		reason = json_string_value(json_object_get(json_array_get(c,
-		    json_array_size(c) - 1), "reason"));
-	}
-	if (conflict)
-		conflict = cmd_error(ctx, EXIT_CONFLICT, _("%s refused for '%s': %s"),
-		    kind, str(doc, "entity"), fold_reason_text(reason));
-	json_decref(copy);
-	return conflict;
-}
-
-static void
-audience_add(json_t *aud, const char *unit)
-{
-	json_t *v;
-	size_t i;
-
-	if (unit == NULL)
-		return;
-	json_array_foreach(aud, i, v)
-		if (strcmp(json_string_value(v), unit) == 0)
-			return;
-	json_array_append_new(aud, json_string(unit));
-}
-
-/* Records one step of referral id: kind with body, telling the units
- * concerned (the referral's audience, this unit, and extra). */
-static int
-step(struct cmd_ctx *ctx, const char *kind, json_t *body, const char *extra)
-{
-	const char *id = ctx->cli.argv[0], *officer;
-	json_t *doc = NULL, *aud;
-	int rc;
-
-	officer = form_officer(ctx, cmd_value(ctx, "officer"));
-	if (officer == NULL)
-		return cmd_usage_error(ctx, _("missing required option --officer"));
-	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "referral") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no referral '%s'"), id);
-	}
-	if ((rc = precheck(ctx, doc, kind, body)) != 0) {
-		json_decref(doc);
-		return rc;
-	}
-	aud = json_deep_copy(json_object_get(doc, "audience"));
-	json_decref(doc);
-	audience_add(aud, ledger_unit(ctx->lg));
-	audience_add(aud, extra);
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		rc = ledger_record(ctx->lg, kind, id, officer, aud, body, NULL,
-		    NULL, ctx->err);
-		if (rc == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
-	}
-	json_decref(aud);
-	if (rc != 0)
-		return cmd_fail(ctx, rc);
-	printf("%s\n", id);
-	return 0;
-}
-
-/* Sets body[field] from --option, checking its text; 0 or exit code. */
-static int
-text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
-    const char *field, int required)
-{
-	const char *v = cmd_value(ctx, opt);
-
-	if (v == NULL || *v == '\0')
-		return required ? cmd_usage_error(ctx,
-		    _("missing required option --%s"), opt) : 0;
-	if (!utf8_valid(v, strlen(v)))
-		return cmd_error(ctx, EXIT_INVALID, _("'--%s' is not valid UTF-8"),
-		    opt);
-	json_object_set_new(body, field, json_string(v));
-	return 0;
+	return form_step(ctx, "referral", kind, body, extra);
 }
 
 static const struct cli_opt note_opts[] = {
@@ -437,10 +313,10 @@ simple_step(struct cmd_ctx *ctx, const char *kind, const char *opt,
     int required)
 {
 	json_t *body = json_object();
-	int rc = text_opt(ctx, body, opt, opt, required);
+	int rc = form_text_opt(ctx, body, opt, opt, required);
 
 	if (rc == 0)
-		rc = step(ctx, kind, body, NULL);
+		rc = referral_step(ctx, kind, body, NULL);
 	json_decref(body);
 	return rc;
 }
@@ -508,9 +384,9 @@ referral_escalate(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = text_opt(ctx, body, "to", "to", 1)) == 0 &&
-	    (rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
-		rc = step(ctx, "referral.escalated", body,
+	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) == 0 &&
+	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = referral_step(ctx, "referral.escalated", body,
 		    cmd_value(ctx, "to"));
 	json_decref(body);
 	return rc;
@@ -533,9 +409,9 @@ referral_decide(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = text_opt(ctx, body, "handler", "handler", 1)) == 0 &&
-	    (rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
-		rc = step(ctx, "referral.decided", body,
+	if ((rc = form_text_opt(ctx, body, "handler", "handler", 1)) == 0 &&
+	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = referral_step(ctx, "referral.decided", body,
 		    cmd_value(ctx, "handler"));
 	json_decref(body);
 	return rc;
@@ -568,11 +444,11 @@ referral_result(struct cmd_ctx *ctx)
 	}
 	ltime_format(ms, t);
 	json_object_set_new(body, "decided_at", json_string(t));
-	if ((rc = text_opt(ctx, body, "decision", "decision", 1)) == 0 &&
+	if ((rc = form_text_opt(ctx, body, "decision", "decision", 1)) == 0 &&
 	    (rc = form_deadline(ctx, "result", ms, 0, &due)) == 0) {
 		if (due != NULL)
 			json_object_set_new(body, "result_due", due);
-		rc = step(ctx, "referral.result", body, NULL);
+		rc = referral_step(ctx, "referral.result", body, NULL);
 	}
 	json_decref(body);
 	return rc;
@@ -635,7 +511,7 @@ referral_extend(struct cmd_ctx *ctx)
 		return rc;
 	body = json_object();
 	json_object_set_new(body, "refer_due", due);
-	if ((rc = text_opt(ctx, body, "reason", "reason", 1)) == 0)
+	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
 		rc = form_record(ctx, "case.extended", id, officer, body, NULL);
 	if (rc == 0)
 		printf("%s\n", id);

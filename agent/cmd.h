@@ -88,7 +88,9 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_case_open_entry, cmd_case_list_entry,
     cmd_case_show_entry, cmd_case_update_entry, cmd_case_close_entry;
 extern const struct cmd_entry cmd_complaint_record_entry,
-    cmd_complaint_list_entry, cmd_complaint_show_entry;
+    cmd_complaint_list_entry, cmd_complaint_show_entry,
+    cmd_complaint_refer_entry, cmd_complaint_notify_entry,
+    cmd_complaint_reply_entry;
 extern const struct cmd_entry cmd_liaison_log_entry, cmd_liaison_list_entry;
 extern const struct cmd_entry cmd_log_entry, cmd_verify_entry, cmd_dump_entry;
 extern const struct cmd_entry cmd_enroll_entry, cmd_sync_entry,
@@ -100,5 +102,15 @@ extern const struct cmd_entry cmd_referral_send_entry,
     cmd_referral_return_entry, cmd_referral_escalate_entry,
     cmd_referral_decide_entry, cmd_referral_result_entry,
     cmd_referral_extend_entry, cmd_due_entry;
+extern const struct cmd_entry cmd_assist_request_entry,
+    cmd_assist_answer_entry, cmd_assist_extend_entry, cmd_assist_list_entry,
+    cmd_assist_show_entry;
+extern const struct cmd_entry cmd_whistle_call_entry,
+    cmd_whistle_answer_entry, cmd_whistle_escalate_entry,
+    cmd_whistle_list_entry, cmd_whistle_show_entry;
+extern const struct cmd_entry cmd_meeting_schedule_entry,
+    cmd_meeting_topic_entry, cmd_meeting_minutes_entry,
+    cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
+    cmd_meeting_list_entry, cmd_meeting_show_entry;
 
 #endif

@@ -10,6 +10,7 @@
 #include "ltime.h"
 #include "calendar.h"
 #include "fold.h"
+#include "out.h"
 #include "rules.h"
 #include "text.h"
 
@@ -355,5 +356,158 @@ form_deadline(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
 	if (assumed)
 		fprintf(stderr, _("liandong: warning: the deadline %s counts plain weekdays: no holiday calendar is loaded for its year\n"),
 		    t);
+	return 0;
+}
+
+int
+form_get(struct cmd_ctx *ctx, const char *id, const char *type, json_t **doc)
+{
+	const char *t;
+
+	*doc = NULL;
+	if (ledger_get(ctx->lg, id, doc, ctx->err) != 0 ||
+	    (t = json_string_value(json_object_get(*doc, "type"))) == NULL ||
+	    strcmp(t, type) != 0) {
+		json_decref(*doc);
+		*doc = NULL;
+		return cmd_error(ctx, EXIT_NOTFOUND, _("no %s '%s'"), type, id);
+	}
+	return 0;
+}
+
+void
+form_show_deadline(const char *label, const json_t *d)
+{
+	char t[LTIME_LEN], t2[LTIME_LEN];
+	json_t *done;
+
+	if (d == NULL)
+		return;
+	done = json_object_get(d, "done_at");
+	printf("%-14s %s %s (%s)", _(label), _("due"),
+	    out_time(json_string_value(json_object_get(d, "due")), t, sizeof t),
+	    json_string_value(json_object_get(d, "rule")));
+	if (done != NULL) {
+		ltime_short(json_integer_value(done), t2);
+		printf(", %s %s%s", _("done"), t2,
+		    json_is_true(json_object_get(d, "late")) ? _(", LATE") : "");
+	} else if (ltime_now() > 0) {
+		int64_t due;
+		if (ltime_parse(json_string_value(json_object_get(d, "due")),
+		    &due) == 0 && ltime_now() > due)
+			printf(", %s", _("OVERDUE"));
+	}
+	if (json_is_true(json_object_get(d, "assumed")))
+		printf(" %s", _("(weekdays only: no calendar for that year)"));
+	putchar('\n');
+}
+
+int
+form_precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
+    const json_t *body)
+{
+	json_t *copy = json_deep_copy(doc);
+	const char *reason = NULL;
+	struct event ev;
+	int conflict;
+
+	event_init(&ev);
+	ld_strlcpy(ev.station, ledger_station(ctx->lg), sizeof ev.station);
+	ev.seq = 1;
+	ev.hlc = 1;
+	ev.at = ltime_now();
+	ev.unit = (char *)ledger_unit(ctx->lg);
+	ev.author = (char *)"-";
+	ev.kind = (char *)kind;
+	ev.body = (json_t *)body;
+	conflict = fold_apply(copy, &ev);
+	if (conflict) {
+		json_t *c = json_object_get(copy, "conflicts");
+		reason = json_string_value(json_object_get(json_array_get(c,
+		    json_array_size(c) - 1), "reason"));
+	}
+	if (conflict)
+		conflict = cmd_error(ctx, EXIT_CONFLICT, _("%s refused for '%s': %s"),
+		    kind, json_string_value(json_object_get(doc, "entity")),
+		    fold_reason_text(reason));
+	json_decref(copy);
+	return conflict;
+}
+
+void
+form_audience_add(json_t *aud, const char *unit)
+{
+	json_t *v;
+	size_t i;
+
+	if (unit == NULL)
+		return;
+	json_array_foreach(aud, i, v)
+		if (strcmp(json_string_value(v), unit) == 0)
+			return;
+	json_array_append_new(aud, json_string(unit));
+}
+
+int
+form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
+    json_t *body, const char *extra)
+{
+	const char *id = ctx->cli.argv[0], *officer;
+	json_t *doc = NULL, *aud;
+	int rc;
+
+	officer = form_officer(ctx, cmd_value(ctx, "officer"));
+	if (officer == NULL)
+		return cmd_usage_error(ctx, _("missing required option --officer"));
+	if ((rc = form_get(ctx, id, type, &doc)) != 0)
+		return rc;
+	if ((rc = form_precheck(ctx, doc, kind, body)) != 0) {
+		json_decref(doc);
+		return rc;
+	}
+	aud = json_deep_copy(json_object_get(doc, "audience"));
+	json_decref(doc);
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	form_audience_add(aud, extra);
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, kind, id, officer, aud, body, NULL,
+		    NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	json_decref(aud);
+	if (rc != 0)
+		return cmd_fail(ctx, rc);
+	printf("%s\n", id);
+	return 0;
+}
+
+int
+form_text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
+    const char *field, int required)
+{
+	const char *v = cmd_value(ctx, opt);
+
+	if (v == NULL || *v == '\0')
+		return required ? cmd_usage_error(ctx,
+		    _("missing required option --%s"), opt) : 0;
+	if (!utf8_valid(v, strlen(v)))
+		return cmd_error(ctx, EXIT_INVALID, _("'--%s' is not valid UTF-8"),
+		    opt);
+	json_object_set_new(body, field, json_string(v));
+	return 0;
+}
+
+int
+form_recorded(struct cmd_ctx *ctx, const char *id)
+{
+	if (ctx->json) {
+		json_t *o = out_doc("recorded");
+		json_object_set_new(o, "id", json_string(id));
+		out_json(o);
+	} else
+		printf("%s\n", id);
 	return 0;
 }

@@ -73,4 +73,43 @@ int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
 
 /* The rule profile in force here (NULL if none), loaded on first use. */
 const struct profile *form_profile(struct cmd_ctx *ctx);
+
+/*
+ * The steps of a workflow record (referral, assistance request, whistle
+ * call, meeting): each is checked against the fold before it is written.
+ */
+
+/* The projection of id, which must be of entity type (new reference in
+ * *doc). Returns 0, or EXIT_NOTFOUND with "no <type> '<id>'" printed. */
+int form_get(struct cmd_ctx *ctx, const char *id, const char *type,
+    json_t **doc);
+
+/* Applies kind with body, as this unit now, to a copy of doc: returns 0
+ * when the state machine takes it, else EXIT_CONFLICT with the reason
+ * printed, so that the user hears "no" at once instead of recording a
+ * conflict. */
+int form_precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
+    const json_t *body);
+
+/* Adds unit to the audience array unless it is NULL or already there. */
+void form_audience_add(json_t *aud, const char *unit);
+
+/* Records kind with body on the record ctx->cli.argv[0] of entity type,
+ * after form_precheck, addressed to the record's audience, this unit and
+ * extra (may be NULL); the author is --officer or the configured one.
+ * Prints the id. Returns 0 or an exit code (message printed). */
+int form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
+    json_t *body, const char *extra);
+
+/* Sets body[field] from --opt, checking it is UTF-8; a missing option is
+ * a usage error when required. Returns 0 or an exit code. */
+int form_text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
+    const char *field, int required);
+
+/* Prints a deadline line: "label due <time> (rule)[, done <time>[, LATE]]
+ * [, OVERDUE]". Nothing when d is NULL. */
+void form_show_deadline(const char *label, const json_t *d);
+
+/* Prints a new record's id, or {"kind":"recorded","id":...} with --json. */
+int form_recorded(struct cmd_ctx *ctx, const char *id);
 #endif

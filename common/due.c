@@ -6,6 +6,15 @@
  *             sent/acknowledged/decided            the handler accepts or disputes
  *             accepted                             the handler reports the result
  *             disputed/escalated                   the escalation unit settles it
+ *   complaint referred, not notified               the first-contact unit tells
+ *                                                  the complainant where it went
+ *             referred                             the handler replies (no time)
+ *   assist    requested, with or without answer_due  the asked unit answers
+ *   whistle   called/escalated                     the department reports (报到)
+ *             escalated                            the county sees that it does
+ *   meeting   held, with next_due, not followed    the convener holds the next one
+ *             any resolution not done              its owner reports at the
+ *                                                  next meeting (no due time)
  */
 #include <string.h>
 
@@ -54,6 +63,49 @@ due_collect(const json_t *doc,
 		    json_object_get(doc, "refer_due") != NULL)
 			emit(doc, str(doc, "unit"), N_("refer the case (移送)"),
 			    json_object_get(doc, "refer_due"), fn, arg);
+		return;
+	}
+	if (strcmp(type, "complaint") == 0) {
+		if (json_object_get(doc, "referred") != NULL &&
+		    json_object_get(doc, "notified") == NULL)
+			emit(doc, str(doc, "unit"),
+			    N_("tell the complainant where the complaint went"),
+			    NULL, fn, arg);
+		if (strcmp(st, "referred") == 0)
+			emit(doc, handler, N_("reply with the result (结果答复)"),
+			    NULL, fn, arg);
+		return;
+	}
+	if (strcmp(type, "assist") == 0) {
+		if (strcmp(st, "requested") == 0)
+			emit(doc, str(doc, "to"),
+			    N_("answer the assistance request in writing, sealed (执法协助)"),
+			    json_object_get(doc, "answer_due"), fn, arg);
+		return;
+	}
+	if (strcmp(type, "whistle") == 0) {
+		if (strcmp(st, "called") != 0 && strcmp(st, "escalated") != 0)
+			return;
+		emit(doc, str(doc, "to"), N_("report to the township's call (部门报到)"),
+		    json_object_get(doc, "answer_due"), fn, arg);
+		if (strcmp(st, "escalated") == 0)
+			emit(doc, str(doc, "escalated_to"),
+			    N_("see that the department reports (吹哨升级)"), NULL,
+			    fn, arg);
+		return;
+	}
+	if (strcmp(type, "meeting") == 0) {
+		json_t *r;
+		size_t i;
+		if (json_object_get(doc, "next_due") != NULL)
+			emit(doc, str(doc, "unit"),
+			    N_("hold the next regular joint meeting (例行会议)"),
+			    json_object_get(doc, "next_due"), fn, arg);
+		json_array_foreach(json_object_get(doc, "resolutions"), i, r)
+			if (strcmp(str(r, "status"), "done") != 0)
+				emit(doc, str(r, "owner"),
+				    N_("carry out the resolution, report at the next meeting"),
+				    NULL, fn, arg);
 		return;
 	}
 	if (strcmp(type, "referral") != 0)

@@ -6,6 +6,12 @@
  * {kind, station, seq, reason}). The rest depends on the type. To add a
  * type or kind, add a branch to fold_apply and keep it a pure function of
  * (doc, event): no clock, no I/O, no randomness.
+ *
+ * The audience of a complaint, assistance request, call or meeting grows
+ * with the units its applied events were addressed to (a call escalated
+ * to the county, a resolution's owner, the unit a complaint was referred
+ * to), so that a station's next step reaches them too. A referral keeps
+ * the audience it was sent with.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +116,31 @@ obligation_done(json_t *doc, const char *key, int64_t at)
 	json_object_set_new(d, "late", json_boolean(past_due(d, at)));
 }
 
+/* A note of who did what when, for the lists kept on a record. */
+static json_t *
+act(const struct event *ev)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "at", json_integer(ev->at));
+	json_object_set_new(o, "by", json_string(ev->author));
+	json_object_set_new(o, "unit", json_string(ev->unit));
+	return o;
+}
+
+/* Appends item (stolen) to the array doc[key], creating it. */
+static void
+append(json_t *doc, const char *key, json_t *item)
+{
+	json_t *a = json_object_get(doc, key);
+
+	if (a == NULL) {
+		a = json_array();
+		json_object_set_new(doc, key, a);
+	}
+	json_array_append_new(a, item);
+}
+
 /* Returns a reason code, or NULL when applied. */
 static const char *
 apply_case(json_t *doc, const struct event *ev)
@@ -189,10 +220,21 @@ apply_case(json_t *doc, const struct event *ev)
 	return "unknown_kind";
 }
 
+/*
+ * A complaint (投诉、举报、信访) under first-contact responsibility:
+ *
+ *   received --referred (first-contact unit)--> referred
+ *       --notified (first-contact unit: the complainant told where it went)
+ *       --replied (the handling unit: the result)--> replied
+ *
+ * The identity is recorded once; the first-contact unit's copy of the
+ * same identity, addressed to the handling unit, changes nothing here.
+ */
 static const char *
 apply_complaint(json_t *doc, const struct event *ev)
 {
 	const char *st = status_of(doc);
+	const char *unit = json_string_value(json_object_get(doc, "unit"));
 
 	if (strcmp(ev->kind, "complaint.recorded") == 0) {
 		if (*st != '\0')
@@ -204,9 +246,61 @@ apply_complaint(json_t *doc, const struct event *ev)
 	if (*st == '\0')
 		return "before_creation";
 	if (strcmp(ev->kind, "complaint.identity") == 0) {
-		if (json_object_get(doc, "identity") != NULL)
+		json_t *held = json_object_get(doc, "identity");
+		/* The same identity again from the first-contact unit is its
+		 * copy addressed to the unit a complaint was referred to. */
+		if (held != NULL && json_equal(held, ev->body) &&
+		    unit != NULL && strcmp(ev->unit, unit) == 0)
+			return NULL;
+		if (held != NULL)
 			return "identity_twice";
 		json_object_set_new(doc, "identity", json_deep_copy(ev->body));
+		return NULL;
+	}
+	if (strcmp(ev->kind, "complaint.referred") == 0) {
+		json_t *r;
+		if (unit == NULL || strcmp(ev->unit, unit) != 0)
+			return "not_first_contact";
+		if (json_object_get(doc, "referred") != NULL)
+			return "already_referred";
+		r = act(ev);
+		json_object_set(r, "to", json_object_get(ev->body, "to"));
+		if (json_object_get(ev->body, "note") != NULL)
+			json_object_set(r, "note", json_object_get(ev->body, "note"));
+		json_object_set_new(doc, "referred", r);
+		json_object_set(doc, "handler", json_object_get(ev->body, "to"));
+		json_object_set_new(doc, "status", json_string("referred"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(ev->kind, "complaint.notified") == 0) {
+		json_t *n;
+		if (unit == NULL || strcmp(ev->unit, unit) != 0)
+			return "not_first_contact";
+		if (json_object_get(doc, "referred") == NULL)
+			return "not_referred";
+		if (json_object_get(doc, "notified") != NULL)
+			return "already_notified";
+		n = act(ev);
+		json_object_set(n, "text", json_object_get(ev->body, "text"));
+		json_object_set_new(doc, "notified", n);
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(ev->kind, "complaint.replied") == 0) {
+		const char *h = json_string_value(json_object_get(doc, "handler"));
+		json_t *r;
+		if (h == NULL)
+			return "not_referred";
+		if (strcmp(ev->unit, h) != 0)
+			return "not_handler";
+		if (json_object_get(doc, "reply") != NULL)
+			return "already_replied";
+		r = act(ev);
+		json_object_set(r, "result", json_object_get(ev->body, "result"));
+		json_object_set_new(doc, "reply", r);
+		json_object_set_new(doc, "status", json_string("replied"));
+		stamp(doc, ev);
 		return NULL;
 	}
 	return "unknown_kind";
@@ -358,6 +452,269 @@ move:
 	return NULL;
 }
 
+/*
+ * An assistance request (执法协助):
+ *
+ *   requested --answered (the asked unit, sealed)--> answered
+ *       \--extended (the asked unit, before answer_due)--> requested
+ *
+ * A second answer, an answer or extension by another unit, an extension
+ * after the deadline and an unsealed answer are conflicts.
+ */
+static const char *
+apply_assist(json_t *doc, const struct event *ev)
+{
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *to = json_string_value(json_object_get(doc, "to"));
+
+	if (strcmp(k, "assist.requested") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		created(doc, ev, "requested");
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(k, "assist.answered") == 0) {
+		json_t *a;
+		if (strcmp(st, "answered") == 0)
+			return "already_answered";
+		if (to == NULL || strcmp(ev->unit, to) != 0)
+			return "not_asked_unit";
+		if (!json_is_true(json_object_get(ev->body, "sealed")))
+			return "not_sealed";
+		a = act(ev);
+		json_object_set(a, "conclusion", json_object_get(ev->body,
+		    "conclusion"));
+		json_object_set_new(doc, "answer", a);
+		obligation_done(doc, "answer_due", ev->at);
+		json_object_set_new(doc, "status", json_string("answered"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "assist.extended") == 0) {
+		json_t *old = json_object_get(doc, "answer_due"), *x;
+		if (strcmp(st, "answered") == 0)
+			return "already_answered";
+		if (to == NULL || strcmp(ev->unit, to) != 0)
+			return "not_asked_unit";
+		if (old != NULL && past_due(old, ev->at))
+			return "extension_after_deadline";
+		json_object_set_new(doc, "answer_due", json_deep_copy(
+		    json_object_get(ev->body, "answer_due")));
+		x = act(ev);
+		json_object_set(x, "reason", json_object_get(ev->body, "reason"));
+		append(doc, "extensions", x);
+		stamp(doc, ev);
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
+/*
+ * "Township whistles, departments report" (乡镇吹哨、部门报到):
+ *
+ *   called --answered (the called department)--> answered
+ *     \--escalated (not the called department)--> escalated --answered--/
+ *
+ * Escalation is only for an unanswered call; answering twice or by
+ * another unit is a conflict.
+ */
+static const char *
+apply_whistle(json_t *doc, const struct event *ev)
+{
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *to = json_string_value(json_object_get(doc, "to"));
+
+	if (strcmp(k, "whistle.called") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		created(doc, ev, "called");
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(st, "answered") == 0)
+		return "already_answered";
+	if (strcmp(k, "whistle.answered") == 0) {
+		json_t *a;
+		if (to == NULL || strcmp(ev->unit, to) != 0)
+			return "not_called_unit";
+		a = act(ev);
+		json_object_set(a, "officer_sent", json_object_get(ev->body,
+		    "officer_sent"));
+		if (json_object_get(ev->body, "note") != NULL)
+			json_object_set(a, "note", json_object_get(ev->body, "note"));
+		json_object_set_new(doc, "answer", a);
+		obligation_done(doc, "answer_due", ev->at);
+		json_object_set_new(doc, "status", json_string("answered"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "whistle.escalated") == 0) {
+		if (to != NULL && strcmp(ev->unit, to) == 0)
+			return "escalated_by_called_unit";
+		json_object_set_new(doc, "escalation_level", json_integer(
+		    json_integer_value(json_object_get(doc, "escalation_level")) + 1));
+		json_object_set(doc, "escalated_to", json_object_get(ev->body, "to"));
+		json_object_set(doc, "reason", json_object_get(ev->body, "reason"));
+		json_object_set_new(doc, "status", json_string("escalated"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
+/* The resolution numbered by the text idx ("1", "2"...), or NULL. */
+static json_t *
+resolution_at(const json_t *doc, const char *idx)
+{
+	json_t *rs = json_object_get(doc, "resolutions");
+	char *end;
+	long n;
+
+	if (idx == NULL || *idx < '1' || *idx > '9')
+		return NULL;
+	n = strtol(idx, &end, 10);
+	if (*end != '\0' || n < 1 || (size_t)n > json_array_size(rs))
+		return NULL;
+	return json_array_get(rs, (size_t)n - 1);
+}
+
+/*
+ * A joint meeting (联席会议) or consultation (会商):
+ *
+ *   scheduled --topic (any unit, before topics_due)--> scheduled
+ *       \--minutes (the convening unit)--> held --resolution (convener)--> held
+ *                                                  --followup (owner)--> held
+ *
+ * Scheduling is the notice to the member units: notice_due is done when
+ * the meeting is scheduled. The minutes of a regular meeting carry
+ * next_due (rule meeting_interval), done when the convener schedules the
+ * next one (meeting.followed, any state). Resolutions are numbered in fold order; each
+ * is open until its owner reports it done.
+ */
+static const char *
+apply_meeting(json_t *doc, const struct event *ev)
+{
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *convener = json_string_value(json_object_get(doc, "unit"));
+
+	if (strcmp(k, "meeting.scheduled") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		created(doc, ev, "scheduled");
+		obligation_done(doc, "notice_due", ev->at);
+		json_object_set_new(doc, "topics", json_array());
+		json_object_set_new(doc, "resolutions", json_array());
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(k, "meeting.topic") == 0) {
+		json_t *t, *due = json_object_get(doc, "topics_due");
+		if (strcmp(st, "held") == 0)
+			return "topic_after_meeting";
+		if (due != NULL && past_due(due, ev->at))
+			return "topic_after_deadline";
+		t = act(ev);
+		json_object_set(t, "topic", json_object_get(ev->body, "topic"));
+		append(doc, "topics", t);
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "meeting.minutes") == 0) {
+		json_t *m;
+		if (strcmp(st, "held") == 0)
+			return "minutes_twice";
+		if (convener == NULL || strcmp(ev->unit, convener) != 0)
+			return "not_convener";
+		m = act(ev);
+		json_object_set(m, "text", json_object_get(ev->body, "text"));
+		json_object_set_new(doc, "minutes", m);
+		if (json_object_get(ev->body, "next_due") != NULL) {
+			json_object_set_new(doc, "next_due", json_deep_copy(
+			    json_object_get(ev->body, "next_due")));
+			if (json_object_get(doc, "followed_by") != NULL)
+				obligation_done(doc, "next_due", ev->at);
+		}
+		json_object_set_new(doc, "status", json_string("held"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "meeting.resolution") == 0) {
+		json_t *rs = json_object_get(doc, "resolutions"), *r;
+		if (strcmp(st, "held") != 0)
+			return "resolution_before_minutes";
+		if (convener == NULL || strcmp(ev->unit, convener) != 0)
+			return "not_convener";
+		r = act(ev);
+		json_object_set_new(r, "index", json_integer(
+		    (json_int_t)json_array_size(rs) + 1));
+		json_object_set(r, "text", json_object_get(ev->body, "text"));
+		json_object_set(r, "owner", json_object_get(ev->body, "owner"));
+		json_object_set_new(r, "status", json_string("open"));
+		json_array_append_new(rs, r);
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "meeting.followed") == 0) {
+		if (convener == NULL || strcmp(ev->unit, convener) != 0)
+			return "not_convener";
+		if (json_object_get(doc, "followed_by") != NULL)
+			return "already_followed";
+		json_object_set(doc, "followed_by", json_object_get(ev->body,
+		    "next"));
+		obligation_done(doc, "next_due", ev->at);
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "meeting.followup") == 0) {
+		json_t *r = resolution_at(doc, json_string_value(
+		    json_object_get(ev->body, "resolution"))), *f;
+		const char *owner;
+		if (r == NULL)
+			return "no_such_resolution";
+		owner = json_string_value(json_object_get(r, "owner"));
+		if (owner == NULL || strcmp(ev->unit, owner) != 0)
+			return "not_owner";
+		if (strcmp(json_string_value(json_object_get(r, "status")),
+		    "done") == 0)
+			return "resolution_done";
+		json_object_set(r, "status", json_object_get(ev->body, "status"));
+		f = act(ev);
+		json_object_set(f, "status", json_object_get(ev->body, "status"));
+		json_object_set(f, "note", json_object_get(ev->body, "note"));
+		append(r, "followups", f);
+		stamp(doc, ev);
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
+/* Adds the units an applied event was addressed to that the record's
+ * audience lacks (a call escalated to the county, a resolution's owner),
+ * so that the next step reaches them too. */
+static void
+audience_merge(json_t *doc, const struct event *ev)
+{
+	json_t *aud = json_object_get(doc, "audience"), *u, *v;
+	size_t i, j;
+
+	if (!json_is_array(aud))
+		return;
+	json_array_foreach(ev->audience, i, u) {
+		int held = 0;
+		json_array_foreach(aud, j, v)
+			held |= json_equal(u, v);
+		if (!held)
+			json_array_append(aud, u);
+	}
+}
+
 int
 fold_apply(json_t *doc, const struct event *ev)
 {
@@ -373,10 +730,19 @@ fold_apply(json_t *doc, const struct event *ev)
 		reason = apply_liaison(doc, ev);
 	else if (strcmp(type, "referral") == 0)
 		reason = apply_referral(doc, ev);
+	else if (strcmp(type, "assist") == 0)
+		reason = apply_assist(doc, ev);
+	else if (strcmp(type, "whistle") == 0)
+		reason = apply_whistle(doc, ev);
+	else if (strcmp(type, "meeting") == 0)
+		reason = apply_meeting(doc, ev);
 	else
 		reason = "unknown_kind";
 	if (reason != NULL)
 		conflict(doc, ev, reason);
+	else if (strcmp(type, "assist") == 0 || strcmp(type, "whistle") == 0 ||
+	    strcmp(type, "meeting") == 0 || strcmp(type, "complaint") == 0)
+		audience_merge(doc, ev);
 	json_object_set_new(doc, "events", json_integer(
 	    json_integer_value(json_object_get(doc, "events")) + 1));
 	last = json_object();
@@ -434,7 +800,8 @@ char *
 fold_search_text(const json_t *doc)
 {
 	static const char *const keys[] = { "matter", "category", "location",
-		"description", "summary", "counterpart", "place", "officer", NULL };
+		"description", "summary", "counterpart", "place", "officer", "subject",
+		NULL };
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
@@ -481,6 +848,26 @@ fold_reason_text(const char *code)
 		{ "not_disputed", N_("the referral is not disputed") },
 		{ "not_criminal", N_("only a criminal referral can be sent back") },
 		{ "result_before_accept", N_("result reported before the referral was accepted") },
+		{ "already_answered", N_("it was already answered") },
+		{ "not_asked_unit", N_("only the unit asked for assistance may do this") },
+		{ "not_sealed", N_("the answer must be in writing under the unit's seal") },
+		{ "not_called_unit", N_("only the department called may report") },
+		{ "escalated_by_called_unit", N_("the department called cannot escalate its own call") },
+		{ "topic_after_meeting", N_("the meeting was already held") },
+		{ "topic_after_deadline", N_("topics were due before the collection deadline") },
+		{ "minutes_twice", N_("the minutes were already recorded") },
+		{ "not_convener", N_("only the convening unit may do this") },
+		{ "resolution_before_minutes", N_("resolutions come with the minutes: record the minutes first") },
+		{ "no_such_resolution", N_("the meeting has no such resolution") },
+		{ "not_owner", N_("only the unit owning the resolution may report on it") },
+		{ "resolution_done", N_("the resolution was already reported done") },
+		{ "already_followed", N_("the next meeting was already scheduled") },
+		{ "not_first_contact", N_("only the unit that received the complaint first may do this") },
+		{ "already_referred", N_("the complaint was already referred") },
+		{ "not_referred", N_("the complaint has not been referred") },
+		{ "already_notified", N_("the complainant was already told where it went") },
+		{ "not_handler", N_("only the unit handling the complaint may reply") },
+		{ "already_replied", N_("the result was already replied") },
 	};
 	size_t i;
 

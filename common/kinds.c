@@ -16,12 +16,18 @@ static const struct entity_type etypes[] = {
 	{ "complaint", 'T' },
 	{ "liaison", 'L' },
 	{ "referral", 'R' },
+	{ "assist", 'A' },
+	{ "whistle", 'W' },
+	{ "meeting", 'M' },
 	{ NULL, 0 },
 };
 #define ET_CASE (&etypes[0])
 #define ET_COMPLAINT (&etypes[1])
 #define ET_LIAISON (&etypes[2])
 #define ET_REFERRAL (&etypes[3])
+#define ET_ASSIST (&etypes[4])
+#define ET_WHISTLE (&etypes[5])
+#define ET_MEETING (&etypes[6])
 
 const struct enum_value case_sources[] = {
 	{ "patrol", "辖区巡查" },
@@ -52,6 +58,27 @@ const struct enum_value liaison_types[] = {
 	{ "patrol", "巡查" },
 	{ "meeting", "会议" },
 	{ "training", "培训" },
+	{ NULL, NULL },
+};
+
+const struct enum_value assist_types[] = {
+	{ "testing", "检测" },
+	{ "inspection", "检验" },
+	{ "quarantine", "检疫" },
+	{ "appraisal", "技术鉴定" },
+	{ "opinion", "认定" },
+	{ NULL, NULL },
+};
+
+const struct enum_value meeting_forms[] = {
+	{ "joint", "联席会议" },
+	{ "consultation", "会商" },
+	{ NULL, NULL },
+};
+
+const struct enum_value followup_states[] = {
+	{ "in-progress", "落实中" },
+	{ "done", "已落实" },
 	{ NULL, NULL },
 };
 
@@ -123,6 +150,26 @@ static const struct field complaint_identity_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+/* The complaint referred to the unit that handles it; the audience of
+ * this event is what brings the complaint to that unit. */
+static const struct field complaint_referred_fields[] = {
+	{ "to", F_STR, 1, 40, NULL },
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The complainant was told where the complaint went. */
+static const struct field complaint_notified_fields[] = {
+	{ "text", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The handling unit's reply with the result. */
+static const struct field complaint_replied_fields[] = {
+	{ "result", F_TEXT, 1, 2000, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 static const struct field liaison_logged_fields[] = {
 	{ "activity", F_ENUM, 1, 0, liaison_types },
 	{ "date", F_TIME, 1, 0, NULL },
@@ -187,6 +234,104 @@ static const struct field referral_result_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+/* An assistance request (执法协助): testing, inspection, quarantine,
+ * technical appraisal or an opinion asked of a department, answered in
+ * writing under its seal (fold.c: requested -> answered). */
+static const struct field assist_requested_fields[] = {
+	{ "to", F_STR, 1, 40, NULL },
+	{ "form", F_ENUM, 1, 0, assist_types },
+	{ "subject", F_TEXT, 1, 500, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The written answer; sealed must be true (the unit's seal is on it). */
+static const struct field assist_answered_fields[] = {
+	{ "conclusion", F_TEXT, 1, 2000, NULL },
+	{ "sealed", F_BOOL, 1, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The time to answer extended by the asked unit, before it passed. */
+static const struct field assist_extended_fields[] = {
+	{ "answer_due", F_DEADLINE, 1, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* "Township whistles, departments report" (乡镇吹哨、部门报到). */
+static const struct field whistle_called_fields[] = {
+	{ "to", F_STR, 1, 40, NULL },
+	{ "matter", F_STR, 1, 60, NULL },
+	{ "location", F_STR, 1, 100, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field whistle_answered_fields[] = {
+	{ "officer_sent", F_STR, 1, 32, NULL },
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* An unanswered call taken to the county. */
+static const struct field whistle_escalated_fields[] = {
+	{ "to", F_STR, 1, 40, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* A joint meeting (联席会议) or consultation (会商). "at" is the meeting's
+ * time, usually in the future; the deadlines count back from it. */
+static const struct field meeting_scheduled_fields[] = {
+	{ "form", F_ENUM, 1, 0, meeting_forms },
+	{ "at", F_TIME, 1, 0, NULL },
+	{ "units", F_STRS, 1, 20, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "notice_due", F_DEADLINE, 0, 0, NULL },
+	{ "topics_due", F_DEADLINE, 0, 0, NULL },
+	{ "follows", F_ENTITY, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field meeting_topic_fields[] = {
+	{ "topic", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* 会议纪要; next_due: when the next regular meeting is owed (rule
+ * meeting_interval, from the meeting's day). */
+static const struct field meeting_minutes_fields[] = {
+	{ "text", F_TEXT, 1, 4000, NULL },
+	{ "next_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The next regular meeting was scheduled: written on this one with it. */
+static const struct field meeting_followed_fields[] = {
+	{ "next", F_ENTITY, 1, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* A resolution to follow up; the fold numbers them 1, 2, ... */
+static const struct field meeting_resolution_fields[] = {
+	{ "text", F_TEXT, 1, 1000, NULL },
+	{ "owner", F_STR, 1, 40, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The owner's report on resolution number "resolution" (digits). */
+static const struct field meeting_followup_fields[] = {
+	{ "resolution", F_STR, 1, 4, NULL },
+	{ "status", F_ENUM, 1, 0, followup_states },
+	{ "note", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 static const struct kind_info kinds[] = {
 	{ "case.opened", ET_CASE, 1, 0, case_opened_fields },
 	{ "case.updated", ET_CASE, 0, 1, case_updated_fields },
@@ -195,6 +340,9 @@ static const struct kind_info kinds[] = {
 	{ "case.extended", ET_CASE, 0, 0, case_extended_fields },
 	{ "complaint.recorded", ET_COMPLAINT, 1, 0, complaint_recorded_fields },
 	{ "complaint.identity", ET_COMPLAINT, 0, 0, complaint_identity_fields },
+	{ "complaint.referred", ET_COMPLAINT, 0, 0, complaint_referred_fields },
+	{ "complaint.notified", ET_COMPLAINT, 0, 0, complaint_notified_fields },
+	{ "complaint.replied", ET_COMPLAINT, 0, 0, complaint_replied_fields },
 	{ "liaison.logged", ET_LIAISON, 1, 0, liaison_logged_fields },
 	{ "referral.sent", ET_REFERRAL, 1, 0, referral_sent_fields },
 	{ "referral.acknowledged", ET_REFERRAL, 0, 0, referral_note_fields },
@@ -205,6 +353,18 @@ static const struct kind_info kinds[] = {
 	{ "referral.withdrawn", ET_REFERRAL, 0, 0, referral_reason_fields },
 	{ "referral.returned", ET_REFERRAL, 0, 0, referral_reason_fields },
 	{ "referral.result", ET_REFERRAL, 0, 0, referral_result_fields },
+	{ "assist.requested", ET_ASSIST, 1, 0, assist_requested_fields },
+	{ "assist.answered", ET_ASSIST, 0, 0, assist_answered_fields },
+	{ "assist.extended", ET_ASSIST, 0, 0, assist_extended_fields },
+	{ "whistle.called", ET_WHISTLE, 1, 0, whistle_called_fields },
+	{ "whistle.answered", ET_WHISTLE, 0, 0, whistle_answered_fields },
+	{ "whistle.escalated", ET_WHISTLE, 0, 0, whistle_escalated_fields },
+	{ "meeting.scheduled", ET_MEETING, 1, 0, meeting_scheduled_fields },
+	{ "meeting.topic", ET_MEETING, 0, 0, meeting_topic_fields },
+	{ "meeting.minutes", ET_MEETING, 0, 0, meeting_minutes_fields },
+	{ "meeting.resolution", ET_MEETING, 0, 0, meeting_resolution_fields },
+	{ "meeting.followup", ET_MEETING, 0, 0, meeting_followup_fields },
+	{ "meeting.followed", ET_MEETING, 0, 0, meeting_followed_fields },
 	{ NULL, NULL, 0, 0, NULL },
 };
 

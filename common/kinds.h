@@ -80,5 +80,8 @@ extern const struct enum_value case_sources[];
 extern const struct enum_value complaint_types[];
 extern const struct enum_value complaint_channels[];
 extern const struct enum_value liaison_types[];
+extern const struct enum_value assist_types[];
+extern const struct enum_value meeting_forms[];
+extern const struct enum_value followup_states[];
 
 #endif

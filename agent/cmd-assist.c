@@ -1,0 +1,327 @@
+/*
+ * cmd-assist.c - assistance requests (执法协助): assist
+ * request|answer|extend|list|show.
+ *
+ * A unit investigating a violation asks a department for testing,
+ * inspection, quarantine, a technical appraisal or an opinion (检测、检验、
+ * 检疫、技术鉴定、认定). The request is its own record, addressed to the
+ * requester and the asked unit; the time to answer comes from the
+ * county's rule "assist", counted from the request. The asked unit
+ * answers in writing under its seal, or extends the time before it runs
+ * out when the county's document allows it (fold.c has the states).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "form.h"
+#include "kinds.h"
+#include "ltime.h"
+#include "out.h"
+#include "rules.h"
+#include "text.h"
+
+static const char *
+str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+static const struct cli_opt request_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the department asked, e.g. 县市场监管局 (required)") },
+	{ "type", CLI_VALUE, "TYPE", N_("testing, inspection, quarantine, appraisal or opinion (检测, 检验, 检疫, 技术鉴定, 认定) (required)") },
+	{ "subject", CLI_VALUE, "TEXT", N_("what is to be tested or determined (required)") },
+	{ "case", CLI_VALUE, "ID", N_("the case it serves, held by this unit") },
+	{ "urgent", CLI_FLAG, NULL, N_("urgent request") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer asking") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct form_field request_form[] = {
+	{ "to", "to", FV_STR, FF_REQUIRED, NULL, N_("department asked") },
+	{ "type", "form", FV_ENUM, FF_REQUIRED, assist_types, N_("type") },
+	{ "subject", "subject", FV_TEXT, FF_REQUIRED, NULL, N_("subject") },
+	{ "case", "case", FV_STR, 0, NULL, NULL },
+	{ "urgent", "urgent", FV_BOOL, 0, NULL, NULL },
+	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static int
+assist_request(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object(), *doc = NULL, *aud = NULL, *due = NULL;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = form_fill(ctx, request_form, body, 0)) != 0)
+		goto out;
+	if (text_check("to", str(body, "to"), UNIT_MAX, 0, ctx->err) != 0) {
+		rc = cmd_fail(ctx, LD_EINVAL);
+		goto out;
+	}
+	if (strcmp(str(body, "to"), ledger_unit(ctx->lg)) == 0) {
+		rc = cmd_error(ctx, EXIT_INVALID,
+		    _("assistance is asked of another unit, not of '%s' itself"),
+		    ledger_unit(ctx->lg));
+		goto out;
+	}
+	if (str(body, "case") != NULL &&
+	    (rc = form_get(ctx, str(body, "case"), "case", &doc)) != 0)
+		goto out;
+	if ((rc = form_deadline(ctx, "assist", ltime_now(), 0, &due)) != 0)
+		goto out;
+	if (due != NULL)
+		json_object_set_new(body, "answer_due", due);
+	aud = json_array();
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	form_audience_add(aud, str(body, "to"));
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, "assist.requested", NULL,
+		    str(body, "officer"), aud, body, &id, NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	if (rc != 0)
+		rc = cmd_fail(ctx, rc);
+	else
+		rc = form_recorded(ctx, id);
+out:
+	free(id);
+	json_decref(doc);
+	json_decref(aud);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_assist_request_entry = {
+	{ "assist", "request", NULL, 0, 0, request_opts, CMD_DB | CMD_JSON,
+	    N_("ask a department for testing, inspection, appraisal or an opinion (执法协助)"),
+	    NULL },
+	assist_request,
+};
+
+static const struct cli_opt answer_opts[] = {
+	{ "conclusion", CLI_VALUE, "TEXT", N_("the written conclusion or opinion (required)") },
+	{ "sealed", CLI_FLAG, NULL, N_("the answer bears the unit's seal (required: answers are sealed, in writing)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer answering") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+assist_answer(struct cmd_ctx *ctx)
+{
+	json_t *body;
+	int rc;
+
+	if (!cmd_flag(ctx, "sealed"))
+		return cmd_usage_error(ctx,
+		    _("an answer is given in writing under the unit's seal: add --sealed"));
+	body = json_object();
+	json_object_set_new(body, "sealed", json_true());
+	if ((rc = form_text_opt(ctx, body, "conclusion", "conclusion", 1)) == 0)
+		rc = form_step(ctx, "assist", "assist.answered", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_assist_answer_entry = {
+	{ "assist", "answer", "<id>", 1, 1, answer_opts, CMD_DB,
+	    N_("answer an assistance request, as the unit asked (written, sealed)"),
+	    NULL },
+	assist_answer,
+};
+
+static const struct cli_opt extend_opts[] = {
+	{ "days", CLI_VALUE, "N", N_("the new total time to answer, in the rule's unit, counted from the request (required)") },
+	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. the appraisal needs a site survey (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* 1 if the rule's clause allows an extension without a cap: the county's
+ * words say so (延期 / 延长), and the profile then leaves extend_max out
+ * (docs/rules.md). */
+static int
+uncapped_extension(const struct rule *r)
+{
+	return r->extend_max == 0 && r->clause != NULL &&
+	    strstr(r->clause, "延") != NULL;
+}
+
+/* Extends the time to answer: by the asked unit, announced before it
+ * passes, up to the profile's cap if it has one. */
+static int
+assist_extend(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->cli.argv[0], *days = cmd_value(ctx, "days");
+	const struct rule *r = profile_rule(form_profile(ctx), "assist");
+	json_t *doc = NULL, *body, *due = NULL;
+	char *end;
+	long n;
+	int rc;
+
+	if (days == NULL || cmd_value(ctx, "reason") == NULL)
+		return cmd_usage_error(ctx, _("give --days and --reason"));
+	n = strtol(days, &end, 10);
+	if (*end != '\0' || n < 1 || n > RULE_AMOUNT_MAX)
+		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
+	if (r == NULL || r->unit == RULE_IMMEDIATE ||
+	    (r->extend_max == 0 && !uncapped_extension(r)))
+		return cmd_error(ctx, EXIT_CONFLICT,
+		    _("the county's rules allow no extension of the time to answer"));
+	if (n <= r->amount || (r->extend_max > 0 && n > r->extend_max))
+		return r->extend_max > 0 ? cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d and at most %d (%s)"), r->amount,
+		    r->extend_max, r->clause) : cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d (%s)"), r->amount, r->clause);
+	if ((rc = form_get(ctx, id, "assist", &doc)) != 0)
+		return rc;
+	rc = form_deadline(ctx, "assist", json_integer_value(json_object_get(doc,
+	    "created_at")), (int)n, &due);
+	if (rc == 0 && due != NULL) {
+		int64_t cur, next;
+		/* An extension moves the deadline later, never earlier. */
+		if (ltime_parse(str(json_object_get(doc, "answer_due"), "due"),
+		    &cur) == 0 && ltime_parse(str(due, "due"), &next) == 0 &&
+		    next <= cur)
+			rc = cmd_error(ctx, EXIT_INVALID,
+			    _("%ld %s from the request is not later than the deadline already set"),
+			    n, rule_unit_name(r->unit));
+	}
+	json_decref(doc);
+	if (rc != 0) {
+		json_decref(due);
+		return rc;
+	}
+	body = json_object();
+	json_object_set_new(body, "answer_due", due);
+	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = form_step(ctx, "assist", "assist.extended", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_assist_extend_entry = {
+	{ "assist", "extend", "<id>", 1, 1, extend_opts, CMD_DB,
+	    N_("extend the time to answer, as the unit asked, before it passes"),
+	    NULL },
+	assist_extend,
+};
+
+static const struct cli_opt list_opts[] = {
+	{ "incoming", CLI_FLAG, NULL, N_("only requests asked of this unit") },
+	{ "outgoing", CLI_FLAG, NULL, N_("only requests made by this unit") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+assist_list(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { N_("ID"), N_("STATUS"),
+		N_("FROM"), N_("TO"), N_("TYPE"), N_("DUE"), N_("SUBJECT") };
+	int in = cmd_flag(ctx, "incoming"), outg = cmd_flag(ctx, "outgoing");
+	const char *unit = ledger_unit(ctx->lg);
+	struct ledger_query q;
+	struct table *tab;
+	json_t *items, *doc, *keep;
+	size_t i;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	q.type = "assist";
+	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	keep = json_array();
+	json_array_foreach(items, i, doc) {
+		if ((in && strcmp(str(doc, "to"), unit) != 0) ||
+		    (outg && strcmp(str(doc, "unit"), unit) != 0))
+			continue;
+		json_array_append(keep, doc);
+	}
+	json_decref(items);
+	if (ctx->json) {
+		doc = out_doc("assist.list");
+		json_object_set_new(doc, "requests", keep);
+		out_json(doc);
+		return 0;
+	}
+	tab = table_new(7, headers);
+	json_array_foreach(keep, i, doc) {
+		char t[LTIME_LEN], status[64];
+		const char *cells[7];
+		snprintf(status, sizeof status, "%s%s", str(doc, "status"),
+		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
+		cells[0] = str(doc, "entity");
+		cells[1] = status;
+		cells[2] = str(doc, "unit");
+		cells[3] = str(doc, "to");
+		cells[4] = enum_label(assist_types, str(doc, "form"));
+		cells[5] = out_time(str(json_object_get(doc, "answer_due"), "due"),
+		    t, sizeof t);
+		cells[6] = str(doc, "subject");
+		table_row(tab, cells);
+	}
+	table_print(tab, stdout);
+	table_free(tab);
+	json_decref(keep);
+	return 0;
+}
+
+const struct cmd_entry cmd_assist_list_entry = {
+	{ "assist", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list assistance requests made by or asked of this unit ('!' marks urgent ones)"),
+	    NULL },
+	assist_list,
+};
+
+static int
+assist_show(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->cli.argv[0];
+	json_t *doc, *a, *x;
+	size_t i;
+	int rc;
+
+	if ((rc = form_get(ctx, id, "assist", &doc)) != 0)
+		return rc;
+	if (ctx->json) {
+		json_t *out = out_doc("assist");
+		json_object_set(out, "assist", doc);
+		rc = form_timeline(ctx, id, out, 0);
+		json_decref(doc);
+		if (rc == 0)
+			out_json(out);
+		else
+			json_decref(out);
+		return rc;
+	}
+	printf("%-14s %s\n", _("assist:"), id);
+	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
+	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
+	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), str(doc, "to"));
+	printf("%-14s %s\n", _("type:"), enum_label(assist_types,
+	    str(doc, "form")));
+	printf("%-14s %s\n", _("subject:"), str(doc, "subject"));
+	if (str(doc, "case"))
+		printf("%-14s %s\n", _("case:"), str(doc, "case"));
+	form_show_deadline(N_("answer:"), json_object_get(doc, "answer_due"));
+	json_array_foreach(json_object_get(doc, "extensions"), i, x)
+		printf("%-14s %s\n", _("extended:"), str(x, "reason"));
+	if ((a = json_object_get(doc, "answer")) != NULL)
+		printf("%-14s %s (%s, %s)\n", _("conclusion:"),
+		    str(a, "conclusion"), str(a, "unit"), _("sealed"));
+	form_conflicts(doc);
+	json_decref(doc);
+	return form_timeline(ctx, id, NULL, 0);
+}
+
+const struct cmd_entry cmd_assist_show_entry = {
+	{ "assist", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
+	    N_("show an assistance request and its timeline"),
+	    NULL },
+	assist_show,
+};

@@ -1,0 +1,261 @@
+/*
+ * cmd-whistle.c - "township whistles, departments report" (乡镇吹哨、部门
+ * 报到): whistle call|answer|escalate|list|show.
+ *
+ * A township meets a problem in a department's field and calls it to
+ * come (吹哨); the department reports (报到) by sending officers. The call
+ * is addressed to the caller and the department; its time to answer
+ * comes from the county's rule "whistle_answer" when the profile has one
+ * (Gu county: serious hazards, immediately), else the law sets none and
+ * the call is open without a due time. A call left unanswered is
+ * escalated to the county, which then receives the whole record.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "form.h"
+#include "ltime.h"
+#include "out.h"
+#include "text.h"
+
+static const char *
+str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+static const struct cli_opt call_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the department called, e.g. 县应急管理局 (required)") },
+	{ "matter", CLI_VALUE, "TEXT", N_("the problem it is called to (required)") },
+	{ "location", CLI_VALUE, "TEXT", N_("where to report (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer calling") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct form_field call_form[] = {
+	{ "to", "to", FV_STR, FF_REQUIRED, NULL, N_("department called") },
+	{ "matter", "matter", FV_STR, FF_REQUIRED, NULL, N_("matter") },
+	{ "location", "location", FV_STR, FF_REQUIRED, NULL, N_("location") },
+	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
+	{ NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static int
+whistle_call(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object(), *aud = NULL, *due = NULL;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = form_fill(ctx, call_form, body, 0)) != 0)
+		goto out;
+	if (text_check("to", str(body, "to"), UNIT_MAX, 0, ctx->err) != 0) {
+		rc = cmd_fail(ctx, LD_EINVAL);
+		goto out;
+	}
+	if (strcmp(str(body, "to"), ledger_unit(ctx->lg)) == 0) {
+		rc = cmd_error(ctx, EXIT_INVALID,
+		    _("a unit calls another unit, not '%s' itself"),
+		    ledger_unit(ctx->lg));
+		goto out;
+	}
+	if ((rc = form_deadline(ctx, "whistle_answer", ltime_now(), 0,
+	    &due)) != 0)
+		goto out;
+	if (due != NULL)
+		json_object_set_new(body, "answer_due", due);
+	aud = json_array();
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	form_audience_add(aud, str(body, "to"));
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, "whistle.called", NULL,
+		    str(body, "officer"), aud, body, &id, NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	if (rc != 0)
+		rc = cmd_fail(ctx, rc);
+	else
+		rc = form_recorded(ctx, id);
+out:
+	free(id);
+	json_decref(aud);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_whistle_call_entry = {
+	{ "whistle", "call", NULL, 0, 0, call_opts, CMD_DB | CMD_JSON,
+	    N_("call a department to come (乡镇吹哨)"),
+	    NULL },
+	whistle_call,
+};
+
+static const struct cli_opt answer_opts[] = {
+	{ "officer-sent", CLI_VALUE, "NAME", N_("the officer(s) the department sends (required)") },
+	{ "note", CLI_VALUE, "TEXT", N_("a note for the calling unit") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+whistle_answer(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "officer-sent", "officer_sent",
+	    1)) == 0 &&
+	    (rc = form_text_opt(ctx, body, "note", "note", 0)) == 0)
+		rc = form_step(ctx, "whistle", "whistle.answered", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_whistle_answer_entry = {
+	{ "whistle", "answer", "<id>", 1, 1, answer_opts, CMD_DB,
+	    N_("report to a call, as the department called (部门报到)"),
+	    NULL },
+	whistle_answer,
+};
+
+static const struct cli_opt escalate_opts[] = {
+	{ "to", CLI_VALUE, "UNIT", N_("the county unit taking it up, e.g. 县人民政府 (required)") },
+	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. no one came (required)") },
+	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+whistle_escalate(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) == 0 &&
+	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+		rc = form_step(ctx, "whistle", "whistle.escalated", body,
+		    cmd_value(ctx, "to"));
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_whistle_escalate_entry = {
+	{ "whistle", "escalate", "<id>", 1, 1, escalate_opts, CMD_DB,
+	    N_("take an unanswered call to the county"),
+	    NULL },
+	whistle_escalate,
+};
+
+static const struct cli_opt list_opts[] = {
+	{ "incoming", CLI_FLAG, NULL, N_("only calls to this unit") },
+	{ "outgoing", CLI_FLAG, NULL, N_("only calls made by this unit") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+whistle_list(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { N_("ID"), N_("STATUS"),
+		N_("FROM"), N_("TO"), N_("CALLED"), N_("DUE"), N_("MATTER") };
+	int in = cmd_flag(ctx, "incoming"), outg = cmd_flag(ctx, "outgoing");
+	const char *unit = ledger_unit(ctx->lg);
+	struct ledger_query q;
+	struct table *tab;
+	json_t *items, *doc, *keep;
+	size_t i;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	q.type = "whistle";
+	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	keep = json_array();
+	json_array_foreach(items, i, doc) {
+		if ((in && strcmp(str(doc, "to"), unit) != 0) ||
+		    (outg && strcmp(str(doc, "unit"), unit) != 0))
+			continue;
+		json_array_append(keep, doc);
+	}
+	json_decref(items);
+	if (ctx->json) {
+		doc = out_doc("whistle.list");
+		json_object_set_new(doc, "calls", keep);
+		out_json(doc);
+		return 0;
+	}
+	tab = table_new(7, headers);
+	json_array_foreach(keep, i, doc) {
+		char t[LTIME_LEN], t2[LTIME_LEN];
+		const char *cells[7];
+		ltime_short(json_integer_value(json_object_get(doc, "created_at")),
+		    t);
+		cells[0] = str(doc, "entity");
+		cells[1] = str(doc, "status");
+		cells[2] = str(doc, "unit");
+		cells[3] = str(doc, "to");
+		cells[4] = t;
+		cells[5] = out_time(str(json_object_get(doc, "answer_due"), "due"),
+		    t2, sizeof t2);
+		cells[6] = str(doc, "matter");
+		table_row(tab, cells);
+	}
+	table_print(tab, stdout);
+	table_free(tab);
+	json_decref(keep);
+	return 0;
+}
+
+const struct cmd_entry cmd_whistle_list_entry = {
+	{ "whistle", "list", NULL, 0, 0, list_opts, CMD_DB | CMD_JSON,
+	    N_("list calls made by or to this unit"),
+	    NULL },
+	whistle_list,
+};
+
+static int
+whistle_show(struct cmd_ctx *ctx)
+{
+	const char *id = ctx->cli.argv[0];
+	json_t *doc, *a;
+	int rc;
+
+	if ((rc = form_get(ctx, id, "whistle", &doc)) != 0)
+		return rc;
+	if (ctx->json) {
+		json_t *out = out_doc("whistle");
+		json_object_set(out, "whistle", doc);
+		rc = form_timeline(ctx, id, out, 0);
+		json_decref(doc);
+		if (rc == 0)
+			out_json(out);
+		else
+			json_decref(out);
+		return rc;
+	}
+	printf("%-14s %s\n", _("whistle:"), id);
+	printf("%-14s %s\n", _("status:"), str(doc, "status"));
+	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), str(doc, "to"));
+	printf("%-14s %s\n", _("matter:"), str(doc, "matter"));
+	printf("%-14s %s\n", _("location:"), str(doc, "location"));
+	form_show_deadline(N_("report:"), json_object_get(doc, "answer_due"));
+	if (str(doc, "escalated_to"))
+		printf("%-14s %s (%s)\n", _("escalated:"), str(doc,
+		    "escalated_to"), str(doc, "reason"));
+	if ((a = json_object_get(doc, "answer")) != NULL)
+		printf("%-14s %s\n", _("reported:"), str(a, "officer_sent"));
+	form_conflicts(doc);
+	json_decref(doc);
+	return form_timeline(ctx, id, NULL, 0);
+}
+
+const struct cmd_entry cmd_whistle_show_entry = {
+	{ "whistle", "show", "<id>", 1, 1, NULL, CMD_DB | CMD_JSON,
+	    N_("show a call and its timeline"),
+	    NULL },
+	whistle_show,
+};

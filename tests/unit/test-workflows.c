@@ -1,0 +1,624 @@
+/*
+ * test-workflows.c - the state machines of assistance requests (执法协助),
+ * township calls (吹哨报到), joint meetings (联席会议) and complaint
+ * referral (投诉转办): every transition,
+ * legal and illegal, folded in thousands of arrival orders (scenario.h),
+ * and the obligations each state leaves open (due.c).
+ *
+ * Events at T0 = 2026-11-21 09:30 (a Saturday) Beijing time; offsets in
+ * minutes (MIN) or days (DAY).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "due.h"
+#include "unit.h"
+#include "scenario.h"
+
+#define DAY (24 * 60 * MIN)
+#define ASKED "县市场监管局"
+#define OTHER "县林业局"
+
+#define DEADLINE(key, due, rule) \
+	"\"" key "\":{\"due\":\"" due "\",\"rule\":\"" rule "\"," \
+	"\"basis\":\"3 workdays\",\"assumed\":false}"
+
+#define BODY_ASSIST_REQUESTED \
+	"{\"to\":\"" ASKED "\",\"form\":\"testing\",\"subject\":\"抽检样品\"," \
+	"\"urgent\":false,\"officer\":\"张三\"," \
+	DEADLINE("answer_due", "2026-11-25T23:59:59+08:00", "gonghe/assist") "}"
+#define BODY_ANSWER "{\"conclusion\":\"不合格\",\"sealed\":true}"
+#define BODY_WHISTLE_CALLED \
+	"{\"to\":\"" ASKED "\",\"matter\":\"燃气泄漏隐患\",\"location\":\"东街\"," \
+	"\"officer\":\"张三\"," \
+	DEADLINE("answer_due", "2026-11-21T10:30:00+08:00", "gu/whistle_answer") "}"
+#define BODY_MEETING_SCHEDULED \
+	"{\"form\":\"joint\",\"at\":\"2026-12-10T09:00:00+08:00\"," \
+	"\"units\":[\"" ASKED "\",\"" OTHER "\"],\"officer\":\"张三\"," \
+	DEADLINE("notice_due", "2026-12-03T00:00:00+08:00", "gu/meeting_notice") "," \
+	DEADLINE("topics_due", "2026-11-30T00:00:00+08:00", "yicheng/meeting_topics") "}"
+
+struct dues {
+	char lines[8][160];
+	size_t n;
+};
+
+static void
+keep_due(const struct obligation *o, void *arg)
+{
+	struct dues *d = arg;
+
+	assert_true(d->n < 8);
+	snprintf(d->lines[d->n++], sizeof d->lines[0], "%s %s %s",
+	    o->owed_by, o->due == DUE_NONE ? "-" : "due", o->rule ? o->rule : "-");
+}
+
+/* The obligations doc leaves open, as "owed_by due|- rule" lines. */
+static void
+assert_dues(const json_t *doc, const char *const *want)
+{
+	struct dues d;
+	size_t n = 0, i;
+
+	memset(&d, 0, sizeof d);
+	due_collect(doc, keep_due, &d);
+	while (want[n] != NULL)
+		n++;
+	assert_int_equal(d.n, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(d.lines[i], want[i]);
+}
+
+static int
+is_true(const json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+static int
+has_unit(const json_t *aud, const char *unit)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(aud, i, v)
+		if (strcmp(json_string_value(v), unit) == 0)
+			return 1;
+	return 0;
+}
+
+/* Addresses the last event of sc to unit as well. */
+static void
+address(struct scenario *sc, const char *unit)
+{
+	struct event *ev = &sc->evs[sc->n - 1];
+
+	json_array_append_new(ev->audience, json_string(unit));
+	event_seal(ev);
+	unit_assert_valid(ev);
+}
+
+/* requested -> answered; every wrong answer a conflict. */
+static void
+test_assist_answered(void **state)
+{
+	static const char *const conflicts[] = {
+		"s1/2 before_creation",
+		"s4/1 not_sealed",
+		"s3/1 not_asked_unit",
+		"s2/2 already_answered",
+		"s3/2 already_answered",
+		NULL,
+	};
+	static const char *const open[] = { ASKED " due gonghe/assist", NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *first, *d;
+
+	add(sc, "s1", 0, "assist.requested", "A-s1-1", BODY_ASSIST_REQUESTED,
+	    NULL);
+	add(sc, "s1", -5 * MIN, "assist.answered", "A-s1-1", BODY_ANSWER, NULL);
+	add_unit(sc, "s4", ASKED, 2 * MIN, "assist.answered", "A-s1-1",
+	    "{\"conclusion\":\"合格\",\"sealed\":false}", "赵六");
+	add_unit(sc, "s3", OTHER, 5 * MIN, "assist.answered", "A-s1-1",
+	    BODY_ANSWER, "孙七");
+	add_unit(sc, "s2", ASKED, 10 * MIN, "assist.answered", "A-s1-1",
+	    BODY_ANSWER, "李四");
+	/* Two stations of the asked unit answer again at the same instant. */
+	add_unit(sc, "s2", ASKED, 20 * MIN, "assist.answered", "A-s1-1",
+	    "{\"conclusion\":\"复检合格\",\"sealed\":true}", "李四");
+	add_unit(sc, "s3", ASKED, 20 * MIN, "assist.answered", "A-s1-1",
+	    BODY_ANSWER, "孙七");
+	first = fold_events(sc->evs, 1);
+	assert_string_equal(str(first, "status"), "requested");
+	assert_string_equal(str(first, "type"), "assist");
+	assert_string_equal(str(first, "form"), "testing");
+	assert_dues(first, open);
+	json_decref(first);
+
+	doc = assert_order_free(sc, 101);
+	assert_string_equal(str(doc, "status"), "answered");
+	assert_conflicts(doc, conflicts);
+	d = json_object_get(doc, "answer");
+	assert_string_equal(str(d, "unit"), ASKED);
+	assert_string_equal(str(d, "by"), "李四");
+	assert_string_equal(str(d, "conclusion"), "不合格");
+	d = json_object_get(doc, "answer_due");
+	assert_non_null(json_object_get(d, "done_at"));
+	assert_false(is_true(d, "late"));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* An extension by the asked unit before the deadline moves it; one by
+ * the requester, or after the (extended) deadline, is a conflict. */
+static void
+test_assist_extended(void **state)
+{
+	static const char *const conflicts[] = {
+		"s1/2 not_asked_unit",
+		"s2/2 extension_after_deadline",
+		"s2/4 already_answered",
+		NULL,
+	};
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *d;
+
+	add(sc, "s1", 0, "assist.requested", "A-s1-1", BODY_ASSIST_REQUESTED,
+	    NULL);
+	add(sc, "s1", 1 * DAY, "assist.extended", "A-s1-1",
+	    "{" DEADLINE("answer_due", "2026-12-31T23:59:59+08:00", "gonghe/assist")
+	    ",\"reason\":\"自行延长\"}", NULL);
+	add_unit(sc, "s2", ASKED, 2 * DAY, "assist.extended", "A-s1-1",
+	    "{" DEADLINE("answer_due", "2026-11-27T23:59:59+08:00", "gonghe/assist")
+	    ",\"reason\":\"需现场勘查\"}", "李四");
+	/* 2026-11-29 09:30: past the extended deadline. */
+	add_unit(sc, "s2", ASKED, 8 * DAY, "assist.extended", "A-s1-1",
+	    "{" DEADLINE("answer_due", "2026-12-04T23:59:59+08:00", "gonghe/assist")
+	    ",\"reason\":\"再延\"}", "李四");
+	add_unit(sc, "s2", ASKED, 9 * DAY, "assist.answered", "A-s1-1",
+	    BODY_ANSWER, "李四");
+	add_unit(sc, "s2", ASKED, 10 * DAY, "assist.extended", "A-s1-1",
+	    "{" DEADLINE("answer_due", "2026-12-31T23:59:59+08:00", "gonghe/assist")
+	    ",\"reason\":\"答复后\"}", "李四");
+	doc = assert_order_free(sc, 102);
+	assert_string_equal(str(doc, "status"), "answered");
+	assert_conflicts(doc, conflicts);
+	d = json_object_get(doc, "answer_due");
+	assert_string_equal(str(d, "due"), "2026-11-27T23:59:59+08:00");
+	assert_true(is_true(d, "late"));
+	assert_int_equal(json_array_size(json_object_get(doc, "extensions")), 1);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* called -> escalated -> answered, late against "immediately". */
+static void
+test_whistle(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 escalated_by_called_unit",
+		"s3/1 not_called_unit",
+		"s1/3 already_answered",
+		"s3/2 already_answered",
+		NULL,
+	};
+	static const char *const called[] = {
+		ASKED " due gu/whistle_answer", NULL };
+	static const char *const escalated[] = {
+		ASKED " due gu/whistle_answer", "县人民政府 - -", NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "whistle.called", "W-s1-1", BODY_WHISTLE_CALLED, NULL);
+	add_unit(sc, "s2", ASKED, 10 * MIN, "whistle.escalated", "W-s1-1",
+	    "{\"to\":\"县人民政府\",\"reason\":\"自己升级\"}", "李四");
+	add(sc, "s1", 70 * MIN, "whistle.escalated", "W-s1-1",
+	    "{\"to\":\"县人民政府\",\"reason\":\"一小时未到\"}", NULL);
+	address(sc, "县人民政府");
+	doc = fold_events(sc->evs, 1);
+	assert_dues(doc, called);
+	json_decref(doc);
+	doc = fold_events(sc->evs, 3);
+	assert_string_equal(str(doc, "status"), "escalated");
+	assert_dues(doc, escalated);
+	json_decref(doc);
+	add_unit(sc, "s3", OTHER, 80 * MIN, "whistle.answered", "W-s1-1",
+	    "{\"officer_sent\":\"孙七\"}", "孙七");
+	add_unit(sc, "s2", ASKED, 90 * MIN, "whistle.answered", "W-s1-1",
+	    "{\"officer_sent\":\"李四、周八\",\"note\":\"已到场处置\"}", "李四");
+	/* After the answer: no escalation, no second answer. */
+	add(sc, "s1", 100 * MIN, "whistle.escalated", "W-s1-1",
+	    "{\"to\":\"县人民政府\",\"reason\":\"迟到\"}", NULL);
+	add_unit(sc, "s3", ASKED, 100 * MIN, "whistle.answered", "W-s1-1",
+	    "{\"officer_sent\":\"孙七\"}", "孙七");
+	doc = assert_order_free(sc, 103);
+	assert_string_equal(str(doc, "status"), "answered");
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "escalated_to"), "县人民政府");
+	/* The county joined the audience: later steps reach it too. */
+	assert_true(has_unit(json_object_get(doc, "audience"), "县人民政府"));
+	assert_int_equal(json_integer_value(json_object_get(doc,
+	    "escalation_level")), 1);
+	assert_string_equal(str(json_object_get(doc, "answer"), "officer_sent"),
+	    "李四、周八");
+	assert_true(is_true(json_object_get(doc, "answer_due"), "late"));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* An escalation and an answer written at the same instant on two
+ * stations: the station order decides, the same on every replica. */
+static void
+test_whistle_race(void **state)
+{
+	static const char *const late_escalation[] = {
+		"s9/1 already_answered", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "whistle.called", "W-s1-1", BODY_WHISTLE_CALLED, NULL);
+	add_unit(sc, "s2", ASKED, 30 * MIN, "whistle.answered", "W-s1-1",
+	    "{\"officer_sent\":\"李四\"}", "李四");
+	add_unit(sc, "s9", "县司法局", 30 * MIN, "whistle.escalated", "W-s1-1",
+	    "{\"to\":\"县人民政府\",\"reason\":\"未到\"}", "周八");
+	doc = assert_order_free(sc, 104);
+	assert_string_equal(str(doc, "status"), "answered");
+	assert_conflicts(doc, late_escalation);
+	assert_null(json_object_get(doc, "escalated_to"));
+	json_decref(doc);
+	scenario_free(sc);
+
+	/* The other way round: escalated first, then answered. */
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "whistle.called", "W-s1-1", BODY_WHISTLE_CALLED, NULL);
+	add_unit(sc, "s0", "县司法局", 30 * MIN, "whistle.escalated", "W-s1-1",
+	    "{\"to\":\"县人民政府\",\"reason\":\"未到\"}", "周八");
+	add_unit(sc, "s2", ASKED, 30 * MIN, "whistle.answered", "W-s1-1",
+	    "{\"officer_sent\":\"李四\"}", "李四");
+	doc = assert_order_free(sc, 105);
+	assert_string_equal(str(doc, "status"), "answered");
+	assert_int_equal(json_array_size(json_object_get(doc, "conflicts")), 0);
+	assert_string_equal(str(doc, "escalated_to"), "县人民政府");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* scheduled -> topics (before the deadline) -> minutes -> resolutions. */
+static void
+test_meeting_minutes(void **state)
+{
+	static const char *const conflicts[] = {
+		"s3/2 resolution_before_minutes",
+		"s3/3 topic_after_deadline",
+		"s2/2 not_convener",
+		"s1/3 minutes_twice",
+		"s2/3 topic_after_meeting",
+		"s2/4 not_convener",
+		NULL,
+	};
+	static const char *const open[] = { ASKED " - -", OTHER " - -", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *r, *d;
+
+	add(sc, "s1", 0, "meeting.scheduled", "M-s1-1", BODY_MEETING_SCHEDULED,
+	    NULL);
+	add_unit(sc, "s3", OTHER, 1 * DAY, "meeting.topic", "M-s1-1",
+	    "{\"topic\":\"林地执法分工\"}", "孙七");
+	add_unit(sc, "s2", ASKED, 2 * DAY, "meeting.topic", "M-s1-1",
+	    "{\"topic\":\"食品抽检衔接\"}", "李四");
+	add(sc, "s3", 3 * DAY, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"先定\",\"owner\":\"" ASKED "\"}", NULL);
+	/* 2026-11-30 09:30: topics closed at 00:00 that day. */
+	add_unit(sc, "s3", OTHER, 9 * DAY, "meeting.topic", "M-s1-1",
+	    "{\"topic\":\"迟交议题\"}", "孙七");
+	add_unit(sc, "s2", ASKED, 19 * DAY, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"别人的纪要\"}", "李四");
+	add(sc, "s1", 19 * DAY + 60 * MIN, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"会议纪要：明确分工\"}", NULL);
+	add(sc, "s1", 19 * DAY + 70 * MIN, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"又一份\"}", NULL);
+	add_unit(sc, "s2", ASKED, 19 * DAY + 80 * MIN, "meeting.topic", "M-s1-1",
+	    "{\"topic\":\"会后议题\"}", "李四");
+	/* Two resolutions at the same instant from two stations of the
+	 * convener: numbered by station order. */
+	add(sc, "s1", 19 * DAY + 90 * MIN, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"市场监管局牵头抽检\",\"owner\":\"" ASKED "\"}", NULL);
+	add(sc, "s3", 19 * DAY + 90 * MIN, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"林业局巡查\",\"owner\":\"" OTHER "\"}", NULL);
+	add_unit(sc, "s2", ASKED, 19 * DAY + 95 * MIN, "meeting.resolution",
+	    "M-s1-1", "{\"text\":\"自定\",\"owner\":\"" ASKED "\"}", "李四");
+	doc = assert_order_free(sc, 106);
+	assert_string_equal(str(doc, "status"), "held");
+	assert_conflicts(doc, conflicts);
+	assert_int_equal(json_array_size(json_object_get(doc, "topics")), 2);
+	assert_string_equal(str(json_object_get(doc, "minutes"), "text"),
+	    "会议纪要：明确分工");
+	d = json_object_get(doc, "notice_due");
+	assert_non_null(json_object_get(d, "done_at"));
+	assert_false(is_true(d, "late"));
+	r = json_array_get(json_object_get(doc, "resolutions"), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "index")), 1);
+	assert_string_equal(str(r, "owner"), ASKED);
+	assert_string_equal(str(r, "status"), "open");
+	r = json_array_get(json_object_get(doc, "resolutions"), 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "index")), 2);
+	assert_string_equal(str(r, "owner"), OTHER);
+	assert_dues(doc, open);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* Follow-up of a resolution, by its owner only, until done. */
+static void
+test_meeting_followup(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 no_such_resolution",
+		"s3/1 not_owner",
+		"s2/4 resolution_done",
+		"s2/5 no_such_resolution",
+		NULL,
+	};
+	static const char *const open[] = { OTHER " - -", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *r;
+
+	add(sc, "s1", 0, "meeting.scheduled", "M-s1-1", BODY_MEETING_SCHEDULED,
+	    NULL);
+	add(sc, "s1", 19 * DAY, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"纪要\"}", NULL);
+	add(sc, "s1", 19 * DAY + MIN, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"抽检\",\"owner\":\"" ASKED "\"}", NULL);
+	add(sc, "s1", 19 * DAY + 2 * MIN, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"巡查\",\"owner\":\"" OTHER "\"}", NULL);
+	add_unit(sc, "s3", OTHER, 20 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"1\",\"status\":\"done\",\"note\":\"代报\"}",
+	    "孙七");
+	add_unit(sc, "s2", ASKED, 20 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"3\",\"status\":\"done\",\"note\":\"无此项\"}",
+	    "李四");
+	add_unit(sc, "s2", ASKED, 21 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"1\",\"status\":\"in-progress\",\"note\":\"已抽检三家\"}",
+	    "李四");
+	add_unit(sc, "s2", ASKED, 22 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"1\",\"status\":\"done\",\"note\":\"全部完成\"}",
+	    "李四");
+	add_unit(sc, "s2", ASKED, 23 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"1\",\"status\":\"in-progress\",\"note\":\"反复\"}",
+	    "李四");
+	add_unit(sc, "s2", ASKED, 24 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"01\",\"status\":\"done\",\"note\":\"写法不对\"}",
+	    "李四");
+	doc = assert_order_free(sc, 107);
+	assert_conflicts(doc, conflicts);
+	r = json_array_get(json_object_get(doc, "resolutions"), 0);
+	assert_string_equal(str(r, "status"), "done");
+	assert_int_equal(json_array_size(json_object_get(r, "followups")), 2);
+	assert_dues(doc, open);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* Scheduling is the notice: late when the notice deadline had passed;
+ * events before scheduling are conflicts. */
+static void
+test_meeting_late_notice(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 before_creation", "s1/2 already_created", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 13 * DAY, "meeting.scheduled", "M-s1-1",
+	    BODY_MEETING_SCHEDULED, NULL);
+	add_unit(sc, "s2", ASKED, 1 * DAY, "meeting.topic", "M-s1-1",
+	    "{\"topic\":\"早到的议题\"}", "李四");
+	add(sc, "s1", 14 * DAY, "meeting.scheduled", "M-s1-1",
+	    BODY_MEETING_SCHEDULED, NULL);
+	doc = assert_order_free(sc, 108);
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "status"), "scheduled");
+	assert_true(is_true(json_object_get(doc, "notice_due"), "late"));
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+#define BUREAU "县综合行政执法局"
+
+/* received -> referred (with the identity's copy) -> notified, replied. */
+static void
+test_complaint_referral(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 not_referred",
+		"s1/3 not_referred",
+		"s3/1 not_first_contact",
+		"s1/6 already_referred",
+		"s1/8 already_notified",
+		"s1/9 not_handler",
+		"s2/3 already_replied",
+		NULL,
+	};
+	static const char *const referred[] = { UNIT_UNIT " - -", BUREAU " - -",
+		NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "complaint.recorded", "T-s1-1",
+	    BODY_COMPLAINT_RECORDED, NULL);
+	add(sc, "s1", 1 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	add_unit(sc, "s2", BUREAU, 2 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"抢答\"}", "李四");
+	add(sc, "s1", 3 * MIN, "complaint.notified", "T-s1-1",
+	    "{\"text\":\"过早\"}", NULL);
+	add_unit(sc, "s3", OTHER, 4 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" BUREAU "\"}", "孙七");
+	add(sc, "s1", 5 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" BUREAU "\",\"note\":\"请查处\"}", NULL);
+	address(sc, BUREAU);
+	add(sc, "s1", 5 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	address(sc, BUREAU);
+	doc = fold_events(sc->evs, sc->n);
+	assert_string_equal(str(doc, "status"), "referred");
+	assert_string_equal(str(doc, "handler"), BUREAU);
+	assert_dues(doc, referred);
+	assert_int_equal(json_array_size(json_object_get(doc, "audience")), 2);
+	assert_true(has_unit(json_object_get(doc, "audience"), BUREAU));
+	json_decref(doc);
+	add(sc, "s1", 6 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"县住建局\"}", NULL);
+	add(sc, "s1", 7 * MIN, "complaint.notified", "T-s1-1",
+	    "{\"text\":\"已告知转执法局\"}", NULL);
+	add(sc, "s1", 8 * MIN, "complaint.notified", "T-s1-1",
+	    "{\"text\":\"又告知\"}", NULL);
+	add(sc, "s1", 9 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"代答\"}", NULL);
+	add_unit(sc, "s2", BUREAU, 10 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"已罚款\"}", "李四");
+	add_unit(sc, "s2", BUREAU, 11 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"再答\"}", "李四");
+	doc = assert_order_free(sc, 109);
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "status"), "replied");
+	assert_string_equal(str(json_object_get(doc, "reply"), "result"),
+	    "已罚款");
+	assert_string_equal(str(json_object_get(doc, "notified"), "text"),
+	    "已告知转执法局");
+	assert_string_equal(str(json_object_get(doc, "identity"), "name"),
+	    "王五");
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* The handling unit folds only what reaches it: the identity's copy is
+ * its first identity. */
+static void
+test_complaint_at_handler(void **state)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "complaint.recorded", "T-s1-1",
+	    BODY_COMPLAINT_RECORDED, NULL);
+	add(sc, "s1", 5 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" BUREAU "\"}", NULL);
+	address(sc, BUREAU);
+	add(sc, "s1", 5 * MIN, "complaint.identity", "T-s1-1",
+	    "{\"name\":\"王五\"}", NULL);
+	address(sc, BUREAU);
+	add_unit(sc, "s2", BUREAU, 10 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"已罚款\"}", "李四");
+	doc = assert_order_free(sc, 110);
+	assert_int_equal(json_array_size(json_object_get(doc, "conflicts")), 0);
+	assert_string_equal(str(json_object_get(doc, "identity"), "name"),
+	    "王五");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* The minutes of a regular meeting start the time to the next; the
+ * convener's scheduling of the next one ends it, once. */
+static void
+test_meeting_next(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 not_convener", "s1/4 already_followed", NULL };
+	static const char *const owed[] = { UNIT_UNIT " due gu/meeting_interval",
+		NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *d;
+
+	add(sc, "s1", 0, "meeting.scheduled", "M-s1-1", BODY_MEETING_SCHEDULED,
+	    NULL);
+	add(sc, "s1", 19 * DAY, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"纪要\"," DEADLINE("next_due",
+	    "2027-06-10T23:59:59+08:00", "gu/meeting_interval") "}", NULL);
+	doc = fold_events(sc->evs, sc->n);
+	assert_dues(doc, owed);
+	json_decref(doc);
+	add_unit(sc, "s2", ASKED, 20 * DAY, "meeting.followed", "M-s1-1",
+	    "{\"next\":\"M-s2-9\"}", "李四");
+	add(sc, "s1", 100 * DAY, "meeting.followed", "M-s1-1",
+	    "{\"next\":\"M-s1-9\"}", NULL);
+	add(sc, "s1", 101 * DAY, "meeting.followed", "M-s1-1",
+	    "{\"next\":\"M-s1-12\"}", NULL);
+	doc = assert_order_free(sc, 111);
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "followed_by"), "M-s1-9");
+	d = json_object_get(doc, "next_due");
+	assert_non_null(json_object_get(d, "done_at"));
+	assert_false(is_true(d, "late"));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+
+	/* Followed before its minutes: the time to the next is done at once. */
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "meeting.scheduled", "M-s1-1", BODY_MEETING_SCHEDULED,
+	    NULL);
+	add(sc, "s1", 1 * DAY, "meeting.followed", "M-s1-1",
+	    "{\"next\":\"M-s1-9\"}", NULL);
+	add(sc, "s1", 19 * DAY, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"纪要\"," DEADLINE("next_due",
+	    "2027-06-10T23:59:59+08:00", "gu/meeting_interval") "}", NULL);
+	doc = assert_order_free(sc, 112);
+	assert_int_equal(json_array_size(json_object_get(doc, "conflicts")), 0);
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+static void
+test_reason_texts(void **state)
+{
+	static const char *const codes[] = { "already_answered",
+		"not_asked_unit", "not_sealed", "not_called_unit",
+		"escalated_by_called_unit", "topic_after_meeting",
+		"topic_after_deadline", "minutes_twice", "not_convener",
+		"resolution_before_minutes", "no_such_resolution", "not_owner",
+		"resolution_done", "not_first_contact", "already_referred",
+		"not_referred", "already_notified", "not_handler",
+		"already_replied", "already_followed", NULL };
+	size_t i;
+
+	for (i = 0; codes[i] != NULL; i++)
+		assert_string_not_equal(fold_reason_text(codes[i]), codes[i]);
+}
+
+static int
+setup(void **state)
+{
+	return hash_init() == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_assist_answered),
+		cmocka_unit_test(test_assist_extended),
+		cmocka_unit_test(test_whistle),
+		cmocka_unit_test(test_whistle_race),
+		cmocka_unit_test(test_meeting_minutes),
+		cmocka_unit_test(test_meeting_followup),
+		cmocka_unit_test(test_meeting_late_notice),
+		cmocka_unit_test(test_meeting_next),
+		cmocka_unit_test(test_complaint_referral),
+		cmocka_unit_test(test_complaint_at_handler),
+		cmocka_unit_test(test_reason_texts),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
