@@ -344,6 +344,8 @@ apply_referral(json_t *doc, const struct event *ev)
 			return "already_created";
 		created(doc, ev, "sent");
 		json_object_set(doc, "handler", json_object_get(ev->body, "to"));
+		/* Sending it is what the time to refer asked for. */
+		obligation_done(doc, "refer_due", ev->at);
 		stamp(doc, ev);
 		return NULL;
 	}
