@@ -386,11 +386,33 @@ record_outcome(struct ledger *lg, int rc, const char *msg)
 		ledger_rollback(lg);
 }
 
+/* A 409 for a gap carries the seq the server holds: resumes from there,
+ * at most a few times per run. Returns 0 when it did. */
+static int
+gap_resume(struct ledger *lg, const struct net_response *r, int *resumed,
+    char *err)
+{
+	json_t *o = json_loadb(r->body, r->len, 0, NULL);
+	json_t *acked = json_object_get(o, "acked");
+	char num[32];
+	int rc = -1;
+
+	if (json_is_integer(acked) && json_integer_value(acked) >= 0 &&
+	    json_integer_value(acked) < ledger_meta_int(lg, "acked", 0) &&
+	    (*resumed)++ < 3) {
+		snprintf(num, sizeof num, "%lld",
+		    (long long)json_integer_value(acked));
+		rc = ledger_meta_set(lg, "acked", num, err);
+	}
+	json_decref(o);
+	return rc;
+}
+
 static int
 run(struct ledger *lg, const struct sync_opts *o, struct net *n,
     struct codec *c, struct sync_report *rep, char *err)
 {
-	int repaired = 0, rc;
+	int repaired = 0, resumed = 0, rc;
 	int64_t head;
 
 	if ((rc = ledger_own_head(lg, &head, err)) != 0)
@@ -416,6 +438,12 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		if (rc != 0)
 			return rc;
 		rep->requests++;
+		if (r.status == 409 && gap_resume(lg, &r, &resumed, err) == 0) {
+			/* The server holds less than it once said (restored from
+			 * a backup): push again from what it holds. */
+			net_response_release(&r);
+			continue;
+		}
 		if (r.status != 200) {
 			rc = refused(&r, err);
 			net_response_release(&r);

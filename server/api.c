@@ -335,8 +335,12 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 			http_error(resp, 403, "%s", d.reason);
 			return -1;
 		case MERGE_FORK:
-		case MERGE_GAP:
 			http_error(resp, 409, "%s", d.reason);
+			return -1;
+		case MERGE_GAP:
+			/* Say where to resume: the station re-sends from there. */
+			json_reply(resp, 409, json_pack("{s:i, s:s, s:I}", "status",
+			    409, "error", d.reason, "acked", (json_int_t)r->head_seq));
 			return -1;
 		case MERGE_ACCEPT:
 		case MERGE_QUARANTINE:

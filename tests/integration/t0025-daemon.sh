@@ -79,4 +79,24 @@ test_expect_success 'a station whose cursor is wrong repairs itself by digest' '
 	converged bureau 县综合行政执法局
 '
 
+# The server's database restored from an older backup: it holds fewer of
+# the station's events than it once acknowledged.
+stop_server
+cp -r "$LIANDONG_SERVER_DIR" county.backup
+start_server --listen "127.0.0.1:$SERVER_PORT"
+on lyx liaison log --type contact --summary 备份之后一 >/dev/null
+on lyx liaison log --type contact --summary 备份之后二 >/dev/null
+on lyx sync >/dev/null
+stop_server
+rm -rf "$LIANDONG_SERVER_DIR" && mv county.backup "$LIANDONG_SERVER_DIR"
+start_server --listen "127.0.0.1:$SERVER_PORT"
+
+test_expect_success 'after a server restore the station re-sends what the server lost' '
+	on lyx liaison log --type contact --summary 恢复之后 >/dev/null &&
+	on lyx sync >/dev/null &&
+	on lyx status --json >st.json &&
+	test "$(events_on_server lyx)" = "$(jv st.json d.events)" &&
+	test "$(jv st.json d.pending)" = 0 && converged lyx 龙羊峡镇
+'
+
 test_done
