@@ -17,6 +17,80 @@
 #include "proto.h"
 #include "util.h"
 
+/*
+ * Brute-force guard: failed credentials are counted per client address and
+ * per station name in fixed windows; past API_AUTH_FAILURES in a window,
+ * every request of that address or for that station is answered 429
+ * before any work, until the window ends. A small table: the oldest slot
+ * is reused, which only ever forgets failures, never invents them.
+ */
+#define THROTTLE_SLOTS 512
+
+struct api_throttle {
+	struct slot {
+		char key[80];   /* "ip:127.0.0.1" or "st:lyx" */
+		int64_t start;
+		int failures;
+	} slots[THROTTLE_SLOTS];
+};
+
+static struct slot *
+slot_of(struct api *a, const char *key, int create)
+{
+	struct slot *oldest = &a->throttle->slots[0];
+	int64_t now = ltime_now();
+	size_t i;
+
+	for (i = 0; i < THROTTLE_SLOTS; i++) {
+		struct slot *s = &a->throttle->slots[i];
+		if (strcmp(s->key, key) == 0) {
+			if (now - s->start > API_AUTH_WINDOW_MS) {
+				s->start = now;
+				s->failures = 0;
+			}
+			return s;
+		}
+		if (s->start < oldest->start)
+			oldest = s;
+	}
+	if (!create)
+		return NULL;
+	ld_strlcpy(oldest->key, key, sizeof oldest->key);
+	oldest->start = now;
+	oldest->failures = 0;
+	return oldest;
+}
+
+/* 1 if the client or the station named has failed too often. Lock held. */
+static int
+throttled(struct api *a, const char *client, const char *station)
+{
+	char key[80];
+	struct slot *s;
+
+	snprintf(key, sizeof key, "ip:%s", client);
+	if ((s = slot_of(a, key, 0)) != NULL && s->failures >= a->max_auth_failures)
+		return 1;
+	if (station == NULL)
+		return 0;
+	snprintf(key, sizeof key, "st:%s", station);
+	return (s = slot_of(a, key, 0)) != NULL &&
+	    s->failures >= a->max_auth_failures;
+}
+
+static void
+failed_attempt(struct api *a, const char *client, const char *station)
+{
+	char key[80];
+
+	snprintf(key, sizeof key, "ip:%s", client);
+	slot_of(a, key, 1)->failures++;
+	if (station != NULL) {
+		snprintf(key, sizeof key, "st:%s", station);
+		slot_of(a, key, 1)->failures++;
+	}
+}
+
 void
 api_init(struct api *a, struct store *s, struct codec *c)
 {
@@ -28,12 +102,15 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	a->max_events = PROTO_MAX_EVENTS;
 	a->pull_batch = PROTO_PULL_BATCH;
 	a->pull_bytes = PROTO_PULL_BYTES;
+	a->throttle = xcalloc(1, sizeof *a->throttle);
+	a->max_auth_failures = API_AUTH_FAILURES;
 }
 
 void
 api_release(struct api *a)
 {
 	json_decref(a->profile);
+	free(a->throttle);
 	pthread_mutex_destroy(&a->lock);
 }
 
@@ -73,7 +150,12 @@ authenticate(struct api *a, const struct http_request *req,
 	size_t n;
 
 	memset(r, 0, sizeof *r);
+	if (throttled(a, req->client, NULL)) {
+		http_error(resp, 429, "too many failed attempts: wait a minute");
+		return -1;
+	}
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+		failed_attempt(a, req->client, NULL);
 		http_error(resp, 401, "missing station token");
 		return -1;
 	}
@@ -81,17 +163,24 @@ authenticate(struct api *a, const struct http_request *req,
 	colon = strchr(h, ':');
 	n = colon ? (size_t)(colon - h) : 0;
 	if (colon == NULL || n == 0 || n > STATION_MAX) {
+		failed_attempt(a, req->client, NULL);
 		http_error(resp, 401, "malformed station token");
 		return -1;
 	}
 	memcpy(name, h, n);
 	name[n] = '\0';
+	if (throttled(a, req->client, name)) {
+		http_error(resp, 429, "too many failed attempts: wait a minute");
+		return -1;
+	}
 	if (a->store->ops->station_get(a->store, name, r, NULL) != 0) {
+		failed_attempt(a, req->client, NULL);
 		http_error(resp, 401, "invalid station token");
 		return -1;
 	}
 	hash_hex(colon + 1, strlen(colon + 1), hash);
 	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
+		failed_attempt(a, req->client, name);
 		station_rec_release(r);
 		http_error(resp, 401, "invalid station token");
 		return -1;
@@ -133,9 +222,16 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	hash_hex(code, strlen(code), hash);
 	pthread_mutex_lock(&a->lock);
+	if (throttled(a, req->client, station)) {
+		pthread_mutex_unlock(&a->lock);
+		json_decref(body);
+		http_error(resp, 429, "too many failed attempts: wait a minute");
+		return;
+	}
 	if (a->store->ops->station_get(a->store, station, &r, NULL) != 0 ||
 	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
 	    r.code_expires < ltime_now() || r.revoked_at != 0) {
+		failed_attempt(a, req->client, station);
 		pthread_mutex_unlock(&a->lock);
 		log_line("warn", "event=enroll station=%s result=refused client=%s",
 		    station, req->client);

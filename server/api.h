@@ -24,6 +24,8 @@ struct api {
 	size_t pull_batch;
 	size_t pull_bytes;
 	json_t *profile;         /* the county's rule profile, or NULL */
+	struct api_throttle *throttle; /* failed-credential counts */
+	int max_auth_failures;   /* per address or station and window */
 	char profile_hash[HASH_HEX];
 };
 
@@ -32,6 +34,12 @@ void api_release(struct api *a);
 
 /* Sets the rule profile sent to stations (copied). */
 void api_set_profile(struct api *a, const struct profile *p);
+
+/* Failed enrolment codes or tokens allowed (by default) per client
+ * address and per station name in one window before further attempts get
+ * 429. */
+#define API_AUTH_FAILURES 20
+#define API_AUTH_WINDOW_MS (60 * 1000)
 
 /* The http_handler: routes one request. */
 void api_handle(void *app, const struct http_request *req,

@@ -464,6 +464,7 @@ static const struct cli_opt serve_opts[] = {
 	{ "port-file", CLI_VALUE, "FILE", N_("write the port listened on to FILE") },
 	{ "insecure-http", CLI_FLAG, NULL, N_("plain HTTP, no TLS: only for local tests") },
 	{ "threads", CLI_VALUE, "N", N_("worker threads (default 4)") },
+	{ "max-auth-failures", CLI_VALUE, "N", N_("failed codes or tokens per address or station a minute before 429 (default 20)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -531,6 +532,8 @@ serve(struct cli *c)
 		return fail(c, rc);
 	}
 	api_init(&api, x->store, codec);
+	if (cli_value(c, "max-auth-failures") != NULL)
+		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
 	if (x->conf.rules[0] != '\0') {
 		char *rp = rules_path(x->conf.rules);
 		struct profile *prof = NULL;

@@ -230,7 +230,7 @@ refusal() {
 # that the bound measures the server, not the sanitizer.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 export ASAN_OPTIONS
-start_server
+start_server --max-auth-failures 100000
 enrol s1 龙羊峡镇
 enrol s2 恰卜恰镇
 enrol bulk 倒淌河镇
