@@ -125,6 +125,27 @@ test_expect_success 'the result closes the referral; nothing is left due' '
 	on lyx due --json >d.json && test_grep ! "$R" d.json
 '
 
+# The county changes its rules: the server now sends Yicheng's.
+stop_server
+sed -i "s/^rules = .*/rules = yicheng/" "$LIANDONG_SERVER_DIR/server.conf"
+start_server --listen "127.0.0.1:$SERVER_PORT"
+sync_all
+
+test_expect_success 'a profile change never rewrites a deadline already running' '
+	on lyx referral show --json "$R" >r.json &&
+	jeq r.json "d.referral.ack_due.due" "2026-10-12T23:59:59+08:00" &&
+	jeq r.json "d.referral.ack_due.rule" "gonghe/acknowledge"
+'
+
+test_expect_success 'new deadlines count by the new rules (Yicheng: 3 working days)' '
+	on lyx case open --source patrol --category 违法建设 --location 查纳村 \
+		--description "新规则" --discovered-at "2026-10-14 08:00" >case2 &&
+	on lyx due --json >due2.json &&
+	test_grep "yicheng/refer" due2.json &&
+	test_grep "2026-10-19T23:59:59+08:00" due2.json
+'
+
+sync_all
 test_expect_success 'every station converged with the server and verifies' '
 	converged lyx 龙羊峡镇 && converged bureau $BUREAU &&
 	converged bureau2 $BUREAU && converged legal 县司法局 &&
