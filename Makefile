@@ -97,6 +97,88 @@ dict: $(B)/tests/tools/genevents
 	zstd -q -f --train -r $(B)/dict-samples --maxdict=32768 -o conf/liandong.dict
 	@ls -l conf/liandong.dict
 
+# ---- Fuzzing (tests/fuzz/): keep every fuzz rule in this block. ----
+#
+#   make check           also replays each corpus (tests/fuzz/corpus/<target>/)
+#                        through build/tests/fuzz/<target>-replay (no libFuzzer)
+#   make fuzz            builds the targets with clang's libFuzzer, ASan and
+#                        UBSan into build-fuzz/ and runs each for FUZZ_SECONDS
+#                        on a copy of its corpus (build-fuzz/corpus/<target>);
+#                        FUZZ_TARGETS=fuzz-event picks some
+#   make fuzz-merge      adds to tests/fuzz/corpus/ the inputs of build-fuzz/corpus/
+#                        that reach new coverage (libFuzzer -merge=1)
+#
+# tests/fuzz/<target>.dict, when there is one, is libFuzzer's dictionary.
+# Crashes land in build-fuzz/artifacts/<target>/; a fixed one belongs in
+# the corpus as a regression input.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/tests/fuzz/%-replay)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_B := build-fuzz
+# The server without its main(), for fuzz-http.
+SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o,$(SERVER_OBJ))
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread
+
+.PHONY: fuzz fuzz-build fuzz-merge fuzz-clean
+all: $(FUZZ_REPLAY)
+check: $(FUZZ_REPLAY)
+
+$(B)/tests/fuzz/%.o: ALL_CFLAGS += -Iserver -Itests/fuzz
+
+# The replay programs, built with the rest (gcc, or SAN=1).
+FUZZ_PLAIN := $(filter-out fuzz-http,$(FUZZ_NAMES))
+$(FUZZ_PLAIN:%=$(B)/tests/fuzz/%-replay): $(B)/tests/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+
+$(B)/tests/fuzz/fuzz-http-replay: $(B)/tests/fuzz/fuzz-http.o $(B)/tests/fuzz/replay.o $(SERVER_LIB_OBJ) $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(SERVER_LIBS) -lm
+
+# The libFuzzer programs: only built through fuzz-build (B=build-fuzz).
+$(FUZZ_PLAIN:%=$(B)/tests/fuzz/%): $(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_PKG) -lm
+
+$(B)/tests/fuzz/fuzz-http: $(B)/tests/fuzz/fuzz-http.o $(SERVER_LIB_OBJ) $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_PKG) $(SERVER_LIBS) -lm
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) OPT="-O1 -g" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    $(FUZZ_TARGETS:%=$(FUZZ_B)/tests/fuzz/%)
+
+fuzz: fuzz-build
+	@bad=""; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ_B)/corpus/$$t && mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/artifacts/$$t && \
+	    cp -r tests/fuzz/corpus/$$t $(FUZZ_B)/corpus/$$t || exit 1; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS)s (log: $(FUZZ_B)/artifacts/$$t.log)"; \
+	    dict=""; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    if $(FUZZ_B)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/artifacts/$$t/ \
+	        $(FUZZ_B)/corpus/$$t >$(FUZZ_B)/artifacts/$$t.log 2>&1; then \
+	        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' $(FUZZ_B)/artifacts/$$t.log; \
+	    else \
+	        tail -n 40 $(FUZZ_B)/artifacts/$$t.log; bad="$$bad $$t"; \
+	    fi; \
+	done; \
+	[ -z "$$bad" ] || { echo "fuzz: crashes in:$$bad (inputs in $(FUZZ_B)/artifacts/)"; exit 1; }
+
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    [ -d $(FUZZ_B)/corpus/$$t ] || continue; mkdir -p $(FUZZ_B)/artifacts; \
+	    $(FUZZ_B)/tests/fuzz/$$t -merge=1 -max_len=65536 tests/fuzz/corpus/$$t $(FUZZ_B)/corpus/$$t \
+	        2>$(FUZZ_B)/artifacts/$$t-merge.log || exit 1; \
+	    grep MERGE-OUTER $(FUZZ_B)/artifacts/$$t-merge.log | tail -n 1; \
+	done
+
+fuzz-clean:
+	rm -rf $(FUZZ_B)
+clean: fuzz-clean
+
+-include $(FUZZ_NAMES:%=$(B)/tests/fuzz/%.d) $(B)/tests/fuzz/replay.d
+# ---- end of fuzzing ----
+
 clean:
 	rm -rf build build-san
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "text.h"
 #include "textfile.h"
 #include "util.h"
 
@@ -317,8 +318,16 @@ check(struct profile *p, char *err)
 	    p->county[0] == '\0')
 		return ld_fail(err, LD_EINVAL,
 		    _("profile needs [profile] name (a-z, _) and county"));
+	/* Text that is not UTF-8 could not be sent to stations as JSON. */
+	if (!utf8_valid(p->county, strlen(p->county)) ||
+	    (p->source != NULL && !utf8_valid(p->source, strlen(p->source))))
+		return ld_fail(err, LD_EINVAL,
+		    _("[profile]: county and source must be UTF-8"));
 	for (i = 0; i < p->n; i++) {
 		struct rule *r = &p->rules[i];
+		if (r->clause != NULL && !utf8_valid(r->clause, strlen(r->clause)))
+			return ld_fail(err, LD_EINVAL,
+			    _("rule %s: clause is not UTF-8"), r->name);
 		if (r->unit == RULE_IMMEDIATE && r->amount < 0)
 			r->amount = 0;
 		if (r->amount < 0)

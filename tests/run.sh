@@ -6,7 +6,8 @@
 #
 # Unit tests are cmocka programs (their own summary lines are counted per
 # test); integration tests are numbered shell scripts printing TAP-like
-# "ok N - ..." / "not ok N - ..." lines. A suite that dies without its
+# "ok N - ..." / "not ok N - ..." lines, as do the fuzz corpus replays
+# (build/tests/fuzz/*-replay). A suite that dies without its
 # summary counts as one failure.
 set -u
 BUILD=${1:-build}
@@ -49,6 +50,17 @@ for t in "$BUILD"/tests/unit/test-*; do
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t").log
 	(cd "$LOG" && "$t") >"$log" 2>&1
+	count "$name" "$log" $?
+done
+
+# Fuzz targets replay their corpus (tests/fuzz/replay.c): one "ok" per input.
+for t in "$BUILD"/tests/fuzz/*-replay; do
+	[ -x "$t" ] || continue
+	target=$(basename "$t" -replay)
+	name=fuzz/$target
+	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
+	log=$LOG/$target.log
+	(cd "$LOG" && "$t" "$TOP/tests/fuzz/corpus/$target") >"$log" 2>&1
 	count "$name" "$log" $?
 done
 

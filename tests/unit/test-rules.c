@@ -783,6 +783,13 @@ static const struct {
 	{ PROFILE "provnce = x\n", "'provnce'", "unknown profile key" },
 	{ PROFILE "name = u\n", "'name' given twice", "profile key twice" },
 	{ "[rule refer]\namount = 5\nclause = c\n", "[profile]", "no profile" },
+	/* Found by tests/fuzz/fuzz-config: not UTF-8, so not sendable as JSON. */
+	{ PROFILE "[rule refer]\namount = 5\nclause = \xe4\xb8\n",
+	    "rule refer: clause is not UTF-8", "clause not UTF-8" },
+	{ PROFILE "[rule refer]\namount = 5\nclause = c\n\t\xff\n",
+	    "rule refer: clause is not UTF-8", "continuation not UTF-8" },
+	{ "[profile]\nname = t\ncounty = \xc0\xaf\n", "UTF-8", "county not UTF-8" },
+	{ PROFILE "source = \xed\xa0\x80\n", "UTF-8", "source not UTF-8" },
 };
 
 static void

@@ -1,0 +1,196 @@
+/*
+ * fuzz-http.c - the server's request path: api_handle on a real SQLite
+ * store, as the HTTP layer would call it.
+ *
+ * Input format:
+ *   byte 0        bits 0-2: route (see routes[]); bit 3: no
+ *                 Content-Encoding header (else "zstd"); bit 4: use the
+ *                 valid token of station st001 and ignore the
+ *                 Authorization bytes (so that mutations of the body
+ *                 reach the authenticated paths); bit 5: the
+ *                 brute-force guard allows 2 failures (else no limit,
+ *                 so that other inputs are not answered 429)
+ *   bytes 1..     the Authorization header, up to the first '\n'
+ *   the rest      the body
+ *
+ * The store is a temporary database made once per process (in /dev/shm
+ * when there is one), with one station: st001 of 龙羊峡镇 (the first
+ * station of tests/tools/genevents), token secret FUZZ_SECRET, pending
+ * enrolment code FUZZ_CODE. An enrolment that succeeds replaces the
+ * token, so the station is reset after every input. Events pushed stay
+ * stored; a later push of the same events is a duplicate. With
+ * $FUZZ_VERBOSE set, each answer's status is printed on stderr.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "codec.h"
+#include "fuzz.h"
+#include "hash.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+#include "util.h"
+
+#define FUZZ_STATION "st001"
+#define FUZZ_UNIT "龙羊峡镇"
+#define FUZZ_SECRET "fuzz-secret"
+#define FUZZ_CODE "FUZZCODE2345"
+#define FUZZ_TOKEN "Bearer " FUZZ_STATION ":" FUZZ_SECRET
+
+static const struct {
+	const char *method, *path;
+} routes[8] = {
+	{ "POST", PATH_SYNC },
+	{ "POST", PATH_ENROLL },
+	{ "GET", PATH_STATUS },
+	{ "GET", PATH_SYNC },
+	{ "POST", PATH_STATUS },
+	{ "GET", PATH_ENROLL },
+	{ "GET", "/" },
+	{ "POST", "/v1/sync/" },
+};
+
+static struct store *store;
+static struct codec *codec;
+static struct api api;
+static char dbpath[64];
+static int verbose; /* $FUZZ_VERBOSE: print each status */
+
+/* The server's log lines are noise here; this definition replaces
+ * libliandong's, but the arguments are still formatted. */
+void
+log_line(const char *level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+}
+
+static void
+station_reset(void)
+{
+	struct station_rec r;
+	char err[LD_ERRLEN];
+
+	FUZZ_CHECK(store->ops->station_get(store, FUZZ_STATION, &r, err) == 0);
+	hash_hex(FUZZ_SECRET, strlen(FUZZ_SECRET), r.token_hash);
+	hash_hex(FUZZ_CODE, strlen(FUZZ_CODE), r.code_hash);
+	r.code_expires = INT64_MAX / 2;
+	r.revoked_at = 0;
+	r.cursor = 0;
+	FUZZ_CHECK(store->ops->station_update(store, &r, err) == 0);
+	station_rec_release(&r);
+}
+
+static void
+cleanup(void)
+{
+	char *p;
+
+	api_release(&api);
+	codec_free(codec);
+	store->ops->close(store);
+	unlink(dbpath);
+	p = xasprintf("%s-wal", dbpath);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s-shm", dbpath);
+	unlink(p);
+	free(p);
+}
+
+static void
+setup(void)
+{
+	struct station_rec r;
+	char err[LD_ERRLEN];
+	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	int fd;
+
+	FUZZ_CHECK(hash_init() == 0);
+	snprintf(dbpath, sizeof dbpath, "%s/ld-fuzz-http-XXXXXX", dir);
+	fd = mkstemp(dbpath);
+	FUZZ_CHECK(fd >= 0);
+	close(fd);
+	unlink(dbpath);
+	if (store_sqlite_open(dbpath, 1, &store, err) != 0) {
+		fprintf(stderr, "fuzz-http: %s\n", err);
+		abort();
+	}
+	memset(&r, 0, sizeof r);
+	ld_strlcpy(r.name, FUZZ_STATION, sizeof r.name);
+	r.unit = FUZZ_UNIT;
+	r.role = "township";
+	r.added_at = 1767225600000LL;
+	r.code_expires = INT64_MAX / 2;
+	hash_hex(FUZZ_CODE, strlen(FUZZ_CODE), r.code_hash);
+	FUZZ_CHECK(store->ops->station_add(store, &r, err) == 0);
+	FUZZ_CHECK(codec_load(LIANDONG_DATADIR "/liandong.dict", 3, &codec,
+	    err) == 0);
+	api_init(&api, store, codec);
+	station_reset();
+	atexit(cleanup);
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct http_request req;
+	struct http_response resp;
+	const uint8_t *nl;
+	char *auth = NULL, *body;
+	size_t alen, blen;
+	unsigned sel;
+
+	if (store == NULL)
+		setup();
+	if (size == 0)
+		return 0;
+	sel = data[0];
+	data++;
+	size--;
+	nl = memchr(data, '\n', size);
+	alen = nl ? (size_t)(nl - data) : size;
+	if (!(sel & 0x10)) {
+		auth = xmalloc(alen + 1);
+		memcpy(auth, data, alen);
+		auth[alen] = '\0';
+	}
+	blen = nl ? size - alen - 1 : 0;
+	body = xmalloc(blen + 1);
+	if (blen > 0)
+		memcpy(body, nl + 1, blen);
+	body[blen] = '\0';
+
+	api.max_auth_failures = (sel & 0x20) ? 2 : INT_MAX;
+	memset(&req, 0, sizeof req);
+	req.method = routes[sel & 7].method;
+	req.path = routes[sel & 7].path;
+	req.authorization = (sel & 0x10) ? FUZZ_TOKEN : (alen ? auth : NULL);
+	req.content_encoding = (sel & 0x08) ? NULL : "zstd";
+	req.client = "127.0.0.1";
+	req.body = body;
+	req.body_len = blen;
+	memset(&resp, 0, sizeof resp);
+	api_handle(&api, &req, &resp);
+	FUZZ_CHECK(resp.status >= 200 && resp.status <= 599);
+	FUZZ_CHECK(resp.body != NULL || resp.body_len == 0);
+	if (verbose)
+		fprintf(stderr, "%s %s -> %d %.*s\n", req.method, req.path,
+		    resp.status, resp.content_encoding ? 0 : (int)resp.body_len,
+		    resp.body ? resp.body : "");
+	if ((sel & 7) == 1 && resp.status == 200)
+		station_reset();
+	free(resp.body);
+	free(auth);
+	free(body);
+	return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * fuzz-push.c - the body of a sync push as the server reads it: zstd
+ * (without a dictionary and with conf/liandong.dict) under a cap, NDJSON
+ * lines, the header through cjson_parse and each event through
+ * event_parse. Same limits as the server, smaller output cap.
+ *
+ * Every input is also taken as the plain text of a body and sent
+ * through codec_compress and back (round_trip), so that the corpus may
+ * hold plain NDJSON bodies too: mutations of those reach the header and
+ * event parsers, which mutations of compressed bytes rarely do.
+ */
+#include <string.h>
+
+#include "cjson.h"
+#include "codec.h"
+#include "event.h"
+#include "fuzz.h"
+#include "proto.h"
+#include "util.h"
+
+#define FUZZ_MAX_OUT (1u << 20)
+
+static struct codec *plain_codec, *dict_codec;
+
+static void
+setup(void)
+{
+	char err[LD_ERRLEN];
+
+	FUZZ_CHECK(hash_init() == 0);
+	FUZZ_CHECK(codec_new(NULL, 0, 3, &plain_codec, err) == 0);
+	if (codec_load(LIANDONG_DATADIR "/liandong.dict", 3, &dict_codec,
+	    err) != 0) {
+		fprintf(stderr, "fuzz-push: %s\n", err);
+		abort();
+	}
+}
+
+static void
+read_body(const char *buf, size_t len)
+{
+	char err[LD_ERRLEN];
+	const char *line;
+	size_t pos = 0, n, events = 0;
+	json_t *header;
+
+	if (!ndjson_next(buf, len, &pos, &line, &n))
+		return;
+	header = cjson_parse(line, n, PROTO_HEADER_DEPTH, err);
+	json_decref(header);
+	while (ndjson_next(buf, len, &pos, &line, &n) &&
+	    events++ < PROTO_MAX_EVENTS) {
+		struct event ev;
+
+		FUZZ_CHECK(line >= buf && line + n <= buf + len);
+		event_init(&ev);
+		if (event_parse(line, n, &ev, err) == 0) {
+			char *canon = event_canonical(&ev, 1);
+			FUZZ_CHECK(strlen(canon) <= EVENT_MAX_BYTES);
+			free(canon);
+		}
+		event_release(&ev);
+	}
+}
+
+static void
+try_codec(struct codec *c, const uint8_t *data, size_t size)
+{
+	char err[LD_ERRLEN];
+	void *out = NULL;
+	size_t out_len = 0;
+	int rc;
+
+	rc = codec_decompress(c, data, size, FUZZ_MAX_OUT, &out, &out_len, err);
+	if (rc == 0) {
+		FUZZ_CHECK(out != NULL && out_len <= FUZZ_MAX_OUT);
+		FUZZ_CHECK(((char *)out)[out_len] == '\0');
+		read_body(out, out_len);
+	} else
+		FUZZ_CHECK(rc == LD_EINVAL || rc == LD_ETOOBIG);
+	free(out);
+}
+
+/* The input as the plain text of a body: compressed with the
+ * dictionary, it must come back whole, only through a codec that has
+ * that dictionary, and be read like any other body. */
+static void
+round_trip(const uint8_t *data, size_t size)
+{
+	char err[LD_ERRLEN];
+	void *packed = NULL, *out = NULL;
+	size_t packed_len = 0, out_len = 0;
+
+	FUZZ_CHECK(codec_compress(dict_codec, data, size, &packed,
+	    &packed_len, err) == 0);
+	FUZZ_CHECK(codec_decompress(dict_codec, packed, packed_len,
+	    FUZZ_MAX_OUT, &out, &out_len, err) == 0);
+	FUZZ_CHECK(out_len == size && memcmp(out, data, size) == 0);
+	read_body(out, out_len);
+	free(out);
+	out = NULL;
+	FUZZ_CHECK(codec_decompress(plain_codec, packed, packed_len,
+	    FUZZ_MAX_OUT, &out, &out_len, err) == LD_EINVAL);
+	free(out);
+	free(packed);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (plain_codec == NULL)
+		setup();
+	try_codec(plain_codec, data, size);
+	try_codec(dict_codec, data, size);
+	if (size <= FUZZ_MAX_OUT)
+		round_trip(data, size);
+	return 0;
+}
