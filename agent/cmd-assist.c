@@ -222,32 +222,15 @@ assist_list(struct cmd_ctx *ctx)
 {
 	static const char *const headers[] = { N_("ID"), N_("STATUS"),
 		N_("FROM"), N_("TO"), N_("TYPE"), N_("DUE"), N_("SUBJECT") };
-	int in = cmd_flag(ctx, "incoming"), outg = cmd_flag(ctx, "outgoing");
-	const char *unit = ledger_unit(ctx->lg);
-	struct ledger_query q;
 	struct table *tab;
-	json_t *items, *doc, *keep;
+	json_t *doc, *keep;
 	size_t i;
 	int rc;
 
-	memset(&q, 0, sizeof q);
-	q.type = "assist";
-	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
-		return cmd_fail(ctx, rc);
-	keep = json_array();
-	json_array_foreach(items, i, doc) {
-		if ((in && strcmp(str(doc, "to"), unit) != 0) ||
-		    (outg && strcmp(str(doc, "unit"), unit) != 0))
-			continue;
-		json_array_append(keep, doc);
-	}
-	json_decref(items);
-	if (ctx->json) {
-		doc = out_doc("assist.list");
-		json_object_set_new(doc, "requests", keep);
-		out_json(doc);
-		return 0;
-	}
+	if ((rc = form_list_directed(ctx, "assist", "assist.list", "requests",
+	    &keep)) != 0 ||
+	    keep == NULL)
+		return rc;
 	tab = table_new(7, headers);
 	json_array_foreach(keep, i, doc) {
 		char t[LTIME_LEN], status[64];
@@ -287,17 +270,8 @@ assist_show(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, id, "assist", &doc)) != 0)
 		return rc;
-	if (ctx->json) {
-		json_t *out = out_doc("assist");
-		json_object_set(out, "assist", doc);
-		rc = form_timeline(ctx, id, out, 0);
-		json_decref(doc);
-		if (rc == 0)
-			out_json(out);
-		else
-			json_decref(out);
-		return rc;
-	}
+	if (ctx->json)
+		return form_show_json(ctx, "assist", id, doc, 0);
 	printf("%-14s %s\n", _("assist:"), id);
 	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
 	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");

@@ -213,17 +213,8 @@ case_show(struct cmd_ctx *ctx)
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
 	}
-	if (ctx->json) {
-		json_t *out = out_doc("case");
-		json_object_set(out, "case", doc);
-		rc = form_timeline(ctx, id, out, 0);
-		json_decref(doc);
-		if (rc == 0)
-			out_json(out);
-		else
-			json_decref(out);
-		return rc;
-	}
+	if (ctx->json)
+		return form_show_json(ctx, "case", id, doc, 0);
 	show_line(N_("case:"), id);
 	show_line(N_("status:"), str(doc, "status"));
 	show_line(N_("urgent:"), json_is_true(json_object_get(doc, "urgent")) ?

@@ -218,7 +218,6 @@ complaint_show(struct cmd_ctx *ctx)
 	int show = cmd_flag(ctx, "show-identity");
 	json_t *doc, *who;
 	char t[LTIME_LEN];
-	int rc;
 
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
 	    strcmp(str(doc, "type"), "complaint") != 0) {
@@ -227,17 +226,8 @@ complaint_show(struct cmd_ctx *ctx)
 	}
 	if (!show)
 		redact(doc);
-	if (ctx->json) {
-		json_t *out = out_doc("complaint");
-		json_object_set(out, "complaint", doc);
-		rc = form_timeline(ctx, id, out, show);
-		json_decref(doc);
-		if (rc == 0)
-			out_json(out);
-		else
-			json_decref(out);
-		return rc;
-	}
+	if (ctx->json)
+		return form_show_json(ctx, "complaint", id, doc, show);
 	line(N_("complaint:"), id);
 	line(N_("type:"), enum_label(complaint_types, str(doc, "form")));
 	line(N_("channel:"), enum_label(complaint_channels, str(doc, "channel")));

@@ -381,17 +381,8 @@ meeting_show(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, id, "meeting", &doc)) != 0)
 		return rc;
-	if (ctx->json) {
-		json_t *out = out_doc("meeting");
-		json_object_set(out, "meeting", doc);
-		rc = form_timeline(ctx, id, out, 0);
-		json_decref(doc);
-		if (rc == 0)
-			out_json(out);
-		else
-			json_decref(out);
-		return rc;
-	}
+	if (ctx->json)
+		return form_show_json(ctx, "meeting", id, doc, 0);
 	printf("%-14s %s\n", _("meeting:"), id);
 	printf("%-14s %s\n", _("kind:"), enum_label(meeting_forms,
 	    str(doc, "form")));

@@ -172,33 +172,15 @@ referral_list(struct cmd_ctx *ctx)
 {
 	static const char *const headers[] = { N_("ID"), N_("STATUS"),
 		N_("FROM"), N_("TO"), N_("SENT"), N_("MATTER") };
-	int in = cmd_flag(ctx, "incoming"), outg = cmd_flag(ctx, "outgoing");
-	const char *unit = ledger_unit(ctx->lg);
-	struct ledger_query q;
 	struct table *tab = NULL;
-	json_t *items, *doc, *keep;
+	json_t *doc, *keep;
 	size_t i;
 	int rc;
 
-	memset(&q, 0, sizeof q);
-	q.type = "referral";
-	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
-		return cmd_fail(ctx, rc);
-	keep = json_array();
-	json_array_foreach(items, i, doc) {
-		int mine_in = strcmp(str(doc, "to"), unit) == 0;
-		int mine_out = strcmp(str(doc, "unit"), unit) == 0;
-		if ((in && !mine_in) || (outg && !mine_out))
-			continue;
-		json_array_append(keep, doc);
-	}
-	json_decref(items);
-	if (ctx->json) {
-		doc = out_doc("referral.list");
-		json_object_set_new(doc, "referrals", keep);
-		out_json(doc);
-		return 0;
-	}
+	if ((rc = form_list_directed(ctx, "referral", "referral.list", "referrals",
+	    &keep)) != 0 ||
+	    keep == NULL)
+		return rc;
 	tab = table_new(6, headers);
 	json_array_foreach(keep, i, doc) {
 		char t[LTIME_LEN], status[64];
@@ -234,24 +216,14 @@ referral_show(struct cmd_ctx *ctx)
 	const char *id = ctx->cli.argv[0];
 	json_t *doc;
 	char t[LTIME_LEN];
-	int rc;
 
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
 	    strcmp(str(doc, "type"), "referral") != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no referral '%s'"), id);
 	}
-	if (ctx->json) {
-		json_t *out = out_doc("referral");
-		json_object_set(out, "referral", doc);
-		rc = form_timeline(ctx, id, out, 0);
-		json_decref(doc);
-		if (rc == 0)
-			out_json(out);
-		else
-			json_decref(out);
-		return rc;
-	}
+	if (ctx->json)
+		return form_show_json(ctx, "referral", id, doc, 0);
 	printf("%-14s %s\n", _("referral:"), id);
 	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
 	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");

@@ -511,3 +511,54 @@ form_recorded(struct cmd_ctx *ctx, const char *id)
 		printf("%s\n", id);
 	return 0;
 }
+
+int
+form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
+    const char *key, json_t **keep)
+{
+	int in = cmd_flag(ctx, "incoming"), outg = cmd_flag(ctx, "outgoing");
+	const char *unit = ledger_unit(ctx->lg);
+	struct ledger_query q;
+	json_t *items, *doc;
+	size_t i;
+	int rc;
+
+	*keep = NULL;
+	memset(&q, 0, sizeof q);
+	q.type = type;
+	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	*keep = json_array();
+	json_array_foreach(items, i, doc) {
+		const char *to = json_string_value(json_object_get(doc, "to"));
+		const char *from = json_string_value(json_object_get(doc, "unit"));
+		if ((in && (to == NULL || strcmp(to, unit) != 0)) ||
+		    (outg && (from == NULL || strcmp(from, unit) != 0)))
+			continue;
+		json_array_append(*keep, doc);
+	}
+	json_decref(items);
+	if (ctx->json) {
+		doc = out_doc(kind);
+		json_object_set_new(doc, key, *keep);
+		out_json(doc);
+		*keep = NULL;
+	}
+	return 0;
+}
+
+int
+form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
+    json_t *doc, int show_confidential)
+{
+	json_t *out = out_doc(type);
+	int rc;
+
+	json_object_set_new(out, type, doc);
+	rc = form_timeline(ctx, id, out, show_confidential);
+	if (rc == 0)
+		out_json(out);
+	else
+		json_decref(out);
+	return rc;
+}

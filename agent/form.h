@@ -112,4 +112,15 @@ void form_show_deadline(const char *label, const json_t *d);
 
 /* Prints a new record's id, or {"kind":"recorded","id":...} with --json. */
 int form_recorded(struct cmd_ctx *ctx, const char *id);
+/* The records of type that concern this unit, as --incoming ("to" is
+ * this unit) and --outgoing ("unit" is this unit) ask, newest first. With
+ * --json they are printed as {"kind": kind, key: [...]} and *keep is
+ * NULL; otherwise the caller prints *keep and frees it. Returns 0 or an
+ * exit code. */
+int form_list_directed(struct cmd_ctx *ctx, const char *type,
+    const char *kind, const char *key, json_t **keep);
+/* Prints {"v", "kind": type, type: doc, "events": [timeline]} for a show
+ * command; takes doc. Returns 0 or an exit code. */
+int form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
+    json_t *doc, int show_confidential);
 #endif
