@@ -86,7 +86,7 @@ case_open(struct cmd_ctx *ctx)
 		rc = refer_deadline(ctx, body);
 	if (rc == 0)
 		rc = form_record(ctx, "case.opened", NULL, json_string_value(
-		    json_object_get(body, "officer")), body, &id);
+		    json_object_get(body, "officer")), NULL, body, &id);
 	if (rc == 0)
 		rc = print_id(ctx, id);
 	free(id);
@@ -320,7 +320,8 @@ case_update(struct cmd_ctx *ctx)
 	if (rc == 0 && cmd_value(ctx, "officer") != NULL)
 		json_object_set_new(body, "officer", json_string(officer));
 	if (rc == 0)
-		rc = form_record(ctx, "case.updated", id, officer, body, NULL);
+		rc = form_record(ctx, "case.updated", id, officer, NULL, body,
+		    NULL);
 	if (rc == 0)
 		rc = print_id(ctx, id);
 	json_decref(body);
@@ -363,7 +364,7 @@ case_close(struct cmd_ctx *ctx)
 		return cmd_error(ctx, EXIT_INVALID, _("'--reason' is not valid UTF-8"));
 	body = json_object();
 	json_object_set_new(body, "reason", json_string(reason));
-	rc = form_record(ctx, "case.closed", id, officer, body, NULL);
+	rc = form_record(ctx, "case.closed", id, officer, NULL, body, NULL);
 	if (rc == 0)
 		rc = print_id(ctx, id);
 	json_decref(body);

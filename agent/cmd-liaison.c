@@ -49,7 +49,7 @@ liaison_log(struct cmd_ctx *ctx)
 	rc = form_fill(ctx, log_form, body, 0);
 	if (rc == 0)
 		rc = form_record(ctx, "liaison.logged", NULL,
-		    str(body, "officer"), body, &id);
+		    str(body, "officer"), NULL, body, &id);
 	if (rc == 0) {
 		if (ctx->json) {
 			json_t *o = out_doc("recorded");

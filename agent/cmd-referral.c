@@ -484,7 +484,8 @@ referral_extend(struct cmd_ctx *ctx)
 	body = json_object();
 	json_object_set_new(body, "refer_due", due);
 	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
-		rc = form_record(ctx, "case.extended", id, officer, body, NULL);
+		rc = form_record(ctx, "case.extended", id, officer, NULL,
+		    body, NULL);
 	if (rc == 0)
 		printf("%s\n", id);
 	json_decref(body);

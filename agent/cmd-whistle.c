@@ -68,17 +68,9 @@ whistle_call(struct cmd_ctx *ctx)
 	aud = json_array();
 	form_audience_add(aud, ledger_unit(ctx->lg));
 	form_audience_add(aud, str(body, "to"));
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		rc = ledger_record(ctx->lg, "whistle.called", NULL,
-		    str(body, "officer"), aud, body, &id, NULL, ctx->err);
-		if (rc == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
-	}
-	if (rc != 0)
-		rc = cmd_fail(ctx, rc);
-	else
+	rc = form_record(ctx, "whistle.called", NULL, str(body, "officer"), aud,
+	    body, &id);
+	if (rc == 0)
 		rc = form_recorded(ctx, id);
 out:
 	free(id);

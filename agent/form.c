@@ -178,14 +178,15 @@ form_fill(struct cmd_ctx *ctx, const struct form_field *ff, json_t *body,
 
 int
 form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
-    const char *author, const json_t *body, char **id)
+    const char *author, const json_t *audience, const json_t *body,
+    char **id)
 {
 	int rc;
 
 	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
-	rc = ledger_record(ctx->lg, kind, entity, author, NULL, body, id, NULL,
-	    ctx->err);
+	rc = ledger_record(ctx->lg, kind, entity, author, audience, body, id,
+	    NULL, ctx->err);
 	if (rc == 0)
 		rc = ledger_commit(ctx->lg, ctx->err);
 	if (rc != 0) {
@@ -469,19 +470,11 @@ form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
 	json_decref(doc);
 	form_audience_add(aud, ledger_unit(ctx->lg));
 	form_audience_add(aud, extra);
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		rc = ledger_record(ctx->lg, kind, id, officer, aud, body, NULL,
-		    NULL, ctx->err);
-		if (rc == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
-	}
+	rc = form_record(ctx, kind, id, officer, aud, body, NULL);
 	json_decref(aud);
-	if (rc != 0)
-		return cmd_fail(ctx, rc);
-	printf("%s\n", id);
-	return 0;
+	if (rc == 0)
+		printf("%s\n", id);
+	return rc;
 }
 
 int

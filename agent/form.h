@@ -46,11 +46,12 @@ const char *form_officer(struct cmd_ctx *ctx, const char *given);
 
 
 
-/* Records one event in its own transaction; prints nothing. On success
- * *id (if not NULL) is the entity id, which the caller frees. Returns 0
- * or an exit code (message printed). */
+/* Records one event in its own transaction, for audience (NULL: this
+ * unit); prints nothing. On success *id (if not NULL) is the entity id,
+ * which the caller frees. Returns 0 or an exit code (message printed). */
 int form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
-    const char *author, const json_t *body, char **id);
+    const char *author, const json_t *audience, const json_t *body,
+    char **id);
 
 /* Prints the timeline of entity (one line per event) on stdout, or adds
  * it as "events" to doc when doc is not NULL. Confidential bodies are
