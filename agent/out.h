@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#define OUT_JSON_VERSION 1
+#include "cli.h" /* out_doc, out_json */
+
 
 struct table;
 
@@ -26,10 +27,6 @@ void table_row(struct table *t, const char *const *cells);
 void table_print(struct table *t, FILE *f);
 void table_free(struct table *t);
 
-/* A new document {"v":1, "kind": kind}. */
-json_t *out_doc(const char *kind);
-/* Prints doc (indented, sorted keys) and a newline; steals doc. */
-void out_json(json_t *doc);
 
 /* "2026-11-21 09:30" from a canonical time string (or "-"). */
 const char *out_time(const char *canonical, char *buf, size_t len);

@@ -413,3 +413,21 @@ cli_release(struct cli *c)
 	free(c->argv);
 	c->argv = NULL;
 }
+
+json_t *
+out_doc(const char *kind)
+{
+	json_t *doc = json_object();
+
+	json_object_set_new(doc, "v", json_integer(OUT_JSON_VERSION));
+	json_object_set_new(doc, "kind", json_string(kind));
+	return doc;
+}
+
+void
+out_json(json_t *doc)
+{
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(doc);
+}

@@ -88,6 +88,14 @@ json_t *cli_list(struct cli *c, const char *name); /* borrowed or NULL */
 const char *cli_common_value(struct cli *c, const char *name);
 int cli_common_flag(struct cli *c, const char *name);
 
+/* Versioned JSON output of both programs: a new document
+ * {"v": OUT_JSON_VERSION, "kind": kind}, and its printing (indented,
+ * sorted keys, a newline; takes doc). Fields are only ever added within a
+ * version. */
+#define OUT_JSON_VERSION 1
+json_t *out_doc(const char *kind);
+void out_json(json_t *doc);
+
 /* "<prog>: error: <message>" on stderr; returns code. */
 int cli_error(struct cli *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

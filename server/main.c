@@ -350,15 +350,11 @@ station_add(struct cli *c)
 	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0)
 		return fail(c, rc);
 	if (cli_common_flag(c, "json")) {
-		json_t *o = json_object();
-		json_object_set_new(o, "v", json_integer(1));
-		json_object_set_new(o, "kind", json_string("station.add"));
+		json_t *o = out_doc("station.add");
 		json_object_set_new(o, "station", json_string(name));
 		json_object_set_new(o, "unit", json_string(unit));
 		json_object_set_new(o, "code", json_string(code));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
-		json_decref(o);
+		out_json(o);
 	} else {
 		printf(_("station '%s' (%s) added; enrolment code, valid %ld hours, once:\n"),
 		    name, unit, hours);
@@ -422,13 +418,9 @@ station_list(struct cli *c)
 			    recs[i].unit);
 	}
 	if (cli_common_flag(c, "json")) {
-		json_t *o = json_object();
-		json_object_set_new(o, "v", json_integer(1));
-		json_object_set_new(o, "kind", json_string("station.list"));
+		json_t *o = out_doc("station.list");
 		json_object_set(o, "stations", arr);
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
-		json_decref(o);
+		out_json(o);
 	}
 	json_decref(arr);
 	station_recs_free(recs, n);
@@ -754,15 +746,11 @@ due(struct cli *c)
 		v[i] = json_array_get(l.out, i);
 	qsort(v, n, sizeof *v, by_due);
 	if (cli_common_flag(c, "json")) {
-		json_t *doc = json_object(), *arr = json_array();
+		json_t *doc = out_doc("due"), *arr = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append(arr, v[i]);
-		json_object_set_new(doc, "v", json_integer(1));
-		json_object_set_new(doc, "kind", json_string("due"));
 		json_object_set_new(doc, "obligations", arr);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
-		json_decref(doc);
+		out_json(doc);
 	} else {
 		printf("%-26s %-8s %-14s %s\n", _("DUE"), _("STATE"), _("RECORD"),
 		    _("OWED BY / OBLIGATION"));
