@@ -182,4 +182,7 @@ clean: fuzz-clean
 clean:
 	rm -rf build build-san
 
+# Benchmarks (make bench): their rules live with them.
+-include tests/bench/bench.mk
+
 -include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TOOLS_BIN:=.d) $(UNIT_BIN:=.d)

@@ -15,6 +15,7 @@ int64_t
 ltime_now(void)
 {
 	const char *pin = getenv("LIANDONG_NOW");
+	const char *skew = getenv("LIANDONG_CLOCK_SKEW");
 	struct timeval tv;
 	int64_t ms;
 
@@ -27,7 +28,14 @@ ltime_now(void)
 			return ms;
 	}
 	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (skew != NULL && *skew != '\0') {
+		char *end;
+		long long v = strtoll(skew, &end, 10);
+		if (*end == '\0' && v > -366LL * 86400 && v < 366LL * 86400)
+			ms += (int64_t)v * 1000;
+	}
+	return ms;
 }
 
 static int

@@ -4,7 +4,9 @@
  * Times are milliseconds since the Unix epoch. Users type and read them in
  * China Standard Time (UTC+8, no daylight saving since 1991), which is how
  * every legal deadline in the county documents is counted. Tests pin the
- * clock with LIANDONG_NOW (an ISO time or milliseconds).
+ * clock with LIANDONG_NOW (an ISO time or milliseconds), or skew the real
+ * one by LIANDONG_CLOCK_SKEW seconds (signed, under a year) to play a
+ * station whose clock is wrong.
  */
 #ifndef LD_LTIME_H
 #define LD_LTIME_H
@@ -15,7 +17,8 @@
 #define LTIME_CST_OFFSET_MS (8 * 3600 * 1000LL)
 #define LTIME_LEN 64
 
-/* Current wall clock in ms, or LIANDONG_NOW when set and valid. */
+/* Current wall clock in ms, or LIANDONG_NOW when set and valid, moved by
+ * LIANDONG_CLOCK_SKEW seconds. */
 int64_t ltime_now(void);
 
 /* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", the same with 'T', each
