@@ -295,7 +295,8 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 /*
  * The rule profile: the county's, received from the server (meta
  * "profile"), else a file named by $LIANDONG_RULES or [rules] profile in
- * agent.conf. The calendar: $LIANDONG_CALENDAR or the shipped one.
+ * agent.conf. The calendars likewise: the county's (meta "calendar"),
+ * else $LIANDONG_CALENDAR, else the shipped ones.
  */
 const struct profile *
 form_profile(struct cmd_ctx *ctx)
@@ -303,6 +304,7 @@ form_profile(struct cmd_ctx *ctx)
 	const char *path = getenv("LIANDONG_RULES");
 	const char *cal = getenv("LIANDONG_CALENDAR");
 	char *text = NULL;
+	int have_cal = 0;
 
 	if (ctx->profile_loaded)
 		return ctx->profile;
@@ -315,13 +317,28 @@ form_profile(struct cmd_ctx *ctx)
 			profile_from_json(o, &ctx->profile, NULL);
 		json_decref(o);
 		free(text);
+		text = NULL;
 	}
 	if (ctx->profile == NULL && (path != NULL || ctx->cfg.rules != NULL) &&
 	    profile_load(path ? path : ctx->cfg.rules, &ctx->profile,
 	    ctx->err) != 0)
 		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
 	ctx->calendar = calendar_new();
-	if (calendar_load_dir(ctx->calendar, cal ? cal :
+	if (ctx->lg != NULL &&
+	    ledger_meta_get(ctx->lg, "calendar", &text, NULL) == 0 &&
+	    text != NULL) {
+		json_t *o = json_loads(text, 0, NULL);
+		have_cal = o != NULL &&
+		    calendar_add_texts(ctx->calendar, o, ctx->err) == 0;
+		json_decref(o);
+		free(text);
+		if (!have_cal) {
+			/* Checked when it arrived; a half-loaded one is not used. */
+			calendar_free(ctx->calendar);
+			ctx->calendar = calendar_new();
+		}
+	}
+	if (!have_cal && calendar_load_dir(ctx->calendar, cal ? cal :
 	    LIANDONG_DATADIR "/calendar", ctx->err) != 0)
 		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
 	ctx->err[0] = '\0';

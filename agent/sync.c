@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "cjson.h"
 #include "codec.h"
 #include "hash.h"
@@ -126,6 +127,33 @@ store_profile(struct ledger *lg, const json_t *profile, char *err)
 	return rc;
 }
 
+/* Keeps the county's holiday calendars the server sent, checked first:
+ * working days are counted on them from now on. */
+static int
+store_calendar(struct ledger *lg, const json_t *texts, char *err)
+{
+	struct calendar *c;
+	char hash[HASH_HEX], *text, why[LD_ERRLEN];
+	int rc;
+
+	if (texts == NULL)
+		return 0;
+	c = calendar_new();
+	rc = calendar_add_texts(c, texts, why);
+	calendar_free(c);
+	if (rc != 0)
+		return ld_fail(err, LD_EREFUSED,
+		    _("the server sent a malformed holiday calendar: %s"), why);
+	text = cjson_encode(texts, err);
+	if (text == NULL)
+		return LD_EREFUSED;
+	hash_hex(text, strlen(text), hash);
+	if ((rc = ledger_meta_set(lg, "calendar", text, err)) == 0)
+		rc = ledger_meta_set(lg, "calendar_hash", hash, err);
+	free(text);
+	return rc;
+}
+
 int
 sync_enroll(struct ledger *lg, const char *url, const char *code,
     const char *ca_pem, const char *pin, const char *token_path, char *err)
@@ -193,6 +221,8 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	    json_object_get(ans, "dict")));
 	if ((rc = ledger_begin(lg, err)) == 0 &&
 	    (rc = store_profile(lg, json_object_get(ans, "profile"), err)) == 0 &&
+	    (rc = store_calendar(lg, json_object_get(ans, "calendar"),
+	    err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_dict", dict, err)) == 0 &&
 	    (ca_pem == NULL ||
@@ -277,6 +307,11 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 		    ph != NULL)
 			json_object_set_new(h, "profile", json_string(ph));
 		free(ph);
+		ph = NULL;
+		if (ledger_meta_get(lg, "calendar_hash", &ph, NULL) == 0 &&
+		    ph != NULL)
+			json_object_set_new(h, "calendar", json_string(ph));
+		free(ph);
 	}
 	{
 		/* Collect events first to know whether this batch is final. */
@@ -338,7 +373,8 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	    (long long)json_integer_value(json_object_get(h, "cursor")));
 	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
 		goto fail;
-	if ((rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0)
+	if ((rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
+	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0)
 		goto fail;
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "backlog")));

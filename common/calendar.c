@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <ini.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,32 +385,79 @@ calendar_add_text(struct calendar *c, const char *text, char *err)
 	return 0;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int
-calendar_load_dir(struct calendar *c, const char *dir, char *err)
+calendar_load_dir_texts(struct calendar *c, const char *dir, json_t *texts,
+    char *err)
 {
 	struct dirent *de;
 	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0, i;
 	int rc = 0;
 
 	if (d == NULL)
 		return ld_fail(err, LD_ECONFIG, _("cannot open calendar directory '%s'"),
 		    dir);
-	while (rc == 0 && (de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
-		char *path, *text, why[LD_ERRLEN] = "";
-
 		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		rc = textfile_read(path, FILE_MAX, &text, err);
-		if (rc == 0) {
-			rc = calendar_add_text(c, text, why);
-			if (rc != 0)
-				ld_fail(err, rc, "%s: %s", path, why);
-			free(text);
-		}
-		free(path);
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
+	/* In name order, so that the same files give the same texts. */
+	if (n > 0)
+		qsort(names, n, sizeof *names, by_name);
+	for (i = 0; i < n; i++) {
+		char *path, *text, why[LD_ERRLEN] = "";
+
+		if (rc == 0) {
+			path = xasprintf("%s/%s", dir, names[i]);
+			rc = textfile_read(path, FILE_MAX, &text, err);
+			if (rc == 0) {
+				rc = calendar_add_text(c, text, why);
+				if (rc != 0)
+					ld_fail(err, rc, "%s: %s", path, why);
+				else if (texts != NULL)
+					json_array_append_new(texts, json_string(text));
+				free(text);
+			}
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
 	return rc;
+}
+
+int
+calendar_load_dir(struct calendar *c, const char *dir, char *err)
+{
+	return calendar_load_dir_texts(c, dir, NULL, err);
+}
+
+int
+calendar_add_texts(struct calendar *c, const json_t *texts, char *err)
+{
+	const json_t *t;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(texts))
+		return ld_fail(err, LD_EINVAL, _("a calendar is a list of year files"));
+	json_array_foreach(texts, i, t) {
+		if (!json_is_string(t))
+			return ld_fail(err, LD_EINVAL,
+			    _("a calendar is a list of year files"));
+		if ((rc = calendar_add_text(c, json_string_value(t), err)) != 0)
+			return rc;
+	}
+	return 0;
 }

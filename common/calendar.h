@@ -11,6 +11,7 @@
 #ifndef LD_CALENDAR_H
 #define LD_CALENDAR_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct calendar;
@@ -31,6 +32,13 @@ int calendar_add_text(struct calendar *c, const char *text, char *err);
  * (cannot read), LD_ETOOBIG or LD_EINVAL; err names the file. Years
  * loaded before a failing file stay loaded. */
 int calendar_load_dir(struct calendar *c, const char *dir, char *err);
+/* The same, also appending each file's text to the JSON array texts (in
+ * file name order): what the county server sends its stations. */
+int calendar_load_dir_texts(struct calendar *c, const char *dir,
+    json_t *texts, char *err);
+/* Adds every year file text of a JSON array, as calendar_add_text. Stops
+ * at the first bad one (years before it stay loaded). */
+int calendar_add_texts(struct calendar *c, const json_t *texts, char *err);
 
 /* The longest line inih reads whole (INI_MAX_LINE less the newline and
  * its terminator); longer lines are refused, never split. */

@@ -110,6 +110,7 @@ void
 api_release(struct api *a)
 {
 	json_decref(a->profile);
+	json_decref(a->calendar);
 	free(a->throttle);
 	pthread_mutex_destroy(&a->lock);
 }
@@ -123,6 +124,18 @@ api_set_profile(struct api *a, const struct profile *p)
 	a->profile = profile_json(p);
 	text = cjson_encode(a->profile, NULL);
 	hash_hex(text, strlen(text), a->profile_hash);
+	free(text);
+}
+
+void
+api_set_calendar(struct api *a, const json_t *texts)
+{
+	char *text;
+
+	json_decref(a->calendar);
+	a->calendar = json_deep_copy(texts);
+	text = cjson_encode(a->calendar, NULL);
+	hash_hex(text, strlen(text), a->calendar_hash);
 	free(text);
 }
 
@@ -263,6 +276,8 @@ enroll(struct api *a, const struct http_request *req,
 	json_object_set_new(o, "dict", json_integer(codec_dict_id(a->codec)));
 	if (a->profile != NULL)
 		json_object_set(o, "profile", a->profile);
+	if (a->calendar != NULL)
+		json_object_set(o, "calendar", a->calendar);
 	free(token);
 	log_line("info", "event=enroll station=%s result=ok client=%s", r.name,
 	    req->client);
@@ -562,6 +577,12 @@ sync_(struct api *a, const struct http_request *req,
 		    "profile"));
 		if (have == NULL || strcmp(have, a->profile_hash) != 0)
 			json_object_set(hdr, "profile", a->profile);
+	}
+	if (a->calendar != NULL) {
+		const char *have = json_string_value(json_object_get(p.header,
+		    "calendar"));
+		if (have == NULL || strcmp(have, a->calendar_hash) != 0)
+			json_object_set(hdr, "calendar", a->calendar);
 	}
 	h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(hdr);

@@ -24,9 +24,11 @@ struct api {
 	size_t pull_batch;
 	size_t pull_bytes;
 	json_t *profile;         /* the county's rule profile, or NULL */
+	json_t *calendar;        /* its holiday calendars (year file texts), or NULL */
 	struct api_throttle *throttle; /* failed-credential counts */
 	int max_auth_failures;   /* per address or station and window */
 	char profile_hash[HASH_HEX];
+	char calendar_hash[HASH_HEX];
 };
 
 void api_init(struct api *a, struct store *s, struct codec *c);
@@ -34,6 +36,9 @@ void api_release(struct api *a);
 
 /* Sets the rule profile sent to stations (copied). */
 void api_set_profile(struct api *a, const struct profile *p);
+/* Sets the calendars sent to stations: a JSON array of year file texts
+ * (copied). */
+void api_set_calendar(struct api *a, const json_t *texts);
 
 /* Failed enrolment codes or tokens allowed (by default) per client
  * address and per station name in one window before further attempts get

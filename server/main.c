@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "cjson.h"
 #include "cli.h"
 #include "codec.h"
@@ -59,6 +60,7 @@ struct server_conf {
 	char *key;
 	char *dict;     /* "" for none */
 	char *rules;    /* rule profile: a name in conf/rules or a path; "" none */
+	char *calendar; /* holiday calendar directory; "" the shipped one */
 };
 
 struct server_ctx {
@@ -152,6 +154,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->dict;
 	else if (strcmp(name, "rules") == 0)
 		slot = &sc->rules;
+	else if (strcmp(name, "calendar") == 0)
+		slot = &sc->calendar;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -170,6 +174,7 @@ conf_release(struct server_conf *sc)
 	free(sc->key);
 	free(sc->dict);
 	free(sc->rules);
+	free(sc->calendar);
 }
 
 static int
@@ -197,6 +202,7 @@ load_conf(struct cli *c)
 	DEFAULT(key, "server-key.pem");
 	DEFAULT(dict, "");
 	DEFAULT(rules, "");
+	DEFAULT(calendar, "");
 #undef DEFAULT
 	return 0;
 }
@@ -286,7 +292,10 @@ server_init(struct cli *c)
 	    "; zstd dictionary shared with the stations (empty: none)\n"
 	    "dict = %s\n"
 	    "; the county's rule profile, sent to every station (empty: none)\n"
-	    "rules = %s\n", county, listen ? listen : "127.0.0.1:8443",
+	    "rules = %s\n"
+	    "; holiday calendars (<year>.ini), sent to every station (empty: the\n"
+	    "; shipped ones)\n"
+	    "calendar =\n", county, listen ? listen : "127.0.0.1:8443",
 	    dict ? dict : "", rules ? rules : "");
 	fclose(f);
 	printf(_("county server for %s initialized in %s\n"), county,
@@ -460,6 +469,43 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/*
+ * The county's holiday calendars, sent to every station with the profile
+ * so that every station counts working days the same way: [server]
+ * calendar, else $LIANDONG_CALENDAR, else the shipped conf/calendar. A
+ * bad file stops the server (a station must never count on a broken
+ * schedule); a missing directory only sends none, with a warning.
+ */
+static int
+load_calendar(struct server_ctx *x, struct api *api)
+{
+	const char *env = getenv("LIANDONG_CALENDAR");
+	struct calendar *cal = calendar_new();
+	json_t *texts = json_array();
+	char *dir;
+	int rc;
+
+	if (x->conf.calendar[0] != '\0')
+		dir = in_dir(x->conf.dir, x->conf.calendar);
+	else if (env != NULL && *env != '\0')
+		dir = xstrdup(env);
+	else
+		dir = xasprintf("%s/calendar", LIANDONG_DATADIR);
+	rc = calendar_load_dir_texts(cal, dir, texts, x->err);
+	if (rc == LD_ECONFIG) {
+		log_line("warn", "event=calendar result=missing dir=%s", dir);
+		rc = 0;
+	} else if (rc == 0 && json_array_size(texts) > 0)
+		api_set_calendar(api, texts);
+	else if (rc != 0)
+		rc = LD_ECONFIG;
+	x->err[0] = rc == 0 ? '\0' : x->err[0];
+	calendar_free(cal);
+	json_decref(texts);
+	free(dir);
+	return rc;
+}
+
 static int
 serve(struct cli *c)
 {
@@ -541,6 +587,14 @@ serve(struct cli *c)
 		}
 		api_set_profile(&api, prof);
 		profile_free(prof);
+	}
+	if ((rc = load_calendar(x, &api)) != 0) {
+		api_release(&api);
+		codec_free(codec);
+		free(cert);
+		free(key);
+		free(addr);
+		return fail(c, rc);
 	}
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);

@@ -711,6 +711,51 @@ test_load_dir_errors(void **state)
 	calendar_free(c);
 }
 
+/* What the county server sends: the year files' texts in name order;
+ * a station loading them counts exactly as the server's directory does. */
+static void
+test_texts_round_trip(void **state)
+{
+	char err[LD_ERRLEN] = "", *dir = xasprintf("%s/calendar", conf_dir());
+	struct calendar *a = calendar_new(), *b = calendar_new();
+	json_t *texts = json_array(), *bad;
+	int64_t day, end;
+	int x = 0, y = 0;
+
+	(void)state;
+	assert_int_equal(calendar_load_dir_texts(a, dir, texts, err), 0);
+	assert_int_equal(json_array_size(texts), 2);
+	assert_non_null(strstr(json_string_value(json_array_get(texts, 0)),
+	    "year = 2025"));
+	assert_non_null(strstr(json_string_value(json_array_get(texts, 1)),
+	    "year = 2026"));
+	assert_int_equal(calendar_add_texts(b, texts, err), 0);
+	assert_int_equal(calendar_parse_day("2025-01-01", &day), 0);
+	calendar_parse_day("2026-12-31", &end);
+	for (; day <= end; day++)
+		assert_int_equal(calendar_is_workday(a, day, &x),
+		    calendar_is_workday(b, day, &y));
+	assert_int_equal(x + y, 0);
+
+	/* Not a list, or a list of something else, is refused; a bad year
+	 * file is refused with its bad entry. */
+	bad = json_object();
+	assert_int_equal(calendar_add_texts(b, bad, err), LD_EINVAL);
+	json_decref(bad);
+	bad = json_pack("[i]", 2030);
+	assert_int_equal(calendar_add_texts(b, bad, err), LD_EINVAL);
+	json_decref(bad);
+	bad = json_pack("[s]", "[calendar]\nyear = 2031\nholidays = 2031-02-30\n");
+	assert_int_equal(calendar_add_texts(b, bad, err), LD_EINVAL);
+	assert_non_null(strstr(err, "2031-02-30"));
+	assert_false(calendar_has_year(b, 2031));
+	json_decref(bad);
+	json_decref(texts);
+	calendar_free(a);
+	calendar_free(b);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -730,6 +775,7 @@ main(void)
 		cmocka_unit_test(test_malformed_refused),
 		cmocka_unit_test(test_year_twice_refused),
 		cmocka_unit_test(test_load_dir_errors),
+		cmocka_unit_test(test_texts_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
