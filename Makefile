@@ -179,6 +179,17 @@ clean: fuzz-clean
 -include $(FUZZ_NAMES:%=$(B)/tests/fuzz/%.d) $(B)/tests/fuzz/replay.d
 # ---- end of fuzzing ----
 
+# The LD_PRELOAD shim that fails fsync/write (tests/tools/failsync.c, for
+# t0011): a shared object built without sanitizers even with SAN=1, since
+# it loads before ASan's runtime. TOOLS_BIN lists it as a program; that
+# name is a link to the shared object.
+$(B)/tests/tools/failsync.so: tests/tools/failsync.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(OPT) -fPIC -shared -o $@ $< -ldl
+
+$(B)/tests/tools/failsync: $(B)/tests/tools/failsync.so
+	ln -sf failsync.so $@
+
 clean:
 	rm -rf build build-san
 

@@ -73,13 +73,22 @@ db_begin(sqlite3 *db, char *err)
 int
 db_commit(sqlite3 *db, char *err)
 {
+	char msg[LD_ERRLEN];
 	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	int code;
 
 	if (rc == SQLITE_OK)
 		return 0;
-	rc = db_fail(db, rc, _("cannot commit"), err);
+	code = db_fail(db, rc, _("cannot commit"), msg);
+	/* An I/O error (a failed fsync) can leave the commit's frames in the
+	 * WAL, where a later recovery finds them whole: its fate is unknown. */
+	if ((rc & 0xff) == SQLITE_IOERR)
+		ld_fail(err, code, _("%s (the change may have been stored all the "
+		    "same: check before making it again)"), msg);
+	else
+		ld_fail(err, code, "%s", msg);
 	db_rollback(db);
-	return rc;
+	return code;
 }
 
 void
