@@ -19,7 +19,9 @@
  * wins. --dir (default both) says where --reset-after and --stall-after
  * apply; --truncate-after and --half-close-after act downstream;
  * --random-reset picks a direction and an offset in [0, MAX) for each
- * connection; --stall-for 0 (the default) stalls until the connection
+ * connection; --faulty-conns N keeps --reset-after and --random-reset to
+ * the first N connections (a long transfer over a link that breaks a few
+ * times); --stall-for 0 (the default) stalls until the connection
  * ends.
  *
  * Invariants:
@@ -94,6 +96,7 @@ struct config {
 	int64_t reset_after;         /* -1: no reset */
 	int dirs;                    /* DIR_*: where --reset/--stall apply */
 	int64_t random_reset;        /* 0: off; else offsets in [0, MAX) */
+	long faulty_conns;           /* 0: every connection; else the first N */
 	uint64_t seed;
 	int64_t truncate_after;      /* -1: off */
 	int64_t half_close_after;    /* -1: off */
@@ -193,7 +196,7 @@ usage(void)
 	    "usage: faultproxy --to 127.0.0.1:PORT [--port P] [--port-file FILE] [--log FILE]\n"
 	    "         [--latency MS] [--rate BYTES_PER_SEC]\n"
 	    "         [--stall-after N [--stall-for MS]] [--reset-after N] [--dir up|down|both]\n"
-	    "         [--random-reset MAX [--seed S]] [--truncate-after N]\n"
+	    "         [--random-reset MAX [--seed S]] [--faulty-conns N] [--truncate-after N]\n"
 	    "         [--half-close-after N] [--drop-every K] [--max-conns N]\n");
 	exit(2);
 }
@@ -228,6 +231,7 @@ static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "random-reset", required_argument, NULL, 'x' },
 	{ "seed", required_argument, NULL, 'z' },
+	{ "faulty-conns", required_argument, NULL, 'F' },
 	{ "truncate-after", required_argument, NULL, 'T' },
 	{ "half-close-after", required_argument, NULL, 'H' },
 	{ "drop-every", required_argument, NULL, 'D' },
@@ -299,6 +303,9 @@ parse_args(int argc, char **argv, struct config *c)
 			break;
 		case 'z':
 			c->seed = (uint64_t)number(name, optarg, INT64_MAX);
+			break;
+		case 'F':
+			c->faulty_conns = (long)number(name, optarg, 1L << 30);
 			break;
 		case 'T':
 			c->truncate_after = number(name, optarg, big);
@@ -394,12 +401,13 @@ static void
 conn_plan(struct proxy *p, struct conn *c)
 {
 	const struct config *cfg = &p->cfg;
+	int spared = cfg->faulty_conns > 0 && c->id > cfg->faulty_conns;
 	int d;
 
 	for (d = UP; d <= DOWN; d++) {
 		int on = (cfg->dirs & (d == UP ? DIR_UP : DIR_DOWN)) != 0;
 		c->f[d].stall_at = on ? cfg->stall_after : -1;
-		if (on && cfg->reset_after >= 0)
+		if (on && cfg->reset_after >= 0 && !spared)
 			plan_cut(&c->f[d], F_RESET, (uint64_t)cfg->reset_after);
 	}
 	if (cfg->truncate_after >= 0)
@@ -410,6 +418,10 @@ conn_plan(struct proxy *p, struct conn *c)
 	if (cfg->random_reset > 0) {
 		uint64_t r1 = rng_next(&p->rng), r2 = rng_next(&p->rng);
 		uint64_t at = r2 % (uint64_t)cfg->random_reset;
+		/* Drawn all the same, so that the plan of connection N does
+		 * not depend on how many were spared. */
+		if (spared)
+			return;
 		d = (int)(r1 & 1);
 		plan_cut(&c->f[d], F_RESET, at);
 		snprintf(c->plan, sizeof c->plan, "%s@%" PRIu64, dir_names[d], at);

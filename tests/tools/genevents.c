@@ -3,6 +3,7 @@
  * hash-chained events of a county's stations, as NDJSON.
  *
  *   genevents [--seed N] [--count N] [--stations N] [--split DIR]
+ *             [--roster FILE]
  *
  * Same seed, same bytes. The mix follows what a county produces (see
  * pick_kind): cases opened, updated and closed, liaison logs, referrals
@@ -13,6 +14,10 @@
  * benchmarks assume, tests/bench/). With --split, each event is also
  * written to DIR/NNNNNN.json (samples for `zstd --train`, see `make
  * dict`).
+ *
+ * --roster writes "station unit" lines: the generated stations, then one
+ * station "rx-N" per county department, so that a county server given
+ * them all knows every unit an event names (tests/bench/ adds them).
  *
  * Events only ever name entities their own station created, or, for an
  * acknowledgement, a referral sent to the station's unit earlier in the
@@ -412,10 +417,28 @@ one_event(struct gen *g)
 		complaint_recorded(g, st);
 }
 
+static void
+write_roster(const struct gen *g, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	long i;
+
+	if (f == NULL) {
+		fprintf(stderr, "genevents: cannot write '%s'\n", path);
+		exit(1);
+	}
+	for (i = 0; i < g->nst; i++)
+		fprintf(f, "%s %s\n", g->sts[i].id, g->sts[i].unit);
+	for (i = 0; i < (long)(sizeof depts / sizeof depts[0]); i++)
+		fprintf(f, "rx-%ld %s\n", i + 1, depts[i]);
+	fclose(f);
+}
+
 int
 main(int argc, char **argv)
 {
 	long count = 1000, nst = 8, i;
+	const char *roster = NULL;
 	struct gen g;
 
 	memset(&g, 0, sizeof g);
@@ -429,9 +452,11 @@ main(int argc, char **argv)
 			nst = atol(argv[++i]);
 		else if (strcmp(argv[i], "--split") == 0 && i + 1 < argc)
 			g.split = argv[++i];
+		else if (strcmp(argv[i], "--roster") == 0 && i + 1 < argc)
+			roster = argv[++i];
 		else {
 			fprintf(stderr, "usage: genevents [--seed N] [--count N]"
-			    " [--stations N] [--split DIR]\n");
+			    " [--stations N] [--split DIR] [--roster FILE]\n");
 			return 2;
 		}
 	}
@@ -450,6 +475,8 @@ main(int argc, char **argv)
 	g.boxes = xcalloc(sizeof depts / sizeof depts[0], sizeof *g.boxes);
 	for (i = 0; i < (long)(sizeof depts / sizeof depts[0]); i++)
 		g.boxes[i].unit = depts[i];
+	if (roster != NULL)
+		write_roster(&g, roster);
 	for (g.idx = 0; g.idx < count; g.idx++)
 		one_event(&g);
 	free(g.boxes);

@@ -1,0 +1,664 @@
+/*
+ * loadgen.c - many stations against one county server at once, on
+ * libcurl's multi interface: the load client of the server benchmarks
+ * (tests/bench/ingest.sh, tests/bench/stations.sh).
+ *
+ *   loadgen enroll --url URL --ca FILE --codes FILE --tokens OUT
+ *                  [--parallel N] [--timeout S]
+ *   loadgen sync   --url URL --ca FILE --tokens FILE --events NDJSON
+ *                  [--dict FILE] [--batch N] [--parallel N] [--timeout S]
+ *   loadgen handshake --url URL --ca FILE
+ *
+ * enroll reads "station code" lines and writes "station token" lines.
+ * sync plays one whole `liandong sync` per station of the tokens file, all
+ * of them at once (at most --parallel in flight): the station's events of
+ * NDJSON (canonical, hash-chained, e.g. from genevents) pushed in batches
+ * of --batch (default 500, as the agent), each answer applied to the next
+ * request's cursor, then pulls until the server says no more. Every
+ * station has its own connection, kept for its whole sync, as the agent
+ * does.
+ *
+ * Only the server is measured: each batch of events is compressed (zstd
+ * level 19, with the dictionary when given, as the agent) before the clock
+ * starts. A request body is two zstd frames, a small header frame made
+ * when the request leaves (its cursor comes from the last answer) and the
+ * precompressed events; the server accepts several frames in one body.
+ *
+ * handshake opens one TLS connection the way the agent does (same
+ * libcurl, same verification) and closes it with no request: what a
+ * proxy counts for it is the cost of the handshake alone.
+ *
+ * Output: a table on stderr, then one line on stdout:
+ *   LOADGEN stations=.. done=.. errors=.. requests=.. pushed=.. pulled=..
+ *   secs=.. events_per_s=.. p50_ms=.. p99_ms=.. req_p50_ms=.. req_p99_ms=..
+ * where p50/p99 are of whole syncs (first byte out to last answer in) and
+ * req_ of single requests. The exit status is 0 only without errors.
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "codec.h"
+#include "hash.h"
+#include "proto.h"
+#include "textfile.h"
+#include "util.h"
+
+#define MAX_ANSWER (64u << 20)
+#define MAX_STATIONS 5000
+#define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
+
+struct batch {
+	void *z;          /* owned: the compressed events */
+	size_t zlen;
+	long n;
+	int64_t last_seq;
+};
+
+struct station {
+	char name[64];
+	char secret[256];   /* code (enroll) or token (sync) */
+	struct batch *batches;
+	size_t nbatch, next;
+	int64_t acked, cursor;
+	long pushed, pulled, requests;
+	int done, failed, pulls;
+	double start, end, req_start;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char *body;         /* owned: the request in flight */
+	char *answer;       /* owned: what came back so far */
+	size_t alen;
+};
+
+struct run {
+	const char *url, *ca, *codes, *tokens, *events, *dict;
+	long batch, parallel, timeout;
+	struct station *st;
+	size_t nst;
+	struct codec *codec;
+	CURLM *multi;
+	double *req_ms;
+	size_t nreq, req_cap;
+	long errors;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+die(const char *what, const char *detail)
+{
+	fprintf(stderr, "loadgen: error: %s%s%s\n", what, detail ? ": " : "",
+	    detail ? detail : "");
+	exit(2);
+}
+
+/* Reads "name value" lines into r->st. */
+static void
+read_pairs(struct run *r, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		die("cannot open", path);
+	r->st = xcalloc(MAX_STATIONS, sizeof *r->st);
+	while (fgets(line, sizeof line, f) != NULL && r->nst < MAX_STATIONS) {
+		struct station *s = &r->st[r->nst];
+		if (sscanf(line, "%63s %255s", s->name, s->secret) == 2)
+			r->nst++;
+	}
+	fclose(f);
+}
+
+static struct station *
+station_of(struct run *r, const char *name, size_t len)
+{
+	/* Consecutive events are often one station's: try it first. */
+	static size_t last;
+	size_t i;
+
+	if (last < r->nst && strlen(r->st[last].name) == len &&
+	    memcmp(r->st[last].name, name, len) == 0)
+		return &r->st[last];
+	for (i = 0; i < r->nst; i++)
+		if (strlen(r->st[i].name) == len &&
+		    memcmp(r->st[i].name, name, len) == 0)
+			return &r->st[last = i];
+	return NULL;
+}
+
+struct pending {
+	FILE *f;
+	char *buf;
+	size_t len;
+	long n;
+	int64_t last_seq;
+};
+
+static void
+close_batch(struct run *r, struct station *s, struct pending *p)
+{
+	char err[LD_ERRLEN];
+	struct batch *b;
+
+	if (p->f == NULL)
+		return;
+	fclose(p->f);
+	p->f = NULL;
+	s->batches = xrealloc(s->batches, (s->nbatch + 1) * sizeof *s->batches);
+	b = &s->batches[s->nbatch++];
+	b->n = p->n;
+	b->last_seq = p->last_seq;
+	if (codec_compress(r->codec, p->buf, p->len, &b->z, &b->zlen, err) != 0)
+		die("cannot compress", err);
+	free(p->buf);
+	p->buf = NULL;
+	p->n = 0;
+}
+
+/*
+ * Splits the events among the stations, in order, into batches of at most
+ * r->batch events and PROTO_PUSH_BYTES, each compressed once.
+ */
+static void
+load_events(struct run *r)
+{
+	struct pending *p = xcalloc(r->nst, sizeof *p);
+	char *text = NULL, err[LD_ERRLEN];
+	const char *line;
+	size_t pos = 0, n, i, all;
+	struct codec *c19;
+
+	if (textfile_read(r->events, 1u << 31, &text, err) != 0)
+		die("cannot read events", err);
+	if (r->dict != NULL ? codec_load(r->dict, 19, &c19, err) :
+	    codec_new(NULL, 0, 19, &c19, err))
+		die("cannot load the dictionary", err);
+	r->codec = c19;
+	all = strlen(text);
+	while (ndjson_next(text, all, &pos, &line, &n)) {
+		const char *q = strstr(line, "\"station\":\"");
+		struct station *s;
+		struct pending *pp;
+		size_t sl;
+
+		if (q == NULL || q > line + n)
+			die("an event without a station", NULL);
+		q += 11;
+		sl = strcspn(q, "\"");
+		if ((s = station_of(r, q, sl)) == NULL)
+			continue; /* a station not playing in this run */
+		pp = &p[s - r->st];
+		if (pp->f != NULL && (pp->n == r->batch ||
+		    pp->len + n > PROTO_PUSH_BYTES))
+			close_batch(r, s, pp);
+		if (pp->f == NULL)
+			pp->f = open_memstream(&pp->buf, &pp->len);
+		fwrite(line, 1, n, pp->f);
+		fputc('\n', pp->f);
+		fflush(pp->f);
+		pp->n++;
+		q = strstr(line, "\"seq\":");
+		pp->last_seq = q ? atoll(q + 6) : 0;
+	}
+	for (i = 0; i < r->nst; i++)
+		close_batch(r, &r->st[i], &p[i]);
+	free(p);
+	free(text);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct station *s = arg;
+	size_t len = size * n;
+
+	if (s->alen + len > MAX_ANSWER)
+		return 0;
+	s->answer = xrealloc(s->answer, s->alen + len + 1);
+	memcpy(s->answer + s->alen, p, len);
+	s->alen += len;
+	return len;
+}
+
+static void
+easy_common(struct run *r, struct station *s, const char *path)
+{
+	char *url = xasprintf("%s%s", r->url, path);
+
+	if (s->h == NULL) {
+		s->h = curl_easy_init();
+		curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+		curl_easy_setopt(s->h, CURLOPT_CAINFO, r->ca);
+		curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, 60L);
+		curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
+	}
+	curl_easy_setopt(s->h, CURLOPT_URL, url);
+	free(url);
+	free(s->answer);
+	s->answer = NULL;
+	s->alen = 0;
+}
+
+static void
+start_enroll(struct run *r, struct station *s)
+{
+	json_t *o = json_pack("{s:s, s:s}", "station", s->name, "code",
+	    s->secret);
+
+	easy_common(r, s, PATH_ENROLL);
+	free(s->body);
+	s->body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	s->hdrs = curl_slist_append(s->hdrs, "Expect:");
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->body);
+	curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->body));
+	s->start = s->req_start = now_s();
+	curl_multi_add_handle(r->multi, s->h);
+}
+
+/* The next request of s's sync: a header frame and its next batch. */
+static void
+start_sync(struct run *r, struct station *s)
+{
+	const struct batch *b = s->next < s->nbatch ? &s->batches[s->next] : NULL;
+	int final = s->next + 1 >= s->nbatch;
+	char err[LD_ERRLEN], *h;
+	json_t *o;
+	void *hz;
+	size_t hzlen, len;
+
+	o = json_pack("{s:i, s:I, s:I, s:b}", "v", PROTO_VERSION, "cursor",
+	    (json_int_t)s->cursor, "acked", (json_int_t)s->acked, "final", final);
+	h = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	len = strlen(h);
+	h = xrealloc(h, len + 2);
+	memcpy(h + len, "\n", 2);
+	if (codec_compress(r->codec, h, len + 1, &hz, &hzlen, err) != 0)
+		die("cannot compress", err);
+	free(h);
+	free(s->body);
+	len = hzlen + (b ? b->zlen : 0);
+	s->body = xmalloc(len);
+	memcpy(s->body, hz, hzlen);
+	if (b != NULL)
+		memcpy(s->body + hzlen, b->z, b->zlen);
+	free(hz);
+
+	easy_common(r, s, PATH_SYNC);
+	if (s->hdrs == NULL) {
+		char *auth = xasprintf("Authorization: Bearer %s", s->secret);
+		s->hdrs = curl_slist_append(NULL, auth);
+		free(auth);
+		s->hdrs = curl_slist_append(s->hdrs,
+		    "Content-Type: application/x-ndjson");
+		s->hdrs = curl_slist_append(s->hdrs, "Content-Encoding: zstd");
+		s->hdrs = curl_slist_append(s->hdrs, "Expect:");
+	}
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->body);
+	curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	s->req_start = now_s();
+	if (s->start == 0)
+		s->start = s->req_start;
+	curl_multi_add_handle(r->multi, s->h);
+}
+
+static void
+fail(struct run *r, struct station *s, const char *why)
+{
+	if (r->errors++ < 10)
+		fprintf(stderr, "loadgen: %s: %s\n", s->name, why);
+	s->failed = s->done = 1;
+	s->end = now_s();
+}
+
+/* Reads an enrolment answer: the token. */
+static void
+enrolled(struct run *r, struct station *s)
+{
+	json_t *o = json_loadb(s->answer ? s->answer : "", s->alen, 0, NULL);
+	const char *t = json_string_value(json_object_get(o, "token"));
+
+	if (t == NULL)
+		fail(r, s, "no token in the answer");
+	else {
+		ld_strlcpy(s->secret, t, sizeof s->secret);
+		s->done = 1;
+		s->end = now_s();
+	}
+	json_decref(o);
+}
+
+/* Applies a sync answer; returns 1 when s has another request to make. */
+static int
+synced(struct run *r, struct station *s)
+{
+	char err[LD_ERRLEN];
+	const char *line;
+	size_t pos = 0, n;
+	void *plain;
+	size_t plen;
+	json_t *h;
+	int more;
+
+	if (codec_decompress(r->codec, s->answer, s->alen, MAX_ANSWER, &plain,
+	    &plen, err) != 0) {
+		fail(r, s, err);
+		return 0;
+	}
+	if (!ndjson_next(plain, plen, &pos, &line, &n) ||
+	    (h = json_loadb(line, n, 0, NULL)) == NULL) {
+		free(plain);
+		fail(r, s, "malformed answer");
+		return 0;
+	}
+	while (ndjson_next(plain, plen, &pos, &line, &n))
+		s->pulled++;
+	free(plain);
+	s->acked = json_integer_value(json_object_get(h, "acked"));
+	s->cursor = json_integer_value(json_object_get(h, "cursor"));
+	more = json_is_true(json_object_get(h, "more"));
+	json_decref(h);
+	if (s->next < s->nbatch) {
+		if (s->acked != s->batches[s->next].last_seq) {
+			fail(r, s, "the server did not take the batch");
+			return 0;
+		}
+		s->pushed += s->batches[s->next++].n;
+	}
+	if (s->next < s->nbatch)
+		return 1;
+	if (more && s->pulls++ < MAX_PULLS)
+		return 1;
+	s->done = 1;
+	s->end = now_s();
+	return 0;
+}
+
+static void
+finished(struct run *r, CURLMsg *m, int enrolling)
+{
+	struct station *s;
+	long status = 0;
+	char why[128];
+
+	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+	curl_multi_remove_handle(r->multi, s->h);
+	s->requests++;
+	if (r->nreq == r->req_cap) {
+		r->req_cap = r->req_cap ? r->req_cap * 2 : 1024;
+		r->req_ms = xrealloc(r->req_ms, r->req_cap * sizeof *r->req_ms);
+	}
+	r->req_ms[r->nreq++] = (now_s() - s->req_start) * 1000;
+	if (m->data.result != CURLE_OK) {
+		fail(r, s, curl_easy_strerror(m->data.result));
+		return;
+	}
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		snprintf(why, sizeof why, "status %ld: %.*s", status,
+		    (int)(s->alen < 80 ? s->alen : 80), s->answer ? s->answer : "");
+		fail(r, s, why);
+		return;
+	}
+	if (enrolling)
+		enrolled(r, s);
+	else if (synced(r, s))
+		start_sync(r, s);
+}
+
+/* Runs every station to its end, at most r->parallel at once, until the
+ * deadline. Returns the wall time. */
+static double
+drive(struct run *r, int enrolling)
+{
+	double t0 = now_s(), deadline = t0 + (double)r->timeout;
+	size_t started = 0, i;
+	long inflight = 0;
+	int running = 1;
+
+	while (now_s() < deadline) {
+		CURLMsg *m;
+		int left;
+
+		while (started < r->nst && inflight < r->parallel) {
+			if (enrolling)
+				start_enroll(r, &r->st[started]);
+			else
+				start_sync(r, &r->st[started]);
+			started++;
+			inflight++;
+		}
+		curl_multi_perform(r->multi, &running);
+		while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
+			if (m->msg == CURLMSG_DONE) {
+				struct station *s;
+				curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+				    (char **)&s);
+				finished(r, m, enrolling);
+				if (s->done) {
+					inflight--;
+					/* The station's sync is over: its link too. */
+					curl_easy_cleanup(s->h);
+					s->h = NULL;
+				}
+			}
+		if (started == r->nst && inflight == 0)
+			break;
+		curl_multi_poll(r->multi, NULL, 0, 100, NULL);
+	}
+	for (i = 0; i < r->nst; i++)
+		if (!r->st[i].done) {
+			fail(r, &r->st[i], "timed out");
+			if (r->st[i].h != NULL) {
+				curl_multi_remove_handle(r->multi, r->st[i].h);
+				curl_easy_cleanup(r->st[i].h);
+				r->st[i].h = NULL;
+			}
+		}
+	return now_s() - t0;
+}
+
+static int
+by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (nearest rank) of v, sorted in place. */
+static double
+percentile(double *v, size_t n, double p)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, by_double);
+	k = (size_t)(p / 100 * (double)n + 0.999999);
+	return v[k == 0 ? 0 : k - 1];
+}
+
+static void
+report(struct run *r, double secs)
+{
+	double *lat = xcalloc(r->nst + 1, sizeof *lat);
+	long done = 0, pushed = 0, pulled = 0, requests = 0;
+	size_t i, nl = 0;
+	double p50, p99, q50, q99;
+
+	for (i = 0; i < r->nst; i++) {
+		const struct station *s = &r->st[i];
+		pushed += s->pushed;
+		pulled += s->pulled;
+		requests += s->requests;
+		if (s->done && !s->failed) {
+			done++;
+			lat[nl++] = (s->end - s->start) * 1000;
+		}
+	}
+	p50 = percentile(lat, nl, 50);
+	p99 = percentile(lat, nl, 99);
+	q50 = percentile(r->req_ms, r->nreq, 50);
+	q99 = percentile(r->req_ms, r->nreq, 99);
+	fprintf(stderr,
+	    "  stations %zu, completed %ld, errors %ld, requests %ld\n"
+	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
+	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
+	    r->nst, done, r->errors, requests, pushed, pulled, secs,
+	    pushed / secs, p50, p99, q50, q99);
+	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld pushed=%ld"
+	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
+	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
+	    requests, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
+	free(lat);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: loadgen enroll --url URL --ca FILE --codes FILE --tokens OUT\n"
+	    "                      [--parallel N] [--timeout S]\n"
+	    "       loadgen sync --url URL --ca FILE --tokens FILE --events NDJSON\n"
+	    "                    [--dict FILE] [--batch N] [--parallel N] [--timeout S]\n"
+	    "       loadgen handshake --url URL --ca FILE\n");
+	exit(2);
+}
+
+static void
+parse(struct run *r, int argc, char **argv)
+{
+	int i;
+
+	r->batch = PROTO_PUSH_BATCH;
+	r->parallel = 64;
+	r->timeout = 600;
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (v == NULL)
+			usage();
+		i++;
+		if (strcmp(o, "--url") == 0)
+			r->url = v;
+		else if (strcmp(o, "--ca") == 0)
+			r->ca = v;
+		else if (strcmp(o, "--codes") == 0)
+			r->codes = v;
+		else if (strcmp(o, "--tokens") == 0)
+			r->tokens = v;
+		else if (strcmp(o, "--events") == 0)
+			r->events = v;
+		else if (strcmp(o, "--dict") == 0)
+			r->dict = v;
+		else if (strcmp(o, "--batch") == 0)
+			r->batch = atol(v);
+		else if (strcmp(o, "--parallel") == 0)
+			r->parallel = atol(v);
+		else if (strcmp(o, "--timeout") == 0)
+			r->timeout = atol(v);
+		else
+			usage();
+	}
+	if (r->url == NULL || r->ca == NULL || r->tokens == NULL ||
+	    r->batch < 1 || r->batch > PROTO_MAX_EVENTS || r->parallel < 1 ||
+	    r->timeout < 1)
+		usage();
+}
+
+/* The TLS handshake alone, as libcurl makes it for the agent. */
+static int
+handshake(const struct run *r)
+{
+	CURL *h = curl_easy_init();
+	CURLcode cc;
+
+	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_CAINFO, r->ca);
+	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	cc = curl_easy_perform(h);
+	curl_easy_cleanup(h);
+	if (cc != CURLE_OK)
+		fprintf(stderr, "loadgen: handshake: %s\n", curl_easy_strerror(cc));
+	return cc == CURLE_OK ? 0 : 1;
+}
+
+/* A socket per station in flight, on both sides: lift the soft limit. */
+static void
+more_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run r;
+	int enrolling;
+	double secs;
+	size_t i;
+
+	memset(&r, 0, sizeof r);
+	if (argc < 2)
+		usage();
+	enrolling = strcmp(argv[1], "enroll") == 0;
+	if (strcmp(argv[1], "handshake") == 0) {
+		r.tokens = "-";
+		parse(&r, argc, argv);
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		return handshake(&r);
+	}
+	if (!enrolling && strcmp(argv[1], "sync") != 0)
+		usage();
+	parse(&r, argc, argv);
+	if (enrolling ? r.codes == NULL : r.events == NULL)
+		usage();
+	more_files();
+	hash_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	read_pairs(&r, enrolling ? r.codes : r.tokens);
+	if (!enrolling)
+		load_events(&r);
+	r.multi = curl_multi_init();
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    r.parallel);
+	secs = drive(&r, enrolling);
+	report(&r, secs);
+	if (enrolling) {
+		FILE *f = fopen(r.tokens, "w");
+		if (f == NULL)
+			die("cannot write", r.tokens);
+		for (i = 0; i < r.nst; i++)
+			if (r.st[i].done && !r.st[i].failed)
+				fprintf(f, "%s %s\n", r.st[i].name, r.st[i].secret);
+		fclose(f);
+	}
+	curl_multi_cleanup(r.multi);
+	return r.errors == 0 ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Many stations: 1,000 stations sync at once against one county server
+# (default 4 threads), each its whole sync on its own TLS connection:
+# push its events (5 on average, 5,000 in all, times BENCH_SCALE) and pull
+# what its unit is owed, until the server says no more. Bounded: the run
+# is given 300 seconds. Reports completed syncs, errors (goal: none), p50
+# and p99 of a whole sync's latency, and the server's peak memory (VmHWM
+# from /proc). Enrolment happens before, 100 at a time, and is not timed.
+. "$(dirname "$0")/lib.sh"
+
+S=1000
+N=$((5000 * BENCH_SCALE))
+"$GEN" --seed 41 --count "$N" --stations "$S" --roster roster >events.ndjson
+
+county_init county --rules gonghe || exit 1
+county_roster county roster || exit 1
+county_serve county || exit 1
+"$LOADGEN" enroll --url "$SERVER_URL" --ca "$SERVER_CA" --codes county.codes \
+	--tokens tokens --parallel 100 >enroll.out 2>enroll.err ||
+	{ cat enroll.err >&2; exit 1; }
+rss0=$(peak_rss "$SERVER_PID")
+"$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
+	--events events.ndjson --dict "$DICT" --parallel "$((S + 10))" \
+	--timeout 300 >sync.out 2>sync.err
+rss=$(peak_rss "$SERVER_PID")
+county_stop
+cat sync.err >&2
+
+get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" sync.out; }
+cat <<TABLE
+many stations ($S stations and 10 departments at once, $N events)
+  completed syncs        $(get done) of $(get stations)
+  errors                 $(get errors)   (goal: 0)
+  requests               $(get requests)
+  events pushed / pulled $(get pushed) / $(get pulled)
+  wall time              $(get secs) s
+  whole sync p50 / p99   $(get p50_ms) / $(get p99_ms) ms
+  server peak RSS        $rss KiB ($rss0 KiB after enrolment)
+TABLE
+bench_line stations stations="$(get stations)" done="$(get done)" \
+	errors="$(get errors)" goal_errors=0 pushed="$(get pushed)" \
+	pulled="$(get pulled)" secs="$(get secs)" p50_ms="$(get p50_ms)" \
+	p99_ms="$(get p99_ms)" server_rss_kib="$rss"

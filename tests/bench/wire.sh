@@ -1,0 +1,115 @@
+#!/bin/sh
+# Wire bytes per event: syncs of 1, 10, 100 and 1,000 events, counted on
+# the socket by tests/tools/faultproxy between the station and the server
+# (TLS records and HTTP headers included), with the shared dictionary and
+# without it (a county server with no dictionary), against the floor:
+# `zstd -19` with the dictionary over the same NDJSON (the events the push
+# carried, canonical, one a line). The TLS handshake is counted apart, on
+# a connection that makes it and closes (loadgen handshake), and taken
+# off each sync's bytes. Then a lone urgent referral, both ways, on an
+# open connection (its sync less the handshake).
+#
+# Goals: within 1.25x of the floor from 100 events up; the urgent
+# referral under 1.5 KB both ways.
+. "$(dirname "$0")/lib.sh"
+
+SIZES="1 10 100 1000"
+"$GEN" --seed 21 --count 1111 --stations 1 >events.ndjson
+
+# conn_bytes LOG K: "up down" of the K-th connection the proxy logged.
+conn_bytes() {
+	wait_for 10 "[ \$(wc -l <'$1') -ge $2 ]" || return 1
+	sed -n "${2}p" "$1" | sed 's/.* up=\([0-9]*\) down=\([0-9]*\).*/\1 \2/'
+}
+
+# run_variant NAME: the whole sequence on county NAME; writes NAME.res
+# lines "what n up down floor".
+run_variant() {
+	v=$1
+	county_serve "$v" || return 1
+	rm -f "$v.pport"
+	"$FP" --to "127.0.0.1:${SERVER_URL##*:}" --port-file "$v.pport" \
+		--log "$v.plog" 2>>"$v.perr" &
+	proxy=$!
+	pids="$pids $proxy"
+	wait_for 10 "[ -s '$v.pport' ]" || return 1
+	url="https://127.0.0.1:$(cat "$v.pport")"
+	db="$SCRATCH/$v.db"
+	k=0
+	station_new "$db" st001 龙羊峡镇 "$v" "$url" || return 1
+	k=$((k + 1))
+	county_station "$v" rx-1 县综合行政执法局 >/dev/null
+	"$LD" sync --db "$db" >/dev/null || return 1 # takes the rules
+	k=$((k + 1))
+	"$LOADGEN" handshake --url "$url" --ca "$SERVER_CA" || return 1
+	k=$((k + 1))
+	echo "handshake 0 $(conn_bytes "$v.plog" $k) 0" >"$v.res"
+	"$LD" sync --db "$db" >/dev/null || return 1
+	k=$((k + 1))
+	echo "idle 0 $(conn_bytes "$v.plog" $k) 0" >>"$v.res"
+	first=1
+	for n in $SIZES; do
+		sed -n "${first},$((first + n - 1))p" events.ndjson >"slice$n.in"
+		"$SB" fill --db "$db" --events "slice$n.in" >/dev/null || return 1
+		"$SB" own --db "$db" --after "$first" >/dev/null
+		"$SB" own --db "$db" --after "$((first - 1))" >"slice$n.ndjson"
+		floor=$(zstd -19 -q -c -D "$DICT" "slice$n.ndjson" | wc -c)
+		"$LD" sync --db "$db" >/dev/null || return 1
+		k=$((k + 1))
+		echo "events $n $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+		first=$((first + n))
+	done
+	# A lone urgent referral of a case already at the county.
+	"$LD" referral send --db "$db" C-st001-1 --to 县综合行政执法局 \
+		--letter 共执移字〔2026〕12号 --source-material 现场检查笔录 \
+		--evidence 现场照片 --urgent >/dev/null || return 1
+	"$SB" own --db "$db" --after "$((first - 1))" >urgent.ndjson
+	floor=$(zstd -19 -q -c -D "$DICT" urgent.ndjson | wc -c)
+	"$LD" sync --db "$db" >/dev/null || return 1
+	k=$((k + 1))
+	echo "urgent 1 $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+	kill "$proxy"
+	wait "$proxy" 2>/dev/null
+	county_stop
+}
+
+county_init dict --rules gonghe || exit 1
+county_init nodict --rules gonghe || exit 1
+sed -i 's/^dict = .*/dict =/' nodict/server.conf
+run_variant dict || exit 1
+run_variant nodict || exit 1
+
+# The table: bytes per event after the handshake, and against the floor.
+awk -v goal=1.25 '
+FNR == 1 { v = FILENAME; sub(/\.res$/, "", v) }
+$1 == "handshake" { hs[v] = $3 + $4 }
+$1 == "idle" { idle[v] = $3 + $4 - hs[v] }
+$1 == "events" || $1 == "urgent" {
+	k = $1 == "urgent" ? "urgent" : $2
+	net[v, k] = $3 + $4 - hs[v]; floor[k] = $5; n[k] = $2; keys[k] = 1
+}
+END {
+	printf "wire bytes (on the socket, TLS and HTTP included; handshake apart)\n"
+	printf "  TLS handshake: %d bytes with the dictionary run, %d without\n", hs["dict"], hs["nodict"]
+	printf "  idle sync after it: %d bytes (dict), %d (no dict)\n", idle["dict"], idle["nodict"]
+	printf "  %-8s %10s %10s %10s %12s %8s %8s\n", "events", "dict B/ev", "nodict B/ev", "floor B/ev", "floor bytes", "dict x", "nodict x"
+	split("1 10 100 1000 urgent", order, " ")
+	for (i = 1; i <= 5; i++) {
+		k = order[i]
+		printf "  %-8s %10.1f %10.1f %10.1f %12d %8.2f %8.2f\n", k,
+		    net["dict", k] / n[k], net["nodict", k] / n[k], floor[k] / n[k],
+		    floor[k], net["dict", k] / floor[k], net["nodict", k] / floor[k]
+	}
+	printf "  goal: within %.2fx of the floor from 100 events up (dict: %.2f, %.2f);" \
+	    " urgent referral under 1536 bytes both ways: %d\n", goal,
+	    net["dict", 100] / floor[100], net["dict", 1000] / floor[1000], net["dict", "urgent"]
+	printf "BENCH name=wire handshake=%d idle=%d", hs["dict"], idle["dict"]
+	for (i = 1; i <= 4; i++) {
+		k = order[i]
+		printf " b_per_ev_%s=%.1f ratio_%s=%.2f nodict_ratio_%s=%.2f", k,
+		    net["dict", k] / n[k], k, net["dict", k] / floor[k], k,
+		    net["nodict", k] / floor[k]
+	}
+	printf " urgent_bytes=%d urgent_nodict_bytes=%d goal_ratio=1.25 goal_urgent=1536\n",
+	    net["dict", "urgent"], net["nodict", "urgent"]
+}' dict.res nodict.res
