@@ -27,9 +27,18 @@ str(const json_t *doc, const char *key)
 	return json_string_value(json_object_get(doc, key));
 }
 
+/* A consultation opinion (咨询意见, 书面征询) has its own rule where the
+ * county's document sets one; every other request counts by "assist". */
+static const char *
+rule_of(const char *form)
+{
+	return form != NULL && strcmp(form, "consultation") == 0 ? "consult" :
+	    "assist";
+}
+
 static const struct cli_opt request_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the department asked, e.g. 县市场监管局 (required)") },
-	{ "type", CLI_VALUE, "TYPE", N_("testing, inspection, quarantine, appraisal or opinion (检测, 检验, 检疫, 技术鉴定, 认定) (required)") },
+	{ "type", CLI_VALUE, "TYPE", N_("testing, inspection, quarantine, appraisal, opinion or consultation (检测, 检验, 检疫, 技术鉴定, 认定, 咨询意见) (required)") },
 	{ "subject", CLI_VALUE, "TEXT", N_("what is to be tested or determined (required)") },
 	{ "case", CLI_VALUE, "ID", N_("the case it serves, held by this unit") },
 	{ "urgent", CLI_FLAG, NULL, N_("urgent request") },
@@ -69,7 +78,8 @@ assist_request(struct cmd_ctx *ctx)
 	if (str(body, "case") != NULL &&
 	    (rc = form_get(ctx, str(body, "case"), "case", &doc)) != 0)
 		goto out;
-	if ((rc = form_deadline(ctx, "assist", ltime_now(), 0, &due)) != 0)
+	if ((rc = form_deadline(ctx, rule_of(str(body, "form")), ltime_now(), 0,
+	    &due)) != 0)
 		goto out;
 	if (due != NULL)
 		json_object_set_new(body, "answer_due", due);
@@ -133,61 +143,22 @@ static const struct cli_opt extend_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* 1 if the rule's clause allows an extension without a cap: the county's
- * words say so (延期 / 延长), and the profile then leaves extend_max out
- * (docs/rules.md). */
-static int
-uncapped_extension(const struct rule *r)
-{
-	return r->extend_max == 0 && r->clause != NULL &&
-	    strstr(r->clause, "延") != NULL;
-}
-
 /* Extends the time to answer: by the asked unit, announced before it
  * passes, up to the profile's cap if it has one. */
 static int
 assist_extend(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0], *days = cmd_value(ctx, "days");
-	const struct rule *r = profile_rule(form_profile(ctx), "assist");
 	json_t *doc = NULL, *body, *due = NULL;
-	char *end;
-	long n;
 	int rc;
 
-	if (days == NULL || cmd_value(ctx, "reason") == NULL)
-		return cmd_usage_error(ctx, _("give --days and --reason"));
-	n = strtol(days, &end, 10);
-	if (*end != '\0' || n < 1 || n > RULE_AMOUNT_MAX)
-		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
-	if (r == NULL || r->unit == RULE_IMMEDIATE ||
-	    (r->extend_max == 0 && !uncapped_extension(r)))
-		return cmd_error(ctx, EXIT_CONFLICT,
-		    _("the county's rules allow no extension of the time to answer"));
-	if (n <= r->amount || (r->extend_max > 0 && n > r->extend_max))
-		return r->extend_max > 0 ? cmd_error(ctx, EXIT_INVALID,
-		    _("--days must be above %d and at most %d (%s)"), r->amount,
-		    r->extend_max, r->clause) : cmd_error(ctx, EXIT_INVALID,
-		    _("--days must be above %d (%s)"), r->amount, r->clause);
-	if ((rc = form_get(ctx, id, "assist", &doc)) != 0)
+	if ((rc = form_get(ctx, ctx->cli.argv[0], "assist", &doc)) != 0)
 		return rc;
-	rc = form_deadline(ctx, "assist", json_integer_value(json_object_get(doc,
-	    "created_at")), (int)n, &due);
-	if (rc == 0 && due != NULL) {
-		int64_t cur, next;
-		/* An extension moves the deadline later, never earlier. */
-		if (ltime_parse(str(json_object_get(doc, "answer_due"), "due"),
-		    &cur) == 0 && ltime_parse(str(due, "due"), &next) == 0 &&
-		    next <= cur)
-			rc = cmd_error(ctx, EXIT_INVALID,
-			    _("%ld %s from the request is not later than the deadline already set"),
-			    n, rule_unit_name(r->unit));
-	}
+	rc = form_extend(ctx, rule_of(str(doc, "form")),
+	    json_integer_value(json_object_get(doc, "created_at")),
+	    json_object_get(doc, "answer_due"), &due);
 	json_decref(doc);
-	if (rc != 0) {
-		json_decref(due);
+	if (rc != 0)
 		return rc;
-	}
 	body = json_object();
 	json_object_set_new(body, "answer_due", due);
 	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)

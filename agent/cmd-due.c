@@ -53,7 +53,7 @@ cmd_due(struct cmd_ctx *ctx)
 		N_("OWED BY"), N_("OBLIGATION"), N_("RECORD"), N_("RULE") };
 	const char *unit = cmd_value(ctx, "unit"), *me = ledger_unit(ctx->lg);
 	static const char *const types[] = { "case", "referral", "complaint",
-		"assist", "whistle", "meeting" };
+		"assist", "whistle", "meeting", "share", "supervision" };
 	struct items items = { NULL, 0 };
 	size_t i, t;
 	int64_t now = ltime_now();

@@ -112,5 +112,10 @@ extern const struct cmd_entry cmd_meeting_schedule_entry,
     cmd_meeting_topic_entry, cmd_meeting_minutes_entry,
     cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
     cmd_meeting_list_entry, cmd_meeting_show_entry;
+extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
+    cmd_share_extend_entry, cmd_share_list_entry, cmd_share_show_entry;
+extern const struct cmd_entry cmd_supervision_send_entry,
+    cmd_supervision_reply_entry, cmd_supervision_list_entry,
+    cmd_supervision_show_entry;
 
 #endif

@@ -494,6 +494,57 @@ form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
 	return rc;
 }
 
+/* 1 if the rule's clause allows an extension without a cap: the county's
+ * words say so (延期 / 延长), and the profile then leaves extend_max out
+ * (docs/rules.md). */
+static int
+uncapped_extension(const struct rule *r)
+{
+	return r->extend_max == 0 && r->clause != NULL &&
+	    strstr(r->clause, "延") != NULL;
+}
+
+int
+form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
+    const json_t *current, json_t **due)
+{
+	const char *days = cmd_value(ctx, "days");
+	const struct rule *r = profile_rule(form_profile(ctx), name);
+	int64_t cur, next;
+	char *end;
+	long n;
+	int rc;
+
+	*due = NULL;
+	if (days == NULL || cmd_value(ctx, "reason") == NULL)
+		return cmd_usage_error(ctx, _("give --days and --reason"));
+	n = strtol(days, &end, 10);
+	if (*end != '\0' || n < 1 || n > RULE_AMOUNT_MAX)
+		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
+	if (r == NULL || r->unit == RULE_IMMEDIATE ||
+	    (r->extend_max == 0 && !uncapped_extension(r)))
+		return cmd_error(ctx, EXIT_CONFLICT,
+		    _("the county's rules allow no extension of this time"));
+	if (n <= r->amount || (r->extend_max > 0 && n > r->extend_max))
+		return r->extend_max > 0 ? cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d and at most %d (%s)"), r->amount,
+		    r->extend_max, r->clause) : cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d (%s)"), r->amount, r->clause);
+	if ((rc = form_deadline(ctx, name, from_ms, (int)n, due)) != 0)
+		return rc;
+	/* An extension moves the deadline later, never earlier. */
+	if (*due != NULL && ltime_parse(json_string_value(json_object_get(
+	    current, "due")), &cur) == 0 && ltime_parse(json_string_value(
+	    json_object_get(*due, "due")), &next) == 0 && next <= cur) {
+		json_decref(*due);
+		*due = NULL;
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("%ld %s is not later than the deadline already set"), n,
+		    rule_unit_name(r->unit));
+	}
+	return 0;
+}
+
 int
 form_text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
     const char *field, int required)
@@ -542,8 +593,11 @@ form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
 	json_array_foreach(items, i, doc) {
 		const char *to = json_string_value(json_object_get(doc, "to"));
 		const char *from = json_string_value(json_object_get(doc, "unit"));
-		if ((in && (to == NULL || strcmp(to, unit) != 0)) ||
-		    (outg && (from == NULL || strcmp(from, unit) != 0)))
+		/* A record with no single addressee (information shared with
+		 * several units) is incoming wherever it came from elsewhere. */
+		int mine = from != NULL && strcmp(from, unit) == 0;
+		if ((in && (to != NULL ? strcmp(to, unit) != 0 : mine)) ||
+		    (outg && !mine))
 			continue;
 		json_array_append(*keep, doc);
 	}

@@ -72,6 +72,14 @@ int list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
     int amount, json_t **out);
 
+/* An extension of the deadline current of rule name, started at from_ms:
+ * --days N (the new total in the rule's unit) and --reason must be given,
+ * the rule must allow an extension (a cap, or words allowing one without
+ * a cap), N within the cap, and the new deadline later than current.
+ * Sets *due (new reference). Returns 0 or an exit code (message printed). */
+int form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
+    const json_t *current, json_t **due);
+
 /* The rule profile in force here (NULL if none), loaded on first use. */
 const struct profile *form_profile(struct cmd_ctx *ctx);
 
@@ -114,7 +122,8 @@ void form_show_deadline(const char *label, const json_t *d);
 /* Prints a new record's id, or {"kind":"recorded","id":...} with --json. */
 int form_recorded(struct cmd_ctx *ctx, const char *id);
 /* The records of type that concern this unit, as --incoming ("to" is
- * this unit) and --outgoing ("unit" is this unit) ask, newest first. With
+ * this unit; for records without a single "to", made by another unit)
+ * and --outgoing ("unit" is this unit) ask, newest first. With
  * --json they are printed as {"kind": kind, key: [...]} and *keep is
  * NULL; otherwise the caller prints *keep and frees it. Returns 0 or an
  * exit code. */

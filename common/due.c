@@ -15,6 +15,8 @@
  *   meeting   held, with next_due, not followed    the convener holds the next one
  *             any resolution not done              its owner reports at the
  *                                                  next meeting (no due time)
+ *   share     formed, not yet sent                 the holding unit passes it on
+ *   supervision sent                               the unit addressed replies
  */
 #include <string.h>
 
@@ -106,6 +108,33 @@ due_collect(const json_t *doc,
 				emit(doc, str(r, "owner"),
 				    N_("carry out the resolution, report at the next meeting"),
 				    NULL, fn, arg);
+		return;
+	}
+	if (strcmp(type, "share") == 0) {
+		static const struct { const char *form, *what; } owed[] = {
+			{ "approval", N_("copy the approval to the bureau (抄送审批)") },
+			{ "document", N_("tell the bureau of the superior document (告知上级文件)") },
+			{ "penalty", N_("copy the penalty decision to the units concerned (抄送处罚决定)") },
+			{ "enforcement", N_("write to the unit whose help the execution needs (书面函告)") },
+			{ "info", N_("share the information (信息共享)") },
+		};
+		const char *form = str(doc, "form");
+		size_t i;
+		if (strcmp(st, "formed") != 0 || form == NULL)
+			return;
+		for (i = 0; i < sizeof owed / sizeof owed[0]; i++)
+			if (strcmp(owed[i].form, form) == 0)
+				emit(doc, str(doc, "unit"), owed[i].what,
+				    json_object_get(doc, "send_due"), fn, arg);
+		return;
+	}
+	if (strcmp(type, "supervision") == 0) {
+		const char *form = str(doc, "form");
+		if (strcmp(st, "sent") == 0 && form != NULL)
+			emit(doc, str(doc, "to"), strcmp(form, "opinion") == 0 ?
+			    N_("reply in writing to the supervision opinion (书面回复)") :
+			    N_("send the supervision results back in writing (监督结果反馈)"),
+			    json_object_get(doc, "reply_due"), fn, arg);
 		return;
 	}
 	if (strcmp(type, "referral") != 0)

@@ -7,11 +7,12 @@
  * type or kind, add a branch to fold_apply and keep it a pure function of
  * (doc, event): no clock, no I/O, no randomness.
  *
- * The audience of a complaint, assistance request, call or meeting grows
- * with the units its applied events were addressed to (a call escalated
- * to the county, a resolution's owner, the unit a complaint was referred
- * to), so that a station's next step reaches them too. A referral keeps
- * the audience it was sent with.
+ * The audience of every record but a case, a liaison log or a referral
+ * grows with the units its applied events were addressed to (a call
+ * escalated to the county, a resolution's owner, the unit a complaint
+ * was referred to, the units information was shared with), so that a
+ * station's next step reaches them too. A referral keeps the audience it
+ * was sent with.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,6 +516,102 @@ apply_assist(json_t *doc, const struct event *ev)
 }
 
 /*
+ * Information passed on (信息共享: approvals, superior documents, penalty
+ * decisions, letters asking for help with execution):
+ *
+ *   formed --sent (the holding unit)--> shared --sent--> shared
+ *     \--extended (the holding unit, before send_due)--> formed
+ *
+ * The first sending discharges send_due (late or not); later ones add
+ * units. Sending or extending by another unit, and an extension after
+ * the deadline or after sending, are conflicts.
+ */
+static const char *
+apply_share(json_t *doc, const struct event *ev)
+{
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *unit = json_string_value(json_object_get(doc, "unit"));
+
+	if (strcmp(k, "share.formed") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		created(doc, ev, "formed");
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (unit == NULL || strcmp(ev->unit, unit) != 0)
+		return "not_holder";
+	if (strcmp(k, "share.sent") == 0) {
+		json_t *a = act(ev);
+		json_object_set(a, "to", json_object_get(ev->body, "to"));
+		json_object_set(a, "via", json_object_get(ev->body, "via"));
+		if (json_object_get(ev->body, "note") != NULL)
+			json_object_set(a, "note", json_object_get(ev->body, "note"));
+		append(doc, "sent", a);
+		obligation_done(doc, "send_due", ev->at);
+		json_object_set_new(doc, "status", json_string("shared"));
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "share.extended") == 0) {
+		json_t *old = json_object_get(doc, "send_due"), *x;
+		if (strcmp(st, "shared") == 0)
+			return "already_shared";
+		if (old != NULL && past_due(old, ev->at))
+			return "extension_after_deadline";
+		json_object_set_new(doc, "send_due", json_deep_copy(
+		    json_object_get(ev->body, "send_due")));
+		x = act(ev);
+		json_object_set(x, "reason", json_object_get(ev->body, "reason"));
+		append(doc, "extensions", x);
+		stamp(doc, ev);
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
+/*
+ * Supervision (监督): a department's written opinion on the bureau's
+ * enforcement, or the bureau's report of its cases to a department:
+ *
+ *   sent --replied (the unit addressed)--> replied
+ *
+ * A second reply, or a reply by another unit, is a conflict.
+ */
+static const char *
+apply_supervision(json_t *doc, const struct event *ev)
+{
+	const char *st = status_of(doc), *k = ev->kind;
+	const char *to = json_string_value(json_object_get(doc, "to"));
+	json_t *a;
+
+	if (strcmp(k, "supervision.sent") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		created(doc, ev, "sent");
+		stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(k, "supervision.replied") != 0)
+		return "unknown_kind";
+	if (strcmp(st, "replied") == 0)
+		return "already_answered";
+	if (to == NULL || strcmp(ev->unit, to) != 0)
+		return "not_addressed";
+	a = act(ev);
+	json_object_set(a, "text", json_object_get(ev->body, "text"));
+	json_object_set_new(doc, "reply", a);
+	obligation_done(doc, "reply_due", ev->at);
+	json_object_set_new(doc, "status", json_string("replied"));
+	stamp(doc, ev);
+	return NULL;
+}
+
+/*
  * "Township whistles, departments report" (乡镇吹哨、部门报到):
  *
  *   called --answered (the called department)--> answered
@@ -738,12 +835,16 @@ fold_apply(json_t *doc, const struct event *ev)
 		reason = apply_whistle(doc, ev);
 	else if (strcmp(type, "meeting") == 0)
 		reason = apply_meeting(doc, ev);
+	else if (strcmp(type, "share") == 0)
+		reason = apply_share(doc, ev);
+	else if (strcmp(type, "supervision") == 0)
+		reason = apply_supervision(doc, ev);
 	else
 		reason = "unknown_kind";
 	if (reason != NULL)
 		conflict(doc, ev, reason);
-	else if (strcmp(type, "assist") == 0 || strcmp(type, "whistle") == 0 ||
-	    strcmp(type, "meeting") == 0 || strcmp(type, "complaint") == 0)
+	else if (strcmp(type, "case") != 0 && strcmp(type, "liaison") != 0 &&
+	    strcmp(type, "referral") != 0)
 		audience_merge(doc, ev);
 	json_object_set_new(doc, "events", json_integer(
 	    json_integer_value(json_object_get(doc, "events")) + 1));
@@ -870,6 +971,9 @@ fold_reason_text(const char *code)
 		{ "already_notified", N_("the complainant was already told where it went") },
 		{ "not_handler", N_("only the unit handling the complaint may reply") },
 		{ "already_replied", N_("the result was already replied") },
+		{ "not_holder", N_("only the unit holding the information may pass it on") },
+		{ "already_shared", N_("it was already passed on") },
+		{ "not_addressed", N_("only the unit it was addressed to may reply") },
 	};
 	size_t i;
 

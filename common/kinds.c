@@ -19,6 +19,8 @@ static const struct entity_type etypes[] = {
 	{ "assist", 'A' },
 	{ "whistle", 'W' },
 	{ "meeting", 'M' },
+	{ "share", 'S' },
+	{ "supervision", 'V' },
 	{ NULL, 0 },
 };
 #define ET_CASE (&etypes[0])
@@ -28,6 +30,8 @@ static const struct entity_type etypes[] = {
 #define ET_ASSIST (&etypes[4])
 #define ET_WHISTLE (&etypes[5])
 #define ET_MEETING (&etypes[6])
+#define ET_SHARE (&etypes[7])
+#define ET_SUPERVISION (&etypes[8])
 
 const struct enum_value case_sources[] = {
 	{ "patrol", "辖区巡查" },
@@ -67,6 +71,32 @@ const struct enum_value assist_types[] = {
 	{ "quarantine", "检疫" },
 	{ "appraisal", "技术鉴定" },
 	{ "opinion", "认定" },
+	{ "consultation", "咨询意见" },
+	{ NULL, NULL },
+};
+
+/* What information a unit passes on (信息共享), each with its own rule in
+ * the profiles that set one (docs/rules.md). */
+const struct enum_value share_forms[] = {
+	{ "approval", "行政审批" },
+	{ "document", "上级文件" },
+	{ "penalty", "处罚决定" },
+	{ "enforcement", "配合执行函" },
+	{ "info", "执法信息" },
+	{ NULL, NULL },
+};
+
+const struct enum_value share_channels[] = {
+	{ "platform", "平台" },
+	{ "written", "书面" },
+	{ "phone", "电话" },
+	{ NULL, NULL },
+};
+
+/* Supervision between the bureau and the departments (共和县 三(七)). */
+const struct enum_value supervision_forms[] = {
+	{ "opinion", "书面意见" },
+	{ "report", "执法办案通报" },
 	{ NULL, NULL },
 };
 
@@ -262,6 +292,57 @@ static const struct field assist_extended_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+/* Information a unit holds and must pass on: an approval it made, a
+ * superior department's document it received, a penalty decision, a
+ * letter asking for help to execute one, other enforcement information.
+ * "formed_at" is when it formed (made or received); the time to pass it
+ * on counts from then (fold.c: formed -> shared). */
+static const struct field share_formed_fields[] = {
+	{ "form", F_ENUM, 1, 0, share_forms },
+	{ "title", F_STR, 1, 100, NULL },
+	{ "summary", F_TEXT, 0, 2000, NULL },
+	{ "formed_at", F_TIME, 1, 0, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "send_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* Passed on to units (copied, told, sent); may happen more than once. */
+static const struct field share_sent_fields[] = {
+	{ "to", F_STRS, 1, 20, NULL },
+	{ "via", F_ENUM, 1, 0, share_channels },
+	{ "note", F_TEXT, 0, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* The time to pass it on extended, before it passed, where allowed. */
+static const struct field share_extended_fields[] = {
+	{ "send_due", F_DEADLINE, 1, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* A department's written opinion on the bureau's enforcement, or the
+ * bureau's report of its cases to a department; the unit addressed owes
+ * a written reply (fold.c: sent -> replied). */
+static const struct field supervision_sent_fields[] = {
+	{ "form", F_ENUM, 1, 0, supervision_forms },
+	{ "to", F_STR, 1, 40, NULL },
+	{ "subject", F_STR, 1, 100, NULL },
+	{ "text", F_TEXT, 1, 2000, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL },
+	{ "officer", F_STR, 1, 32, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static const struct field supervision_replied_fields[] = {
+	{ "text", F_TEXT, 1, 2000, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 /* "Township whistles, departments report" (乡镇吹哨、部门报到). */
 static const struct field whistle_called_fields[] = {
 	{ "to", F_STR, 1, 40, NULL },
@@ -365,6 +446,11 @@ static const struct kind_info kinds[] = {
 	{ "meeting.resolution", ET_MEETING, 0, 0, meeting_resolution_fields },
 	{ "meeting.followup", ET_MEETING, 0, 0, meeting_followup_fields },
 	{ "meeting.followed", ET_MEETING, 0, 0, meeting_followed_fields },
+	{ "share.formed", ET_SHARE, 1, 0, share_formed_fields },
+	{ "share.sent", ET_SHARE, 0, 0, share_sent_fields },
+	{ "share.extended", ET_SHARE, 0, 0, share_extended_fields },
+	{ "supervision.sent", ET_SUPERVISION, 1, 0, supervision_sent_fields },
+	{ "supervision.replied", ET_SUPERVISION, 0, 0, supervision_replied_fields },
 	{ NULL, NULL, 0, 0, NULL },
 };
 

@@ -83,5 +83,8 @@ extern const struct enum_value liaison_types[];
 extern const struct enum_value assist_types[];
 extern const struct enum_value meeting_forms[];
 extern const struct enum_value followup_states[];
+extern const struct enum_value share_forms[];
+extern const struct enum_value share_channels[];
+extern const struct enum_value supervision_forms[];
 
 #endif

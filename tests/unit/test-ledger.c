@@ -311,7 +311,7 @@ test_record_each_kind(void **state)
 	const struct kind_info *k;
 	struct verify_report r;
 	char prev[HASH_HEX], err[LD_ERRLEN] = "";
-	char *ids[32] = { NULL };
+	char *ids[64] = { NULL };
 	hlc_t last_hlc = 0;
 	int64_t seq = 0;
 	size_t i, pass, created = 0;
@@ -325,7 +325,7 @@ test_record_each_kind(void **state)
 			json_t *body, *doc;
 			size_t j;
 
-			assert_true(i < 32);
+			assert_true(i < 64);
 			if ((pass == 0) != (k->creates != 0))
 				continue;
 			if (!k->creates) {

@@ -1,7 +1,8 @@
 /*
  * test-workflows.c - the state machines of assistance requests (执法协助),
- * township calls (吹哨报到), joint meetings (联席会议) and complaint
- * referral (投诉转办): every transition,
+ * township calls (吹哨报到), joint meetings (联席会议), complaint
+ * referral (投诉转办), information sharing (信息共享) and supervision (监督):
+ * every transition,
  * legal and illegal, folded in thousands of arrival orders (scenario.h),
  * and the obligations each state leaves open (due.c).
  *
@@ -580,6 +581,145 @@ test_meeting_next(void **state)
 	scenario_free(sc);
 }
 
+#define BODY_SHARE_FORMED(due) \
+	"{\"form\":\"info\",\"title\":\"本月执法统计\"," \
+	"\"formed_at\":\"2026-11-21T09:00:00+08:00\",\"urgent\":false," \
+	"\"officer\":\"张三\"," DEADLINE("send_due", due, "gonghe/share_info") "}"
+#define BODY_SHARE_SENT "{\"to\":[\"" OTHER "\"],\"via\":\"platform\"}"
+#define BODY_SHARE_EXTENDED(due) \
+	"{" DEADLINE("send_due", due, "gonghe/share_info") ",\"reason\":\"整理中\"}"
+
+/* formed -> extended -> shared -> shared again; sending by another unit,
+ * an extension racing the sending, a send before creation: conflicts. */
+static void
+test_share(void **state)
+{
+	static const char *const conflicts[] = {
+		"s1/2 before_creation",
+		"s2/1 not_holder",
+		"s3/1 already_shared",
+		NULL,
+	};
+	static const char *const open[] = { UNIT_UNIT " due gonghe/share_info",
+		NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *first, *d;
+
+	add(sc, "s1", 0, "share.formed", "S-s1-1",
+	    BODY_SHARE_FORMED("2026-11-23T23:59:59+08:00"), NULL);
+	add(sc, "s1", -5 * MIN, "share.sent", "S-s1-1", BODY_SHARE_SENT, NULL);
+	address(sc, OTHER);
+	add_unit(sc, "s2", OTHER, 10 * MIN, "share.sent", "S-s1-1",
+	    BODY_SHARE_SENT, "赵六");
+	add(sc, "s1", 1 * DAY, "share.extended", "S-s1-1",
+	    BODY_SHARE_EXTENDED("2026-11-25T23:59:59+08:00"), NULL);
+	/* Sent on one station of the unit while another extends at the
+	 * same instant: the sending wins on (hlc, station), everywhere. */
+	add(sc, "s1", 3 * DAY, "share.sent", "S-s1-1", BODY_SHARE_SENT, NULL);
+	address(sc, OTHER);
+	add(sc, "s3", 3 * DAY, "share.extended", "S-s1-1",
+	    BODY_SHARE_EXTENDED("2026-11-30T23:59:59+08:00"), NULL);
+	add(sc, "s1", 4 * DAY, "share.sent", "S-s1-1",
+	    "{\"to\":[\"" ASKED "\"],\"via\":\"written\",\"note\":\"补充\"}",
+	    NULL);
+	address(sc, ASKED);
+	first = fold_events(sc->evs, 1);
+	assert_string_equal(str(first, "status"), "formed");
+	assert_dues(first, open);
+	json_decref(first);
+
+	doc = assert_order_free(sc, 103);
+	assert_string_equal(str(doc, "status"), "shared");
+	assert_conflicts(doc, conflicts);
+	d = json_object_get(doc, "send_due");
+	assert_string_equal(str(d, "due"), "2026-11-25T23:59:59+08:00");
+	assert_false(is_true(d, "late"));
+	assert_int_equal(json_array_size(json_object_get(doc, "sent")), 2);
+	assert_int_equal(json_array_size(json_object_get(doc, "extensions")), 1);
+	assert_true(has_unit(json_object_get(doc, "audience"), OTHER));
+	assert_true(has_unit(json_object_get(doc, "audience"), ASKED));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* An extension after the deadline is a conflict; sending then is late. */
+static void
+test_share_late(void **state)
+{
+	static const char *const conflicts[] = {
+		"s1/2 extension_after_deadline",
+		NULL,
+	};
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *d;
+
+	add(sc, "s1", 0, "share.formed", "S-s1-1",
+	    BODY_SHARE_FORMED("2026-11-21T23:59:59+08:00"), NULL);
+	add(sc, "s1", 2 * DAY, "share.extended", "S-s1-1",
+	    BODY_SHARE_EXTENDED("2026-11-30T23:59:59+08:00"), NULL);
+	add(sc, "s1", 2 * DAY + MIN, "share.sent", "S-s1-1", BODY_SHARE_SENT,
+	    NULL);
+	address(sc, OTHER);
+	doc = assert_order_free(sc, 104);
+	assert_conflicts(doc, conflicts);
+	d = json_object_get(doc, "send_due");
+	assert_string_equal(str(d, "due"), "2026-11-21T23:59:59+08:00");
+	assert_true(is_true(d, "late"));
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* sent -> replied by the unit addressed; the sender answering itself, a
+ * second answer and a reply before the opinion are conflicts. */
+static void
+test_supervision(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 before_creation",
+		"s1/2 not_addressed",
+		"s3/1 already_answered",
+		NULL,
+	};
+	static const char *const open[] = {
+		ASKED " due gonghe/supervision_reply", NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *first, *d;
+
+	add(sc, "s1", 0, "supervision.sent", "V-s1-1",
+	    "{\"form\":\"opinion\",\"to\":\"" ASKED "\",\"subject\":\"处罚偏轻\","
+	    "\"text\":\"建议重新裁量\",\"officer\":\"张三\","
+	    DEADLINE("reply_due", "2026-12-01T23:59:59+08:00",
+	    "gonghe/supervision_reply") "}", NULL);
+	address(sc, ASKED);
+	add_unit(sc, "s2", ASKED, -5 * MIN, "supervision.replied", "V-s1-1",
+	    "{\"text\":\"先答\"}", "李四");
+	add(sc, "s1", 30 * MIN, "supervision.replied", "V-s1-1",
+	    "{\"text\":\"自答\"}", NULL);
+	/* Two stations of the unit addressed answer at the same instant. */
+	add_unit(sc, "s2", ASKED, 1 * DAY, "supervision.replied", "V-s1-1",
+	    "{\"text\":\"已重新裁量\"}", "李四");
+	add_unit(sc, "s3", ASKED, 1 * DAY, "supervision.replied", "V-s1-1",
+	    "{\"text\":\"维持原决定\"}", "孙七");
+	first = fold_events(sc->evs, 1);
+	assert_string_equal(str(first, "status"), "sent");
+	assert_dues(first, open);
+	json_decref(first);
+
+	doc = assert_order_free(sc, 105);
+	assert_string_equal(str(doc, "status"), "replied");
+	assert_conflicts(doc, conflicts);
+	d = json_object_get(doc, "reply");
+	assert_string_equal(str(d, "text"), "已重新裁量");
+	assert_string_equal(str(d, "unit"), ASKED);
+	assert_false(is_true(json_object_get(doc, "reply_due"), "late"));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 static void
 test_reason_texts(void **state)
 {
@@ -590,7 +730,8 @@ test_reason_texts(void **state)
 		"resolution_before_minutes", "no_such_resolution", "not_owner",
 		"resolution_done", "not_first_contact", "already_referred",
 		"not_referred", "already_notified", "not_handler",
-		"already_replied", "already_followed", NULL };
+		"already_replied", "already_followed", "not_holder",
+		"already_shared", "not_addressed", NULL };
 	size_t i;
 
 	for (i = 0; codes[i] != NULL; i++)
@@ -617,6 +758,9 @@ main(void)
 		cmocka_unit_test(test_meeting_next),
 		cmocka_unit_test(test_complaint_referral),
 		cmocka_unit_test(test_complaint_at_handler),
+		cmocka_unit_test(test_share),
+		cmocka_unit_test(test_share_late),
+		cmocka_unit_test(test_supervision),
 		cmocka_unit_test(test_reason_texts),
 	};
 
