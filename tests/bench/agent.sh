@@ -1,0 +1,112 @@
+#!/bin/sh
+# The station agent, four figures, each against a plain SQLite baseline
+# taken in the same run:
+#  1. recording one event with a durable commit (p50, p99), on a station
+#     already holding 10,000 events, against a one-row durable commit (the
+#     fsync floor); and the whole `liandong liaison log` command;
+#  2. `liandong case list` on a station with 100,000 cases (times
+#     BENCH_SCALE), against the same query in plain SQLite;
+#  3. pulling 100,000 events (times BENCH_SCALE) into a fresh station
+#     through a real sync, against the raw insert ceiling of the same rows;
+#  4. re-folding every projection from 1,000,000 events (REFOLD_EVENTS),
+#     against a plain scan of the same rows in fold order.
+. "$(dirname "$0")/lib.sh"
+
+CASES=$((100000 * BENCH_SCALE))
+PULL=$((100000 * BENCH_SCALE))
+REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
+field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1"; }
+
+# median SECONDS of five runs of a command (its output thrown away).
+median5() {
+	for _i in 1 2 3 4 5; do
+		_t=$(now_ms)
+		"$@" >/dev/null || return 1
+		echo $(( $(now_ms) - _t ))
+	done | sort -n | sed -n 3p | awk '{ printf "%.3f", $1 / 1000 }'
+}
+
+# 1. Recording.
+"$GEN" --seed 51 --count 10000 --stations 1 >rec.ndjson
+"$LD" init --db rec.db --station st001 --unit 龙羊峡镇 >/dev/null || exit 1
+"$SB" fill --db rec.db --events rec.ndjson >/dev/null || exit 1
+"$SB" record --db rec.db --count 500 >record.out || exit 1
+cli=$(for i in $(seq 1 30); do
+	t=$(date +%s%N)
+	"$LD" liaison log --db rec.db --type contact --summary "电话联络 $i" >/dev/null
+	echo $(( ($(date +%s%N) - t) / 1000 ))
+done | sort -n | sed -n 15p | awk '{ printf "%.2f", $1 / 1000 }')
+
+# 2. case list on 100,000 cases.
+"$GEN" --seed 52 --count $((CASES * 43 / 10)) --stations 1 >cases.ndjson
+"$LD" init --db cases.db --station st001 --unit 龙羊峡镇 >/dev/null || exit 1
+"$SB" fill --db cases.db --events cases.ndjson --kind case.opened \
+	--tx 5000 >casefill.out || exit 1
+ncases=$(field casefill.out events)
+list_all=$(median5 "$LD" case list --db cases.db)
+list_50=$(median5 "$LD" case list --db cases.db --limit 50)
+list_search=$(median5 "$LD" case list --db cases.db --search 排污口 --limit 50)
+list_filter=$(median5 "$LD" case list --db cases.db --status open \
+	--category 违法建设 --limit 50)
+"$SB" rawlist --db cases.db >rawlist.out
+raw_list=$(field rawlist.out secs)
+
+# 3. Pull into a fresh station.
+"$GEN" --seed 53 --count "$PULL" --stations 1 >pull.ndjson
+county_init county --rules gonghe || exit 1
+printf 'st001 龙羊峡镇\n' >roster
+county_roster county roster || exit 1
+county_serve county || exit 1
+"$LOADGEN" enroll --url "$SERVER_URL" --ca "$SERVER_CA" --codes county.codes \
+	--tokens tokens >/dev/null 2>&1 || exit 1
+"$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
+	--events pull.ndjson --dict "$DICT" --parallel 1 --timeout 900 \
+	>push.out 2>push.err || { cat push.err >&2; exit 1; }
+station_new fresh.db fresh 龙羊峡镇 county || exit 1
+t0=$(now_ms)
+"$LD" sync --db fresh.db >pull.out || exit 1
+pull_s=$(secs_since "$t0")
+county_stop
+t0=$(now_ms)
+"$LD" verify --db fresh.db >verify.out || exit 1
+verify_s=$(secs_since "$t0")
+"$LD" init --db rawpull.db --station fresh --unit 龙羊峡镇 >/dev/null || exit 1
+"$SB" rawpull --db rawpull.db --events pull.ndjson >rawpull.out || exit 1
+pull_eps=$(calc "$PULL / $pull_s")
+rawpull_eps=$(field rawpull.out events_per_s)
+
+# 4. Re-fold from a million events, written raw (a pull of them would
+# take longer than the benchmark is given; the refold reads only events).
+"$GEN" --seed 54 --count "$REFOLD" --stations 8 >refold.ndjson
+"$LD" init --db refold.db --station viewer --unit 县综合行政执法局 >/dev/null || exit 1
+"$SB" rawpull --db refold.db --events refold.ndjson >/dev/null || exit 1
+rm -f refold.ndjson
+"$SB" refold --db refold.db >refold.out || exit 1
+
+cat <<TABLE
+station agent
+  record one event, durable    p50 $(field record.out p50_ms) ms, p99 $(field record.out p99_ms) ms
+    one-row durable commit     p50 $(field record.out floor_p50_ms) ms, p99 $(field record.out floor_p99_ms) ms  (ratio p50 $(field record.out ratio_p50))
+    the whole command          p50 $cli ms (liandong liaison log, process and all)
+  case list, $ncases cases
+    all of them                $list_all s   (plain SQLite query: $raw_list s, ratio $(calc "$list_all / $raw_list"))
+    --limit 50                 $list_50 s
+    --search 排污口 --limit 50  $list_search s
+    --status --category        $list_filter s
+  pull $PULL events into a fresh station
+    liandong sync              $pull_s s, $pull_eps events/s
+    raw insert ceiling         $rawpull_eps events/s  (ratio $(calc "$pull_eps / $rawpull_eps"))
+    liandong verify after it   $verify_s s
+  re-fold every projection from $(field refold.out events) events ($(field refold.out entities) records)
+    re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
+    plain scan of the rows     $(field refold.out scan_secs) s  (ratio $(field refold.out ratio))
+TABLE
+bench_line agent record_p50_ms="$(field record.out p50_ms)" \
+	record_p99_ms="$(field record.out p99_ms)" \
+	fsync_p50_ms="$(field record.out floor_p50_ms)" cli_p50_ms="$cli" \
+	cases="$ncases" case_list_s="$list_all" case_list_raw_s="$raw_list" \
+	case_list_50_s="$list_50" case_search_s="$list_search" \
+	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
+	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
+	verify_s="$verify_s" refold_events="$(field refold.out events)" \
+	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)"
