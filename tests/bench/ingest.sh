@@ -8,6 +8,9 @@
 # Eight stations push 40,000 events (times BENCH_SCALE) in batches of 500,
 # all at once, with the county's departments pulling what is routed to
 # them. Goal: at least 40% of the ceiling.
+#
+# PERF=1 records a profile of the server while it ingests (perf record
+# -g), kept as $BUILD/bench/ingest.perf: `perf report -i` it.
 . "$(dirname "$0")/lib.sh"
 
 N=$((40000 * BENCH_SCALE))
@@ -18,10 +21,21 @@ county_roster county roster || exit 1
 county_serve county --threads 4 || exit 1
 "$LOADGEN" enroll --url "$SERVER_URL" --ca "$SERVER_CA" --codes county.codes \
 	--tokens tokens >/dev/null 2>enroll.err || { cat enroll.err >&2; exit 1; }
+if [ "${PERF:-0}" = 1 ]; then
+	mkdir -p "$BUILD/bench"
+	perf record -q -F 499 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$BUILD/bench/ingest.perf" \
+		2>perf.err &
+	perf_pid=$!
+	sleep 1 # perf attaches
+fi
 "$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
 	--events events.ndjson --dict "$DICT" --parallel 32 --timeout 900 \
 	>push.out 2>push.err || { cat push.err >&2; exit 1; }
 rss=$(peak_rss "$SERVER_PID")
+if [ -n "${perf_pid:-}" ]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid"
+fi
 county_stop
 
 # The ceiling: a fresh county with the same stations, plain inserts.
