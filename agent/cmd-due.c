@@ -13,21 +13,47 @@
 #include "cmd.h"
 #include "due.h"
 #include "fold.h"
+#include "form.h"
 #include "ltime.h"
 #include "out.h"
 
 struct items {
 	struct obligation *v;
 	size_t n;
+	const char *me;   /* this station's unit */
+	const char *unit; /* --unit, or NULL */
+	int addressed;    /* the record being collected is addressed to me */
 };
 
+/* Keeps the obligations that concern the unit asked about: what it owes
+ * and, for a referral, assistance request or call addressed to it, what
+ * it waits for at the other end. */
 static void
 keep(const struct obligation *o, void *arg)
 {
 	struct items *it = arg;
+	int concerns = it->unit != NULL ? strcmp(o->owed_by, it->unit) == 0 :
+	    strcmp(o->owed_by, it->me) == 0 || (it->addressed &&
+	    (o->entity[0] == 'R' || o->entity[0] == 'A' || o->entity[0] == 'W'));
 
+	if (!concerns)
+		return;
 	it->v = xrealloc(it->v, (it->n + 1) * sizeof *it->v);
 	it->v[it->n++] = *o;
+}
+
+/* 1 if unit is in the record's audience: the records a unit only sees by
+ * its role (the bureau following every referral) are not its business. */
+static int
+addressed(const json_t *doc, const char *unit)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "audience"), i, u)
+		if (strcmp(json_string_value(u), unit) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -52,28 +78,21 @@ cmd_due(struct cmd_ctx *ctx)
 	static const char *const headers[] = { N_("DUE"), N_("STATE"),
 		N_("OWED BY"), N_("OBLIGATION"), N_("RECORD"), N_("RULE") };
 	const char *unit = cmd_value(ctx, "unit"), *me = ledger_unit(ctx->lg);
-	static const char *const types[] = { "case", "referral", "complaint",
-		"assist", "whistle", "meeting", "share", "supervision" };
-	struct items items = { NULL, 0 };
-	size_t i, t;
+	struct items items = { NULL, 0, NULL, NULL, 0 };
+	size_t i;
 	int64_t now = ltime_now();
-	json_t *all = json_array(), *arr, *doc, *out;
+	json_t *all, *doc, *out;
 	struct table *tab;
 	int rc;
 
-	for (t = 0; t < sizeof types / sizeof types[0]; t++) {
-		struct ledger_query q;
-		memset(&q, 0, sizeof q);
-		q.type = types[t];
-		if ((rc = ledger_query(ctx->lg, &q, &arr, ctx->err)) != 0) {
-			json_decref(all);
-			return cmd_fail(ctx, rc);
-		}
-		json_array_extend(all, arr);
-		json_decref(arr);
-	}
-	json_array_foreach(all, i, doc)
+	if ((rc = form_all_records(ctx, &all)) != 0)
+		return rc;
+	items.me = me;
+	items.unit = unit;
+	json_array_foreach(all, i, doc) {
+		items.addressed = addressed(doc, me);
 		due_collect(doc, keep, &items);
+	}
 	if (items.n > 0) /* qsort(NULL, 0...) is undefined behaviour */
 		qsort(items.v, items.n, sizeof *items.v, by_due);
 	out = json_array();
@@ -84,14 +103,6 @@ cmd_due(struct cmd_ctx *ctx)
 		char t1[LTIME_LEN] = "-", state[64];
 		const char *cells[6];
 
-		/* A referral, assistance request or whistle call held here
-		 * concerns this unit at either end. */
-		int concerns = unit != NULL ? strcmp(it->owed_by, unit) == 0 :
-		    strcmp(it->owed_by, me) == 0 || it->entity[0] == 'R' ||
-		    it->entity[0] == 'A' || it->entity[0] == 'W';
-
-		if (!concerns)
-			continue;
 		if (cmd_flag(ctx, "overdue") && !overdue)
 			continue;
 		if (it->due != DUE_NONE)

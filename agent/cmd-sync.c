@@ -297,6 +297,18 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "last_sync", json_integer(last));
 	json_object_set_new(doc, "last_error", json_string(lerr ? lerr : ""));
 	json_object_set_new(doc, "backlog", json_integer(backlog));
+	{
+		char *q = NULL;
+		json_t *qa = NULL;
+		if (ledger_meta_get(ctx->lg, "quarantined", &q, NULL) == 0 &&
+		    q != NULL)
+			qa = json_loads(q, 0, NULL);
+		free(q);
+		json_object_set_new(doc, "quarantined", json_is_array(qa) ? qa :
+		    json_array());
+		if (!json_is_array(qa))
+			json_decref(qa);
+	}
 	if (remote != NULL)
 		json_object_set(doc, "server_view", remote);
 	if (ctx->json) {
@@ -312,6 +324,15 @@ cmd_status(struct cmd_ctx *ctx)
 		printf("%-14s %s\n", _("last sync:"), last ? t : _("never"));
 		printf("%-14s %s\n", _("last error:"),
 		    lerr && *lerr ? lerr : "-");
+		{
+			json_t *qa = json_object_get(doc, "quarantined"), *item;
+			size_t i;
+			json_array_foreach(qa, i, item)
+				printf(_("%-14s event %lld: %s\n"), _("quarantined:"),
+				    (long long)json_integer_value(json_object_get(item,
+				    "seq")), json_string_value(json_object_get(item,
+				    "reason")));
+		}
 		if (remote != NULL) {
 			int64_t ls = json_integer_value(json_object_get(remote,
 			    "last_sync"));

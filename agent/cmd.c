@@ -73,6 +73,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_supervision_show_entry.base,
 	&cmd_supervision_reply_entry.base,
 	&cmd_due_entry.base,
+	&cmd_conflicts_entry.base,
 	&cmd_log_entry.base,
 	&cmd_verify_entry.base,
 	&cmd_dump_entry.base,
@@ -119,6 +120,8 @@ exit_code_of(int code)
 		return EXIT_DATABASE;
 	case LD_EINTEGRITY:
 		return EXIT_INTEGRITY;
+	case LD_EPERM:
+		return EXIT_FORBIDDEN;
 	default:
 		return EXIT_INTERNAL;
 	}

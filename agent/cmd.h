@@ -32,6 +32,7 @@ enum exit_code {
 	EXIT_REFUSED = 8,
 	EXIT_CONFLICT = 9,
 	EXIT_INTEGRITY = 10,
+	EXIT_FORBIDDEN = 11,
 };
 
 #define CMD_DB 0x1     /* opens the station database */
@@ -112,6 +113,7 @@ extern const struct cmd_entry cmd_meeting_schedule_entry,
     cmd_meeting_topic_entry, cmd_meeting_minutes_entry,
     cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
     cmd_meeting_list_entry, cmd_meeting_show_entry;
+extern const struct cmd_entry cmd_conflicts_entry;
 extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
     cmd_share_extend_entry, cmd_share_list_entry, cmd_share_show_entry;
 extern const struct cmd_entry cmd_supervision_send_entry,

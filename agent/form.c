@@ -424,11 +424,15 @@ int
 form_precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
     const json_t *body)
 {
-	json_t *copy = json_deep_copy(doc);
+	json_t *copy;
 	const char *reason = NULL;
 	struct event ev;
-	int conflict;
+	int conflict, rc;
 
+	/* Not this station's part at all: say so before any state. */
+	if ((rc = ledger_may_write(ctx->lg, kind, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	copy = json_deep_copy(doc);
 	event_init(&ev);
 	ld_strlcpy(ev.station, ledger_station(ctx->lg), sizeof ev.station);
 	ev.seq = 1;
@@ -607,6 +611,30 @@ form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
 		json_object_set_new(doc, key, *keep);
 		out_json(doc);
 		*keep = NULL;
+	}
+	return 0;
+}
+
+int
+form_all_records(struct cmd_ctx *ctx, json_t **all)
+{
+	const struct entity_type *t;
+	struct ledger_query q;
+	json_t *arr;
+	size_t i;
+	int rc;
+
+	*all = json_array();
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		memset(&q, 0, sizeof q);
+		q.type = t->name;
+		if ((rc = ledger_query(ctx->lg, &q, &arr, ctx->err)) != 0) {
+			json_decref(*all);
+			*all = NULL;
+			return cmd_fail(ctx, rc);
+		}
+		json_array_extend(*all, arr);
+		json_decref(arr);
 	}
 	return 0;
 }

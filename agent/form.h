@@ -96,7 +96,8 @@ int form_get(struct cmd_ctx *ctx, const char *id, const char *type,
 /* Applies kind with body, as this unit now, to a copy of doc: returns 0
  * when the state machine takes it, else EXIT_CONFLICT with the reason
  * printed, so that the user hears "no" at once instead of recording a
- * conflict. */
+ * conflict (EXIT_FORBIDDEN first if this station's role may not write
+ * kind at all). */
 int form_precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
     const json_t *body);
 
@@ -129,6 +130,9 @@ int form_recorded(struct cmd_ctx *ctx, const char *id);
  * exit code. */
 int form_list_directed(struct cmd_ctx *ctx, const char *type,
     const char *kind, const char *key, json_t **keep);
+/* Every record held here, of every type, each type newest first (*all a
+ * new array). Returns 0 or an exit code (message printed). */
+int form_all_records(struct cmd_ctx *ctx, json_t **all);
 /* Prints {"v", "kind": type, type: doc, "events": [timeline]} for a show
  * command; takes doc. Returns 0 or an exit code. */
 int form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,

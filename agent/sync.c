@@ -22,6 +22,7 @@
 #include "ltime.h"
 #include "net.h"
 #include "proto.h"
+#include "roles.h"
 #include "rules.h"
 #include "sync.h"
 #include "textfile.h"
@@ -162,7 +163,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	struct net_opts no;
 	struct net *n;
 	json_t *req, *ans = NULL;
-	const char *token, *unit;
+	const char *token, *unit, *role;
 	char *body, *dict;
 	int fd, rc;
 
@@ -194,6 +195,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	net_response_release(&r);
 	token = json_string_value(json_object_get(ans, "token"));
 	unit = json_string_value(json_object_get(ans, "unit"));
+	role = json_string_value(json_object_get(ans, "role"));
 	if (token == NULL || unit == NULL) {
 		json_decref(ans);
 		return ld_fail(err, LD_EREFUSED, _("the server's answer has no token"));
@@ -224,6 +226,8 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	    (rc = store_calendar(lg, json_object_get(ans, "calendar"),
 	    err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
+	    (!role_valid(role) ||
+	    (rc = ledger_meta_set(lg, "role", role, err)) == 0) &&
 	    (rc = ledger_meta_set(lg, "server_dict", dict, err)) == 0 &&
 	    (ca_pem == NULL ||
 	    (rc = ledger_meta_set(lg, "server_ca", ca_pem, err)) == 0) &&
@@ -339,6 +343,43 @@ out:
 	return rc;
 }
 
+/* Remembers the own events the server quarantined (meta "quarantined":
+ * [{"seq", "reason"}], the last QUARANTINE_KEEP), so that `status` can
+ * say which and why; each is also told on stderr once. */
+#define QUARANTINE_KEEP 100
+
+static int
+store_quarantined(struct ledger *lg, const json_t *q, char *err)
+{
+	json_t *all = NULL, *item;
+	char *text = NULL;
+	size_t i;
+	int rc;
+
+	if (json_array_size(q) == 0)
+		return 0;
+	if (ledger_meta_get(lg, "quarantined", &text, NULL) == 0 && text != NULL)
+		all = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_array(all)) {
+		json_decref(all);
+		all = json_array();
+	}
+	json_array_foreach(q, i, item) {
+		fprintf(stderr, _("liandong: warning: the server quarantined event %lld: %s\n"),
+		    (long long)json_integer_value(json_object_get(item, "seq")),
+		    json_string_value(json_object_get(item, "reason")));
+		json_array_append(all, item);
+	}
+	while (json_array_size(all) > QUARANTINE_KEEP)
+		json_array_remove(all, 0);
+	text = json_dumps(all, JSON_COMPACT);
+	rc = ledger_meta_set(lg, "quarantined", text, err);
+	free(text);
+	json_decref(all);
+	return rc;
+}
+
 /* Applies one answer in one transaction. */
 static int
 apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
@@ -373,7 +414,9 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	    (long long)json_integer_value(json_object_get(h, "cursor")));
 	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
 		goto fail;
-	if ((rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
+	if ((rc = store_quarantined(lg, json_object_get(h, "quarantined"),
+	    err)) != 0 ||
+	    (rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
 	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0)
 		goto fail;
 	snprintf(num, sizeof num, "%lld",

@@ -474,6 +474,14 @@ kind_at(size_t i)
 }
 
 const struct entity_type *
+entity_type_at(size_t i)
+{
+	if (i >= sizeof etypes / sizeof etypes[0] - 1)
+		return NULL;
+	return &etypes[i];
+}
+
+const struct entity_type *
 entity_type_find(const char *name)
 {
 	size_t i;
@@ -704,4 +712,49 @@ kind_validate_body(const struct kind_info *k, const json_t *body, char *err)
 	if (k->at_least_one && json_object_size(body) == 0)
 		return ld_fail(err, LD_EINVAL, _("%s changes nothing"), k->name);
 	return 0;
+}
+
+json_t *
+kind_example_value(const struct field *f)
+{
+	json_t *a;
+
+	switch (f->type) {
+	case F_STR:
+		return json_string("甲乙");
+	case F_TEXT:
+		return json_string("第一行\n\t第二行");
+	case F_BOOL:
+		return json_true();
+	case F_TIME:
+		return json_string("2026-11-21T09:30:00+08:00");
+	case F_ENUM:
+		return json_string(f->values[0].name);
+	case F_STRS:
+		a = json_array();
+		json_array_append_new(a, json_string("甲"));
+		json_array_append_new(a, json_string("乙 丙"));
+		return a;
+	case F_PHONE:
+		return json_string("+86 138-0000-0000");
+	case F_ENTITY:
+		return json_string("C-s1-1");
+	case F_DEADLINE:
+		return json_pack("{s:s, s:s, s:s, s:b}", "due",
+		    "2026-11-27T23:59:59+08:00", "rule", "gonghe/refer",
+		    "basis", "5 workdays", "assumed", 0);
+	}
+	return NULL;
+}
+
+json_t *
+kind_example_body(const struct kind_info *k, int required_only)
+{
+	const struct field *f;
+	json_t *body = json_object();
+
+	for (f = k->fields; f->name != NULL; f++)
+		if (f->required || !required_only)
+			json_object_set_new(body, f->name, kind_example_value(f));
+	return body;
 }

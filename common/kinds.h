@@ -57,6 +57,7 @@ const struct kind_info *kind_find(const char *name);
 const struct kind_info *kind_at(size_t i); /* NULL past the end */
 const struct entity_type *entity_type_of(const char *entity);
 const struct entity_type *entity_type_find(const char *name);
+const struct entity_type *entity_type_at(size_t i); /* NULL past the end */
 const struct field *kind_field(const struct kind_info *k, const char *name);
 
 /* Checks that entity is well formed and of the kind's type. */
@@ -70,6 +71,13 @@ int kind_validate_body(const struct kind_info *k, const json_t *body,
 /* Makes the id for an entity created by (station, seq). Caller frees. */
 char *entity_id_new(const struct entity_type *t, const char *station,
     long long seq);
+
+/* A value of the field's type that passes its checks (NULL for an
+ * unknown type), and a body of kind k that passes its schema: every
+ * field, or only the required ones. For tests and tools that need one
+ * event of every kind. */
+json_t *kind_example_value(const struct field *f);
+json_t *kind_example_body(const struct kind_info *k, int required_only);
 
 /* Looks up an enum value by stored name or Chinese label. */
 const struct enum_value *enum_lookup(const struct enum_value *vals,

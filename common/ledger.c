@@ -22,6 +22,7 @@
 #include "kinds.h"
 #include "ledger.h"
 #include "ltime.h"
+#include "roles.h"
 #include "text.h"
 
 struct ledger {
@@ -489,6 +490,24 @@ chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
 }
 
 int
+ledger_may_write(struct ledger *lg, const char *kind, char *err)
+{
+	char *role = NULL;
+	int rc;
+
+	if ((rc = meta_get(lg, "role", &role, err)) == LD_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (!role_may_write(role, kind))
+		rc = ld_fail(err, LD_EPERM,
+		    _("a %s station may not record %s (the county's roles: docs/protocol.md)"),
+		    role, kind);
+	free(role);
+	return rc;
+}
+
+int
 ledger_record(struct ledger *lg, const char *kind, const char *entity,
     const char *author, const json_t *audience, const json_t *body,
     char **entity_out, struct event *ev_out, char *err)
@@ -503,6 +522,8 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 		return ld_fail(err, LD_EINVAL, _("unknown event kind '%s'"), kind);
 	if ((entity == NULL) != (k->creates != 0))
 		return ld_fail(err, LD_EINTERNAL, "entity/creates mismatch");
+	if ((rc = ledger_may_write(lg, kind, err)) != 0)
+		return rc;
 	event_init(&ev);
 	ld_strlcpy(ev.station, lg->station, sizeof ev.station);
 	if ((rc = chain_head(lg, &ev.seq, ev.prev, err)) != 0)

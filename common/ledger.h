@@ -35,6 +35,11 @@ void ledger_free(struct ledger *lg);
 const char *ledger_station(const struct ledger *lg);
 const char *ledger_unit(const struct ledger *lg);
 
+/* 0 if this station's role (meta "role", given by the server at
+ * enrolment) may write kind (roles.h), else LD_EPERM with err saying so.
+ * A station not enrolled has no role yet: the server checks on arrival. */
+int ledger_may_write(struct ledger *lg, const char *kind, char *err);
+
 /* Write transaction around one or more ledger_record calls. */
 int ledger_begin(struct ledger *lg, char *err);
 int ledger_commit(struct ledger *lg, char *err);
@@ -47,8 +52,8 @@ void ledger_rollback(struct ledger *lg);
  * from this station and seq. audience NULL means this unit only. body is
  * borrowed. On success *entity_out (if not NULL) gets the entity id, which
  * the caller frees, and *ev_out (if not NULL) a copy of the event.
- * Returns 0, LD_EINVAL (bad body), LD_ENOTFOUND (entity unknown here) or a
- * database code.
+ * Returns 0, LD_EINVAL (bad body), LD_ENOTFOUND (entity unknown here),
+ * LD_EPERM (see ledger_may_write) or a database code.
  */
 int ledger_record(struct ledger *lg, const char *kind, const char *entity,
     const char *author, const json_t *audience, const json_t *body,

@@ -25,6 +25,7 @@ static const char *const error_texts[] = {
 	[13] = N_("fork: same event number with different content"),
 	[14] = N_("network error"),
 	[15] = N_("refused by the server"),
+	[16] = N_("not allowed for this station's role"),
 };
 
 const char *

@@ -36,6 +36,7 @@ enum ld_error {
 	LD_EFORK = -13,     /* same (station, seq), different hash */
 	LD_ENET = -14,      /* network or TLS failure */
 	LD_EREFUSED = -15,  /* the server refused the request */
+	LD_EPERM = -16,     /* not allowed for this station's role */
 };
 
 const char *ld_strerror(int code);

@@ -425,6 +425,7 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 
 	ms.name = r->name;
 	ms.unit = r->unit;
+	ms.role = r->role;
 	for (i = 0; i < p->n; i++) {
 		struct event *ev = &p->evs[i];
 		struct merge_decision d;

@@ -33,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "roles.h"
 #include "rules.h"
 #include "ltime.h"
 #include "store.h"
@@ -68,9 +69,6 @@ struct server_ctx {
 	struct store *store;
 	char err[LD_ERRLEN];
 };
-
-static const char *const roles[] = { "township", "department", "bureau",
-	"legal", "police", "government", "admin", NULL };
 
 static int
 exit_of(int code)
@@ -314,6 +312,28 @@ static const struct cli_opt add_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* Every station of a unit has the unit's one role: what it may write and
+ * what the unit sees follow from it (roles.h). */
+static int
+unit_role_check(struct cli *c, const char *unit, const char *role)
+{
+	struct server_ctx *x = c->app;
+	struct station_rec *recs;
+	size_t n, i;
+	int rc;
+
+	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0)
+		return fail(c, rc);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (strcmp(recs[i].unit, unit) == 0 &&
+		    strcmp(recs[i].role, role) != 0)
+			rc = cli_error(c, EXIT_INVALID,
+			    _("%s already has station '%s' as %s: a unit has one role"),
+			    unit, recs[i].name, recs[i].role);
+	station_recs_free(recs, n);
+	return rc;
+}
+
 static int
 station_add(struct cli *c)
 {
@@ -323,7 +343,7 @@ station_add(struct cli *c)
 	struct station_rec r;
 	char code[32];
 	long hours = 72;
-	int i, rc;
+	int rc;
 
 	if (name == NULL || unit == NULL)
 		return cli_usage_error(c, _("missing required option --%s"),
@@ -337,10 +357,10 @@ station_add(struct cli *c)
 		    _("--unit must not be empty"));
 	if (role == NULL)
 		role = "township";
-	for (i = 0; roles[i] != NULL && strcmp(roles[i], role) != 0; i++)
-		;
-	if (roles[i] == NULL)
+	if (!role_valid(role))
 		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
+	if ((rc = unit_role_check(c, unit, role)) != 0)
+		return rc;
 	if (exp != NULL) {
 		char *end;
 		hours = strtol(exp, &end, 10);
@@ -356,8 +376,14 @@ station_add(struct cli *c)
 	r.added_at = ltime_now();
 	r.code_expires = r.added_at + hours * 3600 * 1000;
 	hash_hex(code, strlen(code), r.code_hash);
-	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0)
+	/* The station and, for a role that sees more, what it sees already. */
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
 		return fail(c, rc);
+	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0 ||
+	    (rc = x->store->ops->commit(x->store, x->err)) != 0) {
+		x->store->ops->rollback(x->store);
+		return fail(c, rc);
+	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.add");
 		json_object_set_new(o, "station", json_string(name));

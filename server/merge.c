@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "merge.h"
+#include "roles.h"
 #include "util.h"
 
 static void
@@ -59,6 +60,11 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		decide(d, MERGE_FORK,
 		    "fork: event %s/%lld does not chain to seq %lld held here",
 		    ev->station, (long long)ev->seq, (long long)st->head_seq);
+		return;
+	}
+	if (!role_may_write(st->role, ev->kind)) {
+		decide(d, MERGE_QUARANTINE, "role_forbidden: a %s station may not write %s",
+		    st->role, ev->kind);
 		return;
 	}
 	json_array_foreach(ev->audience, i, u) {

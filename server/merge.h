@@ -10,8 +10,10 @@
  *  3. seq > head + 1: a GAP (409: re-send from head + 1);
  *  4. seq == head + 1 with prev != head hash: a FORK (409);
  *  5. otherwise ACCEPT, or QUARANTINE when the event breaks a business
- *     rule (an audience unit unknown to the county): stored, routed and
- *     shown as a conflict, never refused, so the chain stays whole.
+ *     rule, never refused, so that the chain stays whole: a kind the
+ *     station's role may not write (roles.h) is stored and kept to its
+ *     own unit ("role_forbidden"); an audience unit unknown to the county
+ *     is stored, routed and shown as a conflict ("unknown_unit").
  */
 #ifndef LD_MERGE_H
 #define LD_MERGE_H
@@ -30,6 +32,7 @@ enum merge_verdict {
 struct merge_station {
 	const char *name;
 	const char *unit;
+	const char *role;
 	int64_t head_seq;
 	const char *head_hash;
 };

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "db.h"
+#include "kinds.h"
+#include "roles.h"
 #include "store.h"
 #include "util.h"
 
@@ -93,6 +95,9 @@ step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, what, err);
 }
 
+static int route_backfill(sqlite3 *db, const char *unit, const char *role,
+    char *err);
+
 static int
 sq_station_add(struct store *s, const struct station_rec *r, char *err)
 {
@@ -113,6 +118,8 @@ sq_station_add(struct store *s, const struct station_rec *r, char *err)
 	if (rc == LD_EEXIST)
 		rc = ld_fail(err, LD_EEXIST, _("station '%s' already exists"),
 		    r->name);
+	if (rc == 0)
+		rc = route_backfill(S(s), r->unit, r->role, err);
 	return rc;
 }
 
@@ -313,7 +320,8 @@ route(sqlite3 *db, const char *unit, int64_t cursor, const char *entity,
 }
 
 /* Before a unit receives its first event of entity, routes it the
- * entity's earlier events (not the confidential ones). */
+ * entity's earlier events (not the confidential ones, nor those kept to
+ * their own unit). */
 static int
 widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
     char *err)
@@ -335,6 +343,7 @@ widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
 		return 0;
 	if ((rc = db_prepare(db, "SELECT cursor, station, hash FROM events"
 	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
+	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
 	    " ORDER BY hlc, station, seq", &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, entity);
@@ -349,6 +358,82 @@ widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
 		ld_strlcpy(hash, (const char *)sqlite3_column_text(st, 2),
 		    sizeof hash);
 		if ((rrc = route(db, unit, c, entity, station, hash, err)) != 0) {
+			sqlite3_finalize(st);
+			return rrc;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	    _("cannot read events"), err);
+}
+
+/* 1 if a quarantine reason keeps the event to its own unit. */
+static int
+role_private(const char *quarantine)
+{
+	return quarantine != NULL &&
+	    strncmp(quarantine, "role_forbidden", 14) == 0;
+}
+
+/* Routes an event to every unit whose role sees its type county-wide
+ * (roles.h), with the entity's earlier events if the unit lacks them. */
+static int
+route_watchers(sqlite3 *db, const struct event *ev, int64_t cursor,
+    char *err)
+{
+	const struct entity_type *t = entity_type_of(ev->entity);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (t == NULL)
+		return 0;
+	if ((rc = db_prepare(db, "SELECT DISTINCT unit, role FROM stations"
+	    " WHERE revoked_at = 0", &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char unit[UNIT_MAX * 4 + 1];
+		int rrc;
+
+		if (!role_watches((const char *)sqlite3_column_text(st, 1),
+		    t->name, ev->kind))
+			continue;
+		ld_strlcpy(unit, (const char *)sqlite3_column_text(st, 0),
+		    sizeof unit);
+		if ((rrc = widen(db, unit, ev->entity, cursor, err)) != 0 ||
+		    (rrc = route(db, unit, cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0) {
+			sqlite3_finalize(st);
+			return rrc;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	    _("cannot read stations"), err);
+}
+
+/* A unit given a role that sees more receives what the county already
+ * holds of those types, in receipt order. */
+static int
+route_backfill(sqlite3 *db, const char *unit, const char *role, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(db, "SELECT cursor, entity, station, hash, kind,"
+	    " quarantine FROM events ORDER BY cursor", &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *entity = (const char *)sqlite3_column_text(st, 1);
+		const struct entity_type *t = entity_type_of(entity);
+		int rrc;
+
+		if (t == NULL || role_private((const char *)
+		    sqlite3_column_text(st, 5)) || !role_watches(role, t->name,
+		    (const char *)sqlite3_column_text(st, 4)))
+			continue;
+		if ((rrc = route(db, unit, sqlite3_column_int64(st, 0), entity,
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), err)) != 0) {
 			sqlite3_finalize(st);
 			return rrc;
 		}
@@ -398,6 +483,11 @@ sq_event_insert(struct store *s, const struct event *ev, const char *raw,
 		    "event %s/%lld does not follow the station's head",
 		    ev->station, (long long)ev->seq);
 
+	/* An event of a kind its station's role may not write stays with
+	 * its own unit (merge.h). */
+	if (role_private(quarantine))
+		return route(db, ev->unit, *cursor, ev->entity, ev->station,
+		    ev->hash, err);
 	json_array_foreach(ev->audience, i, u) {
 		const char *unit = json_string_value(u);
 
@@ -406,7 +496,7 @@ sq_event_insert(struct store *s, const struct event *ev, const char *raw,
 		    ev->hash, err)) != 0)
 			return rc;
 	}
-	return 0;
+	return route_watchers(db, ev, *cursor, err);
 }
 
 static int

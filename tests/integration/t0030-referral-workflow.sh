@@ -119,6 +119,13 @@ assert a == b, \"replicas differ\"
 assert a[\"status\"] == \"accepted\" and len(a[\"conflicts\"]) == 1, a"
 '
 
+test_expect_success 'liandong conflicts lists it, the same at every end' '
+	on lyx conflicts --json >c1.json && on bureau2 conflicts --json >c2.json &&
+	jeq c1.json "[(c.record, c.kind, c.reason) for c in d.conflicts] == [(\"$R\", \"referral.accepted\", \"accepted_twice\")]" true &&
+	jeq c1.json "d.conflicts == json.load(open(\"c2.json\"), object_hook=O)[\"conflicts\"]" true &&
+	on lyx conflicts >c.txt && test_grep "already accepted" c.txt
+'
+
 test_expect_success 'the result closes the referral; nothing is left due' '
 	on bureau referral result "$R" --decision "责令拆除，罚款" >/dev/null &&
 	sync_all && on lyx referral show "$R" >show && test_grep "closed" show &&

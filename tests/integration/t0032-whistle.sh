@@ -45,7 +45,7 @@ test_expect_success 'the department sees the call and owes the report' '
 	on yj due >d && test_grep "$W" d && test_grep "报到" d
 '
 
-test_expect_code 9 'the department cannot escalate its own call' '
+test_expect_code 11 'the department cannot escalate its own call: not its role' '
 	on yj whistle escalate "$W" --to 县人民政府 --reason 自己升级
 '
 

@@ -66,39 +66,15 @@ unit_json(const char *text)
 	return v;
 }
 
-/* A value of the field's type that passes its checks. */
+/* A value of the field's type that passes its checks (kinds.c). */
 static inline json_t *
 unit_field_value(const struct field *f)
 {
-	json_t *a;
+	json_t *v = kind_example_value(f);
 
-	switch (f->type) {
-	case F_STR:
-		return json_string("甲乙");
-	case F_TEXT:
-		return json_string("第一行\n\t第二行");
-	case F_BOOL:
-		return json_true();
-	case F_TIME:
-		return json_string("2026-11-21T09:30:00+08:00");
-	case F_ENUM:
-		return json_string(f->values[0].name);
-	case F_STRS:
-		a = json_array();
-		json_array_append_new(a, json_string("甲"));
-		json_array_append_new(a, json_string("乙 丙"));
-		return a;
-	case F_PHONE:
-		return json_string("+86 138-0000-0000");
-	case F_ENTITY:
-		return json_string("C-s1-1");
-	case F_DEADLINE:
-		return json_pack("{s:s, s:s, s:s, s:b}", "due",
-		    "2026-11-27T23:59:59+08:00", "rule", "gonghe/refer",
-		    "basis", "5 workdays", "assumed", 0);
-	}
-	fail_msg("field '%s' has an unknown type %d", f->name, (int)f->type);
-	return NULL;
+	if (v == NULL)
+		fail_msg("field '%s' has an unknown type %d", f->name, (int)f->type);
+	return v;
 }
 
 /* A body of kind k that passes its schema: every field, or only the
@@ -106,13 +82,7 @@ unit_field_value(const struct field *f)
 static inline json_t *
 unit_body(const struct kind_info *k, int required_only)
 {
-	const struct field *f;
-	json_t *body = json_object();
-
-	for (f = k->fields; f->name != NULL; f++)
-		if (f->required || !required_only)
-			json_object_set_new(body, f->name, unit_field_value(f));
-	return body;
+	return kind_example_body(k, required_only);
 }
 
 /*

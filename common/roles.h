@@ -1,0 +1,38 @@
+/*
+ * roles.h - what a station may write and what its unit sees beyond its
+ * audience, by the role the county gave it (DESIGN.md 3).
+ *
+ * A station is added on the server with one role; every station of a
+ * unit has the same one. Each station writes only its own unit's events
+ * and, by role, only the kinds its part in the workflows allows (a
+ * township calls a department to a scene, only the police send a
+ * criminal referral back, only the legal office or the county government
+ * decide a jurisdiction dispute, an administrator writes nothing). A
+ * unit receives the events addressed to it and, by role, every record of
+ * some types in the county: the legal office supervises the
+ * coordination, the bureau's liaison supervisor follows every referral
+ * and call, the administrator sees everything. Nobody sees a
+ * complainant's identity by role (only by being addressed).
+ *
+ * The matrix is docs/protocol.md's "Roles"; the agent refuses a forbidden
+ * kind before writing it, the server quarantines one that arrives anyway.
+ */
+#ifndef LD_ROLES_H
+#define LD_ROLES_H
+
+/* The role names, NULL-terminated: township, department, bureau, legal,
+ * police, government, admin. */
+extern const char *const role_names[];
+
+/* 1 if name is a role. */
+int role_valid(const char *name);
+
+/* 1 if a station of role may write events of kind. An unknown role or
+ * kind may write nothing. */
+int role_may_write(const char *role, const char *kind);
+
+/* 1 if a unit of role receives every event of entity type (a name of
+ * kinds.c: "referral"...) and kind in the county, addressed to it or not. */
+int role_watches(const char *role, const char *type, const char *kind);
+
+#endif
