@@ -59,41 +59,12 @@ static const struct form_field request_form[] = {
 static int
 assist_request(struct cmd_ctx *ctx)
 {
-	json_t *body = json_object(), *doc = NULL, *aud = NULL, *due = NULL;
-	char *id = NULL;
+	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_fill(ctx, request_form, body, 0)) != 0)
-		goto out;
-	if (text_check("to", str(body, "to"), UNIT_MAX, 0, ctx->err) != 0) {
-		rc = cmd_fail(ctx, LD_EINVAL);
-		goto out;
-	}
-	if (strcmp(str(body, "to"), ledger_unit(ctx->lg)) == 0) {
-		rc = cmd_error(ctx, EXIT_INVALID,
-		    _("assistance is asked of another unit, not of '%s' itself"),
-		    ledger_unit(ctx->lg));
-		goto out;
-	}
-	if (str(body, "case") != NULL &&
-	    (rc = form_get(ctx, str(body, "case"), "case", &doc)) != 0)
-		goto out;
-	if ((rc = form_deadline(ctx, rule_of(str(body, "form")), ltime_now(), 0,
-	    &due)) != 0)
-		goto out;
-	if (due != NULL)
-		json_object_set_new(body, "answer_due", due);
-	aud = json_array();
-	form_audience_add(aud, ledger_unit(ctx->lg));
-	form_audience_add(aud, str(body, "to"));
-	rc = form_record(ctx, "assist.requested", NULL, str(body, "officer"), aud,
-	    body, &id);
-	if (rc == 0)
-		rc = form_recorded(ctx, id);
-out:
-	free(id);
-	json_decref(doc);
-	json_decref(aud);
+	if ((rc = form_fill(ctx, request_form, body, 0)) == 0)
+		rc = form_send(ctx, "assist.requested", body,
+		    rule_of(str(body, "form")), "answer_due");
 	json_decref(body);
 	return rc;
 }

@@ -442,44 +442,20 @@ static const struct cli_opt extend_opts[] = {
 static int
 referral_extend(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0], *days = cmd_value(ctx, "days");
-	const struct rule *r = profile_rule(form_profile(ctx), "refer");
+	const char *id = ctx->cli.argv[0], *officer;
 	json_t *doc = NULL, *body, *due = NULL;
-	const char *officer;
-	int64_t found, cur;
-	char *end;
-	long n;
+	int64_t found = 0;
 	int rc;
 
-	if (days == NULL || cmd_value(ctx, "reason") == NULL)
-		return cmd_usage_error(ctx, _("give --days and --reason"));
-	n = strtol(days, &end, 10);
-	if (*end != '\0' || n < 1)
-		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
-	if (r == NULL || r->extend_max == 0)
-		return cmd_error(ctx, EXIT_CONFLICT,
-		    _("the county's rules allow no extension of the time to refer"));
-	if (n > r->extend_max || n <= r->amount)
-		return cmd_error(ctx, EXIT_INVALID,
-		    _("--days must be above %d and at most %d (%s)"), r->amount,
-		    r->extend_max, r->clause);
 	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL)
 		return cmd_usage_error(ctx, _("missing required option --officer"));
-	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "case") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
-	}
-	if (ltime_parse(str(json_object_get(doc, "refer_due"), "due"), &cur) == 0 &&
-	    ltime_now() > cur) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_CONFLICT,
-		    _("the time to refer '%s' has already passed: an extension must be announced before it"),
-		    id);
-	}
+	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
+		return rc;
 	ltime_parse(str(doc, "discovered_at"), &found);
+	rc = form_extend(ctx, "refer", found, json_object_get(doc, "refer_due"),
+	    &due);
 	json_decref(doc);
-	if ((rc = form_deadline(ctx, "refer", found, (int)n, &due)) != 0)
+	if (rc != 0)
 		return rc;
 	body = json_object();
 	json_object_set_new(body, "refer_due", due);

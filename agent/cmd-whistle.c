@@ -44,37 +44,12 @@ static const struct form_field call_form[] = {
 static int
 whistle_call(struct cmd_ctx *ctx)
 {
-	json_t *body = json_object(), *aud = NULL, *due = NULL;
-	char *id = NULL;
+	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_fill(ctx, call_form, body, 0)) != 0)
-		goto out;
-	if (text_check("to", str(body, "to"), UNIT_MAX, 0, ctx->err) != 0) {
-		rc = cmd_fail(ctx, LD_EINVAL);
-		goto out;
-	}
-	if (strcmp(str(body, "to"), ledger_unit(ctx->lg)) == 0) {
-		rc = cmd_error(ctx, EXIT_INVALID,
-		    _("a unit calls another unit, not '%s' itself"),
-		    ledger_unit(ctx->lg));
-		goto out;
-	}
-	if ((rc = form_deadline(ctx, "whistle_answer", ltime_now(), 0,
-	    &due)) != 0)
-		goto out;
-	if (due != NULL)
-		json_object_set_new(body, "answer_due", due);
-	aud = json_array();
-	form_audience_add(aud, ledger_unit(ctx->lg));
-	form_audience_add(aud, str(body, "to"));
-	rc = form_record(ctx, "whistle.called", NULL, str(body, "officer"), aud,
-	    body, &id);
-	if (rc == 0)
-		rc = form_recorded(ctx, id);
-out:
-	free(id);
-	json_decref(aud);
+	if ((rc = form_fill(ctx, call_form, body, 0)) == 0)
+		rc = form_send(ctx, "whistle.called", body, "whistle_answer",
+		    "answer_due");
 	json_decref(body);
 	return rc;
 }

@@ -534,6 +534,11 @@ form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
 		    _("--days must be above %d and at most %d (%s)"), r->amount,
 		    r->extend_max, r->clause) : cmd_error(ctx, EXIT_INVALID,
 		    _("--days must be above %d (%s)"), r->amount, r->clause);
+	if (ltime_parse(json_string_value(json_object_get(current, "due")),
+	    &cur) == 0 && ltime_now() > cur)
+		return cmd_error(ctx, EXIT_CONFLICT,
+		    _("the deadline %s has already passed: an extension must be announced before it"),
+		    json_string_value(json_object_get(current, "due")));
 	if ((rc = form_deadline(ctx, name, from_ms, (int)n, due)) != 0)
 		return rc;
 	/* An extension moves the deadline later, never earlier. */
@@ -613,6 +618,41 @@ form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
 		*keep = NULL;
 	}
 	return 0;
+}
+
+int
+form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
+    const char *rule, const char *due_key)
+{
+	const char *to = json_string_value(json_object_get(body, "to"));
+	const char *cs = json_string_value(json_object_get(body, "case"));
+	json_t *doc = NULL, *aud, *due = NULL;
+	char *id = NULL;
+	int rc;
+
+	if (text_check("to", to, UNIT_MAX, 0, ctx->err) != 0)
+		return cmd_fail(ctx, LD_EINVAL);
+	if (strcmp(to, ledger_unit(ctx->lg)) == 0)
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--to '%s' is this station's own unit: address another unit"),
+		    to);
+	if (cs != NULL && (rc = form_get(ctx, cs, "case", &doc)) != 0)
+		return rc;
+	json_decref(doc);
+	if ((rc = form_deadline(ctx, rule, ltime_now(), 0, &due)) != 0)
+		return rc;
+	if (due != NULL)
+		json_object_set_new(body, due_key, due);
+	aud = json_array();
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	form_audience_add(aud, to);
+	rc = form_record(ctx, kind, NULL, json_string_value(json_object_get(body,
+	    "officer")), aud, body, &id);
+	if (rc == 0)
+		rc = form_recorded(ctx, id);
+	free(id);
+	json_decref(aud);
+	return rc;
 }
 
 int

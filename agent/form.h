@@ -75,7 +75,8 @@ int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
 /* An extension of the deadline current of rule name, started at from_ms:
  * --days N (the new total in the rule's unit) and --reason must be given,
  * the rule must allow an extension (a cap, or words allowing one without
- * a cap), N within the cap, and the new deadline later than current.
+ * a cap), N within the cap, current not passed yet, and the new deadline
+ * later than current.
  * Sets *due (new reference). Returns 0 or an exit code (message printed). */
 int form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
     const json_t *current, json_t **due);
@@ -130,6 +131,14 @@ int form_recorded(struct cmd_ctx *ctx, const char *id);
  * exit code. */
 int form_list_directed(struct cmd_ctx *ctx, const char *type,
     const char *kind, const char *key, json_t **keep);
+/* Records a new record of kind addressed to one other unit, from body
+ * (filled by the caller, with "to" and "officer"): "to" must be a unit
+ * name other than this unit's, a "case" it names must be held here,
+ * due_key gets rule's deadline counted from now when the profile has the
+ * rule, and the audience is this unit and "to". Prints the id. Returns 0
+ * or an exit code (message printed). */
+int form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
+    const char *rule, const char *due_key);
 /* Every record held here, of every type, each type newest first (*all a
  * new array). Returns 0 or an exit code (message printed). */
 int form_all_records(struct cmd_ctx *ctx, json_t **all);

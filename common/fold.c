@@ -142,6 +142,24 @@ append(json_t *doc, const char *key, json_t *item)
 	json_array_append_new(a, item);
 }
 
+/* An extension of the deadline doc[key] to the event's body[key], with
+ * its reason kept in "extensions": only before the deadline passed. */
+static const char *
+extend(json_t *doc, const struct event *ev, const char *key)
+{
+	json_t *x;
+
+	if (past_due(json_object_get(doc, key), ev->at))
+		return "extension_after_deadline";
+	json_object_set_new(doc, key, json_deep_copy(json_object_get(ev->body,
+	    key)));
+	x = act(ev);
+	json_object_set(x, "reason", json_object_get(ev->body, "reason"));
+	append(doc, "extensions", x);
+	stamp(doc, ev);
+	return NULL;
+}
+
 /* Returns a reason code, or NULL when applied. */
 static const char *
 apply_case(json_t *doc, const struct event *ev)
@@ -497,20 +515,11 @@ apply_assist(json_t *doc, const struct event *ev)
 		return NULL;
 	}
 	if (strcmp(k, "assist.extended") == 0) {
-		json_t *old = json_object_get(doc, "answer_due"), *x;
 		if (strcmp(st, "answered") == 0)
 			return "already_answered";
 		if (to == NULL || strcmp(ev->unit, to) != 0)
 			return "not_asked_unit";
-		if (old != NULL && past_due(old, ev->at))
-			return "extension_after_deadline";
-		json_object_set_new(doc, "answer_due", json_deep_copy(
-		    json_object_get(ev->body, "answer_due")));
-		x = act(ev);
-		json_object_set(x, "reason", json_object_get(ev->body, "reason"));
-		append(doc, "extensions", x);
-		stamp(doc, ev);
-		return NULL;
+		return extend(doc, ev, "answer_due");
 	}
 	return "unknown_kind";
 }
@@ -556,18 +565,9 @@ apply_share(json_t *doc, const struct event *ev)
 		return NULL;
 	}
 	if (strcmp(k, "share.extended") == 0) {
-		json_t *old = json_object_get(doc, "send_due"), *x;
 		if (strcmp(st, "shared") == 0)
 			return "already_shared";
-		if (old != NULL && past_due(old, ev->at))
-			return "extension_after_deadline";
-		json_object_set_new(doc, "send_due", json_deep_copy(
-		    json_object_get(ev->body, "send_due")));
-		x = act(ev);
-		json_object_set(x, "reason", json_object_get(ev->body, "reason"));
-		append(doc, "extensions", x);
-		stamp(doc, ev);
-		return NULL;
+		return extend(doc, ev, "send_due");
 	}
 	return "unknown_kind";
 }

@@ -115,28 +115,30 @@ api_release(struct api *a)
 	pthread_mutex_destroy(&a->lock);
 }
 
-void
-api_set_profile(struct api *a, const struct profile *p)
+/* Replaces *slot with v (taken) and hash with its canonical SHA-256,
+ * which stations send back to say what they hold. */
+static void
+set_hashed(json_t **slot, json_t *v, char *hash)
 {
 	char *text;
 
-	json_decref(a->profile);
-	a->profile = profile_json(p);
-	text = cjson_encode(a->profile, NULL);
-	hash_hex(text, strlen(text), a->profile_hash);
+	json_decref(*slot);
+	*slot = v;
+	text = cjson_encode(v, NULL);
+	hash_hex(text, strlen(text), hash);
 	free(text);
+}
+
+void
+api_set_profile(struct api *a, const struct profile *p)
+{
+	set_hashed(&a->profile, profile_json(p), a->profile_hash);
 }
 
 void
 api_set_calendar(struct api *a, const json_t *texts)
 {
-	char *text;
-
-	json_decref(a->calendar);
-	a->calendar = json_deep_copy(texts);
-	text = cjson_encode(a->calendar, NULL);
-	hash_hex(text, strlen(text), a->calendar_hash);
-	free(text);
+	set_hashed(&a->calendar, json_deep_copy(texts), a->calendar_hash);
 }
 
 static void

@@ -495,6 +495,24 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The county's rule profile ([server] rules), sent to every station. */
+static int
+load_profile(struct server_ctx *x, struct api *api)
+{
+	struct profile *prof = NULL;
+	char *rp;
+	int rc;
+
+	if (x->conf.rules[0] == '\0')
+		return 0;
+	rp = rules_path(x->conf.rules);
+	if ((rc = profile_load(rp, &prof, x->err)) == 0)
+		api_set_profile(api, prof);
+	profile_free(prof);
+	free(rp);
+	return rc;
+}
+
 /*
  * The county's holiday calendars, sent to every station with the profile
  * so that every station counts working days the same way: [server]
@@ -598,45 +616,17 @@ serve(struct cli *c)
 	api_init(&api, x->store, codec);
 	if (cli_value(c, "max-auth-failures") != NULL)
 		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
-	if (x->conf.rules[0] != '\0') {
-		char *rp = rules_path(x->conf.rules);
-		struct profile *prof = NULL;
-		rc = profile_load(rp, &prof, x->err);
-		free(rp);
-		if (rc != 0) {
-			api_release(&api);
-			codec_free(codec);
-			free(cert);
-			free(key);
-			free(addr);
-			return fail(c, rc);
-		}
-		api_set_profile(&api, prof);
-		profile_free(prof);
-	}
-	if ((rc = load_calendar(x, &api)) != 0) {
-		api_release(&api);
-		codec_free(codec);
-		free(cert);
-		free(key);
-		free(addr);
-		return fail(c, rc);
-	}
+	if ((rc = load_profile(x, &api)) != 0 ||
+	    (rc = load_calendar(x, &api)) != 0)
+		goto out;
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = http_start(&hc, api_handle, &api, &hs, x->err);
-	if (rc != 0) {
-		api_release(&api);
-		codec_free(codec);
-		free(cert);
-		free(key);
-		free(addr);
-		return fail(c, rc);
-	}
+	if ((rc = http_start(&hc, api_handle, &api, &hs, x->err)) != 0)
+		goto out;
 	log_line("info", "event=listen address=%s port=%u tls=%s dict=%u",
 	    addr, http_port(hs), cert ? "yes" : "NO", codec_dict_id(codec));
 	if (pf != NULL) {
@@ -652,12 +642,13 @@ serve(struct cli *c)
 	sigwait(&set, &sig);
 	log_line("info", "event=stop signal=%d", sig);
 	http_stop(hs);
+out:
 	api_release(&api);
 	codec_free(codec);
 	free(cert);
 	free(key);
 	free(addr);
-	return 0;
+	return rc == 0 ? 0 : fail(c, rc);
 }
 
 static const struct cli_opt dump_opts[] = {
