@@ -19,6 +19,9 @@ sqlite3 "$LIANDONG_DB" <lockctl >/dev/null 2>&1 &
 locker=$!
 exec 3>lockctl
 test_when_finished "kill $locker"
+# The probe below takes the lock for an instant too: wait for it, or the
+# BEGIN fails and the lock is never held.
+echo ".timeout 5000" >&3
 echo "BEGIN IMMEDIATE; INSERT INTO meta VALUES('lock','1');" >&3
 
 test_expect_success 'the other process holds the write lock' '
