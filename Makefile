@@ -100,7 +100,15 @@ dict: $(B)/tests/tools/genevents
 # ---- Fuzzing (tests/fuzz/): keep every fuzz rule in this block. ----
 #
 #   make check           also replays each corpus (tests/fuzz/corpus/<target>/)
-#                        through build/tests/fuzz/<target>-replay (no libFuzzer)
+#                        through build/tests/fuzz/<target>-replay (no libFuzzer),
+#                        and, without SAN=1, builds the libFuzzer targets as
+#                        make fuzz does and runs each for FUZZ_CHECK_SECONDS
+#                        (default 30; 0 turns it off) on a copy of its corpus:
+#                        one check per target in tests/run.sh's summary, with
+#                        its executions; a crash fails it and names the input
+#                        kept in build-fuzz/artifacts/<target>/. Without a
+#                        clang that links libFuzzer (scripts/deps.sh installs
+#                        clang and libclang-rt-dev) it says so and skips them
 #   make fuzz            builds the targets with clang's libFuzzer, ASan and
 #                        UBSan into build-fuzz/ and runs each for FUZZ_SECONDS
 #                        on a copy of its corpus (build-fuzz/corpus/<target>);
@@ -122,9 +130,33 @@ FUZZ_B := build-fuzz
 SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o,$(SERVER_OBJ))
 SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread
 
-.PHONY: fuzz fuzz-build fuzz-merge fuzz-clean
+FUZZ_CHECK_SECONDS ?= 30
+
+.PHONY: fuzz fuzz-build fuzz-merge fuzz-clean fuzz-check-build
 all: $(FUZZ_REPLAY)
 check: $(FUZZ_REPLAY)
+
+# The bounded libFuzzer runs of make check (tests/run.sh runs them).
+ifneq ($(SAN),1)
+ifneq ($(FUZZ_CHECK_SECONDS),0)
+check: fuzz-check-build
+check: export FUZZ_CHECK_DIR := $(CURDIR)/$(FUZZ_B)
+check: export FUZZ_CHECK_SECONDS := $(FUZZ_CHECK_SECONDS)
+check: export FUZZ_CHECK_TARGETS := $(FUZZ_TARGETS)
+endif
+endif
+
+# Builds the targets when $(FUZZ_CC) links a libFuzzer program, and leaves
+# the marker tests/run.sh looks for; otherwise says why there is none.
+fuzz-check-build:
+	@rm -f $(FUZZ_B)/.fuzz-check; mkdir -p $(FUZZ_B)
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' \
+	    >$(FUZZ_B)/probe.c && $(FUZZ_CC) -fsanitize=fuzzer -o $(FUZZ_B)/probe \
+	    $(FUZZ_B)/probe.c >$(FUZZ_B)/probe.log 2>&1; then \
+	    $(MAKE) --no-print-directory fuzz-build && touch $(FUZZ_B)/.fuzz-check; \
+	else \
+	    echo "fuzz: '$(FUZZ_CC) -fsanitize=fuzzer' fails (see $(FUZZ_B)/probe.log): no libFuzzer runs"; \
+	fi
 
 $(B)/tests/fuzz/%.o: ALL_CFLAGS += -Iserver -Itests/fuzz
 

@@ -4,9 +4,12 @@
 # With --check it only reports what is missing and exits non-zero.
 set -e
 
+# clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, which
+# clang only recommends): make check's bounded libFuzzer runs.
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
-libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl"
+libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
+clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

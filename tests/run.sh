@@ -7,8 +7,9 @@
 # Unit tests are cmocka programs (their own summary lines are counted per
 # test); integration tests are numbered shell scripts printing TAP-like
 # "ok N - ..." / "not ok N - ..." lines, as do the fuzz corpus replays
-# (build/tests/fuzz/*-replay). A suite that dies without its
-# summary counts as one failure.
+# (build/tests/fuzz/*-replay) and, under make check without SAN=1, the
+# bounded libFuzzer runs (fuzz-run/<target>, one line each). A suite that
+# dies without its summary counts as one failure.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
@@ -72,6 +73,51 @@ for t in "$TOP"/tests/integration/t[0-9]*.sh; do
 	sh "$t" </dev/null >"$log" 2>&1
 	count "$name" "$log" $?
 done
+
+# libFuzzer runs (make check without SAN=1 sets FUZZ_CHECK_DIR, the
+# build-fuzz/ directory): each target in FUZZ_CHECK_TARGETS fuzzes a copy
+# of its corpus for FUZZ_CHECK_SECONDS; one "ok" or "not ok" per target,
+# a crash's input kept in FUZZ_CHECK_DIR/artifacts/<target>/.
+fuzz_run() { # target
+	bin=$FUZZ_CHECK_DIR/tests/fuzz/$1
+	out=$LOG/$1-libfuzzer.log
+	art=$FUZZ_CHECK_DIR/artifacts/$1
+	work=$LOG/fuzz-corpus/$1
+	rm -rf "$work" && mkdir -p "$work" "$art" || return 1
+	cp "$TOP/tests/fuzz/corpus/$1"/* "$work/" 2>/dev/null
+	dict=""
+	[ -f "$TOP/tests/fuzz/$1.dict" ] && dict=-dict=$TOP/tests/fuzz/$1.dict
+	(cd "$LOG" && "$bin" -max_total_time="$FUZZ_CHECK_SECONDS" -max_len=65536 \
+		-timeout=20 -print_final_stats=1 -artifact_prefix="$art/" $dict "$work") \
+		>"$out" 2>&1
+	st=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")
+	seed=$(sed -n 's/^INFO: Seed: \([0-9]*\).*/\1/p' "$out" | head -n 1)
+	crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$out" | head -n 1)
+	if [ $st -eq 0 ] && [ -z "$crash" ] && [ -n "$execs" ]; then
+		echo "ok 1 - $1: ${execs} executions in ${FUZZ_CHECK_SECONDS} s, no crash (seed $seed)"
+	else
+		tail -n 30 "$out"
+		echo "not ok 1 - $1: libFuzzer exited $st after ${execs:-?} executions (seed $seed); input: ${crash:-none written}; log: $out"
+	fi
+	rm -rf "$work"
+}
+
+if [ -n "${FUZZ_CHECK_DIR:-}" ] && [ "${FUZZ_CHECK_SECONDS:-30}" -gt 0 ]; then
+	: "${FUZZ_CHECK_SECONDS:=30}"
+	if [ -f "$FUZZ_CHECK_DIR/.fuzz-check" ]; then
+		for target in ${FUZZ_CHECK_TARGETS:-}; do
+			name=fuzz-run/$target
+			case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
+			log=$LOG/$target-run.log
+			fuzz_run "$target" >"$log" 2>&1
+			count "$name" "$log" $?
+			grep -E '^(not )?ok 1 - ' "$log" | sed 's/^/    /'
+		done
+	else
+		echo "fuzz-run: skipped, no libFuzzer build (clang with libFuzzer is missing: see scripts/deps.sh)"
+	fi
+fi
 
 [ -n "$failed_suites" ] && echo "failed suites:$failed_suites"
 echo "$passed passed, $failed failed"
