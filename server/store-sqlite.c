@@ -10,6 +10,18 @@
  * earlier events are routed to that unit first, with new route ids, so
  * that it folds the whole history. Confidential events (the
  * complainant's identity) are never widened.
+ *
+ * Statements: every query is prepared once, when the store opens
+ * (SQLITE_PREPARE_PERSISTENT), and kept in struct sqlite_store; stmt()
+ * hands one out and done() resets it and clears its bindings after each
+ * use, on every path, so that no statement holds a read open between
+ * calls. No statement is used again while it is being stepped.
+ *
+ * Watchers: the (unit, role) pairs of the active stations, which every
+ * event is routed by, are read once per transaction. Inside one (BEGIN
+ * IMMEDIATE) no other process can add or revoke a station; the list is
+ * dropped when the transaction ends and when this store changes a
+ * station, and is not kept outside a transaction.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +32,80 @@
 #include "store.h"
 #include "util.h"
 
+enum stmt_id {
+	ST_STATION_ADD, ST_STATION_GET, ST_STATION_LIST, ST_STATION_UPDATE,
+	ST_UNIT_KNOWN, ST_EVENT_HASH, ST_EVENT_INSERT, ST_HEAD_UPDATE,
+	ST_DIGEST_GET, ST_DIGEST_SET, ST_ROUTE, ST_ROUTED, ST_EARLIER,
+	ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG, ST_ENTITY_EVENTS,
+	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
+	ST_META_SET, ST_COUNT
+};
+
+#define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
+	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
+	" head_hash"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_STATION_ADD] = "INSERT INTO stations(name, unit, role, added_at,"
+	    " code_hash, code_expires) VALUES(?,?,?,?,?,?)",
+	[ST_STATION_GET] = "SELECT " STATION_COLS " FROM stations WHERE name=?",
+	[ST_STATION_LIST] = "SELECT " STATION_COLS " FROM stations"
+	    " ORDER BY name",
+	[ST_STATION_UPDATE] = "UPDATE stations SET enrolled_at=?,"
+	    " revoked_at=?, code_hash=?, code_expires=?, token_hash=?,"
+	    " last_sync=?, cursor=? WHERE name=?",
+	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=? LIMIT 1",
+	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
+	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, kind,"
+	    " entity, hash, raw, quarantine, received_at)"
+	    " VALUES(?,?,?,?,?,?,?,?,strftime('%s','now'))",
+	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=?, head_hash=?"
+	    " WHERE name=? AND head_seq=?",
+	[ST_DIGEST_GET] = "SELECT count, xor FROM digests WHERE unit=?",
+	[ST_DIGEST_SET] = "INSERT OR REPLACE INTO digests(unit, count, xor)"
+	    " VALUES(?,?,?)",
+	[ST_ROUTE] = "INSERT OR IGNORE INTO routes(unit, event, entity,"
+	    " station) VALUES(?,?,?,?)",
+	[ST_ROUTED] = "SELECT 1 FROM routes WHERE unit=? AND entity=? LIMIT 1",
+	[ST_EARLIER] = "SELECT cursor, station, hash FROM events"
+	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
+	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
+	    " ORDER BY hlc, station, seq",
+	[ST_WATCHERS] = "SELECT DISTINCT unit, role FROM stations"
+	    " WHERE revoked_at = 0",
+	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind,"
+	    " quarantine FROM events ORDER BY cursor",
+	[ST_PULL] = "SELECT r.id, e.raw FROM routes r"
+	    " JOIN events e ON e.cursor=r.event"
+	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
+	    " ORDER BY r.id LIMIT ?",
+	[ST_BACKLOG] = "SELECT count(*) FROM routes WHERE unit=? AND id>?"
+	    " AND station<>?",
+	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw FROM events e JOIN routes r"
+	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
+	    " ORDER BY e.hlc, e.station, e.seq",
+	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw FROM events WHERE entity=?1"
+	    " ORDER BY hlc, station, seq",
+	[ST_ENTITIES] = "SELECT DISTINCT entity FROM routes WHERE unit=?"
+	    " ORDER BY entity",
+	[ST_ENTITIES_ALL] = "SELECT DISTINCT entity FROM events ORDER BY entity",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key=?",
+	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
+};
+
+/* A unit and the role of its stations. */
+struct watcher {
+	char *unit;  /* owned */
+	char *role;  /* owned */
+};
+
 struct sqlite_store {
 	struct store base;
 	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct watcher *watchers; /* owned; valid while have_watchers */
+	size_t nwatchers;
+	int have_watchers;
 };
 
 static const char *const migrations[] = {
@@ -58,74 +141,108 @@ static const char *const migrations[] = {
 	NULL,
 };
 
-#define S(s) (((struct sqlite_store *)(s))->db)
+#define SQ(s) ((struct sqlite_store *)(s))
+
+/* The statement id, ready to bind; give it back with done(). */
+static sqlite3_stmt *
+stmt(struct sqlite_store *s, enum stmt_id id)
+{
+	return s->st[id];
+}
+
+/* Ends a statement's run and frees its bindings. */
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
 
 static void
-sq_close(struct store *s)
+drop_watchers(struct sqlite_store *s)
 {
-	db_close(S(s));
+	size_t i;
+
+	for (i = 0; i < s->nwatchers; i++) {
+		free(s->watchers[i].unit);
+		free(s->watchers[i].role);
+	}
+	free(s->watchers);
+	s->watchers = NULL;
+	s->nwatchers = 0;
+	s->have_watchers = 0;
+}
+
+static void
+sq_close(struct store *base)
+{
+	struct sqlite_store *s = SQ(base);
+	int i;
+
+	drop_watchers(s);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	db_close(s->db);
 	free(s);
 }
 
 static int
 sq_begin(struct store *s, char *err)
 {
-	return db_begin(S(s), err);
+	drop_watchers(SQ(s));
+	return db_begin(SQ(s)->db, err);
 }
 
 static int
 sq_commit(struct store *s, char *err)
 {
-	return db_commit(S(s), err);
+	drop_watchers(SQ(s));
+	return db_commit(SQ(s)->db, err);
 }
 
 static void
 sq_rollback(struct store *s)
 {
-	db_rollback(S(s));
+	drop_watchers(SQ(s));
+	db_rollback(SQ(s)->db);
 }
 
-/* Runs a statement that returns no rows. */
+/* Runs a statement that returns no rows, and resets it. */
 static int
 step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, what, err);
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, what, err);
+	done(st);
+	return rc;
 }
 
-static int route_backfill(sqlite3 *db, const char *unit, const char *role,
-    char *err);
+static int route_backfill(struct sqlite_store *s, const char *unit,
+    const char *role, char *err);
 
 static int
-sq_station_add(struct store *s, const struct station_rec *r, char *err)
+sq_station_add(struct store *base, const struct station_rec *r, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_STATION_ADD);
 	int rc;
 
-	if ((rc = db_prepare(S(s), "INSERT INTO stations(name, unit, role,"
-	    " added_at, code_hash, code_expires) VALUES(?,?,?,?,?,?)", &st,
-	    err)) != 0)
-		return rc;
+	drop_watchers(s);
 	db_bind_text(st, 1, r->name);
 	db_bind_text(st, 2, r->unit);
 	db_bind_text(st, 3, r->role);
 	db_bind_int(st, 4, r->added_at);
 	db_bind_text(st, 5, r->code_hash);
 	db_bind_int(st, 6, r->code_expires);
-	rc = step_done(S(s), st, _("cannot add the station"), err);
+	rc = step_done(s->db, st, _("cannot add the station"), err);
 	if (rc == LD_EEXIST)
 		rc = ld_fail(err, LD_EEXIST, _("station '%s' already exists"),
 		    r->name);
 	if (rc == 0)
-		rc = route_backfill(S(s), r->unit, r->role, err);
+		rc = route_backfill(s, r->unit, r->role, err);
 	return rc;
 }
-
-#define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
-	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
-	" head_hash"
 
 static void
 row_station(sqlite3_stmt *st, struct station_rec *r)
@@ -151,16 +268,14 @@ row_station(sqlite3_stmt *st, struct station_rec *r)
 }
 
 static int
-sq_station_get(struct store *s, const char *name, struct station_rec *out,
+sq_station_get(struct store *base, const char *name, struct station_rec *out,
     char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_STATION_GET);
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = db_prepare(S(s), "SELECT " STATION_COLS " FROM stations"
-	    " WHERE name=?", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -169,49 +284,46 @@ sq_station_get(struct store *s, const char *name, struct station_rec *out,
 	} else if (rc == SQLITE_DONE)
 		rc = ld_fail(err, LD_ENOTFOUND, _("no station '%s'"), name);
 	else
-		rc = db_fail(S(s), rc, _("cannot read stations"), err);
-	sqlite3_finalize(st);
+		rc = db_fail(s->db, rc, _("cannot read stations"), err);
+	done(st);
 	return rc;
 }
 
 static int
-sq_station_list(struct store *s, struct station_rec **out, size_t *n,
+sq_station_list(struct store *base, struct station_rec **out, size_t *n,
     char *err)
 {
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_STATION_LIST);
 	struct station_rec *recs = NULL;
 	size_t cnt = 0;
-	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(S(s), "SELECT " STATION_COLS " FROM stations"
-	    " ORDER BY name", &st, err)) != 0)
-		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		recs = xrealloc(recs, (cnt + 1) * sizeof *recs);
 		row_station(st, &recs[cnt++]);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
+		rc = db_fail(s->db, rc, _("cannot read stations"), err);
+		done(st);
 		station_recs_free(recs, cnt);
-		return db_fail(S(s), rc, _("cannot read stations"), err);
+		return rc;
 	}
+	done(st);
 	*out = recs;
 	*n = cnt;
 	return 0;
 }
 
 static int
-sq_station_update(struct store *s, const struct station_rec *r, char *err)
+sq_station_update(struct store *base, const struct station_rec *r, char *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_STATION_UPDATE);
 
-	if ((rc = db_prepare(S(s), "UPDATE stations SET enrolled_at=?,"
-	    " revoked_at=?, code_hash=?, code_expires=?, token_hash=?,"
-	    " last_sync=?, cursor=? WHERE name=?", &st, err)) != 0)
-		return rc;
+	drop_watchers(s);
 	db_bind_int(st, 1, r->enrolled_at);
 	db_bind_int(st, 2, r->revoked_at);
 	db_bind_text(st, 3, r->code_hash);
@@ -220,36 +332,33 @@ sq_station_update(struct store *s, const struct station_rec *r, char *err)
 	db_bind_int(st, 6, r->last_sync);
 	db_bind_int(st, 7, r->cursor);
 	db_bind_text(st, 8, r->name);
-	return step_done(S(s), st, _("cannot update the station"), err);
+	return step_done(s->db, st, _("cannot update the station"), err);
 }
 
 static int
-sq_unit_known(struct store *s, const char *unit, int *known, char *err)
+sq_unit_known(struct store *base, const char *unit, int *known, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_UNIT_KNOWN);
 	int rc;
 
-	if ((rc = db_prepare(S(s), "SELECT 1 FROM stations WHERE unit=?"
-	    " LIMIT 1", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	rc = sqlite3_step(st);
 	*known = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    db_fail(S(s), rc, _("cannot read stations"), err);
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    db_fail(s->db, rc, _("cannot read stations"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_event_hash(struct store *s, const char *station, int64_t seq,
+sq_event_hash(struct store *base, const char *station, int64_t seq,
     char hash[HASH_HEX], char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_EVENT_HASH);
 	int rc;
 
-	if ((rc = db_prepare(S(s), "SELECT hash FROM events WHERE station=?"
-	    " AND seq=?", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, station);
 	db_bind_int(st, 2, seq);
 	rc = sqlite3_step(st);
@@ -260,21 +369,19 @@ sq_event_hash(struct store *s, const char *station, int64_t seq,
 	} else if (rc == SQLITE_DONE)
 		rc = LD_ENOTFOUND;
 	else
-		rc = db_fail(S(s), rc, _("cannot read events"), err);
-	sqlite3_finalize(st);
+		rc = db_fail(s->db, rc, _("cannot read events"), err);
+	done(st);
 	return rc;
 }
 
 static int
-get_digest(sqlite3 *db, const char *unit, struct digest *d, char *err)
+get_digest(struct sqlite_store *s, const char *unit, struct digest *d,
+    char *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(s, ST_DIGEST_GET);
 	int rc;
 
 	digest_init(d);
-	if ((rc = db_prepare(db, "SELECT count, xor FROM digests WHERE unit=?",
-	    &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -282,70 +389,59 @@ get_digest(sqlite3 *db, const char *unit, struct digest *d, char *err)
 		ld_strlcpy(d->xor, (const char *)sqlite3_column_text(st, 1),
 		    HASH_HEX);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    db_fail(db, rc, _("cannot read digests"), err);
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    db_fail(s->db, rc, _("cannot read digests"), err);
+	done(st);
+	return rc;
 }
 
 /* Routes event (cursor) to unit and adds it to the unit's digest. */
 static int
-route(sqlite3 *db, const char *unit, int64_t cursor, const char *entity,
-    const char *station, const char *hash, char *err)
+route(struct sqlite_store *s, const char *unit, int64_t cursor,
+    const char *entity, const char *station, const char *hash, char *err)
 {
+	sqlite3_stmt *st = stmt(s, ST_ROUTE);
 	struct digest d;
-	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = db_prepare(db, "INSERT OR IGNORE INTO routes(unit, event,"
-	    " entity, station) VALUES(?,?,?,?)", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, cursor);
 	db_bind_text(st, 3, entity);
 	db_bind_text(st, 4, station);
-	if ((rc = step_done(db, st, _("cannot route the event"), err)) != 0)
+	if ((rc = step_done(s->db, st, _("cannot route the event"), err)) != 0)
 		return rc;
-	if (sqlite3_changes(db) == 0)
+	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	if ((rc = get_digest(db, unit, &d, err)) != 0)
+	if ((rc = get_digest(s, unit, &d, err)) != 0)
 		return rc;
 	digest_add(&d, hash);
-	if ((rc = db_prepare(db, "INSERT OR REPLACE INTO digests(unit,"
-	    " count, xor) VALUES(?,?,?)", &st, err)) != 0)
-		return rc;
+	st = stmt(s, ST_DIGEST_SET);
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, d.count);
 	db_bind_text(st, 3, d.xor);
-	return step_done(db, st, _("cannot update digests"), err);
+	return step_done(s->db, st, _("cannot update digests"), err);
 }
 
 /* Before a unit receives its first event of entity, routes it the
  * entity's earlier events (not the confidential ones, nor those kept to
  * their own unit). */
 static int
-widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
-    char *err)
+widen(struct sqlite_store *s, const char *unit, const char *entity,
+    int64_t cursor, char *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(s, ST_ROUTED);
 	int rc, known;
 
-	if ((rc = db_prepare(db, "SELECT 1 FROM routes WHERE unit=? AND"
-	    " entity=? LIMIT 1", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_text(st, 2, entity);
 	rc = sqlite3_step(st);
 	known = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, rc, _("cannot read routes"), err);
-	if (known)
-		return 0;
-	if ((rc = db_prepare(db, "SELECT cursor, station, hash FROM events"
-	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
-	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
-	    " ORDER BY hlc, station, seq", &st, err)) != 0)
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    db_fail(s->db, rc, _("cannot read routes"), err);
+	done(st);
+	if (rc != 0 || known)
 		return rc;
+	st = stmt(s, ST_EARLIER);
 	db_bind_text(st, 1, entity);
 	db_bind_int(st, 2, cursor);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -357,14 +453,15 @@ widen(sqlite3 *db, const char *unit, const char *entity, int64_t cursor,
 		    sizeof station);
 		ld_strlcpy(hash, (const char *)sqlite3_column_text(st, 2),
 		    sizeof hash);
-		if ((rrc = route(db, unit, c, entity, station, hash, err)) != 0) {
-			sqlite3_finalize(st);
+		if ((rrc = route(s, unit, c, entity, station, hash, err)) != 0) {
+			done(st);
 			return rrc;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
+	done(st);
+	return rc;
 }
 
 /* 1 if a quarantine reason keeps the event to its own unit. */
@@ -375,53 +472,74 @@ role_private(const char *quarantine)
 	    strncmp(quarantine, "role_forbidden", 14) == 0;
 }
 
+/* Fills s->watchers with the distinct (unit, role) of the active
+ * stations, unless it holds them for this transaction already. */
+static int
+load_watchers(struct sqlite_store *s, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s->have_watchers && !sqlite3_get_autocommit(s->db))
+		return 0;
+	drop_watchers(s);
+	st = stmt(s, ST_WATCHERS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct watcher *w;
+
+		s->watchers = xrealloc(s->watchers, (s->nwatchers + 1) *
+		    sizeof *s->watchers);
+		w = &s->watchers[s->nwatchers++];
+		w->unit = xstrdup((const char *)sqlite3_column_text(st, 0));
+		w->role = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(s->db, rc, _("cannot read stations"), err);
+		done(st);
+		drop_watchers(s);
+		return rc;
+	}
+	done(st);
+	s->have_watchers = 1;
+	return 0;
+}
+
 /* Routes an event to every unit whose role sees its type county-wide
  * (roles.h), with the entity's earlier events if the unit lacks them. */
 static int
-route_watchers(sqlite3 *db, const struct event *ev, int64_t cursor,
-    char *err)
+route_watchers(struct sqlite_store *s, const struct event *ev,
+    int64_t cursor, char *err)
 {
 	const struct entity_type *t = entity_type_of(ev->entity);
-	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
 	if (t == NULL)
 		return 0;
-	if ((rc = db_prepare(db, "SELECT DISTINCT unit, role FROM stations"
-	    " WHERE revoked_at = 0", &st, err)) != 0)
+	if ((rc = load_watchers(s, err)) != 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char unit[UNIT_MAX * 4 + 1];
-		int rrc;
+	for (i = 0; i < s->nwatchers; i++) {
+		const struct watcher *w = &s->watchers[i];
 
-		if (!role_watches((const char *)sqlite3_column_text(st, 1),
-		    t->name, ev->kind))
+		if (!role_watches(w->role, t->name, ev->kind))
 			continue;
-		ld_strlcpy(unit, (const char *)sqlite3_column_text(st, 0),
-		    sizeof unit);
-		if ((rrc = widen(db, unit, ev->entity, cursor, err)) != 0 ||
-		    (rrc = route(db, unit, cursor, ev->entity, ev->station,
-		    ev->hash, err)) != 0) {
-			sqlite3_finalize(st);
-			return rrc;
-		}
+		if ((rc = widen(s, w->unit, ev->entity, cursor, err)) != 0 ||
+		    (rc = route(s, w->unit, cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0)
+			return rc;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
-	    _("cannot read stations"), err);
+	return 0;
 }
 
 /* A unit given a role that sees more receives what the county already
  * holds of those types, in receipt order. */
 static int
-route_backfill(sqlite3 *db, const char *unit, const char *role, char *err)
+route_backfill(struct sqlite_store *s, const char *unit, const char *role,
+    char *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = stmt(s, ST_ALL_EVENTS);
 	int rc;
 
-	if ((rc = db_prepare(db, "SELECT cursor, entity, station, hash, kind,"
-	    " quarantine FROM events ORDER BY cursor", &st, err)) != 0)
-		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *entity = (const char *)sqlite3_column_text(st, 1);
 		const struct entity_type *t = entity_type_of(entity);
@@ -431,32 +549,29 @@ route_backfill(sqlite3 *db, const char *unit, const char *role, char *err)
 		    sqlite3_column_text(st, 5)) || !role_watches(role, t->name,
 		    (const char *)sqlite3_column_text(st, 4)))
 			continue;
-		if ((rrc = route(db, unit, sqlite3_column_int64(st, 0), entity,
+		if ((rrc = route(s, unit, sqlite3_column_int64(st, 0), entity,
 		    (const char *)sqlite3_column_text(st, 2),
 		    (const char *)sqlite3_column_text(st, 3), err)) != 0) {
-			sqlite3_finalize(st);
+			done(st);
 			return rrc;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, rc,
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_event_insert(struct store *s, const struct event *ev, const char *raw,
+sq_event_insert(struct store *base, const struct event *ev, const char *raw,
     const char *quarantine, int64_t *cursor, char *err)
 {
-	sqlite3 *db = S(s);
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
 	json_t *u;
 	size_t i;
 	int rc;
 
-	if ((rc = db_prepare(db, "INSERT INTO events(station, seq, hlc, kind,"
-	    " entity, hash, raw, quarantine, received_at)"
-	    " VALUES(?,?,?,?,?,?,?,?,strftime('%s','now'))", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, ev->station);
 	db_bind_int(st, 2, ev->seq);
 	db_bind_int(st, 3, ev->hlc);
@@ -465,20 +580,19 @@ sq_event_insert(struct store *s, const struct event *ev, const char *raw,
 	db_bind_text(st, 6, ev->hash);
 	db_bind_text(st, 7, raw);
 	db_bind_text(st, 8, quarantine);
-	if ((rc = step_done(db, st, _("cannot store the event"), err)) != 0)
+	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
 		return rc;
-	*cursor = sqlite3_last_insert_rowid(db);
+	*cursor = sqlite3_last_insert_rowid(s->db);
 
-	if ((rc = db_prepare(db, "UPDATE stations SET head_seq=?, head_hash=?"
-	    " WHERE name=? AND head_seq=?", &st, err)) != 0)
-		return rc;
+	st = stmt(s, ST_HEAD_UPDATE);
 	db_bind_int(st, 1, ev->seq);
 	db_bind_text(st, 2, ev->hash);
 	db_bind_text(st, 3, ev->station);
 	db_bind_int(st, 4, ev->seq - 1);
-	if ((rc = step_done(db, st, _("cannot update the station"), err)) != 0)
+	if ((rc = step_done(s->db, st, _("cannot update the station"),
+	    err)) != 0)
 		return rc;
-	if (sqlite3_changes(db) != 1)
+	if (sqlite3_changes(s->db) != 1)
 		return ld_fail(err, LD_EINTERNAL,
 		    "event %s/%lld does not follow the station's head",
 		    ev->station, (long long)ev->seq);
@@ -486,34 +600,30 @@ sq_event_insert(struct store *s, const struct event *ev, const char *raw,
 	/* An event of a kind its station's role may not write stays with
 	 * its own unit (merge.h). */
 	if (role_private(quarantine))
-		return route(db, ev->unit, *cursor, ev->entity, ev->station,
+		return route(s, ev->unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err);
 	json_array_foreach(ev->audience, i, u) {
 		const char *unit = json_string_value(u);
 
-		if ((rc = widen(db, unit, ev->entity, *cursor, err)) != 0 ||
-		    (rc = route(db, unit, *cursor, ev->entity, ev->station,
+		if ((rc = widen(s, unit, ev->entity, *cursor, err)) != 0 ||
+		    (rc = route(s, unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err)) != 0)
 			return rc;
 	}
-	return route_watchers(db, ev, *cursor, err);
+	return route_watchers(s, ev, *cursor, err);
 }
 
 static int
-sq_events_for_unit(struct store *s, const char *unit,
+sq_events_for_unit(struct store *base, const char *unit,
     const char *exclude_station, int64_t after, size_t limit,
     size_t max_bytes, store_event_fn fn, void *arg, int *more, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_PULL);
 	size_t n = 0, bytes = 0;
 	int rc;
 
 	*more = 0;
-	if ((rc = db_prepare(S(s), "SELECT r.id, e.raw FROM routes r"
-	    " JOIN events e ON e.cursor=r.event"
-	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
-	    " ORDER BY r.id LIMIT ?", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, after);
 	db_bind_text(st, 3, exclude_station ? exclude_station : "");
@@ -533,52 +643,46 @@ sq_events_for_unit(struct store *s, const char *unit,
 		n++;
 		bytes += len;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(S(s), rc,
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_backlog(struct store *s, const char *unit, const char *station,
+sq_backlog(struct store *base, const char *unit, const char *station,
     int64_t after, int64_t *n, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_BACKLOG);
 	int rc;
 
-	if ((rc = db_prepare(S(s), "SELECT count(*) FROM routes WHERE unit=?"
-	    " AND id>? AND station<>?", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, after);
 	db_bind_text(st, 3, station);
 	rc = sqlite3_step(st);
 	*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(S(s), rc,
+	rc = rc == SQLITE_ROW ? 0 : db_fail(s->db, rc,
 	    _("cannot count events"), err);
+	done(st);
+	return rc;
 }
 
 static int
 sq_digest(struct store *s, const char *unit, struct digest *d, char *err)
 {
-	return get_digest(S(s), unit, d, err);
+	return get_digest(SQ(s), unit, d, err);
 }
 
 static int
-sq_entity_events(struct store *s, const char *entity, const char *unit,
+sq_entity_events(struct store *base, const char *entity, const char *unit,
     store_event_fn fn, void *arg, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, unit != NULL ? ST_ENTITY_EVENTS :
+	    ST_ENTITY_EVENTS_ALL);
 	int rc;
 
-	rc = db_prepare(S(s), unit != NULL ?
-	    "SELECT e.cursor, e.raw FROM events e JOIN routes r"
-	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
-	    " ORDER BY e.hlc, e.station, e.seq" :
-	    "SELECT cursor, raw FROM events WHERE entity=?1"
-	    " ORDER BY hlc, station, seq", &st, err);
-	if (rc != 0)
-		return rc;
 	db_bind_text(st, 1, entity);
 	if (unit != NULL)
 		db_bind_text(st, 2, unit);
@@ -589,23 +693,21 @@ sq_entity_events(struct store *s, const char *entity, const char *unit,
 			rc = SQLITE_DONE;
 			break;
 		}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(S(s), rc,
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_entities(struct store *s, const char *unit,
+sq_entities(struct store *base, const char *unit,
     int (*fn)(const char *entity, void *arg), void *arg, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, unit != NULL ? ST_ENTITIES :
+	    ST_ENTITIES_ALL);
 	int rc;
 
-	rc = db_prepare(S(s), unit != NULL ?
-	    "SELECT DISTINCT entity FROM routes WHERE unit=? ORDER BY entity" :
-	    "SELECT DISTINCT entity FROM events ORDER BY entity", &st, err);
-	if (rc != 0)
-		return rc;
 	if (unit != NULL)
 		db_bind_text(st, 1, unit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -613,44 +715,42 @@ sq_entities(struct store *s, const char *unit,
 			rc = SQLITE_DONE;
 			break;
 		}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(S(s), rc,
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_meta_get(struct store *s, const char *key, char **val, char *err)
+sq_meta_get(struct store *base, const char *key, char **val, char *err)
 {
-	sqlite3_stmt *st;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_META_GET);
 	int rc;
 
 	*val = NULL;
-	if ((rc = db_prepare(S(s), "SELECT value FROM meta WHERE key=?", &st,
-	    err)) != 0)
-		return rc;
 	db_bind_text(st, 1, key);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*val = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? LD_ENOTFOUND : db_fail(S(s), rc,
-	    _("cannot read settings"), err);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = LD_ENOTFOUND;
+	else
+		rc = db_fail(s->db, rc, _("cannot read settings"), err);
+	done(st);
+	return rc;
 }
 
 static int
-sq_meta_set(struct store *s, const char *key, const char *val, char *err)
+sq_meta_set(struct store *base, const char *key, const char *val, char *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_META_SET);
 
-	if ((rc = db_prepare(S(s), "INSERT OR REPLACE INTO meta(key, value)"
-	    " VALUES(?,?)", &st, err)) != 0)
-		return rc;
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, val);
-	return step_done(S(s), st, _("cannot save settings"), err);
+	return step_done(s->db, st, _("cannot save settings"), err);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -668,16 +768,25 @@ store_sqlite_open(const char *path, int create, struct store **out,
     char *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
-	int rc;
+	int i, rc;
 
 	*out = NULL;
+	s->base.ops = &sqlite_ops;
 	rc = db_open(path, create ? DB_CREATE | DB_EXCLUSIVE : 0, migrations,
 	    &s->db, err);
 	if (rc != 0) {
 		free(s);
 		return rc;
 	}
-	s->base.ops = &sqlite_ops;
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			rc = db_fail(s->db, rc, _("database query failed"), err);
+			sq_close(&s->base);
+			return rc;
+		}
+	}
 	*out = &s->base;
 	return 0;
 }
