@@ -193,15 +193,17 @@ station_id_valid(const char *s)
 	return 1;
 }
 
-int
-event_validate(const struct event *ev, char *err)
+/* event_validate; on success *canon (if not NULL) is the canonical text
+ * with the hash, which the size check encodes anyway (caller frees). */
+static int
+validate(const struct event *ev, char **canon, char *err)
 {
 	const struct kind_info *k;
 	char hash[HASH_HEX];
 	int found_unit = 0, rc;
 	json_t *v;
 	size_t i, j;
-	char *s;
+	char *s, *with;
 
 	if (!station_id_valid(ev->station))
 		return ld_fail(err, LD_EINVAL, _("invalid station id '%.40s'"),
@@ -250,29 +252,49 @@ event_validate(const struct event *ev, char *err)
 		    _("audience must include the author's unit"));
 	if ((rc = kind_validate_body(k, ev->body, err)) != 0)
 		return rc;
-	s = event_canonical(ev, 1);
-	if (strlen(s) > EVENT_MAX_BYTES) {
-		free(s);
+	with = event_canonical(ev, 1);
+	if (strlen(with) > EVENT_MAX_BYTES) {
+		free(with);
 		return ld_fail(err, LD_EINVAL, _("event larger than %d bytes"),
 		    EVENT_MAX_BYTES);
 	}
-	free(s);
 	s = event_canonical(ev, 0);
 	hash_hex(s, strlen(s), hash);
 	free(s);
-	if (strcmp(hash, ev->hash) != 0)
+	if (strcmp(hash, ev->hash) != 0) {
+		free(with);
 		return ld_fail(err, LD_EINTEGRITY,
 		    _("hash of event %s/%lld does not match its content"),
 		    ev->station, (long long)ev->seq);
+	}
+	if (canon != NULL)
+		*canon = with;
+	else
+		free(with);
 	return 0;
+}
+
+int
+event_validate(const struct event *ev, char *err)
+{
+	return validate(ev, NULL, err);
 }
 
 int
 event_parse(const char *text, size_t len, struct event *ev, char *err)
 {
+	return event_parse_canonical(text, len, ev, NULL, err);
+}
+
+int
+event_parse_canonical(const char *text, size_t len, struct event *ev,
+    char **canon, char *err)
+{
 	json_t *o;
 	int rc;
 
+	if (canon != NULL)
+		*canon = NULL;
 	if (len > EVENT_MAX_BYTES * 2)
 		return ld_fail(err, LD_EINVAL, _("event text too large"));
 	o = cjson_parse(text, len, CJSON_MAX_DEPTH, err);
@@ -285,7 +307,7 @@ event_parse(const char *text, size_t len, struct event *ev, char *err)
 	if (rc == 0 && ev->hash[0] == '\0')
 		rc = ld_fail(err, LD_EINVAL, _("event has no 'hash'"));
 	if (rc == 0)
-		rc = event_validate(ev, err);
+		rc = validate(ev, canon, err);
 	if (rc != 0)
 		event_release(ev);
 	return rc;

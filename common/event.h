@@ -70,6 +70,12 @@ int event_from_json(const json_t *o, struct event *ev, char *err);
  * (hash does not match the content). */
 int event_parse(const char *text, size_t len, struct event *ev, char *err);
 
+/* event_parse, and on success *canon is the event's canonical text with
+ * its hash (caller frees): the text to store, whatever form it came in.
+ * On failure *canon is NULL. */
+int event_parse_canonical(const char *text, size_t len, struct event *ev,
+    char **canon, char *err);
+
 /* Checks invariants 2 (hash, not prev linkage), 4 and 5 and the syntax of
  * every field. Returns 0, LD_EINVAL or LD_EINTEGRITY. */
 int event_validate(const struct event *ev, char *err);

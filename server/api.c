@@ -321,6 +321,7 @@ status(struct api *a, const struct http_request *req,
 struct push {
 	json_t *header;
 	struct event *evs;
+	char **raw;        /* owned: the canonical text of each of evs */
 	size_t n;
 	int64_t cursor;
 	int final;
@@ -332,9 +333,12 @@ push_release(struct push *p)
 	size_t i;
 
 	json_decref(p->header);
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		event_release(&p->evs[i]);
+		free(p->raw[i]);
+	}
 	free(p->evs);
+	free(p->raw);
 }
 
 /* Parses the decompressed body; on error sets resp and returns -1. */
@@ -377,7 +381,9 @@ parse_push(struct api *a, const char *buf, size_t len, struct push *p,
 			return -1;
 		}
 		p->evs = xrealloc(p->evs, (p->n + 1) * sizeof *p->evs);
-		if (event_parse(line, n, &p->evs[p->n], err) != 0) {
+		p->raw = xrealloc(p->raw, (p->n + 1) * sizeof *p->raw);
+		if (event_parse_canonical(line, n, &p->evs[p->n],
+		    &p->raw[p->n], err) != 0) {
 			http_error(resp, 400, "event %zu: %s", p->n + 1, err);
 			return -1;
 		}
@@ -433,7 +439,6 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 		struct merge_decision d;
 		const char *have = NULL;
 		int64_t cursor;
-		char *raw;
 
 		ms.head_seq = r->head_seq;
 		ms.head_hash = r->head_hash;
@@ -460,14 +465,11 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 		case MERGE_QUARANTINE:
 			break;
 		}
-		raw = event_canonical(ev, 1);
-		if (s->ops->event_insert(s, ev, raw, d.verdict ==
+		if (s->ops->event_insert(s, ev, p->raw[i], d.verdict ==
 		    MERGE_QUARANTINE ? d.reason : NULL, &cursor, err) != 0) {
-			free(raw);
 			http_error(resp, 500, "%s", err);
 			return -1;
 		}
-		free(raw);
 		if (d.verdict == MERGE_QUARANTINE) {
 			json_t *q = json_object();
 			json_object_set_new(q, "seq", json_integer(ev->seq));
