@@ -90,17 +90,19 @@ write_op() {
 
 # calls OPS I: how many calls of OPS (sync, write) write I makes, clean.
 calls() {
-	: >"$FSLOG"
-	FAULT="FAILSYNC_OPS=$1" write_op "$2" || return 1
-	grep -c "result=ok" "$FSLOG"
+	: >"$SCRATCH/calls.log"
+	FAULT="FAILSYNC_OPS=$1 FAILSYNC_LOG=$SCRATCH/calls.log" write_op "$2" ||
+		return 1
+	grep -c "result=ok" "$SCRATCH/calls.log"
 }
 
 # next K: sets i to a fresh write number of kind K (tests run in a
 # subshell: each starts i from its own base).
 next() { i=$(((i / 4 + 1) * 4 + $1)); }
 
-# sweep OPS ERRNO BASE: each write kind once per N, failing its Nth call of OPS
-# with ERRNO; each followed by the same write without a fault.
+# sweep OPS ERRNO BASE: each write kind once per N, failing its Nth call
+# of OPS with ERRNO; each followed by the same write without a fault.
+# Write numbers start from BASE.
 sweeps=0
 sweep() {
 	i=$3
@@ -347,5 +349,5 @@ test_expect_success 'the stations re-push and converge, each event stored once' 
 	PY
 '
 
-echo "# faults injected: $agent_faults in the agent, $server_faults in the server"
+echo "# faults injected: $(grep -c "result=fail" "$FSLOG") in the agent (writes, then syncs), $server_faults in the server"
 test_done
