@@ -31,7 +31,7 @@ main(int argc, char **argv)
 	struct ledger *lg;
 	char err[LD_ERRLEN] = "", *id = NULL;
 	const char *entity = NULL;
-	json_t *to = json_array(), *aud, *body;
+	json_t *to, *aud, *body;
 	int i, rc;
 
 	if (argc == 2 && strcmp(argv[1], "--kinds") == 0) {
@@ -43,19 +43,18 @@ main(int argc, char **argv)
 		fputs("usage: anykind DB KIND [ENTITY] [--to UNIT]...\n", stderr);
 		return 2;
 	}
+	to = json_array();
 	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
 			json_array_append_new(to, json_string(argv[++i]));
 		else
 			entity = argv[i];
 	}
-	if ((k = kind_find(argv[2])) == NULL) {
-		fprintf(stderr, "anykind: unknown kind '%s'\n", argv[2]);
-		return 2;
-	}
-	if ((rc = ledger_open(argv[1], &lg, err)) != 0) {
-		fprintf(stderr, "anykind: %s\n", err);
-		return 6;
+	if ((k = kind_find(argv[2])) == NULL ||
+	    (rc = ledger_open(argv[1], &lg, err)) != 0) {
+		fprintf(stderr, "anykind: %s\n", k == NULL ? "unknown kind" : err);
+		json_decref(to);
+		return k == NULL ? 2 : 6;
 	}
 	body = kind_example_body(k, 0);
 	for (f = k->fields; f->name != NULL; f++) {

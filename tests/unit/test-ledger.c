@@ -325,7 +325,7 @@ test_record_each_kind(void **state)
 			json_t *body, *doc;
 			size_t j;
 
-			assert_true(i < 64);
+			assert_true(i < sizeof ids / sizeof ids[0]);
 			if ((pass == 0) != (k->creates != 0))
 				continue;
 			if (!k->creates) {
@@ -381,7 +381,7 @@ test_record_each_kind(void **state)
 	assert_int_equal(r.events, seq);
 	assert_int_equal(r.stations, 1);
 	assert_int_equal(r.entities, created);
-	for (i = 0; i < 32; i++)
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		free(ids[i]);
 }
 
