@@ -88,16 +88,21 @@ out:
 	return rc;
 }
 
-/* The error of a non-2xx answer: its JSON "error" text. */
+/* The error of a non-2xx answer: its JSON "error" text. A 5xx is the
+ * server failing for now (its disk, say), nothing about this request:
+ * like an unreachable server, it is retried later. */
 static int
 refused(const struct net_response *r, char *err)
 {
 	json_t *o = json_loadb(r->body, r->len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(o, "error"));
 	int code = r->status == 401 || r->status == 403 ? LD_EAUTH :
-	    r->status == 409 ? LD_EFORK : LD_EREFUSED;
+	    r->status == 409 ? LD_EFORK : r->status >= 500 ? LD_ENET :
+	    LD_EREFUSED;
 
-	ld_fail(err, code, _("the server refused (%ld): %s"), r->status,
+	ld_fail(err, code, r->status >= 500 ?
+	    _("the server is unavailable (%ld): %s; try again later") :
+	    _("the server refused (%ld): %s"), r->status,
 	    msg ? msg : "no reason given");
 	json_decref(o);
 	return code;

@@ -286,7 +286,7 @@ test_expect_success 'pushes to a server whose fsync fails: 503 and nothing ackno
 	    err = f[5] if len(f) > 5 else ""
 	    if st == 0 and p1 == 0:
 	        ok += 1
-	    elif st == 8 and "503" in err and "disk I/O error" in err and p1 == p0:
+	    elif st == 7 and "503" in err and "disk I/O error" in err and p1 == p0:
 	        refused += 1
 	    else:
 	        bad.append(line.strip())
