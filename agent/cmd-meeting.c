@@ -279,12 +279,41 @@ const struct cmd_entry cmd_meeting_resolution_entry = {
 };
 
 static const struct cli_opt followup_opts[] = {
-	{ "resolution", CLI_VALUE, "N", N_("the resolution's number (required)") },
+	{ "resolution", CLI_VALUE, "N", N_("the resolution's number in 'meeting show', or its ref (required)") },
 	{ "status", CLI_VALUE, "STATUS", N_("done or in-progress (已落实, 落实中) (required)") },
 	{ "note", CLI_VALUE, "TEXT", N_("what was done (required)") },
 	{ "officer", CLI_VALUE, "NAME", N_("officer reporting") },
 	{ NULL, 0, NULL, NULL },
 };
+
+/* The ref of the resolution the user named by its number (as shown here
+ * now) or by its ref: the ref is what the followup records, so that a
+ * resolution recorded elsewhere and folded in before it cannot make the
+ * report land on another one. NULL (message printed) if there is none. */
+static char *
+resolution_ref(struct cmd_ctx *ctx, const char *given)
+{
+	json_t *doc, *r;
+	const char *ref = NULL;
+	size_t i;
+	char *out;
+
+	if (form_get(ctx, ctx->cli.argv[0], "meeting", &doc) != 0)
+		return NULL;
+	json_array_foreach(json_object_get(doc, "resolutions"), i, r) {
+		char num[24];
+		snprintf(num, sizeof num, "%zu", i + 1);
+		if (strcmp(given, num) == 0 || strcmp(given, str(r, "ref")) == 0)
+			ref = str(r, "ref");
+	}
+	out = ref ? xstrdup(ref) : NULL;
+	json_decref(doc);
+	if (out == NULL)
+		cmd_error(ctx, EXIT_NOTFOUND,
+		    _("meeting '%s' has no resolution '%s' (see 'liandong meeting show')"),
+		    ctx->cli.argv[0], given);
+	return out;
+}
 
 static int
 meeting_followup(struct cmd_ctx *ctx)
@@ -293,19 +322,19 @@ meeting_followup(struct cmd_ctx *ctx)
 	const char *status = cmd_value(ctx, "status");
 	const struct enum_value *v;
 	json_t *body;
+	char *ref;
 	int rc;
 
 	if (n == NULL || status == NULL)
 		return cmd_usage_error(ctx, _("give --resolution, --status and --note"));
-	if (strlen(n) > 4 || n[0] < '1' || n[0] > '9' ||
-	    n[strspn(n, "0123456789")] != '\0')
-		return cmd_error(ctx, EXIT_INVALID,
-		    _("--resolution must be a resolution's number, not '%s'"), n);
 	if ((v = enum_lookup(followup_states, status)) == NULL)
 		return cmd_error(ctx, EXIT_INVALID,
 		    _("unknown --status '%s': done or in-progress"), status);
+	if ((ref = resolution_ref(ctx, n)) == NULL)
+		return EXIT_NOTFOUND;
 	body = json_object();
-	json_object_set_new(body, "resolution", json_string(n));
+	json_object_set_new(body, "resolution", json_string(ref));
+	free(ref);
 	json_object_set_new(body, "status", json_string(v->name));
 	if ((rc = form_text_opt(ctx, body, "note", "note", 1)) == 0)
 		rc = form_step(ctx, "meeting", "meeting.followup", body, NULL);

@@ -666,14 +666,24 @@ apply_whistle(json_t *doc, const struct event *ev)
 	return "unknown_kind";
 }
 
-/* The resolution numbered by the text idx ("1", "2"...), or NULL. */
+/* The resolution named by the text idx: its ref ("zf1/14", the station
+ * and seq of the event that made it), or, as followups recorded before
+ * refs existed say, its number in fold order ("1", "2"...). NULL if none. */
 static json_t *
 resolution_at(const json_t *doc, const char *idx)
 {
-	json_t *rs = json_object_get(doc, "resolutions");
+	json_t *rs = json_object_get(doc, "resolutions"), *r;
 	char *end;
+	size_t i;
 	long n;
 
+	if (idx != NULL && strchr(idx, '/') != NULL) {
+		json_array_foreach(rs, i, r)
+			if (strcmp(json_string_value(json_object_get(r, "ref")),
+			    idx) == 0)
+				return r;
+		return NULL;
+	}
 	if (idx == NULL || *idx < '1' || *idx > '9')
 		return NULL;
 	n = strtol(idx, &end, 10);
@@ -692,7 +702,9 @@ resolution_at(const json_t *doc, const char *idx)
  * Scheduling is the notice to the member units: notice_due is done when
  * the meeting is scheduled. The minutes of a regular meeting carry
  * next_due (rule meeting_interval), done when the convener schedules the
- * next one (meeting.followed, any state). Resolutions are numbered in fold order; each
+ * next one (meeting.followed, any state). Resolutions are numbered in
+ * fold order for people, and named for followups by a ref that a
+ * resolution recorded elsewhere, folded in before it, cannot shift; each
  * is open until its owner reports it done.
  */
 static const char *
@@ -746,6 +758,7 @@ apply_meeting(json_t *doc, const struct event *ev)
 	}
 	if (strcmp(k, "meeting.resolution") == 0) {
 		json_t *rs = json_object_get(doc, "resolutions"), *r;
+		char ref[STATION_MAX + 24];
 		if (strcmp(st, "held") != 0)
 			return "resolution_before_minutes";
 		if (convener == NULL || strcmp(ev->unit, convener) != 0)
@@ -753,6 +766,9 @@ apply_meeting(json_t *doc, const struct event *ev)
 		r = act(ev);
 		json_object_set_new(r, "index", json_integer(
 		    (json_int_t)json_array_size(rs) + 1));
+		snprintf(ref, sizeof ref, "%s/%lld", ev->station,
+		    (long long)ev->seq);
+		json_object_set_new(r, "ref", json_string(ref));
 		json_object_set(r, "text", json_object_get(ev->body, "text"));
 		json_object_set(r, "owner", json_object_get(ev->body, "owner"));
 		json_object_set_new(r, "status", json_string("open"));

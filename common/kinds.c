@@ -405,9 +405,10 @@ static const struct field meeting_resolution_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-/* The owner's report on resolution number "resolution" (digits). */
+/* The owner's report on a resolution: its ref "station/seq" (fold.c), or
+ * its number, as recorded before refs. */
 static const struct field meeting_followup_fields[] = {
-	{ "resolution", F_STR, 1, 4, NULL },
+	{ "resolution", F_STR, 1, 60, NULL },
 	{ "status", F_ENUM, 1, 0, followup_states },
 	{ "note", F_TEXT, 1, 500, NULL },
 	{ NULL, 0, 0, 0, NULL },

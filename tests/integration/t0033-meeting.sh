@@ -104,7 +104,7 @@ test_expect_code 9 'only the owner reports on its resolution' '
 	on zf meeting followup "$M" --resolution 2 --status done --note 代报
 '
 
-test_expect_code 9 'there is no third resolution' '
+test_expect_code 4 'there is no third resolution' '
 	on zf meeting followup "$M" --resolution 3 --status done --note x
 '
 

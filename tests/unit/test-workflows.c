@@ -407,6 +407,48 @@ test_meeting_followup(void **state)
 	scenario_free(sc);
 }
 
+/* A followup names its resolution by ref: a resolution recorded on the
+ * convener's other station, offline, that folds in before it does not
+ * move the report onto another resolution (numbers would shift). */
+static void
+test_meeting_followup_ref(void **state)
+{
+	static const char *const conflicts[] = {
+		"s3/2 no_such_resolution",
+		NULL,
+	};
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *a, *b;
+
+	add(sc, "s1", 0, "meeting.scheduled", "M-s1-1", BODY_MEETING_SCHEDULED,
+	    NULL);
+	add(sc, "s1", 19 * DAY, "meeting.minutes", "M-s1-1",
+	    "{\"text\":\"纪要\"}", NULL);
+	/* A, on s1 at 11:10, reaches the owner of B only later. */
+	add(sc, "s1", 19 * DAY + 10 * MIN, "meeting.resolution", "M-s1-1",
+	    "{\"text\":\"核查\",\"owner\":\"" OTHER "\"}", NULL);
+	/* B, on the convener's other station s4 at 11:20: the owner saw it
+	 * as number 1 and reported on it by its ref. */
+	add_seq(sc, "s4", 1, 19 * DAY + 20 * MIN, "meeting.resolution",
+	    "M-s1-1", "{\"text\":\"抽检\",\"owner\":\"" ASKED "\"}", NULL);
+	add_unit(sc, "s3", ASKED, 20 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"s4/1\",\"status\":\"done\",\"note\":\"完成\"}",
+	    "李四");
+	add_unit(sc, "s3", ASKED, 21 * DAY, "meeting.followup", "M-s1-1",
+	    "{\"resolution\":\"s9/1\",\"status\":\"done\",\"note\":\"无此项\"}",
+	    "李四");
+	doc = assert_order_free(sc, 108);
+	assert_conflicts(doc, conflicts);
+	a = json_array_get(json_object_get(doc, "resolutions"), 0);
+	b = json_array_get(json_object_get(doc, "resolutions"), 1);
+	assert_string_equal(str(a, "ref"), "s1/3");
+	assert_string_equal(str(a, "status"), "open");
+	assert_string_equal(str(b, "ref"), "s4/1");
+	assert_string_equal(str(b, "status"), "done");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 /* Scheduling is the notice: late when the notice deadline had passed;
  * events before scheduling are conflicts. */
 static void
@@ -754,6 +796,7 @@ main(void)
 		cmocka_unit_test(test_whistle_race),
 		cmocka_unit_test(test_meeting_minutes),
 		cmocka_unit_test(test_meeting_followup),
+		cmocka_unit_test(test_meeting_followup_ref),
 		cmocka_unit_test(test_meeting_late_notice),
 		cmocka_unit_test(test_meeting_next),
 		cmocka_unit_test(test_complaint_referral),
