@@ -512,26 +512,40 @@ sync_(struct api *a, const struct http_request *req,
 		    req->client);
 		return;
 	}
+	/* Under the lock: the codec has one decompression context. */
 	rc = codec_decompress(a->codec, req->body, req->body_len,
 	    a->max_decompressed, &plain, &plain_len, err);
+	pthread_mutex_unlock(&a->lock);
 	if (rc != 0) {
-		pthread_mutex_unlock(&a->lock);
 		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
 		log_line("warn", "event=sync station=%s result=bad-body status=%d",
 		    r.name, resp->status);
 		station_rec_release(&r);
 		return;
 	}
-	if (parse_push(a, plain, plain_len, &p, resp) != 0) {
-		pthread_mutex_unlock(&a->lock);
+	/* Parsing and validating (most of a push's work) needs only the
+	 * body: done outside the lock, while another push is stored. */
+	rc = parse_push(a, plain, plain_len, &p, resp);
+	free(plain);
+	if (rc != 0) {
 		log_line("warn", "event=sync station=%s result=bad-body status=%d",
 		    r.name, resp->status);
 		push_release(&p);
-		free(plain);
 		station_rec_release(&r);
 		return;
 	}
-	free(plain);
+	/* Everything from here on is decided under the lock, on the station
+	 * as it is now: another push of it, a new enrolment or a revocation
+	 * may have come in meanwhile, so it is authenticated afresh. */
+	station_rec_release(&r);
+	pthread_mutex_lock(&a->lock);
+	if (authenticate(a, req, &r, resp) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=sync result=unauthorized client=%s",
+		    req->client);
+		push_release(&p);
+		return;
+	}
 	quarantined = json_array();
 	if ((rc = s->ops->begin(s, err)) != 0) {
 		http_error(resp, 503, "%s", err);
