@@ -22,6 +22,11 @@
  * IMMEDIATE) no other process can add or revoke a station; the list is
  * dropped when the transaction ends and when this store changes a
  * station, and is not kept outside a transaction.
+ *
+ * Digests: inside a transaction, the digests a route changes are kept
+ * in memory (read from the table the first time) and written once each,
+ * when the transaction commits; a rollback forgets them. sq_digest reads
+ * them there first. Outside a transaction route writes them at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +98,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 };
 
+/* A unit's digest changed in the open transaction, not yet written. */
+struct pending_digest {
+	char *unit;  /* owned */
+	struct digest d;
+};
+
 /* A unit and the role of its stations. */
 struct watcher {
 	char *unit;  /* owned */
@@ -106,6 +117,8 @@ struct sqlite_store {
 	struct watcher *watchers; /* owned; valid while have_watchers */
 	size_t nwatchers;
 	int have_watchers;
+	struct pending_digest *digests; /* owned */
+	size_t ndigests;
 };
 
 static const char *const migrations[] = {
@@ -174,12 +187,27 @@ drop_watchers(struct sqlite_store *s)
 }
 
 static void
+drop_digests(struct sqlite_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndigests; i++)
+		free(s->digests[i].unit);
+	free(s->digests);
+	s->digests = NULL;
+	s->ndigests = 0;
+}
+
+static int flush_digests(struct sqlite_store *s, char *err);
+
+static void
 sq_close(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
 	int i;
 
 	drop_watchers(s);
+	drop_digests(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	db_close(s->db);
@@ -190,20 +218,30 @@ static int
 sq_begin(struct store *s, char *err)
 {
 	drop_watchers(SQ(s));
+	drop_digests(SQ(s));
 	return db_begin(SQ(s)->db, err);
 }
 
 static int
-sq_commit(struct store *s, char *err)
+sq_commit(struct store *base, char *err)
 {
-	drop_watchers(SQ(s));
-	return db_commit(SQ(s)->db, err);
+	struct sqlite_store *s = SQ(base);
+	int rc = flush_digests(s, err);
+
+	drop_watchers(s);
+	drop_digests(s);
+	if (rc != 0) {
+		db_rollback(s->db);
+		return rc;
+	}
+	return db_commit(s->db, err);
 }
 
 static void
 sq_rollback(struct store *s)
 {
 	drop_watchers(SQ(s));
+	drop_digests(SQ(s));
 	db_rollback(SQ(s)->db);
 }
 
@@ -375,7 +413,7 @@ sq_event_hash(struct store *base, const char *station, int64_t seq,
 }
 
 static int
-get_digest(struct sqlite_store *s, const char *unit, struct digest *d,
+read_digest(struct sqlite_store *s, const char *unit, struct digest *d,
     char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_DIGEST_GET);
@@ -395,13 +433,91 @@ get_digest(struct sqlite_store *s, const char *unit, struct digest *d,
 	return rc;
 }
 
+static int
+write_digest(struct sqlite_store *s, const char *unit,
+    const struct digest *d, char *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_DIGEST_SET);
+
+	db_bind_text(st, 1, unit);
+	db_bind_int(st, 2, d->count);
+	db_bind_text(st, 3, d->xor);
+	return step_done(s->db, st, _("cannot update digests"), err);
+}
+
+/* The digest of unit changed in the open transaction, or NULL. */
+static struct pending_digest *
+pending_digest(struct sqlite_store *s, const char *unit)
+{
+	size_t i;
+
+	if (sqlite3_get_autocommit(s->db))
+		return NULL;
+	for (i = 0; i < s->ndigests; i++)
+		if (strcmp(s->digests[i].unit, unit) == 0)
+			return &s->digests[i];
+	return NULL;
+}
+
+static int
+get_digest(struct sqlite_store *s, const char *unit, struct digest *d,
+    char *err)
+{
+	struct pending_digest *p = pending_digest(s, unit);
+
+	if (p == NULL)
+		return read_digest(s, unit, d, err);
+	*d = p->d;
+	return 0;
+}
+
+/* Adds hash to unit's digest: in memory until the commit inside a
+ * transaction, in the table at once outside one. */
+static int
+digest_add_unit(struct sqlite_store *s, const char *unit, const char *hash,
+    char *err)
+{
+	struct pending_digest *p = pending_digest(s, unit);
+	struct digest d;
+	int rc;
+
+	if (p == NULL) {
+		if ((rc = read_digest(s, unit, &d, err)) != 0)
+			return rc;
+		if (sqlite3_get_autocommit(s->db)) {
+			digest_add(&d, hash);
+			return write_digest(s, unit, &d, err);
+		}
+		s->digests = xrealloc(s->digests, (s->ndigests + 1) *
+		    sizeof *s->digests);
+		p = &s->digests[s->ndigests++];
+		p->unit = xstrdup(unit);
+		p->d = d;
+	}
+	digest_add(&p->d, hash);
+	return 0;
+}
+
+/* Writes the digests changed in the transaction. */
+static int
+flush_digests(struct sqlite_store *s, char *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->ndigests; i++)
+		if ((rc = write_digest(s, s->digests[i].unit,
+		    &s->digests[i].d, err)) != 0)
+			return rc;
+	return 0;
+}
+
 /* Routes event (cursor) to unit and adds it to the unit's digest. */
 static int
 route(struct sqlite_store *s, const char *unit, int64_t cursor,
     const char *entity, const char *station, const char *hash, char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ROUTE);
-	struct digest d;
 	int rc;
 
 	db_bind_text(st, 1, unit);
@@ -412,14 +528,7 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	if ((rc = get_digest(s, unit, &d, err)) != 0)
-		return rc;
-	digest_add(&d, hash);
-	st = stmt(s, ST_DIGEST_SET);
-	db_bind_text(st, 1, unit);
-	db_bind_int(st, 2, d.count);
-	db_bind_text(st, 3, d.xor);
-	return step_done(s->db, st, _("cannot update digests"), err);
+	return digest_add_unit(s, unit, hash, err);
 }
 
 /* Before a unit receives its first event of entity, routes it the
