@@ -89,11 +89,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw FROM events e JOIN routes r"
 	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
 	    " ORDER BY e.hlc, e.station, e.seq",
+	/* The county's view: without what a role may not write (kept to
+	 * its author's unit, merge.h). */
 	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw FROM events WHERE entity=?1"
+	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
 	    " ORDER BY hlc, station, seq",
 	[ST_ENTITIES] = "SELECT DISTINCT entity FROM routes WHERE unit=?"
 	    " ORDER BY entity",
-	[ST_ENTITIES_ALL] = "SELECT DISTINCT entity FROM events ORDER BY entity",
+	[ST_ENTITIES_ALL] = "SELECT DISTINCT entity FROM events"
+	    " WHERE coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
+	    " ORDER BY entity",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key=?",
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 };

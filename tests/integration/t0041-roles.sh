@@ -171,6 +171,26 @@ test_expect_success 'a quarantined event reaches no other unit' '
 	test "$(sqlite3 bur.db "SELECT count(*) FROM events WHERE station=\"adm\"")" = 0
 '
 
+test_expect_success 'the county view (dump, due) leaves out what a role may not write' '
+	"$LDS" dump >county.dump && "$LDS" dump --unit 龙羊峡镇 >tw.dump &&
+	R=$(cat tw.referral) &&
+	n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE entity=\"$R\" AND coalesce(quarantine, \"\") NOT LIKE \"role_forbidden%\"") &&
+	m=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE entity=\"$R\"") &&
+	test "$n" -lt "$m" &&
+	python3 -c "
+import json, sys
+def events(path):
+    for line in open(path, encoding=\"utf-8\"):
+        line = line.strip()
+        if line.startswith(\"{\") and \"$R\" in line:
+            d = json.loads(line)
+            if d.get(\"entity\") == \"$R\":
+                return d[\"events\"]
+assert events(\"county.dump\") == $n, (events(\"county.dump\"), $n)
+assert events(\"tw.dump\") == $m, (events(\"tw.dump\"), $m)
+"
+'
+
 test_expect_success 'the station is told which of its events were quarantined, and why' '
 	on tw status --json >st.json && test_grep "role_forbidden" st.json &&
 	on tw conflicts >cf && test_grep "quarantined by the server: tw/.*may not write referral.decided" cf
