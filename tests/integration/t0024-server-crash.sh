@@ -79,10 +79,12 @@ crash() {
 }
 
 # delay R K: the K-th kill moment of round R, in ms: the first within the
-# time a clean push takes, the second (the push resumed, shorter) within
-# half of it.
+# first four fifths of the time a clean push takes (its last fifth is
+# mostly the answer on its way and the agent's commit, when a kill no
+# longer interrupts anything), the second (the push resumed, shorter)
+# within half of that.
 delay() {
-	awk -v s="$SEED" -v n=$((2 * $1 + $2)) -v span=$((SPAN / $2)) \
+	awk -v s="$SEED" -v n=$((2 * $1 + $2)) -v span=$((SPAN * 4 / 5 / $2)) \
 		'BEGIN { srand(s); for (i = 0; i < n; i++) x = rand(); printf "%d", x * span }'
 }
 
