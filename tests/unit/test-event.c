@@ -171,6 +171,60 @@ test_parse_non_canonical_text(void **state)
 	event_release(&ev);
 }
 
+/* The canonical text event_parse_canonical hands back (validation hashes
+ * it less its hash member instead of encoding twice) is the text
+ * event_canonical makes, for every kind, and for text fields that hold
+ * the bytes of a hash member themselves. */
+static void
+test_parse_canonical_text(void **state)
+{
+	static const char *const tricky[] = {
+		",\"hash\":\"", "\",\"hash\":\"0000\"", "hash", "\"hlc\":1}",
+		"\\\",\"hash\":\"", NULL,
+	};
+	const struct kind_info *k;
+	size_t i, j;
+
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		for (j = 0; j == 0 || tricky[j - 1] != NULL; j++) {
+			struct event ev, back;
+			char err[LD_ERRLEN] = "", *canon = NULL, *want;
+			json_t *body = unit_body(k, 0);
+			const struct field *f;
+
+			/* Every text field of the body holds the tricky bytes. */
+			for (f = k->fields; j > 0 && f->name != NULL; f++)
+				if (f->type == F_TEXT)
+					json_object_set_new(body, f->name,
+					    json_string(tricky[j - 1]));
+			event_init(&ev);
+			ld_strlcpy(ev.station, "s1", sizeof ev.station);
+			ev.seq = 1;
+			ev.hlc = H0 | 3;
+			ev.at = UNIT_T0_MS;
+			ev.unit = xstrdup(UNIT_UNIT);
+			ev.author = xstrdup("张三");
+			ev.kind = xstrdup(k->name);
+			ev.entity = k->creates ? entity_id_new(k->etype, "s1", 1) :
+			    xasprintf("%c-s1-1", k->etype->letter);
+			ev.audience = json_pack("[s]", UNIT_UNIT);
+			ev.body = body;
+			memcpy(ev.prev, HASH_ZERO, HASH_HEX);
+			event_seal(&ev);
+			want = event_canonical(&ev, 1);
+			if (event_parse_canonical(want, strlen(want), &back, &canon,
+			    err) != 0)
+				fail_msg("%s: %s", k->name, err);
+			assert_string_equal(canon, want);
+			assert_string_equal(back.hash, ev.hash);
+			free(canon);
+			free(want);
+			event_release(&back);
+			event_release(&ev);
+		}
+	}
+}
+
 static void
 test_parse_refuses_bad_shapes(void **state)
 {
@@ -446,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_copy_is_deep),
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_non_canonical_text),
+		cmocka_unit_test(test_parse_canonical_text),
 		cmocka_unit_test(test_parse_refuses_bad_shapes),
 		cmocka_unit_test(test_from_json_no_hash),
 		cmocka_unit_test(test_validate_envelope),
