@@ -432,10 +432,15 @@ ledger_digest(struct ledger *lg, struct digest *d, char *err)
 	return digest_read(lg, d, err);
 }
 
+/* Stores ev; canon is its canonical text with the hash when the caller
+ * has it already (a received event, checked by event_parse_canonical),
+ * else NULL and it is encoded here. */
 static int
-insert_event(struct ledger *lg, const struct event *ev, char *err)
+insert_event(struct ledger *lg, const struct event *ev, const char *canon,
+    char *err)
 {
-	char *raw = event_canonical(ev, 1);
+	char *own = canon ? NULL : event_canonical(ev, 1);
+	const char *raw = canon ? canon : own;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -443,7 +448,7 @@ insert_event(struct ledger *lg, const struct event *ev, char *err)
 	    "INSERT INTO events(station, seq, hlc, at, unit, author, kind,"
 	    " entity, prev, hash, raw) VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st, err);
 	if (rc != 0) {
-		free(raw);
+		free(own);
 		return rc;
 	}
 	db_bind_text(st, 1, ev->station);
@@ -457,7 +462,7 @@ insert_event(struct ledger *lg, const struct event *ev, char *err)
 	db_bind_text(st, 9, ev->prev);
 	db_bind_text(st, 10, ev->hash);
 	db_bind_text(st, 11, raw);
-	free(raw);
+	free(own);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -559,7 +564,7 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 	event_seal(&ev);
 	if ((rc = event_validate(&ev, err)) != 0)
 		goto out;
-	if ((rc = insert_event(lg, &ev, err)) != 0 ||
+	if ((rc = insert_event(lg, &ev, NULL, err)) != 0 ||
 	    (rc = project(lg, &ev, err)) != 0)
 		goto out;
 	hlcs = xasprintf("%lld", (long long)ev.hlc);
@@ -874,13 +879,13 @@ int
 ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
     char *err)
 {
-	char have[HASH_HEX] = "", *hlcs = NULL;
+	char have[HASH_HEX] = "", *hlcs = NULL, *canon = NULL;
 	sqlite3_stmt *st;
 	struct event ev;
 	int rc;
 
 	*added = 0;
-	if ((rc = event_parse(raw, len, &ev, err)) != 0)
+	if ((rc = event_parse_canonical(raw, len, &ev, &canon, err)) != 0)
 		return rc;
 	if ((rc = db_prepare(lg->db, "SELECT hash FROM events WHERE station=?"
 	    " AND seq=?", &st, err)) != 0)
@@ -908,7 +913,7 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 		    ev.station, (long long)ev.seq);
 		goto out;
 	}
-	if ((rc = insert_event(lg, &ev, err)) != 0 ||
+	if ((rc = insert_event(lg, &ev, canon, err)) != 0 ||
 	    (rc = project(lg, &ev, err)) != 0)
 		goto out;
 	if ((rc = meta_get(lg, "hlc", &hlcs, err)) != 0)
@@ -923,6 +928,7 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 		*added = 1;
 out:
 	free(hlcs);
+	free(canon);
 	event_release(&ev);
 	return rc;
 }
