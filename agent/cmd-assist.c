@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -20,12 +21,6 @@
 #include "out.h"
 #include "rules.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 /* A consultation opinion (咨询意见, 书面征询) has its own rule where the
  * county's document sets one; every other request counts by "assist". */
@@ -64,7 +59,7 @@ assist_request(struct cmd_ctx *ctx)
 
 	if ((rc = form_fill(ctx, request_form, body, 0)) == 0)
 		rc = form_send(ctx, "assist.requested", body,
-		    rule_of(str(body, "form")), "answer_due");
+		    rule_of(cjson_str(body, "form")), "answer_due");
 	json_decref(body);
 	return rc;
 }
@@ -124,7 +119,7 @@ assist_extend(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, ctx->cli.argv[0], "assist", &doc)) != 0)
 		return rc;
-	rc = form_extend(ctx, rule_of(str(doc, "form")),
+	rc = form_extend(ctx, rule_of(cjson_str(doc, "form")),
 	    json_integer_value(json_object_get(doc, "created_at")),
 	    json_object_get(doc, "answer_due"), &due);
 	json_decref(doc);
@@ -169,16 +164,16 @@ assist_list(struct cmd_ctx *ctx)
 	json_array_foreach(keep, i, doc) {
 		char t[LTIME_LEN], status[64];
 		const char *cells[7];
-		snprintf(status, sizeof status, "%s%s", str(doc, "status"),
+		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
 		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = str(doc, "entity");
+		cells[0] = cjson_str(doc, "entity");
 		cells[1] = status;
-		cells[2] = str(doc, "unit");
-		cells[3] = str(doc, "to");
-		cells[4] = enum_label(assist_types, str(doc, "form"));
-		cells[5] = out_time(str(json_object_get(doc, "answer_due"), "due"),
+		cells[2] = cjson_str(doc, "unit");
+		cells[3] = cjson_str(doc, "to");
+		cells[4] = enum_label(assist_types, cjson_str(doc, "form"));
+		cells[5] = out_time(cjson_str(json_object_get(doc, "answer_due"), "due"),
 		    t, sizeof t);
-		cells[6] = str(doc, "subject");
+		cells[6] = cjson_str(doc, "subject");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -207,21 +202,21 @@ assist_show(struct cmd_ctx *ctx)
 	if (ctx->json)
 		return form_show_json(ctx, "assist", id, doc, 0);
 	printf("%-14s %s\n", _("assist:"), id);
-	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
+	printf("%-14s %s%s\n", _("status:"), cjson_str(doc, "status"),
 	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
-	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), str(doc, "to"));
+	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
 	printf("%-14s %s\n", _("type:"), enum_label(assist_types,
-	    str(doc, "form")));
-	printf("%-14s %s\n", _("subject:"), str(doc, "subject"));
-	if (str(doc, "case"))
-		printf("%-14s %s\n", _("case:"), str(doc, "case"));
+	    cjson_str(doc, "form")));
+	printf("%-14s %s\n", _("subject:"), cjson_str(doc, "subject"));
+	if (cjson_str(doc, "case"))
+		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
 	form_show_deadline(N_("answer:"), json_object_get(doc, "answer_due"));
 	json_array_foreach(json_object_get(doc, "extensions"), i, x)
-		printf("%-14s %s\n", _("extended:"), str(x, "reason"));
+		printf("%-14s %s\n", _("extended:"), cjson_str(x, "reason"));
 	if ((a = json_object_get(doc, "answer")) != NULL)
 		printf("%-14s %s (%s, %s)\n", _("conclusion:"),
-		    str(a, "conclusion"), str(a, "unit"), _("sealed"));
+		    cjson_str(a, "conclusion"), cjson_str(a, "unit"), _("sealed"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

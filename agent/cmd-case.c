@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -111,12 +112,6 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
-
 static int
 case_list(struct cmd_ctx *ctx)
 {
@@ -151,18 +146,18 @@ case_list(struct cmd_ctx *ctx)
 	tab = table_new(6, headers);
 	table_max(tab, 4, 24);
 	json_array_foreach(items, i, doc) {
-		const char *matter = str(doc, "matter");
+		const char *matter = cjson_str(doc, "matter");
 		char status[64];
 		const char *cells[6];
 
-		snprintf(status, sizeof status, "%s%s", str(doc, "status"),
+		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
 		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = str(doc, "entity");
+		cells[0] = cjson_str(doc, "entity");
 		cells[1] = status;
-		cells[2] = out_time(str(doc, "discovered_at"), t, sizeof t);
-		cells[3] = str(doc, "category");
-		cells[4] = str(doc, "location");
-		cells[5] = matter != NULL ? matter : str(doc, "description");
+		cells[2] = out_time(cjson_str(doc, "discovered_at"), t, sizeof t);
+		cells[3] = cjson_str(doc, "category");
+		cells[4] = cjson_str(doc, "location");
+		cells[5] = matter != NULL ? matter : cjson_str(doc, "description");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -209,33 +204,33 @@ case_show(struct cmd_ctx *ctx)
 	int rc;
 
 	if ((rc = ledger_get(ctx->lg, id, &doc, ctx->err)) != 0 ||
-	    strcmp(str(doc, "type"), "case") != 0) {
+	    strcmp(cjson_str(doc, "type"), "case") != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
 	}
 	if (ctx->json)
 		return form_show_json(ctx, "case", id, doc, 0);
 	show_line(N_("case:"), id);
-	show_line(N_("status:"), str(doc, "status"));
+	show_line(N_("status:"), cjson_str(doc, "status"));
 	show_line(N_("urgent:"), json_is_true(json_object_get(doc, "urgent")) ?
 	    _("yes") : _("no"));
-	show_line(N_("source:"), enum_label(case_sources, str(doc, "source")));
-	show_line(N_("matter:"), str(doc, "matter"));
-	show_line(N_("category:"), str(doc, "category"));
-	show_line(N_("location:"), str(doc, "location"));
+	show_line(N_("source:"), enum_label(case_sources, cjson_str(doc, "source")));
+	show_line(N_("matter:"), cjson_str(doc, "matter"));
+	show_line(N_("category:"), cjson_str(doc, "category"));
+	show_line(N_("location:"), cjson_str(doc, "location"));
 	show_list(N_("parties:"), json_object_get(doc, "parties"));
-	show_line(N_("discovered:"), out_time(str(doc, "discovered_at"), t,
+	show_line(N_("discovered:"), out_time(cjson_str(doc, "discovered_at"), t,
 	    sizeof t));
-	show_line(N_("officer:"), str(doc, "officer"));
-	show_line(N_("unit:"), str(doc, "unit"));
+	show_line(N_("officer:"), cjson_str(doc, "officer"));
+	show_line(N_("unit:"), cjson_str(doc, "unit"));
 	show_list(N_("evidence:"), json_object_get(doc, "evidence"));
-	show_line(N_("description:"), str(doc, "description"));
+	show_line(N_("description:"), cjson_str(doc, "description"));
 	notes = json_object_get(doc, "notes");
 	json_array_foreach(notes, i, n)
-		show_line(N_("note:"), str(n, "note"));
+		show_line(N_("note:"), cjson_str(n, "note"));
 	closed = json_object_get(doc, "closed");
 	if (closed != NULL)
-		show_line(N_("closed:"), str(closed, "reason"));
+		show_line(N_("closed:"), cjson_str(closed, "reason"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);
@@ -278,7 +273,7 @@ static int
 need_case(struct cmd_ctx *ctx, const char *id, json_t **doc)
 {
 	if (ledger_get(ctx->lg, id, doc, ctx->err) != 0 ||
-	    strcmp(str(*doc, "type"), "case") != 0) {
+	    strcmp(cjson_str(*doc, "type"), "case") != 0) {
 		json_decref(*doc);
 		*doc = NULL;
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
@@ -305,7 +300,7 @@ case_update(struct cmd_ctx *ctx)
 
 	if ((rc = need_case(ctx, id, &doc)) != 0)
 		return rc;
-	if (strcmp(str(doc, "status"), "closed") == 0) {
+	if (strcmp(cjson_str(doc, "status"), "closed") == 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' is closed and cannot be changed"), id);
@@ -350,7 +345,7 @@ case_close(struct cmd_ctx *ctx)
 
 	if ((rc = need_case(ctx, id, &doc)) != 0)
 		return rc;
-	if (strcmp(str(doc, "status"), "closed") == 0) {
+	if (strcmp(cjson_str(doc, "status"), "closed") == 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_CONFLICT, _("case '%s' is already closed"),
 		    id);

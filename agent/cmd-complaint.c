@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -56,12 +57,6 @@ static const struct form_field identity_form[] = {
 	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
-
 static int
 complaint_record(struct cmd_ctx *ctx)
 {
@@ -76,15 +71,15 @@ complaint_record(struct cmd_ctx *ctx)
 	if (rc == 0 && json_object_get(who, "phone") != NULL &&
 	    json_object_get(who, "name") == NULL)
 		rc = cmd_usage_error(ctx, _("--phone needs --name"));
-	if (rc == 0 && str(body, "case") != NULL &&
-	    (ledger_get(ctx->lg, str(body, "case"), &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "case") != 0))
+	if (rc == 0 && cjson_str(body, "case") != NULL &&
+	    (ledger_get(ctx->lg, cjson_str(body, "case"), &doc, ctx->err) != 0 ||
+	    strcmp(cjson_str(doc, "type"), "case") != 0))
 		rc = cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"),
-		    str(body, "case"));
+		    cjson_str(body, "case"));
 	json_decref(doc);
 	if (rc != 0)
 		goto out;
-	officer = str(body, "officer");
+	officer = cjson_str(body, "officer");
 	/* Both events or neither. */
 	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0) {
 		rc = cmd_fail(ctx, rc);
@@ -178,12 +173,12 @@ complaint_list(struct cmd_ctx *ctx)
 	tab = table_new(6, headers);
 	json_array_foreach(items, i, doc) {
 		const char *cells[6];
-		cells[0] = str(doc, "entity");
-		cells[1] = enum_label(complaint_types, str(doc, "form"));
-		cells[2] = out_time(str(doc, "received_at"), t, sizeof t);
-		cells[3] = enum_label(complaint_channels, str(doc, "channel"));
-		cells[4] = str(doc, "status");
-		cells[5] = str(doc, "matter");
+		cells[0] = cjson_str(doc, "entity");
+		cells[1] = enum_label(complaint_types, cjson_str(doc, "form"));
+		cells[2] = out_time(cjson_str(doc, "received_at"), t, sizeof t);
+		cells[3] = enum_label(complaint_channels, cjson_str(doc, "channel"));
+		cells[4] = cjson_str(doc, "status");
+		cells[5] = cjson_str(doc, "matter");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -220,7 +215,7 @@ complaint_show(struct cmd_ctx *ctx)
 	char t[LTIME_LEN];
 
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "complaint") != 0) {
+	    strcmp(cjson_str(doc, "type"), "complaint") != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no complaint '%s'"), id);
 	}
@@ -229,23 +224,23 @@ complaint_show(struct cmd_ctx *ctx)
 	if (ctx->json)
 		return form_show_json(ctx, "complaint", id, doc, show);
 	line(N_("complaint:"), id);
-	line(N_("type:"), enum_label(complaint_types, str(doc, "form")));
-	line(N_("channel:"), enum_label(complaint_channels, str(doc, "channel")));
-	line(N_("status:"), str(doc, "status"));
-	line(N_("matter:"), str(doc, "matter"));
-	line(N_("received:"), out_time(str(doc, "received_at"), t, sizeof t));
-	line(N_("location:"), str(doc, "location"));
-	line(N_("first contact:"), str(doc, "officer"));
-	line(N_("unit:"), str(doc, "unit"));
-	line(N_("case:"), str(doc, "case"));
-	line(N_("description:"), str(doc, "description"));
-	line(N_("referred to:"), str(json_object_get(doc, "referred"), "to"));
-	line(N_("told:"), str(json_object_get(doc, "notified"), "text"));
-	line(N_("reply:"), str(json_object_get(doc, "reply"), "result"));
+	line(N_("type:"), enum_label(complaint_types, cjson_str(doc, "form")));
+	line(N_("channel:"), enum_label(complaint_channels, cjson_str(doc, "channel")));
+	line(N_("status:"), cjson_str(doc, "status"));
+	line(N_("matter:"), cjson_str(doc, "matter"));
+	line(N_("received:"), out_time(cjson_str(doc, "received_at"), t, sizeof t));
+	line(N_("location:"), cjson_str(doc, "location"));
+	line(N_("first contact:"), cjson_str(doc, "officer"));
+	line(N_("unit:"), cjson_str(doc, "unit"));
+	line(N_("case:"), cjson_str(doc, "case"));
+	line(N_("description:"), cjson_str(doc, "description"));
+	line(N_("referred to:"), cjson_str(json_object_get(doc, "referred"), "to"));
+	line(N_("told:"), cjson_str(json_object_get(doc, "notified"), "text"));
+	line(N_("reply:"), cjson_str(json_object_get(doc, "reply"), "result"));
 	who = json_object_get(doc, "identity");
 	if (json_is_object(who)) {
-		line(N_("complainant:"), str(who, "name"));
-		line(N_("phone:"), str(who, "phone"));
+		line(N_("complainant:"), cjson_str(who, "name"));
+		line(N_("phone:"), cjson_str(who, "phone"));
 	} else if (who != NULL)
 		line(N_("complainant:"), _("(confidential: add --show-identity)"));
 	form_conflicts(doc);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -33,12 +34,6 @@ static const struct form_field log_form[] = {
 	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
-
 static int
 liaison_log(struct cmd_ctx *ctx)
 {
@@ -49,7 +44,7 @@ liaison_log(struct cmd_ctx *ctx)
 	rc = form_fill(ctx, log_form, body, 0);
 	if (rc == 0)
 		rc = form_record(ctx, "liaison.logged", NULL,
-		    str(body, "officer"), NULL, body, &id);
+		    cjson_str(body, "officer"), NULL, body, &id);
 	if (rc == 0) {
 		if (ctx->json) {
 			json_t *o = out_doc("recorded");
@@ -116,12 +111,12 @@ liaison_list(struct cmd_ctx *ctx)
 	tab = table_new(6, headers);
 	json_array_foreach(items, i, doc) {
 		const char *cells[6];
-		cells[0] = str(doc, "entity");
-		cells[1] = out_time(str(doc, "date"), t, sizeof t);
-		cells[2] = enum_label(liaison_types, str(doc, "activity"));
-		cells[3] = str(doc, "officer");
-		cells[4] = str(doc, "counterpart");
-		cells[5] = str(doc, "summary");
+		cells[0] = cjson_str(doc, "entity");
+		cells[1] = out_time(cjson_str(doc, "date"), t, sizeof t);
+		cells[2] = enum_label(liaison_types, cjson_str(doc, "activity"));
+		cells[3] = cjson_str(doc, "officer");
+		cells[4] = cjson_str(doc, "counterpart");
+		cells[5] = cjson_str(doc, "summary");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);

@@ -19,18 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 static const struct cli_opt schedule_opts[] = {
 	{ "kind", CLI_VALUE, "KIND", N_("joint or consultation (联席会议, 会商) (required)") },
@@ -231,8 +226,8 @@ meeting_minutes(struct cmd_ctx *ctx)
 
 	if ((rc = form_text_opt(ctx, body, "text", "text", 1)) == 0 &&
 	    (rc = form_get(ctx, ctx->cli.argv[0], "meeting", &doc)) == 0 &&
-	    strcmp(str(doc, "form"), "joint") == 0 &&
-	    ltime_parse(str(doc, "at"), &at) == 0 &&
+	    strcmp(cjson_str(doc, "form"), "joint") == 0 &&
+	    ltime_parse(cjson_str(doc, "at"), &at) == 0 &&
 	    (rc = form_deadline(ctx, "meeting_interval", at, 0, &due)) == 0 &&
 	    due != NULL)
 		json_object_set_new(body, "next_due", due);
@@ -303,8 +298,8 @@ resolution_ref(struct cmd_ctx *ctx, const char *given)
 	json_array_foreach(json_object_get(doc, "resolutions"), i, r) {
 		char num[24];
 		snprintf(num, sizeof num, "%zu", i + 1);
-		if (strcmp(given, num) == 0 || strcmp(given, str(r, "ref")) == 0)
-			ref = str(r, "ref");
+		if (strcmp(given, num) == 0 || strcmp(given, cjson_str(r, "ref")) == 0)
+			ref = cjson_str(r, "ref");
 	}
 	out = ref ? xstrdup(ref) : NULL;
 	json_decref(doc);
@@ -376,13 +371,13 @@ meeting_list(struct cmd_ctx *ctx)
 		const char *cells[6];
 		int n = 0;
 		json_array_foreach(json_object_get(doc, "resolutions"), j, r)
-			n += strcmp(str(r, "status"), "done") != 0;
+			n += strcmp(cjson_str(r, "status"), "done") != 0;
 		snprintf(open, sizeof open, "%d", n);
-		cells[0] = str(doc, "entity");
-		cells[1] = enum_label(meeting_forms, str(doc, "form"));
-		cells[2] = str(doc, "status");
-		cells[3] = out_time(str(doc, "at"), t, sizeof t);
-		cells[4] = str(doc, "unit");
+		cells[0] = cjson_str(doc, "entity");
+		cells[1] = enum_label(meeting_forms, cjson_str(doc, "form"));
+		cells[2] = cjson_str(doc, "status");
+		cells[3] = out_time(cjson_str(doc, "at"), t, sizeof t);
+		cells[4] = cjson_str(doc, "unit");
 		cells[5] = open;
 		table_row(tab, cells);
 	}
@@ -414,32 +409,32 @@ meeting_show(struct cmd_ctx *ctx)
 		return form_show_json(ctx, "meeting", id, doc, 0);
 	printf("%-14s %s\n", _("meeting:"), id);
 	printf("%-14s %s\n", _("kind:"), enum_label(meeting_forms,
-	    str(doc, "form")));
-	printf("%-14s %s\n", _("status:"), str(doc, "status"));
-	printf("%-14s %s\n", _("at:"), out_time(str(doc, "at"), t, sizeof t));
-	printf("%-14s %s\n", _("convener:"), str(doc, "unit"));
+	    cjson_str(doc, "form")));
+	printf("%-14s %s\n", _("status:"), cjson_str(doc, "status"));
+	printf("%-14s %s\n", _("at:"), out_time(cjson_str(doc, "at"), t, sizeof t));
+	printf("%-14s %s\n", _("convener:"), cjson_str(doc, "unit"));
 	json_array_foreach(json_object_get(doc, "units"), i, v)
 		printf("%-14s %s\n", i == 0 ? _("units:") : "",
 		    json_string_value(v));
 	form_show_deadline(N_("notice:"), json_object_get(doc, "notice_due"));
 	form_show_deadline(N_("topics by:"), json_object_get(doc, "topics_due"));
 	form_show_deadline(N_("next by:"), json_object_get(doc, "next_due"));
-	if (str(doc, "follows"))
-		printf("%-14s %s\n", _("follows:"), str(doc, "follows"));
-	if (str(doc, "followed_by"))
-		printf("%-14s %s\n", _("next:"), str(doc, "followed_by"));
+	if (cjson_str(doc, "follows"))
+		printf("%-14s %s\n", _("follows:"), cjson_str(doc, "follows"));
+	if (cjson_str(doc, "followed_by"))
+		printf("%-14s %s\n", _("next:"), cjson_str(doc, "followed_by"));
 	json_array_foreach(json_object_get(doc, "topics"), i, v)
 		printf("%-14s %s (%s)\n", i == 0 ? _("topics:") : "",
-		    str(v, "topic"), str(v, "unit"));
+		    cjson_str(v, "topic"), cjson_str(v, "unit"));
 	if ((v = json_object_get(doc, "minutes")) != NULL)
-		printf("%-14s %s\n", _("minutes:"), str(v, "text"));
+		printf("%-14s %s\n", _("minutes:"), cjson_str(v, "text"));
 	json_array_foreach(json_object_get(doc, "resolutions"), i, v) {
 		printf("%-14s #%lld %s: %s [%s]\n", i == 0 ? _("resolutions:") : "",
 		    (long long)json_integer_value(json_object_get(v, "index")),
-		    str(v, "owner"), str(v, "text"), str(v, "status"));
+		    cjson_str(v, "owner"), cjson_str(v, "text"), cjson_str(v, "status"));
 		json_array_foreach(json_object_get(v, "followups"), j, f)
-			printf("%-14s   %s: %s\n", "", str(f, "status"),
-			    str(f, "note"));
+			printf("%-14s   %s: %s\n", "", cjson_str(f, "status"),
+			    cjson_str(f, "note"));
 	}
 	form_conflicts(doc);
 	json_decref(doc);

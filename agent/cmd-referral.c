@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "event.h"
 #include "fold.h"
@@ -18,12 +19,6 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 static const struct cli_opt send_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
@@ -72,18 +67,18 @@ referral_send(struct cmd_ctx *ctx)
 	if (!utf8_valid(cmd_value(ctx, "letter"), strlen(cmd_value(ctx, "letter"))))
 		return cmd_error(ctx, EXIT_INVALID, _("'--letter' is not valid UTF-8"));
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "case") != 0) {
+	    strcmp(cjson_str(doc, "type"), "case") != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
 	}
-	if (strcmp(str(doc, "unit"), ledger_unit(ctx->lg)) != 0) {
+	if (strcmp(cjson_str(doc, "unit"), ledger_unit(ctx->lg)) != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' belongs to %s: only the unit that holds a case refers it"),
-		    id, str(doc, "unit"));
+		    id, cjson_str(doc, "unit"));
 	}
 	if (json_object_get(doc, "referred") != NULL ||
-	    strcmp(str(doc, "status"), "closed") == 0) {
+	    strcmp(cjson_str(doc, "status"), "closed") == 0) {
 		rc = cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' is already %s: one case, one referral"), id,
 		    json_object_get(doc, "referred") ? _("referred") : _("closed"));
@@ -186,15 +181,15 @@ referral_list(struct cmd_ctx *ctx)
 		char t[LTIME_LEN], status[64];
 		const char *cells[6];
 		ltime_short(json_integer_value(json_object_get(doc, "created_at")), t);
-		snprintf(status, sizeof status, "%s%s", str(doc, "status"),
+		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
 		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = str(doc, "entity");
+		cells[0] = cjson_str(doc, "entity");
 		cells[1] = status;
-		cells[2] = str(doc, "unit");
-		cells[3] = str(doc, "to");
+		cells[2] = cjson_str(doc, "unit");
+		cells[3] = cjson_str(doc, "to");
 		cells[4] = t;
-		cells[5] = str(doc, "matter") ? str(doc, "matter") :
-		    str(doc, "description");
+		cells[5] = cjson_str(doc, "matter") ? cjson_str(doc, "matter") :
+		    cjson_str(doc, "description");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -218,36 +213,36 @@ referral_show(struct cmd_ctx *ctx)
 	char t[LTIME_LEN];
 
 	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(str(doc, "type"), "referral") != 0) {
+	    strcmp(cjson_str(doc, "type"), "referral") != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no referral '%s'"), id);
 	}
 	if (ctx->json)
 		return form_show_json(ctx, "referral", id, doc, 0);
 	printf("%-14s %s\n", _("referral:"), id);
-	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
+	printf("%-14s %s%s\n", _("status:"), cjson_str(doc, "status"),
 	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
-	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), str(doc, "to"));
-	printf("%-14s %s\n", _("case:"), str(doc, "case"));
-	if (str(doc, "matter"))
-		printf("%-14s %s\n", _("matter:"), str(doc, "matter"));
-	printf("%-14s %s\n", _("category:"), str(doc, "category"));
-	printf("%-14s %s\n", _("location:"), str(doc, "location"));
-	printf("%-14s %s\n", _("discovered:"), out_time(str(doc,
+	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
+	printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
+	if (cjson_str(doc, "matter"))
+		printf("%-14s %s\n", _("matter:"), cjson_str(doc, "matter"));
+	printf("%-14s %s\n", _("category:"), cjson_str(doc, "category"));
+	printf("%-14s %s\n", _("location:"), cjson_str(doc, "location"));
+	printf("%-14s %s\n", _("discovered:"), out_time(cjson_str(doc,
 	    "discovered_at"), t, sizeof t));
-	printf("%-14s %s\n", _("description:"), str(doc, "description"));
-	if (str(doc, "note"))
-		printf("%-14s %s\n", _("note:"), str(doc, "note"));
+	printf("%-14s %s\n", _("description:"), cjson_str(doc, "description"));
+	if (cjson_str(doc, "note"))
+		printf("%-14s %s\n", _("note:"), cjson_str(doc, "note"));
 	form_show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
 	form_show_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
 	form_show_deadline(N_("result:"), json_object_get(doc, "result_due"));
-	if (str(doc, "handler") && strcmp(str(doc, "handler"), str(doc, "to")))
-		printf("%-14s %s\n", _("handler:"), str(doc, "handler"));
-	if (str(doc, "reason"))
-		printf("%-14s %s\n", _("reason:"), str(doc, "reason"));
-	if (str(doc, "decision"))
-		printf("%-14s %s\n", _("decision:"), str(doc, "decision"));
+	if (cjson_str(doc, "handler") && strcmp(cjson_str(doc, "handler"), cjson_str(doc, "to")))
+		printf("%-14s %s\n", _("handler:"), cjson_str(doc, "handler"));
+	if (cjson_str(doc, "reason"))
+		printf("%-14s %s\n", _("reason:"), cjson_str(doc, "reason"));
+	if (cjson_str(doc, "decision"))
+		printf("%-14s %s\n", _("decision:"), cjson_str(doc, "decision"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);
@@ -451,7 +446,7 @@ referral_extend(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, _("missing required option --officer"));
 	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
 		return rc;
-	ltime_parse(str(doc, "discovered_at"), &found);
+	ltime_parse(cjson_str(doc, "discovered_at"), &found);
 	rc = form_extend(ctx, "refer", found, json_object_get(doc, "refer_due"),
 	    &due);
 	json_decref(doc);

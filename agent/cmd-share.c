@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -21,12 +22,6 @@
 #include "out.h"
 #include "rules.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 /*
  * The rule for a form of information: its own (the urgent one first when
@@ -155,12 +150,12 @@ share_record(struct cmd_ctx *ctx)
 		rc = cmd_usage_error(ctx, _("--via and --note go with --to"));
 		goto out;
 	}
-	if (str(body, "case") != NULL &&
-	    (rc = form_get(ctx, str(body, "case"), "case", &doc)) != 0)
+	if (cjson_str(body, "case") != NULL &&
+	    (rc = form_get(ctx, cjson_str(body, "case"), "case", &doc)) != 0)
 		goto out;
-	rule = rule_for(ctx, str(body, "form"),
+	rule = rule_for(ctx, cjson_str(body, "form"),
 	    json_is_true(json_object_get(body, "urgent")));
-	ltime_parse(str(body, "formed_at"), &formed);
+	ltime_parse(cjson_str(body, "formed_at"), &formed);
 	if (rule != NULL &&
 	    (rc = form_deadline(ctx, rule, formed, 0, &due)) != 0)
 		goto out;
@@ -170,11 +165,11 @@ share_record(struct cmd_ctx *ctx)
 		rc = cmd_fail(ctx, rc);
 		goto out;
 	}
-	rc = ledger_record(ctx->lg, "share.formed", NULL, str(body, "officer"),
+	rc = ledger_record(ctx->lg, "share.formed", NULL, cjson_str(body, "officer"),
 	    NULL, body, &id, NULL, ctx->err);
 	if (rc == 0 && sent != NULL) {
 		aud = sent_audience(ctx, NULL, sent);
-		rc = ledger_record(ctx->lg, "share.sent", id, str(body, "officer"),
+		rc = ledger_record(ctx->lg, "share.sent", id, cjson_str(body, "officer"),
 		    aud, sent, NULL, NULL, ctx->err);
 	}
 	if (rc == 0)
@@ -260,8 +255,8 @@ share_extend(struct cmd_ctx *ctx)
 	if ((rc = form_get(ctx, ctx->cli.argv[0], "share", &doc)) != 0)
 		return rc;
 	cur = json_object_get(doc, "send_due");
-	rule = str(cur, "rule") ? strchr(str(cur, "rule"), '/') : NULL;
-	ltime_parse(str(doc, "formed_at"), &formed);
+	rule = cjson_str(cur, "rule") ? strchr(cjson_str(cur, "rule"), '/') : NULL;
+	ltime_parse(cjson_str(doc, "formed_at"), &formed);
 	if (rule == NULL) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_CONFLICT,
@@ -311,15 +306,15 @@ share_list(struct cmd_ctx *ctx)
 	json_array_foreach(keep, i, doc) {
 		char t[LTIME_LEN], status[64];
 		const char *cells[6];
-		snprintf(status, sizeof status, "%s%s", str(doc, "status"),
+		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
 		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = str(doc, "entity");
+		cells[0] = cjson_str(doc, "entity");
 		cells[1] = status;
-		cells[2] = str(doc, "unit");
-		cells[3] = enum_label(share_forms, str(doc, "form"));
-		cells[4] = out_time(str(json_object_get(doc, "send_due"), "due"),
+		cells[2] = cjson_str(doc, "unit");
+		cells[3] = enum_label(share_forms, cjson_str(doc, "form"));
+		cells[4] = out_time(cjson_str(json_object_get(doc, "send_due"), "due"),
 		    t, sizeof t);
-		cells[5] = str(doc, "title");
+		cells[5] = cjson_str(doc, "title");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -348,25 +343,25 @@ share_show(struct cmd_ctx *ctx)
 	if (ctx->json)
 		return form_show_json(ctx, "share", id, doc, 0);
 	printf("%-14s %s\n", _("share:"), id);
-	printf("%-14s %s%s\n", _("status:"), str(doc, "status"),
+	printf("%-14s %s%s\n", _("status:"), cjson_str(doc, "status"),
 	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
-	printf("%-14s %s\n", _("unit:"), str(doc, "unit"));
+	printf("%-14s %s\n", _("unit:"), cjson_str(doc, "unit"));
 	printf("%-14s %s\n", _("type:"), enum_label(share_forms,
-	    str(doc, "form")));
-	printf("%-14s %s\n", _("title:"), str(doc, "title"));
-	if (str(doc, "summary"))
-		printf("%-14s %s\n", _("summary:"), str(doc, "summary"));
-	printf("%-14s %s\n", _("formed at:"), str(doc, "formed_at"));
-	if (str(doc, "case"))
-		printf("%-14s %s\n", _("case:"), str(doc, "case"));
+	    cjson_str(doc, "form")));
+	printf("%-14s %s\n", _("title:"), cjson_str(doc, "title"));
+	if (cjson_str(doc, "summary"))
+		printf("%-14s %s\n", _("summary:"), cjson_str(doc, "summary"));
+	printf("%-14s %s\n", _("formed at:"), cjson_str(doc, "formed_at"));
+	if (cjson_str(doc, "case"))
+		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
 	form_show_deadline(N_("pass on:"), json_object_get(doc, "send_due"));
 	json_array_foreach(json_object_get(doc, "extensions"), i, x)
-		printf("%-14s %s\n", _("extended:"), str(x, "reason"));
+		printf("%-14s %s\n", _("extended:"), cjson_str(x, "reason"));
 	json_array_foreach(json_object_get(doc, "sent"), i, x) {
 		char t[LTIME_LEN];
 		ltime_short(json_integer_value(json_object_get(x, "at")), t);
 		printf("%-14s %s %s:", _("sent:"), t, enum_label(share_channels,
-		    str(x, "via")));
+		    cjson_str(x, "via")));
 		json_array_foreach(json_object_get(x, "to"), j, u)
 			printf(" %s", json_string_value(u));
 		putchar('\n');

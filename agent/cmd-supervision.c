@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "kinds.h"
@@ -19,12 +20,6 @@
 #include "out.h"
 #include "rules.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 static const struct cli_opt send_opts[] = {
 	{ "type", CLI_VALUE, "TYPE", N_("opinion (a department on the bureau's enforcement, 书面意见) or report (the bureau's cases to a department, 执法办案通报) (required)") },
@@ -54,7 +49,7 @@ supervision_send(struct cmd_ctx *ctx)
 
 	if ((rc = form_fill(ctx, send_form, body, 0)) == 0)
 		rc = form_send(ctx, "supervision.sent", body,
-		    strcmp(str(body, "form"), "opinion") == 0 ?
+		    strcmp(cjson_str(body, "form"), "opinion") == 0 ?
 		    "supervision_reply" : "supervision_result", "reply_due");
 	json_decref(body);
 	return rc;
@@ -116,14 +111,14 @@ supervision_list(struct cmd_ctx *ctx)
 	json_array_foreach(keep, i, doc) {
 		char t[LTIME_LEN];
 		const char *cells[7];
-		cells[0] = str(doc, "entity");
-		cells[1] = str(doc, "status");
-		cells[2] = str(doc, "unit");
-		cells[3] = str(doc, "to");
-		cells[4] = enum_label(supervision_forms, str(doc, "form"));
-		cells[5] = out_time(str(json_object_get(doc, "reply_due"), "due"),
+		cells[0] = cjson_str(doc, "entity");
+		cells[1] = cjson_str(doc, "status");
+		cells[2] = cjson_str(doc, "unit");
+		cells[3] = cjson_str(doc, "to");
+		cells[4] = enum_label(supervision_forms, cjson_str(doc, "form"));
+		cells[5] = out_time(cjson_str(json_object_get(doc, "reply_due"), "due"),
 		    t, sizeof t);
-		cells[6] = str(doc, "subject");
+		cells[6] = cjson_str(doc, "subject");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -151,19 +146,19 @@ supervision_show(struct cmd_ctx *ctx)
 	if (ctx->json)
 		return form_show_json(ctx, "supervision", id, doc, 0);
 	printf("%-14s %s\n", _("supervision:"), id);
-	printf("%-14s %s\n", _("status:"), str(doc, "status"));
+	printf("%-14s %s\n", _("status:"), cjson_str(doc, "status"));
 	printf("%-14s %s\n", _("type:"), enum_label(supervision_forms,
-	    str(doc, "form")));
-	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), str(doc, "to"));
-	printf("%-14s %s\n", _("subject:"), str(doc, "subject"));
-	printf("%-14s %s\n", _("text:"), str(doc, "text"));
-	if (str(doc, "case"))
-		printf("%-14s %s\n", _("case:"), str(doc, "case"));
+	    cjson_str(doc, "form")));
+	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
+	printf("%-14s %s\n", _("subject:"), cjson_str(doc, "subject"));
+	printf("%-14s %s\n", _("text:"), cjson_str(doc, "text"));
+	if (cjson_str(doc, "case"))
+		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
 	form_show_deadline(N_("reply:"), json_object_get(doc, "reply_due"));
 	if ((r = json_object_get(doc, "reply")) != NULL)
-		printf("%-14s %s (%s)\n", _("reply:"), str(r, "text"),
-		    str(r, "unit"));
+		printf("%-14s %s (%s)\n", _("reply:"), cjson_str(r, "text"),
+		    cjson_str(r, "unit"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

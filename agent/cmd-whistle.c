@@ -13,17 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "form.h"
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 static const struct cli_opt call_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the department called, e.g. 县应急管理局 (required)") },
@@ -143,14 +138,14 @@ whistle_list(struct cmd_ctx *ctx)
 		const char *cells[7];
 		ltime_short(json_integer_value(json_object_get(doc, "created_at")),
 		    t);
-		cells[0] = str(doc, "entity");
-		cells[1] = str(doc, "status");
-		cells[2] = str(doc, "unit");
-		cells[3] = str(doc, "to");
+		cells[0] = cjson_str(doc, "entity");
+		cells[1] = cjson_str(doc, "status");
+		cells[2] = cjson_str(doc, "unit");
+		cells[3] = cjson_str(doc, "to");
 		cells[4] = t;
-		cells[5] = out_time(str(json_object_get(doc, "answer_due"), "due"),
+		cells[5] = out_time(cjson_str(json_object_get(doc, "answer_due"), "due"),
 		    t2, sizeof t2);
-		cells[6] = str(doc, "matter");
+		cells[6] = cjson_str(doc, "matter");
 		table_row(tab, cells);
 	}
 	table_print(tab, stdout);
@@ -178,17 +173,17 @@ whistle_show(struct cmd_ctx *ctx)
 	if (ctx->json)
 		return form_show_json(ctx, "whistle", id, doc, 0);
 	printf("%-14s %s\n", _("whistle:"), id);
-	printf("%-14s %s\n", _("status:"), str(doc, "status"));
-	printf("%-14s %s\n", _("from:"), str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), str(doc, "to"));
-	printf("%-14s %s\n", _("matter:"), str(doc, "matter"));
-	printf("%-14s %s\n", _("location:"), str(doc, "location"));
+	printf("%-14s %s\n", _("status:"), cjson_str(doc, "status"));
+	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
+	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
+	printf("%-14s %s\n", _("matter:"), cjson_str(doc, "matter"));
+	printf("%-14s %s\n", _("location:"), cjson_str(doc, "location"));
 	form_show_deadline(N_("report:"), json_object_get(doc, "answer_due"));
-	if (str(doc, "escalated_to"))
-		printf("%-14s %s (%s)\n", _("escalated:"), str(doc,
-		    "escalated_to"), str(doc, "reason"));
+	if (cjson_str(doc, "escalated_to"))
+		printf("%-14s %s (%s)\n", _("escalated:"), cjson_str(doc,
+		    "escalated_to"), cjson_str(doc, "reason"));
 	if ((a = json_object_get(doc, "answer")) != NULL)
-		printf("%-14s %s\n", _("reported:"), str(a, "officer_sent"));
+		printf("%-14s %s\n", _("reported:"), cjson_str(a, "officer_sent"));
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

@@ -82,3 +82,9 @@ cjson_parse(const char *buf, size_t len, int maxdepth, char *err)
 	}
 	return v;
 }
+
+const char *
+cjson_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}

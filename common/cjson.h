@@ -26,6 +26,10 @@ int cjson_check(const json_t *v, int maxdepth, char *err);
  * err filled when cjson_check fails. */
 char *cjson_encode(const json_t *v, char *err);
 
+/* The string at o[key], or NULL when o is not an object, has no key or
+ * holds something else there. */
+const char *cjson_str(const json_t *o, const char *key);
+
 /* Parses exactly len bytes of one JSON value. Refuses invalid UTF-8,
  * duplicate keys, reals and depth > maxdepth. Returns a new reference or
  * NULL with err filled. */

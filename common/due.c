@@ -20,15 +20,10 @@
  */
 #include <string.h>
 
+#include "cjson.h"
 #include "due.h"
 #include "ltime.h"
 #include "util.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
 
 static void
 emit(const json_t *doc, const char *owed_by, const char *what,
@@ -39,12 +34,12 @@ emit(const json_t *doc, const char *owed_by, const char *what,
 
 	o.due = DUE_NONE;
 	if (deadline != NULL && (json_object_get(deadline, "done_at") != NULL ||
-	    ltime_parse(str(deadline, "due"), &o.due) != 0))
+	    ltime_parse(cjson_str(deadline, "due"), &o.due) != 0))
 		return;
 	o.owed_by = owed_by;
 	o.what = what;
-	o.entity = str(doc, "entity");
-	o.rule = deadline ? str(deadline, "rule") : NULL;
+	o.entity = cjson_str(doc, "entity");
+	o.rule = deadline ? cjson_str(deadline, "rule") : NULL;
 	o.assumed = deadline && json_is_true(json_object_get(deadline,
 	    "assumed"));
 	if (o.owed_by != NULL)
@@ -55,22 +50,22 @@ void
 due_collect(const json_t *doc,
     void (*fn)(const struct obligation *o, void *arg), void *arg)
 {
-	const char *type = str(doc, "type"), *st = str(doc, "status");
-	const char *handler = str(doc, "handler");
+	const char *type = cjson_str(doc, "type"), *st = cjson_str(doc, "status");
+	const char *handler = cjson_str(doc, "handler");
 
 	if (type == NULL || st == NULL)
 		return;
 	if (strcmp(type, "case") == 0) {
 		if (strcmp(st, "open") == 0 && !json_object_get(doc, "referred") &&
 		    json_object_get(doc, "refer_due") != NULL)
-			emit(doc, str(doc, "unit"), N_("refer the case (移送)"),
+			emit(doc, cjson_str(doc, "unit"), N_("refer the case (移送)"),
 			    json_object_get(doc, "refer_due"), fn, arg);
 		return;
 	}
 	if (strcmp(type, "complaint") == 0) {
 		if (json_object_get(doc, "referred") != NULL &&
 		    json_object_get(doc, "notified") == NULL)
-			emit(doc, str(doc, "unit"),
+			emit(doc, cjson_str(doc, "unit"),
 			    N_("tell the complainant where the complaint went"),
 			    NULL, fn, arg);
 		if (strcmp(st, "referred") == 0)
@@ -80,7 +75,7 @@ due_collect(const json_t *doc,
 	}
 	if (strcmp(type, "assist") == 0) {
 		if (strcmp(st, "requested") == 0)
-			emit(doc, str(doc, "to"),
+			emit(doc, cjson_str(doc, "to"),
 			    N_("answer the assistance request in writing, sealed (执法协助)"),
 			    json_object_get(doc, "answer_due"), fn, arg);
 		return;
@@ -88,10 +83,10 @@ due_collect(const json_t *doc,
 	if (strcmp(type, "whistle") == 0) {
 		if (strcmp(st, "called") != 0 && strcmp(st, "escalated") != 0)
 			return;
-		emit(doc, str(doc, "to"), N_("report to the township's call (部门报到)"),
+		emit(doc, cjson_str(doc, "to"), N_("report to the township's call (部门报到)"),
 		    json_object_get(doc, "answer_due"), fn, arg);
 		if (strcmp(st, "escalated") == 0)
-			emit(doc, str(doc, "escalated_to"),
+			emit(doc, cjson_str(doc, "escalated_to"),
 			    N_("see that the department reports (吹哨升级)"), NULL,
 			    fn, arg);
 		return;
@@ -100,12 +95,12 @@ due_collect(const json_t *doc,
 		json_t *r;
 		size_t i;
 		if (json_object_get(doc, "next_due") != NULL)
-			emit(doc, str(doc, "unit"),
+			emit(doc, cjson_str(doc, "unit"),
 			    N_("hold the next regular joint meeting (例行会议)"),
 			    json_object_get(doc, "next_due"), fn, arg);
 		json_array_foreach(json_object_get(doc, "resolutions"), i, r)
-			if (strcmp(str(r, "status"), "done") != 0)
-				emit(doc, str(r, "owner"),
+			if (strcmp(cjson_str(r, "status"), "done") != 0)
+				emit(doc, cjson_str(r, "owner"),
 				    N_("carry out the resolution, report at the next meeting"),
 				    NULL, fn, arg);
 		return;
@@ -118,20 +113,20 @@ due_collect(const json_t *doc,
 			{ "enforcement", N_("write to the unit whose help the execution needs (书面函告)") },
 			{ "info", N_("share the information (信息共享)") },
 		};
-		const char *form = str(doc, "form");
+		const char *form = cjson_str(doc, "form");
 		size_t i;
 		if (strcmp(st, "formed") != 0 || form == NULL)
 			return;
 		for (i = 0; i < sizeof owed / sizeof owed[0]; i++)
 			if (strcmp(owed[i].form, form) == 0)
-				emit(doc, str(doc, "unit"), owed[i].what,
+				emit(doc, cjson_str(doc, "unit"), owed[i].what,
 				    json_object_get(doc, "send_due"), fn, arg);
 		return;
 	}
 	if (strcmp(type, "supervision") == 0) {
-		const char *form = str(doc, "form");
+		const char *form = cjson_str(doc, "form");
 		if (strcmp(st, "sent") == 0 && form != NULL)
-			emit(doc, str(doc, "to"), strcmp(form, "opinion") == 0 ?
+			emit(doc, cjson_str(doc, "to"), strcmp(form, "opinion") == 0 ?
 			    N_("reply in writing to the supervision opinion (书面回复)") :
 			    N_("send the supervision results back in writing (监督结果反馈)"),
 			    json_object_get(doc, "reply_due"), fn, arg);
@@ -151,7 +146,7 @@ due_collect(const json_t *doc,
 		    N_("report the result when the decision is served"), NULL,
 		    fn, arg);
 	else if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
-		emit(doc, str(doc, "escalated_to") ? str(doc, "escalated_to") :
-		    str(doc, "unit"), N_("settle the jurisdiction dispute"), NULL,
+		emit(doc, cjson_str(doc, "escalated_to") ? cjson_str(doc, "escalated_to") :
+		    cjson_str(doc, "unit"), N_("settle the jurisdiction dispute"), NULL,
 		    fn, arg);
 }
