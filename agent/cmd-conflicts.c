@@ -12,37 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
 #include "cmd.h"
 #include "fold.h"
 #include "form.h"
 #include "out.h"
-
-static const char *
-str(const json_t *doc, const char *key)
-{
-	return json_string_value(json_object_get(doc, key));
-}
+#include "sync.h"
 
 static int
 cmd_conflicts(struct cmd_ctx *ctx)
 {
 	static const char *const headers[] = { N_("RECORD"), N_("EVENT"),
 		N_("KIND"), N_("BY"), N_("REASON") };
-	json_t *all, *doc, *c, *list, *quar = NULL;
+	json_t *all, *doc, *c, *list, *quar;
 	struct table *tab;
-	char *q = NULL;
 	size_t i, j;
 	int rc;
 
 	if ((rc = form_all_records(ctx, &all)) != 0)
 		return rc;
-	if (ledger_meta_get(ctx->lg, "quarantined", &q, NULL) == 0 && q != NULL)
-		quar = json_loads(q, 0, NULL);
-	free(q);
-	if (!json_is_array(quar)) {
-		json_decref(quar);
-		quar = json_array();
-	}
+	quar = sync_quarantined(ctx->lg);
 	list = json_array();
 	tab = table_new(5, headers);
 	json_array_foreach(all, i, doc) {
@@ -51,19 +40,19 @@ cmd_conflicts(struct cmd_ctx *ctx)
 			const char *cells[5];
 			json_t *o = json_deep_copy(c);
 
-			json_object_set_new(o, "record", json_string(str(doc,
+			json_object_set_new(o, "record", json_string(cjson_str(doc,
 			    "entity")));
 			json_object_set_new(o, "text", json_string(
-			    fold_reason_text(str(c, "reason"))));
+			    fold_reason_text(cjson_str(c, "reason"))));
 			json_array_append_new(list, o);
-			snprintf(ev, sizeof ev, "%s/%lld", str(c, "station"),
+			snprintf(ev, sizeof ev, "%s/%lld", cjson_str(c, "station"),
 			    (long long)json_integer_value(json_object_get(c,
 			    "seq")));
-			cells[0] = str(doc, "entity");
+			cells[0] = cjson_str(doc, "entity");
 			cells[1] = ev;
-			cells[2] = str(c, "kind");
-			cells[3] = str(c, "author");
-			cells[4] = fold_reason_text(str(c, "reason"));
+			cells[2] = cjson_str(c, "kind");
+			cells[3] = cjson_str(c, "author");
+			cells[4] = fold_reason_text(cjson_str(c, "reason"));
 			table_row(tab, cells);
 		}
 	}
@@ -80,7 +69,7 @@ cmd_conflicts(struct cmd_ctx *ctx)
 		json_array_foreach(quar, i, c)
 			printf(_("quarantined by the server: %s/%lld: %s\n"),
 			    ledger_station(ctx->lg), (long long)json_integer_value(
-			    json_object_get(c, "seq")), str(c, "reason"));
+			    json_object_get(c, "seq")), cjson_str(c, "reason"));
 		json_decref(list);
 		json_decref(quar);
 	}

@@ -297,18 +297,7 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "last_sync", json_integer(last));
 	json_object_set_new(doc, "last_error", json_string(lerr ? lerr : ""));
 	json_object_set_new(doc, "backlog", json_integer(backlog));
-	{
-		char *q = NULL;
-		json_t *qa = NULL;
-		if (ledger_meta_get(ctx->lg, "quarantined", &q, NULL) == 0 &&
-		    q != NULL)
-			qa = json_loads(q, 0, NULL);
-		free(q);
-		json_object_set_new(doc, "quarantined", json_is_array(qa) ? qa :
-		    json_array());
-		if (!json_is_array(qa))
-			json_decref(qa);
-	}
+	json_object_set_new(doc, "quarantined", sync_quarantined(ctx->lg));
 	if (remote != NULL)
 		json_object_set(doc, "server_view", remote);
 	if (ctx->json) {

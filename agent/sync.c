@@ -108,14 +108,32 @@ refused(const struct net_response *r, char *err)
 	return code;
 }
 
+/* Keeps v, checked by the caller, as meta key and the SHA-256 of its
+ * canonical text as key_hash, which the next sync sends back to say what
+ * the station holds. */
+static int
+store_hashed(struct ledger *lg, const char *key, const json_t *v, char *err)
+{
+	char hash[HASH_HEX], *text, *hkey;
+	int rc;
+
+	if ((text = cjson_encode(v, err)) == NULL)
+		return LD_EREFUSED;
+	hash_hex(text, strlen(text), hash);
+	hkey = xasprintf("%s_hash", key);
+	if ((rc = ledger_meta_set(lg, key, text, err)) == 0)
+		rc = ledger_meta_set(lg, hkey, hash, err);
+	free(hkey);
+	free(text);
+	return rc;
+}
+
 /* Keeps the county's rule profile the server sent (in the caller's
  * transaction); new deadlines are counted by it. */
 static int
 store_profile(struct ledger *lg, const json_t *profile, char *err)
 {
 	struct profile *p;
-	char hash[HASH_HEX], *text;
-	int rc;
 
 	if (profile == NULL)
 		return 0;
@@ -123,14 +141,7 @@ store_profile(struct ledger *lg, const json_t *profile, char *err)
 		return ld_fail(err, LD_EREFUSED,
 		    _("the server sent a malformed rule profile"));
 	profile_free(p);
-	text = cjson_encode(profile, err);
-	if (text == NULL)
-		return LD_EREFUSED;
-	hash_hex(text, strlen(text), hash);
-	if ((rc = ledger_meta_set(lg, "profile", text, err)) == 0)
-		rc = ledger_meta_set(lg, "profile_hash", hash, err);
-	free(text);
-	return rc;
+	return store_hashed(lg, "profile", profile, err);
 }
 
 /* Keeps the county's holiday calendars the server sent, checked first:
@@ -139,7 +150,7 @@ static int
 store_calendar(struct ledger *lg, const json_t *texts, char *err)
 {
 	struct calendar *c;
-	char hash[HASH_HEX], *text, why[LD_ERRLEN];
+	char why[LD_ERRLEN];
 	int rc;
 
 	if (texts == NULL)
@@ -150,14 +161,7 @@ store_calendar(struct ledger *lg, const json_t *texts, char *err)
 	if (rc != 0)
 		return ld_fail(err, LD_EREFUSED,
 		    _("the server sent a malformed holiday calendar: %s"), why);
-	text = cjson_encode(texts, err);
-	if (text == NULL)
-		return LD_EREFUSED;
-	hash_hex(text, strlen(text), hash);
-	if ((rc = ledger_meta_set(lg, "calendar", text, err)) == 0)
-		rc = ledger_meta_set(lg, "calendar_hash", hash, err);
-	free(text);
-	return rc;
+	return store_hashed(lg, "calendar", texts, err);
 }
 
 int
@@ -353,16 +357,12 @@ out:
  * say which and why; each is also told on stderr once. */
 #define QUARANTINE_KEEP 100
 
-static int
-store_quarantined(struct ledger *lg, const json_t *q, char *err)
+json_t *
+sync_quarantined(struct ledger *lg)
 {
-	json_t *all = NULL, *item;
+	json_t *all = NULL;
 	char *text = NULL;
-	size_t i;
-	int rc;
 
-	if (json_array_size(q) == 0)
-		return 0;
 	if (ledger_meta_get(lg, "quarantined", &text, NULL) == 0 && text != NULL)
 		all = json_loads(text, 0, NULL);
 	free(text);
@@ -370,6 +370,20 @@ store_quarantined(struct ledger *lg, const json_t *q, char *err)
 		json_decref(all);
 		all = json_array();
 	}
+	return all;
+}
+
+static int
+store_quarantined(struct ledger *lg, const json_t *q, char *err)
+{
+	json_t *all, *item;
+	char *text;
+	size_t i;
+	int rc;
+
+	if (json_array_size(q) == 0)
+		return 0;
+	all = sync_quarantined(lg);
 	json_array_foreach(q, i, item) {
 		fprintf(stderr, _("liandong: warning: the server quarantined event %lld: %s\n"),
 		    (long long)json_integer_value(json_object_get(item, "seq")),

@@ -51,6 +51,10 @@ int sync_run(struct ledger *lg, const struct sync_opts *o,
     struct sync_report *rep, char *err);
 
 /* Asks the server for its view of this station (new JSON reference). */
+/* The station's own events the server quarantined, as the last syncs
+ * were told: [{"seq", "reason"}] (new reference, never NULL). */
+json_t *sync_quarantined(struct ledger *lg);
+
 int sync_remote_status(struct ledger *lg, const struct sync_opts *o,
     json_t **out, char *err);
 
