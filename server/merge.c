@@ -63,7 +63,8 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		return;
 	}
 	if (!role_may_write(st->role, ev->kind)) {
-		decide(d, MERGE_QUARANTINE, "role_forbidden: a %s station may not write %s",
+		decide(d, MERGE_QUARANTINE,
+		    MERGE_ROLE_FORBIDDEN ": a %s station may not write %s",
 		    st->role, ev->kind);
 		return;
 	}

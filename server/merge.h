@@ -20,6 +20,10 @@
 
 #include "event.h"
 
+/* The start of the reason of a quarantine for a kind the station's role
+ * may not write: the store keeps such an event to its author's unit. */
+#define MERGE_ROLE_FORBIDDEN "role_forbidden"
+
 enum merge_verdict {
 	MERGE_ACCEPT,
 	MERGE_QUARANTINE,

@@ -33,6 +33,7 @@
 
 #include "db.h"
 #include "kinds.h"
+#include "merge.h"
 #include "roles.h"
 #include "store.h"
 #include "util.h"
@@ -49,6 +50,10 @@ enum stmt_id {
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
 	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
 	" head_hash"
+
+/* Not an event kept to its author's unit (merge.h): what every other
+ * unit, widening and the county's view leave out. */
+#define SHARED " coalesce(quarantine, '') NOT LIKE '" MERGE_ROLE_FORBIDDEN "%'"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATION_ADD] = "INSERT INTO stations(name, unit, role, added_at,"
@@ -74,12 +79,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROUTED] = "SELECT 1 FROM routes WHERE unit=? AND entity=? LIMIT 1",
 	[ST_EARLIER] = "SELECT cursor, station, hash FROM events"
 	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
-	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
+	    " AND" SHARED
 	    " ORDER BY hlc, station, seq",
 	[ST_WATCHERS] = "SELECT DISTINCT unit, role FROM stations"
 	    " WHERE revoked_at = 0",
-	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind,"
-	    " quarantine FROM events ORDER BY cursor",
+	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
+	    " FROM events WHERE" SHARED " ORDER BY cursor",
 	[ST_PULL] = "SELECT r.id, e.raw FROM routes r"
 	    " JOIN events e ON e.cursor=r.event"
 	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
@@ -92,12 +97,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* The county's view: without what a role may not write (kept to
 	 * its author's unit, merge.h). */
 	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw FROM events WHERE entity=?1"
-	    " AND coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
+	    " AND" SHARED
 	    " ORDER BY hlc, station, seq",
 	[ST_ENTITIES] = "SELECT DISTINCT entity FROM routes WHERE unit=?"
 	    " ORDER BY entity",
 	[ST_ENTITIES_ALL] = "SELECT DISTINCT entity FROM events"
-	    " WHERE coalesce(quarantine, '') NOT LIKE 'role_forbidden%'"
+	    " WHERE" SHARED
 	    " ORDER BY entity",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key=?",
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
@@ -582,8 +587,8 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
 static int
 role_private(const char *quarantine)
 {
-	return quarantine != NULL &&
-	    strncmp(quarantine, "role_forbidden", 14) == 0;
+	return quarantine != NULL && strncmp(quarantine, MERGE_ROLE_FORBIDDEN,
+	    strlen(MERGE_ROLE_FORBIDDEN)) == 0;
 }
 
 /* Fills s->watchers with the distinct (unit, role) of the active
@@ -659,8 +664,7 @@ route_backfill(struct sqlite_store *s, const char *unit, const char *role,
 		const struct entity_type *t = entity_type_of(entity);
 		int rrc;
 
-		if (t == NULL || role_private((const char *)
-		    sqlite3_column_text(st, 5)) || !role_watches(role, t->name,
+		if (t == NULL || !role_watches(role, t->name,
 		    (const char *)sqlite3_column_text(st, 4)))
 			continue;
 		if ((rrc = route(s, unit, sqlite3_column_int64(st, 0), entity,
