@@ -288,11 +288,12 @@ add_event(const char *raw, size_t len, void *arg)
 	return 0;
 }
 
-/* Builds the compressed body of one request. */
+/* Builds the compressed body of one request: at most limit events
+ * (PROTO_PUSH_BATCH when 0). */
 static int
 build_request(struct ledger *lg, struct codec *c, int64_t acked,
-    int64_t cursor, void **body, size_t *len, long *n, int *final,
-    char *err)
+    int64_t cursor, size_t limit, void **body, size_t *len, long *n,
+    int *final, char *err)
 {
 	struct batch b = { NULL, 0, 0 };
 	struct digest d;
@@ -331,7 +332,8 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 		char *evbuf = NULL;
 		size_t evlen = 0;
 		struct batch eb = { open_memstream(&evbuf, &evlen), 0, 0 };
-		rc = ledger_own_after(lg, acked, PROTO_PUSH_BATCH,
+		rc = ledger_own_after(lg, acked, limit > 0 && limit <
+		    PROTO_PUSH_BATCH ? limit : PROTO_PUSH_BATCH,
 		    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
 		fclose(eb.f);
 		json_object_set_new(h, "final", json_boolean(!more));
@@ -484,6 +486,53 @@ record_outcome(struct ledger *lg, int rc, const char *msg)
 		ledger_rollback(lg);
 }
 
+/*
+ * A 422 names the first event whose clock the server refused (a station
+ * clock set ahead, or a database set back): the events before it are
+ * pushed alone, so that one wrong clock does not hold back what was
+ * recorded before it. Sets *limit and returns 0 when there are such
+ * events; otherwise leaves the refusal to the caller.
+ */
+static int
+clock_limit(const struct net_response *r, int64_t acked, size_t *limit)
+{
+	json_t *o = json_loadb(r->body, r->len, 0, NULL);
+	json_int_t seq = json_integer_value(json_object_get(o, "seq"));
+
+	json_decref(o);
+	if (seq <= acked + 1 || (*limit != 0 && (size_t)(seq - acked - 1) >=
+	    *limit))
+		return -1;
+	*limit = (size_t)(seq - acked - 1);
+	return 0;
+}
+
+/* Tells once per run when this station's clock and the server's (the
+ * answer's "time") are more than SKEW_WARN_MS apart: the events it
+ * records carry its clock, and the server refuses those far ahead. */
+#define SKEW_WARN_MS (10 * 60 * 1000)
+
+static void
+warn_skew(const json_t *h, int *warned)
+{
+	json_t *t = json_object_get(h, "time");
+	int64_t skew;
+
+	if (*warned || !json_is_integer(t))
+		return;
+	skew = ltime_now() - json_integer_value(t);
+	if (skew > SKEW_WARN_MS || skew < -SKEW_WARN_MS) {
+		char server[LTIME_LEN];
+
+		ltime_format(json_integer_value(t), server);
+		fprintf(stderr, skew > 0 ?
+		    _("liandong: warning: this station's clock is %lld minutes ahead of the county server's (%s): set it right\n") :
+		    _("liandong: warning: this station's clock is %lld minutes behind the county server's (%s): set it right\n"),
+		    (long long)(skew > 0 ? skew : -skew) / 60000, server);
+		*warned = 1;
+	}
+}
+
 /* A 409 for a gap carries the seq the server holds: resumes from there,
  * at most a few times per run. Returns 0 when it did. */
 static int
@@ -510,7 +559,8 @@ static int
 run(struct ledger *lg, const struct sync_opts *o, struct net *n,
     struct codec *c, struct sync_report *rep, char *err)
 {
-	int repaired = 0, resumed = 0, rc;
+	int repaired = 0, resumed = 0, warned = 0, rc;
+	size_t limit = 0;
 	int64_t head;
 
 	if ((rc = ledger_own_head(lg, &head, err)) != 0)
@@ -527,8 +577,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 
 		if (acked > head)
 			acked = head;
-		if ((rc = build_request(lg, c, acked, cursor, &body, &len, &sent,
-		    &final, err)) != 0)
+		if ((rc = build_request(lg, c, acked, cursor, limit, &body, &len,
+		    &sent, &final, err)) != 0)
 			return rc;
 		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
 		    "zstd", body, len, MAX_ANSWER, &r, err);
@@ -539,6 +589,10 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		if (r.status == 409 && gap_resume(lg, &r, &resumed, err) == 0) {
 			/* The server holds less than it once said (restored from
 			 * a backup): push again from what it holds. */
+			net_response_release(&r);
+			continue;
+		}
+		if (r.status == 422 && clock_limit(&r, acked, &limit) == 0) {
 			net_response_release(&r);
 			continue;
 		}
@@ -556,8 +610,11 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		free(plain);
 		if (rc != 0)
 			return rc;
+		warn_skew(h, &warned);
 		rep->pulled += added;
 		rep->acked = json_integer_value(json_object_get(h, "acked"));
+		if (limit > 0 && rep->acked > acked)
+			limit = 0; /* pushed what came before; the refusal next */
 		rep->pushed += rep->acked > acked ? (long)(rep->acked - acked) : 0;
 		rep->backlog = json_integer_value(json_object_get(h, "backlog"));
 		more = json_is_true(json_object_get(h, "more"));

@@ -262,10 +262,11 @@ validate(const struct event *ev, char **canon, char *err)
 		    ev->kind);
 	if ((rc = kind_check_entity(k, ev->entity, err)) != 0)
 		return rc;
-	if (json_array_size(ev->audience) < 1 ||
-	    json_array_size(ev->audience) > AUDIENCE_MAX)
-		return ld_fail(err, LD_EINVAL,
-		    _("audience must list 1 to %d units"), AUDIENCE_MAX);
+	if (json_array_size(ev->audience) > AUDIENCE_MAX)
+		return ld_fail(err, LD_ETOOBIG,
+		    _("audience lists more than %d units"), AUDIENCE_MAX);
+	if (json_array_size(ev->audience) < 1)
+		return ld_fail(err, LD_EINVAL, _("audience must list a unit"));
 	json_array_foreach(ev->audience, i, v) {
 		if (!json_is_string(v))
 			return ld_fail(err, LD_EINVAL,

@@ -160,6 +160,13 @@ extend(json_t *doc, const struct event *ev, const char *key)
 	return NULL;
 }
 
+/* 1 if v is the unit name unit. */
+static int
+is_unit(const json_t *v, const char *unit)
+{
+	return json_is_string(v) && strcmp(json_string_value(v), unit) == 0;
+}
+
 /* Returns a reason code, or NULL when applied. */
 static const char *
 apply_case(json_t *doc, const struct event *ev)
@@ -175,6 +182,8 @@ apply_case(json_t *doc, const struct event *ev)
 	}
 	if (*st == '\0')
 		return "before_creation";
+	if (strcmp(ev->unit, json_string_value(json_object_get(doc, "unit"))) != 0)
+		return "not_creator";
 	if (strcmp(ev->kind, "case.updated") == 0) {
 		json_t *note = json_object_get(ev->body, "note");
 		if (strcmp(st, "closed") == 0)
@@ -266,6 +275,8 @@ apply_complaint(json_t *doc, const struct event *ev)
 		return "before_creation";
 	if (strcmp(ev->kind, "complaint.identity") == 0) {
 		json_t *held = json_object_get(doc, "identity");
+		if (unit == NULL || strcmp(ev->unit, unit) != 0)
+			return "not_first_contact";
 		/* The same identity again from the first-contact unit is its
 		 * copy addressed to the unit a complaint was referred to. */
 		if (held != NULL && json_equal(held, ev->body) &&
@@ -409,6 +420,9 @@ apply_referral(json_t *doc, const struct event *ev)
 		goto move;
 	}
 	if (strcmp(k, "referral.escalated") == 0) {
+		if (!is_handler && strcmp(ev->unit, sender) != 0 &&
+		    !is_unit(json_object_get(doc, "escalated_to"), ev->unit))
+			return "not_party";
 		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
 			return "not_disputed";
 		json_object_set_new(doc, "escalation_level", json_integer(
@@ -417,6 +431,8 @@ apply_referral(json_t *doc, const struct event *ev)
 		goto move;
 	}
 	if (strcmp(k, "referral.decided") == 0) {
+		if (!is_unit(json_object_get(doc, "escalated_to"), ev->unit))
+			return "not_escalated_to";
 		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
 			return "not_disputed";
 		json_object_set(doc, "handler", json_object_get(ev->body, "handler"));
@@ -655,6 +671,9 @@ apply_whistle(json_t *doc, const struct event *ev)
 	if (strcmp(k, "whistle.escalated") == 0) {
 		if (to != NULL && strcmp(ev->unit, to) == 0)
 			return "escalated_by_called_unit";
+		if (strcmp(ev->unit, json_string_value(json_object_get(doc,
+		    "unit"))) != 0)
+			return "not_caller";
 		json_object_set_new(doc, "escalation_level", json_integer(
 		    json_integer_value(json_object_get(doc, "escalation_level")) + 1));
 		json_object_set(doc, "escalated_to", json_object_get(ev->body, "to"));
@@ -726,7 +745,13 @@ apply_meeting(json_t *doc, const struct event *ev)
 	if (*st == '\0')
 		return "before_creation";
 	if (strcmp(k, "meeting.topic") == 0) {
-		json_t *t, *due = json_object_get(doc, "topics_due");
+		json_t *t, *due = json_object_get(doc, "topics_due"), *u;
+		size_t i;
+		int invited = convener != NULL && strcmp(ev->unit, convener) == 0;
+		json_array_foreach(json_object_get(doc, "units"), i, u)
+			invited |= is_unit(u, ev->unit);
+		if (!invited)
+			return "not_invited";
 		if (strcmp(st, "held") == 0)
 			return "topic_after_meeting";
 		if (due != NULL && past_due(due, ev->at))
@@ -830,14 +855,29 @@ audience_merge(json_t *doc, const struct event *ev)
 	}
 }
 
+/* 1 if a creating event's entity is the id its own station and seq
+ * make: nobody creates a record under another station's id. */
+static int
+own_id(const struct kind_info *k, const struct event *ev)
+{
+	char *id = entity_id_new(k->etype, ev->station, ev->seq);
+	int ok = strcmp(id, ev->entity) == 0;
+
+	free(id);
+	return ok;
+}
+
 int
 fold_apply(json_t *doc, const struct event *ev)
 {
 	const char *type = json_string_value(json_object_get(doc, "type"));
+	const struct kind_info *k = kind_find(ev->kind);
 	const char *reason;
 	json_t *last;
 
-	if (strcmp(type, "case") == 0)
+	if (k != NULL && k->creates && !own_id(k, ev))
+		reason = "not_own_id";
+	else if (strcmp(type, "case") == 0)
 		reason = apply_case(doc, ev);
 	else if (strcmp(type, "complaint") == 0)
 		reason = apply_complaint(doc, ev);
@@ -990,6 +1030,12 @@ fold_reason_text(const char *code)
 		{ "not_holder", N_("only the unit holding the information may pass it on") },
 		{ "already_shared", N_("it was already passed on") },
 		{ "not_addressed", N_("only the unit it was addressed to may reply") },
+		{ "not_own_id", N_("a record can only be created under its own station's id") },
+		{ "not_creator", N_("only the unit that created the record may do this") },
+		{ "not_party", N_("only the units of the dispute may take it further") },
+		{ "not_escalated_to", N_("only the unit the dispute was taken to may decide it") },
+		{ "not_caller", N_("only the township that called may escalate") },
+		{ "not_invited", N_("only the convener and the invited units may propose topics") },
 	};
 	size_t i;
 

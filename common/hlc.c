@@ -9,8 +9,13 @@
 hlc_t
 hlc_tick(hlc_t last, int64_t now_ms)
 {
-	hlc_t phys = (hlc_t)now_ms << HLC_SHIFT;
+	hlc_t phys;
 
+	if (now_ms < 0)
+		now_ms = 0;
+	phys = now_ms > hlc_ms(HLC_MAX) ? HLC_MAX : (hlc_t)now_ms << HLC_SHIFT;
+	if (last >= HLC_MAX)
+		return HLC_MAX;
 	return phys > last ? phys : last + 1;
 }
 
@@ -19,6 +24,8 @@ hlc_recv(hlc_t last, hlc_t remote, int64_t now_ms)
 {
 	hlc_t h = hlc_tick(last, now_ms);
 
+	if (remote >= HLC_MAX)
+		return HLC_MAX;
 	return remote >= h ? remote + 1 : h;
 }
 

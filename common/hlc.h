@@ -12,6 +12,7 @@
  * and after seeing a remote event it orders its own next event after it.
  * A counter that overflows carries into the millisecond, which keeps the
  * value monotonic; it can only happen above 65,536 events in one ms.
+ * Both saturate at HLC_MAX.
  */
 #ifndef LD_HLC_H
 #define LD_HLC_H
@@ -20,6 +21,16 @@
 #include <stdint.h>
 
 typedef int64_t hlc_t;
+
+/*
+ * The most a clock is moved to by what it receives, or ticks from: far
+ * beyond any real time (its milliseconds are in the year 4200s) and far
+ * enough below INT64_MAX that a station can still tick 2^62 times. A
+ * remote value above it counts as it, so no event, however hostile, can
+ * make a later local write overflow (the server also refuses an event
+ * whose clock leads its own by more than an hour: merge.h).
+ */
+#define HLC_MAX (INT64_MAX / 2)
 
 #define HLC_SHIFT 16
 #define HLC_LEN 80

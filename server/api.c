@@ -104,6 +104,8 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	a->pull_bytes = PROTO_PULL_BYTES;
 	a->throttle = xcalloc(1, sizeof *a->throttle);
 	a->max_auth_failures = API_AUTH_FAILURES;
+	a->max_clock_ahead_ms = API_CLOCK_AHEAD_MS;
+	a->max_routes = API_MAX_ROUTES;
 }
 
 void
@@ -350,6 +352,7 @@ parse_push(struct api *a, const char *buf, size_t len, struct push *p,
 	const char *line;
 	size_t pos = 0, n;
 	json_t *v;
+	int rc;
 
 	memset(p, 0, sizeof *p);
 	if (!ndjson_next(buf, len, &pos, &line, &n)) {
@@ -382,9 +385,10 @@ parse_push(struct api *a, const char *buf, size_t len, struct push *p,
 		}
 		p->evs = xrealloc(p->evs, (p->n + 1) * sizeof *p->evs);
 		p->raw = xrealloc(p->raw, (p->n + 1) * sizeof *p->raw);
-		if (event_parse_canonical(line, n, &p->evs[p->n],
-		    &p->raw[p->n], err) != 0) {
-			http_error(resp, 400, "event %zu: %s", p->n + 1, err);
+		if ((rc = event_parse_canonical(line, n, &p->evs[p->n],
+		    &p->raw[p->n], err)) != 0) {
+			http_error(resp, rc == LD_ETOOBIG ? 413 : 400,
+			    "event %zu: %s", p->n + 1, err);
 			return -1;
 		}
 		p->n++;
@@ -420,8 +424,18 @@ unit_known(const char *unit, void *arg)
 	return known;
 }
 
+static int
+parts(const char *entity, const char *unit, void *arg)
+{
+	struct store *s = arg;
+	int p = 0;
+
+	s->ops->parts(s, entity, unit, &p, NULL);
+	return p;
+}
+
 /* Stores the pushed events in the open transaction. Returns 0, or sets
- * resp (403/409/500) and returns -1. */
+ * resp (403/409/413/422/500) and returns -1. */
 static int
 apply_push(struct api *a, struct station_rec *r, struct push *p,
     json_t *quarantined, size_t *stored, struct http_response *resp)
@@ -429,11 +443,19 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 	struct store *s = a->store;
 	char err[LD_ERRLEN], existing[HASH_HEX];
 	struct merge_station ms;
+	struct merge_env env;
+	int64_t budget = a->max_routes;
 	size_t i;
+	int rc;
 
 	ms.name = r->name;
 	ms.unit = r->unit;
 	ms.role = r->role;
+	env.now_ms = ltime_now();
+	env.max_ahead_ms = a->max_clock_ahead_ms;
+	env.unit_known = unit_known;
+	env.parts = parts;
+	env.arg = s;
 	for (i = 0; i < p->n; i++) {
 		struct event *ev = &p->evs[i];
 		struct merge_decision d;
@@ -442,11 +464,12 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 
 		ms.head_seq = r->head_seq;
 		ms.head_hash = r->head_hash;
+		ms.head_hlc = r->head_hlc;
 		if (ev->seq <= r->head_seq && strcmp(ev->station, r->name) == 0 &&
 		    s->ops->event_hash(s, ev->station, ev->seq, existing,
 		    NULL) == 0)
 			have = existing;
-		merge_decide(&ms, ev, have, unit_known, s, &d);
+		merge_decide(&ms, ev, have, &env, &d);
 		switch (d.verdict) {
 		case MERGE_DUPLICATE:
 			continue;
@@ -461,12 +484,28 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 			json_reply(resp, 409, json_pack("{s:i, s:s, s:I}", "status",
 			    409, "error", d.reason, "acked", (json_int_t)r->head_seq));
 			return -1;
+		case MERGE_CLOCK:
+			/* Say which event and the server's time, so that the
+			 * station can push what comes before it. */
+			json_reply(resp, 422, json_pack("{s:i, s:s, s:I, s:I}",
+			    "status", 422, "error", d.reason, "seq",
+			    (json_int_t)ev->seq, "time", (json_int_t)env.now_ms));
+			return -1;
 		case MERGE_ACCEPT:
 		case MERGE_QUARANTINE:
 			break;
 		}
-		if (s->ops->event_insert(s, ev, p->raw[i], d.verdict ==
-		    MERGE_QUARANTINE ? d.reason : NULL, &cursor, err) != 0) {
+		rc = s->ops->event_insert(s, ev, p->raw[i], d.verdict ==
+		    MERGE_QUARANTINE ? d.reason : NULL, d.private_,
+		    a->max_routes > 0 ? &budget : NULL,
+		    &cursor, err);
+		if (rc == LD_ETOOBIG) {
+			http_error(resp, 413, "the push would route more than %lld"
+			    " events: push fewer at a time",
+			    (long long)a->max_routes);
+			return -1;
+		}
+		if (rc != 0) {
 			http_error(resp, 500, "%s", err);
 			return -1;
 		}
@@ -478,6 +517,7 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 		}
 		r->head_seq = ev->seq;
 		memcpy(r->head_hash, ev->hash, HASH_HEX);
+		r->head_hlc = ev->hlc;
 		(*stored)++;
 	}
 	return 0;

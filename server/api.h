@@ -27,6 +27,9 @@ struct api {
 	json_t *calendar;        /* its holiday calendars (year file texts), or NULL */
 	struct api_throttle *throttle; /* failed-credential counts */
 	int max_auth_failures;   /* per address or station and window */
+	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
+	                             * server's clock (0: no bound) */
+	int64_t max_routes;      /* routes one push may make */
 	char profile_hash[HASH_HEX];
 	char calendar_hash[HASH_HEX];
 };
@@ -45,6 +48,16 @@ void api_set_calendar(struct api *a, const json_t *texts);
  * 429. */
 #define API_AUTH_FAILURES 20
 #define API_AUTH_WINDOW_MS (60 * 1000)
+
+/* By default an event's clock may lead the server's by an hour: a
+ * station's clock set a little wrong still syncs, and no event can move
+ * the county's clocks further than that. */
+#define API_CLOCK_AHEAD_MS (60 * 60 * 1000)
+
+/* Routes one push may make by default, widening included: 500 events
+ * to the handful of units each names, with room for widening a long
+ * record to a few new units; a push past it is refused with 413. */
+#define API_MAX_ROUTES 20000
 
 /* The http_handler: routes one request. */
 void api_handle(void *app, const struct http_request *req,

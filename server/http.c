@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "ltime.h"
 #include "util.h"
 
 struct http_server {
@@ -44,6 +45,8 @@ http_error(struct http_response *resp, int status, const char *fmt, ...)
 	o = json_object();
 	json_object_set_new(o, "status", json_integer(status));
 	json_object_set_new(o, "error", json_string(msg));
+	/* The server's clock travels in every answer (docs/protocol.md). */
+	json_object_set_new(o, "time", json_integer(ltime_now()));
 	free(resp->body);
 	resp->body = json_dumps(o, JSON_COMPACT);
 	resp->body_len = strlen(resp->body);

@@ -62,6 +62,8 @@ struct server_conf {
 	char *dict;     /* "" for none */
 	char *rules;    /* rule profile: a name in conf/rules or a path; "" none */
 	char *calendar; /* holiday calendar directory; "" the shipped one */
+	char *max_clock_ahead; /* seconds an event's clock may lead ours */
+	char *max_routes;      /* routes one push may make */
 };
 
 struct server_ctx {
@@ -154,6 +156,10 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->rules;
 	else if (strcmp(name, "calendar") == 0)
 		slot = &sc->calendar;
+	else if (strcmp(name, "max_clock_ahead") == 0)
+		slot = &sc->max_clock_ahead;
+	else if (strcmp(name, "max_routes") == 0)
+		slot = &sc->max_routes;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -173,6 +179,8 @@ conf_release(struct server_conf *sc)
 	free(sc->dict);
 	free(sc->rules);
 	free(sc->calendar);
+	free(sc->max_clock_ahead);
+	free(sc->max_routes);
 }
 
 static int
@@ -201,6 +209,8 @@ load_conf(struct cli *c)
 	DEFAULT(dict, "");
 	DEFAULT(rules, "");
 	DEFAULT(calendar, "");
+	DEFAULT(max_clock_ahead, "3600");
+	DEFAULT(max_routes, "20000");
 #undef DEFAULT
 	return 0;
 }
@@ -492,8 +502,32 @@ static const struct cli_opt serve_opts[] = {
 	{ "insecure-http", CLI_FLAG, NULL, N_("plain HTTP, no TLS: only for local tests") },
 	{ "threads", CLI_VALUE, "N", N_("worker threads (default 4)") },
 	{ "max-auth-failures", CLI_VALUE, "N", N_("failed codes or tokens per address or station a minute before 429 (default 20)") },
+	{ "max-clock-ahead", CLI_VALUE, "SECONDS", N_("how far an event's clock may lead the server's (default 3600, server.conf max_clock_ahead; 0: no bound)") },
+	{ "max-routes", CLI_VALUE, "N", N_("events one push may route, widening included (default 20000, server.conf max_routes; 0: no bound)") },
 	{ NULL, 0, NULL, NULL },
 };
+
+/* The option name's value, else the server.conf one, as a whole number
+ * from 0 to max; a bad one is a config error. */
+static int
+limit_value(struct cli *c, const char *name, const char *conf,
+    long long max, int64_t *out)
+{
+	const char *v = cli_value(c, name);
+	long long n;
+	char *end;
+
+	if (v == NULL)
+		v = conf;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < 0 || n > max)
+		return cli_error(c, EXIT_CONFIG,
+		    _("%s must be a whole number from 0 to %lld, not '%s'"), name,
+		    max, v);
+	*out = n;
+	return 0;
+}
 
 /* The county's rule profile ([server] rules), sent to every station. */
 static int
@@ -616,6 +650,18 @@ serve(struct cli *c)
 	api_init(&api, x->store, codec);
 	if (cli_value(c, "max-auth-failures") != NULL)
 		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
+	if ((rc = limit_value(c, "max-clock-ahead", x->conf.max_clock_ahead,
+	    INT64_MAX / 1000, &api.max_clock_ahead_ms)) != 0 ||
+	    (rc = limit_value(c, "max-routes", x->conf.max_routes, INT32_MAX,
+	    &api.max_routes)) != 0) {
+		api_release(&api);
+		codec_free(codec);
+		free(cert);
+		free(key);
+		free(addr);
+		return rc;
+	}
+	api.max_clock_ahead_ms *= 1000;
 	if ((rc = load_profile(x, &api)) != 0 ||
 	    (rc = load_calendar(x, &api)) != 0)
 		goto out;

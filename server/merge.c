@@ -1,13 +1,75 @@
 /*
  * merge.c - the decision for one pushed event (rules in merge.h).
+ *
+ * To give a new kind authority: add a row to writers[] (who may write
+ * it on an entity someone else created) and, if its body addresses a
+ * unit that may act later, a row to grants[].
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "hlc.h"
+#include "kinds.h"
+#include "ltime.h"
 #include "merge.h"
 #include "roles.h"
 #include "util.h"
+
+/* The parts whose holders may write each non-creating kind. A kind not
+ * listed may be written by nobody but on its own new entity. */
+static const struct {
+	const char *kind;
+	int parts;
+} writers[] = {
+	{ "case.updated", PART_CREATOR },
+	{ "case.closed", PART_CREATOR },
+	{ "case.referred", PART_CREATOR },
+	{ "case.extended", PART_CREATOR },
+	{ "complaint.identity", PART_CREATOR },
+	{ "complaint.referred", PART_CREATOR },
+	{ "complaint.notified", PART_CREATOR },
+	{ "complaint.replied", PART_ADDRESSEE },
+	{ "referral.acknowledged", PART_ADDRESSEE },
+	{ "referral.accepted", PART_ADDRESSEE },
+	{ "referral.disputed", PART_ADDRESSEE },
+	{ "referral.returned", PART_ADDRESSEE },
+	{ "referral.result", PART_ADDRESSEE },
+	{ "referral.withdrawn", PART_CREATOR },
+	{ "referral.escalated", PART_CREATOR | PART_ADDRESSEE | PART_ESCALATED },
+	{ "referral.decided", PART_ESCALATED },
+	{ "assist.answered", PART_ADDRESSEE },
+	{ "assist.extended", PART_ADDRESSEE },
+	{ "whistle.answered", PART_ADDRESSEE },
+	{ "whistle.escalated", PART_CREATOR },
+	{ "meeting.topic", PART_CREATOR | PART_MEMBER },
+	{ "meeting.minutes", PART_CREATOR },
+	{ "meeting.resolution", PART_CREATOR },
+	{ "meeting.followed", PART_CREATOR },
+	{ "meeting.followup", PART_OWNER },
+	{ "share.sent", PART_CREATOR },
+	{ "share.extended", PART_CREATOR },
+	{ "supervision.replied", PART_ADDRESSEE },
+};
+
+/* The body fields that give a part to the unit(s) they name. */
+static const struct {
+	const char *kind;
+	const char *field;     /* a unit, or a list of units */
+	int part;
+} grants[] = {
+	{ "referral.sent", "to", PART_ADDRESSEE },
+	{ "referral.decided", "handler", PART_ADDRESSEE },
+	{ "referral.escalated", "to", PART_ESCALATED },
+	{ "complaint.referred", "to", PART_ADDRESSEE },
+	{ "assist.requested", "to", PART_ADDRESSEE },
+	{ "whistle.called", "to", PART_ADDRESSEE },
+	{ "whistle.escalated", "to", PART_ESCALATED },
+	{ "supervision.sent", "to", PART_ADDRESSEE },
+	{ "meeting.scheduled", "units", PART_MEMBER },
+	{ "meeting.resolution", "owner", PART_OWNER },
+};
 
 static void
 decide(struct merge_decision *d, enum merge_verdict v, const char *fmt, ...)
@@ -19,15 +81,72 @@ decide(struct merge_decision *d, enum merge_verdict v, const char *fmt, ...)
 	va_list ap;
 
 	d->verdict = v;
+	d->private_ = 0;
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
 	va_end(ap);
 }
 
+/* 1 if ev may write on its entity: its own new entity for a creating
+ * kind, otherwise a part the table gives its kind. */
+static int
+entitled(const struct event *ev, const struct merge_env *env)
+{
+	const struct kind_info *k = kind_find(ev->kind);
+	size_t i;
+
+	if (k == NULL)
+		return 0;
+	if (k->creates) {
+		char *own = entity_id_new(k->etype, ev->station, ev->seq);
+		int ok = strcmp(own, ev->entity) == 0;
+
+		free(own);
+		return ok;
+	}
+	for (i = 0; i < sizeof writers / sizeof writers[0]; i++)
+		if (strcmp(writers[i].kind, ev->kind) == 0)
+			return (env->parts(ev->entity, ev->unit, env->arg) &
+			    writers[i].parts) != 0;
+	return 0;
+}
+
+/* Refuses an hlc that does not follow the station's last one, or that
+ * leads the server's clock by more than the bound. */
+static int
+clock_wrong(const struct merge_station *st, const struct event *ev,
+    const struct merge_env *env, struct merge_decision *d)
+{
+	char have[HLC_LEN], now[HLC_LEN];
+	int64_t ahead = hlc_ms(ev->hlc) - env->now_ms;
+
+	if (ev->hlc <= st->head_hlc) {
+		hlc_format(ev->hlc, have);
+		hlc_format(st->head_hlc, now);
+		decide(d, MERGE_CLOCK, "event %s/%lld: its clock %s is not after"
+		    " the station's previous event (%s): the station's database"
+		    " or clock was set back", ev->station, (long long)ev->seq,
+		    have, now);
+		return 1;
+	}
+	if (env->max_ahead_ms > 0 && ahead > env->max_ahead_ms) {
+		ltime_format(hlc_ms(ev->hlc), have);
+		ltime_format(env->now_ms, now);
+		decide(d, MERGE_CLOCK, "event %s/%lld: its time %s is %lld minutes"
+		    " ahead of the county server's clock (%s): set this"
+		    " station's clock right; events already recorded with it"
+		    " are accepted once the server's clock reaches them",
+		    ev->station, (long long)ev->seq, have,
+		    (long long)(ahead / 60000), now);
+		return 1;
+	}
+	return 0;
+}
+
 void
 merge_decide(const struct merge_station *st, const struct event *ev,
-    const char *existing_hash, int (*unit_known)(const char *unit, void *arg),
-    void *arg, struct merge_decision *d)
+    const char *existing_hash, const struct merge_env *env,
+    struct merge_decision *d)
 {
 	json_t *u;
 	size_t i;
@@ -62,17 +181,55 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		    ev->station, (long long)ev->seq, (long long)st->head_seq);
 		return;
 	}
+	if (clock_wrong(st, ev, env, d))
+		return;
 	if (!role_may_write(st->role, ev->kind)) {
 		decide(d, MERGE_QUARANTINE,
 		    MERGE_ROLE_FORBIDDEN ": a %s station may not write %s",
 		    st->role, ev->kind);
+		d->private_ = 1;
+		return;
+	}
+	if (!entitled(ev, env)) {
+		/* The same words whether the entity exists or not. */
+		decide(d, MERGE_QUARANTINE,
+		    MERGE_NOT_ENTITLED ": unit %s may not write %s on %s",
+		    ev->unit, ev->kind, ev->entity);
+		d->private_ = 1;
 		return;
 	}
 	json_array_foreach(ev->audience, i, u) {
-		if (!unit_known(json_string_value(u), arg)) {
-			decide(d, MERGE_QUARANTINE, "unknown_unit");
+		if (!env->unit_known(json_string_value(u), env->arg)) {
+			decide(d, MERGE_QUARANTINE, MERGE_UNKNOWN_UNIT);
 			return;
 		}
 	}
 	decide(d, MERGE_ACCEPT, "ok");
+}
+
+int
+merge_grants(const struct event *ev,
+    int (*fn)(const char *unit, int part, void *arg), void *arg)
+{
+	const struct kind_info *k = kind_find(ev->kind);
+	size_t i, j;
+	json_t *v, *u;
+	int rc;
+
+	if (k != NULL && k->creates && (rc = fn(ev->unit, PART_CREATOR,
+	    arg)) != 0)
+		return rc;
+	for (i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+		if (strcmp(grants[i].kind, ev->kind) != 0)
+			continue;
+		v = json_object_get(ev->body, grants[i].field);
+		if (json_is_string(v) && (rc = fn(json_string_value(v),
+		    grants[i].part, arg)) != 0)
+			return rc;
+		json_array_foreach(v, j, u)
+			if (json_is_string(u) && (rc = fn(json_string_value(u),
+			    grants[i].part, arg)) != 0)
+				return rc;
+	}
+	return 0;
 }

@@ -9,7 +9,20 @@
  * entity yet (a referral escalated to the legal office), the entity's
  * earlier events are routed to that unit first, with new route ids, so
  * that it folds the whole history. Confidential events (the
- * complainant's identity) are never widened.
+ * complainant's identity) are never widened, nor are private ones.
+ * Only an event the merge found entitled reaches here unprivate, so only
+ * such an event widens (merge.h); no route ever names a unit outside the
+ * county's directory.
+ *
+ * Parties: who holds which part on an entity (merge.h), granted by the
+ * entitled events as they are stored; the merge asks for them through
+ * sq_parts before deciding the next event. Migration 2 grants them for
+ * the events stored before it, with the same table as merge.c's grants[]
+ * written as SQL.
+ *
+ * Budget: every route made while storing one push takes one from the
+ * caller's budget (s->budget, set for the length of one event_insert), so
+ * that a push cannot make unbounded work by widening long records.
  *
  * Statements: every query is prepared once, when the store opens
  * (SQLITE_PREPARE_PERSISTENT), and kept in struct sqlite_store; stmt()
@@ -41,6 +54,7 @@
 enum stmt_id {
 	ST_STATION_ADD, ST_STATION_GET, ST_STATION_LIST, ST_STATION_UPDATE,
 	ST_UNIT_KNOWN, ST_EVENT_HASH, ST_EVENT_INSERT, ST_HEAD_UPDATE,
+	ST_PARTS, ST_GRANT,
 	ST_DIGEST_GET, ST_DIGEST_SET, ST_ROUTE, ST_ROUTED, ST_EARLIER,
 	ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG, ST_ENTITY_EVENTS,
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
@@ -49,11 +63,11 @@ enum stmt_id {
 
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
 	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
-	" head_hash"
+	" head_hash, head_hlc"
 
 /* Not an event kept to its author's unit (merge.h): what every other
  * unit, widening and the county's view leave out. */
-#define SHARED " coalesce(quarantine, '') NOT LIKE '" MERGE_ROLE_FORBIDDEN "%'"
+#define SHARED " private=0"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATION_ADD] = "INSERT INTO stations(name, unit, role, added_at,"
@@ -67,10 +81,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=? LIMIT 1",
 	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
 	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, kind,"
-	    " entity, hash, raw, quarantine, received_at)"
-	    " VALUES(?,?,?,?,?,?,?,?,strftime('%s','now'))",
-	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=?, head_hash=?"
-	    " WHERE name=? AND head_seq=?",
+	    " entity, hash, raw, quarantine, private, received_at)"
+	    " VALUES(?,?,?,?,?,?,?,?,?,strftime('%s','now'))",
+	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=?, head_hash=?,"
+	    " head_hlc=? WHERE name=? AND head_seq=?",
+	[ST_PARTS] = "SELECT coalesce(sum(part), 0) FROM parties"
+	    " WHERE entity=? AND unit=?",
+	[ST_GRANT] = "INSERT OR IGNORE INTO parties(entity, unit, part)"
+	    " VALUES(?,?,?)",
 	[ST_DIGEST_GET] = "SELECT count, xor FROM digests WHERE unit=?",
 	[ST_DIGEST_SET] = "INSERT OR REPLACE INTO digests(unit, count, xor)"
 	    " VALUES(?,?,?)",
@@ -129,6 +147,7 @@ struct sqlite_store {
 	int have_watchers;
 	struct pending_digest *digests; /* owned */
 	size_t ndigests;
+	int64_t *budget;          /* borrowed: routes left, or NULL */
 };
 
 static const char *const migrations[] = {
@@ -161,6 +180,38 @@ static const char *const migrations[] = {
 	"CREATE INDEX routes_entity ON routes(unit, entity);"
 	"CREATE TABLE digests(unit TEXT PRIMARY KEY, count INTEGER NOT NULL,"
 	"  xor TEXT NOT NULL) WITHOUT ROWID",
+	/* 2: authority (merge.h): parties, the station's last hlc, and the
+	 * private events as a column rather than a reason's prefix. The
+	 * parts of the events already held are granted as merge_grants
+	 * would have (creator: an event whose entity is its own id). */
+	"CREATE TABLE parties(entity TEXT NOT NULL, unit TEXT NOT NULL,"
+	"  part INTEGER NOT NULL, PRIMARY KEY(entity, unit, part))"
+	"  WITHOUT ROWID;"
+	"ALTER TABLE stations ADD COLUMN head_hlc INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE stations SET head_hlc=coalesce((SELECT hlc FROM events e"
+	"  WHERE e.station=stations.name AND e.seq=stations.head_seq), 0);"
+	"ALTER TABLE events ADD COLUMN private INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE events SET private=1"
+	"  WHERE coalesce(quarantine, '') LIKE 'role_forbidden%';"
+	"INSERT OR IGNORE INTO parties SELECT entity,"
+	"  json_extract(raw, '$.unit'), 1 FROM events WHERE private=0"
+	"  AND entity=substr(entity, 1, 2) || station || '-' || seq;"
+	"INSERT OR IGNORE INTO parties SELECT e.entity,"
+	"  json_extract(e.raw, k.path), k.part FROM"
+	"  events e JOIN (SELECT 'referral.sent' kind, '$.body.to' path, 2 part"
+	"  UNION ALL SELECT 'referral.decided', '$.body.handler', 2"
+	"  UNION ALL SELECT 'referral.escalated', '$.body.to', 4"
+	"  UNION ALL SELECT 'complaint.referred', '$.body.to', 2"
+	"  UNION ALL SELECT 'assist.requested', '$.body.to', 2"
+	"  UNION ALL SELECT 'whistle.called', '$.body.to', 2"
+	"  UNION ALL SELECT 'whistle.escalated', '$.body.to', 4"
+	"  UNION ALL SELECT 'supervision.sent', '$.body.to', 2"
+	"  UNION ALL SELECT 'meeting.resolution', '$.body.owner', 16) k"
+	"  ON k.kind=e.kind WHERE e.private=0"
+	"  AND json_extract(e.raw, k.path) IS NOT NULL;"
+	"INSERT OR IGNORE INTO parties SELECT e.entity, j.value, 8 FROM events e,"
+	"  json_each(e.raw, '$.body.units') j"
+	"  WHERE e.kind='meeting.scheduled' AND e.private=0",
 	NULL,
 };
 
@@ -313,6 +364,7 @@ row_station(sqlite3_stmt *st, struct station_rec *r)
 	r->head_seq = sqlite3_column_int64(st, 11);
 	ld_strlcpy(r->head_hash, (const char *)sqlite3_column_text(st, 12),
 	    sizeof r->head_hash);
+	r->head_hlc = sqlite3_column_int64(st, 13);
 }
 
 static int
@@ -530,6 +582,9 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
 	sqlite3_stmt *st = stmt(s, ST_ROUTE);
 	int rc;
 
+	if (s->budget != NULL && --*s->budget < 0)
+		return ld_fail(err, LD_ETOOBIG,
+		    _("the push would route too many events"));
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, cursor);
 	db_bind_text(st, 3, entity);
@@ -581,14 +636,6 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
 	    _("cannot read events"), err);
 	done(st);
 	return rc;
-}
-
-/* 1 if a quarantine reason keeps the event to its own unit. */
-static int
-role_private(const char *quarantine)
-{
-	return quarantine != NULL && strncmp(quarantine, MERGE_ROLE_FORBIDDEN,
-	    strlen(MERGE_ROLE_FORBIDDEN)) == 0;
 }
 
 /* Fills s->watchers with the distinct (unit, role) of the active
@@ -681,13 +728,77 @@ route_backfill(struct sqlite_store *s, const char *unit, const char *role,
 }
 
 static int
+sq_parts(struct store *base, const char *entity, const char *unit,
+    int *parts, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_PARTS);
+	int rc;
+
+	*parts = 0;
+	db_bind_text(st, 1, entity);
+	db_bind_text(st, 2, unit);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*parts = (int)sqlite3_column_int64(st, 0);
+	rc = rc == SQLITE_ROW ? 0 : db_fail(s->db, rc,
+	    _("cannot read parties"), err);
+	done(st);
+	return rc;
+}
+
+struct grant_arg {
+	struct sqlite_store *s;
+	const char *entity;
+	char *err;
+};
+
+static int
+grant(const char *unit, int part, void *arg)
+{
+	struct grant_arg *g = arg;
+	sqlite3_stmt *st = stmt(g->s, ST_GRANT);
+
+	db_bind_text(st, 1, g->entity);
+	db_bind_text(st, 2, unit);
+	db_bind_int(st, 3, part);
+	return step_done(g->s->db, st, _("cannot record parties"), g->err);
+}
+
+/* Routes an entitled event to its audience units of the county's
+ * directory, widening the entity to those that lack it, then to the
+ * units whose role sees it. */
+static int
+route_audience(struct sqlite_store *s, const struct event *ev,
+    int64_t cursor, char *err)
+{
+	json_t *u;
+	size_t i;
+	int rc, known;
+
+	json_array_foreach(ev->audience, i, u) {
+		const char *unit = json_string_value(u);
+
+		if ((rc = sq_unit_known(&s->base, unit, &known, err)) != 0)
+			return rc;
+		if (!known)
+			continue;
+		if ((rc = widen(s, unit, ev->entity, cursor, err)) != 0 ||
+		    (rc = route(s, unit, cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0)
+			return rc;
+	}
+	return route_watchers(s, ev, cursor, err);
+}
+
+static int
 sq_event_insert(struct store *base, const struct event *ev, const char *raw,
-    const char *quarantine, int64_t *cursor, char *err)
+    const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
+    char *err)
 {
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
-	json_t *u;
-	size_t i;
+	struct grant_arg g = { s, ev->entity, err };
 	int rc;
 
 	db_bind_text(st, 1, ev->station);
@@ -698,6 +809,7 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	db_bind_text(st, 6, ev->hash);
 	db_bind_text(st, 7, raw);
 	db_bind_text(st, 8, quarantine);
+	db_bind_int(st, 9, private_ != 0);
 	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
 		return rc;
 	*cursor = sqlite3_last_insert_rowid(s->db);
@@ -705,8 +817,9 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	st = stmt(s, ST_HEAD_UPDATE);
 	db_bind_int(st, 1, ev->seq);
 	db_bind_text(st, 2, ev->hash);
-	db_bind_text(st, 3, ev->station);
-	db_bind_int(st, 4, ev->seq - 1);
+	db_bind_int(st, 3, ev->hlc);
+	db_bind_text(st, 4, ev->station);
+	db_bind_int(st, 5, ev->seq - 1);
 	if ((rc = step_done(s->db, st, _("cannot update the station"),
 	    err)) != 0)
 		return rc;
@@ -715,20 +828,16 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 		    "event %s/%lld does not follow the station's head",
 		    ev->station, (long long)ev->seq);
 
-	/* An event of a kind its station's role may not write stays with
-	 * its own unit (merge.h). */
-	if (role_private(quarantine))
-		return route(s, ev->unit, *cursor, ev->entity, ev->station,
+	s->budget = budget;
+	/* An event without the right to be written where it says stays
+	 * with its own unit (merge.h). */
+	if (private_)
+		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err);
-	json_array_foreach(ev->audience, i, u) {
-		const char *unit = json_string_value(u);
-
-		if ((rc = widen(s, unit, ev->entity, *cursor, err)) != 0 ||
-		    (rc = route(s, unit, *cursor, ev->entity, ev->station,
-		    ev->hash, err)) != 0)
-			return rc;
-	}
-	return route_watchers(s, ev, *cursor, err);
+	else if ((rc = merge_grants(ev, grant, &g)) == 0)
+		rc = route_audience(s, ev, *cursor, err);
+	s->budget = NULL;
+	return rc;
 }
 
 static int
@@ -876,7 +985,7 @@ static const struct store_ops sqlite_ops = {
 	sq_close, sq_begin, sq_commit, sq_rollback,
 	sq_station_add, sq_station_get, sq_station_list, sq_station_update,
 	sq_unit_known,
-	sq_event_hash, sq_event_insert, sq_events_for_unit, sq_backlog,
+	sq_event_hash, sq_event_insert, sq_parts, sq_events_for_unit, sq_backlog,
 	sq_digest, sq_entity_events, sq_entities,
 	sq_meta_get, sq_meta_set,
 };

@@ -7,8 +7,13 @@
  *  - events are never changed or deleted; each gets a cursor, strictly
  *    increasing in receipt order, which is what stations pull by;
  *  - event_insert updates, in the caller's transaction, the station's head
- *    (seq, hash), the routing rows (one per audience unit) and the digest
- *    (count and XOR of event hashes) of every audience unit;
+ *    (seq, hash, hlc), the routing rows (one per audience unit in the
+ *    county's directory, never one outside it) and the digest (count and
+ *    XOR of event hashes) of every audience unit, and records the parts
+ *    the event grants on its entity (merge.h) unless it is private;
+ *  - a private event (quarantined to its author's unit, merge.h) is
+ *    routed to that unit only, widens nothing, grants nothing, and is
+ *    left out of the county's views;
  *  - each call returns 0 or an LD_E* code with err filled.
  */
 #ifndef LD_STORE_H
@@ -31,6 +36,7 @@ struct station_rec {
 	int64_t cursor;        /* last cursor the station acknowledged */
 	int64_t head_seq;      /* highest contiguous seq held */
 	char head_hash[HASH_HEX];
+	int64_t head_hlc;      /* hlc of the event at head_seq, 0 for none */
 	char token_hash[HASH_HEX]; /* "" when none */
 	char code_hash[HASH_HEX];  /* "" when none */
 };
@@ -67,10 +73,16 @@ struct store_ops {
 	int (*event_hash)(struct store *s, const char *station, int64_t seq,
 	    char hash[HASH_HEX], char *err);
 	/* Stores a validated event (raw is its canonical text). quarantine
-	 * is NULL or the reason it breaks a business rule. */
+	 * is NULL or the reason it breaks a business rule; private_ keeps it
+	 * to its author's unit. Each route it makes (widening included)
+	 * takes one from *budget (NULL: no limit): past zero it stops and
+	 * returns LD_ETOOBIG, and the caller rolls back. */
 	int (*event_insert)(struct store *s, const struct event *ev,
-	    const char *raw, const char *quarantine, int64_t *cursor,
-	    char *err);
+	    const char *raw, const char *quarantine, int private_,
+	    int64_t *budget, int64_t *cursor, char *err);
+	/* The parts (merge.h) unit holds on entity, 0 when none. */
+	int (*parts)(struct store *s, const char *entity, const char *unit,
+	    int *parts, char *err);
 	/* Events routed to unit with cursor > after, not written by
 	 * exclude_station, in cursor order, at most limit of them and about
 	 * max_bytes; *more says whether any remain after them. */

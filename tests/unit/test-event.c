@@ -428,7 +428,7 @@ test_validate_audience(void **state)
 	event_seal(&ev);
 	unit_assert_valid(&ev);
 	json_array_append_new(ev.audience, json_string("单位x"));
-	assert_invalid(&ev, LD_EINVAL, "audience too large");
+	assert_invalid(&ev, LD_ETOOBIG, "audience too large");
 	event_release(&ev);
 }
 

@@ -190,7 +190,7 @@ test_complaint_identity(void **state)
 	static const char *const conflicts[] = {
 		"s3/1 before_creation",
 		"s2/1 identity_twice",
-		"s1/3 already_created",
+		"s1/3 not_own_id",
 		NULL,
 	};
 	struct scenario *sc = complaint_scenario();
@@ -228,7 +228,7 @@ test_complaint_identity(void **state)
 static void
 test_liaison(void **state)
 {
-	static const char *const conflicts[] = { "s1/1 already_created", NULL };
+	static const char *const conflicts[] = { "s1/1 not_own_id", NULL };
 	struct scenario *sc = liaison_scenario();
 	json_t *doc = assert_order_free(sc, 7);
 	char *search;
@@ -259,7 +259,7 @@ test_liaison(void **state)
 static void
 test_every_creating_kind(void **state)
 {
-	static const char *const conflicts[] = { "s2/1 already_created", NULL };
+	static const char *const conflicts[] = { "s2/1 not_own_id", NULL };
 	const struct kind_info *k;
 	size_t i, n = 0;
 
@@ -353,12 +353,64 @@ test_apply_and_is_next(void **state)
 	scenario_free(sc);
 }
 
+/*
+ * What a replica checks itself of who may write what (the server checks
+ * the same, merge.h): another unit cannot edit or close a case, record a
+ * complainant's identity, or create a record under another station's id;
+ * none of it changes the record, each is kept as a conflict.
+ */
+static void
+test_authority(void **state)
+{
+	static const char *const case_conflicts[] = {
+		"x9/3 not_own_id", "x9/1 not_creator", "x9/2 not_creator", NULL };
+	static const char *const complaint_conflicts[] = {
+		"x9/1 not_first_contact", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_OPENED, "张三");
+	add_unit(sc, "x9", "他乡镇", 5 * MIN, "case.updated", "C-s1-1",
+	    "{\"description\":\"篡改\"}", "攻击者");
+	add_unit(sc, "x9", "他乡镇", 6 * MIN, "case.closed", "C-s1-1",
+	    "{\"reason\":\"篡改\"}", "攻击者");
+	/* A squat: the attacker's creation of the id s1 made. */
+	add_unit(sc, "x9", "他乡镇", -5 * MIN, "case.opened", "C-s1-1",
+	    BODY_CASE_OPENED, "攻击者");
+	sc->evs[sc->n - 1].seq = 3;
+	event_seal(&sc->evs[sc->n - 1]);
+	doc = assert_order_free(sc, 42);
+	assert_string_equal(str(doc, "status"), "open");
+	assert_string_equal(str(doc, "created_by"), "张三");
+	assert_null(json_object_get(doc, "closed"));
+	assert_null(strstr(str(doc, "description"), "篡改"));
+	assert_conflicts(doc, case_conflicts);
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "complaint.recorded", "T-s1-1", BODY_COMPLAINT_RECORDED,
+	    NULL);
+	add_unit(sc, "x9", "他乡镇", 1, "complaint.identity", "T-s1-1",
+	    "{\"name\":\"假名\"}", "攻击者");
+	add(sc, "s1", 2, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	doc = assert_order_free(sc, 43);
+	assert_string_equal(str(json_object_get(doc, "identity"), "name"),
+	    "王五");
+	assert_conflicts(doc, complaint_conflicts);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 static void
 test_reason_texts(void **state)
 {
 	static const char *const codes[] = { "already_created",
 		"before_creation", "edit_after_close", "already_closed",
-		"identity_twice", "unknown_kind", NULL };
+		"identity_twice", "unknown_kind", "not_own_id", "not_creator",
+		"not_party", "not_escalated_to", "not_caller", "not_invited",
+		NULL };
 	size_t i;
 
 	for (i = 0; codes[i] != NULL; i++) {
@@ -386,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_complaint_identity),
 		cmocka_unit_test(test_liaison),
 		cmocka_unit_test(test_every_creating_kind),
+		cmocka_unit_test(test_authority),
 		cmocka_unit_test(test_reason_texts),
 	};
 

@@ -157,6 +157,33 @@ test_counter_overflow_carries(void **state)
 	assert_int_equal(hlc_counter(last), 200000 % 65536);
 }
 
+/* A hostile remote clock at the edge of int64 saturates: every later
+ * local tick still gives a positive value, none overflows. */
+static void
+test_recv_saturates(void **state)
+{
+	hlc_t last = hlc_tick(0, T0), h;
+	int i;
+
+	h = hlc_recv(last, INT64_MAX - 1, T0);
+	assert_int_equal(h, HLC_MAX);
+	h = hlc_recv(h, INT64_MAX, T0);
+	assert_int_equal(h, HLC_MAX);
+	for (i = 0; i < 1000; i++) {
+		hlc_t next = hlc_tick(h, T0 + i);
+		assert_true(next > 0);
+		assert_true(next >= h);
+		h = next;
+	}
+	/* Just below the ceiling, ticks still move forward. */
+	h = hlc_recv(last, HLC_MAX - 10, T0);
+	assert_int_equal(h, HLC_MAX - 9);
+	assert_int_equal(hlc_tick(h, T0), HLC_MAX - 8);
+	/* A wall clock beyond the ceiling's millisecond, or negative. */
+	assert_int_equal(hlc_tick(0, INT64_MAX), HLC_MAX);
+	assert_int_equal(hlc_tick(at(T0, 0), -5), at(T0, 1));
+}
+
 static void
 test_format(void **state)
 {
@@ -183,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_recv_remote_days_ahead),
 		cmocka_unit_test(test_recv_remote_behind_or_equal),
 		cmocka_unit_test(test_counter_overflow_carries),
+		cmocka_unit_test(test_recv_saturates),
 		cmocka_unit_test(test_format),
 	};
 

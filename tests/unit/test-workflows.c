@@ -267,7 +267,7 @@ test_whistle_race(void **state)
 	add(sc, "s1", 0, "whistle.called", "W-s1-1", BODY_WHISTLE_CALLED, NULL);
 	add_unit(sc, "s2", ASKED, 30 * MIN, "whistle.answered", "W-s1-1",
 	    "{\"officer_sent\":\"李四\"}", "李四");
-	add_unit(sc, "s9", "县司法局", 30 * MIN, "whistle.escalated", "W-s1-1",
+	add(sc, "s9", 30 * MIN, "whistle.escalated", "W-s1-1",
 	    "{\"to\":\"县人民政府\",\"reason\":\"未到\"}", "周八");
 	doc = assert_order_free(sc, 104);
 	assert_string_equal(str(doc, "status"), "answered");
@@ -279,7 +279,7 @@ test_whistle_race(void **state)
 	/* The other way round: escalated first, then answered. */
 	sc = xcalloc(1, sizeof *sc);
 	add(sc, "s1", 0, "whistle.called", "W-s1-1", BODY_WHISTLE_CALLED, NULL);
-	add_unit(sc, "s0", "县司法局", 30 * MIN, "whistle.escalated", "W-s1-1",
+	add(sc, "s0", 30 * MIN, "whistle.escalated", "W-s1-1",
 	    "{\"to\":\"县人民政府\",\"reason\":\"未到\"}", "周八");
 	add_unit(sc, "s2", ASKED, 30 * MIN, "whistle.answered", "W-s1-1",
 	    "{\"officer_sent\":\"李四\"}", "李四");
@@ -455,7 +455,7 @@ static void
 test_meeting_late_notice(void **state)
 {
 	static const char *const conflicts[] = {
-		"s2/1 before_creation", "s1/2 already_created", NULL };
+		"s2/1 before_creation", "s1/2 not_own_id", NULL };
 	struct scenario *sc = xcalloc(1, sizeof *sc);
 	json_t *doc;
 
