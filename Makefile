@@ -80,6 +80,11 @@ $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
+# The server's vault (the one unit test of a server/ file) links it alone.
+$(B)/tests/unit/test-vault.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
+
 # Test tools (fault proxy, generators): one program per file.
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm

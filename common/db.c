@@ -2,6 +2,8 @@
  * db.c - SQLite helpers (see db.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,4 +222,88 @@ void
 db_close(sqlite3 *db)
 {
 	sqlite3_close(db);
+}
+
+/* Syncs the directory that holds path. */
+static int
+sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	free(copy);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+db_backup(sqlite3 *db, const char *path, char *err)
+{
+	sqlite3_backup *b;
+	sqlite3 *dst = NULL;
+	int fd, rc, tries = 0;
+	char *side;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? ld_fail(err, LD_EEXIST,
+		    _("'%s' already exists: a backup never overwrites a file"),
+		    path) : ld_fail(err, LD_EFULL, _("cannot create '%s': %s"),
+		    path, strerror(errno));
+	close(fd);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(dst, "PRAGMA synchronous=FULL", NULL, NULL,
+		    NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_fail(dst, rc, _("cannot open the backup"), err);
+		goto fail;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", db, "main")) == NULL) {
+		rc = db_fail(dst, sqlite3_errcode(dst),
+		    _("cannot back up the database"), err);
+		goto fail;
+	}
+	/* All pages in one step: one consistent moment of the source. */
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    rc == SQLITE_LOCKED) {
+		if (++tries == 100)
+			break;
+		sqlite3_sleep(50);
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(dst, rc, _("cannot back up the database"), err);
+		goto fail;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK || sync_parent(path) != 0) {
+		dst = NULL;
+		rc = ld_fail(err, LD_EFULL, _("cannot sync the backup '%s'"), path);
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_close(dst);
+	unlink(path);
+	side = xasprintf("%s-journal", path);
+	unlink(side);
+	free(side);
+	return rc;
+}
+
+int
+db_compact(sqlite3 *db, char *err)
+{
+	int rc;
+
+	if ((rc = db_exec(db, "VACUUM", err)) != 0)
+		return rc;
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc,
+	    _("cannot empty the write-ahead log"), err);
 }

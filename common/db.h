@@ -31,6 +31,23 @@ int db_begin(sqlite3 *db, char *err); /* BEGIN IMMEDIATE */
 int db_commit(sqlite3 *db, char *err);
 void db_rollback(sqlite3 *db);
 
+/*
+ * Copies db, as of one moment, into a new file path created with mode
+ * 0600 (never over an existing file: LD_EEXIST), by SQLite's online
+ * backup, while other connections go on writing; the copy and its
+ * directory are synced before it returns, and removed on failure.
+ * Returns 0 or an LD_E* code with err filled.
+ */
+int db_backup(sqlite3 *db, const char *path, char *err);
+
+/*
+ * Leaves nothing of overwritten or deleted rows in db's files: rebuilds
+ * the database (VACUUM), then copies the write-ahead log into it and
+ * truncates the log. Not inside a transaction. LD_ELOCKED when another
+ * connection's read keeps the log from being emptied.
+ */
+int db_compact(sqlite3 *db, char *err);
+
 /* Binds text (may be NULL) / int64 by 1-based position. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 void db_bind_int(sqlite3_stmt *st, int i, long long v);

@@ -1,5 +1,6 @@
 /*
- * hash.c - the only file that includes sodium.h.
+ * hash.c - the only file of common/ that includes sodium.h (the server's
+ * encryption at rest is server/vault.c).
  */
 #include <string.h>
 #include <sodium.h>

@@ -7,14 +7,19 @@
  *   station revoke  takes effect on the station's next request
  *   serve           the HTTPS service (foreground; SIGTERM stops it)
  *   dump            projections as a unit sees them (for checks)
+ *   due             every open obligation in the county
+ *   key rotate      a new identity key; every identity re-sealed under it
+ *   backup          a copy of the database (mode 0600)
  *
  * The server directory is --dir, else $LIANDONG_SERVER_DIR, else
  * ~/.local/share/liandong-server; it holds server.conf and whatever it
- * names with relative paths.
+ * names with relative paths, and the identity key files (vault.h), which
+ * every command that opens the database reads first (open_keys).
  */
 #include <errno.h>
 #include <ini.h>
 #include <locale.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +46,7 @@
 #include "textfile.h"
 #include "tls.h"
 #include "util.h"
+#include "vault.h"
 
 #define EXIT_INVALID 3
 #define EXIT_NOTFOUND 4
@@ -51,6 +57,7 @@
 
 #define CMD_JSON 1
 #define CMD_STORE 2 /* needs the configuration and the database */
+#define CMD_ALONE 4 /* with CMD_STORE: the directory to itself (no server) */
 
 struct server_conf {
 	char *dir;
@@ -69,6 +76,9 @@ struct server_conf {
 struct server_ctx {
 	struct server_conf conf;
 	struct store *store;
+	struct vault *vault; /* the identity keys; the store borrows it */
+	int lock;            /* the directory's lock (vault_lock), or -1 */
+	int lock_exclusive;
 	char err[LD_ERRLEN];
 };
 
@@ -215,15 +225,108 @@ load_conf(struct cli *c)
 	return 0;
 }
 
+/*
+ * Takes the directory's lock and reads the identity key files (vault.h).
+ * A command that needs the directory alone (key rotate) takes it
+ * exclusively or fails; any other takes it exclusively when it is free,
+ * to finish what a crash left (keys_ready), else shared.
+ */
+static int
+open_keys(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int alone = c->cmd != NULL && (c->cmd->flags & CMD_ALONE);
+	int rc;
+
+	rc = vault_lock(x->conf.dir, 1, &x->lock, x->err);
+	x->lock_exclusive = rc == 0;
+	if (rc == LD_ELOCKED && !alone)
+		rc = vault_lock(x->conf.dir, 0, &x->lock, x->err);
+	if (rc != 0)
+		return fail(c, rc);
+	x->vault = vault_new();
+	return (rc = vault_load(x->vault, x->conf.dir, x->err)) != 0 ?
+	    fail(c, rc) : 0;
+}
+
+/*
+ * After the database is open: ends a rotation a crash interrupted (only
+ * with the lock exclusive), makes the key of a directory that has none,
+ * and, the first time, seals every identity a server older than the key
+ * files stored in plain text, in one transaction, then leaves nothing of
+ * the plain texts in the files.
+ */
+static int
+keys_ready(struct cli *c, int create)
+{
+	struct server_ctx *x = c->app;
+	struct store *s = x->store;
+	const char *what;
+	char *db_key = NULL;
+	int64_t n = 0;
+	int rc;
+
+	rc = s->ops->meta_get(s, STORE_META_IDENTITY_KEY, &db_key, x->err);
+	if (rc != 0 && rc != LD_ENOTFOUND)
+		return fail(c, rc);
+	rc = 0;
+	if (vault_pending_id(x->vault) != NULL && x->lock_exclusive) {
+		char *pending = xstrdup(vault_pending_id(x->vault));
+		if ((rc = vault_recover(x->vault, x->conf.dir, db_key, &what,
+		    x->err)) == 0 && what != NULL)
+			log_line("warn", "event=key-rotate result=%s key=%s",
+			    what, pending);
+		free(pending);
+	}
+	if (rc == 0 && vault_current_id(x->vault) == NULL) {
+		if (db_key != NULL)
+			rc = ld_fail(x->err, LD_ECONFIG,
+			    _("no key file '%s/%s', but the database's identities are sealed with key %s: restore the key file (docs/operations.md)"),
+			    x->conf.dir, VAULT_KEY_FILE, db_key);
+		else if ((rc = vault_create(x->vault, x->conf.dir,
+		    x->err)) == 0 && !create) /* init says so itself */
+			log_line("info", "event=identity-key result=created key=%s",
+			    vault_current_id(x->vault));
+	}
+	if (rc == 0 && db_key == NULL) {
+		const char *id = vault_current_id(x->vault);
+		if ((rc = s->ops->begin(s, x->err)) == 0 &&
+		    (rc = s->ops->reseal(s, id, &n, x->err)) == 0 &&
+		    (rc = s->ops->meta_set(s, STORE_META_IDENTITY_KEY, id,
+		    x->err)) == 0)
+			rc = s->ops->commit(s, x->err);
+		if (rc != 0)
+			s->ops->rollback(s);
+		else if (n > 0) {
+			char e[LD_ERRLEN];
+			log_line("info", "event=identity-seal result=ok rows=%lld key=%s",
+			    (long long)n, id);
+			if (s->ops->compact(s, e) != 0)
+				log_line("warn", "event=identity-seal result=not-compacted"
+				    " hint=run-key-rotate-with-the-server-stopped");
+		}
+	}
+	free(db_key);
+	if (rc == 0 && x->lock_exclusive && !(c->cmd->flags & CMD_ALONE)) {
+		vault_lock_downgrade(x->lock);
+		x->lock_exclusive = 0;
+	}
+	return rc != 0 ? fail(c, rc) : 0;
+}
+
 static int
 open_store(struct cli *c, int create)
 {
 	struct server_ctx *x = c->app;
-	char *db = in_dir(x->conf.dir, x->conf.db);
-	int rc = store_open(db, create, &x->store, x->err);
+	char *db;
+	int rc;
 
+	if ((rc = open_keys(c)) != 0)
+		return rc;
+	db = in_dir(x->conf.dir, x->conf.db);
+	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
-	return rc != 0 ? fail(c, rc) : 0;
+	return rc != 0 ? fail(c, rc) : keys_ready(c, create);
 }
 
 static const struct cli_opt init_opts[] = {
@@ -310,6 +413,8 @@ server_init(struct cli *c)
 	    x->conf.dir);
 	printf(_("trial CA certificate: %s/ca.pem\n"), x->conf.dir);
 	printf(_("server key pin: sha256//%s\n"), pin);
+	printf(_("identity key: %s/%s (back it up apart from the database)\n"),
+	    x->conf.dir, VAULT_KEY_FILE);
 	free(path);
 	return 0;
 }
@@ -699,6 +804,7 @@ out:
 
 static const struct cli_opt dump_opts[] = {
 	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit may see") },
+	{ "identities", CLI_FLAG, NULL, N_("also print complainants' names and phones (confidential: the use is logged)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -710,6 +816,8 @@ struct fold_pass {
 	struct event *evs;
 	size_t n;
 	int bad;
+	int rc;    /* a store error (an identity that does not open...) */
+	char *err; /* its message: the command's error buffer */
 	void (*fn)(const json_t *doc, void *arg);
 	void *arg;
 };
@@ -736,16 +844,16 @@ pass_entity(const char *entity, void *arg)
 	size_t i;
 
 	d->n = 0;
-	d->store->ops->entity_events(d->store, entity, d->unit, pass_event, d,
-	    NULL);
-	if (d->n > 0) {
+	d->rc = d->store->ops->entity_events(d->store, entity, d->unit,
+	    pass_event, d, d->err);
+	if (d->n > 0 && d->rc == 0) {
 		doc = fold_events(d->evs, d->n);
 		d->fn(doc, d->arg);
 		json_decref(doc);
 	}
 	for (i = 0; i < d->n; i++)
 		event_release(&d->evs[i]);
-	return d->bad;
+	return d->bad || d->rc != 0;
 }
 
 static int
@@ -761,8 +869,11 @@ fold_all(struct cli *c, const char *unit,
 	d.unit = unit;
 	d.fn = fn;
 	d.arg = arg;
+	d.err = x->err;
 	rc = x->store->ops->entities(x->store, unit, pass_entity, &d, x->err);
 	free(d.evs);
+	if (rc == 0)
+		rc = d.rc;
 	if (rc != 0)
 		return fail(c, rc);
 	return d.bad ? cli_error(c, EXIT_DATABASE,
@@ -778,10 +889,40 @@ print_doc(const json_t *doc, void *arg)
 	free(text);
 }
 
+/* A projection without the complainant's identity. */
+static void
+print_doc_redacted(const json_t *doc, void *arg)
+{
+	json_t *d = json_copy((json_t *)doc);
+
+	json_object_del(d, "identity");
+	print_doc(d, arg);
+	json_decref(d);
+}
+
+/* One log line, before anything is shown: who asked to see
+ * complainants' identities, where, with which command (never what). */
+static void
+log_identities_shown(const char *command, const char *unit)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	log_line("notice", "event=identities-shown command=%s unit=%s uid=%ld"
+	    " user=%s sudo_user=%s", command, unit != NULL ? unit : "(county)",
+	    (long)getuid(), pw != NULL ? pw->pw_name : "?",
+	    sudo != NULL && *sudo != '\0' ? sudo : "-");
+}
+
 static int
 dump(struct cli *c)
 {
-	return fold_all(c, cli_value(c, "unit"), print_doc, NULL);
+	const char *unit = cli_value(c, "unit");
+
+	if (!cli_flag(c, "identities"))
+		return fold_all(c, unit, print_doc_redacted, NULL);
+	log_identities_shown("dump", unit);
+	return fold_all(c, unit, print_doc, NULL);
 }
 
 static const struct cli_opt due_opts[] = {
@@ -888,6 +1029,74 @@ due(struct cli *c)
 	return 0;
 }
 
+/*
+ * A new identity key, every identity re-sealed under it, the old key kept
+ * as identity.key.<id> for older backups (the steps and what a crash
+ * leaves: vault.h). The directory is this command's alone (CMD_ALONE).
+ */
+static int
+key_rotate(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct store *s = x->store;
+	char *old = xstrdup(vault_current_id(x->vault)), *new = NULL;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = vault_rotate_begin(x->vault, x->conf.dir, x->err)) != 0)
+		goto out;
+	new = xstrdup(vault_pending_id(x->vault));
+	if ((rc = s->ops->begin(s, x->err)) == 0 &&
+	    (rc = s->ops->reseal(s, new, &n, x->err)) == 0 &&
+	    (rc = s->ops->meta_set(s, STORE_META_IDENTITY_KEY, new,
+	    x->err)) != 0)
+		s->ops->rollback(s);
+	if (rc != 0) { /* nothing sealed under the new key was stored */
+		char e[LD_ERRLEN];
+		vault_rotate_abandon(x->vault, x->conf.dir, e);
+		goto out;
+	}
+	/* A failed commit may be stored all the same (db.h): the new key
+	 * stays, and the next command finishes or undoes the rotation by
+	 * what the database holds (keys_ready). */
+	if ((rc = s->ops->commit(s, x->err)) != 0) {
+		char e[LD_ERRLEN];
+		s->ops->rollback(s);
+		ld_strlcpy(e, x->err, sizeof e);
+		ld_fail(x->err, rc, _("%s; the next command finishes or undoes the rotation by what was stored"),
+		    e);
+		goto out;
+	}
+	/* Committed: from here a crash is finished by the next command. */
+	if ((rc = vault_rotate_finish(x->vault, x->conf.dir, x->err)) != 0)
+		goto out;
+	log_line("info", "event=key-rotate result=ok old=%s new=%s identities=%lld",
+	    old, new, (long long)n);
+	if ((rc = s->ops->compact(s, x->err)) != 0)
+		goto out;
+	printf(_("identity key rotated: %s -> %s, %lld identities re-sealed\n"),
+	    old, new, (long long)n);
+	printf(_("the old key is kept as %s/%s.%s, for backups made before: store it with them, apart from the database\n"),
+	    x->conf.dir, VAULT_KEY_FILE, old);
+out:
+	free(old);
+	free(new);
+	return rc != 0 ? fail(c, rc) : 0;
+}
+
+static int
+backup(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int rc = x->store->ops->backup(x->store, c->argv[0], x->err);
+
+	if (rc != 0)
+		return fail(c, rc);
+	printf(_("database copied to %s (identities sealed; the key files are not in it: back them up apart)\n"),
+	    c->argv[0]);
+	return 0;
+}
+
 static const struct cli_cmd init_cmd = { "init", NULL, NULL, 0, 0,
 	init_opts, 0, N_("create a server directory: config, database, trial certificates"),
 	server_init };
@@ -911,9 +1120,17 @@ static const struct cli_cmd due_cmd = { "due", NULL, NULL, 0, 0,
 	due_opts, CMD_STORE | CMD_JSON, N_("every open obligation in the county with its legal due time"),
 	due };
 
+static const struct cli_cmd rotate_cmd = { "key", "rotate", NULL, 0, 0,
+	NULL, CMD_STORE | CMD_ALONE, N_("make a new identity key and re-seal every complainant's identity under it (stop the server first)"),
+	key_rotate };
+
+static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
+	NULL, CMD_STORE, N_("copy the database, while it serves, to a new file only its owner may read"),
+	backup };
+
 static const struct cli_cmd *const cmds[] = {
 	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &serve_cmd, &dump_cmd,
-	&due_cmd, NULL,
+	&due_cmd, &rotate_cmd, &backup_cmd, NULL,
 };
 
 static const struct cli_opt common_opts[] = {
@@ -948,6 +1165,7 @@ main(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	memset(&x, 0, sizeof x);
+	x.lock = -1;
 	rc = cli_parse(&program, argc - 1, argv + 1, &c);
 	if (rc >= 0) {
 		cli_release(&c);
@@ -963,6 +1181,8 @@ main(int argc, char **argv)
 out:
 	if (x.store != NULL)
 		x.store->ops->close(x.store);
+	vault_free(x.vault);
+	vault_unlock(x.lock);
 	conf_release(&x.conf);
 	cli_release(&c);
 	return rc;

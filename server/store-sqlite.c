@@ -40,6 +40,13 @@
  * in memory (read from the table the first time) and written once each,
  * when the transaction commits; a rollback forgets them. sq_digest reads
  * them there first. Outside a transaction route writes them at once.
+ *
+ * Confidential events (the complainant's identity): events.raw holds
+ * their text sealed (vault.h), bound to the row's station and seq; it is
+ * sealed in sq_event_insert and opened by row_raw wherever raw is read
+ * (pull, entity events), so that callers see the canonical text only.
+ * No other column holds anything of a body. reseal's statements, run
+ * once per rotation, are prepared when used.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,7 @@
 #include "roles.h"
 #include "store.h"
 #include "util.h"
+#include "vault.h"
 
 enum stmt_id {
 	ST_STATION_ADD, ST_STATION_GET, ST_STATION_LIST, ST_STATION_UPDATE,
@@ -103,18 +111,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE revoked_at = 0",
 	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
 	    " FROM events WHERE" SHARED " ORDER BY cursor",
-	[ST_PULL] = "SELECT r.id, e.raw FROM routes r"
+	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq FROM routes r"
 	    " JOIN events e ON e.cursor=r.event"
 	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
 	    " ORDER BY r.id LIMIT ?",
 	[ST_BACKLOG] = "SELECT count(*) FROM routes WHERE unit=? AND id>?"
 	    " AND station<>?",
-	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw FROM events e JOIN routes r"
+	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw, e.station, e.seq"
+	    " FROM events e JOIN routes r"
 	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
 	    " ORDER BY e.hlc, e.station, e.seq",
 	/* The county's view: without what a role may not write (kept to
 	 * its author's unit, merge.h). */
-	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw FROM events WHERE entity=?1"
+	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw, station, seq FROM events"
+	    " WHERE entity=?1"
 	    " AND" SHARED
 	    " ORDER BY hlc, station, seq",
 	[ST_ENTITIES] = "SELECT DISTINCT entity FROM routes WHERE unit=?"
@@ -148,6 +158,7 @@ struct sqlite_store {
 	struct pending_digest *digests; /* owned */
 	size_t ndigests;
 	int64_t *budget;          /* borrowed: routes left, or NULL */
+	const struct vault *vault; /* borrowed: seals and opens identities */
 };
 
 static const char *const migrations[] = {
@@ -727,6 +738,54 @@ route_backfill(struct sqlite_store *s, const char *unit, const char *role,
 	return rc;
 }
 
+/* The kind whose text is sealed at rest: the complainant's identity. */
+#define CONFIDENTIAL "complaint.identity"
+
+/*
+ * The text of the event whose raw, station and seq are st's columns col,
+ * col + 1 and col + 2, opened when it is sealed: *text is then *owned
+ * (free it with vault_plain_free(*owned, *len)), else borrowed from st
+ * (*owned NULL). Returns 0 or vault_open's error.
+ */
+static int
+row_raw(struct sqlite_store *s, sqlite3_stmt *st, int col, const char **text,
+    size_t *len, char **owned, char *err)
+{
+	const char *raw = (const char *)sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	int rc;
+
+	*owned = NULL;
+	*text = raw;
+	*len = n;
+	if (!vault_is_sealed(raw, n))
+		return 0;
+	if (s->vault == NULL)
+		return ld_fail(err, LD_ECONFIG,
+		    _("no identity key to open a sealed event with"));
+	rc = vault_open(s->vault, (const char *)sqlite3_column_text(st, col + 1),
+	    sqlite3_column_int64(st, col + 2), raw, n, owned, len, err);
+	*text = *owned;
+	return rc;
+}
+
+/* The text to store for ev: raw, or *sealed (owned) for a confidential
+ * kind. */
+static int
+stored_raw(struct sqlite_store *s, const struct event *ev, const char *raw,
+    char **sealed, char *err)
+{
+	*sealed = NULL;
+	if (strcmp(ev->kind, CONFIDENTIAL) != 0)
+		return 0;
+	if (s->vault == NULL)
+		return ld_fail(err, LD_EINTERNAL,
+		    "no identity key: a %s event is never stored in plain text",
+		    ev->kind);
+	return vault_seal(s->vault, NULL, ev->station, ev->seq, raw,
+	    strlen(raw), sealed, err);
+}
+
 static int
 sq_parts(struct store *base, const char *entity, const char *unit,
     int *parts, char *err)
@@ -799,15 +858,19 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
 	struct grant_arg g = { s, ev->entity, err };
+	char *sealed;
 	int rc;
 
+	if ((rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
+		return rc;
 	db_bind_text(st, 1, ev->station);
 	db_bind_int(st, 2, ev->seq);
 	db_bind_int(st, 3, ev->hlc);
 	db_bind_text(st, 4, ev->kind);
 	db_bind_text(st, 5, ev->entity);
 	db_bind_text(st, 6, ev->hash);
-	db_bind_text(st, 7, raw);
+	db_bind_text(st, 7, sealed != NULL ? sealed : raw);
+	free(sealed);
 	db_bind_text(st, 8, quarantine);
 	db_bind_int(st, 9, private_ != 0);
 	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
@@ -848,7 +911,7 @@ sq_events_for_unit(struct store *base, const char *unit,
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_PULL);
 	size_t n = 0, bytes = 0;
-	int rc;
+	int rc, orc = 0;
 
 	*more = 0;
 	db_bind_text(st, 1, unit);
@@ -856,21 +919,27 @@ sq_events_for_unit(struct store *base, const char *unit,
 	db_bind_text(st, 3, exclude_station ? exclude_station : "");
 	db_bind_int(st, 4, (long long)limit + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		const char *raw;
+		char *owned;
+		size_t len;
+		int stop;
+
+		if ((orc = row_raw(s, st, 1, &raw, &len, &owned, err)) != 0)
+			break;
 		if (n == limit || (n > 0 && bytes + len > max_bytes)) {
 			*more = 1;
-			rc = SQLITE_DONE;
-			break;
-		}
-		if (fn(sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1), len, arg) != 0) {
+			stop = 1;
+		} else
+			stop = fn(sqlite3_column_int64(st, 0), raw, len, arg);
+		vault_plain_free(owned, len);
+		if (stop) {
 			rc = SQLITE_DONE;
 			break;
 		}
 		n++;
 		bytes += len;
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	rc = orc != 0 ? orc : rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
 	done(st);
 	return rc;
@@ -908,19 +977,27 @@ sq_entity_events(struct store *base, const char *entity, const char *unit,
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, unit != NULL ? ST_ENTITY_EVENTS :
 	    ST_ENTITY_EVENTS_ALL);
-	int rc;
+	int rc, orc = 0;
 
 	db_bind_text(st, 1, entity);
 	if (unit != NULL)
 		db_bind_text(st, 2, unit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1), arg) != 0) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw;
+		char *owned;
+		size_t len;
+		int stop;
+
+		if ((orc = row_raw(s, st, 1, &raw, &len, &owned, err)) != 0)
+			break;
+		stop = fn(sqlite3_column_int64(st, 0), raw, len, arg);
+		vault_plain_free(owned, len);
+		if (stop) {
 			rc = SQLITE_DONE;
 			break;
 		}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	}
+	rc = orc != 0 ? orc : rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
 	    _("cannot read events"), err);
 	done(st);
 	return rc;
@@ -980,6 +1057,76 @@ sq_meta_set(struct store *base, const char *key, const char *val, char *err)
 	return step_done(s->db, st, _("cannot save settings"), err);
 }
 
+/* Seals every confidential event under keyid (store.h). The cursors are
+ * read first: no row is changed while a statement runs over the table. */
+static int
+sq_reseal(struct store *base, const char *keyid, int64_t *n, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *sel = NULL, *get = NULL, *upd = NULL;
+	int64_t *cursors = NULL;
+	size_t ncur = 0, i;
+	int rc;
+
+	*n = 0;
+	if ((rc = db_prepare(s->db, "SELECT cursor FROM events"
+	    " WHERE kind='" CONFIDENTIAL "' ORDER BY cursor", &sel, err)) != 0 ||
+	    (rc = db_prepare(s->db, "SELECT raw, station, seq FROM events"
+	    " WHERE cursor=?", &get, err)) != 0 ||
+	    (rc = db_prepare(s->db, "UPDATE events SET raw=? WHERE cursor=?",
+	    &upd, err)) != 0)
+		goto out;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		cursors = xrealloc(cursors, (ncur + 1) * sizeof *cursors);
+		cursors[ncur++] = sqlite3_column_int64(sel, 0);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read events"), err);
+	for (i = 0; rc == 0 && i < ncur; i++) {
+		const char *raw;
+		char *owned = NULL, *sealed = NULL;
+		size_t len = 0;
+
+		db_bind_int(get, 1, cursors[i]);
+		if ((rc = sqlite3_step(get)) != SQLITE_ROW)
+			rc = db_fail(s->db, rc == SQLITE_DONE ? SQLITE_INTERNAL :
+			    rc, _("cannot read events"), err);
+		else if ((rc = row_raw(s, get, 0, &raw, &len, &owned,
+		    err)) == 0)
+			rc = vault_seal(s->vault, keyid,
+			    (const char *)sqlite3_column_text(get, 1),
+			    sqlite3_column_int64(get, 2), raw, len, &sealed, err);
+		vault_plain_free(owned, len);
+		done(get);
+		if (rc != 0)
+			break;
+		db_bind_text(upd, 1, sealed);
+		db_bind_int(upd, 2, cursors[i]);
+		free(sealed);
+		if ((rc = step_done(s->db, upd, _("cannot seal the identity"),
+		    err)) == 0)
+			(*n)++;
+	}
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(get);
+	sqlite3_finalize(upd);
+	free(cursors);
+	return rc;
+}
+
+static int
+sq_compact(struct store *base, char *err)
+{
+	return db_compact(SQ(base)->db, err);
+}
+
+static int
+sq_backup(struct store *base, const char *path, char *err)
+{
+	return db_backup(SQ(base)->db, path, err);
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -988,17 +1135,19 @@ static const struct store_ops sqlite_ops = {
 	sq_event_hash, sq_event_insert, sq_parts, sq_events_for_unit, sq_backlog,
 	sq_digest, sq_entity_events, sq_entities,
 	sq_meta_get, sq_meta_set,
+	sq_reseal, sq_compact, sq_backup,
 };
 
 int
-store_sqlite_open(const char *path, int create, struct store **out,
-    char *err)
+store_sqlite_open(const char *path, int create, const struct vault *vault,
+    struct store **out, char *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
 	int i, rc;
 
 	*out = NULL;
 	s->base.ops = &sqlite_ops;
+	s->vault = vault;
 	rc = db_open(path, create ? DB_CREATE | DB_EXCLUSIVE : 0, migrations,
 	    &s->db, err);
 	if (rc != 0) {

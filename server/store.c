@@ -27,11 +27,12 @@ station_recs_free(struct station_rec *r, size_t n)
 }
 
 int
-store_open(const char *url, int create, struct store **out, char *err)
+store_open(const char *url, int create, const struct vault *vault,
+    struct store **out, char *err)
 {
 	if (strncmp(url, "postgresql:", 11) == 0 ||
 	    strncmp(url, "postgres:", 9) == 0)
 		return ld_fail(err, LD_ECONFIG,
 		    _("the PostgreSQL backend is not built in yet"));
-	return store_sqlite_open(url, create, out, err);
+	return store_sqlite_open(url, create, vault, out, err);
 }

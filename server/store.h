@@ -14,6 +14,9 @@
  *  - a private event (quarantined to its author's unit, merge.h) is
  *    routed to that unit only, widens nothing, grants nothing, and is
  *    left out of the county's views;
+ *  - the text of a confidential event (the complainant's identity) is
+ *    never written in plain text: the store seals it with the vault it
+ *    was opened with, and every read hands out the canonical text again;
  *  - each call returns 0 or an LD_E* code with err filled.
  */
 #ifndef LD_STORE_H
@@ -23,6 +26,12 @@
 #include <stdint.h>
 
 #include "event.h"
+
+struct vault;
+
+/* The meta key naming the identity key (vault.h) every confidential
+ * event was last sealed under by store_ops.reseal. */
+#define STORE_META_IDENTITY_KEY "identity_key"
 
 struct station_rec {
 	char name[STATION_MAX + 1];
@@ -105,6 +114,20 @@ struct store_ops {
 	    char *err);
 	int (*meta_set)(struct store *s, const char *key, const char *val,
 	    char *err);
+
+	/* Seals every confidential event under the vault's key keyid, in
+	 * the caller's transaction: re-seals those sealed under other keys,
+	 * seals those a server older than the vault stored in plain text.
+	 * *n: how many. The old texts may stay in free space until compact. */
+	int (*reseal)(struct store *s, const char *keyid, int64_t *n,
+	    char *err);
+	/* Leaves nothing of overwritten rows in the files (rebuilds the
+	 * database, empties its log); outside a transaction, with no other
+	 * process reading (LD_ELOCKED otherwise). */
+	int (*compact)(struct store *s, char *err);
+	/* Copies the database as of one moment into a new file path, mode
+	 * 0600, while others may write; an existing file: LD_EEXIST. */
+	int (*backup)(struct store *s, const char *path, char *err);
 };
 
 struct store {
@@ -114,10 +137,12 @@ struct store {
 void station_recs_free(struct station_rec *r, size_t n);
 
 /* Opens the backend named by url: a path (SQLite). create: make a new
- * database. */
-int store_open(const char *url, int create, struct store **out, char *err);
+ * database. vault (borrowed, must outlive the store) seals and opens the
+ * confidential events; without one, storing such an event fails. */
+int store_open(const char *url, int create, const struct vault *vault,
+    struct store **out, char *err);
 
-int store_sqlite_open(const char *path, int create, struct store **out,
-    char *err);
+int store_sqlite_open(const char *path, int create,
+    const struct vault *vault, struct store **out, char *err);
 
 #endif

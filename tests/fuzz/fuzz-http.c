@@ -16,7 +16,7 @@
  * The store is a temporary database made once per process (in /dev/shm
  * when there is one), with one station: st001 of 龙羊峡镇 (the first
  * station of tests/tools/genevents), token secret FUZZ_SECRET, pending
- * enrolment code FUZZ_CODE. An enrolment that succeeds replaces the
+ * enrolment code FUZZ_CODE, and an identity key made in memory. An enrolment that succeeds replaces the
  * token, so the station is reset after every input. Events pushed stay
  * stored; a later push of the same events is a duplicate. With
  * $FUZZ_VERBOSE set, each answer's status is printed on stderr.
@@ -34,6 +34,7 @@
 #include "proto.h"
 #include "store.h"
 #include "util.h"
+#include "vault.h"
 
 #define FUZZ_STATION "st001"
 #define FUZZ_UNIT "龙羊峡镇"
@@ -55,6 +56,7 @@ static const struct {
 };
 
 static struct store *store;
+static struct vault *vault;
 static struct codec *codec;
 static struct api api;
 static char dbpath[64];
@@ -97,6 +99,7 @@ cleanup(void)
 	api_release(&api);
 	codec_free(codec);
 	store->ops->close(store);
+	vault_free(vault);
 	unlink(dbpath);
 	p = xasprintf("%s-wal", dbpath);
 	unlink(p);
@@ -120,7 +123,9 @@ setup(void)
 	FUZZ_CHECK(fd >= 0);
 	close(fd);
 	unlink(dbpath);
-	if (store_sqlite_open(dbpath, 1, &store, err) != 0) {
+	vault = vault_new();
+	vault_generate(vault);
+	if (store_sqlite_open(dbpath, 1, vault, &store, err) != 0) {
 		fprintf(stderr, "fuzz-http: %s\n", err);
 		abort();
 	}

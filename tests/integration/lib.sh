@@ -189,10 +189,12 @@ on() {
 }
 
 # converged NAME UNIT: the station's projections equal what the server
-# folds of the events its unit may see.
+# folds of the events its unit may see, complainants' identities included
+# (dump --identities, which logs a line on stderr).
 converged() {
 	on "$1" dump >"$SCRATCH/$1.dump" &&
-	"$LDS" dump --unit "$2" >"$SCRATCH/$1.server.dump" &&
+	"$LDS" dump --identities --unit "$2" >"$SCRATCH/$1.server.dump" \
+		2>>"$SCRATCH/dump.log" &&
 	test_cmp "$SCRATCH/$1.server.dump" "$SCRATCH/$1.dump"
 }
 

@@ -152,7 +152,7 @@ test_expect_success 'each station holds its own events once, as the server does'
 	done
 '
 
-"$LDS" dump >"$SCRATCH/server.all.dump"
+"$LDS" dump --identities >"$SCRATCH/server.all.dump" 2>>"$SCRATCH/dump.log"
 test_expect_success 'the deliberate conflicts show, the same at every replica and the server' '
 	python3 "$CONVERGE" conflicts
 '
