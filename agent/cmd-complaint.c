@@ -24,6 +24,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
+#include "units.h"
 
 static const struct cli_opt record_opts[] = {
 	{ "type", CLI_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
@@ -288,7 +289,8 @@ complaint_refer(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if ((rc = form_get(ctx, id, "complaint", &doc)) != 0 ||
-	    (rc = form_precheck(ctx, doc, "complaint.referred", body)) != 0)
+	    (rc = form_precheck(ctx, doc, "complaint.referred", body)) != 0 ||
+	    (rc = units_check(ctx, to)) != 0)
 		goto out;
 	aud = json_deep_copy(json_object_get(doc, "audience"));
 	form_audience_add(aud, ledger_unit(ctx->lg));

@@ -19,6 +19,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
+#include "units.h"
 
 static const struct cli_opt send_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
@@ -84,6 +85,11 @@ referral_send(struct cmd_ctx *ctx)
 		    json_object_get(doc, "referred") ? _("referred") : _("closed"));
 		json_decref(doc);
 		return rc;
+	}
+	if ((rc = ledger_may_write(ctx->lg, "referral.sent", ctx->err)) != 0 ||
+	    (rc = units_check(ctx, to)) != 0) {
+		json_decref(doc);
+		return rc < 0 ? cmd_fail(ctx, rc) : rc;
 	}
 	body = json_object();
 	json_object_set_new(body, "case", json_string(id));
