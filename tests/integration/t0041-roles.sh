@@ -34,6 +34,7 @@ case.updated tdblpg
 case.closed tdblpg
 case.referred tdblpg
 case.extended tdblpg
+case.referral_withdrawn tdblpg
 complaint.recorded tdblpg
 complaint.identity tdblpg
 complaint.referred tdblpg
