@@ -236,7 +236,7 @@ static void
 enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
-	char err[LD_ERRLEN], hash[HASH_HEX], secret[64];
+	char err[LD_ERRLEN], hash[HASH_HEX], secret[64], uhash[HASH_HEX];
 	const char *station, *code;
 	struct station_rec r;
 	json_t *body, *o, *units;
@@ -291,7 +291,7 @@ enroll(struct api *a, const struct http_request *req,
 		json_decref(body);
 		return;
 	}
-	units = directory(a, hash);
+	units = directory(a, uhash);
 	pthread_mutex_unlock(&a->lock);
 	token = xasprintf("%s:%s", r.name, secret);
 	o = json_object();
