@@ -199,7 +199,7 @@ case_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
 	char t[LTIME_LEN];
-	json_t *doc, *closed, *notes, *n;
+	json_t *doc, *closed, *notes, *n, *r;
 	size_t i;
 	int rc;
 
@@ -228,6 +228,20 @@ case_show(struct cmd_ctx *ctx)
 	notes = json_object_get(doc, "notes");
 	json_array_foreach(notes, i, n)
 		show_line(N_("note:"), cjson_str(n, "note"));
+	form_show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
+	if ((r = json_object_get(doc, "referred")) != NULL) {
+		char *s = xasprintf("%s → %s", cjson_str(r, "referral"),
+		    cjson_str(r, "to"));
+		show_line(N_("referred:"), s);
+		free(s);
+	}
+	json_array_foreach(json_object_get(doc, "withdrawn_referrals"), i, r) {
+		char *s = xasprintf("%s → %s: %s", cjson_str(r, "referral"),
+		    cjson_str(r, "to"), cjson_str(json_object_get(r, "withdrawn"),
+		    "reason"));
+		show_line(N_("withdrawn:"), s);
+		free(s);
+	}
 	closed = json_object_get(doc, "closed");
 	if (closed != NULL)
 		show_line(N_("closed:"), cjson_str(closed, "reason"));

@@ -24,6 +24,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
+#include "units.h"
 
 static const struct cli_opt record_opts[] = {
 	{ "type", CLI_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
@@ -235,6 +236,12 @@ complaint_show(struct cmd_ctx *ctx)
 	line(N_("case:"), cjson_str(doc, "case"));
 	line(N_("description:"), cjson_str(doc, "description"));
 	line(N_("referred to:"), cjson_str(json_object_get(doc, "referred"), "to"));
+	{
+		json_t *e;
+		size_t i;
+		json_array_foreach(json_object_get(doc, "earlier_referrals"), i, e)
+			line(N_("earlier:"), cjson_str(e, "to"));
+	}
 	line(N_("told:"), cjson_str(json_object_get(doc, "notified"), "text"));
 	line(N_("reply:"), cjson_str(json_object_get(doc, "reply"), "result"));
 	who = json_object_get(doc, "identity");
@@ -263,12 +270,14 @@ static const struct cli_opt refer_opts[] = {
 };
 
 /* The referral and the identity's copy for the handling unit, both or
- * neither. */
+ * neither. Referring again, before the reply, replaces the handler (a
+ * complaint sent to the wrong unit): fold.c keeps the earlier one. */
 static int
 complaint_refer(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0], *to = cmd_value(ctx, "to"), *officer;
 	json_t *body = json_object(), *doc = NULL, *aud = NULL, *who;
+	json_t *who_aud = NULL;
 	int rc;
 
 	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) != 0 ||
@@ -288,18 +297,25 @@ complaint_refer(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if ((rc = form_get(ctx, id, "complaint", &doc)) != 0 ||
-	    (rc = form_precheck(ctx, doc, "complaint.referred", body)) != 0)
+	    (rc = form_precheck(ctx, doc, "complaint.referred", body)) != 0 ||
+	    (rc = units_check(ctx, to)) != 0)
 		goto out;
+	/* The referral reaches every unit of the complaint (the one it
+	 * leaves, when referred again, learns that it does); the identity
+	 * only this unit and the one that handles it now. */
 	aud = json_deep_copy(json_object_get(doc, "audience"));
 	form_audience_add(aud, ledger_unit(ctx->lg));
 	form_audience_add(aud, to);
+	who_aud = json_array();
+	form_audience_add(who_aud, ledger_unit(ctx->lg));
+	form_audience_add(who_aud, to);
 	who = json_object_get(doc, "identity");
 	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
 		rc = ledger_record(ctx->lg, "complaint.referred", id, officer,
 		    aud, body, NULL, NULL, ctx->err);
 		if (rc == 0 && json_is_object(who))
 			rc = ledger_record(ctx->lg, "complaint.identity", id,
-			    officer, aud, who, NULL, NULL, ctx->err);
+			    officer, who_aud, who, NULL, NULL, ctx->err);
 		if (rc == 0)
 			rc = ledger_commit(ctx->lg, ctx->err);
 		if (rc != 0)
@@ -310,6 +326,7 @@ complaint_refer(struct cmd_ctx *ctx)
 	else
 		printf("%s\n", id);
 out:
+	json_decref(who_aud);
 	json_decref(aud);
 	json_decref(doc);
 	json_decref(body);
@@ -318,7 +335,7 @@ out:
 
 const struct cmd_entry cmd_complaint_refer_entry = {
 	{ "complaint", "refer", "<id>", 1, 1, refer_opts, CMD_DB,
-	    N_("refer a complaint to the unit that handles it (with the complainant's identity)"),
+	    N_("refer a complaint to the unit that handles it (with the complainant's identity); again, before the reply, to correct the unit"),
 	    NULL },
 	complaint_refer,
 };

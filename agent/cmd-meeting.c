@@ -26,6 +26,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
+#include "units.h"
 
 static const struct cli_opt schedule_opts[] = {
 	{ "kind", CLI_VALUE, "KIND", N_("joint or consultation (联席会议, 会商) (required)") },
@@ -72,8 +73,11 @@ split_units(struct cmd_ctx *ctx, const char *s, json_t *units)
 				rc = cmd_fail(ctx, LD_EINVAL);
 				break;
 			}
-			if (strcmp(p, ledger_unit(ctx->lg)) != 0)
+			if (strcmp(p, ledger_unit(ctx->lg)) != 0) {
+				if ((rc = units_check(ctx, p)) != 0)
+					break;
 				form_audience_add(units, p);
+			}
 		}
 		if (q == NULL)
 			break;

@@ -19,6 +19,7 @@
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
+#include "units.h"
 
 static const struct cli_opt send_opts[] = {
 	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
@@ -79,11 +80,22 @@ referral_send(struct cmd_ctx *ctx)
 	}
 	if (json_object_get(doc, "referred") != NULL ||
 	    strcmp(cjson_str(doc, "status"), "closed") == 0) {
+		json_t *r = json_object_get(doc, "referred");
 		rc = cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' is already %s: one case, one referral"), id,
-		    json_object_get(doc, "referred") ? _("referred") : _("closed"));
+		    r ? _("referred") : _("closed"));
+		/* The one that stands is corrected by withdrawing it. */
+		if (r != NULL && cjson_str(r, "referral") != NULL)
+			fprintf(stderr, _("hint: it went to %s as %s; to send it elsewhere, withdraw that first: 'liandong referral withdraw %s --reason ...'\n"),
+			    cjson_str(r, "to"), cjson_str(r, "referral"),
+			    cjson_str(r, "referral"));
 		json_decref(doc);
 		return rc;
+	}
+	if ((rc = ledger_may_write(ctx->lg, "referral.sent", ctx->err)) != 0 ||
+	    (rc = units_check(ctx, to)) != 0) {
+		json_decref(doc);
+		return rc < 0 ? cmd_fail(ctx, rc) : rc;
 	}
 	body = json_object();
 	json_object_set_new(body, "case", json_string(id));
@@ -306,10 +318,76 @@ referral_dispute(struct cmd_ctx *ctx)
 	return simple_step(ctx, "referral.disputed", "reason", 1);
 }
 
+/* 1 if case (a projection, or NULL) is this unit's, open, and stands
+ * referred by referral rid: the case's side of withdrawing it applies. */
+static int
+case_stands_referred(struct cmd_ctx *ctx, const json_t *cdoc, const char *rid)
+{
+	const char *type = cjson_str(cdoc, "type"), *unit = cjson_str(cdoc, "unit");
+	const char *st = cjson_str(cdoc, "status");
+	const char *r = cjson_str(json_object_get(cdoc, "referred"), "referral");
+
+	return type != NULL && strcmp(type, "case") == 0 && unit != NULL &&
+	    strcmp(unit, ledger_unit(ctx->lg)) == 0 && st != NULL &&
+	    strcmp(st, "closed") != 0 && r != NULL && strcmp(r, rid) == 0;
+}
+
+/*
+ * Withdraws a referral, as the referring unit, and with it, in the same
+ * transaction, the case's note that it was referred (case.referral_withdrawn),
+ * so that one case, one referral holds for the referral that stands: the
+ * case may be referred again (to the unit it should have gone to) and owes
+ * its referral until then (fold.c). A case closed meanwhile, or not held
+ * here, keeps its note; the referral is withdrawn all the same.
+ */
 static int
 referral_withdraw(struct cmd_ctx *ctx)
 {
-	return simple_step(ctx, "referral.withdrawn", "reason", 1);
+	const char *id = ctx->cli.argv[0], *officer, *cs;
+	json_t *body = json_object(), *doc = NULL, *cdoc = NULL, *aud = NULL;
+	json_t *cb = NULL;
+	int rc;
+
+	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) != 0)
+		goto out;
+	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL) {
+		rc = cmd_usage_error(ctx, _("missing required option --officer"));
+		goto out;
+	}
+	if ((rc = form_get(ctx, id, "referral", &doc)) != 0 ||
+	    (rc = form_precheck(ctx, doc, "referral.withdrawn", body)) != 0)
+		goto out;
+	cs = cjson_str(doc, "case");
+	if (cs != NULL && ledger_get(ctx->lg, cs, &cdoc, NULL) == 0 &&
+	    case_stands_referred(ctx, cdoc, id)) {
+		cb = json_object();
+		json_object_set_new(cb, "referral", json_string(id));
+		json_object_set(cb, "reason", json_object_get(body, "reason"));
+	}
+	aud = json_deep_copy(json_object_get(doc, "audience"));
+	form_audience_add(aud, ledger_unit(ctx->lg));
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
+		rc = ledger_record(ctx->lg, "referral.withdrawn", id, officer, aud,
+		    body, NULL, NULL, ctx->err);
+		if (rc == 0 && cb != NULL)
+			rc = ledger_record(ctx->lg, "case.referral_withdrawn", cs,
+			    officer, NULL, cb, NULL, NULL, ctx->err);
+		if (rc == 0)
+			rc = ledger_commit(ctx->lg, ctx->err);
+		if (rc != 0)
+			ledger_rollback(ctx->lg);
+	}
+	if (rc != 0)
+		rc = cmd_fail(ctx, rc);
+	else
+		printf("%s\n", id);
+out:
+	json_decref(cb);
+	json_decref(aud);
+	json_decref(cdoc);
+	json_decref(doc);
+	json_decref(body);
+	return rc;
 }
 
 static int
@@ -333,7 +411,8 @@ STEP_ENTRY(cmd_referral_dispute_entry, "dispute", reason_opts,
     N_("dispute jurisdiction: the receiver never refers a case onward"),
     referral_dispute);
 STEP_ENTRY(cmd_referral_withdraw_entry, "withdraw", reason_opts,
-    N_("withdraw a referral, as the referring unit"), referral_withdraw);
+    N_("withdraw a referral, as the referring unit: the case may then be referred again"),
+    referral_withdraw);
 STEP_ENTRY(cmd_referral_return_entry, "return", reason_opts,
     N_("send a criminal referral back: no criminal liability (police)"),
     referral_return);

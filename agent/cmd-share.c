@@ -22,6 +22,7 @@
 #include "out.h"
 #include "rules.h"
 #include "text.h"
+#include "units.h"
 
 /*
  * The rule for a form of information: its own (the urgent one first when
@@ -78,6 +79,8 @@ sent_body(struct cmd_ctx *ctx, json_t **out)
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("information is passed on to other units, not to '%s' itself"),
 			    ledger_unit(ctx->lg));
+		if ((rc = units_check(ctx, json_string_value(u))) != 0)
+			return rc;
 	}
 	body = json_object();
 	json_object_set(body, "to", to);

@@ -74,6 +74,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_supervision_reply_entry.base,
 	&cmd_due_entry.base,
 	&cmd_conflicts_entry.base,
+	&cmd_unit_list_entry.base,
 	&cmd_log_entry.base,
 	&cmd_verify_entry.base,
 	&cmd_dump_entry.base,
@@ -233,6 +234,7 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.rules);
 	profile_free(ctx->profile);
 	calendar_free(ctx->calendar);
+	json_decref(ctx->units);
 	ledger_free(ctx->lg);
 }
 

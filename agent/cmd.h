@@ -64,6 +64,9 @@ struct cmd_ctx {
 	struct profile *profile;   /* rule profile, loaded by form_profile */
 	struct calendar *calendar; /* working days, loaded with it */
 	int profile_loaded;
+	json_t *units;             /* the unit directory held, by units.c */
+	int units_loaded;
+	int units_warned;          /* "not checked" said once per command */
 	char err[LD_ERRLEN];
 };
 
@@ -114,6 +117,7 @@ extern const struct cmd_entry cmd_meeting_schedule_entry,
     cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
     cmd_meeting_list_entry, cmd_meeting_show_entry;
 extern const struct cmd_entry cmd_conflicts_entry;
+extern const struct cmd_entry cmd_unit_list_entry;
 extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
     cmd_share_extend_entry, cmd_share_list_entry, cmd_share_show_entry;
 extern const struct cmd_entry cmd_supervision_send_entry,

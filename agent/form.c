@@ -13,6 +13,7 @@
 #include "out.h"
 #include "rules.h"
 #include "text.h"
+#include "units.h"
 
 int
 form_interactive(void)
@@ -483,7 +484,8 @@ form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
 		return cmd_usage_error(ctx, _("missing required option --officer"));
 	if ((rc = form_get(ctx, id, type, &doc)) != 0)
 		return rc;
-	if ((rc = form_precheck(ctx, doc, kind, body)) != 0) {
+	if ((rc = form_precheck(ctx, doc, kind, body)) != 0 ||
+	    (extra != NULL && (rc = units_check(ctx, extra)) != 0)) {
 		json_decref(doc);
 		return rc;
 	}
@@ -636,6 +638,10 @@ form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
 		return cmd_error(ctx, EXIT_INVALID,
 		    _("--to '%s' is this station's own unit: address another unit"),
 		    to);
+	if ((rc = ledger_may_write(ctx->lg, kind, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	if ((rc = units_check(ctx, to)) != 0)
+		return rc;
 	if (cs != NULL && (rc = form_get(ctx, cs, "case", &doc)) != 0)
 		return rc;
 	json_decref(doc);

@@ -18,6 +18,7 @@
 #include "calendar.h"
 #include "cjson.h"
 #include "codec.h"
+#include "directory.h"
 #include "hash.h"
 #include "ltime.h"
 #include "net.h"
@@ -164,6 +165,22 @@ store_calendar(struct ledger *lg, const json_t *texts, char *err)
 	return store_hashed(lg, "calendar", texts, err);
 }
 
+/* Keeps the county's unit directory the server sent, checked first:
+ * every unit a record is addressed to is checked against it from now on
+ * (agent/units.c). */
+static int
+store_units(struct ledger *lg, const json_t *units, char *err)
+{
+	char why[LD_ERRLEN];
+
+	if (units == NULL)
+		return 0;
+	if (directory_check(units, why) != 0)
+		return ld_fail(err, LD_EREFUSED,
+		    _("the server sent a malformed unit directory: %s"), why);
+	return store_hashed(lg, "units", units, err);
+}
+
 int
 sync_enroll(struct ledger *lg, const char *url, const char *code,
     const char *ca_pem, const char *pin, const char *token_path, char *err)
@@ -190,7 +207,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	rc = net_request(n, "POST", PATH_ENROLL, "application/json", NULL, body,
-	    strlen(body), 65536, &r, err);
+	    strlen(body), 1u << 20, &r, err);
 	free(body);
 	net_free(n);
 	if (rc != 0)
@@ -234,6 +251,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	    (rc = store_profile(lg, json_object_get(ans, "profile"), err)) == 0 &&
 	    (rc = store_calendar(lg, json_object_get(ans, "calendar"),
 	    err)) == 0 &&
+	    (rc = store_units(lg, json_object_get(ans, "units"), err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
 	    (!role_valid(role) ||
 	    (rc = ledger_meta_set(lg, "role", role, err)) == 0) &&
@@ -316,16 +334,18 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	json_object_set_new(dj, "xor", json_string(d.xor));
 	json_object_set_new(h, "digest", dj);
 	{
-		char *ph = NULL;
-		if (ledger_meta_get(lg, "profile_hash", &ph, NULL) == 0 &&
-		    ph != NULL)
-			json_object_set_new(h, "profile", json_string(ph));
-		free(ph);
-		ph = NULL;
-		if (ledger_meta_get(lg, "calendar_hash", &ph, NULL) == 0 &&
-		    ph != NULL)
-			json_object_set_new(h, "calendar", json_string(ph));
-		free(ph);
+		/* What the station holds of the county's documents. */
+		static const char *const held[] = { "profile", "calendar",
+			"units", NULL };
+		size_t i;
+		for (i = 0; held[i] != NULL; i++) {
+			char *key = xasprintf("%s_hash", held[i]), *ph = NULL;
+			if (ledger_meta_get(lg, key, &ph, NULL) == 0 &&
+			    ph != NULL)
+				json_object_set_new(h, held[i], json_string(ph));
+			free(ph);
+			free(key);
+		}
 	}
 	{
 		/* Collect events first to know whether this batch is final. */
@@ -438,7 +458,8 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	if ((rc = store_quarantined(lg, json_object_get(h, "quarantined"),
 	    err)) != 0 ||
 	    (rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
-	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0)
+	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0 ||
+	    (rc = store_units(lg, json_object_get(h, "units"), err)) != 0)
 		goto fail;
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "backlog")));

@@ -167,7 +167,35 @@ is_unit(const json_t *v, const char *unit)
 	return json_is_string(v) && strcmp(json_string_value(v), unit) == 0;
 }
 
-/* Returns a reason code, or NULL when applied. */
+/* Reopens the obligation under key: not done after all. */
+static void
+obligation_reopen(json_t *doc, const char *key)
+{
+	json_t *d = json_object_get(doc, key);
+
+	if (!json_is_object(d))
+		return;
+	json_object_del(d, "done_at");
+	json_object_del(d, "late");
+}
+
+/*
+ * A case (一事一记):
+ *
+ *   open --updated, extended (before refer_due, not referred)--> open
+ *     --referred (its referral sent, same transaction)--> open, "referred"
+ *     --referral_withdrawn (the referring unit withdrew that referral)-->
+ *        open, not referred: the case may be referred again
+ *     --closed--> closed
+ *
+ * One case, one referral: "referred" names the referral that stands, and
+ * refer_due (the time to refer) is done by it alone. When the referring
+ * unit withdraws it (sent to the wrong unit, say), the case's
+ * referral_withdrawn, written with the referral's withdrawal, moves it to
+ * "withdrawn_referrals" and opens refer_due again, as due as it ever was:
+ * the next referral does it, late or not. A withdrawal naming another
+ * referral than the one standing, or after the close, is a conflict.
+ */
 static const char *
 apply_case(json_t *doc, const struct event *ev)
 {
@@ -218,6 +246,24 @@ apply_case(json_t *doc, const struct event *ev)
 		stamp(doc, ev);
 		return NULL;
 	}
+	if (strcmp(ev->kind, "case.referral_withdrawn") == 0) {
+		json_t *r = json_object_get(doc, "referred"), *w;
+		const char *rid = json_string_value(json_object_get(r, "referral"));
+		if (strcmp(st, "closed") == 0)
+			return "edit_after_close";
+		if (rid == NULL || strcmp(rid, json_string_value(
+		    json_object_get(ev->body, "referral"))) != 0)
+			return "not_standing_referral";
+		r = json_deep_copy(r);
+		w = act(ev);
+		json_object_set(w, "reason", json_object_get(ev->body, "reason"));
+		json_object_set_new(r, "withdrawn", w);
+		append(doc, "withdrawn_referrals", r);
+		json_object_del(doc, "referred");
+		obligation_reopen(doc, "refer_due");
+		stamp(doc, ev);
+		return NULL;
+	}
 	if (strcmp(ev->kind, "case.extended") == 0) {
 		json_t *old = json_object_get(doc, "refer_due");
 		if (strcmp(st, "closed") == 0 || json_object_get(doc, "referred"))
@@ -254,9 +300,19 @@ apply_case(json_t *doc, const struct event *ev)
  *   received --referred (first-contact unit)--> referred
  *       --notified (first-contact unit: the complainant told where it went)
  *       --replied (the handling unit: the result)--> replied
+ *   referred --referred again (first-contact unit, to another unit,
+ *       before any reply)--> referred, to the new handler
  *
  * The identity is recorded once; the first-contact unit's copy of the
  * same identity, addressed to the handling unit, changes nothing here.
+ *
+ * Referring again corrects a complaint sent to the wrong unit: the new
+ * unit becomes the handler (only it may reply from then on), the earlier
+ * referral is kept in "earlier_referrals" with what the complainant was
+ * told of it ("notified" moves there too: the complainant must be told
+ * again where it went). It stays a conflict to refer again after the
+ * reply (already_replied), to the handler it already has
+ * (already_referred), or as any unit but the first contact.
  */
 static const char *
 apply_complaint(json_t *doc, const struct event *ev)
@@ -289,10 +345,23 @@ apply_complaint(json_t *doc, const struct event *ev)
 	}
 	if (strcmp(ev->kind, "complaint.referred") == 0) {
 		json_t *r;
+		const char *h = json_string_value(json_object_get(doc, "handler"));
 		if (unit == NULL || strcmp(ev->unit, unit) != 0)
 			return "not_first_contact";
-		if (json_object_get(doc, "referred") != NULL)
+		if (json_object_get(doc, "reply") != NULL)
+			return "already_replied";
+		if (h != NULL && strcmp(h, json_string_value(json_object_get(
+		    ev->body, "to"))) == 0)
 			return "already_referred";
+		if ((r = json_object_get(doc, "referred")) != NULL) {
+			r = json_deep_copy(r);
+			if (json_object_get(doc, "notified") != NULL) {
+				json_object_set(r, "notified",
+				    json_object_get(doc, "notified"));
+				json_object_del(doc, "notified");
+			}
+			append(doc, "earlier_referrals", r);
+		}
 		r = act(ev);
 		json_object_set(r, "to", json_object_get(ev->body, "to"));
 		if (json_object_get(ev->body, "note") != NULL)
@@ -1022,7 +1091,8 @@ fold_reason_text(const char *code)
 		{ "resolution_done", N_("the resolution was already reported done") },
 		{ "already_followed", N_("the next meeting was already scheduled") },
 		{ "not_first_contact", N_("only the unit that received the complaint first may do this") },
-		{ "already_referred", N_("the complaint was already referred") },
+		{ "already_referred", N_("the complaint was already referred to that unit") },
+		{ "not_standing_referral", N_("it is not the referral the case stands referred by") },
 		{ "not_referred", N_("the complaint has not been referred") },
 		{ "already_notified", N_("the complainant was already told where it went") },
 		{ "not_handler", N_("only the unit handling the complaint may reply") },

@@ -135,6 +135,14 @@ static const struct field case_referred_fields[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+/* The case's referral was withdrawn by the referring unit (written with
+ * the withdrawal, same transaction): the case may be referred again. */
+static const struct field case_referral_withdrawn_fields[] = {
+	{ "referral", F_ENTITY, 1, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
 /* The deadline to refer was extended, announced before it passed. */
 static const struct field case_extended_fields[] = {
 	{ "refer_due", F_DEADLINE, 1, 0, NULL },
@@ -420,6 +428,8 @@ static const struct kind_info kinds[] = {
 	{ "case.closed", ET_CASE, 0, 0, case_closed_fields },
 	{ "case.referred", ET_CASE, 0, 0, case_referred_fields },
 	{ "case.extended", ET_CASE, 0, 0, case_extended_fields },
+	{ "case.referral_withdrawn", ET_CASE, 0, 0,
+	    case_referral_withdrawn_fields },
 	{ "complaint.recorded", ET_COMPLAINT, 1, 0, complaint_recorded_fields },
 	{ "complaint.identity", ET_COMPLAINT, 0, 0, complaint_identity_fields },
 	{ "complaint.referred", ET_COMPLAINT, 0, 0, complaint_referred_fields },

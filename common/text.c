@@ -175,3 +175,72 @@ text_fit(const char *s, size_t maxwidth)
 	out[o + 3] = '\0';
 	return out;
 }
+
+/* The code point at s (not at its end) and its length in bytes; a byte
+ * that does not start valid UTF-8 stands for itself, apart from every
+ * code point. */
+static size_t
+next_code_point(const char *s, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = u[0] < 0x80 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+	size_t k;
+
+	if (n == 1 || strnlen(s, n) < n || !utf8_valid(s, n)) {
+		*cp = u[0] < 0x80 ? u[0] : 0x80000000u | u[0];
+		return 1;
+	}
+	*cp = u[0] & (0x7f >> n);
+	for (k = 1; k < n; k++)
+		*cp = (*cp << 6) | (u[k] & 0x3f);
+	return n;
+}
+
+/* Decodes s into cps (room for TEXT_DISTANCE_MAX); SIZE_MAX if longer. */
+static size_t
+code_points(const char *s, uint32_t *cps)
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		if (n == TEXT_DISTANCE_MAX)
+			return SIZE_MAX;
+		s += next_code_point(s, &cps[n++]);
+	}
+	return n;
+}
+
+size_t
+text_distance(const char *a, const char *b)
+{
+	uint32_t *ca = xcalloc(2 * TEXT_DISTANCE_MAX, sizeof *ca);
+	uint32_t *cb = ca + TEXT_DISTANCE_MAX;
+	size_t la = code_points(a, ca), lb = code_points(b, cb), i, j, d;
+	size_t row[TEXT_DISTANCE_MAX + 1];
+
+	if (la == SIZE_MAX || lb == SIZE_MAX) {
+		free(ca);
+		return SIZE_MAX;
+	}
+	/* One row of the table: row[j] is the distance between the first
+	 * i code points of a and the first j of b. */
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			d = diag + (ca[i - 1] != cb[j - 1]);
+			if (up + 1 < d)
+				d = up + 1;
+			if (row[j - 1] + 1 < d)
+				d = row[j - 1] + 1;
+			row[j] = d;
+			diag = up;
+		}
+	}
+	d = row[lb];
+	free(ca);
+	return d;
+}

@@ -30,4 +30,14 @@ size_t text_width(const char *s);
  * ellipsis when cut; newlines and tabs become spaces. Caller frees. */
 char *text_fit(const char *s, size_t maxwidth);
 
+/* Strings longer than this (in code points) are not compared. */
+#define TEXT_DISTANCE_MAX 256
+
+/* The edit distance (Levenshtein: insertions, deletions, substitutions)
+ * between two UTF-8 strings, counted in code points, so that a mistyped
+ * Chinese character is one edit, not three. A byte that is not part of
+ * valid UTF-8 counts as one character. SIZE_MAX when either string is
+ * longer than TEXT_DISTANCE_MAX code points. */
+size_t text_distance(const char *a, const char *b);
+
 #endif

@@ -143,6 +143,30 @@ api_set_calendar(struct api *a, const json_t *texts)
 	set_hashed(&a->calendar, json_deep_copy(texts), a->calendar_hash);
 }
 
+/* The county's unit directory as it is now (directory.h): the sorted
+ * names (new reference) and the SHA-256 of their canonical text, which
+ * stations send back to say what they hold; NULL when the store cannot
+ * read it (an answer then leaves it out). Lock held. */
+static json_t *
+directory(struct api *a, char hash[HASH_HEX])
+{
+	struct unit_rec *recs;
+	json_t *names;
+	char *text;
+	size_t n, i;
+
+	if (a->store->ops->unit_list(a->store, &recs, &n, NULL) != 0)
+		return NULL;
+	names = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(names, json_string(recs[i].name));
+	unit_recs_free(recs, n);
+	text = cjson_encode(names, NULL);
+	hash_hex(text, strlen(text), hash);
+	free(text);
+	return names;
+}
+
 static void
 json_reply(struct http_response *resp, int status, json_t *o)
 {
@@ -214,10 +238,10 @@ static void
 enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
-	char err[LD_ERRLEN], hash[HASH_HEX], secret[64];
+	char err[LD_ERRLEN], hash[HASH_HEX], secret[64], uhash[HASH_HEX];
 	const char *station, *code;
 	struct station_rec r;
-	json_t *body, *o;
+	json_t *body, *o, *units;
 	char *token;
 
 	if (req->body_len > PROTO_ENROLL_MAX) {
@@ -269,6 +293,7 @@ enroll(struct api *a, const struct http_request *req,
 		json_decref(body);
 		return;
 	}
+	units = directory(a, uhash);
 	pthread_mutex_unlock(&a->lock);
 	token = xasprintf("%s:%s", r.name, secret);
 	o = json_object();
@@ -282,6 +307,8 @@ enroll(struct api *a, const struct http_request *req,
 		json_object_set(o, "profile", a->profile);
 	if (a->calendar != NULL)
 		json_object_set(o, "calendar", a->calendar);
+	if (units != NULL)
+		json_object_set_new(o, "units", units);
 	free(token);
 	log_line("info", "event=enroll station=%s result=ok client=%s", r.name,
 	    req->client);
@@ -642,6 +669,16 @@ sync_(struct api *a, const struct http_request *req,
 		    "calendar"));
 		if (have == NULL || strcmp(have, a->calendar_hash) != 0)
 			json_object_set(hdr, "calendar", a->calendar);
+	}
+	/* The county's unit directory, when the station holds another one. */
+	{
+		char uh[HASH_HEX];
+		json_t *units = directory(a, uh);
+		const char *have = json_string_value(json_object_get(p.header,
+		    "units"));
+		if (units != NULL && (have == NULL || strcmp(have, uh) != 0))
+			json_object_set(hdr, "units", units);
+		json_decref(units);
 	}
 	h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(hdr);

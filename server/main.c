@@ -5,6 +5,9 @@
  *   station add     a station and its one-time enrolment code
  *   station list    every station, its last sync and backlog
  *   station revoke  takes effect on the station's next request
+ *   unit add        a unit of the county's directory without a station
+ *   unit list       the directory: the stations' units and those added
+ *   unit remove     takes back a unit added without a station
  *   serve           the HTTPS service (foreground; SIGTERM stops it)
  *   dump            projections as a unit sees them (for checks)
  *   due             every open obligation in the county
@@ -32,6 +35,7 @@
 #include "cjson.h"
 #include "cli.h"
 #include "codec.h"
+#include "directory.h"
 #include "due.h"
 #include "fold.h"
 #include "hash.h"
@@ -429,11 +433,17 @@ static const struct cli_opt add_opts[] = {
 
 /* Every station of a unit has the unit's one role: what it may write and
  * what the unit sees follow from it (roles.h). */
+#define ROLE_LEN 32
+
+static int declared_role(struct cli *c, const char *unit,
+    char role[ROLE_LEN]);
+
 static int
 unit_role_check(struct cli *c, const char *unit, const char *role)
 {
 	struct server_ctx *x = c->app;
 	struct station_rec *recs;
+	char declared[ROLE_LEN];
 	size_t n, i;
 	int rc;
 
@@ -446,6 +456,11 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 			    _("%s already has station '%s' as %s: a unit has one role"),
 			    unit, recs[i].name, recs[i].role);
 	station_recs_free(recs, n);
+	if (rc == 0 && (rc = declared_role(c, unit, declared)) == 0 &&
+	    *declared != '\0' && strcmp(declared, role) != 0)
+		rc = cli_error(c, EXIT_INVALID,
+		    _("%s is in the directory as %s: a unit has one role"), unit,
+		    declared);
 	return rc;
 }
 
@@ -456,7 +471,7 @@ station_add(struct cli *c)
 	const char *name = cli_value(c, "name"), *unit = cli_value(c, "unit");
 	const char *role = cli_value(c, "role"), *exp = cli_value(c, "expires");
 	struct station_rec r;
-	char code[32];
+	char code[32], given[ROLE_LEN];
 	long hours = 72;
 	int rc;
 
@@ -470,8 +485,12 @@ station_add(struct cli *c)
 	    unit[0] == '\0')
 		return rc ? fail(c, rc) : cli_error(c, EXIT_INVALID,
 		    _("--unit must not be empty"));
-	if (role == NULL)
-		role = "township";
+	if (role == NULL) {
+		/* A unit the county declared with a role keeps it. */
+		if ((rc = declared_role(c, unit, given)) != 0)
+			return rc;
+		role = *given != '\0' ? given : "township";
+	}
 	if (!role_valid(role))
 		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
 	if ((rc = unit_role_check(c, unit, role)) != 0)
@@ -597,6 +616,184 @@ station_revoke(struct cli *c)
 	if (rc != 0)
 		return fail(c, rc);
 	printf(_("station '%s' revoked\n"), c->argv[0]);
+	return 0;
+}
+
+/*
+ * The county's unit directory (directory.h): every unit with a station,
+ * and the units the county adds without one. Stations receive it at
+ * enrolment and with the next sync after it changes, and check every unit
+ * a record is addressed to against it before recording.
+ */
+
+/* The directory's record of unit into *u (NULL when it is not there). */
+static int
+unit_find(struct cli *c, const char *unit, struct unit_rec **recs,
+    size_t *n, struct unit_rec **u)
+{
+	struct server_ctx *x = c->app;
+	size_t i;
+	int rc;
+
+	*u = NULL;
+	if ((rc = x->store->ops->unit_list(x->store, recs, n, x->err)) != 0)
+		return fail(c, rc);
+	for (i = 0; i < *n; i++)
+		if (strcmp((*recs)[i].name, unit) == 0)
+			*u = &(*recs)[i];
+	return 0;
+}
+
+/* The role unit was declared with ("" when none, or not declared). */
+static int
+declared_role(struct cli *c, const char *unit, char role[ROLE_LEN])
+{
+	struct unit_rec *recs, *u;
+	size_t n;
+	int rc;
+
+	role[0] = '\0';
+	if ((rc = unit_find(c, unit, &recs, &n, &u)) != 0)
+		return rc;
+	if (u != NULL && u->declared)
+		ld_strlcpy(role, u->role, ROLE_LEN);
+	unit_recs_free(recs, n);
+	return 0;
+}
+
+/* A unit's name as the directory takes it: what every record addressed
+ * to it will carry, so no stray spaces either. */
+static int
+unit_name_check(struct cli *c, const char *name)
+{
+	struct server_ctx *x = c->app;
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return cli_error(c, EXIT_INVALID, _("a unit's name must not be empty"));
+	if (text_check("unit", name, UNIT_MAX, 0, x->err) != 0)
+		return fail(c, LD_EINVAL);
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return cli_error(c, EXIT_INVALID,
+		    _("unit '%s' begins or ends with a space"), name);
+	return 0;
+}
+
+static const struct cli_opt unit_add_opts[] = {
+	{ "role", CLI_VALUE, "ROLE", N_("the role its stations will have: township, department, bureau, legal, police, government or admin") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+unit_add(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *name = c->argv[0], *role = cli_value(c, "role");
+	const char *near[3];
+	struct unit_rec *recs, *u;
+	json_t *names;
+	size_t n, i, k;
+	int rc;
+
+	if ((rc = unit_name_check(c, name)) != 0)
+		return rc;
+	if (role != NULL && !role_valid(role))
+		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
+	if ((rc = unit_find(c, name, &recs, &n, &u)) != 0)
+		return rc;
+	if (u != NULL) {
+		rc = cli_error(c, EXIT_INVALID, u->declared ?
+		    _("unit '%s' is already in the directory") :
+		    _("unit '%s' is already in the directory: it has a station"),
+		    name);
+		unit_recs_free(recs, n);
+		return rc;
+	}
+	/* A near twin is a typo more often than a new unit: say so. */
+	names = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(names, json_string(recs[i].name));
+	k = directory_suggest(names, name, near, 3);
+	for (i = 0; i < k; i++)
+		fprintf(stderr, _("liandong-server: warning: '%s' is close to '%s', already in the directory\n"),
+		    name, near[i]);
+	json_decref(names);
+	unit_recs_free(recs, n);
+	if ((rc = x->store->ops->unit_add(x->store, name, role, ltime_now(),
+	    x->err)) != 0)
+		return rc == LD_EEXIST ? cli_error(c, EXIT_INVALID, "%s", x->err) :
+		    fail(c, rc);
+	if (cli_common_flag(c, "json")) {
+		json_t *o = out_doc("unit.add");
+		json_object_set_new(o, "unit", json_string(name));
+		json_object_set_new(o, "role", json_string(role ? role : ""));
+		out_json(o);
+	} else
+		printf(_("unit '%s' added to the directory; stations receive it with their next sync\n"),
+		    name);
+	return 0;
+}
+
+static int
+unit_list(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct unit_rec *recs;
+	json_t *arr;
+	size_t n, i;
+	int rc;
+
+	if ((rc = x->store->ops->unit_list(x->store, &recs, &n, x->err)) != 0)
+		return fail(c, rc);
+	if (cli_common_flag(c, "json")) {
+		json_t *o = out_doc("unit.list");
+		arr = json_array();
+		for (i = 0; i < n; i++) {
+			json_t *u = json_object();
+			json_object_set_new(u, "unit", json_string(recs[i].name));
+			json_object_set_new(u, "role", json_string(recs[i].role));
+			json_object_set_new(u, "stations",
+			    json_integer(recs[i].stations));
+			json_object_set_new(u, "declared",
+			    json_boolean(recs[i].declared));
+			json_array_append_new(arr, u);
+		}
+		json_object_set_new(o, "units", arr);
+		out_json(o);
+	} else {
+		printf("%-10s %8s  %-8s  %s\n", _("ROLE"), _("STATIONS"),
+		    _("DECLARED"), _("UNIT"));
+		for (i = 0; i < n; i++)
+			printf("%-10s %8d  %-8s  %s\n",
+			    *recs[i].role ? recs[i].role : "-", recs[i].stations,
+			    recs[i].declared ? _("yes") : _("no"), recs[i].name);
+	}
+	unit_recs_free(recs, n);
+	return 0;
+}
+
+static int
+unit_remove(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *name = c->argv[0];
+	struct station_rec *recs;
+	size_t n, i;
+	int rc;
+
+	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0)
+		return fail(c, rc);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (strcmp(recs[i].unit, name) == 0)
+			rc = cli_error(c, EXIT_INVALID,
+			    _("unit '%s' has station '%s': a unit with a station stays in the directory"),
+			    name, recs[i].name);
+	station_recs_free(recs, n);
+	if (rc != 0)
+		return rc;
+	if ((rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
+		return fail(c, rc);
+	printf(_("unit '%s' removed from the directory\n"), name);
 	return 0;
 }
 
@@ -1109,6 +1306,15 @@ static const struct cli_cmd list_cmd = { "station", "list", NULL, 0, 0,
 static const struct cli_cmd revoke_cmd = { "station", "revoke", "<station>",
 	1, 1, NULL, CMD_STORE, N_("revoke a station's token (effective on its next request)"),
 	station_revoke };
+static const struct cli_cmd unit_add_cmd = { "unit", "add", "<name>", 1, 1,
+	unit_add_opts, CMD_STORE | CMD_JSON, N_("add a unit to the county's directory without a station (e.g. 县人民政府)"),
+	unit_add };
+static const struct cli_cmd unit_list_cmd = { "unit", "list", NULL, 0, 0,
+	NULL, CMD_STORE | CMD_JSON, N_("list the county's unit directory: the stations' units and those added"),
+	unit_list };
+static const struct cli_cmd unit_remove_cmd = { "unit", "remove", "<name>",
+	1, 1, NULL, CMD_STORE, N_("remove a unit added without a station from the directory"),
+	unit_remove };
 static const struct cli_cmd serve_cmd = { "serve", NULL, NULL, 0, 0,
 	serve_opts, CMD_STORE, N_("run the HTTPS service in the foreground (SIGTERM stops it)"),
 	serve };
@@ -1129,8 +1335,9 @@ static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
 	backup };
 
 static const struct cli_cmd *const cmds[] = {
-	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &serve_cmd, &dump_cmd,
-	&due_cmd, &rotate_cmd, &backup_cmd, NULL,
+	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &unit_add_cmd,
+	&unit_list_cmd, &unit_remove_cmd, &serve_cmd, &dump_cmd, &due_cmd,
+	&rotate_cmd, &backup_cmd, NULL,
 };
 
 static const struct cli_opt common_opts[] = {

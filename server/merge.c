@@ -27,6 +27,7 @@ static const struct {
 	{ "case.closed", PART_CREATOR },
 	{ "case.referred", PART_CREATOR },
 	{ "case.extended", PART_CREATOR },
+	{ "case.referral_withdrawn", PART_CREATOR },
 	{ "complaint.identity", PART_CREATOR },
 	{ "complaint.referred", PART_CREATOR },
 	{ "complaint.notified", PART_CREATOR },

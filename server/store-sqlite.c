@@ -2,8 +2,9 @@
  * store-sqlite.c - the county server's default storage: one SQLite file.
  *
  * Tables: meta, stations, events (cursor = rowid, in receipt order),
- * routes (who receives what: its id is the cursor a unit pulls by) and
- * digests (per unit).
+ * routes (who receives what: its id is the cursor a unit pulls by),
+ * digests (per unit) and units (the units the county declares without a
+ * station: with the stations' units, the county's directory).
  *
  * Widening: when an event names a unit that has received nothing of its
  * entity yet (a referral escalated to the legal office), the entity's
@@ -66,7 +67,9 @@ enum stmt_id {
 	ST_DIGEST_GET, ST_DIGEST_SET, ST_ROUTE, ST_ROUTED, ST_EARLIER,
 	ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG, ST_ENTITY_EVENTS,
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
-	ST_META_SET, ST_COUNT
+	ST_META_SET,
+	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
+	ST_COUNT
 };
 
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
@@ -86,7 +89,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATION_UPDATE] = "UPDATE stations SET enrolled_at=?,"
 	    " revoked_at=?, code_hash=?, code_expires=?, token_hash=?,"
 	    " last_sync=?, cursor=? WHERE name=?",
-	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=? LIMIT 1",
+	/* The directory: a station's unit, or one the county declared. */
+	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=?1"
+	    " UNION ALL SELECT 1 FROM units WHERE name=?1 LIMIT 1",
 	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
 	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, kind,"
 	    " entity, hash, raw, quarantine, private, received_at)"
@@ -134,6 +139,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " ORDER BY entity",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key=?",
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
+	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at) VALUES(?,?,?)",
+	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
+	/* Each unit once: declared, with stations, or both (a unit has one
+	 * role: the declared one is '' or its stations' one). */
+	[ST_UNIT_LIST] = "SELECT name, max(role), max(declared),"
+	    " sum(active), min(added_at) FROM ("
+	    "  SELECT name, role, 1 AS declared, 0 AS active, added_at"
+	    "   FROM units"
+	    "  UNION ALL SELECT unit, role, 0, revoked_at = 0, added_at"
+	    "   FROM stations)"
+	    " GROUP BY name ORDER BY name",
 };
 
 /* A unit's digest changed in the open transaction, not yet written. */
@@ -223,6 +239,9 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO parties SELECT e.entity, j.value, 8 FROM events e,"
 	"  json_each(e.raw, '$.body.units') j"
 	"  WHERE e.kind='meeting.scheduled' AND e.private=0",
+	/* 3: the units the county declares without a station. */
+	"CREATE TABLE units(name TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT '',"
+	"  added_at INTEGER NOT NULL) WITHOUT ROWID",
 	NULL,
 };
 
@@ -1116,6 +1135,24 @@ out:
 }
 
 static int
+sq_unit_add(struct store *base, const char *name, const char *role,
+    int64_t at, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_UNIT_ADD);
+	int rc;
+
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, role != NULL ? role : "");
+	db_bind_int(st, 3, at);
+	rc = step_done(s->db, st, _("cannot add the unit"), err);
+	if (rc == LD_EEXIST)
+		rc = ld_fail(err, LD_EEXIST,
+		    _("unit '%s' is already in the directory"), name);
+	return rc;
+}
+
+static int
 sq_compact(struct store *base, char *err)
 {
 	return db_compact(SQ(base)->db, err);
@@ -1127,6 +1164,55 @@ sq_backup(struct store *base, const char *path, char *err)
 	return db_backup(SQ(base)->db, path, err);
 }
 
+static int
+sq_unit_remove(struct store *base, const char *name, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_UNIT_REMOVE);
+	int rc;
+
+	db_bind_text(st, 1, name);
+	if ((rc = step_done(s->db, st, _("cannot remove the unit"), err)) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return ld_fail(err, LD_ENOTFOUND,
+		    _("no unit '%s' declared in the directory"), name);
+	return 0;
+}
+
+static int
+sq_unit_list(struct store *base, struct unit_rec **out, size_t *n,
+    char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_UNIT_LIST);
+	struct unit_rec *recs = NULL, *u;
+	size_t cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		recs = xrealloc(recs, (cnt + 1) * sizeof *recs);
+		u = &recs[cnt++];
+		u->name = xstrdup((const char *)sqlite3_column_text(st, 0));
+		u->role = xstrdup((const char *)sqlite3_column_text(st, 1));
+		u->declared = sqlite3_column_int(st, 2);
+		u->stations = sqlite3_column_int(st, 3);
+		u->added_at = sqlite3_column_int64(st, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(s->db, rc, _("cannot read the unit directory"), err);
+		done(st);
+		unit_recs_free(recs, cnt);
+		return rc;
+	}
+	done(st);
+	*out = recs;
+	*n = cnt;
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -1136,6 +1222,7 @@ static const struct store_ops sqlite_ops = {
 	sq_digest, sq_entity_events, sq_entities,
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
+	sq_unit_add, sq_unit_remove, sq_unit_list,
 };
 
 int

@@ -1,6 +1,6 @@
 /*
  * store.c - what every storage backend shares: choosing one, digests,
- * freeing station records.
+ * freeing station and unit records.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,18 @@ station_recs_free(struct station_rec *r, size_t n)
 	for (i = 0; i < n; i++)
 		station_rec_release(&r[i]);
 	free(r);
+}
+
+void
+unit_recs_free(struct unit_rec *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(u[i].name);
+		free(u[i].role);
+	}
+	free(u);
 }
 
 int

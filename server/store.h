@@ -52,6 +52,18 @@ struct station_rec {
 
 void station_rec_release(struct station_rec *r);
 
+/* A unit of the county's directory (directory.h): declared by the
+ * county, or the unit of a station, or both. */
+struct unit_rec {
+	char *name;            /* owned */
+	char *role;            /* owned; "" when declared without one */
+	int declared;          /* added by 'liandong-server unit add' */
+	int stations;          /* its stations not revoked */
+	int64_t added_at;      /* the earliest declaration or station */
+};
+
+void unit_recs_free(struct unit_rec *u, size_t n);
+
 typedef int (*store_event_fn)(int64_t cursor, const char *raw, size_t len,
     void *arg);
 
@@ -74,7 +86,8 @@ struct store_ops {
 	/* Writes the mutable fields of r (token, code, dates, cursor). */
 	int (*station_update)(struct store *s, const struct station_rec *r,
 	    char *err);
-	/* 1 in *known if some station belongs to unit. */
+	/* 1 in *known if unit is in the county's directory: some station
+	 * belongs to it, or the county declared it (unit_add). */
 	int (*unit_known)(struct store *s, const char *unit, int *known,
 	    char *err);
 
@@ -128,6 +141,18 @@ struct store_ops {
 	/* Copies the database as of one moment into a new file path, mode
 	 * 0600, while others may write; an existing file: LD_EEXIST. */
 	int (*backup)(struct store *s, const char *path, char *err);
+	/* The county's unit directory: the units of the stations, and the
+	 * units the county declares without one. unit_add declares one
+	 * (role "" for none; LD_EEXIST if declared already), unit_remove
+	 * takes a declaration back (LD_ENOTFOUND if there is none; a unit
+	 * with a station stays in the directory by its station). */
+	int (*unit_add)(struct store *s, const char *name, const char *role,
+	    int64_t at, char *err);
+	int (*unit_remove)(struct store *s, const char *name, char *err);
+	/* Every unit of the directory once, in strcmp order of names;
+	 * free with unit_recs_free. */
+	int (*unit_list)(struct store *s, struct unit_rec **out, size_t *n,
+	    char *err);
 };
 
 struct store {

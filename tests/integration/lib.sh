@@ -181,6 +181,16 @@ add_station() {
 		-- "${4:-$SERVER_URL}" "$(tail -n 1 "$SCRATCH/$1.code")" >/dev/null
 }
 
+# refresh_directory NAME...: each station syncs once, so that it holds the
+# county's unit directory as it is now. A station learns the directory at
+# enrolment and with each sync after it changes: one enrolled before the
+# units it addresses were added does not know them yet, and refuses them.
+refresh_directory() {
+	for _s in "$@"; do
+		on "$_s" sync >/dev/null || return 1
+	done
+}
+
 # on NAME args...: runs the agent on station NAME's database.
 on() {
 	_st=$1

@@ -8,8 +8,8 @@
 # pass their integrity check with the same tables), travels through a
 # real server to another station of the unit and to the bureau
 # byte-identical, and the server's dump holds it as text. Unit names
-# (--to, --units) are text too: they become audiences and the server
-# routes them as such. FTS5 and LIKE syntax in searches is searched for
+# (--to, --units) are text too: the county's directory holds them as
+# given, and they become audiences the server routes as such. FTS5 and LIKE syntax in searches is searched for
 # literally. What the product refuses (control characters, invalid
 # UTF-8, a phone that is not a number) is refused with exit 3 and a
 # message naming the field, and nothing is stored.
@@ -24,6 +24,7 @@ add_station a 龙羊峡镇
 add_station b 龙羊峡镇
 add_station bur "$BUREAU" bureau
 add_station u 河卡镇
+refresh_directory a b bur u
 export LD LDS SCRATCH BUREAU
 
 cat >hostile.py <<'PY'
@@ -324,9 +325,18 @@ UNITS = ["'); DROP TABLE routes;--", '" OR 1=1 --', "../../etc/passwd", "/dev/nu
          "$(touch pwned)", "`touch pwned2`", "%s%n%x", "\u202e局\u200b"]
 
 def units(st):
-    """Unit names (--to, --units) are text too: they become the audience
-    of the event, on station u, whose unit no other station shares."""
+    """Unit names (--to, --units) are text too: the county adds them to its
+    directory as they are, station u receives them with its next sync,
+    and they become the audience of the event there (u's unit no other
+    station shares)."""
     bad = []
+    for v in UNITS:
+        r = subprocess.run([os.environ["LDS"], "unit", "add", v], capture_output=True)
+        assert r.returncode == 0, "unit add %r: %s" % (v, r.stderr.decode())
+    run("u", "sync")
+    _, out, _ = run("u", "unit", "list", "--json")
+    held = json.loads(out)["units"]
+    assert all(v in held for v in UNITS), held
     for v in UNITS:
         ids = [record("u", "whistle", "call", "--to", v, "--matter", "m", "--location", "l"),
                record("u", "meeting", "schedule", "--kind", "joint", "--at", "2026-12-10 09:00",

@@ -15,6 +15,7 @@ add_station lyx 龙羊峡镇
 add_station qbq 恰卜恰镇
 add_station bureau 县综合行政执法局 bureau
 add_station bureau2 县综合行政执法局 bureau
+refresh_directory lyx qbq bureau bureau2
 test_expect_success 'four stations of three units enroll; tokens are private' '
 	test -f bureau2.db.token &&
 	test "$(stat -c %a "$SCRATCH/lyx.db.token")" = 600 &&

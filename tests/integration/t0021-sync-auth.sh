@@ -303,6 +303,7 @@ enrol qbq 恰卜恰镇
 enrol dth 倒淌河镇
 enrol zrj 县自然资源局 department
 enrol gone 恰卜恰镇
+refresh_directory lyx lyx2 qbq dth zrj gone
 test_expect_success 'six stations of four units enroll' '
 	for s in $ALL gone; do test -s "$s.db.token" || exit 1; done
 '

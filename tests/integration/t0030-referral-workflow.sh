@@ -16,6 +16,7 @@ add_station bureau 县综合行政执法局 bureau
 add_station bureau2 县综合行政执法局 bureau
 add_station legal 县司法局 legal
 add_station gov 县人民政府 government
+refresh_directory lyx bureau bureau2 legal gov
 BUREAU=县综合行政执法局
 
 sync_all() { # twice round: what one station pushes, every other pulls

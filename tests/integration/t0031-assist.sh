@@ -16,6 +16,7 @@ add_station lyx 龙羊峡镇
 add_station scj 县市场监管局 department
 add_station scj2 县市场监管局 department
 add_station lj 县林业局 department
+refresh_directory lyx scj scj2 lj
 SCJ=县市场监管局
 
 sync_all() {

@@ -16,6 +16,7 @@ start_server
 add_station yl 岳阳镇
 add_station yj 县应急管理局 department
 add_station gov 县人民政府 government
+refresh_directory yl yj gov
 YJ=县应急管理局
 
 sync_all() {

@@ -19,6 +19,7 @@ add_station sf 区司法局 legal
 add_station zf 区综合行政执法局 bureau
 add_station sc 区市场监管局 department
 add_station ly 区林业局 department
+refresh_directory sf zf sc ly
 ZF=区综合行政执法局
 SC=区市场监管局
 

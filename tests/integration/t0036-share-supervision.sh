@@ -19,6 +19,7 @@ add_station yp 阴平镇
 add_station zrj 区自然资源局 department
 add_station zjj 区住建局 department
 add_station bureau 区综合行政执法局 bureau
+refresh_directory yp zrj zjj bureau
 BUREAU=区综合行政执法局
 ALL="yp zrj zjj bureau"
 

@@ -85,6 +85,8 @@ while read -r name unit role link; do
 	add_station "$name" "$unit" "$role" "$url" || break
 	echo "$name" >>"$SCRATCH/enrolled"
 done <"$SCRATCH/stations"
+# Every station holds the directory of all eleven, not just those before it.
+refresh_directory $NAMES
 
 test_expect_success 'eleven stations of ten units enroll, nine through proxies of their own' '
 	test "$(wc -l <"$SCRATCH/enrolled")" -eq 11 &&

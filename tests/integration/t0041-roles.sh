@@ -23,6 +23,7 @@ add_station pol 县公安局 police
 add_station gov 县人民政府 government
 add_station adm 县综合行政执法协调办公室 admin
 add_station obs 恰卜恰镇 township
+refresh_directory tw dep bur leg pol gov adm obs
 ROLES="tw dep bur leg pol gov adm"
 
 # Who may write what, written out here on its own (not read from the
@@ -33,6 +34,7 @@ case.updated tdblpg
 case.closed tdblpg
 case.referred tdblpg
 case.extended tdblpg
+case.referral_withdrawn tdblpg
 complaint.recorded tdblpg
 complaint.identity tdblpg
 complaint.referred tdblpg

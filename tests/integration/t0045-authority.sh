@@ -25,6 +25,7 @@ add_station bureau 县综合行政执法局 bureau
 add_station evil 恰卜恰镇
 add_station evil2 恰卜恰镇
 add_station obs 恰卜恰镇
+refresh_directory lyx scj bureau evil evil2 obs
 VICTIMS="lyx scj bureau"
 DB="$LIANDONG_SERVER_DIR/server.db"
 

@@ -233,6 +233,49 @@ test_text_fit_never_overflows(void **state)
 	}
 }
 
+static void
+test_text_distance_counts_characters(void **state)
+{
+	assert_int_equal(text_distance("", ""), 0);
+	assert_int_equal(text_distance("abc", ""), 3);
+	assert_int_equal(text_distance("", "县司法局"), 4);
+	assert_int_equal(text_distance("kitten", "sitting"), 3);
+	/* One Chinese character changed, dropped or added is one edit. */
+	assert_int_equal(text_distance("县市场监督局", "县市场监管局"), 1);
+	assert_int_equal(text_distance("市场监管局", "县市场监管局"), 1);
+	assert_int_equal(text_distance("县市场监管局局", "县市场监管局"), 1);
+	/* Two characters swapped are two substitutions. */
+	assert_int_equal(text_distance("县管监局", "县监管局"), 2);
+	assert_int_equal(text_distance("县司法局", "县司法局"), 0);
+	assert_int_equal(text_distance("县公安局", "县林业局"), 2);
+	/* Symmetric, and mixed scripts count code points too. */
+	assert_int_equal(text_distance("县住建局", "住建局x"), 2);
+	assert_int_equal(text_distance("住建局x", "县住建局"), 2);
+	assert_int_equal(text_distance("\xf0\x9f\x98\x80", "x"), 1);
+}
+
+static void
+test_text_distance_odd_input(void **state)
+{
+	char *big = xmalloc(TEXT_DISTANCE_MAX + 2);
+
+	/* Bytes that are not UTF-8 are one character each, never merged
+	 * with what follows. */
+	assert_int_equal(text_distance("\xe5\xbf", "\xe5\xbf"), 0);
+	assert_int_equal(text_distance("\xe5\xbf", "忿"), 2);
+	assert_int_equal(text_distance("\xff局", "县局"), 1);
+	assert_int_equal(text_distance("\xc0\xaf", "/"), 2);
+	/* Past the cap the strings are not compared at all. */
+	memset(big, 'a', TEXT_DISTANCE_MAX + 1);
+	big[TEXT_DISTANCE_MAX + 1] = '\0';
+	assert_true(text_distance(big, "a") == SIZE_MAX);
+	assert_true(text_distance("a", big) == SIZE_MAX);
+	big[TEXT_DISTANCE_MAX] = '\0';
+	assert_int_equal(text_distance(big, big), 0);
+	assert_int_equal(text_distance(big, ""), TEXT_DISTANCE_MAX);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -248,6 +291,8 @@ main(void)
 		cmocka_unit_test(test_text_fit_fits),
 		cmocka_unit_test(test_text_fit_truncates),
 		cmocka_unit_test(test_text_fit_never_overflows),
+		cmocka_unit_test(test_text_distance_counts_characters),
+		cmocka_unit_test(test_text_distance_odd_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

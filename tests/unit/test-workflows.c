@@ -1,7 +1,8 @@
 /*
  * test-workflows.c - the state machines of assistance requests (执法协助),
  * township calls (吹哨报到), joint meetings (联席会议), complaint
- * referral (投诉转办), information sharing (信息共享) and supervision (监督):
+ * referral (投诉转办), information sharing (信息共享), supervision (监督)
+ * and a case's referral withdrawn (撤回移送):
  * every transition,
  * legal and illegal, folded in thousands of arrival orders (scenario.h),
  * and the obligations each state leaves open (due.c).
@@ -518,8 +519,9 @@ test_complaint_referral(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "audience")), 2);
 	assert_true(has_unit(json_object_get(doc, "audience"), BUREAU));
 	json_decref(doc);
+	/* Again to the unit that already handles it. */
 	add(sc, "s1", 6 * MIN, "complaint.referred", "T-s1-1",
-	    "{\"to\":\"县住建局\"}", NULL);
+	    "{\"to\":\"" BUREAU "\"}", NULL);
 	add(sc, "s1", 7 * MIN, "complaint.notified", "T-s1-1",
 	    "{\"text\":\"已告知转执法局\"}", NULL);
 	add(sc, "s1", 8 * MIN, "complaint.notified", "T-s1-1",
@@ -539,6 +541,166 @@ test_complaint_referral(void **state)
 	    "已告知转执法局");
 	assert_string_equal(str(json_object_get(doc, "identity"), "name"),
 	    "王五");
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* Referred to the wrong unit, then again by the first-contact unit to the
+ * right one: the new unit handles it (the identity's copy goes to it),
+ * the earlier referral and what the complainant was told of it are kept,
+ * and the complainant must be told again. Referring again after the reply,
+ * to the same handler, or as another unit stays a conflict. */
+static void
+test_complaint_referred_again(void **state)
+{
+	static const char *const conflicts[] = {
+		"s2/1 not_first_contact",
+		"s5/1 not_handler",
+		"s1/8 already_referred",
+		"s1/9 already_replied",
+		NULL,
+	};
+	static const char *const again[] = { UNIT_UNIT " - -", BUREAU " - -",
+		NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *e;
+
+	add(sc, "s1", 0, "complaint.recorded", "T-s1-1",
+	    BODY_COMPLAINT_RECORDED, NULL);
+	add(sc, "s1", 1 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	add(sc, "s1", 5 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" OTHER "\"}", NULL);
+	address(sc, OTHER);
+	add(sc, "s1", 5 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	address(sc, OTHER);
+	add(sc, "s1", 6 * MIN, "complaint.notified", "T-s1-1",
+	    "{\"text\":\"已告知转林业局\"}", NULL);
+	add(sc, "s1", 10 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" BUREAU "\",\"note\":\"误转林业局，改转执法局\"}", NULL);
+	address(sc, OTHER);
+	address(sc, BUREAU);
+	add(sc, "s1", 10 * MIN, "complaint.identity", "T-s1-1",
+	    BODY_COMPLAINT_IDENTITY, NULL);
+	address(sc, BUREAU);
+	doc = fold_events(sc->evs, sc->n);
+	assert_int_equal(json_array_size(json_object_get(doc, "conflicts")), 0);
+	assert_string_equal(str(doc, "status"), "referred");
+	assert_string_equal(str(doc, "handler"), BUREAU);
+	assert_string_equal(str(json_object_get(doc, "referred"), "to"), BUREAU);
+	assert_null(json_object_get(doc, "notified"));
+	e = json_array_get(json_object_get(doc, "earlier_referrals"), 0);
+	assert_string_equal(str(e, "to"), OTHER);
+	assert_string_equal(str(json_object_get(e, "notified"), "text"),
+	    "已告知转林业局");
+	assert_dues(doc, again);
+	json_decref(doc);
+
+	/* The bureau cannot refer it on; the unit it left cannot reply. */
+	add_unit(sc, "s2", BUREAU, 11 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"县住建局\"}", "李四");
+	add_unit(sc, "s5", OTHER, 12 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"非本局职责\"}", "孙七");
+	add(sc, "s1", 15 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"" BUREAU "\"}", NULL);
+	add_unit(sc, "s2", BUREAU, 20 * MIN, "complaint.replied", "T-s1-1",
+	    "{\"result\":\"已罚款\"}", "李四");
+	add(sc, "s1", 25 * MIN, "complaint.referred", "T-s1-1",
+	    "{\"to\":\"县住建局\"}", NULL);
+	add(sc, "s1", 26 * MIN, "complaint.notified", "T-s1-1",
+	    "{\"text\":\"已告知转执法局\"}", NULL);
+	doc = assert_order_free(sc, 111);
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "status"), "replied");
+	assert_string_equal(str(doc, "handler"), BUREAU);
+	assert_string_equal(str(json_object_get(doc, "reply"), "unit"), BUREAU);
+	assert_string_equal(str(json_object_get(doc, "notified"), "text"),
+	    "已告知转执法局");
+	assert_int_equal(json_array_size(json_object_get(doc,
+	    "earlier_referrals")), 1);
+	assert_string_equal(str(json_object_get(doc, "identity"), "name"),
+	    "王五");
+	assert_true(has_unit(json_object_get(doc, "audience"), OTHER));
+	assert_true(has_unit(json_object_get(doc, "audience"), BUREAU));
+	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+#define BODY_CASE_DUE \
+	"{\"source\":\"patrol\",\"category\":\"违法建设\"," \
+	"\"location\":\"查纳村\",\"description\":\"未批先建\"," \
+	"\"discovered_at\":\"2026-11-21T09:30:00+08:00\",\"urgent\":false," \
+	"\"officer\":\"张三\"," \
+	DEADLINE("refer_due", "2026-11-25T23:59:59+08:00", "gonghe/refer") "}"
+
+/* One case, one referral: the one that stands. A referral withdrawn by
+ * the referring unit leaves the case unreferred and its time to refer
+ * open again, as due as before; the next referral does it, late here. */
+static void
+test_case_referral_withdrawn(void **state)
+{
+	static const char *const conflicts[] = {
+		"s1/3 not_standing_referral",
+		"s1/5 not_standing_referral",
+		"s1/8 edit_after_close",
+		NULL,
+	};
+	static const char *const open[] = { UNIT_UNIT " due gonghe/refer",
+		NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *d, *w;
+
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_DUE, NULL);
+	add(sc, "s1", 1 * DAY, "case.referred", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"to\":\"" OTHER "\"}", NULL);
+	doc = fold_events(sc->evs, sc->n);
+	assert_non_null(json_object_get(json_object_get(doc, "refer_due"),
+	    "done_at"));
+	assert_dues(doc, none);
+	json_decref(doc);
+
+	/* Not the referral that stands; then the one that does. */
+	add(sc, "s1", 2 * DAY, "case.referral_withdrawn", "C-s1-1",
+	    "{\"referral\":\"R-s1-99\",\"reason\":\"x\"}", NULL);
+	add(sc, "s1", 2 * DAY + MIN, "case.referral_withdrawn", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"reason\":\"误送林业局\"}", NULL);
+	doc = fold_events(sc->evs, sc->n);
+	assert_null(json_object_get(doc, "referred"));
+	d = json_object_get(doc, "refer_due");
+	assert_null(json_object_get(d, "done_at"));
+	assert_null(json_object_get(d, "late"));
+	assert_string_equal(str(d, "due"), "2026-11-25T23:59:59+08:00");
+	assert_dues(doc, open);
+	json_decref(doc);
+
+	add(sc, "s1", 2 * DAY + 2 * MIN, "case.referral_withdrawn", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"reason\":\"又撤\"}", NULL);
+	add(sc, "s1", 6 * DAY, "case.referred", "C-s1-1",
+	    "{\"referral\":\"R-s1-6\",\"to\":\"" BUREAU "\"}", NULL);
+	add(sc, "s1", 7 * DAY, "case.closed", "C-s1-1", BODY_CASE_CLOSED, NULL);
+	add(sc, "s1", 8 * DAY, "case.referral_withdrawn", "C-s1-1",
+	    "{\"referral\":\"R-s1-6\",\"reason\":\"结案后\"}", NULL);
+	doc = assert_order_free(sc, 112);
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "status"), "closed");
+	assert_string_equal(str(json_object_get(doc, "referred"), "referral"),
+	    "R-s1-6");
+	d = json_object_get(doc, "refer_due");
+	assert_int_equal(json_integer_value(json_object_get(d, "done_at")),
+	    UNIT_T0_MS + 6 * DAY);
+	assert_true(is_true(d, "late"));
+	assert_int_equal(json_array_size(json_object_get(doc,
+	    "withdrawn_referrals")), 1);
+	w = json_array_get(json_object_get(doc, "withdrawn_referrals"), 0);
+	assert_string_equal(str(w, "referral"), "R-s1-2");
+	assert_string_equal(str(w, "to"), OTHER);
+	assert_string_equal(str(json_object_get(w, "withdrawn"), "reason"),
+	    "误送林业局");
 	assert_dues(doc, none);
 	json_decref(doc);
 	scenario_free(sc);
@@ -773,7 +935,8 @@ test_reason_texts(void **state)
 		"resolution_done", "not_first_contact", "already_referred",
 		"not_referred", "already_notified", "not_handler",
 		"already_replied", "already_followed", "not_holder",
-		"already_shared", "not_addressed", NULL };
+		"already_shared", "not_addressed", "not_standing_referral",
+		NULL };
 	size_t i;
 
 	for (i = 0; codes[i] != NULL; i++)
@@ -800,6 +963,8 @@ main(void)
 		cmocka_unit_test(test_meeting_late_notice),
 		cmocka_unit_test(test_meeting_next),
 		cmocka_unit_test(test_complaint_referral),
+		cmocka_unit_test(test_complaint_referred_again),
+		cmocka_unit_test(test_case_referral_withdrawn),
 		cmocka_unit_test(test_complaint_at_handler),
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_share_late),
