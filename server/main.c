@@ -410,7 +410,11 @@ server_init(struct cli *c)
 	    "rules = %s\n"
 	    "; holiday calendars (<year>.ini), sent to every station (empty: the\n"
 	    "; shipped ones)\n"
-	    "calendar =\n", county, listen ? listen : "127.0.0.1:8443",
+	    "calendar =\n"
+	    "; seconds an event's clock may lead this server's (0: no bound)\n"
+	    "max_clock_ahead = 3600\n"
+	    "; routes one push may make, widening included (0: no bound)\n"
+	    "max_routes = 20000\n", county, listen ? listen : "127.0.0.1:8443",
 	    dict ? dict : "", rules ? rules : "");
 	fclose(f);
 	printf(_("county server for %s initialized in %s\n"), county,

@@ -292,4 +292,163 @@ test_expect_success 'a unit given a role that sees more receives what the county
 	converged adm2 县数据管理局
 '
 
+# Roles x kinds x whose entity: for each role, a station of its unit that
+# does not check (the hostile tool, tests/tools/hostile.c) writes every
+# kind that acts on a record on three records of each type: its own, one
+# another township made addressed to its unit (to, units, owner,
+# escalated to), and one that township addressed to another unit. The
+# server accepts it only where the role may write the kind and the unit
+# holds a part the kind needs (docs/protocol.md, "Authority"), written
+# out here on its own: c creator, a addressee, e escalated, m member,
+# o owner.
+cat >parts <<'EOF'
+case.updated c
+case.closed c
+case.referred c
+case.extended c
+case.referral_withdrawn c
+complaint.identity c
+complaint.referred c
+complaint.notified c
+complaint.replied a
+referral.acknowledged a
+referral.accepted a
+referral.disputed a
+referral.escalated cae
+referral.decided e
+referral.withdrawn c
+referral.returned a
+referral.result a
+assist.answered a
+assist.extended a
+whistle.answered a
+whistle.escalated c
+meeting.topic cm
+meeting.minutes c
+meeting.resolution c
+meeting.followup o
+meeting.followed c
+share.sent c
+share.extended c
+supervision.replied a
+EOF
+for s in $ROLES; do
+	u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key='unit'")
+	add_station ${s}h "$u" "$(cat $s.role)"
+done
+add_station obsh 恰卜恰镇 township
+refresh_directory twh deph burh legh polh govh admh obsh
+
+export SCRATCH
+cat >whose.py <<'PY'
+import json, os, subprocess, sys
+S = os.environ["SCRATCH"]
+DB = os.environ["LIANDONG_SERVER_DIR"] + "/server.db"
+roles = {"tw": "t", "dep": "d", "bur": "b", "leg": "l", "pol": "p", "gov": "g", "adm": "a"}
+matrix = dict(l.split() for l in open(os.path.join(S, "matrix")))
+parts = dict(l.split() for l in open(os.path.join(S, "parts")))
+creating = {"case": "case.opened", "complaint": "complaint.recorded",
+            "referral": "referral.sent", "assist": "assist.requested",
+            "whistle": "whistle.called", "meeting": "meeting.scheduled",
+            "share": "share.formed", "supervision": "supervision.sent"}
+letter = {"case": "C", "complaint": "T", "referral": "R", "assist": "A",
+          "whistle": "W", "meeting": "M", "share": "S", "supervision": "V"}
+# The parts the unit addressed holds on a record of each type.
+addressed = {"complaint": "a", "referral": "ae", "assist": "a", "whistle": "a",
+             "meeting": "mo", "supervision": "a"}
+
+def unit(s):
+    return subprocess.run(["sqlite3", os.path.join(S, s + ".db"),
+        "SELECT value FROM meta WHERE key='unit'"], capture_output=True,
+        text=True).stdout.strip()
+
+def head(st):
+    return int(subprocess.run(["sqlite3", DB, "SELECT head_seq FROM stations"
+        " WHERE name='%s'" % st], capture_output=True, text=True).stdout)
+
+def push(st, specs):
+    """Pushes specs from st; returns (seq, quarantine reason) of each."""
+    h = head(st)
+    p = subprocess.run([os.environ["BUILD"] + "/tests/tools/hostile", "--db",
+        os.path.join(S, st + ".db"), "--state", os.path.join(S, st + ".state")],
+        input="".join(json.dumps(x, ensure_ascii=False) + "\n" for x in specs),
+        capture_output=True, text=True, timeout=60)
+    out = p.stdout.splitlines()
+    if p.returncode != 0 or not out or out[0] != "status 200":
+        sys.exit("%s: %s %s" % (st, out[:2], p.stderr))
+    q = {x["seq"]: x["reason"] for x in json.loads(out[1])["quarantined"]}
+    return [(h + 1 + i, q.get(h + 1 + i, "")) for i in range(len(specs))]
+
+def records(st, me, to):
+    """One record of each type by st (of unit me) addressed to unit to,
+    and what makes to a party of it: {type: entity}. Its own records
+    (to == me) it addresses to the other township, so that it holds
+    nothing on them but being their creator."""
+    specs, types = [], []
+    aud = [me] + ([to] if to != me else [])
+    addr = to if to != me else obs_unit
+    for t, k in creating.items():
+        m = {}
+        if t in ("referral", "assist", "whistle", "supervision"):
+            m["to"] = addr
+        if t == "meeting":
+            m["units"] = [addr]
+        specs.append({"kind": k, "audience": aud, "body_merge": m})
+        types.append(t)
+    ids = {t: "%s-%s-%d" % (letter[t], st, seq)
+           for t, (seq, _) in zip(types, push(st, specs))}
+    if to != me:
+        T, R, M = ids["complaint"], ids["referral"], ids["meeting"]
+        more = [{"kind": "complaint.referred", "entity": T, "audience": aud,
+                 "body_merge": {"to": to}},
+                {"kind": "referral.escalated", "entity": R, "audience": aud,
+                 "body_merge": {"to": to}},
+                {"kind": "meeting.resolution", "entity": M, "audience": aud,
+                 "body_merge": {"owner": to}}]
+        for seq, reason in push(st, more):
+            if reason:
+                sys.exit("setup %s/%d quarantined: %s" % (st, seq, reason))
+    return ids
+
+obs_unit = unit("obsh")
+units = {s: unit(s + "h") for s in roles}
+names = list(roles)
+bad, n = [], 0
+for s, l in roles.items():
+    me = units[s]
+    other = units[names[(names.index(s) + 1) % len(names)]]
+    whose = {"own": records(s + "h", me, me),
+             "addressed": records("obsh", obs_unit, me),
+             "other": records("obsh", obs_unit, other)}
+    for w, ids in whose.items():
+        specs, want = [], []
+        for k, need in parts.items():
+            t = k.split(".")[0]
+            if l not in matrix[k]:
+                expect = "role_forbidden"
+            elif w == "own":
+                # Its own record exists for it only if its role may create it.
+                held = "c" if l in matrix[creating[t]] else ""
+                expect = "" if set(held) & set(need) else "not_entitled"
+            elif w == "addressed":
+                expect = "" if set(addressed.get(t, "")) & set(need) else "not_entitled"
+            else:
+                expect = "not_entitled"
+            m = {"resolution": "1"} if k == "meeting.followup" else {}
+            specs.append({"kind": k, "entity": ids[t], "audience": [me],
+                          "body_merge": m})
+            want.append((k, expect))
+        for (seq, reason), (k, expect) in zip(push(s + "h", specs), want):
+            n += 1
+            if reason.split(":")[0] != expect:
+                bad.append("%s %s on the %s %s: %r, want %r" %
+                           (s, k, w, k.split(".")[0], reason, expect))
+print("# %d cells: roles x kinds x whose entity" % n)
+assert not bad, "\n".join(bad)
+PY
+
+test_expect_success 'each role x each kind x whose entity (its own, addressed to it, another unit'"'"'s)' '
+	python3 whose.py
+'
+
 test_done

@@ -61,6 +61,7 @@ PORT=$SERVER_PORT # the stations know this one: every restart keeps it
 add_station lyx 龙羊峡镇
 add_station bureau $BUREAU bureau
 add_station zj 县住建局 department
+refresh_directory lyx bureau zj
 
 test_expect_success 'init makes the identity key, mode 0600, and says so' '
 	test "$(stat -c %a "$SD/identity.key")" = 600 &&
