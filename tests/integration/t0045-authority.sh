@@ -12,6 +12,10 @@
 #   backdating            an hlc below the station's previous one
 #   amplification         made-up units, and widening past the route budget
 #
+# and a station whose own clock runs two days ahead is told so plainly,
+# pushes what it recorded before, and the rest once the server's clock
+# reaches it.
+#
 # HOSTILE may name another way to run the tool (a valgrind wrapper).
 . "$(dirname "$0")/lib.sh"
 
@@ -201,10 +205,30 @@ print(json.dumps({\"kind\": \"case.opened\", \"audience\": [\"恰卜恰镇\"] +
 stop_server
 start_server --listen "127.0.0.1:$SERVER_PORT"
 
+test_expect_success 'a station whose clock runs two days ahead: told plainly, what came before is pushed' '
+	add_station fast 恰卜恰镇 && refresh_directory fast &&
+	on fast liaison log --type contact --summary 准时 >/dev/null &&
+	LIANDONG_NOW="2026-10-01T10:00:00+08:00" on fast liaison log --type contact \
+		--summary 超前 >/dev/null &&
+	{ LIANDONG_NOW="2026-10-01T10:00:00+08:00" on fast sync 2>err; test $? = 8; } &&
+	test_grep "minutes ahead of the county server" err &&
+	test_grep "set this station.s clock right" err &&
+	test "$(head_of fast)" = 1 &&
+	on fast status --json >st.json && jeq st.json "d.pending" 1
+'
+
 test_expect_success 'an answer that refuses carries the server'"'"'s time' '
 	curl -s --cacert "$LIANDONG_SERVER_DIR/ca.pem" -X POST \
 		-H "Authorization: Bearer nobody:x" "$SERVER_URL/v1/sync" >ans &&
 	jeq ans "d.time > 0" true
+'
+
+stop_server
+LIANDONG_NOW="2026-10-01T10:30:00+08:00" start_server --listen "127.0.0.1:$SERVER_PORT"
+
+test_expect_success 'once the server'"'"'s clock reaches them, they are accepted' '
+	LIANDONG_NOW="2026-10-01T10:30:00+08:00" on fast sync >/dev/null &&
+	test "$(head_of fast)" = 2
 '
 
 test_expect_success 'the victims'"'"' records are as they were; every replica verifies' '
