@@ -310,21 +310,15 @@ complaint_refer(struct cmd_ctx *ctx)
 	form_audience_add(who_aud, ledger_unit(ctx->lg));
 	form_audience_add(who_aud, to);
 	who = json_object_get(doc, "identity");
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		rc = ledger_record(ctx->lg, "complaint.referred", id, officer,
-		    aud, body, NULL, NULL, ctx->err);
-		if (rc == 0 && json_is_object(who))
-			rc = ledger_record(ctx->lg, "complaint.identity", id,
-			    officer, who_aud, who, NULL, NULL, ctx->err);
-		if (rc == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
+	{
+		const struct form_event evs[] = {
+			{ "complaint.referred", id, aud, body },
+			{ "complaint.identity", id, who_aud,
+			    json_is_object(who) ? who : NULL },
+		};
+		if ((rc = form_record_all(ctx, officer, evs, 2)) == 0)
+			printf("%s\n", id);
 	}
-	if (rc != 0)
-		rc = cmd_fail(ctx, rc);
-	else
-		printf("%s\n", id);
 out:
 	json_decref(who_aud);
 	json_decref(aud);

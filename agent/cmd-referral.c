@@ -366,21 +366,14 @@ referral_withdraw(struct cmd_ctx *ctx)
 	}
 	aud = json_deep_copy(json_object_get(doc, "audience"));
 	form_audience_add(aud, ledger_unit(ctx->lg));
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		rc = ledger_record(ctx->lg, "referral.withdrawn", id, officer, aud,
-		    body, NULL, NULL, ctx->err);
-		if (rc == 0 && cb != NULL)
-			rc = ledger_record(ctx->lg, "case.referral_withdrawn", cs,
-			    officer, NULL, cb, NULL, NULL, ctx->err);
-		if (rc == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
+	{
+		const struct form_event evs[] = {
+			{ "referral.withdrawn", id, aud, body },
+			{ "case.referral_withdrawn", cs, NULL, cb },
+		};
+		if ((rc = form_record_all(ctx, officer, evs, 2)) == 0)
+			printf("%s\n", id);
 	}
-	if (rc != 0)
-		rc = cmd_fail(ctx, rc);
-	else
-		printf("%s\n", id);
 out:
 	json_decref(cb);
 	json_decref(aud);

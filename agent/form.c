@@ -197,6 +197,29 @@ form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
 	return 0;
 }
 
+int
+form_record_all(struct cmd_ctx *ctx, const char *author,
+    const struct form_event *evs, size_t n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (evs[i].body != NULL)
+			rc = ledger_record(ctx->lg, evs[i].kind, evs[i].entity,
+			    author, evs[i].audience, evs[i].body, NULL, NULL,
+			    ctx->err);
+	if (rc == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	if (rc != 0) {
+		ledger_rollback(ctx->lg);
+		return cmd_fail(ctx, rc);
+	}
+	return 0;
+}
+
 /* Kinds whose body is confidential (the complainant's identity). */
 static int
 confidential(const char *kind)

@@ -53,6 +53,19 @@ int form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
     const char *author, const json_t *audience, const json_t *body,
     char **id);
 
+/* One event of a step that writes more than one. */
+struct form_event {
+	const char *kind;
+	const char *entity;        /* NULL for a kind that creates one */
+	const json_t *audience;    /* NULL: this unit */
+	const json_t *body;        /* NULL: this one is left out */
+};
+
+/* Records the n events of one step by author in one transaction: all or
+ * none. Prints nothing; returns 0 or an exit code (message printed). */
+int form_record_all(struct cmd_ctx *ctx, const char *author,
+    const struct form_event *evs, size_t n);
+
 /* Prints the timeline of entity (one line per event) on stdout, or adds
  * it as "events" to doc when doc is not NULL. Confidential bodies are
  * redacted unless show_confidential. Returns 0 or an exit code. */

@@ -208,6 +208,19 @@ converged() {
 	test_cmp "$SCRATCH/$1.server.dump" "$SCRATCH/$1.dump"
 }
 
+# records_kept BEFORE AFTER: every record of the dump BEFORE is in the
+# dump AFTER, unchanged to the byte (AFTER may hold more).
+records_kept() {
+	python3 - "$1" "$2" <<-\EOF
+	import json, sys
+	def recs(path):
+	    return {json.loads(l)["entity"]: l for l in open(path, encoding="utf-8") if l.strip()}
+	before, after = recs(sys.argv[1]), recs(sys.argv[2])
+	changed = sorted(e for e in before if after.get(e) != before[e])
+	assert not changed, (sys.argv[1], changed)
+	EOF
+}
+
 # --- reading what the agent prints --------------------------------------
 
 # jv FILE EXPR: a Python expression over the JSON document in FILE as d.
