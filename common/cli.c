@@ -124,34 +124,11 @@ main_help(const struct cli_program *p, FILE *f)
 		fprintf(f, "\n%s\n", _(p->footer));
 }
 
-/* Edit distance, for "did you mean". */
+/* Edit distance in characters, for "did you mean" (text.h). */
 static size_t
 distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, r;
-
-	if (la > 64 || lb > 64)
-		return 99;
-	row = xcalloc(lb + 1, sizeof *row);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			r = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < r)
-				r = row[j] + 1;
-			if (row[j - 1] + 1 < r)
-				r = row[j - 1] + 1;
-			row[j] = r;
-			prev = cur;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
+	return text_distance(a, b);
 }
 
 static int
