@@ -18,11 +18,15 @@
 #include "util.h"
 
 /*
- * Brute-force guard: failed credentials are counted per client address and
- * per station name in fixed windows; past API_AUTH_FAILURES in a window,
- * every request of that address or for that station is answered 429
- * before any work, until the window ends. A small table: the oldest slot
- * is reused, which only ever forgets failures, never invents them.
+ * Brute-force guard: failed credentials are counted per client address in
+ * fixed windows; past API_AUTH_FAILURES in a window, every request of that
+ * address is answered 429 before any work, until the window ends. Only
+ * the address that fails is held back, never a station by its name (names
+ * are printed in every record id: counting by name would let a stranger
+ * lock any station out). Guessing needs the address's failures: a token
+ * is 256 random bits, an enrolment code about 59. A small table: the
+ * oldest slot is reused, which only ever forgets failures, never invents
+ * them.
  */
 #define THROTTLE_SLOTS 512
 
@@ -61,34 +65,25 @@ slot_of(struct api *a, const char *key, int create)
 	return oldest;
 }
 
-/* 1 if the client or the station named has failed too often. Lock held. */
+/* 1 if the client has failed too often. Lock held. */
 static int
-throttled(struct api *a, const char *client, const char *station)
+throttled(struct api *a, const char *client)
 {
 	char key[80];
 	struct slot *s;
 
 	snprintf(key, sizeof key, "ip:%s", client);
-	if ((s = slot_of(a, key, 0)) != NULL && s->failures >= a->max_auth_failures)
-		return 1;
-	if (station == NULL)
-		return 0;
-	snprintf(key, sizeof key, "st:%s", station);
 	return (s = slot_of(a, key, 0)) != NULL &&
 	    s->failures >= a->max_auth_failures;
 }
 
 static void
-failed_attempt(struct api *a, const char *client, const char *station)
+failed_attempt(struct api *a, const char *client)
 {
 	char key[80];
 
 	snprintf(key, sizeof key, "ip:%s", client);
 	slot_of(a, key, 1)->failures++;
-	if (station != NULL) {
-		snprintf(key, sizeof key, "st:%s", station);
-		slot_of(a, key, 1)->failures++;
-	}
 }
 
 void
@@ -191,12 +186,12 @@ authenticate(struct api *a, const struct http_request *req,
 	size_t n;
 
 	memset(r, 0, sizeof *r);
-	if (throttled(a, req->client, NULL)) {
+	if (throttled(a, req->client)) {
 		http_error(resp, 429, "too many failed attempts: wait a minute");
 		return -1;
 	}
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "missing station token");
 		return -1;
 	}
@@ -204,24 +199,20 @@ authenticate(struct api *a, const struct http_request *req,
 	colon = strchr(h, ':');
 	n = colon ? (size_t)(colon - h) : 0;
 	if (colon == NULL || n == 0 || n > STATION_MAX) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "malformed station token");
 		return -1;
 	}
 	memcpy(name, h, n);
 	name[n] = '\0';
-	if (throttled(a, req->client, name)) {
-		http_error(resp, 429, "too many failed attempts: wait a minute");
-		return -1;
-	}
 	if (a->store->ops->station_get(a->store, name, r, NULL) != 0) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "invalid station token");
 		return -1;
 	}
 	hash_hex(colon + 1, strlen(colon + 1), hash);
 	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
-		failed_attempt(a, req->client, name);
+		failed_attempt(a, req->client);
 		station_rec_release(r);
 		http_error(resp, 401, "invalid station token");
 		return -1;
@@ -263,7 +254,7 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	hash_hex(code, strlen(code), hash);
 	pthread_mutex_lock(&a->lock);
-	if (throttled(a, req->client, station)) {
+	if (throttled(a, req->client)) {
 		pthread_mutex_unlock(&a->lock);
 		json_decref(body);
 		http_error(resp, 429, "too many failed attempts: wait a minute");
@@ -272,7 +263,7 @@ enroll(struct api *a, const struct http_request *req,
 	if (a->store->ops->station_get(a->store, station, &r, NULL) != 0 ||
 	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
 	    r.code_expires < ltime_now() || r.revoked_at != 0) {
-		failed_attempt(a, req->client, station);
+		failed_attempt(a, req->client);
 		pthread_mutex_unlock(&a->lock);
 		log_line("warn", "event=enroll station=%s result=refused client=%s",
 		    station, req->client);
@@ -715,6 +706,63 @@ unlock:
 	json_decref(quarantined);
 	push_release(&p);
 	station_rec_release(&r);
+}
+
+/*
+ * The admission of a request from its line and headers (http.h), before
+ * any body is read: an unknown endpoint or method is answered at once;
+ * sync and status must carry a valid token, or are answered 401 (429 for
+ * an address that failed too often) with their body unread; enrolment,
+ * which has no token, may send its small body. The handler checks again.
+ */
+int
+api_admit(void *app, const struct http_request *req, size_t *max_body,
+    struct http_response *resp)
+{
+	struct api *a = app;
+	struct station_rec r;
+	int post = strcmp(req->method, "POST") == 0, rc;
+
+	if (strcmp(req->path, PATH_ENROLL) == 0) {
+		if (!post) {
+			http_error(resp, 405, "use POST");
+			return -1;
+		}
+		pthread_mutex_lock(&a->lock);
+		rc = throttled(a, req->client);
+		pthread_mutex_unlock(&a->lock);
+		if (rc) {
+			http_error(resp, 429, "too many failed attempts: wait a minute");
+			return -1;
+		}
+		*max_body = PROTO_ENROLL_MAX;
+		return 0;
+	}
+	if (strcmp(req->path, PATH_SYNC) == 0 && !post) {
+		http_error(resp, 405, "use POST");
+		return -1;
+	}
+	if (strcmp(req->path, PATH_STATUS) == 0 &&
+	    strcmp(req->method, "GET") != 0) {
+		http_error(resp, 405, "use GET");
+		return -1;
+	}
+	if (strcmp(req->path, PATH_SYNC) != 0 &&
+	    strcmp(req->path, PATH_STATUS) != 0) {
+		http_error(resp, 404, "no such endpoint");
+		return -1;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = authenticate(a, req, &r, resp);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
+		    req->path + 4, resp->status, req->client);
+		return -1;
+	}
+	station_rec_release(&r);
+	*max_body = strcmp(req->path, PATH_SYNC) == 0 ? PROTO_MAX_BODY : 0;
+	return 0;
 }
 
 void

@@ -75,6 +75,10 @@ struct server_conf {
 	char *calendar; /* holiday calendar directory; "" the shipped one */
 	char *max_clock_ahead; /* seconds an event's clock may lead ours */
 	char *max_routes;      /* routes one push may make */
+	char *max_connections; /* connections in all */
+	char *max_connections_per_address;
+	char *max_inflight_kib; /* KiB of request bodies read at once */
+	char *idle_timeout;    /* seconds before an idle connection closes */
 };
 
 struct server_ctx {
@@ -174,6 +178,14 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->max_clock_ahead;
 	else if (strcmp(name, "max_routes") == 0)
 		slot = &sc->max_routes;
+	else if (strcmp(name, "max_connections") == 0)
+		slot = &sc->max_connections;
+	else if (strcmp(name, "max_connections_per_address") == 0)
+		slot = &sc->max_connections_per_address;
+	else if (strcmp(name, "max_inflight_kib") == 0)
+		slot = &sc->max_inflight_kib;
+	else if (strcmp(name, "idle_timeout") == 0)
+		slot = &sc->idle_timeout;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -195,6 +207,10 @@ conf_release(struct server_conf *sc)
 	free(sc->calendar);
 	free(sc->max_clock_ahead);
 	free(sc->max_routes);
+	free(sc->max_connections);
+	free(sc->max_connections_per_address);
+	free(sc->max_inflight_kib);
+	free(sc->idle_timeout);
 }
 
 static int
@@ -225,6 +241,10 @@ load_conf(struct cli *c)
 	DEFAULT(calendar, "");
 	DEFAULT(max_clock_ahead, "3600");
 	DEFAULT(max_routes, "20000");
+	DEFAULT(max_connections, "4000");
+	DEFAULT(max_connections_per_address, "64");
+	DEFAULT(max_inflight_kib, "65536");
+	DEFAULT(idle_timeout, "60");
 #undef DEFAULT
 	return 0;
 }
@@ -813,13 +833,13 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* The option name's value, else the server.conf one, as a whole number
- * from 0 to max; a bad one is a config error. */
+/* given (an option's value) or else conf (server.conf's), as a whole
+ * number from 0 to max; a bad one is a config error naming name. */
 static int
-limit_value(struct cli *c, const char *name, const char *conf,
-    long long max, int64_t *out)
+limit_value(struct cli *c, const char *name, const char *given,
+    const char *conf, long long max, int64_t *out)
 {
-	const char *v = cli_value(c, name);
+	const char *v = given;
 	long long n;
 	char *end;
 
@@ -890,6 +910,36 @@ load_calendar(struct server_ctx *x, struct api *api)
 	return rc;
 }
 
+/* The connection limits of server.conf (docs/protocol.md, "Limits"). */
+static int
+conn_limits(struct cli *c, struct http_config *hc)
+{
+	struct server_ctx *x = c->app;
+	int64_t conns, per, kib, idle;
+	int rc;
+
+	if ((rc = limit_value(c, "max_connections", NULL,
+	    x->conf.max_connections, 100000, &conns)) != 0 ||
+	    (rc = limit_value(c, "max_connections_per_address", NULL,
+	    x->conf.max_connections_per_address, 100000, &per)) != 0 ||
+	    (rc = limit_value(c, "max_inflight_kib", NULL,
+	    x->conf.max_inflight_kib, INT32_MAX, &kib)) != 0 ||
+	    (rc = limit_value(c, "idle_timeout", NULL, x->conf.idle_timeout,
+	    86400, &idle)) != 0)
+		return rc;
+	/* One address may hold a quarter of it: room for one whole push. */
+	if (conns == 0 || per == 0 || idle == 0 ||
+	    (size_t)kib * 1024 / 4 < PROTO_MAX_BODY)
+		return cli_error(c, EXIT_CONFIG,
+		    _("max_connections, max_connections_per_address and idle_timeout must be above 0, max_inflight_kib at least %u"),
+		    4 * PROTO_MAX_BODY / 1024);
+	hc->max_conns = (unsigned)conns;
+	hc->max_conns_per_address = (unsigned)per;
+	hc->max_inflight = (size_t)kib * 1024;
+	hc->timeout = (unsigned)idle;
+	return 0;
+}
+
 static int
 serve(struct cli *c)
 {
@@ -920,7 +970,11 @@ serve(struct cli *c)
 	hc.port = (unsigned)atoi(colon + 1);
 	hc.max_body = PROTO_MAX_BODY;
 	hc.threads = th ? (unsigned)atoi(th) : 4;
-	hc.timeout = 120;
+	hc.admit = api_admit;
+	if ((rc = conn_limits(c, &hc)) != 0) {
+		free(addr);
+		return rc;
+	}
 	if (!cli_flag(c, "insecure-http")) {
 		char *cp = in_dir(x->conf.dir, x->conf.cert);
 		char *kp = in_dir(x->conf.dir, x->conf.key);
@@ -956,10 +1010,11 @@ serve(struct cli *c)
 	api_init(&api, x->store, codec);
 	if (cli_value(c, "max-auth-failures") != NULL)
 		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
-	if ((rc = limit_value(c, "max-clock-ahead", x->conf.max_clock_ahead,
-	    INT64_MAX / 1000, &api.max_clock_ahead_ms)) != 0 ||
-	    (rc = limit_value(c, "max-routes", x->conf.max_routes, INT32_MAX,
-	    &api.max_routes)) != 0) {
+	if ((rc = limit_value(c, "max-clock-ahead", cli_value(c,
+	    "max-clock-ahead"), x->conf.max_clock_ahead, INT64_MAX / 1000,
+	    &api.max_clock_ahead_ms)) != 0 ||
+	    (rc = limit_value(c, "max-routes", cli_value(c, "max-routes"),
+	    x->conf.max_routes, INT32_MAX, &api.max_routes)) != 0) {
 		api_release(&api);
 		codec_free(codec);
 		free(cert);
