@@ -11,6 +11,7 @@
 #include "api.h"
 #include "cjson.h"
 #include "hash.h"
+#include "journal.h"
 #include "log.h"
 #include "ltime.h"
 #include "merge.h"
@@ -277,7 +278,9 @@ enroll(struct api *a, const struct http_request *req,
 	r.code_hash[0] = '\0';
 	r.code_expires = 0;
 	r.enrolled_at = ltime_now();
-	if (a->store->ops->station_update(a->store, &r, err) != 0) {
+	/* The journal first: a restored older database keeps it (journal.h). */
+	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||
+	    a->store->ops->station_update(a->store, &r, err) != 0) {
 		pthread_mutex_unlock(&a->lock);
 		http_error(resp, 500, "%s", err);
 		station_rec_release(&r);
@@ -541,6 +544,22 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 	return 0;
 }
 
+/* {"station": head_seq} of every station the server knows. */
+static json_t *
+heads(struct store *s)
+{
+	struct station_rec *r = NULL;
+	json_t *o = json_object();
+	size_t n = 0, i;
+
+	if (s->ops->station_list(s, &r, &n, NULL) == 0)
+		for (i = 0; i < n; i++)
+			json_object_set_new(o, r[i].name,
+			    json_integer(r[i].head_seq));
+	station_recs_free(r, n);
+	return o;
+}
+
 static void
 sync_(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -648,6 +667,10 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(dj, "xor", json_string(dg.xor));
 	json_object_set_new(hdr, "digest", dj);
 	json_object_set(hdr, "quarantined", quarantined);
+	/* What the server holds of every station's chain, when the station
+	 * asks (its digest differs: docs/protocol.md, "Anti-entropy"). */
+	if (json_is_true(json_object_get(p.header, "heads")))
+		json_object_set_new(hdr, "heads", heads(s));
 	/* The county's rules, when the station holds other ones. */
 	if (a->profile != NULL) {
 		const char *have = json_string_value(json_object_get(p.header,

@@ -30,6 +30,7 @@ struct api {
 	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
 	                             * server's clock (0: no bound) */
 	int64_t max_routes;      /* routes one push may make */
+	const char *journal;     /* borrowed: journal.h's file, or NULL */
 	char profile_hash[HASH_HEX];
 	char calendar_hash[HASH_HEX];
 };

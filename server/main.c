@@ -40,6 +40,7 @@
 #include "fold.h"
 #include "hash.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "proto.h"
 #include "roles.h"
@@ -338,6 +339,31 @@ keys_ready(struct cli *c, int create)
 	return rc != 0 ? fail(c, rc) : 0;
 }
 
+/* The journal's path (journal.h); the caller frees it. */
+static char *
+journal_path(const struct server_ctx *x)
+{
+	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
+}
+
+/* Brings the database up to the journal (a restored older database gets
+ * back the credentials and units changed since its backup). */
+static int
+replay_journal(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	char *path = journal_path(x);
+	int64_t changed = 0;
+	int rc = journal_replay(path, x->store, &changed, x->err);
+
+	if (rc == 0 && changed > 0)
+		log_line("warn", "event=journal result=replayed changed=%lld"
+		    " hint=the-database-was-older-than-the-journal",
+		    (long long)changed);
+	free(path);
+	return rc != 0 ? fail(c, rc) : 0;
+}
+
 static int
 open_store(struct cli *c, int create)
 {
@@ -350,7 +376,11 @@ open_store(struct cli *c, int create)
 	db = in_dir(x->conf.dir, x->conf.db);
 	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
-	return rc != 0 ? fail(c, rc) : keys_ready(c, create);
+	if (rc != 0)
+		return fail(c, rc);
+	if ((rc = keys_ready(c, create)) != 0)
+		return rc;
+	return replay_journal(c);
 }
 
 static const struct cli_opt init_opts[] = {
@@ -489,6 +519,16 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 }
 
 static int
+journal_append_station(struct server_ctx *x, const struct station_rec *r)
+{
+	char *path = journal_path(x);
+	int rc = journal_station(path, r, x->err);
+
+	free(path);
+	return rc;
+}
+
+static int
 station_add(struct cli *c)
 {
 	struct server_ctx *x = c->app;
@@ -534,8 +574,10 @@ station_add(struct cli *c)
 	r.added_at = ltime_now();
 	r.code_expires = r.added_at + hours * 3600 * 1000;
 	hash_hex(code, strlen(code), r.code_hash);
-	/* The station and, for a role that sees more, what it sees already. */
-	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
+	/* The station and, for a role that sees more, what it sees already;
+	 * the journal first (journal.h). */
+	if ((rc = journal_append_station(x, &r)) != 0 ||
+	    (rc = x->store->ops->begin(x->store, x->err)) != 0)
 		return fail(c, rc);
 	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0 ||
 	    (rc = x->store->ops->commit(x->store, x->err)) != 0) {
@@ -634,7 +676,8 @@ station_revoke(struct cli *c)
 		r.revoked_at = ltime_now();
 		r.token_hash[0] = '\0';
 		r.code_hash[0] = '\0';
-		rc = x->store->ops->station_update(x->store, &r, x->err);
+		if ((rc = journal_append_station(x, &r)) == 0)
+			rc = x->store->ops->station_update(x->store, &r, x->err);
 	}
 	station_rec_release(&r);
 	if (rc != 0)
@@ -743,8 +786,17 @@ unit_add(struct cli *c)
 		    name, near[i]);
 	json_decref(names);
 	unit_recs_free(recs, n);
-	if ((rc = x->store->ops->unit_add(x->store, name, role, ltime_now(),
-	    x->err)) != 0)
+	{
+		char *path = journal_path(x);
+		int64_t now = ltime_now();
+
+		rc = journal_unit(path, name, role, now, x->err);
+		free(path);
+		if (rc == 0)
+			rc = x->store->ops->unit_add(x->store, name, role, now,
+			    x->err);
+	}
+	if (rc != 0)
 		return rc == LD_EEXIST ? cli_error(c, EXIT_INVALID, "%s", x->err) :
 		    fail(c, rc);
 	if (cli_common_flag(c, "json")) {
@@ -815,7 +867,14 @@ unit_remove(struct cli *c)
 	station_recs_free(recs, n);
 	if (rc != 0)
 		return rc;
-	if ((rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
+	{
+		char *path = journal_path(x);
+
+		rc = journal_unit_removed(path, name, x->err);
+		free(path);
+	}
+	if (rc != 0 ||
+	    (rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
 		return fail(c, rc);
 	printf(_("unit '%s' removed from the directory\n"), name);
 	return 0;
@@ -952,6 +1011,7 @@ serve(struct cli *c)
 	struct codec *codec;
 	struct api api;
 	char *cert = NULL, *key = NULL, *addr, *colon, *dictpath = NULL;
+	char *journal = NULL;
 	sigset_t set;
 	int sig, rc;
 
@@ -1008,6 +1068,8 @@ serve(struct cli *c)
 		return fail(c, rc);
 	}
 	api_init(&api, x->store, codec);
+	journal = journal_path(x);
+	api.journal = journal;
 	if (cli_value(c, "max-auth-failures") != NULL)
 		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
 	if ((rc = limit_value(c, "max-clock-ahead", cli_value(c,
@@ -1016,6 +1078,7 @@ serve(struct cli *c)
 	    (rc = limit_value(c, "max-routes", cli_value(c, "max-routes"),
 	    x->conf.max_routes, INT32_MAX, &api.max_routes)) != 0) {
 		api_release(&api);
+		free(journal);
 		codec_free(codec);
 		free(cert);
 		free(key);
@@ -1051,6 +1114,7 @@ serve(struct cli *c)
 	http_stop(hs);
 out:
 	api_release(&api);
+	free(journal);
 	codec_free(codec);
 	free(cert);
 	free(key);
