@@ -336,6 +336,8 @@ status(struct api *a, const struct http_request *req,
 	json_object_set_new(o, "cursor", json_integer(r.cursor));
 	json_object_set_new(o, "backlog", json_integer(backlog));
 	json_object_set_new(o, "last_sync", json_integer(r.last_sync));
+	log_line("info", "event=status station=%s status=200 client=%s", r.name,
+	    req->client);
 	station_rec_release(&r);
 	json_reply(resp, 200, o);
 }
@@ -717,10 +719,10 @@ sync_(struct api *a, const struct http_request *req,
 	resp->body_len = packed_len;
 	resp->content_type = "application/x-ndjson";
 	resp->content_encoding = "zstd";
-	log_line("info", "event=sync station=%s pushed=%zu stored=%zu pulled=%zu"
-	    " more=%d backlog=%lld in=%zu out=%zu ms=%lld", r.name, p.n, stored,
-	    pl.n, more, (long long)backlog, req->body_len, packed_len,
-	    (long long)(ltime_now() - t0));
+	log_line("info", "event=sync station=%s status=200 pushed=%zu stored=%zu"
+	    " pulled=%zu more=%d backlog=%lld in=%zu out=%zu ms=%lld client=%s",
+	    r.name, p.n, stored, pl.n, more, (long long)backlog, req->body_len,
+	    packed_len, (long long)(ltime_now() - t0), req->client);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	if (resp->status >= 400)

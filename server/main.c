@@ -80,6 +80,7 @@ struct server_conf {
 	char *max_connections_per_address;
 	char *max_inflight_kib; /* KiB of request bodies read at once */
 	char *idle_timeout;    /* seconds before an idle connection closes */
+	char *log_level;       /* debug, info, warn, error */
 };
 
 struct server_ctx {
@@ -187,6 +188,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->max_inflight_kib;
 	else if (strcmp(name, "idle_timeout") == 0)
 		slot = &sc->idle_timeout;
+	else if (strcmp(name, "log_level") == 0)
+		slot = &sc->log_level;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -212,6 +215,7 @@ conf_release(struct server_conf *sc)
 	free(sc->max_connections_per_address);
 	free(sc->max_inflight_kib);
 	free(sc->idle_timeout);
+	free(sc->log_level);
 }
 
 static int
@@ -246,7 +250,12 @@ load_conf(struct cli *c)
 	DEFAULT(max_connections_per_address, "64");
 	DEFAULT(max_inflight_kib, "65536");
 	DEFAULT(idle_timeout, "60");
+	DEFAULT(log_level, "info");
 #undef DEFAULT
+	if (log_set_level(x->conf.log_level) != 0)
+		return cli_error(c, EXIT_CONFIG,
+		    _("log_level must be debug, info, warn or error, not '%s'"),
+		    x->conf.log_level);
 	return 0;
 }
 

@@ -39,10 +39,13 @@ test_expect_success 'before the restore: b holds a'"'"'s five events, c is enrol
 	test_must_fail on rv sync 2>/dev/null
 '
 
-# The restore: stop, put the backup in place of the database, start.
+# The restore: stop, put the backup in place of the database, start
+# (logging warnings and errors only, from here on).
 stop_server
 cp bk.db "$LIANDONG_SERVER_DIR/server.db"
 rm -f "$LIANDONG_SERVER_DIR/server.db-wal" "$LIANDONG_SERVER_DIR/server.db-shm"
+echo "log_level = warn" >>"$LIANDONG_SERVER_DIR/server.conf"
+grep -c "level=info" "$SCRATCH/server.log" >info.before
 start_server --listen "127.0.0.1:$PORT"
 
 test_expect_success 'the revocation survives the restore' '
@@ -82,6 +85,13 @@ test_expect_success 'a pushes again what the server lost; then every station con
 		u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key=\"unit\"")
 		converged $s "$u" && on $s verify >/dev/null || exit 1
 	done
+'
+
+test_expect_success 'log_level = warn leaves out the info lines; a bad level is refused' '
+	test "$(grep -c "level=info" "$SCRATCH/server.log")" = "$(cat info.before)" &&
+	sed "s/^log_level = warn/log_level = loud/" "$LIANDONG_SERVER_DIR/server.conf" >conf &&
+	cp conf "$LIANDONG_SERVER_DIR/server.conf" &&
+	{ "$LDS" station list 2>err; test $? = 5; } && test_grep "log_level must be" err
 '
 
 test_done
