@@ -52,6 +52,8 @@ static const struct cli_opt enroll_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static void fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp);
+
 static int
 cmd_enroll(struct cmd_ctx *ctx)
 {
@@ -84,9 +86,22 @@ cmd_enroll(struct cmd_ctx *ctx)
 	rc = sync_enroll(ctx->lg, url, code, ca_pem, pinv, tp, ctx->err);
 	free(ca_pem);
 	free(pinv);
-	if (rc == 0)
+	if (rc == 0) {
+		/* The first request with the token tells the server the
+		 * answer arrived (the code is used up then); when it does not
+		 * get through, the next sync does it. */
+		struct sync_opts o;
+		json_t *remote = NULL;
+		char e[LD_ERRLEN];
+
+		fill_opts(ctx, &o, tp);
+		o.connect_timeout = 10;
+		o.stall_timeout = 20;
+		sync_remote_status(ctx->lg, &o, &remote, e);
+		json_decref(remote);
 		printf(_("station '%s' enrolled with %s; token in %s\n"),
 		    ledger_station(ctx->lg), url, tp);
+	}
 	free(tp);
 	return rc == 0 ? 0 : sync_exit(ctx, rc);
 }

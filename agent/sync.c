@@ -204,6 +204,8 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	req = json_object();
 	json_object_set_new(req, "station", json_string(ledger_station(lg)));
 	json_object_set_new(req, "code", json_string(code));
+	/* Checked by the server before it changes anything (protocol.md). */
+	json_object_set_new(req, "unit", json_string(ledger_unit(lg)));
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	rc = net_request(n, "POST", PATH_ENROLL, "application/json", NULL, body,
@@ -212,6 +214,16 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	net_free(n);
 	if (rc != 0)
 		return rc;
+	if (r.status == 409) {
+		/* Set up for another unit than the county has it: the code
+		 * stays valid for a station set up again. */
+		json_t *o = json_loadb(r.body, r.len, 0, NULL);
+		rc = ld_fail(err, LD_ECONFIG, "%s", json_string_value(
+		    json_object_get(o, "error")) ?: _("wrong unit"));
+		json_decref(o);
+		net_response_release(&r);
+		return rc;
+	}
 	if (r.status != 200) {
 		rc = refused(&r, err);
 		net_response_release(&r);

@@ -173,6 +173,24 @@ json_reply(struct http_response *resp, int status, json_t *o)
 	json_decref(o);
 }
 
+/* The station's first request with its token shows that the enrolment
+ * answer reached it: its code is used up now. Lock held. */
+static void
+confirm_enrolment(struct api *a, struct station_rec *r)
+{
+	char err[LD_ERRLEN];
+
+	r->code_hash[0] = '\0';
+	r->code_expires = 0;
+	if ((a->journal != NULL && journal_station(a->journal, r, err) != 0) ||
+	    a->store->ops->station_update(a->store, r, err) != 0)
+		log_line("error", "event=enroll station=%s result=not-confirmed"
+		    " error=\"%s\"", r->name, err);
+	else
+		log_line("info", "event=enroll station=%s result=confirmed",
+		    r->name);
+}
+
 /*
  * Authenticates "Authorization: Bearer <station>:<secret>" against the
  * stored hash of the secret (constant-time). Fills r on success. Called
@@ -223,6 +241,8 @@ authenticate(struct api *a, const struct http_request *req,
 		http_error(resp, 401, "station revoked");
 		return -1;
 	}
+	if (r->code_hash[0] != '\0')
+		confirm_enrolment(a, r);
 	return 0;
 }
 
@@ -231,7 +251,7 @@ enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
 	char err[LD_ERRLEN], hash[HASH_HEX], secret[64], uhash[HASH_HEX];
-	const char *station, *code;
+	const char *station, *code, *unit;
 	struct station_rec r;
 	json_t *body, *o, *units;
 	char *token;
@@ -248,6 +268,7 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	station = json_string_value(json_object_get(body, "station"));
 	code = json_string_value(json_object_get(body, "code"));
+	unit = json_string_value(json_object_get(body, "unit"));
 	if (station == NULL || code == NULL || !station_id_valid(station)) {
 		json_decref(body);
 		http_error(resp, 400, "enrolment needs 'station' and 'code'");
@@ -273,10 +294,25 @@ enroll(struct api *a, const struct http_request *req,
 		http_error(resp, 401, "invalid, used or expired enrolment code");
 		return;
 	}
+	/* The unit the station was set up for, checked before anything
+	 * changes: a typo at init leaves the code as it was. */
+	if (unit != NULL && strcmp(unit, r.unit) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=enroll station=%s result=wrong-unit client=%s",
+		    station, req->client);
+		http_error(resp, 409, "this code is for station '%s' of unit '%s',"
+		    " but the station was set up for unit '%s': set it up again"
+		    " with --unit %s; the code is still valid", r.name, r.unit,
+		    unit, r.unit);
+		station_rec_release(&r);
+		json_decref(body);
+		return;
+	}
+	/* The code stays valid until the station's first request with its
+	 * token (authenticate): an answer lost on the way can be asked for
+	 * again with the same code, which replaces the token it carried. */
 	random_token(32, secret, sizeof secret);
 	hash_hex(secret, strlen(secret), r.token_hash);
-	r.code_hash[0] = '\0';
-	r.code_expires = 0;
 	r.enrolled_at = ltime_now();
 	/* The journal first: a restored older database keeps it (journal.h). */
 	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||

@@ -612,9 +612,11 @@ station_status(const struct station_rec *r)
 {
 	if (r->revoked_at != 0)
 		return "revoked";
-	if (r->enrolled_at == 0)
+	/* A code not yet used up: the station has not made its first
+	 * request with a token since it was added or reissued. */
+	if (r->code_hash[0] != '\0')
 		return r->code_expires > ltime_now() ? "pending" : "expired";
-	return "active";
+	return r->enrolled_at != 0 ? "active" : "expired";
 }
 
 static int
@@ -668,6 +670,54 @@ station_list(struct cli *c)
 	}
 	json_decref(arr);
 	station_recs_free(recs, n);
+	return 0;
+}
+
+static const struct cli_opt reissue_opts[] = {
+	{ "expires", CLI_VALUE, "HOURS", N_("how long the new code is valid (default 72)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/*
+ * A new enrolment code for a station that exists: a lost laptop, a token
+ * file deleted, a revocation taken back. Its id, unit, role and the chain
+ * the server holds of it are kept; its old token stops working now. The
+ * station enrols again with the code and syncs on from where it was.
+ */
+static int
+station_reissue(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *exp = cli_value(c, "expires");
+	struct station_rec r;
+	char code[32];
+	long hours = 72;
+	int rc;
+
+	if (exp != NULL) {
+		char *end;
+		hours = strtol(exp, &end, 10);
+		if (*end != '\0' || hours < 1 || hours > 24 * 365)
+			return cli_error(c, EXIT_INVALID,
+			    _("--expires must be 1 to 8760 hours"));
+	}
+	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
+	    x->err)) != 0)
+		return fail(c, rc);
+	random_code(12, code);
+	hash_hex(code, strlen(code), r.code_hash);
+	r.code_expires = ltime_now() + hours * 3600 * 1000;
+	r.token_hash[0] = '\0';
+	r.revoked_at = 0;
+	if ((rc = journal_append_station(x, &r)) == 0)
+		rc = x->store->ops->station_update(x->store, &r, x->err);
+	station_rec_release(&r);
+	if (rc != 0)
+		return fail(c, rc);
+	log_line("warn", "event=reissue station=%s", c->argv[0]);
+	printf(_("station '%s' has a new enrolment code, valid %ld hours, once (its old token no longer works):\n"),
+	    c->argv[0], hours);
+	printf("%s\n", code);
 	return 0;
 }
 
@@ -1438,6 +1488,10 @@ static const struct cli_cmd list_cmd = { "station", "list", NULL, 0, 0,
 static const struct cli_cmd revoke_cmd = { "station", "revoke", "<station>",
 	1, 1, NULL, CMD_STORE, N_("revoke a station's token (effective on its next request)"),
 	station_revoke };
+static const struct cli_cmd reissue_cmd = { "station", "reissue",
+	"<station>", 1, 1, reissue_opts, CMD_STORE,
+	N_("a new enrolment code for a station (lost laptop, revoked by mistake); its old token stops working"),
+	station_reissue };
 static const struct cli_cmd unit_add_cmd = { "unit", "add", "<name>", 1, 1,
 	unit_add_opts, CMD_STORE | CMD_JSON, N_("add a unit to the county's directory without a station (e.g. 县人民政府)"),
 	unit_add };
@@ -1467,7 +1521,7 @@ static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
 	backup };
 
 static const struct cli_cmd *const cmds[] = {
-	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &unit_add_cmd,
+	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd, &unit_add_cmd,
 	&unit_list_cmd, &unit_remove_cmd, &serve_cmd, &dump_cmd, &due_cmd,
 	&rotate_cmd, &backup_cmd, NULL,
 };
