@@ -124,5 +124,13 @@ test_expect_success 'a revocation taken back with reissue' '
 	on lyx verify >/dev/null
 '
 
+test_expect_success 'a clock years behind the certificate is named, not left as a TLS error' '
+	{ ASAN_OPTIONS=verify_asan_link_order=0 LIANDONG_NOW= \
+		faketime "2020-01-01 08:00:00" env LIANDONG_DB="$SCRATCH/lyx.db" \
+		"$LD" sync 2>err; test $? = 7; } &&
+	test_grep "not yet valid" err &&
+	test_grep "this computer.s clock says 2020-01-01" err
+'
+
 [ -f figures ] && cat figures
 test_done
