@@ -19,6 +19,7 @@
  * names with relative paths, and the identity key files (vault.h), which
  * every command that opens the database reads first (open_keys).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <locale.h>
@@ -397,6 +398,8 @@ static const struct cli_opt init_opts[] = {
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
 	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped; 'none' for none)") },
 	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: gonghe, gu, yicheng (conf/rules) or a file") },
+	{ "hostname", CLI_LIST, "NAME", N_("a name stations reach the server by, put in the trial certificate (repeat for several)") },
+	{ "ip", CLI_LIST, "ADDR", N_("an address stations reach the server at, put in the trial certificate (repeat)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -442,7 +445,26 @@ server_init(struct cli *c)
 		free(path);
 		return rc;
 	}
-	if ((rc = tls_make_trial_certs(x->conf.dir, county, pin, x->err)) != 0) {
+	{
+		json_t *hosts = json_array(), *ips = cli_list(c, "ip"), *v;
+		unsigned char a[16];
+		size_t i;
+
+		json_array_extend(hosts, cli_list(c, "hostname"));
+		json_array_foreach(ips, i, v)
+			if (inet_pton(AF_INET, json_string_value(v), a) != 1 &&
+			    inet_pton(AF_INET6, json_string_value(v), a) != 1) {
+				json_decref(hosts);
+				free(path);
+				return cli_error(c, EXIT_INVALID,
+				    _("--ip '%s' is not an IP address"),
+				    json_string_value(v));
+			}
+		json_array_extend(hosts, ips);
+		rc = tls_make_trial_certs(x->conf.dir, county, hosts, pin, x->err);
+		json_decref(hosts);
+	}
+	if (rc != 0) {
 		free(path);
 		return fail(c, rc);
 	}

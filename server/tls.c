@@ -5,6 +5,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +84,40 @@ cert_base(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char *cn,
 	return 0;
 }
 
+/* Adds each of hosts (a host name, or an IPv4 or IPv6 address) to the
+ * certificate's subject alternative names. */
+static int
+add_names(gnutls_x509_crt_t crt, const json_t *hosts, char *err)
+{
+	unsigned char addr[16];
+	json_t *h;
+	size_t i;
+	int rc;
+
+	json_array_foreach(hosts, i, h) {
+		const char *name = json_string_value(h);
+
+		if (inet_pton(AF_INET, name, addr) == 1)
+			rc = gnutls_x509_crt_set_subject_alt_name(crt,
+			    GNUTLS_SAN_IPADDRESS, addr, 4, GNUTLS_FSAN_APPEND);
+		else if (inet_pton(AF_INET6, name, addr) == 1)
+			rc = gnutls_x509_crt_set_subject_alt_name(crt,
+			    GNUTLS_SAN_IPADDRESS, addr, 16, GNUTLS_FSAN_APPEND);
+		else
+			rc = gnutls_x509_crt_set_subject_alt_name(crt,
+			    GNUTLS_SAN_DNSNAME, name, (unsigned)strlen(name),
+			    GNUTLS_FSAN_APPEND);
+		if (rc < 0)
+			return ld_fail(err, LD_EINVAL,
+			    _("cannot put '%s' in the certificate: %s"), name,
+			    gnutls_strerror(rc));
+	}
+	return 0;
+}
+
 int
-tls_make_trial_certs(const char *dir, const char *county, char pin[HASH_B64],
-    char *err)
+tls_make_trial_certs(const char *dir, const char *county, const json_t *hosts,
+    char pin[HASH_B64], char *err)
 {
 	gnutls_x509_privkey_t cakey = NULL, key = NULL;
 	gnutls_x509_crt_t ca = NULL, crt = NULL;
@@ -125,8 +157,13 @@ tls_make_trial_certs(const char *dir, const char *county, char pin[HASH_B64],
 	    (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
 	    "localhost", 9, GNUTLS_FSAN_APPEND)) < 0 ||
 	    (rc = gnutls_x509_crt_set_subject_alt_name(crt,
-	    GNUTLS_SAN_IPADDRESS, lo, 4, GNUTLS_FSAN_APPEND)) < 0 ||
-	    (rc = gnutls_x509_crt_set_authority_key_id(crt, keyid,
+	    GNUTLS_SAN_IPADDRESS, lo, 4, GNUTLS_FSAN_APPEND)) < 0) {
+		rc = gfail(err, "server certificate", rc);
+		goto out;
+	}
+	if ((rc = add_names(crt, hosts, err)) != 0)
+		goto out;
+	if ((rc = gnutls_x509_crt_set_authority_key_id(crt, keyid,
 	    keyid_len)) < 0 ||
 	    (rc = gnutls_x509_crt_sign2(crt, ca, cakey, GNUTLS_DIG_SHA256, 0)) < 0) {
 		rc = gfail(err, "server certificate", rc);

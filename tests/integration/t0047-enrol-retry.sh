@@ -132,5 +132,26 @@ test_expect_success 'a clock years behind the certificate is named, not left as 
 	test_grep "this computer.s clock says 2020-01-01" err
 '
 
+test_expect_success 'init --hostname/--ip: stations reach the trial server by the names it gives' '
+	export LIANDONG_SERVER_DIR="$SCRATCH/county2"
+	{ "$LDS" init --county 测试县 --ip 300.1.1.1 2>err; test $? = 3; } &&
+	test_grep "not an IP address" err &&
+	"$LDS" init --county 测试县 --listen 127.0.0.9:0 --ip 127.0.0.9 \
+		--hostname county.example >/dev/null &&
+	openssl x509 -in county2/server.pem -noout -text >cert.txt &&
+	test_grep "DNS:county.example" cert.txt &&
+	test_grep "IP Address:127.0.0.9" cert.txt || exit 1
+	"$LDS" serve --port-file port2 2>>server2.log &
+	p2=$!
+	wait_for 10 "[ -s port2 ]" &&
+	"$LDS" station add --name far --unit 恰卜恰镇 >far.code &&
+	"$LD" init --db far.db --station far --unit 恰卜恰镇 >/dev/null &&
+	"$LD" enroll --db far.db --ca county2/ca.pem -- \
+		"https://127.0.0.9:$(cat port2)" "$(tail -n 1 far.code)" >/dev/null
+	rc=$?
+	kill $p2; wait $p2
+	test $rc = 0
+'
+
 [ -f figures ] && cat figures
 test_done
