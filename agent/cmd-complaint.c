@@ -316,7 +316,7 @@ complaint_refer(struct cmd_ctx *ctx)
 			{ "complaint.identity", id, who_aud,
 			    json_is_object(who) ? who : NULL },
 		};
-		if ((rc = form_record_all(ctx, officer, evs, 2)) == 0)
+		if ((rc = form_record_all(ctx, officer, evs, 2, NULL)) == 0)
 			printf("%s\n", id);
 	}
 out:

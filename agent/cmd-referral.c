@@ -371,7 +371,7 @@ referral_withdraw(struct cmd_ctx *ctx)
 			{ "referral.withdrawn", id, aud, body },
 			{ "case.referral_withdrawn", cs, NULL, cb },
 		};
-		if ((rc = form_record_all(ctx, officer, evs, 2)) == 0)
+		if ((rc = form_record_all(ctx, officer, evs, 2, NULL)) == 0)
 			printf("%s\n", id);
 	}
 out:

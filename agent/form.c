@@ -182,24 +182,14 @@ form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
     const char *author, const json_t *audience, const json_t *body,
     char **id)
 {
-	int rc;
+	const struct form_event ev = { kind, entity, audience, body };
 
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
-		return cmd_fail(ctx, rc);
-	rc = ledger_record(ctx->lg, kind, entity, author, audience, body, id,
-	    NULL, ctx->err);
-	if (rc == 0)
-		rc = ledger_commit(ctx->lg, ctx->err);
-	if (rc != 0) {
-		ledger_rollback(ctx->lg);
-		return cmd_fail(ctx, rc);
-	}
-	return 0;
+	return form_record_all(ctx, author, &ev, 1, id);
 }
 
 int
 form_record_all(struct cmd_ctx *ctx, const char *author,
-    const struct form_event *evs, size_t n)
+    const struct form_event *evs, size_t n, char **id)
 {
 	size_t i;
 	int rc;
@@ -209,8 +199,8 @@ form_record_all(struct cmd_ctx *ctx, const char *author,
 	for (i = 0; rc == 0 && i < n; i++)
 		if (evs[i].body != NULL)
 			rc = ledger_record(ctx->lg, evs[i].kind, evs[i].entity,
-			    author, evs[i].audience, evs[i].body, NULL, NULL,
-			    ctx->err);
+			    author, evs[i].audience, evs[i].body,
+			    i == 0 ? id : NULL, NULL, ctx->err);
 	if (rc == 0)
 		rc = ledger_commit(ctx->lg, ctx->err);
 	if (rc != 0) {

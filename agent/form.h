@@ -62,9 +62,10 @@ struct form_event {
 };
 
 /* Records the n events of one step by author in one transaction: all or
- * none. Prints nothing; returns 0 or an exit code (message printed). */
+ * none; *id (if not NULL) is the first one's entity id, which the caller
+ * frees. Prints nothing; returns 0 or an exit code (message printed). */
 int form_record_all(struct cmd_ctx *ctx, const char *author,
-    const struct form_event *evs, size_t n);
+    const struct form_event *evs, size_t n, char **id);
 
 /* Prints the timeline of entity (one line per event) on stdout, or adds
  * it as "events" to doc when doc is not NULL. Confidential bodies are

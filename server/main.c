@@ -559,6 +559,21 @@ journal_append_station(struct server_ctx *x, const struct station_rec *r)
 	return rc;
 }
 
+/* --expires HOURS of an enrolment code, when given, into *hours. */
+static int
+code_hours(struct cli *c, const char *exp, long *hours)
+{
+	char *end;
+
+	if (exp == NULL)
+		return 0;
+	*hours = strtol(exp, &end, 10);
+	if (*end != '\0' || *hours < 1 || *hours > 24 * 365)
+		return cli_error(c, EXIT_INVALID,
+		    _("--expires must be 1 to 8760 hours"));
+	return 0;
+}
+
 static int
 station_add(struct cli *c)
 {
@@ -590,13 +605,8 @@ station_add(struct cli *c)
 		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
 	if ((rc = unit_role_check(c, unit, role)) != 0)
 		return rc;
-	if (exp != NULL) {
-		char *end;
-		hours = strtol(exp, &end, 10);
-		if (*end != '\0' || hours < 1 || hours > 24 * 365)
-			return cli_error(c, EXIT_INVALID,
-			    _("--expires must be 1 to 8760 hours"));
-	}
+	if ((rc = code_hours(c, exp, &hours)) != 0)
+		return rc;
 	random_code(12, code);
 	memset(&r, 0, sizeof r);
 	ld_strlcpy(r.name, name, sizeof r.name);
@@ -716,13 +726,8 @@ station_reissue(struct cli *c)
 	long hours = 72;
 	int rc;
 
-	if (exp != NULL) {
-		char *end;
-		hours = strtol(exp, &end, 10);
-		if (*end != '\0' || hours < 1 || hours > 24 * 365)
-			return cli_error(c, EXIT_INVALID,
-			    _("--expires must be 1 to 8760 hours"));
-	}
+	if ((rc = code_hours(c, exp, &hours)) != 0)
+		return rc;
 	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
 	    x->err)) != 0)
 		return fail(c, rc);
