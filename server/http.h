@@ -37,6 +37,8 @@ struct http_config {
 	unsigned port;         /* 0: any free port */
 	const char *cert_pem;  /* contents, or NULL for plain HTTP */
 	const char *key_pem;
+	const char *tls_priorities; /* GnuTLS priority string; NULL or "":
+	                               TLS_PRIORITIES_DEFAULT (tls.h) */
 	size_t max_body;       /* bytes, compressed as received */
 	unsigned threads;
 	unsigned timeout;      /* idle seconds before a connection is closed */

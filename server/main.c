@@ -75,6 +75,7 @@ struct server_conf {
 	char *calendar; /* holiday calendar directory; "" the shipped one */
 	char *max_clock_ahead; /* seconds an event's clock may lead ours */
 	char *max_routes;      /* routes one push may make */
+	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
 };
 
 struct server_ctx {
@@ -174,6 +175,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->max_clock_ahead;
 	else if (strcmp(name, "max_routes") == 0)
 		slot = &sc->max_routes;
+	else if (strcmp(name, "tls_priorities") == 0)
+		slot = &sc->tls_priorities;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -195,6 +198,7 @@ conf_release(struct server_conf *sc)
 	free(sc->calendar);
 	free(sc->max_clock_ahead);
 	free(sc->max_routes);
+	free(sc->tls_priorities);
 }
 
 static int
@@ -921,6 +925,11 @@ serve(struct cli *c)
 	hc.max_body = PROTO_MAX_BODY;
 	hc.threads = th ? (unsigned)atoi(th) : 4;
 	hc.timeout = 120;
+	hc.tls_priorities = x->conf.tls_priorities;
+	if ((rc = tls_priorities_check(hc.tls_priorities, x->err)) != 0) {
+		free(addr);
+		return fail(c, rc);
+	}
 	if (!cli_flag(c, "insecure-http")) {
 		char *cp = in_dir(x->conf.dir, x->conf.cert);
 		char *kp = in_dir(x->conf.dir, x->conf.key);
