@@ -52,6 +52,8 @@ static const struct cli_opt enroll_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static void fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp);
+
 static int
 cmd_enroll(struct cmd_ctx *ctx)
 {
@@ -84,9 +86,22 @@ cmd_enroll(struct cmd_ctx *ctx)
 	rc = sync_enroll(ctx->lg, url, code, ca_pem, pinv, tp, ctx->err);
 	free(ca_pem);
 	free(pinv);
-	if (rc == 0)
+	if (rc == 0) {
+		/* The first request with the token tells the server the
+		 * answer arrived (the code is used up then); when it does not
+		 * get through, the next sync does it. */
+		struct sync_opts o;
+		json_t *remote = NULL;
+		char e[LD_ERRLEN];
+
+		fill_opts(ctx, &o, tp);
+		o.connect_timeout = 10;
+		o.stall_timeout = 20;
+		sync_remote_status(ctx->lg, &o, &remote, e);
+		json_decref(remote);
 		printf(_("station '%s' enrolled with %s; token in %s\n"),
 		    ledger_station(ctx->lg), url, tp);
+	}
 	free(tp);
 	return rc == 0 ? 0 : sync_exit(ctx, rc);
 }
@@ -369,6 +384,25 @@ static const struct cli_opt status_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* What the last sync found held here but not at the server:
+ * {"count": n, "stations": {...}} (sync.c keep_beyond). */
+static json_t *
+beyond_server(struct ledger *lg)
+{
+	json_t *o = NULL;
+	char *text = NULL;
+
+	if (ledger_meta_int(lg, "beyond_count", 0) > 0 &&
+	    ledger_meta_get(lg, "beyond_server", &text, NULL) == 0 &&
+	    text != NULL)
+		o = json_loads(text, 0, NULL);
+	free(text);
+	if (json_is_object(o))
+		return o;
+	json_decref(o);
+	return json_pack("{s:i, s:{}}", "count", 0, "stations");
+}
+
 static int
 cmd_status(struct cmd_ctx *ctx)
 {
@@ -404,6 +438,7 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "backlog", json_integer(backlog));
 	json_object_set_new(doc, "token_refused", json_boolean(refused));
 	json_object_set_new(doc, "quarantined", sync_quarantined(ctx->lg));
+	json_object_set_new(doc, "beyond_server", beyond_server(ctx->lg));
 	if (remote != NULL)
 		json_object_set(doc, "server_view", remote);
 	if (ctx->json) {
@@ -432,6 +467,13 @@ cmd_status(struct cmd_ctx *ctx)
 				    (long long)json_integer_value(json_object_get(item,
 				    "seq")), json_string_value(json_object_get(item,
 				    "reason")));
+		}
+		{
+			json_t *b = json_object_get(doc, "beyond_server");
+			if (json_integer_value(json_object_get(b, "count")) > 0)
+				printf(_("%-14s %lld events held here are not at the county server (restored from an older backup?); they return when their stations sync\n"),
+				    _("lost there:"), (long long)json_integer_value(
+				    json_object_get(b, "count")));
 		}
 		if (remote != NULL) {
 			int64_t ls = json_integer_value(json_object_get(remote,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ltime.h"
 #include "net.h"
 #include "util.h"
 
@@ -197,10 +198,21 @@ net_request(struct net *n, const char *method, const char *path,
 		    _("the server's answer is over %zu bytes"), max_resp);
 	}
 	if (cc != CURLE_OK) {
+		const char *why = n->errbuf[0] ? n->errbuf : curl_easy_strerror(cc);
+
 		free(s.buf);
 		free(s.encoding);
-		return ld_fail(err, LD_ENET, _("cannot reach %s: %s"), n->url,
-		    n->errbuf[0] ? n->errbuf : curl_easy_strerror(cc));
+		if (strstr(why, "not yet valid") != NULL ||
+		    strstr(why, "expired") != NULL) {
+			/* Most often this computer's clock, not the server. */
+			char now[LTIME_LEN];
+
+			ltime_format(ltime_now(), now);
+			return ld_fail(err, LD_ENET,
+			    _("cannot reach %s: %s; this computer's clock says %s: if that is wrong, set it right and sync again"),
+			    n->url, why, now);
+		}
+		return ld_fail(err, LD_ENET, _("cannot reach %s: %s"), n->url, why);
 	}
 	curl_easy_getinfo(n->h, CURLINFO_RESPONSE_CODE, &r->status);
 	r->body = s.buf != NULL ? s.buf : xcalloc(1, 1);

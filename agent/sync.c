@@ -204,6 +204,8 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	req = json_object();
 	json_object_set_new(req, "station", json_string(ledger_station(lg)));
 	json_object_set_new(req, "code", json_string(code));
+	/* Checked by the server before it changes anything (protocol.md). */
+	json_object_set_new(req, "unit", json_string(ledger_unit(lg)));
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	rc = net_request(n, "POST", PATH_ENROLL, "application/json", NULL, body,
@@ -212,6 +214,16 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	net_free(n);
 	if (rc != 0)
 		return rc;
+	if (r.status == 409) {
+		/* Set up for another unit than the county has it: the code
+		 * stays valid for a station set up again. */
+		json_t *o = json_loadb(r.body, r.len, 0, NULL);
+		rc = ld_fail(err, LD_ECONFIG, "%s", json_string_value(
+		    json_object_get(o, "error")) ?: _("wrong unit"));
+		json_decref(o);
+		net_response_release(&r);
+		return rc;
+	}
 	if (r.status != 200) {
 		rc = refused(&r, err);
 		net_response_release(&r);
@@ -310,8 +322,8 @@ add_event(const char *raw, size_t len, void *arg)
  * (PROTO_PUSH_BATCH when 0). */
 static int
 build_request(struct ledger *lg, struct codec *c, int64_t acked,
-    int64_t cursor, size_t limit, void **body, size_t *len, long *n,
-    int *final, char *err)
+    int64_t cursor, size_t limit, int want_heads, void **body, size_t *len,
+    long *n, int *final, char *err)
 {
 	struct batch b = { NULL, 0, 0 };
 	struct digest d;
@@ -333,6 +345,8 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	json_object_set_new(dj, "count", json_integer(d.count));
 	json_object_set_new(dj, "xor", json_string(d.xor));
 	json_object_set_new(h, "digest", dj);
+	if (want_heads)
+		json_object_set_new(h, "heads", json_true());
 	{
 		/* What the station holds of the county's documents. */
 		static const char *const held[] = { "profile", "calendar",
@@ -606,6 +620,69 @@ warn_skew(const json_t *h, int *warned)
 	}
 }
 
+/* Keeps what this station holds beyond the server (meta "beyond_server":
+ * {"count": n, "stations": {"s": n}}, or none), for `status`. */
+static int
+keep_beyond(struct ledger *lg, int64_t n, const json_t *by_station,
+    char *err)
+{
+	json_t *o;
+	char *text;
+	int rc;
+
+	if (n == 0)
+		return ledger_meta_int(lg, "beyond_count", 0) == 0 ? 0 :
+		    ledger_meta_set(lg, "beyond_count", "0", err);
+	o = json_pack("{s:I, s:O}", "count", (json_int_t)n, "stations",
+	    by_station);
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	rc = ledger_meta_set(lg, "beyond_server", text, err);
+	free(text);
+	if (rc == 0) {
+		char num[32];
+		snprintf(num, sizeof num, "%lld", (long long)n);
+		rc = ledger_meta_set(lg, "beyond_count", num, err);
+	}
+	return rc;
+}
+
+/*
+ * The digests differ and the answer says what the server holds of each
+ * chain (h's "heads"): when this station's digest without the events
+ * beyond those heads equals the server's, the difference is only events
+ * the server lost (restored from an older backup), which their stations
+ * push again when they sync: it is kept and said once, and nothing is
+ * re-pulled. Returns 0 when that explains the difference, 1 when it does
+ * not (pull everything again), or an error.
+ */
+static int
+beyond_server(struct ledger *lg, const json_t *h, char *err)
+{
+	json_t *heads = json_object_get(h, "heads");
+	json_t *dj = json_object_get(h, "digest"), *by;
+	const char *x = json_string_value(json_object_get(dj, "xor"));
+	struct digest d;
+	int64_t n;
+	int rc;
+
+	if (!json_is_object(heads) || x == NULL)
+		return 1;
+	by = json_object();
+	if ((rc = ledger_digest_within(lg, heads, &d, &n, by, err)) == 0) {
+		if (n > 0 && d.count == json_integer_value(json_object_get(dj,
+		    "count")) && strcmp(d.xor, x) == 0) {
+			if (ledger_meta_int(lg, "beyond_count", 0) != n)
+				fprintf(stderr, _("liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n"),
+				    (long long)n);
+			rc = keep_beyond(lg, n, by, err);
+		} else
+			rc = 1;
+	}
+	json_decref(by);
+	return rc;
+}
+
 /* A 409 for a gap carries the seq the server holds: resumes from there,
  * at most a few times per run. Returns 0 when it did. */
 static int
@@ -632,7 +709,7 @@ static int
 run(struct ledger *lg, const struct sync_opts *o, struct net *n,
     struct codec *c, struct sync_report *rep, char *err)
 {
-	int repaired = 0, resumed = 0, warned = 0, rc;
+	int repaired = 0, resumed = 0, warned = 0, want_heads = 0, rc;
 	size_t limit = 0;
 	int64_t head;
 
@@ -650,8 +727,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 
 		if (acked > head)
 			acked = head;
-		if ((rc = build_request(lg, c, acked, cursor, limit, &body, &len,
-		    &sent, &final, err)) != 0)
+		if ((rc = build_request(lg, c, acked, cursor, limit, want_heads,
+		    &body, &len, &sent, &final, err)) != 0)
 			return rc;
 		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
 		    "zstd", body, len, MAX_ANSWER, &r, err);
@@ -705,16 +782,31 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 				    (long long)acked);
 			continue;
 		}
-		if (!same_digest(lg, h) && !repaired) {
-			/* Anti-entropy: do not trust the cursor; pull it all. */
+		if (same_digest(lg, h)) {
+			rc = keep_beyond(lg, 0, NULL, err);
 			json_decref(h);
-			repaired = rep->repaired = 1;
-			if ((rc = ledger_meta_set(lg, "cursor", "0", err)) != 0)
+			if (rc != 0)
 				return rc;
+			break;
+		}
+		if (!want_heads && !repaired) {
+			/* Ask what the server holds of each chain first. */
+			json_decref(h);
+			want_heads = 1;
 			continue;
 		}
+		if ((rc = beyond_server(lg, h, err)) != 1 || repaired) {
+			/* Held here, lost by the server: said, not re-pulled. */
+			json_decref(h);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		/* Anti-entropy: do not trust the cursor; pull it all. */
 		json_decref(h);
-		break;
+		repaired = rep->repaired = 1;
+		if ((rc = ledger_meta_set(lg, "cursor", "0", err)) != 0)
+			return rc;
 	}
 	rep->pending = head - rep->acked;
 	return 0;

@@ -432,6 +432,37 @@ ledger_digest(struct ledger *lg, struct digest *d, char *err)
 	return digest_read(lg, d, err);
 }
 
+int
+ledger_digest_within(struct ledger *lg, const json_t *heads,
+    struct digest *d, int64_t *beyond, json_t *by_station, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	digest_init(d);
+	*beyond = 0;
+	if ((rc = db_prepare(lg->db, "SELECT station, seq, hash FROM events",
+	    &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *station = (const char *)sqlite3_column_text(st, 0);
+		json_t *h = json_object_get(heads, station);
+
+		if (sqlite3_column_int64(st, 1) <= json_integer_value(h)) {
+			digest_add(d, (const char *)sqlite3_column_text(st, 2));
+			continue;
+		}
+		(*beyond)++;
+		if (by_station != NULL)
+			json_object_set_new(by_station, station, json_integer(
+			    json_integer_value(json_object_get(by_station,
+			    station)) + 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
 /* Stores ev; canon is its canonical text with the hash when the caller
  * has it already (a received event, checked by event_parse_canonical),
  * else NULL and it is encoded here. */

@@ -120,6 +120,15 @@ int ledger_own_head(struct ledger *lg, int64_t *seq, char *err);
 /* Count and XOR of the hashes of every event held (hash.h). */
 int ledger_digest(struct ledger *lg, struct digest *d, char *err);
 
+/* The digest of the events held whose seq is at most their station's
+ * entry in heads ({"station": seq}: what the server holds of each chain;
+ * a station absent counts as 0), and in *beyond how many are left out:
+ * what this replica holds that the server does not (a server restored
+ * from an older backup). by_station (if not NULL) gets {"station": n} of
+ * those. */
+int ledger_digest_within(struct ledger *lg, const json_t *heads,
+    struct digest *d, int64_t *beyond, json_t *by_station, char *err);
+
 /* Writes every projection's canonical text, one per line, sorted by
  * entity id (the same form as `liandong-server dump`). */
 int ledger_dump(struct ledger *lg, FILE *out, char *err);

@@ -4,11 +4,41 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+
+static const char *const levels[] = { "debug", "info", "warn", "error",
+	NULL };
+static int threshold = 1; /* info */
+
+/* The rank of a level name; an unknown name is written always. */
+static int
+rank(const char *level)
+{
+	int i;
+
+	for (i = 0; levels[i] != NULL; i++)
+		if (strcmp(levels[i], level) == 0)
+			return i;
+	return 3;
+}
+
+int
+log_set_level(const char *level)
+{
+	int i;
+
+	for (i = 0; levels[i] != NULL; i++)
+		if (strcmp(levels[i], level) == 0) {
+			threshold = i;
+			return 0;
+		}
+	return -1;
+}
 
 void
 log_line(const char *level, const char *fmt, ...)
@@ -18,6 +48,9 @@ log_line(const char *level, const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 	int n;
+
+	if (rank(level) < threshold)
+		return;
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);

@@ -10,7 +10,7 @@ set -e
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
-clang libclang-rt-dev openssl gnutls-bin"
+clang libclang-rt-dev faketime openssl gnutls-bin"
 
 missing=""
 for p in $PKGS; do

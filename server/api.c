@@ -11,6 +11,7 @@
 #include "api.h"
 #include "cjson.h"
 #include "hash.h"
+#include "journal.h"
 #include "log.h"
 #include "ltime.h"
 #include "merge.h"
@@ -18,11 +19,15 @@
 #include "util.h"
 
 /*
- * Brute-force guard: failed credentials are counted per client address and
- * per station name in fixed windows; past API_AUTH_FAILURES in a window,
- * every request of that address or for that station is answered 429
- * before any work, until the window ends. A small table: the oldest slot
- * is reused, which only ever forgets failures, never invents them.
+ * Brute-force guard: failed credentials are counted per client address in
+ * fixed windows; past API_AUTH_FAILURES in a window, every request of that
+ * address is answered 429 before any work, until the window ends. Only
+ * the address that fails is held back, never a station by its name (names
+ * are printed in every record id: counting by name would let a stranger
+ * lock any station out). Guessing needs the address's failures: a token
+ * is 256 random bits, an enrolment code about 59. A small table: the
+ * oldest slot is reused, which only ever forgets failures, never invents
+ * them.
  */
 #define THROTTLE_SLOTS 512
 
@@ -61,34 +66,25 @@ slot_of(struct api *a, const char *key, int create)
 	return oldest;
 }
 
-/* 1 if the client or the station named has failed too often. Lock held. */
+/* 1 if the client has failed too often. Lock held. */
 static int
-throttled(struct api *a, const char *client, const char *station)
+throttled(struct api *a, const char *client)
 {
 	char key[80];
 	struct slot *s;
 
 	snprintf(key, sizeof key, "ip:%s", client);
-	if ((s = slot_of(a, key, 0)) != NULL && s->failures >= a->max_auth_failures)
-		return 1;
-	if (station == NULL)
-		return 0;
-	snprintf(key, sizeof key, "st:%s", station);
 	return (s = slot_of(a, key, 0)) != NULL &&
 	    s->failures >= a->max_auth_failures;
 }
 
 static void
-failed_attempt(struct api *a, const char *client, const char *station)
+failed_attempt(struct api *a, const char *client)
 {
 	char key[80];
 
 	snprintf(key, sizeof key, "ip:%s", client);
 	slot_of(a, key, 1)->failures++;
-	if (station != NULL) {
-		snprintf(key, sizeof key, "st:%s", station);
-		slot_of(a, key, 1)->failures++;
-	}
 }
 
 void
@@ -177,6 +173,24 @@ json_reply(struct http_response *resp, int status, json_t *o)
 	json_decref(o);
 }
 
+/* The station's first request with its token shows that the enrolment
+ * answer reached it: its code is used up now. Lock held. */
+static void
+confirm_enrolment(struct api *a, struct station_rec *r)
+{
+	char err[LD_ERRLEN];
+
+	r->code_hash[0] = '\0';
+	r->code_expires = 0;
+	if ((a->journal != NULL && journal_station(a->journal, r, err) != 0) ||
+	    a->store->ops->station_update(a->store, r, err) != 0)
+		log_line("error", "event=enroll station=%s result=not-confirmed"
+		    " error=\"%s\"", r->name, err);
+	else
+		log_line("info", "event=enroll station=%s result=confirmed",
+		    r->name);
+}
+
 /*
  * Authenticates "Authorization: Bearer <station>:<secret>" against the
  * stored hash of the secret (constant-time). Fills r on success. Called
@@ -191,12 +205,12 @@ authenticate(struct api *a, const struct http_request *req,
 	size_t n;
 
 	memset(r, 0, sizeof *r);
-	if (throttled(a, req->client, NULL)) {
+	if (throttled(a, req->client)) {
 		http_error(resp, 429, "too many failed attempts: wait a minute");
 		return -1;
 	}
 	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "missing station token");
 		return -1;
 	}
@@ -204,24 +218,20 @@ authenticate(struct api *a, const struct http_request *req,
 	colon = strchr(h, ':');
 	n = colon ? (size_t)(colon - h) : 0;
 	if (colon == NULL || n == 0 || n > STATION_MAX) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "malformed station token");
 		return -1;
 	}
 	memcpy(name, h, n);
 	name[n] = '\0';
-	if (throttled(a, req->client, name)) {
-		http_error(resp, 429, "too many failed attempts: wait a minute");
-		return -1;
-	}
 	if (a->store->ops->station_get(a->store, name, r, NULL) != 0) {
-		failed_attempt(a, req->client, NULL);
+		failed_attempt(a, req->client);
 		http_error(resp, 401, "invalid station token");
 		return -1;
 	}
 	hash_hex(colon + 1, strlen(colon + 1), hash);
 	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
-		failed_attempt(a, req->client, name);
+		failed_attempt(a, req->client);
 		station_rec_release(r);
 		http_error(resp, 401, "invalid station token");
 		return -1;
@@ -231,6 +241,8 @@ authenticate(struct api *a, const struct http_request *req,
 		http_error(resp, 401, "station revoked");
 		return -1;
 	}
+	if (r->code_hash[0] != '\0')
+		confirm_enrolment(a, r);
 	return 0;
 }
 
@@ -239,7 +251,7 @@ enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
 	char err[LD_ERRLEN], hash[HASH_HEX], secret[64], uhash[HASH_HEX];
-	const char *station, *code;
+	const char *station, *code, *unit;
 	struct station_rec r;
 	json_t *body, *o, *units;
 	char *token;
@@ -256,6 +268,7 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	station = json_string_value(json_object_get(body, "station"));
 	code = json_string_value(json_object_get(body, "code"));
+	unit = json_string_value(json_object_get(body, "unit"));
 	if (station == NULL || code == NULL || !station_id_valid(station)) {
 		json_decref(body);
 		http_error(resp, 400, "enrolment needs 'station' and 'code'");
@@ -263,7 +276,7 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	hash_hex(code, strlen(code), hash);
 	pthread_mutex_lock(&a->lock);
-	if (throttled(a, req->client, station)) {
+	if (throttled(a, req->client)) {
 		pthread_mutex_unlock(&a->lock);
 		json_decref(body);
 		http_error(resp, 429, "too many failed attempts: wait a minute");
@@ -272,7 +285,7 @@ enroll(struct api *a, const struct http_request *req,
 	if (a->store->ops->station_get(a->store, station, &r, NULL) != 0 ||
 	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
 	    r.code_expires < ltime_now() || r.revoked_at != 0) {
-		failed_attempt(a, req->client, station);
+		failed_attempt(a, req->client);
 		pthread_mutex_unlock(&a->lock);
 		log_line("warn", "event=enroll station=%s result=refused client=%s",
 		    station, req->client);
@@ -281,12 +294,29 @@ enroll(struct api *a, const struct http_request *req,
 		http_error(resp, 401, "invalid, used or expired enrolment code");
 		return;
 	}
+	/* The unit the station was set up for, checked before anything
+	 * changes: a typo at init leaves the code as it was. */
+	if (unit != NULL && strcmp(unit, r.unit) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=enroll station=%s result=wrong-unit client=%s",
+		    station, req->client);
+		http_error(resp, 409, "this code is for station '%s' of unit '%s',"
+		    " but the station was set up for unit '%s': set it up again"
+		    " with --unit %s; the code is still valid", r.name, r.unit,
+		    unit, r.unit);
+		station_rec_release(&r);
+		json_decref(body);
+		return;
+	}
+	/* The code stays valid until the station's first request with its
+	 * token (authenticate): an answer lost on the way can be asked for
+	 * again with the same code, which replaces the token it carried. */
 	random_token(32, secret, sizeof secret);
 	hash_hex(secret, strlen(secret), r.token_hash);
-	r.code_hash[0] = '\0';
-	r.code_expires = 0;
 	r.enrolled_at = ltime_now();
-	if (a->store->ops->station_update(a->store, &r, err) != 0) {
+	/* The journal first: a restored older database keeps it (journal.h). */
+	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||
+	    a->store->ops->station_update(a->store, &r, err) != 0) {
 		pthread_mutex_unlock(&a->lock);
 		http_error(resp, 500, "%s", err);
 		station_rec_release(&r);
@@ -342,6 +372,8 @@ status(struct api *a, const struct http_request *req,
 	json_object_set_new(o, "cursor", json_integer(r.cursor));
 	json_object_set_new(o, "backlog", json_integer(backlog));
 	json_object_set_new(o, "last_sync", json_integer(r.last_sync));
+	log_line("info", "event=status station=%s status=200 client=%s", r.name,
+	    req->client);
 	station_rec_release(&r);
 	json_reply(resp, 200, o);
 }
@@ -550,6 +582,22 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 	return 0;
 }
 
+/* {"station": head_seq} of every station the server knows. */
+static json_t *
+heads(struct store *s)
+{
+	struct station_rec *r = NULL;
+	json_t *o = json_object();
+	size_t n = 0, i;
+
+	if (s->ops->station_list(s, &r, &n, NULL) == 0)
+		for (i = 0; i < n; i++)
+			json_object_set_new(o, r[i].name,
+			    json_integer(r[i].head_seq));
+	station_recs_free(r, n);
+	return o;
+}
+
 static void
 sync_(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -657,6 +705,10 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(dj, "xor", json_string(dg.xor));
 	json_object_set_new(hdr, "digest", dj);
 	json_object_set(hdr, "quarantined", quarantined);
+	/* What the server holds of every station's chain, when the station
+	 * asks (its digest differs: docs/protocol.md, "Anti-entropy"). */
+	if (json_is_true(json_object_get(p.header, "heads")))
+		json_object_set_new(hdr, "heads", heads(s));
 	/* The county's rules, when the station holds other ones. */
 	if (a->profile != NULL) {
 		const char *have = json_string_value(json_object_get(p.header,
@@ -703,10 +755,10 @@ sync_(struct api *a, const struct http_request *req,
 	resp->body_len = packed_len;
 	resp->content_type = "application/x-ndjson";
 	resp->content_encoding = "zstd";
-	log_line("info", "event=sync station=%s pushed=%zu stored=%zu pulled=%zu"
-	    " more=%d backlog=%lld in=%zu out=%zu ms=%lld", r.name, p.n, stored,
-	    pl.n, more, (long long)backlog, req->body_len, packed_len,
-	    (long long)(ltime_now() - t0));
+	log_line("info", "event=sync station=%s status=200 pushed=%zu stored=%zu"
+	    " pulled=%zu more=%d backlog=%lld in=%zu out=%zu ms=%lld client=%s",
+	    r.name, p.n, stored, pl.n, more, (long long)backlog, req->body_len,
+	    packed_len, (long long)(ltime_now() - t0), req->client);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	if (resp->status >= 400)
@@ -715,6 +767,63 @@ unlock:
 	json_decref(quarantined);
 	push_release(&p);
 	station_rec_release(&r);
+}
+
+/*
+ * The admission of a request from its line and headers (http.h), before
+ * any body is read: an unknown endpoint or method is answered at once;
+ * sync and status must carry a valid token, or are answered 401 (429 for
+ * an address that failed too often) with their body unread; enrolment,
+ * which has no token, may send its small body. The handler checks again.
+ */
+int
+api_admit(void *app, const struct http_request *req, size_t *max_body,
+    struct http_response *resp)
+{
+	struct api *a = app;
+	struct station_rec r;
+	int post = strcmp(req->method, "POST") == 0, rc;
+
+	if (strcmp(req->path, PATH_ENROLL) == 0) {
+		if (!post) {
+			http_error(resp, 405, "use POST");
+			return -1;
+		}
+		pthread_mutex_lock(&a->lock);
+		rc = throttled(a, req->client);
+		pthread_mutex_unlock(&a->lock);
+		if (rc) {
+			http_error(resp, 429, "too many failed attempts: wait a minute");
+			return -1;
+		}
+		*max_body = PROTO_ENROLL_MAX;
+		return 0;
+	}
+	if (strcmp(req->path, PATH_SYNC) == 0 && !post) {
+		http_error(resp, 405, "use POST");
+		return -1;
+	}
+	if (strcmp(req->path, PATH_STATUS) == 0 &&
+	    strcmp(req->method, "GET") != 0) {
+		http_error(resp, 405, "use GET");
+		return -1;
+	}
+	if (strcmp(req->path, PATH_SYNC) != 0 &&
+	    strcmp(req->path, PATH_STATUS) != 0) {
+		http_error(resp, 404, "no such endpoint");
+		return -1;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = authenticate(a, req, &r, resp);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
+		    req->path + 4, resp->status, req->client);
+		return -1;
+	}
+	station_rec_release(&r);
+	*max_body = strcmp(req->path, PATH_SYNC) == 0 ? PROTO_MAX_BODY : 0;
+	return 0;
 }
 
 void

@@ -30,6 +30,7 @@ struct api {
 	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
 	                             * server's clock (0: no bound) */
 	int64_t max_routes;      /* routes one push may make */
+	const char *journal;     /* borrowed: journal.h's file, or NULL */
 	char profile_hash[HASH_HEX];
 	char calendar_hash[HASH_HEX];
 };
@@ -58,6 +59,11 @@ void api_set_calendar(struct api *a, const json_t *texts);
  * to the handful of units each names, with room for widening a long
  * record to a few new units; a push past it is refused with 413. */
 #define API_MAX_ROUTES 20000
+
+/* The http_admit: admits a request from its line and headers, the token
+ * checked, before its body is read. */
+int api_admit(void *app, const struct http_request *req, size_t *max_body,
+    struct http_response *resp);
 
 /* The http_handler: routes one request. */
 void api_handle(void *app, const struct http_request *req,

@@ -1,10 +1,25 @@
 /*
  * http.c - libmicrohttpd glue (the only file that includes microhttpd.h).
+ *
+ * Nothing is buffered for a request before it is admitted: on MHD's first
+ * call for a request only its line and headers are known, and the app's
+ * admit function (struct http_config) decides from them, the token
+ * included, whether to read a body and how much of it. A request it
+ * refuses is answered at once and its body never read (MHD closes the
+ * connection after such an answer). An admitted body is read up to its
+ * own cap, and all bodies being read at once share max_inflight bytes,
+ * of which one client address may hold a quarter: a request that would
+ * pass either is answered 503 before it is read, so that one peer, even
+ * with a valid token, cannot hold the memory every other station needs.
+ * Connections are capped per client address (MHD's per-IP limit) and in
+ * all, and one idle for timeout seconds (a handshake or headers that do
+ * not come) is closed.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +32,22 @@
 #include "tls.h"
 #include "util.h"
 
+/* Client addresses that can be reading bodies at once. */
+#define INFLIGHT_ADDRS 256
+
 struct http_server {
 	struct MHD_Daemon *d;
 	http_handler handler;
+	http_admit admit;
 	void *app;
 	size_t max_body;
+	size_t max_inflight;
+	pthread_mutex_t lock;    /* guards inflight and by_addr */
+	size_t inflight;         /* bytes reserved by bodies being read */
+	struct addr_bytes {
+		char addr[64];   /* "" when free */
+		size_t bytes;
+	} by_addr[INFLIGHT_ADDRS];
 	unsigned port;
 };
 
@@ -30,6 +56,9 @@ struct upload {
 	char *buf;
 	size_t len;
 	size_t cap;
+	size_t max;        /* what admit allowed */
+	size_t reserved;   /* bytes of s->inflight this request holds */
+	char client[64];   /* whose share they count in */
 	int too_big;
 };
 
@@ -91,6 +120,122 @@ client_text(struct MHD_Connection *conn, char *buf, size_t len)
 	}
 }
 
+/* The request line and headers of conn, without a body. */
+static void
+request_of(struct MHD_Connection *conn, const char *url, const char *method,
+    char *client, size_t client_len, struct http_request *req)
+{
+	memset(req, 0, sizeof *req);
+	req->method = method;
+	req->path = url;
+	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Authorization");
+	req->content_encoding = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, "Content-Encoding");
+	client_text(conn, client, client_len);
+	req->client = client;
+	req->body = "";
+}
+
+/* The in-flight slot of client, or a free one to take when create. */
+static struct addr_bytes *
+addr_slot(struct http_server *s, const char *client, int create)
+{
+	struct addr_bytes *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < INFLIGHT_ADDRS; i++) {
+		if (s->by_addr[i].addr[0] != '\0' &&
+		    strcmp(s->by_addr[i].addr, client) == 0)
+			return &s->by_addr[i];
+		if (free_slot == NULL && s->by_addr[i].addr[0] == '\0')
+			free_slot = &s->by_addr[i];
+	}
+	if (create && free_slot != NULL)
+		ld_strlcpy(free_slot->addr, client, sizeof free_slot->addr);
+	return create ? free_slot : NULL;
+}
+
+/* Takes n bytes of the in-flight budget for client: 0 if the total or
+ * the address's quarter of it has not enough. */
+static int
+reserve(struct http_server *s, const char *client, size_t n)
+{
+	struct addr_bytes *a;
+	int ok = 0;
+
+	pthread_mutex_lock(&s->lock);
+	a = addr_slot(s, client, 1);
+	if (a != NULL && s->inflight + n <= s->max_inflight &&
+	    a->bytes + n <= s->max_inflight / 4) {
+		a->bytes += n;
+		s->inflight += n;
+		ok = 1;
+	} else if (a != NULL && a->bytes == 0)
+		a->addr[0] = '\0';
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+static void
+release(struct http_server *s, const char *client, size_t n)
+{
+	struct addr_bytes *a;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->inflight -= n;
+	if ((a = addr_slot(s, client, 0)) != NULL && (a->bytes -= n) == 0)
+		a->addr[0] = '\0';
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * MHD's first call for a request: admit it or answer it at once. Admitted,
+ * its body may be read up to the smaller of the app's cap and max_body;
+ * a Content-Length above it is 413, and the bytes it announces (or the
+ * whole cap, when it announces none) are reserved from max_inflight, or
+ * the answer is 503. Returns 1 when answered.
+ */
+static int
+admit(struct http_server *s, struct MHD_Connection *conn, const char *url,
+    const char *method, struct upload *up, struct http_response *resp)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Content-Length");
+	struct http_request req;
+	char client[64], *end;
+	unsigned long long announced = 0;
+	size_t want;
+
+	request_of(conn, url, method, client, sizeof client, &req);
+	up->max = s->max_body;
+	if (s->admit != NULL && s->admit(s->app, &req, &up->max, resp) != 0)
+		return 1;
+	if (up->max > s->max_body)
+		up->max = s->max_body;
+	if (cl != NULL) {
+		announced = strtoull(cl, &end, 10);
+		if (*cl == '\0' || *end != '\0') {
+			http_error(resp, 400, "bad Content-Length");
+			return 1;
+		}
+	}
+	if (announced > up->max) {
+		http_error(resp, 413, "request body over %zu bytes", up->max);
+		return 1;
+	}
+	want = cl != NULL ? (size_t)announced : up->max;
+	if (want > 0 && !reserve(s, client, want)) {
+		http_error(resp, 503, "the server is busy: try again shortly");
+		return 1;
+	}
+	up->reserved = want;
+	ld_strlcpy(up->client, client, sizeof up->client);
+	return 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -105,11 +250,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (up == NULL) {
 		up = xcalloc(1, sizeof *up);
 		*con_cls = up;
+		memset(&resp, 0, sizeof resp);
+		if (admit(s, conn, url, method, up, &resp)) {
+			if (resp.body == NULL) {
+				resp.body = xstrdup("");
+				resp.body_len = 0;
+			}
+			return respond(conn, &resp);
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
-		if (!up->too_big && up->len + n > s->max_body) {
+		if (!up->too_big && (up->len + n > up->max ||
+		    up->len + n > up->reserved)) {
 			up->too_big = 1;
 			free(up->buf);
 			up->buf = NULL;
@@ -118,8 +272,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (!up->too_big) {
 			if (up->len + n + 1 > up->cap) {
 				up->cap = (up->len + n + 1) * 2;
-				if (up->cap > s->max_body + 1)
-					up->cap = s->max_body + 1;
+				if (up->cap > up->max + 1)
+					up->cap = up->max + 1;
 				up->buf = xrealloc(up->buf, up->cap);
 			}
 			memcpy(up->buf + up->len, upload_data, n);
@@ -130,21 +284,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	memset(&resp, 0, sizeof resp);
 	if (up->too_big) {
-		http_error(&resp, 413, "request body over %zu bytes", s->max_body);
+		http_error(&resp, 413, "request body over %zu bytes", up->max);
 		return respond(conn, &resp);
 	}
 	if (up->buf == NULL)
 		up->buf = xcalloc(1, 1);
 	up->buf[up->len] = '\0';
-	memset(&req, 0, sizeof req);
-	req.method = method;
-	req.path = url;
-	req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Authorization");
-	req.content_encoding = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, "Content-Encoding");
-	client_text(conn, client, sizeof client);
-	req.client = client;
+	request_of(conn, url, method, client, sizeof client, &req);
 	req.body = up->buf;
 	req.body_len = up->len;
 	s->handler(s->app, &req, &resp);
@@ -159,9 +305,11 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct upload *up = *con_cls;
 
 	if (up != NULL) {
+		release(s, up->client, up->reserved);
 		free(up->buf);
 		free(up);
 		*con_cls = NULL;
@@ -189,8 +337,12 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 	if (cfg->cert_pem != NULL)
 		flags |= MHD_USE_TLS;
 	s->handler = h;
+	s->admit = cfg->admit;
 	s->app = app;
 	s->max_body = cfg->max_body;
+	s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight :
+	    4 * cfg->max_body;
+	pthread_mutex_init(&s->lock, NULL);
 	if (cfg->cert_pem != NULL)
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		    MHD_OPTION_SOCK_ADDR, &sin,
@@ -199,18 +351,21 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(cfg->tls_priorities),
 		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
-		    MHD_OPTION_CONNECTION_LIMIT, 4000,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_address,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		    MHD_OPTION_END);
 	else
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		    MHD_OPTION_SOCK_ADDR, &sin,
 		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
-		    MHD_OPTION_CONNECTION_LIMIT, 4000,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_address,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		    MHD_OPTION_END);
 	if (s->d == NULL) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return ld_fail(err, LD_ENET,
 		    _("cannot listen on %s:%u (in use, or bad certificate or key)"),
@@ -234,5 +389,6 @@ http_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -1,10 +1,12 @@
 /*
- * http.h - the HTTPS listener (libmicrohttpd with GnuTLS), reduced to one
- * callback: a whole request in, a whole response out.
+ * http.h - the HTTPS listener (libmicrohttpd with GnuTLS), reduced to two
+ * callbacks: admit (the request line and headers, before any body is
+ * read) and handle (a whole request in, a whole response out).
  *
- * Bodies are read into memory up to max_body bytes; a larger one is
- * answered 413 by this layer without calling the handler. The handler
- * runs on one of MHD's pool threads and must be thread-safe.
+ * Bodies are read into memory up to the smaller of max_body and what
+ * admit allowed; a larger one is answered 413 by this layer without
+ * calling the handler. Both callbacks run on MHD's pool threads and must
+ * be thread-safe.
  */
 #ifndef LD_HTTP_H
 #define LD_HTTP_H
@@ -32,6 +34,13 @@ struct http_response {
 typedef void (*http_handler)(void *app, const struct http_request *req,
     struct http_response *resp);
 
+/* Decides from req's line and headers (its body is "" and not read yet):
+ * returns 0 to read a body of at most *max_body bytes (set it lower to
+ * allow less; 0 for none), or fills resp and returns non-zero to answer
+ * at once, the body never read. */
+typedef int (*http_admit)(void *app, const struct http_request *req,
+    size_t *max_body, struct http_response *resp);
+
 struct http_config {
 	const char *address;   /* "127.0.0.1" */
 	unsigned port;         /* 0: any free port */
@@ -40,8 +49,12 @@ struct http_config {
 	const char *tls_priorities; /* GnuTLS priority string; NULL or "":
 	                               TLS_PRIORITIES_DEFAULT (tls.h) */
 	size_t max_body;       /* bytes, compressed as received */
+	size_t max_inflight;   /* bytes of all bodies being read at once */
 	unsigned threads;
 	unsigned timeout;      /* idle seconds before a connection is closed */
+	unsigned max_conns;    /* connections in all */
+	unsigned max_conns_per_address;
+	http_admit admit;      /* NULL: every request admitted */
 };
 
 struct http_server;

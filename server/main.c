@@ -40,6 +40,7 @@
 #include "fold.h"
 #include "hash.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "proto.h"
 #include "roles.h"
@@ -75,6 +76,11 @@ struct server_conf {
 	char *calendar; /* holiday calendar directory; "" the shipped one */
 	char *max_clock_ahead; /* seconds an event's clock may lead ours */
 	char *max_routes;      /* routes one push may make */
+	char *max_connections; /* connections in all */
+	char *max_connections_per_address;
+	char *max_inflight_kib; /* KiB of request bodies read at once */
+	char *idle_timeout;    /* seconds before an idle connection closes */
+	char *log_level;       /* debug, info, warn, error */
 	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
 };
 
@@ -175,6 +181,16 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->max_clock_ahead;
 	else if (strcmp(name, "max_routes") == 0)
 		slot = &sc->max_routes;
+	else if (strcmp(name, "max_connections") == 0)
+		slot = &sc->max_connections;
+	else if (strcmp(name, "max_connections_per_address") == 0)
+		slot = &sc->max_connections_per_address;
+	else if (strcmp(name, "max_inflight_kib") == 0)
+		slot = &sc->max_inflight_kib;
+	else if (strcmp(name, "idle_timeout") == 0)
+		slot = &sc->idle_timeout;
+	else if (strcmp(name, "log_level") == 0)
+		slot = &sc->log_level;
 	else if (strcmp(name, "tls_priorities") == 0)
 		slot = &sc->tls_priorities;
 	if (slot != NULL) {
@@ -198,6 +214,11 @@ conf_release(struct server_conf *sc)
 	free(sc->calendar);
 	free(sc->max_clock_ahead);
 	free(sc->max_routes);
+	free(sc->max_connections);
+	free(sc->max_connections_per_address);
+	free(sc->max_inflight_kib);
+	free(sc->idle_timeout);
+	free(sc->log_level);
 	free(sc->tls_priorities);
 }
 
@@ -229,7 +250,16 @@ load_conf(struct cli *c)
 	DEFAULT(calendar, "");
 	DEFAULT(max_clock_ahead, "3600");
 	DEFAULT(max_routes, "20000");
+	DEFAULT(max_connections, "4000");
+	DEFAULT(max_connections_per_address, "64");
+	DEFAULT(max_inflight_kib, "65536");
+	DEFAULT(idle_timeout, "60");
+	DEFAULT(log_level, "info");
 #undef DEFAULT
+	if (log_set_level(x->conf.log_level) != 0)
+		return cli_error(c, EXIT_CONFIG,
+		    _("log_level must be debug, info, warn or error, not '%s'"),
+		    x->conf.log_level);
 	return 0;
 }
 
@@ -322,6 +352,31 @@ keys_ready(struct cli *c, int create)
 	return rc != 0 ? fail(c, rc) : 0;
 }
 
+/* The journal's path (journal.h); the caller frees it. */
+static char *
+journal_path(const struct server_ctx *x)
+{
+	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
+}
+
+/* Brings the database up to the journal (a restored older database gets
+ * back the credentials and units changed since its backup). */
+static int
+replay_journal(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	char *path = journal_path(x);
+	int64_t changed = 0;
+	int rc = journal_replay(path, x->store, &changed, x->err);
+
+	if (rc == 0 && changed > 0)
+		log_line("warn", "event=journal result=replayed changed=%lld"
+		    " hint=the-database-was-older-than-the-journal",
+		    (long long)changed);
+	free(path);
+	return rc != 0 ? fail(c, rc) : 0;
+}
+
 static int
 open_store(struct cli *c, int create)
 {
@@ -334,7 +389,11 @@ open_store(struct cli *c, int create)
 	db = in_dir(x->conf.dir, x->conf.db);
 	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
-	return rc != 0 ? fail(c, rc) : keys_ready(c, create);
+	if (rc != 0)
+		return fail(c, rc);
+	if ((rc = keys_ready(c, create)) != 0)
+		return rc;
+	return replay_journal(c);
 }
 
 static const struct cli_opt init_opts[] = {
@@ -473,6 +532,16 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 }
 
 static int
+journal_append_station(struct server_ctx *x, const struct station_rec *r)
+{
+	char *path = journal_path(x);
+	int rc = journal_station(path, r, x->err);
+
+	free(path);
+	return rc;
+}
+
+static int
 station_add(struct cli *c)
 {
 	struct server_ctx *x = c->app;
@@ -518,8 +587,10 @@ station_add(struct cli *c)
 	r.added_at = ltime_now();
 	r.code_expires = r.added_at + hours * 3600 * 1000;
 	hash_hex(code, strlen(code), r.code_hash);
-	/* The station and, for a role that sees more, what it sees already. */
-	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
+	/* The station and, for a role that sees more, what it sees already;
+	 * the journal first (journal.h). */
+	if ((rc = journal_append_station(x, &r)) != 0 ||
+	    (rc = x->store->ops->begin(x->store, x->err)) != 0)
 		return fail(c, rc);
 	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0 ||
 	    (rc = x->store->ops->commit(x->store, x->err)) != 0) {
@@ -545,9 +616,11 @@ station_status(const struct station_rec *r)
 {
 	if (r->revoked_at != 0)
 		return "revoked";
-	if (r->enrolled_at == 0)
+	/* A code not yet used up: the station has not made its first
+	 * request with a token since it was added or reissued. */
+	if (r->code_hash[0] != '\0')
 		return r->code_expires > ltime_now() ? "pending" : "expired";
-	return "active";
+	return r->enrolled_at != 0 ? "active" : "expired";
 }
 
 static int
@@ -604,6 +677,54 @@ station_list(struct cli *c)
 	return 0;
 }
 
+static const struct cli_opt reissue_opts[] = {
+	{ "expires", CLI_VALUE, "HOURS", N_("how long the new code is valid (default 72)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/*
+ * A new enrolment code for a station that exists: a lost laptop, a token
+ * file deleted, a revocation taken back. Its id, unit, role and the chain
+ * the server holds of it are kept; its old token stops working now. The
+ * station enrols again with the code and syncs on from where it was.
+ */
+static int
+station_reissue(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *exp = cli_value(c, "expires");
+	struct station_rec r;
+	char code[32];
+	long hours = 72;
+	int rc;
+
+	if (exp != NULL) {
+		char *end;
+		hours = strtol(exp, &end, 10);
+		if (*end != '\0' || hours < 1 || hours > 24 * 365)
+			return cli_error(c, EXIT_INVALID,
+			    _("--expires must be 1 to 8760 hours"));
+	}
+	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
+	    x->err)) != 0)
+		return fail(c, rc);
+	random_code(12, code);
+	hash_hex(code, strlen(code), r.code_hash);
+	r.code_expires = ltime_now() + hours * 3600 * 1000;
+	r.token_hash[0] = '\0';
+	r.revoked_at = 0;
+	if ((rc = journal_append_station(x, &r)) == 0)
+		rc = x->store->ops->station_update(x->store, &r, x->err);
+	station_rec_release(&r);
+	if (rc != 0)
+		return fail(c, rc);
+	log_line("warn", "event=reissue station=%s", c->argv[0]);
+	printf(_("station '%s' has a new enrolment code, valid %ld hours, once (its old token no longer works):\n"),
+	    c->argv[0], hours);
+	printf("%s\n", code);
+	return 0;
+}
+
 static int
 station_revoke(struct cli *c)
 {
@@ -618,7 +739,8 @@ station_revoke(struct cli *c)
 		r.revoked_at = ltime_now();
 		r.token_hash[0] = '\0';
 		r.code_hash[0] = '\0';
-		rc = x->store->ops->station_update(x->store, &r, x->err);
+		if ((rc = journal_append_station(x, &r)) == 0)
+			rc = x->store->ops->station_update(x->store, &r, x->err);
 	}
 	station_rec_release(&r);
 	if (rc != 0)
@@ -727,8 +849,17 @@ unit_add(struct cli *c)
 		    name, near[i]);
 	json_decref(names);
 	unit_recs_free(recs, n);
-	if ((rc = x->store->ops->unit_add(x->store, name, role, ltime_now(),
-	    x->err)) != 0)
+	{
+		char *path = journal_path(x);
+		int64_t now = ltime_now();
+
+		rc = journal_unit(path, name, role, now, x->err);
+		free(path);
+		if (rc == 0)
+			rc = x->store->ops->unit_add(x->store, name, role, now,
+			    x->err);
+	}
+	if (rc != 0)
 		return rc == LD_EEXIST ? cli_error(c, EXIT_INVALID, "%s", x->err) :
 		    fail(c, rc);
 	if (cli_common_flag(c, "json")) {
@@ -799,7 +930,14 @@ unit_remove(struct cli *c)
 	station_recs_free(recs, n);
 	if (rc != 0)
 		return rc;
-	if ((rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
+	{
+		char *path = journal_path(x);
+
+		rc = journal_unit_removed(path, name, x->err);
+		free(path);
+	}
+	if (rc != 0 ||
+	    (rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
 		return fail(c, rc);
 	printf(_("unit '%s' removed from the directory\n"), name);
 	return 0;
@@ -817,13 +955,13 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* The option name's value, else the server.conf one, as a whole number
- * from 0 to max; a bad one is a config error. */
+/* given (an option's value) or else conf (server.conf's), as a whole
+ * number from 0 to max; a bad one is a config error naming name. */
 static int
-limit_value(struct cli *c, const char *name, const char *conf,
-    long long max, int64_t *out)
+limit_value(struct cli *c, const char *name, const char *given,
+    const char *conf, long long max, int64_t *out)
 {
-	const char *v = cli_value(c, name);
+	const char *v = given;
 	long long n;
 	char *end;
 
@@ -894,6 +1032,36 @@ load_calendar(struct server_ctx *x, struct api *api)
 	return rc;
 }
 
+/* The connection limits of server.conf (docs/protocol.md, "Limits"). */
+static int
+conn_limits(struct cli *c, struct http_config *hc)
+{
+	struct server_ctx *x = c->app;
+	int64_t conns, per, kib, idle;
+	int rc;
+
+	if ((rc = limit_value(c, "max_connections", NULL,
+	    x->conf.max_connections, 100000, &conns)) != 0 ||
+	    (rc = limit_value(c, "max_connections_per_address", NULL,
+	    x->conf.max_connections_per_address, 100000, &per)) != 0 ||
+	    (rc = limit_value(c, "max_inflight_kib", NULL,
+	    x->conf.max_inflight_kib, INT32_MAX, &kib)) != 0 ||
+	    (rc = limit_value(c, "idle_timeout", NULL, x->conf.idle_timeout,
+	    86400, &idle)) != 0)
+		return rc;
+	/* One address may hold a quarter of it: room for one whole push. */
+	if (conns == 0 || per == 0 || idle == 0 ||
+	    (size_t)kib * 1024 / 4 < PROTO_MAX_BODY)
+		return cli_error(c, EXIT_CONFIG,
+		    _("max_connections, max_connections_per_address and idle_timeout must be above 0, max_inflight_kib at least %u"),
+		    4 * PROTO_MAX_BODY / 1024);
+	hc->max_conns = (unsigned)conns;
+	hc->max_conns_per_address = (unsigned)per;
+	hc->max_inflight = (size_t)kib * 1024;
+	hc->timeout = (unsigned)idle;
+	return 0;
+}
+
 static int
 serve(struct cli *c)
 {
@@ -906,6 +1074,7 @@ serve(struct cli *c)
 	struct codec *codec;
 	struct api api;
 	char *cert = NULL, *key = NULL, *addr, *colon, *dictpath = NULL;
+	char *journal = NULL;
 	sigset_t set;
 	int sig, rc;
 
@@ -924,7 +1093,11 @@ serve(struct cli *c)
 	hc.port = (unsigned)atoi(colon + 1);
 	hc.max_body = PROTO_MAX_BODY;
 	hc.threads = th ? (unsigned)atoi(th) : 4;
-	hc.timeout = 120;
+	hc.admit = api_admit;
+	if ((rc = conn_limits(c, &hc)) != 0) {
+		free(addr);
+		return rc;
+	}
 	hc.tls_priorities = x->conf.tls_priorities;
 	if ((rc = tls_priorities_check(hc.tls_priorities, x->err)) != 0) {
 		free(addr);
@@ -963,13 +1136,17 @@ serve(struct cli *c)
 		return fail(c, rc);
 	}
 	api_init(&api, x->store, codec);
+	journal = journal_path(x);
+	api.journal = journal;
 	if (cli_value(c, "max-auth-failures") != NULL)
 		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
-	if ((rc = limit_value(c, "max-clock-ahead", x->conf.max_clock_ahead,
-	    INT64_MAX / 1000, &api.max_clock_ahead_ms)) != 0 ||
-	    (rc = limit_value(c, "max-routes", x->conf.max_routes, INT32_MAX,
-	    &api.max_routes)) != 0) {
+	if ((rc = limit_value(c, "max-clock-ahead", cli_value(c,
+	    "max-clock-ahead"), x->conf.max_clock_ahead, INT64_MAX / 1000,
+	    &api.max_clock_ahead_ms)) != 0 ||
+	    (rc = limit_value(c, "max-routes", cli_value(c, "max-routes"),
+	    x->conf.max_routes, INT32_MAX, &api.max_routes)) != 0) {
 		api_release(&api);
+		free(journal);
 		codec_free(codec);
 		free(cert);
 		free(key);
@@ -1005,6 +1182,7 @@ serve(struct cli *c)
 	http_stop(hs);
 out:
 	api_release(&api);
+	free(journal);
 	codec_free(codec);
 	free(cert);
 	free(key);
@@ -1319,6 +1497,10 @@ static const struct cli_cmd list_cmd = { "station", "list", NULL, 0, 0,
 static const struct cli_cmd revoke_cmd = { "station", "revoke", "<station>",
 	1, 1, NULL, CMD_STORE, N_("revoke a station's token (effective on its next request)"),
 	station_revoke };
+static const struct cli_cmd reissue_cmd = { "station", "reissue",
+	"<station>", 1, 1, reissue_opts, CMD_STORE,
+	N_("a new enrolment code for a station (lost laptop, revoked by mistake); its old token stops working"),
+	station_reissue };
 static const struct cli_cmd unit_add_cmd = { "unit", "add", "<name>", 1, 1,
 	unit_add_opts, CMD_STORE | CMD_JSON, N_("add a unit to the county's directory without a station (e.g. 县人民政府)"),
 	unit_add };
@@ -1348,7 +1530,7 @@ static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
 	backup };
 
 static const struct cli_cmd *const cmds[] = {
-	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &unit_add_cmd,
+	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd, &unit_add_cmd,
 	&unit_list_cmd, &unit_remove_cmd, &serve_cmd, &dump_cmd, &due_cmd,
 	&rotate_cmd, &backup_cmd, NULL,
 };

@@ -207,7 +207,7 @@ SPAN=
 clean_push
 test_expect_success 'without a crash both backlogs go up in one sync each, in batches' '
 	test "$(cat "$SCRATCH/codes")" = "0 0" &&
-	test "$(grep -c "event=sync station=big1 pushed=500 stored=500" "$SCRATCH/server.log")" -eq 2 &&
+	test "$(grep -c "event=sync station=big1 status=200 pushed=500 stored=500" "$SCRATCH/server.log")" -eq 2 &&
 	sync_both && intact
 '
 stop_server

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Brute-forcing enrolment codes and tokens is rate-limited: past 20 failed
-# attempts a minute from one address, or against one station, every
-# attempt gets 429 before any work, the right credential included.
+# attempts a minute from one address, every attempt from that address
+# gets 429 before any work, the right credential included. Only the
+# address that fails is held back: a stranger who knows a station's name
+# (it is in every record id) cannot lock that station out.
 . "$(dirname "$0")/lib.sh"
 
 start_server
@@ -32,9 +34,9 @@ test_expect_success 'while blocked, even the right token gets 429' '
 	test "$(status_of -H "Authorization: Bearer $(cat lyx.db.token)")" = 429
 '
 
-test_expect_success 'the station named is blocked from other addresses too' '
+test_expect_success 'the station named is not locked out: from another address its token works' '
 	test "$(status_of --interface 127.0.0.2 \
-		-H "Authorization: Bearer $(cat lyx.db.token)")" = 429
+		-H "Authorization: Bearer $(cat lyx.db.token)")" = 200
 '
 
 test_expect_success 'another address with another station is not blocked' '
@@ -49,7 +51,8 @@ test_expect_success 'guessing enrolment codes is blocked the same way' '
 		i=$((i + 1))
 	done
 	test "$(grep -c 429 codes)" -ge 1 &&
-	test "$(enroll_status 127.0.0.5 "$(tail -n 1 qbq.code)")" = 429
+	test "$(enroll_status 127.0.0.4 "$(tail -n 1 qbq.code)")" = 429 &&
+	test "$(enroll_status 127.0.0.5 "$(tail -n 1 qbq.code)")" = 200
 '
 
 test_expect_success 'refused attempts are logged without the secrets' '

@@ -1,0 +1,50 @@
+/*
+ * journal.h - the server's journal of credentials and of its unit
+ * directory, kept outside the database (journal.log in the server
+ * directory, mode 0600), so that restoring an older database loses none
+ * of them: a station revoked after the backup stays revoked, one enrolled
+ * or added after it keeps working, a unit declared after it stays in the
+ * directory (docs/operations.md, "Restoring").
+ *
+ * Rules:
+ *  1. Every change of a station's credentials (added, enrolled, revoked)
+ *     and of the declared units is appended and made durable (fdatasync)
+ *     before the database is changed: the journal is never older than the
+ *     database.
+ *  2. One JSON object a line: {"op":"station", the station's name, unit,
+ *     role and credential fields} or {"op":"unit", name, role, added_at}
+ *     or {"op":"unit_removed", name}. The last line of a station or unit
+ *     is its state.
+ *  3. journal_replay brings the database up to the journal, in one
+ *     transaction, every time the server directory is opened: it adds the
+ *     stations and units the database lacks and sets each station's
+ *     credentials to the journal's. Events, cursors and heads are the
+ *     database's alone.
+ *  4. A journal that does not exist yet (a directory made before it) is
+ *     made from the database first.
+ *  5. A line that does not parse (a torn last write) is skipped, and
+ *     said so in the log.
+ */
+#ifndef LD_JOURNAL_H
+#define LD_JOURNAL_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+#define JOURNAL_FILE "journal.log"
+
+/* Appends the credential state of r. Returns 0 or LD_EFULL with err. */
+int journal_station(const char *path, const struct station_rec *r,
+    char *err);
+
+/* Appends a declared unit (role "" for none), or its removal. */
+int journal_unit(const char *path, const char *name, const char *role,
+    int64_t added_at, char *err);
+int journal_unit_removed(const char *path, const char *name, char *err);
+
+/* Rules 3 and 4. *changed: how many stations and units it changed. */
+int journal_replay(const char *path, struct store *s, int64_t *changed,
+    char *err);
+
+#endif

@@ -1,0 +1,117 @@
+#!/bin/sh
+# The server under hostile load (issue 11): nothing is buffered before the
+# token is checked, bodies being read share a bounded budget of which one
+# address holds a quarter, and connections are capped per address. Each
+# attack runs from its own loopback address (tests/tools/loadpeer.py)
+# while a real station syncs from 127.0.0.1; the server's resident memory
+# is read from /proc during the attack, and the station's sync must
+# succeed. Figures go to the log (docs/reliability.md has the last ones).
+#
+#   1,000 stalled 4 MiB uploads without a token          127.0.0.2
+#   100 stalled 4 MiB uploads with a valid token          127.0.0.3
+#   10,000 idle TCP connections that never start TLS      127.0.0.4
+#   an enrolment announcing 4 MiB (its cap is 4 KiB)      127.0.0.5
+. "$(dirname "$0")/lib.sh"
+
+PEER="python3 $TOP/tests/tools/loadpeer.py"
+CA="$LIANDONG_SERVER_DIR/ca.pem"
+# Sanitizers multiply resident memory: the bound holds for plain builds.
+case "$BUILD" in *san*) RSS_MAX=10000000 ;; *) RSS_MAX=100000 ;; esac
+
+start_server
+add_station lyx 龙羊峡镇
+add_station bad 恰卜恰镇
+refresh_directory lyx bad
+on lyx liaison log --type contact --summary 联络 >/dev/null
+
+rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\) kB/\1/p' /proc/$SERVER_PID/status; }
+# timed_sync: the station syncs; its time in ms is appended to sync.ms.
+timed_sync() {
+	t0=$(date +%s%N) && on lyx sync >/dev/null &&
+	echo $(( ($(date +%s%N) - t0) / 1000000 )) >>sync.ms
+}
+# attack NAME MODE ARGS...: starts the peer in the background; waits for
+# its report (NAME.json).
+attack() {
+	_n=$1; shift
+	rm -f "$_n.stop" "$_n.json"
+	$PEER "$@" --port "$SERVER_PORT" --report "$_n.json" --stop "$_n.stop" \
+		--hold 120 &
+	echo $! >"$_n.pid"
+	test_when_finished "touch $SCRATCH/$_n.stop"
+	wait_for 60 "[ -s $_n.json ]"
+}
+end_attack() {
+	touch "$1.stop"
+	wait "$(cat "$1.pid")" 2>/dev/null
+	return 0
+}
+
+timed_sync
+echo "$(rss)" >rss.before
+
+test_expect_success '1,000 stalled 4 MiB uploads without a token: answered 401 (then 429) at once, none held' '
+	attack stall stall --ca "$CA" --source 127.0.0.2 --count 1000 &&
+	r=$(rss) && echo "stalled without a token: RSS $r kB; $(cat stall.json)" >>"$SCRATCH/figures" &&
+	jeq stall.json "d.answered[\"401\"]" 20 &&
+	jeq stall.json "d.answered[\"429\"] + d.refused" 980 &&
+	jeq stall.json d.holding 0 &&
+	test "$r" -lt $RSS_MAX && timed_sync
+'
+end_attack stall
+
+test_expect_success '100 stalled 4 MiB uploads with a valid token: one address holds 16 MiB, the rest 503' '
+	attack tok stall --ca "$CA" --source 127.0.0.3 --count 100 \
+		--token "$(cat bad.db.token)" --send 1048576 &&
+	r=$(rss) && echo "stalled with a token: RSS $r kB; $(cat tok.json)" >>"$SCRATCH/figures" &&
+	jeq tok.json d.holding 4 &&
+	jv tok.json "d.answered.get(\"503\", 0) + d.refused" >n && test "$(cat n)" = 96 &&
+	test "$r" -lt $RSS_MAX && timed_sync
+'
+end_attack tok
+
+test_expect_success '10,000 idle connections from one address: the station still syncs' '
+	attack idle idle --source 127.0.0.4 --count 10000 &&
+	r=$(rss) && echo "idle connections: RSS $r kB; $(cat idle.json)" >>"$SCRATCH/figures" &&
+	test "$r" -lt $RSS_MAX && timed_sync
+'
+end_attack idle
+
+test_expect_success 'an enrolment announcing 4 MiB is refused (413) before its body is read' '
+	python3 - "$SERVER_PORT" "$CA" <<-\EOF
+	import socket, ssl, sys
+	ctx = ssl.create_default_context(cafile=sys.argv[2])
+	ctx.check_hostname = False
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5,
+	                             source_address=("127.0.0.5", 0))
+	s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+	s.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	          b"Content-Length: 4194304\r\n\r\n")
+	answer = s.recv(200)
+	assert answer.startswith(b"HTTP/1.1 413"), answer
+	EOF
+'
+
+test_expect_success 'a wrong token announcing a body gets 401 before the body, and the server logs it' '
+	python3 - "$SERVER_PORT" "$CA" <<-\EOF &&
+	import socket, ssl, sys
+	ctx = ssl.create_default_context(cafile=sys.argv[2])
+	ctx.check_hostname = False
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5,
+	                             source_address=("127.0.0.6", 0))
+	s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+	s.sendall(b"POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lyx:wrong\r\n"
+	          b"Content-Encoding: zstd\r\nContent-Length: 4194304\r\n\r\n")
+	answer = s.recv(200)
+	assert answer.startswith(b"HTTP/1.1 401"), answer
+	EOF
+	test_grep "event=sync result=unauthorized status=401 client=127.0.0.6" "$SCRATCH/server.log"
+'
+
+test_expect_success 'the station synced every time; its times are in the log' '
+	test "$(wc -l <sync.ms)" = 4 && on lyx verify >/dev/null
+'
+echo "RSS before: $(cat rss.before) kB; the station's syncs (ms), before and during each attack: $(tr "\n" " " <sync.ms)" >>figures
+sed 's/^/# /' figures
+
+test_done
