@@ -3,8 +3,9 @@
 # (agent/cmd-sync.c, the daemon's states): after a failure it waits the
 # backoff even with an urgent event pending; an urgent event recorded while
 # the link is fine syncs at once; a refused token (401) stops every
-# request until the token file changes, said once in the log and shown by
-# 'liandong status'; a 429 and a 422 are backed off like failures.
+# request until the token file changes (a re-enrolment, a file put back),
+# said once in the log and shown by 'liandong status'; a 429 and a 422 are
+# backed off like failures.
 #
 # Attempts are counted where they arrive: a faultproxy in front of the
 # server logs each connection (the server itself down), the server logs
@@ -191,6 +192,16 @@ test_when_finished "kill $daemon2 2>/dev/null"
 test_expect_success 'a daemon started on a refused token does not ask again' '
 	wait_for 10 "grep -q event=token-refused daemon2.log" &&
 	test_must_fail wait_for 3 "test \$(unauthorized) -gt $base"
+'
+
+test_expect_success 'once re-enrolled (station reissue, enroll), it syncs what waited' '
+	"$LDS" station reissue lyx >lyx.code2 &&
+	"$LD" enroll --db "$SCRATCH/lyx.db" --ca "$CA" -- \
+		"https://127.0.0.1:$(cat proxy.port)" "$(tail -n 1 lyx.code2)" >/dev/null &&
+	wait_for 10 "grep -q event=token-changed daemon2.log" &&
+	wait_for 10 "test \"\$(events_on_server lyx)\" = 6" &&
+	test "$(unauthorized)" = "$base" &&
+	on lyx status --offline --json >st.json && jeq st.json d.token_refused false
 '
 kill $daemon2 2>/dev/null
 wait $daemon2 2>/dev/null
