@@ -169,6 +169,40 @@ const struct cmd_entry cmd_sync_entry = {
 	cmd_sync,
 };
 
+/*
+ * The daemon: one sync at start, then one per interval, for as long as it
+ * runs (docs/protocol.md, "Retries"). Its states:
+ *
+ *   ok       the last sync succeeded (or none was tried yet): the next one
+ *            after --interval, or at once when an urgent event is
+ *            recorded (checked each second).
+ *   failing  the last sync failed: the server unreachable or failing
+ *            (5xx), throttling (429), refusing this station's clock (422)
+ *            or anything else it refused but the token. The next attempt
+ *            comes after the backoff, whatever is recorded meanwhile,
+ *            urgent events included: urgency shortens the interval, never
+ *            the retry after a failure. A success returns to ok.
+ *   refused  the server refused this station's token (401, 403; revoked,
+ *            say): no request at all until the token file changes
+ *            (re-enrolment writes a new one; checked every TOKEN_CHECK
+ *            seconds) or a 'liandong sync' by hand succeeds; then a sync
+ *            at once. It is said once in the log, and 'liandong status'
+ *            shows it (sync_token_refused).
+ *
+ * The backoff after the n-th failure in a row is BACKOFF_FIRST seconds
+ * doubled n-1 times, at most --max-backoff, of which a random half to
+ * whole is waited (so that stations cut off together do not come back
+ * together); after a 429 at least the server's throttle window
+ * (THROTTLE_WAIT), unless --max-backoff is shorter. A burst of attempts
+ * from one station would trip the server's per-address throttle for every
+ * station behind the same address (a county VPN, a NAT).
+ */
+#define BACKOFF_FIRST 5 /* seconds */
+#define THROTTLE_WAIT 60 /* seconds: docs/protocol.md, 429 */
+#define TOKEN_CHECK 2    /* seconds between looks at the token file */
+
+enum daemon_state { D_OK, D_FAILING, D_REFUSED };
+
 static volatile sig_atomic_t stopping;
 
 static void
@@ -195,6 +229,71 @@ parse_interval(const char *s)
 	return -1;
 }
 
+/* Seconds to wait after the failures-th failure in a row, which ended
+ * with HTTP status (0: none). */
+static long
+backoff(unsigned failures, long status, long max_backoff)
+{
+	double cap = (double)BACKOFF_FIRST *
+	    (double)(1u << (failures > 1 ? (failures < 12 ? failures - 1 : 11) : 0));
+	long wait;
+
+	if (status == 429 && cap < THROTTLE_WAIT)
+		cap = THROTTLE_WAIT;
+	if (cap > (double)max_backoff)
+		cap = (double)max_backoff;
+	wait = (long)(cap * (0.5 + 0.5 * (double)rand() / RAND_MAX));
+	return wait < 1 ? 1 : wait;
+}
+
+static int
+urgent_pending(struct ledger *lg)
+{
+	return ledger_meta_int(lg, "urgent_seq", 0) >
+	    ledger_meta_int(lg, "acked", 0);
+}
+
+/*
+ * Waits, 100 ms at a time, until stopped or: in the ok and failing
+ * states, seconds have passed; in the ok state, an urgent event is
+ * recorded; in the refused state (seconds ignored), the token is no
+ * longer the one refused. Returns the state to go on in.
+ */
+static enum daemon_state
+daemon_wait(struct cmd_ctx *ctx, const char *tp, enum daemon_state st,
+    long seconds)
+{
+	long tick;
+
+	for (tick = 1; !stopping && (st == D_REFUSED || tick <= seconds * 10);
+	    tick++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (st == D_OK && tick % 10 == 0 && urgent_pending(ctx->lg)) {
+			log_line("info", "event=urgent-sync");
+			break;
+		}
+		if (st == D_REFUSED && tick % (TOKEN_CHECK * 10) == 0 &&
+		    !sync_token_refused(ctx->lg, tp, NULL)) {
+			log_line("info", "event=token-changed msg=\"the token"
+			    " file changed (or a sync by hand succeeded):"
+			    " syncing again\"");
+			return D_OK;
+		}
+	}
+	return st;
+}
+
+static void
+log_refused(long status, const char *why)
+{
+	log_line("error", "event=token-refused status=%ld error=\"%s\""
+	    " msg=\"the county server refused this station's token (revoked?):"
+	    " re-enrol with 'liandong enroll'; not retrying until the token"
+	    " changes\"", status, why);
+}
+
 static const struct cli_opt daemon_opts[] = {
 	{ "interval", CLI_VALUE, "TIME", N_("time between syncs: minutes, or 30s, 5m, 1h (default: agent.conf, else 5m)") },
 	{ "max-backoff", CLI_VALUE, "TIME", N_("longest wait after failures (default 30m)") },
@@ -207,6 +306,7 @@ cmd_daemon(struct cmd_ctx *ctx)
 	const char *iv = cmd_value(ctx, "interval");
 	const char *mb = cmd_value(ctx, "max-backoff");
 	long interval = 300, max_backoff = 1800;
+	enum daemon_state st = D_OK;
 	struct sigaction sa;
 	struct sync_opts o;
 	char *tp = token_path(ctx);
@@ -229,42 +329,43 @@ cmd_daemon(struct cmd_ctx *ctx)
 	sigaction(SIGINT, &sa, NULL);
 	fill_opts(ctx, &o, tp);
 	srand((unsigned)(time(NULL) ^ getpid()));
-	log_line("info", "event=daemon-start station=%s interval=%ld",
-	    ledger_station(ctx->lg), interval);
+	log_line("info", "event=daemon-start station=%s interval=%ld"
+	    " max_backoff=%ld", ledger_station(ctx->lg), interval, max_backoff);
+	if (sync_token_refused(ctx->lg, tp, NULL)) {
+		char *why = NULL;
+		ledger_meta_get(ctx->lg, "last_error", &why, NULL);
+		log_refused(0, why ? why : "");
+		free(why);
+		st = daemon_wait(ctx, tp, D_REFUSED, 0);
+	}
 	while (!stopping) {
 		struct sync_report rep;
-		long wait, waited;
+		long wait;
 		int rc = sync_run(ctx->lg, &o, &rep, ctx->err);
 
 		if (rc == 0) {
+			st = D_OK;
 			failures = 0;
 			wait = interval;
 			log_line("info", "event=sync pushed=%ld pulled=%ld pending=%lld"
 			    " backlog=%lld requests=%ld", rep.pushed, rep.pulled,
 			    (long long)rep.pending, (long long)rep.backlog,
 			    rep.requests);
+		} else if (rc == LD_EAUTH) {
+			st = D_REFUSED;
+			wait = 0;
+			log_refused(rep.status, ctx->err);
 		} else {
-			/* Exponential backoff with jitter in [0.5, 1.5). */
-			double base = 5.0 * (double)(1u << (failures < 10 ? failures : 10));
+			st = D_FAILING;
 			failures++;
-			if (base > (double)max_backoff)
-				base = (double)max_backoff;
-			wait = (long)(base * (0.5 + (double)rand() / RAND_MAX));
-			if (wait < 1)
-				wait = 1;
-			log_line("warn", "event=sync-failed failures=%u retry_in=%ld",
-			    failures, wait);
+			wait = backoff(failures, rep.status, max_backoff);
+			log_line("warn", "event=sync-failed failures=%u status=%ld"
+			    " retry_in=%ld error=\"%s\"", failures, rep.status, wait,
+			    ctx->err);
 		}
-		for (waited = 0; waited < wait * 10 && !stopping; waited++) {
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-			/* An urgent event recorded meanwhile syncs at once. */
-			if (waited % 10 == 0 && ledger_meta_int(ctx->lg, "urgent_seq", 0) >
-			    ledger_meta_int(ctx->lg, "acked", 0)) {
-				log_line("info", "event=urgent-sync");
-				break;
-			}
-		}
+		st = daemon_wait(ctx, tp, st, wait);
+		if (st == D_OK)
+			failures = 0;
 	}
 	log_line("info", "event=daemon-stop signal=%d", (int)stopping);
 	free(tp);
@@ -273,7 +374,7 @@ cmd_daemon(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_daemon_entry = {
 	{ "daemon", NULL, NULL, 0, 0, daemon_opts, CMD_DB,
-	    N_("sync every interval, back off when the link fails, at once for urgent events"),
+	    N_("sync every interval, at once for urgent events, backing off after failures"),
 	    NULL },
 	cmd_daemon,
 };
@@ -307,9 +408,10 @@ cmd_status(struct cmd_ctx *ctx)
 {
 	struct sync_opts o;
 	char *tp = token_path(ctx), *url = NULL, *lerr = NULL, t[LTIME_LEN];
-	int64_t head = 0, acked, last, backlog;
+	int64_t head = 0, acked, last, backlog, refused_at = 0;
 	json_t *remote = NULL, *doc;
 	char rerr[LD_ERRLEN] = "";
+	int refused;
 
 	ledger_own_head(ctx->lg, &head, NULL);
 	acked = ledger_meta_int(ctx->lg, "acked", 0);
@@ -320,7 +422,10 @@ cmd_status(struct cmd_ctx *ctx)
 	fill_opts(ctx, &o, tp);
 	o.connect_timeout = 5;
 	o.stall_timeout = 10;
-	if (url != NULL && !cmd_flag(ctx, "offline"))
+	/* A token the server refused is not shown to it again: each refusal
+	 * counts towards its per-address throttle. */
+	refused = sync_token_refused(ctx->lg, tp, &refused_at);
+	if (url != NULL && !cmd_flag(ctx, "offline") && !refused)
 		sync_remote_status(ctx->lg, &o, &remote, rerr);
 	doc = out_doc("status");
 	json_object_set_new(doc, "station", json_string(ledger_station(ctx->lg)));
@@ -331,6 +436,7 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "last_sync", json_integer(last));
 	json_object_set_new(doc, "last_error", json_string(lerr ? lerr : ""));
 	json_object_set_new(doc, "backlog", json_integer(backlog));
+	json_object_set_new(doc, "token_refused", json_boolean(refused));
 	json_object_set_new(doc, "quarantined", sync_quarantined(ctx->lg));
 	json_object_set_new(doc, "beyond_server", beyond_server(ctx->lg));
 	if (remote != NULL)
@@ -348,6 +454,11 @@ cmd_status(struct cmd_ctx *ctx)
 		printf("%-14s %s\n", _("last sync:"), last ? t : _("never"));
 		printf("%-14s %s\n", _("last error:"),
 		    lerr && *lerr ? lerr : "-");
+		if (refused) {
+			ltime_short(refused_at, t);
+			printf(_("%-14s the county server refused this station's token (revoked?) at %s: re-enrol with 'liandong enroll'; the daemon is not retrying until the token changes\n"),
+			    _("token:"), t);
+		}
 		{
 			json_t *qa = json_object_get(doc, "quarantined"), *item;
 			size_t i;
@@ -374,7 +485,10 @@ cmd_status(struct cmd_ctx *ctx)
 			    (long long)json_integer_value(json_object_get(remote, "acked")),
 			    (long long)json_integer_value(json_object_get(remote, "backlog")),
 			    ls ? t : _("never"));
-		} else if (url != NULL)
+		} else if (url != NULL && refused)
+			printf(_("%-14s not asked (the token was refused); at the last sync %lld events were waiting\n"),
+			    _("server view:"), (long long)backlog);
+		else if (url != NULL)
 			printf(_("%-14s unreachable now (%s); at the last sync %lld events were waiting\n"),
 			    _("server view:"), rerr[0] ? rerr : _("not asked"),
 			    (long long)backlog);

@@ -502,8 +502,55 @@ same_digest(struct ledger *lg, const json_t *h)
 	    strcmp(d.xor, x) == 0;
 }
 
+void
+sync_token_id(const char *token_path, char id[SYNC_TOKEN_ID_LEN])
+{
+	char hash[HASH_HEX], *text = NULL, *salted;
+	struct stat sb;
+
+	if (stat(token_path, &sb) != 0) {
+		ld_strlcpy(id, "-", SYNC_TOKEN_ID_LEN);
+		return;
+	}
+	/* The content's hash, salted so that what the database keeps is not
+	 * the hash of the credential itself. */
+	if (textfile_read(token_path, 4096, &text, NULL) != 0)
+		text = xstrdup("");
+	salted = xasprintf("liandong token id\n%s", text);
+	hash_hex(salted, strlen(salted), hash);
+	free(salted);
+	free(text);
+	snprintf(id, SYNC_TOKEN_ID_LEN, "%llu:%llu:%lld:%lld.%09ld:%s",
+	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino,
+	    (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+	    (long)sb.st_mtim.tv_nsec, hash);
+}
+
+int
+sync_token_refused(struct ledger *lg, const char *token_path, int64_t *at)
+{
+	char now[SYNC_TOKEN_ID_LEN], *refused = NULL;
+	int same;
+
+	if (ledger_meta_get(lg, "token_refused", &refused, NULL) != 0 ||
+	    refused == NULL || *refused == '\0') {
+		free(refused);
+		return 0;
+	}
+	sync_token_id(token_path, now);
+	same = strcmp(now, refused) == 0;
+	free(refused);
+	if (same && at != NULL)
+		*at = ledger_meta_int(lg, "token_refused_at", 0);
+	return same;
+}
+
+/* Records how the run ended: last_sync, or last_error; and which token
+ * the server refused (token_id, read before the run), or that it took
+ * the token after all. */
 static void
-record_outcome(struct ledger *lg, int rc, const char *msg)
+record_outcome(struct ledger *lg, int rc, const char *msg,
+    const char *token_id)
 {
 	char num[32];
 
@@ -513,9 +560,14 @@ record_outcome(struct ledger *lg, int rc, const char *msg)
 	if (rc == 0) {
 		ledger_meta_set(lg, "last_sync", num, NULL);
 		ledger_meta_set(lg, "last_error", "", NULL);
+		ledger_meta_set(lg, "token_refused", "", NULL);
 	} else {
 		ledger_meta_set(lg, "last_error", msg, NULL);
 		ledger_meta_set(lg, "last_error_at", num, NULL);
+	}
+	if (rc == LD_EAUTH) {
+		ledger_meta_set(lg, "token_refused", token_id, NULL);
+		ledger_meta_set(lg, "token_refused_at", num, NULL);
 	}
 	if (ledger_commit(lg, NULL) != 0)
 		ledger_rollback(lg);
@@ -695,6 +747,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			continue;
 		}
 		if (r.status != 200) {
+			rep->status = r.status;
 			rc = refused(&r, err);
 			net_response_release(&r);
 			return rc;
@@ -765,10 +818,13 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 {
 	struct codec *c = NULL;
 	struct net *n = NULL;
-	char *token = NULL;
+	char *token = NULL, token_id[SYNC_TOKEN_ID_LEN];
 	int rc;
 
 	memset(rep, 0, sizeof *rep);
+	/* Before reading it: a token enrolled meanwhile is never taken for
+	 * the one refused. */
+	sync_token_id(o->token_path, token_id);
 	if ((rc = load_token(o->token_path, &token, err)) == 0 &&
 	    (rc = open_net(lg, o, token, 0, &n, err)) == 0 &&
 	    (rc = open_codec(lg, o, &c, err)) == 0)
@@ -777,7 +833,7 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 		fputc('\n', stderr);
 	if (n != NULL)
 		net_counters(n, &rep->bytes_up, &rep->bytes_down);
-	record_outcome(lg, rc, rc != 0 && err != NULL ? err : "");
+	record_outcome(lg, rc, rc != 0 && err != NULL ? err : "", token_id);
 	codec_free(c);
 	net_free(n);
 	free(token);

@@ -28,6 +28,7 @@ struct sync_report {
 	int repaired;      /* a digest mismatch forced a full re-pull */
 	double bytes_up;
 	double bytes_down;
+	long status;       /* the HTTP status that ended a failed run, else 0 */
 };
 
 struct sync_opts {
@@ -46,9 +47,24 @@ int sync_enroll(struct ledger *lg, const char *url, const char *code,
     char *err);
 
 /* One sync run: push and pull until nothing is left. Records the outcome
- * (last_sync or last_error) in the database either way. */
+ * (last_sync or last_error) in the database either way; a 401 or 403
+ * (LD_EAUTH) also records which token was refused (sync_token_refused),
+ * a success forgets it. */
 int sync_run(struct ledger *lg, const struct sync_opts *o,
     struct sync_report *rep, char *err);
+
+/* What the token file is now, as text: its device, inode, size, mtime and
+ * a hash of its content; "-" when it cannot be read. A new enrolment, or
+ * a file put back, changes it. */
+#define SYNC_TOKEN_ID_LEN 192
+void sync_token_id(const char *token_path, char id[SYNC_TOKEN_ID_LEN]);
+
+/* 1 when the server refused (401 or 403) the token the file holds now:
+ * the last sync that used it was refused and neither the file nor a
+ * successful sync has changed that since; *at (may be NULL) is when, in
+ * ms. 0 otherwise. */
+int sync_token_refused(struct ledger *lg, const char *token_path,
+    int64_t *at);
 
 /* Asks the server for its view of this station (new JSON reference). */
 /* The station's own events the server quarantined, as the last syncs

@@ -5,11 +5,12 @@
 set -e
 
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, which
-# clang only recommends): make check's bounded libFuzzer runs.
+# clang only recommends): make check's bounded libFuzzer runs. openssl and
+# gnutls-bin (gnutls-cli, certtool): t0027's TLS clients of every version.
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
-clang libclang-rt-dev faketime"
+clang libclang-rt-dev faketime openssl gnutls-bin"
 
 missing=""
 for p in $PKGS; do

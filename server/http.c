@@ -29,6 +29,7 @@
 
 #include "http.h"
 #include "ltime.h"
+#include "tls.h"
 #include "util.h"
 
 /* Client addresses that can be reading bodies at once. */
@@ -347,6 +348,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_SOCK_ADDR, &sin,
 		    MHD_OPTION_HTTPS_MEM_KEY, cfg->key_pem,
 		    MHD_OPTION_HTTPS_MEM_CERT, cfg->cert_pem,
+		    MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(cfg->tls_priorities),
 		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,

@@ -46,6 +46,8 @@ struct http_config {
 	unsigned port;         /* 0: any free port */
 	const char *cert_pem;  /* contents, or NULL for plain HTTP */
 	const char *key_pem;
+	const char *tls_priorities; /* GnuTLS priority string; NULL or "":
+	                               TLS_PRIORITIES_DEFAULT (tls.h) */
 	size_t max_body;       /* bytes, compressed as received */
 	size_t max_inflight;   /* bytes of all bodies being read at once */
 	unsigned threads;

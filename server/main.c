@@ -82,6 +82,7 @@ struct server_conf {
 	char *max_inflight_kib; /* KiB of request bodies read at once */
 	char *idle_timeout;    /* seconds before an idle connection closes */
 	char *log_level;       /* debug, info, warn, error */
+	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
 };
 
 struct server_ctx {
@@ -191,6 +192,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->idle_timeout;
 	else if (strcmp(name, "log_level") == 0)
 		slot = &sc->log_level;
+	else if (strcmp(name, "tls_priorities") == 0)
+		slot = &sc->tls_priorities;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = xstrdup(value);
@@ -217,6 +220,7 @@ conf_release(struct server_conf *sc)
 	free(sc->max_inflight_kib);
 	free(sc->idle_timeout);
 	free(sc->log_level);
+	free(sc->tls_priorities);
 }
 
 static int
@@ -1120,6 +1124,11 @@ serve(struct cli *c)
 	if ((rc = conn_limits(c, &hc)) != 0) {
 		free(addr);
 		return rc;
+	}
+	hc.tls_priorities = x->conf.tls_priorities;
+	if ((rc = tls_priorities_check(hc.tls_priorities, x->err)) != 0) {
+		free(addr);
+		return fail(c, rc);
 	}
 	if (!cli_flag(c, "insecure-http")) {
 		char *cp = in_dir(x->conf.dir, x->conf.cert);

@@ -1,5 +1,6 @@
 /*
- * tls.c - trial certificates with GnuTLS (the only file including it).
+ * tls.c - the server's GnuTLS (the only file including it): trial
+ * certificates, and checking the TLS priority string before it is used.
  */
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -224,4 +225,42 @@ tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err)
 	gnutls_pubkey_deinit(pub);
 	gnutls_x509_crt_deinit(crt);
 	return rc;
+}
+
+const char *
+tls_priorities(const char *conf)
+{
+	return conf != NULL && *conf != '\0' ? conf : TLS_PRIORITIES_DEFAULT;
+}
+
+int
+tls_priorities_check(const char *conf, char *err)
+{
+	const char *p = tls_priorities(conf), *at = NULL;
+	gnutls_priority_t cache;
+	const unsigned *versions;
+	int rc;
+
+	rc = gnutls_priority_init(&cache, p, &at);
+	if (rc == GNUTLS_E_NO_PRIORITIES_WERE_SET)
+		return ld_fail(err, LD_ECONFIG,
+		    _("invalid tls_priorities in server.conf: '%s' leaves no TLS version or no cipher suite"),
+		    p);
+	if (rc < 0) {
+		if (at == NULL || *at == '\0')
+			at = p;
+		return ld_fail(err, LD_ECONFIG,
+		    _("invalid tls_priorities in server.conf: GnuTLS does not accept '%.*s' in '%s' (%s)%s"),
+		    (int)strcspn(at, ":"), at, p, gnutls_strerror(rc),
+		    strlen(p) >= 180 ?
+		    _("; a server.conf line is read up to 199 bytes: was it cut?") :
+		    "");
+	}
+	rc = gnutls_priority_protocol_list(cache, &versions);
+	gnutls_priority_deinit(cache);
+	if (rc <= 0)
+		return ld_fail(err, LD_ECONFIG,
+		    _("invalid tls_priorities in server.conf: '%s' leaves no TLS version or no cipher suite"),
+		    p);
+	return 0;
 }

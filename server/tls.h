@@ -1,7 +1,8 @@
 /*
- * tls.h - certificates for a trial county server: a self-signed CA and a
- * server certificate for 127.0.0.1 and localhost, made with GnuTLS. A
- * real deployment sets its own certificate and key in server.conf.
+ * tls.h - the server's GnuTLS: certificates for a trial county server (a
+ * self-signed CA and a server certificate for 127.0.0.1 and localhost; a
+ * real deployment sets its own certificate and key in server.conf), and
+ * the TLS versions and cipher suites it accepts.
  */
 #ifndef LD_TLS_H
 #define LD_TLS_H
@@ -20,5 +21,28 @@ int tls_make_trial_certs(const char *dir, const char *county,
 /* The pin (base64 SHA-256 of the SubjectPublicKeyInfo) of the first
  * certificate in a PEM file. */
 int tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err);
+
+/*
+ * What the server accepts unless server.conf sets tls_priorities (a GnuTLS
+ * priority string, docs/operations.md): TLS 1.3 and 1.2 only; AEAD cipher
+ * suites only (AES-GCM, ChaCha20-Poly1305: no CBC, no SHA-1 MAC); ECDHE
+ * key exchange only (forward secrecy: no RSA key exchange), for an ECDSA
+ * or an RSA certificate; no SHA-1 signatures. Short enough to be copied
+ * into server.conf and changed there: inih reads a line up to 199 bytes.
+ */
+#define TLS_PRIORITIES_DEFAULT "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:" \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
+	"-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1"
+
+/* The priority string to use for the setting conf: conf itself, or
+ * TLS_PRIORITIES_DEFAULT when it is NULL or empty (never GnuTLS's own
+ * defaults, which accept TLS 1.0). */
+const char *tls_priorities(const char *conf);
+
+/* Checks the setting conf (as tls_priorities() reads it) with GnuTLS
+ * before the server starts: 0, or LD_ECONFIG with the keyword GnuTLS
+ * stopped at, or that it leaves no TLS version, in err. */
+int tls_priorities_check(const char *conf, char *err);
 
 #endif
