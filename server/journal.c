@@ -60,6 +60,13 @@ journal_unit(const char *path, const char *name, const char *role,
 }
 
 int
+journal_station_removed(const char *path, const char *name, char *err)
+{
+	return append(path, json_pack("{s:s, s:s}", "op", "station_removed",
+	    "name", name), err);
+}
+
+int
 journal_unit_removed(const char *path, const char *name, char *err)
 {
 	return append(path, json_pack("{s:s, s:s}", "op", "unit_removed",
@@ -104,6 +111,14 @@ replay_station(struct store *s, const json_t *j, int64_t *changed,
 	memset(&want, 0, sizeof want);
 	if (name == NULL || !station_id_valid(name))
 		return 0;
+	if (strcmp(json_string_value(json_object_get(j, "op")),
+	    "station_removed") == 0) {
+		rc = s->ops->station_remove(s, name, err);
+		if (rc == 0)
+			(*changed)++;
+		/* Gone already, or it has events since: nothing to do. */
+		return rc == LD_ENOTFOUND || rc == LD_EEXIST ? 0 : rc;
+	}
 	ld_strlcpy(want.name, name, sizeof want.name);
 	want.unit = (char *)json_string_value(json_object_get(j, "unit"));
 	want.role = (char *)json_string_value(json_object_get(j, "role"));
@@ -212,7 +227,8 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 			json_decref(j);
 			continue;
 		}
-		if (strcmp(op, "station") == 0)
+		if (strcmp(op, "station") == 0 ||
+		    strcmp(op, "station_removed") == 0)
 			json_object_set_new(stations, name, j);
 		else if (strcmp(op, "unit") == 0 || strcmp(op, "unit_removed") == 0)
 			json_object_set_new(units, name, j);

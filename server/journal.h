@@ -12,9 +12,9 @@
  *     before the database is changed: the journal is never older than the
  *     database.
  *  2. One JSON object a line: {"op":"station", the station's name, unit,
- *     role and credential fields} or {"op":"unit", name, role, added_at}
- *     or {"op":"unit_removed", name}. The last line of a station or unit
- *     is its state.
+ *     role and credential fields}, {"op":"station_removed", name},
+ *     {"op":"unit", name, role, added_at} or {"op":"unit_removed", name}.
+ *     The last line of a station or unit is its state.
  *  3. journal_replay brings the database up to the journal, in one
  *     transaction, every time the server directory is opened: it adds the
  *     stations and units the database lacks and sets each station's
@@ -42,6 +42,9 @@ int journal_station(const char *path, const struct station_rec *r,
 int journal_unit(const char *path, const char *name, const char *role,
     int64_t added_at, char *err);
 int journal_unit_removed(const char *path, const char *name, char *err);
+
+/* Appends a station's removal (one without events). */
+int journal_station_removed(const char *path, const char *name, char *err);
 
 /* Rules 3 and 4. *changed: how many stations and units it changed. */
 int journal_replay(const char *path, struct store *s, int64_t *changed,

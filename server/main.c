@@ -752,6 +752,37 @@ station_reissue(struct cli *c)
 	return 0;
 }
 
+/* Removes a station added by mistake: one the server holds no event of. */
+static int
+station_remove(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct station_rec r;
+	char *path;
+	int rc;
+
+	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
+	    x->err)) != 0)
+		return fail(c, rc);
+	rc = r.head_seq > 0;
+	station_rec_release(&r);
+	if (rc)
+		return cli_error(c, EXIT_INVALID,
+		    _("station '%s' has events on the server: revoke it instead"),
+		    c->argv[0]);
+	path = journal_path(x);
+	rc = journal_station_removed(path, c->argv[0], x->err);
+	free(path);
+	if (rc == 0)
+		rc = x->store->ops->station_remove(x->store, c->argv[0], x->err);
+	if (rc == LD_EEXIST)
+		return cli_error(c, EXIT_INVALID, "%s", x->err);
+	if (rc != 0)
+		return fail(c, rc);
+	printf(_("station '%s' removed\n"), c->argv[0]);
+	return 0;
+}
+
 static int
 station_revoke(struct cli *c)
 {
@@ -1528,6 +1559,10 @@ static const struct cli_cmd reissue_cmd = { "station", "reissue",
 	"<station>", 1, 1, reissue_opts, CMD_STORE,
 	N_("a new enrolment code for a station (lost laptop, revoked by mistake); its old token stops working"),
 	station_reissue };
+static const struct cli_cmd remove_cmd = { "station", "remove", "<station>",
+	1, 1, NULL, CMD_STORE,
+	N_("remove a station added by mistake (one that never pushed an event)"),
+	station_remove };
 static const struct cli_cmd unit_add_cmd = { "unit", "add", "<name>", 1, 1,
 	unit_add_opts, CMD_STORE | CMD_JSON, N_("add a unit to the county's directory without a station (e.g. 县人民政府)"),
 	unit_add };
@@ -1557,7 +1592,8 @@ static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
 	backup };
 
 static const struct cli_cmd *const cmds[] = {
-	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd, &unit_add_cmd,
+	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd, &remove_cmd,
+	&unit_add_cmd,
 	&unit_list_cmd, &unit_remove_cmd, &serve_cmd, &dump_cmd, &due_cmd,
 	&rotate_cmd, &backup_cmd, NULL,
 };

@@ -68,7 +68,7 @@ enum stmt_id {
 	ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG, ST_ENTITY_EVENTS,
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
 	ST_META_SET,
-	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
+	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST, ST_STATION_REMOVE,
 	ST_COUNT
 };
 
@@ -141,6 +141,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at) VALUES(?,?,?)",
 	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
+	[ST_STATION_REMOVE] = "DELETE FROM stations WHERE name=?1 AND head_seq=0"
+	    " AND NOT EXISTS (SELECT 1 FROM events WHERE station=?1)",
 	/* Each unit once: declared, with stations, or both (a unit has one
 	 * role: the declared one is '' or its stations' one). */
 	[ST_UNIT_LIST] = "SELECT name, max(role), max(declared),"
@@ -1213,6 +1215,29 @@ sq_unit_list(struct store *base, struct unit_rec **out, size_t *n,
 	return 0;
 }
 
+static int
+sq_station_remove(struct store *base, const char *name, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_STATION_REMOVE);
+	struct station_rec r;
+	int rc;
+
+	if ((rc = sq_station_get(base, name, &r, err)) != 0)
+		return rc;
+	station_rec_release(&r);
+	drop_watchers(s);
+	db_bind_text(st, 1, name);
+	if ((rc = step_done(s->db, st, _("cannot remove the station"),
+	    err)) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return ld_fail(err, LD_EEXIST,
+		    _("station '%s' has events on the server: revoke it instead"),
+		    name);
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -1222,7 +1247,7 @@ static const struct store_ops sqlite_ops = {
 	sq_digest, sq_entity_events, sq_entities,
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
-	sq_unit_add, sq_unit_remove, sq_unit_list,
+	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
 };
 
 int

@@ -153,6 +153,10 @@ struct store_ops {
 	 * free with unit_recs_free. */
 	int (*unit_list)(struct store *s, struct unit_rec **out, size_t *n,
 	    char *err);
+	/* Removes a station the server holds no event of (added by mistake,
+	 * never used): LD_ENOTFOUND if there is none, LD_EEXIST if it has
+	 * events (revoke it instead). */
+	int (*station_remove)(struct store *s, const char *name, char *err);
 };
 
 struct store {

@@ -132,6 +132,15 @@ test_expect_success 'a clock years behind the certificate is named, not left as 
 	test_grep "this computer.s clock says 2020-01-01" err
 '
 
+test_expect_success 'station remove: one added by mistake goes; one with events is refused' '
+	"$LDS" station add --name lyxx --unit 龙羊峡镇 >/dev/null &&
+	"$LDS" station remove lyxx >/dev/null &&
+	"$LDS" station list >list && test_grep ! lyxx list &&
+	{ "$LDS" station remove lyx 2>err; test $? = 3; } &&
+	test_grep "revoke it instead" err && on lyx sync >/dev/null &&
+	test_grep "station_removed" "$LIANDONG_SERVER_DIR/journal.log"
+'
+
 test_expect_success 'init --hostname/--ip: stations reach the trial server by the names it gives' '
 	export LIANDONG_SERVER_DIR="$SCRATCH/county2"
 	{ "$LDS" init --county 测试县 --ip 300.1.1.1 2>err; test $? = 3; } &&
