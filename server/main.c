@@ -655,6 +655,34 @@ station_status(const struct station_rec *r)
 	return r->enrolled_at != 0 ? "active" : "expired";
 }
 
+/* Days before the certificate's end when station list warns. */
+#define CERT_WARN_DAYS 30
+
+/* Says when the server's certificate ends: as "certificate_expires" (ms)
+ * in o, or a line on stdout, with a warning on stderr in its last
+ * CERT_WARN_DAYS days: stations cannot sync once it has ended. */
+static void
+cert_expiry(struct server_ctx *x, json_t *o)
+{
+	char *path = in_dir(x->conf.dir, x->conf.cert), t[LTIME_LEN];
+	int64_t end, days;
+
+	if (tls_cert_expiry(path, &end, NULL) == 0) {
+		days = (end - ltime_now()) / (24 * 3600 * 1000LL);
+		ltime_short(end, t);
+		if (o != NULL)
+			json_object_set_new(o, "certificate_expires",
+			    json_integer(end));
+		else
+			printf(_("certificate: valid until %s (%lld days)\n"), t,
+			    (long long)days);
+		if (days < CERT_WARN_DAYS)
+			fprintf(stderr, _("liandong-server: warning: the server's certificate '%s' ends on %s: put a new one in place (docs/operations.md) before stations can no longer sync\n"),
+			    path, t);
+	}
+	free(path);
+}
+
 static int
 station_list(struct cli *c)
 {
@@ -702,8 +730,10 @@ station_list(struct cli *c)
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.list");
 		json_object_set(o, "stations", arr);
+		cert_expiry(x, o);
 		out_json(o);
-	}
+	} else
+		cert_expiry(x, NULL);
 	json_decref(arr);
 	station_recs_free(recs, n);
 	return 0;

@@ -199,6 +199,30 @@ out:
 }
 
 int
+tls_cert_expiry(const char *pem_path, int64_t *not_after_ms, char *err)
+{
+	gnutls_datum_t pem = { NULL, 0 };
+	gnutls_x509_crt_t crt = NULL;
+	time_t t;
+	int rc;
+
+	if (gnutls_load_file(pem_path, &pem) < 0)
+		return ld_fail(err, LD_ECONFIG, _("cannot read certificate '%s'"),
+		    pem_path);
+	if ((rc = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (rc = gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM)) < 0 ||
+	    (t = gnutls_x509_crt_get_expiration_time(crt)) == (time_t)-1)
+		rc = ld_fail(err, LD_ECONFIG, _("bad certificate '%s'"), pem_path);
+	else {
+		*not_after_ms = (int64_t)t * 1000;
+		rc = 0;
+	}
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
 tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err)
 {
 	gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };

@@ -8,6 +8,7 @@
 #define LD_TLS_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "hash.h"
 
@@ -17,6 +18,9 @@
  * array of host names and IP addresses, or NULL). */
 int tls_make_trial_certs(const char *dir, const char *county,
     const json_t *hosts, char pin[HASH_B64], char *err);
+
+/* When the first certificate in a PEM file stops being valid (ms). */
+int tls_cert_expiry(const char *pem_path, int64_t *not_after_ms, char *err);
 
 /* The pin (base64 SHA-256 of the SubjectPublicKeyInfo) of the first
  * certificate in a PEM file. */

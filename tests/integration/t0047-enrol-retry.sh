@@ -141,6 +141,15 @@ test_expect_success 'station remove: one added by mistake goes; one with events 
 	test_grep "station_removed" "$LIANDONG_SERVER_DIR/journal.log"
 '
 
+test_expect_success 'station list says when the certificate ends, and warns in its last 30 days' '
+	"$LDS" station list >list && test_grep "^certificate: valid until" list &&
+	"$LDS" station list --json >l.json &&
+	end=$(jv l.json d.certificate_expires) && test "$end" -gt 0 &&
+	"$LDS" station list 2>err >/dev/null && test ! -s err &&
+	LIANDONG_NOW=$((end - 10 * 86400000)) "$LDS" station list 2>err >/dev/null &&
+	test_grep "certificate .* ends on" err
+'
+
 test_expect_success 'init --hostname/--ip: stations reach the trial server by the names it gives' '
 	export LIANDONG_SERVER_DIR="$SCRATCH/county2"
 	{ "$LDS" init --county 测试县 --ip 300.1.1.1 2>err; test $? = 3; } &&
