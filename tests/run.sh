@@ -7,7 +7,8 @@
 # Unit tests are cmocka programs (their own summary lines are counted per
 # test); integration tests are numbered shell scripts printing TAP-like
 # "ok N - ..." / "not ok N - ..." lines, as do the fuzz corpus replays
-# (build/tests/fuzz/*-replay) and, under make check without SAN=1, the
+# (build/tests/fuzz/*-replay: one check per target, all its inputs) and,
+# under make check without SAN=1, the
 # bounded libFuzzer runs (fuzz-run/<target>, one line each). A suite that
 # dies without its summary counts as one failure.
 set -u
@@ -54,15 +55,29 @@ for t in "$BUILD"/tests/unit/test-*; do
 	count "$name" "$log" $?
 done
 
-# Fuzz targets replay their corpus (tests/fuzz/replay.c): one "ok" per input.
+# Fuzz targets replay their corpus (tests/fuzz/replay.c), one "ok" per
+# input in their log; each target counts as one check (all its inputs,
+# or a failure), not one per input: a replay proves no more than that.
 for t in "$BUILD"/tests/fuzz/*-replay; do
 	[ -x "$t" ] || continue
 	target=$(basename "$t" -replay)
 	name=fuzz/$target
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$target.log
-	(cd "$LOG" && "$t" "$TOP/tests/fuzz/corpus/$target") >"$log" 2>&1
-	count "$name" "$log" $?
+	(cd "$LOG" && "$t" "$TOP/tests/fuzz/corpus/$target") >"$log.inputs" 2>&1
+	st=$?
+	n=$(grep -c '^ok ' "$log.inputs")
+	bad=$(grep -c '^not ok ' "$log.inputs")
+	{
+		cat "$log.inputs"
+		if [ $st -eq 0 ] && [ "$bad" -eq 0 ] && [ "$n" -gt 0 ]; then
+			echo "ok 1 - $target: $n corpus inputs replayed"
+		else
+			echo "not ok 1 - $target: $bad of $((n + bad)) inputs failed, exit $st"
+		fi
+	} | sed '$!s/^\(not \)\{0,1\}ok /# &/' >"$log" # the verdict counts
+	rm -f "$log.inputs"
+	count "$name" "$log" $st
 done
 
 for t in "$TOP"/tests/integration/t[0-9]*.sh; do
@@ -114,6 +129,10 @@ if [ -n "${FUZZ_CHECK_DIR:-}" ] && [ "${FUZZ_CHECK_SECONDS:-30}" -gt 0 ]; then
 			count "$name" "$log" $?
 			grep -E '^(not )?ok 1 - ' "$log" | sed 's/^/    /'
 		done
+	elif [ "${CI:-}" = true ]; then
+		# In CI a fuzzer that cannot be built is a failure, not a skip.
+		echo "not ok 1 - fuzz-run: no libFuzzer build (clang with libFuzzer is missing: see scripts/deps.sh)" >"$LOG/fuzz-run.log"
+		count fuzz-run "$LOG/fuzz-run.log" 1
 	else
 		echo "fuzz-run: skipped, no libFuzzer build (clang with libFuzzer is missing: see scripts/deps.sh)"
 	fi

@@ -8,7 +8,8 @@
 #
 #   test_expect_success 'what' 'commands'      commands must succeed
 #   test_expect_code CODE 'what' 'commands'    the last command's status
-#   test_must_fail CMD...                      CMD exits non-zero (not a crash)
+#   test_must_fail CMD...                      CMD exits non-zero (not a crash,
+#                                              nor a sanitizer's exit 23)
 #   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
 #   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
 #   wait_for SECONDS 'condition'               bounded polling, never sleep
@@ -28,6 +29,9 @@ export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
 export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
 export LIANDONG_OFFICER="张三"
 export LIANDONG_BUSY_TIMEOUT_MS=2000
+# A sanitizer's report exits 23 (LeakSanitizer's own code), never 1, so
+# that test_must_fail tells it from a refusal.
+export ASAN_OPTIONS="exitcode=23${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 unset LIANDONG_DB LIANDONG_CONFIG LIANDONG_PROMPT
 mkdir -p "$HOME"
 
@@ -87,6 +91,9 @@ test_must_fail() {
 	_st=$?
 	if [ "$_st" -eq 0 ]; then
 		echo "test_must_fail: command succeeded: $*" >&2
+		return 1
+	elif [ "$_st" -eq 23 ]; then
+		echo "test_must_fail: a sanitizer stopped it (exit 23): $*" >&2
 		return 1
 	elif [ "$_st" -gt 128 ]; then
 		echo "test_must_fail: command died of signal $((_st - 128)): $*" >&2
