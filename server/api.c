@@ -105,6 +105,14 @@ api_init(struct api *a, struct store *s, struct codec *c)
 }
 
 void
+api_forget_failures(struct api *a)
+{
+	pthread_mutex_lock(&a->lock);
+	memset(a->throttle, 0, sizeof *a->throttle);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
 api_release(struct api *a)
 {
 	json_decref(a->profile);

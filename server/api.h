@@ -60,6 +60,10 @@ void api_set_calendar(struct api *a, const json_t *texts);
  * record to a few new units; a push past it is refused with 413. */
 #define API_MAX_ROUTES 20000
 
+/* Forgets every failed credential counted (the fuzzer: each input starts
+ * afresh). */
+void api_forget_failures(struct api *a);
+
 /* The http_admit: admits a request from its line and headers, the token
  * checked, before its body is read. */
 int api_admit(void *app, const struct http_request *req, size_t *max_body,

@@ -1,6 +1,6 @@
 /*
- * fuzz-http.c - the server's request path: api_handle on a real SQLite
- * store, as the HTTP layer would call it.
+ * fuzz-http.c - the server's request path: api_admit, then api_handle,
+ * on a real SQLite store, as the HTTP layer calls them.
  *
  * Input format:
  *   byte 0        bits 0-2: route (see routes[]); bit 3: no
@@ -9,17 +9,21 @@
  *                 Authorization bytes (so that mutations of the body
  *                 reach the authenticated paths); bit 5: the
  *                 brute-force guard allows 2 failures (else no limit,
- *                 so that other inputs are not answered 429)
+ *                 so that other inputs are not answered 429); bit 6:
+ *                 the harness compresses the body itself (zstd, the
+ *                 codec's dictionary), so that mutations of the NDJSON
+ *                 inside reach the push parser
  *   bytes 1..     the Authorization header, up to the first '\n'
  *   the rest      the body
  *
  * The store is a temporary database made once per process (in /dev/shm
  * when there is one), with one station: st001 of 龙羊峡镇 (the first
  * station of tests/tools/genevents), token secret FUZZ_SECRET, pending
- * enrolment code FUZZ_CODE, and an identity key made in memory. An enrolment that succeeds replaces the
- * token, so the station is reset after every input. Events pushed stay
- * stored; a later push of the same events is a duplicate. With
- * $FUZZ_VERBOSE set, each answer's status is printed on stderr.
+ * enrolment code FUZZ_CODE, and an identity key made in memory. Every
+ * input starts afresh: the station's credentials are reset and the
+ * brute-force guard forgets its counts. Events pushed stay stored; a
+ * later push of the same events is a duplicate. With $FUZZ_VERBOSE set,
+ * each answer's status is printed on stderr.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -152,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_response resp;
 	const uint8_t *nl;
 	char *auth = NULL, *body;
-	size_t alen, blen;
+	size_t alen, blen, max_body = PROTO_MAX_BODY;
 	unsigned sel;
 
 	if (store == NULL)
@@ -175,6 +179,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, nl + 1, blen);
 	body[blen] = '\0';
 
+	if (sel & 0x40) {
+		void *packed;
+		size_t plen;
+		char err[LD_ERRLEN];
+
+		FUZZ_CHECK(codec_compress(codec, body, blen, &packed, &plen,
+		    err) == 0);
+		free(body);
+		body = xmalloc(plen + 1);
+		memcpy(body, packed, plen);
+		body[plen] = '\0';
+		blen = plen;
+		free(packed);
+	}
+	api_forget_failures(&api);
 	api.max_auth_failures = (sel & 0x20) ? 2 : INT_MAX;
 	memset(&req, 0, sizeof req);
 	req.method = routes[sel & 7].method;
@@ -185,15 +204,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.body = body;
 	req.body_len = blen;
 	memset(&resp, 0, sizeof resp);
-	api_handle(&api, &req, &resp);
+	req.body = "";
+	req.body_len = 0;
+	if (api_admit(&api, &req, &max_body, &resp) == 0) {
+		/* Admitted: the HTTP layer reads up to max_body (413 past). */
+		FUZZ_CHECK(resp.body == NULL);
+		req.body = body;
+		req.body_len = blen;
+		if (blen > max_body)
+			http_error(&resp, 413, "over %zu bytes", max_body);
+		else
+			api_handle(&api, &req, &resp);
+	} else
+		FUZZ_CHECK(resp.status >= 400);
 	FUZZ_CHECK(resp.status >= 200 && resp.status <= 599);
 	FUZZ_CHECK(resp.body != NULL || resp.body_len == 0);
 	if (verbose)
 		fprintf(stderr, "%s %s -> %d %.*s\n", req.method, req.path,
 		    resp.status, resp.content_encoding ? 0 : (int)resp.body_len,
 		    resp.body ? resp.body : "");
-	if ((sel & 7) == 1 && resp.status == 200)
-		station_reset();
+	station_reset();
 	free(resp.body);
 	free(auth);
 	free(body);
