@@ -61,12 +61,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(p != NULL);
 		round_trip(p);
 		for (i = 0; i < p->n; i++) {
-			int assumed = 0;
+			const struct rule *r = &p->rules[i];
 			/* 2026-02-10 10:00 CST, in a year the seeds hold. */
-			(void)rule_due(&p->rules[i], cal, 1770688800000LL, 0,
+			const int64_t from = 1770688800000LL;
+			int assumed = 0;
+			int64_t due = rule_due(r, cal, from, 0, &assumed);
+			int64_t ext = rule_due(r, cal, from, r->extend_max,
 			    &assumed);
-			(void)rule_due(&p->rules[i], cal, 1770688800000LL,
-			    p->rules[i].extend_max, &assumed);
+
+			/* A deadline after its start (before it, for a
+			 * "before" rule), and an extension never earlier. */
+			if (r->direction == RULE_BEFORE) {
+				FUZZ_CHECK(due <= from);
+				FUZZ_CHECK(r->extend_max == 0 || ext <= due);
+			} else {
+				FUZZ_CHECK(due >= from);
+				FUZZ_CHECK(r->extend_max == 0 || ext >= due);
+			}
 		}
 		profile_free(p);
 	}
