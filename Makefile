@@ -22,7 +22,8 @@ CC ?= cc
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
-# Shipped data (dictionary, rules, calendars): the source tree until installed.
+# Shipped data (dictionary, rules, calendars): the source tree until
+# installed. Only common/paths.c is compiled with it (and LOCALEDIR).
 DATADIR ?= $(CURDIR)/conf
 PKGS := sqlite3 jansson libsodium inih libzstd libcurl
 CFLAGS_PKG = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,7 +32,7 @@ LIBS_PKG = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= $(OPT)
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" -DLOCALEDIR=\"$(LOCALEDIR)\" -DLIANDONG_DATADIR=\"$(DATADIR)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -48,7 +49,7 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps check demo clean install dict
+.PHONY: all deps check demo clean install dict FORCE
 # Keep the objects of test programs between runs.
 .SECONDARY:
 all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN) $(TOOLS_BIN)
@@ -68,6 +69,15 @@ $(B)/libliandong.a: $(COMMON_OBJ)
 $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The build's directories, in paths.o alone (common/paths.h); the stamp
+# is rewritten, and paths.o rebuilt, only when they change.
+PATHS_DEFS = -DLIANDONG_DATADIR=\"$(DATADIR)\" -DLOCALEDIR=\"$(LOCALEDIR)\"
+$(B)/common/paths.o: ALL_CFLAGS += $(PATHS_DEFS)
+$(B)/common/paths.o: $(B)/.paths
+$(B)/.paths: FORCE
+	@mkdir -p $(B) && echo '$(PATHS_DEFS)' | cmp -s - $@ || echo '$(PATHS_DEFS)' >$@
+FORCE:
 
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm

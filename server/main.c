@@ -41,6 +41,7 @@
 #include "hash.h"
 #include "http.h"
 #include "log.h"
+#include "paths.h"
 #include "proto.h"
 #include "roles.h"
 #include "rules.h"
@@ -120,7 +121,7 @@ rules_path(const char *rules)
 {
 	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
 		return xstrdup(rules);
-	return xasprintf("%s/rules/%s.ini", LIANDONG_DATADIR, rules);
+	return xasprintf("%s/rules/%s.ini", paths_data(), rules);
 }
 
 /* dir/name unless name is absolute. */
@@ -341,17 +342,34 @@ static const struct cli_opt init_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The dictionary init writes into server.conf: --dict ('none': none),
+ * else $LIANDONG_DICT, else the shipped one when it is there. */
+static char *
+init_dict(const char *opt)
+{
+	char *shipped;
+
+	if (opt != NULL)
+		return xstrdup(strcmp(opt, "none") == 0 ? "" : opt);
+	if ((opt = getenv("LIANDONG_DICT")) != NULL)
+		return xstrdup(opt);
+	shipped = xasprintf("%s/liandong.dict", paths_data());
+	if (access(shipped, R_OK) == 0)
+		return shipped;
+	free(shipped);
+	return xstrdup("");
+}
+
 static int
 server_init(struct cli *c)
 {
 	struct server_ctx *x = c->app;
 	const char *county = cli_value(c, "county");
 	const char *listen = cli_value(c, "listen");
-	const char *dict = cli_value(c, "dict");
 	const char *rules = cli_value(c, "rules");
 	struct profile *prof = NULL;
 	char pin[HASH_B64];
-	char *path;
+	char *path, *dict;
 	FILE *f;
 	int rc;
 
@@ -359,12 +377,6 @@ server_init(struct cli *c)
 		return cli_usage_error(c, _("missing required option --county"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
 		return fail(c, rc);
-	if (dict != NULL && strcmp(dict, "none") == 0)
-		dict = "";
-	if (dict == NULL)
-		dict = getenv("LIANDONG_DICT");
-	if (dict == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
-		dict = LIANDONG_DATADIR "/liandong.dict";
 	if (rules != NULL) {
 		char *rp = rules_path(rules);
 		rc = profile_load(rp, &prof, x->err);
@@ -393,8 +405,10 @@ server_init(struct cli *c)
 		return rc;
 	}
 	x->store->ops->meta_set(x->store, "county", county, NULL);
+	dict = init_dict(cli_value(c, "dict"));
 	f = fopen(path, "w");
 	if (f == NULL) {
+		free(dict);
 		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 		free(path);
@@ -415,8 +429,9 @@ server_init(struct cli *c)
 	    "max_clock_ahead = 3600\n"
 	    "; routes one push may make, widening included (0: no bound)\n"
 	    "max_routes = 20000\n", county, listen ? listen : "127.0.0.1:8443",
-	    dict ? dict : "", rules ? rules : "");
+	    dict, rules ? rules : "");
 	fclose(f);
+	free(dict);
 	printf(_("county server for %s initialized in %s\n"), county,
 	    x->conf.dir);
 	printf(_("trial CA certificate: %s/ca.pem\n"), x->conf.dir);
@@ -856,9 +871,9 @@ load_profile(struct server_ctx *x, struct api *api)
 /*
  * The county's holiday calendars, sent to every station with the profile
  * so that every station counts working days the same way: [server]
- * calendar, else $LIANDONG_CALENDAR, else the shipped conf/calendar. A
- * bad file stops the server (a station must never count on a broken
- * schedule); a missing directory only sends none, with a warning.
+ * calendar, else $LIANDONG_CALENDAR, else the shipped ones. A bad file
+ * stops the server (a station must never count on a broken schedule); a
+ * missing directory only sends none, with a warning.
  */
 static int
 load_calendar(struct server_ctx *x, struct api *api)
@@ -874,7 +889,7 @@ load_calendar(struct server_ctx *x, struct api *api)
 	else if (env != NULL && *env != '\0')
 		dir = xstrdup(env);
 	else
-		dir = xasprintf("%s/calendar", LIANDONG_DATADIR);
+		dir = xasprintf("%s/calendar", paths_data());
 	rc = calendar_load_dir_texts(cal, dir, texts, x->err);
 	if (rc == LD_ECONFIG) {
 		log_line("warn", "event=calendar result=missing dir=%s", dir);
@@ -1367,7 +1382,7 @@ main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain("liandong", LOCALEDIR);
+	bindtextdomain("liandong", paths_locale());
 	textdomain("liandong");
 	umask(077);
 	if (hash_init() != 0) {
