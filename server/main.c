@@ -20,7 +20,6 @@
  * every command that opens the database reads first (open_keys).
  */
 #include <errno.h>
-#include <ini.h>
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
@@ -35,6 +34,7 @@
 #include "cjson.h"
 #include "cli.h"
 #include "codec.h"
+#include "conffile.h"
 #include "directory.h"
 #include "due.h"
 #include "fold.h"
@@ -146,15 +146,29 @@ default_dir(struct cli *c)
 	return xasprintf("%s/.local/share/liandong-server", home ? home : ".");
 }
 
+/* Every key of server.conf (conf/server.conf, liandong-server.conf(5)). */
+static const struct conffile_key conf_keys[] = {
+	{ "server", "county" },
+	{ "server", "listen" },
+	{ "server", "db" },
+	{ "server", "cert" },
+	{ "server", "key" },
+	{ "server", "dict" },
+	{ "server", "rules" },
+	{ "server", "calendar" },
+	{ "server", "max_clock_ahead" },
+	{ "server", "max_routes" },
+	{ NULL, NULL },
+};
+
+/* Only the keys of conf_keys reach it. */
 static int
 conf_handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct server_conf *sc = user;
-	char **slot = NULL;
+	char **slot = &sc->max_routes;
 
-	if (strcmp(section, "server") != 0)
-		return 1;
 	if (strcmp(name, "county") == 0)
 		slot = &sc->county;
 	else if (strcmp(name, "listen") == 0)
@@ -173,12 +187,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->calendar;
 	else if (strcmp(name, "max_clock_ahead") == 0)
 		slot = &sc->max_clock_ahead;
-	else if (strcmp(name, "max_routes") == 0)
-		slot = &sc->max_routes;
-	if (slot != NULL) {
-		free(*slot);
-		*slot = xstrdup(value);
-	}
+	free(*slot);
+	*slot = xstrdup(value);
 	return 1;
 }
 
@@ -198,24 +208,27 @@ conf_release(struct server_conf *sc)
 	free(sc->max_routes);
 }
 
+/* Reads sc->dir's server.conf into sc, with the default of each key it
+ * leaves out; warns (conffile.h) about keys it does not know. Returns 0
+ * or LD_ECONFIG. */
 static int
-load_conf(struct cli *c)
+conf_read(struct server_conf *sc, char *err)
 {
-	struct server_ctx *x = c->app;
-	char *path = xasprintf("%s/server.conf", x->conf.dir);
-	int rc = ini_parse(path, conf_handler, &x->conf);
+	char *path = xasprintf("%s/server.conf", sc->dir);
+	int rc = conffile_read(path, "liandong-server", conf_keys,
+	    conf_handler, sc);
 
 	if (rc < 0)
-		rc = cli_error(c, EXIT_CONFIG,
+		rc = ld_fail(err, LD_ECONFIG,
 		    _("cannot read '%s': %s (run 'liandong-server init')"), path,
 		    strerror(errno));
 	else if (rc > 0)
-		rc = cli_error(c, EXIT_CONFIG, _("'%s': syntax error on line %d"),
+		rc = ld_fail(err, LD_ECONFIG, _("'%s': syntax error on line %d"),
 		    path, rc);
 	free(path);
 	if (rc != 0)
 		return rc;
-#define DEFAULT(f, v) if (x->conf.f == NULL) x->conf.f = xstrdup(v)
+#define DEFAULT(f, v) if (sc->f == NULL) sc->f = xstrdup(v)
 	DEFAULT(county, "");
 	DEFAULT(listen, "127.0.0.1:8443");
 	DEFAULT(db, "server.db");
@@ -228,6 +241,15 @@ load_conf(struct cli *c)
 	DEFAULT(max_routes, "20000");
 #undef DEFAULT
 	return 0;
+}
+
+static int
+load_conf(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int rc = conf_read(&x->conf, x->err);
+
+	return rc != 0 ? fail(c, rc) : 0;
 }
 
 /*
