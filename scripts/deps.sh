@@ -5,11 +5,13 @@
 set -e
 
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, which
-# clang only recommends): make check's bounded libFuzzer runs.
+# clang only recommends): make check's bounded libFuzzer runs. systemd
+# (systemd-analyze verify), groff-base and man-db (the man pages render
+# without warnings) and openssl (a certificate swapped in on SIGHUP): t0050.
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
-clang libclang-rt-dev"
+clang libclang-rt-dev systemd groff-base man-db openssl"
 
 missing=""
 for p in $PKGS; do
