@@ -4,6 +4,9 @@
 #   make check      build and run every test suite (unit, integration)
 #   make check SAN=1   the same under AddressSanitizer + UBSan (build-san/)
 #   make demo       the README's first command
+#   make install    the programs, data, man pages and systemd units under
+#                   PREFIX (default /usr/local), staged under DESTDIR if set;
+#                   make uninstall takes them away (see "Install" below)
 #
 # Objects go to build/ (or build-san/ with SAN=1) so both can coexist.
 
@@ -22,7 +25,8 @@ CC ?= cc
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
-# Shipped data (dictionary, rules, calendars): the source tree until installed.
+# Shipped data (dictionary, rules, calendars): the source tree until
+# installed. Only common/paths.c is compiled with it (and LOCALEDIR).
 DATADIR ?= $(CURDIR)/conf
 PKGS := sqlite3 jansson libsodium inih libzstd libcurl
 CFLAGS_PKG = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,7 +35,7 @@ LIBS_PKG = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= $(OPT)
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" -DLOCALEDIR=\"$(LOCALEDIR)\" -DLIANDONG_DATADIR=\"$(DATADIR)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DLIANDONG_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) $(CFLAGS) -Icommon $(CFLAGS_PKG) -MMD -MP
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -48,7 +52,7 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps check demo clean install dict
+.PHONY: all deps check demo clean install install-build uninstall dict FORCE
 # Keep the objects of test programs between runs.
 .SECONDARY:
 all: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(UNIT_BIN) $(TOOLS_BIN)
@@ -68,6 +72,15 @@ $(B)/libliandong.a: $(COMMON_OBJ)
 $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The build's directories, in paths.o alone (common/paths.h); the stamp
+# is rewritten, and paths.o rebuilt, only when they change.
+PATHS_DEFS = -DLIANDONG_DATADIR=\"$(DATADIR)\" -DLOCALEDIR=\"$(LOCALEDIR)\"
+$(B)/common/paths.o: ALL_CFLAGS += $(PATHS_DEFS)
+$(B)/common/paths.o: $(B)/.paths
+$(B)/.paths: FORCE
+	@mkdir -p $(B) && echo '$(PATHS_DEFS)' | cmp -s - $@ || echo '$(PATHS_DEFS)' >$@
+FORCE:
 
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
@@ -229,6 +242,103 @@ $(B)/tests/tools/failsync: $(B)/tests/tools/failsync.so
 
 clean:
 	rm -rf build build-san
+
+# ---- Install: keep every install rule in this block. ----
+#
+#   make install [PREFIX=/usr] [DESTDIR=/tmp/stage]    (make uninstall, alike)
+#
+#   $(BINDIR)/liandong               the station agent
+#   $(SBINDIR)/liandong-server       the county server (an administrator's)
+#   $(PKGDATADIR)/                   liandong.dict, rules/*.ini, calendar/*.ini
+#   $(EXAMPLEDIR)/                   agent.conf, server.conf
+#   $(MANDIR)/man{1,5,8}/            liandong(1), liandong.conf(5),
+#                                    liandong-server.conf(5), liandong-server(8)
+#   $(UNITDIR)/                      liandong-server.service, liandong.service
+#   $(SYSUSERSDIR)/liandong.conf     their system users (systemd-sysusers)
+#
+# The programs installed are the objects make builds in $(B)/ (with SAN=1
+# sanitized ones: for tests only), linked again in $(B)/install/ with a
+# paths.o compiled for PREFIX instead of the source tree (common/paths.h):
+# installing compiles one file, leaves what the tests use alone, and an
+# installed program never reads the source tree. DESTDIR only stages the
+# files: the programs look for their data under PREFIX. Units, man pages
+# and examples name /usr/local paths; sed puts PREFIX's in their place.
+# To build as yourself and install as root: make install-build PREFIX=/usr,
+# then sudo make install PREFIX=/usr.
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+PKGDATADIR ?= $(PREFIX)/share/liandong
+EXAMPLEDIR ?= $(PKGDATADIR)/examples
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+IB := $(B)/install
+INSTALL_PATHS = -DLIANDONG_DATADIR=\"$(PKGDATADIR)\" -DLOCALEDIR=\"$(LOCALEDIR)\"
+INSTALL_OBJ := $(filter-out $(B)/common/paths.o,$(COMMON_OBJ)) $(IB)/paths.o
+INSTALL_SED = sed -e 's|/usr/local/share/liandong|$(PKGDATADIR)|g' \
+	-e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	-e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
+	-e 's|/usr/local/lib/sysusers.d|$(SYSUSERSDIR)|g'
+MAN1 := man/liandong.1
+MAN5 := man/liandong.conf.5 man/liandong-server.conf.5
+MAN8 := man/liandong-server.8
+UNITS := liandong-server.service liandong.service
+RULES := $(notdir $(wildcard conf/rules/*.ini))
+CALENDARS := $(notdir $(wildcard conf/calendar/*.ini))
+
+install-build: $(IB)/liandong $(IB)/liandong-server
+
+$(IB)/.paths: FORCE
+	@mkdir -p $(IB) && echo '$(INSTALL_PATHS)' | cmp -s - $@ || echo '$(INSTALL_PATHS)' >$@
+
+$(IB)/paths.o: common/paths.c $(IB)/.paths | $(DEPS_STAMP)
+	$(CC) $(ALL_CFLAGS) $(INSTALL_PATHS) -c -o $@ $<
+
+$(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+
+$(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
+
+install: install-build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(PKGDATADIR)/rules $(DESTDIR)$(PKGDATADIR)/calendar \
+	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(IB)/liandong $(DESTDIR)$(BINDIR)/liandong
+	install -m 0755 $(IB)/liandong-server $(DESTDIR)$(SBINDIR)/liandong-server
+	install -m 0644 conf/liandong.dict $(DESTDIR)$(PKGDATADIR)/liandong.dict
+	install -m 0644 $(RULES:%=conf/rules/%) $(DESTDIR)$(PKGDATADIR)/rules/
+	install -m 0644 $(CALENDARS:%=conf/calendar/%) $(DESTDIR)$(PKGDATADIR)/calendar/
+	@set -e; for f in conf/agent.conf:$(EXAMPLEDIR) conf/server.conf:$(EXAMPLEDIR) \
+	    $(MAN1:%=%:$(MANDIR)/man1) $(MAN5:%=%:$(MANDIR)/man5) $(MAN8:%=%:$(MANDIR)/man8) \
+	    $(UNITS:%=conf/%:$(UNITDIR)) conf/liandong.sysusers:$(SYSUSERSDIR); do \
+	    src=$${f%%:*}; dir=$${f#*:}; name=$$(basename $$src); \
+	    [ $$name = liandong.sysusers ] && name=liandong.conf; \
+	    echo "install $$src $(DESTDIR)$$dir/$$name"; \
+	    $(INSTALL_SED) $$src >$(DESTDIR)$$dir/$$name.tmp; \
+	    chmod 0644 $(DESTDIR)$$dir/$$name.tmp; \
+	    mv -f $(DESTDIR)$$dir/$$name.tmp $(DESTDIR)$$dir/$$name; \
+	done
+
+# Takes away what install put, and the directories of liandong's own
+# that are left empty (never a shared one such as bin/).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/liandong $(DESTDIR)$(SBINDIR)/liandong-server \
+	    $(DESTDIR)$(PKGDATADIR)/liandong.dict \
+	    $(RULES:%=$(DESTDIR)$(PKGDATADIR)/rules/%) \
+	    $(CALENDARS:%=$(DESTDIR)$(PKGDATADIR)/calendar/%) \
+	    $(DESTDIR)$(EXAMPLEDIR)/agent.conf $(DESTDIR)$(EXAMPLEDIR)/server.conf \
+	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) $(DESTDIR)$(SYSUSERSDIR)/liandong.conf
+	-rmdir $(DESTDIR)$(PKGDATADIR)/rules $(DESTDIR)$(PKGDATADIR)/calendar \
+	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PKGDATADIR) 2>/dev/null
+
+-include $(IB)/paths.d
+# ---- end of install ----
 
 # Benchmarks (make bench): their rules live with them.
 -include tests/bench/bench.mk

@@ -7,7 +7,6 @@
  * --help, and listing commands --json.
  */
 #include <errno.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +14,7 @@
 
 #include "calendar.h"
 #include "cmd.h"
+#include "conffile.h"
 #include "rules.h"
 #include "out.h"
 #include "text.h"
@@ -135,33 +135,34 @@ cmd_fail(struct cmd_ctx *ctx, int ld_code)
 	    ctx->err[0] ? ctx->err : ld_strerror(ld_code));
 }
 
+/* Every key of agent.conf (conf/agent.conf, liandong.conf(5)). */
+static const struct conffile_key config_keys[] = {
+	{ "station", "db" },
+	{ "station", "officer" },
+	{ "sync", "interval" },
+	{ "sync", "dict" },
+	{ "rules", "profile" },
+	{ NULL, NULL },
+};
+
+/* Only the keys of config_keys reach it. */
 static int
 config_handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct config *cfg = user;
+	char **slot = &cfg->rules; /* [rules] profile */
 
-	if (strcmp(section, "station") == 0 && strcmp(name, "db") == 0) {
-		free(cfg->db);
-		cfg->db = xstrdup(value);
-	} else if (strcmp(section, "station") == 0 &&
-	    strcmp(name, "officer") == 0) {
-		free(cfg->officer);
-		cfg->officer = xstrdup(value);
-	} else if (strcmp(section, "sync") == 0 &&
-	    strcmp(name, "interval") == 0) {
-		free(cfg->interval);
-		cfg->interval = xstrdup(value);
-	} else if (strcmp(section, "rules") == 0 &&
-	    strcmp(name, "profile") == 0) {
-		free(cfg->rules);
-		cfg->rules = xstrdup(value);
-	} else if (strcmp(section, "sync") == 0 && strcmp(name, "dict") == 0) {
-		free(cfg->dict);
-		cfg->dict = xstrdup(value);
-	}
-	/* Unknown keys are tolerated so that an older agent reads a newer
-	 * file. */
+	if (strcmp(name, "db") == 0)
+		slot = &cfg->db;
+	else if (strcmp(name, "officer") == 0)
+		slot = &cfg->officer;
+	else if (strcmp(name, "interval") == 0)
+		slot = &cfg->interval;
+	else if (strcmp(name, "dict") == 0)
+		slot = &cfg->dict;
+	free(*slot);
+	*slot = xstrdup(value);
 	return 1;
 }
 
@@ -188,7 +189,8 @@ load_config(struct cmd_ctx *ctx)
 			return 0;
 		}
 	}
-	rc = ini_parse(path, config_handler, &ctx->cfg);
+	rc = conffile_read(path, "liandong", config_keys, config_handler,
+	    &ctx->cfg);
 	if (rc < 0) {
 		rc = cmd_error(ctx, EXIT_CONFIG, _("cannot read config '%s': %s"),
 		    path, strerror(errno));

@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "fold.h"
 #include "out.h"
+#include "paths.h"
 #include "rules.h"
 #include "text.h"
 #include "units.h"
@@ -352,9 +353,13 @@ form_profile(struct cmd_ctx *ctx)
 			ctx->calendar = calendar_new();
 		}
 	}
-	if (!have_cal && calendar_load_dir(ctx->calendar, cal ? cal :
-	    LIANDONG_DATADIR "/calendar", ctx->err) != 0)
-		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
+	if (!have_cal) {
+		char *dir = cal ? xstrdup(cal) :
+		    xasprintf("%s/calendar", paths_data());
+		if (calendar_load_dir(ctx->calendar, dir, ctx->err) != 0)
+			fprintf(stderr, "liandong: warning: %s\n", ctx->err);
+		free(dir);
+	}
 	ctx->err[0] = '\0';
 	return ctx->profile;
 }

@@ -8,12 +8,13 @@
 
 #include "cmd.h"
 #include "hash.h"
+#include "paths.h"
 
 int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	bindtextdomain("liandong", LOCALEDIR);
+	bindtextdomain("liandong", paths_locale());
 	textdomain("liandong");
 	umask(077); /* databases, tokens and exports are for this user only */
 	if (hash_init() != 0) {

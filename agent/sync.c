@@ -22,6 +22,7 @@
 #include "hash.h"
 #include "ltime.h"
 #include "net.h"
+#include "paths.h"
 #include "proto.h"
 #include "roles.h"
 #include "rules.h"
@@ -286,19 +287,21 @@ open_codec(struct ledger *lg, const struct sync_opts *o, struct codec **c,
     char *err)
 {
 	const char *path = o->dict_path;
+	char *shipped = xasprintf("%s/liandong.dict", paths_data());
 	int64_t server_dict = ledger_meta_int(lg, "server_dict", 0);
+	int same = 0;
 
 	if (path == NULL)
 		path = getenv("LIANDONG_DICT");
-	if (path == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
-		path = LIANDONG_DATADIR "/liandong.dict";
+	if (path == NULL && access(shipped, R_OK) == 0)
+		path = shipped;
 	if (path != NULL && server_dict != 0 &&
 	    codec_load(path, 19, c, NULL) == 0) {
-		if (codec_dict_id(*c) == (unsigned)server_dict)
-			return 0;
-		codec_free(*c);
+		if (!(same = codec_dict_id(*c) == (unsigned)server_dict))
+			codec_free(*c);
 	}
-	return codec_new(NULL, 0, 19, c, err);
+	free(shipped);
+	return same ? 0 : codec_new(NULL, 0, 19, c, err);
 }
 
 struct batch {

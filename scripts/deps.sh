@@ -7,10 +7,12 @@ set -e
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, which
 # clang only recommends): make check's bounded libFuzzer runs. openssl and
 # gnutls-bin (gnutls-cli, certtool): t0027's TLS clients of every version.
+# systemd (systemd-analyze verify), groff-base and man-db (the man pages
+# render without warnings): t0050. faketime: t0047's clock years behind.
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
-clang libclang-rt-dev faketime openssl gnutls-bin"
+clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db"
 
 missing=""
 for p in $PKGS; do

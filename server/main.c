@@ -8,7 +8,8 @@
  *   unit add        a unit of the county's directory without a station
  *   unit list       the directory: the stations' units and those added
  *   unit remove     takes back a unit added without a station
- *   serve           the HTTPS service (foreground; SIGTERM stops it)
+ *   serve           the HTTPS service (foreground; SIGHUP reloads its
+ *                   configuration and certificate, SIGTERM stops it)
  *   dump            projections as a unit sees them (for checks)
  *   due             every open obligation in the county
  *   key rotate      a new identity key; every identity re-sealed under it
@@ -21,7 +22,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ini.h>
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
@@ -36,6 +36,7 @@
 #include "cjson.h"
 #include "cli.h"
 #include "codec.h"
+#include "conffile.h"
 #include "directory.h"
 #include "due.h"
 #include "fold.h"
@@ -43,6 +44,7 @@
 #include "http.h"
 #include "journal.h"
 #include "log.h"
+#include "paths.h"
 #include "proto.h"
 #include "roles.h"
 #include "rules.h"
@@ -128,7 +130,7 @@ rules_path(const char *rules)
 {
 	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
 		return xstrdup(rules);
-	return xasprintf("%s/rules/%s.ini", LIANDONG_DATADIR, rules);
+	return xasprintf("%s/rules/%s.ini", paths_data(), rules);
 }
 
 /* dir/name unless name is absolute. */
@@ -153,15 +155,35 @@ default_dir(struct cli *c)
 	return xasprintf("%s/.local/share/liandong-server", home ? home : ".");
 }
 
+/* Every key of server.conf (conf/server.conf, liandong-server.conf(5)). */
+static const struct conffile_key conf_keys[] = {
+	{ "server", "county" },
+	{ "server", "listen" },
+	{ "server", "db" },
+	{ "server", "cert" },
+	{ "server", "key" },
+	{ "server", "dict" },
+	{ "server", "rules" },
+	{ "server", "calendar" },
+	{ "server", "max_clock_ahead" },
+	{ "server", "max_routes" },
+	{ "server", "max_connections" },
+	{ "server", "max_connections_per_address" },
+	{ "server", "max_inflight_kib" },
+	{ "server", "idle_timeout" },
+	{ "server", "log_level" },
+	{ "server", "tls_priorities" },
+	{ NULL, NULL },
+};
+
+/* Only the keys of conf_keys reach it. */
 static int
 conf_handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct server_conf *sc = user;
-	char **slot = NULL;
+	char **slot = &sc->max_routes;
 
-	if (strcmp(section, "server") != 0)
-		return 1;
 	if (strcmp(name, "county") == 0)
 		slot = &sc->county;
 	else if (strcmp(name, "listen") == 0)
@@ -180,8 +202,6 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->calendar;
 	else if (strcmp(name, "max_clock_ahead") == 0)
 		slot = &sc->max_clock_ahead;
-	else if (strcmp(name, "max_routes") == 0)
-		slot = &sc->max_routes;
 	else if (strcmp(name, "max_connections") == 0)
 		slot = &sc->max_connections;
 	else if (strcmp(name, "max_connections_per_address") == 0)
@@ -194,10 +214,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->log_level;
 	else if (strcmp(name, "tls_priorities") == 0)
 		slot = &sc->tls_priorities;
-	if (slot != NULL) {
-		free(*slot);
-		*slot = xstrdup(value);
-	}
+	free(*slot);
+	*slot = xstrdup(value);
 	return 1;
 }
 
@@ -223,24 +241,27 @@ conf_release(struct server_conf *sc)
 	free(sc->tls_priorities);
 }
 
+/* Reads sc->dir's server.conf into sc, with the default of each key it
+ * leaves out; warns (conffile.h) about keys it does not know. Returns 0
+ * or LD_ECONFIG. */
 static int
-load_conf(struct cli *c)
+conf_read(struct server_conf *sc, char *err)
 {
-	struct server_ctx *x = c->app;
-	char *path = xasprintf("%s/server.conf", x->conf.dir);
-	int rc = ini_parse(path, conf_handler, &x->conf);
+	char *path = xasprintf("%s/server.conf", sc->dir);
+	int rc = conffile_read(path, "liandong-server", conf_keys,
+	    conf_handler, sc);
 
 	if (rc < 0)
-		rc = cli_error(c, EXIT_CONFIG,
+		rc = ld_fail(err, LD_ECONFIG,
 		    _("cannot read '%s': %s (run 'liandong-server init')"), path,
 		    strerror(errno));
 	else if (rc > 0)
-		rc = cli_error(c, EXIT_CONFIG, _("'%s': syntax error on line %d"),
+		rc = ld_fail(err, LD_ECONFIG, _("'%s': syntax error on line %d"),
 		    path, rc);
 	free(path);
 	if (rc != 0)
 		return rc;
-#define DEFAULT(f, v) if (x->conf.f == NULL) x->conf.f = xstrdup(v)
+#define DEFAULT(f, v) if (sc->f == NULL) sc->f = xstrdup(v)
 	DEFAULT(county, "");
 	DEFAULT(listen, "127.0.0.1:8443");
 	DEFAULT(db, "server.db");
@@ -257,11 +278,20 @@ load_conf(struct cli *c)
 	DEFAULT(idle_timeout, "60");
 	DEFAULT(log_level, "info");
 #undef DEFAULT
-	if (log_set_level(x->conf.log_level) != 0)
-		return cli_error(c, EXIT_CONFIG,
+	if (log_set_level(sc->log_level) != 0)
+		return ld_fail(err, LD_ECONFIG,
 		    _("log_level must be debug, info, warn or error, not '%s'"),
-		    x->conf.log_level);
+		    sc->log_level);
 	return 0;
+}
+
+static int
+load_conf(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int rc = conf_read(&x->conf, x->err);
+
+	return rc != 0 ? fail(c, rc) : 0;
 }
 
 /*
@@ -407,17 +437,80 @@ static const struct cli_opt init_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The dictionary init writes into server.conf: --dict ('none': none),
+ * else $LIANDONG_DICT, else the shipped one when it is there. */
+static char *
+init_dict(const char *opt)
+{
+	char *shipped;
+
+	if (opt != NULL)
+		return xstrdup(strcmp(opt, "none") == 0 ? "" : opt);
+	if ((opt = getenv("LIANDONG_DICT")) != NULL)
+		return xstrdup(opt);
+	shipped = xasprintf("%s/liandong.dict", paths_data());
+	if (access(shipped, R_OK) == 0)
+		return shipped;
+	free(shipped);
+	return xstrdup("");
+}
+
+/* server.conf as init writes it: the keys and comments of the example
+ * conf/server.conf, with this county's values (t0050 compares them). */
+static int
+write_conf(FILE *f, const char *county, const char *listen, const char *dict,
+    const char *rules)
+{
+	fprintf(f, "; Liandong county server, made by 'liandong-server init'. Every key:\n"
+	    "; liandong-server.conf(5). Relative paths are in this directory.\n"
+	    "; SIGHUP (systemctl reload liandong-server) reads it again.\n"
+	    "\n[server]\n"
+	    "; the county this server serves (the database keeps its own copy)\n"
+	    "county = %s\n"
+	    "; where to listen, ADDR:PORT; a change needs a restart\n"
+	    "listen = %s\n"
+	    "; the SQLite database; a change needs a restart\n"
+	    "db = server.db\n"
+	    "; the TLS certificate (PEM, chain after it) and its key: a trial\n"
+	    "; certificate made by init; set your own for production\n"
+	    "cert = server.pem\n"
+	    "key = server-key.pem\n"
+	    "; zstd dictionary shared with the stations (empty: none)\n"
+	    "dict = %s\n"
+	    "; the county's rule profile, sent to every station: a shipped\n"
+	    "; profile's name or a file (empty: none)\n"
+	    "rules = %s\n"
+	    "; holiday calendars (<year>.ini), sent to every station (empty:\n"
+	    "; $LIANDONG_CALENDAR, else the shipped ones)\n"
+	    "calendar =\n"
+	    "; seconds an event's clock may lead this server's (0: no bound)\n"
+	    "max_clock_ahead = 3600\n"
+	    "; routes one push may make, widening included (0: no bound)\n"
+	    "max_routes = 20000\n"
+	    "; connections in all, and from one client address\n"
+	    "max_connections = 4000\n"
+	    "max_connections_per_address = 64\n"
+	    "; KiB of request bodies read at once (one address: a quarter)\n"
+	    "max_inflight_kib = 65536\n"
+	    "; seconds before an idle connection is closed\n"
+	    "idle_timeout = 60\n"
+	    "; debug, info, warn or error: the least level logged\n"
+	    "log_level = info\n"
+	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"
+	    "tls_priorities =\n", county, listen, dict, rules);
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
+}
+
 static int
 server_init(struct cli *c)
 {
 	struct server_ctx *x = c->app;
 	const char *county = cli_value(c, "county");
 	const char *listen = cli_value(c, "listen");
-	const char *dict = cli_value(c, "dict");
 	const char *rules = cli_value(c, "rules");
 	struct profile *prof = NULL;
 	char pin[HASH_B64];
-	char *path;
+	char *path = NULL, *dict = NULL;
 	FILE *f;
 	int rc;
 
@@ -425,12 +518,6 @@ server_init(struct cli *c)
 		return cli_usage_error(c, _("missing required option --county"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
 		return fail(c, rc);
-	if (dict != NULL && strcmp(dict, "none") == 0)
-		dict = "";
-	if (dict == NULL)
-		dict = getenv("LIANDONG_DICT");
-	if (dict == NULL && access(LIANDONG_DATADIR "/liandong.dict", R_OK) == 0)
-		dict = LIANDONG_DATADIR "/liandong.dict";
 	if (rules != NULL) {
 		char *rp = rules_path(rules);
 		rc = profile_load(rp, &prof, x->err);
@@ -446,8 +533,7 @@ server_init(struct cli *c)
 	if (access(path, F_OK) == 0) {
 		rc = cli_error(c, EXIT_DATABASE,
 		    _("'%s' already exists: this directory has a server"), path);
-		free(path);
-		return rc;
+		goto out;
 	}
 	{
 		json_t *hosts = json_array(), *ips = cli_list(c, "ip"), *v;
@@ -458,58 +544,49 @@ server_init(struct cli *c)
 		json_array_foreach(ips, i, v)
 			if (inet_pton(AF_INET, json_string_value(v), a) != 1 &&
 			    inet_pton(AF_INET6, json_string_value(v), a) != 1) {
-				json_decref(hosts);
-				free(path);
-				return cli_error(c, EXIT_INVALID,
+				rc = cli_error(c, EXIT_INVALID,
 				    _("--ip '%s' is not an IP address"),
 				    json_string_value(v));
+				json_decref(hosts);
+				goto out;
 			}
 		json_array_extend(hosts, ips);
 		rc = tls_make_trial_certs(x->conf.dir, county, hosts, pin, x->err);
 		json_decref(hosts);
 	}
 	if (rc != 0) {
-		free(path);
-		return fail(c, rc);
+		rc = fail(c, rc);
+		goto out;
 	}
 	x->conf.db = xstrdup("server.db");
-	if ((rc = open_store(c, 1)) != 0) {
-		free(path);
-		return rc;
-	}
+	if ((rc = open_store(c, 1)) != 0)
+		goto out;
 	x->store->ops->meta_set(x->store, "county", county, NULL);
-	f = fopen(path, "w");
-	if (f == NULL) {
+	dict = init_dict(cli_value(c, "dict"));
+	if ((f = fopen(path, "w")) == NULL ||
+	    write_conf(f, county, listen ? listen : "127.0.0.1:8443", dict,
+	    rules ? rules : "") != 0) {
 		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
 		    strerror(errno));
-		free(path);
-		return rc;
+		if (f != NULL)
+			fclose(f);
+		goto out;
 	}
-	fprintf(f, "; Liandong county server. Relative paths are in this directory.\n"
-	    "[server]\ncounty = %s\nlisten = %s\ndb = server.db\n"
-	    "; A trial certificate made by init; set your own for production.\n"
-	    "cert = server.pem\nkey = server-key.pem\n"
-	    "; zstd dictionary shared with the stations (empty: none)\n"
-	    "dict = %s\n"
-	    "; the county's rule profile, sent to every station (empty: none)\n"
-	    "rules = %s\n"
-	    "; holiday calendars (<year>.ini), sent to every station (empty: the\n"
-	    "; shipped ones)\n"
-	    "calendar =\n"
-	    "; seconds an event's clock may lead this server's (0: no bound)\n"
-	    "max_clock_ahead = 3600\n"
-	    "; routes one push may make, widening included (0: no bound)\n"
-	    "max_routes = 20000\n", county, listen ? listen : "127.0.0.1:8443",
-	    dict ? dict : "", rules ? rules : "");
-	fclose(f);
+	if (fclose(f) != 0) {
+		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+		goto out;
+	}
 	printf(_("county server for %s initialized in %s\n"), county,
 	    x->conf.dir);
 	printf(_("trial CA certificate: %s/ca.pem\n"), x->conf.dir);
 	printf(_("server key pin: sha256//%s\n"), pin);
 	printf(_("identity key: %s/%s (back it up apart from the database)\n"),
 	    x->conf.dir, VAULT_KEY_FILE);
+out:
+	free(dict);
 	free(path);
-	return 0;
+	return rc;
 }
 
 static const struct cli_opt add_opts[] = {
@@ -1046,8 +1123,8 @@ static const struct cli_opt serve_opts[] = {
 /* given (an option's value) or else conf (server.conf's), as a whole
  * number from 0 to max; a bad one is a config error naming name. */
 static int
-limit_value(struct cli *c, const char *name, const char *given,
-    const char *conf, long long max, int64_t *out)
+limit_value(const char *name, const char *given, const char *conf,
+    long long max, int64_t *out, char *err)
 {
 	const char *v = given;
 	long long n;
@@ -1058,7 +1135,7 @@ limit_value(struct cli *c, const char *name, const char *given,
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < 0 || n > max)
-		return cli_error(c, EXIT_CONFIG,
+		return ld_fail(err, LD_ECONFIG,
 		    _("%s must be a whole number from 0 to %lld, not '%s'"), name,
 		    max, v);
 	*out = n;
@@ -1067,16 +1144,16 @@ limit_value(struct cli *c, const char *name, const char *given,
 
 /* The county's rule profile ([server] rules), sent to every station. */
 static int
-load_profile(struct server_ctx *x, struct api *api)
+load_profile(const struct server_conf *conf, struct api *api, char *err)
 {
 	struct profile *prof = NULL;
 	char *rp;
 	int rc;
 
-	if (x->conf.rules[0] == '\0')
+	if (conf->rules[0] == '\0')
 		return 0;
-	rp = rules_path(x->conf.rules);
-	if ((rc = profile_load(rp, &prof, x->err)) == 0)
+	rp = rules_path(conf->rules);
+	if ((rc = profile_load(rp, &prof, err)) == 0)
 		api_set_profile(api, prof);
 	profile_free(prof);
 	free(rp);
@@ -1086,12 +1163,12 @@ load_profile(struct server_ctx *x, struct api *api)
 /*
  * The county's holiday calendars, sent to every station with the profile
  * so that every station counts working days the same way: [server]
- * calendar, else $LIANDONG_CALENDAR, else the shipped conf/calendar. A
- * bad file stops the server (a station must never count on a broken
- * schedule); a missing directory only sends none, with a warning.
+ * calendar, else $LIANDONG_CALENDAR, else the shipped ones. A bad file
+ * stops the server (a station must never count on a broken schedule); a
+ * missing directory only sends none, with a warning.
  */
 static int
-load_calendar(struct server_ctx *x, struct api *api)
+load_calendar(const struct server_conf *conf, struct api *api, char *err)
 {
 	const char *env = getenv("LIANDONG_CALENDAR");
 	struct calendar *cal = calendar_new();
@@ -1099,13 +1176,13 @@ load_calendar(struct server_ctx *x, struct api *api)
 	char *dir;
 	int rc;
 
-	if (x->conf.calendar[0] != '\0')
-		dir = in_dir(x->conf.dir, x->conf.calendar);
+	if (conf->calendar[0] != '\0')
+		dir = in_dir(conf->dir, conf->calendar);
 	else if (env != NULL && *env != '\0')
 		dir = xstrdup(env);
 	else
-		dir = xasprintf("%s/calendar", LIANDONG_DATADIR);
-	rc = calendar_load_dir_texts(cal, dir, texts, x->err);
+		dir = xasprintf("%s/calendar", paths_data());
+	rc = calendar_load_dir_texts(cal, dir, texts, err);
 	if (rc == LD_ECONFIG) {
 		log_line("warn", "event=calendar result=missing dir=%s", dir);
 		rc = 0;
@@ -1113,7 +1190,7 @@ load_calendar(struct server_ctx *x, struct api *api)
 		api_set_calendar(api, texts);
 	else if (rc != 0)
 		rc = LD_ECONFIG;
-	x->err[0] = rc == 0 ? '\0' : x->err[0];
+	err[0] = rc == 0 ? '\0' : err[0];
 	calendar_free(cal);
 	json_decref(texts);
 	free(dir);
@@ -1122,25 +1199,25 @@ load_calendar(struct server_ctx *x, struct api *api)
 
 /* The connection limits of server.conf (docs/protocol.md, "Limits"). */
 static int
-conn_limits(struct cli *c, struct http_config *hc)
+conn_limits(const struct server_conf *conf, struct http_config *hc,
+    char *err)
 {
-	struct server_ctx *x = c->app;
 	int64_t conns, per, kib, idle;
 	int rc;
 
-	if ((rc = limit_value(c, "max_connections", NULL,
-	    x->conf.max_connections, 100000, &conns)) != 0 ||
-	    (rc = limit_value(c, "max_connections_per_address", NULL,
-	    x->conf.max_connections_per_address, 100000, &per)) != 0 ||
-	    (rc = limit_value(c, "max_inflight_kib", NULL,
-	    x->conf.max_inflight_kib, INT32_MAX, &kib)) != 0 ||
-	    (rc = limit_value(c, "idle_timeout", NULL, x->conf.idle_timeout,
-	    86400, &idle)) != 0)
+	if ((rc = limit_value("max_connections", NULL, conf->max_connections,
+	    100000, &conns, err)) != 0 ||
+	    (rc = limit_value("max_connections_per_address", NULL,
+	    conf->max_connections_per_address, 100000, &per, err)) != 0 ||
+	    (rc = limit_value("max_inflight_kib", NULL, conf->max_inflight_kib,
+	    INT32_MAX, &kib, err)) != 0 ||
+	    (rc = limit_value("idle_timeout", NULL, conf->idle_timeout, 86400,
+	    &idle, err)) != 0)
 		return rc;
 	/* One address may hold a quarter of it: room for one whole push. */
 	if (conns == 0 || per == 0 || idle == 0 ||
 	    (size_t)kib * 1024 / 4 < PROTO_MAX_BODY)
-		return cli_error(c, EXIT_CONFIG,
+		return ld_fail(err, LD_ECONFIG,
 		    _("max_connections, max_connections_per_address and idle_timeout must be above 0, max_inflight_kib at least %u"),
 		    4 * PROTO_MAX_BODY / 1024);
 	hc->max_conns = (unsigned)conns;
@@ -1150,132 +1227,305 @@ conn_limits(struct cli *c, struct http_config *hc)
 	return 0;
 }
 
+/*
+ * What serve runs on, made from server.conf, the command line and the
+ * files they name: the listener's settings with the certificate and key,
+ * the codec, and the API holding the county's profile, calendars and
+ * limits. A new one is made whole before it replaces the one that runs,
+ * so that a reload that fails changes nothing (reload).
+ */
+struct serving {
+	struct http_config hc; /* address, cert_pem, key_pem: the fields below */
+	char *addr;
+	char *cert, *key;      /* PEM texts; NULL with --insecure-http */
+	char pin[HASH_B64];    /* of the certificate's key; "-" without */
+	struct codec *codec;
+	struct api *api;       /* borrows the codec and the store */
+	char *journal;         /* journal.h's file, lent to the api */
+	struct http_server *hs; /* while it listens */
+};
+
+static void
+serving_free(struct serving *sv)
+{
+	if (sv == NULL)
+		return;
+	http_stop(sv->hs);
+	if (sv->api != NULL) {
+		api_release(sv->api);
+		free(sv->api);
+	}
+	codec_free(sv->codec);
+	free(sv->journal);
+	free(sv->cert);
+	free(sv->key);
+	free(sv->addr);
+	free(sv);
+}
+
+/* A serving from conf and the command line, to listen on listen
+ * (ADDR:PORT). Returns 0 or an LD_E* code with err. */
+static int
+serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
+    struct serving **out, char *err)
+{
+	struct server_ctx *x = c->app;
+	struct serving *sv = xcalloc(1, sizeof *sv);
+	const char *th = cli_value(c, "threads");
+	const char *maf = cli_value(c, "max-auth-failures");
+	char *colon, *dictpath;
+	int rc = 0;
+
+	*out = NULL;
+	sv->addr = xstrdup(listen);
+	if ((colon = strrchr(sv->addr, ':')) == NULL) {
+		rc = ld_fail(err, LD_ECONFIG, _("listen must be ADDR:PORT, not '%s'"),
+		    listen);
+		goto out;
+	}
+	*colon = '\0';
+	ld_strlcpy(sv->pin, "-", sizeof sv->pin);
+	sv->hc.address = sv->addr;
+	sv->hc.port = (unsigned)atoi(colon + 1);
+	sv->hc.max_body = PROTO_MAX_BODY;
+	sv->hc.threads = th ? (unsigned)atoi(th) : 4;
+	sv->hc.admit = api_admit;
+	if ((rc = conn_limits(conf, &sv->hc, err)) != 0)
+		goto out;
+	sv->hc.tls_priorities = conf->tls_priorities;
+	if ((rc = tls_priorities_check(sv->hc.tls_priorities, err)) != 0)
+		goto out;
+	if (!cli_flag(c, "insecure-http")) {
+		char *cp = in_dir(conf->dir, conf->cert);
+		char *kp = in_dir(conf->dir, conf->key);
+		textfile_read(cp, 1 << 20, &sv->cert, NULL);
+		textfile_read(kp, 1 << 20, &sv->key, NULL);
+		/* The certificate is parsed here first: a clear message, and
+		 * libmicrohttpd never sees one that does not parse (its
+		 * failure leaks inside GnuTLS). A key that does not match it
+		 * fails in http_start. */
+		if (sv->cert == NULL || sv->key == NULL)
+			rc = ld_fail(err, LD_ECONFIG,
+			    _("cannot read certificate '%s' or key '%s'"), cp, kp);
+		else
+			rc = tls_cert_pin(cp, sv->pin, err);
+		free(cp);
+		free(kp);
+		if (rc != 0)
+			goto out;
+		sv->hc.cert_pem = sv->cert;
+		sv->hc.key_pem = sv->key;
+	}
+	if (conf->dict[0] != '\0') {
+		dictpath = in_dir(conf->dir, conf->dict);
+		rc = codec_load(dictpath, 3, &sv->codec, err);
+		free(dictpath);
+	} else
+		rc = codec_new(NULL, 0, 3, &sv->codec, err);
+	if (rc != 0)
+		goto out;
+	sv->api = xcalloc(1, sizeof *sv->api);
+	api_init(sv->api, x->store, sv->codec);
+	sv->journal = journal_path(x);
+	sv->api->journal = sv->journal;
+	if (maf != NULL)
+		sv->api->max_auth_failures = atoi(maf);
+	if ((rc = limit_value("max-clock-ahead", cli_value(c,
+	    "max-clock-ahead"), conf->max_clock_ahead, INT64_MAX / 1000,
+	    &sv->api->max_clock_ahead_ms, err)) != 0 ||
+	    (rc = limit_value("max-routes", cli_value(c, "max-routes"),
+	    conf->max_routes, INT32_MAX, &sv->api->max_routes, err)) != 0)
+		goto out;
+	sv->api->max_clock_ahead_ms *= 1000;
+	if ((rc = load_profile(conf, sv->api, err)) == 0)
+		rc = load_calendar(conf, sv->api, err);
+out:
+	if (rc != 0)
+		serving_free(sv);
+	else
+		*out = sv;
+	return rc;
+}
+
+/* The handler of the listener that only tries a certificate: whoever
+ * reaches it in that moment is served nothing (never the store, which
+ * the running listener's lock guards). */
+static void
+refuse_all(void *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	http_error(resp, 503, "reloading");
+}
+
+/* Lets a new serving take the old one's failed-credential counts (a
+ * reload must not reset anyone's throttle), or gives them back. */
+static void
+swap_throttle(struct serving *a, struct serving *b)
+{
+	struct api_throttle *t = a->api->throttle;
+
+	a->api->throttle = b->api->throttle;
+	b->api->throttle = t;
+}
+
+/*
+ * SIGHUP: reads server.conf again, and the certificate, key, dictionary,
+ * rule profile and calendars it names, and when all of it is good
+ * replaces the listener by one with them on the same address and port.
+ * The new certificate and key are first tried on a listener of their own
+ * (any free port on 127.0.0.1, serving nothing), so one that GnuTLS
+ * refuses never stops the old one.
+ * Requests in progress when the listener changes are cut (a station
+ * retries: pushing again is harmless). listen and db keep the values the
+ * server started with (a change needs a restart, and is logged). Whatever
+ * fails leaves the old serving as it was, and is logged. Returns 0, or
+ * LD_ENET when no listener is left (the old one could not start again).
+ */
+static int
+reload(struct cli *c, struct serving **cur)
+{
+	struct server_ctx *x = c->app;
+	struct serving *old = *cur, *new = NULL;
+	struct server_conf conf;
+	struct http_server *probe;
+	struct http_config pc;
+	char err[LD_ERRLEN], *listen;
+	int rc;
+
+	err[0] = '\0';
+	memset(&conf, 0, sizeof conf);
+	conf.dir = xstrdup(x->conf.dir);
+	listen = xasprintf("%s:%u", old->addr, http_port(old->hs));
+	if ((rc = conf_read(&conf, err)) == 0)
+		rc = serving_new(c, &conf, listen, &new, err);
+	free(listen);
+	if (rc == 0 && new->hc.cert_pem != NULL) {
+		pc = new->hc;
+		pc.address = "127.0.0.1";
+		pc.port = 0;
+		pc.threads = 1;
+		if ((rc = http_start(&pc, refuse_all, NULL, &probe, err)) == 0)
+			http_stop(probe);
+		else
+			ld_fail(err, rc, _("the certificate and key are refused (a key that does not match?), or no port is free to try them"));
+	}
+	if (rc == 0) {
+		http_stop(old->hs);
+		old->hs = NULL;
+		swap_throttle(new, old);
+		if ((rc = http_start(&new->hc, api_handle, new->api, &new->hs,
+		    err)) != 0) {
+			swap_throttle(new, old);
+			if (http_start(&old->hc, api_handle, old->api, &old->hs,
+			    NULL) != 0) {
+				log_line("error", "event=reload result=failed"
+				    " listener=lost reason=\"%s\"", err);
+				serving_free(new);
+				conf_release(&conf);
+				return LD_ENET;
+			}
+		}
+	}
+	if (rc != 0) {
+		log_line("error", "event=reload result=failed kept=old reason=\"%s\"",
+		    err);
+		serving_free(new);
+		conf_release(&conf);
+		return 0;
+	}
+	log_line("info", "event=reload result=ok cert=%s pin=%s%s rules=%s"
+	    " calendars=%zu dict=%u max_clock_ahead=%s max_routes=%s",
+	    new->cert == NULL ? "none" : old->cert != NULL &&
+	    strcmp(old->cert, new->cert) == 0 ? "same" : "new",
+	    new->cert != NULL ? "sha256//" : "", new->pin,
+	    *conf.rules ? conf.rules : "none",
+	    json_array_size(new->api->calendar), codec_dict_id(new->codec),
+	    conf.max_clock_ahead, conf.max_routes);
+	if (cli_value(c, "listen") == NULL &&
+	    strcmp(conf.listen, x->conf.listen) != 0)
+		log_line("warn", "event=reload listen=%s running=%s"
+		    " note=restart-to-apply", conf.listen, x->conf.listen);
+	if (strcmp(conf.db, x->conf.db) != 0)
+		log_line("warn", "event=reload db=%s running=%s"
+		    " note=restart-to-apply", conf.db, x->conf.db);
+	/* The running listen and db stay what x->conf says. */
+	free(conf.listen);
+	free(conf.db);
+	conf.listen = x->conf.listen;
+	conf.db = x->conf.db;
+	x->conf.listen = x->conf.db = NULL;
+	conf_release(&x->conf);
+	x->conf = conf;
+	serving_free(old);
+	*cur = new;
+	return 0;
+}
+
+/* The signals serve waits for: SIGTERM and SIGINT stop, SIGHUP reloads.
+ * main blocks them before serve opens anything, so that a reload asked
+ * while it starts is kept for it rather than killing it, and every
+ * thread starts with them blocked. */
+static void
+serve_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * The service in the foreground, until SIGTERM or SIGINT; SIGHUP reloads
+ * (reload). This thread waits for the signals, blocked everywhere.
+ */
 static int
 serve(struct cli *c)
 {
 	struct server_ctx *x = c->app;
 	const char *listen = cli_value(c, "listen");
 	const char *pf = cli_value(c, "port-file");
-	const char *th = cli_value(c, "threads");
-	struct http_config hc;
-	struct http_server *hs;
-	struct codec *codec;
-	struct api api;
-	char *cert = NULL, *key = NULL, *addr, *colon, *dictpath = NULL;
-	char *journal = NULL;
+	struct serving *sv;
 	sigset_t set;
-	int sig, rc;
+	int sig = 0, rc;
 
 	if (listen == NULL)
 		listen = x->conf.listen;
-	addr = xstrdup(listen);
-	colon = strrchr(addr, ':');
-	if (colon == NULL) {
-		free(addr);
-		return cli_error(c, EXIT_CONFIG, _("listen must be ADDR:PORT, not '%s'"),
-		    listen);
-	}
-	*colon = '\0';
-	memset(&hc, 0, sizeof hc);
-	hc.address = addr;
-	hc.port = (unsigned)atoi(colon + 1);
-	hc.max_body = PROTO_MAX_BODY;
-	hc.threads = th ? (unsigned)atoi(th) : 4;
-	hc.admit = api_admit;
-	if ((rc = conn_limits(c, &hc)) != 0) {
-		free(addr);
-		return rc;
-	}
-	hc.tls_priorities = x->conf.tls_priorities;
-	if ((rc = tls_priorities_check(hc.tls_priorities, x->err)) != 0) {
-		free(addr);
+	if ((rc = serving_new(c, &x->conf, listen, &sv, x->err)) != 0)
 		return fail(c, rc);
-	}
-	if (!cli_flag(c, "insecure-http")) {
-		char *cp = in_dir(x->conf.dir, x->conf.cert);
-		char *kp = in_dir(x->conf.dir, x->conf.key);
-		textfile_read(cp, 1 << 20, &cert, NULL);
-		textfile_read(kp, 1 << 20, &key, NULL);
-		if (cert == NULL || key == NULL) {
-			rc = cli_error(c, EXIT_CONFIG,
-			    _("cannot read certificate '%s' or key '%s'"), cp, kp);
-			free(cp);
-			free(kp);
-			free(cert);
-			free(key);
-			free(addr);
-			return rc;
-		}
-		free(cp);
-		free(kp);
-		hc.cert_pem = cert;
-		hc.key_pem = key;
-	}
-	if (x->conf.dict[0] != '\0') {
-		dictpath = in_dir(x->conf.dir, x->conf.dict);
-		rc = codec_load(dictpath, 3, &codec, x->err);
-	} else
-		rc = codec_new(NULL, 0, 3, &codec, x->err);
-	free(dictpath);
-	if (rc != 0) {
-		free(cert);
-		free(key);
-		free(addr);
-		return fail(c, rc);
-	}
-	api_init(&api, x->store, codec);
-	journal = journal_path(x);
-	api.journal = journal;
-	if (cli_value(c, "max-auth-failures") != NULL)
-		api.max_auth_failures = atoi(cli_value(c, "max-auth-failures"));
-	if ((rc = limit_value(c, "max-clock-ahead", cli_value(c,
-	    "max-clock-ahead"), x->conf.max_clock_ahead, INT64_MAX / 1000,
-	    &api.max_clock_ahead_ms)) != 0 ||
-	    (rc = limit_value(c, "max-routes", cli_value(c, "max-routes"),
-	    x->conf.max_routes, INT32_MAX, &api.max_routes)) != 0) {
-		api_release(&api);
-		free(journal);
-		codec_free(codec);
-		free(cert);
-		free(key);
-		free(addr);
-		return rc;
-	}
-	api.max_clock_ahead_ms *= 1000;
-	if ((rc = load_profile(x, &api)) != 0 ||
-	    (rc = load_calendar(x, &api)) != 0)
-		goto out;
-	/* Block the stop signals in every thread; this one waits for them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	serve_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = http_start(&hc, api_handle, &api, &hs, x->err)) != 0)
-		goto out;
-	log_line("info", "event=listen address=%s port=%u tls=%s dict=%u",
-	    addr, http_port(hs), cert ? "yes" : "NO", codec_dict_id(codec));
+	if ((rc = http_start(&sv->hc, api_handle, sv->api, &sv->hs,
+	    x->err)) != 0) {
+		serving_free(sv);
+		return fail(c, rc);
+	}
+	/* Port 0 took any free port: a reload keeps the one taken. */
+	sv->hc.port = http_port(sv->hs);
+	log_line("info", "event=listen address=%s port=%u tls=%s dict=%u pin=%s%s",
+	    sv->addr, http_port(sv->hs), sv->cert ? "yes" : "NO",
+	    codec_dict_id(sv->codec), sv->cert ? "sha256//" : "", sv->pin);
 	if (pf != NULL) {
 		char *tmp = xasprintf("%s.tmp", pf);
 		FILE *f = fopen(tmp, "w");
 		if (f != NULL) {
-			fprintf(f, "%u\n", http_port(hs));
+			fprintf(f, "%u\n", http_port(sv->hs));
 			fclose(f);
 			rename(tmp, pf);
 		}
 		free(tmp);
 	}
-	sigwait(&set, &sig);
-	log_line("info", "event=stop signal=%d", sig);
-	http_stop(hs);
-out:
-	api_release(&api);
-	free(journal);
-	codec_free(codec);
-	free(cert);
-	free(key);
-	free(addr);
-	return rc == 0 ? 0 : fail(c, rc);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0 || sig != SIGHUP)
+			break;
+		if ((rc = reload(c, &sv)) != 0)
+			break;
+	}
+	if (rc == 0)
+		log_line("info", "event=stop signal=%d", sig);
+	serving_free(sv);
+	return rc == 0 ? 0 : cli_error(c, EXIT_NET,
+	    _("no listener left after a reload: see the log"));
 }
 
 static const struct cli_opt dump_opts[] = {
@@ -1603,7 +1853,7 @@ static const struct cli_cmd unit_remove_cmd = { "unit", "remove", "<name>",
 	1, 1, NULL, CMD_STORE, N_("remove a unit added without a station from the directory"),
 	unit_remove };
 static const struct cli_cmd serve_cmd = { "serve", NULL, NULL, 0, 0,
-	serve_opts, CMD_STORE, N_("run the HTTPS service in the foreground (SIGTERM stops it)"),
+	serve_opts, CMD_STORE, N_("run the HTTPS service in the foreground (SIGHUP reloads server.conf and the certificate, SIGTERM stops it)"),
 	serve };
 static const struct cli_cmd dump_cmd = { "dump", NULL, NULL, 0, 0,
 	dump_opts, CMD_STORE, N_("print every projection (canonical JSON, one per line)"),
@@ -1651,7 +1901,7 @@ main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
-	bindtextdomain("liandong", LOCALEDIR);
+	bindtextdomain("liandong", paths_locale());
 	textdomain("liandong");
 	umask(077);
 	if (hash_init() != 0) {
@@ -1668,6 +1918,11 @@ main(int argc, char **argv)
 	}
 	c.app = &x;
 	x.conf.dir = default_dir(&c);
+	if (c.cmd == &serve_cmd) {
+		sigset_t set;
+		serve_signals(&set);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
 	if (c.cmd->flags & CMD_STORE) {
 		if ((rc = load_conf(&c)) != 0 || (rc = open_store(&c, 0)) != 0)
 			goto out;

@@ -35,6 +35,7 @@
 #include "fuzz.h"
 #include "hash.h"
 #include "log.h"
+#include "paths.h"
 #include "proto.h"
 #include "store.h"
 #include "util.h"
@@ -119,6 +120,7 @@ setup(void)
 	struct station_rec r;
 	char err[LD_ERRLEN];
 	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	char *dict;
 	int fd;
 
 	FUZZ_CHECK(hash_init() == 0);
@@ -141,8 +143,9 @@ setup(void)
 	r.code_expires = INT64_MAX / 2;
 	hash_hex(FUZZ_CODE, strlen(FUZZ_CODE), r.code_hash);
 	FUZZ_CHECK(store->ops->station_add(store, &r, err) == 0);
-	FUZZ_CHECK(codec_load(LIANDONG_DATADIR "/liandong.dict", 3, &codec,
-	    err) == 0);
+	dict = xasprintf("%s/liandong.dict", paths_data());
+	FUZZ_CHECK(codec_load(dict, 3, &codec, err) == 0);
+	free(dict);
 	api_init(&api, store, codec);
 	station_reset();
 	atexit(cleanup);

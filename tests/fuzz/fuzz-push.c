@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "event.h"
 #include "fuzz.h"
+#include "paths.h"
 #include "proto.h"
 #include "util.h"
 
@@ -27,14 +28,15 @@ static void
 setup(void)
 {
 	char err[LD_ERRLEN];
+	char *dict = xasprintf("%s/liandong.dict", paths_data());
 
 	FUZZ_CHECK(hash_init() == 0);
 	FUZZ_CHECK(codec_new(NULL, 0, 3, &plain_codec, err) == 0);
-	if (codec_load(LIANDONG_DATADIR "/liandong.dict", 3, &dict_codec,
-	    err) != 0) {
+	if (codec_load(dict, 3, &dict_codec, err) != 0) {
 		fprintf(stderr, "fuzz-push: %s\n", err);
 		abort();
 	}
+	free(dict);
 }
 
 static void

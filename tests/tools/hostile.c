@@ -86,6 +86,7 @@
 #include "hlc.h"
 #include "kinds.h"
 #include "ltime.h"
+#include "paths.h"
 #include "proto.h"
 #include "textfile.h"
 #include "util.h"
@@ -693,7 +694,7 @@ answer_codec(char *err)
 		paths[0] = xstrdup(env);
 	if (top != NULL && top[0] != '\0')
 		paths[1] = xasprintf("%s/conf/liandong.dict", top);
-	paths[2] = xstrdup(LIANDONG_DATADIR "/liandong.dict");
+	paths[2] = xasprintf("%s/liandong.dict", paths_data());
 	for (i = 0; i < 3 && c == NULL; i++) {
 		if (paths[i] == NULL || access(paths[i], R_OK) != 0)
 			continue;

@@ -25,6 +25,7 @@
 
 #include "calendar.h"
 #include "ltime.h"
+#include "paths.h"
 #include "util.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -41,7 +42,7 @@ conf_dir(void)
 	if (top != NULL && *top != '\0')
 		snprintf(dir, sizeof dir, "%s/conf", top);
 	else
-		ld_strlcpy(dir, LIANDONG_DATADIR, sizeof dir);
+		ld_strlcpy(dir, paths_data(), sizeof dir);
 	return dir;
 }
 
