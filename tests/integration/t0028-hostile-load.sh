@@ -77,34 +77,32 @@ test_expect_success '10,000 idle connections from one address: the station still
 '
 end_attack idle
 
+# headers_only SOURCE STATUS HEAD...: over TLS from SOURCE, sends the
+# request line and headers (HEAD, one per argument) announcing a 4 MiB
+# body, sends none of it, and expects the answer STATUS at once.
+cat >headers_only.py <<'PY'
+import socket, ssl, sys
+port, ca, source, status = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=5,
+                             source_address=(source, 0))
+s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+head = "\r\n".join(sys.argv[5:] + ["Host: x", "Content-Length: 4194304"])
+s.sendall((head + "\r\n\r\n").encode())
+answer = s.recv(200)
+assert answer.startswith(b"HTTP/1.1 " + status.encode()), answer
+PY
+headers_only() { python3 headers_only.py "$SERVER_PORT" "$CA" "$@"; }
+
 test_expect_success 'an enrolment announcing 4 MiB is refused (413) before its body is read' '
-	python3 - "$SERVER_PORT" "$CA" <<-\EOF
-	import socket, ssl, sys
-	ctx = ssl.create_default_context(cafile=sys.argv[2])
-	ctx.check_hostname = False
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5,
-	                             source_address=("127.0.0.5", 0))
-	s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
-	s.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-	          b"Content-Length: 4194304\r\n\r\n")
-	answer = s.recv(200)
-	assert answer.startswith(b"HTTP/1.1 413"), answer
-	EOF
+	headers_only 127.0.0.5 413 "POST /v1/enroll HTTP/1.1" \
+		"Content-Type: application/json"
 '
 
 test_expect_success 'a wrong token announcing a body gets 401 before the body, and the server logs it' '
-	python3 - "$SERVER_PORT" "$CA" <<-\EOF &&
-	import socket, ssl, sys
-	ctx = ssl.create_default_context(cafile=sys.argv[2])
-	ctx.check_hostname = False
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5,
-	                             source_address=("127.0.0.6", 0))
-	s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
-	s.sendall(b"POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lyx:wrong\r\n"
-	          b"Content-Encoding: zstd\r\nContent-Length: 4194304\r\n\r\n")
-	answer = s.recv(200)
-	assert answer.startswith(b"HTTP/1.1 401"), answer
-	EOF
+	headers_only 127.0.0.6 401 "POST /v1/sync HTTP/1.1" \
+		"Authorization: Bearer lyx:wrong" "Content-Encoding: zstd" &&
 	test_grep "event=sync result=unauthorized status=401 client=127.0.0.6" "$SCRATCH/server.log"
 '
 
