@@ -17,25 +17,6 @@ static const struct cli_opt init_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* mkdir -p for the directory part of path, mode 0700. */
-static int
-make_parent(const char *path)
-{
-	char *dir = xstrdup(path), *p;
-	int rc = 0;
-
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 static int
 cmd_init(struct cmd_ctx *ctx)
 {
@@ -55,7 +36,7 @@ cmd_init(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, rc);
 	if (unit[0] == '\0')
 		return cmd_error(ctx, EXIT_INVALID, _("--unit must not be empty"));
-	make_parent(ctx->db_path);
+	cmd_make_parent(ctx->db_path);
 	if ((rc = ledger_create(ctx->db_path, station, unit, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
 	if (ctx->json) {

@@ -21,6 +21,8 @@
 
 static const struct cli_cmd *const cmd_table[] = {
 	&cmd_init_entry.base,
+	&cmd_export_entry.base,
+	&cmd_import_entry.base,
 	&cmd_case_open_entry.base,
 	&cmd_case_list_entry.base,
 	&cmd_case_show_entry.base,
@@ -270,5 +272,24 @@ cmd_main(int argc, char **argv)
 		    strerror(errno));
 out:
 	ctx_release(&ctx);
+	return rc;
+}
+
+/* mkdir -p for the directory part of path, mode 0700. */
+int
+cmd_make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *p;
+	int rc = 0;
+
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	free(dir);
 	return rc;
 }

@@ -82,6 +82,10 @@ struct cmd_ctx {
 /* An LD_E* code, with ctx->err as the message, as its exit code. */
 int cmd_fail(struct cmd_ctx *ctx, int ld_code);
 
+/* mkdir -p for the directory part of path, mode 0700; -1 if one of them
+ * could not be made. */
+int cmd_make_parent(const char *path);
+
 int exit_code_of(int ld_code);
 
 /* Runs the command line (without the program name). */
@@ -89,6 +93,8 @@ int cmd_main(int argc, char **argv);
 
 /* Command entries, one file per noun. */
 extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_case_open_entry, cmd_case_list_entry,
     cmd_case_show_entry, cmd_case_update_entry, cmd_case_close_entry;
 extern const struct cmd_entry cmd_complaint_record_entry,

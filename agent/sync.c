@@ -825,6 +825,9 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	int rc;
 
 	memset(rep, 0, sizeof *rep);
+	/* A database exported to another computer never syncs again here. */
+	if ((rc = ledger_check_not_moved(lg, err)) != 0)
+		return rc;
 	/* Before reading it: a token enrolled meanwhile is never taken for
 	 * the one refused. */
 	sync_token_id(o->token_path, token_id);

@@ -526,6 +526,35 @@ chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
 }
 
 int
+ledger_backup(struct ledger *lg, const char *path, char *err)
+{
+	return db_backup(lg->db, path, err);
+}
+
+int
+ledger_mark_moved(struct ledger *lg, char *err)
+{
+	char num[32];
+
+	snprintf(num, sizeof num, "%lld", (long long)ltime_now());
+	return meta_set(lg->db, "moved_at", num, err);
+}
+
+int
+ledger_check_not_moved(struct ledger *lg, char *err)
+{
+	int64_t at = ledger_meta_int(lg, "moved_at", 0);
+	char t[LTIME_LEN];
+
+	if (at == 0)
+		return 0;
+	ltime_format(at, t);
+	return ld_fail(err, LD_EPERM,
+	    _("this station's database was exported on %s to move to another computer: use it there ('liandong import'); here it is kept only to read"),
+	    t);
+}
+
+int
 ledger_may_write(struct ledger *lg, const char *kind, char *err)
 {
 	char *role = NULL;
@@ -558,7 +587,8 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 		return ld_fail(err, LD_EINVAL, _("unknown event kind '%s'"), kind);
 	if ((entity == NULL) != (k->creates != 0))
 		return ld_fail(err, LD_EINTERNAL, "entity/creates mismatch");
-	if ((rc = ledger_may_write(lg, kind, err)) != 0)
+	if ((rc = ledger_may_write(lg, kind, err)) != 0 ||
+	    (rc = ledger_check_not_moved(lg, err)) != 0)
 		return rc;
 	event_init(&ev);
 	ld_strlcpy(ev.station, lg->station, sizeof ev.station);

@@ -117,6 +117,18 @@ int ledger_own_after(struct ledger *lg, int64_t after, size_t limit,
 /* Number of this station's events (its last seq). */
 int ledger_own_head(struct ledger *lg, int64_t *seq, char *err);
 
+/* A consistent copy of the whole database, as of one moment, into a new
+ * file path (mode 0600; an existing file: LD_EEXIST). */
+int ledger_backup(struct ledger *lg, const char *path, char *err);
+
+/* Marks this database moved to another computer (meta "moved_at", ms):
+ * from then on ledger_record refuses to write, and sync refuses to run,
+ * so that one station's chain is never written on two computers. */
+int ledger_mark_moved(struct ledger *lg, char *err);
+
+/* LD_EPERM with err when the database was moved away, else 0. */
+int ledger_check_not_moved(struct ledger *lg, char *err);
+
 /* Count and XOR of the hashes of every event held (hash.h). */
 int ledger_digest(struct ledger *lg, struct digest *d, char *err);
 

@@ -141,6 +141,24 @@ test_expect_success 'station remove: one added by mistake goes; one with events 
 	test_grep "station_removed" "$LIANDONG_SERVER_DIR/journal.log"
 '
 
+test_expect_success 'moving to a new laptop: export and import lose nothing, the old one stops' '
+	on lyx liaison log --type contact --summary 搬迁前未同步 >/dev/null &&
+	n=$(sqlite3 lyx.db "SELECT count(*) FROM events WHERE station=\"lyx\"") &&
+	on lyx export move.db >/dev/null && test "$(stat -c %a move.db)" = 600 &&
+	test -f move.db.token &&
+	{ on lyx liaison log --type contact --summary 旧机 2>err; test $? = 11; } &&
+	test_grep "exported on" err &&
+	{ on lyx sync 2>err; test $? = 11; } &&
+	{ "$LD" import --db "$SCRATCH/laptop/station.db" move.db >/dev/null; } &&
+	LIANDONG_DB="$SCRATCH/laptop/station.db" "$LD" sync >/dev/null &&
+	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT head_seq FROM stations WHERE name=\"lyx\"")" = "$n" &&
+	LIANDONG_DB="$SCRATCH/laptop/station.db" "$LD" liaison log --type contact --summary 新机 >/dev/null &&
+	LIANDONG_DB="$SCRATCH/laptop/station.db" "$LD" sync >/dev/null &&
+	LIANDONG_DB="$SCRATCH/laptop/station.db" "$LD" verify >/dev/null &&
+	{ "$LD" import --db "$SCRATCH/laptop/station.db" move.db 2>err; test $? = 3; } &&
+	test_grep "already exists" err
+'
+
 test_expect_success 'station list says when the certificate ends, and warns in its last 30 days' '
 	"$LDS" station list >list && test_grep "^certificate: valid until" list &&
 	"$LDS" station list --json >l.json &&
