@@ -325,8 +325,8 @@ add_event(const char *raw, size_t len, void *arg)
  * (PROTO_PUSH_BATCH when 0). */
 static int
 build_request(struct ledger *lg, struct codec *c, int64_t acked,
-    int64_t cursor, size_t limit, int want_heads, void **body, size_t *len,
-    long *n, int *final, char *err)
+    int64_t cursor, size_t limit, int want_heads, int64_t own, void **body,
+    size_t *len, long *n, int *final, char *err)
 {
 	struct batch b = { NULL, 0, 0 };
 	struct digest d;
@@ -350,6 +350,9 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	json_object_set_new(h, "digest", dj);
 	if (want_heads)
 		json_object_set_new(h, "heads", json_true());
+	/* Ask for this station's own events after own, pushing none. */
+	if (own >= 0)
+		json_object_set_new(h, "own", json_integer(own));
 	{
 		/* What the station holds of the county's documents. */
 		static const char *const held[] = { "profile", "calendar",
@@ -369,9 +372,12 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 		char *evbuf = NULL;
 		size_t evlen = 0;
 		struct batch eb = { open_memstream(&evbuf, &evlen), 0, 0 };
-		rc = ledger_own_after(lg, acked, limit > 0 && limit <
-		    PROTO_PUSH_BATCH ? limit : PROTO_PUSH_BATCH,
-		    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
+		if (own < 0)
+			rc = ledger_own_after(lg, acked, limit > 0 && limit <
+			    PROTO_PUSH_BATCH ? limit : PROTO_PUSH_BATCH,
+			    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
+		else
+			more = 1; /* its own events wait for the server's */
 		fclose(eb.f);
 		json_object_set_new(h, "final", json_boolean(!more));
 		hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
@@ -438,6 +444,79 @@ store_quarantined(struct ledger *lg, const json_t *q, char *err)
 	return rc;
 }
 
+/*
+ * A station whose database went back in time (restored from an older
+ * copy, docs/protocol.md) gets its own events back from the server. One
+ * of them that this database holds differently, under the same seq, was
+ * recorded here and never reached the server: it, and every own event
+ * after it, are set aside (meta "set_aside", JSON) to be recorded again
+ * once the server's have all arrived (renumber). Returns 0 when line was
+ * such an event and the way is clear for it, else LD_EFORK.
+ */
+static int
+take_back(struct ledger *lg, const char *line, size_t len, char *err)
+{
+	json_t *o = json_loadb(line, len, 0, NULL), *aside = NULL;
+	const char *station = json_string_value(json_object_get(o, "station"));
+	int64_t seq = json_integer_value(json_object_get(o, "seq"));
+	char *text = NULL;
+	int rc = LD_EFORK;
+
+	if (station != NULL && strcmp(station, ledger_station(lg)) == 0 &&
+	    seq > ledger_meta_int(lg, "acked", 0)) {
+		if (ledger_meta_get(lg, "set_aside", &text, NULL) == 0 &&
+		    text != NULL)
+			aside = json_loads(text, 0, NULL);
+		if (!json_is_array(aside)) {
+			json_decref(aside);
+			aside = json_array();
+		}
+		if ((rc = ledger_set_aside(lg, seq, aside, err)) == 0) {
+			char *t = json_dumps(aside, JSON_COMPACT);
+			rc = ledger_meta_set(lg, "set_aside", t, err);
+			free(t);
+		}
+	}
+	free(text);
+	json_decref(aside);
+	json_decref(o);
+	return rc;
+}
+
+/* Records again, after the server's, what take_back set aside, and says
+ * which records got new ids. */
+static int
+renumber(struct ledger *lg, char *err)
+{
+	json_t *aside = NULL, *renamed;
+	char *text = NULL;
+	int rc;
+
+	if (ledger_meta_get(lg, "set_aside", &text, NULL) != 0 || text == NULL)
+		return 0;
+	aside = json_loads(text, 0, NULL);
+	free(text);
+	if (json_array_size(aside) == 0) {
+		json_decref(aside);
+		return 0;
+	}
+	renamed = json_object();
+	if ((rc = ledger_rerecord(lg, aside, renamed, err)) == 0 &&
+	    (rc = ledger_meta_set(lg, "set_aside", "[]", err)) == 0) {
+		const char *old;
+		json_t *now;
+
+		fprintf(stderr, _("liandong: warning: this station's database was behind the county server (restored from an older copy?): %zu events recorded here since were numbered again after the server's\n"),
+		    json_array_size(aside));
+		json_object_foreach(renamed, old, now)
+			fprintf(stderr, _("liandong: warning: record %s is now %s\n"),
+			    old, json_string_value(now));
+	}
+	json_decref(renamed);
+	json_decref(aside);
+	return rc;
+}
+
 /* Applies one answer in one transaction. */
 static int
 apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
@@ -460,10 +539,16 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 		return rc;
 	}
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
-		if ((rc = ledger_receive(lg, line, n, &a, err)) != 0)
+		rc = ledger_receive(lg, line, n, &a, err);
+		if (rc == LD_EFORK && (rc = take_back(lg, line, n, err)) == 0)
+			rc = ledger_receive(lg, line, n, &a, err);
+		if (rc != 0)
 			goto fail;
 		*added += a;
 	}
+	if (!json_is_true(json_object_get(h, "own_more")) &&
+	    (rc = renumber(lg, err)) != 0)
+		goto fail;
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "acked")));
 	if ((rc = ledger_meta_set(lg, "acked", num, err)) != 0)
@@ -623,6 +708,23 @@ warn_skew(const json_t *h, int *warned)
 	}
 }
 
+/* A 409 fork that says the server holds more of this station's chain
+ * than acked: *own = acked, to ask for the events after it. */
+static int
+behind(const struct net_response *r, int64_t acked, int64_t *own)
+{
+	json_t *o = json_loadb(r->body, r->len, 0, NULL);
+	int rc = -1;
+
+	if (json_is_true(json_object_get(o, "fork")) &&
+	    json_integer_value(json_object_get(o, "acked")) > acked) {
+		*own = acked;
+		rc = 0;
+	}
+	json_decref(o);
+	return rc;
+}
+
 /* Keeps what this station holds beyond the server (meta "beyond_server":
  * {"count": n, "stations": {"s": n}}, or none), for `status`. */
 static int
@@ -713,11 +815,10 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
     struct codec *c, struct sync_report *rep, char *err)
 {
 	int repaired = 0, resumed = 0, warned = 0, want_heads = 0, rc;
+	int taken_back = 0;
 	size_t limit = 0;
-	int64_t head;
+	int64_t head, own = -1;
 
-	if ((rc = ledger_own_head(lg, &head, err)) != 0)
-		return rc;
 	while (rep->requests < MAX_REQUESTS) {
 		int64_t acked = ledger_meta_int(lg, "acked", 0);
 		int64_t cursor = ledger_meta_int(lg, "cursor", 0);
@@ -728,10 +829,13 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		int final, more;
 		json_t *h;
 
+		/* Taking events back changes the chain: read it every time. */
+		if ((rc = ledger_own_head(lg, &head, err)) != 0)
+			return rc;
 		if (acked > head)
 			acked = head;
 		if ((rc = build_request(lg, c, acked, cursor, limit, want_heads,
-		    &body, &len, &sent, &final, err)) != 0)
+		    own, &body, &len, &sent, &final, err)) != 0)
 			return rc;
 		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
 		    "zstd", body, len, MAX_ANSWER, &r, err);
@@ -739,6 +843,14 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		if (rc != 0)
 			return rc;
 		rep->requests++;
+		if (r.status == 409 && taken_back < 3 &&
+		    behind(&r, acked, &own) == 0) {
+			/* The server holds more of this station's chain than
+			 * this database says: take its own events back first. */
+			taken_back++;
+			net_response_release(&r);
+			continue;
+		}
 		if (r.status == 409 && gap_resume(lg, &r, &resumed, err) == 0) {
 			/* The server holds less than it once said (restored from
 			 * a backup): push again from what it holds. */
@@ -767,6 +879,19 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		warn_skew(h, &warned);
 		rep->pulled += added;
 		rep->acked = json_integer_value(json_object_get(h, "acked"));
+		if (own >= 0 || (rep->acked > head && taken_back < 3)) {
+			/* Own events came back (more to come?), or the server
+			 * holds some this database lacks: ask for them. */
+			if (own < 0)
+				taken_back++;
+			own = own >= 0 && !json_is_true(json_object_get(h,
+			    "own_more")) ? -1 : -2;
+			json_decref(h);
+			if (own == -2 && (rc = ledger_own_head(lg, &own,
+			    err)) != 0)
+				return rc;
+			continue;
+		}
 		if (limit > 0 && rep->acked > acked)
 			limit = 0; /* pushed what came before; the refusal next */
 		rep->pushed += rep->acked > acked ? (long)(rep->acked - acked) : 0;

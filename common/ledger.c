@@ -969,10 +969,20 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 		goto out;
 	}
 	if (strcmp(ev.station, lg->station) == 0) {
-		rc = ld_fail(err, LD_EFORK,
-		    _("the server holds event %s/%lld of this station that this database lacks"),
-		    ev.station, (long long)ev.seq);
-		goto out;
+		/* The server gives a station back its own events that this
+		 * database lacks (restored from an older copy): taken only
+		 * when they continue its own chain. */
+		char head_hash[HASH_HEX];
+		int64_t head;
+
+		if ((rc = chain_head(lg, &head, head_hash, err)) != 0)
+			goto out;
+		if (ev.seq != head + 1 || strcmp(ev.prev, head_hash) != 0) {
+			rc = ld_fail(err, LD_EFORK,
+			    _("the server holds event %s/%lld of this station that this database lacks"),
+			    ev.station, (long long)ev.seq);
+			goto out;
+		}
 	}
 	if ((rc = insert_event(lg, &ev, canon, err)) != 0 ||
 	    (rc = project(lg, &ev, err)) != 0)
@@ -991,6 +1001,192 @@ out:
 	free(hlcs);
 	free(canon);
 	event_release(&ev);
+	return rc;
+}
+
+/* Takes hash out of the digest (XOR is its own inverse). */
+static int
+digest_remove(struct ledger *lg, const char *hash, char *err)
+{
+	struct digest d;
+	char *v;
+	int rc;
+
+	if ((rc = digest_read(lg, &d, err)) != 0)
+		return rc;
+	digest_add(&d, hash);
+	d.count -= 2;
+	v = xasprintf("%lld:%s", d.count, d.xor);
+	rc = meta_set(lg->db, "digest", v, err);
+	free(v);
+	return rc;
+}
+
+/* Folds entity again from the events it has left, or drops its record
+ * and search row when none is left. */
+static int
+refold(struct ledger *lg, const char *entity, char *err)
+{
+	struct event *evs;
+	sqlite3_stmt *st;
+	json_t *doc;
+	size_t n;
+	int rc;
+
+	if ((rc = ledger_events_of(lg, entity, &evs, &n, err)) != 0)
+		return rc;
+	if (n > 0) {
+		doc = fold_events(evs, n);
+		free_events(evs, n);
+		rc = save_projection(lg, doc, err);
+		json_decref(doc);
+		return rc;
+	}
+	free(evs);
+	if ((rc = db_prepare(lg->db, "DELETE FROM search WHERE rowid IN"
+	    " (SELECT id FROM projections WHERE entity=?)", &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(lg->db, rc, _("cannot update the search index"), err);
+	if ((rc = db_prepare(lg->db, "DELETE FROM projections WHERE entity=?",
+	    &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot save a record"), err);
+}
+
+int
+ledger_set_aside(struct ledger *lg, int64_t from, json_t *out, char *err)
+{
+	json_t *entities = json_object(), *v;
+	const char *entity;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT raw, hash, entity FROM events"
+	    " WHERE station=? AND seq>=? ORDER BY seq", &st, err)) != 0)
+		goto out;
+	db_bind_text(st, 1, lg->station);
+	db_bind_int(st, 2, from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_loads((const char *)sqlite3_column_text(st, 0),
+		    0, NULL);
+		if (o == NULL) {
+			rc = ld_fail(err, LD_EINTEGRITY, _("an event here does not parse"));
+			break;
+		}
+		json_array_append_new(out, o);
+		json_object_set_new(entities, (const char *)sqlite3_column_text(st,
+		    2), json_true());
+		if ((rc = digest_remove(lg, (const char *)sqlite3_column_text(st,
+		    1), err)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc > 0 && rc != SQLITE_DONE)
+		rc = db_fail(lg->db, rc, _("cannot read events"), err);
+	if (rc != SQLITE_DONE)
+		goto out;
+	if ((rc = db_prepare(lg->db, "DELETE FROM events WHERE station=?"
+	    " AND seq>=?", &st, err)) != 0)
+		goto out;
+	db_bind_text(st, 1, lg->station);
+	db_bind_int(st, 2, from);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(lg->db, rc, _("cannot store the event"), err);
+		goto out;
+	}
+	rc = 0;
+	json_object_foreach(entities, entity, v)
+		if ((rc = refold(lg, entity, err)) != 0)
+			break;
+out:
+	json_decref(entities);
+	return rc;
+}
+
+/* A copy of v with every string found in map replaced by its value (the
+ * ids of renumbered records), at any depth. */
+static json_t *
+remap(const json_t *v, const json_t *map)
+{
+	json_t *out, *item;
+	const char *key;
+	size_t i;
+
+	if (json_is_string(v)) {
+		json_t *to = json_object_get(map, json_string_value(v));
+		return json_incref(to != NULL ? to : (json_t *)v);
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, item)
+			json_array_append_new(out, remap(item, map));
+		return out;
+	}
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach((json_t *)v, key, item)
+			json_object_set_new(out, key, remap(item, map));
+		return out;
+	}
+	return json_incref((json_t *)v);
+}
+
+int
+ledger_rerecord(struct ledger *lg, const json_t *events, json_t *renamed,
+    char *err)
+{
+	json_t *map = json_object(), *o;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(events, i, o) {
+		const char *kind = json_string_value(json_object_get(o, "kind"));
+		const char *entity = json_string_value(json_object_get(o, "entity"));
+		const struct kind_info *k = kind_find(kind);
+		json_t *body, *id_to;
+		char *id = NULL, ref[STATION_MAX + 24];
+		struct event ev;
+
+		if (k == NULL || entity == NULL) {
+			rc = ld_fail(err, LD_EINTEGRITY, _("an event here does not parse"));
+			break;
+		}
+		/* Ids of records renumbered before this one, and refs
+		 * "station/seq" of its events (meeting resolutions). */
+		body = remap(json_object_get(o, "body"), map);
+		id_to = json_object_get(map, entity);
+		event_init(&ev);
+		rc = ledger_record(lg, kind, k->creates ? NULL : id_to != NULL ?
+		    json_string_value(id_to) : entity,
+		    json_string_value(json_object_get(o, "author")),
+		    json_object_get(o, "audience"), body, &id, &ev, err);
+		json_decref(body);
+		if (rc != 0) {
+			event_release(&ev);
+			break;
+		}
+		snprintf(ref, sizeof ref, "%s/%lld", lg->station, (long long)
+		    json_integer_value(json_object_get(o, "seq")));
+		json_object_set_new(map, ref, json_sprintf("%s/%lld", lg->station,
+		    (long long)ev.seq));
+		if (k->creates && strcmp(entity, id) != 0) {
+			json_object_set_new(map, entity, json_string(id));
+			json_object_set_new(renamed, entity, json_string(id));
+		}
+		event_release(&ev);
+		free(id);
+	}
+	json_decref(map);
 	return rc;
 }
 

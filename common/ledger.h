@@ -117,6 +117,24 @@ int ledger_own_after(struct ledger *lg, int64_t after, size_t limit,
 /* Number of this station's events (its last seq). */
 int ledger_own_head(struct ledger *lg, int64_t *seq, char *err);
 
+/*
+ * When this database went back in time (restored from an older copy), the
+ * server holds events of this station it lacks. ledger_receive takes them
+ * when they continue its own chain. ledger_set_aside takes this station's
+ * own events from seq from on out of the database (appending each, as
+ * JSON, to out), their records folded again without them: those recorded
+ * here that the server never got. ledger_rerecord records them again,
+ * after the server's, with new seq, hlc and hash: a record they created
+ * gets the new id of its new seq, and every later event naming it (its
+ * entity, an id or "station/seq" in its body) follows; renamed gets
+ * {"old id": "new id"} for the notice to the user. Nothing acknowledged
+ * by the server is ever rewritten. Both in the caller's transaction.
+ */
+int ledger_set_aside(struct ledger *lg, int64_t from, json_t *out,
+    char *err);
+int ledger_rerecord(struct ledger *lg, const json_t *events,
+    json_t *renamed, char *err);
+
 /* A consistent copy of the whole database, as of one moment, into a new
  * file path (mode 0600; an existing file: LD_EEXIST). */
 int ledger_backup(struct ledger *lg, const char *path, char *err);

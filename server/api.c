@@ -544,7 +544,12 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 			http_error(resp, 403, "%s", d.reason);
 			return -1;
 		case MERGE_FORK:
-			http_error(resp, 409, "%s", d.reason);
+			/* With what the server holds: a station whose database
+			 * went back in time takes its own events back from
+			 * there (docs/protocol.md, "A station that went back"). */
+			json_reply(resp, 409, json_pack("{s:i, s:s, s:I, s:b}",
+			    "status", 409, "error", d.reason, "acked",
+			    (json_int_t)r->head_seq, "fork", 1));
 			return -1;
 		case MERGE_GAP:
 			/* Say where to resume: the station re-sends from there. */
@@ -616,12 +621,13 @@ sync_(struct api *a, const struct http_request *req,
 	struct push p;
 	struct pull pl;
 	struct digest dg;
-	json_t *hdr, *quarantined, *dj;
+	json_t *hdr, *quarantined, *dj, *own;
 	void *plain = NULL, *packed = NULL;
 	size_t plain_len = 0, packed_len = 0, stored = 0, out_len = 0;
 	char *out = NULL, *h;
 	int64_t backlog = 0, t0 = ltime_now();
-	int more = 0, rc;
+	int more = 0, own_more = 0, rc;
+	size_t own_sent = 0;
 
 	if (req->content_encoding == NULL ||
 	    strcmp(req->content_encoding, "zstd") != 0) {
@@ -684,6 +690,16 @@ sync_(struct api *a, const struct http_request *req,
 	hdr = json_object();
 	rc = s->ops->events_for_unit(s, r.unit, r.name, p.cursor, a->pull_batch,
 	    a->pull_bytes, pull_one, &pl, &more, err);
+	/* The station's own events it lacks (its database went back in
+	 * time: a restored backup, a copy), after the pulled ones. */
+	own = json_object_get(p.header, "own");
+	if (rc == 0 && json_is_integer(own) && json_integer_value(own) >= 0 &&
+	    json_integer_value(own) < r.head_seq) {
+		struct pull op = { pl.out, 0, 0 };
+		rc = s->ops->own_events(s, r.name, json_integer_value(own),
+		    a->pull_batch, pull_one, &op, &own_more, err);
+		own_sent = op.n;
+	}
 	if (rc == 0)
 		rc = s->ops->backlog(s, r.unit, r.name, pl.last, &backlog, err);
 	if (rc == 0)
@@ -706,6 +722,10 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(hdr, "acked", json_integer(r.head_seq));
 	json_object_set_new(hdr, "cursor", json_integer(pl.last));
 	json_object_set_new(hdr, "more", json_boolean(more));
+	if (own_sent > 0) {
+		json_object_set_new(hdr, "own", json_integer((json_int_t)own_sent));
+		json_object_set_new(hdr, "own_more", json_boolean(own_more));
+	}
 	json_object_set_new(hdr, "backlog", json_integer(backlog));
 	json_object_set_new(hdr, "time", json_integer(r.last_sync));
 	dj = json_object();

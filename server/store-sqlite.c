@@ -68,7 +68,7 @@ enum stmt_id {
 	ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG, ST_ENTITY_EVENTS,
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
 	ST_META_SET,
-	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST, ST_STATION_REMOVE,
+	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST, ST_STATION_REMOVE, ST_OWN,
 	ST_COUNT
 };
 
@@ -141,6 +141,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at) VALUES(?,?,?)",
 	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
+	[ST_OWN] = "SELECT raw, station, seq FROM events WHERE station=? AND seq>?"
+	    " ORDER BY seq LIMIT ?",
 	[ST_STATION_REMOVE] = "DELETE FROM stations WHERE name=?1 AND head_seq=0"
 	    " AND NOT EXISTS (SELECT 1 FROM events WHERE station=?1)",
 	/* Each unit once: declared, with stations, or both (a unit has one
@@ -1238,6 +1240,46 @@ sq_station_remove(struct store *base, const char *name, char *err)
 	return 0;
 }
 
+static int
+sq_own_events(struct store *base, const char *station, int64_t after,
+    size_t limit, store_event_fn fn, void *arg, int *more, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_OWN);
+	size_t n = 0;
+	int rc, orc = 0;
+
+	*more = 0;
+	db_bind_text(st, 1, station);
+	db_bind_int(st, 2, after);
+	db_bind_int(st, 3, (long long)limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw;
+		char *owned;
+		size_t len;
+		int stop;
+
+		if (n == limit) {
+			*more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
+		if ((orc = row_raw(s, st, 0, &raw, &len, &owned, err)) != 0)
+			break;
+		stop = fn(0, raw, len, arg);
+		vault_plain_free(owned, len);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		n++;
+	}
+	rc = orc != 0 ? orc : rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read events"), err);
+	done(st);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -1248,6 +1290,7 @@ static const struct store_ops sqlite_ops = {
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
+	sq_own_events,
 };
 
 int

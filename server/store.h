@@ -157,6 +157,10 @@ struct store_ops {
 	 * never used): LD_ENOTFOUND if there is none, LD_EEXIST if it has
 	 * events (revoke it instead). */
 	int (*station_remove)(struct store *s, const char *name, char *err);
+	/* The events of station with seq > after, in seq order, at most limit
+	 * (their cursors passed as 0); *more says whether any remain. */
+	int (*own_events)(struct store *s, const char *station, int64_t after,
+	    size_t limit, store_event_fn fn, void *arg, int *more, char *err);
 };
 
 struct store {
