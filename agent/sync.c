@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -266,6 +267,7 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	    err)) == 0 &&
 	    (rc = store_units(lg, json_object_get(ans, "units"), err)) == 0 &&
 	    (rc = ledger_meta_set(lg, "server_url", url, err)) == 0 &&
+	    (rc = ledger_meta_set(lg, "epoch", "0", err)) == 0 &&
 	    (!role_valid(role) ||
 	    (rc = ledger_meta_set(lg, "role", role, err)) == 0) &&
 	    (rc = ledger_meta_set(lg, "server_dict", dict, err)) == 0 &&
@@ -350,6 +352,9 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	json_object_set_new(h, "digest", dj);
 	if (want_heads)
 		json_object_set_new(h, "heads", json_true());
+	/* Which copy of the station's database this is (api.c, copies). */
+	json_object_set_new(h, "epoch", json_integer(ledger_meta_int(lg,
+	    "epoch", 0)));
 	/* Ask for this station's own events after own, pushing none. */
 	if (own >= 0)
 		json_object_set_new(h, "own", json_integer(own));
@@ -553,6 +558,12 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	    (long long)json_integer_value(json_object_get(h, "acked")));
 	if ((rc = ledger_meta_set(lg, "acked", num, err)) != 0)
 		goto fail;
+	if (json_is_integer(json_object_get(h, "epoch"))) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
+		    json_object_get(h, "epoch")));
+		if ((rc = ledger_meta_set(lg, "epoch", num, err)) != 0)
+			goto fail;
+	}
 	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(h, "cursor")));
 	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
@@ -947,12 +958,23 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	struct codec *c = NULL;
 	struct net *n = NULL;
 	char *token = NULL, token_id[SYNC_TOKEN_ID_LEN];
-	int rc;
+	char *lock = xasprintf("%s.sync-lock", o->token_path);
+	int rc, lfd;
 
 	memset(rep, 0, sizeof *rep);
 	/* A database exported to another computer never syncs again here. */
-	if ((rc = ledger_check_not_moved(lg, err)) != 0)
+	if ((rc = ledger_check_not_moved(lg, err)) != 0) {
+		free(lock);
 		return rc;
+	}
+	/* One sync of a database at a time (the daemon's and one by hand):
+	 * each answer's epoch must reach the database in the order given. */
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lock);
+	if (lfd >= 0 && flock(lfd, LOCK_EX) != 0) {
+		close(lfd);
+		lfd = -1;
+	}
 	/* Before reading it: a token enrolled meanwhile is never taken for
 	 * the one refused. */
 	sync_token_id(o->token_path, token_id);
@@ -968,6 +990,8 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	codec_free(c);
 	net_free(n);
 	free(token);
+	if (lfd >= 0)
+		close(lfd); /* and the lock with it */
 	return rc;
 }
 

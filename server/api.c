@@ -322,6 +322,8 @@ enroll(struct api *a, const struct http_request *req,
 	random_token(32, secret, sizeof secret);
 	hash_hex(secret, strlen(secret), r.token_hash);
 	r.enrolled_at = ltime_now();
+	/* The database enrolling is the station's from now on. */
+	r.epoch = r.replaced_lo = r.replaced_hi = 0;
 	/* The journal first: a restored older database keeps it (journal.h). */
 	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||
 	    a->store->ops->station_update(a->store, &r, err) != 0) {
@@ -595,6 +597,43 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 	return 0;
 }
 
+/*
+ * One station, one database in service. Every answer gives the station's
+ * database the next epoch, which it sends back with its next request. An
+ * older one comes from a copy of the database that others synced after:
+ * a restored backup, or a copy in use on another computer. The first
+ * time, it is taken as the station's database from now on (it takes its
+ * own events back: docs/protocol.md), and the epochs given after its own
+ * are remembered as those of the copy it replaced, (replaced_lo,
+ * replaced_hi]. That copy, when it comes back, is refused (409) with
+ * words that say why, so that two computers never write one station's
+ * chain in turns. An epoch of 0 (a database before epochs, or just
+ * enrolled) is taken as it is. Sets r->epoch to the one to give. Lock
+ * held. Returns 0, or sets resp and returns -1.
+ */
+static int
+copies(struct station_rec *r, const json_t *epoch, struct http_response *resp)
+{
+	int64_t e = json_integer_value(epoch);
+
+	if (json_is_integer(epoch) && e > 0 && e < r->epoch) {
+		if (e > r->replaced_lo && e <= r->replaced_hi) {
+			json_reply(resp, 409, json_pack("{s:i, s:s, s:b}", "status",
+			    409, "error", "another copy of this station's database"
+			    " has synced since this one (a restored backup, or a"
+			    " copy on another computer): this copy is no longer"
+			    " the station's; use the one in service, move it with"
+			    " 'liandong export' and 'import', or ask the county for"
+			    " 'station reissue'", "replaced", 1));
+			return -1;
+		}
+		r->replaced_lo = e;
+		r->replaced_hi = r->epoch;
+	}
+	r->epoch = (e > r->epoch ? e : r->epoch) + 1;
+	return 0;
+}
+
 /* {"station": head_seq} of every station the server knows. */
 static json_t *
 heads(struct store *s)
@@ -676,6 +715,11 @@ sync_(struct api *a, const struct http_request *req,
 		return;
 	}
 	quarantined = json_array();
+	if (copies(&r, json_object_get(p.header, "epoch"), resp) != 0) {
+		log_line("warn", "event=sync station=%s result=replaced-copy"
+		    " client=%s", r.name, req->client);
+		goto unlock;
+	}
 	if ((rc = s->ops->begin(s, err)) != 0) {
 		http_error(resp, 503, "%s", err);
 		goto unlock;
@@ -722,6 +766,7 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(hdr, "acked", json_integer(r.head_seq));
 	json_object_set_new(hdr, "cursor", json_integer(pl.last));
 	json_object_set_new(hdr, "more", json_boolean(more));
+	json_object_set_new(hdr, "epoch", json_integer(r.epoch));
 	if (own_sent > 0) {
 		json_object_set_new(hdr, "own", json_integer((json_int_t)own_sent));
 		json_object_set_new(hdr, "own_more", json_boolean(own_more));

@@ -74,7 +74,7 @@ enum stmt_id {
 
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
 	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
-	" head_hash, head_hlc"
+	" head_hash, head_hlc, epoch, replaced_lo, replaced_hi"
 
 /* Not an event kept to its author's unit (merge.h): what every other
  * unit, widening and the county's view leave out. */
@@ -88,7 +88,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " ORDER BY name",
 	[ST_STATION_UPDATE] = "UPDATE stations SET enrolled_at=?,"
 	    " revoked_at=?, code_hash=?, code_expires=?, token_hash=?,"
-	    " last_sync=?, cursor=? WHERE name=?",
+	    " last_sync=?, cursor=?, epoch=?, replaced_lo=?, replaced_hi=?"
+	    " WHERE name=?",
 	/* The directory: a station's unit, or one the county declared. */
 	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=?1"
 	    " UNION ALL SELECT 1 FROM units WHERE name=?1 LIMIT 1",
@@ -246,6 +247,10 @@ static const char *const migrations[] = {
 	/* 3: the units the county declares without a station. */
 	"CREATE TABLE units(name TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT '',"
 	"  added_at INTEGER NOT NULL) WITHOUT ROWID",
+	/* 4: the copies of a station's database (api.c, copies). */
+	"ALTER TABLE stations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE stations ADD COLUMN replaced_lo INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE stations ADD COLUMN replaced_hi INTEGER NOT NULL DEFAULT 0",
 	NULL,
 };
 
@@ -399,6 +404,9 @@ row_station(sqlite3_stmt *st, struct station_rec *r)
 	ld_strlcpy(r->head_hash, (const char *)sqlite3_column_text(st, 12),
 	    sizeof r->head_hash);
 	r->head_hlc = sqlite3_column_int64(st, 13);
+	r->epoch = sqlite3_column_int64(st, 14);
+	r->replaced_lo = sqlite3_column_int64(st, 15);
+	r->replaced_hi = sqlite3_column_int64(st, 16);
 }
 
 static int
@@ -465,7 +473,10 @@ sq_station_update(struct store *base, const struct station_rec *r, char *err)
 	db_bind_text(st, 5, r->token_hash);
 	db_bind_int(st, 6, r->last_sync);
 	db_bind_int(st, 7, r->cursor);
-	db_bind_text(st, 8, r->name);
+	db_bind_int(st, 8, r->epoch);
+	db_bind_int(st, 9, r->replaced_lo);
+	db_bind_int(st, 10, r->replaced_hi);
+	db_bind_text(st, 11, r->name);
 	return step_done(s->db, st, _("cannot update the station"), err);
 }
 

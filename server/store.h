@@ -46,6 +46,9 @@ struct station_rec {
 	int64_t head_seq;      /* highest contiguous seq held */
 	char head_hash[HASH_HEX];
 	int64_t head_hlc;      /* hlc of the event at head_seq, 0 for none */
+	int64_t epoch;         /* the last given to its database, 0: none */
+	int64_t replaced_lo;   /* epochs in (lo, hi] went to a copy that */
+	int64_t replaced_hi;   /* another one replaced (api.c, copies) */
 	char token_hash[HASH_HEX]; /* "" when none */
 	char code_hash[HASH_HEX];  /* "" when none */
 };

@@ -5,6 +5,8 @@
 # numbered again after them (new seq, hlc and hash; a record it created
 # gets the id of its new seq, and what names it follows), with a notice.
 # Nothing the server acknowledged is rewritten; every replica converges.
+# A copy used on a second computer is not a restore: once the other copy
+# has synced after it, it is refused, never silently merged.
 . "$(dirname "$0")/lib.sh"
 
 start_server
@@ -53,6 +55,19 @@ test_expect_success 'restored with nothing new: its own events come back, nothin
 	on lyx verify >/dev/null && converged lyx 龙羊峡镇 &&
 	caseopen 之后照常 >c5 && test "$(cat c5)" = C-lyx-6 && on lyx sync >/dev/null &&
 	test "$(head_of lyx)" = 6
+'
+
+test_expect_success 'one database on two computers: the copy that synced later is the station, the other is refused' '
+	sqlite3 lyx.db ".backup pc2.db" && cp lyx.db.token pc2.db.token &&
+	on lyx liaison log --type contact --summary 一号机 >/dev/null && on lyx sync >/dev/null &&
+	on pc2 liaison log --type contact --summary 二号机 >/dev/null &&
+	on pc2 sync >/dev/null 2>err && test_grep "numbered again" err &&
+	on lyx liaison log --type contact --summary 一号机又记 >/dev/null &&
+	{ on lyx sync 2>err; test $? = 9; } &&
+	test_grep "another copy of this station.s database has synced since this one" err &&
+	on pc2 liaison log --type contact --summary 二号机照常 >/dev/null && on pc2 sync >/dev/null &&
+	on pc2 verify >/dev/null && converged pc2 龙羊峡镇 &&
+	test_grep "result=replaced-copy" "$SCRATCH/server.log"
 '
 
 test_expect_success 'the other station holds one chain of lyx, and verifies' '
