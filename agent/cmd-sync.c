@@ -54,6 +54,72 @@ static const struct cli_opt enroll_opts[] = {
 
 static void fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp);
 
+/* The CA file's PEM (*ca_pem) or the pin (*pinv, "sha256//..."), one of
+ * them given. Returns 0 or an exit code (message printed). */
+static int
+read_trust(struct cmd_ctx *ctx, const char *ca, const char *pin,
+    char **ca_pem, char **pinv)
+{
+	*ca_pem = *pinv = NULL;
+	if (ca == NULL && pin == NULL)
+		return cmd_usage_error(ctx,
+		    _("give the server's CA (--ca FILE) or its key pin (--pin)"));
+	if (ca != NULL) {
+		if (textfile_read(ca, 1 << 20, ca_pem, ctx->err) != 0)
+			return cmd_error(ctx, EXIT_CONFIG, "%s", ctx->err);
+		if (strstr(*ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+			free(*ca_pem);
+			*ca_pem = NULL;
+			return cmd_error(ctx, EXIT_CONFIG,
+			    _("'%s' is not a PEM certificate"), ca);
+		}
+	}
+	if (pin != NULL)
+		*pinv = strncmp(pin, "sha256//", 8) == 0 ? xstrdup(pin) :
+		    xasprintf("sha256//%s", pin);
+	return 0;
+}
+
+/*
+ * Points the station at the county server's new CA or key pin, for a
+ * station that missed the announcement of it (docs/operations.md,
+ * "Replacing the CA"): what it trusted before is forgotten.
+ */
+static int
+cmd_trust(struct cmd_ctx *ctx)
+{
+	char *ca_pem, *pinv;
+	int rc;
+
+	if ((rc = read_trust(ctx, cmd_value(ctx, "ca"), cmd_value(ctx, "pin"),
+	    &ca_pem, &pinv)) != 0)
+		return rc;
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0 &&
+	    (rc = ledger_meta_set(ctx->lg, "server_ca", ca_pem ? ca_pem : "",
+	    ctx->err)) == 0 &&
+	    (rc = ledger_meta_set(ctx->lg, "server_pin", pinv ? pinv : "",
+	    ctx->err)) == 0 &&
+	    (rc = ledger_meta_set(ctx->lg, "next_ca", "", ctx->err)) == 0 &&
+	    (rc = ledger_meta_set(ctx->lg, "next_ca_hash", "", ctx->err)) == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	else
+		ledger_rollback(ctx->lg);
+	free(ca_pem);
+	free(pinv);
+	if (rc != 0)
+		return cmd_fail(ctx, rc);
+	printf(_("the station now trusts %s for the county server\n"),
+	    cmd_value(ctx, "ca") ? cmd_value(ctx, "ca") : cmd_value(ctx, "pin"));
+	return 0;
+}
+
+const struct cmd_entry cmd_trust_entry = {
+	{ "trust", NULL, NULL, 0, 0, enroll_opts, CMD_DB,
+	    N_("trust the county server's new CA or key pin (after it changed)"),
+	    NULL },
+	cmd_trust,
+};
+
 static int
 cmd_enroll(struct cmd_ctx *ctx)
 {
@@ -67,21 +133,8 @@ cmd_enroll(struct cmd_ctx *ctx)
 	    getenv("LIANDONG_INSECURE_HTTP") != NULL))
 		return cmd_error(ctx, EXIT_INVALID,
 		    _("server address must start with https://, not '%s'"), url);
-	if (ca == NULL && pin == NULL)
-		return cmd_usage_error(ctx,
-		    _("give the server's CA (--ca FILE) or its key pin (--pin)"));
-	if (ca != NULL) {
-		if (textfile_read(ca, 1 << 20, &ca_pem, ctx->err) != 0)
-			return cmd_error(ctx, EXIT_CONFIG, "%s", ctx->err);
-		if (strstr(ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
-			free(ca_pem);
-			return cmd_error(ctx, EXIT_CONFIG,
-			    _("'%s' is not a PEM certificate"), ca);
-		}
-	}
-	if (pin != NULL)
-		pinv = strncmp(pin, "sha256//", 8) == 0 ? xstrdup(pin) :
-		    xasprintf("sha256//%s", pin);
+	if ((rc = read_trust(ctx, ca, pin, &ca_pem, &pinv)) != 0)
+		return rc;
 	tp = token_path(ctx);
 	rc = sync_enroll(ctx->lg, url, code, ca_pem, pinv, tp, ctx->err);
 	free(ca_pem);

@@ -81,6 +81,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_verify_entry.base,
 	&cmd_dump_entry.base,
 	&cmd_enroll_entry.base,
+	&cmd_trust_entry.base,
 	&cmd_sync_entry.base,
 	&cmd_daemon_entry.base,
 	&cmd_status_entry.base,

@@ -103,7 +103,7 @@ extern const struct cmd_entry cmd_complaint_record_entry,
     cmd_complaint_reply_entry;
 extern const struct cmd_entry cmd_liaison_log_entry, cmd_liaison_list_entry;
 extern const struct cmd_entry cmd_log_entry, cmd_verify_entry, cmd_dump_entry;
-extern const struct cmd_entry cmd_enroll_entry, cmd_sync_entry,
+extern const struct cmd_entry cmd_enroll_entry, cmd_trust_entry, cmd_sync_entry,
     cmd_daemon_entry, cmd_status_entry;
 extern const struct cmd_entry cmd_referral_send_entry,
     cmd_referral_list_entry, cmd_referral_show_entry,

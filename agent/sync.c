@@ -58,6 +58,29 @@ load_token(const char *path, char **token, char *err)
 	return 0;
 }
 
+/* *ca (owned) with the next CA the server announced, when there is one:
+ * the station trusts both until the switch is done. */
+static int
+with_next_ca(struct ledger *lg, char **ca, char *err)
+{
+	char *text = NULL;
+	json_t *pem;
+	int rc;
+
+	if ((rc = ledger_meta_get(lg, "next_ca", &text, err)) != 0 ||
+	    text == NULL)
+		return rc;
+	pem = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (json_is_string(pem)) {
+		char *both = xasprintf("%s\n%s", *ca, json_string_value(pem));
+		free(*ca);
+		*ca = both;
+	}
+	json_decref(pem);
+	free(text);
+	return 0;
+}
+
 static int
 open_net(struct ledger *lg, const struct sync_opts *o, const char *token,
     int progress, struct net **n, char *err)
@@ -75,6 +98,17 @@ open_net(struct ledger *lg, const struct sync_opts *o, const char *token,
 		    _("this station is not enrolled: run 'liandong enroll'"));
 		goto out;
 	}
+	/* 'liandong trust' keeps one of the two, the other empty. */
+	if (ca != NULL && *ca == '\0') {
+		free(ca);
+		ca = NULL;
+	}
+	if (pin != NULL && *pin == '\0') {
+		free(pin);
+		pin = NULL;
+	}
+	if (ca != NULL && (rc = with_next_ca(lg, &ca, err)) != 0)
+		goto out;
 	memset(&no, 0, sizeof no);
 	no.url = url;
 	no.ca_pem = ca;
@@ -145,6 +179,21 @@ store_profile(struct ledger *lg, const json_t *profile, char *err)
 		    _("the server sent a malformed rule profile"));
 	profile_free(p);
 	return store_hashed(lg, "profile", profile, err);
+}
+
+/* Keeps the CA the server announces for its next certificate (a PEM
+ * text): trusted beside the current one from now on, so the switch cuts
+ * this station off nowhere (open_net). */
+static int
+store_next_ca(struct ledger *lg, const json_t *pem, char *err)
+{
+	if (pem == NULL)
+		return 0;
+	if (!json_is_string(pem) || strstr(json_string_value(pem),
+	    "-----BEGIN CERTIFICATE-----") == NULL)
+		return ld_fail(err, LD_EREFUSED,
+		    _("the server announced a malformed next CA"));
+	return store_hashed(lg, "next_ca", pem, err);
 }
 
 /* Keeps the county's holiday calendars the server sent, checked first:
@@ -361,7 +410,7 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
 	{
 		/* What the station holds of the county's documents. */
 		static const char *const held[] = { "profile", "calendar",
-			"units", NULL };
+			"units", "next_ca", NULL };
 		size_t i;
 		for (i = 0; held[i] != NULL; i++) {
 			char *key = xasprintf("%s_hash", held[i]), *ph = NULL;
@@ -571,6 +620,7 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 	if ((rc = store_quarantined(lg, json_object_get(h, "quarantined"),
 	    err)) != 0 ||
 	    (rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
+	    (rc = store_next_ca(lg, json_object_get(h, "next_ca"), err)) != 0 ||
 	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0 ||
 	    (rc = store_units(lg, json_object_get(h, "units"), err)) != 0)
 		goto fail;

@@ -116,6 +116,7 @@ void
 api_release(struct api *a)
 {
 	json_decref(a->profile);
+	json_decref(a->next_ca);
 	json_decref(a->calendar);
 	free(a->throttle);
 	pthread_mutex_destroy(&a->lock);
@@ -139,6 +140,12 @@ void
 api_set_profile(struct api *a, const struct profile *p)
 {
 	set_hashed(&a->profile, profile_json(p), a->profile_hash);
+}
+
+void
+api_set_next_ca(struct api *a, const char *pem)
+{
+	set_hashed(&a->next_ca, json_string(pem), a->next_ca_hash);
 }
 
 void
@@ -794,6 +801,14 @@ sync_(struct api *a, const struct http_request *req,
 		    "calendar"));
 		if (have == NULL || strcmp(have, a->calendar_hash) != 0)
 			json_object_set(hdr, "calendar", a->calendar);
+	}
+	/* The CA the server's next certificate will be signed by, announced
+	 * over this connection, which the current one authenticates. */
+	if (a->next_ca != NULL) {
+		const char *have = json_string_value(json_object_get(p.header,
+		    "next_ca"));
+		if (have == NULL || strcmp(have, a->next_ca_hash) != 0)
+			json_object_set(hdr, "next_ca", a->next_ca);
 	}
 	/* The county's unit directory, when the station holds another one. */
 	{

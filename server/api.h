@@ -32,6 +32,8 @@ struct api {
 	int64_t max_routes;      /* routes one push may make */
 	const char *journal;     /* borrowed: journal.h's file, or NULL */
 	char profile_hash[HASH_HEX];
+	json_t *next_ca;         /* the next CA's PEM (a string), or NULL */
+	char next_ca_hash[HASH_HEX];
 	char calendar_hash[HASH_HEX];
 };
 
@@ -43,6 +45,9 @@ void api_set_profile(struct api *a, const struct profile *p);
 /* Sets the calendars sent to stations: a JSON array of year file texts
  * (copied). */
 void api_set_calendar(struct api *a, const json_t *texts);
+/* Sets the CA (PEM) the server's next certificate is signed by, announced
+ * to every station before the switch (docs/operations.md). */
+void api_set_next_ca(struct api *a, const char *pem);
 
 /* Failed enrolment codes or tokens allowed (by default) per client
  * address and per station name in one window before further attempts get

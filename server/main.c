@@ -85,6 +85,7 @@ struct server_conf {
 	char *idle_timeout;    /* seconds before an idle connection closes */
 	char *log_level;       /* debug, info, warn, error */
 	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
+	char *next_ca;         /* the next CA's file; "" none */
 };
 
 struct server_ctx {
@@ -173,6 +174,7 @@ static const struct conffile_key conf_keys[] = {
 	{ "server", "idle_timeout" },
 	{ "server", "log_level" },
 	{ "server", "tls_priorities" },
+	{ "server", "next_ca" },
 	{ NULL, NULL },
 };
 
@@ -214,6 +216,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->log_level;
 	else if (strcmp(name, "tls_priorities") == 0)
 		slot = &sc->tls_priorities;
+	else if (strcmp(name, "next_ca") == 0)
+		slot = &sc->next_ca;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -239,6 +243,7 @@ conf_release(struct server_conf *sc)
 	free(sc->idle_timeout);
 	free(sc->log_level);
 	free(sc->tls_priorities);
+	free(sc->next_ca);
 }
 
 /* Reads sc->dir's server.conf into sc, with the default of each key it
@@ -277,6 +282,7 @@ conf_read(struct server_conf *sc, char *err)
 	DEFAULT(max_inflight_kib, "65536");
 	DEFAULT(idle_timeout, "60");
 	DEFAULT(log_level, "info");
+	DEFAULT(next_ca, "");
 #undef DEFAULT
 	if (log_set_level(sc->log_level) != 0)
 		return ld_fail(err, LD_ECONFIG,
@@ -497,7 +503,9 @@ write_conf(FILE *f, const char *county, const char *listen, const char *dict,
 	    "; debug, info, warn or error: the least level logged\n"
 	    "log_level = info\n"
 	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"
-	    "tls_priorities =\n", county, listen, dict, rules);
+	    "tls_priorities =\n"
+	    "; the CA of the next certificate, announced to stations (empty: none)\n"
+	    "next_ca =\n", county, listen, dict, rules);
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
@@ -1142,6 +1150,27 @@ limit_value(const char *name, const char *given, const char *conf,
 	return 0;
 }
 
+/* The next CA ([server] next_ca), announced to every station before the
+ * server's certificate changes to one it signs: a file of PEM
+ * certificates, refused when it holds none. */
+static int
+load_next_ca(const struct server_conf *conf, struct api *api, char *err)
+{
+	char *path = in_dir(conf->dir, conf->next_ca), *pem = NULL;
+	int rc = textfile_read(path, 1 << 20, &pem, err);
+
+	if (rc == 0 && strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL)
+		rc = ld_fail(err, LD_ECONFIG,
+		    _("next_ca '%s' holds no PEM certificate"), path);
+	if (rc == 0)
+		api_set_next_ca(api, pem);
+	else if (rc != LD_ECONFIG)
+		rc = ld_fail(err, LD_ECONFIG, _("cannot read next_ca '%s'"), path);
+	free(pem);
+	free(path);
+	return rc;
+}
+
 /* The county's rule profile ([server] rules), sent to every station. */
 static int
 load_profile(const struct server_conf *conf, struct api *api, char *err)
@@ -1339,6 +1368,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	sv->api->max_clock_ahead_ms *= 1000;
 	if ((rc = load_profile(conf, sv->api, err)) == 0)
 		rc = load_calendar(conf, sv->api, err);
+	if (rc == 0 && conf->next_ca[0] != '\0')
+		rc = load_next_ca(conf, sv->api, err);
 out:
 	if (rc != 0)
 		serving_free(sv);
