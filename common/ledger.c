@@ -410,8 +410,10 @@ digest_read(struct ledger *lg, struct digest *d, char *err)
 	return 0;
 }
 
+/* Adds hash to the digest, or takes it out again when removing (XOR is
+ * its own inverse). */
 static int
-digest_update(struct ledger *lg, const char *hash, char *err)
+digest_change(struct ledger *lg, const char *hash, int removing, char *err)
 {
 	struct digest d;
 	char *v;
@@ -420,6 +422,8 @@ digest_update(struct ledger *lg, const char *hash, char *err)
 	if ((rc = digest_read(lg, &d, err)) != 0)
 		return rc;
 	digest_add(&d, hash);
+	if (removing)
+		d.count -= 2;
 	v = xasprintf("%lld:%s", d.count, d.xor);
 	rc = meta_set(lg->db, "digest", v, err);
 	free(v);
@@ -498,7 +502,7 @@ insert_event(struct ledger *lg, const struct event *ev, const char *canon,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(lg->db, rc, _("cannot store the event"), err);
-	return digest_update(lg, ev->hash, err);
+	return digest_change(lg, ev->hash, 0, err);
 }
 
 /* Last seq and hash of this station's chain (0 and HASH_ZERO if empty). */
@@ -1004,24 +1008,6 @@ out:
 	return rc;
 }
 
-/* Takes hash out of the digest (XOR is its own inverse). */
-static int
-digest_remove(struct ledger *lg, const char *hash, char *err)
-{
-	struct digest d;
-	char *v;
-	int rc;
-
-	if ((rc = digest_read(lg, &d, err)) != 0)
-		return rc;
-	digest_add(&d, hash);
-	d.count -= 2;
-	v = xasprintf("%lld:%s", d.count, d.xor);
-	rc = meta_set(lg->db, "digest", v, err);
-	free(v);
-	return rc;
-}
-
 /* Folds entity again from the events it has left, or drops its record
  * and search row when none is left. */
 static int
@@ -1084,8 +1070,8 @@ ledger_set_aside(struct ledger *lg, int64_t from, json_t *out, char *err)
 		json_array_append_new(out, o);
 		json_object_set_new(entities, (const char *)sqlite3_column_text(st,
 		    2), json_true());
-		if ((rc = digest_remove(lg, (const char *)sqlite3_column_text(st,
-		    1), err)) != 0)
+		if ((rc = digest_change(lg, (const char *)sqlite3_column_text(st,
+		    1), 1, err)) != 0)
 			break;
 	}
 	sqlite3_finalize(st);
