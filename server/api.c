@@ -641,20 +641,22 @@ copies(struct station_rec *r, const json_t *epoch, struct http_response *resp)
 	return 0;
 }
 
-/* {"station": head_seq} of every station the server knows. */
-static json_t *
-heads(struct store *s)
+/* {"station": seq}: how far the events routed to unit reach into each
+ * station's chain, for the station to tell the server's losses from a
+ * difference (docs/protocol.md, "Anti-entropy"). Only stations with
+ * events the unit can see appear, and only seqs it can see. */
+static int
+head_one(const char *station, int64_t seq, void *arg)
 {
-	struct station_rec *r = NULL;
-	json_t *o = json_object();
-	size_t n = 0, i;
+	json_object_set_new(arg, station, json_integer(seq));
+	return 0;
+}
 
-	if (s->ops->station_list(s, &r, &n, NULL) == 0)
-		for (i = 0; i < n; i++)
-			json_object_set_new(o, r[i].name,
-			    json_integer(r[i].head_seq));
-	station_recs_free(r, n);
-	return o;
+static int
+heads(struct store *s, const char *unit, json_t **out, char *err)
+{
+	*out = json_object();
+	return s->ops->heads(s, unit, head_one, *out, err);
 }
 
 static void
@@ -667,7 +669,7 @@ sync_(struct api *a, const struct http_request *req,
 	struct push p;
 	struct pull pl;
 	struct digest dg;
-	json_t *hdr, *quarantined, *dj, *own;
+	json_t *hdr, *quarantined, *dj, *own, *hj = NULL;
 	void *plain = NULL, *packed = NULL;
 	size_t plain_len = 0, packed_len = 0, stored = 0, out_len = 0;
 	char *out = NULL, *h;
@@ -755,6 +757,9 @@ sync_(struct api *a, const struct http_request *req,
 		rc = s->ops->backlog(s, r.unit, r.name, pl.last, &backlog, err);
 	if (rc == 0)
 		rc = s->ops->digest(s, r.unit, &dg, err);
+	/* Asked for when the digests differ, read with the digest. */
+	if (rc == 0 && json_is_true(json_object_get(p.header, "heads")))
+		rc = heads(s, r.unit, &hj, err);
 	r.last_sync = ltime_now();
 	r.cursor = pl.last; /* what it has been sent; it asks again if lost */
 	if (rc == 0)
@@ -765,6 +770,7 @@ sync_(struct api *a, const struct http_request *req,
 	if (rc != 0) {
 		s->ops->rollback(s);
 		json_decref(hdr);
+		json_decref(hj);
 		free(out);
 		http_error(resp, 503, "%s", err);
 		goto unlock;
@@ -785,10 +791,8 @@ sync_(struct api *a, const struct http_request *req,
 	json_object_set_new(dj, "xor", json_string(dg.xor));
 	json_object_set_new(hdr, "digest", dj);
 	json_object_set(hdr, "quarantined", quarantined);
-	/* What the server holds of every station's chain, when the station
-	 * asks (its digest differs: docs/protocol.md, "Anti-entropy"). */
-	if (json_is_true(json_object_get(p.header, "heads")))
-		json_object_set_new(hdr, "heads", heads(s));
+	if (hj != NULL)
+		json_object_set_new(hdr, "heads", hj);
 	/* The county's rules, when the station holds other ones. */
 	if (a->profile != NULL) {
 		const char *have = json_string_value(json_object_get(p.header,

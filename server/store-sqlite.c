@@ -69,7 +69,7 @@ enum stmt_id {
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
 	ST_META_SET,
 	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST, ST_STATION_REMOVE, ST_OWN,
-	ST_COUNT
+	ST_HEADS, ST_COUNT
 };
 
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
@@ -144,6 +144,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
 	[ST_OWN] = "SELECT raw, station, seq FROM events WHERE station=? AND seq>?"
 	    " ORDER BY seq LIMIT ?",
+	[ST_HEADS] = "SELECT r.station, max(e.seq) FROM routes r"
+	    " JOIN events e ON e.cursor=r.event WHERE r.unit=?"
+	    " GROUP BY r.station ORDER BY r.station",
 	[ST_STATION_REMOVE] = "DELETE FROM stations WHERE name=?1 AND head_seq=0"
 	    " AND NOT EXISTS (SELECT 1 FROM events WHERE station=?1)",
 	/* Each unit once: declared, with stations, or both (a unit has one
@@ -1060,6 +1063,28 @@ sq_entities(struct store *base, const char *unit,
 }
 
 static int
+sq_heads(struct store *base, const char *unit,
+    int (*fn)(const char *station, int64_t seq, void *arg), void *arg,
+    char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_HEADS);
+	int rc;
+
+	db_bind_text(st, 1, unit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read events"), err);
+	done(st);
+	return rc;
+}
+
+static int
 sq_meta_get(struct store *base, const char *key, char **val, char *err)
 {
 	struct sqlite_store *s = SQ(base);
@@ -1301,7 +1326,7 @@ static const struct store_ops sqlite_ops = {
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
-	sq_own_events,
+	sq_own_events, sq_heads,
 };
 
 int

@@ -164,6 +164,12 @@ struct store_ops {
 	 * (their cursors passed as 0); *more says whether any remain. */
 	int (*own_events)(struct store *s, const char *station, int64_t after,
 	    size_t limit, store_event_fn fn, void *arg, int *more, char *err);
+	/* For each station with events routed to unit, in name order, the
+	 * highest seq of those events: how far the unit's digest reaches
+	 * into each chain, and nothing of events the unit cannot see. */
+	int (*heads)(struct store *s, const char *unit,
+	    int (*fn)(const char *station, int64_t seq, void *arg), void *arg,
+	    char *err);
 };
 
 struct store {

@@ -223,6 +223,23 @@ test_expect_success 'an answer that refuses carries the server'"'"'s time' '
 	jeq ans "d.time > 0" true
 '
 
+test_expect_success 'asked for heads, a station learns only of chains routed to its unit' '
+	h=$(head_of evil2) &&
+	z=$(printf "%064d" 0) &&
+	printf "{\"acked\":%s,\"cursor\":0,\"digest\":{\"count\":0,\"xor\":\"%s\"},\"final\":true,\"heads\":true,\"v\":1}\n" \
+		"$h" "$z" >heads.body &&
+	$HOSTILE --db "$SCRATCH/evil2.db" --raw <heads.body >heads.out &&
+	test "$(status heads.out)" = 200 &&
+	sed -n 2p heads.out >heads.hdr &&
+	jv heads.hdr "json.dumps(d[\"heads\"], sort_keys=True)" >got &&
+	q "SELECT r.station, max(e.seq) FROM routes r JOIN events e
+		ON e.cursor=r.event WHERE r.unit=\"恰卜恰镇\" GROUP BY r.station" |
+	python3 -c "import sys, json; print(json.dumps({l.split(\"|\")[0]: int(l.split(\"|\")[1]) for l in sys.stdin}, sort_keys=True))" >want &&
+	test_cmp want got &&
+	for v in $VICTIMS; do test_grep ! "\"$v\"" got || exit 1; done &&
+	test_grep "\"evil2\"" got
+'
+
 stop_server
 LIANDONG_NOW="2026-10-01T10:30:00+08:00" start_server --listen "127.0.0.1:$SERVER_PORT"
 
