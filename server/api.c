@@ -189,62 +189,68 @@ json_reply(struct http_response *resp, int status, json_t *o)
 }
 
 /* The station's first request with its token shows that the enrolment
- * answer reached it: its code is used up now. Lock held. */
-static void
-confirm_enrolment(struct api *a, struct station_rec *r)
+ * answer reached it: its code is used up now, journaled first (the
+ * caller stores r in its transaction). Lock held. */
+static int
+spend_code(struct api *a, struct station_rec *r, char *err)
 {
-	char err[LD_ERRLEN];
-
 	r->code_hash[0] = '\0';
 	r->code_expires = 0;
-	if ((a->journal != NULL && journal_station(a->journal, r, err) != 0) ||
-	    a->store->ops->station_update(a->store, r, err) != 0)
-		log_line("error", "event=enroll station=%s result=not-confirmed"
-		    " error=\"%s\"", r->name, err);
-	else
-		log_line("info", "event=enroll station=%s result=confirmed",
-		    r->name);
+	if (a->journal != NULL && journal_station(a->journal, r, err) != 0)
+		return -1;
+	log_line("info", "event=enroll station=%s result=confirmed", r->name);
+	return 0;
 }
 
-/*
- * Authenticates "Authorization: Bearer <station>:<secret>" against the
- * stored hash of the secret (constant-time). Fills r on success. Called
- * with the lock held. Returns 0 or sets a 401 and returns -1.
- */
+/* The station a "Bearer <station>:<secret>" header names, into name;
+ * NULL when it is missing or malformed, else the secret. */
+static const char *
+token_station(const char *h, char name[STATION_MAX + 1])
+{
+	const char *colon;
+	size_t n;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	colon = strchr(h, ':');
+	n = colon ? (size_t)(colon - h) : 0;
+	if (colon == NULL || n == 0 || n > STATION_MAX)
+		return NULL;
+	memcpy(name, h, n);
+	name[n] = '\0';
+	return colon + 1;
+}
+
 static int
 authenticate(struct api *a, const struct http_request *req,
     struct station_rec *r, struct http_response *resp)
 {
-	const char *h = req->authorization, *colon;
-	char name[STATION_MAX + 1], hash[HASH_HEX];
-	size_t n;
+	char name[STATION_MAX + 1], hash[HASH_HEX], err[LD_ERRLEN];
+	const char *secret;
+	int rc;
 
 	memset(r, 0, sizeof *r);
 	if (throttled(a, req->client)) {
 		http_error(resp, 429, "too many failed attempts: wait a minute");
 		return -1;
 	}
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+	if ((secret = token_station(req->authorization, name)) == NULL) {
 		failed_attempt(a, req->client);
-		http_error(resp, 401, "missing station token");
+		http_error(resp, 401, req->authorization == NULL ?
+		    "missing station token" : "malformed station token");
 		return -1;
 	}
-	h += 7;
-	colon = strchr(h, ':');
-	n = colon ? (size_t)(colon - h) : 0;
-	if (colon == NULL || n == 0 || n > STATION_MAX) {
-		failed_attempt(a, req->client);
-		http_error(resp, 401, "malformed station token");
-		return -1;
-	}
-	memcpy(name, h, n);
-	name[n] = '\0';
-	if (a->store->ops->station_get(a->store, name, r, NULL) != 0) {
+	if ((rc = a->store->ops->station_get(a->store, name, r, err)) != 0) {
+		if (rc != LD_ENOTFOUND) { /* the store failing, not the token */
+			http_error(resp, 503, "%s", err);
+			return -1;
+		}
 		failed_attempt(a, req->client);
 		http_error(resp, 401, "invalid station token");
 		return -1;
 	}
-	hash_hex(colon + 1, strlen(colon + 1), hash);
+	hash_hex(secret, strlen(secret), hash);
 	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
 		failed_attempt(a, req->client);
 		station_rec_release(r);
@@ -256,8 +262,6 @@ authenticate(struct api *a, const struct http_request *req,
 		http_error(resp, 401, "station revoked");
 		return -1;
 	}
-	if (r->code_hash[0] != '\0')
-		confirm_enrolment(a, r);
 	return 0;
 }
 
@@ -368,18 +372,31 @@ static void
 status(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
+	char err[LD_ERRLEN];
 	struct station_rec r;
 	int64_t backlog = 0;
 	json_t *o;
+	int rc;
 
 	pthread_mutex_lock(&a->lock);
 	if (authenticate(a, req, &r, resp) != 0) {
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
-	a->store->ops->backlog(a->store, r.unit, r.name, r.cursor, &backlog,
-	    NULL);
+	if (r.code_hash[0] != '\0' && (spend_code(a, &r, err) != 0 ||
+	    a->store->ops->station_update(a->store, &r, err) != 0))
+		rc = -1;
+	else
+		rc = a->store->ops->backlog(a->store, r.unit, r.name, r.cursor,
+		    &backlog, err);
 	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		log_line("error", "event=status station=%s status=503"
+		    " error=\"%s\" client=%s", r.name, err, req->client);
+		station_rec_release(&r);
+		http_error(resp, 503, "%s", err);
+		return;
+	}
 	o = json_object();
 	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
 	json_object_set_new(o, "station", json_string(r.name));
@@ -665,6 +682,7 @@ sync_(struct api *a, const struct http_request *req,
 {
 	struct store *s = a->store;
 	char err[LD_ERRLEN];
+	char name[STATION_MAX + 1];
 	struct station_rec r;
 	struct push p;
 	struct pull pl;
@@ -682,22 +700,19 @@ sync_(struct api *a, const struct http_request *req,
 		http_error(resp, 415, "sync bodies must be zstd (Content-Encoding: zstd)");
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	if (authenticate(a, req, &r, resp) != 0) {
-		pthread_mutex_unlock(&a->lock);
-		log_line("warn", "event=sync result=unauthorized client=%s",
-		    req->client);
-		return;
-	}
+	/* The token was checked before the body was read (api_admit): the
+	 * name it gives is only for the log until it is checked again. */
+	if (token_station(req->authorization, name) == NULL)
+		snprintf(name, sizeof name, "?");
 	/* Under the lock: the codec has one decompression context. */
+	pthread_mutex_lock(&a->lock);
 	rc = codec_decompress(a->codec, req->body, req->body_len,
 	    a->max_decompressed, &plain, &plain_len, err);
 	pthread_mutex_unlock(&a->lock);
 	if (rc != 0) {
 		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
 		log_line("warn", "event=sync station=%s result=bad-body status=%d",
-		    r.name, resp->status);
-		station_rec_release(&r);
+		    name, resp->status);
 		return;
 	}
 	/* Parsing and validating (most of a push's work) needs only the
@@ -706,15 +721,14 @@ sync_(struct api *a, const struct http_request *req,
 	free(plain);
 	if (rc != 0) {
 		log_line("warn", "event=sync station=%s result=bad-body status=%d",
-		    r.name, resp->status);
+		    name, resp->status);
 		push_release(&p);
-		station_rec_release(&r);
 		return;
 	}
 	/* Everything from here on is decided under the lock, on the station
 	 * as it is now: another push of it, a new enrolment or a revocation
-	 * may have come in meanwhile, so it is authenticated afresh. */
-	station_rec_release(&r);
+	 * may have come in while the body came, so it is authenticated
+	 * afresh. */
 	pthread_mutex_lock(&a->lock);
 	if (authenticate(a, req, &r, resp) != 0) {
 		pthread_mutex_unlock(&a->lock);
@@ -762,6 +776,8 @@ sync_(struct api *a, const struct http_request *req,
 		rc = heads(s, r.unit, &hj, err);
 	r.last_sync = ltime_now();
 	r.cursor = pl.last; /* what it has been sent; it asks again if lost */
+	if (rc == 0 && r.code_hash[0] != '\0')
+		rc = spend_code(a, &r, err);
 	if (rc == 0)
 		rc = s->ops->station_update(s, &r, err);
 	if (rc == 0)
