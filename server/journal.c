@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -196,17 +197,42 @@ replay_units(struct store *s, const json_t *units, int64_t *changed,
 	return rc;
 }
 
+/* What tells this journal file's state apart: its device, inode, size
+ * and change time to the nanosecond ("" when it cannot be read). */
+static void
+signature(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len, "%llu:%llu:%lld:%lld.%09ld",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+	    st.st_mtim.tv_nsec);
+}
+
 int
 journal_replay(const char *path, struct store *s, int64_t *changed,
     char *err)
 {
 	json_t *stations = json_object(), *units = json_object(), *j;
-	char *text = NULL, *line, *next;
+	char *text = NULL, *seen = NULL, *line, *next, sig[96];
 	const char *key;
 	int rc;
 
 	*changed = 0;
 	if (access(path, F_OK) != 0 && (rc = bootstrap(path, s, err)) != 0)
+		goto out;
+	/* The database was brought up to this very file already (and every
+	 * change since went through it): nothing to read or write. */
+	signature(path, sig, sizeof sig);
+	if ((rc = s->ops->meta_get(s, "journal", &seen, err)) != 0 &&
+	    rc != LD_ENOTFOUND)
+		goto out;
+	if (seen != NULL && strcmp(seen, sig) == 0)
 		goto out;
 	if ((rc = textfile_read(path, 64u << 20, &text, err)) != 0)
 		goto out;
@@ -242,11 +268,14 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 			break;
 	if (rc == 0)
 		rc = replay_units(s, units, changed, err);
+	if (rc == 0 && sig[0] != '\0')
+		rc = s->ops->meta_set(s, "journal", sig, err);
 	if (rc == 0)
 		rc = s->ops->commit(s, err);
 	else
 		s->ops->rollback(s);
 out:
+	free(seen);
 	free(text);
 	json_decref(stations);
 	json_decref(units);

@@ -19,7 +19,9 @@
  *     transaction, every time the server directory is opened: it adds the
  *     stations and units the database lacks and sets each station's
  *     credentials to the journal's. Events, cursors and heads are the
- *     database's alone.
+ *     database's alone. The database keeps the signature of the journal
+ *     it was last brought up to (meta "journal": device, inode, size,
+ *     mtime): while the file keeps it, the open reads and writes nothing.
  *  4. A journal that does not exist yet (a directory made before it) is
  *     made from the database first.
  *  5. A line that does not parse (a torn last write) is skipped, and
