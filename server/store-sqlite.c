@@ -142,7 +142,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at) VALUES(?,?,?)",
 	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
-	[ST_OWN] = "SELECT raw, station, seq FROM events WHERE station=? AND seq>?"
+	[ST_OWN] = "SELECT 0, raw, station, seq FROM events"
+	    " WHERE station=? AND seq>?"
 	    " ORDER BY seq LIMIT ?",
 	[ST_HEADS] = "SELECT r.station, max(e.seq) FROM routes r"
 	    " JOIN events e ON e.cursor=r.event WHERE r.unit=?"
@@ -940,21 +941,21 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	return rc;
 }
 
+/*
+ * Steps st, a bound statement whose rows start (cursor, raw, ...), and
+ * hands each event's plain text to fn: at most limit of them and about
+ * max_bytes (the first always), *more (when not NULL) set when a row
+ * remains after them. fn returning non-zero stops early. Finalizes st.
+ */
 static int
-sq_events_for_unit(struct store *base, const char *unit,
-    const char *exclude_station, int64_t after, size_t limit,
+each_event(struct sqlite_store *s, sqlite3_stmt *st, size_t limit,
     size_t max_bytes, store_event_fn fn, void *arg, int *more, char *err)
 {
-	struct sqlite_store *s = SQ(base);
-	sqlite3_stmt *st = stmt(s, ST_PULL);
 	size_t n = 0, bytes = 0;
 	int rc, orc = 0;
 
-	*more = 0;
-	db_bind_text(st, 1, unit);
-	db_bind_int(st, 2, after);
-	db_bind_text(st, 3, exclude_station ? exclude_station : "");
-	db_bind_int(st, 4, (long long)limit + 1);
+	if (more != NULL)
+		*more = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *raw;
 		char *owned;
@@ -964,7 +965,8 @@ sq_events_for_unit(struct store *base, const char *unit,
 		if ((orc = row_raw(s, st, 1, &raw, &len, &owned, err)) != 0)
 			break;
 		if (n == limit || (n > 0 && bytes + len > max_bytes)) {
-			*more = 1;
+			if (more != NULL)
+				*more = 1;
 			stop = 1;
 		} else
 			stop = fn(sqlite3_column_int64(st, 0), raw, len, arg);
@@ -980,6 +982,21 @@ sq_events_for_unit(struct store *base, const char *unit,
 	    _("cannot read events"), err);
 	done(st);
 	return rc;
+}
+
+static int
+sq_events_for_unit(struct store *base, const char *unit,
+    const char *exclude_station, int64_t after, size_t limit,
+    size_t max_bytes, store_event_fn fn, void *arg, int *more, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_PULL);
+
+	db_bind_text(st, 1, unit);
+	db_bind_int(st, 2, after);
+	db_bind_text(st, 3, exclude_station ? exclude_station : "");
+	db_bind_int(st, 4, (long long)limit + 1);
+	return each_event(s, st, limit, max_bytes, fn, arg, more, err);
 }
 
 static int
@@ -1014,30 +1031,11 @@ sq_entity_events(struct store *base, const char *entity, const char *unit,
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, unit != NULL ? ST_ENTITY_EVENTS :
 	    ST_ENTITY_EVENTS_ALL);
-	int rc, orc = 0;
 
 	db_bind_text(st, 1, entity);
 	if (unit != NULL)
 		db_bind_text(st, 2, unit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *raw;
-		char *owned;
-		size_t len;
-		int stop;
-
-		if ((orc = row_raw(s, st, 1, &raw, &len, &owned, err)) != 0)
-			break;
-		stop = fn(sqlite3_column_int64(st, 0), raw, len, arg);
-		vault_plain_free(owned, len);
-		if (stop) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	rc = orc != 0 ? orc : rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
-	    _("cannot read events"), err);
-	done(st);
-	return rc;
+	return each_event(s, st, SIZE_MAX, SIZE_MAX, fn, arg, NULL, err);
 }
 
 static int
@@ -1282,38 +1280,11 @@ sq_own_events(struct store *base, const char *station, int64_t after,
 {
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_OWN);
-	size_t n = 0;
-	int rc, orc = 0;
 
-	*more = 0;
 	db_bind_text(st, 1, station);
 	db_bind_int(st, 2, after);
 	db_bind_int(st, 3, (long long)limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *raw;
-		char *owned;
-		size_t len;
-		int stop;
-
-		if (n == limit) {
-			*more = 1;
-			rc = SQLITE_DONE;
-			break;
-		}
-		if ((orc = row_raw(s, st, 0, &raw, &len, &owned, err)) != 0)
-			break;
-		stop = fn(0, raw, len, arg);
-		vault_plain_free(owned, len);
-		if (stop) {
-			rc = SQLITE_DONE;
-			break;
-		}
-		n++;
-	}
-	rc = orc != 0 ? orc : rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
-	    _("cannot read events"), err);
-	done(st);
-	return rc;
+	return each_event(s, st, limit, SIZE_MAX, fn, arg, more, err);
 }
 
 static const struct store_ops sqlite_ops = {
