@@ -203,11 +203,8 @@ case_show(struct cmd_ctx *ctx)
 	size_t i;
 	int rc;
 
-	if ((rc = ledger_get(ctx->lg, id, &doc, ctx->err)) != 0 ||
-	    strcmp(cjson_str(doc, "type"), "case") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
-	}
+	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
+		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "case", id, doc, 0);
 	show_line(N_("case:"), id);
@@ -286,13 +283,7 @@ static const struct form_field update_form[] = {
 static int
 need_case(struct cmd_ctx *ctx, const char *id, json_t **doc)
 {
-	if (ledger_get(ctx->lg, id, doc, ctx->err) != 0 ||
-	    strcmp(cjson_str(*doc, "type"), "case") != 0) {
-		json_decref(*doc);
-		*doc = NULL;
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
-	}
-	return 0;
+	return form_get(ctx, id, "case", doc);
 }
 
 static const char *

@@ -72,11 +72,8 @@ complaint_record(struct cmd_ctx *ctx)
 	if (rc == 0 && json_object_get(who, "phone") != NULL &&
 	    json_object_get(who, "name") == NULL)
 		rc = cmd_usage_error(ctx, _("--phone needs --name"));
-	if (rc == 0 && cjson_str(body, "case") != NULL &&
-	    (ledger_get(ctx->lg, cjson_str(body, "case"), &doc, ctx->err) != 0 ||
-	    strcmp(cjson_str(doc, "type"), "case") != 0))
-		rc = cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"),
-		    cjson_str(body, "case"));
+	if (rc == 0 && cjson_str(body, "case") != NULL)
+		rc = form_get(ctx, cjson_str(body, "case"), "case", &doc);
 	json_decref(doc);
 	if (rc != 0)
 		goto out;
@@ -214,12 +211,10 @@ complaint_show(struct cmd_ctx *ctx)
 	int show = cmd_flag(ctx, "show-identity");
 	json_t *doc, *who;
 	char t[LTIME_LEN];
+	int rc;
 
-	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(cjson_str(doc, "type"), "complaint") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no complaint '%s'"), id);
-	}
+	if ((rc = form_get(ctx, id, "complaint", &doc)) != 0)
+		return rc;
 	if (!show)
 		redact(doc);
 	if (ctx->json)

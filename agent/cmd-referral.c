@@ -67,11 +67,8 @@ referral_send(struct cmd_ctx *ctx)
 		    _("missing the preliminary evidence: --evidence (初步证据)"));
 	if (!utf8_valid(cmd_value(ctx, "letter"), strlen(cmd_value(ctx, "letter"))))
 		return cmd_error(ctx, EXIT_INVALID, _("'--letter' is not valid UTF-8"));
-	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(cjson_str(doc, "type"), "case") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no case '%s'"), id);
-	}
+	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
+		return rc;
 	if (strcmp(cjson_str(doc, "unit"), ledger_unit(ctx->lg)) != 0) {
 		json_decref(doc);
 		return cmd_error(ctx, EXIT_CONFLICT,
@@ -223,12 +220,10 @@ referral_show(struct cmd_ctx *ctx)
 	const char *id = ctx->cli.argv[0];
 	json_t *doc;
 	char t[LTIME_LEN];
+	int rc;
 
-	if (ledger_get(ctx->lg, id, &doc, ctx->err) != 0 ||
-	    strcmp(cjson_str(doc, "type"), "referral") != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_NOTFOUND, _("no referral '%s'"), id);
-	}
+	if ((rc = form_get(ctx, id, "referral", &doc)) != 0)
+		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "referral", id, doc, 0);
 	printf("%-14s %s\n", _("referral:"), id);

@@ -17,29 +17,6 @@
 #include "sync.h"
 #include "textfile.h"
 
-static int
-sync_exit(struct cmd_ctx *ctx, int rc)
-{
-	int code;
-
-	switch (rc) {
-	case LD_ENET:
-		code = EXIT_UNREACHABLE;
-		break;
-	case LD_EAUTH:
-	case LD_EREFUSED:
-	case LD_ETOOBIG:
-		code = EXIT_REFUSED;
-		break;
-	case LD_EFORK:
-		code = EXIT_CONFLICT;
-		break;
-	default:
-		return cmd_fail(ctx, rc);
-	}
-	return cmd_error(ctx, code, "%s", ctx->err);
-}
-
 static char *
 token_path(struct cmd_ctx *ctx)
 {
@@ -156,7 +133,7 @@ cmd_enroll(struct cmd_ctx *ctx)
 		    ledger_station(ctx->lg), url, tp);
 	}
 	free(tp);
-	return rc == 0 ? 0 : sync_exit(ctx, rc);
+	return rc == 0 ? 0 : cmd_fail(ctx, rc);
 }
 
 const struct cmd_entry cmd_enroll_entry = {
@@ -195,7 +172,7 @@ cmd_sync(struct cmd_ctx *ctx)
 	rc = sync_run(ctx->lg, &o, &rep, ctx->err);
 	free(tp);
 	if (rc != 0)
-		return sync_exit(ctx, rc);
+		return cmd_fail(ctx, rc);
 	if (ctx->json) {
 		json_t *doc = out_doc("sync");
 		json_object_set_new(doc, "pushed", json_integer(rep.pushed));
@@ -268,10 +245,11 @@ on_stop(int sig)
 static long
 parse_interval(const char *s)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	const char *end;
+	long long v;
 
-	if (v <= 0)
+	/* At most a year, whatever the unit: no overflow below. */
+	if (ld_number(s, 1, 366 * 24 * 3600, &v, &end) != 0)
 		return -1;
 	if (*end == '\0' || strcmp(end, "m") == 0)
 		return v * 60;

@@ -105,36 +105,9 @@ static const struct cli_program program = {
 };
 
 int
-exit_code_of(int code)
-{
-	switch (code) {
-	case LD_OK:
-		return EXIT_OK;
-	case LD_EINVAL:
-		return EXIT_INVALID;
-	case LD_ENOTFOUND:
-		return EXIT_NOTFOUND;
-	case LD_ECONFIG:
-		return EXIT_CONFIG;
-	case LD_EDB:
-	case LD_EFULL:
-	case LD_ELOCKED:
-	case LD_EREADONLY:
-	case LD_EEXIST:
-		return EXIT_DATABASE;
-	case LD_EINTEGRITY:
-		return EXIT_INTEGRITY;
-	case LD_EPERM:
-		return EXIT_FORBIDDEN;
-	default:
-		return EXIT_INTERNAL;
-	}
-}
-
-int
 cmd_fail(struct cmd_ctx *ctx, int ld_code)
 {
-	return cmd_error(ctx, exit_code_of(ld_code), "%s",
+	return cmd_error(ctx, ld_exit_code(ld_code), "%s",
 	    ctx->err[0] ? ctx->err : ld_strerror(ld_code));
 }
 

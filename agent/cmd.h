@@ -19,21 +19,7 @@
 #include "ledger.h"
 #include "util.h"
 
-/* Exit codes: documented in docs/exit-codes.md, never renumbered. */
-enum exit_code {
-	EXIT_OK = 0,
-	EXIT_INTERNAL = 1,
-	EXIT_USAGE = 2,
-	EXIT_INVALID = 3,
-	EXIT_NOTFOUND = 4,
-	EXIT_CONFIG = 5,
-	EXIT_DATABASE = 6,
-	EXIT_UNREACHABLE = 7,
-	EXIT_REFUSED = 8,
-	EXIT_CONFLICT = 9,
-	EXIT_INTEGRITY = 10,
-	EXIT_FORBIDDEN = 11,
-};
+/* Exit codes: enum ld_exit (util.h). */
 
 #define CMD_DB 0x1     /* opens the station database */
 #define CMD_JSON 0x2   /* accepts --json */
@@ -85,8 +71,6 @@ int cmd_fail(struct cmd_ctx *ctx, int ld_code);
 /* mkdir -p for the directory part of path, mode 0700; -1 if one of them
  * could not be made. */
 int cmd_make_parent(const char *path);
-
-int exit_code_of(int ld_code);
 
 /* Runs the command line (without the program name). */
 int cmd_main(int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
  * form.c - options to event bodies, with prompts on a terminal.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,11 +299,12 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 		q->until = until;
 	}
 	if (l != NULL) {
-		char *end;
-		q->limit = strtol(l, &end, 10);
-		if (*end != '\0' || q->limit < 1)
+		long long n;
+
+		if (ld_number(l, 1, LONG_MAX, &n, NULL) != 0)
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("--limit must be a positive number, not '%s'"), l);
+		q->limit = (long)n;
 	}
 	return 0;
 }
@@ -400,9 +402,13 @@ int
 form_get(struct cmd_ctx *ctx, const char *id, const char *type, json_t **doc)
 {
 	const char *t;
+	int rc;
 
 	*doc = NULL;
-	if (ledger_get(ctx->lg, id, doc, ctx->err) != 0 ||
+	if ((rc = ledger_get(ctx->lg, id, doc, ctx->err)) != 0 &&
+	    rc != LD_ENOTFOUND)
+		return cmd_fail(ctx, rc); /* the database, not the id */
+	if (rc != 0 ||
 	    (t = json_string_value(json_object_get(*doc, "type"))) == NULL ||
 	    strcmp(t, type) != 0) {
 		json_decref(*doc);
@@ -535,15 +541,13 @@ form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
 	const char *days = cmd_value(ctx, "days");
 	const struct rule *r = profile_rule(form_profile(ctx), name);
 	int64_t cur, next;
-	char *end;
-	long n;
+	long long n;
 	int rc;
 
 	*due = NULL;
 	if (days == NULL || cmd_value(ctx, "reason") == NULL)
 		return cmd_usage_error(ctx, _("give --days and --reason"));
-	n = strtol(days, &end, 10);
-	if (*end != '\0' || n < 1 || n > RULE_AMOUNT_MAX)
+	if (ld_number(days, 1, RULE_AMOUNT_MAX, &n, NULL) != 0)
 		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
 	if (r == NULL || r->unit == RULE_IMMEDIATE ||
 	    (r->extend_max == 0 && !uncapped_extension(r)))
@@ -568,7 +572,7 @@ form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
 		json_decref(*due);
 		*due = NULL;
 		return cmd_error(ctx, EXIT_INVALID,
-		    _("%ld %s is not later than the deadline already set"), n,
+		    _("%lld %s is not later than the deadline already set"), n,
 		    rule_unit_name(r->unit));
 	}
 	return 0;

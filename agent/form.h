@@ -104,7 +104,9 @@ const struct profile *form_profile(struct cmd_ctx *ctx);
  */
 
 /* The projection of id, which must be of entity type (new reference in
- * *doc). Returns 0, or EXIT_NOTFOUND with "no <type> '<id>'" printed. */
+ * *doc). Returns 0, or EXIT_NOTFOUND with "no <type> '<id>'" printed when
+ * there is none, or the exit code of the database's error (it is not
+ * called "not found": a locked or damaged database is said as such). */
 int form_get(struct cmd_ctx *ctx, const char *id, const char *type,
     json_t **doc);
 

@@ -194,7 +194,7 @@ net_request(struct net *n, const char *method, const char *path,
 	if (s.too_big) {
 		free(s.buf);
 		free(s.encoding);
-		return ld_fail(err, LD_ETOOBIG,
+		return ld_fail(err, LD_EREFUSED,
 		    _("the server's answer is over %zu bytes"), max_resp);
 	}
 	if (cc != CURLE_OK) {

@@ -32,7 +32,7 @@ void net_free(struct net *n);
 
 /*
  * One request (method "GET" or "POST"; body may be NULL). A response
- * larger than max_resp fails with LD_ETOOBIG. Returns 0 when an HTTP
+ * larger than max_resp fails with LD_EREFUSED. Returns 0 when an HTTP
  * answer came (any status: see r->status), LD_ENET when none did (no
  * route, refused, TLS failure, timeout: the message says which).
  */

@@ -379,75 +379,58 @@ build_request(struct ledger *lg, struct codec *c, int64_t acked,
     int64_t cursor, size_t limit, int want_heads, int64_t own, void **body,
     size_t *len, long *n, int *final, char *err)
 {
-	struct batch b = { NULL, 0, 0 };
-	struct digest d;
-	char *plain = NULL;
-	size_t plain_len = 0;
-	json_t *h, *dj;
-	int more = 0, rc;
-	char *hs;
+	struct proto_request h;
+	struct batch eb = { NULL, 0, 0 };
+	char *evbuf = NULL, *hs, *plain;
+	size_t evlen = 0, hl;
+	int more = 0, rc, i;
 
-	b.f = open_memstream(&plain, &plain_len);
-	if ((rc = ledger_digest(lg, &d, err)) != 0)
-		goto out;
-	/* The header goes first; events follow. */
-	h = json_object();
-	json_object_set_new(h, "v", json_integer(PROTO_VERSION));
-	json_object_set_new(h, "cursor", json_integer(cursor));
-	json_object_set_new(h, "acked", json_integer(acked));
-	dj = json_object();
-	json_object_set_new(dj, "count", json_integer(d.count));
-	json_object_set_new(dj, "xor", json_string(d.xor));
-	json_object_set_new(h, "digest", dj);
-	if (want_heads)
-		json_object_set_new(h, "heads", json_true());
+	memset(&h, 0, sizeof h);
+	if ((rc = ledger_digest(lg, &h.digest, err)) != 0)
+		return rc;
+	h.cursor = cursor;
+	h.acked = acked;
+	h.heads = want_heads;
 	/* Which copy of the station's database this is (api.c, copies). */
-	json_object_set_new(h, "epoch", json_integer(ledger_meta_int(lg,
-	    "epoch", 0)));
+	h.epoch = ledger_meta_int(lg, "epoch", 0);
 	/* Ask for this station's own events after own, pushing none. */
-	if (own >= 0)
-		json_object_set_new(h, "own", json_integer(own));
-	{
-		/* What the station holds of the county's documents. */
-		static const char *const held[] = { "profile", "calendar",
-			"units", "next_ca", NULL };
-		size_t i;
-		for (i = 0; held[i] != NULL; i++) {
-			char *key = xasprintf("%s_hash", held[i]), *ph = NULL;
-			if (ledger_meta_get(lg, key, &ph, NULL) == 0 &&
-			    ph != NULL)
-				json_object_set_new(h, held[i], json_string(ph));
-			free(ph);
-			free(key);
-		}
+	h.own = own;
+	/* What the station holds of the county's documents. */
+	for (i = 0; i < PROTO_DOCS; i++) {
+		char *key = xasprintf("%s_hash", proto_doc_names[i]), *ph = NULL;
+
+		if (ledger_meta_get(lg, key, &ph, NULL) == 0 && ph != NULL)
+			ld_strlcpy(h.held[i], ph, HASH_HEX);
+		free(ph);
+		free(key);
 	}
-	{
-		/* Collect events first to know whether this batch is final. */
-		char *evbuf = NULL;
-		size_t evlen = 0;
-		struct batch eb = { open_memstream(&evbuf, &evlen), 0, 0 };
-		if (own < 0)
-			rc = ledger_own_after(lg, acked, limit > 0 && limit <
-			    PROTO_PUSH_BATCH ? limit : PROTO_PUSH_BATCH,
-			    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
-		else
-			more = 1; /* its own events wait for the server's */
-		fclose(eb.f);
-		json_object_set_new(h, "final", json_boolean(!more));
-		hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
-		fprintf(b.f, "%s\n", hs);
-		fwrite(evbuf, 1, evlen, b.f);
-		free(hs);
+	/* The events first, to know whether this batch is final. */
+	eb.f = open_memstream(&evbuf, &evlen);
+	if (own < 0)
+		rc = ledger_own_after(lg, acked, limit > 0 && limit <
+		    PROTO_PUSH_BATCH ? limit : PROTO_PUSH_BATCH,
+		    PROTO_PUSH_BYTES, add_event, &eb, &more, err);
+	else
+		more = 1; /* its own events wait for the server's */
+	fclose(eb.f);
+	if (rc != 0) {
 		free(evbuf);
-		*n = eb.n;
+		return rc;
 	}
-	json_decref(h);
-	*final = !more;
-out:
-	fclose(b.f);
-	if (rc == 0)
-		rc = codec_compress(c, plain, plain_len, body, len, err);
+	h.final = !more;
+	/* The header goes first; events follow. */
+	hs = proto_request_encode(&h);
+	hl = strlen(hs);
+	plain = xmalloc(hl + 1 + evlen);
+	memcpy(plain, hs, hl);
+	plain[hl] = '\n';
+	memcpy(plain + hl + 1, evbuf, evlen);
+	rc = codec_compress(c, plain, hl + 1 + evlen, body, len, err);
 	free(plain);
+	free(hs);
+	free(evbuf);
+	*n = eb.n;
+	*final = !more;
 	return rc;
 }
 
@@ -571,25 +554,23 @@ renumber(struct ledger *lg, char *err)
 	return rc;
 }
 
-/* Applies one answer in one transaction. */
+/* Applies one answer in one transaction; its header into h (release
+ * it with proto_answer_release when this returns 0). */
 static int
-apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
-    long *added, char *err)
+apply_answer(struct ledger *lg, const char *buf, size_t len,
+    struct proto_answer *h, long *added, char *err)
 {
 	const char *line;
 	size_t pos = 0, n;
 	char num[32];
-	json_t *h;
 	int rc, a;
 
-	*hdr = NULL;
+	memset(h, 0, sizeof *h);
 	if (!ndjson_next(buf, len, &pos, &line, &n) ||
-	    (h = cjson_parse(line, n, PROTO_ANSWER_DEPTH, err)) == NULL ||
-	    !json_is_integer(json_object_get(h, "cursor")) ||
-	    !json_is_integer(json_object_get(h, "acked")))
+	    proto_answer_decode(line, n, h, err) != 0)
 		return ld_fail(err, LD_EREFUSED, _("malformed answer from the server"));
 	if ((rc = ledger_begin(lg, err)) != 0) {
-		json_decref(h);
+		proto_answer_release(h);
 		return rc;
 	}
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
@@ -600,55 +581,45 @@ apply_answer(struct ledger *lg, const char *buf, size_t len, json_t **hdr,
 			goto fail;
 		*added += a;
 	}
-	if (!json_is_true(json_object_get(h, "own_more")) &&
-	    (rc = renumber(lg, err)) != 0)
+	if (!h->own_more && (rc = renumber(lg, err)) != 0)
 		goto fail;
-	snprintf(num, sizeof num, "%lld",
-	    (long long)json_integer_value(json_object_get(h, "acked")));
+	snprintf(num, sizeof num, "%lld", (long long)h->acked);
 	if ((rc = ledger_meta_set(lg, "acked", num, err)) != 0)
 		goto fail;
-	if (json_is_integer(json_object_get(h, "epoch"))) {
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
-		    json_object_get(h, "epoch")));
+	if (h->epoch != 0) {
+		snprintf(num, sizeof num, "%lld", (long long)h->epoch);
 		if ((rc = ledger_meta_set(lg, "epoch", num, err)) != 0)
 			goto fail;
 	}
-	snprintf(num, sizeof num, "%lld",
-	    (long long)json_integer_value(json_object_get(h, "cursor")));
+	snprintf(num, sizeof num, "%lld", (long long)h->cursor);
 	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
 		goto fail;
-	if ((rc = store_quarantined(lg, json_object_get(h, "quarantined"),
-	    err)) != 0 ||
-	    (rc = store_profile(lg, json_object_get(h, "profile"), err)) != 0 ||
-	    (rc = store_next_ca(lg, json_object_get(h, "next_ca"), err)) != 0 ||
-	    (rc = store_calendar(lg, json_object_get(h, "calendar"), err)) != 0 ||
-	    (rc = store_units(lg, json_object_get(h, "units"), err)) != 0)
+	if ((rc = store_quarantined(lg, h->quarantined, err)) != 0 ||
+	    (rc = store_profile(lg, h->docs[PROTO_PROFILE], err)) != 0 ||
+	    (rc = store_next_ca(lg, h->docs[PROTO_NEXT_CA], err)) != 0 ||
+	    (rc = store_calendar(lg, h->docs[PROTO_CALENDAR], err)) != 0 ||
+	    (rc = store_units(lg, h->docs[PROTO_UNITS], err)) != 0)
 		goto fail;
-	snprintf(num, sizeof num, "%lld",
-	    (long long)json_integer_value(json_object_get(h, "backlog")));
+	snprintf(num, sizeof num, "%lld", (long long)h->backlog);
 	if ((rc = ledger_meta_set(lg, "server_backlog", num, err)) != 0)
 		goto fail;
 	if ((rc = ledger_commit(lg, err)) != 0)
 		goto fail;
-	*hdr = h;
 	return 0;
 fail:
 	ledger_rollback(lg);
-	json_decref(h);
+	proto_answer_release(h);
 	return rc;
 }
 
 static int
-same_digest(struct ledger *lg, const json_t *h)
+same_digest(struct ledger *lg, const struct proto_answer *h)
 {
-	json_t *dj = json_object_get(h, "digest");
-	const char *x = json_string_value(json_object_get(dj, "xor"));
 	struct digest d;
 
-	if (ledger_digest(lg, &d, NULL) != 0 || x == NULL)
+	if (!h->has_digest || ledger_digest(lg, &d, NULL) != 0)
 		return 0;
-	return d.count == json_integer_value(json_object_get(dj, "count")) &&
-	    strcmp(d.xor, x) == 0;
+	return d.count == h->digest.count && strcmp(d.xor, h->digest.xor) == 0;
 }
 
 void
@@ -749,18 +720,17 @@ clock_limit(const struct net_response *r, int64_t acked, size_t *limit)
 #define SKEW_WARN_MS (10 * 60 * 1000)
 
 static void
-warn_skew(const json_t *h, int *warned)
+warn_skew(const struct proto_answer *h, int *warned)
 {
-	json_t *t = json_object_get(h, "time");
 	int64_t skew;
 
-	if (*warned || !json_is_integer(t))
+	if (*warned || h->time == 0)
 		return;
-	skew = ltime_now() - json_integer_value(t);
+	skew = ltime_now() - h->time;
 	if (skew > SKEW_WARN_MS || skew < -SKEW_WARN_MS) {
 		char server[LTIME_LEN];
 
-		ltime_format(json_integer_value(t), server);
+		ltime_format(h->time, server);
 		fprintf(stderr, skew > 0 ?
 		    _("liandong: warning: this station's clock is %lld minutes ahead of the county server's (%s): set it right\n") :
 		    _("liandong: warning: this station's clock is %lld minutes behind the county server's (%s): set it right\n"),
@@ -823,21 +793,19 @@ keep_beyond(struct ledger *lg, int64_t n, const json_t *by_station,
  * not (pull everything again), or an error.
  */
 static int
-beyond_server(struct ledger *lg, const json_t *h, char *err)
+beyond_server(struct ledger *lg, const struct proto_answer *h, char *err)
 {
-	json_t *heads = json_object_get(h, "heads");
-	json_t *dj = json_object_get(h, "digest"), *by;
-	const char *x = json_string_value(json_object_get(dj, "xor"));
 	struct digest d;
+	json_t *by;
 	int64_t n;
 	int rc;
 
-	if (!json_is_object(heads) || x == NULL)
+	if (h->heads == NULL || !h->has_digest)
 		return 1;
 	by = json_object();
-	if ((rc = ledger_digest_within(lg, heads, &d, &n, by, err)) == 0) {
-		if (n > 0 && d.count == json_integer_value(json_object_get(dj,
-		    "count")) && strcmp(d.xor, x) == 0) {
+	if ((rc = ledger_digest_within(lg, h->heads, &d, &n, by, err)) == 0) {
+		if (n > 0 && d.count == h->digest.count &&
+		    strcmp(d.xor, h->digest.xor) == 0) {
 			if (ledger_meta_int(lg, "beyond_count", 0) != n)
 				fprintf(stderr, _("liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n"),
 				    (long long)n);
@@ -888,7 +856,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		size_t len, plain_len;
 		long sent, added = 0;
 		int final, more;
-		json_t *h;
+		struct proto_answer h;
 
 		/* Taking events back changes the chain: read it every time. */
 		if ((rc = ledger_own_head(lg, &head, err)) != 0)
@@ -931,23 +899,22 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		rc = codec_decompress(c, r.body, r.len, MAX_ANSWER, &plain,
 		    &plain_len, err);
 		net_response_release(&r);
-		if (rc != 0)
-			return rc;
+		if (rc != 0) /* err says why; the answer is the server's fault */
+			return LD_EREFUSED;
 		rc = apply_answer(lg, plain, plain_len, &h, &added, err);
 		free(plain);
 		if (rc != 0)
 			return rc;
-		warn_skew(h, &warned);
+		warn_skew(&h, &warned);
 		rep->pulled += added;
-		rep->acked = json_integer_value(json_object_get(h, "acked"));
+		rep->acked = h.acked;
 		if (own >= 0 || (rep->acked > head && taken_back < 3)) {
 			/* Own events came back (more to come?), or the server
 			 * holds some this database lacks: ask for them. */
 			if (own < 0)
 				taken_back++;
-			own = own >= 0 && !json_is_true(json_object_get(h,
-			    "own_more")) ? -1 : -2;
-			json_decref(h);
+			own = own >= 0 && !h.own_more ? -1 : -2;
+			proto_answer_release(&h);
 			if (own == -2 && (rc = ledger_own_head(lg, &own,
 			    err)) != 0)
 				return rc;
@@ -956,43 +923,43 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		if (limit > 0 && rep->acked > acked)
 			limit = 0; /* pushed what came before; the refusal next */
 		rep->pushed += rep->acked > acked ? (long)(rep->acked - acked) : 0;
-		rep->backlog = json_integer_value(json_object_get(h, "backlog"));
-		more = json_is_true(json_object_get(h, "more"));
+		rep->backlog = h.backlog;
+		more = h.more;
 		if (o->progress)
 			fprintf(stderr, "\r%s %ld, %s %ld, %s %lld        ",
 			    _("pushed"), rep->pushed, _("pulled"), rep->pulled,
 			    _("waiting at the server"), (long long)rep->backlog);
 		if (!final || more || rep->acked < head) {
 			int stuck = rep->acked <= acked && sent > 0 && !more;
-			json_decref(h);
+			proto_answer_release(&h);
 			if (stuck)
 				return ld_fail(err, LD_EREFUSED,
 				    _("the server did not take events after seq %lld"),
 				    (long long)acked);
 			continue;
 		}
-		if (same_digest(lg, h)) {
+		if (same_digest(lg, &h)) {
 			rc = keep_beyond(lg, 0, NULL, err);
-			json_decref(h);
+			proto_answer_release(&h);
 			if (rc != 0)
 				return rc;
 			break;
 		}
 		if (!want_heads && !repaired) {
 			/* Ask what the server holds of each chain first. */
-			json_decref(h);
+			proto_answer_release(&h);
 			want_heads = 1;
 			continue;
 		}
-		if ((rc = beyond_server(lg, h, err)) != 1 || repaired) {
+		if ((rc = beyond_server(lg, &h, err)) != 1 || repaired) {
 			/* Held here, lost by the server: said, not re-pulled. */
-			json_decref(h);
+			proto_answer_release(&h);
 			if (rc < 0)
 				return rc;
 			break;
 		}
 		/* Anti-entropy: do not trust the cursor; pull it all. */
-		json_decref(h);
+		proto_answer_release(&h);
 		repaired = rep->repaired = 1;
 		if ((rc = ledger_meta_set(lg, "cursor", "0", err)) != 0)
 			return rc;

@@ -172,6 +172,7 @@ db_open(const char *path, int flags, const char *const *migrations,
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	const char *bt = getenv("LIANDONG_BUSY_TIMEOUT_MS");
 	struct stat sb;
+	long long ms;
 	sqlite3 *db;
 	int rc;
 
@@ -206,7 +207,10 @@ db_open(const char *path, int flags, const char *const *migrations,
 		return rc;
 	}
 	sqlite3_extended_result_codes(db, 0);
-	sqlite3_busy_timeout(db, bt != NULL ? atoi(bt) : 5000);
+	/* LIANDONG_BUSY_TIMEOUT_MS (tests): a bad one is the default. */
+	if (bt == NULL || ld_number(bt, 0, 3600000, &ms, NULL) != 0)
+		ms = 5000;
+	sqlite3_busy_timeout(db, (int)ms);
 	if ((rc = db_exec(db, "PRAGMA journal_mode=WAL", err)) != 0 ||
 	    (rc = db_exec(db, "PRAGMA synchronous=FULL", err)) != 0 ||
 	    (rc = db_exec(db, "PRAGMA foreign_keys=ON", err)) != 0 ||

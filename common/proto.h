@@ -1,6 +1,6 @@
 /*
- * proto.h - the sync protocol's shared constants and framing (the whole
- * protocol is written down in docs/protocol.md).
+ * proto.h - the sync protocol's shared constants, framing and headers
+ * (the whole protocol is written down in docs/protocol.md).
  *
  * A sync request and its answer are each one zstd frame holding NDJSON:
  * a header object on the first line, then one canonical event per line.
@@ -9,6 +9,10 @@
 #define LD_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "hash.h"
 
 #define PROTO_VERSION 1
 
@@ -32,5 +36,71 @@
  * and len (not terminated) and advances pos; returns 0 at the end. */
 int ndjson_next(const char *buf, size_t buf_len, size_t *pos,
     const char **line, size_t *len);
+
+/*
+ * The headers of a sync request and of its answer, the first line of
+ * each body (docs/protocol.md, "Sync"): written and read here only, by
+ * the agent and the server alike.
+ *
+ * Decoding is as strict as the protocol needs and no stricter: what each
+ * side requires (the request's "v" and "cursor", the answer's "acked" and
+ * "cursor") is checked, a member that is absent or of another type reads
+ * as its default (0, false, none), unknown members are ignored.
+ */
+
+/* The county's documents a station holds and an answer may bring. */
+enum proto_doc {
+	PROTO_PROFILE,
+	PROTO_CALENDAR,
+	PROTO_UNITS,
+	PROTO_NEXT_CA,
+	PROTO_DOCS
+};
+
+/* Their names in headers ("profile", ...), by enum proto_doc. */
+extern const char *const proto_doc_names[PROTO_DOCS];
+
+struct proto_request {
+	int64_t cursor;        /* the pull cursor, >= 0 */
+	int64_t acked;         /* the station's own seq the events follow */
+	int64_t epoch;         /* which copy of the database; 0: none */
+	int64_t own;           /* ask for its own events after it; -1: not */
+	int heads;             /* ask for "heads" (the digests differ) */
+	int final;             /* no more events to push after these */
+	struct digest digest;  /* of the events the station holds */
+	/* Hash of each document held, "" when none. */
+	char held[PROTO_DOCS][HASH_HEX];
+};
+
+struct proto_answer {
+	int64_t acked;         /* the highest contiguous seq held */
+	int64_t cursor;        /* the cursor to send next */
+	int64_t backlog;       /* events still waiting after these */
+	int64_t epoch;         /* 0: none */
+	int64_t time;          /* the server's clock (ms); 0: none */
+	int64_t own;           /* the station's own events after the pulled */
+	int more;
+	int own_more;
+	int has_digest;
+	struct digest digest;  /* of the events routed to the unit */
+	json_t *quarantined;   /* [{"seq", "reason"}], never NULL once decoded */
+	json_t *heads;         /* {"station": seq} or NULL */
+	json_t *docs[PROTO_DOCS]; /* documents the station lacks, or NULL */
+};
+
+/* One JSON object, no newline; the caller frees it. */
+char *proto_request_encode(const struct proto_request *r);
+/* Returns 0, or LD_EINVAL with err (the request is a 400). */
+int proto_request_decode(const char *line, size_t len,
+    struct proto_request *r, char *err);
+
+/* One JSON object, no newline; the caller frees it. The answer's JSON
+ * members are only read. */
+char *proto_answer_encode(const struct proto_answer *a);
+/* Returns 0, or LD_EINVAL with err (a malformed answer). Release a
+ * decoded answer with proto_answer_release. */
+int proto_answer_decode(const char *line, size_t len, struct proto_answer *a,
+    char *err);
+void proto_answer_release(struct proto_answer *a);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * util.c - allocation, error texts and the error buffer.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,34 +9,67 @@
 
 #include "util.h"
 
-static const char *const error_texts[] = {
-	[0] = N_("success"),
-	[1] = N_("invalid input"),
-	[2] = N_("not found"),
-	[3] = N_("database error"),
-	[4] = N_("disk full or write failed"),
-	[5] = N_("integrity check failed"),
-	[6] = N_("configuration error"),
-	[7] = N_("already exists"),
-	[8] = N_("database is locked"),
-	[9] = N_("database is read-only"),
-	[10] = N_("internal error"),
-	[11] = N_("too large"),
-	[12] = N_("not authorized"),
-	[13] = N_("fork: same event number with different content"),
-	[14] = N_("network error"),
-	[15] = N_("refused by the server"),
-	[16] = N_("not allowed for this station's role"),
+/* Each LD_E* code's text and the exit code it gives, by -code. */
+static const struct {
+	const char *text;
+	int exit;
+} errors[] = {
+	[0] = { N_("success"), EXIT_OK },
+	[1] = { N_("invalid input"), EXIT_INVALID },
+	[2] = { N_("not found"), EXIT_NOTFOUND },
+	[3] = { N_("database error"), EXIT_DATABASE },
+	[4] = { N_("disk full or write failed"), EXIT_DATABASE },
+	[5] = { N_("integrity check failed"), EXIT_INTEGRITY },
+	[6] = { N_("configuration error"), EXIT_CONFIG },
+	[7] = { N_("already exists"), EXIT_DATABASE },
+	[8] = { N_("database is locked"), EXIT_DATABASE },
+	[9] = { N_("database is read-only"), EXIT_DATABASE },
+	[10] = { N_("internal error"), EXIT_INTERNAL },
+	[11] = { N_("too large"), EXIT_INVALID },
+	[12] = { N_("not authorized"), EXIT_REFUSED },
+	[13] = { N_("fork: same event number with different content"),
+	    EXIT_CONFLICT },
+	[14] = { N_("network error"), EXIT_UNREACHABLE },
+	[15] = { N_("refused by the server"), EXIT_REFUSED },
+	[16] = { N_("not allowed for this station's role"), EXIT_FORBIDDEN },
 };
+
+#define NERRORS (sizeof errors / sizeof errors[0])
 
 const char *
 ld_strerror(int code)
 {
 	size_t i = (size_t)(code < 0 ? -code : code);
 
-	if (i >= sizeof(error_texts) / sizeof(error_texts[0]))
-		return _("unknown error");
-	return _(error_texts[i]);
+	return i < NERRORS ? _(errors[i].text) : _("unknown error");
+}
+
+int
+ld_exit_code(int code)
+{
+	size_t i = (size_t)(code < 0 ? -code : code);
+
+	return i < NERRORS ? errors[i].exit : EXIT_INTERNAL;
+}
+
+int
+ld_number(const char *s, long long min, long long max, long long *out,
+    const char **rest)
+{
+	long long n;
+	char *end;
+
+	if (s == NULL || !(*s == '-' || (*s >= '0' && *s <= '9')))
+		return LD_EINVAL;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || (rest == NULL && *end != '\0') ||
+	    n < min || n > max)
+		return LD_EINVAL;
+	if (rest != NULL)
+		*rest = end;
+	*out = n;
+	return 0;
 }
 
 int

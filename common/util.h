@@ -39,7 +39,37 @@ enum ld_error {
 	LD_EPERM = -16,     /* not allowed for this station's role */
 };
 
+/*
+ * Exit codes of both programs, documented in docs/exit-codes.md: fixed
+ * forever, a new condition gets a new number. ld_exit_code gives the one
+ * exit code of an LD_E* code (the table in util.c, beside its text).
+ */
+enum ld_exit {
+	EXIT_OK = 0,
+	EXIT_INTERNAL = 1,
+	EXIT_USAGE = 2,
+	EXIT_INVALID = 3,
+	EXIT_NOTFOUND = 4,
+	EXIT_CONFIG = 5,
+	EXIT_DATABASE = 6,
+	EXIT_UNREACHABLE = 7,
+	EXIT_REFUSED = 8,
+	EXIT_CONFLICT = 9,
+	EXIT_INTEGRITY = 10,
+	EXIT_FORBIDDEN = 11,
+};
+
 const char *ld_strerror(int code);
+int ld_exit_code(int code);
+
+/*
+ * A whole number in decimal from min to max into *out: the whole of s
+ * when rest is NULL, else its leading digits, *rest pointing after them.
+ * No sign but '-', no spaces, no overflow. Returns 0 or LD_EINVAL (out
+ * unchanged); the caller names the option in its message.
+ */
+int ld_number(const char *s, long long min, long long max, long long *out,
+    const char **rest);
 
 /* Fills err (LD_ERRLEN bytes, may be NULL) and returns code. */
 int ld_fail(char *err, int code, const char *fmt, ...)

@@ -274,6 +274,7 @@ enroll(struct api *a, const struct http_request *req,
 	struct station_rec r;
 	json_t *body, *o, *units;
 	char *token;
+	int rc;
 
 	if (req->body_len > PROTO_ENROLL_MAX) {
 		http_error(resp, 413, "enrolment body over %d bytes",
@@ -301,7 +302,14 @@ enroll(struct api *a, const struct http_request *req,
 		http_error(resp, 429, "too many failed attempts: wait a minute");
 		return;
 	}
-	if (a->store->ops->station_get(a->store, station, &r, NULL) != 0 ||
+	if ((rc = a->store->ops->station_get(a->store, station, &r,
+	    err)) != 0 && rc != LD_ENOTFOUND) {
+		pthread_mutex_unlock(&a->lock);
+		json_decref(body);
+		http_error(resp, 503, "%s", err);
+		return;
+	}
+	if (rc != 0 ||
 	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
 	    r.code_expires < ltime_now() || r.revoked_at != 0) {
 		failed_attempt(a, req->client);
@@ -414,12 +422,10 @@ status(struct api *a, const struct http_request *req,
 
 /* A parsed push: the header and its events. */
 struct push {
-	json_t *header;
+	struct proto_request h;
 	struct event *evs;
 	char **raw;        /* owned: the canonical text of each of evs */
 	size_t n;
-	int64_t cursor;
-	int final;
 };
 
 static void
@@ -427,7 +433,6 @@ push_release(struct push *p)
 {
 	size_t i;
 
-	json_decref(p->header);
 	for (i = 0; i < p->n; i++) {
 		event_release(&p->evs[i]);
 		free(p->raw[i]);
@@ -444,7 +449,6 @@ parse_push(struct api *a, const char *buf, size_t len, struct push *p,
 	char err[LD_ERRLEN];
 	const char *line;
 	size_t pos = 0, n;
-	json_t *v;
 	int rc;
 
 	memset(p, 0, sizeof *p);
@@ -452,24 +456,10 @@ parse_push(struct api *a, const char *buf, size_t len, struct push *p,
 		http_error(resp, 400, "empty sync body");
 		return -1;
 	}
-	p->header = cjson_parse(line, n, PROTO_HEADER_DEPTH, err);
-	if (p->header == NULL || !json_is_object(p->header)) {
-		http_error(resp, 400, "sync header: %s",
-		    p->header ? "not an object" : err);
+	if (proto_request_decode(line, n, &p->h, err) != 0) {
+		http_error(resp, 400, "sync header: %s", err);
 		return -1;
 	}
-	v = json_object_get(p->header, "v");
-	if (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION) {
-		http_error(resp, 400, "unsupported protocol version");
-		return -1;
-	}
-	v = json_object_get(p->header, "cursor");
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		http_error(resp, 400, "sync header needs a 'cursor' >= 0");
-		return -1;
-	}
-	p->cursor = json_integer_value(v);
-	p->final = json_is_true(json_object_get(p->header, "final"));
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
 		if (p->n == a->max_events) {
 			http_error(resp, 413, "more than %zu events in one push",
@@ -513,8 +503,7 @@ unit_known(const char *unit, void *arg)
 	struct store *s = arg;
 	int known = 0;
 
-	s->ops->unit_known(s, unit, &known, NULL);
-	return known;
+	return s->ops->unit_known(s, unit, &known, NULL) != 0 ? -1 : known;
 }
 
 static int
@@ -523,14 +512,14 @@ parts(const char *entity, const char *unit, void *arg)
 	struct store *s = arg;
 	int p = 0;
 
-	s->ops->parts(s, entity, unit, &p, NULL);
-	return p;
+	return s->ops->parts(s, entity, unit, &p, NULL) != 0 ? -1 : p;
 }
 
 /* Stores the pushed events in the open transaction. Returns 0, or sets
- * resp (403/409/413/422/500) and returns -1. */
+ * resp (403/409/413/422/500, 503 when the store cannot be read) and
+ * returns -1. */
 static int
-apply_push(struct api *a, struct station_rec *r, struct push *p,
+apply_push(struct api *a, struct station_rec *r, const struct push *p,
     json_t *quarantined, size_t *stored, struct http_response *resp)
 {
 	struct store *s = a->store;
@@ -550,7 +539,7 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 	env.parts = parts;
 	env.arg = s;
 	for (i = 0; i < p->n; i++) {
-		struct event *ev = &p->evs[i];
+		const struct event *ev = &p->evs[i];
 		struct merge_decision d;
 		const char *have = NULL;
 		int64_t cursor;
@@ -558,10 +547,15 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 		ms.head_seq = r->head_seq;
 		ms.head_hash = r->head_hash;
 		ms.head_hlc = r->head_hlc;
-		if (ev->seq <= r->head_seq && strcmp(ev->station, r->name) == 0 &&
-		    s->ops->event_hash(s, ev->station, ev->seq, existing,
-		    NULL) == 0)
-			have = existing;
+		if (ev->seq <= r->head_seq && strcmp(ev->station, r->name) == 0) {
+			if ((rc = s->ops->event_hash(s, ev->station, ev->seq,
+			    existing, err)) == 0)
+				have = existing;
+			else if (rc != LD_ENOTFOUND) {
+				http_error(resp, 503, "%s", err);
+				return -1;
+			}
+		}
 		merge_decide(&ms, ev, have, &env, &d);
 		switch (d.verdict) {
 		case MERGE_DUPLICATE:
@@ -588,6 +582,9 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
 			json_reply(resp, 422, json_pack("{s:i, s:s, s:I, s:I}",
 			    "status", 422, "error", d.reason, "seq",
 			    (json_int_t)ev->seq, "time", (json_int_t)env.now_ms));
+			return -1;
+		case MERGE_UNAVAILABLE:
+			http_error(resp, 503, "%s", d.reason);
 			return -1;
 		case MERGE_ACCEPT:
 		case MERGE_QUARANTINE:
@@ -636,11 +633,9 @@ apply_push(struct api *a, struct station_rec *r, struct push *p,
  * held. Returns 0, or sets resp and returns -1.
  */
 static int
-copies(struct station_rec *r, const json_t *epoch, struct http_response *resp)
+copies(struct station_rec *r, int64_t e, struct http_response *resp)
 {
-	int64_t e = json_integer_value(epoch);
-
-	if (json_is_integer(epoch) && e > 0 && e < r->epoch) {
+	if (e > 0 && e < r->epoch) {
 		if (e > r->replaced_lo && e <= r->replaced_hi) {
 			json_reply(resp, 409, json_pack("{s:i, s:s, s:b}", "status",
 			    409, "error", "another copy of this station's database"
@@ -676,52 +671,186 @@ heads(struct store *s, const char *unit, json_t **out, char *err)
 	return s->ops->heads(s, unit, head_one, *out, err);
 }
 
-static void
-sync_(struct api *a, const struct http_request *req,
-    struct http_response *resp)
+/* Decompresses and parses a sync body (outside the lock but for the
+ * codec); on error sets resp and returns -1. name is for the log. */
+static int
+sync_decode(struct api *a, const struct http_request *req, const char *name,
+    struct push *p, struct http_response *resp)
 {
-	struct store *s = a->store;
 	char err[LD_ERRLEN];
-	char name[STATION_MAX + 1];
-	struct station_rec r;
-	struct push p;
-	struct pull pl;
-	struct digest dg;
-	json_t *hdr, *quarantined, *dj, *own, *hj = NULL;
-	void *plain = NULL, *packed = NULL;
-	size_t plain_len = 0, packed_len = 0, stored = 0, out_len = 0;
-	char *out = NULL, *h;
-	int64_t backlog = 0, t0 = ltime_now();
-	int more = 0, own_more = 0, rc;
-	size_t own_sent = 0;
+	void *plain = NULL;
+	size_t plain_len = 0;
+	int rc;
 
+	memset(p, 0, sizeof *p);
 	if (req->content_encoding == NULL ||
 	    strcmp(req->content_encoding, "zstd") != 0) {
 		http_error(resp, 415, "sync bodies must be zstd (Content-Encoding: zstd)");
-		return;
+		return -1;
 	}
-	/* The token was checked before the body was read (api_admit): the
-	 * name it gives is only for the log until it is checked again. */
-	if (token_station(req->authorization, name) == NULL)
-		snprintf(name, sizeof name, "?");
 	/* Under the lock: the codec has one decompression context. */
 	pthread_mutex_lock(&a->lock);
 	rc = codec_decompress(a->codec, req->body, req->body_len,
 	    a->max_decompressed, &plain, &plain_len, err);
 	pthread_mutex_unlock(&a->lock);
-	if (rc != 0) {
+	if (rc != 0)
 		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
-		log_line("warn", "event=sync station=%s result=bad-body status=%d",
-		    name, resp->status);
-		return;
+	else {
+		/* Parsing and validating (most of a push's work) needs only
+		 * the body: done outside the lock, while another is stored. */
+		rc = parse_push(a, plain, plain_len, p, resp);
+		free(plain);
 	}
-	/* Parsing and validating (most of a push's work) needs only the
-	 * body: done outside the lock, while another push is stored. */
-	rc = parse_push(a, plain, plain_len, &p, resp);
-	free(plain);
-	if (rc != 0) {
+	if (rc != 0)
 		log_line("warn", "event=sync station=%s result=bad-body status=%d",
 		    name, resp->status);
+	return rc != 0 ? -1 : 0;
+}
+
+/* What one sync pulls: the answer's header and its events' lines. */
+struct pulled {
+	struct proto_answer h;
+	char *events;
+	size_t len;
+	size_t n;           /* events pulled for the unit */
+	size_t stored;      /* events of the push stored */
+};
+
+/*
+ * Stores the push and reads what the station is to receive, in one
+ * transaction, lock held: its events, then its own events it lacks (its
+ * database went back in time: a restored backup, a copy), the backlog,
+ * the unit's digest and, asked for, the heads. Returns 0, or sets resp
+ * and returns -1 with nothing stored.
+ */
+static int
+sync_apply(struct api *a, struct station_rec *r, const struct push *p,
+    struct pulled *out, struct http_response *resp)
+{
+	struct store *s = a->store;
+	struct proto_answer *h = &out->h;
+	char err[LD_ERRLEN];
+	struct pull pl;
+	FILE *f;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	h->quarantined = json_array();
+	if ((rc = s->ops->begin(s, err)) != 0) {
+		http_error(resp, 503, "%s", err);
+		return -1;
+	}
+	if (apply_push(a, r, p, h->quarantined, &out->stored, resp) != 0) {
+		s->ops->rollback(s);
+		return -1;
+	}
+	f = open_memstream(&out->events, &out->len);
+	pl = (struct pull){ f, p->h.cursor, 0 };
+	rc = s->ops->events_for_unit(s, r->unit, r->name, p->h.cursor,
+	    a->pull_batch, a->pull_bytes, pull_one, &pl, &h->more, err);
+	out->n = pl.n;
+	if (rc == 0 && p->h.own >= 0 && p->h.own < r->head_seq) {
+		struct pull op = { f, 0, 0 };
+
+		rc = s->ops->own_events(s, r->name, p->h.own, a->pull_batch,
+		    pull_one, &op, &h->own_more, err);
+		h->own = (int64_t)op.n;
+	}
+	if (rc == 0)
+		rc = s->ops->backlog(s, r->unit, r->name, pl.last, &h->backlog,
+		    err);
+	if (rc == 0 && (rc = s->ops->digest(s, r->unit, &h->digest, err)) == 0)
+		h->has_digest = 1;
+	/* Asked for when the digests differ, read with the digest. */
+	if (rc == 0 && p->h.heads)
+		rc = heads(s, r->unit, &h->heads, err);
+	r->last_sync = ltime_now();
+	r->cursor = pl.last; /* what it has been sent; it asks again if lost */
+	if (rc == 0 && r->code_hash[0] != '\0')
+		rc = spend_code(a, r, err);
+	if (rc == 0)
+		rc = s->ops->station_update(s, r, err);
+	if (rc == 0)
+		rc = s->ops->commit(s, err);
+	fclose(f);
+	if (rc != 0) {
+		s->ops->rollback(s);
+		http_error(resp, 503, "%s", err);
+		return -1;
+	}
+	h->acked = r->head_seq;
+	h->cursor = pl.last;
+	h->epoch = r->epoch;
+	h->time = r->last_sync;
+	return 0;
+}
+
+/* A county document for the answer when the station holds another. */
+static void
+offer(struct proto_answer *h, enum proto_doc d, json_t *doc,
+    const char *hash, const struct proto_request *held)
+{
+	if (doc != NULL && strcmp(held->held[d], hash) != 0)
+		h->docs[d] = json_incref(doc);
+}
+
+/* The answer: its header, with the county's documents the station holds
+ * other ones of, then the pulled events, as one zstd frame. Lock held
+ * (the codec, the documents). Returns 0 or sets resp (500). */
+static int
+sync_reply(struct api *a, const struct push *p, struct pulled *out,
+    struct http_response *resp)
+{
+	char err[LD_ERRLEN], uh[HASH_HEX], *hs, *all;
+	json_t *units = directory(a, uh);
+	void *packed = NULL;
+	size_t hl, packed_len = 0;
+	int rc;
+
+	offer(&out->h, PROTO_PROFILE, a->profile, a->profile_hash, &p->h);
+	offer(&out->h, PROTO_CALENDAR, a->calendar, a->calendar_hash, &p->h);
+	/* The CA the server's next certificate will be signed by, announced
+	 * over this connection, which the current one authenticates. */
+	offer(&out->h, PROTO_NEXT_CA, a->next_ca, a->next_ca_hash, &p->h);
+	offer(&out->h, PROTO_UNITS, units, uh, &p->h);
+	json_decref(units);
+	hs = proto_answer_encode(&out->h);
+	hl = strlen(hs);
+	all = xmalloc(hl + 1 + out->len);
+	memcpy(all, hs, hl);
+	all[hl] = '\n';
+	memcpy(all + hl + 1, out->events, out->len);
+	rc = codec_compress(a->codec, all, hl + 1 + out->len, &packed,
+	    &packed_len, err);
+	free(all);
+	free(hs);
+	if (rc != 0) {
+		http_error(resp, 500, "%s", err);
+		return -1;
+	}
+	resp->status = 200;
+	resp->body = packed;
+	resp->body_len = packed_len;
+	resp->content_type = "application/x-ndjson";
+	resp->content_encoding = "zstd";
+	return 0;
+}
+
+static void
+sync_(struct api *a, const struct http_request *req,
+    struct http_response *resp)
+{
+	char name[STATION_MAX + 1];
+	struct station_rec r;
+	struct pulled out;
+	struct push p;
+	int64_t t0 = ltime_now();
+
+	/* The token was checked before the body was read (api_admit): the
+	 * name it gives is only for the log until it is checked again. */
+	if (token_station(req->authorization, name) == NULL)
+		snprintf(name, sizeof name, "?");
+	if (sync_decode(a, req, name, &p, resp) != 0) {
 		push_release(&p);
 		return;
 	}
@@ -729,6 +858,7 @@ sync_(struct api *a, const struct http_request *req,
 	 * as it is now: another push of it, a new enrolment or a revocation
 	 * may have come in while the body came, so it is authenticated
 	 * afresh. */
+	memset(&out, 0, sizeof out);
 	pthread_mutex_lock(&a->lock);
 	if (authenticate(a, req, &r, resp) != 0) {
 		pthread_mutex_unlock(&a->lock);
@@ -737,142 +867,22 @@ sync_(struct api *a, const struct http_request *req,
 		push_release(&p);
 		return;
 	}
-	quarantined = json_array();
-	if (copies(&r, json_object_get(p.header, "epoch"), resp) != 0) {
+	if (copies(&r, p.h.epoch, resp) != 0)
 		log_line("warn", "event=sync station=%s result=replaced-copy"
 		    " client=%s", r.name, req->client);
-		goto unlock;
-	}
-	if ((rc = s->ops->begin(s, err)) != 0) {
-		http_error(resp, 503, "%s", err);
-		goto unlock;
-	}
-	if (apply_push(a, &r, &p, quarantined, &stored, resp) != 0) {
-		s->ops->rollback(s);
-		goto unlock;
-	}
-	memset(&pl, 0, sizeof pl);
-	pl.out = open_memstream(&out, &out_len);
-	pl.last = p.cursor;
-	hdr = json_object();
-	rc = s->ops->events_for_unit(s, r.unit, r.name, p.cursor, a->pull_batch,
-	    a->pull_bytes, pull_one, &pl, &more, err);
-	/* The station's own events it lacks (its database went back in
-	 * time: a restored backup, a copy), after the pulled ones. */
-	own = json_object_get(p.header, "own");
-	if (rc == 0 && json_is_integer(own) && json_integer_value(own) >= 0 &&
-	    json_integer_value(own) < r.head_seq) {
-		struct pull op = { pl.out, 0, 0 };
-		rc = s->ops->own_events(s, r.name, json_integer_value(own),
-		    a->pull_batch, pull_one, &op, &own_more, err);
-		own_sent = op.n;
-	}
-	if (rc == 0)
-		rc = s->ops->backlog(s, r.unit, r.name, pl.last, &backlog, err);
-	if (rc == 0)
-		rc = s->ops->digest(s, r.unit, &dg, err);
-	/* Asked for when the digests differ, read with the digest. */
-	if (rc == 0 && json_is_true(json_object_get(p.header, "heads")))
-		rc = heads(s, r.unit, &hj, err);
-	r.last_sync = ltime_now();
-	r.cursor = pl.last; /* what it has been sent; it asks again if lost */
-	if (rc == 0 && r.code_hash[0] != '\0')
-		rc = spend_code(a, &r, err);
-	if (rc == 0)
-		rc = s->ops->station_update(s, &r, err);
-	if (rc == 0)
-		rc = s->ops->commit(s, err);
-	fclose(pl.out);
-	if (rc != 0) {
-		s->ops->rollback(s);
-		json_decref(hdr);
-		json_decref(hj);
-		free(out);
-		http_error(resp, 503, "%s", err);
-		goto unlock;
-	}
-	json_object_set_new(hdr, "v", json_integer(PROTO_VERSION));
-	json_object_set_new(hdr, "acked", json_integer(r.head_seq));
-	json_object_set_new(hdr, "cursor", json_integer(pl.last));
-	json_object_set_new(hdr, "more", json_boolean(more));
-	json_object_set_new(hdr, "epoch", json_integer(r.epoch));
-	if (own_sent > 0) {
-		json_object_set_new(hdr, "own", json_integer((json_int_t)own_sent));
-		json_object_set_new(hdr, "own_more", json_boolean(own_more));
-	}
-	json_object_set_new(hdr, "backlog", json_integer(backlog));
-	json_object_set_new(hdr, "time", json_integer(r.last_sync));
-	dj = json_object();
-	json_object_set_new(dj, "count", json_integer(dg.count));
-	json_object_set_new(dj, "xor", json_string(dg.xor));
-	json_object_set_new(hdr, "digest", dj);
-	json_object_set(hdr, "quarantined", quarantined);
-	if (hj != NULL)
-		json_object_set_new(hdr, "heads", hj);
-	/* The county's rules, when the station holds other ones. */
-	if (a->profile != NULL) {
-		const char *have = json_string_value(json_object_get(p.header,
-		    "profile"));
-		if (have == NULL || strcmp(have, a->profile_hash) != 0)
-			json_object_set(hdr, "profile", a->profile);
-	}
-	if (a->calendar != NULL) {
-		const char *have = json_string_value(json_object_get(p.header,
-		    "calendar"));
-		if (have == NULL || strcmp(have, a->calendar_hash) != 0)
-			json_object_set(hdr, "calendar", a->calendar);
-	}
-	/* The CA the server's next certificate will be signed by, announced
-	 * over this connection, which the current one authenticates. */
-	if (a->next_ca != NULL) {
-		const char *have = json_string_value(json_object_get(p.header,
-		    "next_ca"));
-		if (have == NULL || strcmp(have, a->next_ca_hash) != 0)
-			json_object_set(hdr, "next_ca", a->next_ca);
-	}
-	/* The county's unit directory, when the station holds another one. */
-	{
-		char uh[HASH_HEX];
-		json_t *units = directory(a, uh);
-		const char *have = json_string_value(json_object_get(p.header,
-		    "units"));
-		if (units != NULL && (have == NULL || strcmp(have, uh) != 0))
-			json_object_set(hdr, "units", units);
-		json_decref(units);
-	}
-	h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(hdr);
-	{
-		size_t hl = strlen(h);
-		char *all = xmalloc(hl + 1 + out_len + 1);
-		memcpy(all, h, hl);
-		all[hl] = '\n';
-		memcpy(all + hl + 1, out, out_len);
-		rc = codec_compress(a->codec, all, hl + 1 + out_len, &packed,
-		    &packed_len, err);
-		free(all);
-	}
-	free(h);
-	free(out);
-	if (rc != 0) {
-		http_error(resp, 500, "%s", err);
-		goto unlock;
-	}
-	resp->status = 200;
-	resp->body = packed;
-	resp->body_len = packed_len;
-	resp->content_type = "application/x-ndjson";
-	resp->content_encoding = "zstd";
-	log_line("info", "event=sync station=%s status=200 pushed=%zu stored=%zu"
-	    " pulled=%zu more=%d backlog=%lld in=%zu out=%zu ms=%lld client=%s",
-	    r.name, p.n, stored, pl.n, more, (long long)backlog, req->body_len,
-	    packed_len, (long long)(ltime_now() - t0), req->client);
-unlock:
+	else if (sync_apply(a, &r, &p, &out, resp) == 0 &&
+	    sync_reply(a, &p, &out, resp) == 0)
+		log_line("info", "event=sync station=%s status=200 pushed=%zu"
+		    " stored=%zu pulled=%zu more=%d backlog=%lld in=%zu out=%zu"
+		    " ms=%lld client=%s", r.name, p.n, out.stored, out.n,
+		    out.h.more, (long long)out.h.backlog, req->body_len,
+		    resp->body_len, (long long)(ltime_now() - t0), req->client);
 	pthread_mutex_unlock(&a->lock);
 	if (resp->status >= 400)
 		log_line("warn", "event=sync station=%s status=%d", r.name,
 		    resp->status);
-	json_decref(quarantined);
+	proto_answer_release(&out.h);
+	free(out.events);
 	push_release(&p);
 	station_rec_release(&r);
 }

@@ -56,12 +56,6 @@
 #include "util.h"
 #include "vault.h"
 
-#define EXIT_INVALID 3
-#define EXIT_NOTFOUND 4
-#define EXIT_CONFIG 5
-#define EXIT_DATABASE 6
-#define EXIT_NET 7
-#define EXIT_INTERNAL 1
 
 #define CMD_JSON 1
 #define CMD_STORE 2 /* needs the configuration and the database */
@@ -98,30 +92,11 @@ struct server_ctx {
 };
 
 static int
-exit_of(int code)
-{
-	switch (code) {
-	case LD_EINVAL:
-		return EXIT_INVALID;
-	case LD_ENOTFOUND:
-		return EXIT_NOTFOUND;
-	case LD_ECONFIG:
-		return EXIT_CONFIG;
-	case LD_ENET:
-		return EXIT_NET;
-	case LD_EINTERNAL:
-		return EXIT_INTERNAL;
-	default:
-		return EXIT_DATABASE;
-	}
-}
-
-static int
 fail(struct cli *c, int code)
 {
 	struct server_ctx *x = c->app;
 
-	return cli_error(c, exit_of(code), "%s",
+	return cli_error(c, ld_exit_code(code), "%s",
 	    x->err[0] ? x->err : ld_strerror(code));
 }
 
@@ -569,7 +544,11 @@ server_init(struct cli *c)
 	x->conf.db = xstrdup("server.db");
 	if ((rc = open_store(c, 1)) != 0)
 		goto out;
-	x->store->ops->meta_set(x->store, "county", county, NULL);
+	if ((rc = x->store->ops->meta_set(x->store, "county", county,
+	    x->err)) != 0) {
+		rc = fail(c, rc);
+		goto out;
+	}
 	dict = init_dict(cli_value(c, "dict"));
 	if ((f = fopen(path, "w")) == NULL ||
 	    write_conf(f, county, listen ? listen : "127.0.0.1:8443", dict,
@@ -652,14 +631,14 @@ journal_append_station(struct server_ctx *x, const struct station_rec *r)
 static int
 code_hours(struct cli *c, const char *exp, long *hours)
 {
-	char *end;
+	long long n;
 
 	if (exp == NULL)
 		return 0;
-	*hours = strtol(exp, &end, 10);
-	if (*end != '\0' || *hours < 1 || *hours > 24 * 365)
+	if (ld_number(exp, 1, 24 * 365, &n, NULL) != 0)
 		return cli_error(c, EXIT_INVALID,
 		    _("--expires must be 1 to 8760 hours"));
+	*hours = (long)n;
 	return 0;
 }
 
@@ -789,8 +768,9 @@ station_list(struct cli *c)
 		int64_t backlog = 0;
 		char t[LTIME_LEN] = "-";
 
-		x->store->ops->backlog(x->store, recs[i].unit, recs[i].name,
-		    recs[i].cursor, &backlog, NULL);
+		if ((rc = x->store->ops->backlog(x->store, recs[i].unit,
+		    recs[i].name, recs[i].cursor, &backlog, x->err)) != 0)
+			break;
 		if (recs[i].last_sync)
 			ltime_short(recs[i].last_sync, t);
 		if (cli_common_flag(c, "json")) {
@@ -811,6 +791,11 @@ station_list(struct cli *c)
 			    recs[i].name, station_status(&recs[i]), recs[i].role,
 			    t, (long long)recs[i].head_seq, (long long)backlog,
 			    recs[i].unit);
+	}
+	if (rc != 0) {
+		json_decref(arr);
+		station_recs_free(recs, n);
+		return fail(c, rc);
 	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.list");
@@ -1136,13 +1121,10 @@ limit_value(const char *name, const char *given, const char *conf,
 {
 	const char *v = given;
 	long long n;
-	char *end;
 
 	if (v == NULL)
 		v = conf;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < 0 || n > max)
+	if (ld_number(v, 0, max, &n, NULL) != 0)
 		return ld_fail(err, LD_ECONFIG,
 		    _("%s must be a whole number from 0 to %lld, not '%s'"), name,
 		    max, v);
@@ -1303,6 +1285,7 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	const char *th = cli_value(c, "threads");
 	const char *maf = cli_value(c, "max-auth-failures");
 	char *colon, *dictpath;
+	long long n;
 	int rc = 0;
 
 	*out = NULL;
@@ -1313,11 +1296,22 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		goto out;
 	}
 	*colon = '\0';
+	if (ld_number(colon + 1, 0, 65535, &n, NULL) != 0) {
+		rc = ld_fail(err, LD_ECONFIG,
+		    _("the port of listen must be a number from 0 to 65535,"
+		    " not '%s'"), colon + 1);
+		goto out;
+	}
+	sv->hc.port = (unsigned)n;
+	if (ld_number(th ? th : "4", 1, 256, &n, NULL) != 0) {
+		rc = ld_fail(err, LD_ECONFIG,
+		    _("--threads must be a number from 1 to 256, not '%s'"), th);
+		goto out;
+	}
+	sv->hc.threads = (unsigned)n;
 	ld_strlcpy(sv->pin, "-", sizeof sv->pin);
 	sv->hc.address = sv->addr;
-	sv->hc.port = (unsigned)atoi(colon + 1);
 	sv->hc.max_body = PROTO_MAX_BODY;
-	sv->hc.threads = th ? (unsigned)atoi(th) : 4;
 	sv->hc.admit = api_admit;
 	if ((rc = conn_limits(conf, &sv->hc, err)) != 0)
 		goto out;
@@ -1357,8 +1351,13 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	api_init(sv->api, x->store, sv->codec);
 	sv->journal = journal_path(x);
 	sv->api->journal = sv->journal;
+	if (maf != NULL && ld_number(maf, 1, 1000000, &n, NULL) != 0) {
+		rc = ld_fail(err, LD_ECONFIG, _("--max-auth-failures must be a"
+		    " number from 1 to 1000000, not '%s'"), maf);
+		goto out;
+	}
 	if (maf != NULL)
-		sv->api->max_auth_failures = atoi(maf);
+		sv->api->max_auth_failures = (int)n;
 	if ((rc = limit_value("max-clock-ahead", cli_value(c,
 	    "max-clock-ahead"), conf->max_clock_ahead, INT64_MAX / 1000,
 	    &sv->api->max_clock_ahead_ms, err)) != 0 ||
@@ -1555,7 +1554,7 @@ serve(struct cli *c)
 	if (rc == 0)
 		log_line("info", "event=stop signal=%d", sig);
 	serving_free(sv);
-	return rc == 0 ? 0 : cli_error(c, EXIT_NET,
+	return rc == 0 ? 0 : cli_error(c, EXIT_UNREACHABLE,
 	    _("no listener left after a reload: see the log"));
 }
 

@@ -89,7 +89,8 @@ decide(struct merge_decision *d, enum merge_verdict v, const char *fmt, ...)
 }
 
 /* 1 if ev may write on its entity: its own new entity for a creating
- * kind, otherwise a part the table gives its kind. */
+ * kind, otherwise a part the table gives its kind; negative when the
+ * parts cannot be read. */
 static int
 entitled(const struct event *ev, const struct merge_env *env)
 {
@@ -106,9 +107,11 @@ entitled(const struct event *ev, const struct merge_env *env)
 		return ok;
 	}
 	for (i = 0; i < sizeof writers / sizeof writers[0]; i++)
-		if (strcmp(writers[i].kind, ev->kind) == 0)
-			return (env->parts(ev->entity, ev->unit, env->arg) &
-			    writers[i].parts) != 0;
+		if (strcmp(writers[i].kind, ev->kind) == 0) {
+			int p = env->parts(ev->entity, ev->unit, env->arg);
+
+			return p < 0 ? p : (p & writers[i].parts) != 0;
+		}
 	return 0;
 }
 
@@ -151,6 +154,7 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 {
 	json_t *u;
 	size_t i;
+	int rc;
 
 	if (strcmp(ev->station, st->name) != 0) {
 		decide(d, MERGE_FORGED, "event %s/%lld is not from station %s",
@@ -191,7 +195,12 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		d->private_ = 1;
 		return;
 	}
-	if (!entitled(ev, env)) {
+	if ((rc = entitled(ev, env)) < 0) {
+		decide(d, MERGE_UNAVAILABLE, "the server cannot read its"
+		    " records now: try again later");
+		return;
+	}
+	if (rc == 0) {
 		/* The same words whether the entity exists or not. */
 		decide(d, MERGE_QUARANTINE,
 		    MERGE_NOT_ENTITLED ": unit %s may not write %s on %s",
@@ -200,7 +209,12 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		return;
 	}
 	json_array_foreach(ev->audience, i, u) {
-		if (!env->unit_known(json_string_value(u), env->arg)) {
+		if ((rc = env->unit_known(json_string_value(u), env->arg)) < 0) {
+			decide(d, MERGE_UNAVAILABLE, "the server cannot read"
+			    " its unit directory now: try again later");
+			return;
+		}
+		if (rc == 0) {
 			decide(d, MERGE_QUARANTINE, MERGE_UNKNOWN_UNIT);
 			return;
 		}

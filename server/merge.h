@@ -62,6 +62,7 @@ enum merge_verdict {
 	MERGE_FORK,
 	MERGE_GAP,
 	MERGE_CLOCK,
+	MERGE_UNAVAILABLE,     /* the state could not be read: decide later */
 };
 
 enum merge_part {
@@ -85,10 +86,11 @@ struct merge_station {
 struct merge_env {
 	int64_t now_ms;        /* the server's clock */
 	int64_t max_ahead_ms;  /* how far an hlc may lead it */
-	/* 1 if unit is in the county's directory. */
+	/* 1 if unit is in the county's directory, 0 if not, negative when
+	 * that cannot be read now (MERGE_UNAVAILABLE: never a quarantine). */
 	int (*unit_known)(const char *unit, void *arg);
 	/* The parts (enum merge_part) unit holds on entity; 0 when none or
-	 * when the entity is unknown. */
+	 * when the entity is unknown; negative when they cannot be read. */
 	int (*parts)(const char *entity, const char *unit, void *arg);
 	void *arg;
 };

@@ -199,6 +199,20 @@ test_expect_code 10 'verify finds a re-hashed event by the broken link after it'
 	exit $st
 '
 
+# A projection nested deeper than the agent parses (64 levels): valid
+# JSON to SQLite, damage to the agent.
+cat >"$SCRATCH/deep.py" <<'EOF'
+print("UPDATE projections SET doc = '{\"type\":\"case\",\"x\":%s%s}'"
+    " WHERE entity = 'C-lyx01-1';" % ("[" * 100, "]" * 100))
+EOF
+
+test_expect_code 10 'a projection that does not parse is said as damage (exit 10), not as "no case"' '
+	tampered t7.db &&
+	python3 "$SCRATCH/deep.py" | sqlite3 t7.db &&
+	"$LD" case show C-lyx01-1 --db t7.db >out 2>err; st=$?
+	test_grep ! "no case" err && exit $st
+'
+
 test_expect_success 'the station database itself still verifies' '
 	"$LD" verify >out && test_grep ": ok\$" out
 '

@@ -1,0 +1,151 @@
+/*
+ * test-proto.c - the one codec of sync headers (common/proto.h): the
+ * exact text a request and an answer header are written as (the names
+ * docs/protocol.md gives), what each side requires, and the defaults of
+ * what is absent. fuzz-push checks that whatever decodes round-trips.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "proto.h"
+#include "unit.h"
+
+#define XOR_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static void
+test_request_text(void **state)
+{
+	struct proto_request r, back;
+	char err[LD_ERRLEN], *text;
+
+	memset(&r, 0, sizeof r);
+	r.cursor = 7;
+	r.acked = 3;
+	r.epoch = 2;
+	r.own = -1;
+	r.final = 1;
+	r.digest.count = 5;
+	memcpy(r.digest.xor, XOR_A, HASH_HEX);
+	strcpy(r.held[PROTO_UNITS], "u1");
+	text = proto_request_encode(&r);
+	assert_string_equal(text, "{\"acked\":3,\"cursor\":7,\"digest\":"
+	    "{\"count\":5,\"xor\":\"" XOR_A "\"},\"epoch\":2,\"final\":true,"
+	    "\"units\":\"u1\",\"v\":1}");
+	assert_int_equal(proto_request_decode(text, strlen(text), &back, err),
+	    0);
+	assert_memory_equal(&r, &back, sizeof r);
+	free(text);
+	/* Asked for: heads and its own events after a seq. */
+	r.heads = 1;
+	r.own = 0;
+	text = proto_request_encode(&r);
+	assert_non_null(strstr(text, "\"heads\":true"));
+	assert_non_null(strstr(text, "\"own\":0"));
+	free(text);
+}
+
+static void
+test_request_requires(void **state)
+{
+	static const char *const bad[] = {
+		"", "[]", "not json", "{\"cursor\":0}",
+		"{\"v\":2,\"cursor\":0}", "{\"v\":1}", "{\"v\":1,\"cursor\":-1}",
+		"{\"v\":1,\"cursor\":\"0\"}", "{\"v\":\"1\",\"cursor\":0}",
+		"{\"v\":1,\"cursor\":0,\"x\":[[[[[[]]]]]]}",
+	};
+	struct proto_request r;
+	char err[LD_ERRLEN];
+	const char *odd;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (proto_request_decode(bad[i], strlen(bad[i]), &r, err) !=
+		    LD_EINVAL)
+			fail_msg("'%s' should be refused", bad[i]);
+	/* The least a request may be, and its defaults. */
+	odd = "{\"v\":1,\"cursor\":0}";
+	assert_int_equal(proto_request_decode(odd, strlen(odd), &r, err), 0);
+	assert_int_equal(r.own, -1);
+	assert_int_equal(r.epoch, 0);
+	assert_int_equal(r.heads, 0);
+	assert_int_equal(r.final, 0);
+	assert_string_equal(r.held[PROTO_PROFILE], "");
+	/* Members of another type read as absent; a negative own as none. */
+	odd = "{\"v\":1,\"cursor\":0,\"own\":-4,\"epoch\":\"9\",\"heads\":1,"
+	    "\"profile\":3}";
+	assert_int_equal(proto_request_decode(odd, strlen(odd), &r, err), 0);
+	assert_int_equal(r.own, -1);
+	assert_int_equal(r.epoch, 0);
+	assert_int_equal(r.heads, 0);
+	assert_string_equal(r.held[PROTO_PROFILE], "");
+}
+
+static void
+test_answer(void **state)
+{
+	struct proto_answer a, back;
+	char err[LD_ERRLEN], *text;
+
+	memset(&a, 0, sizeof a);
+	a.acked = 4;
+	a.cursor = 9;
+	a.backlog = 2;
+	a.epoch = 3;
+	a.time = 1000;
+	a.more = 1;
+	a.has_digest = 1;
+	a.digest.count = 1;
+	memcpy(a.digest.xor, XOR_A, HASH_HEX);
+	a.quarantined = json_pack("[{s:i, s:s}]", "seq", 4, "reason", "r");
+	a.docs[PROTO_NEXT_CA] = json_string("PEM");
+	text = proto_answer_encode(&a);
+	assert_string_equal(text, "{\"acked\":4,\"backlog\":2,\"cursor\":9,"
+	    "\"digest\":{\"count\":1,\"xor\":\"" XOR_A "\"},\"epoch\":3,"
+	    "\"more\":true,\"next_ca\":\"PEM\",\"quarantined\":[{\"reason\":"
+	    "\"r\",\"seq\":4}],\"time\":1000,\"v\":1}");
+	assert_int_equal(proto_answer_decode(text, strlen(text), &back, err), 0);
+	assert_int_equal(back.acked, 4);
+	assert_int_equal(back.cursor, 9);
+	assert_int_equal(back.backlog, 2);
+	assert_int_equal(back.more, 1);
+	assert_true(back.has_digest);
+	assert_true(json_equal(back.quarantined, a.quarantined));
+	assert_string_equal(json_string_value(back.docs[PROTO_NEXT_CA]), "PEM");
+	assert_null(back.docs[PROTO_PROFILE]);
+	assert_null(back.heads);
+	free(text);
+	proto_answer_release(&back);
+	proto_answer_release(&a);
+	/* Its own events come with whether more wait. */
+	memset(&a, 0, sizeof a);
+	a.own = 2;
+	a.own_more = 1;
+	text = proto_answer_encode(&a);
+	assert_non_null(strstr(text, "\"own\":2,\"own_more\":true"));
+	free(text);
+	/* An answer without acked or cursor is malformed; the rest may
+	 * be absent. */
+	assert_int_equal(proto_answer_decode("{\"acked\":1}",
+	    strlen("{\"acked\":1}"), &a, err), LD_EINVAL);
+	assert_int_equal(proto_answer_decode("{\"acked\":1,\"cursor\":2}",
+	    strlen("{\"acked\":1,\"cursor\":2}"), &a, err), 0);
+	assert_false(a.has_digest);
+	assert_int_equal(json_array_size(a.quarantined), 0);
+	assert_int_equal(a.time, 0);
+	proto_answer_release(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_text),
+		cmocka_unit_test(test_request_requires),
+		cmocka_unit_test(test_answer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
