@@ -98,6 +98,18 @@ $(B)/tests/unit/test-vault.o: ALL_CFLAGS += -Iserver
 $(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
+# The merge (pure: no I/O) is tested alone.
+$(B)/tests/unit/test-merge.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
+
+# The contract test of the storage backends (store.h) links the store,
+# the merge that grants the parts and the vault that seals identities.
+$(B)/tests/unit/test-store.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-store: $(B)/tests/unit/test-store.o $(B)/server/store.o \
+    $(B)/server/store-sqlite.o $(B)/server/merge.o $(B)/server/vault.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
+
 # Test tools (fault proxy, generators): one program per file.
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
