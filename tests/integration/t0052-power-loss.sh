@@ -13,7 +13,9 @@
 #   - a push stored by the server (the shim on the server): two pushes,
 #     the first acknowledged, every point of both;
 #   - a pull applied by a station (the shim on its sync);
-#   - an enrolment, on the station's side and on the server's.
+#   - an enrolment, on the station's side and on the server's;
+#   - moving a station: an export (the stick on the old computer's disk),
+#     and an import followed by a cut in the first recording after it.
 # After each cut the process is started again or the operation retried:
 # every record acknowledged before (exit 0, or an id shown before the cut)
 # is still there; nothing is half applied (liandong verify; the server's
@@ -168,6 +170,13 @@ survived() {
 			}
 		exit bad
 	}' "$SCRATCH/$1.dump"
+}
+
+# present FILE WHAT: FILE is there, or says WHAT is missing.
+present() {
+	[ -f "$1" ] && return 0
+	echo "missing: $2 ($1)"
+	return 1
 }
 
 # tagged NAME TAG: how many records of NAME carry TAG.
@@ -490,7 +499,86 @@ while [ $k -le "$N_SENR" ]; do
 done
 echo "# enrolment (server): $N_SENR sync points, $cuts cuts survived, $again needed the code again"
 
-# --- 6. the checks can fail: a disk that ignores fsync ------------------------
+# --- 6. moving a station: export, import --------------------------------------
+
+# Export: the stick (usb/) is on the old computer's disk and loses power
+# with it. Once the station here refuses to write (marked moved), the copy
+# on the stick must be whole: database and token; it imports and syncs.
+make_station m0 龙羊峡镇 && enrol m0 && rec m0 before-0 && mkdir "$SCRATCH/m0/usb"
+new_session m0
+mark m0
+pst m0 POWERCUT_AT=0 -- export "$SCRATCH/m0/usb/m0.db" >/dev/null
+N_EXP=$(points m0)
+test_expect_success "an export has sync points ($N_EXP)" '
+	test "$N_EXP" -gt 0 && test -f "$SCRATCH/m0/usb/m0.db.token"
+'
+
+cuts=0 moved=0
+k=1
+while [ $k -le "$N_EXP" ]; do
+	make_station m$k 龙羊峡镇 && enrol m$k && rec m$k "before-$k" &&
+		mkdir "$SCRATCH/m$k/usb"
+	new_session m$k
+	pst m$k POWERCUT_AT=$k -- export "$SCRATCH/m$k/usb/m$k.db" \
+		>"$SCRATCH/export.out" 2>&1
+	st_c=$?
+	if rec m$k "after-$k"; then
+		how="the station stays here"
+	else
+		how="the copy is whole and moves"
+		moved=$((moved + 1))
+		mkdir -p "$SCRATCH/n$k"
+		cp "$SCRATCH/m$k.acked" "$SCRATCH/n$k.acked"
+	fi
+	_f0=$test_failures
+	test_expect_success "export, cut at point $k of $N_EXP ($(where m$k $k)): $how" '
+		test $st_c -eq 137 && the_cut m$k $k &&
+		if test "$how" = "the station stays here"; then
+			test_grep ! exported "$SCRATCH/export.out" &&
+			st m$k verify >/dev/null && survived m$k &&
+			st m$k export "$SCRATCH/m$k/usb/again.db" >/dev/null
+		else
+			present "$SCRATCH/m$k/usb/m$k.db.token" "the token on the stick" &&
+			"$LD" import --db "$(dbof n$k)" "$SCRATCH/m$k/usb/m$k.db" \
+				>/dev/null &&
+			st n$k verify >/dev/null && survived n$k &&
+			rec n$k "moved-$k" && st n$k sync >/dev/null &&
+			agrees n$k 龙羊峡镇
+		fi
+	'
+	[ "$test_failures" -eq "$_f0" ] && cuts=$((cuts + 1))
+	k=$((k + 1))
+done
+echo "# export: $N_EXP sync points, $cuts cuts survived, $moved after the station was marked moved"
+
+# Import: acknowledged (exit 0), then the power is cut at each point of
+# the first recording on the new computer: the station is still there,
+# with its records and its token.
+make_station i0 龙羊峡镇 && enrol i0 && rec i0 before-i &&
+	"$LD" export --db "$(dbof i0)" "$SCRATCH/i0.stick" >/dev/null
+cuts=0
+k=1
+while [ $k -le "$N_REC" ]; do
+	rm -rf "$SCRATCH/j$k" && mkdir "$SCRATCH/j$k" && : >"$SCRATCH/j$k.pclog"
+	cp "$SCRATCH/i0.acked" "$SCRATCH/j$k.acked"
+	new_session j$k
+	pst j$k POWERCUT_AT=0 -- import "$SCRATCH/i0.stick" >/dev/null
+	st_i=$?
+	rec j$k "first-$k" POWERCUT_AT=$k
+	st_c=$?
+	_f0=$test_failures
+	test_expect_success "import acknowledged, then a cut at point $k of $N_REC of the first recording ($(where j$k $k)): the station is still there, whole" '
+		test $st_i -eq 0 && test $st_c -eq 137 && the_cut j$k $k &&
+		present "$(dbof j$k)" "the imported database" &&
+		present "$(dbof j$k).token" "the imported token" &&
+		st j$k verify >/dev/null && survived j$k
+	'
+	[ "$test_failures" -eq "$_f0" ] && cuts=$((cuts + 1))
+	k=$((k + 1))
+done
+echo "# import: $N_REC cuts after it, $cuts left the station whole"
+
+# --- 7. the checks can fail: a disk that ignores fsync ------------------------
 
 # A recording: one acknowledged, then a cut at each point of the next.
 make_station lz 龙羊峡镇
