@@ -252,6 +252,15 @@ $(B)/tests/tools/failsync.so: tests/tools/failsync.c | $(DEPS_STAMP)
 $(B)/tests/tools/failsync: $(B)/tests/tools/failsync.so
 	ln -sf failsync.so $@
 
+# The power-cut shim (tests/tools/powercut.c, for t0052): built the same
+# way, for the same reason.
+$(B)/tests/tools/powercut.so: tests/tools/powercut.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(OPT) -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(B)/tests/tools/powercut: $(B)/tests/tools/powercut.so
+	ln -sf powercut.so $@
+
 clean:
 	rm -rf build build-san
 
