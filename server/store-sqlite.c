@@ -468,6 +468,7 @@ sq_station_update(struct store *base, const struct station_rec *r, char *err)
 {
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_STATION_UPDATE);
+	int rc;
 
 	drop_watchers(s);
 	db_bind_int(st, 1, r->enrolled_at);
@@ -481,7 +482,11 @@ sq_station_update(struct store *base, const struct station_rec *r, char *err)
 	db_bind_int(st, 9, r->replaced_lo);
 	db_bind_int(st, 10, r->replaced_hi);
 	db_bind_text(st, 11, r->name);
-	return step_done(s->db, st, _("cannot update the station"), err);
+	if ((rc = step_done(s->db, st, _("cannot update the station"),
+	    err)) != 0)
+		return rc;
+	return sqlite3_changes(s->db) == 0 ? ld_fail(err, LD_ENOTFOUND,
+	    _("no station '%s'"), r->name) : 0;
 }
 
 static int
@@ -516,7 +521,8 @@ sq_event_hash(struct store *base, const char *station, int64_t seq,
 		    HASH_HEX);
 		rc = 0;
 	} else if (rc == SQLITE_DONE)
-		rc = LD_ENOTFOUND;
+		rc = ld_fail(err, LD_ENOTFOUND, _("no event %s/%lld"), station,
+		    (long long)seq);
 	else
 		rc = db_fail(s->db, rc, _("cannot read events"), err);
 	done(st);
@@ -631,9 +637,6 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
 	sqlite3_stmt *st = stmt(s, ST_ROUTE);
 	int rc;
 
-	if (s->budget != NULL && --*s->budget < 0)
-		return ld_fail(err, LD_ETOOBIG,
-		    _("the push would route too many events"));
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, cursor);
 	db_bind_text(st, 3, entity);
@@ -641,7 +644,11 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
 	if ((rc = step_done(s->db, st, _("cannot route the event"), err)) != 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
-		return 0;
+		return 0; /* routed already (a watcher in the audience) */
+	/* Only a route made takes one; past zero the caller rolls back. */
+	if (s->budget != NULL && --*s->budget < 0)
+		return ld_fail(err, LD_ETOOBIG,
+		    _("the push would route too many events"));
 	return digest_add_unit(s, unit, hash, err);
 }
 
@@ -1096,7 +1103,7 @@ sq_meta_get(struct store *base, const char *key, char **val, char *err)
 		*val = xstrdup((const char *)sqlite3_column_text(st, 0));
 		rc = 0;
 	} else if (rc == SQLITE_DONE)
-		rc = LD_ENOTFOUND;
+		rc = ld_fail(err, LD_ENOTFOUND, _("no setting '%s'"), key);
 	else
 		rc = db_fail(s->db, rc, _("cannot read settings"), err);
 	done(st);

@@ -4,8 +4,12 @@
  * or merge code knowing which it talks to.
  *
  * Contract for every backend:
- *  - events are never changed or deleted; each gets a cursor, strictly
- *    increasing in receipt order, which is what stations pull by;
+ *  - events are never changed or deleted; each gets an event cursor,
+ *    strictly increasing in receipt order (event_insert's *cursor);
+ *  - each route (an event to a unit, widening included) gets a route
+ *    cursor, strictly increasing: what stations pull by (the cursor
+ *    events_for_unit hands out, and a station's cursor). The two differ
+ *    as soon as an event widens or watchers are routed;
  *  - event_insert updates, in the caller's transaction, the station's head
  *    (seq, hash, hlc), the routing rows (one per audience unit in the
  *    county's directory, never one outside it) and the digest (count and
@@ -86,7 +90,8 @@ struct store_ops {
 	/* All stations, ordered by name; free with station_recs_free. */
 	int (*station_list)(struct store *s, struct station_rec **out,
 	    size_t *n, char *err);
-	/* Writes the mutable fields of r (token, code, dates, cursor). */
+	/* Writes the mutable fields of r (token, code, dates, cursor);
+	 * LD_ENOTFOUND when there is no such station. */
 	int (*station_update)(struct store *s, const struct station_rec *r,
 	    char *err);
 	/* 1 in *known if unit is in the county's directory: some station

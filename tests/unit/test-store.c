@@ -579,6 +579,36 @@ test_station_list_order(void **state)
 
 /* station_update writes the mutable fields, and only those: never the
  * unit, the role or the head, which only event_insert moves. */
+/* A lookup of what is not there says so, in err too (store.h: every
+ * LD_E* return fills err); updating a station that is not there is
+ * LD_ENOTFOUND, not a silent nothing. */
+static void
+test_not_found_says_so(void **state)
+{
+	struct fx *fx = *state;
+	struct station_rec r;
+	char hash[HASH_HEX], *val = NULL;
+
+	fx->err[0] = '\0';
+	assert_int_equal(fx->op->event_hash(fx->s, "a1", 99, hash, fx->err),
+	    LD_ENOTFOUND);
+	assert_true(fx->err[0] != '\0');
+	fx->err[0] = '\0';
+	assert_int_equal(fx->op->meta_get(fx->s, "no-such-key", &val,
+	    fx->err), LD_ENOTFOUND);
+	assert_null(val);
+	assert_true(fx->err[0] != '\0');
+	get_station(fx, "a1", &r);
+	ld_strlcpy(r.name, "nobody", sizeof r.name);
+	fx->err[0] = '\0';
+	assert_int_equal(fx->op->station_update(fx->s, &r, fx->err),
+	    LD_ENOTFOUND);
+	assert_true(fx->err[0] != '\0');
+	station_rec_release(&r);
+	assert_int_equal(fx->op->station_get(fx->s, "nobody", &r, fx->err),
+	    LD_ENOTFOUND);
+}
+
 static void
 test_station_update_mutable_only(void **state)
 {
@@ -2077,6 +2107,15 @@ test_watchers(void **state)
 	    (long)upd, (long)res));
 	expect_digest_of_routes(fx, "县政务办");
 	expect_digest_of_routes(fx, "县法制办");
+
+	/* A watcher also in the audience is one route, and takes one: to
+	 * TOWN and 县政务办 (which watches cases) two, not three. */
+	budget = 2;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL,
+	    AUD(TOWN, "县政务办"), NULL, 0, &budget, NULL));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	assert_int_equal(budget, 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2088,6 +2127,7 @@ main(void)
 		T(test_station_add_get),
 		T(test_station_list_order),
 		T(test_station_update_mutable_only),
+		T(test_not_found_says_so),
 		T(test_station_remove),
 		T(test_unit_directory),
 		T(test_event_insert_head_hash_cursor),
