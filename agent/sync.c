@@ -372,38 +372,85 @@ add_event(const char *raw, size_t len, void *arg)
 	return 0;
 }
 
+/*
+ * Where this station stands with the server, kept in the ledger's meta
+ * table: read once when a sync starts, changed in memory as answers
+ * come, and written with each answer in its transaction (state_write).
+ */
+struct sync_state {
+	int64_t acked;         /* "acked": own seq the server holds */
+	int64_t cursor;        /* "cursor": where the next pull starts */
+	int64_t epoch;         /* "epoch": this copy's, from the server */
+	int64_t backlog;       /* "server_backlog": events waiting there */
+	/* "<doc>_hash": the county's documents held (store_hashed). */
+	char held[PROTO_DOCS][HASH_HEX];
+};
+
+static void
+state_read(struct ledger *lg, struct sync_state *st)
+{
+	int i;
+
+	memset(st, 0, sizeof *st);
+	st->acked = ledger_meta_int(lg, "acked", 0);
+	st->cursor = ledger_meta_int(lg, "cursor", 0);
+	st->epoch = ledger_meta_int(lg, "epoch", 0);
+	st->backlog = ledger_meta_int(lg, "server_backlog", 0);
+	for (i = 0; i < PROTO_DOCS; i++) {
+		char *key = xasprintf("%s_hash", proto_doc_names[i]), *ph = NULL;
+
+		if (ledger_meta_get(lg, key, &ph, NULL) == 0 && ph != NULL)
+			ld_strlcpy(st->held[i], ph, HASH_HEX);
+		free(ph);
+		free(key);
+	}
+}
+
+/* Writes the numbers of st (the documents are written as they come, by
+ * store_hashed), in the caller's transaction. */
+static int
+state_write(struct ledger *lg, const struct sync_state *st, char *err)
+{
+	static const char *const keys[] = { "acked", "cursor", "epoch",
+		"server_backlog" };
+	const int64_t v[] = { st->acked, st->cursor, st->epoch, st->backlog };
+	char num[32];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		snprintf(num, sizeof num, "%lld", (long long)v[i]);
+		if ((rc = ledger_meta_set(lg, keys[i], num, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Builds the compressed body of one request: at most limit events
  * (PROTO_PUSH_BATCH when 0). */
 static int
-build_request(struct ledger *lg, struct codec *c, int64_t acked,
-    int64_t cursor, size_t limit, int want_heads, int64_t own, void **body,
+build_request(struct ledger *lg, struct codec *c, const struct sync_state *st,
+    int64_t acked, size_t limit, int want_heads, int64_t own, void **body,
     size_t *len, long *n, int *final, char *err)
 {
 	struct proto_request h;
 	struct batch eb = { NULL, 0, 0 };
 	char *evbuf = NULL, *hs, *plain;
 	size_t evlen = 0, hl;
-	int more = 0, rc, i;
+	int more = 0, rc;
 
 	memset(&h, 0, sizeof h);
 	if ((rc = ledger_digest(lg, &h.digest, err)) != 0)
 		return rc;
-	h.cursor = cursor;
+	h.cursor = st->cursor;
 	h.acked = acked;
 	h.heads = want_heads;
 	/* Which copy of the station's database this is (api.c, copies). */
-	h.epoch = ledger_meta_int(lg, "epoch", 0);
+	h.epoch = st->epoch;
 	/* Ask for this station's own events after own, pushing none. */
 	h.own = own;
 	/* What the station holds of the county's documents. */
-	for (i = 0; i < PROTO_DOCS; i++) {
-		char *key = xasprintf("%s_hash", proto_doc_names[i]), *ph = NULL;
-
-		if (ledger_meta_get(lg, key, &ph, NULL) == 0 && ph != NULL)
-			ld_strlcpy(h.held[i], ph, HASH_HEX);
-		free(ph);
-		free(key);
-	}
+	memcpy(h.held, st->held, sizeof h.held);
 	/* The events first, to know whether this batch is final. */
 	eb.f = open_memstream(&evbuf, &evlen);
 	if (own < 0)
@@ -491,7 +538,8 @@ store_quarantined(struct ledger *lg, const json_t *q, char *err)
  * such an event and the way is clear for it, else LD_EFORK.
  */
 static int
-take_back(struct ledger *lg, const char *line, size_t len, char *err)
+take_back(struct ledger *lg, int64_t acked, const char *line, size_t len,
+    char *err)
 {
 	json_t *o = json_loadb(line, len, 0, NULL), *aside = NULL;
 	const char *station = json_string_value(json_object_get(o, "station"));
@@ -500,7 +548,7 @@ take_back(struct ledger *lg, const char *line, size_t len, char *err)
 	int rc = LD_EFORK;
 
 	if (station != NULL && strcmp(station, ledger_station(lg)) == 0 &&
-	    seq > ledger_meta_int(lg, "acked", 0)) {
+	    seq > acked) {
 		if (ledger_meta_get(lg, "set_aside", &text, NULL) == 0 &&
 		    text != NULL)
 			aside = json_loads(text, 0, NULL);
@@ -557,12 +605,12 @@ renumber(struct ledger *lg, char *err)
 /* Applies one answer in one transaction; its header into h (release
  * it with proto_answer_release when this returns 0). */
 static int
-apply_answer(struct ledger *lg, const char *buf, size_t len,
-    struct proto_answer *h, long *added, char *err)
+apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
+    size_t len, struct proto_answer *h, long *added, char *err)
 {
+	struct sync_state now = *st;
 	const char *line;
 	size_t pos = 0, n;
-	char num[32];
 	int rc, a;
 
 	memset(h, 0, sizeof *h);
@@ -575,7 +623,8 @@ apply_answer(struct ledger *lg, const char *buf, size_t len,
 	}
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
 		rc = ledger_receive(lg, line, n, &a, err);
-		if (rc == LD_EFORK && (rc = take_back(lg, line, n, err)) == 0)
+		if (rc == LD_EFORK && (rc = take_back(lg, st->acked, line, n,
+		    err)) == 0)
 			rc = ledger_receive(lg, line, n, &a, err);
 		if (rc != 0)
 			goto fail;
@@ -583,16 +632,12 @@ apply_answer(struct ledger *lg, const char *buf, size_t len,
 	}
 	if (!h->own_more && (rc = renumber(lg, err)) != 0)
 		goto fail;
-	snprintf(num, sizeof num, "%lld", (long long)h->acked);
-	if ((rc = ledger_meta_set(lg, "acked", num, err)) != 0)
-		goto fail;
-	if (h->epoch != 0) {
-		snprintf(num, sizeof num, "%lld", (long long)h->epoch);
-		if ((rc = ledger_meta_set(lg, "epoch", num, err)) != 0)
-			goto fail;
-	}
-	snprintf(num, sizeof num, "%lld", (long long)h->cursor);
-	if ((rc = ledger_meta_set(lg, "cursor", num, err)) != 0)
+	now.acked = h->acked;
+	now.cursor = h->cursor;
+	now.backlog = h->backlog;
+	if (h->epoch != 0)
+		now.epoch = h->epoch;
+	if ((rc = state_write(lg, &now, err)) != 0)
 		goto fail;
 	if ((rc = store_quarantined(lg, h->quarantined, err)) != 0 ||
 	    (rc = store_profile(lg, h->docs[PROTO_PROFILE], err)) != 0 ||
@@ -600,11 +645,13 @@ apply_answer(struct ledger *lg, const char *buf, size_t len,
 	    (rc = store_calendar(lg, h->docs[PROTO_CALENDAR], err)) != 0 ||
 	    (rc = store_units(lg, h->docs[PROTO_UNITS], err)) != 0)
 		goto fail;
-	snprintf(num, sizeof num, "%lld", (long long)h->backlog);
-	if ((rc = ledger_meta_set(lg, "server_backlog", num, err)) != 0)
-		goto fail;
 	if ((rc = ledger_commit(lg, err)) != 0)
 		goto fail;
+	/* The documents' hashes as store_hashed kept them. */
+	if (h->docs[PROTO_PROFILE] != NULL || h->docs[PROTO_CALENDAR] != NULL ||
+	    h->docs[PROTO_UNITS] != NULL || h->docs[PROTO_NEXT_CA] != NULL)
+		state_read(lg, &now);
+	*st = now;
 	return 0;
 fail:
 	ledger_rollback(lg);
@@ -820,20 +867,17 @@ beyond_server(struct ledger *lg, const struct proto_answer *h, char *err)
 /* A 409 for a gap carries the seq the server holds: resumes from there,
  * at most a few times per run. Returns 0 when it did. */
 static int
-gap_resume(struct ledger *lg, const struct net_response *r, int *resumed,
-    char *err)
+gap_resume(struct ledger *lg, struct sync_state *st,
+    const struct net_response *r, int *resumed, char *err)
 {
 	json_t *o = json_loadb(r->body, r->len, 0, NULL);
 	json_t *acked = json_object_get(o, "acked");
-	char num[32];
 	int rc = -1;
 
 	if (json_is_integer(acked) && json_integer_value(acked) >= 0 &&
-	    json_integer_value(acked) < ledger_meta_int(lg, "acked", 0) &&
-	    (*resumed)++ < 3) {
-		snprintf(num, sizeof num, "%lld",
-		    (long long)json_integer_value(acked));
-		rc = ledger_meta_set(lg, "acked", num, err);
+	    json_integer_value(acked) < st->acked && (*resumed)++ < 3) {
+		st->acked = json_integer_value(acked);
+		rc = state_write(lg, st, err);
 	}
 	json_decref(o);
 	return rc;
@@ -847,10 +891,11 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 	int taken_back = 0;
 	size_t limit = 0;
 	int64_t head, own = -1;
+	struct sync_state st;
 
+	state_read(lg, &st);
 	while (rep->requests < MAX_REQUESTS) {
-		int64_t acked = ledger_meta_int(lg, "acked", 0);
-		int64_t cursor = ledger_meta_int(lg, "cursor", 0);
+		int64_t acked = st.acked;
 		struct net_response r;
 		void *body, *plain;
 		size_t len, plain_len;
@@ -863,7 +908,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			return rc;
 		if (acked > head)
 			acked = head;
-		if ((rc = build_request(lg, c, acked, cursor, limit, want_heads,
+		if ((rc = build_request(lg, c, &st, acked, limit, want_heads,
 		    own, &body, &len, &sent, &final, err)) != 0)
 			return rc;
 		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
@@ -880,7 +925,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			net_response_release(&r);
 			continue;
 		}
-		if (r.status == 409 && gap_resume(lg, &r, &resumed, err) == 0) {
+		if (r.status == 409 && gap_resume(lg, &st, &r, &resumed,
+		    err) == 0) {
 			/* The server holds less than it once said (restored from
 			 * a backup): push again from what it holds. */
 			net_response_release(&r);
@@ -901,7 +947,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		net_response_release(&r);
 		if (rc != 0) /* err says why; the answer is the server's fault */
 			return LD_EREFUSED;
-		rc = apply_answer(lg, plain, plain_len, &h, &added, err);
+		rc = apply_answer(lg, &st, plain, plain_len, &h, &added, err);
 		free(plain);
 		if (rc != 0)
 			return rc;
@@ -961,7 +1007,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		/* Anti-entropy: do not trust the cursor; pull it all. */
 		proto_answer_release(&h);
 		repaired = rep->repaired = 1;
-		if ((rc = ledger_meta_set(lg, "cursor", "0", err)) != 0)
+		st.cursor = 0;
+		if ((rc = state_write(lg, &st, err)) != 0)
 			return rc;
 	}
 	rep->pending = head - rep->acked;
