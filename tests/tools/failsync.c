@@ -1,8 +1,8 @@
 /*
  * failsync.c - an LD_PRELOAD shim that makes fsync(), fdatasync() and,
- * when asked, write()/pwrite() fail, for the integration tests
- * (t0011-fsync-faults.sh). Built as a shared object, never linked into a
- * program:
+ * when asked, write()/pwrite() fail, or kills the process at one of them,
+ * for the integration tests (t0011-fsync-faults.sh, t0010-crash.sh). Built
+ * as a shared object, never linked into a program:
  *
  *   LD_PRELOAD=build/tests/tools/failsync.so FAILSYNC_NTH=2 liandong ...
  *
@@ -21,11 +21,20 @@
  * does nothing and returns -1 with errno FAILSYNC_ERRNO: EIO (the
  * default), ENOSPC or EDQUOT.
  *
+ * FAILSYNC_ACTION=kill (t0010-crash.sh) turns the chosen calls into a
+ * crash instead: the process sends itself SIGKILL in place of the call,
+ * which is never made, so a test can stop a program exactly before its
+ * Nth write or sync. The log line (result=kill) is written first.
+ *
  * FAILSYNC_LOG=FILE appends one line per counted call, written with one
  * write(2) on an O_APPEND descriptor, so processes and threads can share
  * the file:
  *
  *   pid=4242 n=3 op=fdatasync path=/tmp/x/lyx01.db-wal result=fail errno=EIO
+ *
+ * (result=ok for a call passed on, result=kill for the call a process
+ * died at). A directory's path is logged as is: fdatasync of a directory
+ * is SQLite syncing the one that holds a file it has just created.
  *
  * Invariants:
  *  1. Nothing here allocates or calls into the sanitizers; the real
@@ -40,6 +49,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +72,7 @@ static struct {
 	long permille;
 	unsigned long seed;
 	int err;
+	int kill;         /* FAILSYNC_ACTION=kill */
 	int logfd;        /* -1: no log */
 	long calls;       /* counted calls so far (atomic) */
 	sync_fn *real_fsync, *real_fdatasync;
@@ -116,6 +127,8 @@ setup(void)
 	v = getenv("FAILSYNC_ERRNO");
 	fs.err = v == NULL ? EIO : strcmp(v, "ENOSPC") == 0 ? ENOSPC :
 	    strcmp(v, "EDQUOT") == 0 ? EDQUOT : EIO;
+	v = getenv("FAILSYNC_ACTION");
+	fs.kill = v != NULL && strcmp(v, "kill") == 0;
 	if ((v = getenv("FAILSYNC_LOG")) != NULL && *v != '\0')
 		fs.logfd = open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 		    0644);
@@ -143,15 +156,17 @@ log_call(long n, const char *op, const char *path, int fail)
 	if (fs.logfd < 0)
 		return;
 	len = snprintf(line, sizeof line, "pid=%ld n=%ld op=%s path=%s result=%s%s\n",
-	    (long)getpid(), n, op, path, fail ? "fail errno=" : "ok",
-	    !fail ? "" : fs.err == ENOSPC ? "ENOSPC" : fs.err == EDQUOT ?
-	    "EDQUOT" : "EIO");
+	    (long)getpid(), n, op, path, !fail ? "ok" : fs.kill ? "kill" :
+	    "fail errno=", !fail || fs.kill ? "" : fs.err == ENOSPC ? "ENOSPC" :
+	    fs.err == EDQUOT ? "EDQUOT" : "EIO");
 	if (len > 0 && fs.real_write != NULL)
 		(void)fs.real_write(fs.logfd, line, (size_t)len < sizeof line ?
 		    (size_t)len : sizeof line - 1);
 }
 
-/* Whether this call on fd, of kind op, fails; logs it when it counts. */
+/* Whether this call on fd, of kind op, fails; logs it when it counts.
+ * With FAILSYNC_ACTION=kill a call that would fail ends the process
+ * instead, after its log line. */
 static int
 should_fail(int fd, int op, const char *name)
 {
@@ -181,6 +196,8 @@ should_fail(int fd, int op, const char *name)
 	if (fs.permille > 0 && draw((unsigned long)call) < fs.permille)
 		fail = 1;
 	log_call(call, name, path, fail);
+	if (fail && fs.kill)
+		kill(getpid(), SIGKILL);
 	return fail;
 }
 
