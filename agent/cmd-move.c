@@ -78,6 +78,19 @@ copy_new(const char *src, const char *dst, char *err)
 	return rc;
 }
 
+/* 1 when a and b both hold the same text (a token, at most 4 KiB). */
+static int
+same_file_text(const char *a, const char *b)
+{
+	char *ta = NULL, *tb = NULL;
+	int same = textfile_read(a, 4096, &ta, NULL) == 0 &&
+	    textfile_read(b, 4096, &tb, NULL) == 0 && strcmp(ta, tb) == 0;
+
+	free(ta);
+	free(tb);
+	return same;
+}
+
 static int
 cmd_export(struct cmd_ctx *ctx)
 {
@@ -124,11 +137,20 @@ cmd_import(struct cmd_ctx *ctx)
 	int rc;
 
 	cmd_make_parent(ctx->db_path);
-	if ((rc = copy_new(file, ctx->db_path, ctx->err)) != 0)
+	/* The token first, the database last: the database is what says the
+	 * station is here. An import cut short between the two (power, a
+	 * kill) left the same token alone, and is taken up again. */
+	if (access(ctx->db_path, F_OK) == 0) {
+		rc = ld_fail(ctx->err, LD_EEXIST,
+		    _("'%s' already exists: nothing was overwritten"),
+		    ctx->db_path);
 		goto out;
-	if (access(ftok, F_OK) == 0 &&
-	    (rc = copy_new(ftok, tok, ctx->err)) != 0) {
-		unlink(ctx->db_path);
+	}
+	if (access(ftok, F_OK) == 0 && !same_file_text(ftok, tok) &&
+	    (rc = copy_new(ftok, tok, ctx->err)) != 0)
+		goto out;
+	if ((rc = copy_new(file, ctx->db_path, ctx->err)) != 0) {
+		unlink(tok);
 		goto out;
 	}
 	if ((rc = ledger_open(ctx->db_path, &lg, ctx->err)) == 0 &&

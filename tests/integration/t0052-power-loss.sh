@@ -578,6 +578,39 @@ while [ $k -le "$N_REC" ]; do
 done
 echo "# import: $N_REC cuts after it, $cuts left the station whole"
 
+# Import itself: a cut at each of its points; the import is not
+# acknowledged, and taken again it comes whole (the token is copied
+# first and the database last: a cut between them leaves the token
+# alone, which the next import takes up).
+rm -rf "$SCRATCH/k0" && mkdir "$SCRATCH/k0" && : >"$SCRATCH/k0.pclog"
+new_session k0
+mark k0
+pst k0 POWERCUT_AT=0 -- import "$SCRATCH/i0.stick" >/dev/null
+N_IMP=$(points k0)
+test_expect_success "an import has sync points ($N_IMP)" '
+	test "$N_IMP" -ge 2
+'
+cuts=0
+k=1
+while [ $k -le "$N_IMP" ]; do
+	rm -rf "$SCRATCH/k$k" && mkdir "$SCRATCH/k$k" && : >"$SCRATCH/k$k.pclog"
+	cp "$SCRATCH/i0.acked" "$SCRATCH/k$k.acked"
+	new_session k$k
+	pst k$k POWERCUT_AT=$k -- import "$SCRATCH/i0.stick" >/dev/null 2>&1
+	st_i=$?
+	_f0=$test_failures
+	test_expect_success "import, cut at point $k of $N_IMP ($(where k$k $k)): taken again, the station comes whole" '
+		test $st_i -eq 137 && the_cut k$k $k &&
+		"$LD" import --db "$(dbof k$k)" "$SCRATCH/i0.stick" >/dev/null &&
+		present "$(dbof k$k)" "the imported database" &&
+		present "$(dbof k$k).token" "the imported token" &&
+		st k$k verify >/dev/null && survived k$k
+	'
+	[ "$test_failures" -eq "$_f0" ] && cuts=$((cuts + 1))
+	k=$((k + 1))
+done
+echo "# import cut: $N_IMP sync points, $cuts imports taken again whole"
+
 # --- 7. the checks can fail: a disk that ignores fsync ------------------------
 
 # A recording: one acknowledged, then a cut at each point of the next.
