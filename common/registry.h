@@ -1,0 +1,116 @@
+/*
+ * registry.h - the record types: one row per type of record a station
+ * keeps (a case, a complaint, a referral...), with everything the common
+ * code needs to know about it.
+ *
+ * A type lives in one file, common/type-<name>.c: its kinds and their
+ * body fields, its fold step (the state machine), the obligations its
+ * records owe, and its row, `const struct entity_type type_<name>`. Its
+ * name in REGISTRY_TYPES below puts it in the registry. Everything else
+ * dispatches through the row:
+ *
+ *   kinds.c     kind_find, kind_at, ids and body schemas: row.kinds
+ *   fold.c      fold_apply: row.apply, then row.audience;
+ *               fold_search_text: row.search; fold_reason_text: row.reasons
+ *   due.c       due_collect: row.owed
+ *   roles.c     role_may_write: kind.written_by, else row.written_by;
+ *               role_watches: row.watched_by, never a confidential kind
+ *   agent       form_all_records walks the rows; form.c hides confidential
+ *               kinds' bodies
+ *
+ * Adding a type therefore touches, in common/, only its new file and one
+ * line of REGISTRY_TYPES. Outside common/ it still touches: its commands
+ * (agent/cmd-<name>.c, and cmd.h and cmd.c's table), the server's
+ * authority table for steps taken by others than the creator
+ * (server/merge.c, and its SQL twin in server/store-sqlite.c), the rule
+ * profiles and docs/rules.md when it has deadlines, docs/protocol.md's
+ * role matrix, and its tests. docs/architecture.md keeps that list.
+ *
+ * Defaults are closed: a row that leaves a field out gets no audience
+ * growth, no watchers, no writers, no obligations, no search keys.
+ */
+#ifndef LD_REGISTRY_H
+#define LD_REGISTRY_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct event;
+struct kind_info;
+struct obligation;
+
+/* Whom a record's later steps reach. */
+enum audience_policy {
+	AUDIENCE_UNSET = 0, /* not said: treated as closed */
+	AUDIENCE_CLOSED,    /* the audience it was created with, for good
+			       (a referral keeps the one it was sent with) */
+	AUDIENCE_GROWS,     /* each applied step adds the units it was
+			       addressed to (a call escalated to the county,
+			       a resolution's owner), so that the next step
+			       reaches them too */
+};
+
+/* A conflict reason a type's step may give, and its text (N_()). */
+struct fold_reason {
+	const char *code;
+	const char *text;
+};
+
+/* The fold step of a type (fold.h): applies ev to doc; NULL if applied,
+ * else the reason code of the conflict (doc unchanged). Pure: no clock,
+ * no I/O. */
+typedef const char *fold_step_fn(json_t *doc, const struct event *ev);
+
+/* The obligations of a record in status st (due.h): calls due_emit for
+ * each one open. */
+typedef void due_owed_fn(const json_t *doc, const char *st,
+    void (*fn)(const struct obligation *o, void *arg), void *arg);
+
+struct entity_type {
+	const char *name;     /* "case": the projection's "type" */
+	char letter;          /* 'C': ids are "C-<station>-<seq>" */
+	const struct kind_info *kinds; /* its kinds, ended by name == NULL;
+					  exactly one creates the record */
+	fold_step_fn *apply;
+	due_owed_fn *owed;    /* NULL: it never owes anything */
+	enum audience_policy audience;
+	const char *const *search;   /* projection keys put in the full-text
+					index, NULL-terminated: "key" (text),
+					"key[]" (list of texts), "key.sub",
+					"key[].sub"; never a confidential one */
+	int watched_by;       /* ROLE_* (roles.h) of the units that receive
+				 every record of the type in the county */
+	int written_by;       /* ROLE_* that may write its kinds, unless a
+				 kind says otherwise */
+	const struct fold_reason *reasons;     /* its own conflict reasons,
+						  ended by code == NULL; may
+						  be NULL */
+};
+
+/*
+ * The registered types, in the order kind_at() and listings walk them.
+ * A new type: its file, and its name here.
+ */
+#define REGISTRY_TYPES(X) \
+	X(case) \
+	X(complaint) \
+	X(liaison) \
+	X(referral) \
+	X(assist) \
+	X(whistle) \
+	X(meeting) \
+	X(share) \
+	X(supervision)
+
+#define REGISTRY_DECLARE(name) extern const struct entity_type type_##name;
+REGISTRY_TYPES(REGISTRY_DECLARE)
+#undef REGISTRY_DECLARE
+
+/* The i-th registered type; NULL past the end. */
+const struct entity_type *entity_type_at(size_t i);
+/* The type named name ("case"), or NULL. */
+const struct entity_type *entity_type_find(const char *name);
+/* The type of an entity id by its letter ("C-s1-1": case), or NULL. */
+const struct entity_type *entity_type_of(const char *entity);
+
+#endif
