@@ -10,8 +10,9 @@
  *
  * What happens around every step is here: a record is created only
  * under its own station's id; a step that does not apply is recorded as
- * a conflict; a step that applies adds, when its type's audience grows,
- * the units it was addressed to (a call escalated to the county, a
+ * a conflict; a step that applies marks done the deadlines its type
+ * says it discharges, and adds, when its type's audience grows, the units
+ * it was addressed to (a call escalated to the county, a
  * resolution's owner, the unit a complaint was referred to, the units
  * information was shared with), so that a station's next step reaches
  * them too. A type that says nothing of its audience keeps the one it
@@ -203,6 +204,21 @@ audience_merge(json_t *doc, const struct event *ev)
 	}
 }
 
+/* Marks done the deadlines of t that the kind of ev, just applied,
+ * discharges. */
+static void
+deadlines_done(const struct entity_type *t, json_t *doc,
+    const struct event *ev)
+{
+	const struct deadline_decl *d;
+	size_t i;
+
+	for (d = t->deadlines; d != NULL && d->key != NULL; d++)
+		for (i = 0; d->done_by != NULL && d->done_by[i] != NULL; i++)
+			if (strcmp(d->done_by[i], ev->kind) == 0)
+				fold_done(doc, d->key, ev->at);
+}
+
 /* 1 if a creating event's entity is the id its own station and seq
  * make: nobody creates a record under another station's id. */
 static int
@@ -232,8 +248,11 @@ fold_apply(json_t *doc, const struct event *ev)
 		reason = t->apply(doc, ev);
 	if (reason != NULL)
 		conflict(doc, ev, reason);
-	else if (t->audience == AUDIENCE_GROWS)
-		audience_merge(doc, ev);
+	else {
+		deadlines_done(t, doc, ev);
+		if (t->audience == AUDIENCE_GROWS)
+			audience_merge(doc, ev);
+	}
 	json_object_set_new(doc, "events", json_integer(
 	    json_integer_value(json_object_get(doc, "events")) + 1));
 	last = json_object();

@@ -10,11 +10,13 @@
  * dispatches through the row:
  *
  *   kinds.c     kind_find, kind_at, ids and body schemas: row.kinds
- *   fold.c      fold_apply: row.apply, then row.audience;
- *               fold_search_text: row.search; fold_reason_text: row.reasons
+ *   fold.c      fold_apply: row.apply, then row.deadlines (done_by) and
+ *               row.audience; fold_search_text: row.search;
+ *               fold_reason_text: row.reasons
  *   due.c       due_collect: row.owed
  *   roles.c     role_may_write: kind.written_by, else row.written_by;
  *               role_watches: row.watched_by, never a confidential kind
+ *   rules.c     rule_known: the rule names in the rows' deadlines
  *   agent       form_all_records walks the rows; form.c hides confidential
  *               kinds' bodies
  *
@@ -27,7 +29,8 @@
  * role matrix, and its tests. docs/architecture.md keeps that list.
  *
  * Defaults are closed: a row that leaves a field out gets no audience
- * growth, no watchers, no writers, no obligations, no search keys.
+ * growth, no watchers, no writers, no obligations, no deadlines, no
+ * search keys.
  */
 #ifndef LD_REGISTRY_H
 #define LD_REGISTRY_H
@@ -48,6 +51,19 @@ enum audience_policy {
 			       addressed to (a call escalated to the county,
 			       a resolution's owner), so that the next step
 			       reaches them too */
+};
+
+/* A legal deadline a record carries: a deadline field of its kinds
+ * (kinds.h), computed when its obligation starts by one of its rules
+ * (rules.h), and discharged by the steps that do what it asks. */
+struct deadline_decl {
+	const char *key;             /* body and projection key: "answer_due" */
+	const char *const *rules;    /* the rules that compute it,
+					NULL-terminated */
+	const char *const *done_by;  /* kinds whose applied step marks it done
+					(fold_apply), NULL-terminated; NULL:
+					none (a cutoff, or done in the step) */
+	const char *extended_by;     /* the kind that extends it, or NULL */
 };
 
 /* A conflict reason a type's step may give, and its text (N_()). */
@@ -82,6 +98,8 @@ struct entity_type {
 				 every record of the type in the county */
 	int written_by;       /* ROLE_* that may write its kinds, unless a
 				 kind says otherwise */
+	const struct deadline_decl *deadlines; /* ended by key == NULL;
+						  may be NULL */
 	const struct fold_reason *reasons;     /* its own conflict reasons,
 						  ended by code == NULL; may
 						  be NULL */

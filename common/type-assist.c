@@ -100,7 +100,6 @@ apply_assist(json_t *doc, const struct event *ev)
 		json_object_set(a, "conclusion", json_object_get(ev->body,
 		    "conclusion"));
 		json_object_set_new(doc, "answer", a);
-		fold_done(doc, "answer_due", ev->at);
 		json_object_set_new(doc, "status", json_string("answered"));
 		fold_stamp(doc, ev);
 		return NULL;
@@ -125,6 +124,17 @@ assist_owed(const json_t *doc, const char *st,
 		    json_object_get(doc, "answer_due"), fn, arg);
 }
 
+/* The time to answer: "consult" for a consultation opinion, else
+ * "assist" (agent/cmd-assist.c). */
+static const char *const assist_answer_rules[] = { "assist", "consult", NULL };
+static const char *const assist_answer_done[] = { "assist.answered", NULL };
+
+static const struct deadline_decl assist_deadlines[] = {
+	{ "answer_due", assist_answer_rules, assist_answer_done,
+	    "assist.extended" },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const assist_search[] = { "officer", "subject", NULL };
 
@@ -140,6 +150,7 @@ const struct entity_type type_assist = {
 	.kinds = assist_kinds,
 	.apply = apply_assist,
 	.owed = assist_owed,
+	.deadlines = assist_deadlines,
 	.audience = AUDIENCE_GROWS,
 	.search = assist_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,

@@ -155,7 +155,6 @@ apply_case(json_t *doc, const struct event *ev)
 		json_object_set(r, "to", json_object_get(ev->body, "to"));
 		json_object_set_new(r, "at", json_integer(ev->at));
 		json_object_set_new(doc, "referred", r);
-		fold_done(doc, "refer_due", ev->at);
 		fold_stamp(doc, ev);
 		return NULL;
 	}
@@ -217,6 +216,17 @@ case_owed(const json_t *doc, const char *st,
 		    json_object_get(doc, "refer_due"), fn, arg);
 }
 
+/* The time to refer (移送): started when the case is opened, done when it
+ * is referred; a withdrawn referral reopens it (apply_case). */
+static const char *const case_refer_rules[] = { "refer", "refer_urgent",
+	NULL };
+static const char *const case_refer_done[] = { "case.referred", NULL };
+
+static const struct deadline_decl case_deadlines[] = {
+	{ "refer_due", case_refer_rules, case_refer_done, "case.extended" },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const case_search[] = {
 	"matter", "category", "location", "description", "officer",
@@ -236,6 +246,7 @@ const struct entity_type type_case = {
 	.kinds = case_kinds,
 	.apply = apply_case,
 	.owed = case_owed,
+	.deadlines = case_deadlines,
 	.audience = AUDIENCE_CLOSED,
 	.search = case_search,
 	.watched_by = ROLE_ADMIN,

@@ -144,7 +144,6 @@ apply_meeting(json_t *doc, const struct event *ev)
 		if (*st != '\0')
 			return "already_created";
 		fold_created(doc, ev, "scheduled");
-		fold_done(doc, "notice_due", ev->at);
 		json_object_set_new(doc, "topics", json_array());
 		json_object_set_new(doc, "resolutions", json_array());
 		fold_stamp(doc, ev);
@@ -182,6 +181,8 @@ apply_meeting(json_t *doc, const struct event *ev)
 		if (json_object_get(ev->body, "next_due") != NULL) {
 			json_object_set_new(doc, "next_due", json_deep_copy(
 			    json_object_get(ev->body, "next_due")));
+			/* Followed already: the next meeting was scheduled
+			 * before these minutes arrived here. */
 			if (json_object_get(doc, "followed_by") != NULL)
 				fold_done(doc, "next_due", ev->at);
 		}
@@ -216,7 +217,6 @@ apply_meeting(json_t *doc, const struct event *ev)
 			return "already_followed";
 		json_object_set(doc, "followed_by", json_object_get(ev->body,
 		    "next"));
-		fold_done(doc, "next_due", ev->at);
 		fold_stamp(doc, ev);
 		return NULL;
 	}
@@ -261,6 +261,23 @@ meeting_owed(const json_t *doc, const char *st,
 			    NULL, fn, arg);
 }
 
+/* The notice, done by scheduling; the topics' collection, a cutoff that
+ * no step discharges; the next regular meeting, done when it is
+ * scheduled (and by minutes that arrive after that, apply_meeting). */
+static const char *const meeting_notice_rules[] = { "meeting_notice", NULL };
+static const char *const meeting_notice_done[] = { "meeting.scheduled",
+	NULL };
+static const char *const meeting_topics_rules[] = { "meeting_topics", NULL };
+static const char *const meeting_next_rules[] = { "meeting_interval", NULL };
+static const char *const meeting_next_done[] = { "meeting.followed", NULL };
+
+static const struct deadline_decl meeting_deadlines[] = {
+	{ "notice_due", meeting_notice_rules, meeting_notice_done, NULL },
+	{ "topics_due", meeting_topics_rules, NULL, NULL },
+	{ "next_due", meeting_next_rules, meeting_next_done, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const meeting_search[] = { "officer", NULL };
 
@@ -284,6 +301,7 @@ const struct entity_type type_meeting = {
 	.kinds = meeting_kinds,
 	.apply = apply_meeting,
 	.owed = meeting_owed,
+	.deadlines = meeting_deadlines,
 	.audience = AUDIENCE_GROWS,
 	.search = meeting_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,

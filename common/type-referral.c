@@ -117,8 +117,6 @@ apply_referral(json_t *doc, const struct event *ev)
 			return "already_created";
 		fold_created(doc, ev, "sent");
 		json_object_set(doc, "handler", json_object_get(ev->body, "to"));
-		/* Sending it is what the time to refer asked for. */
-		fold_done(doc, "refer_due", ev->at);
 		fold_stamp(doc, ev);
 		return NULL;
 	}
@@ -140,7 +138,6 @@ apply_referral(json_t *doc, const struct event *ev)
 			return "not_receiver";
 		if (strcmp(st, "sent") != 0)
 			return "already_acknowledged";
-		fold_done(doc, "ack_due", ev->at);
 		goto move;
 	}
 	if (strcmp(k, "referral.accepted") == 0) {
@@ -151,7 +148,6 @@ apply_referral(json_t *doc, const struct event *ev)
 			return "accepted_twice";
 		if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
 			return "disputed";
-		fold_done(doc, "ack_due", ev->at);
 		goto move;
 	}
 	if (strcmp(k, "referral.disputed") == 0) {
@@ -159,7 +155,6 @@ apply_referral(json_t *doc, const struct event *ev)
 			return "not_receiver";
 		if (strcmp(st, "sent") != 0 && strcmp(st, "acknowledged") != 0)
 			return "dispute_out_of_place";
-		fold_done(doc, "ack_due", ev->at);
 		goto move;
 	}
 	if (strcmp(k, "referral.escalated") == 0) {
@@ -198,11 +193,9 @@ apply_referral(json_t *doc, const struct event *ev)
 		json_object_set(doc, "decision", json_object_get(ev->body, "decision"));
 		json_object_set(doc, "decided_at", json_object_get(ev->body,
 		    "decided_at"));
-		if (json_object_get(ev->body, "result_due") != NULL) {
+		if (json_object_get(ev->body, "result_due") != NULL)
 			json_object_set_new(doc, "result_due", json_deep_copy(
 			    json_object_get(ev->body, "result_due")));
-			fold_done(doc, "result_due", ev->at);
-		}
 		goto move;
 	}
 	return "unknown_kind";
@@ -255,6 +248,25 @@ referral_owed(const json_t *doc, const char *st,
 		    N_("settle the jurisdiction dispute"), NULL, fn, arg);
 }
 
+/* The case's time to refer, carried by the referral that does it; the
+ * time to acknowledge, which accepting or disputing also answers; the
+ * time to report the result, counted from the decision. */
+static const char *const referral_refer_rules[] = { "refer", "refer_urgent",
+	NULL };
+static const char *const referral_refer_done[] = { "referral.sent", NULL };
+static const char *const referral_ack_rules[] = { "acknowledge", NULL };
+static const char *const referral_ack_done[] = { "referral.acknowledged",
+	"referral.accepted", "referral.disputed", NULL };
+static const char *const referral_result_rules[] = { "result", NULL };
+static const char *const referral_result_done[] = { "referral.result", NULL };
+
+static const struct deadline_decl referral_deadlines[] = {
+	{ "refer_due", referral_refer_rules, referral_refer_done, NULL },
+	{ "ack_due", referral_ack_rules, referral_ack_done, NULL },
+	{ "result_due", referral_result_rules, referral_result_done, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const referral_search[] = {
 	"matter", "category", "location", "description", "officer", NULL
@@ -284,6 +296,7 @@ const struct entity_type type_referral = {
 	.kinds = referral_kinds,
 	.apply = apply_referral,
 	.owed = referral_owed,
+	.deadlines = referral_deadlines,
 	.audience = AUDIENCE_CLOSED,
 	.search = referral_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL | ROLE_BUREAU,

@@ -110,7 +110,6 @@ apply_share(json_t *doc, const struct event *ev)
 		if (json_object_get(ev->body, "note") != NULL)
 			json_object_set(a, "note", json_object_get(ev->body, "note"));
 		fold_append(doc, "sent", a);
-		fold_done(doc, "send_due", ev->at);
 		json_object_set_new(doc, "status", json_string("shared"));
 		fold_stamp(doc, ev);
 		return NULL;
@@ -145,6 +144,19 @@ share_owed(const json_t *doc, const char *st,
 			    json_object_get(doc, "send_due"), fn, arg);
 }
 
+/* The time to pass it on, by the form of the information (and its
+ * urgency): agent/cmd-share.c picks the rule. Each sending marks it done;
+ * the first one counts. */
+static const char *const share_send_rules[] = { "copy_approval",
+	"copy_approval_urgent", "pass_documents", "pass_documents_urgent",
+	"copy_penalty", "enforce_request", "share_info", NULL };
+static const char *const share_send_done[] = { "share.sent", NULL };
+
+static const struct deadline_decl share_deadlines[] = {
+	{ "send_due", share_send_rules, share_send_done, "share.extended" },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const share_search[] = { "summary", "officer", NULL };
 
@@ -160,6 +172,7 @@ const struct entity_type type_share = {
 	.kinds = share_kinds,
 	.apply = apply_share,
 	.owed = share_owed,
+	.deadlines = share_deadlines,
 	.audience = AUDIENCE_GROWS,
 	.search = share_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,

@@ -85,7 +85,6 @@ apply_supervision(json_t *doc, const struct event *ev)
 	a = fold_act(ev);
 	json_object_set(a, "text", json_object_get(ev->body, "text"));
 	json_object_set_new(doc, "reply", a);
-	fold_done(doc, "reply_due", ev->at);
 	json_object_set_new(doc, "status", json_string("replied"));
 	fold_stamp(doc, ev);
 	return NULL;
@@ -104,6 +103,17 @@ supervision_owed(const json_t *doc, const char *st,
 		    json_object_get(doc, "reply_due"), fn, arg);
 }
 
+/* The time to reply: to an opinion, or with the results of a report. */
+static const char *const supervision_reply_rules[] = { "supervision_reply",
+	"supervision_result", NULL };
+static const char *const supervision_reply_done[] = { "supervision.replied",
+	NULL };
+
+static const struct deadline_decl supervision_deadlines[] = {
+	{ "reply_due", supervision_reply_rules, supervision_reply_done, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const supervision_search[] = {
 	"officer", "subject", NULL
@@ -120,6 +130,7 @@ const struct entity_type type_supervision = {
 	.kinds = supervision_kinds,
 	.apply = apply_supervision,
 	.owed = supervision_owed,
+	.deadlines = supervision_deadlines,
 	.audience = AUDIENCE_GROWS,
 	.search = supervision_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,

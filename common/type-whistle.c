@@ -86,7 +86,6 @@ apply_whistle(json_t *doc, const struct event *ev)
 		if (json_object_get(ev->body, "note") != NULL)
 			json_object_set(a, "note", json_object_get(ev->body, "note"));
 		json_object_set_new(doc, "answer", a);
-		fold_done(doc, "answer_due", ev->at);
 		json_object_set_new(doc, "status", json_string("answered"));
 		fold_stamp(doc, ev);
 		return NULL;
@@ -123,6 +122,15 @@ whistle_owed(const json_t *doc, const char *st,
 		    fn, arg);
 }
 
+/* The time to report, where the county's document sets one. */
+static const char *const whistle_answer_rules[] = { "whistle_answer", NULL };
+static const char *const whistle_answer_done[] = { "whistle.answered", NULL };
+
+static const struct deadline_decl whistle_deadlines[] = {
+	{ "answer_due", whistle_answer_rules, whistle_answer_done, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const whistle_search[] = {
 	"matter", "location", "officer", NULL
@@ -141,6 +149,7 @@ const struct entity_type type_whistle = {
 	.kinds = whistle_kinds,
 	.apply = apply_whistle,
 	.owed = whistle_owed,
+	.deadlines = whistle_deadlines,
 	.audience = AUDIENCE_GROWS,
 	.search = whistle_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL | ROLE_BUREAU,
