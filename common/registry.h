@@ -21,7 +21,8 @@
  *               kinds' bodies
  *
  * Adding a type therefore touches, in common/, only its new file and one
- * line of REGISTRY_TYPES. Outside common/ it still touches: its commands
+ * line of REGISTRY_TYPES; registry_check (tests/unit/test-registry.c)
+ * says what its row lacks. Outside common/ it still touches: its commands
  * (agent/cmd-<name>.c, and cmd.h and cmd.c's table), the server's
  * authority table for steps taken by others than the creator
  * (server/merge.c, and its SQL twin in server/store-sqlite.c), the rule
@@ -29,8 +30,8 @@
  * role matrix, and its tests. docs/architecture.md keeps that list.
  *
  * Defaults are closed: a row that leaves a field out gets no audience
- * growth, no watchers, no writers, no obligations, no deadlines, no
- * search keys.
+ * growth (and fails registry_check until it says so), no watchers, no
+ * writers, no obligations, no deadlines, no search keys.
  */
 #ifndef LD_REGISTRY_H
 #define LD_REGISTRY_H
@@ -44,7 +45,8 @@ struct obligation;
 
 /* Whom a record's later steps reach. */
 enum audience_policy {
-	AUDIENCE_UNSET = 0, /* not said: treated as closed */
+	AUDIENCE_UNSET = 0, /* not said: treated as closed, refused by
+			       registry_check */
 	AUDIENCE_CLOSED,    /* the audience it was created with, for good
 			       (a referral keeps the one it was sent with) */
 	AUDIENCE_GROWS,     /* each applied step adds the units it was
@@ -130,5 +132,27 @@ const struct entity_type *entity_type_at(size_t i);
 const struct entity_type *entity_type_find(const char *name);
 /* The type of an entity id by its letter ("C-s1-1": case), or NULL. */
 const struct entity_type *entity_type_of(const char *entity);
+
+/*
+ * Checks the registry's invariants and returns 0, or LD_EINVAL with the
+ * first fault in err:
+ *  1. names are lowercase words and letters capitals, each used once;
+ *  2. every row has kinds, exactly one of which creates its record, each
+ *     named "<type>.<step>", pointing back at its row, named once in the
+ *     registry, and written by some role;
+ *  3. every row has a fold step and says its audience policy;
+ *  4. watchers and writers are roles (ROLE_ALL);
+ *  5. a deadline is a deadline field of one of the row's kinds, computed
+ *     by at least one rule, and discharged and extended by the row's own
+ *     kinds (an extension carrying the field);
+ *  6. search keys are well formed and never a field of a confidential
+ *     kind;
+ *  7. a type's own conflict reasons have texts and are no other type's.
+ */
+int registry_check(char *err);
+
+/* The same checks on n rows (for tests of broken rows). */
+int registry_check_types(const struct entity_type *const *types, size_t n,
+    char *err);
 
 #endif
