@@ -216,7 +216,9 @@ form_record_all(struct cmd_ctx *ctx, const char *author,
 static int
 confidential(const char *kind)
 {
-	return strcmp(kind, "complaint.identity") == 0;
+	const struct kind_info *k = kind_find(kind);
+
+	return k != NULL && k->confidential;
 }
 
 int
