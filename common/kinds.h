@@ -34,12 +34,33 @@ struct enum_value {
 	const char *label; /* Chinese label shown to users, also accepted */
 };
 
+/* How a command line gives a field (agent/form.c): the option, its help,
+ * and the label it is asked for with. Declared with the field, so that
+ * the schema, the command's options and its form are one declaration. */
+struct field_ui {
+	const char *opt;    /* option name; NULL: the field's, '-' for '_' */
+	const char *arg;    /* placeholder in the usage ("UNIT") */
+	const char *help;   /* N_() */
+	const char *prompt; /* N_() label when asked for; NULL: never asked */
+	int flags;          /* FIELD_NOW, FIELD_OFFICER */
+};
+
+#define FIELD_NOW 1     /* a time: defaults to now */
+#define FIELD_OFFICER 2 /* defaults to the officer configured */
+
+/* A field_ui in a field's row. */
+#define FIELD_UI(opt, arg, help, prompt, flags) \
+	(&(const struct field_ui){ (opt), (arg), (help), (prompt), (flags) })
+
 struct field {
 	const char *name;
 	enum field_type type;
 	int required;
 	size_t max;  /* characters; for F_STRS the max items (each STR_MAX) */
 	const struct enum_value *values; /* F_ENUM only, NULL-terminated */
+	const struct field_ui *ui; /* NULL: no command line gives it (yet:
+				      most commands still declare their
+				      options themselves) */
 };
 
 #define FIELD_STR_MAX 100

@@ -96,6 +96,7 @@ check_kinds(const struct entity_type *const *types, size_t at, char *err)
 {
 	const struct entity_type *t = types[at];
 	const struct kind_info *k, *k2;
+	const struct field *f;
 	size_t len = strlen(t->name), creators = 0, i;
 
 	if (t->kinds == NULL || t->kinds[0].name == NULL)
@@ -113,6 +114,14 @@ check_kinds(const struct entity_type *const *types, size_t at, char *err)
 		if (k->fields == NULL)
 			return ld_fail(err, LD_EINVAL, "kind %s has no fields array",
 			    k->name);
+		for (f = k->fields; f->name != NULL; f++)
+			if (f->ui != NULL && (f->type == F_DEADLINE ||
+			    f->ui->help == NULL || (f->type != F_BOOL &&
+			    f->ui->arg == NULL)))
+				return ld_fail(err, LD_EINVAL,
+				    "field %s of %s: an option needs a help and a "
+				    "placeholder, and a deadline is no option",
+				    f->name, k->name);
 		if ((k->written_by & ~ROLE_ALL) != 0 ||
 		    (k->written_by == 0 && t->written_by == 0))
 			return ld_fail(err, LD_EINVAL,

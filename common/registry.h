@@ -139,7 +139,8 @@ const struct entity_type *entity_type_of(const char *entity);
  *  1. names are lowercase words and letters capitals, each used once;
  *  2. every row has kinds, exactly one of which creates its record, each
  *     named "<type>.<step>", pointing back at its row, named once in the
- *     registry, and written by some role;
+ *     registry, and written by some role; a field given by an option
+ *     (field_ui) has a help and a placeholder, and is no deadline;
  *  3. every row has a fold step and says its audience policy;
  *  4. watchers and writers are roles (ROLE_ALL);
  *  5. a deadline is a deadline field of one of the row's kinds, computed

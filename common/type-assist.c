@@ -32,28 +32,28 @@ const struct enum_value assist_types[] = {
  * technical appraisal or an opinion asked of a department, answered in
  * writing under its seal (fold.c: requested -> answered). */
 static const struct field assist_requested_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "form", F_ENUM, 1, 0, assist_types },
-	{ "subject", F_TEXT, 1, 500, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "answer_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, assist_types, NULL },
+	{ "subject", F_TEXT, 1, 500, NULL, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The written answer; sealed must be true (the unit's seal is on it). */
 static const struct field assist_answered_fields[] = {
-	{ "conclusion", F_TEXT, 1, 2000, NULL },
-	{ "sealed", F_BOOL, 1, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "conclusion", F_TEXT, 1, 2000, NULL, NULL },
+	{ "sealed", F_BOOL, 1, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The time to answer extended by the asked unit, before it passed. */
 static const struct field assist_extended_fields[] = {
-	{ "answer_due", F_DEADLINE, 1, 0, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "answer_due", F_DEADLINE, 1, 0, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info assist_kinds[] = {

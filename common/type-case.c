@@ -27,58 +27,58 @@ const struct enum_value case_sources[] = {
 
 /* Fields a case can be opened with; updates may change the mutable ones. */
 static const struct field case_opened_fields[] = {
-	{ "source", F_ENUM, 1, 0, case_sources },
-	{ "category", F_STR, 1, 32, NULL },
-	{ "location", F_STR, 1, 100, NULL },
-	{ "parties", F_STRS, 0, 20, NULL },
-	{ "matter", F_STR, 0, 60, NULL },
-	{ "description", F_TEXT, 1, 2000, NULL },
-	{ "discovered_at", F_TIME, 1, 0, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "evidence", F_STRS, 0, 20, NULL },
-	{ "refer_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "source", F_ENUM, 1, 0, case_sources, NULL },
+	{ "category", F_STR, 1, 32, NULL, NULL },
+	{ "location", F_STR, 1, 100, NULL, NULL },
+	{ "parties", F_STRS, 0, 20, NULL, NULL },
+	{ "matter", F_STR, 0, 60, NULL, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL, NULL },
+	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "evidence", F_STRS, 0, 20, NULL, NULL },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The case was referred (written with the referral, same transaction). */
 static const struct field case_referred_fields[] = {
-	{ "referral", F_ENTITY, 1, 0, NULL },
-	{ "to", F_STR, 1, 40, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "referral", F_ENTITY, 1, 0, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The case's referral was withdrawn by the referring unit (written with
  * the withdrawal, same transaction): the case may be referred again. */
 static const struct field case_referral_withdrawn_fields[] = {
-	{ "referral", F_ENTITY, 1, 0, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "referral", F_ENTITY, 1, 0, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The deadline to refer was extended, announced before it passed. */
 static const struct field case_extended_fields[] = {
-	{ "refer_due", F_DEADLINE, 1, 0, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "refer_due", F_DEADLINE, 1, 0, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field case_updated_fields[] = {
-	{ "category", F_STR, 0, 32, NULL },
-	{ "location", F_STR, 0, 100, NULL },
-	{ "parties", F_STRS, 0, 20, NULL },
-	{ "matter", F_STR, 0, 60, NULL },
-	{ "description", F_TEXT, 0, 2000, NULL },
-	{ "urgent", F_BOOL, 0, 0, NULL },
-	{ "officer", F_STR, 0, 32, NULL },
-	{ "evidence", F_STRS, 0, 20, NULL },
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "category", F_STR, 0, 32, NULL, NULL },
+	{ "location", F_STR, 0, 100, NULL, NULL },
+	{ "parties", F_STRS, 0, 20, NULL, NULL },
+	{ "matter", F_STR, 0, 60, NULL, NULL },
+	{ "description", F_TEXT, 0, 2000, NULL, NULL },
+	{ "urgent", F_BOOL, 0, 0, NULL, NULL },
+	{ "officer", F_STR, 0, 32, NULL, NULL },
+	{ "evidence", F_STRS, 0, 20, NULL, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field case_closed_fields[] = {
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info case_kinds[] = {

@@ -35,43 +35,43 @@ const struct enum_value complaint_channels[] = {
 };
 
 static const struct field complaint_recorded_fields[] = {
-	{ "form", F_ENUM, 1, 0, complaint_types },
-	{ "channel", F_ENUM, 1, 0, complaint_channels },
-	{ "matter", F_STR, 1, 60, NULL },
-	{ "description", F_TEXT, 1, 2000, NULL },
-	{ "received_at", F_TIME, 1, 0, NULL },
-	{ "location", F_STR, 0, 100, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "form", F_ENUM, 1, 0, complaint_types, NULL },
+	{ "channel", F_ENUM, 1, 0, complaint_channels, NULL },
+	{ "matter", F_STR, 1, 60, NULL, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL, NULL },
+	{ "received_at", F_TIME, 1, 0, NULL, NULL },
+	{ "location", F_STR, 0, 100, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complainant's identity travels in its own event so that its
  * audience can be narrower than the complaint's. */
 static const struct field complaint_identity_fields[] = {
-	{ "name", F_STR, 1, 32, NULL },
-	{ "phone", F_PHONE, 0, 20, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "name", F_STR, 1, 32, NULL, NULL },
+	{ "phone", F_PHONE, 0, 20, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complaint referred to the unit that handles it; the audience of
  * this event is what brings the complaint to that unit. */
 static const struct field complaint_referred_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complainant was told where the complaint went. */
 static const struct field complaint_notified_fields[] = {
-	{ "text", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "text", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The handling unit's reply with the result. */
 static const struct field complaint_replied_fields[] = {
-	{ "result", F_TEXT, 1, 2000, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "result", F_TEXT, 1, 2000, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info complaint_kinds[] = {

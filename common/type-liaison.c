@@ -27,14 +27,14 @@ const struct enum_value liaison_types[] = {
 };
 
 static const struct field liaison_logged_fields[] = {
-	{ "activity", F_ENUM, 1, 0, liaison_types },
-	{ "date", F_TIME, 1, 0, NULL },
-	{ "counterpart", F_STR, 0, 60, NULL },
-	{ "place", F_STR, 0, 100, NULL },
-	{ "summary", F_TEXT, 1, 2000, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "participants", F_STRS, 0, 50, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "activity", F_ENUM, 1, 0, liaison_types, NULL },
+	{ "date", F_TIME, 1, 0, NULL, NULL },
+	{ "counterpart", F_STR, 0, 60, NULL, NULL },
+	{ "place", F_STR, 0, 100, NULL, NULL },
+	{ "summary", F_TEXT, 1, 2000, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "participants", F_STRS, 0, 50, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info liaison_kinds[] = {

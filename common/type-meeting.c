@@ -33,49 +33,49 @@ const struct enum_value followup_states[] = {
 /* A joint meeting (联席会议) or consultation (会商). "at" is the meeting's
  * time, usually in the future; the deadlines count back from it. */
 static const struct field meeting_scheduled_fields[] = {
-	{ "form", F_ENUM, 1, 0, meeting_forms },
-	{ "at", F_TIME, 1, 0, NULL },
-	{ "units", F_STRS, 1, 20, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "notice_due", F_DEADLINE, 0, 0, NULL },
-	{ "topics_due", F_DEADLINE, 0, 0, NULL },
-	{ "follows", F_ENTITY, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "form", F_ENUM, 1, 0, meeting_forms, NULL },
+	{ "at", F_TIME, 1, 0, NULL, NULL },
+	{ "units", F_STRS, 1, 20, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "notice_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "topics_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "follows", F_ENTITY, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field meeting_topic_fields[] = {
-	{ "topic", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "topic", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* 会议纪要; next_due: when the next regular meeting is owed (rule
  * meeting_interval, from the meeting's day). */
 static const struct field meeting_minutes_fields[] = {
-	{ "text", F_TEXT, 1, 4000, NULL },
-	{ "next_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "text", F_TEXT, 1, 4000, NULL, NULL },
+	{ "next_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The next regular meeting was scheduled: written on this one with it. */
 static const struct field meeting_followed_fields[] = {
-	{ "next", F_ENTITY, 1, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "next", F_ENTITY, 1, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* A resolution to follow up; the fold numbers them 1, 2, ... */
 static const struct field meeting_resolution_fields[] = {
-	{ "text", F_TEXT, 1, 1000, NULL },
-	{ "owner", F_STR, 1, 40, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "text", F_TEXT, 1, 1000, NULL, NULL },
+	{ "owner", F_STR, 1, 40, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The owner's report on a resolution: its ref "station/seq" (fold.c), or
  * its number, as recorded before refs. */
 static const struct field meeting_followup_fields[] = {
-	{ "resolution", F_STR, 1, 60, NULL },
-	{ "status", F_ENUM, 1, 0, followup_states },
-	{ "note", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "resolution", F_STR, 1, 60, NULL, NULL },
+	{ "status", F_ENUM, 1, 0, followup_states, NULL },
+	{ "note", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info meeting_kinds[] = {

@@ -20,54 +20,54 @@
 /* A case referred to another unit (案件移送). The receiver does not see
  * the case's own events, so the referral carries what it needs of it. */
 static const struct field referral_sent_fields[] = {
-	{ "case", F_ENTITY, 1, 0, NULL },
-	{ "to", F_STR, 1, 40, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL },
-	{ "matter", F_STR, 0, 60, NULL },
-	{ "category", F_STR, 1, 32, NULL },
-	{ "location", F_STR, 1, 100, NULL },
-	{ "description", F_TEXT, 1, 2000, NULL },
-	{ "discovered_at", F_TIME, 1, 0, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ "letter", F_STR, 1, 100, NULL },
-	{ "sources", F_STRS, 1, 20, NULL },
-	{ "evidence", F_STRS, 1, 20, NULL },
-	{ "criminal", F_BOOL, 0, 0, NULL },
-	{ "ack_due", F_DEADLINE, 0, 0, NULL },
-	{ "refer_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "case", F_ENTITY, 1, 0, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "matter", F_STR, 0, 60, NULL, NULL },
+	{ "category", F_STR, 1, 32, NULL, NULL },
+	{ "location", F_STR, 1, 100, NULL, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL, NULL },
+	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "letter", F_STR, 1, 100, NULL, NULL },
+	{ "sources", F_STRS, 1, 20, NULL, NULL },
+	{ "evidence", F_STRS, 1, 20, NULL, NULL },
+	{ "criminal", F_BOOL, 0, 0, NULL, NULL },
+	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The steps of a referral after it is sent; each is a state-machine
  * transition checked in fold.c. */
 static const struct field referral_note_fields[] = {
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_reason_fields[] = {
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_escalated_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_decided_fields[] = {
-	{ "handler", F_STR, 1, 40, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "handler", F_STR, 1, 40, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_result_fields[] = {
-	{ "decision", F_TEXT, 1, 2000, NULL },
-	{ "decided_at", F_TIME, 1, 0, NULL },
-	{ "result_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "decision", F_TEXT, 1, 2000, NULL, NULL },
+	{ "decided_at", F_TIME, 1, 0, NULL, NULL },
+	{ "result_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info referral_kinds[] = {

@@ -42,30 +42,30 @@ const struct enum_value share_channels[] = {
  * "formed_at" is when it formed (made or received); the time to pass it
  * on counts from then (fold.c: formed -> shared). */
 static const struct field share_formed_fields[] = {
-	{ "form", F_ENUM, 1, 0, share_forms },
-	{ "title", F_STR, 1, 100, NULL },
-	{ "summary", F_TEXT, 0, 2000, NULL },
-	{ "formed_at", F_TIME, 1, 0, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "send_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "form", F_ENUM, 1, 0, share_forms, NULL },
+	{ "title", F_STR, 1, 100, NULL, NULL },
+	{ "summary", F_TEXT, 0, 2000, NULL, NULL },
+	{ "formed_at", F_TIME, 1, 0, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "send_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* Passed on to units (copied, told, sent); may happen more than once. */
 static const struct field share_sent_fields[] = {
-	{ "to", F_STRS, 1, 20, NULL },
-	{ "via", F_ENUM, 1, 0, share_channels },
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STRS, 1, 20, NULL, NULL },
+	{ "via", F_ENUM, 1, 0, share_channels, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The time to pass it on extended, before it passed, where allowed. */
 static const struct field share_extended_fields[] = {
-	{ "send_due", F_DEADLINE, 1, 0, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "send_due", F_DEADLINE, 1, 0, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info share_kinds[] = {

@@ -29,19 +29,19 @@ const struct enum_value supervision_forms[] = {
  * bureau's report of its cases to a department; the unit addressed owes
  * a written reply (fold.c: sent -> replied). */
 static const struct field supervision_sent_fields[] = {
-	{ "form", F_ENUM, 1, 0, supervision_forms },
-	{ "to", F_STR, 1, 40, NULL },
-	{ "subject", F_STR, 1, 100, NULL },
-	{ "text", F_TEXT, 1, 2000, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "reply_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "form", F_ENUM, 1, 0, supervision_forms, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "subject", F_STR, 1, 100, NULL, NULL },
+	{ "text", F_TEXT, 1, 2000, NULL, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field supervision_replied_fields[] = {
-	{ "text", F_TEXT, 1, 2000, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "text", F_TEXT, 1, 2000, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info supervision_kinds[] = {

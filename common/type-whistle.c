@@ -17,27 +17,45 @@
 #include "roles.h"
 #include "util.h"
 
+/*
+ * The fields of a whistle's kinds are declared once, with the options
+ * that give them (agent/cmd-whistle.c: whistle call|answer|escalate) and
+ * the labels they are asked for with: the schema, the options and the
+ * form are this one table. answer_due is the county's rule's, not an
+ * option.
+ */
+
 /* "Township whistles, departments report" (乡镇吹哨、部门报到). */
 static const struct field whistle_called_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "matter", F_STR, 1, 60, NULL },
-	{ "location", F_STR, 1, 100, NULL },
-	{ "officer", F_STR, 1, 32, NULL },
-	{ "answer_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the department called, e.g. 县应急管理局 (required)"),
+	    N_("department called"), 0) },
+	{ "matter", F_STR, 1, 60, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the problem it is called to (required)"), N_("matter"), 0) },
+	{ "location", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("where to report (required)"), N_("location"), 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer calling"), N_("officer"), FIELD_OFFICER) },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field whistle_answered_fields[] = {
-	{ "officer_sent", F_STR, 1, 32, NULL },
-	{ "note", F_TEXT, 0, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "officer_sent", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("the officer(s) the department sends (required)"), NULL, 0) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("a note for the calling unit"), NULL, 0) },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* An unanswered call taken to the county. */
 static const struct field whistle_escalated_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the county unit taking it up, e.g. 县人民政府 (required)"),
+	    NULL, 0) },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why, e.g. no one came (required)"), NULL, 0) },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info whistle_kinds[] = {

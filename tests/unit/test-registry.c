@@ -105,14 +105,20 @@ fake_apply(json_t *doc, const struct event *ev)
 }
 
 static const struct field fake_fields[] = {
-	{ "to", F_STR, 1, 40, NULL },
-	{ "reply_due", F_DEADLINE, 0, 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field fake_deadline_option[] = {
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, FIELD_UI(NULL, "DATE",
+	    "a deadline", NULL, 0) },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field fake_secret_fields[] = {
-	{ "secret", F_STR, 1, 40, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	{ "secret", F_STR, 1, 40, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const char *const fake_rules[] = { "fake_reply", NULL };
@@ -217,6 +223,8 @@ test_broken_rows_are_refused(void **state)
 	assert_refused("a kind named for another type", "fake.<step>");
 	fake_kinds[1].name = "fake.sent";
 	assert_refused("a kind declared twice", "declared twice");
+	fake_kinds[1].fields = fake_deadline_option;
+	assert_refused("a deadline given by an option", "no option");
 	fake_deadlines[0].key = "to";
 	assert_refused("a deadline that is no deadline field",
 	    "no deadline field");
