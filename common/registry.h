@@ -18,10 +18,12 @@
  *               role_watches: row.watched_by, never a confidential kind
  *   rules.c     rule_known: the rule names in the rows' deadlines
  *   agent       form_all_records walks the rows; form.c hides confidential
- *               kinds' bodies
+ *               kinds' bodies, and builds a command's options and form
+ *               from its kind's fields (FORM_FIELDS, field_ui in kinds.h)
  *
  * Adding a type therefore touches, in common/, only its new file and one
- * line of REGISTRY_TYPES; registry_check (tests/unit/test-registry.c)
+ * line of REGISTRY_TYPES (and kinds.h for an extern of an enum its
+ * commands name, while they declare their own options); registry_check (tests/unit/test-registry.c)
  * says what its row lacks. Outside common/ it still touches: its commands
  * (agent/cmd-<name>.c, and cmd.h and cmd.c's table), the server's
  * authority table for steps taken by others than the creator
