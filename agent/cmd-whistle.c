@@ -9,6 +9,9 @@
  * (Gu county: serious hazards, immediately), else the law sets none and
  * the call is open without a due time. A call left unanswered is
  * escalated to the county, which then receives the whole record.
+ *
+ * The options that give the body's fields are declared with the fields,
+ * in common/type-whistle.c (FORM_FIELDS, form.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +24,8 @@
 #include "text.h"
 
 static const struct cli_opt call_opts[] = {
-	{ "to", CLI_VALUE, "UNIT", N_("the department called, e.g. 县应急管理局 (required)") },
-	{ "matter", CLI_VALUE, "TEXT", N_("the problem it is called to (required)") },
-	{ "location", CLI_VALUE, "TEXT", N_("where to report (required)") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer calling") },
+	FORM_FIELDS("whistle.called"),
 	{ NULL, 0, NULL, NULL },
-};
-
-static const struct form_field call_form[] = {
-	{ "to", "to", FV_STR, FF_REQUIRED, NULL, N_("department called") },
-	{ "matter", "matter", FV_STR, FF_REQUIRED, NULL, N_("matter") },
-	{ "location", "location", FV_STR, FF_REQUIRED, NULL, N_("location") },
-	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
-	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
 static int
@@ -42,7 +34,7 @@ whistle_call(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_fill(ctx, call_form, body, 0)) == 0)
+	if ((rc = form_kind_fill(ctx, "whistle.called", body, 0)) == 0)
 		rc = form_send(ctx, "whistle.called", body, "whistle_answer",
 		    "answer_due");
 	json_decref(body);
@@ -57,8 +49,7 @@ const struct cmd_entry cmd_whistle_call_entry = {
 };
 
 static const struct cli_opt answer_opts[] = {
-	{ "officer-sent", CLI_VALUE, "NAME", N_("the officer(s) the department sends (required)") },
-	{ "note", CLI_VALUE, "TEXT", N_("a note for the calling unit") },
+	FORM_FIELDS("whistle.answered"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -69,9 +60,7 @@ whistle_answer(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "officer-sent", "officer_sent",
-	    1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "note", "note", 0)) == 0)
+	if ((rc = form_kind_text(ctx, "whistle.answered", body)) == 0)
 		rc = form_step(ctx, "whistle", "whistle.answered", body, NULL);
 	json_decref(body);
 	return rc;
@@ -85,8 +74,7 @@ const struct cmd_entry cmd_whistle_answer_entry = {
 };
 
 static const struct cli_opt escalate_opts[] = {
-	{ "to", CLI_VALUE, "UNIT", N_("the county unit taking it up, e.g. 县人民政府 (required)") },
-	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. no one came (required)") },
+	FORM_FIELDS("whistle.escalated"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -97,8 +85,7 @@ whistle_escalate(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "whistle.escalated", body)) == 0)
 		rc = form_step(ctx, "whistle", "whistle.escalated", body,
 		    cmd_value(ctx, "to"));
 	json_decref(body);

@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "cmd.h"
 #include "conffile.h"
+#include "form.h"
 #include "rules.h"
 #include "out.h"
 #include "text.h"
@@ -103,6 +104,38 @@ static const struct cli_program program = {
 	N_("Run 'liandong <command> --help' for its options; exit codes are in docs/exit-codes.md."),
 	CMD_JSON, LIANDONG_VERSION,
 };
+
+/* The program with every command's options as form_opts gives them:
+ * the options a kind's fields declare (FORM_FIELDS, form.h) in place.
+ * Built once; the copies of the entries that change are kept for the
+ * life of the program (cmd_main finds an entry from its base). */
+static const struct cli_program *
+program_with_fields(void)
+{
+	static struct cli_program p;
+	static const struct cli_cmd **table;
+	struct cmd_entry *copy;
+	const struct cli_opt *opts;
+	size_t n, i;
+
+	if (table != NULL)
+		return &p;
+	for (n = 0; cmd_table[n] != NULL; n++)
+		;
+	table = xcalloc(n + 1, sizeof *table);
+	for (i = 0; i < n; i++) {
+		table[i] = cmd_table[i];
+		if ((opts = form_opts(cmd_table[i]->opts)) == cmd_table[i]->opts)
+			continue;
+		copy = xmalloc(sizeof *copy);
+		*copy = *(const struct cmd_entry *)cmd_table[i];
+		copy->base.opts = opts;
+		table[i] = &copy->base;
+	}
+	p = program;
+	p.cmds = table;
+	return &p;
+}
 
 int
 cmd_fail(struct cmd_ctx *ctx, int ld_code)
@@ -224,7 +257,7 @@ cmd_main(int argc, char **argv)
 	int rc;
 
 	memset(&ctx, 0, sizeof ctx);
-	rc = cli_parse(&program, argc, argv, &ctx.cli);
+	rc = cli_parse(program_with_fields(), argc, argv, &ctx.cli);
 	if (rc >= 0)
 		goto out;
 	ctx.cli.app = &ctx;

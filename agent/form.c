@@ -1,6 +1,7 @@
 /*
  * form.c - options to event bodies, with prompts on a terminal.
  */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,141 @@ form_fill(struct cmd_ctx *ctx, const struct form_field *ff, json_t *body,
 	return 0;
 }
 
+const char form_fields_mark[] = "fields";
+
+/* The option of field f: its field_ui's, else its name with '-' for '_'.
+ * Caller frees. */
+static char *
+field_opt(const struct field *f)
+{
+	char *s = xstrdup(f->ui->opt != NULL ? f->ui->opt : f->name), *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+	return s;
+}
+
+/* The kind a FORM_FIELDS option names. */
+static const struct kind_info *
+fields_kind(const struct cli_opt *o)
+{
+	const struct kind_info *k = kind_find(o->name);
+
+	assert(k != NULL); /* a FORM_FIELDS naming no kind is a typo */
+	return k;
+}
+
+const struct cli_opt *
+form_opts(const struct cli_opt *opts)
+{
+	const struct cli_opt *o;
+	const struct field *f;
+	struct cli_opt *out;
+	size_t n = 0, i = 0;
+	int marked = 0;
+
+	for (o = opts; o != NULL && o->name != NULL; o++) {
+		if (o->arg != form_fields_mark) {
+			n++;
+			continue;
+		}
+		marked = 1;
+		for (f = fields_kind(o)->fields; f->name != NULL; f++)
+			n += f->ui != NULL;
+	}
+	if (!marked)
+		return opts;
+	out = xcalloc(n + 1, sizeof *out);
+	for (o = opts; o->name != NULL; o++) {
+		if (o->arg != form_fields_mark) {
+			out[i++] = *o;
+			continue;
+		}
+		for (f = fields_kind(o)->fields; f->name != NULL; f++) {
+			if (f->ui == NULL)
+				continue;
+			out[i].name = field_opt(f);
+			out[i].type = f->type == F_BOOL ? CLI_FLAG :
+			    f->type == F_STRS ? CLI_LIST : CLI_VALUE;
+			out[i].arg = f->ui->arg;
+			out[i].help = f->ui->help;
+			i++;
+		}
+	}
+	return out;
+}
+
+static enum form_type
+form_type_of(enum field_type t)
+{
+	switch (t) {
+	case F_TEXT:
+		return FV_TEXT;
+	case F_TIME:
+		return FV_TIME;
+	case F_ENUM:
+		return FV_ENUM;
+	case F_BOOL:
+		return FV_BOOL;
+	case F_STRS:
+		return FV_LIST;
+	default:
+		return FV_STR;
+	}
+}
+
+int
+form_kind_fill(struct cmd_ctx *ctx, const char *kind, json_t *body,
+    int partial)
+{
+	const struct field *f;
+	struct form_field *ff;
+	size_t n = 0, i;
+	int rc;
+
+	assert(kind_find(kind) != NULL);
+	for (f = kind_find(kind)->fields; f->name != NULL; f++)
+		n++;
+	ff = xcalloc(n + 1, sizeof *ff);
+	for (f = kind_find(kind)->fields, n = 0; f->name != NULL; f++) {
+		if (f->ui == NULL)
+			continue;
+		ff[n].opt = field_opt(f);
+		ff[n].field = f->name;
+		ff[n].type = form_type_of(f->type);
+		ff[n].flags = (f->required ? FF_REQUIRED : 0) |
+		    (f->ui->flags & FIELD_NOW ? FF_NOW : 0) |
+		    (f->ui->flags & FIELD_OFFICER ? FF_OFFICER : 0);
+		ff[n].values = f->values;
+		ff[n].prompt = f->ui->prompt;
+		n++;
+	}
+	rc = form_fill(ctx, ff, body, partial);
+	for (i = 0; i < n; i++)
+		free((char *)ff[i].opt);
+	free(ff);
+	return rc;
+}
+
+int
+form_kind_text(struct cmd_ctx *ctx, const char *kind, json_t *body)
+{
+	const struct field *f;
+	char *opt;
+	int rc = 0;
+
+	assert(kind_find(kind) != NULL);
+	for (f = kind_find(kind)->fields; rc == 0 && f->name != NULL; f++) {
+		if (f->ui == NULL)
+			continue;
+		opt = field_opt(f);
+		rc = form_text_opt(ctx, body, opt, f->name, f->required);
+		free(opt);
+	}
+	return rc;
+}
+
 int
 form_record(struct cmd_ctx *ctx, const char *kind, const char *entity,
     const char *author, const json_t *audience, const json_t *body,
@@ -216,7 +352,9 @@ form_record_all(struct cmd_ctx *ctx, const char *author,
 static int
 confidential(const char *kind)
 {
-	return strcmp(kind, "complaint.identity") == 0;
+	const struct kind_info *k = kind_find(kind);
+
+	return k != NULL && k->confidential;
 }
 
 int

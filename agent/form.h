@@ -32,6 +32,30 @@ struct form_field {
 	const char *prompt; /* label when asking */
 };
 
+/*
+ * Options and forms declared with a kind's fields (struct field_ui,
+ * kinds.h): FORM_FIELDS(kind) in a command's options stands for the
+ * options of kind's fields that have a field_ui, in field order, and
+ * form_kind_fill reads them into a body as form_fill does. A field is
+ * then declared once, in its type's file, for the schema, the option and
+ * the prompt.
+ */
+extern const char form_fields_mark[];
+#define FORM_FIELDS(kind) { (kind), CLI_VALUE, form_fields_mark, NULL }
+
+/* opts with every FORM_FIELDS in it replaced by its fields' options (a
+ * new array, kept for the life of the program), or opts itself when it
+ * has none. cmd.c does this for every command before parsing. */
+const struct cli_opt *form_opts(const struct cli_opt *opts);
+
+/* form_fill with the form that kind's fields declare. */
+int form_kind_fill(struct cmd_ctx *ctx, const char *kind, json_t *body,
+    int partial);
+
+/* form_text_opt for each field of kind that has a field_ui, in order,
+ * required when the schema requires it. Returns 0 or an exit code. */
+int form_kind_text(struct cmd_ctx *ctx, const char *kind, json_t *body);
+
 /* 1 when missing fields should be asked for (a terminal, or
  * LIANDONG_PROMPT=1 for scripts that answer on stdin). */
 int form_interactive(void);

@@ -2,6 +2,10 @@
  * due.h - the open obligations a projection holds, with their legal due
  * times (computed when each obligation started, see rules.h). Used by
  * `liandong due` on a station and `liandong-server due` county-wide.
+ *
+ * What a record owes depends on its type: each type's row (registry.h)
+ * has the function that says it, which calls due_emit for each
+ * obligation open.
  */
 #ifndef LD_DUE_H
 #define LD_DUE_H
@@ -23,6 +27,14 @@ struct obligation {
 /* Calls fn for each open obligation of doc; strings are borrowed from
  * doc and live as long as it. */
 void due_collect(const json_t *doc,
+    void (*fn)(const struct obligation *o, void *arg), void *arg);
+
+/* For the types' obligations: calls fn for the obligation of doc owed by
+ * unit owed_by (nothing when NULL), described by what (N_() text), due by
+ * the deadline object (NULL: the law sets no time; nothing when it is
+ * done already or its due time cannot be read). */
+void due_emit(const json_t *doc, const char *owed_by, const char *what,
+    const json_t *deadline,
     void (*fn)(const struct obligation *o, void *arg), void *arg);
 
 #endif

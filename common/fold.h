@@ -8,6 +8,10 @@
  * An event that is illegal where it falls in that order (an edit after a
  * close, a second close) is counted, recorded under "conflicts" with a
  * reason code, and changes nothing else.
+ *
+ * What a step does to a record is its type's fold step (registry.h,
+ * common/type-<name>.c); fold_apply finds it by the record's type. The
+ * helpers at the end are for those steps.
  */
 #ifndef LD_FOLD_H
 #define LD_FOLD_H
@@ -37,7 +41,38 @@ int fold_is_next(const json_t *doc, const struct event *ev);
 /* Text for the full-text index (never confidential fields). Caller frees. */
 char *fold_search_text(const json_t *doc);
 
-/* Human text for a conflict reason code. */
+/* Human text for a conflict reason code: fold.c's common ones, then
+ * each type's own; the code itself if none has it. */
 const char *fold_reason_text(const char *code);
+
+/*
+ * For the fold steps of the record types (common/type-*.c).
+ */
+
+/* The record's status, "" before it was created. Borrowed from doc. */
+const char *fold_status(const json_t *doc);
+/* Copies every body field into doc, except the one named skip (or NULL). */
+void fold_copy_body(json_t *doc, const json_t *body, const char *skip);
+/* Creates the record from its first event: status, unit, station,
+ * created_at/by, audience and every body field. */
+void fold_created(json_t *doc, const struct event *ev, const char *status);
+/* updated_at/by: the event's. */
+void fold_stamp(json_t *doc, const struct event *ev);
+/* 1 if the wall time at (ms) is past the deadline object's due. */
+int fold_past_due(const json_t *deadline, int64_t at);
+/* Marks the obligation doc[key] done at time at, late or not; nothing if
+ * there is none or it is done already. */
+void fold_done(json_t *doc, const char *key, int64_t at);
+/* Reopens the obligation doc[key]: not done after all. */
+void fold_reopen(json_t *doc, const char *key);
+/* {at, by, unit} of the event, for the lists kept on a record (new). */
+json_t *fold_act(const struct event *ev);
+/* Appends item (stolen) to the array doc[key], creating it. */
+void fold_append(json_t *doc, const char *key, json_t *item);
+/* Extends the deadline doc[key] to the event's body[key], the reason kept
+ * in "extensions": NULL, or "extension_after_deadline" once it passed. */
+const char *fold_extend(json_t *doc, const struct event *ev, const char *key);
+/* 1 if v is the unit name unit. */
+int fold_is_unit(const json_t *v, const char *unit);
 
 #endif

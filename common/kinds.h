@@ -1,8 +1,10 @@
 /*
- * kinds.h - the registry of event kinds and their body schemas.
+ * kinds.h - event kinds and their body schemas.
  *
- * To add a kind: add its fields array and a row to the kinds table in
- * kinds.c, then teach fold.c what it does to its entity. Entities are
+ * A kind belongs to a record type and is declared in the type's file
+ * (common/type-<name>.c, see registry.h): its fields, and a row in the
+ * type's kinds. To add a kind to a type: its fields array, its row, and
+ * what its step does to the record in the type's fold step. Entities are
  * named "<letter>-<station>-<seq>": the letter gives the entity type, the
  * station and seq are those of the event that created it, which makes ids
  * unique across stations without asking the server.
@@ -12,6 +14,8 @@
 
 #include <stddef.h>
 #include <jansson.h>
+
+#include "registry.h"
 
 enum field_type {
 	F_STR,   /* one line of text */
@@ -30,20 +34,36 @@ struct enum_value {
 	const char *label; /* Chinese label shown to users, also accepted */
 };
 
+/* How a command line gives a field (agent/form.c): the option, its help,
+ * and the label it is asked for with. Declared with the field, so that
+ * the schema, the command's options and its form are one declaration. */
+struct field_ui {
+	const char *opt;    /* option name; NULL: the field's, '-' for '_' */
+	const char *arg;    /* placeholder in the usage ("UNIT") */
+	const char *help;   /* N_() */
+	const char *prompt; /* N_() label when asked for; NULL: never asked */
+	int flags;          /* FIELD_NOW, FIELD_OFFICER */
+};
+
+#define FIELD_NOW 1     /* a time: defaults to now */
+#define FIELD_OFFICER 2 /* defaults to the officer configured */
+
+/* A field_ui in a field's row. */
+#define FIELD_UI(opt, arg, help, prompt, flags) \
+	(&(const struct field_ui){ (opt), (arg), (help), (prompt), (flags) })
+
 struct field {
 	const char *name;
 	enum field_type type;
 	int required;
 	size_t max;  /* characters; for F_STRS the max items (each STR_MAX) */
 	const struct enum_value *values; /* F_ENUM only, NULL-terminated */
+	const struct field_ui *ui; /* NULL: no command line gives it (yet:
+				      most commands still declare their
+				      options themselves) */
 };
 
 #define FIELD_STR_MAX 100
-
-struct entity_type {
-	const char *name; /* "case" */
-	char letter;      /* 'C' */
-};
 
 struct kind_info {
 	const char *name;                  /* "case.opened" */
@@ -51,13 +71,17 @@ struct kind_info {
 	int creates;                       /* first event of its entity */
 	int at_least_one;                  /* body must set one field */
 	const struct field *fields;        /* terminated by name == NULL */
+	int confidential;  /* its body is kept from everyone not addressed:
+			      never seen by role, hidden in timelines, never
+			      indexed (the complainant's identity) */
+	int written_by;    /* ROLE_* (roles.h) that may write it; 0: those
+			      of its type */
 };
 
 const struct kind_info *kind_find(const char *name);
-const struct kind_info *kind_at(size_t i); /* NULL past the end */
-const struct entity_type *entity_type_of(const char *entity);
-const struct entity_type *entity_type_find(const char *name);
-const struct entity_type *entity_type_at(size_t i); /* NULL past the end */
+/* The i-th kind, walking the types of the registry in order; NULL past
+ * the end. */
+const struct kind_info *kind_at(size_t i);
 const struct field *kind_field(const struct kind_info *k, const char *name);
 
 /* Checks that entity is well formed and of the kind's type. */
@@ -84,6 +108,7 @@ const struct enum_value *enum_lookup(const struct enum_value *vals,
     const char *s);
 const char *enum_label(const struct enum_value *vals, const char *name);
 
+/* Enum values the agent names (each defined in its type's file). */
 extern const struct enum_value case_sources[];
 extern const struct enum_value complaint_types[];
 extern const struct enum_value complaint_channels[];

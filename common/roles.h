@@ -16,6 +16,9 @@
  *
  * The matrix is docs/protocol.md's "Roles"; the agent refuses a forbidden
  * kind before writing it, the server quarantines one that arrives anyway.
+ * Its cells live in the registry (registry.h): each record type says
+ * which roles write its kinds and which watch it, and a kind may narrow
+ * its writers.
  */
 #ifndef LD_ROLES_H
 #define LD_ROLES_H
@@ -23,6 +26,27 @@
 /* The role names, NULL-terminated: township, department, bureau, legal,
  * police, government, admin. */
 extern const char *const role_names[];
+
+/* Each role as a bit, in role_names' order, for the registry's rows. */
+enum {
+	ROLE_TOWNSHIP = 1 << 0,
+	ROLE_DEPARTMENT = 1 << 1,
+	ROLE_BUREAU = 1 << 2,
+	ROLE_LEGAL = 1 << 3,      /* the county's legal office */
+	ROLE_POLICE = 1 << 4,
+	ROLE_GOVERNMENT = 1 << 5, /* the county government */
+	ROLE_ADMIN = 1 << 6,
+	ROLE_ALL = (1 << 7) - 1,
+	/* Every unit that takes part in the workflows. */
+	ROLES_UNITS = ROLE_TOWNSHIP | ROLE_DEPARTMENT | ROLE_BUREAU |
+	    ROLE_LEGAL | ROLE_POLICE | ROLE_GOVERNMENT,
+	/* The units that handle cases. */
+	ROLES_HANDLERS = ROLE_TOWNSHIP | ROLE_DEPARTMENT | ROLE_BUREAU |
+	    ROLE_POLICE,
+};
+
+/* The bit of role name, or 0 if it is none. */
+int role_bit(const char *name);
 
 /* 1 if name is a role. */
 int role_valid(const char *name);
@@ -32,7 +56,8 @@ int role_valid(const char *name);
 int role_may_write(const char *role, const char *kind);
 
 /* 1 if a unit of role receives every event of entity type (a name of
- * kinds.c: "referral"...) and kind in the county, addressed to it or not. */
+ * the registry: "referral"...) and kind in the county, addressed to it or
+ * not. Never for an unknown type or a confidential kind. */
 int role_watches(const char *role, const char *type, const char *kind);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry.h"
 #include "rules.h"
 #include "text.h"
 #include "textfile.h"
@@ -23,15 +24,6 @@
 static const char *const unit_names[] = { "workdays", "days", "hours",
 	"immediate" };
 static const char *const direction_names[] = { "after", "before" };
-
-/* The vocabulary (docs/rules.md). Add at the end, never rename. */
-static const char *const known_rules[] = {
-	"refer", "refer_urgent", "acknowledge", "result", "assist", "consult",
-	"supervision_reply", "supervision_result", "copy_approval",
-	"copy_approval_urgent", "pass_documents", "pass_documents_urgent",
-	"copy_penalty", "share_info", "meeting_interval", "meeting_notice",
-	"meeting_topics", "whistle_answer", "enforce_request",
-};
 
 /* Keys of a rule, as bits, to refuse one given twice. */
 enum {
@@ -53,14 +45,21 @@ rule_direction_name(enum rule_direction d)
 	return direction_names[d];
 }
 
+/* The vocabulary (docs/rules.md) is what the record types' deadlines
+ * name (registry.h): a rule is declared with the deadline it computes.
+ * Never rename one: profiles in the field use the names. */
 int
 rule_known(const char *name)
 {
-	size_t i;
+	const struct entity_type *t;
+	const struct deadline_decl *d;
+	size_t i, j;
 
-	for (i = 0; i < sizeof known_rules / sizeof known_rules[0]; i++)
-		if (strcmp(known_rules[i], name) == 0)
-			return 1;
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++)
+		for (d = t->deadlines; d != NULL && d->key != NULL; d++)
+			for (j = 0; d->rules != NULL && d->rules[j] != NULL; j++)
+				if (strcmp(d->rules[j], name) == 0)
+					return 1;
 	return 0;
 }
 

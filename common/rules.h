@@ -68,7 +68,8 @@ int profile_parse(const char *text, struct profile **out, char *err);
 int profile_load(const char *path, struct profile **out, char *err);
 void profile_free(struct profile *p);
 
-/* 1 if name is in the vocabulary of rule names (docs/rules.md). */
+/* 1 if name is in the vocabulary of rule names (docs/rules.md): a rule
+ * some record type's deadline is computed by (registry.h). */
 int rule_known(const char *name);
 
 const struct rule *profile_rule(const struct profile *p, const char *name);

@@ -1,0 +1,159 @@
+/*
+ * type-assist.c - the record type "assist" (registry.h): an assistance
+ * request (执法协助): testing, inspection, quarantine, appraisal or an
+ * opinion asked of a department.
+ *
+ * Here: its kinds and their body fields, its fold step, what its records
+ * owe, and its row in the registry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "due.h"
+#include "fold.h"
+#include "kinds.h"
+#include "registry.h"
+#include "roles.h"
+#include "util.h"
+
+const struct enum_value assist_types[] = {
+	{ "testing", "检测" },
+	{ "inspection", "检验" },
+	{ "quarantine", "检疫" },
+	{ "appraisal", "技术鉴定" },
+	{ "opinion", "认定" },
+	{ "consultation", "咨询意见" },
+	{ NULL, NULL },
+};
+
+/* An assistance request (执法协助): testing, inspection, quarantine,
+ * technical appraisal or an opinion asked of a department, answered in
+ * writing under its seal (fold.c: requested -> answered). */
+static const struct field assist_requested_fields[] = {
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, assist_types, NULL },
+	{ "subject", F_TEXT, 1, 500, NULL, NULL },
+	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+/* The written answer; sealed must be true (the unit's seal is on it). */
+static const struct field assist_answered_fields[] = {
+	{ "conclusion", F_TEXT, 1, 2000, NULL, NULL },
+	{ "sealed", F_BOOL, 1, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+/* The time to answer extended by the asked unit, before it passed. */
+static const struct field assist_extended_fields[] = {
+	{ "answer_due", F_DEADLINE, 1, 0, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct kind_info assist_kinds[] = {
+	{ "assist.requested", &type_assist, 1, 0, assist_requested_fields,
+	    0, 0 },
+	{ "assist.answered", &type_assist, 0, 0, assist_answered_fields, 0, 0 },
+	{ "assist.extended", &type_assist, 0, 0, assist_extended_fields, 0, 0 },
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+/*
+ * An assistance request (执法协助):
+ *
+ *   requested --answered (the asked unit, sealed)--> answered
+ *       \--extended (the asked unit, before answer_due)--> requested
+ *
+ * A second answer, an answer or extension by another unit, an extension
+ * after the deadline and an unsealed answer are conflicts.
+ */
+static const char *
+apply_assist(json_t *doc, const struct event *ev)
+{
+	const char *st = fold_status(doc), *k = ev->kind;
+	const char *to = json_string_value(json_object_get(doc, "to"));
+
+	if (strcmp(k, "assist.requested") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		fold_created(doc, ev, "requested");
+		fold_stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(k, "assist.answered") == 0) {
+		json_t *a;
+		if (strcmp(st, "answered") == 0)
+			return "already_answered";
+		if (to == NULL || strcmp(ev->unit, to) != 0)
+			return "not_asked_unit";
+		if (!json_is_true(json_object_get(ev->body, "sealed")))
+			return "not_sealed";
+		a = fold_act(ev);
+		json_object_set(a, "conclusion", json_object_get(ev->body,
+		    "conclusion"));
+		json_object_set_new(doc, "answer", a);
+		json_object_set_new(doc, "status", json_string("answered"));
+		fold_stamp(doc, ev);
+		return NULL;
+	}
+	if (strcmp(k, "assist.extended") == 0) {
+		if (strcmp(st, "answered") == 0)
+			return "already_answered";
+		if (to == NULL || strcmp(ev->unit, to) != 0)
+			return "not_asked_unit";
+		return fold_extend(doc, ev, "answer_due");
+	}
+	return "unknown_kind";
+}
+
+static void
+assist_owed(const json_t *doc, const char *st,
+    void (*fn)(const struct obligation *o, void *arg), void *arg)
+{
+	if (strcmp(st, "requested") == 0)
+		due_emit(doc, cjson_str(doc, "to"),
+		    N_("answer the assistance request in writing, sealed (执法协助)"),
+		    json_object_get(doc, "answer_due"), fn, arg);
+}
+
+/* The time to answer: "consult" for a consultation opinion, else
+ * "assist" (agent/cmd-assist.c). */
+static const char *const assist_answer_rules[] = { "assist", "consult", NULL };
+static const char *const assist_answer_done[] = { "assist.answered", NULL };
+
+static const struct deadline_decl assist_deadlines[] = {
+	{ "answer_due", assist_answer_rules, assist_answer_done,
+	    "assist.extended" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* What the full-text index holds of it (fold_search_text). */
+static const char *const assist_search[] = { "officer", "subject", NULL };
+
+static const struct fold_reason assist_reasons[] = {
+	{ "not_asked_unit", N_("only the unit asked for assistance may do this") },
+	{ "not_sealed", N_("the answer must be in writing under the unit's seal") },
+	{ NULL, NULL },
+};
+
+const struct entity_type type_assist = {
+	.name = "assist",
+	.letter = 'A',
+	.kinds = assist_kinds,
+	.apply = apply_assist,
+	.owed = assist_owed,
+	.deadlines = assist_deadlines,
+	.audience = AUDIENCE_GROWS,
+	.search = assist_search,
+	.watched_by = ROLE_ADMIN | ROLE_LEGAL,
+	.written_by = ROLES_HANDLERS,
+	.reasons = assist_reasons,
+};

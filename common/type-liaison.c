@@ -1,0 +1,71 @@
+/*
+ * type-liaison.c - the record type "liaison" (registry.h): a liaison log
+ * entry (联络台账): a contact, patrol, meeting or training with another
+ * unit.
+ *
+ * Here: its kinds and their body fields, its fold step, what its records
+ * owe, and its row in the registry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "due.h"
+#include "fold.h"
+#include "kinds.h"
+#include "registry.h"
+#include "roles.h"
+#include "util.h"
+
+const struct enum_value liaison_types[] = {
+	{ "contact", "联络" },
+	{ "patrol", "巡查" },
+	{ "meeting", "会议" },
+	{ "training", "培训" },
+	{ NULL, NULL },
+};
+
+static const struct field liaison_logged_fields[] = {
+	{ "activity", F_ENUM, 1, 0, liaison_types, NULL },
+	{ "date", F_TIME, 1, 0, NULL, NULL },
+	{ "counterpart", F_STR, 0, 60, NULL, NULL },
+	{ "place", F_STR, 0, 100, NULL, NULL },
+	{ "summary", F_TEXT, 1, 2000, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "participants", F_STRS, 0, 50, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct kind_info liaison_kinds[] = {
+	{ "liaison.logged", &type_liaison, 1, 0, liaison_logged_fields, 0, 0 },
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+static const char *
+apply_liaison(json_t *doc, const struct event *ev)
+{
+	if (strcmp(ev->kind, "liaison.logged") == 0) {
+		if (*fold_status(doc) != '\0')
+			return "already_created";
+		fold_created(doc, ev, "logged");
+		return NULL;
+	}
+	return "unknown_kind";
+}
+
+/* What the full-text index holds of it (fold_search_text). */
+static const char *const liaison_search[] = {
+	"summary", "counterpart", "place", "officer", NULL
+};
+
+const struct entity_type type_liaison = {
+	.name = "liaison",
+	.letter = 'L',
+	.kinds = liaison_kinds,
+	.apply = apply_liaison,
+	.audience = AUDIENCE_CLOSED,
+	.search = liaison_search,
+	.watched_by = ROLE_ADMIN,
+	.written_by = ROLES_UNITS,
+};

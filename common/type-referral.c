@@ -1,0 +1,305 @@
+/*
+ * type-referral.c - the record type "referral" (registry.h): a referral
+ * (案件移送): a case sent to the unit that should handle it.
+ *
+ * Here: its kinds and their body fields, its fold step, what its records
+ * owe, and its row in the registry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "due.h"
+#include "fold.h"
+#include "kinds.h"
+#include "registry.h"
+#include "roles.h"
+#include "util.h"
+
+/* A case referred to another unit (案件移送). The receiver does not see
+ * the case's own events, so the referral carries what it needs of it. */
+static const struct field referral_sent_fields[] = {
+	{ "case", F_ENTITY, 1, 0, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "matter", F_STR, 0, 60, NULL, NULL },
+	{ "category", F_STR, 1, 32, NULL, NULL },
+	{ "location", F_STR, 1, 100, NULL, NULL },
+	{ "description", F_TEXT, 1, 2000, NULL, NULL },
+	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "letter", F_STR, 1, 100, NULL, NULL },
+	{ "sources", F_STRS, 1, 20, NULL, NULL },
+	{ "evidence", F_STRS, 1, 20, NULL, NULL },
+	{ "criminal", F_BOOL, 0, 0, NULL, NULL },
+	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+/* The steps of a referral after it is sent; each is a state-machine
+ * transition checked in fold.c. */
+static const struct field referral_note_fields[] = {
+	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field referral_reason_fields[] = {
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field referral_escalated_fields[] = {
+	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field referral_decided_fields[] = {
+	{ "handler", F_STR, 1, 40, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field referral_result_fields[] = {
+	{ "decision", F_TEXT, 1, 2000, NULL, NULL },
+	{ "decided_at", F_TIME, 1, 0, NULL, NULL },
+	{ "result_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct kind_info referral_kinds[] = {
+	{ "referral.sent", &type_referral, 1, 0, referral_sent_fields, 0, 0 },
+	{ "referral.acknowledged", &type_referral, 0, 0, referral_note_fields,
+	    0, 0 },
+	{ "referral.accepted", &type_referral, 0, 0, referral_note_fields,
+	    0, 0 },
+	{ "referral.disputed", &type_referral, 0, 0, referral_reason_fields,
+	    0, 0 },
+	{ "referral.escalated", &type_referral, 0, 0, referral_escalated_fields,
+	    0, ROLES_HANDLERS | ROLE_LEGAL },
+	{ "referral.decided", &type_referral, 0, 0, referral_decided_fields,
+	    0, ROLE_LEGAL | ROLE_GOVERNMENT },
+	{ "referral.withdrawn", &type_referral, 0, 0, referral_reason_fields,
+	    0, 0 },
+	{ "referral.returned", &type_referral, 0, 0, referral_reason_fields,
+	    0, ROLE_POLICE },
+	{ "referral.result", &type_referral, 0, 0, referral_result_fields,
+	    0, 0 },
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+/*
+ * The referral workflow (案件移送). States and who may move them:
+ *
+ *   sent --acknowledged--> acknowledged --accepted--> accepted --result--> closed
+ *     |  (handler)            |  (handler)              (handler)
+ *     +--disputed (handler)---+--> disputed --escalated--> escalated
+ *     |                                 \------decided--------/ --> decided
+ *     +--withdrawn (sender) --> withdrawn        (then the decided handler accepts)
+ *     +--returned (handler of a criminal referral) --> returned
+ *
+ * The handler is the receiving unit until a decision names another. An
+ * event out of place is a conflict; the state does not move.
+ */
+static const char *
+apply_referral(json_t *doc, const struct event *ev)
+{
+	const char *st = fold_status(doc), *k = ev->kind;
+	const char *handler = json_string_value(json_object_get(doc, "handler"));
+	const char *sender = json_string_value(json_object_get(doc, "unit"));
+	int is_handler = handler != NULL && strcmp(ev->unit, handler) == 0;
+
+	if (strcmp(k, "referral.sent") == 0) {
+		if (*st != '\0')
+			return "already_created";
+		fold_created(doc, ev, "sent");
+		json_object_set(doc, "handler", json_object_get(ev->body, "to"));
+		fold_stamp(doc, ev);
+		return NULL;
+	}
+	if (*st == '\0')
+		return "before_creation";
+	if (strcmp(st, "withdrawn") == 0)
+		return "after_withdrawn";
+	if (strcmp(st, "closed") == 0 || strcmp(st, "returned") == 0)
+		return "after_closed";
+	if (strcmp(k, "referral.withdrawn") == 0) {
+		if (strcmp(ev->unit, sender) != 0)
+			return "not_sender";
+		if (strcmp(st, "accepted") == 0)
+			return "withdraw_after_accept";
+		goto move;
+	}
+	if (strcmp(k, "referral.acknowledged") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "sent") != 0)
+			return "already_acknowledged";
+		goto move;
+	}
+	if (strcmp(k, "referral.accepted") == 0) {
+		if (!is_handler)
+			return strcmp(st, "accepted") == 0 ? "accepted_twice" :
+			    "not_receiver";
+		if (strcmp(st, "accepted") == 0)
+			return "accepted_twice";
+		if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
+			return "disputed";
+		goto move;
+	}
+	if (strcmp(k, "referral.disputed") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "sent") != 0 && strcmp(st, "acknowledged") != 0)
+			return "dispute_out_of_place";
+		goto move;
+	}
+	if (strcmp(k, "referral.escalated") == 0) {
+		if (!is_handler && strcmp(ev->unit, sender) != 0 &&
+		    !fold_is_unit(json_object_get(doc, "escalated_to"), ev->unit))
+			return "not_party";
+		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
+			return "not_disputed";
+		json_object_set_new(doc, "escalation_level", json_integer(
+		    json_integer_value(json_object_get(doc, "escalation_level")) + 1));
+		json_object_set(doc, "escalated_to", json_object_get(ev->body, "to"));
+		goto move;
+	}
+	if (strcmp(k, "referral.decided") == 0) {
+		if (!fold_is_unit(json_object_get(doc, "escalated_to"), ev->unit))
+			return "not_escalated_to";
+		if (strcmp(st, "disputed") != 0 && strcmp(st, "escalated") != 0)
+			return "not_disputed";
+		json_object_set(doc, "handler", json_object_get(ev->body, "handler"));
+		json_object_set(doc, "decision", json_object_get(ev->body, "reason"));
+		json_object_set_new(doc, "decided_by", json_string(ev->unit));
+		goto move;
+	}
+	if (strcmp(k, "referral.returned") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (!json_is_true(json_object_get(doc, "criminal")))
+			return "not_criminal";
+		goto move;
+	}
+	if (strcmp(k, "referral.result") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (strcmp(st, "accepted") != 0)
+			return "result_before_accept";
+		json_object_set(doc, "decision", json_object_get(ev->body, "decision"));
+		json_object_set(doc, "decided_at", json_object_get(ev->body,
+		    "decided_at"));
+		if (json_object_get(ev->body, "result_due") != NULL)
+			json_object_set_new(doc, "result_due", json_deep_copy(
+			    json_object_get(ev->body, "result_due")));
+		goto move;
+	}
+	return "unknown_kind";
+move:
+	{
+		static const struct { const char *kind, *status; } next[] = {
+			{ "referral.withdrawn", "withdrawn" },
+			{ "referral.acknowledged", "acknowledged" },
+			{ "referral.accepted", "accepted" },
+			{ "referral.disputed", "disputed" },
+			{ "referral.escalated", "escalated" },
+			{ "referral.decided", "decided" },
+			{ "referral.returned", "returned" },
+			{ "referral.result", "closed" },
+		};
+		size_t i;
+		for (i = 0; i < sizeof next / sizeof next[0]; i++)
+			if (strcmp(next[i].kind, k) == 0)
+				json_object_set_new(doc, "status",
+				    json_string(next[i].status));
+		if (json_object_get(ev->body, "reason") != NULL &&
+		    strcmp(k, "referral.decided") != 0)
+			json_object_set(doc, "reason", json_object_get(ev->body,
+			    "reason"));
+		fold_stamp(doc, ev);
+	}
+	return NULL;
+}
+
+static void
+referral_owed(const json_t *doc, const char *st,
+    void (*fn)(const struct obligation *o, void *arg), void *arg)
+{
+	const char *handler = cjson_str(doc, "handler");
+
+	if (strcmp(st, "sent") == 0 && json_object_get(doc, "ack_due") != NULL)
+		due_emit(doc, handler, N_("acknowledge the referral (受理告知)"),
+		    json_object_get(doc, "ack_due"), fn, arg);
+	else if (strcmp(st, "sent") == 0 || strcmp(st, "acknowledged") == 0 ||
+	    strcmp(st, "decided") == 0)
+		due_emit(doc, handler, N_("accept or dispute the referral"), NULL,
+		    fn, arg);
+	else if (strcmp(st, "accepted") == 0)
+		due_emit(doc, handler,
+		    N_("report the result when the decision is served"), NULL,
+		    fn, arg);
+	else if (strcmp(st, "disputed") == 0 || strcmp(st, "escalated") == 0)
+		due_emit(doc, cjson_str(doc, "escalated_to") ?
+		    cjson_str(doc, "escalated_to") : cjson_str(doc, "unit"),
+		    N_("settle the jurisdiction dispute"), NULL, fn, arg);
+}
+
+/* The case's time to refer, carried by the referral that does it; the
+ * time to acknowledge, which accepting or disputing also answers; the
+ * time to report the result, counted from the decision. */
+static const char *const referral_refer_rules[] = { "refer", "refer_urgent",
+	NULL };
+static const char *const referral_refer_done[] = { "referral.sent", NULL };
+static const char *const referral_ack_rules[] = { "acknowledge", NULL };
+static const char *const referral_ack_done[] = { "referral.acknowledged",
+	"referral.accepted", "referral.disputed", NULL };
+static const char *const referral_result_rules[] = { "result", NULL };
+static const char *const referral_result_done[] = { "referral.result", NULL };
+
+static const struct deadline_decl referral_deadlines[] = {
+	{ "refer_due", referral_refer_rules, referral_refer_done, NULL },
+	{ "ack_due", referral_ack_rules, referral_ack_done, NULL },
+	{ "result_due", referral_result_rules, referral_result_done, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* What the full-text index holds of it (fold_search_text). */
+static const char *const referral_search[] = {
+	"matter", "category", "location", "description", "officer", NULL
+};
+
+static const struct fold_reason referral_reasons[] = {
+	{ "after_withdrawn", N_("the referral was already withdrawn") },
+	{ "after_closed", N_("the referral was already closed") },
+	{ "not_sender", N_("only the referring unit may do this") },
+	{ "not_receiver", N_("only the unit handling the referral may do this") },
+	{ "withdraw_after_accept", N_("withdrawn after it was accepted") },
+	{ "already_acknowledged", N_("the referral was already acknowledged") },
+	{ "accepted_twice", N_("the referral was already accepted") },
+	{ "disputed", N_("the referral is disputed: wait for the decision") },
+	{ "dispute_out_of_place", N_("only a sent or acknowledged referral can be disputed") },
+	{ "not_disputed", N_("the referral is not disputed") },
+	{ "not_criminal", N_("only a criminal referral can be sent back") },
+	{ "result_before_accept", N_("result reported before the referral was accepted") },
+	{ "not_party", N_("only the units of the dispute may take it further") },
+	{ "not_escalated_to", N_("only the unit the dispute was taken to may decide it") },
+	{ NULL, NULL },
+};
+
+const struct entity_type type_referral = {
+	.name = "referral",
+	.letter = 'R',
+	.kinds = referral_kinds,
+	.apply = apply_referral,
+	.owed = referral_owed,
+	.deadlines = referral_deadlines,
+	.audience = AUDIENCE_CLOSED,
+	.search = referral_search,
+	.watched_by = ROLE_ADMIN | ROLE_LEGAL | ROLE_BUREAU,
+	.written_by = ROLES_HANDLERS,
+	.reasons = referral_reasons,
+};
