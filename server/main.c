@@ -35,6 +35,7 @@
 #include "calendar.h"
 #include "cjson.h"
 #include "cli.h"
+#include "cmd.h"
 #include "codec.h"
 #include "conffile.h"
 #include "directory.h"
@@ -56,42 +57,7 @@
 #include "util.h"
 #include "vault.h"
 
-
-#define CMD_JSON 1
-#define CMD_STORE 2 /* needs the configuration and the database */
-#define CMD_ALONE 4 /* with CMD_STORE: the directory to itself (no server) */
-
-struct server_conf {
-	char *dir;
-	char *county;
-	char *listen;   /* host:port */
-	char *db;
-	char *cert;
-	char *key;
-	char *dict;     /* "" for none */
-	char *rules;    /* rule profile: a name in conf/rules or a path; "" none */
-	char *calendar; /* holiday calendar directory; "" the shipped one */
-	char *max_clock_ahead; /* seconds an event's clock may lead ours */
-	char *max_routes;      /* routes one push may make */
-	char *max_connections; /* connections in all */
-	char *max_connections_per_address;
-	char *max_inflight_kib; /* KiB of request bodies read at once */
-	char *idle_timeout;    /* seconds before an idle connection closes */
-	char *log_level;       /* debug, info, warn, error */
-	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
-	char *next_ca;         /* the next CA's file; "" none */
-};
-
-struct server_ctx {
-	struct server_conf conf;
-	struct store *store;
-	struct vault *vault; /* the identity keys; the store borrows it */
-	int lock;            /* the directory's lock (vault_lock), or -1 */
-	int lock_exclusive;
-	char err[LD_ERRLEN];
-};
-
-static int
+int
 fail(struct cli *c, int code)
 {
 	struct server_ctx *x = c->app;
@@ -101,7 +67,7 @@ fail(struct cli *c, int code)
 }
 
 /* A profile name of conf/rules (gonghe) or a path. */
-static char *
+char *
 rules_path(const char *rules)
 {
 	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
@@ -110,7 +76,7 @@ rules_path(const char *rules)
 }
 
 /* dir/name unless name is absolute. */
-static char *
+char *
 in_dir(const char *dir, const char *name)
 {
 	return name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
@@ -198,7 +164,7 @@ conf_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-static void
+void
 conf_release(struct server_conf *sc)
 {
 	free(sc->dir);
@@ -224,7 +190,7 @@ conf_release(struct server_conf *sc)
 /* Reads sc->dir's server.conf into sc, with the default of each key it
  * leaves out; warns (conffile.h) about keys it does not know. Returns 0
  * or LD_ECONFIG. */
-static int
+int
 conf_read(struct server_conf *sc, char *err)
 {
 	char *path = xasprintf("%s/server.conf", sc->dir);
@@ -365,7 +331,7 @@ keys_ready(struct cli *c, int create)
 }
 
 /* The journal's path (journal.h); the caller frees it. */
-static char *
+char *
 journal_path(const struct server_ctx *x)
 {
 	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
@@ -389,7 +355,7 @@ replay_journal(struct cli *c)
 	return rc != 0 ? fail(c, rc) : 0;
 }
 
-static int
+int
 open_store(struct cli *c, int create)
 {
 	struct server_ctx *x = c->app;
@@ -406,174 +372,6 @@ open_store(struct cli *c, int create)
 	if ((rc = keys_ready(c, create)) != 0)
 		return rc;
 	return replay_journal(c);
-}
-
-static const struct cli_opt init_opts[] = {
-	{ "county", CLI_VALUE, "NAME", N_("the county this server serves, e.g. 共和县 (required)") },
-	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
-	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped; 'none' for none)") },
-	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: gonghe, gu, yicheng (conf/rules) or a file") },
-	{ "hostname", CLI_LIST, "NAME", N_("a name stations reach the server by, put in the trial certificate (repeat for several)") },
-	{ "ip", CLI_LIST, "ADDR", N_("an address stations reach the server at, put in the trial certificate (repeat)") },
-	{ NULL, 0, NULL, NULL },
-};
-
-/* The dictionary init writes into server.conf: --dict ('none': none),
- * else $LIANDONG_DICT, else the shipped one when it is there. */
-static char *
-init_dict(const char *opt)
-{
-	char *shipped;
-
-	if (opt != NULL)
-		return xstrdup(strcmp(opt, "none") == 0 ? "" : opt);
-	if ((opt = getenv("LIANDONG_DICT")) != NULL)
-		return xstrdup(opt);
-	shipped = xasprintf("%s/liandong.dict", paths_data());
-	if (access(shipped, R_OK) == 0)
-		return shipped;
-	free(shipped);
-	return xstrdup("");
-}
-
-/* server.conf as init writes it: the keys and comments of the example
- * conf/server.conf, with this county's values (t0050 compares them). */
-static int
-write_conf(FILE *f, const char *county, const char *listen, const char *dict,
-    const char *rules)
-{
-	fprintf(f, "; Liandong county server, made by 'liandong-server init'. Every key:\n"
-	    "; liandong-server.conf(5). Relative paths are in this directory.\n"
-	    "; SIGHUP (systemctl reload liandong-server) reads it again.\n"
-	    "\n[server]\n"
-	    "; the county this server serves (the database keeps its own copy)\n"
-	    "county = %s\n"
-	    "; where to listen, ADDR:PORT; a change needs a restart\n"
-	    "listen = %s\n"
-	    "; the SQLite database; a change needs a restart\n"
-	    "db = server.db\n"
-	    "; the TLS certificate (PEM, chain after it) and its key: a trial\n"
-	    "; certificate made by init; set your own for production\n"
-	    "cert = server.pem\n"
-	    "key = server-key.pem\n"
-	    "; zstd dictionary shared with the stations (empty: none)\n"
-	    "dict = %s\n"
-	    "; the county's rule profile, sent to every station: a shipped\n"
-	    "; profile's name or a file (empty: none)\n"
-	    "rules = %s\n"
-	    "; holiday calendars (<year>.ini), sent to every station (empty:\n"
-	    "; $LIANDONG_CALENDAR, else the shipped ones)\n"
-	    "calendar =\n"
-	    "; seconds an event's clock may lead this server's (0: no bound)\n"
-	    "max_clock_ahead = 3600\n"
-	    "; routes one push may make, widening included (0: no bound)\n"
-	    "max_routes = 20000\n"
-	    "; connections in all, and from one client address\n"
-	    "max_connections = 4000\n"
-	    "max_connections_per_address = 64\n"
-	    "; KiB of request bodies read at once (one address: a quarter)\n"
-	    "max_inflight_kib = 65536\n"
-	    "; seconds before an idle connection is closed\n"
-	    "idle_timeout = 60\n"
-	    "; debug, info, warn or error: the least level logged\n"
-	    "log_level = info\n"
-	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"
-	    "tls_priorities =\n"
-	    "; the CA of the next certificate, announced to stations (empty: none)\n"
-	    "next_ca =\n", county, listen, dict, rules);
-	return fflush(f) != 0 || ferror(f) ? -1 : 0;
-}
-
-static int
-server_init(struct cli *c)
-{
-	struct server_ctx *x = c->app;
-	const char *county = cli_value(c, "county");
-	const char *listen = cli_value(c, "listen");
-	const char *rules = cli_value(c, "rules");
-	struct profile *prof = NULL;
-	char pin[HASH_B64];
-	char *path = NULL, *dict = NULL;
-	FILE *f;
-	int rc;
-
-	if (county == NULL)
-		return cli_usage_error(c, _("missing required option --county"));
-	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
-		return fail(c, rc);
-	if (rules != NULL) {
-		char *rp = rules_path(rules);
-		rc = profile_load(rp, &prof, x->err);
-		free(rp);
-		profile_free(prof);
-		if (rc != 0)
-			return fail(c, rc);
-	}
-	if (mkdir(x->conf.dir, 0700) != 0 && errno != EEXIST)
-		return cli_error(c, EXIT_CONFIG, _("cannot create '%s': %s"),
-		    x->conf.dir, strerror(errno));
-	path = xasprintf("%s/server.conf", x->conf.dir);
-	if (access(path, F_OK) == 0) {
-		rc = cli_error(c, EXIT_DATABASE,
-		    _("'%s' already exists: this directory has a server"), path);
-		goto out;
-	}
-	{
-		json_t *hosts = json_array(), *ips = cli_list(c, "ip"), *v;
-		unsigned char a[16];
-		size_t i;
-
-		json_array_extend(hosts, cli_list(c, "hostname"));
-		json_array_foreach(ips, i, v)
-			if (inet_pton(AF_INET, json_string_value(v), a) != 1 &&
-			    inet_pton(AF_INET6, json_string_value(v), a) != 1) {
-				rc = cli_error(c, EXIT_INVALID,
-				    _("--ip '%s' is not an IP address"),
-				    json_string_value(v));
-				json_decref(hosts);
-				goto out;
-			}
-		json_array_extend(hosts, ips);
-		rc = tls_make_trial_certs(x->conf.dir, county, hosts, pin, x->err);
-		json_decref(hosts);
-	}
-	if (rc != 0) {
-		rc = fail(c, rc);
-		goto out;
-	}
-	x->conf.db = xstrdup("server.db");
-	if ((rc = open_store(c, 1)) != 0)
-		goto out;
-	if ((rc = x->store->ops->meta_set(x->store, "county", county,
-	    x->err)) != 0) {
-		rc = fail(c, rc);
-		goto out;
-	}
-	dict = init_dict(cli_value(c, "dict"));
-	if ((f = fopen(path, "w")) == NULL ||
-	    write_conf(f, county, listen ? listen : "127.0.0.1:8443", dict,
-	    rules ? rules : "") != 0) {
-		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
-		    strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
-		    strerror(errno));
-		goto out;
-	}
-	printf(_("county server for %s initialized in %s\n"), county,
-	    x->conf.dir);
-	printf(_("trial CA certificate: %s/ca.pem\n"), x->conf.dir);
-	printf(_("server key pin: sha256//%s\n"), pin);
-	printf(_("identity key: %s/%s (back it up apart from the database)\n"),
-	    x->conf.dir, VAULT_KEY_FILE);
-out:
-	free(dict);
-	free(path);
-	return rc;
 }
 
 static const struct cli_opt add_opts[] = {
@@ -1100,7 +898,6 @@ unit_remove(struct cli *c)
 	printf(_("unit '%s' removed from the directory\n"), name);
 	return 0;
 }
-
 
 static const struct cli_opt serve_opts[] = {
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("override server.conf (port 0: any free port)") },
@@ -1853,9 +1650,6 @@ backup(struct cli *c)
 	return 0;
 }
 
-static const struct cli_cmd init_cmd = { "init", NULL, NULL, 0, 0,
-	init_opts, 0, N_("create a server directory: config, database, trial certificates"),
-	server_init };
 static const struct cli_cmd add_cmd = { "station", "add", NULL, 0, 0,
 	add_opts, CMD_STORE | CMD_JSON, N_("add a station; prints its one-time enrolment code"),
 	station_add };
@@ -1902,10 +1696,9 @@ static const struct cli_cmd backup_cmd = { "backup", NULL, "<file>", 1, 1,
 	backup };
 
 static const struct cli_cmd *const cmds[] = {
-	&init_cmd, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd, &remove_cmd,
-	&unit_add_cmd,
-	&unit_list_cmd, &unit_remove_cmd, &serve_cmd, &dump_cmd, &due_cmd,
-	&rotate_cmd, &backup_cmd, NULL,
+	&cmd_init_entry, &add_cmd, &list_cmd, &revoke_cmd, &reissue_cmd,
+	&remove_cmd, &unit_add_cmd, &unit_list_cmd, &unit_remove_cmd,
+	&serve_cmd, &dump_cmd, &due_cmd, &rotate_cmd, &backup_cmd, NULL,
 };
 
 static const struct cli_opt common_opts[] = {
