@@ -56,6 +56,10 @@ struct server_ctx {
 	char err[LD_ERRLEN];
 };
 
+/* Every station of a unit has the unit's one role: what it may write and
+ * what the unit sees follow from it (roles.h). */
+#define ROLE_LEN 32
+
 /* main.c */
 
 /* code (LD_E*) as the exit code, with x->err (else the code's text) as
@@ -76,7 +80,14 @@ char *journal_path(const struct server_ctx *x);
  * exit code, the error said. */
 int open_store(struct cli *c, int create);
 
+/* cmd-unit.c */
+
+/* The role unit was declared with ("" when none, or not declared). */
+int declared_role(struct cli *c, const char *unit, char role[ROLE_LEN]);
+
 /* Command entries, one file per noun. */
 extern const struct cli_cmd cmd_init_entry;
+extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
+    cmd_unit_remove_entry;
 
 #endif
