@@ -87,6 +87,9 @@ int declared_role(struct cli *c, const char *unit, char role[ROLE_LEN]);
 
 /* Command entries, one file per noun. */
 extern const struct cli_cmd cmd_init_entry;
+extern const struct cli_cmd cmd_station_add_entry, cmd_station_list_entry,
+    cmd_station_revoke_entry, cmd_station_reissue_entry,
+    cmd_station_remove_entry;
 extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
     cmd_unit_remove_entry;
 
