@@ -85,6 +85,12 @@ int open_store(struct cli *c, int create);
 /* The role unit was declared with ("" when none, or not declared). */
 int declared_role(struct cli *c, const char *unit, char role[ROLE_LEN]);
 
+/* cmd-serve.c */
+
+/* The signals serve waits for (SIGTERM, SIGINT, SIGHUP), which main
+ * blocks before serve opens anything. */
+void serve_signals(sigset_t *set);
+
 /* Command entries, one file per noun. */
 extern const struct cli_cmd cmd_init_entry;
 extern const struct cli_cmd cmd_station_add_entry, cmd_station_list_entry,
@@ -92,5 +98,6 @@ extern const struct cli_cmd cmd_station_add_entry, cmd_station_list_entry,
     cmd_station_remove_entry;
 extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
     cmd_unit_remove_entry;
+extern const struct cli_cmd cmd_serve_entry;
 
 #endif
