@@ -100,5 +100,6 @@ extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
     cmd_unit_remove_entry;
 extern const struct cli_cmd cmd_serve_entry;
 extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry;
+extern const struct cli_cmd cmd_key_rotate_entry;
 
 #endif
