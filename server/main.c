@@ -1,59 +1,52 @@
 /*
- * main.c - liandong-server: the county server's commands.
+ * main.c - liandong-server: the county server's command table and what
+ * runs before every command (server.conf, the identity keys, the
+ * database), and the helpers its commands share (cmd.h).
  *
+ * Its commands, by the file that holds them:
+ *
+ * cmd-init.c
  *   init            a server directory: server.conf, database, trial certs
+ * cmd-station.c
  *   station add     a station and its one-time enrolment code
  *   station list    every station, its last sync and backlog
  *   station revoke  takes effect on the station's next request
+ *   station reissue a new enrolment code; the old token stops working
+ *   station remove  a station added by mistake (no events)
+ * cmd-unit.c
  *   unit add        a unit of the county's directory without a station
  *   unit list       the directory: the stations' units and those added
  *   unit remove     takes back a unit added without a station
+ * cmd-serve.c
  *   serve           the HTTPS service (foreground; SIGHUP reloads its
  *                   configuration and certificate, SIGTERM stops it)
+ * cmd-data.c
  *   dump            projections as a unit sees them (for checks)
  *   due             every open obligation in the county
- *   key rotate      a new identity key; every identity re-sealed under it
  *   backup          a copy of the database (mode 0600)
+ * cmd-key.c
+ *   key rotate      a new identity key; every identity re-sealed under it
  *
  * The server directory is --dir, else $LIANDONG_SERVER_DIR, else
  * ~/.local/share/liandong-server; it holds server.conf and whatever it
  * names with relative paths, and the identity key files (vault.h), which
  * every command that opens the database reads first (open_keys).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <locale.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "api.h"
-#include "calendar.h"
-#include "cjson.h"
-#include "cli.h"
 #include "cmd.h"
-#include "codec.h"
 #include "conffile.h"
-#include "directory.h"
-#include "due.h"
-#include "fold.h"
 #include "hash.h"
-#include "http.h"
 #include "journal.h"
 #include "log.h"
 #include "paths.h"
-#include "proto.h"
-#include "roles.h"
-#include "rules.h"
-#include "ltime.h"
 #include "store.h"
-#include "text.h"
-#include "textfile.h"
-#include "tls.h"
 #include "util.h"
 #include "vault.h"
 
