@@ -157,7 +157,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_B := build-fuzz
 # The server without its main(), for fuzz-http.
-SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o,$(SERVER_OBJ))
+SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o $(B)/server/cmd-%.o,$(SERVER_OBJ))
 SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread
 
 FUZZ_CHECK_SECONDS ?= 30

@@ -1,0 +1,270 @@
+/*
+ * cmd-data.c - what the database holds, for the county's administrator:
+ * dump (every projection), due (every open obligation) and backup (a
+ * copy of the database while it serves).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cjson.h"
+#include "cmd.h"
+#include "due.h"
+#include "event.h"
+#include "fold.h"
+#include "log.h"
+#include "ltime.h"
+#include "store.h"
+#include "util.h"
+
+static const struct cli_opt dump_opts[] = {
+	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit may see") },
+	{ "identities", CLI_FLAG, NULL, N_("also print complainants' names and phones (confidential: the use is logged)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* Folds every entity the unit (NULL: the county) may see and hands
+ * each projection to fn, in entity order. */
+struct fold_pass {
+	struct store *store;
+	const char *unit;
+	struct event *evs;
+	size_t n;
+	int bad;
+	int rc;    /* a store error (an identity that does not open...) */
+	char *err; /* its message: the command's error buffer */
+	void (*fn)(const json_t *doc, void *arg);
+	void *arg;
+};
+
+static int
+pass_event(int64_t cursor, const char *raw, size_t len, void *arg)
+{
+	struct fold_pass *d = arg;
+
+	d->evs = xrealloc(d->evs, (d->n + 1) * sizeof *d->evs);
+	if (event_parse(raw, len, &d->evs[d->n], NULL) != 0) {
+		d->bad = 1;
+		return 1;
+	}
+	d->n++;
+	return 0;
+}
+
+static int
+pass_entity(const char *entity, void *arg)
+{
+	struct fold_pass *d = arg;
+	json_t *doc;
+	size_t i;
+
+	d->n = 0;
+	d->rc = d->store->ops->entity_events(d->store, entity, d->unit,
+	    pass_event, d, d->err);
+	if (d->n > 0 && d->rc == 0) {
+		doc = fold_events(d->evs, d->n);
+		d->fn(doc, d->arg);
+		json_decref(doc);
+	}
+	for (i = 0; i < d->n; i++)
+		event_release(&d->evs[i]);
+	return d->bad || d->rc != 0;
+}
+
+static int
+fold_all(struct cli *c, const char *unit,
+    void (*fn)(const json_t *doc, void *arg), void *arg)
+{
+	struct server_ctx *x = c->app;
+	struct fold_pass d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.store = x->store;
+	d.unit = unit;
+	d.fn = fn;
+	d.arg = arg;
+	d.err = x->err;
+	rc = x->store->ops->entities(x->store, unit, pass_entity, &d, x->err);
+	free(d.evs);
+	if (rc == 0)
+		rc = d.rc;
+	if (rc != 0)
+		return fail(c, rc);
+	return d.bad ? cli_error(c, EXIT_DATABASE,
+	    _("a stored event does not verify")) : 0;
+}
+
+static void
+print_doc(const json_t *doc, void *arg)
+{
+	char *text = cjson_encode(doc, NULL);
+
+	printf("%s\n", text);
+	free(text);
+}
+
+/* A projection without the complainant's identity. */
+static void
+print_doc_redacted(const json_t *doc, void *arg)
+{
+	json_t *d = json_copy((json_t *)doc);
+
+	json_object_del(d, "identity");
+	print_doc(d, arg);
+	json_decref(d);
+}
+
+/* One log line, before anything is shown: who asked to see
+ * complainants' identities, where, with which command (never what). */
+static void
+log_identities_shown(const char *command, const char *unit)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	log_line("notice", "event=identities-shown command=%s unit=%s uid=%ld"
+	    " user=%s sudo_user=%s", command, unit != NULL ? unit : "(county)",
+	    (long)getuid(), pw != NULL ? pw->pw_name : "?",
+	    sudo != NULL && *sudo != '\0' ? sudo : "-");
+}
+
+static int
+dump(struct cli *c)
+{
+	const char *unit = cli_value(c, "unit");
+
+	if (!cli_flag(c, "identities"))
+		return fold_all(c, unit, print_doc_redacted, NULL);
+	log_identities_shown("dump", unit);
+	return fold_all(c, unit, print_doc, NULL);
+}
+
+static const struct cli_opt due_opts[] = {
+	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit owes") },
+	{ "overdue", CLI_FLAG, NULL, N_("only what is past its due time") },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct due_list {
+	const char *unit;
+	int overdue_only;
+	json_t *out;
+};
+
+static void
+due_one(const struct obligation *o, void *arg)
+{
+	struct due_list *l = arg;
+	int overdue = o->due != DUE_NONE && ltime_now() > o->due;
+	json_t *j;
+	char t[LTIME_LEN];
+
+	if ((l->unit != NULL && strcmp(l->unit, o->owed_by) != 0) ||
+	    (l->overdue_only && !overdue))
+		return;
+	j = json_object();
+	if (o->due != DUE_NONE) {
+		ltime_format(o->due, t);
+		json_object_set_new(j, "due", json_string(t));
+	} else
+		json_object_set_new(j, "due", json_null());
+	json_object_set_new(j, "overdue", json_boolean(overdue));
+	json_object_set_new(j, "owed_by", json_string(o->owed_by));
+	json_object_set_new(j, "obligation", json_string(o->what));
+	json_object_set_new(j, "record", json_string(o->entity));
+	json_object_set_new(j, "rule", o->rule ? json_string(o->rule) :
+	    json_null());
+	json_object_set_new(j, "calendar_assumed", json_boolean(o->assumed));
+	json_array_append_new(l->out, j);
+}
+
+static void
+due_doc(const json_t *doc, void *arg)
+{
+	due_collect(doc, due_one, arg);
+}
+
+static int
+by_due(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
+	    "due"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
+	    "due"));
+
+	if (x == NULL || y == NULL)
+		return (x == NULL) - (y == NULL);
+	return strcmp(x, y);
+}
+
+static int
+due(struct cli *c)
+{
+	struct due_list l;
+	json_t **v, *o;
+	size_t n, i;
+	int rc;
+
+	l.unit = cli_value(c, "unit");
+	l.overdue_only = cli_flag(c, "overdue");
+	l.out = json_array();
+	if ((rc = fold_all(c, NULL, due_doc, &l)) != 0) {
+		json_decref(l.out);
+		return rc;
+	}
+	n = json_array_size(l.out);
+	v = xcalloc(n, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(l.out, i);
+	qsort(v, n, sizeof *v, by_due);
+	if (cli_common_flag(c, "json")) {
+		json_t *doc = out_doc("due"), *arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append(arr, v[i]);
+		json_object_set_new(doc, "obligations", arr);
+		out_json(doc);
+	} else {
+		printf("%-26s %-8s %-14s %s\n", _("DUE"), _("STATE"), _("RECORD"),
+		    _("OWED BY / OBLIGATION"));
+		for (i = 0; i < n; i++) {
+			o = v[i];
+			printf("%-26s %-8s %-14s %s: %s\n",
+			    json_is_string(json_object_get(o, "due")) ?
+			    json_string_value(json_object_get(o, "due")) : "-",
+			    json_is_true(json_object_get(o, "overdue")) ?
+			    "OVERDUE" : "due",
+			    json_string_value(json_object_get(o, "record")),
+			    json_string_value(json_object_get(o, "owed_by")),
+			    _(json_string_value(json_object_get(o, "obligation"))));
+		}
+	}
+	free(v);
+	json_decref(l.out);
+	return 0;
+}
+
+static int
+backup(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int rc = x->store->ops->backup(x->store, c->argv[0], x->err);
+
+	if (rc != 0)
+		return fail(c, rc);
+	printf(_("database copied to %s (identities sealed; the key files are not in it: back them up apart)\n"),
+	    c->argv[0]);
+	return 0;
+}
+
+const struct cli_cmd cmd_dump_entry = { "dump", NULL, NULL, 0, 0,
+	dump_opts, CMD_STORE, N_("print every projection (canonical JSON, one per line)"),
+	dump };
+const struct cli_cmd cmd_due_entry = { "due", NULL, NULL, 0, 0,
+	due_opts, CMD_STORE | CMD_JSON, N_("every open obligation in the county with its legal due time"),
+	due };
+const struct cli_cmd cmd_backup_entry = { "backup", NULL, "<file>", 1, 1,
+	NULL, CMD_STORE, N_("copy the database, while it serves, to a new file only its owner may read"),
+	backup };
