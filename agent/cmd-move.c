@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,22 +19,6 @@
 #include "cmd.h"
 #include "out.h"
 #include "textfile.h"
-
-/* Syncs the directory that holds path: a new file's name is durable only
- * then, not with the file's own fsync. */
-static int
-sync_parent(const char *path)
-{
-	char *copy = xstrdup(path);
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	free(copy);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
 
 /* Copies the file src to a new file dst, mode 0600, made durable: its
  * content and its name. */
@@ -70,7 +53,7 @@ copy_new(const char *src, const char *dst, char *err)
 	if (close(out) != 0 && rc == 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), dst,
 		    strerror(errno));
-	if (rc == 0 && sync_parent(dst) != 0)
+	if (rc == 0 && textfile_sync_parent(dst) != 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), dst,
 		    strerror(errno));
 	if (rc != 0)

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "textfile.h"
 #include "util.h"
 
 int
@@ -228,21 +228,6 @@ db_close(sqlite3 *db)
 	sqlite3_close(db);
 }
 
-/* Syncs the directory that holds path. */
-static int
-sync_parent(const char *path)
-{
-	char *copy = xstrdup(path);
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	free(copy);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 db_backup(sqlite3 *db, const char *path, char *err)
 {
@@ -284,7 +269,7 @@ db_backup(sqlite3 *db, const char *path, char *err)
 		rc = db_fail(dst, rc, _("cannot back up the database"), err);
 		goto fail;
 	}
-	if (sqlite3_close(dst) != SQLITE_OK || sync_parent(path) != 0) {
+	if (sqlite3_close(dst) != SQLITE_OK || textfile_sync_parent(path) != 0) {
 		dst = NULL;
 		rc = ld_fail(err, LD_EFULL, _("cannot sync the backup '%s'"), path);
 		goto fail;

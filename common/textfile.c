@@ -1,9 +1,12 @@
 /*
  * textfile.c - small text files read whole (see textfile.h).
  */
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "textfile.h"
 #include "util.h"
@@ -56,4 +59,18 @@ textfile_long_line(const char *text, size_t max)
 		text += len + 1;
 		lineno++;
 	}
+}
+
+int
+textfile_sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	free(copy);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * textfile.h - reading small text files whole (configuration, calendars,
- * rule profiles, certificates, tokens), with a size cap.
+ * rule profiles, certificates, tokens), with a size cap; making a new
+ * file's name durable.
  */
 #ifndef LD_TEXTFILE_H
 #define LD_TEXTFILE_H
@@ -15,5 +16,9 @@ int textfile_read(const char *path, size_t max, char **text, char *err);
 /* The number of the first line of text longer than max bytes, or 0
  * (inih would read such a line in pieces). */
 int textfile_long_line(const char *text, size_t max);
+
+/* Syncs the directory that holds path: a new file's name is durable only
+ * then, not with the file's own fsync. 0, or -1 with errno. */
+int textfile_sync_parent(const char *path);
 
 #endif
