@@ -92,7 +92,7 @@ fold_all(struct cli *c, const char *unit,
 	if (rc == 0)
 		rc = d.rc;
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	return d.bad ? cli_error(c, EXIT_DATABASE,
 	    _("a stored event does not verify")) : 0;
 }
@@ -253,7 +253,7 @@ backup(struct cli *c)
 	int rc = x->store->ops->backup(x->store, c->argv[0], x->err);
 
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	printf(_("database copied to %s (identities sealed; the key files are not in it: back them up apart)\n"),
 	    c->argv[0]);
 	return 0;

@@ -114,14 +114,14 @@ server_init(struct cli *c)
 	if (county == NULL)
 		return cli_usage_error(c, _("missing required option --county"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	if (rules != NULL) {
-		char *rp = rules_path(rules);
+		char *rp = server_rules_path(rules);
 		rc = profile_load(rp, &prof, x->err);
 		free(rp);
 		profile_free(prof);
 		if (rc != 0)
-			return fail(c, rc);
+			return server_fail(c, rc);
 	}
 	if (mkdir(x->conf.dir, 0700) != 0 && errno != EEXIST)
 		return cli_error(c, EXIT_CONFIG, _("cannot create '%s': %s"),
@@ -152,15 +152,15 @@ server_init(struct cli *c)
 		json_decref(hosts);
 	}
 	if (rc != 0) {
-		rc = fail(c, rc);
+		rc = server_fail(c, rc);
 		goto out;
 	}
 	x->conf.db = xstrdup("server.db");
-	if ((rc = open_store(c, 1)) != 0)
+	if ((rc = server_open_store(c, 1)) != 0)
 		goto out;
 	if ((rc = x->store->ops->meta_set(x->store, "county", county,
 	    x->err)) != 0) {
-		rc = fail(c, rc);
+		rc = server_fail(c, rc);
 		goto out;
 	}
 	dict = init_dict(cli_value(c, "dict"));

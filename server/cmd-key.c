@@ -63,7 +63,7 @@ key_rotate(struct cli *c)
 out:
 	free(old);
 	free(new);
-	return rc != 0 ? fail(c, rc) : 0;
+	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
 const struct cli_cmd cmd_key_rotate_entry = { "key", "rotate", NULL, 0, 0,

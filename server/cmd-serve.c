@@ -61,7 +61,7 @@ limit_value(const char *name, const char *given, const char *conf,
 static int
 load_next_ca(const struct server_conf *conf, struct api *api, char *err)
 {
-	char *path = in_dir(conf->dir, conf->next_ca), *pem = NULL;
+	char *path = server_in_dir(conf->dir, conf->next_ca), *pem = NULL;
 	int rc = textfile_read(path, 1 << 20, &pem, err);
 
 	if (rc == 0 && strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL)
@@ -86,7 +86,7 @@ load_profile(const struct server_conf *conf, struct api *api, char *err)
 
 	if (conf->rules[0] == '\0')
 		return 0;
-	rp = rules_path(conf->rules);
+	rp = server_rules_path(conf->rules);
 	if ((rc = profile_load(rp, &prof, err)) == 0)
 		api_set_profile(api, prof);
 	profile_free(prof);
@@ -111,7 +111,7 @@ load_calendar(const struct server_conf *conf, struct api *api, char *err)
 	int rc;
 
 	if (conf->calendar[0] != '\0')
-		dir = in_dir(conf->dir, conf->calendar);
+		dir = server_in_dir(conf->dir, conf->calendar);
 	else if (env != NULL && *env != '\0')
 		dir = xstrdup(env);
 	else
@@ -242,8 +242,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	if ((rc = tls_priorities_check(sv->hc.tls_priorities, err)) != 0)
 		goto out;
 	if (!cli_flag(c, "insecure-http")) {
-		char *cp = in_dir(conf->dir, conf->cert);
-		char *kp = in_dir(conf->dir, conf->key);
+		char *cp = server_in_dir(conf->dir, conf->cert);
+		char *kp = server_in_dir(conf->dir, conf->key);
 		textfile_read(cp, 1 << 20, &sv->cert, NULL);
 		textfile_read(kp, 1 << 20, &sv->key, NULL);
 		/* The certificate is parsed here first: a clear message, and
@@ -263,7 +263,7 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		sv->hc.key_pem = sv->key;
 	}
 	if (conf->dict[0] != '\0') {
-		dictpath = in_dir(conf->dir, conf->dict);
+		dictpath = server_in_dir(conf->dir, conf->dict);
 		rc = codec_load(dictpath, 3, &sv->codec, err);
 		free(dictpath);
 	} else
@@ -272,7 +272,7 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		goto out;
 	sv->api = xcalloc(1, sizeof *sv->api);
 	api_init(sv->api, x->store, sv->codec);
-	sv->journal = journal_path(x);
+	sv->journal = server_journal_path(x);
 	sv->api->journal = sv->journal;
 	if (maf != NULL && ld_number(maf, 1, 1000000, &n, NULL) != 0) {
 		rc = ld_fail(err, LD_ECONFIG, _("--max-auth-failures must be a"
@@ -349,7 +349,7 @@ reload(struct cli *c, struct serving **cur)
 	memset(&conf, 0, sizeof conf);
 	conf.dir = xstrdup(x->conf.dir);
 	listen = xasprintf("%s:%u", old->addr, http_port(old->hs));
-	if ((rc = conf_read(&conf, err)) == 0)
+	if ((rc = server_conf_read(&conf, err)) == 0)
 		rc = serving_new(c, &conf, listen, &new, err);
 	free(listen);
 	if (rc == 0 && new->hc.cert_pem != NULL) {
@@ -374,7 +374,7 @@ reload(struct cli *c, struct serving **cur)
 				log_line("error", "event=reload result=failed"
 				    " listener=lost reason=\"%s\"", err);
 				serving_free(new);
-				conf_release(&conf);
+				server_conf_release(&conf);
 				return LD_ENET;
 			}
 		}
@@ -383,7 +383,7 @@ reload(struct cli *c, struct serving **cur)
 		log_line("error", "event=reload result=failed kept=old reason=\"%s\"",
 		    err);
 		serving_free(new);
-		conf_release(&conf);
+		server_conf_release(&conf);
 		return 0;
 	}
 	log_line("info", "event=reload result=ok cert=%s pin=%s%s rules=%s"
@@ -407,7 +407,7 @@ reload(struct cli *c, struct serving **cur)
 	conf.listen = x->conf.listen;
 	conf.db = x->conf.db;
 	x->conf.listen = x->conf.db = NULL;
-	conf_release(&x->conf);
+	server_conf_release(&x->conf);
 	x->conf = conf;
 	serving_free(old);
 	*cur = new;
@@ -444,14 +444,14 @@ serve(struct cli *c)
 	if (listen == NULL)
 		listen = x->conf.listen;
 	if ((rc = serving_new(c, &x->conf, listen, &sv, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	serve_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = http_start(&sv->hc, api_handle, sv->api, &sv->hs,
 	    x->err)) != 0) {
 		serving_free(sv);
-		return fail(c, rc);
+		return server_fail(c, rc);
 	}
 	/* Port 0 took any free port: a reload keeps the one taken. */
 	sv->hc.port = http_port(sv->hs);

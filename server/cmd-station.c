@@ -41,7 +41,7 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 	int rc;
 
 	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (strcmp(recs[i].unit, unit) == 0 &&
 		    strcmp(recs[i].role, role) != 0)
@@ -49,7 +49,7 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 			    _("%s already has station '%s' as %s: a unit has one role"),
 			    unit, recs[i].name, recs[i].role);
 	station_recs_free(recs, n);
-	if (rc == 0 && (rc = declared_role(c, unit, declared)) == 0 &&
+	if (rc == 0 && (rc = server_declared_role(c, unit, declared)) == 0 &&
 	    *declared != '\0' && strcmp(declared, role) != 0)
 		rc = cli_error(c, EXIT_INVALID,
 		    _("%s is in the directory as %s: a unit has one role"), unit,
@@ -60,7 +60,7 @@ unit_role_check(struct cli *c, const char *unit, const char *role)
 static int
 journal_append_station(struct server_ctx *x, const struct station_rec *r)
 {
-	char *path = journal_path(x);
+	char *path = server_journal_path(x);
 	int rc = journal_station(path, r, x->err);
 
 	free(path);
@@ -101,11 +101,11 @@ station_add(struct cli *c)
 		    name);
 	if ((rc = text_check("unit", unit, UNIT_MAX, 0, x->err)) != 0 ||
 	    unit[0] == '\0')
-		return rc ? fail(c, rc) : cli_error(c, EXIT_INVALID,
+		return rc ? server_fail(c, rc) : cli_error(c, EXIT_INVALID,
 		    _("--unit must not be empty"));
 	if (role == NULL) {
 		/* A unit the county declared with a role keeps it. */
-		if ((rc = declared_role(c, unit, given)) != 0)
+		if ((rc = server_declared_role(c, unit, given)) != 0)
 			return rc;
 		role = *given != '\0' ? given : "township";
 	}
@@ -127,11 +127,11 @@ station_add(struct cli *c)
 	 * the journal first (journal.h). */
 	if ((rc = journal_append_station(x, &r)) != 0 ||
 	    (rc = x->store->ops->begin(x->store, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0 ||
 	    (rc = x->store->ops->commit(x->store, x->err)) != 0) {
 		x->store->ops->rollback(x->store);
-		return fail(c, rc);
+		return server_fail(c, rc);
 	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.add");
@@ -168,7 +168,7 @@ station_status(const struct station_rec *r)
 static void
 cert_expiry(struct server_ctx *x, json_t *o)
 {
-	char *path = in_dir(x->conf.dir, x->conf.cert), t[LTIME_LEN];
+	char *path = server_in_dir(x->conf.dir, x->conf.cert), t[LTIME_LEN];
 	int64_t end, days;
 
 	if (tls_cert_expiry(path, &end, NULL) == 0) {
@@ -198,7 +198,7 @@ station_list(struct cli *c)
 
 	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0) {
 		json_decref(arr);
-		return fail(c, rc);
+		return server_fail(c, rc);
 	}
 	if (!cli_common_flag(c, "json"))
 		printf("%-16s %-8s %-10s %-17s %8s %8s  %s\n", _("STATION"),
@@ -235,7 +235,7 @@ station_list(struct cli *c)
 	if (rc != 0) {
 		json_decref(arr);
 		station_recs_free(recs, n);
-		return fail(c, rc);
+		return server_fail(c, rc);
 	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.list");
@@ -274,7 +274,7 @@ station_reissue(struct cli *c)
 		return rc;
 	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
 	    x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	random_code(12, code);
 	hash_hex(code, strlen(code), r.code_hash);
 	r.code_expires = ltime_now() + hours * 3600 * 1000;
@@ -284,7 +284,7 @@ station_reissue(struct cli *c)
 		rc = x->store->ops->station_update(x->store, &r, x->err);
 	station_rec_release(&r);
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	log_line("warn", "event=reissue station=%s", c->argv[0]);
 	printf(_("station '%s' has a new enrolment code, valid %ld hours, once (its old token no longer works):\n"),
 	    c->argv[0], hours);
@@ -303,14 +303,14 @@ station_remove(struct cli *c)
 
 	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
 	    x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	rc = r.head_seq > 0;
 	station_rec_release(&r);
 	if (rc)
 		return cli_error(c, EXIT_INVALID,
 		    _("station '%s' has events on the server: revoke it instead"),
 		    c->argv[0]);
-	path = journal_path(x);
+	path = server_journal_path(x);
 	rc = journal_station_removed(path, c->argv[0], x->err);
 	free(path);
 	if (rc == 0)
@@ -318,7 +318,7 @@ station_remove(struct cli *c)
 	if (rc == LD_EEXIST)
 		return cli_error(c, EXIT_INVALID, "%s", x->err);
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	printf(_("station '%s' removed\n"), c->argv[0]);
 	return 0;
 }
@@ -332,7 +332,7 @@ station_revoke(struct cli *c)
 
 	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
 	    x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	if (r.revoked_at == 0) {
 		r.revoked_at = ltime_now();
 		r.token_hash[0] = '\0';
@@ -342,7 +342,7 @@ station_revoke(struct cli *c)
 	}
 	station_rec_release(&r);
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	printf(_("station '%s' revoked\n"), c->argv[0]);
 	return 0;
 }

@@ -32,7 +32,7 @@ unit_find(struct cli *c, const char *unit, struct unit_rec **recs,
 
 	*u = NULL;
 	if ((rc = x->store->ops->unit_list(x->store, recs, n, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	for (i = 0; i < *n; i++)
 		if (strcmp((*recs)[i].name, unit) == 0)
 			*u = &(*recs)[i];
@@ -41,7 +41,7 @@ unit_find(struct cli *c, const char *unit, struct unit_rec **recs,
 
 /* The role unit was declared with ("" when none, or not declared). */
 int
-declared_role(struct cli *c, const char *unit, char role[ROLE_LEN])
+server_declared_role(struct cli *c, const char *unit, char role[ROLE_LEN])
 {
 	struct unit_rec *recs, *u;
 	size_t n;
@@ -67,7 +67,7 @@ unit_name_check(struct cli *c, const char *name)
 	if (len == 0)
 		return cli_error(c, EXIT_INVALID, _("a unit's name must not be empty"));
 	if (text_check("unit", name, UNIT_MAX, 0, x->err) != 0)
-		return fail(c, LD_EINVAL);
+		return server_fail(c, LD_EINVAL);
 	if (name[0] == ' ' || name[len - 1] == ' ')
 		return cli_error(c, EXIT_INVALID,
 		    _("unit '%s' begins or ends with a space"), name);
@@ -115,7 +115,7 @@ unit_add(struct cli *c)
 	json_decref(names);
 	unit_recs_free(recs, n);
 	{
-		char *path = journal_path(x);
+		char *path = server_journal_path(x);
 		int64_t now = ltime_now();
 
 		rc = journal_unit(path, name, role, now, x->err);
@@ -126,7 +126,7 @@ unit_add(struct cli *c)
 	}
 	if (rc != 0)
 		return rc == LD_EEXIST ? cli_error(c, EXIT_INVALID, "%s", x->err) :
-		    fail(c, rc);
+		    server_fail(c, rc);
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("unit.add");
 		json_object_set_new(o, "unit", json_string(name));
@@ -148,7 +148,7 @@ unit_list(struct cli *c)
 	int rc;
 
 	if ((rc = x->store->ops->unit_list(x->store, &recs, &n, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("unit.list");
 		arr = json_array();
@@ -186,7 +186,7 @@ unit_remove(struct cli *c)
 	int rc;
 
 	if ((rc = x->store->ops->station_list(x->store, &recs, &n, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (strcmp(recs[i].unit, name) == 0)
 			rc = cli_error(c, EXIT_INVALID,
@@ -196,14 +196,14 @@ unit_remove(struct cli *c)
 	if (rc != 0)
 		return rc;
 	{
-		char *path = journal_path(x);
+		char *path = server_journal_path(x);
 
 		rc = journal_unit_removed(path, name, x->err);
 		free(path);
 	}
 	if (rc != 0 ||
 	    (rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	printf(_("unit '%s' removed from the directory\n"), name);
 	return 0;
 }

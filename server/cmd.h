@@ -64,26 +64,26 @@ struct server_ctx {
 
 /* code (LD_E*) as the exit code, with x->err (else the code's text) as
  * the message on stderr. */
-int fail(struct cli *c, int code);
+int server_fail(struct cli *c, int code);
 /* A profile name of conf/rules (gonghe) or a path; the caller frees it. */
-char *rules_path(const char *rules);
+char *server_rules_path(const char *rules);
 /* dir/name unless name is absolute; the caller frees it. */
-char *in_dir(const char *dir, const char *name);
+char *server_in_dir(const char *dir, const char *name);
 /* Reads sc->dir's server.conf into sc, with the default of each key it
  * leaves out. Returns 0 or LD_ECONFIG with err. */
-int conf_read(struct server_conf *sc, char *err);
-void conf_release(struct server_conf *sc);
+int server_conf_read(struct server_conf *sc, char *err);
+void server_conf_release(struct server_conf *sc);
 /* The journal's path (journal.h); the caller frees it. */
-char *journal_path(const struct server_ctx *x);
+char *server_journal_path(const struct server_ctx *x);
 /* Takes the directory's lock, reads the key files and opens (create: makes)
  * the database into x->store, brought up to the journal. Returns 0 or the
  * exit code, the error said. */
-int open_store(struct cli *c, int create);
+int server_open_store(struct cli *c, int create);
 
 /* cmd-unit.c */
 
 /* The role unit was declared with ("" when none, or not declared). */
-int declared_role(struct cli *c, const char *unit, char role[ROLE_LEN]);
+int server_declared_role(struct cli *c, const char *unit, char role[ROLE_LEN]);
 
 /* cmd-serve.c */
 

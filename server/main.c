@@ -51,7 +51,7 @@
 #include "vault.h"
 
 int
-fail(struct cli *c, int code)
+server_fail(struct cli *c, int code)
 {
 	struct server_ctx *x = c->app;
 
@@ -61,7 +61,7 @@ fail(struct cli *c, int code)
 
 /* A profile name of conf/rules (gonghe) or a path. */
 char *
-rules_path(const char *rules)
+server_rules_path(const char *rules)
 {
 	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
 		return xstrdup(rules);
@@ -70,7 +70,7 @@ rules_path(const char *rules)
 
 /* dir/name unless name is absolute. */
 char *
-in_dir(const char *dir, const char *name)
+server_in_dir(const char *dir, const char *name)
 {
 	return name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
 }
@@ -158,7 +158,7 @@ conf_handler(void *user, const char *section, const char *name,
 }
 
 void
-conf_release(struct server_conf *sc)
+server_conf_release(struct server_conf *sc)
 {
 	free(sc->dir);
 	free(sc->county);
@@ -184,7 +184,7 @@ conf_release(struct server_conf *sc)
  * leaves out; warns (conffile.h) about keys it does not know. Returns 0
  * or LD_ECONFIG. */
 int
-conf_read(struct server_conf *sc, char *err)
+server_conf_read(struct server_conf *sc, char *err)
 {
 	char *path = xasprintf("%s/server.conf", sc->dir);
 	int rc = conffile_read(path, "liandong-server", conf_keys,
@@ -229,9 +229,9 @@ static int
 load_conf(struct cli *c)
 {
 	struct server_ctx *x = c->app;
-	int rc = conf_read(&x->conf, x->err);
+	int rc = server_conf_read(&x->conf, x->err);
 
-	return rc != 0 ? fail(c, rc) : 0;
+	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
 /*
@@ -252,10 +252,10 @@ open_keys(struct cli *c)
 	if (rc == LD_ELOCKED && !alone)
 		rc = vault_lock(x->conf.dir, 0, &x->lock, x->err);
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	x->vault = vault_new();
 	return (rc = vault_load(x->vault, x->conf.dir, x->err)) != 0 ?
-	    fail(c, rc) : 0;
+	    server_fail(c, rc) : 0;
 }
 
 /*
@@ -277,7 +277,7 @@ keys_ready(struct cli *c, int create)
 
 	rc = s->ops->meta_get(s, STORE_META_IDENTITY_KEY, &db_key, x->err);
 	if (rc != 0 && rc != LD_ENOTFOUND)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	rc = 0;
 	if (vault_pending_id(x->vault) != NULL && x->lock_exclusive) {
 		char *pending = xstrdup(vault_pending_id(x->vault));
@@ -320,12 +320,12 @@ keys_ready(struct cli *c, int create)
 		vault_lock_downgrade(x->lock);
 		x->lock_exclusive = 0;
 	}
-	return rc != 0 ? fail(c, rc) : 0;
+	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
 /* The journal's path (journal.h); the caller frees it. */
 char *
-journal_path(const struct server_ctx *x)
+server_journal_path(const struct server_ctx *x)
 {
 	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
 }
@@ -336,7 +336,7 @@ static int
 replay_journal(struct cli *c)
 {
 	struct server_ctx *x = c->app;
-	char *path = journal_path(x);
+	char *path = server_journal_path(x);
 	int64_t changed = 0;
 	int rc = journal_replay(path, x->store, &changed, x->err);
 
@@ -345,11 +345,11 @@ replay_journal(struct cli *c)
 		    " hint=the-database-was-older-than-the-journal",
 		    (long long)changed);
 	free(path);
-	return rc != 0 ? fail(c, rc) : 0;
+	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
 int
-open_store(struct cli *c, int create)
+server_open_store(struct cli *c, int create)
 {
 	struct server_ctx *x = c->app;
 	char *db;
@@ -357,11 +357,11 @@ open_store(struct cli *c, int create)
 
 	if ((rc = open_keys(c)) != 0)
 		return rc;
-	db = in_dir(x->conf.dir, x->conf.db);
+	db = server_in_dir(x->conf.dir, x->conf.db);
 	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
 	if (rc != 0)
-		return fail(c, rc);
+		return server_fail(c, rc);
 	if ((rc = keys_ready(c, create)) != 0)
 		return rc;
 	return replay_journal(c);
@@ -421,7 +421,8 @@ main(int argc, char **argv)
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
 	}
 	if (c.cmd->flags & CMD_STORE) {
-		if ((rc = load_conf(&c)) != 0 || (rc = open_store(&c, 0)) != 0)
+		if ((rc = load_conf(&c)) != 0 ||
+		    (rc = server_open_store(&c, 0)) != 0)
 			goto out;
 	}
 	rc = c.cmd->exec(&c);
@@ -430,7 +431,7 @@ out:
 		x.store->ops->close(x.store);
 	vault_free(x.vault);
 	vault_unlock(x.lock);
-	conf_release(&x.conf);
+	server_conf_release(&x.conf);
 	cli_release(&c);
 	return rc;
 }
