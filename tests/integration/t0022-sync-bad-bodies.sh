@@ -4,6 +4,7 @@
 # keeps serving with bounded memory (DESIGN.md 3: request and decompressed
 # size, JSON depth and event count are limits the server enforces).
 . "$(dirname "$0")/lib.sh"
+test_plan 45
 
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 HWM_MAX_KB=204800 # the server's peak resident memory, 200 MB

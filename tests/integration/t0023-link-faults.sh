@@ -8,6 +8,7 @@
 # the server on 127.0.0.1 (TLS is end to end through it). Its random cuts
 # are reproducible: SEED is printed, and SEED=N replays a run.
 . "$(dirname "$0")/lib.sh"
+test_plan 16
 
 FP="$BUILD/tests/tools/faultproxy"
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}

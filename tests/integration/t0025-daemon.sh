@@ -3,6 +3,7 @@
 # with jitter when the server is away, clean stop; and anti-entropy when a
 # station's cursor cannot be trusted.
 . "$(dirname "$0")/lib.sh"
+test_plan 9
 
 unset LIANDONG_NOW # the daemon's waits use the real clock
 start_server --listen "127.0.0.1:0"

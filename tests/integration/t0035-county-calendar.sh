@@ -5,6 +5,7 @@
 # county adds the year, its stations count on it; deadlines already
 # recorded keep what they were; a broken calendar stops the server.
 . "$(dirname "$0")/lib.sh"
+test_plan 8
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -21,6 +21,7 @@
 #   SEED=7 OPS=20000 CONVERGE_TIME_LIMIT=3600 BUILD=build \
 #       sh tests/integration/t0040-converge.sh
 . "$(dirname "$0")/lib.sh"
+test_plan 10
 # Stations' clocks are skewed days ahead on purpose: the server lets them.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -6,6 +6,7 @@
 # (and then logged); re-sealed by key rotate, whose interruption loses
 # nothing; sealed on the first start of a directory made before the key.
 . "$(dirname "$0")/lib.sh"
+test_plan 21
 
 export LIANDONG_NOW="2026-09-29T10:00:00+08:00"
 NAME=王小明
