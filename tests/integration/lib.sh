@@ -20,7 +20,8 @@
 #   test_expect_success 'what' 'commands'      commands must succeed
 #   test_expect_code CODE 'what' 'commands'    the last command's status
 #   test_must_fail CMD...                      CMD exits non-zero (not a crash,
-#                                              nor a sanitizer's exit 23)
+#                                              nor a sanitizer's exit 23,
+#                                              ASan's or UBSan's)
 #   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
 #   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
 #   wait_for SECONDS 'condition'               bounded polling, never sleep
@@ -41,8 +42,11 @@ export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
 export LIANDONG_OFFICER="张三"
 export LIANDONG_BUSY_TIMEOUT_MS=2000
 # A sanitizer's report exits 23 (LeakSanitizer's own code), never 1, so
-# that test_must_fail tells it from a refusal.
+# that test_must_fail tells it from a refusal. UBSan reads its own
+# options: without them its reports exit 1, like a refusal. A command
+# given ASAN_OPTIONS of its own keeps these ("$ASAN_OPTIONS:...").
 export ASAN_OPTIONS="exitcode=23${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=23:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 unset LIANDONG_DB LIANDONG_CONFIG LIANDONG_PROMPT
 mkdir -p "$HOME"
 
