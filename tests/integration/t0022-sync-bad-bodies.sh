@@ -535,14 +535,27 @@ test_expect_success 'other wrong methods: 405' '
 	refusal 405 -- req POST /v1/status -H "$(auth s1)" --data-binary x
 '
 
+# req_cut METHOD PATH [curl options]: req, tried again (up to 5 times)
+# when the server closed the connection while curl was still sending: a
+# server that answers before reading the whole request and then closes
+# may reset the connection, and curl loses the answer (exit 55 or 56).
+req_cut() {
+	for _try in 1 2 3 4 5; do
+		req "$@"
+		_rc=$?
+		case $_rc in 55 | 56) echo "# curl exit $_rc: the send was cut short, again" ;; *) return $_rc ;; esac
+	done
+	return $_rc
+}
+
 # These are refused by libmicrohttpd before any handler runs (its answer is
 # its own short HTML page, not the JSON error of the handlers).
 test_expect_success 'request headers or a URL over the server'"'"'s limit: 431/414, still serving' '
 	snapshot before &&
-	req GET /v1/status \
+	req_cut GET /v1/status \
 		-H "Authorization: Bearer s1:$(head -c 70000 /dev/zero | tr "\000" x)" &&
 	test "$(cat code)" = 431 &&
-	req GET "/v1/$(head -c 70000 /dev/zero | tr "\000" x)" &&
+	req_cut GET "/v1/$(head -c 70000 /dev/zero | tr "\000" x)" &&
 	test "$(cat code)" = 414 &&
 	snapshot after && test_cmp before after &&
 	kill -0 "$SERVER_PID" &&
