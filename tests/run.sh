@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test suite against the binaries in BUILD (default build/) and
-# ends with one line for all of them: "N passed, N failed".
+# ends with one line for all of them: "N passed, N failed" (and ", N
+# skipped" when a check could not run here).
 #
 #   tests/run.sh [BUILD] [PATTERN]
 #
@@ -23,26 +24,51 @@ mkdir -p "$LOG"
 
 passed=0
 failed=0
+skipped=0
 failed_suites=""
 
+# count NAME LOG STATUS: adds up what a suite's log says it checked.
+#   cmocka      "[==========] Running N test(s)." is its plan, then
+#               "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..."
+#   TAP-like    "1..N" is the plan (integration scripts declare one),
+#               "ok N - what" passed, "not ok N - what" failed,
+#               "ok N # skip what" not run here (never a pass), and
+#               "1..0 # skip why" the whole suite not run here
+# A suite fails once more when it exited non-zero with no failure
+# reported, or when the checks reported are not the checks it planned
+# (it stopped early, or ran some twice).
 count() { # name, log file, exit status
 	name=$1 log=$2 status=$3
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/^ok [0-9].*/1/p' "$log" |
+	p=$(sed -n '/^ok [0-9]* # skip/d
+		s/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/^ok [0-9].*/1/p' "$log" |
 		awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/^not ok [0-9].*/1/p' "$log" |
 		awk '{s+=$1} END {print s+0}')
+	skips=$(sed -n 's/^ok [0-9]* # skip.*/1/p; s/^1\.\.0 # skip.*/1/p' "$log" | wc -l)
+	plan=$(sed -n 's/^\[==========\] Running \([0-9]*\) test.*/\1/p
+		s/^1\.\.\([0-9]*\)\( #.*\)\{0,1\}$/\1/p' "$log" |
+		awk '{s+=$1; n++} END {if (n) print s}')
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "    (exited with status $status and no failure reported)" >>"$log"
 	fi
+	if [ -n "$plan" ] && [ "$f" -eq 0 ] && grep -q '^1\.\.0 # skip' "$log"; then
+		: # skipped whole: its one skip stands for the plan
+	elif [ -n "$plan" ] && [ $((p + f + skips)) -ne "$plan" ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "    (planned $plan checks, reported $((p + skips)))" >>"$log"
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + skips))
+	sk=""
+	[ "$skips" -gt 0 ] && sk=", $skips skipped"
 	if [ "$f" -gt 0 ]; then
 		failed_suites="$failed_suites $name"
-		printf '%-40s %4d passed, %d FAILED (log: %s)\n' "$name" "$p" "$f" "$log"
+		printf '%-40s %4d passed%s, %d FAILED (log: %s)\n' "$name" "$p" "$sk" "$f" "$log"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	else
-		printf '%-40s %4d passed\n' "$name" "$p"
+		printf '%-40s %4d passed%s\n' "$name" "$p" "$sk"
 	fi
 }
 
@@ -139,5 +165,9 @@ if [ -n "${FUZZ_CHECK_DIR:-}" ] && [ "${FUZZ_CHECK_SECONDS:-30}" -gt 0 ]; then
 fi
 
 [ -n "$failed_suites" ] && echo "failed suites:$failed_suites"
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

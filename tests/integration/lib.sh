@@ -6,10 +6,22 @@
 # "ok N - what" or "not ok N - what"; test_done ends the script with a
 # non-zero status if any check failed.
 #
+# A script declares near its top how many checks it runs (test_plan N,
+# printed as "1..N"). Running another number, or ending before test_done
+# (an exit, a set-up step that gives up), is then a failure of its own:
+# "not ok N - planned P checks, ran M". tests/run.sh checks the plan too.
+#
+#   test_plan N                                the script runs N checks
+#   test_skip 'what' 'why'                     one check not run here (it
+#                                              counts for the plan, never
+#                                              as passed)
+#   test_skip_all 'why'                        the whole script cannot run
+#                                              here: says why, exits 0
 #   test_expect_success 'what' 'commands'      commands must succeed
 #   test_expect_code CODE 'what' 'commands'    the last command's status
 #   test_must_fail CMD...                      CMD exits non-zero (not a crash,
-#                                              nor a sanitizer's exit 23)
+#                                              nor a sanitizer's exit 23,
+#                                              ASan's or UBSan's)
 #   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
 #   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
 #   wait_for SECONDS 'condition'               bounded polling, never sleep
@@ -30,14 +42,28 @@ export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
 export LIANDONG_OFFICER="张三"
 export LIANDONG_BUSY_TIMEOUT_MS=2000
 # A sanitizer's report exits 23 (LeakSanitizer's own code), never 1, so
-# that test_must_fail tells it from a refusal.
+# that test_must_fail tells it from a refusal. UBSan reads its own
+# options: without them its reports exit 1, like a refusal. A command
+# given ASAN_OPTIONS of its own keeps these ("$ASAN_OPTIONS:...").
 export ASAN_OPTIONS="exitcode=23${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=23:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 unset LIANDONG_DB LIANDONG_CONFIG LIANDONG_PROMPT
 mkdir -p "$HOME"
 
 test_count=0
 test_failures=0
 cleanup_cmds=""
+test_planned=""
+test_finished=0
+# Whether a script without test_plan fails. 0 until every script declares
+# its plan (issue 20: t0008, t0010 and t0011 are being rewritten);
+# TEST_PLAN_REQUIRED=1 in the environment shows which do not yet.
+TEST_PLAN_REQUIRED=${TEST_PLAN_REQUIRED:-0}
+
+test_plan() { # N
+	test_planned=$1
+	echo "1..$1"
+}
 
 test_when_finished() {
 	cleanup_cmds="$1
@@ -45,12 +71,21 @@ $cleanup_cmds"
 }
 
 _cleanup() {
+	_exit_st=$?
+	if [ "$test_finished" = 0 ] &&
+		{ [ -n "$test_planned" ] || [ "$TEST_PLAN_REQUIRED" = 1 ]; }; then
+		# Ended before test_done (an exit, a set-up step that gave up):
+		# a failure, whatever the status and however many checks ran.
+		_report 1 "planned ${test_planned:-no} checks, ran $test_count: the script ended (status $_exit_st) before test_done"
+	fi
+	[ "$_exit_st" -eq 0 ] && [ "$test_failures" -gt 0 ] && _exit_st=1
 	eval "$cleanup_cmds" >/dev/null 2>&1
 	if [ "${KEEP:-0}" = 1 ] || [ "$test_failures" -gt 0 ]; then
 		echo "# scratch directory kept: $SCRATCH"
 	else
 		cd / && rm -rf "$SCRATCH"
 	fi
+	exit "$_exit_st"
 }
 trap _cleanup EXIT
 
@@ -141,7 +176,32 @@ setup_station() { # [station] [unit]
 	"$LD" init --station "${1:-lyx01}" --unit "${2:-龙羊峡镇}" >/dev/null
 }
 
+# _plan_report: one failed check when the checks run are not the checks
+# planned (or, once TEST_PLAN_REQUIRED is 1, none were planned).
+_plan_report() {
+	_ran=$test_count
+	if [ -n "$test_planned" ]; then
+		[ "$_ran" -eq "$test_planned" ] && return 0
+		_report 1 "planned $test_planned checks, ran $_ran"
+	elif [ "$TEST_PLAN_REQUIRED" = 1 ]; then
+		_report 1 "no test_plan, ran $_ran checks"
+	fi
+}
+
+test_skip() { # what, why
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip $1: $2"
+}
+
+test_skip_all() { # why
+	echo "1..0 # skip $1"
+	test_finished=1
+	exit 0
+}
+
 test_done() {
+	test_finished=1
+	_plan_report
 	echo "# $test_count checks, $test_failures failed"
 	[ "$test_failures" -eq 0 ]
 }

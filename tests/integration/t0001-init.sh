@@ -1,6 +1,7 @@
 #!/bin/sh
 # init: creating a station database, where it goes, and refusals.
 . "$(dirname "$0")/lib.sh"
+test_plan 13
 
 test_expect_success 'init creates the database under the data directory by default' '
 	"$LD" init --station lyx01 --unit 龙羊峡镇 >out &&

@@ -2,6 +2,7 @@
 # case open|list|show|update|close: every flag, Chinese text, defaults,
 # the table aligned by display width, filters, JSON, and prompts.
 . "$(dirname "$0")/lib.sh"
+test_plan 41
 
 
 

@@ -3,6 +3,7 @@
 # link to a case, and the complainant's identity kept out of every list
 # and log unless --show-identity is given.
 . "$(dirname "$0")/lib.sh"
+test_plan 23
 
 # no_identity FILE: neither the complainant's name nor phone is in FILE.
 no_identity() { test_grep ! 赵六 "$1" && test_grep ! 13800138000 "$1"; }

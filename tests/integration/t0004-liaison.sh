@@ -1,6 +1,7 @@
 #!/bin/sh
 # liaison log|list: the liaison officer's ledger (联络员工作台账).
 . "$(dirname "$0")/lib.sh"
+test_plan 15
 
 
 

@@ -2,6 +2,9 @@
 # Bad input: each refusal prints "liandong: error: ..." on stderr, exits
 # with its documented code (docs/exit-codes.md) and changes nothing.
 . "$(dirname "$0")/lib.sh"
+# 63 checks, and three loops over cases: 4 missing options, 8 dates, 5
+# limits.
+test_plan $((63 + 4 + 8 + 5))
 
 # snapshot FILE: the whole database (every table, the clock) and the log.
 snapshot() {

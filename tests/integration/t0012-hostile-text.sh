@@ -17,6 +17,7 @@
 # The commands run from the Python driver below, so that every value
 # reaches the agent's argv exactly as written.
 . "$(dirname "$0")/lib.sh"
+test_plan 16
 
 BUREAU=县综合行政执法局
 start_server

@@ -2,6 +2,7 @@
 # Stations exchange events through the county server over HTTPS and
 # converge: each station's projections equal the server's view for its unit.
 . "$(dirname "$0")/lib.sh"
+test_plan 12
 
 start_server
 test_expect_success 'a county server starts on 127.0.0.1 with a trial certificate' '

@@ -6,6 +6,7 @@
 # revoked token gets 401 (and `liandong sync` exits 8), and the agent
 # verifies the server against its CA or key pin.
 . "$(dirname "$0")/lib.sh"
+test_plan 46
 
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 ALL="lyx lyx2 qbq dth zrj" # the stations of the audience checks

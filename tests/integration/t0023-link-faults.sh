@@ -8,6 +8,7 @@
 # the server on 127.0.0.1 (TLS is end to end through it). Its random cuts
 # are reproducible: SEED is printed, and SEED=N replays a run.
 . "$(dirname "$0")/lib.sh"
+test_plan 16
 
 FP="$BUILD/tests/tools/faultproxy"
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
@@ -264,8 +265,10 @@ test_expect_success 'answers truncated or half-closed mid-way: exit 7, then a cl
 	{ on lyx2 sync >out 2>&1; test $? -eq 7 || { cat out; exit 1; }; } &&
 	start_proxy half-close --half-close-after 1800 &&
 	{ on lyx2 sync >out 2>&1; test $? -eq 7 || { cat out; exit 1; }; } &&
-	test_grep "fault=truncate" "$SCRATCH/proxy-truncate.log" &&
-	test_grep "fault=half-close" "$SCRATCH/proxy-half-close.log" &&
+	# The proxy logs a connection when both its ends are closed, which
+	# may be after the agent has given up.
+	wait_for 10 "grep -q fault=truncate \"\$SCRATCH/proxy-truncate.log\"" &&
+	wait_for 10 "grep -q fault=half-close \"\$SCRATCH/proxy-half-close.log\"" &&
 	start_proxy clean && on lyx2 sync >/dev/null &&
 	counted lyx2 龙羊峡镇 && converged lyx2 龙羊峡镇
 '

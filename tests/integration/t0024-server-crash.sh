@@ -18,6 +18,7 @@
 
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 ROUNDS=${CRASH_ROUNDS:-10}
+test_plan $((4 + 2 * ROUNDS)) # two checks a round, four around them
 BACKLOG=1000
 echo "# SEED=$SEED (replay with SEED=$SEED)"
 

@@ -3,6 +3,7 @@
 # with jitter when the server is away, clean stop; and anti-entropy when a
 # station's cursor cannot be trusted.
 . "$(dirname "$0")/lib.sh"
+test_plan 9
 
 unset LIANDONG_NOW # the daemon's waits use the real clock
 start_server --listen "127.0.0.1:0"
@@ -40,17 +41,52 @@ test_expect_success 'the daemon stops cleanly on SIGTERM' '
 	test_grep "event=daemon-stop" daemon.log
 '
 
+# The backoff (agent/cmd-sync.c, docs/protocol.md "Retries"): after the
+# n-th failure in a row the daemon waits a random half to whole of 5 s
+# doubled n-1 times, at most --max-backoff. With a cap of 12 s the waits
+# after failures 1-4 fall in [2,5], [5,10], [6,12] and [6,12] s (whole
+# seconds, rounded down): the third is longer than any first can be, and
+# the fourth, which would be 20-40 s uncapped, is held under the cap. The
+# times between the attempts in the log are the waits announced.
+BACKOFF_CAP=12
 stop_server
-LIANDONG_DB="$SCRATCH/lyx.db" "$LD" daemon --interval 1h --max-backoff 4s \
-	2>backoff.log &
+LIANDONG_DB="$SCRATCH/lyx.db" "$LD" daemon --interval 1h \
+	--max-backoff ${BACKOFF_CAP}s 2>backoff.log &
 daemon2=$!
 test_when_finished "kill $daemon2 2>/dev/null"
 
-test_expect_success 'with the server away the daemon backs off, with jitter, up to the cap' '
-	wait_for 30 "test \$(grep -c event=sync-failed backoff.log) -ge 4" &&
-	sed -n "s/.*retry_in=\([0-9]*\).*/\1/p" backoff.log >waits &&
-	test "$(sort -n waits | tail -n 1)" -le 6 &&
-	test "$(head -n 1 waits)" -le 7
+# backoff_ok LOG CAP: the first four failures' waits are in their windows,
+# and each was waited (the next attempt came that long after, give or
+# take the attempt itself).
+backoff_ok() {
+	python3 - "$@" <<-\EOF
+	import datetime, re, sys
+	log, cap = sys.argv[1], int(sys.argv[2])
+	rows = []
+	for line in open(log, encoding="utf-8"):
+	    m = re.match(r"ts=(\S+) .*event=sync-failed failures=(\d+) .*retry_in=(\d+)", line)
+	    if m:
+	        t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ")
+	        rows.append((t, int(m.group(2)), int(m.group(3))))
+	rows = rows[:4]
+	assert [r[1] for r in rows] == [1, 2, 3, 4], rows
+	for i, (t, n, wait) in enumerate(rows):
+	    top = min(5 * 2 ** (n - 1), cap)
+	    low = max(1, top // 2)
+	    print("failure %d: retry_in=%d s, window [%d, %d]" % (n, wait, low, top),
+	          end="")
+	    assert low <= wait <= top, "retry_in %d outside [%d, %d]" % (wait, low, top)
+	    if i + 1 < len(rows):
+	        gap = (rows[i + 1][0] - t).total_seconds()
+	        print(", next attempt %.1f s later" % gap, end="")
+	        assert wait - 0.2 <= gap <= wait + 3, "waited %.1f s, not %d" % (gap, wait)
+	    print()
+	EOF
+}
+
+test_expect_success 'with the server away the daemon backs off, doubling with jitter, up to the cap' '
+	wait_for 45 "test \$(grep -c event=sync-failed backoff.log) -ge 4" &&
+	backoff_ok backoff.log $BACKOFF_CAP
 '
 
 test_expect_success 'status shows the last error and that the server is unreachable' '

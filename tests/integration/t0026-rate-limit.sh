@@ -5,6 +5,7 @@
 # address that fails is held back: a stranger who knows a station's name
 # (it is in every record id) cannot lock that station out.
 . "$(dirname "$0")/lib.sh"
+test_plan 6
 
 start_server
 add_station lyx 龙羊峡镇

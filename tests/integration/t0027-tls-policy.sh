@@ -10,6 +10,7 @@
 # and 1.1, CBC suites and RSA key exchange). OpenSSL's clients run at
 # SECLEVEL=0, below which Debian's OpenSSL would itself refuse TLS 1.0.
 . "$(dirname "$0")/lib.sh"
+test_plan 15
 
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 CONF="$LIANDONG_SERVER_DIR/server.conf"

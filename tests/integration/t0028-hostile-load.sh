@@ -12,6 +12,7 @@
 #   10,000 idle TCP connections that never start TLS      127.0.0.4
 #   an enrolment announcing 4 MiB (its cap is 4 KiB)      127.0.0.5
 . "$(dirname "$0")/lib.sh"
+test_plan 6
 
 PEER="python3 $TOP/tests/tools/loadpeer.py"
 CA="$LIANDONG_SERVER_DIR/ca.pem"

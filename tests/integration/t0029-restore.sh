@@ -7,6 +7,7 @@
 # station that holds other stations' events the server lost says so
 # instead of pulling everything again at every sync.
 . "$(dirname "$0")/lib.sh"
+test_plan 9
 
 ANY="$BUILD/tests/tools/anykind"
 start_server

@@ -5,6 +5,7 @@
 # server), disputes, the legal office escalates, the county government
 # decides; two bureau stations accepting at once is a conflict, kept.
 . "$(dirname "$0")/lib.sh"
+test_plan 18
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -6,6 +6,7 @@
 # before the deadline; two regulator stations answering at once offline
 # give one answer and one conflict, the same on every replica.
 . "$(dirname "$0")/lib.sh"
+test_plan 16
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -7,6 +7,7 @@
 # is no escalation. Under a profile without the rule, a call has no due
 # time but stays open.
 . "$(dirname "$0")/lib.sh"
+test_plan 11
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -9,6 +9,7 @@
 # the next regular meeting, discharged by scheduling it. Under Gu (notice 5 working days
 # before), scheduling is the notice, late or not.
 . "$(dirname "$0")/lib.sh"
+test_plan 21
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

@@ -6,6 +6,7 @@
 # township tells the complainant where it went; the bureau replies with
 # the result. Steps by the wrong unit are refused; replicas converge.
 . "$(dirname "$0")/lib.sh"
+test_plan 12
 
 export LIANDONG_NOW="2026-09-29T10:00:00+08:00"
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null

@@ -5,6 +5,7 @@
 # county adds the year, its stations count on it; deadlines already
 # recorded keep what they were; a broken calendar stops the server.
 . "$(dirname "$0")/lib.sh"
+test_plan 8
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 
@@ -83,8 +84,11 @@ test_expect_success 'the county calendar wins over the one shipped with the agen
 
 printf '[calendar]\nyear = 2028\nholidays = 2028-02-30\n' >"$CAL/2028.ini"
 stop_server
+# Were the server to start regardless, it would serve until stopped: the
+# timeout stops it (exit 124, not the 5 wanted), and the check fails.
 test_expect_code 5 'a broken calendar file stops the server, naming the file' '
-	"$LDS" serve --listen 127.0.0.1:0 2>err; st=$?; cat err >&2;
+	timeout -k 5 20 "$LDS" serve --listen 127.0.0.1:0 2>err; st=$?; cat err >&2;
+	[ $st = 124 ] && echo "the server started and was stopped after 20 s";
 	grep -q "2028.ini" err || exit 99; exit $st
 '
 rm -f "$CAL/2028.ini"

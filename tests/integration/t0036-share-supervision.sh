@@ -9,6 +9,7 @@
 # the bureau's enforcement and the bureau's case report (7 working days
 # each), information shared the day it forms, extendable.
 . "$(dirname "$0")/lib.sh"
+test_plan 26
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 

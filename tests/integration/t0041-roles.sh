@@ -8,6 +8,7 @@
 # endpoint; one role per unit; a unit given a role that sees more
 # receives what the county already holds.
 . "$(dirname "$0")/lib.sh"
+test_plan 16
 
 ANY="$BUILD/tests/tools/anykind"
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null

@@ -7,6 +7,7 @@
 #
 # HOSTILE may name another way to run the tool (a valgrind wrapper).
 . "$(dirname "$0")/lib.sh"
+test_plan 14
 
 HOSTILE=${HOSTILE:-$BUILD/tests/tools/hostile}
 hostile() { $HOSTILE "$@"; }

@@ -6,6 +6,7 @@
 # (and then logged); re-sealed by key rotate, whose interruption loses
 # nothing; sealed on the first start of a directory made before the key.
 . "$(dirname "$0")/lib.sh"
+test_plan 21
 
 export LIANDONG_NOW="2026-09-29T10:00:00+08:00"
 NAME=王小明
@@ -196,7 +197,7 @@ stop_server
 FS="$BUILD/tests/tools/failsync.so"
 test_expect_success 'a rotation interrupted after its commit is finished by the next command' '
 	before=$(sealed_ids) &&
-	test_must_fail env LD_PRELOAD="$FS" ASAN_OPTIONS=verify_asan_link_order=0 \
+	test_must_fail env LD_PRELOAD="$FS" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
 		FAILSYNC_MATCH=identity.key.tmp FAILSYNC_NTH=2 \
 		"$LDS" key rotate >/dev/null 2>err &&
 	test -e "$SD/identity.key.new" && after=$(sealed_ids) &&
@@ -211,7 +212,7 @@ test_expect_success 'a rotation interrupted after its commit is finished by the 
 '
 
 test_expect_success 'a rotation whose commit fails loses nothing, whichever way it went' '
-	test_must_fail env LD_PRELOAD="$FS" ASAN_OPTIONS=verify_asan_link_order=0 \
+	test_must_fail env LD_PRELOAD="$FS" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
 		FAILSYNC_MATCH=server.db FAILSYNC_FROM=1 \
 		"$LDS" key rotate >/dev/null 2>err &&
 	"$LDS" station list >/dev/null 2>list.err &&

@@ -9,6 +9,7 @@
 # again by its first-contact unit, the identity going to the new handler
 # only; a station that holds no directory warns once and records.
 . "$(dirname "$0")/lib.sh"
+test_plan 29
 
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
 WRONG=县市场监督局 # a misspelling of 县市场监管局

@@ -11,6 +11,7 @@
 #
 # Bounded: EVENTS events in pushes of 100, over three attacker stations.
 . "$(dirname "$0")/lib.sh"
+test_plan 5
 
 HOSTILE=${HOSTILE:-$BUILD/tests/tools/hostile}
 ANYKIND="$BUILD/tests/tools/anykind"

@@ -9,6 +9,7 @@
 # offsets (default 100, SEED 47), a new station each time: each enrols
 # exactly once, with one token that works.
 . "$(dirname "$0")/lib.sh"
+test_plan 11
 
 FP="$BUILD/tests/tools/faultproxy"
 COUNT=${COUNT:-100}

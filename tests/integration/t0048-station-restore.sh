@@ -8,6 +8,7 @@
 # A copy used on a second computer is not a restore: once the other copy
 # has synced after it, it is refused, never silently merged.
 . "$(dirname "$0")/lib.sh"
+test_plan 5
 
 start_server
 add_station lyx 龙羊峡镇

@@ -11,6 +11,7 @@
 # server logs each connection (the server itself down), the server logs
 # each refused request; the daemon's log gives the times between them.
 . "$(dirname "$0")/lib.sh"
+test_plan 15
 
 unset LIANDONG_NOW # the daemon's waits and the server's clock are real
 FP="$BUILD/tests/tools/faultproxy"

@@ -16,12 +16,10 @@ case "$BUILD" in
 "$TOP/build") SAN= ;;
 "$TOP/build-san") SAN=1 ;;
 *)
-	echo "# skip: make install links the objects of $TOP/build or" \
-		"$TOP/build-san, and BUILD is $BUILD"
-	test_done
-	exit
+	test_skip_all "make install links the objects of $TOP/build or $TOP/build-san, and BUILD is $BUILD"
 	;;
 esac
+test_plan 22
 
 # A make of its own: not the jobserver or the variables of a make check
 # that may have started this script.
@@ -234,10 +232,12 @@ LDS=$P/sbin/liandong-server
 printf '[Unit]\nDescription=probe\n[Service]\nExecStart=/bin/true\n' \
 	>"$SCRATCH/probe.service"
 if ! command -v systemd-analyze >/dev/null; then
-	echo "# skip: systemd-analyze verify: no systemd-analyze here (the systemd package; scripts/deps.sh installs it)"
+	test_skip 'systemd-analyze verify passes on the installed units' \
+		"no systemd-analyze here (the systemd package; scripts/deps.sh installs it)"
 elif ! systemd-analyze verify "$SCRATCH/probe.service" >probe.out 2>&1; then
-	echo "# skip: systemd-analyze verify fails on a trivial unit here, so it cannot judge ours:"
 	sed 's/^/#   /' probe.out
+	test_skip 'systemd-analyze verify passes on the installed units' \
+		"it fails on a trivial unit here (above), so it cannot judge ours"
 else
 	test_expect_success 'systemd-analyze verify passes on the installed units' '
 		MANPATH=$P/share/man systemd-analyze verify \

@@ -6,6 +6,7 @@
 # once, and one that missed the announcement is pointed at the new CA
 # with one command, 'liandong trust --ca FILE'.
 . "$(dirname "$0")/lib.sh"
+test_plan 4
 
 start_server
 PORT=$SERVER_PORT

@@ -1,11 +1,19 @@
 /*
  * test-kinds.c - the kind registry and body validation.
  *
- * The tests walk the registry with kind_at() and derive their bodies from
- * each kind's field table, so a kind added to kinds.c is covered without
- * touching this file: a valid body passes, and every way of breaking one
- * field (missing, wrong type, unknown name, value outside its enum, too
- * long, empty, control characters) is refused with the field named.
+ * The bodies the tests start from are written here by hand, not taken
+ * from the registry under test (kinds.c): for each kind, the fields a body
+ * must have, its smallest valid body and a full one, as the agent records
+ * them; then bodies broken the ways a station or a hostile peer would
+ * break them (a label for a value, a string for a list, a time without
+ * its offset, text over the limits the forms promise), each refused with
+ * the field named. A kind in the registry with no hand-written body here
+ * fails the test, as does one written here that the registry lacks.
+ *
+ * The mechanical sweeps after them (every field of every kind: wrong JSON
+ * types, unknown names, unlisted enum values, one character over its
+ * maximum, control characters) walk the registry for the fields, but
+ * break the hand-written full bodies.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,11 +56,316 @@ assert_body_ok(const struct kind_info *k, json_t *body, const char *why)
 	json_decref(body);
 }
 
+/*
+ * The bodies, by hand. JSON is written with ' for " (q() turns them back):
+ * no value here holds an apostrophe. Deadlines are as agent/form.c writes
+ * them: {due, rule "<profile>/<rule>", basis, assumed}.
+ */
+#define T0 "'2026-11-21T09:30:00+08:00'"
+#define DUE(rule, basis) \
+	"{'due':'2026-11-27T23:59:59+08:00','rule':'gonghe/" rule "'," \
+	"'basis':'" basis "','assumed':false}"
+
+static const struct spec {
+	const char *kind;
+	const char *required; /* the fields a body must have, space-separated */
+	const char *min;      /* valid: those fields only */
+	const char *full;     /* valid: every field of the kind */
+} specs[] = {
+	{ "case.opened",
+	    "source category location description discovered_at urgent officer",
+	    "{'source':'patrol','category':'违法建设','location':'查纳村',"
+	    "'description':'基本农田上正在施工','discovered_at':" T0 ","
+	    "'urgent':false,'officer':'张三'}",
+	    "{'source':'report','category':'违法建设','location':'查纳村二社',"
+	    "'parties':['王某','李某'],'matter':'基本农田违法建房',"
+	    "'description':'群众举报：\\n夜间施工','discovered_at':" T0 ","
+	    "'urgent':true,'officer':'张三','evidence':['照片','现场检查笔录'],"
+	    "'refer_due':" DUE("refer", "5 workdays") "}" },
+	{ "case.updated", "",
+	    "{'note':'已约谈当事人'}",
+	    "{'category':'环境污染','location':'龙羊峡镇东街','parties':['赵六'],"
+	    "'matter':'夜间偷排污水','description':'补充：\\n排污口在河边',"
+	    "'urgent':false,'officer':'李四','evidence':['检测报告'],"
+	    "'note':'已责令停止'}" },
+	{ "case.closed", "reason",
+	    "{'reason':'已责令改正'}", "{'reason':'当事人已整改，\\n结案'}" },
+	{ "case.referred", "referral to",
+	    "{'referral':'R-lyx01-7','to':'县综合行政执法局'}",
+	    "{'referral':'R-longyangxia-02-12','to':'县公安局'}" },
+	{ "case.extended", "refer_due reason",
+	    "{'refer_due':" DUE("refer", "10 workdays") ",'reason':'需补充证据'}",
+	    "{'refer_due':{'due':'2026-12-04T23:59:59+08:00',"
+	    "'rule':'gonghe/refer','assumed':true},'reason':'需补充证据'}" },
+	{ "case.referral_withdrawn", "referral reason",
+	    "{'referral':'R-lyx01-7','reason':'已自行处理'}",
+	    "{'referral':'R-lyx01-7','reason':'已自行处理\\n不再移送'}" },
+	{ "complaint.recorded",
+	    "form channel matter description received_at officer",
+	    "{'form':'complaint','channel':'phone','matter':'噪音扰民',"
+	    "'description':'夜间施工噪音','received_at':" T0 ",'officer':'李四'}",
+	    "{'form':'petition','channel':'hotline','matter':'噪音扰民',"
+	    "'description':'夜间施工噪音\\n持续一周','received_at':" T0 ","
+	    "'location':'恰卜恰镇西街','officer':'李四','case':'C-lyx01-3'}" },
+	{ "complaint.identity", "name",
+	    "{'name':'王五'}", "{'name':'王五','phone':'+86 138-0000-0000'}" },
+	{ "complaint.referred", "to",
+	    "{'to':'县住建局'}", "{'to':'县住建局','note':'请于五日内答复'}" },
+	{ "complaint.notified", "text",
+	    "{'text':'已告知转县住建局'}", "{'text':'电话告知：\\n已转县住建局'}" },
+	{ "complaint.replied", "result",
+	    "{'result':'已责令停工'}", "{'result':'经查属实，\\n已责令停工'}" },
+	{ "liaison.logged", "activity date summary officer",
+	    "{'activity':'contact','date':" T0 ",'summary':'联络','officer':'赵六'}",
+	    "{'activity':'meeting','date':'2026-11-21T14:00:00+08:00',"
+	    "'counterpart':'县自然资源局','place':'镇政府会议室',"
+	    "'summary':'联席会议\\n议定三事','officer':'赵六',"
+	    "'participants':['张三','李四']}" },
+	{ "referral.sent",
+	    "case to urgent category location description discovered_at"
+	    " officer letter sources evidence",
+	    "{'case':'C-lyx01-1','to':'县综合行政执法局','urgent':false,"
+	    "'category':'违法建设','location':'查纳村','description':'正在施工',"
+	    "'discovered_at':" T0 ",'officer':'张三','letter':'移〔2026〕3号',"
+	    "'sources':['现场检查笔录'],'evidence':['照片']}",
+	    "{'case':'C-lyx01-1','to':'县公安局','urgent':true,"
+	    "'matter':'非法采砂','category':'非法采砂','location':'龙羊峡水库边',"
+	    "'description':'夜间采砂\\n已制止','discovered_at':" T0 ","
+	    "'officer':'张三','note':'涉嫌犯罪','letter':'移〔2026〕4号',"
+	    "'sources':['现场检查笔录','询问笔录'],'evidence':['照片','视频'],"
+	    "'criminal':true,'ack_due':" DUE("acknowledge", "2 workdays") ","
+	    "'refer_due':" DUE("refer_urgent", "1 workdays") "}" },
+	{ "referral.acknowledged", "", "{}", "{'note':'已收到'}" },
+	{ "referral.accepted", "", "{}", "{'note':'本局受理'}" },
+	{ "referral.disputed", "reason",
+	    "{'reason':'不属本局职责'}", "{'reason':'不属本局职责\\n应由县住建局查处'}" },
+	{ "referral.escalated", "to reason",
+	    "{'to':'县司法局','reason':'协商未果'}",
+	    "{'to':'县人民政府','reason':'协调未果\\n请县政府决定'}" },
+	{ "referral.decided", "handler reason",
+	    "{'handler':'县住建局','reason':'由县住建局查处'}",
+	    "{'handler':'县综合行政执法局','reason':'依三定方案\\n由执法局查处'}" },
+	{ "referral.withdrawn", "reason",
+	    "{'reason':'已自行处理'}", "{'reason':'已自行处理\\n撤回'}" },
+	{ "referral.returned", "reason",
+	    "{'reason':'不构成犯罪'}", "{'reason':'不构成犯罪\\n退回'}" },
+	{ "referral.result", "decision decided_at",
+	    "{'decision':'责令整改','decided_at':" T0 "}",
+	    "{'decision':'罚款五千元\\n责令整改','decided_at':" T0 ","
+	    "'result_due':" DUE("result", "30 days") "}" },
+	{ "assist.requested", "to form subject urgent officer",
+	    "{'to':'县市场监管局','form':'testing','subject':'水样检测',"
+	    "'urgent':false,'officer':'张三'}",
+	    "{'to':'县市场监管局','form':'appraisal','subject':'样品鉴定\\n三份',"
+	    "'case':'C-lyx01-2','urgent':true,'officer':'张三',"
+	    "'answer_due':" DUE("assist", "5 workdays") "}" },
+	{ "assist.answered", "conclusion sealed",
+	    "{'conclusion':'不合格','sealed':true}",
+	    "{'conclusion':'检测结果：\\n不合格','sealed':true}" },
+	{ "assist.extended", "answer_due reason",
+	    "{'answer_due':" DUE("assist", "7 workdays") ",'reason':'需送检'}",
+	    "{'answer_due':" DUE("assist", "9 workdays") ",'reason':'需送检\\n外地'}" },
+	{ "whistle.called", "to matter location officer",
+	    "{'to':'县自然资源局','matter':'河道非法采砂','location':'查纳村',"
+	    "'officer':'张三'}",
+	    "{'to':'县自然资源局','matter':'河道非法采砂','location':'查纳村',"
+	    "'officer':'张三','answer_due':" DUE("consult", "2 hours") "}" },
+	{ "whistle.answered", "officer_sent",
+	    "{'officer_sent':'卓玛'}", "{'officer_sent':'卓玛','note':'已到场\\n处置'}" },
+	{ "whistle.escalated", "to reason",
+	    "{'to':'县人民政府','reason':'未到场'}",
+	    "{'to':'县人民政府','reason':'两小时未到场\\n请协调'}" },
+	{ "meeting.scheduled", "form at units officer",
+	    "{'form':'joint','at':'2026-12-01T09:00:00+08:00',"
+	    "'units':['县住建局','县公安局'],'officer':'王某'}",
+	    "{'form':'consultation','at':'2026-12-01T09:00:00+08:00',"
+	    "'units':['县住建局','县公安局','龙羊峡镇'],'officer':'王某',"
+	    "'notice_due':" DUE("meeting_notice", "3 workdays") ","
+	    "'topics_due':" DUE("meeting_topics", "1 workdays") ","
+	    "'follows':'M-sfj-2'}" },
+	{ "meeting.topic", "topic", "{'topic':'河道采砂'}",
+	    "{'topic':'河道采砂\\n与林地占用'}" },
+	{ "meeting.minutes", "text", "{'text':'会议明确分工'}",
+	    "{'text':'会议明确：\\n一、分工','next_due':" DUE("meeting_interval",
+	    "90 days") "}" },
+	{ "meeting.followed", "next", "{'next':'M-sfj-9'}", "{'next':'M-sfj-10'}" },
+	{ "meeting.resolution", "text owner",
+	    "{'text':'三日内拆除','owner':'县住建局'}",
+	    "{'text':'三日内拆除\\n并报告','owner':'龙羊峡镇'}" },
+	{ "meeting.followup", "resolution status note",
+	    "{'resolution':'sfj/4','status':'done','note':'已拆除'}",
+	    "{'resolution':'2','status':'in-progress','note':'拆除中\\n预计周五'}" },
+	{ "share.formed", "form title formed_at urgent officer",
+	    "{'form':'penalty','title':'行政处罚决定书','formed_at':" T0 ","
+	    "'urgent':false,'officer':'李四'}",
+	    "{'form':'approval','title':'建设工程规划许可','summary':'许可\\n三项',"
+	    "'formed_at':" T0 ",'urgent':true,'case':'C-zrz-5','officer':'李四',"
+	    "'send_due':" DUE("share_info", "7 days") "}" },
+	{ "share.sent", "to via",
+	    "{'to':['县综合行政执法局'],'via':'platform'}",
+	    "{'to':['县综合行政执法局','龙羊峡镇'],'via':'written',"
+	    "'note':'抄送\\n两份'}" },
+	{ "share.extended", "send_due reason",
+	    "{'send_due':" DUE("share_info", "14 days") ",'reason':'待核实'}",
+	    "{'send_due':" DUE("share_info", "21 days") ",'reason':'待核实\\n材料'}" },
+	{ "supervision.sent", "form to subject text officer",
+	    "{'form':'opinion','to':'县综合行政执法局','subject':'执法意见',"
+	    "'text':'建议加强巡查','officer':'李四'}",
+	    "{'form':'report','to':'县住建局','subject':'执法办案通报',"
+	    "'text':'本月办案\\n五起','case':'C-zf1-8','officer':'李四',"
+	    "'reply_due':" DUE("supervision_reply", "10 workdays") "}" },
+	{ "supervision.replied", "text", "{'text':'已整改'}",
+	    "{'text':'已整改\\n附报告'}" },
+};
+#define NSPECS (sizeof specs / sizeof specs[0])
+
+/* The enum fields' values, as the forms offer them. */
+static const struct {
+	const char *kind, *field, *values;
+} enums[] = {
+	{ "case.opened", "source", "patrol assignment notice report" },
+	{ "complaint.recorded", "form", "complaint report petition" },
+	{ "complaint.recorded", "channel", "phone visit letter online hotline" },
+	{ "liaison.logged", "activity", "contact patrol meeting training" },
+	{ "assist.requested", "form",
+	    "testing inspection quarantine appraisal opinion consultation" },
+	{ "meeting.scheduled", "form", "joint consultation" },
+	{ "meeting.followup", "status", "in-progress done" },
+	{ "share.formed", "form", "approval document penalty enforcement info" },
+	{ "share.sent", "via", "platform written phone" },
+	{ "supervision.sent", "form", "opinion report" },
+};
+
+/*
+ * Bodies broken on purpose: the kind's full body with field set to value
+ * (or, when value is NULL, to rep repeated n times). ok says whether it
+ * must pass: the limits the forms promise are tried at, and one over.
+ */
+static const struct change {
+	const char *kind, *field, *value, *rep;
+	size_t n;
+	int ok;
+	const char *why;
+} changes[] = {
+	{ "case.opened", "source", "'辖区巡查'", NULL, 0, 0, "the label, not the value" },
+	{ "case.opened", "source", "'Patrol'", NULL, 0, 0, "a value in capitals" },
+	{ "case.opened", "urgent", "'false'", NULL, 0, 0, "a boolean as text" },
+	{ "case.opened", "urgent", "0", NULL, 0, 0, "a boolean as a number" },
+	{ "case.opened", "discovered_at", "'2026-11-21 09:30'", NULL, 0, 0, "a time as typed" },
+	{ "case.opened", "discovered_at", "'2026-11-21T01:30:00Z'", NULL, 0, 0, "a time in UTC" },
+	{ "case.opened", "discovered_at", "'2026-02-30T09:30:00+08:00'", NULL, 0, 0, "no such day" },
+	{ "case.opened", "category", "''", NULL, 0, 0, "empty text" },
+	{ "case.opened", "category", "'   '", NULL, 0, 0, "blank text" },
+	{ "case.opened", "location", "'查纳村\\n二社'", NULL, 0, 0, "a newline in one line" },
+	{ "case.opened", "parties", "'王某'", NULL, 0, 0, "one name, not a list" },
+	{ "case.opened", "parties", "['王某','']", NULL, 0, 0, "an empty name in the list" },
+	{ "case.opened", "evidence", "[1]", NULL, 0, 0, "a number in the list" },
+	{ "case.opened", "refer_due", "{'due':'2026-11-27','rule':'gonghe/refer','assumed':false}",
+	    NULL, 0, 0, "a deadline with a bare date" },
+	{ "case.opened", "refer_due", "{'due':'2026-11-27T23:59:59+08:00','rule':'gonghe/refer'}",
+	    NULL, 0, 0, "a deadline without assumed" },
+	{ "case.opened", "refer_due", "{'due':'2026-11-27T23:59:59+08:00','rule':'gonghe/refer','assumed':false,'x':'1'}",
+	    NULL, 0, 0, "a deadline with an unknown key" },
+	{ "case.opened", "refer_due", "'2026-11-27T23:59:59+08:00'", NULL, 0, 0, "a deadline as a time" },
+	{ "case.opened", "description", NULL, "字", 2000, 1, "2000 characters" },
+	{ "case.opened", "description", NULL, "字", 2001, 0, "2001 characters" },
+	{ "case.opened", "officer", NULL, "张", 32, 1, "an officer of 32 characters" },
+	{ "case.opened", "officer", NULL, "张", 33, 0, "an officer of 33 characters" },
+	{ "case.opened", "category", NULL, "类", 33, 0, "a category of 33 characters" },
+	{ "case.opened", "location", NULL, "地", 100, 1, "a place of 100 characters" },
+	{ "case.opened", "location", NULL, "地", 101, 0, "a place of 101 characters" },
+	{ "case.opened", "matter", NULL, "事", 61, 0, "a matter of 61 characters" },
+	{ "case.opened", "parties", NULL, NULL, 21, 0, "21 parties" },
+	{ "case.updated", "urgent", "null", NULL, 0, 0, "null for a boolean" },
+	{ "case.closed", "reason", NULL, "因", 500, 1, "a reason of 500 characters" },
+	{ "case.closed", "reason", NULL, "因", 501, 0, "a reason of 501 characters" },
+	{ "case.referred", "referral", "'R-lyx01-0'", NULL, 0, 0, "seq 0" },
+	{ "case.referred", "referral", "'R-lyx01'", NULL, 0, 0, "an id without seq" },
+	{ "case.referred", "to", NULL, "单", 41, 0, "a unit of 41 characters" },
+	{ "complaint.recorded", "channel", "'12345热线'", NULL, 0, 0, "the label, not the value" },
+	{ "complaint.recorded", "case", "'case-1'", NULL, 0, 0, "not an id" },
+	{ "complaint.identity", "phone", "'138 0000 0000'", NULL, 0, 1, "a phone with spaces" },
+	{ "complaint.identity", "phone", "'138abc'", NULL, 0, 0, "letters in a phone" },
+	{ "complaint.identity", "phone", "'１３８'", NULL, 0, 0, "full-width digits" },
+	{ "complaint.identity", "phone", NULL, "1", 20, 1, "a phone of 20 digits" },
+	{ "complaint.identity", "phone", NULL, "1", 21, 0, "a phone of 21 digits" },
+	{ "liaison.logged", "summary", NULL, "记", 2001, 0, "a summary of 2001 characters" },
+	{ "liaison.logged", "participants", NULL, NULL, 51, 0, "51 participants" },
+	{ "liaison.logged", "participants", NULL, NULL, 50, 1, "50 participants" },
+	{ "referral.sent", "sources", "'现场检查笔录'", NULL, 0, 0, "one source, not a list" },
+	{ "referral.sent", "criminal", "'yes'", NULL, 0, 0, "a boolean as text" },
+	{ "referral.sent", "case", "'C-lyx01-01'", NULL, 0, 0, "a seq with a leading zero" },
+	{ "assist.answered", "sealed", "'true'", NULL, 0, 0, "a boolean as text" },
+	{ "meeting.minutes", "text", NULL, "纪", 4000, 1, "minutes of 4000 characters" },
+	{ "meeting.minutes", "text", NULL, "纪", 4001, 0, "minutes of 4001 characters" },
+	{ "meeting.resolution", "text", NULL, "议", 1001, 0, "a resolution of 1001 characters" },
+	{ "meeting.followup", "status", "'已落实'", NULL, 0, 0, "the label, not the value" },
+	{ "meeting.scheduled", "units", "['县住建局',['县公安局']]", NULL, 0, 0, "a list in the list" },
+	{ "share.sent", "to", "'县综合行政执法局'", NULL, 0, 0, "one unit, not a list" },
+	{ "share.sent", "via", "'email'", NULL, 0, 0, "an unlisted channel" },
+};
+
+/* s with every ' turned into " (new string). */
+static char *
+q(const char *s)
+{
+	char *t = xstrdup(s), *p;
+
+	for (p = t; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	return t;
+}
+
+static json_t *
+qjson(const char *s)
+{
+	char *t = q(s);
+	json_t *v = unit_json(t);
+
+	free(t);
+	return v;
+}
+
+static const struct spec *
+spec_of(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < NSPECS; i++)
+		if (strcmp(specs[i].kind, kind) == 0)
+			return &specs[i];
+	fail_msg("kind '%s' has no hand-written body in test-kinds.c", kind);
+	return NULL;
+}
+
+/* The hand-written full body of k (new reference). */
+static json_t *
+full_body(const struct kind_info *k)
+{
+	return qjson(spec_of(k->name)->full);
+}
+
+/* 1 if name is one of the space-separated words of list. */
+static int
+listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 /* A full body of k with field f set to v (consumed). */
 static json_t *
 with(const struct kind_info *k, const struct field *f, json_t *v)
 {
-	json_t *body = unit_body(k, 0);
+	json_t *body = full_body(k);
 
 	json_object_set_new(body, f->name, v);
 	return body;
@@ -164,52 +477,137 @@ test_enums(void **state)
 	assert_string_equal(enum_label(case_sources, "other"), "other");
 }
 
+/* Every kind has its hand-written bodies, and only the registry's kinds
+ * have them; a full body names every field of its kind. */
 static void
-test_valid_bodies_pass(void **state)
+test_specs_match_registry(void **state)
 {
 	const struct kind_info *k;
 	const struct field *f;
-	size_t i;
+	size_t i, nfields;
+	json_t *full;
 
+	assert_int_equal(nkinds(), NSPECS);
+	for (i = 0; i < NSPECS; i++)
+		if (kind_find(specs[i].kind) == NULL)
+			fail_msg("'%s' is written here but not in the registry",
+			    specs[i].kind);
 	for (i = 0; (k = kind_at(i)) != NULL; i++) {
-		assert_body_ok(k, unit_body(k, 0), "full body");
-		if (!k->at_least_one)
-			assert_body_ok(k, unit_body(k, 1), "required fields only");
-		/* Each optional field alone on top of the required ones. */
+		full = full_body(k);
+		nfields = 0;
 		for (f = k->fields; f->name != NULL; f++) {
-			json_t *b;
-			if (f->required)
-				continue;
-			b = unit_body(k, 1);
-			json_object_set_new(b, f->name, unit_field_value(f));
-			assert_body_ok(k, b, f->name);
+			nfields++;
+			if (json_object_get(full, f->name) == NULL)
+				fail_msg("%s: the full body here lacks '%s'", k->name,
+				    f->name);
 		}
+		assert_int_equal(json_object_size(full), nfields);
+		json_decref(full);
 	}
 }
 
 static void
-test_missing_required_fields_fail(void **state)
+test_valid_bodies_pass(void **state)
+{
+	const struct kind_info *k;
+	const char *key;
+	json_t *min, *v;
+	size_t i;
+
+	for (i = 0; i < NSPECS; i++) {
+		k = kind_find(specs[i].kind);
+		assert_non_null(k);
+		min = qjson(specs[i].min);
+		/* The smallest body holds the required fields, no other (but
+		 * for a kind that must change something, with none required). */
+		json_object_foreach(min, key, v)
+			if (specs[i].required[0] != '\0' &&
+			    !listed(specs[i].required, key))
+				fail_msg("%s: '%s' in the smallest body is not required",
+				    k->name, key);
+		assert_body_ok(k, min, "the smallest body");
+		assert_body_ok(k, qjson(specs[i].full), "the full body");
+	}
+	/* The example bodies other tests and tools use pass too. */
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		assert_body_ok(k, kind_example_body(k, 0), "example body");
+		if (!k->at_least_one)
+			assert_body_ok(k, kind_example_body(k, 1),
+			    "example body, required fields");
+	}
+}
+
+/* Each required field missing from a full body is refused, naming it;
+ * any other field may be left out. */
+static void
+test_required_fields(void **state)
+{
+	const struct kind_info *k;
+	size_t i, required = 0, optional = 0;
+	const char *key;
+	json_t *full, *b, *v;
+
+	for (i = 0; i < NSPECS; i++) {
+		k = kind_find(specs[i].kind);
+		full = qjson(specs[i].full);
+		json_object_foreach(full, key, v) {
+			b = json_deep_copy(full);
+			json_object_del(b, key);
+			if (listed(specs[i].required, key)) {
+				assert_body_refused(k, b, key, "missing field");
+				required++;
+			} else {
+				assert_body_ok(k, b, key);
+				optional++;
+			}
+		}
+		json_decref(full);
+		/* A kind that must change something refuses an empty body. */
+		if (strcmp(specs[i].kind, "case.updated") == 0)
+			assert_body_refused(k, json_object(), k->name, "empty body");
+	}
+	assert_true(required >= 80);
+	assert_true(optional >= 40);
+}
+
+/* The bodies broken on purpose (changes[]), and the limits tried. */
+static void
+test_changed_bodies(void **state)
 {
 	const struct kind_info *k;
 	const struct field *f;
-	size_t i, checked = 0;
+	size_t i, j, refused = 0;
+	json_t *b, *v;
+	char *s;
 
-	for (i = 0; (k = kind_at(i)) != NULL; i++) {
-		for (f = k->fields; f->name != NULL; f++) {
-			json_t *b;
-			if (!f->required)
-				continue;
-			b = unit_body(k, 0);
-			json_object_del(b, f->name);
-			assert_body_refused(k, b, f->name, "missing field");
-			checked++;
+	for (i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		const struct change *c = &changes[i];
+
+		k = kind_find(c->kind);
+		assert_non_null(k);
+		f = kind_field(k, c->field);
+		if (f == NULL)
+			fail_msg("%s has no field '%s'", c->kind, c->field);
+		if (c->value != NULL) {
+			v = qjson(c->value);
+		} else if (c->rep != NULL) {
+			s = unit_repeat(c->rep, c->n);
+			v = json_string(s);
+			free(s);
+		} else {
+			v = json_array();
+			for (j = 0; j < c->n; j++)
+				json_array_append_new(v, json_string("甲"));
 		}
-		/* A kind that must change something refuses an empty body. */
-		if (k->at_least_one)
-			assert_body_refused(k, json_object(), k->name,
-			    "empty body");
+		b = with(k, f, v);
+		if (c->ok) {
+			assert_body_ok(k, b, c->why);
+		} else {
+			assert_body_refused(k, b, c->field, c->why);
+			refused++;
+		}
 	}
-	assert_true(checked >= 10);
+	assert_true(refused >= 40);
 }
 
 /* Values of the wrong JSON type for f, as an array (new reference). */
@@ -281,7 +679,7 @@ test_unknown_fields_fail(void **state)
 		for (j = 0; names[j] != NULL; j++) {
 			if (kind_field(k, names[j]) != NULL)
 				continue;
-			b = unit_body(k, 0);
+			b = full_body(k);
 			json_object_set_new(b, names[j], json_string("x"));
 			assert_body_refused(k, b, NULL, "unknown field");
 		}
@@ -300,6 +698,30 @@ test_enum_values_outside_list_fail(void **state)
 	const struct enum_value *ev;
 	size_t i, n = 0;
 
+	/* The values the forms offer pass, and the registry has no other. */
+	for (i = 0; i < sizeof enums / sizeof enums[0]; i++) {
+		const char *p = enums[i].values;
+		size_t words = 0, have = 0;
+
+		k = kind_find(enums[i].kind);
+		f = kind_field(k, enums[i].field);
+		assert_non_null(f);
+		assert_int_equal(f->type, F_ENUM);
+		while (*p != '\0') {
+			size_t len = strcspn(p, " ");
+			char v[32];
+
+			snprintf(v, sizeof v, "%.*s", (int)len, p);
+			assert_body_ok(k, with(k, f, json_string(v)), v);
+			words++;
+			p += len + (p[len] == ' ');
+		}
+		for (ev = f->values; ev->name != NULL; ev++)
+			have++;
+		if (have != words)
+			fail_msg("%s %s: the registry has %zu values, the forms %zu",
+			    k->name, f->name, have, words);
+	}
 	for (i = 0; (k = kind_at(i)) != NULL; i++) {
 		for (f = k->fields; f->name != NULL; f++) {
 			char *upper;
@@ -307,10 +729,6 @@ test_enum_values_outside_list_fail(void **state)
 			if (f->type != F_ENUM)
 				continue;
 			n++;
-			/* Every listed value passes. */
-			for (ev = f->values; ev->name != NULL; ev++)
-				assert_body_ok(k, with(k, f, json_string(ev->name)),
-				    ev->name);
 			assert_body_refused(k, with(k, f, json_string("bogus")),
 			    f->name, "unlisted value");
 			assert_body_refused(k, with(k, f, json_string("")),
@@ -327,7 +745,7 @@ test_enum_values_outside_list_fail(void **state)
 			    "label instead of value");
 		}
 	}
-	assert_true(n >= 4);
+	assert_int_equal(n, sizeof enums / sizeof enums[0]);
 }
 
 /* Text fields: max characters pass, max+1 fail, whatever the script. */
@@ -514,8 +932,10 @@ main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_entity_types),
 		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_specs_match_registry),
 		cmocka_unit_test(test_valid_bodies_pass),
-		cmocka_unit_test(test_missing_required_fields_fail),
+		cmocka_unit_test(test_required_fields),
+		cmocka_unit_test(test_changed_bodies),
 		cmocka_unit_test(test_wrong_types_fail),
 		cmocka_unit_test(test_unknown_fields_fail),
 		cmocka_unit_test(test_enum_values_outside_list_fail),

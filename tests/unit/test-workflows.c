@@ -4,7 +4,8 @@
  * referral (投诉转办), information sharing (信息共享), supervision (监督)
  * and a case's referral withdrawn (撤回移送):
  * every transition,
- * legal and illegal, folded in thousands of arrival orders (scenario.h),
+ * legal and illegal, folded in every arrival order (up to 2,000 random
+ * ones when there are more; scenario.h),
  * and the obligations each state leaves open (due.c).
  *
  * Events at T0 = 2026-11-21 09:30 (a Saturday) Beijing time; offsets in
