@@ -55,13 +55,15 @@ test_failures=0
 cleanup_cmds=""
 test_planned=""
 test_finished=0
-# Whether a script without test_plan fails. 0 until every script declares
-# its plan (issue 20: t0008, t0010 and t0011 are being rewritten);
-# TEST_PLAN_REQUIRED=1 in the environment shows which do not yet.
-TEST_PLAN_REQUIRED=${TEST_PLAN_REQUIRED:-0}
+# Every script declares its plan: one without test_plan fails.
+TEST_PLAN_REQUIRED=${TEST_PLAN_REQUIRED:-1}
 
+# test_plan N: N more checks planned. A script whose sweeps count their
+# points as they run declares each sweep's checks once it knows them, the
+# fixed ones near its top; the plan is the sum (tests/run.sh adds up its
+# "1..N" lines too).
 test_plan() { # N
-	test_planned=$1
+	test_planned=$((${test_planned:-0} + $1))
 	echo "1..$1"
 }
 

@@ -5,6 +5,7 @@
 # each check after a failure requires every one of them to be there,
 # with its own text, once; a write that failed is absent or whole.
 . "$(dirname "$0")/lib.sh"
+test_plan 11
 
 setup_station
 : >acked.main

@@ -24,6 +24,7 @@
 # CRASH_ROUNDS (default 200) sets how many writes are started and killed
 # at random.
 . "$(dirname "$0")/lib.sh"
+test_plan 5
 
 rounds=${CRASH_ROUNDS:-200}
 FS="$BUILD/tests/tools/failsync.so"

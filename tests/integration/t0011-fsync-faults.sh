@@ -40,6 +40,7 @@
 #
 # SEED (printed; SEED=N replays) drives the random faults.
 . "$(dirname "$0")/lib.sh"
+test_plan 15
 
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# SEED=$SEED (replay with SEED=$SEED)"

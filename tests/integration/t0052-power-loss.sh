@@ -28,6 +28,8 @@
 # an acknowledged record lost. Figures are printed as "#" lines. About
 # 25 s here, 50 s under the sanitizers.
 . "$(dirname "$0")/lib.sh"
+# The fixed checks; each sweep adds its own once it has counted them.
+test_plan 10
 
 PC="$BUILD/tests/tools/powercut.so"
 # The shim is not built with ASan and loads before its runtime.
@@ -290,6 +292,7 @@ logged a1 "$N_REC"
 
 cuts=0
 k=1
+test_plan "$N_REC"
 while [ $k -le "$N_REC" ]; do
 	new_session a1
 	rec a1 "acked-$k" POWERCUT_AT=0
@@ -359,6 +362,7 @@ codes_ok() {
 
 cuts=0
 k=1
+test_plan "$N_PUSH"
 while [ $k -le "$N_PUSH" ]; do
 	push_round $k
 	_f0=$test_failures
@@ -390,6 +394,7 @@ test_expect_success "a sync that pulls has sync points on the station ($N_PULL)"
 
 cuts=0
 k=1
+test_plan "$N_PULL"
 while [ $k -le "$N_PULL" ]; do
 	rec a1 "pull-$k" && st a1 sync >/dev/null
 	new_session b1
@@ -425,6 +430,7 @@ test_expect_success "an enrolment has sync points on the station ($N_ENR)" '
 
 cuts=0 again=0
 k=1
+test_plan "$N_ENR"
 while [ $k -le "$N_ENR" ]; do
 	make_station e$k 龙羊峡镇
 	rec e$k "offline-$k"
@@ -472,6 +478,7 @@ test_expect_success "an enrolment has sync points on the server ($N_SENR)" '
 
 cuts=0 again=0
 k=1
+test_plan "$N_SENR"
 while [ $k -le "$N_SENR" ]; do
 	make_station f$k 龙羊峡镇
 	rec f$k "offline-$k"
@@ -515,6 +522,7 @@ test_expect_success "an export has sync points ($N_EXP)" '
 
 cuts=0 moved=0
 k=1
+test_plan "$N_EXP"
 while [ $k -le "$N_EXP" ]; do
 	make_station m$k 龙羊峡镇 && enrol m$k && rec m$k "before-$k" &&
 		mkdir "$SCRATCH/m$k/usb"
@@ -558,6 +566,7 @@ make_station i0 龙羊峡镇 && enrol i0 && rec i0 before-i &&
 	"$LD" export --db "$(dbof i0)" "$SCRATCH/i0.stick" >/dev/null
 cuts=0
 k=1
+test_plan "$N_REC"
 while [ $k -le "$N_REC" ]; do
 	rm -rf "$SCRATCH/j$k" && mkdir "$SCRATCH/j$k" && : >"$SCRATCH/j$k.pclog"
 	cp "$SCRATCH/i0.acked" "$SCRATCH/j$k.acked"
@@ -592,6 +601,7 @@ test_expect_success "an import has sync points ($N_IMP)" '
 '
 cuts=0
 k=1
+test_plan "$N_IMP"
 while [ $k -le "$N_IMP" ]; do
 	rm -rf "$SCRATCH/k$k" && mkdir "$SCRATCH/k$k" && : >"$SCRATCH/k$k.pclog"
 	cp "$SCRATCH/i0.acked" "$SCRATCH/k$k.acked"

@@ -4,6 +4,7 @@
 # error (exit 5) that names the option and the value, and the server
 # listens on nothing; "12abc" is never 12, "99999" never a port.
 . "$(dirname "$0")/lib.sh"
+test_plan 10
 
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 >/dev/null
 
