@@ -2,7 +2,7 @@
 # log and verify: the raw event log, its hash chain, and tampering with
 # the SQLite file found by verify (exit 10).
 . "$(dirname "$0")/lib.sh"
-test_plan 17
+test_plan 18
 
 
 # chain.py FILE: checks a `log --json` document: seqs 1..n, the first prev

@@ -18,7 +18,7 @@
 #
 # HOSTILE may name another way to run the tool (a valgrind wrapper).
 . "$(dirname "$0")/lib.sh"
-test_plan 14
+test_plan 15
 
 HOSTILE=${HOSTILE:-$BUILD/tests/tools/hostile}
 export LIANDONG_NOW="2026-09-29T10:00:00+08:00"
