@@ -672,10 +672,9 @@ same_digest(struct ledger *lg, const struct proto_answer *h)
 void
 sync_token_id(const char *token_path, char id[SYNC_TOKEN_ID_LEN])
 {
-	char hash[HASH_HEX], *text = NULL, *salted;
-	struct stat sb;
+	char hash[HASH_HEX], *text = NULL, *salted, sig[TEXTFILE_SIG_LEN];
 
-	if (stat(token_path, &sb) != 0) {
+	if (textfile_signature(token_path, sig) != 0) {
 		ld_strlcpy(id, "-", SYNC_TOKEN_ID_LEN);
 		return;
 	}
@@ -687,10 +686,7 @@ sync_token_id(const char *token_path, char id[SYNC_TOKEN_ID_LEN])
 	hash_hex(salted, strlen(salted), hash);
 	free(salted);
 	free(text);
-	snprintf(id, SYNC_TOKEN_ID_LEN, "%llu:%llu:%lld:%lld.%09ld:%s",
-	    (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino,
-	    (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
-	    (long)sb.st_mtim.tv_nsec, hash);
+	snprintf(id, SYNC_TOKEN_ID_LEN, "%s:%s", sig, hash);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "textfile.h"
@@ -73,4 +74,19 @@ textfile_sync_parent(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+int
+textfile_signature(const char *path, char buf[TEXTFILE_SIG_LEN])
+{
+	struct stat st;
+
+	buf[0] = '\0';
+	if (stat(path, &st) != 0)
+		return -1;
+	snprintf(buf, TEXTFILE_SIG_LEN, "%llu:%llu:%lld:%lld.%09ld",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+	    (long)st.st_mtim.tv_nsec);
+	return 0;
 }

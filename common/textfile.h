@@ -17,6 +17,12 @@ int textfile_read(const char *path, size_t max, char **text, char *err);
  * (inih would read such a line in pieces). */
 int textfile_long_line(const char *text, size_t max);
 
+/* What tells a file's states apart without reading it: "dev:ino:size:
+ * mtime.ns" into buf (TEXTFILE_SIG_LEN bytes). 0, or -1 when it cannot
+ * be looked at (buf is then ""). */
+#define TEXTFILE_SIG_LEN 96
+int textfile_signature(const char *path, char buf[TEXTFILE_SIG_LEN]);
+
 /* Syncs the directory that holds path: a new file's name is durable only
  * then, not with the file's own fsync. 0, or -1 with errno. */
 int textfile_sync_parent(const char *path);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -197,29 +196,12 @@ replay_units(struct store *s, const json_t *units, int64_t *changed,
 	return rc;
 }
 
-/* What tells this journal file's state apart: its device, inode, size
- * and change time to the nanosecond ("" when it cannot be read). */
-static void
-signature(const char *path, char *buf, size_t len)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		buf[0] = '\0';
-		return;
-	}
-	snprintf(buf, len, "%llu:%llu:%lld:%lld.%09ld",
-	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-	    st.st_mtim.tv_nsec);
-}
-
 int
 journal_replay(const char *path, struct store *s, int64_t *changed,
     char *err)
 {
 	json_t *stations = json_object(), *units = json_object(), *j;
-	char *text = NULL, *seen = NULL, *line, *next, sig[96];
+	char *text = NULL, *seen = NULL, *line, *next, sig[TEXTFILE_SIG_LEN];
 	const char *key;
 	int rc;
 
@@ -228,7 +210,7 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 		goto out;
 	/* The database was brought up to this very file already (and every
 	 * change since went through it): nothing to read or write. */
-	signature(path, sig, sizeof sig);
+	textfile_signature(path, sig);
 	if ((rc = s->ops->meta_get(s, "journal", &seen, err)) != 0 &&
 	    rc != LD_ENOTFOUND)
 		goto out;
