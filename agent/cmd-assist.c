@@ -211,7 +211,7 @@ assist_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("subject:"), cjson_str(doc, "subject"));
 	if (cjson_str(doc, "case"))
 		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
-	form_show_deadline(N_("answer:"), json_object_get(doc, "answer_due"));
+	out_deadline(N_("answer:"), json_object_get(doc, "answer_due"));
 	json_array_foreach(json_object_get(doc, "extensions"), i, x)
 		printf("%-14s %s\n", _("extended:"), cjson_str(x, "reason"));
 	if ((a = json_object_get(doc, "answer")) != NULL)

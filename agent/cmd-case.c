@@ -225,7 +225,7 @@ case_show(struct cmd_ctx *ctx)
 	notes = json_object_get(doc, "notes");
 	json_array_foreach(notes, i, n)
 		show_line(N_("note:"), cjson_str(n, "note"));
-	form_show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
+	out_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
 	if ((r = json_object_get(doc, "referred")) != NULL) {
 		char *s = xasprintf("%s → %s", cjson_str(r, "referral"),
 		    cjson_str(r, "to"));

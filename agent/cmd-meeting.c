@@ -420,9 +420,9 @@ meeting_show(struct cmd_ctx *ctx)
 	json_array_foreach(json_object_get(doc, "units"), i, v)
 		printf("%-14s %s\n", i == 0 ? _("units:") : "",
 		    json_string_value(v));
-	form_show_deadline(N_("notice:"), json_object_get(doc, "notice_due"));
-	form_show_deadline(N_("topics by:"), json_object_get(doc, "topics_due"));
-	form_show_deadline(N_("next by:"), json_object_get(doc, "next_due"));
+	out_deadline(N_("notice:"), json_object_get(doc, "notice_due"));
+	out_deadline(N_("topics by:"), json_object_get(doc, "topics_due"));
+	out_deadline(N_("next by:"), json_object_get(doc, "next_due"));
 	if (cjson_str(doc, "follows"))
 		printf("%-14s %s\n", _("follows:"), cjson_str(doc, "follows"));
 	if (cjson_str(doc, "followed_by"))

@@ -241,9 +241,9 @@ referral_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("description:"), cjson_str(doc, "description"));
 	if (cjson_str(doc, "note"))
 		printf("%-14s %s\n", _("note:"), cjson_str(doc, "note"));
-	form_show_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
-	form_show_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
-	form_show_deadline(N_("result:"), json_object_get(doc, "result_due"));
+	out_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
+	out_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
+	out_deadline(N_("result:"), json_object_get(doc, "result_due"));
 	if (cjson_str(doc, "handler") && strcmp(cjson_str(doc, "handler"), cjson_str(doc, "to")))
 		printf("%-14s %s\n", _("handler:"), cjson_str(doc, "handler"));
 	if (cjson_str(doc, "reason"))

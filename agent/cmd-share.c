@@ -357,7 +357,7 @@ share_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("formed at:"), cjson_str(doc, "formed_at"));
 	if (cjson_str(doc, "case"))
 		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
-	form_show_deadline(N_("pass on:"), json_object_get(doc, "send_due"));
+	out_deadline(N_("pass on:"), json_object_get(doc, "send_due"));
 	json_array_foreach(json_object_get(doc, "extensions"), i, x)
 		printf("%-14s %s\n", _("extended:"), cjson_str(x, "reason"));
 	json_array_foreach(json_object_get(doc, "sent"), i, x) {

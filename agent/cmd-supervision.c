@@ -155,7 +155,7 @@ supervision_show(struct cmd_ctx *ctx)
 	printf("%-14s %s\n", _("text:"), cjson_str(doc, "text"));
 	if (cjson_str(doc, "case"))
 		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
-	form_show_deadline(N_("reply:"), json_object_get(doc, "reply_due"));
+	out_deadline(N_("reply:"), json_object_get(doc, "reply_due"));
 	if ((r = json_object_get(doc, "reply")) != NULL)
 		printf("%-14s %s (%s)\n", _("reply:"), cjson_str(r, "text"),
 		    cjson_str(r, "unit"));

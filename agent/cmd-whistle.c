@@ -105,38 +105,27 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("FROM"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("TO"), "to", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("CALLED"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("DUE"), "answer_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("MATTER"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 whistle_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("STATUS"),
-		N_("FROM"), N_("TO"), N_("CALLED"), N_("DUE"), N_("MATTER") };
-	struct table *tab;
-	json_t *doc, *keep;
-	size_t i;
+	json_t *keep;
 	int rc;
 
 	if ((rc = form_list_directed(ctx, "whistle", "whistle.list", "calls",
-	    &keep)) != 0 ||
-	    keep == NULL)
+	    &keep)) != 0 || keep == NULL)
 		return rc;
-	tab = table_new(7, headers);
-	json_array_foreach(keep, i, doc) {
-		char t[LTIME_LEN], t2[LTIME_LEN];
-		const char *cells[7];
-		ltime_short(json_integer_value(json_object_get(doc, "created_at")),
-		    t);
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = cjson_str(doc, "status");
-		cells[2] = cjson_str(doc, "unit");
-		cells[3] = cjson_str(doc, "to");
-		cells[4] = t;
-		cells[5] = out_time(cjson_str(json_object_get(doc, "answer_due"), "due"),
-		    t2, sizeof t2);
-		cells[6] = cjson_str(doc, "matter");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, keep);
 	json_decref(keep);
 	return 0;
 }
@@ -148,29 +137,31 @@ const struct cmd_entry cmd_whistle_list_entry = {
 	whistle_list,
 };
 
+static const struct out_col show_lines[] = {
+	{ N_("whistle:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("status:"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("from:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("to:"), "to", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("matter:"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("location:"), "location", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("report:"), "answer_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("escalated:"), "escalated_to", OUT_TEXT, NULL, "reason", 0 },
+	{ N_("reported:"), "answer.officer_sent", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 whistle_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
-	json_t *doc, *a;
+	json_t *doc;
 	int rc;
 
 	if ((rc = form_get(ctx, id, "whistle", &doc)) != 0)
 		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "whistle", id, doc, 0);
-	printf("%-14s %s\n", _("whistle:"), id);
-	printf("%-14s %s\n", _("status:"), cjson_str(doc, "status"));
-	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
-	printf("%-14s %s\n", _("matter:"), cjson_str(doc, "matter"));
-	printf("%-14s %s\n", _("location:"), cjson_str(doc, "location"));
-	form_show_deadline(N_("report:"), json_object_get(doc, "answer_due"));
-	if (cjson_str(doc, "escalated_to"))
-		printf("%-14s %s (%s)\n", _("escalated:"), cjson_str(doc,
-		    "escalated_to"), cjson_str(doc, "reason"));
-	if ((a = json_object_get(doc, "answer")) != NULL)
-		printf("%-14s %s\n", _("reported:"), cjson_str(a, "officer_sent"));
+	out_show(show_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

@@ -556,33 +556,6 @@ form_get(struct cmd_ctx *ctx, const char *id, const char *type, json_t **doc)
 	return 0;
 }
 
-void
-form_show_deadline(const char *label, const json_t *d)
-{
-	char t[LTIME_LEN], t2[LTIME_LEN];
-	json_t *done;
-
-	if (d == NULL)
-		return;
-	done = json_object_get(d, "done_at");
-	printf("%-14s %s %s (%s)", _(label), _("due"),
-	    out_time(json_string_value(json_object_get(d, "due")), t, sizeof t),
-	    json_string_value(json_object_get(d, "rule")));
-	if (done != NULL) {
-		ltime_short(json_integer_value(done), t2);
-		printf(", %s %s%s", _("done"), t2,
-		    json_is_true(json_object_get(d, "late")) ? _(", LATE") : "");
-	} else if (ltime_now() > 0) {
-		int64_t due;
-		if (ltime_parse(json_string_value(json_object_get(d, "due")),
-		    &due) == 0 && ltime_now() > due)
-			printf(", %s", _("OVERDUE"));
-	}
-	if (json_is_true(json_object_get(d, "assumed")))
-		printf(" %s", _("(weekdays only: no calendar for that year)"));
-	putchar('\n');
-}
-
 int
 form_precheck(struct cmd_ctx *ctx, const json_t *doc, const char *kind,
     const json_t *body)

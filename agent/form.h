@@ -157,10 +157,6 @@ int form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
 int form_text_opt(struct cmd_ctx *ctx, json_t *body, const char *opt,
     const char *field, int required);
 
-/* Prints a deadline line: "label due <time> (rule)[, done <time>[, LATE]]
- * [, OVERDUE]". Nothing when d is NULL. */
-void form_show_deadline(const char *label, const json_t *d);
-
 /* Prints a new record's id, or {"kind":"recorded","id":...} with --json. */
 int form_recorded(struct cmd_ctx *ctx, const char *id);
 /* The records of type that concern this unit, as --incoming ("to" is

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson.h"
+#include "kinds.h"
 #include "ltime.h"
 #include "out.h"
 #include "text.h"
@@ -111,4 +113,183 @@ out_time(const char *canonical, char *buf, size_t len)
 	ltime_short(ms, tmp);
 	ld_strlcpy(buf, tmp, len);
 	return buf;
+}
+
+/* The value at a path of keys ("answer.officer_sent"), or NULL. */
+static const json_t *
+out_get(const json_t *doc, const char *path)
+{
+	const char *dot;
+	char key[64];
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		size_t n = (size_t)(dot - path);
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		doc = json_object_get(doc, key);
+		path = dot + 1;
+	}
+	return json_object_get(doc, path);
+}
+
+static const char *
+out_str(const json_t *doc, const char *path)
+{
+	return json_string_value(out_get(doc, path));
+}
+
+/* The text of one value as col says, in buf (or a string it points to). */
+static const char *
+out_cell(const struct out_col *col, const json_t *doc, int in_list,
+    char *buf, size_t len)
+{
+	const json_t *v = out_get(doc, col->key);
+	const char *s = json_string_value(v);
+	char t[LTIME_LEN];
+	size_t i, n = 0;
+	const json_t *item;
+
+	switch (col->how) {
+	case OUT_TEXT:
+		return s != NULL || col->alt == NULL || !in_list ? s :
+		    out_str(doc, col->alt);
+	case OUT_STATUS:
+		if (s == NULL)
+			return NULL;
+		snprintf(buf, len, "%s%s", s,
+		    !json_is_true(json_object_get(doc, "urgent")) ? "" :
+		    in_list ? " !" : _(" (urgent)"));
+		return buf;
+	case OUT_TIME:
+		return s == NULL ? NULL : out_time(s, buf, len);
+	case OUT_MS:
+		if (!json_is_integer(v))
+			return NULL;
+		ltime_short(json_integer_value(v), t);
+		ld_strlcpy(buf, t, len);
+		return buf;
+	case OUT_DUE:
+		s = cjson_str(v, "due");
+		return s == NULL ? NULL : out_time(s, buf, len);
+	case OUT_ENUM:
+		return s == NULL ? NULL : enum_label(col->values, s);
+	case OUT_YESNO:
+		return json_is_true(v) ? _("yes") : _("no");
+	case OUT_LIST:
+		buf[0] = '\0';
+		json_array_foreach(v, i, item)
+			if (json_is_string(item) && n < len)
+				n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				    i ? "、" : "", json_string_value(item));
+		return buf[0] != '\0' ? buf : NULL;
+	case OUT_OPEN:
+		json_array_foreach(v, i, item) {
+			const char *st = cjson_str(item, "status");
+			n += st == NULL || strcmp(st, "done") != 0;
+		}
+		snprintf(buf, len, "%zu", n);
+		return buf;
+	case OUT_EACH:
+		break;
+	}
+	return NULL;
+}
+
+void
+out_list(const struct out_col *cols, const json_t *docs)
+{
+	const char *headers[16], *cells[16];
+	char bufs[16][256];
+	struct table *tab;
+	const json_t *doc;
+	size_t n, i, c;
+
+	for (n = 0; cols[n].key != NULL && n < 16; n++)
+		headers[n] = cols[n].label;
+	tab = table_new(n, headers);
+	for (c = 0; c < n; c++)
+		if (cols[c].max != 0)
+			table_max(tab, c, cols[c].max);
+	json_array_foreach(docs, i, doc) {
+		for (c = 0; c < n; c++)
+			cells[c] = out_cell(&cols[c], doc, 1, bufs[c],
+			    sizeof bufs[c]);
+		table_row(tab, cells);
+	}
+	table_print(tab, stdout);
+	table_free(tab);
+}
+
+/* "label:" padded to the value's column. */
+static void
+out_label(const char *label)
+{
+	const char *l = _(label);
+	size_t w = text_width(l);
+
+	fputs(l, stdout);
+	do
+		putchar(' ');
+	while (++w < 15);
+}
+
+void
+out_deadline(const char *label, const json_t *d)
+{
+	char t[LTIME_LEN], t2[LTIME_LEN];
+	json_t *done;
+	int64_t due;
+
+	if (d == NULL)
+		return;
+	done = json_object_get(d, "done_at");
+	out_label(label);
+	printf("%s %s (%s)", _("due"), out_time(cjson_str(d, "due"), t,
+	    sizeof t), cjson_str(d, "rule"));
+	if (done != NULL) {
+		ltime_short(json_integer_value(done), t2);
+		printf(", %s %s%s", _("done"), t2,
+		    json_is_true(json_object_get(d, "late")) ? _(", LATE") : "");
+	} else if (ltime_now() > 0 && ltime_parse(cjson_str(d, "due"),
+	    &due) == 0 && ltime_now() > due)
+		printf(", %s", _("OVERDUE"));
+	if (json_is_true(json_object_get(d, "assumed")))
+		printf(" %s", _("(weekdays only: no calendar for that year)"));
+	putchar('\n');
+}
+
+void
+out_show(const struct out_col *lines, const json_t *doc)
+{
+	const struct out_col *l;
+	const json_t *item;
+	const char *s;
+	char buf[1024];
+	size_t i;
+
+	for (l = lines; l->key != NULL; l++) {
+		if (l->how == OUT_DUE) {
+			out_deadline(l->label, out_get(doc, l->key));
+			continue;
+		}
+		if (l->how == OUT_EACH) {
+			json_array_foreach(out_get(doc, l->key), i, item)
+				if ((s = cjson_str(item, l->alt)) != NULL) {
+					out_label(l->label);
+					printf("%s\n", s);
+				}
+			continue;
+		}
+		s = out_cell(l, doc, 0, buf, sizeof buf);
+		if (s == NULL || *s == '\0')
+			continue;
+		out_label(l->label);
+		if (l->how == OUT_TEXT && l->alt != NULL &&
+		    out_str(doc, l->alt) != NULL)
+			printf("%s (%s)\n", s, out_str(doc, l->alt));
+		else
+			printf("%s\n", s);
+	}
 }

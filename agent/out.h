@@ -28,6 +28,51 @@ void table_print(struct table *t, FILE *f);
 void table_free(struct table *t);
 
 
+/*
+ * Lists and shows declared, not written: a list command gives its columns
+ * and a show command its lines, each naming a key of the projection and
+ * how to print it; out_list and out_show do the rest.
+ *
+ * Keys may be paths into objects: "answer.officer_sent".
+ */
+enum out_how {
+	OUT_TEXT,     /* the string at key */
+	OUT_STATUS,   /* the string at key, marked when "urgent" is true:
+			 " !" in a list, " (urgent)" in a show */
+	OUT_TIME,     /* a canonical time string: "2026-11-21 09:30" */
+	OUT_MS,       /* an integer of milliseconds (created_at) */
+	OUT_DUE,      /* a deadline object: its "due" in a list; in a show,
+			 the deadline line (form_show_deadline) */
+	OUT_ENUM,     /* the label of the enum value at key (values) */
+	OUT_YESNO,    /* a boolean: "yes" or "no" */
+	OUT_LIST,     /* an array of strings, joined by "、" */
+	OUT_EACH,     /* an array of objects: one line per item, its string
+			 at sub (shows only) */
+	OUT_OPEN,     /* an array of objects: how many have a "status" that
+			 is not "done" */
+};
+
+struct out_col {
+	const char *label;  /* N_(): a list's header, a show's "label:" */
+	const char *key;    /* projection key (path); NULL ends the spec */
+	enum out_how how;
+	const struct enum_value *values; /* OUT_ENUM */
+	const char *alt;    /* a list's OUT_TEXT: the key shown when key is
+			       unset; a show's OUT_TEXT: a key shown after
+			       it, in brackets; OUT_EACH: the items' key */
+	size_t max;         /* a list column's widest; 0: the default */
+};
+
+/* Prints docs (an array of projections) as a table of cols on stdout. */
+void out_list(const struct out_col *cols, const json_t *docs);
+
+/* Prints the lines of doc that have a value, "label:  value", on stdout. */
+void out_show(const struct out_col *lines, const json_t *doc);
+
+/* Prints a deadline line: "label due <time> (rule)[, done <time>[, LATE]]
+ * [, OVERDUE]". Nothing when d is NULL. */
+void out_deadline(const char *label, const json_t *d);
+
 /* "2026-11-21 09:30" from a canonical time string (or "-"). */
 const char *out_time(const char *canonical, char *buf, size_t len);
 
