@@ -65,6 +65,33 @@ struct field {
 
 #define FIELD_STR_MAX 100
 
+/*
+ * Authority on the county server (server/merge.c; docs/protocol.md,
+ * "Authority"): a unit holds parts on an entity, given by the events
+ * that address it, and a kind that does not create its entity may be
+ * written only by a unit holding one of its writers' parts.
+ */
+enum part {
+	PART_CREATOR = 1 << 0,   /* made the entity */
+	PART_ADDRESSEE = 1 << 1, /* it was sent to (referral, call...) */
+	PART_ESCALATED = 1 << 2, /* it was taken up to */
+	PART_MEMBER = 1 << 3,    /* a meeting's member unit */
+	PART_OWNER = 1 << 4,     /* owns a resolution */
+};
+#define PART_ALL ((1 << 5) - 1)
+
+struct authority {
+	int writers;        /* PART_* whose holders may write the kind; 0
+			       for a creating kind (only on its own new
+			       entity) and for one nobody may write */
+	const char *grant;  /* the body field naming the unit(s) it gives a
+			       part to (a unit, or a list), or NULL */
+	int part;           /* the part it gives them */
+};
+
+#define AUTHORITY(writers, grant, part) { (writers), (grant), (part) }
+#define AUTHORITY_NONE AUTHORITY(0, NULL, 0)
+
 struct kind_info {
 	const char *name;                  /* "case.opened" */
 	const struct entity_type *etype;
@@ -76,6 +103,7 @@ struct kind_info {
 			      indexed (the complainant's identity) */
 	int written_by;    /* ROLE_* (roles.h) that may write it; 0: those
 			      of its type */
+	struct authority auth; /* on others' entities; none by default */
 };
 
 const struct kind_info *kind_find(const char *name);

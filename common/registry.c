@@ -91,6 +91,32 @@ has_field(const struct entity_type *t, const char *name, int ft,
 	return 0;
 }
 
+/* A creating kind is written only on its own new entity; any other by
+ * the holders of some part; a grant names units in one of its fields. */
+static int
+check_authority(const struct kind_info *k, char *err)
+{
+	const struct authority *a = &k->auth;
+	const struct field *f;
+
+	if ((a->writers & ~PART_ALL) != 0 || (k->creates && a->writers != 0) ||
+	    (!k->creates && a->writers == 0))
+		return ld_fail(err, LD_EINVAL, "kind %s: %s", k->name, k->creates ?
+		    "a creating kind has no writers but its own station" :
+		    "no part may write it on the server, or an unknown one");
+	if (a->grant == NULL)
+		return a->part == 0 ? 0 : ld_fail(err, LD_EINVAL,
+		    "kind %s grants a part through no field", k->name);
+	f = kind_field(k, a->grant);
+	if (f == NULL || (f->type != F_STR && f->type != F_STRS) ||
+	    a->part == 0 || (a->part & (a->part - 1)) != 0 ||
+	    (a->part & ~PART_ALL) != 0)
+		return ld_fail(err, LD_EINVAL, "kind %s grants through %s, which "
+		    "is no unit field of it, or no single part", k->name,
+		    a->grant);
+	return 0;
+}
+
 static int
 check_kinds(const struct entity_type *const *types, size_t at, char *err)
 {
@@ -98,6 +124,7 @@ check_kinds(const struct entity_type *const *types, size_t at, char *err)
 	const struct kind_info *k, *k2;
 	const struct field *f;
 	size_t len = strlen(t->name), creators = 0, i;
+	int rc;
 
 	if (t->kinds == NULL || t->kinds[0].name == NULL)
 		return ld_fail(err, LD_EINVAL, "type %s has no kinds", t->name);
@@ -139,6 +166,9 @@ check_kinds(const struct entity_type *const *types, size_t at, char *err)
 		return ld_fail(err, LD_EINVAL,
 		    "type %s has %zu kinds that create its record, not one",
 		    t->name, creators);
+	for (k = t->kinds; k->name != NULL; k++)
+		if ((rc = check_authority(k, err)) != 0)
+			return rc;
 	return 0;
 }
 

@@ -24,12 +24,13 @@
  * Adding a type therefore touches, in common/, only its new file and one
  * line of REGISTRY_TYPES (and kinds.h for an extern of an enum its
  * commands name, while they declare their own options); registry_check (tests/unit/test-registry.c)
- * says what its row lacks. Outside common/ it still touches: its commands
- * (agent/cmd-<name>.c, and cmd.h and cmd.c's table), the server's
- * authority table for steps taken by others than the creator
- * (server/merge.c, and its SQL twin in server/store-sqlite.c), the rule
- * profiles and docs/rules.md when it has deadlines, docs/protocol.md's
- * role matrix, and its tests. docs/architecture.md keeps that list.
+ * says what its row lacks. Its kinds' authority on the server (who may
+ * take a step on a record they did not create, and the part a body field
+ * grants: struct authority, kinds.h) is in its file too; server/merge.c
+ * reads it. Outside common/ it still touches: its commands
+ * (agent/cmd-<name>.c, and cmd.h and cmd.c's table), the rule profiles
+ * and docs/rules.md when it has deadlines, docs/protocol.md's role and
+ * authority tables, and its tests. docs/architecture.md keeps that list.
  *
  * Defaults are closed: a row that leaves a field out gets no audience
  * growth (and fails registry_check until it says so), no watchers, no

@@ -58,10 +58,12 @@ static const struct field assist_extended_fields[] = {
 
 static const struct kind_info assist_kinds[] = {
 	{ "assist.requested", &type_assist, 1, 0, assist_requested_fields,
-	    0, 0 },
-	{ "assist.answered", &type_assist, 0, 0, assist_answered_fields, 0, 0 },
-	{ "assist.extended", &type_assist, 0, 0, assist_extended_fields, 0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
+	{ "assist.answered", &type_assist, 0, 0, assist_answered_fields, 0, 0,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ "assist.extended", &type_assist, 0, 0, assist_extended_fields, 0, 0,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ 0 },
 };
 
 /*

@@ -38,8 +38,9 @@ static const struct field liaison_logged_fields[] = {
 };
 
 static const struct kind_info liaison_kinds[] = {
-	{ "liaison.logged", &type_liaison, 1, 0, liaison_logged_fields, 0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	{ "liaison.logged", &type_liaison, 1, 0, liaison_logged_fields, 0, 0,
+	    AUTHORITY_NONE },
+	{ 0 },
 };
 
 static const char *

@@ -80,17 +80,18 @@ static const struct field meeting_followup_fields[] = {
 
 static const struct kind_info meeting_kinds[] = {
 	{ "meeting.scheduled", &type_meeting, 1, 0, meeting_scheduled_fields,
-	    0, 0 },
-	{ "meeting.topic", &type_meeting, 0, 0, meeting_topic_fields, 0, 0 },
+	    0, 0, AUTHORITY(0, "units", PART_MEMBER) },
+	{ "meeting.topic", &type_meeting, 0, 0, meeting_topic_fields, 0, 0,
+	    AUTHORITY(PART_CREATOR | PART_MEMBER, NULL, 0) },
 	{ "meeting.minutes", &type_meeting, 0, 0, meeting_minutes_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ "meeting.resolution", &type_meeting, 0, 0, meeting_resolution_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_CREATOR, "owner", PART_OWNER) },
 	{ "meeting.followup", &type_meeting, 0, 0, meeting_followup_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_OWNER, NULL, 0) },
 	{ "meeting.followed", &type_meeting, 0, 0, meeting_followed_fields,
-	    0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ 0 },
 };
 
 /* The resolution named by the text idx: its ref ("zf1/14", the station

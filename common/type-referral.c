@@ -71,24 +71,28 @@ static const struct field referral_result_fields[] = {
 };
 
 static const struct kind_info referral_kinds[] = {
-	{ "referral.sent", &type_referral, 1, 0, referral_sent_fields, 0, 0 },
+	{ "referral.sent", &type_referral, 1, 0, referral_sent_fields, 0, 0,
+	    AUTHORITY(0, "to", PART_ADDRESSEE) },
 	{ "referral.acknowledged", &type_referral, 0, 0, referral_note_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.accepted", &type_referral, 0, 0, referral_note_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.disputed", &type_referral, 0, 0, referral_reason_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.escalated", &type_referral, 0, 0, referral_escalated_fields,
-	    0, ROLES_HANDLERS | ROLE_LEGAL },
+	    0, ROLES_HANDLERS | ROLE_LEGAL,
+	    AUTHORITY(PART_CREATOR | PART_ADDRESSEE | PART_ESCALATED, "to",
+	    PART_ESCALATED) },
 	{ "referral.decided", &type_referral, 0, 0, referral_decided_fields,
-	    0, ROLE_LEGAL | ROLE_GOVERNMENT },
+	    0, ROLE_LEGAL | ROLE_GOVERNMENT,
+	    AUTHORITY(PART_ESCALATED, "handler", PART_ADDRESSEE) },
 	{ "referral.withdrawn", &type_referral, 0, 0, referral_reason_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ "referral.returned", &type_referral, 0, 0, referral_reason_fields,
-	    0, ROLE_POLICE },
+	    0, ROLE_POLICE, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.result", &type_referral, 0, 0, referral_result_fields,
-	    0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ 0 },
 };
 
 /*

@@ -46,10 +46,10 @@ static const struct field supervision_replied_fields[] = {
 
 static const struct kind_info supervision_kinds[] = {
 	{ "supervision.sent", &type_supervision, 1, 0, supervision_sent_fields,
-	    0, 0 },
+	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
 	{ "supervision.replied", &type_supervision, 0, 0, supervision_replied_fields,
-	    0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ 0 },
 };
 
 /*

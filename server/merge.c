@@ -1,9 +1,8 @@
 /*
  * merge.c - the decision for one pushed event (rules in merge.h).
  *
- * To give a new kind authority: add a row to writers[] (who may write
- * it on an entity someone else created) and, if its body addresses a
- * unit that may act later, a row to grants[].
+ * Who may write a kind on an entity, and the part its body gives, are
+ * the kind's authority in its type's file (struct authority, kinds.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,61 +15,6 @@
 #include "merge.h"
 #include "roles.h"
 #include "util.h"
-
-/* The parts whose holders may write each non-creating kind. A kind not
- * listed may be written by nobody but on its own new entity. */
-static const struct {
-	const char *kind;
-	int parts;
-} writers[] = {
-	{ "case.updated", PART_CREATOR },
-	{ "case.closed", PART_CREATOR },
-	{ "case.referred", PART_CREATOR },
-	{ "case.extended", PART_CREATOR },
-	{ "case.referral_withdrawn", PART_CREATOR },
-	{ "complaint.identity", PART_CREATOR },
-	{ "complaint.referred", PART_CREATOR },
-	{ "complaint.notified", PART_CREATOR },
-	{ "complaint.replied", PART_ADDRESSEE },
-	{ "referral.acknowledged", PART_ADDRESSEE },
-	{ "referral.accepted", PART_ADDRESSEE },
-	{ "referral.disputed", PART_ADDRESSEE },
-	{ "referral.returned", PART_ADDRESSEE },
-	{ "referral.result", PART_ADDRESSEE },
-	{ "referral.withdrawn", PART_CREATOR },
-	{ "referral.escalated", PART_CREATOR | PART_ADDRESSEE | PART_ESCALATED },
-	{ "referral.decided", PART_ESCALATED },
-	{ "assist.answered", PART_ADDRESSEE },
-	{ "assist.extended", PART_ADDRESSEE },
-	{ "whistle.answered", PART_ADDRESSEE },
-	{ "whistle.escalated", PART_CREATOR },
-	{ "meeting.topic", PART_CREATOR | PART_MEMBER },
-	{ "meeting.minutes", PART_CREATOR },
-	{ "meeting.resolution", PART_CREATOR },
-	{ "meeting.followed", PART_CREATOR },
-	{ "meeting.followup", PART_OWNER },
-	{ "share.sent", PART_CREATOR },
-	{ "share.extended", PART_CREATOR },
-	{ "supervision.replied", PART_ADDRESSEE },
-};
-
-/* The body fields that give a part to the unit(s) they name. */
-static const struct {
-	const char *kind;
-	const char *field;     /* a unit, or a list of units */
-	int part;
-} grants[] = {
-	{ "referral.sent", "to", PART_ADDRESSEE },
-	{ "referral.decided", "handler", PART_ADDRESSEE },
-	{ "referral.escalated", "to", PART_ESCALATED },
-	{ "complaint.referred", "to", PART_ADDRESSEE },
-	{ "assist.requested", "to", PART_ADDRESSEE },
-	{ "whistle.called", "to", PART_ADDRESSEE },
-	{ "whistle.escalated", "to", PART_ESCALATED },
-	{ "supervision.sent", "to", PART_ADDRESSEE },
-	{ "meeting.scheduled", "units", PART_MEMBER },
-	{ "meeting.resolution", "owner", PART_OWNER },
-};
 
 static void
 decide(struct merge_decision *d, enum merge_verdict v, const char *fmt, ...)
@@ -89,13 +33,13 @@ decide(struct merge_decision *d, enum merge_verdict v, const char *fmt, ...)
 }
 
 /* 1 if ev may write on its entity: its own new entity for a creating
- * kind, otherwise a part the table gives its kind; negative when the
+ * kind, otherwise a part among its kind's writers; negative when the
  * parts cannot be read. */
 static int
 entitled(const struct event *ev, const struct merge_env *env)
 {
 	const struct kind_info *k = kind_find(ev->kind);
-	size_t i;
+	int p;
 
 	if (k == NULL)
 		return 0;
@@ -106,13 +50,10 @@ entitled(const struct event *ev, const struct merge_env *env)
 		free(own);
 		return ok;
 	}
-	for (i = 0; i < sizeof writers / sizeof writers[0]; i++)
-		if (strcmp(writers[i].kind, ev->kind) == 0) {
-			int p = env->parts(ev->entity, ev->unit, env->arg);
-
-			return p < 0 ? p : (p & writers[i].parts) != 0;
-		}
-	return 0;
+	if (k->auth.writers == 0)
+		return 0;
+	p = env->parts(ev->entity, ev->unit, env->arg);
+	return p < 0 ? p : (p & k->auth.writers) != 0;
 }
 
 /* Refuses an hlc that does not follow the station's last one, or that
@@ -227,24 +168,22 @@ merge_grants(const struct event *ev,
     int (*fn)(const char *unit, int part, void *arg), void *arg)
 {
 	const struct kind_info *k = kind_find(ev->kind);
-	size_t i, j;
+	size_t i;
 	json_t *v, *u;
 	int rc;
 
-	if (k != NULL && k->creates && (rc = fn(ev->unit, PART_CREATOR,
-	    arg)) != 0)
+	if (k == NULL)
+		return 0;
+	if (k->creates && (rc = fn(ev->unit, PART_CREATOR, arg)) != 0)
 		return rc;
-	for (i = 0; i < sizeof grants / sizeof grants[0]; i++) {
-		if (strcmp(grants[i].kind, ev->kind) != 0)
-			continue;
-		v = json_object_get(ev->body, grants[i].field);
-		if (json_is_string(v) && (rc = fn(json_string_value(v),
-		    grants[i].part, arg)) != 0)
+	if (k->auth.grant == NULL)
+		return 0;
+	v = json_object_get(ev->body, k->auth.grant);
+	if (json_is_string(v))
+		return fn(json_string_value(v), k->auth.part, arg);
+	json_array_foreach(v, i, u)
+		if (json_is_string(u) && (rc = fn(json_string_value(u),
+		    k->auth.part, arg)) != 0)
 			return rc;
-		json_array_foreach(v, j, u)
-			if (json_is_string(u) && (rc = fn(json_string_value(u),
-			    grants[i].part, arg)) != 0)
-				return rc;
-	}
 	return 0;
 }

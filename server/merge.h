@@ -65,14 +65,6 @@ enum merge_verdict {
 	MERGE_UNAVAILABLE,     /* the state could not be read: decide later */
 };
 
-enum merge_part {
-	PART_CREATOR = 1 << 0,
-	PART_ADDRESSEE = 1 << 1,
-	PART_ESCALATED = 1 << 2,
-	PART_MEMBER = 1 << 3,
-	PART_OWNER = 1 << 4,
-};
-
 struct merge_station {
 	const char *name;
 	const char *unit;
@@ -89,7 +81,7 @@ struct merge_env {
 	/* 1 if unit is in the county's directory, 0 if not, negative when
 	 * that cannot be read now (MERGE_UNAVAILABLE: never a quarantine). */
 	int (*unit_known)(const char *unit, void *arg);
-	/* The parts (enum merge_part) unit holds on entity; 0 when none or
+	/* The parts (enum part, kinds.h) unit holds on entity; 0 when none or
 	 * when the entity is unknown; negative when they cannot be read. */
 	int (*parts)(const char *entity, const char *unit, void *arg);
 	void *arg;

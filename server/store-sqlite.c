@@ -17,9 +17,10 @@
  *
  * Parties: who holds which part on an entity (merge.h), granted by the
  * entitled events as they are stored; the merge asks for them through
- * sq_parts before deciding the next event. Migration 2 grants them for
- * the events stored before it, with the same table as merge.c's grants[]
- * written as SQL.
+ * sq_parts before deciding the next event. Migration 2 granted them for
+ * the events stored before it, with the kinds' grants of its day written
+ * as SQL: a migration is fixed once shipped, and a kind added later had
+ * no events before it.
  *
  * Budget: every route made while storing one push takes one from the
  * caller's budget (s->budget, set for the length of one event_insert), so

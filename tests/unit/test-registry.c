@@ -148,11 +148,12 @@ fake_reset(void)
 	fake.reasons = fake_reasons;
 	memset(fake_kinds, 0, sizeof fake_kinds);
 	fake_kinds[0] = (struct kind_info){ "fake.sent", &fake, 1, 0,
-	    fake_fields, 0, 0 };
+	    fake_fields, 0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) };
 	fake_kinds[1] = (struct kind_info){ "fake.replied", &fake, 0, 0,
-	    fake_fields, 0, ROLE_DEPARTMENT };
+	    fake_fields, 0, ROLE_DEPARTMENT, AUTHORITY(PART_ADDRESSEE, NULL,
+	    0) };
 	fake_kinds[2] = (struct kind_info){ "fake.secret", &fake, 0, 0,
-	    fake_secret_fields, 1, 0 };
+	    fake_secret_fields, 1, 0, AUTHORITY(PART_CREATOR, NULL, 0) };
 	memset(fake_deadlines, 0, sizeof fake_deadlines);
 	fake_deadlines[0] = (struct deadline_decl){ "reply_due", fake_rules,
 	    fake_done, "fake.replied" };
@@ -223,6 +224,20 @@ test_broken_rows_are_refused(void **state)
 	assert_refused("a kind named for another type", "fake.<step>");
 	fake_kinds[1].name = "fake.sent";
 	assert_refused("a kind declared twice", "declared twice");
+	fake_kinds[0].auth.writers = PART_CREATOR;
+	assert_refused("a creating kind with writers", "creating kind");
+	fake_kinds[1].auth.writers = 0;
+	assert_refused("a step nobody may write", "no part may write");
+	fake_kinds[1].auth.writers = PART_ALL + 1;
+	assert_refused("a step written by an unknown part", "unknown one");
+	fake_kinds[0].auth.grant = "reply_due";
+	assert_refused("a grant through a deadline", "no unit field");
+	fake_kinds[0].auth.grant = "nowhere";
+	assert_refused("a grant through no field", "no unit field");
+	fake_kinds[0].auth.part = PART_CREATOR | PART_OWNER;
+	assert_refused("a grant of two parts", "no single part");
+	fake_kinds[1].auth.part = PART_OWNER;
+	assert_refused("a part granted through nothing", "through no field");
 	fake_kinds[1].fields = fake_deadline_option;
 	assert_refused("a deadline given by an option", "no option");
 	fake_deadlines[0].key = "to";
@@ -248,6 +263,82 @@ test_broken_rows_are_refused(void **state)
 	/* Not registered, the fake type is unknown: nobody watches it. */
 	assert_false(role_watches("admin", "fake", "fake.sent"));
 	assert_false(role_may_write("township", "fake.sent"));
+}
+
+/* The authority tables server/merge.c held before the registry: who
+ * may write each step on another's entity, and the part a body field
+ * gives (docs/protocol.md, "Authority"). */
+#define CR PART_CREATOR
+#define AD PART_ADDRESSEE
+#define ES PART_ESCALATED
+static const struct {
+	const char *kind;
+	int writers;
+	const char *grant;
+	int part;
+} authority[] = {
+	{ "case.updated", CR, NULL, 0 }, { "case.closed", CR, NULL, 0 },
+	{ "case.referred", CR, NULL, 0 }, { "case.extended", CR, NULL, 0 },
+	{ "case.referral_withdrawn", CR, NULL, 0 },
+	{ "complaint.identity", CR, NULL, 0 },
+	{ "complaint.referred", CR, "to", AD },
+	{ "complaint.notified", CR, NULL, 0 },
+	{ "complaint.replied", AD, NULL, 0 },
+	{ "referral.sent", 0, "to", AD },
+	{ "referral.acknowledged", AD, NULL, 0 },
+	{ "referral.accepted", AD, NULL, 0 },
+	{ "referral.disputed", AD, NULL, 0 },
+	{ "referral.returned", AD, NULL, 0 },
+	{ "referral.result", AD, NULL, 0 },
+	{ "referral.withdrawn", CR, NULL, 0 },
+	{ "referral.escalated", CR | AD | ES, "to", ES },
+	{ "referral.decided", ES, "handler", AD },
+	{ "assist.requested", 0, "to", AD },
+	{ "assist.answered", AD, NULL, 0 }, { "assist.extended", AD, NULL, 0 },
+	{ "whistle.called", 0, "to", AD },
+	{ "whistle.answered", AD, NULL, 0 },
+	{ "whistle.escalated", CR, "to", ES },
+	{ "meeting.scheduled", 0, "units", PART_MEMBER },
+	{ "meeting.topic", CR | PART_MEMBER, NULL, 0 },
+	{ "meeting.minutes", CR, NULL, 0 },
+	{ "meeting.resolution", CR, "owner", PART_OWNER },
+	{ "meeting.followed", CR, NULL, 0 },
+	{ "meeting.followup", PART_OWNER, NULL, 0 },
+	{ "share.sent", CR, NULL, 0 }, { "share.extended", CR, NULL, 0 },
+	{ "supervision.sent", 0, "to", AD },
+	{ "supervision.replied", AD, NULL, 0 },
+};
+#undef CR
+#undef AD
+#undef ES
+
+static void
+test_authority_unchanged(void **state)
+{
+	const struct kind_info *k;
+	size_t i, j, listed = 0;
+
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		for (j = 0; j < sizeof authority / sizeof authority[0]; j++)
+			if (strcmp(authority[j].kind, k->name) == 0)
+				break;
+		if (j == sizeof authority / sizeof authority[0]) {
+			/* Not in the old tables: created, granting nothing. */
+			if (k->auth.writers != 0 || k->auth.grant != NULL ||
+			    !k->creates)
+				fail_msg("%s: authority not in the old tables",
+				    k->name);
+			continue;
+		}
+		listed++;
+		if (k->auth.writers != authority[j].writers ||
+		    k->auth.part != authority[j].part ||
+		    (k->auth.grant == NULL) != (authority[j].grant == NULL) ||
+		    (k->auth.grant != NULL && strcmp(k->auth.grant,
+		    authority[j].grant) != 0))
+			fail_msg("%s: authority changed", k->name);
+	}
+	assert_int_equal(listed, sizeof authority / sizeof authority[0]);
 }
 
 /* The role matrix roles.c held before the registry, per kind: who writes
@@ -356,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_deadline_rules_are_known),
 		cmocka_unit_test(test_broken_rows_are_refused),
 		cmocka_unit_test(test_role_matrix),
+		cmocka_unit_test(test_authority_unchanged),
 		cmocka_unit_test(test_audience_policies),
 	};
 
