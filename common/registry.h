@@ -123,7 +123,8 @@ struct entity_type {
 	X(whistle) \
 	X(meeting) \
 	X(share) \
-	X(supervision)
+	X(supervision) \
+	X(operation)
 
 #define REGISTRY_DECLARE(name) extern const struct entity_type type_##name;
 REGISTRY_TYPES(REGISTRY_DECLARE)

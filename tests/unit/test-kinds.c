@@ -216,6 +216,24 @@ static const struct spec {
 	    "'reply_due':" DUE("supervision_reply", "10 workdays") "}" },
 	{ "supervision.replied", "text", "{'text':'已整改'}",
 	    "{'text':'已整改\\n附报告'}" },
+	{ "operation.planned", "form matter units at place officer",
+	    "{'form':'campaign','matter':'河道采砂整治','units':['县水利局'],"
+	    "'at':'2026-12-01T09:00:00+08:00','place':'查纳村','officer':'王某'}",
+	    "{'form':'inspection','matter':'餐饮一业一查','units':['县市场监管局',"
+	    "'县公安局'],'at':'2026-12-01T09:00:00+08:00','place':'城关镇',"
+	    "'police':true,'officer':'王某',"
+	    "'answer_due':" DUE("operation_answer", "1 workdays") "}" },
+	{ "operation.answered", "answer", "{'answer':'join'}",
+	    "{'answer':'decline','officers_sent':'李四、赵六',"
+	    "'note':'当日另有任务\\n无法参加'}" },
+	{ "operation.police_notified", "notified_at contact",
+	    "{'notified_at':" T0 ",'contact':'城关派出所'}",
+	    "{'notified_at':" T0 ",'contact':'城关派出所 张警官'}" },
+	{ "operation.result", "summary", "{'summary':'检查十二家'}",
+	    "{'summary':'检查十二家\\n立案两起','cases':['C-lyx01-2',"
+	    "'C-lyx01-3']}" },
+	{ "operation.cancelled", "reason", "{'reason':'天气原因'}",
+	    "{'reason':'天气原因\\n改期'}" },
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
@@ -234,6 +252,8 @@ static const struct {
 	{ "share.formed", "form", "approval document penalty enforcement info" },
 	{ "share.sent", "via", "platform written phone" },
 	{ "supervision.sent", "form", "opinion report" },
+	{ "operation.planned", "form", "joint campaign patrol inspection" },
+	{ "operation.answered", "answer", "join decline" },
 };
 
 /*

@@ -70,6 +70,10 @@ static const struct {
 	{ "share.sent", C },
 	{ "share.extended", C },
 	{ "supervision.replied", A },
+	{ "operation.answered", M },
+	{ "operation.police_notified", C },
+	{ "operation.result", C },
+	{ "operation.cancelled", C },
 };
 
 /* The kinds that create their entity (docs/protocol.md: the events that
@@ -78,6 +82,7 @@ static const char *const creating[] = {
 	"case.opened", "complaint.recorded", "liaison.logged",
 	"referral.sent", "assist.requested", "whistle.called",
 	"meeting.scheduled", "share.formed", "supervision.sent",
+	"operation.planned",
 };
 
 /* docs/protocol.md, "Authority", granted by: the body field of a kind
@@ -97,6 +102,7 @@ static const struct {
 	{ "whistle.escalated", "to", E },
 	{ "meeting.scheduled", "units", M },
 	{ "meeting.resolution", "owner", O },
+	{ "operation.planned", "units", M },
 };
 
 #define NELEM(a) (sizeof (a) / sizeof (a)[0])

@@ -265,82 +265,6 @@ test_broken_rows_are_refused(void **state)
 	assert_false(role_may_write("township", "fake.sent"));
 }
 
-/* The authority tables server/merge.c held before the registry: who
- * may write each step on another's entity, and the part a body field
- * gives (docs/protocol.md, "Authority"). */
-#define CR PART_CREATOR
-#define AD PART_ADDRESSEE
-#define ES PART_ESCALATED
-static const struct {
-	const char *kind;
-	int writers;
-	const char *grant;
-	int part;
-} authority[] = {
-	{ "case.updated", CR, NULL, 0 }, { "case.closed", CR, NULL, 0 },
-	{ "case.referred", CR, NULL, 0 }, { "case.extended", CR, NULL, 0 },
-	{ "case.referral_withdrawn", CR, NULL, 0 },
-	{ "complaint.identity", CR, NULL, 0 },
-	{ "complaint.referred", CR, "to", AD },
-	{ "complaint.notified", CR, NULL, 0 },
-	{ "complaint.replied", AD, NULL, 0 },
-	{ "referral.sent", 0, "to", AD },
-	{ "referral.acknowledged", AD, NULL, 0 },
-	{ "referral.accepted", AD, NULL, 0 },
-	{ "referral.disputed", AD, NULL, 0 },
-	{ "referral.returned", AD, NULL, 0 },
-	{ "referral.result", AD, NULL, 0 },
-	{ "referral.withdrawn", CR, NULL, 0 },
-	{ "referral.escalated", CR | AD | ES, "to", ES },
-	{ "referral.decided", ES, "handler", AD },
-	{ "assist.requested", 0, "to", AD },
-	{ "assist.answered", AD, NULL, 0 }, { "assist.extended", AD, NULL, 0 },
-	{ "whistle.called", 0, "to", AD },
-	{ "whistle.answered", AD, NULL, 0 },
-	{ "whistle.escalated", CR, "to", ES },
-	{ "meeting.scheduled", 0, "units", PART_MEMBER },
-	{ "meeting.topic", CR | PART_MEMBER, NULL, 0 },
-	{ "meeting.minutes", CR, NULL, 0 },
-	{ "meeting.resolution", CR, "owner", PART_OWNER },
-	{ "meeting.followed", CR, NULL, 0 },
-	{ "meeting.followup", PART_OWNER, NULL, 0 },
-	{ "share.sent", CR, NULL, 0 }, { "share.extended", CR, NULL, 0 },
-	{ "supervision.sent", 0, "to", AD },
-	{ "supervision.replied", AD, NULL, 0 },
-};
-#undef CR
-#undef AD
-#undef ES
-
-static void
-test_authority_unchanged(void **state)
-{
-	const struct kind_info *k;
-	size_t i, j, listed = 0;
-
-	for (i = 0; (k = kind_at(i)) != NULL; i++) {
-		for (j = 0; j < sizeof authority / sizeof authority[0]; j++)
-			if (strcmp(authority[j].kind, k->name) == 0)
-				break;
-		if (j == sizeof authority / sizeof authority[0]) {
-			/* Not in the old tables: created, granting nothing. */
-			if (k->auth.writers != 0 || k->auth.grant != NULL ||
-			    !k->creates)
-				fail_msg("%s: authority not in the old tables",
-				    k->name);
-			continue;
-		}
-		listed++;
-		if (k->auth.writers != authority[j].writers ||
-		    k->auth.part != authority[j].part ||
-		    (k->auth.grant == NULL) != (authority[j].grant == NULL) ||
-		    (k->auth.grant != NULL && strcmp(k->auth.grant,
-		    authority[j].grant) != 0))
-			fail_msg("%s: authority changed", k->name);
-	}
-	assert_int_equal(listed, sizeof authority / sizeof authority[0]);
-}
-
 /* The role matrix roles.c held before the registry, per kind: who writes
  * it and who watches its type (docs/protocol.md, "Roles"). */
 #define T ROLE_TOWNSHIP
@@ -447,7 +371,6 @@ main(void)
 		cmocka_unit_test(test_deadline_rules_are_known),
 		cmocka_unit_test(test_broken_rows_are_refused),
 		cmocka_unit_test(test_role_matrix),
-		cmocka_unit_test(test_authority_unchanged),
 		cmocka_unit_test(test_audience_policies),
 	};
 
