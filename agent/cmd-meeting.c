@@ -15,6 +15,10 @@
  * meeting start the time to hold the next regular one (meeting_interval:
  * Gu every half year, Yicheng every quarter), which ends when the next is
  * scheduled with --follows.
+ *
+ * The options that give the body's fields are declared with the fields,
+ * in common/type-meeting.c (FORM_FIELDS, form.h); lists and shows are
+ * declared as columns and lines (out_list, out_show: out.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +33,13 @@
 #include "units.h"
 
 static const struct cli_opt schedule_opts[] = {
-	{ "kind", CLI_VALUE, "KIND", N_("joint or consultation (联席会议, 会商) (required)") },
-	{ "at", CLI_VALUE, "DATE", N_("when the meeting is held, 'YYYY-MM-DD HH:MM' (required)") },
-	{ "units", CLI_VALUE, "U1,U2...", N_("the member units invited, comma-separated (required)") },
-	{ "follows", CLI_VALUE, "ID", N_("the previous regular meeting, whose next one this is") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer convening") },
+	FORM_FIELDS("meeting.scheduled"),
 	{ NULL, 0, NULL, NULL },
 };
 
-/* Splits "U1,U2" (also full-width "，" and "、") into a list of units,
- * without duplicates and without this unit. Returns 0 or an exit code. */
+/* Splits "U1,U2" (also full-width "，" and "、") into units, added to the
+ * list units without duplicates and without this unit. Returns 0 or an
+ * exit code. */
 static int
 split_units(struct cmd_ctx *ctx, const char *s, json_t *units)
 {
@@ -84,10 +85,30 @@ split_units(struct cmd_ctx *ctx, const char *s, json_t *units)
 		p = next;
 	}
 	free(copy);
-	if (rc == 0 && json_array_size(units) == 0)
+	return rc;
+}
+
+/* The units of every --units, as a new list (*units). Returns 0 or an
+ * exit code. */
+static int
+invited_units(struct cmd_ctx *ctx, const json_t *given, json_t **units)
+{
+	const json_t *s;
+	size_t i;
+	int rc = 0;
+
+	*units = json_array();
+	json_array_foreach(given, i, s)
+		if (rc == 0)
+			rc = split_units(ctx, json_string_value(s), *units);
+	if (rc == 0 && json_array_size(*units) == 0)
 		rc = cmd_usage_error(ctx, _("--units must name at least one other unit"));
-	if (rc == 0 && json_array_size(units) > 20)
+	if (rc == 0 && json_array_size(*units) > 20)
 		rc = cmd_error(ctx, EXIT_INVALID, _("--units names more than 20 units"));
+	if (rc != 0) {
+		json_decref(*units);
+		*units = NULL;
+	}
 	return rc;
 }
 
@@ -95,8 +116,8 @@ static int
 meeting_schedule(struct cmd_ctx *ctx)
 {
 	const char *kind = cmd_value(ctx, "kind"), *at = cmd_value(ctx, "at");
-	const char *units = cmd_value(ctx, "units"), *officer;
-	const char *follows = cmd_value(ctx, "follows");
+	const json_t *units = cmd_list(ctx, "units");
+	const char *follows = cmd_value(ctx, "follows"), *officer;
 	const struct enum_value *form;
 	json_t *body, *list, *aud, *due, *prev = NULL, *fb = NULL;
 	char t[LTIME_LEN], *id = NULL;
@@ -117,11 +138,8 @@ meeting_schedule(struct cmd_ctx *ctx)
 		    at);
 	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL)
 		return cmd_usage_error(ctx, _("missing required option --officer"));
-	list = json_array();
-	if ((rc = split_units(ctx, units, list)) != 0) {
-		json_decref(list);
+	if ((rc = invited_units(ctx, units, &list)) != 0)
 		return rc;
-	}
 	body = json_object();
 	ltime_format(ms, t);
 	json_object_set_new(body, "form", json_string(form->name));
@@ -189,7 +207,7 @@ const struct cmd_entry cmd_meeting_schedule_entry = {
 };
 
 static const struct cli_opt topic_opts[] = {
-	{ "topic", CLI_VALUE, "TEXT", N_("the topic proposed (required)") },
+	FORM_FIELDS("meeting.topic"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer proposing it") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -200,7 +218,7 @@ meeting_topic(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "topic", "topic", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "meeting.topic", body)) == 0)
 		rc = form_step(ctx, "meeting", "meeting.topic", body, NULL);
 	json_decref(body);
 	return rc;
@@ -214,7 +232,7 @@ const struct cmd_entry cmd_meeting_topic_entry = {
 };
 
 static const struct cli_opt minutes_opts[] = {
-	{ "text", CLI_VALUE, "TEXT", N_("the minutes (会议纪要) (required)") },
+	FORM_FIELDS("meeting.minutes"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer recording them") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -228,7 +246,7 @@ meeting_minutes(struct cmd_ctx *ctx)
 	int64_t at;
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "text", "text", 1)) == 0 &&
+	if ((rc = form_kind_text(ctx, "meeting.minutes", body)) == 0 &&
 	    (rc = form_get(ctx, ctx->cli.argv[0], "meeting", &doc)) == 0 &&
 	    strcmp(cjson_str(doc, "form"), "joint") == 0 &&
 	    ltime_parse(cjson_str(doc, "at"), &at) == 0 &&
@@ -250,8 +268,7 @@ const struct cmd_entry cmd_meeting_minutes_entry = {
 };
 
 static const struct cli_opt resolution_opts[] = {
-	{ "text", CLI_VALUE, "TEXT", N_("what was resolved (required)") },
-	{ "owner", CLI_VALUE, "UNIT", N_("the unit that carries it out (required)") },
+	FORM_FIELDS("meeting.resolution"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -262,8 +279,7 @@ meeting_resolution(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "text", "text", 1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "owner", "owner", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "meeting.resolution", body)) == 0)
 		rc = form_step(ctx, "meeting", "meeting.resolution", body,
 		    cmd_value(ctx, "owner"));
 	json_decref(body);
@@ -278,9 +294,7 @@ const struct cmd_entry cmd_meeting_resolution_entry = {
 };
 
 static const struct cli_opt followup_opts[] = {
-	{ "resolution", CLI_VALUE, "N", N_("the resolution's number in 'meeting show', or its ref (required)") },
-	{ "status", CLI_VALUE, "STATUS", N_("done or in-progress (已落实, 落实中) (required)") },
-	{ "note", CLI_VALUE, "TEXT", N_("what was done (required)") },
+	FORM_FIELDS("meeting.followup"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer reporting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -335,7 +349,8 @@ meeting_followup(struct cmd_ctx *ctx)
 	json_object_set_new(body, "resolution", json_string(ref));
 	free(ref);
 	json_object_set_new(body, "status", json_string(v->name));
-	if ((rc = form_text_opt(ctx, body, "note", "note", 1)) == 0)
+	/* --resolution and --status worked out above; --note. */
+	if ((rc = form_kind_text(ctx, "meeting.followup", body)) == 0)
 		rc = form_step(ctx, "meeting", "meeting.followup", body, NULL);
 	json_decref(body);
 	return rc;
@@ -348,15 +363,21 @@ const struct cmd_entry cmd_meeting_followup_entry = {
 	meeting_followup,
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("KIND"), "form", OUT_ENUM, meeting_forms, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("AT"), "at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("CONVENER"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("OPEN RESOLUTIONS"), "resolutions", OUT_OPEN, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 meeting_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("KIND"),
-		N_("STATUS"), N_("AT"), N_("CONVENER"), N_("OPEN RESOLUTIONS") };
 	struct ledger_query q;
-	struct table *tab;
-	json_t *items, *doc, *r;
-	size_t i, j;
+	json_t *items, *doc;
 	int rc;
 
 	memset(&q, 0, sizeof q);
@@ -369,24 +390,7 @@ meeting_list(struct cmd_ctx *ctx)
 		out_json(doc);
 		return 0;
 	}
-	tab = table_new(6, headers);
-	json_array_foreach(items, i, doc) {
-		char t[LTIME_LEN], open[16];
-		const char *cells[6];
-		int n = 0;
-		json_array_foreach(json_object_get(doc, "resolutions"), j, r)
-			n += strcmp(cjson_str(r, "status"), "done") != 0;
-		snprintf(open, sizeof open, "%d", n);
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = enum_label(meeting_forms, cjson_str(doc, "form"));
-		cells[2] = cjson_str(doc, "status");
-		cells[3] = out_time(cjson_str(doc, "at"), t, sizeof t);
-		cells[4] = cjson_str(doc, "unit");
-		cells[5] = open;
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, items);
 	json_decref(items);
 	return 0;
 }
@@ -398,48 +402,57 @@ const struct cmd_entry cmd_meeting_list_entry = {
 	meeting_list,
 };
 
+static const struct out_col show_lines[] = {
+	{ N_("meeting:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("kind:"), "form", OUT_ENUM, meeting_forms, NULL, 0 },
+	{ N_("status:"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("at:"), "at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("convener:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("units:"), "units", OUT_LINES, NULL, NULL, 0 },
+	{ N_("notice:"), "notice_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("topics by:"), "topics_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("next by:"), "next_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("follows:"), "follows", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("next:"), "followed_by", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("topics:"), "topics", OUT_LINES, NULL, "topic", 0 },
+	{ N_("minutes:"), "minutes.text", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
+/* Each resolution, "#N owner: text [status]", with its follow-ups under
+ * it, after the lines. */
+static void
+show_resolutions(const json_t *doc)
+{
+	const char *label = N_("resolutions:");
+	const json_t *r, *f;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(doc, "resolutions"), i, r) {
+		out_line(label, "#%lld %s: %s [%s]",
+		    (long long)json_integer_value(json_object_get(r, "index")),
+		    cjson_str(r, "owner"), cjson_str(r, "text"),
+		    cjson_str(r, "status"));
+		label = "";
+		json_array_foreach(json_object_get(r, "followups"), j, f)
+			out_line("", "  %s: %s", cjson_str(f, "status"),
+			    cjson_str(f, "note"));
+	}
+}
+
 static int
 meeting_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
-	json_t *doc, *v, *f;
-	char t[LTIME_LEN];
-	size_t i, j;
+	json_t *doc;
 	int rc;
 
 	if ((rc = form_get(ctx, id, "meeting", &doc)) != 0)
 		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "meeting", id, doc, 0);
-	printf("%-14s %s\n", _("meeting:"), id);
-	printf("%-14s %s\n", _("kind:"), enum_label(meeting_forms,
-	    cjson_str(doc, "form")));
-	printf("%-14s %s\n", _("status:"), cjson_str(doc, "status"));
-	printf("%-14s %s\n", _("at:"), out_time(cjson_str(doc, "at"), t, sizeof t));
-	printf("%-14s %s\n", _("convener:"), cjson_str(doc, "unit"));
-	json_array_foreach(json_object_get(doc, "units"), i, v)
-		printf("%-14s %s\n", i == 0 ? _("units:") : "",
-		    json_string_value(v));
-	out_deadline(N_("notice:"), json_object_get(doc, "notice_due"));
-	out_deadline(N_("topics by:"), json_object_get(doc, "topics_due"));
-	out_deadline(N_("next by:"), json_object_get(doc, "next_due"));
-	if (cjson_str(doc, "follows"))
-		printf("%-14s %s\n", _("follows:"), cjson_str(doc, "follows"));
-	if (cjson_str(doc, "followed_by"))
-		printf("%-14s %s\n", _("next:"), cjson_str(doc, "followed_by"));
-	json_array_foreach(json_object_get(doc, "topics"), i, v)
-		printf("%-14s %s (%s)\n", i == 0 ? _("topics:") : "",
-		    cjson_str(v, "topic"), cjson_str(v, "unit"));
-	if ((v = json_object_get(doc, "minutes")) != NULL)
-		printf("%-14s %s\n", _("minutes:"), cjson_str(v, "text"));
-	json_array_foreach(json_object_get(doc, "resolutions"), i, v) {
-		printf("%-14s #%lld %s: %s [%s]\n", i == 0 ? _("resolutions:") : "",
-		    (long long)json_integer_value(json_object_get(v, "index")),
-		    cjson_str(v, "owner"), cjson_str(v, "text"), cjson_str(v, "status"));
-		json_array_foreach(json_object_get(v, "followups"), j, f)
-			printf("%-14s   %s: %s\n", "", cjson_str(f, "status"),
-			    cjson_str(f, "note"));
-	}
+	out_show(show_lines, doc);
+	show_resolutions(doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

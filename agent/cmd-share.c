@@ -10,6 +10,10 @@
  * formed, by the county's rule for that kind of information, else by its
  * general rule for sharing (share_info); sending it to the units
  * concerned discharges it (fold.c has the states).
+ *
+ * The options that give the body's fields are declared with the fields,
+ * in common/type-share.c (FORM_FIELDS, form.h); lists and shows are
+ * declared as columns and lines (out_list, out_show: out.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +64,6 @@ rule_for(struct cmd_ctx *ctx, const char *form, int urgent)
 static int
 sent_body(struct cmd_ctx *ctx, json_t **out)
 {
-	static const struct form_field ff[] = {
-		{ "via", "via", FV_ENUM, 0, share_channels, NULL },
-		{ NULL, NULL, 0, 0, NULL, NULL },
-	};
 	json_t *to = cmd_list(ctx, "to"), *body, *u;
 	size_t i;
 	int rc;
@@ -83,11 +83,9 @@ sent_body(struct cmd_ctx *ctx, json_t **out)
 			return rc;
 	}
 	body = json_object();
-	json_object_set(body, "to", to);
-	if ((rc = form_fill(ctx, ff, body, 1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "note", "note", 0)) == 0) {
-		if (json_object_get(body, "via") == NULL)
-			json_object_set_new(body, "via", json_string("platform"));
+	if (cmd_value(ctx, "via") == NULL)
+		json_object_set_new(body, "via", json_string("platform"));
+	if ((rc = form_kind_text(ctx, "share.sent", body)) == 0) {
 		*out = body;
 		return 0;
 	}
@@ -108,29 +106,11 @@ sent_audience(struct cmd_ctx *ctx, const json_t *base, const json_t *sent)
 	return aud;
 }
 
+/* With --to (--via, --note), the information is passed on at once. */
 static const struct cli_opt record_opts[] = {
-	{ "type", CLI_VALUE, "TYPE", N_("approval, document, penalty, enforcement or info (行政审批, 上级文件, 处罚决定, 配合执行函, 执法信息) (required)") },
-	{ "title", CLI_VALUE, "TEXT", N_("its title or document number (required)") },
-	{ "summary", CLI_VALUE, "TEXT", N_("what it says") },
-	{ "formed-at", CLI_VALUE, "TIME", N_("when the approval or decision was made or the document received (default: now)") },
-	{ "urgent", CLI_FLAG, NULL, N_("urgent: pass it on at once where the county's rules say so") },
-	{ "case", CLI_VALUE, "ID", N_("the case it concerns, held by this unit") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer recording") },
-	{ "to", CLI_LIST, "UNIT", N_("pass it on now to UNIT (repeatable)") },
-	{ "via", CLI_VALUE, "HOW", N_("with --to: platform (default), written or phone (平台, 书面, 电话)") },
-	{ "note", CLI_VALUE, "TEXT", N_("with --to: a note for the units") },
+	FORM_FIELDS("share.formed"),
+	FORM_FIELDS("share.sent"),
 	{ NULL, 0, NULL, NULL },
-};
-
-static const struct form_field record_form[] = {
-	{ "type", "form", FV_ENUM, FF_REQUIRED, share_forms, N_("type") },
-	{ "title", "title", FV_STR, FF_REQUIRED, NULL, N_("title") },
-	{ "summary", "summary", FV_TEXT, 0, NULL, NULL },
-	{ "formed-at", "formed_at", FV_TIME, FF_REQUIRED | FF_NOW, NULL, N_("formed at") },
-	{ "urgent", "urgent", FV_BOOL, 0, NULL, NULL },
-	{ "case", "case", FV_STR, 0, NULL, NULL },
-	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
-	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
 /* Records the information and, with --to, its sending: both or neither. */
@@ -144,7 +124,7 @@ share_record(struct cmd_ctx *ctx)
 	int64_t formed;
 	int rc;
 
-	if ((rc = form_fill(ctx, record_form, body, 0)) != 0)
+	if ((rc = form_kind_fill(ctx, "share.formed", body, 0)) != 0)
 		goto out;
 	if (cmd_list(ctx, "to") != NULL) {
 		if ((rc = sent_body(ctx, &sent)) != 0)
@@ -199,9 +179,7 @@ const struct cmd_entry cmd_share_record_entry = {
 };
 
 static const struct cli_opt send_opts[] = {
-	{ "to", CLI_LIST, "UNIT", N_("a unit to pass it on to (repeatable; required)") },
-	{ "via", CLI_VALUE, "HOW", N_("platform (default), written or phone (平台, 书面, 电话)") },
-	{ "note", CLI_VALUE, "TEXT", N_("a note for the units") },
+	FORM_FIELDS("share.sent"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -240,7 +218,7 @@ const struct cmd_entry cmd_share_send_entry = {
 
 static const struct cli_opt extend_opts[] = {
 	{ "days", CLI_VALUE, "N", N_("the new total time, in the rule's unit, counted from when it formed (required)") },
-	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. the records are still being collected (required)") },
+	FORM_FIELDS("share.extended"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -273,7 +251,7 @@ share_extend(struct cmd_ctx *ctx)
 		return rc;
 	body = json_object();
 	json_object_set_new(body, "send_due", due);
-	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "share.extended", body)) == 0)
 		rc = form_step(ctx, "share", "share.extended", body, NULL);
 	json_decref(body);
 	return rc;
@@ -292,36 +270,26 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_STATUS, NULL, NULL, 0 },
+	{ N_("FROM"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("TYPE"), "form", OUT_ENUM, share_forms, NULL, 0 },
+	{ N_("DUE"), "send_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("TITLE"), "title", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 share_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("STATUS"),
-		N_("FROM"), N_("TYPE"), N_("DUE"), N_("TITLE") };
-	struct table *tab;
-	json_t *doc, *keep;
-	size_t i;
+	json_t *keep;
 	int rc;
 
 	if ((rc = form_list_directed(ctx, "share", "share.list", "records",
 	    &keep)) != 0 || keep == NULL)
 		return rc;
-	tab = table_new(6, headers);
-	json_array_foreach(keep, i, doc) {
-		char t[LTIME_LEN], status[64];
-		const char *cells[6];
-		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
-		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = status;
-		cells[2] = cjson_str(doc, "unit");
-		cells[3] = enum_label(share_forms, cjson_str(doc, "form"));
-		cells[4] = out_time(cjson_str(json_object_get(doc, "send_due"), "due"),
-		    t, sizeof t);
-		cells[5] = cjson_str(doc, "title");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, keep);
 	json_decref(keep);
 	return 0;
 }
@@ -333,42 +301,55 @@ const struct cmd_entry cmd_share_list_entry = {
 	share_list,
 };
 
+static const struct out_col show_lines[] = {
+	{ N_("share:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("status:"), "status", OUT_STATUS, NULL, NULL, 0 },
+	{ N_("unit:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("type:"), "form", OUT_ENUM, share_forms, NULL, 0 },
+	{ N_("title:"), "title", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("summary:"), "summary", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("formed at:"), "formed_at", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("case:"), "case", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("pass on:"), "send_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("extended:"), "extensions", OUT_EACH, NULL, "reason", 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
+/* Each sending: "<time> <channel>: <unit> <unit>...", after the lines. */
+static void
+show_sent(const json_t *doc)
+{
+	char t[LTIME_LEN], *units, *more;
+	const json_t *x, *u;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(doc, "sent"), i, x) {
+		ltime_short(json_integer_value(json_object_get(x, "at")), t);
+		units = xstrdup("");
+		json_array_foreach(json_object_get(x, "to"), j, u) {
+			more = xasprintf("%s %s", units, json_string_value(u));
+			free(units);
+			units = more;
+		}
+		out_line(N_("sent:"), "%s %s:%s", t, enum_label(share_channels,
+		    cjson_str(x, "via")), units);
+		free(units);
+	}
+}
+
 static int
 share_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
-	json_t *doc, *x, *u;
-	size_t i, j;
+	json_t *doc;
 	int rc;
 
 	if ((rc = form_get(ctx, id, "share", &doc)) != 0)
 		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "share", id, doc, 0);
-	printf("%-14s %s\n", _("share:"), id);
-	printf("%-14s %s%s\n", _("status:"), cjson_str(doc, "status"),
-	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
-	printf("%-14s %s\n", _("unit:"), cjson_str(doc, "unit"));
-	printf("%-14s %s\n", _("type:"), enum_label(share_forms,
-	    cjson_str(doc, "form")));
-	printf("%-14s %s\n", _("title:"), cjson_str(doc, "title"));
-	if (cjson_str(doc, "summary"))
-		printf("%-14s %s\n", _("summary:"), cjson_str(doc, "summary"));
-	printf("%-14s %s\n", _("formed at:"), cjson_str(doc, "formed_at"));
-	if (cjson_str(doc, "case"))
-		printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
-	out_deadline(N_("pass on:"), json_object_get(doc, "send_due"));
-	json_array_foreach(json_object_get(doc, "extensions"), i, x)
-		printf("%-14s %s\n", _("extended:"), cjson_str(x, "reason"));
-	json_array_foreach(json_object_get(doc, "sent"), i, x) {
-		char t[LTIME_LEN];
-		ltime_short(json_integer_value(json_object_get(x, "at")), t);
-		printf("%-14s %s %s:", _("sent:"), t, enum_label(share_channels,
-		    cjson_str(x, "via")));
-		json_array_foreach(json_object_get(x, "to"), j, u)
-			printf(" %s", json_string_value(u));
-		putchar('\n');
-	}
+	out_show(show_lines, doc);
+	show_sent(doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

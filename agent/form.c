@@ -301,16 +301,31 @@ int
 form_kind_text(struct cmd_ctx *ctx, const char *kind, json_t *body)
 {
 	const struct field *f;
-	char *opt;
+	struct form_field ff;
+	const char *v;
 	int rc = 0;
 
 	assert(kind_find(kind) != NULL);
 	for (f = kind_find(kind)->fields; rc == 0 && f->name != NULL; f++) {
-		if (f->ui == NULL)
+		if (f->ui == NULL || json_object_get(body, f->name) != NULL)
 			continue;
-		opt = field_opt(f);
-		rc = form_text_opt(ctx, body, opt, f->name, f->required);
-		free(opt);
+		memset(&ff, 0, sizeof ff);
+		ff.opt = field_opt(f);
+		ff.field = f->name;
+		ff.type = form_type_of(f->type);
+		ff.values = f->values;
+		if (f->type == F_BOOL)
+			json_object_set_new(body, f->name,
+			    json_boolean(cmd_flag(ctx, ff.opt)));
+		else if (f->type == F_STRS && cmd_list(ctx, ff.opt) != NULL)
+			json_object_set(body, f->name, cmd_list(ctx, ff.opt));
+		else if (f->type != F_STRS &&
+		    (v = cmd_value(ctx, ff.opt)) != NULL && *v != '\0')
+			rc = set_value(ctx, &ff, v, body);
+		else if (f->required)
+			rc = cmd_usage_error(ctx, _("missing required option --%s"),
+			    ff.opt);
+		free((char *)ff.opt);
 	}
 	return rc;
 }

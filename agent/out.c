@@ -1,6 +1,7 @@
 /*
  * out.c - tables and JSON documents on stdout.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,7 @@ out_cell(const struct out_col *col, const json_t *doc, int in_list,
 		snprintf(buf, len, "%zu", n);
 		return buf;
 	case OUT_EACH:
+	case OUT_LINES:
 		break;
 	}
 	return NULL;
@@ -200,7 +202,7 @@ out_cell(const struct out_col *col, const json_t *doc, int in_list,
 void
 out_list(const struct out_col *cols, const json_t *docs)
 {
-	const char *headers[16], *cells[16];
+	const char *headers[16] = { NULL }, *cells[16];
 	char bufs[16][256];
 	struct table *tab;
 	const json_t *doc;
@@ -222,17 +224,51 @@ out_list(const struct out_col *cols, const json_t *docs)
 	table_free(tab);
 }
 
-/* "label:" padded to the value's column. */
+/* "label:" padded to the value's column ("" pads only). */
 static void
 out_label(const char *label)
 {
-	const char *l = _(label);
+	const char *l = *label != '\0' ? _(label) : "";
 	size_t w = text_width(l);
 
 	fputs(l, stdout);
 	do
 		putchar(' ');
 	while (++w < 15);
+}
+
+void
+out_line(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	out_label(label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* The lines of an OUT_LINES array. */
+static void
+out_lines(const struct out_col *l, const json_t *arr)
+{
+	const char *label = l->label, *s, *unit;
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach(arr, i, item) {
+		s = json_is_string(item) ? json_string_value(item) :
+		    l->alt != NULL ? cjson_str(item, l->alt) : NULL;
+		if (s == NULL)
+			continue;
+		unit = json_is_object(item) ? cjson_str(item, "unit") : NULL;
+		if (unit != NULL)
+			out_line(label, "%s (%s)", s, unit);
+		else
+			out_line(label, "%s", s);
+		label = "";
+	}
 }
 
 void
@@ -272,6 +308,10 @@ out_show(const struct out_col *lines, const json_t *doc)
 	for (l = lines; l->key != NULL; l++) {
 		if (l->how == OUT_DUE) {
 			out_deadline(l->label, out_get(doc, l->key));
+			continue;
+		}
+		if (l->how == OUT_LINES) {
+			out_lines(l, out_get(doc, l->key));
 			continue;
 		}
 		if (l->how == OUT_EACH) {

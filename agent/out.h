@@ -50,6 +50,10 @@ enum out_how {
 			 at sub (shows only) */
 	OUT_OPEN,     /* an array of objects: how many have a "status" that
 			 is not "done" */
+	OUT_LINES,    /* an array: one line per item, the label on the first
+			 only; a string item as it is, an object its string
+			 at alt, and its "unit" in brackets when it has one
+			 (an act, fold_act) (shows only) */
 };
 
 struct out_col {
@@ -59,7 +63,8 @@ struct out_col {
 	const struct enum_value *values; /* OUT_ENUM */
 	const char *alt;    /* a list's OUT_TEXT: the key shown when key is
 			       unset; a show's OUT_TEXT: a key shown after
-			       it, in brackets; OUT_EACH: the items' key */
+			       it, in brackets; OUT_EACH, OUT_LINES: the
+			       items' key */
 	size_t max;         /* a list column's widest; 0: the default */
 };
 
@@ -68,6 +73,12 @@ void out_list(const struct out_col *cols, const json_t *docs);
 
 /* Prints the lines of doc that have a value, "label:  value", on stdout. */
 void out_show(const struct out_col *lines, const json_t *doc);
+
+/* Prints one line of a show written by hand, aligned as out_show aligns
+ * its own: label (N_(); "" continues the line above) and the value. For
+ * the irregular part of a show, printed after out_show. */
+void out_line(const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Prints a deadline line: "label due <time> (rule)[, done <time>[, LATE]]
  * [, OVERDUE]". Nothing when d is NULL. */

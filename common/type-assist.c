@@ -28,31 +28,53 @@ const struct enum_value assist_types[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of an assistance request's kinds are declared once, with the
+ * options that give them (agent/cmd-assist.c: assist
+ * request|answer|extend) and the labels they are asked for with.
+ * answer_due is the county's rule's, not an option.
+ */
+
 /* An assistance request (执法协助): testing, inspection, quarantine,
  * technical appraisal or an opinion asked of a department, answered in
  * writing under its seal (fold.c: requested -> answered). */
 static const struct field assist_requested_fields[] = {
-	{ "to", F_STR, 1, 40, NULL, NULL },
-	{ "form", F_ENUM, 1, 0, assist_types, NULL },
-	{ "subject", F_TEXT, 1, 500, NULL, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the department asked, e.g. 县市场监管局 (required)"),
+	    N_("department asked"), 0) },
+	{ "form", F_ENUM, 1, 0, assist_types, FIELD_UI("type", "TYPE",
+	    N_("testing, inspection, quarantine, appraisal, opinion or consultation (检测, 检验, 检疫, 技术鉴定, 认定, 咨询意见) (required)"),
+	    N_("type"), 0) },
+	{ "subject", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what is to be tested or determined (required)"),
+	    N_("subject"), 0) },
+	{ "case", F_ENTITY, 0, 0, NULL, FIELD_UI(NULL, "ID",
+	    N_("the case it serves, held by this unit"), NULL, 0) },
+	{ "urgent", F_BOOL, 1, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("urgent request"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer asking"), N_("officer"), FIELD_OFFICER) },
 	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The written answer; sealed must be true (the unit's seal is on it). */
 static const struct field assist_answered_fields[] = {
-	{ "conclusion", F_TEXT, 1, 2000, NULL, NULL },
-	{ "sealed", F_BOOL, 1, 0, NULL, NULL },
+	{ "conclusion", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the written conclusion or opinion (required)"), NULL, 0) },
+	{ "sealed", F_BOOL, 1, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("the answer bears the unit's seal (required: answers are sealed, in writing)"),
+	    NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
-/* The time to answer extended by the asked unit, before it passed. */
+/* The time to answer extended by the asked unit, before it passed (the
+ * new answer_due from --days: form_extend). */
 static const struct field assist_extended_fields[] = {
 	{ "answer_due", F_DEADLINE, 1, 0, NULL, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why, e.g. the appraisal needs a site survey (required)"),
+	    NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

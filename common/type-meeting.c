@@ -30,28 +30,47 @@ const struct enum_value followup_states[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of a meeting's kinds are declared once, with the options that
+ * give them (agent/cmd-meeting.c: meeting
+ * schedule|topic|minutes|resolution|followup): the schema and the options
+ * are this one table. The deadlines are the county's rules', and
+ * "followed" is written by scheduling with --follows: none is an option.
+ */
+
 /* A joint meeting (联席会议) or consultation (会商). "at" is the meeting's
- * time, usually in the future; the deadlines count back from it. */
+ * time, usually in the future; the deadlines count back from it. Each
+ * --units may name several units, comma-separated. */
 static const struct field meeting_scheduled_fields[] = {
-	{ "form", F_ENUM, 1, 0, meeting_forms, NULL },
-	{ "at", F_TIME, 1, 0, NULL, NULL },
-	{ "units", F_STRS, 1, 20, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, meeting_forms, FIELD_UI("kind", "KIND",
+	    N_("joint or consultation (联席会议, 会商) (required)"), NULL, 0) },
+	{ "at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the meeting is held, 'YYYY-MM-DD HH:MM' (required)"),
+	    NULL, 0) },
+	{ "units", F_STRS, 1, 20, NULL, FIELD_UI(NULL, "U1,U2",
+	    N_("the member units invited, comma-separated (required)"),
+	    NULL, 0) },
+	{ "follows", F_ENTITY, 0, 0, NULL, FIELD_UI(NULL, "ID",
+	    N_("the previous regular meeting, whose next one this is"),
+	    NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer convening"), NULL, FIELD_OFFICER) },
 	{ "notice_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ "topics_due", F_DEADLINE, 0, 0, NULL, NULL },
-	{ "follows", F_ENTITY, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field meeting_topic_fields[] = {
-	{ "topic", F_TEXT, 1, 500, NULL, NULL },
+	{ "topic", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the topic proposed (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* 会议纪要; next_due: when the next regular meeting is owed (rule
  * meeting_interval, from the meeting's day). */
 static const struct field meeting_minutes_fields[] = {
-	{ "text", F_TEXT, 1, 4000, NULL, NULL },
+	{ "text", F_TEXT, 1, 4000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the minutes (会议纪要) (required)"), NULL, 0) },
 	{ "next_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -64,17 +83,24 @@ static const struct field meeting_followed_fields[] = {
 
 /* A resolution to follow up; the fold numbers them 1, 2, ... */
 static const struct field meeting_resolution_fields[] = {
-	{ "text", F_TEXT, 1, 1000, NULL, NULL },
-	{ "owner", F_STR, 1, 40, NULL, NULL },
+	{ "text", F_TEXT, 1, 1000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what was resolved (required)"), NULL, 0) },
+	{ "owner", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the unit that carries it out (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The owner's report on a resolution: its ref "station/seq" (fold.c), or
- * its number, as recorded before refs. */
+ * its number, as recorded before refs (the command takes either and
+ * records the ref). */
 static const struct field meeting_followup_fields[] = {
-	{ "resolution", F_STR, 1, 60, NULL, NULL },
-	{ "status", F_ENUM, 1, 0, followup_states, NULL },
-	{ "note", F_TEXT, 1, 500, NULL, NULL },
+	{ "resolution", F_STR, 1, 60, NULL, FIELD_UI(NULL, "N",
+	    N_("the resolution's number in 'meeting show', or its ref (required)"),
+	    NULL, 0) },
+	{ "status", F_ENUM, 1, 0, followup_states, FIELD_UI(NULL, "STATUS",
+	    N_("done or in-progress (已落实, 落实中) (required)"), NULL, 0) },
+	{ "note", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what was done (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

@@ -36,35 +36,61 @@ const struct enum_value share_channels[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of a share's kinds are declared once, with the options that
+ * give them (agent/cmd-share.c: share record|send|extend; record takes
+ * the sending's options too, to pass it on at once) and the labels they
+ * are asked for with. send_due is the county's rule's, not an option.
+ */
+
 /* Information a unit holds and must pass on: an approval it made, a
  * superior department's document it received, a penalty decision, a
  * letter asking for help to execute one, other enforcement information.
  * "formed_at" is when it formed (made or received); the time to pass it
  * on counts from then (fold.c: formed -> shared). */
 static const struct field share_formed_fields[] = {
-	{ "form", F_ENUM, 1, 0, share_forms, NULL },
-	{ "title", F_STR, 1, 100, NULL, NULL },
-	{ "summary", F_TEXT, 0, 2000, NULL, NULL },
-	{ "formed_at", F_TIME, 1, 0, NULL, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, share_forms, FIELD_UI("type", "TYPE",
+	    N_("approval, document, penalty, enforcement or info (行政审批, 上级文件, 处罚决定, 配合执行函, 执法信息) (required)"),
+	    N_("type"), 0) },
+	{ "title", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("its title or document number (required)"), N_("title"), 0) },
+	{ "summary", F_TEXT, 0, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what it says"), NULL, 0) },
+	{ "formed_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "TIME",
+	    N_("when the approval or decision was made or the document received (default: now)"),
+	    N_("formed at"), FIELD_NOW) },
+	{ "urgent", F_BOOL, 1, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("urgent: pass it on at once where the county's rules say so"),
+	    NULL, 0) },
+	{ "case", F_ENTITY, 0, 0, NULL, FIELD_UI(NULL, "ID",
+	    N_("the case it concerns, held by this unit"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer recording"), N_("officer"), FIELD_OFFICER) },
 	{ "send_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
-/* Passed on to units (copied, told, sent); may happen more than once. */
+/* Passed on to units (copied, told, sent); may happen more than once.
+ * "via" is the platform unless the command says otherwise. */
 static const struct field share_sent_fields[] = {
-	{ "to", F_STRS, 1, 20, NULL, NULL },
-	{ "via", F_ENUM, 1, 0, share_channels, NULL },
-	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "to", F_STRS, 1, 20, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("pass it on to UNIT (repeatable; required to send, optional when recording)"),
+	    NULL, 0) },
+	{ "via", F_ENUM, 1, 0, share_channels, FIELD_UI(NULL, "HOW",
+	    N_("with --to: platform (default), written or phone (平台, 书面, 电话)"),
+	    NULL, 0) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("with --to: a note for the units"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
-/* The time to pass it on extended, before it passed, where allowed. */
+/* The time to pass it on extended, before it passed, where allowed (the
+ * new send_due from --days: form_extend). */
 static const struct field share_extended_fields[] = {
 	{ "send_due", F_DEADLINE, 1, 0, NULL, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why, e.g. the records are still being collected (required)"),
+	    NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

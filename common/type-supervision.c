@@ -25,22 +25,39 @@ const struct enum_value supervision_forms[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of a supervision's kinds are declared once, with the options
+ * that give them (agent/cmd-supervision.c: supervision send|reply) and the
+ * labels they are asked for with. reply_due is the county's rule's, not
+ * an option.
+ */
+
 /* A department's written opinion on the bureau's enforcement, or the
  * bureau's report of its cases to a department; the unit addressed owes
  * a written reply (fold.c: sent -> replied). */
 static const struct field supervision_sent_fields[] = {
-	{ "form", F_ENUM, 1, 0, supervision_forms, NULL },
-	{ "to", F_STR, 1, 40, NULL, NULL },
-	{ "subject", F_STR, 1, 100, NULL, NULL },
-	{ "text", F_TEXT, 1, 2000, NULL, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, supervision_forms, FIELD_UI("type", "TYPE",
+	    N_("opinion (a department on the bureau's enforcement, 书面意见) or report (the bureau's cases to a department, 执法办案通报) (required)"),
+	    N_("type"), 0) },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the unit that must answer (required)"),
+	    N_("unit that must answer"), 0) },
+	{ "subject", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what it is about (required)"), N_("subject"), 0) },
+	{ "text", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the opinion or report itself (required)"), N_("text"), 0) },
+	{ "case", F_ENTITY, 0, 0, NULL, FIELD_UI(NULL, "ID",
+	    N_("the case it concerns, held by this unit"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer sending"), N_("officer"), FIELD_OFFICER) },
 	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field supervision_replied_fields[] = {
-	{ "text", F_TEXT, 1, 2000, NULL, NULL },
+	{ "text", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the written reply or the supervision results (required)"),
+	    NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

@@ -9,7 +9,7 @@
 # the next regular meeting, discharged by scheduling it. Under Gu (notice 5 working days
 # before), scheduling is the notice, late or not.
 . "$(dirname "$0")/lib.sh"
-test_plan 21
+test_plan 22
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 
@@ -120,6 +120,18 @@ test_expect_success 'the owners report; a done resolution leaves due' '
 	test_grep "核查中" show &&
 	on zf due --json >z.json && test_grep ! "$M" z.json &&
 	on ly due --json >l.json && test_grep "$M" l.json
+'
+
+test_expect_success 'meeting show lists units, topics and follow-ups under their labels' '
+	on sf meeting show "$M" >show &&
+	for l in "units:         $ZF" "               $SC" \
+	    "topics:        食品摊贩执法分工 ($SC)" \
+	    "resolutions:   #1 $ZF: 执法局牵头整治夜市摊贩 [done]" \
+	    "                 done: 已整治完毕" \
+	    "               #2 区林业局: 林业局核查林地占用 [in-progress]" \
+	    "                 in-progress: 核查中"; do
+		grep -qxF "$l" show || { echo "missing: $l" >&2; cat show >&2; exit 1; }
+	done
 '
 
 test_expect_code 9 'a done resolution takes no more follow-up' '

@@ -9,7 +9,7 @@
 # the bureau's enforcement and the bureau's case report (7 working days
 # each), information shared the day it forms, extendable.
 . "$(dirname "$0")/lib.sh"
-test_plan 26
+test_plan 28
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 
@@ -77,6 +77,19 @@ test_expect_success 'an urgent superior document is passed on at once, by phone'
 	jeq doc.json "d.share.send_due.basis" "immediate" &&
 	jeq doc.json "d.share.send_due.late" false &&
 	jeq doc.json "d.share.sent[0].via" "phone"
+'
+
+test_expect_success 'share show marks it urgent and says when, how and to whom it went' '
+	on zrj share show "$(cat doc)" >doc.txt &&
+	test_grep "^status: *shared (urgent)$" doc.txt &&
+	test_grep "^pass on: *due 2026-11-20 11:00 (yicheng/pass_documents_urgent), done 2026-11-20 10:00$" doc.txt &&
+	test_grep "^sent: *2026-11-20 10:00 电话: $BUREAU$" doc.txt
+'
+
+test_expect_success 'share record and share send take --to, --via and --note alike' '
+	on zrj share record --help >rh && on zrj share send --help >sh &&
+	grep -E "^  --(to|via|note) " rh >r.opts && grep -E "^  --(to|via|note) " sh >s.opts &&
+	[ "$(wc -l <r.opts)" -eq 3 ] && test_cmp r.opts s.opts
 '
 
 test_expect_success 'a superior document not urgent: 3 working days' '
