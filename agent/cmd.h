@@ -106,6 +106,10 @@ extern const struct cmd_entry cmd_meeting_schedule_entry,
     cmd_meeting_topic_entry, cmd_meeting_minutes_entry,
     cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
     cmd_meeting_list_entry, cmd_meeting_show_entry;
+extern const struct cmd_entry cmd_operation_plan_entry,
+    cmd_operation_answer_entry, cmd_operation_police_entry,
+    cmd_operation_result_entry, cmd_operation_cancel_entry,
+    cmd_operation_list_entry, cmd_operation_show_entry;
 extern const struct cmd_entry cmd_conflicts_entry;
 extern const struct cmd_entry cmd_unit_list_entry;
 extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,

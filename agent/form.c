@@ -90,7 +90,8 @@ set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("invalid date '%s' for --%s: use YYYY-MM-DD or 'YYYY-MM-DD HH:MM'"),
 			    val, f->opt);
-		if (ms > ltime_now() + 24LL * 3600 * 1000)
+		if (!(f->flags & FF_FUTURE) &&
+		    ms > ltime_now() + 24LL * 3600 * 1000)
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("--%s '%s' is in the future"), f->opt, val);
 		ltime_format(ms, t);
@@ -285,7 +286,8 @@ form_kind_fill(struct cmd_ctx *ctx, const char *kind, json_t *body,
 		ff[n].type = form_type_of(f->type);
 		ff[n].flags = (f->required ? FF_REQUIRED : 0) |
 		    (f->ui->flags & FIELD_NOW ? FF_NOW : 0) |
-		    (f->ui->flags & FIELD_OFFICER ? FF_OFFICER : 0);
+		    (f->ui->flags & FIELD_OFFICER ? FF_OFFICER : 0) |
+		    (f->ui->flags & FIELD_FUTURE ? FF_FUTURE : 0);
 		ff[n].values = f->values;
 		ff[n].prompt = f->ui->prompt;
 		n++;

@@ -22,6 +22,7 @@ enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST };
 #define FF_REQUIRED 1
 #define FF_NOW 2     /* FV_TIME: defaults to now */
 #define FF_OFFICER 4 /* defaults to the configured officer */
+#define FF_FUTURE 8  /* FV_TIME: may be in the future (a plan's date) */
 
 struct form_field {
 	const char *opt;    /* option name */

@@ -47,6 +47,7 @@ struct field_ui {
 
 #define FIELD_NOW 1     /* a time: defaults to now */
 #define FIELD_OFFICER 2 /* defaults to the officer configured */
+#define FIELD_FUTURE 4  /* a time that may be in the future */
 
 /* A field_ui in a field's row. */
 #define FIELD_UI(opt, arg, help, prompt, flags) \
@@ -147,5 +148,7 @@ extern const struct enum_value followup_states[];
 extern const struct enum_value share_forms[];
 extern const struct enum_value share_channels[];
 extern const struct enum_value supervision_forms[];
+extern const struct enum_value operation_forms[];
+extern const struct enum_value operation_answers[];
 
 #endif

@@ -25,7 +25,7 @@
 #include "roles.h"
 #include "util.h"
 
-static const struct enum_value operation_forms[] = {
+const struct enum_value operation_forms[] = {
 	{ "joint", "联合执法" },
 	{ "campaign", "专项整治" },
 	{ "patrol", "联合巡察" },
@@ -33,7 +33,7 @@ static const struct enum_value operation_forms[] = {
 	{ NULL, NULL },
 };
 
-static const struct enum_value operation_answers[] = {
+const struct enum_value operation_answers[] = {
 	{ "join", "参加" },
 	{ "decline", "不参加" },
 	{ NULL, NULL },
@@ -52,7 +52,7 @@ static const struct field operation_planned_fields[] = {
 	{ "units", F_STRS, 1, 20, NULL, FIELD_UI("unit", "UNIT",
 	    N_("a unit taking part (repeat; required)"), NULL, 0) },
 	{ "at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
-	    N_("when it starts (required)"), N_("Starts at"), 0) },
+	    N_("when it starts (required)"), N_("Starts at"), FIELD_FUTURE) },
 	{ "place", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
 	    N_("where (required)"), N_("Place"), 0) },
 	{ "police", F_BOOL, 0, 0, NULL, FIELD_UI(NULL, NULL,

@@ -68,6 +68,11 @@ share.sent tdblpg
 share.extended tdblpg
 supervision.sent tdb
 supervision.replied tdb
+operation.planned tdbp
+operation.answered tdbp
+operation.police_notified tdbp
+operation.result tdbp
+operation.cancelled tdbp
 EOF
 
 letter() {
@@ -98,7 +103,7 @@ for s in $ROLES; do
 	sqlite3 $s.db "DELETE FROM meta WHERE key='role'"
 	for k in case.opened complaint.recorded liaison.logged referral.sent \
 	    assist.requested whistle.called meeting.scheduled share.formed \
-	    supervision.sent; do
+	    supervision.sent operation.planned; do
 		"$ANY" $s.db $k --to $BUREAU >$s.${k%%.*} || echo "setup failed: $s $k"
 	done
 	sqlite3 $s.db "INSERT INTO meta(key, value) VALUES('role', '$role')"
@@ -110,7 +115,7 @@ one() {
 	case $2 in
 	case.opened|complaint.recorded|liaison.logged|referral.sent|\
 	assist.requested|whistle.called|meeting.scheduled|share.formed|\
-	supervision.sent) ;;
+	supervision.sent|operation.planned) ;;
 	*) _e=$(cat $1.${2%%.*}) ;;
 	esac
 	"$ANY" $1.db $2 $_e --to $BUREAU >/dev/null 2>>$SCRATCH/any.err
@@ -219,6 +224,7 @@ on obs whistle call --to $SCJ --matter 食品安全隐患 --location 集市 >w
 on obs meeting schedule --kind consultation --at "2026-12-10 09:00" --units $SCJ >m
 on obs share record --type info --title 巡查通报 --to $SCJ >sh
 on obs supervision send --type opinion --to $SCJ --subject 执法意见 --text 建议 >v
+on obs operation plan --type patrol --matter 联合巡察 --unit $SCJ --at "2026-12-10 09:00" --place 集市 >op
 for r in 1 2; do
 	for s in obs $ROLES; do on $s sync >/dev/null || echo "sync failed: $s"; done
 done
@@ -231,14 +237,14 @@ sees() {
 test_expect_success 'each role x each record type: the audience, plus what the role sees county-wide' '
 	bad=0 &&
 	for s in dep bur leg pol gov adm; do
-		for t in case complaint liaison referral assist whistle meeting share supervision; do
+		for t in case complaint liaison referral assist whistle meeting share supervision operation; do
 			want=0
 			case $s:$t in
 			dep:case|dep:liaison) ;;
 			dep:*) want=1 ;;
 			adm:*) want=1 ;;
-			leg:referral|leg:assist|leg:whistle|leg:meeting|leg:share|leg:supervision) want=1 ;;
-			bur:referral|bur:whistle) want=1 ;;
+			leg:referral|leg:assist|leg:whistle|leg:meeting|leg:share|leg:supervision|leg:operation) want=1 ;;
+			bur:referral|bur:whistle|bur:operation) want=1 ;;
 			esac
 			got=$(sees $s $t)
 			if [ "$got" != "$want" ]; then
@@ -332,6 +338,10 @@ meeting.followed c
 share.sent c
 share.extended c
 supervision.replied a
+operation.answered m
+operation.police_notified c
+operation.result c
+operation.cancelled c
 EOF
 for s in $ROLES; do
 	u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key='unit'")
@@ -351,12 +361,14 @@ parts = dict(l.split() for l in open(os.path.join(S, "parts")))
 creating = {"case": "case.opened", "complaint": "complaint.recorded",
             "referral": "referral.sent", "assist": "assist.requested",
             "whistle": "whistle.called", "meeting": "meeting.scheduled",
-            "share": "share.formed", "supervision": "supervision.sent"}
+            "share": "share.formed", "supervision": "supervision.sent",
+            "operation": "operation.planned"}
 letter = {"case": "C", "complaint": "T", "referral": "R", "assist": "A",
-          "whistle": "W", "meeting": "M", "share": "S", "supervision": "V"}
+          "whistle": "W", "meeting": "M", "share": "S", "supervision": "V",
+          "operation": "O"}
 # The parts the unit addressed holds on a record of each type.
 addressed = {"complaint": "a", "referral": "ae", "assist": "a", "whistle": "a",
-             "meeting": "mo", "supervision": "a"}
+             "meeting": "mo", "supervision": "a", "operation": "m"}
 
 def unit(s):
     return subprocess.run(["sqlite3", os.path.join(S, s + ".db"),
@@ -392,7 +404,7 @@ def records(st, me, to):
         m = {}
         if t in ("referral", "assist", "whistle", "supervision"):
             m["to"] = addr
-        if t == "meeting":
+        if t in ("meeting", "operation"):
             m["units"] = [addr]
         specs.append({"kind": k, "audience": aud, "body_merge": m})
         types.append(t)
