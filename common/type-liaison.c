@@ -67,6 +67,9 @@ const struct entity_type type_liaison = {
 	.apply = apply_liaison,
 	.audience = AUDIENCE_CLOSED,
 	.search = liaison_search,
-	.watched_by = ROLE_ADMIN,
+	/* The bureau's liaison supervisor (执法联络监督员, Gonghe 三(一)4)
+	 * supervises every unit's liaison work; the county government
+	 * checks the annual training (三(一)5). */
+	.watched_by = ROLE_ADMIN | ROLE_BUREAU | ROLE_GOVERNMENT,
 	.written_by = ROLES_UNITS,
 };

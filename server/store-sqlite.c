@@ -1308,6 +1308,62 @@ static const struct store_ops sqlite_ops = {
 	sq_own_events, sq_heads,
 };
 
+/*
+ * What the roles watch (each type's watched_by, registry.h) as the
+ * routes were made: "case=64,complaint=64,...". When a release widens
+ * what a role watches (the bureau's liaison supervisor now sees the
+ * liaison ledger), the units of that role receive, once, when the
+ * database is next opened, what the county already holds of it, as a
+ * unit given a new role does; nothing is routed twice.
+ */
+static char *
+watchers_sig(void)
+{
+	const struct entity_type *t;
+	char *sig = xstrdup(""), *next;
+	size_t i;
+
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		next = xasprintf("%s%s=%d,", sig, t->name, t->watched_by);
+		free(sig);
+		sig = next;
+	}
+	return sig;
+}
+
+static int
+watchers_current(struct sqlite_store *s, char *err)
+{
+	char *sig = watchers_sig(), *had = NULL;
+	size_t i;
+	int rc;
+
+	rc = sq_meta_get(&s->base, "watchers", &had, err);
+	if (rc == 0 && strcmp(had, sig) == 0) {
+		free(had);
+		free(sig);
+		return 0;
+	}
+	free(had);
+	if (rc != 0 && rc != LD_ENOTFOUND) {
+		free(sig);
+		return rc;
+	}
+	if ((rc = sq_begin(&s->base, err)) == 0 &&
+	    (rc = load_watchers(s, err)) == 0) {
+		for (i = 0; rc == 0 && i < s->nwatchers; i++)
+			rc = route_backfill(s, s->watchers[i].unit,
+			    s->watchers[i].role, err);
+		if (rc == 0 && (rc = sq_meta_set(&s->base, "watchers", sig,
+		    err)) == 0)
+			rc = sq_commit(&s->base, err);
+		else
+			sq_rollback(&s->base);
+	}
+	free(sig);
+	return rc;
+}
+
 int
 store_sqlite_open(const char *path, int create, const struct vault *vault,
     struct store **out, char *err)
@@ -1332,6 +1388,10 @@ store_sqlite_open(const char *path, int create, const struct vault *vault,
 			sq_close(&s->base);
 			return rc;
 		}
+	}
+	if ((rc = watchers_current(s, err)) != 0) {
+		sq_close(&s->base);
+		return rc;
 	}
 	*out = &s->base;
 	return 0;

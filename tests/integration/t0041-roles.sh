@@ -244,7 +244,8 @@ test_expect_success 'each role x each record type: the audience, plus what the r
 			dep:*) want=1 ;;
 			adm:*) want=1 ;;
 			leg:referral|leg:assist|leg:whistle|leg:meeting|leg:share|leg:supervision|leg:operation) want=1 ;;
-			bur:referral|bur:whistle|bur:operation) want=1 ;;
+			bur:referral|bur:whistle|bur:operation|bur:liaison) want=1 ;;
+			gov:liaison) want=1 ;;
 			esac
 			got=$(sees $s $t)
 			if [ "$got" != "$want" ]; then

@@ -286,7 +286,7 @@ static const struct {
 	{ "complaint.recorded", U, A }, { "complaint.identity", U, 0 },
 	{ "complaint.referred", U, A }, { "complaint.notified", U, A },
 	{ "complaint.replied", U, A },
-	{ "liaison.logged", U, A },
+	{ "liaison.logged", U, A | B | G },
 	{ "referral.sent", H, A | L | B },
 	{ "referral.acknowledged", H, A | L | B },
 	{ "referral.accepted", H, A | L | B },
