@@ -415,25 +415,6 @@ static const struct cli_opt status_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* What the last sync found held here but not at the server:
- * {"count": n, "stations": {...}} (sync.c keep_beyond). */
-static json_t *
-beyond_server(struct ledger *lg)
-{
-	json_t *o = NULL;
-	char *text = NULL;
-
-	if (ledger_meta_int(lg, "beyond_count", 0) > 0 &&
-	    ledger_meta_get(lg, "beyond_server", &text, NULL) == 0 &&
-	    text != NULL)
-		o = json_loads(text, 0, NULL);
-	free(text);
-	if (json_is_object(o))
-		return o;
-	json_decref(o);
-	return json_pack("{s:i, s:{}}", "count", 0, "stations");
-}
-
 static int
 cmd_status(struct cmd_ctx *ctx)
 {
@@ -469,7 +450,7 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "backlog", json_integer(backlog));
 	json_object_set_new(doc, "token_refused", json_boolean(refused));
 	json_object_set_new(doc, "quarantined", sync_quarantined(ctx->lg));
-	json_object_set_new(doc, "beyond_server", beyond_server(ctx->lg));
+	json_object_set_new(doc, "beyond_server", sync_beyond(ctx->lg));
 	if (remote != NULL)
 		json_object_set(doc, "server_view", remote);
 	if (ctx->json) {
