@@ -1,14 +1,33 @@
 /*
  * cli.c - command lookup, option parsing, usage and help (see cli.h).
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "hash.h"
+#include "paths.h"
 #include "text.h"
 #include "util.h"
+
+int
+cli_start(const char *name)
+{
+	setlocale(LC_ALL, "");
+	bindtextdomain("liandong", paths_locale());
+	textdomain("liandong");
+	umask(077);
+	if (hash_init() != 0) {
+		fprintf(stderr, "%s: error: %s\n", name,
+		    _("cannot initialise libsodium"));
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
 
 static void
 verror(const struct cli_program *p, const char *fmt, va_list ap)
@@ -27,6 +46,13 @@ cli_error(struct cli *c, int code, const char *fmt, ...)
 	verror(c->prog, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int
+cli_fail(struct cli *c, int ld_code, const char *err)
+{
+	return cli_error(c, ld_exit_code(ld_code), "%s",
+	    err != NULL && err[0] != '\0' ? err : ld_strerror(ld_code));
 }
 
 static void
