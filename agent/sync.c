@@ -900,8 +900,9 @@ beyond_server(struct ledger *lg, const struct proto_answer *h, char *err)
 		if (n > 0 && d.count == h->digest.count &&
 		    strcmp(d.xor, h->digest.xor) == 0) {
 			if (beyond_count(lg) != n)
-				fprintf(stderr, _("liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n"),
-				    (long long)n);
+				fprintf(stderr, ngettext("liandong: warning: this station holds %lld event the county server lacks (restored from an older backup?): it returns when the station that wrote it syncs\n",
+				    "liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n",
+				    (unsigned long)n), (long long)n);
 			rc = keep_beyond(lg, n, by, err);
 		} else
 			rc = 1;
