@@ -464,10 +464,8 @@ cmd_status(struct cmd_ctx *ctx)
 		printf("%-14s %s (%s)\n", _("station:"), ledger_station(ctx->lg),
 		    ledger_unit(ctx->lg));
 		printf("%-14s %s\n", _("server:"), url ? url : _("not enrolled"));
-		printf(ngettext("%-14s %lld of %lld event not yet at the server\n",
-		    "%-14s %lld of %lld events not yet at the server\n",
-		    (unsigned long)head), _("pending:"), (long long)(head - acked),
-		    (long long)head);
+		printf(_("%-14s %lld of %lld events not yet at the server\n"),
+		    _("pending:"), (long long)(head - acked), (long long)head);
 		if (last)
 			ltime_short(last, t);
 		printf("%-14s %s\n", _("last sync:"), last ? t : _("never"));
