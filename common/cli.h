@@ -8,7 +8,9 @@
  * options and a summary. cli_parse finds the command, parses the options
  * ("--name value", "--name=value", "--" ends them), prints --help built
  * from the declarations, and answers a near miss with "did you mean".
- * Names match exactly: no prefix guessing.
+ * Names match exactly: no prefix guessing. The program's common options
+ * may also come before the command ("liandong --db X sync"; given in both
+ * places, the later wins), and "<noun> --help" lists the noun's commands.
  */
 #ifndef LD_CLI_H
 #define LD_CLI_H
