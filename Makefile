@@ -90,24 +90,27 @@ $(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttp
 $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
 
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libliandong.a
+# Every unit test links the harness (tests/unit/harness.h).
+UNIT_HARNESS := $(B)/tests/unit/harness.o
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # The server's vault (the one unit test of a server/ file) links it alone.
 $(B)/tests/unit/test-vault.o: ALL_CFLAGS += -Iserver
-$(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(B)/libliandong.a
+$(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # The merge (pure: no I/O) is tested alone.
 $(B)/tests/unit/test-merge.o: ALL_CFLAGS += -Iserver
-$(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(B)/libliandong.a
+$(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # The contract test of the storage backends (store.h) links the store,
 # the merge that grants the parts and the vault that seals identities.
 $(B)/tests/unit/test-store.o: ALL_CFLAGS += -Iserver
 $(B)/tests/unit/test-store: $(B)/tests/unit/test-store.o $(B)/server/store.o \
-    $(B)/server/store-sqlite.o $(B)/server/merge.o $(B)/server/vault.o $(B)/libliandong.a
+    $(B)/server/store-sqlite.o $(B)/server/merge.o $(B)/server/vault.o $(UNIT_HARNESS) \
+    $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # Test tools (fault proxy, generators): one program per file.
@@ -364,4 +367,5 @@ uninstall:
 # Benchmarks (make bench): their rules live with them.
 -include tests/bench/bench.mk
 
--include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TOOLS_BIN:=.d) $(UNIT_BIN:=.d)
+-include $(COMMON_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TOOLS_BIN:=.d) $(UNIT_BIN:=.d) \
+	$(UNIT_HARNESS:.o=.d)

@@ -98,8 +98,9 @@ cmd_export(struct cmd_ctx *ctx)
 		goto out;
 	}
 	ledger_own_head(ctx->lg, &head, NULL);
-	printf(_("station '%s' exported to %s (%lld events, %lld not yet at the server)%s; this computer no longer records or syncs for it: on the new one, 'liandong import %s'\n"),
-	    ledger_station(ctx->lg), file, (long long)head,
+	printf(ngettext("station '%s' exported to %s (%lld event, %lld not yet at the server)%s; this computer no longer records or syncs for it: on the new one, 'liandong import %s'\n",
+	    "station '%s' exported to %s (%lld events, %lld not yet at the server)%s; this computer no longer records or syncs for it: on the new one, 'liandong import %s'\n",
+	    (unsigned long)head), ledger_station(ctx->lg), file, (long long)head,
 	    (long long)(head - ledger_meta_int(ctx->lg, "acked", 0)),
 	    access(tok, F_OK) == 0 ? _(", with its token") : "", file);
 out:
@@ -149,8 +150,10 @@ cmd_import(struct cmd_ctx *ctx)
 		unlink(tok);
 		goto out;
 	}
-	printf(_("station '%s' of %s imported into %s (%lld events); it records and syncs here now\n"),
-	    ledger_station(lg), ledger_unit(lg), ctx->db_path,
+	printf(ngettext("station '%s' of %s imported into %s (%lld event); it records and syncs here now\n",
+	    "station '%s' of %s imported into %s (%lld events); it records and syncs here now\n",
+	    (unsigned long)vr.events), ledger_station(lg), ledger_unit(lg),
+	    ctx->db_path,
 	    (long long)vr.events);
 out:
 	ledger_free(lg);

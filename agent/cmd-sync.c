@@ -184,11 +184,16 @@ cmd_sync(struct cmd_ctx *ctx)
 		json_object_set_new(doc, "bytes_up", json_integer((json_int_t)rep.bytes_up));
 		json_object_set_new(doc, "bytes_down", json_integer((json_int_t)rep.bytes_down));
 		out_json(doc);
-	} else
-		printf(_("synced: pushed %ld, pulled %ld, %lld pending, in %ld requests (%.1f KiB up, %.1f KiB down)%s\n"),
-		    rep.pushed, rep.pulled, (long long)rep.pending, rep.requests,
+	} else {
+		char *reqs = xasprintf(ngettext("%ld request", "%ld requests",
+		    (unsigned long)rep.requests), rep.requests);
+
+		printf(_("synced: pushed %ld, pulled %ld, %lld pending, in %s (%.1f KiB up, %.1f KiB down)%s\n"),
+		    rep.pushed, rep.pulled, (long long)rep.pending, reqs,
 		    rep.bytes_up / 1024, rep.bytes_down / 1024,
 		    rep.repaired ? _("; digests differed, re-pulled") : "");
+		free(reqs);
+	}
 	return 0;
 }
 
@@ -415,25 +420,6 @@ static const struct cli_opt status_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* What the last sync found held here but not at the server:
- * {"count": n, "stations": {...}} (sync.c keep_beyond). */
-static json_t *
-beyond_server(struct ledger *lg)
-{
-	json_t *o = NULL;
-	char *text = NULL;
-
-	if (ledger_meta_int(lg, "beyond_count", 0) > 0 &&
-	    ledger_meta_get(lg, "beyond_server", &text, NULL) == 0 &&
-	    text != NULL)
-		o = json_loads(text, 0, NULL);
-	free(text);
-	if (json_is_object(o))
-		return o;
-	json_decref(o);
-	return json_pack("{s:i, s:{}}", "count", 0, "stations");
-}
-
 static int
 cmd_status(struct cmd_ctx *ctx)
 {
@@ -469,7 +455,7 @@ cmd_status(struct cmd_ctx *ctx)
 	json_object_set_new(doc, "backlog", json_integer(backlog));
 	json_object_set_new(doc, "token_refused", json_boolean(refused));
 	json_object_set_new(doc, "quarantined", sync_quarantined(ctx->lg));
-	json_object_set_new(doc, "beyond_server", beyond_server(ctx->lg));
+	json_object_set_new(doc, "beyond_server", sync_beyond(ctx->lg));
 	if (remote != NULL)
 		json_object_set(doc, "server_view", remote);
 	if (ctx->json) {
@@ -501,28 +487,34 @@ cmd_status(struct cmd_ctx *ctx)
 		}
 		{
 			json_t *b = json_object_get(doc, "beyond_server");
-			if (json_integer_value(json_object_get(b, "count")) > 0)
-				printf(_("%-14s %lld events held here are not at the county server (restored from an older backup?); they return when their stations sync\n"),
-				    _("lost there:"), (long long)json_integer_value(
-				    json_object_get(b, "count")));
+			long long n = json_integer_value(json_object_get(b, "count"));
+			if (n > 0)
+				printf(ngettext("%-14s %lld event held here is not at the county server (restored from an older backup?); it returns when its station syncs\n",
+				    "%-14s %lld events held here are not at the county server (restored from an older backup?); they return when their stations sync\n",
+				    (unsigned long)n), _("lost there:"), n);
 		}
 		if (remote != NULL) {
 			int64_t ls = json_integer_value(json_object_get(remote,
 			    "last_sync"));
 			if (ls)
 				ltime_short(ls, t);
-			printf(_("%-14s holds seq %lld, %lld events waiting, last sync %s\n"),
-			    _("server view:"),
+			long long waiting = json_integer_value(json_object_get(remote,
+			    "backlog"));
+			printf(ngettext("%-14s holds seq %lld, %lld event waiting, last sync %s\n",
+			    "%-14s holds seq %lld, %lld events waiting, last sync %s\n",
+			    (unsigned long)waiting), _("server view:"),
 			    (long long)json_integer_value(json_object_get(remote, "acked")),
-			    (long long)json_integer_value(json_object_get(remote, "backlog")),
-			    ls ? t : _("never"));
+			    waiting, ls ? t : _("never"));
 		} else if (url != NULL && refused)
-			printf(_("%-14s not asked (the token was refused); at the last sync %lld events were waiting\n"),
-			    _("server view:"), (long long)backlog);
-		else if (url != NULL)
-			printf(_("%-14s unreachable now (%s); at the last sync %lld events were waiting\n"),
-			    _("server view:"), rerr[0] ? rerr : _("not asked"),
+			printf(ngettext("%-14s not asked (the token was refused); at the last sync %lld event was waiting\n",
+			    "%-14s not asked (the token was refused); at the last sync %lld events were waiting\n",
+			    (unsigned long)backlog), _("server view:"),
 			    (long long)backlog);
+		else if (url != NULL)
+			printf(ngettext("%-14s unreachable now (%s); at the last sync %lld event was waiting\n",
+			    "%-14s unreachable now (%s); at the last sync %lld events were waiting\n",
+			    (unsigned long)backlog), _("server view:"),
+			    rerr[0] ? rerr : _("not asked"), (long long)backlog);
 		json_decref(doc);
 	}
 	json_decref(remote);

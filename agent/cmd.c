@@ -147,8 +147,7 @@ program_with_fields(void)
 int
 cmd_fail(struct cmd_ctx *ctx, int ld_code)
 {
-	return cmd_error(ctx, ld_exit_code(ld_code), "%s",
-	    ctx->err[0] ? ctx->err : ld_strerror(ld_code));
+	return cli_fail(&ctx->cli, ld_code, ctx->err);
 }
 
 /* Every key of agent.conf (conf/agent.conf, liandong.conf(5)). */

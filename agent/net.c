@@ -19,7 +19,7 @@ struct net {
 	char *auth;  /* "Authorization: Bearer ..." */
 	struct curl_blob ca;
 	char errbuf[CURL_ERROR_SIZE];
-	double up, down;
+	double up, down; /* HTTP bytes of every request so far (on_debug) */
 };
 
 struct sink {
@@ -69,6 +69,28 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * Counts what goes over the connection at the HTTP level, as curl hands it
+ * to the debug function: request line, headers and body up; status line,
+ * headers and body (as received: chunk framing included) down. curl's
+ * counters do not add up to that: CURLINFO_REQUEST_SIZE holds the request
+ * headers and the part of the body sent with them (all of a small
+ * CURLOPT_POSTFIELDS body, none of a large one), CURLINFO_SIZE_UPLOAD_T the
+ * whole body, CURLINFO_SIZE_DOWNLOAD_T the body without the headers.
+ * TLS records and handshakes are below this level and not counted.
+ */
+static int
+on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct net *n = arg;
+
+	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT)
+		n->up += (double)size;
+	else if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN)
+		n->down += (double)size;
+	return 0;
+}
+
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
@@ -109,6 +131,10 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	curl_easy_setopt(n->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(n->h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(n->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Verbose only feeds on_debug, which prints nothing. */
+	curl_easy_setopt(n->h, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(n->h, CURLOPT_DEBUGDATA, n);
+	curl_easy_setopt(n->h, CURLOPT_VERBOSE, 1L);
 	if (o->ca_pem != NULL) {
 		n->ca.data = (void *)o->ca_pem;
 		n->ca.len = strlen(o->ca_pem);
@@ -151,7 +177,6 @@ net_request(struct net *n, const char *method, const char *path,
 	struct curl_slist *hdrs = NULL;
 	struct sink s;
 	char *url = xasprintf("%s%s", n->url, path), *h;
-	curl_off_t up = 0, down = 0;
 	CURLcode cc;
 
 	memset(r, 0, sizeof *r);
@@ -187,10 +212,6 @@ net_request(struct net *n, const char *method, const char *path,
 	cc = curl_easy_perform(n->h);
 	curl_slist_free_all(hdrs);
 	free(url);
-	curl_easy_getinfo(n->h, CURLINFO_REQUEST_SIZE, &up);
-	curl_easy_getinfo(n->h, CURLINFO_SIZE_DOWNLOAD_T, &down);
-	n->up += (double)len + (double)up;
-	n->down += (double)down;
 	if (s.too_big) {
 		free(s.buf);
 		free(s.encoding);

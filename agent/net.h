@@ -42,8 +42,9 @@ int net_request(struct net *n, const char *method, const char *path,
     char *err);
 void net_response_release(struct net_response *r);
 
-/* Bytes sent and received on the wire by this handle so far (headers
- * and TLS included), for reports. */
+/* Bytes sent and received by this handle so far at the HTTP level, for
+ * reports: request lines, headers and bodies up; status lines, headers
+ * and bodies down. TLS records and handshakes are not counted. */
 void net_counters(struct net *n, double *up, double *down);
 
 #endif

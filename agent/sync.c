@@ -799,30 +799,80 @@ behind(const struct net_response *r, int64_t acked, int64_t *own)
 	return rc;
 }
 
-/* Keeps what this station holds beyond the server (meta "beyond_server":
- * {"count": n, "stations": {"s": n}}, or none), for `status`. */
+/*
+ * What this station holds beyond the server lives in one meta key,
+ * "beyond_server": {"count": n, "stations": {"s": n}}; none when absent.
+ *
+ * Legacy: databases written before it kept the count twice, in
+ * "beyond_count" as well, and when nothing was beyond any more reset
+ * only "beyond_count" to "0", leaving "beyond_server" as it was. A
+ * "beyond_count" of "0" therefore means none, whatever "beyond_server"
+ * says. keep_beyond retires the old key (an empty value: the meta table
+ * has no delete) the first time it writes, so it never speaks again.
+ */
+#define BEYOND_KEY "beyond_server"
+#define BEYOND_LEGACY_KEY "beyond_count"
+
+json_t *
+sync_beyond(struct ledger *lg)
+{
+	char *text = NULL, *legacy = NULL;
+	json_t *o = NULL;
+
+	ledger_meta_get(lg, BEYOND_LEGACY_KEY, &legacy, NULL);
+	if ((legacy == NULL || strcmp(legacy, "0") != 0) &&
+	    ledger_meta_get(lg, BEYOND_KEY, &text, NULL) == 0 && text != NULL)
+		o = json_loads(text, 0, NULL);
+	free(text);
+	free(legacy);
+	if (json_is_object(o) &&
+	    json_is_integer(json_object_get(o, "count")) &&
+	    json_is_object(json_object_get(o, "stations")))
+		return o;
+	json_decref(o);
+	return json_pack("{s:i, s:{}}", "count", 0, "stations");
+}
+
+/* The count sync_beyond reads. */
+static int64_t
+beyond_count(struct ledger *lg)
+{
+	json_t *o = sync_beyond(lg);
+	int64_t n = json_integer_value(json_object_get(o, "count"));
+
+	json_decref(o);
+	return n;
+}
+
+/* Keeps n events beyond the server, by_station of them (NULL when n is
+ * 0), in one transaction with the old key's retirement. */
 static int
 keep_beyond(struct ledger *lg, int64_t n, const json_t *by_station,
     char *err)
 {
+	char *text, *legacy = NULL;
 	json_t *o;
-	char *text;
 	int rc;
 
-	if (n == 0)
-		return ledger_meta_int(lg, "beyond_count", 0) == 0 ? 0 :
-		    ledger_meta_set(lg, "beyond_count", "0", err);
-	o = json_pack("{s:I, s:O}", "count", (json_int_t)n, "stations",
+	if (n == 0 && beyond_count(lg) == 0)
+		return 0;
+	o = n == 0 ? json_pack("{s:i, s:{}}", "count", 0, "stations") :
+	    json_pack("{s:I, s:O}", "count", (json_int_t)n, "stations",
 	    by_station);
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
-	rc = ledger_meta_set(lg, "beyond_server", text, err);
-	free(text);
-	if (rc == 0) {
-		char num[32];
-		snprintf(num, sizeof num, "%lld", (long long)n);
-		rc = ledger_meta_set(lg, "beyond_count", num, err);
+	ledger_meta_get(lg, BEYOND_LEGACY_KEY, &legacy, NULL);
+	if ((rc = ledger_begin(lg, err)) == 0) {
+		if ((rc = ledger_meta_set(lg, BEYOND_KEY, text, err)) == 0 &&
+		    legacy != NULL && legacy[0] != '\0')
+			rc = ledger_meta_set(lg, BEYOND_LEGACY_KEY, "", err);
+		if (rc == 0)
+			rc = ledger_commit(lg, err);
+		else
+			ledger_rollback(lg);
 	}
+	free(legacy);
+	free(text);
 	return rc;
 }
 
@@ -849,9 +899,10 @@ beyond_server(struct ledger *lg, const struct proto_answer *h, char *err)
 	if ((rc = ledger_digest_within(lg, h->heads, &d, &n, by, err)) == 0) {
 		if (n > 0 && d.count == h->digest.count &&
 		    strcmp(d.xor, h->digest.xor) == 0) {
-			if (ledger_meta_int(lg, "beyond_count", 0) != n)
-				fprintf(stderr, _("liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n"),
-				    (long long)n);
+			if (beyond_count(lg) != n)
+				fprintf(stderr, ngettext("liandong: warning: this station holds %lld event the county server lacks (restored from an older backup?): it returns when the station that wrote it syncs\n",
+				    "liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n",
+				    (unsigned long)n), (long long)n);
 			rc = keep_beyond(lg, n, by, err);
 		} else
 			rc = 1;

@@ -70,6 +70,9 @@ int sync_token_refused(struct ledger *lg, const char *token_path,
 /* The station's own events the server quarantined, as the last syncs
  * were told: [{"seq", "reason"}] (new reference, never NULL). */
 json_t *sync_quarantined(struct ledger *lg);
+/* What the last sync found held here but not at the server:
+ * {"count": n, "stations": {"s": n}} (new reference, never NULL). */
+json_t *sync_beyond(struct ledger *lg);
 
 int sync_remote_status(struct ledger *lg, const struct sync_opts *o,
     json_t **out, char *err);

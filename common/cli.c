@@ -1,14 +1,33 @@
 /*
  * cli.c - command lookup, option parsing, usage and help (see cli.h).
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "hash.h"
+#include "paths.h"
 #include "text.h"
 #include "util.h"
+
+int
+cli_start(const char *name)
+{
+	setlocale(LC_ALL, "");
+	bindtextdomain("liandong", paths_locale());
+	textdomain("liandong");
+	umask(077);
+	if (hash_init() != 0) {
+		fprintf(stderr, "%s: error: %s\n", name,
+		    _("cannot initialise libsodium"));
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
 
 static void
 verror(const struct cli_program *p, const char *fmt, va_list ap)
@@ -27,6 +46,13 @@ cli_error(struct cli *c, int code, const char *fmt, ...)
 	verror(c->prog, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int
+cli_fail(struct cli *c, int ld_code, const char *err)
+{
+	return cli_error(c, ld_exit_code(ld_code), "%s",
+	    err != NULL && err[0] != '\0' ? err : ld_strerror(ld_code));
 }
 
 static void
@@ -120,6 +146,8 @@ main_help(const struct cli_program *p, FILE *f)
 		cmd_name(e, name, sizeof name);
 		fprintf(f, "  %-20s %s\n", name, _(e->summary));
 	}
+	fprintf(f, "\n%s\n", _("common options (before or after the command):"));
+	print_opts(f, p, NULL, p->common);
 	if (p->footer != NULL)
 		fprintf(f, "\n%s\n", _(p->footer));
 }
@@ -347,26 +375,125 @@ unknown_cmd(const struct cli_program *p, int argc, char **argv)
 	return CLI_EXIT_USAGE;
 }
 
+static int
+is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+	    strcmp(a, "help") == 0;
+}
+
+/* How many of argv's first arguments are the program's common options
+ * (with their values), given before the command: "--db X sync". --help
+ * is not one of them here (main help). */
+static int
+leading_opts(const struct cli_program *p, int argc, char **argv)
+{
+	int i = 0, idx;
+
+	while (i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+		const char *name = argv[i] + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+		if ((idx = find_opt(p->common, name, len)) < 0 ||
+		    strcmp(p->common[idx].name, "help") == 0)
+			break;
+		if (p->common[idx].type != CLI_FLAG && eq == NULL) {
+			if (i + 1 >= argc)
+				break;
+			i++;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* "liandong case --help": the noun's commands and what each does. */
+static void
+noun_help(const struct cli_program *p, const char *noun)
+{
+	char name[64];
+	size_t i;
+
+	printf(_("usage: %s %s <command> [options] [args]\n\n"), p->name, noun);
+	for (i = 0; p->cmds[i] != NULL; i++) {
+		const struct cli_cmd *e = p->cmds[i];
+		if (strcmp(e->noun, noun) != 0)
+			continue;
+		cmd_name(e, name, sizeof name);
+		printf("  %-20s %s\n", name, _(e->summary));
+	}
+	printf("\n");
+	printf(_("Run '%s %s <command> --help' for its options.\n"), p->name,
+	    noun);
+}
+
+static int
+is_noun(const struct cli_program *p, const char *a)
+{
+	size_t i;
+
+	for (i = 0; p->cmds[i] != NULL; i++)
+		if (strcmp(p->cmds[i]->noun, a) == 0)
+			return 1;
+	return 0;
+}
+
+/* An option where the command should be, not one of the common ones
+ * before it (leading_opts): unknown, or without its value. */
+static int
+stray_opt(const struct cli_program *p, const char *a)
+{
+	const char *name = a + strspn(a, "-"), *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+	if (a[1] == '-' && find_opt(p->common, name, len) >= 0)
+		fprintf(stderr, _("%s: error: option '%s' needs a value\n"),
+		    p->name, a);
+	else
+		fprintf(stderr, _("%s: error: unknown option '%s'\n"), p->name, a);
+	fprintf(stderr, _("hint: see '%s --help'\n"), p->name);
+	return CLI_EXIT_USAGE;
+}
+
 int
 cli_parse(const struct cli_program *p, int argc, char **argv, struct cli *c)
 {
-	int used = 0, rc;
+	int used = 0, lead, rc, n;
+	char **opts;
 
 	memset(c, 0, sizeof *c);
 	c->prog = p;
-	if (argc == 0 || strcmp(argv[0], "--help") == 0 ||
-	    strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0) {
-		main_help(p, argc == 0 ? stderr : stdout);
-		return argc == 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	/* Common options may come before the command as well as after. */
+	lead = leading_opts(p, argc, argv);
+	if (lead == argc || is_help(argv[lead])) {
+		main_help(p, lead == argc ? stderr : stdout);
+		return lead == argc ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
-	if (strcmp(argv[0], "--version") == 0) {
+	if (strcmp(argv[lead], "--version") == 0) {
 		printf("%s %s\n", p->name, p->version);
 		return CLI_EXIT_OK;
 	}
-	c->cmd = find_cmd(p, argc, argv, &used);
-	if (c->cmd == NULL)
-		return unknown_cmd(p, argc, argv);
-	if ((rc = parse_opts(c, argc - used, argv + used)) != 0)
+	if (argv[lead][0] == '-')
+		return stray_opt(p, argv[lead]);
+	c->cmd = find_cmd(p, argc - lead, argv + lead, &used);
+	if (c->cmd == NULL) {
+		if (argc - lead > 1 && is_help(argv[lead + 1]) &&
+		    is_noun(p, argv[lead])) {
+			noun_help(p, argv[lead]);
+			return CLI_EXIT_OK;
+		}
+		return unknown_cmd(p, argc - lead, argv + lead);
+	}
+	/* The options before the command, then what follows it: given in
+	 * both places, the later one wins. */
+	n = argc - used;
+	opts = xcalloc((size_t)n + 1, sizeof *opts);
+	memcpy(opts, argv, (size_t)lead * sizeof *opts);
+	memcpy(opts + lead, argv + lead + used,
+	    (size_t)(n - lead) * sizeof *opts);
+	rc = parse_opts(c, n, opts);
+	free(opts);
+	if (rc != 0)
 		return rc;
 	if (find_opt(p->common, "help", 4) >= 0 && cli_common_flag(c, "help")) {
 		cmd_help(p, c->cmd);

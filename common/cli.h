@@ -8,7 +8,9 @@
  * options and a summary. cli_parse finds the command, parses the options
  * ("--name value", "--name=value", "--" ends them), prints --help built
  * from the declarations, and answers a near miss with "did you mean".
- * Names match exactly: no prefix guessing.
+ * Names match exactly: no prefix guessing. The program's common options
+ * may also come before the command ("liandong --db X sync"; given in both
+ * places, the later wins), and "<noun> --help" lists the noun's commands.
  */
 #ifndef LD_CLI_H
 #define LD_CLI_H
@@ -72,6 +74,15 @@ struct cli {
 #define CLI_EXIT_USAGE 2
 
 /*
+ * What both programs do before anything else: the locale and the message
+ * catalogue from the environment (domain "liandong"), umask 077 (the
+ * databases, tokens, keys and exports they write are for this user only)
+ * and the crypto library. Returns 0, or EXIT_INTERNAL (util.h) with
+ * "<name>: error: ..." said on stderr.
+ */
+int cli_start(const char *name);
+
+/*
  * Parses argv (without the program name) into c. Returns -1 when the
  * command should run, otherwise the exit code to leave with (help was
  * printed, or a usage error).
@@ -99,6 +110,9 @@ void out_json(json_t *doc);
 /* "<prog>: error: <message>" on stderr; returns code. */
 int cli_error(struct cli *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An LD_E* code as its exit code (ld_exit_code), with err as the message,
+ * or the code's own text when err is empty or NULL; returns the exit code. */
+int cli_fail(struct cli *c, int ld_code, const char *err);
 /* A usage error: the message, the usage line and a hint; returns 2. */
 int cli_usage_error(struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

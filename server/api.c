@@ -265,6 +265,39 @@ authenticate(struct api *a, const struct http_request *req,
 	return 0;
 }
 
+/* 1 if r holds a live enrolment code whose hash is hash. */
+static int
+code_valid(const struct station_rec *r, const char *hash)
+{
+	return r->code_hash[0] != '\0' && hash_equal(hash, r->code_hash, 64) &&
+	    r->code_expires >= ltime_now() && r->revoked_at == 0;
+}
+
+/* The station a live enrolment code (by its hash) belongs to, into *out
+ * (release it) with 0; LD_ENOTFOUND when none, or the store's error.
+ * Under a->lock. */
+static int
+code_owner(struct api *a, const char *hash, struct station_rec *out)
+{
+	struct station_rec *all = NULL;
+	char err[LD_ERRLEN];
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = a->store->ops->station_list(a->store, &all, &n, err)) != 0)
+		return rc;
+	rc = LD_ENOTFOUND;
+	for (i = 0; i < n && rc != 0; i++)
+		if (code_valid(&all[i], hash)) {
+			*out = all[i];
+			out->unit = xstrdup(all[i].unit);
+			out->role = all[i].role ? xstrdup(all[i].role) : NULL;
+			rc = 0;
+		}
+	station_recs_free(all, n);
+	return rc;
+}
+
 static void
 enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -309,16 +342,37 @@ enroll(struct api *a, const struct http_request *req,
 		http_error(resp, 503, "%s", err);
 		return;
 	}
-	if (rc != 0 ||
-	    r.code_hash[0] == '\0' || !hash_equal(hash, r.code_hash, 64) ||
-	    r.code_expires < ltime_now() || r.revoked_at != 0) {
+	if (rc != 0 || !code_valid(&r, hash)) {
+		struct station_rec other;
+
+		station_rec_release(&r);
+		/* The code of another station: its holder is the one the
+		 * county gave it to, who may learn which station it is for. */
+		if (code_owner(a, hash, &other) == 0) {
+			pthread_mutex_unlock(&a->lock);
+			log_line("warn", "event=enroll station=%s result=wrong-station"
+			    " code_for=%s client=%s", station, other.name, req->client);
+			http_error(resp, 409, "this enrolment code is for station"
+			    " '%s' of unit '%s', but this station was set up as '%s':"
+			    " set it up again with --station %s --unit %s; the code"
+			    " is still valid", other.name, other.unit, station,
+			    other.name, other.unit);
+			station_rec_release(&other);
+			json_decref(body);
+			return;
+		}
 		failed_attempt(a, req->client);
 		pthread_mutex_unlock(&a->lock);
 		log_line("warn", "event=enroll station=%s result=refused client=%s",
 		    station, req->client);
-		station_rec_release(&r);
+		/* The same words whether or not the station exists: a stranger
+		 * learns nothing of the county's stations. */
+		http_error(resp, 401, "this enrolment code is not valid for station"
+		    " '%s' (invalid, used or expired): check the code, and that"
+		    " this station was set up with the id the county added it"
+		    " with ('liandong status' shows it); else ask the county for"
+		    " a new code", station);
 		json_decref(body);
-		http_error(resp, 401, "invalid, used or expired enrolment code");
 		return;
 	}
 	/* The unit the station was set up for, checked before anything

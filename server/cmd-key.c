@@ -56,8 +56,9 @@ key_rotate(struct cli *c)
 	    old, new, (long long)n);
 	if ((rc = s->ops->compact(s, x->err)) != 0)
 		goto out;
-	printf(_("identity key rotated: %s -> %s, %lld identities re-sealed\n"),
-	    old, new, (long long)n);
+	printf(ngettext("identity key rotated: %s -> %s, %lld identity re-sealed\n",
+	    "identity key rotated: %s -> %s, %lld identities re-sealed\n",
+	    (unsigned long)n), old, new, (long long)n);
 	printf(_("the old key is kept as %s/%s.%s, for backups made before: store it with them, apart from the database\n"),
 	    x->conf.dir, VAULT_KEY_FILE, old);
 out:

@@ -140,8 +140,9 @@ station_add(struct cli *c)
 		json_object_set_new(o, "code", json_string(code));
 		out_json(o);
 	} else {
-		printf(_("station '%s' (%s) added; enrolment code, valid %ld hours, once:\n"),
-		    name, unit, hours);
+		printf(ngettext("station '%s' (%s) added; enrolment code, valid %ld hour, once:\n",
+		    "station '%s' (%s) added; enrolment code, valid %ld hours, once:\n",
+		    (unsigned long)hours), name, unit, hours);
 		printf("%s\n", code);
 	}
 	return 0;
@@ -178,8 +179,9 @@ cert_expiry(struct server_ctx *x, json_t *o)
 			json_object_set_new(o, "certificate_expires",
 			    json_integer(end));
 		else
-			printf(_("certificate: valid until %s (%lld days)\n"), t,
-			    (long long)days);
+			printf(ngettext("certificate: valid until %s (%lld day)\n",
+			    "certificate: valid until %s (%lld days)\n",
+			    (unsigned long)days), t, (long long)days);
 		if (days < CERT_WARN_DAYS)
 			fprintf(stderr, _("liandong-server: warning: the server's certificate '%s' ends on %s: put a new one in place (docs/operations.md) before stations can no longer sync\n"),
 			    path, t);
@@ -286,8 +288,9 @@ station_reissue(struct cli *c)
 	if (rc != 0)
 		return server_fail(c, rc);
 	log_line("warn", "event=reissue station=%s", c->argv[0]);
-	printf(_("station '%s' has a new enrolment code, valid %ld hours, once (its old token no longer works):\n"),
-	    c->argv[0], hours);
+	printf(ngettext("station '%s' has a new enrolment code, valid %ld hour, once (its old token no longer works):\n",
+	    "station '%s' has a new enrolment code, valid %ld hours, once (its old token no longer works):\n",
+	    (unsigned long)hours), c->argv[0], hours);
 	printf("%s\n", code);
 	return 0;
 }

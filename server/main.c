@@ -33,16 +33,13 @@
  * every command that opens the database reads first (open_keys).
  */
 #include <errno.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 #include "conffile.h"
-#include "hash.h"
 #include "journal.h"
 #include "log.h"
 #include "paths.h"
@@ -53,10 +50,7 @@
 int
 server_fail(struct cli *c, int code)
 {
-	struct server_ctx *x = c->app;
-
-	return cli_error(c, ld_exit_code(code), "%s",
-	    x->err[0] ? x->err : ld_strerror(code));
+	return cli_fail(c, code, ((struct server_ctx *)c->app)->err);
 }
 
 /* A profile name of conf/rules (gonghe) or a path. */
@@ -397,15 +391,8 @@ main(int argc, char **argv)
 	struct cli c;
 	int rc;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("liandong", paths_locale());
-	textdomain("liandong");
-	umask(077);
-	if (hash_init() != 0) {
-		fputs("liandong-server: error: cannot initialise libsodium\n",
-		    stderr);
-		return EXIT_INTERNAL;
-	}
+	if ((rc = cli_start(program.name)) != 0)
+		return rc;
 	memset(&x, 0, sizeof x);
 	x.lock = -1;
 	rc = cli_parse(&program, argc - 1, argv + 1, &c);

@@ -25,6 +25,8 @@
 #   test_cmp EXPECTED ACTUAL                   files are equal (diff shown)
 #   test_grep PATTERN FILE / test_grep ! ...   file (does not) match
 #   wait_for SECONDS 'condition'               bounded polling, never sleep
+#   with_env VAR=VALUE... -- CMD...            CMD with those variables in
+#                                              its environment
 #
 # Test bodies run in a subshell: state they set does not outlive them, so
 # set-up that later checks rely on (a server, stations) runs at top level.
@@ -170,6 +172,37 @@ wait_for() {
 	done
 	echo "wait_for: timed out after $1 s: $2" >&2
 	return 1
+}
+
+# with_env VAR=VALUE... -- CMD...: runs CMD (a program, not a shell
+# function) with the variables set in its environment, each value as
+# given, spaces included. Everything before "--" must be VAR=VALUE. The
+# settings of a fault shim (t0011, t0052) go through it. For the
+# foreground: in the background, $! would be the pid of the shell running
+# it, not CMD's.
+with_env() {
+	_we_n=0
+	for _we_a in "$@"; do
+		[ "$_we_a" = "--" ] && break
+		case $_we_a in
+		[A-Za-z_]*=*) ;;
+		*) echo "with_env: '$_we_a' is not VAR=VALUE" >&2; return 2 ;;
+		esac
+		_we_n=$((_we_n + 1))
+	done
+	if [ "$_we_n" -ge $(($# - 1)) ]; then
+		echo "with_env: no command after --" >&2
+		return 2
+	fi
+	# "$@" again without the "--": the settings, then the command. The
+	# list the loop walks was expanded before it began.
+	_we_i=0
+	for _we_a in "$@"; do
+		[ "$_we_i" -ne "$_we_n" ] && set -- "$@" "$_we_a"
+		_we_i=$((_we_i + 1))
+	done
+	shift "$_we_i"
+	env "$@"
 }
 
 # A station database in the current directory, ready to record.

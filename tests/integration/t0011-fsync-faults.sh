@@ -54,14 +54,7 @@ mkdir runs
 faulty() {
 	_log=$1
 	shift
-	_env=""
-	while [ "$1" != "--" ]; do
-		_env="$_env $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	env LD_PRELOAD="$FS" FAILSYNC_LOG="$_log" $_env "$@"
+	with_env LD_PRELOAD="$FS" FAILSYNC_LOG="$_log" "$@"
 }
 
 test_expect_success 'the shim fails the Nth fsync and logs every call' '

@@ -43,16 +43,9 @@ T0=$(date +%s)
 powered() {
 	_disk=$1
 	shift
-	_env=""
-	while [ "$1" != "--" ]; do
-		_env="$_env $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	env LD_PRELOAD="$PC" POWERCUT_DIR="$SCRATCH/$_disk" \
+	with_env LD_PRELOAD="$PC" POWERCUT_DIR="$SCRATCH/$_disk" \
 		POWERCUT_STATE="$SCRATCH/pc-$_disk" \
-		POWERCUT_LOG="$SCRATCH/$_disk.pclog" $_env "$@"
+		POWERCUT_LOG="$SCRATCH/$_disk.pclog" "$@"
 }
 
 # new_session DISK: what DISK holds now counts as durable for the next
@@ -98,18 +91,12 @@ st() {
 	shift
 	LIANDONG_DB=$(dbof "$_s") "$LD" "$@"
 }
-# pst NAME [VAR=VALUE...] -- ARGS...: the agent on NAME's powered disk.
+# pst NAME [VAR=VALUE...] -- "$LD" ARGS...: the agent on NAME's powered
+# disk, with NAME's database.
 pst() {
 	_s=$1
 	shift
-	_vars=""
-	while [ "$1" != "--" ]; do
-		_vars="$_vars $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	powered "$_s" LIANDONG_DB="$(dbof "$_s")" $_vars -- "$LD" "$@"
+	powered "$_s" LIANDONG_DB="$(dbof "$_s")" "$@"
 }
 
 # make_station NAME UNIT: added on the server, made on its disk.
@@ -136,7 +123,7 @@ rec() {
 		st "$_s" liaison log --type contact --summary "$_tag" \
 			>"$SCRATCH/rec.out" 2>"$SCRATCH/rec.err"
 	else
-		pst "$_s" "$@" -- liaison log --type contact --summary "$_tag" \
+		pst "$_s" "$@" -- "$LD" liaison log --type contact --summary "$_tag" \
 			>"$SCRATCH/rec.out" 2>"$SCRATCH/rec.err"
 	fi
 	_st=$?
@@ -200,7 +187,8 @@ serve() {
 		"$LDS" serve --port-file "$SCRATCH/port" --listen "127.0.0.1:$PORT" \
 			2>>"$SCRATCH/server.log" &
 	else
-		# shellcheck disable=SC2086
+		# Not with_env: started in the background, $! must be the
+		# server's own pid (env execs it), for stop_server.
 		env LD_PRELOAD="$PC" POWERCUT_DIR="$LIANDONG_SERVER_DIR" \
 			POWERCUT_STATE="$SCRATCH/pc-county" \
 			POWERCUT_LOG="$SCRATCH/county.pclog" "$@" \
@@ -386,7 +374,7 @@ rec a1 pull-count && st a1 sync >/dev/null
 new_session b1
 rec b1 own-count POWERCUT_AT=0
 mark b1
-pst b1 POWERCUT_AT=0 -- sync >/dev/null
+pst b1 POWERCUT_AT=0 -- "$LD" sync >/dev/null
 N_PULL=$(points b1)
 test_expect_success "a sync that pulls has sync points on the station ($N_PULL)" '
 	test "$N_PULL" -gt 0 && test "$(tagged b1 pull-count)" -eq 1
@@ -400,7 +388,7 @@ while [ $k -le "$N_PULL" ]; do
 	new_session b1
 	rec b1 "own-$k" POWERCUT_AT=0
 	st_a=$?
-	pst b1 POWERCUT_AT=$k -- sync >/dev/null 2>&1
+	pst b1 POWERCUT_AT=$k -- "$LD" sync >/dev/null 2>&1
 	st_c=$?
 	_f0=$test_failures
 	test_expect_success "pull, b1 cut at point $k of $N_PULL ($(where b1 $k)): its records survive, verify passes, the next sync brings the rest and converges" '
@@ -422,7 +410,7 @@ make_station e0 龙羊峡镇
 rec e0 offline-0
 new_session e0
 mark e0
-pst e0 POWERCUT_AT=0 -- enroll --ca "$CA" -- "$SERVER_URL" "$(code_of e0)" >/dev/null
+pst e0 POWERCUT_AT=0 -- "$LD" enroll --ca "$CA" -- "$SERVER_URL" "$(code_of e0)" >/dev/null
 N_ENR=$(points e0)
 test_expect_success "an enrolment has sync points on the station ($N_ENR)" '
 	test "$N_ENR" -gt 0 && st e0 sync >/dev/null && agrees e0 龙羊峡镇
@@ -435,7 +423,7 @@ while [ $k -le "$N_ENR" ]; do
 	make_station e$k 龙羊峡镇
 	rec e$k "offline-$k"
 	new_session e$k
-	pst e$k POWERCUT_AT=$k -- enroll --ca "$CA" -- "$SERVER_URL" \
+	pst e$k POWERCUT_AT=$k -- "$LD" enroll --ca "$CA" -- "$SERVER_URL" \
 		"$(code_of e$k)" >/dev/null 2>&1
 	st_c=$?
 	# Enrolled already (the token and the server's answer both kept), or
@@ -514,7 +502,7 @@ echo "# enrolment (server): $N_SENR sync points, $cuts cuts survived, $again nee
 make_station m0 龙羊峡镇 && enrol m0 && rec m0 before-0 && mkdir "$SCRATCH/m0/usb"
 new_session m0
 mark m0
-pst m0 POWERCUT_AT=0 -- export "$SCRATCH/m0/usb/m0.db" >/dev/null
+pst m0 POWERCUT_AT=0 -- "$LD" export "$SCRATCH/m0/usb/m0.db" >/dev/null
 N_EXP=$(points m0)
 test_expect_success "an export has sync points ($N_EXP)" '
 	test "$N_EXP" -gt 0 && test -f "$SCRATCH/m0/usb/m0.db.token"
@@ -527,7 +515,7 @@ while [ $k -le "$N_EXP" ]; do
 	make_station m$k 龙羊峡镇 && enrol m$k && rec m$k "before-$k" &&
 		mkdir "$SCRATCH/m$k/usb"
 	new_session m$k
-	pst m$k POWERCUT_AT=$k -- export "$SCRATCH/m$k/usb/m$k.db" \
+	pst m$k POWERCUT_AT=$k -- "$LD" export "$SCRATCH/m$k/usb/m$k.db" \
 		>"$SCRATCH/export.out" 2>&1
 	st_c=$?
 	if rec m$k "after-$k"; then
@@ -571,7 +559,7 @@ while [ $k -le "$N_REC" ]; do
 	rm -rf "$SCRATCH/j$k" && mkdir "$SCRATCH/j$k" && : >"$SCRATCH/j$k.pclog"
 	cp "$SCRATCH/i0.acked" "$SCRATCH/j$k.acked"
 	new_session j$k
-	pst j$k POWERCUT_AT=0 -- import "$SCRATCH/i0.stick" >/dev/null
+	pst j$k POWERCUT_AT=0 -- "$LD" import "$SCRATCH/i0.stick" >/dev/null
 	st_i=$?
 	rec j$k "first-$k" POWERCUT_AT=$k
 	st_c=$?
@@ -594,7 +582,7 @@ echo "# import: $N_REC cuts after it, $cuts left the station whole"
 rm -rf "$SCRATCH/k0" && mkdir "$SCRATCH/k0" && : >"$SCRATCH/k0.pclog"
 new_session k0
 mark k0
-pst k0 POWERCUT_AT=0 -- import "$SCRATCH/i0.stick" >/dev/null
+pst k0 POWERCUT_AT=0 -- "$LD" import "$SCRATCH/i0.stick" >/dev/null
 N_IMP=$(points k0)
 test_expect_success "an import has sync points ($N_IMP)" '
 	test "$N_IMP" -ge 2
@@ -606,7 +594,7 @@ while [ $k -le "$N_IMP" ]; do
 	rm -rf "$SCRATCH/k$k" && mkdir "$SCRATCH/k$k" && : >"$SCRATCH/k$k.pclog"
 	cp "$SCRATCH/i0.acked" "$SCRATCH/k$k.acked"
 	new_session k$k
-	pst k$k POWERCUT_AT=$k -- import "$SCRATCH/i0.stick" >/dev/null 2>&1
+	pst k$k POWERCUT_AT=$k -- "$LD" import "$SCRATCH/i0.stick" >/dev/null 2>&1
 	st_i=$?
 	_f0=$test_failures
 	test_expect_success "import, cut at point $k of $N_IMP ($(where k$k $k)): taken again, the station comes whole" '

@@ -197,12 +197,10 @@ struct replica {
 static inline void
 replica_open(struct replica *r)
 {
-	const char *tmp = getenv("TMPDIR");
-	char err[LD_ERRLEN] = "";
+	char err[LD_ERRLEN] = "", *dir = harness_scratch("scenario");
 
-	snprintf(r->dir, sizeof r->dir, "%s/liandong-scenario.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	assert_non_null(mkdtemp(r->dir));
+	ld_strlcpy(r->dir, dir, sizeof r->dir);
+	free(dir);
 	snprintf(r->path, sizeof r->path, "%s/r0.db", r->dir);
 	if (ledger_create(r->path, "r0", UNIT_UNIT, err) != 0 ||
 	    ledger_open(r->path, &r->lg, err) != 0)
@@ -212,17 +210,8 @@ replica_open(struct replica *r)
 static inline void
 replica_close(struct replica *r)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal",
-		NULL };
-	char path[320];
-	size_t i;
-
 	ledger_free(r->lg);
-	for (i = 0; suffix[i] != NULL; i++) {
-		snprintf(path, sizeof path, "%s%s", r->path, suffix[i]);
-		unlink(path);
-	}
-	assert_int_equal(rmdir(r->dir), 0);
+	assert_int_equal(harness_remove(r->dir), 0);
 }
 
 /* The projection of entity after the replica received canon[order[k]]

@@ -11,17 +11,11 @@
  * counted on weekdays and flagged; a malformed file is refused with the
  * bad entry named.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "calendar.h"
 #include "ltime.h"
@@ -616,19 +610,6 @@ test_year_twice_refused(void **state)
 	calendar_free(c);
 }
 
-/* A scratch directory for calendar files; returns its path (static). */
-static const char *
-scratch(void)
-{
-	static char dir[256];
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/liandong-cal.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		fail_msg("mkdtemp failed");
-	return dir;
-}
 
 static void
 write_file(const char *dir, const char *name, const char *text, size_t n)
@@ -642,30 +623,11 @@ write_file(const char *dir, const char *name, const char *text, size_t n)
 }
 
 static void
-remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char *path;
-		if (de->d_name[0] == '.')
-			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		unlink(path);
-		free(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
-static void
 test_load_dir_errors(void **state)
 {
 	const char *good = "[calendar]\nyear = 2030\nholidays = 2030-01-01\n";
 	const char *bad = "[calendar]\nyear = 2031\nholidays = 2031-02-30\n";
-	char err[LD_ERRLEN] = "", *big, dir[256];
+	char err[LD_ERRLEN] = "", *big, *dir;
 	struct calendar *c = calendar_new();
 
 	/* No such directory. */
@@ -675,17 +637,18 @@ test_load_dir_errors(void **state)
 
 	/* A bad file is named with its bad entry; other files are ignored
 	 * unless they end in .ini. */
-	ld_strlcpy(dir, scratch(), sizeof dir);
+	dir = harness_scratch("cal");
 	write_file(dir, "2031.ini", bad, strlen(bad));
 	write_file(dir, "README", "not a calendar", 14);
 	assert_int_equal(calendar_load_dir(c, dir, err), LD_EINVAL);
 	assert_non_null(strstr(err, "2031.ini"));
 	assert_non_null(strstr(err, "'2031-02-30'"));
 	assert_false(calendar_has_year(c, 2031));
-	remove_dir(dir);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
 
 	/* A file larger than 64 KiB is refused, not cut. */
-	ld_strlcpy(dir, scratch(), sizeof dir);
+	dir = harness_scratch("cal");
 	big = xmalloc(70000);
 	memset(big, '\n', 70000);
 	memcpy(big, good, strlen(good));
@@ -693,22 +656,25 @@ test_load_dir_errors(void **state)
 	assert_int_equal(calendar_load_dir(c, dir, err), LD_ETOOBIG);
 	assert_non_null(strstr(err, "2030.ini"));
 	free(big);
-	remove_dir(dir);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
 
 	/* A NUL byte would hide the rest of the file. */
-	ld_strlcpy(dir, scratch(), sizeof dir);
+	dir = harness_scratch("cal");
 	write_file(dir, "2030.ini", "[calendar]\nyear = 2030\n\0junk", 28);
 	assert_int_equal(calendar_load_dir(c, dir, err), LD_EINVAL);
 	assert_non_null(strstr(err, "NUL"));
-	remove_dir(dir);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
 
 	/* The same year in two files. */
-	ld_strlcpy(dir, scratch(), sizeof dir);
+	dir = harness_scratch("cal");
 	write_file(dir, "a.ini", good, strlen(good));
 	write_file(dir, "b.ini", good, strlen(good));
 	assert_int_equal(calendar_load_dir(c, dir, err), LD_EINVAL);
 	assert_non_null(strstr(err, "year 2030 given twice"));
-	remove_dir(dir);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
 	calendar_free(c);
 }
 

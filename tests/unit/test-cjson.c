@@ -6,11 +6,7 @@
  * any of them fail changes every event hash in the county, and must be a
  * deliberate, versioned decision, never an accident.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,11 +5,7 @@
  * for a near miss, the key meant; errors are inih's (-1 with errno for a
  * file that cannot be opened, the first syntax error's line).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,11 +3,7 @@
  * what a well-formed one is, exact membership, and the near misses a
  * mistyped --to is answered with.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "directory.h"
 #include "unit.h"

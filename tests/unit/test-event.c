@@ -5,11 +5,7 @@
  * The hash chain itself is tested in test-hash.c, body schemas in
  * test-kinds.c.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdio.h>
 
@@ -485,12 +481,6 @@ test_event_cmp_order(void **state)
 	assert_int_equal(event_cmp(&a, &b), -1);
 }
 
-static int
-setup(void **state)
-{
-	return hash_init() == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -509,5 +499,5 @@ main(void)
 		cmocka_unit_test(test_event_cmp_order),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }

@@ -13,11 +13,7 @@
  * The shuffles come from a fixed-seed xorshift generator so that a
  * failure can be replayed exactly.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdio.h>
 
@@ -425,12 +421,6 @@ test_reason_texts(void **state)
 	assert_string_equal(fold_reason_text("no_such_code"), "no_such_code");
 }
 
-static int
-setup(void **state)
-{
-	return hash_init() == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -446,5 +436,5 @@ main(void)
 		cmocka_unit_test(test_reason_texts),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }

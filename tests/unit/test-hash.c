@@ -7,11 +7,7 @@
  * here: the base64 form used for certificate pins, tokens, and the
  * order-free digest of a set of events used by anti-entropy.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "unit.h"
 
@@ -365,12 +361,6 @@ test_digest_order_free(void **state)
 	release_chain(evs);
 }
 
-static int
-setup(void **state)
-{
-	return hash_init() == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -389,5 +379,5 @@ main(void)
 		cmocka_unit_test(test_digest_order_free),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }

@@ -6,11 +6,7 @@
  * clock must stay strictly increasing through all of it, and must order a
  * station's next event after anything it has seen from others.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "hlc.h"
 

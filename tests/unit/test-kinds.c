@@ -15,11 +15,7 @@
  * maximum, control characters) walk the registry for the fields, but
  * break the hand-written full bodies.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdio.h>
 

@@ -7,13 +7,8 @@
  * back through a plain sqlite3 connection, the way a disk error or a
  * hand edit would, and expect `liandong verify` to say so.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -56,19 +51,7 @@ struct fixture {
 static void
 remove_dir(const char *dir)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		assert_int_equal(unlink(path), 0);
-	}
-	closedir(d);
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(harness_remove(dir), 0);
 }
 
 static void
@@ -83,17 +66,12 @@ open_ledger(struct fixture *fx)
 static int
 setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct fixture *fx = xcalloc(1, sizeof *fx);
-	char err[LD_ERRLEN] = "";
+	char err[LD_ERRLEN] = "", *dir = harness_scratch("ledger");
 
 	unsetenv("LIANDONG_NOW");
-	snprintf(fx->dir, sizeof fx->dir, "%s/liandong-unit.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(fx->dir) == NULL) {
-		free(fx);
-		return -1;
-	}
+	ld_strlcpy(fx->dir, dir, sizeof fx->dir);
+	free(dir);
 	snprintf(fx->path, sizeof fx->path, "%s/station.db", fx->dir);
 	if (ledger_create(fx->path, STATION, UNIT_UNIT, err) != 0 ||
 	    ledger_open(fx->path, &fx->lg, err) != 0) {
@@ -899,7 +877,5 @@ main(void)
 	};
 #undef T
 
-	if (hash_init() != 0)
-		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }

@@ -5,11 +5,7 @@
  * A discovered-at time decides a referral deadline, so a malformed date
  * must be refused, never normalised (2026-02-30 is not March 2nd).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdlib.h>
 #include <sys/time.h>

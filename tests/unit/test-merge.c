@@ -9,11 +9,7 @@
  * kind of kinds.c must have its row here, so that a new kind cannot slip
  * in without someone deciding who may write it.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdio.h>
 

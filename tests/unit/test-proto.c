@@ -4,11 +4,7 @@
  * docs/protocol.md gives), what each side requires, and the defaults of
  * what is absent. fuzz-push checks that whatever decodes round-trips.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "proto.h"
 #include "unit.h"

@@ -10,12 +10,9 @@
  * who watches each kind (the matrix roles.c held), whose audience grows.
  * A new type needs nothing here: it is checked by walking the rows.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
+#include "harness.h"
+
 #include <stdio.h>
-#include <cmocka.h>
 
 #include "fold.h"
 #include "registry.h"

@@ -10,11 +10,7 @@
  * Then: clock hours, extensions, "immediately", rules counted before an
  * event, JSON round trips, and profiles that must be refused.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>

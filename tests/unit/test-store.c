@@ -15,11 +15,7 @@
  * like a station's (common/event.h) and inserted the way the server's
  * push does (server/api.c): in a transaction, with the merge's verdict.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -155,29 +151,16 @@ county(struct fx *fx)
 	chain_init(&fx->b1, "b1", DEPT);
 }
 
-static void
-remove_tree(const char *dir)
-{
-	char *cmd = xasprintf("rm -rf -- '%s'", dir);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
-
 static int
 setup(void **state)
 {
 	const struct backend *be = *state;
-	const char *tmp = getenv("TMPDIR");
 	struct fx *fx = xcalloc(1, sizeof *fx);
+	char *dir = harness_scratch("store");
 
 	fx->be = be;
-	snprintf(fx->dir, sizeof fx->dir, "%s/liandong-unit-store.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(fx->dir) == NULL) {
-		free(fx);
-		return -1;
-	}
+	ld_strlcpy(fx->dir, dir, sizeof fx->dir);
+	free(dir);
 	fx->vault = vault_new();
 	vault_generate(fx->vault);
 	fx->where = be->place(fx->dir, "server");
@@ -185,7 +168,7 @@ setup(void **state)
 		fprintf(stderr, "cannot make a %s store in %s: %s\n", be->name,
 		    fx->dir, fx->err);
 		vault_free(fx->vault);
-		remove_tree(fx->dir);
+		harness_remove(fx->dir);
 		free(fx->where);
 		free(fx);
 		return -1;
@@ -209,7 +192,7 @@ teardown(void **state)
 		free(fx->recs[i].raw);
 		free(fx->recs[i].entity);
 	}
-	remove_tree(fx->dir);
+	assert_int_equal(harness_remove(fx->dir), 0);
 	free(fx->where);
 	free(fx);
 	return 0;

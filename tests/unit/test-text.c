@@ -2,11 +2,7 @@
  * test-text.c - UTF-8 validation, the text_check rules every event field
  * passes, and display widths for tables that mix Chinese and ASCII.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "text.h"
 #include "unit.h"

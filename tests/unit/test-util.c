@@ -6,12 +6,9 @@
  * code must have a row. And ld_number, the one way numbers are read from
  * options and configuration: whole, in range, no overflow.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
+#include "harness.h"
+
 #include <stdio.h>
-#include <cmocka.h>
 
 #include "textfile.h"
 #include "unit.h"

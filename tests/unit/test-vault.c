@@ -7,11 +7,8 @@
  *
  * Each test that touches files works in its own temporary directory.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
+
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,19 +21,13 @@
 static char *
 tmpdir(void)
 {
-	char *d = xstrdup("/tmp/ld-test-vault-XXXXXX");
-
-	assert_non_null(mkdtemp(d));
-	return d;
+	return harness_scratch("vault");
 }
 
 static void
 rmdir_all(char *d)
 {
-	char *cmd = xasprintf("rm -rf '%s'", d);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(harness_remove(d), 0);
 	free(d);
 }
 
@@ -349,12 +340,6 @@ test_lock(void **state)
 	rmdir_all(d);
 }
 
-static int
-setup(void **state)
-{
-	return hash_init() == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -369,5 +354,5 @@ main(void)
 		cmocka_unit_test(test_lock),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }

@@ -11,11 +11,7 @@
  * Events at T0 = 2026-11-21 09:30 (a Saturday) Beijing time; offsets in
  * minutes (MIN) or days (DAY).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "harness.h"
 
 #include "due.h"
 #include "unit.h"
@@ -944,12 +940,6 @@ test_reason_texts(void **state)
 		assert_string_not_equal(fold_reason_text(codes[i]), codes[i]);
 }
 
-static int
-setup(void **state)
-{
-	return hash_init() == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -973,5 +963,5 @@ main(void)
 		cmocka_unit_test(test_reason_texts),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, harness_sodium, NULL);
 }
