@@ -113,14 +113,25 @@ cmd_verify(struct cmd_ctx *ctx)
 			json_object_set_new(doc, "first_problem", json_string(r.first));
 		out_json(doc);
 	} else {
-		printf(_("%ld events from %ld stations, %ld records: %s\n"),
-		    r.events, r.stations, r.entities, rc == 0 ? _("ok") :
-		    _("PROBLEMS FOUND"));
+		char *evs = xasprintf(ngettext("%ld event", "%ld events",
+		    (unsigned long)r.events), r.events);
+		char *sts = xasprintf(ngettext("%ld station", "%ld stations",
+		    (unsigned long)r.stations), r.stations);
+		char *recs = xasprintf(ngettext("%ld record", "%ld records",
+		    (unsigned long)r.entities), r.entities);
+
+		/* TRANSLATORS: "6 events from 1 station, 3 records: ok" */
+		printf(_("%s from %s, %s: %s\n"), evs, sts, recs, rc == 0 ?
+		    _("ok") : _("PROBLEMS FOUND"));
+		free(evs);
+		free(sts);
+		free(recs);
 	}
 	if (rc != 0)
-		return cmd_error(ctx, EXIT_INTEGRITY,
-		    _("verify found %ld problems; the first: %s"), r.problems,
-		    r.first);
+		return cmd_error(ctx, EXIT_INTEGRITY, ngettext(
+		    "verify found %ld problem; the first: %s",
+		    "verify found %ld problems; the first: %s",
+		    (unsigned long)r.problems), r.problems, r.first);
 	return 0;
 }
 

@@ -117,7 +117,7 @@ test_expect_success 'the chain check itself fails on a broken link' '
 
 test_expect_success 'verify passes on a healthy database' '
 	"$LD" verify >out 2>err &&
-	echo "6 events from 1 stations, 3 records: ok" >expect && test_cmp expect out &&
+	echo "6 events from 1 station, 3 records: ok" >expect && test_cmp expect out &&
 	! test -s err &&
 	"$LD" verify --json >out &&
 	jeq out d.v 1 && jeq out d.kind verify && jeq out d.ok true &&
@@ -196,7 +196,7 @@ test_expect_code 10 'verify finds a re-hashed event by the broken link after it'
 	sql t6.db "UPDATE search SET body = replace(body, \"移交水样检测\", \"未移交\") WHERE rowid = (SELECT id FROM projections WHERE entity = \"L-lyx01-5\")" &&
 	"$LD" liaison list --db t6.db >shown && test_grep 未移交 shown &&
 	"$LD" verify --db t6.db >out 2>err; st=$?
-	test_grep "^liandong: error: verify found 1 problems; the first: event lyx01/6: prev does not match the hash of seq 5" err &&
+	test_grep "^liandong: error: verify found 1 problem; the first: event lyx01/6: prev does not match the hash of seq 5" err &&
 	exit $st
 '
 
