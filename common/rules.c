@@ -633,9 +633,16 @@ check(struct profile *p, char *err)
 		if (r->clause == NULL || r->clause[0] == '\0')
 			return ld_fail(err, LD_EINVAL,
 			    _("rule %s does not cite its clause"), r->name);
-		/* A total in the rule's own unit must allow the rule's time. */
-		if (r->extend_max != 0 && r->extend_unit == r->unit &&
-		    r->extend_from == RULE_FROM_START &&
+		/* A total counts in the rule's own unit and must allow the
+		 * rule's time; a cap after the due time may be shorter than it
+		 * ("二十日内……可以延长十日"), in any unit. So the cap never
+		 * ends before the rule's own due time. */
+		if (r->extend_max != 0 && r->extend_from == RULE_FROM_START &&
+		    r->extend_unit != r->unit)
+			return ld_fail(err, LD_EINVAL,
+			    _("rule %s: extend_unit differs from unit: give extend_from "
+			    "= due (a total counts in the rule's unit)"), r->name);
+		if (r->extend_max != 0 && r->extend_from == RULE_FROM_START &&
 		    r->extend_max < r->amount)
 			return ld_fail(err, LD_EINVAL,
 			    _("rule %s: extend_max is below amount"), r->name);

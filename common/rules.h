@@ -70,7 +70,8 @@ struct rule {
 	enum rule_unit unit;
 	int extend_max;    /* cap of extensions, in extend_unit counted from
 			      extend_from; 0: none */
-	enum rule_unit extend_unit;   /* default: unit */
+	enum rule_unit extend_unit;   /* default: unit; another only with
+					 RULE_FROM_DUE */
 	enum rule_origin extend_from; /* default: RULE_FROM_START */
 	enum rule_direction direction;
 	enum rule_rest_day rest_day;  /* default: the profile's */
@@ -109,8 +110,9 @@ struct profile {
  * or LD_EINVAL (err says which line or rule is wrong): unknown section,
  * key, rule or quota name, a key given twice, no clause, no or bad
  * amount, unknown unit, direction, origin or rest_day value, extend_max
- * below amount (when it is a total in the rule's unit), extend_unit or
- * extend_from without extend_max, "before" with hours, months or
+ * below amount or extend_unit other than unit for a total (extend_from
+ * start), extend_unit or extend_from without extend_max, an immediate
+ * rule with extend_max, "before" with hours, months or
  * immediate, immediate_minutes on a rule that is not immediate or out of
  * 1..RULE_IMMEDIATE_MINUTES_MAX, a line longer than CALENDAR_LINE_MAX
  * bytes. */

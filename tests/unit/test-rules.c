@@ -942,6 +942,27 @@ test_extension_cap(void **state)
 	calendar_free(c);
 }
 
+/* A cap after the due time may be shorter than the rule's own time:
+ * "二十日内……可以延长十日". */
+static void
+test_short_extension_after_due(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule consult]\namount = 20\nunit = days\nextend_max = 10\n"
+	    "extend_from = due\nclause = 第四十二条：二十日内……可以延长十日\n");
+	int assumed = 0;
+
+	/* Tue 2026-11-03 + 20 days: Mon Nov 23; + 10 days: Thu Dec 3. */
+	assert_time(rule_due(rule_of(p, "consult"), c, at("2026-11-03 10:00"),
+	    0, &assumed), end_of("2026-11-23"), "20 days");
+	assert_time(rule_extend_cap(rule_of(p, "consult"), c,
+	    at("2026-11-03 10:00"), &assumed), end_of("2026-12-03"),
+	    "10 days more");
+	profile_free(p);
+	calendar_free(c);
+}
+
 /* 立即 counts the minutes the county sets, one hour when it sets none. */
 static void
 test_immediate_minutes(void **state)
@@ -1210,6 +1231,10 @@ static const struct {
 	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
 	    "extend_from = base\nclause = c\n", "'base'", "bad extend_from" },
 	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
+	    "extend_unit = days\nclause = c\n",
+	    "rule consult: extend_unit differs from unit: give extend_from = due",
+	    "a total in another unit" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
 	    "extend_unit = immediate\nclause = c\n", "'immediate'",
 	    "extend_unit immediate" },
 	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
@@ -1309,6 +1334,7 @@ main(void)
 		cmocka_unit_test(test_months_and_rest_days),
 		cmocka_unit_test(test_rest_day_on_and_off),
 		cmocka_unit_test(test_extension_cap),
+		cmocka_unit_test(test_short_extension_after_due),
 		cmocka_unit_test(test_immediate_minutes),
 		cmocka_unit_test(test_quotas_and_stated_rules),
 		cmocka_unit_test(test_clause_ref),
