@@ -165,9 +165,12 @@ static const struct {
 	    "2026-01-01 10:00", 0, END_OF, "2026-01-01", "the same day" },
 	{ "gu", "whistle_answer", 0, RULE_IMMEDIATE, 0, RULE_AFTER, "应立即派执法人员",
 	    "2026-10-02 03:10", 0, EXACT, "2026-10-02 04:10", "one hour" },
-	{ "gu", "meeting_interval", 182, RULE_DAYS, 0, RULE_AFTER, "每半年",
-	    "2026-01-15 09:00", 0, END_OF, "2026-07-16",
-	    "day 15 + 182 = day 197 of 2026" },
+	{ "gu", "meeting_interval", 6, RULE_MONTHS, 0, RULE_AFTER, "每半年",
+	    "2026-01-15 09:00", 0, END_OF, "2026-07-15",
+	    "Jan 15 + 6 months (Civil Code art. 202); 182 days gave Jul 16" },
+	{ "gu", "meeting_interval", 6, RULE_MONTHS, 0, RULE_AFTER, "每半年",
+	    "2026-08-31 09:00", 0, END_OF, "2027-02-28",
+	    "Aug 31 + 6 months: no Feb 31, its last day" },
 	{ "gu", "meeting_notice", 5, RULE_WORKDAYS, 0, RULE_BEFORE, "会前5个工作日",
 	    "2026-10-14 09:30", 0, START_OF, "2026-10-08",
 	    "13, 12, 10W, 9, 8" },
@@ -210,14 +213,27 @@ static const struct {
 	{ "yicheng", "enforce_request", 5, RULE_WORKDAYS, 0, RULE_AFTER, "五日内书面函告",
 	    "2025-05-28 10:00", 0, END_OF, "2025-06-05",
 	    "29, 30, Jun 3, 4, 5" },
-	{ "yicheng", "meeting_interval", 91, RULE_DAYS, 0, RULE_AFTER, "每季度",
-	    "2026-03-20 09:00", 0, END_OF, "2026-06-19",
-	    "day 79 + 91 = day 170 of 2026" },
+	{ "yicheng", "meeting_interval", 3, RULE_MONTHS, 0, RULE_AFTER, "每季度",
+	    "2026-03-20 09:00", 0, END_OF, "2026-06-20",
+	    "Mar 20 + 3 months, a Saturday, kept (rest_day stay); 91 days "
+	    "gave Jun 19, a holiday" },
+	{ "yicheng", "meeting_interval", 3, RULE_MONTHS, 0, RULE_AFTER, "每季度",
+	    "2026-11-30 09:00", 0, END_OF, "2027-02-28",
+	    "Nov 30 + 3 months: no Feb 30, its last day" },
 	{ "yicheng", "meeting_topics", 10, RULE_DAYS, 0, RULE_BEFORE, "会前十日",
 	    "2026-10-10 09:00", 0, START_OF, "2026-09-30", "ten calendar days" },
+	{ "yicheng", "consult", 5, RULE_WORKDAYS, 10, RULE_AFTER, "不得超过十日",
+	    "2026-11-20 15:00", 11, END_OF, "2026-12-07",
+	    "Nov 23-27, 30, Dec 1-4, 7: the cap, Nov 27 + 10 days" },
+
+	/* Baijiantan 白碱滩区, seed 001 */
+	{ "baijiantan", "onsite_urgent", 0, RULE_IMMEDIATE, 0, RULE_AFTER,
+	    "应立即派员到达现场", "2026-10-01 23:30", 0, EXACT, "2026-10-02 00:30",
+	    "immediate_minutes = 60, stated: the seed sets no number" },
 };
 
-static const char *const profiles[] = { "gonghe", "gu", "yicheng" };
+static const char *const profiles[] = { "gonghe", "gu", "yicheng",
+	"baijiantan", "yantai" };
 
 static void
 test_profiles_load(void **state)
@@ -229,6 +245,8 @@ test_profiles_load(void **state)
 		{ "gonghe", "共和县", "共政办〔2023〕51号", 9 },
 		{ "gu", "古县", "古政办发〔2021〕22号", 7 },
 		{ "yicheng", "峄城区", "峄政办发〔2022〕1号", 14 },
+		{ "baijiantan", "白碱滩区", "白碱滩区行政执法协调监督体系建设工作方案", 1 },
+		{ "yantai", "烟台市", "三个机制", 0 },
 	};
 	size_t i, j;
 
@@ -342,6 +360,7 @@ test_clauses_cite_sections(void **state)
 		{ "yicheng", "enforce_request", "四(三)：" },
 		{ "yicheng", "meeting_interval", "一(四)1：" },
 		{ "yicheng", "meeting_topics", "一(四)1：" },
+		{ "baijiantan", "onsite_urgent", "三(一)5：" },
 	};
 	size_t i;
 
@@ -428,6 +447,22 @@ test_extensions(void **state)
 	    at("2026-10-12") + DAY_MS - 1, "not extended");
 	/* Yicheng's consultation: 5, capped at 10. */
 	assert_int_equal(rule_of(y, "consult")->extend_max, 10);
+	/* ... ten calendar days after the five working days end. */
+	assert_int_equal(rule_of(y, "consult")->extend_unit, RULE_DAYS);
+	assert_int_equal(rule_of(y, "consult")->extend_from, RULE_FROM_DUE);
+	/* From Fri 2026-09-18: Sep 20W, 21, 22, 23, 24; the cap Oct 4 (a
+	 * Sunday of National Day, kept: rest_day stay). A total of 10 wd
+	 * would have reached Oct 9 (28, 29, 30, Oct 8, 9): five days past. */
+	assert_time(rule_due(rule_of(y, "consult"), c, at("2026-09-18 10:00"),
+	    0, &assumed), at("2026-09-24") + DAY_MS - 1, "consult from Sep 18");
+	assert_time(rule_extend_cap(rule_of(y, "consult"), c,
+	    at("2026-09-18 10:00"), &assumed), at("2026-10-04") + DAY_MS - 1,
+	    "consult cap from Sep 18");
+	assert_time(rule_due(rule_of(y, "consult"), c, at("2026-09-18 10:00"),
+	    10, &assumed), at("2026-10-09") + DAY_MS - 1, "10 wd from Sep 18");
+	/* Gonghe's cap stays a total of 10 working days. */
+	assert_int_equal(r->extend_unit, RULE_WORKDAYS);
+	assert_int_equal(r->extend_from, RULE_FROM_START);
 	/* Extendable without a cap: no extend_max, the clause says so. */
 	assert_int_equal(rule_of(g, "assist")->extend_max, 0);
 	assert_non_null(strstr(rule_of(g, "assist")->clause, "可适当延期提供"));
@@ -472,6 +507,33 @@ test_immediately(void **state)
 	assert_int_equal(assumed, 0);
 	profile_free(y);
 	calendar_free(c);
+}
+
+/* What Baijiantan's work plan sets: an on-site response at once and a
+ * yearly training quota; Yantai's text sets no number at all. */
+static void
+test_baijiantan_and_yantai(void **state)
+{
+	struct profile *b = shipped_profile("baijiantan");
+	struct profile *y = shipped_profile("yantai");
+	const struct quota *q = profile_quota(b, "training_hours");
+
+	assert_int_equal(b->immediate_minutes, 60);
+	assert_int_equal(rule_of(b, "onsite_urgent")->immediate_minutes, 60);
+	assert_non_null(q);
+	assert_int_equal(q->amount, 60);
+	assert_int_equal(q->unit, QUOTA_HOURS);
+	assert_int_equal(q->per, QUOTA_YEAR);
+	assert_true(strncmp(q->clause, "三(二)2：", strlen("三(二)2：")) == 0);
+	assert_non_null(strstr(q->clause, "年度培训时间不少于60个学时"));
+	/* The document sets no number for referring (及时): no rule. */
+	assert_null(profile_rule(b, "refer"));
+	assert_null(profile_rule(b, "acknowledge"));
+	assert_int_equal(y->n, 0);
+	assert_int_equal(y->nquotas, 0);
+	assert_null(profile_rule(y, "whistle_answer"));
+	profile_free(b);
+	profile_free(y);
 }
 
 /* Rules counted before an event give the start of a day. */
@@ -1322,6 +1384,7 @@ main(void)
 		cmocka_unit_test(test_urgent_is_clock_time),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_immediately),
+		cmocka_unit_test(test_baijiantan_and_yantai),
 		cmocka_unit_test(test_before_rules),
 		cmocka_unit_test(test_unknown_year_flagged),
 		cmocka_unit_test(test_json_round_trip),
