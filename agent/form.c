@@ -526,8 +526,11 @@ form_profile(struct cmd_ctx *ctx)
 	}
 	ctx->err[0] = '\0';
 	if (broken) {
+		char *msg = xasprintf("%s: %s", from, why);
+
 		ctx->profile_loaded = -1;
-		snprintf(ctx->err, sizeof ctx->err, "%s: %s", from, why);
+		ld_strlcpy(ctx->err, msg, sizeof ctx->err);
+		free(msg);
 	}
 	return ctx->profile;
 }
