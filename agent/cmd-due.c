@@ -6,6 +6,10 @@
  * time to acknowledge a referral, a result still to report, a dispute
  * waiting for a decision, an assistance request or a township's call
  * unanswered, a meeting's resolution not yet carried out. Soonest first; overdue ones marked.
+ *
+ * A station that counts by no rule profile says so on every run (stderr,
+ * and "profile": null with --json): what it records has no due time, so
+ * a short list may only mean that nothing was counted (docs/rules.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "form.h"
 #include "ltime.h"
 #include "out.h"
+#include "rules.h"
 
 struct items {
 	struct obligation *v;
@@ -66,6 +71,26 @@ by_due(const void *a, const void *b)
 	return strcmp(x->entity, y->entity);
 }
 
+/* Says on stderr when no profile is in force here, or when it sets no
+ * time at all. */
+static void
+say_profile(struct cmd_ctx *ctx, const struct profile *p)
+{
+	if (ctx->profile_loaded < 0)
+		fprintf(stderr, _("liandong: warning: no rule profile in force "
+		    "(records that start a deadline are refused until it is "
+		    "fixed): %s\n"), ctx->err);
+	else if (p == NULL)
+		fprintf(stderr, _("liandong: warning: no rule profile: this "
+		    "station computes no deadlines, so new records get no due time "
+		    "(the county server sends its profile when the station enrols; "
+		    "else set $LIANDONG_RULES or [rules] profile)\n"));
+	else if (p->n == 0)
+		fprintf(stderr, _("liandong: note: the rule profile %s (%s) sets no "
+		    "time for any obligation: nothing here is ever overdue\n"),
+		    p->name, p->county);
+}
+
 static const struct cli_opt due_opts[] = {
 	{ "overdue", CLI_FLAG, NULL, N_("only what is past its due time") },
 	{ "unit", CLI_VALUE, "UNIT", N_("only what this unit owes (default: what concerns this station's unit)") },
@@ -83,8 +108,10 @@ cmd_due(struct cmd_ctx *ctx)
 	int64_t now = ltime_now();
 	json_t *all, *doc, *out;
 	struct table *tab;
+	const struct profile *p = form_profile(ctx);
 	int rc;
 
+	say_profile(ctx, p);
 	if ((rc = form_all_records(ctx, &all)) != 0)
 		return rc;
 	items.me = me;
@@ -139,6 +166,9 @@ cmd_due(struct cmd_ctx *ctx)
 	}
 	if (ctx->json) {
 		json_t *d = out_doc("due");
+		/* The profile new deadlines are counted by (null: none). */
+		json_object_set_new(d, "profile", p != NULL ?
+		    json_string(p->name) : json_null());
 		json_object_set_new(d, "obligations", out);
 		out_json(d);
 	} else {

@@ -1,5 +1,14 @@
 /*
  * cmd-init.c - creating a station's database: init.
+ *
+ * init has no --rules of its own: a station counts by the county's rule
+ * profile, which the server sends when it enrols, and until then (or
+ * for good, if it never syncs) by the one $LIANDONG_RULES or [rules]
+ * profile names. A clerk who runs init then expects to be told whether
+ * deadlines will be counted, so init says which profile is in force or
+ * that none is (its output, and "profile" with --json), and refuses to
+ * create the station when the profile named here does not exist: the
+ * next record would be refused anyway.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +17,9 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "form.h"
 #include "out.h"
+#include "rules.h"
 #include "text.h"
 
 static const struct cli_opt init_opts[] = {
@@ -22,6 +33,7 @@ cmd_init(struct cmd_ctx *ctx)
 {
 	const char *station = cmd_value(ctx, "station");
 	const char *unit = cmd_value(ctx, "unit");
+	const struct profile *p;
 	int rc;
 
 	if (station == NULL)
@@ -36,6 +48,9 @@ cmd_init(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, rc);
 	if (unit[0] == '\0')
 		return cmd_error(ctx, EXIT_INVALID, _("--unit must not be empty"));
+	p = form_profile(ctx);
+	if (ctx->profile_loaded < 0)
+		return cmd_error(ctx, EXIT_CONFIG, "%s", ctx->err);
 	cmd_make_parent(ctx->db_path);
 	if ((rc = ledger_create(ctx->db_path, station, unit, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
@@ -44,10 +59,24 @@ cmd_init(struct cmd_ctx *ctx)
 		json_object_set_new(doc, "station", json_string(station));
 		json_object_set_new(doc, "unit", json_string(unit));
 		json_object_set_new(doc, "db", json_string(ctx->db_path));
+		json_object_set_new(doc, "profile", p != NULL ?
+		    json_string(p->name) : json_null());
 		out_json(doc);
-	} else
-		printf(_("initialized station '%s' of %s in %s\n"), station, unit,
-		    ctx->db_path);
+		return 0;
+	}
+	printf(_("initialized station '%s' of %s in %s\n"), station, unit,
+	    ctx->db_path);
+	if (p != NULL)
+		printf(_("deadlines are counted by the rule profile %s (%s) until "
+		    "the county server sends its own\n"), p->name, p->county);
+	else {
+		char *names = profile_installed();
+		printf(_("no rule profile yet: no deadline is counted until the "
+		    "station enrols and the county server sends its profile; a "
+		    "station that never syncs sets $LIANDONG_RULES or [rules] "
+		    "profile (%s, or a file)\n"), *names ? names : "-");
+		free(names);
+	}
 	return 0;
 }
 

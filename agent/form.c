@@ -466,17 +466,42 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 
 /*
  * The rule profile: the county's, received from the server (meta
- * "profile"), else a file named by $LIANDONG_RULES or [rules] profile in
- * agent.conf. The calendars likewise: the county's (meta "calendar"),
- * else $LIANDONG_CALENDAR, else the shipped ones.
+ * "profile"), else the one $LIANDONG_RULES or [rules] profile in
+ * agent.conf names, as the server names one: an installed profile's name
+ * (gonghe) or a file (profile_path). The calendars likewise: the
+ * county's (meta "calendar"), else $LIANDONG_CALENDAR, else the shipped
+ * ones.
+ *
+ * ctx->profile_loaded is 0 until the first call, then 1, or -1 when the
+ * profile named here cannot be loaded (an unknown name, a broken file):
+ * ctx->err says why right after that call, and form_deadline and
+ * form_extend refuse (profile_error) rather than record without a
+ * deadline.
  */
+
+/* The local setting and where it comes from, or NULL when there is none
+ * ("" counts as none, as conf/agent.conf's empty example). */
+static const char *
+local_setting(struct cmd_ctx *ctx, const char **from)
+{
+	const char *env = getenv("LIANDONG_RULES");
+
+	if (env != NULL && *env != '\0') {
+		*from = "$LIANDONG_RULES";
+		return env;
+	}
+	*from = "[rules] profile";
+	return ctx->cfg.rules != NULL && *ctx->cfg.rules != '\0' ?
+	    ctx->cfg.rules : NULL;
+}
+
 const struct profile *
 form_profile(struct cmd_ctx *ctx)
 {
-	const char *path = getenv("LIANDONG_RULES");
-	const char *cal = getenv("LIANDONG_CALENDAR");
-	char *text = NULL;
-	int have_cal = 0;
+	const char *cal = getenv("LIANDONG_CALENDAR"), *from;
+	const char *setting = local_setting(ctx, &from);
+	char *text = NULL, why[LD_ERRLEN] = "";
+	int have_cal = 0, broken = 0;
 
 	if (ctx->profile_loaded)
 		return ctx->profile;
@@ -491,10 +516,9 @@ form_profile(struct cmd_ctx *ctx)
 		free(text);
 		text = NULL;
 	}
-	if (ctx->profile == NULL && (path != NULL || ctx->cfg.rules != NULL) &&
-	    profile_load(path ? path : ctx->cfg.rules, &ctx->profile,
-	    ctx->err) != 0)
-		fprintf(stderr, "liandong: warning: %s\n", ctx->err);
+	if (ctx->profile == NULL && setting != NULL &&
+	    profile_load_setting(setting, &ctx->profile, why) != 0)
+		broken = 1;
 	ctx->calendar = calendar_new();
 	if (ctx->lg != NULL &&
 	    ledger_meta_get(ctx->lg, "calendar", &text, NULL) == 0 &&
@@ -518,7 +542,32 @@ form_profile(struct cmd_ctx *ctx)
 		free(dir);
 	}
 	ctx->err[0] = '\0';
+	if (broken) {
+		char *msg = xasprintf("%s: %s", from, why);
+
+		ctx->profile_loaded = -1;
+		ld_strlcpy(ctx->err, msg, sizeof ctx->err);
+		free(msg);
+	}
 	return ctx->profile;
+}
+
+/* The refusal of a command that would record a deadline while the
+ * profile named here cannot be loaded: the same words as form_profile
+ * found, EXIT_CONFIG. */
+static int
+profile_error(struct cmd_ctx *ctx)
+{
+	const char *from, *setting = local_setting(ctx, &from);
+	struct profile *p = NULL;
+	char why[LD_ERRLEN] = "";
+
+	if (setting != NULL)
+		profile_load_setting(setting, &p, why);
+	profile_free(p);
+	return cmd_error(ctx, EXIT_CONFIG,
+	    _("%s: %s (nothing recorded: it would have no deadline)"), from,
+	    why);
 }
 
 int
@@ -532,6 +581,8 @@ form_deadline(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
 	int64_t due;
 
 	*out = NULL;
+	if (ctx->profile_loaded < 0)
+		return profile_error(ctx);
 	if (r == NULL)
 		return 0;
 	due = rule_due(r, ctx->calendar, from_ms, amount, &assumed);
@@ -662,30 +713,75 @@ uncapped_extension(const struct rule *r)
 	    strstr(r->clause, "延") != NULL;
 }
 
+/* "2026-12-07" of a due time, for messages. */
+static void
+due_day(int64_t ms, char buf[LTIME_LEN])
+{
+	ltime_format(ms, buf);
+	buf[10] = '\0';
+}
+
+/*
+ * --days N is the new total in the rule's unit, counted from the start,
+ * whatever the cap: above the rule's own amount, and not past the cap
+ * (rule_extend_cap), which a profile gives as a total in the rule's unit
+ * (Gonghe: 10 working days in all) or in a unit of its own after the
+ * rule's due time (Yicheng: 十日 after the five working days). Refusals
+ * cite the clause by its section number only.
+ */
+static int
+extension_refused(struct cmd_ctx *ctx, const struct rule *r, long long n,
+    int64_t next, int64_t cap)
+{
+	char ref[128], d1[LTIME_LEN], d2[LTIME_LEN];
+
+	rule_clause_ref(r, ref, sizeof ref);
+	if (r->extend_max == 0)
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d, the %s the rule already gives "
+		    "(%s)"), r->amount, rule_unit_name(r->unit), ref);
+	if (r->extend_unit == r->unit && r->extend_from == RULE_FROM_START)
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d and at most %d %s in all (%s)"),
+		    r->amount, r->extend_max, rule_unit_name(r->unit), ref);
+	due_day(next, d1);
+	due_day(cap, d2);
+	if (n <= r->amount)
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--days must be above %d, the %s the rule already gives, "
+		    "and end by %s (%s)"), r->amount, rule_unit_name(r->unit),
+		    d2, ref);
+	return cmd_error(ctx, EXIT_INVALID,
+	    _("--days %lld would end on %s, past %s: an extension of at most %d "
+	    "%s after the due time (%s)"), n, d1, d2, r->extend_max,
+	    rule_unit_name(r->extend_unit), ref);
+}
+
 int
 form_extend(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
     const json_t *current, json_t **due)
 {
 	const char *days = cmd_value(ctx, "days");
 	const struct rule *r = profile_rule(form_profile(ctx), name);
-	int64_t cur, next;
+	int64_t cur, next, cap;
 	long long n;
-	int rc;
+	int rc, assumed = 0;
 
 	*due = NULL;
 	if (days == NULL || cmd_value(ctx, "reason") == NULL)
 		return cmd_usage_error(ctx, _("give --days and --reason"));
 	if (ld_number(days, 1, RULE_AMOUNT_MAX, &n, NULL) != 0)
 		return cmd_error(ctx, EXIT_INVALID, _("--days must be a number"));
+	if (ctx->profile_loaded < 0)
+		return profile_error(ctx);
 	if (r == NULL || r->unit == RULE_IMMEDIATE ||
 	    (r->extend_max == 0 && !uncapped_extension(r)))
 		return cmd_error(ctx, EXIT_CONFLICT,
 		    _("the county's rules allow no extension of this time"));
-	if (n <= r->amount || (r->extend_max > 0 && n > r->extend_max))
-		return r->extend_max > 0 ? cmd_error(ctx, EXIT_INVALID,
-		    _("--days must be above %d and at most %d (%s)"), r->amount,
-		    r->extend_max, r->clause) : cmd_error(ctx, EXIT_INVALID,
-		    _("--days must be above %d (%s)"), r->amount, r->clause);
+	next = rule_due(r, ctx->calendar, from_ms, (int)n, &assumed);
+	cap = rule_extend_cap(r, ctx->calendar, from_ms, &assumed);
+	if (n <= r->amount || next > cap)
+		return extension_refused(ctx, r, n, next, cap);
 	if (ltime_parse(json_string_value(json_object_get(current, "due")),
 	    &cur) == 0 && ltime_now() > cur)
 		return cmd_error(ctx, EXIT_CONFLICT,

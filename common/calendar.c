@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "ltime.h"
@@ -164,6 +165,68 @@ calendar_add_days(int64_t from_ms, int n)
 	int64_t day = calendar_day(from_ms) + n;
 
 	return (day + 1) * DAY_MS - LTIME_CST_OFFSET_MS - 1;
+}
+
+/* The end (23:59:59.999 CST) of day. */
+static int64_t
+end_of(int64_t day)
+{
+	return (day + 1) * DAY_MS - LTIME_CST_OFFSET_MS - 1;
+}
+
+/* The number of days of month m (0-11) of year y (years since 1900, as
+ * struct tm counts them). */
+static int
+month_days(int y, int m)
+{
+	struct tm a, b;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.tm_year = y;
+	a.tm_mon = m;
+	a.tm_mday = 1;
+	b.tm_year = m == 11 ? y + 1 : y;
+	b.tm_mon = m == 11 ? 0 : m + 1;
+	b.tm_mday = 1;
+	return (int)((timegm(&b) - timegm(&a)) / 86400);
+}
+
+/*
+ * Civil Code art. 202: a period of months ends on the day of the final
+ * month with the same number as the day it counts from, or on that
+ * month's last day when it has none (Jan 31 + 1 month: Feb 28, or 29).
+ * A day number is the civil date in CST, which is the UTC date of the
+ * same number of whole days since 1970-01-01: gmtime and timegm do the
+ * calendar.
+ */
+int64_t
+calendar_add_months(int64_t from_ms, int n)
+{
+	time_t t = (time_t)calendar_day(from_ms) * 86400;
+	struct tm tm;
+	int months, last;
+
+	gmtime_r(&t, &tm);
+	months = tm.tm_year * 12 + tm.tm_mon + n;
+	tm.tm_year = months / 12;
+	tm.tm_mon = months % 12;
+	last = month_days(tm.tm_year, tm.tm_mon);
+	if (tm.tm_mday > last)
+		tm.tm_mday = last;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	return end_of((int64_t)(timegm(&tm) / 86400));
+}
+
+int64_t
+calendar_rest_day_forward(const struct calendar *c, int64_t due_ms,
+    int *assumed)
+{
+	int64_t day = calendar_day(due_ms), first = day;
+
+	while (!calendar_is_workday(c, day, assumed))
+		day++;
+	return day == first ? due_ms : end_of(day);
 }
 
 int64_t

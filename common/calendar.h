@@ -65,6 +65,18 @@ int64_t calendar_add_workdays(const struct calendar *c, int64_t from_ms,
 /* The end of the n-th calendar day after the day of from_ms. */
 int64_t calendar_add_days(int64_t from_ms, int n);
 
+/* The end of the day n months after the day of from_ms: the day of
+ * the final month with the same number, or its last day when it has
+ * none (Civil Code art. 202: Jan 31 + 1 month is Feb 28, or 29). */
+int64_t calendar_add_months(int64_t from_ms, int n);
+
+/* Civil Code art. 203, for a period whose last day is a rest day (a
+ * weekend day not worked, a public holiday): due_ms when its day is a
+ * working day, else the end of the next working day. *assumed as for
+ * calendar_add_workdays. */
+int64_t calendar_rest_day_forward(const struct calendar *c, int64_t due_ms,
+    int *assumed);
+
 /* Counting backwards, for what is owed before an event (a notice given
  * n working days before a meeting): the start (00:00:00.000 CST) of the
  * n-th working day before the day of from_ms, so that n whole working

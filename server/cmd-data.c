@@ -16,6 +16,7 @@
 #include "fold.h"
 #include "log.h"
 #include "ltime.h"
+#include "rules.h"
 #include "store.h"
 #include "util.h"
 
@@ -200,10 +201,38 @@ by_due(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
+/*
+ * The profile server.conf names, loaded to say which one new deadlines
+ * are counted by: NULL, with a line on stderr, when it names none or one
+ * that does not load (serve would refuse to start on that), so that a
+ * county that counts nothing is told on every due.
+ */
+static struct profile *
+due_profile(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	struct profile *p = NULL;
+	char why[LD_ERRLEN] = "";
+
+	if (x->conf.rules == NULL || x->conf.rules[0] == '\0')
+		fprintf(stderr, _("liandong-server: warning: no rule profile "
+		    "(rules = in server.conf): the county and its stations count no "
+		    "deadlines, so new records get no due time\n"));
+	else if (profile_load_setting(x->conf.rules, &p, why) != 0)
+		fprintf(stderr, _("liandong-server: warning: no rule profile in "
+		    "force: %s\n"), why);
+	else if (p->n == 0)
+		fprintf(stderr, _("liandong-server: note: the rule profile %s (%s) "
+		    "sets no time for any obligation: nothing is ever overdue\n"),
+		    p->name, p->county);
+	return p;
+}
+
 static int
 due(struct cli *c)
 {
 	struct due_list l;
+	struct profile *prof = due_profile(c);
 	json_t **v, *o;
 	size_t n, i;
 	int rc;
@@ -213,6 +242,7 @@ due(struct cli *c)
 	l.out = json_array();
 	if ((rc = fold_all(c, NULL, due_doc, &l)) != 0) {
 		json_decref(l.out);
+		profile_free(prof);
 		return rc;
 	}
 	n = json_array_size(l.out);
@@ -222,6 +252,9 @@ due(struct cli *c)
 	qsort(v, n, sizeof *v, by_due);
 	if (cli_common_flag(c, "json")) {
 		json_t *doc = out_doc("due"), *arr = json_array();
+		/* The profile new deadlines are counted by (null: none). */
+		json_object_set_new(doc, "profile", prof != NULL ?
+		    json_string(prof->name) : json_null());
 		for (i = 0; i < n; i++)
 			json_array_append(arr, v[i]);
 		json_object_set_new(doc, "obligations", arr);
@@ -243,6 +276,7 @@ due(struct cli *c)
 	}
 	free(v);
 	json_decref(l.out);
+	profile_free(prof);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static const struct cli_opt init_opts[] = {
 	{ "county", CLI_VALUE, "NAME", N_("the county this server serves, e.g. 共和县 (required)") },
 	{ "listen", CLI_VALUE, "ADDR:PORT", N_("where to listen (default 127.0.0.1:8443)") },
 	{ "dict", CLI_VALUE, "FILE", N_("zstd dictionary to use (default: the one shipped; 'none' for none)") },
-	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: gonghe, gu, yicheng (conf/rules) or a file") },
+	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: an installed one (gonghe, gu, yicheng, baijiantan, yantai), a file, or 'none'") },
 	{ "hostname", CLI_LIST, "NAME", N_("a name stations reach the server by, put in the trial certificate (repeat for several)") },
 	{ "ip", CLI_LIST, "ADDR", N_("an address stations reach the server at, put in the trial certificate (repeat)") },
 	{ NULL, 0, NULL, NULL },
@@ -115,13 +115,24 @@ server_init(struct cli *c)
 		return cli_usage_error(c, _("missing required option --county"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
 		return server_fail(c, rc);
-	if (rules != NULL) {
-		char *rp = server_rules_path(rules);
-		rc = profile_load(rp, &prof, x->err);
-		free(rp);
+	/* "none" is the explicit choice of no profile; leaving --rules out
+	 * is allowed (a trial server) but said, since no deadline is then
+	 * counted anywhere in the county. */
+	if (rules != NULL && strcmp(rules, "none") == 0)
+		rules = "";
+	else if (rules != NULL) {
+		rc = profile_load_setting(rules, &prof, x->err);
 		profile_free(prof);
 		if (rc != 0)
 			return server_fail(c, rc);
+	} else {
+		char *names = profile_installed();
+		fprintf(stderr, _("liandong-server: warning: no rule profile "
+		    "(--rules): no deadline will be counted, here or on the "
+		    "stations; give --rules with %s or a file, or --rules none to "
+		    "say so (later: rules = in server.conf, then reload)\n"),
+		    *names ? names : "-");
+		free(names);
 	}
 	if (mkdir(x->conf.dir, 0700) != 0 && errno != EEXIST)
 		return cli_error(c, EXIT_CONFIG, _("cannot create '%s': %s"),

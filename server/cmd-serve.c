@@ -76,21 +76,19 @@ load_next_ca(const struct server_conf *conf, struct api *api, char *err)
 	return rc;
 }
 
-/* The county's rule profile ([server] rules), sent to every station. */
+/* The county's rule profile ([server] rules: an installed profile's name
+ * or a file, profile_path), sent to every station. */
 static int
 load_profile(const struct server_conf *conf, struct api *api, char *err)
 {
 	struct profile *prof = NULL;
-	char *rp;
 	int rc;
 
 	if (conf->rules[0] == '\0')
 		return 0;
-	rp = server_rules_path(conf->rules);
-	if ((rc = profile_load(rp, &prof, err)) == 0)
+	if ((rc = profile_load_setting(conf->rules, &prof, err)) == 0)
 		api_set_profile(api, prof);
 	profile_free(prof);
-	free(rp);
 	return rc;
 }
 

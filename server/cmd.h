@@ -65,8 +65,6 @@ struct server_ctx {
 /* code (LD_E*) as the exit code, with x->err (else the code's text) as
  * the message on stderr. */
 int server_fail(struct cli *c, int code);
-/* A profile name of conf/rules (gonghe) or a path; the caller frees it. */
-char *server_rules_path(const char *rules);
 /* dir/name unless name is absolute; the caller frees it. */
 char *server_in_dir(const char *dir, const char *name);
 /* Reads sc->dir's server.conf into sc, with the default of each key it

@@ -53,15 +53,6 @@ server_fail(struct cli *c, int code)
 	return cli_fail(c, code, ((struct server_ctx *)c->app)->err);
 }
 
-/* A profile name of conf/rules (gonghe) or a path. */
-char *
-server_rules_path(const char *rules)
-{
-	if (strchr(rules, '/') != NULL || strstr(rules, ".ini") != NULL)
-		return xstrdup(rules);
-	return xasprintf("%s/rules/%s.ini", paths_data(), rules);
-}
-
 /* dir/name unless name is absolute. */
 char *
 server_in_dir(const char *dir, const char *name)

@@ -138,9 +138,9 @@ test_expect_code 9 'a done resolution takes no more follow-up' '
 	on zf meeting followup "$M" --resolution 1 --status in-progress --note 反复
 '
 
-test_expect_success 'the minutes start the quarter to the next regular meeting (91 days)' '
+test_expect_success 'the minutes start the quarter to the next regular meeting (3 months: Oct 10 to Jan 10)' '
 	on sf due --json >sf.json &&
-	test_grep "2027-01-09T23:59:59+08:00" sf.json &&
+	test_grep "2027-01-10T23:59:59+08:00" sf.json &&
 	test_grep "yicheng/meeting_interval" sf.json
 '
 

@@ -137,8 +137,8 @@ test_expect_success 'a consultation opinion counts by its own rule: 5 working da
 	jeq a.json "d.assist.answer_due.rule" "yicheng/consult"
 '
 
-test_expect_code 3 'its extension is capped at 10 days in all' '
-	on zrj assist extend "$A" --days 11 --reason 复杂
+test_expect_code 3 'its extension is capped at 10 days after the 5 working days (Dec 7): 12 working days in all (Dec 8) pass it' '
+	on zrj assist extend "$A" --days 12 --reason 复杂
 '
 
 test_expect_success 'extended to 10 working days before the deadline' '

@@ -32,7 +32,8 @@ ROOT=$SCRATCH/root
 STAGED="usr/bin/liandong usr/sbin/liandong-server
 usr/share/liandong/liandong.dict
 usr/share/liandong/rules/gonghe.ini usr/share/liandong/rules/gu.ini
-usr/share/liandong/rules/yicheng.ini
+usr/share/liandong/rules/yicheng.ini usr/share/liandong/rules/baijiantan.ini
+usr/share/liandong/rules/yantai.ini
 usr/share/liandong/calendar/2025.ini usr/share/liandong/calendar/2026.ini
 usr/share/liandong/examples/agent.conf usr/share/liandong/examples/server.conf
 usr/share/man/man1/liandong.1 usr/share/man/man5/liandong.conf.5

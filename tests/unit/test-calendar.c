@@ -490,6 +490,91 @@ test_days_and_parsing(void **state)
 	assert_int_equal(calendar_parse_day("", &d), LD_EINVAL);
 }
 
+/* Months (Civil Code art. 202): the same date of the final month, its
+ * last day when it has none; the end of that day. */
+static void
+test_months(void **state)
+{
+	static const struct {
+		const char *from;
+		int n;
+		const char *due, *why;
+	} cases[] = {
+		{ "2026-01-31 10:00", 1, "2026-02-28", "no Feb 31 in 2026" },
+		{ "2028-01-31 10:00", 1, "2028-02-29", "2028 is a leap year" },
+		{ "2026-03-31 10:00", 1, "2026-04-30", "no Apr 31" },
+		{ "2026-02-28 10:00", 1, "2026-03-28", "the same date, not the "
+		    "month's end" },
+		{ "2026-01-15 09:00", 6, "2026-07-15", "half a year, not 182 days "
+		    "(Jul 16)" },
+		{ "2026-08-31 09:00", 6, "2027-02-28", "into a new year, no "
+		    "Feb 31" },
+		{ "2026-10-10 09:00", 3, "2027-01-10", "a quarter, not 91 days "
+		    "(Jan 9)" },
+		{ "2026-11-30 09:00", 3, "2027-02-28", "no Feb 30" },
+		{ "2025-12-31 09:00", 2, "2026-02-28", "two months from Dec 31" },
+		{ "2028-02-29 09:00", 12, "2029-02-28", "a year from Feb 29" },
+		{ "2026-01-31 23:59", 1, "2026-02-28", "the hour does not matter" },
+		/* 16:30 UTC on Jan 31 is 00:30 on Feb 1 in Beijing. */
+		{ "2026-01-31T16:30:00Z", 1, "2026-03-01", "the day in CST" },
+		{ "2026-05-20 09:00", 0, "2026-05-20", "n = 0: the same day" },
+	};
+	size_t i;
+	char what[128];
+
+	for (i = 0; i < N(cases); i++) {
+		snprintf(what, sizeof what, "%s + %d months (%s)", cases[i].from,
+		    cases[i].n, cases[i].why);
+		assert_time(calendar_add_months(at(cases[i].from), cases[i].n),
+		    end_of(cases[i].due), what);
+	}
+}
+
+/* Civil Code art. 203: a period ending on a rest day runs to the next
+ * working day; adjusted working weekend days are working days. */
+static void
+test_rest_day_forward(void **state)
+{
+	static const struct {
+		const char *due, *moved, *why;
+		int assumed;
+	} cases[] = {
+		{ "2026-11-22", "2026-11-23", "Sun to Mon", 0 },
+		{ "2026-11-21", "2026-11-23", "Sat to Mon", 0 },
+		{ "2026-11-25", "2026-11-25", "a working Wednesday stays", 0 },
+		{ "2026-10-10", "2026-10-10", "Sat Oct 10 2026 is worked", 0 },
+		{ "2026-10-01", "2026-10-08", "National Day: Oct 1-7 off", 0 },
+		{ "2026-10-04", "2026-10-08", "a Sunday inside the holiday", 0 },
+		{ "2026-09-25", "2026-09-28", "Mid-Autumn: Sep 25-27 off", 0 },
+		{ "2026-02-15", "2026-02-24", "Spring Festival: Feb 15-23 off", 0 },
+		{ "2026-02-14", "2026-02-14", "Sat Feb 14 2026 is worked", 0 },
+		{ "2025-10-05", "2025-10-09", "National Day 2025: Oct 1-8 off",
+		    0 },
+		{ "2025-01-31", "2025-02-05", "Spring Festival 2025: Jan 28-Feb 4",
+		    0 },
+		{ "2026-12-26", "2026-12-28", "Sat to Mon at the year's end", 0 },
+		{ "2027-01-02", "2027-01-04", "2027 has no schedule: weekdays",
+		    1 },
+	};
+	struct calendar *c = shipped();
+	char what[128];
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		int assumed = 0;
+
+		snprintf(what, sizeof what, "%s (%s)", cases[i].due, cases[i].why);
+		assert_time(calendar_rest_day_forward(c, end_of(cases[i].due),
+		    &assumed), end_of(cases[i].moved), what);
+		if (assumed != cases[i].assumed)
+			fail_msg("%s: assumed %d", what, assumed);
+	}
+	/* A working day's time is kept as it is. */
+	assert_int_equal(calendar_rest_day_forward(c, at("2026-11-25 10:00"),
+	    &(int){ 0 }), at("2026-11-25 10:00"));
+	calendar_free(c);
+}
+
 /* Repeated keys and indented continuation lines add days. */
 static void
 test_continued_lists(void **state)
@@ -738,6 +823,8 @@ main(void)
 		cmocka_unit_test(test_year_boundaries),
 		cmocka_unit_test(test_backward),
 		cmocka_unit_test(test_days_and_parsing),
+		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_rest_day_forward),
 		cmocka_unit_test(test_continued_lists),
 		cmocka_unit_test(test_malformed_refused),
 		cmocka_unit_test(test_year_twice_refused),

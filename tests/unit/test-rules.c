@@ -161,9 +161,12 @@ static const struct {
 	    "2026-01-01 10:00", 0, END_OF, "2026-01-01", "the same day" },
 	{ "gu", "whistle_answer", 0, RULE_IMMEDIATE, 0, RULE_AFTER, "应立即派执法人员",
 	    "2026-10-02 03:10", 0, EXACT, "2026-10-02 04:10", "one hour" },
-	{ "gu", "meeting_interval", 182, RULE_DAYS, 0, RULE_AFTER, "每半年",
-	    "2026-01-15 09:00", 0, END_OF, "2026-07-16",
-	    "day 15 + 182 = day 197 of 2026" },
+	{ "gu", "meeting_interval", 6, RULE_MONTHS, 0, RULE_AFTER, "每半年",
+	    "2026-01-15 09:00", 0, END_OF, "2026-07-15",
+	    "Jan 15 + 6 months (Civil Code art. 202); 182 days gave Jul 16" },
+	{ "gu", "meeting_interval", 6, RULE_MONTHS, 0, RULE_AFTER, "每半年",
+	    "2026-08-31 09:00", 0, END_OF, "2027-02-28",
+	    "Aug 31 + 6 months: no Feb 31, its last day" },
 	{ "gu", "meeting_notice", 5, RULE_WORKDAYS, 0, RULE_BEFORE, "会前5个工作日",
 	    "2026-10-14 09:30", 0, START_OF, "2026-10-08",
 	    "13, 12, 10W, 9, 8" },
@@ -206,14 +209,27 @@ static const struct {
 	{ "yicheng", "enforce_request", 5, RULE_WORKDAYS, 0, RULE_AFTER, "五日内书面函告",
 	    "2025-05-28 10:00", 0, END_OF, "2025-06-05",
 	    "29, 30, Jun 3, 4, 5" },
-	{ "yicheng", "meeting_interval", 91, RULE_DAYS, 0, RULE_AFTER, "每季度",
-	    "2026-03-20 09:00", 0, END_OF, "2026-06-19",
-	    "day 79 + 91 = day 170 of 2026" },
+	{ "yicheng", "meeting_interval", 3, RULE_MONTHS, 0, RULE_AFTER, "每季度",
+	    "2026-03-20 09:00", 0, END_OF, "2026-06-20",
+	    "Mar 20 + 3 months, a Saturday, kept (rest_day stay); 91 days "
+	    "gave Jun 19, a holiday" },
+	{ "yicheng", "meeting_interval", 3, RULE_MONTHS, 0, RULE_AFTER, "每季度",
+	    "2026-11-30 09:00", 0, END_OF, "2027-02-28",
+	    "Nov 30 + 3 months: no Feb 30, its last day" },
 	{ "yicheng", "meeting_topics", 10, RULE_DAYS, 0, RULE_BEFORE, "会前十日",
 	    "2026-10-10 09:00", 0, START_OF, "2026-09-30", "ten calendar days" },
+	{ "yicheng", "consult", 5, RULE_WORKDAYS, 10, RULE_AFTER, "不得超过十日",
+	    "2026-11-20 15:00", 11, END_OF, "2026-12-07",
+	    "Nov 23-27, 30, Dec 1-4, 7: the cap, Nov 27 + 10 days" },
+
+	/* Baijiantan 白碱滩区, seed 001 */
+	{ "baijiantan", "onsite_urgent", 0, RULE_IMMEDIATE, 0, RULE_AFTER,
+	    "应立即派员到达现场", "2026-10-01 23:30", 0, EXACT, "2026-10-02 00:30",
+	    "immediate_minutes = 60, stated: the seed sets no number" },
 };
 
-static const char *const profiles[] = { "gonghe", "gu", "yicheng" };
+static const char *const profiles[] = { "gonghe", "gu", "yicheng",
+	"baijiantan", "yantai" };
 
 static void
 test_profiles_load(void **state)
@@ -225,6 +241,8 @@ test_profiles_load(void **state)
 		{ "gonghe", "共和县", "共政办〔2023〕51号", 9 },
 		{ "gu", "古县", "古政办发〔2021〕22号", 7 },
 		{ "yicheng", "峄城区", "峄政办发〔2022〕1号", 14 },
+		{ "baijiantan", "白碱滩区", "白碱滩区行政执法协调监督体系建设工作方案", 1 },
+		{ "yantai", "烟台市", "三个机制", 0 },
 	};
 	size_t i, j;
 
@@ -338,6 +356,7 @@ test_clauses_cite_sections(void **state)
 		{ "yicheng", "enforce_request", "四(三)：" },
 		{ "yicheng", "meeting_interval", "一(四)1：" },
 		{ "yicheng", "meeting_topics", "一(四)1：" },
+		{ "baijiantan", "onsite_urgent", "三(一)5：" },
 	};
 	size_t i;
 
@@ -424,6 +443,22 @@ test_extensions(void **state)
 	    at("2026-10-12") + DAY_MS - 1, "not extended");
 	/* Yicheng's consultation: 5, capped at 10. */
 	assert_int_equal(rule_of(y, "consult")->extend_max, 10);
+	/* ... ten calendar days after the five working days end. */
+	assert_int_equal(rule_of(y, "consult")->extend_unit, RULE_DAYS);
+	assert_int_equal(rule_of(y, "consult")->extend_from, RULE_FROM_DUE);
+	/* From Fri 2026-09-18: Sep 20W, 21, 22, 23, 24; the cap Oct 4 (a
+	 * Sunday of National Day, kept: rest_day stay). A total of 10 wd
+	 * would have reached Oct 9 (28, 29, 30, Oct 8, 9): five days past. */
+	assert_time(rule_due(rule_of(y, "consult"), c, at("2026-09-18 10:00"),
+	    0, &assumed), at("2026-09-24") + DAY_MS - 1, "consult from Sep 18");
+	assert_time(rule_extend_cap(rule_of(y, "consult"), c,
+	    at("2026-09-18 10:00"), &assumed), at("2026-10-04") + DAY_MS - 1,
+	    "consult cap from Sep 18");
+	assert_time(rule_due(rule_of(y, "consult"), c, at("2026-09-18 10:00"),
+	    10, &assumed), at("2026-10-09") + DAY_MS - 1, "10 wd from Sep 18");
+	/* Gonghe's cap stays a total of 10 working days. */
+	assert_int_equal(r->extend_unit, RULE_WORKDAYS);
+	assert_int_equal(r->extend_from, RULE_FROM_START);
 	/* Extendable without a cap: no extend_max, the clause says so. */
 	assert_int_equal(rule_of(g, "assist")->extend_max, 0);
 	assert_non_null(strstr(rule_of(g, "assist")->clause, "可适当延期提供"));
@@ -468,6 +503,33 @@ test_immediately(void **state)
 	assert_int_equal(assumed, 0);
 	profile_free(y);
 	calendar_free(c);
+}
+
+/* What Baijiantan's work plan sets: an on-site response at once and a
+ * yearly training quota; Yantai's text sets no number at all. */
+static void
+test_baijiantan_and_yantai(void **state)
+{
+	struct profile *b = shipped_profile("baijiantan");
+	struct profile *y = shipped_profile("yantai");
+	const struct quota *q = profile_quota(b, "training_hours");
+
+	assert_int_equal(b->immediate_minutes, 60);
+	assert_int_equal(rule_of(b, "onsite_urgent")->immediate_minutes, 60);
+	assert_non_null(q);
+	assert_int_equal(q->amount, 60);
+	assert_int_equal(q->unit, QUOTA_HOURS);
+	assert_int_equal(q->per, QUOTA_YEAR);
+	assert_true(strncmp(q->clause, "三(二)2：", strlen("三(二)2：")) == 0);
+	assert_non_null(strstr(q->clause, "年度培训时间不少于60个学时"));
+	/* The document sets no number for referring (及时): no rule. */
+	assert_null(profile_rule(b, "refer"));
+	assert_null(profile_rule(b, "acknowledge"));
+	assert_int_equal(y->n, 0);
+	assert_int_equal(y->nquotas, 0);
+	assert_null(profile_rule(y, "whistle_answer"));
+	profile_free(b);
+	profile_free(y);
 }
 
 /* Rules counted before an event give the start of a day. */
@@ -546,7 +608,20 @@ assert_same_profile(const struct profile *a, const struct profile *b)
 		assert_int_equal(r->unit, s->unit);
 		assert_int_equal(r->extend_max, s->extend_max);
 		assert_int_equal(r->direction, s->direction);
+		assert_int_equal(r->extend_unit, s->extend_unit);
+		assert_int_equal(r->extend_from, s->extend_from);
+		assert_int_equal(r->rest_day, s->rest_day);
+		assert_int_equal(r->immediate_minutes, s->immediate_minutes);
 		assert_string_equal(r->clause, s->clause);
+	}
+	assert_int_equal(a->nquotas, b->nquotas);
+	for (i = 0; i < a->nquotas; i++) {
+		const struct quota *q = &a->quotas[i];
+		const struct quota *t = profile_quota(b, q->name);
+		if (t == NULL)
+			fail_msg("%s quota %s lost", a->name, q->name);
+		assert_int_equal(q->amount, t->amount);
+		assert_string_equal(q->clause, t->clause);
 	}
 }
 
@@ -722,6 +797,420 @@ test_county_writes_its_own(void **state)
 	calendar_free(c);
 }
 
+static struct profile *
+parsed(const char *text)
+{
+	char err[LD_ERRLEN] = "";
+	struct profile *p = NULL;
+
+	if (profile_parse(text, &p, err) != 0)
+		fail_msg("refused: %s\n%s", err, text);
+	return p;
+}
+
+static int64_t
+end_of(const char *day)
+{
+	return at(day) + DAY_MS - 1;
+}
+
+/* Periods in months end on the same date of the final month (Civil Code
+ * art. 202), or its last day; with rest_day = next_workday a period in
+ * days or months ending on a rest day runs to the next working day
+ * (art. 203). */
+static void
+test_months_and_rest_days(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule meeting_interval]\namount = 6\nunit = months\n"
+	    "clause = 第六条：每半年召开一次\n"
+	    "[rule share_info]\namount = 10\nunit = days\n"
+	    "rest_day = next_workday\nclause = 第七条：十日内共享\n");
+	struct profile *q = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "rest_day = next_workday\n"
+	    "[rule meeting_interval]\namount = 3\nunit = months\n"
+	    "clause = 第六条：每季度召开一次\n"
+	    "[rule refer]\namount = 3\nclause = 第三条：三日内移送\n"
+	    "[rule result]\namount = 0\nunit = days\nclause = 第五条：当日\n");
+	const struct rule *half = rule_of(p, "meeting_interval");
+	const struct rule *ten = rule_of(p, "share_info");
+	const struct rule *quarter = rule_of(q, "meeting_interval");
+	int assumed = 0;
+
+	assert_int_equal(half->unit, RULE_MONTHS);
+	assert_int_equal(half->amount, 6);
+	assert_int_equal(half->rest_day, RULE_REST_STAY);
+	assert_int_equal(ten->rest_day, RULE_REST_NEXT_WORKDAY);
+	/* [profile] rest_day is every rule's default. */
+	assert_int_equal(quarter->rest_day, RULE_REST_NEXT_WORKDAY);
+	assert_int_equal(rule_of(q, "refer")->rest_day, RULE_REST_NEXT_WORKDAY);
+	/* Jan 15 + 6 months: Jul 15, not Jul 16 (182 days). */
+	assert_time(rule_due(half, c, at("2026-01-15 09:00"), 0, &assumed),
+	    end_of("2026-07-15"), "6 months from Jan 15");
+	/* Aug 31 + 6 months: no Feb 31, Feb 28 2027. */
+	assert_time(rule_due(half, c, at("2026-08-31 09:00"), 0, &assumed),
+	    end_of("2027-02-28"), "6 months from Aug 31");
+	/* Feb 22 + 6 months is Sat Aug 22 2026: kept without art. 203. */
+	assert_time(rule_due(half, c, at("2026-02-22 09:00"), 0, &assumed),
+	    end_of("2026-08-22"), "6 months to a Saturday, stay");
+	assert_int_equal(assumed, 0);
+	/* With it: Jul 1 + 3 months is Oct 1, National Day: Oct 8. */
+	assert_time(rule_due(quarter, c, at("2026-07-01 09:00"), 0, &assumed),
+	    end_of("2026-10-08"), "a quarter to National Day, art. 203");
+	/* Nov 30 + 3 months: Feb 28 2027, a Sunday, Mon Mar 1 (2027 has no
+	 * schedule: weekdays, flagged). */
+	assert_time(rule_due(quarter, c, at("2026-11-30 09:00"), 0, &assumed),
+	    end_of("2027-03-01"), "a quarter from Nov 30, art. 203");
+	assert_int_equal(assumed, 1);
+	assumed = 0;
+	/* Ten days from Thu Nov 12 2026: Sun Nov 22 -> Mon Nov 23; from Fri
+	 * Nov 13: Mon Nov 23 as it is. */
+	assert_time(rule_due(ten, c, at("2026-11-12 10:00"), 0, &assumed),
+	    end_of("2026-11-23"), "10 days to a Sunday, art. 203");
+	assert_time(rule_due(ten, c, at("2026-11-13 10:00"), 0, &assumed),
+	    end_of("2026-11-23"), "10 days to a Monday");
+	/* Ten days from Sep 21 2026: Oct 1 -> Oct 8 (Oct 1-7 off). */
+	assert_time(rule_due(ten, c, at("2026-09-21 10:00"), 0, &assumed),
+	    end_of("2026-10-08"), "10 days into National Day, art. 203");
+	/* Ten days from Feb 5 2026: Feb 15 -> Feb 24 (Feb 15-23 off). */
+	assert_time(rule_due(ten, c, at("2026-02-05 10:00"), 0, &assumed),
+	    end_of("2026-02-24"), "10 days into the Spring Festival, art. 203");
+	/* An extension in days is moved the same way: 11 days from Nov 12,
+	 * Mon Nov 23. */
+	assert_time(rule_due(ten, c, at("2026-11-12 10:00"), 11, &assumed),
+	    end_of("2026-11-23"), "11 days");
+	/* Same-day rules ("当日") are not periods: a Sunday stays. */
+	assert_time(rule_due(rule_of(q, "result"), c, at("2026-11-22 10:00"), 0,
+	    &assumed), end_of("2026-11-22"), "the same day, a Sunday");
+	/* Working days never end on a rest day: art. 203 changes nothing. */
+	assert_time(rule_due(rule_of(q, "refer"), c, at("2026-11-19 10:00"), 0,
+	    &assumed), end_of("2026-11-24"), "3 wd: 20, 23, 24");
+	assert_int_equal(assumed, 0);
+	profile_free(p);
+	profile_free(q);
+	calendar_free(c);
+}
+
+/* The same ten calendar days ending on a Sunday, with art. 203 and
+ * without. */
+static void
+test_rest_day_on_and_off(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	struct profile *off = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule share_info]\namount = 10\nunit = days\n"
+	    "clause = 第七条：十日内共享\n");
+	struct profile *on = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule share_info]\namount = 10\nunit = days\n"
+	    "rest_day = next_workday\nclause = 第七条：十日内共享\n");
+	int assumed = 0;
+
+	/* Thu 2026-11-12 + 10 days = Sun 2026-11-22. */
+	assert_time(rule_due(rule_of(off, "share_info"), c,
+	    at("2026-11-12 10:00"), 0, &assumed), end_of("2026-11-22"),
+	    "art. 203 off: Sunday");
+	assert_time(rule_due(rule_of(on, "share_info"), c,
+	    at("2026-11-12 10:00"), 0, &assumed), end_of("2026-11-23"),
+	    "art. 203 on: Monday");
+	assert_int_equal(assumed, 0);
+	profile_free(off);
+	profile_free(on);
+	calendar_free(c);
+}
+
+/* An extension cap in its own unit, counted from the base due time:
+ * "五日内……可以延期，但延长期限不得超过十日" is five working days, then
+ * at most ten calendar days after them. */
+static void
+test_extension_cap(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	static const char text[] = "[profile]\nname = t\ncounty = 某县\n"
+	    "[rule consult]\namount = 5\nunit = workdays\nextend_max = 10\n"
+	    "extend_unit = days\nextend_from = due\n"
+	    "clause = 四(二)2：五日内……延长期限不得超过十日\n";
+	struct profile *p = parsed(text);
+	struct profile *p203 = NULL, *g = shipped_profile("gonghe");
+	const struct rule *r = rule_of(p, "consult");
+	const struct rule *refer = rule_of(g, "refer");
+	char *t203 = xasprintf("%srest_day = next_workday\n", text);
+	int assumed = 0;
+	int64_t from;
+
+	assert_int_equal(r->extend_unit, RULE_DAYS);
+	assert_int_equal(r->extend_from, RULE_FROM_DUE);
+	/* An ordinary fortnight: from Fri 2026-11-20, 5 wd: Nov 23-27. The
+	 * cap: ten days after Nov 27, Mon Dec 7. 11 working days in all
+	 * (Nov 30, Dec 1, 2, 3, 4, 7) reach it; 12 (Dec 8) pass it. */
+	from = at("2026-11-20 15:00");
+	assert_time(rule_due(r, c, from, 0, &assumed), end_of("2026-11-27"),
+	    "5 wd from Nov 20");
+	assert_time(rule_extend_cap(r, c, from, &assumed), end_of("2026-12-07"),
+	    "cap from Nov 20");
+	assert_time(rule_due(r, c, from, 11, &assumed), end_of("2026-12-07"),
+	    "11 wd from Nov 20");
+	assert_time(rule_due(r, c, from, 12, &assumed), end_of("2026-12-08"),
+	    "12 wd from Nov 20");
+	/* Across National Day: from Tue 2026-09-22, 5 wd: 23, 24, 28, 29,
+	 * 30. The cap: Sep 30 + 10 days, Sat Oct 10 (a working day). 8 wd
+	 * in all reach it (Oct 8, 9, 10W); 10 wd (Oct 12, 13) are three
+	 * days past it, which one total of 10 workdays allowed. */
+	from = at("2026-09-22 15:00");
+	assert_time(rule_due(r, c, from, 0, &assumed), end_of("2026-09-30"),
+	    "5 wd from Sep 22");
+	assert_time(rule_extend_cap(r, c, from, &assumed), end_of("2026-10-10"),
+	    "cap from Sep 22");
+	assert_time(rule_due(r, c, from, 8, &assumed), end_of("2026-10-10"),
+	    "8 wd from Sep 22");
+	assert_time(rule_due(r, c, from, 10, &assumed), end_of("2026-10-13"),
+	    "10 wd from Sep 22");
+	/* A cap on a Sunday: from Thu 2026-11-19, 5 wd: 20, 23, 24, 25, 26;
+	 * Nov 26 + 10 days is Sun Dec 6, kept without art. 203, Mon Dec 7
+	 * with it. */
+	from = at("2026-11-19 10:00");
+	assert_time(rule_extend_cap(r, c, from, &assumed), end_of("2026-12-06"),
+	    "cap on a Sunday");
+	p203 = parsed(t203);
+	assert_time(rule_extend_cap(rule_of(p203, "consult"), c, from,
+	    &assumed), end_of("2026-12-07"), "cap on a Sunday, art. 203");
+	/* Across the Spring Festival: from Tue 2026-02-10, 5 wd: 11, 12, 13,
+	 * 14W, 24. The cap: Feb 24 + 10 days, Fri Mar 6. */
+	from = at("2026-02-10 10:00");
+	assert_time(rule_due(r, c, from, 0, &assumed), end_of("2026-02-24"),
+	    "5 wd from Feb 10");
+	assert_time(rule_extend_cap(r, c, from, &assumed), end_of("2026-03-06"),
+	    "cap from Feb 10");
+	/* A total in the rule's own unit (Gonghe, 10 wd from discovery):
+	 * from Tue 2026-09-29 the cap is Oct 19 (30, Oct 8, 9, 10W, 12, 13,
+	 * 14, 15, 16, 19), the same as rule_due of 10. */
+	from = at("2026-09-29 10:00");
+	assert_int_equal(refer->extend_unit, RULE_WORKDAYS);
+	assert_int_equal(refer->extend_from, RULE_FROM_START);
+	assert_time(rule_extend_cap(refer, c, from, &assumed),
+	    end_of("2026-10-19"), "Gonghe's cap");
+	/* No cap: INT64_MAX. */
+	assert_true(rule_extend_cap(rule_of(g, "assist"), c, from, &assumed) ==
+	    INT64_MAX);
+	assert_int_equal(assumed, 0);
+	free(t203);
+	profile_free(p);
+	profile_free(p203);
+	profile_free(g);
+	calendar_free(c);
+}
+
+/* A cap after the due time may be shorter than the rule's own time:
+ * "二十日内……可以延长十日". */
+static void
+test_short_extension_after_due(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule consult]\namount = 20\nunit = days\nextend_max = 10\n"
+	    "extend_from = due\nclause = 第四十二条：二十日内……可以延长十日\n");
+	int assumed = 0;
+
+	/* Tue 2026-11-03 + 20 days: Mon Nov 23; + 10 days: Thu Dec 3. */
+	assert_time(rule_due(rule_of(p, "consult"), c, at("2026-11-03 10:00"),
+	    0, &assumed), end_of("2026-11-23"), "20 days");
+	assert_time(rule_extend_cap(rule_of(p, "consult"), c,
+	    at("2026-11-03 10:00"), &assumed), end_of("2026-12-03"),
+	    "10 days more");
+	profile_free(p);
+	calendar_free(c);
+}
+
+/* 立即 counts the minutes the county sets, one hour when it sets none. */
+static void
+test_immediate_minutes(void **state)
+{
+	struct calendar *c = shipped_calendar();
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "immediate_minutes = 30\n"
+	    "[rule whistle_answer]\nunit = immediate\nclause = 第一条：立即\n"
+	    "[rule refer_urgent]\nunit = immediate\nimmediate_minutes = 120\n"
+	    "clause = 第二条：立即移送\n");
+	struct profile *d = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule whistle_answer]\nunit = immediate\nclause = 第一条：立即\n");
+	int64_t t = at("2026-10-01 23:45");
+	int assumed = 0;
+
+	assert_int_equal(p->immediate_minutes, 30);
+	assert_int_equal(rule_of(p, "whistle_answer")->immediate_minutes, 30);
+	assert_int_equal(rule_due(rule_of(p, "whistle_answer"), c, t, 0,
+	    &assumed), at("2026-10-02 00:15"));
+	assert_int_equal(rule_due(rule_of(p, "refer_urgent"), c, t, 0,
+	    &assumed), at("2026-10-02 01:45"));
+	assert_int_equal(rule_of(d, "whistle_answer")->immediate_minutes, 60);
+	assert_int_equal(rule_due(rule_of(d, "whistle_answer"), c, t, 0,
+	    &assumed), at("2026-10-02 00:45"));
+	assert_int_equal(assumed, 0);
+	profile_free(p);
+	profile_free(d);
+	calendar_free(c);
+}
+
+/* Yearly quotas, and rule names a profile states before a record
+ * computes them. */
+static void
+test_quotas_and_stated_rules(void **state)
+{
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule onsite_urgent]\nunit = immediate\n"
+	    "clause = 三(一)5：情况紧急的应立即派员到达现场进行执法\n"
+	    "[quota training_hours]\namount = 60\nunit = hours\nper = year\n"
+	    "clause = 三(二)2：确保每名执法人员年度培训时间不少于60个学时\n");
+	struct profile *q = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[quota training_hours]\namount = 40\nclause = 第九条：40学时\n");
+	const struct quota *qt = profile_quota(p, "training_hours");
+
+	assert_true(rule_known("onsite_urgent"));
+	assert_true(quota_known("training_hours"));
+	assert_false(quota_known("refer"));
+	assert_false(rule_known("training_hours"));
+	assert_int_equal(rule_of(p, "onsite_urgent")->unit, RULE_IMMEDIATE);
+	assert_non_null(qt);
+	assert_int_equal(qt->amount, 60);
+	assert_int_equal(qt->unit, QUOTA_HOURS);
+	assert_int_equal(qt->per, QUOTA_YEAR);
+	assert_non_null(strstr(qt->clause, "不少于60个学时"));
+	assert_null(profile_quota(p, "other"));
+	assert_null(profile_quota(NULL, "training_hours"));
+	/* unit and per default to hours and year. */
+	assert_int_equal(profile_quota(q, "training_hours")->amount, 40);
+	profile_free(p);
+	profile_free(q);
+}
+
+/* The section number a short message cites. */
+static void
+test_clause_ref(void **state)
+{
+	struct profile *g = shipped_profile("gonghe");
+	struct profile *gu = shipped_profile("gu");
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[rule refer]\namount = 3\nclause = 没有条号的条文\n");
+	char buf[128];
+
+	assert_string_equal(rule_clause_ref(rule_of(g, "refer"), buf,
+	    sizeof buf), "三(五)3");
+	assert_string_equal(rule_clause_ref(rule_of(gu, "meeting_notice"), buf,
+	    sizeof buf), "《联席会议制度》第六条");
+	assert_string_equal(rule_clause_ref(rule_of(p, "refer"), buf,
+	    sizeof buf), "refer");
+	profile_free(g);
+	profile_free(gu);
+	profile_free(p);
+}
+
+/* The new keys through JSON; months also as days for older stations. */
+static void
+test_json_new_keys(void **state)
+{
+	char err[LD_ERRLEN] = "";
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "source = 某县文件\n"
+	    "[rule meeting_interval]\namount = 6\nunit = months\n"
+	    "rest_day = next_workday\nclause = 第六条：每半年\n"
+	    "[rule consult]\namount = 5\nextend_max = 10\nextend_unit = days\n"
+	    "extend_from = due\nclause = 第八条：十日\n"
+	    "[rule whistle_answer]\nunit = immediate\nimmediate_minutes = 30\n"
+	    "clause = 第一条：立即\n"
+	    "[quota training_hours]\namount = 60\nclause = 第九条：60学时\n");
+	struct profile *q = NULL, *old = NULL;
+	json_t *o = profile_json(p), *rules = json_object_get(o, "rules");
+	json_t *mi = json_object_get(rules, "meeting_interval");
+	json_t *co = json_object_get(rules, "consult");
+	json_t *wa = json_object_get(rules, "whistle_answer");
+	json_t *o2, *legacy;
+
+	/* What a station before months reads: 182 days. */
+	assert_string_equal(json_string_value(json_object_get(mi, "unit")),
+	    "days");
+	assert_int_equal(json_integer_value(json_object_get(mi, "amount")), 182);
+	assert_int_equal(json_integer_value(json_object_get(mi, "months")), 6);
+	assert_string_equal(json_string_value(json_object_get(mi, "rest_day")),
+	    "next_workday");
+	assert_string_equal(json_string_value(json_object_get(co,
+	    "extend_unit")), "days");
+	assert_string_equal(json_string_value(json_object_get(co,
+	    "extend_from")), "due");
+	assert_null(json_object_get(co, "rest_day"));
+	assert_int_equal(json_integer_value(json_object_get(wa,
+	    "immediate_minutes")), 30);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(o, "quotas"), "training_hours"), "amount")), 60);
+	assert_int_equal(profile_from_json(o, &q, err), 0);
+	assert_same_profile(p, q);
+	assert_int_equal(rule_of(q, "meeting_interval")->unit, RULE_MONTHS);
+	assert_int_equal(rule_of(q, "meeting_interval")->amount, 6);
+	assert_int_equal(rule_of(q, "meeting_interval")->rest_day,
+	    RULE_REST_NEXT_WORKDAY);
+	assert_int_equal(rule_of(q, "consult")->extend_unit, RULE_DAYS);
+	assert_int_equal(rule_of(q, "consult")->extend_from, RULE_FROM_DUE);
+	assert_int_equal(rule_of(q, "whistle_answer")->immediate_minutes, 30);
+	assert_int_equal(profile_quota(q, "training_hours")->amount, 60);
+	o2 = profile_json(q);
+	assert_true(json_equal(o, o2));
+	/* A profile from an older server has none of the new keys: the
+	 * defaults. */
+	legacy = json_loads("{\"name\":\"x\",\"county\":\"某县\",\"rules\":"
+	    "{\"consult\":{\"amount\":5,\"unit\":\"workdays\",\"extend_max\":10,"
+	    "\"clause\":\"c\"},\"whistle_answer\":{\"amount\":0,\"unit\":"
+	    "\"immediate\",\"clause\":\"c\"}}}", 0, NULL);
+	assert_int_equal(profile_from_json(legacy, &old, err), 0);
+	assert_int_equal(rule_of(old, "consult")->extend_unit, RULE_WORKDAYS);
+	assert_int_equal(rule_of(old, "consult")->extend_from, RULE_FROM_START);
+	assert_int_equal(rule_of(old, "consult")->rest_day, RULE_REST_STAY);
+	assert_int_equal(rule_of(old, "whistle_answer")->immediate_minutes, 60);
+	assert_int_equal(old->nquotas, 0);
+	json_decref(legacy);
+	json_decref(o2);
+	json_decref(o);
+	profile_free(old);
+	profile_free(q);
+	profile_free(p);
+}
+
+/* A deployment names a profile as the server does: an installed name
+ * or a file. */
+static void
+test_profile_settings(void **state)
+{
+	char err[LD_ERRLEN] = "", *path = NULL, *want, *list;
+	struct profile *p = NULL;
+
+	want = xasprintf("%s/rules/gu.ini", paths_data());
+	assert_int_equal(profile_path("gu", &path, err), 0);
+	assert_string_equal(path, want);
+	free(path);
+	free(want);
+	assert_int_equal(profile_path("/some/where/mine.ini", &path, err), 0);
+	assert_string_equal(path, "/some/where/mine.ini");
+	free(path);
+	assert_int_equal(profile_path("mine.ini", &path, err), 0);
+	assert_string_equal(path, "mine.ini");
+	free(path);
+	/* A name that is not installed is an error naming the file looked
+	 * for and the names there are. */
+	assert_int_equal(profile_path("gux", &path, err), LD_ECONFIG);
+	assert_null(path);
+	assert_non_null(strstr(err, "'gux'"));
+	assert_non_null(strstr(err, "rules/gux.ini"));
+	assert_non_null(strstr(err, "gonghe"));
+	assert_int_equal(profile_path("Gu County", &path, err), LD_ECONFIG);
+	assert_non_null(strstr(err, "neither"));
+	assert_int_equal(profile_load_setting("yicheng", &p, err), 0);
+	assert_string_equal(p->name, "yicheng");
+	profile_free(p);
+	assert_int_equal(profile_load_setting("gux", &p, err), LD_ECONFIG);
+	assert_null(p);
+	list = profile_installed();
+	assert_non_null(strstr(list, "gonghe, gu, "));
+	free(list);
+}
+
 #define PROFILE "[profile]\nname = t\ncounty = 某县\n"
 #define LONG_CLAUSE "clause = 应当自发现之日起5个工作日内移送处理应当自发现之日起5个工作日内移送处理" \
 	"应当自发现之日起5个工作日内移送处理应当自发现之日起5个工作日内移送处理\n"
@@ -787,6 +1276,57 @@ static const struct {
 	    "rule refer: clause is not UTF-8", "continuation not UTF-8" },
 	{ "[profile]\nname = t\ncounty = \xc0\xaf\n", "UTF-8", "county not UTF-8" },
 	{ PROFILE "source = \xed\xa0\x80\n", "UTF-8", "source not UTF-8" },
+	{ PROFILE "[rule meeting_interval]\namount = 3\nunit = month\n"
+	    "clause = c\n", "'month'", "unit month, not months" },
+	{ PROFILE "[rule meeting_topics]\namount = 1\nunit = months\n"
+	    "direction = before\nclause = c\n",
+	    "rule meeting_topics: direction before", "before in months" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_unit = days\nclause = c\n",
+	    "rule consult: extend_unit and extend_from need extend_max",
+	    "extend_unit without a cap" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_from = due\nclause = c\n",
+	    "need extend_max", "extend_from without a cap" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
+	    "extend_from = base\nclause = c\n", "'base'", "bad extend_from" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
+	    "extend_unit = days\nclause = c\n",
+	    "rule consult: extend_unit differs from unit: give extend_from = due",
+	    "a total in another unit" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
+	    "extend_unit = immediate\nclause = c\n", "'immediate'",
+	    "extend_unit immediate" },
+	{ PROFILE "[rule consult]\namount = 5\nextend_max = 10\n"
+	    "extend_unit = days\nextend_unit = days\nclause = c\n",
+	    "'extend_unit' given twice", "extend_unit twice" },
+	{ PROFILE "[rule consult]\namount = 5\nrest_day = monday\nclause = c\n",
+	    "'monday'", "bad rest_day" },
+	{ PROFILE "rest_day = later\n", "[profile]: rest_day", "bad profile rest_day" },
+	{ PROFILE "rest_day = stay\nrest_day = stay\n", "'rest_day' given twice",
+	    "profile rest_day twice" },
+	{ PROFILE "immediate_minutes = 0\n", "immediate_minutes",
+	    "immediate 0 minutes" },
+	{ PROFILE "immediate_minutes = 1441\n", "immediate_minutes",
+	    "immediate over a day" },
+	{ PROFILE "[rule refer]\namount = 5\nimmediate_minutes = 30\n"
+	    "clause = c\n", "rule refer: immediate_minutes needs unit immediate",
+	    "immediate_minutes on a workdays rule" },
+	{ PROFILE "[rule refer_urgent]\nunit = immediate\nextend_max = 2\n"
+	    "clause = c\n", "immediate rule has no extend_max",
+	    "an immediate rule extended" },
+	{ PROFILE "[quota training]\namount = 60\nclause = c\n",
+	    "unknown quota 'training'", "unknown quota" },
+	{ PROFILE "[quota training_hours]\namount = 60\n",
+	    "quota training_hours does not cite its clause", "quota no clause" },
+	{ PROFILE "[quota training_hours]\nclause = c\n",
+	    "quota training_hours has no amount", "quota no amount" },
+	{ PROFILE "[quota training_hours]\namount = 60\nunit = days\n"
+	    "clause = c\n", "'days'", "quota in days" },
+	{ PROFILE "[quota training_hours]\namount = 60\nper = month\n"
+	    "clause = c\n", "'month'", "quota per month" },
+	{ PROFILE "[quota training_hours]\namount = 60\ncap = 1\nclause = c\n",
+	    "quota training_hours: unknown key 'cap'", "quota unknown key" },
+	{ PROFILE "[rule training_hours]\namount = 60\nclause = c\n",
+	    "unknown rule 'training_hours'", "a quota is not a rule" },
 };
 
 static void
@@ -840,6 +1380,7 @@ main(void)
 		cmocka_unit_test(test_urgent_is_clock_time),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_immediately),
+		cmocka_unit_test(test_baijiantan_and_yantai),
 		cmocka_unit_test(test_before_rules),
 		cmocka_unit_test(test_unknown_year_flagged),
 		cmocka_unit_test(test_json_round_trip),
@@ -849,6 +1390,15 @@ main(void)
 		cmocka_unit_test(test_county_writes_its_own),
 		cmocka_unit_test(test_malformed_refused),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_months_and_rest_days),
+		cmocka_unit_test(test_rest_day_on_and_off),
+		cmocka_unit_test(test_extension_cap),
+		cmocka_unit_test(test_short_extension_after_due),
+		cmocka_unit_test(test_immediate_minutes),
+		cmocka_unit_test(test_quotas_and_stated_rules),
+		cmocka_unit_test(test_clause_ref),
+		cmocka_unit_test(test_json_new_keys),
+		cmocka_unit_test(test_profile_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
