@@ -80,6 +80,7 @@ set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
 	const struct enum_value *ev;
 	char t[LTIME_LEN];
 	int64_t ms;
+	long tenths;
 
 	if (!utf8_valid(val, strlen(val)))
 		return cmd_error(ctx, EXIT_INVALID,
@@ -110,6 +111,14 @@ set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
 			return EXIT_INVALID;
 		}
 		json_object_set_new(body, f->field, json_string(ev->name));
+		return 0;
+	case FV_DECIMAL:
+		if (decimal_parse(val, &tenths) != 0 || tenths <= 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("invalid number '%s' for --%s: a positive number "
+			    "with at most one decimal, like 2 or 2.5"), val, f->opt);
+		decimal_format(tenths, t);
+		json_object_set_new(body, f->field, json_string(t));
 		return 0;
 	default:
 		json_object_set_new(body, f->field, json_string(val));
@@ -260,6 +269,8 @@ form_type_of(enum field_type t)
 		return FV_BOOL;
 	case F_STRS:
 		return FV_LIST;
+	case F_DECIMAL:
+		return FV_DECIMAL;
 	default:
 		return FV_STR;
 	}

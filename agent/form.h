@@ -17,7 +17,8 @@
 #include "cmd.h"
 #include "kinds.h"
 
-enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST };
+enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST,
+	FV_DECIMAL /* "2", "2.5", "2.0": stored canonical (F_DECIMAL) */ };
 
 #define FF_REQUIRED 1
 #define FF_NOW 2     /* FV_TIME: defaults to now */

@@ -945,6 +945,53 @@ test_entity_ids(void **state)
 	}
 }
 
+/* Decimals (F_DECIMAL): what a user types, read into tenths, and the
+ * one text each value is stored as. */
+static void
+test_decimals(void **state)
+{
+	static const struct {
+		const char *typed;
+		long tenths;
+		const char *canonical;
+	} ok[] = {
+		{ "2", 20, "2" }, { "2.5", 25, "2.5" }, { "2.0", 20, "2" },
+		{ "02", 20, "2" }, { "0.5", 5, "0.5" }, { "0", 0, "0" },
+		{ "60", 600, "60" }, { "999999.9", 9999999, "999999.9" },
+	};
+	static const char *const bad[] = { "", ".", ".5", "2.", "2.55",
+		"-1", "+1", "1e2", " 2", "2 ", "2,5", "２", "1234567", "2.5.1",
+		"0x10", "2.a", NULL };
+	const struct kind_info *k;
+	const struct field *f;
+	char buf[DECIMAL_LEN];
+	size_t i;
+	long t;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		t = -1;
+		assert_int_equal(decimal_parse(ok[i].typed, &t), 0);
+		assert_int_equal(t, ok[i].tenths);
+		decimal_format(t, buf);
+		assert_string_equal(buf, ok[i].canonical);
+	}
+	for (i = 0; bad[i] != NULL; i++)
+		if (decimal_parse(bad[i], &t) != LD_EINVAL)
+			fail_msg("decimal '%s' read", bad[i]);
+	/* Every decimal field's example passes, and its maximum is whole. */
+	for (i = 0; (k = kind_at(i)) != NULL; i++)
+		for (f = k->fields; f->name != NULL; f++)
+			if (f->type == F_DECIMAL) {
+				assert_true(f->max > 0);
+				snprintf(buf, sizeof buf, "%zu", f->max);
+				assert_body_ok(k, with(k, f, json_string(buf)),
+				    "the maximum");
+				snprintf(buf, sizeof buf, "%zu.1", f->max);
+				assert_body_refused(k, with(k, f,
+				    json_string(buf)), f->name, "over it");
+			}
+}
+
 int
 main(void)
 {
@@ -963,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_bad_text_content_fails),
 		cmocka_unit_test(test_bad_times_phones_entities_fail),
 		cmocka_unit_test(test_entity_ids),
+		cmocka_unit_test(test_decimals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
