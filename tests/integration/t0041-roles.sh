@@ -73,6 +73,10 @@ operation.answered tdbp
 operation.police_notified tdbp
 operation.result tdbp
 operation.cancelled tdbp
+person.registered tdblpg
+person.updated tdblpg
+person.left tdblpg
+person.trained tdblpg
 EOF
 
 letter() {
@@ -103,7 +107,7 @@ for s in $ROLES; do
 	sqlite3 $s.db "DELETE FROM meta WHERE key='role'"
 	for k in case.opened complaint.recorded liaison.logged referral.sent \
 	    assist.requested whistle.called meeting.scheduled share.formed \
-	    supervision.sent operation.planned; do
+	    supervision.sent operation.planned person.registered; do
 		"$ANY" $s.db $k --to $BUREAU >$s.${k%%.*} || echo "setup failed: $s $k"
 	done
 	sqlite3 $s.db "INSERT INTO meta(key, value) VALUES('role', '$role')"
@@ -115,7 +119,7 @@ one() {
 	case $2 in
 	case.opened|complaint.recorded|liaison.logged|referral.sent|\
 	assist.requested|whistle.called|meeting.scheduled|share.formed|\
-	supervision.sent|operation.planned) ;;
+	supervision.sent|operation.planned|person.registered) ;;
 	*) _e=$(cat $1.${2%%.*}) ;;
 	esac
 	"$ANY" $1.db $2 $_e --to $BUREAU >/dev/null 2>>$SCRATCH/any.err
@@ -343,6 +347,9 @@ operation.answered m
 operation.police_notified c
 operation.result c
 operation.cancelled c
+person.updated c
+person.left c
+person.trained c
 EOF
 for s in $ROLES; do
 	u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key='unit'")
@@ -363,10 +370,10 @@ creating = {"case": "case.opened", "complaint": "complaint.recorded",
             "referral": "referral.sent", "assist": "assist.requested",
             "whistle": "whistle.called", "meeting": "meeting.scheduled",
             "share": "share.formed", "supervision": "supervision.sent",
-            "operation": "operation.planned"}
+            "operation": "operation.planned", "person": "person.registered"}
 letter = {"case": "C", "complaint": "T", "referral": "R", "assist": "A",
           "whistle": "W", "meeting": "M", "share": "S", "supervision": "V",
-          "operation": "O"}
+          "operation": "O", "person": "P"}
 # The parts the unit addressed holds on a record of each type.
 addressed = {"complaint": "a", "referral": "ae", "assist": "a", "whistle": "a",
              "meeting": "mo", "supervision": "a", "operation": "m"}
