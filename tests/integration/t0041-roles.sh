@@ -229,6 +229,7 @@ on obs meeting schedule --kind consultation --at "2026-12-10 09:00" --units $SCJ
 on obs share record --type info --title 巡查通报 --to $SCJ >sh
 on obs supervision send --type opinion --to $SCJ --subject 执法意见 --text 建议 >v
 on obs operation plan --type patrol --matter 联合巡察 --unit $SCJ --at "2026-12-10 09:00" --place 集市 >op
+on obs person add --name 王某 --liaison >pe
 for r in 1 2; do
 	for s in obs $ROLES; do on $s sync >/dev/null || echo "sync failed: $s"; done
 done
@@ -241,15 +242,15 @@ sees() {
 test_expect_success 'each role x each record type: the audience, plus what the role sees county-wide' '
 	bad=0 &&
 	for s in dep bur leg pol gov adm; do
-		for t in case complaint liaison referral assist whistle meeting share supervision operation; do
+		for t in case complaint liaison referral assist whistle meeting share supervision operation person; do
 			want=0
 			case $s:$t in
-			dep:case|dep:liaison) ;;
+			dep:case|dep:liaison|dep:person) ;;
 			dep:*) want=1 ;;
 			adm:*) want=1 ;;
 			leg:referral|leg:assist|leg:whistle|leg:meeting|leg:share|leg:supervision|leg:operation) want=1 ;;
-			bur:referral|bur:whistle|bur:operation|bur:liaison) want=1 ;;
-			gov:liaison) want=1 ;;
+			bur:referral|bur:whistle|bur:operation|bur:liaison|bur:person) want=1 ;;
+			gov:liaison|gov:person) want=1 ;;
 			esac
 			got=$(sees $s $t)
 			if [ "$got" != "$want" ]; then
