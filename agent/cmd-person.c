@@ -7,7 +7,9 @@
  * the bureau, the liaison supervisor (Gonghe 三(一)); it enters each
  * training attended, and `person list --training YEAR` adds up each
  * person's hours in the year against the county's yearly quota
- * (Baijiantan 三(二)2: at least 60 hours).
+ * (Baijiantan 三(二)2: at least 60 hours). `--officer` on every command
+ * completes from the register and warns of an expired certificate
+ * (form_officer, form.c).
  *
  * The records sync like any other: only the unit that registered a
  * person changes the record; the bureau and the county government

@@ -7,8 +7,10 @@
 # register, another township does not, and only the unit that registered
 # a person changes the record.
 . "$(dirname "$0")/lib.sh"
-test_plan 20
+test_plan 29
 
+# Records are made in 2027 below, ahead of the server's pinned clock.
+SERVER_OPTS="--max-clock-ahead 0"
 start_server
 add_station xz 龙羊峡镇
 add_station yz 恰卜恰镇
@@ -127,12 +129,65 @@ test_expect_code 3 'renamed to a name the register holds' '
 	on xz person update "$P3" --name 张三
 '
 
+# The officer named in a record, against the register (form_officer).
+test_expect_success 'an officer named by the beginning of one name completes to it, and says so' '
+	on xz case open --source patrol --category 违法建设 --location 查纳村 \
+	    --description 施工 --officer 李 >c 2>err &&
+	test_grep "officer .李. taken as .李四. ($P3)" err &&
+	on xz case show "$(cat c)" >s && test_grep "officer: *李四" s
+'
+
+test_expect_success 'a whole name is taken as it is, though it begins another' '
+	on xz case update "$(cat c)" --note 复查 --officer 张三 2>err >/dev/null &&
+	test_grep ! "taken as" err && test_grep ! "begins" err &&
+	on xz case show "$(cat c)" >s && test_grep "case.updated .*张三 " s
+'
+
+test_expect_success 'a beginning of several names is kept as given, with both named' '
+	on xz liaison log --type contact --summary 电话联络 --officer 张 >l 2>err &&
+	test_grep "officer .张. begins 2 names" err &&
+	test_grep "张三丰" err && on xz liaison list >ll && test_grep "$(cat l).*张 " ll
+'
+
+test_expect_success 'a name not in the register still records, with a warning' '
+	on xz case close "$(cat c)" --reason 已整改 --officer 赵六 2>err >/dev/null &&
+	test_grep "officer .赵六. is not in this unit.s register" err &&
+	on xz case show "$(cat c)" >s && test_grep "case.closed .*赵六" s
+'
+
+test_expect_success 'the configured officer is a whole name: checked, never completed' '
+	LIANDONG_OFFICER=李 on xz liaison log --type contact --summary 电话联络 >l 2>err &&
+	test_grep "officer .李. is not in this unit.s register" err &&
+	test_grep ! "taken as" err &&
+	on xz liaison list >ll && test_grep "$(cat l).*李 " ll
+'
+
+export LIANDONG_NOW="2027-07-02T09:00:00+08:00"
+test_expect_success 'an officer whose certificate ran out is warned of, at the time of the record' '
+	on xz case open --source patrol --category 违法建设 --location 查纳村 \
+	    --description 夜间施工 --officer 张三丰 >c2 2>err &&
+	test_grep "officer .张三丰.: enforcement certificate 新A6200001 expired on 2027-06-30" err &&
+	on xz case show "$(cat c2)" >s && test_grep "officer: *张三丰" s
+'
+export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
+
+test_expect_success 'the configured officer is checked too; on its last day a certificate is valid' '
+	LIANDONG_OFFICER=张三丰 LIANDONG_NOW="2027-06-30T18:00:00+08:00" on xz whistle call \
+	    --to 县综合行政执法局 --matter 河道采砂 --location 查纳村 2>err >/dev/null &&
+	test_grep ! "expired" err && test_grep ! "register" err &&
+	LIANDONG_OFFICER=张三丰 LIANDONG_NOW="2027-07-01T08:00:00+08:00" on xz whistle call \
+	    --to 县综合行政执法局 --matter 河道采砂 --location 查纳村 2>err >/dev/null &&
+	test_grep "expired on 2027-06-30" err
+'
+
 on xz person leave "$P3" --reason "调县市场监管局" --date 2026-11-01 >/dev/null
 
 test_expect_success 'who left is off the register, but listed with --all, and named when given' '
 	on xz person list >l && test_grep ! "$P3" l &&
 	on xz person list --all >a && test_grep "$P3.*left" a &&
-	on xz person show "$P3" >s && test_grep "left: *2026-11-01, 调县市场监管局" s
+	on xz person show "$P3" >s && test_grep "left: *2026-11-01, 调县市场监管局" s &&
+	on xz liaison log --type contact --summary 联络 --officer 李四 2>err >/dev/null &&
+	test_grep "officer .李四. left this unit on 2026-11-01" err
 '
 
 test_expect_code 9 'no training after the day of leaving' '
@@ -141,6 +196,12 @@ test_expect_code 9 'no training after the day of leaving' '
 
 test_expect_success 'a training before it may still be entered' '
 	on xz person train "$P3" --date 2026-10-10 --hours 2 --topic 联络员培训 >/dev/null
+'
+
+test_expect_success 'a station whose register is empty hears nothing of it' '
+	on yz case open --source patrol --category 违法建设 --location 东村 \
+	    --description 施工 --officer 赵六 >/dev/null 2>err &&
+	test ! -s err
 '
 
 sync_all
@@ -153,6 +214,15 @@ test_expect_success 'the bureau and the county government hold every unit'"'"'s 
 	on gov person list --all >g && test_grep "$P3.*left" g &&
 	on yz person list >y && test_grep ! "$P1" y &&
 	converged zf 县综合行政执法局 && converged gov 县人民政府 && converged yz 恰卜恰镇
+'
+
+test_expect_success 'the bureau completes from its own register only, not from the townships'"'"'' '
+	on zf case open --source patrol --category 违法建设 --location 城关 \
+	    --description 施工 --officer 张三丰 >/dev/null 2>err &&
+	test_grep "officer .张三丰. is not in this unit.s register" err &&
+	on zf case open --source patrol --category 违法建设 --location 城关 \
+	    --description 施工 --officer 马 >/dev/null 2>err &&
+	test_grep "taken as .马明." err
 '
 
 test_expect_code 9 'only the unit that registered a person changes the record' '
