@@ -82,6 +82,12 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_operation_police_entry.base,
 	&cmd_operation_result_entry.base,
 	&cmd_operation_cancel_entry.base,
+	&cmd_person_add_entry.base,
+	&cmd_person_list_entry.base,
+	&cmd_person_show_entry.base,
+	&cmd_person_update_entry.base,
+	&cmd_person_leave_entry.base,
+	&cmd_person_train_entry.base,
 	&cmd_due_entry.base,
 	&cmd_conflicts_entry.base,
 	&cmd_unit_list_entry.base,
@@ -106,7 +112,7 @@ static const struct cli_opt common_opts[] = {
 
 static const struct cli_program program = {
 	"liandong",
-	N_("Liandong station agent: records cases, complaints, referrals, assistance requests, township calls, joint meetings, joint operations, shared information, supervision and liaison logs, offline, and syncs them with the county."),
+	N_("Liandong station agent: records cases, complaints, referrals, assistance requests, township calls, joint meetings, joint operations, shared information, supervision, liaison logs and the register of people, offline, and syncs them with the county."),
 	cmd_table, common_opts,
 	N_("Run 'liandong <command> --help' for its options; exit codes are in docs/exit-codes.md."),
 	CMD_JSON, LIANDONG_VERSION,

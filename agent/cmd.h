@@ -110,6 +110,9 @@ extern const struct cmd_entry cmd_operation_plan_entry,
     cmd_operation_answer_entry, cmd_operation_police_entry,
     cmd_operation_result_entry, cmd_operation_cancel_entry,
     cmd_operation_list_entry, cmd_operation_show_entry;
+extern const struct cmd_entry cmd_person_add_entry, cmd_person_update_entry,
+    cmd_person_leave_entry, cmd_person_train_entry, cmd_person_list_entry,
+    cmd_person_show_entry;
 extern const struct cmd_entry cmd_conflicts_entry;
 extern const struct cmd_entry cmd_unit_list_entry;
 extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,

@@ -28,17 +28,174 @@ form_interactive(void)
 	return isatty(0) && isatty(2);
 }
 
+/*
+ * The officer named in a record, against this unit's register of people
+ * (common/type-person.c) once it holds anyone. Officers were free text
+ * before the register, and a unit may not have entered everyone, so the
+ * register completes and warns but never refuses:
+ *
+ *  - a name given with --officer that begins exactly one active person's
+ *    name completes to that name, said on stderr (the officer configured
+ *    in agent.conf or $LIANDONG_OFFICER is a whole name set on purpose,
+ *    perhaps of someone not registered yet: it is never completed);
+ *  - a name it does not hold is kept as given, with a warning (so is one
+ *    that begins several names, or names a person who left);
+ *  - an officer whose enforcement certificate was valid only until a day
+ *    before today is warned of (持证上岗, Baijiantan 三(二)1).
+ *
+ * A command that asks twice about one name hears it once: each answer is
+ * kept, for the life of the program, in officer_answers ({"<complete>
+ * <name>": the register's name}), which the strings returned point into.
+ */
+static json_t *officer_answers;
+
+/* The people of this unit's register held here (new array: a bureau
+ * also holds every other unit's), or NULL when there are none or the
+ * database cannot say (it says so itself when the record is written). */
+static json_t *
+officer_register(struct cmd_ctx *ctx)
+{
+	struct ledger_query q;
+	char err[LD_ERRLEN];
+	json_t *items, *mine, *p;
+	const char *u;
+	size_t i;
+
+	if (ctx->lg == NULL)
+		return NULL;
+	memset(&q, 0, sizeof q);
+	q.type = "person";
+	if (ledger_query(ctx->lg, &q, &items, err) != 0)
+		return NULL;
+	mine = json_array();
+	json_array_foreach(items, i, p) {
+		u = json_string_value(json_object_get(p, "unit"));
+		if (u != NULL && strcmp(u, ledger_unit(ctx->lg)) == 0)
+			json_array_append(mine, p);
+	}
+	json_decref(items);
+	if (json_array_size(mine) == 0) {
+		json_decref(mine);
+		return NULL;
+	}
+	return mine;
+}
+
+/* p[key], or "" when it is no string. */
+static const char *
+person_str(const json_t *p, const char *key)
+{
+	const char *s = json_string_value(json_object_get(p, key));
+
+	return s != NULL ? s : "";
+}
+
+/* Warns when the certificate of person p ran out before today. */
+static void
+officer_certificate(const json_t *p)
+{
+	const char *until = person_str(p, "certificate_expires");
+	char today[LTIME_LEN];
+
+	ltime_format(ltime_now(), today);
+	if (strlen(until) >= 10 && strncmp(today, until, 10) > 0)
+		fprintf(stderr, _("liandong: warning: officer '%s': enforcement "
+		    "certificate %s expired on %.10s\n"), person_str(p, "name"),
+		    person_str(p, "certificate"), until);
+}
+
+/* The register's name for name (borrowed from people or name itself),
+ * after saying on stderr what the register makes of it; a beginning is
+ * completed only when complete is set. */
+static const char *
+officer_match(const json_t *people, const char *name, int complete)
+{
+	const json_t *p, *hit = NULL, *gone = NULL;
+	size_t i, n = 0, len = strlen(name);
+	char *also = xstrdup("");
+
+	json_array_foreach(people, i, p) {
+		const char *pn = person_str(p, "name");
+		if (strcmp(person_str(p, "status"), "active") != 0) {
+			if (strcmp(pn, name) == 0)
+				gone = p;
+			continue;
+		}
+		if (strcmp(pn, name) == 0) {
+			hit = p;
+			n = 1;
+			break;
+		}
+		if (complete && strncmp(pn, name, len) == 0) {
+			char *t = xasprintf("%s%s%s", also, n > 0 ? "、" : "",
+			    pn);
+			free(also);
+			also = t;
+			hit = p;
+			n++;
+		}
+	}
+	if (n > 1)
+		fprintf(stderr, _("liandong: warning: officer '%s' begins %zu "
+		    "names in this unit's register (%s): kept as given; give "
+		    "the full name\n"), name, n, also);
+	else if (n == 0 && gone != NULL)
+		fprintf(stderr, _("liandong: warning: officer '%s' left this "
+		    "unit on %.10s (%s): kept as given\n"), name,
+		    person_str(json_object_get(gone, "left"), "date"),
+		    person_str(gone, "entity"));
+	else if (n == 0)
+		fprintf(stderr, _("liandong: warning: officer '%s' is not in "
+		    "this unit's register ('liandong person list'): kept as "
+		    "given\n"), name);
+	free(also);
+	if (n != 1)
+		return name;
+	if (strcmp(person_str(hit, "name"), name) != 0)
+		fprintf(stderr, _("liandong: officer '%s' taken as '%s' (%s), "
+		    "from this unit's register\n"), name,
+		    person_str(hit, "name"), person_str(hit, "entity"));
+	officer_certificate(hit);
+	return person_str(hit, "name");
+}
+
+/* name, or the register's name for it (see above). */
+static const char *
+officer_in_register(struct cmd_ctx *ctx, const char *name, int complete)
+{
+	json_t *people, *a;
+	char *key;
+
+	/* Not UTF-8: left for the form to refuse. */
+	if (!utf8_valid(name, strlen(name)))
+		return name;
+	if (officer_answers == NULL)
+		officer_answers = json_object();
+	key = xasprintf("%d %s", complete, name);
+	if ((a = json_object_get(officer_answers, key)) == NULL) {
+		if ((people = officer_register(ctx)) == NULL) {
+			free(key);
+			return name;
+		}
+		a = json_string(officer_match(people, name, complete));
+		json_object_set_new(officer_answers, key, a);
+		json_decref(people);
+	}
+	free(key);
+	return json_string_value(a);
+}
+
 const char *
 form_officer(struct cmd_ctx *ctx, const char *given)
 {
 	const char *env = getenv("LIANDONG_OFFICER");
 
 	if (given != NULL && *given != '\0')
-		return given;
+		return officer_in_register(ctx, given, 1);
 	if (ctx->cfg.officer != NULL && *ctx->cfg.officer != '\0')
-		return ctx->cfg.officer;
+		return officer_in_register(ctx, ctx->cfg.officer, 0);
 	if (env != NULL && *env != '\0')
-		return env;
+		return officer_in_register(ctx, env, 0);
 	return NULL;
 }
 
@@ -80,6 +237,7 @@ set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
 	const struct enum_value *ev;
 	char t[LTIME_LEN];
 	int64_t ms;
+	long tenths;
 
 	if (!utf8_valid(val, strlen(val)))
 		return cmd_error(ctx, EXIT_INVALID,
@@ -110,6 +268,14 @@ set_value(struct cmd_ctx *ctx, const struct form_field *f, const char *val,
 			return EXIT_INVALID;
 		}
 		json_object_set_new(body, f->field, json_string(ev->name));
+		return 0;
+	case FV_DECIMAL:
+		if (decimal_parse(val, &tenths) != 0 || tenths <= 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("invalid number '%s' for --%s: a positive number "
+			    "with at most one decimal, like 2 or 2.5"), val, f->opt);
+		decimal_format(tenths, t);
+		json_object_set_new(body, f->field, json_string(t));
 		return 0;
 	default:
 		json_object_set_new(body, f->field, json_string(val));
@@ -144,8 +310,8 @@ form_fill(struct cmd_ctx *ctx, const struct form_field *ff, json_t *body,
 			continue;
 		}
 		val = cmd_value(ctx, f->opt);
-		if (val == NULL && (f->flags & FF_OFFICER))
-			val = form_officer(ctx, NULL);
+		if ((f->flags & FF_OFFICER) && (val == NULL || *val != '\0'))
+			val = form_officer(ctx, val);
 		if (val == NULL && partial)
 			continue;
 		if (val == NULL && (f->flags & FF_NOW) && !interactive) {
@@ -260,6 +426,8 @@ form_type_of(enum field_type t)
 		return FV_BOOL;
 	case F_STRS:
 		return FV_LIST;
+	case F_DECIMAL:
+		return FV_DECIMAL;
 	default:
 		return FV_STR;
 	}

@@ -17,7 +17,8 @@
 #include "cmd.h"
 #include "kinds.h"
 
-enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST };
+enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST,
+	FV_DECIMAL /* "2", "2.5", "2.0": stored canonical (F_DECIMAL) */ };
 
 #define FF_REQUIRED 1
 #define FF_NOW 2     /* FV_TIME: defaults to now */
@@ -70,7 +71,13 @@ int form_interactive(void);
 int form_fill(struct cmd_ctx *ctx, const struct form_field *ff, json_t *body,
     int partial);
 
-/* The officer acting: --officer, agent.conf, $LIANDONG_OFFICER, else NULL. */
+/* The officer acting: --officer (given), agent.conf, $LIANDONG_OFFICER,
+ * else NULL. Once this unit's register of people holds anyone, the name is
+ * checked against it: a given name that begins exactly one active
+ * person's name completes to it, and a name not held, one that begins
+ * several, a person who left and an expired certificate are warned of on
+ * stderr, once per name; the name is never refused (form.c). The string
+ * returned lives as long as given, or the program. */
 const char *form_officer(struct cmd_ctx *ctx, const char *given);
 
 

@@ -112,6 +112,55 @@ enum_label(const struct enum_value *vals, const char *name)
 	return v != NULL ? v->label : name;
 }
 
+int
+decimal_parse(const char *s, long *tenths)
+{
+	size_t n = strspn(s, "0123456789");
+	long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 6)
+		return LD_EINVAL;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	v *= 10;
+	if (s[n] == '.') {
+		if (s[n + 1] < '0' || s[n + 1] > '9' || s[n + 2] != '\0')
+			return LD_EINVAL;
+		v += s[n + 1] - '0';
+	} else if (s[n] != '\0')
+		return LD_EINVAL;
+	*tenths = v;
+	return 0;
+}
+
+void
+decimal_format(long tenths, char *buf)
+{
+	if (tenths % 10 == 0)
+		snprintf(buf, DECIMAL_LEN, "%ld", tenths / 10);
+	else
+		snprintf(buf, DECIMAL_LEN, "%ld.%ld", tenths / 10, tenths % 10);
+}
+
+/* A positive decimal in its canonical text, at most f->max. */
+static int
+check_decimal(const struct field *f, const char *s, char *err)
+{
+	char canon[DECIMAL_LEN];
+	long t;
+
+	if (decimal_parse(s, &t) != 0 || t <= 0 ||
+	    (decimal_format(t, canon), strcmp(canon, s) != 0))
+		return ld_fail(err, LD_EINVAL,
+		    _("'%s' must be a positive number with at most one decimal, "
+		    "like 2 or 2.5"), f->name);
+	if (t > (long)f->max * 10)
+		return ld_fail(err, LD_EINVAL, _("'%s' must be at most %zu"),
+		    f->name, f->max);
+	return 0;
+}
+
 /* A deadline computed when its obligation started (rules.h). */
 static int
 check_deadline(const struct field *f, const json_t *v, char *err)
@@ -214,6 +263,8 @@ check_field(const struct field *f, const json_t *v, char *err)
 			return ld_fail(err, LD_EINVAL, _("'%s' is not a valid id"),
 			    f->name);
 		return 0;
+	case F_DECIMAL:
+		return check_decimal(f, s, err);
 	default:
 		return ld_fail(err, LD_EINTERNAL, "bad field type");
 	}
@@ -279,6 +330,8 @@ kind_example_value(const struct field *f)
 		return json_pack("{s:s, s:s, s:s, s:b}", "due",
 		    "2026-11-27T23:59:59+08:00", "rule", "gonghe/refer",
 		    "basis", "5 workdays", "assumed", 0);
+	case F_DECIMAL:
+		return json_string("2.5");
 	}
 	return NULL;
 }

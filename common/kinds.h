@@ -26,7 +26,11 @@ enum field_type {
 	F_STRS,  /* array of one-line strings */
 	F_PHONE, /* digits, spaces, '+' and '-' */
 	F_ENTITY, /* id of another entity */
-	F_DEADLINE /* {"due": time, "rule": name, "basis": text, "assumed": bool} */
+	F_DEADLINE, /* {"due": time, "rule": name, "basis": text, "assumed": bool} */
+	F_DECIMAL /* a positive number with at most one decimal, as text in
+		     its one canonical form ("2", "2.5", "0.5"; never "2.0",
+		     "02" or "2."): canonical JSON has no reals. max is the
+		     largest value, in whole units */
 };
 
 struct enum_value {
@@ -131,6 +135,15 @@ char *entity_id_new(const struct entity_type *t, const char *station,
  * event of every kind. */
 json_t *kind_example_value(const struct field *f);
 json_t *kind_example_body(const struct kind_info *k, int required_only);
+
+/* A decimal field's value (F_DECIMAL) in tenths ("2.5": 25). decimal_parse
+ * reads it as typed: one or more digits, then optionally '.' and one digit
+ * ("2", "2.0", "02.5"; at most 999999.9); LD_EINVAL for anything else.
+ * decimal_format writes tenths >= 0 in the canonical form the schema
+ * wants ("2", "2.5", "0.5"), in buf of at least DECIMAL_LEN bytes. */
+#define DECIMAL_LEN 24
+int decimal_parse(const char *s, long *tenths);
+void decimal_format(long tenths, char *buf);
 
 /* Looks up an enum value by stored name or Chinese label. */
 const struct enum_value *enum_lookup(const struct enum_value *vals,

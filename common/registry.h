@@ -124,7 +124,8 @@ struct entity_type {
 	X(meeting) \
 	X(share) \
 	X(supervision) \
-	X(operation)
+	X(operation) \
+	X(person)
 
 #define REGISTRY_DECLARE(name) extern const struct entity_type type_##name;
 REGISTRY_TYPES(REGISTRY_DECLARE)

@@ -73,6 +73,10 @@ operation.answered tdbp
 operation.police_notified tdbp
 operation.result tdbp
 operation.cancelled tdbp
+person.registered tdblpg
+person.updated tdblpg
+person.left tdblpg
+person.trained tdblpg
 EOF
 
 letter() {
@@ -103,7 +107,7 @@ for s in $ROLES; do
 	sqlite3 $s.db "DELETE FROM meta WHERE key='role'"
 	for k in case.opened complaint.recorded liaison.logged referral.sent \
 	    assist.requested whistle.called meeting.scheduled share.formed \
-	    supervision.sent operation.planned; do
+	    supervision.sent operation.planned person.registered; do
 		"$ANY" $s.db $k --to $BUREAU >$s.${k%%.*} || echo "setup failed: $s $k"
 	done
 	sqlite3 $s.db "INSERT INTO meta(key, value) VALUES('role', '$role')"
@@ -115,7 +119,7 @@ one() {
 	case $2 in
 	case.opened|complaint.recorded|liaison.logged|referral.sent|\
 	assist.requested|whistle.called|meeting.scheduled|share.formed|\
-	supervision.sent|operation.planned) ;;
+	supervision.sent|operation.planned|person.registered) ;;
 	*) _e=$(cat $1.${2%%.*}) ;;
 	esac
 	"$ANY" $1.db $2 $_e --to $BUREAU >/dev/null 2>>$SCRATCH/any.err
@@ -225,6 +229,7 @@ on obs meeting schedule --kind consultation --at "2026-12-10 09:00" --units $SCJ
 on obs share record --type info --title 巡查通报 --to $SCJ >sh
 on obs supervision send --type opinion --to $SCJ --subject 执法意见 --text 建议 >v
 on obs operation plan --type patrol --matter 联合巡察 --unit $SCJ --at "2026-12-10 09:00" --place 集市 >op
+on obs person add --name 王某 --liaison >pe
 for r in 1 2; do
 	for s in obs $ROLES; do on $s sync >/dev/null || echo "sync failed: $s"; done
 done
@@ -237,15 +242,15 @@ sees() {
 test_expect_success 'each role x each record type: the audience, plus what the role sees county-wide' '
 	bad=0 &&
 	for s in dep bur leg pol gov adm; do
-		for t in case complaint liaison referral assist whistle meeting share supervision operation; do
+		for t in case complaint liaison referral assist whistle meeting share supervision operation person; do
 			want=0
 			case $s:$t in
-			dep:case|dep:liaison) ;;
+			dep:case|dep:liaison|dep:person) ;;
 			dep:*) want=1 ;;
 			adm:*) want=1 ;;
 			leg:referral|leg:assist|leg:whistle|leg:meeting|leg:share|leg:supervision|leg:operation) want=1 ;;
-			bur:referral|bur:whistle|bur:operation|bur:liaison) want=1 ;;
-			gov:liaison) want=1 ;;
+			bur:referral|bur:whistle|bur:operation|bur:liaison|bur:person) want=1 ;;
+			gov:liaison|gov:person) want=1 ;;
 			esac
 			got=$(sees $s $t)
 			if [ "$got" != "$want" ]; then
@@ -343,6 +348,9 @@ operation.answered m
 operation.police_notified c
 operation.result c
 operation.cancelled c
+person.updated c
+person.left c
+person.trained c
 EOF
 for s in $ROLES; do
 	u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key='unit'")
@@ -363,10 +371,10 @@ creating = {"case": "case.opened", "complaint": "complaint.recorded",
             "referral": "referral.sent", "assist": "assist.requested",
             "whistle": "whistle.called", "meeting": "meeting.scheduled",
             "share": "share.formed", "supervision": "supervision.sent",
-            "operation": "operation.planned"}
+            "operation": "operation.planned", "person": "person.registered"}
 letter = {"case": "C", "complaint": "T", "referral": "R", "assist": "A",
           "whistle": "W", "meeting": "M", "share": "S", "supervision": "V",
-          "operation": "O"}
+          "operation": "O", "person": "P"}
 # The parts the unit addressed holds on a record of each type.
 addressed = {"complaint": "a", "referral": "ae", "assist": "a", "whistle": "a",
              "meeting": "mo", "supervision": "a", "operation": "m"}

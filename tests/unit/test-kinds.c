@@ -230,6 +230,20 @@ static const struct spec {
 	    "'C-lyx01-3']}" },
 	{ "operation.cancelled", "reason", "{'reason':'天气原因'}",
 	    "{'reason':'天气原因\\n改期'}" },
+	{ "person.registered", "name", "{'name':'张三'}",
+	    "{'name':'张三','post':'执法中队队员','certificate':'新A6200001',"
+	    "'certificate_expires':'2027-06-30T00:00:00+08:00','liaison':true,"
+	    "'supervisor':false,'phone':'0974-851 2345'}" },
+	{ "person.updated", "",
+	    "{'certificate_expires':'2029-06-30T00:00:00+08:00'}",
+	    "{'name':'张三丰','post':'中队长','certificate':'新A6200002',"
+	    "'certificate_expires':'2029-06-30T00:00:00+08:00',"
+	    "'liaison':false,'supervisor':true,'phone':'13800000000'}" },
+	{ "person.left", "reason date", "{'reason':'调离','date':" T0 "}",
+	    "{'reason':'调县市场监管局\\n证件已注销','date':" T0 "}" },
+	{ "person.trained", "date hours topic",
+	    "{'date':" T0 ",'hours':'2.5','topic':'执法证据采集'}",
+	    "{'date':" T0 ",'hours':'60','topic':'年度行政执法人员集中培训'}" },
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
@@ -319,6 +333,28 @@ static const struct change {
 	{ "meeting.scheduled", "units", "['县住建局',['县公安局']]", NULL, 0, 0, "a list in the list" },
 	{ "share.sent", "to", "'县综合行政执法局'", NULL, 0, 0, "one unit, not a list" },
 	{ "share.sent", "via", "'email'", NULL, 0, 0, "an unlisted channel" },
+	{ "person.registered", "certificate_expires", "'2027-06-30'", NULL, 0, 0, "a bare date" },
+	{ "person.registered", "phone", "'0974-八五一'", NULL, 0, 0, "digits in Chinese" },
+	{ "person.registered", "name", NULL, "张", 32, 1, "a name of 32 characters" },
+	{ "person.registered", "name", NULL, "张", 33, 0, "a name of 33 characters" },
+	{ "person.trained", "hours", "'0.5'", NULL, 0, 1, "half an hour" },
+	{ "person.trained", "hours", "'200'", NULL, 0, 1, "the most one entry holds" },
+	{ "person.trained", "hours", "'199.9'", NULL, 0, 1, "one decimal" },
+	{ "person.trained", "hours", "'200.1'", NULL, 0, 0, "over the most" },
+	{ "person.trained", "hours", "'0'", NULL, 0, 0, "no hours" },
+	{ "person.trained", "hours", "'0.0'", NULL, 0, 0, "no hours, with a decimal" },
+	{ "person.trained", "hours", "'2.0'", NULL, 0, 0, "a decimal of nothing (not canonical)" },
+	{ "person.trained", "hours", "'02'", NULL, 0, 0, "a leading zero (not canonical)" },
+	{ "person.trained", "hours", "'2.55'", NULL, 0, 0, "two decimals" },
+	{ "person.trained", "hours", "'2.'", NULL, 0, 0, "a point without a decimal" },
+	{ "person.trained", "hours", "'.5'", NULL, 0, 0, "a decimal without a whole part" },
+	{ "person.trained", "hours", "'-1'", NULL, 0, 0, "a negative number" },
+	{ "person.trained", "hours", "'1e2'", NULL, 0, 0, "an exponent" },
+	{ "person.trained", "hours", "' 2'", NULL, 0, 0, "a space" },
+	{ "person.trained", "hours", "'2,5'", NULL, 0, 0, "a decimal comma" },
+	{ "person.trained", "hours", "'２'", NULL, 0, 0, "a full-width digit" },
+	{ "person.trained", "hours", "2", NULL, 0, 0, "a number, not text" },
+	{ "person.trained", "hours", "''", NULL, 0, 0, "empty" },
 };
 
 /* s with every ' turned into " (new string). */
@@ -941,6 +977,56 @@ test_entity_ids(void **state)
 	}
 }
 
+/* Decimals (F_DECIMAL): what a user types, read into tenths, and the
+ * one text each value is stored as. */
+static void
+test_decimals(void **state)
+{
+	static const struct {
+		const char *typed;
+		long tenths;
+		const char *canonical;
+	} ok[] = {
+		{ "2", 20, "2" }, { "2.5", 25, "2.5" }, { "2.0", 20, "2" },
+		{ "02", 20, "2" }, { "0.5", 5, "0.5" }, { "0", 0, "0" },
+		{ "60", 600, "60" }, { "999999.9", 9999999, "999999.9" },
+	};
+	static const char *const bad[] = { "", ".", ".5", "2.", "2.55",
+		"-1", "+1", "1e2", " 2", "2 ", "2,5", "２", "1234567", "2.5.1",
+		"0x10", "2.a", NULL };
+	const struct kind_info *k;
+	const struct field *f;
+	char buf[DECIMAL_LEN];
+	size_t i;
+	long t;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		t = -1;
+		assert_int_equal(decimal_parse(ok[i].typed, &t), 0);
+		assert_int_equal(t, ok[i].tenths);
+		decimal_format(t, buf);
+		assert_string_equal(buf, ok[i].canonical);
+	}
+	for (i = 0; bad[i] != NULL; i++)
+		if (decimal_parse(bad[i], &t) != LD_EINVAL)
+			fail_msg("decimal '%s' read", bad[i]);
+	/* Every decimal field's example passes, and its maximum is whole. */
+	for (i = 0; (k = kind_at(i)) != NULL; i++)
+		for (f = k->fields; f->name != NULL; f++)
+			if (f->type == F_DECIMAL) {
+				assert_true(f->max > 0);
+				snprintf(buf, sizeof buf, "%zu", f->max);
+				assert_body_ok(k, with(k, f, json_string(buf)),
+				    "the maximum");
+				snprintf(buf, sizeof buf, "%zu.1", f->max);
+				assert_body_refused(k, with(k, f,
+				    json_string(buf)), f->name, "over it");
+			}
+	/* A person's update must change something. */
+	assert_body_refused(kind_find("person.updated"), json_object(),
+	    "person.updated", "empty body");
+}
+
 int
 main(void)
 {
@@ -959,6 +1045,7 @@ main(void)
 		cmocka_unit_test(test_bad_text_content_fails),
 		cmocka_unit_test(test_bad_times_phones_entities_fail),
 		cmocka_unit_test(test_entity_ids),
+		cmocka_unit_test(test_decimals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

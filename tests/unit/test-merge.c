@@ -70,6 +70,9 @@ static const struct {
 	{ "operation.police_notified", C },
 	{ "operation.result", C },
 	{ "operation.cancelled", C },
+	{ "person.updated", C },
+	{ "person.left", C },
+	{ "person.trained", C },
 };
 
 /* The kinds that create their entity (docs/protocol.md: the events that
@@ -78,7 +81,7 @@ static const char *const creating[] = {
 	"case.opened", "complaint.recorded", "liaison.logged",
 	"referral.sent", "assist.requested", "whistle.called",
 	"meeting.scheduled", "share.formed", "supervision.sent",
-	"operation.planned",
+	"operation.planned", "person.registered",
 };
 
 /* docs/protocol.md, "Authority", granted by: the body field of a kind

@@ -305,6 +305,8 @@ static const struct {
 	{ "share.extended", U, A | L },
 	{ "supervision.sent", T | D | B, A | L },
 	{ "supervision.replied", T | D | B, A | L },
+	{ "person.registered", U, A | B | G }, { "person.updated", U, A | B | G },
+	{ "person.left", U, A | B | G }, { "person.trained", U, A | B | G },
 };
 
 static void
@@ -347,7 +349,7 @@ test_audience_policies(void **state)
 	static const char *const grows[] = { "complaint", "assist", "whistle",
 		"meeting", "share", "supervision", NULL };
 	static const char *const closed[] = { "case", "liaison", "referral",
-		NULL };
+		"person", NULL };
 	size_t i;
 
 	for (i = 0; grows[i] != NULL; i++)
