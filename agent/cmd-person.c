@@ -27,22 +27,25 @@
 #include "ledger.h"
 #include "ltime.h"
 #include "out.h"
+#include "rules.h"
 
 /*
  * The yearly training quota of one officer, in tenths of an hour, or -1
- * when unknown. The county's rule profile is to say it (Baijiantan
- * 三(二)2: "每名执法人员年度培训时间不少于60个学时", 600 here); the
- * profiles cannot say it yet (common/rules.[ch] gains quotas on another
- * branch), so for now it is always unknown: the report then shows the
- * hours without a quota and says that none is set. When profiles can,
- * this is the one place to ask form_profile(ctx) for it; nothing else
- * (no environment variable, no agent.conf) is to stand in for it.
+ * when the county's rule profile sets none (Baijiantan 三(二)2:
+ * "每名执法人员年度培训时间不少于60个学时", [quota training_hours] in
+ * its profile, 600 here): the report then shows the hours without a
+ * quota and says that none is set.
  */
 static long
 training_quota(struct cmd_ctx *ctx)
 {
-	(void)ctx;
-	return -1;
+	const struct profile *p = form_profile(ctx);
+	const struct quota *q = p != NULL ? profile_quota(p,
+	    "training_hours") : NULL;
+
+	if (q == NULL || q->unit != QUOTA_HOURS || q->per != QUOTA_YEAR)
+		return -1;
+	return (long)q->amount * 10;
 }
 
 /* doc[key] when it is a string, else NULL; text(): else "". */

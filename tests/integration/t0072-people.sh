@@ -7,7 +7,7 @@
 # register, another township does not, and only the unit that registered
 # a person changes the record.
 . "$(dirname "$0")/lib.sh"
-test_plan 29
+test_plan 30
 
 # Records are made in 2027 below, ahead of the server's pinned clock.
 SERVER_OPTS="--max-clock-ahead 0"
@@ -227,6 +227,19 @@ test_expect_success 'the bureau completes from its own register only, not from t
 
 test_expect_code 9 'only the unit that registered a person changes the record' '
 	on zf person update "$P1" --phone 0974-8512345
+'
+
+# Under Baijiantan's profile (三(二)2: at least 60 hours a year), a
+# certificate holder with 10.5 hours is under the quota, one with 60 is not.
+test_expect_success 'the profile'"'"'s quota: 60 hours a year; under it is marked' '
+	LIANDONG_RULES=baijiantan on xz person list --training 2026 --json >b.json &&
+	jeq b.json "d[\"quota\"]" 60 &&
+	jeq b.json "[p[\"under_quota\"] for p in d[\"people\"] if p[\"entity\"] == \"$P1\"][0]" true &&
+	on xz person train "$P1" --date 2026-10-09 --hours 49.5 --topic 年度轮训 >/dev/null &&
+	LIANDONG_RULES=baijiantan on xz person list --training 2026 >b &&
+	test_grep "quota: 60" b &&
+	LIANDONG_RULES=baijiantan on xz person list --training 2026 --json >b2.json &&
+	jeq b2.json "[p[\"under_quota\"] for p in d[\"people\"] if p[\"entity\"] == \"$P1\"][0]" false
 '
 
 test_done
