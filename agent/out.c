@@ -192,6 +192,9 @@ out_cell(const struct out_col *col, const json_t *doc, int in_list,
 		}
 		snprintf(buf, len, "%zu", n);
 		return buf;
+	case OUT_DIFFERS:
+		return s == NULL || (col->alt != NULL && out_str(doc, col->alt) !=
+		    NULL && strcmp(s, out_str(doc, col->alt)) == 0) ? NULL : s;
 	case OUT_EACH:
 	case OUT_LINES:
 		break;
@@ -303,7 +306,7 @@ out_show(const struct out_col *lines, const json_t *doc)
 	const json_t *item;
 	const char *s;
 	char buf[1024];
-	size_t i;
+	size_t i, n;
 
 	for (l = lines; l->key != NULL; l++) {
 		if (l->how == OUT_DUE) {
@@ -320,6 +323,18 @@ out_show(const struct out_col *lines, const json_t *doc)
 					out_label(l->label);
 					printf("%s\n", s);
 				}
+			continue;
+		}
+		if (l->how == OUT_LIST) { /* whole, however long */
+			n = 0;
+			json_array_foreach(out_get(doc, l->key), i, item)
+				if ((s = json_string_value(item)) != NULL) {
+					if (n++ == 0)
+						out_label(l->label);
+					printf("%s%s", n > 1 ? "、" : "", s);
+				}
+			if (n > 0)
+				putchar('\n');
 			continue;
 		}
 		s = out_cell(l, doc, 0, buf, sizeof buf);

@@ -54,6 +54,8 @@ enum out_how {
 			 only; a string item as it is, an object its string
 			 at alt, and its "unit" in brackets when it has one
 			 (an act, fold_act) (shows only) */
+	OUT_DIFFERS,  /* the string at key, only when it is not the string
+			 at alt (a handler other than the addressee) */
 };
 
 struct out_col {
