@@ -492,7 +492,11 @@ form_kind_text(struct cmd_ctx *ctx, const char *kind, json_t *body)
 		else if (f->type != F_STRS &&
 		    (v = cmd_value(ctx, ff.opt)) != NULL && *v != '\0')
 			rc = set_value(ctx, &ff, v, body);
-		else if (f->required)
+		else if (f->type == F_TIME && (f->ui->flags & FIELD_NOW)) {
+			char t[LTIME_LEN];
+			ltime_format(ltime_now(), t);
+			json_object_set_new(body, f->name, json_string(t));
+		} else if (f->required)
 			rc = cmd_usage_error(ctx, _("missing required option --%s"),
 			    ff.opt);
 		free((char *)ff.opt);

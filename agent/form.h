@@ -57,7 +57,8 @@ int form_kind_fill(struct cmd_ctx *ctx, const char *kind, json_t *body,
 /* form_text_opt for each field of kind that has a field_ui, in order,
  * required when the schema requires it: a value missing or empty is left
  * out, or a usage error when required. An enum or a time is read as
- * form_fill reads it, a flag is true or false, a list is set when given.
+ * form_fill reads it (a FIELD_NOW time missing is now), a flag is true
+ * or false, a list is set when given.
  * Fields already in body (a default, a value the command worked out) are
  * left as they are. Returns 0 or an exit code. */
 int form_kind_text(struct cmd_ctx *ctx, const char *kind, json_t *body);
