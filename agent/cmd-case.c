@@ -1,5 +1,9 @@
 /*
  * cmd-case.c - the case ledger (一事一记): case open|list|show|update|close.
+ *
+ * The options that give a case's fields are declared with the fields, in
+ * common/type-case.c (FORM_FIELDS, form.h); lists and shows are columns
+ * and lines (out.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,47 +14,11 @@
 #include "kinds.h"
 #include "ltime.h"
 #include "out.h"
-#include "text.h"
 
 static const struct cli_opt open_opts[] = {
-	{ "source", CLI_VALUE, "SOURCE", N_("patrol, assignment, notice or report (or 辖区巡查, 县级转派, 业务主管部门通报, 群众举报)") },
-	{ "category", CLI_VALUE, "TEXT", N_("domain of the matter, e.g. 违法建设") },
-	{ "location", CLI_VALUE, "TEXT", N_("where it was found") },
-	{ "party", CLI_LIST, "NAME", N_("a party concerned (repeat for several)") },
-	{ "matter", CLI_VALUE, "TEXT", N_("short title of the matter") },
-	{ "description", CLI_VALUE, "TEXT", N_("what was found") },
-	{ "discovered-at", CLI_VALUE, "DATE", N_("when it was found (default: now)") },
-	{ "urgent", CLI_FLAG, NULL, N_("urgent: evidence may be lost or harm is going on") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer recording it (default: agent.conf, $LIANDONG_OFFICER)") },
-	{ "evidence", CLI_LIST, "TEXT", N_("evidence item (repeat for several)") },
+	FORM_FIELDS("case.opened"),
 	{ NULL, 0, NULL, NULL },
 };
-
-static const struct form_field open_form[] = {
-	{ "source", "source", FV_ENUM, FF_REQUIRED, case_sources, N_("source") },
-	{ "category", "category", FV_STR, FF_REQUIRED, NULL, N_("category") },
-	{ "location", "location", FV_STR, FF_REQUIRED, NULL, N_("location") },
-	{ "party", "parties", FV_LIST, 0, NULL, NULL },
-	{ "matter", "matter", FV_STR, 0, NULL, NULL },
-	{ "description", "description", FV_TEXT, FF_REQUIRED, NULL, N_("description") },
-	{ "discovered-at", "discovered_at", FV_TIME, FF_REQUIRED | FF_NOW, NULL, N_("discovered at (empty: now)") },
-	{ "urgent", "urgent", FV_BOOL, 0, NULL, NULL },
-	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
-	{ "evidence", "evidence", FV_LIST, 0, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
-};
-
-static int
-print_id(struct cmd_ctx *ctx, const char *id)
-{
-	if (ctx->json) {
-		json_t *doc = out_doc("recorded");
-		json_object_set_new(doc, "id", json_string(id));
-		out_json(doc);
-	} else
-		printf("%s\n", id);
-	return 0;
-}
 
 /* The deadline to refer, counted from discovery (refer_urgent for an
  * urgent case when the county has that rule). */
@@ -82,14 +50,14 @@ case_open(struct cmd_ctx *ctx)
 	char *id = NULL;
 	int rc;
 
-	rc = form_fill(ctx, open_form, body, 0);
+	rc = form_kind_fill(ctx, "case.opened", body, 0);
 	if (rc == 0)
 		rc = refer_deadline(ctx, body);
 	if (rc == 0)
 		rc = form_record(ctx, "case.opened", NULL, json_string_value(
 		    json_object_get(body, "officer")), NULL, body, &id);
 	if (rc == 0)
-		rc = print_id(ctx, id);
+		rc = form_recorded(ctx, id);
 	free(id);
 	json_decref(body);
 	return rc;
@@ -112,16 +80,22 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_STATUS, NULL, NULL, 0 },
+	{ N_("DISCOVERED"), "discovered_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("CATEGORY"), "category", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("LOCATION"), "location", OUT_TEXT, NULL, NULL, 24 },
+	{ N_("MATTER"), "matter", OUT_TEXT, NULL, "description", 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 case_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("STATUS"),
-		N_("DISCOVERED"), N_("CATEGORY"), N_("LOCATION"), N_("MATTER") };
-	char since[LTIME_LEN], until[LTIME_LEN], t[LTIME_LEN];
+	char since[LTIME_LEN], until[LTIME_LEN];
 	struct ledger_query q;
-	struct table *tab;
 	json_t *items, *doc;
-	size_t i;
 	int rc;
 
 	memset(&q, 0, sizeof q);
@@ -143,25 +117,7 @@ case_list(struct cmd_ctx *ctx)
 		out_json(doc);
 		return 0;
 	}
-	tab = table_new(6, headers);
-	table_max(tab, 4, 24);
-	json_array_foreach(items, i, doc) {
-		const char *matter = cjson_str(doc, "matter");
-		char status[64];
-		const char *cells[6];
-
-		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
-		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = status;
-		cells[2] = out_time(cjson_str(doc, "discovered_at"), t, sizeof t);
-		cells[3] = cjson_str(doc, "category");
-		cells[4] = cjson_str(doc, "location");
-		cells[5] = matter != NULL ? matter : cjson_str(doc, "description");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, items);
 	json_decref(items);
 	return 0;
 }
@@ -173,75 +129,62 @@ const struct cmd_entry cmd_case_list_entry = {
 	case_list,
 };
 
-static void
-show_line(const char *label, const char *value)
-{
-	if (value != NULL && *value != '\0')
-		printf("%-14s %s\n", _(label), value);
-}
+static const struct out_col show_lines[] = {
+	{ N_("case:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("status:"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("urgent:"), "urgent", OUT_YESNO, NULL, NULL, 0 },
+	{ N_("source:"), "source", OUT_ENUM, case_sources, NULL, 0 },
+	{ N_("matter:"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("category:"), "category", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("location:"), "location", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("parties:"), "parties", OUT_LIST, NULL, NULL, 0 },
+	{ N_("discovered:"), "discovered_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("officer:"), "officer", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("unit:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("evidence:"), "evidence", OUT_LIST, NULL, NULL, 0 },
+	{ N_("description:"), "description", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("note:"), "notes", OUT_EACH, NULL, "note", 0 },
+	{ N_("refer by:"), "refer_due", OUT_DUE, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
 
+/* The lines after the referrals (show_referrals). */
+static const struct out_col closed_lines[] = {
+	{ N_("closed:"), "closed.reason", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
+/* The referral the case stands referred by, "R → unit", and each one
+ * withdrawn, "R → unit: reason". */
 static void
-show_list(const char *label, const json_t *arr)
+show_referrals(const json_t *doc)
 {
-	json_t *v;
+	json_t *r = json_object_get(doc, "referred");
 	size_t i;
 
-	if (json_array_size(arr) == 0)
-		return;
-	printf("%-14s", _(label));
-	json_array_foreach(arr, i, v)
-		printf("%s%s", i ? "、" : " ", json_string_value(v));
-	putchar('\n');
+	if (r != NULL)
+		out_line(N_("referred:"), "%s → %s", cjson_str(r, "referral"),
+		    cjson_str(r, "to"));
+	json_array_foreach(json_object_get(doc, "withdrawn_referrals"), i, r)
+		out_line(N_("withdrawn:"), "%s → %s: %s", cjson_str(r, "referral"),
+		    cjson_str(r, "to"), cjson_str(json_object_get(r, "withdrawn"),
+		    "reason"));
 }
 
 static int
 case_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
-	char t[LTIME_LEN];
-	json_t *doc, *closed, *notes, *n, *r;
-	size_t i;
+	json_t *doc;
 	int rc;
 
 	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
 		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "case", id, doc, 0);
-	show_line(N_("case:"), id);
-	show_line(N_("status:"), cjson_str(doc, "status"));
-	show_line(N_("urgent:"), json_is_true(json_object_get(doc, "urgent")) ?
-	    _("yes") : _("no"));
-	show_line(N_("source:"), enum_label(case_sources, cjson_str(doc, "source")));
-	show_line(N_("matter:"), cjson_str(doc, "matter"));
-	show_line(N_("category:"), cjson_str(doc, "category"));
-	show_line(N_("location:"), cjson_str(doc, "location"));
-	show_list(N_("parties:"), json_object_get(doc, "parties"));
-	show_line(N_("discovered:"), out_time(cjson_str(doc, "discovered_at"), t,
-	    sizeof t));
-	show_line(N_("officer:"), cjson_str(doc, "officer"));
-	show_line(N_("unit:"), cjson_str(doc, "unit"));
-	show_list(N_("evidence:"), json_object_get(doc, "evidence"));
-	show_line(N_("description:"), cjson_str(doc, "description"));
-	notes = json_object_get(doc, "notes");
-	json_array_foreach(notes, i, n)
-		show_line(N_("note:"), cjson_str(n, "note"));
-	out_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
-	if ((r = json_object_get(doc, "referred")) != NULL) {
-		char *s = xasprintf("%s → %s", cjson_str(r, "referral"),
-		    cjson_str(r, "to"));
-		show_line(N_("referred:"), s);
-		free(s);
-	}
-	json_array_foreach(json_object_get(doc, "withdrawn_referrals"), i, r) {
-		char *s = xasprintf("%s → %s: %s", cjson_str(r, "referral"),
-		    cjson_str(r, "to"), cjson_str(json_object_get(r, "withdrawn"),
-		    "reason"));
-		show_line(N_("withdrawn:"), s);
-		free(s);
-	}
-	closed = json_object_get(doc, "closed");
-	if (closed != NULL)
-		show_line(N_("closed:"), cjson_str(closed, "reason"));
+	out_show(show_lines, doc);
+	show_referrals(doc);
+	out_show(closed_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);
@@ -255,28 +198,9 @@ const struct cmd_entry cmd_case_show_entry = {
 };
 
 static const struct cli_opt update_opts[] = {
-	{ "category", CLI_VALUE, "TEXT", N_("new category") },
-	{ "location", CLI_VALUE, "TEXT", N_("new location") },
-	{ "party", CLI_LIST, "NAME", N_("parties (replaces the list)") },
-	{ "matter", CLI_VALUE, "TEXT", N_("new title") },
-	{ "description", CLI_VALUE, "TEXT", N_("new description") },
-	{ "urgent", CLI_FLAG, NULL, N_("mark as urgent") },
+	FORM_FIELDS("case.updated"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer making the change") },
-	{ "evidence", CLI_LIST, "TEXT", N_("evidence (replaces the list)") },
-	{ "note", CLI_VALUE, "TEXT", N_("a progress note") },
 	{ NULL, 0, NULL, NULL },
-};
-
-static const struct form_field update_form[] = {
-	{ "category", "category", FV_STR, 0, NULL, NULL },
-	{ "location", "location", FV_STR, 0, NULL, NULL },
-	{ "party", "parties", FV_LIST, 0, NULL, NULL },
-	{ "matter", "matter", FV_STR, 0, NULL, NULL },
-	{ "description", "description", FV_TEXT, 0, NULL, NULL },
-	{ "urgent", "urgent", FV_BOOL, 0, NULL, NULL },
-	{ "evidence", "evidence", FV_LIST, 0, NULL, NULL },
-	{ "note", "note", FV_TEXT, 0, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
 /* Checks id names an existing case; prints the error. */
@@ -314,7 +238,7 @@ case_update(struct cmd_ctx *ctx)
 	if ((officer = need_officer(ctx)) == NULL)
 		return EXIT_USAGE;
 	body = json_object();
-	rc = form_fill(ctx, update_form, body, 1);
+	rc = form_kind_fill(ctx, "case.updated", body, 1);
 	if (rc == 0 && json_object_size(body) == 0)
 		rc = cmd_usage_error(ctx, _("nothing to change: give at least one field"));
 	if (rc == 0 && cmd_value(ctx, "officer") != NULL)
@@ -323,7 +247,7 @@ case_update(struct cmd_ctx *ctx)
 		rc = form_record(ctx, "case.updated", id, officer, NULL, body,
 		    NULL);
 	if (rc == 0)
-		rc = print_id(ctx, id);
+		rc = form_recorded(ctx, id);
 	json_decref(body);
 	return rc;
 }
@@ -336,7 +260,7 @@ const struct cmd_entry cmd_case_update_entry = {
 };
 
 static const struct cli_opt close_opts[] = {
-	{ "reason", CLI_VALUE, "TEXT", N_("why the case is closed (required)") },
+	FORM_FIELDS("case.closed"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer closing it") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -344,7 +268,7 @@ static const struct cli_opt close_opts[] = {
 static int
 case_close(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0], *officer, *reason;
+	const char *id = ctx->cli.argv[0], *officer = NULL;
 	json_t *body, *doc;
 	int rc;
 
@@ -356,17 +280,15 @@ case_close(struct cmd_ctx *ctx)
 		    id);
 	}
 	json_decref(doc);
-	if ((reason = cmd_value(ctx, "reason")) == NULL || *reason == '\0')
-		return cmd_usage_error(ctx, _("missing required option --reason"));
-	if ((officer = need_officer(ctx)) == NULL)
-		return EXIT_USAGE;
-	if (!utf8_valid(reason, strlen(reason)))
-		return cmd_error(ctx, EXIT_INVALID, _("'--reason' is not valid UTF-8"));
 	body = json_object();
-	json_object_set_new(body, "reason", json_string(reason));
-	rc = form_record(ctx, "case.closed", id, officer, NULL, body, NULL);
+	if ((rc = form_kind_text(ctx, "case.closed", body)) == 0 &&
+	    (officer = need_officer(ctx)) == NULL)
+		rc = EXIT_USAGE;
 	if (rc == 0)
-		rc = print_id(ctx, id);
+		rc = form_record(ctx, "case.closed", id, officer, NULL, body,
+		    NULL);
+	if (rc == 0)
+		rc = form_recorded(ctx, id);
 	json_decref(body);
 	return rc;
 }

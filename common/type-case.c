@@ -25,18 +25,39 @@ const struct enum_value case_sources[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of a case's kinds are declared once, with the options that
+ * give them (agent/cmd-case.c: case open|update|close; referral extend)
+ * and the labels they are asked for with. refer_due is the county's
+ * rule's, and referred/referral_withdrawn are written with a referral's
+ * steps: no option gives them.
+ */
+
 /* Fields a case can be opened with; updates may change the mutable ones. */
 static const struct field case_opened_fields[] = {
-	{ "source", F_ENUM, 1, 0, case_sources, NULL },
-	{ "category", F_STR, 1, 32, NULL, NULL },
-	{ "location", F_STR, 1, 100, NULL, NULL },
-	{ "parties", F_STRS, 0, 20, NULL, NULL },
-	{ "matter", F_STR, 0, 60, NULL, NULL },
-	{ "description", F_TEXT, 1, 2000, NULL, NULL },
-	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
-	{ "evidence", F_STRS, 0, 20, NULL, NULL },
+	{ "source", F_ENUM, 1, 0, case_sources, FIELD_UI(NULL, "SOURCE",
+	    N_("patrol, assignment, notice or report (or 辖区巡查, 县级转派, 业务主管部门通报, 群众举报)"),
+	    N_("source"), 0) },
+	{ "category", F_STR, 1, 32, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("domain of the matter, e.g. 违法建设"), N_("category"), 0) },
+	{ "location", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("where it was found"), N_("location"), 0) },
+	{ "parties", F_STRS, 0, 20, NULL, FIELD_UI("party", "NAME",
+	    N_("a party concerned (repeat for several)"), NULL, 0) },
+	{ "matter", F_STR, 0, 60, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("short title of the matter"), NULL, 0) },
+	{ "description", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what was found"), N_("description"), 0) },
+	{ "discovered_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when it was found (default: now)"),
+	    N_("discovered at (empty: now)"), FIELD_NOW) },
+	{ "urgent", F_BOOL, 1, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("urgent: evidence may be lost or harm is going on"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer recording it (default: agent.conf, $LIANDONG_OFFICER)"),
+	    N_("officer"), FIELD_OFFICER) },
+	{ "evidence", F_STRS, 0, 20, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("evidence item (repeat for several)"), NULL, 0) },
 	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -59,25 +80,38 @@ static const struct field case_referral_withdrawn_fields[] = {
 /* The deadline to refer was extended, announced before it passed. */
 static const struct field case_extended_fields[] = {
 	{ "refer_due", F_DEADLINE, 1, 0, NULL, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why, e.g. investigation needs more time (required)"), NULL,
+	    0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* officer: the one making the change, when --officer gives it (the
+ * command reads that option itself: it is also the author). */
 static const struct field case_updated_fields[] = {
-	{ "category", F_STR, 0, 32, NULL, NULL },
-	{ "location", F_STR, 0, 100, NULL, NULL },
-	{ "parties", F_STRS, 0, 20, NULL, NULL },
-	{ "matter", F_STR, 0, 60, NULL, NULL },
-	{ "description", F_TEXT, 0, 2000, NULL, NULL },
-	{ "urgent", F_BOOL, 0, 0, NULL, NULL },
+	{ "category", F_STR, 0, 32, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("new category"), NULL, 0) },
+	{ "location", F_STR, 0, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("new location"), NULL, 0) },
+	{ "parties", F_STRS, 0, 20, NULL, FIELD_UI("party", "NAME",
+	    N_("parties (replaces the list)"), NULL, 0) },
+	{ "matter", F_STR, 0, 60, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("new title"), NULL, 0) },
+	{ "description", F_TEXT, 0, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("new description"), NULL, 0) },
+	{ "urgent", F_BOOL, 0, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("mark as urgent"), NULL, 0) },
 	{ "officer", F_STR, 0, 32, NULL, NULL },
-	{ "evidence", F_STRS, 0, 20, NULL, NULL },
-	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "evidence", F_STRS, 0, 20, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("evidence (replaces the list)"), NULL, 0) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("a progress note"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field case_closed_fields[] = {
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why the case is closed (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

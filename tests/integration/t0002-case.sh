@@ -2,7 +2,7 @@
 # case open|list|show|update|close: every flag, Chinese text, defaults,
 # the table aligned by display width, filters, JSON, and prompts.
 . "$(dirname "$0")/lib.sh"
-test_plan 41
+test_plan 43
 
 
 
@@ -420,6 +420,31 @@ test_expect_success 'without LIANDONG_PROMPT and no terminal nothing is asked' '
 	test $st -eq 2 && ! grep -q "category:" err &&
 	test_grep "^liandong: error: missing required option --source" err &&
 	"$LD" log --json >after && test_cmp before after
+'
+
+test_expect_success 'case open --help lists the options its kind declares, with their help' '
+	"$LD" case open --help >out &&
+	test_grep "^  --source SOURCE  *patrol, assignment, notice or report" out &&
+	test_grep "^  --party NAME\.\.\.  *a party concerned (repeat for several)\$" out &&
+	test_grep "^  --discovered-at DATE  *when it was found (default: now)\$" out &&
+	test_grep "^  --urgent  *urgent: evidence may be lost" out &&
+	"$LD" case update --help >out &&
+	test_grep "^  --note TEXT  *a progress note\$" out &&
+	test_grep "^  --officer NAME  *officer making the change\$" out
+'
+
+test_expect_success 'case show prints every party and evidence item, however long the list' '
+	set -- &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		set -- "$@" --party "当事人$i号某某某某某某某某某某某某某某某某某某某某某某某某某某某某某某尾" \
+			--evidence "证据$i"
+	done &&
+	id=$("$LD" case open --source patrol --category 其他 --location 村委会 \
+		--description 测试 "$@") &&
+	"$LD" case show "$id" >out &&
+	test_grep "^parties: .*当事人1号某*尾、当事人2号" out &&
+	test_grep "、当事人20号某*尾\$" out &&
+	test_grep "^evidence: *证据1、证据2、.*、证据20\$" out
 '
 
 test_done
