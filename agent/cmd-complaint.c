@@ -13,6 +13,10 @@
  * with the result. The server never widens an identity event, so the
  * referral writes a copy of the identity addressed to both units, which
  * the handling unit needs to reply to the complainant.
+ *
+ * The options that give the fields are declared with them, in
+ * common/type-complaint.c (FORM_FIELDS, form.h); lists and shows are
+ * columns and lines (out.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +30,11 @@
 #include "text.h"
 #include "units.h"
 
+/* The complaint's fields, then the complainant's (complaint.identity). */
 static const struct cli_opt record_opts[] = {
-	{ "type", CLI_VALUE, "TYPE", N_("complaint, report or petition (投诉, 举报, 信访)") },
-	{ "channel", CLI_VALUE, "CHANNEL", N_("phone, visit, letter, online or hotline") },
-	{ "matter", CLI_VALUE, "TEXT", N_("short title of the matter") },
-	{ "description", CLI_VALUE, "TEXT", N_("what the complainant reports") },
-	{ "received-at", CLI_VALUE, "DATE", N_("when it was received (default: now)") },
-	{ "location", CLI_VALUE, "TEXT", N_("where the matter is") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer receiving it (first contact)") },
-	{ "case", CLI_VALUE, "ID", N_("the case it led to, if any") },
-	{ "name", CLI_VALUE, "NAME", N_("complainant's name (confidential)") },
-	{ "phone", CLI_VALUE, "PHONE", N_("complainant's phone (confidential)") },
+	FORM_FIELDS("complaint.recorded"),
+	FORM_FIELDS("complaint.identity"),
 	{ NULL, 0, NULL, NULL },
-};
-
-static const struct form_field record_form[] = {
-	{ "type", "form", FV_ENUM, FF_REQUIRED, complaint_types, N_("type") },
-	{ "channel", "channel", FV_ENUM, FF_REQUIRED, complaint_channels, N_("channel") },
-	{ "matter", "matter", FV_STR, FF_REQUIRED, NULL, N_("matter") },
-	{ "description", "description", FV_TEXT, FF_REQUIRED, NULL, N_("description") },
-	{ "received-at", "received_at", FV_TIME, FF_REQUIRED | FF_NOW, NULL, N_("received at (empty: now)") },
-	{ "location", "location", FV_STR, 0, NULL, NULL },
-	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
-	{ "case", "case", FV_STR, 0, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
-};
-
-static const struct form_field identity_form[] = {
-	{ "name", "name", FV_STR, 0, NULL, NULL },
-	{ "phone", "phone", FV_STR, 0, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
 static int
@@ -66,9 +45,9 @@ complaint_record(struct cmd_ctx *ctx)
 	char *id = NULL;
 	int rc;
 
-	rc = form_fill(ctx, record_form, body, 0);
+	rc = form_kind_fill(ctx, "complaint.recorded", body, 0);
 	if (rc == 0)
-		rc = form_fill(ctx, identity_form, who, 1);
+		rc = form_kind_fill(ctx, "complaint.identity", who, 1);
 	if (rc == 0 && json_object_get(who, "phone") != NULL &&
 	    json_object_get(who, "name") == NULL)
 		rc = cmd_usage_error(ctx, _("--phone needs --name"));
@@ -95,12 +74,7 @@ complaint_record(struct cmd_ctx *ctx)
 		rc = cmd_fail(ctx, rc);
 		goto out;
 	}
-	if (ctx->json) {
-		json_t *o = out_doc("recorded");
-		json_object_set_new(o, "id", json_string(id));
-		out_json(o);
-	} else
-		printf("%s\n", id);
+	rc = form_recorded(ctx, id);
 out:
 	free(id);
 	json_decref(body);
@@ -124,23 +98,30 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* Removes the complainant's identity from a projection. */
+/* Puts text in place of the complainant's identity in a projection. */
 static void
-redact(json_t *doc)
+redact(json_t *doc, const char *text)
 {
 	if (json_object_get(doc, "identity") != NULL)
-		json_object_set_new(doc, "identity", json_string("(confidential)"));
+		json_object_set_new(doc, "identity", json_string(text));
 }
+
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("TYPE"), "form", OUT_ENUM, complaint_types, NULL, 0 },
+	{ N_("RECEIVED"), "received_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("CHANNEL"), "channel", OUT_ENUM, complaint_channels, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("MATTER"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
 
 static int
 complaint_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("TYPE"),
-		N_("RECEIVED"), N_("CHANNEL"), N_("STATUS"), N_("MATTER") };
-	char since[LTIME_LEN], until[LTIME_LEN], t[LTIME_LEN];
+	char since[LTIME_LEN], until[LTIME_LEN];
 	const struct enum_value *type = NULL;
 	struct ledger_query q;
-	struct table *tab;
 	json_t *items, *doc;
 	size_t i;
 	int rc;
@@ -161,26 +142,14 @@ complaint_list(struct cmd_ctx *ctx)
 	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
 	json_array_foreach(items, i, doc)
-		redact(doc);
+		redact(doc, "(confidential)");
 	if (ctx->json) {
 		doc = out_doc("complaint.list");
 		json_object_set_new(doc, "complaints", items);
 		out_json(doc);
 		return 0;
 	}
-	tab = table_new(6, headers);
-	json_array_foreach(items, i, doc) {
-		const char *cells[6];
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = enum_label(complaint_types, cjson_str(doc, "form"));
-		cells[2] = out_time(cjson_str(doc, "received_at"), t, sizeof t);
-		cells[3] = enum_label(complaint_channels, cjson_str(doc, "channel"));
-		cells[4] = cjson_str(doc, "status");
-		cells[5] = cjson_str(doc, "matter");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, items);
 	json_decref(items);
 	return 0;
 }
@@ -197,54 +166,49 @@ static const struct cli_opt show_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static void
-line(const char *label, const char *value)
-{
-	if (value != NULL && *value != '\0')
-		printf("%-14s %s\n", _(label), value);
-}
+/* The identity is an object with --show-identity, else the text
+ * redact put in its place (complaint_show): one of the two complainant
+ * lines prints. */
+static const struct out_col show_lines[] = {
+	{ N_("complaint:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("type:"), "form", OUT_ENUM, complaint_types, NULL, 0 },
+	{ N_("channel:"), "channel", OUT_ENUM, complaint_channels, NULL, 0 },
+	{ N_("status:"), "status", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("matter:"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("received:"), "received_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("location:"), "location", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("first contact:"), "officer", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("unit:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("case:"), "case", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("description:"), "description", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("referred to:"), "referred.to", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("earlier:"), "earlier_referrals", OUT_EACH, NULL, "to", 0 },
+	{ N_("told:"), "notified.text", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("reply:"), "reply.result", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("complainant:"), "identity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("complainant:"), "identity.name", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("phone:"), "identity.phone", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
 
 static int
 complaint_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
 	int show = cmd_flag(ctx, "show-identity");
-	json_t *doc, *who;
-	char t[LTIME_LEN];
+	json_t *doc;
 	int rc;
 
 	if ((rc = form_get(ctx, id, "complaint", &doc)) != 0)
 		return rc;
-	if (!show)
-		redact(doc);
-	if (ctx->json)
+	if (ctx->json) {
+		if (!show)
+			redact(doc, "(confidential)");
 		return form_show_json(ctx, "complaint", id, doc, show);
-	line(N_("complaint:"), id);
-	line(N_("type:"), enum_label(complaint_types, cjson_str(doc, "form")));
-	line(N_("channel:"), enum_label(complaint_channels, cjson_str(doc, "channel")));
-	line(N_("status:"), cjson_str(doc, "status"));
-	line(N_("matter:"), cjson_str(doc, "matter"));
-	line(N_("received:"), out_time(cjson_str(doc, "received_at"), t, sizeof t));
-	line(N_("location:"), cjson_str(doc, "location"));
-	line(N_("first contact:"), cjson_str(doc, "officer"));
-	line(N_("unit:"), cjson_str(doc, "unit"));
-	line(N_("case:"), cjson_str(doc, "case"));
-	line(N_("description:"), cjson_str(doc, "description"));
-	line(N_("referred to:"), cjson_str(json_object_get(doc, "referred"), "to"));
-	{
-		json_t *e;
-		size_t i;
-		json_array_foreach(json_object_get(doc, "earlier_referrals"), i, e)
-			line(N_("earlier:"), cjson_str(e, "to"));
 	}
-	line(N_("told:"), cjson_str(json_object_get(doc, "notified"), "text"));
-	line(N_("reply:"), cjson_str(json_object_get(doc, "reply"), "result"));
-	who = json_object_get(doc, "identity");
-	if (json_is_object(who)) {
-		line(N_("complainant:"), cjson_str(who, "name"));
-		line(N_("phone:"), cjson_str(who, "phone"));
-	} else if (who != NULL)
-		line(N_("complainant:"), _("(confidential: add --show-identity)"));
+	if (!show)
+		redact(doc, _("(confidential: add --show-identity)"));
+	out_show(show_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, show);
@@ -258,8 +222,7 @@ const struct cmd_entry cmd_complaint_show_entry = {
 };
 
 static const struct cli_opt refer_opts[] = {
-	{ "to", CLI_VALUE, "UNIT", N_("the unit that handles it (required)") },
-	{ "note", CLI_VALUE, "TEXT", N_("a note for that unit") },
+	FORM_FIELDS("complaint.referred"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -275,8 +238,7 @@ complaint_refer(struct cmd_ctx *ctx)
 	json_t *who_aud = NULL;
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) != 0 ||
-	    (rc = form_text_opt(ctx, body, "note", "note", 0)) != 0)
+	if ((rc = form_kind_text(ctx, "complaint.referred", body)) != 0)
 		goto out;
 	if (text_check("to", to, UNIT_MAX, 0, ctx->err) != 0) {
 		rc = cmd_fail(ctx, LD_EINVAL);
@@ -330,7 +292,7 @@ const struct cmd_entry cmd_complaint_refer_entry = {
 };
 
 static const struct cli_opt notify_opts[] = {
-	{ "text", CLI_VALUE, "TEXT", N_("what the complainant was told (required)") },
+	FORM_FIELDS("complaint.notified"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -341,7 +303,7 @@ complaint_notify(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "text", "text", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "complaint.notified", body)) == 0)
 		rc = form_step(ctx, "complaint", "complaint.notified", body, NULL);
 	json_decref(body);
 	return rc;
@@ -355,7 +317,7 @@ const struct cmd_entry cmd_complaint_notify_entry = {
 };
 
 static const struct cli_opt reply_opts[] = {
-	{ "result", CLI_VALUE, "TEXT", N_("the result replied to the complainant (required)") },
+	FORM_FIELDS("complaint.replied"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -366,7 +328,7 @@ complaint_reply(struct cmd_ctx *ctx)
 	json_t *body = json_object();
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "result", "result", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "complaint.replied", body)) == 0)
 		rc = form_step(ctx, "complaint", "complaint.replied", body, NULL);
 	json_decref(body);
 	return rc;

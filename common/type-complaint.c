@@ -34,43 +34,68 @@ const struct enum_value complaint_channels[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * The fields of a complaint's kinds are declared once, with the options
+ * that give them (agent/cmd-complaint.c: complaint record|refer|notify|
+ * reply) and the labels they are asked for with.
+ */
 static const struct field complaint_recorded_fields[] = {
-	{ "form", F_ENUM, 1, 0, complaint_types, NULL },
-	{ "channel", F_ENUM, 1, 0, complaint_channels, NULL },
-	{ "matter", F_STR, 1, 60, NULL, NULL },
-	{ "description", F_TEXT, 1, 2000, NULL, NULL },
-	{ "received_at", F_TIME, 1, 0, NULL, NULL },
-	{ "location", F_STR, 0, 100, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
-	{ "case", F_ENTITY, 0, 0, NULL, NULL },
+	{ "form", F_ENUM, 1, 0, complaint_types, FIELD_UI("type", "TYPE",
+	    N_("complaint, report or petition (投诉, 举报, 信访)"), N_("type"),
+	    0) },
+	{ "channel", F_ENUM, 1, 0, complaint_channels, FIELD_UI(NULL,
+	    "CHANNEL", N_("phone, visit, letter, online or hotline"),
+	    N_("channel"), 0) },
+	{ "matter", F_STR, 1, 60, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("short title of the matter"), N_("matter"), 0) },
+	{ "description", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what the complainant reports"), N_("description"), 0) },
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when it was received (default: now)"),
+	    N_("received at (empty: now)"), FIELD_NOW) },
+	{ "location", F_STR, 0, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("where the matter is"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("officer receiving it (first contact)"), N_("officer"),
+	    FIELD_OFFICER) },
+	{ "case", F_ENTITY, 0, 0, NULL, FIELD_UI(NULL, "ID",
+	    N_("the case it led to, if any"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complainant's identity travels in its own event so that its
- * audience can be narrower than the complaint's. */
+ * audience can be narrower than the complaint's. Never asked for: a
+ * complainant may stay anonymous. */
 static const struct field complaint_identity_fields[] = {
-	{ "name", F_STR, 1, 32, NULL, NULL },
-	{ "phone", F_PHONE, 0, 20, NULL, NULL },
+	{ "name", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("complainant's name (confidential)"), NULL, 0) },
+	{ "phone", F_PHONE, 0, 20, NULL, FIELD_UI(NULL, "PHONE",
+	    N_("complainant's phone (confidential)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complaint referred to the unit that handles it; the audience of
  * this event is what brings the complaint to that unit. */
 static const struct field complaint_referred_fields[] = {
-	{ "to", F_STR, 1, 40, NULL, NULL },
-	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the unit that handles it (required)"), NULL, 0) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("a note for that unit"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The complainant was told where the complaint went. */
 static const struct field complaint_notified_fields[] = {
-	{ "text", F_TEXT, 1, 500, NULL, NULL },
+	{ "text", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what the complainant was told (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 /* The handling unit's reply with the result. */
 static const struct field complaint_replied_fields[] = {
-	{ "result", F_TEXT, 1, 2000, NULL, NULL },
+	{ "result", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the result replied to the complainant (required)"), NULL,
+	    0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
