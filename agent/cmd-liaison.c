@@ -1,6 +1,9 @@
 /*
  * cmd-liaison.c - the liaison officer's ledger (联络员工作台账):
  * liaison log|list. Contacts, patrols, meetings and trainings.
+ *
+ * The options of an entry's fields are declared with the fields, in
+ * common/type-liaison.c (FORM_FIELDS, form.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +16,8 @@
 #include "out.h"
 
 static const struct cli_opt log_opts[] = {
-	{ "type", CLI_VALUE, "TYPE", N_("contact, patrol, meeting or training (联络, 巡查, 会议, 培训)") },
-	{ "date", CLI_VALUE, "DATE", N_("when (default: now)") },
-	{ "counterpart", CLI_VALUE, "TEXT", N_("unit or person contacted") },
-	{ "place", CLI_VALUE, "TEXT", N_("where") },
-	{ "summary", CLI_VALUE, "TEXT", N_("what was done or agreed") },
-	{ "officer", CLI_VALUE, "NAME", N_("liaison officer") },
-	{ "participant", CLI_LIST, "NAME", N_("a participant (repeat for several)") },
+	FORM_FIELDS("liaison.logged"),
 	{ NULL, 0, NULL, NULL },
-};
-
-static const struct form_field log_form[] = {
-	{ "type", "activity", FV_ENUM, FF_REQUIRED, liaison_types, N_("type") },
-	{ "date", "date", FV_TIME, FF_REQUIRED | FF_NOW, NULL, N_("date (empty: now)") },
-	{ "counterpart", "counterpart", FV_STR, 0, NULL, NULL },
-	{ "place", "place", FV_STR, 0, NULL, NULL },
-	{ "summary", "summary", FV_TEXT, FF_REQUIRED, NULL, N_("summary") },
-	{ "officer", "officer", FV_STR, FF_REQUIRED | FF_OFFICER, NULL, N_("officer") },
-	{ "participant", "participants", FV_LIST, 0, NULL, NULL },
-	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 
 static int
@@ -41,18 +27,12 @@ liaison_log(struct cmd_ctx *ctx)
 	char *id = NULL;
 	int rc;
 
-	rc = form_fill(ctx, log_form, body, 0);
+	rc = form_kind_fill(ctx, "liaison.logged", body, 0);
 	if (rc == 0)
 		rc = form_record(ctx, "liaison.logged", NULL,
 		    cjson_str(body, "officer"), NULL, body, &id);
-	if (rc == 0) {
-		if (ctx->json) {
-			json_t *o = out_doc("recorded");
-			json_object_set_new(o, "id", json_string(id));
-			out_json(o);
-		} else
-			printf("%s\n", id);
-	}
+	if (rc == 0)
+		rc = form_recorded(ctx, id);
 	free(id);
 	json_decref(body);
 	return rc;
@@ -74,16 +54,22 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("DATE"), "date", OUT_TIME, NULL, NULL, 0 },
+	{ N_("TYPE"), "activity", OUT_ENUM, liaison_types, NULL, 0 },
+	{ N_("OFFICER"), "officer", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("COUNTERPART"), "counterpart", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("SUMMARY"), "summary", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 liaison_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("DATE"),
-		N_("TYPE"), N_("OFFICER"), N_("COUNTERPART"), N_("SUMMARY") };
-	char since[LTIME_LEN], until[LTIME_LEN], t[LTIME_LEN];
+	char since[LTIME_LEN], until[LTIME_LEN];
 	struct ledger_query q;
-	struct table *tab;
 	json_t *items, *doc;
-	size_t i;
 	int rc;
 
 	memset(&q, 0, sizeof q);
@@ -108,19 +94,7 @@ liaison_list(struct cmd_ctx *ctx)
 		out_json(doc);
 		return 0;
 	}
-	tab = table_new(6, headers);
-	json_array_foreach(items, i, doc) {
-		const char *cells[6];
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = out_time(cjson_str(doc, "date"), t, sizeof t);
-		cells[2] = enum_label(liaison_types, cjson_str(doc, "activity"));
-		cells[3] = cjson_str(doc, "officer");
-		cells[4] = cjson_str(doc, "counterpart");
-		cells[5] = cjson_str(doc, "summary");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, items);
 	json_decref(items);
 	return 0;
 }

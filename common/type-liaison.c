@@ -26,14 +26,24 @@ const struct enum_value liaison_types[] = {
 	{ NULL, NULL },
 };
 
+/* Declared once, with the options that give them (agent/cmd-liaison.c:
+ * liaison log) and the labels they are asked for with. */
 static const struct field liaison_logged_fields[] = {
-	{ "activity", F_ENUM, 1, 0, liaison_types, NULL },
-	{ "date", F_TIME, 1, 0, NULL, NULL },
-	{ "counterpart", F_STR, 0, 60, NULL, NULL },
-	{ "place", F_STR, 0, 100, NULL, NULL },
-	{ "summary", F_TEXT, 1, 2000, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
-	{ "participants", F_STRS, 0, 50, NULL, NULL },
+	{ "activity", F_ENUM, 1, 0, liaison_types, FIELD_UI("type", "TYPE",
+	    N_("contact, patrol, meeting or training (联络, 巡查, 会议, 培训)"),
+	    N_("type"), 0) },
+	{ "date", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when (default: now)"), N_("date (empty: now)"), FIELD_NOW) },
+	{ "counterpart", F_STR, 0, 60, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("unit or person contacted"), NULL, 0) },
+	{ "place", F_STR, 0, 100, NULL, FIELD_UI(NULL, "TEXT", N_("where"),
+	    NULL, 0) },
+	{ "summary", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("what was done or agreed"), N_("summary"), 0) },
+	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
+	    N_("liaison officer"), N_("officer"), FIELD_OFFICER) },
+	{ "participants", F_STRS, 0, 50, NULL, FIELD_UI("participant", "NAME",
+	    N_("a participant (repeat for several)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
