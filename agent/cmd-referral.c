@@ -6,6 +6,10 @@
  * case the receiver needs (the case's own events stay with the unit that
  * opened it). The acknowledgement, dispute and deadline workflow builds on
  * this record.
+ *
+ * The options that give the fields are declared with them, in
+ * common/type-referral.c (FORM_FIELDS, form.h); lists and shows are
+ * columns and lines (out.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,27 +26,47 @@
 #include "units.h"
 
 static const struct cli_opt send_opts[] = {
-	{ "to", CLI_VALUE, "UNIT", N_("the receiving unit, e.g. 县综合行政执法局 (required)") },
-	{ "letter", CLI_VALUE, "TEXT", N_("the referral letter (移送函): its number or title (required)") },
-	{ "source-material", CLI_LIST, "TEXT", N_("case-source material: inspection record, complaint, photos... (required, repeat)") },
-	{ "evidence", CLI_LIST, "TEXT", N_("preliminary evidence (required, repeat)") },
-	{ "criminal", CLI_FLAG, NULL, N_("a suspected crime referred to the police (行刑衔接)") },
-	{ "urgent", CLI_FLAG, NULL, N_("urgent referral") },
-	{ "note", CLI_VALUE, "TEXT", N_("a note for the receiver") },
+	FORM_FIELDS("referral.sent"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer sending it") },
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The referral by officer, with what it carries of case doc, in body
+ * (filled from the options). Returns 0 or an exit code (message
+ * printed). */
+static int
+referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
+    json_t *body)
+{
+	static const char *const copy[] = { "matter", "category", "location",
+		"description", "discovered_at", NULL };
+	json_t *ack = NULL;
+	size_t i;
+	int rc;
+
+	json_object_set(body, "case", json_object_get(doc, "entity"));
+	json_object_set_new(body, "officer", json_string(officer));
+	json_object_set_new(body, "urgent", json_boolean(json_is_true(
+	    json_object_get(body, "urgent")) || json_is_true(json_object_get(doc,
+	    "urgent"))));
+	if (json_object_get(doc, "refer_due") != NULL)
+		json_object_set(body, "refer_due", json_object_get(doc, "refer_due"));
+	for (i = 0; copy[i] != NULL; i++)
+		if (json_object_get(doc, copy[i]) != NULL)
+			json_object_set(body, copy[i], json_object_get(doc, copy[i]));
+	if ((rc = form_deadline(ctx, "acknowledge", ltime_now(), 0, &ack)) != 0)
+		return rc;
+	if (ack != NULL)
+		json_object_set_new(body, "ack_due", ack);
+	return 0;
+}
+
 static int
 referral_send(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0], *to = cmd_value(ctx, "to");
-	const char *note = cmd_value(ctx, "note"), *officer;
-	static const char *const copy[] = { "matter", "category", "location",
-		"description", "discovered_at", NULL };
-	json_t *doc = NULL, *body, *aud;
+	const char *id = ctx->cli.argv[0], *to = cmd_value(ctx, "to"), *officer;
+	json_t *doc = NULL, *body = NULL, *aud = NULL, *r;
 	char *rid = NULL;
-	size_t i;
 	int rc;
 
 	if (to == NULL || *to == '\0')
@@ -65,19 +89,18 @@ referral_send(struct cmd_ctx *ctx)
 	if (cmd_list(ctx, "evidence") == NULL)
 		return cmd_usage_error(ctx,
 		    _("missing the preliminary evidence: --evidence (初步证据)"));
-	if (!utf8_valid(cmd_value(ctx, "letter"), strlen(cmd_value(ctx, "letter"))))
-		return cmd_error(ctx, EXIT_INVALID, _("'--letter' is not valid UTF-8"));
-	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
-		return rc;
+	body = json_object();
+	if ((rc = form_kind_fill(ctx, "referral.sent", body, 1)) != 0 ||
+	    (rc = form_get(ctx, id, "case", &doc)) != 0)
+		goto out;
 	if (strcmp(cjson_str(doc, "unit"), ledger_unit(ctx->lg)) != 0) {
-		json_decref(doc);
-		return cmd_error(ctx, EXIT_CONFLICT,
+		rc = cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' belongs to %s: only the unit that holds a case refers it"),
 		    id, cjson_str(doc, "unit"));
+		goto out;
 	}
-	if (json_object_get(doc, "referred") != NULL ||
+	if ((r = json_object_get(doc, "referred")) != NULL ||
 	    strcmp(cjson_str(doc, "status"), "closed") == 0) {
-		json_t *r = json_object_get(doc, "referred");
 		rc = cmd_error(ctx, EXIT_CONFLICT,
 		    _("case '%s' is already %s: one case, one referral"), id,
 		    r ? _("referred") : _("closed"));
@@ -86,47 +109,18 @@ referral_send(struct cmd_ctx *ctx)
 			fprintf(stderr, _("hint: it went to %s as %s; to send it elsewhere, withdraw that first: 'liandong referral withdraw %s --reason ...'\n"),
 			    cjson_str(r, "to"), cjson_str(r, "referral"),
 			    cjson_str(r, "referral"));
-		json_decref(doc);
-		return rc;
+		goto out;
 	}
 	if ((rc = ledger_may_write(ctx->lg, "referral.sent", ctx->err)) != 0 ||
 	    (rc = units_check(ctx, to)) != 0) {
-		json_decref(doc);
-		return rc < 0 ? cmd_fail(ctx, rc) : rc;
+		rc = rc < 0 ? cmd_fail(ctx, rc) : rc;
+		goto out;
 	}
-	body = json_object();
-	json_object_set_new(body, "case", json_string(id));
-	json_object_set_new(body, "to", json_string(to));
-	json_object_set_new(body, "urgent", json_boolean(cmd_flag(ctx, "urgent") ||
-	    json_is_true(json_object_get(doc, "urgent"))));
-	json_object_set_new(body, "officer", json_string(officer));
-	json_object_set_new(body, "letter", json_string(cmd_value(ctx, "letter")));
-	json_object_set(body, "sources", cmd_list(ctx, "source-material"));
-	json_object_set(body, "evidence", cmd_list(ctx, "evidence"));
-	if (cmd_flag(ctx, "criminal"))
-		json_object_set_new(body, "criminal", json_true());
-	if (json_object_get(doc, "refer_due") != NULL)
-		json_object_set(body, "refer_due", json_object_get(doc, "refer_due"));
-	for (i = 0; copy[i] != NULL; i++)
-		if (json_object_get(doc, copy[i]) != NULL)
-			json_object_set(body, copy[i], json_object_get(doc, copy[i]));
-	if (note != NULL)
-		json_object_set_new(body, "note", json_string(note));
-	json_decref(doc);
+	if ((rc = referral_body(ctx, doc, officer, body)) != 0)
+		goto out;
 	aud = json_array();
 	json_array_append_new(aud, json_string(ledger_unit(ctx->lg)));
 	json_array_append_new(aud, json_string(to));
-	{
-		json_t *ack = NULL;
-		if ((rc = form_deadline(ctx, "acknowledge", ltime_now(), 0,
-		    &ack)) != 0) {
-			json_decref(aud);
-			json_decref(body);
-			return rc;
-		}
-		if (ack != NULL)
-			json_object_set_new(body, "ack_due", ack);
-	}
 	/* The referral and the case's note of it, both or neither. */
 	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
 		rc = ledger_record(ctx->lg, "referral.sent", NULL, officer, aud,
@@ -144,18 +138,13 @@ referral_send(struct cmd_ctx *ctx)
 		if (rc != 0)
 			ledger_rollback(ctx->lg);
 	}
-	json_decref(aud);
-	json_decref(body);
-	if (rc != 0)
-		return cmd_fail(ctx, rc);
-	if (ctx->json) {
-		json_t *o = out_doc("recorded");
-		json_object_set_new(o, "id", json_string(rid));
-		out_json(o);
-	} else
-		printf("%s\n", rid);
+	rc = rc != 0 ? cmd_fail(ctx, rc) : form_recorded(ctx, rid);
+out:
 	free(rid);
-	return 0;
+	json_decref(aud);
+	json_decref(doc);
+	json_decref(body);
+	return rc;
 }
 
 const struct cmd_entry cmd_referral_send_entry = {
@@ -171,38 +160,26 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct out_col list_cols[] = {
+	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("STATUS"), "status", OUT_STATUS, NULL, NULL, 0 },
+	{ N_("FROM"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("TO"), "to", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("SENT"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("MATTER"), "matter", OUT_TEXT, NULL, "description", 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 referral_list(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { N_("ID"), N_("STATUS"),
-		N_("FROM"), N_("TO"), N_("SENT"), N_("MATTER") };
-	struct table *tab = NULL;
-	json_t *doc, *keep;
-	size_t i;
+	json_t *keep;
 	int rc;
 
 	if ((rc = form_list_directed(ctx, "referral", "referral.list", "referrals",
-	    &keep)) != 0 ||
-	    keep == NULL)
+	    &keep)) != 0 || keep == NULL)
 		return rc;
-	tab = table_new(6, headers);
-	json_array_foreach(keep, i, doc) {
-		char t[LTIME_LEN], status[64];
-		const char *cells[6];
-		ltime_short(json_integer_value(json_object_get(doc, "created_at")), t);
-		snprintf(status, sizeof status, "%s%s", cjson_str(doc, "status"),
-		    json_is_true(json_object_get(doc, "urgent")) ? " !" : "");
-		cells[0] = cjson_str(doc, "entity");
-		cells[1] = status;
-		cells[2] = cjson_str(doc, "unit");
-		cells[3] = cjson_str(doc, "to");
-		cells[4] = t;
-		cells[5] = cjson_str(doc, "matter") ? cjson_str(doc, "matter") :
-		    cjson_str(doc, "description");
-		table_row(tab, cells);
-	}
-	table_print(tab, stdout);
-	table_free(tab);
+	out_list(list_cols, keep);
 	json_decref(keep);
 	return 0;
 }
@@ -214,42 +191,39 @@ const struct cmd_entry cmd_referral_list_entry = {
 	referral_list,
 };
 
+static const struct out_col show_lines[] = {
+	{ N_("referral:"), "entity", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("status:"), "status", OUT_STATUS, NULL, NULL, 0 },
+	{ N_("from:"), "unit", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("to:"), "to", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("case:"), "case", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("matter:"), "matter", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("category:"), "category", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("location:"), "location", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("discovered:"), "discovered_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("description:"), "description", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("note:"), "note", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("refer by:"), "refer_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("acknowledge:"), "ack_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("result:"), "result_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("handler:"), "handler", OUT_DIFFERS, NULL, "to", 0 },
+	{ N_("reason:"), "reason", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("decision:"), "decision", OUT_TEXT, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 referral_show(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
 	json_t *doc;
-	char t[LTIME_LEN];
 	int rc;
 
 	if ((rc = form_get(ctx, id, "referral", &doc)) != 0)
 		return rc;
 	if (ctx->json)
 		return form_show_json(ctx, "referral", id, doc, 0);
-	printf("%-14s %s\n", _("referral:"), id);
-	printf("%-14s %s%s\n", _("status:"), cjson_str(doc, "status"),
-	    json_is_true(json_object_get(doc, "urgent")) ? _(" (urgent)") : "");
-	printf("%-14s %s\n", _("from:"), cjson_str(doc, "unit"));
-	printf("%-14s %s\n", _("to:"), cjson_str(doc, "to"));
-	printf("%-14s %s\n", _("case:"), cjson_str(doc, "case"));
-	if (cjson_str(doc, "matter"))
-		printf("%-14s %s\n", _("matter:"), cjson_str(doc, "matter"));
-	printf("%-14s %s\n", _("category:"), cjson_str(doc, "category"));
-	printf("%-14s %s\n", _("location:"), cjson_str(doc, "location"));
-	printf("%-14s %s\n", _("discovered:"), out_time(cjson_str(doc,
-	    "discovered_at"), t, sizeof t));
-	printf("%-14s %s\n", _("description:"), cjson_str(doc, "description"));
-	if (cjson_str(doc, "note"))
-		printf("%-14s %s\n", _("note:"), cjson_str(doc, "note"));
-	out_deadline(N_("refer by:"), json_object_get(doc, "refer_due"));
-	out_deadline(N_("acknowledge:"), json_object_get(doc, "ack_due"));
-	out_deadline(N_("result:"), json_object_get(doc, "result_due"));
-	if (cjson_str(doc, "handler") && strcmp(cjson_str(doc, "handler"), cjson_str(doc, "to")))
-		printf("%-14s %s\n", _("handler:"), cjson_str(doc, "handler"));
-	if (cjson_str(doc, "reason"))
-		printf("%-14s %s\n", _("reason:"), cjson_str(doc, "reason"));
-	if (cjson_str(doc, "decision"))
-		printf("%-14s %s\n", _("decision:"), cjson_str(doc, "decision"));
+	out_show(show_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);
@@ -270,27 +244,34 @@ referral_step(struct cmd_ctx *ctx, const char *kind, json_t *body,
 	return form_step(ctx, "referral", kind, body, extra);
 }
 
-static const struct cli_opt note_opts[] = {
-	{ "note", CLI_VALUE, "TEXT", N_("a note for the referring unit") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
-	{ NULL, 0, NULL, NULL },
-};
+/* The options of a step: its kind's fields, and the officer acting. */
+#define STEP_OPTS(var, kind) \
+	static const struct cli_opt var[] = { \
+		FORM_FIELDS(kind), \
+		{ "officer", CLI_VALUE, "NAME", N_("officer acting") }, \
+		{ NULL, 0, NULL, NULL }, \
+	}
 
-static const struct cli_opt reason_opts[] = {
-	{ "reason", CLI_VALUE, "TEXT", N_("why (required)") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
-	{ NULL, 0, NULL, NULL },
-};
+STEP_OPTS(acknowledge_opts, "referral.acknowledged");
+STEP_OPTS(accept_opts, "referral.accepted");
+STEP_OPTS(dispute_opts, "referral.disputed");
+STEP_OPTS(withdraw_opts, "referral.withdrawn");
+STEP_OPTS(return_opts, "referral.returned");
+STEP_OPTS(escalate_opts, "referral.escalated");
+STEP_OPTS(decide_opts, "referral.decided");
+STEP_OPTS(result_opts, "referral.result");
 
+/* Records kind with the body its options give; the unit named by the
+ * option unit (NULL: none) joins the audience. */
 static int
-simple_step(struct cmd_ctx *ctx, const char *kind, const char *opt,
-    int required)
+simple_step(struct cmd_ctx *ctx, const char *kind, const char *unit)
 {
 	json_t *body = json_object();
-	int rc = form_text_opt(ctx, body, opt, opt, required);
+	int rc = form_kind_text(ctx, kind, body);
 
 	if (rc == 0)
-		rc = referral_step(ctx, kind, body, NULL);
+		rc = referral_step(ctx, kind, body, unit != NULL ?
+		    cmd_value(ctx, unit) : NULL);
 	json_decref(body);
 	return rc;
 }
@@ -298,19 +279,19 @@ simple_step(struct cmd_ctx *ctx, const char *kind, const char *opt,
 static int
 referral_acknowledge(struct cmd_ctx *ctx)
 {
-	return simple_step(ctx, "referral.acknowledged", "note", 0);
+	return simple_step(ctx, "referral.acknowledged", NULL);
 }
 
 static int
 referral_accept(struct cmd_ctx *ctx)
 {
-	return simple_step(ctx, "referral.accepted", "note", 0);
+	return simple_step(ctx, "referral.accepted", NULL);
 }
 
 static int
 referral_dispute(struct cmd_ctx *ctx)
 {
-	return simple_step(ctx, "referral.disputed", "reason", 1);
+	return simple_step(ctx, "referral.disputed", NULL);
 }
 
 /* 1 if case (a projection, or NULL) is this unit's, open, and stands
@@ -343,7 +324,7 @@ referral_withdraw(struct cmd_ctx *ctx)
 	json_t *cb = NULL;
 	int rc;
 
-	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) != 0)
+	if ((rc = form_kind_text(ctx, "referral.withdrawn", body)) != 0)
 		goto out;
 	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL) {
 		rc = cmd_usage_error(ctx, _("missing required option --officer"));
@@ -381,7 +362,7 @@ out:
 static int
 referral_return(struct cmd_ctx *ctx)
 {
-	return simple_step(ctx, "referral.returned", "reason", 1);
+	return simple_step(ctx, "referral.returned", NULL);
 }
 
 #define STEP_ENTRY(var, verb, opts, summary, fn) \
@@ -390,96 +371,54 @@ referral_return(struct cmd_ctx *ctx)
 		fn, \
 	}
 
-STEP_ENTRY(cmd_referral_acknowledge_entry, "acknowledge", note_opts,
+STEP_ENTRY(cmd_referral_acknowledge_entry, "acknowledge", acknowledge_opts,
     N_("acknowledge receipt of a referral (受理告知), as the receiving unit"),
     referral_acknowledge);
-STEP_ENTRY(cmd_referral_accept_entry, "accept", note_opts,
+STEP_ENTRY(cmd_referral_accept_entry, "accept", accept_opts,
     N_("accept a referral as this unit's case"), referral_accept);
-STEP_ENTRY(cmd_referral_dispute_entry, "dispute", reason_opts,
+STEP_ENTRY(cmd_referral_dispute_entry, "dispute", dispute_opts,
     N_("dispute jurisdiction: the receiver never refers a case onward"),
     referral_dispute);
-STEP_ENTRY(cmd_referral_withdraw_entry, "withdraw", reason_opts,
+STEP_ENTRY(cmd_referral_withdraw_entry, "withdraw", withdraw_opts,
     N_("withdraw a referral, as the referring unit: the case may then be referred again"),
     referral_withdraw);
-STEP_ENTRY(cmd_referral_return_entry, "return", reason_opts,
+STEP_ENTRY(cmd_referral_return_entry, "return", return_opts,
     N_("send a criminal referral back: no criminal liability (police)"),
     referral_return);
-
-static const struct cli_opt escalate_opts[] = {
-	{ "to", CLI_VALUE, "UNIT", N_("the legal office, then the county government (required)") },
-	{ "reason", CLI_VALUE, "TEXT", N_("why (required)") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
-	{ NULL, 0, NULL, NULL },
-};
 
 static int
 referral_escalate(struct cmd_ctx *ctx)
 {
-	json_t *body = json_object();
-	int rc;
-
-	if ((rc = form_text_opt(ctx, body, "to", "to", 1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
-		rc = referral_step(ctx, "referral.escalated", body,
-		    cmd_value(ctx, "to"));
-	json_decref(body);
-	return rc;
+	return simple_step(ctx, "referral.escalated", "to");
 }
 
 STEP_ENTRY(cmd_referral_escalate_entry, "escalate", escalate_opts,
     N_("escalate a disputed referral to the legal office or the county government"),
     referral_escalate);
 
-static const struct cli_opt decide_opts[] = {
-	{ "handler", CLI_VALUE, "UNIT", N_("the unit that must handle the case (required)") },
-	{ "reason", CLI_VALUE, "TEXT", N_("the decision (required)") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
-	{ NULL, 0, NULL, NULL },
-};
-
 static int
 referral_decide(struct cmd_ctx *ctx)
 {
-	json_t *body = json_object();
-	int rc;
-
-	if ((rc = form_text_opt(ctx, body, "handler", "handler", 1)) == 0 &&
-	    (rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
-		rc = referral_step(ctx, "referral.decided", body,
-		    cmd_value(ctx, "handler"));
-	json_decref(body);
-	return rc;
+	return simple_step(ctx, "referral.decided", "handler");
 }
 
 STEP_ENTRY(cmd_referral_decide_entry, "decide", decide_opts,
     N_("decide a jurisdiction dispute (legal office or county government)"),
     referral_decide);
 
-static const struct cli_opt result_opts[] = {
-	{ "decision", CLI_VALUE, "TEXT", N_("the decision served (required)") },
-	{ "decided-at", CLI_VALUE, "DATE", N_("when it was served (default: now)") },
-	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
-	{ NULL, 0, NULL, NULL },
-};
-
+/* The time to report the result counts from the decision served. */
 static int
 referral_result(struct cmd_ctx *ctx)
 {
-	const char *when = cmd_value(ctx, "decided-at");
 	json_t *body = json_object(), *due = NULL;
-	char t[LTIME_LEN];
 	int64_t ms = ltime_now();
 	int rc;
 
-	if (when != NULL && ltime_parse(when, &ms) != 0) {
-		json_decref(body);
-		return cmd_error(ctx, EXIT_INVALID,
-		    _("invalid date '%s' for --decided-at"), when);
-	}
-	ltime_format(ms, t);
-	json_object_set_new(body, "decided_at", json_string(t));
-	if ((rc = form_text_opt(ctx, body, "decision", "decision", 1)) == 0 &&
-	    (rc = form_deadline(ctx, "result", ms, 0, &due)) == 0) {
+	/* decided_at is then set: as given, or now. */
+	if ((rc = form_kind_text(ctx, "referral.result", body)) == 0 &&
+	    ltime_parse(cjson_str(body, "decided_at"), &ms) != 0)
+		rc = EXIT_INTERNAL;
+	if (rc == 0 && (rc = form_deadline(ctx, "result", ms, 0, &due)) == 0) {
 		if (due != NULL)
 			json_object_set_new(body, "result_due", due);
 		rc = referral_step(ctx, "referral.result", body, NULL);
@@ -494,7 +433,7 @@ STEP_ENTRY(cmd_referral_result_entry, "result", result_opts,
 
 static const struct cli_opt extend_opts[] = {
 	{ "days", CLI_VALUE, "N", N_("the new total time to refer, at most the county's cap (required)") },
-	{ "reason", CLI_VALUE, "TEXT", N_("why, e.g. investigation needs more time (required)") },
+	FORM_FIELDS("case.extended"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -521,7 +460,7 @@ referral_extend(struct cmd_ctx *ctx)
 		return rc;
 	body = json_object();
 	json_object_set_new(body, "refer_due", due);
-	if ((rc = form_text_opt(ctx, body, "reason", "reason", 1)) == 0)
+	if ((rc = form_kind_text(ctx, "case.extended", body)) == 0)
 		rc = form_record(ctx, "case.extended", id, officer, NULL,
 		    body, NULL);
 	if (rc == 0)

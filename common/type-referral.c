@@ -17,23 +17,45 @@
 #include "roles.h"
 #include "util.h"
 
+/*
+ * The fields of a referral's kinds are declared once, with the options
+ * that give them (agent/cmd-referral.c: referral send and its steps):
+ * the schema, the options and their help are this one table. The
+ * deadlines are the county's rules', never options.
+ */
+
 /* A case referred to another unit (案件移送). The receiver does not see
- * the case's own events, so the referral carries what it needs of it. */
+ * the case's own events, so the referral carries what it needs of it:
+ * the fields after officer are copied from the case, and "urgent" is
+ * the case's too. The fields with options come first, in the order
+ * `referral send --help` lists them; the officer is the author, whom
+ * the command finds itself (--officer, agent.conf). */
 static const struct field referral_sent_fields[] = {
 	{ "case", F_ENTITY, 1, 0, NULL, NULL },
-	{ "to", F_STR, 1, 40, NULL, NULL },
-	{ "urgent", F_BOOL, 1, 0, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the receiving unit, e.g. 县综合行政执法局 (required)"), NULL,
+	    0) },
+	{ "letter", F_STR, 1, 100, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the referral letter (移送函): its number or title (required)"),
+	    NULL, 0) },
+	{ "sources", F_STRS, 1, 20, NULL, FIELD_UI("source-material", "TEXT",
+	    N_("case-source material: inspection record, complaint, photos... (required, repeat)"),
+	    NULL, 0) },
+	{ "evidence", F_STRS, 1, 20, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("preliminary evidence (required, repeat)"), NULL, 0) },
+	{ "criminal", F_BOOL, 0, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("a suspected crime referred to the police (行刑衔接)"), NULL,
+	    0) },
+	{ "urgent", F_BOOL, 1, 0, NULL, FIELD_UI(NULL, NULL,
+	    N_("urgent referral"), NULL, 0) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("a note for the receiver"), NULL, 0) },
+	{ "officer", F_STR, 1, 32, NULL, NULL },
 	{ "matter", F_STR, 0, 60, NULL, NULL },
 	{ "category", F_STR, 1, 32, NULL, NULL },
 	{ "location", F_STR, 1, 100, NULL, NULL },
 	{ "description", F_TEXT, 1, 2000, NULL, NULL },
 	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
-	{ "officer", F_STR, 1, 32, NULL, NULL },
-	{ "note", F_TEXT, 0, 500, NULL, NULL },
-	{ "letter", F_STR, 1, 100, NULL, NULL },
-	{ "sources", F_STRS, 1, 20, NULL, NULL },
-	{ "evidence", F_STRS, 1, 20, NULL, NULL },
-	{ "criminal", F_BOOL, 0, 0, NULL, NULL },
 	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
@@ -42,30 +64,39 @@ static const struct field referral_sent_fields[] = {
 /* The steps of a referral after it is sent; each is a state-machine
  * transition checked in fold.c. */
 static const struct field referral_note_fields[] = {
-	{ "note", F_TEXT, 0, 500, NULL, NULL },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("a note for the referring unit"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_reason_fields[] = {
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_escalated_fields[] = {
-	{ "to", F_STR, 1, 40, NULL, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "to", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the legal office, then the county government (required)"),
+	    NULL, 0) },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("why (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_decided_fields[] = {
-	{ "handler", F_STR, 1, 40, NULL, NULL },
-	{ "reason", F_TEXT, 1, 500, NULL, NULL },
+	{ "handler", F_STR, 1, 40, NULL, FIELD_UI(NULL, "UNIT",
+	    N_("the unit that must handle the case (required)"), NULL, 0) },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the decision (required)"), NULL, 0) },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct field referral_result_fields[] = {
-	{ "decision", F_TEXT, 1, 2000, NULL, NULL },
-	{ "decided_at", F_TIME, 1, 0, NULL, NULL },
+	{ "decision", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("the decision served (required)"), NULL, 0) },
+	{ "decided_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when it was served (default: now)"), NULL, FIELD_NOW) },
 	{ "result_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };

@@ -5,7 +5,7 @@
 # server), disputes, the legal office escalates, the county government
 # decides; two bureau stations accepting at once is a conflict, kept.
 . "$(dirname "$0")/lib.sh"
-test_plan 18
+test_plan 20
 # The stations' clocks jump days ahead of the server's pinned one.
 SERVER_OPTS="--max-clock-ahead 0"
 
@@ -105,6 +105,18 @@ test_expect_success 'the legal office escalates to the county government, which 
 	on gov referral decide "$R" --handler $BUREAU --reason "由综合行政执法局查处" >/dev/null &&
 	sync_all &&
 	on lyx referral show "$R" >show && test_grep "decided" show
+'
+
+test_expect_success 'the decision shows; the handler too, only when another unit than the addressee' '
+	on lyx referral show "$R" >show &&
+	test_grep "^decision: *由综合行政执法局查处\$" show &&
+	test_grep "^reason: *协调未果\$" show && test_grep ! "^handler:" show
+'
+
+test_expect_code 3 'a result with a malformed --decided-at is refused' '
+	on bureau referral result "$R" --decision x --decided-at 昨天 2>err; st=$?
+	test_grep "^liandong: error: invalid date .昨天. for --decided-at" err &&
+	exit $st
 '
 
 test_expect_success 'two bureau stations accept at once, offline; one acceptance, one conflict' '
