@@ -51,7 +51,8 @@ case_open(struct cmd_ctx *ctx)
 	int rc;
 
 	rc = form_kind_fill(ctx, "case.opened", body, 0);
-	if (rc == 0)
+	/* This unit's own to handle: no time to refer runs. */
+	if (rc == 0 && !ld_streq(cjson_str(body, "handling"), "own"))
 		rc = refer_deadline(ctx, body);
 	if (rc == 0)
 		rc = form_record(ctx, "case.opened", NULL, json_string_value(
@@ -68,6 +69,46 @@ const struct cmd_entry cmd_case_open_entry = {
 	    N_("open a case ledger entry (asks for missing fields on a terminal)"),
 	    NULL },
 	case_open,
+};
+
+static const struct cli_opt decide_opts[] = {
+	FORM_FIELDS("case.decided"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer deciding") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* Whether this unit handles the case or must refer it; "refer" on a
+ * case opened as its own starts the time to refer, from discovery. */
+static int
+case_decide(struct cmd_ctx *ctx)
+{
+	json_t *body = json_object(), *doc = NULL;
+	int rc;
+
+	if ((rc = form_kind_fill(ctx, "case.decided", body, 0)) == 0 &&
+	    ld_streq(cjson_str(body, "handling"), "refer") &&
+	    (rc = form_get(ctx, ctx->cli.argv[0], "case", &doc)) == 0 &&
+	    json_object_get(doc, "refer_due") == NULL) {
+		json_object_set(body, "discovered_at", json_object_get(doc,
+		    "discovered_at"));
+		json_object_set(body, "urgent", json_object_get(doc, "urgent"));
+		rc = refer_deadline(ctx, body);
+		json_object_del(body, "discovered_at");
+		json_object_del(body, "urgent");
+	}
+	json_decref(doc);
+	if (rc == 0)
+		rc = form_step(ctx, "case", "case.decided", body, NULL);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_case_decide_entry = {
+	{ "case", "decide", "<id>", 1, 1, decide_opts, CMD_DB,
+	    N_("record whether this unit handles the case (自办) or must refer "
+	    "it (移送)"),
+	    NULL },
+	case_decide,
 };
 
 static const struct cli_opt list_opts[] = {
@@ -144,6 +185,9 @@ static const struct out_col show_lines[] = {
 	{ N_("evidence:"), "evidence", OUT_LIST, NULL, NULL, 0 },
 	{ N_("description:"), "description", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("note:"), "notes", OUT_EACH, NULL, "note", 0 },
+	{ N_("handling:"), "handling", OUT_ENUM, case_handlings, NULL, 0 },
+	{ N_("why:"), "handling_reason", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("decided:"), "decided.reason", OUT_TEXT, NULL, "decided.by", 0 },
 	{ N_("refer by:"), "refer_due", OUT_DUE, NULL, NULL, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 },
 };

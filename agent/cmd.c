@@ -28,6 +28,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_case_list_entry.base,
 	&cmd_case_show_entry.base,
 	&cmd_case_update_entry.base,
+	&cmd_case_decide_entry.base,
 	&cmd_case_close_entry.base,
 	&cmd_complaint_record_entry.base,
 	&cmd_complaint_list_entry.base,

@@ -80,7 +80,8 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_case_open_entry, cmd_case_list_entry,
-    cmd_case_show_entry, cmd_case_update_entry, cmd_case_close_entry;
+    cmd_case_show_entry, cmd_case_update_entry, cmd_case_close_entry,
+    cmd_case_decide_entry;
 extern const struct cmd_entry cmd_complaint_record_entry,
     cmd_complaint_list_entry, cmd_complaint_show_entry,
     cmd_complaint_refer_entry, cmd_complaint_notify_entry,

@@ -152,6 +152,7 @@ const char *enum_label(const struct enum_value *vals, const char *name);
 
 /* Enum values the agent names (each defined in its type's file). */
 extern const struct enum_value case_sources[];
+extern const struct enum_value case_handlings[];
 extern const struct enum_value complaint_types[];
 extern const struct enum_value complaint_channels[];
 extern const struct enum_value liaison_types[];

@@ -25,6 +25,16 @@ const struct enum_value case_sources[] = {
 	{ NULL, NULL },
 };
 
+/* Whether the unit that found the matter handles it itself (立案自办) or
+ * must refer it, the matter being outside its competence (移送): the time
+ * to refer runs only for the latter (Gonghe 三(五)1,3; Gu 三(一)2;
+ * Yicheng 二(二)1). */
+const struct enum_value case_handlings[] = {
+	{ "own", "自办" },
+	{ "refer", "移送" },
+	{ NULL, NULL },
+};
+
 /*
  * The fields of a case's kinds are declared once, with the options that
  * give them (agent/cmd-case.c: case open|update|close; referral extend)
@@ -58,6 +68,23 @@ static const struct field case_opened_fields[] = {
 	    N_("officer"), FIELD_OFFICER) },
 	{ "evidence", F_STRS, 0, 20, NULL, FIELD_UI(NULL, "TEXT",
 	    N_("evidence item (repeat for several)"), NULL, 0) },
+	{ "handling", F_ENUM, 0, 0, case_handlings, FIELD_UI("handle", "HOW",
+	    N_("own: this unit handles it (自办); refer: outside its "
+	    "competence, to be referred (移送); unsaid: decide later "
+	    "(case decide)"), NULL, 0) },
+	{ "handling_reason", F_TEXT, 0, 500, NULL, FIELD_UI("why", "TEXT",
+	    N_("why this unit handles it or refers it"), NULL, 0) },
+	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+/* The decision, after the opening: who, when (the event's) and why. For
+ * "refer", refer_due counted from discovery when the case had none. */
+static const struct field case_decided_fields[] = {
+	{ "handling", F_ENUM, 1, 0, case_handlings, FIELD_UI("handle", "HOW",
+	    N_("own (自办) or refer (移送) (required)"), NULL, 0) },
+	{ "reason", F_TEXT, 1, 500, NULL, FIELD_UI("why", "TEXT",
+	    N_("why (required)"), NULL, 0) },
 	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -127,6 +154,8 @@ static const struct kind_info case_kinds[] = {
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ "case.referral_withdrawn", &type_case, 0, 0, case_referral_withdrawn_fields,
 	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ "case.decided", &type_case, 0, 0, case_decided_fields, 0, 0,
+	    AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ 0 },
 };
 
@@ -137,7 +166,15 @@ static const struct kind_info case_kinds[] = {
  *     --referred (its referral sent, same transaction)--> open, "referred"
  *     --referral_withdrawn (the referring unit withdrew that referral)-->
  *        open, not referred: the case may be referred again
+ *     --decided (own or refer, not once referred)--> open
  *     --closed--> closed
+ *
+ * Handling: a case opened with "handling" own is this unit's to handle
+ * and owes no referral; refer owes it from discovery; a case opened
+ * without saying (and every case opened before the field existed) owes
+ * it as it always did, until decided. A decision may be changed while the
+ * case is open and not referred; deciding "refer" on a case that had no
+ * refer_due gives it the one the decision carries.
  *
  * One case, one referral: "referred" names the referral that stands, and
  * refer_due (the time to refer) is done by it alone. When the referring
@@ -227,6 +264,26 @@ apply_case(json_t *doc, const struct event *ev)
 		fold_stamp(doc, ev);
 		return NULL;
 	}
+	if (strcmp(ev->kind, "case.decided") == 0) {
+		json_t *d;
+		if (strcmp(st, "closed") == 0)
+			return "edit_after_close";
+		if (json_object_get(doc, "referred") != NULL)
+			return "decided_after_referral";
+		json_object_set(doc, "handling", json_object_get(ev->body,
+		    "handling"));
+		d = fold_act(ev);
+		json_object_set(d, "handling", json_object_get(ev->body,
+		    "handling"));
+		json_object_set(d, "reason", json_object_get(ev->body, "reason"));
+		json_object_set_new(doc, "decided", d);
+		if (json_object_get(doc, "refer_due") == NULL &&
+		    json_object_get(ev->body, "refer_due") != NULL)
+			json_object_set_new(doc, "refer_due", json_deep_copy(
+			    json_object_get(ev->body, "refer_due")));
+		fold_stamp(doc, ev);
+		return NULL;
+	}
 	if (strcmp(ev->kind, "case.closed") == 0) {
 		json_t *c;
 		if (strcmp(st, "closed") == 0)
@@ -248,10 +305,18 @@ static void
 case_owed(const json_t *doc, const char *st,
     void (*fn)(const struct obligation *o, void *arg), void *arg)
 {
-	if (strcmp(st, "open") == 0 && !json_object_get(doc, "referred") &&
-	    json_object_get(doc, "refer_due") != NULL)
+	const char *how = cjson_str(doc, "handling");
+
+	if (strcmp(st, "open") != 0 || json_object_get(doc, "referred") != NULL)
+		return;
+	if (how != NULL && strcmp(how, "refer") == 0)
 		due_emit(doc, cjson_str(doc, "unit"), N_("refer the case (移送)"),
 		    json_object_get(doc, "refer_due"), fn, arg);
+	else if (how == NULL && json_object_get(doc, "refer_due") != NULL)
+		due_emit(doc, cjson_str(doc, "unit"),
+		    N_("refer the case (移送), or decide that this unit handles "
+		    "it (case decide)"), json_object_get(doc, "refer_due"), fn,
+		    arg);
 }
 
 /* The time to refer (移送): started when the case is opened, done when it
@@ -268,13 +333,14 @@ static const struct deadline_decl case_deadlines[] = {
 /* What the full-text index holds of it (fold_search_text). */
 static const char *const case_search[] = {
 	"matter", "category", "location", "description", "officer",
-	"parties[]", "closed.reason", "notes[].note", NULL
+	"parties[]", "closed.reason", "notes[].note", "decided.reason", NULL
 };
 
 static const struct fold_reason case_reasons[] = {
 	{ "edit_after_close", N_("edit after the case was closed") },
 	{ "already_closed", N_("the case was already closed") },
 	{ "not_standing_referral", N_("it is not the referral the case stands referred by") },
+	{ "decided_after_referral", N_("the case was referred already") },
 	{ NULL, NULL },
 };
 

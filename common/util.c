@@ -158,3 +158,9 @@ ld_strlcpy(char *dst, const char *src, size_t size)
 	}
 	return n;
 }
+
+int
+ld_streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}

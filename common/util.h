@@ -83,5 +83,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Copies at most size-1 bytes and always terminates. Returns strlen(src). */
 size_t ld_strlcpy(char *dst, const char *src, size_t size);
+/* 1 if a and b are both strings and equal (either may be NULL). */
+int ld_streq(const char *a, const char *b);
 
 #endif

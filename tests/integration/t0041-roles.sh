@@ -36,6 +36,7 @@ case.closed tdblpg
 case.referred tdblpg
 case.extended tdblpg
 case.referral_withdrawn tdblpg
+case.decided tdblpg
 complaint.recorded tdblpg
 complaint.identity tdblpg
 complaint.referred tdblpg
@@ -320,6 +321,7 @@ case.closed c
 case.referred c
 case.extended c
 case.referral_withdrawn c
+case.decided c
 complaint.identity c
 complaint.referred c
 complaint.notified c

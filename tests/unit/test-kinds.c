@@ -77,6 +77,7 @@ static const struct spec {
 	    "'parties':['王某','李某'],'matter':'基本农田违法建房',"
 	    "'description':'群众举报：\\n夜间施工','discovered_at':" T0 ","
 	    "'urgent':true,'officer':'张三','evidence':['照片','现场检查笔录'],"
+	    "'handling':'refer','handling_reason':'属县自然资源局职责',"
 	    "'refer_due':" DUE("refer", "5 workdays") "}" },
 	{ "case.updated", "",
 	    "{'note':'已约谈当事人'}",
@@ -96,6 +97,10 @@ static const struct spec {
 	{ "case.referral_withdrawn", "referral reason",
 	    "{'referral':'R-lyx01-7','reason':'已自行处理'}",
 	    "{'referral':'R-lyx01-7','reason':'已自行处理\\n不再移送'}" },
+	{ "case.decided", "handling reason",
+	    "{'handling':'own','reason':'属本局职责'}",
+	    "{'handling':'refer','reason':'属县住建局职责\\n应移送',"
+	    "'refer_due':" DUE("refer", "5 workdays") "}" },
 	{ "complaint.recorded",
 	    "form channel matter description received_at officer",
 	    "{'form':'complaint','channel':'phone','matter':'噪音扰民',"
@@ -252,6 +257,8 @@ static const struct {
 	const char *kind, *field, *values;
 } enums[] = {
 	{ "case.opened", "source", "patrol assignment notice report" },
+	{ "case.opened", "handling", "own refer" },
+	{ "case.decided", "handling", "own refer" },
 	{ "complaint.recorded", "form", "complaint report petition" },
 	{ "complaint.recorded", "channel", "phone visit letter online hotline" },
 	{ "liaison.logged", "activity", "contact patrol meeting training" },

@@ -42,6 +42,7 @@ static const struct {
 	{ "case.referred", C },
 	{ "case.extended", C },
 	{ "case.referral_withdrawn", C },
+	{ "case.decided", C },
 	{ "complaint.identity", C },
 	{ "complaint.referred", C },
 	{ "complaint.notified", C },
