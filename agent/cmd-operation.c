@@ -49,6 +49,34 @@ plan_units(struct cmd_ctx *ctx, const json_t *units, json_t *aud)
 	return 0;
 }
 
+/* Where the county's profile has the rule operation_police, every plan
+ * owes the police notice by it, counted back from the start; --police
+ * without the rule owes it by the start itself. */
+static int
+police_deadline(struct cmd_ctx *ctx, json_t *body)
+{
+	json_t *due = NULL;
+	int64_t at;
+	char t[LTIME_LEN];
+	int rc;
+
+	if (ltime_parse(cjson_str(body, "at"), &at) != 0)
+		return EXIT_INTERNAL;
+	if ((rc = form_deadline(ctx, "operation_police", at, 0, &due)) != 0)
+		return rc;
+	if (due == NULL && !json_is_true(json_object_get(body, "police")))
+		return 0;
+	if (due == NULL) {
+		ltime_format(at, t);
+		due = json_pack("{s:s, s:s, s:s, s:b}", "due", t, "rule",
+		    "operation_start", "basis", "the operation's start",
+		    "assumed", 0);
+	}
+	json_object_set_new(body, "police", json_true());
+	json_object_set_new(body, "police_due", due);
+	return 0;
+}
+
 static int
 operation_plan(struct cmd_ctx *ctx)
 {
@@ -58,6 +86,7 @@ operation_plan(struct cmd_ctx *ctx)
 
 	if ((rc = form_kind_fill(ctx, "operation.planned", body, 0)) == 0 &&
 	    (rc = plan_units(ctx, json_object_get(body, "units"), aud)) == 0 &&
+	    (rc = police_deadline(ctx, body)) == 0 &&
 	    (rc = form_deadline(ctx, "operation_answer", ltime_now(), 0,
 	    &due)) == 0) {
 		if (due != NULL)

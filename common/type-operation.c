@@ -62,6 +62,7 @@ static const struct field operation_planned_fields[] = {
 	    N_("officer planning it (default: configured officer)"),
 	    N_("Officer"), FIELD_OFFICER) },
 	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "police_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -156,9 +157,11 @@ answer_of(const json_t *doc, const char *unit)
  *           --cancelled (the lead)--> cancelled
  *
  * With "police" set, the police are to be told before it starts: the
- * plan then carries police_due, due when it starts (the seed sets no
- * other time: "提前", in advance), which the lead owes until it records
- * when it told them; told after the start, it is done late.
+ * plan carries police_due, by the county's rule operation_police (a
+ * "before" rule counted back from the start: Yicheng 七(二), whose
+ * "提前" sets no number, is the start of the operation's day), else the
+ * start itself; the lead owes it until it records when it told them,
+ * done late when that was after police_due.
  */
 static const char *
 apply_operation(json_t *doc, const struct event *ev)
@@ -173,11 +176,6 @@ apply_operation(json_t *doc, const struct event *ev)
 			return "already_created";
 		fold_created(doc, ev, "planned");
 		json_object_set_new(doc, "answers", json_array());
-		if (json_is_true(json_object_get(ev->body, "police")))
-			json_object_set_new(doc, "police_due", json_pack(
-			    "{s:O, s:s, s:s}", "due", json_object_get(ev->body,
-			    "at"), "rule", "operation_start", "basis",
-			    "提前通知公安机关 (Yicheng 七(二))"));
 		fold_stamp(doc, ev);
 		return NULL;
 	}
@@ -262,12 +260,16 @@ operation_owed(const json_t *doc, const char *st,
 
 /* The time to answer, where the county's document sets one (none of the
  * five seeds does); answered per unit (operation_owed), so no one kind
- * discharges it. police_due is the plan's own start, not a rule's. */
+ * discharges it. The police notice is done at the time the lead says it
+ * told them (apply_operation), not when that was recorded. */
 static const char *const operation_answer_rules[] = { "operation_answer",
+	NULL };
+static const char *const operation_police_rules[] = { "operation_police",
 	NULL };
 
 static const struct deadline_decl operation_deadlines[] = {
 	{ "answer_due", operation_answer_rules, NULL, NULL },
+	{ "police_due", operation_police_rules, NULL, NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -223,7 +223,8 @@ static const struct spec {
 	    "{'form':'inspection','matter':'餐饮一业一查','units':['县市场监管局',"
 	    "'县公安局'],'at':'2026-12-01T09:00:00+08:00','place':'城关镇',"
 	    "'police':true,'officer':'王某',"
-	    "'answer_due':" DUE("operation_answer", "1 workdays") "}" },
+	    "'answer_due':" DUE("operation_answer", "1 workdays") ","
+	    "'police_due':" DUE("operation_police", "0 days") "}" },
 	{ "operation.answered", "answer", "{'answer':'join'}",
 	    "{'answer':'decline','officers_sent':'李四、赵六',"
 	    "'note':'当日另有任务\\n无法参加'}" },

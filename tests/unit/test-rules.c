@@ -190,6 +190,9 @@ static const struct {
 	{ "yicheng", "consult", 5, RULE_WORKDAYS, 10, RULE_AFTER, "五日内出具书面意见",
 	    "2026-09-22 15:00", 0, END_OF, "2026-09-30",
 	    "23, 24, 28, 29, 30" },
+	{ "yicheng", "operation_police", 0, RULE_DAYS, 0, RULE_BEFORE,
+	    "提前通知公安机关", "2026-10-14 09:00", 0, START_OF, "2026-10-14",
+	    "\"提前\", no number: the start of the operation's day" },
 	{ "yicheng", "consult", 5, RULE_WORKDAYS, 10, RULE_AFTER, "不得超过十日",
 	    "2026-09-22 15:00", 10, END_OF, "2026-10-13",
 	    "... 30, Oct 8, 9, 10W, 12, 13" },
@@ -240,7 +243,7 @@ test_profiles_load(void **state)
 	} want[] = {
 		{ "gonghe", "共和县", "共政办〔2023〕51号", 9 },
 		{ "gu", "古县", "古政办发〔2021〕22号", 7 },
-		{ "yicheng", "峄城区", "峄政办发〔2022〕1号", 14 },
+		{ "yicheng", "峄城区", "峄政办发〔2022〕1号", 15 },
 		{ "baijiantan", "白碱滩区", "白碱滩区行政执法协调监督体系建设工作方案", 1 },
 		{ "yantai", "烟台市", "三个机制", 0 },
 	};
@@ -356,6 +359,7 @@ test_clauses_cite_sections(void **state)
 		{ "yicheng", "enforce_request", "四(三)：" },
 		{ "yicheng", "meeting_interval", "一(四)1：" },
 		{ "yicheng", "meeting_topics", "一(四)1：" },
+		{ "yicheng", "operation_police", "七(二)：" },
 		{ "baijiantan", "onsite_urgent", "三(一)5：" },
 	};
 	size_t i;
