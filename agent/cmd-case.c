@@ -215,23 +215,18 @@ show_referrals(const json_t *doc)
 		    "reason"));
 }
 
+/* After the lines: the referrals, then the close. */
+static void
+show_rest(const json_t *doc)
+{
+	show_referrals(doc);
+	out_show(closed_lines, doc);
+}
+
 static int
 case_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "case", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "case", id, doc, 0);
-	out_show(show_lines, doc);
-	show_referrals(doc);
-	out_show(closed_lines, doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "case", show_lines, show_rest);
 }
 
 const struct cmd_entry cmd_case_show_entry = {

@@ -443,19 +443,7 @@ show_resolutions(const json_t *doc)
 static int
 meeting_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "meeting", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "meeting", id, doc, 0);
-	out_show(show_lines, doc);
-	show_resolutions(doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "meeting", show_lines, show_resolutions);
 }
 
 const struct cmd_entry cmd_meeting_show_entry = {

@@ -294,19 +294,7 @@ show_answers(const json_t *doc)
 static int
 operation_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "operation", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "operation", id, doc, 0);
-	out_show(show_lines, doc);
-	show_answers(doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "operation", show_lines, show_answers);
 }
 
 const struct cmd_entry cmd_operation_show_entry = {

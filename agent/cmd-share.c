@@ -340,19 +340,7 @@ show_sent(const json_t *doc)
 static int
 share_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "share", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "share", id, doc, 0);
-	out_show(show_lines, doc);
-	show_sent(doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "share", show_lines, show_sent);
 }
 
 const struct cmd_entry cmd_share_show_entry = {

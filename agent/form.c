@@ -1118,3 +1118,23 @@ form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
 		json_decref(out);
 	return rc;
 }
+
+int
+form_show(struct cmd_ctx *ctx, const char *type, const struct out_col *lines,
+    void (*more)(const json_t *doc))
+{
+	const char *id = ctx->cli.argv[0];
+	json_t *doc;
+	int rc;
+
+	if ((rc = form_get(ctx, id, type, &doc)) != 0)
+		return rc;
+	if (ctx->json)
+		return form_show_json(ctx, type, id, doc, 0);
+	out_show(lines, doc);
+	if (more != NULL)
+		more(doc);
+	form_conflicts(doc);
+	json_decref(doc);
+	return form_timeline(ctx, id, NULL, 0);
+}

@@ -195,4 +195,12 @@ int form_all_records(struct cmd_ctx *ctx, json_t **all);
  * command; takes doc. Returns 0 or an exit code. */
 int form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
     json_t *doc, int show_confidential);
+
+struct out_col;
+/* The show command of a record of type, ctx->cli.argv[0]: as JSON with
+ * --json, else its lines (out_show), then more(doc) for an irregular
+ * part when more is not NULL, its conflicts and its timeline. Returns 0
+ * or an exit code. */
+int form_show(struct cmd_ctx *ctx, const char *type,
+    const struct out_col *lines, void (*more)(const json_t *doc));
 #endif
