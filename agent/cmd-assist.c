@@ -132,6 +132,27 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cli_opt receive_opts[] = {
+	FORM_FIELDS("assist.received"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* When its paper document arrived here, before it came through the
+ * server: the deadlines this unit owes count from it (form_receive). */
+static int
+assist_receive(struct cmd_ctx *ctx)
+{
+	return form_receive(ctx, "assist");
+}
+
+const struct cmd_entry cmd_assist_receive_entry = {
+	{ "assist", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
+	    N_("record when the paper request arrived here (纸质收文): the time to answer counts from then"),
+	    NULL },
+	assist_receive,
+};
+
 static const struct out_col list_cols[] = {
 	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("STATUS"), "status", OUT_STATUS, NULL, NULL, 0 },
