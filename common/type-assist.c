@@ -82,8 +82,8 @@ static const struct field assist_extended_fields[] = {
 };
 
 /* Its receipt by the department asked (fold_received): the time to
- * answer counts from it (共和县 三(六)2: 自收到协助请求之日起3个工作日内;
- * 峄城区 四(二)2: 自收到书面征询之日起五日内). */
+ * answer counts from it (共和县 三(二)4: "自收到协助通知书之日起3个工作
+ * 日内"; 峄城区 四(二)2: "自收到书面征询之日起五日内"). */
 static const struct field assist_received_fields[] = {
 	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
 	    N_("when the paper document arrived here (required)"), NULL, 0) },

@@ -105,8 +105,9 @@ static const struct field referral_result_fields[] = {
 };
 
 /* Its receipt by the unit it was sent to (fold_received): the time to
- * acknowledge counts from it (共和县 三(五)2: 自收到移送案件之日起5个
- * 工作日内; 峄城区 二(二)2: 收到移送案件后3日内). */
+ * acknowledge counts from it (共和县 三(五)3: "县综合行政执法局应在5个
+ * 工作日内书面告知移送部门案件受理情况"; 峄城区 二(二)2: "接受移送的单位
+ * 要在三日内反馈意见"; docs/rules.md). */
 static const struct field referral_received_fields[] = {
 	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
 	    N_("when the paper document arrived here (required)"), NULL, 0) },
