@@ -105,8 +105,9 @@ assist_extend(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, ctx->cli.argv[0], "assist", &doc)) != 0)
 		return rc;
+	/* Counted, like the time it extends, from the receipt. */
 	rc = form_extend(ctx, rule_of(cjson_str(doc, "form")),
-	    json_integer_value(json_object_get(doc, "created_at")),
+	    form_received_from(doc),
 	    json_object_get(doc, "answer_due"), &due);
 	json_decref(doc);
 	if (rc != 0)

@@ -1084,6 +1084,20 @@ form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
 	return 0;
 }
 
+int64_t
+form_received_from(const json_t *doc)
+{
+	const char *t = json_string_value(json_object_get(json_object_get(doc,
+	    "received"), "at"));
+	int64_t ms;
+
+	if ((t != NULL && ltime_parse(t, &ms) == 0) ||
+	    ((t = json_string_value(json_object_get(doc, "sent_at"))) != NULL &&
+	    ltime_parse(t, &ms) == 0))
+		return ms;
+	return json_integer_value(json_object_get(doc, "created_at"));
+}
+
 int
 form_sent_at(struct cmd_ctx *ctx, const json_t *body, int64_t *ms)
 {

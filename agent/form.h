@@ -141,6 +141,10 @@ json_t *form_deadline_of(const struct profile *p, const struct calendar *cal,
 json_t *form_receipt_body(const struct profile *p, const struct calendar *cal,
     const json_t *doc, int64_t received_at, const char *basis);
 
+/* When the deadlines a record's addressee owes count from: its receipt
+ * ("received".at), else its sent_at, else when it was entered. */
+int64_t form_received_from(const json_t *doc);
+
 /* The start of a sent record's deadlines: body's sent_at (--sent-at: a
  * paper letter that left before it was entered), else now, in *ms; a
  * sent_at in the future is refused. Returns 0 or an exit code. */

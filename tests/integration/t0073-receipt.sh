@@ -17,7 +17,7 @@
 # at every write and sync of the pull that records a receipt loses
 # nothing and never records it twice.
 . "$(dirname "$0")/lib.sh"
-test_plan 12
+test_plan 13
 SERVER_OPTS="--max-clock-ahead 0"
 FS="$BUILD/tests/tools/failsync.so"
 BUREAU=县综合行政执法局
@@ -153,7 +153,25 @@ test_expect_success 'after the kills: one receipt, the due from the server stamp
 	done
 '
 
+# An assistance request the bureau recorded on 04-30, received by the
+# department on 05-20: Gonghe's 3 working days (三(二)4) from 05-20 are
+# May 21, 22, 25 -> 05-25; extended to 5 in all, from the same receipt:
+# May 21, 22, 25, 26, 27 -> 05-27 (from 04-30 it would be 05-11, earlier
+# than the due it extends, and refused).
+test_expect_success 'an extension counts from the receipt too' '
+	LIANDONG_NOW="2026-04-30T11:00:00+08:00" on bureau assist request \
+		--to $ZRJ --type appraisal --subject 林地面积鉴定 --officer 李强 >a1 &&
+	on bureau sync >/dev/null && on zrj sync >/dev/null &&
+	on zrj assist show --json "$(cat a1)" >a1.json &&
+	jeq a1.json d.assist.answer_due.due 2026-05-25T23:59:59+08:00 &&
+	on zrj assist extend "$(cat a1)" --days 5 --reason 需现场测量 \
+		--officer 王芳 >/dev/null &&
+	on zrj assist show --json "$(cat a1)" >a1.json &&
+	jeq a1.json d.assist.answer_due.due 2026-05-27T23:59:59+08:00
+'
+
 test_expect_success 'the replicas converge' '
+	on zrj sync >/dev/null &&
 	on bureau sync >/dev/null && on bureau2 sync >/dev/null &&
 	converged zrj $ZRJ && converged bureau $BUREAU &&
 	converged bureau2 $BUREAU
