@@ -105,8 +105,9 @@ assist_extend(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, ctx->cli.argv[0], "assist", &doc)) != 0)
 		return rc;
+	/* Counted, like the time it extends, from the receipt. */
 	rc = form_extend(ctx, rule_of(cjson_str(doc, "form")),
-	    json_integer_value(json_object_get(doc, "created_at")),
+	    form_received_from(doc),
 	    json_object_get(doc, "answer_due"), &due);
 	json_decref(doc);
 	if (rc != 0)
@@ -130,6 +131,27 @@ static const struct cli_opt list_opts[] = {
 	{ "incoming", CLI_FLAG, NULL, N_("only requests asked of this unit") },
 	{ "outgoing", CLI_FLAG, NULL, N_("only requests made by this unit") },
 	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cli_opt receive_opts[] = {
+	FORM_FIELDS("assist.received"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* When its paper document arrived here, before it came through the
+ * server: the deadlines this unit owes count from it (form_receive). */
+static int
+assist_receive(struct cmd_ctx *ctx)
+{
+	return form_receive(ctx, "assist");
+}
+
+const struct cmd_entry cmd_assist_receive_entry = {
+	{ "assist", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
+	    N_("record when the paper request arrived here (纸质收文): the time to answer counts from then"),
+	    NULL },
+	assist_receive,
 };
 
 static const struct out_col list_cols[] = {
@@ -173,6 +195,10 @@ static const struct out_col show_lines[] = {
 	{ N_("type:"), "form", OUT_ENUM, assist_types, NULL, 0 },
 	{ N_("subject:"), "subject", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("case:"), "case", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("sent:"), "sent_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("entered:"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("received:"), "received.at", OUT_TIME, NULL, "received.basis", 0 },
+	{ N_("receipt entered:"), "received.recorded_at", OUT_MS, NULL, NULL, 0 },
 	{ N_("answer:"), "answer_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("extended:"), "extensions", OUT_EACH, NULL, "reason", 0 },
 	{ N_("conclusion:"), "answer.conclusion", OUT_TEXT, NULL,

@@ -41,6 +41,7 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 	static const char *const copy[] = { "matter", "category", "location",
 		"description", "discovered_at", NULL };
 	json_t *ack = NULL;
+	int64_t sent;
 	size_t i;
 	int rc;
 
@@ -54,7 +55,10 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 	for (i = 0; copy[i] != NULL; i++)
 		if (json_object_get(doc, copy[i]) != NULL)
 			json_object_set(body, copy[i], json_object_get(doc, copy[i]));
-	if ((rc = form_deadline(ctx, "acknowledge", ltime_now(), 0, &ack)) != 0)
+	/* Counted from the paper letter's leaving (--sent-at) until the
+	 * receiver records its receipt (fold_received). */
+	if ((rc = form_sent_at(ctx, body, &sent)) != 0 ||
+	    (rc = form_deadline(ctx, "acknowledge", sent, 0, &ack)) != 0)
 		return rc;
 	if (ack != NULL)
 		json_object_set_new(body, "ack_due", ack);
@@ -160,6 +164,27 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cli_opt receive_opts[] = {
+	FORM_FIELDS("referral.received"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* When its paper document arrived here, before it came through the
+ * server: the deadlines this unit owes count from it (form_receive). */
+static int
+referral_receive(struct cmd_ctx *ctx)
+{
+	return form_receive(ctx, "referral");
+}
+
+const struct cmd_entry cmd_referral_receive_entry = {
+	{ "referral", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
+	    N_("record when the paper referral arrived here (纸质收文): the time to acknowledge counts from then"),
+	    NULL },
+	referral_receive,
+};
+
 static const struct out_col list_cols[] = {
 	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("STATUS"), "status", OUT_STATUS, NULL, NULL, 0 },
@@ -204,6 +229,10 @@ static const struct out_col show_lines[] = {
 	{ N_("description:"), "description", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("note:"), "note", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("refer by:"), "refer_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("sent:"), "sent_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("entered:"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("received:"), "received.at", OUT_TIME, NULL, "received.basis", 0 },
+	{ N_("receipt entered:"), "received.recorded_at", OUT_MS, NULL, NULL, 0 },
 	{ N_("acknowledge:"), "ack_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("result:"), "result_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("handler:"), "handler", OUT_DIFFERS, NULL, "to", 0 },

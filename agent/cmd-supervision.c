@@ -76,6 +76,27 @@ const struct cmd_entry cmd_supervision_reply_entry = {
 	supervision_reply,
 };
 
+static const struct cli_opt receive_opts[] = {
+	FORM_FIELDS("supervision.received"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* When its paper document arrived here, before it came through the
+ * server: the deadlines this unit owes count from it (form_receive). */
+static int
+supervision_receive(struct cmd_ctx *ctx)
+{
+	return form_receive(ctx, "supervision");
+}
+
+const struct cmd_entry cmd_supervision_receive_entry = {
+	{ "supervision", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
+	    N_("record when the paper opinion or report arrived here (纸质收文): the time to reply counts from then"),
+	    NULL },
+	supervision_receive,
+};
+
 static const struct cli_opt list_opts[] = {
 	{ "incoming", CLI_FLAG, NULL, N_("only what this unit must answer") },
 	{ "outgoing", CLI_FLAG, NULL, N_("only what this unit sent") },
@@ -123,6 +144,10 @@ static const struct out_col show_lines[] = {
 	{ N_("subject:"), "subject", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("text:"), "text", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("case:"), "case", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("sent:"), "sent_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("entered:"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("received:"), "received.at", OUT_TIME, NULL, "received.basis", 0 },
+	{ N_("receipt entered:"), "received.recorded_at", OUT_MS, NULL, NULL, 0 },
 	{ N_("reply:"), "reply_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("reply:"), "reply.text", OUT_TEXT, NULL, "reply.unit", 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 },

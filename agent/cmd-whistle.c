@@ -105,6 +105,27 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cli_opt receive_opts[] = {
+	FORM_FIELDS("whistle.received"),
+	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* When its paper document arrived here, before it came through the
+ * server: the deadlines this unit owes count from it (form_receive). */
+static int
+whistle_receive(struct cmd_ctx *ctx)
+{
+	return form_receive(ctx, "whistle");
+}
+
+const struct cmd_entry cmd_whistle_receive_entry = {
+	{ "whistle", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
+	    N_("record when the call arrived here on paper or by phone: the time to report counts from then"),
+	    NULL },
+	whistle_receive,
+};
+
 static const struct out_col list_cols[] = {
 	{ N_("ID"), "entity", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("STATUS"), "status", OUT_TEXT, NULL, NULL, 0 },
@@ -144,6 +165,10 @@ static const struct out_col show_lines[] = {
 	{ N_("to:"), "to", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("matter:"), "matter", OUT_TEXT, NULL, NULL, 0 },
 	{ N_("location:"), "location", OUT_TEXT, NULL, NULL, 0 },
+	{ N_("sent:"), "sent_at", OUT_TIME, NULL, NULL, 0 },
+	{ N_("entered:"), "created_at", OUT_MS, NULL, NULL, 0 },
+	{ N_("received:"), "received.at", OUT_TIME, NULL, "received.basis", 0 },
+	{ N_("receipt entered:"), "received.recorded_at", OUT_MS, NULL, NULL, 0 },
 	{ N_("report:"), "answer_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("escalated:"), "escalated_to", OUT_TEXT, NULL, "reason", 0 },
 	{ N_("reported:"), "answer.officer_sent", OUT_TEXT, NULL, NULL, 0 },

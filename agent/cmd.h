@@ -96,13 +96,13 @@ extern const struct cmd_entry cmd_referral_send_entry,
     cmd_referral_dispute_entry, cmd_referral_withdraw_entry,
     cmd_referral_return_entry, cmd_referral_escalate_entry,
     cmd_referral_decide_entry, cmd_referral_result_entry,
-    cmd_referral_extend_entry, cmd_due_entry;
+    cmd_referral_extend_entry, cmd_referral_receive_entry, cmd_due_entry;
 extern const struct cmd_entry cmd_assist_request_entry,
     cmd_assist_answer_entry, cmd_assist_extend_entry, cmd_assist_list_entry,
-    cmd_assist_show_entry;
+    cmd_assist_show_entry, cmd_assist_receive_entry;
 extern const struct cmd_entry cmd_whistle_call_entry,
     cmd_whistle_answer_entry, cmd_whistle_escalate_entry,
-    cmd_whistle_list_entry, cmd_whistle_show_entry;
+    cmd_whistle_list_entry, cmd_whistle_show_entry, cmd_whistle_receive_entry;
 extern const struct cmd_entry cmd_meeting_schedule_entry,
     cmd_meeting_topic_entry, cmd_meeting_minutes_entry,
     cmd_meeting_resolution_entry, cmd_meeting_followup_entry,
@@ -120,6 +120,6 @@ extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
     cmd_share_extend_entry, cmd_share_list_entry, cmd_share_show_entry;
 extern const struct cmd_entry cmd_supervision_send_entry,
     cmd_supervision_reply_entry, cmd_supervision_list_entry,
-    cmd_supervision_show_entry;
+    cmd_supervision_show_entry, cmd_supervision_receive_entry;
 
 #endif

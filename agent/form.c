@@ -742,37 +742,81 @@ profile_error(struct cmd_ctx *ctx)
 	    why);
 }
 
-int
-form_deadline(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
-    int amount, json_t **out)
+json_t *
+form_deadline_of(const struct profile *p, const struct calendar *cal,
+    const char *name, int64_t from_ms, int amount, int *assumed)
 {
-	const struct profile *p = form_profile(ctx);
 	const struct rule *r = profile_rule(p, name);
 	char t[LTIME_LEN], *rule, *basis;
-	int assumed = 0;
+	json_t *out;
 	int64_t due;
 
-	*out = NULL;
-	if (ctx->profile_loaded < 0)
-		return profile_error(ctx);
+	*assumed = 0;
 	if (r == NULL)
-		return 0;
-	due = rule_due(r, ctx->calendar, from_ms, amount, &assumed);
+		return NULL;
+	due = rule_due(r, cal, from_ms, amount, assumed);
 	ltime_format(due, t);
 	rule = xasprintf("%s/%s", p->name, r->name);
 	basis = r->unit == RULE_IMMEDIATE ? xstrdup("immediate") :
 	    xasprintf("%d %s", amount > 0 ? amount : r->amount,
 	    rule_unit_name(r->unit));
-	*out = json_object();
-	json_object_set_new(*out, "due", json_string(t));
-	json_object_set_new(*out, "rule", json_string(rule));
-	json_object_set_new(*out, "basis", json_string(basis));
-	json_object_set_new(*out, "assumed", json_boolean(assumed));
+	out = json_object();
+	json_object_set_new(out, "due", json_string(t));
+	json_object_set_new(out, "rule", json_string(rule));
+	json_object_set_new(out, "basis", json_string(basis));
+	json_object_set_new(out, "assumed", json_boolean(*assumed));
 	free(rule);
 	free(basis);
+	return out;
+}
+
+json_t *
+form_receipt_body(const struct profile *p, const struct calendar *cal,
+    const json_t *doc, int64_t received_at, const char *basis)
+{
+	const struct entity_type *t = entity_type_find(json_string_value(
+	    json_object_get(doc, "type")));
+	json_t *body = json_object(), *due;
+	char at[LTIME_LEN];
+	const char *rule, *slash;
+	size_t i;
+	int assumed;
+
+	ltime_format(received_at, at);
+	json_object_set_new(body, "received_at", json_string(at));
+	json_object_set_new(body, "basis", json_string(basis));
+	for (i = 0; t != NULL && t->from_receipt != NULL &&
+	    t->from_receipt[i] != NULL; i++) {
+		/* The rule the sender's deadline was counted by: which one
+		 * (an opinion's or a report's) is the record's to say. */
+		rule = json_string_value(json_object_get(json_object_get(doc,
+		    t->from_receipt[i]), "rule"));
+		if (rule == NULL)
+			continue;
+		slash = strchr(rule, '/');
+		if ((due = form_deadline_of(p, cal, slash ? slash + 1 : rule,
+		    received_at, 0, &assumed)) != NULL)
+			json_object_set_new(body, t->from_receipt[i], due);
+	}
+	return body;
+}
+
+int
+form_deadline(struct cmd_ctx *ctx, const char *name, int64_t from_ms,
+    int amount, json_t **out)
+{
+	const struct profile *p = form_profile(ctx);
+	int assumed = 0;
+
+	*out = NULL;
+	if (ctx->profile_loaded < 0)
+		return profile_error(ctx);
+	if ((*out = form_deadline_of(p, ctx->calendar, name, from_ms, amount,
+	    &assumed)) == NULL)
+		return 0;
 	if (assumed)
 		fprintf(stderr, _("liandong: warning: the deadline %s counts plain weekdays: no holiday calendar is loaded for its year\n"),
-		    t);
+		    json_string_value(json_object_get(*out, "due")));
 	return 0;
 }
 
@@ -1040,6 +1084,87 @@ form_list_directed(struct cmd_ctx *ctx, const char *type, const char *kind,
 	return 0;
 }
 
+int64_t
+form_received_from(const json_t *doc)
+{
+	const char *t = json_string_value(json_object_get(json_object_get(doc,
+	    "received"), "at"));
+	int64_t ms;
+
+	if ((t != NULL && ltime_parse(t, &ms) == 0) ||
+	    ((t = json_string_value(json_object_get(doc, "sent_at"))) != NULL &&
+	    ltime_parse(t, &ms) == 0))
+		return ms;
+	return json_integer_value(json_object_get(doc, "created_at"));
+}
+
+int
+form_sent_at(struct cmd_ctx *ctx, const json_t *body, int64_t *ms)
+{
+	const char *t = json_string_value(json_object_get(body, "sent_at"));
+
+	*ms = ltime_now();
+	if (t == NULL)
+		return 0;
+	if (ltime_parse(t, ms) != 0)
+		return cmd_error(ctx, EXIT_INVALID, _("invalid date '%s' for --%s"),
+		    t, "sent-at");
+	if (*ms > ltime_now())
+		return cmd_error(ctx, EXIT_INVALID,
+		    _("--sent-at '%s' is in the future"), t);
+	return 0;
+}
+
+int
+form_receive(struct cmd_ctx *ctx, const char *type)
+{
+	const char *id = ctx->cli.argv[0], *t;
+	char kind[64];
+	json_t *doc = NULL, *given = json_object(), *body;
+	int64_t at, sent;
+	int rc;
+
+	snprintf(kind, sizeof kind, "%s.received", type);
+	if ((rc = form_kind_text(ctx, kind, given)) != 0 ||
+	    (rc = form_get(ctx, id, type, &doc)) != 0)
+		goto out;
+	t = json_string_value(json_object_get(given, "received_at"));
+	if (t == NULL || ltime_parse(t, &at) != 0) {
+		rc = cmd_usage_error(ctx, _("missing required option --%s"),
+		    "received-at");
+		goto out;
+	}
+	if (at > ltime_now()) {
+		rc = cmd_error(ctx, EXIT_INVALID,
+		    _("--received-at '%s' is in the future"), t);
+		goto out;
+	}
+	/* Not before the record was sent: the paper letter's day, or when
+	 * the sender entered it. */
+	if ((t = json_string_value(json_object_get(doc, "sent_at"))) == NULL ||
+	    ltime_parse(t, &sent) != 0)
+		sent = json_integer_value(json_object_get(doc, "created_at"));
+	if (at < sent) {
+		char s[LTIME_LEN];
+		ltime_format(sent, s);
+		rc = cmd_error(ctx, EXIT_INVALID,
+		    _("--received-at is before '%s' was sent (%s)"), id, s);
+		goto out;
+	}
+	form_profile(ctx);
+	if (ctx->profile_loaded < 0) {
+		rc = profile_error(ctx);
+		goto out;
+	}
+	body = form_receipt_body(ctx->profile, ctx->calendar, doc, at, "paper");
+	rc = form_step(ctx, type, kind, body, NULL);
+	json_decref(body);
+out:
+	json_decref(doc);
+	json_decref(given);
+	return rc;
+}
+
 int
 form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
     const char *rule, const char *due_key)
@@ -1048,6 +1173,7 @@ form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
 	const char *cs = json_string_value(json_object_get(body, "case"));
 	json_t *doc = NULL, *aud, *due = NULL;
 	char *id = NULL;
+	int64_t sent;
 	int rc;
 
 	if (text_check("to", to, UNIT_MAX, 0, ctx->err) != 0)
@@ -1063,7 +1189,8 @@ form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
 	if (cs != NULL && (rc = form_get(ctx, cs, "case", &doc)) != 0)
 		return rc;
 	json_decref(doc);
-	if ((rc = form_deadline(ctx, rule, ltime_now(), 0, &due)) != 0)
+	if ((rc = form_sent_at(ctx, body, &sent)) != 0 ||
+	    (rc = form_deadline(ctx, rule, sent, 0, &due)) != 0)
 		return rc;
 	if (due != NULL)
 		json_object_set_new(body, due_key, due);

@@ -17,6 +17,9 @@
 #include "cmd.h"
 #include "kinds.h"
 
+struct calendar;
+struct profile;
+
 enum form_type { FV_STR, FV_TEXT, FV_TIME, FV_ENUM, FV_BOOL, FV_LIST,
 	FV_DECIMAL /* "2", "2.5", "2.0": stored canonical (F_DECIMAL) */ };
 
@@ -123,6 +126,38 @@ int list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
     int amount, json_t **out);
 
+/* The deadline of rule name started at from_ms under profile p (may be
+ * NULL) and calendar cal, as form_deadline makes it (new reference), or
+ * NULL when p has no such rule; *assumed: it counted plain weekdays. */
+json_t *form_deadline_of(const struct profile *p, const struct calendar *cal,
+    const char *name, int64_t from_ms, int amount, int *assumed);
+
+/* The body of a receipt of the record doc (its kind "<type>.received",
+ * fold_received in fold.h): received_at, basis ("server", "paper") and
+ * each of its type's deadlines counted from receipt (registry.h,
+ * from_receipt), counted again from received_at by the rule the record's
+ * deadline names, under p and cal; one the record carries no rule for,
+ * or whose rule p lacks, is left out. New reference. */
+json_t *form_receipt_body(const struct profile *p, const struct calendar *cal,
+    const json_t *doc, int64_t received_at, const char *basis);
+
+/* When the deadlines a record's addressee owes count from: its receipt
+ * ("received".at), else its sent_at, else when it was entered. */
+int64_t form_received_from(const json_t *doc);
+
+/* The start of a sent record's deadlines: body's sent_at (--sent-at: a
+ * paper letter that left before it was entered), else now, in *ms; a
+ * sent_at in the future is refused. Returns 0 or an exit code. */
+int form_sent_at(struct cmd_ctx *ctx, const json_t *body, int64_t *ms);
+
+/* `<type> receive <id> --received-at DATE`: records, as the unit the
+ * record was addressed to, when its paper document arrived (basis
+ * "paper"), neither in the future nor before the record was sent (its
+ * sent_at, else when the sender entered it), with the deadlines owed
+ * from receipt counted again from then. Prints the id. Returns 0 or an
+ * exit code (message printed). */
+int form_receive(struct cmd_ctx *ctx, const char *type);
+
 /* An extension of the deadline current of rule name, started at from_ms:
  * --days N (the new total in the rule's unit) and --reason must be given,
  * the rule must allow an extension (a cap, or words allowing one without
@@ -183,8 +218,8 @@ int form_list_directed(struct cmd_ctx *ctx, const char *type,
 /* Records a new record of kind addressed to one other unit, from body
  * (filled by the caller, with "to" and "officer"): "to" must be a unit
  * name other than this unit's, a "case" it names must be held here,
- * due_key gets rule's deadline counted from now when the profile has the
- * rule, and the audience is this unit and "to". Prints the id. Returns 0
+ * due_key gets rule's deadline counted from its sent_at (form_sent_at),
+ * else now, when the profile has the rule, and the audience is this unit and "to". Prints the id. Returns 0
  * or an exit code (message printed). */
 int form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
     const char *rule, const char *due_key);

@@ -20,6 +20,9 @@
 #include "cjson.h"
 #include "codec.h"
 #include "directory.h"
+#include "fold.h"
+#include "form.h"
+#include "kinds.h"
 #include "hash.h"
 #include "ltime.h"
 #include "net.h"
@@ -602,15 +605,134 @@ renumber(struct ledger *lg, char *err)
 	return rc;
 }
 
+/*
+ * Receipts (docs/rules.md, "What a deadline counts from"). A record
+ * addressed to this unit (its creating kind grants the unit named in
+ * its body PART_ADDRESSEE) of a type with deadlines owed from receipt
+ * (registry.h, from_receipt) was delivered here when the county server
+ * first held it: the answer says when ("received"). The agent records
+ * that as "<type>.received" (basis "server"), with those deadlines
+ * counted again from it under the county's profile, in the transaction
+ * that applies the record: a crash loses both or neither, and the
+ * record's "received" being set (by this station, another station of
+ * the unit, or a paper receipt) means none is recorded again.
+ */
+
+/* The author of the receipts the agent records by itself. */
+#define RECEIPT_AUTHOR "联动系统"
+
+/* Adds [entity, received_at] to due when the event line, just taken
+ * in, creates a record addressed to this unit that owes from receipt. */
+static void
+receipt_wanted(struct ledger *lg, const char *line, size_t len,
+    const json_t *at, json_t *due)
+{
+	json_t *o = json_loadb(line, len, 0, NULL), *to;
+	const struct kind_info *k = kind_find(json_string_value(json_object_get(o,
+	    "kind")));
+
+	if (k != NULL && k->creates && k->auth.part == PART_ADDRESSEE &&
+	    k->auth.grant != NULL && k->etype->from_receipt != NULL &&
+	    json_is_integer(at) && json_integer_value(at) > 0 &&
+	    (to = json_object_get(json_object_get(o, "body"),
+	    k->auth.grant)) != NULL && fold_is_unit(to, ledger_unit(lg)))
+		json_array_append_new(due, json_pack("[O, O]",
+		    json_object_get(o, "entity"), at));
+	json_decref(o);
+}
+
+/* The county's profile and calendar as this station holds them (what
+ * the server sent; else the shipped calendars); *p may be NULL. */
+static void
+county_rules(struct ledger *lg, struct profile **p, struct calendar **cal)
+{
+	const char *dir_env = getenv("LIANDONG_CALENDAR");
+	char *text = NULL, err[LD_ERRLEN];
+	int have_cal = 0;
+	json_t *o;
+
+	*p = NULL;
+	*cal = calendar_new();
+	if (ledger_meta_get(lg, "profile", &text, NULL) == 0 && text != NULL) {
+		if ((o = json_loads(text, 0, NULL)) != NULL)
+			profile_from_json(o, p, NULL);
+		json_decref(o);
+		free(text);
+		text = NULL;
+	}
+	if (ledger_meta_get(lg, "calendar", &text, NULL) == 0 && text != NULL) {
+		o = json_loads(text, 0, NULL);
+		have_cal = o != NULL && calendar_add_texts(*cal, o, err) == 0;
+		json_decref(o);
+		free(text);
+		if (!have_cal) {
+			calendar_free(*cal);
+			*cal = calendar_new();
+		}
+	}
+	if (!have_cal) {
+		char *dir = dir_env != NULL ? xstrdup(dir_env) :
+		    xasprintf("%s/calendar", paths_data());
+		(void)calendar_load_dir(*cal, dir, err);
+		free(dir);
+	}
+}
+
+/* Records the receipts due ([[entity, received_at]...]) of records
+ * that have none yet; *n gets how many. Inside the caller's
+ * transaction. */
+static int
+record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
+{
+	struct profile *p = NULL;
+	struct calendar *cal = NULL;
+	json_t *item, *doc, *body;
+	char kind[64];
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(due, i, item) {
+		const char *entity = json_string_value(json_array_get(item, 0));
+
+		doc = NULL;
+		if ((rc = ledger_get(lg, entity, &doc, err)) != 0)
+			break;
+		if (json_object_get(doc, "received") != NULL) {
+			json_decref(doc);
+			continue;
+		}
+		if (cal == NULL)
+			county_rules(lg, &p, &cal);
+		snprintf(kind, sizeof kind, "%s.received",
+		    json_string_value(json_object_get(doc, "type")));
+		body = form_receipt_body(p, cal, doc, json_integer_value(
+		    json_array_get(item, 1)), "server");
+		rc = ledger_record(lg, kind, entity, RECEIPT_AUTHOR,
+		    json_object_get(doc, "audience"), body, NULL, NULL, err);
+		json_decref(body);
+		json_decref(doc);
+		if (rc != 0)
+			break;
+		(*n)++;
+	}
+	profile_free(p);
+	if (cal != NULL)
+		calendar_free(cal);
+	return rc;
+}
+
 /* Applies one answer in one transaction; its header into h (release
- * it with proto_answer_release when this returns 0). */
+ * it with proto_answer_release when this returns 0); *receipts: how many
+ * receipts it recorded, which are then to be pushed. */
 static int
 apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
-    size_t len, struct proto_answer *h, long *added, char *err)
+    size_t len, struct proto_answer *h, long *added, int *receipts,
+    char *err)
 {
 	struct sync_state now = *st;
 	const char *line;
-	size_t pos = 0, n;
+	size_t pos = 0, n, i = 0;
+	json_t *due = NULL;
 	int rc, a;
 
 	memset(h, 0, sizeof *h);
@@ -621,6 +743,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 		proto_answer_release(h);
 		return rc;
 	}
+	due = json_array();
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
 		rc = ledger_receive(lg, line, n, &a, err);
 		if (rc == LD_EFORK && (rc = take_back(lg, st->acked, line, n,
@@ -629,6 +752,10 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 		if (rc != 0)
 			goto fail;
 		*added += a;
+		if (a > 0)
+			receipt_wanted(lg, line, n, json_array_get(h->received, i),
+			    due);
+		i++;
 	}
 	if (!h->own_more && (rc = renumber(lg, err)) != 0)
 		goto fail;
@@ -645,8 +772,12 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	    (rc = store_calendar(lg, h->docs[PROTO_CALENDAR], err)) != 0 ||
 	    (rc = store_units(lg, h->docs[PROTO_UNITS], err)) != 0)
 		goto fail;
+	/* After the county's documents: the profile may have come with it. */
+	if ((rc = record_receipts(lg, due, receipts, err)) != 0)
+		goto fail;
 	if ((rc = ledger_commit(lg, err)) != 0)
 		goto fail;
+	json_decref(due);
 	/* The documents' hashes as store_hashed kept them. */
 	if (h->docs[PROTO_PROFILE] != NULL || h->docs[PROTO_CALENDAR] != NULL ||
 	    h->docs[PROTO_UNITS] != NULL || h->docs[PROTO_NEXT_CA] != NULL)
@@ -656,6 +787,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 fail:
 	ledger_rollback(lg);
 	proto_answer_release(h);
+	json_decref(due);
 	return rc;
 }
 
@@ -947,7 +1079,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		void *body, *plain;
 		size_t len, plain_len;
 		long sent, added = 0;
-		int final, more;
+		int final, more, receipts = 0;
 		struct proto_answer h;
 
 		/* Taking events back changes the chain: read it every time. */
@@ -994,7 +1126,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		net_response_release(&r);
 		if (rc != 0) /* err says why; the answer is the server's fault */
 			return LD_EREFUSED;
-		rc = apply_answer(lg, &st, plain, plain_len, &h, &added, err);
+		rc = apply_answer(lg, &st, plain, plain_len, &h, &added,
+		    &receipts, err);
 		free(plain);
 		if (rc != 0)
 			return rc;
@@ -1022,7 +1155,8 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			fprintf(stderr, "\r%s %ld, %s %ld, %s %lld        ",
 			    _("pushed"), rep->pushed, _("pulled"), rep->pulled,
 			    _("waiting at the server"), (long long)rep->backlog);
-		if (!final || more || rep->acked < head) {
+		/* Receipts recorded with what was pulled go up next. */
+		if (!final || more || rep->acked < head || receipts > 0) {
 			int stuck = rep->acked <= acked && sent > 0 && !more;
 			proto_answer_release(&h);
 			if (stuck)

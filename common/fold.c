@@ -183,6 +183,61 @@ fold_reopen(json_t *doc, const char *key)
 	json_object_del(d, "late");
 }
 
+/* How a receipt's time is known (fold_received). */
+const struct enum_value receipt_bases[] = {
+	{ "server", "服务器送达" },
+	{ "paper", "纸质收文" },
+	{ NULL, NULL },
+};
+
+/* The time at doc[key] (a canonical time string) in *ms; 0 or -1. */
+static int
+time_at(const json_t *doc, const char *key, int64_t *ms)
+{
+	const char *t = json_string_value(json_object_get(doc, key));
+
+	return t != NULL && ltime_parse(t, ms) == 0 ? 0 : -1;
+}
+
+const char *
+fold_received(json_t *doc, const struct event *ev, const char *to_key)
+{
+	const struct kind_info *k = kind_find(ev->kind);
+	json_t *held = json_object_get(doc, "received"), *r, *d;
+	const struct field *f;
+	int64_t at, sent, before;
+
+	if (*fold_status(doc) == '\0')
+		return "before_creation";
+	if (!fold_is_unit(json_object_get(doc, to_key), ev->unit))
+		return "receipt_not_addressed";
+	if (k == NULL || time_at(ev->body, "received_at", &at) != 0)
+		return "unknown_kind";
+	if (time_at(doc, "sent_at", &sent) == 0 && at < sent)
+		return "received_before_sent";
+	if (held != NULL && time_at(held, "at", &before) == 0 && before <= at)
+		return NULL; /* an earlier receipt stands */
+	r = json_object();
+	json_object_set(r, "at", json_object_get(ev->body, "received_at"));
+	json_object_set(r, "basis", json_object_get(ev->body, "basis"));
+	json_object_set_new(r, "by", json_string(ev->author));
+	json_object_set_new(r, "unit", json_string(ev->unit));
+	json_object_set_new(r, "recorded_at", json_integer(ev->at));
+	json_object_set_new(doc, "received", r);
+	for (f = k->fields; f->name != NULL; f++) {
+		if (f->type != F_DEADLINE ||
+		    json_object_get(ev->body, f->name) == NULL)
+			continue;
+		d = json_object_get(doc, f->name);
+		if (json_object_get(d, "done_at") != NULL ||
+		    json_array_size(json_object_get(doc, "extensions")) > 0)
+			continue;
+		json_object_set_new(doc, f->name, json_deep_copy(
+		    json_object_get(ev->body, f->name)));
+	}
+	fold_stamp(doc, ev);
+	return NULL;
+}
 
 /* Adds the units an applied event was addressed to that the record's
  * audience lacks (a call escalated to the county, a resolution's owner),
@@ -366,6 +421,8 @@ fold_reason_text(const char *code)
 		{ "already_answered", N_("it was already answered") },
 		{ "not_own_id", N_("a record can only be created under its own station's id") },
 		{ "not_creator", N_("only the unit that created the record may do this") },
+		{ "receipt_not_addressed", N_("only the unit it was addressed to may record its receipt") },
+		{ "received_before_sent", N_("received before it was sent") },
 	};
 	const struct entity_type *t;
 	const struct fold_reason *r;

@@ -74,5 +74,18 @@ void fold_append(json_t *doc, const char *key, json_t *item);
 const char *fold_extend(json_t *doc, const struct event *ev, const char *key);
 /* 1 if v is the unit name unit. */
 int fold_is_unit(const json_t *v, const char *unit);
+/*
+ * The step of a receipt kind, "<type>.received" (registry.h,
+ * from_receipt), by the unit named by doc[to_key]: when the record was
+ * delivered to it, body received_at, by the server's stamp or a paper
+ * document's date (basis). The earliest receipt stands: a later one
+ * changes nothing. One that stands is kept as "received" {at, basis, by,
+ * unit, recorded_at} and replaces each deadline it carries, counted from
+ * it, unless that deadline is done already or was extended. NULL, or
+ * the reason: "before_creation", "receipt_not_addressed",
+ * "received_before_sent" (before the record's own sent_at).
+ */
+const char *fold_received(json_t *doc, const struct event *ev,
+    const char *to_key);
 
 #endif

@@ -164,5 +164,9 @@ extern const struct enum_value share_channels[];
 extern const struct enum_value supervision_forms[];
 extern const struct enum_value operation_forms[];
 extern const struct enum_value operation_answers[];
+/* How the receipt of a record is known (fold_received, fold.c): "server"
+ * (the county server's stamp) or "paper" (a clerk's record of a paper
+ * document's arrival). */
+extern const struct enum_value receipt_bases[];
 
 #endif

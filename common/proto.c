@@ -166,6 +166,8 @@ proto_answer_encode(const struct proto_answer *a)
 		json_object_set_new(h, "digest", digest_json(&a->digest));
 	json_object_set_new(h, "quarantined", a->quarantined != NULL ?
 	    json_incref(a->quarantined) : json_array());
+	if (a->received != NULL)
+		json_object_set(h, "received", a->received);
 	if (a->heads != NULL)
 		json_object_set(h, "heads", a->heads);
 	for (i = 0; i < PROTO_DOCS; i++)
@@ -231,6 +233,17 @@ proto_answer_decode(const char *line, size_t len, struct proto_answer *a,
 	if ((a->quarantined = take(h, "quarantined", is_array)) == NULL)
 		a->quarantined = json_array();
 	a->heads = take(h, "heads", is_object);
+	if ((a->received = take(h, "received", is_array)) != NULL) {
+		json_t *v;
+		size_t j;
+
+		json_array_foreach(a->received, j, v)
+			if (!json_is_integer(v)) {
+				json_decref(a->received);
+				a->received = NULL;
+				break;
+			}
+	}
 	for (i = 0; i < PROTO_DOCS; i++)
 		a->docs[i] = take(h, proto_doc_names[i], is_any);
 	json_decref(h);
@@ -244,6 +257,7 @@ proto_answer_release(struct proto_answer *a)
 
 	json_decref(a->quarantined);
 	json_decref(a->heads);
+	json_decref(a->received);
 	for (i = 0; i < PROTO_DOCS; i++)
 		json_decref(a->docs[i]);
 	memset(a, 0, sizeof *a);

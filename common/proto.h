@@ -84,6 +84,10 @@ struct proto_answer {
 	int has_digest;
 	struct digest digest;  /* of the events routed to the unit */
 	json_t *quarantined;   /* [{"seq", "reason"}], never NULL once decoded */
+	json_t *received;      /* [ms, ...]: when the server first held each
+				  event line that follows, in their order;
+				  NULL when absent (an older server) or not
+				  a list of integers */
 	json_t *heads;         /* {"station": seq} or NULL */
 	json_t *docs[PROTO_DOCS]; /* documents the station lacks, or NULL */
 };

@@ -2,6 +2,7 @@
  * registry.c - the table of record types (see registry.h) and its
  * lookups. The rows themselves are in common/type-*.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kinds.h"
@@ -208,6 +209,52 @@ check_deadlines(const struct entity_type *t, char *err)
 	return 0;
 }
 
+/* Rule 8: the deadlines a receiving unit owes from receipt. */
+static int
+check_receipt(const struct entity_type *t, char *err)
+{
+	const struct deadline_decl *d;
+	const struct kind_info *k, *creator = NULL;
+	const struct field *f;
+	char name[64];
+	size_t i;
+
+	if (t->from_receipt == NULL || t->from_receipt[0] == NULL)
+		return 0;
+	for (k = t->kinds; k != NULL && k->name != NULL; k++)
+		if (k->creates)
+			creator = k;
+	if (creator == NULL || creator->auth.grant == NULL ||
+	    creator->auth.part != PART_ADDRESSEE)
+		return ld_fail(err, LD_EINVAL,
+		    "type %s counts deadlines from receipt but its records are"
+		    " addressed to no unit", t->name);
+	snprintf(name, sizeof name, "%s.received", t->name);
+	if ((k = kind_of(t, name)) == NULL || k->creates ||
+	    k->auth.writers != PART_ADDRESSEE ||
+	    (f = kind_field(k, "received_at")) == NULL || f->type != F_TIME ||
+	    !f->required || (f = kind_field(k, "basis")) == NULL ||
+	    f->type != F_ENUM || !f->required)
+		return ld_fail(err, LD_EINVAL,
+		    "type %s counts deadlines from receipt without a kind %s"
+		    " written by its addressee with received_at and basis",
+		    t->name, name);
+	for (i = 0; t->from_receipt[i] != NULL; i++) {
+		for (d = t->deadlines; d != NULL && d->key != NULL; d++)
+			if (strcmp(d->key, t->from_receipt[i]) == 0)
+				break;
+		if (d == NULL || d->key == NULL)
+			return ld_fail(err, LD_EINVAL,
+			    "type %s: %s counted from receipt is not its deadline",
+			    t->name, t->from_receipt[i]);
+		if ((f = kind_field(k, d->key)) == NULL || f->type != F_DEADLINE)
+			return ld_fail(err, LD_EINVAL,
+			    "type %s: %s does not carry %s, counted from receipt",
+			    t->name, name, d->key);
+	}
+	return 0;
+}
+
 /* "key", "key[]", "key.sub" or "key[].sub", words all. */
 static int
 search_key_ok(const struct entity_type *t, const char *path, char *err)
@@ -290,6 +337,7 @@ registry_check_types(const struct entity_type *const *types, size_t n,
 			    t->name);
 		if ((rc = check_kinds(types, i, err)) != 0 ||
 		    (rc = check_deadlines(t, err)) != 0 ||
+		    (rc = check_receipt(t, err)) != 0 ||
 		    (rc = check_reasons(types, i, err)) != 0)
 			return rc;
 		for (j = 0; t->search != NULL && t->search[j] != NULL; j++)

@@ -108,6 +108,17 @@ struct entity_type {
 	const struct fold_reason *reasons;     /* its own conflict reasons,
 						  ended by code == NULL; may
 						  be NULL */
+	/* The keys of its deadlines that the unit a record is addressed to
+	 * owes, counted from when the record was delivered to it, not from
+	 * when the sender recorded it (docs/rules.md, "What a deadline
+	 * counts from"): the time the county server first held it, or the
+	 * earlier moment a clerk records for a paper document. Each is
+	 * carried, counted again from that moment, by the type's receipt
+	 * kind "<type>.received" (fold_received, fold.h), which the
+	 * agent records when it takes in such a record (agent/sync.c).
+	 * NULL-terminated; NULL: none. (A member of the type rather than of
+	 * struct deadline_decl, whose rows are positional.) */
+	const char *const *from_receipt;
 };
 
 /*
@@ -153,7 +164,12 @@ const struct entity_type *entity_type_of(const char *entity);
  *     kinds (an extension carrying the field);
  *  6. search keys are well formed and never a field of a confidential
  *     kind;
- *  7. a type's own conflict reasons have texts and are no other type's.
+ *  7. a type's own conflict reasons have texts and are no other type's;
+ *  8. a deadline counted from receipt (from_receipt) is one of the row's
+ *     deadlines, its record is created addressed to a unit (the
+ *     creating kind grants PART_ADDRESSEE), and the row has a receipt
+ *     kind "<type>.received" written by that addressee only, carrying
+ *     received_at (a time), basis and that deadline field.
  */
 int registry_check(char *err);
 

@@ -54,6 +54,9 @@ static const struct field assist_requested_fields[] = {
 	    N_("urgent request"), NULL, 0) },
 	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
 	    N_("officer asking"), N_("officer"), FIELD_OFFICER) },
+	{ "sent_at", F_TIME, 0, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper letter really left, if before it is entered here (default: now)"),
+	    NULL, 0) },
 	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -78,12 +81,25 @@ static const struct field assist_extended_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* Its receipt by the department asked (fold_received): the time to
+ * answer counts from it (共和县 三(二)4: "自收到协助通知书之日起3个工作
+ * 日内"; 峄城区 四(二)2: "自收到书面征询之日起五日内"). */
+static const struct field assist_received_fields[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper document arrived here (required)"), NULL, 0) },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static const struct kind_info assist_kinds[] = {
 	{ "assist.requested", &type_assist, 1, 0, assist_requested_fields,
 	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
 	{ "assist.answered", &type_assist, 0, 0, assist_answered_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "assist.extended", &type_assist, 0, 0, assist_extended_fields, 0, 0,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ "assist.received", &type_assist, 0, 0, assist_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };
@@ -93,6 +109,9 @@ static const struct kind_info assist_kinds[] = {
  *
  *   requested --answered (the asked unit, sealed)--> answered
  *       \--extended (the asked unit, before answer_due)--> requested
+ *
+ * and, in any state, received (the asked unit): when the request
+ * arrived there, from which the time to answer counts.
  *
  * A second answer, an answer or extension by another unit, an extension
  * after the deadline and an unsealed answer are conflicts.
@@ -112,6 +131,8 @@ apply_assist(json_t *doc, const struct event *ev)
 	}
 	if (*st == '\0')
 		return "before_creation";
+	if (strcmp(k, "assist.received") == 0)
+		return fold_received(doc, ev, "to");
 	if (strcmp(k, "assist.answered") == 0) {
 		json_t *a;
 		if (strcmp(st, "answered") == 0)
@@ -153,6 +174,9 @@ assist_owed(const json_t *doc, const char *st,
 static const char *const assist_answer_rules[] = { "assist", "consult", NULL };
 static const char *const assist_answer_done[] = { "assist.answered", NULL };
 
+/* Owed by the department asked, from when it received the request. */
+static const char *const assist_from_receipt[] = { "answer_due", NULL };
+
 static const struct deadline_decl assist_deadlines[] = {
 	{ "answer_due", assist_answer_rules, assist_answer_done,
 	    "assist.extended" },
@@ -179,5 +203,6 @@ const struct entity_type type_assist = {
 	.search = assist_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,
 	.written_by = ROLES_HANDLERS,
+	.from_receipt = assist_from_receipt,
 	.reasons = assist_reasons,
 };

@@ -50,6 +50,9 @@ static const struct field referral_sent_fields[] = {
 	    N_("urgent referral"), NULL, 0) },
 	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
 	    N_("a note for the receiver"), NULL, 0) },
+	{ "sent_at", F_TIME, 0, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper letter really left, if before it is entered here (default: now)"),
+	    NULL, 0) },
 	{ "officer", F_STR, 1, 32, NULL, NULL },
 	{ "matter", F_STR, 0, 60, NULL, NULL },
 	{ "category", F_STR, 1, 32, NULL, NULL },
@@ -101,6 +104,18 @@ static const struct field referral_result_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* Its receipt by the unit it was sent to (fold_received): the time to
+ * acknowledge counts from it (共和县 三(五)3: "县综合行政执法局应在5个
+ * 工作日内书面告知移送部门案件受理情况"; 峄城区 二(二)2: "接受移送的单位
+ * 要在三日内反馈意见"; docs/rules.md). */
+static const struct field referral_received_fields[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper document arrived here (required)"), NULL, 0) },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static const struct kind_info referral_kinds[] = {
 	{ "referral.sent", &type_referral, 1, 0, referral_sent_fields, 0, 0,
 	    AUTHORITY(0, "to", PART_ADDRESSEE) },
@@ -123,6 +138,8 @@ static const struct kind_info referral_kinds[] = {
 	    0, ROLE_POLICE, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.result", &type_referral, 0, 0, referral_result_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ "referral.received", &type_referral, 0, 0, referral_received_fields, 0, 0,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };
 
@@ -135,6 +152,9 @@ static const struct kind_info referral_kinds[] = {
  *     |                                 \------decided--------/ --> decided
  *     +--withdrawn (sender) --> withdrawn        (then the decided handler accepts)
  *     +--returned (handler of a criminal referral) --> returned
+ *
+ * and, in any state, received (the unit it was sent to): when it arrived
+ * there, from which the time to acknowledge counts.
  *
  * The handler is the receiving unit until a decision names another. An
  * event out of place is a conflict; the state does not move.
@@ -157,6 +177,8 @@ apply_referral(json_t *doc, const struct event *ev)
 	}
 	if (*st == '\0')
 		return "before_creation";
+	if (strcmp(k, "referral.received") == 0)
+		return fold_received(doc, ev, "to");
 	if (strcmp(st, "withdrawn") == 0)
 		return "after_withdrawn";
 	if (strcmp(st, "closed") == 0 || strcmp(st, "returned") == 0)
@@ -295,6 +317,9 @@ static const char *const referral_ack_done[] = { "referral.acknowledged",
 static const char *const referral_result_rules[] = { "result", NULL };
 static const char *const referral_result_done[] = { "referral.result", NULL };
 
+/* Owed by the unit it was sent to, from when it received the referral. */
+static const char *const referral_from_receipt[] = { "ack_due", NULL };
+
 static const struct deadline_decl referral_deadlines[] = {
 	{ "refer_due", referral_refer_rules, referral_refer_done, NULL },
 	{ "ack_due", referral_ack_rules, referral_ack_done, NULL },
@@ -337,4 +362,5 @@ const struct entity_type type_referral = {
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL | ROLE_BUREAU,
 	.written_by = ROLES_HANDLERS,
 	.reasons = referral_reasons,
+	.from_receipt = referral_from_receipt,
 };

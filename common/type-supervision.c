@@ -50,6 +50,9 @@ static const struct field supervision_sent_fields[] = {
 	    N_("the case it concerns, held by this unit"), NULL, 0) },
 	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
 	    N_("officer sending"), N_("officer"), FIELD_OFFICER) },
+	{ "sent_at", F_TIME, 0, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper letter really left, if before it is entered here (default: now)"),
+	    NULL, 0) },
 	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -61,11 +64,23 @@ static const struct field supervision_replied_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* Its receipt by the unit addressed (fold_received): the time to reply
+ * counts from it (共和县 三(七)1: "在收到书面意见7个工作日内书面回复"). */
+static const struct field supervision_received_fields[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper document arrived here (required)"), NULL, 0) },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static const struct kind_info supervision_kinds[] = {
 	{ "supervision.sent", &type_supervision, 1, 0, supervision_sent_fields,
 	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
 	{ "supervision.replied", &type_supervision, 0, 0, supervision_replied_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ "supervision.received", &type_supervision, 0, 0, supervision_received_fields, 0, 0,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };
 
@@ -75,6 +90,8 @@ static const struct kind_info supervision_kinds[] = {
  *
  *   sent --replied (the unit addressed)--> replied
  *
+ * and, in any state, received (the unit addressed): when it arrived
+ * there, from which the time to reply counts.
  * A second reply, or a reply by another unit, is a conflict.
  */
 static const char *
@@ -93,6 +110,8 @@ apply_supervision(json_t *doc, const struct event *ev)
 	}
 	if (*st == '\0')
 		return "before_creation";
+	if (strcmp(k, "supervision.received") == 0)
+		return fold_received(doc, ev, "to");
 	if (strcmp(k, "supervision.replied") != 0)
 		return "unknown_kind";
 	if (strcmp(st, "replied") == 0)
@@ -126,6 +145,9 @@ static const char *const supervision_reply_rules[] = { "supervision_reply",
 static const char *const supervision_reply_done[] = { "supervision.replied",
 	NULL };
 
+/* Owed by the unit addressed, from when it received the record. */
+static const char *const supervision_from_receipt[] = { "reply_due", NULL };
+
 static const struct deadline_decl supervision_deadlines[] = {
 	{ "reply_due", supervision_reply_rules, supervision_reply_done, NULL },
 	{ NULL, NULL, NULL, NULL },
@@ -153,4 +175,5 @@ const struct entity_type type_supervision = {
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL,
 	.written_by = ROLE_TOWNSHIP | ROLE_DEPARTMENT | ROLE_BUREAU,
 	.reasons = supervision_reasons,
+	.from_receipt = supervision_from_receipt,
 };

@@ -36,6 +36,9 @@ static const struct field whistle_called_fields[] = {
 	    N_("where to report (required)"), N_("location"), 0) },
 	{ "officer", F_STR, 1, 32, NULL, FIELD_UI(NULL, "NAME",
 	    N_("officer calling"), N_("officer"), FIELD_OFFICER) },
+	{ "sent_at", F_TIME, 0, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper letter really left, if before it is entered here (default: now)"),
+	    NULL, 0) },
 	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
@@ -58,6 +61,16 @@ static const struct field whistle_escalated_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* Its receipt by the department called (fold_received): the time to
+ * report counts from it. */
+static const struct field whistle_received_fields[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the paper document arrived here (required)"), NULL, 0) },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static const struct kind_info whistle_kinds[] = {
 	{ "whistle.called", &type_whistle, 1, 0, whistle_called_fields,
 	    0, ROLE_TOWNSHIP, AUTHORITY(0, "to", PART_ADDRESSEE) },
@@ -66,6 +79,9 @@ static const struct kind_info whistle_kinds[] = {
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "whistle.escalated", &type_whistle, 0, 0, whistle_escalated_fields,
 	    0, ROLE_TOWNSHIP, AUTHORITY(PART_CREATOR, "to", PART_ESCALATED) },
+	{ "whistle.received", &type_whistle, 0, 0, whistle_received_fields,
+	    0, ROLE_DEPARTMENT | ROLE_BUREAU | ROLE_POLICE,
+	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };
 
@@ -74,6 +90,9 @@ static const struct kind_info whistle_kinds[] = {
  *
  *   called --answered (the called department)--> answered
  *     \--escalated (not the called department)--> escalated --answered--/
+ *
+ * and, in any state, received (the called department): when the call
+ * arrived there, from which the time to report counts.
  *
  * Escalation is only for an unanswered call; answering twice or by
  * another unit is a conflict.
@@ -93,6 +112,8 @@ apply_whistle(json_t *doc, const struct event *ev)
 	}
 	if (*st == '\0')
 		return "before_creation";
+	if (strcmp(k, "whistle.received") == 0)
+		return fold_received(doc, ev, "to");
 	if (strcmp(st, "answered") == 0)
 		return "already_answered";
 	if (strcmp(k, "whistle.answered") == 0) {
@@ -145,6 +166,9 @@ whistle_owed(const json_t *doc, const char *st,
 static const char *const whistle_answer_rules[] = { "whistle_answer", NULL };
 static const char *const whistle_answer_done[] = { "whistle.answered", NULL };
 
+/* Owed by the department called, from when it received the call. */
+static const char *const whistle_from_receipt[] = { "answer_due", NULL };
+
 static const struct deadline_decl whistle_deadlines[] = {
 	{ "answer_due", whistle_answer_rules, whistle_answer_done, NULL },
 	{ NULL, NULL, NULL, NULL },
@@ -173,5 +197,6 @@ const struct entity_type type_whistle = {
 	.search = whistle_search,
 	.watched_by = ROLE_ADMIN | ROLE_LEGAL | ROLE_BUREAU,
 	/* written_by: each kind says. */
+	.from_receipt = whistle_from_receipt,
 	.reasons = whistle_reasons,
 };

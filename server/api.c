@@ -537,15 +537,18 @@ struct pull {
 	FILE *out;
 	int64_t last;
 	size_t n;
+	json_t *received; /* borrowed: the answer's "received" */
 };
 
 static int
-pull_one(int64_t cursor, const char *raw, size_t len, void *arg)
+pull_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
 {
 	struct pull *pl = arg;
 
 	fwrite(raw, 1, len, pl->out);
 	fputc('\n', pl->out);
+	json_array_append_new(pl->received, json_integer(received_at));
 	pl->last = cursor;
 	pl->n++;
 	return 0;
@@ -790,6 +793,7 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 
 	memset(out, 0, sizeof *out);
 	h->quarantined = json_array();
+	h->received = json_array();
 	if ((rc = s->ops->begin(s, err)) != 0) {
 		http_error(resp, 503, "%s", err);
 		return -1;
@@ -799,12 +803,12 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 		return -1;
 	}
 	f = open_memstream(&out->events, &out->len);
-	pl = (struct pull){ f, p->h.cursor, 0 };
+	pl = (struct pull){ f, p->h.cursor, 0, h->received };
 	rc = s->ops->events_for_unit(s, r->unit, r->name, p->h.cursor,
 	    a->pull_batch, a->pull_bytes, pull_one, &pl, &h->more, err);
 	out->n = pl.n;
 	if (rc == 0 && p->h.own >= 0 && p->h.own < r->head_seq) {
-		struct pull op = { f, 0, 0 };
+		struct pull op = { f, 0, 0, h->received };
 
 		rc = s->ops->own_events(s, r->name, p->h.own, a->pull_batch,
 		    pull_one, &op, &h->own_more, err);

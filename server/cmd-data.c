@@ -41,7 +41,8 @@ struct fold_pass {
 };
 
 static int
-pass_event(int64_t cursor, const char *raw, size_t len, void *arg)
+pass_event(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
 {
 	struct fold_pass *d = arg;
 

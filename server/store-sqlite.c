@@ -55,6 +55,7 @@
 
 #include "db.h"
 #include "kinds.h"
+#include "ltime.h"
 #include "merge.h"
 #include "roles.h"
 #include "store.h"
@@ -97,7 +98,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
 	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, kind,"
 	    " entity, hash, raw, quarantine, private, received_at)"
-	    " VALUES(?,?,?,?,?,?,?,?,?,strftime('%s','now'))",
+	    " VALUES(?,?,?,?,?,?,?,?,?,?)",
 	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=?, head_hash=?,"
 	    " head_hlc=? WHERE name=? AND head_seq=?",
 	[ST_PARTS] = "SELECT coalesce(sum(part), 0) FROM parties"
@@ -118,19 +119,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE revoked_at = 0",
 	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
 	    " FROM events WHERE" SHARED " ORDER BY cursor",
-	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq FROM routes r"
+	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq, e.received_at"
+	    " FROM routes r"
 	    " JOIN events e ON e.cursor=r.event"
 	    " WHERE r.unit=? AND r.id>? AND r.station<>?"
 	    " ORDER BY r.id LIMIT ?",
 	[ST_BACKLOG] = "SELECT count(*) FROM routes WHERE unit=? AND id>?"
 	    " AND station<>?",
-	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw, e.station, e.seq"
+	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw, e.station, e.seq,"
+	    " e.received_at"
 	    " FROM events e JOIN routes r"
 	    " ON r.event=e.cursor AND r.unit=?2 WHERE e.entity=?1"
 	    " ORDER BY e.hlc, e.station, e.seq",
 	/* The county's view: without what a role may not write (kept to
 	 * its author's unit, merge.h). */
-	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw, station, seq FROM events"
+	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw, station, seq, received_at"
+	    " FROM events"
 	    " WHERE entity=?1"
 	    " AND" SHARED
 	    " ORDER BY hlc, station, seq",
@@ -143,7 +147,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
 	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at) VALUES(?,?,?)",
 	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=?",
-	[ST_OWN] = "SELECT 0, raw, station, seq FROM events"
+	[ST_OWN] = "SELECT 0, raw, station, seq, received_at FROM events"
 	    " WHERE station=? AND seq>?"
 	    " ORDER BY seq LIMIT ?",
 	[ST_HEADS] = "SELECT r.station, max(e.seq) FROM routes r"
@@ -256,6 +260,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE stations ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE stations ADD COLUMN replaced_lo INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE stations ADD COLUMN replaced_hi INTEGER NOT NULL DEFAULT 0",
+	/* 5: when the server first held each event, in ms of its clock
+	 * (ltime_now, which a test pins) rather than seconds of SQLite's:
+	 * a receiving unit's deadlines count from it (docs/rules.md). */
+	"UPDATE events SET received_at=received_at*1000",
 	NULL,
 };
 
@@ -919,6 +927,7 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	free(sealed);
 	db_bind_text(st, 8, quarantine);
 	db_bind_int(st, 9, private_ != 0);
+	db_bind_int(st, 10, ltime_now());
 	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
 		return rc;
 	*cursor = sqlite3_last_insert_rowid(s->db);
@@ -950,8 +959,8 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 }
 
 /*
- * Steps st, a bound statement whose rows start (cursor, raw, ...), and
- * hands each event's plain text to fn: at most limit of them and about
+ * Steps st, a bound statement whose rows are (cursor, raw, station, seq,
+ * received_at), and hands each event's plain text to fn: at most limit of them and about
  * max_bytes (the first always), *more (when not NULL) set when a row
  * remains after them. fn returning non-zero stops early. Finalizes st.
  */
@@ -977,7 +986,8 @@ each_event(struct sqlite_store *s, sqlite3_stmt *st, size_t limit,
 				*more = 1;
 			stop = 1;
 		} else
-			stop = fn(sqlite3_column_int64(st, 0), raw, len, arg);
+			stop = fn(sqlite3_column_int64(st, 0),
+			    sqlite3_column_int64(st, 4), raw, len, arg);
 		vault_plain_free(owned, len);
 		if (stop) {
 			rc = SQLITE_DONE;

@@ -71,8 +71,11 @@ struct unit_rec {
 
 void unit_recs_free(struct unit_rec *u, size_t n);
 
-typedef int (*store_event_fn)(int64_t cursor, const char *raw, size_t len,
-    void *arg);
+/* One event handed out: its cursor (0 where none applies), when the
+ * server first held it (ms of the server's clock: a receiving unit's
+ * deadlines count from it, docs/rules.md) and its canonical text. */
+typedef int (*store_event_fn)(int64_t cursor, int64_t received_at,
+    const char *raw, size_t len, void *arg);
 
 struct store;
 

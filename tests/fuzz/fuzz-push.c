@@ -73,6 +73,9 @@ header_round_trip(const char *line, size_t n)
 		FUZZ_CHECK(!a.has_digest || memcmp(&a.digest, &a2.digest,
 		    sizeof a.digest) == 0);
 		FUZZ_CHECK(json_equal(a.quarantined, a2.quarantined));
+		FUZZ_CHECK((a.received == NULL) == (a2.received == NULL) &&
+		    (a.received == NULL || json_equal(a.received,
+		    a2.received)));
 		FUZZ_CHECK((a.heads == NULL) == (a2.heads == NULL) &&
 		    (a.heads == NULL || json_equal(a.heads, a2.heads)));
 		for (i = 0; i < PROTO_DOCS; i++)

@@ -52,12 +52,15 @@ referral.decided lg
 referral.withdrawn tdbp
 referral.returned p
 referral.result tdbp
+referral.received tdbp
 assist.requested tdbp
 assist.answered tdbp
 assist.extended tdbp
+assist.received tdbp
 whistle.called t
 whistle.answered dbp
 whistle.escalated t
+whistle.received dbp
 meeting.scheduled tdblpg
 meeting.topic tdblpg
 meeting.minutes tdblpg
@@ -69,6 +72,7 @@ share.sent tdblpg
 share.extended tdblpg
 supervision.sent tdb
 supervision.replied tdb
+supervision.received tdb
 operation.planned tdbp
 operation.answered tdbp
 operation.police_notified tdbp
@@ -334,10 +338,13 @@ referral.decided e
 referral.withdrawn c
 referral.returned a
 referral.result a
+referral.received a
 assist.answered a
 assist.extended a
+assist.received a
 whistle.answered a
 whistle.escalated c
+whistle.received a
 meeting.topic cm
 meeting.minutes c
 meeting.resolution c
@@ -346,6 +353,7 @@ meeting.followed c
 share.sent c
 share.extended c
 supervision.replied a
+supervision.received a
 operation.answered m
 operation.police_notified c
 operation.result c

@@ -403,6 +403,67 @@ test_authority(void **state)
 	scenario_free(sc);
 }
 
+/* Receipts (fold_received): the earliest stands whatever order they
+ * come in, its deadline replaces the sender's, one by another unit than
+ * the one addressed is a conflict, and a deadline done before a receipt
+ * stays done. */
+#define RDUE(d) "{\"due\":\"2026-05-" d "T23:59:59+08:00\"," \
+	"\"rule\":\"gonghe/supervision_reply\",\"basis\":\"7 workdays\"," \
+	"\"assumed\":false}"
+#define OPINION "{\"form\":\"opinion\",\"to\":\"县综合行政执法局\"," \
+	"\"subject\":\"执法意见\",\"text\":\"请书面回复\"," \
+	"\"officer\":\"王芳\",\"reply_due\":" RDUE("13") "}"
+#define RECEIPT(day, basis, due) "{\"received_at\":\"2026-05-" day \
+	"T09:00:00+08:00\",\"basis\":\"" basis "\",\"reply_due\":" RDUE(due) "}"
+
+static void
+test_receipt(void **state)
+{
+	static const char *const strangers[] = {
+		"x9/1 receipt_not_addressed", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *r;
+
+	add(sc, "s1", 0, "supervision.sent", "V-s1-1", OPINION, "王芳");
+	add_unit(sc, "b1", "县综合行政执法局", 5 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("20", "server", "29"), "联动系统");
+	add_unit(sc, "b2", "县综合行政执法局", 9 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("08", "paper", "18"), "李强");
+	add_unit(sc, "b1", "县综合行政执法局", 12 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("19", "paper", "28"), "李强");
+	add_unit(sc, "x9", "他乡镇", 13 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("01", "paper", "11"), "攻击者");
+	doc = assert_order_free(sc, 44);
+	r = json_object_get(doc, "received");
+	assert_string_equal(str(r, "at"), "2026-05-08T09:00:00+08:00");
+	assert_string_equal(str(r, "basis"), "paper");
+	assert_string_equal(str(r, "by"), "李强");
+	assert_string_equal(str(r, "unit"), "县综合行政执法局");
+	assert_true(json_is_integer(json_object_get(r, "recorded_at")));
+	assert_string_equal(str(json_object_get(doc, "reply_due"), "due"),
+	    "2026-05-18T23:59:59+08:00");
+	assert_conflicts(doc, strangers);
+	json_decref(doc);
+	scenario_free(sc);
+
+	/* Replied before the receipt came: the reply's deadline stays done. */
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "supervision.sent", "V-s1-1", OPINION, "王芳");
+	add_unit(sc, "b1", "县综合行政执法局", 5 * MIN, "supervision.replied",
+	    "V-s1-1", "{\"text\":\"已整改\"}", "李强");
+	add_unit(sc, "b1", "县综合行政执法局", 6 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("20", "server", "29"), "联动系统");
+	doc = assert_order_free(sc, 45);
+	assert_string_equal(str(json_object_get(doc, "reply_due"), "due"),
+	    "2026-05-13T23:59:59+08:00");
+	assert_non_null(json_object_get(json_object_get(doc, "reply_due"),
+	    "done_at"));
+	assert_string_equal(str(json_object_get(doc, "received"), "basis"),
+	    "server");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 static void
 test_reason_texts(void **state)
 {
@@ -433,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_liaison),
 		cmocka_unit_test(test_every_creating_kind),
 		cmocka_unit_test(test_authority),
+		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_reason_texts),
 	};
 

@@ -134,7 +134,8 @@ static const struct spec {
 	    "'description':'夜间采砂\\n已制止','discovered_at':" T0 ","
 	    "'officer':'张三','note':'涉嫌犯罪','letter':'移〔2026〕4号',"
 	    "'sources':['现场检查笔录','询问笔录'],'evidence':['照片','视频'],"
-	    "'criminal':true,'ack_due':" DUE("acknowledge", "2 workdays") ","
+	    "'criminal':true,'sent_at':" T0 ",'ack_due':" DUE("acknowledge",
+	    "2 workdays") ","
 	    "'refer_due':" DUE("refer_urgent", "1 workdays") "}" },
 	{ "referral.acknowledged", "", "{}", "{'note':'已收到'}" },
 	{ "referral.accepted", "", "{}", "{'note':'本局受理'}" },
@@ -154,11 +155,15 @@ static const struct spec {
 	    "{'decision':'责令整改','decided_at':" T0 "}",
 	    "{'decision':'罚款五千元\\n责令整改','decided_at':" T0 ","
 	    "'result_due':" DUE("result", "30 days") "}" },
+	{ "referral.received", "received_at basis",
+	    "{'received_at':" T0 ",'basis':'server'}",
+	    "{'received_at':" T0 ",'basis':'paper','ack_due':" DUE("acknowledge",
+	    "7 workdays") "}" },
 	{ "assist.requested", "to form subject urgent officer",
 	    "{'to':'县市场监管局','form':'testing','subject':'水样检测',"
 	    "'urgent':false,'officer':'张三'}",
 	    "{'to':'县市场监管局','form':'appraisal','subject':'样品鉴定\\n三份',"
-	    "'case':'C-lyx01-2','urgent':true,'officer':'张三',"
+	    "'case':'C-lyx01-2','urgent':true,'officer':'张三','sent_at':" T0 ","
 	    "'answer_due':" DUE("assist", "5 workdays") "}" },
 	{ "assist.answered", "conclusion sealed",
 	    "{'conclusion':'不合格','sealed':true}",
@@ -166,16 +171,25 @@ static const struct spec {
 	{ "assist.extended", "answer_due reason",
 	    "{'answer_due':" DUE("assist", "7 workdays") ",'reason':'需送检'}",
 	    "{'answer_due':" DUE("assist", "9 workdays") ",'reason':'需送检\\n外地'}" },
+	{ "assist.received", "received_at basis",
+	    "{'received_at':" T0 ",'basis':'server'}",
+	    "{'received_at':" T0 ",'basis':'paper','answer_due':" DUE("assist",
+	    "7 workdays") "}" },
 	{ "whistle.called", "to matter location officer",
 	    "{'to':'县自然资源局','matter':'河道非法采砂','location':'查纳村',"
 	    "'officer':'张三'}",
 	    "{'to':'县自然资源局','matter':'河道非法采砂','location':'查纳村',"
-	    "'officer':'张三','answer_due':" DUE("consult", "2 hours") "}" },
+	    "'officer':'张三','sent_at':" T0 ","
+	    "'answer_due':" DUE("consult", "2 hours") "}" },
 	{ "whistle.answered", "officer_sent",
 	    "{'officer_sent':'卓玛'}", "{'officer_sent':'卓玛','note':'已到场\\n处置'}" },
 	{ "whistle.escalated", "to reason",
 	    "{'to':'县人民政府','reason':'未到场'}",
 	    "{'to':'县人民政府','reason':'两小时未到场\\n请协调'}" },
+	{ "whistle.received", "received_at basis",
+	    "{'received_at':" T0 ",'basis':'server'}",
+	    "{'received_at':" T0 ",'basis':'paper','answer_due':" DUE("whistle_answer",
+	    "7 workdays") "}" },
 	{ "meeting.scheduled", "form at units officer",
 	    "{'form':'joint','at':'2026-12-01T09:00:00+08:00',"
 	    "'units':['县住建局','县公安局'],'officer':'王某'}",
@@ -214,9 +228,13 @@ static const struct spec {
 	    "'text':'建议加强巡查','officer':'李四'}",
 	    "{'form':'report','to':'县住建局','subject':'执法办案通报',"
 	    "'text':'本月办案\\n五起','case':'C-zf1-8','officer':'李四',"
-	    "'reply_due':" DUE("supervision_reply", "10 workdays") "}" },
+	    "'sent_at':" T0 ",'reply_due':" DUE("supervision_reply", "10 workdays") "}" },
 	{ "supervision.replied", "text", "{'text':'已整改'}",
 	    "{'text':'已整改\\n附报告'}" },
+	{ "supervision.received", "received_at basis",
+	    "{'received_at':" T0 ",'basis':'server'}",
+	    "{'received_at':" T0 ",'basis':'paper','reply_due':" DUE("supervision_reply",
+	    "7 workdays") "}" },
 	{ "operation.planned", "form matter units at place officer",
 	    "{'form':'campaign','matter':'河道采砂整治','units':['县水利局'],"
 	    "'at':'2026-12-01T09:00:00+08:00','place':'查纳村','officer':'王某'}",
@@ -270,6 +288,10 @@ static const struct {
 	{ "share.formed", "form", "approval document penalty enforcement info" },
 	{ "share.sent", "via", "platform written phone" },
 	{ "supervision.sent", "form", "opinion report" },
+	{ "referral.received", "basis", "server paper" },
+	{ "assist.received", "basis", "server paper" },
+	{ "whistle.received", "basis", "server paper" },
+	{ "supervision.received", "basis", "server paper" },
 	{ "operation.planned", "form", "joint campaign patrol inspection" },
 	{ "operation.answered", "answer", "join decline" },
 };

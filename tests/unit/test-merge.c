@@ -52,13 +52,16 @@ static const struct {
 	{ "referral.disputed", A },
 	{ "referral.returned", A },
 	{ "referral.result", A },
+	{ "referral.received", A },
 	{ "referral.withdrawn", C },
 	{ "referral.escalated", C | A | E },
 	{ "referral.decided", E },
 	{ "assist.answered", A },
 	{ "assist.extended", A },
+	{ "assist.received", A },
 	{ "whistle.answered", A },
 	{ "whistle.escalated", C },
+	{ "whistle.received", A },
 	{ "meeting.topic", C | M },
 	{ "meeting.minutes", C },
 	{ "meeting.resolution", C },
@@ -67,6 +70,7 @@ static const struct {
 	{ "share.sent", C },
 	{ "share.extended", C },
 	{ "supervision.replied", A },
+	{ "supervision.received", A },
 	{ "operation.answered", M },
 	{ "operation.police_notified", C },
 	{ "operation.result", C },
@@ -116,7 +120,8 @@ role_for(const char *kind)
 		return "legal";
 	if (strcmp(kind, "referral.returned") == 0)
 		return "police";
-	if (strcmp(kind, "whistle.answered") == 0)
+	if (strcmp(kind, "whistle.answered") == 0 ||
+	    strcmp(kind, "whistle.received") == 0)
 		return "department";
 	return "township";
 }

@@ -131,7 +131,43 @@ test_answer(void **state)
 	assert_false(a.has_digest);
 	assert_int_equal(json_array_size(a.quarantined), 0);
 	assert_int_equal(a.time, 0);
+	assert_null(a.received);
 	proto_answer_release(&a);
+}
+
+/* When the server first held each pulled event, in the order of the
+ * lines: written when given, read back; anything but a list of integers
+ * reads as none (the agent then records no receipt). */
+static void
+test_answer_received(void **state)
+{
+	static const char *const bad[] = {
+		"{\"acked\":1,\"cursor\":2,\"received\":7}",
+		"{\"acked\":1,\"cursor\":2,\"received\":[1,\"2\"]}",
+		"{\"acked\":1,\"cursor\":2,\"received\":[1,null]}",
+	};
+	struct proto_answer a, back;
+	char err[LD_ERRLEN], *text;
+	size_t i;
+
+	memset(&a, 0, sizeof a);
+	a.cursor = 2;
+	a.received = json_pack("[I, I]", (json_int_t)1777514400000LL,
+	    (json_int_t)1779240600000LL);
+	text = proto_answer_encode(&a);
+	assert_non_null(strstr(text,
+	    "\"received\":[1777514400000,1779240600000]"));
+	assert_int_equal(proto_answer_decode(text, strlen(text), &back, err), 0);
+	assert_true(json_equal(back.received, a.received));
+	free(text);
+	proto_answer_release(&back);
+	proto_answer_release(&a);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(proto_answer_decode(bad[i], strlen(bad[i]), &a,
+		    err), 0);
+		assert_null(a.received);
+		proto_answer_release(&a);
+	}
 }
 
 int
@@ -141,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_request_text),
 		cmocka_unit_test(test_request_requires),
 		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_answer_received),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

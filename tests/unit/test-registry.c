@@ -113,6 +113,22 @@ static const struct field fake_deadline_option[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+static const struct field fake_received_fields[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, NULL },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const struct field fake_received_no_due[] = {
+	{ "received_at", F_TIME, 1, 0, NULL, NULL },
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const char *const fake_from_receipt[] = { "reply_due", NULL };
+static const char *const fake_from_nothing[] = { "answer_due", NULL };
+
 static const struct field fake_secret_fields[] = {
 	{ "secret", F_STR, 1, 40, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
@@ -124,7 +140,7 @@ static const char *const fake_search[] = { "to", "notes[].note", NULL };
 static const char *const no_rules[] = { NULL };
 static const char *const other_done[] = { "case.closed", NULL };
 
-static struct kind_info fake_kinds[4];
+static struct kind_info fake_kinds[5];
 static struct deadline_decl fake_deadlines[2];
 static struct fold_reason fake_reasons[2];
 static struct entity_type fake;
@@ -182,6 +198,40 @@ assert_refused(const char *why, const char *says)
 	if (strstr(err, says) == NULL)
 		fail_msg("%s: '%s' does not say '%s'", why, err, says);
 	fake_reset();
+}
+
+/* Rule 8: a deadline counted from receipt needs a receipt kind, by the
+ * addressee, carrying it, on a record addressed to a unit. */
+static void
+test_receipt_rows(void **state)
+{
+	char err[LD_ERRLEN] = "";
+
+	fake_reset();
+	fake.from_receipt = fake_from_receipt;
+	assert_refused("no receipt kind", "without a kind fake.received");
+	fake.from_receipt = fake_from_receipt;
+	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
+	if (check_with_fake(err) != 0)
+		fail_msg("a good receipt refused: %s", err);
+	fake.from_receipt = fake_from_receipt;
+	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	    fake_received_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) };
+	assert_refused("a receipt by the creator", "written by its addressee");
+	fake.from_receipt = fake_from_receipt;
+	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	    fake_received_no_due, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
+	assert_refused("a receipt without the deadline", "does not carry");
+	fake.from_receipt = fake_from_nothing;
+	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
+	assert_refused("not a deadline", "is not its deadline");
+	fake.from_receipt = fake_from_receipt;
+	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
+	fake_kinds[0].auth = (struct authority)AUTHORITY(0, NULL, 0);
+	assert_refused("addressed to nobody", "addressed to no unit");
 }
 
 static void
@@ -293,11 +343,13 @@ static const struct {
 	{ "referral.withdrawn", H, A | L | B },
 	{ "referral.returned", P, A | L | B },
 	{ "referral.result", H, A | L | B },
+	{ "referral.received", H, A | L | B },
 	{ "assist.requested", H, A | L }, { "assist.answered", H, A | L },
-	{ "assist.extended", H, A | L },
+	{ "assist.extended", H, A | L }, { "assist.received", H, A | L },
 	{ "whistle.called", T, A | L | B },
 	{ "whistle.answered", D | B | P, A | L | B },
 	{ "whistle.escalated", T, A | L | B },
+	{ "whistle.received", D | B | P, A | L | B },
 	{ "meeting.scheduled", U, A | L }, { "meeting.topic", U, A | L },
 	{ "meeting.minutes", U, A | L }, { "meeting.resolution", U, A | L },
 	{ "meeting.followup", U, A | L }, { "meeting.followed", U, A | L },
@@ -305,6 +357,7 @@ static const struct {
 	{ "share.extended", U, A | L },
 	{ "supervision.sent", T | D | B, A | L },
 	{ "supervision.replied", T | D | B, A | L },
+	{ "supervision.received", T | D | B, A | L },
 	{ "person.registered", U, A | B | G }, { "person.updated", U, A | B | G },
 	{ "person.left", U, A | B | G }, { "person.trained", U, A | B | G },
 };
@@ -369,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_reasons_have_texts),
 		cmocka_unit_test(test_deadline_rules_are_known),
 		cmocka_unit_test(test_broken_rows_are_refused),
+		cmocka_unit_test(test_receipt_rows),
 		cmocka_unit_test(test_role_matrix),
 		cmocka_unit_test(test_audience_policies),
 	};

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ltime.h"
 #include "merge.h"
 #include "store.h"
 #include "unit.h"
@@ -310,6 +311,7 @@ push_private(struct fx *fx, struct chain *ch, const char *kind,
 struct got {
 	size_t n;
 	int64_t cursor[MAX_GOT];
+	int64_t received[MAX_GOT]; /* when the server first held it */
 	long idx[MAX_GOT];     /* row of fx->recs, by its text */
 	size_t bytes;
 	struct fx *fx;
@@ -332,13 +334,15 @@ rec_of(struct fx *fx, const char *raw, size_t len)
 }
 
 static int
-got_one(int64_t cursor, const char *raw, size_t len, void *arg)
+got_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
 {
 	struct got *g = arg;
 
 	assert_true(g->n < MAX_GOT);
 	assert_int_equal(strlen(raw), len);
 	g->cursor[g->n] = cursor;
+	g->received[g->n] = received_at;
 	g->idx[g->n] = rec_of(g->fx, raw, len);
 	g->bytes += len;
 	g->n++;
@@ -1495,6 +1499,52 @@ test_own_events(void **state)
 	assert_int_equal(more, 0);
 }
 
+/* Every read hands out, with each event, when the store first held it:
+ * the server's clock (ltime_now) at the insert, in ms, the same on
+ * every read and whatever was stored after it. */
+static void
+test_received_at(void **state)
+{
+	struct fx *fx = *state;
+	struct got g;
+	int64_t first, second;
+	int more;
+
+	assert_int_equal(ltime_parse("2026-04-30T10:00:00+08:00", &first), 0);
+	assert_int_equal(ltime_parse("2026-05-20T09:30:00+08:00", &second), 0);
+	setenv("LIANDONG_NOW", "2026-04-30T10:00:00+08:00", 1);
+	push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN, DEPT));
+	setenv("LIANDONG_NOW", "2026-05-20T09:30:00+08:00", 1);
+	push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN, DEPT));
+	unsetenv("LIANDONG_NOW");
+
+	pull(fx, DEPT, NULL, 0, 10, SIZE_MAX, &g, &more);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.received[0], first);
+	assert_int_equal(g.received[1], second);
+
+	memset(&g, 0, sizeof g);
+	g.fx = fx;
+	OK(fx, fx->op->own_events(fx->s, "a1", 0, 10, got_one, &g, &more,
+	    fx->err));
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.received[0], first);
+	assert_int_equal(g.received[1], second);
+
+	memset(&g, 0, sizeof g);
+	g.fx = fx;
+	OK(fx, fx->op->entity_events(fx->s, "C-a1-2", DEPT, got_one, &g,
+	    fx->err));
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.received[0], second);
+	memset(&g, 0, sizeof g);
+	g.fx = fx;
+	OK(fx, fx->op->entity_events(fx->s, "C-a1-1", NULL, got_one, &g,
+	    fx->err));
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.received[0], first);
+}
+
 struct heads {
 	char station[8][STATION_MAX + 1];
 	int64_t seq[8];
@@ -1982,7 +2032,8 @@ struct compact_arg {
 
 /* Compacts the fixture's store while another store's read is open. */
 static int
-compact_in_read(int64_t cursor, const char *raw, size_t len, void *arg)
+compact_in_read(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
 {
 	struct compact_arg *c = arg;
 
@@ -2128,6 +2179,7 @@ main(void)
 		T(test_entity_events),
 		T(test_entities),
 		T(test_own_events),
+		T(test_received_at),
 		T(test_heads),
 		T(test_meta),
 		T(test_transactions),
