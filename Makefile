@@ -279,7 +279,7 @@ pot:
 
 po-update: pot
 	@for l in $(PO_LANGS); do \
-	    msgmerge --quiet --update --backup=none --no-wrap po/$$l.po $(POT) || exit 1; \
+	    msgmerge --quiet --update --backup=none --no-wrap --previous po/$$l.po $(POT) || exit 1; \
 	    msgfmt --statistics -o /dev/null po/$$l.po; \
 	done
 # ---- end of translations ----
