@@ -27,6 +27,8 @@ PREFIX ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 # Shipped data (dictionary, rules, calendars): the source tree until
 # installed. Only common/paths.c is compiled with it (and LOCALEDIR).
+# The message catalogues likewise: $(B)/locale/ (msgfmt's output, see
+# "Translations") until installed under LOCALEDIR.
 DATADIR ?= $(CURDIR)/conf
 PKGS := sqlite3 jansson libsodium inih libzstd libcurl
 CFLAGS_PKG = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -75,7 +77,7 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 
 # The build's directories, in paths.o alone (common/paths.h); the stamp
 # is rewritten, and paths.o rebuilt, only when they change.
-PATHS_DEFS = -DLIANDONG_DATADIR=\"$(DATADIR)\" -DLOCALEDIR=\"$(LOCALEDIR)\"
+PATHS_DEFS = -DLIANDONG_DATADIR=\"$(DATADIR)\" -DLOCALEDIR=\"$(CURDIR)/$(B)/locale\"
 $(B)/common/paths.o: ALL_CFLAGS += $(PATHS_DEFS)
 $(B)/common/paths.o: $(B)/.paths
 $(B)/.paths: FORCE
@@ -244,6 +246,44 @@ clean: fuzz-clean
 -include $(FUZZ_NAMES:%=$(B)/tests/fuzz/%.d) $(B)/tests/fuzz/replay.d
 # ---- end of fuzzing ----
 
+# ---- Translations (po/): keep every i18n rule in this block. ----
+#
+#   make                 compiles po/<lang>.po (msgfmt --check) into
+#                        $(B)/locale/<lang>/LC_MESSAGES/liandong.mo, where
+#                        the programs make builds look (common/paths.h)
+#   make pot             regenerates po/liandong.pot from the sources (every
+#                        _(), N_() and ngettext() of agent/, server/, common/);
+#                        POT=file writes it elsewhere (t0075 does)
+#   make po-update       make pot, then merges it into each po/<lang>.po:
+#                        new strings come in untranslated, for a translator
+#   make install         $(LOCALEDIR)/<lang>/LC_MESSAGES/liandong.mo
+#
+# t0075 fails while a string of the sources has no translation.
+PO_LANGS := zh_CN
+POT ?= po/liandong.pot
+POT_SRC = $(sort $(COMMON_SRC) $(AGENT_SRC) $(SERVER_SRC))
+XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+	--keyword=ngettext:1,2 --add-comments=TRANSLATORS: --package-name=liandong \
+	--package-version=$(VERSION) --msgid-bugs-address='liandong issues' --no-wrap
+MO := $(PO_LANGS:%=$(B)/locale/%/LC_MESSAGES/liandong.mo)
+
+.PHONY: pot po-update
+all: $(MO)
+
+$(B)/locale/%/LC_MESSAGES/liandong.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
+
+pot:
+	xgettext $(XGETTEXT_FLAGS) -o $(POT) $(POT_SRC)
+
+po-update: pot
+	@for l in $(PO_LANGS); do \
+	    msgmerge --quiet --update --backup=none --no-wrap --previous po/$$l.po $(POT) || exit 1; \
+	    msgfmt --statistics -o /dev/null po/$$l.po; \
+	done
+# ---- end of translations ----
+
 # The LD_PRELOAD shim that fails fsync/write (tests/tools/failsync.c, for
 # t0011): a shared object built without sanitizers even with SAN=1, since
 # it loads before ASan's runtime. TOOLS_BIN lists it as a program; that
@@ -279,6 +319,7 @@ clean:
 #                                    liandong-server.conf(5), liandong-server(8)
 #   $(UNITDIR)/                      liandong-server.service, liandong.service
 #   $(SYSUSERSDIR)/liandong.conf     their system users (systemd-sysusers)
+#   $(LOCALEDIR)/<lang>/LC_MESSAGES/liandong.mo   the message catalogues
 #
 # The programs installed are the objects make builds in $(B)/ (with SAN=1
 # sanitized ones: for tests only), linked again in $(B)/install/ with a
@@ -324,7 +365,7 @@ $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
 
-install: install-build
+install: install-build $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(PKGDATADIR)/rules $(DESTDIR)$(PKGDATADIR)/calendar \
 	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -335,6 +376,11 @@ install: install-build
 	install -m 0644 conf/liandong.dict $(DESTDIR)$(PKGDATADIR)/liandong.dict
 	install -m 0644 $(RULES:%=conf/rules/%) $(DESTDIR)$(PKGDATADIR)/rules/
 	install -m 0644 $(CALENDARS:%=conf/calendar/%) $(DESTDIR)$(PKGDATADIR)/calendar/
+	@set -e; for l in $(PO_LANGS); do \
+	    echo "install $(B)/locale/$$l/LC_MESSAGES/liandong.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/liandong.mo"; \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+	    install -m 0644 $(B)/locale/$$l/LC_MESSAGES/liandong.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/; \
+	done
 	@set -e; for f in conf/agent.conf:$(EXAMPLEDIR) conf/server.conf:$(EXAMPLEDIR) \
 	    $(MAN1:%=%:$(MANDIR)/man1) $(MAN5:%=%:$(MANDIR)/man5) $(MAN8:%=%:$(MANDIR)/man8) \
 	    $(UNITS:%=conf/%:$(UNITDIR)) conf/liandong.sysusers:$(SYSUSERSDIR); do \
@@ -357,7 +403,8 @@ uninstall:
 	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) $(DESTDIR)$(SYSUSERSDIR)/liandong.conf
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) $(DESTDIR)$(SYSUSERSDIR)/liandong.conf \
+	    $(PO_LANGS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/liandong.mo)
 	-rmdir $(DESTDIR)$(PKGDATADIR)/rules $(DESTDIR)$(PKGDATADIR)/calendar \
 	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PKGDATADIR) 2>/dev/null
 

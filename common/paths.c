@@ -1,7 +1,10 @@
 /*
  * paths.c - the build's or the installation's directories (paths.h). The
  * Makefile compiles this file alone with LIANDONG_DATADIR and LOCALEDIR,
- * and again for make install.
+ * and again for make install. For the programs make builds, LOCALEDIR is
+ * the build's own $(B)/locale (where msgfmt puts po/<lang>.po), so that
+ * they speak the locale's language uninstalled, as the tests run them;
+ * installed, $(PREFIX)/share/locale.
  */
 #include "paths.h"
 

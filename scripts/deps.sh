@@ -9,10 +9,21 @@ set -e
 # gnutls-bin (gnutls-cli, certtool): t0027's TLS clients of every version.
 # systemd (systemd-analyze verify), groff-base and man-db (the man pages
 # render without warnings): t0050. faketime: t0047's clock years behind.
+# gettext (xgettext, msgfmt, msgmerge, msgattrib): the catalogues in po/,
+# which make compiles and t0075 checks. locales, and the zh_CN.UTF-8
+# locale generated from it: the programs in Chinese (t0075).
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
-clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db"
+clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db
+gettext locales"
+# The locales the tests run under (locale -a spells them zh_CN.utf8).
+LOCALES="zh_CN.UTF-8"
+
+have_locale() { # name, as in /etc/locale.gen
+	want=$(echo "$1" | tr 'A-Z' 'a-z' | sed 's/-//g')
+	locale -a 2>/dev/null | tr 'A-Z' 'a-z' | sed 's/-//g' | grep -qx "$want"
+}
 
 missing=""
 for p in $PKGS; do
@@ -23,13 +34,18 @@ for p in $PKGS; do
 	esac
 done
 
-[ -z "$missing" ] && exit 0
-if [ "$1" = "--check" ]; then
-	echo "missing packages:$missing" >&2
+missing_locales=""
+for l in $LOCALES; do
+	have_locale "$l" || missing_locales="$missing_locales $l"
+done
+
+[ -z "$missing" ] && [ -z "$missing_locales" ] && exit 0
+if [ "${1:-}" = "--check" ]; then
+	[ -n "$missing" ] && echo "missing packages:$missing" >&2
+	[ -n "$missing_locales" ] && echo "missing locales:$missing_locales" >&2
 	exit 1
 fi
 
-echo "deps: installing$missing" >&2
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
@@ -40,6 +56,31 @@ if [ "$(id -u)" != 0 ]; then
 	fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq </dev/null >&2
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing </dev/null >&2
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing" >&2
+	$SUDO apt-get update -qq </dev/null >&2
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing </dev/null >&2
+fi
+
+# A locale is generated from the locales package's sources: enabled in
+# /etc/locale.gen (so that a later locale-gen keeps it), then compiled.
+if [ -n "$missing_locales" ]; then
+	echo "deps: generating locales$missing_locales" >&2
+	for l in $missing_locales; do
+		if [ -f /etc/locale.gen ] && ! grep -q "^$l UTF-8" /etc/locale.gen; then
+			if grep -q "^# *$l UTF-8" /etc/locale.gen; then
+				$SUDO sed -i "s/^# *$l UTF-8/$l UTF-8/" /etc/locale.gen
+			else
+				echo "$l UTF-8" | $SUDO tee -a /etc/locale.gen >/dev/null
+			fi
+		fi
+	done
+	if command -v locale-gen >/dev/null 2>&1 && [ -f /etc/locale.gen ]; then
+		$SUDO locale-gen >&2
+	else
+		for l in $missing_locales; do
+			$SUDO localedef -i "${l%%.*}" -c -f UTF-8 "$l" >&2
+		done
+	fi
+fi

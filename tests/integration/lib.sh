@@ -2,7 +2,8 @@
 #
 # Every script runs in its own scratch directory (removed at the end unless
 # KEEP=1), with HOME and the XDG directories pointing inside it, the clock
-# pinned by LIANDONG_NOW, and the binaries from $BUILD. Checks print
+# pinned by LIANDONG_NOW, the messages English (LC_ALL=C.UTF-8), and the
+# binaries from $BUILD. Checks print
 # "ok N - what" or "not ok N - what"; test_done ends the script with a
 # non-zero status if any check failed.
 #
@@ -43,6 +44,12 @@ export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
 export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
 export LIANDONG_OFFICER="张三"
 export LIANDONG_BUSY_TIMEOUT_MS=2000
+# The messages in English, whatever the machine's locale: the checks match
+# English text (the programs speak Chinese under a zh_CN locale, po/).
+# C.UTF-8 rather than C: UTF-8 text, as the tests have always run.
+# LANGUAGE is unset: gettext prefers it to the locale's language.
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
+unset LANGUAGE
 # A sanitizer's report exits 23 (LeakSanitizer's own code), never 1, so
 # that test_must_fail tells it from a refusal. UBSan reads its own
 # options: without them its reports exit 1, like a refusal. A command

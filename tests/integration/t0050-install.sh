@@ -39,7 +39,8 @@ usr/share/liandong/examples/agent.conf usr/share/liandong/examples/server.conf
 usr/share/man/man1/liandong.1 usr/share/man/man5/liandong.conf.5
 usr/share/man/man5/liandong-server.conf.5 usr/share/man/man8/liandong-server.8
 usr/lib/systemd/system/liandong-server.service
-usr/lib/systemd/system/liandong.service usr/lib/sysusers.d/liandong.conf"
+usr/lib/systemd/system/liandong.service usr/lib/sysusers.d/liandong.conf
+usr/share/locale/zh_CN/LC_MESSAGES/liandong.mo"
 
 test_expect_success 'make install DESTDIR=... PREFIX=/usr puts every file in place' '
 	mk install DESTDIR="$ROOT" PREFIX=/usr >install.out 2>&1 ||
