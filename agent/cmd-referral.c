@@ -244,18 +244,7 @@ static const struct out_col show_lines[] = {
 static int
 referral_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "referral", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "referral", id, doc, 0);
-	out_show(show_lines, doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "referral", show_lines, NULL);
 }
 
 const struct cmd_entry cmd_referral_show_entry = {

@@ -178,18 +178,7 @@ static const struct out_col show_lines[] = {
 static int
 whistle_show(struct cmd_ctx *ctx)
 {
-	const char *id = ctx->cli.argv[0];
-	json_t *doc;
-	int rc;
-
-	if ((rc = form_get(ctx, id, "whistle", &doc)) != 0)
-		return rc;
-	if (ctx->json)
-		return form_show_json(ctx, "whistle", id, doc, 0);
-	out_show(show_lines, doc);
-	form_conflicts(doc);
-	json_decref(doc);
-	return form_timeline(ctx, id, NULL, 0);
+	return form_show(ctx, "whistle", show_lines, NULL);
 }
 
 const struct cmd_entry cmd_whistle_show_entry = {
