@@ -1014,21 +1014,21 @@ like_pattern(const char *text)
 	return out;
 }
 
-int
-ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
-    char *err)
+/* The statement of a query: what it selects (a list of result columns),
+ * then the filters of q bound. */
+static int
+query_prepare(struct ledger *lg, const struct ledger_query *q,
+    const char *what, sqlite3_stmt **out, char *err)
 {
 	char *sql, *like = NULL;
 	sqlite3_stmt *st;
-	json_t *arr;
 	int rc, i = 1, fts;
 
-	*items = NULL;
 	if ((rc = pending_flush(lg, err)) != 0)
 		return rc;
 	fts = q->search != NULL && utf8_chars(q->search) >= 3;
-	sql = xasprintf("SELECT p.doc FROM projections p%s WHERE p.type=?%s%s%s%s%s%s"
-	    " ORDER BY p.sort_at DESC, p.id DESC%s",
+	sql = xasprintf("SELECT %s FROM projections p%s WHERE p.type=?%s%s%s%s%s%s"
+	    " ORDER BY p.sort_at DESC, p.id DESC%s", what,
 	    q->search ? " JOIN search s ON s.rowid=p.id" : "",
 	    q->status ? " AND p.status=?" : "",
 	    q->category ? " AND p.category=?" : "",
@@ -1055,9 +1055,25 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	if (q->search) {
 		like = fts ? fts_phrase(q->search) : like_pattern(q->search);
 		db_bind_text(st, i++, like);
+		free(like);
 	}
 	if (q->limit > 0)
 		db_bind_int(st, i++, q->limit);
+	*out = st;
+	return 0;
+}
+
+int
+ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
+    char *err)
+{
+	sqlite3_stmt *st;
+	json_t *arr;
+	int rc;
+
+	*items = NULL;
+	if ((rc = query_prepare(lg, q, "p.doc", &st, err)) != 0)
+		return rc;
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *doc = cjson_parse((const char *)sqlite3_column_text(st, 0),
@@ -1065,7 +1081,6 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 		if (doc != NULL)
 			json_array_append_new(arr, doc);
 	}
-	free(like);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
@@ -1073,6 +1088,49 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	}
 	*items = arr;
 	return 0;
+}
+
+int
+ledger_query_each(struct ledger *lg, const struct ledger_query *q,
+    const char *const *paths, size_t npaths,
+    int (*fn)(const char *const *vals, void *arg), void *arg, char *err)
+{
+	const char *vals[16];
+	sqlite3_stmt *st;
+	char *what = xstrdup(""), *t;
+	size_t i;
+	int rc;
+
+	if (npaths == 0 || npaths > 16)
+		return ld_fail(err, LD_EINTERNAL, "ledger_query_each: %zu paths",
+		    npaths);
+	for (i = 0; i < npaths; i++) {
+		/* A path is a key of the program's, never the user's: no
+		 * quote can be in it. */
+		if (strchr(paths[i], '\'') != NULL) {
+			free(what);
+			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
+		}
+		t = xasprintf("%s%sp.doc -> '$.%s'", what, i ? ", " : "",
+		    paths[i]);
+		free(what);
+		what = t;
+	}
+	rc = query_prepare(lg, q, what, &st, err);
+	free(what);
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < npaths; i++)
+			vals[i] = (const char *)sqlite3_column_text(st, (int)i);
+		if (fn(vals, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot list records"), err);
 }
 
 int
