@@ -131,11 +131,30 @@ static const struct out_col list_cols[] = {
 	{ NULL, NULL, 0, NULL, NULL, 0 },
 };
 
+/* One row of the streamed table (ledger_query_each). */
+struct list_rows {
+	const char *keys[16];
+	size_t nkeys;
+	struct out_stream *out;
+};
+
+static int
+list_row(const char *const *vals, void *arg)
+{
+	struct list_rows *l = arg;
+	json_t *doc = out_list_doc(l->keys, vals, l->nkeys);
+
+	out_list_row(l->out, doc);
+	json_decref(doc);
+	return 0;
+}
+
 static int
 case_list(struct cmd_ctx *ctx)
 {
 	char since[LTIME_LEN], until[LTIME_LEN];
 	struct ledger_query q;
+	struct list_rows l;
 	json_t *items, *doc;
 	int rc;
 
@@ -150,17 +169,22 @@ case_list(struct cmd_ctx *ctx)
 		    _("--status must be 'open' or 'closed', not '%s'"), q.status);
 	if ((rc = list_range(ctx, &q, since, until)) != 0)
 		return rc;
-	if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
-		return cmd_fail(ctx, rc);
 	if (ctx->json) {
+		if ((rc = ledger_query(ctx->lg, &q, &items, ctx->err)) != 0)
+			return cmd_fail(ctx, rc);
 		doc = out_doc("case.list");
 		json_object_set_new(doc, "cases", items);
 		out_json(doc);
 		return 0;
 	}
-	out_list(list_cols, items);
-	json_decref(items);
-	return 0;
+	/* The table streams: only the listed fields are read, and the
+	 * first screen is out before the last row is read. */
+	l.nkeys = out_list_keys(list_cols, l.keys, 16);
+	l.out = out_list_begin(list_cols);
+	rc = ledger_query_each(ctx->lg, &q, l.keys, l.nkeys, list_row, &l,
+	    ctx->err);
+	out_list_end(l.out);
+	return rc != 0 ? cmd_fail(ctx, rc) : 0;
 }
 
 const struct cmd_entry cmd_case_list_entry = {

@@ -65,8 +65,9 @@ pad(FILE *f, const char *s, size_t width, int last)
 		fputc(' ', f);
 }
 
-void
-table_print(struct table *t, FILE *f)
+/* Column widths of t's header and rows. */
+static size_t *
+table_widths(const struct table *t)
 {
 	size_t *w = xcalloc(t->ncols, sizeof *w), r, c;
 
@@ -78,6 +79,14 @@ table_print(struct table *t, FILE *f)
 			if (cw > w[c])
 				w[c] = cw;
 		}
+	return w;
+}
+
+void
+table_print(struct table *t, FILE *f)
+{
+	size_t *w = table_widths(t), r, c;
+
 	for (c = 0; c < t->ncols; c++)
 		pad(f, _(t->headers[c]), w[c], c + 1 == t->ncols);
 	fputc('\n', f);
@@ -225,6 +234,129 @@ out_list(const struct out_col *cols, const json_t *docs)
 	}
 	table_print(tab, stdout);
 	table_free(tab);
+}
+
+struct out_stream {
+	const struct out_col *cols;
+	size_t ncols;
+	const char *headers[16];
+	struct table *tab;    /* the first page, until it is printed */
+	size_t *w;            /* the widths, once the first page is printed */
+};
+
+struct out_stream *
+out_list_begin(const struct out_col *cols)
+{
+	struct out_stream *s = xcalloc(1, sizeof *s);
+	size_t c;
+
+	s->cols = cols;
+	for (s->ncols = 0; cols[s->ncols].key != NULL && s->ncols < 16; s->ncols++)
+		s->headers[s->ncols] = cols[s->ncols].label;
+	s->tab = table_new(s->ncols, s->headers);
+	for (c = 0; c < s->ncols; c++)
+		if (cols[c].max != 0)
+			table_max(s->tab, c, cols[c].max);
+	return s;
+}
+
+/* Prints the first page and keeps its widths for the rows after it. */
+static void
+stream_first_page(struct out_stream *s)
+{
+	s->w = table_widths(s->tab);
+	table_print(s->tab, stdout);
+	table_free(s->tab);
+	s->tab = NULL;
+}
+
+void
+out_list_row(struct out_stream *s, const json_t *doc)
+{
+	const char *cells[16];
+	char bufs[16][256];
+	size_t c;
+
+	for (c = 0; c < s->ncols; c++)
+		cells[c] = out_cell(&s->cols[c], doc, 1, bufs[c], sizeof bufs[c]);
+	if (s->tab != NULL) {
+		table_row(s->tab, cells);
+		if (s->tab->nrows == OUT_PAGE)
+			stream_first_page(s);
+		return;
+	}
+	for (c = 0; c < s->ncols; c++) {
+		const char *v = cells[c] != NULL && cells[c][0] != '\0' ?
+		    cells[c] : "-";
+		size_t max = s->cols[c].max != 0 ? s->cols[c].max : 40;
+		char *fit = text_fit(v, c == 0 || s->w[c] > max ? max : s->w[c]);
+
+		pad(stdout, fit, s->w[c], c + 1 == s->ncols);
+		free(fit);
+	}
+	putchar('\n');
+}
+
+void
+out_list_end(struct out_stream *s)
+{
+	if (s->tab != NULL)
+		stream_first_page(s);
+	free(s->w);
+	free(s);
+}
+
+size_t
+out_list_keys(const struct out_col *cols, const char **keys, size_t max)
+{
+	const char *want[3];
+	size_t n = 0, c, i, j;
+
+	for (c = 0; cols[c].key != NULL; c++) {
+		want[0] = cols[c].key;
+		want[1] = cols[c].alt;
+		want[2] = cols[c].how == OUT_STATUS ? "urgent" : NULL;
+		for (i = 0; i < 3; i++) {
+			if (want[i] == NULL)
+				continue;
+			for (j = 0; j < n && strcmp(keys[j], want[i]) != 0; j++)
+				;
+			if (j == n && n < max)
+				keys[n++] = want[i];
+		}
+	}
+	return n;
+}
+
+json_t *
+out_list_doc(const char *const *keys, const char *const *vals, size_t n)
+{
+	json_t *doc = json_object(), *at, *v;
+	const char *k, *dot;
+	char part[64];
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		if (vals[i] == NULL ||
+		    (v = json_loads(vals[i], JSON_DECODE_ANY, NULL)) == NULL)
+			continue;
+		at = doc;
+		for (k = keys[i]; (dot = strchr(k, '.')) != NULL; k = dot + 1) {
+			json_t *sub;
+			len = (size_t)(dot - k);
+			if (len >= sizeof part)
+				break;
+			memcpy(part, k, len);
+			part[len] = '\0';
+			if ((sub = json_object_get(at, part)) == NULL) {
+				sub = json_object();
+				json_object_set_new(at, part, sub);
+			}
+			at = sub;
+		}
+		json_object_set_new(at, k, v);
+	}
+	return doc;
 }
 
 /* "label:" padded to the value's column ("" pads only). */

@@ -73,6 +73,31 @@ struct out_col {
 /* Prints docs (an array of projections) as a table of cols on stdout. */
 void out_list(const struct out_col *cols, const json_t *docs);
 
+/*
+ * The same table streamed, for lists that may be long: rows are printed
+ * as they come. The widths are those of the first OUT_PAGE rows (each
+ * column at most its max, as out_list): a table that fits in one page
+ * prints exactly as out_list prints it; later rows are cut to those
+ * widths with an ellipsis, except the first column (the record's id,
+ * which a user copies), printed whole.
+ */
+#define OUT_PAGE 100
+struct out_stream;
+struct out_stream *out_list_begin(const struct out_col *cols);
+/* Adds the row of doc (borrowed only during the call). */
+void out_list_row(struct out_stream *s, const json_t *doc);
+/* Prints what is left, then frees s. */
+void out_list_end(struct out_stream *s);
+/* The keys the cells of cols read (key, alt, "urgent" for OUT_STATUS),
+ * each once, into keys (at most max); returns how many. Borrowed. */
+size_t out_list_keys(const struct out_col *cols, const char **keys,
+    size_t max);
+/* A projection holding only keys[i] = the JSON text vals[i] (NULL:
+ * absent), paths "a.b" nested: what out_list_row needs of a record read
+ * with ledger_query_each. New reference. */
+json_t *out_list_doc(const char *const *keys, const char *const *vals,
+    size_t n);
+
 /* Prints the lines of doc that have a value, "label:  value", on stdout. */
 void out_show(const struct out_col *lines, const json_t *doc);
 

@@ -64,6 +64,16 @@ db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
 }
 
 int
+db_prepare_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
+{
+	int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc, _("database query failed"),
+	    err);
+}
+
+int
 db_begin(sqlite3 *db, char *err)
 {
 	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);

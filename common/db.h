@@ -27,6 +27,10 @@ int db_fail(sqlite3 *db, int rc, const char *what, char *err);
 
 int db_exec(sqlite3 *db, const char *sql, char *err);
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err);
+/* The same for a statement kept for the life of the connection (reset,
+ * not finalized, after each use; finalized before db_close). */
+int db_prepare_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+    char *err);
 int db_begin(sqlite3 *db, char *err); /* BEGIN IMMEDIATE */
 int db_commit(sqlite3 *db, char *err);
 void db_rollback(sqlite3 *db);

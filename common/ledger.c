@@ -10,6 +10,32 @@
  * Projecting: after an event is inserted, its entity's projection is
  * advanced by fold_apply when the event sorts after the last one applied
  * (the common case), otherwise re-folded from all of the entity's events.
+ *
+ * The batch. Inside a transaction the projections an event changes, the
+ * clock and the digest are kept in memory (struct ledger's pending part)
+ * and written once, by pending_flush: at ledger_commit, before anything
+ * reads them from the database, and when more than PENDING_MAX records
+ * wait. So a pulled batch of 500 events parses, encodes and saves each
+ * record it touches once, folds it once from its events when one of them
+ * arrived out of order, and writes the search rows of the batch in one
+ * statement (FTS5 flushes its pending terms at every statement that
+ * touches it inside a transaction: one per row cost more than the rest of
+ * the row). The rules that keep this exact:
+ *  1. Everything pending belongs to the open transaction: ledger_commit
+ *     flushes it before COMMIT, ledger_rollback and ledger_begin drop it,
+ *     and a change made outside a transaction is flushed at once.
+ *  2. Every read of a projection, the search table, "hlc" or "digest"
+ *     from outside this file goes through a function that flushes first
+ *     (or reads the pending value).
+ *  3. Applying an event on the pending doc is the same step as on the
+ *     stored one; a record whose event arrived out of order is folded
+ *     afresh from all of its events at the flush (they are all stored by
+ *     then), as it was at once before.
+ *  4. The clock and digest are cached only inside a transaction (BEGIN
+ *     IMMEDIATE: no other writer), never across one.
+ *
+ * Statements used per event are prepared once per open (stmt(), kept in
+ * struct ledger) and reset after each use.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,12 +51,84 @@
 #include "roles.h"
 #include "text.h"
 
+/* The statements kept prepared, by stmt(). */
+enum {
+	ST_META_GET,
+	ST_META_SET,
+	ST_EVENT_HASH,
+	ST_EVENT_INSERT,
+	ST_CHAIN_HEAD,
+	ST_EVENTS_OF,
+	ST_PROJ_GET,
+	ST_PROJ_EXISTS,
+	ST_PROJ_SAVE,
+	ST_SEARCH_SAVE,
+	ST_SEARCH_BATCH,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_META_GET] = "SELECT value FROM meta WHERE key=?",
+	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?, ?)"
+	    " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
+	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, at, unit,"
+	    " author, kind, entity, prev, hash, raw)"
+	    " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_CHAIN_HEAD] = "SELECT seq, hash FROM events"
+	    " WHERE station=? ORDER BY seq DESC LIMIT 1",
+	[ST_EVENTS_OF] = "SELECT raw FROM events WHERE entity=?"
+	    " ORDER BY hlc, station, seq",
+	[ST_PROJ_GET] = "SELECT doc FROM projections WHERE entity=?",
+	[ST_PROJ_EXISTS] = "SELECT 1 FROM projections WHERE entity=?",
+	[ST_PROJ_SAVE] = "INSERT INTO projections(entity, doc) VALUES(?, ?)"
+	    " ON CONFLICT(entity) DO UPDATE SET doc=excluded.doc"
+	    " RETURNING id",
+	[ST_SEARCH_SAVE] = "INSERT OR REPLACE INTO search(rowid, body)"
+	    " VALUES(?, ?)",
+	/* [[rowid, body], ...]: a batch's search rows in one statement. */
+	[ST_SEARCH_BATCH] = "INSERT OR REPLACE INTO search(rowid, body)"
+	    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+	    " FROM json_each(?)",
+};
+
+/* Records kept in memory before a flush (a pull batch is 500 events). */
+#define PENDING_MAX 2048
+
 struct ledger {
 	sqlite3 *db;
 	char *path;
 	char station[STATION_MAX + 1];
 	char *unit;
+	sqlite3_stmt *st[ST_COUNT]; /* owned, prepared on first use */
+
+	/* The transaction's pending changes (rules 1-4 above). */
+	json_t *docs;         /* owned: {entity: doc, or null to re-fold} */
+	int hlc_known, hlc_dirty;
+	hlc_t hlc;
+	int digest_known, digest_dirty;
+	struct digest digest;
 };
+
+/* The kept statement id, ready to bind; reset it with done() after use. */
+static int
+stmt(struct ledger *lg, int id, sqlite3_stmt **st, char *err)
+{
+	int rc;
+
+	if (lg->st[id] == NULL && (rc = db_prepare_kept(lg->db, stmt_sql[id],
+	    &lg->st[id], err)) != 0)
+		return rc;
+	*st = lg->st[id];
+	return 0;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
 
 static const char *const migrations[] = {
 	/* 1: the first schema */
@@ -71,8 +169,7 @@ meta_get(struct ledger *lg, const char *key, char **val, char *err)
 	int rc;
 
 	*val = NULL;
-	if ((rc = db_prepare(lg->db, "SELECT value FROM meta WHERE key=?", &st,
-	    err)) != 0)
+	if ((rc = stmt(lg, ST_META_GET, &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, key);
 	rc = sqlite3_step(st);
@@ -84,15 +181,28 @@ meta_get(struct ledger *lg, const char *key, char **val, char *err)
 		    key);
 	else
 		rc = db_fail(lg->db, rc, _("cannot read station settings"), err);
-	sqlite3_finalize(st);
+	done(st);
 	return rc;
+}
+
+static int pending_flush_meta(struct ledger *lg, char *err);
+
+/* 1 for the settings this file keeps pending inside a transaction. */
+static int
+meta_pending_key(const char *key)
+{
+	return strcmp(key, "hlc") == 0 || strcmp(key, "digest") == 0;
 }
 
 int
 ledger_meta_get(struct ledger *lg, const char *key, char **val, char *err)
 {
-	int rc = meta_get(lg, key, val, err);
+	int rc;
 
+	*val = NULL;
+	if (meta_pending_key(key) && (rc = pending_flush_meta(lg, err)) != 0)
+		return rc;
+	rc = meta_get(lg, key, val, err);
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
@@ -126,11 +236,35 @@ meta_set(sqlite3 *db, const char *key, const char *val, char *err)
 	    _("cannot save station settings"), err);
 }
 
+/* meta_set on the kept statement. */
+static int
+meta_put(struct ledger *lg, const char *key, const char *val, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = stmt(lg, ST_META_SET, &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, val);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot save station settings"), err);
+}
+
 int
 ledger_meta_set(struct ledger *lg, const char *key, const char *val,
     char *err)
 {
-	return meta_set(lg->db, key, val, err);
+	int rc;
+
+	if (meta_pending_key(key)) {
+		if ((rc = pending_flush_meta(lg, err)) != 0)
+			return rc;
+		lg->hlc_known = lg->digest_known = 0;
+	}
+	return meta_put(lg, key, val, err);
 }
 
 int
@@ -175,6 +309,7 @@ ledger_open(const char *path, struct ledger **out, char *err)
 		return rc;
 	}
 	lg->path = xstrdup(path);
+	lg->docs = json_object();
 	if ((rc = meta_get(lg, "station", &station, err)) != 0 ||
 	    (rc = meta_get(lg, "unit", &lg->unit, err)) != 0) {
 		if (rc == LD_ENOTFOUND)
@@ -189,11 +324,19 @@ ledger_open(const char *path, struct ledger **out, char *err)
 	return 0;
 }
 
+static void pending_drop(struct ledger *lg);
+
 void
 ledger_free(struct ledger *lg)
 {
+	int i;
+
 	if (lg == NULL)
 		return;
+	pending_drop(lg);
+	json_decref(lg->docs);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(lg->st[i]);
 	db_close(lg->db);
 	free(lg->path);
 	free(lg->unit);
@@ -212,21 +355,33 @@ ledger_unit(const struct ledger *lg)
 	return lg->unit;
 }
 
+static int pending_flush(struct ledger *lg, char *err);
+
 int
 ledger_begin(struct ledger *lg, char *err)
 {
+	pending_drop(lg);
 	return db_begin(lg->db, err);
 }
 
 int
 ledger_commit(struct ledger *lg, char *err)
 {
-	return db_commit(lg->db, err);
+	int rc;
+
+	if ((rc = pending_flush(lg, err)) != 0) {
+		ledger_rollback(lg);
+		return rc;
+	}
+	rc = db_commit(lg->db, err);
+	pending_drop(lg);
+	return rc;
 }
 
 void
 ledger_rollback(struct ledger *lg)
 {
+	pending_drop(lg);
 	db_rollback(lg->db);
 }
 
@@ -267,8 +422,7 @@ ledger_events_of(struct ledger *lg, const char *entity, struct event **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(lg->db, "SELECT raw FROM events WHERE entity=?"
-	    " ORDER BY hlc, station, seq", &st, err)) != 0)
+	if ((rc = stmt(lg, ST_EVENTS_OF, &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, entity);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -277,7 +431,7 @@ ledger_events_of(struct ledger *lg, const char *entity, struct event **out,
 			evs = xrealloc(evs, cap * sizeof *evs);
 		}
 		if ((rc = row_event(st, 0, &evs[cnt], err)) != 0) {
-			sqlite3_finalize(st);
+			done(st);
 			free_events(evs, cnt);
 			return LD_EINTEGRITY;
 		}
@@ -285,25 +439,26 @@ ledger_events_of(struct ledger *lg, const char *entity, struct event **out,
 	}
 	if (rc != SQLITE_DONE) {
 		rc = db_fail(lg->db, rc, _("cannot read events"), err);
-		sqlite3_finalize(st);
+		done(st);
 		free_events(evs, cnt);
 		return rc;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	*out = evs;
 	*n = cnt;
 	return 0;
 }
 
-int
-ledger_get(struct ledger *lg, const char *entity, json_t **doc, char *err)
+/* The stored projection of entity, parsed (new reference), or
+ * LD_ENOTFOUND; pending changes not included. */
+static int
+proj_load(struct ledger *lg, const char *entity, json_t **doc, char *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*doc = NULL;
-	if ((rc = db_prepare(lg->db, "SELECT doc FROM projections WHERE entity=?",
-	    &st, err)) != 0)
+	if ((rc = stmt(lg, ST_PROJ_GET, &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, entity);
 	rc = sqlite3_step(st);
@@ -315,13 +470,48 @@ ledger_get(struct ledger *lg, const char *entity, json_t **doc, char *err)
 		rc = ld_fail(err, LD_ENOTFOUND, _("no record '%s'"), entity);
 	else
 		rc = db_fail(lg->db, rc, _("cannot read a record"), err);
-	sqlite3_finalize(st);
+	done(st);
 	return rc;
 }
 
-/* Stores doc as the projection of its entity, with its search row. */
+int
+ledger_get(struct ledger *lg, const char *entity, json_t **doc, char *err)
+{
+	int rc;
+
+	*doc = NULL;
+	if ((rc = pending_flush(lg, err)) != 0)
+		return rc;
+	return proj_load(lg, entity, doc, err);
+}
+
+/* 0 if entity has a record (stored or pending), else LD_ENOTFOUND. */
 static int
-save_projection(struct ledger *lg, const json_t *doc, char *err)
+entity_known(struct ledger *lg, const char *entity, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (json_object_get(lg->docs, entity) != NULL)
+		return 0;
+	if ((rc = stmt(lg, ST_PROJ_EXISTS, &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, entity);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ld_fail(err, LD_ENOTFOUND, _("no record '%s'"), entity);
+	return db_fail(lg->db, rc, _("cannot read a record"), err);
+}
+
+/* Stores doc as the projection of its entity. Its search row is written
+ * at once when rows is NULL, else appended to rows as [rowid, body] for
+ * search_save_rows. */
+static int
+save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
+    char *err)
 {
 	const char *entity = json_string_value(json_object_get(doc, "entity"));
 	char *text = cjson_encode(doc, err), *search;
@@ -331,64 +521,195 @@ save_projection(struct ledger *lg, const json_t *doc, char *err)
 
 	if (text == NULL)
 		return LD_EINTERNAL;
-	rc = db_prepare(lg->db,
-	    "INSERT INTO projections(entity, doc) VALUES(?, ?)"
-	    " ON CONFLICT(entity) DO UPDATE SET doc=excluded.doc"
-	    " RETURNING id", &st, err);
-	if (rc != 0) {
+	if ((rc = stmt(lg, ST_PROJ_SAVE, &st, err)) != 0) {
 		free(text);
 		return rc;
 	}
 	db_bind_text(st, 1, entity);
-	db_bind_text(st, 2, text);
-	free(text);
+	sqlite3_bind_text(st, 2, text, -1, free);
 	rc = sqlite3_step(st);
 	id = sqlite3_column_int64(st, 0);
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(lg->db, rc, _("cannot save a record"), err);
 
-	if ((rc = db_prepare(lg->db, "INSERT OR REPLACE INTO search(rowid, body)"
-	    " VALUES(?, ?)", &st, err)) != 0)
-		return rc;
 	search = fold_search_text(doc);
+	if (rows != NULL) {
+		json_t *row = json_array();
+		json_array_append_new(row, json_integer(id));
+		json_array_append_new(row, json_string(search));
+		json_array_append_new(rows, row);
+		free(search);
+		return 0;
+	}
+	if ((rc = stmt(lg, ST_SEARCH_SAVE, &st, err)) != 0) {
+		free(search);
+		return rc;
+	}
 	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, search);
-	free(search);
+	sqlite3_bind_text(st, 2, search, -1, free);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot update the search index"), err);
 }
 
-/* Brings the projection of ev's entity up to date after ev was stored. */
+/* Writes the search rows collected by save_projection, in one statement
+ * (one FTS5 flush instead of one per row). */
+static int
+search_save_rows(struct ledger *lg, const json_t *rows, char *err)
+{
+	sqlite3_stmt *st;
+	char *text;
+	int rc;
+
+	if (json_array_size(rows) == 0)
+		return 0;
+	if ((rc = stmt(lg, ST_SEARCH_BATCH, &st, err)) != 0)
+		return rc;
+	text = json_dumps(rows, JSON_COMPACT);
+	sqlite3_bind_text(st, 1, text, -1, free);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot update the search index"), err);
+}
+
+/* Saves every pending record, folding afresh those marked so (rule 3),
+ * then their search rows at once; empties lg->docs. */
+static int
+pending_flush_docs(struct ledger *lg, char *err)
+{
+	json_t *rows, *doc;
+	const char *entity;
+	int rc = 0;
+
+	if (json_object_size(lg->docs) == 0)
+		return 0;
+	rows = json_array();
+	json_object_foreach(lg->docs, entity, doc) {
+		json_t *fresh = NULL;
+		struct event *evs;
+		size_t n;
+
+		if (json_is_null(doc)) {
+			if ((rc = ledger_events_of(lg, entity, &evs, &n, err)) != 0)
+				break;
+			fresh = fold_events(evs, n);
+			free_events(evs, n);
+		}
+		rc = save_projection(lg, fresh != NULL ? fresh : doc, rows, err);
+		json_decref(fresh);
+		if (rc != 0)
+			break;
+	}
+	json_object_clear(lg->docs);
+	if (rc == 0)
+		rc = search_save_rows(lg, rows, err);
+	json_decref(rows);
+	return rc;
+}
+
+/* Writes the pending clock and digest to meta. */
+static int
+pending_flush_meta(struct ledger *lg, char *err)
+{
+	char num[32], *v;
+	int rc;
+
+	if (lg->hlc_dirty) {
+		snprintf(num, sizeof num, "%lld", (long long)lg->hlc);
+		if ((rc = meta_put(lg, "hlc", num, err)) != 0)
+			return rc;
+		lg->hlc_dirty = 0;
+	}
+	if (lg->digest_dirty) {
+		v = xasprintf("%lld:%.*s", lg->digest.count, HASH_HEX,
+		    lg->digest.xor);
+		rc = meta_put(lg, "digest", v, err);
+		free(v);
+		if (rc != 0)
+			return rc;
+		lg->digest_dirty = 0;
+	}
+	if (sqlite3_get_autocommit(lg->db))
+		lg->hlc_known = lg->digest_known = 0;
+	return 0;
+}
+
+static int
+pending_flush(struct ledger *lg, char *err)
+{
+	int rc;
+
+	if ((rc = pending_flush_docs(lg, err)) != 0)
+		return rc;
+	return pending_flush_meta(lg, err);
+}
+
+static void
+pending_drop(struct ledger *lg)
+{
+	if (lg->docs != NULL)
+		json_object_clear(lg->docs);
+	lg->hlc_known = lg->hlc_dirty = 0;
+	lg->digest_known = lg->digest_dirty = 0;
+}
+
+/* Brings the projection of ev's entity up to date after ev was stored:
+ * in lg->docs, saved by the next flush (or at once outside a
+ * transaction). */
 static int
 project(struct ledger *lg, const struct event *ev, char *err)
 {
-	json_t *doc = NULL;
-	struct event *evs;
-	size_t n;
+	json_t *doc = json_object_get(lg->docs, ev->entity);
 	int rc;
 
-	rc = ledger_get(lg, ev->entity, &doc, err);
-	if (rc == LD_ENOTFOUND)
-		doc = fold_new(ev->entity);
-	else if (rc != 0)
-		return rc;
-	if (fold_is_next(doc, ev)) {
-		fold_apply(doc, ev);
-	} else {
-		json_decref(doc);
-		if ((rc = ledger_events_of(lg, ev->entity, &evs, &n, err)) != 0)
+	if (doc == NULL) {
+		rc = proj_load(lg, ev->entity, &doc, err);
+		if (rc == LD_ENOTFOUND)
+			doc = fold_new(ev->entity);
+		else if (rc != 0)
 			return rc;
-		doc = fold_events(evs, n);
-		free_events(evs, n);
+		json_object_set_new(lg->docs, ev->entity, doc);
 	}
-	rc = save_projection(lg, doc, err);
-	json_decref(doc);
-	return rc;
+	if (json_is_null(doc))
+		; /* folded afresh at the flush */
+	else if (fold_is_next(doc, ev))
+		fold_apply(doc, ev);
+	else
+		json_object_set_new(lg->docs, ev->entity, json_null());
+	if (json_object_size(lg->docs) > PENDING_MAX ||
+	    sqlite3_get_autocommit(lg->db))
+		return pending_flush_docs(lg, err);
+	return 0;
+}
+
+/* The clock as of the last event stored (pending inside a transaction). */
+static int
+hlc_get(struct ledger *lg, hlc_t *h, char *err)
+{
+	char *v = NULL;
+	int rc;
+
+	if (!lg->hlc_known) {
+		if ((rc = meta_get(lg, "hlc", &v, err)) != 0)
+			return rc;
+		lg->hlc = strtoll(v, NULL, 10);
+		free(v);
+		lg->hlc_known = !sqlite3_get_autocommit(lg->db);
+	}
+	*h = lg->hlc;
+	return 0;
+}
+
+static void
+hlc_put(struct ledger *lg, hlc_t h)
+{
+	lg->hlc = h;
+	lg->hlc_known = lg->hlc_dirty = 1;
 }
 
 /* The digest lives in meta as "<count>:<xor>", kept with every insert. */
@@ -398,8 +719,12 @@ digest_read(struct ledger *lg, struct digest *d, char *err)
 	char *v = NULL, *colon;
 	int rc;
 
+	if (lg->digest_known) {
+		*d = lg->digest;
+		return 0;
+	}
 	digest_init(d);
-	if ((rc = ledger_meta_get(lg, "digest", &v, err)) != 0)
+	if ((rc = meta_get(lg, "digest", &v, err)) != 0 && rc != LD_ENOTFOUND)
 		return rc;
 	if (v != NULL && (colon = strchr(v, ':')) != NULL &&
 	    hash_valid(colon + 1)) {
@@ -407,6 +732,10 @@ digest_read(struct ledger *lg, struct digest *d, char *err)
 		memcpy(d->xor, colon + 1, HASH_HEX);
 	}
 	free(v);
+	if (!sqlite3_get_autocommit(lg->db)) {
+		lg->digest = *d;
+		lg->digest_known = 1;
+	}
 	return 0;
 }
 
@@ -416,7 +745,6 @@ static int
 digest_change(struct ledger *lg, const char *hash, int removing, char *err)
 {
 	struct digest d;
-	char *v;
 	int rc;
 
 	if ((rc = digest_read(lg, &d, err)) != 0)
@@ -424,10 +752,11 @@ digest_change(struct ledger *lg, const char *hash, int removing, char *err)
 	digest_add(&d, hash);
 	if (removing)
 		d.count -= 2;
-	v = xasprintf("%lld:%s", d.count, d.xor);
-	rc = meta_set(lg->db, "digest", v, err);
-	free(v);
-	return rc;
+	lg->digest = d;
+	lg->digest_known = lg->digest_dirty = 1;
+	if (sqlite3_get_autocommit(lg->db))
+		return pending_flush_meta(lg, err);
+	return 0;
 }
 
 int
@@ -479,10 +808,7 @@ insert_event(struct ledger *lg, const struct event *ev, const char *canon,
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = db_prepare(lg->db,
-	    "INSERT INTO events(station, seq, hlc, at, unit, author, kind,"
-	    " entity, prev, hash, raw) VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st, err);
-	if (rc != 0) {
+	if ((rc = stmt(lg, ST_EVENT_INSERT, &st, err)) != 0) {
 		free(own);
 		return rc;
 	}
@@ -499,7 +825,7 @@ insert_event(struct ledger *lg, const struct event *ev, const char *canon,
 	db_bind_text(st, 11, raw);
 	free(own);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(lg->db, rc, _("cannot store the event"), err);
 	return digest_change(lg, ev->hash, 0, err);
@@ -514,8 +840,7 @@ chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
 
 	*seq = 0;
 	memcpy(hash, HASH_ZERO, HASH_HEX);
-	if ((rc = db_prepare(lg->db, "SELECT seq, hash FROM events"
-	    " WHERE station=? ORDER BY seq DESC LIMIT 1", &st, err)) != 0)
+	if ((rc = stmt(lg, ST_CHAIN_HEAD, &st, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, lg->station);
 	rc = sqlite3_step(st);
@@ -524,7 +849,7 @@ chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
 		ld_strlcpy(hash, (const char *)sqlite3_column_text(st, 1), HASH_HEX);
 		rc = SQLITE_DONE;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot read the event chain"), err);
 }
@@ -532,6 +857,10 @@ chain_head(struct ledger *lg, int64_t *seq, char hash[HASH_HEX], char *err)
 int
 ledger_backup(struct ledger *lg, const char *path, char *err)
 {
+	int rc;
+
+	if ((rc = pending_flush(lg, err)) != 0)
+		return rc;
 	return db_backup(lg->db, path, err);
 }
 
@@ -584,7 +913,7 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 	const struct kind_info *k = kind_find(kind);
 	struct event ev;
 	char *hlcs = NULL;
-	json_t *doc;
+	hlc_t hlc;
 	int rc;
 
 	if (k == NULL)
@@ -599,11 +928,10 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 	if ((rc = chain_head(lg, &ev.seq, ev.prev, err)) != 0)
 		return rc;
 	ev.seq++;
-	if ((rc = meta_get(lg, "hlc", &hlcs, err)) != 0)
+	if ((rc = hlc_get(lg, &hlc, err)) != 0)
 		return rc;
 	ev.at = ltime_now();
-	ev.hlc = hlc_tick(strtoll(hlcs, NULL, 10), ev.at);
-	free(hlcs);
+	ev.hlc = hlc_tick(hlc, ev.at);
 	ev.unit = xstrdup(lg->unit);
 	ev.author = xstrdup(author);
 	ev.kind = xstrdup(kind);
@@ -613,9 +941,8 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 		ev.entity = xstrdup(entity);
 		if ((rc = kind_check_entity(k, entity, err)) != 0)
 			goto out;
-		if ((rc = ledger_get(lg, entity, &doc, err)) != 0)
+		if ((rc = entity_known(lg, entity, err)) != 0)
 			goto out;
-		json_decref(doc);
 	}
 	if (audience != NULL)
 		ev.audience = json_deep_copy(audience);
@@ -632,15 +959,14 @@ ledger_record(struct ledger *lg, const char *kind, const char *entity,
 	if ((rc = insert_event(lg, &ev, NULL, err)) != 0 ||
 	    (rc = project(lg, &ev, err)) != 0)
 		goto out;
-	hlcs = xasprintf("%lld", (long long)ev.hlc);
-	rc = meta_set(lg->db, "hlc", hlcs, err);
-	free(hlcs);
-	if (rc != 0)
+	hlc_put(lg, ev.hlc);
+	if (sqlite3_get_autocommit(lg->db) &&
+	    (rc = pending_flush_meta(lg, err)) != 0)
 		goto out;
 	if (json_is_true(json_object_get(ev.body, "urgent"))) {
 		/* The daemon syncs at once when this passes "acked". */
 		hlcs = xasprintf("%lld", (long long)ev.seq);
-		rc = meta_set(lg->db, "urgent_seq", hlcs, err);
+		rc = meta_put(lg, "urgent_seq", hlcs, err);
 		free(hlcs);
 		if (rc != 0)
 			goto out;
@@ -688,19 +1014,21 @@ like_pattern(const char *text)
 	return out;
 }
 
-int
-ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
-    char *err)
+/* The statement of a query: what it selects (a list of result columns),
+ * then the filters of q bound. */
+static int
+query_prepare(struct ledger *lg, const struct ledger_query *q,
+    const char *what, sqlite3_stmt **out, char *err)
 {
 	char *sql, *like = NULL;
 	sqlite3_stmt *st;
-	json_t *arr;
 	int rc, i = 1, fts;
 
-	*items = NULL;
+	if ((rc = pending_flush(lg, err)) != 0)
+		return rc;
 	fts = q->search != NULL && utf8_chars(q->search) >= 3;
-	sql = xasprintf("SELECT p.doc FROM projections p%s WHERE p.type=?%s%s%s%s%s%s"
-	    " ORDER BY p.sort_at DESC, p.id DESC%s",
+	sql = xasprintf("SELECT %s FROM projections p%s WHERE p.type=?%s%s%s%s%s%s"
+	    " ORDER BY p.sort_at DESC, p.id DESC%s", what,
 	    q->search ? " JOIN search s ON s.rowid=p.id" : "",
 	    q->status ? " AND p.status=?" : "",
 	    q->category ? " AND p.category=?" : "",
@@ -727,9 +1055,25 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	if (q->search) {
 		like = fts ? fts_phrase(q->search) : like_pattern(q->search);
 		db_bind_text(st, i++, like);
+		free(like);
 	}
 	if (q->limit > 0)
 		db_bind_int(st, i++, q->limit);
+	*out = st;
+	return 0;
+}
+
+int
+ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
+    char *err)
+{
+	sqlite3_stmt *st;
+	json_t *arr;
+	int rc;
+
+	*items = NULL;
+	if ((rc = query_prepare(lg, q, "p.doc", &st, err)) != 0)
+		return rc;
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *doc = cjson_parse((const char *)sqlite3_column_text(st, 0),
@@ -737,7 +1081,6 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 		if (doc != NULL)
 			json_array_append_new(arr, doc);
 	}
-	free(like);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
@@ -745,6 +1088,49 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	}
 	*items = arr;
 	return 0;
+}
+
+int
+ledger_query_each(struct ledger *lg, const struct ledger_query *q,
+    const char *const *paths, size_t npaths,
+    int (*fn)(const char *const *vals, void *arg), void *arg, char *err)
+{
+	const char *vals[16];
+	sqlite3_stmt *st;
+	char *what = xstrdup(""), *t;
+	size_t i;
+	int rc;
+
+	if (npaths == 0 || npaths > 16)
+		return ld_fail(err, LD_EINTERNAL, "ledger_query_each: %zu paths",
+		    npaths);
+	for (i = 0; i < npaths; i++) {
+		/* A path is a key of the program's, never the user's: no
+		 * quote can be in it. */
+		if (strchr(paths[i], '\'') != NULL) {
+			free(what);
+			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
+		}
+		t = xasprintf("%s%sp.doc -> '$.%s'", what, i ? ", " : "",
+		    paths[i]);
+		free(what);
+		what = t;
+	}
+	rc = query_prepare(lg, q, what, &st, err);
+	free(what);
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < npaths; i++)
+			vals[i] = (const char *)sqlite3_column_text(st, (int)i);
+		if (fn(vals, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot list records"), err);
 }
 
 int
@@ -920,7 +1306,8 @@ ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if ((rc = db_exec(lg->db, "BEGIN", err)) != 0)
+	if ((rc = pending_flush(lg, err)) != 0 ||
+	    (rc = db_exec(lg->db, "BEGIN", err)) != 0)
 		return rc;
 	if ((rc = db_prepare(lg->db, "PRAGMA quick_check", &st, err)) == 0) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -944,16 +1331,16 @@ int
 ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
     char *err)
 {
-	char have[HASH_HEX] = "", *hlcs = NULL, *canon = NULL;
+	char have[HASH_HEX] = "", *canon = NULL;
 	sqlite3_stmt *st;
 	struct event ev;
+	hlc_t hlc;
 	int rc;
 
 	*added = 0;
 	if ((rc = event_parse_canonical(raw, len, &ev, &canon, err)) != 0)
 		return rc;
-	if ((rc = db_prepare(lg->db, "SELECT hash FROM events WHERE station=?"
-	    " AND seq=?", &st, err)) != 0)
+	if ((rc = stmt(lg, ST_EVENT_HASH, &st, err)) != 0)
 		goto out;
 	db_bind_text(st, 1, ev.station);
 	db_bind_int(st, 2, ev.seq);
@@ -961,7 +1348,7 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 	if (rc == SQLITE_ROW)
 		ld_strlcpy(have, (const char *)sqlite3_column_text(st, 0),
 		    sizeof have);
-	sqlite3_finalize(st);
+	done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		rc = db_fail(lg->db, rc, _("cannot read events"), err);
 		goto out;
@@ -991,18 +1378,14 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 	if ((rc = insert_event(lg, &ev, canon, err)) != 0 ||
 	    (rc = project(lg, &ev, err)) != 0)
 		goto out;
-	if ((rc = meta_get(lg, "hlc", &hlcs, err)) != 0)
+	if ((rc = hlc_get(lg, &hlc, err)) != 0)
 		goto out;
-	{
-		hlc_t h = hlc_recv(strtoll(hlcs, NULL, 10), ev.hlc, ltime_now());
-		free(hlcs);
-		hlcs = xasprintf("%lld", (long long)h);
-		rc = meta_set(lg->db, "hlc", hlcs, err);
-	}
+	hlc_put(lg, hlc_recv(hlc, ev.hlc, ltime_now()));
+	if (sqlite3_get_autocommit(lg->db))
+		rc = pending_flush_meta(lg, err);
 	if (rc == 0)
 		*added = 1;
 out:
-	free(hlcs);
 	free(canon);
 	event_release(&ev);
 	return rc;
@@ -1024,7 +1407,7 @@ refold(struct ledger *lg, const char *entity, char *err)
 	if (n > 0) {
 		doc = fold_events(evs, n);
 		free_events(evs, n);
-		rc = save_projection(lg, doc, err);
+		rc = save_projection(lg, doc, NULL, err);
 		json_decref(doc);
 		return rc;
 	}
@@ -1055,6 +1438,8 @@ ledger_set_aside(struct ledger *lg, int64_t from, json_t *out, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	if ((rc = pending_flush(lg, err)) != 0)
+		goto out;
 	if ((rc = db_prepare(lg->db, "SELECT raw, hash, entity FROM events"
 	    " WHERE station=? AND seq>=? ORDER BY seq", &st, err)) != 0)
 		goto out;
@@ -1222,7 +1607,8 @@ ledger_dump(struct ledger *lg, FILE *out, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = db_prepare(lg->db, "SELECT doc FROM projections"
+	if ((rc = pending_flush(lg, err)) != 0 ||
+	    (rc = db_prepare(lg->db, "SELECT doc FROM projections"
 	    " ORDER BY entity", &st, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

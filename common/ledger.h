@@ -83,6 +83,14 @@ struct ledger_query {
 int ledger_query(struct ledger *lg, const struct ledger_query *q,
     json_t **items, char *err);
 
+/* Streams the projections matching q, in ledger_query's order, without
+ * parsing them: fn gets, for each, the JSON text of the value at each of
+ * paths (keys, "a.b" for nested ones; NULL when absent), at most 16
+ * paths. Stops early when fn returns non-zero. */
+int ledger_query_each(struct ledger *lg, const struct ledger_query *q,
+    const char *const *paths, size_t npaths,
+    int (*fn)(const char *const *vals, void *arg), void *arg, char *err);
+
 /* Calls fn for every event in local receipt order (after > 0 skips the
  * first ones); stops early when fn returns non-zero. */
 int ledger_foreach(struct ledger *lg, int64_t after,

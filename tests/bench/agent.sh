@@ -10,12 +10,17 @@
 #     through a real sync, against the raw insert ceiling of the same rows;
 #  4. re-folding every projection from 1,000,000 events (REFOLD_EVENTS),
 #     against a plain scan of the same rows in fold order.
+# AGENT_PARTS="2 3" runs only some of them; CASES_N, PULL_EVENTS and
+# REFOLD_EVENTS change the sizes.
 . "$(dirname "$0")/lib.sh"
 
-CASES=$((100000 * BENCH_SCALE))
-PULL=$((100000 * BENCH_SCALE))
+CASES=${CASES_N:-$((100000 * BENCH_SCALE))}
+PULL=${PULL_EVENTS:-$((100000 * BENCH_SCALE))}
 REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
-field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1"; }
+field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; }
+part() { case " ${AGENT_PARTS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
+cli= ncases= list_all= raw_list=1 list_50= list_search= list_filter=
+pull_s= pull_eps= rawpull_eps=1 verify_s=
 
 # median SECONDS of five runs of a command (its output thrown away).
 median5() {
@@ -27,6 +32,7 @@ median5() {
 }
 
 # 1. Recording.
+if part 1; then
 "$GEN" --seed 51 --count 10000 --stations 1 >rec.ndjson
 "$LD" init --db rec.db --station st001 --unit 龙羊峡镇 >/dev/null || exit 1
 "$SB" fill --db rec.db --events rec.ndjson >/dev/null || exit 1
@@ -36,8 +42,10 @@ cli=$(for i in $(seq 1 30); do
 	"$LD" liaison log --db rec.db --type contact --summary "电话联络 $i" >/dev/null
 	echo $(( ($(date +%s%N) - t) / 1000 ))
 done | sort -n | sed -n 15p | awk '{ printf "%.2f", $1 / 1000 }')
+fi
 
 # 2. case list on 100,000 cases.
+if part 2; then
 "$GEN" --seed 52 --count $((CASES * 43 / 10)) --stations 1 >cases.ndjson
 "$LD" init --db cases.db --station st001 --unit 龙羊峡镇 >/dev/null || exit 1
 "$SB" fill --db cases.db --events cases.ndjson --kind case.opened \
@@ -50,8 +58,10 @@ list_filter=$(median5 "$LD" case list --db cases.db --status open \
 	--category 违法建设 --limit 50)
 "$SB" rawlist --db cases.db >rawlist.out
 raw_list=$(field rawlist.out secs)
+fi
 
 # 3. Pull into a fresh station.
+if part 3; then
 "$GEN" --seed 53 --count "$PULL" --stations 1 >pull.ndjson
 county_init county --rules gonghe || exit 1
 printf 'st001 龙羊峡镇\n' >roster
@@ -74,14 +84,17 @@ verify_s=$(secs_since "$t0")
 "$SB" rawpull --db rawpull.db --events pull.ndjson >rawpull.out || exit 1
 pull_eps=$(calc "$PULL / $pull_s")
 rawpull_eps=$(field rawpull.out events_per_s)
+fi
 
 # 4. Re-fold from a million events, written raw (a pull of them would
 # take longer than the benchmark is given; the refold reads only events).
+if part 4; then
 "$GEN" --seed 54 --count "$REFOLD" --stations 8 >refold.ndjson
 "$LD" init --db refold.db --station viewer --unit 县综合行政执法局 >/dev/null || exit 1
 "$SB" rawpull --db refold.db --events refold.ndjson >/dev/null || exit 1
 rm -f refold.ndjson
 "$SB" refold --db refold.db >refold.out || exit 1
+fi
 
 cat <<TABLE
 station agent

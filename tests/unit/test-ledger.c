@@ -854,6 +854,130 @@ test_reopen_continues_chain_and_clock(void **state)
 	free(id);
 }
 
+/* Collects the canonical texts ledger_own_after gives. */
+static int
+collect_raw(const char *raw, size_t len, void *arg)
+{
+	json_array_append_new(arg, json_stringn(raw, len));
+	return 0;
+}
+
+/* A replica "r" beside fx's database, at dir/name. */
+static struct ledger *
+replica(struct fixture *fx, const char *name)
+{
+	char err[LD_ERRLEN] = "", *path = xasprintf("%s/%s", fx->dir, name);
+	struct ledger *lg = NULL;
+
+	if (ledger_create(path, "r", UNIT_UNIT, err) != 0 ||
+	    ledger_open(path, &lg, err) != 0)
+		fail_msg("cannot make %s: %s", path, err);
+	free(path);
+	return lg;
+}
+
+/* Every projection of lg, as ledger_dump writes them (caller frees). */
+static char *
+dump(struct ledger *lg)
+{
+	char err[LD_ERRLEN] = "", *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (ledger_dump(lg, f, err) != 0)
+		fail_msg("dump: %s", err);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A pulled batch is applied in one transaction with its records kept in
+ * memory until the commit: the result must equal receiving each event
+ * in its own transaction, in order, even when the batch comes in reverse
+ * (every record folded afresh), and what is read inside the transaction
+ * must already show the batch. A rollback leaves nothing.
+ */
+static void
+test_receive_batch(void **state)
+{
+	struct fixture *fx = *state;
+	struct ledger *one = replica(fx, "one.db"), *batch = replica(fx, "batch.db");
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *a, *b, *c = case_history(fx), *d;
+	json_t *raws = json_array(), *items, *doc;
+	struct verify_report r;
+	struct digest d1, d2;
+	int more, added;
+	size_t i, n;
+
+	d = record(fx, "case.opened", NULL, CASE_B);
+	free(record(fx, "case.updated", c, "{\"note\":\"复查\"}"));
+	assert_int_equal(ledger_own_after(fx->lg, 0, 100, 1 << 20, collect_raw,
+	    raws, &more, err), 0);
+	n = json_array_size(raws);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		const char *raw = json_string_value(json_array_get(raws, i));
+		assert_int_equal(ledger_begin(one, err), 0);
+		assert_int_equal(ledger_receive(one, raw, strlen(raw), &added,
+		    err), 0);
+		assert_int_equal(added, 1);
+		assert_int_equal(ledger_commit(one, err), 0);
+	}
+
+	/* Reverse order, then rolled back: nothing held. */
+	assert_int_equal(ledger_begin(batch, err), 0);
+	for (i = n; i-- > 0;) {
+		const char *raw = json_string_value(json_array_get(raws, i));
+		assert_int_equal(ledger_receive(batch, raw, strlen(raw), &added,
+		    err), 0);
+	}
+	ledger_rollback(batch);
+	assert_int_equal(ledger_get(batch, c, &doc, err), LD_ENOTFOUND);
+	assert_int_equal(ledger_digest(batch, &d2, err), 0);
+	assert_int_equal(d2.count, 0);
+
+	/* Reverse order, read inside the transaction, committed. */
+	assert_int_equal(ledger_begin(batch, err), 0);
+	for (i = n; i-- > 0;) {
+		const char *raw = json_string_value(json_array_get(raws, i));
+		assert_int_equal(ledger_receive(batch, raw, strlen(raw), &added,
+		    err), 0);
+		assert_int_equal(added, 1);
+	}
+	assert_int_equal(ledger_digest(batch, &d2, err), 0);
+	assert_int_equal(d2.count, 6);
+	assert_int_equal(ledger_get(batch, c, &doc, err), 0);
+	assert_int_equal(json_integer_value(json_object_get(doc, "events")), 5);
+	json_decref(doc);
+	assert_int_equal(ledger_query(batch, &q, &items, err), 0);
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	assert_int_equal(ledger_commit(batch, err), 0);
+
+	a = dump(one);
+	b = dump(batch);
+	assert_string_equal(a, b);
+	assert_int_equal(ledger_digest(one, &d1, err), 0);
+	assert_int_equal(ledger_digest(batch, &d2, err), 0);
+	assert_int_equal(d1.count, d2.count);
+	assert_string_equal(d1.xor, d2.xor);
+	assert_int_equal(ledger_verify(batch, &r, err), 0);
+	assert_int_equal(r.problems, 0);
+	assert_int_equal(r.entities, 2);
+	q.search = "未批先建";
+	assert_int_equal(ledger_query(batch, &q, &items, err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	json_decref(raws);
+	ledger_free(one);
+	ledger_free(batch);
+}
+
 int
 main(void)
 {
@@ -874,6 +998,7 @@ main(void)
 		T(test_verify_missing_event),
 		T(test_verify_reordered_chain),
 		T(test_reopen_continues_chain_and_clock),
+		T(test_receive_batch),
 	};
 #undef T
 
