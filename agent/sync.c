@@ -687,7 +687,8 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 	struct profile *p = NULL;
 	struct calendar *cal = NULL;
 	json_t *item, *doc, *body;
-	char kind[64];
+	char kind[64], kerr[LD_ERRLEN];
+	int64_t at, sent;
 	size_t i;
 	int rc = 0;
 
@@ -695,7 +696,13 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 		const char *entity = json_string_value(json_array_get(item, 0));
 
 		doc = NULL;
-		if ((rc = ledger_get(lg, entity, &doc, err)) != 0)
+		/* Not held as a record (its creating event was refused by
+		 * the fold): nothing to receive. */
+		if ((rc = ledger_get(lg, entity, &doc, err)) == LD_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
 			break;
 		if (json_object_get(doc, "received") != NULL) {
 			json_decref(doc);
@@ -705,14 +712,34 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 			county_rules(lg, &p, &cal);
 		snprintf(kind, sizeof kind, "%s.received",
 		    json_string_value(json_object_get(doc, "type")));
-		body = form_receipt_body(p, cal, doc, json_integer_value(
-		    json_array_get(item, 1)), "server");
+		/* A record addressed here that this station's role may not
+		 * answer (another station's hostile "to"): no receipt, and
+		 * the pull goes on; the server would refuse it anyway. */
+		if (ledger_may_write(lg, kind, kerr) != 0) {
+			json_decref(doc);
+			continue;
+		}
+		/* Never before it was sent: a sender's --sent-at ahead of
+		 * the server's clock would make the receipt a conflict. */
+		at = json_integer_value(json_array_get(item, 1));
+		if (ltime_parse(json_string_value(json_object_get(doc,
+		    "sent_at")), &sent) == 0 && sent > at)
+			at = sent;
+		body = form_receipt_body(p, cal, doc, at, "server");
 		rc = ledger_record(lg, kind, entity, RECEIPT_AUTHOR,
-		    json_object_get(doc, "audience"), body, NULL, NULL, err);
+		    json_object_get(doc, "audience"), body, NULL, NULL, kerr);
 		json_decref(body);
 		json_decref(doc);
-		if (rc != 0)
+		/* A body the schema refuses (a record sent with fields no
+		 * receipt can carry) is no receipt, not a failed pull. */
+		if (rc == LD_EINVAL) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0) {
+			ld_strlcpy(err, kerr, LD_ERRLEN);
 			break;
+		}
 		(*n)++;
 	}
 	profile_free(p);

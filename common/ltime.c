@@ -71,6 +71,8 @@ ltime_parse(const char *s, int64_t *ms)
 	struct tm tm;
 	time_t t;
 
+	if (s == NULL)
+		return LD_EINVAL;
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
 	    *p++ != '-' || digits(&p, 2, &d))
 		return LD_EINVAL;

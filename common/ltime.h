@@ -23,7 +23,7 @@ int64_t ltime_now(void);
 
 /* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", the same with 'T', each
  * optionally followed by 'Z' or "+HH:MM"/"-HH:MM" (default +08:00).
- * Returns 0 or LD_EINVAL. */
+ * Returns 0 or LD_EINVAL (s NULL too: a field that is absent). */
 int ltime_parse(const char *s, int64_t *ms);
 
 /* "2026-11-21T09:30:00+08:00" (seconds precision). */

@@ -6,6 +6,8 @@
  *
  *   anykind DB KIND [ENTITY] [--to UNIT]...
  *   anykind --kinds          lists every kind, one per line
+ *   anykind --letters        ... with its type's id letter and 1 if it
+ *                            creates its record: "case.opened C 1"
  *
  * ENTITY is required for a kind that does not create one. The body's
  * "to" (a unit, or a list of units) and the event's audience are this
@@ -37,6 +39,12 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--kinds") == 0) {
 		for (i = 0; (k = kind_at((size_t)i)) != NULL; i++)
 			printf("%s\n", k->name);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--letters") == 0) {
+		for (i = 0; (k = kind_at((size_t)i)) != NULL; i++)
+			printf("%s %c %d\n", k->name, k->etype->letter,
+			    k->creates);
 		return 0;
 	}
 	if (argc < 3 || hash_init() != 0) {

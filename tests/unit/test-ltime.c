@@ -69,6 +69,7 @@ test_default_zone_is_cst(void **state)
 {
 	int64_t a, b, c;
 
+	assert_int_equal(ltime_parse(NULL, &a), LD_EINVAL);
 	assert_int_equal(ltime_parse("2026-11-21 09:30", &a), 0);
 	assert_int_equal(ltime_parse("2026-11-21T09:30:00+08:00", &b), 0);
 	assert_int_equal(ltime_parse("2026-11-21T01:30:00Z", &c), 0);
