@@ -719,12 +719,18 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 			json_decref(doc);
 			continue;
 		}
-		/* Never before it was sent: a sender's --sent-at ahead of
-		 * the server's clock would make the receipt a conflict. */
+		/* Never before it was sent, nor before the sender recorded
+		 * it: the server cannot have held it earlier, and a clock
+		 * that says so (the sender's ahead of the server's) would
+		 * make the receipt a conflict or count from a time that
+		 * never was. */
 		at = json_integer_value(json_array_get(item, 1));
 		if (ltime_parse(json_string_value(json_object_get(doc,
 		    "sent_at")), &sent) == 0 && sent > at)
 			at = sent;
+		if (json_integer_value(json_object_get(doc, "created_at")) > at)
+			at = json_integer_value(json_object_get(doc,
+			    "created_at"));
 		body = form_receipt_body(p, cal, doc, at, "server");
 		rc = ledger_record(lg, kind, entity, RECEIPT_AUTHOR,
 		    json_object_get(doc, "audience"), body, NULL, NULL, kerr);
