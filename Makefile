@@ -261,7 +261,8 @@ clean: fuzz-clean
 # t0075 fails while a string of the sources has no translation.
 PO_LANGS := zh_CN
 POT ?= po/liandong.pot
-POT_SRC = $(sort $(COMMON_SRC) $(AGENT_SRC) $(SERVER_SRC))
+POT_SRC = $(sort $(COMMON_SRC) $(AGENT_SRC) $(SERVER_SRC) \
+	$(wildcard common/*.h agent/*.h server/*.h))
 XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
 	--keyword=ngettext:1,2 --add-comments=TRANSLATORS: --package-name=liandong \
 	--package-version=$(VERSION) --msgid-bugs-address='liandong issues' --no-wrap

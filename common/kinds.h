@@ -169,4 +169,17 @@ extern const struct enum_value operation_answers[];
  * document's arrival). */
 extern const struct enum_value receipt_bases[];
 
+/* The fields of a type's receipt kind ("<type>.received", fold_received):
+ * when it arrived, on what basis ("server": the county server's stamp,
+ * "paper": entered by hand), and the receiver's deadline due_key counted
+ * from it. A whole field array: static const struct field
+ * x_received_fields[] = { RECEIPT_FIELDS("ack_due") }; */
+#define RECEIPT_FIELDS(due_key) \
+	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE", \
+	    N_("when the paper document arrived here (required)"), NULL, \
+	    0) }, \
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL }, \
+	{ (due_key), F_DEADLINE, 0, 0, NULL, NULL }, \
+	{ NULL, 0, 0, 0, NULL, NULL }
+
 #endif

@@ -85,11 +85,7 @@ static const struct field assist_extended_fields[] = {
  * answer counts from it (共和县 三(二)4: "自收到协助通知书之日起3个工作
  * 日内"; 峄城区 四(二)2: "自收到书面征询之日起五日内"). */
 static const struct field assist_received_fields[] = {
-	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
-	    N_("when the paper document arrived here (required)"), NULL, 0) },
-	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
-	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL },
+	RECEIPT_FIELDS("answer_due"),
 };
 
 static const struct kind_info assist_kinds[] = {

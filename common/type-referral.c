@@ -109,11 +109,7 @@ static const struct field referral_result_fields[] = {
  * 工作日内书面告知移送部门案件受理情况"; 峄城区 二(二)2: "接受移送的单位
  * 要在三日内反馈意见"; docs/rules.md). */
 static const struct field referral_received_fields[] = {
-	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
-	    N_("when the paper document arrived here (required)"), NULL, 0) },
-	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
-	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL },
+	RECEIPT_FIELDS("ack_due"),
 };
 
 static const struct kind_info referral_kinds[] = {

@@ -67,11 +67,7 @@ static const struct field supervision_replied_fields[] = {
 /* Its receipt by the unit addressed (fold_received): the time to reply
  * counts from it (共和县 三(七)1: "在收到书面意见7个工作日内书面回复"). */
 static const struct field supervision_received_fields[] = {
-	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
-	    N_("when the paper document arrived here (required)"), NULL, 0) },
-	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
-	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL },
+	RECEIPT_FIELDS("reply_due"),
 };
 
 static const struct kind_info supervision_kinds[] = {

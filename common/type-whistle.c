@@ -64,11 +64,7 @@ static const struct field whistle_escalated_fields[] = {
 /* Its receipt by the department called (fold_received): the time to
  * report counts from it. */
 static const struct field whistle_received_fields[] = {
-	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
-	    N_("when the paper document arrived here (required)"), NULL, 0) },
-	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL },
-	{ "answer_due", F_DEADLINE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL },
+	RECEIPT_FIELDS("answer_due"),
 };
 
 static const struct kind_info whistle_kinds[] = {
