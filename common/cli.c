@@ -22,8 +22,8 @@ cli_start(const char *name)
 	textdomain("liandong");
 	umask(077);
 	if (hash_init() != 0) {
-		fprintf(stderr, "%s: error: %s\n", name,
-		    _("cannot initialise libsodium"));
+		fprintf(stderr, _("%s: error: "), name);
+		fprintf(stderr, "%s\n", _("cannot initialise libsodium"));
 		return EXIT_INTERNAL;
 	}
 	return 0;
@@ -32,7 +32,8 @@ cli_start(const char *name)
 static void
 verror(const struct cli_program *p, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: error: ", p->name);
+	/* TRANSLATORS: the program's name, as in "liandong: error: ..." */
+	fprintf(stderr, _("%s: error: "), p->name);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -68,7 +69,8 @@ usage_line(FILE *f, const struct cli_program *p, const struct cli_cmd *e)
 	char name[64];
 
 	cmd_name(e, name, sizeof name);
-	fprintf(f, "usage: %s %s [options]%s%s\n", p->name, name,
+	/* TRANSLATORS: "usage: liandong case show [options] <id>" */
+	fprintf(f, _("usage: %s %s [options]%s%s\n"), p->name, name,
 	    e->args ? " " : "", e->args ? e->args : "");
 }
 
