@@ -794,11 +794,31 @@ form_receipt_body(const struct profile *p, const struct calendar *cal,
 		if (rule == NULL)
 			continue;
 		slash = strchr(rule, '/');
-		if ((due = form_deadline_of(p, cal, slash ? slash + 1 : rule,
+		rule = slash ? slash + 1 : rule;
+		/* Only a rule the type declares for that deadline: the
+		 * sender does not choose the receiver's time. */
+		if (!deadline_rule_ok(t, t->from_receipt[i], rule))
+			continue;
+		if ((due = form_deadline_of(p, cal, rule,
 		    received_at, 0, &assumed)) != NULL)
 			json_object_set_new(body, t->from_receipt[i], due);
 	}
 	return body;
+}
+
+int
+deadline_rule_ok(const struct entity_type *t, const char *key,
+    const char *rule)
+{
+	const struct deadline_decl *d;
+	size_t i;
+
+	for (d = t->deadlines; d != NULL && d->key != NULL; d++)
+		if (strcmp(d->key, key) == 0)
+			for (i = 0; d->rules[i] != NULL; i++)
+				if (strcmp(d->rules[i], rule) == 0)
+					return 1;
+	return 0;
 }
 
 int

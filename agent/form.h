@@ -132,6 +132,11 @@ int form_deadline(struct cmd_ctx *ctx, const char *rule, int64_t from_ms,
 json_t *form_deadline_of(const struct profile *p, const struct calendar *cal,
     const char *name, int64_t from_ms, int amount, int *assumed);
 
+/* 1 if rule is one of those type t declares for its deadline key. */
+struct entity_type;
+int deadline_rule_ok(const struct entity_type *t, const char *key,
+    const char *rule);
+
 /* The body of a receipt of the record doc (its kind "<type>.received",
  * fold_received in fold.h): received_at, basis ("server", "paper") and
  * each of its type's deadlines counted from receipt (registry.h,

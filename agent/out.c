@@ -211,6 +211,17 @@ out_cell(const struct out_col *col, const json_t *doc, int in_list,
 	return NULL;
 }
 
+/* How wide column c may print: its declared max, else 40 columns; the
+ * first, a record's id, whole (people copy it: "C-<station>-<seq>" is
+ * at most 54 characters). */
+static size_t
+col_max(const struct out_col *cols, size_t c)
+{
+	if (cols[c].max != 0)
+		return cols[c].max;
+	return c == 0 ? 64 : 40;
+}
+
 void
 out_list(const struct out_col *cols, const json_t *docs)
 {
@@ -224,8 +235,7 @@ out_list(const struct out_col *cols, const json_t *docs)
 		headers[n] = cols[n].label;
 	tab = table_new(n, headers);
 	for (c = 0; c < n; c++)
-		if (cols[c].max != 0)
-			table_max(tab, c, cols[c].max);
+		table_max(tab, c, col_max(cols, c));
 	json_array_foreach(docs, i, doc) {
 		for (c = 0; c < n; c++)
 			cells[c] = out_cell(&cols[c], doc, 1, bufs[c],
@@ -255,8 +265,7 @@ out_list_begin(const struct out_col *cols)
 		s->headers[s->ncols] = cols[s->ncols].label;
 	s->tab = table_new(s->ncols, s->headers);
 	for (c = 0; c < s->ncols; c++)
-		if (cols[c].max != 0)
-			table_max(s->tab, c, cols[c].max);
+		table_max(s->tab, c, col_max(cols, c));
 	return s;
 }
 
@@ -288,7 +297,7 @@ out_list_row(struct out_stream *s, const json_t *doc)
 	for (c = 0; c < s->ncols; c++) {
 		const char *v = cells[c] != NULL && cells[c][0] != '\0' ?
 		    cells[c] : "-";
-		size_t max = s->cols[c].max != 0 ? s->cols[c].max : 40;
+		size_t max = col_max(s->cols, c);
 		char *fit = text_fit(v, c == 0 || s->w[c] > max ? max : s->w[c]);
 
 		pad(stdout, fit, s->w[c], c + 1 == s->ncols);

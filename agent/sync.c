@@ -686,7 +686,7 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 {
 	struct profile *p = NULL;
 	struct calendar *cal = NULL;
-	json_t *item, *doc, *body;
+	json_t *item, *doc, *body, *aud;
 	char kind[64], kerr[LD_ERRLEN];
 	int64_t at, sent;
 	size_t i;
@@ -731,14 +731,34 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 		if (json_integer_value(json_object_get(doc, "created_at")) > at)
 			at = json_integer_value(json_object_get(doc,
 			    "created_at"));
+		/* Nor after now: a sender's --sent-at in the future would put
+		 * this unit's deadline off for good (the earliest receipt
+		 * stands). Such a record gets no automatic receipt. */
+		if (ltime_parse(json_string_value(json_object_get(doc,
+		    "sent_at")), &sent) == 0 && sent > ltime_now()) {
+			json_decref(doc);
+			continue;
+		}
+		if (at > ltime_now())
+			at = ltime_now();
 		body = form_receipt_body(p, cal, doc, at, "server");
-		rc = ledger_record(lg, kind, entity, RECEIPT_AUTHOR,
-		    json_object_get(doc, "audience"), body, NULL, NULL, kerr);
+		/* To the sender and this unit only: the record's own audience
+		 * may have grown past what one event may name. */
+		aud = json_array();
+		json_array_append_new(aud, json_string(ledger_unit(lg)));
+		if (json_is_string(json_object_get(doc, "unit")) &&
+		    !json_equal(json_object_get(doc, "unit"),
+		    json_array_get(aud, 0)))
+			json_array_append(aud, json_object_get(doc, "unit"));
+		rc = ledger_record(lg, kind, entity, RECEIPT_AUTHOR, aud, body,
+		    NULL, NULL, kerr);
+		json_decref(aud);
 		json_decref(body);
 		json_decref(doc);
 		/* A body the schema refuses (a record sent with fields no
-		 * receipt can carry) is no receipt, not a failed pull. */
-		if (rc == LD_EINVAL) {
+		 * receipt can carry), or one too big: no receipt, not a
+		 * failed pull. */
+		if (rc == LD_EINVAL || rc == LD_ETOOBIG) {
 			rc = 0;
 			continue;
 		}

@@ -1111,8 +1111,15 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
 			free(what);
 			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
 		}
-		t = xasprintf("%s%sp.doc -> '$.%s'", what, i ? ", " : "",
-		    paths[i]);
+		/* p.doc -> '$.path', written as SQLite before 3.38 (which
+		 * has no "->") can run it: the value as JSON text, NULL when
+		 * absent (json_type is NULL, and so is the CASE), booleans
+		 * as JSON (json_extract makes them 1 and 0). */
+		t = xasprintf("%s%sCASE json_type(p.doc, '$.%s')"
+		    " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
+		    " WHEN 'null' THEN 'null'"
+		    " ELSE json_quote(json_extract(p.doc, '$.%s')) END",
+		    what, i ? ", " : "", paths[i], paths[i]);
 		free(what);
 		what = t;
 	}

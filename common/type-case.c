@@ -173,8 +173,9 @@ static const struct kind_info case_kinds[] = {
  * and owes no referral; refer owes it from discovery; a case opened
  * without saying (and every case opened before the field existed) owes
  * it as it always did, until decided. A decision may be changed while the
- * case is open and not referred; deciding "refer" on a case that had no
- * refer_due gives it the one the decision carries.
+ * case is open and not referred: "own" marks refer_due done (late if it
+ * had passed: nothing vanishes without trace), "refer" opens it again, or
+ * gives a case that had none the one the decision carries.
  *
  * One case, one referral: "referred" names the referral that stands, and
  * refer_due (the time to refer) is done by it alone. When the referring
@@ -281,6 +282,13 @@ apply_case(json_t *doc, const struct event *ev)
 		    json_object_get(ev->body, "refer_due") != NULL)
 			json_object_set_new(doc, "refer_due", json_deep_copy(
 			    json_object_get(ev->body, "refer_due")));
+		/* "own" ends the time to refer, late if it had passed (the
+		 * record keeps that); "refer" opens it again. */
+		if (strcmp(json_string_value(json_object_get(ev->body,
+		    "handling")), "own") == 0)
+			fold_done(doc, "refer_due", ev->at);
+		else
+			fold_reopen(doc, "refer_due");
 		fold_stamp(doc, ev);
 		return NULL;
 	}

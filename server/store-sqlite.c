@@ -1341,35 +1341,66 @@ watchers_sig(void)
 	return sig;
 }
 
+/* The roles (ROLE_* bits) that watch a type now and did not in had, a
+ * signature as watchers_sig writes it; every role when had is NULL (a
+ * database from before the signature). A type had does not name is new:
+ * it has no records yet, so no role gains any. */
+static int
+watchers_gained(const char *had)
+{
+	const struct entity_type *t;
+	char key[48];
+	const char *at;
+	size_t i;
+	int gained = 0;
+
+	if (had == NULL)
+		return ROLE_ALL;
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		snprintf(key, sizeof key, "%s=", t->name);
+		for (at = strstr(had, key); at != NULL && at != had &&
+		    at[-1] != ','; at = strstr(at + 1, key))
+			;
+		if (at != NULL)
+			gained |= t->watched_by & ~atoi(at + strlen(key));
+	}
+	return gained;
+}
+
 static int
 watchers_current(struct sqlite_store *s, char *err)
 {
 	char *sig = watchers_sig(), *had = NULL;
 	size_t i;
-	int rc;
+	int rc, gained;
 
+	if ((rc = sq_begin(&s->base, err)) != 0) {
+		free(sig);
+		return rc;
+	}
+	/* Read under the write lock: a second process opening at once
+	 * finds the signature already current. */
 	rc = sq_meta_get(&s->base, "watchers", &had, err);
 	if (rc == 0 && strcmp(had, sig) == 0) {
+		sq_rollback(&s->base);
 		free(had);
 		free(sig);
 		return 0;
 	}
-	free(had);
-	if (rc != 0 && rc != LD_ENOTFOUND) {
-		free(sig);
-		return rc;
-	}
-	if ((rc = sq_begin(&s->base, err)) == 0 &&
-	    (rc = load_watchers(s, err)) == 0) {
-		for (i = 0; rc == 0 && i < s->nwatchers; i++)
+	gained = rc == LD_ENOTFOUND ? ROLE_ALL : watchers_gained(had);
+	if (rc == LD_ENOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		rc = load_watchers(s, err);
+	for (i = 0; rc == 0 && i < s->nwatchers; i++)
+		if (role_bit(s->watchers[i].role) & gained)
 			rc = route_backfill(s, s->watchers[i].unit,
 			    s->watchers[i].role, err);
-		if (rc == 0 && (rc = sq_meta_set(&s->base, "watchers", sig,
-		    err)) == 0)
-			rc = sq_commit(&s->base, err);
-		else
-			sq_rollback(&s->base);
-	}
+	if (rc == 0 && (rc = sq_meta_set(&s->base, "watchers", sig, err)) == 0)
+		rc = sq_commit(&s->base, err);
+	else
+		sq_rollback(&s->base);
+	free(had);
 	free(sig);
 	return rc;
 }
@@ -1379,6 +1410,7 @@ store_sqlite_open(const char *path, int create, const struct vault *vault,
     struct store **out, char *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
+	char werr[LD_ERRLEN];
 	int i, rc;
 
 	*out = NULL;
@@ -1399,10 +1431,12 @@ store_sqlite_open(const char *path, int create, const struct vault *vault,
 			return rc;
 		}
 	}
-	if ((rc = watchers_current(s, err)) != 0) {
-		sq_close(&s->base);
-		return rc;
-	}
+	/* Not fatal: the store works as before, and the next open tries
+	 * again (a full disk must not keep every command from opening). */
+	if (watchers_current(s, werr) != 0)
+		fprintf(stderr, _("liandong-server: warning: cannot yet route"
+		    " to each role what it newly watches: %s; tried again at"
+		    " the next start\n"), werr);
 	*out = &s->base;
 	return 0;
 }

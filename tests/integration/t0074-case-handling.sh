@@ -50,12 +50,13 @@ test_expect_code 2 'a decision needs its reason' '
 	on zf case decide "$UND" --handle own
 '
 
-test_expect_success 'decided as its own: the obligation ends; who and why are kept' '
+test_expect_success 'decided as its own: the obligation ends, late as it was; who and why are kept' '
 	on zf case decide "$UND" --handle 自办 --why "经核实属本局职责" --officer 王某 >/dev/null &&
 	on zf due >d && test_grep ! "$UND" d &&
 	on zf case show "$UND" >s && test_grep "handling: *自办" s &&
 	test_grep "decided: *经核实属本局职责 (王某)" s &&
-	on zf case show --json "$UND" >u.json && jeq u.json d.case.decided.by 王某
+	on zf case show --json "$UND" >u.json && jeq u.json d.case.decided.by 王某 &&
+	jeq u.json d.case.refer_due.late true
 '
 
 test_expect_success 'its own case found outside its competence: referral due from discovery, overdue now' '
