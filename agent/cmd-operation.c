@@ -109,19 +109,6 @@ const struct cmd_entry cmd_operation_plan_entry = {
 	operation_plan,
 };
 
-/* A step on the operation argv[0]: kind's fields from the options. */
-static int
-operation_step(struct cmd_ctx *ctx, const char *kind)
-{
-	json_t *body = json_object();
-	int rc;
-
-	if ((rc = form_kind_fill(ctx, kind, body, 0)) == 0)
-		rc = form_step(ctx, "operation", kind, body, NULL);
-	json_decref(body);
-	return rc;
-}
-
 static const struct cli_opt answer_opts[] = {
 	FORM_FIELDS("operation.answered"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer acting") },
@@ -131,7 +118,7 @@ static const struct cli_opt answer_opts[] = {
 static int
 operation_answer(struct cmd_ctx *ctx)
 {
-	return operation_step(ctx, "operation.answered");
+	return form_kind_step(ctx, "operation", "operation.answered");
 }
 
 const struct cmd_entry cmd_operation_answer_entry = {
@@ -150,7 +137,7 @@ static const struct cli_opt police_opts[] = {
 static int
 operation_police(struct cmd_ctx *ctx)
 {
-	return operation_step(ctx, "operation.police_notified");
+	return form_kind_step(ctx, "operation", "operation.police_notified");
 }
 
 const struct cmd_entry cmd_operation_police_entry = {
@@ -203,7 +190,7 @@ static const struct cli_opt cancel_opts[] = {
 static int
 operation_cancel(struct cmd_ctx *ctx)
 {
-	return operation_step(ctx, "operation.cancelled");
+	return form_kind_step(ctx, "operation", "operation.cancelled");
 }
 
 const struct cmd_entry cmd_operation_cancel_entry = {

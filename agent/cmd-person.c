@@ -239,19 +239,6 @@ const struct cmd_entry cmd_person_update_entry = {
 	person_update,
 };
 
-/* A step on the person argv[0]: kind's fields from the options. */
-static int
-person_step(struct cmd_ctx *ctx, const char *kind)
-{
-	json_t *body = json_object();
-	int rc;
-
-	if ((rc = form_kind_fill(ctx, kind, body, 0)) == 0)
-		rc = form_step(ctx, "person", kind, body, NULL);
-	json_decref(body);
-	return rc;
-}
-
 static const struct cli_opt leave_opts[] = {
 	FORM_FIELDS("person.left"),
 	{ "officer", CLI_VALUE, "NAME", N_("officer recording it") },
@@ -261,7 +248,7 @@ static const struct cli_opt leave_opts[] = {
 static int
 person_leave(struct cmd_ctx *ctx)
 {
-	return person_step(ctx, "person.left");
+	return form_kind_step(ctx, "person", "person.left");
 }
 
 const struct cmd_entry cmd_person_leave_entry = {
@@ -280,7 +267,7 @@ static const struct cli_opt train_opts[] = {
 static int
 person_train(struct cmd_ctx *ctx)
 {
-	return person_step(ctx, "person.trained");
+	return form_kind_step(ctx, "person", "person.trained");
 }
 
 const struct cmd_entry cmd_person_train_entry = {

@@ -939,6 +939,18 @@ form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
 	return rc;
 }
 
+int
+form_kind_step(struct cmd_ctx *ctx, const char *type, const char *kind)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if ((rc = form_kind_fill(ctx, kind, body, 0)) == 0)
+		rc = form_step(ctx, type, kind, body, NULL);
+	json_decref(body);
+	return rc;
+}
+
 /* 1 if the rule's clause allows an extension without a cap: the county's
  * words say so (延期 / 延长), and the profile then leaves extend_max out
  * (docs/rules.md). */

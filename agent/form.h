@@ -204,6 +204,9 @@ void form_audience_add(json_t *aud, const char *unit);
  * Prints the id. Returns 0 or an exit code (message printed). */
 int form_step(struct cmd_ctx *ctx, const char *type, const char *kind,
     json_t *body, const char *extra);
+/* form_step with a body of kind's fields from the options alone
+ * (form_kind_fill). Returns 0 or an exit code. */
+int form_kind_step(struct cmd_ctx *ctx, const char *type, const char *kind);
 
 /* Sets body[field] from --opt, checking it is UTF-8; a missing option is
  * a usage error when required. Returns 0 or an exit code. */
