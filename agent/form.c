@@ -1123,11 +1123,9 @@ form_received_from(const json_t *doc)
 	    "received"), "at"));
 	int64_t ms;
 
-	if ((t != NULL && ltime_parse(t, &ms) == 0) ||
-	    ((t = json_string_value(json_object_get(doc, "sent_at"))) != NULL &&
-	    ltime_parse(t, &ms) == 0))
+	if (t != NULL && ltime_parse(t, &ms) == 0)
 		return ms;
-	return json_integer_value(json_object_get(doc, "created_at"));
+	return fold_sent_at(doc);
 }
 
 int
@@ -1150,10 +1148,10 @@ form_sent_at(struct cmd_ctx *ctx, const json_t *body, int64_t *ms)
 int
 form_receive(struct cmd_ctx *ctx, const char *type)
 {
-	const char *id = ctx->cli.argv[0], *t;
+	const char *id = ctx->cli.argv[0], *t, *why;
 	char kind[64];
 	json_t *doc = NULL, *given = json_object(), *body;
-	int64_t at, sent;
+	int64_t at;
 	int rc;
 
 	snprintf(kind, sizeof kind, "%s.received", type);
@@ -1166,19 +1164,16 @@ form_receive(struct cmd_ctx *ctx, const char *type)
 		    "received-at");
 		goto out;
 	}
-	if (at > ltime_now()) {
+	why = fold_receipt_refused(doc, at, ltime_now());
+	if (why != NULL && strcmp(why, "received_in_future") == 0) {
 		rc = cmd_error(ctx, EXIT_INVALID,
 		    _("--received-at '%s' is in the future"), t);
 		goto out;
 	}
-	/* Not before the record was sent: the paper letter's day, or when
-	 * the sender entered it. */
-	if ((t = json_string_value(json_object_get(doc, "sent_at"))) == NULL ||
-	    ltime_parse(t, &sent) != 0)
-		sent = json_integer_value(json_object_get(doc, "created_at"));
-	if (at < sent) {
+	if (why != NULL) {
 		char s[LTIME_LEN];
-		ltime_format(sent, s);
+
+		ltime_format(fold_sent_at(doc), s);
 		rc = cmd_error(ctx, EXIT_INVALID,
 		    _("--received-at is before '%s' was sent (%s)"), id, s);
 		goto out;

@@ -688,7 +688,7 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 	struct calendar *cal = NULL;
 	json_t *item, *doc, *body, *aud;
 	char kind[64], kerr[LD_ERRLEN];
-	int64_t at, sent;
+	int64_t at, now;
 	size_t i;
 	int rc = 0;
 
@@ -719,28 +719,25 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 			json_decref(doc);
 			continue;
 		}
-		/* Never before it was sent, nor before the sender recorded
-		 * it: the server cannot have held it earlier, and a clock
-		 * that says so (the sender's ahead of the server's) would
-		 * make the receipt a conflict or count from a time that
-		 * never was. */
+		/* Never before it was sent nor before the sender recorded it
+		 * (the server cannot have held it earlier, and a clock that
+		 * says so would count from a time that never was), nor after
+		 * now. A record sent in the future (a sender's --sent-at)
+		 * gets no automatic receipt: the earliest receipt stands, and
+		 * this one would put the unit's deadline off for good. */
+		now = ltime_now();
 		at = json_integer_value(json_array_get(item, 1));
-		if (ltime_parse(json_string_value(json_object_get(doc,
-		    "sent_at")), &sent) == 0 && sent > at)
-			at = sent;
+		if (fold_sent_at(doc) > at)
+			at = fold_sent_at(doc);
 		if (json_integer_value(json_object_get(doc, "created_at")) > at)
 			at = json_integer_value(json_object_get(doc,
 			    "created_at"));
-		/* Nor after now: a sender's --sent-at in the future would put
-		 * this unit's deadline off for good (the earliest receipt
-		 * stands). Such a record gets no automatic receipt. */
-		if (ltime_parse(json_string_value(json_object_get(doc,
-		    "sent_at")), &sent) == 0 && sent > ltime_now()) {
+		if (at > now)
+			at = now;
+		if (fold_receipt_refused(doc, at, now) != NULL) {
 			json_decref(doc);
 			continue;
 		}
-		if (at > ltime_now())
-			at = ltime_now();
 		body = form_receipt_body(p, cal, doc, at, "server");
 		/* To the sender and this unit only: the record's own audience
 		 * may have grown past what one event may name. */

@@ -199,13 +199,34 @@ time_at(const json_t *doc, const char *key, int64_t *ms)
 	return t != NULL && ltime_parse(t, ms) == 0 ? 0 : -1;
 }
 
+int64_t
+fold_sent_at(const json_t *doc)
+{
+	int64_t sent;
+
+	if (time_at(doc, "sent_at", &sent) != 0)
+		sent = json_integer_value(json_object_get(doc, "created_at"));
+	return sent;
+}
+
+const char *
+fold_receipt_refused(const json_t *doc, int64_t at, int64_t now)
+{
+	if (at < fold_sent_at(doc))
+		return "received_before_sent";
+	if (now > 0 && at > now)
+		return "received_in_future";
+	return NULL;
+}
+
 const char *
 fold_received(json_t *doc, const struct event *ev, const char *to_key)
 {
 	const struct kind_info *k = kind_find(ev->kind);
 	json_t *held = json_object_get(doc, "received"), *r, *d;
 	const struct field *f;
-	int64_t at, sent, before;
+	const char *why;
+	int64_t at, before;
 
 	if (*fold_status(doc) == '\0')
 		return "before_creation";
@@ -213,8 +234,8 @@ fold_received(json_t *doc, const struct event *ev, const char *to_key)
 		return "receipt_not_addressed";
 	if (k == NULL || time_at(ev->body, "received_at", &at) != 0)
 		return "unknown_kind";
-	if (time_at(doc, "sent_at", &sent) == 0 && at < sent)
-		return "received_before_sent";
+	if ((why = fold_receipt_refused(doc, at, 0)) != NULL)
+		return why;
 	if (held != NULL && time_at(held, "at", &before) == 0 && before <= at)
 		return NULL; /* an earlier receipt stands */
 	r = json_object();

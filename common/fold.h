@@ -87,5 +87,17 @@ int fold_is_unit(const json_t *v, const char *unit);
  */
 const char *fold_received(json_t *doc, const struct event *ev,
     const char *to_key);
+/* When doc was sent (ms): its sent_at, the day the letter was sent,
+ * else when the sender recorded it (created_at). */
+int64_t fold_sent_at(const json_t *doc);
+/*
+ * Whether a receipt of doc may be dated at (ms): NULL, or the reason,
+ * "received_before_sent" (before fold_sent_at) or
+ * "received_in_future" (after now; now 0 leaves this out, as the fold
+ * does: a replica's clock decides nothing). The one rule for the fold,
+ * a receipt entered by hand and the one the agent records by itself.
+ */
+const char *fold_receipt_refused(const json_t *doc, int64_t at,
+    int64_t now);
 
 #endif

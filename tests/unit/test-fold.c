@@ -411,6 +411,7 @@ test_authority(void **state)
 	"\"rule\":\"gonghe/supervision_reply\",\"basis\":\"7 workdays\"," \
 	"\"assumed\":false}"
 #define OPINION "{\"form\":\"opinion\",\"to\":\"县综合行政执法局\"," \
+	"\"sent_at\":\"2026-05-06T09:00:00+08:00\"," \
 	"\"subject\":\"执法意见\",\"text\":\"请书面回复\"," \
 	"\"officer\":\"王芳\",\"reply_due\":" RDUE("13") "}"
 #define RECEIPT(day, basis, due) "{\"received_at\":\"2026-05-" day \
@@ -420,7 +421,8 @@ static void
 test_receipt(void **state)
 {
 	static const char *const strangers[] = {
-		"x9/1 receipt_not_addressed", NULL };
+		"x9/1 receipt_not_addressed", "b1/3 received_before_sent",
+		NULL };
 	struct scenario *sc = xcalloc(1, sizeof *sc);
 	json_t *doc, *r;
 
@@ -433,6 +435,9 @@ test_receipt(void **state)
 	    "V-s1-1", RECEIPT("19", "paper", "28"), "李强");
 	add_unit(sc, "x9", "他乡镇", 13 * MIN, "supervision.received",
 	    "V-s1-1", RECEIPT("01", "paper", "11"), "攻击者");
+	/* Before the letter was sent: refused, though the earliest. */
+	add_unit(sc, "b1", "县综合行政执法局", 14 * MIN, "supervision.received",
+	    "V-s1-1", RECEIPT("05", "paper", "15"), "李强");
 	doc = assert_order_free(sc, 44);
 	r = json_object_get(doc, "received");
 	assert_string_equal(str(r, "at"), "2026-05-08T09:00:00+08:00");
@@ -462,6 +467,20 @@ test_receipt(void **state)
 	    "server");
 	json_decref(doc);
 	scenario_free(sc);
+
+	/* The bounds alone: without sent_at, from when it was recorded;
+	 * after now only where a clock is asked (now > 0). */
+	doc = json_pack("{s:I}", "created_at", (json_int_t)1000);
+	assert_string_equal(fold_receipt_refused(doc, 999, 0),
+	    "received_before_sent");
+	assert_null(fold_receipt_refused(doc, 1000, 1500));
+	assert_string_equal(fold_receipt_refused(doc, 1600, 1500),
+	    "received_in_future");
+	assert_null(fold_receipt_refused(doc, 1600, 0));
+	json_object_set_new(doc, "sent_at",
+	    json_string("1970-01-01T08:00:00+08:00"));
+	assert_null(fold_receipt_refused(doc, 999, 0));
+	json_decref(doc);
 }
 
 static void
