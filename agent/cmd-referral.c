@@ -40,7 +40,7 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 {
 	static const char *const copy[] = { "matter", "category", "location",
 		"description", "discovered_at", NULL };
-	json_t *ack = NULL;
+	json_t *ack = NULL, *onsite = NULL;
 	int64_t sent;
 	size_t i;
 	int rc;
@@ -62,6 +62,13 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 		return rc;
 	if (ack != NULL)
 		json_object_set_new(body, "ack_due", ack);
+	/* An urgent one: the receiver's officers to the scene, where the
+	 * county's profile says by when (白碱滩区 三(一)5). */
+	if (json_is_true(json_object_get(body, "urgent")) &&
+	    (rc = form_deadline(ctx, "onsite_urgent", sent, 0, &onsite)) != 0)
+		return rc;
+	if (onsite != NULL)
+		json_object_set_new(body, "onsite_due", onsite);
 	return 0;
 }
 
@@ -180,7 +187,7 @@ referral_receive(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_referral_receive_entry = {
 	{ "referral", "receive", "<id>", 1, 1, receive_opts, CMD_DB,
-	    N_("record when the paper referral arrived here (纸质收文): the time to acknowledge counts from then"),
+	    N_("record when the paper referral arrived here (纸质收文): the time to acknowledge (and an urgent one's time to reach the scene) counts from then"),
 	    NULL },
 	referral_receive,
 };
@@ -234,6 +241,8 @@ static const struct out_col show_lines[] = {
 	{ N_("received:"), "received.at", OUT_TIME, NULL, "received.basis", 0 },
 	{ N_("receipt entered:"), "received.recorded_at", OUT_MS, NULL, NULL, 0 },
 	{ N_("acknowledge:"), "ack_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("on the scene by:"), "onsite_due", OUT_DUE, NULL, NULL, 0 },
+	{ N_("on the scene:"), "arrived_at", OUT_TIME, NULL, NULL, 0 },
 	{ N_("result:"), "result_due", OUT_DUE, NULL, NULL, 0 },
 	{ N_("handler:"), "handler", OUT_DIFFERS, NULL, "to", 0 },
 	{ N_("reason:"), "reason", OUT_TEXT, NULL, NULL, 0 },
@@ -278,6 +287,7 @@ STEP_OPTS(return_opts, "referral.returned");
 STEP_OPTS(escalate_opts, "referral.escalated");
 STEP_OPTS(decide_opts, "referral.decided");
 STEP_OPTS(result_opts, "referral.result");
+STEP_OPTS(arrive_opts, "referral.arrived");
 
 /* Records kind with the body its options give; the unit named by the
  * option unit (NULL: none) joins the audience. */
@@ -403,6 +413,16 @@ STEP_ENTRY(cmd_referral_withdraw_entry, "withdraw", withdraw_opts,
 STEP_ENTRY(cmd_referral_return_entry, "return", return_opts,
     N_("send a criminal referral back: no criminal liability (police)"),
     referral_return);
+
+static int
+referral_arrive(struct cmd_ctx *ctx)
+{
+	return simple_step(ctx, "referral.arrived", NULL);
+}
+
+STEP_ENTRY(cmd_referral_arrive_entry, "arrive", arrive_opts,
+    N_("record that officers reached the scene of an urgent referral (派员到达现场), as the unit handling it"),
+    referral_arrive);
 
 static int
 referral_escalate(struct cmd_ctx *ctx)

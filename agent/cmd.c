@@ -44,6 +44,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_referral_extend_entry.base,
 	&cmd_referral_receive_entry.base,
 	&cmd_referral_acknowledge_entry.base,
+	&cmd_referral_arrive_entry.base,
 	&cmd_referral_accept_entry.base,
 	&cmd_referral_dispute_entry.base,
 	&cmd_referral_escalate_entry.base,

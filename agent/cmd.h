@@ -96,7 +96,8 @@ extern const struct cmd_entry cmd_referral_send_entry,
     cmd_referral_dispute_entry, cmd_referral_withdraw_entry,
     cmd_referral_return_entry, cmd_referral_escalate_entry,
     cmd_referral_decide_entry, cmd_referral_result_entry,
-    cmd_referral_extend_entry, cmd_referral_receive_entry, cmd_due_entry;
+    cmd_referral_extend_entry, cmd_referral_receive_entry,
+    cmd_referral_arrive_entry, cmd_due_entry;
 extern const struct cmd_entry cmd_assist_request_entry,
     cmd_assist_answer_entry, cmd_assist_extend_entry, cmd_assist_list_entry,
     cmd_assist_show_entry, cmd_assist_receive_entry;

@@ -175,11 +175,15 @@ extern const struct enum_value receipt_bases[];
  * from it. A whole field array: static const struct field
  * x_received_fields[] = { RECEIPT_FIELDS("ack_due") }; */
 #define RECEIPT_FIELDS(due_key) \
+	RECEIPT_HEAD, \
+	{ (due_key), F_DEADLINE, 0, 0, NULL, NULL }, \
+	{ NULL, 0, 0, 0, NULL, NULL }
+/* The same for a type with more than one deadline owed from receipt:
+ * RECEIPT_HEAD, then a F_DEADLINE row for each, then the terminator. */
+#define RECEIPT_HEAD \
 	{ "received_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE", \
 	    N_("when the paper document arrived here (required)"), NULL, \
 	    0) }, \
-	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL }, \
-	{ (due_key), F_DEADLINE, 0, 0, NULL, NULL }, \
-	{ NULL, 0, 0, 0, NULL, NULL }
+	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL }
 
 #endif

@@ -35,13 +35,6 @@ static const char *const direction_names[] = { "after", "before" };
 static const char *const origin_names[] = { "start", "due" };
 static const char *const rest_day_names[] = { "stay", "next_workday" };
 
-/* Rule names a profile may state although no record type computes them
- * yet (docs/rules.md): a county's words kept for the record that will. */
-static const char *const stated_only[] = {
-	"onsite_urgent", /* 白碱滩区 三(一)5: "情况紧急的应立即派员到达现场" */
-	NULL,
-};
-
 /* Quota names (docs/rules.md): what the people register reads. */
 static const char *const quota_names[] = {
 	"training_hours", /* each officer's training, hours a year */
@@ -100,9 +93,6 @@ rule_known(const char *name)
 			for (j = 0; d->rules != NULL && d->rules[j] != NULL; j++)
 				if (strcmp(d->rules[j], name) == 0)
 					return 1;
-	for (i = 0; stated_only[i] != NULL; i++)
-		if (strcmp(stated_only[i], name) == 0)
-			return 1;
 	return 0;
 }
 

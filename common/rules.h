@@ -139,8 +139,7 @@ int profile_load_setting(const char *setting, struct profile **out,
 char *profile_installed(void);
 
 /* 1 if name is in the vocabulary of rule names (docs/rules.md): a rule
- * some record type's deadline is computed by (registry.h), or one a
- * profile may state before a record computes it (onsite_urgent). */
+ * some record type's deadline is computed by (registry.h). */
 int rule_known(const char *name);
 /* 1 if name is in the vocabulary of quota names (training_hours). */
 int quota_known(const char *name);

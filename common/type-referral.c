@@ -61,6 +61,7 @@ static const struct field referral_sent_fields[] = {
 	{ "discovered_at", F_TIME, 1, 0, NULL, NULL },
 	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ "refer_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "onsite_due", F_DEADLINE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -95,6 +96,17 @@ static const struct field referral_decided_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+/* Officers of the unit handling an urgent referral reached the scene
+ * (白碱滩区 三(一)5: "情况紧急的应立即派员到达现场进行执法"). */
+static const struct field referral_arrived_fields[] = {
+	{ "arrived_at", F_TIME, 1, 0, NULL, FIELD_UI(NULL, "DATE",
+	    N_("when the officers reached the scene (default: now)"), NULL,
+	    FIELD_NOW) },
+	{ "note", F_TEXT, 0, 500, NULL, FIELD_UI(NULL, "TEXT",
+	    N_("who went, what they found"), NULL, 0) },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
 static const struct field referral_result_fields[] = {
 	{ "decision", F_TEXT, 1, 2000, NULL, FIELD_UI(NULL, "TEXT",
 	    N_("the decision served (required)"), NULL, 0) },
@@ -107,9 +119,13 @@ static const struct field referral_result_fields[] = {
 /* Its receipt by the unit it was sent to (fold_received): the time to
  * acknowledge counts from it (共和县 三(五)3: "县综合行政执法局应在5个
  * 工作日内书面告知移送部门案件受理情况"; 峄城区 二(二)2: "接受移送的单位
- * 要在三日内反馈意见"; docs/rules.md). */
+ * 要在三日内反馈意见"; docs/rules.md), and so does an urgent one's time
+ * to reach the scene (白碱滩区 三(一)5). */
 static const struct field referral_received_fields[] = {
-	RECEIPT_FIELDS("ack_due"),
+	RECEIPT_HEAD,
+	{ "ack_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ "onsite_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
 static const struct kind_info referral_kinds[] = {
@@ -136,6 +152,8 @@ static const struct kind_info referral_kinds[] = {
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ "referral.received", &type_referral, 0, 0, referral_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	{ "referral.arrived", &type_referral, 0, 0, referral_arrived_fields,
+	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };
 
@@ -179,6 +197,16 @@ apply_referral(json_t *doc, const struct event *ev)
 		return "after_withdrawn";
 	if (strcmp(st, "closed") == 0 || strcmp(st, "returned") == 0)
 		return "after_closed";
+	if (strcmp(k, "referral.arrived") == 0) {
+		if (!is_handler)
+			return "not_receiver";
+		if (json_object_get(doc, "arrived_at") != NULL)
+			return "already_arrived";
+		json_object_set(doc, "arrived_at", json_object_get(ev->body,
+		    "arrived_at"));
+		fold_stamp(doc, ev);
+		return NULL;
+	}
 	if (strcmp(k, "referral.withdrawn") == 0) {
 		if (strcmp(ev->unit, sender) != 0)
 			return "not_sender";
@@ -284,6 +312,13 @@ referral_owed(const json_t *doc, const char *st,
 {
 	const char *handler = cjson_str(doc, "handler");
 
+	/* Besides the steps below, while the referral is live. */
+	if (json_object_get(doc, "onsite_due") != NULL &&
+	    strcmp(st, "withdrawn") != 0 && strcmp(st, "closed") != 0 &&
+	    strcmp(st, "returned") != 0)
+		due_emit(doc, handler,
+		    N_("send officers to the scene (派员到达现场)"),
+		    json_object_get(doc, "onsite_due"), fn, arg);
 	if (strcmp(st, "sent") == 0 && json_object_get(doc, "ack_due") != NULL)
 		due_emit(doc, handler, N_("acknowledge the referral (受理告知)"),
 		    json_object_get(doc, "ack_due"), fn, arg);
@@ -312,14 +347,20 @@ static const char *const referral_ack_done[] = { "referral.acknowledged",
 	"referral.accepted", "referral.disputed", NULL };
 static const char *const referral_result_rules[] = { "result", NULL };
 static const char *const referral_result_done[] = { "referral.result", NULL };
+/* An urgent referral's time to reach the scene (白碱滩区 三(一)5). */
+static const char *const referral_onsite_rules[] = { "onsite_urgent", NULL };
+static const char *const referral_onsite_done[] = { "referral.arrived",
+	NULL };
 
 /* Owed by the unit it was sent to, from when it received the referral. */
-static const char *const referral_from_receipt[] = { "ack_due", NULL };
+static const char *const referral_from_receipt[] = { "ack_due",
+	"onsite_due", NULL };
 
 static const struct deadline_decl referral_deadlines[] = {
 	{ "refer_due", referral_refer_rules, referral_refer_done, NULL },
 	{ "ack_due", referral_ack_rules, referral_ack_done, NULL },
 	{ "result_due", referral_result_rules, referral_result_done, NULL },
+	{ "onsite_due", referral_onsite_rules, referral_onsite_done, NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -343,6 +384,7 @@ static const struct fold_reason referral_reasons[] = {
 	{ "result_before_accept", N_("result reported before the referral was accepted") },
 	{ "not_party", N_("only the units of the dispute may take it further") },
 	{ "not_escalated_to", N_("only the unit the dispute was taken to may decide it") },
+	{ "already_arrived", N_("officers were already recorded at the scene") },
 	{ NULL, NULL },
 };
 

@@ -53,6 +53,7 @@ referral.withdrawn tdbp
 referral.returned p
 referral.result tdbp
 referral.received tdbp
+referral.arrived tdbp
 assist.requested tdbp
 assist.answered tdbp
 assist.extended tdbp
@@ -339,6 +340,7 @@ referral.withdrawn c
 referral.returned a
 referral.result a
 referral.received a
+referral.arrived a
 assist.answered a
 assist.extended a
 assist.received a

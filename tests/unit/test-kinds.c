@@ -136,7 +136,8 @@ static const struct spec {
 	    "'sources':['现场检查笔录','询问笔录'],'evidence':['照片','视频'],"
 	    "'criminal':true,'sent_at':" T0 ",'ack_due':" DUE("acknowledge",
 	    "2 workdays") ","
-	    "'refer_due':" DUE("refer_urgent", "1 workdays") "}" },
+	    "'refer_due':" DUE("refer_urgent", "1 workdays") ","
+	    "'onsite_due':" DUE("onsite_urgent", "immediately") "}" },
 	{ "referral.acknowledged", "", "{}", "{'note':'已收到'}" },
 	{ "referral.accepted", "", "{}", "{'note':'本局受理'}" },
 	{ "referral.disputed", "reason",
@@ -158,7 +159,11 @@ static const struct spec {
 	{ "referral.received", "received_at basis",
 	    "{'received_at':" T0 ",'basis':'server'}",
 	    "{'received_at':" T0 ",'basis':'paper','ack_due':" DUE("acknowledge",
-	    "7 workdays") "}" },
+	    "7 workdays") ",'onsite_due':" DUE("onsite_urgent", "immediately")
+	    "}" },
+	{ "referral.arrived", "arrived_at",
+	    "{'arrived_at':" T0 "}",
+	    "{'arrived_at':" T0 ",'note':'两名队员\\n已到场'}" },
 	{ "assist.requested", "to form subject urgent officer",
 	    "{'to':'县市场监管局','form':'testing','subject':'水样检测',"
 	    "'urgent':false,'officer':'张三'}",
@@ -354,6 +359,8 @@ static const struct change {
 	{ "liaison.logged", "participants", NULL, NULL, 50, 1, "50 participants" },
 	{ "referral.sent", "sources", "'现场检查笔录'", NULL, 0, 0, "one source, not a list" },
 	{ "referral.sent", "criminal", "'yes'", NULL, 0, 0, "a boolean as text" },
+	{ "referral.arrived", "note", NULL, "到", 501, 0, "a note of 501 characters" },
+	{ "referral.arrived", "arrived_at", "'2026-11-20'", NULL, 0, 0, "a bare date" },
 	{ "referral.sent", "case", "'C-lyx01-01'", NULL, 0, 0, "a seq with a leading zero" },
 	{ "assist.answered", "sealed", "'true'", NULL, 0, 0, "a boolean as text" },
 	{ "meeting.minutes", "text", NULL, "纪", 4000, 1, "minutes of 4000 characters" },

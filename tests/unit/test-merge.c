@@ -53,6 +53,7 @@ static const struct {
 	{ "referral.returned", A },
 	{ "referral.result", A },
 	{ "referral.received", A },
+	{ "referral.arrived", A },
 	{ "referral.withdrawn", C },
 	{ "referral.escalated", C | A | E },
 	{ "referral.decided", E },

@@ -344,6 +344,7 @@ static const struct {
 	{ "referral.returned", P, A | L | B },
 	{ "referral.result", H, A | L | B },
 	{ "referral.received", H, A | L | B },
+	{ "referral.arrived", H, A | L | B },
 	{ "assist.requested", H, A | L }, { "assist.answered", H, A | L },
 	{ "assist.extended", H, A | L }, { "assist.received", H, A | L },
 	{ "whistle.called", T, A | L | B },

@@ -1055,8 +1055,7 @@ test_immediate_minutes(void **state)
 	calendar_free(c);
 }
 
-/* Yearly quotas, and rule names a profile states before a record
- * computes them. */
+/* Yearly quotas, and a rule of one county alone (onsite_urgent). */
 static void
 test_quotas_and_stated_rules(void **state)
 {

@@ -2,7 +2,8 @@
  * test-workflows.c - the state machines of assistance requests (执法协助),
  * township calls (吹哨报到), joint meetings (联席会议), complaint
  * referral (投诉转办), information sharing (信息共享), supervision (监督)
- * and a case's referral withdrawn (撤回移送):
+ * a case's referral withdrawn (撤回移送) and an urgent referral's
+ * officers at the scene (派员到达现场):
  * every transition,
  * legal and illegal, folded in every arrival order (up to 2,000 random
  * ones when there are more; scenario.h),
@@ -248,6 +249,54 @@ test_whistle(void **state)
 	    "李四、周八");
 	assert_true(is_true(json_object_get(doc, "answer_due"), "late"));
 	assert_dues(doc, none);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* An urgent referral (白碱滩区 三(一)5): the unit it went to owes
+ * officers at the scene, besides acknowledging it; only that unit
+ * records their arrival, once, and the referral's state stays. */
+static void
+test_referral_onsite(void **state)
+{
+	static const char *const conflicts[] = {
+		"s3/1 not_receiver",
+		"s2/2 already_arrived",
+		NULL,
+	};
+	static const char *const sent[] = {
+		ASKED " due baijiantan/onsite_urgent", ASKED " - -", NULL };
+	static const char *const arrived[] = { ASKED " - -", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "referral.sent", "R-s1-1",
+	    "{\"case\":\"C-s1-9\",\"to\":\"" ASKED "\",\"urgent\":true,"
+	    "\"letter\":\"移〔2026〕9号\",\"sources\":[\"现场检查笔录\"],"
+	    "\"evidence\":[\"照片\"],\"category\":\"燃气安全\","
+	    "\"location\":\"东街\",\"description\":\"燃气泄漏\","
+	    "\"discovered_at\":\"2026-11-21T09:00:00+08:00\","
+	    "\"officer\":\"张三\","
+	    DEADLINE("onsite_due", "2026-11-21T10:30:00+08:00",
+	    "baijiantan/onsite_urgent") "}", NULL);
+	doc = fold_events(sc->evs, 1);
+	assert_dues(doc, sent);
+	json_decref(doc);
+	add_unit(sc, "s3", OTHER, 20 * MIN, "referral.arrived", "R-s1-1",
+	    "{\"arrived_at\":\"2026-11-21T09:50:00+08:00\"}", "孙七");
+	add_unit(sc, "s2", ASKED, 40 * MIN, "referral.arrived", "R-s1-1",
+	    "{\"arrived_at\":\"2026-11-21T10:10:00+08:00\","
+	    "\"note\":\"两名队员到场\"}", "李四");
+	add_unit(sc, "s2", ASKED, 50 * MIN, "referral.arrived", "R-s1-1",
+	    "{\"arrived_at\":\"2026-11-21T10:20:00+08:00\"}", "李四");
+	doc = assert_order_free(sc, 104);
+	assert_string_equal(str(doc, "status"), "sent");
+	assert_conflicts(doc, conflicts);
+	assert_string_equal(str(doc, "arrived_at"), "2026-11-21T10:10:00+08:00");
+	assert_non_null(json_object_get(json_object_get(doc, "onsite_due"),
+	    "done_at"));
+	assert_false(is_true(json_object_get(doc, "onsite_due"), "late"));
+	assert_dues(doc, arrived);
 	json_decref(doc);
 	scenario_free(sc);
 }
@@ -933,7 +982,7 @@ test_reason_texts(void **state)
 		"not_referred", "already_notified", "not_handler",
 		"already_replied", "already_followed", "not_holder",
 		"already_shared", "not_addressed", "not_standing_referral",
-		NULL };
+		"already_arrived", NULL };
 	size_t i;
 
 	for (i = 0; codes[i] != NULL; i++)
@@ -948,6 +997,7 @@ main(void)
 		cmocka_unit_test(test_assist_extended),
 		cmocka_unit_test(test_whistle),
 		cmocka_unit_test(test_whistle_race),
+		cmocka_unit_test(test_referral_onsite),
 		cmocka_unit_test(test_meeting_minutes),
 		cmocka_unit_test(test_meeting_followup),
 		cmocka_unit_test(test_meeting_followup_ref),

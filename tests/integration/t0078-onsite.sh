@@ -1,0 +1,96 @@
+#!/bin/sh
+# Baijiantan 三(一)5: "接到移送的执法部门应及时处理,情况紧急的应立即派员
+# 到达现场进行执法". Under its profile (立即 read as 60 minutes) the unit an
+# urgent case is referred to owes officers at the scene within an hour of
+# receiving the referral, counted from its receipt like every receiver's
+# deadline (issue 14; docs/rules.md, "What a deadline counts from").
+#
+# A township sends an urgent referral at 08:30 while offline; the county
+# server (its clock pinned at 10:00) first holds it when the township
+# syncs: the bureau owes officers there by 11:00, not by 09:30.
+. "$(dirname "$0")/lib.sh"
+test_plan 7
+SERVER_OPTS="--max-clock-ahead 0"
+BUREAU=县综合行政执法局
+
+export LIANDONG_NOW="2026-11-20T10:00:00+08:00"   # the server's clock
+"$LDS" init --county 白碱滩区 --listen 127.0.0.1:0 --rules baijiantan >/dev/null
+start_server
+add_station tw 三平镇 township
+add_station bureau $BUREAU bureau
+refresh_directory tw bureau
+
+# refer AT [--urgent]: a case opened and referred to the bureau at AT;
+# prints the referral's id.
+refer() {
+	_at=$1
+	shift
+	LIANDONG_NOW="$_at" on tw case open --source patrol --category 燃气安全 \
+		--location 东街 --description "燃气泄漏" "$@" >case.id &&
+	LIANDONG_NOW="$_at" on tw referral send "$(cat case.id)" --to $BUREAU \
+		--letter "白移〔2026〕1号" --source-material 现场检查笔录 \
+		--evidence 照片 "$@"
+}
+
+R=$(refer "2026-11-20T08:30:00+08:00" --urgent)
+N=$(refer "2026-11-20T08:40:00+08:00")
+
+test_expect_success 'the sender counts the hour from when it sent the referral' '
+	on tw referral show --json "$R" >r.json &&
+	jeq r.json d.referral.onsite_due.due 2026-11-20T09:30:00+08:00 &&
+	jeq r.json d.referral.onsite_due.rule baijiantan/onsite_urgent
+'
+
+test_expect_success 'a referral that is not urgent owes no officers at the scene' '
+	on tw referral show --json "$N" >n.json &&
+	jeq n.json "d[\"referral\"].get(\"onsite_due\")" null
+'
+
+on tw sync >/dev/null
+on bureau sync >/dev/null
+
+test_expect_success 'the bureau, receiving it at 10:00, owes officers there by 11:00' '
+	LIANDONG_NOW=2026-11-20T10:05:00+08:00 on bureau due --json >due.json &&
+	python3 - "$R" "$N" <<-\PY
+	import json, sys
+	d = json.load(open("due.json"))
+	mine = [o for o in d["obligations"] if o["record"] == sys.argv[1]]
+	onsite = [o for o in mine if o["rule"] == "baijiantan/onsite_urgent"]
+	assert len(onsite) == 1, mine
+	assert onsite[0]["due"] == "2026-11-20T11:00:00+08:00", onsite[0]
+	assert not onsite[0].get("overdue"), onsite[0]
+	other = [o for o in d["obligations"] if o["record"] == sys.argv[2]
+	         and o["rule"] == "baijiantan/onsite_urgent"]
+	assert other == [], other
+	PY
+'
+
+test_expect_code 9 'the township that sent it cannot record the arrival' '
+	on tw referral arrive "$R" --officer 张三
+'
+
+test_expect_success 'the bureau records its officers on the scene: the duty is done, on time' '
+	LIANDONG_NOW=2026-11-20T10:40:00+08:00 on bureau referral arrive "$R" \
+		--officer 李四 --note "两名队员到场处置" >/dev/null &&
+	on bureau referral show --json "$R" >b.json &&
+	jeq b.json d.referral.arrived_at 2026-11-20T10:40:00+08:00 &&
+	jeq b.json "\"done_at\" in d[\"referral\"][\"onsite_due\"]" true &&
+	jeq b.json "d[\"referral\"][\"onsite_due\"].get(\"late\", False)" false &&
+	on bureau due --json >due2.json &&
+	! grep -q baijiantan/onsite_urgent due2.json
+'
+
+test_expect_code 9 'a second arrival is refused: the first one stands' '
+	on bureau referral arrive "$R" --officer 李四
+'
+
+on bureau sync >/dev/null
+on tw sync >/dev/null
+
+test_expect_success 'the township sees when the bureau reached the scene' '
+	on tw referral show "$R" >show.txt &&
+	test_grep "on the scene:" show.txt &&
+	test_grep "2026-11-20 10:40" show.txt
+'
+
+test_done
