@@ -140,6 +140,9 @@ referral_send(struct cmd_ctx *ctx)
 			json_t *cb = json_object();
 			json_object_set_new(cb, "referral", json_string(rid));
 			json_object_set_new(cb, "to", json_string(to));
+			if (json_object_get(body, "sent_at") != NULL)
+				json_object_set(cb, "sent_at",
+				    json_object_get(body, "sent_at"));
 			rc = ledger_record(ctx->lg, "case.referred", id, officer,
 			    NULL, cb, NULL, NULL, ctx->err);
 			json_decref(cb);

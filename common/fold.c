@@ -280,8 +280,23 @@ audience_merge(json_t *doc, const struct event *ev)
 	}
 }
 
+int64_t
+fold_acted_at(const struct event *ev)
+{
+	const struct kind_info *k = kind_find(ev->kind);
+	const char *const *p;
+	int64_t at;
+
+	for (p = k != NULL ? k->etype->acted_at : NULL; p != NULL && *p != NULL;
+	    p += 2)
+		if (strcmp(p[0], ev->kind) == 0 &&
+		    time_at(ev->body, p[1], &at) == 0 && at < ev->at)
+			return at;
+	return ev->at;
+}
+
 /* Marks done the deadlines of t that the kind of ev, just applied,
- * discharges. */
+ * discharges, when the act was done (fold_acted_at). */
 static void
 deadlines_done(const struct entity_type *t, json_t *doc,
     const struct event *ev)
@@ -292,7 +307,7 @@ deadlines_done(const struct entity_type *t, json_t *doc,
 	for (d = t->deadlines; d != NULL && d->key != NULL; d++)
 		for (i = 0; d->done_by != NULL && d->done_by[i] != NULL; i++)
 			if (strcmp(d->done_by[i], ev->kind) == 0)
-				fold_done(doc, d->key, ev->at);
+				fold_done(doc, d->key, fold_acted_at(ev));
 }
 
 /* 1 if a creating event's entity is the id its own station and seq

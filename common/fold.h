@@ -87,6 +87,10 @@ int fold_is_unit(const json_t *v, const char *unit);
  */
 const char *fold_received(json_t *doc, const struct event *ev,
     const char *to_key);
+/* When the act ev records was done (ms): the time field its type's
+ * acted_at names for its kind (registry.h), if given and earlier than
+ * the event, else the event's own time. */
+int64_t fold_acted_at(const struct event *ev);
 /* When doc was sent (ms): its sent_at, the day the letter was sent,
  * else when the sender recorded it (created_at). */
 int64_t fold_sent_at(const json_t *doc);

@@ -255,6 +255,34 @@ check_receipt(const struct entity_type *t, char *err)
 	return 0;
 }
 
+/* Rule 9: the time a discharging act was done. */
+static int
+check_acted_at(const struct entity_type *t, char *err)
+{
+	const char *const *p;
+	const struct deadline_decl *d;
+	const struct kind_info *k;
+	const struct field *f;
+	size_t i;
+	int discharges;
+
+	for (p = t->acted_at; p != NULL && *p != NULL; p += 2) {
+		discharges = 0;
+		for (d = t->deadlines; d != NULL && d->key != NULL; d++)
+			for (i = 0; d->done_by != NULL && d->done_by[i] != NULL;
+			    i++)
+				discharges |= strcmp(d->done_by[i], p[0]) == 0;
+		if ((k = kind_of(t, p[0])) == NULL || !discharges ||
+		    p[1] == NULL || (f = kind_field(k, p[1])) == NULL ||
+		    f->type != F_TIME)
+			return ld_fail(err, LD_EINVAL,
+			    "type %s: acted_at %s is not a kind discharging one"
+			    " of its deadlines with that time field", t->name,
+			    p[0]);
+	}
+	return 0;
+}
+
 /* "key", "key[]", "key.sub" or "key[].sub", words all. */
 static int
 search_key_ok(const struct entity_type *t, const char *path, char *err)
@@ -338,6 +366,7 @@ registry_check_types(const struct entity_type *const *types, size_t n,
 		if ((rc = check_kinds(types, i, err)) != 0 ||
 		    (rc = check_deadlines(t, err)) != 0 ||
 		    (rc = check_receipt(t, err)) != 0 ||
+		    (rc = check_acted_at(t, err)) != 0 ||
 		    (rc = check_reasons(types, i, err)) != 0)
 			return rc;
 		for (j = 0; t->search != NULL && t->search[j] != NULL; j++)

@@ -119,6 +119,12 @@ struct entity_type {
 	 * NULL-terminated; NULL: none. (A member of the type rather than of
 	 * struct deadline_decl, whose rows are positional.) */
 	const char *const *from_receipt;
+	/* Pairs of a kind and its body's time field saying when the act was
+	 * done (a paper letter's day: "referral.sent", "sent_at"), at which
+	 * a deadline the kind discharges is done, never later than the
+	 * event itself (fold_acted_at, fold.h). NULL-terminated; NULL, or a
+	 * kind not named: when the event was recorded. */
+	const char *const *acted_at;
 };
 
 /*
@@ -169,7 +175,9 @@ const struct entity_type *entity_type_of(const char *entity);
  *     deadlines, its record is created addressed to a unit (the
  *     creating kind grants PART_ADDRESSEE), and the row has a receipt
  *     kind "<type>.received" written by that addressee only, carrying
- *     received_at (a time), basis and that deadline field.
+ *     received_at (a time), basis and that deadline field;
+ *  9. a pair of acted_at names a kind of the row that discharges one of
+ *     its deadlines and a time field of that kind.
  */
 int registry_check(char *err);
 

@@ -93,6 +93,7 @@ static const struct field case_decided_fields[] = {
 static const struct field case_referred_fields[] = {
 	{ "referral", F_ENTITY, 1, 0, NULL, NULL },
 	{ "to", F_STR, 1, 40, NULL, NULL },
+	{ "sent_at", F_TIME, 0, 0, NULL, NULL }, /* the referral's --sent-at */
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -333,6 +334,11 @@ static const char *const case_refer_rules[] = { "refer", "refer_urgent",
 	NULL };
 static const char *const case_refer_done[] = { "case.referred", NULL };
 
+/* The referral's --sent-at: the time to refer is done when the paper
+ * letter left. */
+static const char *const case_acted_at[] = { "case.referred", "sent_at",
+	NULL };
+
 static const struct deadline_decl case_deadlines[] = {
 	{ "refer_due", case_refer_rules, case_refer_done, "case.extended" },
 	{ NULL, NULL, NULL, NULL },
@@ -364,4 +370,5 @@ const struct entity_type type_case = {
 	.watched_by = ROLE_ADMIN,
 	.written_by = ROLES_UNITS,
 	.reasons = case_reasons,
+	.acted_at = case_acted_at,
 };

@@ -352,6 +352,11 @@ static const char *const referral_onsite_rules[] = { "onsite_urgent", NULL };
 static const char *const referral_onsite_done[] = { "referral.arrived",
 	NULL };
 
+/* A paper letter's day, and when the officers really arrived: what the
+ * deadlines they discharge are done at. */
+static const char *const referral_acted_at[] = { "referral.sent", "sent_at",
+	"referral.arrived", "arrived_at", NULL };
+
 /* Owed by the unit it was sent to, from when it received the referral. */
 static const char *const referral_from_receipt[] = { "ack_due",
 	"onsite_due", NULL };
@@ -401,4 +406,5 @@ const struct entity_type type_referral = {
 	.written_by = ROLES_HANDLERS,
 	.reasons = referral_reasons,
 	.from_receipt = referral_from_receipt,
+	.acted_at = referral_acted_at,
 };

@@ -69,9 +69,10 @@ test_expect_code 9 'the township that sent it cannot record the arrival' '
 	on tw referral arrive "$R" --officer 张三
 '
 
-test_expect_success 'the bureau records its officers on the scene: the duty is done, on time' '
-	LIANDONG_NOW=2026-11-20T10:40:00+08:00 on bureau referral arrive "$R" \
-		--officer 李四 --note "两名队员到场处置" >/dev/null &&
+test_expect_success 'officers on the scene at 10:40, entered at 11:30: done at 10:40, on time' '
+	LIANDONG_NOW=2026-11-20T11:30:00+08:00 on bureau referral arrive "$R" \
+		--arrived-at "2026-11-20 10:40" --officer 李四 \
+		--note "两名队员到场处置" >/dev/null &&
 	on bureau referral show --json "$R" >b.json &&
 	jeq b.json d.referral.arrived_at 2026-11-20T10:40:00+08:00 &&
 	jeq b.json "\"done_at\" in d[\"referral\"][\"onsite_due\"]" true &&

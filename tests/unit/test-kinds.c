@@ -89,7 +89,8 @@ static const struct spec {
 	    "{'reason':'已责令改正'}", "{'reason':'当事人已整改，\\n结案'}" },
 	{ "case.referred", "referral to",
 	    "{'referral':'R-lyx01-7','to':'县综合行政执法局'}",
-	    "{'referral':'R-longyangxia-02-12','to':'县公安局'}" },
+	    "{'referral':'R-longyangxia-02-12','to':'县公安局','sent_at':" T0
+	    "}" },
 	{ "case.extended", "refer_due reason",
 	    "{'refer_due':" DUE("refer", "10 workdays") ",'reason':'需补充证据'}",
 	    "{'refer_due':{'due':'2026-12-04T23:59:59+08:00',"

@@ -126,6 +126,20 @@ static const struct field fake_received_no_due[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
+static const struct field fake_replied_fields[] = {
+	{ "replied_at", F_TIME, 0, 0, NULL, NULL },
+	{ "reply_due", F_DEADLINE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+static const char *const fake_acted_at[] = { "fake.replied", "replied_at",
+	NULL };
+static const char *const fake_acted_not_time[] = { "fake.replied", "to",
+	NULL };
+static const char *const fake_acted_not_done[] = { "fake.secret", "secret",
+	NULL };
+static const char *const fake_acted_no_kind[] = { "fake.nothing",
+	"replied_at", NULL };
+
 static const char *const fake_from_receipt[] = { "reply_due", NULL };
 static const char *const fake_from_nothing[] = { "answer_due", NULL };
 
@@ -198,6 +212,29 @@ assert_refused(const char *why, const char *says)
 	if (strstr(err, says) == NULL)
 		fail_msg("%s: '%s' does not say '%s'", why, err, says);
 	fake_reset();
+}
+
+/* Rule 9: the time of a discharging act is a time field of a kind that
+ * discharges a deadline of the row. */
+static void
+test_acted_at_rows(void **state)
+{
+	char err[LD_ERRLEN] = "";
+
+	fake_reset();
+	fake.acted_at = fake_acted_at;
+	fake_kinds[1].fields = fake_replied_fields;
+	if (check_with_fake(err) != 0)
+		fail_msg("a good acted_at refused: %s", err);
+	fake_reset();
+	fake.acted_at = fake_acted_at;
+	assert_refused("no such field", "acted_at fake.replied");
+	fake.acted_at = fake_acted_not_time;
+	assert_refused("not a time", "acted_at fake.replied");
+	fake.acted_at = fake_acted_not_done;
+	assert_refused("discharges nothing", "acted_at fake.secret");
+	fake.acted_at = fake_acted_no_kind;
+	assert_refused("no such kind", "acted_at fake.nothing");
 }
 
 /* Rule 8: a deadline counted from receipt needs a receipt kind, by the
@@ -424,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_deadline_rules_are_known),
 		cmocka_unit_test(test_broken_rows_are_refused),
 		cmocka_unit_test(test_receipt_rows),
+		cmocka_unit_test(test_acted_at_rows),
 		cmocka_unit_test(test_role_matrix),
 		cmocka_unit_test(test_audience_policies),
 	};

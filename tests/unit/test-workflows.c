@@ -284,17 +284,19 @@ test_referral_onsite(void **state)
 	json_decref(doc);
 	add_unit(sc, "s3", OTHER, 20 * MIN, "referral.arrived", "R-s1-1",
 	    "{\"arrived_at\":\"2026-11-21T09:50:00+08:00\"}", "孙七");
-	add_unit(sc, "s2", ASKED, 40 * MIN, "referral.arrived", "R-s1-1",
+	/* Entered at 12:00, after the hour: the officers' own time says
+	 * when the duty was done. */
+	add_unit(sc, "s2", ASKED, 150 * MIN, "referral.arrived", "R-s1-1",
 	    "{\"arrived_at\":\"2026-11-21T10:10:00+08:00\","
 	    "\"note\":\"两名队员到场\"}", "李四");
-	add_unit(sc, "s2", ASKED, 50 * MIN, "referral.arrived", "R-s1-1",
+	add_unit(sc, "s2", ASKED, 160 * MIN, "referral.arrived", "R-s1-1",
 	    "{\"arrived_at\":\"2026-11-21T10:20:00+08:00\"}", "李四");
 	doc = assert_order_free(sc, 104);
 	assert_string_equal(str(doc, "status"), "sent");
 	assert_conflicts(doc, conflicts);
 	assert_string_equal(str(doc, "arrived_at"), "2026-11-21T10:10:00+08:00");
-	assert_non_null(json_object_get(json_object_get(doc, "onsite_due"),
-	    "done_at"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    doc, "onsite_due"), "done_at")), UNIT_T0_MS + 40 * MIN);
 	assert_false(is_true(json_object_get(doc, "onsite_due"), "late"));
 	assert_dues(doc, arrived);
 	json_decref(doc);
@@ -752,6 +754,40 @@ test_case_referral_withdrawn(void **state)
 	scenario_free(sc);
 }
 
+/* A referral entered after the time to refer, its paper letter sent
+ * before (--sent-at): done when the letter left, on time. A sent_at
+ * after the entry is the entry's time: nothing is done in the future. */
+static void
+test_case_referred_sent_at(void **state)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *d;
+
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_DUE, NULL);
+	add(sc, "s1", 6 * DAY, "case.referred", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"to\":\"" OTHER "\","
+	    "\"sent_at\":\"2026-11-24T09:30:00+08:00\"}", NULL);
+	doc = assert_order_free(sc, 113);
+	d = json_object_get(doc, "refer_due");
+	assert_int_equal(json_integer_value(json_object_get(d, "done_at")),
+	    UNIT_T0_MS + 3 * DAY);
+	assert_false(is_true(d, "late"));
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_DUE, NULL);
+	add(sc, "s1", 1 * DAY, "case.referred", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"to\":\"" OTHER "\","
+	    "\"sent_at\":\"2026-12-24T09:30:00+08:00\"}", NULL);
+	doc = assert_order_free(sc, 114);
+	d = json_object_get(doc, "refer_due");
+	assert_int_equal(json_integer_value(json_object_get(d, "done_at")),
+	    UNIT_T0_MS + 1 * DAY);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 /* The handling unit folds only what reaches it: the identity's copy is
  * its first identity. */
 static void
@@ -1006,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_complaint_referral),
 		cmocka_unit_test(test_complaint_referred_again),
 		cmocka_unit_test(test_case_referral_withdrawn),
+		cmocka_unit_test(test_case_referred_sent_at),
 		cmocka_unit_test(test_complaint_at_handler),
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_share_late),
