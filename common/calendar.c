@@ -448,12 +448,6 @@ calendar_add_text(struct calendar *c, const char *text, char *err)
 	return 0;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 calendar_load_dir_texts(struct calendar *c, const char *dir, json_t *texts,
     char *err)
@@ -477,7 +471,7 @@ calendar_load_dir_texts(struct calendar *c, const char *dir, json_t *texts,
 	closedir(d);
 	/* In name order, so that the same files give the same texts. */
 	if (n > 0)
-		qsort(names, n, sizeof *names, by_name);
+		qsort(names, n, sizeof *names, ld_strcmp_p);
 	for (i = 0; i < n; i++) {
 		char *path, *text, why[LD_ERRLEN] = "";
 

@@ -24,6 +24,7 @@
 
 #include "cjson.h"
 #include "due.h"
+#include "kinds.h"
 #include "ltime.h"
 #include "registry.h"
 #include "util.h"
@@ -60,4 +61,25 @@ due_collect(const json_t *doc,
 	    t->owed == NULL)
 		return;
 	t->owed(doc, st, fn, arg);
+}
+
+const char *
+due_owner(const json_t *doc, const char *key)
+{
+	const struct entity_type *t = entity_type_find(cjson_str(doc, "type"));
+	const struct kind_info *k;
+	const char *const *p;
+	size_t i;
+
+	if (t == NULL)
+		return NULL;
+	for (p = t->owners; p != NULL && *p != NULL; p += 2)
+		if (strcmp(p[0], key) == 0)
+			return cjson_str(doc, p[1]);
+	for (i = 0; t->from_receipt != NULL && t->from_receipt[i] != NULL; i++)
+		if (strcmp(t->from_receipt[i], key) == 0)
+			for (k = t->kinds; k->name != NULL; k++)
+				if (k->creates && k->auth.grant != NULL)
+					return cjson_str(doc, k->auth.grant);
+	return cjson_str(doc, "unit");
 }

@@ -37,4 +37,10 @@ void due_emit(const json_t *doc, const char *owed_by, const char *what,
     const json_t *deadline,
     void (*fn)(const struct obligation *o, void *arg), void *arg);
 
+/* The unit that owes (or owed) the deadline doc[key], done or not: the
+ * field its type's owners names for it (registry.h), else the unit it
+ * was addressed to for one owed from receipt, else the record's unit.
+ * NULL when the record names none; borrowed from doc. */
+const char *due_owner(const json_t *doc, const char *key);
+
 #endif

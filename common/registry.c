@@ -283,6 +283,44 @@ check_acted_at(const struct entity_type *t, char *err)
 	return 0;
 }
 
+/* 1 if key is one of t's deadlines. */
+static int
+is_deadline(const struct entity_type *t, const char *key)
+{
+	const struct deadline_decl *d;
+
+	for (d = t->deadlines; key != NULL && d != NULL && d->key != NULL; d++)
+		if (strcmp(d->key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Rule 10: who owes a deadline, and the deadlines counted elsewhere. */
+static int
+check_owners(const struct entity_type *t, char *err)
+{
+	const char *const *p;
+	const struct kind_info *k;
+	const struct field *f;
+	int unit_field;
+
+	for (p = t->owners; p != NULL && *p != NULL; p += 2) {
+		unit_field = 0;
+		for (k = t->kinds; p[1] != NULL && k->name != NULL; k++)
+			unit_field |= (f = kind_field(k, p[1])) != NULL &&
+			    f->type == F_STR;
+		if (!is_deadline(t, p[0]) || !unit_field)
+			return ld_fail(err, LD_EINVAL,
+			    "type %s: owner of %s is not a deadline's unit field",
+			    t->name, p[0]);
+	}
+	for (p = t->carried; p != NULL && *p != NULL; p++)
+		if (!is_deadline(t, *p))
+			return ld_fail(err, LD_EINVAL,
+			    "type %s: carried %s is not its deadline", t->name, *p);
+	return 0;
+}
+
 /* "key", "key[]", "key.sub" or "key[].sub", words all. */
 static int
 search_key_ok(const struct entity_type *t, const char *path, char *err)
@@ -367,6 +405,7 @@ registry_check_types(const struct entity_type *const *types, size_t n,
 		    (rc = check_deadlines(t, err)) != 0 ||
 		    (rc = check_receipt(t, err)) != 0 ||
 		    (rc = check_acted_at(t, err)) != 0 ||
+		    (rc = check_owners(t, err)) != 0 ||
 		    (rc = check_reasons(types, i, err)) != 0)
 			return rc;
 		for (j = 0; t->search != NULL && t->search[j] != NULL; j++)

@@ -125,6 +125,17 @@ struct entity_type {
 	 * event itself (fold_acted_at, fold.h). NULL-terminated; NULL, or a
 	 * kind not named: when the event was recorded. */
 	const char *const *acted_at;
+	/* Pairs of a deadline key and the projection field naming the unit
+	 * that owes it, where that is neither the record's unit nor, for a
+	 * deadline owed from receipt, the unit it was addressed to
+	 * (due_owner, due.h): a referral's result is the handler's.
+	 * NULL-terminated; NULL: none. */
+	const char *const *owners;
+	/* The keys of deadlines that are another record's, carried here for
+	 * whoever sees this one (a referral's copy of its case's time to
+	 * refer): counted once, on the record that owes them (stats.c).
+	 * NULL-terminated; NULL: none. */
+	const char *const *carried;
 };
 
 /*
@@ -177,7 +188,9 @@ const struct entity_type *entity_type_of(const char *entity);
  *     kind "<type>.received" written by that addressee only, carrying
  *     received_at (a time), basis and that deadline field;
  *  9. a pair of acted_at names a kind of the row that discharges one of
- *     its deadlines and a time field of that kind.
+ *     its deadlines and a time field of that kind;
+ * 10. owners and carried name deadlines of the row, and an owner is a
+ *     unit field of one of its kinds (F_STR).
  */
 int registry_check(char *err);
 

@@ -708,12 +708,6 @@ profile_load(const char *path, struct profile **out, char *err)
 	return rc;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char *
 profile_installed(void)
 {
@@ -733,7 +727,7 @@ profile_installed(void)
 	if (d != NULL)
 		closedir(d);
 	if (n > 0)
-		qsort(names, n, sizeof *names, by_name);
+		qsort(names, n, sizeof *names, ld_strcmp_p);
 	for (i = 0; i < n; i++) {
 		char *next = xasprintf("%s%s%s", list, i > 0 ? ", " : "",
 		    names[i]);

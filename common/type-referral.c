@@ -357,6 +357,14 @@ static const char *const referral_onsite_done[] = { "referral.arrived",
 static const char *const referral_acted_at[] = { "referral.sent", "sent_at",
 	"referral.arrived", "arrived_at", NULL };
 
+/* The result is reported by the unit that handles the case, which a
+ * decision may have changed. */
+static const char *const referral_owners[] = { "result_due", "handler",
+	NULL };
+
+/* The case's time to refer, which the case counts. */
+static const char *const referral_carried[] = { "refer_due", NULL };
+
 /* Owed by the unit it was sent to, from when it received the referral. */
 static const char *const referral_from_receipt[] = { "ack_due",
 	"onsite_due", NULL };
@@ -407,4 +415,6 @@ const struct entity_type type_referral = {
 	.reasons = referral_reasons,
 	.from_receipt = referral_from_receipt,
 	.acted_at = referral_acted_at,
+	.owners = referral_owners,
+	.carried = referral_carried,
 };

@@ -85,5 +85,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t ld_strlcpy(char *dst, const char *src, size_t size);
 /* 1 if a and b are both strings and equal (either may be NULL). */
 int ld_streq(const char *a, const char *b);
+/* strcmp of two char * that a and b point at: qsort's comparison for an
+ * array of strings. */
+int ld_strcmp_p(const void *a, const void *b);
 
 #endif

@@ -75,7 +75,7 @@ pass_entity(const char *entity, void *arg)
 	return d->bad || d->rc != 0;
 }
 
-static int
+int
 fold_all(struct cli *c, const char *unit,
     void (*fn)(const json_t *doc, void *arg), void *arg)
 {

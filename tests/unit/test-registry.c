@@ -237,6 +237,32 @@ test_acted_at_rows(void **state)
 	assert_refused("no such kind", "acted_at fake.nothing");
 }
 
+/* Rule 10: an owner is a unit field of the row; what is carried and
+ * owned is a deadline of the row. */
+static void
+test_owner_rows(void **state)
+{
+	static const char *const good[] = { "reply_due", "to", NULL };
+	static const char *const not_unit[] = { "reply_due", "reply_due", NULL };
+	static const char *const not_due[] = { "to", "to", NULL };
+	static const char *const carried_good[] = { "reply_due", NULL };
+	static const char *const carried_bad[] = { "answer_due", NULL };
+	char err[LD_ERRLEN] = "";
+
+	fake_reset();
+	fake.owners = good;
+	fake.carried = carried_good;
+	if (check_with_fake(err) != 0)
+		fail_msg("good owners refused: %s", err);
+	fake_reset();
+	fake.owners = not_unit;
+	assert_refused("an owner that is a deadline", "owner of reply_due");
+	fake.owners = not_due;
+	assert_refused("the owner of no deadline", "owner of to");
+	fake.carried = carried_bad;
+	assert_refused("carrying no deadline", "carried answer_due");
+}
+
 /* Rule 8: a deadline counted from receipt needs a receipt kind, by the
  * addressee, carrying it, on a record addressed to a unit. */
 static void
@@ -462,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_broken_rows_are_refused),
 		cmocka_unit_test(test_receipt_rows),
 		cmocka_unit_test(test_acted_at_rows),
+		cmocka_unit_test(test_owner_rows),
 		cmocka_unit_test(test_role_matrix),
 		cmocka_unit_test(test_audience_policies),
 	};

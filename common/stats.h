@@ -1,0 +1,42 @@
+/*
+ * stats.h - the county's figures over a period (issue 17): cases,
+ * referrals, liaison work and the timeliness of every obligation with a
+ * due time, per unit. `liandong-server report` prints them; the
+ * dashboard will show the same numbers.
+ *
+ * Fed one projection at a time (stats_add), in any order; nothing is
+ * read twice. Which period a record counts in (docs/report.md):
+ *   case       its discovery (discovered_at)
+ *   referral   when it was sent (sent_at, else entered)
+ *   liaison    when it was entered
+ *   obligation its due time: one due in the period counts there, done
+ *              on time, done late, still open, or overdue now.
+ * With a unit, only that unit's figures: its cases, the referrals it
+ * sent or received, its liaison logs, what it owed.
+ */
+#ifndef LD_STATS_H
+#define LD_STATS_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+struct stats;
+
+/* Figures for [from, to) (ms), of unit alone when it is not NULL, with
+ * now deciding what is overdue. */
+struct stats *stats_new(int64_t from, int64_t to, const char *unit,
+    int64_t now);
+void stats_add(struct stats *s, const json_t *doc);
+/* The figures as JSON (new reference): docs/report.md gives its shape. */
+json_t *stats_result(const struct stats *s);
+void stats_free(struct stats *s);
+
+/*
+ * Reads a period: "2026-11" (a month), "2026-Q4" (a quarter), "2026" (a
+ * year) or "2026-11-03..2026-11-16" (days, both included), in China
+ * Standard Time, into [*from, *to). Returns 0, or -1 when text is none
+ * of these.
+ */
+int stats_period(const char *text, int64_t *from, int64_t *to);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * cmd-report.c - `liandong-server report`: the county's figures over a
+ * period (common/stats.h), as tables, JSON or CSV for Excel.
+ *
+ * The numbers are computed once, by stats.c, from every projection the
+ * county (or the unit asked for) holds; each output prints the same
+ * result. docs/report.md says what each figure counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cjson.h"
+#include "cmd.h"
+#include "ltime.h"
+#include "stats.h"
+#include "text.h"
+#include "util.h"
+
+static const struct cli_opt report_opts[] = {
+	{ "period", CLI_VALUE, "PERIOD", N_("2026-11 (a month), 2026-Q4, 2026, or 2026-11-03..2026-11-16 (required)") },
+	{ "unit", CLI_VALUE, "UNIT", N_("only this unit's figures") },
+	{ "csv", CLI_FLAG, NULL, N_("every table as CSV for Excel (UTF-8 with a byte order mark)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* A column of a table: its header, and the key of a row's value. */
+struct col {
+	const char *header; /* N_() */
+	const char *key;
+};
+
+/* A table of the report: its title, the path of its rows in the
+ * result ("cases.by_unit") and its columns. */
+struct table {
+	const char *title; /* N_() */
+	const char *rows;
+	const struct col *cols;
+};
+
+static const struct col case_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("OPENED"), "opened" },
+	{ N_("CLOSED"), "closed" }, { N_("REFERRED"), "referred" },
+	{ N_("OWN"), "own" }, { N_("URGENT"), "urgent" }, { NULL, NULL },
+};
+static const struct col category_cols[] = {
+	{ N_("CATEGORY"), "category" }, { N_("OPENED"), "opened" },
+	{ NULL, NULL },
+};
+static const struct col source_cols[] = {
+	{ N_("SOURCE"), "source" }, { N_("OPENED"), "opened" }, { NULL, NULL },
+};
+static const struct col month_cols[] = {
+	{ N_("MONTH"), "month" }, { N_("OPENED"), "opened" }, { NULL, NULL },
+};
+static const struct col sent_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("SENT"), "sent" },
+	{ N_("URGENT"), "urgent" }, { NULL, NULL },
+};
+static const struct col received_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("RECEIVED"), "received" },
+	{ N_("UNANSWERED"), "unanswered" },
+	{ N_("ACKNOWLEDGED"), "acknowledged" }, { N_("ACCEPTED"), "accepted" },
+	{ N_("DISPUTED"), "disputed" }, { N_("ESCALATED"), "escalated" },
+	{ N_("DECIDED"), "decided" }, { N_("RETURNED"), "returned" },
+	{ N_("WITHDRAWN"), "withdrawn" }, { N_("CLOSED"), "closed" },
+	{ N_("HOURS TO ACKNOWLEDGE"), "ack_hours_median" }, { NULL, NULL },
+};
+static const struct col liaison_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("LOGS"), "logs" }, { NULL, NULL },
+};
+static const struct col rank_cols[] = {
+	{ N_("RANK"), "rank" }, { N_("UNIT"), "unit" },
+	{ N_("ON TIME"), "on_time" }, { N_("LATE"), "late" },
+	{ N_("OPEN"), "open" }, { N_("OVERDUE"), "overdue" },
+	{ N_("RATE"), "rate" }, { NULL, NULL },
+};
+static const struct col rule_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("RULE"), "rule" },
+	{ N_("ON TIME"), "on_time" }, { N_("LATE"), "late" },
+	{ N_("OPEN"), "open" }, { N_("OVERDUE"), "overdue" },
+	{ N_("RATE"), "rate" }, { NULL, NULL },
+};
+
+static const struct table tables[] = {
+	{ N_("Cases by unit"), "cases.by_unit", case_cols },
+	{ N_("Cases by category"), "cases.by_category", category_cols },
+	{ N_("Cases by source"), "cases.by_source", source_cols },
+	{ N_("Cases by month"), "cases.by_month", month_cols },
+	{ N_("Referrals sent"), "referrals.by_sender", sent_cols },
+	{ N_("Referrals received"), "referrals.by_receiver", received_cols },
+	{ N_("Liaison logs"), "liaison", liaison_cols },
+	{ N_("Timeliness by unit, ranked"), "timeliness.by_unit", rank_cols },
+	{ N_("Timeliness by unit and rule"), "timeliness.by_rule", rule_cols },
+	{ NULL, NULL, NULL },
+};
+
+/* The array at a dotted path of the result (borrowed). */
+static const json_t *
+rows_at(const json_t *result, const char *path)
+{
+	char *p = xstrdup(path), *dot = strchr(p, '.');
+	const json_t *v;
+
+	if (dot != NULL)
+		*dot = '\0';
+	v = json_object_get(result, p);
+	if (dot != NULL)
+		v = json_object_get(v, dot + 1);
+	free(p);
+	return v;
+}
+
+/* A cell as text (new string): a count, a rate or hours, a name; "-"
+ * for none. */
+static char *
+cell(const json_t *row, const char *key)
+{
+	const json_t *v = json_object_get(row, key);
+
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	return xstrdup("-");
+}
+
+/* A cell for people: a rate as a percentage. */
+static char *
+cell_shown(const json_t *row, const char *key)
+{
+	const json_t *v = json_object_get(row, key);
+
+	if (strcmp(key, "rate") == 0 && json_is_real(v))
+		return xasprintf("%.1f%%", json_real_value(v) * 100);
+	return cell(row, key);
+}
+
+/* Prints one table, its columns padded to their display widths. */
+static void
+print_table(const struct table *t, const json_t *rows)
+{
+	size_t ncol = 0, i, j, w[16], n = json_array_size(rows);
+	char *s;
+
+	while (t->cols[ncol].key != NULL && ncol < 16)
+		ncol++;
+	for (j = 0; j < ncol; j++)
+		w[j] = text_width(_(t->cols[j].header));
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ncol; j++) {
+			s = cell_shown(json_array_get(rows, i), t->cols[j].key);
+			if (text_width(s) > w[j])
+				w[j] = text_width(s);
+			free(s);
+		}
+	printf("%s\n", _(t->title));
+	for (j = 0; j < ncol; j++)
+		printf("%s%s%*s", j ? "  " : "", _(t->cols[j].header),
+		    j + 1 < ncol ? (int)(w[j] - text_width(_(t->cols[j].header))) :
+		    0, "");
+	printf("\n");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ncol; j++) {
+			s = cell_shown(json_array_get(rows, i), t->cols[j].key);
+			printf("%s%s%*s", j ? "  " : "", s, j + 1 < ncol ?
+			    (int)(w[j] - text_width(s)) : 0, "");
+			free(s);
+		}
+		printf("\n");
+	}
+	if (n == 0)
+		printf("%s\n", _("(none)"));
+}
+
+/* One CSV field: quoted when it holds a comma, a quote or a line
+ * break, quotes doubled (RFC 4180). */
+static void
+csv_field(const char *s, int first)
+{
+	if (!first)
+		putchar(',');
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+csv_table(const struct table *t, const json_t *rows)
+{
+	size_t i, j;
+	char *s;
+
+	csv_field(_(t->title), 1);
+	fputs("\r\n", stdout);
+	for (j = 0; t->cols[j].key != NULL; j++)
+		csv_field(_(t->cols[j].header), j == 0);
+	fputs("\r\n", stdout);
+	for (i = 0; i < json_array_size(rows); i++) {
+		for (j = 0; t->cols[j].key != NULL; j++) {
+			s = cell(json_array_get(rows, i), t->cols[j].key);
+			/* A name Excel would read as a formula stays text. */
+			if (strchr("=+-@", s[0]) != NULL && s[0] != '\0' &&
+			    strcmp(s, "-") != 0) {
+				char *q = xasprintf("'%s", s);
+				free(s);
+				s = q;
+			}
+			csv_field(s, j == 0);
+			free(s);
+		}
+		fputs("\r\n", stdout);
+	}
+	fputs("\r\n", stdout);
+}
+
+static void
+add_doc(const json_t *doc, void *arg)
+{
+	stats_add(arg, doc);
+}
+
+static int
+report(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *period = cli_value(c, "period"), *unit = cli_value(c, "unit");
+	const struct table *t;
+	struct stats *s;
+	json_t *result;
+	int64_t from, to;
+	int rc;
+
+	if (period == NULL)
+		return cli_usage_error(c, _("missing required option --%s"),
+		    "period");
+	if (stats_period(period, &from, &to) != 0)
+		return cli_error(c, EXIT_USAGE, _("invalid period '%s': give "
+		    "2026-11, 2026-Q4, 2026 or 2026-11-03..2026-11-16"), period);
+	s = stats_new(from, to, unit, ltime_now());
+	if ((rc = fold_all(c, unit, add_doc, s)) != 0) {
+		stats_free(s);
+		return rc;
+	}
+	result = stats_result(s);
+	stats_free(s);
+	json_object_set_new(result, "period", json_string(period));
+	json_object_set_new(result, "county", json_string(x->conf.county ?
+	    x->conf.county : ""));
+	if (cli_common_flag(c, "json")) {
+		json_t *doc = out_doc("report");
+
+		json_object_set_new(doc, "report", result);
+		out_json(doc);
+		return 0;
+	}
+	if (cli_flag(c, "csv")) {
+		fputs("\xef\xbb\xbf", stdout); /* so that Excel reads UTF-8 */
+		for (t = tables; t->title != NULL; t++)
+			csv_table(t, rows_at(result, t->rows));
+	} else {
+		printf(_("%s, %s (%s to %s)%s%s\n\n"), x->conf.county ?
+		    x->conf.county : "", period, cjson_str(result, "from"),
+		    cjson_str(result, "to"), unit != NULL ? ": " : "",
+		    unit != NULL ? unit : "");
+		for (t = tables; t->title != NULL; t++) {
+			print_table(t, rows_at(result, t->rows));
+			printf("\n");
+		}
+	}
+	json_decref(result);
+	return 0;
+}
+
+const struct cli_cmd cmd_report_entry = { "report", NULL, NULL, 0, 0,
+	report_opts, CMD_STORE | CMD_JSON,
+	N_("the county's figures over a period: cases, referrals, liaison, timeliness per unit"),
+	report };

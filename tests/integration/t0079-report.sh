@@ -1,0 +1,211 @@
+#!/bin/sh
+# liandong-server report (issue 17 item 4): the county's figures over a
+# period, from real stations' records, each figure checked against an
+# independent count in Python over `dump` (the projections) and `due`
+# (the open obligations), for the county and for one unit; CSV for
+# Excel; bad periods refused.
+. "$(dirname "$0")/lib.sh"
+test_plan 9
+SERVER_OPTS="--max-clock-ahead 0"
+BUREAU=县综合行政执法局
+ZRJ=县自然资源局
+
+export LIANDONG_NOW="2026-11-20T10:00:00+08:00"
+"$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
+start_server
+add_station lyx 龙羊峡镇 township
+add_station qbq 恰卜恰镇 township
+add_station bureau $BUREAU bureau
+add_station zrj $ZRJ department
+refresh_directory lyx qbq bureau zrj
+
+# open STATION DISCOVERED CATEGORY [options...]: a case; prints its id.
+open() {
+	_st=$1 _at=$2 _cat=$3
+	shift 3
+	on $_st case open --source patrol --category "$_cat" --location 东街 \
+		--description "现场检查发现" --discovered-at "$_at" "$@"
+}
+
+C1=$(open lyx "2026-11-02 09:00" 违法建设)
+C2=$(open lyx "2026-11-10 09:00" 非法采砂 --urgent)
+C3=$(open lyx "2026-11-15 09:00" 违法建设 --handle own)
+C4=$(open lyx "2026-10-20 09:00" 违法建设)
+C5=$(open qbq "2026-11-05 09:00" 占用林地)
+C6=$(on qbq case open --source report --category 违法建设 --location 西街 \
+	--description "群众举报" --discovered-at "2026-11-18 09:00")
+on lyx case close "$C3" --reason "已责令整改" >/dev/null
+R1=$(on lyx referral send "$C2" --to $BUREAU --letter "龙移〔2026〕1号" \
+	--source-material 现场检查笔录 --evidence 照片)
+R2=$(LIANDONG_NOW="2026-11-19T09:00:00+08:00" on qbq referral send "$C5" \
+	--to $ZRJ --letter "恰移〔2026〕2号" --source-material 现场检查笔录 \
+	--evidence 照片 --sent-at "2026-11-12 09:00")
+on lyx liaison log --type contact --date "2026-11-18 09:00" \
+	--counterpart $BUREAU --place 镇政府 --summary "通报线索" >/dev/null
+on qbq liaison log --type contact --date "2026-11-19 09:00" \
+	--counterpart $ZRJ --place 镇政府 --summary "通报线索" >/dev/null
+for s in lyx qbq bureau zrj lyx qbq bureau zrj; do on $s sync >/dev/null; done
+LIANDONG_NOW="2026-11-20T14:00:00+08:00" on bureau referral acknowledge "$R1" >/dev/null
+for s in bureau lyx; do on $s sync >/dev/null; done
+
+"$LDS" dump >dump.ndjson
+"$LDS" due --json >due.json
+
+# check.py REPORT.json [UNIT]: every figure of the report against a
+# count of its own over dump.ndjson and due.json.
+cat >check.py <<-\PY
+import json, sys
+from collections import Counter, defaultdict
+from datetime import datetime
+
+rep = json.load(open(sys.argv[1]))["report"]
+unit = sys.argv[2] if len(sys.argv) > 2 else None
+docs = [json.loads(l) for l in open("dump.ndjson")]
+due = json.load(open("due.json"))["obligations"]
+lo, hi = rep["from"], rep["to"]
+def ms(t): return int(datetime.fromisoformat(t).timestamp() * 1000)
+def inp(t): return ms(lo) <= t < ms(hi)
+def want(u): return unit is None or u == unit
+bad = []
+def same(what, got, exp):
+    if got != exp:
+        bad.append("%s: report %r, counted %r" % (what, got, exp))
+
+cases = [d for d in docs if d["type"] == "case" and
+         inp(ms(d["discovered_at"])) and want(d["unit"])]
+by_unit = defaultdict(Counter)
+for d in cases:
+    c = by_unit[d["unit"]]
+    c["opened"] += 1
+    c["closed"] += d["status"] == "closed"
+    c["referred"] += "referred" in d
+    c["own"] += d.get("handling") == "own"
+    c["urgent"] += bool(d.get("urgent"))
+same("cases by unit", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
+                       for r in rep["cases"]["by_unit"]},
+     {u: {k: v for k, v in c.items() if v} for u, c in by_unit.items()})
+for key, name in (("category", "by_category"), ("source", "by_source")):
+    same("cases " + name, {r[key]: r["opened"] for r in rep["cases"][name]},
+         dict(Counter(d[key] for d in cases)))
+same("cases by month", {r["month"]: r["opened"] for r in rep["cases"]["by_month"]},
+     dict(Counter(d["discovered_at"][:7] for d in cases)))
+
+refs = [d for d in docs if d["type"] == "referral" and
+        inp(ms(d["sent_at"]) if "sent_at" in d else d["created_at"])]
+same("referrals sent", {r["unit"]: r["sent"] for r in rep["referrals"]["by_sender"]},
+     dict(Counter(d["unit"] for d in refs if want(d["unit"]))))
+recv = defaultdict(Counter)
+for d in refs:
+    if want(d["to"]):
+        recv[d["to"]]["received"] += 1
+        recv[d["to"]]["unanswered" if d["status"] == "sent" else d["status"]] += 1
+same("referrals received",
+     {r["unit"]: {k: v for k, v in r.items()
+                  if k not in ("unit", "ack_hours_median") and v}
+      for r in rep["referrals"]["by_receiver"]},
+     {u: dict(c) for u, c in recv.items()})
+
+logs = Counter(d["unit"] for d in docs if d["type"] == "liaison" and
+               inp(d["created_at"]) and want(d["unit"]))
+same("liaison", {r["unit"]: r["logs"] for r in rep["liaison"]}, dict(logs))
+
+# Who owes each deadline, written out here from docs/report.md.
+owner = {("referral", "result_due"): "handler", ("referral", "ack_due"): "to",
+         ("referral", "onsite_due"): "to", ("assist", "answer_due"): "to",
+         ("whistle", "answer_due"): "to", ("supervision", "reply_due"): "to"}
+carried = {("referral", "refer_due")}  # the case's, counted there
+tl = defaultdict(Counter)
+for d in docs:
+    for k, v in d.items():
+        if (k.endswith("_due") and isinstance(v, dict) and "done_at" in v
+                and (d["type"], k) not in carried
+                and inp(ms(v["due"]))):
+            u = d[owner.get((d["type"], k), "unit")]
+            if want(u):
+                tl[(u, v["rule"])]["late" if v.get("late") else "on_time"] += 1
+for o in due:
+    if o["due"] and o["rule"] and inp(ms(o["due"])) and want(o["owed_by"]):
+        tl[(o["owed_by"], o["rule"])]["overdue" if o["overdue"] else "open"] += 1
+same("timeliness by unit and rule",
+     {(r["unit"], r["rule"]): {k: r[k] for k in ("on_time", "late", "open", "overdue") if r[k]}
+      for r in rep["timeliness"]["by_rule"]},
+     {k: dict(c) for k, c in tl.items()})
+for r in rep["timeliness"]["by_unit"]:
+    met = r["on_time"] + r["late"] + r["overdue"]
+    same("rate of " + r["unit"], r["rate"],
+         None if met == 0 else round(r["on_time"] / met, 3))
+ranks = [r["rate"] if r["rate"] is not None else -1 for r in rep["timeliness"]["by_unit"]]
+same("ranking order", ranks, sorted(ranks, reverse=True))
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+print("checked", len(cases), "cases", len(refs), "referrals", sum(logs.values()),
+      "logs", sum(sum(c.values()) for c in tl.values()), "obligations")
+PY
+
+test_expect_success 'the county report for 2026-11 equals an independent count' '
+	"$LDS" report --period 2026-11 --json >nov.json &&
+	python3 check.py nov.json >checked &&
+	cat checked &&
+	jeq nov.json d.report.cases.total.opened 5 &&
+	jeq nov.json d.report.referrals.total.sent 2 &&
+	jeq nov.json "[r[\"ack_hours_median\"] for r in d[\"report\"][\"referrals\"][\"by_receiver\"]]" "[4.0, null]"
+'
+
+test_expect_success 'the figures are not empty: each kind of timeliness occurs' '
+	jeq nov.json "sum(r[\"on_time\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true &&
+	jeq nov.json "sum(r[\"overdue\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true &&
+	jeq nov.json "sum(r[\"open\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true
+'
+
+test_expect_success 'one unit sees its own figures, and they equal the count' '
+	"$LDS" report --period 2026-11 --unit 龙羊峡镇 --json >lyx.json &&
+	python3 check.py lyx.json 龙羊峡镇 &&
+	jeq lyx.json "\",\".join(sorted(set(r[\"unit\"] for r in d[\"report\"][\"cases\"][\"by_unit\"])))" 龙羊峡镇 &&
+	jeq lyx.json d.report.cases.total.opened 3
+'
+
+test_expect_success 'a quarter and a range of days count the same way' '
+	"$LDS" report --period 2026-Q4 --json >q4.json &&
+	python3 check.py q4.json &&
+	jeq q4.json d.report.cases.total.opened 6 &&
+	"$LDS" report --period 2026-11-01..2026-11-09 --json >days.json &&
+	python3 check.py days.json &&
+	jeq days.json d.report.cases.total.opened 2
+'
+
+test_expect_success 'CSV for Excel: a byte order mark, every table, the same numbers' '
+	"$LDS" report --period 2026-11 --csv >nov.csv &&
+	python3 - <<-\PY
+	import csv, json
+	raw = open("nov.csv", "rb").read()
+	assert raw.startswith(b"\xef\xbb\xbf"), raw[:10]
+	rows = list(csv.reader(raw[3:].decode("utf-8").splitlines()))
+	i = rows.index(["Cases by unit"])
+	assert rows[i + 1][:2] == ["UNIT", "OPENED"], rows[i + 1]
+	rep = json.load(open("nov.json"))["report"]
+	for k, r in enumerate(rep["cases"]["by_unit"]):
+	    assert rows[i + 2 + k][:2] == [r["unit"], str(r["opened"])], rows[i + 2 + k]
+	assert ["Timeliness by unit, ranked"] in rows
+	PY
+'
+
+test_expect_success 'the table for people names every section' '
+	"$LDS" report --period 2026-11 >nov.txt &&
+	test_grep "Cases by unit" nov.txt && test_grep "Referrals received" nov.txt &&
+	test_grep "Timeliness by unit, ranked" nov.txt && test_grep 龙羊峡镇 nov.txt
+'
+
+test_expect_code 2 'a period that is none of the forms is refused' '
+	"$LDS" report --period 2026-13
+'
+
+test_expect_code 2 'a day that does not exist is refused' '
+	"$LDS" report --period 2026-02-28..2026-02-30
+'
+
+test_expect_code 2 'the period is required' '
+	"$LDS" report
+'
+
+test_done
