@@ -87,10 +87,11 @@ FORCE:
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
 
-$(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
+# xlsxwriter: report --xlsx (server/cmd-report.c).
+$(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter 2>/dev/null)
 
 $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm
 
 # Every unit test links the harness (tests/unit/harness.h).
 UNIT_HARNESS := $(B)/tests/unit/harness.o
@@ -364,7 +365,7 @@ $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
 
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm
 
 install: install-build $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

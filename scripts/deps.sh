@@ -12,11 +12,12 @@ set -e
 # gettext (xgettext, msgfmt, msgmerge, msgattrib): the catalogues in po/,
 # which make compiles and t0075 checks. locales, and the zh_CN.UTF-8
 # locale generated from it: the programs in Chinese (t0075).
+# libxlsxwriter-dev: report --xlsx; python3-openpyxl reads it back (t0079).
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
 clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db
-gettext locales"
+gettext locales libxlsxwriter-dev python3-openpyxl"
 # The locales the tests run under (locale -a spells them zh_CN.utf8).
 LOCALES="zh_CN.UTF-8"
 

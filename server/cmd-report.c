@@ -1,26 +1,34 @@
 /*
  * cmd-report.c - `liandong-server report`: the county's figures over a
- * period (common/stats.h), as tables, JSON or CSV for Excel.
+ * period (common/stats.h), as tables, JSON, CSV or an Excel workbook.
  *
  * The numbers are computed once, by stats.c, from every projection the
  * county (or the unit asked for) holds; each output prints the same
  * result. docs/report.md says what each figure counts.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
 
 #include "cjson.h"
 #include "cmd.h"
+#include "log.h"
 #include "ltime.h"
 #include "stats.h"
 #include "text.h"
+#include "textfile.h"
 #include "util.h"
 
 static const struct cli_opt report_opts[] = {
 	{ "period", CLI_VALUE, "PERIOD", N_("2026-11 (a month), 2026-Q4, 2026, or 2026-11-03..2026-11-16 (required)") },
 	{ "unit", CLI_VALUE, "UNIT", N_("only this unit's figures") },
 	{ "csv", CLI_FLAG, NULL, N_("every table as CSV for Excel (UTF-8 with a byte order mark)") },
+	{ "xlsx", CLI_VALUE, "FILE", N_("every table in an Excel workbook FILE, a sheet each (written whole, or not at all)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -224,6 +232,118 @@ csv_table(const struct table *t, const json_t *rows)
 	fputs("\r\n", stdout);
 }
 
+/* A time of the result ("from", "to") as an Excel date. */
+static lxw_datetime
+excel_day(const json_t *result, const char *key)
+{
+	lxw_datetime d;
+	const char *t = cjson_str(result, key);
+
+	memset(&d, 0, sizeof d);
+	if (t != NULL)
+		sscanf(t, "%4d-%2d-%2d", &d.year, &d.month, &d.day);
+	return d;
+}
+
+/* Writes path's workbook: a first sheet saying what it is, then a sheet
+ * per table, counts and rates as numbers, headers bold. Written beside
+ * it and renamed, synced, so that path is whole or untouched. Returns 0
+ * or -1 with err set. */
+static int
+write_xlsx(const char *path, const json_t *result, char *err)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	lxw_workbook *wb = workbook_new(tmp);
+	lxw_worksheet *ws;
+	lxw_format *bold, *pct, *day, *hours;
+	lxw_datetime d;
+	const struct table *t;
+	const json_t *rows, *v;
+	lxw_error e;
+	size_t i, j;
+	int fd, synced, rc = -1;
+
+	if (wb == NULL) {
+		snprintf(err, LD_ERRLEN, _("cannot write '%s'"), tmp);
+		free(tmp);
+		return -1;
+	}
+	bold = workbook_add_format(wb);
+	format_set_bold(bold);
+	pct = workbook_add_format(wb);
+	format_set_num_format(pct, "0.0%");
+	day = workbook_add_format(wb);
+	format_set_num_format(day, "yyyy-mm-dd");
+	hours = workbook_add_format(wb);
+	format_set_num_format(hours, "0.0");
+
+	ws = workbook_add_worksheet(wb, _("Report"));
+	worksheet_set_column(ws, 0, 1, 24, NULL);
+	worksheet_write_string(ws, 0, 0, _("County"), bold);
+	worksheet_write_string(ws, 0, 1, cjson_str(result, "county"), NULL);
+	worksheet_write_string(ws, 1, 0, _("Period"), bold);
+	worksheet_write_string(ws, 1, 1, cjson_str(result, "period"), NULL);
+	worksheet_write_string(ws, 2, 0, _("From"), bold);
+	d = excel_day(result, "from");
+	worksheet_write_datetime(ws, 2, 1, &d, day);
+	worksheet_write_string(ws, 3, 0, _("To (not included)"), bold);
+	d = excel_day(result, "to");
+	worksheet_write_datetime(ws, 3, 1, &d, day);
+	worksheet_write_string(ws, 4, 0, _("Unit"), bold);
+	worksheet_write_string(ws, 4, 1, cjson_str(result, "unit") ?
+	    cjson_str(result, "unit") : _("the whole county"), NULL);
+
+	for (t = tables; t->title != NULL; t++) {
+		ws = workbook_add_worksheet(wb, _(t->title));
+		rows = rows_at(result, t->rows);
+		for (j = 0; t->cols[j].key != NULL; j++) {
+			worksheet_write_string(ws, 0, (lxw_col_t)j,
+			    _(t->cols[j].header), bold);
+			worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j,
+			    j == 0 || strcmp(t->cols[j].key, "rule") == 0 ? 20 : 12,
+			    NULL);
+		}
+		for (i = 0; i < json_array_size(rows); i++)
+			for (j = 0; t->cols[j].key != NULL; j++) {
+				lxw_row_t r = (lxw_row_t)i + 1;
+				lxw_col_t c = (lxw_col_t)j;
+				const char *key = t->cols[j].key;
+
+				v = json_object_get(json_array_get(rows, i), key);
+				if (json_is_integer(v))
+					worksheet_write_number(ws, r, c,
+					    (double)json_integer_value(v), NULL);
+				else if (json_is_real(v))
+					worksheet_write_number(ws, r, c,
+					    json_real_value(v),
+					    strcmp(key, "rate") == 0 ? pct : hours);
+				else if (json_is_string(v))
+					worksheet_write_string(ws, r, c,
+					    json_string_value(v), NULL);
+			}
+	}
+	if ((e = workbook_close(wb)) != LXW_NO_ERROR) {
+		snprintf(err, LD_ERRLEN, _("cannot write '%s': %s"), tmp,
+		    lxw_strerror(e));
+		goto out;
+	}
+	synced = (fd = open(tmp, O_RDONLY | O_CLOEXEC)) >= 0 && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!synced || rename(tmp, path) != 0 ||
+	    textfile_sync_parent(path) != 0) {
+		snprintf(err, LD_ERRLEN, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		(void)unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 static void
 add_doc(const json_t *doc, void *arg)
 {
@@ -262,6 +382,17 @@ report(struct cli *c)
 
 		json_object_set_new(doc, "report", result);
 		out_json(doc);
+		return 0;
+	}
+	if (cli_value(c, "xlsx") != NULL) {
+		rc = write_xlsx(cli_value(c, "xlsx"), result, x->err);
+		json_decref(result);
+		if (rc != 0)
+			return cli_error(c, EXIT_DATABASE, "%s", x->err);
+		log_line("notice", "event=report-export format=xlsx period=%s"
+		    " unit=%s uid=%ld", period, unit != NULL ? unit : "(county)",
+		    (long)getuid());
+		printf(_("report written to %s\n"), cli_value(c, "xlsx"));
 		return 0;
 	}
 	if (cli_flag(c, "csv")) {

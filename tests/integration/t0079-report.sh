@@ -3,9 +3,10 @@
 # period, from real stations' records, each figure checked against an
 # independent count in Python over `dump` (the projections) and `due`
 # (the open obligations), for the county and for one unit; CSV for
-# Excel; bad periods refused.
+# Excel and an Excel workbook read back by openpyxl (Debian's
+# python3-openpyxl, hence /usr/bin/python3); bad periods refused.
 . "$(dirname "$0")/lib.sh"
-test_plan 9
+test_plan 11
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -188,6 +189,39 @@ test_expect_success 'CSV for Excel: a byte order mark, every table, the same num
 	    assert rows[i + 2 + k][:2] == [r["unit"], str(r["opened"])], rows[i + 2 + k]
 	assert ["Timeliness by unit, ranked"] in rows
 	PY
+'
+
+test_expect_success 'an Excel workbook: a sheet per table, numbers as numbers, dates as dates' '
+	"$LDS" report --period 2026-11 --xlsx nov.xlsx >out &&
+	test_grep "nov.xlsx" out && ! test -e nov.xlsx.tmp &&
+	/usr/bin/python3 - <<-\PY
+	import datetime, json, openpyxl
+	wb = openpyxl.load_workbook("nov.xlsx")
+	rep = json.load(open("nov.json"))["report"]
+	assert wb.sheetnames[0] == "Report", wb.sheetnames
+	assert "Cases by unit" in wb.sheetnames and "Timeliness by unit and rule" in wb.sheetnames
+	first = wb["Report"]
+	assert first["B2"].value == "2026-11", first["B2"].value
+	assert first["B3"].value == datetime.datetime(2026, 11, 1), first["B3"].value
+	ws = wb["Cases by unit"]
+	assert [c.value for c in ws[1]][:2] == ["UNIT", "OPENED"]
+	for k, r in enumerate(rep["cases"]["by_unit"]):
+	    row = [c.value for c in ws[k + 2]]
+	    assert row[0] == r["unit"] and row[1] == r["opened"], row
+	    assert isinstance(row[1], (int, float)), row
+	ws = wb["Timeliness by unit, ranked"]
+	heads = [c.value for c in ws[1]]
+	col = heads.index("RATE")
+	rates = [(r["rate"], ws.cell(k + 2, col + 1)) for k, r in
+	         enumerate(rep["timeliness"]["by_unit"])]
+	assert all((c.value is None) == (v is None) and (v is None or c.value == v)
+	           for v, c in rates), [(v, c.value) for v, c in rates]
+	assert any(c.number_format == "0.0%" for v, c in rates if v is not None)
+	PY
+'
+
+test_expect_code 6 'a workbook that cannot be written leaves nothing behind' '
+	"$LDS" report --period 2026-11 --xlsx no/such/dir/r.xlsx
 '
 
 test_expect_success 'the table for people names every section' '
