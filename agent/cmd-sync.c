@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "cmd.h"
 #include "hash.h"
 #include "log.h"
@@ -377,6 +378,7 @@ cmd_daemon(struct cmd_ctx *ctx)
 	while (!stopping) {
 		struct sync_report rep;
 		long wait;
+		int raised;
 		int rc = sync_run(ctx->lg, &o, &rep, ctx->err);
 
 		if (rc == 0) {
@@ -399,6 +401,12 @@ cmd_daemon(struct cmd_ctx *ctx)
 			    " retry_in=%ld error=\"%s\"", failures, rep.status, wait,
 			    ctx->err);
 		}
+		/* What arrived, or comes due meanwhile (alert.h): after every
+		 * attempt, so a due time is seen while the link is down. */
+		if (alert_mode(ctx) >= 0 &&
+		    alert_check(ctx, alert_mode(ctx), &raised) != 0)
+			log_line("warn", "event=alert-failed error=\"%s\"",
+			    ctx->err);
 		st = daemon_wait(ctx, tp, st, wait);
 		if (st == D_OK)
 			failures = 0;

@@ -105,6 +105,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_sync_entry.base,
 	&cmd_daemon_entry.base,
 	&cmd_status_entry.base,
+	&cmd_alerts_entry.base,
 	NULL,
 };
 
@@ -169,6 +170,7 @@ static const struct conffile_key config_keys[] = {
 	{ "sync", "interval" },
 	{ "sync", "dict" },
 	{ "rules", "profile" },
+	{ "alerts", "show" },
 	{ NULL, NULL },
 };
 
@@ -188,6 +190,8 @@ config_handler(void *user, const char *section, const char *name,
 		slot = &cfg->interval;
 	else if (strcmp(name, "dict") == 0)
 		slot = &cfg->dict;
+	else if (strcmp(name, "show") == 0)
+		slot = &cfg->alerts;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -261,6 +265,7 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.interval);
 	free(ctx->cfg.dict);
 	free(ctx->cfg.rules);
+	free(ctx->cfg.alerts);
 	profile_free(ctx->profile);
 	calendar_free(ctx->calendar);
 	json_decref(ctx->units);

@@ -39,6 +39,7 @@ struct config {
 	char *interval; /* [sync] interval */
 	char *dict;     /* [sync] dict */
 	char *rules;    /* [rules] profile: path of a rule profile */
+	char *alerts;   /* [alerts] show: desktop, quiet or off */
 };
 
 struct cmd_ctx {
@@ -89,7 +90,7 @@ extern const struct cmd_entry cmd_complaint_record_entry,
 extern const struct cmd_entry cmd_liaison_log_entry, cmd_liaison_list_entry;
 extern const struct cmd_entry cmd_log_entry, cmd_verify_entry, cmd_dump_entry;
 extern const struct cmd_entry cmd_enroll_entry, cmd_trust_entry, cmd_sync_entry,
-    cmd_daemon_entry, cmd_status_entry;
+    cmd_daemon_entry, cmd_status_entry, cmd_alerts_entry;
 extern const struct cmd_entry cmd_referral_send_entry,
     cmd_referral_list_entry, cmd_referral_show_entry,
     cmd_referral_acknowledge_entry, cmd_referral_accept_entry,

@@ -190,6 +190,7 @@ static const struct fold_reason assist_reasons[] = {
 
 const struct entity_type type_assist = {
 	.name = "assist",
+	.label = N_("assistance request"),
 	.letter = 'A',
 	.kinds = assist_kinds,
 	.apply = apply_assist,

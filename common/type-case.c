@@ -360,6 +360,7 @@ static const struct fold_reason case_reasons[] = {
 
 const struct entity_type type_case = {
 	.name = "case",
+	.label = N_("case"),
 	.letter = 'C',
 	.kinds = case_kinds,
 	.apply = apply_case,

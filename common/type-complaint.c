@@ -256,6 +256,7 @@ static const struct fold_reason complaint_reasons[] = {
 
 const struct entity_type type_complaint = {
 	.name = "complaint",
+	.label = N_("complaint"),
 	.letter = 'T',
 	.kinds = complaint_kinds,
 	.apply = apply_complaint,

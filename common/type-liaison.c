@@ -72,6 +72,7 @@ static const char *const liaison_search[] = {
 
 const struct entity_type type_liaison = {
 	.name = "liaison",
+	.label = N_("liaison log"),
 	.letter = 'L',
 	.kinds = liaison_kinds,
 	.apply = apply_liaison,

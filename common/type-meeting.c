@@ -324,6 +324,7 @@ static const struct fold_reason meeting_reasons[] = {
 
 const struct entity_type type_meeting = {
 	.name = "meeting",
+	.label = N_("joint meeting"),
 	.letter = 'M',
 	.kinds = meeting_kinds,
 	.apply = apply_meeting,

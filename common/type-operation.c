@@ -288,6 +288,7 @@ static const struct fold_reason operation_reasons[] = {
 
 const struct entity_type type_operation = {
 	.name = "operation",
+	.label = N_("joint operation"),
 	.letter = 'O',
 	.kinds = operation_kinds,
 	.apply = apply_operation,

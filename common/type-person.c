@@ -183,6 +183,7 @@ static const struct fold_reason person_reasons[] = {
 
 const struct entity_type type_person = {
 	.name = "person",
+	.label = N_("person"),
 	.letter = 'P',
 	.kinds = person_kinds,
 	.apply = apply_person,

@@ -403,6 +403,7 @@ static const struct fold_reason referral_reasons[] = {
 
 const struct entity_type type_referral = {
 	.name = "referral",
+	.label = N_("referral"),
 	.letter = 'R',
 	.kinds = referral_kinds,
 	.apply = apply_referral,

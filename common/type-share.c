@@ -196,6 +196,7 @@ static const struct fold_reason share_reasons[] = {
 
 const struct entity_type type_share = {
 	.name = "share",
+	.label = N_("shared information"),
 	.letter = 'S',
 	.kinds = share_kinds,
 	.apply = apply_share,

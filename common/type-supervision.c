@@ -161,6 +161,7 @@ static const struct fold_reason supervision_reasons[] = {
 
 const struct entity_type type_supervision = {
 	.name = "supervision",
+	.label = N_("supervision"),
 	.letter = 'V',
 	.kinds = supervision_kinds,
 	.apply = apply_supervision,

@@ -184,6 +184,7 @@ static const struct fold_reason whistle_reasons[] = {
 
 const struct entity_type type_whistle = {
 	.name = "whistle",
+	.label = N_("township call"),
 	.letter = 'W',
 	.kinds = whistle_kinds,
 	.apply = apply_whistle,

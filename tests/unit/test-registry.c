@@ -164,6 +164,7 @@ fake_reset(void)
 {
 	memset(&fake, 0, sizeof fake);
 	fake.name = "fake";
+	fake.label = "fake";
 	fake.letter = 'Z';
 	fake.kinds = fake_kinds;
 	fake.apply = fake_apply;
