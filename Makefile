@@ -264,7 +264,7 @@ PO_LANGS := zh_CN
 POT ?= po/liandong.pot
 POT_SRC = $(sort $(COMMON_SRC) $(AGENT_SRC) $(SERVER_SRC) \
 	$(wildcard common/*.h agent/*.h server/*.h))
-XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=NC_:1c,2 \
 	--keyword=ngettext:1,2 --add-comments=TRANSLATORS: --package-name=liandong \
 	--package-version=$(VERSION) --msgid-bugs-address='liandong issues' --no-wrap
 MO := $(PO_LANGS:%=$(B)/locale/%/LC_MESSAGES/liandong.mo)

@@ -168,7 +168,7 @@ out_cell(const struct out_col *col, const json_t *doc, int in_list,
 	case OUT_STATUS:
 		if (s == NULL)
 			return NULL;
-		snprintf(buf, len, "%s%s", s,
+		snprintf(buf, len, "%s%s", ld_pgettext("status", s),
 		    !json_is_true(json_object_get(doc, "urgent")) ? "" :
 		    in_list ? " !" : _(" (urgent)"));
 		return buf;

@@ -389,9 +389,10 @@ registry_check_types(const struct entity_type *const *types, size_t n,
 				return ld_fail(err, LD_EINVAL,
 				    "types %s and %s share a name or the letter %c",
 				    types[j]->name, t->name, t->letter);
-		if (t->apply == NULL || t->label == NULL)
+		if (t->apply == NULL || t->label == NULL ||
+		    t->statuses == NULL || t->statuses[0] == NULL)
 			return ld_fail(err, LD_EINVAL,
-			    "type %s has no fold step or no label", t->name);
+			    "type %s has no fold step, label or states", t->name);
 		if (t->audience != AUDIENCE_CLOSED &&
 		    t->audience != AUDIENCE_GROWS)
 			return ld_fail(err, LD_EINVAL,

@@ -90,6 +90,9 @@ typedef void due_owed_fn(const json_t *doc, const char *st,
 struct entity_type {
 	const char *name;     /* "case": the projection's "type" */
 	const char *label;    /* what people call it: N_("referral") */
+	const char *const *statuses; /* every "status" its fold step sets,
+					NULL-terminated, marked NC_("status",
+					...) for the catalogue */
 	char letter;          /* 'C': ids are "C-<station>-<seq>" */
 	const struct kind_info *kinds; /* its kinds, ended by name == NULL;
 					  exactly one creates the record */
@@ -175,8 +178,8 @@ const struct entity_type *entity_type_of(const char *entity);
  *     named "<type>.<step>", pointing back at its row, named once in the
  *     registry, and written by some role; a field given by an option
  *     (field_ui) has a help and a placeholder, and is no deadline;
- *  3. every row has a label and a fold step, and says its audience
- *     policy;
+ *  3. every row has a label, its states and a fold step, and says its
+ *     audience policy;
  *  4. watchers and writers are roles (ROLE_ALL);
  *  5. a deadline is a deadline field of one of the row's kinds, computed
  *     by at least one rule, and discharged and extended by the row's own

@@ -188,8 +188,15 @@ static const struct fold_reason assist_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const assist_statuses[] = {
+	NC_("status", "requested"), NC_("status", "answered"), NULL,
+};
+
 const struct entity_type type_assist = {
 	.name = "assist",
+	.statuses = assist_statuses,
 	.label = N_("assistance request"),
 	.letter = 'A',
 	.kinds = assist_kinds,

@@ -358,8 +358,15 @@ static const struct fold_reason case_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const case_statuses[] = {
+	NC_("status", "open"), NC_("status", "closed"), NULL,
+};
+
 const struct entity_type type_case = {
 	.name = "case",
+	.statuses = case_statuses,
 	.label = N_("case"),
 	.letter = 'C',
 	.kinds = case_kinds,

@@ -254,8 +254,16 @@ static const struct fold_reason complaint_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const complaint_statuses[] = {
+	NC_("status", "received"), NC_("status", "referred"),
+	NC_("status", "replied"), NULL,
+};
+
 const struct entity_type type_complaint = {
 	.name = "complaint",
+	.statuses = complaint_statuses,
 	.label = N_("complaint"),
 	.letter = 'T',
 	.kinds = complaint_kinds,

@@ -70,8 +70,15 @@ static const char *const liaison_search[] = {
 	"summary", "counterpart", "place", "officer", NULL
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const liaison_statuses[] = {
+	NC_("status", "logged"), NULL,
+};
+
 const struct entity_type type_liaison = {
 	.name = "liaison",
+	.statuses = liaison_statuses,
 	.label = N_("liaison log"),
 	.letter = 'L',
 	.kinds = liaison_kinds,

@@ -322,8 +322,15 @@ static const struct fold_reason meeting_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const meeting_statuses[] = {
+	NC_("status", "scheduled"), NC_("status", "held"), NULL,
+};
+
 const struct entity_type type_meeting = {
 	.name = "meeting",
+	.statuses = meeting_statuses,
 	.label = N_("joint meeting"),
 	.letter = 'M',
 	.kinds = meeting_kinds,

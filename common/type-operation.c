@@ -286,8 +286,16 @@ static const struct fold_reason operation_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const operation_statuses[] = {
+	NC_("status", "planned"), NC_("status", "done"),
+	NC_("status", "cancelled"), NULL,
+};
+
 const struct entity_type type_operation = {
 	.name = "operation",
+	.statuses = operation_statuses,
 	.label = N_("joint operation"),
 	.letter = 'O',
 	.kinds = operation_kinds,

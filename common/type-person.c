@@ -181,8 +181,15 @@ static const struct fold_reason person_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const person_statuses[] = {
+	NC_("status", "active"), NC_("status", "left"), NULL,
+};
+
 const struct entity_type type_person = {
 	.name = "person",
+	.statuses = person_statuses,
 	.label = N_("person"),
 	.letter = 'P',
 	.kinds = person_kinds,

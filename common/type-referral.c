@@ -401,8 +401,19 @@ static const struct fold_reason referral_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const referral_statuses[] = {
+	NC_("status", "sent"), NC_("status", "acknowledged"),
+	NC_("status", "accepted"), NC_("status", "disputed"),
+	NC_("status", "escalated"), NC_("status", "decided"),
+	NC_("status", "returned"), NC_("status", "withdrawn"),
+	NC_("status", "closed"), NULL,
+};
+
 const struct entity_type type_referral = {
 	.name = "referral",
+	.statuses = referral_statuses,
 	.label = N_("referral"),
 	.letter = 'R',
 	.kinds = referral_kinds,

@@ -194,8 +194,15 @@ static const struct fold_reason share_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const share_statuses[] = {
+	NC_("status", "formed"), NC_("status", "shared"), NULL,
+};
+
 const struct entity_type type_share = {
 	.name = "share",
+	.statuses = share_statuses,
 	.label = N_("shared information"),
 	.letter = 'S',
 	.kinds = share_kinds,

@@ -159,8 +159,15 @@ static const struct fold_reason supervision_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const supervision_statuses[] = {
+	NC_("status", "sent"), NC_("status", "replied"), NULL,
+};
+
 const struct entity_type type_supervision = {
 	.name = "supervision",
+	.statuses = supervision_statuses,
 	.label = N_("supervision"),
 	.letter = 'V',
 	.kinds = supervision_kinds,

@@ -182,8 +182,16 @@ static const struct fold_reason whistle_reasons[] = {
 	{ NULL, NULL },
 };
 
+/* The states its records go through (fold step above), as `show` and
+ * `list` name them: pgettext("status", ...). */
+static const char *const whistle_statuses[] = {
+	NC_("status", "called"), NC_("status", "escalated"),
+	NC_("status", "answered"), NULL,
+};
+
 const struct entity_type type_whistle = {
 	.name = "whistle",
+	.statuses = whistle_statuses,
 	.label = N_("township call"),
 	.letter = 'W',
 	.kinds = whistle_kinds,

@@ -165,6 +165,20 @@ ld_streq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
+const char *
+ld_pgettext(const char *ctxt, const char *msgid)
+{
+	char key[256];
+	const char *t;
+
+	/* The catalogue keys a context as "ctxt\004msgid". */
+	if (snprintf(key, sizeof key, "%s\004%s", ctxt, msgid) >=
+	    (int)sizeof key)
+		return msgid;
+	t = gettext(key);
+	return t == key ? msgid : t;
+}
+
 int
 ld_strcmp_p(const void *a, const void *b)
 {

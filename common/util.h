@@ -16,6 +16,9 @@
 
 #define _(s) gettext(s)
 #define N_(s) (s)
+/* Marks a msgid with a context for xgettext (--keyword=NC_:1c,2);
+ * translated at run time with ld_pgettext. */
+#define NC_(c, s) (s)
 
 #define LD_ERRLEN 512
 
@@ -88,5 +91,8 @@ int ld_streq(const char *a, const char *b);
 /* strcmp of two char * that a and b point at: qsort's comparison for an
  * array of strings. */
 int ld_strcmp_p(const void *a, const void *b);
+/* gettext of msgid in context ctxt (msgctxt in the catalogue), for a
+ * msgid known only at run time; msgid itself when untranslated. */
+const char *ld_pgettext(const char *ctxt, const char *msgid);
 
 #endif

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fold.h"
+#include "registry.h"
 #include "ledger.h"
 
 #define MIN INT64_C(60000)
@@ -256,6 +257,24 @@ encode_state(const json_t *doc)
 	return s;
 }
 
+/* The status doc has (none yet, or one its type declares: registry.h,
+ * statuses), so that `show` and `list` can name it in every language. */
+static inline void
+assert_status_declared(const json_t *doc)
+{
+	const struct entity_type *t = entity_type_find(json_string_value(
+	    json_object_get(doc, "type")));
+	const char *st = json_string_value(json_object_get(doc, "status"));
+	size_t i;
+
+	if (st == NULL || t == NULL)
+		return;
+	for (i = 0; t->statuses[i] != NULL; i++)
+		if (strcmp(t->statuses[i], st) == 0)
+			return;
+	fail_msg("type %s: status '%s' is not among its statuses", t->name, st);
+}
+
 /* What a station does as events of one entity arrive in the order of arr
  * (ledger.c, project()): apply on top when next, else fold again all held
  * so far. Counts the arrivals after the first that took each path. */
@@ -278,6 +297,7 @@ fold_incremental(const struct event *arr, size_t n, long *on_top,
 			continue;
 		}
 		fold_apply(doc, &arr[k]);
+		assert_status_declared(doc);
 	}
 	return doc;
 }

@@ -154,6 +154,7 @@ static const char *const fake_search[] = { "to", "notes[].note", NULL };
 static const char *const no_rules[] = { NULL };
 static const char *const other_done[] = { "case.closed", NULL };
 
+static const char *const fake_statuses[] = { "sent", NULL };
 static struct kind_info fake_kinds[5];
 static struct deadline_decl fake_deadlines[2];
 static struct fold_reason fake_reasons[2];
@@ -165,6 +166,7 @@ fake_reset(void)
 	memset(&fake, 0, sizeof fake);
 	fake.name = "fake";
 	fake.label = "fake";
+	fake.statuses = fake_statuses;
 	fake.letter = 'Z';
 	fake.kinds = fake_kinds;
 	fake.apply = fake_apply;

@@ -253,6 +253,85 @@ test_whistle(void **state)
 	scenario_free(sc);
 }
 
+#define BODY_REFERRAL(to, criminal) \
+	"{\"case\":\"C-s1-9\",\"to\":\"" to "\",\"urgent\":false," \
+	"\"criminal\":" criminal ",\"letter\":\"移〔2026〕9号\"," \
+	"\"sources\":[\"现场检查笔录\"],\"evidence\":[\"照片\"]," \
+	"\"category\":\"违法建设\",\"location\":\"东街\"," \
+	"\"description\":\"未批先建\"," \
+	"\"discovered_at\":\"2026-11-21T09:00:00+08:00\"," \
+	"\"officer\":\"张三\"}"
+
+/* Every state of a referral (type-referral.c), each reached in every
+ * arrival order: acknowledged, accepted, closed; disputed, escalated,
+ * decided; withdrawn; a criminal referral returned. */
+static void
+test_referral_states(void **state)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "referral.sent", "R-s1-1", BODY_REFERRAL(ASKED,
+	    "false"), NULL);
+	add_unit(sc, "s2", ASKED, 10 * MIN, "referral.acknowledged", "R-s1-1",
+	    "{}", "李四");
+	doc = fold_events(sc->evs, sc->n);
+	assert_string_equal(str(doc, "status"), "acknowledged");
+	json_decref(doc);
+	add_unit(sc, "s2", ASKED, 20 * MIN, "referral.accepted", "R-s1-1",
+	    "{}", "李四");
+	doc = fold_events(sc->evs, sc->n);
+	assert_string_equal(str(doc, "status"), "accepted");
+	json_decref(doc);
+	add_unit(sc, "s2", ASKED, 30 * MIN, "referral.result", "R-s1-1",
+	    "{\"decision\":\"责令整改\","
+	    "\"decided_at\":\"2026-11-21T10:00:00+08:00\"}", "李四");
+	doc = assert_order_free(sc, 201);
+	assert_string_equal(str(doc, "status"), "closed");
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "referral.sent", "R-s1-1", BODY_REFERRAL(ASKED,
+	    "false"), NULL);
+	add_unit(sc, "s2", ASKED, 10 * MIN, "referral.disputed", "R-s1-1",
+	    "{\"reason\":\"不属本局职责\"}", "李四");
+	add_unit(sc, "s2", ASKED, 20 * MIN, "referral.escalated", "R-s1-1",
+	    "{\"to\":\"县司法局\",\"reason\":\"协商未果\"}", "李四");
+	address(sc, "县司法局");
+	doc = fold_events(sc->evs, sc->n);
+	assert_string_equal(str(doc, "status"), "escalated");
+	json_decref(doc);
+	add_unit(sc, "s4", "县司法局", 30 * MIN, "referral.decided", "R-s1-1",
+	    "{\"handler\":\"" OTHER "\",\"reason\":\"由林业局查处\"}",
+	    "赵六");
+	doc = assert_order_free(sc, 202);
+	assert_string_equal(str(doc, "status"), "decided");
+	assert_string_equal(str(doc, "handler"), OTHER);
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "referral.sent", "R-s1-1", BODY_REFERRAL(ASKED,
+	    "false"), NULL);
+	add(sc, "s1", 10 * MIN, "referral.withdrawn", "R-s1-1",
+	    "{\"reason\":\"误送\"}", NULL);
+	doc = assert_order_free(sc, 203);
+	assert_string_equal(str(doc, "status"), "withdrawn");
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "referral.sent", "R-s1-1", BODY_REFERRAL("县公安局",
+	    "true"), NULL);
+	add_unit(sc, "s3", "县公安局", 10 * MIN, "referral.returned", "R-s1-1",
+	    "{\"reason\":\"不构成犯罪\"}", "孙七");
+	doc = assert_order_free(sc, 204);
+	assert_string_equal(str(doc, "status"), "returned");
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 /* An urgent referral (白碱滩区 三(一)5): the unit it went to owes
  * officers at the scene, besides acknowledging it; only that unit
  * records their arrival, once, and the referral's state stays. */
@@ -1034,6 +1113,7 @@ main(void)
 		cmocka_unit_test(test_whistle),
 		cmocka_unit_test(test_whistle_race),
 		cmocka_unit_test(test_referral_onsite),
+		cmocka_unit_test(test_referral_states),
 		cmocka_unit_test(test_meeting_minutes),
 		cmocka_unit_test(test_meeting_followup),
 		cmocka_unit_test(test_meeting_followup_ref),
