@@ -104,6 +104,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_sync_entry.base,
 	&cmd_daemon_entry.base,
 	&cmd_status_entry.base,
+	&cmd_ui_entry.base,
 	NULL,
 };
 
