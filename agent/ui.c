@@ -30,9 +30,10 @@
  *  4. POST needs Origin http://HOST (the Host it came with) and the
  *     header X-CSRF-Token with the token GET /api/session gives the
  *     page: else 403. Methods other than GET, HEAD and POST are 405.
- *  5. A body longer than UI_MAX_BODY is refused with 413 (by its
- *     Content-Length at once, else when it passes the cap, keeping no
- *     more than the cap).
+ *  5. A body longer than UI_MAX_BODY is refused with 413: by its
+ *     Content-Length at once, else (chunked) once it ends, what passed
+ *     the cap read and dropped (libmicrohttpd answers only after the
+ *     upload), so that no more than the cap is ever kept.
  *
  * Answers are never cached and never framed (Cache-Control, CSP). The
  * console writes no file.
@@ -67,6 +68,7 @@ extern char **environ;
 #define UI_TOKEN_LEN 40 /* base64url of 24 bytes (32) and NUL, rounded */
 #define UI_MAX_OUT (16 * 1024 * 1024) /* a command's answer */
 #define UI_MAX_ERR (64 * 1024)        /* its messages */
+#define UI_COMMAND_MS 60000           /* the longest a command may be silent */
 
 struct ui {
 	struct MHD_Daemon *d;
@@ -84,7 +86,7 @@ struct ui {
 struct ui_req {
 	char *body;
 	size_t len;
-	int too_big;
+	int too_big; /* past UI_MAX_BODY: the rest is read and dropped */
 };
 
 /* The strings of the pages (agent/ui/app.js asks for them by their
@@ -131,6 +133,8 @@ static const char *const page_strings[] = {
 	N_("Evidence"),
 	N_("Handling"),
 	N_("Why"),
+	N_("Discovered from"),
+	N_("Discovered before"),
 };
 
 /* ---- answers ---- */
@@ -288,8 +292,9 @@ drain(int fd, char **buf, size_t *len, size_t cap)
 /* Runs `liandong --db DB [--config FILE] ARGS...` with stdin from
  * /dev/null, in locale (NULL: this process's). *out and *err get its
  * stdout and stderr (new, NUL-terminated, maybe empty), *status its exit
- * code (EXIT_INTERNAL when it could not run or died). Returns 0, or -1
- * when it could not be started. */
+ * code (EXIT_INTERNAL when it could not run, died, said more than
+ * UI_MAX_OUT or UI_MAX_ERR, or was silent UI_COMMAND_MS: then it is
+ * killed). Returns 0, or -1 when it could not be started. */
 static int
 run_command(struct ui *ui, const char *locale, json_t *args, char **out,
     size_t *out_len, char **err, int *status)
@@ -354,9 +359,11 @@ run_command(struct ui *ui, const char *locale, json_t *args, char **out,
 	pfd[1].fd = pe[0];
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (open_fds > 0) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int ready = poll(pfd, 2, UI_COMMAND_MS);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) { /* stuck: the console must answer */
+			kill(pid, SIGKILL);
 			break;
 		}
 		for (i = 0; i < 2; i++) {

@@ -140,13 +140,22 @@ function cases(q) {
 		    h('option', { value: 'open' }, T('In progress')),
 		    h('option', { value: 'closed' }, T('Closed')));
 		status.value = q.status || '';
+		var category = h('input', { type: 'text', id: 'category', name: 'category', size: 10,
+		    value: q.category || '', placeholder: T('Category'), 'aria-label': T('Category') });
+		var since = h('input', { type: 'text', id: 'since', name: 'since', size: 10,
+		    value: q.since || '', placeholder: 'YYYY-MM-DD', 'aria-label': T('Discovered from') });
+		var until = h('input', { type: 'text', id: 'until', name: 'until', size: 10,
+		    value: q.until || '', placeholder: 'YYYY-MM-DD', 'aria-label': T('Discovered before') });
 		var f = h('form', { id: 'case-search', role: 'search' }, search, ' ', status, ' ',
+		    category, ' ', since, ' - ', until, ' ',
 		    h('button', { type: 'submit' }, T('Search')));
 		f.addEventListener('submit', function (ev) {
 			ev.preventDefault();
 			var p = new URLSearchParams();
-			if (search.value) p.set('search', search.value);
-			if (status.value) p.set('status', status.value);
+			[search, status, category, since, until].forEach(function (e) {
+				if (e.value.trim())
+					p.set(e.name, e.value.trim());
+			});
 			location.hash = '#/cases?' + p.toString();
 		});
 		if (r.status !== 200) {

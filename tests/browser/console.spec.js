@@ -195,7 +195,7 @@ async function main() {
 		await shot(page, 'case');
 	});
 
-	await check('the case list shows it, and its search finds it', async () => {
+	await check('the case list shows it, and its search and filters find it', async () => {
 		await page.click('#nav-cases');
 		await page.waitForSelector('#case-rows tr');
 		assert(await page.locator('#case-rows tr').count() === 2, 'two cases');
@@ -207,6 +207,17 @@ async function main() {
 		await page.fill('#search', '没有这样的事');
 		await page.click('#case-search button');
 		await page.waitForFunction(() => document.getElementById('case-rows') === null);
+		/* The filters of case list: --category, --since. */
+		await page.fill('#search', '');
+		await page.fill('#category', '违法建设');
+		await page.fill('#since', '2026-11-10');
+		await page.click('#case-search button');
+		await page.waitForFunction(() => document.querySelectorAll('#case-rows tr').length === 1);
+		assert((await page.textContent('#case-rows')).includes(id), 'since kept another');
+		await page.fill('#since', '上周');
+		await page.click('#case-search button');
+		await page.waitForSelector('#main .error');
+		assert((await page.textContent('#main .error')).includes('上周'), 'no error for a bad date');
 	});
 
 	await check('the 工作台 lists what the new urgent case owes', async () => {
