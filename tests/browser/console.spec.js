@@ -27,7 +27,7 @@ const BUILD = path.resolve(TOP, process.env.BUILD || 'build');
 const LD = path.join(BUILD, 'liandong');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 12;
+const PLAN = 13;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
 const env = Object.assign({}, process.env, {
@@ -93,10 +93,12 @@ function raw(url, opts) {
 	});
 }
 
-/* Starts `liandong ui --port 0 --no-open`: its URL, once printed. */
-function startConsole() {
+/* Starts `liandong ui --port 0 --no-open`, with more in its environment:
+ * its URL, once printed. */
+function startConsole(more) {
 	return new Promise((resolve, reject) => {
-		const p = child.spawn(LD, ['ui', '--port', '0', '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const p = child.spawn(LD, ['ui', '--port', '0', '--no-open'], {
+		    env: Object.assign({}, env, more || {}), stdio: ['ignore', 'pipe', 'pipe'] });
 		let out = '';
 		const timer = setTimeout(() => reject(new Error('no URL after 10 s')), 10000);
 		cleanups.push(() => p.kill('SIGTERM'));
@@ -316,6 +318,25 @@ async function main() {
 		await page.waitForSelector('#timeline li');
 		assert(casesHeld() === 3, 'not recorded');
 		await shot(page, 'case-keyboard');
+	});
+
+	await check('under LANG=C the console is in English', async () => {
+		const enUrl = await startConsole({ LC_ALL: 'C.UTF-8', LANG: 'C' });
+		const en = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+		const p4 = await en.newPage();
+		await p4.goto(enUrl);
+		await p4.waitForSelector('#due-rows tr');
+		assert(await p4.textContent('#main h2') === 'Workbench', 'heading ' + await p4.textContent('#main h2'));
+		assert((await p4.textContent('#due-rows')).includes('refer the case'), 'obligation not in English');
+		await p4.goto(enUrl.replace(/\/login.*/, '/#/open'));
+		await p4.waitForSelector('#open-case');
+		await p4.fill('#f-discovered_at', 'yesterday');
+		await p4.click('#save');
+		await p4.waitForFunction(() => document.getElementById('err-source').textContent !== '');
+		assert(await p4.textContent('#err-source') === 'missing required option --source',
+		    'error ' + await p4.textContent('#err-source'));
+		await shot(p4, 'form-error-en');
+		await en.close();
 	});
 }
 

@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 18
+test_plan 19
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -263,6 +263,16 @@ test_expect_success 'with no xdg-open it still serves, and says how to open it' 
 	wait_for 10 "grep -q xdg-open e2" &&
 	U2=$(cat u2) && curl -s -o /dev/null -w "%{http_code}" "$U2" | grep -q 303 &&
 	P2=${U2%%/login*} && P2=${P2##*:} && ! test -e "run/liandong-ui-$P2.html"
+'
+
+test_expect_success 'a bad port, a port in use and a station with no database are refused' '
+	test_expect_code_of() { "$@"; test $? = "$want"; } &&
+	want=2 test_expect_code_of "$LD" ui --port 70000 --no-open 2>bad-port &&
+	test_grep "port must be a number from 0 to 65535" bad-port &&
+	want=1 test_expect_code_of "$LD" ui --port "$PORT" --no-open >in-use 2>in-use.err &&
+	test_grep "cannot listen on 127.0.0.1:$PORT" in-use.err && ! test -s in-use &&
+	want=6 test_expect_code_of "$LD" ui --db "$SCRATCH/none.db" --no-open 2>no-db &&
+	test_grep "liandong init" no-db
 '
 
 test_expect_success 'SIGTERM stops it cleanly and its page is removed' '
