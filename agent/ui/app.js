@@ -182,12 +182,23 @@ function cases(q) {
 	});
 }
 
-/* A case: its fields and its timeline. */
+/* The labels of the fields the command line never asks for. */
+function fieldLabels() {
+	return { parties: T('Parties'), matter: T('Matter'), urgent: T('Urgent'),
+	    evidence: T('Evidence'), handling: T('Handling'), handling_reason: T('Why') };
+}
+
+/* A case: its fields, labelled as the form that opens one labels them,
+ * and its timeline. */
 function caseShow(id) {
-	api('/api/cases/' + encodeURIComponent(id)).then(function (r) {
+	Promise.all([api('/api/cases/' + encodeURIComponent(id)), api('/api/forms/case.opened')])
+	    .then(function (rs) {
+		var r = rs[0];
 		if (r.status !== 200)
 			return fail(r);
 		var c = r.doc['case'], dl = h('dl', { id: 'case-fields' }), tl = h('ol', { id: 'timeline' });
+		var labels = fieldLabels(), fields = rs[1].status === 200 ? rs[1].doc.fields : [];
+		labels.discovered_at = T('Discovered');
 		function row(label, v) {
 			if (v === undefined || v === null || v === '')
 				return;
@@ -195,15 +206,23 @@ function caseShow(id) {
 			dl.appendChild(h('dd', null, v));
 		}
 		row(T('Status'), statusText(c.status));
-		row(T('Urgent'), c.urgent ? T('yes') : T('no'));
-		row(T('Matter'), c.matter);
-		row(T('Category'), c.category);
-		row(T('Location'), c.location);
-		row(T('Discovered'), cst(c.discovered_at));
-		row(T('Officer'), c.officer);
+		fields.forEach(function (f) {
+			var v = c[f.field], shown = v;
+			if (v === undefined || v === null)
+				return;
+			if (f.type === 'bool')
+				shown = v ? T('yes') : T('no');
+			else if (f.type === 'list')
+				shown = v.join('、');
+			else if (f.type === 'time')
+				shown = cst(v);
+			else if (f.type === 'enum')
+				f.values.forEach(function (e) { if (e.name === v) shown = e.label; });
+			row(labels[f.field] || f.label, shown);
+		});
 		row(T('Unit'), c.unit);
-		row(T('Description'), c.description);
-		if (c.refer_due)
+		/* Whether it is overdue is the 工作台's to say (due). */
+		if (c.refer_due && c.refer_due.due)
 			row(T('Refer by'), cst(c.refer_due.due));
 		(r.doc.events || []).forEach(function (e) {
 			tl.appendChild(h('li', null, cst(e.at), ' ', e.kind, ' ',
@@ -220,10 +239,7 @@ function openForm() {
 		if (r.status !== 200)
 			return fail(r);
 		var fields = r.doc.fields, form = h('form', { id: 'open-case', class: 'fields', novalidate: '' });
-		/* The fields the command line never asks for have no label of
-		 * their own: the page names them. */
-		var labels = { parties: T('Parties'), matter: T('Matter'), urgent: T('Urgent'),
-		    evidence: T('Evidence'), handling: T('Handling'), handling_reason: T('Why') };
+		var labels = fieldLabels();
 		var general = h('p', { id: 'form-error', class: 'error', role: 'alert' });
 		form.appendChild(general);
 		fields.forEach(function (f) {
