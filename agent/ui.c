@@ -139,7 +139,8 @@ static const char *const page_strings[] = {
 
 /* ---- answers ---- */
 
-/* Answers with body (taken), of type, and up to two more headers. */
+/* Answers with body (taken), of type, with the headers every answer
+ * has and up to two more (h1, h2: NULL for none). */
 static enum MHD_Result
 reply2(struct MHD_Connection *conn, unsigned status, const char *type,
     char *body, size_t len, const char *h1, const char *v1, const char *h2,
@@ -172,9 +173,9 @@ reply2(struct MHD_Connection *conn, unsigned status, const char *type,
 
 static enum MHD_Result
 reply(struct MHD_Connection *conn, unsigned status, const char *type,
-    char *body, size_t len, const char *h1, const char *v1)
+    char *body, size_t len)
 {
-	return reply2(conn, status, type, body, len, h1, v1, NULL, NULL);
+	return reply2(conn, status, type, body, len, NULL, NULL, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -186,7 +187,7 @@ reply_json(struct MHD_Connection *conn, unsigned status, json_t *doc)
 	if (s == NULL)
 		return MHD_NO;
 	return reply(conn, status, "application/json; charset=utf-8", s,
-	    strlen(s), NULL, NULL);
+	    strlen(s));
 }
 
 /* {"v": 1, "kind": "error", "error": message}. */
@@ -492,7 +493,7 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 	if (code == 0) {
 		free(err);
 		return reply(conn, ok_status, "application/json; charset=utf-8",
-		    out, out_len, NULL, NULL);
+		    out, out_len);
 	}
 	free(out);
 	msg = command_message(err);
@@ -793,7 +794,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return api_get(ui, conn, url);
 	if ((a = asset(url)) != NULL)
 		return reply(conn, MHD_HTTP_OK, a->type,
-		    memdup_bytes(a->data, a->len), a->len, NULL, NULL);
+		    memdup_bytes(a->data, a->len), a->len);
 	return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
 }
 
