@@ -59,6 +59,7 @@
 #include "cmd.h"
 #include "form.h"
 #include "hash.h"
+#include "log.h"
 #include "ui.h"
 
 extern char **environ;
@@ -198,6 +199,16 @@ reply_error(struct MHD_Connection *conn, unsigned status, const char *msg)
 
 	json_object_set_new(doc, "error", json_string(msg));
 	return reply_json(conn, status, doc);
+}
+
+/* A request refused by the rules at the top of the file: one log line
+ * (the rule, never the request's text), and the error. */
+static enum MHD_Result
+refuse(struct MHD_Connection *conn, unsigned status, const char *rule,
+    const char *msg)
+{
+	log_line("info", "event=ui-refused status=%u rule=%s", status, rule);
+	return reply_error(conn, status, msg);
 }
 
 /* ---- the commands, run as children ---- */
@@ -470,12 +481,19 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 {
 	char *out, *err, *msg;
 	size_t out_len;
-	int code;
+	int code, rc;
 	json_t *doc;
-	const char *field;
+	const char *field, *verb;
 
-	if (run_command(ui, request_locale(conn), args, &out, &out_len, &err,
-	    &code) != 0) {
+	rc = run_command(ui, request_locale(conn), args, &out, &out_len, &err,
+	    &code);
+	verb = json_string_value(json_array_get(args, 1));
+	if (verb != NULL && verb[0] == '-')
+		verb = NULL;
+	log_line("info", "event=ui-command command=\"%s%s%s\" exit=%d",
+	    json_string_value(json_array_get(args, 0)), verb != NULL ? " " : "",
+	    verb != NULL ? verb : "", rc != 0 ? -1 : code);
+	if (rc != 0) {
 		json_decref(args);
 		free(out);
 		free(err);
@@ -675,7 +693,7 @@ login(struct ui *ui, struct MHD_Connection *conn)
 	enum MHD_Result r;
 
 	if (!token_ok(k, ui->secret))
-		return reply_error(conn, MHD_HTTP_FORBIDDEN,
+		return refuse(conn, MHD_HTTP_FORBIDDEN, "key",
 		    _("wrong or missing key: open the URL 'liandong ui' printed"));
 	cookie = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict",
 	    ui->cookie, ui->session);
@@ -697,7 +715,7 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	char want[80];
 
 	if (!host_ok(ui, host)) {
-		*answered = reply_error(conn, MHD_HTTP_MISDIRECTED_REQUEST, _("wrong Host: the console "
+		*answered = refuse(conn, MHD_HTTP_MISDIRECTED_REQUEST, "host", _("wrong Host: the console "
 		    "answers only to 127.0.0.1 and localhost"));
 		return 1;
 	}
@@ -707,35 +725,35 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	}
 	if (!token_ok(MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
 	    ui->cookie), ui->session)) {
-		*answered = reply_error(conn, MHD_HTTP_UNAUTHORIZED,
+		*answered = refuse(conn, MHD_HTTP_UNAUTHORIZED, "cookie",
 		    _("not logged in: open the URL 'liandong ui' printed"));
 		return 1;
 	}
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return 0;
 	if (strcmp(method, "POST") != 0) {
-		*answered = reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		*answered = refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
 		    _("method not allowed"));
 		return 1;
 	}
 	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	snprintf(want, sizeof want, "http://%s", host);
 	if (origin == NULL || strcasecmp(origin, want) != 0) {
-		*answered = reply_error(conn, MHD_HTTP_FORBIDDEN,
+		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "origin",
 		    _("wrong or missing Origin"));
 		return 1;
 	}
 	csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "X-CSRF-Token");
 	if (!token_ok(csrf, ui->csrf)) {
-		*answered = reply_error(conn, MHD_HTTP_FORBIDDEN,
+		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "csrf",
 		    _("wrong or missing CSRF token"));
 		return 1;
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) > UI_MAX_BODY) {
-		*answered = reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		*answered = refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size",
 		    _("request body too large"));
 		return 1;
 	}
@@ -786,7 +804,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (rq->too_big)
-		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		return refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size",
 		    _("request body too large"));
 	if (strcmp(method, "POST") == 0)
 		return api_post(ui, conn, url, rq);
@@ -944,6 +962,7 @@ cmd_ui(struct cmd_ctx *ctx)
 	di = MHD_get_daemon_info(ui.d, MHD_DAEMON_INFO_BIND_PORT);
 	ui.port = di != NULL ? di->port : (unsigned)port;
 	snprintf(ui.cookie, sizeof ui.cookie, "liandong_ui_%u", ui.port);
+	log_line("info", "event=ui-start port=%u", ui.port);
 	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui.port, ui.secret);
 	printf("%s\n", url);
 	fflush(stdout);
@@ -965,6 +984,7 @@ cmd_ui(struct cmd_ctx *ctx)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	MHD_stop_daemon(ui.d);
+	log_line("info", "event=ui-stop signal=%d", sig);
 	if (browser > 0)
 		waitpid(browser, NULL, WNOHANG);
 	if (page != NULL)
