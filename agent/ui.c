@@ -27,9 +27,10 @@
  *     (HttpOnly, SameSite=Strict, its name carrying the port) and
  *     redirects to /; a wrong or missing k is 403.
  *  3. Every other request needs that cookie: else 401.
- *  4. POST needs Origin http://HOST (the Host it came with) and the
- *     header X-CSRF-Token with the token GET /api/session gives the
- *     page: else 403. Methods other than GET, HEAD and POST are 405.
+ *  4. Any method but GET and HEAD needs Origin http://HOST (the Host
+ *     it came with) and the header X-CSRF-Token with the token GET
+ *     /api/session gives the page: else 403. Then a method other than
+ *     POST is 405.
  *  5. A body longer than UI_MAX_BODY is refused with 413: by its
  *     Content-Length at once, else (chunked) once it ends, what passed
  *     the cap read and dropped (libmicrohttpd answers only after the
@@ -731,11 +732,8 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return 0;
-	if (strcmp(method, "POST") != 0) {
-		*answered = refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
-		    _("method not allowed"));
-		return 1;
-	}
+	/* Every other method changes something, or would: its Origin and
+	 * token first, then whether it is one the console takes. */
 	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	snprintf(want, sizeof want, "http://%s", host);
 	if (origin == NULL || strcasecmp(origin, want) != 0) {
@@ -748,6 +746,11 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	if (!token_ok(csrf, ui->csrf)) {
 		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "csrf",
 		    _("wrong or missing CSRF token"));
+		return 1;
+	}
+	if (strcmp(method, "POST") != 0) {
+		*answered = refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
+		    _("method not allowed"));
 		return 1;
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,

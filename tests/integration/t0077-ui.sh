@@ -146,11 +146,14 @@ test_expect_success 'a body over 64 KiB is refused, by its length or as it strea
 	test "$(cases_held)" = 2
 '
 
-test_expect_success 'methods other than GET and POST are refused' '
+test_expect_success 'PUT and DELETE need the Origin and token too, then are refused' '
+	api put /api/cases -X PUT -H "Origin: $BASE" -d "{}" && code_is put 403 &&
+	api del "/api/cases/$C1" -X DELETE -H "X-CSRF-Token: $CSRF" && code_is del 403 &&
 	api put /api/cases -X PUT -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "{}" &&
 	code_is put 405 &&
 	api del "/api/cases/$C1" -X DELETE -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" &&
-	code_is del 405
+	code_is del 405 &&
+	"$LD" case show "$C1" >/dev/null
 '
 
 test_expect_success 'GET /api/due is `due --json`, each obligation with its text' '
