@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 19
+test_plan 20
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -239,6 +239,18 @@ PATH="$SCRATCH/nobin" "$LD" ui --port 0 >u2 2>e2 &
 NB_PID=$!
 test_when_finished "kill $NB_PID 2>/dev/null"
 wait_for 10 'test -s zh-url && test -s u2'
+
+test_expect_success 'what looks like an option in a value or an id stays a value' '
+	api inj /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -d "{\"source\":\"patrol\",\"category\":\"--urgent\",\"location\":\"--db=/tmp/x.db\",\"description\":\"--help\",\"parties\":[\"--json\"]}" &&
+	code_is inj 201 && "$LD" case show --json "$(jv inj d.id)" >inj.json &&
+	test "$(jv inj.json d.case.location)" = "--db=/tmp/x.db" &&
+	test "$(jv inj.json d.case.category)" = "--urgent" &&
+	test "$(jv inj.json d.case.urgent)" = false &&
+	test "$(jv inj.json d.case.parties)" = "--json" && ! test -e /tmp/x.db &&
+	api dash /api/cases/--help && code_is dash 404 &&
+	test "$(jv dash d.kind)" = error
+'
 
 test_expect_success 'the pages are built in, and every string they show is translated' '
 	api index / && code_is index 200 && grep -qi "^Content-Security-Policy: default-src .self." index.h &&
