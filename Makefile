@@ -1,7 +1,8 @@
 # Liandong build. One Makefile, no generated configure step.
 #
 #   make            install missing Debian packages, build everything
-#   make check      build and run every test suite (unit, integration)
+#   make check      build and run every test suite (unit, integration,
+#                   fuzz replays, the station console in chromium)
 #   make check SAN=1   the same under AddressSanitizer + UBSan (build-san/)
 #   make demo       the README's first command
 #   make install    the programs, data, man pages and systemd units under
