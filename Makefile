@@ -1,7 +1,8 @@
 # Liandong build. One Makefile, no generated configure step.
 #
 #   make            install missing Debian packages, build everything
-#   make check      build and run every test suite (unit, integration)
+#   make check      build and run every test suite (unit, integration,
+#                   fuzz replays, the station console in chromium)
 #   make check SAN=1   the same under AddressSanitizer + UBSan (build-san/)
 #   make demo       the README's first command
 #   make install    the programs, data, man pages and systemd units under
@@ -84,8 +85,45 @@ $(B)/.paths: FORCE
 	@mkdir -p $(B) && echo '$(PATHS_DEFS)' | cmp -s - $@ || echo '$(PATHS_DEFS)' >$@
 FORCE:
 
+# The station console (agent/ui.c) serves the files of agent/ui/, built
+# into the binary (no CDN, nothing read at run time): this rule writes each
+# as a C array (od) into $(B)/agent/ui-assets.c, with the table ui_assets
+# (agent/ui.h) that serves it at /<its name>, typed by its extension.
+UI_ASSETS := $(sort $(wildcard agent/ui/*))
+AGENT_OBJ += $(B)/agent/ui-assets.o
+AGENT_LIBS = $(shell pkg-config --libs libmicrohttpd) -lpthread
+$(B)/agent/ui.o: ALL_CFLAGS += $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+
+$(B)/agent/ui-assets.c: $(UI_ASSETS) Makefile | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "embed $(UI_ASSETS) -> $@"
+	@{ echo '/* Written by the Makefile from agent/ui/: do not edit. */'; \
+	echo '#include "ui.h"'; i=0; \
+	for f in $(UI_ASSETS); do \
+	    echo "static const unsigned char asset_$$i[] = {"; \
+	    od -An -v -tx1 $$f | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/\t/'; \
+	    echo "	0x00 };"; i=$$((i + 1)); \
+	done; \
+	echo 'const struct ui_asset ui_assets[] = {'; i=0; \
+	for f in $(UI_ASSETS); do \
+	    case $$f in \
+	    *.html) t='text/html; charset=utf-8' ;; \
+	    *.js) t='text/javascript; charset=utf-8' ;; \
+	    *.css) t='text/css; charset=utf-8' ;; \
+	    *.svg) t='image/svg+xml' ;; \
+	    *.png) t='image/png' ;; \
+	    *) t='application/octet-stream' ;; \
+	    esac; \
+	    echo "	{ \"/$$(basename $$f)\", \"$$t\", asset_$$i, $$(wc -c <$$f) },"; \
+	    i=$$((i + 1)); \
+	done; \
+	echo '	{ 0, 0, 0, 0 },'; echo '};'; } >$@.tmp && mv -f $@.tmp $@
+
+$(B)/agent/ui-assets.o: $(B)/agent/ui-assets.c
+	$(CC) $(ALL_CFLAGS) -Iagent -c -o $@ $<
+
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 # xlsxwriter: report --xlsx (server/cmd-report.c).
 $(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter 2>/dev/null)
@@ -362,7 +400,7 @@ $(IB)/paths.o: common/paths.c $(IB)/.paths | $(DEPS_STAMP)
 	$(CC) $(ALL_CFLAGS) $(INSTALL_PATHS) -c -o $@ $<
 
 $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm

@@ -106,6 +106,7 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_daemon_entry.base,
 	&cmd_status_entry.base,
 	&cmd_alerts_entry.base,
+	&cmd_ui_entry.base,
 	NULL,
 };
 

@@ -117,6 +117,7 @@ extern const struct cmd_entry cmd_person_add_entry, cmd_person_update_entry,
     cmd_person_leave_entry, cmd_person_train_entry, cmd_person_list_entry,
     cmd_person_show_entry;
 extern const struct cmd_entry cmd_conflicts_entry;
+extern const struct cmd_entry cmd_ui_entry;
 extern const struct cmd_entry cmd_unit_list_entry;
 extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
     cmd_share_extend_entry, cmd_share_list_entry, cmd_share_show_entry;

@@ -1292,3 +1292,135 @@ form_show(struct cmd_ctx *ctx, const char *type, const struct out_col *lines,
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);
 }
+
+/*
+ * The console (agent/ui.c) opens records through the same commands: the
+ * form it shows is described from the kind's fields, and what the user
+ * typed goes back to the command as its options.
+ */
+
+json_t *
+form_kind_describe(const char *kind)
+{
+	static const char *const types[] = { [FV_STR] = "text",
+		[FV_TEXT] = "textarea", [FV_TIME] = "time", [FV_ENUM] = "enum",
+		[FV_BOOL] = "bool", [FV_LIST] = "list", [FV_DECIMAL] = "number" };
+	const struct kind_info *k = kind_find(kind);
+	const struct field *f;
+	const struct enum_value *v;
+	json_t *out, *o, *vals;
+	char *opt;
+
+	if (k == NULL)
+		return NULL;
+	out = json_array();
+	for (f = k->fields; f->name != NULL; f++) {
+		if (f->ui == NULL)
+			continue;
+		o = json_object();
+		opt = field_opt(f);
+		json_object_set_new(o, "field", json_string(f->name));
+		json_object_set_new(o, "option", json_string(opt));
+		json_object_set_new(o, "type",
+		    json_string(types[form_type_of(f->type)]));
+		json_object_set_new(o, "required", json_boolean(f->required &&
+		    f->type != F_BOOL && !(f->ui->flags & (FIELD_NOW |
+		    FIELD_OFFICER))));
+		json_object_set_new(o, "label", json_string(f->ui->prompt != NULL ?
+		    _(f->ui->prompt) : opt));
+		json_object_set_new(o, "help", json_string(f->ui->help != NULL ?
+		    _(f->ui->help) : ""));
+		if (f->max > 0)
+			json_object_set_new(o, "max", json_integer((json_int_t)f->max));
+		if (f->values != NULL) {
+			vals = json_array();
+			for (v = f->values; v->name != NULL; v++)
+				json_array_append_new(vals, json_pack("{s:s,s:s}",
+				    "name", v->name, "label", v->label));
+			json_object_set_new(o, "values", vals);
+		}
+		json_array_append_new(out, o);
+		free(opt);
+	}
+	return out;
+}
+
+int
+form_kind_args(const char *kind, const json_t *body, json_t *args,
+    const char **bad)
+{
+	const struct kind_info *k = kind_find(kind);
+	const struct field *f;
+	const char *key;
+	json_t *val, *item;
+	size_t i;
+	char *opt;
+
+	*bad = NULL;
+	if (k == NULL || !json_is_object(body))
+		return -1;
+	json_object_foreach((json_t *)body, key, val) {
+		for (f = k->fields; f->name != NULL; f++)
+			if (f->ui != NULL && strcmp(f->name, key) == 0)
+				break;
+		*bad = f->name != NULL ? f->name : key;
+		if (f->name == NULL)
+			return -1;
+		opt = field_opt(f);
+		if (f->type == F_BOOL) {
+			if (!json_is_boolean(val)) {
+				free(opt);
+				return -1;
+			}
+			if (json_is_true(val))
+				json_array_append_new(args, json_sprintf("--%s", opt));
+		} else if (f->type == F_STRS) {
+			if (!json_is_array(val)) {
+				free(opt);
+				return -1;
+			}
+			json_array_foreach(val, i, item) {
+				if (!json_is_string(item)) {
+					free(opt);
+					return -1;
+				}
+				json_array_append_new(args, json_sprintf("--%s=%s",
+				    opt, json_string_value(item)));
+			}
+		} else if (json_is_string(val)) {
+			/* An empty value is a value not given: the command
+			 * says so of a required one, as on the command line. */
+			if (*json_string_value(val) != '\0')
+				json_array_append_new(args, json_sprintf("--%s=%s",
+				    opt, json_string_value(val)));
+		} else if (!json_is_null(val)) {
+			free(opt);
+			return -1;
+		}
+		free(opt);
+	}
+	*bad = NULL;
+	return 0;
+}
+
+const char *
+form_kind_field(const char *kind, const char *opt, size_t len)
+{
+	const struct kind_info *k = kind_find(kind);
+	const struct field *f;
+	const char *name = NULL;
+	char *o;
+
+	for (f = k != NULL ? k->fields : NULL; f != NULL && f->name != NULL;
+	    f++) {
+		if (f->ui == NULL)
+			continue;
+		o = field_opt(f);
+		if (strlen(o) == len && strncmp(o, opt, len) == 0)
+			name = f->name;
+		free(o);
+		if (name != NULL)
+			break;
+	}
+	return name;
+}

@@ -246,4 +246,28 @@ struct out_col;
  * or an exit code. */
 int form_show(struct cmd_ctx *ctx, const char *type,
     const struct out_col *lines, void (*more)(const json_t *doc));
+
+/*
+ * For the console (agent/ui.c), which opens a record by running its
+ * command: the form of kind's fields and the options that fill it.
+ */
+
+/* The fields of kind a command line gives, in order, as the console's
+ * form shows them: [{field, option, type (text, textarea, time, enum,
+ * bool, list, number), required (must be typed: not a flag, nor a time
+ * or officer with a default), label and help (translated), max,
+ * values: [{name, label}] for an enum}]. New reference; NULL for no
+ * such kind. */
+json_t *form_kind_describe(const char *kind);
+
+/* Appends to args (an array of strings) the options that give body, an
+ * object of kind's field names: "--opt=value" for a string (an empty one
+ * is left out, as a value not given), "--opt" for true, one "--opt=item"
+ * per item of a list. Returns 0, or -1 with *bad the field that is not
+ * one of kind's or has the wrong JSON type. */
+int form_kind_args(const char *kind, const json_t *body, json_t *args,
+    const char **bad);
+
+/* The field of kind whose option is the len bytes at opt, or NULL. */
+const char *form_kind_field(const char *kind, const char *opt, size_t len);
 #endif

@@ -11,13 +11,18 @@ set -e
 # render without warnings): t0050. faketime: t0047's clock years behind.
 # gettext (xgettext, msgfmt, msgmerge, msgattrib): the catalogues in po/,
 # which make compiles and t0075 checks. locales, and the zh_CN.UTF-8
-# locale generated from it: the programs in Chinese (t0075).
+# locale generated from it: the programs in Chinese (t0075). chromium,
+# nodejs and npm: the station console in a real browser (tests/browser/,
+# playwright-core from its package-lock.json, driving this chromium), and
+# fonts-wqy-microhei so that its pages and screenshots show Chinese (the
+# console downloads no font).
 # libxlsxwriter-dev: report --xlsx; python3-openpyxl reads it back (t0079).
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
 clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db
-gettext locales libxlsxwriter-dev python3-openpyxl"
+gettext locales libxlsxwriter-dev python3-openpyxl chromium nodejs npm
+fonts-wqy-microhei"
 # The locales the tests run under (locale -a spells them zh_CN.utf8).
 LOCALES="zh_CN.UTF-8"
 
@@ -26,8 +31,20 @@ have_locale() { # name, as in /etc/locale.gen
 	locale -a 2>/dev/null | tr 'A-Z' 'a-z' | sed 's/-//g' | grep -qx "$want"
 }
 
+# A package some machines get elsewhere (nodejs from NodeSource, which
+# bundles npm and conflicts with Debian's npm) counts as there when its
+# command is.
+provided() { # package
+	case $1 in
+	nodejs) command -v node >/dev/null 2>&1 ;;
+	npm | chromium) command -v "$1" >/dev/null 2>&1 ;;
+	*) return 1 ;;
+	esac
+}
+
 missing=""
 for p in $PKGS; do
+	provided "$p" && continue
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$st" in
 	*"install ok installed"*) ;;

@@ -8,7 +8,9 @@
 # Unit tests are cmocka programs (their own summary lines are counted per
 # test); integration tests are numbered shell scripts printing TAP-like
 # "ok N - ..." / "not ok N - ..." lines, as do the fuzz corpus replays
-# (build/tests/fuzz/*-replay: one check per target, all its inputs) and,
+# (build/tests/fuzz/*-replay: one check per target, all its inputs), the
+# browser suites (tests/browser/*.spec.js, the station console in
+# chromium) and,
 # under make check without SAN=1, the
 # bounded libFuzzer runs (fuzz-run/<target>, one line each). A suite that
 # dies without its summary counts as one failure.
@@ -112,6 +114,40 @@ for t in "$TOP"/tests/integration/t[0-9]*.sh; do
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t" .sh).log
 	sh "$t" </dev/null >"$log" 2>&1
+	count "$name" "$log" $?
+done
+
+# Browser suites (tests/browser/*.spec.js): node programs driving
+# Debian's chromium headless through playwright-core, installed first
+# from tests/browser/package-lock.json (npm ci, never a browser download)
+# when tests/browser/node_modules lacks it. They print TAP-like lines
+# like the integration scripts. Without node, npm or chromium the suite
+# is skipped here, and fails in CI.
+browser_suite() { # spec
+	dir=$TOP/tests/browser
+	for c in node npm "${CHROMIUM:-/usr/bin/chromium}"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			[ "${CI:-}" = true ] && { echo "not ok 1 - $c is missing (scripts/deps.sh)"; return 1; }
+			echo "1..0 # skip $c is missing (scripts/deps.sh installs it)"
+			return 0
+		fi
+	done
+	if ! [ -f "$dir/node_modules/playwright-core/package.json" ]; then
+		echo "# npm ci in tests/browser"
+		(cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) 2>&1 |
+			sed 's/^/# /'
+		[ -f "$dir/node_modules/playwright-core/package.json" ] ||
+			{ echo "not ok 1 - npm ci in tests/browser failed"; return 1; }
+	fi
+	(cd "$LOG" && node "$1")
+}
+
+for t in "$TOP"/tests/browser/*.spec.js; do
+	[ -f "$t" ] || continue
+	name=browser/$(basename "$t" .spec.js)
+	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
+	log=$LOG/browser-$(basename "$t" .spec.js).log
+	browser_suite "$t" </dev/null >"$log" 2>&1
 	count "$name" "$log" $?
 done
 

@@ -1,0 +1,1004 @@
+/*
+ * ui.c - the station console: `liandong ui [--port N] [--no-open]`.
+ *
+ * A small HTTP server (libmicrohttpd) on 127.0.0.1 only, plain HTTP on
+ * loopback, serving the pages built into the binary (agent/ui/) and a
+ * local JSON API (docs/console-api.md) that they, and other local tools,
+ * use. It runs until SIGINT or SIGTERM.
+ *
+ * The API runs the agent's own commands: a request becomes the command
+ * line of `liandong <noun> <verb> --json ...`, run as a child of this
+ * process (this binary, /proc/self/exe), whose stdout is the answer and
+ * whose error message, with the field it names, the error. So the
+ * console reads the same JSON documents as `--json`, and a record opened
+ * here is filled and validated by the very code of `liandong case open`
+ * (agent/form.c), with the same messages, in the language the request
+ * asks for (Accept-Language) or else this process's. One command runs
+ * at a time (one server thread): the station's database sees what it
+ * would see from a clerk typing fast.
+ *
+ * Safety on a shared PC (issue 16, item 4). Rules, in the order every
+ * request meets them, before anything of it is read or kept:
+ *
+ *  1. Host must be 127.0.0.1:PORT or localhost:PORT (a page of another
+ *     name resolving to 127.0.0.1, DNS rebinding): else 421.
+ *  2. GET /login?k=SECRET, SECRET drawn at each start (libsodium) and
+ *     given only in the URL printed and opened, sets the session cookie
+ *     (HttpOnly, SameSite=Strict, its name carrying the port) and
+ *     redirects to /; a wrong or missing k is 403.
+ *  3. Every other request needs that cookie: else 401.
+ *  4. Any method but GET and HEAD needs Origin http://HOST (the Host
+ *     it came with) and the header X-CSRF-Token with the token GET
+ *     /api/session gives the page: else 403. Then a method other than
+ *     POST is 405.
+ *  5. A body longer than UI_MAX_BODY is refused with 413: by its
+ *     Content-Length at once, else (chunked) once it ends, what passed
+ *     the cap read and dropped (libmicrohttpd answers only after the
+ *     upload), so that no more than the cap is ever kept.
+ *
+ * Answers are never cached and never framed (Cache-Control, CSP). The
+ * console writes no file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#include "cmd.h"
+#include "form.h"
+#include "hash.h"
+#include "log.h"
+#include "ui.h"
+
+extern char **environ;
+
+#define UI_DEFAULT_PORT 8731
+#define UI_TOKEN_BYTES 24
+#define UI_TOKEN_LEN 40 /* base64url of 24 bytes (32) and NUL, rounded */
+#define UI_MAX_OUT (16 * 1024 * 1024) /* a command's answer */
+#define UI_MAX_ERR (64 * 1024)        /* its messages */
+#define UI_COMMAND_MS 60000           /* the longest a command may be silent */
+
+struct ui {
+	struct MHD_Daemon *d;
+	unsigned port;
+	char secret[UI_TOKEN_LEN];  /* k= of the login URL */
+	char session[UI_TOKEN_LEN]; /* the cookie's value */
+	char csrf[UI_TOKEN_LEN];
+	char cookie[48];            /* the cookie's name */
+	char exe[PATH_MAX];
+	const char *db;             /* borrowed from the command's context */
+	const char *config;
+};
+
+/* A request past rules 1-4: its body, up to UI_MAX_BODY. */
+struct ui_req {
+	char *body;
+	size_t len;
+	int too_big; /* past UI_MAX_BODY: the rest is read and dropped */
+};
+
+/* The strings of the pages (agent/ui/app.js asks for them by their
+ * English text): GET /api/strings gives them translated. */
+static const char *const page_strings[] = {
+	N_("Liandong station console"),
+	N_("Workbench"),
+	N_("Cases"),
+	N_("Open a case"),
+	N_("What this unit owes, soonest first"),
+	N_("Nothing is owed."),
+	N_("Due"),
+	N_("Obligation"),
+	N_("Owed by"),
+	N_("Record"),
+	N_("Overdue"),
+	N_("no due time"),
+	N_("Search"),
+	N_("All"),
+	N_("In progress"),
+	N_("Closed"),
+	N_("No cases."),
+	N_("Status"),
+	N_("Discovered"),
+	N_("Category"),
+	N_("Location"),
+	N_("Matter"),
+	N_("Timeline"),
+	N_("Save"),
+	N_("Last sync:"),
+	N_("never"),
+	N_("Events not yet at the county server:"),
+	N_("Urgent"),
+	N_("yes"),
+	N_("no"),
+	N_("one per line"),
+	N_("Please correct the field marked below."),
+	N_("The console cannot be reached: is 'liandong ui' still running?"),
+	N_("Officer"),
+	N_("Unit"),
+	N_("Description"),
+	N_("Refer by"),
+	N_("Parties"),
+	N_("Evidence"),
+	N_("Handling"),
+	N_("Why"),
+	N_("Discovered from"),
+	N_("Discovered before"),
+};
+
+/* ---- answers ---- */
+
+/* Answers with body (taken), of type, with the headers every answer
+ * has and up to two more (h1, h2: NULL for none). */
+static enum MHD_Result
+reply2(struct MHD_Connection *conn, unsigned status, const char *type,
+    char *body, size_t len, const char *h1, const char *v1, const char *h2,
+    const char *v2)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+	    "form-action 'self'");
+	if (h1 != NULL)
+		MHD_add_response_header(r, h1, v1);
+	if (h2 != NULL)
+		MHD_add_response_header(r, h2, v2);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *type,
+    char *body, size_t len)
+{
+	return reply2(conn, status, type, body, len, NULL, NULL, NULL, NULL);
+}
+
+static enum MHD_Result
+reply_json(struct MHD_Connection *conn, unsigned status, json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
+
+	json_decref(doc);
+	if (s == NULL)
+		return MHD_NO;
+	return reply(conn, status, "application/json; charset=utf-8", s,
+	    strlen(s));
+}
+
+/* {"v": 1, "kind": "error", "error": message}. */
+static enum MHD_Result
+reply_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	json_t *doc = out_doc("error");
+
+	json_object_set_new(doc, "error", json_string(msg));
+	return reply_json(conn, status, doc);
+}
+
+/* A request refused by the rules at the top of the file: one log line
+ * (the rule, never the request's text), and the error. */
+static enum MHD_Result
+refuse(struct MHD_Connection *conn, unsigned status, const char *rule,
+    const char *msg)
+{
+	log_line("info", "event=ui-refused status=%u rule=%s", status, rule);
+	return reply_error(conn, status, msg);
+}
+
+/* ---- the commands, run as children ---- */
+
+static char *
+strndup_x(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void *
+memdup_bytes(const void *p, size_t n)
+{
+	void *d = xmalloc(n > 0 ? n : 1);
+
+	memcpy(d, p, n);
+	return d;
+}
+
+/* The locale a request's Accept-Language asks for, among those the
+ * agent speaks, or NULL (this process's). */
+static const char *
+request_locale(struct MHD_Connection *conn)
+{
+	const char *al = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Accept-Language");
+
+	if (al == NULL)
+		return NULL;
+	while (*al == ' ')
+		al++;
+	if (strncasecmp(al, "zh", 2) == 0)
+		return "zh_CN.UTF-8";
+	if (strncasecmp(al, "en", 2) == 0 || *al == '*')
+		return "C.UTF-8";
+	return NULL;
+}
+
+/* This process's environment for a child: never asked on a terminal,
+ * and in locale when not NULL. New array of borrowed or new strings
+ * (the last is new when locale is set). */
+static char **
+child_env(const char *locale, char **own)
+{
+	size_t n = 0, i, k = 0;
+	char **env;
+
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	env = xcalloc(n + 2, sizeof *env);
+	*own = NULL;
+	for (i = 0; i < n; i++) {
+		const char *e = environ[i];
+		if (strncmp(e, "LIANDONG_PROMPT=", 16) == 0)
+			continue;
+		if (locale != NULL && (strncmp(e, "LC_ALL=", 7) == 0 ||
+		    strncmp(e, "LC_MESSAGES=", 12) == 0 ||
+		    strncmp(e, "LANGUAGE=", 9) == 0))
+			continue;
+		env[k++] = environ[i];
+	}
+	if (locale != NULL)
+		env[k++] = *own = xasprintf("LC_ALL=%s", locale);
+	env[k] = NULL;
+	return env;
+}
+
+/* Appends what fd has to read to *buf (at most cap bytes in all).
+ * Returns 1 at end of file, 0 to read again, -1 when over cap. */
+static int
+drain(int fd, char **buf, size_t *len, size_t cap)
+{
+	char chunk[8192];
+	ssize_t n = read(fd, chunk, sizeof chunk);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (n == 0)
+		return 1;
+	if (*len + (size_t)n > cap)
+		return -1;
+	*buf = xrealloc(*buf, *len + (size_t)n + 1);
+	memcpy(*buf + *len, chunk, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Runs `liandong --db DB [--config FILE] ARGS...` with stdin from
+ * /dev/null, in locale (NULL: this process's). *out and *err get its
+ * stdout and stderr (new, NUL-terminated, maybe empty), *status its exit
+ * code (EXIT_INTERNAL when it could not run, died, said more than
+ * UI_MAX_OUT or UI_MAX_ERR, or was silent UI_COMMAND_MS: then it is
+ * killed). Returns 0, or -1 when it could not be started. */
+static int
+run_command(struct ui *ui, const char *locale, json_t *args, char **out,
+    size_t *out_len, char **err, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	int po[2], pe[2], rc, st, open_fds = 2;
+	size_t n = json_array_size(args), i, k = 0, err_len = 0;
+	char **argv = xcalloc(n + 6, sizeof *argv), **env, *own;
+	struct pollfd pfd[2];
+	pid_t pid;
+
+	*out = xstrdup("");
+	*err = xstrdup("");
+	*out_len = 0;
+	*status = EXIT_INTERNAL;
+	argv[k++] = (char *)"liandong";
+	argv[k++] = (char *)"--db";
+	argv[k++] = (char *)ui->db;
+	if (ui->config != NULL) {
+		argv[k++] = (char *)"--config";
+		argv[k++] = (char *)ui->config;
+	}
+	for (i = 0; i < n; i++)
+		argv[k++] = (char *)json_string_value(json_array_get(args, i));
+	argv[k] = NULL;
+	if (pipe2(po, O_CLOEXEC) != 0) {
+		free(argv);
+		return -1;
+	}
+	if (pipe2(pe, O_CLOEXEC) != 0) {
+		close(po[0]);
+		close(po[1]);
+		free(argv);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	env = child_env(locale, &own);
+	rc = posix_spawn(&pid, ui->exe, &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(env);
+	free(own);
+	free(argv);
+	close(po[1]);
+	close(pe[1]);
+	if (rc != 0) {
+		close(po[0]);
+		close(pe[0]);
+		errno = rc;
+		return -1;
+	}
+	pfd[0].fd = po[0];
+	pfd[1].fd = pe[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (open_fds > 0) {
+		int ready = poll(pfd, 2, UI_COMMAND_MS);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) { /* stuck: the console must answer */
+			kill(pid, SIGKILL);
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			int d;
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			d = i == 0 ? drain(pfd[0].fd, out, out_len, UI_MAX_OUT) :
+			    drain(pfd[1].fd, err, &err_len, UI_MAX_ERR);
+			if (d < 0)
+				kill(pid, SIGKILL);
+			if (d != 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st))
+		*status = WEXITSTATUS(st);
+	return 0;
+}
+
+/* The error a command said on stderr: its last "liandong: <level>: "
+ * line, without that prefix (whatever language the level is in).
+ * New string. */
+static char *
+command_message(const char *err)
+{
+	const char *p = err, *last = NULL, *e, *c;
+	char *msg;
+
+	for (; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (strncmp(p, "liandong: ", 10) == 0)
+			last = p;
+	}
+	if (last == NULL) {
+		e = strchr(err, '\n');
+		return e != NULL ? strndup_x(err, (size_t)(e - err)) : xstrdup(err);
+	}
+	last += 10;
+	e = strchr(last, '\n');
+	if (e == NULL)
+		e = last + strlen(last);
+	c = strstr(last, ": ");
+	if (c != NULL && c < e && c - last <= 16)
+		last = c + 2;
+	msg = strndup_x(last, (size_t)(e - last));
+	return msg;
+}
+
+/* The first option "--name" in msg that is one of kind's fields. */
+static const char *
+message_field(const char *kind, const char *msg)
+{
+	const char *p = msg, *f;
+	size_t n;
+
+	while (kind != NULL && (p = strstr(p, "--")) != NULL) {
+		p += 2;
+		for (n = 0; (p[n] >= 'a' && p[n] <= 'z') || p[n] == '-'; n++)
+			;
+		if (n > 0 && (f = form_kind_field(kind, p, n)) != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+static unsigned
+exit_status_http(int code)
+{
+	switch (code) {
+	case EXIT_USAGE:
+	case EXIT_INVALID:
+		return MHD_HTTP_BAD_REQUEST;
+	case EXIT_NOTFOUND:
+		return MHD_HTTP_NOT_FOUND;
+	case EXIT_CONFLICT:
+		return MHD_HTTP_CONFLICT;
+	case EXIT_FORBIDDEN:
+		return MHD_HTTP_FORBIDDEN;
+	case EXIT_CONFIG:
+	case EXIT_DATABASE:
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	default:
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+}
+
+/* Runs a command (args, taken) and answers with its JSON document, or
+ * with {"kind": "error", "error", "exit", "field" (when the message
+ * names an option of kind, which may be NULL), "messages" (all it said)}. */
+static enum MHD_Result
+answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
+    const char *kind, unsigned ok_status, void (*adjust)(json_t *doc))
+{
+	char *out, *err, *msg;
+	size_t out_len;
+	int code, rc;
+	json_t *doc;
+	const char *field, *verb;
+
+	rc = run_command(ui, request_locale(conn), args, &out, &out_len, &err,
+	    &code);
+	verb = json_string_value(json_array_get(args, 1));
+	if (verb != NULL && verb[0] == '-')
+		verb = NULL;
+	log_line("info", "event=ui-command command=\"%s%s%s\" exit=%d",
+	    json_string_value(json_array_get(args, 0)), verb != NULL ? " " : "",
+	    verb != NULL ? verb : "", rc != 0 ? -1 : code);
+	if (rc != 0) {
+		json_decref(args);
+		free(out);
+		free(err);
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(errno));
+	}
+	json_decref(args);
+	if (code == 0 && adjust != NULL &&
+	    (doc = json_loadb(out, out_len, 0, NULL)) != NULL) {
+		free(out);
+		free(err);
+		adjust(doc);
+		return reply_json(conn, ok_status, doc);
+	}
+	if (code == 0) {
+		free(err);
+		return reply(conn, ok_status, "application/json; charset=utf-8",
+		    out, out_len);
+	}
+	free(out);
+	msg = command_message(err);
+	doc = out_doc("error");
+	json_object_set_new(doc, "error", json_string(msg));
+	json_object_set_new(doc, "exit", json_integer(code));
+	field = message_field(kind, msg);
+	json_object_set_new(doc, "field", field != NULL ? json_string(field) :
+	    json_null());
+	json_object_set_new(doc, "messages", json_string(err));
+	free(msg);
+	free(err);
+	return reply_json(conn, exit_status_http(code), doc);
+}
+
+/* Adds "--name=value" for each query argument of names given. */
+static void
+query_options(struct MHD_Connection *conn, json_t *args,
+    const char *const *names)
+{
+	const char *v;
+
+	for (; *names != NULL; names++)
+		if ((v = MHD_lookup_connection_value(conn,
+		    MHD_GET_ARGUMENT_KIND, *names)) != NULL && *v != '\0')
+			json_array_append_new(args, json_sprintf("--%s=%s",
+			    *names, v));
+}
+
+/* ---- the API ---- */
+
+/* `due --json` and, for the pages, each obligation's text translated
+ * as the table of `liandong due` shows it: "obligation_label". */
+static void
+due_labels(json_t *doc)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "obligations"), i, o)
+		json_object_set_new(o, "obligation_label", json_string(
+		    _(json_string_value(json_object_get(o, "obligation")))));
+}
+
+static enum MHD_Result
+api_strings(struct MHD_Connection *conn)
+{
+	json_t *doc = out_doc("strings"), *s = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof page_strings / sizeof *page_strings; i++)
+		json_object_set_new(s, page_strings[i],
+		    json_string(_(page_strings[i])));
+	json_object_set_new(doc, "strings", s);
+	/* The language the pages are in: they ask the API for its errors
+	 * in the same one. */
+	json_object_set_new(doc, "lang", json_string(strcmp(_("Workbench"),
+	    "Workbench") != 0 ? "zh-CN" : "en"));
+	return reply_json(conn, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result
+api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
+{
+	static const char *const list_q[] = { "status", "category", "since",
+		"until", "search", "limit", NULL };
+	static const char *const due_q[] = { "unit", NULL };
+	json_t *args;
+	const char *v;
+
+	if (strcmp(url, "/api/session") == 0) {
+		json_t *doc = out_doc("session");
+		json_object_set_new(doc, "csrf", json_string(ui->csrf));
+		return reply_json(conn, MHD_HTTP_OK, doc);
+	}
+	if (strcmp(url, "/api/strings") == 0)
+		return api_strings(conn);
+	if (strncmp(url, "/api/forms/", 11) == 0) {
+		json_t *f = form_kind_describe(url + 11), *doc;
+		if (f == NULL || strcmp(url + 11, "case.opened") != 0) {
+			json_decref(f);
+			return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such form"));
+		}
+		doc = out_doc("form");
+		json_object_set_new(doc, "form", json_string(url + 11));
+		json_object_set_new(doc, "fields", f);
+		return reply_json(conn, MHD_HTTP_OK, doc);
+	}
+	if (strcmp(url, "/api/due") == 0) {
+		args = json_pack("[s]", "due");
+		query_options(conn, args, due_q);
+		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "overdue");
+		if (v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0))
+			json_array_append_new(args, json_string("--overdue"));
+		json_array_append_new(args, json_string("--json"));
+		return answer_command(ui, conn, args, NULL, MHD_HTTP_OK,
+		    due_labels);
+	}
+	if (strcmp(url, "/api/status") == 0)
+		return answer_command(ui, conn, json_pack("[sss]", "status",
+		    "--offline", "--json"), NULL, MHD_HTTP_OK, NULL);
+	if (strcmp(url, "/api/cases") == 0) {
+		args = json_pack("[ss]", "case", "list");
+		query_options(conn, args, list_q);
+		json_array_append_new(args, json_string("--json"));
+		return answer_command(ui, conn, args, NULL, MHD_HTTP_OK, NULL);
+	}
+	if (strncmp(url, "/api/cases/", 11) == 0 && url[11] != '\0' &&
+	    strchr(url + 11, '/') == NULL)
+		return answer_command(ui, conn, json_pack("[sssss]", "case",
+		    "show", "--json", "--", url + 11), NULL, MHD_HTTP_OK, NULL);
+	return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
+}
+
+static enum MHD_Result
+api_post(struct ui *ui, struct MHD_Connection *conn, const char *url,
+    struct ui_req *rq)
+{
+	json_t *body, *args, *doc;
+	json_error_t jerr;
+	const char *bad;
+
+	if (strcmp(url, "/api/cases") != 0)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
+	body = json_loadb(rq->body != NULL ? rq->body : "", rq->len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
+		    _("the request body must be a JSON object"));
+	}
+	args = json_pack("[ss]", "case", "open");
+	if (form_kind_args("case.opened", body, args, &bad) != 0) {
+		doc = out_doc("error");
+		json_object_set_new(doc, "error", json_sprintf(
+		    _("'%s' is not a field of a case, or not of its type"),
+		    bad != NULL ? bad : ""));
+		json_object_set_new(doc, "field", bad != NULL ?
+		    json_string(bad) : json_null());
+		json_decref(body);
+		json_decref(args);
+		return reply_json(conn, MHD_HTTP_BAD_REQUEST, doc);
+	}
+	json_decref(body);
+	json_array_append_new(args, json_string("--json"));
+	return answer_command(ui, conn, args, "case.opened", MHD_HTTP_CREATED, NULL);
+}
+
+/* ---- the rules every request meets (see the top of the file) ---- */
+
+static int
+host_ok(struct ui *ui, const char *host)
+{
+	char a[64], b[64];
+
+	if (host == NULL)
+		return 0;
+	snprintf(a, sizeof a, "127.0.0.1:%u", ui->port);
+	snprintf(b, sizeof b, "localhost:%u", ui->port);
+	return strcmp(host, a) == 0 || strcasecmp(host, b) == 0;
+}
+
+static int
+token_ok(const char *given, const char *want)
+{
+	size_t n = strlen(want);
+
+	return given != NULL && strlen(given) == n &&
+	    hash_equal(given, want, n);
+}
+
+static enum MHD_Result
+login(struct ui *ui, struct MHD_Connection *conn)
+{
+	const char *k = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "k");
+	char *cookie;
+	enum MHD_Result r;
+
+	if (!token_ok(k, ui->secret))
+		return refuse(conn, MHD_HTTP_FORBIDDEN, "key",
+		    _("wrong or missing key: open the URL 'liandong ui' printed"));
+	cookie = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict",
+	    ui->cookie, ui->session);
+	r = reply2(conn, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8",
+	    xstrdup(""), 0, "Set-Cookie", cookie, "Location", "/");
+	free(cookie);
+	return r;
+}
+
+/* Rules 1 to 5 on a request's headers: 0 to go on, else it was answered
+ * (*answered is what MHD gets back). */
+static int
+admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
+    const char *method, enum MHD_Result *answered)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Host");
+	const char *cl, *origin, *csrf;
+	char want[80];
+
+	if (!host_ok(ui, host)) {
+		*answered = refuse(conn, MHD_HTTP_MISDIRECTED_REQUEST, "host", _("wrong Host: the console "
+		    "answers only to 127.0.0.1 and localhost"));
+		return 1;
+	}
+	if (strcmp(url, "/login") == 0 && strcmp(method, "GET") == 0) {
+		*answered = login(ui, conn);
+		return 1;
+	}
+	if (!token_ok(MHD_lookup_connection_value(conn, MHD_COOKIE_KIND,
+	    ui->cookie), ui->session)) {
+		*answered = refuse(conn, MHD_HTTP_UNAUTHORIZED, "cookie",
+		    _("not logged in: open the URL 'liandong ui' printed"));
+		return 1;
+	}
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return 0;
+	/* Every other method changes something, or would: its Origin and
+	 * token first, then whether it is one the console takes. */
+	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	snprintf(want, sizeof want, "http://%s", host);
+	if (origin == NULL || strcasecmp(origin, want) != 0) {
+		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "origin",
+		    _("wrong or missing Origin"));
+		return 1;
+	}
+	csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-CSRF-Token");
+	if (!token_ok(csrf, ui->csrf)) {
+		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "csrf",
+		    _("wrong or missing CSRF token"));
+		return 1;
+	}
+	if (strcmp(method, "POST") != 0) {
+		*answered = refuse(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method",
+		    _("method not allowed"));
+		return 1;
+	}
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Content-Length");
+	if (cl != NULL && strtoull(cl, NULL, 10) > UI_MAX_BODY) {
+		*answered = refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size",
+		    _("request body too large"));
+		return 1;
+	}
+	return 0;
+}
+
+static const struct ui_asset *
+asset(const char *url)
+{
+	const struct ui_asset *a;
+
+	if (strcmp(url, "/") == 0)
+		url = "/index.html";
+	for (a = ui_assets; a->path != NULL; a++)
+		if (strcmp(a->path, url) == 0)
+			return a;
+	return NULL;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct ui *ui = cls;
+	struct ui_req *rq = *con_cls;
+	const struct ui_asset *a;
+	enum MHD_Result answered;
+
+	if (rq == NULL) {
+		if (admit(ui, conn, url, method, &answered))
+			return answered;
+		*con_cls = xcalloc(1, sizeof *rq);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!rq->too_big && rq->len + *upload_data_size <= UI_MAX_BODY) {
+			rq->body = xrealloc(rq->body, rq->len + *upload_data_size);
+			memcpy(rq->body + rq->len, upload_data, *upload_data_size);
+			rq->len += *upload_data_size;
+		} else {
+			rq->too_big = 1;
+			free(rq->body);
+			rq->body = NULL;
+			rq->len = 0;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big)
+		return refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size",
+		    _("request body too large"));
+	if (strcmp(method, "POST") == 0)
+		return api_post(ui, conn, url, rq);
+	if (strncmp(url, "/api/", 5) == 0)
+		return api_get(ui, conn, url);
+	if ((a = asset(url)) != NULL)
+		return reply(conn, MHD_HTTP_OK, a->type,
+		    memdup_bytes(a->data, a->len), a->len);
+	return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct ui_req *rq = *con_cls;
+
+	if (rq != NULL) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- the command ---- */
+
+/* The page that sends the browser to url, written for xdg-open: a file
+ * of this user's, mode 0600, in $XDG_RUNTIME_DIR (else beside the
+ * database), so that the key travels in no command line another local
+ * user could read (ps). Its path (new), or NULL when it could not be
+ * written. */
+static char *
+login_page(const char *url, const char *db, unsigned port)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	char *path, *dir;
+	FILE *f;
+	int fd;
+
+	if (run != NULL && *run == '/')
+		path = xasprintf("%s/liandong-ui-%u.html", run, port);
+	else {
+		dir = xstrdup(db);
+		if (strrchr(dir, '/') != NULL)
+			*strrchr(dir, '/') = '\0';
+		else
+			strcpy(dir, ".");
+		path = xasprintf("%s/liandong-ui-%u.html", dir, port);
+		free(dir);
+	}
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return NULL;
+	}
+	fprintf(f, "<!doctype html><meta charset=\"utf-8\">"
+	    "<meta http-equiv=\"refresh\" content=\"0;url=%s\">"
+	    "<a href=\"%s\">liandong</a>\n", url, url);
+	if (fclose(f) != 0) {
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* xdg-open target, not waited for; a missing xdg-open is only said. */
+static pid_t
+open_browser(const char *target)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { (char *)"xdg-open", (char *)target, NULL };
+	pid_t pid = -1;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		fprintf(stderr, _("liandong: note: cannot start xdg-open (%s): "
+		    "open the URL above in a browser\n"), strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+static const struct cli_opt ui_opts[] = {
+	{ "port", CLI_VALUE, "N", N_("port on 127.0.0.1 (default 8731; 0: any free one)") },
+	{ "no-open", CLI_FLAG, NULL, N_("print the URL only: do not open a browser") },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int
+cmd_ui(struct cmd_ctx *ctx)
+{
+	const char *p = cmd_value(ctx, "port");
+	const union MHD_DaemonInfo *di;
+	struct sockaddr_in sin;
+	sigset_t stop;
+	struct ui ui;
+	char *end, *url, *page = NULL;
+	long port = UI_DEFAULT_PORT;
+	pid_t browser = -1;
+	ssize_t n;
+	int sig;
+
+	memset(&ui, 0, sizeof ui);
+	if (p != NULL) {
+		errno = 0;
+		port = strtol(p, &end, 10);
+		if (*p == '\0' || *end != '\0' || errno != 0 || port < 0 ||
+		    port > 65535)
+			return cmd_usage_error(ctx,
+			    _("--port must be a number from 0 to 65535, not '%s'"), p);
+	}
+	n = readlink("/proc/self/exe", ui.exe, sizeof ui.exe - 1);
+	if (n <= 0)
+		return cmd_error(ctx, EXIT_INTERNAL,
+		    _("cannot find this program's file: %s"), strerror(errno));
+	ui.exe[n] = '\0';
+	ui.db = ctx->db_path;
+	ui.config = ctx->cfg.path;
+	random_token(UI_TOKEN_BYTES, ui.secret, sizeof ui.secret);
+	random_token(UI_TOKEN_BYTES, ui.session, sizeof ui.session);
+	random_token(UI_TOKEN_BYTES, ui.csrf, sizeof ui.csrf);
+
+	/* The server's thread and the commands' children start with these
+	 * blocked: this thread alone waits for them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ui.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    on_request, &ui,
+	    MHD_OPTION_SOCK_ADDR, &sin,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ui,
+	    MHD_OPTION_END);
+	if (ui.d == NULL)
+		return cmd_error(ctx, EXIT_INTERNAL,
+		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
+		    port);
+	di = MHD_get_daemon_info(ui.d, MHD_DAEMON_INFO_BIND_PORT);
+	ui.port = di != NULL ? di->port : (unsigned)port;
+	snprintf(ui.cookie, sizeof ui.cookie, "liandong_ui_%u", ui.port);
+	log_line("info", "event=ui-start port=%u", ui.port);
+	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui.port, ui.secret);
+	printf("%s\n", url);
+	fflush(stdout);
+	fprintf(stderr, _("liandong: the console is at the URL above; "
+	    "Ctrl-C stops it\n"));
+	if (!cmd_flag(ctx, "no-open")) {
+		page = login_page(url, ui.db, ui.port);
+		if (page == NULL)
+			fprintf(stderr, _("liandong: note: cannot write the page "
+			    "that opens the console (%s): open the URL above in a "
+			    "browser\n"), strerror(errno));
+		else if ((browser = open_browser(page)) < 0) {
+			unlink(page);
+			free(page);
+			page = NULL;
+		}
+	}
+	free(url);
+	while (sigwait(&stop, &sig) != 0)
+		;
+	MHD_stop_daemon(ui.d);
+	log_line("info", "event=ui-stop signal=%d", sig);
+	if (browser > 0)
+		waitpid(browser, NULL, WNOHANG);
+	if (page != NULL)
+		unlink(page);
+	free(page);
+	return 0;
+}
+
+const struct cmd_entry cmd_ui_entry = {
+	{ "ui", NULL, NULL, 0, 0, ui_opts, CMD_DB,
+	    N_("serve the station console on 127.0.0.1 and open it in the browser"),
+	    NULL },
+	cmd_ui,
+};

@@ -1,0 +1,299 @@
+#!/bin/sh
+# The station console, `liandong ui` (issue 16, items 4 and 5), with curl:
+# it listens on 127.0.0.1 only and answers a request only with the
+# session cookie the secret login URL sets, with the right Host, and, for
+# a POST, with its Origin and the CSRF token, within the body limit; its
+# JSON API gives the documents of the commands' --json, and opens a case
+# with the messages of `liandong case open` (docs/console-api.md).
+# tests/browser/ drives the pages in chromium.
+. "$(dirname "$0")/lib.sh"
+test_plan 20
+
+setup_station lyx01 龙羊峡镇
+export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
+"$LD" case open --source patrol --category 违法建设 --location 城关 \
+    --description 基本农田上建房 --discovered-at "2026-11-02 09:00" \
+    --handle refer --why 属县自然资源局职责 >c1
+"$LD" case open --source report --category 环境保护 --location 东街 \
+    --description 夜间偷排污水 --discovered-at "2026-11-19 22:00" >c2
+C1=$(cat c1)
+
+# A browser that only says what it was given, and reads the page.
+mkdir bin
+cat >bin/xdg-open <<'EOF'
+#!/bin/sh
+echo "$@" >"$SCRATCH/opened-args"
+stat -c %a "$1" >"$SCRATCH/opened-mode"
+cat "$1" >"$SCRATCH/opened-page"
+EOF
+chmod +x bin/xdg-open
+export SCRATCH
+export XDG_RUNTIME_DIR="$SCRATCH/run"
+mkdir -m 700 run
+
+PATH="$SCRATCH/bin:$PATH" "$LD" ui --port 0 >url 2>ui.err &
+UI_PID=$!
+test_when_finished "kill $UI_PID 2>/dev/null"
+wait_for 10 'test -s url && test -s opened-page'
+URL=$(cat url)
+BASE=${URL%%/login*}
+PORT=${BASE##*:}
+KEY=${URL##*k=}
+
+# req NAME CURL-ARGS... URL-PATH: the answer's status in NAME.code, its
+# headers in NAME.h and its body in NAME.
+req() {
+	_n=$1
+	shift
+	curl -sS -o "$_n" -D "$_n.h" -w '%{http_code}' "$@" >"$_n.code"
+}
+COOKIE=""
+api() { # NAME PATH [CURL-ARGS...]
+	_n=$1 _p=$2
+	shift 2
+	req "$_n" -H "Cookie: $COOKIE" "$@" "$BASE$_p"
+}
+code_is() { # NAME CODE
+	[ "$(cat "$1.code")" = "$2" ] && return 0
+	echo "$1: expected HTTP $2, got $(cat "$1.code"):" >&2
+	cat "$1" >&2
+	return 1
+}
+# same_json A B [KEY...]: equal JSON documents, KEYs left out of their
+# objects at any depth.
+same_json() {
+	python3 - "$@" <<'EOF'
+import json, sys
+a, b, drop = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+def strip(v):
+    if isinstance(v, dict):
+        return {k: strip(x) for k, x in v.items() if k not in drop}
+    if isinstance(v, list):
+        return [strip(x) for x in v]
+    return v
+x, y = strip(json.load(open(a))), strip(json.load(open(b)))
+if x != y:
+    print("differ:\n" + json.dumps(x, ensure_ascii=False, sort_keys=True, indent=1) +
+          "\n" + json.dumps(y, ensure_ascii=False, sort_keys=True, indent=1), file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+
+test_expect_success 'ui prints its URL on 127.0.0.1 and opens it through a page of mode 0600' '
+	echo "$URL" | grep -Eq "^http://127\.0\.0\.1:[0-9]+/login\?k=[A-Za-z0-9_-]{32}$" &&
+	test "$(cat opened-mode)" = 600 &&
+	grep -qF "$URL" opened-page &&
+	test_grep ! "$KEY" opened-args &&
+	case $(cat opened-args) in "$SCRATCH"/run/liandong-ui-*.html) ;; *) false ;; esac
+'
+
+test_expect_success 'it listens on loopback only' '
+	! curl -s -o /dev/null --max-time 5 "http://$(hostname -I 2>/dev/null | cut -d" " -f1):$PORT/" ||
+	test -z "$(hostname -I 2>/dev/null)"
+'
+
+test_expect_success 'a wrong key is refused; the right one sets an HttpOnly SameSite=Strict cookie' '
+	req bad "$BASE/login?k=x$KEY" && code_is bad 403 &&
+	req nokey "$BASE/login" && code_is nokey 403 &&
+	test_grep ! -i set-cookie bad.h &&
+	req login "$URL" && code_is login 303 &&
+	grep -i "^Location: /" login.h &&
+	grep -i "^Set-Cookie: liandong_ui_$PORT=" login.h | grep HttpOnly | grep -q "SameSite=Strict"
+'
+COOKIE=$(sed -n "s/^[Ss]et-[Cc]ookie: \(liandong_ui_$PORT=[^;]*\);.*/\1/p" login.h)
+
+test_expect_success 'without the cookie every page and API answers 401' '
+	for p in / /app.js /api/due /api/cases /api/cases/$C1 /api/status /api/session /api/strings; do
+		req no "$BASE$p" && code_is no 401 || exit 1
+	done &&
+	req wrong -H "Cookie: liandong_ui_$PORT=x${COOKIE#*=}" "$BASE/api/due" &&
+	code_is wrong 401
+'
+
+test_expect_success 'a Host other than 127.0.0.1:PORT or localhost:PORT is refused (DNS rebinding)' '
+	api host /api/due -H "Host: attacker.example:$PORT" && code_is host 421 &&
+	api host /api/due -H "Host: 127.0.0.1" && code_is host 421 &&
+	api host "/login?k=$KEY" -H "Host: attacker.example" && code_is host 421 &&
+	api local /api/due -H "Host: localhost:$PORT" && code_is local 200
+'
+
+api session /api/session
+CSRF=$(jv session d.csrf)
+BODY='{"source":"patrol","category":"违法建设","location":"西村","description":"占道经营","discovered_at":"2026-11-19 08:00"}'
+cases_held() { "$LD" case list --json >held.json && jv held.json "len(d.cases)"; }
+
+test_expect_success 'a POST without its Origin, from another Origin or without the CSRF token is refused' '
+	api p1 /api/cases -H "X-CSRF-Token: $CSRF" -H "Content-Type: application/json" -d "$BODY" &&
+	code_is p1 403 &&
+	api p2 /api/cases -H "Origin: http://attacker.example" -H "X-CSRF-Token: $CSRF" -d "$BODY" &&
+	code_is p2 403 &&
+	api p3 /api/cases -H "Origin: $BASE" -d "$BODY" && code_is p3 403 &&
+	api p4 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: x$CSRF" -d "$BODY" &&
+	code_is p4 403 &&
+	req p5 -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "$BODY" "$BASE/api/cases" &&
+	code_is p5 401 &&
+	test "$(cases_held)" = 2
+'
+
+test_expect_success 'a body over 64 KiB is refused, by its length or as it streams' '
+	python3 -c "print(\"{\\\"description\\\":\\\"\" + \"x\" * 70000 + \"\\\"}\")" >big.json &&
+	api big /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -H "Content-Type: application/json" --data-binary @big.json &&
+	code_is big 413 &&
+	api chunked /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -H "Transfer-Encoding: chunked" --data-binary @big.json &&
+	code_is chunked 413 &&
+	test "$(cases_held)" = 2
+'
+
+test_expect_success 'PUT and DELETE need the Origin and token too, then are refused' '
+	api put /api/cases -X PUT -H "Origin: $BASE" -d "{}" && code_is put 403 &&
+	api del "/api/cases/$C1" -X DELETE -H "X-CSRF-Token: $CSRF" && code_is del 403 &&
+	api put /api/cases -X PUT -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "{}" &&
+	code_is put 405 &&
+	api del "/api/cases/$C1" -X DELETE -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" &&
+	code_is del 405 &&
+	"$LD" case show "$C1" >/dev/null
+'
+
+test_expect_success 'GET /api/due is `due --json`, each obligation with its text' '
+	api due /api/due && code_is due 200 &&
+	"$LD" due --json >due.json &&
+	same_json due due.json obligation_label &&
+	jv due "d.obligations[0].record" | grep -q "$C1" &&
+	jv due "d.obligations[0].overdue" | grep -q true &&
+	jv due "d.obligations[0].obligation_label" | grep -q "refer the case"
+'
+
+test_expect_success 'GET /api/cases is `case list --json`, with its search and filters' '
+	api all /api/cases && "$LD" case list --json >all.json && same_json all all.json &&
+	api s "/api/cases?search=%E5%81%B7%E6%8E%92&status=open&category=%E7%8E%AF%E5%A2%83%E4%BF%9D%E6%8A%A4" &&
+	"$LD" case list --json --search 偷排 --status open --category 环境保护 >s.json &&
+	same_json s s.json && test "$(jv s "len(d.cases)")" = 1 &&
+	api lim "/api/cases?limit=1&since=2026-11-10" &&
+	"$LD" case list --json --limit 1 --since 2026-11-10 >lim.json && same_json lim lim.json &&
+	api badst "/api/cases?status=maybe" && code_is badst 400 &&
+	"$LD" case list --status maybe 2>badst.err; jv badst d.error >badst.msg &&
+	test "liandong: error: $(cat badst.msg)" = "$(cat badst.err)"
+'
+
+test_expect_success 'GET /api/cases/ID is `case show --json ID`; an unknown one is 404' '
+	api show "/api/cases/$C1" && code_is show 200 &&
+	"$LD" case show --json "$C1" >show.json && same_json show show.json &&
+	api none /api/cases/C-lyx01-99 && code_is none 404 &&
+	jv none d.error | grep -q "C-lyx01-99"
+'
+
+test_expect_success 'GET /api/status is `status --offline --json`' '
+	api st /api/status && code_is st 200 &&
+	"$LD" status --offline --json >st.json && same_json st st.json
+'
+
+test_expect_success 'POST /api/cases: a bad field comes back with the message of case open, and its field' '
+	api e1 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -d "{\"source\":\"patrol\",\"category\":\"违法建设\",\"location\":\"西村\",\"description\":\"占道\",\"discovered_at\":\"yesterday\"}" &&
+	code_is e1 400 && test "$(jv e1 d.field)" = discovered_at &&
+	test_must_fail "$LD" case open --source patrol --category 违法建设 --location 西村 \
+	    --description 占道 --discovered-at yesterday 2>e1.err &&
+	test "liandong: error: $(jv e1 d.error)" = "$(cat e1.err)" &&
+	api e2 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -d "{\"category\":\"违法建设\",\"location\":\"西村\",\"description\":\"占道\"}" &&
+	code_is e2 400 && test "$(jv e2 d.field)" = source &&
+	jv e2 d.error | grep -qx "missing required option --source" &&
+	api e3 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "{\"colour\":\"red\"}" &&
+	code_is e3 400 && test "$(jv e3 d.field)" = colour &&
+	api e4 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "[1]" &&
+	code_is e4 400 &&
+	test "$(cases_held)" = 2
+'
+
+test_expect_success 'its errors are in the language the request asks for' '
+	api zh /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -H "Accept-Language: zh-CN,zh;q=0.9" \
+	    -d "{\"source\":\"patrol\",\"category\":\"违法建设\",\"location\":\"西村\",\"description\":\"占道\",\"discovered_at\":\"yesterday\"}" &&
+	code_is zh 400 && test "$(jv zh d.field)" = discovered_at &&
+	test_must_fail env LC_ALL=zh_CN.UTF-8 "$LD" case open --source patrol --category 违法建设 \
+	    --location 西村 --description 占道 --discovered-at yesterday 2>zh.err &&
+	grep -q "$(jv zh d.error)" zh.err && jv zh d.error | grep -q "无效"
+'
+
+test_expect_success 'POST /api/cases opens the case case open would' '
+	api ok /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -H "Content-Type: application/json" \
+	    -d "{\"source\":\"patrol\",\"category\":\"违法建设\",\"location\":\"西村\",\"description\":\"占道\",\"discovered_at\":\"2026-11-19 08:00\",\"urgent\":true,\"parties\":[\"李某\",\"王某\"],\"handling\":\"refer\",\"handling_reason\":\"不属本镇\"}" &&
+	code_is ok 201 && ID=$(jv ok d.id) &&
+	"$LD" case open --source patrol --category 违法建设 --location 西村 --description 占道 \
+	    --discovered-at "2026-11-19 08:00" --urgent --party 李某 --party 王某 \
+	    --handle refer --why 不属本镇 >cli-id &&
+	"$LD" case show --json "$ID" >web.json && "$LD" case show --json "$(cat cli-id)" >cli.json &&
+	same_json web.json cli.json entity last created_at events &&
+	test "$(cases_held)" = 4
+'
+
+# The same console in Chinese, and one with no xdg-open to run.
+LC_ALL=zh_CN.UTF-8 "$LD" ui --port 0 --no-open >zh-url 2>/dev/null &
+ZH_PID=$!
+test_when_finished "kill $ZH_PID 2>/dev/null"
+mkdir nobin
+ln -s "$(command -v sh)" nobin/sh
+PATH="$SCRATCH/nobin" "$LD" ui --port 0 >u2 2>e2 &
+NB_PID=$!
+test_when_finished "kill $NB_PID 2>/dev/null"
+wait_for 10 'test -s zh-url && test -s u2'
+
+test_expect_success 'what looks like an option in a value or an id stays a value' '
+	api inj /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" \
+	    -d "{\"source\":\"patrol\",\"category\":\"--urgent\",\"location\":\"--db=/tmp/x.db\",\"description\":\"--help\",\"parties\":[\"--json\"]}" &&
+	code_is inj 201 && "$LD" case show --json "$(jv inj d.id)" >inj.json &&
+	test "$(jv inj.json d.case.location)" = "--db=/tmp/x.db" &&
+	test "$(jv inj.json d.case.category)" = "--urgent" &&
+	test "$(jv inj.json d.case.urgent)" = false &&
+	test "$(jv inj.json d.case.parties)" = "--json" && ! test -e /tmp/x.db &&
+	api dash /api/cases/--help && code_is dash 404 &&
+	test "$(jv dash d.kind)" = error
+'
+
+test_expect_success 'the pages are built in, and every string they show is translated' '
+	api index / && code_is index 200 && grep -qi "^Content-Security-Policy: default-src .self." index.h &&
+	grep -q "/app.js" index &&
+	api js /app.js && code_is js 200 && cmp js "$TOP/agent/ui/app.js" &&
+	api strs /api/strings && test "$(jv strs d.lang)" = en &&
+	ZURL=$(cat zh-url) && ZB=${ZURL%%/login*} &&
+	curl -s -c zjar -o /dev/null "$ZURL" && curl -s -b zjar -o zstrs "$ZB/api/strings" &&
+	test "$(jv zstrs d.lang)" = zh-CN &&
+	test "$(jv zstrs "d.strings[\"Workbench\"]")" = 工作台 &&
+	python3 - "$TOP/agent/ui/app.js" strs zstrs <<-\EOF
+	import json, re, sys
+	js = open(sys.argv[1], encoding="utf-8").read()
+	used = {m.replace(chr(92) + chr(39), chr(39)) for m in re.findall(r"\bT\(\x27(.*?)\x27\)", js)}
+	en = json.load(open(sys.argv[2]))["strings"]
+	zh = json.load(open(sys.argv[3]))["strings"]
+	bad = [s for s in sorted(used) if s not in en or zh.get(s, s) == s]
+	assert len(used) > 20, used
+	if bad:
+	    sys.exit("not served or not translated: %s" % bad)
+	EOF
+'
+
+test_expect_success 'with no xdg-open it still serves, and says how to open it' '
+	wait_for 10 "grep -q xdg-open e2" &&
+	U2=$(cat u2) && curl -s -o /dev/null -w "%{http_code}" "$U2" | grep -q 303 &&
+	P2=${U2%%/login*} && P2=${P2##*:} && ! test -e "run/liandong-ui-$P2.html"
+'
+
+test_expect_success 'a bad port, a port in use and a station with no database are refused' '
+	test_expect_code_of() { "$@"; test $? = "$want"; } &&
+	want=2 test_expect_code_of "$LD" ui --port 70000 --no-open 2>bad-port &&
+	test_grep "port must be a number from 0 to 65535" bad-port &&
+	want=1 test_expect_code_of "$LD" ui --port "$PORT" --no-open >in-use 2>in-use.err &&
+	test_grep "cannot listen on 127.0.0.1:$PORT" in-use.err && ! test -s in-use &&
+	want=6 test_expect_code_of "$LD" ui --db "$SCRATCH/none.db" --no-open 2>no-db &&
+	test_grep "liandong init" no-db
+'
+
+test_expect_success 'SIGTERM stops it cleanly and its page is removed' '
+	kill -TERM $UI_PID &&
+	wait_for 10 "! test -e run/liandong-ui-$PORT.html" &&
+	! curl -s -o /dev/null --max-time 5 "$BASE/"
+'
+
+test_done
