@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "ltime.h"
+#include "mask.h"
 #include "stats.h"
 #include "text.h"
 #include "textfile.h"
@@ -250,7 +251,8 @@ excel_day(const json_t *result, const char *key)
  * it and renamed, synced, so that path is whole or untouched. Returns 0
  * or -1 with err set. */
 static int
-write_xlsx(const char *path, const json_t *result, char *err)
+write_xlsx(const char *path, const struct table *tabs, const json_t *result,
+    char *err)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	lxw_workbook *wb = workbook_new(tmp);
@@ -277,7 +279,11 @@ write_xlsx(const char *path, const json_t *result, char *err)
 	hours = workbook_add_format(wb);
 	format_set_num_format(hours, "0.0");
 
-	ws = workbook_add_worksheet(wb, _("Report"));
+	if ((ws = workbook_add_worksheet(wb, _("Report"))) == NULL) {
+		snprintf(err, LD_ERRLEN, _("cannot write '%s'"), tmp);
+		workbook_close(wb);
+		goto out;
+	}
 	worksheet_set_column(ws, 0, 1, 24, NULL);
 	worksheet_write_string(ws, 0, 0, _("County"), bold);
 	worksheet_write_string(ws, 0, 1, cjson_str(result, "county"), NULL);
@@ -293,8 +299,14 @@ write_xlsx(const char *path, const json_t *result, char *err)
 	worksheet_write_string(ws, 4, 1, cjson_str(result, "unit") ?
 	    cjson_str(result, "unit") : _("the whole county"), NULL);
 
-	for (t = tables; t->title != NULL; t++) {
-		ws = workbook_add_worksheet(wb, _(t->title));
+	for (t = tabs; t->title != NULL; t++) {
+		/* NULL for a name Excel refuses (over 31 characters...). */
+		if ((ws = workbook_add_worksheet(wb, _(t->title))) == NULL) {
+			snprintf(err, LD_ERRLEN, _("cannot write '%s': %s"), tmp,
+			    _(t->title));
+			workbook_close(wb);
+			goto out;
+		}
 		rows = rows_at(result, t->rows);
 		for (j = 0; t->cols[j].key != NULL; j++) {
 			worksheet_write_string(ws, 0, (lxw_col_t)j,
@@ -344,29 +356,103 @@ out:
 	return rc;
 }
 
+/* Prints result (a "report" or "publication" of kind) as --json,
+ * --xlsx, --csv or tables for people say. Returns 0 or an exit code. */
+static int
+emit(struct cli *c, const char *kind, const struct table *tabs,
+    json_t *result)
+{
+	struct server_ctx *x = c->app;
+	const char *unit = cjson_str(result, "unit");
+	const char *period = cjson_str(result, "period");
+	const struct table *t;
+
+	if (cli_common_flag(c, "json")) {
+		json_t *doc = out_doc(kind);
+
+		json_object_set(doc, kind, result);
+		out_json(doc);
+		return 0;
+	}
+	if (cli_value(c, "xlsx") != NULL) {
+		if (write_xlsx(cli_value(c, "xlsx"), tabs, result, x->err) != 0)
+			return cli_error(c, EXIT_DATABASE, "%s", x->err);
+		log_line("notice", "event=%s-export format=xlsx period=%s"
+		    " unit=%s uid=%ld", kind, period, unit != NULL ? unit :
+		    "(county)", (long)getuid());
+		printf(_("report written to %s\n"), cli_value(c, "xlsx"));
+		return 0;
+	}
+	if (cli_flag(c, "csv")) {
+		fputs("\xef\xbb\xbf", stdout); /* so that Excel reads UTF-8 */
+		for (t = tabs; t->title != NULL; t++)
+			csv_table(t, rows_at(result, t->rows));
+		return 0;
+	}
+	printf(_("%s, %s (%s to %s)%s%s\n\n"), cjson_str(result, "county"),
+	    period, cjson_str(result, "from"), cjson_str(result, "to"),
+	    unit != NULL ? ": " : "", unit != NULL ? unit : "");
+	for (t = tabs; t->title != NULL; t++) {
+		print_table(t, rows_at(result, t->rows));
+		printf("\n");
+	}
+	return 0;
+}
+
 static void
 add_doc(const json_t *doc, void *arg)
 {
 	stats_add(arg, doc);
 }
 
+/* --period read into [*from, *to). Returns 0 or an exit code (message
+ * printed). */
+static int
+period_of(struct cli *c, int64_t *from, int64_t *to)
+{
+	const char *period = cli_value(c, "period");
+
+	if (period == NULL)
+		return cli_usage_error(c, _("missing required option --%s"),
+		    "period");
+	if (stats_period(period, from, to) != 0)
+		return cli_error(c, EXIT_USAGE, _("invalid period '%s': give "
+		    "2026-11, 2026-Q4, 2026 or 2026-11-03..2026-11-16"), period);
+	return 0;
+}
+
+/* What every output says of itself: the county, the period, its bounds
+ * and the unit asked for (null: the county). */
+static void
+heading(struct cli *c, json_t *result, int64_t from, int64_t to)
+{
+	struct server_ctx *x = c->app;
+	const char *unit = cli_value(c, "unit");
+	char t[LTIME_LEN];
+
+	json_object_set_new(result, "period", json_string(cli_value(c,
+	    "period")));
+	json_object_set_new(result, "county", json_string(x->conf.county ?
+	    x->conf.county : ""));
+	ltime_format(from, t);
+	json_object_set_new(result, "from", json_string(t));
+	ltime_format(to, t);
+	json_object_set_new(result, "to", json_string(t));
+	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
+	    json_null());
+}
+
 static int
 report(struct cli *c)
 {
-	struct server_ctx *x = c->app;
-	const char *period = cli_value(c, "period"), *unit = cli_value(c, "unit");
-	const struct table *t;
+	const char *unit = cli_value(c, "unit");
 	struct stats *s;
 	json_t *result;
 	int64_t from, to;
 	int rc;
 
-	if (period == NULL)
-		return cli_usage_error(c, _("missing required option --%s"),
-		    "period");
-	if (stats_period(period, &from, &to) != 0)
-		return cli_error(c, EXIT_USAGE, _("invalid period '%s': give "
-		    "2026-11, 2026-Q4, 2026 or 2026-11-03..2026-11-16"), period);
+	if ((rc = period_of(c, &from, &to)) != 0)
+		return rc;
 	s = stats_new(from, to, unit, ltime_now());
 	if ((rc = fold_all(c, unit, add_doc, s)) != 0) {
 		stats_free(s);
@@ -374,44 +460,149 @@ report(struct cli *c)
 	}
 	result = stats_result(s);
 	stats_free(s);
-	json_object_set_new(result, "period", json_string(period));
-	json_object_set_new(result, "county", json_string(x->conf.county ?
-	    x->conf.county : ""));
-	if (cli_common_flag(c, "json")) {
-		json_t *doc = out_doc("report");
-
-		json_object_set_new(doc, "report", result);
-		out_json(doc);
-		return 0;
-	}
-	if (cli_value(c, "xlsx") != NULL) {
-		rc = write_xlsx(cli_value(c, "xlsx"), result, x->err);
-		json_decref(result);
-		if (rc != 0)
-			return cli_error(c, EXIT_DATABASE, "%s", x->err);
-		log_line("notice", "event=report-export format=xlsx period=%s"
-		    " unit=%s uid=%ld", period, unit != NULL ? unit : "(county)",
-		    (long)getuid());
-		printf(_("report written to %s\n"), cli_value(c, "xlsx"));
-		return 0;
-	}
-	if (cli_flag(c, "csv")) {
-		fputs("\xef\xbb\xbf", stdout); /* so that Excel reads UTF-8 */
-		for (t = tables; t->title != NULL; t++)
-			csv_table(t, rows_at(result, t->rows));
-	} else {
-		printf(_("%s, %s (%s to %s)%s%s\n\n"), x->conf.county ?
-		    x->conf.county : "", period, cjson_str(result, "from"),
-		    cjson_str(result, "to"), unit != NULL ? ": " : "",
-		    unit != NULL ? unit : "");
-		for (t = tables; t->title != NULL; t++) {
-			print_table(t, rows_at(result, t->rows));
-			printf("\n");
-		}
-	}
+	heading(c, result, from, to);
+	rc = emit(c, "report", tables, result);
 	json_decref(result);
-	return 0;
+	return rc;
 }
+
+/*
+ * publish: the penalty decisions of the period, for publication (Gonghe
+ * 三(六)6 "公开……去除个人隐私信息"; Baijiantan 三(三)1): a penalty decision
+ * a unit recorded to share (share record --type penalty), by when it was
+ * made, and the decision served on a referral (referral result), by when
+ * it was served; each with its case's parties and every name, phone and
+ * identity number masked (common/mask.h). A complainant's identity is
+ * never read.
+ */
+struct publication {
+	int64_t from, to;
+	const char *unit;
+	json_t *parties;   /* case -> its parties */
+	json_t *decisions; /* rows, their case's parties still to mask */
+};
+
+static void
+add_decision(struct publication *p, const json_t *doc, const char *unit,
+    const char *at, const char *title, const char *text)
+{
+	int64_t ms;
+
+	if (at == NULL || ltime_parse(at, &ms) != 0 || ms < p->from ||
+	    ms >= p->to || unit == NULL || text == NULL ||
+	    (p->unit != NULL && strcmp(p->unit, unit) != 0))
+		return;
+	json_array_append_new(p->decisions, json_pack("{s:s, s:s, s:s*, s:s*,"
+	    " s:s, s:s*}", "record", cjson_str(doc, "entity"), "unit", unit,
+	    "title", title, "category", cjson_str(doc, "category"),
+	    "decided", at, "case", cjson_str(doc, "case")));
+	json_object_set_new(json_array_get(p->decisions,
+	    json_array_size(p->decisions) - 1), "text", json_string(text));
+}
+
+static void
+publish_doc(const json_t *doc, void *arg)
+{
+	struct publication *p = arg;
+	const char *type = cjson_str(doc, "type");
+
+	if (type == NULL)
+		return;
+	if (strcmp(type, "case") == 0 && json_is_array(json_object_get(doc,
+	    "parties")))
+		json_object_set(p->parties, cjson_str(doc, "entity"),
+		    json_object_get(doc, "parties"));
+	else if (strcmp(type, "share") == 0 &&
+	    ld_streq(cjson_str(doc, "form"), "penalty"))
+		add_decision(p, doc, cjson_str(doc, "unit"),
+		    cjson_str(doc, "formed_at"), cjson_str(doc, "title"),
+		    cjson_str(doc, "summary") ? cjson_str(doc, "summary") :
+		    cjson_str(doc, "title"));
+	else if (strcmp(type, "referral") == 0 &&
+	    ld_streq(cjson_str(doc, "status"), "closed"))
+		add_decision(p, doc, cjson_str(doc, "handler"),
+		    cjson_str(doc, "decided_at"), NULL,
+		    cjson_str(doc, "decision"));
+}
+
+static const struct col publish_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("DECIDED ON"), "decided" },
+	{ N_("DOCUMENT"), "title" }, { N_("CATEGORY"), "category" },
+	{ N_("PARTIES"), "parties" }, { N_("DECISION"), "text" },
+	{ NULL, NULL },
+};
+
+static const struct table publish_tables[] = {
+	{ N_("Decisions to publish"), "decisions", publish_cols },
+	{ NULL, NULL, NULL },
+};
+
+static int
+publish(struct cli *c)
+{
+	struct publication p;
+	json_t *result, *d, *names;
+	int64_t from, to;
+	size_t i, j;
+	char *m, *list;
+	int rc;
+
+	if ((rc = period_of(c, &from, &to)) != 0)
+		return rc;
+	memset(&p, 0, sizeof p);
+	p.from = from;
+	p.to = to;
+	p.unit = cli_value(c, "unit");
+	p.parties = json_object();
+	p.decisions = json_array();
+	if ((rc = fold_all(c, p.unit, publish_doc, &p)) != 0)
+		goto out;
+	json_array_foreach(p.decisions, i, d) {
+		names = json_object_get(p.parties, cjson_str(d, "case") ?
+		    cjson_str(d, "case") : "");
+		m = mask_text(cjson_str(d, "text"), names);
+		json_object_set_new(d, "text", json_string(m));
+		free(m);
+		if (cjson_str(d, "title") != NULL) {
+			m = mask_text(cjson_str(d, "title"), names);
+			json_object_set_new(d, "title", json_string(m));
+			free(m);
+		}
+		list = xstrdup("");
+		for (j = 0; j < json_array_size(names); j++) {
+			char *one = mask_name(json_string_value(
+			    json_array_get(names, j)));
+			char *more = xasprintf("%s%s%s", list, j ? "、" : "", one);
+			free(one);
+			free(list);
+			list = more;
+		}
+		json_object_set_new(d, "parties", json_string(list));
+		free(list);
+		json_object_del(d, "case");
+	}
+	result = json_pack("{s:O}", "decisions", p.decisions);
+	heading(c, result, from, to);
+	rc = emit(c, "publication", publish_tables, result);
+	json_decref(result);
+out:
+	json_decref(p.parties);
+	json_decref(p.decisions);
+	return rc;
+}
+
+static const struct cli_opt publish_opts[] = {
+	{ "period", CLI_VALUE, "PERIOD", N_("2026-11 (a month), 2026-Q4, 2026, or 2026-11-03..2026-11-16 (required)") },
+	{ "unit", CLI_VALUE, "UNIT", N_("only this unit's decisions") },
+	{ "csv", CLI_FLAG, NULL, N_("every table as CSV for Excel (UTF-8 with a byte order mark)") },
+	{ "xlsx", CLI_VALUE, "FILE", N_("every table in an Excel workbook FILE, a sheet each (written whole, or not at all)") },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_cmd cmd_publish_entry = { "publish", NULL, NULL, 0, 0,
+	publish_opts, CMD_STORE | CMD_JSON,
+	N_("the period's penalty decisions for publication, names, phones and identity numbers masked"),
+	publish };
 
 const struct cli_cmd cmd_report_entry = { "report", NULL, NULL, 0, 0,
 	report_opts, CMD_STORE | CMD_JSON,

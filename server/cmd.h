@@ -98,7 +98,7 @@ extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
     cmd_unit_remove_entry;
 extern const struct cli_cmd cmd_serve_entry;
 extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry;
-extern const struct cli_cmd cmd_report_entry;
+extern const struct cli_cmd cmd_report_entry, cmd_publish_entry;
 
 /* Folds every entity the unit (NULL: the county) may see and hands each
  * projection to fn, in entity order (cmd-data.c). Returns 0 or an exit

@@ -357,7 +357,7 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_station_revoke_entry, &cmd_station_reissue_entry,
 	&cmd_station_remove_entry, &cmd_unit_add_entry, &cmd_unit_list_entry,
 	&cmd_unit_remove_entry, &cmd_serve_entry, &cmd_dump_entry,
-	&cmd_due_entry, &cmd_report_entry, &cmd_key_rotate_entry,
+	&cmd_due_entry, &cmd_report_entry, &cmd_publish_entry, &cmd_key_rotate_entry,
 	&cmd_backup_entry, NULL,
 };
 

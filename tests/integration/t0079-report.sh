@@ -6,7 +6,7 @@
 # Excel and an Excel workbook read back by openpyxl (Debian's
 # python3-openpyxl, hence /usr/bin/python3); bad periods refused.
 . "$(dirname "$0")/lib.sh"
-test_plan 11
+test_plan 13
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -48,6 +48,22 @@ on qbq liaison log --type contact --date "2026-11-19 09:00" \
 for s in lyx qbq bureau zrj lyx qbq bureau zrj; do on $s sync >/dev/null; done
 LIANDONG_NOW="2026-11-20T14:00:00+08:00" on bureau referral acknowledge "$R1" >/dev/null
 for s in bureau lyx; do on $s sync >/dev/null; done
+
+# Penalty decisions to publish: one recorded to share by the bureau, one
+# served on a referral; both name the parties, a phone and an id number.
+C7=$(on lyx case open --source patrol --category 违法建设 --location 北街 \
+	--description "未批先建" --discovered-at "2026-11-16 09:00" \
+	--party 王秀英 --party 青海宏达建筑有限公司)
+R3=$(on lyx referral send "$C7" --to $BUREAU --letter "龙移〔2026〕3号" \
+	--source-material 现场检查笔录 --evidence 照片)
+for s in lyx bureau; do on $s sync >/dev/null; done
+on bureau referral accept "$R3" >/dev/null
+on bureau referral result "$R3" --decided-at "2026-11-20 09:30" \
+	--decision "对王秀英（身份证号630102199001011234，电话13800001111）罚款5000元，青海宏达建筑有限公司限期拆除" >/dev/null
+on bureau share record --type penalty --title "共综执罚〔2026〕88号 处罚决定书" \
+	--formed-at "2026-11-19 15:00" \
+	--summary "当事人赵大勇，电话0974-8512345，罚款3000元" >/dev/null
+for s in bureau lyx bureau; do on $s sync >/dev/null; done
 
 "$LDS" dump >dump.ndjson
 "$LDS" due --json >due.json
@@ -148,9 +164,9 @@ test_expect_success 'the county report for 2026-11 equals an independent count' 
 	"$LDS" report --period 2026-11 --json >nov.json &&
 	python3 check.py nov.json >checked &&
 	cat checked &&
-	jeq nov.json d.report.cases.total.opened 5 &&
-	jeq nov.json d.report.referrals.total.sent 2 &&
-	jeq nov.json "[r[\"ack_hours_median\"] for r in d[\"report\"][\"referrals\"][\"by_receiver\"]]" "[4.0, null]"
+	jeq nov.json d.report.cases.total.opened 6 &&
+	jeq nov.json d.report.referrals.total.sent 3 &&
+	jeq nov.json "[r[\"ack_hours_median\"] for r in d[\"report\"][\"referrals\"][\"by_receiver\"]]" "[2.0, null]"
 '
 
 test_expect_success 'the figures are not empty: each kind of timeliness occurs' '
@@ -163,13 +179,13 @@ test_expect_success 'one unit sees its own figures, and they equal the count' '
 	"$LDS" report --period 2026-11 --unit 龙羊峡镇 --json >lyx.json &&
 	python3 check.py lyx.json 龙羊峡镇 &&
 	jeq lyx.json "\",\".join(sorted(set(r[\"unit\"] for r in d[\"report\"][\"cases\"][\"by_unit\"])))" 龙羊峡镇 &&
-	jeq lyx.json d.report.cases.total.opened 3
+	jeq lyx.json d.report.cases.total.opened 4
 '
 
 test_expect_success 'a quarter and a range of days count the same way' '
 	"$LDS" report --period 2026-Q4 --json >q4.json &&
 	python3 check.py q4.json &&
-	jeq q4.json d.report.cases.total.opened 6 &&
+	jeq q4.json d.report.cases.total.opened 7 &&
 	"$LDS" report --period 2026-11-01..2026-11-09 --json >days.json &&
 	python3 check.py days.json &&
 	jeq days.json d.report.cases.total.opened 2
@@ -228,6 +244,34 @@ test_expect_success 'the table for people names every section' '
 	"$LDS" report --period 2026-11 >nov.txt &&
 	test_grep "Cases by unit" nov.txt && test_grep "Referrals received" nov.txt &&
 	test_grep "Timeliness by unit, ranked" nov.txt && test_grep 龙羊峡镇 nov.txt
+'
+
+test_expect_success 'publication: the period'"'"'s penalty decisions, names, phones and id numbers masked' '
+	"$LDS" publish --period 2026-11 --json >pub.json &&
+	jeq pub.json "len(d[\"publication\"][\"decisions\"])" 2 &&
+	! grep -q -e 王秀英 -e 630102199001011234 -e 13800001111 \
+		-e 青海宏达建筑有限公司 -e 8512345 pub.json &&
+	jeq pub.json "[x[\"text\"] for x in d[\"publication\"][\"decisions\"] if x[\"record\"] == \"$R3\"][0]" \
+		"对王某某（身份证号630*************34，电话138******11）罚款5000元，青某某某某某某某某某限期拆除" &&
+	jeq pub.json "[x[\"parties\"] for x in d[\"publication\"][\"decisions\"] if x[\"record\"] == \"$R3\"][0]" \
+		"王某某、青某某某某某某某某某" &&
+	jeq pub.json "[x[\"unit\"] for x in d[\"publication\"][\"decisions\"] if x[\"record\"] == \"$R3\"][0]" \
+		$BUREAU &&
+	test_grep "0974-\*\*\*\*\*\*45\|097\*-\*\*\*\*\*45" pub.json &&
+	test_grep "罚款3000元" pub.json
+'
+
+test_expect_success 'publication as CSV and a workbook: the same masked rows' '
+	"$LDS" publish --period 2026-11 --csv >pub.csv &&
+	! grep -q 王秀英 pub.csv && test_grep 王某某 pub.csv &&
+	"$LDS" publish --period 2026-11 --xlsx pub.xlsx >/dev/null &&
+	/usr/bin/python3 -c "
+import openpyxl
+ws = openpyxl.load_workbook(\"pub.xlsx\")[\"Decisions to publish\"]
+cells = [c.value for row in ws.iter_rows() for c in row if c.value]
+assert not any(\"王秀英\" in str(v) for v in cells), cells
+assert any(\"王某某\" in str(v) for v in cells), cells
+"
 '
 
 test_expect_code 2 'a period that is none of the forms is refused' '
