@@ -147,11 +147,13 @@ $(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(U
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # The contract test of the storage backends (store.h) links the store,
-# the merge that grants the parts and the vault that seals identities.
-$(B)/tests/unit/test-store.o: ALL_CFLAGS += -Iserver
-$(B)/tests/unit/test-store: $(B)/tests/unit/test-store.o $(B)/server/store.o \
-    $(B)/server/store-sqlite.o $(B)/server/merge.o $(B)/server/vault.o $(UNIT_HARNESS) \
-    $(B)/libliandong.a
+# the merge that grants the parts and the vault that seals identities;
+# the accounts' test (accounts.h) the same store.
+STORE_OBJ := $(addprefix $(B)/server/,store.o store-sqlite.o \
+    accounts-sqlite.o accounts.o merge.o vault.o)
+$(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-store $(B)/tests/unit/test-accounts: $(B)/tests/unit/%: \
+    $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
 # Test tools (fault proxy, generators): one program per file.

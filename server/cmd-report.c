@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,14 @@
 
 #include <xlsxwriter.h>
 
+#include "accounts.h"
 #include "cjson.h"
 #include "cmd.h"
 #include "log.h"
 #include "ltime.h"
 #include "mask.h"
 #include "stats.h"
+#include "store.h"
 #include "text.h"
 #include "textfile.h"
 #include "util.h"
@@ -356,6 +359,28 @@ out:
 	return rc;
 }
 
+/* An export (a file for Excel) in the log and the audit log (accounts.h):
+ * who ran it, of what, as what. 0, or an LD_ code with x->err set. */
+static int
+audit_export(struct cli *c, const char *kind, const char *format,
+    const char *period, const char *unit)
+{
+	struct server_ctx *x = c->app;
+	struct passwd *pw = getpwuid(getuid());
+	char *event = xasprintf("%s-export", kind);
+	char *detail = xasprintf("format=%s period=%s unit=%s", format,
+	    period, unit != NULL ? unit : "(county)");
+	int rc;
+
+	log_line("notice", "event=%s %s uid=%ld", event, detail,
+	    (long)getuid());
+	rc = x->store->ops->accounts->audit_add(x->store, ltime_now(),
+	    pw != NULL ? pw->pw_name : "?", "cli", event, detail, x->err);
+	free(event);
+	free(detail);
+	return rc;
+}
+
 /* Prints result (a "report" or "publication" of kind) as --json,
  * --xlsx, --csv or tables for people say. Returns 0 or an exit code. */
 static int
@@ -377,13 +402,14 @@ emit(struct cli *c, const char *kind, const struct table *tabs,
 	if (cli_value(c, "xlsx") != NULL) {
 		if (write_xlsx(cli_value(c, "xlsx"), tabs, result, x->err) != 0)
 			return cli_error(c, EXIT_DATABASE, "%s", x->err);
-		log_line("notice", "event=%s-export format=xlsx period=%s"
-		    " unit=%s uid=%ld", kind, period, unit != NULL ? unit :
-		    "(county)", (long)getuid());
+		if (audit_export(c, kind, "xlsx", period, unit) != 0)
+			return server_fail(c, LD_EDB);
 		printf(_("report written to %s\n"), cli_value(c, "xlsx"));
 		return 0;
 	}
 	if (cli_flag(c, "csv")) {
+		if (audit_export(c, kind, "csv", period, unit) != 0)
+			return server_fail(c, LD_EDB);
 		fputs("\xef\xbb\xbf", stdout); /* so that Excel reads UTF-8 */
 		for (t = tabs; t->title != NULL; t++)
 			csv_table(t, rows_at(result, t->rows));

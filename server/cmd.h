@@ -96,6 +96,9 @@ extern const struct cli_cmd cmd_station_add_entry, cmd_station_list_entry,
     cmd_station_remove_entry;
 extern const struct cli_cmd cmd_unit_add_entry, cmd_unit_list_entry,
     cmd_unit_remove_entry;
+extern const struct cli_cmd cmd_user_add_entry, cmd_user_list_entry,
+    cmd_user_disable_entry, cmd_user_enable_entry, cmd_user_passwd_entry,
+    cmd_audit_entry;
 extern const struct cli_cmd cmd_serve_entry;
 extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry;
 extern const struct cli_cmd cmd_report_entry, cmd_publish_entry;

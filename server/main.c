@@ -356,7 +356,9 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_init_entry, &cmd_station_add_entry, &cmd_station_list_entry,
 	&cmd_station_revoke_entry, &cmd_station_reissue_entry,
 	&cmd_station_remove_entry, &cmd_unit_add_entry, &cmd_unit_list_entry,
-	&cmd_unit_remove_entry, &cmd_serve_entry, &cmd_dump_entry,
+	&cmd_unit_remove_entry, &cmd_user_add_entry, &cmd_user_list_entry,
+	&cmd_user_disable_entry, &cmd_user_enable_entry, &cmd_user_passwd_entry,
+	&cmd_audit_entry, &cmd_serve_entry, &cmd_dump_entry,
 	&cmd_due_entry, &cmd_report_entry, &cmd_publish_entry, &cmd_key_rotate_entry,
 	&cmd_backup_entry, NULL,
 };

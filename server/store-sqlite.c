@@ -59,6 +59,7 @@
 #include "merge.h"
 #include "roles.h"
 #include "store.h"
+#include "store-sqlite.h"
 #include "util.h"
 #include "vault.h"
 
@@ -264,6 +265,21 @@ static const char *const migrations[] = {
 	 * (ltime_now, which a test pins) rather than seconds of SQLite's:
 	 * a receiving unit's deadlines count from it (docs/rules.md). */
 	"UPDATE events SET received_at=received_at*1000",
+	/* 6: the dashboard's accounts (accounts.h, accounts-sqlite.c). */
+	"CREATE TABLE accounts(name TEXT PRIMARY KEY, unit TEXT NOT NULL,"
+	"  role TEXT NOT NULL, hash TEXT NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+	"  changed_at INTEGER NOT NULL, last_login INTEGER NOT NULL DEFAULT 0)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE sessions(token_hash TEXT PRIMARY KEY,"
+	"  account TEXT NOT NULL, address TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX sessions_account ON sessions(account);"
+	"CREATE TABLE login_failures(key TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+	"CREATE TABLE audit(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at INTEGER NOT NULL, account TEXT NOT NULL, address TEXT NOT NULL,"
+	"  event TEXT NOT NULL, detail TEXT NOT NULL)",
 	NULL,
 };
 
@@ -1315,8 +1331,14 @@ static const struct store_ops sqlite_ops = {
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
-	sq_own_events, sq_heads,
+	sq_own_events, sq_heads, &accounts_sqlite_ops,
 };
+
+sqlite3 *
+store_sqlite_db(struct store *s)
+{
+	return SQ(s)->db;
+}
 
 /*
  * What the roles watch (each type's watched_by, registry.h) as the

@@ -32,6 +32,7 @@
 #include "event.h"
 
 struct vault;
+struct account_ops;
 
 /* The meta key naming the identity key (vault.h) every confidential
  * event was last sealed under by store_ops.reseal. */
@@ -178,6 +179,8 @@ struct store_ops {
 	int (*heads)(struct store *s, const char *unit,
 	    int (*fn)(const char *station, int64_t seq, void *arg), void *arg,
 	    char *err);
+	/* The dashboard's accounts, sessions and audit log (accounts.h). */
+	const struct account_ops *accounts;
 };
 
 struct store {

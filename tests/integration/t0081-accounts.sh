@@ -1,0 +1,77 @@
+#!/bin/sh
+# The dashboard's accounts from the command line (issue 17 item 1):
+# liandong-server user add|list|disable|enable|passwd and audit. The
+# password comes on standard input and is kept only as an Argon2id hash;
+# every change and every export is in the audit log. Logins, sessions and
+# lock-outs are tests/unit/test-accounts.c's.
+. "$(dirname "$0")/lib.sh"
+test_plan 9
+PW="长期有效的口令-2026"
+
+"$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
+"$LDS" unit add 县司法局 --role legal >/dev/null
+"$LDS" unit add 县自然资源局 --role department >/dev/null
+
+test_expect_success 'user add takes the password on standard input' '
+	echo "$PW" | "$LDS" user add wangfang --role legal --unit 县司法局 >out &&
+	test_grep wangfang out &&
+	"$LDS" user list --json >u.json &&
+	jeq u.json "d[\"users\"][0][\"name\"]" wangfang &&
+	jeq u.json "d[\"users\"][0][\"role\"]" legal &&
+	jeq u.json "d[\"users\"][0][\"disabled\"]" false
+'
+
+test_expect_success 'the database holds an Argon2id hash, never the password' '
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT hash FROM accounts" >h &&
+	case $(cat h) in "\$argon2id\$"*) ;; *) false ;; esac &&
+	! grep -q "$PW" "$LIANDONG_SERVER_DIR/server.db"
+'
+
+test_expect_code 3 'a short password is refused, and nothing is added' '
+	echo short | "$LDS" user add lisi --role department --unit 县自然资源局
+'
+
+test_expect_code 3 'a unit outside the directory is refused' '
+	echo "$PW" | "$LDS" user add lisi --role department --unit 不存在的局
+'
+
+test_expect_code 3 'a name twice is refused' '
+	echo "$PW" | "$LDS" user add wangfang --role legal --unit 县司法局
+'
+
+test_expect_code 2 'no password at all is a usage error' '
+	"$LDS" user add lisi --role department --unit 县自然资源局 </dev/null
+'
+
+test_expect_success 'disable, enable and a new password' '
+	"$LDS" user disable wangfang >/dev/null &&
+	"$LDS" user list --json >u.json &&
+	jeq u.json "d[\"users\"][0][\"disabled\"]" true &&
+	"$LDS" user enable wangfang >/dev/null &&
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT hash FROM accounts" >h1 &&
+	echo "另一个足够长的新口令2026" | "$LDS" user passwd wangfang >/dev/null &&
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT hash FROM accounts" >h2 &&
+	! test_cmp h1 h2 >/dev/null &&
+	"$LDS" user list --json >u.json &&
+	jeq u.json "len(d[\"users\"])" 1
+'
+
+test_expect_code 4 'an account that does not exist' '
+	"$LDS" user disable nobody
+'
+
+test_expect_success 'the audit log holds every change and every export, no password' '
+	"$LDS" report --period 2026-11 --csv >/dev/null &&
+	"$LDS" audit --json >a.json &&
+	python3 - <<-\PY &&
+	import json
+	e = [x["event"] for x in json.load(open("a.json"))["entries"]]
+	want = ["account-added", "account-disabled", "account-enabled",
+	        "password-changed", "report-export"]
+	assert e == want, e
+	PY
+	! grep -q "长期有效" a.json &&
+	"$LDS" audit >a.txt && test_grep account-disabled a.txt
+'
+
+test_done
