@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "fold.h"
 #include "form.h"
+#include "kinds.h"
 #include "out.h"
 #include "sync.h"
 
@@ -50,7 +51,7 @@ cmd_conflicts(struct cmd_ctx *ctx)
 			    "seq")));
 			cells[0] = cjson_str(doc, "entity");
 			cells[1] = ev;
-			cells[2] = cjson_str(c, "kind");
+			cells[2] = kind_label(cjson_str(c, "kind"));
 			cells[3] = cjson_str(c, "author");
 			cells[4] = fold_reason_text(cjson_str(c, "reason"));
 			table_row(tab, cells);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "form.h"
+#include "kinds.h"
 #include "ltime.h"
 #include "calendar.h"
 #include "fold.h"
@@ -565,6 +566,8 @@ form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
 		const struct event *ev = &evs[i];
 		int hide = confidential(ev->kind) && !show_confidential;
 		char t[LTIME_LEN];
+		const char *lbl;
+		size_t w;
 
 		if (arr != NULL) {
 			json_t *o = event_json(ev, 1);
@@ -575,8 +578,11 @@ form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
 			continue;
 		}
 		ltime_short(ev->at, t);
-		printf("  %s  %-20s %s %s (%s/%lld)\n", t, ev->kind, ev->unit,
-		    ev->author, ev->station, (long long)ev->seq);
+		lbl = kind_label(ev->kind);
+		w = text_width(lbl);
+		printf("  %s  %s%*s %s %s (%s/%lld)\n", t, lbl,
+		    w < 20 ? (int)(20 - w) : 0, "", ev->unit, ev->author,
+		    ev->station, (long long)ev->seq);
 	}
 	if (arr != NULL)
 		json_object_set_new(doc, "events", arr);
@@ -594,8 +600,8 @@ form_conflicts(const json_t *doc)
 		return;
 	printf("\n%s\n", _("conflicts:"));
 	json_array_foreach(c, i, item)
-		printf("  %s %s/%lld by %s: %s\n",
-		    json_string_value(json_object_get(item, "kind")),
+		printf(_("  %s %s/%lld by %s: %s\n"),
+		    kind_label(json_string_value(json_object_get(item, "kind"))),
 		    json_string_value(json_object_get(item, "station")),
 		    (long long)json_integer_value(json_object_get(item, "seq")),
 		    json_string_value(json_object_get(item, "author")),

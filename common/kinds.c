@@ -13,6 +13,12 @@
 #include "text.h"
 #include "util.h"
 
+const char *
+kind_label(const char *name)
+{
+	return ld_pgettext("kind", name);
+}
+
 const struct kind_info *
 kind_find(const char *name)
 {

@@ -112,6 +112,10 @@ struct kind_info {
 };
 
 const struct kind_info *kind_find(const char *name);
+/* What people call a kind in their language: "case.opened" is 立案 in
+ * Chinese (each row marks its name NC_("kind", ...)); the name itself
+ * where there is no translation. */
+const char *kind_label(const char *name);
 /* The i-th kind, walking the types of the registry in order; NULL past
  * the end. */
 const struct kind_info *kind_at(size_t i);

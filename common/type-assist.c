@@ -89,13 +89,17 @@ static const struct field assist_received_fields[] = {
 };
 
 static const struct kind_info assist_kinds[] = {
-	{ "assist.requested", &type_assist, 1, 0, assist_requested_fields,
+	{ NC_("kind", "assist.requested"), &type_assist,
+	    1, 0, assist_requested_fields,
 	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
-	{ "assist.answered", &type_assist, 0, 0, assist_answered_fields, 0, 0,
+	{ NC_("kind", "assist.answered"), &type_assist,
+	    0, 0, assist_answered_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
-	{ "assist.extended", &type_assist, 0, 0, assist_extended_fields, 0, 0,
+	{ NC_("kind", "assist.extended"), &type_assist,
+	    0, 0, assist_extended_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
-	{ "assist.received", &type_assist, 0, 0, assist_received_fields, 0, 0,
+	{ NC_("kind", "assist.received"), &type_assist,
+	    0, 0, assist_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };

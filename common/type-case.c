@@ -144,19 +144,23 @@ static const struct field case_closed_fields[] = {
 };
 
 static const struct kind_info case_kinds[] = {
-	{ "case.opened", &type_case, 1, 0, case_opened_fields, 0, 0, AUTHORITY_NONE },
-	{ "case.updated", &type_case, 0, 1, case_updated_fields, 0, 0,
+	{ NC_("kind", "case.opened"), &type_case,
+	    1, 0, case_opened_fields, 0, 0, AUTHORITY_NONE },
+	{ NC_("kind", "case.updated"), &type_case,
+	    0, 1, case_updated_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ NC_("kind", "case.closed"), &type_case,
+	    0, 0, case_closed_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ NC_("kind", "case.referred"), &type_case,
+	    0, 0, case_referred_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "case.closed", &type_case, 0, 0, case_closed_fields, 0, 0,
+	{ NC_("kind", "case.extended"), &type_case,
+	    0, 0, case_extended_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "case.referred", &type_case, 0, 0, case_referred_fields, 0, 0,
-	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "case.extended", &type_case, 0, 0, case_extended_fields, 0, 0,
-	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "case.referral_withdrawn", &type_case, 0, 0, case_referral_withdrawn_fields,
+	{ NC_("kind", "case.referral_withdrawn"), &type_case,
+	    0, 0, case_referral_withdrawn_fields,
 	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "case.decided", &type_case, 0, 0, case_decided_fields, 0, 0,
-	    AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ NC_("kind", "case.decided"), &type_case,
+	    0, 0, case_decided_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ 0 },
 };
 

@@ -100,15 +100,19 @@ static const struct field complaint_replied_fields[] = {
 };
 
 static const struct kind_info complaint_kinds[] = {
-	{ "complaint.recorded", &type_complaint, 1, 0, complaint_recorded_fields,
-	    0, 0, AUTHORITY_NONE },
-	{ "complaint.identity", &type_complaint, 0, 0, complaint_identity_fields,
+	{ NC_("kind", "complaint.recorded"), &type_complaint,
+	    1, 0, complaint_recorded_fields, 0, 0, AUTHORITY_NONE },
+	{ NC_("kind", "complaint.identity"), &type_complaint,
+	    0, 0, complaint_identity_fields,
 	    1, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "complaint.referred", &type_complaint, 0, 0, complaint_referred_fields,
+	{ NC_("kind", "complaint.referred"), &type_complaint,
+	    0, 0, complaint_referred_fields,
 	    0, 0, AUTHORITY(PART_CREATOR, "to", PART_ADDRESSEE) },
-	{ "complaint.notified", &type_complaint, 0, 0, complaint_notified_fields,
+	{ NC_("kind", "complaint.notified"), &type_complaint,
+	    0, 0, complaint_notified_fields,
 	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "complaint.replied", &type_complaint, 0, 0, complaint_replied_fields,
+	{ NC_("kind", "complaint.replied"), &type_complaint,
+	    0, 0, complaint_replied_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };

@@ -48,8 +48,8 @@ static const struct field liaison_logged_fields[] = {
 };
 
 static const struct kind_info liaison_kinds[] = {
-	{ "liaison.logged", &type_liaison, 1, 0, liaison_logged_fields, 0, 0,
-	    AUTHORITY_NONE },
+	{ NC_("kind", "liaison.logged"), &type_liaison,
+	    1, 0, liaison_logged_fields, 0, 0, AUTHORITY_NONE },
 	{ 0 },
 };
 

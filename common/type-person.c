@@ -101,13 +101,15 @@ static const struct field person_trained_fields[] = {
 };
 
 static const struct kind_info person_kinds[] = {
-	{ "person.registered", &type_person, 1, 0, person_registered_fields,
-	    0, 0, AUTHORITY_NONE },
-	{ "person.updated", &type_person, 0, 1, person_updated_fields, 0, 0,
+	{ NC_("kind", "person.registered"), &type_person,
+	    1, 0, person_registered_fields, 0, 0, AUTHORITY_NONE },
+	{ NC_("kind", "person.updated"), &type_person,
+	    0, 1, person_updated_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "person.left", &type_person, 0, 0, person_left_fields, 0, 0,
-	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "person.trained", &type_person, 0, 0, person_trained_fields, 0, 0,
+	{ NC_("kind", "person.left"), &type_person,
+	    0, 0, person_left_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	{ NC_("kind", "person.trained"), &type_person,
+	    0, 0, person_trained_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ 0 },
 };

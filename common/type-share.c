@@ -95,10 +95,12 @@ static const struct field share_extended_fields[] = {
 };
 
 static const struct kind_info share_kinds[] = {
-	{ "share.formed", &type_share, 1, 0, share_formed_fields, 0, 0, AUTHORITY_NONE },
-	{ "share.sent", &type_share, 0, 0, share_sent_fields, 0, 0,
+	{ NC_("kind", "share.formed"), &type_share,
+	    1, 0, share_formed_fields, 0, 0, AUTHORITY_NONE },
+	{ NC_("kind", "share.sent"), &type_share, 0, 0, share_sent_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
-	{ "share.extended", &type_share, 0, 0, share_extended_fields, 0, 0,
+	{ NC_("kind", "share.extended"), &type_share,
+	    0, 0, share_extended_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ 0 },
 };

@@ -71,11 +71,14 @@ static const struct field supervision_received_fields[] = {
 };
 
 static const struct kind_info supervision_kinds[] = {
-	{ "supervision.sent", &type_supervision, 1, 0, supervision_sent_fields,
+	{ NC_("kind", "supervision.sent"), &type_supervision,
+	    1, 0, supervision_sent_fields,
 	    0, 0, AUTHORITY(0, "to", PART_ADDRESSEE) },
-	{ "supervision.replied", &type_supervision, 0, 0, supervision_replied_fields,
+	{ NC_("kind", "supervision.replied"), &type_supervision,
+	    0, 0, supervision_replied_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
-	{ "supervision.received", &type_supervision, 0, 0, supervision_received_fields, 0, 0,
+	{ NC_("kind", "supervision.received"), &type_supervision,
+	    0, 0, supervision_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
 };

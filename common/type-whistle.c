@@ -68,14 +68,18 @@ static const struct field whistle_received_fields[] = {
 };
 
 static const struct kind_info whistle_kinds[] = {
-	{ "whistle.called", &type_whistle, 1, 0, whistle_called_fields,
+	{ NC_("kind", "whistle.called"), &type_whistle,
+	    1, 0, whistle_called_fields,
 	    0, ROLE_TOWNSHIP, AUTHORITY(0, "to", PART_ADDRESSEE) },
-	{ "whistle.answered", &type_whistle, 0, 0, whistle_answered_fields,
+	{ NC_("kind", "whistle.answered"), &type_whistle,
+	    0, 0, whistle_answered_fields,
 	    0, ROLE_DEPARTMENT | ROLE_BUREAU | ROLE_POLICE,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
-	{ "whistle.escalated", &type_whistle, 0, 0, whistle_escalated_fields,
+	{ NC_("kind", "whistle.escalated"), &type_whistle,
+	    0, 0, whistle_escalated_fields,
 	    0, ROLE_TOWNSHIP, AUTHORITY(PART_CREATOR, "to", PART_ESCALATED) },
-	{ "whistle.received", &type_whistle, 0, 0, whistle_received_fields,
+	{ NC_("kind", "whistle.received"), &type_whistle,
+	    0, 0, whistle_received_fields,
 	    0, ROLE_DEPARTMENT | ROLE_BUREAU | ROLE_POLICE,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
 	{ 0 },
