@@ -67,26 +67,57 @@ about(const json_t *doc)
 	    xstrdup(what);
 }
 
+/* text with <, > and & as entities (new string): notification servers
+ * read a body as markup. */
+static char *
+markup_escaped(const char *text)
+{
+	size_t n = 0;
+	const char *p;
+	char *out, *q;
+
+	for (p = text; *p != '\0'; p++)
+		n += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : 1;
+	out = q = xmalloc(n + 1);
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '&')
+			q = stpcpy(q, "&amp;");
+		else if (*p == '<')
+			q = stpcpy(q, "&lt;");
+		else if (*p == '>')
+			q = stpcpy(q, "&gt;");
+		else
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
 /* Shows an alert on the desktop (notify-send, freedesktop
  * notifications); a missing notify-send is said in the log once. */
 static void
 desktop(const char *title, const char *text, int urgent)
 {
 	static int missing;
+	char *body = markup_escaped(text);
 	char *argv[] = { "notify-send", "--app-name=liandong",
-		urgent ? "--urgency=critical" : "--urgency=normal",
-		(char *)title, (char *)text, NULL };
+		urgent ? "--urgency=critical" : "--urgency=normal", "--",
+		(char *)title, body, NULL };
 	pid_t pid;
 	int st;
 
-	if (missing)
+	if (missing) {
+		free(body);
 		return;
+	}
 	if (posix_spawnp(&pid, "notify-send", NULL, NULL, argv, environ) != 0) {
 		missing = 1;
 		log_line("warn", "event=alert-desktop msg=\"no notify-send:"
 		    " alerts are kept and logged, not shown on the desktop\"");
+		free(body);
 		return;
 	}
+	free(body);
 	if (waitpid(pid, &st, 0) == pid && (!WIFEXITED(st) ||
 	    WEXITSTATUS(st) != 0))
 		log_line("warn", "event=alert-desktop status=%d", st);
@@ -242,6 +273,11 @@ alert_check(struct cmd_ctx *ctx, int show, int *raised)
 	size_t i;
 	int rc, first;
 
+	/* One transaction for the read and the write of the state: the
+	 * daemon and a command looking at once neither lose nor repeat an
+	 * alert. */
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
+		return cmd_fail(ctx, rc);
 	memset(&l, 0, sizeof l);
 	l.ctx = ctx;
 	l.me = ledger_unit(ctx->lg);
@@ -256,25 +292,26 @@ alert_check(struct cmd_ctx *ctx, int show, int *raised)
 	rc = ledger_foreach(ctx->lg, l.cursor, first ? last_id : arrival,
 	    first ? (void *)&l.cursor : (void *)&l, ctx->err);
 	if (rc != 0) {
+		ledger_rollback(ctx->lg);
 		rc = cmd_fail(ctx, rc);
 		goto out;
 	}
-	if ((rc = form_all_records(ctx, &all)) != 0)
+	if ((rc = form_all_records(ctx, &all)) != 0) {
+		ledger_rollback(ctx->lg);
 		goto out;
+	}
 	json_array_foreach(all, i, doc)
 		due_collect(doc, owed, &l);
-	if ((rc = ledger_begin(ctx->lg, ctx->err)) == 0) {
-		snprintf(num, sizeof num, "%lld", (long long)l.cursor);
-		if ((rc = ledger_meta_set(ctx->lg, "alert_cursor", num,
-		    ctx->err)) == 0 &&
-		    (rc = meta_put(ctx->lg, "alerted", l.kept, ctx->err)) == 0 &&
-		    (rc = meta_put(ctx->lg, "alerts", l.alerts, ctx->err)) == 0)
-			rc = ledger_commit(ctx->lg, ctx->err);
-		if (rc != 0)
-			ledger_rollback(ctx->lg);
-	}
-	if (rc != 0)
+	snprintf(num, sizeof num, "%lld", (long long)l.cursor);
+	if ((rc = ledger_meta_set(ctx->lg, "alert_cursor", num,
+	    ctx->err)) == 0 &&
+	    (rc = meta_put(ctx->lg, "alerted", l.kept, ctx->err)) == 0 &&
+	    (rc = meta_put(ctx->lg, "alerts", l.alerts, ctx->err)) == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	if (rc != 0) {
+		ledger_rollback(ctx->lg);
 		rc = cmd_fail(ctx, rc);
+	}
 out:
 	*raised = l.raised;
 	json_decref(all);

@@ -18,6 +18,38 @@ static const struct cli_opt alerts_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* Marks every alert read, reading them again in the transaction that
+ * writes them: one the daemon raised meanwhile is not lost. */
+static int
+mark_read(struct cmd_ctx *ctx)
+{
+	char *text = NULL;
+	json_t *all, *a;
+	size_t i;
+	int rc;
+
+	if ((rc = ledger_begin(ctx->lg, ctx->err)) != 0)
+		return rc;
+	if ((rc = ledger_meta_get(ctx->lg, "alerts", &text, ctx->err)) == 0 &&
+	    text != NULL) {
+		if ((all = json_loads(text, 0, NULL)) != NULL &&
+		    json_is_array(all)) {
+			json_array_foreach(all, i, a)
+				json_object_set_new(a, "read", json_true());
+			free(text);
+			text = json_dumps(all, JSON_COMPACT | JSON_ENSURE_ASCII);
+			rc = ledger_meta_set(ctx->lg, "alerts", text, ctx->err);
+		}
+		json_decref(all);
+	}
+	free(text);
+	if (rc == 0)
+		rc = ledger_commit(ctx->lg, ctx->err);
+	if (rc != 0)
+		ledger_rollback(ctx->lg);
+	return rc;
+}
+
 static int
 cmd_alerts(struct cmd_ctx *ctx)
 {
@@ -64,17 +96,10 @@ cmd_alerts(struct cmd_ctx *ctx)
 		table_print(tab, stdout);
 		table_free(tab);
 	}
-	if (cmd_flag(ctx, "read") && json_array_size(all) > 0) {
-		json_array_foreach(all, i, a)
-			json_object_set_new(a, "read", json_true());
-		text = json_dumps(all, JSON_COMPACT | JSON_ENSURE_ASCII);
-		rc = ledger_meta_set(ctx->lg, "alerts", text, ctx->err);
-		free(text);
-		if (rc != 0)
-			rc = cmd_fail(ctx, rc);
-	}
 	json_decref(all);
-	return rc;
+	if (cmd_flag(ctx, "read") && (rc = mark_read(ctx)) != 0)
+		return cmd_fail(ctx, rc);
+	return 0;
 }
 
 const struct cmd_entry cmd_alerts_entry = {

@@ -41,7 +41,7 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 	static const char *const copy[] = { "matter", "category", "location",
 		"description", "discovered_at", NULL };
 	json_t *ack = NULL, *onsite = NULL;
-	int64_t sent;
+	int64_t sent, found;
 	size_t i;
 	int rc;
 
@@ -57,8 +57,15 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 			json_object_set(body, copy[i], json_object_get(doc, copy[i]));
 	/* Counted from the paper letter's leaving (--sent-at) until the
 	 * receiver records its receipt (fold_received). */
-	if ((rc = form_sent_at(ctx, body, &sent)) != 0 ||
-	    (rc = form_deadline(ctx, "acknowledge", sent, 0, &ack)) != 0)
+	if ((rc = form_sent_at(ctx, body, &sent)) != 0)
+		return rc;
+	/* Not before the matter was found: the fold would count it from
+	 * then anyway (fold_acted_at). */
+	if (ltime_parse(cjson_str(doc, "discovered_at"), &found) == 0 &&
+	    sent < found)
+		return cmd_error(ctx, EXIT_INVALID, _("--sent-at is before the "
+		    "case was discovered (%s)"), cjson_str(doc, "discovered_at"));
+	if ((rc = form_deadline(ctx, "acknowledge", sent, 0, &ack)) != 0)
 		return rc;
 	if (ack != NULL)
 		json_object_set_new(body, "ack_due", ack);
@@ -417,9 +424,28 @@ STEP_ENTRY(cmd_referral_return_entry, "return", return_opts,
     N_("send a criminal referral back: no criminal liability (police)"),
     referral_return);
 
+/* Not before the referral reached this unit: the fold would count it
+ * from then anyway (fold_acted_at). */
 static int
 referral_arrive(struct cmd_ctx *ctx)
 {
+	const char *at = cmd_value(ctx, "arrived-at");
+	json_t *doc = NULL;
+	int64_t when, got;
+	char t[LTIME_LEN];
+	int rc;
+
+	if (at != NULL && ltime_parse(at, &when) == 0) {
+		if ((rc = form_get(ctx, ctx->cli.argv[0], "referral", &doc)) != 0)
+			return rc;
+		got = form_received_from(doc);
+		json_decref(doc);
+		if (when < got) {
+			ltime_format(got, t);
+			return cmd_error(ctx, EXIT_INVALID, _("--arrived-at is "
+			    "before the referral reached this unit (%s)"), t);
+		}
+	}
 	return simple_step(ctx, "referral.arrived", NULL);
 }
 

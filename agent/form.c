@@ -1170,7 +1170,7 @@ form_receive(struct cmd_ctx *ctx, const char *type)
 		    "received-at");
 		goto out;
 	}
-	why = fold_receipt_refused(doc, at, ltime_now());
+	why = fold_receipt_refused(doc, at, ltime_now(), RECEIPT_ENTERED);
 	if (why != NULL && strcmp(why, "received_in_future") == 0) {
 		rc = cmd_error(ctx, EXIT_INVALID,
 		    _("--received-at '%s' is in the future"), t);

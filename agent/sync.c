@@ -734,7 +734,7 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 			    "created_at"));
 		if (at > now)
 			at = now;
-		if (fold_receipt_refused(doc, at, now) != NULL) {
+		if (fold_receipt_refused(doc, at, now, 0) != NULL) {
 			json_decref(doc);
 			continue;
 		}

@@ -109,9 +109,9 @@ fold_past_due(const json_t *deadline, int64_t at)
 	return due != NULL && ltime_parse(due, &ms) == 0 && at > ms;
 }
 
-/* Marks the obligation under key done at time at, late or not. */
+/* Marks the obligation under key done at time at by unit, late or not. */
 void
-fold_done(json_t *doc, const char *key, int64_t at)
+fold_done(json_t *doc, const char *key, int64_t at, const char *unit)
 {
 	json_t *d = json_object_get(doc, key);
 
@@ -119,6 +119,7 @@ fold_done(json_t *doc, const char *key, int64_t at)
 		return;
 	json_object_set_new(d, "done_at", json_integer(at));
 	json_object_set_new(d, "late", json_boolean(fold_past_due(d, at)));
+	json_object_set_new(d, "done_by", json_string(unit));
 }
 
 /* A note of who did what when, for the lists kept on a record. */
@@ -181,6 +182,7 @@ fold_reopen(json_t *doc, const char *key)
 		return;
 	json_object_del(d, "done_at");
 	json_object_del(d, "late");
+	json_object_del(d, "done_by");
 }
 
 /* How a receipt's time is known (fold_received). */
@@ -210,9 +212,15 @@ fold_sent_at(const json_t *doc)
 }
 
 const char *
-fold_receipt_refused(const json_t *doc, int64_t at, int64_t now)
+fold_receipt_refused(const json_t *doc, int64_t at, int64_t now, int flags)
 {
-	if (at < fold_sent_at(doc))
+	int64_t sent;
+
+	if (flags & RECEIPT_ENTERED)
+		sent = fold_sent_at(doc);
+	else if (time_at(doc, "sent_at", &sent) != 0)
+		sent = INT64_MIN;
+	if (at < sent)
 		return "received_before_sent";
 	if (now > 0 && at > now)
 		return "received_in_future";
@@ -234,7 +242,7 @@ fold_received(json_t *doc, const struct event *ev, const char *to_key)
 		return "receipt_not_addressed";
 	if (k == NULL || time_at(ev->body, "received_at", &at) != 0)
 		return "unknown_kind";
-	if ((why = fold_receipt_refused(doc, at, 0)) != NULL)
+	if ((why = fold_receipt_refused(doc, at, 0, 0)) != NULL)
 		return why;
 	if (held != NULL && time_at(held, "at", &before) == 0 && before <= at)
 		return NULL; /* an earlier receipt stands */
@@ -281,18 +289,30 @@ audience_merge(json_t *doc, const struct event *ev)
 }
 
 int64_t
-fold_acted_at(const struct event *ev)
+fold_acted_at(const json_t *doc, const struct event *ev)
 {
 	const struct kind_info *k = kind_find(ev->kind);
 	const char *const *p;
-	int64_t at;
+	int64_t at = ev->at, t, floor;
 
 	for (p = k != NULL ? k->etype->acted_at : NULL; p != NULL && *p != NULL;
-	    p += 2)
-		if (strcmp(p[0], ev->kind) == 0 &&
-		    time_at(ev->body, p[1], &at) == 0 && at < ev->at)
-			return at;
-	return ev->at;
+	    p += 3) {
+		if (strcmp(p[0], ev->kind) != 0 ||
+		    time_at(ev->body, p[1], &t) != 0 || t >= ev->at)
+			continue;
+		at = t;
+		/* Never before what it answers: the matter's discovery, the
+		 * record's receipt (else its sending). */
+		if (strcmp(p[2], "received") == 0) {
+			if (time_at(json_object_get(doc, "received"), "at",
+			    &floor) != 0)
+				floor = fold_sent_at(doc);
+		} else if (time_at(doc, p[2], &floor) != 0)
+			floor = at;
+		if (at < floor)
+			at = floor;
+	}
+	return at;
 }
 
 /* Marks done the deadlines of t that the kind of ev, just applied,
@@ -307,7 +327,8 @@ deadlines_done(const struct entity_type *t, json_t *doc,
 	for (d = t->deadlines; d != NULL && d->key != NULL; d++)
 		for (i = 0; d->done_by != NULL && d->done_by[i] != NULL; i++)
 			if (strcmp(d->done_by[i], ev->kind) == 0)
-				fold_done(doc, d->key, fold_acted_at(ev));
+				fold_done(doc, d->key, fold_acted_at(doc, ev),
+				    ev->unit);
 }
 
 /* 1 if a creating event's entity is the id its own station and seq

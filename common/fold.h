@@ -60,9 +60,9 @@ void fold_created(json_t *doc, const struct event *ev, const char *status);
 void fold_stamp(json_t *doc, const struct event *ev);
 /* 1 if the wall time at (ms) is past the deadline object's due. */
 int fold_past_due(const json_t *deadline, int64_t at);
-/* Marks the obligation doc[key] done at time at, late or not; nothing if
- * there is none or it is done already. */
-void fold_done(json_t *doc, const char *key, int64_t at);
+/* Marks the obligation doc[key] done at time at by unit ("done_by"),
+ * late or not; nothing if there is none or it is done already. */
+void fold_done(json_t *doc, const char *key, int64_t at, const char *unit);
 /* Reopens the obligation doc[key]: not done after all. */
 void fold_reopen(json_t *doc, const char *key);
 /* {at, by, unit} of the event, for the lists kept on a record (new). */
@@ -87,21 +87,27 @@ int fold_is_unit(const json_t *v, const char *unit);
  */
 const char *fold_received(json_t *doc, const struct event *ev,
     const char *to_key);
-/* When the act ev records was done (ms): the time field its type's
- * acted_at names for its kind (registry.h), if given and earlier than
- * the event, else the event's own time. */
-int64_t fold_acted_at(const struct event *ev);
+/* When the act ev records on doc was done (ms): the time field its
+ * type's acted_at names for its kind (registry.h), if given and earlier
+ * than the event, but not before the floor the row names; else the
+ * event's own time. */
+int64_t fold_acted_at(const json_t *doc, const struct event *ev);
 /* When doc was sent (ms): its sent_at, the day the letter was sent,
  * else when the sender recorded it (created_at). */
 int64_t fold_sent_at(const json_t *doc);
 /*
  * Whether a receipt of doc may be dated at (ms): NULL, or the reason,
- * "received_before_sent" (before fold_sent_at) or
- * "received_in_future" (after now; now 0 leaves this out, as the fold
- * does: a replica's clock decides nothing). The one rule for the fold,
- * a receipt entered by hand and the one the agent records by itself.
+ * "received_before_sent" (before doc's sent_at, the day the letter was
+ * sent; with RECEIPT_ENTERED and no sent_at, before the sender recorded
+ * it) or "received_in_future" (after now; now 0 leaves this out, as the
+ * fold does). The fold and the receipt the agent records by itself
+ * check sent_at alone: the sender's clock, which created_at is, may lead
+ * the receiver's, and a replica's clock decides nothing. A receipt
+ * entered by hand (RECEIPT_ENTERED) is also held to when the record was
+ * entered.
  */
+#define RECEIPT_ENTERED 1
 const char *fold_receipt_refused(const json_t *doc, int64_t at,
-    int64_t now);
+    int64_t now, int flags);
 
 #endif

@@ -60,28 +60,38 @@ mask_name(const char *name)
 	return b.s;
 }
 
-static int
-is_digit(char c)
+/* The length in bytes of a digit at s, ASCII or full-width (０-９), or 0. */
+static size_t
+digit_at(const char *s)
 {
-	return c >= '0' && c <= '9';
+	if (*s >= '0' && *s <= '9')
+		return 1;
+	if ((unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbc &&
+	    (unsigned char)s[2] >= 0x90 && (unsigned char)s[2] <= 0x99)
+		return 3;
+	return 0;
 }
 
 /*
  * The number starting at s: its length in bytes (*len) and digits
- * (*digits): digits, one hyphen after an area code (0 and 2-3 more
- * digits), and a final X after 17 digits (an identity card).
+ * (*digits): digits, one space or hyphen at most between two of them
+ * (138-0000-1111, 0974 8512345), and a final X after 17 digits (an
+ * identity card).
  */
 static void
 number_at(const char *s, size_t *len, size_t *digits)
 {
-	size_t i = 0, d = 0;
+	size_t i = 0, d = 0, n;
 
-	while (is_digit(s[i])) {
-		i++;
-		d++;
-		if (s[i] == '-' && s[0] == '0' && d >= 3 && d <= 4 &&
-		    i == d && is_digit(s[i + 1]))
+	for (;;) {
+		if ((n = digit_at(s + i)) > 0) {
+			i += n;
+			d++;
+		} else if ((s[i] == ' ' || s[i] == '-') && d > 0 &&
+		    digit_at(s + i + 1) > 0) {
 			i++;
+		} else
+			break;
 	}
 	if (d == 17 && (s[i] == 'X' || s[i] == 'x'))
 		i++, d++;
@@ -89,19 +99,28 @@ number_at(const char *s, size_t *len, size_t *digits)
 	*digits = d;
 }
 
-/* Appends the number s (len bytes, digits digits) masked. */
+/* Appends the number s (len bytes, digits digits) masked: all but its
+ * first 3 and last 2 digits an asterisk, what joins them kept. */
 static void
 put_masked_number(struct buf *b, const char *s, size_t len, size_t digits)
 {
-	size_t i, seen = 0;
+	size_t i = 0, seen = 0, n;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '-') {
-			put(b, "-", 1);
+	while (i < len) {
+		n = digit_at(s + i);
+		if (n == 0 && (s[i] == ' ' || s[i] == '-')) {
+			put(b, s + i, 1);
+			i++;
 			continue;
 		}
+		if (n == 0)
+			n = 1; /* the final X */
 		seen++;
-		put(b, seen <= 3 || seen > digits - 2 ? s + i : "*", 1);
+		if (seen <= 3 || seen > digits - 2)
+			put(b, s + i, n);
+		else
+			put(b, "*", 1);
+		i += n;
 	}
 }
 
@@ -147,7 +166,7 @@ mask_text(const char *text, const json_t *names)
 			p += strlen(v[i]);
 			continue;
 		}
-		if (is_digit(*p)) {
+		if (digit_at(p) > 0) {
 			number_at(p, &len, &digits);
 			if (digits >= MASK_DIGITS)
 				put_masked_number(&b, p, len, digits);

@@ -6,10 +6,10 @@
  * What is masked:
  *   - each name given (the case's parties): all but its first character,
  *     张三 -> 张某, 王秀英 -> 王某某, wherever it occurs;
- *   - a run of 11 or more digits (a mobile phone, an identity card number
- *     with its final X, a landline with its area code, joined by one
- *     hyphen): all but the first 3 and the last 2 digits, each masked
- *     digit an asterisk.
+ *   - a run of 11 or more digits, ASCII or full-width (０-９), one space
+ *     or hyphen at most between two (138-0000-1111, 0974 8512345, an
+ *     identity card number in groups, with its final X): all but the
+ *     first 3 and the last 2 digits, each masked digit an asterisk.
  * Shorter numbers (amounts, dates, document numbers) are kept.
  */
 #ifndef LD_MASK_H

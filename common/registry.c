@@ -255,7 +255,20 @@ check_receipt(const struct entity_type *t, char *err)
 	return 0;
 }
 
-/* Rule 9: the time a discharging act was done. */
+/* 1 if a kind of t has a time field name. */
+static int
+has_time_field(const struct entity_type *t, const char *name)
+{
+	const struct kind_info *k;
+	const struct field *f;
+
+	for (k = t->kinds; name != NULL && k->name != NULL; k++)
+		if ((f = kind_field(k, name)) != NULL && f->type == F_TIME)
+			return 1;
+	return 0;
+}
+
+/* Rule 9: the time a discharging act was done, and its floor. */
 static int
 check_acted_at(const struct entity_type *t, char *err)
 {
@@ -264,21 +277,23 @@ check_acted_at(const struct entity_type *t, char *err)
 	const struct kind_info *k;
 	const struct field *f;
 	size_t i;
-	int discharges;
+	int discharges, floor_ok;
 
-	for (p = t->acted_at; p != NULL && *p != NULL; p += 2) {
+	for (p = t->acted_at; p != NULL && *p != NULL; p += 3) {
 		discharges = 0;
 		for (d = t->deadlines; d != NULL && d->key != NULL; d++)
 			for (i = 0; d->done_by != NULL && d->done_by[i] != NULL;
 			    i++)
 				discharges |= strcmp(d->done_by[i], p[0]) == 0;
-		if ((k = kind_of(t, p[0])) == NULL || !discharges ||
-		    p[1] == NULL || (f = kind_field(k, p[1])) == NULL ||
-		    f->type != F_TIME)
+		floor_ok = p[1] != NULL && p[2] != NULL &&
+		    (strcmp(p[2], "received") == 0 ? t->from_receipt != NULL :
+		    has_time_field(t, p[2]));
+		if ((k = kind_of(t, p[0])) == NULL || !discharges || !floor_ok ||
+		    (f = kind_field(k, p[1])) == NULL || f->type != F_TIME)
 			return ld_fail(err, LD_EINVAL,
 			    "type %s: acted_at %s is not a kind discharging one"
-			    " of its deadlines with that time field", t->name,
-			    p[0]);
+			    " of its deadlines with that time field and a floor",
+			    t->name, p[0]);
 	}
 	return 0;
 }

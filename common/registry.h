@@ -123,11 +123,13 @@ struct entity_type {
 	 * NULL-terminated; NULL: none. (A member of the type rather than of
 	 * struct deadline_decl, whose rows are positional.) */
 	const char *const *from_receipt;
-	/* Pairs of a kind and its body's time field saying when the act was
-	 * done (a paper letter's day: "referral.sent", "sent_at"), at which
-	 * a deadline the kind discharges is done, never later than the
-	 * event itself (fold_acted_at, fold.h). NULL-terminated; NULL, or a
-	 * kind not named: when the event was recorded. */
+	/* Triples of a kind, its body's time field saying when the act was
+	 * done (a paper letter's day: "referral.sent", "sent_at"), and the
+	 * floor it cannot precede: a projection time key ("discovered_at")
+	 * or "received" (its receipt, else its sending). A deadline the kind
+	 * discharges is done then, never later than the event itself nor
+	 * before the floor (fold_acted_at, fold.h). NULL-terminated; NULL,
+	 * or a kind not named: when the event was recorded. */
 	const char *const *acted_at;
 	/* Pairs of a deadline key and the projection field naming the unit
 	 * that owes it, where that is neither the record's unit nor, for a
@@ -192,8 +194,10 @@ const struct entity_type *entity_type_of(const char *entity);
  *     creating kind grants PART_ADDRESSEE), and the row has a receipt
  *     kind "<type>.received" written by that addressee only, carrying
  *     received_at (a time), basis and that deadline field;
- *  9. a pair of acted_at names a kind of the row that discharges one of
- *     its deadlines and a time field of that kind;
+ *  9. a triple of acted_at names a kind of the row that discharges one
+ *     of its deadlines, a time field of that kind and a floor: a time
+ *     field of one of its kinds, or "received" where the row counts
+ *     from receipt;
  * 10. owners and carried name deadlines of the row, and an owner is a
  *     unit field of one of its kinds (F_STR).
  */

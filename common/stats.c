@@ -177,8 +177,11 @@ add_referral(struct stats *s, const json_t *doc)
 			got = at;
 		if (json_object_get(r, "ack_ms") == NULL)
 			json_object_set_new(r, "ack_ms", json_array());
-		json_array_append_new(json_object_get(r, "ack_ms"), json_integer(
-		    json_integer_value(json_object_get(ack, "done_at")) - got));
+		/* Never negative: the acknowledging unit's clock may lag the
+		 * server's stamp. */
+		got = json_integer_value(json_object_get(ack, "done_at")) - got;
+		json_array_append_new(json_object_get(r, "ack_ms"),
+		    json_integer(got > 0 ? got : 0));
 	}
 }
 
@@ -248,7 +251,11 @@ add_timeliness(struct stats *s, const json_t *doc)
 		if (!json_is_object(dl) || json_object_get(dl, "done_at") == NULL ||
 		    time_of(dl, "due", &due) != 0 || !in_period(s, due))
 			continue;
-		timely(s, due_owner(doc, d->key), cjson_str(dl, "rule"),
+		/* Whoever did it (a decision may have moved the duty), else,
+		 * for a deadline done before the fold said, who owed it. */
+		timely(s, cjson_str(dl, "done_by") != NULL ?
+		    cjson_str(dl, "done_by") : due_owner(doc, d->key),
+		    cjson_str(dl, "rule"),
 		    json_is_true(json_object_get(dl, "late")) ? "late" :
 		    "on_time");
 	}
@@ -431,8 +438,16 @@ timeliness(const struct stats *s)
 		v[i] = json_incref(json_array_get(by_unit, i));
 	qsort(v, n, sizeof *v, by_rate);
 	json_array_clear(by_unit);
+	/* Equal rates share a rank, the next one after them skips (1, 1,
+	 * 3): an assessment table's ranking. */
 	for (i = 0; i < n; i++) {
-		json_object_set_new(v[i], "rank", json_integer((json_int_t)i + 1));
+		json_int_t rank = (json_int_t)i + 1;
+
+		if (i > 0 && json_equal(json_object_get(v[i], "rate"),
+		    json_object_get(v[i - 1], "rate")))
+			rank = json_integer_value(json_object_get(v[i - 1],
+			    "rank"));
+		json_object_set_new(v[i], "rank", json_integer(rank));
 		json_array_append_new(by_unit, v[i]);
 	}
 	free(v);
@@ -514,13 +529,28 @@ day_start(int y, int m, int d)
 	return strcmp(back, t) == 0 ? ms : -1;
 }
 
+/* 1 if text is made of digits where pattern has 9, and of the same
+ * characters elsewhere: "9999-99" for a month. */
+static int
+shaped(const char *text, const char *pattern)
+{
+	for (; *pattern != '\0'; text++, pattern++)
+		if (*pattern == '9' ? *text < '0' || *text > '9' :
+		    *text != *pattern)
+			return 0;
+	return *text == '\0';
+}
+
 int
 stats_period(const char *text, int64_t *from, int64_t *to)
 {
 	int y, m, d, y2, m2, d2, n = 0;
 	char q;
 
-	if (text == NULL)
+	/* sscanf alone would take "2026- 1" and "2026-+1". */
+	if (text == NULL || !(shaped(text, "9999-99-99..9999-99-99") ||
+	    shaped(text, "9999-Q9") || shaped(text, "9999-99") ||
+	    shaped(text, "9999")))
 		return -1;
 	if (sscanf(text, "%4d-%2d-%2d..%4d-%2d-%2d%n", &y, &m, &d, &y2, &m2,
 	    &d2, &n) == 6 && text[n] == '\0') {

@@ -291,7 +291,7 @@ apply_case(json_t *doc, const struct event *ev)
 		 * record keeps that); "refer" opens it again. */
 		if (strcmp(json_string_value(json_object_get(ev->body,
 		    "handling")), "own") == 0)
-			fold_done(doc, "refer_due", ev->at);
+			fold_done(doc, "refer_due", ev->at, ev->unit);
 		else
 			fold_reopen(doc, "refer_due");
 		fold_stamp(doc, ev);
@@ -341,7 +341,7 @@ static const char *const case_refer_done[] = { "case.referred", NULL };
 /* The referral's --sent-at: the time to refer is done when the paper
  * letter left. */
 static const char *const case_acted_at[] = { "case.referred", "sent_at",
-	NULL };
+	"discovered_at", NULL };
 
 static const struct deadline_decl case_deadlines[] = {
 	{ "refer_due", case_refer_rules, case_refer_done, "case.extended" },

@@ -217,7 +217,7 @@ apply_meeting(json_t *doc, const struct event *ev)
 			/* Followed already: the next meeting was scheduled
 			 * before these minutes arrived here. */
 			if (json_object_get(doc, "followed_by") != NULL)
-				fold_done(doc, "next_due", ev->at);
+				fold_done(doc, "next_due", ev->at, ev->unit);
 		}
 		json_object_set_new(doc, "status", json_string("held"));
 		fold_stamp(doc, ev);

@@ -212,7 +212,7 @@ apply_operation(json_t *doc, const struct event *ev)
 		    "contact"));
 		json_object_set_new(doc, "police_notified", a);
 		if (ltime_parse(cjson_str(ev->body, "notified_at"), &told) == 0)
-			fold_done(doc, "police_due", told);
+			fold_done(doc, "police_due", told, ev->unit);
 		fold_stamp(doc, ev);
 		return NULL;
 	}

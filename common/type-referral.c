@@ -362,9 +362,13 @@ static const char *const referral_onsite_done[] = { "referral.arrived",
 	NULL };
 
 /* A paper letter's day, and when the officers really arrived: what the
- * deadlines they discharge are done at. */
-static const char *const referral_acted_at[] = { "referral.sent", "sent_at",
-	"referral.arrived", "arrived_at", NULL };
+ * deadlines they discharge are done at, never before the matter was
+ * discovered, or the referral received. */
+static const char *const referral_acted_at[] = {
+	"referral.sent", "sent_at", "discovered_at",
+	"referral.arrived", "arrived_at", "received",
+	NULL,
+};
 
 /* The result is reported by the unit that handles the case, which a
  * decision may have changed. */

@@ -82,6 +82,54 @@ acc_put(struct store *s, const struct account *a, char *err)
 }
 
 static int
+acc_add(struct store *s, const struct account *a, char *err)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO accounts(" ACCOUNT_COLS ")"
+	    " VALUES(?,?,?,?,?,?,?,?)", err);
+	int rc;
+
+	if (st == NULL)
+		return LD_EDB;
+	db_bind_text(st, 1, a->name);
+	db_bind_text(st, 2, a->unit);
+	db_bind_text(st, 3, a->role);
+	db_bind_text(st, 4, a->hash);
+	db_bind_int(st, 5, a->disabled);
+	db_bind_int(st, 6, a->created_at);
+	db_bind_int(st, 7, a->changed_at);
+	db_bind_int(st, 8, a->last_login);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return ld_fail(err, LD_EEXIST, _("account '%s' exists"),
+		    a->name);
+	if (rc != SQLITE_DONE)
+		return db_fail(store_sqlite_db(s), rc, _("database write failed"),
+		    err);
+	return 0;
+}
+
+static int
+acc_login_mark(struct store *s, const char *name, const char *hash,
+    int64_t at, int *ok, char *err)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE accounts SET last_login=?"
+	    " WHERE name=? AND hash=? AND disabled=0", err);
+	int rc;
+
+	*ok = 0;
+	if (st == NULL)
+		return LD_EDB;
+	db_bind_int(st, 1, at);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, hash);
+	rc = run(s, st, err);
+	if (rc == 0)
+		*ok = sqlite3_changes(store_sqlite_db(s)) == 1;
+	return rc;
+}
+
+static int
 acc_get(struct store *s, const char *name, struct account *out, char *err)
 {
 	sqlite3_stmt *st = prep(s, "SELECT " ACCOUNT_COLS " FROM accounts"
@@ -297,7 +345,7 @@ acc_audit_each(struct store *s, int64_t since,
 }
 
 const struct account_ops accounts_sqlite_ops = {
-	acc_put, acc_get, acc_list, acc_session_put, acc_session_get,
+	acc_add, acc_put, acc_login_mark, acc_get, acc_list, acc_session_put, acc_session_get,
 	acc_session_drop, acc_failure_note, acc_failure_count,
 	acc_failure_clear, acc_audit_add, acc_audit_each,
 };

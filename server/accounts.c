@@ -60,23 +60,6 @@ keys(const char *name, const char *address, char **by_name, char **by_addr)
 	*by_addr = xasprintf("address:%s", address);
 }
 
-/* 1 in *locked if key has its limit of failures within the window
- * before now. */
-static int
-is_locked(struct store *s, const char *key, int64_t limit, int64_t now,
-    int *locked, char *err)
-{
-	int64_t n, last;
-	int rc;
-
-	*locked = 0;
-	if ((rc = ops(s)->failure_count(s, key, now - LOCK_WINDOW, &n, &last,
-	    err)) != 0)
-		return rc;
-	*locked = n >= limit;
-	return 0;
-}
-
 static int
 audit(struct store *s, int64_t now, const char *name, const char *address,
     const char *event, const char *detail, char *err)
@@ -84,26 +67,64 @@ audit(struct store *s, int64_t now, const char *name, const char *address,
 	return ops(s)->audit_add(s, now, name, address, event, detail, err);
 }
 
-/* A failed login, noted and audited, in one transaction; then
- * LD_EAUTH with why. */
+/*
+ * The attempt counted before the password is checked, so that parallel
+ * guesses (several server processes share the store) cannot outrun the
+ * count: one more under the account's key, and *locked when that passes
+ * its limit or the address has reached its own. A locked attempt is
+ * audited here.
+ */
+static int
+attempt(struct store *s, const char *name, const char *address, int64_t now,
+    int *locked, char *err)
+{
+	char *by_name, *by_addr;
+	int64_t n_name, n_addr, last;
+	int rc;
+
+	*locked = 0;
+	keys(name, address, &by_name, &by_addr);
+	if ((rc = s->ops->begin(s, err)) == 0) {
+		if ((rc = ops(s)->failure_note(s, by_name, now, now - LOCK_WINDOW,
+		    &n_name, err)) == 0 &&
+		    (rc = ops(s)->failure_count(s, by_addr, now - LOCK_WINDOW,
+		    &n_addr, &last, err)) == 0) {
+			*locked = n_name > ACCOUNT_FAILS ||
+			    n_addr >= ADDRESS_FAILS;
+			if (*locked)
+				rc = audit(s, now, name, address, "login-locked",
+				    "", err);
+		}
+		if (rc == 0)
+			rc = s->ops->commit(s, err);
+		if (rc != 0)
+			s->ops->rollback(s);
+	}
+	free(by_name);
+	free(by_addr);
+	return rc;
+}
+
+/* A failed login: the address's failure noted, the lock-outs it makes
+ * and the failure audited, in one transaction; then LD_EAUTH. */
 static int
 failed(struct store *s, const char *name, const char *address, int64_t now,
-    const char *event, const char *why, char *err)
+    char *err)
 {
 	char *by_name, *by_addr, e[LD_ERRLEN];
-	int64_t n;
+	int64_t n, last;
 	int rc;
 
 	keys(name, address, &by_name, &by_addr);
 	if ((rc = s->ops->begin(s, e)) == 0) {
-		if ((rc = ops(s)->failure_note(s, by_name, now, now - LOCK_WINDOW,
-		    &n, e)) == 0 && n == ACCOUNT_FAILS)
+		if ((rc = ops(s)->failure_count(s, by_name, now - LOCK_WINDOW, &n,
+		    &last, e)) == 0 && n == ACCOUNT_FAILS)
 			rc = audit(s, now, name, address, "account-locked", "", e);
 		if (rc == 0 && (rc = ops(s)->failure_note(s, by_addr, now,
 		    now - LOCK_WINDOW, &n, e)) == 0 && n == ADDRESS_FAILS)
 			rc = audit(s, now, name, address, "address-locked", "", e);
 		if (rc == 0)
-			rc = audit(s, now, name, address, event, "", e);
+			rc = audit(s, now, name, address, "login-failed", "", e);
 		if (rc == 0)
 			rc = s->ops->commit(s, e);
 		if (rc != 0)
@@ -113,7 +134,7 @@ failed(struct store *s, const char *name, const char *address, int64_t now,
 	free(by_addr);
 	if (rc != 0)
 		return ld_fail(err, rc, "%s", e);
-	return ld_fail(err, LD_EAUTH, "%s", why);
+	return ld_fail(err, LD_EAUTH, _("wrong name or password"));
 }
 
 int
@@ -122,22 +143,16 @@ account_login(struct store *s, const char *name, const char *password,
     struct account *out, char *err)
 {
 	unsigned char secret[32];
-	char th[HASH_HEX], *by_name, *by_addr;
+	char th[HASH_HEX], *by_name;
 	struct account a;
-	int rc, locked_name = 0, locked_addr = 0, found;
+	int rc, locked, found, ok;
 
 	memset(&a, 0, sizeof a);
-	keys(name, address, &by_name, &by_addr);
-	rc = is_locked(s, by_name, ACCOUNT_FAILS, now, &locked_name, err);
-	if (rc == 0)
-		rc = is_locked(s, by_addr, ADDRESS_FAILS, now, &locked_addr, err);
-	free(by_name);
-	free(by_addr);
-	if (rc != 0)
+	if ((rc = attempt(s, name, address, now, &locked, err)) != 0)
 		return rc;
-	if (locked_name || locked_addr)
-		return failed(s, name, address, now, "login-locked",
-		    _("too many failed logins: try again in 15 minutes"), err);
+	if (locked)
+		return ld_fail(err, LD_EAUTH,
+		    _("too many failed logins: try again in 15 minutes"));
 	rc = ops(s)->get(s, name, &a, err);
 	if (rc != 0 && rc != LD_ENOTFOUND)
 		return rc;
@@ -151,34 +166,41 @@ account_login(struct store *s, const char *name, const char *password,
 		    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 			dummy[0] = '\0'; /* the time is what counts here */
 	}
-	if (!found || crypto_pwhash_str_verify(a.hash, password,
+	/* A disabled account reads as a wrong password: nobody learns
+	 * that its password was right. */
+	if (!found || a.disabled || crypto_pwhash_str_verify(a.hash, password,
 	    strlen(password)) != 0) {
 		account_release(&a);
-		return failed(s, name, address, now, "login-failed",
-		    _("wrong name or password"), err);
-	}
-	if (a.disabled) {
-		account_release(&a);
-		return failed(s, name, address, now, "login-disabled",
-		    _("this account is disabled"), err);
+		return failed(s, name, address, now, err);
 	}
 	randombytes_buf(secret, sizeof secret);
 	sodium_bin2hex(token, SESSION_TOKEN_LEN, secret, sizeof secret);
 	sodium_memzero(secret, sizeof secret);
 	hash_hex(token, strlen(token), th);
-	a.last_login = now;
 	by_name = xasprintf("account:%s", name);
+	ok = 0;
 	if ((rc = s->ops->begin(s, err)) == 0) {
-		if ((rc = ops(s)->session_put(s, th, name, address, now,
+		/* Only if it is still the account checked: a password changed
+		 * or the account disabled meanwhile wins. */
+		if ((rc = ops(s)->login_mark(s, name, a.hash, now, &ok,
+		    err)) == 0 && ok &&
+		    (rc = ops(s)->session_put(s, th, name, address, now,
 		    now + SESSION_LIFE, err)) == 0 &&
-		    (rc = ops(s)->put(s, &a, err)) == 0 &&
-		    (rc = ops(s)->failure_clear(s, by_name, err)) == 0 &&
-		    (rc = audit(s, now, name, address, "login", "", err)) == 0)
+		    (rc = ops(s)->failure_clear(s, by_name, err)) == 0)
+			rc = audit(s, now, name, address, "login", "", err);
+		if (rc == 0 && ok)
 			rc = s->ops->commit(s, err);
-		if (rc != 0)
+		else
 			s->ops->rollback(s);
 	}
 	free(by_name);
+	sodium_memzero(a.hash, sizeof a.hash);
+	if (rc == 0 && !ok) {
+		account_release(&a);
+		sodium_memzero(token, SESSION_TOKEN_LEN);
+		return failed(s, name, address, now, err);
+	}
+	a.last_login = now;
 	if (rc == 0 && out != NULL)
 		*out = a;
 	else

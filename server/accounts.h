@@ -12,7 +12,10 @@
  * Lock-out: ACCOUNT_FAILS failed logins of one account within
  * LOCK_WINDOW lock it for LOCK_WINDOW from the last one, whatever the
  * password then; ADDRESS_FAILS from one address within LOCK_WINDOW lock
- * that address out of every account. Every login, failed or not, every
+ * that address out of every account. An attempt is counted against its
+ * account before its password is checked, so parallel guesses get no
+ * more than the limit; a success clears the count. A disabled account
+ * answers as a wrong password does. Every login, failed or not, every
  * lock-out and every change of an account goes to the audit log, with
  * the account, the address and the time, never a password.
  *
@@ -55,8 +58,14 @@ void accounts_free(struct account *a, size_t n);
 /* The store's side (one per backend; store.h, ops->accounts). Each
  * returns 0 or an LD_E* code with err set; get: LD_ENOTFOUND. */
 struct account_ops {
-	/* Inserts or replaces the account of that name. */
+	/* Adds a new account: LD_EEXIST when the name is taken. */
+	int (*add)(struct store *s, const struct account *a, char *err);
+	/* Replaces the account of that name. */
 	int (*put)(struct store *s, const struct account *a, char *err);
+	/* Sets last_login to at if the account name still has hash and is
+	 * not disabled: *ok 1, else 0 (changed meanwhile). */
+	int (*login_mark)(struct store *s, const char *name, const char *hash,
+	    int64_t at, int *ok, char *err);
 	int (*get)(struct store *s, const char *name, struct account *out,
 	    char *err);
 	/* Every account, by name; free with accounts_free. */
@@ -99,9 +108,9 @@ int account_hash(const char *password, char hash[ACCOUNT_HASH_LEN],
  * A login of name with password from address at now: on success a new
  * session's token (the browser's secret) in token, the account in *out
  * if not NULL, and 0. Otherwise LD_EAUTH with err saying only "wrong
- * name or password", "locked" or "disabled" as the case is (never which
- * of name or password was wrong), after noting the failure and auditing
- * it. Every attempt is audited.
+ * name or password" or that it is locked (never which of name or
+ * password was wrong, nor that the account is disabled), after noting
+ * the failure and auditing it. Every attempt is audited.
  */
 int account_login(struct store *s, const char *name, const char *password,
     const char *address, int64_t now, char token[SESSION_TOKEN_LEN],

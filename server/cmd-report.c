@@ -257,8 +257,8 @@ static int
 write_xlsx(const char *path, const struct table *tabs, const json_t *result,
     char *err)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	lxw_workbook *wb = workbook_new(tmp);
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	lxw_workbook *wb;
 	lxw_worksheet *ws;
 	lxw_format *bold, *pct, *day, *hours;
 	lxw_datetime d;
@@ -268,8 +268,18 @@ write_xlsx(const char *path, const struct table *tabs, const json_t *result,
 	size_t i, j;
 	int fd, synced, rc = -1;
 
-	if (wb == NULL) {
+	/* A name of its own, made here (never one planted beforehand);
+	 * the workbook library opens it again by name. */
+	if ((fd = mkstemp(tmp)) < 0) {
+		snprintf(err, LD_ERRLEN, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	if ((wb = workbook_new(tmp)) == NULL) {
 		snprintf(err, LD_ERRLEN, _("cannot write '%s'"), tmp);
+		(void)unlink(tmp);
 		free(tmp);
 		return -1;
 	}
@@ -392,6 +402,13 @@ emit(struct cli *c, const char *kind, const struct table *tabs,
 	const char *period = cjson_str(result, "period");
 	const struct table *t;
 
+	const char *format = cli_common_flag(c, "json") ? "json" :
+	    cli_value(c, "xlsx") != NULL ? "xlsx" : cli_flag(c, "csv") ? "csv" :
+	    "table";
+
+	/* Every figure that leaves is on the record first. */
+	if (audit_export(c, kind, format, period, unit) != 0)
+		return server_fail(c, LD_EDB);
 	if (cli_common_flag(c, "json")) {
 		json_t *doc = out_doc(kind);
 
@@ -402,14 +419,10 @@ emit(struct cli *c, const char *kind, const struct table *tabs,
 	if (cli_value(c, "xlsx") != NULL) {
 		if (write_xlsx(cli_value(c, "xlsx"), tabs, result, x->err) != 0)
 			return cli_error(c, EXIT_DATABASE, "%s", x->err);
-		if (audit_export(c, kind, "xlsx", period, unit) != 0)
-			return server_fail(c, LD_EDB);
 		printf(_("report written to %s\n"), cli_value(c, "xlsx"));
 		return 0;
 	}
 	if (cli_flag(c, "csv")) {
-		if (audit_export(c, kind, "csv", period, unit) != 0)
-			return server_fail(c, LD_EDB);
 		fputs("\xef\xbb\xbf", stdout); /* so that Excel reads UTF-8 */
 		for (t = tabs; t->title != NULL; t++)
 			csv_table(t, rows_at(result, t->rows));
@@ -558,8 +571,14 @@ static const struct col publish_cols[] = {
 	{ NULL, NULL },
 };
 
+static const struct col held_cols[] = {
+	{ N_("RECORD"), "record" }, { N_("UNIT"), "unit" },
+	{ N_("DECIDED ON"), "decided" }, { NULL, NULL },
+};
+
 static const struct table publish_tables[] = {
 	{ N_("Decisions to publish"), "decisions", publish_cols },
+	{ N_("Held back (no parties)"), "held_back", held_cols },
 	{ NULL, NULL, NULL },
 };
 
@@ -567,7 +586,7 @@ static int
 publish(struct cli *c)
 {
 	struct publication p;
-	json_t *result, *d, *names;
+	json_t *result, *d, *names, *held;
 	int64_t from, to;
 	size_t i, j;
 	char *m, *list;
@@ -583,6 +602,26 @@ publish(struct cli *c)
 	p.decisions = json_array();
 	if ((rc = fold_all(c, p.unit, publish_doc, &p)) != 0)
 		goto out;
+	/* Without its case's parties nobody knows which names to mask:
+	 * held back, for a person to mask by hand. */
+	held = json_array();
+	for (i = json_array_size(p.decisions); i > 0; i--) {
+		d = json_array_get(p.decisions, i - 1);
+		names = json_object_get(p.parties, cjson_str(d, "case") ?
+		    cjson_str(d, "case") : "");
+		if (json_array_size(names) == 0) {
+			json_array_insert_new(held, 0, json_pack("{s:s, s:s,"
+			    " s:s}", "record", cjson_str(d, "record"), "unit",
+			    cjson_str(d, "unit"), "decided", cjson_str(d,
+			    "decided")));
+			json_array_remove(p.decisions, i - 1);
+		}
+	}
+	if (json_array_size(held) > 0)
+		fprintf(stderr, _("liandong-server: warning: %zu decisions held "
+		    "back: no parties recorded on their case, so no name can be "
+		    "masked (record them with 'case open --party', or mask them "
+		    "by hand)\n"), json_array_size(held));
 	json_array_foreach(p.decisions, i, d) {
 		names = json_object_get(p.parties, cjson_str(d, "case") ?
 		    cjson_str(d, "case") : "");
@@ -607,7 +646,8 @@ publish(struct cli *c)
 		free(list);
 		json_object_del(d, "case");
 	}
-	result = json_pack("{s:O}", "decisions", p.decisions);
+	result = json_pack("{s:O, s:o}", "decisions", p.decisions, "held_back",
+	    held);
 	heading(c, result, from, to);
 	rc = emit(c, "publication", publish_tables, result);
 	json_decref(result);

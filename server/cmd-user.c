@@ -25,7 +25,8 @@
 #define PASSWORD_MAX 256
 
 /* Reads a line of stdin into buf without its newline; prompt and no
- * echo at a terminal. 0, or -1 at the end of input. */
+ * echo at a terminal. 0, -1 at the end of input, -2 for a line too
+ * long. */
 static int
 read_line(const char *prompt, char buf[PASSWORD_MAX])
 {
@@ -47,6 +48,9 @@ read_line(const char *prompt, char buf[PASSWORD_MAX])
 	}
 	if (!ok)
 		return -1;
+	/* A line longer than the buffer: never cut a password short. */
+	if (strchr(buf, '\n') == NULL && !feof(stdin))
+		return -2;
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	return 0;
@@ -60,7 +64,10 @@ new_password(struct cli *c, char hash[ACCOUNT_HASH_LEN])
 	char pw[PASSWORD_MAX], again[PASSWORD_MAX];
 	int rc;
 
-	if (read_line(_("New password: "), pw) != 0)
+	if ((rc = read_line(_("New password: "), pw)) == -2)
+		return cli_error(c, EXIT_INVALID, _("a password has at most %d "
+		    "bytes"), PASSWORD_MAX - 2);
+	if (rc != 0)
 		return cli_usage_error(c, _("no password on standard input"));
 	if (isatty(0) && (read_line(_("Again: "), again) != 0 ||
 	    strcmp(pw, again) != 0)) {
@@ -78,10 +85,11 @@ new_password(struct cli *c, char hash[ACCOUNT_HASH_LEN])
 	    rc != 0 ? server_fail(c, rc) : 0;
 }
 
-/* Writes a and audits event, in one transaction. */
+/* Writes a (adds it when adding) and audits event, in one
+ * transaction. */
 static int
 save(struct cli *c, const struct account *a, const char *event,
-    int drop_sessions)
+    int drop_sessions, int adding)
 {
 	struct server_ctx *x = c->app;
 	struct store *s = x->store;
@@ -89,7 +97,8 @@ save(struct cli *c, const struct account *a, const char *event,
 	int rc;
 
 	if ((rc = s->ops->begin(s, x->err)) == 0) {
-		if ((rc = o->put(s, a, x->err)) == 0 && (!drop_sessions ||
+		if ((rc = adding ? o->add(s, a, x->err) : o->put(s, a,
+		    x->err)) == 0 && (!drop_sessions ||
 		    (rc = o->session_drop(s, NULL, a->name, x->err)) == 0) &&
 		    (rc = o->audit_add(s, ltime_now(), a->name, "cli", event, "",
 		    x->err)) == 0)
@@ -97,6 +106,8 @@ save(struct cli *c, const struct account *a, const char *event,
 		if (rc != 0)
 			s->ops->rollback(s);
 	}
+	if (rc == LD_EEXIST)
+		return cli_error(c, EXIT_INVALID, "%s", x->err);
 	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
@@ -143,20 +154,12 @@ user_add(struct cli *c)
 		return cli_error(c, EXIT_INVALID, _("unit '%s' is not in the "
 		    "county's directory (liandong-server unit add)"), unit);
 	memset(&a, 0, sizeof a);
-	rc = x->store->ops->accounts->get(x->store, name, &a, x->err);
-	account_release(&a);
-	if (rc == 0)
-		return cli_error(c, EXIT_INVALID, _("account '%s' exists"),
-		    name);
-	if (rc != LD_ENOTFOUND)
-		return server_fail(c, rc);
-	memset(&a, 0, sizeof a);
 	ld_strlcpy(a.name, name, sizeof a.name);
 	a.unit = xstrdup(unit);
 	a.role = xstrdup(role);
 	a.created_at = a.changed_at = ltime_now();
 	if ((rc = new_password(c, a.hash)) == 0 &&
-	    (rc = save(c, &a, "account-added", 0)) == 0)
+	    (rc = save(c, &a, "account-added", 0, 1)) == 0)
 		printf(_("account '%s' added (%s, %s)\n"), name, role, unit);
 	account_release(&a);
 	return rc;
@@ -187,7 +190,7 @@ set_disabled(struct cli *c, int disabled)
 	a.changed_at = ltime_now();
 	/* Disabling ends its sessions at once. */
 	rc = save(c, &a, disabled ? "account-disabled" : "account-enabled",
-	    disabled);
+	    disabled, 0);
 	if (rc == 0)
 		printf(disabled ? _("account '%s' disabled: its sessions ended\n") :
 		    _("account '%s' enabled\n"), a.name);
@@ -218,7 +221,7 @@ user_passwd(struct cli *c)
 		return rc;
 	a.changed_at = ltime_now();
 	if ((rc = new_password(c, a.hash)) == 0 &&
-	    (rc = save(c, &a, "password-changed", 1)) == 0)
+	    (rc = save(c, &a, "password-changed", 1, 0)) == 0)
 		printf(_("password of '%s' changed: its sessions ended\n"),
 		    a.name);
 	account_release(&a);

@@ -9,7 +9,7 @@
 # server (its clock pinned at 10:00) first holds it when the township
 # syncs: the bureau owes officers there by 11:00, not by 09:30.
 . "$(dirname "$0")/lib.sh"
-test_plan 7
+test_plan 9
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 
@@ -69,13 +69,27 @@ test_expect_code 9 'the township that sent it cannot record the arrival' '
 	on tw referral arrive "$R" --officer 张三
 '
 
+test_expect_code 3 'an arrival before the referral reached the bureau is refused' '
+	on bureau referral arrive "$R" --arrived-at "2026-11-20 09:50" --officer 李四
+'
+
+test_expect_code 3 'a referral sent before its case was discovered is refused' '
+	LIANDONG_NOW=2026-11-20T08:45:00+08:00 on tw case open --source patrol \
+		--category 燃气安全 --location 西街 --description "燃气泄漏" \
+		--discovered-at "2026-11-20 08:30" --urgent >c2 &&
+	LIANDONG_NOW=2026-11-20T08:50:00+08:00 on tw referral send "$(cat c2)" \
+		--to $BUREAU --letter "白移〔2026〕2号" --source-material 现场检查笔录 \
+		--evidence 照片 --urgent --sent-at "2026-11-20 08:00"
+'
+
 test_expect_success 'officers on the scene at 10:40, entered at 11:30: done at 10:40, on time' '
 	LIANDONG_NOW=2026-11-20T11:30:00+08:00 on bureau referral arrive "$R" \
 		--arrived-at "2026-11-20 10:40" --officer 李四 \
 		--note "两名队员到场处置" >/dev/null &&
 	on bureau referral show --json "$R" >b.json &&
 	jeq b.json d.referral.arrived_at 2026-11-20T10:40:00+08:00 &&
-	jeq b.json "\"done_at\" in d[\"referral\"][\"onsite_due\"]" true &&
+	jeq b.json d.referral.onsite_due.done_at 1795142400000 &&
+	jeq b.json d.referral.onsite_due.done_by $BUREAU &&
 	jeq b.json "d[\"referral\"][\"onsite_due\"].get(\"late\", False)" false &&
 	on bureau due --json >due2.json &&
 	! grep -q baijiantan/onsite_urgent due2.json

@@ -5,7 +5,7 @@
 # every change and every export is in the audit log. Logins, sessions and
 # lock-outs are tests/unit/test-accounts.c's.
 . "$(dirname "$0")/lib.sh"
-test_plan 9
+test_plan 10
 PW="长期有效的口令-2026"
 
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
@@ -29,6 +29,13 @@ test_expect_success 'the database holds an Argon2id hash, never the password' '
 
 test_expect_code 3 'a short password is refused, and nothing is added' '
 	echo short | "$LDS" user add lisi --role department --unit 县自然资源局
+'
+
+test_expect_success 'a password longer than the line is refused, never cut short' '
+	python3 -c "print(\"长\" * 200)" >long &&
+	{ "$LDS" user add lisi --role department --unit 县自然资源局 <long 2>err;
+	  test $? = 3; } && test_grep "at most" err &&
+	"$LDS" user list --json >u.json && jeq u.json "len(d[\"users\"])" 1
 '
 
 test_expect_code 3 'a unit outside the directory is refused' '

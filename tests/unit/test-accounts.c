@@ -221,9 +221,39 @@ test_disabled(void **state)
 	/* Its open session no longer works, and it cannot log in. */
 	assert_int_equal(account_session(f->s, token, T0 + MIN, &a, err),
 	    LD_EAUTH);
+	/* As a wrong password would: nobody learns the password was right. */
 	assert_int_equal(login(f, "wangfang", PW, "10.0.0.1", T0 + MIN, token,
 	    err), LD_EAUTH);
-	assert_string_equal(err, "this account is disabled");
+	assert_string_equal(err, "wrong name or password");
+}
+
+/* A login marks the account only if it is still the one checked: a
+ * password changed or the account disabled meanwhile wins. */
+static void
+test_login_mark(void **state)
+{
+	struct fix *f = *state;
+	const struct account_ops *o = f->s->ops->accounts;
+	char err[LD_ERRLEN], old[ACCOUNT_HASH_LEN];
+	struct account a;
+	int ok;
+
+	assert_int_equal(o->get(f->s, "wangfang", &a, err), 0);
+	strcpy(old, a.hash);
+	assert_int_equal(o->login_mark(f->s, "wangfang", old, T0, &ok, err), 0);
+	assert_int_equal(ok, 1);
+	assert_int_equal(account_hash("又一个足够长的口令2026", a.hash, err), 0);
+	assert_int_equal(o->put(f->s, &a, err), 0);
+	assert_int_equal(o->login_mark(f->s, "wangfang", old, T0, &ok, err), 0);
+	assert_int_equal(ok, 0);
+	a.disabled = 1;
+	assert_int_equal(o->put(f->s, &a, err), 0);
+	assert_int_equal(o->login_mark(f->s, "wangfang", a.hash, T0, &ok, err),
+	    0);
+	assert_int_equal(ok, 0);
+	/* Adding a name taken is refused, never a replacement. */
+	assert_int_equal(o->add(f->s, &a, err), LD_EEXIST);
+	account_release(&a);
 }
 
 int
@@ -239,6 +269,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_address_lockout, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_mark, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, harness_sodium, NULL);

@@ -468,18 +468,23 @@ test_receipt(void **state)
 	json_decref(doc);
 	scenario_free(sc);
 
-	/* The bounds alone: without sent_at, from when it was recorded;
-	 * after now only where a clock is asked (now > 0). */
+	/* The bounds alone. Entered by hand, without sent_at: not before
+	 * the sender recorded it; the fold (no flag) holds it to sent_at
+	 * alone, whatever the sender's clock. After now only where a clock
+	 * is asked (now > 0). */
 	doc = json_pack("{s:I}", "created_at", (json_int_t)1000);
-	assert_string_equal(fold_receipt_refused(doc, 999, 0),
+	assert_string_equal(fold_receipt_refused(doc, 999, 0, RECEIPT_ENTERED),
 	    "received_before_sent");
-	assert_null(fold_receipt_refused(doc, 1000, 1500));
-	assert_string_equal(fold_receipt_refused(doc, 1600, 1500),
+	assert_null(fold_receipt_refused(doc, 999, 0, 0));
+	assert_null(fold_receipt_refused(doc, 1000, 1500, RECEIPT_ENTERED));
+	assert_string_equal(fold_receipt_refused(doc, 1600, 1500, 0),
 	    "received_in_future");
-	assert_null(fold_receipt_refused(doc, 1600, 0));
+	assert_null(fold_receipt_refused(doc, 1600, 0, 0));
 	json_object_set_new(doc, "sent_at",
 	    json_string("1970-01-01T08:00:00+08:00"));
-	assert_null(fold_receipt_refused(doc, 999, 0));
+	assert_null(fold_receipt_refused(doc, 999, 0, RECEIPT_ENTERED));
+	assert_string_equal(fold_receipt_refused(doc, -1, 0, 0),
+	    "received_before_sent");
 	json_decref(doc);
 }
 

@@ -60,8 +60,15 @@ test_numbers(void **state)
 	    "罚款50000元，2026年11月20日，共移〔2026〕3号");
 	masked("20261120", NULL, "20261120");
 	masked("1380000111", NULL, "1380000111");
-	/* A hyphen that joins no area code splits two numbers. */
-	masked("138-00001111", NULL, "138-00001111");
+	masked("2026-11-20 09:30", NULL, "2026-11-20 09:30");
+	/* The ways people write them: grouped, spaced, full-width. */
+	masked("138-0000-1111", NULL, "138-****-**11");
+	masked("138 0000 1111", NULL, "138 **** **11");
+	masked("电话0974 8512345", NULL, "电话097* *****45");
+	masked("630102 19900101 1234", NULL, "630*** ******** **34");
+	masked("１３８００００１１１１", NULL, "１３８******１１");
+	/* Two spaces, or a comma, end a number. */
+	masked("1380000  1111", NULL, "1380000  1111");
 }
 
 int

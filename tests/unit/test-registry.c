@@ -132,13 +132,17 @@ static const struct field fake_replied_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 static const char *const fake_acted_at[] = { "fake.replied", "replied_at",
-	NULL };
-static const char *const fake_acted_not_time[] = { "fake.replied", "to",
-	NULL };
-static const char *const fake_acted_not_done[] = { "fake.secret", "secret",
-	NULL };
-static const char *const fake_acted_no_kind[] = { "fake.nothing",
 	"replied_at", NULL };
+static const char *const fake_acted_not_time[] = { "fake.replied", "to",
+	"replied_at", NULL };
+static const char *const fake_acted_not_done[] = { "fake.secret", "secret",
+	"replied_at", NULL };
+static const char *const fake_acted_no_kind[] = { "fake.nothing",
+	"replied_at", "replied_at", NULL };
+static const char *const fake_acted_no_floor[] = { "fake.replied",
+	"replied_at", "nowhere_at", NULL };
+static const char *const fake_acted_received[] = { "fake.replied",
+	"replied_at", "received", NULL };
 
 static const char *const fake_from_receipt[] = { "reply_due", NULL };
 static const char *const fake_from_nothing[] = { "answer_due", NULL };
@@ -238,6 +242,13 @@ test_acted_at_rows(void **state)
 	assert_refused("discharges nothing", "acted_at fake.secret");
 	fake.acted_at = fake_acted_no_kind;
 	assert_refused("no such kind", "acted_at fake.nothing");
+	fake.acted_at = fake_acted_no_floor;
+	fake_kinds[1].fields = fake_replied_fields;
+	assert_refused("no such floor", "acted_at fake.replied");
+	/* "received" needs a row that counts from receipt. */
+	fake.acted_at = fake_acted_received;
+	fake_kinds[1].fields = fake_replied_fields;
+	assert_refused("no receipt", "acted_at fake.replied");
 }
 
 /* Rule 10: an owner is a unit field of the row; what is carried and

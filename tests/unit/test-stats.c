@@ -41,7 +41,8 @@ test_periods(void **state)
 {
 	static const char *const bad[] = { "2026-13", "2026-1", "2026-Q0",
 		"2026-Q5", "2026-02-29..2026-03-01", "2026-11-16..2026-11-03",
-		"26-11", "2026-11 ", "", "2026-11-01..", "1999", NULL };
+		"26-11", "2026-11 ", "", "2026-11-01..", "1999", "2026- 1",
+		"2026-+1", "2026-1 ", " 2026", "2026-Q+1", NULL };
 	int64_t f, t;
 	size_t i;
 
@@ -203,6 +204,10 @@ test_county(void **state)
 	assert_string_equal(cjson_str(json_array_get(t, 0), "unit"), "执法局");
 	assert_int_equal(num(json_array_get(t, 0), "rank"), 1);
 	assert_string_equal(cjson_str(json_array_get(t, 1), "unit"), "甲镇");
+	/* Equal rates share a rank: 1, 1, then 3, 3. */
+	assert_int_equal(num(json_array_get(t, 1), "rank"), 1);
+	assert_int_equal(num(json_array_get(t, 2), "rank"), 3);
+	assert_int_equal(num(json_array_get(t, 3), "rank"), 3);
 	x = json_object_get(json_object_get(r, "timeliness"), "total");
 	assert_int_equal(num(x, "on_time"), 2);
 	assert_int_equal(num(x, "late"), 1);

@@ -253,6 +253,13 @@ test_whistle(void **state)
 	scenario_free(sc);
 }
 
+#define BODY_CASE_DUE \
+	"{\"source\":\"patrol\",\"category\":\"违法建设\"," \
+	"\"location\":\"查纳村\",\"description\":\"未批先建\"," \
+	"\"discovered_at\":\"2026-11-21T09:30:00+08:00\",\"urgent\":false," \
+	"\"officer\":\"张三\"," \
+	DEADLINE("refer_due", "2026-11-25T23:59:59+08:00", "gonghe/refer") "}"
+
 #define BODY_REFERRAL(to, criminal) \
 	"{\"case\":\"C-s1-9\",\"to\":\"" to "\",\"urgent\":false," \
 	"\"criminal\":" criminal ",\"letter\":\"移〔2026〕9号\"," \
@@ -377,7 +384,47 @@ test_referral_onsite(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 	    doc, "onsite_due"), "done_at")), UNIT_T0_MS + 40 * MIN);
 	assert_false(is_true(json_object_get(doc, "onsite_due"), "late"));
+	assert_string_equal(str(json_object_get(doc, "onsite_due"), "done_by"),
+	    ASKED);
 	assert_dues(doc, arrived);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
+/* An act dated before what it answers is done no earlier than that: an
+ * arrival claimed before the referral was sent (it has no receipt here),
+ * a referral claimed sent before the matter was discovered. */
+static void
+test_acted_floor(void **state)
+{
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc;
+
+	add(sc, "s1", 0, "referral.sent", "R-s1-1", BODY_REFERRAL(ASKED,
+	    "false"), NULL);
+	add_unit(sc, "s2", ASKED, 60 * MIN, "referral.arrived", "R-s1-1",
+	    "{\"arrived_at\":\"2000-01-01T09:00:00+08:00\"}", "李四");
+	/* No onsite_due on a referral that is not urgent: give it one. */
+	json_object_set_new(sc->evs[0].body, "onsite_due", unit_json(
+	    "{\"due\":\"2026-11-21T10:30:00+08:00\","
+	    "\"rule\":\"baijiantan/onsite_urgent\",\"basis\":\"x\","
+	    "\"assumed\":false}"));
+	event_seal(&sc->evs[0]);
+	doc = fold_events(sc->evs, sc->n);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    doc, "onsite_due"), "done_at")), UNIT_T0_MS);
+	json_decref(doc);
+	scenario_free(sc);
+
+	sc = xcalloc(1, sizeof *sc);
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_DUE, NULL);
+	add(sc, "s1", 6 * DAY, "case.referred", "C-s1-1",
+	    "{\"referral\":\"R-s1-2\",\"to\":\"" OTHER "\","
+	    "\"sent_at\":\"2026-01-01T09:30:00+08:00\"}", NULL);
+	doc = fold_events(sc->evs, sc->n);
+	/* Discovered 2026-11-21 09:30: done then, not in January. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    doc, "refer_due"), "done_at")), UNIT_T0_MS);
 	json_decref(doc);
 	scenario_free(sc);
 }
@@ -757,13 +804,6 @@ test_complaint_referred_again(void **state)
 	scenario_free(sc);
 }
 
-#define BODY_CASE_DUE \
-	"{\"source\":\"patrol\",\"category\":\"违法建设\"," \
-	"\"location\":\"查纳村\",\"description\":\"未批先建\"," \
-	"\"discovered_at\":\"2026-11-21T09:30:00+08:00\",\"urgent\":false," \
-	"\"officer\":\"张三\"," \
-	DEADLINE("refer_due", "2026-11-25T23:59:59+08:00", "gonghe/refer") "}"
-
 /* One case, one referral: the one that stands. A referral withdrawn by
  * the referring unit leaves the case unreferred and its time to refer
  * open again, as due as before; the next referral does it, late here. */
@@ -1114,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_whistle_race),
 		cmocka_unit_test(test_referral_onsite),
 		cmocka_unit_test(test_referral_states),
+		cmocka_unit_test(test_acted_floor),
 		cmocka_unit_test(test_meeting_minutes),
 		cmocka_unit_test(test_meeting_followup),
 		cmocka_unit_test(test_meeting_followup_ref),
