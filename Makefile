@@ -84,8 +84,13 @@ $(B)/.paths: FORCE
 	@mkdir -p $(B) && echo '$(PATHS_DEFS)' | cmp -s - $@ || echo '$(PATHS_DEFS)' >$@
 FORCE:
 
+# The agent links OpenSSL, libcurl's TLS, for TLS sessions kept across
+# runs (agent/net.c).
+AGENT_LIBS = $(shell pkg-config --libs openssl)
+$(B)/agent/net.o: ALL_CFLAGS += $(shell pkg-config --cflags openssl 2>/dev/null)
+
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 $(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls 2>/dev/null)
 
@@ -361,7 +366,7 @@ $(IB)/paths.o: common/paths.c $(IB)/.paths | $(DEPS_STAMP)
 	$(CC) $(ALL_CFLAGS) $(INSTALL_PATHS) -c -o $@ $<
 
 $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread -lm

@@ -301,6 +301,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return respond(conn, &resp);
 }
 
+/*
+ * MHD calls this for a connection it accepted, before it reads anything
+ * from it: for TLS, the GnuTLS session exists and its handshake has not
+ * begun (MHD 0.9.75 starts it on the connection's first read), which is
+ * when session tickets must be enabled for the handshake to resume one
+ * or hand out a new one.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		tls_tickets_enable(ci->tls_session);
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -354,6 +374,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_address,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		    MHD_OPTION_END);
 	else
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,

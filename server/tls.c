@@ -8,6 +8,7 @@
 #include <gnutls/x509.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,4 +288,42 @@ tls_priorities_check(const char *conf, char *err)
 		    _("invalid tls_priorities in server.conf: '%s' leaves no TLS version or no cipher suite"),
 		    p);
 	return 0;
+}
+
+/*
+ * The session ticket key: one per process, made at the first connection
+ * and kept in memory only (never written anywhere), so it lives as long
+ * as the process, across reloads, and not across a restart. GnuTLS uses
+ * it as a master key from which it derives the key that encrypts tickets,
+ * a new one every TLS_TICKET_LIFETIME seconds (the one before still
+ * decrypts), so that a ticket is never accepted after two periods.
+ */
+static gnutls_datum_t ticket_key;
+static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
+
+static void
+ticket_key_make(void)
+{
+	if (gnutls_session_ticket_key_generate(&ticket_key) < 0) {
+		ticket_key.data = NULL;
+		ticket_key.size = 0;
+	}
+}
+
+int
+tls_tickets_enable(void *session)
+{
+	gnutls_session_t s = session;
+
+	pthread_once(&ticket_once, ticket_key_make);
+	if (s == NULL || ticket_key.data == NULL)
+		return -1;
+	gnutls_db_set_cache_expiration(s, TLS_TICKET_LIFETIME);
+	return gnutls_session_ticket_enable_server(s, &ticket_key) < 0 ? -1 : 0;
+}
+
+int
+tls_resumed(void *session)
+{
+	return session != NULL && gnutls_session_is_resumed(session) != 0;
 }

@@ -49,4 +49,21 @@ const char *tls_priorities(const char *conf);
  * stopped at, or that it leaves no TLS version, in err. */
 int tls_priorities_check(const char *conf, char *err);
 
+/*
+ * TLS session resumption (docs/architecture.md, "TLS sessions"): lets a
+ * station that connected before reconnect with a short handshake (TLS 1.3
+ * tickets; TLS 1.2 tickets likewise). tls_tickets_enable is called for
+ * each connection (a gnutls_session_t) before its handshake; it is
+ * thread-safe. Returns 0, or -1 when tickets could not be enabled (the
+ * connection then does a full handshake every time, nothing else fails).
+ * The key is the process's own, in memory only: a restart makes every
+ * ticket unusable, and each station's next connection is a full
+ * handshake, verified as ever.
+ */
+#define TLS_TICKET_LIFETIME (24 * 3600) /* seconds a ticket is accepted */
+int tls_tickets_enable(void *session);
+
+/* 1 when the handshake of session (a gnutls_session_t) resumed one. */
+int tls_resumed(void *session);
+
 #endif
