@@ -340,6 +340,10 @@ on_ssl_ctx(CURL *h, void *sslctx, void *arg)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL);
 	SSL_CTX_set_info_callback(ctx, on_ssl_info);
+	/* No TLS 1.3 "middlebox compatibility" (RFC 8446, D.4): a 32-byte
+	 * session id echoed back and a ChangeCipherSpec record each way,
+	 * 76 bytes a handshake for boxes that are not on a station's link. */
+	SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
 	return CURLE_OK;
 }
 
@@ -386,6 +390,8 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	curl_easy_setopt(n->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(n->h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(n->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* HTTP/1.1 only: no ALPN to offer (about 30 bytes a handshake). */
+	curl_easy_setopt(n->h, CURLOPT_SSL_ENABLE_ALPN, 0L);
 	/* Verbose only feeds on_debug, which prints nothing. */
 	curl_easy_setopt(n->h, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(n->h, CURLOPT_DEBUGDATA, n);

@@ -364,6 +364,8 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 	    4 * cfg->max_body;
 	pthread_mutex_init(&s->lock, NULL);
 	if (cfg->cert_pem != NULL)
+		tls_tickets_priorities(cfg->tls_priorities);
+	if (cfg->cert_pem != NULL)
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		    MHD_OPTION_SOCK_ADDR, &sin,
 		    MHD_OPTION_HTTPS_MEM_KEY, cfg->key_pem,

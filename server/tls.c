@@ -295,11 +295,26 @@ tls_priorities_check(const char *conf, char *err)
  * and kept in memory only (never written anywhere), so it lives as long
  * as the process, across reloads, and not across a restart. GnuTLS uses
  * it as a master key from which it derives the key that encrypts tickets,
- * a new one every TLS_TICKET_LIFETIME seconds (the one before still
- * decrypts), so that a ticket is never accepted after two periods.
+ * a new one every TLS_TICKET_LIFETIME seconds (tickets of the period
+ * before still decrypt), and accepts a ticket for TLS_TICKET_LIFETIME.
  */
 static gnutls_datum_t ticket_key;
 static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
+
+/*
+ * GnuTLS sends two new tickets after every TLS 1.3 handshake, a resumed
+ * one included (about 550 bytes, more than resuming saves), and MHD
+ * starts the session with GnuTLS's default flags, so that
+ * GNUTLS_NO_AUTO_SEND_TICKET cannot be given. A resumed handshake is made
+ * quiet instead: when the server's Finished is about to go, its
+ * priorities are set again, the same ones with %NO_TICKETS, which sends
+ * no ticket (the one the station resumed with stays valid for the rest
+ * of its lifetime). quiet is the server's current priority string with
+ * %NO_TICKETS (tls_tickets_priorities); GnuTLS counts its users, so that
+ * one replaced by a reload stays valid for the sessions holding it.
+ */
+static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
+static gnutls_priority_t quiet;
 
 static void
 ticket_key_make(void)
@@ -311,6 +326,38 @@ ticket_key_make(void)
 }
 
 int
+tls_tickets_priorities(const char *conf)
+{
+	gnutls_priority_t p = NULL, old;
+	char *text = xasprintf("%s:%%NO_TICKETS", tls_priorities(conf));
+	int rc = gnutls_priority_init(&p, text, NULL);
+
+	free(text);
+	if (rc < 0)
+		p = NULL;
+	pthread_mutex_lock(&quiet_lock);
+	old = quiet;
+	quiet = p;
+	pthread_mutex_unlock(&quiet_lock);
+	if (old != NULL)
+		gnutls_priority_deinit(old);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+on_finished(gnutls_session_t s, unsigned htype, unsigned when,
+    unsigned incoming, const gnutls_datum_t *msg)
+{
+	if (incoming || !gnutls_session_is_resumed(s))
+		return 0;
+	pthread_mutex_lock(&quiet_lock);
+	if (quiet != NULL)
+		gnutls_priority_set(s, quiet);
+	pthread_mutex_unlock(&quiet_lock);
+	return 0;
+}
+
+int
 tls_tickets_enable(void *session)
 {
 	gnutls_session_t s = session;
@@ -319,11 +366,9 @@ tls_tickets_enable(void *session)
 	if (s == NULL || ticket_key.data == NULL)
 		return -1;
 	gnutls_db_set_cache_expiration(s, TLS_TICKET_LIFETIME);
-	return gnutls_session_ticket_enable_server(s, &ticket_key) < 0 ? -1 : 0;
-}
-
-int
-tls_resumed(void *session)
-{
-	return session != NULL && gnutls_session_is_resumed(session) != 0;
+	if (gnutls_session_ticket_enable_server(s, &ticket_key) < 0)
+		return -1;
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_FINISHED,
+	    GNUTLS_HOOK_PRE, on_finished);
+	return 0;
 }

@@ -63,7 +63,10 @@ int tls_priorities_check(const char *conf, char *err);
 #define TLS_TICKET_LIFETIME (24 * 3600) /* seconds a ticket is accepted */
 int tls_tickets_enable(void *session);
 
-/* 1 when the handshake of session (a gnutls_session_t) resumed one. */
-int tls_resumed(void *session);
+/* The server's priority string (as tls_priorities() reads conf), for the
+ * resumed handshakes that hand out no new ticket: called when a listener
+ * starts, before its first connection. Returns 0, or -1 when GnuTLS does
+ * not take it (resumed handshakes then hand out tickets as full ones). */
+int tls_tickets_priorities(const char *conf);
 
 #endif

@@ -51,6 +51,7 @@ run_variant() {
 	"$LOADGEN" handshake --url "$url" --ca "$SERVER_CA" || return 1
 	k=$((k + 1))
 	echo "handshake 0 $(conn_bytes "$v.plog" $k) 0" >"$v.res"
+	rm -f "$sess"
 	"$LD" sync --db "$db" >/dev/null || return 1
 	k=$((k + 1))
 	echo "idle 0 $(conn_bytes "$v.plog" $k) 0" >>"$v.res"

@@ -13,7 +13,7 @@
 # "tls: handshakes=N resumed=N offered=N" (offered: a saved session put
 # on a connection).
 . "$(dirname "$0")/lib.sh"
-test_plan 11
+test_plan 12
 
 export LIANDONG_TLS_TRACE=1
 start_server
@@ -42,9 +42,22 @@ test_expect_success 'a sync keeps the session the server handed out, mode 0600' 
 	head -c 23 "$SESS" | grep -q "^liandong-tls-session 1 "
 '
 
-test_expect_success 'the next run resumes it (a new process, a new connection)' '
+test_expect_success 'the next run resumes it (a new process, a new connection), and is handed no new ticket' '
+	cp "$SESS" kept &&
 	sync_as lyx &&
-	expect_trace lyx "tls: handshakes=1 resumed=1 offered=1"
+	expect_trace lyx "tls: handshakes=1 resumed=1 offered=1" &&
+	cmp kept "$SESS"
+'
+
+test_expect_success 'a TLS 1.2 client resumes too, and is answered' '
+	for v in 1.2 1.3; do
+		printf "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" |
+		timeout 20 gnutls-cli --x509cafile "$LIANDONG_SERVER_DIR/ca.pem" \
+			--priority "NORMAL:-VERS-ALL:+VERS-TLS$v" --resume \
+			-p "$PORT" 127.0.0.1 >gtls$v.out 2>&1
+		grep -q "This is a resumed session" gtls$v.out &&
+		test "$(grep -c "^HTTP/1.1 " gtls$v.out)" = 1 || return 1
+	done
 '
 
 test_expect_success 'a corrupt session file is ignored: a full handshake, then resumed again' '
