@@ -16,9 +16,9 @@
  *   - saving: a new-session callback on the SSL_CTX, in front of
  *     libcurl's own (which it still calls), takes each session the
  *     server hands out (a TLS 1.3 ticket, after the handshake; a TLS 1.2
- *     one, within it), and once the request it came with has succeeded,
- *     so once libcurl has checked the server's certificate, it goes to
- *     the station's session file, mode 0600, replacing the one before;
+ *     one, within it), and once the request it came with has had its
+ *     answer (so libcurl has checked the server's certificate), it goes
+ *     to the station's session file, mode 0600, replacing the one before;
  *   - offering: libcurl makes the SSL after the callback returns, so an
  *     info callback puts the saved session on it when its handshake
  *     starts, before the ClientHello is written, unless libcurl already
@@ -273,7 +273,7 @@ ctx_index_make(void)
 }
 
 /* A new session from the server: kept until the request it came with
- * succeeds (net_request saves it then), and given to libcurl. */
+ * has its answer (net_request saves it then), and given to libcurl. */
 static int
 on_new_session(SSL *ssl, SSL_SESSION *sess)
 {
