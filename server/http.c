@@ -49,6 +49,7 @@ struct http_server {
 		size_t bytes;
 	} by_addr[INFLIGHT_ADDRS];
 	unsigned port;
+	struct tls_tickets *tickets; /* owned; NULL: plain HTTP, or none */
 };
 
 /* Per-request state, kept in MHD's con_cls between upload chunks. */
@@ -312,13 +313,14 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
+	struct http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
 
-	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED || s->tickets == NULL)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci != NULL && ci->tls_session != NULL)
-		tls_tickets_enable(ci->tls_session);
+		tls_tickets_enable(s->tickets, ci->tls_session);
 }
 
 static void
@@ -364,7 +366,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 	    4 * cfg->max_body;
 	pthread_mutex_init(&s->lock, NULL);
 	if (cfg->cert_pem != NULL)
-		tls_tickets_priorities(cfg->tls_priorities);
+		s->tickets = tls_tickets_new(cfg->tls_priorities);
 	if (cfg->cert_pem != NULL)
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		    MHD_OPTION_SOCK_ADDR, &sin,
@@ -389,6 +391,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_END);
 	if (s->d == NULL) {
 		pthread_mutex_destroy(&s->lock);
+		tls_tickets_free(s->tickets);
 		free(s);
 		return ld_fail(err, LD_ENET,
 		    _("cannot listen on %s:%u (in use, or bad certificate or key)"),
@@ -412,6 +415,7 @@ http_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->d);
+	tls_tickets_free(s->tickets);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

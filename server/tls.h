@@ -52,21 +52,20 @@ int tls_priorities_check(const char *conf, char *err);
 /*
  * TLS session resumption (docs/architecture.md, "TLS sessions"): lets a
  * station that connected before reconnect with a short handshake (TLS 1.3
- * tickets; TLS 1.2 tickets likewise). tls_tickets_enable is called for
- * each connection (a gnutls_session_t) before its handshake; it is
- * thread-safe. Returns 0, or -1 when tickets could not be enabled (the
- * connection then does a full handshake every time, nothing else fails).
- * The key is the process's own, in memory only: a restart makes every
- * ticket unusable, and each station's next connection is a full
- * handshake, verified as ever.
+ * tickets; TLS 1.2 tickets likewise). A listener makes its ticket key
+ * with tls_tickets_new (conf: its tls_priorities setting; NULL when no
+ * key could be made: no tickets, nothing else fails) and forgets it with
+ * tls_tickets_free once it has stopped; tls_tickets_enable is called for
+ * each connection (a gnutls_session_t) before its handshake, thread-safe.
+ * It returns 0, or -1 (that connection then makes full handshakes only).
+ * The key lives in memory only: a reload or a restart makes every ticket
+ * unusable, and each station's next connection a full handshake, verified
+ * against the certificate then in use.
  */
 #define TLS_TICKET_LIFETIME (24 * 3600) /* seconds a ticket is accepted */
-int tls_tickets_enable(void *session);
-
-/* The server's priority string (as tls_priorities() reads conf), for the
- * resumed handshakes that hand out no new ticket: called when a listener
- * starts, before its first connection. Returns 0, or -1 when GnuTLS does
- * not take it (resumed handshakes then hand out tickets as full ones). */
-int tls_tickets_priorities(const char *conf);
+struct tls_tickets;
+struct tls_tickets *tls_tickets_new(const char *conf);
+void tls_tickets_free(struct tls_tickets *t);
+int tls_tickets_enable(const struct tls_tickets *t, void *session);
 
 #endif

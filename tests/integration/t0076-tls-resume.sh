@@ -6,7 +6,9 @@
 # is corrupt, foreign (another server's) or stale is never a failure: the
 # sync makes a full handshake. A ticket is no way around the server's
 # certificate: another server on the same address, whatever session the
-# station holds, is refused as before, by CA and by pin. The daemon keeps
+# station holds, is refused as before, by CA and by pin; a restarted
+# server takes no ticket of before (a reloaded one neither: t0051, where
+# a station that missed the new CA must fail at once). The daemon keeps
 # its connection between syncs while the server keeps it open.
 #
 # LIANDONG_TLS_TRACE makes the agent say on stderr, per connection handle,
