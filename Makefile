@@ -89,10 +89,13 @@ FORCE:
 # into the binary (no CDN, nothing read at run time): this rule writes each
 # as a C array (od) into $(B)/agent/ui-assets.c, with the table ui_assets
 # (agent/ui.h) that serves it at /<its name>, typed by its extension.
+# The agent also links OpenSSL, libcurl's TLS, for TLS sessions kept
+# across runs (agent/net.c).
 UI_ASSETS := $(sort $(wildcard agent/ui/*))
 AGENT_OBJ += $(B)/agent/ui-assets.o
-AGENT_LIBS = $(shell pkg-config --libs libmicrohttpd) -lpthread
+AGENT_LIBS = $(shell pkg-config --libs libmicrohttpd openssl) -lpthread
 $(B)/agent/ui.o: ALL_CFLAGS += $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+$(B)/agent/net.o: ALL_CFLAGS += $(shell pkg-config --cflags openssl 2>/dev/null)
 
 $(B)/agent/ui-assets.c: $(UI_ASSETS) Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

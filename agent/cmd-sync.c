@@ -14,13 +14,24 @@
 #include "hash.h"
 #include "log.h"
 #include "ltime.h"
+#include "net.h"
 #include "out.h"
 #include "sync.h"
 #include "textfile.h"
 
+/*
+ * The station's token file. Every command that talks to the server asks
+ * for it first: the TLS sessions the server hands out are kept next to
+ * it from then on (DB.tls-session, agent/net.c), so that the next run
+ * resumes one instead of a full handshake.
+ */
 static char *
 token_path(struct cmd_ctx *ctx)
 {
+	char *sp = xasprintf("%s.tls-session", ctx->db_path);
+
+	net_keep_sessions(sp);
+	free(sp);
 	return xasprintf("%s.token", ctx->db_path);
 }
 

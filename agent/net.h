@@ -42,6 +42,15 @@ int net_request(struct net *n, const char *method, const char *path,
     char *err);
 void net_response_release(struct net_response *r);
 
+/*
+ * Keeps the TLS sessions the server hands out in the file at path (mode
+ * 0600, replaced whole; NULL: none), and offers the one kept there, when
+ * it was made with the same server, URL, pin and CA, on the next
+ * connection of this process or another: a resumed handshake is about a
+ * third of a full one. Call before net_new; it holds for the process.
+ */
+void net_keep_sessions(const char *path);
+
 /* Bytes sent and received by this handle so far at the HTTP level, for
  * reports: request lines, headers and bodies up; status lines, headers
  * and bodies down. TLS records and handshakes are not counted. */

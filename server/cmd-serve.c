@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -426,6 +427,31 @@ serve_signals(sigset_t *set)
 }
 
 /*
+ * A socket per connection, and a few files besides (the database, its
+ * journal, the log): the soft limit on open files is raised to the hard
+ * one, and a limit below max_connections is said in the log (connections
+ * past it are refused by the kernel's accept, not by the server).
+ */
+static void
+more_files(unsigned max_conns)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_conns + 64)
+		log_line("warn", "event=open-files limit=%llu max_connections=%u"
+		    " msg=\"the open files limit is below max_connections:"
+		    " raise it (LimitNOFILE= in the systemd unit)\"",
+		    (unsigned long long)rl.rlim_cur, max_conns);
+}
+
+/*
  * The service in the foreground, until SIGTERM or SIGINT; SIGHUP reloads
  * (reload). This thread waits for the signals, blocked everywhere.
  */
@@ -446,6 +472,7 @@ serve(struct cli *c)
 	serve_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	more_files(sv->hc.max_conns);
 	if ((rc = http_start(&sv->hc, api_handle, sv->api, &sv->hs,
 	    x->err)) != 0) {
 		serving_free(sv);

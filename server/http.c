@@ -49,6 +49,7 @@ struct http_server {
 		size_t bytes;
 	} by_addr[INFLIGHT_ADDRS];
 	unsigned port;
+	struct tls_tickets *tickets; /* owned; NULL: plain HTTP, or none */
 };
 
 /* Per-request state, kept in MHD's con_cls between upload chunks. */
@@ -301,6 +302,27 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return respond(conn, &resp);
 }
 
+/*
+ * MHD calls this for a connection it accepted, before it reads anything
+ * from it: for TLS, the GnuTLS session exists and its handshake has not
+ * begun (MHD 0.9.75 starts it on the connection's first read), which is
+ * when session tickets must be enabled for the handshake to resume one
+ * or hand out a new one.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED || s->tickets == NULL)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		tls_tickets_enable(s->tickets, ci->tls_session);
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -344,6 +366,8 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 	    4 * cfg->max_body;
 	pthread_mutex_init(&s->lock, NULL);
 	if (cfg->cert_pem != NULL)
+		s->tickets = tls_tickets_new(cfg->tls_priorities);
+	if (cfg->cert_pem != NULL)
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		    MHD_OPTION_SOCK_ADDR, &sin,
 		    MHD_OPTION_HTTPS_MEM_KEY, cfg->key_pem,
@@ -354,6 +378,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_address,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		    MHD_OPTION_END);
 	else
 		s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -366,6 +391,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_END);
 	if (s->d == NULL) {
 		pthread_mutex_destroy(&s->lock);
+		tls_tickets_free(s->tickets);
 		free(s);
 		return ld_fail(err, LD_ENET,
 		    _("cannot listen on %s:%u (in use, or bad certificate or key)"),
@@ -389,6 +415,7 @@ http_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->d);
+	tls_tickets_free(s->tickets);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

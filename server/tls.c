@@ -8,6 +8,7 @@
 #include <gnutls/x509.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,5 +287,98 @@ tls_priorities_check(const char *conf, char *err)
 		return ld_fail(err, LD_ECONFIG,
 		    _("invalid tls_priorities in server.conf: '%s' leaves no TLS version or no cipher suite"),
 		    p);
+	return 0;
+}
+
+/*
+ * The session ticket key: one per listener (http_start makes it, a reload
+ * makes a new one with the new listener, http_stop forgets it), kept in
+ * memory only, never written anywhere: a reload or a restart makes every
+ * ticket unusable, so that each station's next connection is a full
+ * handshake, verified against the certificate then in use (a new one, say,
+ * that a station missed the CA of). GnuTLS uses it as a master key from
+ * which it derives the key that encrypts tickets, a new one every
+ * TLS_TICKET_LIFETIME seconds (tickets of the period before still
+ * decrypt), and accepts a ticket for TLS_TICKET_LIFETIME.
+ */
+struct tls_tickets {
+	gnutls_datum_t key;
+};
+
+/*
+ * GnuTLS sends two new tickets after every TLS 1.3 handshake, a resumed
+ * one included (about 550 bytes, more than resuming saves), and MHD
+ * starts the session with GnuTLS's default flags, so that
+ * GNUTLS_NO_AUTO_SEND_TICKET cannot be given. A resumed handshake is made
+ * quiet instead: when the server's Finished is about to go, its
+ * priorities are set again, the same ones with %NO_TICKETS, which sends
+ * no ticket (the one the station resumed with stays valid for the rest
+ * of its lifetime). quiet is the current listener's priority string with
+ * %NO_TICKETS; GnuTLS counts its users, so that one replaced by a reload
+ * stays valid for the sessions holding it.
+ */
+static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
+static gnutls_priority_t quiet;
+
+struct tls_tickets *
+tls_tickets_new(const char *conf)
+{
+	struct tls_tickets *t = xcalloc(1, sizeof *t);
+	gnutls_priority_t p = NULL, old;
+	char *text = xasprintf("%s:%%NO_TICKETS", tls_priorities(conf));
+
+	if (gnutls_session_ticket_key_generate(&t->key) < 0) {
+		free(text);
+		free(t);
+		return NULL;
+	}
+	if (gnutls_priority_init(&p, text, NULL) < 0)
+		p = NULL;
+	free(text);
+	pthread_mutex_lock(&quiet_lock);
+	old = quiet;
+	quiet = p;
+	pthread_mutex_unlock(&quiet_lock);
+	if (old != NULL)
+		gnutls_priority_deinit(old);
+	return t;
+}
+
+void
+tls_tickets_free(struct tls_tickets *t)
+{
+	if (t == NULL)
+		return;
+	gnutls_memset(t->key.data, 0, t->key.size);
+	gnutls_free(t->key.data);
+	free(t);
+}
+
+static int
+on_finished(gnutls_session_t s, unsigned htype, unsigned when,
+    unsigned incoming, const gnutls_datum_t *msg)
+{
+	if (incoming || !gnutls_session_is_resumed(s))
+		return 0;
+	pthread_mutex_lock(&quiet_lock);
+	if (quiet != NULL)
+		gnutls_priority_set(s, quiet);
+	pthread_mutex_unlock(&quiet_lock);
+	return 0;
+}
+
+int
+tls_tickets_enable(const struct tls_tickets *t, void *session)
+{
+	gnutls_session_t s = session;
+
+	if (t == NULL || s == NULL)
+		return -1;
+	gnutls_db_set_cache_expiration(s, TLS_TICKET_LIFETIME);
+	/* GnuTLS copies the key into the session. */
+	if (gnutls_session_ticket_enable_server(s, &t->key) < 0)
+		return -1;
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_FINISHED,
+	    GNUTLS_HOOK_PRE, on_finished);
 	return 0;
 }

@@ -49,4 +49,23 @@ const char *tls_priorities(const char *conf);
  * stopped at, or that it leaves no TLS version, in err. */
 int tls_priorities_check(const char *conf, char *err);
 
+/*
+ * TLS session resumption (docs/architecture.md, "TLS sessions"): lets a
+ * station that connected before reconnect with a short handshake (TLS 1.3
+ * tickets; TLS 1.2 tickets likewise). A listener makes its ticket key
+ * with tls_tickets_new (conf: its tls_priorities setting; NULL when no
+ * key could be made: no tickets, nothing else fails) and forgets it with
+ * tls_tickets_free once it has stopped; tls_tickets_enable is called for
+ * each connection (a gnutls_session_t) before its handshake, thread-safe.
+ * It returns 0, or -1 (that connection then makes full handshakes only).
+ * The key lives in memory only: a reload or a restart makes every ticket
+ * unusable, and each station's next connection a full handshake, verified
+ * against the certificate then in use.
+ */
+#define TLS_TICKET_LIFETIME (24 * 3600) /* seconds a ticket is accepted */
+struct tls_tickets;
+struct tls_tickets *tls_tickets_new(const char *conf);
+void tls_tickets_free(struct tls_tickets *t);
+int tls_tickets_enable(const struct tls_tickets *t, void *session);
+
 #endif

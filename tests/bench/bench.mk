@@ -22,8 +22,9 @@ bench-build: $(DEPS_STAMP) $(B)/liandong $(B)/liandong-server $(TOOLS_BIN) $(BEN
 bench: bench-build
 	@BENCH_SCALE=$(BENCH_SCALE) tests/bench/run.sh $(B) $(BENCH)
 
-# One program per file, on libliandong (and libcurl, in LIBS_PKG).
+# One program per file, on libliandong (and libcurl, in LIBS_PKG; OpenSSL,
+# for loadgen's handshake made as the agent makes it).
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 -include $(BENCH_BIN:=.d)

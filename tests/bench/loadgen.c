@@ -36,6 +36,7 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@
 #include "util.h"
 
 #define MAX_ANSWER (64u << 20)
-#define MAX_STATIONS 5000
+#define MAX_STATIONS 20000
 #define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
 
 struct batch {
@@ -586,13 +587,24 @@ parse(struct run *r, int argc, char **argv)
 		usage();
 }
 
-/* The TLS handshake alone, as libcurl makes it for the agent. */
+/* The agent's TLS settings (agent/net.c): no middlebox compatibility. */
+static CURLcode
+agent_ssl_ctx(CURL *h, void *ctx, void *arg)
+{
+	SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
+	return CURLE_OK;
+}
+
+/* The TLS handshake alone, as libcurl makes it for the agent (a full
+ * one: no session kept). */
 static int
 handshake(const struct run *r)
 {
 	CURL *h = curl_easy_init();
 	CURLcode cc;
 
+	curl_easy_setopt(h, CURLOPT_SSL_ENABLE_ALPN, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, agent_ssl_ctx);
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_CAINFO, r->ca);
 	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);

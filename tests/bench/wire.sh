@@ -6,11 +6,17 @@
 # `zstd -19` with the dictionary over the same NDJSON (the events the push
 # carried, canonical, one a line). The TLS handshake is counted apart, on
 # a connection that makes it and closes (loadgen handshake), and taken
-# off each sync's bytes. Then a lone urgent referral, both ways, on an
-# open connection (its sync less the handshake).
+# off each sync's bytes; so that it is the handshake each of them made,
+# they run with no TLS session kept from the run before (DB.tls-session
+# removed), as every sync did before sessions were kept. Then a lone urgent
+# referral, both ways: on an open connection (its sync less the
+# handshake), and on a new connection, handshake included, as the next
+# `liandong sync` makes it: resuming the session the run before kept, and
+# without one (a full handshake).
 #
 # Goals: within 1.25x of the floor from 100 events up; the urgent
-# referral under 1.5 KB both ways.
+# referral on a new connection, handshake included, under 1.5 KB both
+# ways.
 . "$(dirname "$0")/lib.sh"
 
 SIZES="1 10 100 1000"
@@ -36,6 +42,7 @@ run_variant() {
 	url="https://127.0.0.1:$(cat "$v.pport")"
 	db="$SCRATCH/$v.db"
 	k=0
+	sess="$db.tls-session"
 	station_new "$db" st001 龙羊峡镇 "$v" "$url" || return 1
 	k=$((k + 1))
 	county_station "$v" rx-1 县综合行政执法局 >/dev/null
@@ -44,6 +51,7 @@ run_variant() {
 	"$LOADGEN" handshake --url "$url" --ca "$SERVER_CA" || return 1
 	k=$((k + 1))
 	echo "handshake 0 $(conn_bytes "$v.plog" $k) 0" >"$v.res"
+	rm -f "$sess"
 	"$LD" sync --db "$db" >/dev/null || return 1
 	k=$((k + 1))
 	echo "idle 0 $(conn_bytes "$v.plog" $k) 0" >>"$v.res"
@@ -54,20 +62,34 @@ run_variant() {
 		"$SB" own --db "$db" --after "$first" >/dev/null
 		"$SB" own --db "$db" --after "$((first - 1))" >"slice$n.ndjson"
 		floor=$(zstd -19 -q -c -D "$DICT" "slice$n.ndjson" | wc -c)
+		rm -f "$sess"
 		"$LD" sync --db "$db" >/dev/null || return 1
 		k=$((k + 1))
 		echo "events $n $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
 		first=$((first + n))
 	done
-	# A lone urgent referral of a case already at the county.
-	"$LD" referral send --db "$db" C-st001-1 --to 县综合行政执法局 \
-		--letter 共执移字〔2026〕12号 --source-material 现场检查笔录 \
-		--evidence 现场照片 --urgent >/dev/null || return 1
-	"$SB" own --db "$db" --after "$((first - 1))" >urgent.ndjson
-	floor=$(zstd -19 -q -c -D "$DICT" urgent.ndjson | wc -c)
-	"$LD" sync --db "$db" >/dev/null || return 1
-	k=$((k + 1))
-	echo "urgent 1 $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+	# A lone urgent referral of a case already at the county, three
+	# times (three cases): with a full handshake, taken off; on a new
+	# connection resuming the session the sync before kept; on a new
+	# connection with none kept (a full handshake, counted in).
+	set -- 1 4 10 # the cases (their opening's seq)
+	for what in urgent urgent_resumed urgent_full; do
+		c=$1
+		shift
+		"$LD" referral send --db "$db" "C-st001-$c" --to 县综合行政执法局 \
+			--letter "共执移字〔2026〕$((11 + c))号" --source-material 现场检查笔录 \
+			--evidence 现场照片 --urgent >/dev/null || return 1
+		"$SB" own --db "$db" --after "$((first - 1))" >urgent.ndjson
+		first=$((first + $(wc -l <urgent.ndjson)))
+		floor=$(zstd -19 -q -c -D "$DICT" urgent.ndjson | wc -c)
+		[ "$what" = urgent_resumed ] || rm -f "$sess"
+		LIANDONG_TLS_TRACE=1 "$LD" sync --db "$db" >/dev/null \
+			2>"$v.$what.tls" || return 1
+		k=$((k + 1))
+		echo "$what 1 $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+	done
+	grep -q 'resumed=1' "$v.urgent_resumed.tls" ||
+		{ echo "wire: the urgent sync did not resume its session" >&2; return 1; }
 	kill "$proxy"
 	wait "$proxy" 2>/dev/null
 	county_stop
@@ -84,6 +106,7 @@ awk -v goal=1.25 '
 FNR == 1 { v = FILENAME; sub(/\.res$/, "", v) }
 $1 == "handshake" { hs[v] = $3 + $4 }
 $1 == "idle" { idle[v] = $3 + $4 - hs[v] }
+$1 == "urgent_resumed" || $1 == "urgent_full" { whole[v, $1] = $3 + $4 }
 $1 == "events" || $1 == "urgent" {
 	k = $1 == "urgent" ? "urgent" : $2
 	net[v, k] = $3 + $4 - hs[v]; floor[k] = $5; n[k] = $2; keys[k] = 1
@@ -100,9 +123,13 @@ END {
 		    net["dict", k] / n[k], net["nodict", k] / n[k], floor[k] / n[k],
 		    floor[k], net["dict", k] / floor[k], net["nodict", k] / floor[k]
 	}
+	printf "  urgent referral on a new connection, handshake included: %d bytes resuming the TLS session (%d without the dictionary), %d with a full handshake\n",
+	    whole["dict", "urgent_resumed"], whole["nodict", "urgent_resumed"],
+	    whole["dict", "urgent_full"]
 	printf "  goal: within %.2fx of the floor from 100 events up (dict: %.2f, %.2f);" \
-	    " urgent referral under 1536 bytes both ways: %d\n", goal,
-	    net["dict", 100] / floor[100], net["dict", 1000] / floor[1000], net["dict", "urgent"]
+	    " urgent referral on a new connection under 1536 bytes both ways: %d\n", goal,
+	    net["dict", 100] / floor[100], net["dict", 1000] / floor[1000],
+	    whole["dict", "urgent_resumed"]
 	printf "BENCH name=wire handshake=%d idle=%d", hs["dict"], idle["dict"]
 	for (i = 1; i <= 4; i++) {
 		k = order[i]
@@ -110,6 +137,7 @@ END {
 		    net["dict", k] / n[k], k, net["dict", k] / floor[k], k,
 		    net["nodict", k] / floor[k]
 	}
-	printf " urgent_bytes=%d urgent_nodict_bytes=%d goal_ratio=1.25 goal_urgent=1536\n",
-	    net["dict", "urgent"], net["nodict", "urgent"]
+	printf " urgent_bytes=%d urgent_nodict_bytes=%d urgent_new_resumed=%d urgent_new_full=%d goal_ratio=1.25 goal_urgent=1536\n",
+	    net["dict", "urgent"], net["nodict", "urgent"],
+	    whole["dict", "urgent_resumed"], whole["dict", "urgent_full"]
 }' dict.res nodict.res
