@@ -1093,9 +1093,10 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 int
 ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     const char *const *paths, size_t npaths,
-    int (*fn)(const char *const *vals, void *arg), void *arg, char *err)
+    int (*fn)(const char *const *types, const char *const *vals, void *arg),
+    void *arg, char *err)
 {
-	const char *vals[16];
+	const char *types[16], *vals[16];
 	sqlite3_stmt *st;
 	char *what = xstrdup(""), *t;
 	size_t i;
@@ -1111,15 +1112,13 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
 			free(what);
 			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
 		}
-		/* p.doc -> '$.path', written as SQLite before 3.38 (which
-		 * has no "->") can run it: the value as JSON text, NULL when
-		 * absent (json_type is NULL, and so is the CASE), booleans
-		 * as JSON (json_extract makes them 1 and 0). */
-		t = xasprintf("%s%sCASE json_type(p.doc, '$.%s')"
-		    " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
-		    " WHEN 'null' THEN 'null'"
-		    " ELSE json_quote(json_extract(p.doc, '$.%s')) END",
-		    what, i ? ", " : "", paths[i], paths[i]);
+		/* The type and the value, as SQLite before 3.38 (which has
+		 * no "->>") can read them: json_extract gives a string's
+		 * text unquoted, an object's or array's JSON text, and
+		 * booleans as 1 and 0 (json_type tells them apart). */
+		t = xasprintf("%s%sjson_type(p.doc, '$.%s'),"
+		    " json_extract(p.doc, '$.%s')", what, i ? ", " : "",
+		    paths[i], paths[i]);
 		free(what);
 		what = t;
 	}
@@ -1128,9 +1127,15 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
 	if (rc != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < npaths; i++)
-			vals[i] = (const char *)sqlite3_column_text(st, (int)i);
-		if (fn(vals, arg) != 0) {
+		for (i = 0; i < npaths; i++) {
+			types[i] = (const char *)sqlite3_column_text(st,
+			    (int)(2 * i));
+			vals[i] = types[i] == NULL || strcmp(types[i], "true") == 0 ||
+			    strcmp(types[i], "false") == 0 ||
+			    strcmp(types[i], "null") == 0 ? NULL :
+			    (const char *)sqlite3_column_text(st, (int)(2 * i + 1));
+		}
+		if (fn(types, vals, arg) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}

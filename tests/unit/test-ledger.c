@@ -625,6 +625,64 @@ struct seen {
 	size_t stop_after; /* 0: never stop */
 };
 
+/* What ledger_query_each gave, one line per record: "type=value" per
+ * path ("-" for NULL), appended to a string. */
+static int
+each_row(const char *const *types, const char *const *vals, void *arg)
+{
+	char **out = arg, *t;
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		t = xasprintf("%s%s%s=%s", *out, i ? " " : "",
+		    types[i] ? types[i] : "-", vals[i] ? vals[i] : "-");
+		free(*out);
+		*out = t;
+	}
+	t = xasprintf("%s\n", *out);
+	free(*out);
+	*out = t;
+	return 0;
+}
+
+/* The listed values come as SQLite's json_type names them, strings
+ * unquoted, arrays as JSON, booleans and absent keys without a value, in
+ * ledger_query's order and with its filters. */
+static void
+test_query_each(void **state)
+{
+	static const char *const paths[] = { "entity", "urgent", "parties",
+	    "nothing", "created_at" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup(""), *want;
+	json_t *items;
+
+	free(record(fx, "case.opened", NULL, CASE_A));
+	free(record(fx, "case.opened", NULL, CASE_B));
+	assert_int_equal(ledger_query(fx->lg, &q, &items, err), 0);
+	want = xasprintf(
+	    "text=C-s1-2 false=- array=[\"王某某\"] -=- integer=%lld\n"
+	    "text=C-s1-1 true=- -=- -=- integer=%lld\n",
+	    (long long)json_integer_value(json_object_get(
+	    json_array_get(items, 0), "created_at")),
+	    (long long)json_integer_value(json_object_get(
+	    json_array_get(items, 1), "created_at")));
+	json_decref(items);
+	if (ledger_query_each(fx->lg, &q, paths, 5, each_row, &out, err) != 0)
+		fail_msg("query_each: %s", err);
+	assert_string_equal(out, want);
+	free(out);
+	out = xstrdup("");
+	q.category = "市容环境";
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 5, each_row,
+	    &out, err), 0);
+	assert_true(strncmp(out, "text=C-s1-1 ", 12) == 0);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	free(want);
+}
+
 static int
 collect(const struct event *ev, int64_t id, void *arg)
 {
@@ -989,6 +1047,7 @@ main(void)
 		T(test_get_and_events_of),
 		T(test_query_filters),
 		T(test_query_search),
+		T(test_query_each),
 		T(test_foreach),
 		T(test_verify_good),
 		T(test_verify_tampered_event),
