@@ -53,16 +53,21 @@ table_row(struct table *t, const char *const *cells)
 	t->nrows++;
 }
 
+/* Prints s, w columns wide, padded to width and the gap after it. */
 static void
-pad(FILE *f, const char *s, size_t width, int last)
+pad_known(FILE *f, const char *s, size_t w, size_t width, int last)
 {
-	size_t w = text_width(s);
-
 	fputs(s, f);
 	if (last)
 		return;
 	for (; w < width + 2; w++)
 		fputc(' ', f);
+}
+
+static void
+pad(FILE *f, const char *s, size_t width, int last)
+{
+	pad_known(f, s, text_width(s), width, last);
 }
 
 /* Column widths of t's header and rows. */
@@ -395,10 +400,11 @@ stream_row(struct out_stream *s, const struct out_src *src)
 	for (c = 0; c < s->ncols; c++) {
 		const char *v = cells[c] != NULL && cells[c][0] != '\0' ?
 		    cells[c] : "-";
-		size_t max = col_max(s->cols, c);
-		char *fit = text_fit(v, c == 0 || s->w[c] > max ? max : s->w[c]);
+		size_t max = col_max(s->cols, c), w;
+		char *fit = text_fit_width(v, c == 0 || s->w[c] > max ? max :
+		    s->w[c], &w);
 
-		pad(stdout, fit, s->w[c], c + 1 == s->ncols);
+		pad_known(stdout, fit, w, s->w[c], c + 1 == s->ncols);
 		free(fit);
 	}
 	putchar('\n');

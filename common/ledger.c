@@ -1130,9 +1130,10 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
 		for (i = 0; i < npaths; i++) {
 			types[i] = (const char *)sqlite3_column_text(st,
 			    (int)(2 * i));
+			if (types[i] != NULL && strcmp(types[i], "null") == 0)
+				types[i] = NULL;
 			vals[i] = types[i] == NULL || strcmp(types[i], "true") == 0 ||
-			    strcmp(types[i], "false") == 0 ||
-			    strcmp(types[i], "null") == 0 ? NULL :
+			    strcmp(types[i], "false") == 0 ? NULL :
 			    (const char *)sqlite3_column_text(st, (int)(2 * i + 1));
 		}
 		if (fn(types, vals, arg) != 0) {

@@ -86,11 +86,11 @@ int ledger_query(struct ledger *lg, const struct ledger_query *q,
 /* Streams the projections matching q, in ledger_query's order, without
  * parsing them: fn gets, for each, the value at each of paths (keys, "a.b"
  * for nested ones; at most 16): types[i] its JSON type as SQLite's
- * json_type names it ("text", "integer", "real", "true", "false", "null",
- * "object", "array"), NULL when absent, and vals[i] its text: a string's
- * as it is (not quoted), a number's, an object's or array's JSON; NULL
- * for true, false, null and absent. Both borrowed during the call. Stops
- * early when fn returns non-zero. */
+ * json_type names it ("text", "integer", "real", "true", "false",
+ * "object", "array"), NULL when absent or null, and vals[i] its text: a
+ * string's as it is (not quoted), a number's, an object's or array's
+ * compact JSON; NULL for true, false, null and absent. Both borrowed
+ * during the call. Stops early when fn returns non-zero. */
 int ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     const char *const *paths, size_t npaths,
     int (*fn)(const char *const *types, const char *const *vals, void *arg),

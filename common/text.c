@@ -353,6 +353,11 @@ text_width(const char *s)
 
 	ensure_utf8_locale();
 	while (*s != '\0') {
+		if ((unsigned char)*s < 0x80) {
+			w++;
+			s++;
+			continue;
+		}
 		w += (size_t)char_width(s, &n);
 		s += n;
 	}
@@ -360,40 +365,56 @@ text_width(const char *s)
 }
 
 char *
-text_fit(const char *s, size_t maxwidth)
+text_fit_width(const char *s, size_t maxwidth, size_t *width)
 {
-	size_t len = strlen(s), w = 0, n, o = 0;
-	char *out = xmalloc(len + 4);
+	size_t len, w = 0, n, o, cut = 0, cutw = 0;
+	int cutting = 0;
 	const char *p;
+	char *out;
 
 	ensure_utf8_locale();
-	if (text_width(s) <= maxwidth) {
-		for (p = s; *p != '\0'; p++)
-			out[o++] = (*p == '\n' || *p == '\t' || *p == '\r') ?
-			    ' ' : *p;
-		out[o] = '\0';
-		return out;
-	}
-	if (maxwidth == 0) {
-		/* Not even the ellipsis fits. */
-		out[0] = '\0';
-		return out;
-	}
+	/* One pass: the width so far, and where the text is cut should it
+	 * not fit: before the first character that leaves no column for
+	 * the ellipsis. */
 	for (p = s; *p != '\0'; p += n) {
 		int cw = char_width(p, &n);
-		if (w + (size_t)cw + 1 > maxwidth)
-			break;
-		if (*p == '\n' || *p == '\t' || *p == '\r')
-			out[o++] = ' ';
-		else {
-			memcpy(out + o, p, n);
-			o += n;
+		if (!cutting && w + (size_t)cw + 1 > maxwidth) {
+			cutting = 1;
+			cut = (size_t)(p - s);
+			cutw = w;
 		}
 		w += (size_t)cw;
+		if (w > maxwidth)
+			break;
 	}
-	memcpy(out + o, "\xe2\x80\xa6", 3); /* U+2026, one column */
-	out[o + 3] = '\0';
+	if (w <= maxwidth) {
+		len = strlen(s);
+		cut = len;
+		cutw = w;
+	} else if (maxwidth == 0) {
+		/* Not even the ellipsis fits. */
+		cut = 0;
+		cutw = 0;
+	}
+	out = xmalloc(cut + 4);
+	for (o = 0; o < cut; o++)
+		out[o] = (s[o] == '\n' || s[o] == '\t' || s[o] == '\r') ?
+		    ' ' : s[o];
+	if (w > maxwidth && maxwidth > 0) {
+		memcpy(out + o, "\xe2\x80\xa6", 3); /* U+2026, one column */
+		o += 3;
+		cutw++;
+	}
+	out[o] = '\0';
+	if (width != NULL)
+		*width = cutw;
 	return out;
+}
+
+char *
+text_fit(const char *s, size_t maxwidth)
+{
+	return text_fit_width(s, maxwidth, NULL);
 }
 
 /* The code point at s (not at its end) and its length in bytes; a byte

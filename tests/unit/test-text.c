@@ -357,6 +357,29 @@ test_text_fit_truncates(void **state)
 
 /* Whatever the width asked for, the result fits it, never ends in half a
  * character, and is cut only when it has to be. */
+/* text_fit_width gives text_fit's text and that text's width, for text
+ * that fits, text cut (wide, zero-width and invalid characters at the
+ * cut) and whitespace made spaces. */
+static void
+test_text_fit_width(void **state)
+{
+	static const char *const samples[] = { "占道经营 2号 龙羊峡镇",
+		"e\xcc\x81t\xcc\x81" "e\xcc\x81 中\xe2\x80\x8b" "文", "\xff\xfe" "中\xc3",
+		"一\n二\t三\r", "ｱｲｳ한국어😀", "", NULL };
+	size_t i, w, got;
+
+	for (i = 0; samples[i] != NULL; i++) {
+		for (w = 0; w <= text_width(samples[i]) + 2; w++) {
+			char *a = text_fit(samples[i], w);
+			char *b = text_fit_width(samples[i], w, &got);
+			assert_string_equal(a, b);
+			assert_int_equal(got, text_width(b));
+			free(a);
+			free(b);
+		}
+	}
+}
+
 static void
 test_text_fit_never_overflows(void **state)
 {
@@ -440,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_text_fit_fits),
 		cmocka_unit_test(test_text_fit_truncates),
 		cmocka_unit_test(test_text_fit_never_overflows),
+		cmocka_unit_test(test_text_fit_width),
 		cmocka_unit_test(test_text_distance_counts_characters),
 		cmocka_unit_test(test_text_distance_odd_input),
 	};
