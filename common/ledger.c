@@ -1177,6 +1177,129 @@ ledger_foreach(struct ledger *lg, int64_t after,
 	    _("cannot read events"), err);
 }
 
+/*
+ * The re-fold: every record folded afresh from its events in one scan of
+ * them in fold order (entity, then hlc, station, seq: the events_entity
+ * index), a record's projection finished when the scan passes its last
+ * event, instead of one query per record.
+ *
+ * What it checks of the events: with FOLD_STORED, their shape only
+ * (event_from_json): their schema and hash are taken as stored, for a
+ * caller that checked every event already (ledger_verify's chain pass,
+ * which names in bad the ids of those that failed, sorted; a record
+ * holding one is given with doc NULL, as a record whose events cannot be
+ * read). Without it, each event is parsed and validated as it was when
+ * stored (event_parse, SHA-256 included), and a record holding one that
+ * fails is given with doc NULL.
+ */
+#define FOLD_STORED LEDGER_FOLD_STORED
+
+struct fold_scan {
+	const int64_t *bad;   /* borrowed, sorted */
+	size_t nbad;
+	int flags;
+	int (*fn)(const char *entity, const json_t *doc, void *arg);
+	void *arg;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Parses the event of one row as fs says; 0 or non-zero. */
+static int
+scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
+    size_t len, struct event *ev)
+{
+	char e[LD_ERRLEN];
+	json_t *o;
+	int rc;
+
+	if (fs->nbad > 0 && bsearch(&id, fs->bad, fs->nbad, sizeof id,
+	    cmp_id) != NULL) {
+		event_init(ev);
+		return LD_EINTEGRITY;
+	}
+	if (!(fs->flags & FOLD_STORED))
+		return event_parse(raw, len, ev, e);
+	if ((o = cjson_parse(raw, len, CJSON_MAX_DEPTH, e)) == NULL) {
+		event_init(ev);
+		return LD_EINVAL;
+	}
+	rc = event_from_json(o, ev, e);
+	json_decref(o);
+	if (rc != 0)
+		event_release(ev);
+	return rc;
+}
+
+static int
+fold_scan(struct ledger *lg, const struct fold_scan *fs, char *err)
+{
+	char *entity = NULL;
+	json_t *doc = NULL;
+	int broken = 0, stop = 0, rc;
+	sqlite3_stmt *st;
+	struct event ev;
+
+	if ((rc = db_prepare(lg->db, "SELECT id, entity, raw FROM events"
+	    " ORDER BY entity, hlc, station, seq", &st, err)) != 0)
+		return rc;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(st, 1);
+
+		if (entity == NULL || strcmp(e, entity) != 0) {
+			if (entity != NULL)
+				stop = fs->fn(entity, broken ? NULL : doc,
+				    fs->arg);
+			json_decref(doc);
+			doc = NULL;
+			free(entity);
+			entity = xstrdup(e);
+			broken = 0;
+			if (stop)
+				break;
+		}
+		if (broken)
+			continue;
+		if (scan_event(fs, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), &ev) != 0) {
+			broken = 1;
+			continue;
+		}
+		if (doc == NULL && (doc = fold_new(ev.entity)) == NULL)
+			broken = 1;
+		else
+			fold_apply(doc, &ev);
+		event_release(&ev);
+	}
+	if (!stop && entity != NULL && (rc == SQLITE_DONE || rc == SQLITE_ROW))
+		stop = fs->fn(entity, broken ? NULL : doc, fs->arg);
+	json_decref(doc);
+	free(entity);
+	sqlite3_finalize(st);
+	return stop || rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
+int
+ledger_fold_all(struct ledger *lg, int flags,
+    int (*fn)(const char *entity, const json_t *doc, void *arg), void *arg,
+    char *err)
+{
+	struct fold_scan fs = { NULL, 0, flags & FOLD_STORED, fn, arg };
+	int rc;
+
+	if ((rc = pending_flush(lg, err)) != 0)
+		return rc;
+	return fold_scan(lg, &fs, err);
+}
+
 static void
 problem(struct verify_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -1196,8 +1319,10 @@ problem(struct verify_report *r, const char *fmt, ...)
 /* Invariants 1 and 2: every event re-validates, columns match raw, and
  * chains link. */
 static int
-verify_chains(struct ledger *lg, struct verify_report *r, char *err)
+verify_chains(struct ledger *lg, struct verify_report *r, int64_t **bad,
+    size_t *nbad, char *err)
 {
+	size_t cap = 0;
 	char prev_station[STATION_MAX + 1] = "", prev_hash[HASH_HEX] = "";
 	int64_t prev_seq = 0;
 	hlc_t prev_hlc = 0;
@@ -1206,8 +1331,10 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 	struct event ev;
 	int rc;
 
+	*bad = NULL;
+	*nbad = 0;
 	if ((rc = db_prepare(lg->db, "SELECT station, seq, hlc, at, unit,"
-	    " author, kind, entity, prev, hash, raw FROM events"
+	    " author, kind, entity, prev, hash, raw, id FROM events"
 	    " ORDER BY station, seq", &st, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1226,6 +1353,11 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 		if (row_event(st, 10, &ev, e) != 0) {
 			problem(r, _("event %s/%lld: %s"), station, (long long)seq, e);
 			prev_seq = 0;
+			if (*nbad == cap) {
+				cap = cap ? 2 * cap : 16;
+				*bad = xrealloc(*bad, cap * sizeof **bad);
+			}
+			(*bad)[(*nbad)++] = sqlite3_column_int64(st, 11);
 			continue;
 		}
 		if (ev.seq != seq || strcmp(ev.station, station) != 0 ||
@@ -1254,47 +1386,61 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 		event_release(&ev);
 	}
 	sqlite3_finalize(st);
+	if (*nbad > 1)
+		qsort(*bad, *nbad, sizeof **bad, cmp_id);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot read events"), err);
 }
 
-/* Invariant 3: each projection and search row equals a fresh fold. */
-static int
-verify_projections(struct ledger *lg, struct verify_report *r, char *err)
+/* Invariant 3, for one record: its fresh fold (NULL: its events cannot
+ * be read) against its stored projection and search row, read in the
+ * same entity order as the re-fold gives records (a merge of the two). */
+struct verify_fold {
+	struct ledger *lg;
+	struct verify_report *r;
+	sqlite3_stmt *proj;  /* entity, doc, search body; by entity */
+	int proj_row;        /* SQLITE_ROW while proj holds a row */
+	long orphans;        /* projections without events */
+	char orphan[ENTITY_MAX + 1]; /* the first of them */
+};
+
+/* Steps past the projections sorting before entity (none: NULL, all):
+ * projections without events. */
+static void
+verify_orphans(struct verify_fold *vf, const char *entity)
 {
-	sqlite3_stmt *st;
-	int rc;
+	while (vf->proj_row == SQLITE_ROW) {
+		const char *pe = (const char *)sqlite3_column_text(vf->proj, 0);
+		if (entity != NULL && strcmp(pe, entity) >= 0)
+			break;
+		if (vf->orphans++ == 0)
+			ld_strlcpy(vf->orphan, pe, sizeof vf->orphan);
+		vf->r->entities++;
+		vf->proj_row = sqlite3_step(vf->proj);
+	}
+}
 
-	if ((rc = db_prepare(lg->db,
-	    "SELECT e.entity, p.doc, s.body FROM"
-	    " (SELECT DISTINCT entity FROM events) e"
-	    " LEFT JOIN projections p ON p.entity=e.entity"
-	    " LEFT JOIN search s ON s.rowid=p.id"
-	    " UNION ALL SELECT p.entity, NULL, NULL FROM projections p"
-	    " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.entity=p.entity)",
-	    &st, err)) != 0)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *entity = (const char *)sqlite3_column_text(st, 0);
-		const char *stored = (const char *)sqlite3_column_text(st, 1);
-		const char *body = (const char *)sqlite3_column_text(st, 2);
-		char *fresh, *search;
-		struct event *evs;
-		json_t *doc;
-		size_t n;
+static int
+verify_record(const char *entity, const json_t *doc, void *arg)
+{
+	struct verify_fold *vf = arg;
+	struct verify_report *r = vf->r;
+	const char *stored = NULL, *body = NULL;
+	char *fresh, *search;
 
-		r->entities++;
-		if (stored == NULL) {
-			problem(r, _("record %s: projection missing or without events"),
-			    entity);
-			continue;
-		}
-		if (ledger_events_of(lg, entity, &evs, &n, err) != 0 || n == 0) {
-			problem(r, _("record %s: cannot read its events"), entity);
-			continue;
-		}
-		doc = fold_events(evs, n);
-		free_events(evs, n);
+	verify_orphans(vf, entity);
+	if (vf->proj_row == SQLITE_ROW && strcmp((const char *)
+	    sqlite3_column_text(vf->proj, 0), entity) == 0) {
+		stored = (const char *)sqlite3_column_text(vf->proj, 1);
+		body = (const char *)sqlite3_column_text(vf->proj, 2);
+	}
+	r->entities++;
+	if (stored == NULL)
+		problem(r, _("record %s: projection missing or without events"),
+		    entity);
+	else if (doc == NULL)
+		problem(r, _("record %s: cannot read its events"), entity);
+	else {
 		fresh = cjson_encode(doc, NULL);
 		search = fold_search_text(doc);
 		if (fresh == NULL || strcmp(fresh, stored) != 0)
@@ -1305,16 +1451,49 @@ verify_projections(struct ledger *lg, struct verify_report *r, char *err)
 			    entity);
 		free(fresh);
 		free(search);
-		json_decref(doc);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
-	    _("cannot read records"), err);
+	if (stored != NULL)
+		vf->proj_row = sqlite3_step(vf->proj);
+	return 0;
+}
+
+/* Invariant 3: each projection and search row equals a fresh fold, the
+ * events taken as verify_chains checked them (bad: the ids of those that
+ * failed, sorted). */
+static int
+verify_projections(struct ledger *lg, struct verify_report *r,
+    const int64_t *bad, size_t nbad, char *err)
+{
+	struct verify_fold vf = { lg, r, NULL, 0, 0, "" };
+	struct fold_scan fs = { bad, nbad, FOLD_STORED, verify_record, &vf };
+	long i;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT p.entity, p.doc, s.body"
+	    " FROM projections p LEFT JOIN search s ON s.rowid=p.id"
+	    " ORDER BY p.entity", &vf.proj, err)) != 0)
+		return rc;
+	vf.proj_row = sqlite3_step(vf.proj);
+	rc = fold_scan(lg, &fs, err);
+	if (rc == 0) {
+		verify_orphans(&vf, NULL);
+		if (vf.proj_row != SQLITE_DONE)
+			rc = db_fail(lg->db, vf.proj_row,
+			    _("cannot read records"), err);
+	}
+	sqlite3_finalize(vf.proj);
+	/* Reported after the records with events, as they always were. */
+	for (i = 0; rc == 0 && i < vf.orphans; i++)
+		problem(r, _("record %s: projection missing or without events"),
+		    vf.orphan);
+	return rc;
 }
 
 int
 ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 {
+	int64_t *bad = NULL;
+	size_t nbad = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1331,9 +1510,10 @@ ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 		sqlite3_finalize(st);
 	}
 	if (rc == 0)
-		rc = verify_chains(lg, r, err);
+		rc = verify_chains(lg, r, &bad, &nbad, err);
 	if (rc == 0)
-		rc = verify_projections(lg, r, err);
+		rc = verify_projections(lg, r, bad, nbad, err);
+	free(bad);
 	db_exec(lg->db, "COMMIT", NULL);
 	if (rc != 0)
 		return rc;

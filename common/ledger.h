@@ -96,6 +96,19 @@ int ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     int (*fn)(const char *const *types, const char *const *vals, void *arg),
     void *arg, char *err);
 
+/* Folds every record afresh from its events, in one scan of them in fold
+ * order, and calls fn with each entity id, in order, and its fresh
+ * projection (borrowed during the call), or doc NULL when one of its
+ * events no longer parses or validates as when it was stored (hash
+ * included); stops early when fn returns non-zero. Nothing is written:
+ * the caller compares or saves. With LEDGER_FOLD_STORED in flags the
+ * events are parsed for their shape only, their schema and hash taken as
+ * stored: for a caller that has just checked every event (verify). */
+#define LEDGER_FOLD_STORED 1
+int ledger_fold_all(struct ledger *lg, int flags,
+    int (*fn)(const char *entity, const json_t *doc, void *arg), void *arg,
+    char *err);
+
 /* Calls fn for every event in local receipt order (after > 0 skips the
  * first ones); stops early when fn returns non-zero. */
 int ledger_foreach(struct ledger *lg, int64_t after,

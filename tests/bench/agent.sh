@@ -113,6 +113,7 @@ station agent
   re-fold every projection from $(field refold.out events) events ($(field refold.out entities) records)
     re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
     plain scan of the rows     $(field refold.out scan_secs) s  (ratio $(field refold.out ratio))
+    re-fold validating events  $(field refold.out checked_secs) s  (ratio $(field refold.out checked_ratio))
 TABLE
 bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	record_p99_ms="$(field record.out p99_ms)" \
@@ -122,4 +123,5 @@ bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
 	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
-	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)"
+	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
+	refold_checked_s="$(field refold.out checked_secs)"
