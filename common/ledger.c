@@ -1090,6 +1090,101 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	return 0;
 }
 
+/*
+ * The values ledger_query_each reads come as one JSON array of them, made
+ * by one json_extract of every path (SQLite before 3.38 has no "->>";
+ * one call instead of a json_type and a json_extract per path). SQLite
+ * writes it compactly and valid; query_values cuts it into its elements,
+ * by their first character, without decoding them: a string's text is
+ * its text between the quotes unless it holds an escape, which jansson
+ * decodes (rare: a quote or a backslash in the text).
+ */
+
+/* Past the JSON value at s (valid, as SQLite writes it); at a NUL at
+ * worst. */
+static const char *
+value_end(const char *s)
+{
+	int depth = 0;
+
+	do {
+		if (*s == '"') {
+			for (s++; *s != '"' && *s != '\0'; s++)
+				if (*s == '\\' && s[1] != '\0')
+					s++;
+		} else if (*s == '[' || *s == '{')
+			depth++;
+		else if (*s == ']' || *s == '}')
+			depth--;
+		else if (depth == 0) {
+			while (*s != '\0' && *s != ',' && *s != ']' && *s != '}')
+				s++;
+			return s;
+		}
+		if (*s != '\0')
+			s++;
+	} while (depth > 0 && *s != '\0');
+	return s;
+}
+
+/* Cuts text, the array of n values, into types and vals as
+ * ledger_query_each gives them, the texts written into buf (at least as
+ * long as text, plus n). */
+static void
+query_values(const char *text, size_t n, const char **types,
+    const char **vals, char *buf)
+{
+	const char *p = text, *end;
+	size_t i, len;
+	json_t *j;
+
+	for (i = 0; i < n; i++)
+		types[i] = vals[i] = NULL;
+	if (p == NULL || *p++ != '[')
+		return;
+	for (i = 0; i < n && *p != '\0' && *p != ']'; i++) {
+		end = value_end(p);
+		len = (size_t)(end - p);
+		switch (*p) {
+		case '"':
+			if (memchr(p, '\\', len) == NULL && len >= 2) {
+				types[i] = "text";
+				vals[i] = buf;
+				memcpy(buf, p + 1, len - 2);
+				buf += len - 2;
+				*buf++ = '\0';
+			} else if ((j = json_loadb(p, len, JSON_DECODE_ANY,
+			    NULL)) != NULL) {
+				/* Never longer than its escaped form. */
+				types[i] = "text";
+				vals[i] = buf;
+				memcpy(buf, json_string_value(j),
+				    json_string_length(j) + 1);
+				buf += json_string_length(j) + 1;
+				json_decref(j);
+			}
+			break;
+		case 't':
+			types[i] = "true";
+			break;
+		case 'f':
+			types[i] = "false";
+			break;
+		case 'n':
+			break;
+		default:
+			types[i] = *p == '{' ? "object" : *p == '[' ? "array" :
+			    strcspn(p, ".eE,]") < len ? "real" : "integer";
+			vals[i] = buf;
+			memcpy(buf, p, len);
+			buf += len;
+			*buf++ = '\0';
+			break;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
 int
 ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     const char *const *paths, size_t npaths,
@@ -1097,10 +1192,10 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     void *arg, char *err)
 {
 	const char *types[16], *vals[16];
+	char *what = xstrdup("json_extract(p.doc"), *t, *buf = NULL;
+	size_t i, cap = 0, len;
 	sqlite3_stmt *st;
-	char *what = xstrdup(""), *t;
-	size_t i;
-	int rc;
+	int rc, stop = 0;
 
 	if (npaths == 0 || npaths > 16)
 		return ld_fail(err, LD_EINTERNAL, "ledger_query_each: %zu paths",
@@ -1112,37 +1207,33 @@ ledger_query_each(struct ledger *lg, const struct ledger_query *q,
 			free(what);
 			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
 		}
-		/* The type and the value, as SQLite before 3.38 (which has
-		 * no "->>") can read them: json_extract gives a string's
-		 * text unquoted, an object's or array's JSON text, and
-		 * booleans as 1 and 0 (json_type tells them apart). */
-		t = xasprintf("%s%sjson_type(p.doc, '$.%s'),"
-		    " json_extract(p.doc, '$.%s')", what, i ? ", " : "",
-		    paths[i], paths[i]);
+		/* Two paths or more make json_extract give an array: a
+		 * single one is asked twice. */
+		t = xasprintf(npaths == 1 ? "%s, '$.%s', '$.%s'" :
+		    "%s, '$.%s'", what, paths[i], paths[i]);
 		free(what);
 		what = t;
 	}
+	t = xasprintf("%s)", what);
+	free(what);
+	what = t;
 	rc = query_prepare(lg, q, what, &st, err);
 	free(what);
 	if (rc != 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < npaths; i++) {
-			types[i] = (const char *)sqlite3_column_text(st,
-			    (int)(2 * i));
-			if (types[i] != NULL && strcmp(types[i], "null") == 0)
-				types[i] = NULL;
-			vals[i] = types[i] == NULL || strcmp(types[i], "true") == 0 ||
-			    strcmp(types[i], "false") == 0 ? NULL :
-			    (const char *)sqlite3_column_text(st, (int)(2 * i + 1));
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		len = (size_t)sqlite3_column_bytes(st, 0) + npaths + 1;
+		if (len > cap) {
+			cap = len * 2;
+			buf = xrealloc(buf, cap);
 		}
-		if (fn(types, vals, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		query_values((const char *)sqlite3_column_text(st, 0), npaths,
+		    types, vals, buf);
+		stop = fn(types, vals, arg) != 0;
 	}
+	free(buf);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	return stop || rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot list records"), err);
 }
 

@@ -626,14 +626,15 @@ struct seen {
 };
 
 /* What ledger_query_each gave, one line per record: "type=value" per
- * path ("-" for NULL), appended to a string. */
+ * path ("-" for NULL), appended to a string; n paths. */
 static int
-each_row(const char *const *types, const char *const *vals, void *arg)
+each_row_n(const char *const *types, const char *const *vals, char **out,
+    size_t n)
 {
-	char **out = arg, *t;
+	char *t;
 	size_t i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < n; i++) {
 		t = xasprintf("%s%s%s=%s", *out, i ? " " : "",
 		    types[i] ? types[i] : "-", vals[i] ? vals[i] : "-");
 		free(*out);
@@ -643,6 +644,18 @@ each_row(const char *const *types, const char *const *vals, void *arg)
 	free(*out);
 	*out = t;
 	return 0;
+}
+
+static int
+each_row(const char *const *types, const char *const *vals, void *arg)
+{
+	return each_row_n(types, vals, arg, 5);
+}
+
+static int
+each_row4(const char *const *types, const char *const *vals, void *arg)
+{
+	return each_row_n(types, vals, arg, 4);
 }
 
 /* The listed values come as SQLite's json_type names them, strings
@@ -681,6 +694,48 @@ test_query_each(void **state)
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 	free(out);
 	free(want);
+}
+
+static int
+each_one(const char *const *types, const char *const *vals, void *arg)
+{
+	char **out = arg, *t;
+
+	t = xasprintf("%s%s=%s|", *out, types[0] ? types[0] : "-",
+	    vals[0] ? vals[0] : "-");
+	free(*out);
+	*out = t;
+	return 0;
+}
+
+/* Values whose text looks like JSON, holds quotes, backslashes, commas
+ * and brackets come as they are; arrays whole; one path alone too. */
+static void
+test_query_each_odd_text(void **state)
+{
+	static const char *const paths[] = { "location", "parties",
+	    "description", "category" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup("");
+
+	free(record(fx, "case.opened", NULL, "{\"source\":\"patrol\","
+	    "\"category\":\"[1,\\\"x\\\"]\",\"urgent\":false,"
+	    "\"location\":\"a,\\\"b]}\\\\c\","
+	    "\"description\":\"{\\\"k\\\": 1} \\u4e2d\","
+	    "\"discovered_at\":\"2026-11-01T09:00:00+08:00\","
+	    "\"officer\":\"张三\",\"parties\":[\"王,]\\\"某\",\"李四\"]}"));
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 4, each_row4,
+	    &out, err), 0);
+	assert_string_equal(out, "text=a,\"b]}\\c "
+	    "array=[\"王,]\\\"某\",\"李四\"] "
+	    "text={\"k\": 1} 中 text=[1,\"x\"]\n");
+	free(out);
+	out = xstrdup("");
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths + 3, 1, each_one,
+	    &out, err), 0);
+	assert_string_equal(out, "text=[1,\"x\"]|");
+	free(out);
 }
 
 static int
@@ -1121,6 +1176,7 @@ main(void)
 		T(test_query_filters),
 		T(test_query_search),
 		T(test_query_each),
+		T(test_query_each_odd_text),
 		T(test_foreach),
 		T(test_fold_all),
 		T(test_verify_good),
