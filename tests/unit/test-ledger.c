@@ -710,6 +710,26 @@ each_one(const char *const *types, const char *const *vals, void *arg)
 
 /* Values whose text looks like JSON, holds quotes, backslashes, commas
  * and brackets come as they are; arrays whole; one path alone too. */
+/* A path into an object, the object itself, and a key it lacks. */
+static void
+test_query_each_nested(void **state)
+{
+	static const char *const paths[] = { "last.station", "last.seq",
+	    "last", "last.none", "entity" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup("");
+
+	free(record(fx, "case.opened", NULL, CASE_A));
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 5, each_row,
+	    &out, err), 0);
+	if (strncmp(out, "text=s1 integer=1 object={\"hlc\":", 32) != 0 ||
+	    strstr(out, ",\"seq\":1,\"station\":\"s1\"} -=- text=C-s1-1\n")
+	    == NULL)
+		fail_msg("got '%s'", out);
+	free(out);
+}
+
 static void
 test_query_each_odd_text(void **state)
 {
@@ -1177,6 +1197,7 @@ main(void)
 		T(test_query_search),
 		T(test_query_each),
 		T(test_query_each_odd_text),
+		T(test_query_each_nested),
 		T(test_foreach),
 		T(test_fold_all),
 		T(test_verify_good),
