@@ -139,13 +139,11 @@ struct list_rows {
 };
 
 static int
-list_row(const char *const *vals, void *arg)
+list_row(const char *const *types, const char *const *vals, void *arg)
 {
 	struct list_rows *l = arg;
-	json_t *doc = out_list_doc(l->keys, vals, l->nkeys);
 
-	out_list_row(l->out, doc);
-	json_decref(doc);
+	out_list_vals(l->out, l->keys, types, vals, l->nkeys);
 	return 0;
 }
 

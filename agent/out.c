@@ -53,16 +53,21 @@ table_row(struct table *t, const char *const *cells)
 	t->nrows++;
 }
 
+/* Prints s, w columns wide, padded to width and the gap after it. */
 static void
-pad(FILE *f, const char *s, size_t width, int last)
+pad_known(FILE *f, const char *s, size_t w, size_t width, int last)
 {
-	size_t w = text_width(s);
-
 	fputs(s, f);
 	if (last)
 		return;
 	for (; w < width + 2; w++)
 		fputc(' ', f);
+}
+
+static void
+pad(FILE *f, const char *s, size_t width, int last)
+{
+	pad_known(f, s, text_width(s), width, last);
 }
 
 /* Column widths of t's header and rows. */
@@ -150,60 +155,155 @@ out_str(const json_t *doc, const char *path)
 	return json_string_value(out_get(doc, path));
 }
 
+/*
+ * Where the values of a row or a show come from: a parsed projection
+ * (doc), or what ledger_query_each read of one (keys, types, vals: the
+ * value at keys[i] has JSON type types[i], NULL when absent, and text
+ * vals[i]), read without parsing JSON unless a cell needs an object or
+ * an array.
+ */
+struct out_src {
+	const json_t *doc;
+	const char *const *keys;
+	const char *const *types;
+	const char *const *vals;
+	size_t n;
+};
+
+/* The index of path among src's keys, or -1. */
+static int
+src_find(const struct out_src *src, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (strcmp(src->keys[i], path) == 0)
+			return src->types[i] != NULL ? (int)i : -1;
+	return -1;
+}
+
+static int
+src_type(const struct out_src *src, const char *path, const char *type)
+{
+	int i = src_find(src, path);
+
+	return i >= 0 && strcmp(src->types[i], type) == 0;
+}
+
+/* The string at path, or NULL (absent, or not a string). */
+static const char *
+src_str(const struct out_src *src, const char *path)
+{
+	if (src->doc != NULL)
+		return out_str(src->doc, path);
+	return src_type(src, path, "text") ? src->vals[src_find(src, path)] :
+	    NULL;
+}
+
+/* 1 if the value at path is true. */
+static int
+src_true(const struct out_src *src, const char *path)
+{
+	if (src->doc != NULL)
+		return json_is_true(out_get(src->doc, path));
+	return src_type(src, path, "true");
+}
+
+/* 1 and *v if the value at path is an integer, else 0. */
+static int
+src_int(const struct out_src *src, const char *path, int64_t *v)
+{
+	const json_t *j;
+
+	if (src->doc != NULL) {
+		j = out_get(src->doc, path);
+		*v = json_integer_value(j);
+		return json_is_integer(j);
+	}
+	if (!src_type(src, path, "integer"))
+		return 0;
+	*v = strtoll(src->vals[src_find(src, path)], NULL, 10);
+	return 1;
+}
+
+/* The value at path as JSON (new reference, NULL when absent): for the
+ * cells that read inside an object or an array. */
+static json_t *
+src_json(const struct out_src *src, const char *path)
+{
+	int i;
+
+	if (src->doc != NULL)
+		return json_incref((json_t *)out_get(src->doc, path));
+	if ((i = src_find(src, path)) < 0 || src->vals[i] == NULL ||
+	    (strcmp(src->types[i], "object") != 0 &&
+	    strcmp(src->types[i], "array") != 0))
+		return NULL;
+	return json_loads(src->vals[i], 0, NULL);
+}
+
 /* The text of one value as col says, in buf (or a string it points to). */
 static const char *
-out_cell(const struct out_col *col, const json_t *doc, int in_list,
+out_cell(const struct out_col *col, const struct out_src *src, int in_list,
     char *buf, size_t len)
 {
-	const json_t *v = out_get(doc, col->key);
-	const char *s = json_string_value(v);
+	const char *s = src_str(src, col->key);
 	char t[LTIME_LEN];
 	size_t i, n = 0;
 	const json_t *item;
+	json_t *v;
+	int64_t ms;
 
 	switch (col->how) {
 	case OUT_TEXT:
 		return s != NULL || col->alt == NULL || !in_list ? s :
-		    out_str(doc, col->alt);
+		    src_str(src, col->alt);
 	case OUT_STATUS:
 		if (s == NULL)
 			return NULL;
 		snprintf(buf, len, "%s%s", ld_pgettext("status", s),
-		    !json_is_true(json_object_get(doc, "urgent")) ? "" :
+		    !src_true(src, "urgent") ? "" :
 		    in_list ? " !" : _(" (urgent)"));
 		return buf;
 	case OUT_TIME:
 		return s == NULL ? NULL : out_time(s, buf, len);
 	case OUT_MS:
-		if (!json_is_integer(v))
+		if (!src_int(src, col->key, &ms))
 			return NULL;
-		ltime_short(json_integer_value(v), t);
+		ltime_short(ms, t);
 		ld_strlcpy(buf, t, len);
 		return buf;
 	case OUT_DUE:
+		v = src_json(src, col->key);
 		s = cjson_str(v, "due");
-		return s == NULL ? NULL : out_time(s, buf, len);
+		s = s == NULL ? NULL : out_time(s, buf, len);
+		json_decref(v);
+		return s;
 	case OUT_ENUM:
 		return s == NULL ? NULL : enum_label(col->values, s);
 	case OUT_YESNO:
-		return json_is_true(v) ? _("yes") : _("no");
+		return src_true(src, col->key) ? _("yes") : _("no");
 	case OUT_LIST:
+		v = src_json(src, col->key);
 		buf[0] = '\0';
 		json_array_foreach(v, i, item)
 			if (json_is_string(item) && n < len)
 				n += (size_t)snprintf(buf + n, len - n, "%s%s",
 				    i ? "、" : "", json_string_value(item));
+		json_decref(v);
 		return buf[0] != '\0' ? buf : NULL;
 	case OUT_OPEN:
+		v = src_json(src, col->key);
 		json_array_foreach(v, i, item) {
 			const char *st = cjson_str(item, "status");
 			n += st == NULL || strcmp(st, "done") != 0;
 		}
+		json_decref(v);
 		snprintf(buf, len, "%zu", n);
 		return buf;
 	case OUT_DIFFERS:
-		return s == NULL || (col->alt != NULL && out_str(doc, col->alt) !=
-		    NULL && strcmp(s, out_str(doc, col->alt)) == 0) ? NULL : s;
+		return s == NULL || (col->alt != NULL && src_str(src, col->alt) !=
+		    NULL && strcmp(s, src_str(src, col->alt)) == 0) ? NULL : s;
 	case OUT_EACH:
 	case OUT_LINES:
 		break;
@@ -228,6 +328,7 @@ out_list(const struct out_col *cols, const json_t *docs)
 	const char *headers[16] = { NULL }, *cells[16];
 	char bufs[16][256];
 	struct table *tab;
+	struct out_src src = { NULL, NULL, NULL, NULL, 0 };
 	const json_t *doc;
 	size_t n, i, c;
 
@@ -237,8 +338,9 @@ out_list(const struct out_col *cols, const json_t *docs)
 	for (c = 0; c < n; c++)
 		table_max(tab, c, col_max(cols, c));
 	json_array_foreach(docs, i, doc) {
+		src.doc = doc;
 		for (c = 0; c < n; c++)
-			cells[c] = out_cell(&cols[c], doc, 1, bufs[c],
+			cells[c] = out_cell(&cols[c], &src, 1, bufs[c],
 			    sizeof bufs[c]);
 		table_row(tab, cells);
 	}
@@ -279,15 +381,16 @@ stream_first_page(struct out_stream *s)
 	s->tab = NULL;
 }
 
-void
-out_list_row(struct out_stream *s, const json_t *doc)
+/* Adds the row of the values src holds. */
+static void
+stream_row(struct out_stream *s, const struct out_src *src)
 {
 	const char *cells[16];
 	char bufs[16][256];
 	size_t c;
 
 	for (c = 0; c < s->ncols; c++)
-		cells[c] = out_cell(&s->cols[c], doc, 1, bufs[c], sizeof bufs[c]);
+		cells[c] = out_cell(&s->cols[c], src, 1, bufs[c], sizeof bufs[c]);
 	if (s->tab != NULL) {
 		table_row(s->tab, cells);
 		if (s->tab->nrows == OUT_PAGE)
@@ -297,13 +400,31 @@ out_list_row(struct out_stream *s, const json_t *doc)
 	for (c = 0; c < s->ncols; c++) {
 		const char *v = cells[c] != NULL && cells[c][0] != '\0' ?
 		    cells[c] : "-";
-		size_t max = col_max(s->cols, c);
-		char *fit = text_fit(v, c == 0 || s->w[c] > max ? max : s->w[c]);
+		size_t max = col_max(s->cols, c), w;
+		char *fit = text_fit_width(v, c == 0 || s->w[c] > max ? max :
+		    s->w[c], &w);
 
-		pad(stdout, fit, s->w[c], c + 1 == s->ncols);
+		pad_known(stdout, fit, w, s->w[c], c + 1 == s->ncols);
 		free(fit);
 	}
 	putchar('\n');
+}
+
+void
+out_list_row(struct out_stream *s, const json_t *doc)
+{
+	struct out_src src = { doc, NULL, NULL, NULL, 0 };
+
+	stream_row(s, &src);
+}
+
+void
+out_list_vals(struct out_stream *s, const char *const *keys,
+    const char *const *types, const char *const *vals, size_t n)
+{
+	struct out_src src = { NULL, keys, types, vals, n };
+
+	stream_row(s, &src);
 }
 
 void
@@ -335,37 +456,6 @@ out_list_keys(const struct out_col *cols, const char **keys, size_t max)
 		}
 	}
 	return n;
-}
-
-json_t *
-out_list_doc(const char *const *keys, const char *const *vals, size_t n)
-{
-	json_t *doc = json_object(), *at, *v;
-	const char *k, *dot;
-	char part[64];
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		if (vals[i] == NULL ||
-		    (v = json_loads(vals[i], JSON_DECODE_ANY, NULL)) == NULL)
-			continue;
-		at = doc;
-		for (k = keys[i]; (dot = strchr(k, '.')) != NULL; k = dot + 1) {
-			json_t *sub;
-			len = (size_t)(dot - k);
-			if (len >= sizeof part)
-				break;
-			memcpy(part, k, len);
-			part[len] = '\0';
-			if ((sub = json_object_get(at, part)) == NULL) {
-				sub = json_object();
-				json_object_set_new(at, part, sub);
-			}
-			at = sub;
-		}
-		json_object_set_new(at, k, v);
-	}
-	return doc;
 }
 
 /* "label:" padded to the value's column ("" pads only). */
@@ -443,6 +533,7 @@ out_deadline(const char *label, const json_t *d)
 void
 out_show(const struct out_col *lines, const json_t *doc)
 {
+	struct out_src src = { doc, NULL, NULL, NULL, 0 };
 	const struct out_col *l;
 	const json_t *item;
 	const char *s;
@@ -478,7 +569,7 @@ out_show(const struct out_col *lines, const json_t *doc)
 				putchar('\n');
 			continue;
 		}
-		s = out_cell(l, doc, 0, buf, sizeof buf);
+		s = out_cell(l, &src, 0, buf, sizeof buf);
 		if (s == NULL || *s == '\0')
 			continue;
 		out_label(l->label);

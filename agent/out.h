@@ -92,11 +92,11 @@ void out_list_end(struct out_stream *s);
  * each once, into keys (at most max); returns how many. Borrowed. */
 size_t out_list_keys(const struct out_col *cols, const char **keys,
     size_t max);
-/* A projection holding only keys[i] = the JSON text vals[i] (NULL:
- * absent), paths "a.b" nested: what out_list_row needs of a record read
- * with ledger_query_each. New reference. */
-json_t *out_list_doc(const char *const *keys, const char *const *vals,
-    size_t n);
+/* Adds the row of a record read with ledger_query_each, without parsing
+ * it: the value at keys[i] (from out_list_keys) has the JSON type
+ * types[i] and the text vals[i], as ledger_query_each gives them. */
+void out_list_vals(struct out_stream *s, const char *const *keys,
+    const char *const *types, const char *const *vals, size_t n);
 
 /* Prints the lines of doc that have a value, "label:  value", on stdout. */
 void out_show(const struct out_col *lines, const json_t *doc);

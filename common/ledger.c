@@ -1090,53 +1090,199 @@ ledger_query(struct ledger *lg, const struct ledger_query *q, json_t **items,
 	return 0;
 }
 
+/*
+ * ledger_query_each reads no JSON through SQLite: a json_type and a
+ * json_extract per path cost eight times the query itself on a list of
+ * a hundred thousand records (and "->>" needs SQLite 3.38). It takes each
+ * stored projection's text, which cjson_encode wrote (compact, valid),
+ * and cuts out the members it wants by their first character, without
+ * decoding them: a string's text is its text between the quotes unless
+ * it holds an escape, which jansson decodes (rare: a quote or a
+ * backslash in the text); an object or array is its JSON text.
+ */
+
+/* Past the JSON value at s (valid, as cjson_encode writes it); at a NUL
+ * at worst. */
+static const char *
+value_end(const char *s)
+{
+	int depth = 0;
+
+	do {
+		if (*s == '"') {
+			for (s++; *(s += strcspn(s, "\"\\")) == '\\'; s++)
+				if (s[1] != '\0')
+					s++;
+		} else if (*s == '[' || *s == '{')
+			depth++;
+		else if (*s == ']' || *s == '}')
+			depth--;
+		else if (depth == 0) {
+			while (*s != '\0' && *s != ',' && *s != ']' && *s != '}')
+				s++;
+			return s;
+		}
+		if (*s != '\0')
+			s++;
+	} while (depth > 0 && *s != '\0');
+	return s;
+}
+
+/* The value of member key (klen bytes) of the object at obj, or NULL. */
+static const char *
+member_value(const char *obj, const char *key, size_t klen)
+{
+	const char *p = obj, *kend;
+
+	if (*p++ != '{')
+		return NULL;
+	while (*p == '"') {
+		kend = value_end(p);
+		if (*kend != ':')
+			return NULL;
+		if ((size_t)(kend - p) == klen + 2 &&
+		    memcmp(p + 1, key, klen) == 0)
+			return kend + 1;
+		p = value_end(kend + 1);
+		if (*p == ',')
+			p++;
+	}
+	return NULL;
+}
+
+/* The value at path ("a.b") in the object at doc, or NULL. */
+static const char *
+path_value(const char *doc, const char *path)
+{
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		if ((doc = member_value(doc, path, (size_t)(dot - path))) == NULL)
+			return NULL;
+		path = dot + 1;
+	}
+	return member_value(doc, path, strlen(path));
+}
+
+/* The type and text of the JSON value at p, as ledger_query_each gives
+ * them, the text written at *buf (moved past it; never longer than the
+ * value's JSON, plus one). */
+static void
+cut_value(const char *p, const char **type, const char **val, char **buf)
+{
+	size_t len = (size_t)(value_end(p) - p);
+	json_t *j;
+
+	*type = *val = NULL;
+	switch (*p) {
+	case '"':
+		if (len < 2)
+			return;
+		if (memchr(p, '\\', len) == NULL) {
+			*type = "text";
+			*val = *buf;
+			memcpy(*buf, p + 1, len - 2);
+			*buf += len - 2;
+			*(*buf)++ = '\0';
+		} else if ((j = json_loadb(p, len, JSON_DECODE_ANY, NULL))
+		    != NULL) {
+			*type = "text";
+			*val = *buf;
+			memcpy(*buf, json_string_value(j),
+			    json_string_length(j) + 1);
+			*buf += json_string_length(j) + 1;
+			json_decref(j);
+		}
+		return;
+	case 't':
+		*type = "true";
+		return;
+	case 'f':
+		*type = "false";
+		return;
+	case 'n':
+	case '\0':
+		return;
+	}
+	*type = *p == '{' ? "object" : *p == '[' ? "array" :
+	    strcspn(p, ".eE,]}") < len ? "real" : "integer";
+	*val = *buf;
+	memcpy(*buf, p, len);
+	*buf += len;
+	*(*buf)++ = '\0';
+}
+
+/* The values at paths in the object at doc into types and vals, in one
+ * pass over its members (a nested path looked up within its member);
+ * plen[i]: the length of the first key of paths[i]. */
+static void
+doc_values(const char *doc, const char *const *paths, const size_t *plen,
+    size_t npaths, const char **types, const char **vals, char **buf)
+{
+	const char *p = doc, *kend, *v, *w;
+	size_t i, klen;
+
+	for (i = 0; i < npaths; i++)
+		types[i] = vals[i] = NULL;
+	if (*p++ != '{')
+		return;
+	while (*p == '"') {
+		kend = value_end(p);
+		if (*kend != ':')
+			return;
+		klen = (size_t)(kend - p) - 2;
+		v = kend + 1;
+		for (i = 0; i < npaths; i++) {
+			if (plen[i] != klen || memcmp(paths[i], p + 1, klen) != 0)
+				continue;
+			w = paths[i][klen] == '\0' ? v :
+			    path_value(v, paths[i] + klen + 1);
+			if (w != NULL)
+				cut_value(w, &types[i], &vals[i], buf);
+		}
+		p = value_end(v);
+		if (*p == ',')
+			p++;
+	}
+}
+
 int
 ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     const char *const *paths, size_t npaths,
-    int (*fn)(const char *const *vals, void *arg), void *arg, char *err)
+    int (*fn)(const char *const *types, const char *const *vals, void *arg),
+    void *arg, char *err)
 {
-	const char *vals[16];
+	const char *types[16], *vals[16], *doc;
+	size_t plen[16], cap = 0, len, i;
+	char *buf = NULL, *b;
 	sqlite3_stmt *st;
-	char *what = xstrdup(""), *t;
-	size_t i;
-	int rc;
+	int rc, stop = 0;
 
 	if (npaths == 0 || npaths > 16)
 		return ld_fail(err, LD_EINTERNAL, "ledger_query_each: %zu paths",
 		    npaths);
-	for (i = 0; i < npaths; i++) {
-		/* A path is a key of the program's, never the user's: no
-		 * quote can be in it. */
-		if (strchr(paths[i], '\'') != NULL) {
-			free(what);
-			return ld_fail(err, LD_EINTERNAL, "bad path '%s'", paths[i]);
-		}
-		/* p.doc -> '$.path', written as SQLite before 3.38 (which
-		 * has no "->") can run it: the value as JSON text, NULL when
-		 * absent (json_type is NULL, and so is the CASE), booleans
-		 * as JSON (json_extract makes them 1 and 0). */
-		t = xasprintf("%s%sCASE json_type(p.doc, '$.%s')"
-		    " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
-		    " WHEN 'null' THEN 'null'"
-		    " ELSE json_quote(json_extract(p.doc, '$.%s')) END",
-		    what, i ? ", " : "", paths[i], paths[i]);
-		free(what);
-		what = t;
-	}
-	rc = query_prepare(lg, q, what, &st, err);
-	free(what);
-	if (rc != 0)
+	for (i = 0; i < npaths; i++)
+		plen[i] = strcspn(paths[i], ".");
+	for (i = 0; i < npaths; i++)
+		plen[i] = strcspn(paths[i], ".");
+	if ((rc = query_prepare(lg, q, "p.doc", &st, err)) != 0)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < npaths; i++)
-			vals[i] = (const char *)sqlite3_column_text(st, (int)i);
-		if (fn(vals, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		doc = (const char *)sqlite3_column_text(st, 0);
+		/* Each value at most the whole text, and its NUL. */
+		len = ((size_t)sqlite3_column_bytes(st, 0) + 1) * npaths;
+		if (len > cap) {
+			cap = len * 2;
+			buf = xrealloc(buf, cap);
 		}
+		b = buf;
+		doc_values(doc != NULL ? doc : "", paths, plen, npaths, types,
+		    vals, &b);
+		stop = fn(types, vals, arg) != 0;
 	}
+	free(buf);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	return stop || rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot list records"), err);
 }
 
@@ -1171,6 +1317,129 @@ ledger_foreach(struct ledger *lg, int64_t after,
 	    _("cannot read events"), err);
 }
 
+/*
+ * The re-fold: every record folded afresh from its events in one scan of
+ * them in fold order (entity, then hlc, station, seq: the events_entity
+ * index), a record's projection finished when the scan passes its last
+ * event, instead of one query per record.
+ *
+ * What it checks of the events: with FOLD_STORED, their shape only
+ * (event_from_json): their schema and hash are taken as stored, for a
+ * caller that checked every event already (ledger_verify's chain pass,
+ * which names in bad the ids of those that failed, sorted; a record
+ * holding one is given with doc NULL, as a record whose events cannot be
+ * read). Without it, each event is parsed and validated as it was when
+ * stored (event_parse, SHA-256 included), and a record holding one that
+ * fails is given with doc NULL.
+ */
+#define FOLD_STORED LEDGER_FOLD_STORED
+
+struct fold_scan {
+	const int64_t *bad;   /* borrowed, sorted */
+	size_t nbad;
+	int flags;
+	int (*fn)(const char *entity, const json_t *doc, void *arg);
+	void *arg;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Parses the event of one row as fs says; 0 or non-zero. */
+static int
+scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
+    size_t len, struct event *ev)
+{
+	char e[LD_ERRLEN];
+	json_t *o;
+	int rc;
+
+	if (fs->nbad > 0 && bsearch(&id, fs->bad, fs->nbad, sizeof id,
+	    cmp_id) != NULL) {
+		event_init(ev);
+		return LD_EINTEGRITY;
+	}
+	if (!(fs->flags & FOLD_STORED))
+		return event_parse(raw, len, ev, e);
+	if ((o = cjson_parse(raw, len, CJSON_MAX_DEPTH, e)) == NULL) {
+		event_init(ev);
+		return LD_EINVAL;
+	}
+	rc = event_from_json(o, ev, e);
+	json_decref(o);
+	if (rc != 0)
+		event_release(ev);
+	return rc;
+}
+
+static int
+fold_scan(struct ledger *lg, const struct fold_scan *fs, char *err)
+{
+	char *entity = NULL;
+	json_t *doc = NULL;
+	int broken = 0, stop = 0, rc;
+	sqlite3_stmt *st;
+	struct event ev;
+
+	if ((rc = db_prepare(lg->db, "SELECT id, entity, raw FROM events"
+	    " ORDER BY entity, hlc, station, seq", &st, err)) != 0)
+		return rc;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(st, 1);
+
+		if (entity == NULL || strcmp(e, entity) != 0) {
+			if (entity != NULL)
+				stop = fs->fn(entity, broken ? NULL : doc,
+				    fs->arg);
+			json_decref(doc);
+			doc = NULL;
+			free(entity);
+			entity = xstrdup(e);
+			broken = 0;
+			if (stop)
+				break;
+		}
+		if (broken)
+			continue;
+		if (scan_event(fs, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), &ev) != 0) {
+			broken = 1;
+			continue;
+		}
+		if (doc == NULL && (doc = fold_new(ev.entity)) == NULL)
+			broken = 1;
+		else
+			fold_apply(doc, &ev);
+		event_release(&ev);
+	}
+	if (!stop && entity != NULL && (rc == SQLITE_DONE || rc == SQLITE_ROW))
+		stop = fs->fn(entity, broken ? NULL : doc, fs->arg);
+	json_decref(doc);
+	free(entity);
+	sqlite3_finalize(st);
+	return stop || rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
+	    _("cannot read events"), err);
+}
+
+int
+ledger_fold_all(struct ledger *lg, int flags,
+    int (*fn)(const char *entity, const json_t *doc, void *arg), void *arg,
+    char *err)
+{
+	struct fold_scan fs = { NULL, 0, flags & FOLD_STORED, fn, arg };
+	int rc;
+
+	if ((rc = pending_flush(lg, err)) != 0)
+		return rc;
+	return fold_scan(lg, &fs, err);
+}
+
 static void
 problem(struct verify_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -1190,8 +1459,10 @@ problem(struct verify_report *r, const char *fmt, ...)
 /* Invariants 1 and 2: every event re-validates, columns match raw, and
  * chains link. */
 static int
-verify_chains(struct ledger *lg, struct verify_report *r, char *err)
+verify_chains(struct ledger *lg, struct verify_report *r, int64_t **bad,
+    size_t *nbad, char *err)
 {
+	size_t cap = 0;
 	char prev_station[STATION_MAX + 1] = "", prev_hash[HASH_HEX] = "";
 	int64_t prev_seq = 0;
 	hlc_t prev_hlc = 0;
@@ -1200,8 +1471,10 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 	struct event ev;
 	int rc;
 
+	*bad = NULL;
+	*nbad = 0;
 	if ((rc = db_prepare(lg->db, "SELECT station, seq, hlc, at, unit,"
-	    " author, kind, entity, prev, hash, raw FROM events"
+	    " author, kind, entity, prev, hash, raw, id FROM events"
 	    " ORDER BY station, seq", &st, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1220,6 +1493,11 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 		if (row_event(st, 10, &ev, e) != 0) {
 			problem(r, _("event %s/%lld: %s"), station, (long long)seq, e);
 			prev_seq = 0;
+			if (*nbad == cap) {
+				cap = cap ? 2 * cap : 16;
+				*bad = xrealloc(*bad, cap * sizeof **bad);
+			}
+			(*bad)[(*nbad)++] = sqlite3_column_int64(st, 11);
 			continue;
 		}
 		if (ev.seq != seq || strcmp(ev.station, station) != 0 ||
@@ -1248,47 +1526,61 @@ verify_chains(struct ledger *lg, struct verify_report *r, char *err)
 		event_release(&ev);
 	}
 	sqlite3_finalize(st);
+	if (*nbad > 1)
+		qsort(*bad, *nbad, sizeof **bad, cmp_id);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot read events"), err);
 }
 
-/* Invariant 3: each projection and search row equals a fresh fold. */
-static int
-verify_projections(struct ledger *lg, struct verify_report *r, char *err)
+/* Invariant 3, for one record: its fresh fold (NULL: its events cannot
+ * be read) against its stored projection and search row, read in the
+ * same entity order as the re-fold gives records (a merge of the two). */
+struct verify_fold {
+	struct ledger *lg;
+	struct verify_report *r;
+	sqlite3_stmt *proj;  /* entity, doc, search body; by entity */
+	int proj_row;        /* SQLITE_ROW while proj holds a row */
+	long orphans;        /* projections without events */
+	char orphan[ENTITY_MAX + 1]; /* the first of them */
+};
+
+/* Steps past the projections sorting before entity (none: NULL, all):
+ * projections without events. */
+static void
+verify_orphans(struct verify_fold *vf, const char *entity)
 {
-	sqlite3_stmt *st;
-	int rc;
+	while (vf->proj_row == SQLITE_ROW) {
+		const char *pe = (const char *)sqlite3_column_text(vf->proj, 0);
+		if (entity != NULL && strcmp(pe, entity) >= 0)
+			break;
+		if (vf->orphans++ == 0)
+			ld_strlcpy(vf->orphan, pe, sizeof vf->orphan);
+		vf->r->entities++;
+		vf->proj_row = sqlite3_step(vf->proj);
+	}
+}
 
-	if ((rc = db_prepare(lg->db,
-	    "SELECT e.entity, p.doc, s.body FROM"
-	    " (SELECT DISTINCT entity FROM events) e"
-	    " LEFT JOIN projections p ON p.entity=e.entity"
-	    " LEFT JOIN search s ON s.rowid=p.id"
-	    " UNION ALL SELECT p.entity, NULL, NULL FROM projections p"
-	    " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.entity=p.entity)",
-	    &st, err)) != 0)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *entity = (const char *)sqlite3_column_text(st, 0);
-		const char *stored = (const char *)sqlite3_column_text(st, 1);
-		const char *body = (const char *)sqlite3_column_text(st, 2);
-		char *fresh, *search;
-		struct event *evs;
-		json_t *doc;
-		size_t n;
+static int
+verify_record(const char *entity, const json_t *doc, void *arg)
+{
+	struct verify_fold *vf = arg;
+	struct verify_report *r = vf->r;
+	const char *stored = NULL, *body = NULL;
+	char *fresh, *search;
 
-		r->entities++;
-		if (stored == NULL) {
-			problem(r, _("record %s: projection missing or without events"),
-			    entity);
-			continue;
-		}
-		if (ledger_events_of(lg, entity, &evs, &n, err) != 0 || n == 0) {
-			problem(r, _("record %s: cannot read its events"), entity);
-			continue;
-		}
-		doc = fold_events(evs, n);
-		free_events(evs, n);
+	verify_orphans(vf, entity);
+	if (vf->proj_row == SQLITE_ROW && strcmp((const char *)
+	    sqlite3_column_text(vf->proj, 0), entity) == 0) {
+		stored = (const char *)sqlite3_column_text(vf->proj, 1);
+		body = (const char *)sqlite3_column_text(vf->proj, 2);
+	}
+	r->entities++;
+	if (stored == NULL)
+		problem(r, _("record %s: projection missing or without events"),
+		    entity);
+	else if (doc == NULL)
+		problem(r, _("record %s: cannot read its events"), entity);
+	else {
 		fresh = cjson_encode(doc, NULL);
 		search = fold_search_text(doc);
 		if (fresh == NULL || strcmp(fresh, stored) != 0)
@@ -1299,16 +1591,49 @@ verify_projections(struct ledger *lg, struct verify_report *r, char *err)
 			    entity);
 		free(fresh);
 		free(search);
-		json_decref(doc);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
-	    _("cannot read records"), err);
+	if (stored != NULL)
+		vf->proj_row = sqlite3_step(vf->proj);
+	return 0;
+}
+
+/* Invariant 3: each projection and search row equals a fresh fold, the
+ * events taken as verify_chains checked them (bad: the ids of those that
+ * failed, sorted). */
+static int
+verify_projections(struct ledger *lg, struct verify_report *r,
+    const int64_t *bad, size_t nbad, char *err)
+{
+	struct verify_fold vf = { lg, r, NULL, 0, 0, "" };
+	struct fold_scan fs = { bad, nbad, FOLD_STORED, verify_record, &vf };
+	long i;
+	int rc;
+
+	if ((rc = db_prepare(lg->db, "SELECT p.entity, p.doc, s.body"
+	    " FROM projections p LEFT JOIN search s ON s.rowid=p.id"
+	    " ORDER BY p.entity", &vf.proj, err)) != 0)
+		return rc;
+	vf.proj_row = sqlite3_step(vf.proj);
+	rc = fold_scan(lg, &fs, err);
+	if (rc == 0) {
+		verify_orphans(&vf, NULL);
+		if (vf.proj_row != SQLITE_DONE)
+			rc = db_fail(lg->db, vf.proj_row,
+			    _("cannot read records"), err);
+	}
+	sqlite3_finalize(vf.proj);
+	/* Reported after the records with events, as they always were. */
+	for (i = 0; rc == 0 && i < vf.orphans; i++)
+		problem(r, _("record %s: projection missing or without events"),
+		    vf.orphan);
+	return rc;
 }
 
 int
 ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 {
+	int64_t *bad = NULL;
+	size_t nbad = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1325,9 +1650,10 @@ ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 		sqlite3_finalize(st);
 	}
 	if (rc == 0)
-		rc = verify_chains(lg, r, err);
+		rc = verify_chains(lg, r, &bad, &nbad, err);
 	if (rc == 0)
-		rc = verify_projections(lg, r, err);
+		rc = verify_projections(lg, r, bad, nbad, err);
+	free(bad);
 	db_exec(lg->db, "COMMIT", NULL);
 	if (rc != 0)
 		return rc;

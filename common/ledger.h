@@ -84,12 +84,30 @@ int ledger_query(struct ledger *lg, const struct ledger_query *q,
     json_t **items, char *err);
 
 /* Streams the projections matching q, in ledger_query's order, without
- * parsing them: fn gets, for each, the JSON text of the value at each of
- * paths (keys, "a.b" for nested ones; NULL when absent), at most 16
- * paths. Stops early when fn returns non-zero. */
+ * parsing them: fn gets, for each, the value at each of paths (keys, "a.b"
+ * for nested ones; at most 16): types[i] its JSON type as SQLite's
+ * json_type names it ("text", "integer", "real", "true", "false",
+ * "object", "array"), NULL when absent or null, and vals[i] its text: a
+ * string's as it is (not quoted), a number's, an object's or array's
+ * compact JSON; NULL for true, false, null and absent. Both borrowed
+ * during the call. Stops early when fn returns non-zero. */
 int ledger_query_each(struct ledger *lg, const struct ledger_query *q,
     const char *const *paths, size_t npaths,
-    int (*fn)(const char *const *vals, void *arg), void *arg, char *err);
+    int (*fn)(const char *const *types, const char *const *vals, void *arg),
+    void *arg, char *err);
+
+/* Folds every record afresh from its events, in one scan of them in fold
+ * order, and calls fn with each entity id, in order, and its fresh
+ * projection (borrowed during the call), or doc NULL when one of its
+ * events no longer parses or validates as when it was stored (hash
+ * included); stops early when fn returns non-zero. Nothing is written:
+ * the caller compares or saves. With LEDGER_FOLD_STORED in flags the
+ * events are parsed for their shape only, their schema and hash taken as
+ * stored: for a caller that has just checked every event (verify). */
+#define LEDGER_FOLD_STORED 1
+int ledger_fold_all(struct ledger *lg, int flags,
+    int (*fn)(const char *entity, const json_t *doc, void *arg), void *arg,
+    char *err);
 
 /* Calls fn for every event in local receipt order (after > 0 skips the
  * first ones); stops early when fn returns non-zero. */

@@ -29,6 +29,8 @@ size_t text_width(const char *s);
 /* Copies s into a new string of at most maxwidth columns, ending in an
  * ellipsis when cut; newlines and tabs become spaces. Caller frees. */
 char *text_fit(const char *s, size_t maxwidth);
+/* text_fit, and its width into *width (if not NULL). */
+char *text_fit_width(const char *s, size_t maxwidth, size_t *width);
 
 /* Strings longer than this (in code points) are not compared. */
 #define TEXT_DISTANCE_MAX 256

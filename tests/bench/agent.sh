@@ -19,7 +19,7 @@ PULL=${PULL_EVENTS:-$((100000 * BENCH_SCALE))}
 REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; }
 part() { case " ${AGENT_PARTS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
-cli= ncases= list_all= raw_list=1 list_50= list_search= list_filter=
+cli= ncases= list_all= list_first= raw_list=1 list_50= list_search= list_filter=
 pull_s= pull_eps= rawpull_eps=1 verify_s=
 
 # median SECONDS of five runs of a command (its output thrown away).
@@ -52,6 +52,8 @@ if part 2; then
 	--tx 5000 >casefill.out || exit 1
 ncases=$(field casefill.out events)
 list_all=$(median5 "$LD" case list --db cases.db)
+first_screen() { "$LD" case list --db cases.db | head -n 40; }
+list_first=$(median5 first_screen)
 list_50=$(median5 "$LD" case list --db cases.db --limit 50)
 list_search=$(median5 "$LD" case list --db cases.db --search 排污口 --limit 50)
 list_filter=$(median5 "$LD" case list --db cases.db --status open \
@@ -103,6 +105,7 @@ station agent
     the whole command          p50 $cli ms (liandong liaison log, process and all)
   case list, $ncases cases
     all of them                $list_all s   (plain SQLite query: $raw_list s, ratio $(calc "$list_all / $raw_list"))
+    the first screen           $list_first s   (| head -n 40)
     --limit 50                 $list_50 s
     --search 排污口 --limit 50  $list_search s
     --status --category        $list_filter s
@@ -113,13 +116,16 @@ station agent
   re-fold every projection from $(field refold.out events) events ($(field refold.out entities) records)
     re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
     plain scan of the rows     $(field refold.out scan_secs) s  (ratio $(field refold.out ratio))
+    re-fold validating events  $(field refold.out checked_secs) s  (ratio $(field refold.out checked_ratio))
 TABLE
 bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	record_p99_ms="$(field record.out p99_ms)" \
 	fsync_p50_ms="$(field record.out floor_p50_ms)" cli_p50_ms="$cli" \
 	cases="$ncases" case_list_s="$list_all" case_list_raw_s="$raw_list" \
+	case_list_first_s="$list_first" \
 	case_list_50_s="$list_50" case_search_s="$list_search" \
 	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
 	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
-	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)"
+	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
+	refold_checked_s="$(field refold.out checked_secs)"

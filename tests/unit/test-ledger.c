@@ -625,6 +625,139 @@ struct seen {
 	size_t stop_after; /* 0: never stop */
 };
 
+/* What ledger_query_each gave, one line per record: "type=value" per
+ * path ("-" for NULL), appended to a string; n paths. */
+static int
+each_row_n(const char *const *types, const char *const *vals, char **out,
+    size_t n)
+{
+	char *t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s=%s", *out, i ? " " : "",
+		    types[i] ? types[i] : "-", vals[i] ? vals[i] : "-");
+		free(*out);
+		*out = t;
+	}
+	t = xasprintf("%s\n", *out);
+	free(*out);
+	*out = t;
+	return 0;
+}
+
+static int
+each_row(const char *const *types, const char *const *vals, void *arg)
+{
+	return each_row_n(types, vals, arg, 5);
+}
+
+static int
+each_row4(const char *const *types, const char *const *vals, void *arg)
+{
+	return each_row_n(types, vals, arg, 4);
+}
+
+/* The listed values come as SQLite's json_type names them, strings
+ * unquoted, arrays as JSON, booleans and absent keys without a value, in
+ * ledger_query's order and with its filters. */
+static void
+test_query_each(void **state)
+{
+	static const char *const paths[] = { "entity", "urgent", "parties",
+	    "nothing", "created_at" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup(""), *want;
+	json_t *items;
+
+	free(record(fx, "case.opened", NULL, CASE_A));
+	free(record(fx, "case.opened", NULL, CASE_B));
+	assert_int_equal(ledger_query(fx->lg, &q, &items, err), 0);
+	want = xasprintf(
+	    "text=C-s1-2 false=- array=[\"王某某\"] -=- integer=%lld\n"
+	    "text=C-s1-1 true=- -=- -=- integer=%lld\n",
+	    (long long)json_integer_value(json_object_get(
+	    json_array_get(items, 0), "created_at")),
+	    (long long)json_integer_value(json_object_get(
+	    json_array_get(items, 1), "created_at")));
+	json_decref(items);
+	if (ledger_query_each(fx->lg, &q, paths, 5, each_row, &out, err) != 0)
+		fail_msg("query_each: %s", err);
+	assert_string_equal(out, want);
+	free(out);
+	out = xstrdup("");
+	q.category = "市容环境";
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 5, each_row,
+	    &out, err), 0);
+	assert_true(strncmp(out, "text=C-s1-1 ", 12) == 0);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	free(want);
+}
+
+static int
+each_one(const char *const *types, const char *const *vals, void *arg)
+{
+	char **out = arg, *t;
+
+	t = xasprintf("%s%s=%s|", *out, types[0] ? types[0] : "-",
+	    vals[0] ? vals[0] : "-");
+	free(*out);
+	*out = t;
+	return 0;
+}
+
+/* Values whose text looks like JSON, holds quotes, backslashes, commas
+ * and brackets come as they are; arrays whole; one path alone too. */
+/* A path into an object, the object itself, and a key it lacks. */
+static void
+test_query_each_nested(void **state)
+{
+	static const char *const paths[] = { "last.station", "last.seq",
+	    "last", "last.none", "entity" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup("");
+
+	free(record(fx, "case.opened", NULL, CASE_A));
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 5, each_row,
+	    &out, err), 0);
+	if (strncmp(out, "text=s1 integer=1 object={\"hlc\":", 32) != 0 ||
+	    strstr(out, ",\"seq\":1,\"station\":\"s1\"} -=- text=C-s1-1\n")
+	    == NULL)
+		fail_msg("got '%s'", out);
+	free(out);
+}
+
+static void
+test_query_each_odd_text(void **state)
+{
+	static const char *const paths[] = { "location", "parties",
+	    "description", "category" };
+	struct fixture *fx = *state;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *out = xstrdup("");
+
+	free(record(fx, "case.opened", NULL, "{\"source\":\"patrol\","
+	    "\"category\":\"[1,\\\"x\\\"]\",\"urgent\":false,"
+	    "\"location\":\"a,\\\"b]}\\\\c\","
+	    "\"description\":\"{\\\"k\\\": 1} \\u4e2d\","
+	    "\"discovered_at\":\"2026-11-01T09:00:00+08:00\","
+	    "\"officer\":\"张三\",\"parties\":[\"王,]\\\"某\",\"李四\"]}"));
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths, 4, each_row4,
+	    &out, err), 0);
+	assert_string_equal(out, "text=a,\"b]}\\c "
+	    "array=[\"王,]\\\"某\",\"李四\"] "
+	    "text={\"k\": 1} 中 text=[1,\"x\"]\n");
+	free(out);
+	out = xstrdup("");
+	assert_int_equal(ledger_query_each(fx->lg, &q, paths + 3, 1, each_one,
+	    &out, err), 0);
+	assert_string_equal(out, "text=[1,\"x\"]|");
+	free(out);
+}
+
 static int
 collect(const struct event *ev, int64_t id, void *arg)
 {
@@ -675,6 +808,79 @@ test_foreach(void **state)
 	    0);
 	assert_int_equal(s.n, 0);
 	free(id);
+}
+
+/* ledger_fold_all's records, "entity=ok" when the fresh fold equals the
+ * stored projection, "entity=NULL" when its events could not be read,
+ * appended to a string. */
+struct folded {
+	struct fixture *fx;
+	char *out;
+};
+
+static int
+fold_each(const char *entity, const json_t *doc, void *arg)
+{
+	struct folded *f = arg;
+	char err[LD_ERRLEN] = "", *a = NULL, *b = NULL, *t;
+	json_t *stored;
+
+	if (doc != NULL) {
+		assert_int_equal(ledger_get(f->fx->lg, entity, &stored, err), 0);
+		a = cjson_encode(doc, NULL);
+		b = cjson_encode(stored, NULL);
+		json_decref(stored);
+	}
+	t = xasprintf("%s%s%s=%s", f->out, f->out[0] ? " " : "", entity,
+	    doc == NULL ? "NULL" : strcmp(a, b) == 0 ? "ok" : "differs");
+	free(f->out);
+	f->out = t;
+	free(a);
+	free(b);
+	return 0;
+}
+
+static char *
+fold_all(struct fixture *fx, int flags)
+{
+	struct folded f = { fx, xstrdup("") };
+	char err[LD_ERRLEN] = "";
+
+	if (ledger_fold_all(fx->lg, flags, fold_each, &f, err) != 0)
+		fail_msg("fold_all: %s", err);
+	return f.out;
+}
+
+/* The re-fold in one scan gives every record, in entity order, as its
+ * events fold; an event changed behind the ledger's back makes its record
+ * unreadable, unless the caller took the events as stored (verify, whose
+ * chain pass reports it). */
+static void
+test_fold_all(void **state)
+{
+	struct fixture *fx = *state;
+	char *c = case_history(fx), *l, *out;
+
+	free(record(fx, "case.opened", NULL, CASE_B));
+	l = record(fx, "liaison.logged", NULL, BODY_LIAISON_LOGGED);
+	free(record(fx, "case.updated", c, "{\"note\":\"补充材料\"}"));
+	out = fold_all(fx, 0);
+	assert_string_equal(out, "C-s1-1=ok C-s1-5=ok L-s1-6=ok");
+	free(out);
+	out = fold_all(fx, LEDGER_FOLD_STORED);
+	assert_string_equal(out, "C-s1-1=ok C-s1-5=ok L-s1-6=ok");
+	free(out);
+
+	tamper(fx, "UPDATE events SET raw = replace(raw, '已下达整改通知书',"
+	    " '未下达') WHERE seq = 3");
+	out = fold_all(fx, 0);
+	assert_string_equal(out, "C-s1-1=NULL C-s1-5=ok L-s1-6=ok");
+	free(out);
+	out = fold_all(fx, LEDGER_FOLD_STORED);
+	assert_string_equal(out, "C-s1-1=differs C-s1-5=ok L-s1-6=ok");
+	free(out);
+	free(c);
+	free(l);
 }
 
 static void
@@ -989,7 +1195,11 @@ main(void)
 		T(test_get_and_events_of),
 		T(test_query_filters),
 		T(test_query_search),
+		T(test_query_each),
+		T(test_query_each_odd_text),
+		T(test_query_each_nested),
 		T(test_foreach),
+		T(test_fold_all),
 		T(test_verify_good),
 		T(test_verify_tampered_event),
 		T(test_verify_tampered_projection),

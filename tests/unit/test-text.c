@@ -2,6 +2,10 @@
  * test-text.c - UTF-8 validation, the text_check rules every event field
  * passes, and display widths for tables that mix Chinese and ASCII.
  */
+#include <locale.h>
+#include <string.h>
+#include <wchar.h>
+
 #include "harness.h"
 
 #include "text.h"
@@ -155,6 +159,152 @@ test_text_width(void **state)
 	assert_int_equal(text_width("\xc3\xa9t\xc3\xa9"), 3); /* été */
 }
 
+/* The width the C library gives s under a UTF-8 locale, as text_width
+ * counted it before its tables: mbrtowc per character, a byte that does
+ * not decode one column, wcwidth's -1 (a control) one column. */
+static size_t
+libc_width(const char *s)
+{
+	size_t w = 0;
+
+	while (*s != '\0') {
+		mbstate_t st;
+		wchar_t wc;
+		size_t r;
+		int cw;
+
+		memset(&st, 0, sizeof st);
+		r = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			w++;
+			s++;
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw < 0 ? 1 : (size_t)cw;
+		s += r;
+	}
+	return w;
+}
+
+/* UTF-8 of cp (any value up to 0x10ffff, surrogates too) into buf. */
+static void
+encode(uint32_t cp, char *buf)
+{
+	unsigned char *b = (unsigned char *)buf;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		b[1] = 0;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		b[2] = 0;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		b[3] = 0;
+	} else {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		b[4] = 0;
+	}
+}
+
+static int
+utf8_locale(void)
+{
+	return setlocale(LC_CTYPE, "C.UTF-8") != NULL ||
+	    setlocale(LC_CTYPE, "en_US.UTF-8") != NULL;
+}
+
+/* Every code point, alone and between two others (a combining mark after
+ * a letter, a wide one inside ASCII), as wide as wcwidth says. */
+static void
+test_text_width_every_code_point(void **state)
+{
+	char one[8], three[16];
+	uint32_t cp;
+
+	if (!utf8_locale())
+		skip();
+	for (cp = 1; cp <= 0x10ffff; cp++) {
+		encode(cp, one);
+		if (text_width(one) != libc_width(one))
+			fail_msg("U+%04X: %zu columns, wcwidth says %zu", cp,
+			    text_width(one), libc_width(one));
+		snprintf(three, sizeof three, "a%s中", one);
+		assert_int_equal(text_width(three), libc_width(three));
+	}
+}
+
+/* Bytes that are not UTF-8 (stray continuations, overlongs, surrogates,
+ * past U+10FFFF, cut short by the string's end or by another byte) count
+ * as the C library counts them: one column each. */
+static void
+test_text_width_invalid_bytes(void **state)
+{
+	static const unsigned char tails[] = { 0x01, 0x41, 0x7f, 0x80, 0x8f,
+	    0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xe4, 0xf0, 0xff };
+	char s[8];
+	unsigned a, b, c, d;
+
+	if (!utf8_locale())
+		skip();
+	for (a = 0x80; a <= 0xff; a++) {
+		s[0] = (char)a;
+		s[1] = 0;
+		assert_int_equal(text_width(s), libc_width(s));
+		for (b = 1; b <= 0xff; b++) {
+			s[1] = (char)b;
+			s[2] = 0;
+			assert_int_equal(text_width(s), libc_width(s));
+			for (c = 0; c < sizeof tails; c++) {
+				s[2] = (char)tails[c];
+				s[3] = 0;
+				if (text_width(s) != libc_width(s))
+					fail_msg("%02x %02x %02x: %zu, libc %zu",
+					    a, b, tails[c], text_width(s),
+					    libc_width(s));
+				for (d = 0; d < sizeof tails; d++) {
+					s[3] = (char)tails[d];
+					s[4] = 'x';
+					s[5] = 0;
+					if (text_width(s) != libc_width(s))
+						fail_msg("%02x %02x %02x %02x: %zu, "
+						    "libc %zu", a, b, tails[c],
+						    tails[d], text_width(s),
+						    libc_width(s));
+				}
+			}
+		}
+	}
+}
+
+/* Past U+10FFFF the C library still decodes (four to six bytes, one
+ * column each): so does text_width. */
+static void
+test_text_width_beyond_unicode(void **state)
+{
+	static const char *const s[] = { "\xf4\x90\x80\x80x",
+	    "\xf7\xbf\xbf\xbf", "\xf8\x88\x80\x80\x80x",
+	    "\xf8\x80\x80\x80\x80x", "\xfb\xbf\xbf\xbf\xbf\xe4\xb8\xad",
+	    "\xfc\x84\x80\x80\x80\x80x", "\xfd\xbf\xbf\xbf\xbf\xbf",
+	    "\xfc\x80\x80\x80\x80\x80x", "\xfc\x84\x80\x80\x80x",
+	    "\xfe\x80x", "\xff" };
+	size_t i;
+
+	if (!utf8_locale())
+		skip();
+	for (i = 0; i < sizeof s / sizeof s[0]; i++)
+		if (text_width(s[i]) != libc_width(s[i]))
+			fail_msg("sample %zu: %zu columns, libc %zu", i,
+			    text_width(s[i]), libc_width(s[i]));
+}
+
 static void
 test_text_fit_fits(void **state)
 {
@@ -207,6 +357,29 @@ test_text_fit_truncates(void **state)
 
 /* Whatever the width asked for, the result fits it, never ends in half a
  * character, and is cut only when it has to be. */
+/* text_fit_width gives text_fit's text and that text's width, for text
+ * that fits, text cut (wide, zero-width and invalid characters at the
+ * cut) and whitespace made spaces. */
+static void
+test_text_fit_width(void **state)
+{
+	static const char *const samples[] = { "占道经营 2号 龙羊峡镇",
+		"e\xcc\x81t\xcc\x81" "e\xcc\x81 中\xe2\x80\x8b" "文", "\xff\xfe" "中\xc3",
+		"一\n二\t三\r", "ｱｲｳ한국어😀", "", NULL };
+	size_t i, w, got;
+
+	for (i = 0; samples[i] != NULL; i++) {
+		for (w = 0; w <= text_width(samples[i]) + 2; w++) {
+			char *a = text_fit(samples[i], w);
+			char *b = text_fit_width(samples[i], w, &got);
+			assert_string_equal(a, b);
+			assert_int_equal(got, text_width(b));
+			free(a);
+			free(b);
+		}
+	}
+}
+
 static void
 test_text_fit_never_overflows(void **state)
 {
@@ -284,9 +457,13 @@ main(void)
 		cmocka_unit_test(test_text_check_control_characters),
 		cmocka_unit_test(test_text_check_invalid_utf8),
 		cmocka_unit_test(test_text_width),
+		cmocka_unit_test(test_text_width_every_code_point),
+		cmocka_unit_test(test_text_width_invalid_bytes),
+		cmocka_unit_test(test_text_width_beyond_unicode),
 		cmocka_unit_test(test_text_fit_fits),
 		cmocka_unit_test(test_text_fit_truncates),
 		cmocka_unit_test(test_text_fit_never_overflows),
+		cmocka_unit_test(test_text_fit_width),
 		cmocka_unit_test(test_text_distance_counts_characters),
 		cmocka_unit_test(test_text_distance_odd_input),
 	};
