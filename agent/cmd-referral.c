@@ -59,9 +59,11 @@ referral_body(struct cmd_ctx *ctx, const json_t *doc, const char *officer,
 	 * receiver records its receipt (fold_received). */
 	if ((rc = form_sent_at(ctx, body, &sent)) != 0)
 		return rc;
-	/* Not before the matter was found: the fold would count it from
-	 * then anyway (fold_acted_at). */
-	if (ltime_parse(cjson_str(doc, "discovered_at"), &found) == 0 &&
+	/* A paper letter's day not before the matter was found: the fold
+	 * would count it from then anyway (fold_acted_at). Without one, the
+	 * sending is now, whatever this computer's clock says. */
+	if (json_object_get(body, "sent_at") != NULL &&
+	    ltime_parse(cjson_str(doc, "discovered_at"), &found) == 0 &&
 	    sent < found)
 		return cmd_error(ctx, EXIT_INVALID, _("--sent-at is before the "
 		    "case was discovered (%s)"), cjson_str(doc, "discovered_at"));

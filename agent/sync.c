@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calendar.h"
@@ -333,6 +335,62 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	json_decref(ans);
 	free(dict);
 	return rc;
+}
+
+/*
+ * The compression level of each request (docs/benchmarks.md, issue 15).
+ * On these events with the dictionary, level 19 makes the smallest
+ * bodies but compresses only about 1.4 MB of events a second; level 14
+ * makes them 8% larger at about 7 MB/s, level 1 23% larger at about
+ * 400 MB/s (zstd -b on 500 generated events). The quickest is the one
+ * whose extra bytes the link carries in less time than the higher level
+ * would have taken to save them. With rate the compressed bytes a second
+ * that requests have moved (the body up and the answer down over the
+ * wall time of each request, the server's work included), that is
+ * level 19 below about 16 KB/s (a 2G link, where every byte counts),
+ * level 14 up to about 128 KB/s and level 1 above (an office network,
+ * loopback). A run starts at level 19, before any request measured the
+ * link, and stays there while what is left to push is small (fewer than
+ * PACE_BULK events): compressing it all then costs about a second at
+ * most, and one request may have shown the link faster than it is.
+ */
+#define PACE_SLOW 16384.0    /* bytes/s below which: level 19 */
+#define PACE_MEDIUM 131072.0 /* ... below which level 14, else 1 */
+#define PACE_BULK 2000       /* own events left to push before adapting */
+#define PACE_MIN_BYTES 8192  /* a smaller request says little of the link */
+
+struct pace {
+	double rate;         /* bytes/s, smoothed; 0: not measured yet */
+};
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The level for a request with left own events still to push. */
+static int
+pace_level(const struct pace *p, int64_t left)
+{
+	if (left < PACE_BULK || p->rate < PACE_SLOW)
+		return 19;
+	return p->rate < PACE_MEDIUM ? 14 : 1;
+}
+
+/* Takes in a request that moved bytes (compressed, both ways) in secs. */
+static void
+pace_note(struct pace *p, size_t bytes, double secs)
+{
+	double r;
+
+	if (bytes < PACE_MIN_BYTES || secs <= 0)
+		return;
+	r = (double)bytes / secs;
+	p->rate = p->rate > 0 ? (p->rate + r) / 2 : r;
 }
 
 /* Picks the codec: the dictionary when the server uses the same one. */
@@ -1112,15 +1170,140 @@ gap_resume(struct ledger *lg, struct sync_state *st,
 	return rc;
 }
 
+/*
+ * A pull sent ahead. While a long pull's answer is applied (most of the
+ * agent's time on a fast link), the request for the next batch is
+ * already at the server, on another thread: the server reads and packs
+ * the next batch meanwhile. Only for a plain pull: nothing to push or
+ * take back, no county document to keep first, more to come (ahead_ok).
+ * The request is what run() would send once the answer is applied but
+ * for its digest, which is of what this station held when it was sent
+ * (the events being applied not yet in it). An answer that cannot be
+ * applied leaves the one ahead unused, as a lost answer is: its events
+ * come again with the next request from the cursor kept.
+ */
+struct ahead {
+	pthread_t thread;
+	int running;
+	struct net *n;         /* borrowed: used by the thread alone */
+	void *body;            /* owned until sent */
+	size_t len;
+	int64_t acked;         /* what the request says the server holds */
+	int rc;                /* of net_request, and its answer: */
+	struct net_response r;
+	double secs;
+	char err[LD_ERRLEN];
+};
+
+static void *
+ahead_send(void *arg)
+{
+	struct ahead *a = arg;
+	double t0 = mono_s();
+
+	a->rc = net_request(a->n, "POST", PATH_SYNC, "application/x-ndjson",
+	    "zstd", a->body, a->len, MAX_ANSWER, &a->r, a->err);
+	a->secs = mono_s() - t0;
+	free(a->body);
+	a->body = NULL;
+	return NULL;
+}
+
+/* 1 when the answer whose header line is plain[0..len) leaves a plain
+ * pull to send next: see struct ahead. */
+static int
+ahead_ok(const char *plain, size_t len, int64_t acked, int64_t head,
+    struct proto_answer *h)
+{
+	const char *line;
+	size_t pos = 0, n;
+	int ok, i;
+
+	if (acked != head || !ndjson_next(plain, len, &pos, &line, &n) ||
+	    proto_answer_decode(line, n, h, NULL) != 0)
+		return 0;
+	ok = h->more && h->acked == acked && h->own == 0 && !h->own_more &&
+	    json_array_size(h->quarantined) == 0;
+	for (i = 0; i < PROTO_DOCS; i++)
+		ok = ok && h->docs[i] == NULL;
+	if (!ok)
+		proto_answer_release(h);
+	return ok;
+}
+
+/* Sends, on its own thread, the pull that follows the answer h (decoded
+ * by ahead_ok and released here) to a station at st. */
+static int
+ahead_start(struct ahead *a, struct ledger *lg, struct codec *c,
+    struct net *n, const struct sync_state *st, struct proto_answer *h,
+    char *err)
+{
+	struct sync_state next = *st;
+	long sent;
+	int final, rc;
+
+	next.cursor = h->cursor;
+	if (h->epoch != 0)
+		next.epoch = h->epoch;
+	a->acked = h->acked;
+	proto_answer_release(h);
+	if ((rc = build_request(lg, c, &next, a->acked, 0, 0, -1, &a->body,
+	    &a->len, &sent, &final, err)) != 0)
+		return rc;
+	a->n = n;
+	if (sent != 0 || !final || pthread_create(&a->thread, NULL,
+	    ahead_send, a) != 0) {
+		free(a->body);
+		a->body = NULL;
+		return 0; /* sent the usual way, then */
+	}
+	a->running = 1;
+	return 0;
+}
+
+/* Waits for the request sent ahead; its answer is then a->r when a->rc
+ * is 0. */
+static void
+ahead_wait(struct ahead *a)
+{
+	if (a->running) {
+		pthread_join(a->thread, NULL);
+		a->running = 0;
+	}
+}
+
+static int run_requests(struct ledger *lg, const struct sync_opts *o,
+    struct net *n, struct codec *c, struct sync_report *rep,
+    struct ahead *ah, char *err);
+
 static int
 run(struct ledger *lg, const struct sync_opts *o, struct net *n,
     struct codec *c, struct sync_report *rep, char *err)
+{
+	struct ahead ah;
+	int rc;
+
+	memset(&ah, 0, sizeof ah);
+	rc = run_requests(lg, o, n, c, rep, &ah, err);
+	if (ah.running) {
+		/* Sent ahead of an answer that was not applied. */
+		ahead_wait(&ah);
+		if (ah.rc == 0)
+			net_response_release(&ah.r);
+	}
+	return rc;
+}
+
+static int
+run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
+    struct codec *c, struct sync_report *rep, struct ahead *ah, char *err)
 {
 	int repaired = 0, resumed = 0, warned = 0, want_heads = 0, rc;
 	int taken_back = 0;
 	size_t limit = 0;
 	int64_t head, own = -1;
 	struct sync_state st;
+	struct pace pace = { 0 };
 
 	state_read(lg, &st);
 	while (rep->requests < MAX_REQUESTS) {
@@ -1129,22 +1312,46 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		void *body, *plain;
 		size_t len, plain_len;
 		long sent, added = 0;
-		int final, more, receipts = 0;
+		int final, more, receipts = 0, level;
 		struct proto_answer h;
+		double t0;
 
 		/* Taking events back changes the chain: read it every time. */
 		if ((rc = ledger_own_head(lg, &head, err)) != 0)
 			return rc;
 		if (acked > head)
 			acked = head;
-		if ((rc = build_request(lg, c, &st, acked, limit, want_heads,
-		    own, &body, &len, &sent, &final, err)) != 0)
-			return rc;
-		rc = net_request(n, "POST", PATH_SYNC, "application/x-ndjson",
-		    "zstd", body, len, MAX_ANSWER, &r, err);
-		free(body);
-		if (rc != 0)
-			return rc;
+		if (ah->running) {
+			/* The pull sent while the last answer was applied. */
+			ahead_wait(ah);
+			acked = ah->acked;
+			len = ah->len;
+			sent = 0;
+			final = 1;
+			if ((rc = ah->rc) != 0) {
+				ld_strlcpy(err, ah->err, LD_ERRLEN);
+				return rc;
+			}
+			r = ah->r;
+			pace_note(&pace, len + r.len, ah->secs);
+		} else {
+			level = pace_level(&pace, own < 0 ? head - acked : 0);
+			if (level != codec_level(c) &&
+			    (rc = codec_set_level(c, level, err)) != 0)
+				return rc;
+			if ((rc = build_request(lg, c, &st, acked, limit,
+			    want_heads, own, &body, &len, &sent, &final,
+			    err)) != 0)
+				return rc;
+			t0 = mono_s();
+			rc = net_request(n, "POST", PATH_SYNC,
+			    "application/x-ndjson", "zstd", body, len,
+			    MAX_ANSWER, &r, err);
+			free(body);
+			if (rc != 0)
+				return rc;
+			pace_note(&pace, len + r.len, mono_s() - t0);
+		}
 		rep->requests++;
 		if (r.status == 409 && taken_back < 3 &&
 		    behind(&r, acked, &own) == 0) {
@@ -1176,6 +1383,12 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		net_response_release(&r);
 		if (rc != 0) /* err says why; the answer is the server's fault */
 			return LD_EREFUSED;
+		if (own < 0 && !want_heads && limit == 0 && sent == 0 &&
+		    ahead_ok(plain, plain_len, acked, head, &h) &&
+		    (rc = ahead_start(ah, lg, c, n, &st, &h, err)) != 0) {
+			free(plain);
+			return rc;
+		}
 		rc = apply_answer(lg, &st, plain, plain_len, &h, &added,
 		    &receipts, err);
 		free(plain);

@@ -16,8 +16,13 @@
 struct codec {
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
-	ZSTD_CDict *cdict;
+	/* A compression dictionary is made for one level (zstd takes the
+	 * level of the dictionary a frame is compressed with): one per level
+	 * used, made on first use from the copy of the dictionary kept. */
+	ZSTD_CDict *cdict[CODEC_LEVEL_MAX + 1];
 	ZSTD_DDict *ddict;
+	void *dict;        /* owned: the dictionary's bytes, or NULL */
+	size_t dict_len;
 	unsigned dict_id;
 	int level;
 };
@@ -29,6 +34,8 @@ codec_new(const void *dict, size_t dict_len, int level, struct codec **out,
 	struct codec *c = xcalloc(1, sizeof *c);
 
 	*out = NULL;
+	if (level < 1 || level > CODEC_LEVEL_MAX)
+		level = level < 1 ? 1 : CODEC_LEVEL_MAX;
 	c->level = level;
 	c->cctx = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
@@ -41,9 +48,12 @@ codec_new(const void *dict, size_t dict_len, int level, struct codec **out,
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
 	if (dict != NULL && dict_len > 0) {
-		c->cdict = ZSTD_createCDict(dict, dict_len, level);
+		c->cdict[level] = ZSTD_createCDict(dict, dict_len, level);
 		c->ddict = ZSTD_createDDict(dict, dict_len);
-		if (c->cdict == NULL || c->ddict == NULL) {
+		c->dict = xmalloc(dict_len);
+		memcpy(c->dict, dict, dict_len);
+		c->dict_len = dict_len;
+		if (c->cdict[level] == NULL || c->ddict == NULL) {
 			codec_free(c);
 			return ld_fail(err, LD_EINVAL, _("invalid zstd dictionary"));
 		}
@@ -56,13 +66,38 @@ codec_new(const void *dict, size_t dict_len, int level, struct codec **out,
 void
 codec_free(struct codec *c)
 {
+	int i;
+
 	if (c == NULL)
 		return;
 	ZSTD_freeCCtx(c->cctx);
 	ZSTD_freeDCtx(c->dctx);
-	ZSTD_freeCDict(c->cdict);
+	for (i = 0; i <= CODEC_LEVEL_MAX; i++)
+		ZSTD_freeCDict(c->cdict[i]);
 	ZSTD_freeDDict(c->ddict);
+	free(c->dict);
 	free(c);
+}
+
+int
+codec_level(const struct codec *c)
+{
+	return c->level;
+}
+
+int
+codec_set_level(struct codec *c, int level, char *err)
+{
+	if (level < 1 || level > CODEC_LEVEL_MAX)
+		return ld_fail(err, LD_EINVAL, "zstd level %d out of range", level);
+	if (c->dict != NULL && c->cdict[level] == NULL &&
+	    (c->cdict[level] = ZSTD_createCDict(c->dict, c->dict_len,
+	    level)) == NULL)
+		return ld_fail(err, LD_EINTERNAL,
+		    "cannot make the zstd dictionary for level %d", level);
+	c->level = level;
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level);
+	return 0;
 }
 
 unsigned
@@ -105,7 +140,7 @@ codec_compress(struct codec *c, const void *src, size_t len, void **out,
 	void *buf = xmalloc(cap);
 
 	ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
-	ZSTD_CCtx_refCDict(c->cctx, c->cdict);
+	ZSTD_CCtx_refCDict(c->cctx, c->cdict[c->level]);
 	n = ZSTD_compress2(c->cctx, buf, cap, src, len);
 	if (ZSTD_isError(n)) {
 		free(buf);

@@ -14,13 +14,25 @@
 
 struct codec;
 
-/* dict may be NULL (no dictionary). level: zstd level (e.g. 3). */
+/* The highest level codec_set_level takes (zstd's maximum is 22). */
+#define CODEC_LEVEL_MAX 19
+
+/* dict may be NULL (no dictionary). level: zstd level, 1 to
+ * CODEC_LEVEL_MAX (e.g. 3; clamped to that range). */
 int codec_new(const void *dict, size_t dict_len, int level,
     struct codec **out, char *err);
 void codec_free(struct codec *c);
 
 /* Id of the codec's dictionary, 0 without one. */
 unsigned codec_dict_id(const struct codec *c);
+
+/* The level of the frames codec_compress makes; codec_set_level changes
+ * it for the next ones (0, or LD_EINVAL for a level out of 1 to
+ * CODEC_LEVEL_MAX; with a dictionary, the first use of a level prepares
+ * the dictionary for it, kept until codec_free). Frames of any level
+ * decompress alike. */
+int codec_level(const struct codec *c);
+int codec_set_level(struct codec *c, int level, char *err);
 
 /* Reads a dictionary file (at most 1 MiB) into a new codec. */
 int codec_load(const char *dict_path, int level, struct codec **out,

@@ -807,6 +807,17 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 	rc = s->ops->events_for_unit(s, r->unit, r->name, p->h.cursor,
 	    a->pull_batch, a->pull_bytes, pull_one, &pl, &h->more, err);
 	out->n = pl.n;
+	/* All the unit's routes up to its last one are handed out then, but
+	 * for the station's own events, which never are: the cursor moves
+	 * past those too, so that a station pushing a backlog does not have
+	 * its own routes read again at every request. */
+	if (rc == 0 && !h->more) {
+		int64_t top = 0;
+
+		if ((rc = s->ops->route_head(s, r->unit, &top, err)) == 0 &&
+		    top > pl.last)
+			pl.last = top;
+	}
 	if (rc == 0 && p->h.own >= 0 && p->h.own < r->head_seq) {
 		struct pull op = { f, 0, 0, h->received };
 

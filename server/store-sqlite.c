@@ -72,7 +72,7 @@ enum stmt_id {
 	ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL, ST_META_GET,
 	ST_META_SET,
 	ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST, ST_STATION_REMOVE, ST_OWN,
-	ST_HEADS, ST_COUNT
+	ST_HEADS, ST_ROUTE_HEAD, ST_COUNT
 };
 
 #define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
@@ -127,6 +127,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " ORDER BY r.id LIMIT ?",
 	[ST_BACKLOG] = "SELECT count(*) FROM routes WHERE unit=? AND id>?"
 	    " AND station<>?",
+	[ST_ROUTE_HEAD] = "SELECT max(id) FROM routes WHERE unit=?",
 	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw, e.station, e.seq,"
 	    " e.received_at"
 	    " FROM events e JOIN routes r"
@@ -1053,6 +1054,22 @@ sq_backlog(struct store *base, const char *unit, const char *station,
 }
 
 static int
+sq_route_head(struct store *base, const char *unit, int64_t *id, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = stmt(s, ST_ROUTE_HEAD);
+	int rc;
+
+	db_bind_text(st, 1, unit);
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	rc = rc == SQLITE_ROW ? 0 : db_fail(s->db, rc,
+	    _("cannot read events"), err);
+	done(st);
+	return rc;
+}
+
+static int
 sq_digest(struct store *s, const char *unit, struct digest *d, char *err)
 {
 	return get_digest(SQ(s), unit, d, err);
@@ -1331,7 +1348,7 @@ static const struct store_ops sqlite_ops = {
 	sq_meta_get, sq_meta_set,
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
-	sq_own_events, sq_heads, &accounts_sqlite_ops,
+	sq_own_events, sq_heads, sq_route_head, &accounts_sqlite_ops,
 };
 
 sqlite3 *

@@ -179,6 +179,9 @@ struct store_ops {
 	int (*heads)(struct store *s, const char *unit,
 	    int (*fn)(const char *station, int64_t seq, void *arg), void *arg,
 	    char *err);
+	/* The highest route cursor of unit, 0 when it has none. */
+	int (*route_head)(struct store *s, const char *unit, int64_t *id,
+	    char *err);
 	/* The dashboard's accounts, sessions and audit log (accounts.h). */
 	const struct account_ops *accounts;
 };

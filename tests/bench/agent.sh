@@ -6,8 +6,9 @@
 #     fsync floor); and the whole `liandong liaison log` command;
 #  2. `liandong case list` on a station with 100,000 cases (times
 #     BENCH_SCALE), against the same query in plain SQLite;
-#  3. pulling 100,000 events (times BENCH_SCALE) into a fresh station
-#     through a real sync, against the raw insert ceiling of the same rows;
+#  3. pushing 100,000 events (times BENCH_SCALE) from a station, then
+#     pulling them into a fresh one, each through a real sync, against
+#     the raw insert ceiling of the same rows (the server's, the station's);
 #  4. re-folding every projection from 1,000,000 events (REFOLD_EVENTS),
 #     against a plain scan of the same rows in fold order.
 # AGENT_PARTS="2 3" runs only some of them; CASES_N, PULL_EVENTS and
@@ -20,7 +21,8 @@ REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; }
 part() { case " ${AGENT_PARTS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
 cli= ncases= list_all= list_first= raw_list=1 list_50= list_search= list_filter=
-pull_s= pull_eps= rawpull_eps=1 verify_s=
+pull_s= pull_eps= rawpull_eps=1 verify_s= pulled=
+push_s= push_eps= rawpush_eps=1
 
 # median SECONDS of five runs of a command (its output thrown away).
 median5() {
@@ -62,30 +64,43 @@ list_filter=$(median5 "$LD" case list --db cases.db --status open \
 raw_list=$(field rawlist.out secs)
 fi
 
-# 3. Pull into a fresh station.
+# 3. Push from a station, then pull into a fresh one, both through the
+# real agent, TLS and server. The pushing station records the events
+# itself (stationbench fill: its own clock, seq and chain), so that no
+# event's time runs ahead of the server's: the generated clocks of
+# 100,000 events span about a year from 2026-01-01, and the server
+# refuses what leads its clock by more than an hour. Ceilings: the same
+# rows inserted raw into the server's schema (push: events and routes,
+# 500 a transaction) and into a station's (pull).
 if part 3; then
-"$GEN" --seed 53 --count "$PULL" --stations 1 >pull.ndjson
+"$GEN" --seed 53 --count "$PULL" --stations 1 --roster roster >pull.ndjson
 county_init county --rules gonghe || exit 1
-printf 'st001 龙羊峡镇\n' >roster
-county_roster county roster || exit 1
+sed 1d roster >departments
+county_roster county departments || exit 1
 county_serve county || exit 1
-"$LOADGEN" enroll --url "$SERVER_URL" --ca "$SERVER_CA" --codes county.codes \
-	--tokens tokens >/dev/null 2>&1 || exit 1
-"$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
-	--events pull.ndjson --dict "$DICT" --parallel 1 --timeout 900 \
-	>push.out 2>push.err || { cat push.err >&2; exit 1; }
+station_new st001.db st001 龙羊峡镇 county || exit 1
+"$SB" fill --db st001.db --events pull.ndjson --tx 5000 >pushfill.out || exit 1
+t0=$(now_ms)
+"$LD" sync --db st001.db >push.out 2>push.err || { cat push.err >&2; exit 1; }
+push_s=$(secs_since "$t0")
 station_new fresh.db fresh 龙羊峡镇 county || exit 1
 t0=$(now_ms)
 "$LD" sync --db fresh.db >pull.out || exit 1
 pull_s=$(secs_since "$t0")
 county_stop
 t0=$(now_ms)
-"$LD" verify --db fresh.db >verify.out || exit 1
+"$LD" verify --db fresh.db --json >verify.out || exit 1
 verify_s=$(secs_since "$t0")
+pulled=$(sed -n 's/.*"events": *\([0-9]*\).*/\1/p' verify.out)
 "$LD" init --db rawpull.db --station fresh --unit 龙羊峡镇 >/dev/null || exit 1
 "$SB" rawpull --db rawpull.db --events pull.ndjson >rawpull.out || exit 1
+county_init raw --rules gonghe || exit 1
+county_roster raw roster || exit 1
+"$SB" rawserver --db raw/server.db --events pull.ndjson >rawpush.out || exit 1
 pull_eps=$(calc "$PULL / $pull_s")
+push_eps=$(calc "$PULL / $push_s")
 rawpull_eps=$(field rawpull.out events_per_s)
+rawpush_eps=$(field rawpush.out events_per_s)
 fi
 
 # 4. Re-fold from a million events, written raw (a pull of them would
@@ -109,7 +124,10 @@ station agent
     --limit 50                 $list_50 s
     --search 排污口 --limit 50  $list_search s
     --status --category        $list_filter s
-  pull $PULL events into a fresh station
+  push $PULL events from a station
+    liandong sync              $push_s s, $push_eps events/s
+    raw insert ceiling         $rawpush_eps events/s  (server rows; ratio $(calc "$push_eps / $rawpush_eps"))
+  pull them into a fresh station (${pulled:-?} events held after)
     liandong sync              $pull_s s, $pull_eps events/s
     raw insert ceiling         $rawpull_eps events/s  (ratio $(calc "$pull_eps / $rawpull_eps"))
     liandong verify after it   $verify_s s
@@ -126,6 +144,8 @@ bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	case_list_50_s="$list_50" case_search_s="$list_search" \
 	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
 	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
+	push_s="$push_s" push_per_s="$push_eps" rawpush_per_s="$rawpush_eps" \
+	push_ratio="$(calc "$push_eps / $rawpush_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
 	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
 	refold_checked_s="$(field refold.out checked_secs)"

@@ -897,6 +897,29 @@ test_routes_audience_directory_only(void **state)
 	expect_pull(fx, STRANGER, NO_ROWS);
 }
 
+/* route_head: the last cursor events_for_unit hands a unit, 0 when it
+ * has none. */
+static void
+test_route_head(void **state)
+{
+	struct fx *fx = *state;
+	struct got g;
+	int64_t top = -1;
+
+	OK(fx, fx->op->route_head(fx->s, DEPT, &top, fx->err));
+	assert_int_equal(top, 0);
+	push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN, DEPT));
+	push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN));
+	pull_all(fx, DEPT, &g);
+	assert_int_equal(g.n, 1);
+	OK(fx, fx->op->route_head(fx->s, DEPT, &top, fx->err));
+	assert_int_equal(top, g.cursor[0]);
+	pull_all(fx, TOWN, &g);
+	assert_int_equal(g.n, 2);
+	OK(fx, fx->op->route_head(fx->s, TOWN, &top, fx->err));
+	assert_int_equal(top, g.cursor[1]);
+}
+
 /* A private event is routed to its author's unit only, widens nothing,
  * grants nothing, and is left out of the county's views. */
 static void
@@ -2167,6 +2190,7 @@ main(void)
 		T(test_event_insert_head_hash_cursor),
 		T(test_event_insert_must_follow_head),
 		T(test_routes_audience_directory_only),
+		T(test_route_head),
 		T(test_private_event),
 		T(test_parts),
 		T(test_widening),
