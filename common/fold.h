@@ -22,6 +22,13 @@
 #include "event.h"
 
 #define PROJECTION_VERSION 1
+/* What the fold does, as of this release: a station whose database was
+ * folded by an earlier one folds every record again when it opens it
+ * (ledger.c, meta "fold_version"), so that its projections are what
+ * this fold makes of its events. 2: a deadline keeps who did it
+ * (done_by); an act dated by its own field (acted_at) is never dated
+ * before its floor; a receipt is held to sent_at alone. */
+#define FOLD_VERSION 2
 
 /* An empty projection of entity (new reference); NULL if the id is bad. */
 json_t *fold_new(const char *entity);

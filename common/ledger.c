@@ -130,6 +130,11 @@ done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* FOLD_VERSION (fold.h) as the text meta keeps. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define FOLD_VERSION_TEXT STR(FOLD_VERSION)
+
 static const char *const migrations[] = {
 	/* 1: the first schema */
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -284,7 +289,8 @@ ledger_create(const char *path, const char *station, const char *unit,
 	if ((rc = db_begin(db, err)) == 0 &&
 	    (rc = meta_set(db, "station", station, err)) == 0 &&
 	    (rc = meta_set(db, "unit", unit, err)) == 0 &&
-	    (rc = meta_set(db, "hlc", "0", err)) == 0)
+	    (rc = meta_set(db, "hlc", "0", err)) == 0 &&
+	    (rc = meta_set(db, "fold_version", FOLD_VERSION_TEXT, err)) == 0)
 		rc = db_commit(db, err);
 	if (rc != 0) {
 		db_rollback(db);
@@ -293,6 +299,65 @@ ledger_create(const char *path, const char *station, const char *unit,
 		return rc;
 	}
 	db_close(db);
+	return 0;
+}
+
+static int save_projection(struct ledger *lg, const json_t *doc,
+    json_t *rows, char *err);
+
+struct refold {
+	struct ledger *lg;
+	char *err;
+	int rc;
+};
+
+static int
+refold_one(const char *entity, const json_t *doc, void *arg)
+{
+	struct refold *r = arg;
+
+	/* A record whose events no longer validate keeps what it had:
+	 * verify says so. */
+	if (doc == NULL)
+		return 0;
+	r->rc = save_projection(r->lg, doc, NULL, r->err);
+	return r->rc != 0;
+}
+
+/*
+ * Folds every record again when the database was folded by an earlier
+ * release than this one (meta "fold_version" below FOLD_VERSION, fold.h;
+ * unset: the first), in one transaction, and says so on stderr.
+ */
+static int
+refold_if_older(struct ledger *lg, char *err)
+{
+	struct refold r = { lg, err, 0 };
+	char *v = NULL;
+	int rc;
+
+	if ((rc = meta_get(lg, "fold_version", &v, err)) != 0 &&
+	    rc != LD_ENOTFOUND)
+		return rc;
+	rc = v != NULL && atoi(v) >= FOLD_VERSION;
+	free(v);
+	if (rc)
+		return 0;
+	if ((rc = db_begin(lg->db, err)) != 0)
+		return rc;
+	rc = ledger_fold_all(lg, 0, refold_one, &r, err);
+	if (rc == 0)
+		rc = r.rc;
+	if (rc == 0)
+		rc = meta_set(lg->db, "fold_version", FOLD_VERSION_TEXT, err);
+	if (rc == 0)
+		rc = db_commit(lg->db, err);
+	if (rc != 0) {
+		db_rollback(lg->db);
+		return rc;
+	}
+	fprintf(stderr, _("liandong: note: this station's records were folded "
+	    "again for this release\n"));
 	return 0;
 }
 
@@ -320,6 +385,11 @@ ledger_open(const char *path, struct ledger **out, char *err)
 	}
 	ld_strlcpy(lg->station, station, sizeof lg->station);
 	free(station);
+	/* Not fatal: a database that cannot be written (read-only, a full
+	 * disk) still opens, folded as before; the next open tries again. */
+	if (refold_if_older(lg, err) != 0)
+		fprintf(stderr, _("liandong: warning: cannot fold the records "
+		    "again for this version: %s\n"), err);
 	*out = lg;
 	return 0;
 }

@@ -9,7 +9,7 @@
 # server (its clock pinned at 10:00) first holds it when the township
 # syncs: the bureau owes officers there by 11:00, not by 09:30.
 . "$(dirname "$0")/lib.sh"
-test_plan 9
+test_plan 10
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 
@@ -97,6 +97,18 @@ test_expect_success 'officers on the scene at 10:40, entered at 11:30: done at 1
 
 test_expect_code 9 'a second arrival is refused: the first one stands' '
 	on bureau referral arrive "$R" --officer 李四
+'
+
+test_expect_success 'a station folded by an earlier release folds its records again when opened' '
+	sqlite3 bureau.db "UPDATE meta SET value=1 WHERE key=\"fold_version\";
+		UPDATE projections SET doc=json_remove(doc, \"\$.onsite_due.done_by\")
+		WHERE entity=\"$R\"" &&
+	on bureau referral show --json "$R" >old.json 2>err &&
+	test_grep "folded again" err &&
+	jeq old.json d.referral.onsite_due.done_by $BUREAU &&
+	on bureau verify >/dev/null 2>err2 && ! test -s err2 &&
+	sqlite3 bureau.db "SELECT value FROM meta WHERE key=\"fold_version\"" >v &&
+	test "$(cat v)" -ge 2
 '
 
 on bureau sync >/dev/null
