@@ -62,14 +62,10 @@ row_account(sqlite3_stmt *st, struct account *a)
 	a->last_login = sqlite3_column_int64(st, 7);
 }
 
-static int
-acc_put(struct store *s, const struct account *a, char *err)
+/* Binds a's columns, in ACCOUNT_COLS order. */
+static void
+bind_account(sqlite3_stmt *st, const struct account *a)
 {
-	sqlite3_stmt *st = prep(s, "INSERT OR REPLACE INTO accounts("
-	    ACCOUNT_COLS ") VALUES(?,?,?,?,?,?,?,?)", err);
-
-	if (st == NULL)
-		return LD_EDB;
 	db_bind_text(st, 1, a->name);
 	db_bind_text(st, 2, a->unit);
 	db_bind_text(st, 3, a->role);
@@ -78,6 +74,17 @@ acc_put(struct store *s, const struct account *a, char *err)
 	db_bind_int(st, 6, a->created_at);
 	db_bind_int(st, 7, a->changed_at);
 	db_bind_int(st, 8, a->last_login);
+}
+
+static int
+acc_put(struct store *s, const struct account *a, char *err)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR REPLACE INTO accounts("
+	    ACCOUNT_COLS ") VALUES(?,?,?,?,?,?,?,?)", err);
+
+	if (st == NULL)
+		return LD_EDB;
+	bind_account(st, a);
 	return run(s, st, err);
 }
 
@@ -90,14 +97,7 @@ acc_add(struct store *s, const struct account *a, char *err)
 
 	if (st == NULL)
 		return LD_EDB;
-	db_bind_text(st, 1, a->name);
-	db_bind_text(st, 2, a->unit);
-	db_bind_text(st, 3, a->role);
-	db_bind_text(st, 4, a->hash);
-	db_bind_int(st, 5, a->disabled);
-	db_bind_int(st, 6, a->created_at);
-	db_bind_int(st, 7, a->changed_at);
-	db_bind_int(st, 8, a->last_login);
+	bind_account(st, a);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT)
