@@ -679,16 +679,50 @@ renumber(struct ledger *lg, char *err)
 /* The author of the receipts the agent records by itself. */
 #define RECEIPT_AUTHOR "联动系统"
 
+/* 1 if line (a canonical event) may be of a kind that creates a record
+ * owing from receipt: its text names one ("kind":"referral.sent"). */
+static int
+owes_from_receipt_kind(const char *line, size_t len)
+{
+	static char (*marks)[80];
+	static size_t nmarks;
+	static int ready;
+	const struct kind_info *k;
+	size_t i;
+
+	if (!ready) {
+		for (i = 0; (k = kind_at(i)) != NULL; i++) {
+			if (!k->creates || k->auth.part != PART_ADDRESSEE ||
+			    k->etype->from_receipt == NULL)
+				continue;
+			marks = xrealloc(marks, (nmarks + 1) * sizeof *marks);
+			snprintf(marks[nmarks++], sizeof *marks, "\"kind\":\"%s\"",
+			    k->name);
+		}
+		ready = 1;
+	}
+	for (i = 0; i < nmarks; i++)
+		if (memmem(line, len, marks[i], strlen(marks[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Adds [entity, received_at] to due when the event line, just taken
  * in, creates a record addressed to this unit that owes from receipt. */
 static void
 receipt_wanted(struct ledger *lg, const char *line, size_t len,
     const json_t *at, json_t *due)
 {
-	json_t *o = json_loadb(line, len, 0, NULL), *to;
-	const struct kind_info *k = kind_find(json_string_value(json_object_get(o,
-	    "kind")));
+	json_t *o, *to;
+	const struct kind_info *k;
 
+	/* Most lines create nothing owed from receipt: the canonical text
+	 * (compact, as ledger_receive just validated it) says its kind
+	 * plainly, so only the few that may are parsed. */
+	if (!owes_from_receipt_kind(line, len))
+		return;
+	o = json_loadb(line, len, 0, NULL);
+	k = kind_find(json_string_value(json_object_get(o, "kind")));
 	if (k != NULL && k->creates && k->auth.part == PART_ADDRESSEE &&
 	    k->auth.grant != NULL && k->etype->from_receipt != NULL &&
 	    json_is_integer(at) && json_integer_value(at) > 0 &&
