@@ -11,6 +11,7 @@
 var S = {};          /* translated page strings, by their English text */
 var LANG = 'en';     /* the language of the strings, asked of the API too */
 var CSRF = '';
+var TYPES = {};     /* record types: {letter, label, statuses} */
 
 function T(s) { return S[s] || s; }
 
@@ -58,6 +59,15 @@ function cst(t) {
 	return z.slice(0, 10) + ' ' + z.slice(11, 16);
 }
 
+/* The first array of a list command's document ("cases", "referrals"...). */
+function firstList(doc) {
+	var k;
+	for (k in doc)
+		if (Array.isArray(doc[k]))
+			return doc[k];
+	return [];
+}
+
 function main() { return document.getElementById('main'); }
 
 function show(title) {
@@ -77,6 +87,8 @@ function fail(r) {
 	    h('p', { class: 'error', role: 'alert' }, (r.doc && r.doc.error) || String(r)));
 }
 
+/* The last sync and the events not yet at the county server, in the
+ * header of every page. */
 function syncLine() {
 	api('/api/status').then(function (r) {
 		if (r.status !== 200)
@@ -88,19 +100,131 @@ function syncLine() {
 	});
 }
 
-function statusText(s) {
-	return s === 'open' ? T('In progress') : s === 'closed' ? T('Closed') : s;
+/* The 同步 button: POST /api/sync starts `liandong sync`, GET /api/sync
+ * says how it goes, asked every second while it runs. */
+var syncTimer = null;
+function syncState(doc) {
+	var p = document.getElementById('sync-state'), b = document.getElementById('sync-now');
+	if (!p || !b)
+		return;
+	b.disabled = doc.state === 'running';
+	b.setAttribute('aria-busy', doc.state === 'running' ? 'true' : 'false');
+	p.className = 'sync-' + doc.state;
+	if (doc.state === 'running')
+		p.textContent = T('Syncing with the county server...');
+	else if (doc.state === 'done')
+		p.textContent = T('Sync done:') + ' ' + T('events sent') + ' ' + doc.result.pushed + ', ' +
+		    T('events received') + ' ' + doc.result.pulled;
+	else if (doc.state === 'failed')
+		p.textContent = T('Sync failed:') + ' ' + (doc.error || '');
+	else
+		p.textContent = '';
+	if (doc.state === 'running') {
+		if (syncTimer === null)
+			syncTimer = setTimeout(function () {
+				syncTimer = null;
+				api('/api/sync').then(function (r) { syncState(r.doc); });
+			}, 1000);
+	} else if (doc.state !== 'idle' && p.getAttribute('data-was') === 'running') {
+		syncLine();
+		alertsBadge();
+		if ((location.hash || '#/') === '#/')
+			workbench();
+	}
+	p.setAttribute('data-was', doc.state);
+}
+
+function syncNow() {
+	api('/api/sync', { body: {} }).then(function (r) { syncState(r.doc); });
+}
+
+/* The alerts badge in the header: how many are unread. */
+function alertsBadge() {
+	api('/api/alerts').then(function (r) {
+		var b = document.getElementById('alerts-count');
+		if (r.status !== 200 || !b)
+			return;
+		var unread = r.doc.alerts.filter(function (a) { return !a.read; }).length;
+		b.textContent = unread > 0 ? String(unread) : '';
+		b.className = unread > 0 ? 'badge' : 'badge none';
+		b.setAttribute('aria-label', unread + ' ' + T('unread alerts'));
+	});
+}
+
+function statusText(s, label) {
+	return label || s;
+}
+
+/* The type of a record id by its letter ("R-lyx01-3": referral). */
+function typeOf(id) {
+	var k;
+	if (!id || id.charAt(1) !== '-')
+		return null;
+	for (k in TYPES)
+		if (TYPES[k].letter === id.charAt(0))
+			return k;
+	return null;
 }
 
 function recordLink(id) {
-	return id && id.indexOf('C-') === 0 ? h('a', { href: '#/case/' + id }, id) : id;
+	var t = typeOf(id);
+	if (!t)
+		return id;
+	return h('a', { href: t === 'case' ? '#/case/' + id : '#/r/' + t + '/' + id }, id);
 }
 
-/* 工作台: what this unit owes, soonest first, overdue in red. */
+/* The records addressed to this unit not answered yet: referrals,
+ * township calls and assistance requests, urgent ones first. */
+var WAITING = { referral: ['sent', 'acknowledged'], whistle: ['called', 'escalated'],
+    assist: ['requested'] };
+
+function incoming() {
+	return Promise.all(Object.keys(WAITING).map(function (noun) {
+		return api('/api/run/' + noun + '/list?incoming=1').then(function (r) {
+			var list = r.status === 200 ? firstList(r.doc) : [];
+			return list.filter(function (x) {
+				return WAITING[noun].indexOf(x.status) >= 0;
+			}).map(function (x) { x._noun = noun; return x; });
+		});
+	})).then(function (lists) {
+		var all = [].concat.apply([], lists);
+		all.sort(function (a, b) {
+			return (b.urgent ? 1 : 0) - (a.urgent ? 1 : 0) ||
+			    String(a.sent_at || a.at || '').localeCompare(String(b.sent_at || b.at || ''));
+		});
+		return all;
+	});
+}
+
+/* The due time a record owes first, of its deadlines ({due, ...}). */
+function firstDue(x) {
+	var best = null, k;
+	for (k in x)
+		if (x[k] && typeof x[k] === 'object' && !Array.isArray(x[k]) && x[k].due &&
+		    !x[k].done && (best === null || x[k].due < best))
+			best = x[k].due;
+	return best;
+}
+
+/* 工作台: incoming records on top, what this unit owes soonest first
+ * (overdue in red), the sync, conflicts. */
 function workbench() {
-	api('/api/due').then(function (r) {
+	Promise.all([incoming(), api('/api/due'), api('/api/conflicts'), api('/api/sync')])
+	    .then(function (rs) {
+		var inc = rs[0], r = rs[1], cf = rs[2];
 		if (r.status !== 200)
 			return fail(r);
+		var itb = h('tbody', { id: 'incoming-rows' });
+		inc.forEach(function (x) {
+			itb.appendChild(h('tr', { class: x.urgent ? 'urgent-row' : null },
+			    h('td', null, recordLink(x.entity),
+				x.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
+			    h('td', null, TYPES[x._noun] ? TYPES[x._noun].label : x._noun),
+			    h('td', null, x.unit || ''),
+			    h('td', null, x.matter || x.category || x.subject || x.text || ''),
+			    h('td', null, x.status_label || x.status),
+			    h('td', { class: 'due-at' }, firstDue(x) ? cst(firstDue(x)) : '-')));
+		});
 		var obs = r.doc.obligations, tb = h('tbody', { id: 'due-rows' }), i, o;
 		for (i = 0; i < obs.length; i++) {
 			o = obs[i];
@@ -111,11 +235,57 @@ function workbench() {
 			    h('td', null, o.owed_by),
 			    h('td', null, recordLink(o.record))));
 		}
-		show(T('Workbench'), h('p', null, T('What this unit owes, soonest first')),
+		var conflicts = cf.status === 200 ? cf.doc.conflicts : [], ctb = h('tbody', { id: 'conflict-rows' });
+		conflicts.forEach(function (c) {
+			ctb.appendChild(h('tr', null, h('td', null, recordLink(c.record)),
+			    h('td', null, c.kind), h('td', null, c.author || ''), h('td', null, c.text)));
+		});
+		var syncBox = h('section', { id: 'sync-box', 'aria-labelledby': 'sync-h' },
+		    h('h3', { id: 'sync-h' }, T('Sync')),
+		    h('button', { type: 'button', id: 'sync-now' }, T('Sync now')),
+		    h('p', { id: 'sync-state', role: 'status', 'aria-live': 'polite' }));
+		syncBox.querySelector('#sync-now').addEventListener('click', syncNow);
+		show(T('Workbench'),
+		    h('h3', null, T('Waiting for this unit')),
+		    inc.length === 0 ? h('p', { id: 'incoming-none' }, T('Nothing is waiting.')) :
+		    h('table', { id: 'incoming' }, h('thead', null, h('tr', null,
+			h('th', null, T('Record')), h('th', null, T('Type')), h('th', null, T('From')),
+			h('th', null, T('Matter')), h('th', null, T('Status')), h('th', null, T('Due')))), itb),
+		    h('h3', null, T('What this unit owes, soonest first')),
 		    obs.length === 0 ? h('p', { id: 'due-none' }, T('Nothing is owed.')) :
 		    h('table', { id: 'due' }, h('thead', null, h('tr', null,
 			h('th', null, T('Due')), h('th', null, T('Obligation')),
-			h('th', null, T('Owed by')), h('th', null, T('Record')))), tb));
+			h('th', null, T('Owed by')), h('th', null, T('Record')))), tb),
+		    syncBox,
+		    h('h3', null, T('Conflicts to look at')),
+		    conflicts.length === 0 ? h('p', { id: 'conflicts-none' }, T('No conflicts.')) :
+		    h('table', { id: 'conflicts' }, h('thead', null, h('tr', null,
+			h('th', null, T('Record')), h('th', null, T('Step')), h('th', null, T('Officer')),
+			h('th', null, T('Why')))), ctb));
+		syncLine();
+		syncState(rs[3].doc);
+	});
+}
+
+/* The alerts, newest first, and "mark read". */
+function alertsPage() {
+	api('/api/alerts').then(function (r) {
+		if (r.status !== 200)
+			return fail(r);
+		var ol = h('ul', { id: 'alert-list' });
+		r.doc.alerts.forEach(function (a) {
+			ol.appendChild(h('li', { class: (a.read ? 'read' : 'unread') + (a.urgent ? ' urgent' : '') },
+			    cst(a.at), ' ', recordLink(a.record), ' ', h('strong', null, a.title), ' ', a.text));
+		});
+		var b = h('button', { type: 'button', id: 'alerts-read' }, T('Mark all read'));
+		b.addEventListener('click', function () {
+			api('/api/alerts/read', { body: {} }).then(function () {
+				alertsBadge();
+				alertsPage();
+			});
+		});
+		show(T('Alerts'), r.doc.alerts.length === 0 ? h('p', { id: 'alerts-none' }, T('No alerts.')) : ol,
+		    r.doc.alerts.length ? b : null);
 	});
 }
 
@@ -168,7 +338,7 @@ function cases(q) {
 			tb.appendChild(h('tr', null,
 			    h('td', null, h('a', { href: '#/case/' + c.entity }, c.entity),
 				c.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
-			    h('td', null, statusText(c.status)),
+			    h('td', null, statusText(c.status, c.status_label)),
 			    h('td', null, cst(c.discovered_at)),
 			    h('td', null, c.category),
 			    h('td', null, c.location),
@@ -205,7 +375,7 @@ function caseShow(id) {
 			dl.appendChild(h('dt', null, label));
 			dl.appendChild(h('dd', null, v));
 		}
-		row(T('Status'), statusText(c.status));
+		row(T('Status'), statusText(c.status, c.status_label));
 		fields.forEach(function (f) {
 			var v = c[f.field], shown = v;
 			if (v === undefined || v === null)
@@ -314,7 +484,10 @@ function openForm() {
 function route() {
 	var hash = location.hash || '#/';
 	syncLine();
-	if (hash.indexOf('#/cases') === 0)
+	alertsBadge();
+	if (hash === '#/alerts')
+		alertsPage();
+	else if (hash.indexOf('#/cases') === 0)
 		cases(query(hash));
 	else if (hash.indexOf('#/case/') === 0)
 		caseShow(decodeURIComponent(hash.slice(7)));
@@ -329,6 +502,7 @@ function start() {
 		if (rs[0].status !== 200 || rs[1].status !== 200)
 			return fail(rs[0].status !== 200 ? rs[0] : rs[1]);
 		S = rs[0].doc.strings;
+		TYPES = rs[0].doc.types || {};
 		LANG = rs[0].doc.lang;
 		CSRF = rs[1].doc.csrf;
 		document.documentElement.lang = LANG;

@@ -304,7 +304,7 @@ async function main() {
 			await page.keyboard.press('Tab');
 			const a = await active();
 			seen.push(a);
-			assert(++steps < 30, 'never reached the save button: ' + seen.join(' '));
+			assert(++steps < 60, 'never reached the save button: ' + seen.join(' '));
 			if (a === 'f-source')
 				await page.keyboard.press('ArrowDown');
 			else if (typed[a])
