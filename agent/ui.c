@@ -1,5 +1,7 @@
 /*
- * ui.c - the station console: `liandong ui [--port N] [--no-open]`.
+ * ui.c - the station console: `liandong ui [--port N] [--no-open]`, and
+ * `liandong daemon --ui [--port N]` (ui_start, ui.h), one process that
+ * syncs and serves.
  *
  * A small HTTP server (libmicrohttpd) on 127.0.0.1 only, plain HTTP on
  * loopback, serving the pages built into the binary (agent/ui/) and a
@@ -89,6 +91,7 @@ struct ui_sync {
 	pid_t pid;         /* the child while it runs, else 0 */
 	pthread_t thread;
 	int joinable;
+	int wanted;        /* with the daemon: a sync asked for, not begun */
 };
 
 struct ui {
@@ -103,6 +106,9 @@ struct ui {
 	const char *config;
 	pthread_mutex_t mu;         /* guards sync */
 	struct ui_sync sync;
+	int daemon;                 /* served by `liandong daemon --ui` */
+	char *page;                 /* the page given xdg-open, or NULL */
+	pid_t browser;
 };
 
 /* A request past rules 1-4: its body, up to UI_MAX_BODY. */
@@ -1111,8 +1117,19 @@ api_sync_start(struct ui *ui, struct MHD_Connection *conn)
 	int running, rc = 0;
 
 	pthread_mutex_lock(&ui->mu);
-	running = ui->sync.state == SYNC_RUNNING;
-	if (!running) {
+	running = ui->sync.state == SYNC_RUNNING || ui->sync.wanted;
+	if (!running && ui->daemon) {
+		/* The daemon syncs in its own loop: it is asked to now, and
+		 * says how it goes (ui_sync_begin, ui_sync_end). */
+		ui->sync.wanted = 1;
+		free(ui->sync.error);
+		json_decref(ui->sync.result);
+		ui->sync.error = NULL;
+		ui->sync.result = NULL;
+		ui->sync.state = SYNC_RUNNING;
+		ui->sync.started = wall_ms();
+		ui->sync.finished = 0;
+	} else if (!running) {
 		if (ui->sync.joinable)
 			pthread_join(ui->sync.thread, NULL);
 		ui->sync.joinable = 0;
@@ -1565,21 +1582,18 @@ static const struct cli_opt ui_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static int
-cmd_ui(struct cmd_ctx *ctx)
+int
+ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
+    struct ui **out)
 {
-	const char *p = cmd_value(ctx, "port");
 	const union MHD_DaemonInfo *di;
 	struct sockaddr_in sin;
-	sigset_t stop;
-	struct ui ui;
-	char *end, *url, *page = NULL;
+	struct ui *ui;
+	char *end, *url;
 	long port = UI_DEFAULT_PORT;
-	pid_t browser = -1;
 	ssize_t n;
-	int sig;
 
-	memset(&ui, 0, sizeof ui);
+	*out = NULL;
 	if (p != NULL) {
 		errno = 0;
 		port = strtol(p, &end, 10);
@@ -1588,17 +1602,136 @@ cmd_ui(struct cmd_ctx *ctx)
 			return cmd_usage_error(ctx,
 			    _("--port must be a number from 0 to 65535, not '%s'"), p);
 	}
-	n = readlink("/proc/self/exe", ui.exe, sizeof ui.exe - 1);
-	if (n <= 0)
+	ui = xcalloc(1, sizeof *ui);
+	ui->browser = -1;
+	ui->daemon = daemon;
+	n = readlink("/proc/self/exe", ui->exe, sizeof ui->exe - 1);
+	if (n <= 0) {
+		free(ui);
 		return cmd_error(ctx, EXIT_INTERNAL,
 		    _("cannot find this program's file: %s"), strerror(errno));
-	ui.exe[n] = '\0';
-	ui.db = ctx->db_path;
-	ui.config = ctx->cfg.path;
-	pthread_mutex_init(&ui.mu, NULL);
-	random_token(UI_TOKEN_BYTES, ui.secret, sizeof ui.secret);
-	random_token(UI_TOKEN_BYTES, ui.session, sizeof ui.session);
-	random_token(UI_TOKEN_BYTES, ui.csrf, sizeof ui.csrf);
+	}
+	ui->exe[n] = '\0';
+	ui->db = ctx->db_path;
+	ui->config = ctx->cfg.path;
+	pthread_mutex_init(&ui->mu, NULL);
+	random_token(UI_TOKEN_BYTES, ui->secret, sizeof ui->secret);
+	random_token(UI_TOKEN_BYTES, ui->session, sizeof ui->session);
+	random_token(UI_TOKEN_BYTES, ui->csrf, sizeof ui->csrf);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ui->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    on_request, ui,
+	    MHD_OPTION_SOCK_ADDR, &sin,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui,
+	    MHD_OPTION_END);
+	if (ui->d == NULL) {
+		pthread_mutex_destroy(&ui->mu);
+		free(ui);
+		return cmd_error(ctx, EXIT_INTERNAL,
+		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
+		    port);
+	}
+	di = MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_BIND_PORT);
+	ui->port = di != NULL ? di->port : (unsigned)port;
+	snprintf(ui->cookie, sizeof ui->cookie, "liandong_ui_%u", ui->port);
+	log_line("info", "event=ui-start port=%u", ui->port);
+	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui->port, ui->secret);
+	printf("%s\n", url);
+	fflush(stdout);
+	fprintf(stderr, daemon ? _("liandong: the console is at the URL above\n") :
+	    _("liandong: the console is at the URL above; Ctrl-C stops it\n"));
+	if (open) {
+		ui->page = login_page(url, ui->db, ui->port);
+		if (ui->page == NULL)
+			fprintf(stderr, _("liandong: note: cannot write the page "
+			    "that opens the console (%s): open the URL above in a "
+			    "browser\n"), strerror(errno));
+		else if ((ui->browser = open_browser(ui->page)) < 0) {
+			unlink(ui->page);
+			free(ui->page);
+			ui->page = NULL;
+		}
+	}
+	free(url);
+	*out = ui;
+	return 0;
+}
+
+void
+ui_stop(struct ui *ui, int sig)
+{
+	if (ui == NULL)
+		return;
+	MHD_stop_daemon(ui->d);
+	sync_stop(ui);
+	pthread_mutex_destroy(&ui->mu);
+	log_line("info", "event=ui-stop signal=%d", sig);
+	if (ui->browser > 0)
+		waitpid(ui->browser, NULL, WNOHANG);
+	if (ui->page != NULL)
+		unlink(ui->page);
+	free(ui->page);
+	free(ui);
+}
+
+int
+ui_sync_wanted(struct ui *ui)
+{
+	int w;
+
+	if (ui == NULL)
+		return 0;
+	pthread_mutex_lock(&ui->mu);
+	w = ui->sync.wanted;
+	ui->sync.wanted = 0;
+	pthread_mutex_unlock(&ui->mu);
+	return w;
+}
+
+void
+ui_sync_begin(struct ui *ui)
+{
+	if (ui == NULL)
+		return;
+	pthread_mutex_lock(&ui->mu);
+	free(ui->sync.error);
+	json_decref(ui->sync.result);
+	ui->sync.error = NULL;
+	ui->sync.result = NULL;
+	ui->sync.state = SYNC_RUNNING;
+	ui->sync.started = wall_ms();
+	ui->sync.finished = 0;
+	pthread_mutex_unlock(&ui->mu);
+}
+
+void
+ui_sync_end(struct ui *ui, int code, const char *error, json_t *result)
+{
+	if (ui == NULL) {
+		json_decref(result);
+		return;
+	}
+	pthread_mutex_lock(&ui->mu);
+	ui->sync.state = code == 0 ? SYNC_DONE : SYNC_FAILED;
+	ui->sync.exit = code;
+	ui->sync.error = code != 0 && error != NULL ? xstrdup(error) : NULL;
+	ui->sync.result = result;
+	ui->sync.finished = wall_ms();
+	pthread_mutex_unlock(&ui->mu);
+}
+
+static int
+cmd_ui(struct cmd_ctx *ctx)
+{
+	sigset_t stop;
+	struct ui *ui;
+	int sig, rc;
 
 	/* The server's thread and the commands' children start with these
 	 * blocked: this thread alone waits for them. */
@@ -1606,55 +1739,12 @@ cmd_ui(struct cmd_ctx *ctx)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ui.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    on_request, &ui,
-	    MHD_OPTION_SOCK_ADDR, &sin,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ui,
-	    MHD_OPTION_END);
-	if (ui.d == NULL)
-		return cmd_error(ctx, EXIT_INTERNAL,
-		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
-		    port);
-	di = MHD_get_daemon_info(ui.d, MHD_DAEMON_INFO_BIND_PORT);
-	ui.port = di != NULL ? di->port : (unsigned)port;
-	snprintf(ui.cookie, sizeof ui.cookie, "liandong_ui_%u", ui.port);
-	log_line("info", "event=ui-start port=%u", ui.port);
-	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui.port, ui.secret);
-	printf("%s\n", url);
-	fflush(stdout);
-	fprintf(stderr, _("liandong: the console is at the URL above; "
-	    "Ctrl-C stops it\n"));
-	if (!cmd_flag(ctx, "no-open")) {
-		page = login_page(url, ui.db, ui.port);
-		if (page == NULL)
-			fprintf(stderr, _("liandong: note: cannot write the page "
-			    "that opens the console (%s): open the URL above in a "
-			    "browser\n"), strerror(errno));
-		else if ((browser = open_browser(page)) < 0) {
-			unlink(page);
-			free(page);
-			page = NULL;
-		}
-	}
-	free(url);
+	if ((rc = ui_start(ctx, cmd_value(ctx, "port"), !cmd_flag(ctx,
+	    "no-open"), 0, &ui)) != 0)
+		return rc;
 	while (sigwait(&stop, &sig) != 0)
 		;
-	MHD_stop_daemon(ui.d);
-	sync_stop(&ui);
-	pthread_mutex_destroy(&ui.mu);
-	log_line("info", "event=ui-stop signal=%d", sig);
-	if (browser > 0)
-		waitpid(browser, NULL, WNOHANG);
-	if (page != NULL)
-		unlink(page);
-	free(page);
+	ui_stop(ui, sig);
 	return 0;
 }
 

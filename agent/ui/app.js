@@ -106,10 +106,13 @@ function syncLine() {
 /* The 同步 button: POST /api/sync starts `liandong sync`, GET /api/sync
  * says how it goes, asked every second while it runs. */
 var syncTimer = null;
+var syncSeen = null; /* when the last sync the page has shown ended */
 function syncState(doc) {
 	var p = document.getElementById('sync-state'), b = document.getElementById('sync-now');
 	if (!p || !b)
 		return;
+	if (syncSeen === null)
+		syncSeen = doc.state === 'running' ? -1 : doc.finished;
 	b.disabled = doc.state === 'running';
 	b.setAttribute('aria-busy', doc.state === 'running' ? 'true' : 'false');
 	p.className = 'sync-' + doc.state;
@@ -128,13 +131,15 @@ function syncState(doc) {
 				syncTimer = null;
 				api('/api/sync').then(function (r) { syncState(r.doc); });
 			}, 1000);
-	} else if (doc.state !== 'idle' && p.getAttribute('data-was') === 'running') {
+	} else if (doc.finished !== syncSeen) {
+		/* A sync ended since the page last looked: what it brought. */
 		syncLine();
 		alertsBadge();
 		if ((location.hash || '#/') === '#/')
 			workbench();
 	}
-	p.setAttribute('data-was', doc.state);
+	if (doc.state !== 'running')
+		syncSeen = doc.finished;
 }
 
 function syncNow() {

@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 28
+test_plan 29
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -315,6 +315,29 @@ test_expect_success 'POST /api/run/referral/send refers a case; an error names i
 	post x "/api/run/referral/send" "{\"args\":[\"$C1\"],\"options\":{\"colour\":\"red\"}}" &&
 	code_is x 400 && test "$(jv x d.field)" = colour &&
 	post y "/api/run/case/close" "{\"args\":\"$C1\"}" && code_is y 400
+'
+
+test_expect_success 'daemon --ui serves the console in the same process; its 同步 asks the daemon, never two at once' '
+	"$LD" daemon --ui --port 0 --interval 1h >d-url 2>d.err &
+	D_PID=$! &&
+	test_when_finished "kill $D_PID 2>/dev/null" &&
+	wait_for 10 "test -s d-url && grep -q event=sync-failed d.err" &&
+	DURL=$(head -n 1 d-url) && DB=${DURL%%/login*} &&
+	curl -s -c djar -o /dev/null "$DURL" &&
+	curl -s -b djar -o dsess "$DB/api/session" && DCSRF=$(jv dsess d.csrf) &&
+	curl -s -b djar -o ddue -w "%{http_code}" "$DB/api/due" | grep -qx 200 &&
+	# 202, or 409 when the daemon's own retry is running just then.
+	curl -s -b djar -o dsync -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
+	    grep -Eqx "202|409" &&
+	curl -s -b djar -o dsync2 -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
+	    grep -qx 409 &&
+	wait_for 10 "curl -s -b djar -o dsync3 \"$DB/api/sync\" && test \"\$(jv dsync3 d.state)\" = failed" &&
+	jv dsync3 d.error | grep -q "not enrolled" &&
+	test "$(grep -c event=console-sync d.err)" -le 1 &&
+	! test -e "run/liandong-ui-${DB##*:}.html" &&
+	kill -TERM $D_PID && wait_for 10 "grep -q event=daemon-stop d.err" &&
+	grep -q event=ui-stop d.err &&
+	test_must_fail "$LD" daemon --port 0 2>dport.err && test_grep "give --ui" dport.err
 '
 
 # The same console in Chinese, and one with no xdg-open to run.
