@@ -326,7 +326,7 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	curl -s -c djar -o /dev/null "$DURL" &&
 	curl -s -b djar -o dsess "$DB/api/session" && DCSRF=$(jv dsess d.csrf) &&
 	curl -s -b djar -o ddue -w "%{http_code}" "$DB/api/due" | grep -qx 200 &&
-	# 202, or 409 when the daemon's own retry is running just then.
+	# 202, or 409 when a retry of the daemon runs just then.
 	curl -s -b djar -o dsync -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
 	    grep -Eqx "202|409" &&
 	curl -s -b djar -o dsync2 -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
