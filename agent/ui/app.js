@@ -572,6 +572,11 @@ function shown(v, f) {
 	return String(v);
 }
 
+/* A time: canonical text or ms, in China Standard Time. */
+function when(v) {
+	return typeof v === 'number' ? cst(v) : shown(v) || '';
+}
+
 function summaryOf(x) {
 	return x.matter || x.subject || x.topic || x.title || x.name || x.category || x.text ||
 	    x.description || x.form || '';
@@ -624,7 +629,7 @@ function recordList(noun, q) {
 				x.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
 			    h('td', null, x.status_label || x.status || ''),
 			    h('td', null, x.unit || ''), h('td', null, x.to || ''),
-			    h('td', null, shown(x.at || x.sent_at || x.received_at || x.created_at) || ''),
+			    h('td', null, when(x.at || x.sent_at || x.received_at || x.created_at)),
 			    h('td', null, shown(summaryOf(x)) || '')));
 		});
 		show(typeLabel(noun), create, f, list.length === 0 ? h('p', { id: 'records-none' }, T('Nothing here.')) :
@@ -859,7 +864,7 @@ function printView(noun, id) {
 			items(T('Source materials'), x.sources, 'sources').forEach(function (e) { doc.appendChild(e); });
 			items(T('Evidence'), x.evidence, 'evidence').forEach(function (e) { doc.appendChild(e); });
 			var sig = h('dl', { class: 'signature' });
-			[[T('Sent by'), x.unit], [T('Officer'), x.officer], [T('Sent'), x.sent_at || cst(x.created_at)],
+			[[T('Sent by'), x.unit], [T('Officer'), x.officer], [T('Sent'), when(x.sent_at || x.created_at)],
 			    [T('Received by'), x.to], [T('Received'), x.received && x.received.at || x.received_at],
 			    [T('Acknowledge by'), x.ack_due], [T('Status'), x.status_label || x.status]]
 			    .forEach(function (p) {

@@ -28,7 +28,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 23;
+const PLAN = 25;
 const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
@@ -574,6 +574,41 @@ async function main() {
 		await twp.waitForSelector('#command-form');
 		await twp.click('#save');
 		await twp.waitForSelector('#command-form [aria-invalid=true]');
+	});
+
+	await check('under LANG=C the record pages, their steps and the letter are in English', async () => {
+		const enUrl = await startConsole({ LIANDONG_DB: county.bureau, PATH: county.path,
+		    LC_ALL: 'C.UTF-8', LANG: 'C' });
+		const en = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+		const p5 = await en.newPage();
+		await p5.goto(enUrl);
+		await p5.waitForSelector('#main h2');
+		await p5.goto(enUrl.replace(/\/login.*/, '/#/r/referral/' + ref));
+		await p5.waitForSelector('#record-status');
+		assert(await p5.textContent('#record-status') === 'acknowledged', await p5.textContent('#record-status'));
+		assert(await p5.textContent('#do-referral-accept') === 'Accept', 'step ' + await p5.textContent('#do-referral-accept'));
+		await p5.click('#do-referral-dispute');
+		await p5.waitForSelector('#command-form');
+		await p5.click('#save');
+		await p5.waitForFunction(() => document.getElementById('err-reason').textContent !== '');
+		assert((await p5.textContent('#err-reason')).includes('--reason'), await p5.textContent('#err-reason'));
+		await shot(p5, 'step-error-en');
+		await p5.goto(enUrl.replace(/\/login.*/, '/#/print/referral/' + ref));
+		await p5.waitForSelector('#printable');
+		assert((await p5.textContent('#printable')).includes('Referral letter'), 'letter title');
+		await shot(p5, 'referral-letter-en');
+		await en.close();
+	});
+
+	await check('at 1366x768 no page scrolls sideways', async () => {
+		for (const hash of ['#/', '#/cases', '#/r/referral', '#/r/referral/' + ref, '#/print/referral/' + ref,
+		    '#/do/complaint/record', '#/alerts']) {
+			await bup.goto(buBase + '/' + hash);
+			await bup.waitForSelector('#main h2');
+			await bup.waitForLoadState('networkidle');
+			const w = await bup.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+			assert(w[0] <= w[1], hash + ': ' + w[0] + ' wide in ' + w[1]);
+		}
 	});
 }
 
