@@ -28,7 +28,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 25;
+const PLAN = 26;
 const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
@@ -140,12 +140,23 @@ async function countyUp() {
 	for (let i = 0; i < 100 && !(fs.existsSync(pf) && fs.readFileSync(pf, 'utf8').trim()); i++)
 		await new Promise((r) => setTimeout(r, 100));
 	const url = 'https://127.0.0.1:' + fs.readFileSync(pf, 'utf8').trim();
+	/* A 2G link: every chunk a second and a half late each way
+	 * (tests/tools/faultproxy), for a third station. */
+	const ppf = path.join(scratch, 'proxy-port');
+	const proxy = child.spawn(path.join(BUILD, 'tests/tools/faultproxy'), ['--to', url.replace('https://', ''),
+	    '--port-file', ppf, '--latency', '1500'], { stdio: 'ignore' });
+	cleanups.push(() => proxy.kill('SIGTERM'));
+	for (let i = 0; i < 100 && !(fs.existsSync(ppf) && fs.readFileSync(ppf, 'utf8').trim()); i++)
+		await new Promise((r) => setTimeout(r, 100));
+	const slowUrl = 'https://127.0.0.1:' + fs.readFileSync(ppf, 'utf8').trim();
 	const dbs = {};
-	for (const [name, unit, role] of [['tw', '龙羊峡镇', 'township'], ['bureau', BUREAU, 'bureau']]) {
+	for (const [name, unit, role] of [['tw', '龙羊峡镇', 'township'], ['bureau', BUREAU, 'bureau'],
+	    ['slow', '恰卜恰镇', 'township']]) {
 		const code = lds(['station', 'add', '--name', name, '--unit', unit, '--role', role]).trim().split('\n').pop();
 		dbs[name] = path.join(scratch, name + '.db');
 		ld(['init', '--db', dbs[name], '--station', name, '--unit', unit]);
-		ld(['enroll', '--db', dbs[name], '--ca', path.join(dir, 'ca.pem'), '--', url, code]);
+		ld(['enroll', '--db', dbs[name], '--ca', path.join(dir, 'ca.pem'), '--', name === 'slow' ? slowUrl : url,
+		    code]);
 	}
 	for (const name of ['tw', 'bureau'])
 		ld(['--db', dbs[name], 'sync']);
@@ -155,7 +166,7 @@ async function countyUp() {
 	fs.writeFileSync(shown, '');
 	const p = bin + ':' + process.env.PATH;
 	child.spawnSync(LD, ['--db', dbs.bureau, 'alerts', '--check'], { env: Object.assign({}, env, { PATH: p }) });
-	return { tw: dbs.tw, bureau: dbs.bureau, path: p, shown };
+	return { tw: dbs.tw, bureau: dbs.bureau, slow: dbs.slow, path: p, shown };
 }
 
 async function shot(page, name) {
@@ -598,6 +609,29 @@ async function main() {
 		assert((await p5.textContent('#printable')).includes('Referral letter'), 'letter title');
 		await shot(p5, 'referral-letter-en');
 		await en.close();
+	});
+
+	await check('over a slow link the sync shows its progress, and a second one is refused while it runs', async () => {
+		const slowUrl = await startConsole({ LIANDONG_DB: county.slow, PATH: county.path });
+		const sc = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+		const sp = await sc.newPage();
+		await sp.goto(slowUrl);
+		await sp.waitForSelector('#sync-now');
+		await sp.click('#sync-now');
+		await sp.waitForSelector('#sync-state.sync-running');
+		assert(await sp.isDisabled('#sync-now'), 'the button still takes a click');
+		assert((await sp.textContent('#sync-state')).includes('正在'), await sp.textContent('#sync-state'));
+		await shot(sp, 'sync-running');
+		const second = await sp.evaluate(async () => {
+			const s = await fetch('/api/session').then((r) => r.json());
+			return fetch('/api/sync', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf,
+			    'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status);
+		});
+		assert(second === 409, 'a second sync: ' + second);
+		await sp.waitForSelector('#sync-state.sync-done', { timeout: 120000 });
+		assert(!await sp.isDisabled('#sync-now'), 'the button stays off');
+		await shot(sp, 'sync-done');
+		await sc.close();
 	});
 
 	await check('at 1366x768 no page scrolls sideways', async () => {

@@ -317,7 +317,7 @@ test_expect_success 'POST /api/run/referral/send refers a case; an error names i
 	post y "/api/run/case/close" "{\"args\":\"$C1\"}" && code_is y 400
 '
 
-test_expect_success 'daemon --ui serves the console in the same process; its 同步 asks the daemon, never two at once' '
+test_expect_success 'daemon --ui serves the console in the same process; its 同步 asks the daemon' '
 	"$LD" daemon --ui --port 0 --interval 1h >d-url 2>d.err &
 	D_PID=$! &&
 	test_when_finished "kill $D_PID 2>/dev/null" &&
@@ -329,11 +329,14 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	# 202, or 409 when a retry of the daemon runs just then.
 	curl -s -b djar -o dsync -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
 	    grep -Eqx "202|409" &&
+	# 409 while the sync asked for runs; a sync that fails at once may
+	# be over already (tests/browser holds one on a slow link).
 	curl -s -b djar -o dsync2 -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
-	    grep -qx 409 &&
+	    grep -Eqx "202|409" &&
 	wait_for 10 "curl -s -b djar -o dsync3 \"$DB/api/sync\" && test \"\$(jv dsync3 d.state)\" = failed" &&
 	jv dsync3 d.error | grep -q "not enrolled" &&
-	test "$(grep -c event=console-sync d.err)" -le 1 &&
+	test "$(grep -c event=console-sync d.err)" -le 2 &&
+	test "$(grep -c event=console-sync d.err)" -ge 1 &&
 	! test -e "run/liandong-ui-${DB##*:}.html" &&
 	kill -TERM $D_PID && wait_for 10 "grep -q event=daemon-stop d.err" &&
 	grep -q event=ui-stop d.err &&
