@@ -17,7 +17,15 @@
  * (agent/form.c), with the same messages, in the language the request
  * asks for (Accept-Language) or else this process's. One command runs
  * at a time (one server thread): the station's database sees what it
- * would see from a clerk typing fast.
+ * would see from a clerk typing fast. A sync, which can take minutes on
+ * 2G, runs apart in a thread of its own, one at a time (POST /api/sync;
+ * with `daemon --ui`, the daemon's own loop runs it).
+ *
+ * The record pages run only the commands of ui_cmds (every record
+ * command; nothing that configures the station or moves its data out),
+ * with only the options each declares (GET /api/commands/NOUN/VERB says
+ * which), values as "--opt=value" and ids after "--": whatever a page
+ * sends stays a value of that command.
  *
  * Safety on a shared PC (issue 16, item 4). Rules, in the order every
  * request meets them, before anything of it is read or kept:
