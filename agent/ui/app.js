@@ -33,7 +33,12 @@ function h(tag, attrs) {
 	return e;
 }
 
+/* Each route() draws a page anew: an answer asked for by an earlier one
+ * is dropped, so that a late one never draws over the page shown. */
+var GEN = 0;
+
 function api(path, opts) {
+	var gen = GEN;
 	opts = opts || {};
 	var headers = { 'Accept-Language': LANG };
 	if (opts.body !== undefined) {
@@ -46,7 +51,11 @@ function api(path, opts) {
 		body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
 		credentials: 'same-origin'
 	}).then(function (r) {
-		return r.json().then(function (d) { return { status: r.status, doc: d }; });
+		return r.json().then(function (d) {
+			if (gen !== GEN)
+				return new Promise(function () {});
+			return { status: r.status, doc: d };
+		});
 	});
 }
 
@@ -909,6 +918,11 @@ function printView(noun, id) {
 
 function route() {
 	var hash = location.hash || '#/';
+	GEN++;
+	if (syncTimer !== null) {
+		clearTimeout(syncTimer);
+		syncTimer = null;
+	}
 	syncLine();
 	alertsBadge();
 	var m;

@@ -28,7 +28,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 26;
+const PLAN = 27;
 const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
@@ -455,9 +455,18 @@ async function main() {
 	async function syncBy(p, name) {
 		await p.click('#nav-workbench');
 		await p.waitForSelector('#sync-now');
+		const job = () => p.evaluate(() => fetch('/api/sync').then((r) => r.json()));
+		const before = (await job()).finished;
 		await p.click('#sync-now');
-		await p.waitForFunction(() => /sync-(done|failed)/.test(document.getElementById('sync-state').className),
-		    null, { timeout: 60000 });
+		let j;
+		for (let i = 0; i < 600; i++) {
+			j = await job();
+			if (j.state !== 'running' && j.finished !== before)
+				break;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		await p.waitForFunction((st) => document.getElementById('sync-state') &&
+		    document.getElementById('sync-state').className === 'sync-' + st, j.state, { timeout: 10000 });
 		const cls = await p.getAttribute('#sync-state', 'class');
 		assert(cls === 'sync-done', name + ': ' + await p.textContent('#sync-state'));
 	}
@@ -643,6 +652,34 @@ async function main() {
 			const w = await bup.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 			assert(w[0] <= w[1], hash + ': ' + w[0] + ' wide in ' + w[1]);
 		}
+	});
+
+	await check('a conflict (the township withdrew what the bureau accepted, from the keyboard, offline) is on the 工作台 to look at', async () => {
+		ld(['--db', county.tw, 'referral', 'withdraw', ref, '--reason', '已由本镇自行处理']);
+		ld(['--db', county.tw, 'sync']);
+		await bup.goto(buBase + '/#/r/referral/' + ref);
+		await bup.waitForSelector('#do-referral-accept');
+		await bup.waitForLoadState('networkidle');
+		await bup.click('#do-referral-accept');
+		await bup.waitForSelector('#command-form #f-note', { timeout: 10000 }).catch(async () => {
+			throw new Error(bup.url() + ': ' + await bup.textContent('#main'));
+		});
+		await bup.fill('#f-note', '我局接收办理');
+		await bup.press('#f-note', 'Tab');
+		await bup.keyboard.press('Tab');
+		assert(await bup.evaluate(() => document.activeElement.id) === 'save', 'Tab does not reach 保存');
+		await bup.keyboard.press('Enter');
+		await bup.waitForFunction(() => location.hash.startsWith('#/r/') ||
+		    document.getElementById('form-error').textContent !== '');
+		assert(await bup.textContent('#main') && bup.url().includes('#/r/referral/'),
+		    'not accepted: ' + await bup.textContent('#main'));
+		await syncBy(bup, 'bureau');
+		await bup.waitForSelector('#conflict-rows tr');
+		const t = await bup.textContent('#conflict-rows');
+		/* The later of the two in the county's order is the one marked:
+		 * here the withdrawal, after an acceptance. */
+		assert(t.includes(ref) && /referral\.(withdrawn|accepted)/.test(t), t);
+		await shot(bup, 'workbench-conflict');
 	});
 }
 
