@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 29
+test_plan 30
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -341,6 +341,17 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	kill -TERM $D_PID && wait_for 10 "grep -q event=daemon-stop d.err" &&
 	grep -q event=ui-stop d.err &&
 	test_must_fail "$LD" daemon --port 0 2>dport.err && test_grep "give --ui" dport.err
+'
+
+test_expect_success 'a step that prints only its id answers "done"; /api/strings names every type and its states' '
+	post ms /api/run/meeting/schedule "{\"options\":{\"kind\":\"joint\",\"at\":\"2026-11-25 09:00\",\"units\":[\"县综合行政执法局\"]}}" &&
+	code_is ms 200 && test "$(jv ms d.kind)" = recorded && M=$(jv ms d.id) &&
+	post mt /api/run/meeting/topic "{\"args\":[\"$M\"],\"options\":{\"topic\":\"违建整治\"}}" &&
+	code_is mt 200 && test "$(jv mt d.kind)" = done && jv mt d.output | grep -qx "$M" &&
+	"$LD" meeting show --json "$M" >m.json && jeq m.json "d[\"meeting\"][\"topics\"][0][\"topic\"]" 违建整治 &&
+	api ty /api/strings && jeq ty "d[\"types\"][\"referral\"][\"letter\"]" R &&
+	jeq ty "sorted(d[\"types\"])" "assist case complaint liaison meeting operation person referral share supervision whistle" &&
+	jeq ty "\"acknowledged\" in d[\"types\"][\"referral\"][\"statuses\"]" true
 '
 
 # The same console in Chinese, and one with no xdg-open to run.
