@@ -959,6 +959,12 @@ function start() {
 			e.textContent = T(e.getAttribute('data-t'));
 		});
 		recordsNav();
+		/* What a daemon syncing alongside brought: the badge and the
+		 * last sync, looked at each minute. */
+		setInterval(function () {
+			alertsBadge();
+			syncLine();
+		}, 60000);
 		window.addEventListener('hashchange', route);
 		route();
 	}).catch(function () {
