@@ -317,10 +317,13 @@ test_expect_success 'POST /api/run/referral/send refers a case; an error names i
 	post y "/api/run/case/close" "{\"args\":\"$C1\"}" && code_is y 400
 '
 
+# A daemon with the console, started here so that it is stopped whatever
+# its check says.
+"$LD" daemon --ui --port 0 --interval 1h >d-url 2>d.err &
+D_PID=$!
+test_when_finished "kill $D_PID 2>/dev/null"
+
 test_expect_success 'daemon --ui serves the console in the same process; its 同步 asks the daemon' '
-	"$LD" daemon --ui --port 0 --interval 1h >d-url 2>d.err &
-	D_PID=$! &&
-	test_when_finished "kill $D_PID 2>/dev/null" &&
 	wait_for 10 "test -s d-url && grep -q event=sync-failed d.err" &&
 	DURL=$(head -n 1 d-url) && DB=${DURL%%/login*} &&
 	curl -s -c djar -o /dev/null "$DURL" &&
