@@ -2,6 +2,7 @@
  * cmd-sync.c - talking to the county server: enroll, sync, daemon, status.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "out.h"
 #include "sync.h"
 #include "textfile.h"
+#include "ui.h"
 
 /*
  * The station's token file. Every command that talks to the server asks
@@ -309,7 +311,7 @@ urgent_pending(struct ledger *lg)
  */
 static enum daemon_state
 daemon_wait(struct cmd_ctx *ctx, const char *tp, enum daemon_state st,
-    long seconds)
+    long seconds, struct ui *ui)
 {
 	long tick;
 
@@ -318,6 +320,12 @@ daemon_wait(struct cmd_ctx *ctx, const char *tp, enum daemon_state st,
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		/* The console's 同步 (daemon --ui): a sync now, as one by
+		 * hand, whatever the state. */
+		if (ui_sync_wanted(ui)) {
+			log_line("info", "event=console-sync");
+			return D_OK;
+		}
 		if (st == D_OK && tick % 10 == 0 && urgent_pending(ctx->lg)) {
 			log_line("info", "event=urgent-sync");
 			break;
@@ -345,6 +353,8 @@ log_refused(long status, const char *why)
 static const struct cli_opt daemon_opts[] = {
 	{ "interval", CLI_VALUE, "TIME", N_("time between syncs: minutes, or 30s, 5m, 1h (default: agent.conf, else 5m)") },
 	{ "max-backoff", CLI_VALUE, "TIME", N_("longest wait after failures (default 30m)") },
+	{ "ui", CLI_FLAG, NULL, N_("also serve the station console on 127.0.0.1, its URL printed (not opened)") },
+	{ "port", CLI_VALUE, "N", N_("the console's port with --ui (default 8731; 0: any free one)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -359,6 +369,8 @@ cmd_daemon(struct cmd_ctx *ctx)
 	struct sync_opts o;
 	char *tp = token_path(ctx);
 	unsigned failures = 0;
+	struct ui *ui = NULL;
+	int rc0;
 
 	if (iv == NULL)
 		iv = ctx->cfg.interval;
@@ -371,10 +383,29 @@ cmd_daemon(struct cmd_ctx *ctx)
 		return cmd_error(ctx, EXIT_INVALID, _("invalid --max-backoff '%s'"),
 		    mb);
 	}
+	if (!cmd_flag(ctx, "ui") && cmd_value(ctx, "port") != NULL) {
+		free(tp);
+		return cmd_usage_error(ctx, _("--port is the console's: give --ui too"));
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* The console (agent/ui.c) in this process: its thread and its
+	 * commands' children leave the signals to this one. */
+	if (cmd_flag(ctx, "ui")) {
+		sigset_t stop, old;
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &stop, &old);
+		rc0 = ui_start(ctx, cmd_value(ctx, "port"), 0, 1, &ui);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc0 != 0) {
+			free(tp);
+			return rc0;
+		}
+	}
 	fill_opts(ctx, &o, tp);
 	srand((unsigned)(time(NULL) ^ getpid()));
 	log_line("info", "event=daemon-start station=%s interval=%ld"
@@ -384,13 +415,20 @@ cmd_daemon(struct cmd_ctx *ctx)
 		ledger_meta_get(ctx->lg, "last_error", &why, NULL);
 		log_refused(0, why ? why : "");
 		free(why);
-		st = daemon_wait(ctx, tp, D_REFUSED, 0);
+		st = daemon_wait(ctx, tp, D_REFUSED, 0, ui);
 	}
 	while (!stopping) {
 		struct sync_report rep;
 		long wait;
-		int raised;
-		int rc = sync_run(ctx->lg, &o, &rep, ctx->err);
+		int raised, rc;
+
+		ui_sync_begin(ui);
+		rc = sync_run(ctx->lg, &o, &rep, ctx->err);
+		ui_sync_end(ui, rc == 0 ? 0 : ld_exit_code(rc), ctx->err, rc != 0 ?
+		    NULL : json_pack("{s:i,s:i,s:i,s:I,s:I}", "pushed", (int)rep.pushed,
+		    "pulled", (int)rep.pulled, "requests", (int)rep.requests,
+		    "pending", (json_int_t)rep.pending, "backlog",
+		    (json_int_t)rep.backlog));
 
 		if (rc == 0) {
 			st = D_OK;
@@ -418,10 +456,11 @@ cmd_daemon(struct cmd_ctx *ctx)
 		    alert_check(ctx, alert_mode(ctx), &raised) != 0)
 			log_line("warn", "event=alert-failed error=\"%s\"",
 			    ctx->err);
-		st = daemon_wait(ctx, tp, st, wait);
+		st = daemon_wait(ctx, tp, st, wait, ui);
 		if (st == D_OK)
 			failures = 0;
 	}
+	ui_stop(ui, (int)stopping);
 	log_line("info", "event=daemon-stop signal=%d", (int)stopping);
 	free(tp);
 	return 0;

@@ -1430,3 +1430,48 @@ form_kind_field(const char *kind, const char *opt, size_t len)
 	}
 	return name;
 }
+
+json_t *
+form_opts_describe(const struct cli_opt *opts)
+{
+	const struct cli_opt *o;
+	json_t *out = json_array(), *f, *d;
+	size_t i;
+
+	for (o = opts; o != NULL && o->name != NULL; o++) {
+		if (o->arg == form_fields_mark) {
+			f = form_kind_describe(o->name);
+			json_array_foreach(f, i, d) {
+				/* A field with no prompt of its own is called
+				 * by its help. */
+				if (strcmp(json_string_value(json_object_get(d,
+				    "label")), json_string_value(json_object_get(d,
+				    "option"))) == 0 && *json_string_value(
+				    json_object_get(d, "help")) != '\0') {
+					json_object_set(d, "label",
+					    json_object_get(d, "help"));
+					json_object_set_new(d, "help",
+					    json_string(""));
+				}
+				json_object_set_new(d, "kind", json_string(o->name));
+				json_array_append(out, d);
+			}
+			json_decref(f);
+			continue;
+		}
+		d = json_object();
+		json_object_set_new(d, "option", json_string(o->name));
+		json_object_set_new(d, "type", json_string(o->type == CLI_FLAG ?
+		    "bool" : o->type == CLI_LIST ? "list" : o->arg != NULL &&
+		    (strcmp(o->arg, "DATE") == 0 || strcmp(o->arg, "TIME") == 0) ?
+		    "time" : "text"));
+		json_object_set_new(d, "required", json_false());
+		json_object_set_new(d, "label", json_string(o->help != NULL ?
+		    _(o->help) : o->name));
+		json_object_set_new(d, "help", json_string(""));
+		if (o->arg != NULL)
+			json_object_set_new(d, "arg", json_string(o->arg));
+		json_array_append_new(out, d);
+	}
+	return out;
+}

@@ -268,6 +268,14 @@ json_t *form_kind_describe(const char *kind);
 int form_kind_args(const char *kind, const json_t *body, json_t *args,
     const char **bad);
 
+/* The options of a command as declared (FORM_FIELDS not yet expanded),
+ * as the console's form shows them: each option of a kind's fields as
+ * form_kind_describe describes it, with "kind"; any other {option, type
+ * (bool for a flag, list, time for a DATE or TIME, else text), required
+ * false (the command says what it requires), label (its help,
+ * translated), help "", arg}. New reference. */
+json_t *form_opts_describe(const struct cli_opt *opts);
+
 /* The field of kind whose option is the len bytes at opt, or NULL. */
 const char *form_kind_field(const char *kind, const char *opt, size_t len);
 #endif

@@ -1,5 +1,7 @@
 /*
- * ui.c - the station console: `liandong ui [--port N] [--no-open]`.
+ * ui.c - the station console: `liandong ui [--port N] [--no-open]`, and
+ * `liandong daemon --ui [--port N]` (ui_start, ui.h), one process that
+ * syncs and serves.
  *
  * A small HTTP server (libmicrohttpd) on 127.0.0.1 only, plain HTTP on
  * loopback, serving the pages built into the binary (agent/ui/) and a
@@ -15,7 +17,15 @@
  * (agent/form.c), with the same messages, in the language the request
  * asks for (Accept-Language) or else this process's. One command runs
  * at a time (one server thread): the station's database sees what it
- * would see from a clerk typing fast.
+ * would see from a clerk typing fast. A sync, which can take minutes on
+ * 2G, runs apart in a thread of its own, one at a time (POST /api/sync;
+ * with `daemon --ui`, the daemon's own loop runs it).
+ *
+ * The record pages run only the commands of ui_cmds (every record
+ * command; nothing that configures the station or moves its data out),
+ * with only the options each declares (GET /api/commands/NOUN/VERB says
+ * which), values as "--opt=value" and ids after "--": whatever a page
+ * sends stays a value of that command.
  *
  * Safety on a shared PC (issue 16, item 4). Rules, in the order every
  * request meets them, before anything of it is read or kept:
@@ -52,6 +62,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -61,6 +72,7 @@
 #include "form.h"
 #include "hash.h"
 #include "log.h"
+#include "registry.h"
 #include "ui.h"
 
 extern char **environ;
@@ -71,6 +83,24 @@ extern char **environ;
 #define UI_MAX_OUT (16 * 1024 * 1024) /* a command's answer */
 #define UI_MAX_ERR (64 * 1024)        /* its messages */
 #define UI_COMMAND_MS 60000           /* the longest a command may be silent */
+#define UI_SYNC_MS (20 * 60000)       /* ... and a sync (2G, a backlog) */
+
+/* The sync the console started (POST /api/sync), run in a thread of its
+ * own so that the pages go on answering while it lasts; one at a time. */
+enum ui_sync_state { SYNC_IDLE, SYNC_RUNNING, SYNC_DONE, SYNC_FAILED };
+
+struct ui_sync {
+	enum ui_sync_state state;
+	long long started, finished; /* ms, wall clock */
+	int exit;
+	char *error;       /* owned: the command's message when failed */
+	json_t *result;    /* owned: `sync --json`'s document when done */
+	const char *locale; /* borrowed (request_locale's constants) */
+	pid_t pid;         /* the child while it runs, else 0 */
+	pthread_t thread;
+	int joinable;
+	int wanted;        /* with the daemon: a sync asked for, not begun */
+};
 
 struct ui {
 	struct MHD_Daemon *d;
@@ -82,6 +112,11 @@ struct ui {
 	char exe[PATH_MAX];
 	const char *db;             /* borrowed from the command's context */
 	const char *config;
+	pthread_mutex_t mu;         /* guards sync */
+	struct ui_sync sync;
+	int daemon;                 /* served by `liandong daemon --ui` */
+	char *page;                 /* the page given xdg-open, or NULL */
+	pid_t browser;
 };
 
 /* A request past rules 1-4: its body, up to UI_MAX_BODY. */
@@ -137,6 +172,85 @@ static const char *const page_strings[] = {
 	N_("Why"),
 	N_("Discovered from"),
 	N_("Discovered before"),
+	N_("Syncing with the county server..."),
+	N_("Sync done:"),
+	N_("events sent"),
+	N_("events received"),
+	N_("Sync failed:"),
+	N_("unread alerts"),
+	N_("Waiting for this unit"),
+	N_("Nothing is waiting."),
+	N_("Type"),
+	N_("Sync"),
+	N_("Sync now"),
+	N_("Conflicts to look at"),
+	N_("No conflicts."),
+	N_("Step"),
+	N_("Mark all read"),
+	N_("Alerts"),
+	N_("No alerts."),
+	N_("Units concerned"),
+	N_("Recorded at"),
+	N_("Last changed"),
+	N_("Accept"),
+	N_("Acknowledge by"),
+	N_("Acknowledge"),
+	N_("Add a resolution"),
+	N_("Add a topic"),
+	N_("Answer"),
+	N_("Arrived at the scene"),
+	N_("Back"),
+	N_("Cancel"),
+	N_("Case"),
+	N_("Close"),
+	N_("Complainant:"),
+	N_("Convened by"),
+	N_("Decide how to handle"),
+	N_("Decide"),
+	N_("Dispute"),
+	N_("Escalate"),
+	N_("Extend the deadline"),
+	N_("Extend the time to refer"),
+	N_("Follow up a resolution"),
+	N_("Form"),
+	N_("Left the unit"),
+	N_("Meeting"),
+	N_("Minutes of the meeting"),
+	N_("Minutes"),
+	N_("New"),
+	N_("None."),
+	N_("Note"),
+	N_("Nothing here."),
+	N_("Notify"),
+	N_("Owner"),
+	N_("Police notified"),
+	N_("Print"),
+	N_("Printed"),
+	N_("Received by"),
+	N_("Received on paper"),
+	N_("Received"),
+	N_("Record the minutes"),
+	N_("Refer the case"),
+	N_("Refer to a unit"),
+	N_("Referral letter"),
+	N_("Reply"),
+	N_("Report the result"),
+	N_("Resolution"),
+	N_("Resolutions"),
+	N_("Return"),
+	N_("Send"),
+	N_("Sent by"),
+	N_("Sent"),
+	N_("Show the complainant"),
+	N_("Source materials"),
+	N_("Time"),
+	N_("To"),
+	N_("Topics"),
+	N_("Training"),
+	N_("Units"),
+	N_("Update"),
+	N_("Withdraw"),
+	N_("done"),
 };
 
 /* ---- answers ---- */
@@ -306,11 +420,13 @@ drain(int fd, char **buf, size_t *len, size_t cap)
  * /dev/null, in locale (NULL: this process's). *out and *err get its
  * stdout and stderr (new, NUL-terminated, maybe empty), *status its exit
  * code (EXIT_INTERNAL when it could not run, died, said more than
- * UI_MAX_OUT or UI_MAX_ERR, or was silent UI_COMMAND_MS: then it is
- * killed). Returns 0, or -1 when it could not be started. */
+ * UI_MAX_OUT or UI_MAX_ERR, or was silent timeout_ms: then it is
+ * killed). While it runs, *child (when not NULL) is its pid, under
+ * ui->mu, so that the console can stop it; then 0 again. Returns 0, or
+ * -1 when it could not be started. */
 static int
-run_command(struct ui *ui, const char *locale, json_t *args, char **out,
-    size_t *out_len, char **err, int *status)
+run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
+    pid_t *child, char **out, size_t *out_len, char **err, int *status)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -368,11 +484,16 @@ run_command(struct ui *ui, const char *locale, json_t *args, char **out,
 		errno = rc;
 		return -1;
 	}
+	if (child != NULL) {
+		pthread_mutex_lock(&ui->mu);
+		*child = pid;
+		pthread_mutex_unlock(&ui->mu);
+	}
 	pfd[0].fd = po[0];
 	pfd[1].fd = pe[0];
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (open_fds > 0) {
-		int ready = poll(pfd, 2, UI_COMMAND_MS);
+		int ready = poll(pfd, 2, timeout_ms);
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready <= 0) { /* stuck: the console must answer */
@@ -399,6 +520,11 @@ run_command(struct ui *ui, const char *locale, json_t *args, char **out,
 			close(pfd[i].fd);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (child != NULL) {
+		pthread_mutex_lock(&ui->mu);
+		*child = 0;
+		pthread_mutex_unlock(&ui->mu);
+	}
 	if (WIFEXITED(st))
 		*status = WEXITSTATUS(st);
 	return 0;
@@ -486,8 +612,8 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 	json_t *doc;
 	const char *field, *verb;
 
-	rc = run_command(ui, request_locale(conn), args, &out, &out_len, &err,
-	    &code);
+	rc = run_command(ui, request_locale(conn), args, UI_COMMAND_MS, NULL,
+	    &out, &out_len, &err, &code);
 	verb = json_string_value(json_array_get(args, 1));
 	if (verb != NULL && verb[0] == '-')
 		verb = NULL;
@@ -557,16 +683,530 @@ due_labels(json_t *doc)
 		    _(json_string_value(json_object_get(o, "obligation")))));
 }
 
+/* Adds "status_label", the state in the user's language as `show` and
+ * `list` print it (ld_pgettext), to every object of doc that has a
+ * string "status" and no label yet. */
+static void
+status_labels(json_t *doc)
+{
+	const char *key;
+	json_t *v, *st;
+	size_t i;
+
+	if (json_is_array(doc)) {
+		json_array_foreach(doc, i, v)
+			status_labels(v);
+		return;
+	}
+	if (!json_is_object(doc))
+		return;
+	st = json_object_get(doc, "status");
+	if (json_is_string(st) && json_object_get(doc, "status_label") == NULL)
+		json_object_set_new(doc, "status_label", json_string(
+		    ld_pgettext("status", json_string_value(st))));
+	json_object_foreach(doc, key, v)
+		if (json_is_object(v) || json_is_array(v))
+			status_labels(v);
+}
+
+/*
+ * The commands the console runs for its record pages (GET and POST
+ * /api/run/NOUN/VERB): every record command of the agent, none that
+ * configures the station, moves its data out or talks to the server
+ * (sync has its own endpoint). A read command answers GET, a write one
+ * POST only.
+ */
+struct ui_cmd {
+	const struct cmd_entry *e;
+	int write;
+};
+
+static const struct ui_cmd ui_cmds[] = {
+	{ &cmd_case_open_entry, 1 }, { &cmd_case_list_entry, 0 },
+	{ &cmd_case_show_entry, 0 }, { &cmd_case_update_entry, 1 },
+	{ &cmd_case_decide_entry, 1 }, { &cmd_case_close_entry, 1 },
+	{ &cmd_complaint_record_entry, 1 }, { &cmd_complaint_list_entry, 0 },
+	{ &cmd_complaint_show_entry, 0 }, { &cmd_complaint_refer_entry, 1 },
+	{ &cmd_complaint_notify_entry, 1 }, { &cmd_complaint_reply_entry, 1 },
+	{ &cmd_liaison_log_entry, 1 }, { &cmd_liaison_list_entry, 0 },
+	{ &cmd_referral_send_entry, 1 }, { &cmd_referral_list_entry, 0 },
+	{ &cmd_referral_show_entry, 0 }, { &cmd_referral_extend_entry, 1 },
+	{ &cmd_referral_receive_entry, 1 },
+	{ &cmd_referral_acknowledge_entry, 1 },
+	{ &cmd_referral_arrive_entry, 1 }, { &cmd_referral_accept_entry, 1 },
+	{ &cmd_referral_dispute_entry, 1 },
+	{ &cmd_referral_escalate_entry, 1 },
+	{ &cmd_referral_decide_entry, 1 },
+	{ &cmd_referral_withdraw_entry, 1 },
+	{ &cmd_referral_return_entry, 1 }, { &cmd_referral_result_entry, 1 },
+	{ &cmd_assist_request_entry, 1 }, { &cmd_assist_list_entry, 0 },
+	{ &cmd_assist_show_entry, 0 }, { &cmd_assist_receive_entry, 1 },
+	{ &cmd_assist_answer_entry, 1 }, { &cmd_assist_extend_entry, 1 },
+	{ &cmd_whistle_call_entry, 1 }, { &cmd_whistle_list_entry, 0 },
+	{ &cmd_whistle_show_entry, 0 }, { &cmd_whistle_receive_entry, 1 },
+	{ &cmd_whistle_answer_entry, 1 }, { &cmd_whistle_escalate_entry, 1 },
+	{ &cmd_meeting_schedule_entry, 1 }, { &cmd_meeting_list_entry, 0 },
+	{ &cmd_meeting_show_entry, 0 }, { &cmd_meeting_topic_entry, 1 },
+	{ &cmd_meeting_minutes_entry, 1 },
+	{ &cmd_meeting_resolution_entry, 1 },
+	{ &cmd_meeting_followup_entry, 1 },
+	{ &cmd_share_record_entry, 1 }, { &cmd_share_list_entry, 0 },
+	{ &cmd_share_show_entry, 0 }, { &cmd_share_send_entry, 1 },
+	{ &cmd_share_extend_entry, 1 },
+	{ &cmd_supervision_send_entry, 1 },
+	{ &cmd_supervision_list_entry, 0 },
+	{ &cmd_supervision_show_entry, 0 },
+	{ &cmd_supervision_receive_entry, 1 },
+	{ &cmd_supervision_reply_entry, 1 },
+	{ &cmd_operation_plan_entry, 1 }, { &cmd_operation_list_entry, 0 },
+	{ &cmd_operation_show_entry, 0 }, { &cmd_operation_answer_entry, 1 },
+	{ &cmd_operation_police_entry, 1 },
+	{ &cmd_operation_result_entry, 1 },
+	{ &cmd_operation_cancel_entry, 1 },
+	{ &cmd_person_add_entry, 1 }, { &cmd_person_list_entry, 0 },
+	{ &cmd_person_show_entry, 0 }, { &cmd_person_update_entry, 1 },
+	{ &cmd_person_leave_entry, 1 }, { &cmd_person_train_entry, 1 },
+	{ &cmd_unit_list_entry, 0 },
+	{ NULL, 0 },
+};
+
+/* The console command at "NOUN/VERB" (or "NOUN" for one without a
+ * verb), or NULL. */
+static const struct ui_cmd *
+ui_cmd_find(const char *path)
+{
+	const struct ui_cmd *c;
+	const char *slash = strchr(path, '/');
+	size_t n = slash != NULL ? (size_t)(slash - path) : strlen(path);
+
+	for (c = ui_cmds; c->e != NULL; c++) {
+		const struct cli_cmd *b = &c->e->base;
+		if (strlen(b->noun) != n || strncmp(b->noun, path, n) != 0)
+			continue;
+		if (b->verb == NULL ? slash == NULL :
+		    slash != NULL && strcmp(b->verb, slash + 1) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* The option of c's named len bytes at name (FORM_FIELDS expanded), or
+ * NULL. The expansion is kept for the life of the program. */
+static const struct cli_opt *
+ui_cmd_opt(const struct ui_cmd *c, const char *name, size_t len)
+{
+	static const struct cli_opt *expanded[sizeof ui_cmds / sizeof *ui_cmds];
+	size_t at = (size_t)(c - ui_cmds);
+	const struct cli_opt *o;
+
+	if (expanded[at] == NULL)
+		expanded[at] = form_opts(c->e->base.opts);
+	for (o = expanded[at]; o != NULL && o->name != NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+/* The first option "--name" in msg that is one of c's, or NULL. */
+static const char *
+message_option(const struct ui_cmd *c, const char *msg)
+{
+	const char *p = msg;
+	const struct cli_opt *o;
+	size_t n;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		p += 2;
+		for (n = 0; (p[n] >= 'a' && p[n] <= 'z') || p[n] == '-'; n++)
+			;
+		if (n > 0 && (o = ui_cmd_opt(c, p, n)) != NULL)
+			return o->name;
+	}
+	return NULL;
+}
+
+/* GET /api/commands/NOUN/VERB: what the command takes. */
+static enum MHD_Result
+api_command_describe(struct MHD_Connection *conn, const struct ui_cmd *c)
+{
+	const struct cli_cmd *b = &c->e->base;
+	json_t *doc = out_doc("command");
+
+	json_object_set_new(doc, "noun", json_string(b->noun));
+	json_object_set_new(doc, "verb", b->verb != NULL ?
+	    json_string(b->verb) : json_null());
+	json_object_set_new(doc, "args", b->args != NULL ?
+	    json_string(b->args) : json_null());
+	json_object_set_new(doc, "min_args", json_integer(b->min_args));
+	json_object_set_new(doc, "max_args", json_integer(b->max_args));
+	json_object_set_new(doc, "write", json_boolean(c->write));
+	json_object_set_new(doc, "summary", json_string(b->summary != NULL ?
+	    _(b->summary) : ""));
+	json_object_set_new(doc, "options", form_opts_describe(b->opts));
+	return reply_json(conn, MHD_HTTP_OK, doc);
+}
+
+struct query_ctx {
+	const struct ui_cmd *c;
+	json_t *args;
+	json_t *pos;
+	const char *bad;
+};
+
+static enum MHD_Result
+query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_ctx *q = cls;
+	const struct cli_opt *o;
+
+	(void)kind;
+	if (q->bad != NULL)
+		return MHD_NO;
+	if (strcmp(key, "id") == 0) {
+		if (value != NULL && *value != '\0')
+			json_array_append_new(q->pos, json_string(value));
+		return MHD_YES;
+	}
+	if ((o = ui_cmd_opt(q->c, key, strlen(key))) == NULL) {
+		q->bad = key;
+		return MHD_NO;
+	}
+	if (value == NULL || *value == '\0')
+		return MHD_YES;
+	if (o->type == CLI_FLAG) {
+		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
+			json_array_append_new(q->args, json_sprintf("--%s", o->name));
+	} else
+		json_array_append_new(q->args, json_sprintf("--%s=%s", o->name,
+		    value));
+	return MHD_YES;
+}
+
+/* Runs c with args (taken), the positional ones pos (taken) after "--",
+ * and answers: the command's JSON document with status labels, or
+ * {"kind": "done", "output"} for one that prints no JSON, or the error
+ * with "field" the option it names. */
+static enum MHD_Result
+run_ui_cmd(struct ui *ui, struct MHD_Connection *conn, const struct ui_cmd *c,
+    json_t *args, json_t *pos, unsigned ok_status)
+{
+	char *out, *err, *msg;
+	size_t out_len;
+	int code, rc;
+	json_t *doc, *all = json_pack("[s]", c->e->base.noun);
+	const char *opt;
+
+	if (c->e->base.verb != NULL)
+		json_array_append_new(all, json_string(c->e->base.verb));
+	json_array_extend(all, args);
+	json_decref(args);
+	if (c->e->base.flags & CMD_JSON)
+		json_array_append_new(all, json_string("--json"));
+	json_array_append_new(all, json_string("--"));
+	json_array_extend(all, pos);
+	json_decref(pos);
+	rc = run_command(ui, request_locale(conn), all, UI_COMMAND_MS, NULL,
+	    &out, &out_len, &err, &code);
+	log_line("info", "event=ui-command command=\"%s%s%s\" exit=%d",
+	    c->e->base.noun, c->e->base.verb != NULL ? " " : "",
+	    c->e->base.verb != NULL ? c->e->base.verb : "", rc != 0 ? -1 : code);
+	json_decref(all);
+	if (rc != 0) {
+		free(out);
+		free(err);
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(errno));
+	}
+	if (code == 0) {
+		doc = json_loadb(out, out_len, 0, NULL);
+		if (!json_is_object(doc)) {
+			json_decref(doc);
+			doc = out_doc("done");
+			json_object_set_new(doc, "output", json_stringn(out,
+			    out_len));
+		} else
+			status_labels(doc);
+		free(out);
+		free(err);
+		return reply_json(conn, ok_status, doc);
+	}
+	free(out);
+	msg = command_message(err);
+	doc = out_doc("error");
+	json_object_set_new(doc, "error", json_string(msg));
+	json_object_set_new(doc, "exit", json_integer(code));
+	opt = message_option(c, msg);
+	json_object_set_new(doc, "field", opt != NULL ? json_string(opt) :
+	    json_null());
+	json_object_set_new(doc, "messages", json_string(err));
+	free(msg);
+	free(err);
+	return reply_json(conn, exit_status_http(code), doc);
+}
+
+/* GET /api/run/NOUN/VERB[?id=ID&OPTION=VALUE...]: a read command. */
+static enum MHD_Result
+api_run_get(struct ui *ui, struct MHD_Connection *conn, const struct ui_cmd *c)
+{
+	struct query_ctx q = { c, json_array(), json_array(), NULL };
+	json_t *doc;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (q.bad != NULL) {
+		doc = out_doc("error");
+		json_object_set_new(doc, "error", json_sprintf(
+		    _("'%s' is not an option of this command"), q.bad));
+		json_object_set_new(doc, "field", json_string(q.bad));
+		json_decref(q.args);
+		json_decref(q.pos);
+		return reply_json(conn, MHD_HTTP_BAD_REQUEST, doc);
+	}
+	return run_ui_cmd(ui, conn, c, q.args, q.pos, MHD_HTTP_OK);
+}
+
+/* POST /api/run/NOUN/VERB with {"args": [...], "options": {OPTION:
+ * string, true or [strings]}}: a write command. */
+static enum MHD_Result
+api_run_post(struct ui *ui, struct MHD_Connection *conn,
+    const struct ui_cmd *c, json_t *body)
+{
+	json_t *opts = json_object_get(body, "options"), *pos,
+	    *given = json_object_get(body, "args"), *args, *val, *item, *doc;
+	const struct cli_opt *o;
+	const char *key, *bad = NULL;
+	size_t i;
+
+	if ((opts != NULL && !json_is_object(opts)) ||
+	    (given != NULL && !json_is_array(given))) {
+		json_decref(body);
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
+		    _("the request body must be {\"args\": [...], \"options\": {...}}"));
+	}
+	args = json_array();
+	pos = json_array();
+	json_array_foreach(given, i, item) {
+		if (!json_is_string(item)) {
+			bad = "args";
+			break;
+		}
+		json_array_append(pos, item);
+	}
+	json_object_foreach(opts, key, val) {
+		if (bad != NULL)
+			break;
+		o = ui_cmd_opt(c, key, strlen(key));
+		bad = key;
+		if (o == NULL)
+			break;
+		if (o->type == CLI_FLAG) {
+			if (!json_is_boolean(val))
+				break;
+			if (json_is_true(val))
+				json_array_append_new(args, json_sprintf("--%s",
+				    o->name));
+		} else if (o->type == CLI_LIST && json_is_array(val)) {
+			json_array_foreach(val, i, item) {
+				if (!json_is_string(item))
+					break;
+				json_array_append_new(args, json_sprintf("--%s=%s",
+				    o->name, json_string_value(item)));
+			}
+			if (i < json_array_size(val))
+				break;
+		} else if (json_is_string(val)) {
+			if (*json_string_value(val) != '\0')
+				json_array_append_new(args, json_sprintf("--%s=%s",
+				    o->name, json_string_value(val)));
+		} else if (!json_is_null(val))
+			break;
+		bad = NULL;
+	}
+	if (bad != NULL) {
+		doc = out_doc("error");
+		json_object_set_new(doc, "error", json_sprintf(
+		    _("'%s' is not an option of this command, or not of its type"),
+		    bad));
+		json_object_set_new(doc, "field", json_string(bad));
+		json_decref(body);
+		json_decref(args);
+		json_decref(pos);
+		return reply_json(conn, MHD_HTTP_BAD_REQUEST, doc);
+	}
+	json_decref(body);
+	return run_ui_cmd(ui, conn, c, args, pos, MHD_HTTP_OK);
+}
+
+/* ---- the sync the console starts ---- */
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* {"kind": "sync_job", "state": idle|running|done|failed, "started",
+ * "finished" (ms, 0 for none), "exit", "error", "result"}. Takes the
+ * lock. */
+static json_t *
+sync_doc(struct ui *ui)
+{
+	static const char *const names[] = { "idle", "running", "done",
+		"failed" };
+	json_t *doc = out_doc("sync_job");
+
+	pthread_mutex_lock(&ui->mu);
+	json_object_set_new(doc, "state", json_string(names[ui->sync.state]));
+	json_object_set_new(doc, "started", json_integer(ui->sync.started));
+	json_object_set_new(doc, "finished", json_integer(ui->sync.finished));
+	json_object_set_new(doc, "exit", ui->sync.state >= SYNC_DONE ?
+	    json_integer(ui->sync.exit) : json_null());
+	json_object_set_new(doc, "error", ui->sync.error != NULL ?
+	    json_string(ui->sync.error) : json_null());
+	json_object_set_new(doc, "result", ui->sync.result != NULL ?
+	    json_deep_copy(ui->sync.result) : json_null());
+	pthread_mutex_unlock(&ui->mu);
+	return doc;
+}
+
+static void *
+sync_thread(void *arg)
+{
+	struct ui *ui = arg;
+	json_t *args = json_pack("[ss]", "sync", "--json"), *res = NULL;
+	char *out, *err, *msg = NULL;
+	size_t out_len;
+	int code = EXIT_INTERNAL, rc;
+
+	rc = run_command(ui, ui->sync.locale, args, UI_SYNC_MS, &ui->sync.pid,
+	    &out, &out_len, &err, &code);
+	json_decref(args);
+	log_line("info", "event=ui-command command=\"sync\" exit=%d",
+	    rc != 0 ? -1 : code);
+	if (rc != 0)
+		msg = xstrdup(strerror(errno));
+	else if (code == 0)
+		res = json_loadb(out, out_len, 0, NULL);
+	else
+		msg = command_message(err);
+	free(out);
+	free(err);
+	/* What arrived or comes due, as the daemon looks after each sync
+	 * (agent/alert.h): the badge and a desktop notification. */
+	if (rc == 0) {
+		int acode;
+		args = json_pack("[ss]", "alerts", "--check");
+		if (run_command(ui, ui->sync.locale, args, UI_COMMAND_MS,
+		    &ui->sync.pid, &out, &out_len, &err, &acode) == 0) {
+			log_line("info", "event=ui-command command=\"alerts\" "
+			    "exit=%d", acode);
+			free(out);
+			free(err);
+		}
+		json_decref(args);
+	}
+	pthread_mutex_lock(&ui->mu);
+	ui->sync.state = rc == 0 && code == 0 ? SYNC_DONE : SYNC_FAILED;
+	ui->sync.exit = rc != 0 ? -1 : code;
+	ui->sync.error = msg;
+	ui->sync.result = res;
+	ui->sync.finished = wall_ms();
+	pthread_mutex_unlock(&ui->mu);
+	return NULL;
+}
+
+/* POST /api/sync: starts `liandong sync` unless one runs (409). */
+static enum MHD_Result
+api_sync_start(struct ui *ui, struct MHD_Connection *conn)
+{
+	int running, rc = 0;
+
+	pthread_mutex_lock(&ui->mu);
+	running = ui->sync.state == SYNC_RUNNING || ui->sync.wanted;
+	if (!running && ui->daemon) {
+		/* The daemon syncs in its own loop: it is asked to now, and
+		 * says how it goes (ui_sync_begin, ui_sync_end). */
+		ui->sync.wanted = 1;
+		free(ui->sync.error);
+		json_decref(ui->sync.result);
+		ui->sync.error = NULL;
+		ui->sync.result = NULL;
+		ui->sync.state = SYNC_RUNNING;
+		ui->sync.started = wall_ms();
+		ui->sync.finished = 0;
+	} else if (!running) {
+		if (ui->sync.joinable)
+			pthread_join(ui->sync.thread, NULL);
+		ui->sync.joinable = 0;
+		free(ui->sync.error);
+		ui->sync.error = NULL;
+		json_decref(ui->sync.result);
+		ui->sync.result = NULL;
+		ui->sync.state = SYNC_RUNNING;
+		ui->sync.started = wall_ms();
+		ui->sync.finished = 0;
+		ui->sync.locale = request_locale(conn);
+		rc = pthread_create(&ui->sync.thread, NULL, sync_thread, ui);
+		if (rc == 0)
+			ui->sync.joinable = 1;
+		else
+			ui->sync.state = SYNC_IDLE;
+	}
+	pthread_mutex_unlock(&ui->mu);
+	if (rc != 0)
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(rc));
+	return reply_json(conn, running ? MHD_HTTP_CONFLICT :
+	    MHD_HTTP_ACCEPTED, sync_doc(ui));
+}
+
+/* Stops a sync still running (its child killed) and waits for its
+ * thread. */
+static void
+sync_stop(struct ui *ui)
+{
+	pthread_mutex_lock(&ui->mu);
+	if (ui->sync.state == SYNC_RUNNING && ui->sync.pid > 0)
+		kill(ui->sync.pid, SIGTERM);
+	pthread_mutex_unlock(&ui->mu);
+	if (ui->sync.joinable)
+		pthread_join(ui->sync.thread, NULL);
+	ui->sync.joinable = 0;
+	free(ui->sync.error);
+	json_decref(ui->sync.result);
+	ui->sync.error = NULL;
+	ui->sync.result = NULL;
+}
+
 static enum MHD_Result
 api_strings(struct MHD_Connection *conn)
 {
-	json_t *doc = out_doc("strings"), *s = json_object();
+	json_t *doc = out_doc("strings"), *s = json_object(), *types =
+	    json_object(), *t, *st;
+	const struct entity_type *et;
+	const char *const *sn;
 	size_t i;
+
+	/* Each record type: its letter, what people call it and its
+	 * states, in the user's language. */
+	for (i = 0; (et = entity_type_at(i)) != NULL; i++) {
+		st = json_object();
+		for (sn = et->statuses; sn != NULL && *sn != NULL; sn++)
+			json_object_set_new(st, *sn, json_string(
+			    ld_pgettext("status", *sn)));
+		t = json_pack("{s:s#,s:s,s:o}", "letter", &et->letter, (size_t)1,
+		    "label", _(et->label), "statuses", st);
+		json_object_set_new(types, et->name, t);
+	}
 
 	for (i = 0; i < sizeof page_strings / sizeof *page_strings; i++)
 		json_object_set_new(s, page_strings[i],
 		    json_string(_(page_strings[i])));
 	json_object_set_new(doc, "strings", s);
+	json_object_set_new(doc, "types", types);
 	/* The language the pages are in: they ask the API for its errors
 	 * in the same one. */
 	json_object_set_new(doc, "lang", json_string(strcmp(_("Workbench"),
@@ -615,16 +1255,43 @@ api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 	if (strcmp(url, "/api/status") == 0)
 		return answer_command(ui, conn, json_pack("[sss]", "status",
 		    "--offline", "--json"), NULL, MHD_HTTP_OK, NULL);
+	if (strcmp(url, "/api/sync") == 0)
+		return reply_json(conn, MHD_HTTP_OK, sync_doc(ui));
+	if (strcmp(url, "/api/alerts") == 0)
+		return answer_command(ui, conn, json_pack("[ss]", "alerts",
+		    "--json"), NULL, MHD_HTTP_OK, NULL);
+	if (strcmp(url, "/api/conflicts") == 0)
+		return answer_command(ui, conn, json_pack("[ss]", "conflicts",
+		    "--json"), NULL, MHD_HTTP_OK, status_labels);
 	if (strcmp(url, "/api/cases") == 0) {
 		args = json_pack("[ss]", "case", "list");
 		query_options(conn, args, list_q);
 		json_array_append_new(args, json_string("--json"));
-		return answer_command(ui, conn, args, NULL, MHD_HTTP_OK, NULL);
+		return answer_command(ui, conn, args, NULL, MHD_HTTP_OK,
+		    status_labels);
 	}
 	if (strncmp(url, "/api/cases/", 11) == 0 && url[11] != '\0' &&
 	    strchr(url + 11, '/') == NULL)
 		return answer_command(ui, conn, json_pack("[sssss]", "case",
-		    "show", "--json", "--", url + 11), NULL, MHD_HTTP_OK, NULL);
+		    "show", "--json", "--", url + 11), NULL, MHD_HTTP_OK,
+		    status_labels);
+	if (strncmp(url, "/api/commands/", 14) == 0) {
+		const struct ui_cmd *c = ui_cmd_find(url + 14);
+		if (c == NULL)
+			return reply_error(conn, MHD_HTTP_NOT_FOUND,
+			    _("no such command"));
+		return api_command_describe(conn, c);
+	}
+	if (strncmp(url, "/api/run/", 9) == 0) {
+		const struct ui_cmd *c = ui_cmd_find(url + 9);
+		if (c == NULL)
+			return reply_error(conn, MHD_HTTP_NOT_FOUND,
+			    _("no such command"));
+		if (c->write)
+			return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    _("this command changes records: POST it"));
+		return api_run_get(ui, conn, c);
+	}
 	return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
 }
 
@@ -636,7 +1303,22 @@ api_post(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	json_error_t jerr;
 	const char *bad;
 
-	if (strcmp(url, "/api/cases") != 0)
+	const struct ui_cmd *c = NULL;
+
+	if (strcmp(url, "/api/sync") == 0)
+		return api_sync_start(ui, conn);
+	if (strcmp(url, "/api/alerts/read") == 0)
+		return answer_command(ui, conn, json_pack("[sss]", "alerts",
+		    "--read", "--json"), NULL, MHD_HTTP_OK, NULL);
+	if (strncmp(url, "/api/run/", 9) == 0) {
+		c = ui_cmd_find(url + 9);
+		if (c == NULL)
+			return reply_error(conn, MHD_HTTP_NOT_FOUND,
+			    _("no such command"));
+		if (!c->write)
+			return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    _("this command only reads: GET it"));
+	} else if (strcmp(url, "/api/cases") != 0)
 		return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
 	body = json_loadb(rq->body != NULL ? rq->body : "", rq->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
@@ -645,6 +1327,8 @@ api_post(struct ui *ui, struct MHD_Connection *conn, const char *url,
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
 		    _("the request body must be a JSON object"));
 	}
+	if (c != NULL)
+		return api_run_post(ui, conn, c, body);
 	args = json_pack("[ss]", "case", "open");
 	if (form_kind_args("case.opened", body, args, &bad) != 0) {
 		doc = out_doc("error");
@@ -906,21 +1590,18 @@ static const struct cli_opt ui_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static int
-cmd_ui(struct cmd_ctx *ctx)
+int
+ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
+    struct ui **out)
 {
-	const char *p = cmd_value(ctx, "port");
 	const union MHD_DaemonInfo *di;
 	struct sockaddr_in sin;
-	sigset_t stop;
-	struct ui ui;
-	char *end, *url, *page = NULL;
+	struct ui *ui;
+	char *end, *url;
 	long port = UI_DEFAULT_PORT;
-	pid_t browser = -1;
 	ssize_t n;
-	int sig;
 
-	memset(&ui, 0, sizeof ui);
+	*out = NULL;
 	if (p != NULL) {
 		errno = 0;
 		port = strtol(p, &end, 10);
@@ -929,16 +1610,136 @@ cmd_ui(struct cmd_ctx *ctx)
 			return cmd_usage_error(ctx,
 			    _("--port must be a number from 0 to 65535, not '%s'"), p);
 	}
-	n = readlink("/proc/self/exe", ui.exe, sizeof ui.exe - 1);
-	if (n <= 0)
+	ui = xcalloc(1, sizeof *ui);
+	ui->browser = -1;
+	ui->daemon = daemon;
+	n = readlink("/proc/self/exe", ui->exe, sizeof ui->exe - 1);
+	if (n <= 0) {
+		free(ui);
 		return cmd_error(ctx, EXIT_INTERNAL,
 		    _("cannot find this program's file: %s"), strerror(errno));
-	ui.exe[n] = '\0';
-	ui.db = ctx->db_path;
-	ui.config = ctx->cfg.path;
-	random_token(UI_TOKEN_BYTES, ui.secret, sizeof ui.secret);
-	random_token(UI_TOKEN_BYTES, ui.session, sizeof ui.session);
-	random_token(UI_TOKEN_BYTES, ui.csrf, sizeof ui.csrf);
+	}
+	ui->exe[n] = '\0';
+	ui->db = ctx->db_path;
+	ui->config = ctx->cfg.path;
+	pthread_mutex_init(&ui->mu, NULL);
+	random_token(UI_TOKEN_BYTES, ui->secret, sizeof ui->secret);
+	random_token(UI_TOKEN_BYTES, ui->session, sizeof ui->session);
+	random_token(UI_TOKEN_BYTES, ui->csrf, sizeof ui->csrf);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ui->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    on_request, ui,
+	    MHD_OPTION_SOCK_ADDR, &sin,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui,
+	    MHD_OPTION_END);
+	if (ui->d == NULL) {
+		pthread_mutex_destroy(&ui->mu);
+		free(ui);
+		return cmd_error(ctx, EXIT_INTERNAL,
+		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
+		    port);
+	}
+	di = MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_BIND_PORT);
+	ui->port = di != NULL ? di->port : (unsigned)port;
+	snprintf(ui->cookie, sizeof ui->cookie, "liandong_ui_%u", ui->port);
+	log_line("info", "event=ui-start port=%u", ui->port);
+	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui->port, ui->secret);
+	printf("%s\n", url);
+	fflush(stdout);
+	fprintf(stderr, daemon ? _("liandong: the console is at the URL above\n") :
+	    _("liandong: the console is at the URL above; Ctrl-C stops it\n"));
+	if (open) {
+		ui->page = login_page(url, ui->db, ui->port);
+		if (ui->page == NULL)
+			fprintf(stderr, _("liandong: note: cannot write the page "
+			    "that opens the console (%s): open the URL above in a "
+			    "browser\n"), strerror(errno));
+		else if ((ui->browser = open_browser(ui->page)) < 0) {
+			unlink(ui->page);
+			free(ui->page);
+			ui->page = NULL;
+		}
+	}
+	free(url);
+	*out = ui;
+	return 0;
+}
+
+void
+ui_stop(struct ui *ui, int sig)
+{
+	if (ui == NULL)
+		return;
+	MHD_stop_daemon(ui->d);
+	sync_stop(ui);
+	pthread_mutex_destroy(&ui->mu);
+	log_line("info", "event=ui-stop signal=%d", sig);
+	if (ui->browser > 0)
+		waitpid(ui->browser, NULL, WNOHANG);
+	if (ui->page != NULL)
+		unlink(ui->page);
+	free(ui->page);
+	free(ui);
+}
+
+int
+ui_sync_wanted(struct ui *ui)
+{
+	int w;
+
+	if (ui == NULL)
+		return 0;
+	pthread_mutex_lock(&ui->mu);
+	w = ui->sync.wanted;
+	ui->sync.wanted = 0;
+	pthread_mutex_unlock(&ui->mu);
+	return w;
+}
+
+void
+ui_sync_begin(struct ui *ui)
+{
+	if (ui == NULL)
+		return;
+	pthread_mutex_lock(&ui->mu);
+	free(ui->sync.error);
+	json_decref(ui->sync.result);
+	ui->sync.error = NULL;
+	ui->sync.result = NULL;
+	ui->sync.state = SYNC_RUNNING;
+	ui->sync.started = wall_ms();
+	ui->sync.finished = 0;
+	pthread_mutex_unlock(&ui->mu);
+}
+
+void
+ui_sync_end(struct ui *ui, int code, const char *error, json_t *result)
+{
+	if (ui == NULL) {
+		json_decref(result);
+		return;
+	}
+	pthread_mutex_lock(&ui->mu);
+	ui->sync.state = code == 0 ? SYNC_DONE : SYNC_FAILED;
+	ui->sync.exit = code;
+	ui->sync.error = code != 0 && error != NULL ? xstrdup(error) : NULL;
+	ui->sync.result = result;
+	ui->sync.finished = wall_ms();
+	pthread_mutex_unlock(&ui->mu);
+}
+
+static int
+cmd_ui(struct cmd_ctx *ctx)
+{
+	sigset_t stop;
+	struct ui *ui;
+	int sig, rc;
 
 	/* The server's thread and the commands' children start with these
 	 * blocked: this thread alone waits for them. */
@@ -946,53 +1747,12 @@ cmd_ui(struct cmd_ctx *ctx)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ui.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    on_request, &ui,
-	    MHD_OPTION_SOCK_ADDR, &sin,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ui,
-	    MHD_OPTION_END);
-	if (ui.d == NULL)
-		return cmd_error(ctx, EXIT_INTERNAL,
-		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
-		    port);
-	di = MHD_get_daemon_info(ui.d, MHD_DAEMON_INFO_BIND_PORT);
-	ui.port = di != NULL ? di->port : (unsigned)port;
-	snprintf(ui.cookie, sizeof ui.cookie, "liandong_ui_%u", ui.port);
-	log_line("info", "event=ui-start port=%u", ui.port);
-	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui.port, ui.secret);
-	printf("%s\n", url);
-	fflush(stdout);
-	fprintf(stderr, _("liandong: the console is at the URL above; "
-	    "Ctrl-C stops it\n"));
-	if (!cmd_flag(ctx, "no-open")) {
-		page = login_page(url, ui.db, ui.port);
-		if (page == NULL)
-			fprintf(stderr, _("liandong: note: cannot write the page "
-			    "that opens the console (%s): open the URL above in a "
-			    "browser\n"), strerror(errno));
-		else if ((browser = open_browser(page)) < 0) {
-			unlink(page);
-			free(page);
-			page = NULL;
-		}
-	}
-	free(url);
+	if ((rc = ui_start(ctx, cmd_value(ctx, "port"), !cmd_flag(ctx,
+	    "no-open"), 0, &ui)) != 0)
+		return rc;
 	while (sigwait(&stop, &sig) != 0)
 		;
-	MHD_stop_daemon(ui.d);
-	log_line("info", "event=ui-stop signal=%d", sig);
-	if (browser > 0)
-		waitpid(browser, NULL, WNOHANG);
-	if (page != NULL)
-		unlink(page);
-	free(page);
+	ui_stop(ui, sig);
 	return 0;
 }
 

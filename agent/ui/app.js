@@ -2,7 +2,9 @@
  * app.js - the station console's pages, a thin client of the local JSON
  * API (docs/console-api.md). Routes: #/ the workbench (工作台), #/cases
  * the case list, #/case/ID a case and its timeline, #/open the form that
- * opens a case. Text comes translated from /api/strings (gettext, in the
+ * opens a case, #/alerts the alerts, #/r/NOUN a type's list, #/r/NOUN/ID
+ * a record, #/do/NOUN/VERB[/ID] a command's form, #/print/NOUN/ID a
+ * record to print. Text comes translated from /api/strings (gettext, in the
  * agent's locale); what users typed is only ever set as text, never as
  * markup.
  */
@@ -11,8 +13,10 @@
 var S = {};          /* translated page strings, by their English text */
 var LANG = 'en';     /* the language of the strings, asked of the API too */
 var CSRF = '';
+var TYPES = {};     /* record types: {letter, label, statuses} */
 
 function T(s) { return S[s] || s; }
+function colon() { return LANG === 'zh-CN' ? '：' : ': '; }
 
 /* h('td', {class: 'x'}, 'text', child...) */
 function h(tag, attrs) {
@@ -29,7 +33,12 @@ function h(tag, attrs) {
 	return e;
 }
 
+/* Each route() draws a page anew: an answer asked for by an earlier one
+ * is dropped, so that a late one never draws over the page shown. */
+var GEN = 0;
+
 function api(path, opts) {
+	var gen = GEN;
 	opts = opts || {};
 	var headers = { 'Accept-Language': LANG };
 	if (opts.body !== undefined) {
@@ -42,7 +51,11 @@ function api(path, opts) {
 		body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
 		credentials: 'same-origin'
 	}).then(function (r) {
-		return r.json().then(function (d) { return { status: r.status, doc: d }; });
+		return r.json().then(function (d) {
+			if (gen !== GEN)
+				return new Promise(function () {});
+			return { status: r.status, doc: d };
+		});
 	});
 }
 
@@ -56,6 +69,15 @@ function cst(t) {
 		return String(t);
 	var z = new Date(d.getTime() + 8 * 3600 * 1000).toISOString();
 	return z.slice(0, 10) + ' ' + z.slice(11, 16);
+}
+
+/* The first array of a list command's document ("cases", "referrals"...). */
+function firstList(doc) {
+	var k;
+	for (k in doc)
+		if (Array.isArray(doc[k]))
+			return doc[k];
+	return [];
 }
 
 function main() { return document.getElementById('main'); }
@@ -77,6 +99,8 @@ function fail(r) {
 	    h('p', { class: 'error', role: 'alert' }, (r.doc && r.doc.error) || String(r)));
 }
 
+/* The last sync and the events not yet at the county server, in the
+ * header of every page. */
 function syncLine() {
 	api('/api/status').then(function (r) {
 		if (r.status !== 200)
@@ -88,19 +112,131 @@ function syncLine() {
 	});
 }
 
-function statusText(s) {
-	return s === 'open' ? T('In progress') : s === 'closed' ? T('Closed') : s;
+/* The 同步 button: POST /api/sync starts `liandong sync`, GET /api/sync
+ * says how it goes, asked every second while it runs. */
+var syncTimer = null;
+var syncSeen = null; /* when the last sync the page has shown ended */
+function syncState(doc) {
+	var p = document.getElementById('sync-state'), b = document.getElementById('sync-now');
+	if (!p || !b)
+		return;
+	if (syncSeen === null)
+		syncSeen = doc.state === 'running' ? -1 : doc.finished;
+	b.disabled = doc.state === 'running';
+	b.setAttribute('aria-busy', doc.state === 'running' ? 'true' : 'false');
+	p.className = 'sync-' + doc.state;
+	if (doc.state === 'running')
+		p.textContent = T('Syncing with the county server...');
+	else if (doc.state === 'done')
+		p.textContent = T('Sync done:') + ' ' + T('events sent') + ' ' + doc.result.pushed + ', ' +
+		    T('events received') + ' ' + doc.result.pulled;
+	else if (doc.state === 'failed')
+		p.textContent = T('Sync failed:') + ' ' + (doc.error || '');
+	else
+		p.textContent = '';
+	if (doc.state === 'running') {
+		if (syncTimer === null)
+			syncTimer = setTimeout(function () {
+				syncTimer = null;
+				api('/api/sync').then(function (r) { syncState(r.doc); });
+			}, 1000);
+	} else if (doc.finished !== syncSeen) {
+		/* A sync ended since the page last looked: what it brought. */
+		syncLine();
+		alertsBadge();
+		if ((location.hash || '#/') === '#/')
+			workbench();
+	}
+	if (doc.state !== 'running')
+		syncSeen = doc.finished;
+}
+
+function syncNow() {
+	api('/api/sync', { body: {} }).then(function (r) { syncState(r.doc); });
+}
+
+/* The alerts badge in the header: how many are unread. */
+function alertsBadge() {
+	api('/api/alerts').then(function (r) {
+		var b = document.getElementById('alerts-count');
+		if (r.status !== 200 || !b)
+			return;
+		var unread = r.doc.alerts.filter(function (a) { return !a.read; }).length;
+		b.textContent = unread > 0 ? String(unread) : '';
+		b.className = unread > 0 ? 'badge' : 'badge none';
+		b.setAttribute('aria-label', unread + ' ' + T('unread alerts'));
+	});
+}
+
+function statusText(s, label) {
+	return label || s;
+}
+
+/* The type of a record id by its letter ("R-lyx01-3": referral). */
+function typeOf(id) {
+	var k;
+	if (!id || id.charAt(1) !== '-')
+		return null;
+	for (k in TYPES)
+		if (TYPES[k].letter === id.charAt(0))
+			return k;
+	return null;
 }
 
 function recordLink(id) {
-	return id && id.indexOf('C-') === 0 ? h('a', { href: '#/case/' + id }, id) : id;
+	var t = typeOf(id);
+	if (!t)
+		return id;
+	return h('a', { href: t === 'case' ? '#/case/' + id : '#/r/' + t + '/' + id }, id);
 }
 
-/* 工作台: what this unit owes, soonest first, overdue in red. */
+/* The records addressed to this unit not answered yet: referrals,
+ * township calls and assistance requests, urgent ones first. */
+var WAITING = { referral: ['sent', 'acknowledged'], whistle: ['called', 'escalated'],
+    assist: ['requested'] };
+
+function incoming() {
+	return Promise.all(Object.keys(WAITING).map(function (noun) {
+		return api('/api/run/' + noun + '/list?incoming=1').then(function (r) {
+			var list = r.status === 200 ? firstList(r.doc) : [];
+			return list.filter(function (x) {
+				return WAITING[noun].indexOf(x.status) >= 0;
+			}).map(function (x) { x._noun = noun; return x; });
+		});
+	})).then(function (lists) {
+		var all = [].concat.apply([], lists);
+		all.sort(function (a, b) {
+			return (b.urgent ? 1 : 0) - (a.urgent ? 1 : 0) ||
+			    String(a.sent_at || a.at || '').localeCompare(String(b.sent_at || b.at || ''));
+		});
+		return all;
+	});
+}
+
+/* 工作台: incoming records on top, what this unit owes soonest first
+ * (overdue in red), the sync, conflicts. */
 function workbench() {
-	api('/api/due').then(function (r) {
+	Promise.all([incoming(), api('/api/due'), api('/api/conflicts'), api('/api/sync')])
+	    .then(function (rs) {
+		var inc = rs[0], r = rs[1], cf = rs[2];
 		if (r.status !== 200)
 			return fail(r);
+		var itb = h('tbody', { id: 'incoming-rows' }), owed = {};
+		/* What this unit owes on each, soonest first (due). */
+		r.doc.obligations.forEach(function (o) {
+			if (o.due && (!owed[o.record] || Date.parse(o.due) < Date.parse(owed[o.record])))
+				owed[o.record] = o.due;
+		});
+		inc.forEach(function (x) {
+			itb.appendChild(h('tr', { class: x.urgent ? 'urgent-row' : null },
+			    h('td', null, recordLink(x.entity),
+				x.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
+			    h('td', null, TYPES[x._noun] ? TYPES[x._noun].label : x._noun),
+			    h('td', null, x.unit || ''),
+			    h('td', null, x.matter || x.category || x.subject || x.text || ''),
+			    h('td', null, x.status_label || x.status),
+			    h('td', { class: 'due-at' }, owed[x.entity] ? cst(owed[x.entity]) : '-')));
+		});
 		var obs = r.doc.obligations, tb = h('tbody', { id: 'due-rows' }), i, o;
 		for (i = 0; i < obs.length; i++) {
 			o = obs[i];
@@ -111,11 +247,57 @@ function workbench() {
 			    h('td', null, o.owed_by),
 			    h('td', null, recordLink(o.record))));
 		}
-		show(T('Workbench'), h('p', null, T('What this unit owes, soonest first')),
+		var conflicts = cf.status === 200 ? cf.doc.conflicts : [], ctb = h('tbody', { id: 'conflict-rows' });
+		conflicts.forEach(function (c) {
+			ctb.appendChild(h('tr', null, h('td', null, recordLink(c.record)),
+			    h('td', null, c.kind), h('td', null, c.author || ''), h('td', null, c.text)));
+		});
+		var syncBox = h('section', { id: 'sync-box', 'aria-labelledby': 'sync-h' },
+		    h('h3', { id: 'sync-h' }, T('Sync')),
+		    h('button', { type: 'button', id: 'sync-now' }, T('Sync now')),
+		    h('p', { id: 'sync-state', role: 'status', 'aria-live': 'polite' }));
+		syncBox.querySelector('#sync-now').addEventListener('click', syncNow);
+		show(T('Workbench'),
+		    h('h3', null, T('Waiting for this unit')),
+		    inc.length === 0 ? h('p', { id: 'incoming-none' }, T('Nothing is waiting.')) :
+		    h('table', { id: 'incoming' }, h('thead', null, h('tr', null,
+			h('th', null, T('Record')), h('th', null, T('Type')), h('th', null, T('Sent by')),
+			h('th', null, T('Matter')), h('th', null, T('Status')), h('th', null, T('Due')))), itb),
+		    h('h3', null, T('What this unit owes, soonest first')),
 		    obs.length === 0 ? h('p', { id: 'due-none' }, T('Nothing is owed.')) :
 		    h('table', { id: 'due' }, h('thead', null, h('tr', null,
 			h('th', null, T('Due')), h('th', null, T('Obligation')),
-			h('th', null, T('Owed by')), h('th', null, T('Record')))), tb));
+			h('th', null, T('Owed by')), h('th', null, T('Record')))), tb),
+		    syncBox,
+		    h('h3', null, T('Conflicts to look at')),
+		    conflicts.length === 0 ? h('p', { id: 'conflicts-none' }, T('No conflicts.')) :
+		    h('table', { id: 'conflicts' }, h('thead', null, h('tr', null,
+			h('th', null, T('Record')), h('th', null, T('Step')), h('th', null, T('Officer')),
+			h('th', null, T('Why')))), ctb));
+		syncLine();
+		syncState(rs[3].doc);
+	});
+}
+
+/* The alerts, newest first, and "mark read". */
+function alertsPage() {
+	api('/api/alerts').then(function (r) {
+		if (r.status !== 200)
+			return fail(r);
+		var ol = h('ul', { id: 'alert-list' });
+		r.doc.alerts.forEach(function (a) {
+			ol.appendChild(h('li', { class: (a.read ? 'read' : 'unread') + (a.urgent ? ' urgent' : '') },
+			    cst(a.at), ' ', recordLink(a.record), ' ', h('strong', null, a.title), ' ', a.text));
+		});
+		var b = h('button', { type: 'button', id: 'alerts-read' }, T('Mark all read'));
+		b.addEventListener('click', function () {
+			api('/api/alerts/read', { body: {} }).then(function () {
+				alertsBadge();
+				alertsPage();
+			});
+		});
+		show(T('Alerts'), r.doc.alerts.length === 0 ? h('p', { id: 'alerts-none' }, T('No alerts.')) : ol,
+		    r.doc.alerts.length ? b : null);
 	});
 }
 
@@ -168,7 +350,7 @@ function cases(q) {
 			tb.appendChild(h('tr', null,
 			    h('td', null, h('a', { href: '#/case/' + c.entity }, c.entity),
 				c.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
-			    h('td', null, statusText(c.status)),
+			    h('td', null, statusText(c.status, c.status_label)),
 			    h('td', null, cst(c.discovered_at)),
 			    h('td', null, c.category),
 			    h('td', null, c.location),
@@ -205,7 +387,7 @@ function caseShow(id) {
 			dl.appendChild(h('dt', null, label));
 			dl.appendChild(h('dd', null, v));
 		}
-		row(T('Status'), statusText(c.status));
+		row(T('Status'), statusText(c.status, c.status_label));
 		fields.forEach(function (f) {
 			var v = c[f.field], shown = v;
 			if (v === undefined || v === null)
@@ -228,7 +410,7 @@ function caseShow(id) {
 			tl.appendChild(h('li', null, cst(e.at), ' ', e.kind, ' ',
 			    e.author || '', ' ', e.unit ? '(' + e.unit + ')' : ''));
 		});
-		show(id, dl, h('h3', null, T('Timeline')), tl);
+		show(id, actionsBar('case', id, CASE_STEPS), dl, h('h3', null, T('Timeline')), tl);
 	});
 }
 
@@ -311,10 +493,450 @@ function openForm() {
 	});
 }
 
+/*
+ * The record pages, one table for every type: its list (with the list
+ * command's own filters), the command that makes one, and the steps on
+ * one, each a form built from what the command takes
+ * (/api/commands/NOUN/VERB) and run by it (/api/run/NOUN/VERB), its
+ * errors next to the option they name. A case's own page (caseShow)
+ * offers the case's steps and the referral.
+ */
+var RECORDS = [
+	{ noun: 'complaint', create: 'record', steps: ['refer', 'notify', 'reply'] },
+	{ noun: 'referral', steps: ['receive', 'acknowledge', 'arrive', 'accept', 'dispute',
+	    'escalate', 'decide', 'withdraw', 'return', 'result'], print: true },
+	{ noun: 'assist', create: 'request', steps: ['receive', 'answer', 'extend'] },
+	{ noun: 'whistle', create: 'call', steps: ['receive', 'answer', 'escalate'] },
+	{ noun: 'meeting', create: 'schedule', steps: ['topic', 'minutes', 'resolution', 'followup'],
+	    print: true },
+	{ noun: 'share', create: 'record', steps: ['send', 'extend'] },
+	{ noun: 'supervision', create: 'send', steps: ['receive', 'reply'] },
+	{ noun: 'operation', create: 'plan', steps: ['answer', 'police', 'result', 'cancel'] },
+	{ noun: 'liaison', create: 'log', steps: [], noShow: true },
+	{ noun: 'person', create: 'add', steps: ['update', 'leave', 'train'] }
+];
+var CASE_STEPS = ['case/update', 'case/decide', 'case/close', 'referral/send', 'referral/extend'];
+
+/* What the buttons say, by NOUN/VERB or VERB. */
+function verbLabel(noun, verb) {
+	var L = {
+		'referral/send': T('Refer the case'), 'referral/extend': T('Extend the time to refer'),
+		'case/update': T('Update'), 'case/decide': T('Decide how to handle'), 'case/close': T('Close'),
+		'complaint/refer': T('Refer to a unit'), 'complaint/notify': T('Notify'),
+		'complaint/reply': T('Reply'), 'receive': T('Received on paper'),
+		'acknowledge': T('Acknowledge'), 'arrive': T('Arrived at the scene'),
+		'accept': T('Accept'), 'dispute': T('Dispute'), 'escalate': T('Escalate'),
+		'decide': T('Decide'), 'withdraw': T('Withdraw'), 'return': T('Return'),
+		'result': T('Report the result'), 'answer': T('Answer'), 'extend': T('Extend the deadline'),
+		'topic': T('Add a topic'), 'minutes': T('Record the minutes'),
+		'resolution': T('Add a resolution'), 'followup': T('Follow up a resolution'),
+		'share/send': T('Send'), 'supervision/reply': T('Reply'), 'police': T('Police notified'),
+		'cancel': T('Cancel'), 'person/update': T('Update'), 'leave': T('Left the unit'),
+		'train': T('Training')
+	};
+	return L[noun + '/' + verb] || L[verb] || verb;
+}
+
+function typeLabel(noun) {
+	return TYPES[noun] ? TYPES[noun].label : noun;
+}
+
+function recordsNav() {
+	var nav = document.getElementById('nav-records');
+	if (!nav || nav.firstChild)
+		return;
+	RECORDS.forEach(function (r) {
+		nav.appendChild(h('a', { href: '#/r/' + r.noun, id: 'nav-' + r.noun }, typeLabel(r.noun)));
+	});
+}
+
+function recordOf(noun) {
+	for (var i = 0; i < RECORDS.length; i++)
+		if (RECORDS[i].noun === noun)
+			return RECORDS[i];
+	return null;
+}
+
+/* A value of a record as people read it. */
+function shown(v, f) {
+	if (v === null || v === undefined || v === '')
+		return null;
+	if (typeof v === 'boolean')
+		return v ? T('yes') : T('no');
+	if (Array.isArray(v))
+		return v.map(function (x) { return typeof x === 'object' ? shown(x) : String(x); }).join('、');
+	if (typeof v === 'object') {
+		if (v.due !== undefined)
+			return cst(v.due) + (v.done ? ' (' + T('done') + ')' : '');
+		return Object.keys(v).filter(function (k) { return k !== 'status_label'; }).map(function (k) {
+			return k + ': ' + shown(v[k]);
+		}).join('; ');
+	}
+	if (f && f.type === 'enum' && f.values)
+		for (var i = 0; i < f.values.length; i++)
+			if (f.values[i].name === v)
+				return f.values[i].label;
+	if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v))
+		return cst(v);
+	return String(v);
+}
+
+/* A time: canonical text or ms, in China Standard Time. */
+function when(v) {
+	return typeof v === 'number' ? cst(v) : shown(v) || '';
+}
+
+function summaryOf(x) {
+	return x.matter || x.subject || x.topic || x.title || x.name || x.category || x.text ||
+	    x.description || x.form || '';
+}
+
+/* The list of a type, with its list command's filters. */
+function recordList(noun, q) {
+	var rec = recordOf(noun), params = new URLSearchParams(), k;
+	for (k in q)
+		if (q[k])
+			params.set(k, q[k]);
+	Promise.all([api('/api/run/' + noun + '/list?' + params.toString()),
+	    api('/api/commands/' + noun + '/list')]).then(function (rs) {
+		var r = rs[0], opts = rs[1].status === 200 ? rs[1].doc.options : [];
+		var f = h('form', { id: 'list-filter', class: 'filters', role: 'search' }), inputs = [];
+		opts.forEach(function (o) {
+			var id = 'q-' + o.option, e;
+			if (o.type === 'bool') {
+				e = h('input', { type: 'checkbox', id: id, name: o.option });
+				e.checked = q[o.option] === '1';
+			} else {
+				e = h('input', { type: 'text', id: id, name: o.option, size: 10,
+				    value: q[o.option] || '', placeholder: o.arg === 'DATE' ? 'YYYY-MM-DD' : null });
+			}
+			inputs.push(e);
+			f.appendChild(h('label', { for: id }, o.label, ' ', e));
+			f.appendChild(document.createTextNode(' '));
+		});
+		f.appendChild(h('button', { type: 'submit' }, T('Search')));
+		f.addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			var p = new URLSearchParams();
+			inputs.forEach(function (e) {
+				if (e.type === 'checkbox' ? e.checked : e.value.trim())
+					p.set(e.name, e.type === 'checkbox' ? '1' : e.value.trim());
+			});
+			location.hash = '#/r/' + noun + '?' + p.toString();
+		});
+		var create = rec && rec.create ? h('p', null, h('a', { href: '#/do/' + noun + '/' + rec.create,
+		    id: 'new-record', class: 'button' }, T('New') + ' ' + typeLabel(noun))) : null;
+		if (r.status !== 200) {
+			show(typeLabel(noun), create, f, h('p', { class: 'error', role: 'alert' }, r.doc.error));
+			return;
+		}
+		var list = firstList(r.doc), tb = h('tbody', { id: 'record-rows' });
+		list.forEach(function (x) {
+			var id = x.entity || x.id || '';
+			tb.appendChild(h('tr', null,
+			    h('td', null, rec && rec.noShow ? id : h('a', { href: '#/r/' + noun + '/' + id }, id),
+				x.urgent ? h('span', { class: 'urgent' }, ' ! ' + T('Urgent')) : null),
+			    h('td', null, x.status_label || x.status || ''),
+			    h('td', null, x.unit || ''), h('td', null, x.to || ''),
+			    h('td', null, when(x.at || x.sent_at || x.received_at || x.created_at)),
+			    h('td', null, shown(summaryOf(x)) || '')));
+		});
+		show(typeLabel(noun), create, f, list.length === 0 ? h('p', { id: 'records-none' }, T('Nothing here.')) :
+		    h('table', { id: 'records' }, h('thead', null, h('tr', null,
+			h('th', null, 'ID'), h('th', null, T('Status')), h('th', null, T('Unit')),
+			h('th', null, T('To')), h('th', null, T('Time')), h('th', null, T('Matter')))), tb));
+	});
+}
+
+/* Field labels of a type, from the command that makes it. */
+function labelsOf(noun) {
+	var rec = recordOf(noun);
+	if (!rec || !rec.create)
+		return Promise.resolve({});
+	return api('/api/commands/' + noun + '/' + rec.create).then(function (r) {
+		var m = {};
+		(r.status === 200 ? r.doc.options : []).forEach(function (o) {
+			if (o.field)
+				m[o.field] = o;
+		});
+		return m;
+	});
+}
+
+function timelineOf(events) {
+	var tl = h('ol', { id: 'timeline' });
+	(events || []).forEach(function (e) {
+		tl.appendChild(h('li', null, cst(e.at), ' ', e.kind, ' ',
+		    e.author || '', ' ', e.unit ? '(' + e.unit + ')' : ''));
+	});
+	return tl;
+}
+
+function actionsBar(noun, id, steps) {
+	var bar = h('p', { id: 'actions', class: 'actions' });
+	steps.forEach(function (s) {
+		var nv = s.indexOf('/') > 0 ? s.split('/') : [noun, s];
+		bar.appendChild(h('a', { class: 'button', id: 'do-' + nv[0] + '-' + nv[1],
+		    href: '#/do/' + nv[0] + '/' + nv[1] + '/' + encodeURIComponent(id) }, verbLabel(nv[0], nv[1])));
+		bar.appendChild(document.createTextNode(' '));
+	});
+	return bar;
+}
+
+/* A record: its fields, its steps, its timeline; a complaint's
+ * complainant only after a click (complaint show --show-identity). */
+function recordShow(noun, id, identity) {
+	var rec = recordOf(noun);
+	var q = '?id=' + encodeURIComponent(id) + (identity ? '&show-identity=1' : '');
+	Promise.all([api('/api/run/' + noun + '/show' + q), labelsOf(noun)]).then(function (rs) {
+		var r = rs[0], labels = rs[1];
+		if (r.status !== 200)
+			return fail(r);
+		var x = r.doc[noun] || {}, dl = h('dl', { id: 'record-fields' }), k;
+		var common = { unit: T('Unit'), to: T('To'), audience: T('Units concerned'),
+		    created_at: T('Recorded at'), updated_at: T('Last changed') };
+		var skip = { status: 1, status_label: 1, conflicts: 1, type: 1, entity: 1, identity: 1,
+		    last: 1, station: 1, events: 1, v: 1, updated_by: 1, created_by: 1 };
+		dl.appendChild(h('dt', null, T('Status')));
+		dl.appendChild(h('dd', { id: 'record-status' }, x.status_label || x.status || ''));
+		for (k in x) {
+			if (skip[k])
+				continue;
+			var v = typeof x[k] === 'number' && /(^|_)at$/.test(k) ? cst(x[k]) : shown(x[k], labels[k]);
+			if (v === null)
+				continue;
+			dl.appendChild(h('dt', null, labels[k] ? labels[k].label : common[k] || k));
+			dl.appendChild(h('dd', null, v));
+		}
+		var who = null;
+		if (noun === 'complaint') {
+			who = h('div', { id: 'identity' });
+			if (identity && x.identity && typeof x.identity === 'object') {
+				who.appendChild(h('p', { id: 'identity-shown', class: 'confidential' },
+				    T('Complainant:') + ' ', shown(x.identity)));
+			} else {
+				var b = h('button', { type: 'button', id: 'show-identity' }, T('Show the complainant'));
+				b.addEventListener('click', function () { recordShow(noun, id, true); });
+				who.appendChild(b);
+				if (x.identity && typeof x.identity === 'string')
+					who.appendChild(h('span', { class: 'help' }, ' ', x.identity));
+			}
+		}
+		var conflicts = (x.conflicts || []).length ? h('p', { class: 'error' },
+		    T('Conflicts to look at') + ': ' + x.conflicts.map(function (c) {
+			return c.kind + ' ' + (c.reason || '');
+		    }).join('; ')) : null;
+		var printLink = rec && rec.print ? h('a', { class: 'button', id: 'print-view',
+		    href: '#/print/' + noun + '/' + encodeURIComponent(id) }, T('Print')) : null;
+		show(typeLabel(noun) + ' ' + id, rec ? actionsBar(noun, id, rec.steps) : null, printLink,
+		    dl, who, conflicts, h('h3', null, T('Timeline')), timelineOf(r.doc.events));
+	});
+}
+
+/* Where a step leads once done: the record it made or acted on. */
+function after(noun, verb, id, doc) {
+	var made = doc && (doc.id || (doc.output || '').trim().split(/\s+/)[0]);
+	if (noun === 'case' || (noun === 'referral' && verb === 'extend'))
+		return '#/case/' + encodeURIComponent(id);
+	if (noun === 'liaison')
+		return '#/r/liaison';
+	if (made && typeOf(made) === noun)
+		return '#/r/' + noun + '/' + encodeURIComponent(made);
+	return id ? '#/r/' + noun + '/' + encodeURIComponent(id) : '#/r/' + noun;
+}
+
+/* An input for a field or option described as /api/commands gives it. */
+function inputFor(f, id) {
+	var input;
+	if (f.type === 'enum') {
+		input = h('select', { id: id, name: f.option || f.field });
+		input.appendChild(h('option', { value: '' }, ''));
+		f.values.forEach(function (v) {
+			input.appendChild(h('option', { value: v.name }, v.label));
+		});
+	} else if (f.type === 'textarea' || f.type === 'list') {
+		input = h('textarea', { id: id, name: f.option || f.field });
+	} else if (f.type === 'bool') {
+		input = h('input', { type: 'checkbox', id: id, name: f.option || f.field });
+	} else {
+		input = h('input', { type: 'text', id: id, name: f.option || f.field,
+		    placeholder: f.type === 'time' ? 'YYYY-MM-DD HH:MM' : null,
+		    maxlength: f.max || null });
+	}
+	return input;
+}
+
+/* The value of an input as the API takes it, or undefined for none. */
+function valueOf(f, e) {
+	if (f.type === 'bool')
+		return e.checked ? true : undefined;
+	if (f.type === 'list') {
+		var items = e.value.split('\n').map(function (s) { return s.trim(); })
+		    .filter(function (s) { return s !== ''; });
+		return items.length ? items : undefined;
+	}
+	return e.value.trim() !== '' ? e.value.trim() : undefined;
+}
+
+/* The form of a command: NOUN VERB [ID]. */
+function commandForm(noun, verb, id) {
+	api('/api/commands/' + noun + '/' + verb).then(function (r) {
+		if (r.status !== 200)
+			return fail(r);
+		var c = r.doc, form = h('form', { id: 'command-form', class: 'fields', novalidate: '' });
+		var general = h('p', { id: 'form-error', class: 'error', role: 'alert' });
+		form.appendChild(general);
+		if (id)
+			form.appendChild(h('p', null, T('Record') + ': ', recordLink(id)));
+		c.options.forEach(function (f) {
+			var fid = 'f-' + f.option, input = inputFor(f, fid);
+			input.setAttribute('aria-describedby', 'err-' + f.option);
+			if (f.required)
+				input.setAttribute('aria-required', 'true');
+			form.appendChild(h('label', { for: fid }, f.label, f.required ? ' *' : null, ' ',
+			    h('span', { class: 'help' }, f.help,
+				f.type === 'list' ? ' (' + T('one per line') + ')' : null)));
+			form.appendChild(input);
+			form.appendChild(h('span', { id: 'err-' + f.option, class: 'field-error', 'aria-live': 'polite' }));
+		});
+		form.appendChild(h('button', { type: 'submit', id: 'save' }, T('Save')));
+		form.addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			var opts = {};
+			c.options.forEach(function (f) {
+				var e = document.getElementById('f-' + f.option), v = valueOf(f, e);
+				document.getElementById('err-' + f.option).textContent = '';
+				e.removeAttribute('aria-invalid');
+				if (v !== undefined)
+					opts[f.option] = v;
+			});
+			general.textContent = '';
+			api('/api/run/' + noun + '/' + verb, { body: { args: id ? [id] : [], options: opts } })
+			    .then(function (res) {
+				if (res.status === 200) {
+					location.hash = after(noun, verb, id, res.doc);
+					return;
+				}
+				var e = res.doc.field && document.getElementById('f-' + res.doc.field);
+				if (e) {
+					document.getElementById('err-' + res.doc.field).textContent = res.doc.error;
+					e.setAttribute('aria-invalid', 'true');
+					general.textContent = T('Please correct the field marked below.');
+					e.focus();
+				} else {
+					general.textContent = res.doc.error;
+				}
+			});
+		});
+		show(verbLabel(noun, verb) === verb ? T('New') + ' ' + typeLabel(noun) : verbLabel(noun, verb),
+		    h('p', { class: 'help' }, c.summary), form);
+	});
+}
+
+/* A printable record: a referral's letter (移送函) with its materials, a
+ * meeting's minutes with its resolutions. */
+function printView(noun, id) {
+	Promise.all([api('/api/run/' + noun + '/show?id=' + encodeURIComponent(id)), labelsOf(noun)])
+	    .then(function (rs) {
+		var r = rs[0];
+		if (r.status !== 200)
+			return fail(r);
+		var x = r.doc[noun] || {}, doc = h('article', { id: 'printable', class: 'printable' });
+		var dl = h('dl'), i;
+		function row(label, v) {
+			v = shown(v);
+			if (v === null)
+				return;
+			dl.appendChild(h('dt', null, label));
+			dl.appendChild(h('dd', null, v));
+		}
+		function items(title, list, id2) {
+			var ol = h('ol', { id: id2 });
+			(list || []).forEach(function (s) { ol.appendChild(h('li', null, shown(s))); });
+			return [h('h3', null, title), (list || []).length ? ol : h('p', null, T('None.'))];
+		}
+		var btn = h('button', { type: 'button', id: 'print', class: 'no-print' }, T('Print'));
+		btn.addEventListener('click', function () { window.print(); });
+		if (noun === 'referral') {
+			doc.appendChild(h('h2', { class: 'letter-title' }, T('Referral letter')));
+			doc.appendChild(h('p', { class: 'letter-no', id: 'letter-no' }, x.letter || ''));
+			doc.appendChild(h('p', { class: 'to' }, (x.to || '') + colon()));
+			row(T('Case'), x['case']);
+			row(T('Matter'), x.matter);
+			row(T('Category'), x.category);
+			row(T('Location'), x.location);
+			row(T('Discovered'), x.discovered_at);
+			row(T('Description'), x.description);
+			row(T('Urgent'), x.urgent);
+			row(T('Note'), x.note);
+			doc.appendChild(dl);
+			items(T('Source materials'), x.sources, 'sources').forEach(function (e) { doc.appendChild(e); });
+			items(T('Evidence'), x.evidence, 'evidence').forEach(function (e) { doc.appendChild(e); });
+			var sig = h('dl', { class: 'signature' });
+			[[T('Sent by'), x.unit], [T('Officer'), x.officer], [T('Sent'), when(x.sent_at || x.created_at)],
+			    [T('Received by'), x.to], [T('Received'), x.received && x.received.at || x.received_at],
+			    [T('Acknowledge by'), x.ack_due], [T('Status'), x.status_label || x.status]]
+			    .forEach(function (p) {
+				if (shown(p[1]) === null)
+					return;
+				sig.appendChild(h('dt', null, p[0]));
+				sig.appendChild(h('dd', null, shown(p[1])));
+			    });
+			doc.appendChild(sig);
+		} else if (noun === 'meeting') {
+			doc.appendChild(h('h2', { class: 'letter-title' }, T('Minutes of the meeting')));
+			row(T('Meeting'), id);
+			row(T('Form'), shown(x.form, rs[1].form));
+			row(T('Time'), x.at);
+			row(T('Convened by'), x.unit);
+			row(T('Units'), x.units);
+			row(T('Officer'), x.officer);
+			doc.appendChild(dl);
+			items(T('Topics'), (x.topics || []).map(function (t) {
+				return (t.unit ? t.unit + colon() : '') + (t.topic || '');
+			}), 'topics').forEach(function (e) { doc.appendChild(e); });
+			doc.appendChild(h('h3', null, T('Minutes')));
+			doc.appendChild(h('p', { id: 'minutes', class: 'minutes' }, x.minutes ? x.minutes.text : T('None.')));
+			var tb = h('tbody', { id: 'resolution-rows' });
+			for (i = 0; i < (x.resolutions || []).length; i++) {
+				var res = x.resolutions[i];
+				tb.appendChild(h('tr', null, h('td', null, res.ref || String(res.index)),
+				    h('td', null, res.text), h('td', null, res.owner),
+				    h('td', null, res.status_label || res.status)));
+			}
+			doc.appendChild(h('h3', null, T('Resolutions')));
+			doc.appendChild((x.resolutions || []).length ? h('table', { id: 'resolutions' },
+			    h('thead', null, h('tr', null, h('th', null, 'No.'), h('th', null, T('Resolution')),
+				h('th', null, T('Owner')), h('th', null, T('Status')))), tb) : h('p', null, T('None.')));
+		}
+		doc.appendChild(h('p', { class: 'printed' }, T('Printed') + ' ' + cst(Date.now())));
+		var m = show(typeLabel(noun) + ' ' + id, h('p', { class: 'no-print' }, btn, ' ',
+		    h('a', { href: '#/r/' + noun + '/' + encodeURIComponent(id) }, T('Back'))), doc);
+		m.querySelector('h2').classList.add('no-print');
+	});
+}
+
 function route() {
 	var hash = location.hash || '#/';
+	GEN++;
+	if (syncTimer !== null) {
+		clearTimeout(syncTimer);
+		syncTimer = null;
+	}
 	syncLine();
-	if (hash.indexOf('#/cases') === 0)
+	alertsBadge();
+	var m;
+	if (hash === '#/alerts')
+		alertsPage();
+	else if ((m = /^#\/r\/([a-z]+)\/([^?]+)$/.exec(hash)))
+		recordShow(m[1], decodeURIComponent(m[2]), false);
+	else if ((m = /^#\/r\/([a-z]+)(\?.*)?$/.exec(hash)))
+		recordList(m[1], query(hash));
+	else if ((m = /^#\/do\/([a-z]+)\/([a-z]+)(?:\/(.+))?$/.exec(hash)))
+		commandForm(m[1], m[2], m[3] ? decodeURIComponent(m[3]) : null);
+	else if ((m = /^#\/print\/([a-z]+)\/(.+)$/.exec(hash)))
+		printView(m[1], decodeURIComponent(m[2]));
+	else if (hash.indexOf('#/cases') === 0)
 		cases(query(hash));
 	else if (hash.indexOf('#/case/') === 0)
 		caseShow(decodeURIComponent(hash.slice(7)));
@@ -329,12 +951,20 @@ function start() {
 		if (rs[0].status !== 200 || rs[1].status !== 200)
 			return fail(rs[0].status !== 200 ? rs[0] : rs[1]);
 		S = rs[0].doc.strings;
+		TYPES = rs[0].doc.types || {};
 		LANG = rs[0].doc.lang;
 		CSRF = rs[1].doc.csrf;
 		document.documentElement.lang = LANG;
 		document.querySelectorAll('[data-t]').forEach(function (e) {
 			e.textContent = T(e.getAttribute('data-t'));
 		});
+		recordsNav();
+		/* What a daemon syncing alongside brought: the badge and the
+		 * last sync, looked at each minute. */
+		setInterval(function () {
+			alertsBadge();
+			syncLine();
+		}, 60000);
 		window.addEventListener('hashchange', route);
 		route();
 	}).catch(function () {

@@ -25,9 +25,11 @@ const path = require('path');
 const TOP = path.resolve(__dirname, '../..');
 const BUILD = path.resolve(TOP, process.env.BUILD || 'build');
 const LD = path.join(BUILD, 'liandong');
+const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 13;
+const PLAN = 27;
+const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
 const env = Object.assign({}, process.env, {
@@ -113,6 +115,58 @@ function startConsole(more) {
 		});
 		p.on('exit', (code) => reject(new Error('liandong ui exited ' + code)));
 	});
+}
+
+/* A county server (liandong-server init and serve, as
+ * tests/integration/lib.sh starts one) and two stations enrolled with
+ * it, the township tw and the bureau, each synced once (the unit
+ * directory) and the bureau's alerts started (as its daemon would have):
+ * {tw, bureau (their databases), path (PATH with a notify-send that
+ * writes what it shows to shown)}. */
+async function countyUp() {
+	const dir = path.join(scratch, 'county');
+	const senv = Object.assign({}, env, { LIANDONG_SERVER_DIR: dir });
+	const lds = (args) => {
+		const r = child.spawnSync(LDS, args, { env: senv, encoding: 'utf8' });
+		if (r.status !== 0)
+			throw new Error('liandong-server ' + args.join(' ') + ': exit ' + r.status + ': ' + r.stderr);
+		return r.stdout;
+	};
+	lds(['init', '--county', '共和县', '--listen', '127.0.0.1:0', '--rules', 'gonghe']);
+	const pf = path.join(scratch, 'port');
+	const srv = child.spawn(LDS, ['serve', '--port-file', pf, '--max-clock-ahead', '0'], {
+	    env: senv, stdio: ['ignore', 'ignore', fs.openSync(path.join(SHOTS, 'server.log'), 'w')] });
+	cleanups.push(() => srv.kill('SIGTERM'));
+	for (let i = 0; i < 100 && !(fs.existsSync(pf) && fs.readFileSync(pf, 'utf8').trim()); i++)
+		await new Promise((r) => setTimeout(r, 100));
+	const url = 'https://127.0.0.1:' + fs.readFileSync(pf, 'utf8').trim();
+	/* A 2G link: every chunk a second and a half late each way
+	 * (tests/tools/faultproxy), for a third station. */
+	const ppf = path.join(scratch, 'proxy-port');
+	const proxy = child.spawn(path.join(BUILD, 'tests/tools/faultproxy'), ['--to', url.replace('https://', ''),
+	    '--port-file', ppf, '--latency', '1500'], { stdio: 'ignore' });
+	cleanups.push(() => proxy.kill('SIGTERM'));
+	for (let i = 0; i < 100 && !(fs.existsSync(ppf) && fs.readFileSync(ppf, 'utf8').trim()); i++)
+		await new Promise((r) => setTimeout(r, 100));
+	const slowUrl = 'https://127.0.0.1:' + fs.readFileSync(ppf, 'utf8').trim();
+	const dbs = {};
+	for (const [name, unit, role] of [['tw', '龙羊峡镇', 'township'], ['bureau', BUREAU, 'bureau'],
+	    ['slow', '恰卜恰镇', 'township']]) {
+		const code = lds(['station', 'add', '--name', name, '--unit', unit, '--role', role]).trim().split('\n').pop();
+		dbs[name] = path.join(scratch, name + '.db');
+		ld(['init', '--db', dbs[name], '--station', name, '--unit', unit]);
+		ld(['enroll', '--db', dbs[name], '--ca', path.join(dir, 'ca.pem'), '--', name === 'slow' ? slowUrl : url,
+		    code]);
+	}
+	for (const name of ['tw', 'bureau'])
+		ld(['--db', dbs[name], 'sync']);
+	const bin = path.join(scratch, 'bin'), shown = path.join(scratch, 'shown');
+	fs.mkdirSync(bin, { recursive: true });
+	fs.writeFileSync(path.join(bin, 'notify-send'), '#!/bin/sh\nprintf "%s|" "$@" >>"' + shown + '"\necho >>"' + shown + '"\n', { mode: 0o755 });
+	fs.writeFileSync(shown, '');
+	const p = bin + ':' + process.env.PATH;
+	child.spawnSync(LD, ['--db', dbs.bureau, 'alerts', '--check'], { env: Object.assign({}, env, { PATH: p }) });
+	return { tw: dbs.tw, bureau: dbs.bureau, slow: dbs.slow, path: p, shown };
 }
 
 async function shot(page, name) {
@@ -304,7 +358,7 @@ async function main() {
 			await page.keyboard.press('Tab');
 			const a = await active();
 			seen.push(a);
-			assert(++steps < 30, 'never reached the save button: ' + seen.join(' '));
+			assert(++steps < 60, 'never reached the save button: ' + seen.join(' '));
 			if (a === 'f-source')
 				await page.keyboard.press('ArrowDown');
 			else if (typed[a])
@@ -337,6 +391,295 @@ async function main() {
 		    'error ' + await p4.textContent('#err-source'));
 		await shot(p4, 'form-error-en');
 		await en.close();
+	});
+	/*
+	 * The issue's scenario with a real county server: a township refers a
+	 * case from its console, syncs with the 同步 button; the bureau's
+	 * console syncs, shows it waiting with its due time, an alert badge
+	 * and a desktop notification (a notify-send that writes down what
+	 * it was asked to show).
+	 */
+	const county = await countyUp();
+	const tw = await startConsole({ LIANDONG_DB: county.tw, PATH: county.path });
+	const twBase = tw.replace(/\/login.*/, '');
+	const bu = await startConsole({ LIANDONG_DB: county.bureau, PATH: county.path });
+	const buBase = bu.replace(/\/login.*/, '');
+	const twCtx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+	const twp = await twCtx.newPage();
+	const buCtx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+	const bup = await buCtx.newPage();
+	let twCase, ref;
+
+	await check('the township opens a case: a form error first, then correctly', async () => {
+		await twp.goto(tw);
+		await twp.waitForSelector('#main h2');
+		await twp.click('#nav-open');
+		await twp.waitForSelector('#open-case');
+		await twp.selectOption('#f-source', 'patrol');
+		await twp.fill('#f-category', '违法建设');
+		await twp.fill('#f-location', '查纳村');
+		await twp.fill('#f-description', '基本农田上正在施工建房');
+		await twp.fill('#f-discovered_at', '2026-13-40');
+		await twp.check('#f-urgent');
+		await twp.click('#save');
+		await twp.waitForFunction(() => document.getElementById('err-discovered_at').textContent !== '');
+		await twp.fill('#f-discovered_at', '2026-11-20 09:00');
+		await twp.click('#save');
+		await twp.waitForURL(/#\/case\/C-tw-/);
+		twCase = decodeURIComponent(twp.url().replace(/.*#\/case\//, ''));
+		await twp.waitForSelector('#actions');
+	});
+
+	await check('it refers the case from its page: a missing letter next to its field, then the referral', async () => {
+		await twp.click('#do-referral-send');
+		await twp.waitForSelector('#command-form #f-to');
+		await twp.fill('#f-to', BUREAU);
+		await twp.fill('#f-source-material', '现场检查笔录\n询问笔录');
+		await twp.fill('#f-evidence', '现场照片3张');
+		await twp.check('#f-urgent');
+		await twp.click('#save');
+		await twp.waitForFunction(() => document.getElementById('err-letter').textContent !== '');
+		assert((await twp.textContent('#err-letter')).includes('--letter'), await twp.textContent('#err-letter'));
+		assert(await twp.getAttribute('#f-letter', 'aria-invalid') === 'true', 'not marked');
+		await shot(twp, 'referral-form-error');
+		await twp.fill('#f-letter', '龙移〔2026〕5号');
+		await twp.click('#save');
+		await twp.waitForURL(/#\/r\/referral\/R-tw-/);
+		ref = decodeURIComponent(twp.url().replace(/.*#\/r\/referral\//, ''));
+		await twp.waitForSelector('#record-fields');
+		assert((await twp.textContent('#record-status')) === '已移送' ||
+		    !/^[a-z]+$/.test(await twp.textContent('#record-status')), 'state ' + await twp.textContent('#record-status'));
+		await shot(twp, 'referral');
+	});
+
+	async function syncBy(p, name) {
+		await p.click('#nav-workbench');
+		await p.waitForSelector('#sync-now');
+		const job = () => p.evaluate(() => fetch('/api/sync').then((r) => r.json()));
+		const before = (await job()).finished;
+		await p.click('#sync-now');
+		let j;
+		for (let i = 0; i < 600; i++) {
+			j = await job();
+			if (j.state !== 'running' && j.finished !== before)
+				break;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		await p.waitForFunction((st) => document.getElementById('sync-state') &&
+		    document.getElementById('sync-state').className === 'sync-' + st, j.state, { timeout: 10000 });
+		const cls = await p.getAttribute('#sync-state', 'class');
+		assert(cls === 'sync-done', name + ': ' + await p.textContent('#sync-state'));
+	}
+
+	await check('the 同步 button syncs with the county server and says how it went', async () => {
+		await syncBy(twp, 'township');
+		assert((await twp.textContent('#sync-state')).includes('同步完成'), await twp.textContent('#sync-state'));
+		await twp.waitForFunction(() => /：\s*0$/.test(document.getElementById('sync').textContent));
+		await shot(twp, 'workbench-synced');
+	});
+
+	await check('the bureau syncs: the referral waits on its 工作台, urgent, with its due time; a badge and a notification', async () => {
+		await bup.goto(bu);
+		await bup.waitForSelector('#main h2');
+		await syncBy(bup, 'bureau');
+		await bup.waitForSelector('#incoming-rows tr');
+		const row = bup.locator('#incoming-rows tr', { hasText: ref });
+		assert(await row.count() === 1, 'not waiting: ' + await bup.textContent('#main'));
+		const text = await row.textContent();
+		assert(text.includes('紧急') && text.includes('龙羊峡镇'), text);
+		const due = JSON.parse(ld(['--db', county.bureau, 'due', '--json'])).obligations
+		    .filter((o) => o.record === ref && o.due)
+		    .sort((a, b) => Date.parse(a.due) - Date.parse(b.due))[0];
+		assert(due, 'the bureau owes nothing on it');
+		const cst = new Date(Date.parse(due.due) + 8 * 3600e3).toISOString();
+		assert(text.includes(cst.slice(0, 10) + ' ' + cst.slice(11, 16)), 'due ' + due.due + ' not in ' + text);
+		await bup.waitForFunction(() => document.getElementById('alerts-count').textContent === '1');
+		assert(fs.readFileSync(county.shown, 'utf8').includes(ref), 'no notification');
+		await shot(bup, 'bureau-workbench');
+	});
+
+	await check('the alerts page lists it; "mark read" clears the badge', async () => {
+		await bup.click('#nav-alerts');
+		await bup.waitForSelector('#alert-list li');
+		assert((await bup.textContent('#alert-list')).includes(ref), 'not listed');
+		await shot(bup, 'alerts');
+		await bup.click('#alerts-read');
+		await bup.waitForFunction(() => document.getElementById('alerts-count').textContent === '');
+		assert(await bup.isHidden('#alerts-count'), 'badge shown');
+	});
+
+	await check('the referral letter prints with its materials, sender, receiver and dates', async () => {
+		await bup.goto(buBase + '/#/r/referral/' + encodeURIComponent(ref));
+		await bup.waitForSelector('#print-view');
+		await bup.click('#print-view');
+		await bup.waitForSelector('#printable');
+		const t = await bup.textContent('#printable');
+		['案件移送函', '龙移〔2026〕5号', '现场检查笔录', '询问笔录', '现场照片3张', '龙羊峡镇', BUREAU, '查纳村',
+		    '2026-11-20 09:00'].forEach((s) => assert(t.includes(s), s + ' not in the letter'));
+		await bup.emulateMedia({ media: 'print' });
+		assert(await bup.isHidden('header') && await bup.isHidden('#print'), 'the page around it prints');
+		assert(await bup.isVisible('#printable'), 'the letter does not print');
+		await shot(bup, 'referral-letter-print');
+		await bup.emulateMedia({ media: 'screen' });
+		await shot(bup, 'referral-letter');
+	});
+
+	await check('the bureau acknowledges it with the step form; its state in Chinese', async () => {
+		await bup.goto(buBase + '/#/r/referral/' + encodeURIComponent(ref));
+		await bup.waitForSelector('#do-referral-acknowledge');
+		await bup.click('#do-referral-acknowledge');
+		await bup.waitForSelector('#command-form');
+		await bup.click('#save');
+		await bup.waitForURL(new RegExp('#/r/referral/' + ref.replace(/-/g, '\\-') + '$'));
+		await bup.waitForSelector('#record-status');
+		const st = JSON.parse(ld(['--db', county.bureau, 'referral', 'show', '--json', ref])).referral.status;
+		assert(st === 'acknowledged', 'state ' + st);
+		const label = await bup.textContent('#record-status');
+		assert(label !== '' && label !== st && !/[a-z]/.test(label), 'label ' + label);
+		assert((await bup.textContent('#timeline')).includes('referral.acknowledged'), 'timeline');
+	});
+
+	await check("a complainant's identity is hidden until asked", async () => {
+		const t = ld(['--db', county.tw, 'complaint', 'record', '--type', 'complaint', '--channel', 'phone',
+		    '--matter', '夜间施工噪音', '--description', '工地每晚施工至凌晨', '--location', '查纳村',
+		    '--received-at', '2026-11-20 08:00', '--name', '王秀英', '--phone', '13800001111']).trim();
+		await twp.goto(twBase + '/#/r/complaint');
+		await twp.waitForSelector('#record-rows tr');
+		assert(!(await twp.textContent('#main')).includes('王秀英'), 'name in the list');
+		await twp.click('#record-rows a');
+		await twp.waitForSelector('#show-identity');
+		const body = await twp.textContent('body');
+		assert(!body.includes('王秀英') && !body.includes('13800001111'), 'identity shown unasked');
+		await shot(twp, 'complaint');
+		await twp.click('#show-identity');
+		await twp.waitForSelector('#identity-shown');
+		const who = await twp.textContent('#identity-shown');
+		assert(who.includes('王秀英') && who.includes('13800001111'), who);
+		assert(twp.url().endsWith('/#/r/complaint/' + t), twp.url());
+		await shot(twp, 'complaint-identity');
+	});
+
+	await check("a meeting's minutes print with its resolutions", async () => {
+		const m = ld(['--db', county.tw, 'meeting', 'schedule', '--kind', 'joint', '--at', '2026-11-19 09:00',
+		    '--units', BUREAU]).trim();
+		ld(['--db', county.tw, 'meeting', 'topic', m, '--topic', '查纳村违建整治']);
+		ld(['--db', county.tw, 'meeting', 'minutes', m, '--text', '会议研究了查纳村违建整治工作']);
+		ld(['--db', county.tw, 'meeting', 'resolution', m, '--text', '三日内依法拆除', '--owner', BUREAU]);
+		await twp.goto(twBase + '/#/print/meeting/' + m);
+		await twp.waitForSelector('#resolutions');
+		const t = await twp.textContent('#printable');
+		['会议纪要', '联席会议', '查纳村违建整治', '会议研究了查纳村违建整治工作', '三日内依法拆除', BUREAU,
+		    '2026-11-19 09:00'].forEach((s) => assert(t.includes(s), s + ' not in the minutes'));
+		await shot(twp, 'meeting-minutes');
+	});
+
+	await check('every record type has its list from the registry, and its new-record form', async () => {
+		const nouns = ['complaint', 'referral', 'assist', 'whistle', 'meeting', 'share', 'supervision',
+		    'operation', 'liaison', 'person'];
+		for (const noun of nouns) {
+			await twp.click('#nav-' + noun);
+			await twp.waitForFunction((nn) => location.hash.startsWith('#/r/' + nn) &&
+			    document.getElementById('list-filter') !== null, noun);
+			assert(await twp.locator('#records, #records-none').count() === 1, noun + ': ' + await twp.textContent('#main'));
+			await shot(twp, 'list-' + noun);
+			if (noun !== 'referral') {
+				await twp.click('#new-record');
+				await twp.waitForSelector('#command-form label');
+				await shot(twp, 'new-' + noun);
+			}
+		}
+		/* A required field left empty: said next to it, as `person add` says it. */
+		await twp.click('#nav-person');
+		await twp.click('#new-record');
+		await twp.waitForSelector('#command-form');
+		await twp.click('#save');
+		await twp.waitForSelector('#command-form [aria-invalid=true]');
+	});
+
+	await check('under LANG=C the record pages, their steps and the letter are in English', async () => {
+		const enUrl = await startConsole({ LIANDONG_DB: county.bureau, PATH: county.path,
+		    LC_ALL: 'C.UTF-8', LANG: 'C' });
+		const en = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+		const p5 = await en.newPage();
+		await p5.goto(enUrl);
+		await p5.waitForSelector('#main h2');
+		await p5.goto(enUrl.replace(/\/login.*/, '/#/r/referral/' + ref));
+		await p5.waitForSelector('#record-status');
+		assert(await p5.textContent('#record-status') === 'acknowledged', await p5.textContent('#record-status'));
+		assert(await p5.textContent('#do-referral-accept') === 'Accept', 'step ' + await p5.textContent('#do-referral-accept'));
+		await p5.click('#do-referral-dispute');
+		await p5.waitForSelector('#command-form');
+		await p5.click('#save');
+		await p5.waitForFunction(() => document.getElementById('err-reason').textContent !== '');
+		assert((await p5.textContent('#err-reason')).includes('--reason'), await p5.textContent('#err-reason'));
+		await shot(p5, 'step-error-en');
+		await p5.goto(enUrl.replace(/\/login.*/, '/#/print/referral/' + ref));
+		await p5.waitForSelector('#printable');
+		assert((await p5.textContent('#printable')).includes('Referral letter'), 'letter title');
+		await shot(p5, 'referral-letter-en');
+		await en.close();
+	});
+
+	await check('over a slow link the sync shows its progress, and a second one is refused while it runs', async () => {
+		const slowUrl = await startConsole({ LIANDONG_DB: county.slow, PATH: county.path });
+		const sc = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+		const sp = await sc.newPage();
+		await sp.goto(slowUrl);
+		await sp.waitForSelector('#sync-now');
+		await sp.click('#sync-now');
+		await sp.waitForSelector('#sync-state.sync-running');
+		assert(await sp.isDisabled('#sync-now'), 'the button still takes a click');
+		assert((await sp.textContent('#sync-state')).includes('正在'), await sp.textContent('#sync-state'));
+		await shot(sp, 'sync-running');
+		const second = await sp.evaluate(async () => {
+			const s = await fetch('/api/session').then((r) => r.json());
+			return fetch('/api/sync', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf,
+			    'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status);
+		});
+		assert(second === 409, 'a second sync: ' + second);
+		await sp.waitForSelector('#sync-state.sync-done', { timeout: 120000 });
+		assert(!await sp.isDisabled('#sync-now'), 'the button stays off');
+		await shot(sp, 'sync-done');
+		await sc.close();
+	});
+
+	await check('at 1366x768 no page scrolls sideways', async () => {
+		for (const hash of ['#/', '#/cases', '#/r/referral', '#/r/referral/' + ref, '#/print/referral/' + ref,
+		    '#/do/complaint/record', '#/alerts']) {
+			await bup.goto(buBase + '/' + hash);
+			await bup.waitForSelector('#main h2');
+			await bup.waitForLoadState('networkidle');
+			const w = await bup.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+			assert(w[0] <= w[1], hash + ': ' + w[0] + ' wide in ' + w[1]);
+		}
+	});
+
+	await check('a conflict (the township withdrew what the bureau accepted, from the keyboard, offline) is on the 工作台 to look at', async () => {
+		ld(['--db', county.tw, 'referral', 'withdraw', ref, '--reason', '已由本镇自行处理']);
+		ld(['--db', county.tw, 'sync']);
+		await bup.goto(buBase + '/#/r/referral/' + ref);
+		await bup.waitForSelector('#do-referral-accept');
+		await bup.waitForLoadState('networkidle');
+		await bup.click('#do-referral-accept');
+		await bup.waitForSelector('#command-form #f-note', { timeout: 10000 }).catch(async () => {
+			throw new Error(bup.url() + ': ' + await bup.textContent('#main'));
+		});
+		await bup.fill('#f-note', '我局接收办理');
+		await bup.press('#f-note', 'Tab');
+		await bup.keyboard.press('Tab');
+		assert(await bup.evaluate(() => document.activeElement.id) === 'save', 'Tab does not reach 保存');
+		await bup.keyboard.press('Enter');
+		await bup.waitForFunction(() => location.hash.startsWith('#/r/') ||
+		    document.getElementById('form-error').textContent !== '');
+		assert(await bup.textContent('#main') && bup.url().includes('#/r/referral/'),
+		    'not accepted: ' + await bup.textContent('#main'));
+		await syncBy(bup, 'bureau');
+		await bup.waitForSelector('#conflict-rows tr');
+		const t = await bup.textContent('#conflict-rows');
+		/* The later of the two in the county's order is the one marked:
+		 * here the withdrawal, after an acceptance. */
+		assert(t.includes(ref) && /referral\.(withdrawn|accepted)/.test(t), t);
+		await shot(bup, 'workbench-conflict');
 	});
 }
 

@@ -148,7 +148,8 @@ test_expect_success 'the daemon alerts after its sync' '
 	R2=$(on tw referral send "$C2" --to $BUREAU --letter "龙移〔2026〕2号" \
 		--source-material 现场检查笔录 --evidence 照片 --urgent) &&
 	on tw sync >/dev/null &&
-	(on bureau daemon --interval 1h >daemon.log 2>&1 & echo $! >daemon.pid) &&
+	{ LIANDONG_DB="$SCRATCH/bureau.db" "$LD" daemon --interval 1h \
+		>daemon.log 2>&1 & echo $! >daemon.pid; } &&
 	for i in $(seq 1 100); do
 		alerts bureau >a.json &&
 		jeq a.json "any(a[\"record\"] == \"$R2\" for a in d[\"alerts\"])" true \
