@@ -111,6 +111,7 @@ struct ui {
 	char cookie[48];            /* the cookie's name */
 	char exe[PATH_MAX];
 	const char *db;             /* borrowed from the command's context */
+	char *url_file;             /* owned: daemon --ui's file with the URL */
 	const char *config;
 	pthread_mutex_t mu;         /* guards sync */
 	struct ui_sync sync;
@@ -1518,13 +1519,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- the command ---- */
 
-/* The page that sends the browser to url, written for xdg-open: a file
- * of this user's, mode 0600, in $XDG_RUNTIME_DIR (else beside the
- * database), so that the key travels in no command line another local
- * user could read (ps). Its path (new), or NULL when it could not be
- * written. */
+/* A new file of this user's, mode 0600, in $XDG_RUNTIME_DIR (else
+ * beside the database), named liandong-ui-PORT.EXT, holding text: its
+ * path (new), or NULL when it could not be written. */
 static char *
-login_page(const char *url, const char *db, unsigned port)
+private_file(const char *db, unsigned port, const char *ext,
+    const char *text)
 {
 	const char *run = getenv("XDG_RUNTIME_DIR");
 	char *path, *dir;
@@ -1532,14 +1532,14 @@ login_page(const char *url, const char *db, unsigned port)
 	int fd;
 
 	if (run != NULL && *run == '/')
-		path = xasprintf("%s/liandong-ui-%u.html", run, port);
+		path = xasprintf("%s/liandong-ui-%u.%s", run, port, ext);
 	else {
 		dir = xstrdup(db);
 		if (strrchr(dir, '/') != NULL)
 			*strrchr(dir, '/') = '\0';
 		else
 			strcpy(dir, ".");
-		path = xasprintf("%s/liandong-ui-%u.html", dir, port);
+		path = xasprintf("%s/liandong-ui-%u.%s", dir, port, ext);
 		free(dir);
 	}
 	unlink(path);
@@ -1550,14 +1550,27 @@ login_page(const char *url, const char *db, unsigned port)
 		free(path);
 		return NULL;
 	}
-	fprintf(f, "<!doctype html><meta charset=\"utf-8\">"
-	    "<meta http-equiv=\"refresh\" content=\"0;url=%s\">"
-	    "<a href=\"%s\">liandong</a>\n", url, url);
+	fputs(text, f);
 	if (fclose(f) != 0) {
 		unlink(path);
 		free(path);
 		return NULL;
 	}
+	return path;
+}
+
+/* The page that sends the browser to url, written for xdg-open, so that
+ * the key travels in no command line another local user could read
+ * (ps). Its path (new), or NULL. */
+static char *
+login_page(const char *url, const char *db, unsigned port)
+{
+	char *html = xasprintf("<!doctype html><meta charset=\"utf-8\">"
+	    "<meta http-equiv=\"refresh\" content=\"0;url=%s\">"
+	    "<a href=\"%s\">liandong</a>\n", url, url);
+	char *path = private_file(db, port, "html", html);
+
+	free(html);
 	return path;
 }
 
@@ -1650,10 +1663,31 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	snprintf(ui->cookie, sizeof ui->cookie, "liandong_ui_%u", ui->port);
 	log_line("info", "event=ui-start port=%u", ui->port);
 	url = xasprintf("http://127.0.0.1:%u/login?k=%s", ui->port, ui->secret);
-	printf("%s\n", url);
-	fflush(stdout);
-	fprintf(stderr, daemon ? _("liandong: the console is at the URL above\n") :
-	    _("liandong: the console is at the URL above; Ctrl-C stops it\n"));
+	if (daemon) {
+		/* A daemon's output goes to a log others may read (the
+		 * journal): the key goes in a file of this user's instead,
+		 * and the output names the file. */
+		char *text = xasprintf("%s\n", url);
+		ui->url_file = private_file(ui->db, ui->port, "url", text);
+		free(text);
+		if (ui->url_file == NULL) {
+			free(url);
+			MHD_stop_daemon(ui->d);
+			pthread_mutex_destroy(&ui->mu);
+			free(ui);
+			return cmd_error(ctx, EXIT_DATABASE, _("cannot write the "
+			    "console's address: %s"), strerror(errno));
+		}
+		printf("%s\n", ui->url_file);
+		fflush(stdout);
+		fprintf(stderr, _("liandong: the console's address, with its "
+		    "key, is in the file above, readable by this user only\n"));
+	} else {
+		printf("%s\n", url);
+		fflush(stdout);
+		fprintf(stderr, _("liandong: the console is at the URL above; "
+		    "Ctrl-C stops it\n"));
+	}
 	if (open) {
 		ui->page = login_page(url, ui->db, ui->port);
 		if (ui->page == NULL)
@@ -1685,6 +1719,9 @@ ui_stop(struct ui *ui, int sig)
 	if (ui->page != NULL)
 		unlink(ui->page);
 	free(ui->page);
+	if (ui->url_file != NULL)
+		unlink(ui->url_file);
+	free(ui->url_file);
 	free(ui);
 }
 

@@ -325,7 +325,11 @@ test_when_finished "kill $D_PID 2>/dev/null"
 
 test_expect_success 'daemon --ui serves the console in the same process; its 同步 asks the daemon' '
 	wait_for 10 "test -s d-url && grep -q event=sync-failed d.err" &&
-	DURL=$(head -n 1 d-url) && DB=${DURL%%/login*} &&
+	# The key is not in the output (a log others may read), but in a
+	# file of this user only, which the output names.
+	! grep -q "login?k=" d-url d.err &&
+	UF=$(head -n 1 d-url) && test "$(stat -c %a "$UF")" = 600 &&
+	DURL=$(head -n 1 "$UF") && DB=${DURL%%/login*} &&
 	curl -s -c djar -o /dev/null "$DURL" &&
 	curl -s -b djar -o dsess "$DB/api/session" && DCSRF=$(jv dsess d.csrf) &&
 	curl -s -b djar -o ddue -w "%{http_code}" "$DB/api/due" | grep -qx 200 &&
@@ -342,7 +346,7 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	test "$(grep -c event=console-sync d.err)" -ge 1 &&
 	! test -e "run/liandong-ui-${DB##*:}.html" &&
 	kill -TERM $D_PID && wait_for 10 "grep -q event=daemon-stop d.err" &&
-	grep -q event=ui-stop d.err &&
+	grep -q event=ui-stop d.err && ! test -e "$UF" &&
 	test_must_fail "$LD" daemon --port 0 2>dport.err && test_grep "give --ui" dport.err
 '
 
