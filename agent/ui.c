@@ -35,11 +35,14 @@
  *  2. GET /login?k=SECRET, SECRET drawn at each start (libsodium) and
  *     given only in the URL printed and opened, sets the session cookie
  *     (HttpOnly, SameSite=Strict, its name carrying the port) and
- *     redirects to /; a wrong or missing k is 403.
- *  3. Every other request needs that cookie: else 401.
+ *     redirects to /#t=TOKEN: the API's token, in the fragment, which
+ *     no browser sends on; a wrong or missing k is 403.
+ *  3. Every other request needs that cookie: else 401. Every /api/
+ *     request also needs the header X-CSRF-Token with that token, for
+ *     reading too: the cookie alone is no proof (browsers send it to
+ *     every port of 127.0.0.1, another local user's server included).
  *  4. Any method but GET and HEAD needs Origin http://HOST (the Host
- *     it came with) and the header X-CSRF-Token with the token GET
- *     /api/session gives the page: else 403. Then a method other than
+ *     it came with) and the token: else 403. Then a method other than
  *     POST is 405.
  *  5. A body longer than UI_MAX_BODY is refused with 413: by its
  *     Content-Length at once, else (chunked) once it ends, what passed
@@ -368,21 +371,27 @@ request_locale(struct MHD_Connection *conn)
 }
 
 /* This process's environment for a child: never asked on a terminal,
- * and in locale when not NULL. New array of borrowed or new strings
- * (the last is new when locale is set). */
+ * in locale when not NULL, and with words (borrowed, may be NULL) as
+ * LIANDONG_UI_ARGV. New array of borrowed or new strings (*own, the
+ * locale's, and *own_words are new). */
 static char **
-child_env(const char *locale, char **own)
+child_env(const char *locale, char **own, const char *words,
+    char **own_words)
 {
 	size_t n = 0, i, k = 0;
 	char **env;
 
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	env = xcalloc(n + 2, sizeof *env);
+	env = xcalloc(n + 3, sizeof *env);
 	*own = NULL;
+	*own_words = NULL;
+	if (words != NULL)
+		env[k++] = *own_words = xasprintf("LIANDONG_UI_ARGV=%s", words);
 	for (i = 0; i < n; i++) {
 		const char *e = environ[i];
-		if (strncmp(e, "LIANDONG_PROMPT=", 16) == 0)
+		if (strncmp(e, "LIANDONG_PROMPT=", 16) == 0 ||
+		    strncmp(e, "LIANDONG_UI_ARGV=", 17) == 0)
 			continue;
 		if (locale != NULL && (strncmp(e, "LC_ALL=", 7) == 0 ||
 		    strncmp(e, "LC_MESSAGES=", 12) == 0 ||
@@ -423,8 +432,9 @@ drain(int fd, char **buf, size_t *len, size_t cap)
  * code (EXIT_INTERNAL when it could not run, died, said more than
  * UI_MAX_OUT or UI_MAX_ERR, or was silent timeout_ms: then it is
  * killed). While it runs, *child (when not NULL) is its pid, under
- * ui->mu, so that the console can stop it; then 0 again. Returns 0, or
- * -1 when it could not be started. */
+ * ui->mu, so that the console can stop it; then 0 again, before it is
+ * reaped (its pid cannot be another's while *child names it). Returns 0,
+ * or the errno value of why it could not be started. */
 static int
 run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
     pid_t *child, char **out, size_t *out_len, char **err, int *status)
@@ -432,9 +442,11 @@ run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none;
-	int po[2], pe[2], rc, st, open_fds = 2;
+	int po[2], pe[2], rc, open_fds = 2;
+	siginfo_t info;
 	size_t n = json_array_size(args), i, k = 0, err_len = 0;
-	char **argv = xcalloc(n + 6, sizeof *argv), **env, *own;
+	char **argv = xcalloc(n + 6, sizeof *argv), **env, *own, *own_words;
+	char *words;
 	struct pollfd pfd[2];
 	pid_t pid;
 
@@ -449,19 +461,23 @@ run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
 		argv[k++] = (char *)"--config";
 		argv[k++] = (char *)ui->config;
 	}
-	for (i = 0; i < n; i++)
-		argv[k++] = (char *)json_string_value(json_array_get(args, i));
+	/* The command's words go in the environment, which only this user
+	 * may read, never in argv, which every local user can
+	 * (/proc/PID/cmdline): a complainant's name is one of them. */
 	argv[k] = NULL;
 	if (pipe2(po, O_CLOEXEC) != 0) {
+		rc = errno;
 		free(argv);
-		return -1;
+		return rc;
 	}
 	if (pipe2(pe, O_CLOEXEC) != 0) {
+		rc = errno;
 		close(po[0]);
 		close(po[1]);
 		free(argv);
-		return -1;
+		return rc;
 	}
+	words = json_dumps(args, JSON_COMPACT);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
@@ -470,20 +486,21 @@ run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	env = child_env(locale, &own);
+	env = child_env(locale, &own, words, &own_words);
 	rc = posix_spawn(&pid, ui->exe, &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(env);
 	free(own);
+	free(own_words);
+	free(words);
 	free(argv);
 	close(po[1]);
 	close(pe[1]);
 	if (rc != 0) {
 		close(po[0]);
 		close(pe[0]);
-		errno = rc;
-		return -1;
+		return rc;
 	}
 	if (child != NULL) {
 		pthread_mutex_lock(&ui->mu);
@@ -519,15 +536,21 @@ run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
 	for (i = 0; i < 2; i++)
 		if (pfd[i].fd >= 0)
 			close(pfd[i].fd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	/* Waited for, not yet reaped: until *child is 0 the pid is this
+	 * child's, whatever sync_stop does with it. */
+	memset(&info, 0, sizeof info);
+	while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0 &&
+	    errno == EINTR)
 		;
 	if (child != NULL) {
 		pthread_mutex_lock(&ui->mu);
 		*child = 0;
 		pthread_mutex_unlock(&ui->mu);
 	}
-	if (WIFEXITED(st))
-		*status = WEXITSTATUS(st);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (info.si_pid == pid && info.si_code == CLD_EXITED)
+		*status = info.si_status;
 	return 0;
 }
 
@@ -600,6 +623,25 @@ exit_status_http(int code)
 	}
 }
 
+/* Answers a command that failed with exit code: {"kind": "error",
+ * "error": msg, "exit", "field" (the option msg names, or null),
+ * "messages": err (all it said)}. Frees msg and err. */
+static enum MHD_Result
+reply_command_error(struct MHD_Connection *conn, char *msg, char *err,
+    int code, const char *field)
+{
+	json_t *doc = out_doc("error");
+
+	json_object_set_new(doc, "error", json_string(msg));
+	json_object_set_new(doc, "exit", json_integer(code));
+	json_object_set_new(doc, "field", field != NULL ? json_string(field) :
+	    json_null());
+	json_object_set_new(doc, "messages", json_string(err));
+	free(msg);
+	free(err);
+	return reply_json(conn, exit_status_http(code), doc);
+}
+
 /* Runs a command (args, taken) and answers with its JSON document, or
  * with {"kind": "error", "error", "exit", "field" (when the message
  * names an option of kind, which may be NULL), "messages" (all it said)}. */
@@ -611,7 +653,7 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 	size_t out_len;
 	int code, rc;
 	json_t *doc;
-	const char *field, *verb;
+	const char *verb;
 
 	rc = run_command(ui, request_locale(conn), args, UI_COMMAND_MS, NULL,
 	    &out, &out_len, &err, &code);
@@ -626,7 +668,7 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 		free(out);
 		free(err);
 		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    strerror(errno));
+		    strerror(rc));
 	}
 	json_decref(args);
 	if (code == 0 && adjust != NULL &&
@@ -643,16 +685,8 @@ answer_command(struct ui *ui, struct MHD_Connection *conn, json_t *args,
 	}
 	free(out);
 	msg = command_message(err);
-	doc = out_doc("error");
-	json_object_set_new(doc, "error", json_string(msg));
-	json_object_set_new(doc, "exit", json_integer(code));
-	field = message_field(kind, msg);
-	json_object_set_new(doc, "field", field != NULL ? json_string(field) :
-	    json_null());
-	json_object_set_new(doc, "messages", json_string(err));
-	free(msg);
-	free(err);
-	return reply_json(conn, exit_status_http(code), doc);
+	return reply_command_error(conn, msg, err, code, message_field(kind,
+	    msg));
 }
 
 /* Adds "--name=value" for each query argument of names given. */
@@ -896,7 +930,6 @@ run_ui_cmd(struct ui *ui, struct MHD_Connection *conn, const struct ui_cmd *c,
 	size_t out_len;
 	int code, rc;
 	json_t *doc, *all = json_pack("[s]", c->e->base.noun);
-	const char *opt;
 
 	if (c->e->base.verb != NULL)
 		json_array_append_new(all, json_string(c->e->base.verb));
@@ -917,7 +950,7 @@ run_ui_cmd(struct ui *ui, struct MHD_Connection *conn, const struct ui_cmd *c,
 		free(out);
 		free(err);
 		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    strerror(errno));
+		    strerror(rc));
 	}
 	if (code == 0) {
 		doc = json_loadb(out, out_len, 0, NULL);
@@ -934,16 +967,8 @@ run_ui_cmd(struct ui *ui, struct MHD_Connection *conn, const struct ui_cmd *c,
 	}
 	free(out);
 	msg = command_message(err);
-	doc = out_doc("error");
-	json_object_set_new(doc, "error", json_string(msg));
-	json_object_set_new(doc, "exit", json_integer(code));
-	opt = message_option(c, msg);
-	json_object_set_new(doc, "field", opt != NULL ? json_string(opt) :
-	    json_null());
-	json_object_set_new(doc, "messages", json_string(err));
-	free(msg);
-	free(err);
-	return reply_json(conn, exit_status_http(code), doc);
+	return reply_command_error(conn, msg, err, code, message_option(c,
+	    msg));
 }
 
 /* GET /api/run/NOUN/VERB[?id=ID&OPTION=VALUE...]: a read command. */
@@ -1088,7 +1113,7 @@ sync_thread(void *arg)
 	log_line("info", "event=ui-command command=\"sync\" exit=%d",
 	    rc != 0 ? -1 : code);
 	if (rc != 0)
-		msg = xstrdup(strerror(errno));
+		msg = xstrdup(strerror(rc));
 	else if (code == 0)
 		res = json_loadb(out, out_len, 0, NULL);
 	else
@@ -1224,11 +1249,9 @@ api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 	json_t *args;
 	const char *v;
 
-	if (strcmp(url, "/api/session") == 0) {
-		json_t *doc = out_doc("session");
-		json_object_set_new(doc, "csrf", json_string(ui->csrf));
-		return reply_json(conn, MHD_HTTP_OK, doc);
-	}
+	/* Logged in: the token came with the login, never from here. */
+	if (strcmp(url, "/api/session") == 0)
+		return reply_json(conn, MHD_HTTP_OK, out_doc("session"));
 	if (strcmp(url, "/api/strings") == 0)
 		return api_strings(conn);
 	if (strncmp(url, "/api/forms/", 11) == 0) {
@@ -1375,7 +1398,7 @@ login(struct ui *ui, struct MHD_Connection *conn)
 {
 	const char *k = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 	    "k");
-	char *cookie;
+	char *cookie, *location;
 	enum MHD_Result r;
 
 	if (!token_ok(k, ui->secret))
@@ -1383,9 +1406,14 @@ login(struct ui *ui, struct MHD_Connection *conn)
 		    _("wrong or missing key: open the URL 'liandong ui' printed"));
 	cookie = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict",
 	    ui->cookie, ui->session);
+	/* The API's token travels in the fragment, which the browser
+	 * keeps to the page and sends to no server; the page keeps it in
+	 * its tab (sessionStorage, one per port). */
+	location = xasprintf("/#t=%s", ui->csrf);
 	r = reply2(conn, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8",
-	    xstrdup(""), 0, "Set-Cookie", cookie, "Location", "/");
+	    xstrdup(""), 0, "Set-Cookie", cookie, "Location", location);
 	free(cookie);
+	free(location);
 	return r;
 }
 
@@ -1415,6 +1443,17 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 		    _("not logged in: open the URL 'liandong ui' printed"));
 		return 1;
 	}
+	/* The cookie alone opens no API: browsers send it to every port
+	 * of 127.0.0.1, so another local user's server could be given it.
+	 * The token only this tab holds is needed too, for reading as for
+	 * writing. */
+	csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-CSRF-Token");
+	if (strncmp(url, "/api/", 5) == 0 && !token_ok(csrf, ui->csrf)) {
+		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "csrf",
+		    _("wrong or missing CSRF token"));
+		return 1;
+	}
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return 0;
 	/* Every other method changes something, or would: its Origin and
@@ -1426,8 +1465,6 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 		    _("wrong or missing Origin"));
 		return 1;
 	}
-	csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-CSRF-Token");
 	if (!token_ok(csrf, ui->csrf)) {
 		*answered = refuse(conn, MHD_HTTP_FORBIDDEN, "csrf",
 		    _("wrong or missing CSRF token"));

@@ -40,11 +40,9 @@ var GEN = 0;
 function api(path, opts) {
 	var gen = GEN;
 	opts = opts || {};
-	var headers = { 'Accept-Language': LANG };
-	if (opts.body !== undefined) {
+	var headers = { 'Accept-Language': LANG, 'X-CSRF-Token': CSRF };
+	if (opts.body !== undefined)
 		headers['Content-Type'] = 'application/json';
-		headers['X-CSRF-Token'] = CSRF;
-	}
 	return fetch(path, {
 		method: opts.body !== undefined ? 'POST' : 'GET',
 		headers: headers,
@@ -478,19 +476,26 @@ function openForm() {
 					location.hash = '#/case/' + res.doc.id;
 					return;
 				}
-				var f = res.doc.field && document.getElementById('f-' + res.doc.field);
-				if (f) {
-					document.getElementById('err-' + res.doc.field).textContent = res.doc.error;
-					f.setAttribute('aria-invalid', 'true');
-					general.textContent = T('Please correct the field marked below.');
-					f.focus();
-				} else {
-					general.textContent = res.doc.error;
-				}
+				showError(general, res.doc);
 			});
 		});
 		show(T('Open a case'), form);
 	});
+}
+
+/* A command's error (doc, its {"error", "field"}) next to the field it
+ * names, focused, or in general when it names none. */
+function showError(general, doc) {
+	var f = doc.field && document.getElementById('f-' + doc.field);
+
+	if (!f) {
+		general.textContent = doc.error;
+		return;
+	}
+	document.getElementById('err-' + doc.field).textContent = doc.error;
+	f.setAttribute('aria-invalid', 'true');
+	general.textContent = T('Please correct the field marked below.');
+	f.focus();
 }
 
 /*
@@ -817,15 +822,7 @@ function commandForm(noun, verb, id) {
 					location.hash = after(noun, verb, id, res.doc);
 					return;
 				}
-				var e = res.doc.field && document.getElementById('f-' + res.doc.field);
-				if (e) {
-					document.getElementById('err-' + res.doc.field).textContent = res.doc.error;
-					e.setAttribute('aria-invalid', 'true');
-					general.textContent = T('Please correct the field marked below.');
-					e.focus();
-				} else {
-					general.textContent = res.doc.error;
-				}
+				showError(general, res.doc);
 			});
 		});
 		show(verbLabel(noun, verb) === verb ? T('New') + ' ' + typeLabel(noun) : verbLabel(noun, verb),
@@ -946,14 +943,28 @@ function route() {
 		workbench();
 }
 
+/* The API's token: given once, in the fragment of the login's redirect
+ * (#t=...), then kept for this origin (localStorage: this port's alone,
+ * shared by its tabs) and taken out of the address. */
+function takeToken() {
+	var key = 'liandong_t';
+	var m = /^#t=([0-9A-Za-z_-]+)$/.exec(location.hash);
+
+	if (m) {
+		localStorage.setItem(key, m[1]);
+		history.replaceState(null, '', location.pathname);
+	}
+	CSRF = localStorage.getItem(key) || '';
+}
+
 function start() {
+	takeToken();
 	Promise.all([api('/api/strings'), api('/api/session')]).then(function (rs) {
 		if (rs[0].status !== 200 || rs[1].status !== 200)
 			return fail(rs[0].status !== 200 ? rs[0] : rs[1]);
 		S = rs[0].doc.strings;
 		TYPES = rs[0].doc.types || {};
 		LANG = rs[0].doc.lang;
-		CSRF = rs[1].doc.csrf;
 		document.documentElement.lang = LANG;
 		document.querySelectorAll('[data-t]').forEach(function (e) {
 			e.textContent = T(e.getAttribute('data-t'));

@@ -284,9 +284,16 @@ async function main() {
 		await shot(page, 'workbench-after');
 	});
 
-	await check('a request without the cookie is refused', async () => {
+	await check('a request without the cookie is refused, and the cookie alone reads nothing', async () => {
 		const r = await raw(base + '/api/due', {});
 		assert(r.status === 401, 'status ' + r.status);
+		/* Every port of 127.0.0.1 gets the cookie: without the page's token it opens nothing. */
+		const bare = await raw(base + '/api/due', { headers: { Host: '127.0.0.1:' + port,
+		    Cookie: cookie.name + '=' + cookie.value } });
+		assert(bare.status === 403, 'cookie alone: ' + bare.status);
+		const sess = await raw(base + '/api/session', { headers: { Host: '127.0.0.1:' + port,
+		    Cookie: cookie.name + '=' + cookie.value } });
+		assert(sess.status === 403 && !/csrf/.test(sess.body), 'session: ' + sess.status + ' ' + sess.body);
 		const other = await browser.newContext();
 		const p2 = await other.newPage();
 		const resp = await p2.goto(base + '/');
@@ -298,8 +305,10 @@ async function main() {
 		const r = await raw(base + '/api/due', { headers: { Host: 'attacker.example:' + port,
 		    Cookie: cookie.name + '=' + cookie.value } });
 		assert(r.status === 421, 'status ' + r.status);
+		const tok = await page.evaluate(() => localStorage.getItem('liandong_t'));
+		assert(tok && !(await page.evaluate(() => location.hash)).includes(tok), 'token ' + tok);
 		const ok = await raw(base + '/api/due', { headers: { Host: 'localhost:' + port,
-		    Cookie: cookie.name + '=' + cookie.value } });
+		    Cookie: cookie.name + '=' + cookie.value, 'X-CSRF-Token': tok } });
 		assert(ok.status === 200, 'localhost: ' + ok.status);
 	});
 
@@ -339,9 +348,8 @@ async function main() {
 		    body: JSON.stringify({ description: 'x'.repeat(70000) }) }).then((r) => r.status));
 		assert(st === 403 || st === 413, 'status ' + st);
 		const st2 = await page.evaluate(async () => {
-			const s = await fetch('/api/session').then((r) => r.json());
 			return fetch('/api/cases', { method: 'POST', headers: { 'Content-Type': 'application/json',
-			    'X-CSRF-Token': s.csrf }, body: JSON.stringify({ description: 'x'.repeat(70000) }) })
+			    'X-CSRF-Token': localStorage.getItem('liandong_t') }, body: JSON.stringify({ description: 'x'.repeat(70000) }) })
 			    .then((r) => r.status);
 		});
 		assert(st2 === 413, 'status ' + st2);
@@ -455,7 +463,8 @@ async function main() {
 	async function syncBy(p, name) {
 		await p.click('#nav-workbench');
 		await p.waitForSelector('#sync-now');
-		const job = () => p.evaluate(() => fetch('/api/sync').then((r) => r.json()));
+		const job = () => p.evaluate(() => fetch('/api/sync',
+		    { headers: { 'X-CSRF-Token': localStorage.getItem('liandong_t') } }).then((r) => r.json()));
 		const before = (await job()).finished;
 		await p.click('#sync-now');
 		let j;
@@ -632,8 +641,8 @@ async function main() {
 		assert((await sp.textContent('#sync-state')).includes('正在'), await sp.textContent('#sync-state'));
 		await shot(sp, 'sync-running');
 		const second = await sp.evaluate(async () => {
-			const s = await fetch('/api/session').then((r) => r.json());
-			return fetch('/api/sync', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf,
+			return fetch('/api/sync', { method: 'POST', headers: {
+			    'X-CSRF-Token': localStorage.getItem('liandong_t'),
 			    'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status);
 		});
 		assert(second === 409, 'a second sync: ' + second);

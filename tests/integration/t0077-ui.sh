@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 30
+test_plan 32
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -51,10 +51,19 @@ req() {
 	curl -sS -o "$_n" -D "$_n.h" -w '%{http_code}' "$@" >"$_n.code"
 }
 COOKIE=""
-api() { # NAME PATH [CURL-ARGS...]
+CSRF=""
+api() { # NAME PATH [CURL-ARGS...]: with the cookie, and the token unless
+	# the arguments give one (right or wrong) or NOTOKEN=1
 	_n=$1 _p=$2
 	shift 2
-	req "$_n" -H "Cookie: $COOKIE" "$@" "$BASE$_p"
+	case " $* " in
+	*X-CSRF-Token*) req "$_n" -H "Cookie: $COOKIE" "$@" "$BASE$_p" ;;
+	*) if [ "${NOTOKEN:-0}" = 1 ] || [ -z "$CSRF" ]; then
+		req "$_n" -H "Cookie: $COOKIE" "$@" "$BASE$_p"
+	   else
+		req "$_n" -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" "$@" "$BASE$_p"
+	   fi ;;
+	esac
 }
 code_is() { # NAME CODE
 	[ "$(cat "$1.code")" = "$2" ] && return 0
@@ -100,10 +109,22 @@ test_expect_success 'a wrong key is refused; the right one sets an HttpOnly Same
 	req nokey "$BASE/login" && code_is nokey 403 &&
 	test_grep ! -i set-cookie bad.h &&
 	req login "$URL" && code_is login 303 &&
-	grep -i "^Location: /" login.h &&
+	grep -i "^Location: /#t=[A-Za-z0-9_-]*" login.h &&
 	grep -i "^Set-Cookie: liandong_ui_$PORT=" login.h | grep HttpOnly | grep -q "SameSite=Strict"
 '
 COOKIE=$(sed -n "s/^[Ss]et-[Cc]ookie: \(liandong_ui_$PORT=[^;]*\);.*/\1/p" login.h)
+# The API's token: only in the login's redirect, in its fragment.
+CSRF=$(sed -n "s/^[Ll]ocation: \/#t=\([A-Za-z0-9_-]*\).*/\1/p" login.h)
+
+test_expect_success 'the cookie alone opens no API (browsers send it to every port of 127.0.0.1)' '
+	test -n "$CSRF" &&
+	NOTOKEN=1 api alone /api/due && code_is alone 403 &&
+	NOTOKEN=1 api alone2 /api/session && code_is alone2 403 &&
+	api wrongt /api/due -H "X-CSRF-Token: x$CSRF" && code_is wrongt 403 &&
+	api withit /api/session && code_is withit 200 &&
+	! grep -q "$CSRF" withit &&
+	NOTOKEN=1 api page / && code_is page 200
+'
 
 test_expect_success 'without the cookie every page and API answers 401' '
 	for p in / /app.js /api/due /api/cases /api/cases/$C1 /api/status /api/session /api/strings; do
@@ -120,8 +141,6 @@ test_expect_success 'a Host other than 127.0.0.1:PORT or localhost:PORT is refus
 	api local /api/due -H "Host: localhost:$PORT" && code_is local 200
 '
 
-api session /api/session
-CSRF=$(jv session d.csrf)
 BODY='{"source":"patrol","category":"违法建设","location":"西村","description":"占道经营","discovered_at":"2026-11-19 08:00"}'
 cases_held() { "$LD" case list --json >held.json && jv held.json "len(d.cases)"; }
 
@@ -130,7 +149,7 @@ test_expect_success 'a POST without its Origin, from another Origin or without t
 	code_is p1 403 &&
 	api p2 /api/cases -H "Origin: http://attacker.example" -H "X-CSRF-Token: $CSRF" -d "$BODY" &&
 	code_is p2 403 &&
-	api p3 /api/cases -H "Origin: $BASE" -d "$BODY" && code_is p3 403 &&
+	NOTOKEN=1 api p3 /api/cases -H "Origin: $BASE" -d "$BODY" && code_is p3 403 &&
 	api p4 /api/cases -H "Origin: $BASE" -H "X-CSRF-Token: x$CSRF" -d "$BODY" &&
 	code_is p4 403 &&
 	req p5 -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "$BODY" "$BASE/api/cases" &&
@@ -150,7 +169,7 @@ test_expect_success 'a body over 64 KiB is refused, by its length or as it strea
 '
 
 test_expect_success 'PUT and DELETE need the Origin and token too, then are refused' '
-	api put /api/cases -X PUT -H "Origin: $BASE" -d "{}" && code_is put 403 &&
+	NOTOKEN=1 api put /api/cases -X PUT -H "Origin: $BASE" -d "{}" && code_is put 403 &&
 	api del "/api/cases/$C1" -X DELETE -H "X-CSRF-Token: $CSRF" && code_is del 403 &&
 	api put /api/cases -X PUT -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "{}" &&
 	code_is put 405 &&
@@ -248,7 +267,7 @@ test_expect_success 'the record, sync and alert endpoints: 401 without the cooki
 		req no -H "Origin: $BASE" -H "X-CSRF-Token: $CSRF" -d "{}" "$BASE$p" &&
 		code_is no 401 &&
 		api o "$p" -H "X-CSRF-Token: $CSRF" -d "{}" && code_is o 403 &&
-		api c "$p" -H "Origin: $BASE" -d "{}" && code_is c 403 || exit 1
+		NOTOKEN=1 api c "$p" -H "Origin: $BASE" -d "{}" && code_is c 403 || exit 1
 	done &&
 	api st /api/sync && test "$(jv st d.state)" = idle
 '
@@ -330,9 +349,9 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	! grep -q "login?k=" d-url d.err &&
 	UF=$(head -n 1 d-url) && test "$(stat -c %a "$UF")" = 600 &&
 	DURL=$(head -n 1 "$UF") && DB=${DURL%%/login*} &&
-	curl -s -c djar -o /dev/null "$DURL" &&
-	curl -s -b djar -o dsess "$DB/api/session" && DCSRF=$(jv dsess d.csrf) &&
-	curl -s -b djar -o ddue -w "%{http_code}" "$DB/api/due" | grep -qx 200 &&
+	curl -s -c djar -D dlogin.h -o /dev/null "$DURL" &&
+	DCSRF=$(sed -n "s/^[Ll]ocation: \/#t=\([A-Za-z0-9_-]*\).*/\1/p" dlogin.h) &&
+	curl -s -b djar -H "X-CSRF-Token: $DCSRF" -o ddue -w "%{http_code}" "$DB/api/due" | grep -qx 200 &&
 	# 202, or 409 when a retry of the daemon runs just then.
 	curl -s -b djar -o dsync -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
 	    grep -Eqx "202|409" &&
@@ -340,7 +359,7 @@ test_expect_success 'daemon --ui serves the console in the same process; its 同
 	# be over already (tests/browser holds one on a slow link).
 	curl -s -b djar -o dsync2 -w "%{http_code}" -H "Origin: $DB" -H "X-CSRF-Token: $DCSRF" -d "{}" "$DB/api/sync" |
 	    grep -Eqx "202|409" &&
-	wait_for 10 "curl -s -b djar -o dsync3 \"$DB/api/sync\" && test \"\$(jv dsync3 d.state)\" = failed" &&
+	wait_for 10 "curl -s -b djar -H \"X-CSRF-Token: $DCSRF\" -o dsync3 \"$DB/api/sync\" && test \"\$(jv dsync3 d.state)\" = failed" &&
 	jv dsync3 d.error | grep -q "not enrolled" &&
 	test "$(grep -c event=console-sync d.err)" -le 2 &&
 	test "$(grep -c event=console-sync d.err)" -ge 1 &&
@@ -384,13 +403,23 @@ test_expect_success 'what looks like an option in a value or an id stays a value
 	test "$(jv dash d.kind)" = error
 '
 
+test_expect_success 'a command'"'"'s words reach the child in its environment, not in argv' '
+	LIANDONG_UI_ARGV="[\"case\",\"list\",\"--json\"]" "$LD" >envlist &&
+	"$LD" case list --json >arglist && cmp envlist arglist &&
+	{ LIANDONG_UI_ARGV="{\"a\":1}" "$LD" case list 2>badenv; test $? = 2; } &&
+	test_grep "LIANDONG_UI_ARGV" badenv &&
+	! grep -q "words\[\|argv\[k++\] = (char \*)json_string_value" "$TOP/agent/ui.c"
+'
+
 test_expect_success 'the pages are built in, and every string they show is translated' '
 	api index / && code_is index 200 && grep -qi "^Content-Security-Policy: default-src .self." index.h &&
 	grep -q "/app.js" index &&
 	api js /app.js && code_is js 200 && cmp js "$TOP/agent/ui/app.js" &&
 	api strs /api/strings && test "$(jv strs d.lang)" = en &&
 	ZURL=$(cat zh-url) && ZB=${ZURL%%/login*} &&
-	curl -s -c zjar -o /dev/null "$ZURL" && curl -s -b zjar -o zstrs "$ZB/api/strings" &&
+	curl -s -c zjar -D zlogin.h -o /dev/null "$ZURL" &&
+	ZT=$(sed -n "s/^[Ll]ocation: \/#t=\([A-Za-z0-9_-]*\).*/\1/p" zlogin.h) &&
+	curl -s -b zjar -H "X-CSRF-Token: $ZT" -o zstrs "$ZB/api/strings" &&
 	test "$(jv zstrs d.lang)" = zh-CN &&
 	test "$(jv zstrs "d.strings[\"Workbench\"]")" = 工作台 &&
 	python3 - "$TOP/agent/ui/app.js" strs zstrs <<-\EOF
