@@ -118,6 +118,7 @@ static const struct cli_opt list_opts[] = {
 	{ "until", CLI_VALUE, "DATE", N_("discovered before DATE") },
 	{ "search", CLI_VALUE, "TEXT", N_("full-text search in the case's text") },
 	{ "limit", CLI_VALUE, "N", N_("show at most N cases") },
+	{ "offset", CLI_VALUE, "N", N_("skip the first N (with --limit, a page)") },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -95,6 +95,7 @@ static const struct cli_opt list_opts[] = {
 	{ "until", CLI_VALUE, "DATE", N_("received before DATE") },
 	{ "search", CLI_VALUE, "TEXT", N_("full-text search (never the complainant)") },
 	{ "limit", CLI_VALUE, "N", N_("show at most N") },
+	{ "offset", CLI_VALUE, "N", N_("skip the first N (with --limit, a page)") },
 	{ NULL, 0, NULL, NULL },
 };
 

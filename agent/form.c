@@ -614,7 +614,7 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
     char *until)
 {
 	const char *s = cmd_value(ctx, "since"), *u = cmd_value(ctx, "until");
-	const char *l = cmd_value(ctx, "limit");
+	const char *l = cmd_value(ctx, "limit"), *o = cmd_value(ctx, "offset");
 	int64_t ms;
 
 	if (s != NULL) {
@@ -638,6 +638,14 @@ list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
 			return cmd_error(ctx, EXIT_INVALID,
 			    _("--limit must be a positive number, not '%s'"), l);
 		q->limit = (long)n;
+	}
+	if (o != NULL) {
+		long long n;
+
+		if (ld_number(o, 0, LONG_MAX, &n, NULL) != 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("--offset must be a number, not '%s'"), o);
+		q->offset = (long)n;
 	}
 	return 0;
 }

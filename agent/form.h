@@ -115,8 +115,9 @@ int form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
 
 /* Prints the conflicts of a projection, if any. */
 void form_conflicts(const json_t *doc);
-/* Reads --since, --until (into the caller's LTIME_LEN buffers) and
- * --limit into q. Returns 0 or an exit code (message printed). */
+/* Reads --since, --until (into the caller's LTIME_LEN buffers),
+ * --limit and --offset into q. Returns 0 or an exit code (message
+ * printed). */
 int list_range(struct cmd_ctx *ctx, struct ledger_query *q, char *since,
     char *until);
 /* A deadline for rule started at from_ms under the county's rule profile,

@@ -133,7 +133,12 @@ struct ui_req {
 /* The strings of the pages (agent/ui/app.js asks for them by their
  * English text): GET /api/strings gives them translated. */
 static const char *const page_strings[] = {
+	/* What stands for a complainant's identity in --json (form.c,
+	 * cmd-complaint.c): the page shows it in its language. */
+	N_("(confidential)"),
 	N_("Liandong station console"),
+	N_("Previous page"),
+	N_("Next page"),
 	N_("Workbench"),
 	N_("Cases"),
 	N_("Open a case"),
@@ -1211,8 +1216,9 @@ static enum MHD_Result
 api_strings(struct MHD_Connection *conn)
 {
 	json_t *doc = out_doc("strings"), *s = json_object(), *types =
-	    json_object(), *t, *st;
+	    json_object(), *kinds = json_object(), *t, *st;
 	const struct entity_type *et;
+	const struct kind_info *k;
 	const char *const *sn;
 	size_t i;
 
@@ -1226,6 +1232,9 @@ api_strings(struct MHD_Connection *conn)
 		t = json_pack("{s:s#,s:s,s:o}", "letter", &et->letter, (size_t)1,
 		    "label", _(et->label), "statuses", st);
 		json_object_set_new(types, et->name, t);
+		for (k = et->kinds; k != NULL && k->name != NULL; k++)
+			json_object_set_new(kinds, k->name,
+			    json_string(kind_label(k->name)));
 	}
 
 	for (i = 0; i < sizeof page_strings / sizeof *page_strings; i++)
@@ -1233,6 +1242,7 @@ api_strings(struct MHD_Connection *conn)
 		    json_string(_(page_strings[i])));
 	json_object_set_new(doc, "strings", s);
 	json_object_set_new(doc, "types", types);
+	json_object_set_new(doc, "kinds", kinds);
 	/* The language the pages are in: they ask the API for its errors
 	 * in the same one. */
 	json_object_set_new(doc, "lang", json_string(strcmp(_("Workbench"),
@@ -1244,7 +1254,7 @@ static enum MHD_Result
 api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 {
 	static const char *const list_q[] = { "status", "category", "since",
-		"until", "search", "limit", NULL };
+		"until", "search", "limit", "offset", NULL };
 	static const char *const due_q[] = { "unit", NULL };
 	json_t *args;
 	const char *v;

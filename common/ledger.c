@@ -1106,7 +1106,8 @@ query_prepare(struct ledger *lg, const struct ledger_query *q,
 	    q->since ? " AND p.sort_at>=?" : "",
 	    q->until ? " AND p.sort_at<?" : "",
 	    q->search ? (fts ? " AND search MATCH ?" : " AND s.body LIKE ? ESCAPE '\\'") : "",
-	    q->limit > 0 ? " LIMIT ?" : "");
+	    q->limit > 0 ? " LIMIT ? OFFSET ?" :
+	    q->offset > 0 ? " LIMIT -1 OFFSET ?" : "");
 	rc = db_prepare(lg->db, sql, &st, err);
 	free(sql);
 	if (rc != 0)
@@ -1129,6 +1130,8 @@ query_prepare(struct ledger *lg, const struct ledger_query *q,
 	}
 	if (q->limit > 0)
 		db_bind_int(st, i++, q->limit);
+	if (q->limit > 0 || q->offset > 0)
+		db_bind_int(st, i++, q->offset);
 	*out = st;
 	return 0;
 }

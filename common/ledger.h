@@ -77,6 +77,7 @@ struct ledger_query {
 	const char *search;   /* full-text, NULL: none */
 	const char *subtype;  /* complaint form or liaison activity */
 	long limit;           /* 0: no limit */
+	long offset;          /* skip as many first (a page) */
 };
 
 /* Projections matching q, newest first (array, new reference). */

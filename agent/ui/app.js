@@ -14,6 +14,7 @@ var S = {};          /* translated page strings, by their English text */
 var LANG = 'en';     /* the language of the strings, asked of the API too */
 var CSRF = '';
 var TYPES = {};     /* record types: {letter, label, statuses} */
+var KINDS = {};     /* event kinds: their labels, in the page's language */
 
 function T(s) { return S[s] || s; }
 function colon() { return LANG === 'zh-CN' ? '：' : ': '; }
@@ -76,6 +77,33 @@ function firstList(doc) {
 		if (Array.isArray(doc[k]))
 			return doc[k];
 	return [];
+}
+
+/* Lists show PAGE rows at a time; the hash's offset says which. */
+var PAGE = 100;
+
+/* Links to the pages either side of the one at q.offset of a list drawn
+ * at route (#/cases, #/r/NOUN), with q's filters; more: a next page is
+ * there. */
+function pager(route, q, more) {
+	var off = Number(q.offset) || 0, bar = h('p', { class: 'pager' });
+
+	function link(o, id, text) {
+		var p = new URLSearchParams(), k;
+		for (k in q)
+			if (q[k] && k !== 'offset')
+				p.set(k, q[k]);
+		if (o > 0)
+			p.set('offset', o);
+		return h('a', { href: route + '?' + p.toString(), id: id, class: 'button' }, text);
+	}
+	if (off > 0)
+		bar.appendChild(link(Math.max(0, off - PAGE), 'page-prev', T('Previous page')));
+	if (off > 0 && more)
+		bar.appendChild(document.createTextNode(' '));
+	if (more)
+		bar.appendChild(link(off + PAGE, 'page-next', T('Next page')));
+	return off > 0 || more ? bar : null;
 }
 
 function main() { return document.getElementById('main'); }
@@ -248,7 +276,7 @@ function workbench() {
 		var conflicts = cf.status === 200 ? cf.doc.conflicts : [], ctb = h('tbody', { id: 'conflict-rows' });
 		conflicts.forEach(function (c) {
 			ctb.appendChild(h('tr', null, h('td', null, recordLink(c.record)),
-			    h('td', null, c.kind), h('td', null, c.author || ''), h('td', null, c.text)));
+			    h('td', null, KINDS[c.kind] || c.kind), h('td', null, c.author || ''), h('td', null, c.text)));
 		});
 		var syncBox = h('section', { id: 'sync-box', 'aria-labelledby': 'sync-h' },
 		    h('h3', { id: 'sync-h' }, T('Sync')),
@@ -312,6 +340,7 @@ function cases(q) {
 	for (k in q)
 		if (q[k])
 			params.set(k, q[k]);
+	params.set('limit', PAGE + 1);
 	api('/api/cases?' + params.toString()).then(function (r) {
 		var search = h('input', { type: 'search', id: 'search', name: 'search',
 		    value: q.search || '', 'aria-label': T('Search') });
@@ -342,7 +371,7 @@ function cases(q) {
 			show(T('Cases'), f, h('p', { class: 'error', role: 'alert' }, r.doc.error));
 			return;
 		}
-		var list = r.doc.cases, tb = h('tbody', { id: 'case-rows' }), i, c;
+		var list = r.doc.cases.slice(0, PAGE), tb = h('tbody', { id: 'case-rows' }), i, c;
 		for (i = 0; i < list.length; i++) {
 			c = list[i];
 			tb.appendChild(h('tr', null,
@@ -358,7 +387,8 @@ function cases(q) {
 		    h('table', { id: 'cases' }, h('thead', null, h('tr', null,
 			h('th', null, 'ID'), h('th', null, T('Status')),
 			h('th', null, T('Discovered')), h('th', null, T('Category')),
-			h('th', null, T('Location')), h('th', null, T('Matter')))), tb));
+			h('th', null, T('Location')), h('th', null, T('Matter')))), tb),
+		    pager('#/cases', q, r.doc.cases.length > PAGE));
 	});
 }
 
@@ -376,7 +406,7 @@ function caseShow(id) {
 		var r = rs[0];
 		if (r.status !== 200)
 			return fail(r);
-		var c = r.doc['case'], dl = h('dl', { id: 'case-fields' }), tl = h('ol', { id: 'timeline' });
+		var c = r.doc['case'], dl = h('dl', { id: 'case-fields' });
 		var labels = fieldLabels(), fields = rs[1].status === 200 ? rs[1].doc.fields : [];
 		labels.discovered_at = T('Discovered');
 		function row(label, v) {
@@ -404,11 +434,8 @@ function caseShow(id) {
 		/* Whether it is overdue is the 工作台's to say (due). */
 		if (c.refer_due && c.refer_due.due)
 			row(T('Refer by'), cst(c.refer_due.due));
-		(r.doc.events || []).forEach(function (e) {
-			tl.appendChild(h('li', null, cst(e.at), ' ', e.kind, ' ',
-			    e.author || '', ' ', e.unit ? '(' + e.unit + ')' : ''));
-		});
-		show(id, actionsBar('case', id, CASE_STEPS), dl, h('h3', null, T('Timeline')), tl);
+		show(id, actionsBar('case', id, CASE_STEPS), dl, h('h3', null, T('Timeline')),
+		    timelineOf(r.doc.events));
 	});
 }
 
@@ -598,13 +625,23 @@ function summaryOf(x) {
 
 /* The list of a type, with its list command's filters. */
 function recordList(noun, q) {
-	var rec = recordOf(noun), params = new URLSearchParams(), k;
-	for (k in q)
-		if (q[k])
-			params.set(k, q[k]);
-	Promise.all([api('/api/run/' + noun + '/list?' + params.toString()),
-	    api('/api/commands/' + noun + '/list')]).then(function (rs) {
-		var r = rs[0], opts = rs[1].status === 200 ? rs[1].doc.options : [];
+	var rec = recordOf(noun);
+	/* A list command that pages (--offset) gives one page; the others
+	 * give all, and the page is cut here. */
+	api('/api/commands/' + noun + '/list').then(function (c) {
+		var opts = c.status === 200 ? c.doc.options : [], params = new URLSearchParams(), k;
+		var paged = opts.some(function (o) { return o.option === 'offset'; });
+		for (k in q)
+			if (q[k] && (paged || k !== 'offset'))
+				params.set(k, q[k]);
+		if (paged)
+			params.set('limit', PAGE + 1);
+		return api('/api/run/' + noun + '/list?' + params.toString()).then(function (r) {
+			return [r, opts, paged];
+		});
+	}).then(function (rs) {
+		var r = rs[0], paged = rs[2], off = Number(q.offset) || 0;
+		var opts = rs[1].filter(function (o) { return o.option !== 'limit' && o.option !== 'offset'; });
 		var f = h('form', { id: 'list-filter', class: 'filters', role: 'search' }), inputs = [];
 		opts.forEach(function (o) {
 			var id = 'q-' + o.option, e;
@@ -635,7 +672,9 @@ function recordList(noun, q) {
 			show(typeLabel(noun), create, f, h('p', { class: 'error', role: 'alert' }, r.doc.error));
 			return;
 		}
-		var list = firstList(r.doc), tb = h('tbody', { id: 'record-rows' });
+		var all = firstList(r.doc), tb = h('tbody', { id: 'record-rows' });
+		var list = paged ? all.slice(0, PAGE) : all.slice(off, off + PAGE);
+		var more = paged ? all.length > PAGE : all.length > off + PAGE;
 		list.forEach(function (x) {
 			var id = x.entity || x.id || '';
 			tb.appendChild(h('tr', null,
@@ -649,7 +688,8 @@ function recordList(noun, q) {
 		show(typeLabel(noun), create, f, list.length === 0 ? h('p', { id: 'records-none' }, T('Nothing here.')) :
 		    h('table', { id: 'records' }, h('thead', null, h('tr', null,
 			h('th', null, 'ID'), h('th', null, T('Status')), h('th', null, T('Unit')),
-			h('th', null, T('To')), h('th', null, T('Time')), h('th', null, T('Matter')))), tb));
+			h('th', null, T('To')), h('th', null, T('Time')), h('th', null, T('Matter')))), tb),
+		    pager('#/r/' + noun, q, more));
 	});
 }
 
@@ -671,7 +711,7 @@ function labelsOf(noun) {
 function timelineOf(events) {
 	var tl = h('ol', { id: 'timeline' });
 	(events || []).forEach(function (e) {
-		tl.appendChild(h('li', null, cst(e.at), ' ', e.kind, ' ',
+		tl.appendChild(h('li', null, cst(e.at), ' ', KINDS[e.kind] || e.kind, ' ',
 		    e.author || '', ' ', e.unit ? '(' + e.unit + ')' : ''));
 	});
 	return tl;
@@ -724,7 +764,7 @@ function recordShow(noun, id, identity) {
 				b.addEventListener('click', function () { recordShow(noun, id, true); });
 				who.appendChild(b);
 				if (x.identity && typeof x.identity === 'string')
-					who.appendChild(h('span', { class: 'help' }, ' ', x.identity));
+					who.appendChild(h('span', { class: 'help' }, ' ', T(x.identity)));
 			}
 		}
 		var conflicts = (x.conflicts || []).length ? h('p', { class: 'error' },
@@ -964,6 +1004,7 @@ function start() {
 			return fail(rs[0].status !== 200 ? rs[0] : rs[1]);
 		S = rs[0].doc.strings;
 		TYPES = rs[0].doc.types || {};
+		KINDS = rs[0].doc.kinds || {};
 		LANG = rs[0].doc.lang;
 		document.documentElement.lang = LANG;
 		document.querySelectorAll('[data-t]').forEach(function (e) {

@@ -2,7 +2,7 @@
 # case open|list|show|update|close: every flag, Chinese text, defaults,
 # the table aligned by display width, filters, JSON, and prompts.
 . "$(dirname "$0")/lib.sh"
-test_plan 43
+test_plan 44
 
 
 
@@ -247,6 +247,16 @@ test_expect_success 'case list --limit, alone and with a filter' '
 	test "$(ids out)" = "C-lyx01-1 C-lyx01-2" &&
 	"$LD" case list --limit 1 --status open --category 违法建设 >out &&
 	test "$(ids out)" = "C-lyx01-1"
+'
+
+test_expect_success 'case list --offset: a page, pages that meet, the rest without --limit' '
+	"$LD" case list --limit 2 --offset 1 >out &&
+	test "$(ids out)" = "C-lyx01-2 C-lyx01-3" &&
+	"$LD" case list --limit 2 --offset 3 >out &&
+	test "$(ids out)" = "C-lyx01-4" &&
+	"$LD" case list --offset 2 >out &&
+	test "$(ids out)" = "C-lyx01-3 C-lyx01-4" &&
+	"$LD" case list --offset 9 >out && test "$(ids out)" = ""
 '
 
 test_expect_success 'case list --json is a versioned document with the fields' '

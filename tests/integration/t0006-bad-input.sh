@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 # 63 checks, and three loops over cases: 4 missing options, 8 dates, 5
 # limits.
-test_plan $((63 + 4 + 8 + 5))
+test_plan $((63 + 4 + 8 + 5 + 4))
 
 # snapshot FILE: the whole database (every table, the clock) and the log.
 snapshot() {
@@ -307,6 +307,12 @@ test_expect_code 3 'complaint list --limit 0' '
 test_expect_code 3 'liaison list --limit 0' '
 	refused "--limit must be a positive number" "$LD" liaison list --limit 0
 '
+for n in -1 abc 1.5 ""; do
+	test_expect_code 3 "--offset '$n'" '
+		refused "--offset must be a number, not '"'$n'"'" \
+			"$LD" case list --offset "'"$n"'"
+	'
+done
 
 # --- conflicts (9) and other refusals also change nothing
 "$LD" case open --source patrol --category 违法建设 --location 查那村 \

@@ -194,6 +194,8 @@ test_expect_success 'GET /api/cases is `case list --json`, with its search and f
 	same_json s s.json status_label && test "$(jv s "len(d.cases)")" = 1 &&
 	api lim "/api/cases?limit=1&since=2026-11-10" &&
 	"$LD" case list --json --limit 1 --since 2026-11-10 >lim.json && same_json lim lim.json status_label &&
+	api page "/api/cases?limit=1&offset=1" &&
+	"$LD" case list --json --limit 1 --offset 1 >page.json && same_json page page.json status_label &&
 	api badst "/api/cases?status=maybe" && code_is badst 400 &&
 	"$LD" case list --status maybe 2>badst.err; jv badst d.error >badst.msg &&
 	test "liandong: error: $(cat badst.msg)" = "$(cat badst.err)"
