@@ -15,9 +15,12 @@
  * console reads the same JSON documents as `--json`, and a record opened
  * here is filled and validated by the very code of `liandong case open`
  * (agent/form.c), with the same messages, in the language the request
- * asks for (Accept-Language) or else this process's. One command runs
- * at a time (one server thread): the station's database sees what it
- * would see from a clerk typing fast. A sync, which can take minutes on
+ * asks for (Accept-Language) or else this process's. UI_CONNECTIONS
+ * requests run at once, so that one command waiting (on the database a
+ * sync writes, say) does not hold the pages' other requests: the
+ * station's database sees what it would see from a few clerks. The
+ * child is /proc/self/exe, this very program even when an upgrade has
+ * replaced or removed its file. A sync, which can take minutes on
  * 2G, runs apart in a thread of its own, one at a time (POST /api/sync;
  * with `daemon --ui`, the daemon's own loop runs it).
  *
@@ -85,6 +88,7 @@ extern char **environ;
 #define UI_TOKEN_LEN 40 /* base64url of 24 bytes (32) and NUL, rounded */
 #define UI_MAX_OUT (16 * 1024 * 1024) /* a command's answer */
 #define UI_MAX_ERR (64 * 1024)        /* its messages */
+#define UI_CONNECTIONS 16             /* at once, each its own thread */
 #define UI_COMMAND_MS 60000           /* the longest a command may be silent */
 #define UI_SYNC_MS (20 * 60000)       /* ... and a sync (2G, a backlog) */
 
@@ -112,7 +116,6 @@ struct ui {
 	char session[UI_TOKEN_LEN]; /* the cookie's value */
 	char csrf[UI_TOKEN_LEN];
 	char cookie[48];            /* the cookie's name */
-	char exe[PATH_MAX];
 	const char *db;             /* borrowed from the command's context */
 	char *url_file;             /* owned: daemon --ui's file with the URL */
 	const char *config;
@@ -492,7 +495,7 @@ run_command(struct ui *ui, const char *locale, json_t *args, int timeout_ms,
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	env = child_env(locale, &own, words, &own_words);
-	rc = posix_spawn(&pid, ui->exe, &fa, &attr, argv, env);
+	rc = posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(env);
@@ -836,12 +839,17 @@ static const struct cli_opt *
 ui_cmd_opt(const struct ui_cmd *c, const char *name, size_t len)
 {
 	static const struct cli_opt *expanded[sizeof ui_cmds / sizeof *ui_cmds];
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	size_t at = (size_t)(c - ui_cmds);
-	const struct cli_opt *o;
+	const struct cli_opt *o, *all;
 
+	/* Requests run in threads of their own. */
+	pthread_mutex_lock(&mu);
 	if (expanded[at] == NULL)
 		expanded[at] = form_opts(c->e->base.opts);
-	for (o = expanded[at]; o != NULL && o->name != NULL; o++)
+	all = expanded[at];
+	pthread_mutex_unlock(&mu);
+	for (o = all; o != NULL && o->name != NULL; o++)
 		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
 			return o;
 	return NULL;
@@ -1659,7 +1667,6 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	struct ui *ui;
 	char *end, *url;
 	long port = UI_DEFAULT_PORT;
-	ssize_t n;
 
 	*out = NULL;
 	if (p != NULL) {
@@ -1673,13 +1680,6 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	ui = xcalloc(1, sizeof *ui);
 	ui->browser = -1;
 	ui->daemon = daemon;
-	n = readlink("/proc/self/exe", ui->exe, sizeof ui->exe - 1);
-	if (n <= 0) {
-		free(ui);
-		return cmd_error(ctx, EXIT_INTERNAL,
-		    _("cannot find this program's file: %s"), strerror(errno));
-	}
-	ui->exe[n] = '\0';
 	ui->db = ctx->db_path;
 	ui->config = ctx->cfg.path;
 	pthread_mutex_init(&ui->mu, NULL);
@@ -1691,11 +1691,11 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ui->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    on_request, ui,
+	ui->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, on_request, ui,
 	    MHD_OPTION_SOCK_ADDR, &sin,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)UI_CONNECTIONS,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui,
 	    MHD_OPTION_END);
 	if (ui->d == NULL) {

@@ -7,7 +7,7 @@
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
 . "$(dirname "$0")/lib.sh"
-test_plan 32
+test_plan 34
 
 setup_station lyx01 龙羊峡镇
 export LIANDONG_RULES="$TOP/conf/rules/gonghe.ini"
@@ -411,6 +411,49 @@ test_expect_success 'a command'"'"'s words reach the child in its environment, n
 	{ LIANDONG_UI_ARGV="{\"a\":1}" "$LD" case list 2>badenv; test $? = 2; } &&
 	test_grep "LIANDONG_UI_ARGV" badenv &&
 	! grep -q "words\[\|argv\[k++\] = (char \*)json_string_value" "$TOP/agent/ui.c"
+'
+
+# A console whose program file an upgrade then removes; it waits long
+# for the database.
+cp "$LD" ld-old
+LIANDONG_BUSY_TIMEOUT_MS=60000 ./ld-old ui --port 0 --no-open >old-url 2>/dev/null &
+OLD_PID=$!
+test_when_finished "kill $OLD_PID 2>/dev/null"
+wait_for 10 'test -s old-url'
+OURL=$(cat old-url)
+OB=${OURL%%/login*}
+curl -s -c ojar -D ologin.h -o /dev/null "$OURL"
+OT=$(sed -n "s/^[Ll]ocation: \/#t=\([A-Za-z0-9_-]*\).*/\1/p" ologin.h)
+oapi() { # NAME PATH [CURL-ARGS...]: the same, to that console
+	_n=$1 _p=$2
+	shift 2
+	req "$_n" -b ojar -H "X-CSRF-Token: $OT" "$@" "$OB$_p"
+}
+
+test_expect_success 'its file removed (an upgrade), the console still runs its commands: its own program' '
+	rm ld-old && oapi olist /api/cases && code_is olist 200 &&
+	"$LD" case list --json >olist.json && same_json olist olist.json status_label
+'
+
+test_expect_success 'a command waiting on the database does not hold the other requests' '
+	/usr/bin/python3 -c "
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute(\"BEGIN EXCLUSIVE\")
+open(sys.argv[2], \"w\").close()
+for i in range(300):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+c.execute(\"COMMIT\")
+" "$LIANDONG_DB" locked release &
+	LOCK_PID=$! &&
+	wait_for 10 "test -e locked" &&
+	{ oapi held /api/cases -H "Origin: $OB" \
+	    -d "{\"source\":\"patrol\",\"category\":\"违法建设\",\"location\":\"西街\",\"description\":\"锁等待\"}" & } &&
+	HELD=$! &&
+	oapi free /api/due && code_is free 200 && ! test -s held.code &&
+	touch release && wait $HELD && code_is held 201 && wait $LOCK_PID
 '
 
 test_expect_success 'the pages are built in, and every string they show is translated' '
