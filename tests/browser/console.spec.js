@@ -95,6 +95,34 @@ function raw(url, opts) {
 	});
 }
 
+/* A new-record form (#command-form) works from the keyboard: every field
+ * has a label, and Tab from the first reaches each and then #save. */
+async function keyboardForm(p, noun) {
+	const kb = await p.evaluate(() => {
+		const fields = [...document.querySelectorAll('#command-form input, #command-form select, #command-form textarea')];
+		const named = (e) => (e.id && document.querySelector('label[for="' + e.id + '"]')) || e.getAttribute('aria-label');
+		return { ids: fields.map((e) => e.id),
+		    unlabelled: fields.filter((e) => !named(e)).map((e) => e.id || e.name),
+		    unreachable: fields.filter((e) => e.tabIndex < 0 || e.disabled).map((e) => e.id || e.name) };
+	});
+	assert(kb.ids.length > 0 && kb.ids.every((id) => id), noun + ': fields ' + kb.ids.join(' '));
+	assert(kb.unlabelled.length === 0, noun + ': no label for ' + kb.unlabelled.join(' '));
+	assert(kb.unreachable.length === 0, noun + ': out of the tab order: ' + kb.unreachable.join(' '));
+	await p.focus('#' + kb.ids[0]);
+	const seen = new Set([kb.ids[0]]);
+	let a;
+	for (let i = 0; i < kb.ids.length + 20; i++) {
+		await p.keyboard.press('Tab');
+		a = await p.evaluate(() => document.activeElement.id);
+		if (a === 'save')
+			break;
+		seen.add(a);
+	}
+	assert(a === 'save', noun + ': Tab never reached the save button');
+	const missed = kb.ids.filter((id) => !seen.has(id));
+	assert(missed.length === 0, noun + ': Tab skipped ' + missed.join(' '));
+}
+
 /* Starts `liandong ui --port 0 --no-open`, with more in its environment:
  * its URL, once printed. */
 function startConsole(more) {
@@ -620,8 +648,21 @@ async function main() {
 				await twp.click('#new-record');
 				await twp.waitForSelector('#command-form label');
 				await shot(twp, 'new-' + noun);
+				await keyboardForm(twp, noun);
 			}
 		}
+		/* One saved from the keyboard alone: a name, an officer, Enter. */
+		await twp.click('#nav-person');
+		await twp.click('#new-record');
+		await twp.waitForSelector('#command-form');
+		await twp.focus('#f-name');
+		await twp.keyboard.type('马明');
+		let k = 0;
+		while (await twp.evaluate(() => document.activeElement.id) !== 'f-officer' && ++k < 40)
+			await twp.keyboard.press('Tab');
+		await twp.keyboard.type('王');
+		await twp.keyboard.press('Enter');
+		await twp.waitForFunction(() => /^#\/r\/person\/./.test(location.hash), null, { timeout: 10000 });
 		/* A required field left empty: said next to it, as `person add` says it. */
 		await twp.click('#nav-person');
 		await twp.click('#new-record');
