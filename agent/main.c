@@ -19,9 +19,9 @@
 #include "cmd.h"
 #include "util.h"
 
-/* argv with LIANDONG_UI_ARGV's words after it (a new array, kept for the
- * program's life; *argc updated), or argv itself when it is unset; NULL
- * when it is not an array of strings. */
+/* argv with LIANDONG_UI_ARGV's words after it (a new array, its words
+ * after argv's new strings too: main frees them; *argc updated), or argv
+ * itself when it is unset; NULL when it is not an array of strings. */
 static char **
 argv_with_env(int *argc, char **argv)
 {
@@ -44,6 +44,8 @@ argv_with_env(int *argc, char **argv)
 	json_array_foreach(a, i, w) {
 		if (!json_is_string(w)) {
 			json_decref(a);
+			while (i-- > 0)
+				free(out[*argc + (int)i]);
 			free(out);
 			return NULL;
 		}
@@ -57,14 +59,21 @@ argv_with_env(int *argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int rc = cli_start("liandong");
+	int rc = cli_start("liandong"), given = argc;
+	char **all;
 
 	if (rc != 0)
 		return rc;
-	if ((argv = argv_with_env(&argc, argv)) == NULL) {
+	if ((all = argv_with_env(&argc, argv)) == NULL) {
 		fprintf(stderr, _("liandong: error: LIANDONG_UI_ARGV is not a "
 		    "list of words\n"));
 		return EXIT_USAGE;
 	}
-	return cmd_main(argc - 1, argv + 1);
+	rc = cmd_main(argc - 1, all + 1);
+	if (all != argv) {
+		while (argc > given)
+			free(all[--argc]);
+		free(all);
+	}
+	return rc;
 }
