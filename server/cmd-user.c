@@ -16,6 +16,7 @@
 #include "accounts.h"
 #include "cjson.h"
 #include "cmd.h"
+#include "journal.h"
 #include "ltime.h"
 #include "roles.h"
 #include "store.h"
@@ -94,8 +95,28 @@ save(struct cli *c, const struct account *a, const char *event,
 	struct server_ctx *x = c->app;
 	struct store *s = x->store;
 	const struct account_ops *o = s->ops->accounts;
+	struct account old;
+	char *path;
 	int rc;
 
+	/* A name taken is said before anything is written; the journal
+	 * first (journal.h), so that a restored older database gets the
+	 * change back. */
+	if (adding) {
+		memset(&old, 0, sizeof old);
+		rc = o->get(s, a->name, &old, x->err);
+		account_release(&old);
+		if (rc == 0)
+			return cli_error(c, EXIT_INVALID,
+			    _("account '%s' exists already"), a->name);
+		if (rc != LD_ENOTFOUND)
+			return server_fail(c, rc);
+	}
+	path = server_journal_path(x);
+	rc = journal_account(path, a, x->err);
+	free(path);
+	if (rc != 0)
+		return server_fail(c, rc);
 	if ((rc = s->ops->begin(s, x->err)) == 0) {
 		if ((rc = adding ? o->add(s, a, x->err) : o->put(s, a,
 		    x->err)) == 0 && (!drop_sessions ||

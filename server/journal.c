@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "accounts.h"
 #include "journal.h"
 #include "log.h"
 #include "textfile.h"
@@ -57,6 +58,16 @@ journal_unit(const char *path, const char *name, const char *role,
 	return append(path, json_pack("{s:s, s:s, s:s, s:I}", "op", "unit",
 	    "name", name, "role", role != NULL ? role : "", "added_at",
 	    (json_int_t)added_at), err);
+}
+
+int
+journal_account(const char *path, const struct account *a, char *err)
+{
+	return append(path, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I,"
+	    " s:I}", "op", "account", "name", a->name, "unit", a->unit,
+	    "role", a->role, "hash", a->hash, "disabled", a->disabled,
+	    "created_at", (json_int_t)a->created_at, "changed_at",
+	    (json_int_t)a->changed_at), err);
 }
 
 int
@@ -159,6 +170,80 @@ replay_station(struct store *s, const json_t *j, int64_t *changed,
 	return rc;
 }
 
+/* Rule 4 for accounts: those of the database, once, into a journal that
+ * has none of them yet. */
+static int
+bootstrap_accounts(const char *path, struct store *s, char *err)
+{
+	const struct account_ops *o = s->ops->accounts;
+	struct account *a = NULL;
+	char *done = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = s->ops->meta_get(s, "journal_accounts", &done, err);
+	free(done);
+	if (rc != LD_ENOTFOUND)
+		return rc;
+	if ((rc = o->list(s, &a, &n, err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = journal_account(path, &a[i], err);
+	accounts_free(a, n);
+	return rc != 0 ? rc : s->ops->meta_set(s, "journal_accounts", "1", err);
+}
+
+/* Sets the account to the journal's state j (its last login kept).
+ * *changed += 1 if it did. */
+static int
+replay_account(struct store *s, const char *name, const json_t *j,
+    int64_t *changed, char *err)
+{
+	const struct account_ops *o = s->ops->accounts;
+	const char *unit = json_string_value(json_object_get(j, "unit"));
+	const char *role = json_string_value(json_object_get(j, "role"));
+	const char *hash = json_string_value(json_object_get(j, "hash"));
+	struct account have;
+	int rc, found;
+
+	if (unit == NULL || role == NULL || hash == NULL ||
+	    strlen(name) >= sizeof have.name ||
+	    strlen(hash) >= sizeof have.hash)
+		return 0;
+	memset(&have, 0, sizeof have);
+	rc = o->get(s, name, &have, err);
+	if (rc != 0 && rc != LD_ENOTFOUND)
+		return rc;
+	found = rc == 0;
+	if (found && strcmp(have.unit, unit) == 0 &&
+	    strcmp(have.role, role) == 0 && strcmp(have.hash, hash) == 0 &&
+	    have.disabled == json_is_true(json_object_get(j, "disabled")) &&
+	    have.changed_at == json_integer_value(json_object_get(j,
+	    "changed_at"))) {
+		account_release(&have);
+		return 0;
+	}
+	if (!found)
+		ld_strlcpy(have.name, name, sizeof have.name);
+	free(have.unit);
+	free(have.role);
+	have.unit = xstrdup(unit);
+	have.role = xstrdup(role);
+	ld_strlcpy(have.hash, hash, sizeof have.hash);
+	have.disabled = json_is_true(json_object_get(j, "disabled"));
+	have.created_at = json_integer_value(json_object_get(j, "created_at"));
+	have.changed_at = json_integer_value(json_object_get(j, "changed_at"));
+	rc = found ? o->put(s, &have, err) : o->add(s, &have, err);
+	/* A password or state that changed since the backup ends the
+	 * sessions the older database kept. */
+	if (rc == 0 && found)
+		rc = o->session_drop(s, NULL, name, err);
+	if (rc == 0)
+		(*changed)++;
+	account_release(&have);
+	return rc;
+}
+
 /* The last state of each unit: declared (role) or removed. */
 static int
 replay_units(struct store *s, const json_t *units, int64_t *changed,
@@ -201,12 +286,15 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
     char *err)
 {
 	json_t *stations = json_object(), *units = json_object(), *j;
+	json_t *accounts = json_object();
 	char *text = NULL, *seen = NULL, *line, *next, sig[TEXTFILE_SIG_LEN];
 	const char *key;
 	int rc;
 
 	*changed = 0;
 	if (access(path, F_OK) != 0 && (rc = bootstrap(path, s, err)) != 0)
+		goto out;
+	if ((rc = bootstrap_accounts(path, s, err)) != 0)
 		goto out;
 	/* The database was brought up to this very file already (and every
 	 * change since went through it): nothing to read or write. */
@@ -240,6 +328,8 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 			json_object_set_new(stations, name, j);
 		else if (strcmp(op, "unit") == 0 || strcmp(op, "unit_removed") == 0)
 			json_object_set_new(units, name, j);
+		else if (strcmp(op, "account") == 0)
+			json_object_set_new(accounts, name, j);
 		else
 			json_decref(j);
 	}
@@ -250,6 +340,10 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 			break;
 	if (rc == 0)
 		rc = replay_units(s, units, changed, err);
+	if (rc == 0)
+		json_object_foreach(accounts, key, j)
+			if ((rc = replay_account(s, key, j, changed, err)) != 0)
+				break;
 	if (rc == 0 && sig[0] != '\0')
 		rc = s->ops->meta_set(s, "journal", sig, err);
 	if (rc == 0)
@@ -261,5 +355,6 @@ out:
 	free(text);
 	json_decref(stations);
 	json_decref(units);
+	json_decref(accounts);
 	return rc;
 }

@@ -4,26 +4,33 @@
  * directory, mode 0600), so that restoring an older database loses none
  * of them: a station revoked after the backup stays revoked, one enrolled
  * or added after it keeps working, a unit declared after it stays in the
- * directory (docs/operations.md, "Restoring").
+ * directory, an account added, disabled or given a new password after
+ * it keeps that state (docs/operations.md, "Restoring").
  *
  * Rules:
- *  1. Every change of a station's credentials (added, enrolled, revoked)
- *     and of the declared units is appended and made durable (fdatasync)
- *     before the database is changed: the journal is never older than the
- *     database.
+ *  1. Every change of a station's credentials (added, enrolled, revoked),
+ *     of the declared units and of the dashboard's accounts is appended
+ *     and made durable (fdatasync) before the database is changed: the
+ *     journal is never older than the database.
  *  2. One JSON object a line: {"op":"station", the station's name, unit,
  *     role and credential fields}, {"op":"station_removed", name},
- *     {"op":"unit", name, role, added_at} or {"op":"unit_removed", name}.
- *     The last line of a station or unit is its state.
+ *     {"op":"unit", name, role, added_at}, {"op":"unit_removed", name} or
+ *     {"op":"account", name, unit, role, hash (Argon2id), disabled,
+ *     created_at, changed_at}. The last line of a station, unit or
+ *     account is its state. (Sessions, lock-outs and the audit log are
+ *     the database's: a restore ends the sessions.)
  *  3. journal_replay brings the database up to the journal, in one
  *     transaction, every time the server directory is opened: it adds the
  *     stations and units the database lacks and sets each station's
- *     credentials to the journal's. Events, cursors and heads are the
+ *     credentials to the journal's, and each account to its last line.
+ *     Events, cursors and heads are the
  *     database's alone. The database keeps the signature of the journal
  *     it was last brought up to (meta "journal": device, inode, size,
  *     mtime): while the file keeps it, the open reads and writes nothing.
  *  4. A journal that does not exist yet (a directory made before it) is
- *     made from the database first.
+ *     made from the database first; the accounts of a database whose
+ *     journal has none yet (made before accounts were journaled: meta
+ *     "journal_accounts" unset) are appended to it once.
  *  5. A line that does not parse (a torn last write) is skipped, and
  *     said so in the log.
  */
@@ -44,6 +51,11 @@ int journal_station(const char *path, const struct station_rec *r,
 int journal_unit(const char *path, const char *name, const char *role,
     int64_t added_at, char *err);
 int journal_unit_removed(const char *path, const char *name, char *err);
+
+struct account;
+
+/* Appends an account's state (accounts.h). */
+int journal_account(const char *path, const struct account *a, char *err);
 
 /* Appends a station's removal (one without events). */
 int journal_station_removed(const char *path, const char *name, char *err);

@@ -5,7 +5,7 @@
 # every change and every export is in the audit log. Logins, sessions and
 # lock-outs are tests/unit/test-accounts.c's.
 . "$(dirname "$0")/lib.sh"
-test_plan 10
+test_plan 12
 PW="长期有效的口令-2026"
 
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
@@ -79,6 +79,31 @@ test_expect_success 'the audit log holds every change and every export, no passw
 	PY
 	! grep -q "长期有效" a.json &&
 	"$LDS" audit >a.txt && test_grep account-disabled a.txt
+'
+
+J="$LIANDONG_SERVER_DIR/journal.log"
+test_expect_success 'a restored older database gets back the accounts changed since its backup' '
+	"$LDS" backup bk.db &&
+	echo "$PW" | "$LDS" user add lisi --role department --unit 县自然资源局 >/dev/null &&
+	"$LDS" user disable wangfang >/dev/null &&
+	echo "第三个足够长的新口令2026" | "$LDS" user passwd lisi >/dev/null &&
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT name, hash, disabled, role, unit FROM accounts ORDER BY name" >before &&
+	! grep -q "长期有效\|第三个" "$J" && test "$(stat -c %a "$J")" = 600 &&
+	cp bk.db "$LIANDONG_SERVER_DIR/server.db" &&
+	rm -f "$LIANDONG_SERVER_DIR/server.db-wal" "$LIANDONG_SERVER_DIR/server.db-shm" &&
+	"$LDS" user list --json >u.json &&
+	jeq u.json "[u[\"name\"] + \":\" + str(u[\"disabled\"]) for u in d[\"users\"]]" "lisi:False wangfang:True" &&
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT name, hash, disabled, role, unit FROM accounts ORDER BY name" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'accounts made before the journal kept them are put in it once' '
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "DELETE FROM meta WHERE key=\"journal_accounts\"" &&
+	grep -v "\"op\":\"account\"" "$J" >j2 && cat j2 >"$J" &&
+	"$LDS" user list >/dev/null &&
+	test "$(grep -c "\"op\":\"account\"" "$J")" = 2 &&
+	"$LDS" user list >/dev/null &&
+	test "$(grep -c "\"op\":\"account\"" "$J")" = 2
 '
 
 test_done
