@@ -260,11 +260,11 @@ function render(rep) {
 	    [{ h: 'Month', k: 'month', text: 1 }, counted(['Opened', 'opened'])],
 	    'cases.by_month', function (x) { return x.month; }));
 	tabs.appendChild(table('t-referrals-sent', 'Referrals sent', r.by_sender,
-	    [{ h: 'Unit', k: 'unit', text: 1 }, counted(['Sent', 'sent']),
+	    [{ h: 'Unit', k: 'unit', text: 1 }, counted(['Number sent', 'sent']),
 	    counted(['Urgent', 'urgent'])], 'referrals.by_sender', byUnit));
 	tabs.appendChild(table('t-referrals-received', 'Referrals received',
 	    r.by_receiver, [{ h: 'Unit', k: 'unit', text: 1 }].concat([
-	    ['Received', 'received'], ['Unanswered', 'unanswered'],
+	    ['Number received', 'received'], ['Unanswered', 'unanswered'],
 	    ['Acknowledged', 'acknowledged'], ['Accepted', 'accepted'],
 	    ['Disputed', 'disputed'], ['Returned', 'returned'],
 	    ['Closed', 'closed']].map(counted)).concat([{ h: 'Hours to acknowledge',
@@ -322,9 +322,9 @@ function drawCharts(rep) {
 		    data: c.by_month.map(function (x) { return x.opened; }) }]
 	}, 'cases.by_month', function (p) { return p.name; });
 	chart('chart-timeliness', {
-		title: { text: t('Timeliness'), textStyle: { fontSize: 14 } },
-		tooltip: {}, legend: { top: 24 }, animation: false,
-		grid: { top: 60 },
+		title: { text: t('Timeliness'), left: 'center', textStyle: { fontSize: 14 } },
+		tooltip: {}, legend: { top: 28 }, animation: false,
+		grid: { top: 70 },
 		xAxis: { type: 'category', data: tl.by_unit.map(function (x) { return x.unit; }) },
 		yAxis: { type: 'value', minInterval: 1 },
 		series: [['on_time', 'On time'], ['late', 'Late'], ['open', 'Open'],

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 14
+test_plan 16
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -91,7 +91,7 @@ test_expect_success 'a wrong password and a lock-out get the same answer' '
 test_expect_success 'a stranger gets 401 and no body of his is read' '
 	test "$(get "/dash/api/report?period=2026-11" nojar)" = 401 &&
 	head -c 100000 /dev/zero >big &&
-	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Origin: $SERVER_URL" \
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
 		--data-binary @big "$SERVER_URL/dash/logout")" = 401 &&
 	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -b "ld_dash=$(printf "%064d" 0)" \
 		"$SERVER_URL/dash/api/session")" = 401
@@ -99,11 +99,11 @@ test_expect_success 'a stranger gets 401 and no body of his is read' '
 
 test_expect_success 'a login body over 4096 bytes is refused unread (413)' '
 	head -c 4097 /dev/zero | tr "\\0" a >long &&
-	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Origin: $SERVER_URL" \
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
 		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @long \
 		"$SERVER_URL/dash/login")" = 413 &&
 	head -c 4000 /dev/zero | tr "\\0" a >fits &&
-	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Origin: $SERVER_URL" \
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
 		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @fits \
 		"$SERVER_URL/dash/login")" = 400
 '
@@ -198,12 +198,30 @@ test_expect_success 'the pages words come in Chinese when the browser asks' '
 	jeq en.json d.lang en
 '
 
+test_expect_success 'with a session, no API request may send a body (413, unread)' '
+	test "$(curl -sS --cacert "$CA" -b zr -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat zr.csrf)" \
+		-X GET --data x "$SERVER_URL/dash/api/session")" = 413 &&
+	test "$(curl -sS --cacert "$CA" -b zr -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat zr.csrf)" \
+		-H "Expect: 100-continue" -H "Origin: $SERVER_URL" --data-binary @big "$SERVER_URL/dash/logout")" = 413 &&
+	test "$(get /dash/api/session zr)" = 200
+'
+
 test_expect_success 'logout ends the session, on the server too' '
 	cp lead old-cookies && cp lead.csrf old-cookies.csrf &&
 	test "$(curl -sS --cacert "$CA" -b lead -c lead -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat lead.csrf)" \
 		-H "Origin: $SERVER_URL" -X POST "$SERVER_URL/dash/logout")" = 200 &&
 	test "$(get "/dash/api/report?period=2026-11" old-cookies)" = 401 &&
 	"$LDS" audit --json >a.json && jeq a.json "d[\"entries\"][-1][\"event\"]" logout
+'
+
+# A session lasts 8 hours: the server's clock moved past them.
+stop_server
+export LIANDONG_NOW="2026-11-20T18:00:01+08:00"
+start_server
+
+test_expect_success 'a session ends after 8 hours' '
+	test "$(get /dash/api/session zr)" = 401 &&
+	test "$(login ziran "$PW" zr2)" = 200 && test "$(get /dash/api/session zr2)" = 200
 '
 
 test_done
