@@ -63,6 +63,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "mask.h"
+#include "registry.h"
 #include "roles.h"
 #include "stats.h"
 #include "store.h"
@@ -645,6 +646,7 @@ record_line(const json_t *doc)
 		"sent_at", NULL };
 	json_t *line = json_object();
 	const char *status = fold_status(doc);
+	const struct entity_type *t = entity_type_find(cjson_str(doc, "type"));
 	size_t i;
 
 	for (i = 0; keys[i] != NULL; i++)
@@ -654,6 +656,8 @@ record_line(const json_t *doc)
 	json_object_set_new(line, "status", json_string(status));
 	json_object_set_new(line, "status_label", json_string(*status != '\0' ?
 	    ld_pgettext("status", status) : ""));
+	json_object_set_new(line, "type_label", json_string(t != NULL ?
+	    _(t->label) : ""));
 	json_object_set_new(line, "counted", json_integer(0));
 	return line;
 }
@@ -828,7 +832,7 @@ record(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
 	const char *id = req->path + strlen("/dash/api/record/");
-	const char *scope = scope_of(acct);
+	const char *scope = scope_of(acct), *status;
 	struct events e;
 	char err[LD_ERRLEN], *detail, at[LTIME_LEN];
 	json_t *doc, *names, *identity, *timeline, *item;
@@ -889,8 +893,11 @@ record(struct api *a, const struct http_request *req,
 	mask_all(doc, names);
 	mask_all(timeline, names);
 	json_decref(names);
-	reply_doc(resp, 200, json_pack("{s:i, s:s, s:o, s:o}", "v", 1, "kind",
-	    "record", "record", doc, "timeline", timeline));
+	status = fold_status(doc);
+	reply_doc(resp, 200, json_pack("{s:i, s:s, s:o, s:o, s:s}", "v", 1,
+	    "kind", "record", "record", doc, "timeline", timeline,
+	    "status_label", *status != '\0' ? ld_pgettext("status", status) :
+	    ""));
 }
 
 /* --- routing -------------------------------------------------------- */

@@ -176,6 +176,14 @@ function figure(n, table, key, fig, rule) {
 	return b;
 }
 
+/* A figure's name (a field of the report) as people say it. */
+var FIGURES = { opened: 'Opened', closed: 'Closed', referred: 'Referred',
+	own: 'Handled itself', urgent: 'Urgent', sent: 'Number sent',
+	received: 'Number received', unanswered: 'Unanswered',
+	acknowledged: 'Acknowledged', accepted: 'Accepted', disputed: 'Disputed',
+	returned: 'Returned', logs: 'Logs', on_time: 'On time', late: 'Late',
+	open: 'Open', overdue: 'Overdue' };
+
 function rate(v) { return v === null ? '-' : (v * 100).toFixed(1) + '%'; }
 
 /* A sortable table: cols [{h: header, k: key, fig: figure or null,
@@ -343,8 +351,8 @@ function drill(tableName, key, fig, rule) {
 	$('drill').hidden = false;
 	$('drill-list').textContent = t('Loading...');
 	$('record').textContent = '';
-	$('drill-what').textContent = [PERIOD, key, rule, fig].filter(function (x) {
-		return x; }).join(' · ');
+	$('drill-what').textContent = [PERIOD, key, rule, fig ? t(FIGURES[fig] || fig) :
+	    null].filter(function (x) { return x; }).join(' · ');
 	api('/dash/api/records?' + query({ period: PERIOD, unit: unit, table: tableName,
 	    key: key, rule: rule, figure: fig })).then(function (r) {
 		var box = $('drill-list'), tb, head;
@@ -368,7 +376,7 @@ function drill(tableName, key, fig, rule) {
 			    { type: 'button', 'class': 'n' }, x.entity);
 			a.addEventListener('click', function () { record(x.entity); });
 			tr.appendChild(el('td')).appendChild(a);
-			tr.appendChild(el('td', { 'class': 'text' }, x.type));
+			tr.appendChild(el('td', { 'class': 'text' }, x.type_label || x.type));
 			tr.appendChild(el('td', { 'class': 'text' }, x.unit));
 			tr.appendChild(el('td', { 'class': 'text' }, x.category || ''));
 			tr.appendChild(el('td', { 'class': 'text' }, x.status_label || x.status));
@@ -394,7 +402,7 @@ function record(id) {
 		box.appendChild(el('h3', { id: 'record-title' }, id + ' ' +
 		    (d.matter || d.category || '')));
 		box.appendChild(el('p', {}, t('Unit') + ': ' + (d.unit || '') + ' · ' +
-		    t('Status') + ': ' + (d.status || '')));
+		    t('Status') + ': ' + (r.doc.status_label || d.status || '')));
 		if (d.description)
 			box.appendChild(el('p', { 'class': 'text' }, d.description));
 		box.appendChild(el('h4', {}, t('Timeline')));
