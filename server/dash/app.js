@@ -309,7 +309,7 @@ function drawCharts(rep) {
 		var ch = echarts.init($(id), null, { renderer: 'canvas' });
 		ch.setOption(option);
 		ch.on('click', function (p) {
-			drill(table, key(p), p.seriesId || null, null);
+			drill(table, key(p), FIGURES[p.seriesId] ? p.seriesId : null, null);
 		});
 		charts.push(ch);
 	}
@@ -329,6 +329,29 @@ function drawCharts(rep) {
 		series: [{ id: 'opened', name: t('Opened'), type: 'line',
 		    data: c.by_month.map(function (x) { return x.opened; }) }]
 	}, 'cases.by_month', function (p) { return p.name; });
+	chart('chart-referrals', {
+		title: { text: t('Referrals received'), textStyle: { fontSize: 14 } },
+		tooltip: {}, legend: { top: 24 }, animation: false, grid: { top: 70 },
+		xAxis: { type: 'category', data: rep.referrals.by_receiver.map(function (x) {
+			return x.unit; }) },
+		yAxis: { type: 'value', minInterval: 1 },
+		series: [['unanswered', 'Unanswered'], ['acknowledged', 'Acknowledged'],
+		    ['accepted', 'Accepted'], ['disputed', 'Disputed'], ['returned', 'Returned'],
+		    ['closed', 'Closed']].map(function (f) {
+			return { id: f[0], name: t(f[1]), type: 'bar', stack: 'all',
+			    data: rep.referrals.by_receiver.map(function (x) { return x[f[0]]; }) };
+		})
+	}, 'referrals.by_receiver', function (p) { return p.name; });
+	/* The ranking: each unit's rate, best first, as the table ranks them. */
+	chart('chart-rates', {
+		title: { text: t('Timeliness by unit, ranked'), textStyle: { fontSize: 14 } },
+		tooltip: {}, animation: false,
+		xAxis: { type: 'category', data: tl.by_unit.map(function (x) { return x.unit; }) },
+		yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+		series: [{ id: 'rate', name: t('Rate'), type: 'bar',
+		    data: tl.by_unit.map(function (x) {
+			return x.rate === null ? null : Math.round(x.rate * 1000) / 10; }) }]
+	}, 'timeliness.by_unit', function (p) { return p.name; });
 	chart('chart-timeliness', {
 		title: { text: t('Timeliness'), left: 'center', textStyle: { fontSize: 14 } },
 		tooltip: {}, legend: { top: 28 }, animation: false,

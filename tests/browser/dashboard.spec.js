@@ -26,7 +26,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 8;
+const PLAN = 9;
 const BUREAU = '县综合行政执法局';
 const ZRJ = '县自然资源局';
 const PW = '长期有效的口令-2026';
@@ -179,7 +179,8 @@ async function main() {
 	});
 
 	await check('the charts are drawn on canvases', async () => {
-		for (const id of ['chart-units', 'chart-months', 'chart-timeliness']) {
+		for (const id of ['chart-units', 'chart-months', 'chart-referrals', 'chart-rates',
+		    'chart-timeliness']) {
 			const c = page.locator('#' + id + ' canvas');
 			assert(await c.count() >= 1, 'no canvas in ' + id);
 			const box = await c.first().boundingBox();
@@ -218,6 +219,24 @@ async function main() {
 		await page.waitForSelector('#timeline tr td');
 		assert((await page.textContent('#timeline')).includes('龙羊峡镇'), 'timeline');
 		await shot(page, 'drill-down');
+		await page.click('#drill-back');
+		await page.waitForSelector('#overview:not([hidden])');
+	});
+
+	await check('a bar of a chart drills down to its records too', async () => {
+		const i = report.cases.by_unit.findIndex((r) => r.unit === '龙羊峡镇');
+		const at = await page.evaluate((k) => {
+			const el = document.getElementById('chart-units');
+			const p = echarts.getInstanceByDom(el).convertToPixel({ seriesIndex: 0 }, [k, 0.5]);
+			const b = el.getBoundingClientRect();
+			return [b.left + p[0], b.top + p[1]];
+		}, i);
+		await page.mouse.click(at[0], at[1]);
+		await page.waitForSelector('#drill-table tr[data-entity]');
+		const ids = await page.locator('#drill-table tr[data-entity]').evaluateAll((rs) =>
+		    rs.map((r) => r.getAttribute('data-entity')));
+		assert(ids.length === report.cases.by_unit[i].opened && ids.every((x) => /^C-lyx-/.test(x)),
+		    'records ' + ids.join());
 		await page.click('#drill-back');
 		await page.waitForSelector('#overview:not([hidden])');
 	});
