@@ -85,10 +85,39 @@ $(B)/.paths: FORCE
 	@mkdir -p $(B) && echo '$(PATHS_DEFS)' | cmp -s - $@ || echo '$(PATHS_DEFS)' >$@
 FORCE:
 
-# The station console (agent/ui.c) serves the files of agent/ui/, built
-# into the binary (no CDN, nothing read at run time): this rule writes each
-# as a C array (od) into $(B)/agent/ui-assets.c, with the table ui_assets
-# (agent/ui.h) that serves it at /<its name>, typed by its extension.
+# Pages built into the binaries (no CDN, nothing read at run time): the
+# station console's (agent/ui/, agent/ui.c) and the county dashboard's
+# (server/dash/, server/dash.c). $(call embed_assets,HEADER,STRUCT,TABLE,FILES)
+# is the recipe that writes each of FILES as a C array (od) into $@, with
+# the table TABLE of struct STRUCT (declared in HEADER) that serves it at
+# /<its name>, typed by its extension.
+define embed_assets
+@mkdir -p $(dir $@)
+@echo "embed $(4) -> $@"
+@{ echo '/* Written by the Makefile: do not edit. */'; \
+echo '#include "$(1)"'; i=0; \
+for f in $(4); do \
+    echo "static const unsigned char asset_$$i[] = {"; \
+    od -An -v -tx1 $$f | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/\t/'; \
+    echo "	0x00 };"; i=$$((i + 1)); \
+done; \
+echo 'const struct $(2) $(3)[] = {'; i=0; \
+for f in $(4); do \
+    case $$f in \
+    *.html) t='text/html; charset=utf-8' ;; \
+    *.js) t='text/javascript; charset=utf-8' ;; \
+    *.css) t='text/css; charset=utf-8' ;; \
+    *.svg) t='image/svg+xml' ;; \
+    *.png) t='image/png' ;; \
+    *) t='application/octet-stream' ;; \
+    esac; \
+    echo "	{ \"/$$(basename $$f)\", \"$$t\", asset_$$i, $$(wc -c <$$f) },"; \
+    i=$$((i + 1)); \
+done; \
+echo '	{ 0, 0, 0, 0 },'; echo '};'; } >$@.tmp && mv -f $@.tmp $@
+endef
+
+# The station console (agent/ui.c): agent/ui/* as ui_assets (agent/ui.h).
 # The agent also links OpenSSL, libcurl's TLS, for TLS sessions kept
 # across runs (agent/net.c).
 UI_ASSETS := $(sort $(wildcard agent/ui/*))
@@ -98,35 +127,30 @@ $(B)/agent/ui.o: ALL_CFLAGS += $(shell pkg-config --cflags libmicrohttpd 2>/dev/
 $(B)/agent/net.o: ALL_CFLAGS += $(shell pkg-config --cflags openssl 2>/dev/null)
 
 $(B)/agent/ui-assets.c: $(UI_ASSETS) Makefile | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	@echo "embed $(UI_ASSETS) -> $@"
-	@{ echo '/* Written by the Makefile from agent/ui/: do not edit. */'; \
-	echo '#include "ui.h"'; i=0; \
-	for f in $(UI_ASSETS); do \
-	    echo "static const unsigned char asset_$$i[] = {"; \
-	    od -An -v -tx1 $$f | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/\t/'; \
-	    echo "	0x00 };"; i=$$((i + 1)); \
-	done; \
-	echo 'const struct ui_asset ui_assets[] = {'; i=0; \
-	for f in $(UI_ASSETS); do \
-	    case $$f in \
-	    *.html) t='text/html; charset=utf-8' ;; \
-	    *.js) t='text/javascript; charset=utf-8' ;; \
-	    *.css) t='text/css; charset=utf-8' ;; \
-	    *.svg) t='image/svg+xml' ;; \
-	    *.png) t='image/png' ;; \
-	    *) t='application/octet-stream' ;; \
-	    esac; \
-	    echo "	{ \"/$$(basename $$f)\", \"$$t\", asset_$$i, $$(wc -c <$$f) },"; \
-	    i=$$((i + 1)); \
-	done; \
-	echo '	{ 0, 0, 0, 0 },'; echo '};'; } >$@.tmp && mv -f $@.tmp $@
+	$(call embed_assets,ui.h,ui_asset,ui_assets,$(UI_ASSETS))
 
 $(B)/agent/ui-assets.o: $(B)/agent/ui-assets.c
 	$(CC) $(ALL_CFLAGS) -Iagent -c -o $@ $<
 
 $(B)/liandong: $(AGENT_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
+
+# The county dashboard (server/dash.c): server/dash/* and ECharts, pinned
+# by server/dash/vendor/package-lock.json and installed from it (npm ci,
+# as tests/run.sh does for tests/browser), as dash_assets (server/dash.h).
+ECHARTS := server/dash/vendor/node_modules/echarts/dist/echarts.min.js
+DASH_ASSETS := $(sort $(wildcard server/dash/*.*)) $(ECHARTS)
+SERVER_OBJ += $(B)/server/dash-assets.o
+
+$(ECHARTS): server/dash/vendor/package-lock.json | $(DEPS_STAMP)
+	cd server/dash/vendor && npm ci --no-audit --no-fund
+	@test -f $@ && touch $@
+
+$(B)/server/dash-assets.c: $(DASH_ASSETS) Makefile | $(DEPS_STAMP)
+	$(call embed_assets,dash.h,dash_asset,dash_assets,$(DASH_ASSETS))
+
+$(B)/server/dash-assets.o: $(B)/server/dash-assets.c
+	$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
 
 # xlsxwriter: report --xlsx (server/cmd-report.c).
 $(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter 2>/dev/null)

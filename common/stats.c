@@ -33,6 +33,8 @@ struct stats {
 	json_t *receivers;     /* unit -> {received, <status>..., ack_ms: [ms]} */
 	json_t *liaison;       /* unit -> logs */
 	json_t *timely;        /* "unit\trule" -> {on_time, late, open, overdue} */
+	struct stats_trail trail; /* fn NULL: none */
+	const json_t *doc;     /* the projection being added (borrowed) */
 };
 
 struct stats *
@@ -70,6 +72,23 @@ stats_free(struct stats *s)
 	json_decref(s->liaison);
 	json_decref(s->timely);
 	free(s);
+}
+
+void
+stats_set_trail(struct stats *s, const struct stats_trail *t)
+{
+	memset(&s->trail, 0, sizeof s->trail);
+	if (t != NULL)
+		s->trail = *t;
+}
+
+/* The record being added counted in table's row key under figure. */
+static void
+note(const struct stats *s, const char *table, const char *key,
+    const char *figure)
+{
+	if (s->trail.fn != NULL && s->doc != NULL)
+		s->trail.fn(table, key, figure, s->doc, s->trail.arg);
 }
 
 /* 1 if the figures are the county's or unit is the one asked for. */
@@ -129,21 +148,35 @@ add_case(struct stats *s, const json_t *doc)
 		return;
 	r = row(s->cases, unit);
 	bump(r, "opened", 1);
-	if (strcmp(fold_status(doc), "closed") == 0)
+	note(s, "cases.by_unit", unit, "opened");
+	if (strcmp(fold_status(doc), "closed") == 0) {
 		bump(r, "closed", 1);
-	if (json_object_get(doc, "referred") != NULL)
+		note(s, "cases.by_unit", unit, "closed");
+	}
+	if (json_object_get(doc, "referred") != NULL) {
 		bump(r, "referred", 1);
-	if ((v = cjson_str(doc, "handling")) != NULL && strcmp(v, "own") == 0)
+		note(s, "cases.by_unit", unit, "referred");
+	}
+	if ((v = cjson_str(doc, "handling")) != NULL && strcmp(v, "own") == 0) {
 		bump(r, "own", 1);
-	if (json_is_true(json_object_get(doc, "urgent")))
+		note(s, "cases.by_unit", unit, "own");
+	}
+	if (json_is_true(json_object_get(doc, "urgent"))) {
 		bump(r, "urgent", 1);
-	if ((v = cjson_str(doc, "category")) != NULL)
+		note(s, "cases.by_unit", unit, "urgent");
+	}
+	if ((v = cjson_str(doc, "category")) != NULL) {
 		bump(s->categories, v, 1);
-	if ((v = cjson_str(doc, "source")) != NULL)
+		note(s, "cases.by_category", v, "opened");
+	}
+	if ((v = cjson_str(doc, "source")) != NULL) {
 		bump(s->sources, v, 1);
+		note(s, "cases.by_source", v, "opened");
+	}
 	ltime_format(at, month);
 	month[7] = '\0'; /* "2026-11" */
 	bump(s->months, month, 1);
+	note(s, "cases.by_month", month, "opened");
 }
 
 static void
@@ -159,16 +192,22 @@ add_referral(struct stats *s, const json_t *doc)
 	if (wanted(s, from)) {
 		r = row(s->senders, from);
 		bump(r, "sent", 1);
-		if (json_is_true(json_object_get(doc, "urgent")))
+		note(s, "referrals.by_sender", from, "sent");
+		if (json_is_true(json_object_get(doc, "urgent"))) {
 			bump(r, "urgent", 1);
+			note(s, "referrals.by_sender", from, "urgent");
+		}
 	}
 	if (!wanted(s, to))
 		return;
 	r = row(s->receivers, to);
 	bump(r, "received", 1);
+	note(s, "referrals.by_receiver", to, "received");
 	/* By where it stands now; "sent" is one not yet answered. */
 	bump(r, strcmp(fold_status(doc), "sent") == 0 ? "unanswered" :
 	    fold_status(doc), 1);
+	note(s, "referrals.by_receiver", to, strcmp(fold_status(doc),
+	    "sent") == 0 ? "unanswered" : fold_status(doc));
 	/* How long acknowledging took, from the receipt (else the
 	 * sending) to the act. */
 	if (json_is_object(ack) && json_is_integer(json_object_get(ack,
@@ -191,8 +230,10 @@ add_liaison(struct stats *s, const json_t *doc)
 	const char *unit = cjson_str(doc, "unit");
 
 	if (in_period(s, json_integer_value(json_object_get(doc,
-	    "created_at"))) && wanted(s, unit))
+	    "created_at"))) && wanted(s, unit)) {
 		bump(s->liaison, unit, 1);
+		note(s, "liaison", unit, "logs");
+	}
 }
 
 /* One obligation of unit by rule, counted under what. */
@@ -206,6 +247,8 @@ timely(struct stats *s, const char *unit, const char *rule,
 		return;
 	key = xasprintf("%s\t%s", unit, rule);
 	bump(row(s->timely, key), what, 1);
+	note(s, "timeliness.by_rule", key, what);
+	note(s, "timeliness.by_unit", unit, what);
 	free(key);
 }
 
@@ -269,6 +312,7 @@ stats_add(struct stats *s, const json_t *doc)
 
 	if (type == NULL || *fold_status(doc) == '\0')
 		return;
+	s->doc = doc;
 	if (strcmp(type, "case") == 0)
 		add_case(s, doc);
 	else if (strcmp(type, "referral") == 0)
@@ -276,6 +320,7 @@ stats_add(struct stats *s, const json_t *doc)
 	else if (strcmp(type, "liaison") == 0)
 		add_liaison(s, doc);
 	add_timeliness(s, doc);
+	s->doc = NULL;
 }
 
 /* The keys of o, sorted (new array of borrowed strings; *n how many). */

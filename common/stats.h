@@ -32,6 +32,27 @@ json_t *stats_result(const struct stats *s);
 void stats_free(struct stats *s);
 
 /*
+ * The records behind the figures (the dashboard's drill-down): with a
+ * trail set, each time stats_add counts a record it calls fn with the
+ * table of the result it counts in ("cases.by_unit", "cases.by_category",
+ * "cases.by_source", "cases.by_month", "referrals.by_sender",
+ * "referrals.by_receiver", "liaison", "timeliness.by_unit",
+ * "timeliness.by_rule"), the row's key (its unit, category, source or
+ * month; "UNIT\tRULE" for timeliness.by_rule), the figure ("opened",
+ * "overdue"...: the row's field) and the record's projection (borrowed).
+ * A record counted n times in one cell is handed n times (a case's two
+ * deadlines of one rule). Nothing is counted differently with a trail.
+ */
+struct stats_trail {
+	void (*fn)(const char *table, const char *key, const char *figure,
+	    const json_t *doc, void *arg);
+	void *arg;
+};
+
+/* Sets (or with NULL clears) the trail; t is copied. */
+void stats_set_trail(struct stats *s, const struct stats_trail *t);
+
+/*
  * Reads a period: "2026-11" (a month), "2026-Q4" (a quarter), "2026" (a
  * year) or "2026-11-03..2026-11-16" (days, both included), in China
  * Standard Time, into [*from, *to). Returns 0, or -1 when text is none

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cjson.h"
+#include "dash.h"
 #include "hash.h"
 #include "journal.h"
 #include "log.h"
@@ -118,6 +119,7 @@ api_release(struct api *a)
 	json_decref(a->profile);
 	json_decref(a->next_ca);
 	json_decref(a->calendar);
+	free(a->county);
 	free(a->throttle);
 	pthread_mutex_destroy(&a->lock);
 }
@@ -971,6 +973,8 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 	struct station_rec r;
 	int post = strcmp(req->method, "POST") == 0, rc;
 
+	if (dash_path(req->path))
+		return dash_admit(a, req, max_body, resp);
 	if (strcmp(req->path, PATH_ENROLL) == 0) {
 		if (!post) {
 			http_error(resp, 405, "use POST");
@@ -1019,7 +1023,9 @@ api_handle(void *app, const struct http_request *req,
 {
 	struct api *a = app;
 
-	if (strcmp(req->path, PATH_SYNC) == 0) {
+	if (dash_path(req->path))
+		dash_handle(a, req, resp);
+	else if (strcmp(req->path, PATH_SYNC) == 0) {
 		if (strcmp(req->method, "POST") != 0)
 			http_error(resp, 405, "use POST");
 		else

@@ -35,6 +35,8 @@ struct api {
 	json_t *next_ca;         /* the next CA's PEM (a string), or NULL */
 	char next_ca_hash[HASH_HEX];
 	char calendar_hash[HASH_HEX];
+	char *county;            /* owned: server.conf's, for the dashboard */
+	int plain_http;          /* --insecure-http: the dashboard's origin */
 };
 
 void api_init(struct api *a, struct store *s, struct codec *c);

@@ -12,8 +12,7 @@
 #include "cjson.h"
 #include "cmd.h"
 #include "due.h"
-#include "event.h"
-#include "fold.h"
+#include "figures.h"
 #include "log.h"
 #include "ltime.h"
 #include "rules.h"
@@ -26,77 +25,16 @@ static const struct cli_opt dump_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* Folds every entity the unit (NULL: the county) may see and hands
- * each projection to fn, in entity order. */
-struct fold_pass {
-	struct store *store;
-	const char *unit;
-	struct event *evs;
-	size_t n;
-	int bad;
-	int rc;    /* a store error (an identity that does not open...) */
-	char *err; /* its message: the command's error buffer */
-	void (*fn)(const json_t *doc, void *arg);
-	void *arg;
-};
-
-static int
-pass_event(int64_t cursor, int64_t received_at, const char *raw, size_t len,
-    void *arg)
-{
-	struct fold_pass *d = arg;
-
-	d->evs = xrealloc(d->evs, (d->n + 1) * sizeof *d->evs);
-	if (event_parse(raw, len, &d->evs[d->n], NULL) != 0) {
-		d->bad = 1;
-		return 1;
-	}
-	d->n++;
-	return 0;
-}
-
-static int
-pass_entity(const char *entity, void *arg)
-{
-	struct fold_pass *d = arg;
-	json_t *doc;
-	size_t i;
-
-	d->n = 0;
-	d->rc = d->store->ops->entity_events(d->store, entity, d->unit,
-	    pass_event, d, d->err);
-	if (d->n > 0 && d->rc == 0) {
-		doc = fold_events(d->evs, d->n);
-		d->fn(doc, d->arg);
-		json_decref(doc);
-	}
-	for (i = 0; i < d->n; i++)
-		event_release(&d->evs[i]);
-	return d->bad || d->rc != 0;
-}
-
 int
 fold_all(struct cli *c, const char *unit,
     void (*fn)(const json_t *doc, void *arg), void *arg)
 {
 	struct server_ctx *x = c->app;
-	struct fold_pass d;
-	int rc;
+	int rc = figures_fold(x->store, unit, fn, arg, x->err);
 
-	memset(&d, 0, sizeof d);
-	d.store = x->store;
-	d.unit = unit;
-	d.fn = fn;
-	d.arg = arg;
-	d.err = x->err;
-	rc = x->store->ops->entities(x->store, unit, pass_entity, &d, x->err);
-	free(d.evs);
-	if (rc == 0)
-		rc = d.rc;
-	if (rc != 0)
-		return server_fail(c, rc);
-	return d.bad ? cli_error(c, EXIT_DATABASE,
-	    _("a stored event does not verify")) : 0;
+	if (rc == LD_EINTEGRITY)
+		return cli_error(c, EXIT_DATABASE, "%s", x->err);
+	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "accounts.h"
 #include "cjson.h"
 #include "cmd.h"
+#include "figures.h"
 #include "log.h"
 #include "ltime.h"
 #include "mask.h"
@@ -438,12 +439,6 @@ emit(struct cli *c, const char *kind, const struct table *tabs,
 	return 0;
 }
 
-static void
-add_doc(const json_t *doc, void *arg)
-{
-	stats_add(arg, doc);
-}
-
 /* --period read into [*from, *to). Returns 0 or an exit code (message
  * printed). */
 static int
@@ -481,25 +476,24 @@ heading(struct cli *c, json_t *result, int64_t from, int64_t to)
 	    json_null());
 }
 
+/* The figures: computed by figures_report, the dashboard's too. */
 static int
 report(struct cli *c)
 {
-	const char *unit = cli_value(c, "unit");
-	struct stats *s;
+	struct server_ctx *x = c->app;
 	json_t *result;
 	int64_t from, to;
 	int rc;
 
 	if ((rc = period_of(c, &from, &to)) != 0)
 		return rc;
-	s = stats_new(from, to, unit, ltime_now());
-	if ((rc = fold_all(c, unit, add_doc, s)) != 0) {
-		stats_free(s);
-		return rc;
+	if ((rc = figures_report(x->store, x->conf.county, cli_value(c,
+	    "period"), cli_value(c, "unit"), ltime_now(), NULL, &result,
+	    x->err)) != 0) {
+		if (rc == LD_EINTEGRITY)
+			return cli_error(c, EXIT_DATABASE, "%s", x->err);
+		return server_fail(c, rc);
 	}
-	result = stats_result(s);
-	stats_free(s);
-	heading(c, result, from, to);
 	rc = emit(c, "report", tables, result);
 	json_decref(result);
 	return rc;

@@ -273,6 +273,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	api_init(sv->api, x->store, sv->codec);
 	sv->journal = server_journal_path(x);
 	sv->api->journal = sv->journal;
+	sv->api->county = xstrdup(conf->county != NULL ? conf->county : "");
+	sv->api->plain_http = cli_flag(c, "insecure-http");
 	if (maf != NULL && ld_number(maf, 1, 1000000, &n, NULL) != 0) {
 		rc = ld_fail(err, LD_ECONFIG, _("--max-auth-failures must be a"
 		    " number from 1 to 1000000, not '%s'"), maf);

@@ -100,6 +100,18 @@ respond(struct MHD_Connection *conn, struct http_response *r)
 	if (r->content_encoding != NULL)
 		MHD_add_response_header(resp, "Content-Encoding",
 		    r->content_encoding);
+	if (r->set_cookie != NULL)
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+	if (r->csp != NULL)
+		MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
+	if (r->no_store) {
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	}
+	free(r->set_cookie);
+	r->set_cookie = NULL;
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -136,6 +148,48 @@ request_of(struct MHD_Connection *conn, const char *url, const char *method,
 	client_text(conn, client, client_len);
 	req->client = client;
 	req->body = "";
+	req->conn = conn;
+}
+
+const char *
+http_header(const struct http_request *req, const char *name)
+{
+	if (req->conn == NULL) /* a request made by a test harness */
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_query(const struct http_request *req, const char *name)
+{
+	if (req->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+char *
+http_form_value(const char *body, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = body, *end;
+	char *v, *q;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			p += n + 1;
+			v = xasprintf("%.*s", (int)(end != NULL ? end - p :
+			    (long)strlen(p)), p);
+			for (q = v; *q != '\0'; q++)
+				if (*q == '+')
+					*q = ' ';
+			v[MHD_http_unescape(v)] = '\0';
+			return v;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
 }
 
 /* The in-flight slot of client, or a free one to take when create. */

@@ -21,6 +21,8 @@ struct http_request {
 	const char *client;           /* peer address text */
 	const char *body;             /* NUL-terminated, body_len bytes */
 	size_t body_len;
+	void *conn;                   /* the layer's, for http_header and
+	                               * http_query */
 };
 
 struct http_response {
@@ -29,6 +31,11 @@ struct http_response {
 	size_t body_len;
 	const char *content_type; /* static string */
 	const char *content_encoding; /* static string or NULL */
+	char *set_cookie;         /* malloc'd or NULL: a Set-Cookie header;
+	                           * owned by the layer after return */
+	const char *csp;          /* static or NULL: Content-Security-Policy */
+	int no_store;             /* Cache-Control: no-store, nosniff, and
+	                           * never framed (X-Frame-Options: DENY) */
 };
 
 typedef void (*http_handler)(void *app, const struct http_request *req,
@@ -63,6 +70,16 @@ int http_start(const struct http_config *cfg, http_handler h, void *app,
     struct http_server **out, char *err);
 unsigned http_port(const struct http_server *s);
 void http_stop(struct http_server *s);
+
+/* A header of req (NULL when absent; the first of several). Valid
+ * while the request is. */
+const char *http_header(const struct http_request *req, const char *name);
+/* A value of req's query string, decoded (NULL when absent). */
+const char *http_query(const struct http_request *req, const char *name);
+
+/* The value of name in an application/x-www-form-urlencoded body (a
+ * new string, decoded), or NULL when absent. */
+char *http_form_value(const char *body, const char *name);
 
 /* Sets resp to a JSON error body {"error": msg, "status": status}. */
 void http_error(struct http_response *resp, int status, const char *fmt, ...)

@@ -234,6 +234,104 @@ test_one_unit(void **state)
 	json_decref(r);
 }
 
+/* The trail: each record counted, by "table\tkey\tfigure". */
+static void
+tally(const char *table, const char *key, const char *figure,
+    const json_t *doc, void *arg)
+{
+	char *k = xasprintf("%s\t%s\t%s", table, key, figure);
+	json_t *seen = arg, *list = json_object_get(seen, k);
+
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(seen, k, list);
+	}
+	json_array_append_new(list, json_string(cjson_str(doc, "entity")));
+	free(k);
+}
+
+/* Every figure of a table of r equals the records the trail handed for
+ * its cell; each cell checked is taken out of seen. */
+static void
+trail_matches(const json_t *r, const char *table, const char *key_field,
+    json_t *seen)
+{
+	char *path = xstrdup(table), *dot = strchr(path, '.'), *k;
+	const json_t *rows, *row, *v;
+	const char *f, *key;
+	size_t i;
+
+	if (dot != NULL)
+		*dot = '\0';
+	rows = json_object_get(r, path);
+	if (dot != NULL)
+		rows = json_object_get(rows, dot + 1);
+	json_array_foreach(rows, i, row) {
+		key = cjson_str(row, key_field);
+		json_object_foreach((json_t *)row, f, v) {
+			if (!json_is_integer(v) || strcmp(f, "rank") == 0)
+				continue;
+			if (strcmp(table, "timeliness.by_rule") == 0)
+				k = xasprintf("%s\t%s\t%s\t%s", table, key,
+				    cjson_str(row, "rule"), f);
+			else
+				k = xasprintf("%s\t%s\t%s", table, key, f);
+			if ((json_int_t)json_array_size(json_object_get(seen, k)) !=
+			    json_integer_value(v))
+				fail_msg("%s: figure %lld, trail %zu", k,
+				    (long long)json_integer_value(v),
+				    json_array_size(json_object_get(seen, k)));
+			json_object_del(seen, k);
+			free(k);
+		}
+	}
+	free(path);
+}
+
+static void
+test_trail(void **state)
+{
+	struct stats *s = stats_new(at("2026-11-01T00:00:00+08:00"),
+	    at("2026-12-01T00:00:00+08:00"), NULL, at(NOW));
+	json_t *seen = json_object(), *doc, *r;
+	struct stats_trail t = { tally, seen };
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	stats_set_trail(s, &t);
+	for (i = 0; docs[i] != NULL; i++) {
+		doc = unit_json(docs[i]);
+		stats_add(s, doc);
+		json_decref(doc);
+	}
+	r = stats_result(s);
+	stats_free(s);
+	/* The figures are those without a trail. */
+	doc = november(NULL);
+	assert_true(json_equal(r, doc));
+	json_decref(doc);
+	/* The overdue one of 乙镇 is its first case. */
+	v = json_object_get(seen, "timeliness.by_rule\t乙镇\tgonghe/refer\t"
+	    "overdue");
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "C-s2-1");
+	trail_matches(r, "cases.by_unit", "unit", seen);
+	trail_matches(r, "cases.by_category", "category", seen);
+	trail_matches(r, "cases.by_source", "source", seen);
+	trail_matches(r, "cases.by_month", "month", seen);
+	trail_matches(r, "referrals.by_sender", "unit", seen);
+	trail_matches(r, "referrals.by_receiver", "unit", seen);
+	trail_matches(r, "liaison", "unit", seen);
+	trail_matches(r, "timeliness.by_unit", "unit", seen);
+	trail_matches(r, "timeliness.by_rule", "unit", seen);
+	/* Nothing handed on that no figure counts. */
+	json_object_foreach(seen, k, v)
+		fail_msg("trail without a figure: %s", k);
+	json_decref(seen);
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -241,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_periods),
 		cmocka_unit_test(test_county),
 		cmocka_unit_test(test_one_unit),
+		cmocka_unit_test(test_trail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

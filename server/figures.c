@@ -1,0 +1,127 @@
+/*
+ * figures.c - the county's records folded and counted (see figures.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "figures.h"
+#include "fold.h"
+#include "ltime.h"
+#include "stats.h"
+#include "store.h"
+#include "util.h"
+
+/* One pass over the entities: each one's events, folded, handed on. */
+struct fold_pass {
+	struct store *store;
+	const char *unit;
+	struct event *evs;
+	size_t n;
+	int bad;
+	int rc;    /* a store error (an identity that does not open...) */
+	char *err; /* its message: the caller's error buffer */
+	void (*fn)(const json_t *doc, void *arg);
+	void *arg;
+};
+
+static int
+pass_event(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
+{
+	struct fold_pass *d = arg;
+
+	d->evs = xrealloc(d->evs, (d->n + 1) * sizeof *d->evs);
+	if (event_parse(raw, len, &d->evs[d->n], NULL) != 0) {
+		d->bad = 1;
+		return 1;
+	}
+	d->n++;
+	return 0;
+}
+
+static int
+pass_entity(const char *entity, void *arg)
+{
+	struct fold_pass *d = arg;
+	json_t *doc;
+	size_t i;
+
+	d->n = 0;
+	d->rc = d->store->ops->entity_events(d->store, entity, d->unit,
+	    pass_event, d, d->err);
+	if (d->n > 0 && d->rc == 0) {
+		doc = fold_events(d->evs, d->n);
+		d->fn(doc, d->arg);
+		json_decref(doc);
+	}
+	for (i = 0; i < d->n; i++)
+		event_release(&d->evs[i]);
+	return d->bad || d->rc != 0;
+}
+
+int
+figures_fold(struct store *s, const char *unit,
+    void (*fn)(const json_t *doc, void *arg), void *arg, char *err)
+{
+	struct fold_pass d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.store = s;
+	d.unit = unit;
+	d.fn = fn;
+	d.arg = arg;
+	d.err = err;
+	rc = s->ops->entities(s, unit, pass_entity, &d, err);
+	free(d.evs);
+	if (rc == 0)
+		rc = d.rc;
+	if (rc == 0 && d.bad)
+		rc = ld_fail(err, LD_EINTEGRITY, _("a stored event does not verify"));
+	return rc;
+}
+
+static void
+add_doc(const json_t *doc, void *arg)
+{
+	stats_add(arg, doc);
+}
+
+int
+figures_report(struct store *s, const char *county, const char *period,
+    const char *unit, int64_t now, const struct stats_trail *trail,
+    json_t **out, char *err)
+{
+	struct stats *st;
+	json_t *result;
+	int64_t from, to;
+	char t[LTIME_LEN];
+	int rc;
+
+	*out = NULL;
+	if (stats_period(period, &from, &to) != 0)
+		return ld_fail(err, LD_EINVAL, _("invalid period '%s': give "
+		    "2026-11, 2026-Q4, 2026 or 2026-11-03..2026-11-16"), period);
+	st = stats_new(from, to, unit, now);
+	stats_set_trail(st, trail);
+	if ((rc = figures_fold(s, unit, add_doc, st, err)) != 0) {
+		stats_free(st);
+		return rc;
+	}
+	result = stats_result(st);
+	stats_free(st);
+	/* What every output says of itself: the county, the period, its
+	 * bounds and the unit asked for (null: the county). */
+	json_object_set_new(result, "period", json_string(period));
+	json_object_set_new(result, "county", json_string(county != NULL ?
+	    county : ""));
+	ltime_format(from, t);
+	json_object_set_new(result, "from", json_string(t));
+	ltime_format(to, t);
+	json_object_set_new(result, "to", json_string(t));
+	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
+	    json_null());
+	*out = result;
+	return 0;
+}

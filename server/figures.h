@@ -1,0 +1,42 @@
+/*
+ * figures.h - the county's records folded and counted for the people who
+ * read them: `liandong-server report`/`dump`/`due` (cmd-report.c,
+ * cmd-data.c) and the dashboard (dash.c) call the same functions, so
+ * that a figure the dashboard shows is the one `report --json` prints,
+ * computed once, by common/stats.c.
+ *
+ * No HTTP and no command line here: a store, a unit (or the county), and
+ * what to hand each projection to.
+ */
+#ifndef LD_FIGURES_H
+#define LD_FIGURES_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+struct stats;
+
+/* Folds every entity the unit (NULL: the county) may see and hands each
+ * projection to fn, in entity order. Returns 0, an LD_E* code of the
+ * store with err set, or LD_EINTEGRITY when a stored event does not
+ * parse. The caller holds whatever lock the store needs. */
+int figures_fold(struct store *s, const char *unit,
+    void (*fn)(const json_t *doc, void *arg), void *arg, char *err);
+
+/*
+ * The figures of period (stats_period's text) for unit (NULL: the
+ * county) at now, in *out (new reference): stats_result's object with
+ * "period", "county", "from", "to" and "unit" set, as `report --json`
+ * prints it under "report". With trail (may be NULL), every record
+ * counted is also handed to it (stats_trail, stats.h). Returns 0,
+ * LD_EINVAL for a period that is none (err says so), or figures_fold's
+ * errors.
+ */
+struct stats_trail;
+int figures_report(struct store *s, const char *county, const char *period,
+    const char *unit, int64_t now, const struct stats_trail *trail,
+    json_t **out, char *err);
+
+#endif

@@ -1,0 +1,227 @@
+#!/bin/sh
+# The county dashboard over serve's HTTPS port (issue 17 item 2;
+# docs/dashboard.md), with curl and the server's real TLS: the pages and
+# ECharts built in, login and its cookie, one answer for a wrong password
+# and a lock-out, what a stranger gets, the CSRF token and the origin, the
+# report's JSON equal to `report --json`, a department account held to its
+# unit however it crafts the call, drill-down to the records and a
+# record's timeline without the complainant's identity, the audit log,
+# and logout.
+. "$(dirname "$0")/lib.sh"
+test_plan 16
+SERVER_OPTS="--max-clock-ahead 0"
+BUREAU=县综合行政执法局
+ZRJ=县自然资源局
+PW="长期有效的口令-2026"
+
+"$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
+start_server
+add_station lyx 龙羊峡镇 township
+add_station bureau $BUREAU bureau
+add_station zrj $ZRJ department
+refresh_directory lyx bureau zrj
+
+C1=$(on lyx case open --source patrol --category 违法建设 --location 东街 \
+	--description "现场检查发现" --discovered-at "2026-11-02 09:00")
+C2=$(on lyx case open --source patrol --category 非法采砂 --location 河道 \
+	--description "现场检查发现" --discovered-at "2026-11-10 09:00" --urgent)
+C3=$(on zrj case open --source patrol --category 占用林地 --location 林场 \
+	--description "巡查发现" --discovered-at "2026-11-05 09:00")
+R1=$(on lyx referral send "$C2" --to $BUREAU --letter "龙移〔2026〕1号" \
+	--source-material 现场检查笔录 --evidence 照片)
+T=$(on lyx complaint record --type report --channel hotline --matter 违规占道经营 \
+	--description "赵六反映夜市摊贩占用消防通道，回电13800138000" \
+	--location 龙羊峡镇中街 --name 赵六 --phone 13800138000)
+for s in lyx bureau zrj lyx bureau; do on $s sync >/dev/null; done
+
+echo "$PW" | "$LDS" user add leader --role bureau --unit $BUREAU >/dev/null
+echo "$PW" | "$LDS" user add ziran --role department --unit $ZRJ >/dev/null
+echo "$PW" | "$LDS" user add locked --role legal --unit $BUREAU >/dev/null
+
+CA=$LIANDONG_SERVER_DIR/ca.pem
+# get PATH JAR [curl options...]: a GET with the session of JAR and its
+# CSRF token (JAR.csrf); the body in out, the status printed.
+get() {
+	_p=$1 _j=$2
+	shift 2
+	curl -sS --cacert "$CA" -b "$_j" -o out -w '%{http_code}' \
+		-H "X-CSRF-Token: $(cat "$_j.csrf" 2>/dev/null)" "$@" \
+		"$SERVER_URL$_p"
+}
+# login ACCOUNT PASSWORD JAR: prints the status; the answer in JAR.json.
+login() {
+	curl -sS --cacert "$CA" -c "$3" -D "$3.head" -o "$3.json" \
+		-w '%{http_code}' -H "Origin: $SERVER_URL" \
+		-H 'Content-Type: application/json' \
+		--data "{\"account\": \"$1\", \"password\": \"$2\"}" \
+		"$SERVER_URL/dash/login" &&
+	{ python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("csrf", ""))' \
+		"$3.json" >"$3.csrf" 2>/dev/null || :; }
+}
+
+test_expect_success 'the pages and ECharts come from the binary, with a CSP' '
+	curl -sS --cacert "$CA" -D h -o index.html "$SERVER_URL/dash/" &&
+	test_grep "^HTTP/1.1 200" h && grep -qi "content-security-policy: default-src .self." h &&
+	grep -qi "cache-control: no-store" h &&
+	test_grep "echarts.min.js" index.html &&
+	curl -sS --cacert "$CA" -o e.js "$SERVER_URL/dash/echarts.min.js" &&
+	cmp e.js "$TOP/server/dash/vendor/node_modules/echarts/dist/echarts.min.js" &&
+	test "$(curl -sS --cacert "$CA" -o /dev/null -w "%{http_code}" "$SERVER_URL/dash/nothing.js")" = 404
+'
+
+test_expect_success 'a login sets a Secure, HttpOnly, SameSite=Strict cookie for /dash' '
+	test "$(login leader "$PW" lead)" = 200 &&
+	grep -i "^set-cookie: ld_dash=" lead.head >c &&
+	test_grep "; Secure" c && test_grep "; HttpOnly" c &&
+	test_grep "; SameSite=Strict" c && test_grep "Path=/dash;" c &&
+	jeq lead.json d.account leader && jeq lead.json d.scope null &&
+	test -s lead.csrf
+'
+
+test_expect_success 'a wrong password and a lock-out get the same answer' '
+	test "$(login locked wrong-password-1 l)" = 401 && cp l.json wrong.json &&
+	for i in 2 3 4 5; do test "$(login locked wrong-password-$i l)" = 401 || return 1; done &&
+	test "$(login locked "$PW" l)" = 401 &&
+	jv l.json d[\"error\"] >locked.msg && jv wrong.json d[\"error\"] >wrong.msg &&
+	test_cmp wrong.msg locked.msg &&
+	test "$(login nobody "$PW" l)" = 401 && jv l.json d[\"error\"] >nobody.msg &&
+	test_cmp wrong.msg nobody.msg && ! grep -i set-cookie l.head
+'
+
+test_expect_success 'a stranger gets 401 and no body of his is read' '
+	test "$(get "/dash/api/report?period=2026-11" nojar)" = 401 &&
+	head -c 100000 /dev/zero >big &&
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
+		--data-binary @big "$SERVER_URL/dash/logout")" = 401 &&
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -b "ld_dash=$(printf "%064d" 0)" \
+		"$SERVER_URL/dash/api/session")" = 401
+'
+
+test_expect_success 'a login body over 4096 bytes is refused unread (413)' '
+	head -c 4097 /dev/zero | tr "\\0" a >long &&
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
+		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @long \
+		"$SERVER_URL/dash/login")" = 413 &&
+	head -c 4000 /dev/zero | tr "\\0" a >fits &&
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Expect: 100-continue" -H "Origin: $SERVER_URL" \
+		-H "Content-Type: application/x-www-form-urlencoded" --data-binary @fits \
+		"$SERVER_URL/dash/login")" = 400
+'
+
+test_expect_success 'the API needs the CSRF token, and a POST its own origin' '
+	test "$(curl -sS --cacert "$CA" -b lead -o out -w "%{http_code}" \
+		"$SERVER_URL/dash/api/report?period=2026-11")" = 403 &&
+	test "$(curl -sS --cacert "$CA" -b lead -o out -w "%{http_code}" -H "X-CSRF-Token: $(printf "%064d" 0)" \
+		"$SERVER_URL/dash/api/report?period=2026-11")" = 403 &&
+	test "$(curl -sS --cacert "$CA" -b lead -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat lead.csrf)" \
+		-H "Origin: https://evil.example" -X POST "$SERVER_URL/dash/logout")" = 403 &&
+	test "$(curl -sS --cacert "$CA" -o out -w "%{http_code}" -H "Origin: https://evil.example" \
+		-H "Content-Type: application/json" --data "{}" "$SERVER_URL/dash/login")" = 403 &&
+	test "$(get /dash/api/session lead)" = 200 && jeq out d.csrf "$(cat lead.csrf)"
+'
+
+test_expect_success 'the report over HTTP is byte for byte report --json' '
+	test "$(get "/dash/api/report?period=2026-11" lead)" = 200 && mv out http.json &&
+	"$LDS" report --period 2026-11 --json >cli.json && test_cmp cli.json http.json &&
+	jeq http.json d.report.cases.total.opened 3 &&
+	test "$(get "/dash/api/report?period=2026-Q4&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" lead)" = 200 &&
+	"$LDS" report --period 2026-Q4 --unit 龙羊峡镇 --json >cli-u.json && test_cmp cli-u.json out &&
+	test "$(get "/dash/api/report?period=2026-13" lead)" = 400
+'
+
+test_expect_success 'a department account sees its own unit, however it asks' '
+	test "$(login ziran "$PW" zr)" = 200 && jeq zr.json d.scope "$ZRJ" &&
+	test "$(get "/dash/api/report?period=2026-11" zr)" = 200 &&
+	"$LDS" report --period 2026-11 --unit $ZRJ --json >cli-z.json && test_cmp cli-z.json out &&
+	test_grep ! 龙羊峡镇 out &&
+	test "$(get "/dash/api/report?period=2026-11&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" zr)" = 403 &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" zr)" = 403 &&
+	test "$(get "/dash/api/record/$C1" zr)" = 404 &&
+	test "$(get "/dash/api/record/$C3" zr)" = 200 &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit" zr)" = 200 &&
+	jeq out "[r[\"entity\"] for r in d[\"records\"]]" "$C3"
+'
+
+test_expect_success 'drill-down gives the records behind a figure' '
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&key=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87&figure=opened" lead)" = 200 &&
+	jeq out "sorted(r[\"entity\"] for r in d[\"records\"])" "$(printf "%s\n" "$C1" "$C2" | sort | tr "\n" " " | sed "s/ $//")" &&
+	jeq out d.total 2 && jeq out d.more false &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&figure=urgent" lead)" = 200 &&
+	jeq out "[r[\"entity\"] for r in d[\"records\"]]" "$C2" &&
+	test "$(get "/dash/api/records?period=2026-11&table=referrals.by_receiver&key=%E5%8E%BF%E7%BB%BC%E5%90%88%E8%A1%8C%E6%94%BF%E6%89%A7%E6%B3%95%E5%B1%80" lead)" = 200 &&
+	jeq out "[r[\"entity\"] for r in d[\"records\"]]" "$R1" &&
+	test "$(get "/dash/api/records?period=2026-11&table=timeliness.by_unit" lead)" = 200 &&
+	jeq out "d[\"total\"] > 0" true &&
+	test "$(get "/dash/api/records?period=2026-11&table=nothing" lead)" = 400
+'
+
+test_expect_success 'a drill-down lists at most its limit (1 to 1000)' '
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&limit=1" lead)" = 200 &&
+	jeq out "len(d[\"records\"])" 1 && jeq out d.total 3 && jeq out d.more true &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&limit=1000" lead)" = 200 &&
+	jeq out d.more false &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&limit=1001" lead)" = 400 &&
+	test "$(get "/dash/api/records?period=2026-11&table=cases.by_unit&limit=0" lead)" = 400
+'
+
+test_expect_success 'a record and its timeline, never the complainant identity' '
+	test "$(get "/dash/api/record/$C2" lead)" = 200 &&
+	jeq out d.record.entity "$C2" && jeq out "len(d[\"timeline\"]) >= 1" true &&
+	test "$(get "/dash/api/record/$T" lead)" = 200 && cp out complaint.json &&
+	test_grep 夜市摊贩 complaint.json &&
+	test_grep ! 赵六 complaint.json && test_grep ! 13800138000 complaint.json &&
+	test_grep ! "complaint.identity" complaint.json &&
+	jeq complaint.json "\"identity\" in d[\"record\"]" false &&
+	test "$(get "/dash/api/record/no-such-1" lead)" = 404 &&
+	test "$(get "/dash/api/record/..%2Fx" lead)" = 404
+'
+
+test_expect_success 'every login, figure and record shown is in the audit log' '
+	"$LDS" audit --json >a.json &&
+	python3 - <<-\PY
+	import json
+	e = json.load(open("a.json"))["entries"]
+	ev = [x["event"] for x in e]
+	for want in ("login", "login-failed", "account-locked", "login-locked",
+	             "report-export", "records-view", "record-view"):
+	    assert want in ev, (want, ev)
+	assert any(x["event"] == "report-export" and "format=dashboard" in x["detail"]
+	           and x["account"] == "ziran" for x in e), e
+	assert all("长期有效" not in json.dumps(x, ensure_ascii=False) for x in e)
+	PY
+'
+
+test_expect_success 'the pages words come in Chinese when the browser asks' '
+	curl -sS --cacert "$CA" -H "Accept-Language: zh-CN,zh;q=0.9" -o zh.json "$SERVER_URL/dash/strings" &&
+	jeq zh.json d.lang zh-CN && jeq zh.json "d[\"strings\"][\"Overview\"] != \"Overview\"" true &&
+	curl -sS --cacert "$CA" -H "Accept-Language: en" -o en.json "$SERVER_URL/dash/strings" &&
+	jeq en.json d.lang en
+'
+
+test_expect_success 'with a session, no API request may send a body (413, unread)' '
+	test "$(curl -sS --cacert "$CA" -b zr -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat zr.csrf)" \
+		-X GET --data x "$SERVER_URL/dash/api/session")" = 413 &&
+	test "$(curl -sS --cacert "$CA" -b zr -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat zr.csrf)" \
+		-H "Expect: 100-continue" -H "Origin: $SERVER_URL" --data-binary @big "$SERVER_URL/dash/logout")" = 413 &&
+	test "$(get /dash/api/session zr)" = 200
+'
+
+test_expect_success 'logout ends the session, on the server too' '
+	cp lead old-cookies && cp lead.csrf old-cookies.csrf &&
+	test "$(curl -sS --cacert "$CA" -b lead -c lead -o out -w "%{http_code}" -H "X-CSRF-Token: $(cat lead.csrf)" \
+		-H "Origin: $SERVER_URL" -X POST "$SERVER_URL/dash/logout")" = 200 &&
+	test "$(get "/dash/api/report?period=2026-11" old-cookies)" = 401 &&
+	"$LDS" audit --json >a.json && jeq a.json "d[\"entries\"][-1][\"event\"]" logout
+'
+
+# A session lasts 8 hours: the server's clock moved past them.
+stop_server
+export LIANDONG_NOW="2026-11-20T18:00:01+08:00"
+start_server
+
+test_expect_success 'a session ends after 8 hours' '
+	test "$(get /dash/api/session zr)" = 401 &&
+	test "$(login ziran "$PW" zr2)" = 200 && test "$(get /dash/api/session zr2)" = 200
+'
+
+test_done
