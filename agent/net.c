@@ -41,6 +41,12 @@
  * replaced. It is written whole (session_save): a new file of mode 0600,
  * synced, renamed over the old one.
  *
+ * A session is saved only from a request that succeeded (curl's transfer
+ * complete and a 2xx answer), and only from a connection this handle
+ * made under this server's binding (the SSL's owner, set when its
+ * handshake starts, and its SSL_CTX's binding): one from a failed
+ * request is dropped with it.
+ *
  * A resumed session is no way around the pin or the CA: libcurl checks
  * the certificate of a resumed session (the one the full handshake
  * verified, kept in the session) against the pin and the CA as for a new
@@ -50,7 +56,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -90,6 +95,7 @@ struct net {
 	char binding[HASH_HEX]; /* session_binding of this server */
 	unsigned char key[SESSION_KEY_LEN]; /* session_key; have_key: set */
 	int have_key;
+	uintptr_t serial;       /* this handle's number, the SSLs' owner */
 	SSL_SESSION *saved;     /* owned: the session file's, to offer */
 	SSL_SESSION *pending;   /* owned: the newest one the server gave */
 	int offered;            /* connections it was put on */
@@ -415,6 +421,9 @@ session_save(const struct net *n, SSL_SESSION *sess)
  * struct net only while one of its requests runs (performing).
  */
 static int ctx_index = -1;
+/* An SSL's owner: the serial of the handle whose request started its
+ * handshake (0: none), so that a session is kept only by that one. */
+static int ssl_index = -1;
 static struct net *performing;
 /* libcurl's new-session callback (the same for every SSL_CTX). */
 static int (*curl_new_session)(SSL *, SSL_SESSION *);
@@ -431,18 +440,32 @@ ctx_index_make(void)
 {
 	ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
 	    binding_free);
+	ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
-/* A new session from the server: kept until the request it came with
- * has its answer (net_request saves it then), and given to libcurl. */
+/* 1 when ssl was made under n's binding (its SSL_CTX's) and its
+ * handshake started in one of n's requests. */
 static int
-on_new_session(SSL *ssl, SSL_SESSION *sess)
+ssl_is_ours(const SSL *ssl, const struct net *n)
 {
 	const char *binding = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
 	    ctx_index);
+
+	return binding != NULL && strcmp(binding, n->binding) == 0 &&
+	    ssl_index >= 0 &&
+	    (uintptr_t)SSL_get_ex_data(ssl, ssl_index) == n->serial;
+}
+
+/* A new session from the server, on a connection of the request
+ * running: kept (the newest one, replacing any before) until the
+ * request has its answer (net_request saves it when it succeeded, drops
+ * it when not), and given to libcurl. */
+static int
+on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
 	struct net *n = performing;
 
-	if (n != NULL && binding != NULL && strcmp(binding, n->binding) == 0 &&
+	if (n != NULL && ssl_is_ours(ssl, n) &&
 	    SSL_SESSION_up_ref(sess) == 1) {
 		SSL_SESSION_free(n->pending);
 		n->pending = sess;
@@ -450,21 +473,31 @@ on_new_session(SSL *ssl, SSL_SESSION *sess)
 	return curl_new_session != NULL ? curl_new_session(ssl, sess) : 0;
 }
 
-/* Puts the saved session on a connection whose handshake starts, before
- * its ClientHello, unless libcurl put one there; counts the handshakes
- * and the resumed ones when they end. */
+/* When a connection's handshake starts (before its ClientHello), under
+ * the binding of the request running: marks it as that handle's, and
+ * puts the saved session on it, unless libcurl put one there. Counts
+ * the handshakes of its connections and the resumed ones when they
+ * end. A connection of another binding or handle is left alone. */
 static void
 on_ssl_info(const SSL *cssl, int where, int ret)
 {
 	SSL *ssl = (SSL *)cssl;
 	struct net *n = performing;
+	const char *binding;
 
-	if (n == NULL)
+	if (n == NULL || ssl_index < 0)
 		return;
-	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl) &&
-	    SSL_get_session(ssl) == NULL && n->saved != NULL &&
-	    SSL_set_session(ssl, n->saved) == 1)
-		n->offered++;
+	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl)) {
+		binding = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+		if (binding == NULL || strcmp(binding, n->binding) != 0 ||
+		    SSL_set_ex_data(ssl, ssl_index, (void *)n->serial) != 1)
+			return;
+		if (SSL_get_session(ssl) == NULL && n->saved != NULL &&
+		    SSL_set_session(ssl, n->saved) == 1)
+			n->offered++;
+	}
+	if (!ssl_is_ours(ssl, n))
+		return;
 	if ((where & SSL_CB_HANDSHAKE_DONE) && ssl != n->last_done) {
 		n->last_done = ssl;
 		n->handshakes++;
@@ -526,6 +559,7 @@ int
 net_new(const struct net_opts *o, struct net **out, char *err)
 {
 	static int inited;
+	static uintptr_t serials;
 	struct net *n;
 
 	*out = NULL;
@@ -578,6 +612,7 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	curl_easy_setopt(n->h, CURLOPT_SHARE, net_share());
 	session_binding(o, n->binding);
 	n->have_key = o->token != NULL && session_key(o->token, n->key) == 0;
+	n->serial = ++serials;
 	n->saved = session_load(n);
 	if (curl_easy_setopt(n->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
 	    CURLE_OK)
@@ -648,8 +683,16 @@ net_request(struct net *n, const char *method, const char *path,
 	performing = n;
 	cc = curl_easy_perform(n->h);
 	performing = NULL;
-	if (n->pending != NULL && cc == CURLE_OK) {
-		session_save(n, n->pending);
+	/* The session the server gave during this request is kept only
+	 * when the request succeeded: a transfer complete (so libcurl
+	 * checked the certificate) and a 2xx answer. */
+	if (n->pending != NULL) {
+		long status = 0;
+
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(n->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299 && !s.too_big)
+			session_save(n, n->pending);
 		SSL_SESSION_free(n->pending);
 		n->pending = NULL;
 	}

@@ -10,6 +10,7 @@
 # as a file planted or forged by another would be, is ignored, said once
 # in the log, and replaced by the next session. Enrolling keeps none
 # (there is no token yet): the first sync makes a full handshake.
+# A request that fails (the token refused) keeps no session.
 # A ticket is no way around the server's certificate: another server on
 # the same address, whatever session the station holds, is refused as
 # before, by CA and by pin; a restarted
@@ -21,7 +22,7 @@
 # "tls: handshakes=N resumed=N offered=N" (offered: a saved session put
 # on a connection).
 . "$(dirname "$0")/lib.sh"
-test_plan 18
+test_plan 19
 
 export LIANDONG_TLS_TRACE=1
 start_server
@@ -172,6 +173,20 @@ test_expect_success 'a session with a byte changed and its MAC left is ignored' 
 	sync_as lyx &&
 	expect_trace lyx "tls: handshakes=1 resumed=0 offered=0" &&
 	session_ignored "its MAC is wrong"
+'
+
+test_expect_success 'a request that fails keeps no session: the token refused' '
+	rm -f "$SESS" &&
+	cp "$SCRATCH/lyx.db.token" token.kept &&
+	printf "lyx:%s\n" notthesecret >"$SCRATCH/lyx.db.token" &&
+	if sync_as lyx; then st=1; else st=0; fi &&
+	cp token.kept "$SCRATCH/lyx.db.token" &&
+	grep -i "token\|401\|refused" "$SCRATCH/lyx.err" &&
+	test $st = 0 &&
+	expect_trace lyx "tls: handshakes=1 resumed=0 offered=0" &&
+	test ! -e "$SESS" &&
+	sync_as lyx &&
+	test -f "$SESS"
 '
 
 # A second county, with its own CA and certificate, on another port.
