@@ -10,7 +10,8 @@
 # as a file planted or forged by another would be, is ignored, said once
 # in the log, and replaced by the next session. Enrolling keeps none
 # (there is no token yet): the first sync makes a full handshake.
-# A request that fails (the token refused) keeps no session.
+# A request that fails (the token refused) keeps no session. A reload,
+# refused or made, leaves each listener its own priorities.
 # A ticket is no way around the server's certificate: another server on
 # the same address, whatever session the station holds, is refused as
 # before, by CA and by pin; a restarted
@@ -22,7 +23,7 @@
 # "tls: handshakes=N resumed=N offered=N" (offered: a saved session put
 # on a connection).
 . "$(dirname "$0")/lib.sh"
-test_plan 19
+test_plan 20
 
 export LIANDONG_TLS_TRACE=1
 start_server
@@ -236,6 +237,52 @@ test_expect_success 'a station trusting the pin alone resumes too' '
 	sync_as pinned &&
 	expect_trace pinned "tls: handshakes=1 resumed=1 offered=1"
 '
+
+# setconf KEY VALUE: sets a server.conf key; hup RESULT: reloads
+# (SIGHUP) and waits for the log to say the reload's result (ok, failed).
+setconf() {
+	sed -i "/^$1 *=/d" "$LIANDONG_SERVER_DIR/server.conf" &&
+	echo "$1 = $2" >>"$LIANDONG_SERVER_DIR/server.conf"
+}
+hup() {
+	n=$(grep -c "event=reload result=$1" "$SCRATCH/server.log")
+	kill -HUP "$SERVER_PID" &&
+	wait_for 10 "[ \$(grep -c 'event=reload result=$1' '$SCRATCH/server.log') -gt $n ]"
+}
+TLS12="NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA"
+
+# tls13_refused: a TLS 1.3 client gets no answer from the server.
+tls13_refused() {
+	printf "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" |
+	timeout 20 gnutls-cli --x509cafile "$LIANDONG_SERVER_DIR/ca.pem" \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" \
+		-p "$PORT" 127.0.0.1 >gtls13.out 2>&1
+	! grep -q "^HTTP/1.1 " gtls13.out
+}
+
+test_expect_success 'a reload refused or made leaves each listener its own priorities, resumed handshakes quiet' '
+	sync_as lyx && cp "$SESS" kept &&
+	setconf tls_priorities "$TLS12" && setconf key ca-key.pem &&
+	hup failed &&
+	sync_as lyx &&
+	expect_trace lyx "tls: handshakes=1 resumed=1 offered=1" &&
+	cmp kept "$SESS" &&
+	! tls13_refused &&
+	setconf key server-key.pem && hup ok &&
+	tls13_refused &&
+	sync_as lyx &&
+	expect_trace lyx "tls: handshakes=1 resumed=0 offered=1" &&
+	setconf tls_priorities "" && hup ok &&
+	! tls13_refused &&
+	sync_as lyx &&
+	expect_trace lyx "tls: handshakes=1 resumed=0 offered=1" &&
+	cp "$SESS" kept &&
+	sync_as lyx &&
+	expect_trace lyx "tls: handshakes=1 resumed=1 offered=1" &&
+	cmp kept "$SESS"
+'
+# Whatever the check said, the server as it was.
+setconf tls_priorities "" && setconf key server-key.pem && hup ok || exit 1
 
 # The server restarted on its address: same certificate, new ticket key.
 stop_server
