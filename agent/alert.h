@@ -11,7 +11,9 @@
  * notify-send (freedesktop notifications). Its text names the record,
  * its type and what is owed by when, never a complainant's identity.
  * `liandong daemon` looks after every sync; `liandong alerts --check`
- * looks once.
+ * looks once. A look reads the events taken in since the one before and
+ * the records holding an open obligation of this unit, not every record
+ * (alert.c says how, and when it reads them all).
  */
 #ifndef LD_ALERT_H
 #define LD_ALERT_H

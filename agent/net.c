@@ -31,6 +31,22 @@
  * does not parse or holds no resumable, unexpired session, is never
  * offered: the connection makes a full handshake, as without one.
  *
+ * The file is not trusted as read (session_load): it is opened without
+ * following a symbolic link or blocking on a FIFO, and used only when it
+ * is a regular file of this user that no group or other may write, and
+ * when its MAC is right: HMAC-SHA256 of its header and session under a
+ * key derived from the station's token (session_key), a secret no one
+ * else on the computer holds, so that a file planted or edited by another
+ * is ignored (and said once in the log), as is one of a token since
+ * replaced. It is written whole (session_save): a new file of mode 0600,
+ * synced, renamed over the old one.
+ *
+ * A session is saved only from a request that succeeded (curl's transfer
+ * complete and a 2xx answer), and only from a connection this handle
+ * made under this server's binding (the SSL's owner, set when its
+ * handshake starts, and its SSL_CTX's binding): one from a failed
+ * request is dropped with it.
+ *
  * A resumed session is no way around the pin or the CA: libcurl checks
  * the certificate of a resumed session (the one the full handshake
  * verified, kept in the session) against the pin and the CA as for a new
@@ -40,8 +56,12 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,13 +70,20 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "log.h"
 #include "ltime.h"
 #include "net.h"
 #include "util.h"
 
-/* The session file: "liandong-tls-session 1 HASH\n" then DER. */
-#define SESSION_MAGIC "liandong-tls-session 1 "
+/* The session file: "liandong-tls-session 2 BINDING MAC\n" then DER;
+ * BINDING is session_binding's hash, MAC the HMAC-SHA256 (hex) under
+ * session_key of "liandong-tls-session 2 BINDING" and the DER. */
+#define SESSION_MAGIC "liandong-tls-session 2 "
 #define SESSION_MAX 16384 /* bytes of a session file read at most */
+#define SESSION_KEY_LEN 32
+/* The longest a session is kept, whatever it says: a TLS 1.3 ticket's
+ * lifetime is 7 days at most (RFC 8446, 4.6.1). */
+#define SESSION_LIFETIME_MAX (7L * 24 * 3600)
 
 struct net {
 	CURL *h;
@@ -66,6 +93,9 @@ struct net {
 	char errbuf[CURL_ERROR_SIZE];
 	double up, down; /* HTTP bytes of every request so far (on_debug) */
 	char binding[HASH_HEX]; /* session_binding of this server */
+	unsigned char key[SESSION_KEY_LEN]; /* session_key; have_key: set */
+	int have_key;
+	uintptr_t serial;       /* this handle's number, the SSLs' owner */
 	SSL_SESSION *saved;     /* owned: the session file's, to offer */
 	SSL_SESSION *pending;   /* owned: the newest one the server gave */
 	int offered;            /* connections it was put on */
@@ -178,69 +208,206 @@ session_binding(const struct net_opts *o, char out[HASH_HEX])
 	free(text);
 }
 
-/* The session saved in the session file under binding, or NULL: none,
- * another server's, unreadable, not resumable or expired. */
+/* The key of the session file's MAC: HMAC-SHA256, keyed by the
+ * station's token, of a label saying what it is for (the token itself
+ * never touches the file). */
+static int
+session_key(const char *token, unsigned char key[SESSION_KEY_LEN])
+{
+	static const char label[] = "liandong tls-session mac key 1";
+	unsigned int len = SESSION_KEY_LEN;
+
+	return HMAC(EVP_sha256(), token, (int)strlen(token),
+	    (const unsigned char *)label, sizeof label - 1, key, &len) !=
+	    NULL && len == SESSION_KEY_LEN ? 0 : -1;
+}
+
+/* The MAC of a session file (as hex, HASH_HEX bytes with its NUL): of
+ * its magic and binding, then of its DER. 0, or -1. */
+static int
+session_mac(const unsigned char key[SESSION_KEY_LEN], const char *binding,
+    const unsigned char *der, size_t len, char out[HASH_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0, i;
+	size_t hl = strlen(SESSION_MAGIC) + strlen(binding);
+	/* The one-shot HMAC() (HMAC_CTX is deprecated in OpenSSL 3) over
+	 * the two parts joined. */
+	unsigned char *msg = xmalloc(hl + len);
+	int ok;
+
+	memcpy(msg, SESSION_MAGIC, strlen(SESSION_MAGIC));
+	memcpy(msg + strlen(SESSION_MAGIC), binding, strlen(binding));
+	memcpy(msg + hl, der, len);
+	ok = HMAC(EVP_sha256(), key, SESSION_KEY_LEN, msg, hl + len, mac,
+	    &ml) != NULL && ml == 32;
+	free(msg);
+	if (!ok)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[64] = '\0';
+	OPENSSL_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+/* Says once in the log, per process, why the session file was not used
+ * (what is wrong with it, never its content). */
+static void
+session_ignored(const char *why)
+{
+	static int said;
+
+	if (said++)
+		return;
+	log_line("warn", "event=tls-session path=\"%s\" msg=\"ignored: %s;"
+	    " this connection makes a full handshake\"", session_path, why);
+}
+
+/* 1 when a session made at t (seconds) with lifetime life is still
+ * usable at now: never for a time or lifetime that is not positive or a
+ * session from the future, and never past SESSION_LIFETIME_MAX, whatever
+ * it says (no t + life that could overflow). */
+static int
+session_fresh(long t, long life, long now)
+{
+	if (t <= 0 || life <= 0 || now < t)
+		return 0;
+	if (life > SESSION_LIFETIME_MAX)
+		life = SESSION_LIFETIME_MAX;
+	return now - t < life;
+}
+
+/* The session saved in the session file for n, or NULL: none, another
+ * server's, not this user's own file, a bad MAC, unreadable, not
+ * resumable or expired. */
 static SSL_SESSION *
-session_load(const char *binding)
+session_load(const struct net *n)
 {
 	unsigned char *buf;
 	const unsigned char *p;
-	size_t hl = strlen(SESSION_MAGIC) + HASH_HEX; /* its '\n' included */
+	/* magic, binding, ' ', MAC, '\n' */
+	size_t ml = strlen(SESSION_MAGIC), hl = ml + 2 * HASH_HEX;
+	char mac[HASH_HEX];
 	SSL_SESSION *sess = NULL;
-	ssize_t len;
+	struct stat st;
+	size_t len = 0;
+	ssize_t got;
 	int fd;
 
-	if (session_path == NULL ||
-	    (fd = open(session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if (session_path == NULL || !n->have_key)
 		return NULL;
-	buf = xmalloc(SESSION_MAX);
-	len = read(fd, buf, SESSION_MAX);
-	close(fd);
-	if (len > (ssize_t)hl && len < SESSION_MAX &&
-	    memcmp(buf, SESSION_MAGIC, strlen(SESSION_MAGIC)) == 0 &&
-	    hash_equal(buf + strlen(SESSION_MAGIC), binding, HASH_HEX - 1) &&
-	    buf[hl - 1] == '\n') {
-		p = buf + hl;
-		sess = d2i_SSL_SESSION(NULL, &p, (long)(len - (ssize_t)hl));
-		if (sess != NULL && (p != buf + len ||
-		    !SSL_SESSION_is_resumable(sess) ||
-		    SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess) <=
-		    (long)time(NULL))) {
-			SSL_SESSION_free(sess);
-			sess = NULL;
-		}
+	fd = open(session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			session_ignored("a symbolic link");
+		else if (errno != ENOENT)
+			session_ignored(strerror(errno));
+		return NULL;
 	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		session_ignored("not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_uid != geteuid()) {
+		session_ignored("not owned by this user");
+		close(fd);
+		return NULL;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		session_ignored("writable by group or others");
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc(SESSION_MAX);
+	while (len < SESSION_MAX &&
+	    ((got = read(fd, buf + len, SESSION_MAX - len)) > 0 ||
+	    (got < 0 && errno == EINTR)))
+		if (got > 0)
+			len += (size_t)got;
+	close(fd);
+	if (len <= hl || len >= SESSION_MAX ||
+	    memcmp(buf, SESSION_MAGIC, ml) != 0 ||
+	    !hash_equal(buf + ml, n->binding, HASH_HEX - 1) ||
+	    buf[ml + HASH_HEX - 1] != ' ' || buf[hl - 1] != '\n')
+		goto out; /* another server's, or not a session file */
+	if (session_mac(n->key, n->binding, buf + hl, len - hl, mac) != 0 ||
+	    CRYPTO_memcmp(mac, buf + ml + HASH_HEX, HASH_HEX - 1) != 0) {
+		session_ignored("its MAC is wrong (not written by this station"
+		    " with its token)");
+		goto out;
+	}
+	p = buf + hl;
+	sess = d2i_SSL_SESSION(NULL, &p, (long)(len - hl));
+	if (sess != NULL && (p != buf + len ||
+	    !SSL_SESSION_is_resumable(sess) ||
+	    !session_fresh(SSL_SESSION_get_time(sess),
+	    SSL_SESSION_get_timeout(sess), (long)time(NULL)))) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+out:
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return sess;
 }
 
-/* Writes sess to the session file under binding, replacing it whole (a
- * new file renamed over it). Nothing is said when it fails: the next run
- * makes a full handshake, as without one. */
+/* write(2) all of len bytes: 0, or -1. */
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, c, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes sess to the session file for n, replacing it whole: a new file
+ * (mode 0600, in the same directory) written, synced and renamed over
+ * it. Nothing is said when it fails: the next run makes a full
+ * handshake, as without one. */
 static void
-session_save(const char *binding, SSL_SESSION *sess)
+session_save(const struct net *n, SSL_SESSION *sess)
 {
 	unsigned char *der = NULL;
-	char *tmp, head[sizeof SESSION_MAGIC + HASH_HEX];
-	int len, fd, ok;
+	char *tmp, mac[HASH_HEX];
+	char head[sizeof SESSION_MAGIC + 2 * HASH_HEX];
+	int len = 0, fd, ok;
 
-	if (session_path == NULL || !SSL_SESSION_is_resumable(sess) ||
+	if (session_path == NULL || !n->have_key ||
+	    !SSL_SESSION_is_resumable(sess) ||
 	    (len = i2d_SSL_SESSION(sess, &der)) <= 0 ||
-	    (size_t)len + sizeof head >= SESSION_MAX) {
+	    (size_t)len + sizeof head >= SESSION_MAX ||
+	    session_mac(n->key, n->binding, der, (size_t)len, mac) != 0) {
+		if (der != NULL)
+			OPENSSL_cleanse(der, (size_t)len);
 		OPENSSL_free(der);
 		return;
 	}
-	snprintf(head, sizeof head, "%s%s\n", SESSION_MAGIC, binding);
-	tmp = xasprintf("%s.tmp", session_path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	ok = fd >= 0 &&
-	    write(fd, head, strlen(head)) == (ssize_t)strlen(head) &&
-	    write(fd, der, (size_t)len) == len;
+	snprintf(head, sizeof head, "%s%s %s\n", SESSION_MAGIC, n->binding,
+	    mac);
+	tmp = xasprintf("%s.XXXXXX", session_path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	ok = fd >= 0 && fchmod(fd, 0600) == 0 &&
+	    write_all(fd, head, strlen(head)) == 0 &&
+	    write_all(fd, der, (size_t)len) == 0 && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = 0;
-	if (!ok || rename(tmp, session_path) != 0)
+	if (fd >= 0 && (!ok || rename(tmp, session_path) != 0))
 		unlink(tmp);
 	free(tmp);
 	OPENSSL_cleanse(der, (size_t)len);
@@ -254,6 +421,9 @@ session_save(const char *binding, SSL_SESSION *sess)
  * struct net only while one of its requests runs (performing).
  */
 static int ctx_index = -1;
+/* An SSL's owner: the serial of the handle whose request started its
+ * handshake (0: none), so that a session is kept only by that one. */
+static int ssl_index = -1;
 static struct net *performing;
 /* libcurl's new-session callback (the same for every SSL_CTX). */
 static int (*curl_new_session)(SSL *, SSL_SESSION *);
@@ -270,18 +440,32 @@ ctx_index_make(void)
 {
 	ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
 	    binding_free);
+	ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
-/* A new session from the server: kept until the request it came with
- * has its answer (net_request saves it then), and given to libcurl. */
+/* 1 when ssl was made under n's binding (its SSL_CTX's) and its
+ * handshake started in one of n's requests. */
 static int
-on_new_session(SSL *ssl, SSL_SESSION *sess)
+ssl_is_ours(const SSL *ssl, const struct net *n)
 {
 	const char *binding = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
 	    ctx_index);
+
+	return binding != NULL && strcmp(binding, n->binding) == 0 &&
+	    ssl_index >= 0 &&
+	    (uintptr_t)SSL_get_ex_data(ssl, ssl_index) == n->serial;
+}
+
+/* A new session from the server, on a connection of the request
+ * running: kept (the newest one, replacing any before) until the
+ * request has its answer (net_request saves it when it succeeded, drops
+ * it when not), and given to libcurl. */
+static int
+on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
 	struct net *n = performing;
 
-	if (n != NULL && binding != NULL && strcmp(binding, n->binding) == 0 &&
+	if (n != NULL && ssl_is_ours(ssl, n) &&
 	    SSL_SESSION_up_ref(sess) == 1) {
 		SSL_SESSION_free(n->pending);
 		n->pending = sess;
@@ -289,21 +473,31 @@ on_new_session(SSL *ssl, SSL_SESSION *sess)
 	return curl_new_session != NULL ? curl_new_session(ssl, sess) : 0;
 }
 
-/* Puts the saved session on a connection whose handshake starts, before
- * its ClientHello, unless libcurl put one there; counts the handshakes
- * and the resumed ones when they end. */
+/* When a connection's handshake starts (before its ClientHello), under
+ * the binding of the request running: marks it as that handle's, and
+ * puts the saved session on it, unless libcurl put one there. Counts
+ * the handshakes of its connections and the resumed ones when they
+ * end. A connection of another binding or handle is left alone. */
 static void
 on_ssl_info(const SSL *cssl, int where, int ret)
 {
 	SSL *ssl = (SSL *)cssl;
 	struct net *n = performing;
+	const char *binding;
 
-	if (n == NULL)
+	if (n == NULL || ssl_index < 0)
 		return;
-	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl) &&
-	    SSL_get_session(ssl) == NULL && n->saved != NULL &&
-	    SSL_set_session(ssl, n->saved) == 1)
-		n->offered++;
+	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl)) {
+		binding = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+		if (binding == NULL || strcmp(binding, n->binding) != 0 ||
+		    SSL_set_ex_data(ssl, ssl_index, (void *)n->serial) != 1)
+			return;
+		if (SSL_get_session(ssl) == NULL && n->saved != NULL &&
+		    SSL_set_session(ssl, n->saved) == 1)
+			n->offered++;
+	}
+	if (!ssl_is_ours(ssl, n))
+		return;
 	if ((where & SSL_CB_HANDSHAKE_DONE) && ssl != n->last_done) {
 		n->last_done = ssl;
 		n->handshakes++;
@@ -365,6 +559,7 @@ int
 net_new(const struct net_opts *o, struct net **out, char *err)
 {
 	static int inited;
+	static uintptr_t serials;
 	struct net *n;
 
 	*out = NULL;
@@ -416,7 +611,9 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	}
 	curl_easy_setopt(n->h, CURLOPT_SHARE, net_share());
 	session_binding(o, n->binding);
-	n->saved = session_load(n->binding);
+	n->have_key = o->token != NULL && session_key(o->token, n->key) == 0;
+	n->serial = ++serials;
+	n->saved = session_load(n);
 	if (curl_easy_setopt(n->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
 	    CURLE_OK)
 		curl_easy_setopt(n->h, CURLOPT_SSL_CTX_DATA, n);
@@ -436,6 +633,7 @@ net_free(struct net *n)
 		    n->handshakes, n->resumed, n->offered);
 	SSL_SESSION_free(n->saved);
 	SSL_SESSION_free(n->pending);
+	OPENSSL_cleanse(n->key, sizeof n->key);
 	free(n->url);
 	free(n->auth);
 	free(n);
@@ -485,8 +683,16 @@ net_request(struct net *n, const char *method, const char *path,
 	performing = n;
 	cc = curl_easy_perform(n->h);
 	performing = NULL;
-	if (n->pending != NULL && cc == CURLE_OK) {
-		session_save(n->binding, n->pending);
+	/* The session the server gave during this request is kept only
+	 * when the request succeeded: a transfer complete (so libcurl
+	 * checked the certificate) and a 2xx answer. */
+	if (n->pending != NULL) {
+		long status = 0;
+
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(n->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299 && !s.too_big)
+			session_save(n, n->pending);
 		SSL_SESSION_free(n->pending);
 		n->pending = NULL;
 	}

@@ -8,7 +8,6 @@
 #include <gnutls/x509.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,28 +302,32 @@ tls_priorities_check(const char *conf, char *err)
  */
 struct tls_tickets {
 	gnutls_datum_t key;
+	gnutls_priority_t quiet; /* its priorities with %NO_TICKETS, or NULL */
 };
 
 /*
  * GnuTLS sends two new tickets after every TLS 1.3 handshake, a resumed
- * one included (about 550 bytes, more than resuming saves), and MHD
+ * one included (about 550 bytes, half of what resuming saves), and MHD
  * starts the session with GnuTLS's default flags, so that
- * GNUTLS_NO_AUTO_SEND_TICKET cannot be given. A resumed handshake is made
- * quiet instead: when the server's Finished is about to go, its
- * priorities are set again, the same ones with %NO_TICKETS, which sends
- * no ticket (the one the station resumed with stays valid for the rest
- * of its lifetime). quiet is the current listener's priority string with
- * %NO_TICKETS; GnuTLS counts its users, so that one replaced by a reload
- * stays valid for the sessions holding it.
+ * GNUTLS_NO_AUTO_SEND_TICKET cannot be given, nor one ticket asked for
+ * instead of two. A resumed handshake is made quiet instead: when the
+ * server's Finished is about to go, its priorities are set again, the
+ * same ones with %NO_TICKETS, which sends no ticket (the one the station
+ * resumed with stays valid for the rest of its lifetime; what that lets
+ * an observer link: docs/security.md, "TLS session tickets").
+ *
+ * quiet belongs to the listener whose ticket key this is, made from its
+ * own tls_priorities, and a connection reaches it through its own
+ * session (gnutls_db_set_ptr: MHD uses the session's other pointer, and
+ * no session cache is set, so that GnuTLS never reads this one): a reload
+ * (a new listener with other settings, or a probe of them that failed)
+ * changes nothing for the connections of another. GnuTLS counts a
+ * priority's users, so that sessions holding one outlive it safely.
  */
-static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
-static gnutls_priority_t quiet;
-
 struct tls_tickets *
 tls_tickets_new(const char *conf)
 {
 	struct tls_tickets *t = xcalloc(1, sizeof *t);
-	gnutls_priority_t p = NULL, old;
 	char *text = xasprintf("%s:%%NO_TICKETS", tls_priorities(conf));
 
 	if (gnutls_session_ticket_key_generate(&t->key) < 0) {
@@ -332,15 +335,9 @@ tls_tickets_new(const char *conf)
 		free(t);
 		return NULL;
 	}
-	if (gnutls_priority_init(&p, text, NULL) < 0)
-		p = NULL;
+	if (gnutls_priority_init(&t->quiet, text, NULL) < 0)
+		t->quiet = NULL;
 	free(text);
-	pthread_mutex_lock(&quiet_lock);
-	old = quiet;
-	quiet = p;
-	pthread_mutex_unlock(&quiet_lock);
-	if (old != NULL)
-		gnutls_priority_deinit(old);
 	return t;
 }
 
@@ -349,6 +346,8 @@ tls_tickets_free(struct tls_tickets *t)
 {
 	if (t == NULL)
 		return;
+	if (t->quiet != NULL)
+		gnutls_priority_deinit(t->quiet);
 	gnutls_memset(t->key.data, 0, t->key.size);
 	gnutls_free(t->key.data);
 	free(t);
@@ -358,12 +357,12 @@ static int
 on_finished(gnutls_session_t s, unsigned htype, unsigned when,
     unsigned incoming, const gnutls_datum_t *msg)
 {
-	if (incoming || !gnutls_session_is_resumed(s))
+	const struct tls_tickets *t = gnutls_db_get_ptr(s);
+
+	if (incoming || !gnutls_session_is_resumed(s) || t == NULL ||
+	    t->quiet == NULL)
 		return 0;
-	pthread_mutex_lock(&quiet_lock);
-	if (quiet != NULL)
-		gnutls_priority_set(s, quiet);
-	pthread_mutex_unlock(&quiet_lock);
+	gnutls_priority_set(s, t->quiet);
 	return 0;
 }
 
@@ -378,6 +377,7 @@ tls_tickets_enable(const struct tls_tickets *t, void *session)
 	/* GnuTLS copies the key into the session. */
 	if (gnutls_session_ticket_enable_server(s, &t->key) < 0)
 		return -1;
+	gnutls_db_set_ptr(s, (void *)t);
 	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_FINISHED,
 	    GNUTLS_HOOK_PRE, on_finished);
 	return 0;

@@ -58,6 +58,10 @@ int tls_priorities_check(const char *conf, char *err);
  * tls_tickets_free once it has stopped; tls_tickets_enable is called for
  * each connection (a gnutls_session_t) before its handshake, thread-safe.
  * It returns 0, or -1 (that connection then makes full handshakes only).
+ * Everything a connection uses of it (the key, and the priorities that
+ * keep a resumed handshake from sending tickets) is the listener's own,
+ * made from its conf: nothing of it is global, so that a reload, made
+ * or refused, changes nothing for another listener's connections.
  * The key lives in memory only: a reload or a restart makes every ticket
  * unusable, and each station's next connection a full handshake, verified
  * against the certificate then in use.

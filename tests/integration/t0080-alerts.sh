@@ -6,7 +6,7 @@
 # unless [alerts] show says otherwise; never a complainant's identity.
 # The daemon looks after every sync.
 . "$(dirname "$0")/lib.sh"
-test_plan 10
+test_plan 12
 # Checks below look ahead with LIANDONG_NOW; the server takes what they record.
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
@@ -159,6 +159,73 @@ test_expect_success 'the daemon alerts after its sync' '
 	kill $(cat daemon.pid) && wait_for 10 "! kill -0 $(cat daemon.pid)" &&
 	jeq a.json "any(a[\"record\"] == \"$R2\" for a in d[\"alerts\"])" true &&
 	test_grep "event=alert kind=arrival record=$R2" daemon.log
+'
+
+# trace FILE KEY: KEY's value in the LIANDONG_ALERT_TRACE line of FILE
+# ("alerts: full=F read=N open=N": a full look or not, the records read
+# for obligations, those with one of this unit's open by a due time).
+trace() { sed -n "s/^alerts: .*$2=\([0-9]*\).*/\1/p" "$1"; }
+
+test_expect_success 'a look reads the records with an open obligation and those just changed, not all' '
+	export LIANDONG_ALERT_TRACE=1 &&
+	LIANDONG_NOW=2026-11-29T07:00:00+08:00 on tw alerts --check \
+		>/dev/null 2>tr.a &&
+	for i in $(seq 1 12); do
+		c=$(on tw case open --source patrol --category 违法建设 \
+			--location "西街$i" --description "已整改" \
+			--discovered-at "2026-11-20 09:00") &&
+		on tw case close "$c" --reason 已整改 >/dev/null &&
+		on tw liaison log --type contact --summary "联络 $i" >/dev/null ||
+		return 1
+	done &&
+	LIANDONG_NOW=2026-11-29T07:01:00+08:00 on tw alerts --check \
+		>/dev/null 2>tr.b &&
+	LIANDONG_NOW=2026-11-29T07:02:00+08:00 on tw alerts --check \
+		>/dev/null 2>tr.c &&
+	cat tr.a tr.b tr.c &&
+	cases=$(on tw case list --json | python3 -c "
+import json, sys
+print(len(json.load(sys.stdin)[\"cases\"]))") &&
+	echo "# cases: $cases" &&
+	test "$(trace tr.a full)" = 1 &&
+	test "$(trace tr.b full)" = 0 && test "$(trace tr.c full)" = 0 &&
+	test "$(trace tr.b read)" -ge 12 &&
+	test "$(trace tr.c read)" = "$(trace tr.c open)" &&
+	test "$(trace tr.c open)" = "$(trace tr.a open)" &&
+	test "$(trace tr.c read)" -lt "$cases" &&
+	test "$(trace tr.c read)" -lt "$(trace tr.a read)"
+'
+
+test_expect_success 'a look that reads only those raises and keeps what a full look does' '
+	export LIANDONG_ALERT_TRACE=1 &&
+	for p in 东 西; do
+		LIANDONG_NOW=2026-11-29T08:30:00+08:00 on tw case open \
+			--source patrol --category 违法建设 --location "${p}村" \
+			--description "夜间施工" --discovered-at "2026-11-29 08:00" \
+			--urgent >/dev/null ||
+		return 1
+	done &&
+	LIANDONG_NOW=2026-11-30T01:00:00+08:00 on tw alerts --check \
+		>/dev/null 2>tr.d &&
+	sqlite3 tw.db ".backup tw-full.db" &&
+	sqlite3 tw-full.db "DELETE FROM meta WHERE key = '"'"'alert_watch'"'"'" &&
+	LIANDONG_NOW=2026-11-30T05:00:00+08:00 on tw alerts --check \
+		>/dev/null 2>tr.e &&
+	LIANDONG_NOW=2026-11-30T05:00:00+08:00 on tw-full alerts --check \
+		>/dev/null 2>tr.f &&
+	cat tr.d tr.e tr.f &&
+	test "$(trace tr.e full)" = 0 && test "$(trace tr.f full)" = 1 &&
+	on tw alerts --json >inc.json && on tw-full alerts --json >full.json &&
+	test_cmp full.json inc.json &&
+	jeq inc.json "[a[\"kind\"] for a in d[\"alerts\"][:2]]" "due due" &&
+	for k in alerted alert_watch; do
+		sqlite3 tw.db "SELECT value FROM meta WHERE key = '"'"'$k'"'"'" >inc.$k &&
+		sqlite3 tw-full.db "SELECT value FROM meta WHERE key = '"'"'$k'"'"'" >full.$k ||
+		return 1
+	done &&
+	test_cmp full.alerted inc.alerted &&
+	test "$(jv full.alert_watch "sorted(d[\"open\"])")" = \
+		"$(jv inc.alert_watch "sorted(d[\"open\"])")"
 '
 
 test_done
