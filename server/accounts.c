@@ -2,6 +2,7 @@
  * accounts.c - logins, sessions and lock-outs of the dashboard's
  * accounts (see accounts.h); the store keeps the state.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,62 @@ failed(struct store *s, const char *name, const char *address, int64_t now,
 	return ld_fail(err, LD_EAUTH, _("wrong name or password"));
 }
 
+static void
+hold(pthread_mutex_t *lock)
+{
+	if (lock != NULL)
+		pthread_mutex_lock(lock);
+}
+
+static void
+let_go(pthread_mutex_t *lock)
+{
+	if (lock != NULL)
+		pthread_mutex_unlock(lock);
+}
+
+/* At most ACCOUNT_HASHES_AT_ONCE password checks at a time in this
+ * process: each takes crypto_pwhash_MEMLIMIT_INTERACTIVE (64 MiB) for a
+ * moment, and a stranger may send logins from many addresses at once. */
+static pthread_mutex_t hashes_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hashes_cv = PTHREAD_COND_INITIALIZER;
+static int hashes_running;
+
+/* 1 if password is a's (an account found and not disabled), checked with
+ * the same work whether or not it is: a stranger learns nothing from the
+ * time a wrong name takes. */
+static int
+password_matches(const struct account *a, int found, const char *password)
+{
+	char dummy[ACCOUNT_HASH_LEN];
+	int ok = 0;
+
+	pthread_mutex_lock(&hashes_mu);
+	while (hashes_running >= ACCOUNT_HASHES_AT_ONCE)
+		pthread_cond_wait(&hashes_cv, &hashes_mu);
+	hashes_running++;
+	pthread_mutex_unlock(&hashes_mu);
+	if (!found) {
+		if (crypto_pwhash_str(dummy, password, strlen(password),
+		    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+			dummy[0] = '\0'; /* the time is what counts here */
+	} else
+		ok = crypto_pwhash_str_verify(a->hash, password,
+		    strlen(password)) == 0;
+	pthread_mutex_lock(&hashes_mu);
+	hashes_running--;
+	pthread_cond_signal(&hashes_cv);
+	pthread_mutex_unlock(&hashes_mu);
+	/* A disabled account reads as a wrong password: nobody learns that
+	 * its password was right. */
+	return ok && !a->disabled;
+}
+
 int
-account_login(struct store *s, const char *name, const char *password,
-    const char *address, int64_t now, char token[SESSION_TOKEN_LEN],
-    struct account *out, char *err)
+account_login(struct store *s, pthread_mutex_t *lock, const char *name,
+    const char *password, const char *address, int64_t now,
+    char token[SESSION_TOKEN_LEN], struct account *out, char *err)
 {
 	unsigned char secret[32];
 	char th[HASH_HEX], *by_name;
@@ -148,30 +201,25 @@ account_login(struct store *s, const char *name, const char *password,
 	int rc, locked, found, ok;
 
 	memset(&a, 0, sizeof a);
-	if ((rc = attempt(s, name, address, now, &locked, err)) != 0)
+	hold(lock);
+	if ((rc = attempt(s, name, address, now, &locked, err)) == 0 &&
+	    !locked)
+		rc = ops(s)->get(s, name, &a, err);
+	let_go(lock);
+	if (rc != 0 && rc != LD_ENOTFOUND)
 		return rc;
 	if (locked)
 		return ld_fail(err, LD_EAUTH,
 		    _("too many failed logins: try again in 15 minutes"));
-	rc = ops(s)->get(s, name, &a, err);
-	if (rc != 0 && rc != LD_ENOTFOUND)
-		return rc;
 	found = rc == 0;
-	/* The same work whether the account exists or not: a stranger
-	 * learns nothing from the time a wrong name takes. */
-	if (!found) {
-		char dummy[ACCOUNT_HASH_LEN];
-		if (crypto_pwhash_str(dummy, password, strlen(password),
-		    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-			dummy[0] = '\0'; /* the time is what counts here */
-	}
-	/* A disabled account reads as a wrong password: nobody learns
-	 * that its password was right. */
-	if (!found || a.disabled || crypto_pwhash_str_verify(a.hash, password,
-	    strlen(password)) != 0) {
+	/* The password is checked outside the store's lock: the syncs it
+	 * guards never wait on a hash. */
+	if (!password_matches(&a, found, password)) {
 		account_release(&a);
-		return failed(s, name, address, now, err);
+		hold(lock);
+		rc = failed(s, name, address, now, err);
+		let_go(lock);
+		return rc;
 	}
 	randombytes_buf(secret, sizeof secret);
 	sodium_bin2hex(token, SESSION_TOKEN_LEN, secret, sizeof secret);
@@ -179,6 +227,7 @@ account_login(struct store *s, const char *name, const char *password,
 	hash_hex(token, strlen(token), th);
 	by_name = xasprintf("account:%s", name);
 	ok = 0;
+	hold(lock);
 	if ((rc = s->ops->begin(s, err)) == 0) {
 		/* Only if it is still the account checked: a password changed
 		 * or the account disabled meanwhile wins. */
@@ -198,8 +247,11 @@ account_login(struct store *s, const char *name, const char *password,
 	if (rc == 0 && !ok) {
 		account_release(&a);
 		sodium_memzero(token, SESSION_TOKEN_LEN);
-		return failed(s, name, address, now, err);
+		rc = failed(s, name, address, now, err);
+		let_go(lock);
+		return rc;
 	}
+	let_go(lock);
 	a.last_login = now;
 	if (rc == 0 && out != NULL)
 		*out = a;

@@ -25,6 +25,7 @@
 #ifndef LD_ACCOUNTS_H
 #define LD_ACCOUNTS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@ struct store;
 #define LOCK_WINDOW (15 * 60 * INT64_C(1000))  /* ms */
 #define SESSION_LIFE (8 * 3600 * INT64_C(1000)) /* ms */
 #define PASSWORD_MIN 10                          /* characters */
+#define ACCOUNT_HASHES_AT_ONCE 2                 /* password checks */
 #define ACCOUNT_NAME_MAX 32                      /* characters */
 #define SESSION_TOKEN_LEN 65                     /* hex, with its NUL */
 #define ACCOUNT_HASH_LEN 128                     /* crypto_pwhash_STRBYTES */
@@ -110,11 +112,14 @@ int account_hash(const char *password, char hash[ACCOUNT_HASH_LEN],
  * if not NULL, and 0. Otherwise LD_EAUTH with err saying only "wrong
  * name or password" or that it is locked (never which of name or
  * password was wrong, nor that the account is disabled), after noting
- * the failure and auditing it. Every attempt is audited.
+ * the failure and auditing it. Every attempt is audited. lock (may be
+ * NULL) is the store's: held for each step on the store, never while the
+ * password is checked (Argon2id, the slow part; at most
+ * ACCOUNT_HASHES_AT_ONCE at a time).
  */
-int account_login(struct store *s, const char *name, const char *password,
-    const char *address, int64_t now, char token[SESSION_TOKEN_LEN],
-    struct account *out, char *err);
+int account_login(struct store *s, pthread_mutex_t *lock, const char *name,
+    const char *password, const char *address, int64_t now,
+    char token[SESSION_TOKEN_LEN], struct account *out, char *err);
 
 /* The account a session token is of, at now: 0 with *out filled, or
  * LD_EAUTH (no such session, expired, or its account disabled). */

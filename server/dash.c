@@ -486,10 +486,8 @@ login(struct api *a, const struct http_request *req,
 		return;
 	}
 	memset(&acct, 0, sizeof acct);
-	pthread_mutex_lock(&a->lock);
-	rc = account_login(a->store, name, password, req->client, ltime_now(),
-	    token, &acct, err);
-	pthread_mutex_unlock(&a->lock);
+	rc = account_login(a->store, &a->lock, name, password, req->client,
+	    ltime_now(), token, &acct, err);
 	sodium_memzero(password, strlen(password));
 	free(password);
 	log_line(rc == 0 ? "notice" : "warn", "event=dash-login result=%s "

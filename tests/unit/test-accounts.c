@@ -62,7 +62,7 @@ static int
 login(struct fix *f, const char *name, const char *pw, const char *addr,
     int64_t at, char token[SESSION_TOKEN_LEN], char *err)
 {
-	return account_login(f->s, name, pw, addr, at, token, NULL, err);
+	return account_login(f->s, NULL, name, pw, addr, at, token, NULL, err);
 }
 
 struct tally {
