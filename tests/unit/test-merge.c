@@ -79,6 +79,17 @@ static const struct {
 	{ "person.updated", C },
 	{ "person.left", C },
 	{ "person.trained", C },
+	{ "case.attached", C },
+	{ "complaint.attached", C | A },
+	{ "liaison.attached", C },
+	{ "referral.attached", C | A | E },
+	{ "assist.attached", C | A },
+	{ "whistle.attached", C | A },
+	{ "meeting.attached", C | M | O },
+	{ "share.attached", C },
+	{ "supervision.attached", C | A },
+	{ "operation.attached", C | M },
+	{ "person.attached", C },
 };
 
 /* The kinds that create their entity (docs/protocol.md: the events that

@@ -438,6 +438,16 @@ static const struct {
 	{ "supervision.received", T | D | B, A | L },
 	{ "person.registered", U, A | B | G }, { "person.updated", U, A | B | G },
 	{ "person.left", U, A | B | G }, { "person.trained", U, A | B | G },
+	/* Attachments: written as the type's other steps, seen as them. */
+	{ "case.attached", U, A }, { "complaint.attached", U, A },
+	{ "liaison.attached", U, A | B | G },
+	{ "referral.attached", H | L | G, A | L | B },
+	{ "assist.attached", H, A | L },
+	{ "whistle.attached", T | D | B | P, A | L | B },
+	{ "meeting.attached", U, A | L }, { "share.attached", U, A | L },
+	{ "supervision.attached", T | D | B, A | L },
+	{ "operation.attached", H, A | L | B },
+	{ "person.attached", U, A | B | G },
 };
 
 static void
