@@ -312,11 +312,17 @@ read_blob(struct ledger *lg, const char *hash, int fd, char *err)
 	sqlite3_stmt *st;
 	struct hash_state *h;
 	char got[HASH_HEX];
-	int64_t size, total = 0, n = 0;
+	int64_t size, chunks, total = 0, n = 0;
 	int rc;
 
 	if ((rc = blob_stat(lg, hash, &size, err)) != 0)
 		return rc;
+	if ((rc = prep(lg, "SELECT chunks FROM blobs WHERE hash=?", &st,
+	    err)) != 0)
+		return rc;
+	db_bind_text(st, 1, hash);
+	chunks = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
 	if ((rc = prep(lg, "SELECT n, data FROM blob_chunks WHERE hash=?"
 	    " ORDER BY n", &st, err)) != 0)
 		return rc;
@@ -339,7 +345,11 @@ read_blob(struct ledger *lg, const char *hash, int fd, char *err)
 	}
 	hash_end(h, got);
 	if (rc == SQLITE_DONE) {
-		if (total != size)
+		if (n < chunks)
+			rc = ld_fail(err, LD_EINTEGRITY,
+			    _("attachment %.12s...: chunk %lld is missing"),
+			    hash, (long long)n);
+		else if (total != size)
 			rc = ld_fail(err, LD_EINTEGRITY,
 			    _("attachment %.12s...: %lld bytes held, %lld expected"),
 			    hash, (long long)total, (long long)size);
