@@ -428,8 +428,10 @@ may_give(struct cmd_ctx *ctx, const char *hash, int asked, char **name)
 	int rc, open = 0, hidden = 0;
 
 	*name = NULL;
-	if ((rc = form_all_records(ctx, &all)) != 0)
-		return rc;
+	if ((rc = blob_records(ctx->lg, hash, &all, ctx->err)) != 0) {
+		json_decref(all);
+		return cmd_fail(ctx, rc);
+	}
 	json_array_foreach(all, i, doc)
 		json_array_foreach(json_object_get(doc, "attachments"), j, a) {
 			if (cjson_str(a, "hash") == NULL ||

@@ -377,6 +377,30 @@ blob_verify(struct ledger *lg, const char *hash, char *err)
 	return read_blob(lg, hash, -1, err);
 }
 
+int
+blob_records(struct ledger *lg, const char *hash, json_t **docs, char *err)
+{
+	sqlite3_stmt *st;
+	json_t *doc;
+	int rc;
+
+	*docs = json_array();
+	if ((rc = prep(lg, "SELECT doc FROM projections AS p WHERE EXISTS"
+	    " (SELECT 1 FROM json_each(p.doc, '$.attachments') AS a"
+	    "  WHERE json_extract(a.value, '$.hash') = ?) ORDER BY entity",
+	    &st, err)) != 0)
+		return rc;
+	db_bind_text(st, 1, hash);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((doc = json_loads((const char *)sqlite3_column_text(st, 0),
+		    0, NULL)) != NULL)
+			json_array_append_new(*docs, doc);
+	rc = rc == SQLITE_DONE ? 0 : db_fail(ledger_sqlite(lg), rc,
+	    _("cannot read records"), err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void
 blob_problem(struct blob_report *r, const char *msg)
 {

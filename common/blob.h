@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "hash.h"
 
@@ -72,6 +73,12 @@ int blob_write(struct ledger *lg, const char *hash, int fd, char *err);
 /* Re-hashes the blob hash: 0, LD_EINTEGRITY (err says what is wrong),
  * LD_ENOTFOUND, or a database code. */
 int blob_verify(struct ledger *lg, const char *hash, char *err);
+
+/* The projections of the records held here that name hash among their
+ * "attachments" (fold.c), in *docs (a new array). 0 or a database
+ * code. */
+int blob_records(struct ledger *lg, const char *hash, json_t **docs,
+    char *err);
 
 struct blob_report {
 	long blobs;      /* held */

@@ -65,7 +65,7 @@ test_expect_success 'show lists the attachments, --json carries them' '
 test_expect_success 'attachment get returns the same bytes, by record:n, by hash and by its start' '
 	mkdir got && (cd got && "$LD" attachment get "$C:1" >name) &&
 	test "$(cat got/name)" = 现场.jpg && cmp 现场.jpg got/现场.jpg &&
-	"$LD" attachment get "$(sed -n 2p ids | cut -c1-64)" --output scan.pdf &&
+	"$LD" attachment get "$(sed -n 2p ids | cut -c1-64)" -o scan.pdf &&
 	cmp 移送函.pdf scan.pdf &&
 	"$LD" attachment get "$(head -n 1 ids | cut -c1-10)" --output - >piped &&
 	cmp 现场.jpg piped &&

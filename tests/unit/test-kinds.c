@@ -1170,6 +1170,38 @@ test_decimals(void **state)
 	    "person.updated", "empty body");
 }
 
+/* Which bodies are kept from the units not addressed: a confidential
+ * kind's, and an attachment's that says so (kinds.h). */
+static void
+test_body_confidential(void **state)
+{
+	json_t *yes = json_pack("{s:b}", "confidential", 1);
+	json_t *no = json_pack("{s:b}", "confidential", 0);
+	const struct kind_info *k;
+	size_t i, n = 0;
+
+	assert_true(kind_body_confidential(kind_find("complaint.identity"), no));
+	assert_true(kind_body_confidential(kind_find("case.attached"), yes));
+	assert_false(kind_body_confidential(kind_find("case.attached"), no));
+	assert_false(kind_body_confidential(kind_find("case.attached"), NULL));
+	assert_false(kind_body_confidential(kind_find("case.updated"), yes));
+	assert_false(kind_body_confidential(NULL, yes));
+	/* Every type has exactly one attachment kind, "<type>.attached". */
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		char *name = xasprintf("%s.attached", k->etype->name);
+
+		assert_int_equal(kind_is_attached(k), strcmp(k->name, name) == 0);
+		assert_ptr_equal(kind_attached_of(k->etype), kind_find(name));
+		n += kind_is_attached(k);
+		free(name);
+	}
+	for (i = 0; entity_type_at(i) != NULL; i++)
+		;
+	assert_int_equal(n, i);
+	json_decref(yes);
+	json_decref(no);
+}
+
 int
 main(void)
 {
@@ -1189,6 +1221,7 @@ main(void)
 		cmocka_unit_test(test_bad_times_phones_entities_fail),
 		cmocka_unit_test(test_entity_ids),
 		cmocka_unit_test(test_decimals),
+		cmocka_unit_test(test_body_confidential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
