@@ -9,7 +9,7 @@
 # with no part in a record is refused by its own station and, pushed by
 # a tool that does not check, quarantined by a real county server.
 . "$(dirname "$0")/lib.sh"
-test_plan 15
+test_plan 16
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -143,6 +143,45 @@ test_expect_success 'verify re-hashes every blob: a damaged one is found, exit 1
 	exits 10 "$LD" --db broken.db verify --json && jeq out d.ok false &&
 	test_grep "chunk 0 is missing" err &&
 	"$LD" verify >/dev/null
+'
+
+# Nothing half-stored: killed (SIGKILL, tests/tools/failsync.c) at each
+# write and sync it makes to the database, an attach of a two-chunk file
+# leaves its event, its blob row and both chunks, or none of them; verify
+# passes every time (it checks this station's attachments have their
+# files, and re-hashes them).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+test_expect_success 'killed at each of its writes and syncs, an attach leaves its event and its file both or neither' '
+	FS="$BUILD/tests/tools/failsync.so" &&
+	LIANDONG_DB="$SCRATCH/k.db" && export LIANDONG_DB &&
+	"$LD" init --station k1 --unit 龙羊峡镇 >/dev/null &&
+	K=$("$LD" case open --source patrol --category 违法建设 --location 村 \
+		--description 建房) &&
+	head -c 300000 现场.jpg >k.jpg && cp k.db base.db &&
+	test ! -e k.db-wal &&
+	env LD_PRELOAD="$FS" FAILSYNC_LOG=twin.log FAILSYNC_OPS=all \
+		FAILSYNC_MATCH=k.db "$LD" attach "$K" k.jpg >/dev/null &&
+	calls=$(grep -c . twin.log) && test "$calls" -gt 20 && : >bad &&
+	n=1 && while [ $n -le "$calls" ]; do
+		cp base.db k.db && rm -f k.db-wal k.db-shm &&
+		env LD_PRELOAD="$FS" FAILSYNC_NTH=$n FAILSYNC_ACTION=kill \
+			FAILSYNC_OPS=all FAILSYNC_MATCH=k.db \
+			"$LD" attach "$K" k.jpg >/dev/null 2>&1
+		st=$?
+		"$LD" verify >/dev/null 2>verify.err ||
+			echo "$n: verify: $(cat verify.err)" >>bad
+		[ "$st" = 137 ] || echo "$n: exit $st, not killed" >>bad
+		got=$(sqlite3 k.db "SELECT (SELECT count(*) FROM events WHERE
+			kind=\"case.attached\") || \" \" || (SELECT count(*) FROM blobs)
+			|| \" \" || (SELECT count(*) FROM blob_chunks)")
+		case $got in
+		"0 0 0") echo absent >>seen ;;
+		"1 1 2") echo present >>seen ;;
+		*) echo "$n: events, blobs, chunks: $got" >>bad ;;
+		esac
+		n=$((n + 1))
+	done &&
+	cat bad && test ! -s bad && test_grep absent seen && test_grep present seen
 '
 
 T=$("$LD" complaint record --type report --channel hotline --matter 夜间偷排污水 \
