@@ -9,7 +9,7 @@
 # with no part in a record is refused by its own station and, pushed by
 # a tool that does not check, quarantined by a real county server.
 . "$(dirname "$0")/lib.sh"
-test_plan 16
+test_plan 17
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -91,6 +91,19 @@ test_expect_success 'the same file twice is stored once' '
 	test "$(sqlite3 "$LIANDONG_DB" "SELECT count(*) FROM blob_chunks WHERE hash=\"$(cut -c1-64 again)\"")" = 2 &&
 	exits 9 "$LD" attach "$C" 现场.jpg && test_grep "attached to $C already" err &&
 	exits 3 "$LD" attach "$C2" 询问.amr ./询问.amr && test_grep "same file" err
+'
+
+test_expect_success 'every type takes attachments: a person'"'"'s show and a liaison entry'"'"'s list name them' '
+	P=$("$LD" person add --name 卓玛 --certificate 青A0012345 \
+		--certificate-expires 2028-06-30) &&
+	"$LD" attach "$P" 移送函.pdf --caption 执法证扫描件 >/dev/null &&
+	"$LD" person show "$P" >ps &&
+	test_grep "^attachment: *移送函.pdf (PDF 文档, .*— 执法证扫描件" ps &&
+	L=$("$LD" liaison log --type contact --summary 电话联络) &&
+	"$LD" attach "$L" 询问.amr >/dev/null &&
+	"$LD" attachment list --json "$L" >ll.json &&
+	jeq ll.json d.attachments[0].name 询问.amr &&
+	jeq ll.json d.attachments[0].type audio/amr
 '
 
 n=$(events)
