@@ -9,7 +9,7 @@
 # with no part in a record is refused by its own station and, pushed by
 # a tool that does not check, quarantined by a real county server.
 . "$(dirname "$0")/lib.sh"
-test_plan 17
+test_plan 18
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -257,6 +257,17 @@ test_expect_success 'files of other stations are awaited, not missing: verify pa
 	test_grep "has not arrived here yet" err
 '
 
+test_expect_success 'a confidential attachment reaches a unit that sees the record by its role hidden, and it may not get it' '
+	on tw attach "$R" 举报录音.amr --confidential --caption 当事人陈述 >/dev/null &&
+	on tw sync >/dev/null && on bur sync >/dev/null && on leg sync >/dev/null &&
+	on leg referral show "$R" >ls && test_grep ! 当事人陈述 ls &&
+	test_grep "(confidential: liandong attachment list --confidential)" ls &&
+	on leg attachment list --confidential "$R" >ll &&
+	test_grep "only the units handling the record" ll &&
+	exits 11 on leg attachment get "$R:3" --confidential &&
+	on bur attachment list --confidential "$R" >bl && test_grep 当事人陈述 bl
+'
+
 test_expect_code 11 'a unit with no part in a record is refused by its own station' '
 	on leg referral show "$R" >/dev/null && on leg attach "$R" 询问.amr
 '
@@ -271,7 +282,7 @@ test_expect_success 'pushed anyway by a tool that does not check, the server qua
 	jv push.hdr "\"\n\".join(q[\"reason\"] for q in d[\"quarantined\"])" >reasons &&
 	test_grep "^not_entitled: unit 县司法局 may not write referral.attached" reasons &&
 	on tw sync >/dev/null && on tw referral show --json "$R" >r2.json &&
-	jeq r2.json "len(d.referral.attachments)" 2
+	jeq r2.json "len(d.referral.attachments)" 3
 '
 
 test_done
