@@ -161,6 +161,13 @@ check_file(struct cmd_ctx *ctx, struct attaching *a, int64_t max)
 	if (st.st_size > max) {
 		out_size(st.st_size, size, sizeof size);
 		out_size(max, limit, sizeof limit);
+		if (strcmp(size, limit) == 0) { /* 20.0 MB over 20.0 MB */
+			snprintf(size, sizeof size, ngettext("%lld byte",
+			    "%lld bytes", (unsigned long)st.st_size),
+			    (long long)st.st_size);
+			snprintf(limit, sizeof limit, ngettext("%lld byte",
+			    "%lld bytes", (unsigned long)max), (long long)max);
+		}
 		return cmd_error(ctx, EXIT_INVALID,
 		    _("'%s' is %s, over the limit of %s ([attachments] max_size in agent.conf)"),
 		    a->path, size, limit);
