@@ -509,7 +509,12 @@ cmd_attachment_get(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (outp == NULL)
-		outp = safe_name(name, hash);
+		/* RECORD:N: that attachment's name, unless it is hidden here
+		 * (then that of a record where the same bytes are not). */
+		outp = safe_name(att != NULL && (!json_is_true(json_object_get(
+		    att, "confidential")) || (cmd_flag(ctx, "confidential") &&
+		    form_handles(ctx, doc))) ? cjson_str(att, "name") : name,
+		    hash);
 	if (strcmp(outp, "-") == 0) {
 		rc = blob_write(ctx->lg, hash, STDOUT_FILENO, ctx->err);
 		rc = rc == 0 ? 0 : cmd_fail(ctx, rc);
