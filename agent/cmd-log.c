@@ -112,6 +112,8 @@ cmd_verify(struct cmd_ctx *ctx)
 		json_object_set_new(doc, "attachments", json_integer(r.blobs));
 		json_object_set_new(doc, "attachments_awaited",
 		    json_integer(r.awaited));
+		json_object_set_new(doc, "attachments_orphaned",
+		    json_integer(r.orphans));
 		json_object_set_new(doc, "problems", json_integer(r.problems));
 		if (r.problems)
 			json_object_set_new(doc, "first_problem", json_string(r.first));
@@ -131,7 +133,7 @@ cmd_verify(struct cmd_ctx *ctx)
 		free(sts);
 		free(recs);
 		/* Only a station that holds attachments hears of them. */
-		if (r.blobs > 0 || r.awaited > 0) {
+		if (r.blobs > 0 || r.awaited > 0) { /* orphans are blobs */
 			printf(ngettext("%ld attachment held, each re-hashed\n",
 			    "%ld attachments held, each re-hashed\n",
 			    (unsigned long)r.blobs), r.blobs);
@@ -139,6 +141,12 @@ cmd_verify(struct cmd_ctx *ctx)
 				printf(ngettext("%ld attachment of another station not received yet\n",
 				    "%ld attachments of other stations not received yet\n",
 				    (unsigned long)r.awaited), r.awaited);
+			/* Not a problem: kept, and taken up by the next
+			 * attach of the same bytes (blob.h, rule 2). */
+			if (r.orphans > 0)
+				printf(ngettext("%ld attachment held that no event names (kept: attaching the same file again uses it)\n",
+				    "%ld attachments held that no event names (kept: attaching the same file again uses them)\n",
+				    (unsigned long)r.orphans), r.orphans);
 		}
 	}
 	if (rc != 0)

@@ -1727,6 +1727,7 @@ verify_blobs(struct ledger *lg, struct verify_report *r, char *err)
 		return rc;
 	r->blobs = b.blobs;
 	r->awaited = b.awaited;
+	r->orphans = b.orphans;
 	if (b.problems > 0) {
 		if (r->problems == 0)
 			ld_strlcpy(r->first, b.first, sizeof r->first);

@@ -196,6 +196,7 @@ struct verify_report {
 	long entities;
 	long blobs;    /* attachments' blobs held (blob.h) */
 	long awaited;  /* other stations' attachments not held yet */
+	long orphans;  /* blobs no event names (a note, not a problem) */
 	long problems;
 	char first[LD_ERRLEN]; /* the first problem found */
 };

@@ -9,7 +9,7 @@
 # with no part in a record is refused by its own station and, pushed by
 # a tool that does not check, quarantined by a real county server.
 . "$(dirname "$0")/lib.sh"
-test_plan 18
+test_plan 19
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -195,6 +195,21 @@ test_expect_success 'killed at each of its writes and syncs, an attach leaves it
 		n=$((n + 1))
 	done &&
 	cat bad && test ! -s bad && test_grep absent seen && test_grep present seen
+'
+
+test_expect_success 'an orphan blob (no event names it) is a note for verify, and the next attach of its bytes uses it' '
+	sqlite3 "$LIANDONG_DB" ".backup orphan.db" &&
+	h=$(printf x | sha256sum | cut -c1-64) &&
+	sqlite3 orphan.db "INSERT INTO blobs VALUES(\"$h\", 1, 1, 0);
+		INSERT INTO blob_chunks(hash, n, data) VALUES(\"$h\", 0, CAST(\"x\" AS BLOB))" &&
+	"$LD" --db orphan.db verify >v &&
+	test_grep "1 attachment held that no event names" v &&
+	"$LD" --db orphan.db verify --json >v.json &&
+	jeq v.json d.attachments_orphaned 1 &&
+	printf x >x.bin && "$LD" --db orphan.db attach --json "$C2" x.bin >a.json &&
+	jeq a.json d.attachments[0].stored false &&
+	"$LD" --db orphan.db verify --json >v.json &&
+	jeq v.json d.attachments_orphaned 0 && jeq v.json d.ok true
 '
 
 T=$("$LD" complaint record --type report --channel hotline --matter 夜间偷排污水 \
