@@ -205,11 +205,16 @@ complaint_show(struct cmd_ctx *ctx)
 	if (ctx->json) {
 		if (!show)
 			redact(doc, "(confidential)");
+		form_attachments_redact(ctx, doc, show, "(confidential)");
 		return form_show_json(ctx, "complaint", id, doc, show);
 	}
 	if (!show)
 		redact(doc, _("(confidential: add --show-identity)"));
 	out_show(show_lines, doc);
+	/* A confidential attachment follows the identity's rule. */
+	form_attachments_redact(ctx, doc, show,
+	    _("(confidential: add --show-identity)"));
+	out_show(form_attachment_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, show);

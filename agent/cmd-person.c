@@ -577,11 +577,14 @@ person_show(struct cmd_ctx *ctx)
 
 	if ((rc = form_get(ctx, id, "person", &doc)) != 0)
 		return rc;
+	form_attachments_redact(ctx, doc, 0, ctx->json ? "(confidential)" :
+	    _("(confidential: liandong attachment list --confidential)"));
 	if (ctx->json)
 		return form_show_json(ctx, "person", id, doc, 0);
 	c = shown(doc);
 	out_show(show_lines, c);
 	show_training(doc);
+	out_show(form_attachment_lines, doc);
 	form_conflicts(doc);
 	json_decref(c);
 	json_decref(doc);

@@ -94,6 +94,9 @@ static const struct cli_cmd *const cmd_table[] = {
 	&cmd_person_update_entry.base,
 	&cmd_person_leave_entry.base,
 	&cmd_person_train_entry.base,
+	&cmd_attach_entry.base,
+	&cmd_attachment_list_entry.base,
+	&cmd_attachment_get_entry.base,
 	&cmd_due_entry.base,
 	&cmd_conflicts_entry.base,
 	&cmd_unit_list_entry.base,
@@ -172,6 +175,7 @@ static const struct conffile_key config_keys[] = {
 	{ "sync", "dict" },
 	{ "rules", "profile" },
 	{ "alerts", "show" },
+	{ "attachments", "max_size" },
 	{ NULL, NULL },
 };
 
@@ -193,6 +197,8 @@ config_handler(void *user, const char *section, const char *name,
 		slot = &cfg->dict;
 	else if (strcmp(name, "show") == 0)
 		slot = &cfg->alerts;
+	else if (strcmp(name, "max_size") == 0)
+		slot = &cfg->max_size;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -267,6 +273,7 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.dict);
 	free(ctx->cfg.rules);
 	free(ctx->cfg.alerts);
+	free(ctx->cfg.max_size);
 	profile_free(ctx->profile);
 	calendar_free(ctx->calendar);
 	json_decref(ctx->units);

@@ -40,6 +40,7 @@ struct config {
 	char *dict;     /* [sync] dict */
 	char *rules;    /* [rules] profile: path of a rule profile */
 	char *alerts;   /* [alerts] show: desktop, quiet or off */
+	char *max_size; /* [attachments] max_size: bytes, or 20M, 512K */
 };
 
 struct cmd_ctx {
@@ -124,5 +125,7 @@ extern const struct cmd_entry cmd_share_record_entry, cmd_share_send_entry,
 extern const struct cmd_entry cmd_supervision_send_entry,
     cmd_supervision_reply_entry, cmd_supervision_list_entry,
     cmd_supervision_show_entry, cmd_supervision_receive_entry;
+extern const struct cmd_entry cmd_attach_entry, cmd_attachment_get_entry,
+    cmd_attachment_list_entry;
 
 #endif

@@ -538,13 +538,47 @@ form_record_all(struct cmd_ctx *ctx, const char *author,
 	return 0;
 }
 
-/* Kinds whose body is confidential (the complainant's identity). */
+/* Events whose body is confidential: the complainant's identity, a
+ * confidential attachment. */
 static int
-confidential(const char *kind)
+confidential(const struct event *ev)
 {
-	const struct kind_info *k = kind_find(kind);
+	return kind_body_confidential(kind_find(ev->kind), ev->body);
+}
 
-	return k != NULL && k->confidential;
+int
+form_handles(struct cmd_ctx *ctx, const json_t *doc)
+{
+	const char *me = ledger_unit(ctx->lg);
+	json_t *u;
+	size_t i;
+
+	if (fold_is_unit(json_object_get(doc, "unit"), me))
+		return 1;
+	json_array_foreach(json_object_get(doc, "audience"), i, u)
+		if (fold_is_unit(u, me))
+			return 1;
+	return 0;
+}
+
+void
+form_attachments_redact(struct cmd_ctx *ctx, json_t *doc,
+    int show_confidential, const char *hint)
+{
+	int open = show_confidential && form_handles(ctx, doc);
+	json_t *a, *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "attachments"), i, a) {
+		if (open || !json_is_true(json_object_get(a, "confidential")))
+			continue;
+		h = json_object();
+		json_object_set_new(h, "confidential", json_true());
+		json_object_set_new(h, "hidden", json_string(hint));
+		json_object_set(h, "at", json_object_get(a, "at"));
+		json_object_set(h, "unit", json_object_get(a, "unit"));
+		json_array_set_new(json_object_get(doc, "attachments"), i, h);
+	}
 }
 
 int
@@ -564,7 +598,7 @@ form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
 		printf("\n%s\n", _("timeline:"));
 	for (i = 0; i < n; i++) {
 		const struct event *ev = &evs[i];
-		int hide = confidential(ev->kind) && !show_confidential;
+		int hide = confidential(ev) && !show_confidential;
 		char t[LTIME_LEN];
 		const char *lbl;
 		size_t w;
@@ -1287,6 +1321,12 @@ form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
 	return rc;
 }
 
+static const struct out_col attachment_lines[] = {
+	{ N_("attachment:"), "attachments", OUT_ATTACHMENTS, NULL, NULL, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 },
+};
+const struct out_col *const form_attachment_lines = attachment_lines;
+
 int
 form_show(struct cmd_ctx *ctx, const char *type, const struct out_col *lines,
     void (*more)(const json_t *doc))
@@ -1297,11 +1337,16 @@ form_show(struct cmd_ctx *ctx, const char *type, const struct out_col *lines,
 
 	if ((rc = form_get(ctx, id, type, &doc)) != 0)
 		return rc;
-	if (ctx->json)
+	if (ctx->json) {
+		form_attachments_redact(ctx, doc, 0, "(confidential)");
 		return form_show_json(ctx, type, id, doc, 0);
+	}
 	out_show(lines, doc);
 	if (more != NULL)
 		more(doc);
+	form_attachments_redact(ctx, doc, 0,
+	    _("(confidential: liandong attachment list --confidential)"));
+	out_show(form_attachment_lines, doc);
 	form_conflicts(doc);
 	json_decref(doc);
 	return form_timeline(ctx, id, NULL, 0);

@@ -113,6 +113,22 @@ int form_record_all(struct cmd_ctx *ctx, const char *author,
 int form_timeline(struct cmd_ctx *ctx, const char *entity, json_t *doc,
     int show_confidential);
 
+/* 1 if this unit handles the record doc: made it, or is in its audience
+ * (it was addressed to it); a unit that sees it by its role does not. */
+int form_handles(struct cmd_ctx *ctx, const json_t *doc);
+
+/* The complainant-identity rule for attachments (issue 18): unless
+ * show_confidential was asked for and this unit handles the record
+ * (form_handles), each confidential one in doc's "attachments" is
+ * replaced by {confidential: true, hidden: hint, at, unit}: no hash, name
+ * or caption. */
+void form_attachments_redact(struct cmd_ctx *ctx, json_t *doc,
+    int show_confidential, const char *hint);
+
+/* The lines of a record's attachments in a show (OUT_ATTACHMENTS). */
+struct out_col;
+extern const struct out_col *const form_attachment_lines;
+
 /* Prints the conflicts of a projection, if any. */
 void form_conflicts(const json_t *doc);
 /* Reads --since, --until (into the caller's LTIME_LEN buffers),

@@ -306,6 +306,7 @@ out_cell(const struct out_col *col, const struct out_src *src, int in_list,
 		    NULL && strcmp(s, src_str(src, col->alt)) == 0) ? NULL : s;
 	case OUT_EACH:
 	case OUT_LINES:
+	case OUT_ATTACHMENTS:
 		break;
 	}
 	return NULL;
@@ -531,6 +532,48 @@ out_deadline(const char *label, const json_t *d)
 }
 
 void
+out_size(long long bytes, char *buf, size_t len)
+{
+	if (bytes < 1024)
+		snprintf(buf, len, ngettext("%lld byte", "%lld bytes",
+		    (unsigned long)bytes), bytes);
+	else if (bytes < 1024 * 1024)
+		snprintf(buf, len, "%.1f KB", bytes / 1024.0);
+	else
+		snprintf(buf, len, "%.1f MB", bytes / (1024.0 * 1024.0));
+}
+
+/* A record's attachments (fold.c), one line each: its name, type, size,
+ * the start of its hash (what `attachment get` takes), its caption and
+ * who attached it; a hidden one (form_attachments_redact) its hint. */
+static void
+out_attachments(const char *label, const json_t *list)
+{
+	const json_t *a;
+	const char *s;
+	char size[32];
+	size_t i;
+
+	json_array_foreach(list, i, a) {
+		out_label(label);
+		if ((s = cjson_str(a, "hidden")) != NULL) {
+			printf("%s [%s]\n", s, cjson_str(a, "unit"));
+			continue;
+		}
+		out_size(json_integer_value(json_object_get(a, "size")), size,
+		    sizeof size);
+		printf("%s (%s, %s) %.12s", cjson_str(a, "name"),
+		    enum_label(attachment_types, cjson_str(a, "type")), size,
+		    cjson_str(a, "hash"));
+		if (json_is_true(json_object_get(a, "confidential")))
+			printf(" %s", _("(confidential)"));
+		if ((s = cjson_str(a, "caption")) != NULL)
+			printf(" — %s", s);
+		printf(" [%s]\n", cjson_str(a, "unit"));
+	}
+}
+
+void
 out_show(const struct out_col *lines, const json_t *doc)
 {
 	struct out_src src = { doc, NULL, NULL, NULL, 0 };
@@ -547,6 +590,10 @@ out_show(const struct out_col *lines, const json_t *doc)
 		}
 		if (l->how == OUT_LINES) {
 			out_lines(l, out_get(doc, l->key));
+			continue;
+		}
+		if (l->how == OUT_ATTACHMENTS) {
+			out_attachments(l->label, out_get(doc, l->key));
 			continue;
 		}
 		if (l->how == OUT_EACH) {

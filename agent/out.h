@@ -56,6 +56,9 @@ enum out_how {
 			 (an act, fold_act) (shows only) */
 	OUT_DIFFERS,  /* the string at key, only when it is not the string
 			 at alt (a handler other than the addressee) */
+	OUT_ATTACHMENTS, /* a record's "attachments" (fold.c): one line
+			 each, name, type, size, hash, caption, unit
+			 (shows only) */
 };
 
 struct out_col {
@@ -69,6 +72,9 @@ struct out_col {
 			       items' key */
 	size_t max;         /* a list column's widest; 0: the default */
 };
+
+/* A size in bytes as people read it: "512 bytes", "2.1 MB". */
+void out_size(long long bytes, char *buf, size_t len);
 
 /* Prints docs (an array of projections) as a table of cols on stdout. */
 void out_list(const struct out_col *cols, const json_t *docs);

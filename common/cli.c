@@ -260,6 +260,10 @@ parse_opts(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "-h") == 0)
 			a = "--help";
+		/* The one other short option, as every tool that writes a
+		 * file has it: -o for a command's --output. */
+		if (strcmp(a, "-o") == 0 && find_opt(e->opts, "output", 6) >= 0)
+			a = "--output";
 		if (a[1] != '-')
 			return cli_usage_error(c,
 			    _("unknown option '%s' (options are long, like --help)"), a);

@@ -331,6 +331,36 @@ deadlines_done(const struct entity_type *t, json_t *doc,
 				    ev->unit);
 }
 
+/* An attachment ("<type>.attached", kinds.h), the same step for every
+ * type: the record must exist; the file joins its "attachments" list,
+ * in fold order, as {hash, name, size, type, caption, confidential, at,
+ * by, unit, station, seq}. Any state will do: evidence may come after a
+ * close. Who may attach is the server's to decide (the kind's authority);
+ * a station that folds one the server quarantined lists it among its
+ * conflicts, as for any kind. A confidential one is kept here whole, as
+ * the complainant's identity is: the commands hide it
+ * (kind_body_confidential). */
+static const char *
+fold_attached(json_t *doc, const struct event *ev)
+{
+	static const char *const keys[] = { "hash", "name", "size", "type",
+		"caption", "confidential", NULL };
+	json_t *a;
+	size_t i;
+
+	if (*fold_status(doc) == '\0')
+		return "before_creation";
+	a = fold_act(ev);
+	for (i = 0; keys[i] != NULL; i++)
+		if (json_object_get(ev->body, keys[i]) != NULL)
+			json_object_set(a, keys[i], json_object_get(ev->body,
+			    keys[i]));
+	json_object_set_new(a, "station", json_string(ev->station));
+	json_object_set_new(a, "seq", json_integer(ev->seq));
+	fold_append(doc, "attachments", a);
+	return NULL;
+}
+
 /* 1 if a creating event's entity is the id its own station and seq
  * make: nobody creates a record under another station's id. */
 static int
@@ -356,6 +386,8 @@ fold_apply(json_t *doc, const struct event *ev)
 		reason = "not_own_id";
 	else if (t == NULL || t->apply == NULL)
 		reason = "unknown_kind";
+	else if (kind_is_attached(k))
+		reason = fold_attached(doc, ev);
 	else
 		reason = t->apply(doc, ev);
 	if (reason != NULL)

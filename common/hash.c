@@ -2,6 +2,7 @@
  * hash.c - the only file of common/ that includes sodium.h (the server's
  * encryption at rest is server/vault.c).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -24,6 +25,35 @@ hash_hex(const void *data, size_t len, char out[HASH_HEX])
 
 	crypto_hash_sha256(h, data, len);
 	sodium_bin2hex(out, HASH_HEX, h, sizeof h);
+}
+
+struct hash_state {
+	crypto_hash_sha256_state st;
+};
+
+struct hash_state *
+hash_begin(void)
+{
+	struct hash_state *h = xmalloc(sizeof *h);
+
+	crypto_hash_sha256_init(&h->st);
+	return h;
+}
+
+void
+hash_update(struct hash_state *h, const void *data, size_t len)
+{
+	crypto_hash_sha256_update(&h->st, data, len);
+}
+
+void
+hash_end(struct hash_state *h, char out[HASH_HEX])
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_final(&h->st, d);
+	sodium_bin2hex(out, HASH_HEX, d, sizeof d);
+	free(h);
 }
 
 void

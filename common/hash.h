@@ -16,6 +16,14 @@ int hash_init(void);
 
 void hash_hex(const void *data, size_t len, char out[HASH_HEX]);
 
+/* SHA-256 of data given in pieces (a file, read a chunk at a time):
+ * hash_begin, hash_update for each piece, hash_end writes the hex and
+ * frees the state. */
+struct hash_state;
+struct hash_state *hash_begin(void);
+void hash_update(struct hash_state *h, const void *data, size_t len);
+void hash_end(struct hash_state *h, char out[HASH_HEX]);
+
 #define HASH_B64 48 /* base64 of 32 bytes (44) and NUL, rounded up */
 
 /* SHA-256 of data in standard base64 (as in curl's "sha256//" pins). */

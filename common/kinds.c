@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "hash.h"
 #include "kinds.h"
 #include "ltime.h"
 #include "text.h"
@@ -211,6 +212,13 @@ check_field(const struct field *f, const json_t *v, char *err)
 		return 0;
 	case F_DEADLINE:
 		return check_deadline(f, v, err);
+	case F_COUNT:
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    (json_int_t)f->max < json_integer_value(v))
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' must be a whole number from 1 to %zu"), f->name,
+			    f->max);
+		return 0;
 	case F_STRS:
 		if (!json_is_array(v))
 			return ld_fail(err, LD_EINVAL, _("'%s' must be a list"),
@@ -271,6 +279,12 @@ check_field(const struct field *f, const json_t *v, char *err)
 		return 0;
 	case F_DECIMAL:
 		return check_decimal(f, s, err);
+	case F_SHA256:
+		if (!hash_valid(s))
+			return ld_fail(err, LD_EINVAL,
+			    _("'%s' must be a SHA-256 in 64 lowercase hex digits"),
+			    f->name);
+		return 0;
 	default:
 		return ld_fail(err, LD_EINTERNAL, "bad field type");
 	}
@@ -338,6 +352,11 @@ kind_example_value(const struct field *f)
 		    "basis", "5 workdays", "assumed", 0);
 	case F_DECIMAL:
 		return json_string("2.5");
+	case F_SHA256:
+		return json_string("e3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b855");
+	case F_COUNT:
+		return json_integer(1);
 	}
 	return NULL;
 }
@@ -352,4 +371,87 @@ kind_example_body(const struct kind_info *k, int required_only)
 		if (f->required || !required_only)
 			json_object_set_new(body, f->name, kind_example_value(f));
 	return body;
+}
+
+/*
+ * Attachments (kinds.h): the one body every "<type>.attached" kind has,
+ * and what tells them apart.
+ */
+
+/* The media types an attachment may have: those sniff.c recognises by
+ * their first bytes, and application/octet-stream for a file whose name
+ * claims none of them. */
+const struct enum_value attachment_types[] = {
+	{ "image/jpeg", "JPEG 图片" },
+	{ "image/png", "PNG 图片" },
+	{ "application/pdf", "PDF 文档" },
+	{ "audio/mpeg", "MP3 录音" },
+	{ "audio/amr", "AMR 录音" },
+	{ "audio/mp4", "M4A 录音" },
+	{ "video/mp4", "MP4 视频" },
+	{ "application/octet-stream", "其他文件" },
+	{ NULL, NULL },
+};
+
+const struct field attached_fields[] = {
+	{ "hash", F_SHA256, 1, 0, NULL, NULL },
+	{ "size", F_COUNT, 1, ATTACH_SIZE_MAX, NULL, NULL },
+	{ "type", F_ENUM, 1, 0, attachment_types, NULL },
+	{ "name", F_STR, 1, ATTACH_NAME_MAX, NULL, NULL },
+	{ "caption", F_TEXT, 0, ATTACH_CAPTION_MAX, NULL, NULL },
+	{ "confidential", F_BOOL, 1, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+int
+kind_is_attached(const struct kind_info *k)
+{
+	return k != NULL && k->fields == attached_fields;
+}
+
+const struct kind_info *
+kind_attached_of(const struct entity_type *t)
+{
+	const struct kind_info *k;
+
+	for (k = t != NULL ? t->kinds : NULL; k != NULL && k->name != NULL; k++)
+		if (kind_is_attached(k))
+			return k;
+	return NULL;
+}
+
+int
+kind_body_confidential(const struct kind_info *k, const json_t *body)
+{
+	if (k == NULL)
+		return 0;
+	if (k->confidential)
+		return 1;
+	return kind_is_attached(k) &&
+	    json_is_true(json_object_get(body, "confidential"));
+}
+
+int
+kind_grants(const struct event *ev,
+    int (*fn)(const char *unit, int part, void *arg), void *arg)
+{
+	const struct kind_info *k = kind_find(ev->kind);
+	json_t *v, *u;
+	size_t i;
+	int rc;
+
+	if (k == NULL)
+		return 0;
+	if (k->creates && (rc = fn(ev->unit, PART_CREATOR, arg)) != 0)
+		return rc;
+	if (k->auth.grant == NULL)
+		return 0;
+	v = json_object_get(ev->body, k->auth.grant);
+	if (json_is_string(v))
+		return fn(json_string_value(v), k->auth.part, arg);
+	json_array_foreach(v, i, u)
+		if (json_is_string(u) && (rc = fn(json_string_value(u),
+		    k->auth.part, arg)) != 0)
+			return rc;
+	return 0;
 }

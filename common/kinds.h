@@ -27,10 +27,12 @@ enum field_type {
 	F_PHONE, /* digits, spaces, '+' and '-' */
 	F_ENTITY, /* id of another entity */
 	F_DEADLINE, /* {"due": time, "rule": name, "basis": text, "assumed": bool} */
-	F_DECIMAL /* a positive number with at most one decimal, as text in
+	F_DECIMAL, /* a positive number with at most one decimal, as text in
 		     its one canonical form ("2", "2.5", "0.5"; never "2.0",
 		     "02" or "2."): canonical JSON has no reals. max is the
 		     largest value, in whole units */
+	F_SHA256, /* a SHA-256 as 64 lowercase hex digits (an attachment's) */
+	F_COUNT   /* a whole number from 1 to max, a JSON integer (bytes) */
 };
 
 struct enum_value {
@@ -189,5 +191,48 @@ extern const struct enum_value receipt_bases[];
 	    N_("when the paper document arrived here (required)"), NULL, \
 	    0) }, \
 	{ "basis", F_ENUM, 1, 0, receipt_bases, NULL }
+
+/*
+ * Attachments (issue 18): every type has the kind "<type>.attached", an
+ * event of the record whose body names a file by its SHA-256, so the
+ * record's hash chain covers it; the bytes are a blob kept apart
+ * (blob.h). Its body: hash, size (bytes), type (a media type of
+ * attachment_types, sniffed: sniff.h), name (the file's base name),
+ * caption (optional) and confidential (true: it follows the
+ * complainant-identity rule, kind_body_confidential). fold.c folds every
+ * such kind the same way, into the record's "attachments" list.
+ *
+ * A type declares its kind with one row in its kinds, saying the roles
+ * that may write it (0: the type's) and the parts that may attach on a
+ * record they did not create (struct authority):
+ *   ATTACHED_KIND(NC_("kind", "case.attached"), case, 0, PART_CREATOR),
+ */
+#define ATTACH_SIZE_MAX ((size_t)1 << 30) /* what any body may say: 1 GiB */
+#define ATTACH_NAME_MAX 120
+#define ATTACH_CAPTION_MAX 500
+extern const struct field attached_fields[];
+extern const struct enum_value attachment_types[];
+#define ATTACHED_KIND(name, type, roles, writers) \
+	{ (name), &type_##type, 0, 0, attached_fields, 0, (roles), \
+	    AUTHORITY((writers), NULL, 0) }
+
+/* 1 if k is an attachment kind ("<type>.attached"). */
+int kind_is_attached(const struct kind_info *k);
+/* The attachment kind of type t, or NULL. */
+const struct kind_info *kind_attached_of(const struct entity_type *t);
+/* 1 if an event of kind k with body is kept from everyone not addressed:
+ * a confidential kind (the complainant's identity), or an attachment
+ * whose body says "confidential": true. */
+int kind_body_confidential(const struct kind_info *k, const json_t *body);
+
+/* The parts an event gives (docs/protocol.md, "Authority"): fn(unit,
+ * part, arg) for its author's unit (PART_CREATOR) when its kind creates
+ * its record, and for each unit its kind's grant field names; stops at
+ * and returns fn's first non-zero answer. What server/merge.c's
+ * merge_grants does, for a station that wants to know, before writing,
+ * whether its unit holds a part on a record (agent/cmd-attach.c). */
+struct event;
+int kind_grants(const struct event *ev,
+    int (*fn)(const char *unit, int part, void *arg), void *arg);
 
 #endif

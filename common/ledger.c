@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "cjson.h"
 #include "db.h"
 #include "fold.h"
@@ -164,6 +165,13 @@ static const char *const migrations[] = {
 	"    json_extract(doc, '$.date'))) VIRTUAL);"
 	"CREATE INDEX projections_type ON projections(type, sort_at);"
 	"CREATE VIRTUAL TABLE search USING fts5(body, tokenize='trigram')",
+	/* 2: attachments' blobs (blob.h), a row each when whole, and their
+	 * chunks */
+	"CREATE TABLE blobs(hash TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	"  chunks INTEGER NOT NULL, stored_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE blob_chunks(id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  UNIQUE(hash, n))",
 	NULL,
 };
 
@@ -1702,6 +1710,32 @@ verify_projections(struct ledger *lg, struct verify_report *r,
 	return rc;
 }
 
+struct sqlite3 *
+ledger_sqlite(struct ledger *lg)
+{
+	return lg->db;
+}
+
+/* blob.h's invariants, into r. */
+static int
+verify_blobs(struct ledger *lg, struct verify_report *r, char *err)
+{
+	struct blob_report b;
+	int rc;
+
+	if ((rc = blob_verify_all(lg, &b, err)) != 0)
+		return rc;
+	r->blobs = b.blobs;
+	r->awaited = b.awaited;
+	r->orphans = b.orphans;
+	if (b.problems > 0) {
+		if (r->problems == 0)
+			ld_strlcpy(r->first, b.first, sizeof r->first);
+		r->problems += b.problems;
+	}
+	return 0;
+}
+
 int
 ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 {
@@ -1726,6 +1760,8 @@ ledger_verify(struct ledger *lg, struct verify_report *r, char *err)
 		rc = verify_chains(lg, r, &bad, &nbad, err);
 	if (rc == 0)
 		rc = verify_projections(lg, r, bad, nbad, err);
+	if (rc == 0)
+		rc = verify_blobs(lg, r, err);
 	free(bad);
 	db_exec(lg->db, "COMMIT", NULL);
 	if (rc != 0)

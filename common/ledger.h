@@ -194,11 +194,19 @@ struct verify_report {
 	long events;
 	long stations;
 	long entities;
+	long blobs;    /* attachments' blobs held (blob.h) */
+	long awaited;  /* other stations' attachments not held yet */
+	long orphans;  /* blobs no event names (a note, not a problem) */
 	long problems;
 	char first[LD_ERRLEN]; /* the first problem found */
 };
 
-/* Checks invariants 1-3 and SQLite's own quick_check. Returns 0 when all
+/* The connection, for blob.c only (the blobs live in the same file,
+ * written in the ledger's transactions). */
+struct sqlite3 *ledger_sqlite(struct ledger *lg);
+
+/* Checks invariants 1-3, blob.h's (every blob re-hashed) and SQLite's
+ * own quick_check. Returns 0 when all
  * hold, LD_EINTEGRITY when a problem was found (report filled), or a
  * database code. */
 int ledger_verify(struct ledger *lg, struct verify_report *r, char *err);

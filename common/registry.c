@@ -167,6 +167,24 @@ check_kinds(const struct entity_type *const *types, size_t at, char *err)
 		return ld_fail(err, LD_EINVAL,
 		    "type %s has %zu kinds that create its record, not one",
 		    t->name, creators);
+	/* Rule 11: one attachment kind, "<type>.attached". */
+	for (i = 0, k = t->kinds; k->name != NULL; k++)
+		if (kind_is_attached(k)) {
+			if (k->creates || strcmp(k->name + len + 1,
+			    "attached") != 0)
+				return ld_fail(err, LD_EINVAL,
+				    "the attachment kind of type %s is %s, not "
+				    "a step %s.attached", t->name, k->name,
+				    t->name);
+			i++;
+		} else if (strcmp(k->name + len + 1, "attached") == 0)
+			return ld_fail(err, LD_EINVAL,
+			    "kind %s is not an attachment kind (ATTACHED_KIND)",
+			    k->name);
+	if (i != 1)
+		return ld_fail(err, LD_EINVAL,
+		    "type %s has %zu attachment kinds (ATTACHED_KIND), not one",
+		    t->name, i);
 	for (k = t->kinds; k->name != NULL; k++)
 		if ((rc = check_authority(k, err)) != 0)
 			return rc;

@@ -21,6 +21,9 @@
  *               kinds' bodies, and builds a command's options and form
  *               from its kind's fields (FORM_FIELDS, field_ui in kinds.h)
  *
+ * Its kinds include its attachment kind, "<type>.attached", one line
+ * (ATTACHED_KIND, kinds.h), folded by fold.c for every type alike.
+ *
  * Adding a type therefore touches, in common/, only its new file and one
  * line of REGISTRY_TYPES (and kinds.h for an extern of an enum its
  * commands name, while they declare their own options); registry_check (tests/unit/test-registry.c)
@@ -199,7 +202,9 @@ const struct entity_type *entity_type_of(const char *entity);
  *     field of one of its kinds, or "received" where the row counts
  *     from receipt;
  * 10. owners and carried name deadlines of the row, and an owner is a
- *     unit field of one of its kinds (F_STR).
+ *     unit field of one of its kinds (F_STR);
+ * 11. every row has one attachment kind (ATTACHED_KIND, kinds.h), the
+ *     step "<type>.attached", and no other kind has that name.
  */
 int registry_check(char *err);
 

@@ -101,6 +101,8 @@ static const struct kind_info assist_kinds[] = {
 	{ NC_("kind", "assist.received"), &type_assist,
 	    0, 0, assist_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "assist.attached"), assist, 0,
+	    PART_CREATOR | PART_ADDRESSEE),
 	{ 0 },
 };
 

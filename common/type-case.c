@@ -161,6 +161,8 @@ static const struct kind_info case_kinds[] = {
 	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
 	{ NC_("kind", "case.decided"), &type_case,
 	    0, 0, case_decided_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "case.attached"), case, 0,
+	    PART_CREATOR),
 	{ 0 },
 };
 

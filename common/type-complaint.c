@@ -114,6 +114,8 @@ static const struct kind_info complaint_kinds[] = {
 	{ NC_("kind", "complaint.replied"), &type_complaint,
 	    0, 0, complaint_replied_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "complaint.attached"), complaint, 0,
+	    PART_CREATOR | PART_ADDRESSEE),
 	{ 0 },
 };
 

@@ -50,6 +50,8 @@ static const struct field liaison_logged_fields[] = {
 static const struct kind_info liaison_kinds[] = {
 	{ NC_("kind", "liaison.logged"), &type_liaison,
 	    1, 0, liaison_logged_fields, 0, 0, AUTHORITY_NONE },
+	ATTACHED_KIND(NC_("kind", "liaison.attached"), liaison, 0,
+	    PART_CREATOR),
 	{ 0 },
 };
 

@@ -123,6 +123,8 @@ static const struct kind_info meeting_kinds[] = {
 	{ NC_("kind", "meeting.followed"), &type_meeting,
 	    0, 0, meeting_followed_fields,
 	    0, 0, AUTHORITY(PART_CREATOR, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "meeting.attached"), meeting, 0,
+	    PART_CREATOR | PART_MEMBER | PART_OWNER),
 	{ 0 },
 };
 

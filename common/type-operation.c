@@ -120,6 +120,8 @@ static const struct kind_info operation_kinds[] = {
 	{ NC_("kind", "operation.cancelled"), &type_operation, 0, 0,
 	    operation_cancelled_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "operation.attached"), operation, 0,
+	    PART_CREATOR | PART_MEMBER),
 	{ 0 },
 };
 

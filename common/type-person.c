@@ -111,6 +111,8 @@ static const struct kind_info person_kinds[] = {
 	{ NC_("kind", "person.trained"), &type_person,
 	    0, 0, person_trained_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "person.attached"), person, 0,
+	    PART_CREATOR),
 	{ 0 },
 };
 

@@ -163,6 +163,9 @@ static const struct kind_info referral_kinds[] = {
 	{ NC_("kind", "referral.arrived"), &type_referral,
 	    0, 0, referral_arrived_fields,
 	    0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "referral.attached"), referral,
+	    ROLES_HANDLERS | ROLE_LEGAL | ROLE_GOVERNMENT,
+	    PART_CREATOR | PART_ADDRESSEE | PART_ESCALATED),
 	{ 0 },
 };
 

@@ -102,6 +102,8 @@ static const struct kind_info share_kinds[] = {
 	{ NC_("kind", "share.extended"), &type_share,
 	    0, 0, share_extended_fields, 0, 0,
 	    AUTHORITY(PART_CREATOR, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "share.attached"), share, 0,
+	    PART_CREATOR),
 	{ 0 },
 };
 

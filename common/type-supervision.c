@@ -80,6 +80,8 @@ static const struct kind_info supervision_kinds[] = {
 	{ NC_("kind", "supervision.received"), &type_supervision,
 	    0, 0, supervision_received_fields, 0, 0,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "supervision.attached"), supervision, 0,
+	    PART_CREATOR | PART_ADDRESSEE),
 	{ 0 },
 };
 

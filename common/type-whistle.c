@@ -82,6 +82,9 @@ static const struct kind_info whistle_kinds[] = {
 	    0, 0, whistle_received_fields,
 	    0, ROLE_DEPARTMENT | ROLE_BUREAU | ROLE_POLICE,
 	    AUTHORITY(PART_ADDRESSEE, NULL, 0) },
+	ATTACHED_KIND(NC_("kind", "whistle.attached"), whistle,
+	    ROLE_TOWNSHIP | ROLE_DEPARTMENT | ROLE_BUREAU | ROLE_POLICE,
+	    PART_CREATOR | PART_ADDRESSEE),
 	{ 0 },
 };
 

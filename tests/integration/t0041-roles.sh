@@ -83,6 +83,17 @@ person.registered tdblpg
 person.updated tdblpg
 person.left tdblpg
 person.trained tdblpg
+case.attached tdblpg
+complaint.attached tdblpg
+liaison.attached tdblpg
+referral.attached tdbplg
+assist.attached tdbp
+whistle.attached tdbp
+meeting.attached tdblpg
+share.attached tdblpg
+supervision.attached tdb
+operation.attached tdbp
+person.attached tdblpg
 EOF
 
 letter() {
@@ -363,6 +374,16 @@ operation.cancelled c
 person.updated c
 person.left c
 person.trained c
+case.attached c
+complaint.attached ca
+referral.attached cae
+assist.attached ca
+whistle.attached ca
+meeting.attached cmo
+share.attached c
+supervision.attached ca
+operation.attached cm
+person.attached c
 EOF
 for s in $ROLES; do
 	u=$(sqlite3 $s.db "SELECT value FROM meta WHERE key='unit'")

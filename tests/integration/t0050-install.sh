@@ -182,7 +182,7 @@ test_expect_success 'the example server.conf holds every key, as init writes the
 
 test_expect_success 'the example agent.conf holds every key the agent knows, as its man page' '
 	keys "$TOP/conf/agent.conf" >agent.keys &&
-	test "$(wc -l <agent.keys)" -eq 6 &&
+	test "$(wc -l <agent.keys)" -eq 7 &&
 	man_keys "$TOP/man/liandong.conf.5" >agentman.keys &&
 	test_cmp agent.keys agentman.keys &&
 	sed "s/^;\([a-z_]* *=\)/\1/" "$TOP/conf/agent.conf" |

@@ -14,12 +14,13 @@
  * station's unit and the --to units. Prints the entity id. The ledger
  * still applies its own checks, the station's role among them (meta
  * "role", set at enrolment): delete it first to play an agent that does
- * not check.
+ * not check. An attachment's body names a one-byte file, stored with it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "hash.h"
 #include "kinds.h"
 #include "ledger.h"
@@ -80,7 +81,17 @@ main(int argc, char **argv)
 		    ledger_unit(lg)) != 0)
 			json_array_append(aud, json_array_get(to, (size_t)i));
 	if ((rc = ledger_begin(lg, err)) == 0) {
-		rc = ledger_record(lg, k->name, k->creates ? NULL : entity,
+		/* An attachment's file goes with it, as the agent stores it
+		 * (blob.h): a station verifies that it holds its own. */
+		if (kind_is_attached(k)) {
+			char h[HASH_HEX];
+			int added;
+
+			rc = blob_put(lg, "x", 1, h, &added, err);
+			json_object_set_new(body, "hash", json_string(h));
+		}
+		if (rc == 0)
+			rc = ledger_record(lg, k->name, k->creates ? NULL : entity,
 		    "测试员", aud, body, &id, NULL, err);
 		if (rc == 0)
 			rc = ledger_commit(lg, err);

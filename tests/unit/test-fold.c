@@ -253,6 +253,59 @@ test_liaison(void **state)
 	scenario_free(sc);
 }
 
+/* Attachments (issue 18): each joins the record's list in fold order,
+ * whoever's unit sent it (authority is the server's), also after the
+ * close; one before the record exists is a conflict. */
+#define ATT(h, name, conf) \
+	"{\"hash\":\"" h "\",\"size\":3,\"type\":\"image/jpeg\"," \
+	"\"name\":\"" name "\",\"confidential\":" conf "}"
+#define H1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define H2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static void
+test_attachments(void **state)
+{
+	static const char *const conflicts[] = { "s2/1 before_creation", NULL };
+	struct scenario *sc = xcalloc(1, sizeof *sc);
+	json_t *doc, *list;
+	char *search;
+
+	add(sc, "s2", -5 * MIN, "case.attached", "C-s1-1",
+	    ATT(H2, "早到.jpg", "false"), "李四");
+	add(sc, "s1", 0, "case.opened", "C-s1-1", BODY_CASE_OPENED, "张三");
+	add(sc, "s1", 5 * MIN, "case.attached", "C-s1-1",
+	    ATT(H1, "现场.jpg", "false"), "张三");
+	add(sc, "s1", 10 * MIN, "case.closed", "C-s1-1", BODY_CASE_CLOSED,
+	    "张三");
+	add(sc, "s3", 15 * MIN, "case.attached", "C-s1-1",
+	    ATT(H2, "询问笔录.jpg", "true"), "王五");
+	doc = assert_order_free(sc, 11);
+	assert_string_equal(str(doc, "status"), "closed");
+	list = json_object_get(doc, "attachments");
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(str(json_array_get(list, 0), "hash"), H1);
+	assert_string_equal(str(json_array_get(list, 0), "name"), "现场.jpg");
+	assert_string_equal(str(json_array_get(list, 0), "type"), "image/jpeg");
+	assert_string_equal(str(json_array_get(list, 0), "by"), "张三");
+	assert_string_equal(str(json_array_get(list, 0), "unit"), UNIT_UNIT);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(list, 0), "size")), 3);
+	assert_true(json_is_false(json_object_get(json_array_get(list, 0),
+	    "confidential")));
+	assert_null(json_object_get(json_array_get(list, 0), "caption"));
+	assert_string_equal(str(json_array_get(list, 1), "name"), "询问笔录.jpg");
+	assert_true(json_is_true(json_object_get(json_array_get(list, 1),
+	    "confidential")));
+	assert_conflicts(doc, conflicts);
+	/* Names and captions are not searched: a confidential one's must
+	 * not be. */
+	search = fold_search_text(doc);
+	assert_null(strstr(search, "询问笔录"));
+	free(search);
+	json_decref(doc);
+	scenario_free(sc);
+}
+
 /* Every kind that creates a record does so once, for any entity type the
  * registry has (referral.sent and whatever comes after it). */
 static void
@@ -516,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_race_decided_by_order),
 		cmocka_unit_test(test_complaint_identity),
 		cmocka_unit_test(test_liaison),
+		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_every_creating_kind),
 		cmocka_unit_test(test_authority),
 		cmocka_unit_test(test_receipt),

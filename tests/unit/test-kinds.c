@@ -62,6 +62,9 @@ assert_body_ok(const struct kind_info *k, json_t *body, const char *why)
 	"{'due':'2026-11-27T23:59:59+08:00','rule':'gonghe/" rule "'," \
 	"'basis':'" basis "','assumed':false}"
 
+/* An attachment's SHA-256 (kinds.h, attached_fields). */
+#define ATT_H "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'"
+
 static const struct spec {
 	const char *kind;
 	const char *required; /* the fields a body must have, space-separated */
@@ -274,8 +277,78 @@ static const struct spec {
 	{ "person.trained", "date hours topic",
 	    "{'date':" T0 ",'hours':'2.5','topic':'执法证据采集'}",
 	    "{'date':" T0 ",'hours':'60','topic':'年度行政执法人员集中培训'}" },
+	{ "case.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "complaint.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "liaison.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "referral.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "assist.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "whistle.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "meeting.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "share.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "supervision.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "operation.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
+	{ "person.attached", "hash size type name confidential",
+	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
+	    "'confidential':false}",
+	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
+	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
+	    "'confidential':true}" },
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
+
+/* The media types an attachment may have (sniff.h). */
+#define ATT_TYPES "image/jpeg image/png application/pdf audio/mpeg " \
+	"audio/amr audio/mp4 video/mp4 application/octet-stream"
 
 /* The enum fields' values, as the forms offer them. */
 static const struct {
@@ -300,6 +373,17 @@ static const struct {
 	{ "supervision.received", "basis", "server paper" },
 	{ "operation.planned", "form", "joint campaign patrol inspection" },
 	{ "operation.answered", "answer", "join decline" },
+	{ "case.attached", "type", ATT_TYPES },
+	{ "complaint.attached", "type", ATT_TYPES },
+	{ "liaison.attached", "type", ATT_TYPES },
+	{ "referral.attached", "type", ATT_TYPES },
+	{ "assist.attached", "type", ATT_TYPES },
+	{ "whistle.attached", "type", ATT_TYPES },
+	{ "meeting.attached", "type", ATT_TYPES },
+	{ "share.attached", "type", ATT_TYPES },
+	{ "supervision.attached", "type", ATT_TYPES },
+	{ "operation.attached", "type", ATT_TYPES },
+	{ "person.attached", "type", ATT_TYPES },
 };
 
 /*
@@ -707,9 +791,30 @@ wrong_values(const struct field *f)
 	json_t *w = json_array();
 
 	json_array_append_new(w, json_null());
-	json_array_append_new(w, json_integer(7));
+	if (f->type != F_COUNT)
+		json_array_append_new(w, json_integer(7));
 	json_array_append_new(w, json_object());
 	switch (f->type) {
+	case F_COUNT: /* a size in bytes: a whole number, 1 to max */
+		json_array_append_new(w, json_string("7"));
+		json_array_append_new(w, json_true());
+		json_array_append_new(w, json_pack("[i]", 7));
+		json_array_append_new(w, json_integer(0));
+		json_array_append_new(w, json_integer(-1));
+		json_array_append_new(w, json_integer((json_int_t)f->max + 1));
+		break;
+	case F_SHA256: /* text, but only 64 lowercase hex digits */
+		json_array_append_new(w, json_true());
+		json_array_append_new(w, json_string(""));
+		json_array_append_new(w, json_string("E3B0C44298FC1C149AFBF4C8996FB924"
+		    "27AE41E4649B934CA495991B7852B855"));
+		json_array_append_new(w, json_string("e3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b85"));
+		json_array_append_new(w, json_string("e3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b8555"));
+		json_array_append_new(w, json_string("g3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b855"));
+		break;
 	case F_BOOL:
 		json_array_append_new(w, json_string("true"));
 		json_array_append_new(w, json_integer(1));
@@ -1065,6 +1170,38 @@ test_decimals(void **state)
 	    "person.updated", "empty body");
 }
 
+/* Which bodies are kept from the units not addressed: a confidential
+ * kind's, and an attachment's that says so (kinds.h). */
+static void
+test_body_confidential(void **state)
+{
+	json_t *yes = json_pack("{s:b}", "confidential", 1);
+	json_t *no = json_pack("{s:b}", "confidential", 0);
+	const struct kind_info *k;
+	size_t i, n = 0;
+
+	assert_true(kind_body_confidential(kind_find("complaint.identity"), no));
+	assert_true(kind_body_confidential(kind_find("case.attached"), yes));
+	assert_false(kind_body_confidential(kind_find("case.attached"), no));
+	assert_false(kind_body_confidential(kind_find("case.attached"), NULL));
+	assert_false(kind_body_confidential(kind_find("case.updated"), yes));
+	assert_false(kind_body_confidential(NULL, yes));
+	/* Every type has exactly one attachment kind, "<type>.attached". */
+	for (i = 0; (k = kind_at(i)) != NULL; i++) {
+		char *name = xasprintf("%s.attached", k->etype->name);
+
+		assert_int_equal(kind_is_attached(k), strcmp(k->name, name) == 0);
+		assert_ptr_equal(kind_attached_of(k->etype), kind_find(name));
+		n += kind_is_attached(k);
+		free(name);
+	}
+	for (i = 0; entity_type_at(i) != NULL; i++)
+		;
+	assert_int_equal(n, i);
+	json_decref(yes);
+	json_decref(no);
+}
+
 int
 main(void)
 {
@@ -1084,6 +1221,7 @@ main(void)
 		cmocka_unit_test(test_bad_times_phones_entities_fail),
 		cmocka_unit_test(test_entity_ids),
 		cmocka_unit_test(test_decimals),
+		cmocka_unit_test(test_body_confidential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "blob.h"
 #include "fold.h"
 #include "ledger.h"
 #include "unit.h"
@@ -289,7 +290,7 @@ test_record_each_kind(void **state)
 	const struct kind_info *k;
 	struct verify_report r;
 	char prev[HASH_HEX], err[LD_ERRLEN] = "";
-	char *ids[64] = { NULL };
+	char *ids[128] = { NULL };
 	hlc_t last_hlc = 0;
 	int64_t seq = 0;
 	size_t i, pass, created = 0;
@@ -314,6 +315,16 @@ test_record_each_kind(void **state)
 				assert_non_null(entity);
 			}
 			body = unit_body(k, 0);
+			if (kind_is_attached(k)) {
+				/* Its file, held here (verify checks it is). */
+				char h[HASH_HEX];
+				int added;
+
+				assert_int_equal(blob_put(fx->lg, "现场照片", 12, h,
+				    &added, err), 0);
+				json_object_set_new(body, "hash", json_string(h));
+				json_object_set_new(body, "size", json_integer(12));
+			}
 			event_init(&ev);
 			if (record_ev(fx, k->name, entity, NULL, body, &id, &ev,
 			    err) != 0)

@@ -79,6 +79,17 @@ static const struct {
 	{ "person.updated", C },
 	{ "person.left", C },
 	{ "person.trained", C },
+	{ "case.attached", C },
+	{ "complaint.attached", C | A },
+	{ "liaison.attached", C },
+	{ "referral.attached", C | A | E },
+	{ "assist.attached", C | A },
+	{ "whistle.attached", C | A },
+	{ "meeting.attached", C | M | O },
+	{ "share.attached", C },
+	{ "supervision.attached", C | A },
+	{ "operation.attached", C | M },
+	{ "person.attached", C },
 };
 
 /* The kinds that create their entity (docs/protocol.md: the events that
@@ -801,6 +812,18 @@ test_grants_every_kind(void **state)
 			    " part %d)", k->name, gs.n, expected,
 			    gs.n > 0 ? gs.g[0].unit : "-",
 			    gs.n > 0 ? gs.g[0].part : 0);
+		/* The station's copy (kinds.h, kind_grants: what `attach`
+		 * checks before writing) gives the same, in the same order. */
+		{
+			struct grants ks = { .n = 0 };
+
+			assert_int_equal(kind_grants(&ev, collect, &ks), 0);
+			assert_int_equal(ks.n, gs.n);
+			for (j = 0; j < ks.n; j++) {
+				assert_string_equal(ks.g[j].unit, gs.g[j].unit);
+				assert_int_equal(ks.g[j].part, gs.g[j].part);
+			}
+		}
 		event_release(&ev);
 	}
 }

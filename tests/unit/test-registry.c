@@ -159,7 +159,7 @@ static const char *const no_rules[] = { NULL };
 static const char *const other_done[] = { "case.closed", NULL };
 
 static const char *const fake_statuses[] = { "sent", NULL };
-static struct kind_info fake_kinds[5];
+static struct kind_info fake_kinds[6];
 static struct deadline_decl fake_deadlines[2];
 static struct fold_reason fake_reasons[2];
 static struct entity_type fake;
@@ -188,6 +188,8 @@ fake_reset(void)
 	    0) };
 	fake_kinds[2] = (struct kind_info){ "fake.secret", &fake, 0, 0,
 	    fake_secret_fields, 1, 0, AUTHORITY(PART_CREATOR, NULL, 0) };
+	fake_kinds[3] = (struct kind_info){ "fake.attached", &fake, 0, 0,
+	    attached_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) };
 	memset(fake_deadlines, 0, sizeof fake_deadlines);
 	fake_deadlines[0] = (struct deadline_decl){ "reply_due", fake_rules,
 	    fake_done, "fake.replied" };
@@ -288,24 +290,24 @@ test_receipt_rows(void **state)
 	fake.from_receipt = fake_from_receipt;
 	assert_refused("no receipt kind", "without a kind fake.received");
 	fake.from_receipt = fake_from_receipt;
-	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	fake_kinds[4] = (struct kind_info){ "fake.received", &fake, 0, 0,
 	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
 	if (check_with_fake(err) != 0)
 		fail_msg("a good receipt refused: %s", err);
 	fake.from_receipt = fake_from_receipt;
-	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	fake_kinds[4] = (struct kind_info){ "fake.received", &fake, 0, 0,
 	    fake_received_fields, 0, 0, AUTHORITY(PART_CREATOR, NULL, 0) };
 	assert_refused("a receipt by the creator", "written by its addressee");
 	fake.from_receipt = fake_from_receipt;
-	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	fake_kinds[4] = (struct kind_info){ "fake.received", &fake, 0, 0,
 	    fake_received_no_due, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
 	assert_refused("a receipt without the deadline", "does not carry");
 	fake.from_receipt = fake_from_nothing;
-	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	fake_kinds[4] = (struct kind_info){ "fake.received", &fake, 0, 0,
 	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
 	assert_refused("not a deadline", "is not its deadline");
 	fake.from_receipt = fake_from_receipt;
-	fake_kinds[3] = (struct kind_info){ "fake.received", &fake, 0, 0,
+	fake_kinds[4] = (struct kind_info){ "fake.received", &fake, 0, 0,
 	    fake_received_fields, 0, 0, AUTHORITY(PART_ADDRESSEE, NULL, 0) };
 	fake_kinds[0].auth = (struct authority)AUTHORITY(0, NULL, 0);
 	assert_refused("addressed to nobody", "addressed to no unit");
@@ -338,6 +340,18 @@ test_broken_rows_are_refused(void **state)
 	assert_refused("written by nobody", "written by no role");
 	fake.kinds = NULL;
 	assert_refused("no kinds", "no kinds");
+	fake_kinds[3].name = NULL;
+	assert_refused("no attachment kind", "0 attachment kinds");
+	fake_kinds[3].name = "fake.evidence";
+	assert_refused("an attachment kind misnamed", "not a step fake.attached");
+	fake_kinds[3].fields = fake_fields;
+	fake_kinds[3].name = "fake.attached";
+	assert_refused("an attached step of other fields", "not an attachment kind");
+	fake_kinds[4] = fake_kinds[3];
+	fake_kinds[4].fields = attached_fields;
+	fake_kinds[4].name = "fake.attached";
+	fake_kinds[3].fields = attached_fields;
+	assert_refused("two attachment kinds", "declared twice");
 	fake_kinds[1].creates = 1;
 	assert_refused("two creating kinds", "not one");
 	fake_kinds[0].creates = 0;
@@ -438,6 +452,16 @@ static const struct {
 	{ "supervision.received", T | D | B, A | L },
 	{ "person.registered", U, A | B | G }, { "person.updated", U, A | B | G },
 	{ "person.left", U, A | B | G }, { "person.trained", U, A | B | G },
+	/* Attachments: written as the type's other steps, seen as them. */
+	{ "case.attached", U, A }, { "complaint.attached", U, A },
+	{ "liaison.attached", U, A | B | G },
+	{ "referral.attached", H | L | G, A | L | B },
+	{ "assist.attached", H, A | L },
+	{ "whistle.attached", T | D | B | P, A | L | B },
+	{ "meeting.attached", U, A | L }, { "share.attached", U, A | L },
+	{ "supervision.attached", T | D | B, A | L },
+	{ "operation.attached", H, A | L | B },
+	{ "person.attached", U, A | B | G },
 };
 
 static void
