@@ -370,6 +370,10 @@ kind_example_body(const struct kind_info *k, int required_only)
 	for (f = k->fields; f->name != NULL; f++)
 		if (f->required || !required_only)
 			json_object_set_new(body, f->name, kind_example_value(f));
+	/* An attachment as most are: one that travels (a confidential one
+	 * stays with its unit for now: server/merge.h). */
+	if (kind_is_attached(k))
+		json_object_set_new(body, "confidential", json_false());
 	return body;
 }
 

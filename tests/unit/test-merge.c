@@ -444,6 +444,32 @@ test_not_entitled_reason(void **state)
 	world_release(&w);
 }
 
+/* A confidential attachment, entitled as any other, stays with its unit
+ * (confidential_held): the store would route its name and caption to
+ * every unit watching the type by its role. One that is not travels. */
+static void
+test_confidential_attachment_held(void **state)
+{
+	struct world w;
+
+	world_init(&w, "township");
+	make_event(&w, "case.attached", "C-s9-3");
+	w.fake.entity = "C-s9-3";
+	w.fake.unit = OWN;
+	w.fake.parts = C;
+	json_object_set_new(w.ev.body, "confidential", json_true());
+	event_seal(&w.ev);
+	decide(&w, NULL);
+	expect(&w, MERGE_QUARANTINE, 1);
+	assert_string_equal(w.d.reason, MERGE_CONFIDENTIAL_HELD
+	    ": a confidential attachment stays with unit " OWN " for now");
+	json_object_set_new(w.ev.body, "confidential", json_false());
+	event_seal(&w.ev);
+	decide(&w, NULL);
+	expect(&w, MERGE_ACCEPT, 0);
+	world_release(&w);
+}
+
 /* The role matrix applies first: a kind the role may not write is
  * role_forbidden, kept to its unit, even with every part; an unknown role
  * and the administrator write nothing. */
@@ -865,6 +891,7 @@ main(void)
 		cmocka_unit_test(test_creating_needs_own_id),
 		cmocka_unit_test(test_authority_table),
 		cmocka_unit_test(test_not_entitled_reason),
+		cmocka_unit_test(test_confidential_attachment_held),
 		cmocka_unit_test(test_role_before_authority),
 		cmocka_unit_test(test_unknown_unit),
 		cmocka_unit_test(test_forged),
