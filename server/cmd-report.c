@@ -32,6 +32,7 @@
 static const struct cli_opt report_opts[] = {
 	{ "period", CLI_VALUE, "PERIOD", N_("2026-11 (a month), 2026-Q4, 2026, or 2026-11-03..2026-11-16 (required)") },
 	{ "unit", CLI_VALUE, "UNIT", N_("only this unit's figures") },
+	{ "category", CLI_VALUE, "CATEGORY", N_("only the cases and referrals of this category, e.g. 违法建设") },
 	{ "csv", CLI_FLAG, NULL, N_("every table as CSV for Excel (UTF-8 with a byte order mark)") },
 	{ "xlsx", CLI_VALUE, "FILE", N_("every table in an Excel workbook FILE, a sheet each (written whole, or not at all)") },
 	{ NULL, 0, NULL, NULL },
@@ -82,6 +83,45 @@ static const struct col received_cols[] = {
 static const struct col liaison_cols[] = {
 	{ N_("UNIT"), "unit" }, { N_("LOGS"), "logs" }, { NULL, NULL },
 };
+static const struct col steps_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("ACKNOWLEDGED"), "acknowledged" },
+	{ N_("MEDIAN HOURS"), "acknowledged_median_hours" },
+	{ N_("P90 HOURS"), "acknowledged_p90_hours" },
+	{ N_("ANSWERED"), "answered" },
+	{ N_("MEDIAN HOURS"), "answered_median_hours" },
+	{ N_("P90 HOURS"), "answered_p90_hours" },
+	{ N_("RESULTS"), "result" },
+	{ N_("MEDIAN HOURS"), "result_median_hours" },
+	{ N_("P90 HOURS"), "result_p90_hours" }, { NULL, NULL },
+};
+static const struct col activity_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("CONTACTS"), "contact" },
+	{ N_("PATROLS"), "patrol" }, { N_("MEETINGS"), "meeting" },
+	{ N_("TRAININGS"), "training" }, { N_("PEOPLE TRAINED"), "trained" },
+	{ NULL, NULL },
+};
+static const struct col caller_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("CALLS"), "called" },
+	{ N_("ESCALATED"), "escalated" }, { NULL, NULL },
+};
+static const struct col answered_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("RECEIVED"), "received" },
+	{ N_("ANSWERED"), "answered" }, { N_("ON TIME"), "on_time" },
+	{ N_("LATE"), "late" }, { N_("OVERDUE"), "overdue" },
+	{ N_("RATE"), "rate" },
+	{ N_("MEDIAN HOURS"), "answer_median_hours" },
+	{ N_("P90 HOURS"), "answer_p90_hours" }, { NULL, NULL },
+};
+static const struct col meeting_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("SCHEDULED"), "scheduled" },
+	{ N_("HELD"), "held" }, { N_("RESOLUTIONS"), "resolutions" },
+	{ NULL, NULL },
+};
+static const struct col followup_cols[] = {
+	{ N_("UNIT"), "unit" }, { N_("RESOLUTIONS"), "resolutions" },
+	{ N_("DONE"), "done" }, { N_("IN PROGRESS"), "in_progress" },
+	{ N_("NOT REPORTED"), "unreported" }, { NULL, NULL },
+};
 static const struct col rank_cols[] = {
 	{ N_("RANK"), "rank" }, { N_("UNIT"), "unit" },
 	{ N_("ON TIME"), "on_time" }, { N_("LATE"), "late" },
@@ -102,7 +142,15 @@ static const struct table tables[] = {
 	{ N_("Cases by month"), "cases.by_month", month_cols },
 	{ N_("Referrals sent"), "referrals.by_sender", sent_cols },
 	{ N_("Referrals received"), "referrals.by_receiver", received_cols },
+	{ N_("Referral steps, hours"), "referrals.steps", steps_cols },
 	{ N_("Liaison logs"), "liaison", liaison_cols },
+	{ N_("Liaison by activity"), "liaison_activity", activity_cols },
+	{ N_("Township calls by caller"), "whistles.by_caller", caller_cols },
+	{ N_("Township calls by department"), "whistles.by_department",
+	    answered_cols },
+	{ N_("Assistance answered"), "assists.by_unit", answered_cols },
+	{ N_("Joint meetings"), "meetings.by_unit", meeting_cols },
+	{ N_("Resolutions followed up"), "meetings.followup", followup_cols },
 	{ N_("Timeliness by unit, ranked"), "timeliness.by_unit", rank_cols },
 	{ N_("Timeliness by unit and rule"), "timeliness.by_rule", rule_cols },
 	{ NULL, NULL, NULL },
@@ -488,8 +536,8 @@ report(struct cli *c)
 	if ((rc = period_of(c, &from, &to)) != 0)
 		return rc;
 	if ((rc = figures_report(x->store, x->conf.county, cli_value(c,
-	    "period"), cli_value(c, "unit"), ltime_now(), NULL, &result,
-	    x->err)) != 0) {
+	    "period"), cli_value(c, "unit"), cli_value(c, "category"),
+	    ltime_now(), NULL, &result, x->err)) != 0) {
 		if (rc == LD_EINTEGRITY)
 			return cli_error(c, EXIT_DATABASE, "%s", x->err);
 		return server_fail(c, rc);

@@ -145,6 +145,30 @@ static const char *const page_strings[] = {
 	N_("The server cannot be reached."),
 	N_("Click a number to see the records behind it."),
 	N_("Signed in as"),
+	N_("Referral steps, hours"),
+	N_("Median hours"),
+	N_("90th percentile hours"),
+	N_("Answered"),
+	N_("Results"),
+	N_("Liaison by activity"),
+	N_("Contacts"),
+	N_("Patrols"),
+	N_("Meetings"),
+	N_("Trainings"),
+	N_("People trained"),
+	N_("Township calls by caller"),
+	N_("Township calls by department"),
+	N_("Calls"),
+	N_("Escalated"),
+	N_("Assistance answered"),
+	N_("Joint meetings"),
+	N_("Scheduled"),
+	N_("Held"),
+	N_("Resolutions"),
+	N_("Resolutions followed up"),
+	N_("Done"),
+	N_("In progress"),
+	N_("Not reported"),
 };
 
 /* The locales a request may ask for (Accept-Language), made once. */
@@ -580,6 +604,15 @@ period_asked(const struct http_request *req, const char **period,
 	return 0;
 }
 
+/* The category of ?category=, NULL for none or empty: every one. */
+static const char *
+category_asked(const struct http_request *req)
+{
+	const char *c = http_query(req, "category");
+
+	return c != NULL && *c != '\0' ? c : NULL;
+}
+
 static void
 fail_store(struct http_response *resp, int rc, const char *err)
 {
@@ -600,8 +633,10 @@ report(struct api *a, const struct http_request *req,
 	    period_asked(req, &period, resp) != 0)
 		return;
 	/* On the record before any figure leaves, as report's exports. */
-	detail = xasprintf("format=dashboard period=%s unit=%s", period,
-	    unit != NULL ? unit : "(county)");
+	detail = xasprintf("format=dashboard period=%s unit=%s%s%s", period,
+	    unit != NULL ? unit : "(county)", category_asked(req) != NULL ?
+	    " category=" : "", category_asked(req) != NULL ?
+	    category_asked(req) : "");
 	rc = audit(a, acct->name, req->client, "report-export", detail, err);
 	free(detail);
 	if (rc != 0) {
@@ -609,8 +644,8 @@ report(struct api *a, const struct http_request *req,
 		return;
 	}
 	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit, ltime_now(), NULL,
-	    &result, err);
+	rc = figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), NULL, &result, err);
 	pthread_mutex_unlock(&a->lock);
 	if (rc != 0) {
 		fail_store(resp, rc, err);
@@ -633,8 +668,10 @@ struct drill {
 /* The tables of stats_result a drill-down may name. */
 static const char *const drill_tables[] = { "cases.by_unit",
 	"cases.by_category", "cases.by_source", "cases.by_month",
-	"referrals.by_sender", "referrals.by_receiver", "liaison",
-	"timeliness.by_unit", "timeliness.by_rule", NULL };
+	"referrals.by_sender", "referrals.by_receiver", "referrals.steps",
+	"liaison", "liaison_activity", "whistles.by_caller",
+	"whistles.by_department", "assists.by_unit", "meetings.by_unit",
+	"meetings.followup", "timeliness.by_unit", "timeliness.by_rule", NULL };
 
 /* A record's line in a list: what it is and where it stands, nothing
  * a person wrote (descriptions and the like are in its page). */
@@ -740,8 +777,8 @@ records(struct api *a, const struct http_request *req,
 	trail.fn = drill_note;
 	trail.arg = &d;
 	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit, ltime_now(),
-	    &trail, &result, err);
+	rc = figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), &trail, &result, err);
 	pthread_mutex_unlock(&a->lock);
 	free(d.key);
 	if (rc != 0) {

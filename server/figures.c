@@ -90,7 +90,8 @@ add_doc(const json_t *doc, void *arg)
 
 int
 figures_report(struct store *s, const char *county, const char *period,
-    const char *unit, int64_t now, const struct stats_trail *trail,
+    const char *unit, const char *category, int64_t now,
+    const struct stats_trail *trail,
     json_t **out, char *err)
 {
 	struct stats *st;
@@ -105,6 +106,7 @@ figures_report(struct store *s, const char *county, const char *period,
 		    "2026-11, 2026-Q4, 2026 or 2026-11-03..2026-11-16"), period);
 	st = stats_new(from, to, unit, now);
 	stats_set_trail(st, trail);
+	stats_set_category(st, category);
 	if ((rc = figures_fold(s, unit, add_doc, st, err)) != 0) {
 		stats_free(st);
 		return rc;
@@ -122,6 +124,8 @@ figures_report(struct store *s, const char *county, const char *period,
 	json_object_set_new(result, "to", json_string(t));
 	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
 	    json_null());
+	json_object_set_new(result, "category", category != NULL ?
+	    json_string(category) : json_null());
 	*out = result;
 	return 0;
 }

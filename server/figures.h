@@ -27,8 +27,9 @@ int figures_fold(struct store *s, const char *unit,
 
 /*
  * The figures of period (stats_period's text) for unit (NULL: the
- * county) at now, in *out (new reference): stats_result's object with
- * "period", "county", "from", "to" and "unit" set, as `report --json`
+ * county), of category alone when it is not NULL (stats_set_category),
+ * at now, in *out (new reference): stats_result's object with
+ * "period", "county", "from", "to", "unit" and "category" set, as `report --json`
  * prints it under "report". With trail (may be NULL), every record
  * counted is also handed to it (stats_trail, stats.h). Returns 0,
  * LD_EINVAL for a period that is none (err says so), or figures_fold's
@@ -36,7 +37,7 @@ int figures_fold(struct store *s, const char *unit,
  */
 struct stats_trail;
 int figures_report(struct store *s, const char *county, const char *period,
-    const char *unit, int64_t now, const struct stats_trail *trail,
+    const char *unit, const char *category, int64_t now, const struct stats_trail *trail,
     json_t **out, char *err);
 
 #endif

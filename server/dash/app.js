@@ -16,6 +16,7 @@ var CSRF = '';
 var SESSION = null;  /* GET /dash/api/session's document */
 var REPORT = null;   /* the report shown */
 var PERIOD = '';
+var CATEGORY = '';   /* the category filter ('': every one) */
 var charts = [];
 
 function t(s) { return S[s] || s; }
@@ -151,7 +152,9 @@ function show() {
 	$('status').textContent = t('Loading...');
 	$('drill').hidden = true;
 	$('overview').hidden = false;
-	api('/dash/api/report?' + query({ period: PERIOD, unit: unit })).then(function (r) {
+	CATEGORY = $('category').value.trim();
+	api('/dash/api/report?' + query({ period: PERIOD, unit: unit,
+	    category: CATEGORY })).then(function (r) {
 		if (r.status === 401)
 			return showLogin();
 		if (r.status !== 200) {
@@ -182,7 +185,12 @@ var FIGURES = { opened: 'Opened', closed: 'Closed', referred: 'Referred',
 	received: 'Number received', unanswered: 'Unanswered',
 	acknowledged: 'Acknowledged', accepted: 'Accepted', disputed: 'Disputed',
 	returned: 'Returned', logs: 'Logs', on_time: 'On time', late: 'Late',
-	open: 'Open', overdue: 'Overdue' };
+	open: 'Open', overdue: 'Overdue', answered: 'Answered',
+	result: 'Results', contact: 'Contacts', patrol: 'Patrols',
+	meeting: 'Meetings', training: 'Trainings', trained: 'People trained',
+	called: 'Calls', escalated: 'Escalated', scheduled: 'Scheduled',
+	held: 'Held', resolutions: 'Resolutions', done: 'Done',
+	in_progress: 'In progress', unreported: 'Not reported' };
 
 function rate(v) { return v === null ? '-' : (v * 100).toFixed(1) + '%'; }
 
@@ -277,9 +285,47 @@ function render(rep) {
 	    ['Disputed', 'disputed'], ['Returned', 'returned'],
 	    ['Closed', 'closed']].map(counted)).concat([{ h: 'Hours to acknowledge',
 	    k: 'ack_hours_median' }]), 'referrals.by_receiver', byUnit));
+	tabs.appendChild(table('t-referral-steps', 'Referral steps, hours',
+	    r.steps, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['acknowledged', 'answered', 'result'].reduce(function (a, k) {
+		return a.concat([counted([FIGURES[k], k]),
+		    { h: 'Median hours', k: k + '_median_hours' },
+		    { h: '90th percentile hours', k: k + '_p90_hours' }]);
+	    }, [])), 'referrals.steps', byUnit));
 	tabs.appendChild(table('t-liaison', 'Liaison logs', rep.liaison,
 	    [{ h: 'Unit', k: 'unit', text: 1 }, counted(['Logs', 'logs'])],
 	    'liaison', byUnit));
+	tabs.appendChild(table('t-liaison-activity', 'Liaison by activity',
+	    rep.liaison_activity, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['contact', 'patrol', 'meeting', 'training', 'trained'].map(function (k) {
+		return counted([FIGURES[k], k]);
+	    })), 'liaison_activity', byUnit));
+	tabs.appendChild(table('t-whistle-callers', 'Township calls by caller',
+	    rep.whistles.by_caller, [{ h: 'Unit', k: 'unit', text: 1 },
+	    counted(['Calls', 'called']), counted(['Escalated', 'escalated'])],
+	    'whistles.by_caller', byUnit));
+	function answeredCols() {
+		return [{ h: 'Unit', k: 'unit', text: 1 }].concat(['received',
+		    'answered', 'on_time', 'late', 'overdue'].map(function (k) {
+			return counted([FIGURES[k], k]);
+		    })).concat([{ h: 'Rate', k: 'rate' },
+		    { h: 'Median hours', k: 'answer_median_hours' },
+		    { h: '90th percentile hours', k: 'answer_p90_hours' }]);
+	}
+	tabs.appendChild(table('t-whistle-departments', 'Township calls by department',
+	    rep.whistles.by_department, answeredCols(), 'whistles.by_department',
+	    byUnit));
+	tabs.appendChild(table('t-assists', 'Assistance answered',
+	    rep.assists.by_unit, answeredCols(), 'assists.by_unit', byUnit));
+	tabs.appendChild(table('t-meetings', 'Joint meetings', rep.meetings.by_unit,
+	    [{ h: 'Unit', k: 'unit', text: 1 }].concat(['scheduled', 'held',
+	    'resolutions'].map(function (k) { return counted([FIGURES[k], k]); })),
+	    'meetings.by_unit', byUnit));
+	tabs.appendChild(table('t-followup', 'Resolutions followed up',
+	    rep.meetings.followup, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['resolutions', 'done', 'in_progress', 'unreported'].map(function (k) {
+		return counted([FIGURES[k], k]);
+	    })), 'meetings.followup', byUnit));
 	tabs.appendChild(table('t-ranking', 'Timeliness by unit, ranked', tl.by_unit,
 	    [{ h: 'Rank', k: 'rank' }, { h: 'Unit', k: 'unit', text: 1 }].concat([
 	    ['On time', 'on_time'], ['Late', 'late'], ['Open', 'open'],
@@ -294,6 +340,12 @@ function render(rep) {
 		rows.forEach(function (x) { units[x.unit] = 1; });
 	});
 	fillUnits(Object.keys(units).sort());
+	if (!CATEGORY) {
+		$('categories').textContent = '';
+		c.by_category.forEach(function (x) {
+			$('categories').appendChild(el('option', { value: x.category }));
+		});
+	}
 	drawCharts(rep);
 }
 
@@ -376,8 +428,9 @@ function drill(tableName, key, fig, rule) {
 	$('record').textContent = '';
 	$('drill-what').textContent = [PERIOD, key, rule, fig ? t(FIGURES[fig] || fig) :
 	    null].filter(function (x) { return x; }).join(' · ');
-	api('/dash/api/records?' + query({ period: PERIOD, unit: unit, table: tableName,
-	    key: key, rule: rule, figure: fig })).then(function (r) {
+	api('/dash/api/records?' + query({ period: PERIOD, unit: unit,
+	    category: CATEGORY, table: tableName, key: key, rule: rule,
+	    figure: fig })).then(function (r) {
 		var box = $('drill-list'), tb, head;
 		box.textContent = '';
 		if (r.status !== 200) {

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 16
+test_plan 17
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -127,6 +127,16 @@ test_expect_success 'the report over HTTP is byte for byte report --json' '
 	test "$(get "/dash/api/report?period=2026-Q4&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" lead)" = 200 &&
 	"$LDS" report --period 2026-Q4 --unit 龙羊峡镇 --json >cli-u.json && test_cmp cli-u.json out &&
 	test "$(get "/dash/api/report?period=2026-13" lead)" = 400
+'
+
+test_expect_success 'a category: the report and its drill-down as report --category' '
+	test "$(get "/dash/api/report?period=2026-11&category=%E9%9D%9E%E6%B3%95%E9%87%87%E7%A0%82" lead)" = 200 &&
+	"$LDS" report --period 2026-11 --category 非法采砂 --json >cli-c.json && test_cmp cli-c.json out &&
+	jeq out d.report.cases.total.opened 1 &&
+	test "$(get "/dash/api/records?period=2026-11&category=%E9%9D%9E%E6%B3%95%E9%87%87%E7%A0%82&table=cases.by_unit" lead)" = 200 &&
+	jeq out "[r[\"entity\"] for r in d[\"records\"]]" "$C2" &&
+	test "$(get "/dash/api/records?period=2026-11&table=referrals.steps" lead)" = 200 &&
+	test "$(get "/dash/api/records?period=2026-11&table=meetings.followup" lead)" = 200
 '
 
 test_expect_success 'a department account sees its own unit, however it asks' '
