@@ -169,6 +169,19 @@ static const char *const page_strings[] = {
 	N_("Done"),
 	N_("In progress"),
 	N_("Not reported"),
+	N_("Stations"),
+	N_("Station"),
+	N_("Role"),
+	N_("Last sync"),
+	N_("Events"),
+	N_("Backlog"),
+	N_("Clock offset (minutes)"),
+	N_("Version"),
+	N_("Server certificate valid until"),
+	N_("active"),
+	N_("pending"),
+	N_("expired"),
+	N_("revoked"),
 };
 
 /* The locales a request may ask for (Accept-Language), made once. */
@@ -937,6 +950,47 @@ record(struct api *a, const struct http_request *req,
 	    ""));
 }
 
+/* The county's stations (county-wide accounts only): their last sync,
+ * backlog, clock offset, version and the certificate's end. */
+static void
+stations(struct api *a, const struct http_request *req,
+    const struct account *acct, struct http_response *resp)
+{
+	char err[LD_ERRLEN], t[LTIME_LEN];
+	json_t *list, *x, *v;
+	size_t i;
+	int rc;
+
+	if (scope_of(acct) != NULL) {
+		reply_error(resp, 403, _("only a county-wide account sees the "
+		    "stations"));
+		return;
+	}
+	if ((rc = audit(a, acct->name, req->client, "stations-view", "", err))
+	    != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = figures_stations(a->store, &list, err);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	/* Times as people read them, in China Standard Time. */
+	json_array_foreach(list, i, x)
+		if (json_is_integer(v = json_object_get(x, "last_sync"))) {
+			ltime_format(json_integer_value(v), t);
+			json_object_set_new(x, "last_sync", json_string(t));
+		}
+	if (a->cert_expires != 0)
+		ltime_format(a->cert_expires, t);
+	reply_doc(resp, 200, json_pack("{s:i, s:s, s:o, s:s?}", "v", 1, "kind",
+	    "stations", "stations", list, "certificate_expires",
+	    a->cert_expires != 0 ? t : NULL));
+}
+
 /* --- routing -------------------------------------------------------- */
 
 static void
@@ -975,6 +1029,8 @@ route(struct api *a, const struct http_request *req,
 		report(a, req, &acct, resp);
 	else if (strcmp(req->path, "/dash/api/records") == 0)
 		records(a, req, &acct, resp);
+	else if (strcmp(req->path, "/dash/api/stations") == 0)
+		stations(a, req, &acct, resp);
 	else if (strncmp(req->path, "/dash/api/record/", 17) == 0)
 		record(a, req, &acct, resp);
 	else

@@ -129,3 +129,78 @@ figures_report(struct store *s, const char *county, const char *period,
 	*out = result;
 	return 0;
 }
+
+const char *
+figures_station_status(const struct station_rec *r, int64_t now)
+{
+	if (r->revoked_at != 0)
+		return "revoked";
+	/* A code not yet used up: the station has not made its first
+	 * request with a token since it was added or reissued. */
+	if (r->code_hash[0] != '\0')
+		return r->code_expires > now ? "pending" : "expired";
+	return r->enrolled_at != 0 ? "active" : "expired";
+}
+
+/* The last event of a station: its clock less the server's receipt. */
+struct last_event {
+	int64_t offset;
+	int found;
+};
+
+static int
+last_event(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
+{
+	struct last_event *l = arg;
+	struct event ev;
+
+	if (event_parse(raw, len, &ev, NULL) != 0)
+		return 0;
+	l->offset = ev.at - received_at;
+	l->found = received_at > 0;
+	event_release(&ev);
+	return 0;
+}
+
+int
+figures_stations(struct store *s, json_t **out, char *err)
+{
+	struct station_rec *recs;
+	struct last_event l;
+	json_t *arr;
+	int64_t backlog;
+	size_t n, i;
+	int rc, more;
+
+	*out = NULL;
+	if ((rc = s->ops->station_list(s, &recs, &n, err)) != 0)
+		return rc;
+	arr = json_array();
+	for (i = 0; i < n && rc == 0; i++) {
+		backlog = 0;
+		memset(&l, 0, sizeof l);
+		if ((rc = s->ops->backlog(s, recs[i].unit, recs[i].name,
+		    recs[i].cursor, &backlog, err)) != 0)
+			break;
+		if (recs[i].head_seq > 0 && (rc = s->ops->own_events(s,
+		    recs[i].name, recs[i].head_seq - 1, 1, last_event, &l, &more,
+		    err)) != 0)
+			break;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o,"
+		    " s:I, s:I, s:o, s:n}", "station", recs[i].name, "unit",
+		    recs[i].unit, "role", recs[i].role, "status",
+		    figures_station_status(&recs[i], ltime_now()), "last_sync",
+		    recs[i].last_sync != 0 ? json_integer(recs[i].last_sync) :
+		    json_null(), "events", (json_int_t)recs[i].head_seq,
+		    "backlog", (json_int_t)backlog, "clock_offset_ms", l.found ?
+		    json_integer(l.offset) : json_null(), "version"));
+	}
+	station_recs_free(recs, n);
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}

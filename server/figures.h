@@ -40,4 +40,25 @@ int figures_report(struct store *s, const char *county, const char *period,
     const char *unit, const char *category, int64_t now, const struct stats_trail *trail,
     json_t **out, char *err);
 
+/* What `station list` says of a station: "active", "pending" (its code
+ * not yet used), "expired" or "revoked". */
+struct station_rec;
+const char *figures_station_status(const struct station_rec *r,
+    int64_t now);
+
+/*
+ * The county's stations as the dashboard's stations page shows them, in
+ * *out (new reference): an array of {station, unit, role, status,
+ * last_sync (ms, or null: never), events (the highest contiguous seq
+ * held), backlog (events routed to its unit it has not pulled),
+ * clock_offset_ms (its last event's clock, "at", less the server's
+ * clock when it received that event; null: no event) and version
+ * (null: the server does not keep it)}, in name order. The clock
+ * offset is what the store keeps: a station that wrote its last event
+ * offline and pushed it later reads negative by that delay; one whose
+ * clock is ahead reads positive. Returns 0 or the store's LD_E* code
+ * with err set. The caller holds whatever lock the store needs.
+ */
+int figures_stations(struct store *s, json_t **out, char *err);
+
 #endif

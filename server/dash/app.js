@@ -67,7 +67,48 @@ function started(session) {
 	$('who').hidden = false;
 	$('who-name').textContent = session.account + ' (' + session.unit + ')';
 	fillUnits([]);
+	/* The stations are the county's business. */
+	$('show-stations').hidden = session.scope !== null;
 	show();
+}
+
+/* --- the stations page (county-wide accounts) -------------------------- */
+
+function minutes(ms) {
+	return ms === null || ms === undefined ? '-' :
+	    (ms / 60000).toFixed(1);
+}
+
+function showStations() {
+	$('overview').hidden = true;
+	$('drill').hidden = true;
+	$('stations').hidden = false;
+	$('stations-list').textContent = t('Loading...');
+	api('/dash/api/stations').then(function (r) {
+		var rows;
+		$('stations-list').textContent = '';
+		if (r.status !== 200) {
+			$('stations-list').textContent = r.doc.error || String(r.status);
+			return;
+		}
+		$('cert-expires').textContent = r.doc.certificate_expires || '-';
+		rows = r.doc.stations.map(function (x) {
+			var y = {}, k;
+			for (k in x)
+				y[k] = x[k];
+			y.clock = minutes(x.clock_offset_ms);
+			y.status_label = t(x.status);
+			return y;
+		});
+		$('stations-list').appendChild(table('t-stations', 'Stations', rows,
+		    [{ h: 'Station', k: 'station', text: 1 },
+		     { h: 'Unit', k: 'unit', text: 1 }, { h: 'Role', k: 'role', text: 1 },
+		     { h: 'Status', k: 'status_label', text: 1 },
+		     { h: 'Last sync', k: 'last_sync', text: 1 },
+		     { h: 'Events', k: 'events' }, { h: 'Backlog', k: 'backlog' },
+		     { h: 'Clock offset (minutes)', k: 'clock' },
+		     { h: 'Version', k: 'version', text: 1 }], null, null));
+	}, function () { $('stations-list').textContent = t('The server cannot be reached.'); });
 }
 
 /* --- the period and unit filters -------------------------------------- */
@@ -152,6 +193,7 @@ function show() {
 	$('status').textContent = t('Loading...');
 	$('drill').hidden = true;
 	$('overview').hidden = false;
+	$('stations').hidden = true;
 	CATEGORY = $('category').value.trim();
 	api('/dash/api/report?' + query({ period: PERIOD, unit: unit,
 	    category: CATEGORY })).then(function (r) {
@@ -525,6 +567,12 @@ document.addEventListener('DOMContentLoaded', function () {
 	$('logout').addEventListener('click', logout);
 	$('filters').addEventListener('submit', function (ev) { ev.preventDefault(); show(); });
 	$('period-kind').addEventListener('change', periodKind);
+	$('show-stations').addEventListener('click', showStations);
+	$('stations-back').addEventListener('click', function () {
+		$('stations').hidden = true;
+		$('overview').hidden = false;
+		charts.forEach(function (ch) { ch.resize(); });
+	});
 	$('drill-back').addEventListener('click', function () {
 		$('drill').hidden = true;
 		$('overview').hidden = false;

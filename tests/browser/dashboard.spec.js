@@ -26,7 +26,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 9;
+const PLAN = 10;
 const BUREAU = '县综合行政执法局';
 const ZRJ = '县自然资源局';
 const PW = '长期有效的口令-2026';
@@ -241,6 +241,31 @@ async function main() {
 		await page.waitForSelector('#overview:not([hidden])');
 	});
 
+	await check('the stations page: last sync, backlog, clock, certificate; the category filter', async () => {
+		await page.click('#show-stations');
+		await page.waitForSelector('#t-stations tbody tr');
+		const cli = JSON.parse(lds(['station', 'list', '--json'])).stations;
+		const rows = await page.$$eval('#t-stations tbody tr', (trs) =>
+		    trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
+		assert(rows.length === cli.length, 'stations ' + rows.length);
+		assert(rows.every((r, i) => r[0] === cli[i].station && Number(r[6]) === cli[i].backlog),
+		    'rows ' + JSON.stringify(rows));
+		assert(/^20\d\d-/.test(await page.textContent('#cert-expires')), 'certificate');
+		await shot(page, 'stations');
+		await page.click('#stations-back');
+		await page.waitForSelector('#overview:not([hidden])');
+		await page.fill('#category', '非法采砂');
+		await page.click('#show');
+		await page.waitForFunction(() => document.querySelectorAll('#t-cases-category tbody tr').length === 1);
+		const cat = JSON.parse(lds(['report', '--period', '2026-11', '--category', '非法采砂', '--json'])).report;
+		assert(await num(page, '#total-cases\\.by_unit-opened button') === cat.cases.total.opened, 'category opened');
+		await page.waitForSelector('#t-referral-steps');
+		await page.fill('#category', '');
+		await page.click('#show');
+		await page.waitForFunction((n) => document.querySelectorAll('#t-cases-category tbody tr').length === n,
+		    report.cases.by_category.length);
+	});
+
 	await check('a department account sees its unit only, even by crafting the call', async () => {
 		const other = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN',
 		    ignoreHTTPSErrors: true });
@@ -251,6 +276,7 @@ async function main() {
 		const mine = JSON.parse(lds(['report', '--period', '2026-11', '--unit', ZRJ, '--json'])).report;
 		assert(await num(p2, '#total-cases\\.by_unit-opened button') === mine.cases.total.opened, 'opened');
 		assert(await p2.isDisabled('#unit') && await p2.inputValue('#unit') === ZRJ, 'unit filter');
+		assert(await p2.isHidden('#show-stations'), 'stations offered to a department');
 		assert(!(await p2.textContent('#tables')).includes('龙羊峡镇'), 'another unit shown');
 		const crafted = await p2.evaluate(async () => {
 			const s = await (await fetch('/dash/api/session')).json();

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 17
+test_plan 18
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -127,6 +127,26 @@ test_expect_success 'the report over HTTP is byte for byte report --json' '
 	test "$(get "/dash/api/report?period=2026-Q4&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" lead)" = 200 &&
 	"$LDS" report --period 2026-Q4 --unit 龙羊峡镇 --json >cli-u.json && test_cmp cli-u.json out &&
 	test "$(get "/dash/api/report?period=2026-13" lead)" = 400
+'
+
+test_expect_success 'the stations page: county-wide accounts only, as station list says' '
+	test "$(get /dash/api/stations lead)" = 200 && mv out st.json &&
+	"$LDS" station list --json >cli-st.json &&
+	python3 - <<-\PY &&
+	import json
+	http = json.load(open("st.json"))
+	cli = json.load(open("cli-st.json"))
+	assert [s["station"] for s in http["stations"]] == [s["station"] for s in cli["stations"]]
+	for h, c in zip(http["stations"], cli["stations"]):
+	    assert (h["status"], h["events"], h["backlog"], h["unit"]) == \
+	        (c["status"], c["events"], c["backlog"], c["unit"]), (h, c)
+	    assert h["last_sync"] is not None and h["version"] is None, h
+	    # The stations run with the server clock pinned: no offset.
+	    assert h["clock_offset_ms"] == 0 or c["events"] == 0, h
+	assert http["certificate_expires"].startswith("20"), http
+	PY
+	test "$(login ziran "$PW" zr)" = 200 &&
+	test "$(get /dash/api/stations zr)" = 403
 '
 
 test_expect_success 'a category: the report and its drill-down as report --category' '
