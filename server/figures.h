@@ -40,6 +40,18 @@ int figures_report(struct store *s, const char *county, const char *period,
     const char *unit, const char *category, int64_t now, const struct stats_trail *trail,
     json_t **out, char *err);
 
+/*
+ * The penalty decisions of period for publication (`liandong-server
+ * publish`, the dashboard's publication export), of unit alone when it
+ * is not NULL, in *out (new reference): {"decisions": [{record, unit,
+ * title, category, decided, parties, text}], "held_back": [{record,
+ * unit, decided}]}, every party's name, phone and identity number
+ * masked (mask.h); a decision whose case names no party is held back.
+ * Returns 0, LD_EINVAL for a bad period, or figures_fold's errors.
+ */
+int figures_publication(struct store *s, const char *period,
+    const char *unit, json_t **out, char *err);
+
 /* What `station list` says of a station: "active", "pending" (its code
  * not yet used), "expired" or "revoked". */
 struct station_rec;
