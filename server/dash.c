@@ -57,6 +57,7 @@
 #include "cjson.h"
 #include "dash.h"
 #include "event.h"
+#include "export.h"
 #include "figures.h"
 #include "fold.h"
 #include "hash.h"
@@ -182,6 +183,12 @@ static const char *const page_strings[] = {
 	N_("pending"),
 	N_("expired"),
 	N_("revoked"),
+	N_("Every table in Excel"),
+	N_("Every table as CSV"),
+	N_("Penalty decisions for publication (Excel)"),
+	N_("Printable report"),
+	N_("Print"),
+	N_("Statistical report"),
 };
 
 /* The locales a request may ask for (Accept-Language), made once. */
@@ -950,6 +957,109 @@ record(struct api *a, const struct http_request *req,
 	    ""));
 }
 
+/*
+ * An export (docs/dashboard.md, "Exports"): the report's tables (what=
+ * report, the default) or the publication's (what=publication), every
+ * one or one (table=), as an .xlsx workbook or CSV (format=), written by
+ * export.c as `report --xlsx|--csv` and `publish` write them; audited
+ * as theirs, with the account. The period, unit and category as for
+ * the report.
+ */
+static void
+export(struct api *a, const struct http_request *req,
+    const struct account *acct, struct http_response *resp)
+{
+	const char *unit, *period, *what = http_query(req, "what");
+	const char *format = http_query(req, "format"), *one;
+	const struct export_table *tabs, *t;
+	struct export_table pick[2];
+	char err[LD_ERRLEN], *detail, *buf = NULL, tm[LTIME_LEN];
+	int64_t from, to;
+	json_t *result;
+	size_t len = 0;
+	FILE *f;
+	int rc, publication;
+
+	if (unit_asked(req, acct, &unit, resp) != 0 ||
+	    period_asked(req, &period, resp) != 0)
+		return;
+	publication = what != NULL && strcmp(what, "publication") == 0;
+	if ((what != NULL && !publication && strcmp(what, "report") != 0) ||
+	    format == NULL || (strcmp(format, "xlsx") != 0 &&
+	    strcmp(format, "csv") != 0)) {
+		reply_error(resp, 400, _("give format=xlsx or csv, and what= "
+		    "report or publication"));
+		return;
+	}
+	tabs = publication ? export_publish_tables : export_report_tables;
+	if ((one = http_query(req, "table")) != NULL && *one != '\0') {
+		for (t = tabs; t->title != NULL && strcmp(t->rows, one) != 0; t++)
+			;
+		if (t->title == NULL) {
+			reply_error(resp, 400, _("no such table"));
+			return;
+		}
+		pick[0] = *t;
+		memset(&pick[1], 0, sizeof pick[1]);
+		tabs = pick;
+	}
+	detail = xasprintf("format=%s via=dashboard period=%s unit=%s%s%s",
+	    format, period, unit != NULL ? unit : "(county)",
+	    category_asked(req) != NULL && !publication ? " category=" : "",
+	    category_asked(req) != NULL && !publication ?
+	    category_asked(req) : "");
+	rc = audit(a, acct->name, req->client, publication ?
+	    "publication-export" : "report-export", detail, err);
+	free(detail);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = publication ? figures_publication(a->store, period, unit, &result,
+	    err) : figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), NULL, &result, err);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	if (publication) {
+		/* What the workbook's first sheet says of itself. */
+		(void)stats_period(period, &from, &to);
+		json_object_set_new(result, "period", json_string(period));
+		json_object_set_new(result, "county", json_string(a->county));
+		ltime_format(from, tm);
+		json_object_set_new(result, "from", json_string(tm));
+		ltime_format(to, tm);
+		json_object_set_new(result, "to", json_string(tm));
+		json_object_set_new(result, "unit", unit != NULL ?
+		    json_string(unit) : json_null());
+	}
+	if (strcmp(format, "xlsx") == 0) {
+		rc = export_xlsx_bytes(tabs, result, &buf, &len, err);
+		resp->content_type = "application/vnd.openxmlformats-"
+		    "officedocument.spreadsheetml.sheet";
+	} else {
+		f = open_memstream(&buf, &len);
+		export_csv(f, tabs, result);
+		rc = fclose(f) == 0 ? 0 : -1;
+		resp->content_type = "text/csv; charset=utf-8";
+	}
+	json_decref(result);
+	if (rc != 0) {
+		free(buf);
+		log_line("error", "event=dash-error error=%s", err);
+		reply_error(resp, 500, _("the export cannot be written"));
+		return;
+	}
+	free(resp->body);
+	resp->body = buf;
+	resp->body_len = len;
+	resp->status = 200;
+	resp->no_store = 1;
+}
+
 /* The county's stations (county-wide accounts only): their last sync,
  * backlog, clock offset, version and the certificate's end. */
 static void
@@ -1029,6 +1139,8 @@ route(struct api *a, const struct http_request *req,
 		report(a, req, &acct, resp);
 	else if (strcmp(req->path, "/dash/api/records") == 0)
 		records(a, req, &acct, resp);
+	else if (strcmp(req->path, "/dash/api/export") == 0)
+		export(a, req, &acct, resp);
 	else if (strcmp(req->path, "/dash/api/stations") == 0)
 		stations(a, req, &acct, resp);
 	else if (strncmp(req->path, "/dash/api/record/", 17) == 0)

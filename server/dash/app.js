@@ -72,6 +72,104 @@ function started(session) {
 	show();
 }
 
+/* --- exports and the printable report ---------------------------------- */
+
+/* Downloads GET /dash/api/export?... as name (the session's CSRF token
+ * goes with it, so the file is fetched, then saved from a blob). */
+function download(params, name) {
+	var unit = SESSION.scope === null ? $('unit').value : '';
+	params.period = PERIOD;
+	params.unit = unit;
+	if (params.what !== 'publication')
+		params.category = CATEGORY;
+	$('status').textContent = t('Loading...');
+	fetch('/dash/api/export?' + query(params), { credentials: 'same-origin',
+	    headers: { 'X-CSRF-Token': CSRF } }).then(function (r) {
+		if (r.status !== 200)
+			return r.json().then(function (d) {
+				$('status').textContent = d.error || String(r.status);
+			});
+		return r.blob().then(function (b) {
+			var a = el('a', { href: URL.createObjectURL(b), download: name });
+			document.body.appendChild(a);
+			a.click();
+			setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+			$('status').textContent = '';
+		});
+	}, function () { $('status').textContent = t('The server cannot be reached.'); });
+}
+
+/* A plain table for print: cols [[header, key]]. */
+function plain(title, rows, cols) {
+	var box = el('div'), tb = el('table'), head = el('tr'), body = el('tbody');
+	box.appendChild(el('h3', {}, t(title)));
+	cols.forEach(function (c) { head.appendChild(el('th', {}, t(c[0]))); });
+	tb.appendChild(el('thead')).appendChild(head);
+	rows.forEach(function (r) {
+		var tr = el('tr');
+		cols.forEach(function (c) {
+			var v = r[c[1]];
+			tr.appendChild(el('td', {}, c[1] === 'rate' ? rate(v) :
+			    v === null || v === undefined ? '-' : String(v)));
+		});
+		body.appendChild(tr);
+	});
+	if (!rows.length) {
+		var tr = el('tr');
+		tr.appendChild(el('td', { colspan: cols.length }, t('No records.')));
+		body.appendChild(tr);
+	}
+	tb.appendChild(body);
+	box.appendChild(tb);
+	return box;
+}
+
+/* The statistical report of the period and the assessment table, laid
+ * out for paper (app.css's print rules hide the rest). */
+function showPrint() {
+	var rep = REPORT, b = $('print-body'), c, r, tl, unit;
+	if (!rep)
+		return;
+	c = rep.cases; r = rep.referrals; tl = rep.timeliness;
+	b.textContent = '';
+	b.appendChild(el('h1', {}, rep.county + ' ' + t('Statistical report') + ' ' + rep.period));
+	unit = rep.unit || t('the whole county');
+	b.appendChild(el('p', { 'class': 'meta' }, rep.from.slice(0, 10) + ' – ' +
+	    rep.to.slice(0, 10) + ' · ' + unit + (rep.category ? ' · ' + rep.category : '')));
+	b.appendChild(plain('Timeliness by unit, ranked', tl.by_unit, [['Rank', 'rank'],
+	    ['Unit', 'unit'], ['On time', 'on_time'], ['Late', 'late'], ['Open', 'open'],
+	    ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Cases by unit', c.by_unit, [['Unit', 'unit'], ['Opened', 'opened'],
+	    ['Closed', 'closed'], ['Referred', 'referred'], ['Handled itself', 'own'],
+	    ['Urgent', 'urgent']]));
+	b.appendChild(plain('Cases by category', c.by_category, [['Category', 'category'],
+	    ['Opened', 'opened']]));
+	b.appendChild(plain('Referrals sent', r.by_sender, [['Unit', 'unit'],
+	    ['Number sent', 'sent'], ['Urgent', 'urgent']]));
+	b.appendChild(plain('Referrals received', r.by_receiver, [['Unit', 'unit'],
+	    ['Number received', 'received'], ['Unanswered', 'unanswered'],
+	    ['Accepted', 'accepted'], ['Disputed', 'disputed'], ['Closed', 'closed'],
+	    ['Hours to acknowledge', 'ack_hours_median']]));
+	b.appendChild(plain('Referral steps, hours', r.steps, [['Unit', 'unit'],
+	    ['Acknowledged', 'acknowledged'], ['Median hours', 'acknowledged_median_hours'],
+	    ['Answered', 'answered'], ['Median hours', 'answered_median_hours'],
+	    ['Results', 'result'], ['Median hours', 'result_median_hours']]));
+	b.appendChild(plain('Township calls by department', rep.whistles.by_department,
+	    [['Unit', 'unit'], ['Number received', 'received'], ['Answered', 'answered'],
+	    ['On time', 'on_time'], ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Assistance answered', rep.assists.by_unit,
+	    [['Unit', 'unit'], ['Number received', 'received'], ['Answered', 'answered'],
+	    ['On time', 'on_time'], ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Resolutions followed up', rep.meetings.followup,
+	    [['Unit', 'unit'], ['Resolutions', 'resolutions'], ['Done', 'done'],
+	    ['In progress', 'in_progress'], ['Not reported', 'unreported']]));
+	b.appendChild(plain('Liaison by activity', rep.liaison_activity,
+	    [['Unit', 'unit'], ['Contacts', 'contact'], ['Patrols', 'patrol'],
+	    ['Meetings', 'meeting'], ['Trainings', 'training'], ['People trained', 'trained']]));
+	$('overview').hidden = true;
+	$('print').hidden = false;
+}
+
 /* --- the stations page (county-wide accounts) -------------------------- */
 
 function minutes(ms) {
@@ -194,6 +292,7 @@ function show() {
 	$('drill').hidden = true;
 	$('overview').hidden = false;
 	$('stations').hidden = true;
+	$('print').hidden = true;
 	CATEGORY = $('category').value.trim();
 	api('/dash/api/report?' + query({ period: PERIOD, unit: unit,
 	    category: CATEGORY })).then(function (r) {
@@ -568,6 +667,22 @@ document.addEventListener('DOMContentLoaded', function () {
 	$('filters').addEventListener('submit', function (ev) { ev.preventDefault(); show(); });
 	$('period-kind').addEventListener('change', periodKind);
 	$('show-stations').addEventListener('click', showStations);
+	$('export-xlsx').addEventListener('click', function () {
+		download({ format: 'xlsx' }, 'report-' + PERIOD + '.xlsx');
+	});
+	$('export-csv').addEventListener('click', function () {
+		download({ format: 'csv' }, 'report-' + PERIOD + '.csv');
+	});
+	$('export-publication').addEventListener('click', function () {
+		download({ format: 'xlsx', what: 'publication' }, 'publication-' + PERIOD + '.xlsx');
+	});
+	$('show-print').addEventListener('click', showPrint);
+	$('print-now').addEventListener('click', function () { window.print(); });
+	$('print-back').addEventListener('click', function () {
+		$('print').hidden = true;
+		$('overview').hidden = false;
+		charts.forEach(function (ch) { ch.resize(); });
+	});
 	$('stations-back').addEventListener('click', function () {
 		$('stations').hidden = true;
 		$('overview').hidden = false;

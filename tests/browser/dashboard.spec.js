@@ -26,7 +26,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 10;
+const PLAN = 11;
 const BUREAU = '县综合行政执法局';
 const ZRJ = '县自然资源局';
 const PW = '长期有效的口令-2026';
@@ -264,6 +264,38 @@ async function main() {
 		await page.click('#show');
 		await page.waitForFunction((n) => document.querySelectorAll('#t-cases-category tbody tr').length === n,
 		    report.cases.by_category.length);
+	});
+
+	await check('an Excel export downloads, openpyxl reads its cells; the printable report', async () => {
+		const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-xlsx')]);
+		const file = path.join(scratch, 'dashboard.xlsx');
+		await dl.saveAs(file);
+		assert(/\.xlsx$/.test(dl.suggestedFilename()), 'name ' + dl.suggestedFilename());
+		const read = run('/usr/bin/python3', ['-c', [
+		    'import json, sys, openpyxl',
+		    'wb = openpyxl.load_workbook(sys.argv[1])',
+		    'ws = wb[wb.sheetnames[1]]',
+		    'print(json.dumps({"sheets": wb.sheetnames, "first": [[c.value for c in r] for r in ws.iter_rows()],',
+		    '    "period": wb[wb.sheetnames[0]]["B2"].value}, default=str, ensure_ascii=False))'].join('\n'),
+		    file]);
+		const x = JSON.parse(read);
+		assert(x.period === '2026-11', 'period ' + x.period);
+		assert(x.first.length === report.cases.by_unit.length + 1, 'rows ' + JSON.stringify(x.first));
+		report.cases.by_unit.forEach((r, i) => assert(x.first[i + 1][0] === r.unit &&
+		    x.first[i + 1][1] === r.opened, 'row ' + JSON.stringify(x.first[i + 1])));
+		await page.click('#show-print');
+		await page.waitForSelector('#print:not([hidden]) #print-body table');
+		const heads = await page.$$eval('#print-body h3', (h) => h.map((e) => e.textContent));
+		assert(heads.length >= 5, 'sections ' + heads.join());
+		const ranks = await page.$$eval('#print-body table', (tbs) =>
+		    Array.from(tbs[0].tBodies[0].rows).map((tr) => tr.cells[1].textContent));
+		assert(ranks.join() === report.timeliness.by_unit.map((r) => r.unit).join(), 'ranking ' + ranks.join());
+		await page.emulateMedia({ media: 'print' });
+		assert(!(await page.isVisible('#filters')) && await page.isVisible('#print-body'), 'print layout');
+		await shot(page, 'print');
+		await page.emulateMedia({ media: 'screen' });
+		await page.click('#print-back');
+		await page.waitForSelector('#overview:not([hidden])');
 	});
 
 	await check('a department account sees its unit only, even by crafting the call', async () => {

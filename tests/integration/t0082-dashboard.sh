@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 18
+test_plan 19
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -147,6 +147,37 @@ test_expect_success 'the stations page: county-wide accounts only, as station li
 	PY
 	test "$(login ziran "$PW" zr)" = 200 &&
 	test "$(get /dash/api/stations zr)" = 403
+'
+
+test_expect_success 'exports: the workbook and CSV of report, the publication, audited' '
+	test "$(get "/dash/api/export?period=2026-11&format=xlsx" lead -D xh)" = 200 && mv out d.xlsx &&
+	grep -qi "content-type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" xh &&
+	grep -qi "cache-control: no-store" xh &&
+	"$LDS" report --period 2026-11 --xlsx c.xlsx >/dev/null &&
+	/usr/bin/python3 - <<-\PY &&
+	import openpyxl
+	def cells(p):
+	    wb = openpyxl.load_workbook(p)
+	    return {ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in wb}
+	d, c = cells("d.xlsx"), cells("c.xlsx")
+	assert d == c, [k for k in d if d.get(k) != c.get(k)]
+	assert "Cases by unit" in d and d["Cases by unit"][1][1] >= 1, d["Cases by unit"]
+	PY
+	test "$(get "/dash/api/export?period=2026-11&format=csv&table=cases.by_unit" lead)" = 200 &&
+	head -c 3 out | od -An -tx1 | grep -q "ef bb bf" && test_grep "Cases by unit" out &&
+	test_grep ! "Cases by category" out &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv" lead)" = 200 &&
+	"$LDS" report --period 2026-11 --csv >c.csv && test_cmp c.csv out &&
+	test "$(get "/dash/api/export?period=2026-11&format=xlsx&what=publication" lead)" = 200 &&
+	test "$(get "/dash/api/export?period=2026-11&format=pdf" lead)" = 400 &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv&table=nothing" lead)" = 400 &&
+	test "$(login ziran "$PW" zr)" = 200 &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv" zr)" = 200 &&
+	test_grep ! 龙羊峡镇 out &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" zr)" = 403 &&
+	"$LDS" audit --json >audit.txt &&
+	test_grep "format=xlsx via=dashboard" audit.txt &&
+	jeq audit.txt "any(e[\"event\"] == \"publication-export\" and \"via=dashboard\" in e[\"detail\"] for e in d[\"entries\"])" true
 '
 
 test_expect_success 'a category: the report and its drill-down as report --category' '
