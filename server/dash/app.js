@@ -124,6 +124,13 @@ function plain(title, rows, cols) {
 	return box;
 }
 
+/* The last day of a period that ends (not included) at to, a time in
+ * China Standard Time: "2026-12-01T00:00:00+08:00" -> "2026-11-30". */
+function lastDay(to) {
+	var d = new Date(Date.UTC(+to.slice(0, 4), +to.slice(5, 7) - 1, +to.slice(8, 10)) - 86400000);
+	return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+}
+
 /* The statistical report of the period and the assessment table, laid
  * out for paper (app.css's print rules hide the rest). */
 function showPrint() {
@@ -135,7 +142,7 @@ function showPrint() {
 	b.appendChild(el('h1', {}, rep.county + ' ' + t('Statistical report') + ' ' + rep.period));
 	unit = rep.unit || t('the whole county');
 	b.appendChild(el('p', { 'class': 'meta' }, rep.from.slice(0, 10) + ' – ' +
-	    rep.to.slice(0, 10) + ' · ' + unit + (rep.category ? ' · ' + rep.category : '')));
+	    lastDay(rep.to) + ' · ' + unit + (rep.category ? ' · ' + rep.category : '')));
 	b.appendChild(plain('Timeliness by unit, ranked', tl.by_unit, [['Rank', 'rank'],
 	    ['Unit', 'unit'], ['On time', 'on_time'], ['Late', 'late'], ['Open', 'open'],
 	    ['Overdue', 'overdue'], ['Rate', 'rate']]));
