@@ -348,6 +348,19 @@ function table(id, title, rows, cols, tableName, rowKey) {
 	var box = el('div', { id: 'box-' + id }), tb = el('table', { id: id }),
 	    head = el('tr'), body = el('tbody'), order = { k: null, dir: 1 };
 	box.appendChild(el('h3', {}, t(title)));
+	/* This table alone, as the workbook and CSV report writes. */
+	if (tableName) {
+		['xlsx', 'csv'].forEach(function (f) {
+			var b = el('button', { type: 'button', 'class': 'export',
+			    'data-format': f }, f === 'xlsx' ? 'Excel' : 'CSV');
+			b.addEventListener('click', function () {
+				download({ format: f, table: tableName },
+				    tableName + '-' + PERIOD + '.' + f);
+			});
+			box.lastChild.appendChild(document.createTextNode(' '));
+			box.lastChild.appendChild(b);
+		});
+	}
 	cols.forEach(function (c) {
 		var th = el('th', { 'data-k': c.k }, t(c.h));
 		th.addEventListener('click', function () {

@@ -283,6 +283,11 @@ async function main() {
 		assert(x.first.length === report.cases.by_unit.length + 1, 'rows ' + JSON.stringify(x.first));
 		report.cases.by_unit.forEach((r, i) => assert(x.first[i + 1][0] === r.unit &&
 		    x.first[i + 1][1] === r.opened, 'row ' + JSON.stringify(x.first[i + 1])));
+		const [one] = await Promise.all([page.waitForEvent('download'),
+		    page.click('#box-t-ranking button.export[data-format=csv]')]);
+		const csv = fs.readFileSync(await one.path(), 'utf8');
+		assert(csv.charCodeAt(0) === 0xfeff && csv.split('\r\n').length ===
+		    report.timeliness.by_unit.length + 4, 'one table as CSV ' + JSON.stringify(csv));
 		await page.click('#show-print');
 		await page.waitForSelector('#print:not([hidden]) #print-body table');
 		const heads = await page.$$eval('#print-body h3', (h) => h.map((e) => e.textContent));
