@@ -152,7 +152,7 @@ $(B)/server/dash-assets.c: $(DASH_ASSETS) Makefile | $(DEPS_STAMP)
 $(B)/server/dash-assets.o: $(B)/server/dash-assets.c
 	$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
 
-# xlsxwriter: report --xlsx (server/cmd-report.c).
+# xlsxwriter: report --xlsx and the dashboard's exports (server/export.c).
 $(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter 2>/dev/null)
 
 $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
@@ -231,7 +231,7 @@ FUZZ_CC ?= clang
 FUZZ_B := build-fuzz
 # The server without its main(), for fuzz-http.
 SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o $(B)/server/cmd-%.o,$(SERVER_OBJ))
-SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls) -lpthread
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread
 
 FUZZ_CHECK_SECONDS ?= 30
 

@@ -33,6 +33,19 @@ struct stats {
 	json_t *receivers;     /* unit -> {received, <status>..., ack_ms: [ms]} */
 	json_t *liaison;       /* unit -> logs */
 	json_t *timely;        /* "unit\trule" -> {on_time, late, open, overdue} */
+	json_t *steps;         /* unit -> {acknowledged: [ms], answered: [ms],
+				  result: [ms]} */
+	json_t *callers;       /* unit -> {called, escalated} */
+	json_t *called;        /* unit -> {received, answered, on_time, late,
+				  overdue, hours: [ms]} */
+	json_t *assists;       /* unit -> {received, answered, on_time, late,
+				  overdue, hours: [ms]} */
+	json_t *meetings;      /* unit -> {scheduled, held, resolutions} */
+	json_t *followup;      /* unit -> {resolutions, done, in_progress,
+				  unreported} */
+	json_t *activity;      /* unit -> {contact, patrol, meeting, training,
+				  trained} */
+	char *category;        /* NULL: every category */
 	struct stats_trail trail; /* fn NULL: none */
 	const json_t *doc;     /* the projection being added (borrowed) */
 };
@@ -54,6 +67,13 @@ stats_new(int64_t from, int64_t to, const char *unit, int64_t now)
 	s->receivers = json_object();
 	s->liaison = json_object();
 	s->timely = json_object();
+	s->steps = json_object();
+	s->callers = json_object();
+	s->called = json_object();
+	s->assists = json_object();
+	s->meetings = json_object();
+	s->followup = json_object();
+	s->activity = json_object();
 	return s;
 }
 
@@ -71,6 +91,14 @@ stats_free(struct stats *s)
 	json_decref(s->receivers);
 	json_decref(s->liaison);
 	json_decref(s->timely);
+	json_decref(s->steps);
+	json_decref(s->callers);
+	json_decref(s->called);
+	json_decref(s->assists);
+	json_decref(s->meetings);
+	json_decref(s->followup);
+	json_decref(s->activity);
+	free(s->category);
 	free(s);
 }
 
@@ -80,6 +108,13 @@ stats_set_trail(struct stats *s, const struct stats_trail *t)
 	memset(&s->trail, 0, sizeof s->trail);
 	if (t != NULL)
 		s->trail = *t;
+}
+
+void
+stats_set_category(struct stats *s, const char *category)
+{
+	free(s->category);
+	s->category = category != NULL ? xstrdup(category) : NULL;
 }
 
 /* The record being added counted in table's row key under figure. */
@@ -224,15 +259,212 @@ add_referral(struct stats *s, const json_t *doc)
 	}
 }
 
+/* Appends ms (never negative: a clock behind another's counts 0) to
+ * the array r[key], made on first use. */
+static void
+push_ms(json_t *r, const char *key, int64_t ms)
+{
+	if (json_object_get(r, key) == NULL)
+		json_object_set_new(r, key, json_array());
+	json_array_append_new(json_object_get(r, key), json_integer(ms > 0 ?
+	    ms : 0));
+}
+
+/* When a record addressed to a unit reached it: its receipt, else its
+ * sending (as the deadlines counted from receipt, docs/rules.md). */
+static int64_t
+arrived_at(const json_t *doc)
+{
+	int64_t got;
+
+	if (time_of(json_object_get(doc, "received"), "at", &got) != 0)
+		got = fold_sent_at(doc);
+	return got;
+}
+
+/*
+ * The time each step of a referral took (its projection's "steps": when
+ * each state was first reached): from its arrival to its acknowledgement
+ * and to its answer (accepted, disputed or returned, whichever came
+ * first), for the unit it was sent to; from its acceptance to its
+ * result, for its handler.
+ */
+static void
+add_steps(struct stats *s, const json_t *doc, int64_t got)
+{
+	const json_t *st = json_object_get(doc, "steps");
+	const char *to = cjson_str(doc, "to"), *handler = cjson_str(doc,
+	    "handler");
+	static const char *const answers[] = { "accepted", "disputed",
+		"returned", NULL };
+	const json_t *v;
+	int64_t first = -1;
+	size_t i;
+
+	if (!json_is_object(st))
+		return;
+	if (wanted(s, to) && json_is_integer(v = json_object_get(st,
+	    "acknowledged"))) {
+		push_ms(row(s->steps, to), "acknowledged", json_integer_value(v) -
+		    got);
+		note(s, "referrals.steps", to, "acknowledged");
+	}
+	for (i = 0; answers[i] != NULL; i++)
+		if (json_is_integer(v = json_object_get(st, answers[i])) &&
+		    (first < 0 || json_integer_value(v) < first))
+			first = json_integer_value(v);
+	if (wanted(s, to) && first >= 0) {
+		push_ms(row(s->steps, to), "answered", first - got);
+		note(s, "referrals.steps", to, "answered");
+	}
+	if (wanted(s, handler) && json_is_integer(v = json_object_get(st,
+	    "closed")) && json_is_integer(json_object_get(st, "accepted"))) {
+		push_ms(row(s->steps, handler), "result", json_integer_value(v) -
+		    json_integer_value(json_object_get(st, "accepted")));
+		note(s, "referrals.steps", handler, "result");
+	}
+}
+
 static void
 add_liaison(struct stats *s, const json_t *doc)
 {
-	const char *unit = cjson_str(doc, "unit");
+	const char *unit = cjson_str(doc, "unit"), *act = cjson_str(doc,
+	    "activity");
+	json_t *r;
 
-	if (in_period(s, json_integer_value(json_object_get(doc,
-	    "created_at"))) && wanted(s, unit)) {
-		bump(s->liaison, unit, 1);
-		note(s, "liaison", unit, "logs");
+	if (!in_period(s, json_integer_value(json_object_get(doc,
+	    "created_at"))) || !wanted(s, unit))
+		return;
+	bump(s->liaison, unit, 1);
+	note(s, "liaison", unit, "logs");
+	if (act == NULL)
+		return;
+	r = row(s->activity, unit);
+	bump(r, act, 1);
+	note(s, "liaison_activity", unit, act);
+	/* Training: the people trained, each participant named once per
+	 * session. */
+	if (strcmp(act, "training") == 0 && json_array_size(json_object_get(doc,
+	    "participants")) > 0) {
+		size_t i, n = json_array_size(json_object_get(doc,
+		    "participants"));
+
+		bump(r, "trained", (json_int_t)n);
+		for (i = 0; i < n; i++)
+			note(s, "liaison_activity", unit, "trained");
+	}
+}
+
+/*
+ * A request addressed to a unit and answered by it (a township's call,
+ * an assistance request), in table tab of rows t: received; answered,
+ * and then on time or late by its answer_due; overdue when still
+ * unanswered past its due time now; the time from its arrival to the
+ * answer.
+ */
+static void
+add_answered(struct stats *s, json_t *t, const char *tab, const json_t *doc)
+{
+	const char *to = cjson_str(doc, "to");
+	const json_t *answer = json_object_get(doc, "answer");
+	const json_t *dl = json_object_get(doc, "answer_due");
+	json_t *r;
+	int64_t due;
+
+	if (!wanted(s, to))
+		return;
+	r = row(t, to);
+	bump(r, "received", 1);
+	note(s, tab, to, "received");
+	if (json_is_object(answer)) {
+		bump(r, "answered", 1);
+		note(s, tab, to, "answered");
+		push_ms(r, "hours", json_integer_value(json_object_get(answer,
+		    "at")) - arrived_at(doc));
+		if (json_is_object(dl) && json_object_get(dl, "done_at") != NULL) {
+			const char *f = json_is_true(json_object_get(dl,
+			    "late")) ? "late" : "on_time";
+			bump(r, f, 1);
+			note(s, tab, to, f);
+		}
+	} else if (json_is_object(dl) && time_of(dl, "due", &due) == 0 &&
+	    s->now > due) {
+		bump(r, "overdue", 1);
+		note(s, tab, to, "overdue");
+	}
+}
+
+static void
+add_whistle(struct stats *s, const json_t *doc)
+{
+	const char *unit = cjson_str(doc, "unit");
+	json_t *r;
+
+	if (!in_period(s, fold_sent_at(doc)))
+		return;
+	if (wanted(s, unit)) {
+		r = row(s->callers, unit);
+		bump(r, "called", 1);
+		note(s, "whistles.by_caller", unit, "called");
+		if (json_integer_value(json_object_get(doc,
+		    "escalation_level")) > 0) {
+			bump(r, "escalated", 1);
+			note(s, "whistles.by_caller", unit, "escalated");
+		}
+	}
+	add_answered(s, s->called, "whistles.by_department", doc);
+}
+
+static void
+add_assist(struct stats *s, const json_t *doc)
+{
+	if (in_period(s, fold_sent_at(doc)))
+		add_answered(s, s->assists, "assists.by_unit", doc);
+}
+
+/*
+ * A joint meeting, in the period of when it is held ("at"): scheduled
+ * and held for the convening unit, with its resolutions; each
+ * resolution for the unit that owns it, by its follow-up: done, in
+ * progress, or not yet reported on.
+ */
+static void
+add_meeting(struct stats *s, const json_t *doc)
+{
+	const char *unit = cjson_str(doc, "unit"), *owner, *st;
+	const json_t *rs = json_object_get(doc, "resolutions"), *x;
+	json_t *r;
+	int64_t at;
+	size_t i;
+
+	if (time_of(doc, "at", &at) != 0 || !in_period(s, at))
+		return;
+	if (wanted(s, unit)) {
+		r = row(s->meetings, unit);
+		bump(r, "scheduled", 1);
+		note(s, "meetings.by_unit", unit, "scheduled");
+		if (strcmp(fold_status(doc), "held") == 0) {
+			bump(r, "held", 1);
+			note(s, "meetings.by_unit", unit, "held");
+		}
+		if (json_array_size(rs) > 0) {
+			bump(r, "resolutions", (json_int_t)json_array_size(rs));
+			for (i = 0; i < json_array_size(rs); i++)
+				note(s, "meetings.by_unit", unit, "resolutions");
+		}
+	}
+	json_array_foreach(rs, i, x) {
+		owner = cjson_str(x, "owner");
+		if (!wanted(s, owner))
+			continue;
+		st = cjson_str(x, "status");
+		st = st == NULL || strcmp(st, "open") == 0 ? "unreported" :
+		    strcmp(st, "in-progress") == 0 ? "in_progress" : st;
+		r = row(s->followup, owner);
+		bump(r, "resolutions", 1);
+		note(s, "meetings.followup", owner, "resolutions");
+		bump(r, st, 1);
+		note(s, "meetings.followup", owner, st);
 	}
 }
 
@@ -312,13 +544,26 @@ stats_add(struct stats *s, const json_t *doc)
 
 	if (type == NULL || *fold_status(doc) == '\0')
 		return;
+	/* With a category, only the records of that category (cases and
+	 * referrals) and what they owe. */
+	if (s->category != NULL && (cjson_str(doc, "category") == NULL ||
+	    strcmp(cjson_str(doc, "category"), s->category) != 0))
+		return;
 	s->doc = doc;
 	if (strcmp(type, "case") == 0)
 		add_case(s, doc);
-	else if (strcmp(type, "referral") == 0)
+	else if (strcmp(type, "referral") == 0) {
 		add_referral(s, doc);
-	else if (strcmp(type, "liaison") == 0)
+		if (in_period(s, fold_sent_at(doc)))
+			add_steps(s, doc, arrived_at(doc));
+	} else if (strcmp(type, "liaison") == 0)
 		add_liaison(s, doc);
+	else if (strcmp(type, "whistle") == 0)
+		add_whistle(s, doc);
+	else if (strcmp(type, "assist") == 0)
+		add_assist(s, doc);
+	else if (strcmp(type, "meeting") == 0)
+		add_meeting(s, doc);
 	add_timeliness(s, doc);
 	s->doc = NULL;
 }
@@ -399,6 +644,40 @@ median_hours(const json_t *ms)
 	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	free(v);
 	return json_real((double)((m * 10 + HOUR_MS / 2) / HOUR_MS) / 10);
+}
+
+/* The 90th percentile (nearest rank) of an array of ms, in hours with
+ * one decimal; null when empty. */
+static json_t *
+p90_hours(const json_t *ms)
+{
+	size_t n = json_array_size(ms), i;
+	json_int_t *v, m;
+
+	if (n == 0)
+		return json_null();
+	v = xcalloc(n, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = json_integer_value(json_array_get(ms, i));
+	qsort(v, n, sizeof *v, by_int);
+	m = v[(n * 9 + 9) / 10 - 1];
+	free(v);
+	return json_real((double)((m * 10 + HOUR_MS / 2) / HOUR_MS) / 10);
+}
+
+/* Sets row x's PREFIX_median_hours and PREFIX_p90_hours from the ms in
+ * from[key]. */
+static void
+hours(json_t *x, const char *prefix, const json_t *from, const char *key)
+{
+	char *k;
+
+	k = xasprintf("%s_median_hours", prefix);
+	json_object_set_new(x, k, median_hours(json_object_get(from, key)));
+	free(k);
+	k = xasprintf("%s_p90_hours", prefix);
+	json_object_set_new(x, k, p90_hours(json_object_get(from, key)));
+	free(k);
 }
 
 /* Sums the named fields of every row of a into one object. */
@@ -552,7 +831,76 @@ stats_result(const struct stats *s)
 	    sent_f));
 	json_object_set_new(out, "referrals", r);
 
+	/* The time each step took, per unit: how many, median and 90th
+	 * percentile hours. */
+	{
+		static const char *const step_f[] = { "acknowledged", "answered",
+			"result", NULL };
+		json_t *steps = json_object(), *st = json_array(), *y;
+		size_t j;
+		const char *k;
+
+		json_object_foreach(s->steps, k, y) {
+			json_t *cnt = json_object();
+			for (j = 0; step_f[j] != NULL; j++)
+				json_object_set_new(cnt, step_f[j], json_integer(
+				    (json_int_t)json_array_size(json_object_get(y,
+				    step_f[j]))));
+			json_object_set_new(steps, k, cnt);
+		}
+		json_decref(st);
+		st = rows(steps, step_f);
+		json_array_foreach(st, i, x)
+			for (j = 0; step_f[j] != NULL; j++)
+				hours(x, step_f[j], json_object_get(s->steps,
+				    cjson_str(x, "unit")), step_f[j]);
+		json_object_set_new(r, "steps", st);
+		json_decref(steps);
+	}
+
 	json_object_set_new(out, "liaison", counts(s->liaison, "unit", "logs"));
+	{
+		static const char *const act_f[] = { "contact", "patrol",
+			"meeting", "training", "trained", NULL };
+		json_object_set_new(out, "liaison_activity", rows(s->activity,
+		    act_f));
+	}
+	{
+		static const char *const call_f[] = { "called", "escalated",
+			NULL };
+		static const char *const ans_f[] = { "received", "answered",
+			"on_time", "late", "overdue", NULL };
+		json_t *w = json_object(), *a = json_object(), *d;
+
+		json_object_set_new(w, "by_caller", rows(s->callers, call_f));
+		d = rows(s->called, ans_f);
+		json_array_foreach(d, i, x) {
+			hours(x, "answer", json_object_get(s->called,
+			    cjson_str(x, "unit")), "hours");
+			json_object_set_new(x, "rate", rate(x));
+		}
+		json_object_set_new(w, "by_department", d);
+		json_object_set_new(out, "whistles", w);
+		d = rows(s->assists, ans_f);
+		json_array_foreach(d, i, x) {
+			hours(x, "answer", json_object_get(s->assists,
+			    cjson_str(x, "unit")), "hours");
+			json_object_set_new(x, "rate", rate(x));
+		}
+		json_object_set_new(a, "by_unit", d);
+		json_object_set_new(out, "assists", a);
+	}
+	{
+		static const char *const meet_f[] = { "scheduled", "held",
+			"resolutions", NULL };
+		static const char *const follow_f[] = { "resolutions", "done",
+			"in_progress", "unreported", NULL };
+		json_t *m = json_object();
+
+		json_object_set_new(m, "by_unit", rows(s->meetings, meet_f));
+		json_object_set_new(m, "followup", rows(s->followup, follow_f));
+		json_object_set_new(out, "meetings", m);
+	}
 	json_object_set_new(out, "timeliness", timeliness(s));
 	return out;
 }

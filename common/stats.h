@@ -27,6 +27,9 @@ struct stats;
 struct stats *stats_new(int64_t from, int64_t to, const char *unit,
     int64_t now);
 void stats_add(struct stats *s, const json_t *doc);
+/* Only the records of category (a case's or referral's "category") and
+ * what they owe; NULL: every record. Set before the first stats_add. */
+void stats_set_category(struct stats *s, const char *category);
 /* The figures as JSON (new reference): docs/report.md gives its shape. */
 json_t *stats_result(const struct stats *s);
 void stats_free(struct stats *s);
@@ -36,8 +39,10 @@ void stats_free(struct stats *s);
  * trail set, each time stats_add counts a record it calls fn with the
  * table of the result it counts in ("cases.by_unit", "cases.by_category",
  * "cases.by_source", "cases.by_month", "referrals.by_sender",
- * "referrals.by_receiver", "liaison", "timeliness.by_unit",
- * "timeliness.by_rule"), the row's key (its unit, category, source or
+ * "referrals.by_receiver", "referrals.steps", "liaison",
+ * "liaison_activity", "whistles.by_caller", "whistles.by_department",
+ * "assists.by_unit", "meetings.by_unit", "meetings.followup",
+ * "timeliness.by_unit", "timeliness.by_rule"), the row's key (its unit, category, source or
  * month; "UNIT\tRULE" for timeliness.by_rule), the figure ("opened",
  * "overdue"...: the row's field) and the record's projection (borrowed).
  * A record counted n times in one cell is handed n times (a case's two

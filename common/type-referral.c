@@ -305,10 +305,24 @@ move:
 			{ "referral.result", "closed" },
 		};
 		size_t i;
+		json_t *steps;
 		for (i = 0; i < sizeof next / sizeof next[0]; i++)
-			if (strcmp(next[i].kind, k) == 0)
+			if (strcmp(next[i].kind, k) == 0) {
 				json_object_set_new(doc, "status",
 				    json_string(next[i].status));
+				/* When each state was first reached (the
+				 * author's clock): the time each step took
+				 * (stats.c). */
+				if ((steps = json_object_get(doc, "steps")) ==
+				    NULL) {
+					steps = json_object();
+					json_object_set_new(doc, "steps", steps);
+				}
+				if (json_object_get(steps, next[i].status) ==
+				    NULL)
+					json_object_set_new(steps, next[i].status,
+					    json_integer(ev->at));
+			}
 		if (json_object_get(ev->body, "reason") != NULL &&
 		    strcmp(k, "referral.decided") != 0)
 			json_object_set(doc, "reason", json_object_get(ev->body,

@@ -37,6 +37,8 @@ struct api {
 	char calendar_hash[HASH_HEX];
 	char *county;            /* owned: server.conf's, for the dashboard */
 	int plain_http;          /* --insecure-http: the dashboard's origin */
+	int64_t cert_expires;    /* the certificate's end (ms), for the
+	                          * dashboard's stations page; 0: unknown */
 };
 
 void api_init(struct api *a, struct store *s, struct codec *c);

@@ -172,6 +172,7 @@ struct serving {
 	char *addr;
 	char *cert, *key;      /* PEM texts; NULL with --insecure-http */
 	char pin[HASH_B64];    /* of the certificate's key; "-" without */
+	int64_t cert_expires;  /* the certificate's end (ms); 0: unknown */
 	struct codec *codec;
 	struct api *api;       /* borrows the codec and the store */
 	char *journal;         /* journal.h's file, lent to the api */
@@ -254,6 +255,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 			    _("cannot read certificate '%s' or key '%s'"), cp, kp);
 		else
 			rc = tls_cert_pin(cp, sv->pin, err);
+		if (rc == 0 && tls_cert_expiry(cp, &sv->cert_expires, NULL) != 0)
+			sv->cert_expires = 0;
 		free(cp);
 		free(kp);
 		if (rc != 0)
@@ -275,6 +278,7 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	sv->api->journal = sv->journal;
 	sv->api->county = xstrdup(conf->county != NULL ? conf->county : "");
 	sv->api->plain_http = cli_flag(c, "insecure-http");
+	sv->api->cert_expires = sv->cert_expires;
 	if (maf != NULL && ld_number(maf, 1, 1000000, &n, NULL) != 0) {
 		rc = ld_fail(err, LD_ECONFIG, _("--max-auth-failures must be a"
 		    " number from 1 to 1000000, not '%s'"), maf);

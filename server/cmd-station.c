@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "figures.h"
 #include "hash.h"
 #include "journal.h"
 #include "log.h"
@@ -151,13 +152,7 @@ station_add(struct cli *c)
 static const char *
 station_status(const struct station_rec *r)
 {
-	if (r->revoked_at != 0)
-		return "revoked";
-	/* A code not yet used up: the station has not made its first
-	 * request with a token since it was added or reissued. */
-	if (r->code_hash[0] != '\0')
-		return r->code_expires > ltime_now() ? "pending" : "expired";
-	return r->enrolled_at != 0 ? "active" : "expired";
+	return figures_station_status(r, ltime_now());
 }
 
 /* Days before the certificate's end when station list warns. */

@@ -57,6 +57,7 @@
 #include "cjson.h"
 #include "dash.h"
 #include "event.h"
+#include "export.h"
 #include "figures.h"
 #include "fold.h"
 #include "hash.h"
@@ -145,6 +146,49 @@ static const char *const page_strings[] = {
 	N_("The server cannot be reached."),
 	N_("Click a number to see the records behind it."),
 	N_("Signed in as"),
+	N_("Referral steps, hours"),
+	N_("Median hours"),
+	N_("90th percentile hours"),
+	N_("Answered"),
+	N_("Results"),
+	N_("Liaison by activity"),
+	N_("Contacts"),
+	N_("Patrols"),
+	N_("Meetings"),
+	N_("Trainings"),
+	N_("People trained"),
+	N_("Township calls by caller"),
+	N_("Township calls by department"),
+	N_("Calls"),
+	N_("Escalated"),
+	N_("Assistance answered"),
+	N_("Joint meetings"),
+	N_("Scheduled"),
+	N_("Held"),
+	N_("Resolutions"),
+	N_("Resolutions followed up"),
+	N_("Done"),
+	N_("In progress"),
+	N_("Not reported"),
+	N_("Stations"),
+	N_("Station"),
+	N_("Role"),
+	N_("Last sync"),
+	N_("Events"),
+	N_("Backlog"),
+	N_("Clock offset (minutes)"),
+	N_("Version"),
+	N_("Server certificate valid until"),
+	N_("active"),
+	N_("pending"),
+	N_("expired"),
+	N_("revoked"),
+	N_("Every table in Excel"),
+	N_("Every table as CSV"),
+	N_("Penalty decisions for publication (Excel)"),
+	N_("Printable report"),
+	N_("Print"),
+	N_("Statistical report"),
 };
 
 /* The locales a request may ask for (Accept-Language), made once. */
@@ -578,6 +622,15 @@ period_asked(const struct http_request *req, const char **period,
 	return 0;
 }
 
+/* The category of ?category=, NULL for none or empty: every one. */
+static const char *
+category_asked(const struct http_request *req)
+{
+	const char *c = http_query(req, "category");
+
+	return c != NULL && *c != '\0' ? c : NULL;
+}
+
 static void
 fail_store(struct http_response *resp, int rc, const char *err)
 {
@@ -598,8 +651,10 @@ report(struct api *a, const struct http_request *req,
 	    period_asked(req, &period, resp) != 0)
 		return;
 	/* On the record before any figure leaves, as report's exports. */
-	detail = xasprintf("format=dashboard period=%s unit=%s", period,
-	    unit != NULL ? unit : "(county)");
+	detail = xasprintf("format=dashboard period=%s unit=%s%s%s", period,
+	    unit != NULL ? unit : "(county)", category_asked(req) != NULL ?
+	    " category=" : "", category_asked(req) != NULL ?
+	    category_asked(req) : "");
 	rc = audit(a, acct->name, req->client, "report-export", detail, err);
 	free(detail);
 	if (rc != 0) {
@@ -607,8 +662,8 @@ report(struct api *a, const struct http_request *req,
 		return;
 	}
 	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit, ltime_now(), NULL,
-	    &result, err);
+	rc = figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), NULL, &result, err);
 	pthread_mutex_unlock(&a->lock);
 	if (rc != 0) {
 		fail_store(resp, rc, err);
@@ -631,8 +686,10 @@ struct drill {
 /* The tables of stats_result a drill-down may name. */
 static const char *const drill_tables[] = { "cases.by_unit",
 	"cases.by_category", "cases.by_source", "cases.by_month",
-	"referrals.by_sender", "referrals.by_receiver", "liaison",
-	"timeliness.by_unit", "timeliness.by_rule", NULL };
+	"referrals.by_sender", "referrals.by_receiver", "referrals.steps",
+	"liaison", "liaison_activity", "whistles.by_caller",
+	"whistles.by_department", "assists.by_unit", "meetings.by_unit",
+	"meetings.followup", "timeliness.by_unit", "timeliness.by_rule", NULL };
 
 /* A record's line in a list: what it is and where it stands, nothing
  * a person wrote (descriptions and the like are in its page). */
@@ -738,8 +795,8 @@ records(struct api *a, const struct http_request *req,
 	trail.fn = drill_note;
 	trail.arg = &d;
 	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit, ltime_now(),
-	    &trail, &result, err);
+	rc = figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), &trail, &result, err);
 	pthread_mutex_unlock(&a->lock);
 	free(d.key);
 	if (rc != 0) {
@@ -898,6 +955,150 @@ record(struct api *a, const struct http_request *req,
 	    ""));
 }
 
+/*
+ * An export (docs/dashboard.md, "Exports"): the report's tables (what=
+ * report, the default) or the publication's (what=publication), every
+ * one or one (table=), as an .xlsx workbook or CSV (format=), written by
+ * export.c as `report --xlsx|--csv` and `publish` write them; audited
+ * as theirs, with the account. The period, unit and category as for
+ * the report.
+ */
+static void
+export(struct api *a, const struct http_request *req,
+    const struct account *acct, struct http_response *resp)
+{
+	const char *unit, *period, *what = http_query(req, "what");
+	const char *format = http_query(req, "format"), *one;
+	const struct export_table *tabs, *t;
+	struct export_table pick[2];
+	char err[LD_ERRLEN], *detail, *buf = NULL, tm[LTIME_LEN];
+	int64_t from, to;
+	json_t *result;
+	size_t len = 0;
+	FILE *f;
+	int rc, publication;
+
+	if (unit_asked(req, acct, &unit, resp) != 0 ||
+	    period_asked(req, &period, resp) != 0)
+		return;
+	publication = what != NULL && strcmp(what, "publication") == 0;
+	if ((what != NULL && !publication && strcmp(what, "report") != 0) ||
+	    format == NULL || (strcmp(format, "xlsx") != 0 &&
+	    strcmp(format, "csv") != 0)) {
+		reply_error(resp, 400, _("give format=xlsx or csv, and what= "
+		    "report or publication"));
+		return;
+	}
+	tabs = publication ? export_publish_tables : export_report_tables;
+	if ((one = http_query(req, "table")) != NULL && *one != '\0') {
+		for (t = tabs; t->title != NULL && strcmp(t->rows, one) != 0; t++)
+			;
+		if (t->title == NULL) {
+			reply_error(resp, 400, _("no such table"));
+			return;
+		}
+		pick[0] = *t;
+		memset(&pick[1], 0, sizeof pick[1]);
+		tabs = pick;
+	}
+	detail = xasprintf("format=%s via=dashboard period=%s unit=%s%s%s",
+	    format, period, unit != NULL ? unit : "(county)",
+	    category_asked(req) != NULL && !publication ? " category=" : "",
+	    category_asked(req) != NULL && !publication ?
+	    category_asked(req) : "");
+	rc = audit(a, acct->name, req->client, publication ?
+	    "publication-export" : "report-export", detail, err);
+	free(detail);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = publication ? figures_publication(a->store, period, unit, &result,
+	    err) : figures_report(a->store, a->county, period, unit,
+	    category_asked(req), ltime_now(), NULL, &result, err);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	if (publication) {
+		/* What the workbook's first sheet says of itself. */
+		(void)stats_period(period, &from, &to);
+		json_object_set_new(result, "period", json_string(period));
+		json_object_set_new(result, "county", json_string(a->county));
+		ltime_format(from, tm);
+		json_object_set_new(result, "from", json_string(tm));
+		ltime_format(to, tm);
+		json_object_set_new(result, "to", json_string(tm));
+		json_object_set_new(result, "unit", unit != NULL ?
+		    json_string(unit) : json_null());
+	}
+	if (strcmp(format, "xlsx") == 0) {
+		rc = export_xlsx_bytes(tabs, result, &buf, &len, err);
+		resp->content_type = "application/vnd.openxmlformats-"
+		    "officedocument.spreadsheetml.sheet";
+	} else {
+		f = open_memstream(&buf, &len);
+		export_csv(f, tabs, result);
+		rc = fclose(f) == 0 ? 0 : -1;
+		resp->content_type = "text/csv; charset=utf-8";
+	}
+	json_decref(result);
+	if (rc != 0) {
+		free(buf);
+		log_line("error", "event=dash-error error=%s", err);
+		reply_error(resp, 500, _("the export cannot be written"));
+		return;
+	}
+	free(resp->body);
+	resp->body = buf;
+	resp->body_len = len;
+	resp->status = 200;
+	resp->no_store = 1;
+}
+
+/* The county's stations (county-wide accounts only): their last sync,
+ * backlog, clock offset, version and the certificate's end. */
+static void
+stations(struct api *a, const struct http_request *req,
+    const struct account *acct, struct http_response *resp)
+{
+	char err[LD_ERRLEN], t[LTIME_LEN];
+	json_t *list, *x, *v;
+	size_t i;
+	int rc;
+
+	if (scope_of(acct) != NULL) {
+		reply_error(resp, 403, _("only a county-wide account sees the "
+		    "stations"));
+		return;
+	}
+	if ((rc = audit(a, acct->name, req->client, "stations-view", "", err))
+	    != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = figures_stations(a->store, &list, err);
+	pthread_mutex_unlock(&a->lock);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return;
+	}
+	/* Times as people read them, in China Standard Time. */
+	json_array_foreach(list, i, x)
+		if (json_is_integer(v = json_object_get(x, "last_sync"))) {
+			ltime_format(json_integer_value(v), t);
+			json_object_set_new(x, "last_sync", json_string(t));
+		}
+	if (a->cert_expires != 0)
+		ltime_format(a->cert_expires, t);
+	reply_doc(resp, 200, json_pack("{s:i, s:s, s:o, s:s?}", "v", 1, "kind",
+	    "stations", "stations", list, "certificate_expires",
+	    a->cert_expires != 0 ? t : NULL));
+}
+
 /* --- routing -------------------------------------------------------- */
 
 static void
@@ -936,6 +1137,10 @@ route(struct api *a, const struct http_request *req,
 		report(a, req, &acct, resp);
 	else if (strcmp(req->path, "/dash/api/records") == 0)
 		records(a, req, &acct, resp);
+	else if (strcmp(req->path, "/dash/api/export") == 0)
+		export(a, req, &acct, resp);
+	else if (strcmp(req->path, "/dash/api/stations") == 0)
+		stations(a, req, &acct, resp);
 	else if (strncmp(req->path, "/dash/api/record/", 17) == 0)
 		record(a, req, &acct, resp);
 	else

@@ -16,6 +16,7 @@ var CSRF = '';
 var SESSION = null;  /* GET /dash/api/session's document */
 var REPORT = null;   /* the report shown */
 var PERIOD = '';
+var CATEGORY = '';   /* the category filter ('': every one) */
 var charts = [];
 
 function t(s) { return S[s] || s; }
@@ -66,7 +67,153 @@ function started(session) {
 	$('who').hidden = false;
 	$('who-name').textContent = session.account + ' (' + session.unit + ')';
 	fillUnits([]);
+	/* The stations are the county's business. */
+	$('show-stations').hidden = session.scope !== null;
 	show();
+}
+
+/* --- exports and the printable report ---------------------------------- */
+
+/* Downloads GET /dash/api/export?... as name (the session's CSRF token
+ * goes with it, so the file is fetched, then saved from a blob). */
+function download(params, name) {
+	var unit = SESSION.scope === null ? $('unit').value : '';
+	params.period = PERIOD;
+	params.unit = unit;
+	if (params.what !== 'publication')
+		params.category = CATEGORY;
+	$('status').textContent = t('Loading...');
+	fetch('/dash/api/export?' + query(params), { credentials: 'same-origin',
+	    headers: { 'X-CSRF-Token': CSRF } }).then(function (r) {
+		if (r.status !== 200)
+			return r.json().then(function (d) {
+				$('status').textContent = d.error || String(r.status);
+			});
+		return r.blob().then(function (b) {
+			var a = el('a', { href: URL.createObjectURL(b), download: name });
+			document.body.appendChild(a);
+			a.click();
+			setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+			$('status').textContent = '';
+		});
+	}, function () { $('status').textContent = t('The server cannot be reached.'); });
+}
+
+/* A plain table for print: cols [[header, key]]. */
+function plain(title, rows, cols) {
+	var box = el('div'), tb = el('table'), head = el('tr'), body = el('tbody');
+	box.appendChild(el('h3', {}, t(title)));
+	cols.forEach(function (c) { head.appendChild(el('th', {}, t(c[0]))); });
+	tb.appendChild(el('thead')).appendChild(head);
+	rows.forEach(function (r) {
+		var tr = el('tr');
+		cols.forEach(function (c) {
+			var v = r[c[1]];
+			tr.appendChild(el('td', {}, c[1] === 'rate' ? rate(v) :
+			    v === null || v === undefined ? '-' : String(v)));
+		});
+		body.appendChild(tr);
+	});
+	if (!rows.length) {
+		var tr = el('tr');
+		tr.appendChild(el('td', { colspan: cols.length }, t('No records.')));
+		body.appendChild(tr);
+	}
+	tb.appendChild(body);
+	box.appendChild(tb);
+	return box;
+}
+
+/* The last day of a period that ends (not included) at to, a time in
+ * China Standard Time: "2026-12-01T00:00:00+08:00" -> "2026-11-30". */
+function lastDay(to) {
+	var d = new Date(Date.UTC(+to.slice(0, 4), +to.slice(5, 7) - 1, +to.slice(8, 10)) - 86400000);
+	return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+}
+
+/* The statistical report of the period and the assessment table, laid
+ * out for paper (app.css's print rules hide the rest). */
+function showPrint() {
+	var rep = REPORT, b = $('print-body'), c, r, tl, unit;
+	if (!rep)
+		return;
+	c = rep.cases; r = rep.referrals; tl = rep.timeliness;
+	b.textContent = '';
+	b.appendChild(el('h1', {}, rep.county + ' ' + t('Statistical report') + ' ' + rep.period));
+	unit = rep.unit || t('the whole county');
+	b.appendChild(el('p', { 'class': 'meta' }, rep.from.slice(0, 10) + ' – ' +
+	    lastDay(rep.to) + ' · ' + unit + (rep.category ? ' · ' + rep.category : '')));
+	b.appendChild(plain('Timeliness by unit, ranked', tl.by_unit, [['Rank', 'rank'],
+	    ['Unit', 'unit'], ['On time', 'on_time'], ['Late', 'late'], ['Open', 'open'],
+	    ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Cases by unit', c.by_unit, [['Unit', 'unit'], ['Opened', 'opened'],
+	    ['Closed', 'closed'], ['Referred', 'referred'], ['Handled itself', 'own'],
+	    ['Urgent', 'urgent']]));
+	b.appendChild(plain('Cases by category', c.by_category, [['Category', 'category'],
+	    ['Opened', 'opened']]));
+	b.appendChild(plain('Referrals sent', r.by_sender, [['Unit', 'unit'],
+	    ['Number sent', 'sent'], ['Urgent', 'urgent']]));
+	b.appendChild(plain('Referrals received', r.by_receiver, [['Unit', 'unit'],
+	    ['Number received', 'received'], ['Unanswered', 'unanswered'],
+	    ['Accepted', 'accepted'], ['Disputed', 'disputed'], ['Closed', 'closed'],
+	    ['Hours to acknowledge', 'ack_hours_median']]));
+	b.appendChild(plain('Referral steps, hours', r.steps, [['Unit', 'unit'],
+	    ['Acknowledged', 'acknowledged'], ['Median hours', 'acknowledged_median_hours'],
+	    ['Answered', 'answered'], ['Median hours', 'answered_median_hours'],
+	    ['Results', 'result'], ['Median hours', 'result_median_hours']]));
+	b.appendChild(plain('Township calls by department', rep.whistles.by_department,
+	    [['Unit', 'unit'], ['Number received', 'received'], ['Answered', 'answered'],
+	    ['On time', 'on_time'], ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Assistance answered', rep.assists.by_unit,
+	    [['Unit', 'unit'], ['Number received', 'received'], ['Answered', 'answered'],
+	    ['On time', 'on_time'], ['Overdue', 'overdue'], ['Rate', 'rate']]));
+	b.appendChild(plain('Resolutions followed up', rep.meetings.followup,
+	    [['Unit', 'unit'], ['Resolutions', 'resolutions'], ['Done', 'done'],
+	    ['In progress', 'in_progress'], ['Not reported', 'unreported']]));
+	b.appendChild(plain('Liaison by activity', rep.liaison_activity,
+	    [['Unit', 'unit'], ['Contacts', 'contact'], ['Patrols', 'patrol'],
+	    ['Meetings', 'meeting'], ['Trainings', 'training'], ['People trained', 'trained']]));
+	$('overview').hidden = true;
+	$('print').hidden = false;
+}
+
+/* --- the stations page (county-wide accounts) -------------------------- */
+
+function minutes(ms) {
+	return ms === null || ms === undefined ? '-' :
+	    (ms / 60000).toFixed(1);
+}
+
+function showStations() {
+	$('overview').hidden = true;
+	$('drill').hidden = true;
+	$('stations').hidden = false;
+	$('stations-list').textContent = t('Loading...');
+	api('/dash/api/stations').then(function (r) {
+		var rows;
+		$('stations-list').textContent = '';
+		if (r.status !== 200) {
+			$('stations-list').textContent = r.doc.error || String(r.status);
+			return;
+		}
+		$('cert-expires').textContent = r.doc.certificate_expires || '-';
+		rows = r.doc.stations.map(function (x) {
+			var y = {}, k;
+			for (k in x)
+				y[k] = x[k];
+			y.clock = minutes(x.clock_offset_ms);
+			y.status_label = t(x.status);
+			return y;
+		});
+		$('stations-list').appendChild(table('t-stations', 'Stations', rows,
+		    [{ h: 'Station', k: 'station', text: 1 },
+		     { h: 'Unit', k: 'unit', text: 1 }, { h: 'Role', k: 'role', text: 1 },
+		     { h: 'Status', k: 'status_label', text: 1 },
+		     { h: 'Last sync', k: 'last_sync', text: 1 },
+		     { h: 'Events', k: 'events' }, { h: 'Backlog', k: 'backlog' },
+		     { h: 'Clock offset (minutes)', k: 'clock' },
+		     { h: 'Version', k: 'version', text: 1 }], null, null));
+	}, function () { $('stations-list').textContent = t('The server cannot be reached.'); });
 }
 
 /* --- the period and unit filters -------------------------------------- */
@@ -151,7 +298,11 @@ function show() {
 	$('status').textContent = t('Loading...');
 	$('drill').hidden = true;
 	$('overview').hidden = false;
-	api('/dash/api/report?' + query({ period: PERIOD, unit: unit })).then(function (r) {
+	$('stations').hidden = true;
+	$('print').hidden = true;
+	CATEGORY = $('category').value.trim();
+	api('/dash/api/report?' + query({ period: PERIOD, unit: unit,
+	    category: CATEGORY })).then(function (r) {
 		if (r.status === 401)
 			return showLogin();
 		if (r.status !== 200) {
@@ -182,7 +333,12 @@ var FIGURES = { opened: 'Opened', closed: 'Closed', referred: 'Referred',
 	received: 'Number received', unanswered: 'Unanswered',
 	acknowledged: 'Acknowledged', accepted: 'Accepted', disputed: 'Disputed',
 	returned: 'Returned', logs: 'Logs', on_time: 'On time', late: 'Late',
-	open: 'Open', overdue: 'Overdue' };
+	open: 'Open', overdue: 'Overdue', answered: 'Answered',
+	result: 'Results', contact: 'Contacts', patrol: 'Patrols',
+	meeting: 'Meetings', training: 'Trainings', trained: 'People trained',
+	called: 'Calls', escalated: 'Escalated', scheduled: 'Scheduled',
+	held: 'Held', resolutions: 'Resolutions', done: 'Done',
+	in_progress: 'In progress', unreported: 'Not reported' };
 
 function rate(v) { return v === null ? '-' : (v * 100).toFixed(1) + '%'; }
 
@@ -192,6 +348,19 @@ function table(id, title, rows, cols, tableName, rowKey) {
 	var box = el('div', { id: 'box-' + id }), tb = el('table', { id: id }),
 	    head = el('tr'), body = el('tbody'), order = { k: null, dir: 1 };
 	box.appendChild(el('h3', {}, t(title)));
+	/* This table alone, as the workbook and CSV report writes. */
+	if (tableName) {
+		['xlsx', 'csv'].forEach(function (f) {
+			var b = el('button', { type: 'button', 'class': 'export',
+			    'data-format': f }, f === 'xlsx' ? 'Excel' : 'CSV');
+			b.addEventListener('click', function () {
+				download({ format: f, table: tableName },
+				    tableName + '-' + PERIOD + '.' + f);
+			});
+			box.lastChild.appendChild(document.createTextNode(' '));
+			box.lastChild.appendChild(b);
+		});
+	}
 	cols.forEach(function (c) {
 		var th = el('th', { 'data-k': c.k }, t(c.h));
 		th.addEventListener('click', function () {
@@ -277,9 +446,47 @@ function render(rep) {
 	    ['Disputed', 'disputed'], ['Returned', 'returned'],
 	    ['Closed', 'closed']].map(counted)).concat([{ h: 'Hours to acknowledge',
 	    k: 'ack_hours_median' }]), 'referrals.by_receiver', byUnit));
+	tabs.appendChild(table('t-referral-steps', 'Referral steps, hours',
+	    r.steps, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['acknowledged', 'answered', 'result'].reduce(function (a, k) {
+		return a.concat([counted([FIGURES[k], k]),
+		    { h: 'Median hours', k: k + '_median_hours' },
+		    { h: '90th percentile hours', k: k + '_p90_hours' }]);
+	    }, [])), 'referrals.steps', byUnit));
 	tabs.appendChild(table('t-liaison', 'Liaison logs', rep.liaison,
 	    [{ h: 'Unit', k: 'unit', text: 1 }, counted(['Logs', 'logs'])],
 	    'liaison', byUnit));
+	tabs.appendChild(table('t-liaison-activity', 'Liaison by activity',
+	    rep.liaison_activity, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['contact', 'patrol', 'meeting', 'training', 'trained'].map(function (k) {
+		return counted([FIGURES[k], k]);
+	    })), 'liaison_activity', byUnit));
+	tabs.appendChild(table('t-whistle-callers', 'Township calls by caller',
+	    rep.whistles.by_caller, [{ h: 'Unit', k: 'unit', text: 1 },
+	    counted(['Calls', 'called']), counted(['Escalated', 'escalated'])],
+	    'whistles.by_caller', byUnit));
+	function answeredCols() {
+		return [{ h: 'Unit', k: 'unit', text: 1 }].concat(['received',
+		    'answered', 'on_time', 'late', 'overdue'].map(function (k) {
+			return counted([FIGURES[k], k]);
+		    })).concat([{ h: 'Rate', k: 'rate' },
+		    { h: 'Median hours', k: 'answer_median_hours' },
+		    { h: '90th percentile hours', k: 'answer_p90_hours' }]);
+	}
+	tabs.appendChild(table('t-whistle-departments', 'Township calls by department',
+	    rep.whistles.by_department, answeredCols(), 'whistles.by_department',
+	    byUnit));
+	tabs.appendChild(table('t-assists', 'Assistance answered',
+	    rep.assists.by_unit, answeredCols(), 'assists.by_unit', byUnit));
+	tabs.appendChild(table('t-meetings', 'Joint meetings', rep.meetings.by_unit,
+	    [{ h: 'Unit', k: 'unit', text: 1 }].concat(['scheduled', 'held',
+	    'resolutions'].map(function (k) { return counted([FIGURES[k], k]); })),
+	    'meetings.by_unit', byUnit));
+	tabs.appendChild(table('t-followup', 'Resolutions followed up',
+	    rep.meetings.followup, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
+	    ['resolutions', 'done', 'in_progress', 'unreported'].map(function (k) {
+		return counted([FIGURES[k], k]);
+	    })), 'meetings.followup', byUnit));
 	tabs.appendChild(table('t-ranking', 'Timeliness by unit, ranked', tl.by_unit,
 	    [{ h: 'Rank', k: 'rank' }, { h: 'Unit', k: 'unit', text: 1 }].concat([
 	    ['On time', 'on_time'], ['Late', 'late'], ['Open', 'open'],
@@ -294,6 +501,12 @@ function render(rep) {
 		rows.forEach(function (x) { units[x.unit] = 1; });
 	});
 	fillUnits(Object.keys(units).sort());
+	if (!CATEGORY) {
+		$('categories').textContent = '';
+		c.by_category.forEach(function (x) {
+			$('categories').appendChild(el('option', { value: x.category }));
+		});
+	}
 	drawCharts(rep);
 }
 
@@ -376,8 +589,9 @@ function drill(tableName, key, fig, rule) {
 	$('record').textContent = '';
 	$('drill-what').textContent = [PERIOD, key, rule, fig ? t(FIGURES[fig] || fig) :
 	    null].filter(function (x) { return x; }).join(' · ');
-	api('/dash/api/records?' + query({ period: PERIOD, unit: unit, table: tableName,
-	    key: key, rule: rule, figure: fig })).then(function (r) {
+	api('/dash/api/records?' + query({ period: PERIOD, unit: unit,
+	    category: CATEGORY, table: tableName, key: key, rule: rule,
+	    figure: fig })).then(function (r) {
 		var box = $('drill-list'), tb, head;
 		box.textContent = '';
 		if (r.status !== 200) {
@@ -472,6 +686,28 @@ document.addEventListener('DOMContentLoaded', function () {
 	$('logout').addEventListener('click', logout);
 	$('filters').addEventListener('submit', function (ev) { ev.preventDefault(); show(); });
 	$('period-kind').addEventListener('change', periodKind);
+	$('show-stations').addEventListener('click', showStations);
+	$('export-xlsx').addEventListener('click', function () {
+		download({ format: 'xlsx' }, 'report-' + PERIOD + '.xlsx');
+	});
+	$('export-csv').addEventListener('click', function () {
+		download({ format: 'csv' }, 'report-' + PERIOD + '.csv');
+	});
+	$('export-publication').addEventListener('click', function () {
+		download({ format: 'xlsx', what: 'publication' }, 'publication-' + PERIOD + '.xlsx');
+	});
+	$('show-print').addEventListener('click', showPrint);
+	$('print-now').addEventListener('click', function () { window.print(); });
+	$('print-back').addEventListener('click', function () {
+		$('print').hidden = true;
+		$('overview').hidden = false;
+		charts.forEach(function (ch) { ch.resize(); });
+	});
+	$('stations-back').addEventListener('click', function () {
+		$('stations').hidden = true;
+		$('overview').hidden = false;
+		charts.forEach(function (ch) { ch.resize(); });
+	});
 	$('drill-back').addEventListener('click', function () {
 		$('drill').hidden = true;
 		$('overview').hidden = false;

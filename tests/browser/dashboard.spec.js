@@ -26,7 +26,7 @@ const LD = path.join(BUILD, 'liandong');
 const LDS = path.join(BUILD, 'liandong-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(BUILD, 'test-logs', 'browser');
-const PLAN = 9;
+const PLAN = 11;
 const BUREAU = '县综合行政执法局';
 const ZRJ = '县自然资源局';
 const PW = '长期有效的口令-2026';
@@ -241,6 +241,68 @@ async function main() {
 		await page.waitForSelector('#overview:not([hidden])');
 	});
 
+	await check('the stations page: last sync, backlog, clock, certificate; the category filter', async () => {
+		await page.click('#show-stations');
+		await page.waitForSelector('#t-stations tbody tr');
+		const cli = JSON.parse(lds(['station', 'list', '--json'])).stations;
+		const rows = await page.$$eval('#t-stations tbody tr', (trs) =>
+		    trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
+		assert(rows.length === cli.length, 'stations ' + rows.length);
+		assert(rows.every((r, i) => r[0] === cli[i].station && Number(r[6]) === cli[i].backlog),
+		    'rows ' + JSON.stringify(rows));
+		assert(/^20\d\d-/.test(await page.textContent('#cert-expires')), 'certificate');
+		await shot(page, 'stations');
+		await page.click('#stations-back');
+		await page.waitForSelector('#overview:not([hidden])');
+		await page.fill('#category', '非法采砂');
+		await page.click('#show');
+		await page.waitForFunction(() => document.querySelectorAll('#t-cases-category tbody tr').length === 1);
+		const cat = JSON.parse(lds(['report', '--period', '2026-11', '--category', '非法采砂', '--json'])).report;
+		assert(await num(page, '#total-cases\\.by_unit-opened button') === cat.cases.total.opened, 'category opened');
+		await page.waitForSelector('#t-referral-steps');
+		await page.fill('#category', '');
+		await page.click('#show');
+		await page.waitForFunction((n) => document.querySelectorAll('#t-cases-category tbody tr').length === n,
+		    report.cases.by_category.length);
+	});
+
+	await check('an Excel export downloads, openpyxl reads its cells; the printable report', async () => {
+		const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-xlsx')]);
+		const file = path.join(scratch, 'dashboard.xlsx');
+		await dl.saveAs(file);
+		assert(/\.xlsx$/.test(dl.suggestedFilename()), 'name ' + dl.suggestedFilename());
+		const read = run('/usr/bin/python3', ['-c', [
+		    'import json, sys, openpyxl',
+		    'wb = openpyxl.load_workbook(sys.argv[1])',
+		    'ws = wb[wb.sheetnames[1]]',
+		    'print(json.dumps({"sheets": wb.sheetnames, "first": [[c.value for c in r] for r in ws.iter_rows()],',
+		    '    "period": wb[wb.sheetnames[0]]["B2"].value}, default=str, ensure_ascii=False))'].join('\n'),
+		    file]);
+		const x = JSON.parse(read);
+		assert(x.period === '2026-11', 'period ' + x.period);
+		assert(x.first.length === report.cases.by_unit.length + 1, 'rows ' + JSON.stringify(x.first));
+		report.cases.by_unit.forEach((r, i) => assert(x.first[i + 1][0] === r.unit &&
+		    x.first[i + 1][1] === r.opened, 'row ' + JSON.stringify(x.first[i + 1])));
+		const [one] = await Promise.all([page.waitForEvent('download'),
+		    page.click('#box-t-ranking button.export[data-format=csv]')]);
+		const csv = fs.readFileSync(await one.path(), 'utf8');
+		assert(csv.charCodeAt(0) === 0xfeff && csv.split('\r\n').length ===
+		    report.timeliness.by_unit.length + 4, 'one table as CSV ' + JSON.stringify(csv));
+		await page.click('#show-print');
+		await page.waitForSelector('#print:not([hidden]) #print-body table');
+		const heads = await page.$$eval('#print-body h3', (h) => h.map((e) => e.textContent));
+		assert(heads.length >= 5, 'sections ' + heads.join());
+		const ranks = await page.$$eval('#print-body table', (tbs) =>
+		    Array.from(tbs[0].tBodies[0].rows).map((tr) => tr.cells[1].textContent));
+		assert(ranks.join() === report.timeliness.by_unit.map((r) => r.unit).join(), 'ranking ' + ranks.join());
+		await page.emulateMedia({ media: 'print' });
+		assert(!(await page.isVisible('#filters')) && await page.isVisible('#print-body'), 'print layout');
+		await shot(page, 'print');
+		await page.emulateMedia({ media: 'screen' });
+		await page.click('#print-back');
+		await page.waitForSelector('#overview:not([hidden])');
+	});
+
 	await check('a department account sees its unit only, even by crafting the call', async () => {
 		const other = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN',
 		    ignoreHTTPSErrors: true });
@@ -251,6 +313,7 @@ async function main() {
 		const mine = JSON.parse(lds(['report', '--period', '2026-11', '--unit', ZRJ, '--json'])).report;
 		assert(await num(p2, '#total-cases\\.by_unit-opened button') === mine.cases.total.opened, 'opened');
 		assert(await p2.isDisabled('#unit') && await p2.inputValue('#unit') === ZRJ, 'unit filter');
+		assert(await p2.isHidden('#show-stations'), 'stations offered to a department');
 		assert(!(await p2.textContent('#tables')).includes('龙羊峡镇'), 'another unit shown');
 		const crafted = await p2.evaluate(async () => {
 			const s = await (await fetch('/dash/api/session')).json();

@@ -12,7 +12,11 @@
  *                 so that other inputs are not answered 429); bit 6:
  *                 the harness compresses the body itself (zstd, the
  *                 codec's dictionary), so that mutations of the NDJSON
- *                 inside reach the push parser
+ *                 inside reach the push parser; bit 7: the route is
+ *                 the dashboard's (dash_routes[], bits 0-2), through
+ *                 the same api_admit and api_handle (the harness has no
+ *                 headers, cookies or query: the pages, the words, the
+ *                 login refused, and every API path answered 401)
  *   bytes 1..     the Authorization header, up to the first '\n'
  *   the rest      the body
  *
@@ -58,6 +62,19 @@ static const struct {
 	{ "GET", PATH_ENROLL },
 	{ "GET", "/" },
 	{ "POST", "/v1/sync/" },
+};
+
+static const struct {
+	const char *method, *path;
+} dash_routes[8] = {
+	{ "POST", "/dash/login" },
+	{ "GET", "/dash/api/report" },
+	{ "GET", "/dash/api/records" },
+	{ "GET", "/dash/api/export" },
+	{ "GET", "/dash/api/stations" },
+	{ "GET", "/dash/api/record/C-st001-1" },
+	{ "POST", "/dash/logout" },
+	{ "GET", "/dash/strings" },
 };
 
 static struct store *store;
@@ -199,8 +216,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	api_forget_failures(&api);
 	api.max_auth_failures = (sel & 0x20) ? 2 : INT_MAX;
 	memset(&req, 0, sizeof req);
-	req.method = routes[sel & 7].method;
-	req.path = routes[sel & 7].path;
+	req.method = (sel & 0x80) ? dash_routes[sel & 7].method :
+	    routes[sel & 7].method;
+	req.path = (sel & 0x80) ? dash_routes[sel & 7].path :
+	    routes[sel & 7].path;
 	req.authorization = (sel & 0x10) ? FUZZ_TOKEN : (alen ? auth : NULL);
 	req.content_encoding = (sel & 0x08) ? NULL : "zstd";
 	req.client = "127.0.0.1";

@@ -6,7 +6,7 @@
 # Excel and an Excel workbook read back by openpyxl (Debian's
 # python3-openpyxl, hence /usr/bin/python3); bad periods refused.
 . "$(dirname "$0")/lib.sh"
-test_plan 13
+test_plan 16
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -65,6 +65,28 @@ on bureau share record --type penalty --title "共综执罚〔2026〕88号 处�
 	--summary "当事人赵大勇，电话0974-8512345，罚款3000元" >/dev/null
 for s in bureau lyx bureau; do on $s sync >/dev/null; done
 
+# Issue 17's other figures: a township's calls (one answered, one not),
+# assistance requests (one answered, one overdue), a joint meeting with
+# two resolutions (one reported done), a training with participants.
+W1=$(on lyx whistle call --to $ZRJ --matter 占道经营 --location 东街)
+W2=$(on qbq whistle call --to $BUREAU --matter 夜间施工 --location 西街)
+A1=$(on bureau assist request --to $ZRJ --type appraisal --subject 土地性质认定)
+A2=$(LIANDONG_NOW="2026-11-19T09:00:00+08:00" on lyx assist request --to $ZRJ \
+	--type testing --subject 水样检测 --sent-at "2026-11-03 09:00")
+M1=$(on bureau meeting schedule --kind joint --at "2026-11-18 15:00" \
+	--units 龙羊峡镇,$ZRJ)
+on lyx liaison log --type training --date "2026-11-17 09:00" \
+	--summary "执法业务培训" --participant 卓玛 --participant 李明 >/dev/null
+for s in lyx qbq bureau zrj lyx qbq bureau zrj; do on $s sync >/dev/null; done
+on zrj whistle answer "$W1" --officer-sent 张三 >/dev/null
+on zrj assist answer "$A1" --conclusion 属基本农田 --sealed >/dev/null
+on bureau meeting minutes "$M1" --text 会议纪要 >/dev/null
+on bureau meeting resolution "$M1" --text 联合整治 --owner 龙羊峡镇 >/dev/null
+on bureau meeting resolution "$M1" --text 复核地类 --owner $ZRJ >/dev/null
+for s in zrj bureau lyx zrj; do on $s sync >/dev/null; done
+on lyx meeting followup "$M1" --resolution 1 --status done --note 已整治 >/dev/null
+for s in lyx bureau; do on $s sync >/dev/null; done
+
 "$LDS" dump >dump.ndjson
 "$LDS" due --json >due.json
 
@@ -75,10 +97,16 @@ import json, sys
 from collections import Counter, defaultdict
 from datetime import datetime
 
+import os
 rep = json.load(open(sys.argv[1]))["report"]
-unit = sys.argv[2] if len(sys.argv) > 2 else None
+unit = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+cat = sys.argv[3] if len(sys.argv) > 3 else None
 docs = [json.loads(l) for l in open("dump.ndjson")]
-due = json.load(open("due.json"))["obligations"]
+due = json.load(open(os.environ.get("DUE", "due.json")))["obligations"]
+if cat is not None:
+    # Only the records of the category, and what they owe.
+    docs = [d for d in docs if d.get("category") == cat]
+    due = [o for o in due if o["record"] in set(d["entity"] for d in docs)]
 lo, hi = rep["from"], rep["to"]
 def ms(t): return int(datetime.fromisoformat(t).timestamp() * 1000)
 def inp(t): return ms(lo) <= t < ms(hi)
@@ -153,6 +181,114 @@ for r in rep["timeliness"]["by_unit"]:
          None if met == 0 else round(r["on_time"] / met, 3))
 ranks = [r["rate"] if r["rate"] is not None else -1 for r in rep["timeliness"]["by_unit"]]
 same("ranking order", ranks, sorted(ranks, reverse=True))
+# The time each step took (the referral's "steps": when each state was
+# first reached), per unit, in hours: median and 90th percentile.
+H = 3600000
+def arrived(d):
+    r = d.get("received", {}).get("at")
+    return ms(r) if r else (ms(d["sent_at"]) if "sent_at" in d else d["created_at"])
+def med(v):
+    if not v: return None
+    v = sorted(v); n = len(v)
+    m = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
+    return (m * 10 + H // 2) // H / 10
+def p90(v):
+    if not v: return None
+    v = sorted(v)
+    return (v[-(-len(v) * 9 // 10) - 1] * 10 + H // 2) // H / 10
+steps = defaultdict(lambda: defaultdict(list))
+for d in refs:
+    st = d.get("steps", {})
+    if "acknowledged" in st and want(d["to"]):
+        steps[d["to"]]["acknowledged"].append(max(0, st["acknowledged"] - arrived(d)))
+    ans = [st[k] for k in ("accepted", "disputed", "returned") if k in st]
+    if ans and want(d["to"]):
+        steps[d["to"]]["answered"].append(max(0, min(ans) - arrived(d)))
+    if "closed" in st and "accepted" in st and want(d["handler"]):
+        steps[d["handler"]]["result"].append(max(0, st["closed"] - st["accepted"]))
+exp = {}
+for u, c in steps.items():
+    exp[u] = {}
+    for k in ("acknowledged", "answered", "result"):
+        exp[u][k] = len(c[k])
+        exp[u][k + "_median_hours"] = med(c[k])
+        exp[u][k + "_p90_hours"] = p90(c[k])
+same("referral steps", {r["unit"]: {k: v for k, v in r.items() if k != "unit"}
+                        for r in rep["referrals"]["steps"]}, exp)
+
+acts = defaultdict(Counter)
+for d in docs:
+    if d["type"] == "liaison" and inp(d["created_at"]) and want(d["unit"]):
+        acts[d["unit"]][d["activity"]] += 1
+        if d["activity"] == "training":
+            acts[d["unit"]]["trained"] += len(d.get("participants", []))
+same("liaison by activity", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
+                             for r in rep["liaison_activity"]},
+     {u: {k: v for k, v in c.items() if v} for u, c in acts.items()})
+
+def answered(kind):
+    out = {}
+    for d in docs:
+        sent = ms(d["sent_at"]) if "sent_at" in d else d.get("created_at")
+        if d["type"] != kind or not inp(sent) or not want(d["to"]):
+            continue
+        c = out.setdefault(d["to"], Counter())
+        c["received"] += 1
+        dl = d.get("answer_due")
+        if "answer" in d:
+            c["answered"] += 1
+            c.setdefault("hours", [])
+            c["hours"] = c["hours"] + [max(0, d["answer"]["at"] - arrived(d))]
+            if dl and "done_at" in dl:
+                c["late" if dl.get("late") else "on_time"] += 1
+        elif dl and ms(due_now) > ms(dl["due"]):
+            c["overdue"] += 1
+    exp = {}
+    for u, c in out.items():
+        h = c.pop("hours", [])
+        e = {k: c[k] for k in ("received", "answered", "on_time", "late", "overdue")}
+        met = e["on_time"] + e["late"] + e["overdue"]
+        e["rate"] = None if met == 0 else round(e["on_time"] / met, 3)
+        e["answer_median_hours"], e["answer_p90_hours"] = med(h), p90(h)
+        exp[u] = e
+    return exp
+due_now = os.environ["LIANDONG_NOW"]
+same("township calls by department",
+     {r["unit"]: {k: v for k, v in r.items() if k != "unit"}
+      for r in rep["whistles"]["by_department"]}, answered("whistle"))
+same("assistance by unit",
+     {r["unit"]: {k: v for k, v in r.items() if k != "unit"}
+      for r in rep["assists"]["by_unit"]}, answered("assist"))
+callers = defaultdict(Counter)
+for d in docs:
+    sent = ms(d["sent_at"]) if "sent_at" in d else d.get("created_at")
+    if d["type"] == "whistle" and inp(sent) and want(d["unit"]):
+        callers[d["unit"]]["called"] += 1
+        callers[d["unit"]]["escalated"] += d.get("escalation_level", 0) > 0
+same("township calls by caller", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
+                                  for r in rep["whistles"]["by_caller"]},
+     {u: {k: v for k, v in c.items() if v} for u, c in callers.items()})
+
+meets, follow = defaultdict(Counter), defaultdict(Counter)
+for d in docs:
+    if d["type"] != "meeting" or not inp(ms(d["at"])):
+        continue
+    if want(d["unit"]):
+        meets[d["unit"]]["scheduled"] += 1
+        meets[d["unit"]]["held"] += d["status"] == "held"
+        meets[d["unit"]]["resolutions"] += len(d.get("resolutions", []))
+    for r in d.get("resolutions", []):
+        if want(r["owner"]):
+            follow[r["owner"]]["resolutions"] += 1
+            follow[r["owner"]][{"open": "unreported", "in-progress": "in_progress"}
+                               .get(r["status"], r["status"])] += 1
+same("meetings", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
+                  for r in rep["meetings"]["by_unit"]},
+     {u: {k: v for k, v in c.items() if v} for u, c in meets.items()})
+same("resolutions followed up", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
+                                 for r in rep["meetings"]["followup"]},
+     {u: {k: v for k, v in c.items() if v} for u, c in follow.items()})
+
 if bad:
     print("\n".join(bad))
     sys.exit(1)
@@ -173,6 +309,39 @@ test_expect_success 'the figures are not empty: each kind of timeliness occurs' 
 	jeq nov.json "sum(r[\"on_time\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true &&
 	jeq nov.json "sum(r[\"overdue\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true &&
 	jeq nov.json "sum(r[\"open\"] for r in d[\"report\"][\"timeliness\"][\"by_rule\"]) > 0" true
+'
+
+test_expect_success 'the time each referral step took, calls, assistance, meetings, training' '
+	jeq nov.json "[(r[\"unit\"], r[\"acknowledged\"], r[\"answered\"], r[\"result\"]) for r in d[\"report\"][\"referrals\"][\"steps\"]]" \
+		"[[\"$BUREAU\", 1, 1, 1]]" &&
+	jeq nov.json "[(r[\"unit\"], r[\"received\"], r[\"answered\"]) for r in d[\"report\"][\"whistles\"][\"by_department\"]]" \
+		"[[\"$BUREAU\", 1, 0], [\"$ZRJ\", 1, 1]]" &&
+	jeq nov.json "[(r[\"unit\"], r[\"called\"]) for r in d[\"report\"][\"whistles\"][\"by_caller\"]]" \
+		"[[\"恰卜恰镇\", 1], [\"龙羊峡镇\", 1]]" &&
+	jeq nov.json "[(r[\"received\"], r[\"answered\"], r[\"on_time\"]) for r in d[\"report\"][\"assists\"][\"by_unit\"]]" \
+		"[[2, 1, 1]]" &&
+	jeq nov.json "[(r[\"held\"], r[\"resolutions\"]) for r in d[\"report\"][\"meetings\"][\"by_unit\"]]" "[[1, 2]]" &&
+	jeq nov.json "[(r[\"unit\"], r[\"done\"], r[\"unreported\"]) for r in d[\"report\"][\"meetings\"][\"followup\"]]" \
+		"[[\"$ZRJ\", 0, 1], [\"龙羊峡镇\", 1, 0]]" &&
+	jeq nov.json "[(r[\"unit\"], r[\"training\"], r[\"trained\"]) for r in d[\"report\"][\"liaison_activity\"] if r[\"training\"]]" \
+		"[[\"龙羊峡镇\", 1, 2]]"
+'
+
+test_expect_success 'a month later: assistance and calls overdue, counted the same' '
+	LIANDONG_NOW="2026-12-20T10:00:00+08:00" "$LDS" due --json >due-dec.json &&
+	LIANDONG_NOW="2026-12-20T10:00:00+08:00" "$LDS" report --period 2026-11 --json >dec.json &&
+	LIANDONG_NOW="2026-12-20T10:00:00+08:00" DUE=due-dec.json python3 check.py dec.json &&
+	jeq dec.json "[r[\"overdue\"] for r in d[\"report\"][\"assists\"][\"by_unit\"]]" 1
+'
+
+test_expect_success 'a category filter: only its cases and referrals, and what they owe' '
+	"$LDS" report --period 2026-11 --category 违法建设 --json >cat.json &&
+	python3 check.py cat.json "" 违法建设 &&
+	jeq cat.json d.report.category 违法建设 &&
+	jeq cat.json "sorted(set(r[\"category\"] for r in d[\"report\"][\"cases\"][\"by_category\"]))" 违法建设 &&
+	jeq cat.json "len(d[\"report\"][\"whistles\"][\"by_caller\"])" 0 &&
+	"$LDS" report --period 2026-11 --unit 龙羊峡镇 --category 违法建设 --json >catu.json &&
+	python3 check.py catu.json 龙羊峡镇 违法建设
 '
 
 test_expect_success 'one unit sees its own figures, and they equal the count' '

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 16
+test_plan 19
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -127,6 +127,67 @@ test_expect_success 'the report over HTTP is byte for byte report --json' '
 	test "$(get "/dash/api/report?period=2026-Q4&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" lead)" = 200 &&
 	"$LDS" report --period 2026-Q4 --unit 龙羊峡镇 --json >cli-u.json && test_cmp cli-u.json out &&
 	test "$(get "/dash/api/report?period=2026-13" lead)" = 400
+'
+
+test_expect_success 'the stations page: county-wide accounts only, as station list says' '
+	test "$(get /dash/api/stations lead)" = 200 && mv out st.json &&
+	"$LDS" station list --json >cli-st.json &&
+	python3 - <<-\PY &&
+	import json
+	http = json.load(open("st.json"))
+	cli = json.load(open("cli-st.json"))
+	assert [s["station"] for s in http["stations"]] == [s["station"] for s in cli["stations"]]
+	for h, c in zip(http["stations"], cli["stations"]):
+	    assert (h["status"], h["events"], h["backlog"], h["unit"]) == \
+	        (c["status"], c["events"], c["backlog"], c["unit"]), (h, c)
+	    assert h["last_sync"] is not None and h["version"] is None, h
+	    # The stations run with the server clock pinned: no offset.
+	    assert h["clock_offset_ms"] == 0 or c["events"] == 0, h
+	assert http["certificate_expires"].startswith("20"), http
+	PY
+	test "$(login ziran "$PW" zr)" = 200 &&
+	test "$(get /dash/api/stations zr)" = 403
+'
+
+test_expect_success 'exports: the workbook and CSV of report, the publication, audited' '
+	test "$(get "/dash/api/export?period=2026-11&format=xlsx" lead -D xh)" = 200 && mv out d.xlsx &&
+	grep -qi "content-type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" xh &&
+	grep -qi "cache-control: no-store" xh &&
+	"$LDS" report --period 2026-11 --xlsx c.xlsx >/dev/null &&
+	/usr/bin/python3 - <<-\PY &&
+	import openpyxl
+	def cells(p):
+	    wb = openpyxl.load_workbook(p)
+	    return {ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in wb}
+	d, c = cells("d.xlsx"), cells("c.xlsx")
+	assert d == c, [k for k in d if d.get(k) != c.get(k)]
+	assert "Cases by unit" in d and d["Cases by unit"][1][1] >= 1, d["Cases by unit"]
+	PY
+	test "$(get "/dash/api/export?period=2026-11&format=csv&table=cases.by_unit" lead)" = 200 &&
+	head -c 3 out | od -An -tx1 | grep -q "ef bb bf" && test_grep "Cases by unit" out &&
+	test_grep ! "Cases by category" out &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv" lead)" = 200 &&
+	"$LDS" report --period 2026-11 --csv >c.csv && test_cmp c.csv out &&
+	test "$(get "/dash/api/export?period=2026-11&format=xlsx&what=publication" lead)" = 200 &&
+	test "$(get "/dash/api/export?period=2026-11&format=pdf" lead)" = 400 &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv&table=nothing" lead)" = 400 &&
+	test "$(login ziran "$PW" zr)" = 200 &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv" zr)" = 200 &&
+	test_grep ! 龙羊峡镇 out &&
+	test "$(get "/dash/api/export?period=2026-11&format=csv&unit=%E9%BE%99%E7%BE%8A%E5%B3%A1%E9%95%87" zr)" = 403 &&
+	"$LDS" audit --json >audit.txt &&
+	test_grep "format=xlsx via=dashboard" audit.txt &&
+	jeq audit.txt "any(e[\"event\"] == \"publication-export\" and \"via=dashboard\" in e[\"detail\"] for e in d[\"entries\"])" true
+'
+
+test_expect_success 'a category: the report and its drill-down as report --category' '
+	test "$(get "/dash/api/report?period=2026-11&category=%E9%9D%9E%E6%B3%95%E9%87%87%E7%A0%82" lead)" = 200 &&
+	"$LDS" report --period 2026-11 --category 非法采砂 --json >cli-c.json && test_cmp cli-c.json out &&
+	jeq out d.report.cases.total.opened 1 &&
+	test "$(get "/dash/api/records?period=2026-11&category=%E9%9D%9E%E6%B3%95%E9%87%87%E7%A0%82&table=cases.by_unit" lead)" = 200 &&
+	jeq out "[r[\"entity\"] for r in d[\"records\"]]" "$C2" &&
+	test "$(get "/dash/api/records?period=2026-11&table=referrals.steps" lead)" = 200 &&
+	test "$(get "/dash/api/records?period=2026-11&table=meetings.followup" lead)" = 200
 '
 
 test_expect_success 'a department account sees its own unit, however it asks' '

@@ -332,6 +332,155 @@ test_trail(void **state)
 	json_decref(r);
 }
 
+/* The result's row of table (a dotted path) whose "unit" is unit. */
+static const json_t *
+row_in(const json_t *r, const char *table, const char *unit)
+{
+	char *path = xstrdup(table), *dot = strchr(path, '.');
+	const json_t *rows, *x;
+	size_t i;
+
+	if (dot != NULL)
+		*dot = '\0';
+	rows = json_object_get(r, path);
+	if (dot != NULL)
+		rows = json_object_get(rows, dot + 1);
+	free(path);
+	json_array_foreach(rows, i, x)
+		if (strcmp(cjson_str(x, "unit"), unit) == 0)
+			return x;
+	fail_msg("no row %s in %s", unit, table);
+	return NULL;
+}
+
+static void
+real_is(const json_t *row, const char *key, double v)
+{
+	const json_t *x = json_object_get(row, key);
+
+	if (!json_is_real(x) || json_real_value(x) != v)
+		fail_msg("%s: %g, not %g", key, json_real_value(x), v);
+}
+
+static int64_t
+h(const char *t, int hours)
+{
+	return at(t) + (int64_t)hours * 3600000;
+}
+
+/*
+ * Issue 17's other figures: the time each referral step took (median and
+ * 90th percentile hours), a township's call unanswered past its due
+ * time, a meeting's resolutions by their follow-up, a training's people;
+ * and a category filter that keeps only one category's records.
+ */
+static void
+test_steps(void **state)
+{
+	const char *s1 = "2026-11-02T08:00:00+08:00",
+	    *s2 = "2026-11-03T08:00:00+08:00";
+	json_t *docs2[6], *r, *seen = json_object();
+	struct stats *s;
+	struct stats_trail t = { tally, seen };
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	docs2[0] = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+	    " s:{s:s}, s:{s:I, s:I, s:I}}", "type", "referral", "entity",
+	    "R-a-1", "unit", "甲镇", "to", "执法局", "handler", "执法局",
+	    "status", "closed", "sent_at", s1, "created_at", (json_int_t)at(s1),
+	    "received", "at", "2026-11-02T09:00:00+08:00", "steps",
+	    "acknowledged", (json_int_t)h(s1, 2), "accepted",
+	    (json_int_t)h(s1, 5), "closed", (json_int_t)h(s1, 29));
+	json_object_set_new(docs2[0], "category", json_string("y"));
+	docs2[1] = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+	    " s:{s:I}}", "type", "referral", "entity", "R-a-2", "unit", "甲镇",
+	    "to", "执法局", "handler", "执法局", "category", "x", "status",
+	    "disputed", "sent_at", s2, "created_at", (json_int_t)at(s2),
+	    "steps", "disputed", (json_int_t)h(s2, 3));
+	docs2[2] = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s,"
+	    " s:s, s:b}}", "type", "whistle", "entity", "W-b-1", "unit", "乙镇",
+	    "to", "执法局", "status", "called", "created_at",
+	    (json_int_t)at("2026-11-05T08:00:00+08:00"), "answer_due", "due",
+	    "2026-11-06T08:00:00+08:00", "rule", "gu/whistle_answer", "basis",
+	    "x", "assumed", 0);
+	docs2[3] = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:[{s:s, s:s},"
+	    " {s:s, s:s}, {s:s, s:s}]}", "type", "meeting", "entity", "M-c-1",
+	    "unit", "执法局", "status", "held", "at", "2026-11-10T15:00:00+08:00",
+	    "created_at", (json_int_t)at(s1), "resolutions", "owner", "甲镇",
+	    "status", "done", "owner", "乙镇", "status", "open", "owner", "乙镇",
+	    "status", "in-progress");
+	docs2[4] = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:[s, s, s]}",
+	    "type", "liaison", "entity", "L-a-1", "unit", "甲镇", "status",
+	    "logged", "activity", "training", "created_at", (json_int_t)at(s2),
+	    "participants", "a", "b", "c");
+	docs2[5] = NULL;
+
+	s = stats_new(at("2026-11-01T00:00:00+08:00"),
+	    at("2026-12-01T00:00:00+08:00"), NULL, at(NOW));
+	stats_set_trail(s, &t);
+	for (i = 0; docs2[i] != NULL; i++)
+		stats_add(s, docs2[i]);
+	r = stats_result(s);
+	stats_free(s);
+	/* Acknowledged 1 h after its receipt; answered 4 h after it (the
+	 * receipt) and 3 h after its sending (no receipt); the result a day
+	 * after the acceptance. */
+	v = (json_t *)row_in(r, "referrals.steps", "执法局");
+	assert_int_equal(json_integer_value(json_object_get(v, "acknowledged")), 1);
+	assert_int_equal(json_integer_value(json_object_get(v, "answered")), 2);
+	real_is(v, "acknowledged_median_hours", 1.0);
+	real_is(v, "answered_median_hours", 3.5);
+	real_is(v, "answered_p90_hours", 4.0);
+	real_is(v, "result_p90_hours", 24.0);
+	v = (json_t *)row_in(r, "whistles.by_department", "执法局");
+	assert_int_equal(json_integer_value(json_object_get(v, "overdue")), 1);
+	assert_int_equal(json_integer_value(json_object_get(v, "answered")), 0);
+	assert_true(json_is_null(json_object_get(v, "answer_median_hours")));
+	real_is(v, "rate", 0.0);
+	v = (json_t *)row_in(r, "meetings.followup", "乙镇");
+	assert_int_equal(json_integer_value(json_object_get(v, "unreported")), 1);
+	assert_int_equal(json_integer_value(json_object_get(v, "in_progress")), 1);
+	v = (json_t *)row_in(r, "liaison_activity", "甲镇");
+	assert_int_equal(json_integer_value(json_object_get(v, "trained")), 3);
+	trail_matches(r, "referrals.steps", "unit", seen);
+	trail_matches(r, "whistles.by_caller", "unit", seen);
+	trail_matches(r, "whistles.by_department", "unit", seen);
+	trail_matches(r, "meetings.by_unit", "unit", seen);
+	trail_matches(r, "meetings.followup", "unit", seen);
+	trail_matches(r, "liaison", "unit", seen);
+	trail_matches(r, "liaison_activity", "unit", seen);
+	trail_matches(r, "referrals.by_sender", "unit", seen);
+	trail_matches(r, "referrals.by_receiver", "unit", seen);
+	trail_matches(r, "timeliness.by_unit", "unit", seen);
+	trail_matches(r, "timeliness.by_rule", "unit", seen);
+	json_object_foreach(seen, k, v)
+		fail_msg("trail without a figure: %s", k);
+	json_decref(seen);
+	json_decref(r);
+
+	/* Category x: its referral alone; nothing without a category. */
+	s = stats_new(at("2026-11-01T00:00:00+08:00"),
+	    at("2026-12-01T00:00:00+08:00"), NULL, at(NOW));
+	stats_set_category(s, "x");
+	for (i = 0; docs2[i] != NULL; i++)
+		stats_add(s, docs2[i]);
+	r = stats_result(s);
+	stats_free(s);
+	v = (json_t *)row_in(r, "referrals.steps", "执法局");
+	assert_int_equal(json_integer_value(json_object_get(v, "answered")), 1);
+	assert_int_equal(json_integer_value(json_object_get(v, "acknowledged")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r,
+	    "whistles"), "by_department")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r,
+	    "meetings"), "followup")), 0);
+	assert_int_equal(json_array_size(json_object_get(r, "liaison")), 0);
+	json_decref(r);
+	for (i = 0; docs2[i] != NULL; i++)
+		json_decref(docs2[i]);
+}
+
 int
 main(void)
 {
@@ -340,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_county),
 		cmocka_unit_test(test_one_unit),
 		cmocka_unit_test(test_trail),
+		cmocka_unit_test(test_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
