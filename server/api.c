@@ -66,16 +66,20 @@ slot_of(struct api *a, const char *key, int create)
 	return oldest;
 }
 
-/* 1 if the client has failed too often. Lock held. */
+/* 1 if the client has failed too often. Takes throttle_lock. */
 static int
 throttled(struct api *a, const char *client)
 {
 	char key[80];
 	struct slot *s;
+	int rc;
 
 	snprintf(key, sizeof key, "ip:%s", client);
-	return (s = slot_of(a, key, 0)) != NULL &&
+	pthread_mutex_lock(&a->throttle_lock);
+	rc = (s = slot_of(a, key, 0)) != NULL &&
 	    s->failures >= a->max_auth_failures;
+	pthread_mutex_unlock(&a->throttle_lock);
+	return rc;
 }
 
 static void
@@ -84,7 +88,9 @@ failed_attempt(struct api *a, const char *client)
 	char key[80];
 
 	snprintf(key, sizeof key, "ip:%s", client);
+	pthread_mutex_lock(&a->throttle_lock);
 	slot_of(a, key, 1)->failures++;
+	pthread_mutex_unlock(&a->throttle_lock);
 }
 
 void
@@ -94,6 +100,8 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	a->store = s;
 	a->codec = c;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->throttle_lock, NULL);
+	pthread_mutex_init(&a->reader_lock, NULL);
 	a->max_decompressed = PROTO_MAX_DECOMPRESSED;
 	a->max_events = PROTO_MAX_EVENTS;
 	a->pull_batch = PROTO_PULL_BATCH;
@@ -107,9 +115,15 @@ api_init(struct api *a, struct store *s, struct codec *c)
 void
 api_forget_failures(struct api *a)
 {
-	pthread_mutex_lock(&a->lock);
+	pthread_mutex_lock(&a->throttle_lock);
 	memset(a->throttle, 0, sizeof *a->throttle);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&a->throttle_lock);
+}
+
+void
+api_set_reader(struct api *a, struct store *reader)
+{
+	a->reader = reader;
 }
 
 void
@@ -119,6 +133,10 @@ api_release(struct api *a)
 	json_decref(a->next_ca);
 	json_decref(a->calendar);
 	free(a->throttle);
+	if (a->reader != NULL)
+		a->reader->ops->close(a->reader);
+	pthread_mutex_destroy(&a->reader_lock);
+	pthread_mutex_destroy(&a->throttle_lock);
 	pthread_mutex_destroy(&a->lock);
 }
 
@@ -222,9 +240,13 @@ token_station(const char *h, char name[STATION_MAX + 1])
 	return colon + 1;
 }
 
+/* Checks req's token against the station in st (a->store under
+ * a->lock, or a->reader under a->reader_lock): 0 with *r filled, else
+ * resp set (401, 429, 503) and -1. */
 static int
-authenticate(struct api *a, const struct http_request *req,
-    struct station_rec *r, struct http_response *resp)
+authenticate_in(struct api *a, struct store *st,
+    const struct http_request *req, struct station_rec *r,
+    struct http_response *resp)
 {
 	char name[STATION_MAX + 1], hash[HASH_HEX], err[LD_ERRLEN];
 	const char *secret;
@@ -241,7 +263,7 @@ authenticate(struct api *a, const struct http_request *req,
 		    "missing station token" : "malformed station token");
 		return -1;
 	}
-	if ((rc = a->store->ops->station_get(a->store, name, r, err)) != 0) {
+	if ((rc = st->ops->station_get(st, name, r, err)) != 0) {
 		if (rc != LD_ENOTFOUND) { /* the store failing, not the token */
 			http_error(resp, 503, "%s", err);
 			return -1;
@@ -263,6 +285,13 @@ authenticate(struct api *a, const struct http_request *req,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+authenticate(struct api *a, const struct http_request *req,
+    struct station_rec *r, struct http_response *resp)
+{
+	return authenticate_in(a, a->store, req, r, resp);
 }
 
 /* 1 if r holds a live enrolment code whose hash is hash. */
@@ -976,10 +1005,7 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 			http_error(resp, 405, "use POST");
 			return -1;
 		}
-		pthread_mutex_lock(&a->lock);
-		rc = throttled(a, req->client);
-		pthread_mutex_unlock(&a->lock);
-		if (rc) {
+		if (throttled(a, req->client)) {
 			http_error(resp, 429, "too many failed attempts: wait a minute");
 			return -1;
 		}
@@ -1000,9 +1026,17 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 		http_error(resp, 404, "no such endpoint");
 		return -1;
 	}
-	pthread_mutex_lock(&a->lock);
-	rc = authenticate(a, req, &r, resp);
-	pthread_mutex_unlock(&a->lock);
+	/* On the reader when there is one: MHD's threads admit every
+	 * request and must not wait for a sync being stored. */
+	if (a->reader != NULL) {
+		pthread_mutex_lock(&a->reader_lock);
+		rc = authenticate_in(a, a->reader, req, &r, resp);
+		pthread_mutex_unlock(&a->reader_lock);
+	} else {
+		pthread_mutex_lock(&a->lock);
+		rc = authenticate(a, req, &r, resp);
+		pthread_mutex_unlock(&a->lock);
+	}
 	if (rc != 0) {
 		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
 		    req->path + 4, resp->status, req->client);
