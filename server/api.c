@@ -101,6 +101,7 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	a->codec = c;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->throttle_lock, NULL);
+	pthread_mutex_init(&a->codec_lock, NULL);
 	pthread_mutex_init(&a->reader_lock, NULL);
 	a->max_decompressed = PROTO_MAX_DECOMPRESSED;
 	a->max_events = PROTO_MAX_EVENTS;
@@ -137,6 +138,7 @@ api_release(struct api *a)
 		a->reader->ops->close(a->reader);
 	pthread_mutex_destroy(&a->reader_lock);
 	pthread_mutex_destroy(&a->throttle_lock);
+	pthread_mutex_destroy(&a->codec_lock);
 	pthread_mutex_destroy(&a->lock);
 }
 
@@ -774,11 +776,11 @@ sync_decode(struct api *a, const struct http_request *req, const char *name,
 		http_error(resp, 415, "sync bodies must be zstd (Content-Encoding: zstd)");
 		return -1;
 	}
-	/* Under the lock: the codec has one decompression context. */
-	pthread_mutex_lock(&a->lock);
+	/* The codec has one decompression context. */
+	pthread_mutex_lock(&a->codec_lock);
 	rc = codec_decompress(a->codec, req->body, req->body_len,
 	    a->max_decompressed, &plain, &plain_len, err);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&a->codec_lock);
 	if (rc != 0)
 		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
 	else {
@@ -893,14 +895,15 @@ offer(struct proto_answer *h, enum proto_doc d, json_t *doc,
 }
 
 /* The answer: its header, with the county's documents the station holds
- * other ones of, then the pulled events, as one zstd frame. Lock held
- * (the codec, the documents). Returns 0 or sets resp (500). */
+ * other ones of (units: the directory, read under the lock, taken;
+ * uh its hash), then the pulled events, as one zstd frame. Outside the
+ * lock: the documents change only with the api (a reload makes a new
+ * one); the codec under codec_lock. Returns 0 or sets resp (500). */
 static int
 sync_reply(struct api *a, const struct push *p, struct pulled *out,
-    struct http_response *resp)
+    json_t *units, const char *uh, struct http_response *resp)
 {
-	char err[LD_ERRLEN], uh[HASH_HEX], *hs, *all;
-	json_t *units = directory(a, uh);
+	char err[LD_ERRLEN], *hs, *all;
 	void *packed = NULL;
 	size_t hl, packed_len = 0;
 	int rc;
@@ -918,8 +921,10 @@ sync_reply(struct api *a, const struct push *p, struct pulled *out,
 	memcpy(all, hs, hl);
 	all[hl] = '\n';
 	memcpy(all + hl + 1, out->events, out->len);
+	pthread_mutex_lock(&a->codec_lock);
 	rc = codec_compress(a->codec, all, hl + 1 + out->len, &packed,
 	    &packed_len, err);
+	pthread_mutex_unlock(&a->codec_lock);
 	free(all);
 	free(hs);
 	if (rc != 0) {
@@ -943,6 +948,9 @@ sync_(struct api *a, const struct http_request *req,
 	struct pulled out;
 	struct push p;
 	int64_t t0 = ltime_now();
+	char uh[HASH_HEX] = "";
+	json_t *units = NULL;
+	int applied;
 
 	/* The token was checked before the body was read (api_admit): the
 	 * name it gives is only for the log until it is checked again. */
@@ -965,17 +973,20 @@ sync_(struct api *a, const struct http_request *req,
 		push_release(&p);
 		return;
 	}
-	if (copies(&r, p.h.epoch, resp) != 0)
+	if (copies(&r, p.h.epoch, resp) != 0) {
 		log_line("warn", "event=sync station=%s result=replaced-copy"
 		    " client=%s", r.name, req->client);
-	else if (sync_apply(a, &r, &p, &out, resp) == 0 &&
-	    sync_reply(a, &p, &out, resp) == 0)
+		applied = 0;
+	} else if ((applied = sync_apply(a, &r, &p, &out, resp) == 0))
+		units = directory(a, uh);
+	pthread_mutex_unlock(&a->lock);
+	/* Packed and compressed outside the lock, while the next is stored. */
+	if (applied && sync_reply(a, &p, &out, units, uh, resp) == 0)
 		log_line("info", "event=sync station=%s status=200 pushed=%zu"
 		    " stored=%zu pulled=%zu more=%d backlog=%lld in=%zu out=%zu"
 		    " ms=%lld client=%s", r.name, p.n, out.stored, out.n,
 		    out.h.more, (long long)out.h.backlog, req->body_len,
 		    resp->body_len, (long long)(ltime_now() - t0), req->client);
-	pthread_mutex_unlock(&a->lock);
 	if (resp->status >= 400)
 		log_line("warn", "event=sync station=%s status=%d", r.name,
 		    resp->status);

@@ -17,8 +17,12 @@
 
 struct api {
 	struct store *store;     /* borrowed */
-	struct codec *codec;     /* borrowed; used under lock */
-	pthread_mutex_t lock;    /* serialises store and codec use */
+	struct codec *codec;     /* borrowed; used under codec_lock */
+	pthread_mutex_t lock;    /* serialises store use */
+	pthread_mutex_t codec_lock; /* the codec's one (de)compression
+	                          * context: apart from lock, so that an
+	                          * answer is compressed while the next sync
+	                          * is stored */
 	size_t max_decompressed;
 	size_t max_events;
 	size_t pull_batch;
