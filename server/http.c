@@ -70,6 +70,7 @@ struct http_server {
 	size_t queued;
 	int stopping;                 /* no more workers: handle in place */
 	double pace_ms;               /* the handler's recent time, smoothed */
+	unsigned refused;             /* 503s so far, to spread their waits */
 	unsigned queue_wait;          /* seconds */
 	unsigned nworkers;
 	pthread_t *workers;
@@ -282,14 +283,22 @@ mono_ms(void)
 	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Seconds a client told 503 should wait: the queue's expected time,
- * 1 to 60. qlock held. */
+/* Seconds a client told 503 should wait: the time the queue should
+ * take (its requests times the handler's pace, over the workers), spread
+ * over up to half as much again so that those refused together do not
+ * all come back together; 1 to RETRY_MAX, under the agent's stall
+ * timeout and half the idle timeout (a connection waiting that long is
+ * still open when its client comes back). qlock held. */
+#define RETRY_MAX 25
 static unsigned
-retry_after(const struct http_server *s)
+retry_after(struct http_server *s)
 {
-	double secs = (double)(s->queued + 1) * s->pace_ms / 1000;
+	double secs = (double)(s->queued + 1) * s->pace_ms / 1000 /
+	    (s->nworkers > 0 ? s->nworkers : 1);
+	unsigned n = secs < 1 ? 1 : (unsigned)secs + 1;
 
-	return secs < 1 ? 1 : secs > 60 ? 60 : (unsigned)secs + 1;
+	n += s->refused++ % (n / 2 + 1);
+	return n > RETRY_MAX ? RETRY_MAX : n;
 }
 
 static void
@@ -360,12 +369,12 @@ worker(void *arg)
 		if ((s->qhead = up->next) == NULL)
 			s->qtail = NULL;
 		s->queued--;
-		secs = retry_after(s);
-		pthread_mutex_unlock(&s->qlock);
-		memset(&up->resp, 0, sizeof up->resp);
 		t0 = mono_ms();
 		waited = t0 - up->queued_at;
-		if (waited > (double)s->queue_wait * 1000) {
+		secs = waited > (double)s->queue_wait * 1000 ? retry_after(s) : 0;
+		pthread_mutex_unlock(&s->qlock);
+		memset(&up->resp, 0, sizeof up->resp);
+		if (secs > 0) {
 			busy(&up->resp, secs);
 			log_line("warn", "event=busy status=503 waited_ms=%.0f"
 			    " retry_after=%u client=%s", waited, secs, up->client);
