@@ -120,6 +120,7 @@ struct sink {
 	size_t max;
 	int too_big;
 	char *encoding;
+	unsigned retry_after; /* seconds of a Retry-After header; 0: none */
 };
 
 static size_t
@@ -157,6 +158,17 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			vl--;
 		free(s->encoding);
 		s->encoding = xasprintf("%.*s", (int)vl, v);
+	}
+	/* Seconds only (the server never sends an HTTP date). */
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		char buf[16];
+		size_t vl = len - 12 < sizeof buf - 1 ? len - 12 : sizeof buf - 1;
+		long v;
+
+		memcpy(buf, p + 12, vl);
+		buf[vl] = '\0';
+		v = strtol(buf, NULL, 10);
+		s->retry_after = v > 0 && v <= 3600 ? (unsigned)v : 0;
 	}
 	return len;
 }
@@ -639,11 +651,11 @@ net_free(struct net *n)
 	free(n);
 }
 
-int
-net_request(struct net *n, const char *method, const char *path,
+static int
+request_once(struct net *n, const char *method, const char *path,
     const char *content_type, const char *content_encoding,
     const void *body, size_t len, size_t max_resp, struct net_response *r,
-    char *err)
+    unsigned *retry_after, char *err)
 {
 	struct curl_slist *hdrs = NULL;
 	struct sink s;
@@ -725,7 +737,38 @@ net_request(struct net *n, const char *method, const char *path,
 	r->body = s.buf != NULL ? s.buf : xcalloc(1, 1);
 	r->len = s.len;
 	r->content_encoding = s.encoding;
+	*retry_after = s.retry_after;
 	return 0;
+}
+
+/* A busy server's 503 with Retry-After is waited out and the request
+ * sent again, at most NET_BUSY_TRIES times and NET_BUSY_WAIT seconds in
+ * all (docs/protocol.md); past them the 503 is the answer. */
+#define NET_BUSY_TRIES 3
+#define NET_BUSY_WAIT 60
+
+int
+net_request(struct net *n, const char *method, const char *path,
+    const char *content_type, const char *content_encoding,
+    const void *body, size_t len, size_t max_resp, struct net_response *r,
+    char *err)
+{
+	unsigned ra = 0, waited = 0;
+	int rc, tries = 0;
+
+	for (;;) {
+		rc = request_once(n, method, path, content_type,
+		    content_encoding, body, len, max_resp, r, &ra, err);
+		if (rc != 0 || r->status != 503 || ra == 0 ||
+		    tries >= NET_BUSY_TRIES || waited + ra > NET_BUSY_WAIT)
+			return rc;
+		tries++;
+		waited += ra;
+		log_line("info", "event=busy status=503 retry_after=%u try=%d",
+		    ra, tries);
+		net_response_release(r);
+		sleep(ra);
+	}
 }
 
 void

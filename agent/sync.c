@@ -679,58 +679,22 @@ renumber(struct ledger *lg, char *err)
 /* The author of the receipts the agent records by itself. */
 #define RECEIPT_AUTHOR "联动系统"
 
-/* 1 if line (a canonical event) may be of a kind that creates a record
- * owing from receipt: its text names one ("kind":"referral.sent"). */
-static int
-owes_from_receipt_kind(const char *line, size_t len)
-{
-	static char (*marks)[80];
-	static size_t nmarks;
-	static int ready;
-	const struct kind_info *k;
-	size_t i;
-
-	if (!ready) {
-		for (i = 0; (k = kind_at(i)) != NULL; i++) {
-			if (!k->creates || k->auth.part != PART_ADDRESSEE ||
-			    k->etype->from_receipt == NULL)
-				continue;
-			marks = xrealloc(marks, (nmarks + 1) * sizeof *marks);
-			snprintf(marks[nmarks++], sizeof *marks, "\"kind\":\"%s\"",
-			    k->name);
-		}
-		ready = 1;
-	}
-	for (i = 0; i < nmarks; i++)
-		if (memmem(line, len, marks[i], strlen(marks[i])) != NULL)
-			return 1;
-	return 0;
-}
-
-/* Adds [entity, received_at] to due when the event line, just taken
- * in, creates a record addressed to this unit that owes from receipt. */
+/* Adds [entity, received_at] to due when ev, just taken in, creates a
+ * record addressed to this unit that owes from receipt. ev is the event
+ * as ledger_receive_event parsed it: nothing is parsed again. */
 static void
-receipt_wanted(struct ledger *lg, const char *line, size_t len,
-    const json_t *at, json_t *due)
+receipt_wanted(struct ledger *lg, const struct event *ev, const json_t *at,
+    json_t *due)
 {
-	json_t *o, *to;
-	const struct kind_info *k;
+	const struct kind_info *k = kind_find(ev->kind);
+	json_t *to;
 
-	/* Most lines create nothing owed from receipt: the canonical text
-	 * (compact, as ledger_receive just validated it) says its kind
-	 * plainly, so only the few that may are parsed. */
-	if (!owes_from_receipt_kind(line, len))
-		return;
-	o = json_loadb(line, len, 0, NULL);
-	k = kind_find(json_string_value(json_object_get(o, "kind")));
 	if (k != NULL && k->creates && k->auth.part == PART_ADDRESSEE &&
 	    k->auth.grant != NULL && k->etype->from_receipt != NULL &&
 	    json_is_integer(at) && json_integer_value(at) > 0 &&
-	    (to = json_object_get(json_object_get(o, "body"),
-	    k->auth.grant)) != NULL && fold_is_unit(to, ledger_unit(lg)))
-		json_array_append_new(due, json_pack("[O, O]",
-		    json_object_get(o, "entity"), at));
-	json_decref(o);
+	    (to = json_object_get(ev->body, k->auth.grant)) != NULL &&
+	    fold_is_unit(to, ledger_unit(lg)))
+		json_array_append_new(due, json_pack("[s, O]", ev->entity, at));
 }
 
 /* The county's profile and calendar as this station holds them (what
@@ -887,16 +851,21 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	}
 	due = json_array();
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
-		rc = ledger_receive(lg, line, n, &a, err);
+		struct event ev;
+
+		rc = ledger_receive_event(lg, line, n, &a, &ev, err);
 		if (rc == LD_EFORK && (rc = take_back(lg, st->acked, line, n,
-		    err)) == 0)
-			rc = ledger_receive(lg, line, n, &a, err);
+		    err)) == 0) {
+			event_release(&ev);
+			rc = ledger_receive_event(lg, line, n, &a, &ev, err);
+		}
+		if (rc == 0 && a > 0)
+			receipt_wanted(lg, &ev, json_array_get(h->received, i),
+			    due);
+		event_release(&ev);
 		if (rc != 0)
 			goto fail;
 		*added += a;
-		if (a > 0)
-			receipt_wanted(lg, line, n, json_array_get(h->received, i),
-			    due);
 		i++;
 	}
 	if (!h->own_more && (rc = renumber(lg, err)) != 0)

@@ -1773,6 +1773,13 @@ int
 ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
     char *err)
 {
+	return ledger_receive_event(lg, raw, len, added, NULL, err);
+}
+
+int
+ledger_receive_event(struct ledger *lg, const char *raw, size_t len,
+    int *added, struct event *out, char *err)
+{
 	char have[HASH_HEX] = "", *canon = NULL;
 	sqlite3_stmt *st;
 	struct event ev;
@@ -1780,6 +1787,8 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 	int rc;
 
 	*added = 0;
+	if (out != NULL)
+		event_init(out);
 	if ((rc = event_parse_canonical(raw, len, &ev, &canon, err)) != 0)
 		return rc;
 	if ((rc = stmt(lg, ST_EVENT_HASH, &st, err)) != 0)
@@ -1829,7 +1838,10 @@ ledger_receive(struct ledger *lg, const char *raw, size_t len, int *added,
 		*added = 1;
 out:
 	free(canon);
-	event_release(&ev);
+	if (out != NULL && *added)
+		*out = ev; /* handed over */
+	else
+		event_release(&ev);
 	return rc;
 }
 

@@ -133,6 +133,12 @@ int64_t ledger_meta_int(struct ledger *lg, const char *key, int64_t def);
  */
 int ledger_receive(struct ledger *lg, const char *raw, size_t len,
     int *added, char *err);
+/* The same, and when the event was new (*added 1), the event as parsed
+ * into *out (initialised here; release it with event_release whatever
+ * this returns), so that a caller wanting its kind or body does not
+ * parse raw again. */
+int ledger_receive_event(struct ledger *lg, const char *raw, size_t len,
+    int *added, struct event *out, char *err);
 
 /* This station's events with seq > after, in order: at most limit, and
  * no more once max_bytes are passed. fn gets each canonical text. *more

@@ -67,16 +67,20 @@ slot_of(struct api *a, const char *key, int create)
 	return oldest;
 }
 
-/* 1 if the client has failed too often. Lock held. */
+/* 1 if the client has failed too often. Takes throttle_lock. */
 static int
 throttled(struct api *a, const char *client)
 {
 	char key[80];
 	struct slot *s;
+	int rc;
 
 	snprintf(key, sizeof key, "ip:%s", client);
-	return (s = slot_of(a, key, 0)) != NULL &&
+	pthread_mutex_lock(&a->throttle_lock);
+	rc = (s = slot_of(a, key, 0)) != NULL &&
 	    s->failures >= a->max_auth_failures;
+	pthread_mutex_unlock(&a->throttle_lock);
+	return rc;
 }
 
 static void
@@ -85,7 +89,9 @@ failed_attempt(struct api *a, const char *client)
 	char key[80];
 
 	snprintf(key, sizeof key, "ip:%s", client);
+	pthread_mutex_lock(&a->throttle_lock);
 	slot_of(a, key, 1)->failures++;
+	pthread_mutex_unlock(&a->throttle_lock);
 }
 
 void
@@ -95,6 +101,9 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	a->store = s;
 	a->codec = c;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->throttle_lock, NULL);
+	pthread_mutex_init(&a->codec_lock, NULL);
+	pthread_mutex_init(&a->reader_lock, NULL);
 	a->max_decompressed = PROTO_MAX_DECOMPRESSED;
 	a->max_events = PROTO_MAX_EVENTS;
 	a->pull_batch = PROTO_PULL_BATCH;
@@ -108,9 +117,15 @@ api_init(struct api *a, struct store *s, struct codec *c)
 void
 api_forget_failures(struct api *a)
 {
-	pthread_mutex_lock(&a->lock);
+	pthread_mutex_lock(&a->throttle_lock);
 	memset(a->throttle, 0, sizeof *a->throttle);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&a->throttle_lock);
+}
+
+void
+api_set_reader(struct api *a, struct store *reader)
+{
+	a->reader = reader;
 }
 
 void
@@ -121,6 +136,11 @@ api_release(struct api *a)
 	json_decref(a->calendar);
 	free(a->county);
 	free(a->throttle);
+	if (a->reader != NULL)
+		a->reader->ops->close(a->reader);
+	pthread_mutex_destroy(&a->reader_lock);
+	pthread_mutex_destroy(&a->throttle_lock);
+	pthread_mutex_destroy(&a->codec_lock);
 	pthread_mutex_destroy(&a->lock);
 }
 
@@ -224,9 +244,13 @@ token_station(const char *h, char name[STATION_MAX + 1])
 	return colon + 1;
 }
 
+/* Checks req's token against the station in st (a->store under
+ * a->lock, or a->reader under a->reader_lock): 0 with *r filled, else
+ * resp set (401, 429, 503) and -1. */
 static int
-authenticate(struct api *a, const struct http_request *req,
-    struct station_rec *r, struct http_response *resp)
+authenticate_in(struct api *a, struct store *st,
+    const struct http_request *req, struct station_rec *r,
+    struct http_response *resp)
 {
 	char name[STATION_MAX + 1], hash[HASH_HEX], err[LD_ERRLEN];
 	const char *secret;
@@ -243,7 +267,7 @@ authenticate(struct api *a, const struct http_request *req,
 		    "missing station token" : "malformed station token");
 		return -1;
 	}
-	if ((rc = a->store->ops->station_get(a->store, name, r, err)) != 0) {
+	if ((rc = st->ops->station_get(st, name, r, err)) != 0) {
 		if (rc != LD_ENOTFOUND) { /* the store failing, not the token */
 			http_error(resp, 503, "%s", err);
 			return -1;
@@ -265,6 +289,13 @@ authenticate(struct api *a, const struct http_request *req,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+authenticate(struct api *a, const struct http_request *req,
+    struct station_rec *r, struct http_response *resp)
+{
+	return authenticate_in(a, a->store, req, r, resp);
 }
 
 /* 1 if r holds a live enrolment code whose hash is hash. */
@@ -747,11 +778,11 @@ sync_decode(struct api *a, const struct http_request *req, const char *name,
 		http_error(resp, 415, "sync bodies must be zstd (Content-Encoding: zstd)");
 		return -1;
 	}
-	/* Under the lock: the codec has one decompression context. */
-	pthread_mutex_lock(&a->lock);
+	/* The codec has one decompression context. */
+	pthread_mutex_lock(&a->codec_lock);
 	rc = codec_decompress(a->codec, req->body, req->body_len,
 	    a->max_decompressed, &plain, &plain_len, err);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&a->codec_lock);
 	if (rc != 0)
 		http_error(resp, rc == LD_ETOOBIG ? 413 : 400, "%s", err);
 	else {
@@ -866,14 +897,15 @@ offer(struct proto_answer *h, enum proto_doc d, json_t *doc,
 }
 
 /* The answer: its header, with the county's documents the station holds
- * other ones of, then the pulled events, as one zstd frame. Lock held
- * (the codec, the documents). Returns 0 or sets resp (500). */
+ * other ones of (units: the directory, read under the lock, taken;
+ * uh its hash), then the pulled events, as one zstd frame. Outside the
+ * lock: the documents change only with the api (a reload makes a new
+ * one); the codec under codec_lock. Returns 0 or sets resp (500). */
 static int
 sync_reply(struct api *a, const struct push *p, struct pulled *out,
-    struct http_response *resp)
+    json_t *units, const char *uh, struct http_response *resp)
 {
-	char err[LD_ERRLEN], uh[HASH_HEX], *hs, *all;
-	json_t *units = directory(a, uh);
+	char err[LD_ERRLEN], *hs, *all;
 	void *packed = NULL;
 	size_t hl, packed_len = 0;
 	int rc;
@@ -891,8 +923,10 @@ sync_reply(struct api *a, const struct push *p, struct pulled *out,
 	memcpy(all, hs, hl);
 	all[hl] = '\n';
 	memcpy(all + hl + 1, out->events, out->len);
+	pthread_mutex_lock(&a->codec_lock);
 	rc = codec_compress(a->codec, all, hl + 1 + out->len, &packed,
 	    &packed_len, err);
+	pthread_mutex_unlock(&a->codec_lock);
 	free(all);
 	free(hs);
 	if (rc != 0) {
@@ -916,6 +950,9 @@ sync_(struct api *a, const struct http_request *req,
 	struct pulled out;
 	struct push p;
 	int64_t t0 = ltime_now();
+	char uh[HASH_HEX] = "";
+	json_t *units = NULL;
+	int applied;
 
 	/* The token was checked before the body was read (api_admit): the
 	 * name it gives is only for the log until it is checked again. */
@@ -938,17 +975,20 @@ sync_(struct api *a, const struct http_request *req,
 		push_release(&p);
 		return;
 	}
-	if (copies(&r, p.h.epoch, resp) != 0)
+	if (copies(&r, p.h.epoch, resp) != 0) {
 		log_line("warn", "event=sync station=%s result=replaced-copy"
 		    " client=%s", r.name, req->client);
-	else if (sync_apply(a, &r, &p, &out, resp) == 0 &&
-	    sync_reply(a, &p, &out, resp) == 0)
+		applied = 0;
+	} else if ((applied = sync_apply(a, &r, &p, &out, resp) == 0))
+		units = directory(a, uh);
+	pthread_mutex_unlock(&a->lock);
+	/* Packed and compressed outside the lock, while the next is stored. */
+	if (applied && sync_reply(a, &p, &out, units, uh, resp) == 0)
 		log_line("info", "event=sync station=%s status=200 pushed=%zu"
 		    " stored=%zu pulled=%zu more=%d backlog=%lld in=%zu out=%zu"
 		    " ms=%lld client=%s", r.name, p.n, out.stored, out.n,
 		    out.h.more, (long long)out.h.backlog, req->body_len,
 		    resp->body_len, (long long)(ltime_now() - t0), req->client);
-	pthread_mutex_unlock(&a->lock);
 	if (resp->status >= 400)
 		log_line("warn", "event=sync station=%s status=%d", r.name,
 		    resp->status);
@@ -980,10 +1020,7 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 			http_error(resp, 405, "use POST");
 			return -1;
 		}
-		pthread_mutex_lock(&a->lock);
-		rc = throttled(a, req->client);
-		pthread_mutex_unlock(&a->lock);
-		if (rc) {
+		if (throttled(a, req->client)) {
 			http_error(resp, 429, "too many failed attempts: wait a minute");
 			return -1;
 		}
@@ -1004,9 +1041,17 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 		http_error(resp, 404, "no such endpoint");
 		return -1;
 	}
-	pthread_mutex_lock(&a->lock);
-	rc = authenticate(a, req, &r, resp);
-	pthread_mutex_unlock(&a->lock);
+	/* On the reader when there is one: MHD's threads admit every
+	 * request and must not wait for a sync being stored. */
+	if (a->reader != NULL) {
+		pthread_mutex_lock(&a->reader_lock);
+		rc = authenticate_in(a, a->reader, req, &r, resp);
+		pthread_mutex_unlock(&a->reader_lock);
+	} else {
+		pthread_mutex_lock(&a->lock);
+		rc = authenticate(a, req, &r, resp);
+		pthread_mutex_unlock(&a->lock);
+	}
 	if (rc != 0) {
 		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
 		    req->path + 4, resp->status, req->client);

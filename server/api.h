@@ -17,15 +17,27 @@
 
 struct api {
 	struct store *store;     /* borrowed */
-	struct codec *codec;     /* borrowed; used under lock */
-	pthread_mutex_t lock;    /* serialises store and codec use */
+	struct codec *codec;     /* borrowed; used under codec_lock */
+	pthread_mutex_t lock;    /* serialises store use */
+	pthread_mutex_t codec_lock; /* the codec's one (de)compression
+	                          * context: apart from lock, so that an
+	                          * answer is compressed while the next sync
+	                          * is stored */
 	size_t max_decompressed;
 	size_t max_events;
 	size_t pull_batch;
 	size_t pull_bytes;
 	json_t *profile;         /* the county's rule profile, or NULL */
 	json_t *calendar;        /* its holiday calendars (year file texts), or NULL */
-	struct api_throttle *throttle; /* failed-credential counts */
+	struct api_throttle *throttle; /* failed-credential counts, under
+	                          * throttle_lock */
+	pthread_mutex_t throttle_lock;
+	/* Owned, or NULL: a second connection to the store, for admission's
+	 * token checks (api_admit), under reader_lock rather than lock, so
+	 * that MHD's threads, which admit every request, never wait for a
+	 * sync being stored (api_set_reader). */
+	struct store *reader;
+	pthread_mutex_t reader_lock;
 	int max_auth_failures;   /* per address or station and window */
 	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
 	                             * server's clock (0: no bound) */
@@ -43,6 +55,9 @@ struct api {
 
 void api_init(struct api *a, struct store *s, struct codec *c);
 void api_release(struct api *a);
+/* Gives the api a second connection to its store (taken: closed by
+ * api_release) for checking tokens at admission. */
+void api_set_reader(struct api *a, struct store *reader);
 
 /* Sets the rule profile sent to stations (copied). */
 void api_set_profile(struct api *a, const struct profile *p);

@@ -89,6 +89,8 @@ write_conf(FILE *f, const char *county, const char *listen, const char *dict,
 	    "max_inflight_kib = 65536\n"
 	    "; seconds before an idle connection is closed\n"
 	    "idle_timeout = 60\n"
+	    "; seconds a request may wait for its turn before 503 and Retry-After\n"
+	    "queue_wait = 20\n"
 	    "; debug, info, warn or error: the least level logged\n"
 	    "log_level = info\n"
 	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"

@@ -135,7 +135,7 @@ static int
 conn_limits(const struct server_conf *conf, struct http_config *hc,
     char *err)
 {
-	int64_t conns, per, kib, idle;
+	int64_t conns = 0, per = 0, kib = 0, idle = 0, wait = 0;
 	int rc;
 
 	if ((rc = limit_value("max_connections", NULL, conf->max_connections,
@@ -145,18 +145,21 @@ conn_limits(const struct server_conf *conf, struct http_config *hc,
 	    (rc = limit_value("max_inflight_kib", NULL, conf->max_inflight_kib,
 	    INT32_MAX, &kib, err)) != 0 ||
 	    (rc = limit_value("idle_timeout", NULL, conf->idle_timeout, 86400,
-	    &idle, err)) != 0)
+	    &idle, err)) != 0 ||
+	    (rc = limit_value("queue_wait", NULL, conf->queue_wait, 3600,
+	    &wait, err)) != 0)
 		return rc;
 	/* One address may hold a quarter of it: room for one whole push. */
-	if (conns == 0 || per == 0 || idle == 0 ||
+	if (conns == 0 || per == 0 || idle == 0 || wait == 0 ||
 	    (size_t)kib * 1024 / 4 < PROTO_MAX_BODY)
 		return ld_fail(err, LD_ECONFIG,
-		    _("max_connections, max_connections_per_address and idle_timeout must be above 0, max_inflight_kib at least %u"),
+		    _("max_connections, max_connections_per_address, idle_timeout and queue_wait must be above 0, max_inflight_kib at least %u"),
 		    4 * PROTO_MAX_BODY / 1024);
 	hc->max_conns = (unsigned)conns;
 	hc->max_conns_per_address = (unsigned)per;
 	hc->max_inflight = (size_t)kib * 1024;
 	hc->timeout = (unsigned)idle;
+	hc->queue_wait = (unsigned)wait;
 	return 0;
 }
 
@@ -274,6 +277,19 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		goto out;
 	sv->api = xcalloc(1, sizeof *sv->api);
 	api_init(sv->api, x->store, sv->codec);
+	{
+		/* Admission checks tokens on a connection of its own
+		 * (api.h); without one, on the store, under the API's lock. */
+		char *db = server_in_dir(conf->dir, conf->db), rerr[LD_ERRLEN];
+		struct store *reader;
+
+		if (store_open(db, 0, x->vault, &reader, rerr) == 0)
+			api_set_reader(sv->api, reader);
+		else
+			log_line("warn", "event=reader result=failed msg=\"%s\"",
+			    rerr);
+		free(db);
+	}
 	sv->journal = server_journal_path(x);
 	sv->api->journal = sv->journal;
 	sv->api->county = xstrdup(conf->county != NULL ? conf->county : "");

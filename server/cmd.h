@@ -42,6 +42,7 @@ struct server_conf {
 	char *max_connections_per_address;
 	char *max_inflight_kib; /* KiB of request bodies read at once */
 	char *idle_timeout;    /* seconds before an idle connection closes */
+	char *queue_wait;      /* seconds a request may wait for its turn */
 	char *log_level;       /* debug, info, warn, error */
 	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
 	char *next_ca;         /* the next CA's file; "" none */

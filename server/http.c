@@ -14,6 +14,17 @@
  * Connections are capped per client address (MHD's per-IP limit) and in
  * all, and one idle for timeout seconds (a handshake or headers that do
  * not come) is closed.
+ *
+ * A whole request is handled off MHD's threads: its connection is
+ * suspended and the request queued for the listener's workers, which run
+ * the handler and resume the connection with the answer. MHD's threads
+ * thus never wait on the app (its lock, its database): each carries
+ * thousands of connections, and one that waited held every handshake
+ * and answer of its share still, past their idle timeout. The queue is
+ * bounded in time: a request whose turn would come after queue_wait
+ * seconds, by the handler's recent pace, is answered 503 with
+ * Retry-After at once, and one that waited that long all the same is
+ * answered so when its turn comes, never left to its client's timeout.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -24,10 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "http.h"
+#include "log.h"
 #include "ltime.h"
 #include "tls.h"
 #include "util.h"
@@ -50,6 +63,17 @@ struct http_server {
 	} by_addr[INFLIGHT_ADDRS];
 	unsigned port;
 	struct tls_tickets *tickets; /* owned; NULL: plain HTTP, or none */
+	/* The queue of whole requests for the workers (guarded by qlock). */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct upload *qhead, *qtail; /* borrowed: owned by their connections */
+	size_t queued;
+	int stopping;                 /* no more workers: handle in place */
+	double pace_ms;               /* the handler's recent time, smoothed */
+	unsigned refused;             /* 503s so far, to spread their waits */
+	unsigned queue_wait;          /* seconds */
+	unsigned nworkers;
+	pthread_t *workers;
 };
 
 /* Per-request state, kept in MHD's con_cls between upload chunks. */
@@ -61,6 +85,13 @@ struct upload {
 	size_t reserved;   /* bytes of s->inflight this request holds */
 	char client[64];   /* whose share they count in */
 	int too_big;
+	/* Queued for a worker (its connection suspended meanwhile). */
+	struct MHD_Connection *conn;
+	struct http_request req;  /* points into MHD's request and buf */
+	struct http_response resp; /* the worker's answer */
+	int answered;             /* resp is set: respond on resumption */
+	double queued_at;         /* monotonic ms */
+	struct upload *next;
 };
 
 void
@@ -112,6 +143,12 @@ respond(struct MHD_Connection *conn, struct http_response *r)
 	}
 	free(r->set_cookie);
 	r->set_cookie = NULL;
+	if (r->retry_after > 0) {
+		char ra[16];
+
+		snprintf(ra, sizeof ra, "%u", r->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -291,6 +328,130 @@ admit(struct http_server *s, struct MHD_Connection *conn, const char *url,
 	return 0;
 }
 
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Seconds a client told 503 should wait: the time the queue should
+ * take (its requests times the handler's pace, over the workers), spread
+ * over up to half as much again so that those refused together do not
+ * all come back together; 1 to RETRY_MAX, under the agent's stall
+ * timeout and half the idle timeout (a connection waiting that long is
+ * still open when its client comes back). qlock held. */
+#define RETRY_MAX 25
+static unsigned
+retry_after(struct http_server *s)
+{
+	double secs = (double)(s->queued + 1) * s->pace_ms / 1000 /
+	    (s->nworkers > 0 ? s->nworkers : 1);
+	unsigned n = secs < 1 ? 1 : (unsigned)secs + 1;
+
+	n += s->refused++ % (n / 2 + 1);
+	return n > RETRY_MAX ? RETRY_MAX : n;
+}
+
+static void
+busy(struct http_response *resp, unsigned secs)
+{
+	http_error(resp, 503, "the server is busy: try again in %u s", secs);
+	resp->retry_after = secs;
+}
+
+/*
+ * Queues up's whole request for a worker, its connection suspended until
+ * the answer is ready. Returns 0 when queued; 1 when it is to be handled
+ * in place (the listener is stopping); -1 when refused, resp set (503 and
+ * Retry-After: its turn would come after queue_wait).
+ */
+static int
+enqueue(struct http_server *s, struct MHD_Connection *conn,
+    struct upload *up, struct http_response *resp)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->qlock);
+	if (s->stopping)
+		rc = 1;
+	else if ((double)s->queued * s->pace_ms >
+	    (double)s->queue_wait * 1000 * s->nworkers) {
+		busy(resp, retry_after(s));
+		log_line("warn", "event=busy status=503 queued=%zu"
+		    " retry_after=%u client=%s", s->queued, resp->retry_after,
+		    up->client);
+		rc = -1;
+	} else {
+		MHD_suspend_connection(conn);
+		up->conn = conn;
+		up->queued_at = mono_ms();
+		up->next = NULL;
+		if (s->qtail != NULL)
+			s->qtail->next = up;
+		else
+			s->qhead = up;
+		s->qtail = up;
+		s->queued++;
+		pthread_cond_signal(&s->qcond);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return rc;
+}
+
+/* A worker: runs the handler for queued requests, in order, and resumes
+ * each connection with its answer; when stopping, ends once the queue is
+ * empty. */
+static void *
+worker(void *arg)
+{
+	struct http_server *s = arg;
+	struct upload *up;
+	double t0, waited;
+	unsigned secs;
+
+	for (;;) {
+		pthread_mutex_lock(&s->qlock);
+		while (s->qhead == NULL && !s->stopping)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		if ((up = s->qhead) == NULL) {
+			pthread_mutex_unlock(&s->qlock);
+			return NULL;
+		}
+		if ((s->qhead = up->next) == NULL)
+			s->qtail = NULL;
+		s->queued--;
+		t0 = mono_ms();
+		waited = t0 - up->queued_at;
+		secs = waited > (double)s->queue_wait * 1000 ? retry_after(s) : 0;
+		pthread_mutex_unlock(&s->qlock);
+		memset(&up->resp, 0, sizeof up->resp);
+		if (secs > 0) {
+			busy(&up->resp, secs);
+			log_line("warn", "event=busy status=503 waited_ms=%.0f"
+			    " retry_after=%u client=%s", waited, secs, up->client);
+		} else {
+			s->handler(s->app, &up->req, &up->resp);
+			pthread_mutex_lock(&s->qlock);
+			s->pace_ms = 0.9 * s->pace_ms + 0.1 * (mono_ms() - t0);
+			pthread_mutex_unlock(&s->qlock);
+		}
+		up->answered = 1;
+		MHD_resume_connection(up->conn);
+	}
+}
+
+static void
+finish_response(struct http_response *resp)
+{
+	if (resp->body == NULL) {
+		resp->body = xstrdup("");
+		resp->body_len = 0;
+	}
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -298,9 +459,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http_server *s = cls;
 	struct upload *up = *con_cls;
-	struct http_request req;
 	struct http_response resp;
-	char client[64];
 
 	if (up == NULL) {
 		up = xcalloc(1, sizeof *up);
@@ -337,6 +496,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (up->answered) {
+		/* Resumed by its worker: the answer is ready. */
+		up->answered = 0;
+		finish_response(&up->resp);
+		resp = up->resp;
+		memset(&up->resp, 0, sizeof up->resp);
+		return respond(conn, &resp);
+	}
 	memset(&resp, 0, sizeof resp);
 	if (up->too_big) {
 		http_error(&resp, 413, "request body over %zu bytes", up->max);
@@ -345,14 +512,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (up->buf == NULL)
 		up->buf = xcalloc(1, 1);
 	up->buf[up->len] = '\0';
-	request_of(conn, url, method, client, sizeof client, &req);
-	req.body = up->buf;
-	req.body_len = up->len;
-	s->handler(s->app, &req, &resp);
-	if (resp.body == NULL) {
-		resp.body = xstrdup("");
-		resp.body_len = 0;
+	request_of(conn, url, method, up->client, sizeof up->client, &up->req);
+	up->req.body = up->buf;
+	up->req.body_len = up->len;
+	switch (enqueue(s, conn, up, &resp)) {
+	case 0:
+		return MHD_YES;
+	case 1:
+		s->handler(s->app, &up->req, &resp);
+		break;
+	default:
+		break;
 	}
+	finish_response(&resp);
 	return respond(conn, &resp);
 }
 
@@ -392,12 +564,33 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* Lets the workers end once the queue is empty and waits for them. */
+static void
+stop_workers(struct http_server *s)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&s->qlock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	for (i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	free(s->workers);
+	s->workers = NULL;
+	s->nworkers = 0;
+	pthread_cond_destroy(&s->qcond);
+	pthread_mutex_destroy(&s->qlock);
+}
+
 int
 http_start(const struct http_config *cfg, http_handler h, void *app,
     struct http_server **out, char *err)
 {
 	struct http_server *s = xcalloc(1, sizeof *s);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME;
+	unsigned i;
 	struct sockaddr_in sin;
 	const union MHD_DaemonInfo *di;
 
@@ -419,6 +612,14 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 	s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight :
 	    4 * cfg->max_body;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	s->queue_wait = cfg->queue_wait > 0 ? cfg->queue_wait : 20;
+	s->nworkers = cfg->workers > 0 ? cfg->workers : 4;
+	s->workers = xcalloc(s->nworkers, sizeof *s->workers);
+	for (i = 0; i < s->nworkers; i++)
+		if (pthread_create(&s->workers[i], NULL, worker, s) != 0)
+			abort();
 	if (cfg->cert_pem != NULL)
 		s->tickets = tls_tickets_new(cfg->tls_priorities);
 	if (cfg->cert_pem != NULL)
@@ -444,6 +645,7 @@ http_start(const struct http_config *cfg, http_handler h, void *app,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		    MHD_OPTION_END);
 	if (s->d == NULL) {
+		stop_workers(s);
 		pthread_mutex_destroy(&s->lock);
 		tls_tickets_free(s->tickets);
 		free(s);
@@ -468,6 +670,10 @@ http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* The workers answer what is queued and resume its connections
+	 * (MHD must have none suspended when it stops); a request coming
+	 * meanwhile is handled in place. */
+	stop_workers(s);
 	MHD_stop_daemon(s->d);
 	tls_tickets_free(s->tickets);
 	pthread_mutex_destroy(&s->lock);

@@ -5,8 +5,9 @@
  *
  * Bodies are read into memory up to the smaller of max_body and what
  * admit allowed; a larger one is answered 413 by this layer without
- * calling the handler. Both callbacks run on MHD's pool threads and must
- * be thread-safe.
+ * calling the handler. admit runs on MHD's pool threads; handle on the
+ * listener's own workers (while the connection waits, suspended, MHD's
+ * threads go on serving the others): both must be thread-safe.
  */
 #ifndef LD_HTTP_H
 #define LD_HTTP_H
@@ -36,6 +37,7 @@ struct http_response {
 	const char *csp;          /* static or NULL: Content-Security-Policy */
 	int no_store;             /* Cache-Control: no-store, nosniff, and
 	                           * never framed (X-Frame-Options: DENY) */
+	unsigned retry_after;     /* seconds, sent as Retry-After; 0: none */
 };
 
 typedef void (*http_handler)(void *app, const struct http_request *req,
@@ -61,6 +63,10 @@ struct http_config {
 	unsigned timeout;      /* idle seconds before a connection is closed */
 	unsigned max_conns;    /* connections in all */
 	unsigned max_conns_per_address;
+	unsigned workers;      /* threads running the handler; 0: 4 */
+	unsigned queue_wait;   /* seconds a whole request may wait for a
+	                          worker before it is answered 503 with
+	                          Retry-After; 0: 20 */
 	http_admit admit;      /* NULL: every request admitted */
 };
 

@@ -91,6 +91,7 @@ static const struct conffile_key conf_keys[] = {
 	{ "server", "max_connections_per_address" },
 	{ "server", "max_inflight_kib" },
 	{ "server", "idle_timeout" },
+	{ "server", "queue_wait" },
 	{ "server", "log_level" },
 	{ "server", "tls_priorities" },
 	{ "server", "next_ca" },
@@ -131,6 +132,8 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->max_inflight_kib;
 	else if (strcmp(name, "idle_timeout") == 0)
 		slot = &sc->idle_timeout;
+	else if (strcmp(name, "queue_wait") == 0)
+		slot = &sc->queue_wait;
 	else if (strcmp(name, "log_level") == 0)
 		slot = &sc->log_level;
 	else if (strcmp(name, "tls_priorities") == 0)
@@ -160,6 +163,7 @@ server_conf_release(struct server_conf *sc)
 	free(sc->max_connections_per_address);
 	free(sc->max_inflight_kib);
 	free(sc->idle_timeout);
+	free(sc->queue_wait);
 	free(sc->log_level);
 	free(sc->tls_priorities);
 	free(sc->next_ca);
@@ -200,6 +204,7 @@ server_conf_read(struct server_conf *sc, char *err)
 	DEFAULT(max_connections_per_address, "64");
 	DEFAULT(max_inflight_kib, "65536");
 	DEFAULT(idle_timeout, "60");
+	DEFAULT(queue_wait, "20");
 	DEFAULT(log_level, "info");
 	DEFAULT(next_ca, "");
 #undef DEFAULT

@@ -32,7 +32,10 @@
  *   LOADGEN stations=.. done=.. errors=.. requests=.. pushed=.. pulled=..
  *   secs=.. events_per_s=.. p50_ms=.. p99_ms=.. req_p50_ms=.. req_p99_ms=..
  * where p50/p99 are of whole syncs (first byte out to last answer in) and
- * req_ of single requests. The exit status is 0 only without errors.
+ * req_ of single requests, and busy= counts the answers 503 with
+ * Retry-After: like the agent, the station waits that long and sends the
+ * request again (at most BUSY_TRIES times a station), which is no error.
+ * The exit status is 0 only without errors.
  */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -52,6 +55,7 @@
 #define MAX_ANSWER (64u << 20)
 #define MAX_STATIONS 20000
 #define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
+#define BUSY_TRIES 20  /* 503 with Retry-After waited out, a station */
 
 struct batch {
 	void *z;          /* owned: the compressed events */
@@ -67,8 +71,9 @@ struct station {
 	size_t nbatch, next;
 	int64_t acked, cursor;
 	long pushed, pulled, requests;
-	int done, failed, pulls;
+	int done, failed, pulls, busy;
 	double start, end, req_start;
+	double retry_at;    /* when to send the request again; 0: none */
 	CURL *h;
 	struct curl_slist *hdrs;
 	char *body;         /* owned: the request in flight */
@@ -85,7 +90,7 @@ struct run {
 	CURLM *multi;
 	double *req_ms;
 	size_t nreq, req_cap;
-	long errors;
+	long errors, busy;
 };
 
 static double
@@ -415,6 +420,17 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 		return;
 	}
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 503 && s->busy < BUSY_TRIES) {
+		curl_off_t ra = 0;
+
+		curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &ra);
+		if (ra > 0) {
+			s->busy++;
+			r->busy++;
+			s->retry_at = now_s() + (double)ra;
+			return;
+		}
+	}
 	if (status != 200) {
 		snprintf(why, sizeof why, "status %ld: %.*s", status,
 		    (int)(s->alen < 80 ? s->alen : 80), s->answer ? s->answer : "");
@@ -449,6 +465,15 @@ drive(struct run *r, int enrolling)
 			started++;
 			inflight++;
 		}
+		/* Requests answered 503 with Retry-After, sent again. */
+		for (i = 0; i < started; i++)
+			if (r->st[i].retry_at > 0 && now_s() >= r->st[i].retry_at) {
+				r->st[i].retry_at = 0;
+				if (enrolling)
+					start_enroll(r, &r->st[i]);
+				else
+					start_sync(r, &r->st[i]);
+			}
 		curl_multi_perform(r->multi, &running);
 		while ((m = curl_multi_info_read(r->multi, &left)) != NULL)
 			if (m->msg == CURLMSG_DONE) {
@@ -523,15 +548,17 @@ report(struct run *r, double secs)
 	q50 = percentile(r->req_ms, r->nreq, 50);
 	q99 = percentile(r->req_ms, r->nreq, 99);
 	fprintf(stderr,
-	    "  stations %zu, completed %ld, errors %ld, requests %ld\n"
+	    "  stations %zu, completed %ld, errors %ld, requests %ld"
+	    " (%ld answered busy, sent again)\n"
 	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
 	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
-	    r->nst, done, r->errors, requests, pushed, pulled, secs,
+	    r->nst, done, r->errors, requests, r->busy, pushed, pulled, secs,
 	    pushed / secs, p50, p99, q50, q99);
-	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld pushed=%ld"
+	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld busy=%ld"
+	    " pushed=%ld"
 	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
 	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
-	    requests, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
+	    requests, r->busy, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
 	free(lat);
 }
 

@@ -22,10 +22,38 @@
 SIZES="1 10 100 1000"
 "$GEN" --seed 21 --count 1111 --stations 1 >events.ndjson
 
-# conn_bytes LOG K: "up down" of the K-th connection the proxy logged.
-conn_bytes() {
-	wait_for 10 "[ \$(wc -l <'$1') -ge $2 ]" || return 1
-	sed -n "${2}p" "$1" | sed 's/.* up=\([0-9]*\) down=\([0-9]*\).*/\1 \2/'
+# The proxy logs a connection when it ends, numbered as it was accepted
+# (conn=N), so the log's K-th line need not be the K-th connection, and a
+# step may make more than one (an agent that retries after a timeout
+# under load, an enrolment retried): each step's bytes are those of every
+# connection accepted during it, by number.
+#
+# step_begin LOG: remembers how many connections the proxy has accepted
+# (all of them logged: the step before has settled).
+step_begin() { settle "$1"; n0=$(wc -l <"$1"); }
+# settle LOG: waits (bounded) until LOG has not grown for 0.3 s.
+settle() {
+	_last=-1
+	_n=0
+	while [ "$(wc -l <"$1")" != "$_last" ] && [ "$_n" -lt 30 ]; do
+		_last=$(wc -l <"$1")
+		_n=$((_n + 1))
+		sleep 0.3
+	done
+}
+# step_bytes LOG: "up down" summed over the connections accepted since
+# step_begin, once the log has them and has stopped growing for 0.3 s;
+# says on stderr when a step made other than one connection.
+step_bytes() {
+	wait_for 10 "[ \$(wc -l <'$1') -gt $n0 ]" || return 1
+	settle "$1"
+	awk -v n0="$n0" '
+	{ id = $1; sub(/^conn=/, "", id)
+	  if (id + 0 <= n0) next
+	  u = $2; sub(/^up=/, "", u); d = $3; sub(/^down=/, "", d)
+	  up += u; down += d; n++ }
+	END { if (n != 1) printf "wire: %d connections in one step\n", n >"/dev/stderr"
+	      printf "%d %d\n", up, down }' "$1"
 }
 
 # run_variant NAME: the whole sequence on county NAME; writes NAME.res
@@ -41,20 +69,17 @@ run_variant() {
 	wait_for 10 "[ -s '$v.pport' ]" || return 1
 	url="https://127.0.0.1:$(cat "$v.pport")"
 	db="$SCRATCH/$v.db"
-	k=0
 	sess="$db.tls-session"
 	station_new "$db" st001 龙羊峡镇 "$v" "$url" || return 1
-	k=$((k + 1))
 	county_station "$v" rx-1 县综合行政执法局 >/dev/null
 	"$LD" sync --db "$db" >/dev/null || return 1 # takes the rules
-	k=$((k + 1))
+	step_begin "$v.plog"
 	"$LOADGEN" handshake --url "$url" --ca "$SERVER_CA" || return 1
-	k=$((k + 1))
-	echo "handshake 0 $(conn_bytes "$v.plog" $k) 0" >"$v.res"
+	echo "handshake 0 $(step_bytes "$v.plog") 0" >"$v.res"
 	rm -f "$sess"
+	step_begin "$v.plog"
 	"$LD" sync --db "$db" >/dev/null || return 1
-	k=$((k + 1))
-	echo "idle 0 $(conn_bytes "$v.plog" $k) 0" >>"$v.res"
+	echo "idle 0 $(step_bytes "$v.plog") 0" >>"$v.res"
 	first=1
 	for n in $SIZES; do
 		sed -n "${first},$((first + n - 1))p" events.ndjson >"slice$n.in"
@@ -63,9 +88,9 @@ run_variant() {
 		"$SB" own --db "$db" --after "$((first - 1))" >"slice$n.ndjson"
 		floor=$(zstd -19 -q -c -D "$DICT" "slice$n.ndjson" | wc -c)
 		rm -f "$sess"
+		step_begin "$v.plog"
 		"$LD" sync --db "$db" >/dev/null || return 1
-		k=$((k + 1))
-		echo "events $n $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+		echo "events $n $(step_bytes "$v.plog") $floor" >>"$v.res"
 		first=$((first + n))
 	done
 	# A lone urgent referral of a case already at the county, three
@@ -83,10 +108,10 @@ run_variant() {
 		first=$((first + $(wc -l <urgent.ndjson)))
 		floor=$(zstd -19 -q -c -D "$DICT" urgent.ndjson | wc -c)
 		[ "$what" = urgent_resumed ] || rm -f "$sess"
+		step_begin "$v.plog"
 		LIANDONG_TLS_TRACE=1 "$LD" sync --db "$db" >/dev/null \
 			2>"$v.$what.tls" || return 1
-		k=$((k + 1))
-		echo "$what 1 $(conn_bytes "$v.plog" $k) $floor" >>"$v.res"
+		echo "$what 1 $(step_bytes "$v.plog") $floor" >>"$v.res"
 	done
 	grep -q 'resumed=1' "$v.urgent_resumed.tls" ||
 		{ echo "wire: the urgent sync did not resume its session" >&2; return 1; }

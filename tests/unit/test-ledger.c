@@ -1195,12 +1195,55 @@ test_receive_batch(void **state)
 	ledger_free(batch);
 }
 
+/* ledger_receive_event hands back the event it parsed when it was new
+ * (its kind, record and body, as the line says), and nothing for one
+ * already held. */
+static void
+test_receive_event(void **state)
+{
+	struct fixture *fx = *state;
+	struct ledger *lg = replica(fx, "ev.db");
+	char err[LD_ERRLEN] = "", *c = record(fx, "case.opened", NULL, CASE_B);
+	json_t *raws = json_array(), *line;
+	const char *raw;
+	struct event ev;
+	int more, added;
+
+	assert_int_equal(ledger_own_after(fx->lg, 0, 100, 1 << 20, collect_raw,
+	    raws, &more, err), 0);
+	assert_int_equal(json_array_size(raws), 1);
+	raw = json_string_value(json_array_get(raws, 0));
+	line = json_loads(raw, 0, NULL);
+	assert_int_equal(ledger_begin(lg, err), 0);
+	assert_int_equal(ledger_receive_event(lg, raw, strlen(raw), &added, &ev,
+	    err), 0);
+	assert_int_equal(added, 1);
+	assert_string_equal(ev.kind, "case.opened");
+	assert_string_equal(ev.entity, c);
+	assert_true(json_equal(ev.body, json_object_get(line, "body")));
+	assert_int_equal(ev.seq, 1);
+	event_release(&ev);
+	/* Already held: added 0, nothing handed back. */
+	assert_int_equal(ledger_receive_event(lg, raw, strlen(raw), &added, &ev,
+	    err), 0);
+	assert_int_equal(added, 0);
+	assert_null(ev.kind);
+	assert_null(ev.body);
+	event_release(&ev);
+	assert_int_equal(ledger_commit(lg, err), 0);
+	json_decref(line);
+	json_decref(raws);
+	free(c);
+	ledger_free(lg);
+}
+
 int
 main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_create_and_open),
+		T(test_receive_event),
 		T(test_record_each_kind),
 		T(test_record_refusals),
 		T(test_get_and_events_of),
