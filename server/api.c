@@ -104,6 +104,7 @@ api_init(struct api *a, struct store *s, struct codec *c)
 	pthread_mutex_init(&a->throttle_lock, NULL);
 	pthread_mutex_init(&a->codec_lock, NULL);
 	pthread_mutex_init(&a->reader_lock, NULL);
+	pthread_mutex_init(&a->figures_lock, NULL);
 	a->max_decompressed = PROTO_MAX_DECOMPRESSED;
 	a->max_events = PROTO_MAX_EVENTS;
 	a->pull_batch = PROTO_PULL_BATCH;
@@ -129,6 +130,12 @@ api_set_reader(struct api *a, struct store *reader)
 }
 
 void
+api_set_figures(struct api *a, struct store *figures)
+{
+	a->figures = figures;
+}
+
+void
 api_release(struct api *a)
 {
 	json_decref(a->profile);
@@ -139,6 +146,9 @@ api_release(struct api *a)
 	if (a->reader != NULL)
 		a->reader->ops->close(a->reader);
 	pthread_mutex_destroy(&a->reader_lock);
+	if (a->figures != NULL)
+		a->figures->ops->close(a->figures);
+	pthread_mutex_destroy(&a->figures_lock);
 	pthread_mutex_destroy(&a->throttle_lock);
 	pthread_mutex_destroy(&a->codec_lock);
 	pthread_mutex_destroy(&a->lock);

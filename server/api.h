@@ -38,6 +38,12 @@ struct api {
 	 * sync being stored (api_set_reader). */
 	struct store *reader;
 	pthread_mutex_t reader_lock;
+	/* Owned, or NULL: a third connection, for the dashboard's figures
+	 * (dash.c), under figures_lock: a report over ten years folds every
+	 * record for a minute or more, and neither a sync (lock) nor an
+	 * admission (reader_lock) waits for it (api_set_figures). */
+	struct store *figures;
+	pthread_mutex_t figures_lock;
 	int max_auth_failures;   /* per address or station and window */
 	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
 	                             * server's clock (0: no bound) */
@@ -58,6 +64,8 @@ void api_release(struct api *a);
 /* Gives the api a second connection to its store (taken: closed by
  * api_release) for checking tokens at admission. */
 void api_set_reader(struct api *a, struct store *reader);
+/* Gives the api a connection for the dashboard's figures (taken). */
+void api_set_figures(struct api *a, struct store *figures);
 
 /* Sets the rule profile sent to stations (copied). */
 void api_set_profile(struct api *a, const struct profile *p);

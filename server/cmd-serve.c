@@ -288,6 +288,12 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		else
 			log_line("warn", "event=reader result=failed msg=\"%s\"",
 			    rerr);
+		/* And the dashboard's figures on a third (api.h). */
+		if (store_open(db, 0, x->vault, &reader, rerr) == 0)
+			api_set_figures(sv->api, reader);
+		else
+			log_line("warn", "event=figures-reader result=failed "
+			    "msg=\"%s\"", rerr);
 		free(db);
 	}
 	sv->journal = server_journal_path(x);

@@ -327,10 +327,40 @@ session_of(struct api *a, const struct http_request *req,
 	memset(acct, 0, sizeof *acct);
 	if (cookie_token(req, token) != 0)
 		return ld_fail(err, LD_EAUTH, _("not logged in"));
+	/* Admission runs on MHD's threads: on the reader (api.h), never
+	 * waiting for a sync being stored. */
+	if (a->reader != NULL) {
+		pthread_mutex_lock(&a->reader_lock);
+		rc = account_session(a->reader, token, ltime_now(), acct, err);
+		pthread_mutex_unlock(&a->reader_lock);
+		return rc;
+	}
 	pthread_mutex_lock(&a->lock);
 	rc = account_session(a->store, token, ltime_now(), acct, err);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
+}
+
+/* The store the figures are read from, held: the api's figures
+ * connection under its own lock, so that a report over years of records
+ * holds neither a sync nor an admission; else the store under the API's
+ * lock. Let go with done_reading. */
+static struct store *
+reading(struct api *a)
+{
+	if (a->figures != NULL) {
+		pthread_mutex_lock(&a->figures_lock);
+		return a->figures;
+	}
+	pthread_mutex_lock(&a->lock);
+	return a->store;
+}
+
+static void
+done_reading(struct api *a)
+{
+	pthread_mutex_unlock(a->figures != NULL ? &a->figures_lock :
+	    &a->lock);
 }
 
 /* An entry in the audit log, under the API's lock. */
@@ -642,6 +672,7 @@ static void
 report(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
+	struct store *st;
 	const char *unit, *period;
 	char err[LD_ERRLEN], *detail;
 	json_t *result, *doc;
@@ -661,10 +692,10 @@ report(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit,
+	st = reading(a);
+	rc = figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), NULL, &result, err);
-	pthread_mutex_unlock(&a->lock);
+	done_reading(a);
 	if (rc != 0) {
 		fail_store(resp, rc, err);
 		return;
@@ -742,6 +773,7 @@ static void
 records(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
+	struct store *st;
 	const char *unit, *period, *limit_text = http_query(req, "limit");
 	const char *key = http_query(req, "key"), *rule = http_query(req,
 	    "rule");
@@ -794,10 +826,10 @@ records(struct api *a, const struct http_request *req,
 	d.order = json_array();
 	trail.fn = drill_note;
 	trail.arg = &d;
-	pthread_mutex_lock(&a->lock);
-	rc = figures_report(a->store, a->county, period, unit,
+	st = reading(a);
+	rc = figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), &trail, &result, err);
-	pthread_mutex_unlock(&a->lock);
+	done_reading(a);
 	free(d.key);
 	if (rc != 0) {
 		json_decref(d.records);
@@ -886,6 +918,7 @@ static void
 record(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
+	struct store *st;
 	const char *id = req->path + strlen("/dash/api/record/");
 	const char *scope = scope_of(acct), *status;
 	struct events e;
@@ -906,10 +939,9 @@ record(struct api *a, const struct http_request *req,
 		return;
 	}
 	memset(&e, 0, sizeof e);
-	pthread_mutex_lock(&a->lock);
-	rc = a->store->ops->entity_events(a->store, id, scope, collect_event,
-	    &e, err);
-	pthread_mutex_unlock(&a->lock);
+	st = reading(a);
+	rc = st->ops->entity_events(st, id, scope, collect_event, &e, err);
+	done_reading(a);
 	if (rc != 0 || e.bad || e.n == 0) {
 		for (i = 0; i < e.n; i++)
 			event_release(&e.evs[i]);
@@ -967,6 +999,7 @@ static void
 export(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
+	struct store *st;
 	const char *unit, *period, *what = http_query(req, "what");
 	const char *format = http_query(req, "format"), *one;
 	const struct export_table *tabs, *t;
@@ -1013,11 +1046,11 @@ export(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	rc = publication ? figures_publication(a->store, period, unit, &result,
-	    err) : figures_report(a->store, a->county, period, unit,
+	st = reading(a);
+	rc = publication ? figures_publication(st, period, unit, &result,
+	    err) : figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), NULL, &result, err);
-	pthread_mutex_unlock(&a->lock);
+	done_reading(a);
 	if (rc != 0) {
 		fail_store(resp, rc, err);
 		return;
@@ -1064,6 +1097,7 @@ static void
 stations(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
+	struct store *st;
 	char err[LD_ERRLEN], t[LTIME_LEN];
 	json_t *list, *x, *v;
 	size_t i;
@@ -1079,9 +1113,9 @@ stations(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	rc = figures_stations(a->store, &list, err);
-	pthread_mutex_unlock(&a->lock);
+	st = reading(a);
+	rc = figures_stations(st, &list, err);
+	done_reading(a);
 	if (rc != 0) {
 		fail_store(resp, rc, err);
 		return;
