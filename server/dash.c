@@ -344,13 +344,20 @@ session_of(struct api *a, const struct http_request *req,
 /* The store the figures are read from, held: the api's figures
  * connection under its own lock, so that a report over years of records
  * holds neither a sync nor an admission; else the store under the API's
- * lock. Let go with done_reading. */
+ * lock. Let go with done_reading. While another request has the figures
+ * connection, NULL with resp a 503 (Retry-After): a request never waits
+ * for it on a worker, so that dashboards cannot take every worker from
+ * the syncs. */
 static struct store *
-reading(struct api *a)
+reading(struct api *a, struct http_response *resp)
 {
 	if (a->figures != NULL) {
-		pthread_mutex_lock(&a->figures_lock);
-		return a->figures;
+		if (pthread_mutex_trylock(&a->figures_lock) == 0)
+			return a->figures;
+		reply_error(resp, 503, _("the figures are being worked out "
+		    "for another request: try again in a moment"));
+		resp->retry_after = DASH_BUSY_RETRY;
+		return NULL;
 	}
 	pthread_mutex_lock(&a->lock);
 	return a->store;
@@ -692,7 +699,8 @@ report(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	st = reading(a);
+	if ((st = reading(a, resp)) == NULL)
+		return;
 	rc = figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), NULL, &result, err);
 	done_reading(a);
@@ -822,11 +830,14 @@ records(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
+	if ((st = reading(a, resp)) == NULL) {
+		free(d.key);
+		return;
+	}
 	d.records = json_object();
 	d.order = json_array();
 	trail.fn = drill_note;
 	trail.arg = &d;
-	st = reading(a);
 	rc = figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), &trail, &result, err);
 	done_reading(a);
@@ -939,7 +950,8 @@ record(struct api *a, const struct http_request *req,
 		return;
 	}
 	memset(&e, 0, sizeof e);
-	st = reading(a);
+	if ((st = reading(a, resp)) == NULL)
+		return;
 	rc = st->ops->entity_events(st, id, scope, collect_event, &e, err);
 	done_reading(a);
 	if (rc != 0 || e.bad || e.n == 0) {
@@ -1046,7 +1058,8 @@ export(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	st = reading(a);
+	if ((st = reading(a, resp)) == NULL)
+		return;
 	rc = publication ? figures_publication(st, period, unit, &result,
 	    err) : figures_report(st, a->county, period, unit,
 	    category_asked(req), ltime_now(), NULL, &result, err);
@@ -1113,7 +1126,8 @@ stations(struct api *a, const struct http_request *req,
 		fail_store(resp, rc, err);
 		return;
 	}
-	st = reading(a);
+	if ((st = reading(a, resp)) == NULL)
+		return;
 	rc = figures_stations(st, &list, err);
 	done_reading(a);
 	if (rc != 0) {

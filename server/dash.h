@@ -32,6 +32,9 @@ extern const struct dash_asset dash_assets[];
 /* Records one drill-down lists by default, and at most (?limit=). */
 #define DASH_RECORDS_DEFAULT 200
 #define DASH_RECORDS_MAX 1000
+/* Seconds a request is told to wait while the figures connection works
+ * for another (503). */
+#define DASH_BUSY_RETRY 5
 /* The session cookie's name. */
 #define DASH_COOKIE "ld_dash"
 
