@@ -183,8 +183,9 @@ STORE_OBJ := $(addprefix $(B)/server/,store.o store-sqlite.o \
     accounts-sqlite.o store-pg.o accounts-pg.o accounts.o merge.o vault.o)
 $(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o $(B)/tests/unit/test-cursors.o: \
     ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libpq 2>/dev/null)
+$(B)/tests/unit/harness-pg.o: ALL_CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)
 $(B)/tests/unit/test-store $(B)/tests/unit/test-accounts $(B)/tests/unit/test-cursors: $(B)/tests/unit/%: \
-    $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/libliandong.a
+    $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/tests/unit/harness-pg.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka libpq) -lpthread -lm
 
 # Test tools (fault proxy, generators): one program per file.

@@ -18,13 +18,12 @@
  * push does (server/api.c): in a transaction, with the merge's verdict.
  */
 #include "harness.h"
+#include "harness-pg.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "ltime.h"
 #include "merge.h"
@@ -70,82 +69,11 @@ sqlite_open_backup(const char *path, const struct vault *vault,
 	return store_sqlite_open(path, 0, vault, out, err);
 }
 
-/* PostgreSQL: LIANDONG_TEST_STORE is the URL of a database on the test
- * server (its last path part names the database); a store is a new
- * database beside it, named after the test's process and a counter. */
-static const char *
-pg_admin(void)
-{
-	return getenv("LIANDONG_TEST_STORE");
-}
-
-/* The admin URL with its database replaced by db. */
-static char *
-pg_url(const char *db)
-{
-	const char *admin = pg_admin(), *slash = strrchr(admin, '/');
-
-	return xasprintf("%.*s/%s", (int)(slash - admin), admin, db);
-}
-
-/* Runs sql (no parameters: the names are the test's own) on the admin
- * database. */
-static void
-pg_admin_run(const char *sql)
-{
-	PGconn *c = PQconnectdb(pg_admin());
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect to %s: %s", pg_admin(),
-		    PQerrorMessage(c));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
-#define MAX_PG_DBS 64
-static char *pg_dbs[MAX_PG_DBS];  /* made for the running test */
-static size_t pg_ndbs;
-
-/* A new empty database; its name in pg_dbs for pg_drop_all. */
-static char *
-pg_new_db(const char *name)
-{
-	static unsigned counter;
-	char *db = xasprintf("ld_%ld_%u_%s", (long)getpid(), counter++, name);
-	char *sql = xasprintf("CREATE DATABASE %s TEMPLATE template0"
-	    " ENCODING 'UTF8'", db);
-
-	assert_true(pg_ndbs < MAX_PG_DBS);
-	pg_admin_run(sql);
-	free(sql);
-	pg_dbs[pg_ndbs++] = db;
-	return db;
-}
-
-static void
-pg_drop_all(void)
-{
-	size_t i;
-
-	for (i = 0; i < pg_ndbs; i++) {
-		char *sql = xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		    pg_dbs[i]);
-
-		pg_admin_run(sql);
-		free(sql);
-		free(pg_dbs[i]);
-	}
-	pg_ndbs = 0;
-}
-
+/* PostgreSQL: a store is a new database on the test server. */
 static char *
 pg_place(const char *dir, const char *name)
 {
-	return pg_url(pg_new_db(name));
+	return harness_pg_new(name);
 }
 
 /* A backup is pg_dump's custom format: restored into a new database. */
@@ -153,7 +81,7 @@ static int
 pg_open_backup(const char *path, const struct vault *vault,
     struct store **out, char *err)
 {
-	char *url = pg_url(pg_new_db("restored"));
+	char *url = harness_pg_new("restored");
 	char *cmd = xasprintf("pg_restore --no-owner --exit-on-error"
 	    " --dbname '%s' '%s'", url, path);
 	int rc;
@@ -276,7 +204,7 @@ setup(void **state)
 		harness_remove(fx->dir);
 		free(fx->where);
 		free(fx);
-		pg_drop_all();
+		harness_pg_drop_all();
 		return -1;
 	}
 	fx->op = fx->s->ops;
@@ -301,7 +229,7 @@ teardown(void **state)
 	assert_int_equal(harness_remove(fx->dir), 0);
 	free(fx->where);
 	free(fx);
-	pg_drop_all();
+	harness_pg_drop_all();
 	return 0;
 }
 
@@ -2332,7 +2260,7 @@ main(void)
 	for (b = 0; b < NELEM(backends); b++) {
 		char *name;
 
-		if ((pg_admin() != NULL && *pg_admin() != '\0') !=
+		if ((harness_pg() != NULL) !=
 		    (strcmp(backends[b].name, "postgresql") == 0))
 			continue;
 		name = xasprintf("store_ops/%s", backends[b].name);
