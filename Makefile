@@ -437,7 +437,7 @@ $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter libpq) -lpthread -lm
 
 install: install-build $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

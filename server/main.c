@@ -342,7 +342,10 @@ server_open_store(struct cli *c, int create)
 
 	if ((rc = open_keys(c)) != 0)
 		return rc;
-	db = server_in_dir(x->conf.dir, x->conf.db);
+	/* db: a SQLite file (relative: in the server directory) or a
+	 * PostgreSQL URL (store.h), taken as it is. */
+	db = store_is_pg(x->conf.db) ? xstrdup(x->conf.db) :
+	    server_in_dir(x->conf.dir, x->conf.db);
 	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
 	if (rc != 0)

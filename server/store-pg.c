@@ -496,7 +496,7 @@ pg_begin(struct store *base, char *err)
 	int rc;
 
 	txn_reset(s);
-	if ((rc = exec_sql(s, "BEGIN", _("cannot begin a transaction"),
+	if ((rc = exec_sql(s, "BEGIN", _("cannot start a transaction"),
 	    err)) == 0)
 		s->in_txn = 1;
 	return rc;
@@ -1667,7 +1667,7 @@ migrate(struct pg_store *s, int create, char *err)
 	for (n = 0; migrations[n] != NULL; n++)
 		;
 	for (first = 1;; first = 0) {
-		if ((rc = exec_sql(s, "BEGIN", _("cannot begin a transaction"),
+		if ((rc = exec_sql(s, "BEGIN", _("cannot start a transaction"),
 		    err)) != 0)
 			return rc;
 		s->in_txn = 1;
@@ -1676,7 +1676,7 @@ migrate(struct pg_store *s, int create, char *err)
 			goto fail;
 		PQclear(res);
 		if ((rc = run_sql(s, "SELECT to_regclass('schema_version')"
-		    " IS NOT NULL", 0, NULL, &res, _("cannot read the schema"),
+		    " IS NOT NULL", 0, NULL, &res, _("cannot read the schema version"),
 		    err)) != 0)
 			goto fail;
 		had = strcmp(col(res, 0, 0), "t") == 0;
@@ -1696,7 +1696,7 @@ migrate(struct pg_store *s, int create, char *err)
 		}
 		if ((rc = run_sql(s, "SELECT coalesce(max(version), 0)"
 		    " FROM schema_version", 0, NULL, &res,
-		    _("cannot read the schema"), err)) != 0)
+		    _("cannot read the schema version"), err)) != 0)
 			goto fail;
 		had = (int)col_int(res, 0, 0);
 		PQclear(res);
