@@ -45,7 +45,13 @@
  * transaction runs in one of its own.
  *
  * Errors: a statement that fails aborts PostgreSQL's transaction; the
- * caller rolls back, as it does on any error. Inserts that may meet an
+ * caller rolls back, as it does on any error. A connection PostgreSQL
+ * dropped (a restart, a failover) is made again, with its statements,
+ * at the next begin or statement outside a transaction; a statement
+ * outside one that finds it dropped runs once more on the new one (the
+ * few writes made so, a failed login noted, an audit line, may then be
+ * written twice if the first one did reach the database before the
+ * drop); a transaction it ended fails whole (the server answers 503). Inserts that may meet an
  * existing key say ON CONFLICT DO NOTHING and count the rows, so that
  * "exists already" is an answer, not an aborted transaction.
  *
@@ -329,6 +335,8 @@ check(PGconn *conn, PGresult *res, const char *what, char *err)
 	return ld_fail(err, code, "%s: %s", what, msg);
 }
 
+static int reconnect(struct pg_store *s, char *err);
+
 /* Runs prepared statement id with n parameters; *out (when not NULL)
  * gets the result, *changed (when not NULL) the rows a write touched. */
 static int
@@ -341,8 +349,18 @@ run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
 
 	if (out != NULL)
 		*out = NULL;
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
 	snprintf(name, sizeof name, "ld%d", (int)id);
 	res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
+	/* Outside a transaction, a connection found dropped by this
+	 * statement: once more on a new one. */
+	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
+		PQclear(res);
+		if ((rc = reconnect(s, err)) != 0)
+			return rc;
+		res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
+	}
 	if ((rc = check(s->conn, res, what, err)) != 0) {
 		PQclear(res);
 		return rc;
@@ -406,11 +424,20 @@ store_pg_run(struct store *base, const char *sql, int n,
     const char *what, char *err)
 {
 	struct pg_store *s = PG(base);
-	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	PGresult *res;
 	int rc;
 
 	if (rows != NULL)
 		*rows = NULL;
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
+		PQclear(res);
+		if ((rc = reconnect(s, err)) != 0)
+			return rc;
+		res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	}
 	if ((rc = check(s->conn, res, what, err)) != 0) {
 		PQclear(res);
 		return rc;
@@ -496,8 +523,14 @@ pg_begin(struct store *base, char *err)
 	int rc;
 
 	txn_reset(s);
-	if ((rc = exec_sql(s, "BEGIN", _("cannot start a transaction"),
-	    err)) == 0)
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
+	/* A connection found dropped only now: nothing was done on it. */
+	if (rc != 0 && PQstatus(s->conn) != CONNECTION_OK &&
+	    (rc = reconnect(s, err)) == 0)
+		rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
+	if (rc == 0)
 		s->in_txn = 1;
 	return rc;
 }
@@ -1737,6 +1770,48 @@ fail:
 	return rc;
 }
 
+/* Prepares every statement on the connection (again after a reset). */
+static int
+prepare_all(struct pg_store *s, char *err)
+{
+	char name[16];
+	PGresult *res;
+	int i, rc;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		snprintf(name, sizeof name, "ld%d", i);
+		res = PQprepare(s->conn, name, stmt_sql[i], 0, NULL);
+		rc = check(s->conn, res, _("database query failed"), err);
+		PQclear(res);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Outside a transaction, a connection PostgreSQL dropped (a restart, a
+ * failover, a network cut) is made again, with its statements, before
+ * the next statement: 0, or LD_EDB while PostgreSQL cannot be reached
+ * (the server answers 503 meanwhile). A transaction the drop ended fails
+ * as a whole; its caller rolls back.
+ */
+static int
+reconnect(struct pg_store *s, char *err)
+{
+	char msg[LD_ERRLEN];
+
+	if (s->in_txn || PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		fail_text(s->conn, NULL, msg, sizeof msg);
+		return ld_fail(err, LD_EDB, _("cannot connect to PostgreSQL: %s"),
+		    msg);
+	}
+	return prepare_all(s, err);
+}
+
 int
 store_pg_open(const char *url, int create, const struct vault *vault,
     struct store **out, char *err)
@@ -1744,7 +1819,7 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 	struct pg_store *s;
 	const char *ms = getenv("LIANDONG_BUSY_TIMEOUT_MS");
 	char werr[LD_ERRLEN], msg[LD_ERRLEN];
-	int i, rc;
+	int rc;
 
 	*out = NULL;
 	s = xcalloc(1, sizeof *s);
@@ -1752,7 +1827,15 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 	s->vault = vault;
 	s->url = xstrdup(url);
 	s->lock_ms = ms != NULL && atol(ms) > 0 ? atol(ms) : 5000;
-	s->conn = PQconnectdb(url);
+	/* The URL (its connect_timeout, if any, over ours of 10 s) with
+	 * UTF-8 as the client's encoding, both kept by a reset. */
+	{
+		const char *const keys[] = { "connect_timeout", "dbname",
+		    "client_encoding", NULL };
+		const char *const vals[] = { "10", url, "UTF8", NULL };
+
+		s->conn = PQconnectdbParams(keys, vals, 1);
+	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		fail_text(s->conn, NULL, msg, sizeof msg);
 		rc = ld_fail(err, LD_EDB, _("cannot connect to PostgreSQL: %s"),
@@ -1761,27 +1844,10 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 		return rc;
 	}
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
-	if (PQsetClientEncoding(s->conn, "UTF8") != 0) {
-		pg_close(&s->base);
-		return ld_fail(err, LD_EDB, "%s",
-		    _("cannot speak UTF-8 with PostgreSQL"));
-	}
-	if ((rc = migrate(s, create, err)) != 0) {
+	if ((rc = migrate(s, create, err)) != 0 ||
+	    (rc = prepare_all(s, err)) != 0) {
 		pg_close(&s->base);
 		return rc;
-	}
-	for (i = 0; i < ST_COUNT; i++) {
-		char name[16];
-		PGresult *res;
-
-		snprintf(name, sizeof name, "ld%d", i);
-		res = PQprepare(s->conn, name, stmt_sql[i], 0, NULL);
-		rc = check(s->conn, res, _("database query failed"), err);
-		PQclear(res);
-		if (rc != 0) {
-			pg_close(&s->base);
-			return rc;
-		}
 	}
 	if (watchers_current(s, werr) != 0)
 		fprintf(stderr, _("liandong-server: warning: cannot yet route"

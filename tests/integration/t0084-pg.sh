@@ -13,7 +13,7 @@ if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
 	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
 	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
 fi
-test_plan 7
+test_plan 8
 
 # Its directory outside the scratch one: the server runs as another user
 # when we are root, and must reach it.
@@ -77,6 +77,14 @@ test_expect_success 'a restarted server serves on from the same database' '
 	on lyx sync >/dev/null && on bureau sync >/dev/null &&
 	converged bureau 县综合行政执法局 &&
 	"$LDS" station list >list && test_grep "lyx .*active" list
+'
+
+test_expect_success 'PostgreSQL restarted under the server: it connects again, nothing lost' '
+	"$PGSH" restart "$PG_DIR" &&
+	on lyx case update "$(cat lyx.case)" --note "复查" >/dev/null &&
+	on lyx sync >/dev/null && on bureau sync >/dev/null &&
+	converged lyx 龙羊峡镇 && converged bureau 县综合行政执法局 &&
+	test_grep "复查" "$SCRATCH/lyx.server.dump"
 '
 
 test_expect_success 'backup writes a pg_dump archive, mode 0600, that restores' '

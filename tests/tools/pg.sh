@@ -9,6 +9,8 @@
 #                                  server, prints its admin URL
 #                                  (postgresql://liandong@127.0.0.1:PORT/postgres,
 #                                  trust authentication on loopback only)
+#   tests/tools/pg.sh restart DIR  stops it at once (as a crash would) and
+#                                  starts it again on the same port
 #   tests/tools/pg.sh stop DIR     stops it at once and removes DIR
 #   tests/tools/pg.sh bindir       prints the binaries' directory, or
 #                                  fails when PostgreSQL is not installed
@@ -59,6 +61,14 @@ start() { # dir
 	return 1
 }
 
+restart() { # dir
+	dir=$1
+	bin=$(bindir) || return 1
+	# restart starts it with the options it was started with.
+	as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate \
+		-w -t 60 restart >/dev/null 2>&1
+}
+
 stop() { # dir
 	dir=$1
 	[ -d "$dir" ] || return 0
@@ -70,7 +80,8 @@ stop() { # dir
 
 case "${1:-}" in
 start) start "$2" ;;
+restart) restart "$2" ;;
 stop) stop "$2" ;;
 bindir) bindir ;;
-*) echo "usage: pg.sh start DIR | stop DIR | bindir" >&2; exit 2 ;;
+*) echo "usage: pg.sh start DIR | restart DIR | stop DIR | bindir" >&2; exit 2 ;;
 esac
