@@ -257,9 +257,23 @@ export LIANDONG_SERVER_DIR="$SCRATCH/county"
 # background; sets SERVER_PID, SERVER_PORT and SERVER_URL. SERVER_OPTS
 # adds options to every start (a script whose stations' clocks jump
 # ahead of the server's pinned one sets "--max-clock-ahead 0").
+# With LIANDONG_TEST_PG set to the URL of a database on a PostgreSQL
+# server (tests/tools/pg.sh start), the server it inits keeps its tables
+# in a new database there (init --store) instead of server.db: a way to
+# run a script on PostgreSQL by hand (those that read server.db with
+# sqlite3 cannot). Unset, nothing changes.
 start_server() {
 	if [ ! -f "$LIANDONG_SERVER_DIR/server.conf" ]; then
-		"$LDS" init --county 测试县 --listen 127.0.0.1:0 >"$SCRATCH/init.out" ||
+		_store=""
+		if [ -n "${LIANDONG_TEST_PG:-}" ]; then
+			_db=ld_$(basename "$SCRATCH" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')
+			psql -X -q -v ON_ERROR_STOP=1 "$LIANDONG_TEST_PG" \
+				-c "CREATE DATABASE $_db" || return 1
+			test_when_finished "psql -X -q \"$LIANDONG_TEST_PG\" -c \"DROP DATABASE IF EXISTS $_db WITH (FORCE)\""
+			_store=${LIANDONG_TEST_PG%/*}/$_db
+		fi
+		"$LDS" init --county 测试县 --listen 127.0.0.1:0 \
+			${_store:+--store "$_store"} >"$SCRATCH/init.out" ||
 			return 1
 	fi
 	rm -f "$SCRATCH/port"
