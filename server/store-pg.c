@@ -282,7 +282,7 @@ struct pg_store {
 	struct pending_digest *digests; /* owned */
 	size_t ndigests;
 	int64_t *budget;           /* borrowed, or NULL */
-	long lock_ms;              /* compact's wait for the tables */
+	long lock_ms;              /* the longest wait for a lock */
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -1402,25 +1402,20 @@ pg_reseal(struct store *base, const char *keyid, int64_t *n, char *err)
 }
 
 /* VACUUM FULL: every table rewritten, nothing of old rows left in its
- * files; waits lock_ms at most for another transaction's hold. */
+ * files; waits lock_ms at most (the session's lock_timeout) for another
+ * transaction's hold on a table: LD_ELOCKED. */
 static int
 pg_compact(struct store *base, char *err)
 {
 	struct pg_store *s = PG(base);
-	char b[24];
-	const char *p[1] = { num(b, s->lock_ms) };
-	const char *zero[1] = { "0" };
-	char ignored[LD_ERRLEN];
 	int rc;
 
 	if (s->in_txn)
 		return ld_fail(err, LD_EINTERNAL, "compact inside a transaction");
-	if ((rc = run(s, ST_SET_LOCK_TIMEOUT, 1, p, NULL, NULL,
-	    _("cannot compact the database"), err)) != 0)
+	if ((rc = reconnect(s, err)) != 0)
 		return rc;
-	rc = exec_sql(s, "VACUUM FULL", _("cannot compact the database"), err);
-	run(s, ST_SET_LOCK_TIMEOUT, 1, zero, NULL, NULL, "", ignored);
-	return rc;
+	return exec_sql(s, "VACUUM FULL", _("cannot compact the database"),
+	    err);
 }
 
 /* pg_dump of the database, as of one moment (its snapshot), custom
@@ -1716,7 +1711,7 @@ migrate(struct pg_store *s, int create, char *err)
 		PQclear(res);
 		if (!had) {
 			if (!create) {
-				rc = ld_fail(err, LD_ENOTFOUND, "%s",
+				rc = ld_fail(err, LD_EDB, "%s",
 				    _("no Liandong store in this PostgreSQL"
 				    " database (liandong-server init makes"
 				    " one)"));
@@ -1786,7 +1781,18 @@ prepare_all(struct pg_store *s, char *err)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	/* No lock is waited for longer than SQLite's busy timeout: past
+	 * it, LD_ELOCKED (the server answers 503, the station retries). */
+	{
+		char b[24];
+		const char *p[1] = { num(b, s->lock_ms) };
+
+		snprintf(name, sizeof name, "ld%d", (int)ST_SET_LOCK_TIMEOUT);
+		res = PQexecPrepared(s->conn, name, 1, p, NULL, NULL, 0);
+		rc = check(s->conn, res, _("database query failed"), err);
+		PQclear(res);
+	}
+	return rc;
 }
 
 /*
@@ -1826,7 +1832,8 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 	s->base.ops = &pg_ops;
 	s->vault = vault;
 	s->url = xstrdup(url);
-	s->lock_ms = ms != NULL && atol(ms) > 0 ? atol(ms) : 5000;
+	s->lock_ms = ms != NULL && atol(ms) > 0 && atol(ms) <= 3600000 ?
+	    atol(ms) : 5000;
 	/* The URL (its connect_timeout, if any, over ours of 10 s) with
 	 * UTF-8 as the client's encoding, both kept by a reset. */
 	{
