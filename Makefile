@@ -153,10 +153,11 @@ $(B)/server/dash-assets.o: $(B)/server/dash-assets.c
 	$(CC) $(ALL_CFLAGS) -Iserver -c -o $@ $<
 
 # xlsxwriter: report --xlsx and the dashboard's exports (server/export.c).
-$(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter 2>/dev/null)
+# libpq: the PostgreSQL store (server/store-pg.c, accounts-pg.c).
+$(B)/server/%.o: ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libmicrohttpd gnutls xlsxwriter libpq 2>/dev/null)
 
 $(B)/liandong-server: $(SERVER_OBJ) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter libpq) -lpthread -lm
 
 # Every unit test links the harness (tests/unit/harness.h).
 UNIT_HARNESS := $(B)/tests/unit/harness.o
@@ -175,13 +176,17 @@ $(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(U
 
 # The contract test of the storage backends (store.h) links the store,
 # the merge that grants the parts and the vault that seals identities;
-# the accounts' test (accounts.h) the same store.
+# the accounts' test (accounts.h) the same store; both backends, the
+# PostgreSQL one through libpq (which the tests also use to make and drop
+# their databases).
 STORE_OBJ := $(addprefix $(B)/server/,store.o store-sqlite.o \
-    accounts-sqlite.o accounts.o merge.o vault.o)
-$(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o: ALL_CFLAGS += -Iserver
-$(B)/tests/unit/test-store $(B)/tests/unit/test-accounts: $(B)/tests/unit/%: \
-    $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
+    accounts-sqlite.o store-pg.o accounts-pg.o accounts.o merge.o vault.o)
+$(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o $(B)/tests/unit/test-cursors.o: \
+    ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libpq 2>/dev/null)
+$(B)/tests/unit/harness-pg.o: ALL_CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)
+$(B)/tests/unit/test-store $(B)/tests/unit/test-accounts $(B)/tests/unit/test-cursors: $(B)/tests/unit/%: \
+    $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/tests/unit/harness-pg.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka libpq) -lpthread -lm
 
 # Test tools (fault proxy, generators): one program per file.
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libliandong.a
@@ -231,7 +236,7 @@ FUZZ_CC ?= clang
 FUZZ_B := build-fuzz
 # The server without its main(), for fuzz-http.
 SERVER_LIB_OBJ := $(filter-out $(B)/server/main.o $(B)/server/cmd-%.o,$(SERVER_OBJ))
-SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread
+SERVER_LIBS = $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter libpq) -lpthread
 
 FUZZ_CHECK_SECONDS ?= 30
 
@@ -432,7 +437,7 @@ $(IB)/liandong: $(AGENT_OBJ) $(INSTALL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(AGENT_LIBS) -lm
 
 $(IB)/liandong-server: $(SERVER_OBJ) $(INSTALL_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs libmicrohttpd gnutls xlsxwriter libpq) -lpthread -lm
 
 install: install-build $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

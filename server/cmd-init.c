@@ -29,6 +29,7 @@ static const struct cli_opt init_opts[] = {
 	{ "rules", CLI_VALUE, "PROFILE", N_("the county's rule profile: an installed one (gonghe, gu, yicheng, baijiantan, yantai), a file, or 'none'") },
 	{ "hostname", CLI_LIST, "NAME", N_("a name stations reach the server by, put in the trial certificate (repeat for several)") },
 	{ "ip", CLI_LIST, "ADDR", N_("an address stations reach the server at, put in the trial certificate (repeat)") },
+	{ "store", CLI_VALUE, "URL", N_("the database: a PostgreSQL URL (postgresql://...) of an existing, empty database; default: server.db (SQLite) in the directory") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -53,8 +54,8 @@ init_dict(const char *opt)
 /* server.conf as init writes it: the keys and comments of the example
  * conf/server.conf, with this county's values (t0050 compares them). */
 static int
-write_conf(FILE *f, const char *county, const char *listen, const char *dict,
-    const char *rules)
+write_conf(FILE *f, const char *county, const char *listen, const char *db,
+    const char *dict, const char *rules)
 {
 	fprintf(f, "; Liandong county server, made by 'liandong-server init'. Every key:\n"
 	    "; liandong-server.conf(5). Relative paths are in this directory.\n"
@@ -64,8 +65,9 @@ write_conf(FILE *f, const char *county, const char *listen, const char *dict,
 	    "county = %s\n"
 	    "; where to listen, ADDR:PORT; a change needs a restart\n"
 	    "listen = %s\n"
-	    "; the SQLite database; a change needs a restart\n"
-	    "db = server.db\n"
+	    "; the database: a SQLite file, or a PostgreSQL URL\n"
+	    "; (postgresql://...); a change needs a restart\n"
+	    "db = %s\n"
 	    "; the TLS certificate (PEM, chain after it) and its key: a trial\n"
 	    "; certificate made by init; set your own for production\n"
 	    "cert = server.pem\n"
@@ -96,7 +98,7 @@ write_conf(FILE *f, const char *county, const char *listen, const char *dict,
 	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"
 	    "tls_priorities =\n"
 	    "; the CA of the next certificate, announced to stations (empty: none)\n"
-	    "next_ca =\n", county, listen, dict, rules);
+	    "next_ca =\n", county, listen, db, dict, rules);
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
@@ -107,6 +109,7 @@ server_init(struct cli *c)
 	const char *county = cli_value(c, "county");
 	const char *listen = cli_value(c, "listen");
 	const char *rules = cli_value(c, "rules");
+	const char *store = cli_value(c, "store");
 	struct profile *prof = NULL;
 	char pin[HASH_B64];
 	char *path = NULL, *dict = NULL;
@@ -115,6 +118,9 @@ server_init(struct cli *c)
 
 	if (county == NULL)
 		return cli_usage_error(c, _("missing required option --county"));
+	if (store != NULL && !store_is_pg(store))
+		return cli_usage_error(c, _("--store takes a PostgreSQL URL"
+		    " (postgresql://...); leave it out for SQLite"));
 	if ((rc = text_check("county", county, 40, 0, x->err)) != 0)
 		return server_fail(c, rc);
 	/* "none" is the explicit choice of no profile; leaving --rules out
@@ -168,7 +174,8 @@ server_init(struct cli *c)
 		rc = server_fail(c, rc);
 		goto out;
 	}
-	x->conf.db = xstrdup("server.db");
+	free(x->conf.db);
+	x->conf.db = xstrdup(store != NULL ? store : "server.db");
 	if ((rc = server_open_store(c, 1)) != 0)
 		goto out;
 	if ((rc = x->store->ops->meta_set(x->store, "county", county,
@@ -178,8 +185,8 @@ server_init(struct cli *c)
 	}
 	dict = init_dict(cli_value(c, "dict"));
 	if ((f = fopen(path, "w")) == NULL ||
-	    write_conf(f, county, listen ? listen : "127.0.0.1:8443", dict,
-	    rules ? rules : "") != 0) {
+	    write_conf(f, county, listen ? listen : "127.0.0.1:8443",
+	    x->conf.db, dict, rules ? rules : "") != 0) {
 		rc = cli_error(c, EXIT_CONFIG, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 		if (f != NULL)

@@ -280,7 +280,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	{
 		/* Admission checks tokens on a connection of its own
 		 * (api.h); without one, on the store, under the API's lock. */
-		char *db = server_in_dir(conf->dir, conf->db), rerr[LD_ERRLEN];
+		char *db = server_store_url(conf->dir, conf->db);
+		char rerr[LD_ERRLEN];
 		struct store *reader;
 
 		if (store_open(db, 0, x->vault, &reader, rerr) == 0)

@@ -68,6 +68,9 @@ struct server_ctx {
 int server_fail(struct cli *c, int code);
 /* dir/name unless name is absolute; the caller frees it. */
 char *server_in_dir(const char *dir, const char *name);
+/* The store of db = : a PostgreSQL URL as it is (store.h), else the
+ * SQLite file in dir (server_in_dir). The caller frees it. */
+char *server_store_url(const char *dir, const char *db);
 /* Reads sc->dir's server.conf into sc, with the default of each key it
  * leaves out. Returns 0 or LD_ECONFIG with err. */
 int server_conf_read(struct server_conf *sc, char *err);

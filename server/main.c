@@ -60,6 +60,12 @@ server_in_dir(const char *dir, const char *name)
 	return name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name);
 }
 
+char *
+server_store_url(const char *dir, const char *db)
+{
+	return store_is_pg(db) ? xstrdup(db) : server_in_dir(dir, db);
+}
+
 static char *
 default_dir(struct cli *c)
 {
@@ -347,7 +353,9 @@ server_open_store(struct cli *c, int create)
 
 	if ((rc = open_keys(c)) != 0)
 		return rc;
-	db = server_in_dir(x->conf.dir, x->conf.db);
+	/* db: a SQLite file (relative: in the server directory) or a
+	 * PostgreSQL URL (store.h), taken as it is. */
+	db = server_store_url(x->conf.dir, x->conf.db);
 	rc = store_open(db, create, x->vault, &x->store, x->err);
 	free(db);
 	if (rc != 0)

@@ -50,6 +50,7 @@
  * No other column holds anything of a body. reseal's statements, run
  * once per rotation, are prepared when used.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1030,7 +1031,10 @@ sq_events_for_unit(struct store *base, const char *unit,
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, after);
 	db_bind_text(st, 3, exclude_station ? exclude_station : "");
-	db_bind_int(st, 4, (long long)limit + 1);
+	/* A limit of SIZE_MAX (every one) is no LIMIT at all, not a sum that
+	 * wraps to LIMIT 0. */
+	db_bind_int(st, 4, limit >= (size_t)LLONG_MAX ? -1 :
+	    (long long)limit + 1);
 	return each_event(s, st, limit, max_bytes, fn, arg, more, err);
 }
 

@@ -39,12 +39,17 @@ unit_recs_free(struct unit_rec *u, size_t n)
 }
 
 int
+store_is_pg(const char *url)
+{
+	return strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0;
+}
+
+int
 store_open(const char *url, int create, const struct vault *vault,
     struct store **out, char *err)
 {
-	if (strncmp(url, "postgresql:", 11) == 0 ||
-	    strncmp(url, "postgres:", 9) == 0)
-		return ld_fail(err, LD_ECONFIG,
-		    _("the PostgreSQL backend is not built in yet"));
+	if (store_is_pg(url))
+		return store_pg_open(url, create, vault, out, err);
 	return store_sqlite_open(url, create, vault, out, err);
 }

@@ -192,13 +192,21 @@ struct store {
 
 void station_recs_free(struct station_rec *r, size_t n);
 
-/* Opens the backend named by url: a path (SQLite). create: make a new
- * database. vault (borrowed, must outlive the store) seals and opens the
+/* Opens the backend named by url: a postgresql:// or postgres:// URL
+ * (libpq's, store-pg.c), else a path (SQLite). create: make a new
+ * database (on PostgreSQL: the store's tables in an existing database
+ * that holds none yet). vault (borrowed, must outlive the store) seals and opens the
  * confidential events; without one, storing such an event fails. */
 int store_open(const char *url, int create, const struct vault *vault,
     struct store **out, char *err);
 
 int store_sqlite_open(const char *path, int create,
     const struct vault *vault, struct store **out, char *err);
+
+int store_pg_open(const char *url, int create, const struct vault *vault,
+    struct store **out, char *err);
+
+/* 1 if url names a PostgreSQL database (store_pg_open's). */
+int store_is_pg(const char *url);
 
 #endif

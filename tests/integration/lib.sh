@@ -91,6 +91,11 @@ _cleanup() {
 	fi
 	[ "$_exit_st" -eq 0 ] && [ "$test_failures" -gt 0 ] && _exit_st=1
 	eval "$cleanup_cmds" >/dev/null 2>&1
+	if [ -n "${LIANDONG_TEST_PG:-}" ] && [ -f "$SCRATCH/.pg-dbs" ]; then
+		while read -r _db; do
+			psql -X -q "$LIANDONG_TEST_PG" -c "DROP DATABASE IF EXISTS $_db WITH (FORCE)" >/dev/null 2>&1
+		done <"$SCRATCH/.pg-dbs"
+	fi
 	if [ "${KEEP:-0}" = 1 ] || [ "$test_failures" -gt 0 ]; then
 		echo "# scratch directory kept: $SCRATCH"
 	else
@@ -252,6 +257,15 @@ test_done() {
 
 LDS="$BUILD/liandong-server"
 export LIANDONG_SERVER_DIR="$SCRATCH/county"
+# With LIANDONG_TEST_PG set to the URL of a database on a PostgreSQL
+# server (tests/tools/pg.sh start), every server a script inits keeps its
+# tables in a new database there (tests/tools/lds-pg.sh adds init --store),
+# dropped at the end: a way to run a script on PostgreSQL by hand (those
+# that read server.db with sqlite3 cannot). Unset, nothing changes.
+if [ -n "${LIANDONG_TEST_PG:-}" ]; then
+	export LDS_REAL="$LDS" SCRATCH LIANDONG_TEST_PG
+	LDS="$TOP/tests/tools/lds-pg.sh"
+fi
 
 # start_server [extra serve options]: init once, then serve in the
 # background; sets SERVER_PID, SERVER_PORT and SERVER_URL. SERVER_OPTS

@@ -1,10 +1,12 @@
 /*
  * test-accounts.c - the dashboard's accounts (server/accounts.h) on a
- * real SQLite store in a scratch directory: hashes, logins, sessions and
+ * real SQLite store in a scratch directory, or on a new PostgreSQL
+ * database when LIANDONG_TEST_STORE names one (harness-pg.h): hashes, logins, sessions and
  * their expiry, lock-out per account and per address, disabled accounts,
  * and the audit log of all of it. Times are given, not read.
  */
 #include "harness.h"
+#include "harness-pg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,8 @@ setup(void **state)
 	struct account a;
 
 	f->dir = harness_scratch("accounts");
-	path = xasprintf("%s/server.db", f->dir);
+	path = harness_pg() != NULL ? harness_pg_new("accounts") :
+	    xasprintf("%s/server.db", f->dir);
 	assert_int_equal(store_open(path, 1, NULL, &f->s, err), 0);
 	free(path);
 	memset(&a, 0, sizeof a);
@@ -55,6 +58,8 @@ teardown(void **state)
 	harness_remove(f->dir);
 	free(f->dir);
 	free(f);
+	if (harness_pg() != NULL)
+		harness_pg_drop_all();
 	return 0;
 }
 

@@ -1,0 +1,1865 @@
+/*
+ * store-pg.c - the county server's storage on PostgreSQL, through libpq:
+ * for a county (or a province) that runs several server processes on one
+ * database. The same contract as store-sqlite.c (store.h), the same
+ * tables and the same semantics; what differs is said here.
+ *
+ * Statements: every query is prepared once on the connection when the
+ * store opens (PQprepare) and run with its parameters as text
+ * (PQexecPrepared): nothing a station or a user sends is ever pasted into
+ * SQL. Every result is read whole before the rows are handed to a
+ * callback, so that a callback may call the store again (figures.c folds
+ * each entity from inside entities()).
+ *
+ * Cursors in commit order (docs/architecture.md, "Cursors on
+ * PostgreSQL"). Event cursors and route ids are not taken from a
+ * sequence: a sequence hands out numbers in the order transactions ask,
+ * and they commit in another, so that a station pulling "after 41" could
+ * read 43 before 42 is committed, move its cursor to 43 and never see 42.
+ * Instead a transaction that stores an event or makes a route first takes
+ * the cursor lock, a transaction-level advisory lock (CURSOR_LOCK)
+ * exclusive, held until it commits or rolls back, and only then reads the
+ * highest cursor and route id committed and counts on from them
+ * (next_event, next_route). So the transactions that assign cursors run
+ * one after the other, each starting after the previous one committed:
+ * cursor order is commit order, and whatever a reader sees is a prefix
+ * of the cursors. PostgreSQL makes a transaction visible before it
+ * releases its locks, so the next holder's first read sees it.
+ *
+ * Readers: one statement sees a prefix, but the server's sync reads the
+ * unit's events, then its highest route id, backlog and digest with
+ * separate statements of one transaction, and at READ COMMITTED each
+ * takes a new snapshot: a route committed in between would move the
+ * station's cursor past an event it was never sent. So a read of routes
+ * inside a transaction first takes the same lock shared (readers share
+ * it, writers wait for them and they for writers): from then to the end
+ * of the transaction no route is added, and every statement sees the
+ * same routes and digests. Outside a transaction each read is one
+ * statement and needs no lock.
+ *
+ * Digests, widening, watchers, budget and confidential events as in
+ * store-sqlite.c: digests changed in a transaction are kept in memory and
+ * written at its commit (always under the exclusive lock, so no other
+ * process changes them meanwhile); the watchers are read once the
+ * exclusive lock is held. A write that routes outside the caller's
+ * transaction runs in one of its own.
+ *
+ * Errors: a statement that fails aborts PostgreSQL's transaction; the
+ * caller rolls back, as it does on any error. A connection PostgreSQL
+ * dropped (a restart, a failover) is made again, with its statements,
+ * at the next begin or statement outside a transaction; a statement
+ * outside one that finds it dropped runs once more on the new one (the
+ * few writes made so, a failed login noted, an audit line, may then be
+ * written twice if the first one did reach the database before the
+ * drop); a transaction it ended fails whole (the server answers 503). Inserts that may meet an
+ * existing key say ON CONFLICT DO NOTHING and count the rows, so that
+ * "exists already" is an answer, not an aborted transaction.
+ *
+ * Migrations: schema_version holds the version; each migration runs in a
+ * transaction of its own, under an advisory lock (MIGRATE_LOCK) so that
+ * two processes opening one database at once do not both apply it.
+ * Migration 1 is the SQLite store's schema as of its migration 6.
+ *
+ * Backup runs pg_dump (custom format, a new file mode 0600); compact is
+ * VACUUM FULL, which fails with LD_ELOCKED while another transaction
+ * holds the tables.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "kinds.h"
+#include "ltime.h"
+#include "merge.h"
+#include "registry.h"
+#include "roles.h"
+#include "store.h"
+#include "store-pg.h"
+#include "util.h"
+#include "vault.h"
+
+/* The advisory lock keys (pg_advisory_xact_lock, per database). */
+#define CURSOR_LOCK "7301962001"
+#define MIGRATE_LOCK "7301962002"
+
+/* The kind whose text is sealed at rest: the complainant's identity. */
+#define CONFIDENTIAL "complaint.identity"
+
+#define C " COLLATE \"C\""
+
+static const char *const migrations[] = {
+	"CREATE TABLE meta(key text" C " PRIMARY KEY, value text NOT NULL);"
+	"CREATE TABLE stations("
+	"  name text" C " PRIMARY KEY, unit text" C " NOT NULL,"
+	"  role text" C " NOT NULL, added_at bigint NOT NULL,"
+	"  enrolled_at bigint NOT NULL DEFAULT 0,"
+	"  revoked_at bigint NOT NULL DEFAULT 0,"
+	"  code_hash text NOT NULL DEFAULT '',"
+	"  code_expires bigint NOT NULL DEFAULT 0,"
+	"  token_hash text NOT NULL DEFAULT '',"
+	"  last_sync bigint NOT NULL DEFAULT 0,"
+	"  cursor bigint NOT NULL DEFAULT 0,"
+	"  head_seq bigint NOT NULL DEFAULT 0,"
+	"  head_hash text NOT NULL DEFAULT"
+	"   '0000000000000000000000000000000000000000000000000000000000000000',"
+	"  head_hlc bigint NOT NULL DEFAULT 0,"
+	"  epoch bigint NOT NULL DEFAULT 0,"
+	"  replaced_lo bigint NOT NULL DEFAULT 0,"
+	"  replaced_hi bigint NOT NULL DEFAULT 0);"
+	"CREATE INDEX stations_unit ON stations(unit);"
+	"CREATE TABLE events(cursor bigint PRIMARY KEY,"
+	"  station text" C " NOT NULL, seq bigint NOT NULL,"
+	"  hlc bigint NOT NULL, kind text" C " NOT NULL,"
+	"  entity text" C " NOT NULL, hash text NOT NULL, raw text NOT NULL,"
+	"  quarantine text, private integer NOT NULL DEFAULT 0,"
+	"  received_at bigint NOT NULL, UNIQUE(station, seq));"
+	"CREATE INDEX events_entity ON events(entity, hlc, station, seq);"
+	"CREATE TABLE routes(id bigint PRIMARY KEY, unit text" C " NOT NULL,"
+	"  event bigint NOT NULL REFERENCES events(cursor),"
+	"  entity text" C " NOT NULL, station text" C " NOT NULL,"
+	"  UNIQUE(unit, event));"
+	"CREATE INDEX routes_pull ON routes(unit, id);"
+	"CREATE INDEX routes_entity ON routes(unit, entity);"
+	"CREATE TABLE digests(unit text" C " PRIMARY KEY,"
+	"  count bigint NOT NULL, xor text NOT NULL);"
+	"CREATE TABLE parties(entity text" C " NOT NULL, unit text" C
+	"  NOT NULL, part integer NOT NULL, PRIMARY KEY(entity, unit, part));"
+	"CREATE TABLE units(name text" C " PRIMARY KEY,"
+	"  role text" C " NOT NULL DEFAULT '', added_at bigint NOT NULL);"
+	"CREATE TABLE accounts(name text" C " PRIMARY KEY, unit text NOT NULL,"
+	"  role text NOT NULL, hash text NOT NULL,"
+	"  disabled integer NOT NULL DEFAULT 0, created_at bigint NOT NULL,"
+	"  changed_at bigint NOT NULL, last_login bigint NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions(token_hash text PRIMARY KEY,"
+	"  account text" C " NOT NULL, address text NOT NULL,"
+	"  created_at bigint NOT NULL, expires bigint NOT NULL);"
+	"CREATE INDEX sessions_account ON sessions(account);"
+	"CREATE TABLE login_failures(key text" C " NOT NULL,"
+	"  at bigint NOT NULL);"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+	"CREATE TABLE audit(id bigserial PRIMARY KEY, at bigint NOT NULL,"
+	"  account text NOT NULL, address text NOT NULL, event text NOT NULL,"
+	"  detail text NOT NULL)",
+	NULL,
+};
+
+enum stmt_id {
+	ST_STATION_ADD, ST_STATION_GET, ST_STATION_LIST, ST_STATION_UPDATE,
+	ST_UNIT_KNOWN, ST_EVENT_HASH, ST_EVENT_INSERT, ST_HEAD_UPDATE,
+	ST_PARTS, ST_GRANT, ST_DIGEST_GET, ST_DIGEST_SET, ST_ROUTE, ST_ROUTED,
+	ST_EARLIER, ST_WATCHERS, ST_ALL_EVENTS, ST_PULL, ST_BACKLOG,
+	ST_ENTITY_EVENTS, ST_ENTITY_EVENTS_ALL, ST_ENTITIES, ST_ENTITIES_ALL,
+	ST_META_GET, ST_META_SET, ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
+	ST_STATION_REMOVE, ST_OWN, ST_HEADS, ST_ROUTE_HEAD, ST_LOCK,
+	ST_LOCK_SHARED, ST_TOPS, ST_IDENTITIES, ST_RESEAL, ST_SET_LOCK_TIMEOUT,
+	ST_COUNT
+};
+
+#define STATION_COLS "name, unit, role, added_at, enrolled_at, revoked_at," \
+	" code_hash, code_expires, token_hash, last_sync, cursor, head_seq," \
+	" head_hash, head_hlc, epoch, replaced_lo, replaced_hi"
+
+#define SHARED " private=0"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_STATION_ADD] = "INSERT INTO stations(name, unit, role, added_at,"
+	    " code_hash, code_expires) VALUES($1,$2,$3,$4,$5,$6)"
+	    " ON CONFLICT DO NOTHING",
+	[ST_STATION_GET] = "SELECT " STATION_COLS " FROM stations WHERE name=$1",
+	[ST_STATION_LIST] = "SELECT " STATION_COLS " FROM stations"
+	    " ORDER BY name",
+	[ST_STATION_UPDATE] = "UPDATE stations SET enrolled_at=$1,"
+	    " revoked_at=$2, code_hash=$3, code_expires=$4, token_hash=$5,"
+	    " last_sync=$6, cursor=$7, epoch=$8, replaced_lo=$9,"
+	    " replaced_hi=$10 WHERE name=$11",
+	[ST_UNIT_KNOWN] = "SELECT 1 FROM stations WHERE unit=$1"
+	    " UNION ALL SELECT 1 FROM units WHERE name=$1 LIMIT 1",
+	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=$1 AND seq=$2",
+	[ST_EVENT_INSERT] = "INSERT INTO events(cursor, station, seq, hlc,"
+	    " kind, entity, hash, raw, quarantine, private, received_at)"
+	    " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+	    " ON CONFLICT DO NOTHING",
+	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=$1, head_hash=$2,"
+	    " head_hlc=$3 WHERE name=$4 AND head_seq=$5",
+	[ST_PARTS] = "SELECT coalesce(sum(part), 0) FROM parties"
+	    " WHERE entity=$1 AND unit=$2",
+	[ST_GRANT] = "INSERT INTO parties(entity, unit, part)"
+	    " VALUES($1,$2,$3) ON CONFLICT DO NOTHING",
+	[ST_DIGEST_GET] = "SELECT count, xor FROM digests WHERE unit=$1",
+	[ST_DIGEST_SET] = "INSERT INTO digests(unit, count, xor)"
+	    " VALUES($1,$2,$3) ON CONFLICT (unit) DO UPDATE"
+	    " SET count=EXCLUDED.count, xor=EXCLUDED.xor",
+	[ST_ROUTE] = "INSERT INTO routes(id, unit, event, entity, station)"
+	    " VALUES($1,$2,$3,$4,$5) ON CONFLICT (unit, event) DO NOTHING",
+	[ST_ROUTED] = "SELECT 1 FROM routes WHERE unit=$1 AND entity=$2"
+	    " LIMIT 1",
+	[ST_EARLIER] = "SELECT cursor, station, hash FROM events"
+	    " WHERE entity=$1 AND cursor<$2 AND kind<>'" CONFIDENTIAL "'"
+	    " AND" SHARED " ORDER BY hlc, station, seq",
+	[ST_WATCHERS] = "SELECT DISTINCT unit, role FROM stations"
+	    " WHERE revoked_at = 0 ORDER BY unit, role",
+	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
+	    " FROM events WHERE" SHARED " ORDER BY cursor",
+	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq, e.received_at"
+	    " FROM routes r JOIN events e ON e.cursor=r.event"
+	    " WHERE r.unit=$1 AND r.id>$2 AND r.station<>$3"
+	    " ORDER BY r.id LIMIT $4",
+	[ST_BACKLOG] = "SELECT count(*) FROM routes WHERE unit=$1 AND id>$2"
+	    " AND station<>$3",
+	[ST_ENTITY_EVENTS] = "SELECT e.cursor, e.raw, e.station, e.seq,"
+	    " e.received_at FROM events e JOIN routes r"
+	    " ON r.event=e.cursor AND r.unit=$2 WHERE e.entity=$1"
+	    " ORDER BY e.hlc, e.station, e.seq",
+	[ST_ENTITY_EVENTS_ALL] = "SELECT cursor, raw, station, seq,"
+	    " received_at FROM events WHERE entity=$1 AND" SHARED
+	    " ORDER BY hlc, station, seq",
+	[ST_ENTITIES] = "SELECT DISTINCT entity FROM routes WHERE unit=$1"
+	    " ORDER BY entity",
+	[ST_ENTITIES_ALL] = "SELECT DISTINCT entity FROM events"
+	    " WHERE" SHARED " ORDER BY entity",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key=$1",
+	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES($1,$2)"
+	    " ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value",
+	[ST_UNIT_ADD] = "INSERT INTO units(name, role, added_at)"
+	    " VALUES($1,$2,$3) ON CONFLICT DO NOTHING",
+	[ST_UNIT_REMOVE] = "DELETE FROM units WHERE name=$1",
+	[ST_UNIT_LIST] = "SELECT name, max(role), max(declared),"
+	    " sum(active), min(added_at) FROM ("
+	    "  SELECT name, role, 1 AS declared, 0 AS active, added_at"
+	    "   FROM units"
+	    "  UNION ALL SELECT unit, role, 0, (revoked_at = 0)::integer,"
+	    "   added_at FROM stations) u"
+	    " GROUP BY name ORDER BY name",
+	[ST_STATION_REMOVE] = "DELETE FROM stations WHERE name=$1"
+	    " AND head_seq=0"
+	    " AND NOT EXISTS (SELECT 1 FROM events WHERE station=$1)",
+	[ST_OWN] = "SELECT 0, raw, station, seq, received_at FROM events"
+	    " WHERE station=$1 AND seq>$2 ORDER BY seq LIMIT $3",
+	[ST_HEADS] = "SELECT r.station, max(e.seq) FROM routes r"
+	    " JOIN events e ON e.cursor=r.event WHERE r.unit=$1"
+	    " GROUP BY r.station ORDER BY r.station",
+	[ST_ROUTE_HEAD] = "SELECT coalesce(max(id), 0) FROM routes"
+	    " WHERE unit=$1",
+	[ST_LOCK] = "SELECT pg_advisory_xact_lock($1::bigint)",
+	[ST_LOCK_SHARED] = "SELECT pg_advisory_xact_lock_shared($1::bigint)",
+	[ST_TOPS] = "SELECT (SELECT coalesce(max(cursor), 0) FROM events),"
+	    " (SELECT coalesce(max(id), 0) FROM routes)",
+	[ST_IDENTITIES] = "SELECT cursor, raw, station, seq FROM events"
+	    " WHERE kind='" CONFIDENTIAL "' ORDER BY cursor",
+	[ST_RESEAL] = "UPDATE events SET raw=$1 WHERE cursor=$2",
+	[ST_SET_LOCK_TIMEOUT] = "SELECT set_config('lock_timeout', $1, false)",
+};
+
+struct pending_digest {
+	char *unit;  /* owned */
+	struct digest d;
+};
+
+struct watcher {
+	char *unit;  /* owned */
+	char *role;  /* owned */
+};
+
+struct pg_store {
+	struct store base;
+	PGconn *conn;
+	char *url;                 /* owned: for pg_dump */
+	const struct vault *vault; /* borrowed */
+	int in_txn;                /* between begin and commit/rollback */
+	int excl, shared;          /* the cursor lock held in it */
+	int64_t next_event;        /* the last cursor given, while excl */
+	int64_t next_route;        /* the last route id given, while excl */
+	struct watcher *watchers;  /* owned; valid while have_watchers */
+	size_t nwatchers;
+	int have_watchers;
+	struct pending_digest *digests; /* owned */
+	size_t ndigests;
+	int64_t *budget;           /* borrowed, or NULL */
+	long lock_ms;              /* the longest wait for a lock */
+};
+
+#define PG(s) ((struct pg_store *)(s))
+
+static const char *
+num(char buf[24], int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+/* The message of a failed result, without its trailing newline. */
+static void
+fail_text(PGconn *conn, PGresult *res, char *buf, size_t size)
+{
+	const char *m = res != NULL ? PQresultErrorMessage(res) : "";
+	size_t n;
+
+	if (m == NULL || *m == '\0')
+		m = PQerrorMessage(conn);
+	ld_strlcpy(buf, m != NULL ? m : "", size);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+}
+
+/* 0 for a result that went well; else the LD_E* code for it, err set. */
+static int
+check(PGconn *conn, PGresult *res, const char *what, char *err)
+{
+	ExecStatusType st = res != NULL ? PQresultStatus(res) :
+	    PGRES_FATAL_ERROR;
+	const char *state;
+	char msg[LD_ERRLEN];
+	int code = LD_EDB;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return 0;
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL) {
+		if (strcmp(state, "23505") == 0)
+			code = LD_EEXIST;
+		else if (strcmp(state, "55P03") == 0 ||
+		    strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
+			code = LD_ELOCKED;
+		else if (strcmp(state, "53100") == 0)
+			code = LD_EFULL;
+	}
+	fail_text(conn, res, msg, sizeof msg);
+	return ld_fail(err, code, "%s: %s", what, msg);
+}
+
+static int reconnect(struct pg_store *s, char *err);
+
+/* Runs prepared statement id with n parameters; *out (when not NULL)
+ * gets the result, *changed (when not NULL) the rows a write touched. */
+static int
+run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
+    PGresult **out, int64_t *changed, const char *what, char *err)
+{
+	char name[16];
+	PGresult *res;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	snprintf(name, sizeof name, "ld%d", (int)id);
+	res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
+	/* Outside a transaction, a connection found dropped by this
+	 * statement: once more on a new one. */
+	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
+		PQclear(res);
+		if ((rc = reconnect(s, err)) != 0)
+			return rc;
+		res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
+	}
+	if ((rc = check(s->conn, res, what, err)) != 0) {
+		PQclear(res);
+		return rc;
+	}
+	if (changed != NULL) {
+		const char *t = PQcmdTuples(res);
+
+		*changed = t != NULL && *t != '\0' ? strtoll(t, NULL, 10) : 0;
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+/* Runs constant SQL (no parameters: migrations, transactions). */
+static int
+exec_sql(struct pg_store *s, const char *sql, const char *what, char *err)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int rc = check(s->conn, res, what, err);
+
+	PQclear(res);
+	return rc;
+}
+
+/* Runs constant sql with n parameters (the migrations' own). */
+static int
+run_sql(struct pg_store *s, const char *sql, int n, const char *const *p,
+    PGresult **out, const char *what, char *err)
+{
+	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	int rc = check(s->conn, res, what, err);
+
+	if (rc != 0 || out == NULL)
+		PQclear(res);
+	else
+		*out = res;
+	return rc;
+}
+
+static const char *
+col(PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? "" : PQgetvalue(res, row, c);
+}
+
+static int64_t
+col_int(PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? 0 :
+	    strtoll(PQgetvalue(res, row, c), NULL, 10);
+}
+
+/* ---- what accounts-pg.c reaches (store-pg.h) ---- */
+
+int
+store_pg_run(struct store *base, const char *sql, int n,
+    const char *const *p, struct pg_rows **rows, int64_t *changed,
+    const char *what, char *err)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res;
+	int rc;
+
+	if (rows != NULL)
+		*rows = NULL;
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
+		PQclear(res);
+		if ((rc = reconnect(s, err)) != 0)
+			return rc;
+		res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	}
+	if ((rc = check(s->conn, res, what, err)) != 0) {
+		PQclear(res);
+		return rc;
+	}
+	if (changed != NULL) {
+		const char *t = PQcmdTuples(res);
+
+		*changed = t != NULL && *t != '\0' ? strtoll(t, NULL, 10) : 0;
+	}
+	if (rows != NULL)
+		*rows = (struct pg_rows *)res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+size_t
+pg_rows_count(const struct pg_rows *r)
+{
+	return (size_t)PQntuples((const PGresult *)r);
+}
+
+const char *
+pg_rows_text(const struct pg_rows *r, size_t i, int c)
+{
+	return col((PGresult *)r, (int)i, c);
+}
+
+int64_t
+pg_rows_int(const struct pg_rows *r, size_t i, int c)
+{
+	return col_int((PGresult *)r, (int)i, c);
+}
+
+void
+pg_rows_free(struct pg_rows *r)
+{
+	PQclear((PGresult *)r);
+}
+
+/* ---- transactions and the cursor lock ---- */
+
+static void
+drop_watchers(struct pg_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nwatchers; i++) {
+		free(s->watchers[i].unit);
+		free(s->watchers[i].role);
+	}
+	free(s->watchers);
+	s->watchers = NULL;
+	s->nwatchers = 0;
+	s->have_watchers = 0;
+}
+
+static void
+drop_digests(struct pg_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndigests; i++)
+		free(s->digests[i].unit);
+	free(s->digests);
+	s->digests = NULL;
+	s->ndigests = 0;
+}
+
+static void
+txn_reset(struct pg_store *s)
+{
+	drop_watchers(s);
+	drop_digests(s);
+	s->in_txn = s->excl = s->shared = 0;
+	s->next_event = s->next_route = 0;
+}
+
+static int
+pg_begin(struct store *base, char *err)
+{
+	struct pg_store *s = PG(base);
+	int rc;
+
+	txn_reset(s);
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
+	/* A connection found dropped only now: nothing was done on it. */
+	if (rc != 0 && PQstatus(s->conn) != CONNECTION_OK &&
+	    (rc = reconnect(s, err)) == 0)
+		rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
+	if (rc == 0)
+		s->in_txn = 1;
+	return rc;
+}
+
+static void
+pg_rollback(struct store *base)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res = PQexec(s->conn, "ROLLBACK");
+
+	PQclear(res);
+	txn_reset(s);
+}
+
+static int flush_digests(struct pg_store *s, char *err);
+
+static int
+pg_commit(struct store *base, char *err)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res;
+	int rc;
+
+	if ((rc = flush_digests(s, err)) != 0) {
+		pg_rollback(base);
+		return rc;
+	}
+	res = PQexec(s->conn, "COMMIT");
+	rc = check(s->conn, res, _("cannot commit"), err);
+	/* COMMIT of a transaction an error aborted answers ROLLBACK. */
+	if (rc == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+		rc = ld_fail(err, LD_EDB, "%s", _("cannot commit"));
+	PQclear(res);
+	txn_reset(s);
+	return rc;
+}
+
+/* A transaction of the store's own when the caller is in none (*own). */
+static int
+own_begin(struct pg_store *s, int *own, char *err)
+{
+	int rc;
+
+	*own = 0;
+	if (s->in_txn)
+		return 0;
+	if ((rc = pg_begin(&s->base, err)) == 0)
+		*own = 1;
+	return rc;
+}
+
+static int
+own_end(struct pg_store *s, int own, int rc, char *err)
+{
+	if (!own)
+		return rc;
+	if (rc == 0)
+		return pg_commit(&s->base, err);
+	pg_rollback(&s->base);
+	return rc;
+}
+
+/* Takes the cursor lock exclusive (once per transaction) and reads the
+ * highest cursor and route id committed: see the top of the file. */
+static int
+lock_cursors(struct pg_store *s, char *err)
+{
+	const char *p[1] = { CURSOR_LOCK };
+	PGresult *res;
+	int rc;
+
+	if (s->excl)
+		return 0;
+	if ((rc = run(s, ST_LOCK, 1, p, NULL, NULL,
+	    _("cannot lock the cursors"), err)) != 0 ||
+	    (rc = run(s, ST_TOPS, 0, NULL, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	s->next_event = col_int(res, 0, 0);
+	s->next_route = col_int(res, 0, 1);
+	PQclear(res);
+	s->excl = 1;
+	drop_watchers(s);
+	return 0;
+}
+
+/* Inside a transaction, the cursor lock shared before reading routes,
+ * so that every later read of the transaction sees the same routes. */
+static int
+read_lock(struct pg_store *s, char *err)
+{
+	const char *p[1] = { CURSOR_LOCK };
+	int rc;
+
+	if (!s->in_txn || s->excl || s->shared)
+		return 0;
+	if ((rc = run(s, ST_LOCK_SHARED, 1, p, NULL, NULL,
+	    _("cannot lock the cursors"), err)) == 0)
+		s->shared = 1;
+	return rc;
+}
+
+/* ---- stations and units ---- */
+
+static int route_backfill(struct pg_store *s, const char *unit,
+    const char *role, char *err);
+
+static int
+pg_station_add(struct store *base, const struct station_rec *r, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b1[24], b2[24];
+	const char *p[6] = { r->name, r->unit, r->role, num(b1, r->added_at),
+	    r->code_hash, num(b2, r->code_expires) };
+	int64_t changed;
+	int rc, own;
+
+	if ((rc = own_begin(s, &own, err)) != 0)
+		return rc;
+	drop_watchers(s);
+	if ((rc = lock_cursors(s, err)) == 0 &&
+	    (rc = run(s, ST_STATION_ADD, 6, p, NULL, &changed,
+	    _("cannot add the station"), err)) == 0 && changed == 0)
+		rc = ld_fail(err, LD_EEXIST, _("station '%s' already exists"),
+		    r->name);
+	if (rc == 0)
+		rc = route_backfill(s, r->unit, r->role, err);
+	drop_watchers(s);
+	return own_end(s, own, rc, err);
+}
+
+static void
+row_station(PGresult *res, int i, struct station_rec *r)
+{
+	memset(r, 0, sizeof *r);
+	ld_strlcpy(r->name, col(res, i, 0), sizeof r->name);
+	r->unit = xstrdup(col(res, i, 1));
+	r->role = xstrdup(col(res, i, 2));
+	r->added_at = col_int(res, i, 3);
+	r->enrolled_at = col_int(res, i, 4);
+	r->revoked_at = col_int(res, i, 5);
+	ld_strlcpy(r->code_hash, col(res, i, 6), sizeof r->code_hash);
+	r->code_expires = col_int(res, i, 7);
+	ld_strlcpy(r->token_hash, col(res, i, 8), sizeof r->token_hash);
+	r->last_sync = col_int(res, i, 9);
+	r->cursor = col_int(res, i, 10);
+	r->head_seq = col_int(res, i, 11);
+	ld_strlcpy(r->head_hash, col(res, i, 12), sizeof r->head_hash);
+	r->head_hlc = col_int(res, i, 13);
+	r->epoch = col_int(res, i, 14);
+	r->replaced_lo = col_int(res, i, 15);
+	r->replaced_hi = col_int(res, i, 16);
+}
+
+static int
+pg_station_get(struct store *base, const char *name,
+    struct station_rec *out, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { name };
+	PGresult *res;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = run(s, ST_STATION_GET, 1, p, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = ld_fail(err, LD_ENOTFOUND, _("no station '%s'"), name);
+	else
+		row_station(res, 0, out);
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_station_list(struct store *base, struct station_rec **out, size_t *n,
+    char *err)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res;
+	int rc, i;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = run(s, ST_STATION_LIST, 0, NULL, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		*out = xcalloc((size_t)PQntuples(res), sizeof **out);
+		for (i = 0; i < PQntuples(res); i++)
+			row_station(res, i, &(*out)[i]);
+		*n = (size_t)PQntuples(res);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_station_update(struct store *base, const struct station_rec *r,
+    char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[8][24];
+	const char *p[11] = { num(b[0], r->enrolled_at), num(b[1], r->revoked_at),
+	    r->code_hash, num(b[2], r->code_expires), r->token_hash,
+	    num(b[3], r->last_sync), num(b[4], r->cursor), num(b[5], r->epoch),
+	    num(b[6], r->replaced_lo), num(b[7], r->replaced_hi), r->name };
+	int64_t changed;
+	int rc;
+
+	drop_watchers(s);
+	if ((rc = run(s, ST_STATION_UPDATE, 11, p, NULL, &changed,
+	    _("cannot update the station"), err)) != 0)
+		return rc;
+	return changed == 0 ? ld_fail(err, LD_ENOTFOUND, _("no station '%s'"),
+	    r->name) : 0;
+}
+
+static int
+pg_unit_known(struct store *base, const char *unit, int *known, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { unit };
+	PGresult *res;
+	int rc;
+
+	*known = 0;
+	if ((rc = run(s, ST_UNIT_KNOWN, 1, p, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	*known = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_event_hash(struct store *base, const char *station, int64_t seq,
+    char hash[HASH_HEX], char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[2] = { station, num(b, seq) };
+	PGresult *res;
+	int rc;
+
+	if ((rc = run(s, ST_EVENT_HASH, 2, p, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = ld_fail(err, LD_ENOTFOUND, _("no event %s/%lld"), station,
+		    (long long)seq);
+	else
+		ld_strlcpy(hash, col(res, 0, 0), HASH_HEX);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- digests ---- */
+
+static int
+read_digest(struct pg_store *s, const char *unit, struct digest *d,
+    char *err)
+{
+	const char *p[1] = { unit };
+	PGresult *res;
+	int rc;
+
+	digest_init(d);
+	if ((rc = run(s, ST_DIGEST_GET, 1, p, &res, NULL,
+	    _("cannot read digests"), err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		d->count = col_int(res, 0, 0);
+		ld_strlcpy(d->xor, col(res, 0, 1), HASH_HEX);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+write_digest(struct pg_store *s, const char *unit, const struct digest *d,
+    char *err)
+{
+	char b[24];
+	const char *p[3] = { unit, num(b, d->count), d->xor };
+
+	return run(s, ST_DIGEST_SET, 3, p, NULL, NULL,
+	    _("cannot update digests"), err);
+}
+
+static struct pending_digest *
+pending_digest(struct pg_store *s, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndigests; i++)
+		if (strcmp(s->digests[i].unit, unit) == 0)
+			return &s->digests[i];
+	return NULL;
+}
+
+/* Adds hash to unit's digest, in memory until the commit (routes are
+ * made only inside a transaction, under the exclusive lock). */
+static int
+digest_add_unit(struct pg_store *s, const char *unit, const char *hash,
+    char *err)
+{
+	struct pending_digest *p = pending_digest(s, unit);
+	struct digest d;
+	int rc;
+
+	if (p == NULL) {
+		if ((rc = read_digest(s, unit, &d, err)) != 0)
+			return rc;
+		s->digests = xrealloc(s->digests, (s->ndigests + 1) *
+		    sizeof *s->digests);
+		p = &s->digests[s->ndigests++];
+		p->unit = xstrdup(unit);
+		p->d = d;
+	}
+	digest_add(&p->d, hash);
+	return 0;
+}
+
+static int
+flush_digests(struct pg_store *s, char *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->ndigests; i++)
+		if ((rc = write_digest(s, s->digests[i].unit,
+		    &s->digests[i].d, err)) != 0)
+			return rc;
+	return 0;
+}
+
+/* ---- routing ---- */
+
+/* Routes event (cursor) to unit with the next route id, and adds it to
+ * the unit's digest; nothing when it is routed there already. */
+static int
+route(struct pg_store *s, const char *unit, int64_t cursor,
+    const char *entity, const char *station, const char *hash, char *err)
+{
+	char b1[24], b2[24];
+	const char *p[5] = { num(b1, s->next_route + 1), unit, num(b2, cursor),
+	    entity, station };
+	int64_t changed;
+	int rc;
+
+	if (!s->excl)
+		return ld_fail(err, LD_EINTERNAL,
+		    "a route made without the cursor lock");
+	if ((rc = run(s, ST_ROUTE, 5, p, NULL, &changed,
+	    _("cannot route the event"), err)) != 0)
+		return rc;
+	if (changed == 0)
+		return 0;
+	s->next_route++;
+	if (s->budget != NULL && --*s->budget < 0)
+		return ld_fail(err, LD_ETOOBIG,
+		    _("the push would route too many events"));
+	return digest_add_unit(s, unit, hash, err);
+}
+
+static int
+widen(struct pg_store *s, const char *unit, const char *entity,
+    int64_t cursor, char *err)
+{
+	char b[24];
+	const char *p[2] = { unit, entity };
+	const char *q[2] = { entity, num(b, cursor) };
+	PGresult *res;
+	int rc, i, known;
+
+	if ((rc = run(s, ST_ROUTED, 2, p, &res, NULL,
+	    _("cannot read routes"), err)) != 0)
+		return rc;
+	known = PQntuples(res) > 0;
+	PQclear(res);
+	if (known)
+		return 0;
+	if ((rc = run(s, ST_EARLIER, 2, q, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < PQntuples(res); i++)
+		rc = route(s, unit, col_int(res, i, 0), entity, col(res, i, 1),
+		    col(res, i, 2), err);
+	PQclear(res);
+	return rc;
+}
+
+static int
+load_watchers(struct pg_store *s, char *err)
+{
+	PGresult *res;
+	int rc, i;
+
+	if (s->have_watchers)
+		return 0;
+	drop_watchers(s);
+	if ((rc = run(s, ST_WATCHERS, 0, NULL, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0)
+		s->watchers = xcalloc((size_t)PQntuples(res),
+		    sizeof *s->watchers);
+	for (i = 0; i < PQntuples(res); i++) {
+		s->watchers[i].unit = xstrdup(col(res, i, 0));
+		s->watchers[i].role = xstrdup(col(res, i, 1));
+	}
+	s->nwatchers = (size_t)PQntuples(res);
+	PQclear(res);
+	s->have_watchers = 1;
+	return 0;
+}
+
+static int
+route_watchers(struct pg_store *s, const struct event *ev, int64_t cursor,
+    char *err)
+{
+	const struct entity_type *t = entity_type_of(ev->entity);
+	size_t i;
+	int rc;
+
+	if (t == NULL)
+		return 0;
+	if ((rc = load_watchers(s, err)) != 0)
+		return rc;
+	for (i = 0; i < s->nwatchers; i++) {
+		const struct watcher *w = &s->watchers[i];
+
+		if (!role_watches(w->role, t->name, ev->kind))
+			continue;
+		if ((rc = widen(s, w->unit, ev->entity, cursor, err)) != 0 ||
+		    (rc = route(s, w->unit, cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+route_backfill(struct pg_store *s, const char *unit, const char *role,
+    char *err)
+{
+	PGresult *res;
+	int rc, i;
+
+	if ((rc = run(s, ST_ALL_EVENTS, 0, NULL, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < PQntuples(res); i++) {
+		const char *entity = col(res, i, 1);
+		const struct entity_type *t = entity_type_of(entity);
+
+		if (t == NULL || !role_watches(role, t->name, col(res, i, 4)))
+			continue;
+		rc = route(s, unit, col_int(res, i, 0), entity, col(res, i, 2),
+		    col(res, i, 3), err);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* ---- confidential text ---- */
+
+/* The text of row i (raw, station, seq at col, col + 1, col + 2),
+ * opened when sealed: then *owned (vault_plain_free it). */
+static int
+row_raw(struct pg_store *s, PGresult *res, int i, int c, const char **text,
+    size_t *len, char **owned, char *err)
+{
+	const char *raw = col(res, i, c);
+	size_t n = (size_t)PQgetlength(res, i, c);
+	int rc;
+
+	*owned = NULL;
+	*text = raw;
+	*len = n;
+	if (!vault_is_sealed(raw, n))
+		return 0;
+	if (s->vault == NULL)
+		return ld_fail(err, LD_ECONFIG,
+		    _("no identity key to open a sealed event with"));
+	rc = vault_open(s->vault, col(res, i, c + 1), col_int(res, i, c + 2),
+	    raw, n, owned, len, err);
+	*text = *owned;
+	return rc;
+}
+
+static int
+stored_raw(struct pg_store *s, const struct event *ev, const char *raw,
+    char **sealed, char *err)
+{
+	*sealed = NULL;
+	if (strcmp(ev->kind, CONFIDENTIAL) != 0)
+		return 0;
+	if (s->vault == NULL)
+		return ld_fail(err, LD_EINTERNAL,
+		    "no identity key: a %s event is never stored in plain text",
+		    ev->kind);
+	return vault_seal(s->vault, NULL, ev->station, ev->seq, raw,
+	    strlen(raw), sealed, err);
+}
+
+/* ---- events ---- */
+
+static int
+pg_parts(struct store *base, const char *entity, const char *unit,
+    int *parts, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[2] = { entity, unit };
+	PGresult *res;
+	int rc;
+
+	*parts = 0;
+	if ((rc = run(s, ST_PARTS, 2, p, &res, NULL,
+	    _("cannot read parties"), err)) != 0)
+		return rc;
+	*parts = (int)col_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+struct grant_arg {
+	struct pg_store *s;
+	const char *entity;
+	char *err;
+};
+
+static int
+grant(const char *unit, int part, void *arg)
+{
+	struct grant_arg *g = arg;
+	char b[24];
+	const char *p[3] = { g->entity, unit, num(b, part) };
+
+	return run(g->s, ST_GRANT, 3, p, NULL, NULL,
+	    _("cannot record parties"), g->err);
+}
+
+static int
+route_audience(struct pg_store *s, const struct event *ev, int64_t cursor,
+    char *err)
+{
+	json_t *u;
+	size_t i;
+	int rc, known;
+
+	json_array_foreach(ev->audience, i, u) {
+		const char *unit = json_string_value(u);
+
+		if ((rc = pg_unit_known(&s->base, unit, &known, err)) != 0)
+			return rc;
+		if (!known)
+			continue;
+		if ((rc = widen(s, unit, ev->entity, cursor, err)) != 0 ||
+		    (rc = route(s, unit, cursor, ev->entity, ev->station,
+		    ev->hash, err)) != 0)
+			return rc;
+	}
+	return route_watchers(s, ev, cursor, err);
+}
+
+static int
+insert_event(struct pg_store *s, const struct event *ev, const char *raw,
+    const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
+    char *err)
+{
+	struct grant_arg g = { s, ev->entity, err };
+	char b[8][24], *sealed;
+	int64_t changed;
+	int rc;
+
+	if ((rc = lock_cursors(s, err)) != 0 ||
+	    (rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
+		return rc;
+	{
+		const char *p[11] = { num(b[0], s->next_event + 1), ev->station,
+		    num(b[1], ev->seq), num(b[2], ev->hlc), ev->kind,
+		    ev->entity, ev->hash, sealed != NULL ? sealed : raw,
+		    quarantine, private_ ? "1" : "0", num(b[3], ltime_now()) };
+
+		rc = run(s, ST_EVENT_INSERT, 11, p, NULL, &changed,
+		    _("cannot store the event"), err);
+	}
+	free(sealed);
+	if (rc != 0)
+		return rc;
+	if (changed == 0)
+		return ld_fail(err, LD_EEXIST, "event %s/%lld is stored already",
+		    ev->station, (long long)ev->seq);
+	*cursor = ++s->next_event;
+	{
+		const char *p[5] = { num(b[4], ev->seq), ev->hash,
+		    num(b[5], ev->hlc), ev->station, num(b[6], ev->seq - 1) };
+
+		if ((rc = run(s, ST_HEAD_UPDATE, 5, p, NULL, &changed,
+		    _("cannot update the station"), err)) != 0)
+			return rc;
+	}
+	if (changed != 1)
+		return ld_fail(err, LD_EINTERNAL,
+		    "event %s/%lld does not follow the station's head",
+		    ev->station, (long long)ev->seq);
+	s->budget = budget;
+	if (private_)
+		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
+		    ev->hash, err);
+	else if ((rc = merge_grants(ev, grant, &g)) == 0)
+		rc = route_audience(s, ev, *cursor, err);
+	s->budget = NULL;
+	return rc;
+}
+
+static int
+pg_event_insert(struct store *base, const struct event *ev, const char *raw,
+    const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
+    char *err)
+{
+	struct pg_store *s = PG(base);
+	int rc, own;
+
+	if ((rc = own_begin(s, &own, err)) != 0)
+		return rc;
+	rc = insert_event(s, ev, raw, quarantine, private_, budget, cursor,
+	    err);
+	return own_end(s, own, rc, err);
+}
+
+/*
+ * Hands each row of res, (cursor, raw, station, seq, received_at), to
+ * fn in plain text: at most limit and about max_bytes (the first
+ * always); *more set when a row remains. Clears res.
+ */
+static int
+each_event(struct pg_store *s, PGresult *res, size_t limit,
+    size_t max_bytes, store_event_fn fn, void *arg, int *more, char *err)
+{
+	size_t n = 0, bytes = 0;
+	int i, rc = 0;
+
+	if (more != NULL)
+		*more = 0;
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *raw;
+		char *owned;
+		size_t len;
+		int stop;
+
+		if ((rc = row_raw(s, res, i, 1, &raw, &len, &owned, err)) != 0)
+			break;
+		if (n == limit || (n > 0 && bytes + len > max_bytes)) {
+			if (more != NULL)
+				*more = 1;
+			stop = 1;
+		} else
+			stop = fn(col_int(res, i, 0), col_int(res, i, 4), raw,
+			    len, arg);
+		vault_plain_free(owned, len);
+		if (stop)
+			break;
+		n++;
+		bytes += len;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_events_for_unit(struct store *base, const char *unit,
+    const char *exclude_station, int64_t after, size_t limit,
+    size_t max_bytes, store_event_fn fn, void *arg, int *more, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b1[24], b2[24];
+	const char *p[4] = { unit, num(b1, after),
+	    exclude_station != NULL ? exclude_station : "",
+	    num(b2, limit >= (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)limit + 1) };
+	PGresult *res;
+	int rc;
+
+	if (more != NULL)
+		*more = 0;
+	if ((rc = read_lock(s, err)) != 0 ||
+	    (rc = run(s, ST_PULL, 4, p, &res, NULL, _("cannot read events"),
+	    err)) != 0)
+		return rc;
+	return each_event(s, res, limit, max_bytes, fn, arg, more, err);
+}
+
+static int
+pg_backlog(struct store *base, const char *unit, const char *station,
+    int64_t after, int64_t *n, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[3] = { unit, num(b, after), station };
+	PGresult *res;
+	int rc;
+
+	*n = 0;
+	if ((rc = read_lock(s, err)) != 0 ||
+	    (rc = run(s, ST_BACKLOG, 3, p, &res, NULL,
+	    _("cannot count events"), err)) != 0)
+		return rc;
+	*n = col_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_route_head(struct store *base, const char *unit, int64_t *id, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { unit };
+	PGresult *res;
+	int rc;
+
+	*id = 0;
+	if ((rc = read_lock(s, err)) != 0 ||
+	    (rc = run(s, ST_ROUTE_HEAD, 1, p, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	*id = col_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_digest(struct store *base, const char *unit, struct digest *d, char *err)
+{
+	struct pg_store *s = PG(base);
+	struct pending_digest *p = pending_digest(s, unit);
+	int rc;
+
+	if (p != NULL) {
+		*d = p->d;
+		return 0;
+	}
+	if ((rc = read_lock(s, err)) != 0)
+		return rc;
+	return read_digest(s, unit, d, err);
+}
+
+static int
+pg_entity_events(struct store *base, const char *entity, const char *unit,
+    store_event_fn fn, void *arg, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[2] = { entity, unit };
+	PGresult *res;
+	int rc;
+
+	if ((rc = run(s, unit != NULL ? ST_ENTITY_EVENTS :
+	    ST_ENTITY_EVENTS_ALL, unit != NULL ? 2 : 1, p, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	return each_event(s, res, SIZE_MAX, SIZE_MAX, fn, arg, NULL, err);
+}
+
+static int
+pg_entities(struct store *base, const char *unit,
+    int (*fn)(const char *entity, void *arg), void *arg, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { unit };
+	PGresult *res;
+	int rc, i;
+
+	if ((rc = run(s, unit != NULL ? ST_ENTITIES : ST_ENTITIES_ALL,
+	    unit != NULL ? 1 : 0, p, &res, NULL, _("cannot read events"),
+	    err)) != 0)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++)
+		if (fn(col(res, i, 0), arg) != 0)
+			break;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_heads(struct store *base, const char *unit,
+    int (*fn)(const char *station, int64_t seq, void *arg), void *arg,
+    char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { unit };
+	PGresult *res;
+	int rc, i;
+
+	if ((rc = read_lock(s, err)) != 0 ||
+	    (rc = run(s, ST_HEADS, 1, p, &res, NULL, _("cannot read events"),
+	    err)) != 0)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++)
+		if (fn(col(res, i, 0), col_int(res, i, 1), arg) != 0)
+			break;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_meta_get(struct store *base, const char *key, char **val, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { key };
+	PGresult *res;
+	int rc;
+
+	*val = NULL;
+	if ((rc = run(s, ST_META_GET, 1, p, &res, NULL,
+	    _("cannot read settings"), err)) != 0)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = ld_fail(err, LD_ENOTFOUND, _("no setting '%s'"), key);
+	else
+		*val = xstrdup(col(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_meta_set(struct store *base, const char *key, const char *val, char *err)
+{
+	const char *p[2] = { key, val };
+
+	return run(PG(base), ST_META_SET, 2, p, NULL, NULL,
+	    _("cannot save settings"), err);
+}
+
+static int
+pg_reseal(struct store *base, const char *keyid, int64_t *n, char *err)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res;
+	int rc, i;
+
+	*n = 0;
+	if ((rc = run(s, ST_IDENTITIES, 0, NULL, &res, NULL,
+	    _("cannot read events"), err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < PQntuples(res); i++) {
+		const char *raw;
+		char *owned = NULL, *sealed = NULL;
+		size_t len = 0;
+
+		if ((rc = row_raw(s, res, i, 1, &raw, &len, &owned, err)) == 0)
+			rc = vault_seal(s->vault, keyid, col(res, i, 2),
+			    col_int(res, i, 3), raw, len, &sealed, err);
+		vault_plain_free(owned, len);
+		if (rc == 0) {
+			const char *p[2] = { sealed, col(res, i, 0) };
+
+			rc = run(s, ST_RESEAL, 2, p, NULL, NULL,
+			    _("cannot seal the identity"), err);
+		}
+		free(sealed);
+		if (rc == 0)
+			(*n)++;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* VACUUM FULL: every table rewritten, nothing of old rows left in its
+ * files; waits lock_ms at most (the session's lock_timeout) for another
+ * transaction's hold on a table: LD_ELOCKED. */
+static int
+pg_compact(struct store *base, char *err)
+{
+	struct pg_store *s = PG(base);
+	int rc;
+
+	if (s->in_txn)
+		return ld_fail(err, LD_EINTERNAL, "compact inside a transaction");
+	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	return exec_sql(s, "VACUUM FULL", _("cannot compact the database"),
+	    err);
+}
+
+/* pg_dump of the database, as of one moment (its snapshot), custom
+ * format uncompressed, into a new file path made 0600. */
+static int
+pg_backup(struct store *base, const char *path, char *err)
+{
+	struct pg_store *s = PG(base);
+	int fd, status;
+	pid_t pid;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ld_fail(err, errno == EEXIST ? LD_EEXIST : LD_EFULL,
+		    _("cannot write '%s': %s"), path, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fd);
+		unlink(path);
+		return ld_fail(err, LD_EINTERNAL, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		if (dup2(fd, 1) < 0)
+			_exit(126);
+		execlp("pg_dump", "pg_dump", "--format=custom", "--compress=0",
+		    "--no-owner", "--dbname", s->url, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || fsync(fd) != 0) {
+		close(fd);
+		unlink(path);
+		return ld_fail(err, LD_EDB, "pg_dump failed (status %d)",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+static int
+pg_unit_add(struct store *base, const char *name, const char *role,
+    int64_t at, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[3] = { name, role != NULL ? role : "", num(b, at) };
+	int64_t changed;
+	int rc;
+
+	if ((rc = run(s, ST_UNIT_ADD, 3, p, NULL, &changed,
+	    _("cannot add the unit"), err)) != 0)
+		return rc;
+	if (changed == 0)
+		return ld_fail(err, LD_EEXIST,
+		    _("unit '%s' is already in the directory"), name);
+	return 0;
+}
+
+static int
+pg_unit_remove(struct store *base, const char *name, char *err)
+{
+	const char *p[1] = { name };
+	int64_t changed;
+	int rc;
+
+	if ((rc = run(PG(base), ST_UNIT_REMOVE, 1, p, NULL, &changed,
+	    _("cannot remove the unit"), err)) != 0)
+		return rc;
+	if (changed == 0)
+		return ld_fail(err, LD_ENOTFOUND,
+		    _("no unit '%s' declared in the directory"), name);
+	return 0;
+}
+
+static int
+pg_unit_list(struct store *base, struct unit_rec **out, size_t *n,
+    char *err)
+{
+	struct pg_store *s = PG(base);
+	PGresult *res;
+	int rc, i;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = run(s, ST_UNIT_LIST, 0, NULL, &res, NULL,
+	    _("cannot read the unit directory"), err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0)
+		*out = xcalloc((size_t)PQntuples(res), sizeof **out);
+	for (i = 0; i < PQntuples(res); i++) {
+		struct unit_rec *u = &(*out)[i];
+
+		u->name = xstrdup(col(res, i, 0));
+		u->role = xstrdup(col(res, i, 1));
+		u->declared = (int)col_int(res, i, 2);
+		u->stations = (int)col_int(res, i, 3);
+		u->added_at = col_int(res, i, 4);
+	}
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_station_remove(struct store *base, const char *name, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { name };
+	struct station_rec r;
+	int64_t changed;
+	int rc;
+
+	if ((rc = pg_station_get(base, name, &r, err)) != 0)
+		return rc;
+	station_rec_release(&r);
+	drop_watchers(s);
+	if ((rc = run(s, ST_STATION_REMOVE, 1, p, NULL, &changed,
+	    _("cannot remove the station"), err)) != 0)
+		return rc;
+	if (changed == 0)
+		return ld_fail(err, LD_EEXIST,
+		    _("station '%s' has events on the server: revoke it instead"),
+		    name);
+	return 0;
+}
+
+static int
+pg_own_events(struct store *base, const char *station, int64_t after,
+    size_t limit, store_event_fn fn, void *arg, int *more, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b1[24], b2[24];
+	const char *p[3] = { station, num(b1, after),
+	    num(b2, limit >= (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)limit + 1) };
+	PGresult *res;
+	int rc;
+
+	if (more != NULL)
+		*more = 0;
+	if ((rc = run(s, ST_OWN, 3, p, &res, NULL, _("cannot read events"),
+	    err)) != 0)
+		return rc;
+	return each_event(s, res, limit, SIZE_MAX, fn, arg, more, err);
+}
+
+static void
+pg_close(struct store *base)
+{
+	struct pg_store *s = PG(base);
+
+	if (s->in_txn)
+		pg_rollback(base);
+	txn_reset(s);
+	PQfinish(s->conn);
+	free(s->url);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+	"postgresql",
+	pg_close, pg_begin, pg_commit, pg_rollback,
+	pg_station_add, pg_station_get, pg_station_list, pg_station_update,
+	pg_unit_known,
+	pg_event_hash, pg_event_insert, pg_parts, pg_events_for_unit,
+	pg_backlog, pg_digest, pg_entity_events, pg_entities,
+	pg_meta_get, pg_meta_set,
+	pg_reseal, pg_compact, pg_backup,
+	pg_unit_add, pg_unit_remove, pg_unit_list, pg_station_remove,
+	pg_own_events, pg_heads, pg_route_head, &accounts_pg_ops,
+};
+
+/* ---- what the roles watch (as store-sqlite.c, watchers_current) ---- */
+
+static char *
+watchers_sig(void)
+{
+	const struct entity_type *t;
+	char *sig = xstrdup(""), *next;
+	size_t i;
+
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		next = xasprintf("%s%s=%d,", sig, t->name, t->watched_by);
+		free(sig);
+		sig = next;
+	}
+	return sig;
+}
+
+/* The roles that watch a type now and did not in had (watchers_sig's
+ * form); every role for NULL; a type had does not name is new. */
+static int
+watchers_gained(const char *had)
+{
+	const struct entity_type *t;
+	char key[48];
+	const char *at;
+	size_t i;
+	int gained = 0;
+
+	if (had == NULL)
+		return ROLE_ALL;
+	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		snprintf(key, sizeof key, "%s=", t->name);
+		for (at = strstr(had, key); at != NULL && at != had &&
+		    at[-1] != ','; at = strstr(at + 1, key))
+			;
+		if (at != NULL)
+			gained |= t->watched_by & ~atoi(at + strlen(key));
+	}
+	return gained;
+}
+
+static int
+watchers_current(struct pg_store *s, char *err)
+{
+	char *sig = watchers_sig(), *had = NULL;
+	size_t i;
+	int rc, gained;
+
+	if ((rc = pg_begin(&s->base, err)) != 0) {
+		free(sig);
+		return rc;
+	}
+	/* Under the exclusive lock: a second process opening at once
+	 * finds the signature current. */
+	if ((rc = lock_cursors(s, err)) == 0)
+		rc = pg_meta_get(&s->base, "watchers", &had, err);
+	if (rc == 0 && strcmp(had, sig) == 0) {
+		pg_rollback(&s->base);
+		free(had);
+		free(sig);
+		return 0;
+	}
+	gained = rc == LD_ENOTFOUND ? ROLE_ALL : watchers_gained(had);
+	if (rc == LD_ENOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		rc = load_watchers(s, err);
+	for (i = 0; rc == 0 && i < s->nwatchers; i++)
+		if (role_bit(s->watchers[i].role) & gained)
+			rc = route_backfill(s, s->watchers[i].unit,
+			    s->watchers[i].role, err);
+	if (rc == 0 && (rc = pg_meta_set(&s->base, "watchers", sig, err)) == 0)
+		rc = pg_commit(&s->base, err);
+	else
+		pg_rollback(&s->base);
+	free(had);
+	free(sig);
+	return rc;
+}
+
+/* ---- opening ---- */
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Brings the schema to the last migration, one transaction each; with
+ * create, the database must hold no store yet. */
+static int
+migrate(struct pg_store *s, int create, char *err)
+{
+	const char *lock[1] = { MIGRATE_LOCK };
+	int n, rc, had, first;
+	PGresult *res;
+	char b[24];
+
+	for (n = 0; migrations[n] != NULL; n++)
+		;
+	for (first = 1;; first = 0) {
+		if ((rc = exec_sql(s, "BEGIN", _("cannot start a transaction"),
+		    err)) != 0)
+			return rc;
+		s->in_txn = 1;
+		if ((rc = run_sql(s, "SELECT pg_advisory_xact_lock($1::bigint)",
+		    1, lock, &res, _("cannot lock the schema"), err)) != 0)
+			goto fail;
+		PQclear(res);
+		if ((rc = run_sql(s, "SELECT to_regclass('schema_version')"
+		    " IS NOT NULL", 0, NULL, &res, _("cannot read the schema version"),
+		    err)) != 0)
+			goto fail;
+		had = strcmp(col(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!had) {
+			if (!create) {
+				rc = ld_fail(err, LD_EDB, "%s",
+				    _("no Liandong store in this PostgreSQL"
+				    " database (liandong-server init makes"
+				    " one)"));
+				goto fail;
+			}
+			if ((rc = exec_sql(s, "CREATE TABLE schema_version("
+			    "version integer NOT NULL)",
+			    _("cannot make the schema"), err)) != 0)
+				goto fail;
+		}
+		if ((rc = run_sql(s, "SELECT coalesce(max(version), 0)"
+		    " FROM schema_version", 0, NULL, &res,
+		    _("cannot read the schema version"), err)) != 0)
+			goto fail;
+		had = (int)col_int(res, 0, 0);
+		PQclear(res);
+		if (create && first && had > 0) {
+			rc = ld_fail(err, LD_EEXIST, "%s",
+			    _("this PostgreSQL database holds a Liandong store"
+			    " already"));
+			goto fail;
+		}
+		if (had > n) {
+			rc = ld_fail(err, LD_EDB,
+			    _("the database was made by a newer liandong-server"
+			    " (schema %d, this one knows %d)"), had, n);
+			goto fail;
+		}
+		if (had == n)
+			break;
+		if ((rc = exec_sql(s, migrations[had],
+		    _("cannot make the schema"), err)) != 0)
+			goto fail;
+		{
+			const char *p[1] = { num(b, had + 1) };
+
+			if ((rc = run_sql(s, "INSERT INTO schema_version"
+			    " VALUES($1)", 1, p, NULL,
+			    _("cannot make the schema"), err)) != 0)
+				goto fail;
+		}
+		if ((rc = exec_sql(s, "COMMIT", _("cannot commit"), err)) != 0)
+			goto fail;
+		s->in_txn = 0;
+	}
+	rc = exec_sql(s, "COMMIT", _("cannot commit"), err);
+	s->in_txn = 0;
+	return rc;
+fail:
+	pg_rollback(&s->base);
+	return rc;
+}
+
+/* Prepares every statement on the connection (again after a reset). */
+static int
+prepare_all(struct pg_store *s, char *err)
+{
+	char name[16];
+	PGresult *res;
+	int i, rc;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		snprintf(name, sizeof name, "ld%d", i);
+		res = PQprepare(s->conn, name, stmt_sql[i], 0, NULL);
+		rc = check(s->conn, res, _("database query failed"), err);
+		PQclear(res);
+		if (rc != 0)
+			return rc;
+	}
+	/* No lock is waited for longer than SQLite's busy timeout: past
+	 * it, LD_ELOCKED (the server answers 503, the station retries). */
+	{
+		char b[24];
+		const char *p[1] = { num(b, s->lock_ms) };
+
+		snprintf(name, sizeof name, "ld%d", (int)ST_SET_LOCK_TIMEOUT);
+		res = PQexecPrepared(s->conn, name, 1, p, NULL, NULL, 0);
+		rc = check(s->conn, res, _("database query failed"), err);
+		PQclear(res);
+	}
+	return rc;
+}
+
+/*
+ * Outside a transaction, a connection PostgreSQL dropped (a restart, a
+ * failover, a network cut) is made again, with its statements, before
+ * the next statement: 0, or LD_EDB while PostgreSQL cannot be reached
+ * (the server answers 503 meanwhile). A transaction the drop ended fails
+ * as a whole; its caller rolls back.
+ */
+static int
+reconnect(struct pg_store *s, char *err)
+{
+	char msg[LD_ERRLEN];
+
+	if (s->in_txn || PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		fail_text(s->conn, NULL, msg, sizeof msg);
+		return ld_fail(err, LD_EDB, _("cannot connect to PostgreSQL: %s"),
+		    msg);
+	}
+	return prepare_all(s, err);
+}
+
+int
+store_pg_open(const char *url, int create, const struct vault *vault,
+    struct store **out, char *err)
+{
+	struct pg_store *s;
+	const char *ms = getenv("LIANDONG_BUSY_TIMEOUT_MS");
+	char werr[LD_ERRLEN], msg[LD_ERRLEN];
+	int rc;
+
+	*out = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->base.ops = &pg_ops;
+	s->vault = vault;
+	s->url = xstrdup(url);
+	s->lock_ms = ms != NULL && atol(ms) > 0 && atol(ms) <= 3600000 ?
+	    atol(ms) : 5000;
+	/* The URL (its connect_timeout, if any, over ours of 10 s) with
+	 * UTF-8 as the client's encoding, both kept by a reset. */
+	{
+		const char *const keys[] = { "connect_timeout", "dbname",
+		    "client_encoding", NULL };
+		const char *const vals[] = { "10", url, "UTF8", NULL };
+
+		s->conn = PQconnectdbParams(keys, vals, 1);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		fail_text(s->conn, NULL, msg, sizeof msg);
+		rc = ld_fail(err, LD_EDB, _("cannot connect to PostgreSQL: %s"),
+		    msg);
+		pg_close(&s->base);
+		return rc;
+	}
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	if ((rc = migrate(s, create, err)) != 0 ||
+	    (rc = prepare_all(s, err)) != 0) {
+		pg_close(&s->base);
+		return rc;
+	}
+	if (watchers_current(s, werr) != 0)
+		fprintf(stderr, _("liandong-server: warning: cannot yet route"
+		    " to each role what it newly watches: %s; tried again at"
+		    " the next start\n"), werr);
+	*out = &s->base;
+	return 0;
+}
