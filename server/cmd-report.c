@@ -174,19 +174,9 @@ static void
 heading(struct cli *c, json_t *result, int64_t from, int64_t to)
 {
 	struct server_ctx *x = c->app;
-	const char *unit = cli_value(c, "unit");
-	char t[LTIME_LEN];
 
-	json_object_set_new(result, "period", json_string(cli_value(c,
-	    "period")));
-	json_object_set_new(result, "county", json_string(x->conf.county ?
-	    x->conf.county : ""));
-	ltime_format(from, t);
-	json_object_set_new(result, "from", json_string(t));
-	ltime_format(to, t);
-	json_object_set_new(result, "to", json_string(t));
-	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
-	    json_null());
+	figures_heading(result, x->conf.county, cli_value(c, "period"), from,
+	    to, cli_value(c, "unit"));
 }
 
 /* The figures: computed by figures_report, the dashboard's too. */

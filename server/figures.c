@@ -90,6 +90,23 @@ add_doc(const json_t *doc, void *arg)
 	stats_add(arg, doc);
 }
 
+void
+figures_heading(json_t *result, const char *county, const char *period,
+    int64_t from, int64_t to, const char *unit)
+{
+	char t[LTIME_LEN];
+
+	json_object_set_new(result, "period", json_string(period));
+	json_object_set_new(result, "county", json_string(county != NULL ?
+	    county : ""));
+	ltime_format(from, t);
+	json_object_set_new(result, "from", json_string(t));
+	ltime_format(to, t);
+	json_object_set_new(result, "to", json_string(t));
+	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
+	    json_null());
+}
+
 int
 figures_report(struct store *s, const char *county, const char *period,
     const char *unit, const char *category, int64_t now,
@@ -99,7 +116,6 @@ figures_report(struct store *s, const char *county, const char *period,
 	struct stats *st;
 	json_t *result;
 	int64_t from, to;
-	char t[LTIME_LEN];
 	int rc;
 
 	*out = NULL;
@@ -115,17 +131,7 @@ figures_report(struct store *s, const char *county, const char *period,
 	}
 	result = stats_result(st);
 	stats_free(st);
-	/* What every output says of itself: the county, the period, its
-	 * bounds and the unit asked for (null: the county). */
-	json_object_set_new(result, "period", json_string(period));
-	json_object_set_new(result, "county", json_string(county != NULL ?
-	    county : ""));
-	ltime_format(from, t);
-	json_object_set_new(result, "from", json_string(t));
-	ltime_format(to, t);
-	json_object_set_new(result, "to", json_string(t));
-	json_object_set_new(result, "unit", unit != NULL ? json_string(unit) :
-	    json_null());
+	figures_heading(result, county, period, from, to, unit);
 	json_object_set_new(result, "category", category != NULL ?
 	    json_string(category) : json_null());
 	*out = result;

@@ -35,6 +35,12 @@ int figures_fold(struct store *s, const char *unit,
  * LD_EINVAL for a period that is none (err says so), or figures_fold's
  * errors.
  */
+/* What every output says of itself, set in result: the county, the
+ * period and its bounds [from, to), the unit asked for (null: the
+ * county). */
+void figures_heading(json_t *result, const char *county, const char *period,
+    int64_t from, int64_t to, const char *unit);
+
 struct stats_trail;
 int figures_report(struct store *s, const char *county, const char *period,
     const char *unit, const char *category, int64_t now, const struct stats_trail *trail,
