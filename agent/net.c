@@ -414,9 +414,12 @@ session_save(const struct net *n, SSL_SESSION *sess)
 	    mac);
 	tmp = xasprintf("%s.XXXXXX", session_path);
 	fd = mkostemp(tmp, O_CLOEXEC);
+	/* No fsync: the file is a cache, and one a crash leaves short or
+	 * empty fails its MAC and is ignored (a full handshake). The
+	 * station's own syncs' disk writes stay those of its database. */
 	ok = fd >= 0 && fchmod(fd, 0600) == 0 &&
 	    write_all(fd, head, strlen(head)) == 0 &&
-	    write_all(fd, der, (size_t)len) == 0 && fsync(fd) == 0;
+	    write_all(fd, der, (size_t)len) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = 0;
 	if (fd >= 0 && (!ok || rename(tmp, session_path) != 0))

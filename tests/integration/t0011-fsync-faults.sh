@@ -549,14 +549,18 @@ test_expect_success 'a station whose fsync fails at each point of a sync: the ou
 '
 report
 
-# The server, its database's fsync failing at random (seeded): a push
-# whose commit failed gets 503 and stays pending on the station.
+# The server, its database's fsync failing at random (seeded) once it
+# serves (armed after its start, whose commits are not what is tested): a
+# push whose commit failed gets 503 and stays pending on the station.
 stop_server
 export LD_PRELOAD="$FS" FAILSYNC_LOG="$SCRATCH/server-fs.log" \
 	FAILSYNC_MATCH="$LIANDONG_SERVER_DIR/server.db" \
-	FAILSYNC_SEED=$SEED FAILSYNC_PERMILLE=300
+	FAILSYNC_SEED=$SEED FAILSYNC_PERMILLE=300 \
+	FAILSYNC_ARMED="$SCRATCH/server-fs.armed"
 start_server --listen "127.0.0.1:$PORT"
-unset LD_PRELOAD FAILSYNC_LOG FAILSYNC_MATCH FAILSYNC_SEED FAILSYNC_PERMILLE
+unset LD_PRELOAD FAILSYNC_LOG FAILSYNC_MATCH FAILSYNC_SEED FAILSYNC_PERMILLE \
+	FAILSYNC_ARMED
+: >"$SCRATCH/server-fs.armed"
 
 : >push.log
 # push NAME ROUND: one event and a sync; logs "NAME round status pending

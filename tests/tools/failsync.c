@@ -16,6 +16,10 @@
  *   FAILSYNC_PERMILLE=P with probability P/1000, drawn from FAILSYNC_SEED
  *                       (default 1) and n, so a run is reproducible
  *
+ * FAILSYNC_ARMED=FILE: no call fails while FILE does not exist (calls
+ * are counted and logged all the same), so that a test can let a server
+ * start, then arm the faults for what it serves (t0011-fsync-faults.sh).
+ *
  * FAILSYNC_OPS says which calls count: "sync" (the default: fsync and
  * fdatasync), "write" (write, pwrite, pwrite64) or "all". A failing call
  * does nothing and returns -1 with errno FAILSYNC_ERRNO: EIO (the
@@ -67,6 +71,7 @@ static struct {
 	int ready;
 	int ops;          /* OP_* that count */
 	const char *match;
+	const char *armed; /* FAILSYNC_ARMED, or NULL */
 	long nth[16];     /* FAILSYNC_NTH, 0-terminated */
 	long from;        /* FAILSYNC_FROM, 0 = off */
 	long permille;
@@ -110,6 +115,9 @@ setup(void)
 	else
 		fs.ops = OP_SYNC | OP_WRITE;
 	fs.match = getenv("FAILSYNC_MATCH");
+	fs.armed = getenv("FAILSYNC_ARMED");
+	if (fs.armed != NULL && *fs.armed == '\0')
+		fs.armed = NULL;
 	if (fs.match != NULL && fs.match[0] == '\0')
 		fs.match = NULL;
 	for (v = getenv("FAILSYNC_NTH"); v != NULL && *v != '\0' &&
@@ -195,6 +203,8 @@ should_fail(int fd, int op, const char *name)
 		fail = 1;
 	if (fs.permille > 0 && draw((unsigned long)call) < fs.permille)
 		fail = 1;
+	if (fail && fs.armed != NULL && access(fs.armed, F_OK) != 0)
+		fail = 0;
 	log_call(call, name, path, fail);
 	if (fail && fs.kill)
 		kill(getpid(), SIGKILL);
