@@ -47,6 +47,13 @@ account_hash(const char *password, char hash[ACCOUNT_HASH_LEN], char *err)
 	return 0;
 }
 
+int
+account_name_valid(const char *name)
+{
+	return *name != '\0' && strpbrk(name, " \t") == NULL &&
+	    text_check("name", name, ACCOUNT_NAME_MAX, 0, NULL) == 0;
+}
+
 static const struct account_ops *
 ops(struct store *s)
 {

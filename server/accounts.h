@@ -101,6 +101,10 @@ struct account_ops {
 	    int (*fn)(const json_t *entry, void *arg), void *arg, char *err);
 };
 
+/* 1 if name has an account name's shape: one word of at most
+ * ACCOUNT_NAME_MAX characters, no control character. */
+int account_name_valid(const char *name);
+
 /* A password's hash (Argon2id), in hash. 0, or LD_EINVAL for a password
  * too short (err says so), or LD_EINTERNAL. */
 int account_hash(const char *password, char hash[ACCOUNT_HASH_LEN],

@@ -68,8 +68,8 @@ slot_of(struct api *a, const char *key, int create)
 }
 
 /* 1 if the client has failed too often. Takes throttle_lock. */
-static int
-throttled(struct api *a, const char *client)
+int
+api_throttled(struct api *a, const char *client)
 {
 	char key[80];
 	struct slot *s;
@@ -83,8 +83,8 @@ throttled(struct api *a, const char *client)
 	return rc;
 }
 
-static void
-failed_attempt(struct api *a, const char *client)
+void
+api_failed_attempt(struct api *a, const char *client)
 {
 	char key[80];
 
@@ -267,12 +267,12 @@ authenticate_in(struct api *a, struct store *st,
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if (throttled(a, req->client)) {
+	if (api_throttled(a, req->client)) {
 		http_error(resp, 429, "too many failed attempts: wait a minute");
 		return -1;
 	}
 	if ((secret = token_station(req->authorization, name)) == NULL) {
-		failed_attempt(a, req->client);
+		api_failed_attempt(a, req->client);
 		http_error(resp, 401, req->authorization == NULL ?
 		    "missing station token" : "malformed station token");
 		return -1;
@@ -282,13 +282,13 @@ authenticate_in(struct api *a, struct store *st,
 			http_error(resp, 503, "%s", err);
 			return -1;
 		}
-		failed_attempt(a, req->client);
+		api_failed_attempt(a, req->client);
 		http_error(resp, 401, "invalid station token");
 		return -1;
 	}
 	hash_hex(secret, strlen(secret), hash);
 	if (r->token_hash[0] == '\0' || !hash_equal(hash, r->token_hash, 64)) {
-		failed_attempt(a, req->client);
+		api_failed_attempt(a, req->client);
 		station_rec_release(r);
 		http_error(resp, 401, "invalid station token");
 		return -1;
@@ -372,7 +372,7 @@ enroll(struct api *a, const struct http_request *req,
 	}
 	hash_hex(code, strlen(code), hash);
 	pthread_mutex_lock(&a->lock);
-	if (throttled(a, req->client)) {
+	if (api_throttled(a, req->client)) {
 		pthread_mutex_unlock(&a->lock);
 		json_decref(body);
 		http_error(resp, 429, "too many failed attempts: wait a minute");
@@ -404,7 +404,7 @@ enroll(struct api *a, const struct http_request *req,
 			json_decref(body);
 			return;
 		}
-		failed_attempt(a, req->client);
+		api_failed_attempt(a, req->client);
 		pthread_mutex_unlock(&a->lock);
 		log_line("warn", "event=enroll station=%s result=refused client=%s",
 		    station, req->client);
@@ -1030,7 +1030,7 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 			http_error(resp, 405, "use POST");
 			return -1;
 		}
-		if (throttled(a, req->client)) {
+		if (api_throttled(a, req->client)) {
 			http_error(resp, 429, "too many failed attempts: wait a minute");
 			return -1;
 		}

@@ -64,6 +64,13 @@ void api_release(struct api *a);
 /* Gives the api a second connection to its store (taken: closed by
  * api_release) for checking tokens at admission. */
 void api_set_reader(struct api *a, struct store *reader);
+/* Failed credentials per address (in memory, under throttle_lock): 1
+ * if client has failed max_auth_failures times within the window, and
+ * one more failure noted. For the stations' tokens and codes, and the
+ * dashboard's logins. */
+int api_throttled(struct api *a, const char *client);
+void api_failed_attempt(struct api *a, const char *client);
+
 /* Gives the api a connection for the dashboard's figures (taken). */
 void api_set_figures(struct api *a, struct store *figures);
 

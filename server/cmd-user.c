@@ -143,7 +143,7 @@ name_check(struct cli *c, const char *name)
 		    _("an account name is one word: '%s'"), name);
 	if (text_check("name", name, ACCOUNT_NAME_MAX, 0, x->err) != 0)
 		return server_fail(c, LD_EINVAL);
-	return 0;
+	return account_name_valid(name) ? 0 : server_fail(c, LD_EINVAL);
 }
 
 static const struct cli_opt add_opts[] = {
@@ -287,18 +287,36 @@ user_list(struct cli *c)
 	return 0;
 }
 
+/* s with every control character a '?': what a log entry says, never
+ * a line or an escape of its own on the reader's terminal. New string. */
+static char *
+printable(const char *s)
+{
+	char *out = xstrdup(s), *p;
+
+	for (p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 static int
 print_entry(const json_t *e, void *arg)
 {
-	char t[LTIME_LEN];
+	char t[LTIME_LEN], *ev, *who, *from;
 
 	if (arg != NULL) {
 		json_array_append((json_t *)arg, (json_t *)e);
 		return 0;
 	}
 	ltime_short(json_integer_value(json_object_get(e, "at")), t);
-	printf("%-17s %-18s %-16s %s\n", t, cjson_str(e, "event"),
-	    cjson_str(e, "account"), cjson_str(e, "address"));
+	ev = printable(cjson_str(e, "event"));
+	who = printable(cjson_str(e, "account"));
+	from = printable(cjson_str(e, "address"));
+	printf("%-17s %-18s %-16s %s\n", t, ev, who, from);
+	free(ev);
+	free(who);
+	free(from);
 	return 0;
 }
 

@@ -61,6 +61,7 @@
 #include "figures.h"
 #include "fold.h"
 #include "hash.h"
+#include "kinds.h"
 #include "log.h"
 #include "ltime.h"
 #include "mask.h"
@@ -434,6 +435,13 @@ dash_admit(struct api *a, const struct http_request *req, size_t *max_body,
 		return -1;
 	}
 	if (strcmp(req->path, "/dash/login") == 0) {
+		/* An address that failed too often is refused before it
+		 * reaches the store (no row written, no lock taken). */
+		if (api_throttled(a, req->client)) {
+			reply_error(resp, 429, "too many failed attempts: wait a "
+			    "minute");
+			return -1;
+		}
 		*max_body = DASH_LOGIN_MAX;
 		return 0;
 	}
@@ -567,8 +575,14 @@ login(struct api *a, const struct http_request *req,
 		return;
 	}
 	memset(&acct, 0, sizeof acct);
-	rc = account_login(a->store, &a->lock, name, password, req->client,
-	    ltime_now(), token, &acct, err);
+	/* A name no account can have is refused as a wrong password, and
+	 * never reaches the audit log (a stranger's text, its lines and
+	 * escapes, would). */
+	rc = account_name_valid(name) ? account_login(a->store, &a->lock,
+	    name, password, req->client, ltime_now(), token, &acct, err) :
+	    LD_EAUTH;
+	if (rc == LD_EAUTH)
+		api_failed_attempt(a, req->client);
 	sodium_memzero(password, strlen(password));
 	free(password);
 	log_line(rc == 0 ? "notice" : "warn", "event=dash-login result=%s "
@@ -864,6 +878,21 @@ records(struct api *a, const struct http_request *req,
 
 /* --- one record ---------------------------------------------------- */
 
+/* Takes the confidential ones out of a record's "attachments". */
+static void
+drop_confidential_attachments(json_t *doc)
+{
+	json_t *list = json_object_get(doc, "attachments");
+	size_t i = 0;
+
+	while (i < json_array_size(list))
+		if (json_is_true(json_object_get(json_array_get(list, i),
+		    "confidential")))
+			json_array_remove(list, i);
+		else
+			i++;
+}
+
 struct events {
 	struct event *evs;
 	size_t n;
@@ -976,9 +1005,13 @@ record(struct api *a, const struct http_request *req,
 	if (json_is_string(json_object_get(identity, "phone")))
 		json_array_append(names, json_object_get(identity, "phone"));
 	json_object_del(doc, "identity");
+	drop_confidential_attachments(doc);
 	timeline = json_array();
 	for (i = 0; i < e.n; i++) {
-		if (strcmp(e.evs[i].kind, "complaint.identity") != 0) {
+		/* Neither the identity nor a confidential attachment (its
+		 * name and caption may name the complainant). */
+		if (!kind_body_confidential(kind_find(e.evs[i].kind),
+		    e.evs[i].body)) {
 			ltime_format(e.evs[i].at, at);
 			item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "at", at,
 			    "kind", e.evs[i].kind, "kind_label", ld_pgettext("kind",

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 19
+test_plan 20
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -283,6 +283,19 @@ start_server
 test_expect_success 'a session ends after 8 hours' '
 	test "$(get /dash/api/session zr)" = 401 &&
 	test "$(login ziran "$PW" zr2)" = 200 && test "$(get /dash/api/session zr2)" = 200
+'
+
+# Last: it turns 127.0.0.1 away for a while.
+test_expect_success 'a name no account can have is refused and kept out of the audit log; an address failing too often is turned away at the door' '
+	test "$(login "x\\nforged login leader 10.1.2.3\\u001b[2J" "$PW" f)" = 401 &&
+	"$LDS" audit --json >fa.json && ! grep -q "forged" fa.json &&
+	"$LDS" audit >fa.txt && ! grep -q "$(printf "\033")" fa.txt &&
+	n=0 &&
+	while [ "$(login leader wrong-password f)" = 401 ] && [ $n -lt 30 ]; do
+		n=$((n + 1))
+	done &&
+	test "$(cat f.head | head -n 1 | cut -d" " -f2)" = 429 && test $n -le 20 &&
+	test "$(login leader "$PW" f)" = 429
 '
 
 test_done
