@@ -1426,7 +1426,9 @@ login(struct ui *ui, struct MHD_Connection *conn)
 	    ui->cookie, ui->session);
 	/* The API's token travels in the fragment, which the browser
 	 * keeps to the page and sends to no server; the page keeps it in
-	 * its tab (sessionStorage, one per port). */
+	 * this origin's localStorage (one per port, shared by its tabs: a
+	 * record opened in a new tab works too; a new start draws a new
+	 * one). */
 	location = xasprintf("/#t=%s", ui->csrf);
 	r = reply2(conn, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8",
 	    xstrdup(""), 0, "Set-Cookie", cookie, "Location", location);
