@@ -689,39 +689,61 @@ fail_store(struct http_response *resp, int rc, const char *err)
 	reply_error(resp, 500, _("the server cannot read its database"));
 }
 
+/*
+ * Puts the figures a page or an export asks for in *result: the audit
+ * line first (nothing leaves unrecorded), then the figures connection.
+ * format is "dashboard" for the page, else the export's; publication
+ * picks the masked penalty decisions instead of the report. Returns 0,
+ * or -1 with resp answered.
+ */
+static int
+audited_figures(struct api *a, const struct http_request *req,
+    const struct account *acct, const char *format, int publication,
+    const char *period, const char *unit, json_t **result,
+    struct http_response *resp)
+{
+	struct store *st;
+	const char *category = publication ? NULL : category_asked(req);
+	char err[LD_ERRLEN], *detail;
+	int rc;
+
+	detail = xasprintf("format=%s%s period=%s unit=%s%s%s", format,
+	    strcmp(format, "dashboard") != 0 ? " via=dashboard" : "", period,
+	    unit != NULL ? unit : "(county)", category != NULL ?
+	    " category=" : "", category != NULL ? category : "");
+	rc = audit(a, acct->name, req->client, publication ?
+	    "publication-export" : "report-export", detail, err);
+	free(detail);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return -1;
+	}
+	if ((st = reading(a, resp)) == NULL)
+		return -1;
+	rc = publication ? figures_publication(st, period, unit, result,
+	    err) : figures_report(st, a->county, period, unit, category,
+	    ltime_now(), NULL, result, err);
+	done_reading(a);
+	if (rc != 0) {
+		fail_store(resp, rc, err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 report(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
-	struct store *st;
 	const char *unit, *period;
-	char err[LD_ERRLEN], *detail;
 	json_t *result, *doc;
-	int rc;
 
 	if (unit_asked(req, acct, &unit, resp) != 0 ||
 	    period_asked(req, &period, resp) != 0)
 		return;
-	/* On the record before any figure leaves, as report's exports. */
-	detail = xasprintf("format=dashboard period=%s unit=%s%s%s", period,
-	    unit != NULL ? unit : "(county)", category_asked(req) != NULL ?
-	    " category=" : "", category_asked(req) != NULL ?
-	    category_asked(req) : "");
-	rc = audit(a, acct->name, req->client, "report-export", detail, err);
-	free(detail);
-	if (rc != 0) {
-		fail_store(resp, rc, err);
+	if (audited_figures(a, req, acct, "dashboard", 0, period, unit,
+	    &result, resp) != 0)
 		return;
-	}
-	if ((st = reading(a, resp)) == NULL)
-		return;
-	rc = figures_report(st, a->county, period, unit,
-	    category_asked(req), ltime_now(), NULL, &result, err);
-	done_reading(a);
-	if (rc != 0) {
-		fail_store(resp, rc, err);
-		return;
-	}
 	doc = json_pack("{s:i, s:s, s:o}", "v", 1, "kind", "report", "report",
 	    result);
 	reply_doc(resp, 200, doc);
@@ -1044,12 +1066,11 @@ static void
 export(struct api *a, const struct http_request *req,
     const struct account *acct, struct http_response *resp)
 {
-	struct store *st;
 	const char *unit, *period, *what = http_query(req, "what");
 	const char *format = http_query(req, "format"), *one;
 	const struct export_table *tabs, *t;
 	struct export_table pick[2];
-	char err[LD_ERRLEN], *detail, *buf = NULL, tm[LTIME_LEN];
+	char err[LD_ERRLEN], *buf = NULL, tm[LTIME_LEN];
 	int64_t from, to;
 	json_t *result;
 	size_t len = 0;
@@ -1079,28 +1100,9 @@ export(struct api *a, const struct http_request *req,
 		memset(&pick[1], 0, sizeof pick[1]);
 		tabs = pick;
 	}
-	detail = xasprintf("format=%s via=dashboard period=%s unit=%s%s%s",
-	    format, period, unit != NULL ? unit : "(county)",
-	    category_asked(req) != NULL && !publication ? " category=" : "",
-	    category_asked(req) != NULL && !publication ?
-	    category_asked(req) : "");
-	rc = audit(a, acct->name, req->client, publication ?
-	    "publication-export" : "report-export", detail, err);
-	free(detail);
-	if (rc != 0) {
-		fail_store(resp, rc, err);
+	if (audited_figures(a, req, acct, format, publication, period, unit,
+	    &result, resp) != 0)
 		return;
-	}
-	if ((st = reading(a, resp)) == NULL)
-		return;
-	rc = publication ? figures_publication(st, period, unit, &result,
-	    err) : figures_report(st, a->county, period, unit,
-	    category_asked(req), ltime_now(), NULL, &result, err);
-	done_reading(a);
-	if (rc != 0) {
-		fail_store(resp, rc, err);
-		return;
-	}
 	if (publication) {
 		/* What the workbook's first sheet says of itself. */
 		(void)stats_period(period, &from, &to);

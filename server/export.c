@@ -205,8 +205,10 @@ csv_table(FILE *f, const struct export_table *t, const json_t *rows)
 	for (i = 0; i < json_array_size(rows); i++) {
 		for (j = 0; t->cols[j].key != NULL; j++) {
 			s = export_cell(json_array_get(rows, i), t->cols[j].key);
-			/* A name Excel would read as a formula stays text. */
-			if (strchr("=+-@", s[0]) != NULL && s[0] != '\0' &&
+			/* A name Excel would read as a formula stays text
+			 * (a leading TAB or CR hides one from a check of
+			 * the first visible character). */
+			if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL &&
 			    strcmp(s, "-") != 0) {
 				char *q = xasprintf("'%s", s);
 				free(s);

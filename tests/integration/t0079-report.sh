@@ -6,7 +6,7 @@
 # Excel and an Excel workbook read back by openpyxl (Debian's
 # python3-openpyxl, hence /usr/bin/python3); bad periods refused.
 . "$(dirname "$0")/lib.sh"
-test_plan 16
+test_plan 17
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -444,6 +444,30 @@ ws = openpyxl.load_workbook(\"pub.xlsx\")[\"Decisions to publish\"]
 cells = [c.value for row in ws.iter_rows() for c in row if c.value]
 assert not any(\"王秀英\" in str(v) for v in cells), cells
 assert any(\"王某某\" in str(v) for v in cells), cells
+"
+'
+
+test_expect_success 'a CSV cell Excel would read as a formula stays text, a leading TAB too' '
+	TAB=$(printf "\t") &&
+	C8=$(on lyx case open --source patrol --category 违法建设 --location 北街 \
+		--description "未批先建" --discovered-at "2026-10-01 09:00" \
+		--party "=HYPERLINK") &&
+	R8=$(on lyx referral send "$C8" --to $BUREAU --letter "龙移〔2026〕8号" \
+		--source-material 现场检查笔录 --evidence 照片 \
+		--sent-at "2026-10-02 09:00") &&
+	on lyx sync >/dev/null && on bureau sync >/dev/null &&
+	on bureau referral accept "$R8" >/dev/null &&
+	on bureau referral result "$R8" --decided-at "2026-10-09 09:30" \
+		--decision "${TAB}=1+1 对=HYPERLINK罚款100元" >/dev/null &&
+	on bureau sync >/dev/null &&
+	"$LDS" publish --period 2026-10 --csv >dec.csv &&
+	/usr/bin/python3 -c "
+import csv
+rows = list(csv.reader(open(\"dec.csv\", encoding=\"utf-8-sig\").read().splitlines()))
+cells = [c for r in rows for c in r]
+assert any(c.startswith(\"\x27=\") for c in cells), cells
+assert any(c.startswith(\"\x27\t=1+1\") for c in cells), cells
+assert not any(c[:1] in \"=+@\t\r\" and c for c in cells), cells
 "
 '
 
