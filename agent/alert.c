@@ -344,30 +344,6 @@ owe_order(const void *a, const void *b)
 	    cjson_str(x, "entity") ? cjson_str(x, "entity") : "");
 }
 
-/* Every record of the types that can owe by a due time, into docs. */
-static int
-read_all(struct look *l, json_t *docs)
-{
-	const struct entity_type *t;
-	struct ledger_query q;
-	json_t *arr;
-	size_t i;
-	int rc;
-
-	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
-		if (!owes_by_time(t))
-			continue;
-		memset(&q, 0, sizeof q);
-		q.type = t->name;
-		if ((rc = ledger_query(l->ctx->lg, &q, &arr,
-		    l->ctx->err)) != 0)
-			return rc;
-		json_array_extend(docs, arr);
-		json_decref(arr);
-	}
-	return 0;
-}
-
 /* The records of want's keys that still exist and can owe by a due
  * time, into docs. */
 static int
@@ -463,7 +439,8 @@ alert_check(struct cmd_ctx *ctx, int show, int *raised)
 	was = first ? NULL : watch_open(&l, watch, fold != NULL ? fold : "");
 	if (was == NULL) {
 		full = l.now;
-		rc = read_all(&l, docs);
+		json_decref(docs);
+		rc = form_all_records(ctx, owes_by_time, &docs);
 	} else {
 		full = json_integer_value(json_object_get(watch, "full"));
 		want = json_deep_copy(l.touched);
@@ -471,11 +448,11 @@ alert_check(struct cmd_ctx *ctx, int show, int *raised)
 			if (json_is_string(v))
 				json_object_set_new(want, json_string_value(v),
 				    json_true());
-		rc = read_some(&l, want, docs);
+		if ((rc = read_some(&l, want, docs)) != 0)
+			rc = cmd_fail(ctx, rc);
 	}
 	if (rc != 0) {
 		ledger_rollback(ctx->lg);
-		rc = cmd_fail(ctx, rc);
 		goto out;
 	}
 	l.read = json_array_size(docs);

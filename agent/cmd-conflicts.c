@@ -30,7 +30,7 @@ cmd_conflicts(struct cmd_ctx *ctx)
 	size_t i, j;
 	int rc;
 
-	if ((rc = form_all_records(ctx, &all)) != 0)
+	if ((rc = form_all_records(ctx, NULL, &all)) != 0)
 		return rc;
 	quar = sync_quarantined(ctx->lg);
 	list = json_array();

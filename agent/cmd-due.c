@@ -112,7 +112,7 @@ cmd_due(struct cmd_ctx *ctx)
 	int rc;
 
 	say_profile(ctx, p);
-	if ((rc = form_all_records(ctx, &all)) != 0)
+	if ((rc = form_all_records(ctx, NULL, &all)) != 0)
 		return rc;
 	items.me = me;
 	items.unit = unit;

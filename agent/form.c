@@ -1282,7 +1282,8 @@ form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
 }
 
 int
-form_all_records(struct cmd_ctx *ctx, json_t **all)
+form_all_records(struct cmd_ctx *ctx, int (*keep)(const struct entity_type *),
+    json_t **all)
 {
 	const struct entity_type *t;
 	struct ledger_query q;
@@ -1292,6 +1293,8 @@ form_all_records(struct cmd_ctx *ctx, json_t **all)
 
 	*all = json_array();
 	for (i = 0; (t = entity_type_at(i)) != NULL; i++) {
+		if (keep != NULL && !keep(t))
+			continue;
 		memset(&q, 0, sizeof q);
 		q.type = t->name;
 		if ((rc = ledger_query(ctx->lg, &q, &arr, ctx->err)) != 0) {

@@ -248,9 +248,11 @@ int form_list_directed(struct cmd_ctx *ctx, const char *type,
  * or an exit code (message printed). */
 int form_send(struct cmd_ctx *ctx, const char *kind, json_t *body,
     const char *rule, const char *due_key);
-/* Every record held here, of every type, each type newest first (*all a
- * new array). Returns 0 or an exit code (message printed). */
-int form_all_records(struct cmd_ctx *ctx, json_t **all);
+/* Every record held here of the types keep returns true for (NULL: every
+ * type), each type newest first (*all a new array). Returns 0 or an exit
+ * code (message printed). */
+int form_all_records(struct cmd_ctx *ctx,
+    int (*keep)(const struct entity_type *), json_t **all);
 /* Prints {"v", "kind": type, type: doc, "events": [timeline]} for a show
  * command; takes doc. Returns 0 or an exit code. */
 int form_show_json(struct cmd_ctx *ctx, const char *type, const char *id,
