@@ -224,6 +224,23 @@ request_locale(const struct http_request *req)
 	return (locale_t)0;
 }
 
+/* This thread speaks the language req asks for, until unspeak(the
+ * value returned). */
+static locale_t
+speak(const struct http_request *req)
+{
+	locale_t loc = request_locale(req);
+
+	return loc != (locale_t)0 ? uselocale(loc) : (locale_t)0;
+}
+
+static void
+unspeak(locale_t old)
+{
+	if (old != (locale_t)0)
+		uselocale(old);
+}
+
 int
 dash_path(const char *path)
 {
@@ -353,6 +370,9 @@ static struct store *
 reading(struct api *a, struct http_response *resp)
 {
 	if (a->figures != NULL) {
+		/* Beside the syncs, not before them: its time is not
+		 * theirs to wait (http.h). */
+		resp->off_pace = 1;
 		if (pthread_mutex_trylock(&a->figures_lock) == 0)
 			return a->figures;
 		reply_error(resp, 503, _("the figures are being worked out "
@@ -403,6 +423,9 @@ public_path(const char *path)
 	    strcmp(path, "/dash/logout") != 0;
 }
 
+static void asset(const struct http_request *req,
+    struct http_response *resp);
+
 int
 dash_admit(struct api *a, const struct http_request *req, size_t *max_body,
     struct http_response *resp)
@@ -416,6 +439,15 @@ dash_admit(struct api *a, const struct http_request *req, size_t *max_body,
 	if (public_path(req->path)) {
 		if (!is_get(req)) {
 			reply_error(resp, 405, "use GET");
+			return -1;
+		}
+		/* A built-in file is answered here, from the program's own
+		 * memory: no worker's turn, no copy. */
+		if (strcmp(req->path, "/dash/strings") != 0) {
+			locale_t old = speak(req);
+
+			asset(req, resp);
+			unspeak(old);
 			return -1;
 		}
 		return 0;
@@ -482,8 +514,8 @@ asset(const struct http_request *req, struct http_response *resp)
 		return;
 	}
 	resp->status = 200;
-	resp->body = xmalloc(as->len + 1);
-	memcpy(resp->body, as->data, as->len);
+	resp->body = (char *)as->data;
+	resp->body_static = 1;
 	resp->body_len = as->len;
 	resp->content_type = as->type;
 	resp->csp = CSP;
@@ -1197,7 +1229,7 @@ route(struct api *a, const struct http_request *req,
 		return;
 	}
 	if (public_path(req->path)) {
-		asset(req, resp);
+		asset(req, resp); /* dash_admit answers these itself */
 		return;
 	}
 	if (strcmp(req->path, "/dash/login") == 0) {
@@ -1236,12 +1268,8 @@ void
 dash_handle(struct api *a, const struct http_request *req,
     struct http_response *resp)
 {
-	locale_t loc = request_locale(req), old = (locale_t)0;
+	locale_t old = speak(req);
 
-	/* The words of the answer in the language the page asks for. */
-	if (loc != (locale_t)0)
-		old = uselocale(loc);
 	route(a, req, resp);
-	if (loc != (locale_t)0)
-		uselocale(old);
+	unspeak(old);
 }

@@ -125,7 +125,7 @@ respond(struct MHD_Connection *conn, struct http_response *r)
 	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(r->body_len, r->body,
-	    MHD_RESPMEM_MUST_FREE);
+	    r->body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
 	if (r->content_type != NULL)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	if (r->content_encoding != NULL)
@@ -434,9 +434,12 @@ worker(void *arg)
 			    " retry_after=%u client=%s", waited, secs, up->client);
 		} else {
 			s->handler(s->app, &up->req, &up->resp);
-			pthread_mutex_lock(&s->qlock);
-			s->pace_ms = 0.9 * s->pace_ms + 0.1 * (mono_ms() - t0);
-			pthread_mutex_unlock(&s->qlock);
+			if (!up->resp.off_pace) {
+				pthread_mutex_lock(&s->qlock);
+				s->pace_ms = 0.9 * s->pace_ms +
+				    0.1 * (mono_ms() - t0);
+				pthread_mutex_unlock(&s->qlock);
+			}
 		}
 		up->answered = 1;
 		MHD_resume_connection(up->conn);

@@ -38,6 +38,12 @@ struct http_response {
 	int no_store;             /* Cache-Control: no-store, nosniff, and
 	                           * never framed (X-Frame-Options: DENY) */
 	unsigned retry_after;     /* seconds, sent as Retry-After; 0: none */
+	int body_static;          /* body is the program's own memory, for
+	                           * the life of the process: never copied
+	                           * or freed (a built-in page's file) */
+	int off_pace;             /* a long read (a county report) that the
+	                           * queue's pace, by which requests are
+	                           * promised a turn, leaves out */
 };
 
 typedef void (*http_handler)(void *app, const struct http_request *req,

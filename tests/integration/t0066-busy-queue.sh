@@ -6,7 +6,7 @@
 # run. Here the server's database is held locked by another process, so
 # that its handlers (4) wait and the requests behind them queue.
 . "$(dirname "$0")/lib.sh"
-test_plan 5
+test_plan 6
 
 "$LDS" init --county 测试县 --listen 127.0.0.1:0 >"$SCRATCH/init.out" || exit 1
 sed -i 's/^queue_wait = .*/queue_wait = 1/' "$LIANDONG_SERVER_DIR/server.conf"
@@ -49,6 +49,15 @@ done
 # The lock is let go after 3 s (a bounded wait on the clock: nothing the
 # server shows tells that its queue has waited past queue_wait).
 t_end=$(($(date +%s) + 3))
+
+test_expect_success 'the dashboard'"'"'s built-in files are answered meanwhile, not queued behind the syncs' '
+	t_mid=$(($(date +%s) + 1)) &&
+	wait_for 5 "[ \$(date +%s) -ge $t_mid ]" &&
+	curl -sS --cacert "$LIANDONG_SERVER_DIR/ca.pem" -o app.js \
+		-w "%{http_code}" "$SERVER_URL/dash/app.js" >code &&
+	test "$(cat code)" = 200 && cmp app.js "$TOP/server/dash/app.js" &&
+	test "$(date +%s)" -lt "$t_end"
+'
 wait_for 10 "[ \$(date +%s) -ge $t_end ]"
 echo "ROLLBACK;" >&3
 exec 3>&-
