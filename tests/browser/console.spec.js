@@ -21,13 +21,8 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+const { TOP, BUILD, LD, CHROMIUM, SHOTS, run, assert, suite, portOf, serverUp, enroll } = require('./lib');
 
-const TOP = path.resolve(__dirname, '../..');
-const BUILD = path.resolve(TOP, process.env.BUILD || 'build');
-const LD = path.join(BUILD, 'liandong');
-const LDS = path.join(BUILD, 'liandong-server');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(BUILD, 'test-logs', 'browser');
 const PLAN = 28;
 const BUREAU = '县综合行政执法局';
 
@@ -47,36 +42,12 @@ const env = Object.assign({}, process.env, {
 delete env.LIANDONG_CONFIG;
 delete env.LIANDONG_PROMPT;
 
-let n = 0, failed = 0;
-const cleanups = [];
-
-function ld(args) {
-	const r = child.spawnSync(LD, args, { env, encoding: 'utf8' });
-	if (r.status !== 0)
-		throw new Error('liandong ' + args.join(' ') + ': exit ' + r.status + ': ' + r.stderr);
-	return r.stdout;
-}
+const t = suite(PLAN, scratch);
+const { check, cleanups } = t;
+const ld = (args) => run(env, LD, args);
 
 function casesHeld() {
 	return JSON.parse(ld(['case', 'list', '--json'])).cases.length;
-}
-
-function assert(cond, what) {
-	if (!cond)
-		throw new Error(what);
-}
-
-async function check(what, fn) {
-	n++;
-	console.log('# ' + what);
-	try {
-		await fn();
-		console.log('ok ' + n + ' - ' + what);
-	} catch (e) {
-		failed++;
-		console.log(String(e && e.stack || e).split('\n').map((l) => '#   ' + l).join('\n'));
-		console.log('not ok ' + n + ' - ' + what);
-	}
 }
 
 /* A raw request, with the headers given (Host included): status, body. */
@@ -152,39 +123,20 @@ function startConsole(more) {
  * {tw, bureau (their databases), path (PATH with a notify-send that
  * writes what it shows to shown)}. */
 async function countyUp() {
-	const dir = path.join(scratch, 'county');
-	const senv = Object.assign({}, env, { LIANDONG_SERVER_DIR: dir });
-	const lds = (args) => {
-		const r = child.spawnSync(LDS, args, { env: senv, encoding: 'utf8' });
-		if (r.status !== 0)
-			throw new Error('liandong-server ' + args.join(' ') + ': exit ' + r.status + ': ' + r.stderr);
-		return r.stdout;
-	};
-	lds(['init', '--county', '共和县', '--listen', '127.0.0.1:0', '--rules', 'gonghe']);
-	const pf = path.join(scratch, 'port');
-	const srv = child.spawn(LDS, ['serve', '--port-file', pf, '--max-clock-ahead', '0'], {
-	    env: senv, stdio: ['ignore', 'ignore', fs.openSync(path.join(SHOTS, 'server.log'), 'w')] });
-	cleanups.push(() => srv.kill('SIGTERM'));
-	for (let i = 0; i < 100 && !(fs.existsSync(pf) && fs.readFileSync(pf, 'utf8').trim()); i++)
-		await new Promise((r) => setTimeout(r, 100));
-	const url = 'https://127.0.0.1:' + fs.readFileSync(pf, 'utf8').trim();
+	const senv = Object.assign({}, env, { LIANDONG_SERVER_DIR: path.join(scratch, 'county') });
+	const url = await serverUp(t, senv, scratch, 'server.log');
 	/* A 2G link: every chunk a second and a half late each way
 	 * (tests/tools/faultproxy), for a third station. */
 	const ppf = path.join(scratch, 'proxy-port');
 	const proxy = child.spawn(path.join(BUILD, 'tests/tools/faultproxy'), ['--to', url.replace('https://', ''),
 	    '--port-file', ppf, '--latency', '1500'], { stdio: 'ignore' });
 	cleanups.push(() => proxy.kill('SIGTERM'));
-	for (let i = 0; i < 100 && !(fs.existsSync(ppf) && fs.readFileSync(ppf, 'utf8').trim()); i++)
-		await new Promise((r) => setTimeout(r, 100));
-	const slowUrl = 'https://127.0.0.1:' + fs.readFileSync(ppf, 'utf8').trim();
+	const slowUrl = 'https://127.0.0.1:' + await portOf(ppf);
 	const dbs = {};
 	for (const [name, unit, role] of [['tw', '龙羊峡镇', 'township'], ['bureau', BUREAU, 'bureau'],
 	    ['slow', '恰卜恰镇', 'township']]) {
-		const code = lds(['station', 'add', '--name', name, '--unit', unit, '--role', role]).trim().split('\n').pop();
 		dbs[name] = path.join(scratch, name + '.db');
-		ld(['init', '--db', dbs[name], '--station', name, '--unit', unit]);
-		ld(['enroll', '--db', dbs[name], '--ca', path.join(dir, 'ca.pem'), '--', name === 'slow' ? slowUrl : url,
-		    code]);
+		enroll(senv, dbs[name], name, unit, role, name === 'slow' ? slowUrl : url);
 	}
 	for (const name of ['tw', 'bureau'])
 		ld(['--db', dbs[name], 'sync']);
@@ -758,18 +710,4 @@ async function main() {
 	});
 }
 
-main().catch((e) => {
-	failed++;
-	console.log(String(e && e.stack || e).split('\n').map((l) => '#   ' + l).join('\n'));
-}).then(async () => {
-	for (const f of cleanups) {
-		try { await f(); } catch (e) { /* already gone */ }
-	}
-	if (n !== PLAN)
-		console.log('# planned ' + PLAN + ' checks, ran ' + n);
-	if (process.env.KEEP === '1')
-		console.log('# scratch directory kept: ' + scratch);
-	else
-		fs.rmSync(scratch, { recursive: true, force: true });
-	process.exit(failed > 0 || n !== PLAN ? 1 : 0);
-});
+t.finish(main);

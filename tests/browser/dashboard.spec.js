@@ -15,17 +15,11 @@
 'use strict';
 
 const { chromium } = require('playwright-core');
-const child = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { LD, LDS, CHROMIUM, SHOTS, run: runIn, assert, suite, serverUp, enroll } = require('./lib');
 
-const TOP = path.resolve(__dirname, '../..');
-const BUILD = path.resolve(TOP, process.env.BUILD || 'build');
-const LD = path.join(BUILD, 'liandong');
-const LDS = path.join(BUILD, 'liandong-server');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(BUILD, 'test-logs', 'browser');
 const PLAN = 11;
 const BUREAU = '县综合行政执法局';
 const ZRJ = '县自然资源局';
@@ -44,35 +38,11 @@ delete env.LIANDONG_CONFIG;
 delete env.LIANDONG_PROMPT;
 delete env.LIANDONG_DB;
 
-let n = 0, failed = 0;
-const cleanups = [];
-
-function run(bin, args, input) {
-	const r = child.spawnSync(bin, args, { env, encoding: 'utf8', input });
-	if (r.status !== 0)
-		throw new Error(path.basename(bin) + ' ' + args.join(' ') + ': exit ' + r.status + ': ' + r.stderr);
-	return r.stdout;
-}
+const t = suite(PLAN, scratch);
+const { check, cleanups } = t;
+const run = (bin, args, input) => runIn(env, bin, args, input);
 const lds = (args, input) => run(LDS, args, input);
 const on = (st, args) => run(LD, ['--db', path.join(scratch, st + '.db')].concat(args));
-
-function assert(cond, what) {
-	if (!cond)
-		throw new Error(what);
-}
-
-async function check(what, fn) {
-	n++;
-	console.log('# ' + what);
-	try {
-		await fn();
-		console.log('ok ' + n + ' - ' + what);
-	} catch (e) {
-		failed++;
-		console.log(String(e && e.stack || e).split('\n').map((l) => '#   ' + l).join('\n'));
-		console.log('not ok ' + n + ' - ' + what);
-	}
-}
 
 async function shot(page, name) {
 	await page.screenshot({ path: path.join(SHOTS, 'dashboard-' + name + '.png'), fullPage: true });
@@ -81,21 +51,10 @@ async function shot(page, name) {
 /* The county: a server, a township and a department with cases, one
  * referral to the bureau; its URL. */
 async function countyUp() {
-	lds(['init', '--county', '共和县', '--listen', '127.0.0.1:0', '--rules', 'gonghe']);
-	const pf = path.join(scratch, 'port');
-	const srv = child.spawn(LDS, ['serve', '--port-file', pf, '--max-clock-ahead', '0'], {
-	    env, stdio: ['ignore', 'ignore', fs.openSync(path.join(SHOTS, 'dashboard-server.log'), 'w')] });
-	cleanups.push(() => srv.kill('SIGTERM'));
-	for (let i = 0; i < 100 && !(fs.existsSync(pf) && fs.readFileSync(pf, 'utf8').trim()); i++)
-		await new Promise((r) => setTimeout(r, 100));
-	const url = 'https://127.0.0.1:' + fs.readFileSync(pf, 'utf8').trim();
+	const url = await serverUp(t, env, scratch, 'dashboard-server.log');
 	for (const [name, unit, role] of [['lyx', '龙羊峡镇', 'township'], ['bureau', BUREAU, 'bureau'],
-	    ['zrj', ZRJ, 'department']]) {
-		const code = lds(['station', 'add', '--name', name, '--unit', unit, '--role', role]).trim().split('\n').pop();
-		run(LD, ['init', '--db', path.join(scratch, name + '.db'), '--station', name, '--unit', unit]);
-		run(LD, ['enroll', '--db', path.join(scratch, name + '.db'), '--ca',
-		    path.join(env.LIANDONG_SERVER_DIR, 'ca.pem'), '--', url, code]);
-	}
+	    ['zrj', ZRJ, 'department']])
+		enroll(env, path.join(scratch, name + '.db'), name, unit, role, url);
 	for (const st of ['lyx', 'bureau', 'zrj'])
 		on(st, ['sync']);
 	const open = (st, at, cat, more) => on(st, ['case', 'open', '--source', 'patrol', '--category', cat,
@@ -339,18 +298,4 @@ async function main() {
 	});
 }
 
-main().catch((e) => {
-	failed++;
-	console.log(String(e && e.stack || e).split('\n').map((l) => '#   ' + l).join('\n'));
-}).then(async () => {
-	for (const f of cleanups) {
-		try { await f(); } catch (e) { /* already gone */ }
-	}
-	if (n !== PLAN)
-		console.log('# planned ' + PLAN + ' checks, ran ' + n);
-	if (process.env.KEEP === '1')
-		console.log('# scratch directory kept: ' + scratch);
-	else
-		fs.rmSync(scratch, { recursive: true, force: true });
-	process.exit(failed > 0 || n !== PLAN ? 1 : 0);
-});
+t.finish(main);
