@@ -14,6 +14,7 @@
 #include "cjson.h"
 #include "due.h"
 #include "fold.h"
+#include "kinds.h"
 #include "ltime.h"
 #include "registry.h"
 #include "stats.h"
@@ -44,7 +45,8 @@ struct stats {
 	json_t *followup;      /* unit -> {resolutions, done, in_progress,
 				  unreported} */
 	json_t *activity;      /* unit -> {contact, patrol, meeting, training,
-				  trained} */
+				  trained, training_tenths (学时 of its
+				  people's trainings, in tenths)} */
 	char *category;        /* NULL: every category */
 	struct stats_trail trail; /* fn NULL: none */
 	const json_t *doc;     /* the projection being added (borrowed) */
@@ -355,6 +357,34 @@ add_liaison(struct stats *s, const json_t *doc)
 	}
 }
 
+/* A person's trainings attended in the period, their hours (学时) added
+ * to the unit's liaison row, in tenths ("training_tenths", given out as
+ * "training_hours"). */
+static void
+add_person(struct stats *s, const json_t *doc)
+{
+	const char *unit = cjson_str(doc, "unit"), *date, *hours;
+	const json_t *tr;
+	long tenths, sum = 0;
+	int64_t at;
+	size_t i;
+
+	if (!wanted(s, unit))
+		return;
+	json_array_foreach(json_object_get(doc, "training"), i, tr) {
+		date = cjson_str(tr, "date");
+		hours = cjson_str(tr, "hours");
+		if (date != NULL && hours != NULL &&
+		    ltime_parse(date, &at) == 0 && in_period(s, at) &&
+		    decimal_parse(hours, &tenths) == 0)
+			sum += tenths;
+	}
+	if (sum == 0)
+		return;
+	bump(row(s->activity, unit), "training_tenths", (json_int_t)sum);
+	note(s, "liaison_activity", unit, "training_hours");
+}
+
 /*
  * A request addressed to a unit and answered by it (a township's call,
  * an assistance request), in table tab of rows t: received; answered,
@@ -564,6 +594,8 @@ stats_add(struct stats *s, const json_t *doc)
 		add_assist(s, doc);
 	else if (strcmp(type, "meeting") == 0)
 		add_meeting(s, doc);
+	else if (strcmp(type, "person") == 0)
+		add_person(s, doc);
 	add_timeliness(s, doc);
 	s->doc = NULL;
 }
@@ -862,8 +894,16 @@ stats_result(const struct stats *s)
 	{
 		static const char *const act_f[] = { "contact", "patrol",
 			"meeting", "training", "trained", NULL };
-		json_object_set_new(out, "liaison_activity", rows(s->activity,
-		    act_f));
+		json_t *a = rows(s->activity, act_f), *ar;
+		size_t ai;
+
+		/* Hours as a number with one decimal, like the steps'. */
+		json_array_foreach(a, ai, ar)
+			json_object_set_new(ar, "training_hours", json_real(
+			    (double)json_integer_value(json_object_get(
+			    json_object_get(s->activity, cjson_str(ar, "unit")),
+			    "training_tenths")) / 10));
+		json_object_set_new(out, "liaison_activity", a);
 	}
 	{
 		static const char *const call_f[] = { "called", "escalated",

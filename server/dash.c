@@ -158,6 +158,7 @@ static const char *const page_strings[] = {
 	N_("Meetings"),
 	N_("Trainings"),
 	N_("People trained"),
+	N_("Training hours"),
 	N_("Township calls by caller"),
 	N_("Township calls by department"),
 	N_("Calls"),

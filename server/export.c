@@ -63,7 +63,7 @@ static const struct export_col activity_cols[] = {
 	{ N_("UNIT"), "unit" }, { N_("CONTACTS"), "contact" },
 	{ N_("PATROLS"), "patrol" }, { N_("MEETINGS"), "meeting" },
 	{ N_("TRAININGS"), "training" }, { N_("PEOPLE TRAINED"), "trained" },
-	{ NULL, NULL },
+	{ N_("TRAINING HOURS"), "training_hours" }, { NULL, NULL },
 };
 static const struct export_col caller_cols[] = {
 	{ N_("UNIT"), "unit" }, { N_("CALLS"), "called" },

@@ -172,7 +172,8 @@ function showPrint() {
 	    ['In progress', 'in_progress'], ['Not reported', 'unreported']]));
 	b.appendChild(plain('Liaison by activity', rep.liaison_activity,
 	    [['Unit', 'unit'], ['Contacts', 'contact'], ['Patrols', 'patrol'],
-	    ['Meetings', 'meeting'], ['Trainings', 'training'], ['People trained', 'trained']]));
+	    ['Meetings', 'meeting'], ['Trainings', 'training'], ['People trained', 'trained'],
+	    ['Training hours', 'training_hours']]));
 	$('overview').hidden = true;
 	$('print').hidden = false;
 }
@@ -336,6 +337,7 @@ var FIGURES = { opened: 'Opened', closed: 'Closed', referred: 'Referred',
 	open: 'Open', overdue: 'Overdue', answered: 'Answered',
 	result: 'Results', contact: 'Contacts', patrol: 'Patrols',
 	meeting: 'Meetings', training: 'Trainings', trained: 'People trained',
+	training_hours: 'Training hours',
 	called: 'Calls', escalated: 'Escalated', scheduled: 'Scheduled',
 	held: 'Held', resolutions: 'Resolutions', done: 'Done',
 	in_progress: 'In progress', unreported: 'Not reported' };
@@ -458,7 +460,7 @@ function render(rep) {
 	    'liaison', byUnit));
 	tabs.appendChild(table('t-liaison-activity', 'Liaison by activity',
 	    rep.liaison_activity, [{ h: 'Unit', k: 'unit', text: 1 }].concat(
-	    ['contact', 'patrol', 'meeting', 'training', 'trained'].map(function (k) {
+	    ['contact', 'patrol', 'meeting', 'training', 'trained', 'training_hours'].map(function (k) {
 		return counted([FIGURES[k], k]);
 	    })), 'liaison_activity', byUnit));
 	tabs.appendChild(table('t-whistle-callers', 'Township calls by caller',

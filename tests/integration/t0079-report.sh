@@ -77,6 +77,15 @@ M1=$(on bureau meeting schedule --kind joint --at "2026-11-18 15:00" \
 	--units 龙羊峡镇,$ZRJ)
 on lyx liaison log --type training --date "2026-11-17 09:00" \
 	--summary "执法业务培训" --participant 卓玛 --participant 李明 >/dev/null
+# Training hours (学时) of a township's people: two in the month, one
+# before it; and a department's.
+P1=$(on lyx person add --name 卓玛 --liaison)
+P2=$(on lyx person add --name 李明)
+P3=$(on zrj person add --name 马明)
+on lyx person train "$P1" --date 2026-11-17 --hours 3.5 --topic 执法业务 >/dev/null
+on lyx person train "$P2" --date 2026-11-17 --hours 3.5 --topic 执法业务 >/dev/null
+on lyx person train "$P2" --date 2026-10-08 --hours 2 --topic 案卷评查 >/dev/null
+on zrj person train "$P3" --date 2026-11-03 --hours 0.5 --topic 安全生产 >/dev/null
 for s in lyx qbq bureau zrj lyx qbq bureau zrj; do on $s sync >/dev/null; done
 on zrj whistle answer "$W1" --officer-sent 张三 >/dev/null
 on zrj assist answer "$A1" --conclusion 属基本农田 --sealed >/dev/null
@@ -222,6 +231,13 @@ for d in docs:
         acts[d["unit"]][d["activity"]] += 1
         if d["activity"] == "training":
             acts[d["unit"]]["trained"] += len(d.get("participants", []))
+    if d["type"] == "person" and want(d["unit"]):
+        for t in d.get("training", []):
+            if inp(ms(t["date"])):
+                acts[d["unit"]]["training_hours"] += round(float(t["hours"]) * 10)
+for c in acts.values():
+    if c["training_hours"]:
+        c["training_hours"] /= 10
 same("liaison by activity", {r["unit"]: {k: v for k, v in r.items() if k != "unit" and v}
                              for r in rep["liaison_activity"]},
      {u: {k: v for k, v in c.items() if v} for u, c in acts.items()})
@@ -324,7 +340,9 @@ test_expect_success 'the time each referral step took, calls, assistance, meetin
 	jeq nov.json "[(r[\"unit\"], r[\"done\"], r[\"unreported\"]) for r in d[\"report\"][\"meetings\"][\"followup\"]]" \
 		"[[\"$ZRJ\", 0, 1], [\"龙羊峡镇\", 1, 0]]" &&
 	jeq nov.json "[(r[\"unit\"], r[\"training\"], r[\"trained\"]) for r in d[\"report\"][\"liaison_activity\"] if r[\"training\"]]" \
-		"[[\"龙羊峡镇\", 1, 2]]"
+		"[[\"龙羊峡镇\", 1, 2]]" &&
+	jeq nov.json "[(r[\"unit\"], r[\"training_hours\"]) for r in d[\"report\"][\"liaison_activity\"] if r[\"training_hours\"]]" \
+		"[[\"$ZRJ\", 0.5], [\"龙羊峡镇\", 7.0]]"
 '
 
 test_expect_success 'a month later: assistance and calls overdue, counted the same' '
