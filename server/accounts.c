@@ -60,12 +60,26 @@ ops(struct store *s)
 	return s->ops->accounts;
 }
 
-/* The keys failures are counted under. */
+/* The keys failures are counted under: the account from this address,
+ * the account from anywhere, the address for any account. */
+struct fail_keys {
+	char *pair, *name, *addr;
+};
+
 static void
-keys(const char *name, const char *address, char **by_name, char **by_addr)
+keys(const char *name, const char *address, struct fail_keys *k)
 {
-	*by_name = xasprintf("account:%s", name);
-	*by_addr = xasprintf("address:%s", address);
+	k->pair = xasprintf("account:%s@%s", name, address);
+	k->name = xasprintf("account:%s", name);
+	k->addr = xasprintf("address:%s", address);
+}
+
+static void
+keys_free(struct fail_keys *k)
+{
+	free(k->pair);
+	free(k->name);
+	free(k->addr);
 }
 
 static int
@@ -78,26 +92,30 @@ audit(struct store *s, int64_t now, const char *name, const char *address,
 /*
  * The attempt counted before the password is checked, so that parallel
  * guesses (several server processes share the store) cannot outrun the
- * count: one more under the account's key, and *locked when that passes
- * its limit or the address has reached its own. A locked attempt is
- * audited here.
+ * count: one more under the account's key from this address, and
+ * *locked when that passes its limit, or the account's failures from
+ * every address or the address's own have reached theirs. A locked
+ * attempt is audited here.
  */
 static int
 attempt(struct store *s, const char *name, const char *address, int64_t now,
     int *locked, char *err)
 {
-	char *by_name, *by_addr;
-	int64_t n_name, n_addr, last;
+	struct fail_keys k;
+	int64_t n_pair, n_name, n_addr, last;
 	int rc;
 
 	*locked = 0;
-	keys(name, address, &by_name, &by_addr);
+	keys(name, address, &k);
 	if ((rc = s->ops->begin(s, err)) == 0) {
-		if ((rc = ops(s)->failure_note(s, by_name, now, now - LOCK_WINDOW,
-		    &n_name, err)) == 0 &&
-		    (rc = ops(s)->failure_count(s, by_addr, now - LOCK_WINDOW,
+		if ((rc = ops(s)->failure_note(s, k.pair, now, now - LOCK_WINDOW,
+		    &n_pair, err)) == 0 &&
+		    (rc = ops(s)->failure_count(s, k.name, now - LOCK_WINDOW,
+		    &n_name, &last, err)) == 0 &&
+		    (rc = ops(s)->failure_count(s, k.addr, now - LOCK_WINDOW,
 		    &n_addr, &last, err)) == 0) {
-			*locked = n_name > ACCOUNT_FAILS ||
+			*locked = n_pair > ACCOUNT_FAILS ||
+			    n_name >= ACCOUNT_FAILS_ALL ||
 			    n_addr >= ADDRESS_FAILS;
 			if (*locked)
 				rc = audit(s, now, name, address, "login-locked",
@@ -108,27 +126,33 @@ attempt(struct store *s, const char *name, const char *address, int64_t now,
 		if (rc != 0)
 			s->ops->rollback(s);
 	}
-	free(by_name);
-	free(by_addr);
+	keys_free(&k);
 	return rc;
 }
 
-/* A failed login: the address's failure noted, the lock-outs it makes
- * and the failure audited, in one transaction; then LD_EAUTH. */
+/* A failed login: the account's and the address's failures noted, the
+ * lock-outs they make and the failure audited, in one transaction; then
+ * LD_EAUTH. */
 static int
 failed(struct store *s, const char *name, const char *address, int64_t now,
     char *err)
 {
-	char *by_name, *by_addr, e[LD_ERRLEN];
+	struct fail_keys k;
+	char e[LD_ERRLEN];
 	int64_t n, last;
 	int rc;
 
-	keys(name, address, &by_name, &by_addr);
+	keys(name, address, &k);
 	if ((rc = s->ops->begin(s, e)) == 0) {
-		if ((rc = ops(s)->failure_count(s, by_name, now - LOCK_WINDOW, &n,
+		if ((rc = ops(s)->failure_count(s, k.pair, now - LOCK_WINDOW, &n,
 		    &last, e)) == 0 && n == ACCOUNT_FAILS)
-			rc = audit(s, now, name, address, "account-locked", "", e);
-		if (rc == 0 && (rc = ops(s)->failure_note(s, by_addr, now,
+			rc = audit(s, now, name, address, "account-locked",
+			    "from this address", e);
+		if (rc == 0 && (rc = ops(s)->failure_note(s, k.name, now,
+		    now - LOCK_WINDOW, &n, e)) == 0 && n == ACCOUNT_FAILS_ALL)
+			rc = audit(s, now, name, address, "account-locked",
+			    "from every address", e);
+		if (rc == 0 && (rc = ops(s)->failure_note(s, k.addr, now,
 		    now - LOCK_WINDOW, &n, e)) == 0 && n == ADDRESS_FAILS)
 			rc = audit(s, now, name, address, "address-locked", "", e);
 		if (rc == 0)
@@ -138,8 +162,7 @@ failed(struct store *s, const char *name, const char *address, int64_t now,
 		if (rc != 0)
 			s->ops->rollback(s);
 	}
-	free(by_name);
-	free(by_addr);
+	keys_free(&k);
 	if (rc != 0)
 		return ld_fail(err, rc, "%s", e);
 	return ld_fail(err, LD_EAUTH, _("wrong name or password"));
@@ -203,7 +226,7 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
     char token[SESSION_TOKEN_LEN], struct account *out, char *err)
 {
 	unsigned char secret[32];
-	char th[HASH_HEX], *by_name;
+	char th[HASH_HEX], *by_pair;
 	struct account a;
 	int rc, locked, found, ok;
 
@@ -232,7 +255,7 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
 	sodium_bin2hex(token, SESSION_TOKEN_LEN, secret, sizeof secret);
 	sodium_memzero(secret, sizeof secret);
 	hash_hex(token, strlen(token), th);
-	by_name = xasprintf("account:%s", name);
+	by_pair = xasprintf("account:%s@%s", name, address);
 	ok = 0;
 	hold(lock);
 	if ((rc = s->ops->begin(s, err)) == 0) {
@@ -242,14 +265,14 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
 		    err)) == 0 && ok &&
 		    (rc = ops(s)->session_put(s, th, name, address, now,
 		    now + SESSION_LIFE, err)) == 0 &&
-		    (rc = ops(s)->failure_clear(s, by_name, err)) == 0)
+		    (rc = ops(s)->failure_clear(s, by_pair, err)) == 0)
 			rc = audit(s, now, name, address, "login", "", err);
 		if (rc == 0 && ok)
 			rc = s->ops->commit(s, err);
 		else
 			s->ops->rollback(s);
 	}
-	free(by_name);
+	free(by_pair);
 	sodium_memzero(a.hash, sizeof a.hash);
 	if (rc == 0 && !ok) {
 		account_release(&a);

@@ -9,12 +9,16 @@
  * (libsodium's crypto_pwhash_str); a session is a random token the
  * browser holds, kept here only as its SHA-256.
  *
- * Lock-out: ACCOUNT_FAILS failed logins of one account within
- * LOCK_WINDOW lock it for LOCK_WINDOW from the last one, whatever the
- * password then; ADDRESS_FAILS from one address within LOCK_WINDOW lock
- * that address out of every account. An attempt is counted against its
- * account before its password is checked, so parallel guesses get no
- * more than the limit; a success clears the count. A disabled account
+ * Lock-out: ACCOUNT_FAILS failed logins of one account from one address
+ * within LOCK_WINDOW lock the account from that address for LOCK_WINDOW
+ * from the last one, whatever the password then; a stranger who guesses
+ * thus locks out himself, not the account's owner at her own desk.
+ * ACCOUNT_FAILS_ALL failures of the account from any addresses lock it
+ * from every address (guesses spread over many); ADDRESS_FAILS from one
+ * address lock that address out of every account. An attempt is counted
+ * against its account and address before its password is checked, so
+ * parallel guesses get no more than the limit; a success clears that
+ * count (the account's from every address runs out with its window). A disabled account
  * answers as a wrong password does. Every login, failed or not, every
  * lock-out and every change of an account goes to the audit log, with
  * the account, the address and the time, never a password.
@@ -34,6 +38,7 @@
 struct store;
 
 #define ACCOUNT_FAILS 5
+#define ACCOUNT_FAILS_ALL 30
 #define ADDRESS_FAILS 20
 #define LOCK_WINDOW (15 * 60 * INT64_C(1000))  /* ms */
 #define SESSION_LIFE (8 * 3600 * INT64_C(1000)) /* ms */
@@ -83,7 +88,8 @@ struct account_ops {
 	/* Drops one session (token_hash), or every session of name. */
 	int (*session_drop)(struct store *s, const char *token_hash,
 	    const char *name, char *err);
-	/* Notes a failed login under key ("account:NAME", "address:IP") at
+	/* Notes a failed login under key ("account:NAME@IP", "account:NAME",
+	 * "address:IP") at
 	 * at, and counts those since since (*n, this one included). */
 	int (*failure_note)(struct store *s, const char *key, int64_t at,
 	    int64_t since, int64_t *n, char *err);

@@ -161,8 +161,9 @@ test_logout(void **state)
 	assert_int_equal(audited(f, "logout"), 1);
 }
 
-/* Five failures lock the account, even against the right password, for
- * the window after the last; then it opens again. */
+/* Five failures from one address lock the account from that address,
+ * even against the right password, for the window after the last; then
+ * it opens again. Its owner at another address is not locked out. */
 static void
 test_account_lockout(void **state)
 {
@@ -173,19 +174,44 @@ test_account_lockout(void **state)
 	for (i = 0; i < ACCOUNT_FAILS; i++)
 		assert_int_equal(login(f, "wangfang", "guess number x", "10.0.0.2",
 		    T0 + i * MIN, token, err), LD_EAUTH);
-	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3", T0 + 5 * MIN,
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.2", T0 + 5 * MIN,
 	    token, err), LD_EAUTH);
 	assert_non_null(strstr(err, "too many"));
 	assert_int_equal(audited(f, "account-locked"), 1);
 	assert_int_equal(audited(f, "login-locked"), 1);
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3", T0 + 5 * MIN,
+	    token, err), 0);
 	/* The window counts from the failures: after it, the right
 	 * password opens the account and clears its count. */
-	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3",
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.2",
 	    T0 + 5 * MIN + LOCK_WINDOW + MIN, token, err), 0);
 	assert_int_equal(login(f, "wangfang", "guess number x", "10.0.0.2",
 	    T0 + 5 * MIN + LOCK_WINDOW + 2 * MIN, token, err), LD_EAUTH);
-	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3",
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.2",
 	    T0 + 5 * MIN + LOCK_WINDOW + 3 * MIN, token, err), 0);
+}
+
+/* Guesses spread over many addresses, each under its own limit, lock
+ * the account from every address once they reach ACCOUNT_FAILS_ALL. */
+static void
+test_account_lockout_spread(void **state)
+{
+	struct fix *f = *state;
+	char token[SESSION_TOKEN_LEN], err[LD_ERRLEN], addr[32];
+	int i;
+
+	for (i = 0; i < ACCOUNT_FAILS_ALL; i++) {
+		snprintf(addr, sizeof addr, "10.1.%d.%d", i / 200, i % 200 + 1);
+		assert_int_equal(login(f, "wangfang", "guess number x", addr,
+		    T0 + i * 1000, token, err), LD_EAUTH);
+		assert_null(strstr(err, "too many"));
+	}
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3", T0 + MIN,
+	    token, err), LD_EAUTH);
+	assert_non_null(strstr(err, "too many"));
+	assert_int_equal(audited(f, "account-locked"), 1);
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3",
+	    T0 + MIN + LOCK_WINDOW, token, err), 0);
 }
 
 /* An address that fails for many names is locked out of every one. */
@@ -270,6 +296,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_logout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_lockout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_account_lockout_spread, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_address_lockout, setup,
 		    teardown),
