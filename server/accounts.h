@@ -89,8 +89,8 @@ struct account_ops {
 	int (*session_drop)(struct store *s, const char *token_hash,
 	    const char *name, char *err);
 	/* Notes a failed login under key ("account:NAME@IP", "account:NAME",
-	 * "address:IP") at
-	 * at, and counts those since since (*n, this one included). */
+	 * "address:IP") at at, and counts those since since (*n, this one
+	 * included). */
 	int (*failure_note)(struct store *s, const char *key, int64_t at,
 	    int64_t since, int64_t *n, char *err);
 	/* The failures under key since since (*n) and the last one's time
