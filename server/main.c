@@ -319,10 +319,13 @@ keys_ready(struct cli *c, int create)
 	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
-/* The journal's path (journal.h); the caller frees it. */
+/* The journal's path (journal.h); the caller frees it. NULL when the
+ * store is PostgreSQL's, which keeps no journal (journal.h, rule 6). */
 char *
 server_journal_path(const struct server_ctx *x)
 {
+	if (x->conf.db != NULL && store_is_pg(x->conf.db))
+		return NULL;
 	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
 }
 
