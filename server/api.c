@@ -1127,6 +1127,31 @@ sync_(struct api *a, const struct http_request *req,
 }
 
 /*
+ * A 503 of the store on PostgreSQL is mostly passing: PostgreSQL
+ * restarting or failing over (store-pg.c connects again at the next
+ * request), or a lock waited for past its timeout. It says so with
+ * Retry-After, 2 to 4 seconds spread over those refused together, which
+ * the agent waits out and tries again (docs/protocol.md). On SQLite a
+ * 503 is the disk's (full, failing): no Retry-After, the station keeps
+ * its events pending and says so. A 503 that has its own (the request
+ * queue, the dashboard's figures) keeps it.
+ */
+#define STORE_RETRY_MIN 2
+#define STORE_RETRY_SPREAD 3
+
+static void
+store_retry(struct api *a, struct http_response *resp)
+{
+	static unsigned refused;
+
+	if (resp->status == 503 && resp->retry_after == 0 &&
+	    a->store != NULL && strcmp(a->store->ops->name, "postgresql") == 0)
+		resp->retry_after = STORE_RETRY_MIN +
+		    __atomic_fetch_add(&refused, 1, __ATOMIC_RELAXED) %
+		    STORE_RETRY_SPREAD;
+}
+
+/*
  * The admission of a request from its line and headers (http.h), before
  * any body is read: an unknown endpoint or method is answered at once;
  * sync and status must carry a valid token, or are answered 401 (429 for
@@ -1183,6 +1208,7 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 	if (rc != 0) {
 		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
 		    req->path + 4, resp->status, req->client);
+		store_retry(a, resp);
 		return -1;
 	}
 	station_rec_release(&r);
@@ -1215,4 +1241,5 @@ api_handle(void *app, const struct http_request *req,
 			status(a, req, resp);
 	} else
 		http_error(resp, 404, "no such endpoint");
+	store_retry(a, resp);
 }

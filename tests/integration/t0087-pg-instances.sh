@@ -10,7 +10,8 @@
 # numbered again, docs/protocol.md), nothing forks; a revocation, an enrolment
 # code, a token throttle and a dashboard lock-out made through one hold
 # on the other; kill -9 of one in the middle of syncs loses nothing, the
-# stations converge through the other. Skipped without PostgreSQL (failed
+# stations converge through the other; PostgreSQL down: 503 with
+# Retry-After, and the syncs waiting go through once it is back. Skipped without PostgreSQL (failed
 # in CI), as t0084 is.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,7 @@ if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
 	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
 	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
 fi
-test_plan 10
+test_plan 11
 
 PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
 test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
@@ -180,6 +181,19 @@ test_expect_success 'kill -9 of one instance in the middle of syncs: nothing los
 	done &&
 	for s in t2 t3 t4 t5; do converged "$s" "乡$s" || return 1; done &&
 	converged bureau $BUREAU
+'
+
+test_expect_success 'PostgreSQL down under the instance: 503 with Retry-After; back, the syncs waiting go through' '
+	work t2 1 && "$PGSH" halt "$PG_DIR" &&
+	curl -s -D st.head -o /dev/null --cacert "$CA" \
+		-H "Authorization: Bearer $(cat t2.db.token)" "$b_URL/v1/status" &&
+	grep -q "^HTTP/[0-9.]* 503" st.head && grep -qi "^Retry-After: [2-4]" st.head &&
+	{ on t2 sync >t2.out 2>&1 & } &&
+	wait_for 20 "grep -q event=busy \"$SCRATCH/t2.out\"" &&
+	"$PGSH" restart "$PG_DIR" && wait &&
+	test_grep "event=busy" t2.out && test_grep "synced: pushed [1-9].*, 0 pending" t2.out &&
+	on bureau sync >/dev/null && on t2 sync >/dev/null &&
+	converged t2 乡t2 && converged bureau $BUREAU
 '
 
 test_expect_success 'the stations verify their chains and records' '
