@@ -1,8 +1,8 @@
 #!/bin/sh
 # Two 'liandong-server serve' instances on one PostgreSQL database (issue
-# 19): the second instance's directory is a copy of the first's (its
-# certificate, keys, identity key and server.conf, another listen
-# address: docs/operations.md, "Several instances"); the stations reach
+# 19): the second instance's directory made from the first's by
+# 'instance add' (its certificate, keys, identity key and server.conf,
+# another listen address: docs/operations.md, "Several instances"); the stations reach
 # either on every sync and see what one server would give them; many push
 # to both at once and converge; two copies of one station's database
 # pushing different events under one seq to both at once: one wins, the
@@ -71,13 +71,25 @@ no_500() { ! grep -h 'status=500' "$SCRATCH/a.log" "$SCRATCH/b.log"; }
 # Made and started at top level (their pids and URLs outlive the checks).
 psql_q "$ADMIN" -c "CREATE DATABASE county" &&
 "$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" >"$SCRATCH/init.out" 2>&1 &&
-mkdir -m 0700 "$DIR_B" &&
-cp -p "$DIR_A/server.conf" "$DIR_A/server.pem" "$DIR_A/server-key.pem" \
-	"$DIR_A/ca.pem" "$DIR_A/identity.key" "$DIR_B/" &&
+sed -i 's/^listen = .*/listen = 127.0.0.1:1/' "$DIR_A/server.conf" &&
+"$LDS" instance add --listen 127.0.0.1:0 "$DIR_B" >"$SCRATCH/instance.out" 2>&1 &&
+sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$DIR_A/server.conf" &&
 serve_in "$DIR_A" a && serve_in "$DIR_B" b
-test_expect_success 'a second instance from a copy of the first directory, on the same database' '
+test_expect_success 'instance add makes a second instance directory from the first, on the same database' '
 	test -n "${b_URL:-}" && test "$a_URL" != "$b_URL" &&
-	! test -e "$DIR_A/journal.log" && ! test -e "$DIR_B/journal.log"
+	grep -qx "listen = 127.0.0.1:0" "$DIR_B/server.conf" &&
+	for f in server.pem server-key.pem ca.pem identity.key; do
+		cmp "$DIR_A/$f" "$DIR_B/$f" &&
+		test "$(stat -c %a "$DIR_B/$f")" = 600 || return 1
+	done &&
+	test "$(stat -c %a "$DIR_B")" = 700 &&
+	! test -e "$DIR_B/ca-key.pem" &&
+	! test -e "$DIR_A/journal.log" && ! test -e "$DIR_B/journal.log" &&
+	test_must_fail "$LDS" instance add "$DIR_B" 2>again.err &&
+	test_grep "new or empty" again.err &&
+	LIANDONG_SERVER_DIR=$SCRATCH/lite "$LDS" init --county 测试县 --listen 127.0.0.1:0 >/dev/null 2>&1 &&
+	test_must_fail env LIANDONG_SERVER_DIR=$SCRATCH/lite "$LDS" instance add "$SCRATCH/lite2" 2>lite.err &&
+	test_grep "PostgreSQL" lite.err && ! test -e "$SCRATCH/lite2"
 '
 
 test_expect_success 'stations enrolled through either instance; an enrolment code made through one works on the other' '
