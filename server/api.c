@@ -391,6 +391,48 @@ code_owner(struct api *a, const char *hash, struct station_rec *out)
 	return rc;
 }
 
+/*
+ * Stores r's new token and enrolment (token_hash, enrolled_at) on the
+ * station as the database holds it now, held (station_held's reasons),
+ * into r: only while the code (hash) is still valid there, so that a
+ * revocation or a reissue made meanwhile through another process, a
+ * command or another instance, is never written over with the state
+ * read before it. The database enrolling is the station's from now on
+ * (its epochs start again). The journal first: a restored older
+ * database keeps it (journal.h). Lock held. 0; LD_EAUTH when the code
+ * is no longer valid; or the store's or the journal's error.
+ */
+static int
+enrol_held(struct api *a, struct station_rec *r, const char *hash,
+    char *err)
+{
+	struct store *s = a->store;
+	struct station_rec now;
+	int rc;
+
+	if ((rc = s->ops->begin(s, err)) != 0)
+		return rc;
+	if ((rc = s->ops->station_lock(s, r->name, &now, err)) == 0) {
+		if (!code_valid(&now, hash))
+			rc = ld_fail(err, LD_EAUTH, "the enrolment code was"
+			    " revoked or replaced meanwhile");
+		else {
+			memcpy(now.token_hash, r->token_hash, HASH_HEX);
+			now.enrolled_at = r->enrolled_at;
+			now.epoch = now.replaced_lo = now.replaced_hi = 0;
+			if (a->journal == NULL || (rc = journal_station(a->journal,
+			    &now, err)) == 0)
+				rc = s->ops->station_update(s, &now, err);
+		}
+		station_rec_release(r);
+		*r = now;
+	}
+	if (rc == 0)
+		return s->ops->commit(s, err);
+	s->ops->rollback(s);
+	return rc;
+}
+
 static void
 enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -488,13 +530,15 @@ enroll(struct api *a, const struct http_request *req,
 	random_token(32, secret, sizeof secret);
 	hash_hex(secret, strlen(secret), r.token_hash);
 	r.enrolled_at = ltime_now();
-	/* The database enrolling is the station's from now on. */
-	r.epoch = r.replaced_lo = r.replaced_hi = 0;
-	/* The journal first: a restored older database keeps it (journal.h). */
-	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||
-	    a->store->ops->station_update(a->store, &r, err) != 0) {
+	if ((rc = enrol_held(a, &r, hash, err)) != 0) {
 		pthread_mutex_unlock(&a->lock);
-		http_error(resp, 500, "%s", err);
+		if (rc == LD_EAUTH)
+			http_error(resp, 401, "this enrolment code is not valid for"
+			    " station '%s' (invalid, used or expired): ask the"
+			    " county for a new code", station);
+		else
+			http_error(resp, rc == LD_EDB || rc == LD_ELOCKED ? 503 :
+			    500, "%s", err);
 		station_rec_release(&r);
 		json_decref(body);
 		return;
