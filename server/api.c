@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "api.h"
 #include "cjson.h"
 #include "dash.h"
@@ -67,6 +68,43 @@ slot_of(struct api *a, const char *key, int create)
 	return oldest;
 }
 
+/*
+ * Several instances on one database (a->shared): the failures are also
+ * noted in the store's login_failures under "station-address:IP", and
+ * an address is held back when the failures noted there by every
+ * instance within the last window reach the limit (a sliding window:
+ * the table keeps times, not slots). The table is the accounts' too
+ * (accounts.h): a note clears only what is older than their LOCK_WINDOW,
+ * never their lock-outs. A database that cannot be read holds nobody
+ * back on its account: the request then fails on the store (503).
+ */
+#define SHARED_KEY "station-address:"
+
+static int
+shared_throttled(struct api *a, const char *client)
+{
+	char key[80];
+	int64_t n = 0, last = 0;
+
+	snprintf(key, sizeof key, SHARED_KEY "%s", client);
+	return a->shared->ops->accounts->failure_count(a->shared, key,
+	    ltime_now() - API_AUTH_WINDOW_MS, &n, &last, NULL) == 0 &&
+	    n >= a->max_auth_failures;
+}
+
+static void
+shared_failed(struct api *a, const char *client)
+{
+	char key[80], err[LD_ERRLEN];
+	int64_t now = ltime_now(), n = 0;
+
+	snprintf(key, sizeof key, SHARED_KEY "%s", client);
+	if (a->shared->ops->accounts->failure_note(a->shared, key, now,
+	    now - LOCK_WINDOW, &n, err) != 0)
+		log_line("warn", "event=throttle result=not-shared msg=\"%s\"",
+		    err);
+}
+
 /* 1 if the client has failed too often. Takes throttle_lock. */
 int
 api_throttled(struct api *a, const char *client)
@@ -79,6 +117,8 @@ api_throttled(struct api *a, const char *client)
 	pthread_mutex_lock(&a->throttle_lock);
 	rc = (s = slot_of(a, key, 0)) != NULL &&
 	    s->failures >= a->max_auth_failures;
+	if (!rc && a->shared != NULL)
+		rc = shared_throttled(a, client);
 	pthread_mutex_unlock(&a->throttle_lock);
 	return rc;
 }
@@ -91,7 +131,15 @@ api_failed_attempt(struct api *a, const char *client)
 	snprintf(key, sizeof key, "ip:%s", client);
 	pthread_mutex_lock(&a->throttle_lock);
 	slot_of(a, key, 1)->failures++;
+	if (a->shared != NULL)
+		shared_failed(a, client);
 	pthread_mutex_unlock(&a->throttle_lock);
+}
+
+void
+api_set_shared_throttle(struct api *a, struct store *shared)
+{
+	a->shared = shared;
 }
 
 void
@@ -143,6 +191,8 @@ api_release(struct api *a)
 	json_decref(a->calendar);
 	free(a->county);
 	free(a->throttle);
+	if (a->shared != NULL)
+		a->shared->ops->close(a->shared);
 	if (a->reader != NULL)
 		a->reader->ops->close(a->reader);
 	pthread_mutex_destroy(&a->reader_lock);
@@ -341,6 +391,48 @@ code_owner(struct api *a, const char *hash, struct station_rec *out)
 	return rc;
 }
 
+/*
+ * Stores r's new token and enrolment (token_hash, enrolled_at) on the
+ * station as the database holds it now, held (station_held's reasons),
+ * into r: only while the code (hash) is still valid there, so that a
+ * revocation or a reissue made meanwhile through another process, a
+ * command or another instance, is never written over with the state
+ * read before it. The database enrolling is the station's from now on
+ * (its epochs start again). The journal first: a restored older
+ * database keeps it (journal.h). Lock held. 0; LD_EAUTH when the code
+ * is no longer valid; or the store's or the journal's error.
+ */
+static int
+enrol_held(struct api *a, struct station_rec *r, const char *hash,
+    char *err)
+{
+	struct store *s = a->store;
+	struct station_rec now;
+	int rc;
+
+	if ((rc = s->ops->begin(s, err)) != 0)
+		return rc;
+	if ((rc = s->ops->station_lock(s, r->name, &now, err)) == 0) {
+		if (!code_valid(&now, hash))
+			rc = ld_fail(err, LD_EAUTH, "the enrolment code was"
+			    " revoked or replaced meanwhile");
+		else {
+			memcpy(now.token_hash, r->token_hash, HASH_HEX);
+			now.enrolled_at = r->enrolled_at;
+			now.epoch = now.replaced_lo = now.replaced_hi = 0;
+			if (a->journal == NULL || (rc = journal_station(a->journal,
+			    &now, err)) == 0)
+				rc = s->ops->station_update(s, &now, err);
+		}
+		station_rec_release(r);
+		*r = now;
+	}
+	if (rc == 0)
+		return s->ops->commit(s, err);
+	s->ops->rollback(s);
+	return rc;
+}
+
 static void
 enroll(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -438,13 +530,15 @@ enroll(struct api *a, const struct http_request *req,
 	random_token(32, secret, sizeof secret);
 	hash_hex(secret, strlen(secret), r.token_hash);
 	r.enrolled_at = ltime_now();
-	/* The database enrolling is the station's from now on. */
-	r.epoch = r.replaced_lo = r.replaced_hi = 0;
-	/* The journal first: a restored older database keeps it (journal.h). */
-	if ((a->journal != NULL && journal_station(a->journal, &r, err) != 0) ||
-	    a->store->ops->station_update(a->store, &r, err) != 0) {
+	if ((rc = enrol_held(a, &r, hash, err)) != 0) {
 		pthread_mutex_unlock(&a->lock);
-		http_error(resp, 500, "%s", err);
+		if (rc == LD_EAUTH)
+			http_error(resp, 401, "this enrolment code is not valid for"
+			    " station '%s' (invalid, used or expired): ask the"
+			    " county for a new code", station);
+		else
+			http_error(resp, rc == LD_EDB || rc == LD_ELOCKED ? 503 :
+			    500, "%s", err);
 		station_rec_release(&r);
 		json_decref(body);
 		return;
@@ -473,6 +567,32 @@ enroll(struct api *a, const struct http_request *req,
 	json_reply(resp, 200, o);
 }
 
+/* spend_code on the station as the database holds it now, in a
+ * transaction of its own with the station held (station_held's reasons):
+ * only while it still has the token r was authenticated with. Lock held. */
+static int
+code_spent(struct api *a, struct station_rec *r, char *err)
+{
+	struct store *s = a->store;
+	struct station_rec now;
+	int rc;
+
+	if ((rc = s->ops->begin(s, err)) != 0)
+		return rc;
+	if ((rc = s->ops->station_lock(s, r->name, &now, err)) == 0) {
+		if (now.code_hash[0] != '\0' &&
+		    strcmp(now.token_hash, r->token_hash) == 0 &&
+		    (rc = spend_code(a, &now, err)) == 0)
+			rc = s->ops->station_update(s, &now, err);
+		station_rec_release(r);
+		*r = now;
+	}
+	if (rc == 0)
+		return s->ops->commit(s, err);
+	s->ops->rollback(s);
+	return rc;
+}
+
 static void
 status(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -488,8 +608,7 @@ status(struct api *a, const struct http_request *req,
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
-	if (r.code_hash[0] != '\0' && (spend_code(a, &r, err) != 0 ||
-	    a->store->ops->station_update(a->store, &r, err) != 0))
+	if (r.code_hash[0] != '\0' && code_spent(a, &r, err) != 0)
 		rc = -1;
 	else
 		rc = a->store->ops->backlog(a->store, r.unit, r.name, r.cursor,
@@ -817,8 +936,44 @@ struct pulled {
 };
 
 /*
+ * The station r as the database holds it now, read in the open
+ * transaction and held to its end (store.h, station_lock), into r: with
+ * several instances on one database another one may have stored a push
+ * of it, enrolled it again or revoked it since r was read, and a push
+ * decided on the older head would fork the chain or overwrite the newer
+ * cursor and epoch. Still the token r was authenticated with, and not
+ * revoked: 0; else resp set (401, 503) and -1.
+ */
+static int
+station_held(struct store *s, struct station_rec *r,
+    struct http_response *resp)
+{
+	char err[LD_ERRLEN];
+	struct station_rec now;
+	int rc;
+
+	if ((rc = s->ops->station_lock(s, r->name, &now, err)) != 0) {
+		if (rc == LD_ENOTFOUND)
+			http_error(resp, 401, "invalid station token");
+		else
+			http_error(resp, 503, "%s", err);
+		return -1;
+	}
+	if (strcmp(now.token_hash, r->token_hash) != 0 || now.revoked_at != 0) {
+		http_error(resp, 401, now.revoked_at != 0 ? "station revoked" :
+		    "invalid station token");
+		station_rec_release(&now);
+		return -1;
+	}
+	station_rec_release(r);
+	*r = now;
+	return 0;
+}
+
+/*
  * Stores the push and reads what the station is to receive, in one
- * transaction, lock held: its events, then its own events it lacks (its
+ * transaction, lock held: the station held (station_held) and its epoch
+ * checked (copies: -2 with resp set when the copy was replaced), its events, then its own events it lacks (its
  * database went back in time: a restored backup, a copy), the backlog,
  * the unit's digest and, asked for, the heads. Returns 0, or sets resp
  * and returns -1 with nothing stored.
@@ -840,6 +995,14 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 	if ((rc = s->ops->begin(s, err)) != 0) {
 		http_error(resp, 503, "%s", err);
 		return -1;
+	}
+	if (station_held(s, r, resp) != 0) {
+		s->ops->rollback(s);
+		return -1;
+	}
+	if (copies(r, p->h.epoch, resp) != 0) {
+		s->ops->rollback(s);
+		return -2;
 	}
 	if (apply_push(a, r, p, h->quarantined, &out->stored, resp) != 0) {
 		s->ops->rollback(s);
@@ -962,7 +1125,7 @@ sync_(struct api *a, const struct http_request *req,
 	int64_t t0 = ltime_now();
 	char uh[HASH_HEX] = "";
 	json_t *units = NULL;
-	int applied;
+	int applied, rc;
 
 	/* The token was checked before the body was read (api_admit): the
 	 * name it gives is only for the log until it is checked again. */
@@ -985,11 +1148,10 @@ sync_(struct api *a, const struct http_request *req,
 		push_release(&p);
 		return;
 	}
-	if (copies(&r, p.h.epoch, resp) != 0) {
+	if ((rc = sync_apply(a, &r, &p, &out, resp)) == -2)
 		log_line("warn", "event=sync station=%s result=replaced-copy"
 		    " client=%s", r.name, req->client);
-		applied = 0;
-	} else if ((applied = sync_apply(a, &r, &p, &out, resp) == 0))
+	if ((applied = rc == 0))
 		units = directory(a, uh);
 	pthread_mutex_unlock(&a->lock);
 	/* Packed and compressed outside the lock, while the next is stored. */
@@ -1006,6 +1168,31 @@ sync_(struct api *a, const struct http_request *req,
 	free(out.events);
 	push_release(&p);
 	station_rec_release(&r);
+}
+
+/*
+ * A 503 of the store on PostgreSQL is mostly passing: PostgreSQL
+ * restarting or failing over (store-pg.c connects again at the next
+ * request), or a lock waited for past its timeout. It says so with
+ * Retry-After, 2 to 4 seconds spread over those refused together, which
+ * the agent waits out and tries again (docs/protocol.md). On SQLite a
+ * 503 is the disk's (full, failing): no Retry-After, the station keeps
+ * its events pending and says so. A 503 that has its own (the request
+ * queue, the dashboard's figures) keeps it.
+ */
+#define STORE_RETRY_MIN 2
+#define STORE_RETRY_SPREAD 3
+
+static void
+store_retry(struct api *a, struct http_response *resp)
+{
+	static unsigned refused;
+
+	if (resp->status == 503 && resp->retry_after == 0 &&
+	    a->store != NULL && strcmp(a->store->ops->name, "postgresql") == 0)
+		resp->retry_after = STORE_RETRY_MIN +
+		    __atomic_fetch_add(&refused, 1, __ATOMIC_RELAXED) %
+		    STORE_RETRY_SPREAD;
 }
 
 /*
@@ -1065,6 +1252,7 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 	if (rc != 0) {
 		log_line("warn", "event=%s result=unauthorized status=%d client=%s",
 		    req->path + 4, resp->status, req->client);
+		store_retry(a, resp);
 		return -1;
 	}
 	station_rec_release(&r);
@@ -1097,4 +1285,5 @@ api_handle(void *app, const struct http_request *req,
 			status(a, req, resp);
 	} else
 		http_error(resp, 404, "no such endpoint");
+	store_retry(a, resp);
 }

@@ -44,6 +44,12 @@ struct api {
 	 * admission (reader_lock) waits for it (api_set_figures). */
 	struct store *figures;
 	pthread_mutex_t figures_lock;
+	/* Owned, or NULL: on a store several instances share (PostgreSQL),
+	 * a connection of its own, under throttle_lock, on which the failed
+	 * credentials are also counted (the store's login_failures), so that
+	 * an address that fails on one instance is held back by all
+	 * (api_set_shared_throttle). */
+	struct store *shared;
 	int max_auth_failures;   /* per address or station and window */
 	int64_t max_clock_ahead_ms; /* how far an event's hlc may lead the
 	                             * server's clock (0: no bound) */
@@ -64,12 +70,17 @@ void api_release(struct api *a);
 /* Gives the api a second connection to its store (taken: closed by
  * api_release) for checking tokens at admission. */
 void api_set_reader(struct api *a, struct store *reader);
-/* Failed credentials per address (in memory, under throttle_lock): 1
- * if client has failed max_auth_failures times within the window, and
- * one more failure noted. For the stations' tokens and codes, and the
+/* Failed credentials per address (in memory, under throttle_lock; on a
+ * shared store in the database too, for every instance): 1 if client
+ * has failed max_auth_failures times within the window, and one more
+ * failure noted. For the stations' tokens and codes, and the
  * dashboard's logins. */
 int api_throttled(struct api *a, const char *client);
 void api_failed_attempt(struct api *a, const char *client);
+
+/* Gives the api a connection (taken) on which failed credentials are
+ * counted for every instance of a shared store (api.h, shared). */
+void api_set_shared_throttle(struct api *a, struct store *shared);
 
 /* Gives the api a connection for the dashboard's figures (taken). */
 void api_set_figures(struct api *a, struct store *figures);

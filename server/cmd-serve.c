@@ -295,6 +295,15 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 		else
 			log_line("warn", "event=figures-reader result=failed "
 			    "msg=\"%s\"", rerr);
+		/* Several instances may share a PostgreSQL database: the
+		 * failed credentials are counted there too (api.h, shared). */
+		if (store_is_pg(db)) {
+			if (store_open(db, 0, x->vault, &reader, rerr) == 0)
+				api_set_shared_throttle(sv->api, reader);
+			else
+				log_line("warn", "event=throttle result=not-shared"
+				    " msg=\"%s\"", rerr);
+		}
 		free(db);
 	}
 	sv->journal = server_journal_path(x);

@@ -68,6 +68,46 @@ journal_append_station(struct server_ctx *x, const struct station_rec *r)
 	return rc;
 }
 
+/*
+ * The station as the database holds it, in a transaction that holds it
+ * (store.h, station_lock) until station_put or station_let_go: a sync of
+ * it that a serving instance (this host's, or another's on a shared
+ * PostgreSQL) stores meanwhile waits, and is not written over with the
+ * older head, cursor or epoch read here, nor this change with its.
+ */
+static int
+station_take(struct server_ctx *x, const char *name, struct station_rec *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
+		return rc;
+	if ((rc = x->store->ops->station_lock(x->store, name, r,
+	    x->err)) != 0)
+		x->store->ops->rollback(x->store);
+	return rc;
+}
+
+static void
+station_let_go(struct server_ctx *x)
+{
+	x->store->ops->rollback(x->store);
+}
+
+/* Journals r (journal.h: the journal first), writes it and commits. */
+static int
+station_put(struct server_ctx *x, const struct station_rec *r)
+{
+	int rc;
+
+	if ((rc = journal_append_station(x, r)) == 0 &&
+	    (rc = x->store->ops->station_update(x->store, r, x->err)) == 0)
+		return x->store->ops->commit(x->store, x->err);
+	x->store->ops->rollback(x->store);
+	return rc;
+}
+
 /* --expires HOURS of an enrolment code, when given, into *hours. */
 static int
 code_hours(struct cli *c, const char *exp, long *hours)
@@ -269,16 +309,14 @@ station_reissue(struct cli *c)
 
 	if ((rc = code_hours(c, exp, &hours)) != 0)
 		return rc;
-	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
-	    x->err)) != 0)
+	if ((rc = station_take(x, c->argv[0], &r)) != 0)
 		return server_fail(c, rc);
 	random_code(12, code);
 	hash_hex(code, strlen(code), r.code_hash);
 	r.code_expires = ltime_now() + hours * 3600 * 1000;
 	r.token_hash[0] = '\0';
 	r.revoked_at = 0;
-	if ((rc = journal_append_station(x, &r)) == 0)
-		rc = x->store->ops->station_update(x->store, &r, x->err);
+	rc = station_put(x, &r);
 	station_rec_release(&r);
 	if (rc != 0)
 		return server_fail(c, rc);
@@ -328,16 +366,15 @@ station_revoke(struct cli *c)
 	struct station_rec r;
 	int rc;
 
-	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
-	    x->err)) != 0)
+	if ((rc = station_take(x, c->argv[0], &r)) != 0)
 		return server_fail(c, rc);
 	if (r.revoked_at == 0) {
 		r.revoked_at = ltime_now();
 		r.token_hash[0] = '\0';
 		r.code_hash[0] = '\0';
-		if ((rc = journal_append_station(x, &r)) == 0)
-			rc = x->store->ops->station_update(x->store, &r, x->err);
-	}
+		rc = station_put(x, &r);
+	} else
+		station_let_go(x);
 	station_rec_release(&r);
 	if (rc != 0)
 		return server_fail(c, rc);

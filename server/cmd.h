@@ -106,6 +106,7 @@ extern const struct cli_cmd cmd_user_add_entry, cmd_user_list_entry,
 extern const struct cli_cmd cmd_serve_entry;
 extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry;
 extern const struct cli_cmd cmd_report_entry, cmd_publish_entry;
+extern const struct cli_cmd cmd_instance_add_entry;
 
 /* Folds every entity the unit (NULL: the county) may see and hands each
  * projection to fn, in entity order (cmd-data.c). Returns 0 or an exit

@@ -26,6 +26,10 @@ append(const char *path, json_t *o, char *err)
 	int fd, rc = 0;
 
 	json_decref(o);
+	if (path == NULL) { /* no journal: the store is PostgreSQL's */
+		free(line);
+		return 0;
+	}
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -292,6 +296,12 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 	int rc;
 
 	*changed = 0;
+	if (path == NULL) { /* no journal: the store is PostgreSQL's */
+		json_decref(stations);
+		json_decref(units);
+		json_decref(accounts);
+		return 0;
+	}
 	if (access(path, F_OK) != 0 && (rc = bootstrap(path, s, err)) != 0)
 		goto out;
 	if ((rc = bootstrap_accounts(path, s, err)) != 0)

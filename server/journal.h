@@ -33,6 +33,14 @@
  *     "journal_accounts" unset) are appended to it once.
  *  5. A line that does not parse (a torn last write) is skipped, and
  *     said so in the log.
+ *  6. A server on PostgreSQL keeps no journal (server_journal_path gives
+ *     NULL, and every function here takes a NULL path as "no journal":
+ *     appends nothing, replays nothing). Several instances, each with a
+ *     directory of its own, share that database: each directory's
+ *     journal would hold only its own instance's changes, and replaying
+ *     one would undo what another did since (a revocation made through
+ *     another instance). The database is the one truth there, and a
+ *     restore is PostgreSQL's own (docs/operations.md, "PostgreSQL").
  */
 #ifndef LD_JOURNAL_H
 #define LD_JOURNAL_H

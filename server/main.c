@@ -319,10 +319,13 @@ keys_ready(struct cli *c, int create)
 	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
-/* The journal's path (journal.h); the caller frees it. */
+/* The journal's path (journal.h); the caller frees it. NULL when the
+ * store is PostgreSQL's, which keeps no journal (journal.h, rule 6). */
 char *
 server_journal_path(const struct server_ctx *x)
 {
+	if (x->conf.db != NULL && store_is_pg(x->conf.db))
+		return NULL;
 	return xasprintf("%s/%s", x->conf.dir, JOURNAL_FILE);
 }
 
@@ -373,7 +376,7 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_user_disable_entry, &cmd_user_enable_entry, &cmd_user_passwd_entry,
 	&cmd_audit_entry, &cmd_serve_entry, &cmd_dump_entry,
 	&cmd_due_entry, &cmd_report_entry, &cmd_publish_entry, &cmd_key_rotate_entry,
-	&cmd_backup_entry, NULL,
+	&cmd_backup_entry, &cmd_instance_add_entry, NULL,
 };
 
 static const struct cli_opt common_opts[] = {

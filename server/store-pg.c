@@ -159,6 +159,7 @@ enum stmt_id {
 	ST_META_GET, ST_META_SET, ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
 	ST_STATION_REMOVE, ST_OWN, ST_HEADS, ST_ROUTE_HEAD, ST_LOCK,
 	ST_LOCK_SHARED, ST_TOPS, ST_IDENTITIES, ST_RESEAL, ST_SET_LOCK_TIMEOUT,
+	ST_STATION_LOCK,
 	ST_COUNT
 };
 
@@ -255,6 +256,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE kind='" CONFIDENTIAL "' ORDER BY cursor",
 	[ST_RESEAL] = "UPDATE events SET raw=$1 WHERE cursor=$2",
 	[ST_SET_LOCK_TIMEOUT] = "SELECT set_config('lock_timeout', $1, false)",
+	[ST_STATION_LOCK] = "SELECT " STATION_COLS " FROM stations"
+	    " WHERE name=$1 FOR UPDATE",
 };
 
 struct pending_digest {
@@ -696,6 +699,33 @@ pg_station_get(struct store *base, const char *name,
 
 	memset(out, 0, sizeof *out);
 	if ((rc = run(s, ST_STATION_GET, 1, p, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = ld_fail(err, LD_ENOTFOUND, _("no station '%s'"), name);
+	else
+		row_station(res, 0, out);
+	PQclear(res);
+	return rc;
+}
+
+/* The station's row locked (SELECT ... FOR UPDATE) to the end of the
+ * caller's transaction: two instances taking one station's push at once
+ * run one after the other, the second on the head the first left. */
+static int
+pg_station_lock(struct store *base, const char *name,
+    struct station_rec *out, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[1] = { name };
+	PGresult *res;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s->in_txn)
+		return ld_fail(err, LD_EINTERNAL, "station_lock outside a"
+		    " transaction");
+	if ((rc = run(s, ST_STATION_LOCK, 1, p, &res, NULL,
 	    _("cannot read stations"), err)) != 0)
 		return rc;
 	if (PQntuples(res) == 0)
@@ -1584,7 +1614,7 @@ static const struct store_ops pg_ops = {
 	"postgresql",
 	pg_close, pg_begin, pg_commit, pg_rollback,
 	pg_station_add, pg_station_get, pg_station_list, pg_station_update,
-	pg_unit_known,
+	pg_station_lock, pg_unit_known,
 	pg_event_hash, pg_event_insert, pg_parts, pg_events_for_unit,
 	pg_backlog, pg_digest, pg_entity_events, pg_entities,
 	pg_meta_get, pg_meta_set,

@@ -1346,6 +1346,7 @@ static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
 	sq_station_add, sq_station_get, sq_station_list, sq_station_update,
+	sq_station_get, /* station_lock: BEGIN IMMEDIATE holds the database */
 	sq_unit_known,
 	sq_event_hash, sq_event_insert, sq_parts, sq_events_for_unit, sq_backlog,
 	sq_digest, sq_entity_events, sq_entities,

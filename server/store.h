@@ -98,6 +98,15 @@ struct store_ops {
 	 * LD_ENOTFOUND when there is no such station. */
 	int (*station_update)(struct store *s, const struct station_rec *r,
 	    char *err);
+	/* Inside the caller's transaction, reads the station as station_get
+	 * does and holds it until the transaction ends: no other
+	 * transaction, of this process or another one on the same database,
+	 * changes the station (its head, cursor, epoch, token) meanwhile;
+	 * one that asks for it too waits (LD_ELOCKED past the store's lock
+	 * timeout). What a push decides on the head it reads stays true up
+	 * to its commit. */
+	int (*station_lock)(struct store *s, const char *name,
+	    struct station_rec *out, char *err);
 	/* 1 in *known if unit is in the county's directory: some station
 	 * belongs to it, or the county declared it (unit_add). */
 	int (*unit_known)(struct store *s, const char *unit, int *known,

@@ -278,7 +278,7 @@ status_cursor() { # NAME: the server's cursor for the station
 snapshot() {
 	"$LDS" station list --json >"$1" &&
 	"$LDS" dump >>"$1" &&
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	server_sql \
 		"SELECT count(*), coalesce(max(cursor), 0) FROM events;
 		 SELECT count(*) FROM routes; SELECT * FROM digests;" >>"$1"
 }
@@ -396,14 +396,14 @@ test_expect_success 'two versions of the next seq in one push: 409, neither stor
 '
 
 test_expect_success 'the next event twice in one push: 200, stored once' '
-	n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events") &&
+	n=$(server_sql "SELECT count(*) FROM events") &&
 	{ ev header "$(status_cursor lyx)" &&
 		ev events lyx.log lyx $((L + 1)) $((L + 1)) &&
 		ev events lyx.log lyx $((L + 1)) $((L + 1)); } | pack twice.zst &&
 	push "$(auth lyx)" twice.zst && answer_is 200 &&
 	test "$(answer_field acked)" = $((L + 1)) &&
 	test "$(head_of lyx)" = $((L + 1)) &&
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	test "$(server_sql \
 		"SELECT count(*) FROM events")" = $((n + 1))
 '
 
@@ -567,7 +567,7 @@ test_expect_success 'a few hundred events across five stations of four units' '
 
 test_expect_success 'each station holds exactly the events its unit is in the audience of' '
 	for s in $ALL; do logof "$s" || exit 1; done &&
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	server_sql \
 		"SELECT station, seq, hash FROM events" >server.events &&
 	python3 "$SCRATCH/aud.py" lyx:龙羊峡镇 lyx2:龙羊峡镇 qbq:恰卜恰镇 \
 		dth:倒淌河镇 zrj:县自然资源局

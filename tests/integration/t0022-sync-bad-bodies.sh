@@ -204,7 +204,7 @@ sys.exit(0 if sys.argv[1] in e else "%r not in the error %r" % (sys.argv[1], e))
 snapshot() {
 	"$LDS" station list --json >"$1" &&
 	"$LDS" dump >>"$1" &&
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	server_sql \
 		"SELECT count(*), coalesce(max(cursor), 0) FROM events;
 		 SELECT count(*) FROM routes; SELECT * FROM digests;" >>"$1"
 }

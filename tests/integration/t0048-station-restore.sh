@@ -18,7 +18,7 @@ caseopen() { # DESC: prints the case id
 	on lyx case open --source patrol --category 违法建设 --location 查纳村 \
 		--description "$1" --discovered-at "2026-11-20 09:00"
 }
-head_of() { sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+head_of() { server_sql \
 	"SELECT head_seq FROM stations WHERE name='$1'"; }
 
 caseopen 备份前的案件 >c1 && on lyx sync >/dev/null

@@ -259,7 +259,7 @@ on tw sync >/dev/null && on bur sync >/dev/null && on leg sync >/dev/null
 test_expect_success 'the unit a referral is addressed to attaches to it; the server takes it and the sender receives it' '
 	on bur attach "$R" 移送函.pdf --caption 回执 >/dev/null &&
 	on bur sync >sync.out && on tw sync >/dev/null &&
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE kind=\"referral.attached\"" >held &&
+	server_sql "SELECT count(*) FROM events WHERE kind=\"referral.attached\"" >held &&
 	test "$(cat held)" = 2 &&
 	on tw referral show --json "$R" >r.json &&
 	jeq r.json "[a[\"unit\"] for a in d.referral.attachments]" "龙羊峡镇 $BUREAU" &&
@@ -279,7 +279,7 @@ test_expect_success 'a confidential attachment stays with its unit: the server h
 	on leg referral show --json "$R" >lj.json && jeq lj.json "len(d.referral.attachments)" 2 &&
 	on bur referral show --json "$R" >bj.json && jeq bj.json "len(d.referral.attachments)" 2 &&
 	! grep -q 当事人陈述 "$SCRATCH/leg.db" "$SCRATCH/bur.db" &&
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT DISTINCT unit FROM routes WHERE event IN (SELECT cursor FROM events WHERE raw LIKE \"%当事人陈述%\")" >held.units &&
+	server_sql "SELECT DISTINCT unit FROM routes WHERE event IN (SELECT cursor FROM events WHERE raw LIKE \"%当事人陈述%\")" >held.units &&
 	test "$(cat held.units)" = 龙羊峡镇 &&
 	on tw attachment list --confidential "$R" >tl && test_grep 当事人陈述 tl
 '

@@ -11,6 +11,8 @@
 #                                  trust authentication on loopback only)
 #   tests/tools/pg.sh restart DIR  stops it at once (as a crash would) and
 #                                  starts it again on the same port
+#   tests/tools/pg.sh halt DIR     stops it at once (as a crash would),
+#                                  keeping DIR: restart starts it again
 #   tests/tools/pg.sh stop DIR     stops it at once and removes DIR
 #   tests/tools/pg.sh bindir       prints the binaries' directory, or
 #                                  fails when PostgreSQL is not installed
@@ -69,6 +71,11 @@ restart() { # dir
 		-w -t 60 restart >/dev/null 2>&1
 }
 
+halt() { # dir
+	bin=$(bindir) || return 1
+	as_user "$bin/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null 2>&1
+}
+
 stop() { # dir
 	dir=$1
 	[ -d "$dir" ] || return 0
@@ -81,7 +88,8 @@ stop() { # dir
 case "${1:-}" in
 start) start "$2" ;;
 restart) restart "$2" ;;
+halt) halt "$2" ;;
 stop) stop "$2" ;;
 bindir) bindir ;;
-*) echo "usage: pg.sh start DIR | restart DIR | stop DIR | bindir" >&2; exit 2 ;;
+*) echo "usage: pg.sh start DIR | restart DIR | halt DIR | stop DIR | bindir" >&2; exit 2 ;;
 esac

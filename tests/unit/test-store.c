@@ -1779,6 +1779,53 @@ test_transactions(void **state)
 	free(v);
 }
 
+/* station_lock: the station as station_get reads it, held to the end of
+ * the caller's transaction: another connection to the same database (on
+ * PostgreSQL, another server instance) can neither take it nor change
+ * it meanwhile (LD_ELOCKED past the lock timeout, at its begin on
+ * SQLite, at its station_lock on PostgreSQL), and takes it, changed,
+ * once the holder commits. */
+static void
+test_station_lock(void **state)
+{
+	struct fx *fx = *state;
+	struct station_rec r, g;
+	struct store *other;
+	int rc;
+
+	setenv("LIANDONG_BUSY_TIMEOUT_MS", "200", 1);
+	OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
+	get_station(fx, "a1", &g);
+	assert_string_equal(r.unit, g.unit);
+	assert_string_equal(r.token_hash, g.token_hash);
+	assert_int_equal(r.head_seq, g.head_seq);
+	station_rec_release(&g);
+	assert_int_equal(fx->op->station_lock(fx->s, "nobody", &g, fx->err),
+	    LD_ENOTFOUND);
+	station_rec_release(&g);
+
+	if ((rc = other->ops->begin(other, fx->err)) == 0) {
+		rc = other->ops->station_lock(other, "a1", &g, fx->err);
+		station_rec_release(&g);
+		other->ops->rollback(other);
+	}
+	assert_int_equal(rc, LD_ELOCKED);
+
+	r.last_sync = 1795224999;
+	OK(fx, fx->op->station_update(fx->s, &r, fx->err));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	station_rec_release(&r);
+	OK(fx, other->ops->begin(other, fx->err));
+	OK(fx, other->ops->station_lock(other, "a1", &g, fx->err));
+	assert_int_equal(g.last_sync, 1795224999);
+	station_rec_release(&g);
+	other->ops->rollback(other);
+	other->ops->close(other);
+	unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
+}
+
 /* ---- files ---- */
 
 /* The bytes of path (caller frees), *len their count. */
@@ -2245,6 +2292,7 @@ main(void)
 		T(test_heads),
 		T(test_meta),
 		T(test_transactions),
+		T(test_station_lock),
 		T(test_identity_sealed),
 		T(test_identity_needs_vault),
 		T(test_reseal),
