@@ -78,6 +78,7 @@
 #include "kinds.h"
 #include "ltime.h"
 #include "merge.h"
+#include "projection.h"
 #include "registry.h"
 #include "roles.h"
 #include "store.h"
@@ -147,6 +148,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit(id bigserial PRIMARY KEY, at bigint NOT NULL,"
 	"  account text NOT NULL, address text NOT NULL, event text NOT NULL,"
 	"  detail text NOT NULL)",
+	/* 2: the county's projections (projection.h), filled by the first
+	 * projection_ensure and kept by event_insert. */
+	"CREATE TABLE projections(entity text" C " PRIMARY KEY,"
+	"  doc text NOT NULL);"
+	"CREATE TABLE projection_times(at bigint NOT NULL,"
+	"  entity text" C " NOT NULL, PRIMARY KEY(at, entity));"
+	"CREATE INDEX projection_times_entity ON projection_times(entity)",
 	NULL,
 };
 
@@ -1147,6 +1155,9 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
+	/* The county's projection of the entity, with this event. */
+	if (rc == 0 && !private_)
+		rc = projection_refold(&s->base, ev->entity, err);
 	return rc;
 }
 
@@ -1580,6 +1591,90 @@ pg_close(struct store *base)
 	free(s);
 }
 
+/* ---- the stored projections (projection.h) ---- */
+
+static int
+pg_projection_put(struct store *base, const char *entity, const char *doc,
+    const int64_t *times, size_t ntimes, char *err)
+{
+	struct pg_store *s = PG(base);
+	const char *p[2] = { entity, doc };
+	char b[24];
+	size_t i;
+	int rc;
+
+	if ((rc = run_sql(s, "DELETE FROM projection_times WHERE entity=$1", 1,
+	    p, NULL, _("cannot store a projection"), err)) != 0)
+		return rc;
+	if (doc == NULL)
+		return run_sql(s, "DELETE FROM projections WHERE entity=$1", 1,
+		    p, NULL, _("cannot store a projection"), err);
+	if ((rc = run_sql(s, "INSERT INTO projections(entity, doc)"
+	    " VALUES($1,$2) ON CONFLICT(entity) DO UPDATE SET doc=$2", 2, p,
+	    NULL, _("cannot store a projection"), err)) != 0)
+		return rc;
+	for (i = 0; i < ntimes; i++) {
+		const char *q[2] = { num(b, times[i]), entity };
+
+		if ((rc = run_sql(s, "INSERT INTO projection_times(at, entity)"
+		    " VALUES($1,$2) ON CONFLICT DO NOTHING", 2, q, NULL,
+		    _("cannot store a projection"), err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Read through a cursor, a batch at a time: a year of a county's
+ * records is more than a result to hold at once. */
+#define PROJ_BATCH "1000"
+
+static int
+pg_projections_read(struct store *base, int64_t from, int64_t to,
+    int (*fn)(const char *entity, const char *doc, size_t len, void *arg),
+    void *arg, char *err)
+{
+	struct pg_store *s = PG(base);
+	int all = from == INT64_MIN && to == INT64_MAX;
+	char b1[24], b2[24];
+	const char *p[2] = { num(b1, from), num(b2, to) };
+	PGresult *res;
+	int rc, own, i, n, stop = 0;
+
+	if ((rc = own_begin(s, &own, err)) != 0)
+		return rc;
+	rc = run_sql(s, all ? "DECLARE ld_proj NO SCROLL CURSOR FOR"
+	    " SELECT entity, doc FROM projections ORDER BY entity" :
+	    "DECLARE ld_proj NO SCROLL CURSOR FOR"
+	    " SELECT p.entity, p.doc FROM projections p"
+	    " WHERE p.entity IN (SELECT entity FROM projection_times"
+	    "  WHERE at>=$1::bigint AND at<$2::bigint)"
+	    " ORDER BY p.entity", all ? 0 : 2, p, NULL,
+	    _("cannot read projections"), err);
+	while (rc == 0 && !stop) {
+		if ((rc = run_sql(s, "FETCH " PROJ_BATCH " FROM ld_proj", 0,
+		    NULL, &res, _("cannot read projections"), err)) != 0)
+			break;
+		n = PQntuples(res);
+		for (i = 0; i < n && !stop; i++)
+			stop = fn(col(res, i, 0), col(res, i, 1),
+			    (size_t)PQgetlength(res, i, 1), arg) != 0;
+		PQclear(res);
+		if (n == 0)
+			break;
+	}
+	if (rc == 0)
+		rc = exec_sql(s, "CLOSE ld_proj", _("cannot read projections"),
+		    err);
+	return own_end(s, own, rc, err);
+}
+
+static int
+pg_projections_clear(struct store *base, char *err)
+{
+	return exec_sql(PG(base), "DELETE FROM projection_times;"
+	    " DELETE FROM projections", _("cannot store a projection"), err);
+}
+
 static const struct store_ops pg_ops = {
 	"postgresql",
 	pg_close, pg_begin, pg_commit, pg_rollback,
@@ -1591,6 +1686,7 @@ static const struct store_ops pg_ops = {
 	pg_reseal, pg_compact, pg_backup,
 	pg_unit_add, pg_unit_remove, pg_unit_list, pg_station_remove,
 	pg_own_events, pg_heads, pg_route_head, &accounts_pg_ops,
+	pg_projection_put, pg_projections_read, pg_projections_clear,
 };
 
 /* ---- what the roles watch (as store-sqlite.c, watchers_current) ---- */

@@ -1,0 +1,68 @@
+/*
+ * projection.h - the county's projections kept in the server's store
+ * (issue 17): each record's county-wide fold, stored when an event of it
+ * is stored, so that the county's figures read the records that can
+ * count in a period instead of folding every record on each request.
+ *
+ * What is stored for a record is what figures_fold hands out for the
+ * county (unit NULL: every event of it but the private ones, in fold
+ * order) less the complainant's identity ("identity"), and the times
+ * stats_times gives for it, which the store indexes. Both backends keep
+ * them through store_ops (projection_put, projections_read,
+ * projections_clear) and call projection_refold from their event_insert;
+ * the fold and the times are made here, once for both.
+ *
+ * Versions: meta PROJECTION_META holds PROJECTION_STORED; a store whose
+ * value differs (none yet: a database made or filled before this
+ * release, or one folded by another fold) is rebuilt by
+ * projection_ensure before its projections are read.
+ */
+#ifndef LD_PROJECTION_H
+#define LD_PROJECTION_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+
+#define PROJECTION_META "projections_version"
+/* The fold's version (fold.h) and this table's own (1: the doc less
+ * "identity", the times of stats_times): a change of either rebuilds. */
+#define PROJECTION_FORMAT 1
+
+/* The version string of this release's projections, e.g. "fold 2/1". */
+const char *projection_stored_version(void);
+
+/*
+ * Folds entity from every event the county sees of it (store_ops
+ * entity_events with no unit) and writes the result with
+ * store_ops.projection_put, in the caller's transaction; an entity with
+ * no such event has its row dropped. Returns 0 or the store's LD_E*
+ * code; LD_EINTEGRITY if a stored event does not parse.
+ */
+int projection_refold(struct store *s, const char *entity, char *err);
+
+/*
+ * Rebuilds every projection in one transaction of its own when the
+ * store's PROJECTION_META is not this release's (or always, with
+ * force), then records the version; outside a transaction. A rebuild
+ * of more than a few thousand records says how far it got on stderr
+ * (log_line). *rebuilt (may be NULL): how many records were folded, 0
+ * when nothing was to do. Returns 0 or an LD_E* code, nothing changed.
+ */
+int projection_ensure(struct store *s, int force, int64_t *rebuilt,
+    char *err);
+
+/*
+ * Hands fn, in entity order, the stored projection of every record that
+ * can count in [from, to) (some time of stats_times in it); with
+ * from == INT64_MIN and to == INT64_MAX, of every record. doc is
+ * borrowed for the call. Reads what is stored: the caller runs
+ * projection_ensure first. Returns 0, the store's LD_E* code, or
+ * LD_EINTEGRITY for a stored text that does not parse.
+ */
+int projection_each(struct store *s, int64_t from, int64_t to,
+    void (*fn)(const json_t *doc, void *arg), void *arg, char *err);
+
+#endif
