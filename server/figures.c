@@ -93,13 +93,12 @@ add_doc(const json_t *doc, void *arg)
 
 /*
  * The projections that can count in [from, to) (every one: INT64_MIN,
- * INT64_MAX), handed to fn in entity order. The county's are the
- * stored ones (projection.h), rebuilt first when they are not this
- * release's; they differ from figures_fold's by "identity" alone, which
- * no figure reads. A unit's are folded from what the unit sees, as
- * figures_fold does: its view is not the county's where it lacks an
- * event (a complaint's identity, an earlier event not widened to it) or
- * holds one kept to it (private).
+ * INT64_MAX) of what unit (NULL: the county) sees, handed to fn in
+ * entity order: the stored ones (projection.h), rebuilt first when they
+ * are not this release's, which differ from figures_fold's by
+ * "identity" alone, which no figure reads; a record a unit does not see
+ * as the county does (it lacks an event, or holds one kept to it) is
+ * folded from what it sees, as figures_fold does.
  */
 static int
 figures_read(struct store *s, const char *unit, int64_t from, int64_t to,
@@ -107,11 +106,9 @@ figures_read(struct store *s, const char *unit, int64_t from, int64_t to,
 {
 	int rc;
 
-	if (unit != NULL)
-		return figures_fold(s, unit, fn, arg, err);
 	if ((rc = projection_ensure(s, 0, NULL, err)) != 0)
 		return rc;
-	return projection_each(s, from, to, fn, arg, err);
+	return projection_each(s, unit, from, to, fn, arg, err);
 }
 
 void

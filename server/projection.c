@@ -101,14 +101,15 @@ projection_refold(struct store *s, const char *entity, char *err)
 	if (rc == 0 && g.bad)
 		rc = ld_fail(err, LD_EINTEGRITY, _("a stored event does not verify"));
 	if (rc == 0 && g.n == 0)
-		rc = s->ops->projection_put(s, entity, NULL, NULL, 0, err);
+		rc = s->ops->projection_put(s, entity, NULL, 0, NULL, 0, err);
 	else if (rc == 0) {
 		doc = fold_events(g.evs, g.n);
 		json_object_del(doc, "identity");
 		stats_times(doc, add_time, &t);
 		text = cjson_encode(doc, NULL);
 		json_decref(doc);
-		rc = s->ops->projection_put(s, entity, text, t.at, t.n, err);
+		rc = s->ops->projection_put(s, entity, text, (int64_t)g.n, t.at,
+		    t.n, err);
 		free(text);
 	}
 	for (i = 0; i < g.n; i++)
@@ -195,19 +196,50 @@ fail:
 }
 
 struct each {
+	struct store *s;
+	const char *unit;
 	void (*fn)(const json_t *doc, void *arg);
 	void *arg;
-	int bad;
+	struct gather g;
+	int rc;
+	char *err;
 };
+
+/* A record the unit does not see as the county does: folded from what
+ * it sees, as figures_fold does. */
+static int
+each_fold(struct each *e, const char *entity)
+{
+	json_t *doc;
+	size_t i;
+
+	e->g.n = 0;
+	e->rc = e->s->ops->entity_events(e->s, entity, e->unit, gather_event,
+	    &e->g, e->err);
+	if (e->rc == 0 && e->g.bad)
+		e->rc = ld_fail(e->err, LD_EINTEGRITY,
+		    _("a stored event does not verify"));
+	if (e->rc == 0 && e->g.n > 0) {
+		doc = fold_events(e->g.evs, e->g.n);
+		e->fn(doc, e->arg);
+		json_decref(doc);
+	}
+	for (i = 0; i < e->g.n; i++)
+		event_release(&e->g.evs[i]);
+	return e->rc != 0;
+}
 
 static int
 each_doc(const char *entity, const char *text, size_t len, void *arg)
 {
 	struct each *e = arg;
-	json_t *doc = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
+	json_t *doc;
 
-	if (doc == NULL) {
-		e->bad = 1;
+	if (text == NULL)
+		return each_fold(e, entity);
+	if ((doc = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) == NULL) {
+		e->rc = ld_fail(e->err, LD_EINTEGRITY,
+		    _("a stored projection does not parse"));
 		return 1;
 	}
 	e->fn(doc, e->arg);
@@ -216,15 +248,19 @@ each_doc(const char *entity, const char *text, size_t len, void *arg)
 }
 
 int
-projection_each(struct store *s, int64_t from, int64_t to,
+projection_each(struct store *s, const char *unit, int64_t from, int64_t to,
     void (*fn)(const json_t *doc, void *arg), void *arg, char *err)
 {
-	struct each e = { fn, arg, 0 };
+	struct each e;
 	int rc;
 
-	rc = s->ops->projections_read(s, from, to, each_doc, &e, err);
-	if (rc == 0 && e.bad)
-		rc = ld_fail(err, LD_EINTEGRITY,
-		    _("a stored projection does not parse"));
-	return rc;
+	memset(&e, 0, sizeof e);
+	e.s = s;
+	e.unit = unit;
+	e.fn = fn;
+	e.arg = arg;
+	e.err = err;
+	rc = s->ops->projections_read(s, unit, from, to, each_doc, &e, err);
+	free(e.g.evs);
+	return rc != 0 ? rc : e.rc;
 }

@@ -10,7 +10,9 @@
  * stats_times gives for it, which the store indexes. Both backends keep
  * them through store_ops (projection_put, projections_read,
  * projections_clear) and call projection_refold from their event_insert;
- * the fold and the times are made here, once for both.
+ * the fold and the times are made here, once for both. A unit's view
+ * is the stored projection where the unit holds every event the county
+ * sees of the record and none kept to it, else its own fold.
  *
  * Versions: meta PROJECTION_META holds PROJECTION_STORED; a store whose
  * value differs (none yet: a database made or filled before this
@@ -55,14 +57,20 @@ int projection_ensure(struct store *s, int force, int64_t *rebuilt,
     char *err);
 
 /*
- * Hands fn, in entity order, the stored projection of every record that
- * can count in [from, to) (some time of stats_times in it); with
- * from == INT64_MIN and to == INT64_MAX, of every record. doc is
- * borrowed for the call. Reads what is stored: the caller runs
- * projection_ensure first. Returns 0, the store's LD_E* code, or
- * LD_EINTEGRITY for a stored text that does not parse.
+ * Hands fn, in entity order, the projection of every record that can
+ * count in [from, to) (some time of stats_times in it); with
+ * from == INT64_MIN and to == INT64_MAX, of every record. With unit
+ * NULL, the county's stored ones. With a unit, every record it sees as
+ * figures_fold(unit) would fold it: the stored projection where the
+ * unit holds exactly the county's events of it (projections_read,
+ * store.h), else folded here from the unit's events, whatever its
+ * times. doc is borrowed for the call; stored ones lack "identity".
+ * Reads what is stored: the caller runs projection_ensure first.
+ * Returns 0, the store's LD_E* code, or LD_EINTEGRITY for a stored
+ * text that does not parse or an event that does not.
  */
-int projection_each(struct store *s, int64_t from, int64_t to,
-    void (*fn)(const json_t *doc, void *arg), void *arg, char *err);
+int projection_each(struct store *s, const char *unit, int64_t from,
+    int64_t to, void (*fn)(const json_t *doc, void *arg), void *arg,
+    char *err);
 
 #endif

@@ -151,6 +151,7 @@ static const char *const migrations[] = {
 	/* 2: the county's projections (projection.h), filled by the first
 	 * projection_ensure and kept by event_insert. */
 	"CREATE TABLE projections(entity text" C " PRIMARY KEY,"
+	"  events bigint NOT NULL, private bigint NOT NULL,"
 	"  doc text NOT NULL);"
 	"CREATE TABLE projection_times(at bigint NOT NULL,"
 	"  entity text" C " NOT NULL, PRIMARY KEY(at, entity));"
@@ -1155,8 +1156,9 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
-	/* The county's projection of the entity, with this event. */
-	if (rc == 0 && !private_)
+	/* The county's projection of the entity, with this event (a
+	 * private one changes only how many of those the entity has). */
+	if (rc == 0)
 		rc = projection_refold(&s->base, ev->entity, err);
 	return rc;
 }
@@ -1595,11 +1597,11 @@ pg_close(struct store *base)
 
 static int
 pg_projection_put(struct store *base, const char *entity, const char *doc,
-    const int64_t *times, size_t ntimes, char *err)
+    int64_t events, const int64_t *times, size_t ntimes, char *err)
 {
 	struct pg_store *s = PG(base);
-	const char *p[2] = { entity, doc };
-	char b[24];
+	char b[24], e[24];
+	const char *p[3] = { entity, doc, num(e, events) };
 	size_t i;
 	int rc;
 
@@ -1609,8 +1611,11 @@ pg_projection_put(struct store *base, const char *entity, const char *doc,
 	if (doc == NULL)
 		return run_sql(s, "DELETE FROM projections WHERE entity=$1", 1,
 		    p, NULL, _("cannot store a projection"), err);
-	if ((rc = run_sql(s, "INSERT INTO projections(entity, doc)"
-	    " VALUES($1,$2) ON CONFLICT(entity) DO UPDATE SET doc=$2", 2, p,
+	if ((rc = run_sql(s, "INSERT INTO projections(entity, events, private,"
+	    " doc) VALUES($1, $3::bigint, (SELECT count(*) FROM events"
+	    "  WHERE entity=$1 AND private<>0), $2)"
+	    " ON CONFLICT(entity) DO UPDATE SET events=EXCLUDED.events,"
+	    " private=EXCLUDED.private, doc=EXCLUDED.doc", 3, p,
 	    NULL, _("cannot store a projection"), err)) != 0)
 		return rc;
 	for (i = 0; i < ntimes; i++) {
@@ -1629,26 +1634,43 @@ pg_projection_put(struct store *base, const char *entity, const char *doc,
 #define PROJ_BATCH "1000"
 
 static int
-pg_projections_read(struct store *base, int64_t from, int64_t to,
+pg_projections_read(struct store *base, const char *unit, int64_t from,
+    int64_t to,
     int (*fn)(const char *entity, const char *doc, size_t len, void *arg),
     void *arg, char *err)
 {
+	/* As store-sqlite.c's PJ_ statements. */
+#define PG_SAME "coalesce(p.private, 1)=0 AND coalesce(p.events, -1)=u.n"
+#define PG_UNIT "DECLARE ld_proj NO SCROLL CURSOR FOR" \
+	" SELECT u.entity, CASE WHEN " PG_SAME " THEN p.doc END" \
+	" FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=$3" \
+	"  GROUP BY entity) u" \
+	" LEFT JOIN projections p ON p.entity=u.entity"
+	static const char *const sql[4] = {
+		"DECLARE ld_proj NO SCROLL CURSOR FOR"
+		" SELECT p.entity, p.doc FROM projections p"
+		" WHERE p.entity IN (SELECT entity FROM projection_times"
+		"  WHERE at>=$1::bigint AND at<$2::bigint)"
+		" ORDER BY p.entity",
+		"DECLARE ld_proj NO SCROLL CURSOR FOR"
+		" SELECT entity, doc FROM projections ORDER BY entity",
+		PG_UNIT " WHERE NOT (" PG_SAME ") OR u.entity IN (SELECT entity"
+		"  FROM projection_times WHERE at>=$1::bigint AND at<$2::bigint)"
+		" ORDER BY u.entity",
+		PG_UNIT " WHERE $1::bigint IS NOT NULL AND $2::bigint IS NOT NULL"
+		" ORDER BY u.entity",
+	};
 	struct pg_store *s = PG(base);
 	int all = from == INT64_MIN && to == INT64_MAX;
 	char b1[24], b2[24];
-	const char *p[2] = { num(b1, from), num(b2, to) };
+	const char *p[3] = { num(b1, from), num(b2, to), unit };
 	PGresult *res;
 	int rc, own, i, n, stop = 0;
 
 	if ((rc = own_begin(s, &own, err)) != 0)
 		return rc;
-	rc = run_sql(s, all ? "DECLARE ld_proj NO SCROLL CURSOR FOR"
-	    " SELECT entity, doc FROM projections ORDER BY entity" :
-	    "DECLARE ld_proj NO SCROLL CURSOR FOR"
-	    " SELECT p.entity, p.doc FROM projections p"
-	    " WHERE p.entity IN (SELECT entity FROM projection_times"
-	    "  WHERE at>=$1::bigint AND at<$2::bigint)"
-	    " ORDER BY p.entity", all ? 0 : 2, p, NULL,
+	rc = run_sql(s, sql[(unit != NULL ? 2 : 0) + all],
+	    unit != NULL ? 3 : all ? 0 : 2, p, NULL,
 	    _("cannot read projections"), err);
 	while (rc == 0 && !stop) {
 		if ((rc = run_sql(s, "FETCH " PROJ_BATCH " FROM ld_proj", 0,
@@ -1656,7 +1678,8 @@ pg_projections_read(struct store *base, int64_t from, int64_t to,
 			break;
 		n = PQntuples(res);
 		for (i = 0; i < n && !stop; i++)
-			stop = fn(col(res, i, 0), col(res, i, 1),
+			stop = fn(col(res, i, 0), PQgetisnull(res, i, 1) ?
+			    NULL : col(res, i, 1),
 			    (size_t)PQgetlength(res, i, 1), arg) != 0;
 		PQclear(res);
 		if (n == 0)

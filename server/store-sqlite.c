@@ -53,7 +53,7 @@
  * Projections (projection.h): projections holds each record's county
  * projection, projection_times the times it can count by (one row
  * each), which a period reads by; sq_event_insert refolds the entity
- * of every event it stores that is not private, in its transaction.
+ * of every event it stores, in its transaction.
  * Their statements are kept apart from the others' (pj[]).
  */
 #include <limits.h>
@@ -177,12 +177,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 /* The statements of the stored projections (projection.h). */
+#define PJ_SAME "coalesce(p.private, 1)=0 AND coalesce(p.events, -1)=u.n"
 enum proj_stmt_id {
-	PJ_PUT, PJ_DROP, PJ_DROP_TIMES, PJ_TIME, PJ_READ, PJ_ALL, PJ_COUNT
+	PJ_PUT, PJ_DROP, PJ_DROP_TIMES, PJ_TIME, PJ_READ, PJ_ALL, PJ_UNIT,
+	PJ_UNIT_ALL, PJ_COUNT
 };
 
 static const char *const proj_sql[PJ_COUNT] = {
-	[PJ_PUT] = "INSERT OR REPLACE INTO projections(entity, doc) VALUES(?,?)",
+	[PJ_PUT] = "INSERT OR REPLACE INTO projections(entity, events, private,"
+	    " doc) VALUES(?1, ?3, (SELECT count(*) FROM events"
+	    "  WHERE entity=?1 AND private<>0), ?2)",
 	[PJ_DROP] = "DELETE FROM projections WHERE entity=?",
 	[PJ_DROP_TIMES] = "DELETE FROM projection_times WHERE entity=?",
 	[PJ_TIME] = "INSERT OR IGNORE INTO projection_times(at, entity)"
@@ -193,6 +197,21 @@ static const char *const proj_sql[PJ_COUNT] = {
 	    "  WHERE at>=?1 AND at<?2)"
 	    " ORDER BY p.entity",
 	[PJ_ALL] = "SELECT entity, doc FROM projections ORDER BY entity",
+	/* A unit's records: the stored projection where the unit holds
+	 * every event the county sees of it (as many, none private), if it
+	 * can count in the period; else NULL, whatever its times. */
+	[PJ_UNIT] = "SELECT u.entity, CASE WHEN " PJ_SAME " THEN p.doc END"
+	    " FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=?3"
+	    "  GROUP BY entity) u"
+	    " LEFT JOIN projections p ON p.entity=u.entity"
+	    " WHERE NOT (" PJ_SAME ") OR u.entity IN (SELECT entity"
+	    "  FROM projection_times WHERE at>=?1 AND at<?2)"
+	    " ORDER BY u.entity",
+	[PJ_UNIT_ALL] = "SELECT u.entity, CASE WHEN " PJ_SAME " THEN p.doc END"
+	    " FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=?1"
+	    "  GROUP BY entity) u"
+	    " LEFT JOIN projections p ON p.entity=u.entity"
+	    " ORDER BY u.entity",
 };
 
 /* A unit's digest changed in the open transaction, not yet written. */
@@ -312,7 +331,9 @@ static const char *const migrations[] = {
 	/* 7: the county's projections (projection.h), filled by the first
 	 * projection_ensure (meta projections_version) and kept by
 	 * event_insert. */
-	"CREATE TABLE projections(entity TEXT PRIMARY KEY, doc TEXT NOT NULL);"
+	"CREATE TABLE projections(entity TEXT PRIMARY KEY,"
+	"  events INTEGER NOT NULL, private INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL);"
 	"CREATE TABLE projection_times(at INTEGER NOT NULL,"
 	"  entity TEXT NOT NULL, PRIMARY KEY(at, entity)) WITHOUT ROWID;"
 	"CREATE INDEX projection_times_entity ON projection_times(entity)",
@@ -1010,8 +1031,9 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
-	/* The county's projection of the entity, with this event. */
-	if (rc == 0 && !private_)
+	/* The county's projection of the entity, with this event (a
+	 * private one changes only how many of those the entity has). */
+	if (rc == 0)
 		rc = projection_refold(base, ev->entity, err);
 	return rc;
 }
@@ -1385,7 +1407,7 @@ sq_own_events(struct store *base, const char *station, int64_t after,
 /* The stored projections (projection.h). */
 static int
 sq_projection_put(struct store *base, const char *entity, const char *doc,
-    const int64_t *times, size_t ntimes, char *err)
+    int64_t events, const int64_t *times, size_t ntimes, char *err)
 {
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = s->pj[PJ_DROP_TIMES];
@@ -1398,8 +1420,10 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
 		return rc;
 	st = s->pj[doc != NULL ? PJ_PUT : PJ_DROP];
 	db_bind_text(st, 1, entity);
-	if (doc != NULL)
+	if (doc != NULL) {
 		db_bind_text(st, 2, doc);
+		db_bind_int(st, 3, events);
+	}
 	if ((rc = step_done(s->db, st, _("cannot store a projection"),
 	    err)) != 0)
 		return rc;
@@ -1415,19 +1439,23 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
 }
 
 static int
-sq_projections_read(struct store *base, int64_t from, int64_t to,
+sq_projections_read(struct store *base, const char *unit, int64_t from,
+    int64_t to,
     int (*fn)(const char *entity, const char *doc, size_t len, void *arg),
     void *arg, char *err)
 {
 	struct sqlite_store *s = SQ(base);
 	int all = from == INT64_MIN && to == INT64_MAX;
-	sqlite3_stmt *st = s->pj[all ? PJ_ALL : PJ_READ];
+	sqlite3_stmt *st = s->pj[unit == NULL ? (all ? PJ_ALL : PJ_READ) :
+	    all ? PJ_UNIT_ALL : PJ_UNIT];
 	int rc;
 
 	if (!all) {
 		db_bind_int(st, 1, from);
 		db_bind_int(st, 2, to);
 	}
+	if (unit != NULL)
+		db_bind_text(st, all ? 1 : 3, unit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn((const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1),
