@@ -3,17 +3,19 @@
  * projection.h): the fold and the times made once for both backends.
  *
  * Invariants:
- *  1. after any committed transaction that stored an event of a record
- *     (store_ops.event_insert), that record's stored projection is the
- *     fold of every non-private event the store holds of it, less
- *     "identity": the backends call projection_refold in the same
- *     transaction as the insert, so a late or out-of-order event refolds
- *     its record from all of its events, as a station does;
+ *  1. every committed transaction that stored an event of a record
+ *     (store_ops.event_insert) also marked the record stale
+ *     (projections_stale); a record not marked has as its stored
+ *     projection the fold of every non-private event the store holds of
+ *     it, less "identity": projection_refold writes it and takes the
+ *     mark off in one transaction, and a late or out-of-order event
+ *     refolds its record from all of its events, as a station does;
  *  2. a record's stored times are every time that can make it count in
  *     a period (stats_times), so reading by time never misses a record
  *     stats_add would count;
- *  3. the stored rows are read only when meta PROJECTION_META is this
- *     release's: projection_ensure rebuilds them otherwise.
+ *  3. the stored rows are read only after projection_ensure: rebuilt
+ *     when meta PROJECTION_META is not this release's, else with every
+ *     marked record refolded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,11 +141,44 @@ rebuild_one(const char *entity, void *arg)
 	return 0;
 }
 
+/* Refolds the records event_insert marked, STALE_BATCH a transaction,
+ * until none is left; *n counts them. */
+#define STALE_BATCH 500
+
+static int
+refresh(struct store *s, int64_t *n, char *err)
+{
+	struct rebuild r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.err = err;
+	for (;;) {
+		int64_t before = r.n;
+
+		if ((rc = s->ops->begin(s, err)) != 0)
+			return rc;
+		rc = s->ops->projections_stale(s, STALE_BATCH, rebuild_one, &r,
+		    err);
+		if (rc == 0)
+			rc = r.rc;
+		if (rc != 0 || (rc = s->ops->commit(s, err)) != 0) {
+			s->ops->rollback(s);
+			return rc;
+		}
+		*n = r.n;
+		if (r.n - before < STALE_BATCH)
+			return 0;
+	}
+}
+
 int
 projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 {
 	struct rebuild r;
 	char *have = NULL;
+	int64_t n = 0;
 	int rc;
 
 	if (rebuilt != NULL)
@@ -154,8 +189,12 @@ projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 			return rc;
 		rc = have != NULL && strcmp(have, projection_stored_version()) == 0;
 		free(have);
-		if (rc)
-			return 0;
+		if (rc) {
+			rc = refresh(s, &n, err);
+			if (rebuilt != NULL)
+				*rebuilt = n;
+			return rc;
+		}
 	}
 	if ((rc = s->ops->begin(s, err)) != 0)
 		return rc;
@@ -168,7 +207,10 @@ projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 	if (have != NULL && strcmp(have, projection_stored_version()) == 0) {
 		free(have);
 		s->ops->rollback(s);
-		return 0;
+		rc = refresh(s, &n, err);
+		if (rebuilt != NULL)
+			*rebuilt = n;
+		return rc;
 	}
 	free(have);
 	log_line("notice", "event=projections-rebuild version=\"%s\"",

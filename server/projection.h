@@ -9,8 +9,10 @@
  * order) less the complainant's identity ("identity"), and the times
  * stats_times gives for it, which the store indexes. Both backends keep
  * them through store_ops (projection_put, projections_read,
- * projections_clear) and call projection_refold from their event_insert;
- * the fold and the times are made here, once for both. A unit's view
+ * projections_stale, projections_clear); their event_insert marks the
+ * event's record stale, and projection_ensure, run before the stored
+ * rows are read, refolds what was marked: the fold and the times are
+ * made here, once for both, off the push's path. A unit's view
  * is the stored projection where the unit holds every event the county
  * sees of the record and none kept to it, else its own fold.
  *
@@ -39,19 +41,23 @@ const char *projection_stored_version(void);
 /*
  * Folds entity from every event the county sees of it (store_ops
  * entity_events with no unit) and writes the result with
- * store_ops.projection_put, in the caller's transaction; an entity with
- * no such event has its row dropped. Returns 0 or the store's LD_E*
- * code; LD_EINTEGRITY if a stored event does not parse.
+ * store_ops.projection_put, which takes its stale mark off, in the
+ * caller's transaction; an entity with no such event has its row
+ * dropped. Returns 0 or the store's LD_E* code; LD_EINTEGRITY if a
+ * stored event does not parse.
  */
 int projection_refold(struct store *s, const char *entity, char *err);
 
 /*
- * Rebuilds every projection in one transaction of its own when the
- * store's PROJECTION_META is not this release's (or always, with
- * force), then records the version; outside a transaction. A rebuild
- * of more than a few thousand records says how far it got on stderr
- * (log_line). *rebuilt (may be NULL): how many records were folded, 0
- * when nothing was to do. Returns 0 or an LD_E* code, nothing changed.
+ * Makes the stored projections current, in transactions of its own
+ * (outside the caller's): when the store's PROJECTION_META is not this
+ * release's (or always, with force), rebuilds every one in one
+ * transaction and records the version, saying how far it got on stderr
+ * (log_line) every 50,000 records; else refolds the records
+ * event_insert marked since, 500 a transaction. *rebuilt (may be NULL):
+ * how many records were folded, 0 when nothing was to do. Returns 0 or
+ * an LD_E* code (what was committed before stays: each transaction
+ * leaves the rows current for what it folded).
  */
 int projection_ensure(struct store *s, int force, int64_t *rebuilt,
     char *err);

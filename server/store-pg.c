@@ -78,7 +78,6 @@
 #include "kinds.h"
 #include "ltime.h"
 #include "merge.h"
-#include "projection.h"
 #include "registry.h"
 #include "roles.h"
 #include "store.h"
@@ -155,7 +154,8 @@ static const char *const migrations[] = {
 	"  doc text NOT NULL);"
 	"CREATE TABLE projection_times(at bigint NOT NULL,"
 	"  entity text" C " NOT NULL, PRIMARY KEY(at, entity));"
-	"CREATE INDEX projection_times_entity ON projection_times(entity)",
+	"CREATE INDEX projection_times_entity ON projection_times(entity);"
+	"CREATE TABLE projections_stale(entity text" C " PRIMARY KEY)",
 	NULL,
 };
 
@@ -1156,10 +1156,15 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
-	/* The county's projection of the entity, with this event (a
-	 * private one changes only how many of those the entity has). */
-	if (rc == 0)
-		rc = projection_refold(&s->base, ev->entity, err);
+	/* The county's projection of the entity is to be folded again (a
+	 * private event changes only how many of those it has). */
+	if (rc == 0) {
+		const char *p[1] = { ev->entity };
+
+		rc = run_sql(s, "INSERT INTO projections_stale(entity)"
+		    " VALUES($1) ON CONFLICT DO NOTHING", 1, p, NULL,
+		    _("cannot store the event"), err);
+	}
 	return rc;
 }
 
@@ -1605,7 +1610,9 @@ pg_projection_put(struct store *base, const char *entity, const char *doc,
 	size_t i;
 	int rc;
 
-	if ((rc = run_sql(s, "DELETE FROM projection_times WHERE entity=$1", 1,
+	if ((rc = run_sql(s, "DELETE FROM projections_stale WHERE entity=$1",
+	    1, p, NULL, _("cannot store a projection"), err)) != 0 ||
+	    (rc = run_sql(s, "DELETE FROM projection_times WHERE entity=$1", 1,
 	    p, NULL, _("cannot store a projection"), err)) != 0)
 		return rc;
 	if (doc == NULL)
@@ -1692,10 +1699,33 @@ pg_projections_read(struct store *base, const char *unit, int64_t from,
 }
 
 static int
+pg_projections_stale(struct store *base, size_t limit,
+    int (*fn)(const char *entity, void *arg), void *arg, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[1] = { num(b, limit >= (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)limit) };
+	PGresult *res;
+	int rc, i;
+
+	if ((rc = run_sql(s, "SELECT entity FROM projections_stale"
+	    " ORDER BY entity LIMIT $1::bigint", 1, p, &res,
+	    _("cannot read projections"), err)) != 0)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++)
+		if (fn(col(res, i, 0), arg) != 0)
+			break;
+	PQclear(res);
+	return 0;
+}
+
+static int
 pg_projections_clear(struct store *base, char *err)
 {
 	return exec_sql(PG(base), "DELETE FROM projection_times;"
-	    " DELETE FROM projections", _("cannot store a projection"), err);
+	    " DELETE FROM projections; DELETE FROM projections_stale",
+	    _("cannot store a projection"), err);
 }
 
 static const struct store_ops pg_ops = {
@@ -1709,7 +1739,8 @@ static const struct store_ops pg_ops = {
 	pg_reseal, pg_compact, pg_backup,
 	pg_unit_add, pg_unit_remove, pg_unit_list, pg_station_remove,
 	pg_own_events, pg_heads, pg_route_head, &accounts_pg_ops,
-	pg_projection_put, pg_projections_read, pg_projections_clear,
+	pg_projection_put, pg_projections_read, pg_projections_stale,
+	pg_projections_clear,
 };
 
 /* ---- what the roles watch (as store-sqlite.c, watchers_current) ---- */

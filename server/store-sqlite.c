@@ -52,8 +52,9 @@
  *
  * Projections (projection.h): projections holds each record's county
  * projection, projection_times the times it can count by (one row
- * each), which a period reads by; sq_event_insert refolds the entity
- * of every event it stores, in its transaction.
+ * each), which a period reads by; sq_event_insert marks the entity of
+ * every event it stores in projections_stale, for projection_ensure to
+ * refold.
  * Their statements are kept apart from the others' (pj[]).
  */
 #include <limits.h>
@@ -64,7 +65,6 @@
 #include "kinds.h"
 #include "ltime.h"
 #include "merge.h"
-#include "projection.h"
 #include "roles.h"
 #include "store.h"
 #include "store-sqlite.h"
@@ -180,7 +180,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 #define PJ_SAME "coalesce(p.private, 1)=0 AND coalesce(p.events, -1)=u.n"
 enum proj_stmt_id {
 	PJ_PUT, PJ_DROP, PJ_DROP_TIMES, PJ_TIME, PJ_READ, PJ_ALL, PJ_UNIT,
-	PJ_UNIT_ALL, PJ_COUNT
+	PJ_UNIT_ALL, PJ_MARK, PJ_UNMARK, PJ_STALE, PJ_COUNT
 };
 
 static const char *const proj_sql[PJ_COUNT] = {
@@ -197,6 +197,10 @@ static const char *const proj_sql[PJ_COUNT] = {
 	    "  WHERE at>=?1 AND at<?2)"
 	    " ORDER BY p.entity",
 	[PJ_ALL] = "SELECT entity, doc FROM projections ORDER BY entity",
+	[PJ_MARK] = "INSERT OR IGNORE INTO projections_stale(entity) VALUES(?)",
+	[PJ_UNMARK] = "DELETE FROM projections_stale WHERE entity=?",
+	[PJ_STALE] = "SELECT entity FROM projections_stale ORDER BY entity"
+	    " LIMIT ?",
 	/* A unit's records: the stored projection where the unit holds
 	 * every event the county sees of it (as many, none private), if it
 	 * can count in the period; else NULL, whatever its times. */
@@ -336,7 +340,8 @@ static const char *const migrations[] = {
 	"  doc TEXT NOT NULL);"
 	"CREATE TABLE projection_times(at INTEGER NOT NULL,"
 	"  entity TEXT NOT NULL, PRIMARY KEY(at, entity)) WITHOUT ROWID;"
-	"CREATE INDEX projection_times_entity ON projection_times(entity)",
+	"CREATE INDEX projection_times_entity ON projection_times(entity);"
+	"CREATE TABLE projections_stale(entity TEXT PRIMARY KEY) WITHOUT ROWID",
 	NULL,
 };
 
@@ -1031,10 +1036,13 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
-	/* The county's projection of the entity, with this event (a
-	 * private one changes only how many of those the entity has). */
-	if (rc == 0)
-		rc = projection_refold(base, ev->entity, err);
+	/* The county's projection of the entity is to be folded again (a
+	 * private event changes only how many of those it has). */
+	if (rc == 0) {
+		st = s->pj[PJ_MARK];
+		db_bind_text(st, 1, ev->entity);
+		rc = step_done(s->db, st, _("cannot store the event"), err);
+	}
 	return rc;
 }
 
@@ -1410,10 +1418,15 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
     int64_t events, const int64_t *times, size_t ntimes, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	sqlite3_stmt *st = s->pj[PJ_DROP_TIMES];
+	sqlite3_stmt *st = s->pj[PJ_UNMARK];
 	size_t i;
 	int rc;
 
+	db_bind_text(st, 1, entity);
+	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	    err)) != 0)
+		return rc;
+	st = s->pj[PJ_DROP_TIMES];
 	db_bind_text(st, 1, entity);
 	if ((rc = step_done(s->db, st, _("cannot store a projection"),
 	    err)) != 0)
@@ -1470,11 +1483,40 @@ sq_projections_read(struct store *base, const char *unit, int64_t from,
 }
 
 static int
+sq_projections_stale(struct store *base, size_t limit,
+    int (*fn)(const char *entity, void *arg), void *arg, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = s->pj[PJ_STALE];
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* Read whole first: fn refolds, which takes the marks off. */
+	db_bind_int(st, 1, limit >= (size_t)LLONG_MAX ? -1 : (long long)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read projections"), err);
+	done(st);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && fn(names[i], arg) != 0)
+			rc = 1;
+		free(names[i]);
+	}
+	free(names);
+	return rc < 0 ? rc : 0;
+}
+
+static int
 sq_projections_clear(struct store *base, char *err)
 {
 	struct sqlite_store *s = SQ(base);
 	int rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
-	    " DELETE FROM projections", NULL, NULL, NULL);
+	    " DELETE FROM projections; DELETE FROM projections_stale",
+	    NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : db_fail(s->db, rc,
 	    _("cannot store a projection"), err);
@@ -1491,7 +1533,8 @@ static const struct store_ops sqlite_ops = {
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
 	sq_own_events, sq_heads, sq_route_head, &accounts_sqlite_ops,
-	sq_projection_put, sq_projections_read, sq_projections_clear,
+	sq_projection_put, sq_projections_read, sq_projections_stale,
+	sq_projections_clear,
 };
 
 sqlite3 *
