@@ -1709,6 +1709,12 @@ pg_projections_stale(struct store *base, size_t limit,
 	PGresult *res;
 	int rc, i;
 
+	/* Under the cursors' lock, as a push is: a push that marks a
+	 * record while it is being refolded would otherwise find the mark
+	 * there, add none, and see it taken off after it (the records are
+	 * refolded in the caller's transaction, which holds the lock). */
+	if ((rc = lock_cursors(s, err)) != 0)
+		return rc;
 	if ((rc = run_sql(s, "SELECT entity FROM projections_stale"
 	    " ORDER BY entity LIMIT $1::bigint", 1, p, &res,
 	    _("cannot read projections"), err)) != 0)
@@ -1723,6 +1729,12 @@ pg_projections_stale(struct store *base, size_t limit,
 static int
 pg_projections_clear(struct store *base, char *err)
 {
+	int rc;
+
+	/* The rebuild that follows is under the cursors' lock: see
+	 * pg_projections_stale. */
+	if ((rc = lock_cursors(PG(base), err)) != 0)
+		return rc;
 	return exec_sql(PG(base), "DELETE FROM projection_times;"
 	    " DELETE FROM projections; DELETE FROM projections_stale",
 	    _("cannot store a projection"), err);
