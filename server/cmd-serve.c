@@ -501,9 +501,10 @@ serve(struct cli *c)
 		return server_fail(c, rc);
 	/* The county's stored projections, rebuilt now if they are not this
 	 * release's rather than under the first report, whose rebuild would
-	 * hold the write lock while stations push (projection.h). Not
-	 * fatal: the first report tries again. */
-	if (projection_ensure(x->store, 0, NULL, x->err) != 0)
+	 * hold the write lock while stations push (projection.h); when they
+	 * are, nothing is written (the records marked since are the first
+	 * report's to refold). Not fatal: the first report tries again. */
+	if (projection_rebuild(x->store, 0, NULL, x->err) != 0)
 		log_line("warn", "event=projections-rebuild result=failed"
 		    " msg=\"%s\"", x->err);
 	serve_signals(&set);

@@ -174,11 +174,10 @@ refresh(struct store *s, int64_t *n, char *err)
 }
 
 int
-projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
+projection_rebuild(struct store *s, int force, int64_t *rebuilt, char *err)
 {
 	struct rebuild r;
 	char *have = NULL;
-	int64_t n = 0;
 	int rc;
 
 	if (rebuilt != NULL)
@@ -189,12 +188,8 @@ projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 			return rc;
 		rc = have != NULL && strcmp(have, projection_stored_version()) == 0;
 		free(have);
-		if (rc) {
-			rc = refresh(s, &n, err);
-			if (rebuilt != NULL)
-				*rebuilt = n;
-			return rc;
-		}
+		if (rc)
+			return 0;
 	}
 	if ((rc = s->ops->begin(s, err)) != 0)
 		return rc;
@@ -207,10 +202,7 @@ projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 	if (have != NULL && strcmp(have, projection_stored_version()) == 0) {
 		free(have);
 		s->ops->rollback(s);
-		rc = refresh(s, &n, err);
-		if (rebuilt != NULL)
-			*rebuilt = n;
-		return rc;
+		return 0;
 	}
 	free(have);
 	log_line("notice", "event=projections-rebuild version=\"%s\"",
@@ -234,6 +226,22 @@ projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
 	return 0;
 fail:
 	s->ops->rollback(s);
+	return rc;
+}
+
+int
+projection_ensure(struct store *s, int force, int64_t *rebuilt, char *err)
+{
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = projection_rebuild(s, force, &n, err)) != 0)
+		return rc;
+	/* Nothing marked after a rebuild: it was under the write lock. */
+	if (n == 0 && !force)
+		rc = refresh(s, &n, err);
+	if (rebuilt != NULL)
+		*rebuilt = n;
 	return rc;
 }
 

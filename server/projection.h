@@ -49,6 +49,18 @@ const char *projection_stored_version(void);
 int projection_refold(struct store *s, const char *entity, char *err);
 
 /*
+ * Rebuilds every stored projection in one transaction of its own when
+ * the store's PROJECTION_META is not this release's (or always, with
+ * force), and records the version; says how far it got on stderr
+ * (log_line) every 50,000 records. Nothing is written when they are
+ * current (what `serve` runs before it listens: its start commits
+ * nothing then). *rebuilt (may be NULL): how many records were folded,
+ * 0 when nothing was to do. Returns 0 or an LD_E* code, nothing changed.
+ */
+int projection_rebuild(struct store *s, int force, int64_t *rebuilt,
+    char *err);
+
+/*
  * Makes the stored projections current, in transactions of its own
  * (outside the caller's): when the store's PROJECTION_META is not this
  * release's (or always, with force), rebuilds every one in one
