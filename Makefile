@@ -180,7 +180,8 @@ $(B)/tests/unit/test-merge: $(B)/tests/unit/test-merge.o $(B)/server/merge.o $(U
 # PostgreSQL one through libpq (which the tests also use to make and drop
 # their databases).
 STORE_OBJ := $(addprefix $(B)/server/,store.o store-sqlite.o \
-    accounts-sqlite.o store-pg.o accounts-pg.o accounts.o merge.o vault.o)
+    accounts-sqlite.o store-pg.o accounts-pg.o accounts.o merge.o vault.o \
+    projection.o figures.o)
 $(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o $(B)/tests/unit/test-cursors.o: \
     ALL_CFLAGS += -Iserver $(shell pkg-config --cflags libpq 2>/dev/null)
 $(B)/tests/unit/harness-pg.o: ALL_CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)

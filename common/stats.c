@@ -50,6 +50,10 @@ struct stats {
 	char *category;        /* NULL: every category */
 	struct stats_trail trail; /* fn NULL: none */
 	const json_t *doc;     /* the projection being added (borrowed) */
+	/* stats_times: every time a period is asked about, handed here,
+	 * and every period says yes; NULL: counting. */
+	void (*probe)(int64_t at, void *arg);
+	void *probe_arg;
 };
 
 struct stats *
@@ -138,6 +142,10 @@ wanted(const struct stats *s, const char *unit)
 static int
 in_period(const struct stats *s, int64_t at)
 {
+	if (s->probe != NULL) {
+		s->probe(at, s->probe_arg);
+		return 1;
+	}
 	return at >= s->from && at < s->to;
 }
 
@@ -598,6 +606,23 @@ stats_add(struct stats *s, const json_t *doc)
 		add_person(s, doc);
 	add_timeliness(s, doc);
 	s->doc = NULL;
+}
+
+/*
+ * Every figure is counted in a period only after in_period said its
+ * time is in it (and nothing of a record is noted before): a probe that
+ * says yes to every period walks every branch a real period can take
+ * and so sees every time that can make the record count anywhere.
+ */
+void
+stats_times(const json_t *doc, void (*fn)(int64_t at, void *arg), void *arg)
+{
+	struct stats *s = stats_new(INT64_MIN, INT64_MAX, NULL, 0);
+
+	s->probe = fn;
+	s->probe_arg = arg;
+	stats_add(s, doc);
+	stats_free(s);
 }
 
 /* The keys of o, sorted (new array of borrowed strings; *n how many). */

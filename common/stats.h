@@ -58,6 +58,16 @@ struct stats_trail {
 void stats_set_trail(struct stats *s, const struct stats_trail *t);
 
 /*
+ * Hands fn every time (ms) that decides whether doc counts in a period:
+ * stats_add counts nothing of doc in [from, to) unless one of them is
+ * in it, whatever the unit, category or now (the county's stored
+ * projections are read by them: server/projection.c). A time may come
+ * more than once.
+ */
+void stats_times(const json_t *doc, void (*fn)(int64_t at, void *arg),
+    void *arg);
+
+/*
  * Reads a period: "2026-11" (a month), "2026-Q4" (a quarter), "2026" (a
  * year) or "2026-11-03..2026-11-16" (days, both included), in China
  * Standard Time, into [*from, *to). Returns 0, or -1 when text is none

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "paths.h"
+#include "projection.h"
 #include "proto.h"
 #include "rules.h"
 #include "textfile.h"
@@ -507,6 +508,14 @@ serve(struct cli *c)
 		listen = x->conf.listen;
 	if ((rc = serving_new(c, &x->conf, listen, &sv, x->err)) != 0)
 		return server_fail(c, rc);
+	/* The county's stored projections, rebuilt now if they are not this
+	 * release's rather than under the first report, whose rebuild would
+	 * hold the write lock while stations push (projection.h); when they
+	 * are, nothing is written (the records marked since are the first
+	 * report's to refold). Not fatal: the first report tries again. */
+	if (projection_rebuild(x->store, 0, NULL, x->err) != 0)
+		log_line("warn", "event=projections-rebuild result=failed"
+		    " msg=\"%s\"", x->err);
 	serve_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);

@@ -10,6 +10,7 @@
 #include "fold.h"
 #include "ltime.h"
 #include "mask.h"
+#include "projection.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -90,6 +91,26 @@ add_doc(const json_t *doc, void *arg)
 	stats_add(arg, doc);
 }
 
+/*
+ * The projections that can count in [from, to) (every one: INT64_MIN,
+ * INT64_MAX) of what unit (NULL: the county) sees, handed to fn in
+ * entity order: the stored ones (projection.h), rebuilt first when they
+ * are not this release's, which differ from figures_fold's by
+ * "identity" alone, which no figure reads; a record a unit does not see
+ * as the county does (it lacks an event, or holds one kept to it) is
+ * folded from what it sees, as figures_fold does.
+ */
+static int
+figures_read(struct store *s, const char *unit, int64_t from, int64_t to,
+    void (*fn)(const json_t *doc, void *arg), void *arg, char *err)
+{
+	int rc;
+
+	if ((rc = projection_ensure(s, 0, NULL, err)) != 0)
+		return rc;
+	return projection_each(s, unit, from, to, fn, arg, err);
+}
+
 void
 figures_heading(json_t *result, const char *county, const char *period,
     int64_t from, int64_t to, const char *unit)
@@ -125,7 +146,7 @@ figures_report(struct store *s, const char *county, const char *period,
 	st = stats_new(from, to, unit, now);
 	stats_set_trail(st, trail);
 	stats_set_category(st, category);
-	if ((rc = figures_fold(s, unit, add_doc, st, err)) != 0) {
+	if ((rc = figures_read(s, unit, from, to, add_doc, st, err)) != 0) {
 		stats_free(st);
 		return rc;
 	}
@@ -293,7 +314,8 @@ figures_publication(struct store *s, const char *period, const char *unit,
 	p.unit = unit;
 	p.parties = json_object();
 	p.decisions = json_array();
-	if ((rc = figures_fold(s, p.unit, publish_doc, &p, err)) != 0)
+	if ((rc = figures_read(s, p.unit, INT64_MIN, INT64_MAX, publish_doc,
+	    &p, err)) != 0)
 		goto out;
 	/* Without its case's parties nobody knows which names to mask:
 	 * held back, for a person to mask by hand. */

@@ -19,7 +19,8 @@ struct store;
 struct stats;
 
 /* Folds every entity the unit (NULL: the county) may see and hands each
- * projection to fn, in entity order. Returns 0, an LD_E* code of the
+ * projection to fn, in entity order (`dump`, `due`: what needs a
+ * record's identity or every record whatever its times). Returns 0, an LD_E* code of the
  * store with err set, or LD_EINTEGRITY when a stored event does not
  * parse. The caller holds whatever lock the store needs. */
 int figures_fold(struct store *s, const char *unit,
@@ -31,9 +32,14 @@ int figures_fold(struct store *s, const char *unit,
  * at now, in *out (new reference): stats_result's object with
  * "period", "county", "from", "to", "unit" and "category" set, as `report --json`
  * prints it under "report". With trail (may be NULL), every record
- * counted is also handed to it (stats_trail, stats.h). Returns 0,
- * LD_EINVAL for a period that is none (err says so), or figures_fold's
- * errors.
+ * counted is also handed to it (stats_trail, stats.h). The records are
+ * the stored projections (projection.h), made current first
+ * (projection_ensure: a write transaction of the caller's connection,
+ * outside any the caller holds), read by the period's times; the
+ * figures are those of folding every record the unit sees. Returns 0,
+ * LD_EINVAL for a period that is none (err says so), the store's
+ * LD_E* codes, or LD_EINTEGRITY when a stored event or projection does
+ * not parse.
  */
 /* What every output says of itself, set in result: the county, the
  * period and its bounds [from, to), the unit asked for (null: the
@@ -53,7 +59,8 @@ int figures_report(struct store *s, const char *county, const char *period,
  * title, category, decided, parties, text}], "held_back": [{record,
  * unit, decided}]}, every party's name, phone and identity number
  * masked (mask.h); a decision whose case names no party is held back.
- * Returns 0, LD_EINVAL for a bad period, or figures_fold's errors.
+ * Reads every stored projection the unit sees (as figures_report).
+ * Returns 0, LD_EINVAL for a bad period, or figures_report's errors.
  */
 int figures_publication(struct store *s, const char *period,
     const char *unit, json_t **out, char *err);

@@ -147,6 +147,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit(id bigserial PRIMARY KEY, at bigint NOT NULL,"
 	"  account text NOT NULL, address text NOT NULL, event text NOT NULL,"
 	"  detail text NOT NULL)",
+	/* 2: the county's projections (projection.h), filled by the first
+	 * projection_ensure and kept by event_insert. */
+	"CREATE TABLE projections(entity text" C " PRIMARY KEY,"
+	"  events bigint NOT NULL, private bigint NOT NULL,"
+	"  doc text NOT NULL);"
+	"CREATE TABLE projection_times(at bigint NOT NULL,"
+	"  entity text" C " NOT NULL, PRIMARY KEY(at, entity));"
+	"CREATE INDEX projection_times_entity ON projection_times(entity);"
+	"CREATE TABLE projections_stale(entity text" C " PRIMARY KEY)",
 	NULL,
 };
 
@@ -1177,6 +1186,15 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
+	/* The county's projection of the entity is to be folded again (a
+	 * private event changes only how many of those it has). */
+	if (rc == 0) {
+		const char *p[1] = { ev->entity };
+
+		rc = run_sql(s, "INSERT INTO projections_stale(entity)"
+		    " VALUES($1) ON CONFLICT DO NOTHING", 1, p, NULL,
+		    _("cannot store the event"), err);
+	}
 	return rc;
 }
 
@@ -1610,6 +1628,148 @@ pg_close(struct store *base)
 	free(s);
 }
 
+/* ---- the stored projections (projection.h) ---- */
+
+static int
+pg_projection_put(struct store *base, const char *entity, const char *doc,
+    int64_t events, const int64_t *times, size_t ntimes, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24], e[24];
+	const char *p[3] = { entity, doc, num(e, events) };
+	size_t i;
+	int rc;
+
+	if ((rc = run_sql(s, "DELETE FROM projections_stale WHERE entity=$1",
+	    1, p, NULL, _("cannot store a projection"), err)) != 0 ||
+	    (rc = run_sql(s, "DELETE FROM projection_times WHERE entity=$1", 1,
+	    p, NULL, _("cannot store a projection"), err)) != 0)
+		return rc;
+	if (doc == NULL)
+		return run_sql(s, "DELETE FROM projections WHERE entity=$1", 1,
+		    p, NULL, _("cannot store a projection"), err);
+	if ((rc = run_sql(s, "INSERT INTO projections(entity, events, private,"
+	    " doc) VALUES($1, $3::bigint, (SELECT count(*) FROM events"
+	    "  WHERE entity=$1 AND private<>0), $2)"
+	    " ON CONFLICT(entity) DO UPDATE SET events=EXCLUDED.events,"
+	    " private=EXCLUDED.private, doc=EXCLUDED.doc", 3, p,
+	    NULL, _("cannot store a projection"), err)) != 0)
+		return rc;
+	for (i = 0; i < ntimes; i++) {
+		const char *q[2] = { num(b, times[i]), entity };
+
+		if ((rc = run_sql(s, "INSERT INTO projection_times(at, entity)"
+		    " VALUES($1,$2) ON CONFLICT DO NOTHING", 2, q, NULL,
+		    _("cannot store a projection"), err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Read through a cursor, a batch at a time: a year of a county's
+ * records is more than a result to hold at once. */
+#define PROJ_BATCH "1000"
+
+static int
+pg_projections_read(struct store *base, const char *unit, int64_t from,
+    int64_t to,
+    int (*fn)(const char *entity, const char *doc, size_t len, void *arg),
+    void *arg, char *err)
+{
+	/* As store-sqlite.c's PJ_ statements. */
+#define PG_SAME "coalesce(p.private, 1)=0 AND coalesce(p.events, -1)=u.n"
+#define PG_UNIT "DECLARE ld_proj NO SCROLL CURSOR FOR" \
+	" SELECT u.entity, CASE WHEN " PG_SAME " THEN p.doc END" \
+	" FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=$3" \
+	"  GROUP BY entity) u" \
+	" LEFT JOIN projections p ON p.entity=u.entity"
+	static const char *const sql[4] = {
+		"DECLARE ld_proj NO SCROLL CURSOR FOR"
+		" SELECT p.entity, p.doc FROM projections p"
+		" WHERE p.entity IN (SELECT entity FROM projection_times"
+		"  WHERE at>=$1::bigint AND at<$2::bigint)"
+		" ORDER BY p.entity",
+		"DECLARE ld_proj NO SCROLL CURSOR FOR"
+		" SELECT entity, doc FROM projections ORDER BY entity",
+		PG_UNIT " WHERE NOT (" PG_SAME ") OR u.entity IN (SELECT entity"
+		"  FROM projection_times WHERE at>=$1::bigint AND at<$2::bigint)"
+		" ORDER BY u.entity",
+		PG_UNIT " WHERE $1::bigint IS NOT NULL AND $2::bigint IS NOT NULL"
+		" ORDER BY u.entity",
+	};
+	struct pg_store *s = PG(base);
+	int all = from == INT64_MIN && to == INT64_MAX;
+	char b1[24], b2[24];
+	const char *p[3] = { num(b1, from), num(b2, to), unit };
+	PGresult *res;
+	int rc, own, i, n, stop = 0;
+
+	if ((rc = own_begin(s, &own, err)) != 0)
+		return rc;
+	rc = run_sql(s, sql[(unit != NULL ? 2 : 0) + all],
+	    unit != NULL ? 3 : all ? 0 : 2, p, NULL,
+	    _("cannot read projections"), err);
+	while (rc == 0 && !stop) {
+		if ((rc = run_sql(s, "FETCH " PROJ_BATCH " FROM ld_proj", 0,
+		    NULL, &res, _("cannot read projections"), err)) != 0)
+			break;
+		n = PQntuples(res);
+		for (i = 0; i < n && !stop; i++)
+			stop = fn(col(res, i, 0), PQgetisnull(res, i, 1) ?
+			    NULL : col(res, i, 1),
+			    (size_t)PQgetlength(res, i, 1), arg) != 0;
+		PQclear(res);
+		if (n == 0)
+			break;
+	}
+	if (rc == 0)
+		rc = exec_sql(s, "CLOSE ld_proj", _("cannot read projections"),
+		    err);
+	return own_end(s, own, rc, err);
+}
+
+static int
+pg_projections_stale(struct store *base, size_t limit,
+    int (*fn)(const char *entity, void *arg), void *arg, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[1] = { num(b, limit >= (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)limit) };
+	PGresult *res;
+	int rc, i;
+
+	/* Under the cursors' lock, as a push is: a push that marks a
+	 * record while it is being refolded would otherwise find the mark
+	 * there, add none, and see it taken off after it (the records are
+	 * refolded in the caller's transaction, which holds the lock). */
+	if ((rc = lock_cursors(s, err)) != 0)
+		return rc;
+	if ((rc = run_sql(s, "SELECT entity FROM projections_stale"
+	    " ORDER BY entity LIMIT $1::bigint", 1, p, &res,
+	    _("cannot read projections"), err)) != 0)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++)
+		if (fn(col(res, i, 0), arg) != 0)
+			break;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_projections_clear(struct store *base, char *err)
+{
+	int rc;
+
+	/* The rebuild that follows is under the cursors' lock: see
+	 * pg_projections_stale. */
+	if ((rc = lock_cursors(PG(base), err)) != 0)
+		return rc;
+	return exec_sql(PG(base), "DELETE FROM projection_times;"
+	    " DELETE FROM projections; DELETE FROM projections_stale",
+	    _("cannot store a projection"), err);
+}
+
 static const struct store_ops pg_ops = {
 	"postgresql",
 	pg_close, pg_begin, pg_commit, pg_rollback,
@@ -1621,6 +1781,8 @@ static const struct store_ops pg_ops = {
 	pg_reseal, pg_compact, pg_backup,
 	pg_unit_add, pg_unit_remove, pg_unit_list, pg_station_remove,
 	pg_own_events, pg_heads, pg_route_head, &accounts_pg_ops,
+	pg_projection_put, pg_projections_read, pg_projections_stale,
+	pg_projections_clear,
 };
 
 /* ---- what the roles watch (as store-sqlite.c, watchers_current) ---- */

@@ -49,6 +49,13 @@
  * (pull, entity events), so that callers see the canonical text only.
  * No other column holds anything of a body. reseal's statements, run
  * once per rotation, are prepared when used.
+ *
+ * Projections (projection.h): projections holds each record's county
+ * projection, projection_times the times it can count by (one row
+ * each), which a period reads by; sq_event_insert marks the entity of
+ * every event it stores in projections_stale, for projection_ensure to
+ * refold.
+ * Their statements are kept apart from the others' (pj[]).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -169,6 +176,48 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " GROUP BY name ORDER BY name",
 };
 
+/* The statements of the stored projections (projection.h). */
+#define PJ_SAME "coalesce(p.private, 1)=0 AND coalesce(p.events, -1)=u.n"
+enum proj_stmt_id {
+	PJ_PUT, PJ_DROP, PJ_DROP_TIMES, PJ_TIME, PJ_READ, PJ_ALL, PJ_UNIT,
+	PJ_UNIT_ALL, PJ_MARK, PJ_UNMARK, PJ_STALE, PJ_COUNT
+};
+
+static const char *const proj_sql[PJ_COUNT] = {
+	[PJ_PUT] = "INSERT OR REPLACE INTO projections(entity, events, private,"
+	    " doc) VALUES(?1, ?3, (SELECT count(*) FROM events"
+	    "  WHERE entity=?1 AND private<>0), ?2)",
+	[PJ_DROP] = "DELETE FROM projections WHERE entity=?",
+	[PJ_DROP_TIMES] = "DELETE FROM projection_times WHERE entity=?",
+	[PJ_TIME] = "INSERT OR IGNORE INTO projection_times(at, entity)"
+	    " VALUES(?,?)",
+	/* The records with a time in the period, each once, by entity. */
+	[PJ_READ] = "SELECT p.entity, p.doc FROM projections p"
+	    " WHERE p.entity IN (SELECT entity FROM projection_times"
+	    "  WHERE at>=?1 AND at<?2)"
+	    " ORDER BY p.entity",
+	[PJ_ALL] = "SELECT entity, doc FROM projections ORDER BY entity",
+	[PJ_MARK] = "INSERT OR IGNORE INTO projections_stale(entity) VALUES(?)",
+	[PJ_UNMARK] = "DELETE FROM projections_stale WHERE entity=?",
+	[PJ_STALE] = "SELECT entity FROM projections_stale ORDER BY entity"
+	    " LIMIT ?",
+	/* A unit's records: the stored projection where the unit holds
+	 * every event the county sees of it (as many, none private), if it
+	 * can count in the period; else NULL, whatever its times. */
+	[PJ_UNIT] = "SELECT u.entity, CASE WHEN " PJ_SAME " THEN p.doc END"
+	    " FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=?3"
+	    "  GROUP BY entity) u"
+	    " LEFT JOIN projections p ON p.entity=u.entity"
+	    " WHERE NOT (" PJ_SAME ") OR u.entity IN (SELECT entity"
+	    "  FROM projection_times WHERE at>=?1 AND at<?2)"
+	    " ORDER BY u.entity",
+	[PJ_UNIT_ALL] = "SELECT u.entity, CASE WHEN " PJ_SAME " THEN p.doc END"
+	    " FROM (SELECT entity, count(*) AS n FROM routes WHERE unit=?1"
+	    "  GROUP BY entity) u"
+	    " LEFT JOIN projections p ON p.entity=u.entity"
+	    " ORDER BY u.entity",
+};
+
 /* A unit's digest changed in the open transaction, not yet written. */
 struct pending_digest {
 	char *unit;  /* owned */
@@ -192,6 +241,7 @@ struct sqlite_store {
 	size_t ndigests;
 	int64_t *budget;          /* borrowed: routes left, or NULL */
 	const struct vault *vault; /* borrowed: seals and opens identities */
+	sqlite3_stmt *pj[PJ_COUNT]; /* the projections' statements */
 };
 
 static const char *const migrations[] = {
@@ -282,8 +332,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  at INTEGER NOT NULL, account TEXT NOT NULL, address TEXT NOT NULL,"
 	"  event TEXT NOT NULL, detail TEXT NOT NULL)",
+	/* 7: the county's projections (projection.h), filled by the first
+	 * projection_ensure (meta projections_version) and kept by
+	 * event_insert. */
+	"CREATE TABLE projections(entity TEXT PRIMARY KEY,"
+	"  events INTEGER NOT NULL, private INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL);"
+	"CREATE TABLE projection_times(at INTEGER NOT NULL,"
+	"  entity TEXT NOT NULL, PRIMARY KEY(at, entity)) WITHOUT ROWID;"
+	"CREATE INDEX projection_times_entity ON projection_times(entity);"
+	"CREATE TABLE projections_stale(entity TEXT PRIMARY KEY) WITHOUT ROWID",
 	NULL,
 };
+
 
 #define SQ(s) ((struct sqlite_store *)(s))
 
@@ -341,6 +402,8 @@ sq_close(struct store *base)
 	drop_digests(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < PJ_COUNT; i++)
+		sqlite3_finalize(s->pj[i]);
 	db_close(s->db);
 	free(s);
 }
@@ -973,6 +1036,13 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
+	/* The county's projection of the entity is to be folded again (a
+	 * private event changes only how many of those it has). */
+	if (rc == 0) {
+		st = s->pj[PJ_MARK];
+		db_bind_text(st, 1, ev->entity);
+		rc = step_done(s->db, st, _("cannot store the event"), err);
+	}
 	return rc;
 }
 
@@ -1342,6 +1412,116 @@ sq_own_events(struct store *base, const char *station, int64_t after,
 	return each_event(s, st, limit, SIZE_MAX, fn, arg, more, err);
 }
 
+/* The stored projections (projection.h). */
+static int
+sq_projection_put(struct store *base, const char *entity, const char *doc,
+    int64_t events, const int64_t *times, size_t ntimes, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = s->pj[PJ_UNMARK];
+	size_t i;
+	int rc;
+
+	db_bind_text(st, 1, entity);
+	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	    err)) != 0)
+		return rc;
+	st = s->pj[PJ_DROP_TIMES];
+	db_bind_text(st, 1, entity);
+	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	    err)) != 0)
+		return rc;
+	st = s->pj[doc != NULL ? PJ_PUT : PJ_DROP];
+	db_bind_text(st, 1, entity);
+	if (doc != NULL) {
+		db_bind_text(st, 2, doc);
+		db_bind_int(st, 3, events);
+	}
+	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	    err)) != 0)
+		return rc;
+	for (i = 0; doc != NULL && i < ntimes; i++) {
+		st = s->pj[PJ_TIME];
+		db_bind_int(st, 1, times[i]);
+		db_bind_text(st, 2, entity);
+		if ((rc = step_done(s->db, st, _("cannot store a projection"),
+		    err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+sq_projections_read(struct store *base, const char *unit, int64_t from,
+    int64_t to,
+    int (*fn)(const char *entity, const char *doc, size_t len, void *arg),
+    void *arg, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	int all = from == INT64_MIN && to == INT64_MAX;
+	sqlite3_stmt *st = s->pj[unit == NULL ? (all ? PJ_ALL : PJ_READ) :
+	    all ? PJ_UNIT_ALL : PJ_UNIT];
+	int rc;
+
+	if (!all) {
+		db_bind_int(st, 1, from);
+		db_bind_int(st, 2, to);
+	}
+	if (unit != NULL)
+		db_bind_text(st, all ? 1 : 3, unit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read projections"), err);
+	done(st);
+	return rc;
+}
+
+static int
+sq_projections_stale(struct store *base, size_t limit,
+    int (*fn)(const char *entity, void *arg), void *arg, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	sqlite3_stmt *st = s->pj[PJ_STALE];
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* Read whole first: fn refolds, which takes the marks off. */
+	db_bind_int(st, 1, limit >= (size_t)LLONG_MAX ? -1 : (long long)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s->db, rc,
+	    _("cannot read projections"), err);
+	done(st);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && fn(names[i], arg) != 0)
+			rc = 1;
+		free(names[i]);
+	}
+	free(names);
+	return rc < 0 ? rc : 0;
+}
+
+static int
+sq_projections_clear(struct store *base, char *err)
+{
+	struct sqlite_store *s = SQ(base);
+	int rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
+	    " DELETE FROM projections; DELETE FROM projections_stale",
+	    NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(s->db, rc,
+	    _("cannot store a projection"), err);
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -1354,6 +1534,8 @@ static const struct store_ops sqlite_ops = {
 	sq_reseal, sq_compact, sq_backup,
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
 	sq_own_events, sq_heads, sq_route_head, &accounts_sqlite_ops,
+	sq_projection_put, sq_projections_read, sq_projections_stale,
+	sq_projections_clear,
 };
 
 sqlite3 *
@@ -1469,6 +1651,15 @@ store_sqlite_open(const char *path, int create, const struct vault *vault,
 	for (i = 0; i < ST_COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			rc = db_fail(s->db, rc, _("database query failed"), err);
+			sq_close(&s->base);
+			return rc;
+		}
+	}
+	for (i = 0; i < PJ_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, proj_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->pj[i], NULL);
 		if (rc != SQLITE_OK) {
 			rc = db_fail(s->db, rc, _("database query failed"), err);
 			sq_close(&s->base);

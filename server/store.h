@@ -21,6 +21,9 @@
  *  - the text of a confidential event (the complainant's identity) is
  *    never written in plain text: the store seals it with the vault it
  *    was opened with, and every read hands out the canonical text again;
+ *  - event_insert marks the event's entity for its stored projection to
+ *    be refolded (projections_stale, projection.h), in the caller's
+ *    transaction;
  *  - each call returns 0 or an LD_E* code with err filled.
  */
 #ifndef LD_STORE_H
@@ -193,6 +196,35 @@ struct store_ops {
 	    char *err);
 	/* The dashboard's accounts, sessions and audit log (accounts.h). */
 	const struct account_ops *accounts;
+
+	/* The county's stored projections (projection.h). projection_put
+	 * replaces entity's: doc (its text), events (how many events of it
+	 * the county sees: every one not private) and its times (ntimes
+	 * of them, no two equal), or with doc NULL drops it; the store adds
+	 * how many private events it holds of entity, and takes entity off
+	 * the records to refold; in the caller's transaction.
+	 * projections_read hands fn, in entity order, each
+	 * record with a time in [from, to), once, or every one when from is
+	 * INT64_MIN and to INT64_MAX: with unit NULL, every stored
+	 * projection; with a unit, every entity routed to it, its stored
+	 * projection when the unit holds as many of its events as the
+	 * county sees and it has no private one (the unit then sees exactly
+	 * the county's events), else with doc NULL, whatever its times, for
+	 * the caller to fold from what the unit sees. fn returning non-zero
+	 * stops. projections_stale hands fn at most limit of the records
+	 * event_insert marked to refold (every event it stores marks its
+	 * entity), in entity order. projections_clear drops them all, and
+	 * every mark. */
+	int (*projection_put)(struct store *s, const char *entity,
+	    const char *doc, int64_t events, const int64_t *times,
+	    size_t ntimes, char *err);
+	int (*projections_read)(struct store *s, const char *unit,
+	    int64_t from, int64_t to,
+	    int (*fn)(const char *entity, const char *doc, size_t len,
+	    void *arg), void *arg, char *err);
+	int (*projections_stale)(struct store *s, size_t limit,
+	    int (*fn)(const char *entity, void *arg), void *arg, char *err);
+	int (*projections_clear)(struct store *s, char *err);
 };
 
 struct store {

@@ -25,8 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cjson.h"
+#include "figures.h"
+#include "fold.h"
 #include "ltime.h"
 #include "merge.h"
+#include "projection.h"
+#include "stats.h"
 #include "store.h"
 #include "unit.h"
 #include "vault.h"
@@ -2260,6 +2265,336 @@ test_watchers(void **state)
 	assert_int_equal(budget, 0);
 }
 
+/* ---- the county's stored projections (projection.h) ---- */
+
+struct folded {
+	struct event evs[MAX_GOT];
+	size_t n;
+};
+
+static int
+folded_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
+{
+	struct folded *f = arg;
+
+	assert_true(f->n < MAX_GOT);
+	assert_int_equal(event_parse(raw, len, &f->evs[f->n], NULL), 0);
+	f->n++;
+	return 0;
+}
+
+/* entity folded afresh from every event the county sees of it, less
+ * the identity, as canonical text (owned). */
+static char *
+fresh_fold(struct fx *fx, const char *entity)
+{
+	struct folded f;
+	json_t *doc;
+	char *text;
+	size_t i;
+
+	f.n = 0;
+	OK(fx, fx->op->entity_events(fx->s, entity, NULL, folded_one, &f,
+	    fx->err));
+	assert_true(f.n > 0);
+	doc = fold_events(f.evs, f.n);
+	json_object_del(doc, "identity");
+	text = cjson_encode(doc, NULL);
+	json_decref(doc);
+	for (i = 0; i < f.n; i++)
+		event_release(&f.evs[i]);
+	return text;
+}
+
+struct stored {
+	struct fx *fx;
+	char *entity[32];
+	char *doc[32];
+	size_t n;
+};
+
+static int
+stored_one(const char *entity, const char *doc, size_t len, void *arg)
+{
+	struct stored *st = arg;
+
+	assert_true(st->n < NELEM(st->entity));
+	assert_int_equal(strlen(doc), len);
+	st->entity[st->n] = xstrdup(entity);
+	st->doc[st->n] = xstrdup(doc);
+	st->n++;
+	return 0;
+}
+
+static void
+stored_read(struct fx *fx, int64_t from, int64_t to, struct stored *st)
+{
+	memset(st, 0, sizeof *st);
+	st->fx = fx;
+	OK(fx, fx->op->projections_read(fx->s, NULL, from, to, stored_one, st,
+	    fx->err));
+}
+
+static void
+stored_free(struct stored *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		free(st->entity[i]);
+		free(st->doc[i]);
+	}
+}
+
+/* Once the records event_insert marked are refolded (projection_ensure,
+ * n of them: -1 for any number), every stored projection is its
+ * record's fresh fold, and every record of the county has one, in
+ * entity order. */
+static void
+expect_projections_fresh(struct fx *fx, int64_t n)
+{
+	struct names ns = { .n = 0 };
+	struct stored st;
+	int64_t refolded = -1;
+	char *want;
+	size_t i;
+
+	OK(fx, projection_ensure(fx->s, 0, &refolded, fx->err));
+	if (n >= 0)
+		assert_int_equal(refolded, n);
+	OK(fx, fx->op->entities(fx->s, NULL, name_one, &ns, fx->err));
+	stored_read(fx, INT64_MIN, INT64_MAX, &st);
+	assert_int_equal(st.n, ns.n);
+	for (i = 0; i < ns.n; i++) {
+		assert_string_equal(st.entity[i], ns.v[i]);
+		want = fresh_fold(fx, ns.v[i]);
+		if (strcmp(st.doc[i], want) != 0)
+			fail_msg("stored projection of %s:\n%s\nfresh fold:\n%s",
+			    ns.v[i], st.doc[i], want);
+		assert_null(strstr(st.doc[i], "王五"));
+		free(want);
+		free(ns.v[i]);
+	}
+	stored_free(&st);
+}
+
+/* A few records, some of whose events arrive late and out of order,
+ * one with a complainant's identity, one with a private event. */
+static void
+projections_county(struct fx *fx)
+{
+	hlc_t t0 = (hlc_t)UNIT_T0_MS << HLC_SHIFT, s = (hlc_t)1000 << HLC_SHIFT;
+	int64_t n = -1;
+	size_t t, r;
+
+	/* Made current while empty: from here on, only what event_insert
+	 * marks is refolded, never a rebuild. */
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	assert_int_equal(n, 0);
+	fx->a1.next_hlc = t0 + 1 * s;
+	push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN, DEPT));
+	expect_projections_fresh(fx, 1);
+	fx->a1.next_hlc = t0 + 5 * s;
+	push(fx, &fx->a1, "case.closed", "C-a1-1",
+	    unit_json(BODY_CASE_CLOSED), AUD(TOWN, DEPT));
+	/* Late: written before the close, received after it. */
+	fx->b1.next_hlc = t0 + 3 * s;
+	push(fx, &fx->b1, "case.updated", "C-a1-1",
+	    unit_json(BODY_CASE_UPDATED), AUD(DEPT, TOWN));
+	expect_projections_fresh(fx, 1);
+	fx->a2.next_hlc = t0 + 2 * s;
+	push(fx, &fx->a2, "case.updated", "C-a1-1",
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN));
+	push_private(fx, &fx->b1, "case.updated", "C-a1-1",
+	    unit_json(BODY_CASE_UPDATED), AUD(DEPT, TOWN));
+	t = push(fx, &fx->a1, "complaint.recorded", NULL,
+	    unit_json(BODY_COMPLAINT_RECORDED), AUD(TOWN));
+	push(fx, &fx->a1, "complaint.identity", fx->recs[t].entity,
+	    unit_json(BODY_COMPLAINT_IDENTITY), AUD(TOWN));
+	r = push(fx, &fx->a1, "referral.sent", NULL,
+	    body("referral.sent", "to", json_string(DEPT)), AUD(TOWN, DEPT));
+	push(fx, &fx->b1, "referral.acknowledged", fx->recs[r].entity, NULL,
+	    AUD(DEPT, TOWN));
+	push(fx, &fx->a2, "liaison.logged", NULL,
+	    unit_json(BODY_LIAISON_LOGGED), AUD(TOWN));
+	/* Only private: no record of the county's. */
+	push_private(fx, &fx->b1, "case.opened", NULL, NULL, AUD(DEPT));
+}
+
+static void
+time_seen(int64_t at, void *arg)
+{
+	int64_t *first = arg;
+
+	if (*first == INT64_MIN || at < *first)
+		*first = at;
+}
+
+/* Marked by event_insert, in its transaction, and refolded by
+ * projection_ensure, whatever order the events come in: with no
+ * rebuild, each stored projection is a fresh fold. A rolled-back insert
+ * marks nothing. */
+static void
+test_projections_refolded(void **state)
+{
+	struct fx *fx = *state;
+	struct chain saved;
+	struct stored st, one;
+	size_t i;
+
+	projections_county(fx);
+	/* C-a1-1 (and a private event), a complaint, a referral, a
+	 * liaison log and a case of private events only. */
+	expect_projections_fresh(fx, 5);
+	expect_projections_fresh(fx, 0);
+
+	saved = fx->a1;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.updated", "C-a1-1",
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, NULL));
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	expect_projections_fresh(fx, 0);
+
+	/* By time: each record is read for a period holding the first of
+	 * its times, and none for a period before them all. */
+	stored_read(fx, INT64_MIN, INT64_MAX, &st);
+	for (i = 0; i < st.n; i++) {
+		json_t *doc = json_loads(st.doc[i], 0, NULL);
+		int64_t first = INT64_MIN;
+		size_t j, found = 0;
+
+		assert_non_null(doc);
+		stats_times(doc, time_seen, &first);
+		json_decref(doc);
+		if (first == INT64_MIN)
+			continue;
+		stored_read(fx, first, first + 1, &one);
+		for (j = 0; j < one.n; j++)
+			found += strcmp(one.entity[j], st.entity[i]) == 0;
+		assert_int_equal(found, 1);
+		stored_free(&one);
+	}
+	stored_read(fx, 0, 1000, &one);
+	assert_int_equal(one.n, 0);
+	stored_free(&st);
+}
+
+/* A store whose projections are of another release's fold is rebuilt
+ * once, on first use; then left alone. */
+static void
+test_projections_rebuilt(void **state)
+{
+	struct fx *fx = *state;
+	struct names ns = { .n = 0 };
+	int64_t n = -1;
+	char *v = NULL;
+	size_t i;
+
+	projections_county(fx);
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	OK(fx, fx->op->entities(fx->s, NULL, name_one, &ns, fx->err));
+	OK(fx, projection_ensure(fx->s, 1, &n, fx->err));
+	assert_int_equal(n, (int64_t)ns.n);
+	OK(fx, fx->op->meta_get(fx->s, PROJECTION_META, &v, fx->err));
+	assert_string_equal(v, projection_stored_version());
+	free(v);
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	assert_int_equal(n, 0);
+
+	/* What an older fold left: one record wrong, one missing. */
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->projection_put(fx->s, ns.v[0], "{\"entity\":\"old\"}",
+	    1, NULL, 0, fx->err));
+	OK(fx, fx->op->projection_put(fx->s, ns.v[1], NULL, 0, NULL, 0,
+	    fx->err));
+	OK(fx, fx->op->meta_set(fx->s, PROJECTION_META, "fold 1/1", fx->err));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	fx->op->close(fx->s);
+	OK(fx, fx->be->open(fx->where, 0, fx->vault, &fx->s, fx->err));
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	assert_int_equal(n, (int64_t)ns.n);
+	expect_projections_fresh(fx, 0);
+	for (i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+}
+
+/* figures_report reads the stored projections (a unit's where it sees
+ * a record as the county does, else its own fold); the same report by
+ * folding every record the unit sees (figures_fold) says the same,
+ * byte for byte, drill-down trail included, for the county and each
+ * unit. */
+struct trail_text {
+	char *text;
+};
+
+static void
+trail_note(const char *table, const char *key, const char *figure,
+    const json_t *doc, void *arg)
+{
+	struct trail_text *t = arg;
+	char *more = xasprintf("%s%s|%s|%s|%s\n", t->text, table, key, figure,
+	    cjson_str(doc, "entity"));
+
+	free(t->text);
+	t->text = more;
+}
+
+static void
+folded_add(const json_t *doc, void *arg)
+{
+	stats_add(arg, doc);
+}
+
+static void
+test_projections_report(void **state)
+{
+	static const char *const periods[] = { "2026-11", "2026", "2026-Q4",
+		"2025", "2026-11-21..2026-11-21", NULL };
+	static const char *const units[] = { NULL, TOWN, DEPT, DECLARED };
+	struct fx *fx = *state;
+	struct trail_text t1 = { NULL }, t2 = { NULL };
+	struct stats_trail trail;
+	struct stats *st;
+	json_t *stored, *folded;
+	int64_t from, to, now = UNIT_T0_MS + 40LL * 86400000;
+	char *a, *b;
+	size_t i, u;
+
+	projections_county(fx);
+	trail.fn = trail_note;
+	for (u = 0; u < NELEM(units); u++)
+	for (i = 0; periods[i] != NULL; i++) {
+		t1.text = xstrdup("");
+		t2.text = xstrdup("");
+		trail.arg = &t1;
+		OK(fx, figures_report(fx->s, "县", periods[i], units[u], NULL,
+		    now, &trail, &stored, fx->err));
+		assert_int_equal(stats_period(periods[i], &from, &to), 0);
+		st = stats_new(from, to, units[u], now);
+		trail.arg = &t2;
+		stats_set_trail(st, &trail);
+		OK(fx, figures_fold(fx->s, units[u], folded_add, st, fx->err));
+		folded = stats_result(st);
+		stats_free(st);
+		figures_heading(folded, "县", periods[i], from, to, units[u]);
+		json_object_set_new(folded, "category", json_null());
+		a = cjson_encode(stored, NULL);
+		b = cjson_encode(folded, NULL);
+		assert_string_equal(a, b);
+		assert_string_equal(t1.text, t2.text);
+		if (strcmp(periods[i], "2026") == 0 && u < 2)
+			assert_non_null(strstr(t1.text, "-a1-1"));
+		free(a);
+		free(b);
+		free(t1.text);
+		free(t2.text);
+		json_decref(stored);
+		json_decref(folded);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -2296,6 +2631,9 @@ main(void)
 		T(test_identity_sealed),
 		T(test_identity_needs_vault),
 		T(test_reseal),
+		T(test_projections_refolded),
+		T(test_projections_rebuilt),
+		T(test_projections_report),
 		T(test_backup),
 		T(test_compact),
 		T(test_watchers),
