@@ -222,7 +222,7 @@ attached_body(const struct attaching *a, const char *caption, int conf)
 
 static const struct cli_opt attach_opts[] = {
 	{ "caption", CLI_VALUE, "TEXT", N_("what the files show (each file gets it)") },
-	{ "confidential", CLI_FLAG, NULL, N_("only the units handling the record may see them, as a complainant's identity (for now the county keeps them with this unit)") },
+	{ "confidential", CLI_FLAG, NULL, N_("only the units handling the record may see them, as a complainant's identity") },
 	{ "officer", CLI_VALUE, "NAME", N_("officer attaching them") },
 	{ NULL, 0, NULL, NULL },
 };
