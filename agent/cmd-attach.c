@@ -502,7 +502,16 @@ cmd_attachment_get(struct cmd_ctx *ctx)
 	}
 	if ((rc = may_give(ctx, hash, cmd_flag(ctx, "confidential"), &name)) != 0)
 		goto out;
-	if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) != 0) {
+	/* Not here yet: from the county server, when it can be reached. */
+	if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) == LD_ENOTFOUND &&
+	    (rc = cmd_fetch_blob(ctx, hash)) == 0)
+		rc = blob_stat(ctx->lg, hash, &size, ctx->err);
+	else if (rc == LD_ENOTFOUND || rc == LD_ECONFIG || rc == LD_ENET) {
+		if (rc == LD_ENET)
+			fprintf(stderr, "liandong: %s\n", ctx->err);
+		rc = LD_ENOTFOUND;
+	}
+	if (rc != 0) {
 		rc = rc == LD_ENOTFOUND ? cmd_error(ctx, EXIT_NOTFOUND,
 		    _("attachment %.12s... has not arrived here yet"), hash) :
 		    cmd_fail(ctx, rc);

@@ -266,10 +266,10 @@ test_expect_success 'the unit a referral is addressed to attaches to it; the ser
 	on bur referral show "$R" >rb && test_grep "现场.jpg" rb
 '
 
-test_expect_success 'files of other stations are awaited, not missing: verify passes and get says so' '
-	on tw verify >tv && test_grep "1 attachment of another station not received yet" tv &&
-	exits 4 on tw attachment get "$R:2" --output r2.pdf &&
-	test_grep "has not arrived here yet" err
+test_expect_success 'files of other stations travel with the sync (t0086 has the rest): verify re-hashes them, get gives them' '
+	on tw verify >tv && test_grep "2 attachments held, each re-hashed" tv && ! grep -q "not received yet" tv &&
+	on tw attachment get "$R:2" --output r2.pdf &&
+	test_cmp 移送函.pdf r2.pdf
 '
 
 test_expect_success 'a confidential attachment goes to the units handling the record only, as an identity' '

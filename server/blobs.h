@@ -1,0 +1,85 @@
+/*
+ * blobs.h - the county server's copies of attachments (issue 18): files
+ * in the server directory's blobs/, received in chunks that resume where
+ * a dropped link, a restart or a day's wait left them (docs/protocol.md,
+ * "Attachments"; why files and not the database: docs/architecture.md).
+ *
+ * Invariants:
+ *  1. blobs/HASH exists only whole: its bytes hash to HASH, their size is
+ *     the size the event naming it claims, and their first bytes are of
+ *     the type it claims (sniff.h). It is made by renaming a part after
+ *     that check and an fsync, then the directory's fsync.
+ *  2. blobs/HASH.SIZE.part holds a prefix of the file, each chunk of it
+ *     checked against its SHA-256 and fsynced before it is acknowledged:
+ *     what a station was told is held survives a crash, so no
+ *     acknowledged chunk is ever asked for again.
+ *  3. What a station started counts against its quota (blobs/quota/NAME,
+ *     bytes, replaced whole) from its first chunk; the parts' sizes
+ *     together stay under the in-flight limit.
+ * Authority is the caller's (api.c): these functions store and hand out
+ * bytes, never decide who may.
+ */
+#ifndef LD_BLOBS_H
+#define LD_BLOBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+/* The most bytes one chunk carries, either way. */
+#define BLOBS_CHUNK (64 * 1024)
+
+struct blobs_limits {
+	int64_t max_size;      /* bytes of one file; 0: no bound */
+	int64_t station_quota; /* bytes one station may send in all; 0: none */
+	int64_t max_inflight;  /* bytes of the parts being received; 0: none */
+};
+
+/* What the event naming a file says of it. */
+struct blobs_claim {
+	char hash[HASH_HEX];
+	int64_t size;
+	char type[64];   /* media type, kinds.c's attachment_types */
+	char name[256];  /* the file's name, for sniff_type */
+};
+
+struct blobs;
+
+/* Opens (making it when missing) the directory dir. 0 or LD_EFULL. */
+int blobs_open(const char *dir, const struct blobs_limits *l,
+    struct blobs **out, char *err);
+void blobs_free(struct blobs *b);
+
+/* How much of c's file is held: *have bytes of it, *complete when whole.
+ * 0 or LD_EFULL (the directory cannot be read). */
+int blobs_state(struct blobs *b, const struct blobs_claim *c, int64_t *have,
+    int *complete, char *err);
+
+/*
+ * Adds len bytes at offset of c's file for station, chunk_hash (hex) their
+ * SHA-256. Already held (offset + len <= *have, or the file whole): 0 and
+ * nothing written. Else offset must be what is held (LD_EEXIST, *have
+ * saying where to go on), the bytes must hash to chunk_hash (LD_EINTEGRITY)
+ * and fit in the file's size (LD_EINVAL). The first chunk is refused with
+ * LD_ETOOBIG over max_size or station_quota, LD_EFULL... with LD_ELOCKED
+ * past max_inflight (try later). The last makes the file whole: refused,
+ * and the part removed, when its hash is not c->hash (LD_EINTEGRITY) or
+ * its type not c->type (LD_EINVAL). *have and *complete say where it
+ * stands after. Thread-safe.
+ */
+int blobs_put(struct blobs *b, const char *station,
+    const struct blobs_claim *c, int64_t offset, const void *data,
+    size_t len, const char *chunk_hash, int64_t *have, int *complete,
+    char *err);
+
+/* Reads at most max bytes of the whole file hash from offset into buf
+ * (*len of them). 0, LD_ENOTFOUND (not held whole), LD_EINVAL (offset
+ * past the end) or LD_EFULL. */
+int blobs_read(struct blobs *b, const char *hash, int64_t offset,
+    void *buf, size_t max, size_t *len, char *err);
+
+/* Bytes counted against station's quota. */
+int64_t blobs_used(struct blobs *b, const char *station);
+
+#endif
