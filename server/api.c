@@ -1020,8 +1020,9 @@ sync_(struct api *a, const struct http_request *req,
  *
  * Authority: an "<type>.attached" event of record R naming H must be
  * routed to the station's unit (its own are, a confidential one only to
- * the units handling the record): else 403, in the same words whether R
- * or H exist or not. Its size, type and name are the claim the bytes are
+ * the units handling the record) and not be kept to its author's unit
+ * (a quarantine for want of authority, merge.h): else 403, in the same
+ * words whether R or H exist or not. Its size, type and name are the claim the bytes are
  * checked against.
  */
 
@@ -1029,6 +1030,14 @@ struct claim_find {
 	const char *hash;
 	struct blobs_claim *c;
 	int found;
+	/* The first pass (the unit's view) keeps the events' own hashes of
+	 * the attachments naming hash; the second (the county's view, which
+	 * leaves out the events kept to their author's unit, merge.h) finds
+	 * one of them: a quarantined event widens nothing, not even to a
+	 * file. */
+	char (*ids)[HASH_HEX];
+	size_t nids;
+	int second;
 };
 
 static int
@@ -1038,13 +1047,28 @@ claim_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
 	struct claim_find *f = arg;
 	json_t *o = json_loadb(raw, len, 0, NULL), *b;
 	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const char *id = json_string_value(json_object_get(o, "hash"));
 
 	b = json_object_get(o, "body");
-	if (kind != NULL && kind_is_attached(kind_find(kind)) &&
+	if (kind != NULL && id != NULL && kind_is_attached(kind_find(kind)) &&
 	    ld_streq(json_string_value(json_object_get(b, "hash")), f->hash)) {
 		const char *t = json_string_value(json_object_get(b, "type"));
 		const char *n = json_string_value(json_object_get(b, "name"));
+		size_t i;
 
+		if (!f->second) {
+			f->ids = xrealloc(f->ids, (f->nids + 1) *
+			    sizeof *f->ids);
+			ld_strlcpy(f->ids[f->nids++], id, HASH_HEX);
+			json_decref(o);
+			return 0;
+		}
+		for (i = 0; i < f->nids && strcmp(f->ids[i], id) != 0; i++)
+			;
+		if (i == f->nids) {
+			json_decref(o);
+			return 0;
+		}
 		ld_strlcpy(f->c->hash, f->hash, sizeof f->c->hash);
 		f->c->size = json_integer_value(json_object_get(b, "size"));
 		ld_strlcpy(f->c->type, t != NULL ? t : "", sizeof f->c->type);
@@ -1065,7 +1089,7 @@ blob_(struct api *a, const struct http_request *req,
 	int data = strcmp(req->path, PATH_BLOB_DATA) == 0;
 	int post = strcmp(req->method, "POST") == 0;
 	struct blobs_claim c;
-	struct claim_find f = { hash, &c, 0 };
+	struct claim_find f = { hash, &c, 0, NULL, 0, 0 };
 	struct station_rec r;
 	char err[LD_ERRLEN];
 	long long offset = 0;
@@ -1092,7 +1116,12 @@ blob_(struct api *a, const struct http_request *req,
 	}
 	rc = a->store->ops->entity_events(a->store, record, r.unit, claim_one,
 	    &f, err);
+	f.second = 1;
+	if (rc == 0 && f.nids > 0)
+		rc = a->store->ops->entity_events(a->store, record, NULL,
+		    claim_one, &f, err);
 	pthread_mutex_unlock(&a->lock);
+	free(f.ids);
 	if (rc != 0 && !f.found) {
 		http_error(resp, 503, "%s", err);
 		goto out;

@@ -14,7 +14,7 @@
 # are what the resume logic sees. The kill test throttles to 256 KB/s so
 # that the agent is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 8
+test_plan 9
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -172,6 +172,19 @@ test_expect_success 'another unit'"'"'s token is refused, both ways, in the same
 	code=$(api "/v1/blob?hash=$h&record=$R" "$TW_TOKEN") && test "$code" = 200 &&
 	jeq body "d.complete" true &&
 	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/tw")" -eq $((300000 + 5000000 + 3000000))
+'
+
+test_expect_success 'a file named only by an event quarantined for want of authority is refused to its author' '
+	jpeg 伪造.jpg 70000 && h=$(sha 伪造.jpg) &&
+	$BUILD/tests/tools/hostile --db "$SCRATCH/oth.db" --state "$SCRATCH/oth.state" >push <<-EOF &&
+	{"kind":"referral.attached","entity":"$R","audience":["恰卜恰镇"],"body":{"hash":"$h","size":70000,"type":"image/jpeg","name":"伪造.jpg","confidential":false}}
+	EOF
+	test "$(sed -n "s/^status //p" push)" = 200 && test_grep not_entitled push &&
+	head -c 65536 伪造.jpg >f0 &&
+	code=$(api "/v1/blob?hash=$h&record=$R&offset=0&chunk=$(sha f0)" "$OTH_TOKEN" --data-binary @f0) &&
+	test "$code" = 403 && test_grep "no record unit 恰卜恰镇 can see names" body &&
+	code=$(api "/v1/blob?hash=$H3&record=$R" "$OTH_TOKEN") && test "$code" = 403 &&
+	! ls "$LIANDONG_SERVER_DIR"/blobs/$h* 2>/dev/null
 '
 
 test_expect_success 'over its quota, a station is refused with a clear error, and the sync says so' '
