@@ -49,14 +49,20 @@ query(const char *hash, const char *record)
 	return q;
 }
 
+/* Not this station's to send or fetch (403): the event naming the file
+ * was kept to this unit by a quarantine, say. Skipped, never a failed
+ * sync: the token is good, and the events went through. */
+#define SKIP 2
+
 /* The error of a refusal: its JSON "error" text, and the code sync.c
- * gives the same status. */
+ * gives the same status (401: the token, LD_EAUTH; 5xx: the server for
+ * now, LD_ENET); 403 is SKIP, err set all the same. */
 static int
 refusal(const struct net_response *rs, const char *hash, char *err)
 {
 	json_t *o = json_loadb(rs->body, rs->len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(o, "error"));
-	int code = rs->status == 401 || rs->status == 403 ? LD_EAUTH :
+	int code = rs->status == 401 ? LD_EAUTH : rs->status == 403 ? SKIP :
 	    rs->status >= 500 ? LD_ENET : LD_EREFUSED;
 
 	if (rs->status < 500)
@@ -292,7 +298,7 @@ out:
 static int
 keep_first(int rc, int *first, char *first_err, char *err)
 {
-	if (rc == LD_EREFUSED || rc == LD_EAUTH || rc == LD_EINTEGRITY) {
+	if (rc == LD_EREFUSED || rc == LD_EINTEGRITY) {
 		if (*first == 0) {
 			*first = rc;
 			ld_strlcpy(first_err, err, LD_ERRLEN);
@@ -327,6 +333,11 @@ blobsync_run(struct ledger *lg, struct net *n, const char *dir,
 			}
 		} else
 			continue;
+		if (rc == SKIP) {
+			r->refused++;
+			rc = 0;
+			continue;
+		}
 		if (rc != 0 && rc != LD_ENET)
 			r->refused++;
 		rc = keep_first(rc, &first, first_err, err);
@@ -364,7 +375,9 @@ blobsync_fetch(struct ledger *lg, struct net *n, const char *dir,
 			    " hold attachment %.12s... whole yet: it has not"
 			    " arrived there from its station"), hash);
 		/* Another record may name it where this one is refused. */
-		if (rc != LD_EAUTH)
+		if (rc == SKIP)
+			rc = LD_EREFUSED;
+		else
 			break;
 	}
 	blob_refs_free(refs, nrefs);

@@ -35,10 +35,11 @@ struct blobsync_report {
 
 /*
  * Sends the files the server lacks and fetches those of at most
- * auto_fetch bytes (-1: none) not held here, parts kept in dir. Returns 0,
- * the first refusal once every file was tried (LD_EREFUSED, LD_EAUTH:
- * err says which file and why), or at once LD_ENET (the link) or a
- * database code.
+ * auto_fetch bytes (-1: none) not held here, parts kept in dir. A file
+ * the server says is not this station's (403) is skipped (counted in
+ * refused). Returns 0, the first refusal once every file was tried
+ * (LD_EREFUSED, LD_EINTEGRITY: err says which file and why), or at once
+ * LD_EAUTH (the token), LD_ENET (the link) or a database code.
  */
 int blobsync_run(struct ledger *lg, struct net *n, const char *dir,
     int64_t auto_fetch, struct blobsync_report *r, char *err);
