@@ -4,17 +4,19 @@
 # receives the same bytes (small ones by themselves, large ones on
 # demand); a 5 MB file goes through a link cut three times with each
 # chunk acknowledged once (the server's log: one "stored" line per
-# offset; the agent reconnects within one sync, or the next goes on); an agent killed with -9 mid-transfer resumes where the server
-# says it holds the file; the server refuses a chunk that does not match
-# its hash, another unit's token, and a station over its quota, each with
-# a clear error.
+# offset; the agent reconnects within one sync, or the next goes on); an
+# agent, or the server, killed with -9 mid-file goes on from what the
+# server holds; the server refuses a chunk that does not match its hash,
+# another unit's token, a file named only by a quarantined event, and a
+# station over its quota, each with a clear error; an urgent record's
+# files go first.
 #
 # The cut link runs at loopback speed, not 64 kbit/s: 5 MB at 64 kbit/s
 # takes eleven minutes, too long for a test run; the cuts, not the speed,
-# are what the resume logic sees. The kill test throttles to 256 KB/s so
-# that the agent is caught mid-file.
+# are what the resume logic sees. The kill tests throttle to 256 KB/s so
+# that the agent or the server is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 9
+test_plan 11
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -84,6 +86,9 @@ R=$(cat tr)
 jpeg 现场.jpg 300000
 jpeg 大图.jpg 5000000
 jpeg 录像截图.jpg 3000000
+jpeg 服务器.jpg 2000000
+jpeg 普通.jpg 200000
+jpeg 紧急.jpg 200000
 
 test_expect_success 'attached on one station, the unit addressed gets the same bytes with its next sync' '
 	on tw attach "$R" 现场.jpg >/dev/null &&
@@ -185,6 +190,36 @@ test_expect_success 'a file named only by an event quarantined for want of autho
 	test "$code" = 403 && test_grep "no record unit 恰卜恰镇 can see names" body &&
 	code=$(api "/v1/blob?hash=$H3&record=$R" "$OTH_TOKEN") && test "$code" = 403 &&
 	! ls "$LIANDONG_SERVER_DIR"/blobs/$h* 2>/dev/null
+'
+
+# The server killed with -9 mid-file (the agent too, if it has not
+# given up on the server already).
+H5=$(sha 服务器.jpg)
+on tw attach "$R" 服务器.jpg >/dev/null
+start_proxy slow2 --rate 262144
+LIANDONG_DB="$SCRATCH/tw.db" "$LD" sync >/dev/null 2>&1 &
+APID=$!
+test_when_finished "kill -9 $APID 2>/dev/null"
+
+test_expect_success 'kill -9 of the server mid-file: restarted, it goes on from what it had fsynced, no chunk stored twice' '
+	wait_for 60 "test \$(stored $H5 | wc -l) -ge 5" &&
+	kill -9 $SERVER_PID && wait_for 10 "gone $SERVER_PID" &&
+	{ kill -9 $APID 2>/dev/null; wait_for 30 "gone $APID"; } &&
+	start_server && start_proxy clean5 &&
+	on tw sync >s8 && test_grep "attachments: 1 sent" s8 &&
+	cmp 服务器.jpg "$LIANDONG_SERVER_DIR/blobs/$H5" &&
+	stored $H5 >offsets5 && test -z "$(sort offsets5 | uniq -d)" &&
+	test "$(wc -l <offsets5)" -ge $(((2000000 + 65535) / 65536 - 1))
+'
+
+test_expect_success 'an urgent record'"'"'s files go before the others queued with them' '
+	on tw case open --urgent --source patrol --category 违法建设 --location 查纳村 \
+		--description 正在施工 --discovered-at "2026-11-21 09:00" >tc2 &&
+	on tw attach "$R" 普通.jpg >/dev/null &&
+	on tw attach "$(cat tc2)" 紧急.jpg >/dev/null &&
+	on tw sync >/dev/null &&
+	first() { grep -n "event=blob_chunk .*hash=$(sha "$1" | cut -c1-12)" "$SCRATCH/server.log" | head -n 1 | cut -d: -f1; } &&
+	test "$(first 紧急.jpg)" -lt "$(first 普通.jpg)"
 '
 
 test_expect_success 'over its quota, a station is refused with a clear error, and the sync says so' '
