@@ -62,8 +62,8 @@ int blobs_state(struct blobs *b, const struct blobs_claim *c, int64_t *have,
  * nothing written. Else offset must be what is held (LD_EEXIST, *have
  * saying where to go on), the bytes must hash to chunk_hash (LD_EINTEGRITY)
  * and fit in the file's size (LD_EINVAL). The first chunk is refused with
- * LD_ETOOBIG over max_size or station_quota, LD_EFULL... with LD_ELOCKED
- * past max_inflight (try later). The last makes the file whole: refused,
+ * LD_ETOOBIG over max_size or station_quota, and with LD_ELOCKED past
+ * max_inflight (try later); a failed write is LD_EFULL. The last makes the file whole: refused,
  * and the part removed, when its hash is not c->hash (LD_EINTEGRITY) or
  * its type not c->type (LD_EINVAL). *have and *complete say where it
  * stands after. Thread-safe.
