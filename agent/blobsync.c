@@ -137,7 +137,10 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 	free(path);
 	if (rc != 0)
 		goto out;
-	if (rs.status != 200 || answer_state(&rs, &have, &complete) != 0)
+	/* 404: a server older than attachments' files; they wait for it. */
+	if (rs.status == 404)
+		rc = SKIP;
+	else if (rs.status != 200 || answer_state(&rs, &have, &complete) != 0)
 		rc = refusal(&rs, ref->hash, err);
 	net_response_release(&rs);
 	buf = xmalloc(CHUNK);
