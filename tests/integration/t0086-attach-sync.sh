@@ -16,7 +16,7 @@
 # are what the resume logic sees. The kill tests throttle to 256 KB/s so
 # that the agent or the server is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 11
+test_plan 12
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -117,13 +117,14 @@ test_expect_success 'a file over auto_fetch waits for attachment get, which fetc
 
 TW_TOKEN=$(cat "$SCRATCH/tw.db.token")
 OTH_TOKEN=$(cat "$SCRATCH/oth.db.token")
-# api PATH TOKEN [curl options]: a request straight to the server.
+# api PATH TOKEN [curl options]: a request of our own, through the proxy
+# (whose port stays the same when a test restarts the server).
 api() {
 	_p=$1
 	_t=$2
 	shift 2
 	curl -s --cacert "$LIANDONG_SERVER_DIR/ca.pem" -H "Authorization: Bearer $_t" \
-		-o body -w "%{http_code}" "$@" "$SERVER_URL$_p"
+		-o body -w "%{http_code}" "$@" "$PROXY_URL$_p"
 }
 
 # A third file through a slow link, the agent killed mid-file.
@@ -144,6 +145,7 @@ test_expect_success 'kill -9 of the agent mid-file leaves the chunks acknowledge
 '
 
 test_expect_success 'a chunk whose bytes do not match its hash is refused, nothing written' '
+	start_proxy direct &&
 	part=$(ls "$LIANDONG_SERVER_DIR"/blobs/$H3.*.part) &&
 	have=$(stat -c %s "$part") &&
 	tail -c +$((have + 1)) 录像截图.jpg | head -c 65536 >c0 &&
@@ -224,13 +226,25 @@ test_expect_success 'an urgent record'"'"'s files go before the others queued wi
 
 test_expect_success 'over its quota, a station is refused with a clear error, and the sync says so' '
 	stop_server &&
-	sed -i "s/^attachment_quota_kib = .*/attachment_quota_kib = 9000/" "$LIANDONG_SERVER_DIR/server.conf" &&
+	sed -i "s/^attachment_quota_kib = .*/attachment_quota_kib = 9000/; s/^attachment_max_kib = .*/attachment_max_kib = 2500/" \
+		"$LIANDONG_SERVER_DIR/server.conf" &&
 	start_server && start_proxy clean4 &&
 	jpeg 超额.jpg 2000000 &&
 	on tw attach "$R" 超额.jpg >/dev/null &&
 	! on tw sync >s7 2>e7 &&
 	test_grep "attachment quota is full" e7 && test_grep "(413)" e7 &&
 	! ls "$LIANDONG_SERVER_DIR"/blobs/$(sha 超额.jpg)* 2>/dev/null
+'
+
+test_expect_success 'a file over attachment_max_kib is refused (413) before a byte is kept' '
+	jpeg 过大.jpg 2600000 && h=$(sha 过大.jpg) &&
+	on tw attach "$R" 过大.jpg >/dev/null &&
+	! on tw sync >/dev/null 2>&1 &&
+	grep -q "event=blob_chunk .*hash=$(echo $h | cut -c1-12) offset=0 result=refused" "$SCRATCH/server.log" &&
+	head -c 65536 过大.jpg >g0 &&
+	code=$(api "/v1/blob?hash=$h&record=$R&offset=0&chunk=$(sha g0)" "$TW_TOKEN" --data-binary @g0) &&
+	test "$code" = 413 && test_grep "the file is 2600000 bytes, more than the 2560000 this server takes" body &&
+	! ls "$LIANDONG_SERVER_DIR"/blobs/$h* 2>/dev/null
 '
 
 test_done
