@@ -71,6 +71,17 @@ sha() { sha256sum "$1" | cut -c1-64; }
 
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
 start_server
+# The running server's pid, kept in a file: a test body runs in a
+# subshell, where start_server's own clean-up and SERVER_PID are lost.
+echo "$SERVER_PID" >"$SCRATCH/server.pid"
+test_when_finished 'kill $(cat "$SCRATCH/server.pid") 2>/dev/null'
+# serve_again [-9]: stops the server (kill -9 with -9), starts it again.
+serve_again() {
+	_sp=$(cat "$SCRATCH/server.pid")
+	kill ${1:-} "$_sp" 2>/dev/null
+	wait_for 10 "gone $_sp" || return 1
+	start_server && echo "$SERVER_PID" >"$SCRATCH/server.pid"
+}
 start_proxy enroll
 PROXY_URL="https://127.0.0.1:$(cat "$SCRATCH/proxy.fixed")"
 BUREAU=县综合行政执法局
@@ -205,9 +216,9 @@ test_when_finished "kill -9 $APID 2>/dev/null"
 
 test_expect_success 'kill -9 of the server mid-file: restarted, it goes on from what it had fsynced, no chunk stored twice' '
 	wait_for 60 "test \$(stored $H5 | wc -l) -ge 5" &&
-	kill -9 $SERVER_PID && wait_for 10 "gone $SERVER_PID" &&
+	serve_again -9 &&
 	{ kill -9 $APID 2>/dev/null; wait_for 30 "gone $APID"; } &&
-	start_server && start_proxy clean5 &&
+	start_proxy clean5 &&
 	on tw sync >s8 && test_grep "attachments: 1 sent" s8 &&
 	cmp 服务器.jpg "$LIANDONG_SERVER_DIR/blobs/$H5" &&
 	stored $H5 >offsets5 && test -z "$(sort offsets5 | uniq -d)" &&
@@ -225,10 +236,9 @@ test_expect_success 'an urgent record'"'"'s files go before the others queued wi
 '
 
 test_expect_success 'over its quota, a station is refused with a clear error, and the sync says so' '
-	stop_server &&
 	sed -i "s/^attachment_quota_kib = .*/attachment_quota_kib = 9000/; s/^attachment_max_kib = .*/attachment_max_kib = 2500/" \
 		"$LIANDONG_SERVER_DIR/server.conf" &&
-	start_server && start_proxy clean4 &&
+	serve_again && start_proxy clean4 &&
 	jpeg 超额.jpg 2000000 &&
 	on tw attach "$R" 超额.jpg >/dev/null &&
 	! on tw sync >s7 2>e7 &&
