@@ -1023,7 +1023,11 @@ sync_(struct api *a, const struct http_request *req,
  * the units handling the record) and not be kept to its author's unit
  * (a quarantine for want of authority, merge.h): else 403, in the same
  * words whether R or H exist or not. Its size, type and name are the claim the bytes are
- * checked against.
+ * checked against. The bytes themselves go by proof of possession
+ * (blobs.h, invariants 4 and 5; may_read): to a unit among the file's
+ * holders, or through an event written by a unit that is one; a unit
+ * that is not is told the server has nothing of it from them, and sends
+ * it to prove it.
  */
 
 struct claim_find {
@@ -1038,6 +1042,9 @@ struct claim_find {
 	char (*ids)[HASH_HEX];
 	size_t nids;
 	int second;
+	/* The second pass's authors' units, each once (owned). */
+	char **units;
+	size_t nunits;
 };
 
 static int
@@ -1054,6 +1061,7 @@ claim_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
 	    ld_streq(json_string_value(json_object_get(b, "hash")), f->hash)) {
 		const char *t = json_string_value(json_object_get(b, "type"));
 		const char *n = json_string_value(json_object_get(b, "name"));
+		const char *u;
 		size_t i;
 
 		if (!f->second) {
@@ -1069,14 +1077,50 @@ claim_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
 			json_decref(o);
 			return 0;
 		}
-		ld_strlcpy(f->c->hash, f->hash, sizeof f->c->hash);
-		f->c->size = json_integer_value(json_object_get(b, "size"));
-		ld_strlcpy(f->c->type, t != NULL ? t : "", sizeof f->c->type);
-		ld_strlcpy(f->c->name, n != NULL ? n : "", sizeof f->c->name);
+		u = json_string_value(json_object_get(o, "unit"));
+		for (i = 0; u != NULL && i < f->nunits &&
+		    strcmp(f->units[i], u) != 0; i++)
+			;
+		if (u != NULL && i == f->nunits) {
+			f->units = xrealloc(f->units, (f->nunits + 1) *
+			    sizeof *f->units);
+			f->units[f->nunits++] = xstrdup(u);
+		}
+		if (!f->found) {
+			ld_strlcpy(f->c->hash, f->hash, sizeof f->c->hash);
+			f->c->size = json_integer_value(json_object_get(b,
+			    "size"));
+			ld_strlcpy(f->c->type, t != NULL ? t : "",
+			    sizeof f->c->type);
+			ld_strlcpy(f->c->name, n != NULL ? n : "",
+			    sizeof f->c->name);
+		}
 		f->found = 1;
 	}
 	json_decref(o);
-	return f->found;
+	return 0;
+}
+
+/* Whether unit may be given f's file (docs/protocol.md, "Attachments"):
+ * it is one of the file's holders, or an event naming it that unit sees
+ * was written by a unit that is. *other: one of them was written by
+ * another unit (which may still send the file). */
+static int
+may_read(struct api *a, const struct claim_find *f, const char *unit,
+    int *other)
+{
+	size_t i;
+	int yes = blobs_holds(a->blobs, f->hash, unit);
+
+	*other = 0;
+	for (i = 0; i < f->nunits; i++) {
+		if (strcmp(f->units[i], unit) == 0)
+			continue;
+		*other = 1;
+		if (!yes)
+			yes = blobs_holds(a->blobs, f->hash, f->units[i]);
+	}
+	return yes;
 }
 
 static void
@@ -1089,7 +1133,11 @@ blob_(struct api *a, const struct http_request *req,
 	int data = strcmp(req->path, PATH_BLOB_DATA) == 0;
 	int post = strcmp(req->method, "POST") == 0;
 	struct blobs_claim c;
-	struct claim_find f = { hash, &c, 0, NULL, 0, 0 };
+	struct claim_find f = { hash, &c, 0, NULL, 0, 0, NULL, 0 };
+	struct blobs_who who;
+	const char *did = "held";
+	int other = 0;
+	size_t i;
 	struct station_rec r;
 	char err[LD_ERRLEN];
 	long long offset = 0;
@@ -1137,12 +1185,31 @@ blob_(struct api *a, const struct http_request *req,
 		http_error(resp, 503, "this server takes no attachments");
 		goto out;
 	}
+	who.station = r.name;
+	who.unit = r.unit;
+	if (data && !may_read(a, &f, r.unit, &other)) {
+		/* Named by its own unit alone, or by others that do not hold
+		 * it: refused in the words of any other refusal. The answer
+		 * says whether the file is whole only to a unit another may
+		 * still send it to. */
+		if (other && !blobs_whole(a->blobs, hash)) {
+			http_error(resp, 404, "the server does not hold this"
+			    " file whole yet");
+			goto out;
+		}
+		log_line("warn", "event=blob station=%s result=not_entitled"
+		    " hash=%.12s holder=no", r.name, hash);
+		http_error(resp, 403, "no record unit %s can see names this"
+		    " attachment", r.unit);
+		goto out;
+	}
 	if (data) {
 		char *buf = xmalloc(BLOBS_CHUNK + 1);
+		int64_t size = 0;
 		size_t n;
 
 		if ((rc = blobs_read(a->blobs, hash, offset, buf, BLOBS_CHUNK,
-		    &n, err)) != 0) {
+		    &n, &size, err)) != 0) {
 			free(buf);
 			http_error(resp, rc == LD_ENOTFOUND ? 404 :
 			    rc == LD_EINVAL ? 416 : 503, "%s", err);
@@ -1152,29 +1219,32 @@ blob_(struct api *a, const struct http_request *req,
 		resp->body = buf;
 		resp->body_len = n;
 		resp->content_type = "application/octet-stream";
+		/* Given the file's end by right: the unit holds it now, and
+		 * may name it in its own records for others. */
+		if (offset + (int64_t)n == size &&
+		    blobs_add_holder(a->blobs, hash, r.unit, err) != 0)
+			log_line("error", "event=blob station=%s hash=%.12s"
+			    " result=holder_unsaved", r.name, hash);
 		log_line("info", "event=blob_sent station=%s hash=%.12s"
 		    " offset=%lld bytes=%zu", r.name, hash, offset, n);
 		goto out;
 	}
 	if (!post)
-		rc = blobs_state(a->blobs, &c, &have, &complete, err);
+		rc = blobs_state(a->blobs, &who, &c, &have, &complete, err);
 	else {
 		const char *chunk = http_query(req, "chunk");
-		int64_t before = 0;
-		int was = 0;
 
 		if (chunk == NULL || !hash_valid(chunk)) {
 			http_error(resp, 400, "give chunk, the bytes' SHA-256");
 			goto out;
 		}
-		blobs_state(a->blobs, &c, &before, &was, err);
-		rc = blobs_put(a->blobs, r.name, &c, offset, req->body,
-		    req->body_len, chunk, &have, &complete, err);
+		rc = blobs_put(a->blobs, &who, &c, offset, req->body,
+		    req->body_len, chunk, &have, &complete, &did, err);
 		if (rc == 0)
 			log_line("info", "event=blob_chunk station=%s hash=%.12s"
 			    " offset=%lld bytes=%zu result=%s complete=%d",
-			    r.name, hash, offset, req->body_len,
-			    have > before ? "stored" : "held", complete);
+			    r.name, hash, offset, req->body_len, did,
+			    complete);
 		else
 			log_line("warn", "event=blob_chunk station=%s hash=%.12s"
 			    " offset=%lld result=refused code=%d", r.name, hash,
@@ -1194,6 +1264,9 @@ blob_(struct api *a, const struct http_request *req,
 			resp->retry_after = 60;
 	}
 out:
+	for (i = 0; i < f.nunits; i++)
+		free(f.units[i]);
+	free(f.units);
 	station_rec_release(&r);
 }
 

@@ -91,6 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct blobs_limits lim = { 3000, 0, 0 };
 	unsigned char file[4096], *got;
 	struct blobs_claim c;
+	struct blobs_who who = { "st001", "unit1" };
+	const char *did;
 	struct blobs *b;
 	char err[LD_ERRLEN], truth[HASH_HEX], *dir, *whole, *part;
 	const char *sniffed;
@@ -130,7 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dir = xasprintf("%s/d", base);
 	FUZZ_CHECK(blobs_open(dir, &lim, &b, err) == 0);
 	whole = xasprintf("%s/%s", dir, c.hash);
-	part = xasprintf("%s/%s.%zu.part", dir, c.hash, n);
+	part = xasprintf("%s/%s.%zu.st001.part", dir, c.hash, n);
 
 	for (; size >= 5; data += 5, size -= 5) {
 		size_t off = ((size_t)data[0] << 8 | data[1]) % (n + 2);
@@ -146,10 +148,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hash_hex(chunk, l, ch);
 		if (data[4] & 1)
 			chunk[0] ^= 1;
-		rc = blobs_put(b, "st001", &c, (int64_t)off, chunk, l, ch,
-		    &have, &complete, err);
+		rc = blobs_put(b, &who, &c, (int64_t)off, chunk, l, ch,
+		    &have, &complete, &did, err);
 		if (rc != 0)
-			blobs_state(b, &c, &have, &complete, err);
+			blobs_state(b, &who, &c, &have, &complete, err);
 		/* A refused last chunk may drop the part: back to 0. */
 		FUZZ_CHECK(have >= 0 && have <= (int64_t)n);
 		FUZZ_CHECK(have >= before || (rc != 0 && have == 0));

@@ -9,14 +9,18 @@
 # server holds; the server refuses a chunk that does not match its hash,
 # another unit's token, a file named only by a quarantined event, and a
 # station over its quota, each with a clear error; an urgent record's
-# files go first.
+# files go first. A file is given by proof of possession, not by its
+# hash: a station naming another unit's file on its own record is refused
+# its bytes, while a unit attaching the same bytes sends them (compared,
+# not stored again) and may read them back; a file refused whole is
+# counted back from the quota.
 #
 # The cut link runs at loopback speed, not 64 kbit/s: 5 MB at 64 kbit/s
 # takes eleven minutes, too long for a test run; the cuts, not the speed,
 # are what the resume logic sees. The kill tests throttle to 256 KB/s so
 # that the agent or the server is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 12
+test_plan 15
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -233,6 +237,88 @@ test_expect_success 'an urgent record'"'"'s files go before the others queued wi
 	on tw sync >/dev/null &&
 	first() { grep -n "event=blob_chunk .*hash=$(sha "$1" | cut -c1-12)" "$SCRATCH/server.log" | head -n 1 | cut -d: -f1; } &&
 	test "$(first 紧急.jpg)" -lt "$(first 普通.jpg)"
+'
+
+# A second station of 恰卜恰镇 with a record of its own, for the hostile
+# tool (oth's chain is the tool's now), and two stations of 河卡镇.
+add_station hos 恰卜恰镇 township "$PROXY_URL"
+add_station sec 河卡镇 township "$PROXY_URL"
+add_station sec2 河卡镇 township "$PROXY_URL"
+on hos case open --source patrol --category 违法建设 --location 查纳村 \
+	--description 建房 --discovered-at "2026-11-20 10:00" >hc
+HC=$(cat hc)
+on hos sync >/dev/null
+HOS_TOKEN=$(cat "$SCRATCH/hos.db.token")
+SEC_TOKEN=$(cat "$SCRATCH/sec.db.token")
+jpeg 机密.jpg 200000
+HK=$(sha 机密.jpg)
+
+# name_file HASH SIZE TYPE NAME: the hostile station hos writes an
+# attachment of its own record naming the file.
+name_file() {
+	"$BUILD/tests/tools/hostile" --db "$SCRATCH/hos.db" --state "$SCRATCH/hos.state" >push <<-EOF
+	{"kind":"case.attached","entity":"$HC","body":{"hash":"$1","size":$2,"type":"$3","name":"$4","confidential":false}}
+	EOF
+	test "$(sed -n "s/^status //p" push)" = 200
+}
+
+# send_chunk TOKEN RECORD FILE OFFSET: POSTs the chunk of FILE at OFFSET.
+send_chunk() {
+	tail -c +$(($4 + 1)) "$3" | head -c 65536 >chunk &&
+	api "/v1/blob?hash=$(sha "$3")&record=$2&offset=$4&chunk=$(sha chunk)" "$1" \
+		--data-binary @chunk -D headers
+}
+
+test_expect_success 'a station naming another unit'"'"'s confidential file on its own record is refused its bytes' '
+	on tw attach "$R" 机密.jpg --confidential >/dev/null &&
+	on tw sync >s9 && test_grep "attachments: 1 sent" s9 &&
+	test_grep "^龙羊峡镇$" "$LIANDONG_SERVER_DIR/blobs/$HK.units" &&
+	name_file "$HK" 200000 image/jpeg 机密.jpg &&
+	code=$(api "/v1/blob?hash=$HK&record=$HC" "$HOS_TOKEN") && test "$code" = 200 &&
+	jeq body "d.have" 0 && jeq body "d.complete" false &&
+	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=0" "$HOS_TOKEN") &&
+	test "$code" = 403 && test_grep "no record unit 恰卜恰镇 can see names this attachment" body &&
+	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=131072" "$HOS_TOKEN") &&
+	test "$code" = 403 &&
+	head -c 65536 /dev/urandom >fake && code=$(api "/v1/blob?hash=$HK&record=$HC&offset=0&chunk=$(sha fake)" \
+		"$HOS_TOKEN" --data-binary @fake) && test "$code" = 200 && jeq body "d.have" 65536 &&
+	cmp 机密.jpg "$LIANDONG_SERVER_DIR/blobs/$HK" &&
+	test_grep ! "恰卜恰镇" "$LIANDONG_SERVER_DIR/blobs/$HK.units"
+'
+
+test_expect_success 'a second unit attaching the same bytes proves them, nothing rewritten, and reads them back' '
+	before=$(stat -c "%i %Y" "$LIANDONG_SERVER_DIR/blobs/$HK") &&
+	on sec case open --source patrol --category 违法建设 --location 河卡村 \
+		--description 建房 --discovered-at "2026-11-20 11:00" >sc &&
+	on sec attach "$(cat sc)" 机密.jpg >/dev/null &&
+	on sec sync >s10 && test_grep "attachments: 1 sent" s10 &&
+	test "$(grep -c "event=blob_chunk station=sec hash=$(echo $HK | cut -c1-12) .*result=proved" "$SCRATCH/server.log")" -eq 4 &&
+	test "$(stat -c "%i %Y" "$LIANDONG_SERVER_DIR/blobs/$HK")" = "$before" &&
+	test_grep "^河卡镇$" "$LIANDONG_SERVER_DIR/blobs/$HK.units" &&
+	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/sec" 2>/dev/null || echo 0)" -eq 0 &&
+	code=$(api "/v1/blob/data?hash=$HK&record=$(cat sc)&offset=0" "$SEC_TOKEN") && test "$code" = 200 &&
+	head -c 65536 机密.jpg | cmp - body &&
+	on sec2 sync >s11 && test_grep "1 received" s11 &&
+	on sec2 attachment get "$(cat sc):1" --output got-sec.jpg && cmp 机密.jpg got-sec.jpg &&
+	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=0" "$HOS_TOKEN") && test "$code" = 403
+'
+
+test_expect_success 'a file refused whole is counted back from the quota, sent again or not' '
+	head -c 60000 /dev/urandom >假图.jpg && h=$(sha 假图.jpg) &&
+	name_file "$h" 60000 image/jpeg 假图.jpg &&
+	used=$(cat "$LIANDONG_SERVER_DIR/blobs/quota/hos" 2>/dev/null || echo 0) &&
+	code=$(send_chunk "$HOS_TOKEN" "$HC" 假图.jpg 0) && test "$code" = 422 &&
+	test_grep "not of the type" body &&
+	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/hos")" -eq "$used" &&
+	code=$(send_chunk "$HOS_TOKEN" "$HC" 假图.jpg 0) && test "$code" = 422 &&
+	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/hos")" -eq "$used" &&
+	! ls "$LIANDONG_SERVER_DIR"/blobs/$h* 2>/dev/null &&
+	jpeg 真图.jpg 100000 && name_file "$(sha 真图.jpg)" 100000 image/jpeg 真图.jpg &&
+	code=$(send_chunk "$HOS_TOKEN" "$HC" 真图.jpg 0) && test "$code" = 200 &&
+	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/hos")" -eq $((used + 100000)) &&
+	code=$(send_chunk "$HOS_TOKEN" "$HC" 真图.jpg 65536) && test "$code" = 200 &&
+	jeq body "d.complete" true &&
+	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/hos")" -eq $((used + 100000))
 '
 
 test_expect_success 'over its quota, a station is refused with a clear error, and the sync says so' '
