@@ -137,6 +137,7 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 	free(path);
 	if (rc != 0)
 		goto out;
+	r->requests++;
 	/* 404: a server older than attachments' files; they wait for it. */
 	if (rs.status == 404)
 		rc = SKIP;
@@ -169,6 +170,7 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 		free(path);
 		if (rc != 0)
 			break;
+		r->requests++;
 		if ((rs.status == 200 || rs.status == 409) &&
 		    answer_state(&rs, &have, &complete) == 0) {
 			if (rs.status == 200)
@@ -263,6 +265,7 @@ download(struct ledger *lg, struct net *n, const char *dir,
 		free(path);
 		if (rc != 0)
 			break;
+		r->requests++;
 		if (rs.status == 404) {
 			rc = 1;
 		} else if (rs.status != 200)

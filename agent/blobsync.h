@@ -31,6 +31,7 @@ struct blobsync_report {
 	long chunks_down;
 	long waiting;      /* not whole at the server yet: later */
 	long refused;      /* refused by the server (the error says the first) */
+	long requests;     /* answered by the server, whatever the status */
 };
 
 /*

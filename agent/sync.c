@@ -1494,9 +1494,12 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	    (rc = open_codec(lg, o, &c, err)) == 0)
 		rc = run(lg, o, n, c, rep, err);
 	/* The files after the events (blobsync.h). */
-	if (rc == 0 && o->blob_dir != NULL)
+	if (rc == 0 && o->blob_dir != NULL) {
 		rc = blobsync_run(lg, n, o->blob_dir, o->auto_fetch,
 		    &rep->blobs, err);
+		/* The summary's "N requests" counts the files' too. */
+		rep->requests += rep->blobs.requests;
+	}
 	if (o->progress)
 		fputc('\n', stderr);
 	if (n != NULL)

@@ -2,7 +2,7 @@
 # Attachments' files over sync (issue 18, docs/protocol.md "Attachments"):
 # a township attaches to a referral, and the bureau it is addressed to
 # receives the same bytes (small ones by themselves, large ones on
-# demand); a 5 MB file goes through a link cut three times with each
+# demand; the sync's "N requests" counts the files' requests); a 5 MB file goes through a link cut three times with each
 # chunk acknowledged once (the server's log: one "stored" line per
 # offset; the agent reconnects within one sync, or the next goes on); an
 # agent, or the server, killed with -9 mid-file goes on from what the
@@ -109,6 +109,8 @@ test_expect_success 'attached on one station, the unit addressed gets the same b
 	on tw attach "$R" 现场.jpg >/dev/null &&
 	on tw sync >s1 && test_grep "attachments: 1 sent" s1 &&
 	on bur sync >s2 && test_grep "attachments: 0 sent, 1 received" s2 &&
+	n=$(sed -n "s/.* in \([0-9]*\) requests.*/\1/p" s2) &&
+	test "$n" -ge $((1 + (300000 + 65535) / 65536)) &&
 	on bur attachment get "$R:1" --output got1.jpg && cmp 现场.jpg got1.jpg &&
 	chunks_once "$(sha 现场.jpg)" 300000
 '
