@@ -2,7 +2,8 @@
 # Attachments' files over sync (issue 18, docs/protocol.md "Attachments"):
 # a township attaches to a referral, and the bureau it is addressed to
 # receives the same bytes (small ones by themselves, large ones on
-# demand; the sync's "N requests" counts the files' requests); a 5 MB file goes through a link cut three times with each
+# demand; the sync's "N requests" counts the files' requests); a 5 MB
+# file goes through a link cut three times with each
 # chunk acknowledged once (the server's log: one "stored" line per
 # offset; the agent reconnects within one sync, or the next goes on); an
 # agent, or the server, killed with -9 mid-file goes on from what the
@@ -13,14 +14,15 @@
 # hash: a station naming another unit's file on its own record is refused
 # its bytes, while a unit attaching the same bytes sends them (compared,
 # not stored again) and may read them back; a file refused whole is
-# counted back from the quota.
+# counted back from the quota; a file started while the in-flight limit
+# is held is told to wait (503, Retry-After) and goes through later.
 #
 # The cut link runs at loopback speed, not 64 kbit/s: 5 MB at 64 kbit/s
 # takes eleven minutes, too long for a test run; the cuts, not the speed,
 # are what the resume logic sees. The kill tests throttle to 256 KB/s so
 # that the agent or the server is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 15
+test_plan 16
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -343,6 +345,25 @@ test_expect_success 'a file over attachment_max_kib is refused (413) before a by
 	code=$(api "/v1/blob?hash=$h&record=$R&offset=0&chunk=$(sha g0)" "$TW_TOKEN" --data-binary @g0) &&
 	test "$code" = 413 && test_grep "the file is 2600000 bytes, more than the 2560000 this server takes" body &&
 	! ls "$LIANDONG_SERVER_DIR"/blobs/$h* 2>/dev/null
+'
+
+test_expect_success 'a file started while attachment_inflight_kib is held is told 503 with Retry-After, and goes through later' '
+	sed -i "s/^attachment_inflight_kib = .*/attachment_inflight_kib = 300/" \
+		"$LIANDONG_SERVER_DIR/server.conf" &&
+	serve_again && start_proxy clean6 &&
+	jpeg 占位.jpg 250000 && name_file "$(sha 占位.jpg)" 250000 image/jpeg 占位.jpg &&
+	code=$(send_chunk "$HOS_TOKEN" "$HC" 占位.jpg 0) && test "$code" = 200 &&
+	jpeg 后到.jpg 100000 && on sec attach "$(cat sc)" 后到.jpg >/dev/null &&
+	! on sec sync >s12 2>e12 && test_grep "(503)" e12 && test_grep "try again later" e12 &&
+	code=$(send_chunk "$SEC_TOKEN" "$(cat sc)" 后到.jpg 0) && test "$code" = 503 &&
+	grep -qi "^retry-after: [1-9]" headers && test_grep "try again later" body &&
+	! ls "$LIANDONG_SERVER_DIR"/blobs/$(sha 后到.jpg)* 2>/dev/null &&
+	for o in 65536 131072 196608; do
+		code=$(send_chunk "$HOS_TOKEN" "$HC" 占位.jpg $o) && test "$code" = 200 || return 1
+	done &&
+	jeq body "d.complete" true &&
+	on sec sync >s13 && test_grep "attachments: 1 sent" s13 &&
+	cmp 后到.jpg "$LIANDONG_SERVER_DIR/blobs/$(sha 后到.jpg)"
 '
 
 test_done
