@@ -12,12 +12,18 @@
  *   the rest      chunks, 5 bytes each: offset (2 bytes, mod size + 2),
  *                 length (2 bytes, mod 5000: over the file's end, and
  *                 0, included), and a byte whose bit 0 corrupts the
- *                 bytes after their hash is taken
+ *                 bytes after their hash is taken, and whose bit 1, once
+ *                 the file is whole, changes them before (a chunk true
+ *                 to its hash but not the file's)
  *
  * Checked after every chunk (blobs.h's invariants): "have" never goes
  * back nor past the size; the part holds exactly "have" bytes, and they
  * are the file's; a whole file exists only when the claim's hash is the
  * true one, the type sniffs as claimed, and it holds the file's bytes.
+ * Once it is whole the chunks left come from a station of another unit,
+ * which must prove it holds the file (blobs.h, invariant 5): the file is
+ * never changed, no part of that station's is made, and its unit becomes
+ * a holder exactly when complete, never after a chunk that lied.
  * Each input gets a directory of its own under one made per process
  * (in /dev/shm when there is one), emptied after it.
  */
@@ -94,11 +100,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct blobs_who who = { "st001", "unit1" };
 	const char *did;
 	struct blobs *b;
-	char err[LD_ERRLEN], truth[HASH_HEX], *dir, *whole, *part;
+	char err[LD_ERRLEN], truth[HASH_HEX], *dir, *whole, *part, *part2;
 	const char *sniffed;
 	size_t n, i, len;
 	int64_t have = 0;
-	int complete = 0, true_hash, jpeg;
+	int complete = 0, true_hash, jpeg, proving = 0, lie, lied = 0;
 
 	if (base[0] == '\0') {
 		snprintf(base, sizeof base, "%s/liandong-fuzz-blobs.XXXXXX",
@@ -133,6 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(blobs_open(dir, &lim, &b, err) == 0);
 	whole = xasprintf("%s/%s", dir, c.hash);
 	part = xasprintf("%s/%s.%zu.st001.part", dir, c.hash, n);
+	part2 = xasprintf("%s/%s.%zu.st002.part", dir, c.hash, n);
 
 	for (; size >= 5; data += 5, size -= 5) {
 		size_t off = ((size_t)data[0] << 8 | data[1]) % (n + 2);
@@ -145,6 +152,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(chunk, 0, sizeof chunk);
 		for (i = 0; i < l && off + i < n; i++)
 			chunk[i] = file[off + i];
+		lie = proving && (data[4] & 2) && l > 0;
+		if (lie)
+			chunk[0] ^= 0x80;
 		hash_hex(chunk, l, ch);
 		if (data[4] & 1)
 			chunk[0] ^= 1;
@@ -155,6 +165,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A refused last chunk may drop the part: back to 0. */
 		FUZZ_CHECK(have >= 0 && have <= (int64_t)n);
 		FUZZ_CHECK(have >= before || (rc != 0 && have == 0));
+		if (proving) {
+			if (rc == 0 && strcmp(did, "proved") == 0 && lie)
+				lied = 1;
+			if (have == 0)
+				lied = 0;
+			FUZZ_CHECK(access(part2, F_OK) != 0);
+			FUZZ_CHECK((got = slurp(whole, &len)) != NULL);
+			FUZZ_CHECK(len == n && memcmp(got, file, n) == 0);
+			free(got);
+			FUZZ_CHECK(complete == blobs_holds(b, c.hash, "unit2"));
+			FUZZ_CHECK(!complete || !lied);
+			if (complete)
+				break;
+			continue;
+		}
 		if (complete) {
 			FUZZ_CHECK(strcmp(c.hash, truth) == 0);
 			FUZZ_CHECK((got = slurp(whole, &len)) != NULL);
@@ -163,7 +188,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    len : SNIFF_HEAD, &sniffed, err) == 0 &&
 			    strcmp(sniffed, c.type) == 0);
 			free(got);
-			break;
+			FUZZ_CHECK(blobs_holds(b, c.hash, "unit1"));
+			/* Then another unit's station proves it holds the
+			 * file: told nothing is held, its chunks compared. */
+			proving = 1;
+			who = (struct blobs_who){ "st002", "unit2" };
+			blobs_state(b, &who, &c, &have, &complete, err);
+			FUZZ_CHECK(have == 0 && !complete);
+			continue;
 		}
 		FUZZ_CHECK(access(whole, F_OK) != 0);
 		if ((got = slurp(part, &len)) != NULL) {
@@ -178,5 +210,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(dir);
 	free(whole);
 	free(part);
+	free(part2);
 	return 0;
 }
