@@ -332,6 +332,10 @@ blobsync_run(struct ledger *lg, struct net *n, const char *dir,
 			rc = upload(lg, n, ref, r, err);
 		else if (!ref->held && auto_fetch >= 0 &&
 		    ref->size <= auto_fetch) {
+			/* Named by two records, fetched for the first of them
+			 * in this run: once is enough. */
+			if (blob_stat(lg, ref->hash, NULL, err) == 0)
+				continue;
 			rc = download(lg, n, dir, ref, r, err);
 			if (rc == 1) {
 				r->waiting++;

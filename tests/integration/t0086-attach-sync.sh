@@ -244,7 +244,9 @@ test_expect_success 'an urgent record'"'"'s files go before the others queued wi
 '
 
 # A second station of 恰卜恰镇 with a record of its own, for the hostile
-# tool (oth's chain is the tool's now), and two stations of 河卡镇.
+# tool (oth's chain is the tool's now), and two stations of 河卡镇. The
+# hostile one also names the file to 河卡镇, which may not read it either:
+# an event gives a file only when its author's unit holds it.
 add_station hos 恰卜恰镇 township "$PROXY_URL"
 add_station sec 河卡镇 township "$PROXY_URL"
 add_station sec2 河卡镇 township "$PROXY_URL"
@@ -287,7 +289,14 @@ test_expect_success 'a station naming another unit'"'"'s confidential file on it
 	head -c 65536 /dev/urandom >fake && code=$(api "/v1/blob?hash=$HK&record=$HC&offset=0&chunk=$(sha fake)" \
 		"$HOS_TOKEN" --data-binary @fake) && test "$code" = 200 && jeq body "d.have" 65536 &&
 	cmp 机密.jpg "$LIANDONG_SERVER_DIR/blobs/$HK" &&
-	test_grep ! "恰卜恰镇" "$LIANDONG_SERVER_DIR/blobs/$HK.units"
+	test_grep ! "恰卜恰镇" "$LIANDONG_SERVER_DIR/blobs/$HK.units" &&
+	"$BUILD/tests/tools/hostile" --db "$SCRATCH/hos.db" --state "$SCRATCH/hos.state" >push2 <<-EOF &&
+	{"kind":"case.attached","entity":"$HC","audience":["恰卜恰镇","河卡镇"],"body":{"hash":"$HK","size":200000,"type":"image/jpeg","name":"机密.jpg","confidential":false}}
+	EOF
+	test "$(sed -n "s/^status //p" push2)" = 200 &&
+	code=$(api "/v1/blob?hash=$HK&record=$HC" "$SEC_TOKEN") && test "$code" = 200 &&
+	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=0" "$SEC_TOKEN") &&
+	test "$code" = 403 && test_grep "no record unit 河卡镇 can see names this attachment" body
 '
 
 test_expect_success 'a second unit attaching the same bytes proves them, nothing rewritten, and reads them back' '
@@ -302,7 +311,7 @@ test_expect_success 'a second unit attaching the same bytes proves them, nothing
 	test "$(cat "$LIANDONG_SERVER_DIR/blobs/quota/sec" 2>/dev/null || echo 0)" -eq 0 &&
 	code=$(api "/v1/blob/data?hash=$HK&record=$(cat sc)&offset=0" "$SEC_TOKEN") && test "$code" = 200 &&
 	head -c 65536 机密.jpg | cmp - body &&
-	on sec2 sync >s11 && test_grep "1 received" s11 &&
+	on sec2 sync >s11 && test_grep "1 received (0 and 4 chunks)" s11 &&
 	on sec2 attachment get "$(cat sc):1" --output got-sec.jpg && cmp 机密.jpg got-sec.jpg &&
 	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=0" "$HOS_TOKEN") && test "$code" = 403
 '
