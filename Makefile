@@ -270,12 +270,16 @@ fuzz-check-build:
 $(B)/tests/fuzz/%.o: ALL_CFLAGS += -Iserver -Itests/fuzz
 
 # The replay programs, built with the rest (gcc, or SAN=1).
-FUZZ_PLAIN := $(filter-out fuzz-http,$(FUZZ_NAMES))
+FUZZ_PLAIN := $(filter-out fuzz-http fuzz-blobs,$(FUZZ_NAMES))
 $(FUZZ_PLAIN:%=$(B)/tests/fuzz/%-replay): $(B)/tests/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lm
 
 $(B)/tests/fuzz/fuzz-http-replay: $(B)/tests/fuzz/fuzz-http.o $(B)/tests/fuzz/replay.o $(SERVER_LIB_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(SERVER_LIBS) -lm
+
+# fuzz-blobs: the server's chunk intake alone (server/blobs.o).
+$(B)/tests/fuzz/fuzz-blobs-replay: $(B)/tests/fuzz/fuzz-blobs.o $(B)/tests/fuzz/replay.o $(B)/server/blobs.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) -lpthread -lm
 
 # The libFuzzer programs: only built through fuzz-build (B=build-fuzz).
 $(FUZZ_PLAIN:%=$(B)/tests/fuzz/%): $(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/libliandong.a
@@ -283,6 +287,9 @@ $(FUZZ_PLAIN:%=$(B)/tests/fuzz/%): $(B)/tests/fuzz/%: $(B)/tests/fuzz/%.o $(B)/l
 
 $(B)/tests/fuzz/fuzz-http: $(B)/tests/fuzz/fuzz-http.o $(SERVER_LIB_OBJ) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_PKG) $(SERVER_LIBS) -lm
+
+$(B)/tests/fuzz/fuzz-blobs: $(B)/tests/fuzz/fuzz-blobs.o $(B)/server/blobs.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_PKG) -lpthread -lm
 
 fuzz-build:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) OPT="-O1 -g" \

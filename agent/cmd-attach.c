@@ -222,7 +222,7 @@ attached_body(const struct attaching *a, const char *caption, int conf)
 
 static const struct cli_opt attach_opts[] = {
 	{ "caption", CLI_VALUE, "TEXT", N_("what the files show (each file gets it)") },
-	{ "confidential", CLI_FLAG, NULL, N_("only the units handling the record may see them, as a complainant's identity (for now the county keeps them with this unit)") },
+	{ "confidential", CLI_FLAG, NULL, N_("only the units handling the record may see them, as a complainant's identity") },
 	{ "officer", CLI_VALUE, "NAME", N_("officer attaching them") },
 	{ NULL, 0, NULL, NULL },
 };
@@ -502,7 +502,16 @@ cmd_attachment_get(struct cmd_ctx *ctx)
 	}
 	if ((rc = may_give(ctx, hash, cmd_flag(ctx, "confidential"), &name)) != 0)
 		goto out;
-	if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) != 0) {
+	/* Not here yet: from the county server, when it can be reached. */
+	if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) == LD_ENOTFOUND &&
+	    (rc = cmd_fetch_blob(ctx, hash)) == 0)
+		rc = blob_stat(ctx->lg, hash, &size, ctx->err);
+	else if (rc == LD_ENOTFOUND || rc == LD_ECONFIG || rc == LD_ENET) {
+		if (rc == LD_ENET)
+			fprintf(stderr, "liandong: %s\n", ctx->err);
+		rc = LD_ENOTFOUND;
+	}
+	if (rc != 0) {
 		rc = rc == LD_ENOTFOUND ? cmd_error(ctx, EXIT_NOTFOUND,
 		    _("attachment %.12s... has not arrived here yet"), hash) :
 		    cmd_fail(ctx, rc);

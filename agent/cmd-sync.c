@@ -157,13 +157,54 @@ const struct cmd_entry cmd_enroll_entry = {
 	cmd_enroll,
 };
 
+/* [attachments] auto_fetch: bytes, or with K, M or G (powers of 1024);
+ * 0: none; default AUTO_FETCH_DEFAULT. A bad value is warned about and
+ * the default kept. -1 for none. */
+#define AUTO_FETCH_DEFAULT (2 << 20)
+
+static int64_t
+auto_fetch(struct cmd_ctx *ctx)
+{
+	const char *v = ctx->cfg.auto_fetch;
+	char *end;
+	long long x;
+	int64_t unit = 1;
+
+	if (v == NULL)
+		return AUTO_FETCH_DEFAULT;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (*end == 'K')
+		unit = 1 << 10;
+	else if (*end == 'M')
+		unit = 1 << 20;
+	else if (*end == 'G')
+		unit = 1 << 30;
+	if (unit != 1)
+		end++;
+	if (*end == 'B')
+		end++;
+	if (end == v || *end != '\0' || errno != 0 || x < 0 ||
+	    x > (1LL << 40) / unit) {
+		fprintf(stderr, _("liandong: warning: [attachments] auto_fetch"
+		    " '%s': a size in bytes, or with K, M or G; 2M used\n"), v);
+		return AUTO_FETCH_DEFAULT;
+	}
+	return x == 0 ? -1 : (int64_t)(x * unit);
+}
+
 static void
 fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp)
 {
+	static char blob_dir[4096];
 	const char *t;
 
 	memset(o, 0, sizeof *o);
 	o->token_path = tp;
+	/* Attachments being received: beside the database. */
+	snprintf(blob_dir, sizeof blob_dir, "%s.incoming", ctx->db_path);
+	o->blob_dir = blob_dir;
+	o->auto_fetch = auto_fetch(ctx);
 	o->dict_path = ctx->cfg.dict;
 	o->connect_timeout = 20;
 	o->stall_timeout = 60;
@@ -171,6 +212,19 @@ fill_opts(struct cmd_ctx *ctx, struct sync_opts *o, char *tp)
 	 * given up on without waiting a minute. */
 	if ((t = getenv("LIANDONG_STALL_TIMEOUT")) != NULL && atol(t) > 0)
 		o->connect_timeout = o->stall_timeout = atol(t);
+}
+
+int
+cmd_fetch_blob(struct cmd_ctx *ctx, const char *hash)
+{
+	struct sync_opts o;
+	char *tp = token_path(ctx);
+	int rc;
+
+	fill_opts(ctx, &o, tp);
+	rc = sync_fetch_blob(ctx->lg, &o, hash, ctx->err);
+	free(tp);
+	return rc;
 }
 
 static int
@@ -197,6 +251,12 @@ cmd_sync(struct cmd_ctx *ctx)
 		json_object_set_new(doc, "repaired", json_boolean(rep.repaired));
 		json_object_set_new(doc, "bytes_up", json_integer((json_int_t)rep.bytes_up));
 		json_object_set_new(doc, "bytes_down", json_integer((json_int_t)rep.bytes_down));
+		json_object_set_new(doc, "attachments", json_pack("{s:i, s:i,"
+		    " s:i, s:i, s:i}", "sent", (int)rep.blobs.files_up,
+		    "received", (int)rep.blobs.files_down, "chunks_sent",
+		    (int)rep.blobs.chunks_up, "chunks_received",
+		    (int)rep.blobs.chunks_down, "waiting",
+		    (int)rep.blobs.waiting));
 		out_json(doc);
 	} else {
 		char *reqs = xasprintf(ngettext("%ld request", "%ld requests",
@@ -207,6 +267,13 @@ cmd_sync(struct cmd_ctx *ctx)
 		    rep.bytes_up / 1024, rep.bytes_down / 1024,
 		    rep.repaired ? _("; digests differed, re-pulled") : "");
 		free(reqs);
+		if (rep.blobs.files_up + rep.blobs.files_down +
+		    rep.blobs.chunks_up + rep.blobs.chunks_down > 0)
+			printf(_("attachments: %ld sent, %ld received (%ld and %ld"
+			    " chunks), %ld waiting at the server\n"),
+			    rep.blobs.files_up, rep.blobs.files_down,
+			    rep.blobs.chunks_up, rep.blobs.chunks_down,
+			    rep.blobs.waiting);
 	}
 	return 0;
 }

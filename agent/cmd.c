@@ -176,6 +176,7 @@ static const struct conffile_key config_keys[] = {
 	{ "rules", "profile" },
 	{ "alerts", "show" },
 	{ "attachments", "max_size" },
+	{ "attachments", "auto_fetch" },
 	{ NULL, NULL },
 };
 
@@ -199,6 +200,8 @@ config_handler(void *user, const char *section, const char *name,
 		slot = &cfg->alerts;
 	else if (strcmp(name, "max_size") == 0)
 		slot = &cfg->max_size;
+	else if (strcmp(name, "auto_fetch") == 0)
+		slot = &cfg->auto_fetch;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -274,6 +277,7 @@ ctx_release(struct cmd_ctx *ctx)
 	free(ctx->cfg.rules);
 	free(ctx->cfg.alerts);
 	free(ctx->cfg.max_size);
+	free(ctx->cfg.auto_fetch);
 	profile_free(ctx->profile);
 	calendar_free(ctx->calendar);
 	json_decref(ctx->units);

@@ -41,6 +41,7 @@ struct config {
 	char *rules;    /* [rules] profile: path of a rule profile */
 	char *alerts;   /* [alerts] show: desktop, quiet or off */
 	char *max_size; /* [attachments] max_size: bytes, or 20M, 512K */
+	char *auto_fetch; /* [attachments] auto_fetch: the same; 0 none */
 };
 
 struct cmd_ctx {
@@ -69,6 +70,9 @@ struct cmd_ctx {
 #define cmd_usage_error(ctx, ...) cli_usage_error(&(ctx)->cli, __VA_ARGS__)
 /* An LD_E* code, with ctx->err as the message, as its exit code. */
 int cmd_fail(struct cmd_ctx *ctx, int ld_code);
+/* Fetches attachment hash from the county server now (agent/cmd-sync.c):
+ * 0, or an LD_ code with ctx->err set (LD_ECONFIG: not enrolled). */
+int cmd_fetch_blob(struct cmd_ctx *ctx, const char *hash);
 
 /* mkdir -p for the directory part of path, mode 0700; -1 if one of them
  * could not be made. */

@@ -1493,6 +1493,13 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	    (rc = open_net(lg, o, token, 0, &n, err)) == 0 &&
 	    (rc = open_codec(lg, o, &c, err)) == 0)
 		rc = run(lg, o, n, c, rep, err);
+	/* The files after the events (blobsync.h). */
+	if (rc == 0 && o->blob_dir != NULL) {
+		rc = blobsync_run(lg, n, o->blob_dir, o->auto_fetch,
+		    &rep->blobs, err);
+		/* The summary's "N requests" counts the files' too. */
+		rep->requests += rep->blobs.requests;
+	}
 	if (o->progress)
 		fputc('\n', stderr);
 	if (n != NULL)
@@ -1530,6 +1537,24 @@ sync_remote_status(struct ledger *lg, const struct sync_opts *o,
 		net_response_release(&r);
 	}
 out:
+	net_free(n);
+	free(token);
+	return rc;
+}
+
+int
+sync_fetch_blob(struct ledger *lg, const struct sync_opts *o,
+    const char *hash, char *err)
+{
+	struct blobsync_report rep;
+	struct net *n = NULL;
+	char *token = NULL;
+	int rc;
+
+	memset(&rep, 0, sizeof rep);
+	if ((rc = load_token(o->token_path, &token, err)) == 0 &&
+	    (rc = open_net(lg, o, token, 0, &n, err)) == 0)
+		rc = blobsync_fetch(lg, n, o->blob_dir, hash, &rep, err);
 	net_free(n);
 	free(token);
 	return rc;

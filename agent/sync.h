@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "blobsync.h"
 #include "ledger.h"
 
 struct sync_report {
@@ -29,6 +30,7 @@ struct sync_report {
 	double bytes_up;
 	double bytes_down;
 	long status;       /* the HTTP status that ended a failed run, else 0 */
+	struct blobsync_report blobs; /* attachments' files, after the events */
 };
 
 struct sync_opts {
@@ -37,6 +39,10 @@ struct sync_opts {
 	int progress;          /* a progress line on stderr */
 	long connect_timeout;
 	long stall_timeout;
+	const char *blob_dir;  /* attachments' parts being received; NULL:
+	                          no files moved */
+	int64_t auto_fetch;    /* bytes: files fetched by themselves up to
+	                          it; -1: none (agent.conf [attachments]) */
 };
 
 /* Enrolls this station with the server at url, storing the server's
@@ -73,6 +79,10 @@ json_t *sync_quarantined(struct ledger *lg);
 /* What the last sync found held here but not at the server:
  * {"count": n, "stations": {"s": n}} (new reference, never NULL). */
 json_t *sync_beyond(struct ledger *lg);
+
+/* Fetches the attachment hash from the server now (blobsync_fetch). */
+int sync_fetch_blob(struct ledger *lg, const struct sync_opts *o,
+    const char *hash, char *err);
 
 int sync_remote_status(struct ledger *lg, const struct sync_opts *o,
     json_t **out, char *err);

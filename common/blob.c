@@ -482,3 +482,91 @@ blob_verify_all(struct ledger *lg, struct blob_report *r, char *err)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int
+blob_read_at(struct ledger *lg, const char *hash, int64_t offset, void *buf,
+    size_t max, size_t *len, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*len = 0;
+	if ((rc = prep(lg, "SELECT substr(data, ?, ?) FROM blob_chunks"
+	    " WHERE hash=? AND n=?", &st, err)) != 0)
+		return rc;
+	db_bind_int(st, 1, offset % BLOB_CHUNK + 1);
+	db_bind_int(st, 2, (long long)max);
+	db_bind_text(st, 3, hash);
+	db_bind_int(st, 4, offset / BLOB_CHUNK);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (n > max)
+			n = max;
+		memcpy(buf, sqlite3_column_blob(st, 0), n);
+		*len = n;
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = ld_fail(err, LD_ENOTFOUND, _("attachment %.12s... is not"
+		    " held here"), hash);
+	else
+		rc = db_fail(ledger_sqlite(lg), rc, _("cannot read attachments"),
+		    err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+blob_refs(struct ledger *lg, struct blob_ref **refs, size_t *n, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*refs = NULL;
+	*n = 0;
+	if ((rc = prep(lg, "SELECT e.entity, e.h, e.size, b.hash IS NOT NULL,"
+	    " coalesce(json_extract(p.doc, '$.urgent'), 0) = 1 AS urgent"
+	    " FROM (SELECT entity, json_extract(raw, '$.body.hash') AS h,"
+	    "  json_extract(raw, '$.body.size') AS size, min(id) AS id"
+	    "  FROM events WHERE kind GLOB '*.attached'"
+	    "  GROUP BY entity, h) AS e"
+	    " LEFT JOIN blobs AS b ON b.hash = e.h"
+	    " LEFT JOIN projections AS p ON p.entity = e.entity"
+	    " ORDER BY urgent DESC, e.id", &st, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *rec = (const char *)sqlite3_column_text(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		struct blob_ref *r;
+
+		if (rec == NULL || h == NULL || !hash_valid(h))
+			continue;
+		*refs = xrealloc(*refs, (*n + 1) * sizeof **refs);
+		r = &(*refs)[(*n)++];
+		r->record = xstrdup(rec);
+		ld_strlcpy(r->hash, h, sizeof r->hash);
+		r->size = sqlite3_column_int64(st, 2);
+		r->held = sqlite3_column_int(st, 3);
+		r->urgent = sqlite3_column_int(st, 4);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(ledger_sqlite(lg), rc,
+	    _("cannot read events"), err);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		blob_refs_free(*refs, *n);
+		*refs = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+blob_refs_free(struct blob_ref *refs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(refs[i].record);
+	free(refs);
+}

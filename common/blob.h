@@ -93,4 +93,25 @@ struct blob_report {
  * whether problems were found) or a database code. */
 int blob_verify_all(struct ledger *lg, struct blob_report *r, char *err);
 
+/* Reads at most max bytes of the blob hash from offset into buf (*len of
+ * them: fewer only at its end). 0, LD_ENOTFOUND or a database code. */
+int blob_read_at(struct ledger *lg, const char *hash, int64_t offset,
+    void *buf, size_t max, size_t *len, char *err);
+
+/* One attachment named by an event held here, for sync (agent/blobsync.c). */
+struct blob_ref {
+	char *record;        /* owned: the entity of the event naming it */
+	char hash[HASH_HEX];
+	int64_t size;
+	int held;            /* its blob is here */
+	int urgent;          /* its record is urgent */
+};
+
+/* Every distinct (record, hash) named by an attachment event, the urgent
+ * records' first, then in the order the events came, in *refs (a new
+ * array of *n; blob_refs_free it). 0 or a database code. */
+int blob_refs(struct ledger *lg, struct blob_ref **refs, size_t *n,
+    char *err);
+void blob_refs_free(struct blob_ref *refs, size_t n);
+
 #endif

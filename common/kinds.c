@@ -370,8 +370,8 @@ kind_example_body(const struct kind_info *k, int required_only)
 	for (f = k->fields; f->name != NULL; f++)
 		if (f->required || !required_only)
 			json_object_set_new(body, f->name, kind_example_value(f));
-	/* An attachment as most are: one that travels (a confidential one
-	 * stays with its unit for now: server/merge.h). */
+	/* An attachment as most are: not confidential (one that is goes to
+	 * its audience only, as a complainant's identity). */
 	if (kind_is_attached(k))
 		json_object_set_new(body, "confidential", json_false());
 	return body;

@@ -19,6 +19,9 @@
 #define PATH_ENROLL "/v1/enroll"
 #define PATH_SYNC "/v1/sync"
 #define PATH_STATUS "/v1/status"
+/* Attachments' files (docs/protocol.md, "Attachments"). */
+#define PATH_BLOB "/v1/blob"
+#define PATH_BLOB_DATA "/v1/blob/data"
 
 /* Limits the server enforces (and the agent respects when sending). */
 #define PROTO_MAX_BODY (4u << 20)          /* compressed request bytes */

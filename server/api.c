@@ -10,10 +10,12 @@
 
 #include "accounts.h"
 #include "api.h"
+#include "blobs.h"
 #include "cjson.h"
 #include "dash.h"
 #include "hash.h"
 #include "journal.h"
+#include "kinds.h"
 #include "log.h"
 #include "ltime.h"
 #include "merge.h"
@@ -1196,6 +1198,266 @@ store_retry(struct api *a, struct http_response *resp)
 }
 
 /*
+ * Attachments' files (docs/protocol.md, "Attachments"):
+ *
+ *   GET  /v1/blob?hash=H&record=R           {"hash","size","have","complete"}
+ *   POST /v1/blob?hash=H&record=R&offset=N&chunk=C   body: the bytes
+ *        from N (at most BLOBS_CHUNK), C their SHA-256: {"have","complete"}
+ *   GET  /v1/blob/data?hash=H&record=R&offset=N     the bytes from N
+ *
+ * Authority: an "<type>.attached" event of record R naming H must be
+ * routed to the station's unit (its own are, a confidential one only to
+ * the units handling the record) and not be kept to its author's unit
+ * (a quarantine for want of authority, merge.h): else 403, in the same
+ * words whether R or H exist or not. Its size, type and name are the claim the bytes are
+ * checked against. The bytes themselves go by proof of possession
+ * (blobs.h, invariants 4 and 5; may_read): to a unit among the file's
+ * holders, or through an event written by a unit that is one; a unit
+ * that is not is told the server has nothing of it from them, and sends
+ * it to prove it.
+ */
+
+struct claim_find {
+	const char *hash;
+	struct blobs_claim *c;
+	int found;
+	/* The first pass (the unit's view) keeps the events' own hashes of
+	 * the attachments naming hash; the second (the county's view, which
+	 * leaves out the events kept to their author's unit, merge.h) finds
+	 * one of them: a quarantined event widens nothing, not even to a
+	 * file. */
+	char (*ids)[HASH_HEX];
+	size_t nids;
+	int second;
+	/* The second pass's authors' units, each once (owned). */
+	char **units;
+	size_t nunits;
+};
+
+static int
+claim_one(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
+{
+	struct claim_find *f = arg;
+	json_t *o = json_loadb(raw, len, 0, NULL), *b;
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const char *id = json_string_value(json_object_get(o, "hash"));
+
+	b = json_object_get(o, "body");
+	if (kind != NULL && id != NULL && kind_is_attached(kind_find(kind)) &&
+	    ld_streq(json_string_value(json_object_get(b, "hash")), f->hash)) {
+		const char *t = json_string_value(json_object_get(b, "type"));
+		const char *n = json_string_value(json_object_get(b, "name"));
+		const char *u;
+		size_t i;
+
+		if (!f->second) {
+			f->ids = xrealloc(f->ids, (f->nids + 1) *
+			    sizeof *f->ids);
+			ld_strlcpy(f->ids[f->nids++], id, HASH_HEX);
+			json_decref(o);
+			return 0;
+		}
+		for (i = 0; i < f->nids && strcmp(f->ids[i], id) != 0; i++)
+			;
+		if (i == f->nids) {
+			json_decref(o);
+			return 0;
+		}
+		u = json_string_value(json_object_get(o, "unit"));
+		for (i = 0; u != NULL && i < f->nunits &&
+		    strcmp(f->units[i], u) != 0; i++)
+			;
+		if (u != NULL && i == f->nunits) {
+			f->units = xrealloc(f->units, (f->nunits + 1) *
+			    sizeof *f->units);
+			f->units[f->nunits++] = xstrdup(u);
+		}
+		if (!f->found) {
+			ld_strlcpy(f->c->hash, f->hash, sizeof f->c->hash);
+			f->c->size = json_integer_value(json_object_get(b,
+			    "size"));
+			ld_strlcpy(f->c->type, t != NULL ? t : "",
+			    sizeof f->c->type);
+			ld_strlcpy(f->c->name, n != NULL ? n : "",
+			    sizeof f->c->name);
+		}
+		f->found = 1;
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* Whether unit may be given f's file (docs/protocol.md, "Attachments"):
+ * it is one of the file's holders, or an event naming it that unit sees
+ * was written by a unit that is. *other: one of them was written by
+ * another unit (which may still send the file). */
+static int
+may_read(struct api *a, const struct claim_find *f, const char *unit,
+    int *other)
+{
+	size_t i;
+	int yes = blobs_holds(a->blobs, f->hash, unit);
+
+	*other = 0;
+	for (i = 0; i < f->nunits; i++) {
+		if (strcmp(f->units[i], unit) == 0)
+			continue;
+		*other = 1;
+		if (!yes)
+			yes = blobs_holds(a->blobs, f->hash, f->units[i]);
+	}
+	return yes;
+}
+
+static void
+blob_(struct api *a, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char *hash = http_query(req, "hash");
+	const char *record = http_query(req, "record");
+	const char *off = http_query(req, "offset");
+	int data = strcmp(req->path, PATH_BLOB_DATA) == 0;
+	int post = strcmp(req->method, "POST") == 0;
+	struct blobs_claim c;
+	struct claim_find f = { hash, &c, 0, NULL, 0, 0, NULL, 0 };
+	struct blobs_who who;
+	const char *did = "held";
+	int other = 0;
+	size_t i;
+	struct station_rec r;
+	char err[LD_ERRLEN];
+	long long offset = 0;
+	int64_t have = 0;
+	int complete = 0, rc;
+
+	memset(&c, 0, sizeof c);
+	pthread_mutex_lock(&a->lock);
+	if (authenticate(a, req, &r, resp) != 0) {
+		pthread_mutex_unlock(&a->lock);
+		log_line("warn", "event=blob result=unauthorized client=%s",
+		    req->client);
+		return;
+	}
+	if (hash == NULL || !hash_valid(hash) || record == NULL ||
+	    strlen(record) > 128 || (off != NULL &&
+	    ld_number(off, 0, INT64_MAX, &offset, NULL) != 0) ||
+	    ((post || data) && off == NULL)) {
+		pthread_mutex_unlock(&a->lock);
+		http_error(resp, 400, "give hash, record%s", post || data ?
+		    " and offset" : "");
+		station_rec_release(&r);
+		return;
+	}
+	rc = a->store->ops->entity_events(a->store, record, r.unit, claim_one,
+	    &f, err);
+	f.second = 1;
+	if (rc == 0 && f.nids > 0)
+		rc = a->store->ops->entity_events(a->store, record, NULL,
+		    claim_one, &f, err);
+	pthread_mutex_unlock(&a->lock);
+	free(f.ids);
+	if (rc != 0 && !f.found) {
+		http_error(resp, 503, "%s", err);
+		goto out;
+	}
+	if (!f.found) {
+		log_line("warn", "event=blob station=%s result=not_entitled"
+		    " hash=%.12s", r.name, hash);
+		http_error(resp, 403, "no record unit %s can see names this"
+		    " attachment", r.unit);
+		goto out;
+	}
+	if (a->blobs == NULL) {
+		http_error(resp, 503, "this server takes no attachments");
+		goto out;
+	}
+	who.station = r.name;
+	who.unit = r.unit;
+	if (data && !may_read(a, &f, r.unit, &other)) {
+		/* Named by its own unit alone, or by others that do not hold
+		 * it: refused in the words of any other refusal. The answer
+		 * says whether the file is whole only to a unit another may
+		 * still send it to. */
+		if (other && !blobs_whole(a->blobs, hash)) {
+			http_error(resp, 404, "the server does not hold this"
+			    " file whole yet");
+			goto out;
+		}
+		log_line("warn", "event=blob station=%s result=not_entitled"
+		    " hash=%.12s holder=no", r.name, hash);
+		http_error(resp, 403, "no record unit %s can see names this"
+		    " attachment", r.unit);
+		goto out;
+	}
+	if (data) {
+		char *buf = xmalloc(BLOBS_CHUNK + 1);
+		int64_t size = 0;
+		size_t n;
+
+		if ((rc = blobs_read(a->blobs, hash, offset, buf, BLOBS_CHUNK,
+		    &n, &size, err)) != 0) {
+			free(buf);
+			http_error(resp, rc == LD_ENOTFOUND ? 404 :
+			    rc == LD_EINVAL ? 416 : 503, "%s", err);
+			goto out;
+		}
+		resp->status = 200;
+		resp->body = buf;
+		resp->body_len = n;
+		resp->content_type = "application/octet-stream";
+		/* Given the file's end by right: the unit holds it now, and
+		 * may name it in its own records for others. */
+		if (offset + (int64_t)n == size &&
+		    blobs_add_holder(a->blobs, hash, r.unit, err) != 0)
+			log_line("error", "event=blob station=%s hash=%.12s"
+			    " result=holder_unsaved", r.name, hash);
+		log_line("info", "event=blob_sent station=%s hash=%.12s"
+		    " offset=%lld bytes=%zu", r.name, hash, offset, n);
+		goto out;
+	}
+	if (!post)
+		rc = blobs_state(a->blobs, &who, &c, &have, &complete, err);
+	else {
+		const char *chunk = http_query(req, "chunk");
+
+		if (chunk == NULL || !hash_valid(chunk)) {
+			http_error(resp, 400, "give chunk, the bytes' SHA-256");
+			goto out;
+		}
+		rc = blobs_put(a->blobs, &who, &c, offset, req->body,
+		    req->body_len, chunk, &have, &complete, &did, err);
+		if (rc == 0)
+			log_line("info", "event=blob_chunk station=%s hash=%.12s"
+			    " offset=%lld bytes=%zu result=%s complete=%d",
+			    r.name, hash, offset, req->body_len, did,
+			    complete);
+		else
+			log_line("warn", "event=blob_chunk station=%s hash=%.12s"
+			    " offset=%lld result=refused code=%d", r.name, hash,
+			    offset, rc);
+	}
+	if (rc == 0) {
+		json_reply(resp, 200, json_pack("{s:s, s:I, s:I, s:b}", "hash",
+		    hash, "size", (json_int_t)c.size, "have", (json_int_t)have,
+		    "complete", complete));
+	} else if (rc == LD_EEXIST) {
+		json_reply(resp, 409, json_pack("{s:s, s:I, s:i}", "error", err,
+		    "have", (json_int_t)have, "status", 409));
+	} else {
+		http_error(resp, rc == LD_EINTEGRITY || rc == LD_EINVAL ? 422 :
+		    rc == LD_ETOOBIG ? 413 : 503, "%s", err);
+		if (rc == LD_ELOCKED)
+			resp->retry_after = 60;
+	}
+out:
+	for (i = 0; i < f.nunits; i++)
+		free(f.units[i]);
+	free(f.units);
+	station_rec_release(&r);
+}
+
+/*
  * The admission of a request from its line and headers (http.h), before
  * any body is read: an unknown endpoint or method is answered at once;
  * sync and status must carry a valid token, or are answered 401 (429 for
@@ -1233,8 +1495,17 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 		http_error(resp, 405, "use GET");
 		return -1;
 	}
+	if ((strcmp(req->path, PATH_BLOB) == 0 ||
+	    strcmp(req->path, PATH_BLOB_DATA) == 0) &&
+	    strcmp(req->method, "GET") != 0 && (!post ||
+	    strcmp(req->path, PATH_BLOB) != 0)) {
+		http_error(resp, 405, "use GET, or POST for a chunk");
+		return -1;
+	}
 	if (strcmp(req->path, PATH_SYNC) != 0 &&
-	    strcmp(req->path, PATH_STATUS) != 0) {
+	    strcmp(req->path, PATH_STATUS) != 0 &&
+	    strcmp(req->path, PATH_BLOB) != 0 &&
+	    strcmp(req->path, PATH_BLOB_DATA) != 0) {
 		http_error(resp, 404, "no such endpoint");
 		return -1;
 	}
@@ -1256,7 +1527,8 @@ api_admit(void *app, const struct http_request *req, size_t *max_body,
 		return -1;
 	}
 	station_rec_release(&r);
-	*max_body = strcmp(req->path, PATH_SYNC) == 0 ? PROTO_MAX_BODY : 0;
+	*max_body = strcmp(req->path, PATH_SYNC) == 0 ? PROTO_MAX_BODY :
+	    strcmp(req->path, PATH_BLOB) == 0 && post ? BLOBS_CHUNK : 0;
 	return 0;
 }
 
@@ -1278,6 +1550,9 @@ api_handle(void *app, const struct http_request *req,
 			http_error(resp, 405, "use POST");
 		else
 			enroll(a, req, resp);
+	} else if (strcmp(req->path, PATH_BLOB) == 0 ||
+	    strcmp(req->path, PATH_BLOB_DATA) == 0) {
+		blob_(a, req, resp);
 	} else if (strcmp(req->path, PATH_STATUS) == 0) {
 		if (strcmp(req->method, "GET") != 0)
 			http_error(resp, 405, "use GET");

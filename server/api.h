@@ -61,6 +61,8 @@ struct api {
 	char calendar_hash[HASH_HEX];
 	char *county;            /* owned: server.conf's, for the dashboard */
 	int plain_http;          /* --insecure-http: the dashboard's origin */
+	struct blobs *blobs;     /* borrowed: attachments' files (blobs.h),
+	                          * or NULL: none taken */
 	int64_t cert_expires;    /* the certificate's end (ms), for the
 	                          * dashboard's stations page; 0: unknown */
 };

@@ -98,7 +98,12 @@ write_conf(FILE *f, const char *county, const char *listen, const char *db,
 	    "; GnuTLS priority string (empty: TLS 1.2/1.3, AEAD only)\n"
 	    "tls_priorities =\n"
 	    "; the CA of the next certificate, announced to stations (empty: none)\n"
-	    "next_ca =\n", county, listen, db, dict, rules);
+	    "next_ca =\n"
+	    "; KiB of one attachment's file, of all one station sends, and of\n"
+	    "; the files being received at once (0: no bound)\n"
+	    "attachment_max_kib = 102400\n"
+	    "attachment_quota_kib = 4194304\n"
+	    "attachment_inflight_kib = 1048576\n", county, listen, db, dict, rules);
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "blobs.h"
 #include "calendar.h"
 #include "cmd.h"
 #include "codec.h"
@@ -171,6 +172,10 @@ conn_limits(const struct server_conf *conf, struct http_config *hc,
  * limits. A new one is made whole before it replaces the one that runs,
  * so that a reload that fails changes nothing (reload).
  */
+struct serving;
+static int open_blobs(const struct server_conf *conf, struct serving *sv,
+    char *err);
+
 struct serving {
 	struct http_config hc; /* address, cert_pem, key_pem: the fields below */
 	char *addr;
@@ -181,7 +186,37 @@ struct serving {
 	struct api *api;       /* borrows the codec and the store */
 	char *journal;         /* journal.h's file, lent to the api */
 	struct http_server *hs; /* while it listens */
+	struct blobs *blobs;   /* attachments' files, lent to the api */
 };
+
+/* The attachments' files (blobs.h) in the server directory's blobs/,
+ * with server.conf's limits, lent to the api. */
+static int
+open_blobs(const struct server_conf *conf, struct serving *sv, char *err)
+{
+	struct blobs_limits l;
+	char *dir;
+	int rc;
+
+	if ((rc = limit_value("attachment_max_kib", NULL,
+	    conf->attachment_max_kib, INT64_MAX / 1024, &l.max_size, err)) != 0 ||
+	    (rc = limit_value("attachment_quota_kib", NULL,
+	    conf->attachment_quota_kib, INT64_MAX / 1024, &l.station_quota,
+	    err)) != 0 ||
+	    (rc = limit_value("attachment_inflight_kib", NULL,
+	    conf->attachment_inflight_kib, INT64_MAX / 1024, &l.max_inflight,
+	    err)) != 0)
+		return rc;
+	l.max_size *= 1024;
+	l.station_quota *= 1024;
+	l.max_inflight *= 1024;
+	dir = server_in_dir(conf->dir, "blobs");
+	rc = blobs_open(dir, &l, &sv->blobs, err);
+	free(dir);
+	if (rc == 0)
+		sv->api->blobs = sv->blobs;
+	return rc;
+}
 
 static void
 serving_free(struct serving *sv)
@@ -194,6 +229,7 @@ serving_free(struct serving *sv)
 		free(sv->api);
 	}
 	codec_free(sv->codec);
+	blobs_free(sv->blobs);
 	free(sv->journal);
 	free(sv->cert);
 	free(sv->key);
@@ -326,6 +362,8 @@ serving_new(struct cli *c, const struct server_conf *conf, const char *listen,
 	    conf->max_routes, INT32_MAX, &sv->api->max_routes, err)) != 0)
 		goto out;
 	sv->api->max_clock_ahead_ms *= 1000;
+	if ((rc = open_blobs(conf, sv, err)) != 0)
+		goto out;
 	if ((rc = load_profile(conf, sv->api, err)) == 0)
 		rc = load_calendar(conf, sv->api, err);
 	if (rc == 0 && conf->next_ca[0] != '\0')

@@ -46,6 +46,9 @@ struct server_conf {
 	char *log_level;       /* debug, info, warn, error */
 	char *tls_priorities;  /* GnuTLS priority string; NULL: tls.h's */
 	char *next_ca;         /* the next CA's file; "" none */
+	char *attachment_max_kib;      /* KiB of one attachment's file */
+	char *attachment_quota_kib;    /* KiB one station may send in all */
+	char *attachment_inflight_kib; /* KiB of files being received */
 };
 
 struct server_ctx {

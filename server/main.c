@@ -101,6 +101,9 @@ static const struct conffile_key conf_keys[] = {
 	{ "server", "log_level" },
 	{ "server", "tls_priorities" },
 	{ "server", "next_ca" },
+	{ "server", "attachment_max_kib" },
+	{ "server", "attachment_quota_kib" },
+	{ "server", "attachment_inflight_kib" },
 	{ NULL, NULL },
 };
 
@@ -146,6 +149,12 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->tls_priorities;
 	else if (strcmp(name, "next_ca") == 0)
 		slot = &sc->next_ca;
+	else if (strcmp(name, "attachment_max_kib") == 0)
+		slot = &sc->attachment_max_kib;
+	else if (strcmp(name, "attachment_quota_kib") == 0)
+		slot = &sc->attachment_quota_kib;
+	else if (strcmp(name, "attachment_inflight_kib") == 0)
+		slot = &sc->attachment_inflight_kib;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -173,6 +182,9 @@ server_conf_release(struct server_conf *sc)
 	free(sc->log_level);
 	free(sc->tls_priorities);
 	free(sc->next_ca);
+	free(sc->attachment_max_kib);
+	free(sc->attachment_quota_kib);
+	free(sc->attachment_inflight_kib);
 }
 
 /* Reads sc->dir's server.conf into sc, with the default of each key it
@@ -213,6 +225,9 @@ server_conf_read(struct server_conf *sc, char *err)
 	DEFAULT(queue_wait, "20");
 	DEFAULT(log_level, "info");
 	DEFAULT(next_ca, "");
+	DEFAULT(attachment_max_kib, "102400");
+	DEFAULT(attachment_quota_kib, "4194304");
+	DEFAULT(attachment_inflight_kib, "1048576");
 #undef DEFAULT
 	if (log_set_level(sc->log_level) != 0)
 		return ld_fail(err, LD_ECONFIG,

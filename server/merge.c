@@ -149,14 +149,6 @@ merge_decide(const struct merge_station *st, const struct event *ev,
 		d->private_ = 1;
 		return;
 	}
-	if (!kind_find(ev->kind)->confidential &&
-	    kind_body_confidential(kind_find(ev->kind), ev->body)) {
-		decide(d, MERGE_QUARANTINE, MERGE_CONFIDENTIAL_HELD ": a "
-		    "confidential attachment stays with unit %s for now",
-		    ev->unit);
-		d->private_ = 1;
-		return;
-	}
 	json_array_foreach(ev->audience, i, u) {
 		if ((rc = env->unit_known(json_string_value(u), env->arg)) < 0) {
 			decide(d, MERGE_UNAVAILABLE, "the server cannot read"

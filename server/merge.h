@@ -53,12 +53,6 @@
 #define MERGE_ROLE_FORBIDDEN "role_forbidden"
 #define MERGE_NOT_ENTITLED "not_entitled"
 #define MERGE_UNKNOWN_UNIT "unknown_unit"
-/* A confidential attachment (kinds.h, kind_body_confidential): its name
- * and caption may name a complainant, and the store routes by kind, so
- * that every unit watching the type by its role would receive them. Until
- * the store routes it as it routes a complainant's identity (to the
- * units handling the record only), it stays with its author's unit. */
-#define MERGE_CONFIDENTIAL_HELD "confidential_held"
 
 enum merge_verdict {
 	MERGE_ACCEPT,

@@ -89,7 +89,8 @@
 #define CURSOR_LOCK "7301962001"
 #define MIGRATE_LOCK "7301962002"
 
-/* The kind whose text is sealed at rest: the complainant's identity. */
+/* The kind sealed at rest before the confidential column (migration 3),
+ * which now marks every event sealed (kind_body_confidential). */
 #define CONFIDENTIAL "complaint.identity"
 
 #define C " COLLATE \"C\""
@@ -156,6 +157,14 @@ static const char *const migrations[] = {
 	"  entity text" C " NOT NULL, PRIMARY KEY(at, entity));"
 	"CREATE INDEX projection_times_entity ON projection_times(entity);"
 	"CREATE TABLE projections_stale(entity text" C " PRIMARY KEY)",
+	/* 3: the events kept from everyone not addressed, as a column
+	 * (kind_body_confidential): the complainant's identity and the
+	 * confidential attachments, sealed alike (SQLite's migration 8). */
+	"ALTER TABLE events ADD COLUMN confidential integer NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE events SET confidential=1 WHERE kind='" CONFIDENTIAL "'"
+	"  OR CASE WHEN kind LIKE '%.attached' THEN"
+	"  (raw::jsonb)->'body'->>'confidential' = 'true' ELSE false END",
 	NULL,
 };
 
@@ -193,8 +202,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " UNION ALL SELECT 1 FROM units WHERE name=$1 LIMIT 1",
 	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=$1 AND seq=$2",
 	[ST_EVENT_INSERT] = "INSERT INTO events(cursor, station, seq, hlc,"
-	    " kind, entity, hash, raw, quarantine, private, received_at)"
-	    " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+	    " kind, entity, hash, raw, quarantine, private, received_at,"
+	    " confidential) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
 	    " ON CONFLICT DO NOTHING",
 	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=$1, head_hash=$2,"
 	    " head_hlc=$3 WHERE name=$4 AND head_seq=$5",
@@ -211,12 +220,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROUTED] = "SELECT 1 FROM routes WHERE unit=$1 AND entity=$2"
 	    " LIMIT 1",
 	[ST_EARLIER] = "SELECT cursor, station, hash FROM events"
-	    " WHERE entity=$1 AND cursor<$2 AND kind<>'" CONFIDENTIAL "'"
+	    " WHERE entity=$1 AND cursor<$2 AND confidential=0"
 	    " AND" SHARED " ORDER BY hlc, station, seq",
 	[ST_WATCHERS] = "SELECT DISTINCT unit, role FROM stations"
 	    " WHERE revoked_at = 0 ORDER BY unit, role",
 	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
-	    " FROM events WHERE" SHARED " ORDER BY cursor",
+	    " FROM events WHERE" SHARED " AND confidential=0"
+	    " ORDER BY cursor",
 	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq, e.received_at"
 	    " FROM routes r JOIN events e ON e.cursor=r.event"
 	    " WHERE r.unit=$1 AND r.id>$2 AND r.station<>$3"
@@ -262,7 +272,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TOPS] = "SELECT (SELECT coalesce(max(cursor), 0) FROM events),"
 	    " (SELECT coalesce(max(id), 0) FROM routes)",
 	[ST_IDENTITIES] = "SELECT cursor, raw, station, seq FROM events"
-	    " WHERE kind='" CONFIDENTIAL "' ORDER BY cursor",
+	    " WHERE confidential=1 ORDER BY cursor",
 	[ST_RESEAL] = "UPDATE events SET raw=$1 WHERE cursor=$2",
 	[ST_SET_LOCK_TIMEOUT] = "SELECT set_config('lock_timeout', $1, false)",
 	[ST_STATION_LOCK] = "SELECT " STATION_COLS " FROM stations"
@@ -997,7 +1007,9 @@ route_watchers(struct pg_store *s, const struct event *ev, int64_t cursor,
 	size_t i;
 	int rc;
 
-	if (t == NULL)
+	/* A confidential event reaches its audience only, as the
+	 * complainant's identity does: no role sees it county-wide. */
+	if (t == NULL || kind_body_confidential(kind_find(ev->kind), ev->body))
 		return 0;
 	if ((rc = load_watchers(s, err)) != 0)
 		return rc;
@@ -1068,7 +1080,7 @@ stored_raw(struct pg_store *s, const struct event *ev, const char *raw,
     char **sealed, char *err)
 {
 	*sealed = NULL;
-	if (strcmp(ev->kind, CONFIDENTIAL) != 0)
+	if (!kind_body_confidential(kind_find(ev->kind), ev->body))
 		return 0;
 	if (s->vault == NULL)
 		return ld_fail(err, LD_EINTERNAL,
@@ -1152,12 +1164,14 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	    (rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
 		return rc;
 	{
-		const char *p[11] = { num(b[0], s->next_event + 1), ev->station,
+		const char *p[12] = { num(b[0], s->next_event + 1), ev->station,
 		    num(b[1], ev->seq), num(b[2], ev->hlc), ev->kind,
 		    ev->entity, ev->hash, sealed != NULL ? sealed : raw,
-		    quarantine, private_ ? "1" : "0", num(b[3], ltime_now()) };
+		    quarantine, private_ ? "1" : "0", num(b[3], ltime_now()),
+		    kind_body_confidential(kind_find(ev->kind), ev->body) ?
+		    "1" : "0" };
 
-		rc = run(s, ST_EVENT_INSERT, 11, p, NULL, &changed,
+		rc = run(s, ST_EVENT_INSERT, 12, p, NULL, &changed,
 		    _("cannot store the event"), err);
 	}
 	free(sealed);

@@ -10,7 +10,9 @@
  * entity yet (a referral escalated to the legal office), the entity's
  * earlier events are routed to that unit first, with new route ids, so
  * that it folds the whole history. Confidential events (the
- * complainant's identity) are never widened, nor are private ones.
+ * complainant's identity, a confidential attachment: the events column
+ * confidential, kind_body_confidential) are never widened nor seen by
+ * role, nor are private ones.
  * Only an event the merge found entitled reaches here unprivate, so only
  * such an event widens (merge.h); no route ever names a unit outside the
  * county's directory.
@@ -106,8 +108,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " UNION ALL SELECT 1 FROM units WHERE name=?1 LIMIT 1",
 	[ST_EVENT_HASH] = "SELECT hash FROM events WHERE station=? AND seq=?",
 	[ST_EVENT_INSERT] = "INSERT INTO events(station, seq, hlc, kind,"
-	    " entity, hash, raw, quarantine, private, received_at)"
-	    " VALUES(?,?,?,?,?,?,?,?,?,?)",
+	    " entity, hash, raw, quarantine, private, received_at,"
+	    " confidential) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_HEAD_UPDATE] = "UPDATE stations SET head_seq=?, head_hash=?,"
 	    " head_hlc=? WHERE name=? AND head_seq=?",
 	[ST_PARTS] = "SELECT coalesce(sum(part), 0) FROM parties"
@@ -121,13 +123,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " station) VALUES(?,?,?,?)",
 	[ST_ROUTED] = "SELECT 1 FROM routes WHERE unit=? AND entity=? LIMIT 1",
 	[ST_EARLIER] = "SELECT cursor, station, hash FROM events"
-	    " WHERE entity=? AND cursor<? AND kind<>'complaint.identity'"
+	    " WHERE entity=? AND cursor<? AND confidential=0"
 	    " AND" SHARED
 	    " ORDER BY hlc, station, seq",
 	[ST_WATCHERS] = "SELECT DISTINCT unit, role FROM stations"
 	    " WHERE revoked_at = 0",
 	[ST_ALL_EVENTS] = "SELECT cursor, entity, station, hash, kind"
-	    " FROM events WHERE" SHARED " ORDER BY cursor",
+	    " FROM events WHERE" SHARED " AND confidential=0"
+	    " ORDER BY cursor",
 	[ST_PULL] = "SELECT r.id, e.raw, e.station, e.seq, e.received_at"
 	    " FROM routes r"
 	    " JOIN events e ON e.cursor=r.event"
@@ -342,6 +345,15 @@ static const char *const migrations[] = {
 	"  entity TEXT NOT NULL, PRIMARY KEY(at, entity)) WITHOUT ROWID;"
 	"CREATE INDEX projection_times_entity ON projection_times(entity);"
 	"CREATE TABLE projections_stale(entity TEXT PRIMARY KEY) WITHOUT ROWID",
+	/* 8: the events kept from everyone not addressed, as a column
+	 * (kind_body_confidential): the complainant's identity, and the
+	 * attachments marked confidential, whose body is sealed like it. No
+	 * such attachment was routed before: the merge kept it private. */
+	"ALTER TABLE events ADD COLUMN confidential INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE events SET confidential=1 WHERE kind='complaint.identity'"
+	"  OR CASE WHEN kind LIKE '%.attached' THEN"
+	"  json_extract(raw, '$.body.confidential') = 1 ELSE 0 END",
 	NULL,
 };
 
@@ -826,7 +838,9 @@ route_watchers(struct sqlite_store *s, const struct event *ev,
 	size_t i;
 	int rc;
 
-	if (t == NULL)
+	/* A confidential event reaches its audience only, as the
+	 * complainant's identity does: no role sees it county-wide. */
+	if (t == NULL || kind_body_confidential(kind_find(ev->kind), ev->body))
 		return 0;
 	if ((rc = load_watchers(s, err)) != 0)
 		return rc;
@@ -873,9 +887,6 @@ route_backfill(struct sqlite_store *s, const char *unit, const char *role,
 	return rc;
 }
 
-/* The kind whose text is sealed at rest: the complainant's identity. */
-#define CONFIDENTIAL "complaint.identity"
-
 /*
  * The text of the event whose raw, station and seq are st's columns col,
  * col + 1 and col + 2, opened when it is sealed: *text is then *owned
@@ -905,13 +916,14 @@ row_raw(struct sqlite_store *s, sqlite3_stmt *st, int col, const char **text,
 }
 
 /* The text to store for ev: raw, or *sealed (owned) for a confidential
- * kind. */
+ * event (kind_body_confidential: the complainant's identity, a
+ * confidential attachment). */
 static int
 stored_raw(struct sqlite_store *s, const struct event *ev, const char *raw,
     char **sealed, char *err)
 {
 	*sealed = NULL;
-	if (strcmp(ev->kind, CONFIDENTIAL) != 0)
+	if (!kind_body_confidential(kind_find(ev->kind), ev->body))
 		return 0;
 	if (s->vault == NULL)
 		return ld_fail(err, LD_EINTERNAL,
@@ -1009,6 +1021,8 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	db_bind_text(st, 8, quarantine);
 	db_bind_int(st, 9, private_ != 0);
 	db_bind_int(st, 10, ltime_now());
+	db_bind_int(st, 11, kind_body_confidential(kind_find(ev->kind),
+	    ev->body));
 	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
 		return rc;
 	*cursor = sqlite3_last_insert_rowid(s->db);
@@ -1252,7 +1266,7 @@ sq_reseal(struct store *base, const char *keyid, int64_t *n, char *err)
 
 	*n = 0;
 	if ((rc = db_prepare(s->db, "SELECT cursor FROM events"
-	    " WHERE kind='" CONFIDENTIAL "' ORDER BY cursor", &sel, err)) != 0 ||
+	    " WHERE confidential=1 ORDER BY cursor", &sel, err)) != 0 ||
 	    (rc = db_prepare(s->db, "SELECT raw, station, seq FROM events"
 	    " WHERE cursor=?", &get, err)) != 0 ||
 	    (rc = db_prepare(s->db, "UPDATE events SET raw=? WHERE cursor=?",

@@ -173,7 +173,7 @@ man_keys() {
 test_expect_success 'the example server.conf holds every key, as init writes them and the man page lists them' '
 	"$BUILD/liandong-server" init --dir "$SCRATCH/keys" --county 测试县 >/dev/null &&
 	keys "$SCRATCH/keys/server.conf" >init.keys &&
-	test "$(wc -l <init.keys)" -eq 18 &&
+	test "$(wc -l <init.keys)" -eq 21 &&
 	keys "$TOP/conf/server.conf" >example.keys &&
 	test_cmp init.keys example.keys &&
 	man_keys "$TOP/man/liandong-server.conf.5" >man.keys &&
@@ -182,7 +182,7 @@ test_expect_success 'the example server.conf holds every key, as init writes the
 
 test_expect_success 'the example agent.conf holds every key the agent knows, as its man page' '
 	keys "$TOP/conf/agent.conf" >agent.keys &&
-	test "$(wc -l <agent.keys)" -eq 7 &&
+	test "$(wc -l <agent.keys)" -eq 8 &&
 	man_keys "$TOP/man/liandong.conf.5" >agentman.keys &&
 	test_cmp agent.keys agentman.keys &&
 	sed "s/^;\([a-z_]* *=\)/\1/" "$TOP/conf/agent.conf" |

@@ -266,21 +266,25 @@ test_expect_success 'the unit a referral is addressed to attaches to it; the ser
 	on bur referral show "$R" >rb && test_grep "现场.jpg" rb
 '
 
-test_expect_success 'files of other stations are awaited, not missing: verify passes and get says so' '
-	on tw verify >tv && test_grep "1 attachment of another station not received yet" tv &&
-	exits 4 on tw attachment get "$R:2" --output r2.pdf &&
-	test_grep "has not arrived here yet" err
+test_expect_success 'files of other stations travel with the sync (t0086 has the rest): verify re-hashes them, get gives them' '
+	on tw verify >tv && test_grep "2 attachments held, each re-hashed" tv && ! grep -q "not received yet" tv &&
+	on tw attachment get "$R:2" --output r2.pdf &&
+	test_cmp 移送函.pdf r2.pdf
 '
 
-test_expect_success 'a confidential attachment stays with its unit: the server holds it back from every other' '
+test_expect_success 'a confidential attachment goes to the units handling the record only, as an identity' '
 	on tw attach "$R" 举报录音.amr --confidential --caption 当事人陈述 >/dev/null &&
-	on tw sync >tsync 2>&1 && test_grep "confidential_held" tsync &&
+	on tw sync >tsync 2>&1 && ! grep -q quarantin tsync &&
 	on bur sync >/dev/null && on leg sync >/dev/null &&
 	on leg referral show --json "$R" >lj.json && jeq lj.json "len(d.referral.attachments)" 2 &&
-	on bur referral show --json "$R" >bj.json && jeq bj.json "len(d.referral.attachments)" 2 &&
-	! grep -q 当事人陈述 "$SCRATCH/leg.db" "$SCRATCH/bur.db" &&
-	server_sql "SELECT DISTINCT unit FROM routes WHERE event IN (SELECT cursor FROM events WHERE raw LIKE \"%当事人陈述%\")" >held.units &&
-	test "$(cat held.units)" = 龙羊峡镇 &&
+	on bur referral show --json "$R" >bj.json && jeq bj.json "len(d.referral.attachments)" 3 &&
+	! grep -q 当事人陈述 "$SCRATCH/leg.db" &&
+	server_sql "SELECT DISTINCT r.unit FROM routes r JOIN events e ON e.cursor=r.event WHERE e.confidential=1 ORDER BY r.unit" >held.units &&
+	printf "%s\n" 县综合行政执法局 龙羊峡镇 | sort >want.units && sort held.units >got.units &&
+	test_cmp want.units got.units &&
+	! grep -q 当事人陈述 "$LIANDONG_SERVER_DIR"/server.db* &&
+	on bur referral show "$R" >bs && ! grep -q 当事人陈述 bs &&
+	on bur attachment list --confidential "$R" >bl && test_grep 当事人陈述 bl &&
 	on tw attachment list --confidential "$R" >tl && test_grep 当事人陈述 tl
 '
 

@@ -444,11 +444,11 @@ test_not_entitled_reason(void **state)
 	world_release(&w);
 }
 
-/* A confidential attachment, entitled as any other, stays with its unit
- * (confidential_held): the store would route its name and caption to
- * every unit watching the type by its role. One that is not travels. */
+/* A confidential attachment, entitled as any other, is accepted and
+ * shared (not private): the store routes it to its audience only, as a
+ * complainant's identity (test-store). */
 static void
-test_confidential_attachment_held(void **state)
+test_confidential_attachment_accepted(void **state)
 {
 	struct world w;
 
@@ -460,9 +460,7 @@ test_confidential_attachment_held(void **state)
 	json_object_set_new(w.ev.body, "confidential", json_true());
 	event_seal(&w.ev);
 	decide(&w, NULL);
-	expect(&w, MERGE_QUARANTINE, 1);
-	assert_string_equal(w.d.reason, MERGE_CONFIDENTIAL_HELD
-	    ": a confidential attachment stays with unit " OWN " for now");
+	expect(&w, MERGE_ACCEPT, 0);
 	json_object_set_new(w.ev.body, "confidential", json_false());
 	event_seal(&w.ev);
 	decide(&w, NULL);
@@ -891,7 +889,7 @@ main(void)
 		cmocka_unit_test(test_creating_needs_own_id),
 		cmocka_unit_test(test_authority_table),
 		cmocka_unit_test(test_not_entitled_reason),
-		cmocka_unit_test(test_confidential_attachment_held),
+		cmocka_unit_test(test_confidential_attachment_accepted),
 		cmocka_unit_test(test_role_before_authority),
 		cmocka_unit_test(test_unknown_unit),
 		cmocka_unit_test(test_forged),

@@ -1910,6 +1910,52 @@ test_identity_sealed(void **state)
 	free(copy);
 }
 
+/* A confidential attachment goes as the complainant's identity does: to
+ * its audience only (no role watching the type receives it, now or when
+ * its station is added), never widened to a unit named later, sealed at
+ * rest; one that is not confidential goes to the watchers as well. */
+static void
+test_confidential_attachment(void **state)
+{
+	struct fx *fx = *state;
+	size_t r, open_, conf, esc, len;
+	char *copy, *bytes;
+	json_t *b;
+	const char *id;
+
+	add_station(fx, "l1", "县法制办", "legal");
+	r = push(fx, &fx->a1, "referral.sent", NULL,
+	    body("referral.sent", "to", json_string(DEPT)), AUD(TOWN, DEPT));
+	id = fx->recs[r].entity;
+	open_ = push(fx, &fx->a1, "referral.attached", id,
+	    body("referral.attached", "caption", json_string("现场照片")),
+	    AUD(TOWN, DEPT));
+	b = body("referral.attached", "caption", json_string("举报人陈述录音"));
+	json_object_set_new(b, "confidential", json_true());
+	conf = push(fx, &fx->a1, "referral.attached", id, b, AUD(TOWN, DEPT));
+	expect_pull(fx, "县法制办", ROWS((long)r, (long)open_));
+	expect_pull(fx, DEPT, ROWS((long)r, (long)open_, (long)conf));
+	expect_entity(fx, id, DEPT, ROWS((long)r, (long)open_, (long)conf));
+	expect_digest_of_routes(fx, "县法制办");
+
+	/* Widened to a unit named later: the rest, not the confidential. */
+	esc = push(fx, &fx->a1, "referral.escalated", id,
+	    body("referral.escalated", "to", json_string(DECLARED)),
+	    AUD(TOWN, DEPT, DECLARED));
+	expect_pull(fx, DECLARED, ROWS((long)r, (long)open_, (long)esc));
+	/* A watcher added later is not given it either. */
+	add_station(fx, "z1", "县政务办", "admin");
+	expect_pull(fx, "县政务办", ROWS((long)r, (long)open_, (long)esc));
+
+	copy = xasprintf("%s/copy", fx->dir);
+	OK(fx, fx->op->backup(fx->s, copy, fx->err));
+	bytes = slurp(copy, &len);
+	assert_true(contains(bytes, len, "现场照片"));
+	assert_false(contains(bytes, len, "举报人陈述录音"));
+	free(bytes);
+	free(copy);
+}
+
 /* Without a vault, an identity is never stored, and one stored with a
  * vault is not handed out sealed. */
 static void
@@ -2634,6 +2680,7 @@ main(void)
 		T(test_station_lock),
 		T(test_identity_sealed),
 		T(test_identity_needs_vault),
+		T(test_confidential_attachment),
 		T(test_reseal),
 		T(test_projections_refolded),
 		T(test_projections_rebuilt),
