@@ -526,3 +526,18 @@ fold_reason_text(const char *code)
 				return _(r->text);
 	return code;
 }
+
+void
+fold_drop_confidential(json_t *doc)
+{
+	json_t *list = json_object_get(doc, "attachments");
+	size_t i = 0;
+
+	json_object_del(doc, "identity");
+	while (i < json_array_size(list))
+		if (json_is_true(json_object_get(json_array_get(list, i),
+		    "confidential")))
+			json_array_remove(list, i);
+		else
+			i++;
+}

@@ -37,6 +37,11 @@ json_t *fold_new(const char *entity);
  * Returns 0 if applied, 1 if recorded as a conflict. */
 int fold_apply(json_t *doc, const struct event *ev);
 
+/* Takes out of doc what only the units handling the record may read:
+ * the complainant's identity and the attachments marked confidential
+ * (their name and caption may name the complainant). */
+void fold_drop_confidential(json_t *doc);
+
 /* Folds n events of one entity from scratch, in event_cmp order; the array
  * itself is not reordered. Returns a new reference. */
 json_t *fold_events(const struct event *evs, size_t n);

@@ -933,21 +933,6 @@ records(struct api *a, const struct http_request *req,
 
 /* --- one record ---------------------------------------------------- */
 
-/* Takes the confidential ones out of a record's "attachments". */
-static void
-drop_confidential_attachments(json_t *doc)
-{
-	json_t *list = json_object_get(doc, "attachments");
-	size_t i = 0;
-
-	while (i < json_array_size(list))
-		if (json_is_true(json_object_get(json_array_get(list, i),
-		    "confidential")))
-			json_array_remove(list, i);
-		else
-			i++;
-}
-
 struct events {
 	struct event *evs;
 	size_t n;
@@ -1060,7 +1045,7 @@ record(struct api *a, const struct http_request *req,
 	if (json_is_string(json_object_get(identity, "phone")))
 		json_array_append(names, json_object_get(identity, "phone"));
 	json_object_del(doc, "identity");
-	drop_confidential_attachments(doc);
+	fold_drop_confidential(doc);
 	timeline = json_array();
 	for (i = 0; i < e.n; i++) {
 		/* Neither the identity nor a confidential attachment (its

@@ -7,7 +7,9 @@
  *     (store_ops.event_insert) also marked the record stale
  *     (projections_stale); a record not marked has as its stored
  *     projection the fold of every non-private event the store holds of
- *     it, less "identity": projection_refold writes it and takes the
+ *     it, less what only the units handling it may read (the identity,
+ *     confidential attachments: fold_drop_confidential):
+ *     projection_refold writes it and takes the
  *     mark off in one transaction, and a late or out-of-order event
  *     refolds its record from all of its events, as a station does;
  *  2. a record's stored times are every time that can make it count in
@@ -106,7 +108,7 @@ projection_refold(struct store *s, const char *entity, char *err)
 		rc = s->ops->projection_put(s, entity, NULL, 0, NULL, 0, err);
 	else if (rc == 0) {
 		doc = fold_events(g.evs, g.n);
-		json_object_del(doc, "identity");
+		fold_drop_confidential(doc);
 		stats_times(doc, add_time, &t);
 		text = cjson_encode(doc, NULL);
 		json_decref(doc);

@@ -282,6 +282,7 @@ test_expect_success 'a confidential attachment goes to the units handling the re
 	server_sql "SELECT DISTINCT r.unit FROM routes r JOIN events e ON e.cursor=r.event WHERE e.confidential=1 ORDER BY r.unit" >held.units &&
 	printf "%s\n" 县综合行政执法局 龙羊峡镇 | sort >want.units && sort held.units >got.units &&
 	test_cmp want.units got.units &&
+	"$LDS" report --period 2026-11 >/dev/null && "$LDS" report --period 2026-11 --unit 县综合行政执法局 >/dev/null &&
 	! grep -q 当事人陈述 "$LIANDONG_SERVER_DIR"/server.db* &&
 	on bur referral show "$R" >bs && ! grep -q 当事人陈述 bs &&
 	on bur attachment list --confidential "$R" >bl && test_grep 当事人陈述 bl &&
