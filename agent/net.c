@@ -636,6 +636,8 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	 * SHA-384's; and X25519 (the one key share sent) or P-256. The
 	 * ClientHello is about 130 bytes shorter than with OpenSSL's
 	 * defaults (docs/benchmarks.md, 2). */
+	curl_easy_setopt(n->h, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2); /* the least a county accepts */
 	curl_easy_setopt(n->h, CURLOPT_TLS13_CIPHERS, NET_TLS13_SUITES);
 	curl_easy_setopt(n->h, CURLOPT_SSL_CIPHER_LIST, NET_TLS12_SUITES);
 	curl_easy_setopt(n->h, CURLOPT_SSL_EC_CURVES, NET_GROUPS);
@@ -718,7 +720,14 @@ request_once(struct net *n, const char *method, const char *path,
 		hdrs = curl_slist_append(hdrs, h);
 		free(h);
 	}
+	/* None of libcurl's own headers but Host and Content-Length: no
+	 * "Expect: 100-continue", no Accept (of any type), and no form
+	 * type for a body whose type goes unsaid (a sync's,
+	 * docs/protocol.md). */
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = curl_slist_append(hdrs, "Accept:");
+	if (content_type == NULL && strcmp(method, "POST") == 0)
+		hdrs = curl_slist_append(hdrs, "Content-Type:");
 	curl_easy_setopt(n->h, CURLOPT_URL, url);
 	curl_easy_setopt(n->h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(n->h, CURLOPT_WRITEFUNCTION, on_data);
