@@ -260,9 +260,13 @@ proto_answer_encode(const struct proto_answer *a)
 	json_object_set_new(h, "v", json_integer(PROTO_VERSION));
 	json_object_set_new(h, nm(c, "acked"), json_integer(a->acked));
 	json_object_set_new(h, nm(c, "cursor"), json_integer(a->cursor));
-	/* What reads as its default when absent is left out (backlog 0,
-	 * more false, nothing quarantined, no line that follows). */
-	set_flag(h, c, "more", a->more);
+	/* The compact form leaves out what reads as its default when
+	 * absent (backlog 0, more false, nothing quarantined, no line that
+	 * follows); the long form is written as it always was. */
+	if (c)
+		set_flag(h, c, "more", a->more);
+	else
+		json_object_set_new(h, "more", json_boolean(a->more));
 	json_object_set_new(h, nm(c, "epoch"), json_integer(a->epoch));
 	if (a->own > 0) {
 		json_object_set_new(h, nm(c, "own"), json_integer(a->own));
@@ -272,16 +276,19 @@ proto_answer_encode(const struct proto_answer *a)
 			json_object_set_new(h, "own_more",
 			    json_boolean(a->own_more));
 	}
-	if (a->backlog != 0)
+	if (!c || a->backlog != 0)
 		json_object_set_new(h, nm(c, "backlog"),
 		    json_integer(a->backlog));
 	json_object_set_new(h, nm(c, "time"), json_integer(a->time));
 	if (a->has_digest)
 		json_object_set_new(h, nm(c, "digest"),
 		    digest_json(&a->digest, HASH_HEX - 1, c));
-	if (json_array_size(a->quarantined) > 0)
-		json_object_set(h, nm(c, "quarantined"), a->quarantined);
-	if (json_array_size(a->received) > 0)
+	if (!c)
+		json_object_set_new(h, "quarantined", a->quarantined != NULL ?
+		    json_incref(a->quarantined) : json_array());
+	else if (json_array_size(a->quarantined) > 0)
+		json_object_set(h, "q", a->quarantined);
+	if (a->received != NULL && (!c || json_array_size(a->received) > 0))
 		json_object_set(h, nm(c, "received"), a->received);
 	if (a->heads != NULL)
 		json_object_set(h, nm(c, "heads"), a->heads);

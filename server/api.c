@@ -948,8 +948,13 @@ sync_reply(struct api *a, const struct push *p, struct pulled *out,
 	resp->status = 200;
 	resp->body = packed;
 	resp->body_len = packed_len;
-	/* No Content-Type or Content-Encoding: a sync answer is always a
-	 * zstd frame of NDJSON (docs/protocol.md), 60 bytes saved. */
+	/* A sync answer is always a zstd frame of NDJSON: said to a long
+	 * request, as always; to a compact one (an agent that knows) not,
+	 * 60 bytes less (docs/protocol.md). */
+	if (!p->h.compact) {
+		resp->content_type = "application/x-ndjson";
+		resp->content_encoding = "zstd";
+	}
 	return 0;
 }
 

@@ -272,7 +272,8 @@ test_compact(void **state)
 	    LD_EINVAL);
 }
 
-/* What reads as its default is left out of an answer. */
+/* What reads as its default is left out of a compact answer; the long
+ * form is written as it always was. */
 static void
 test_answer_defaults(void **state)
 {
@@ -285,8 +286,13 @@ test_answer_defaults(void **state)
 	a.quarantined = json_array();
 	a.received = json_array();
 	text = proto_answer_encode(&a);
-	assert_string_equal(text, "{\"acked\":1,\"cursor\":2,\"epoch\":0,"
+	assert_string_equal(text, "{\"acked\":1,\"backlog\":0,\"cursor\":2,"
+	    "\"epoch\":0,\"more\":false,\"quarantined\":[],\"received\":[],"
 	    "\"time\":0,\"v\":1}");
+	free(text);
+	a.compact = 1;
+	text = proto_answer_encode(&a);
+	assert_string_equal(text, "{\"a\":1,\"c\":2,\"e\":0,\"t\":0,\"v\":1}");
 	free(text);
 	proto_answer_release(&a);
 }
