@@ -1191,6 +1191,13 @@ gap_resume(struct ledger *lg, struct sync_state *st,
  * applied leaves the one ahead unused, as a lost answer is: its events
  * come again with the next request from the cursor kept.
  */
+/* A sync body's Content-Type and Content-Encoding: said to a server not
+ * known to read compact headers (an older one refuses a body without
+ * them, 415), left out with a compact header, to a server that reads a
+ * body without them as zstd NDJSON (docs/protocol.md). */
+#define SYNC_TYPE(compact) ((compact) ? NULL : "application/x-ndjson")
+#define SYNC_ENCODING(compact) ((compact) ? NULL : "zstd")
+
 struct ahead {
 	pthread_t thread;
 	int running;
@@ -1198,6 +1205,7 @@ struct ahead {
 	void *body;            /* owned until sent */
 	size_t len;
 	int64_t acked;         /* what the request says the server holds */
+	int compact;           /* its header is compact */
 	int rc;                /* of net_request, and its answer: */
 	struct net_response r;
 	double secs;
@@ -1210,8 +1218,9 @@ ahead_send(void *arg)
 	struct ahead *a = arg;
 	double t0 = mono_s();
 
-	a->rc = net_request(a->n, "POST", PATH_SYNC, NULL, NULL, a->body,
-	    a->len, MAX_ANSWER, &a->r, a->err);
+	a->rc = net_request(a->n, "POST", PATH_SYNC, SYNC_TYPE(a->compact),
+	    SYNC_ENCODING(a->compact), a->body, a->len, MAX_ANSWER, &a->r,
+	    a->err);
 	a->secs = mono_s() - t0;
 	free(a->body);
 	a->body = NULL;
@@ -1255,6 +1264,7 @@ ahead_start(struct ahead *a, struct ledger *lg, struct codec *c,
 	if (h->epoch != 0)
 		next.epoch = h->epoch;
 	a->acked = h->acked;
+	a->compact = next.compact != 0;
 	proto_answer_release(h);
 	if ((rc = build_request(lg, c, &next, a->acked, 0, 0, -1, &a->body,
 	    &a->len, &sent, &final, err)) != 0)
@@ -1353,9 +1363,8 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			    err)) != 0)
 				return rc;
 			t0 = mono_s();
-			/* No Content-Type or Content-Encoding: a sync
-			 * body is always zstd NDJSON (docs/protocol.md). */
-			rc = net_request(n, "POST", PATH_SYNC, NULL, NULL,
+			rc = net_request(n, "POST", PATH_SYNC,
+			    SYNC_TYPE(st.compact), SYNC_ENCODING(st.compact),
 			    body, len, MAX_ANSWER, &r, err);
 			free(body);
 			if (rc != 0)
