@@ -443,6 +443,8 @@ struct sync_state {
 	int64_t cursor;        /* "cursor": where the next pull starts */
 	int64_t epoch;         /* "epoch": this copy's, from the server */
 	int64_t backlog;       /* "server_backlog": events waiting there */
+	int64_t compact;       /* "server_compact": 1 once the server said
+				  it reads compact headers (proto.h) */
 	/* "<doc>_hash": the county's documents held (store_hashed). */
 	char held[PROTO_DOCS][HASH_HEX];
 };
@@ -457,6 +459,7 @@ state_read(struct ledger *lg, struct sync_state *st)
 	st->cursor = ledger_meta_int(lg, "cursor", 0);
 	st->epoch = ledger_meta_int(lg, "epoch", 0);
 	st->backlog = ledger_meta_int(lg, "server_backlog", 0);
+	st->compact = ledger_meta_int(lg, "server_compact", 0);
 	for (i = 0; i < PROTO_DOCS; i++) {
 		char *key = xasprintf("%s_hash", proto_doc_names[i]), *ph = NULL;
 
@@ -473,8 +476,9 @@ static int
 state_write(struct ledger *lg, const struct sync_state *st, char *err)
 {
 	static const char *const keys[] = { "acked", "cursor", "epoch",
-		"server_backlog" };
-	const int64_t v[] = { st->acked, st->cursor, st->epoch, st->backlog };
+		"server_backlog", "server_compact" };
+	const int64_t v[] = { st->acked, st->cursor, st->epoch, st->backlog,
+		st->compact };
 	char num[32];
 	size_t i;
 	int rc;
@@ -506,6 +510,7 @@ build_request(struct ledger *lg, struct codec *c, const struct sync_state *st,
 	h.cursor = st->cursor;
 	h.acked = acked;
 	h.heads = want_heads;
+	h.compact = st->compact != 0;
 	/* Which copy of the station's database this is (api.c, copies). */
 	h.epoch = st->epoch;
 	/* Ask for this station's own events after own, pushing none. */
@@ -873,6 +878,8 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	now.acked = h->acked;
 	now.cursor = h->cursor;
 	now.backlog = h->backlog;
+	if (h->reads_compact)
+		now.compact = 1;
 	if (h->epoch != 0)
 		now.epoch = h->epoch;
 	if ((rc = state_write(lg, &now, err)) != 0)
@@ -909,7 +916,7 @@ same_digest(struct ledger *lg, const struct proto_answer *h)
 
 	if (!h->has_digest || ledger_digest(lg, &d, NULL) != 0)
 		return 0;
-	return d.count == h->digest.count && strcmp(d.xor, h->digest.xor) == 0;
+	return proto_digest_same(&d, &h->digest);
 }
 
 void
@@ -1140,8 +1147,7 @@ beyond_server(struct ledger *lg, const struct proto_answer *h, char *err)
 		return 1;
 	by = json_object();
 	if ((rc = ledger_digest_within(lg, h->heads, &d, &n, by, err)) == 0) {
-		if (n > 0 && d.count == h->digest.count &&
-		    strcmp(d.xor, h->digest.xor) == 0) {
+		if (n > 0 && proto_digest_same(&d, &h->digest)) {
 			if (beyond_count(lg) != n)
 				fprintf(stderr, ngettext("liandong: warning: this station holds %lld event the county server lacks (restored from an older backup?): it returns when the station that wrote it syncs\n",
 				    "liandong: warning: this station holds %lld events the county server lacks (restored from an older backup?): they return when the stations that wrote them sync\n",
@@ -1185,6 +1191,13 @@ gap_resume(struct ledger *lg, struct sync_state *st,
  * applied leaves the one ahead unused, as a lost answer is: its events
  * come again with the next request from the cursor kept.
  */
+/* A sync body's Content-Type and Content-Encoding: said to a server not
+ * known to read compact headers (an older one refuses a body without
+ * them, 415), left out with a compact header, to a server that reads a
+ * body without them as zstd NDJSON (docs/protocol.md). */
+#define SYNC_TYPE(compact) ((compact) ? NULL : "application/x-ndjson")
+#define SYNC_ENCODING(compact) ((compact) ? NULL : "zstd")
+
 struct ahead {
 	pthread_t thread;
 	int running;
@@ -1192,6 +1205,7 @@ struct ahead {
 	void *body;            /* owned until sent */
 	size_t len;
 	int64_t acked;         /* what the request says the server holds */
+	int compact;           /* its header is compact */
 	int rc;                /* of net_request, and its answer: */
 	struct net_response r;
 	double secs;
@@ -1204,8 +1218,9 @@ ahead_send(void *arg)
 	struct ahead *a = arg;
 	double t0 = mono_s();
 
-	a->rc = net_request(a->n, "POST", PATH_SYNC, "application/x-ndjson",
-	    "zstd", a->body, a->len, MAX_ANSWER, &a->r, a->err);
+	a->rc = net_request(a->n, "POST", PATH_SYNC, SYNC_TYPE(a->compact),
+	    SYNC_ENCODING(a->compact), a->body, a->len, MAX_ANSWER, &a->r,
+	    a->err);
 	a->secs = mono_s() - t0;
 	free(a->body);
 	a->body = NULL;
@@ -1249,6 +1264,7 @@ ahead_start(struct ahead *a, struct ledger *lg, struct codec *c,
 	if (h->epoch != 0)
 		next.epoch = h->epoch;
 	a->acked = h->acked;
+	a->compact = next.compact != 0;
 	proto_answer_release(h);
 	if ((rc = build_request(lg, c, &next, a->acked, 0, 0, -1, &a->body,
 	    &a->len, &sent, &final, err)) != 0)
@@ -1348,8 +1364,8 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 				return rc;
 			t0 = mono_s();
 			rc = net_request(n, "POST", PATH_SYNC,
-			    "application/x-ndjson", "zstd", body, len,
-			    MAX_ANSWER, &r, err);
+			    SYNC_TYPE(st.compact), SYNC_ENCODING(st.compact),
+			    body, len, MAX_ANSWER, &r, err);
 			free(body);
 			if (rc != 0)
 				return rc;
@@ -1372,6 +1388,14 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			continue;
 		}
 		if (r.status == 422 && clock_limit(&r, acked, &limit) == 0) {
+			net_response_release(&r);
+			continue;
+		}
+		if (r.status == 400 && st.compact) {
+			/* A server that reads no compact header (an older
+			 * one put back): the long form from now on (kept
+			 * with the next answer). */
+			st.compact = 0;
 			net_response_release(&r);
 			continue;
 		}

@@ -45,7 +45,11 @@ codec_new(const void *dict, size_t dict_len, int level, struct codec **out,
 	}
 	ZSTD_DCtx_setParameter(c->dctx, ZSTD_d_windowLogMax, WINDOW_LOG_MAX);
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, level);
-	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 1);
+	/* No XXH64 of the content (4 bytes a frame): a sync body travels
+	 * in TLS, whose AEAD refuses any byte changed, and what it holds is
+	 * checked as JSON, by hashes and by its chain; a frame with a
+	 * checksum (an older peer's) is still checked. */
+	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
 	ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1);
 	if (dict != NULL && dict_len > 0) {
 		c->cdict[level] = ZSTD_createCDict(dict, dict_len, level);

@@ -70,6 +70,7 @@ struct proto_request {
 	int64_t own;           /* ask for its own events after it; -1: not */
 	int heads;             /* ask for "heads" (the digests differ) */
 	int final;             /* no more events to push after these */
+	int compact;           /* in the compact form (short names) */
 	struct digest digest;  /* of the events the station holds */
 	/* Hash of each document held, "" when none. */
 	char held[PROTO_DOCS][HASH_HEX];
@@ -84,6 +85,8 @@ struct proto_answer {
 	int64_t own;           /* the station's own events after the pulled */
 	int more;
 	int own_more;
+	int compact;           /* in the compact form (to a compact request) */
+	int reads_compact;     /* the server reads compact requests */
 	int has_digest;
 	struct digest digest;  /* of the events routed to the unit */
 	json_t *quarantined;   /* [{"seq", "reason"}], never NULL once decoded */
@@ -95,7 +98,38 @@ struct proto_answer {
 	json_t *docs[PROTO_DOCS]; /* documents the station lacks, or NULL */
 };
 
-/* One JSON object, no newline; the caller frees it. */
+/*
+ * Short hashes. A request carries the first PROTO_HASH_SHORT hex digits
+ * of the hash of each document the station holds and of its digest's
+ * XOR, not all 64: they tell copies apart (two different ones agree
+ * with a chance of 2^-64), they are not a proof of anything, and each
+ * is about 24 bytes of entropy less on the wire (docs/protocol.md,
+ * "Sync"). The server answers with its digest's XOR cut to the length
+ * the request's was (proto_answer_like), so an older agent, which
+ * sends all 64, is answered as before, and an older server, which reads
+ * a short XOR as no digest and never used the request's, with all 64.
+ */
+#define PROTO_HASH_SHORT 16
+
+/* 1 when held, a hash as a request gives it (all of it, or its first
+ * PROTO_HASH_SHORT digits or more), is the start of hash; 0 when not,
+ * or when held is shorter than that. */
+int proto_hash_matches(const char *held, const char *hash);
+
+/* 1 when two digests agree: the same count, and the same XOR over the
+ * shorter of the two, which has PROTO_HASH_SHORT digits at least. */
+int proto_digest_same(const struct digest *a, const struct digest *b);
+
+/* Makes the answer a's header like the request r's: its digest's XOR
+ * cut to the length of the request's when that is shorter
+ * (PROTO_HASH_SHORT or more: a short digest asked, a short digest
+ * given), in the compact form when the request was, and saying that the
+ * server reads compact requests when it was not. */
+void proto_answer_like(struct proto_answer *a,
+    const struct proto_request *r);
+
+/* One JSON object, no newline; the caller frees it. Hashes go short
+ * (PROTO_HASH_SHORT). */
 char *proto_request_encode(const struct proto_request *r);
 /* Returns 0, or LD_EINVAL with err (the request is a 400). */
 int proto_request_decode(const char *line, size_t len,

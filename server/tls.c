@@ -254,7 +254,8 @@ tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err)
 const char *
 tls_priorities(const char *conf)
 {
-	return conf != NULL && *conf != '\0' ? conf : TLS_PRIORITIES_DEFAULT;
+	return conf != NULL && *conf != '\0' ? conf :
+	    TLS_PRIORITIES_DEFAULT ":%DISABLE_TLS13_COMPAT_MODE";
 }
 
 int

@@ -41,7 +41,10 @@ int tls_cert_pin(const char *pem_path, char pin[HASH_B64], char *err);
 
 /* The priority string to use for the setting conf: conf itself, or
  * TLS_PRIORITIES_DEFAULT when it is NULL or empty (never GnuTLS's own
- * defaults, which accept TLS 1.0). */
+ * defaults, which accept TLS 1.0), with %DISABLE_TLS13_COMPAT_MODE: no
+ * ChangeCipherSpec record after the ServerHello for middleboxes that
+ * are not on a station's link (RFC 8446, D.4; the agent asks for none),
+ * 6 bytes a handshake. */
 const char *tls_priorities(const char *conf);
 
 /* Checks the setting conf (as tls_priorities() reads it) with GnuTLS

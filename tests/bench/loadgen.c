@@ -239,6 +239,8 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static void agent_tls(CURL *h);
+
 static void
 easy_common(struct run *r, struct station *s, const char *path)
 {
@@ -250,6 +252,7 @@ easy_common(struct run *r, struct station *s, const char *path)
 		curl_easy_setopt(s->h, CURLOPT_CAINFO, r->ca);
 		curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, 60L);
+		agent_tls(s->h);
 		curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
 	}
@@ -614,12 +617,34 @@ parse(struct run *r, int argc, char **argv)
 		usage();
 }
 
-/* The agent's TLS settings (agent/net.c): no middlebox compatibility. */
+/* The agent's TLS settings (agent/net.c, on_ssl_ctx and net_new): no
+ * middlebox compatibility, no padding, encrypt-then-MAC or
+ * post-handshake auth; its signature algorithms, suites (AES-128-GCM
+ * first) and groups. */
 static CURLcode
 agent_ssl_ctx(CURL *h, void *ctx, void *arg)
 {
-	SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
+	SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT |
+	    SSL_OP_TLSEXT_PADDING);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+	SSL_CTX_set_post_handshake_auth(ctx, 0);
+	SSL_CTX_set1_sigalgs_list(ctx, "ECDSA+SHA256:ECDSA+SHA384:"
+	    "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:RSA+SHA256");
 	return CURLE_OK;
+}
+
+static void
+agent_tls(CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_SSL_ENABLE_ALPN, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, agent_ssl_ctx);
+	curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, "TLS_AES_128_GCM_SHA256:"
+	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+	curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST,
+	    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+	    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+	    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+	curl_easy_setopt(h, CURLOPT_SSL_EC_CURVES, "X25519:P-256");
 }
 
 /* The TLS handshake alone, as libcurl makes it for the agent (a full
@@ -630,8 +655,7 @@ handshake(const struct run *r)
 	CURL *h = curl_easy_init();
 	CURLcode cc;
 
-	curl_easy_setopt(h, CURLOPT_SSL_ENABLE_ALPN, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, agent_ssl_ctx);
+	agent_tls(h);
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_CAINFO, r->ca);
 	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);

@@ -54,6 +54,13 @@ header_round_trip(const char *line, size_t n)
 	if (proto_request_decode(line, n, &q, err) == 0) {
 		FUZZ_CHECK(q.cursor >= 0 && q.own >= -1);
 		text = proto_request_encode(&q);
+		/* Hashes go short (PROTO_HASH_SHORT digits): what comes
+		 * back is what was read, cut so. */
+		memset(q.digest.xor + PROTO_HASH_SHORT, 0,
+		    sizeof q.digest.xor - PROTO_HASH_SHORT);
+		for (i = 0; i < PROTO_DOCS; i++)
+			memset(q.held[i] + PROTO_HASH_SHORT, 0,
+			    sizeof q.held[i] - PROTO_HASH_SHORT);
 		FUZZ_CHECK(proto_request_decode(text, strlen(text), &q2,
 		    err) == 0);
 		FUZZ_CHECK(memcmp(&q, &q2, sizeof q) == 0);
@@ -73,9 +80,10 @@ header_round_trip(const char *line, size_t n)
 		FUZZ_CHECK(!a.has_digest || memcmp(&a.digest, &a2.digest,
 		    sizeof a.digest) == 0);
 		FUZZ_CHECK(json_equal(a.quarantined, a2.quarantined));
-		FUZZ_CHECK((a.received == NULL) == (a2.received == NULL) &&
-		    (a.received == NULL || json_equal(a.received,
-		    a2.received)));
+		/* An empty list is left out: it comes back as none. */
+		FUZZ_CHECK(json_array_size(a.received) > 0 ?
+		    a2.received != NULL && json_equal(a.received,
+		    a2.received) : json_array_size(a2.received) == 0);
 		FUZZ_CHECK((a.heads == NULL) == (a2.heads == NULL) &&
 		    (a.heads == NULL || json_equal(a.heads, a2.heads)));
 		for (i = 0; i < PROTO_DOCS; i++)

@@ -4,7 +4,7 @@
 # keeps serving with bounded memory (DESIGN.md 3: request and decompressed
 # size, JSON depth and event count are limits the server enforces).
 . "$(dirname "$0")/lib.sh"
-test_plan 45
+test_plan 46
 
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 
@@ -368,11 +368,20 @@ test_expect_success 'not zstd at all, though labelled zstd: 400' '
 	refusal 400 -- push plain.ndjson
 '
 
-test_expect_success 'no Content-Encoding: 415 or 400' '
+# A sync body is always zstd: the agent says nothing of it (issue 15), and
+# a body without Content-Encoding is read as one; one that is not zstd is
+# refused all the same.
+test_expect_success 'no Content-Encoding: read as zstd, as the agent sends it' '
+	ev header 0 | pack idle.zst &&
+	req POST /v1/sync -H "$(auth s1)" --data-binary @idle.zst &&
+	answer_is 200
+'
+
+test_expect_success 'no Content-Encoding, not zstd at all: 400' '
 	fresh &&
-	{ ev header 0 && cat fresh.line; } | pack good.zst &&
-	refusal 415 400 -- req POST /v1/sync -H "$(auth s1)" \
-		--data-binary @good.zst
+	{ ev header 0 && cat fresh.line; } >plain.ndjson &&
+	refusal 400 -- req POST /v1/sync -H "$(auth s1)" \
+		--data-binary @plain.ndjson
 '
 
 test_expect_success 'Content-Encoding: gzip: 415 or 400' '

@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #define XOR_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define XOR_A16 "aaaaaaaaaaaaaaaa"
 
 static void
 test_request_text(void **state)
@@ -26,12 +27,19 @@ test_request_text(void **state)
 	r.digest.count = 5;
 	memcpy(r.digest.xor, XOR_A, HASH_HEX);
 	strcpy(r.held[PROTO_UNITS], "u1");
+	strcpy(r.held[PROTO_PROFILE], "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef");
+	/* Hashes go short: the first PROTO_HASH_SHORT digits. */
 	text = proto_request_encode(&r);
 	assert_string_equal(text, "{\"acked\":3,\"cursor\":7,\"digest\":"
-	    "{\"count\":5,\"xor\":\"" XOR_A "\"},\"epoch\":2,\"final\":true,"
-	    "\"units\":\"u1\",\"v\":1}");
+	    "{\"count\":5,\"xor\":\"" XOR_A16 "\"},\"epoch\":2,\"final\":true,"
+	    "\"profile\":\"0123456789abcdef\",\"units\":\"u1\",\"v\":1}");
 	assert_int_equal(proto_request_decode(text, strlen(text), &back, err),
 	    0);
+	memset(r.digest.xor, 0, sizeof r.digest.xor);
+	memcpy(r.digest.xor, XOR_A16, PROTO_HASH_SHORT);
+	memset(r.held[PROTO_PROFILE], 0, sizeof r.held[PROTO_PROFILE]);
+	memcpy(r.held[PROTO_PROFILE], "0123456789abcdef", PROTO_HASH_SHORT);
 	assert_memory_equal(&r, &back, sizeof r);
 	free(text);
 	/* Asked for: heads and its own events after a seq. */
@@ -135,6 +143,160 @@ test_answer(void **state)
 	proto_answer_release(&a);
 }
 
+/* Short hashes: a document held matches by its first 16 digits or more,
+ * digests agree over the shorter XOR, and an answer's digest is cut to
+ * the length of the request's. */
+static void
+test_short_hashes(void **state)
+{
+	struct proto_request r;
+	struct proto_answer a;
+	struct digest d, e;
+
+	assert_true(proto_hash_matches(XOR_A, XOR_A));
+	assert_true(proto_hash_matches(XOR_A16, XOR_A));
+	assert_false(proto_hash_matches("aaaaaaaaaaaaaaa", XOR_A));
+	assert_false(proto_hash_matches("", XOR_A));
+	assert_false(proto_hash_matches("aaaaaaaaaaaaaaab", XOR_A));
+	assert_false(proto_hash_matches(XOR_A, XOR_A16));
+	memset(&d, 0, sizeof d);
+	memset(&e, 0, sizeof e);
+	d.count = e.count = 3;
+	strcpy(d.xor, XOR_A);
+	strcpy(e.xor, XOR_A16);
+	assert_true(proto_digest_same(&d, &e));
+	assert_true(proto_digest_same(&e, &d));
+	e.count = 4;
+	assert_false(proto_digest_same(&d, &e));
+	e.count = 3;
+	e.xor[15] = 'b';
+	assert_false(proto_digest_same(&d, &e));
+	strcpy(e.xor, "aaaa");
+	assert_false(proto_digest_same(&d, &e));
+	/* Cut to the request's length, never below 16, never longer. */
+	memset(&r, 0, sizeof r);
+	memset(&a, 0, sizeof a);
+	strcpy(r.digest.xor, XOR_A16);
+	strcpy(a.digest.xor, XOR_A);
+	proto_answer_like(&a, &r);
+	assert_string_equal(a.digest.xor, XOR_A16);
+	strcpy(r.digest.xor, XOR_A);
+	strcpy(a.digest.xor, XOR_A);
+	proto_answer_like(&a, &r);
+	assert_string_equal(a.digest.xor, XOR_A);
+	strcpy(r.digest.xor, "aaaa");
+	proto_answer_like(&a, &r);
+	assert_string_equal(a.digest.xor, XOR_A);
+}
+
+/* The compact form: the same members under short names, written and
+ * read; an answer takes the form of its request, and to a long one says
+ * that the server reads compact ones. */
+static void
+test_compact(void **state)
+{
+	struct proto_request r, back;
+	struct proto_answer a, aback;
+	char err[LD_ERRLEN], *text;
+
+	memset(&r, 0, sizeof r);
+	r.compact = 1;
+	r.cursor = 7;
+	r.acked = 3;
+	r.epoch = 2;
+	r.own = 5;
+	r.final = 1;
+	r.heads = 1;
+	r.digest.count = 5;
+	strcpy(r.digest.xor, XOR_A16);
+	strcpy(r.held[PROTO_UNITS], "0123456789abcdef");
+	text = proto_request_encode(&r);
+	assert_string_equal(text, "{\"a\":3,\"c\":7,\"d\":[5,\"" XOR_A16
+	    "\"],\"e\":2,\"f\":1,\"h\":1,\"o\":5,"
+	    "\"u\":\"0123456789abcdef\",\"v\":1}");
+	assert_int_equal(proto_request_decode(text, strlen(text), &back, err),
+	    0);
+	assert_memory_equal(&r, &back, sizeof r);
+	free(text);
+	/* The answer to it is compact too. */
+	memset(&a, 0, sizeof a);
+	a.acked = 4;
+	a.cursor = 9;
+	a.more = 1;
+	a.time = 1000;
+	a.has_digest = 1;
+	a.digest.count = 1;
+	strcpy(a.digest.xor, XOR_A);
+	a.received = json_pack("[I]", (json_int_t)1000);
+	proto_answer_like(&a, &r);
+	text = proto_answer_encode(&a);
+	assert_string_equal(text, "{\"a\":4,\"c\":9,\"d\":[1,\"" XOR_A16
+	    "\"],\"e\":0,\"m\":1,\"r\":[1000],\"t\":1000,\"v\":1}");
+	assert_int_equal(proto_answer_decode(text, strlen(text), &aback, err),
+	    0);
+	assert_true(aback.compact);
+	assert_true(aback.reads_compact);
+	assert_int_equal(aback.acked, 4);
+	assert_int_equal(aback.cursor, 9);
+	assert_int_equal(aback.more, 1);
+	assert_int_equal(aback.time, 1000);
+	assert_true(aback.has_digest);
+	assert_string_equal(aback.digest.xor, XOR_A16);
+	assert_true(json_equal(aback.received, a.received));
+	free(text);
+	proto_answer_release(&aback);
+	/* To a long request: long, and "compact":1. */
+	r.compact = 0;
+	strcpy(a.digest.xor, XOR_A);
+	proto_answer_like(&a, &r);
+	text = proto_answer_encode(&a);
+	assert_non_null(strstr(text, "\"compact\":1"));
+	assert_non_null(strstr(text, "\"cursor\":9"));
+	assert_int_equal(proto_answer_decode(text, strlen(text), &aback, err),
+	    0);
+	assert_false(aback.compact);
+	assert_true(aback.reads_compact);
+	free(text);
+	proto_answer_release(&aback);
+	proto_answer_release(&a);
+	/* A long header is never taken for a compact one, and the long
+	 * form's flags stay true only. */
+	text = "{\"v\":1,\"cursor\":0,\"c\":5,\"final\":1}";
+	assert_int_equal(proto_request_decode(text, strlen(text), &back, err),
+	    0);
+	assert_false(back.compact);
+	assert_int_equal(back.cursor, 0);
+	assert_int_equal(back.final, 0);
+	text = "{\"v\":1,\"c\":-1}";
+	assert_int_equal(proto_request_decode(text, strlen(text), &back, err),
+	    LD_EINVAL);
+}
+
+/* What reads as its default is left out of a compact answer; the long
+ * form is written as it always was. */
+static void
+test_answer_defaults(void **state)
+{
+	struct proto_answer a;
+	char *text;
+
+	memset(&a, 0, sizeof a);
+	a.acked = 1;
+	a.cursor = 2;
+	a.quarantined = json_array();
+	a.received = json_array();
+	text = proto_answer_encode(&a);
+	assert_string_equal(text, "{\"acked\":1,\"backlog\":0,\"cursor\":2,"
+	    "\"epoch\":0,\"more\":false,\"quarantined\":[],\"received\":[],"
+	    "\"time\":0,\"v\":1}");
+	free(text);
+	a.compact = 1;
+	text = proto_answer_encode(&a);
+	assert_string_equal(text, "{\"a\":1,\"c\":2,\"e\":0,\"t\":0,\"v\":1}");
+	free(text);
+	proto_answer_release(&a);
+}
+
 /* When the server first held each pulled event, in the order of the
  * lines: written when given, read back; anything but a list of integers
  * reads as none (the agent then records no receipt). */
@@ -178,6 +340,9 @@ main(void)
 		cmocka_unit_test(test_request_requires),
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_answer_received),
+		cmocka_unit_test(test_short_hashes),
+		cmocka_unit_test(test_answer_defaults),
+		cmocka_unit_test(test_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
