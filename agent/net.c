@@ -100,6 +100,7 @@ struct net {
 	CURL *h;
 	char *url;
 	char *auth;  /* "Authorization: Bearer ..." */
+	char *version; /* "X-Liandong-Version: ...", or NULL */
 	struct curl_blob ca;
 	char errbuf[CURL_ERROR_SIZE];
 	double up, down; /* HTTP bytes of every request so far (on_debug) */
@@ -618,6 +619,8 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 	n->url = xstrdup(o->url);
 	if (o->token != NULL)
 		n->auth = xasprintf("Authorization: Bearer %s", o->token);
+	if (o->version != NULL)
+		n->version = xasprintf("X-Liandong-Version: %s", o->version);
 	curl_easy_setopt(n->h, CURLOPT_ERRORBUFFER, n->errbuf);
 	curl_easy_setopt(n->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(n->h, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -690,6 +693,7 @@ net_free(struct net *n)
 	OPENSSL_cleanse(n->key, sizeof n->key);
 	free(n->url);
 	free(n->auth);
+	free(n->version);
 	free(n);
 }
 
@@ -710,6 +714,8 @@ request_once(struct net *n, const char *method, const char *path,
 	n->errbuf[0] = '\0';
 	if (n->auth != NULL)
 		hdrs = curl_slist_append(hdrs, n->auth);
+	if (n->version != NULL)
+		hdrs = curl_slist_append(hdrs, n->version);
 	if (content_type != NULL) {
 		h = xasprintf("Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, h);

@@ -13,6 +13,8 @@ struct net_opts {
 	const char *ca_pem;    /* CA certificate text, or NULL */
 	const char *pin;       /* "sha256//base64", or NULL */
 	const char *token;     /* "station:secret", or NULL */
+	const char *version;   /* this release, sent as X-Liandong-Version
+	                          for the county's stations page, or NULL */
 	long connect_timeout;  /* seconds */
 	long stall_timeout;    /* seconds below 10 bytes/s before giving up */
 	int verbose_progress;  /* draw transfer progress on stderr */

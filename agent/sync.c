@@ -90,11 +90,12 @@ static int
 open_net(struct ledger *lg, const struct sync_opts *o, const char *token,
     int progress, struct net **n, char *err)
 {
-	char *url = NULL, *ca = NULL, *pin = NULL;
+	char *url = NULL, *ca = NULL, *pin = NULL, *told = NULL;
 	struct net_opts no;
 	int rc;
 
 	if ((rc = ledger_meta_get(lg, "server_url", &url, err)) != 0 ||
+	    (rc = ledger_meta_get(lg, "version_told", &told, err)) != 0 ||
 	    (rc = ledger_meta_get(lg, "server_ca", &ca, err)) != 0 ||
 	    (rc = ledger_meta_get(lg, "server_pin", &pin, err)) != 0)
 		goto out;
@@ -119,6 +120,10 @@ open_net(struct ledger *lg, const struct sync_opts *o, const char *token,
 	no.ca_pem = ca;
 	no.pin = pin;
 	no.token = token;
+	/* The release goes to the county once, after an upgrade: no bytes
+	 * on every sync of a 2G link for it (version_told, sync_run). */
+	if (token != NULL && !ld_streq(told, LIANDONG_VERSION))
+		no.version = LIANDONG_VERSION;
 	no.connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 20;
 	no.stall_timeout = o->stall_timeout > 0 ? o->stall_timeout : 60;
 	no.verbose_progress = progress;
@@ -127,6 +132,7 @@ out:
 	free(url);
 	free(ca);
 	free(pin);
+	free(told);
 	return rc;
 }
 
@@ -1517,6 +1523,13 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	    (rc = open_net(lg, o, token, 0, &n, err)) == 0 &&
 	    (rc = open_codec(lg, o, &c, err)) == 0)
 		rc = run(lg, o, n, c, rep, err);
+	/* The server has this release now (open_net); a failure to note it
+	 * only sends it once more. */
+	if (rc == 0) {
+		char e[LD_ERRLEN];
+
+		(void)ledger_meta_set(lg, "version_told", LIANDONG_VERSION, e);
+	}
 	/* The files after the events (blobsync.h). */
 	if (rc == 0 && o->blob_dir != NULL) {
 		rc = blobsync_run(lg, n, o->blob_dir, o->auto_fetch,

@@ -1123,6 +1123,30 @@ sync_reply(struct api *a, const struct push *p, struct pulled *out,
 	return 0;
 }
 
+/*
+ * The release a station says it runs (X-Liandong-Version, sent once
+ * after an upgrade), kept for the stations page (figures_stations) in
+ * meta "station_version:NAME" once its sync was stored. Up to 32 of
+ * [0-9A-Za-z.+~-]; anything else is not kept. Under the API's lock.
+ */
+static void
+note_version(struct api *a, const struct station_rec *r, const char *v)
+{
+	char key[STATION_MAX + 32], err[LD_ERRLEN];
+	size_t n;
+
+	if (v == NULL)
+		return;
+	n = strspn(v, "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.+~-");
+	if (n == 0 || n > 32 || v[n] != '\0')
+		return;
+	snprintf(key, sizeof key, "station_version:%s", r->name);
+	if (a->store->ops->meta_set(a->store, key, v, err) != 0)
+		log_line("warn", "event=station-version station=%s error=%s",
+		    r->name, err);
+}
+
 static void
 sync_(struct api *a, const struct http_request *req,
     struct http_response *resp)
@@ -1160,8 +1184,10 @@ sync_(struct api *a, const struct http_request *req,
 	if ((rc = sync_apply(a, &r, &p, &out, resp)) == -2)
 		log_line("warn", "event=sync station=%s result=replaced-copy"
 		    " client=%s", r.name, req->client);
-	if ((applied = rc == 0))
+	if ((applied = rc == 0)) {
 		units = directory(a, uh);
+		note_version(a, &r, http_header(req, "X-Liandong-Version"));
+	}
 	pthread_mutex_unlock(&a->lock);
 	/* Packed and compressed outside the lock, while the next is stored. */
 	if (applied && sync_reply(a, &p, &out, units, uh, resp) == 0)

@@ -199,6 +199,7 @@ figures_stations(struct store *s, json_t **out, char *err)
 	struct last_event l;
 	json_t *arr;
 	int64_t backlog;
+	char *key, *version;
 	size_t n, i;
 	int rc, more;
 
@@ -216,14 +217,22 @@ figures_stations(struct store *s, json_t **out, char *err)
 		    recs[i].name, recs[i].head_seq - 1, 1, last_event, &l, &more,
 		    err)) != 0)
 			break;
+		key = xasprintf("station_version:%s", recs[i].name);
+		version = NULL;
+		rc = s->ops->meta_get(s, key, &version, err);
+		free(key);
+		if (rc != 0)
+			break;
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o,"
-		    " s:I, s:I, s:o, s:n}", "station", recs[i].name, "unit",
+		    " s:I, s:I, s:o, s:o}", "station", recs[i].name, "unit",
 		    recs[i].unit, "role", recs[i].role, "status",
 		    figures_station_status(&recs[i], ltime_now()), "last_sync",
 		    recs[i].last_sync != 0 ? json_integer(recs[i].last_sync) :
 		    json_null(), "events", (json_int_t)recs[i].head_seq,
 		    "backlog", (json_int_t)backlog, "clock_offset_ms", l.found ?
-		    json_integer(l.offset) : json_null(), "version"));
+		    json_integer(l.offset) : json_null(), "version", version !=
+		    NULL ? json_string(version) : json_null()));
+		free(version);
 	}
 	station_recs_free(recs, n);
 	if (rc != 0) {

@@ -8,7 +8,7 @@
 # record's timeline without the complainant's identity, the audit log,
 # and logout.
 . "$(dirname "$0")/lib.sh"
-test_plan 20
+test_plan 21
 SERVER_OPTS="--max-clock-ahead 0"
 BUREAU=县综合行政执法局
 ZRJ=县自然资源局
@@ -129,24 +129,38 @@ test_expect_success 'the report over HTTP is byte for byte report --json' '
 	test "$(get "/dash/api/report?period=2026-13" lead)" = 400
 '
 
+# The release each station tells the county (X-Liandong-Version).
+VER=$("$LD" --version | sed "s/^liandong //")
+export VER
+
 test_expect_success 'the stations page: county-wide accounts only, as station list says' '
 	test "$(get /dash/api/stations lead)" = 200 && mv out st.json &&
 	"$LDS" station list --json >cli-st.json &&
 	python3 - <<-\PY &&
-	import json
+	import json, os
 	http = json.load(open("st.json"))
 	cli = json.load(open("cli-st.json"))
 	assert [s["station"] for s in http["stations"]] == [s["station"] for s in cli["stations"]]
 	for h, c in zip(http["stations"], cli["stations"]):
 	    assert (h["status"], h["events"], h["backlog"], h["unit"]) == \
 	        (c["status"], c["events"], c["backlog"], c["unit"]), (h, c)
-	    assert h["last_sync"] is not None and h["version"] is None, h
+	    # Each told its release on its first sync (X-Liandong-Version).
+	    assert h["last_sync"] is not None and h["version"] == os.environ["VER"], h
 	    # The stations run with the server clock pinned: no offset.
 	    assert h["clock_offset_ms"] == 0 or c["events"] == 0, h
 	assert http["certificate_expires"].startswith("20"), http
 	PY
 	test "$(login ziran "$PW" zr)" = 200 &&
 	test "$(get /dash/api/stations zr)" = 403
+'
+
+test_expect_success 'a station tells its release once after an upgrade, not on every sync' '
+	server_sql "DELETE FROM meta WHERE key=\"station_version:lyx\"" &&
+	on lyx sync >/dev/null &&
+	test -z "$(server_sql "SELECT value FROM meta WHERE key=\"station_version:lyx\"")" &&
+	sqlite3 "$SCRATCH/lyx.db" "DELETE FROM meta WHERE key=\"version_told\"" &&
+	on lyx sync >/dev/null &&
+	test "$(server_sql "SELECT value FROM meta WHERE key=\"station_version:lyx\"")" = "$VER"
 '
 
 test_expect_success 'exports: the workbook and CSV of report, the publication, audited' '
