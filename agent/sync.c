@@ -964,9 +964,9 @@ sync_token_refused(struct ledger *lg, const char *token_path, int64_t *at)
 	return same;
 }
 
-/* Records how the run ended: last_sync, or last_error; and which token
- * the server refused (token_id, read before the run), or that it took
- * the token after all. */
+/* Records how the run ended: last_sync (and the release told), or
+ * last_error; and which token the server refused (token_id, read before
+ * the run), or that it took the token after all. */
 static void
 record_outcome(struct ledger *lg, int rc, const char *msg,
     const char *token_id)
@@ -980,6 +980,8 @@ record_outcome(struct ledger *lg, int rc, const char *msg,
 		ledger_meta_set(lg, "last_sync", num, NULL);
 		ledger_meta_set(lg, "last_error", "", NULL);
 		ledger_meta_set(lg, "token_refused", "", NULL);
+		/* The server has this release now (open_net). */
+		ledger_meta_set(lg, "version_told", LIANDONG_VERSION, NULL);
 	} else {
 		ledger_meta_set(lg, "last_error", msg, NULL);
 		ledger_meta_set(lg, "last_error_at", num, NULL);
@@ -1523,13 +1525,6 @@ sync_run(struct ledger *lg, const struct sync_opts *o,
 	    (rc = open_net(lg, o, token, 0, &n, err)) == 0 &&
 	    (rc = open_codec(lg, o, &c, err)) == 0)
 		rc = run(lg, o, n, c, rep, err);
-	/* The server has this release now (open_net); a failure to note it
-	 * only sends it once more. */
-	if (rc == 0) {
-		char e[LD_ERRLEN];
-
-		(void)ledger_meta_set(lg, "version_told", LIANDONG_VERSION, e);
-	}
 	/* The files after the events (blobsync.h). */
 	if (rc == 0 && o->blob_dir != NULL) {
 		rc = blobsync_run(lg, n, o->blob_dir, o->auto_fetch,
