@@ -268,26 +268,16 @@ if [ -n "${LIANDONG_TEST_PG:-}" ]; then
 fi
 
 # server_sql QUERY: the rows of one query on the server's database,
-# whichever backend server.conf's db names: SQLite's file through
-# sqlite3, or PostgreSQL through psql (columns |-separated, as sqlite3's).
-# String literals may be in double quotes, as SQLite takes them: for
-# PostgreSQL they are made single ones (so no double-quoted identifier).
-# server_on_pg: true when the server's database is PostgreSQL's (which
-# keeps no journal.log: server/journal.h, rule 6).
+# whichever backend server.conf's db names (tests/tools/server-sql.sh,
+# which a script's Python may run too). String literals may be in double
+# quotes, as SQLite takes them. server_on_pg: true when the server's
+# database is PostgreSQL's (which keeps no journal.log: server/journal.h,
+# rule 6).
 server_on_pg() {
 	grep -Eq '^db *= *postgres(ql)?://' "$LIANDONG_SERVER_DIR/server.conf"
 }
 
-server_sql() {
-	_db=$(sed -n 's/^db *= *//p' "$LIANDONG_SERVER_DIR/server.conf")
-	case "$_db" in
-	postgresql://* | postgres://*)
-		psql -X -q -A -t -v ON_ERROR_STOP=1 "$_db" \
-			-c "$(printf '%s' "$1" | tr '"' "'")" ;;
-	/*) sqlite3 "$_db" "$1" ;;
-	*) sqlite3 "$LIANDONG_SERVER_DIR/${_db:-server.db}" "$1" ;;
-	esac
-}
+server_sql() { "$TOP/tests/tools/server-sql.sh" "$1"; }
 
 # start_server [extra serve options]: init once, then serve in the
 # background; sets SERVER_PID, SERVER_PORT and SERVER_URL. SERVER_OPTS

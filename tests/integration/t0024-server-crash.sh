@@ -44,16 +44,31 @@ record() {
 # snapshot / restore: the server directory and both station databases
 # (with their WAL files and tokens), taken and put back while no process
 # has them open.
+# snapshot and restore (the server stopped): the server's directory and
+# the stations' databases copied and put back; on PostgreSQL the database
+# too, as a copy made from it (CREATE DATABASE ... TEMPLATE).
+pg_db() { sed -n 's/^db *= *//p' "$LIANDONG_SERVER_DIR/server.conf"; }
+pg_admin() { psql -X -q -v ON_ERROR_STOP=1 "${1%/*}/postgres" -c "$2" >/dev/null; }
 snapshot() {
 	mkdir -p "$SCRATCH/snap" &&
 	cp -a "$LIANDONG_SERVER_DIR" "$SCRATCH/snap/county" &&
-	cp -a "$SCRATCH"/big1.db* "$SCRATCH"/big2.db* "$SCRATCH/snap/"
+	cp -a "$SCRATCH"/big1.db* "$SCRATCH"/big2.db* "$SCRATCH/snap/" || return 1
+	if server_on_pg; then
+		_db=$(pg_db) &&
+		pg_admin "$_db" "CREATE DATABASE ${_db##*/}_snap TEMPLATE ${_db##*/}" &&
+		test_when_finished "pg_admin \"$_db\" \"DROP DATABASE IF EXISTS ${_db##*/}_snap WITH (FORCE)\""
+	fi
 }
 
 restore() {
 	rm -rf "$LIANDONG_SERVER_DIR" "$SCRATCH"/big1.db* "$SCRATCH"/big2.db* &&
 	cp -a "$SCRATCH/snap/county" "$LIANDONG_SERVER_DIR" &&
-	cp -a "$SCRATCH"/snap/big*.db* "$SCRATCH/"
+	cp -a "$SCRATCH"/snap/big*.db* "$SCRATCH/" || return 1
+	if server_on_pg; then
+		_db=$(pg_db) &&
+		pg_admin "$_db" "DROP DATABASE ${_db##*/} WITH (FORCE)" &&
+		pg_admin "$_db" "CREATE DATABASE ${_db##*/} TEMPLATE ${_db##*/}_snap"
+	fi
 }
 
 # restart: the server again, on the port the stations enrolled with.
@@ -116,11 +131,15 @@ intact() {
 	on big2 log --json >"$SCRATCH/big2.log.json" &&
 	on big1 status --offline --json >"$SCRATCH/big1.st" &&
 	on big2 status --offline --json >"$SCRATCH/big2.st" &&
+	for _s in big1 big2; do
+		server_sql "SELECT count(*), count(DISTINCT seq), max(seq) FROM events
+			WHERE station = \"$_s\"" >"$SCRATCH/$_s.server" || return 1
+	done &&
+	server_sql "SELECT count(*) FROM routes WHERE unit = \"龙羊峡镇\"" >"$SCRATCH/routes.server" &&
 	python3 - "$SCRATCH" "$BACKLOG" <<-'EOF'
-	import json, sqlite3, sys
+	import json, sys
 	d, n = sys.argv[1], int(sys.argv[2])
 	lst = {s["station"]: s for s in json.load(open(d + "/list.json"))["stations"]}
-	db = sqlite3.connect("file:" + d + "/county/server.db?mode=ro", uri=True)
 	for name in ("big1", "big2"):
 	    evs = json.load(open(d + "/" + name + ".log.json"))["events"]
 	    pairs = [(e["station"], e["seq"]) for e in evs]
@@ -131,10 +150,10 @@ intact() {
 	    st = json.load(open(d + "/" + name + ".st"))
 	    assert st["events"] == n and st["pending"] == 0, st
 	    assert lst[name]["events"] == n, "server head of %s is %d, station's %d" % (name, lst[name]["events"], n)
-	    c, dc, mx = db.execute("SELECT count(*), count(DISTINCT seq), max(seq)"
-	        " FROM events WHERE station=?", (name,)).fetchone()
+	    c, dc, mx = (int(x) if x else None
+	        for x in open(d + "/" + name + ".server").read().strip().split("|"))
 	    assert c == dc == mx == n, "server stores %d rows, %d seqs, max %s of %s" % (c, dc, mx, name)
-	r, = db.execute("SELECT count(*) FROM routes WHERE unit='龙羊峡镇'").fetchone()
+	r = int(open(d + "/routes.server").read())
 	assert r == 2 * n, "server routes %d events to the unit, not %d" % (r, 2 * n)
 	EOF
 }

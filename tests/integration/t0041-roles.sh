@@ -181,8 +181,8 @@ test_expect_success 'through the server: forbidden kinds are stored and quaranti
 	for s in $ROLES; do
 		l=$(letter $s)
 		while read -r k allowed; do
-			q=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE station=\"$s\" AND kind=\"$k\" AND quarantine LIKE \"role_forbidden%\"")
-			n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE station=\"$s\" AND kind=\"$k\"")
+			q=$(server_sql "SELECT count(*) FROM events WHERE station=\"$s\" AND kind=\"$k\" AND quarantine LIKE \"role_forbidden%\"")
+			n=$(server_sql "SELECT count(*) FROM events WHERE station=\"$s\" AND kind=\"$k\"")
 			case $allowed in *$l*) want=0 ;; *) want=$n ;; esac
 			if [ "$n" -eq 0 ] || [ "$q" != "$want" ]; then
 				echo "$s $k: $n stored, $q quarantined, want $want"; bad=1
@@ -193,7 +193,7 @@ test_expect_success 'through the server: forbidden kinds are stored and quaranti
 '
 
 test_expect_success 'a quarantined event reaches no other unit' '
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM routes r
+	test "$(server_sql "SELECT count(*) FROM routes r
 		JOIN events e ON r.event = e.cursor JOIN stations s ON s.name = e.station
 		WHERE e.quarantine LIKE \"role_forbidden%\" AND r.unit <> s.unit")" = 0 &&
 	test "$(sqlite3 bur.db "SELECT count(*) FROM events WHERE station=\"tw\" AND kind=\"referral.decided\"")" = 0 &&
@@ -203,8 +203,8 @@ test_expect_success 'a quarantined event reaches no other unit' '
 test_expect_success 'the county view (dump, due) leaves out what a role or unit may not write' '
 	"$LDS" dump >county.dump && "$LDS" dump --unit 龙羊峡镇 >tw.dump &&
 	R=$(cat tw.referral) &&
-	n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE entity=\"$R\" AND private=0") &&
-	m=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events WHERE entity=\"$R\"") &&
+	n=$(server_sql "SELECT count(*) FROM events WHERE entity=\"$R\" AND private=0") &&
+	m=$(server_sql "SELECT count(*) FROM events WHERE entity=\"$R\"") &&
 	test "$n" -lt "$m" &&
 	python3 -c "
 import json, sys
@@ -392,11 +392,11 @@ done
 add_station obsh 恰卜恰镇 township
 refresh_directory twh deph burh legh polh govh admh obsh
 
-export SCRATCH
+export SCRATCH TOP
 cat >whose.py <<'PY'
 import json, os, subprocess, sys
 S = os.environ["SCRATCH"]
-DB = os.environ["LIANDONG_SERVER_DIR"] + "/server.db"
+SERVER_SQL = os.path.join(os.environ["TOP"], "tests/tools/server-sql.sh")
 roles = {"tw": "t", "dep": "d", "bur": "b", "leg": "l", "pol": "p", "gov": "g", "adm": "a"}
 matrix = dict(l.split() for l in open(os.path.join(S, "matrix")))
 parts = dict(l.split() for l in open(os.path.join(S, "parts")))
@@ -418,7 +418,7 @@ def unit(s):
         text=True).stdout.strip()
 
 def head(st):
-    return int(subprocess.run(["sqlite3", DB, "SELECT head_seq FROM stations"
+    return int(subprocess.run([SERVER_SQL, "SELECT head_seq FROM stations"
         " WHERE name='%s'" % st], capture_output=True, text=True).stdout)
 
 def push(st, specs):

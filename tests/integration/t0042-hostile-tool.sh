@@ -45,10 +45,11 @@ events_ok() { python3 "$SCRATCH/check.py"; }
 # ev_seq: the seq of the event on the first line of stdin.
 ev_seq() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["seq"])'; }
 
-# held STATION SEQ KEY: a member of an event the server stores.
+# held STATION SEQ KEY: a member of an event the server stores (on
+# either backend: server_sql).
 held() {
-	sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT json_extract(raw, '\$.$3')
-		FROM events WHERE station = '$1' AND seq = $2"
+	if server_on_pg; then _m="raw::json ->> '$3'"; else _m="json_extract(raw, '\$.$3')"; fi
+	server_sql "SELECT $_m FROM events WHERE station = '$1' AND seq = $2"
 }
 
 start_server
@@ -105,12 +106,12 @@ test_expect_success '--no-push prints canonical, chained events whose hashes ver
 '
 
 test_expect_success 'a bad spec is a usage error and sends nothing' '
-	n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events") &&
+	n=$(server_sql "SELECT count(*) FROM events") &&
 	{ echo "{\"seq\":\"x\"}" | hostile --db hy.db >out 2>err; test $? = 2; } &&
 	test_grep "seq" err && test ! -s out &&
 	{ echo "{\"kind\":\"case.updated\"}" | hostile --db hy.db 2>err; test $? = 2; } &&
 	{ echo "{\"sneaky\":1}" | hostile --db hy.db 2>err; test $? = 2; } &&
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	test "$(server_sql \
 		"SELECT count(*) FROM events")" = "$n"
 '
 
@@ -179,14 +180,14 @@ test_expect_success 'a station enrolled with a pin alone pushes (the pin checked
 '
 
 test_expect_success 'another county'"'"'s CA or pin: exit 1, nothing sent' '
-	n=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM events") &&
+	n=$(server_sql "SELECT count(*) FROM events") &&
 	twin hx badca server_ca "$SCRATCH/other/ca.pem" &&
 	{ echo "{}" | hostile --db badca.db --state hx.state >out 2>err
 	  test $? = 1; } && test ! -s out && test_grep "SSL certificate problem" err &&
 	twin hp badpin server_pin other.pin &&
 	{ echo "{}" | hostile --db badpin.db >out 2>err; test $? = 1; } &&
 	test ! -s out && test_grep "pinned public key" err &&
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" \
+	test "$(server_sql \
 		"SELECT count(*) FROM events")" = "$n"
 '
 

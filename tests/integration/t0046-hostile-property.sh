@@ -17,8 +17,7 @@ HOSTILE=${HOSTILE:-$BUILD/tests/tools/hostile}
 ANYKIND="$BUILD/tests/tools/anykind"
 SEED=${SEED:-46}
 EVENTS=${EVENTS:-2400}
-export HOSTILE SEED EVENTS SCRATCH
-DB="$LIANDONG_SERVER_DIR/server.db"
+export HOSTILE SEED EVENTS SCRATCH TOP
 
 export LIANDONG_NOW="2026-09-29T10:00:00+08:00"
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
@@ -64,7 +63,7 @@ any lyx meeting.topic "$M" >/dev/null
 sync_all && sync_all
 for s in $VICTIMS; do on $s dump >$s.before; done
 for u in 龙羊峡镇 $BUR $SCJ 县司法局; do "$LDS" due --unit $u; done >due.before
-sqlite3 "$DB" "SELECT DISTINCT entity FROM events WHERE station NOT LIKE 'ev%'" >victim.ids
+server_sql "SELECT DISTINCT entity FROM events WHERE station NOT LIKE 'ev%'" >victim.ids
 
 test_expect_success 'the victims hold a record of every type' '
 	test "$(wc -l <victim.ids)" -ge 9 &&
@@ -144,7 +143,7 @@ def push(station, specs):
     return int(lines[0].split()[1]), lines[1:]
 
 def head(station):
-    return subprocess.run(["sqlite3", os.environ["LIANDONG_SERVER_DIR"] + "/server.db",
+    return subprocess.run([os.path.join(os.environ["TOP"], "tests/tools/server-sql.sh"),
                            "SELECT head_seq FROM stations WHERE name='%s'" % station],
                           capture_output=True, text=True).stdout.strip()
 
@@ -189,7 +188,7 @@ test_expect_success "$EVENTS random hostile events: stored or quarantined, wrong
 '
 
 test_expect_success 'no record of another unit was routed (widened) to the attacker' '
-	test "$(sqlite3 "$DB" "SELECT count(*) FROM routes r JOIN events e
+	test "$(server_sql "SELECT count(*) FROM routes r JOIN events e
 		ON e.cursor=r.event WHERE r.unit=\"恰卜恰镇\"
 		AND e.station NOT IN (\"ev1\",\"ev2\",\"ev3\",\"obs\")")" = 0 &&
 	"$LDS" dump --unit 恰卜恰镇 >att.dump &&

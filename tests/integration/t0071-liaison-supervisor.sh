@@ -32,26 +32,29 @@ test_expect_success 'the supervisor and the county government receive the ledger
 on xz liaison log --type patrol --summary "联合巡查" >l3
 on xz sync >/dev/null
 stop_server
-python3 - "$LIANDONG_SERVER_DIR/server.db" "$(cat l3)" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for unit in ("县综合行政执法局", "县人民政府"):
-    rows = db.execute("SELECT r.id, e.hash FROM routes r JOIN events e"
-        " ON e.cursor = r.event WHERE r.unit = ? AND r.entity = ?",
-        (unit, sys.argv[2])).fetchall()
-    count, xor = db.execute("SELECT count, xor FROM digests WHERE unit = ?",
-        (unit,)).fetchone()
-    x = int(xor, 16)
-    for rid, h in rows:
-        db.execute("DELETE FROM routes WHERE id = ?", (rid,))
-        x ^= int(h, 16)
-    db.execute("UPDATE digests SET count = ?, xor = ? WHERE unit = ?",
-        (count - len(rows), "%064x" % x, unit))
-db.execute("UPDATE meta SET value = 'liaison=64,' WHERE key = 'watchers'")
-db.commit()
-PY
+# undo_routes UNIT ENTITY: the unit's routes to ENTITY deleted and its
+# digest made again without them, on either backend (server_sql).
+undo_routes() {
+	_sql=$({ server_sql "SELECT count, xor FROM digests WHERE unit = \"$1\"" &&
+		server_sql "SELECT r.id, e.hash FROM routes r JOIN events e
+			ON e.cursor = r.event WHERE r.unit = \"$1\" AND r.entity = \"$2\""; } |
+		python3 -c '
+import sys
+count, xor = sys.stdin.readline().strip().split("|")
+rows = [l.strip().split("|") for l in sys.stdin if l.strip()]
+x = int(xor, 16)
+for _, h in rows:
+    x ^= int(h, 16)
+print("DELETE FROM routes WHERE id IN (%s);" % (", ".join(r[0] for r in rows) or "NULL"))
+print("UPDATE digests SET count = %d, xor = \"%064x\" WHERE unit = \"%s\";"
+      % (int(count) - len(rows), x, sys.argv[1]))
+' "$1") && server_sql "$_sql" >/dev/null
+}
+undo_routes 县综合行政执法局 "$(cat l3)"
+undo_routes 县人民政府 "$(cat l3)"
+server_sql "UPDATE meta SET value = \"liaison=64,\" WHERE key = \"watchers\"" >/dev/null
 test_expect_success 'the older server did not route the new log to the supervisor' '
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM routes WHERE unit=\"县综合行政执法局\" AND entity=\"$(cat l3)\"")" = 0
+	test "$(server_sql "SELECT count(*) FROM routes WHERE unit=\"县综合行政执法局\" AND entity=\"$(cat l3)\"")" = 0
 '
 
 start_server --listen "127.0.0.1:$PORT"
@@ -60,17 +63,17 @@ test_expect_success 'opened again, the server routes it to them once; the digest
 	on zf liaison list >z && test_grep "$(cat l3)" z &&
 	on gov liaison list >g && test_grep "$(cat l3)" g &&
 	for u in 县综合行政执法局 县人民政府; do
-		test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count FROM digests WHERE unit=\"$u\"")" = \
-		    "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM routes WHERE unit=\"$u\"")" || return 1
+		test "$(server_sql "SELECT count FROM digests WHERE unit=\"$u\"")" = \
+		    "$(server_sql "SELECT count(*) FROM routes WHERE unit=\"$u\"")" || return 1
 	done
 '
 
 stop_server
 start_server --listen "127.0.0.1:$PORT"
 test_expect_success 'opened a third time, nothing is routed again' '
-	before=$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM routes") &&
+	before=$(server_sql "SELECT count(*) FROM routes") &&
 	on zf sync >/dev/null &&
-	test "$(sqlite3 "$LIANDONG_SERVER_DIR/server.db" "SELECT count(*) FROM routes")" = "$before" &&
+	test "$(server_sql "SELECT count(*) FROM routes")" = "$before" &&
 	test "$(on zf liaison list | grep -c "^L-")" = 3
 '
 
