@@ -87,6 +87,8 @@ test_expect_success 'the event names the reduced file and the original kept here
 	jeq c.json d.case.attachments[0].type image/jpeg &&
 	jeq c.json d.case.attachments[0].original "$(sha256sum 现场.jpg | cut -c1-64)" &&
 	jeq c.json d.case.attachments[0].original_size "$(stat -c %s 现场.jpg)" &&
+	"$LD" case show "$C" >show &&
+	test_grep "^attachment: *现场.jpg (JPEG 图片, [0-9.]* KB) $(cut -c1-12 ids) (reduced from [0-9.]* MB) \[龙羊峡镇\]" show &&
 	test "$(blobs)" = 2
 '
 
