@@ -8,7 +8,7 @@
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-test_plan 9
+test_plan 10
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -157,6 +157,35 @@ test_expect_success 'a profile whose [photos] is wrong: nothing attached' '
 		"$LD" attach "$C" broken.jpg &&
 	test_grep "need max_side" err &&
 	test "$(events)" = "$e"
+'
+
+# Through the county: the server's profile has [photos]; a station
+# learns it with its sync, attaches a photo to a referral, and the unit
+# addressed gets the reduced JPEG; the original reaches nobody.
+"$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules "$SCRATCH/strip.ini" \
+	>/dev/null || exit 1
+start_server || exit 1
+BUREAU=县综合行政执法局
+add_station tw 龙羊峡镇 township && add_station bur $BUREAU bureau &&
+refresh_directory tw bur || exit 1
+
+test_expect_success 'the county profile reduces a photo; the unit addressed gets the reduced one only' '
+	on tw case open --source patrol --category 违法建设 --location 查纳村 \
+		--description 建房 --discovered-at "2026-11-20 09:00" >tc &&
+	on tw referral send "$(cat tc)" --to $BUREAU --letter 龙移〔2026〕1号 \
+		--source-material 笔录 --evidence 照片 >tr &&
+	R=$(cat tr) &&
+	on tw attach "$R" 现场.jpg >rid &&
+	on tw attachment get "$R:1" -o tw.jpg >/dev/null &&
+	test "$(side tw.jpg)" = 1600 &&
+	on tw sync >/dev/null && on bur sync >/dev/null &&
+	on bur attachment get "$R:1" -o bur.jpg >/dev/null &&
+	cmp tw.jpg bur.jpg && ! has_exif bur.jpg &&
+	orig=$(sha256sum 现场.jpg | cut -c1-64) &&
+	test -z "$(find "$LIANDONG_SERVER_DIR" -name "$orig*")" &&
+	test -n "$(find "$LIANDONG_SERVER_DIR" -name "$(cut -c1-64 rid)*")" &&
+	exits 4 on bur attachment get --original "$R:1" -o x.jpg &&
+	test_grep "only on the station that attached it" err
 '
 
 test_done
