@@ -119,10 +119,12 @@ endef
 
 # The station console (agent/ui.c): agent/ui/* as ui_assets (agent/ui.h).
 # The agent also links OpenSSL, libcurl's TLS, for TLS sessions kept
-# across runs (agent/net.c).
+# across runs (agent/net.c), and libvips to reduce photos before upload
+# (agent/photo.c, the only file that includes vips.h).
 UI_ASSETS := $(sort $(wildcard agent/ui/*))
 AGENT_OBJ += $(B)/agent/ui-assets.o
-AGENT_LIBS = $(shell pkg-config --libs libmicrohttpd openssl) -lpthread
+AGENT_LIBS = $(shell pkg-config --libs libmicrohttpd openssl vips) -lpthread
+$(B)/agent/photo.o: ALL_CFLAGS += $(shell pkg-config --cflags vips 2>/dev/null)
 $(B)/agent/ui.o: ALL_CFLAGS += $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 $(B)/agent/net.o: ALL_CFLAGS += $(shell pkg-config --cflags openssl 2>/dev/null)
 

@@ -32,9 +32,12 @@
 #include "event.h"
 #include "fold.h"
 #include "form.h"
+#include "hash.h"
 #include "kinds.h"
 #include "ltime.h"
 #include "out.h"
+#include "photo.h"
+#include "rules.h"
 #include "sniff.h"
 #include "text.h"
 
@@ -125,14 +128,93 @@ struct attaching {
 	int fd;
 	int64_t size;
 	const char *type;
-	char hash[HASH_HEX];
+	char hash[HASH_HEX]; /* what is attached: the reduced photo's, if any */
 	int added;        /* its blob is new */
+	/* A photo reduced (photo.h): the JPEG that travels (owned, freed
+	 * with photo_free), its name (owned: a PNG's gets ".jpg"), and the
+	 * file as given, kept on this station only. */
+	void *reduced;
+	size_t rlen;
+	char *rname;
+	char original[HASH_HEX];
+	int64_t osize;
+	int oadded;
 };
+
+/* Reads the whole of a->fd (a->size bytes) into *buf (new). */
+static int
+read_all(struct cmd_ctx *ctx, struct attaching *a, unsigned char **buf)
+{
+	size_t got = 0;
+	ssize_t n = -1;
+
+	*buf = xmalloc((size_t)a->size);
+	if (lseek(a->fd, 0, SEEK_SET) < 0)
+		goto fail;
+	while (got < (size_t)a->size) {
+		n = read(a->fd, *buf + got, (size_t)a->size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		got += (size_t)n;
+	}
+	return 0;
+fail:
+	free(*buf);
+	*buf = NULL;
+	return cmd_error(ctx, EXIT_INVALID, _("cannot read '%s': %s"), a->path,
+	    n == 0 ? _("it changed while it was read") : strerror(errno));
+}
+
+/* A JPEG or PNG photo, where the profile has [photos] and the officer
+ * did not ask for the file as it is: reduced (photo.h), the reduced JPEG
+ * to be attached and the file as given kept here as the original. A
+ * photo libvips cannot decode as its type is refused. */
+static int
+reduce(struct cmd_ctx *ctx, struct attaching *a, const struct profile *p)
+{
+	unsigned char *buf;
+	const char *dot;
+	int rc;
+
+	if (p == NULL || p->photo_max_side <= 0 ||
+	    (strcmp(a->type, "image/jpeg") != 0 &&
+	    strcmp(a->type, "image/png") != 0))
+		return 0;
+	if ((rc = read_all(ctx, a, &buf)) != 0)
+		return rc;
+	rc = photo_reduce(buf, (size_t)a->size, a->type, p, &a->reduced,
+	    &a->rlen, ctx->err);
+	free(buf);
+	if (rc != 0)
+		return cmd_error(ctx, EXIT_INVALID, "'%s': %s", a->path, ctx->err);
+	if (a->reduced == NULL)
+		return 0;
+	memcpy(a->original, a->hash, sizeof a->original);
+	a->osize = a->size;
+	hash_hex(a->reduced, a->rlen, a->hash);
+	a->size = (int64_t)a->rlen;
+	dot = strrchr(a->name, '.');
+	if (strcmp(a->type, "image/jpeg") != 0) {
+		a->rname = xasprintf("%.*s.jpg", (int)(dot != NULL ?
+		    (size_t)(dot - a->name) : strlen(a->name)), a->name);
+		if (text_check("name", a->rname, ATTACH_NAME_MAX, 0,
+		    ctx->err) != 0)
+			return cmd_error(ctx, EXIT_INVALID,
+			    _("'%s': its name must be at most %d characters of text"),
+			    a->path, ATTACH_NAME_MAX);
+		a->name = a->rname;
+		a->type = "image/jpeg";
+	}
+	return 0;
+}
 
 /* Opens and checks the file at a->path: a regular file, not empty, at
  * most max bytes, its content of the type its name claims. */
 static int
-check_file(struct cmd_ctx *ctx, struct attaching *a, int64_t max)
+check_file(struct cmd_ctx *ctx, struct attaching *a, int64_t max,
+    const struct profile *photos)
 {
 	unsigned char head[SNIFF_HEAD];
 	const char *slash = strrchr(a->path, '/');
@@ -188,7 +270,7 @@ check_file(struct cmd_ctx *ctx, struct attaching *a, int64_t max)
 		    a->path, strerror(errno));
 	if ((rc = sniff_type(a->name, head, (size_t)n, &a->type, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
-	return 0;
+	return reduce(ctx, a, photos);
 }
 
 /* 1 if doc's attachments hold hash already. */
@@ -217,6 +299,10 @@ attached_body(const struct attaching *a, const char *caption, int conf)
 	if (caption != NULL)
 		json_object_set_new(b, "caption", json_string(caption));
 	json_object_set_new(b, "confidential", json_boolean(conf));
+	if (a->reduced != NULL) {
+		json_object_set_new(b, "original", json_string(a->original));
+		json_object_set_new(b, "original_size", json_integer(a->osize));
+	}
 	return b;
 }
 
@@ -224,6 +310,7 @@ static const struct cli_opt attach_opts[] = {
 	{ "caption", CLI_VALUE, "TEXT", N_("what the files show (each file gets it)") },
 	{ "confidential", CLI_FLAG, NULL, N_("only the units handling the record may see them, as a complainant's identity") },
 	{ "officer", CLI_VALUE, "NAME", N_("officer attaching them") },
+	{ "original", CLI_FLAG, NULL, N_("attach photos as they are, not reduced as the county's profile says") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -233,6 +320,7 @@ cmd_attach(struct cmd_ctx *ctx)
 	const char *id = ctx->cli.argv[0], *caption = cmd_value(ctx, "caption");
 	const char *officer;
 	int conf = cmd_flag(ctx, "confidential");
+	const struct profile *photos = NULL;
 	struct attaching files[MAX_FILES];
 	const struct entity_type *t;
 	const struct kind_info *k;
@@ -259,6 +347,15 @@ cmd_attach(struct cmd_ctx *ctx)
 			return cmd_fail(ctx, rc);
 		return cmd_error(ctx, EXIT_NOTFOUND, _("no record '%s'"), id);
 	}
+	/* A profile named here that cannot be read might have said to
+	 * strip a photo's GPS: nothing attached rather than sent whole. */
+	if (!cmd_flag(ctx, "original") && (photos = form_profile(ctx)) == NULL &&
+	    ctx->profile_loaded < 0) {
+		rc = cmd_error(ctx, EXIT_CONFIG,
+		    _("%s (nothing attached: its [photos] could say how to reduce photos; --original attaches them as they are)"),
+		    ctx->err);
+		goto out;
+	}
 	t = entity_type_find(cjson_str(doc, "type"));
 	if ((k = kind_attached_of(t)) == NULL) {
 		rc = cmd_error(ctx, EXIT_INTERNAL, "no attachment kind for %s", id);
@@ -266,7 +363,7 @@ cmd_attach(struct cmd_ctx *ctx)
 	}
 	for (i = 0; i < nf; i++) {
 		files[i].path = ctx->cli.argv[i + 1];
-		if ((rc = check_file(ctx, &files[i], max)) != 0)
+		if ((rc = check_file(ctx, &files[i], max, photos)) != 0)
 			goto out;
 		for (j = 0; j < i; j++)
 			if (strcmp(files[j].hash, files[i].hash) == 0) {
@@ -297,8 +394,19 @@ cmd_attach(struct cmd_ctx *ctx)
 		goto out;
 	}
 	for (i = 0; rc == 0 && i < nf; i++) {
-		rc = blob_put_fd(ctx->lg, files[i].fd, files[i].size,
-		    files[i].hash, files[i].hash, &files[i].added, ctx->err);
+		struct attaching *a = &files[i];
+		/* A reduced photo: the JPEG that travels, and the file as
+		 * given, kept here (never uploaded: no event's hash names
+		 * it, blobsync.h). */
+		if (a->reduced != NULL)
+			rc = blob_put(ctx->lg, a->reduced, a->rlen, a->hash,
+			    &a->added, ctx->err);
+		if (rc == 0)
+			rc = blob_put_fd(ctx->lg, a->fd, a->reduced != NULL ?
+			    a->osize : a->size, a->reduced != NULL ?
+			    a->original : a->hash, a->reduced != NULL ?
+			    a->original : a->hash, a->reduced != NULL ?
+			    &a->oadded : &a->added, ctx->err);
 		if (rc != 0)
 			break;
 		body = attached_body(&files[i], caption, conf);
@@ -329,9 +437,13 @@ cmd_attach(struct cmd_ctx *ctx)
 		for (i = 0; i < nf; i++)
 			printf("%s  %s\n", files[i].hash, files[i].name);
 out:
-	for (i = 0; i < MAX_FILES; i++)
+	for (i = 0; i < MAX_FILES; i++) {
 		if (files[i].fd >= 0)
 			close(files[i].fd);
+		if (files[i].reduced != NULL)
+			photo_free(files[i].reduced);
+		free(files[i].rname);
+	}
 	json_decref(aud);
 	json_decref(doc);
 	return rc;
@@ -479,6 +591,7 @@ static const struct cli_opt get_opts[] = {
 	{ "output", CLI_VALUE, "FILE", N_("write it to FILE ('-': standard output; default: its name, in this directory)") },
 	{ "force", CLI_FLAG, NULL, N_("replace FILE if it exists") },
 	{ "confidential", CLI_FLAG, NULL, N_("give a confidential one, where this unit handles the record") },
+	{ "original", CLI_FLAG, NULL, N_("a reduced photo's original, kept on the station that attached it (RECORD:N only)") },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -486,24 +599,46 @@ static int
 cmd_attachment_get(struct cmd_ctx *ctx)
 {
 	const char *arg = ctx->cli.argv[0], *outp = cmd_value(ctx, "output");
-	int force = cmd_flag(ctx, "force");
+	int force = cmd_flag(ctx, "force"), original = cmd_flag(ctx, "original");
 	char hash[HASH_HEX], *name = NULL, *tmp = NULL;
 	json_t *doc = NULL, *att = NULL;
 	int64_t size;
 	int rc, fd = -1;
 
+	if (original && strchr(arg, ':') == NULL)
+		return cmd_usage_error(ctx,
+		    _("--original names the attachment as RECORD:N"));
 	if (strchr(arg, ':') != NULL) {
 		if ((rc = by_position(ctx, arg, &doc, &att)) != 0)
 			goto out;
 		ld_strlcpy(hash, cjson_str(att, "hash"), sizeof hash);
+		if (original && cjson_str(att, "original") == NULL) {
+			rc = cmd_error(ctx, EXIT_NOTFOUND,
+			    _("%s is not a reduced photo: it has no original"),
+			    arg);
+			goto out;
+		}
 	} else if ((rc = blob_find(ctx->lg, arg, hash, ctx->err)) != 0) {
 		rc = cmd_fail(ctx, rc);
 		goto out;
 	}
 	if ((rc = may_give(ctx, hash, cmd_flag(ctx, "confidential"), &name)) != 0)
 		goto out;
+	/* The original of a reduced photo: only on the station that
+	 * attached it, never uploaded. */
+	if (original) {
+		ld_strlcpy(hash, cjson_str(att, "original"), sizeof hash);
+		if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) != 0) {
+			rc = rc == LD_ENOTFOUND ? cmd_error(ctx, EXIT_NOTFOUND,
+			    _("the original of %s is kept only on the station that attached it"),
+			    arg) : cmd_fail(ctx, rc);
+			goto out;
+		}
+	}
 	/* Not here yet: from the county server, when it can be reached. */
-	if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) == LD_ENOTFOUND &&
+	if (original)
+		rc = 0;
+	else if ((rc = blob_stat(ctx->lg, hash, &size, ctx->err)) == LD_ENOTFOUND &&
 	    (rc = cmd_fetch_blob(ctx, hash)) == 0)
 		rc = blob_stat(ctx->lg, hash, &size, ctx->err);
 	else if (rc == LD_ENOTFOUND || rc == LD_ECONFIG || rc == LD_ENET) {

@@ -565,6 +565,13 @@ out_attachments(const char *label, const json_t *list)
 		printf("%s (%s, %s) %.12s", cjson_str(a, "name"),
 		    enum_label(attachment_types, cjson_str(a, "type")), size,
 		    cjson_str(a, "hash"));
+		/* A photo reduced on its station (agent/photo.h). */
+		if (json_is_integer(json_object_get(a, "original_size"))) {
+			out_size(json_integer_value(json_object_get(a,
+			    "original_size")), size, sizeof size);
+			printf(" ");
+			printf(_("(reduced from %s)"), size);
+		}
 		if (json_is_true(json_object_get(a, "confidential")))
 			printf(" %s", _("(confidential)"));
 		if ((s = cjson_str(a, "caption")) != NULL)

@@ -333,8 +333,9 @@ deadlines_done(const struct entity_type *t, json_t *doc,
 
 /* An attachment ("<type>.attached", kinds.h), the same step for every
  * type: the record must exist; the file joins its "attachments" list,
- * in fold order, as {hash, name, size, type, caption, confidential, at,
- * by, unit, station, seq}. Any state will do: evidence may come after a
+ * in fold order, as {hash, name, size, type, caption, confidential,
+ * original, original_size (a photo reduced on its station), at, by,
+ * unit, station, seq}. Any state will do: evidence may come after a
  * close. Who may attach is the server's to decide (the kind's authority);
  * a station that folds one the server quarantined lists it among its
  * conflicts, as for any kind. A confidential one is kept here whole, as
@@ -344,7 +345,7 @@ static const char *
 fold_attached(json_t *doc, const struct event *ev)
 {
 	static const char *const keys[] = { "hash", "name", "size", "type",
-		"caption", "confidential", NULL };
+		"caption", "confidential", "original", "original_size", NULL };
 	json_t *a;
 	size_t i;
 

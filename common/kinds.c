@@ -404,6 +404,10 @@ const struct field attached_fields[] = {
 	{ "name", F_STR, 1, ATTACH_NAME_MAX, NULL, NULL },
 	{ "caption", F_TEXT, 0, ATTACH_CAPTION_MAX, NULL, NULL },
 	{ "confidential", F_BOOL, 1, 0, NULL, NULL },
+	/* A photo reduced on its station (agent/photo.h): the file as the
+	 * officer gave it, kept there only. */
+	{ "original", F_SHA256, 0, 0, NULL, NULL },
+	{ "original_size", F_COUNT, 0, ATTACH_SIZE_MAX, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

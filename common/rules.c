@@ -52,6 +52,9 @@ enum {
 	KEY_REST_DAY = 1 << 6,
 	KEY_IMMEDIATE = 1 << 7,
 	KEY_PER = 1 << 8,
+	KEY_PHOTO_SIDE = 1 << 9,    /* [photos], in pseen */
+	KEY_PHOTO_QUALITY = 1 << 10,
+	KEY_PHOTO_EXIF = 1 << 11,
 };
 
 const char *
@@ -216,6 +219,7 @@ profile_new(void)
 
 	p->rest_day = RULE_REST_STAY;
 	p->immediate_minutes = RULE_IMMEDIATE_MINUTES;
+	p->photo_quality = PROFILE_PHOTO_QUALITY;
 	return p;
 }
 
@@ -310,6 +314,48 @@ immediate_of(const char *value, int *minutes)
 {
 	return number_of(value, RULE_IMMEDIATE_MINUTES_MAX, minutes) != 0 ||
 	    *minutes < 1 ? LD_EINVAL : 0;
+}
+
+/* [photos]: max_side (required when the section is there), quality,
+ * exif strip|keep. */
+static int
+on_photos_key(struct parse *ps, const char *name, const char *value)
+{
+	struct profile *p = ps->p;
+	unsigned bit;
+
+	if (strcmp(name, "max_side") == 0)
+		bit = KEY_PHOTO_SIDE;
+	else if (strcmp(name, "quality") == 0)
+		bit = KEY_PHOTO_QUALITY;
+	else if (strcmp(name, "exif") == 0)
+		bit = KEY_PHOTO_EXIF;
+	else
+		return ld_fail(ps->err, LD_EINVAL,
+		    _("[photos]: unknown key '%s' (max_side, quality, exif)"),
+		    name);
+	if (ps->pseen & bit)
+		return ld_fail(ps->err, LD_EINVAL,
+		    _("[photos]: '%s' given twice"), name);
+	ps->pseen |= bit;
+	if (bit == KEY_PHOTO_SIDE) {
+		if (number_of(value, PROFILE_PHOTO_SIDE_MAX,
+		    &p->photo_max_side) != 0 ||
+		    p->photo_max_side < PROFILE_PHOTO_SIDE_MIN)
+			return ld_fail(ps->err, LD_EINVAL,
+			    _("[photos]: max_side must be a whole number of pixels from %d to %d"),
+			    PROFILE_PHOTO_SIDE_MIN, PROFILE_PHOTO_SIDE_MAX);
+	} else if (bit == KEY_PHOTO_QUALITY) {
+		if (number_of(value, 100, &p->photo_quality) != 0 ||
+		    p->photo_quality < 1)
+			return ld_fail(ps->err, LD_EINVAL,
+			    _("[photos]: quality must be a whole number from 1 to 100"));
+	} else if (strcmp(value, "keep") == 0 || strcmp(value, "strip") == 0)
+		p->photo_exif_keep = strcmp(value, "keep") == 0;
+	else
+		return ld_fail(ps->err, LD_EINVAL,
+		    _("[photos]: exif must be strip or keep, not '%s'"), value);
+	return 0;
 }
 
 static int
@@ -529,6 +575,10 @@ on_entry(void *user, const char *section, const char *name,
 		ps->rc = on_profile_key(ps, name, value);
 		return 1;
 	}
+	if (strcmp(section, "photos") == 0) {
+		ps->rc = on_photos_key(ps, name, value);
+		return 1;
+	}
 	if (strncmp(section, "rule ", 5) != 0 && !quota) {
 		ps->rc = ld_fail(ps->err, LD_EINVAL, _("unknown section [%s]"),
 		    section);
@@ -569,6 +619,10 @@ resolve(struct parse *ps)
 	struct profile *p = ps->p;
 	size_t i;
 
+	if ((ps->pseen & (KEY_PHOTO_QUALITY | KEY_PHOTO_EXIF)) &&
+	    !(ps->pseen & KEY_PHOTO_SIDE))
+		return ld_fail(ps->err, LD_EINVAL,
+		    _("[photos]: quality and exif need max_side"));
 	for (i = 0; i < p->n; i++) {
 		struct rule *r = &p->rules[i];
 		unsigned seen = ps->seen[i];
@@ -857,6 +911,10 @@ profile_json(const struct profile *p)
 		}
 		json_object_set_new(o, "quotas", quotas);
 	}
+	if (p->photo_max_side > 0)
+		json_object_set_new(o, "photos", json_pack("{s:i, s:i, s:s}",
+		    "max_side", p->photo_max_side, "quality", p->photo_quality,
+		    "exif", p->photo_exif_keep ? "keep" : "strip"));
 	return o;
 }
 
@@ -999,6 +1057,19 @@ profile_from_json(const json_t *o, struct profile **out, char *err)
 			return ld_fail(err, LD_EINVAL, _("malformed quota '%.32s'"),
 			    key);
 		}
+	}
+	if ((j = json_object_get(o, "photos")) != NULL) {
+		const char *exif = json_string_value(json_object_get(j, "exif"));
+		if (json_number(json_object_get(j, "max_side"),
+		    PROFILE_PHOTO_SIDE_MIN, PROFILE_PHOTO_SIDE_MAX,
+		    &p->photo_max_side) != 0 ||
+		    json_number(json_object_get(j, "quality"), 1, 100,
+		    &p->photo_quality) != 0 || exif == NULL ||
+		    (strcmp(exif, "keep") != 0 && strcmp(exif, "strip") != 0)) {
+			profile_free(p);
+			return ld_fail(err, LD_EINVAL, _("malformed [photos]"));
+		}
+		p->photo_exif_keep = strcmp(exif, "keep") == 0;
 	}
 	if ((rc = check(p, err)) != 0) {
 		profile_free(p);

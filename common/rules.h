@@ -104,7 +104,18 @@ struct profile {
 	/* Defaults for the rules that do not set their own. */
 	enum rule_rest_day rest_day;
 	int immediate_minutes;
+	/* [photos]: photos reduced on the station before upload (issue 18).
+	 * photo_max_side 0: no [photos], no reduction. */
+	int photo_max_side;  /* longest side, pixels */
+	int photo_quality;   /* JPEG quality, 1..100 */
+	int photo_exif_keep; /* 1: keep EXIF and other metadata; 0: strip */
 };
+
+/* [photos] bounds: max_side in PROFILE_PHOTO_SIDE_MIN..MAX, quality
+ * 1..100 (default PROFILE_PHOTO_QUALITY), exif strip (default) or keep. */
+#define PROFILE_PHOTO_SIDE_MIN 64
+#define PROFILE_PHOTO_SIDE_MAX 20000
+#define PROFILE_PHOTO_QUALITY 80
 
 /* Parses a profile from .ini text (format in docs/rules.md). Returns 0
  * or LD_EINVAL (err says which line or rule is wrong): unknown section,

@@ -62,7 +62,8 @@ assert_body_ok(const struct kind_info *k, json_t *body, const char *why)
 	"{'due':'2026-11-27T23:59:59+08:00','rule':'gonghe/" rule "'," \
 	"'basis':'" basis "','assumed':false}"
 
-/* An attachment's SHA-256 (kinds.h, attached_fields). */
+/* An attachment's SHA-256 (kinds.h, attached_fields); a full body also
+ * names the original of a reduced photo (agent/photo.h). */
 #define ATT_H "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'"
 
 static const struct spec {
@@ -282,67 +283,67 @@ static const struct spec {
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "complaint.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "liaison.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "referral.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "assist.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "whistle.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "meeting.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "share.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "supervision.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "operation.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 	{ "person.attached", "hash size type name confidential",
 	    "{'hash':" ATT_H ",'size':1,'type':'image/jpeg','name':'现场.jpg',"
 	    "'confidential':false}",
 	    "{'hash':" ATT_H ",'size':20971520,'type':'audio/amr',"
 	    "'name':'询问录音 2026-11-21.amr','caption':'询问当事人\\n第一段',"
-	    "'confidential':true}" },
+	    "'confidential':true,'original':" ATT_H ",'original_size':20971520}" },
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 

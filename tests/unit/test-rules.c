@@ -1107,6 +1107,60 @@ test_clause_ref(void **state)
 	profile_free(p);
 }
 
+/* [photos]: parsed, defaults, refused when wrong, through JSON. */
+static void
+test_photos(void **state)
+{
+	static const char *const bad[] = {
+		"[photos]\nmax_side = 10\n",
+		"[photos]\nmax_side = 20001\n",
+		"[photos]\nmax_side = 1600\nquality = 0\n",
+		"[photos]\nmax_side = 1600\nquality = 101\n",
+		"[photos]\nmax_side = 1600\nexif = maybe\n",
+		"[photos]\nmax_side = 1600\nmax_side = 800\n",
+		"[photos]\nmax_side = 1600\nwidth = 800\n",
+		"[photos]\nquality = 50\n",
+		"[photos]\nexif = keep\n",
+	};
+	const char *head = "[profile]\nname = t\ncounty = 某县\n";
+	char err[LD_ERRLEN] = "", *text;
+	struct profile *p = parsed("[profile]\nname = t\ncounty = 某县\n"
+	    "[photos]\nmax_side = 1600\nexif = keep\n");
+	struct profile *none = parsed("[profile]\nname = t\ncounty = 某县\n");
+	struct profile *q = NULL;
+	json_t *o;
+	size_t i;
+
+	assert_int_equal(p->photo_max_side, 1600);
+	assert_int_equal(p->photo_quality, PROFILE_PHOTO_QUALITY);
+	assert_int_equal(p->photo_exif_keep, 1);
+	assert_int_equal(none->photo_max_side, 0);
+	o = profile_json(none);
+	assert_null(json_object_get(o, "photos"));
+	json_decref(o);
+	o = profile_json(p);
+	assert_int_equal(profile_from_json(o, &q, err), 0);
+	assert_int_equal(q->photo_max_side, 1600);
+	assert_int_equal(q->photo_quality, PROFILE_PHOTO_QUALITY);
+	assert_int_equal(q->photo_exif_keep, 1);
+	profile_free(q);
+	json_object_set_new(json_object_get(o, "photos"), "quality",
+	    json_integer(0));
+	assert_int_equal(profile_from_json(o, &q, err), LD_EINVAL);
+	assert_null(q);
+	json_decref(o);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		text = xasprintf("%s%s", head, bad[i]);
+		q = NULL;
+		if (profile_parse(text, &q, err) != LD_EINVAL)
+			fail_msg("not refused: %s", bad[i]);
+		assert_non_null(strstr(err, "[photos]"));
+		free(text);
+	}
+	profile_free(p);
+	profile_free(none);
+}
+
 /* The new keys through JSON; months also as days for older stations. */
 static void
 test_json_new_keys(void **state)
@@ -1401,6 +1455,7 @@ main(void)
 		cmocka_unit_test(test_quotas_and_stated_rules),
 		cmocka_unit_test(test_clause_ref),
 		cmocka_unit_test(test_json_new_keys),
+		cmocka_unit_test(test_photos),
 		cmocka_unit_test(test_profile_settings),
 	};
 
