@@ -63,16 +63,24 @@ textfile_long_line(const char *text, size_t max)
 }
 
 int
-textfile_sync_parent(const char *path)
+textfile_sync_dir(const char *dir)
 {
-	char *copy = xstrdup(path);
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-	free(copy);
 	if (fd < 0)
 		return -1;
 	rc = fsync(fd);
 	close(fd);
+	return rc;
+}
+
+int
+textfile_sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int rc = textfile_sync_dir(dirname(copy));
+
+	free(copy);
 	return rc;
 }
 

@@ -23,8 +23,11 @@ int textfile_long_line(const char *text, size_t max);
 #define TEXTFILE_SIG_LEN 96
 int textfile_signature(const char *path, char buf[TEXTFILE_SIG_LEN]);
 
-/* Syncs the directory that holds path: a new file's name is durable only
- * then, not with the file's own fsync. 0, or -1 with errno. */
+/* Syncs the directory dir itself: a file's name made or changed in it
+ * is durable only then, not with the file's own fsync. 0, or -1 with
+ * errno. */
+int textfile_sync_dir(const char *dir);
+/* The same for the directory that holds path. */
 int textfile_sync_parent(const char *path);
 
 #endif

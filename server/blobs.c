@@ -17,6 +17,7 @@
 #include "blobs.h"
 #include "log.h"
 #include "sniff.h"
+#include "textfile.h"
 #include "util.h"
 
 struct blobs {
@@ -51,18 +52,6 @@ static char *
 units_path(const struct blobs *b, const char *hash)
 {
 	return xasprintf("%s/%s.units", b->dir, hash);
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 int
@@ -139,7 +128,7 @@ replace_file(const char *dir, const char *path, const char *buf, size_t len,
 	int rc = 0;
 
 	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    rename(t, path) != 0 || fsync_dir(dir) != 0)
+	    rename(t, path) != 0 || textfile_sync_dir(dir) != 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 	if (fd >= 0)
@@ -422,8 +411,8 @@ finish(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
 	whole = whole_path(b, c->hash);
 	if (size_of(whole) >= 0) {
 		unlink(path);
-		fsync_dir(b->dir);
-	} else if (rename(path, whole) != 0 || fsync_dir(b->dir) != 0)
+		textfile_sync_dir(b->dir);
+	} else if (rename(path, whole) != 0 || textfile_sync_dir(b->dir) != 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), whole,
 		    strerror(errno));
 	else
@@ -458,7 +447,7 @@ prove_locked(struct blobs *b, const struct blobs_who *w,
 	at = offset + (int64_t)len;
 	if (at == c->size) {
 		unlink(pp);
-		fsync_dir(b->dir);
+		textfile_sync_dir(b->dir);
 		*have = 0;
 		if (!ok)
 			rc = ld_fail(err, LD_EINTEGRITY, _("the file received"
@@ -572,7 +561,7 @@ put_locked(struct blobs *b, const struct blobs_who *w,
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	rc = 0;
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    (offset == 0 && fsync_dir(b->dir) != 0)) {
+	    (offset == 0 && textfile_sync_dir(b->dir) != 0)) {
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 		/* What was appended is unknown: back to what was held. */
