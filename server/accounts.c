@@ -69,7 +69,9 @@ struct fail_keys {
 static void
 keys(const char *name, const char *address, struct fail_keys *k)
 {
-	k->pair = xasprintf("account:%s@%s", name, address);
+	/* A prefix of its own: a name may hold '@', and "bob@1.2.3.4"
+	 * must not be bob's key from 1.2.3.4. */
+	k->pair = xasprintf("pair:%s@%s", name, address);
 	k->name = xasprintf("account:%s", name);
 	k->addr = xasprintf("address:%s", address);
 }
@@ -255,7 +257,7 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
 	sodium_bin2hex(token, SESSION_TOKEN_LEN, secret, sizeof secret);
 	sodium_memzero(secret, sizeof secret);
 	hash_hex(token, strlen(token), th);
-	by_pair = xasprintf("account:%s@%s", name, address);
+	by_pair = xasprintf("pair:%s@%s", name, address);
 	ok = 0;
 	hold(lock);
 	if ((rc = s->ops->begin(s, err)) == 0) {

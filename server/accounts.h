@@ -88,7 +88,7 @@ struct account_ops {
 	/* Drops one session (token_hash), or every session of name. */
 	int (*session_drop)(struct store *s, const char *token_hash,
 	    const char *name, char *err);
-	/* Notes a failed login under key ("account:NAME@IP", "account:NAME",
+	/* Notes a failed login under key ("pair:NAME@IP", "account:NAME",
 	 * "address:IP") at at, and counts those since since (*n, this one
 	 * included). */
 	int (*failure_note)(struct store *s, const char *key, int64_t at,

@@ -191,6 +191,23 @@ test_account_lockout(void **state)
 	    T0 + 5 * MIN + LOCK_WINDOW + 3 * MIN, token, err), 0);
 }
 
+/* A made-up name holding '@' counts under its own key, never under a
+ * real account's from one address: "wangfang@10.0.0.3" failing five
+ * times does not lock wangfang out at 10.0.0.3. */
+static void
+test_lockout_name_with_at(void **state)
+{
+	struct fix *f = *state;
+	char token[SESSION_TOKEN_LEN], err[LD_ERRLEN];
+	int i;
+
+	for (i = 0; i < ACCOUNT_FAILS + 1; i++)
+		assert_int_equal(login(f, "wangfang@10.0.0.3", "guess number x",
+		    "10.0.0.9", T0 + i * MIN, token, err), LD_EAUTH);
+	assert_int_equal(login(f, "wangfang", PW, "10.0.0.3", T0 + 7 * MIN,
+	    token, err), 0);
+}
+
 /* Guesses spread over many addresses, each under its own limit, lock
  * the account from every address once they reach ACCOUNT_FAILS_ALL. */
 static void
@@ -298,6 +315,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_account_lockout, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_account_lockout_spread, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lockout_name_with_at, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_address_lockout, setup,
 		    teardown),
