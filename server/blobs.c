@@ -433,11 +433,15 @@ prove_locked(struct blobs *b, const struct blobs_who *w,
 {
 	char *p = whole_path(b, c->hash), *pp, *buf = xmalloc(len), line[48];
 	int fd = open(p, O_RDONLY | O_CLOEXEC), ok, rc = 0;
+	struct stat st;
 	int64_t at;
 
 	free(p);
 	proof_get(b, c->hash, w->station, &at, &ok);
-	if (fd < 0 || pread(fd, buf, len, offset) != (ssize_t)len ||
+	/* The whole file, not a prefix: a claim of another size proves
+	 * nothing (a one-byte claim and its first byte would). */
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size != c->size ||
+	    pread(fd, buf, len, offset) != (ssize_t)len ||
 	    memcmp(buf, data, len) != 0)
 		ok = 0;
 	if (fd >= 0)
@@ -514,6 +518,10 @@ put_locked(struct blobs *b, const struct blobs_who *w,
 		return rc;
 	}
 	free(path);
+	if (offset < 0 || offset > c->size)
+		return ld_fail(err, LD_EINVAL, _("offset %lld is past the"
+		    " file's %lld bytes"), (long long)offset,
+		    (long long)c->size);
 	if (offset + (int64_t)len <= *have)
 		return 0; /* acknowledged before: nothing written again */
 	if (offset != *have)

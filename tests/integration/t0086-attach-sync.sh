@@ -22,7 +22,7 @@
 # are what the resume logic sees. The kill tests throttle to 256 KB/s so
 # that the agent or the server is caught mid-file.
 . "$(dirname "$0")/lib.sh"
-test_plan 16
+test_plan 17
 
 FP="$BUILD/tests/tools/faultproxy"
 
@@ -297,6 +297,19 @@ test_expect_success 'a station naming another unit'"'"'s confidential file on it
 	code=$(api "/v1/blob?hash=$HK&record=$HC" "$SEC_TOKEN") && test "$code" = 200 &&
 	code=$(api "/v1/blob/data?hash=$HK&record=$HC&offset=0" "$SEC_TOKEN") &&
 	test "$code" = 403 && test_grep "no record unit 河卡镇 can see names this attachment" body
+'
+
+test_expect_success 'a claim shorter than the file proves nothing: its first byte does not make a holder' '
+	jpeg 机密2.jpg 150000 && HK2=$(sha 机密2.jpg) &&
+	on tw attach "$R" 机密2.jpg --confidential >/dev/null &&
+	on tw sync >/dev/null && test -f "$LIANDONG_SERVER_DIR/blobs/$HK2" &&
+	name_file "$HK2" 1 image/jpeg 一字节.jpg &&
+	head -c 1 机密2.jpg >byte1 &&
+	code=$(api "/v1/blob?hash=$HK2&record=$HC&offset=0&chunk=$(sha byte1)" \
+		"$HOS_TOKEN" --data-binary @byte1) && test "$code" = 422 &&
+	test_grep ! "恰卜恰镇" "$LIANDONG_SERVER_DIR/blobs/$HK2.units" &&
+	code=$(api "/v1/blob/data?hash=$HK2&record=$HC&offset=0" "$HOS_TOKEN") &&
+	test "$code" = 403
 '
 
 test_expect_success 'a second unit attaching the same bytes proves them, nothing rewritten, and reads them back' '
