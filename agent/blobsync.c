@@ -328,6 +328,12 @@ blobsync_run(struct ledger *lg, struct net *n, const char *dir,
 	for (i = 0; rc == 0 && i < nrefs; i++) {
 		const struct blob_ref *ref = &refs[i];
 
+		/* Sent only when this unit attached it, and never a
+		 * reduced photo's original: another unit's event naming a
+		 * file held here (an original it saw named) must not make
+		 * this station send it. */
+		if (ref->held && (!ref->own || ref->original))
+			continue;
 		if (ref->held && !marked_up(lg, ref->hash))
 			rc = upload(lg, n, ref, r, err);
 		else if (!ref->held && auto_fetch >= 0 &&
