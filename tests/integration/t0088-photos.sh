@@ -8,7 +8,7 @@
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-test_plan 10
+test_plan 11
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -143,6 +143,31 @@ test_expect_success 'a "JPEG" libvips cannot decode is refused, nothing stored' 
 	test_grep "bad.jpg" err &&
 	test_must_fail env LIANDONG_RULES=$SCRATCH/strip.ini \
 		"$LD" attach "$C" broken.jpg 2>err &&
+	test "$(events)" = "$e" && test "$(blobs)" = "$b"
+'
+
+test_expect_success 'a photo whose header claims over 100 megapixels is refused undecoded' '
+	e=$(events) && b=$(blobs) &&
+	python3 - <<-\EOI &&
+	import struct, zlib
+	def chunk(t, d):
+	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+	rows = zlib.compress(b"\0" * 20001 * 4, 9)
+	open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" +
+	    chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)) +
+	    chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+	d = bytearray(open("plain.jpg", "rb").read())
+	i = 2
+	while d[i + 1] not in (0xc0, 0xc2):
+	    i += 2 + struct.unpack(">H", d[i + 2:i + 4])[0]
+	d[i + 5:i + 9] = struct.pack(">HH", 60000, 60000)
+	open("huge.jpg", "wb").write(d)
+	EOI
+	test "$(stat -c %s huge.png)" -lt 10000 &&
+	exits 3 env LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" huge.png &&
+	test_grep "huge.png.*20000x20000 pixels, more than the 100 megapixels" err &&
+	exits 3 env LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" huge.jpg &&
+	test_grep "huge.jpg.*60000x60000 pixels" err &&
 	test "$(events)" = "$e" && test "$(blobs)" = "$b"
 '
 
