@@ -56,6 +56,24 @@ photo_init(char *err)
 	return 0;
 }
 
+/* Whether the image carries metadata exif = strip removes: EXIF (GPS,
+ * the camera's serial), XMP, IPTC, a PNG's text. */
+static int
+has_metadata(VipsImage *in)
+{
+	char **f = vips_image_get_fields(in);
+	int i, found = 0;
+
+	for (i = 0; f[i] != NULL; i++)
+		if (strcmp(f[i], "exif-data") == 0 ||
+		    strcmp(f[i], "xmp-data") == 0 ||
+		    strcmp(f[i], "iptc-data") == 0 ||
+		    strncmp(f[i], "png-comment-", 12) == 0)
+			found = 1;
+	g_strfreev(f);
+	return found;
+}
+
 int
 photo_reduce(const void *data, size_t len, const char *type,
     const struct profile *p, void **out, size_t *outlen, char *err)
@@ -97,8 +115,24 @@ photo_reduce(const void *data, size_t len, const char *type,
 		    vips_why(why, sizeof why));
 		goto out;
 	}
-	if (w <= p->photo_max_side && h <= p->photo_max_side)
+	if (w <= p->photo_max_side && h <= p->photo_max_side) {
+		/* Small enough, but exif = strip: one carrying metadata is
+		 * saved again without it, the same size (turned upright
+		 * first, as its orientation goes with the EXIF). */
+		if (p->photo_exif_keep || !has_metadata(in))
+			goto out;
+		if (vips_autorot(in, &small, NULL) != 0 ||
+		    vips_jpegsave_buffer(small, &buf, &blen, "Q",
+		    p->photo_quality, "strip", TRUE, NULL) != 0) {
+			rc = ld_fail(err, LD_EINVAL, _("cannot strip the"
+			    " photo's metadata: %s"), vips_why(why, sizeof why));
+			goto out;
+		}
+		*out = buf;
+		*outlen = blen;
+		buf = NULL;
 		goto out;
+	}
 	if (vips_thumbnail_image(in, &small, p->photo_max_side, "size",
 	    VIPS_SIZE_DOWN, NULL) != 0 ||
 	    vips_jpegsave_buffer(small, &buf, &blen, "Q", p->photo_quality,

@@ -20,7 +20,10 @@ struct profile;
  * the profile's quality, its metadata stripped unless the profile keeps
  * it; the caller frees *out with photo_free. *out is NULL (nothing to
  * do) when the type is neither, the profile has no [photos], the photo
- * is small enough, or the reduced file would not be smaller. Returns 0,
+ * is small enough (and carries no metadata, or the profile keeps it), or
+ * the reduced file would not be smaller. A photo small enough that
+ * carries metadata (EXIF, XMP, IPTC, a PNG's text) where the profile
+ * strips it is saved again as a JPEG of the same size without it. Returns 0,
  * or LD_EINVAL when libvips cannot decode the data as the type it claims
  * (err says so), or when its header claims more than PHOTO_MAX_PIXELS
  * (refused before any pixel is decoded): a JPEG or PNG is decoded whole

@@ -8,7 +8,7 @@
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-test_plan 11
+test_plan 12
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -144,6 +144,31 @@ test_expect_success 'a "JPEG" libvips cannot decode is refused, nothing stored' 
 	test_must_fail env LIANDONG_RULES=$SCRATCH/strip.ini \
 		"$LD" attach "$C" broken.jpg 2>err &&
 	test "$(events)" = "$e" && test "$(blobs)" = "$b"
+'
+
+test_expect_success 'a photo within max_side is sent without its EXIF under exif = strip, as given under keep' '
+	vips resize 现场.jpg 小.v 0.25 && vips copy 小.v "小0.jpg[Q=92]" &&
+	python3 - <<-\EOI &&
+	import struct
+	d = open("小0.jpg", "rb").read()
+	val = b"GPS 36.27N 100.62E\0"
+	ifd = struct.pack("<H", 1) + struct.pack("<HHII", 0x013b, 2, len(val), 26) + struct.pack("<I", 0)
+	app1 = b"Exif\0\0" + b"II*\0" + struct.pack("<I", 8) + ifd + val
+	open("小.jpg", "wb").write(d[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + d[2:])
+	EOI
+	has_exif 小.jpg && test "$(side 小.jpg)" = 750 &&
+	LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" 小.jpg >sid &&
+	"$LD" case show --json "$C" >c.json &&
+	n=$(python3 -c "import json; print(len(json.load(open(\"c.json\"))[\"case\"][\"attachments\"]))") &&
+	"$LD" attachment get "$C:$n" -o 小-got.jpg >/dev/null &&
+	! has_exif 小-got.jpg && test_grep ! "GPS 36" 小-got.jpg &&
+	test "$(vipsheader -f width 小-got.jpg)" = "$(vipsheader -f width 小.jpg)" &&
+	test "$(vipsheader -f height 小-got.jpg)" = "$(vipsheader -f height 小.jpg)" &&
+	"$LD" attachment get --original "$C:$n" -o 小-orig.jpg >/dev/null &&
+	cmp 小.jpg 小-orig.jpg &&
+	cp 小.jpg 小2.jpg && printf z >>小2.jpg &&
+	LIANDONG_RULES=$SCRATCH/keep.ini "$LD" attach "$C" 小2.jpg >kid &&
+	test "$(cut -c1-64 kid)" = "$(sha256sum 小2.jpg | cut -c1-64)"
 '
 
 test_expect_success 'a photo whose header claims over 100 megapixels is refused undecoded' '
