@@ -8,7 +8,7 @@
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-test_plan 12
+test_plan 13
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -236,6 +236,23 @@ test_expect_success 'the county profile reduces a photo; the unit addressed gets
 	test -n "$(find "$LIANDONG_SERVER_DIR" -name "$(cut -c1-64 rid)*")" &&
 	exits 4 on bur attachment get --original "$R:1" -o x.jpg &&
 	test_grep "only on the station that attached it" err
+'
+
+# The bureau's station turned hostile (tests/tools/hostile, with its
+# token): it saw the original's hash in the routed event, and names it
+# as a file of its own attachment to the referral, routed to the
+# township. The township's sync must not send the original.
+test_expect_success 'another unit naming the original in its own event does not make the station send it' '
+	R=$(cat tr) && orig=$(sha256sum 现场.jpg | cut -c1-64) &&
+	"$BUILD/tests/tools/hostile" --db "$SCRATCH/bur.db" --state "$SCRATCH/bur.state" >push <<-EOF &&
+	{"kind":"referral.attached","entity":"$R","audience":["龙羊峡镇","$BUREAU"],"body":{"hash":"$orig","size":$(stat -c %s 现场.jpg),"type":"image/jpeg","name":"要原图.jpg","confidential":false}}
+	EOF
+	test "$(sed -n "s/^status //p" push)" = 200 && test_grep ! not_entitled push &&
+	on tw sync >ts && cat ts >&2 &&
+	test "$(sqlite3 "$SCRATCH/tw.db" "SELECT count(*) FROM events WHERE
+	    json_extract(raw, '\''\$.body.hash'\'') = '\''$orig'\''")" = 1 &&
+	test_grep ! "event=blob_chunk station=tw hash=$(echo $orig | cut -c1-12)" "$SCRATCH/server.log" &&
+	test -z "$(find "$LIANDONG_SERVER_DIR" -name "$orig*")"
 '
 
 test_done
