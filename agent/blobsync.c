@@ -77,13 +77,16 @@ refusal(const struct net_response *rs, const char *hash, char *err)
 	return code;
 }
 
-/* Reads "have" and "complete" of an answer. */
+/* Reads "have" and "complete" of an answer: -1 when "have" is missing,
+ * or not within [0, size] (a server's word is not trusted past the file). */
 static int
-answer_state(const struct net_response *rs, int64_t *have, int *complete)
+answer_state(const struct net_response *rs, int64_t size, int64_t *have,
+    int *complete)
 {
 	json_t *o = json_loadb(rs->body, rs->len, 0, NULL);
 	json_t *h = json_object_get(o, "have");
-	int ok = json_is_integer(h);
+	int ok = json_is_integer(h) && json_integer_value(h) >= 0 &&
+	    json_integer_value(h) <= size;
 
 	if (ok) {
 		*have = json_integer_value(h);
@@ -91,6 +94,17 @@ answer_state(const struct net_response *rs, int64_t *have, int *complete)
 	}
 	json_decref(o);
 	return ok ? 0 : -1;
+}
+
+/* Answers in a row that do not move the offset before an upload stops. */
+#define STALLS 3
+
+/* The error of an answer whose "have" is missing or out of the file. */
+static int
+bad_have(const char *hash, char *err)
+{
+	return ld_fail(err, LD_EREFUSED, _("the server's answer for attachment"
+	    " %.12s... gives no offset within the file"), hash);
 }
 
 static int
@@ -129,8 +143,8 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 	char *q = query(ref->hash, ref->record), *path, ch[HASH_HEX];
 	struct net_response rs;
 	unsigned char *buf = NULL;
-	int64_t have = 0;
-	int complete = 0, rc;
+	int64_t have = 0, was;
+	int complete = 0, stalls = 0, rc;
 
 	path = xasprintf("%s?%s", PATH_BLOB, q);
 	rc = net_request(n, "GET", path, NULL, NULL, NULL, 0, 65536, &rs, err);
@@ -141,8 +155,10 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 	/* 404: a server older than attachments' files; they wait for it. */
 	if (rs.status == 404)
 		rc = SKIP;
-	else if (rs.status != 200 || answer_state(&rs, &have, &complete) != 0)
+	else if (rs.status != 200)
 		rc = refusal(&rs, ref->hash, err);
+	else if (answer_state(&rs, ref->size, &have, &complete) != 0)
+		rc = bad_have(ref->hash, err);
 	net_response_release(&rs);
 	buf = xmalloc(CHUNK);
 	while (rc == 0 && !complete) {
@@ -171,12 +187,23 @@ upload(struct ledger *lg, struct net *n, const struct blob_ref *ref,
 		if (rc != 0)
 			break;
 		r->requests++;
-		if ((rs.status == 200 || rs.status == 409) &&
-		    answer_state(&rs, &have, &complete) == 0) {
+		was = have;
+		if (rs.status != 200 && rs.status != 409)
+			rc = refusal(&rs, ref->hash, err);
+		else if (answer_state(&rs, ref->size, &have, &complete) != 0)
+			rc = bad_have(ref->hash, err);
+		else {
 			if (rs.status == 200)
 				r->chunks_up++;
-		} else
-			rc = refusal(&rs, ref->hash, err);
+			/* A server that never moves on is not asked forever. */
+			if (complete || have > was)
+				stalls = 0;
+			else if (++stalls >= STALLS)
+				rc = ld_fail(err, LD_EREFUSED, _("the server does"
+				    " not take attachment %.12s... past byte %lld:"
+				    " sent again later"), ref->hash,
+				    (long long)have);
+		}
 		net_response_release(&rs);
 	}
 	if (rc == 0) {
@@ -328,6 +355,12 @@ blobsync_run(struct ledger *lg, struct net *n, const char *dir,
 	for (i = 0; rc == 0 && i < nrefs; i++) {
 		const struct blob_ref *ref = &refs[i];
 
+		/* Sent only when this unit attached it, and never a
+		 * reduced photo's original: another unit's event naming a
+		 * file held here (an original it saw named) must not make
+		 * this station send it. */
+		if (ref->held && (!ref->own || ref->original))
+			continue;
 		if (ref->held && !marked_up(lg, ref->hash))
 			rc = upload(lg, n, ref, r, err);
 		else if (!ref->held && auto_fetch >= 0 &&

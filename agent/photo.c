@@ -1,9 +1,10 @@
 /*
  * photo.c - photos reduced with libvips before upload (photo.h).
  *
- * The photo is decoded whole by the loader of the type it claims, with
- * fail_on error: a file that is not wholly a JPEG (or PNG) is refused
- * before anything is stored. vips_thumbnail_image shrinks it to the
+ * The photo's header is read first: one claiming more than
+ * PHOTO_MAX_PIXELS is refused undecoded. It is then decoded whole by the
+ * loader of the type it claims, with fail_on error: a file that is not
+ * wholly a JPEG (or PNG) is refused before anything is stored. vips_thumbnail_image shrinks it to the
  * longest side (turning it upright from its EXIF orientation), and
  * vips_jpegsave_buffer writes it at the profile's quality, with "strip"
  * unless the profile keeps the metadata.
@@ -55,6 +56,24 @@ photo_init(char *err)
 	return 0;
 }
 
+/* Whether the image carries metadata exif = strip removes: EXIF (GPS,
+ * the camera's serial), XMP, IPTC, a PNG's text. */
+static int
+has_metadata(VipsImage *in)
+{
+	char **f = vips_image_get_fields(in);
+	int i, found = 0;
+
+	for (i = 0; f[i] != NULL; i++)
+		if (strcmp(f[i], "exif-data") == 0 ||
+		    strcmp(f[i], "xmp-data") == 0 ||
+		    strcmp(f[i], "iptc-data") == 0 ||
+		    strncmp(f[i], "png-comment-", 12) == 0)
+			found = 1;
+	g_strfreev(f);
+	return found;
+}
+
 int
 photo_reduce(const void *data, size_t len, const char *type,
     const struct profile *p, void **out, size_t *outlen, char *err)
@@ -72,11 +91,23 @@ photo_reduce(const void *data, size_t len, const char *type,
 		return 0;
 	if ((rc = photo_init(err)) != 0)
 		return rc;
-	/* Decoded whole (memory access): a corrupt file fails here. */
+	/* The loader reads the header only; the pixels are decoded by
+	 * vips_image_wio_input, after the size is checked. */
 	rc = jpeg ? vips_jpegload_buffer((void *)data, len, &in, "fail_on",
 	    VIPS_FAIL_ON_ERROR, "access", VIPS_ACCESS_RANDOM, NULL) :
 	    vips_pngload_buffer((void *)data, len, &in, "fail_on",
 	    VIPS_FAIL_ON_ERROR, "access", VIPS_ACCESS_RANDOM, NULL);
+	if (rc == 0) {
+		w = vips_image_get_width(in);
+		h = vips_image_get_height(in);
+		if ((long long)w * h > PHOTO_MAX_PIXELS) {
+			rc = ld_fail(err, LD_EINVAL, _("the photo claims %dx%d"
+			    " pixels, more than the %lld megapixels a station"
+			    " decodes"), w, h, PHOTO_MAX_PIXELS / 1000000);
+			goto out;
+		}
+	}
+	/* Decoded whole (memory access): a corrupt file fails here. */
 	if (rc == 0 && vips_image_wio_input(in) != 0)
 		rc = -1;
 	if (rc != 0) {
@@ -84,10 +115,24 @@ photo_reduce(const void *data, size_t len, const char *type,
 		    vips_why(why, sizeof why));
 		goto out;
 	}
-	w = vips_image_get_width(in);
-	h = vips_image_get_height(in);
-	if (w <= p->photo_max_side && h <= p->photo_max_side)
+	if (w <= p->photo_max_side && h <= p->photo_max_side) {
+		/* Small enough, but exif = strip: one carrying metadata is
+		 * saved again without it, the same size (turned upright
+		 * first, as its orientation goes with the EXIF). */
+		if (p->photo_exif_keep || !has_metadata(in))
+			goto out;
+		if (vips_autorot(in, &small, NULL) != 0 ||
+		    vips_jpegsave_buffer(small, &buf, &blen, "Q",
+		    p->photo_quality, "strip", TRUE, NULL) != 0) {
+			rc = ld_fail(err, LD_EINVAL, _("cannot strip the"
+			    " photo's metadata: %s"), vips_why(why, sizeof why));
+			goto out;
+		}
+		*out = buf;
+		*outlen = blen;
+		buf = NULL;
 		goto out;
+	}
 	if (vips_thumbnail_image(in, &small, p->photo_max_side, "size",
 	    VIPS_SIZE_DOWN, NULL) != 0 ||
 	    vips_jpegsave_buffer(small, &buf, &blen, "Q", p->photo_quality,

@@ -525,16 +525,23 @@ blob_refs(struct ledger *lg, struct blob_ref **refs, size_t *n, char *err)
 
 	*refs = NULL;
 	*n = 0;
+	/* own: some event naming it was written by this station's unit;
+	 * original: some event names it as a reduced photo's original. */
 	if ((rc = prep(lg, "SELECT e.entity, e.h, e.size, b.hash IS NOT NULL,"
-	    " coalesce(json_extract(p.doc, '$.urgent'), 0) = 1 AS urgent"
+	    " coalesce(json_extract(p.doc, '$.urgent'), 0) = 1 AS urgent,"
+	    " e.own, e.h IN (SELECT json_extract(raw, '$.body.original')"
+	    "  FROM events WHERE kind GLOB '*.attached'"
+	    "  AND json_extract(raw, '$.body.original') IS NOT NULL)"
 	    " FROM (SELECT entity, json_extract(raw, '$.body.hash') AS h,"
-	    "  json_extract(raw, '$.body.size') AS size, min(id) AS id"
+	    "  json_extract(raw, '$.body.size') AS size, min(id) AS id,"
+	    "  max(coalesce(json_extract(raw, '$.unit') = ?, 0)) AS own"
 	    "  FROM events WHERE kind GLOB '*.attached'"
 	    "  GROUP BY entity, h) AS e"
 	    " LEFT JOIN blobs AS b ON b.hash = e.h"
 	    " LEFT JOIN projections AS p ON p.entity = e.entity"
 	    " ORDER BY urgent DESC, e.id", &st, err)) != 0)
 		return rc;
+	db_bind_text(st, 1, ledger_unit(lg));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *rec = (const char *)sqlite3_column_text(st, 0);
 		const char *h = (const char *)sqlite3_column_text(st, 1);
@@ -549,6 +556,8 @@ blob_refs(struct ledger *lg, struct blob_ref **refs, size_t *n, char *err)
 		r->size = sqlite3_column_int64(st, 2);
 		r->held = sqlite3_column_int(st, 3);
 		r->urgent = sqlite3_column_int(st, 4);
+		r->own = sqlite3_column_int(st, 5);
+		r->original = sqlite3_column_int(st, 6);
 	}
 	rc = rc == SQLITE_DONE ? 0 : db_fail(ledger_sqlite(lg), rc,
 	    _("cannot read events"), err);

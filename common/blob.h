@@ -105,6 +105,8 @@ struct blob_ref {
 	int64_t size;
 	int held;            /* its blob is here */
 	int urgent;          /* its record is urgent */
+	int own;             /* an event of this station's unit names it */
+	int original;        /* some event names it as a photo's original */
 };
 
 /* Every distinct (record, hash) named by an attachment event, the urgent

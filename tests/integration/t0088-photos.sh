@@ -8,7 +8,7 @@
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
 . "$(dirname "$0")/lib.sh"
-test_plan 10
+test_plan 13
 
 # exits N CMD...: CMD exits with N (its stderr in err).
 exits() {
@@ -146,6 +146,56 @@ test_expect_success 'a "JPEG" libvips cannot decode is refused, nothing stored' 
 	test "$(events)" = "$e" && test "$(blobs)" = "$b"
 '
 
+test_expect_success 'a photo within max_side is sent without its EXIF under exif = strip, as given under keep' '
+	vips resize 现场.jpg 小.v 0.25 && vips copy 小.v "小0.jpg[Q=92]" &&
+	python3 - <<-\EOI &&
+	import struct
+	d = open("小0.jpg", "rb").read()
+	val = b"GPS 36.27N 100.62E\0"
+	ifd = struct.pack("<H", 1) + struct.pack("<HHII", 0x013b, 2, len(val), 26) + struct.pack("<I", 0)
+	app1 = b"Exif\0\0" + b"II*\0" + struct.pack("<I", 8) + ifd + val
+	open("小.jpg", "wb").write(d[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + d[2:])
+	EOI
+	has_exif 小.jpg && test "$(side 小.jpg)" = 750 &&
+	LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" 小.jpg >sid &&
+	"$LD" case show --json "$C" >c.json &&
+	n=$(python3 -c "import json; print(len(json.load(open(\"c.json\"))[\"case\"][\"attachments\"]))") &&
+	"$LD" attachment get "$C:$n" -o 小-got.jpg >/dev/null &&
+	! has_exif 小-got.jpg && test_grep ! "GPS 36" 小-got.jpg &&
+	test "$(vipsheader -f width 小-got.jpg)" = "$(vipsheader -f width 小.jpg)" &&
+	test "$(vipsheader -f height 小-got.jpg)" = "$(vipsheader -f height 小.jpg)" &&
+	"$LD" attachment get --original "$C:$n" -o 小-orig.jpg >/dev/null &&
+	cmp 小.jpg 小-orig.jpg &&
+	cp 小.jpg 小2.jpg && printf z >>小2.jpg &&
+	LIANDONG_RULES=$SCRATCH/keep.ini "$LD" attach "$C" 小2.jpg >kid &&
+	test "$(cut -c1-64 kid)" = "$(sha256sum 小2.jpg | cut -c1-64)"
+'
+
+test_expect_success 'a photo whose header claims over 100 megapixels is refused undecoded' '
+	e=$(events) && b=$(blobs) &&
+	python3 - <<-\EOI &&
+	import struct, zlib
+	def chunk(t, d):
+	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+	rows = zlib.compress(b"\0" * 20001 * 4, 9)
+	open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" +
+	    chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)) +
+	    chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+	d = bytearray(open("plain.jpg", "rb").read())
+	i = 2
+	while d[i + 1] not in (0xc0, 0xc2):
+	    i += 2 + struct.unpack(">H", d[i + 2:i + 4])[0]
+	d[i + 5:i + 9] = struct.pack(">HH", 60000, 60000)
+	open("huge.jpg", "wb").write(d)
+	EOI
+	test "$(stat -c %s huge.png)" -lt 10000 &&
+	exits 3 env LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" huge.png &&
+	test_grep "huge.png.*20000x20000 pixels, more than the 100 megapixels" err &&
+	exits 3 env LIANDONG_RULES=$SCRATCH/strip.ini "$LD" attach "$C" huge.jpg &&
+	test_grep "huge.jpg.*60000x60000 pixels" err &&
+	test "$(events)" = "$e" && test "$(blobs)" = "$b"
+'
+
 test_expect_success 'a profile whose [photos] is wrong: nothing attached' '
 	e=$(events) &&
 	printf "[profile]\nname = x\ncounty = y\n[photos]\nmax_side = 10\n" >bad1.ini &&
@@ -186,6 +236,23 @@ test_expect_success 'the county profile reduces a photo; the unit addressed gets
 	test -n "$(find "$LIANDONG_SERVER_DIR" -name "$(cut -c1-64 rid)*")" &&
 	exits 4 on bur attachment get --original "$R:1" -o x.jpg &&
 	test_grep "only on the station that attached it" err
+'
+
+# The bureau's station turned hostile (tests/tools/hostile, with its
+# token): it saw the original's hash in the routed event, and names it
+# as a file of its own attachment to the referral, routed to the
+# township. The township's sync must not send the original.
+test_expect_success 'another unit naming the original in its own event does not make the station send it' '
+	R=$(cat tr) && orig=$(sha256sum 现场.jpg | cut -c1-64) &&
+	"$BUILD/tests/tools/hostile" --db "$SCRATCH/bur.db" --state "$SCRATCH/bur.state" >push <<-EOF &&
+	{"kind":"referral.attached","entity":"$R","audience":["龙羊峡镇","$BUREAU"],"body":{"hash":"$orig","size":$(stat -c %s 现场.jpg),"type":"image/jpeg","name":"要原图.jpg","confidential":false}}
+	EOF
+	test "$(sed -n "s/^status //p" push)" = 200 && test_grep ! not_entitled push &&
+	on tw sync >ts && cat ts >&2 &&
+	test "$(sqlite3 "$SCRATCH/tw.db" "SELECT count(*) FROM events WHERE
+	    json_extract(raw, '\''\$.body.hash'\'') = '\''$orig'\''")" = 1 &&
+	test_grep ! "event=blob_chunk station=tw hash=$(echo $orig | cut -c1-12)" "$SCRATCH/server.log" &&
+	test -z "$(find "$LIANDONG_SERVER_DIR" -name "$orig*")"
 '
 
 test_done

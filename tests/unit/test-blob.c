@@ -307,6 +307,72 @@ test_verify_all(void **state)
 	free(data);
 }
 
+/* blob_refs says which files this unit attached (own) and which are a
+ * reduced photo's original: blobsync sends only own, non-original ones. */
+static void
+test_refs_own_original(void **state)
+{
+	struct fixture *fx = *state;
+	char err[LD_ERRLEN] = "", h1[HASH_HEX], h2[HASH_HEX], *id = NULL;
+	unsigned char *d1 = pattern(1000, 1), *d2 = pattern(2000, 2);
+	struct blob_ref *refs;
+	size_t n, i;
+	json_t *body;
+	int added, seen = 0;
+
+	assert_int_equal(ledger_begin(fx->lg, err), 0);
+	assert_int_equal(blob_put(fx->lg, d1, 1000, h1, &added, err), 0);
+	assert_int_equal(blob_put(fx->lg, d2, 2000, h2, &added, err), 0);
+	body = unit_json("{\"source\":\"patrol\",\"category\":\"违法建设\","
+	    "\"location\":\"村\",\"description\":\"建房\",\"urgent\":false,"
+	    "\"discovered_at\":\"2026-11-21T09:30:00+08:00\",\"officer\":\"张三\"}");
+	assert_int_equal(ledger_record(fx->lg, "case.opened", NULL, "张三", NULL,
+	    body, &id, NULL, err), 0);
+	json_decref(body);
+	/* Own: h1 reduced from the original h2. */
+	body = json_pack("{s:s, s:I, s:s, s:s, s:b, s:s, s:I}", "hash", h1,
+	    "size", (json_int_t)1000, "type", "image/jpeg", "name", "现场.jpg",
+	    "confidential", 0, "original", h2, "original_size",
+	    (json_int_t)2000);
+	assert_int_equal(ledger_record(fx->lg, "case.attached", id, "张三",
+	    NULL, body, NULL, NULL, err), 0);
+	json_decref(body);
+	/* Another event naming the original as its file, then made another
+	 * unit's (as a hostile unit's event would arrive). */
+	body = json_pack("{s:s, s:I, s:s, s:s, s:b}", "hash", h2, "size",
+	    (json_int_t)2000, "type", "image/jpeg", "name", "x.jpg",
+	    "confidential", 0);
+	assert_int_equal(ledger_record(fx->lg, "case.attached", id, "张三",
+	    NULL, body, NULL, NULL, err), 0);
+	json_decref(body);
+	assert_int_equal(ledger_commit(fx->lg, err), 0);
+	assert_int_equal(sqlite3_exec(ledger_sqlite(fx->lg),
+	    "UPDATE events SET raw = json_set(raw, '$.unit', '其他镇')"
+	    " WHERE json_extract(raw, '$.body.name') = 'x.jpg'",
+	    NULL, NULL, NULL), SQLITE_OK);
+
+	assert_int_equal(blob_refs(fx->lg, &refs, &n, err), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_true(refs[i].held);
+		if (strcmp(refs[i].hash, h1) == 0) {
+			assert_int_equal(refs[i].own, 1);
+			assert_int_equal(refs[i].original, 0);
+			seen |= 1;
+		} else {
+			assert_string_equal(refs[i].hash, h2);
+			assert_int_equal(refs[i].own, 0);
+			assert_int_equal(refs[i].original, 1);
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	blob_refs_free(refs, n);
+	free(id);
+	free(d1);
+	free(d2);
+}
+
 /* Magic bytes and extensions (sniff.c). */
 static void
 test_sniff(void **state)
@@ -406,6 +472,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_find_by_prefix, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_verify_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refs_own_original, setup,
+		    teardown),
 		cmocka_unit_test(test_sniff),
 	};
 
