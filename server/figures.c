@@ -219,7 +219,10 @@ figures_stations(struct store *s, json_t **out, char *err)
 			break;
 		key = xasprintf("station_version:%s", recs[i].name);
 		version = NULL;
-		rc = s->ops->meta_get(s, key, &version, err);
+		/* None yet: a station not synced since it could tell. */
+		if ((rc = s->ops->meta_get(s, key, &version, err)) ==
+		    LD_ENOTFOUND)
+			rc = 0;
 		free(key);
 		if (rc != 0)
 			break;
