@@ -51,11 +51,17 @@ end_attack() {
 timed_sync
 echo "$(rss)" >rss.before
 
+# The server answers 401 (429 once the address failed 20 times) and
+# closes as soon as the headers are read; a client still sending its
+# body then may see the close as a reset before it reads the answer, so
+# the peer's own split between 401 and "refused" is a race: the server's
+# log counts its 401s.
 test_expect_success '1,000 stalled 4 MiB uploads without a token: answered 401 (then 429) at once, none held' '
 	attack stall stall --ca "$CA" --source 127.0.0.2 --count 1000 &&
 	r=$(rss) && echo "stalled without a token: RSS $r kB; $(cat stall.json)" >>"$SCRATCH/figures" &&
-	jeq stall.json "d.answered[\"401\"]" 20 &&
-	jeq stall.json "d.answered[\"429\"] + d.refused" 980 &&
+	test "$(grep -c "event=sync result=unauthorized status=401 client=127.0.0.2$" "$SCRATCH/server.log")" = 20 &&
+	jeq stall.json "d.answered.get(\"401\", 0) <= 20" true &&
+	jeq stall.json "d.answered.get(\"401\", 0) + d.answered.get(\"429\", 0) + d.refused" 1000 &&
 	jeq stall.json d.holding 0 &&
 	test "$r" -lt $RSS_MAX && timed_sync
 '
