@@ -228,7 +228,8 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
     char token[SESSION_TOKEN_LEN], struct account *out, char *err)
 {
 	unsigned char secret[32];
-	char th[HASH_HEX], *by_pair;
+	char th[HASH_HEX];
+	struct fail_keys k;
 	struct account a;
 	int rc, locked, found, ok;
 
@@ -257,7 +258,7 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
 	sodium_bin2hex(token, SESSION_TOKEN_LEN, secret, sizeof secret);
 	sodium_memzero(secret, sizeof secret);
 	hash_hex(token, strlen(token), th);
-	by_pair = xasprintf("pair:%s@%s", name, address);
+	keys(name, address, &k);
 	ok = 0;
 	hold(lock);
 	if ((rc = s->ops->begin(s, err)) == 0) {
@@ -267,14 +268,14 @@ account_login(struct store *s, pthread_mutex_t *lock, const char *name,
 		    err)) == 0 && ok &&
 		    (rc = ops(s)->session_put(s, th, name, address, now,
 		    now + SESSION_LIFE, err)) == 0 &&
-		    (rc = ops(s)->failure_clear(s, by_pair, err)) == 0)
+		    (rc = ops(s)->failure_clear(s, k.pair, err)) == 0)
 			rc = audit(s, now, name, address, "login", "", err);
 		if (rc == 0 && ok)
 			rc = s->ops->commit(s, err);
 		else
 			s->ops->rollback(s);
 	}
-	free(by_pair);
+	keys_free(&k);
 	sodium_memzero(a.hash, sizeof a.hash);
 	if (rc == 0 && !ok) {
 		account_release(&a);
