@@ -707,18 +707,18 @@ row_station(PGresult *res, int i, struct station_rec *r)
 	r->replaced_hi = col_int(res, i, 16);
 }
 
+/* One station's row by statement ST (a plain read or one FOR UPDATE). */
 static int
-pg_station_get(struct store *base, const char *name,
+station_read(struct pg_store *s, enum stmt_id st, const char *name,
     struct station_rec *out, char *err)
 {
-	struct pg_store *s = PG(base);
 	const char *p[1] = { name };
 	PGresult *res;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = run(s, ST_STATION_GET, 1, p, &res, NULL,
-	    _("cannot read stations"), err)) != 0)
+	if ((rc = run(s, st, 1, p, &res, NULL, _("cannot read stations"),
+	    err)) != 0)
 		return rc;
 	if (PQntuples(res) == 0)
 		rc = ld_fail(err, LD_ENOTFOUND, _("no station '%s'"), name);
@@ -728,6 +728,13 @@ pg_station_get(struct store *base, const char *name,
 	return rc;
 }
 
+static int
+pg_station_get(struct store *base, const char *name,
+    struct station_rec *out, char *err)
+{
+	return station_read(PG(base), ST_STATION_GET, name, out, err);
+}
+
 /* The station's row locked (SELECT ... FOR UPDATE) to the end of the
  * caller's transaction: two instances taking one station's push at once
  * run one after the other, the second on the head the first left. */
@@ -735,24 +742,11 @@ static int
 pg_station_lock(struct store *base, const char *name,
     struct station_rec *out, char *err)
 {
-	struct pg_store *s = PG(base);
-	const char *p[1] = { name };
-	PGresult *res;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	if (!s->in_txn)
+	if (!PG(base)->in_txn)
 		return ld_fail(err, LD_EINTERNAL, "station_lock outside a"
 		    " transaction");
-	if ((rc = run(s, ST_STATION_LOCK, 1, p, &res, NULL,
-	    _("cannot read stations"), err)) != 0)
-		return rc;
-	if (PQntuples(res) == 0)
-		rc = ld_fail(err, LD_ENOTFOUND, _("no station '%s'"), name);
-	else
-		row_station(res, 0, out);
-	PQclear(res);
-	return rc;
+	return station_read(PG(base), ST_STATION_LOCK, name, out, err);
 }
 
 static int
