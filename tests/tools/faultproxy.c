@@ -18,8 +18,8 @@
  * faults are planned for one direction, the one with the smallest offset
  * wins. --dir (default both) says where --reset-after and --stall-after
  * apply; --truncate-after and --half-close-after act downstream;
- * --random-reset picks a direction and an offset in [0, MAX) for each
- * connection; --faulty-conns N keeps --reset-after and --random-reset to
+ * --random-reset picks an offset in [0, MAX) for each connection, and a
+ * direction unless --dir names one; --faulty-conns N keeps --reset-after and --random-reset to
  * the first N connections (a long transfer over a link that breaks a few
  * times); --stall-for 0 (the default) stalls until the connection
  * ends.
@@ -422,7 +422,8 @@ conn_plan(struct proxy *p, struct conn *c)
 		 * not depend on how many were spared. */
 		if (spared)
 			return;
-		d = (int)(r1 & 1);
+		d = cfg->dirs == DIR_UP ? UP : cfg->dirs == DIR_DOWN ? DOWN :
+		    (int)(r1 & 1);
 		plan_cut(&c->f[d], F_RESET, at);
 		snprintf(c->plan, sizeof c->plan, "%s@%" PRIu64, dir_names[d], at);
 	}
