@@ -2,7 +2,8 @@
 #
 #   make bench                   builds, then runs every benchmark (about ten
 #                                minutes on two cores); B=... is honoured
-#   make bench BENCH=wire        only some: ingest wire slowlink stations agent dashboard
+#   make bench BENCH=wire        only some: ingest wire slowlink stations agent
+#                                dashboard attach
 #   make bench BENCH_SCALE=10    ten times the events (the sizes the issue
 #                                names: 1,000,000 events re-folded, ...)
 #
@@ -13,7 +14,7 @@
 
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/tests/bench/%)
-BENCH ?= ingest wire slowlink stations agent dashboard
+BENCH ?= ingest wire slowlink stations agent dashboard attach
 BENCH_SCALE ?= 1
 
 .PHONY: bench bench-build

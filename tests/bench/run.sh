@@ -2,7 +2,7 @@
 # Runs the benchmarks (make bench) against the binaries in BUILD.
 #
 #   tests/bench/run.sh BUILD [NAME...]    NAME: ingest wire slowlink
-#                                         stations agent dashboard (default: all)
+#                                         stations agent dashboard attach (default: all)
 #
 # Each prints its table; the "BENCH name=..." lines of the run go to
 # BUILD/bench/results.txt, each benchmark's whole output to
@@ -15,7 +15,7 @@ shift
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
 export BUILD TOP BENCH_SCALE="${BENCH_SCALE:-1}"
-[ $# -gt 0 ] || set -- ingest wire slowlink stations agent dashboard
+[ $# -gt 0 ] || set -- ingest wire slowlink stations agent dashboard attach
 OUT=$BUILD/bench
 mkdir -p "$OUT"
 : >"$OUT/results.txt"
