@@ -104,6 +104,8 @@ static const struct conffile_key conf_keys[] = {
 	{ "server", "attachment_max_kib" },
 	{ "server", "attachment_quota_kib" },
 	{ "server", "attachment_inflight_kib" },
+	{ "server", "attachment_station_inflight_kib" },
+	{ "server", "attachment_part_days" },
 	{ NULL, NULL },
 };
 
@@ -155,6 +157,10 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->attachment_quota_kib;
 	else if (strcmp(name, "attachment_inflight_kib") == 0)
 		slot = &sc->attachment_inflight_kib;
+	else if (strcmp(name, "attachment_station_inflight_kib") == 0)
+		slot = &sc->attachment_station_inflight_kib;
+	else if (strcmp(name, "attachment_part_days") == 0)
+		slot = &sc->attachment_part_days;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -185,6 +191,8 @@ server_conf_release(struct server_conf *sc)
 	free(sc->attachment_max_kib);
 	free(sc->attachment_quota_kib);
 	free(sc->attachment_inflight_kib);
+	free(sc->attachment_station_inflight_kib);
+	free(sc->attachment_part_days);
 }
 
 /* Reads sc->dir's server.conf into sc, with the default of each key it
@@ -228,6 +236,8 @@ server_conf_read(struct server_conf *sc, char *err)
 	DEFAULT(attachment_max_kib, "102400");
 	DEFAULT(attachment_quota_kib, "4194304");
 	DEFAULT(attachment_inflight_kib, "1048576");
+	DEFAULT(attachment_station_inflight_kib, "262144");
+	DEFAULT(attachment_part_days, "14");
 #undef DEFAULT
 	if (log_set_level(sc->log_level) != 0)
 		return ld_fail(err, LD_ECONFIG,
