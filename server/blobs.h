@@ -16,7 +16,8 @@
  *  3. A station's part is its own, blobs/HASH.SIZE.STATION.part: what
  *     went into it came from that station alone. Its size counts against
  *     the station's quota (blobs/quota/STATION, bytes, replaced whole)
- *     once its first chunk is kept, and is counted back when the part
+ *     from when it is made for its first chunk (a first write that fails
+ *     removes it and counts it back), and is counted back when the part
  *     goes without becoming the stored file (refused whole, the file
  *     was stored meanwhile by another, or abandoned, 6): only bytes kept
  *     are charged. The parts' sizes together stay under the in-flight
