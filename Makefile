@@ -171,6 +171,11 @@ $(B)/tests/unit/test-vault.o: ALL_CFLAGS += -Iserver
 $(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
+# The server's attachment files (server/blobs.c) alone.
+$(B)/tests/unit/test-blobs.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-blobs: $(B)/tests/unit/test-blobs.o $(B)/server/blobs.o $(UNIT_HARNESS) $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lpthread -lm
+
 # The agent's file sync, against a stub of net_request (the test's own).
 $(B)/tests/unit/test-blobsync.o: ALL_CFLAGS += -Iagent
 $(B)/tests/unit/test-blobsync: $(B)/tests/unit/test-blobsync.o $(B)/agent/blobsync.o $(UNIT_HARNESS) $(B)/libliandong.a

@@ -1,8 +1,10 @@
 /*
  * blobs.c - the county server's attachment files (blobs.h): a directory
  * of whole files named by their SHA-256, parts being received, and each
- * station's quota. One mutex: a chunk is at most BLOBS_CHUNK bytes, so
- * holding it through one write and fsync keeps others waiting briefly.
+ * station's quota. One mutex over the names, the holders and the quotas
+ * (blobs.h, invariant 7); the bytes are written, fsynced and hashed
+ * outside it, each station's part of a file by one request at a time
+ * (the busy list: "HASH.STATION", waited for on idle).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "blobs.h"
+#include "event.h"
 #include "log.h"
+#include "ltime.h"
 #include "sniff.h"
 #include "textfile.h"
 #include "util.h"
@@ -24,7 +29,62 @@ struct blobs {
 	char *dir;              /* owned */
 	struct blobs_limits lim;
 	pthread_mutex_t lock;
+	pthread_cond_t idle;    /* a busy key dropped */
+	char **busy;            /* "HASH.STATION" being worked on (owned) */
+	size_t nbusy;
+	int64_t swept_at;       /* ltime_now() of the last sweep */
+	void (*finish_hook)(void *, const char *);
+	void *finish_arg;
 };
+
+#define SWEEP_EVERY_MS (3600 * 1000LL)
+
+static int sweep_locked(struct blobs *b);
+static void clock_times(struct timespec ts[2]);
+
+/* A station's part and proof of one file are worked on by one request at
+ * a time (blobs.h, invariant 7): the key that says so. */
+static char *
+busy_key(const char *hash, const char *station)
+{
+	return xasprintf("%s.%s", hash, station);
+}
+
+static int
+busy_find(const struct blobs *b, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < b->nbusy; i++)
+		if (strcmp(b->busy[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Under the lock: waits until key is free, then takes it (take) or
+ * only returns (to read a settled state). */
+static void
+busy_wait(struct blobs *b, const char *key, int take)
+{
+	while (busy_find(b, key) >= 0)
+		pthread_cond_wait(&b->idle, &b->lock);
+	if (take) {
+		b->busy = xrealloc(b->busy, (b->nbusy + 1) * sizeof *b->busy);
+		b->busy[b->nbusy++] = xstrdup(key);
+	}
+}
+
+static void
+busy_drop(struct blobs *b, const char *key)
+{
+	int i = busy_find(b, key);
+
+	if (i < 0)
+		return;
+	free(b->busy[i]);
+	b->busy[i] = b->busy[--b->nbusy];
+	pthread_cond_broadcast(&b->idle);
+}
 
 static char *
 whole_path(const struct blobs *b, const char *hash)
@@ -75,6 +135,9 @@ blobs_open(const char *dir, const struct blobs_limits *l, struct blobs **out,
 	b->dir = xstrdup(dir);
 	b->lim = *l;
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->idle, NULL);
+	/* Abandoned parts go at start (blobs.h, invariant 6). */
+	sweep_locked(b);
 	*out = b;
 	return 0;
 }
@@ -84,7 +147,9 @@ blobs_free(struct blobs *b)
 {
 	if (b == NULL)
 		return;
+	pthread_cond_destroy(&b->idle);
 	pthread_mutex_destroy(&b->lock);
+	free(b->busy);
 	free(b->dir);
 	free(b);
 }
@@ -228,10 +293,19 @@ blobs_state(struct blobs *b, const struct blobs_who *w,
 {
 	int rc;
 
+	char *key = busy_key(c->hash, w->station);
+
 	(void)err;
 	pthread_mutex_lock(&b->lock);
+	/* Not while a chunk is half written or the file is being hashed:
+	 * what is said is what is held. */
+	busy_wait(b, key, 0);
 	rc = state_locked(b, w, c, have, complete);
+	if (b->lim.part_ttl_ms > 0 &&
+	    ltime_now() - b->swept_at >= SWEEP_EVERY_MS)
+		sweep_locked(b);
 	pthread_mutex_unlock(&b->lock);
+	free(key);
 	return rc;
 }
 
@@ -318,62 +392,190 @@ set_used(struct blobs *b, const char *station, int64_t n, char *err)
 	return rc;
 }
 
-/* Counts back the size of a part of station's that is gone without
- * becoming the stored file (refused, or the file was stored by another):
- * only bytes kept are charged. */
+/* Counts back size bytes of a part of station's that is gone without
+ * becoming the stored file (refused, stored meanwhile by another, or
+ * abandoned): only bytes kept are charged. */
 static void
-refund(struct blobs *b, const char *station, const struct blobs_claim *c)
+refund(struct blobs *b, const char *station, int64_t size)
 {
 	char err[LD_ERRLEN];
 
-	if (set_used(b, station, used_locked(b, station) - c->size, err) != 0)
+	if (set_used(b, station, used_locked(b, station) - size, err) != 0)
 		log_line("error", "event=blob station=%s result=refund_failed",
 		    station);
 }
 
-/* Bytes the parts being received will hold when whole (their names say). */
-static int64_t
-inflight_locked(struct blobs *b)
+/* What a part's name says: HASH.SIZE.STATION.part. 0, or -1 when name is
+ * not a part's. */
+static int
+part_name(const char *name, char hash[HASH_HEX], int64_t *size,
+    char station[STATION_MAX + 1])
+{
+	const char *dot = strchr(name, '.'), *st;
+	size_t l = strlen(name), sl;
+	char *end;
+
+	if (dot == NULL || (size_t)(dot - name) != HASH_HEX - 1 || l < 5 ||
+	    strcmp(name + l - 5, ".part") != 0)
+		return -1;
+	*size = strtoll(dot + 1, &end, 10);
+	if (*end != '.' || *size < 0)
+		return -1;
+	st = end + 1;
+	sl = (size_t)(name + l - 5 - st);
+	if (sl == 0 || sl > STATION_MAX)
+		return -1;
+	memcpy(hash, name, HASH_HEX - 1);
+	hash[HASH_HEX - 1] = '\0';
+	memcpy(station, st, sl);
+	station[sl] = '\0';
+	return 0;
+}
+
+/* Bytes the parts being received will hold when whole (their names say):
+ * *all of them, *mine those of station's. */
+static void
+inflight_locked(struct blobs *b, const char *station, int64_t *all,
+    int64_t *mine)
 {
 	DIR *d = opendir(b->dir);
 	struct dirent *e;
-	int64_t n = 0;
+	char hash[HASH_HEX], st[STATION_MAX + 1];
+	int64_t size;
 
+	*all = *mine = 0;
 	if (d == NULL)
-		return 0;
+		return;
 	while ((e = readdir(d)) != NULL) {
-		const char *dot = strchr(e->d_name, '.');
-		size_t l = strlen(e->d_name);
-
-		if (dot != NULL && l > 5 && strcmp(e->d_name + l - 5, ".part") == 0)
-			n += strtoll(dot + 1, NULL, 10);
+		if (part_name(e->d_name, hash, &size, st) != 0)
+			continue;
+		*all += size;
+		if (strcmp(st, station) == 0)
+			*mine += size;
 	}
 	closedir(d);
+}
+
+/* Removes the parts and proofs not written for part_ttl_ms (blobs.h,
+ * invariant 6), but those a request is working on; counts a part's size
+ * back from its station's quota. Under the lock. The number removed. */
+static int
+sweep_locked(struct blobs *b)
+{
+	DIR *d;
+	struct dirent *e;
+	char **gone = NULL;
+	size_t ngone = 0, i;
+	int64_t now = ltime_now();
+
+	b->swept_at = now;
+	if (b->lim.part_ttl_ms <= 0 || (d = opendir(b->dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		char *p;
+		struct stat st;
+		int64_t mtime;
+
+		if (l < HASH_HEX + 6 || e->d_name[HASH_HEX - 1] != '.' ||
+		    (strcmp(e->d_name + l - 5, ".part") != 0 &&
+		    strcmp(e->d_name + l - 6, ".proof") != 0))
+			continue;
+		p = xasprintf("%s/%s", b->dir, e->d_name);
+		if (stat(p, &st) == 0) {
+			mtime = (int64_t)st.st_mtim.tv_sec * 1000 +
+			    st.st_mtim.tv_nsec / 1000000;
+			if (now - mtime >= b->lim.part_ttl_ms) {
+				gone = xrealloc(gone, (ngone + 1) *
+				    sizeof *gone);
+				gone[ngone++] = xstrdup(e->d_name);
+			}
+		}
+		free(p);
+	}
+	closedir(d);
+	for (i = 0; i < ngone; i++) {
+		char hash[HASH_HEX], st[STATION_MAX + 1], *key, *p;
+		const char *station;
+		int64_t size = -1;
+		size_t l = strlen(gone[i]);
+
+		if (part_name(gone[i], hash, &size, st) == 0)
+			station = st;
+		else {
+			/* HASH.STATION.proof */
+			gone[i][l - 6] = '\0';
+			station = gone[i] + HASH_HEX;
+			ld_strlcpy(hash, gone[i], HASH_HEX);
+		}
+		key = busy_key(hash, station);
+		if (busy_find(b, key) < 0) {
+			if (size >= 0)
+				p = xasprintf("%s/%s", b->dir, gone[i]);
+			else
+				p = xasprintf("%s/%s.proof", b->dir, gone[i]);
+			if (unlink(p) == 0) {
+				if (size >= 0)
+					refund(b, station, size);
+				log_line("info", "event=blob_expired station=%s"
+				    " hash=%.12s size=%lld", station, hash,
+				    (long long)size);
+			}
+			free(p);
+		}
+		free(key);
+		free(gone[i]);
+	}
+	free(gone);
+	if (ngone > 0)
+		textfile_sync_dir(b->dir);
+	return (int)ngone;
+}
+
+int
+blobs_sweep(struct blobs *b)
+{
+	int n;
+
+	pthread_mutex_lock(&b->lock);
+	n = sweep_locked(b);
+	pthread_mutex_unlock(&b->lock);
 	return n;
 }
 
-/* Checks the part at path, all of c->size bytes: its hash and type;
- * then adds w's unit to the holders and makes the part the whole file,
- * or removes it when the file is held whole already (*kept 0: never
- * rewritten). Removes it when it is not right. */
-static int
-finish(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
-    const char *path, int *kept, char *err)
+void
+blobs_set_finish_hook(struct blobs *b, void (*fn)(void *, const char *),
+    void *arg)
 {
-	unsigned char head[SNIFF_HEAD], buf[BLOBS_CHUNK];
-	char got[HASH_HEX], *whole;
+	pthread_mutex_lock(&b->lock);
+	b->finish_hook = fn;
+	b->finish_arg = arg;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Checks the part at path, all of c->size bytes: its hash and type, and
+ * fsyncs it. Outside the lock, the part busy (blobs.h, invariant 7). */
+static int
+check_whole(struct blobs *b, const struct blobs_claim *c, const char *path,
+    char *err)
+{
+	unsigned char head[SNIFF_HEAD], *buf = xmalloc(BLOBS_CHUNK);
+	char got[HASH_HEX];
 	struct hash_state *h;
 	const char *type;
 	ssize_t n;
 	size_t hn = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd, rc = 0;
 
-	*kept = 0;
-	if (fd < 0)
+	if (b->finish_hook != NULL)
+		b->finish_hook(b->finish_arg, path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(buf);
 		return ld_fail(err, LD_EFULL, _("cannot read '%s': %s"), path,
 		    strerror(errno));
+	}
 	h = hash_begin();
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
+	while ((n = read(fd, buf, BLOBS_CHUNK)) > 0) {
 		if (hn < sizeof head) {
 			size_t k = sizeof head - hn < (size_t)n ?
 			    sizeof head - hn : (size_t)n;
@@ -384,6 +586,7 @@ finish(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
 		hash_update(h, buf, (size_t)n);
 	}
 	hash_end(h, got);
+	free(buf);
 	if (n < 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot read '%s': %s"), path,
 		    strerror(errno));
@@ -399,24 +602,42 @@ finish(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 	close(fd);
+	return rc;
+}
+
+/* After check_whole said rc, under the lock: a part refused is removed
+ * and counted back (sent again from 0); a right one adds w's unit to the
+ * holders (the unit has proved it holds the bytes) and becomes the whole
+ * file, or is removed and counted back when the file is held whole
+ * already (never rewritten). A crash before the rename leaves a whole
+ * part, made the file by the next chunk sent. A failed write keeps it
+ * for a retry. */
+static int
+finish_locked(struct blobs *b, const struct blobs_who *w,
+    const struct blobs_claim *c, const char *path, int rc, int64_t *have,
+    int *complete, char *err)
+{
+	char *whole;
+
 	if (rc == LD_EINTEGRITY || rc == LD_EINVAL) {
-		unlink(path);
+		if (unlink(path) == 0)
+			refund(b, w->station, c->size);
+		*have = 0;
 		return rc;
 	}
-	/* The bytes are the file's: the unit has proved it holds them. A
-	 * crash after this and before the rename leaves a whole part, made
-	 * the file by the next chunk sent (put_locked). */
 	if (rc != 0 || (rc = add_holder_locked(b, c->hash, w->unit, err)) != 0)
 		return rc;
 	whole = whole_path(b, c->hash);
 	if (size_of(whole) >= 0) {
-		unlink(path);
+		if (unlink(path) == 0)
+			refund(b, w->station, c->size);
 		textfile_sync_dir(b->dir);
+		*complete = 1;
 	} else if (rename(path, whole) != 0 || textfile_sync_dir(b->dir) != 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), whole,
 		    strerror(errno));
 	else
-		*kept = 1;
+		*complete = 1;
 	free(whole);
 	return rc;
 }
@@ -425,11 +646,12 @@ finish(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
  * holders (blobs.h, invariant 5): compared with the file, never written
  * to it. A chunk that differs is told only at the end, in the words of
  * a file that does not hash to its claim, so that the answers are those
- * of a file the server does not hold. */
+ * of a file the server does not hold. Outside the lock, the proof busy;
+ * takes the lock to add the holder. */
 static int
-prove_locked(struct blobs *b, const struct blobs_who *w,
-    const struct blobs_claim *c, int64_t offset, const void *data,
-    size_t len, int64_t *have, int *complete, const char **did, char *err)
+prove(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
+    int64_t offset, const void *data, size_t len, int64_t *have,
+    int *complete, const char **did, char *err)
 {
 	char *p = whole_path(b, c->hash), *pp, *buf = xmalloc(len), line[48];
 	int fd = open(p, O_RDONLY | O_CLOEXEC), ok, rc = 0;
@@ -457,16 +679,26 @@ prove_locked(struct blobs *b, const struct blobs_who *w,
 			rc = ld_fail(err, LD_EINTEGRITY, _("the file received"
 			    " does not hash to %.12s...: send it again"),
 			    c->hash);
-		else if ((rc = add_holder_locked(b, c->hash, w->unit,
-		    err)) == 0) {
-			*have = at;
-			*complete = 1;
+		else {
+			pthread_mutex_lock(&b->lock);
+			rc = add_holder_locked(b, c->hash, w->unit, err);
+			pthread_mutex_unlock(&b->lock);
+			if (rc == 0) {
+				*have = at;
+				*complete = 1;
+			}
 		}
 	} else {
 		snprintf(line, sizeof line, "%lld %d\n", (long long)at, ok);
 		if ((rc = replace_file(b->dir, pp, line, strlen(line),
-		    err)) == 0)
+		    err)) == 0) {
+			struct timespec ts[2];
+
+			/* Its time the server's clock, as a part's. */
+			clock_times(ts);
+			utimensat(AT_FDCWD, pp, ts, 0);
 			*have = at;
+		}
 	}
 	free(pp);
 	if (rc == 0)
@@ -474,127 +706,166 @@ prove_locked(struct blobs *b, const struct blobs_who *w,
 	return rc;
 }
 
-/* After finish: whole, or the part removed (refused: counted back, as
- * when the file was stored already by another), or kept for a retry (a
- * failed write). */
-static void
-settle(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
-    int rc, int kept, int64_t *have, int *complete)
+/* The limits a new file's first chunk must fit (blobs.h): 0, or the
+ * refusal. Sweeps first when one would be passed, or hourly. */
+static int
+admit_locked(struct blobs *b, const struct blobs_who *w,
+    const struct blobs_claim *c, int64_t *used, char *err)
 {
-	if (rc == 0)
-		*complete = 1;
-	if ((rc == 0 && !kept) || rc == LD_EINTEGRITY || rc == LD_EINVAL)
-		refund(b, w->station, c);
-	if (rc == LD_EINTEGRITY || rc == LD_EINVAL)
-		*have = 0;
+	const struct blobs_limits *l = &b->lim;
+	int64_t all, mine;
+	int tries;
+
+	if (l->max_size > 0 && c->size > l->max_size)
+		return ld_fail(err, LD_ETOOBIG, _("the file is %lld bytes, more"
+		    " than the %lld this server takes"), (long long)c->size,
+		    (long long)l->max_size);
+	if (l->station_inflight > 0 && c->size > l->station_inflight)
+		return ld_fail(err, LD_ETOOBIG, _("the file is %lld bytes, more"
+		    " than the %lld this server receives from one station at"
+		    " once"), (long long)c->size,
+		    (long long)l->station_inflight);
+	if (l->part_ttl_ms > 0 && ltime_now() - b->swept_at >= SWEEP_EVERY_MS)
+		sweep_locked(b);
+	for (tries = 0;; tries++) {
+		*used = used_locked(b, w->station);
+		inflight_locked(b, w->station, &all, &mine);
+		if ((l->station_quota > 0 &&
+		    *used + c->size > l->station_quota) ||
+		    (l->station_inflight > 0 &&
+		    mine + c->size > l->station_inflight) ||
+		    (l->max_inflight > 0 && all + c->size > l->max_inflight)) {
+			/* Space is wanted: the abandoned parts go first. */
+			if (tries == 0 && l->part_ttl_ms > 0 &&
+			    sweep_locked(b) > 0)
+				continue;
+		}
+		break;
+	}
+	if (l->station_quota > 0 && *used + c->size > l->station_quota)
+		return ld_fail(err, LD_ETOOBIG, _("station %s's attachment quota"
+		    " is full (%lld of %lld bytes used): ask the county to"
+		    " raise it"), w->station, (long long)*used,
+		    (long long)l->station_quota);
+	if (l->station_inflight > 0 && mine + c->size > l->station_inflight)
+		return ld_fail(err, LD_ELOCKED, _("station %s has %lld bytes of"
+		    " files being received (at most %lld at once): let them"
+		    " finish, or try again later"), w->station,
+		    (long long)mine, (long long)l->station_inflight);
+	if (l->max_inflight > 0 && all + c->size > l->max_inflight)
+		return ld_fail(err, LD_ELOCKED, _("the server is receiving too"
+		    " many files now: try again later"));
+	return 0;
 }
 
-static int
-put_locked(struct blobs *b, const struct blobs_who *w,
-    const struct blobs_claim *c, int64_t offset, const void *data, size_t len,
-    const char *chunk_hash, int64_t *have, int *complete, const char **did,
-    char *err)
+/* The server's clock as a file time (blobs.h, invariant 6). */
+static void
+clock_times(struct timespec ts[2])
 {
-	char got[HASH_HEX], *path, *wp;
-	int64_t used = 0;
-	int fd, rc, whole, kept;
+	int64_t now = ltime_now();
 
-	*did = "held";
-	state_locked(b, w, c, have, complete);
-	path = part_path(b, c, w->station);
-	if (*complete) {
-		/* Proved by another station of the unit meanwhile. */
-		if (size_of(path) >= 0 && unlink(path) == 0)
-			refund(b, w->station, c);
-		free(path);
-		return 0;
-	}
-	if (*have == c->size && size_of(path) == c->size) {
-		/* Whole, but not made the file yet (a crash, a failed
-		 * rename): now. */
-		rc = finish(b, w, c, path, &kept, err);
-		settle(b, w, c, rc, kept, have, complete);
-		free(path);
-		return rc;
-	}
-	free(path);
-	if (offset < 0 || offset > c->size)
-		return ld_fail(err, LD_EINVAL, _("offset %lld is past the"
-		    " file's %lld bytes"), (long long)offset,
-		    (long long)c->size);
-	if (offset + (int64_t)len <= *have)
-		return 0; /* acknowledged before: nothing written again */
-	if (offset != *have)
-		return ld_fail(err, LD_EEXIST, _("the server holds %lld bytes"
-		    " of this file, not %lld"), (long long)*have,
-		    (long long)offset);
-	if (len == 0 || len > BLOBS_CHUNK || offset + (int64_t)len > c->size)
-		return ld_fail(err, LD_EINVAL, _("a chunk of 1 to %d bytes"
-		    " within the file's %lld"), BLOBS_CHUNK, (long long)c->size);
-	hash_hex(data, len, got);
-	if (strcmp(got, chunk_hash) != 0)
-		return ld_fail(err, LD_EINTEGRITY, _("the chunk at %lld does not"
-		    " match its hash"), (long long)offset);
-	path = part_path(b, c, w->station);
-	wp = whole_path(b, c->hash);
-	whole = size_of(wp) >= 0 && size_of(path) < 0;
-	free(wp);
-	if (whole) {
-		free(path);
-		return prove_locked(b, w, c, offset, data, len, have, complete,
-		    did, err);
-	}
-	if (offset == 0) {
-		used = used_locked(b, w->station);
-		rc = 0;
-		if (b->lim.max_size > 0 && c->size > b->lim.max_size)
-			rc = ld_fail(err, LD_ETOOBIG, _("the file is %lld"
-			    " bytes, more than the %lld this server takes"),
-			    (long long)c->size, (long long)b->lim.max_size);
-		else if (b->lim.station_quota > 0 &&
-		    used + c->size > b->lim.station_quota)
-			rc = ld_fail(err, LD_ETOOBIG, _("station %s's"
-			    " attachment quota is full (%lld of %lld bytes"
-			    " used): ask the county to raise it"), w->station,
-			    (long long)used, (long long)b->lim.station_quota);
-		else if (b->lim.max_inflight > 0 &&
-		    inflight_locked(b) + c->size > b->lim.max_inflight)
-			rc = ld_fail(err, LD_ELOCKED, _("the server is"
-			    " receiving too many files now: try again later"));
-		if (rc != 0) {
-			free(path);
-			return rc;
-		}
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	rc = 0;
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    (offset == 0 && textfile_sync_dir(b->dir) != 0)) {
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)(now / 1000);
+	ts[0].tv_nsec = ts[1].tv_nsec = (long)(now % 1000) * 1000000;
+}
+
+/* Appends the chunk to the part at path and fsyncs it, its mtime the
+ * server's clock (blobs.h, invariant 6). Outside the lock, the part
+ * busy. A failed write goes back to what was held. */
+static int
+append(const char *dir, const char *path, int64_t offset, const void *data,
+    size_t len, char *err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	struct timespec ts[2];
+	int rc = 0;
+
+	clock_times(ts);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len ||
+	    futimens(fd, ts) != 0 || fsync(fd) != 0 ||
+	    (offset == 0 && textfile_sync_dir(dir) != 0)) {
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
 		    strerror(errno));
 		/* What was appended is unknown: back to what was held. */
-		if (offset == 0)
-			unlink(path);
-		else if (fd >= 0 && ftruncate(fd, offset) != 0)
+		if (fd >= 0 && ftruncate(fd, offset) != 0)
 			log_line("error", "event=blob result=truncate_failed");
 	}
 	if (fd >= 0)
 		close(fd);
-	/* Charged once the first chunk is kept: a failed write charges
-	 * nothing (blobs.h, invariant 3). */
-	if (rc == 0 && offset == 0 &&
-	    (rc = set_used(b, w->station, used + c->size, err)) != 0)
-		unlink(path);
-	if (rc == 0) {
-		*have = offset + (int64_t)len;
-		*did = "stored";
-		if (*have == c->size) {
-			rc = finish(b, w, c, path, &kept, err);
-			settle(b, w, c, rc, kept, have, complete);
-		}
-	}
-	free(path);
 	return rc;
+}
+
+enum put_step { PUT_DONE, PUT_APPEND, PUT_FINISH, PUT_PROVE };
+
+/* Under the lock, the part busy: where the chunk goes. PUT_DONE with rc
+ * when nothing is to be written. A new file's part is made here, empty,
+ * and charged (it counts in flight from now: blobs.h, invariant 3). */
+static enum put_step
+put_plan(struct blobs *b, const struct blobs_who *w,
+    const struct blobs_claim *c, int64_t offset, size_t len,
+    const char *got, const char *chunk_hash, const char *path,
+    int64_t *have, int *complete, int *rc, char *err)
+{
+	char *wp;
+	int64_t used = 0, psize;
+	int whole, fd;
+
+	*rc = 0;
+	state_locked(b, w, c, have, complete);
+	psize = size_of(path);
+	if (*complete) {
+		/* Proved by another station of the unit meanwhile. */
+		if (psize >= 0 && unlink(path) == 0)
+			refund(b, w->station, c->size);
+		return PUT_DONE;
+	}
+	if (*have == c->size && psize == c->size)
+		return PUT_FINISH; /* whole, not made the file yet (a crash) */
+	if (offset < 0 || offset > c->size) {
+		*rc = ld_fail(err, LD_EINVAL, _("offset %lld is past the"
+		    " file's %lld bytes"), (long long)offset,
+		    (long long)c->size);
+		return PUT_DONE;
+	}
+	if (offset + (int64_t)len <= *have)
+		return PUT_DONE; /* acknowledged before: nothing written again */
+	if (offset != *have) {
+		*rc = ld_fail(err, LD_EEXIST, _("the server holds %lld bytes"
+		    " of this file, not %lld"), (long long)*have,
+		    (long long)offset);
+		return PUT_DONE;
+	}
+	if (len == 0 || len > BLOBS_CHUNK || offset + (int64_t)len > c->size) {
+		*rc = ld_fail(err, LD_EINVAL, _("a chunk of 1 to %d bytes"
+		    " within the file's %lld"), BLOBS_CHUNK,
+		    (long long)c->size);
+		return PUT_DONE;
+	}
+	if (strcmp(got, chunk_hash) != 0) {
+		*rc = ld_fail(err, LD_EINTEGRITY, _("the chunk at %lld does not"
+		    " match its hash"), (long long)offset);
+		return PUT_DONE;
+	}
+	wp = whole_path(b, c->hash);
+	whole = size_of(wp) >= 0 && psize < 0;
+	free(wp);
+	if (whole)
+		return PUT_PROVE;
+	if (psize >= 0)
+		return PUT_APPEND; /* made and charged already */
+	if ((*rc = admit_locked(b, w, c, &used, err)) != 0)
+		return PUT_DONE;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0) {
+		*rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
+		    strerror(errno));
+		return PUT_DONE;
+	}
+	close(fd);
+	if ((*rc = set_used(b, w->station, used + c->size, err)) != 0) {
+		unlink(path);
+		return PUT_DONE;
+	}
+	return PUT_APPEND;
 }
 
 int
@@ -603,12 +874,48 @@ blobs_put(struct blobs *b, const struct blobs_who *w,
     const char *chunk_hash, int64_t *have, int *complete, const char **did,
     char *err)
 {
+	char got[HASH_HEX], *key = busy_key(c->hash, w->station);
+	char *path = part_path(b, c, w->station);
+	enum put_step step;
 	int rc;
 
+	*did = "held";
+	/* The chunk's hash before any lock. */
+	hash_hex(data, len, got);
 	pthread_mutex_lock(&b->lock);
-	rc = put_locked(b, w, c, offset, data, len, chunk_hash, have,
-	    complete, did, err);
+	busy_wait(b, key, 1);
+	step = put_plan(b, w, c, offset, len, got, chunk_hash, path, have,
+	    complete, &rc, err);
 	pthread_mutex_unlock(&b->lock);
+	if (step == PUT_PROVE)
+		rc = prove(b, w, c, offset, data, len, have, complete, did,
+		    err);
+	else if (step == PUT_APPEND) {
+		if ((rc = append(b->dir, path, offset, data, len, err)) == 0) {
+			*have = offset + (int64_t)len;
+			*did = "stored";
+			if (*have == c->size)
+				step = PUT_FINISH;
+		} else if (offset == 0) {
+			/* Nothing of it kept: nothing charged. */
+			pthread_mutex_lock(&b->lock);
+			if (unlink(path) == 0)
+				refund(b, w->station, c->size);
+			pthread_mutex_unlock(&b->lock);
+		}
+	}
+	if (step == PUT_FINISH) {
+		/* The whole file's hash and fsync, without the lock. */
+		rc = check_whole(b, c, path, err);
+		pthread_mutex_lock(&b->lock);
+		rc = finish_locked(b, w, c, path, rc, have, complete, err);
+		pthread_mutex_unlock(&b->lock);
+	}
+	pthread_mutex_lock(&b->lock);
+	busy_drop(b, key);
+	pthread_mutex_unlock(&b->lock);
+	free(path);
+	free(key);
 	return rc;
 }
 

@@ -16,10 +16,12 @@
  *  3. A station's part is its own, blobs/HASH.SIZE.STATION.part: what
  *     went into it came from that station alone. Its size counts against
  *     the station's quota (blobs/quota/STATION, bytes, replaced whole)
- *     once its first chunk is kept, and is counted back when the part
- *     goes without becoming the stored file (refused whole, or the file
- *     was stored meanwhile by another): only bytes kept are charged. The
- *     parts' sizes together stay under the in-flight limit.
+ *     from when it is made for its first chunk (a first write that fails
+ *     removes it and counts it back), and is counted back when the part
+ *     goes without becoming the stored file (refused whole, the file
+ *     was stored meanwhile by another, or abandoned, 6): only bytes kept
+ *     are charged. The parts' sizes together stay under the in-flight
+ *     limit, and one station's under its own.
  *  4. blobs/HASH.units lists, one a line, the units that hold the file
  *     legitimately: those that sent all its bytes themselves (a part of
  *     theirs that hashed to HASH, or a proof, 5), and those it was given
@@ -31,6 +33,17 @@
  *     blobs/HASH.STATION.proof ("OFFSET OK", replaced whole); when all
  *     the bytes were the file's, its unit becomes a holder. Nothing is
  *     charged for them.
+ *  6. A part or a proof not written for part_ttl_ms (by ltime_now: each
+ *     chunk sets its file's mtime to it) is abandoned: removed, and a
+ *     part's size counted back (3), when the directory is opened, when a
+ *     new file would pass a limit, and at most hourly otherwise. A part
+ *     a request is working on is never removed (7).
+ *  7. One lock guards the directory's names, the holders and the quotas;
+ *     a station's part (and proof) of one file is worked on by one
+ *     request at a time (the others of the same station and file wait),
+ *     so that the chunk's write and fsync and the whole file's hash are
+ *     done without the lock: another station is never kept waiting by a
+ *     large file being finished.
  * Authority is the caller's (api.c): these functions store and hand out
  * bytes, never decide who may.
  */
@@ -49,6 +62,9 @@ struct blobs_limits {
 	int64_t max_size;      /* bytes of one file; 0: no bound */
 	int64_t station_quota; /* bytes one station may send in all; 0: none */
 	int64_t max_inflight;  /* bytes of the parts being received; 0: none */
+	int64_t station_inflight; /* of one station's parts; 0: none */
+	int64_t part_ttl_ms;   /* a part not written for so long is abandoned
+	                        * (invariant 6); 0: never */
 };
 
 /* What the event naming a file says of it. */
@@ -95,8 +111,9 @@ int blobs_add_holder(struct blobs *b, const char *hash, const char *unit,
  * blobs_state says): 0 and nothing written. Else offset must be what is
  * held (LD_EEXIST, *have saying where to go on), the bytes must hash to
  * chunk_hash (LD_EINTEGRITY) and fit in the file's size (LD_EINVAL). The
- * first chunk of a part is refused with LD_ETOOBIG over max_size or
- * station_quota, and with LD_ELOCKED past max_inflight (try later); a
+ * first chunk of a part is refused with LD_ETOOBIG over max_size,
+ * station_quota or (the file alone) station_inflight, and with
+ * LD_ELOCKED past station_inflight or max_inflight (try later); a
  * failed write is LD_EFULL. The last makes the file whole: refused, and
  * the part removed, when its hash is not c->hash (LD_EINTEGRITY) or its
  * type not c->type (LD_EINVAL). A file held whole already is proved, not
@@ -117,5 +134,14 @@ int blobs_read(struct blobs *b, const char *hash, int64_t offset,
 
 /* Bytes counted against station's quota. */
 int64_t blobs_used(struct blobs *b, const char *station);
+
+/* Removes the abandoned parts and proofs (invariant 6) now; the number
+ * removed. */
+int blobs_sweep(struct blobs *b);
+
+/* For tests, before any put: fn(arg, the part's path) is called when a
+ * part is whole, before it is hashed (outside the lock, invariant 7). */
+void blobs_set_finish_hook(struct blobs *b,
+    void (*fn)(void *, const char *), void *arg);
 
 #endif

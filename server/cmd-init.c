@@ -99,11 +99,14 @@ write_conf(FILE *f, const char *county, const char *listen, const char *db,
 	    "tls_priorities =\n"
 	    "; the CA of the next certificate, announced to stations (empty: none)\n"
 	    "next_ca =\n"
-	    "; KiB of one attachment's file, of all one station sends, and of\n"
-	    "; the files being received at once (0: no bound)\n"
+	    "; KiB of one attachment's file, of all one station sends, of\n"
+	    "; the files being received at once and of one station's of them\n"
+	    "; (0: no bound); days a part not written is kept (0: for ever)\n"
 	    "attachment_max_kib = 102400\n"
 	    "attachment_quota_kib = 4194304\n"
-	    "attachment_inflight_kib = 1048576\n", county, listen, db, dict, rules);
+	    "attachment_inflight_kib = 1048576\n"
+	    "attachment_station_inflight_kib = 262144\n"
+	    "attachment_part_days = 14\n", county, listen, db, dict, rules);
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 

@@ -205,11 +205,18 @@ open_blobs(const struct server_conf *conf, struct serving *sv, char *err)
 	    err)) != 0 ||
 	    (rc = limit_value("attachment_inflight_kib", NULL,
 	    conf->attachment_inflight_kib, INT64_MAX / 1024, &l.max_inflight,
-	    err)) != 0)
+	    err)) != 0 ||
+	    (rc = limit_value("attachment_station_inflight_kib", NULL,
+	    conf->attachment_station_inflight_kib, INT64_MAX / 1024,
+	    &l.station_inflight, err)) != 0 ||
+	    (rc = limit_value("attachment_part_days", NULL,
+	    conf->attachment_part_days, 36500, &l.part_ttl_ms, err)) != 0)
 		return rc;
 	l.max_size *= 1024;
 	l.station_quota *= 1024;
 	l.max_inflight *= 1024;
+	l.station_inflight *= 1024;
+	l.part_ttl_ms *= 86400 * 1000LL;
 	dir = server_in_dir(conf->dir, "blobs");
 	rc = blobs_open(dir, &l, &sv->blobs, err);
 	free(dir);

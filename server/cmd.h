@@ -49,6 +49,8 @@ struct server_conf {
 	char *attachment_max_kib;      /* KiB of one attachment's file */
 	char *attachment_quota_kib;    /* KiB one station may send in all */
 	char *attachment_inflight_kib; /* KiB of files being received */
+	char *attachment_station_inflight_kib; /* the same, of one station */
+	char *attachment_part_days;    /* days an abandoned part is kept */
 };
 
 struct server_ctx {

@@ -104,6 +104,8 @@ static const struct conffile_key conf_keys[] = {
 	{ "server", "attachment_max_kib" },
 	{ "server", "attachment_quota_kib" },
 	{ "server", "attachment_inflight_kib" },
+	{ "server", "attachment_station_inflight_kib" },
+	{ "server", "attachment_part_days" },
 	{ NULL, NULL },
 };
 
@@ -155,6 +157,10 @@ conf_handler(void *user, const char *section, const char *name,
 		slot = &sc->attachment_quota_kib;
 	else if (strcmp(name, "attachment_inflight_kib") == 0)
 		slot = &sc->attachment_inflight_kib;
+	else if (strcmp(name, "attachment_station_inflight_kib") == 0)
+		slot = &sc->attachment_station_inflight_kib;
+	else if (strcmp(name, "attachment_part_days") == 0)
+		slot = &sc->attachment_part_days;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 1;
@@ -185,6 +191,8 @@ server_conf_release(struct server_conf *sc)
 	free(sc->attachment_max_kib);
 	free(sc->attachment_quota_kib);
 	free(sc->attachment_inflight_kib);
+	free(sc->attachment_station_inflight_kib);
+	free(sc->attachment_part_days);
 }
 
 /* Reads sc->dir's server.conf into sc, with the default of each key it
@@ -228,6 +236,8 @@ server_conf_read(struct server_conf *sc, char *err)
 	DEFAULT(attachment_max_kib, "102400");
 	DEFAULT(attachment_quota_kib, "4194304");
 	DEFAULT(attachment_inflight_kib, "1048576");
+	DEFAULT(attachment_station_inflight_kib, "262144");
+	DEFAULT(attachment_part_days, "14");
 #undef DEFAULT
 	if (log_set_level(sc->log_level) != 0)
 		return ld_fail(err, LD_ECONFIG,
@@ -269,12 +279,22 @@ open_keys(struct cli *c)
 	    server_fail(c, rc) : 0;
 }
 
+/* The meta key set once every confidential event is sealed, those too
+ * that a server older than the confidential column (SQLite's migration 8,
+ * PostgreSQL's 3) kept in plain text: the attachments marked confidential,
+ * held back from everyone then (an interim quarantine) but not sealed. */
+#define META_CONFIDENTIAL_SEALED "confidential_sealed"
+
 /*
  * After the database is open: ends a rotation a crash interrupted (only
  * with the lock exclusive), makes the key of a directory that has none,
  * and, the first time, seals every identity a server older than the key
  * files stored in plain text, in one transaction, then leaves nothing of
- * the plain texts in the files.
+ * the plain texts in the files; and the first time after an upgrade over
+ * the confidential column, the same for every confidential event
+ * (META_CONFIDENTIAL_SEALED; sealing again what is sealed already under
+ * the current key changes nothing of what it says, so a pass cut short
+ * by a crash is simply done again).
  */
 static int
 keys_ready(struct cli *c, int create)
@@ -284,7 +304,7 @@ keys_ready(struct cli *c, int create)
 	const char *what;
 	char *db_key = NULL;
 	int64_t n = 0;
-	int rc;
+	int rc, unsealed = 0;
 
 	rc = s->ops->meta_get(s, STORE_META_IDENTITY_KEY, &db_key, x->err);
 	if (rc != 0 && rc != LD_ENOTFOUND)
@@ -308,11 +328,23 @@ keys_ready(struct cli *c, int create)
 			log_line("info", "event=identity-key result=created key=%s",
 			    vault_current_id(x->vault));
 	}
-	if (rc == 0 && db_key == NULL) {
+	if (rc == 0) {
+		char *sealed = NULL;
+
+		rc = s->ops->meta_get(s, META_CONFIDENTIAL_SEALED, &sealed,
+		    x->err);
+		free(sealed);
+		if (rc == LD_ENOTFOUND)
+			unsealed = 1;
+		rc = rc == LD_ENOTFOUND ? 0 : rc;
+	}
+	if (rc == 0 && (db_key == NULL || unsealed)) {
 		const char *id = vault_current_id(x->vault);
 		if ((rc = s->ops->begin(s, x->err)) == 0 &&
 		    (rc = s->ops->reseal(s, id, &n, x->err)) == 0 &&
 		    (rc = s->ops->meta_set(s, STORE_META_IDENTITY_KEY, id,
+		    x->err)) == 0 &&
+		    (rc = s->ops->meta_set(s, META_CONFIDENTIAL_SEALED, "1",
 		    x->err)) == 0)
 			rc = s->ops->commit(s, x->err);
 		if (rc != 0)

@@ -94,7 +94,7 @@ slurp(const char *path, size_t *len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct blobs_limits lim = { 3000, 0, 0 };
+	struct blobs_limits lim = { 3000, 0, 0, 0, 0 };
 	unsigned char file[4096], *got;
 	struct blobs_claim c;
 	struct blobs_who who = { "st001", "unit1" };

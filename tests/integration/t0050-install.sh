@@ -173,7 +173,7 @@ man_keys() {
 test_expect_success 'the example server.conf holds every key, as init writes them and the man page lists them' '
 	"$BUILD/liandong-server" init --dir "$SCRATCH/keys" --county 测试县 >/dev/null &&
 	keys "$SCRATCH/keys/server.conf" >init.keys &&
-	test "$(wc -l <init.keys)" -eq 21 &&
+	test "$(wc -l <init.keys)" -eq 23 &&
 	keys "$TOP/conf/server.conf" >example.keys &&
 	test_cmp init.keys example.keys &&
 	man_keys "$TOP/man/liandong-server.conf.5" >man.keys &&
