@@ -281,7 +281,7 @@ static const char *const page_strings[] = {
 	N_("done"),
 	N_("Attachments"),
 	N_("No attachments."),
-	N_("Name"),
+	N_("File name"),
 	N_("Size"),
 	N_("Caption"),
 	N_("Confidential"),
@@ -299,6 +299,7 @@ static const char *const page_strings[] = {
 	N_("Downloaded."),
 	N_("Fetching from the county server..."),
 	N_("Uploading..."),
+	N_("The file is over the limit of this station ([attachments] max_size):"),
 };
 
 /* ---- answers ---- */
@@ -1552,7 +1553,7 @@ static enum MHD_Result
 api_strings(struct MHD_Connection *conn)
 {
 	json_t *doc = out_doc("strings"), *s = json_object(), *types =
-	    json_object(), *kinds = json_object(), *t, *st;
+	    json_object(), *kinds = json_object(), *t, *st, *at;
 	const struct entity_type *et;
 	const struct kind_info *k;
 	const char *const *sn;
@@ -1576,6 +1577,12 @@ api_strings(struct MHD_Connection *conn)
 	for (i = 0; i < sizeof page_strings / sizeof *page_strings; i++)
 		json_object_set_new(s, page_strings[i],
 		    json_string(_(page_strings[i])));
+	/* An attachment's type as `show` prints it. */
+	at = json_object();
+	for (i = 0; attachment_types[i].name != NULL; i++)
+		json_object_set_new(at, attachment_types[i].name, json_string(
+		    enum_label(attachment_types, attachment_types[i].name)));
+	json_object_set_new(doc, "attachment_types", at);
 	json_object_set_new(doc, "strings", s);
 	json_object_set_new(doc, "types", types);
 	json_object_set_new(doc, "kinds", kinds);
@@ -1595,9 +1602,16 @@ api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 	json_t *args;
 	const char *v;
 
-	/* Logged in: the token came with the login, never from here. */
-	if (strcmp(url, "/api/session") == 0)
-		return reply_json(conn, MHD_HTTP_OK, out_doc("session"));
+	/* Logged in: the token came with the login, never from here. The
+	 * largest file the console takes to attach (bytes; null when
+	 * [attachments] max_size is malformed), that a page says so before
+	 * it sends one. */
+	if (strcmp(url, "/api/session") == 0) {
+		json_t *doc = out_doc("session");
+		json_object_set_new(doc, "attach_max", ui->attach_max >= 0 ?
+		    json_integer(ui->attach_max) : json_null());
+		return reply_json(conn, MHD_HTTP_OK, doc);
+	}
 	if (strcmp(url, "/api/strings") == 0)
 		return api_strings(conn);
 	if (strncmp(url, "/api/forms/", 11) == 0) {
