@@ -53,7 +53,12 @@
  *     upload), so that no more than the cap is ever kept.
  *
  * Answers are never cached and never framed (Cache-Control, CSP). The
- * console writes no file.
+ * console writes no file but, for attachments (attach, attachment get),
+ * the file sent or given, each in a directory of its own (0700, the file
+ * 0600) beside the database, removed as soon as the command is done or
+ * the request ends. A file to attach is bounded by [attachments]
+ * max_size, as attach bounds it, not by UI_MAX_BODY: refused by its
+ * Content-Length before its body, else counted as it comes.
  */
 #include <errno.h>
 #include <fcntl.h>
