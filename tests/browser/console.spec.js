@@ -23,7 +23,7 @@ const os = require('os');
 const path = require('path');
 const { TOP, BUILD, LD, CHROMIUM, SHOTS, run, assert, suite, portOf, serverUp, enroll } = require('./lib');
 
-const PLAN = 31;
+const PLAN = 32;
 const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
@@ -639,6 +639,30 @@ async function main() {
 		const label = await bup.textContent('#record-status');
 		assert(label !== '' && label !== st && !/[a-z]/.test(label), 'label ' + label);
 		assert((await bup.textContent('#timeline')).includes('受理告知'), 'timeline: the kind in Chinese');
+	});
+
+	await check('a file too large to come with the sync is to fetch on the bureau\'s page; Fetch brings it', async () => {
+		/* Over [attachments] auto_fetch (2M): the sync leaves it at the county server. */
+		const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2500000, 7)]);
+		const f = path.join(scratch, '现场录像截图.pdf');
+		fs.writeFileSync(f, big);
+		ld(['--db', county.tw, 'attach', ref, f, '--caption', '现场录像截图']);
+		ld(['--db', county.tw, 'sync']);
+		ld(['--db', county.bureau, 'sync']);
+		/* The page shows the referral already: drawn again. */
+		await bup.goto(buBase + '/#/r/referral/' + encodeURIComponent(ref));
+		await bup.reload();
+		await bup.waitForSelector('#attachment-1 .att-away', { timeout: 10000 }).catch(async () => {
+			throw new Error(bup.url() + ': ' + await bup.textContent('#main') + ' ' +
+			    ld(['--db', county.bureau, 'attachment', 'list', '--json', ref]));
+		});
+		assert((await bup.textContent('#attachment-1')).includes('待从县服务器获取'), await bup.textContent('#attachment-1'));
+		await shot(bup, 'attachment-to-fetch');
+		const [d] = await Promise.all([bup.waitForEvent('download'), bup.click('#att-fetch-1')]);
+		assert(d.suggestedFilename() === '现场录像截图.pdf', d.suggestedFilename());
+		assert(Buffer.compare(fs.readFileSync(await d.path()), big) === 0, 'not the bytes attached');
+		await bup.waitForSelector('#attachment-1 .att-here');
+		assert(await bup.locator('#att-get-1').count() === 1, 'no Download once here');
 	});
 
 	await check("a complainant's identity is hidden until asked", async () => {
