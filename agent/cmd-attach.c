@@ -497,9 +497,10 @@ cmd_attachment_list(struct cmd_ctx *ctx)
 		}
 		out = out_doc("attachment.list");
 		json_object_set_new(out, "record", json_string(id));
-		json_object_set(out, "attachments", json_object_get(doc,
-		    "attachments") != NULL ? json_object_get(doc,
-		    "attachments") : json_array());
+		/* A record with none: an empty list (new, not leaked). */
+		json_object_set_new(out, "attachments", json_object_get(doc,
+		    "attachments") != NULL ? json_incref(json_object_get(doc,
+		    "attachments")) : json_array());
 		out_json(out);
 	} else {
 		form_attachments_redact(ctx, doc, cmd_flag(ctx, "confidential"),

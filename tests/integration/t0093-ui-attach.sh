@@ -148,6 +148,7 @@ test_expect_success 'an upload without the cookie is 401; without the token or i
 '
 
 test_expect_success 'an upload is attached as attach attaches it; the list is attachment list --json' '
+	ui l0 tw "/api/attachments/$C" && code_is l0 200 && jeq l0 "len(d.attachments)" 0 &&
 	upload up1 tw "$R" 询问笔录.pdf "&caption=$(enc 询问笔录第一页)" && code_is up1 201 &&
 	test "$(jv up1 d.kind)" = attached && test "$(jv up1 d.record)" = "$R" &&
 	test "$(jv up1 "d.attachments[0].name")" = 询问笔录.pdf &&
