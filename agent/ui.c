@@ -60,6 +60,7 @@
  * max_size, as attach bounds it, not by UI_MAX_BODY: refused by its
  * Content-Length before its body, else counted as it comes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1170,17 +1171,29 @@ query_flag(struct MHD_Connection *conn, const char *name)
 	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 }
 
-/* Closes and removes what an upload wrote: its file and its directory. */
+/* Closes and removes what an upload wrote: its file and its directory,
+ * with whatever else is in it (the ".part" file of an attachment get
+ * killed mid-way: run_command's time limit). */
 static void
 upload_remove(struct ui_req *rq)
 {
+	struct dirent *e;
+	DIR *d;
+
 	if (rq->up_fd >= 0)
 		close(rq->up_fd);
 	rq->up_fd = -1;
 	if (rq->up_path != NULL)
 		unlink(rq->up_path);
-	if (rq->up_dir != NULL)
+	if (rq->up_dir != NULL && rmdir(rq->up_dir) != 0 &&
+	    (d = opendir(rq->up_dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
 		rmdir(rq->up_dir);
+	}
 	free(rq->up_path);
 	free(rq->up_dir);
 	rq->up_path = rq->up_dir = NULL;
