@@ -45,9 +45,9 @@
 #define MAX_FILES 32 /* files one command attaches */
 
 /* [attachments] max_size: bytes, or a number with K, M or G (KB, MB,
- * GB: powers of 1024); at most ATTACH_SIZE_MAX. */
-static int
-max_size(struct cmd_ctx *ctx, int64_t *out)
+ * GB: powers of 1024); at most ATTACH_SIZE_MAX (cmd.h). */
+int
+attach_max_size(struct cmd_ctx *ctx, int64_t *out)
 {
 	const char *v = ctx->cfg.max_size;
 	char num[32];
@@ -340,7 +340,7 @@ cmd_attach(struct cmd_ctx *ctx)
 		return cmd_fail(ctx, LD_EINVAL);
 	if ((officer = form_officer(ctx, cmd_value(ctx, "officer"))) == NULL)
 		return cmd_usage_error(ctx, _("missing required option --officer"));
-	if ((rc = max_size(ctx, &max)) != 0)
+	if ((rc = attach_max_size(ctx, &max)) != 0)
 		return rc;
 	if ((rc = ledger_get(ctx->lg, id, &doc, ctx->err)) != 0) {
 		if (rc != LD_ENOTFOUND)
@@ -470,7 +470,8 @@ static int
 cmd_attachment_list(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->cli.argv[0];
-	json_t *doc = NULL, *out;
+	json_t *doc = NULL, *out, *a;
+	size_t i;
 	int rc;
 
 	if ((rc = ledger_get(ctx->lg, id, &doc, ctx->err)) != 0) {
@@ -481,11 +482,25 @@ cmd_attachment_list(struct cmd_ctx *ctx)
 	if (ctx->json) {
 		form_attachments_redact(ctx, doc, cmd_flag(ctx, "confidential"),
 		    "(confidential)");
+		/* Whether its file is on this station (the console offers to
+		 * save it) or still to come (to fetch: attachment get). */
+		json_array_foreach(json_object_get(doc, "attachments"), i, a) {
+			if (cjson_str(a, "hash") == NULL)
+				continue;
+			rc = blob_stat(ctx->lg, cjson_str(a, "hash"), NULL,
+			    ctx->err);
+			if (rc != 0 && rc != LD_ENOTFOUND) {
+				json_decref(doc);
+				return cmd_fail(ctx, rc);
+			}
+			json_object_set_new(a, "held", json_boolean(rc == 0));
+		}
 		out = out_doc("attachment.list");
 		json_object_set_new(out, "record", json_string(id));
-		json_object_set(out, "attachments", json_object_get(doc,
-		    "attachments") != NULL ? json_object_get(doc,
-		    "attachments") : json_array());
+		/* A record with none: an empty list (new, not leaked). */
+		json_object_set_new(out, "attachments", json_object_get(doc,
+		    "attachments") != NULL ? json_incref(json_object_get(doc,
+		    "attachments")) : json_array());
 		out_json(out);
 	} else {
 		form_attachments_redact(ctx, doc, cmd_flag(ctx, "confidential"),

@@ -73,6 +73,10 @@ int cmd_fail(struct cmd_ctx *ctx, int ld_code);
 /* Fetches attachment hash from the county server now (agent/cmd-sync.c):
  * 0, or an LD_ code with ctx->err set (LD_ECONFIG: not enrolled). */
 int cmd_fetch_blob(struct cmd_ctx *ctx, const char *hash);
+/* The largest file `attach` takes, [attachments] max_size or its default
+ * (agent/cmd-attach.c; the console refuses a larger upload by it): 0, or
+ * EXIT_CONFIG with the message said. */
+int attach_max_size(struct cmd_ctx *ctx, int64_t *out);
 
 /* mkdir -p for the directory part of path, mode 0700; -1 if one of them
  * could not be made. */

@@ -53,8 +53,14 @@
  *     upload), so that no more than the cap is ever kept.
  *
  * Answers are never cached and never framed (Cache-Control, CSP). The
- * console writes no file.
+ * console writes no file but, for attachments (attach, attachment get),
+ * the file sent or given, each in a directory of its own (0700, the file
+ * 0600) beside the database, removed as soon as the command is done or
+ * the request ends. A file to attach is bounded by [attachments]
+ * max_size, as attach bounds it, not by UI_MAX_BODY: refused by its
+ * Content-Length before its body, else counted as it comes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,6 +73,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <netinet/in.h>
@@ -78,6 +85,7 @@
 #include "form.h"
 #include "hash.h"
 #include "log.h"
+#include "out.h"
 #include "registry.h"
 #include "ui.h"
 
@@ -122,15 +130,29 @@ struct ui {
 	pthread_mutex_t mu;         /* guards sync */
 	struct ui_sync sync;
 	int daemon;                 /* served by `liandong daemon --ui` */
+	char *dir;                  /* owned: the station's directory (the
+				     * database's), where uploads wait */
+	int64_t attach_max;         /* [attachments] max_size; -1: malformed */
 	char *page;                 /* the page given xdg-open, or NULL */
 	pid_t browser;
 };
 
-/* A request past rules 1-4: its body, up to UI_MAX_BODY. */
+/* A request past rules 1-4: its body, up to UI_MAX_BODY; or, for an
+ * upload (POST /api/attachments/RECORD), the file it carries, written
+ * as it comes into a directory of its own (0700) in the station's
+ * directory, as a file of mode 0600 named as the user's file (attach
+ * takes its name and type from it), both removed once attached or
+ * refused (upload_remove). */
 struct ui_req {
 	char *body;
 	size_t len;
-	int too_big; /* past UI_MAX_BODY: the rest is read and dropped */
+	int too_big; /* past its limit: the rest is read and dropped */
+	int upload;
+	char *up_dir;  /* owned, or NULL */
+	char *up_path; /* owned, or NULL */
+	int up_fd;     /* -1 once closed */
+	int64_t up_len;
+	int up_errno;  /* a write failed: the rest is dropped */
 };
 
 /* The strings of the pages (agent/ui/app.js asks for them by their
@@ -263,6 +285,27 @@ static const char *const page_strings[] = {
 	N_("Update"),
 	N_("Withdraw"),
 	N_("done"),
+	N_("Attachments"),
+	N_("No attachments."),
+	N_("File name"),
+	N_("Size"),
+	N_("Caption"),
+	N_("Confidential"),
+	N_("On this station"),
+	N_("To fetch from the county server"),
+	N_("Download"),
+	N_("Fetch"),
+	N_("Show confidential attachments"),
+	N_("Attach a file"),
+	N_("File"),
+	N_("Attach"),
+	N_("Only the units handling the record may see it, as a complainant's identity"),
+	N_("Choose a file to attach."),
+	N_("Attached."),
+	N_("Downloaded."),
+	N_("Fetching from the county server..."),
+	N_("Uploading..."),
+	N_("The file is over the limit of this station ([attachments] max_size):"),
 };
 
 /* ---- answers ---- */
@@ -1076,6 +1119,310 @@ api_run_post(struct ui *ui, struct MHD_Connection *conn,
 	return run_ui_cmd(ui, conn, c, args, pos, MHD_HTTP_OK);
 }
 
+/* ---- attachments (issue 18): through attach and attachment list|get ---- */
+
+/*
+ * GET  /api/attachments/RECORD[?confidential=1]   attachment list --json
+ * GET  /api/attachments/RECORD/N[?confidential=1] attachment get RECORD:N:
+ *      its bytes (fetched from the county server first when not here)
+ * POST /api/attachments/RECORD?name=NAME[&caption=TEXT][&confidential=1]
+ *      [&officer=NAME], the file as the body: attach
+ *
+ * Each runs the command as the command line would, so that what the
+ * console shows, gives or records is what the CLI would, with the same
+ * rules (a confidential attachment, a unit's part in the record) and
+ * messages. Only RECORD:N names an attachment here: never a hash, so
+ * that nothing the station holds is given but as an attachment of a
+ * record it holds.
+ */
+
+/* The record and, after a slash, the position in url past
+ * "/api/attachments/": 1 for a record, 2 with N (a number from 1), else
+ * 0. *rec new. */
+static int
+attachment_path(const char *rest, char **rec, long *n)
+{
+	const char *slash = strchr(rest, '/');
+	char *end;
+
+	*rec = NULL;
+	if (rest[0] == '\0' || slash == rest)
+		return 0;
+	if (slash == NULL) {
+		*rec = xstrdup(rest);
+		return 1;
+	}
+	if (slash[1] < '1' || slash[1] > '9')
+		return 0;
+	errno = 0;
+	*n = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || *n > 100000)
+		return 0;
+	*rec = strndup_x(rest, (size_t)(slash - rest));
+	return 2;
+}
+
+static int
+query_flag(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+
+	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+/* Closes and removes what an upload wrote: its file and its directory,
+ * with whatever else is in it (the ".part" file of an attachment get
+ * killed mid-way: run_command's time limit). */
+static void
+upload_remove(struct ui_req *rq)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (rq->up_fd >= 0)
+		close(rq->up_fd);
+	rq->up_fd = -1;
+	if (rq->up_path != NULL)
+		unlink(rq->up_path);
+	if (rq->up_dir != NULL && rmdir(rq->up_dir) != 0 &&
+	    (d = opendir(rq->up_dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+		rmdir(rq->up_dir);
+	}
+	free(rq->up_path);
+	free(rq->up_dir);
+	rq->up_path = rq->up_dir = NULL;
+}
+
+/* A name the file may be written under in a directory of its own: not
+ * empty, no slash, not "." or "..", at most NAME_MAX bytes. */
+static int
+upload_name_ok(const char *name)
+{
+	return name != NULL && name[0] != '\0' && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+	    strlen(name) <= NAME_MAX;
+}
+
+/* Makes the upload's directory (0700, in the station's directory) and
+ * its file name (0600): 0, or an errno value. */
+static int
+upload_open(struct ui *ui, struct ui_req *rq, const char *name)
+{
+	int e;
+
+	rq->up_dir = xasprintf("%s/.liandong-ui-XXXXXX", ui->dir);
+	if (mkdtemp(rq->up_dir) == NULL) {
+		e = errno;
+		free(rq->up_dir);
+		rq->up_dir = NULL;
+		return e;
+	}
+	rq->up_path = xasprintf("%s/%s", rq->up_dir, name);
+	rq->up_fd = open(rq->up_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (rq->up_fd < 0) {
+		e = errno;
+		free(rq->up_path);
+		rq->up_path = NULL;
+		upload_remove(rq);
+		return e;
+	}
+	return 0;
+}
+
+/* Writes a piece of the upload as it comes: at most ui->attach_max
+ * bytes in all, past which the file is removed and the rest dropped. */
+static void
+upload_write(struct ui *ui, struct ui_req *rq, const char *data, size_t len)
+{
+	ssize_t n;
+
+	if (rq->too_big || rq->up_errno != 0)
+		return;
+	if (rq->up_len + (int64_t)len > ui->attach_max) {
+		rq->too_big = 1;
+		upload_remove(rq);
+		return;
+	}
+	rq->up_len += (int64_t)len;
+	while (len > 0) {
+		n = write(rq->up_fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rq->up_errno = n < 0 ? errno : EIO;
+			upload_remove(rq);
+			return;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+/* 413 for an upload over the limit: the file's size when known (its
+ * Content-Length, or -1). */
+static enum MHD_Result
+refuse_upload_size(struct ui *ui, struct MHD_Connection *conn, long long size)
+{
+	char msg[512], a[32], b[32];
+
+	out_size(ui->attach_max, b, sizeof b);
+	if (size >= 0) {
+		out_size(size, a, sizeof a);
+		snprintf(msg, sizeof msg, _("the file is %s, over the limit of %s ([attachments] max_size in agent.conf)"),
+		    a, b);
+	} else
+		snprintf(msg, sizeof msg, _("the file is over the limit of %s ([attachments] max_size in agent.conf)"),
+		    b);
+	return refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size", msg);
+}
+
+/* An answer of the bytes of the open file fd (taken), as a download. */
+static enum MHD_Result
+reply_file(struct MHD_Connection *conn, int fd)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 ||
+	    (r = MHD_create_response_from_fd((uint64_t)st.st_size, fd)) == NULL) {
+		close(fd);
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(errno));
+	}
+	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+	MHD_add_response_header(r, "Content-Disposition", "attachment");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'none'; sandbox");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* GET /api/attachments/RECORD/N: `attachment get RECORD:N --output
+ * FILE`, FILE in a directory of its own beside the database, answered
+ * from the open file once it is removed. A file not here yet is
+ * fetched from the county server by the command (a sync's time limit:
+ * on 2G that takes long); when the link is down its messages say so. */
+static enum MHD_Result
+api_attachment_get(struct ui *ui, struct MHD_Connection *conn,
+    const char *rec, long n)
+{
+	struct ui_req tmp = { .up_fd = -1 };
+	json_t *args;
+	char *out, *err, *msg;
+	size_t out_len;
+	int code, rc, fd;
+
+	if ((rc = upload_open(ui, &tmp, "file")) != 0)
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    strerror(rc));
+	close(tmp.up_fd);
+	tmp.up_fd = -1;
+	args = json_pack("[sss]", "attachment", "get", "--json");
+	json_array_append_new(args, json_string("--force"));
+	json_array_append_new(args, json_sprintf("--output=%s", tmp.up_path));
+	if (query_flag(conn, "confidential"))
+		json_array_append_new(args, json_string("--confidential"));
+	json_array_append_new(args, json_string("--"));
+	json_array_append_new(args, json_sprintf("%s:%ld", rec, n));
+	rc = run_command(ui, request_locale(conn), args, UI_SYNC_MS, NULL, &out,
+	    &out_len, &err, &code);
+	json_decref(args);
+	free(out);
+	log_line("info", "event=ui-command command=\"attachment get\" exit=%d",
+	    rc != 0 ? -1 : code);
+	if (rc != 0) {
+		upload_remove(&tmp);
+		free(err);
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(rc));
+	}
+	if (code != 0) {
+		upload_remove(&tmp);
+		msg = command_message(err);
+		return reply_command_error(conn, msg, err, code, NULL);
+	}
+	free(err);
+	fd = open(tmp.up_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	upload_remove(&tmp);
+	if (fd < 0)
+		return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    strerror(errno));
+	return reply_file(conn, fd);
+}
+
+/* POST /api/attachments/RECORD, its body written to rq's file: `attach
+ * --json RECORD FILE` with the query's caption, confidential and
+ * officer; then the file and its directory removed. 201 and the
+ * command's document. */
+static enum MHD_Result
+api_attach(struct ui *ui, struct MHD_Connection *conn, const char *rec,
+    struct ui_req *rq)
+{
+	static const char *const opts[] = { "caption", "officer", NULL };
+	enum MHD_Result r;
+	json_t *args;
+	char msg[256];
+
+	if (rq->up_errno != 0) {
+		snprintf(msg, sizeof msg, _("cannot write the file: %s"),
+		    strerror(rq->up_errno));
+		upload_remove(rq);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+	}
+	close(rq->up_fd);
+	rq->up_fd = -1;
+	args = json_pack("[ss]", "attach", "--json");
+	query_options(conn, args, opts);
+	if (query_flag(conn, "confidential"))
+		json_array_append_new(args, json_string("--confidential"));
+	json_array_append_new(args, json_string("--"));
+	json_array_append_new(args, json_string(rec));
+	json_array_append_new(args, json_string(rq->up_path));
+	r = answer_command(ui, conn, args, NULL, MHD_HTTP_CREATED, NULL);
+	upload_remove(rq);
+	return r;
+}
+
+/* GET /api/attachments/...: the list or a file. */
+static enum MHD_Result
+api_attachments_get(struct ui *ui, struct MHD_Connection *conn,
+    const char *rest)
+{
+	enum MHD_Result r;
+	json_t *args;
+	char *rec;
+	long n = 0;
+	int how = attachment_path(rest, &rec, &n);
+
+	if (how == 0)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, _("no such page"));
+	if (how == 2) {
+		r = api_attachment_get(ui, conn, rec, n);
+		free(rec);
+		return r;
+	}
+	args = json_pack("[sss]", "attachment", "list", "--json");
+	if (query_flag(conn, "confidential"))
+		json_array_append_new(args, json_string("--confidential"));
+	json_array_append_new(args, json_string("--"));
+	json_array_append_new(args, json_string(rec));
+	free(rec);
+	return answer_command(ui, conn, args, NULL, MHD_HTTP_OK, NULL);
+}
+
 /* ---- the sync the console starts ---- */
 
 static long long
@@ -1224,7 +1571,7 @@ static enum MHD_Result
 api_strings(struct MHD_Connection *conn)
 {
 	json_t *doc = out_doc("strings"), *s = json_object(), *types =
-	    json_object(), *kinds = json_object(), *t, *st;
+	    json_object(), *kinds = json_object(), *t, *st, *at;
 	const struct entity_type *et;
 	const struct kind_info *k;
 	const char *const *sn;
@@ -1248,6 +1595,12 @@ api_strings(struct MHD_Connection *conn)
 	for (i = 0; i < sizeof page_strings / sizeof *page_strings; i++)
 		json_object_set_new(s, page_strings[i],
 		    json_string(_(page_strings[i])));
+	/* An attachment's type as `show` prints it. */
+	at = json_object();
+	for (i = 0; attachment_types[i].name != NULL; i++)
+		json_object_set_new(at, attachment_types[i].name, json_string(
+		    enum_label(attachment_types, attachment_types[i].name)));
+	json_object_set_new(doc, "attachment_types", at);
 	json_object_set_new(doc, "strings", s);
 	json_object_set_new(doc, "types", types);
 	json_object_set_new(doc, "kinds", kinds);
@@ -1267,9 +1620,16 @@ api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 	json_t *args;
 	const char *v;
 
-	/* Logged in: the token came with the login, never from here. */
-	if (strcmp(url, "/api/session") == 0)
-		return reply_json(conn, MHD_HTTP_OK, out_doc("session"));
+	/* Logged in: the token came with the login, never from here. The
+	 * largest file the console takes to attach (bytes; null when
+	 * [attachments] max_size is malformed), that a page says so before
+	 * it sends one. */
+	if (strcmp(url, "/api/session") == 0) {
+		json_t *doc = out_doc("session");
+		json_object_set_new(doc, "attach_max", ui->attach_max >= 0 ?
+		    json_integer(ui->attach_max) : json_null());
+		return reply_json(conn, MHD_HTTP_OK, doc);
+	}
 	if (strcmp(url, "/api/strings") == 0)
 		return api_strings(conn);
 	if (strncmp(url, "/api/forms/", 11) == 0) {
@@ -1317,6 +1677,8 @@ api_get(struct ui *ui, struct MHD_Connection *conn, const char *url)
 		return answer_command(ui, conn, json_pack("[sssss]", "case",
 		    "show", "--json", "--", url + 11), NULL, MHD_HTTP_OK,
 		    status_labels);
+	if (strncmp(url, "/api/attachments/", 17) == 0)
+		return api_attachments_get(ui, conn, url + 17);
 	if (strncmp(url, "/api/commands/", 14) == 0) {
 		const struct ui_cmd *c = ui_cmd_find(url + 14);
 		if (c == NULL)
@@ -1349,6 +1711,8 @@ api_post(struct ui *ui, struct MHD_Connection *conn, const char *url,
 
 	if (strcmp(url, "/api/sync") == 0)
 		return api_sync_start(ui, conn);
+	if (rq->upload)
+		return api_attach(ui, conn, url + 17, rq);
 	if (strcmp(url, "/api/alerts/read") == 0)
 		return answer_command(ui, conn, json_pack("[sss]", "alerts",
 		    "--read", "--json"), NULL, MHD_HTTP_OK, NULL);
@@ -1437,6 +1801,14 @@ login(struct ui *ui, struct MHD_Connection *conn)
 	return r;
 }
 
+/* POST /api/attachments/RECORD: a file to attach, its own limit. */
+static int
+is_upload(const char *url)
+{
+	return strncmp(url, "/api/attachments/", 17) == 0 && url[17] != '\0' &&
+	    strchr(url + 17, '/') == NULL;
+}
+
 /* Rules 1 to 5 on a request's headers: 0 to go on, else it was answered
  * (*answered is what MHD gets back). */
 static int
@@ -1497,6 +1869,16 @@ admit(struct ui *ui, struct MHD_Connection *conn, const char *url,
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Length");
+	if (is_upload(url)) {
+		/* A file to attach: at most what attach takes. */
+		if (cl != NULL && ui->attach_max >= 0 &&
+		    strtoull(cl, NULL, 10) > (unsigned long long)ui->attach_max) {
+			*answered = refuse_upload_size(ui, conn,
+			    (long long)strtoull(cl, NULL, 10));
+			return 1;
+		}
+		return 0;
+	}
 	if (cl != NULL && strtoull(cl, NULL, 10) > UI_MAX_BODY) {
 		*answered = refuse(conn, MHD_HTTP_CONTENT_TOO_LARGE, "size",
 		    _("request body too large"));
@@ -1518,6 +1900,31 @@ asset(const char *url)
 	return NULL;
 }
 
+/* The start of an upload, before its body: its name checked and its
+ * file made, or it is answered now. */
+static enum MHD_Result
+upload_begin(struct ui *ui, struct MHD_Connection *conn, struct ui_req *rq)
+{
+	const char *name = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "name");
+	char msg[256];
+	int e;
+
+	if (ui->attach_max < 0)
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    _("[attachments] max_size in agent.conf is not a size: see 'liandong attach'"));
+	if (!upload_name_ok(name))
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
+		    _("the file's name (name=) is missing, too long or holds a '/'"));
+	if ((e = upload_open(ui, rq, name)) != 0) {
+		snprintf(msg, sizeof msg, _("cannot write the file: %s"),
+		    strerror(e));
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+	}
+	rq->upload = 1;
+	return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -1531,9 +1938,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (rq == NULL) {
 		if (admit(ui, conn, url, method, &answered))
 			return answered;
-		*con_cls = xcalloc(1, sizeof *rq);
+		rq = xcalloc(1, sizeof *rq);
+		rq->up_fd = -1;
+		*con_cls = rq;
+		if (strcmp(method, "POST") == 0 && is_upload(url))
+			return upload_begin(ui, conn, rq);
 		return MHD_YES;
 	}
+	if (rq->upload && *upload_data_size > 0) {
+		upload_write(ui, rq, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->upload && rq->too_big)
+		return refuse_upload_size(ui, conn, -1);
 	if (*upload_data_size > 0) {
 		if (!rq->too_big && rq->len + *upload_data_size <= UI_MAX_BODY) {
 			rq->body = xrealloc(rq->body, rq->len + *upload_data_size);
@@ -1568,6 +1986,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct ui_req *rq = *con_cls;
 
 	if (rq != NULL) {
+		upload_remove(rq);
 		free(rq->body);
 		free(rq);
 		*con_cls = NULL;
@@ -1684,6 +2103,17 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	ui->daemon = daemon;
 	ui->db = ctx->db_path;
 	ui->config = ctx->cfg.path;
+	ui->dir = xstrdup(ui->db);
+	if (strrchr(ui->dir, '/') == ui->dir)
+		strcpy(ui->dir, "/");
+	else if (strrchr(ui->dir, '/') != NULL)
+		*strrchr(ui->dir, '/') = '\0';
+	else
+		strcpy(ui->dir, ".");
+	/* What attach takes: a larger upload is refused before its body
+	 * is read. Malformed, uploads are refused (attach would be). */
+	if (attach_max_size(ctx, &ui->attach_max) != 0)
+		ui->attach_max = -1;
 	pthread_mutex_init(&ui->mu, NULL);
 	random_token(UI_TOKEN_BYTES, ui->secret, sizeof ui->secret);
 	random_token(UI_TOKEN_BYTES, ui->session, sizeof ui->session);
@@ -1702,6 +2132,7 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 	    MHD_OPTION_END);
 	if (ui->d == NULL) {
 		pthread_mutex_destroy(&ui->mu);
+		free(ui->dir);
 		free(ui);
 		return cmd_error(ctx, EXIT_INTERNAL,
 		    _("cannot listen on 127.0.0.1:%ld (in use? try --port 0)"),
@@ -1723,6 +2154,7 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 			free(url);
 			MHD_stop_daemon(ui->d);
 			pthread_mutex_destroy(&ui->mu);
+			free(ui->dir);
 			free(ui);
 			return cmd_error(ctx, EXIT_DATABASE, _("cannot write the "
 			    "console's address: %s"), strerror(errno));
@@ -1771,6 +2203,7 @@ ui_stop(struct ui *ui, int sig)
 	if (ui->url_file != NULL)
 		unlink(ui->url_file);
 	free(ui->url_file);
+	free(ui->dir);
 	free(ui);
 }
 

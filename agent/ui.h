@@ -19,7 +19,8 @@ struct ui_asset {
 /* Every asset, ended by one whose path is NULL (generated). */
 extern const struct ui_asset ui_assets[];
 
-/* The largest request body the console reads (bytes): more is 413. */
+/* The largest request body the console reads (bytes): more is 413; a
+ * file to attach is bounded by [attachments] max_size instead. */
 #define UI_MAX_BODY (64 * 1024)
 
 /*

@@ -434,8 +434,8 @@ function caseShow(id) {
 		/* Whether it is overdue is the 工作台's to say (due). */
 		if (c.refer_due && c.refer_due.due)
 			row(T('Refer by'), cst(c.refer_due.due));
-		show(id, actionsBar('case', id, CASE_STEPS), dl, h('h3', null, T('Timeline')),
-		    timelineOf(r.doc.events));
+		show(id, actionsBar('case', id, CASE_STEPS), dl, attachmentsSection(id),
+		    h('h3', null, T('Timeline')), timelineOf(r.doc.events));
 	});
 }
 
@@ -741,7 +741,7 @@ function recordShow(noun, id, identity) {
 		var common = { unit: T('Unit'), to: T('To'), audience: T('Units concerned'),
 		    created_at: T('Recorded at'), updated_at: T('Last changed') };
 		var skip = { status: 1, status_label: 1, conflicts: 1, type: 1, entity: 1, identity: 1,
-		    last: 1, station: 1, events: 1, v: 1, updated_by: 1, created_by: 1 };
+		    last: 1, station: 1, events: 1, v: 1, updated_by: 1, created_by: 1, attachments: 1 };
 		dl.appendChild(h('dt', null, T('Status')));
 		dl.appendChild(h('dd', { id: 'record-status' }, x.status_label || x.status || ''));
 		for (k in x) {
@@ -774,8 +774,211 @@ function recordShow(noun, id, identity) {
 		var printLink = rec && rec.print ? h('a', { class: 'button', id: 'print-view',
 		    href: '#/print/' + noun + '/' + encodeURIComponent(id) }, T('Print')) : null;
 		show(typeLabel(noun) + ' ' + id, rec ? actionsBar(noun, id, rec.steps) : null, printLink,
-		    dl, who, conflicts, h('h3', null, T('Timeline')), timelineOf(r.doc.events));
+		    dl, who, conflicts, attachmentsSection(id), h('h3', null, T('Timeline')),
+		    timelineOf(r.doc.events));
 	});
+}
+
+/*
+ * A record's attachments (docs/console-api.md, "Attachments"): the list
+ * as `attachment list --json` gives it, each file with its name, type,
+ * size, caption, whether it is confidential and whether its bytes are on
+ * this station; Download (Fetch, from the county server, when they are
+ * not) through `attachment get`; a confidential one only as the CLI
+ * gives it (asked for, to a unit handling the record); and the form
+ * that attaches a file: the file itself is the request's body, and
+ * `attach` records it.
+ */
+var ATTACH_MAX = null;      /* the largest file the console takes (bytes) */
+var ATTACH_TYPES = {};      /* an attachment's type as `show` prints it */
+
+/* A size as `liandong show` prints one. */
+function sizeText(n) {
+	if (n < 1024)
+		return n + ' B';
+	if (n < 1024 * 1024)
+		return (n / 1024).toFixed(1) + ' KB';
+	return (n / (1024 * 1024)).toFixed(1) + ' MB';
+}
+
+/* An error of the API (doc) in one line: its message, and what else the
+ * command said (the link's error when a fetch could not reach the
+ * county server). */
+function errorText(doc) {
+	if (!doc || !doc.error)
+		return T('The console cannot be reached: is \'liandong ui\' still running?');
+	var more = (doc.messages || '').split('\n').filter(function (l) {
+		return l !== '' && l.indexOf(doc.error) < 0;
+	}).map(function (l) { return l.replace(/^liandong: /, ''); });
+	return [doc.error].concat(more).join(' — ');
+}
+
+function attachmentsSection(id) {
+	var asked = false;
+	var sec = h('section', { id: 'attachments', 'aria-labelledby': 'attachments-h' },
+	    h('h3', { id: 'attachments-h' }, T('Attachments')));
+	var list = h('div', { id: 'attachment-list' });
+	var state = h('p', { id: 'attach-status', role: 'status', 'aria-live': 'polite' });
+	var path = '/api/attachments/' + encodeURIComponent(id);
+
+	function say(text, bad) {
+		state.className = bad ? 'error' : '';
+		state.textContent = text;
+	}
+
+	/* attachment get ID:n, saved under the attachment's name. */
+	function download(n, a, btn) {
+		btn.disabled = true;
+		say(a.held ? '' : T('Fetching from the county server...'));
+		fetch(path + '/' + n + (asked ? '?confidential=1' : ''), {
+			headers: { 'Accept-Language': LANG, 'X-CSRF-Token': CSRF },
+			credentials: 'same-origin'
+		}).then(function (r) {
+			if (r.status !== 200)
+				return r.json().then(function (d) { throw d; });
+			return r.blob();
+		}).then(function (b) {
+			var url = URL.createObjectURL(new Blob([b], { type: a.type || 'application/octet-stream' }));
+			var link = h('a', { href: url, download: a.name, class: 'no-print' });
+			document.body.appendChild(link);
+			link.click();
+			link.remove();
+			setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+			btn.disabled = false;
+			if (!a.held)
+				load();
+			say(T('Downloaded.') + ' ' + a.name);
+		}).catch(function (d) {
+			btn.disabled = false;
+			say(errorText(d), true);
+		});
+	}
+
+	function draw(doc) {
+		var tb = h('tbody', { id: 'attachment-rows' }), hidden = false;
+		while (list.firstChild)
+			list.removeChild(list.firstChild);
+		(doc.attachments || []).forEach(function (a, i) {
+			var n = i + 1;
+			if (a.hidden) {
+				hidden = true;
+				tb.appendChild(h('tr', { class: 'confidential', id: 'attachment-' + n },
+				    h('td', { colspan: 6 }, T('(confidential)') + ' ', a.unit ? '(' + a.unit + ')' : ''),
+				    h('td')));
+				return;
+			}
+			var b = h('button', { type: 'button', id: (a.held ? 'att-get-' : 'att-fetch-') + n,
+			    'aria-label': (a.held ? T('Download') : T('Fetch')) + ' ' + a.name },
+			    a.held ? T('Download') : T('Fetch'));
+			b.addEventListener('click', function () { download(n, a, b); });
+			tb.appendChild(h('tr', { id: 'attachment-' + n, class: a.confidential ? 'confidential' : null },
+			    h('td', { class: 'att-name' }, a.name),
+			    h('td', null, ATTACH_TYPES[a.type] || a.type),
+			    h('td', null, sizeText(a.size)),
+			    h('td', { class: 'att-caption' }, a.caption || ''),
+			    h('td', { class: 'att-confidential' }, a.confidential ? T('Confidential') : ''),
+			    h('td', { class: a.held ? 'att-here' : 'att-away' },
+				a.held ? T('On this station') : T('To fetch from the county server')),
+			    h('td', null, b)));
+		});
+		if ((doc.attachments || []).length === 0) {
+			list.appendChild(h('p', { id: 'attachments-none' }, T('No attachments.')));
+		} else {
+			list.appendChild(h('table', { id: 'attachment-table' }, h('thead', null, h('tr', null,
+			    h('th', null, T('File name')), h('th', null, T('Type')), h('th', null, T('Size')),
+			    h('th', null, T('Caption')), h('th', null, T('Confidential')), h('th', null, T('Status')),
+			    h('th', null, ''))), tb));
+		}
+		if (hidden && !asked) {
+			var more = h('button', { type: 'button', id: 'show-confidential' },
+			    T('Show confidential attachments'));
+			more.addEventListener('click', function () {
+				asked = true;
+				load();
+			});
+			list.appendChild(more);
+		}
+	}
+
+	function load() {
+		api(path + (asked ? '?confidential=1' : '')).then(function (r) {
+			if (r.status !== 200)
+				return say(errorText(r.doc), true);
+			draw(r.doc);
+		});
+	}
+
+	/* The form: a file, its caption, confidential, the officer. */
+	var file = h('input', { type: 'file', id: 'attach-file', name: 'file', 'aria-describedby': 'attach-error' });
+	var caption = h('input', { type: 'text', id: 'attach-caption', name: 'caption' });
+	var conf = h('input', { type: 'checkbox', id: 'attach-confidential', name: 'confidential' });
+	var officer = h('input', { type: 'text', id: 'attach-officer', name: 'officer' });
+	var err = h('p', { id: 'attach-error', class: 'error', role: 'alert' });
+	var save = h('button', { type: 'submit', id: 'attach-save' }, T('Attach'));
+	var form = h('form', { id: 'attach-form', class: 'fields', novalidate: '' },
+	    h('h4', null, T('Attach a file')), err,
+	    h('label', { for: 'attach-file' }, T('File')), file,
+	    h('label', { for: 'attach-caption' }, T('Caption')), caption,
+	    h('label', { for: 'attach-confidential' }, conf, ' ', T('Confidential'), ' ',
+		h('span', { class: 'help' }, T('Only the units handling the record may see it, as a complainant\'s identity'))),
+	    h('label', { for: 'attach-officer' }, T('Officer')), officer,
+	    save);
+	form.addEventListener('submit', function (ev) {
+		ev.preventDefault();
+		var f = file.files[0], q = new URLSearchParams();
+		err.textContent = '';
+		if (!f) {
+			err.textContent = T('Choose a file to attach.');
+			file.focus();
+			return;
+		}
+		if (ATTACH_MAX !== null && f.size > ATTACH_MAX) {
+			err.textContent = T('The file is over the limit of this station ([attachments] max_size):') + ' ' +
+			    sizeText(f.size) + ' > ' + sizeText(ATTACH_MAX);
+			file.focus();
+			return;
+		}
+		q.set('name', f.name);
+		if (caption.value.trim())
+			q.set('caption', caption.value.trim());
+		if (conf.checked)
+			q.set('confidential', '1');
+		if (officer.value.trim())
+			q.set('officer', officer.value.trim());
+		save.disabled = true;
+		say(T('Uploading...'));
+		var gen = GEN;
+		fetch(path + '?' + q.toString(), {
+			method: 'POST',
+			headers: { 'Accept-Language': LANG, 'X-CSRF-Token': CSRF,
+			    'Content-Type': 'application/octet-stream' },
+			body: f,
+			credentials: 'same-origin'
+		}).then(function (r) {
+			return r.json().then(function (d) { return { status: r.status, doc: d }; });
+		}).then(function (r) {
+			if (gen !== GEN)
+				return;
+			save.disabled = false;
+			if (r.status !== 201) {
+				say('');
+				err.textContent = errorText(r.doc);
+				return;
+			}
+			form.reset();
+			say(T('Attached.') + ' ' + r.doc.attachments.map(function (a) { return a.name; }).join('、'));
+			load();
+		}).catch(function () {
+			save.disabled = false;
+			say('');
+			err.textContent = errorText(null);
+		});
+	});
+	sec.appendChild(list);
+	sec.appendChild(state);
+	sec.appendChild(form);
+	load();
+	return sec;
 }
 
 /* Where a step leads once done: the record it made or acted on. */
@@ -1006,6 +1209,8 @@ function start() {
 		TYPES = rs[0].doc.types || {};
 		KINDS = rs[0].doc.kinds || {};
 		LANG = rs[0].doc.lang;
+		ATTACH_TYPES = rs[0].doc.attachment_types || {};
+		ATTACH_MAX = typeof rs[1].doc.attach_max === 'number' ? rs[1].doc.attach_max : null;
 		document.documentElement.lang = LANG;
 		document.querySelectorAll('[data-t]').forEach(function (e) {
 			e.textContent = T(e.getAttribute('data-t'));

@@ -23,7 +23,7 @@ const os = require('os');
 const path = require('path');
 const { TOP, BUILD, LD, CHROMIUM, SHOTS, run, assert, suite, portOf, serverUp, enroll } = require('./lib');
 
-const PLAN = 28;
+const PLAN = 32;
 const BUREAU = '县综合行政执法局';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'liandong-browser-'));
@@ -66,16 +66,19 @@ function raw(url, opts) {
 	});
 }
 
-/* A new-record form (#command-form) works from the keyboard: every field
- * has a label, and Tab from the first reaches each and then #save. */
-async function keyboardForm(p, noun) {
-	const kb = await p.evaluate(() => {
-		const fields = [...document.querySelectorAll('#command-form input, #command-form select, #command-form textarea')];
+/* A new-record form (#command-form, or form) works from the keyboard:
+ * every field has a label, and Tab from the first reaches each and then
+ * the save button (#save, or save). */
+async function keyboardForm(p, noun, form, save) {
+	form = form || '#command-form';
+	save = save || 'save';
+	const kb = await p.evaluate((f) => {
+		const fields = [...document.querySelectorAll(f + ' input, ' + f + ' select, ' + f + ' textarea')];
 		const named = (e) => (e.id && document.querySelector('label[for="' + e.id + '"]')) || e.getAttribute('aria-label');
 		return { ids: fields.map((e) => e.id),
 		    unlabelled: fields.filter((e) => !named(e)).map((e) => e.id || e.name),
 		    unreachable: fields.filter((e) => e.tabIndex < 0 || e.disabled).map((e) => e.id || e.name) };
-	});
+	}, form);
 	assert(kb.ids.length > 0 && kb.ids.every((id) => id), noun + ': fields ' + kb.ids.join(' '));
 	assert(kb.unlabelled.length === 0, noun + ': no label for ' + kb.unlabelled.join(' '));
 	assert(kb.unreachable.length === 0, noun + ': out of the tab order: ' + kb.unreachable.join(' '));
@@ -85,11 +88,11 @@ async function keyboardForm(p, noun) {
 	for (let i = 0; i < kb.ids.length + 20; i++) {
 		await p.keyboard.press('Tab');
 		a = await p.evaluate(() => document.activeElement.id);
-		if (a === 'save')
+		if (a === save)
 			break;
 		seen.add(a);
 	}
-	assert(a === 'save', noun + ': Tab never reached the save button');
+	assert(a === save, noun + ': Tab never reached the save button');
 	const missed = kb.ids.filter((id) => !seen.has(id));
 	assert(missed.length === 0, noun + ': Tab skipped ' + missed.join(' '));
 }
@@ -262,6 +265,91 @@ async function main() {
 		const rows = await page.locator('#due-rows tr').allTextContents();
 		assert(rows.length === 2 && rows[1].includes(id) && rows[0].includes(old), rows.join(' | '));
 		await shot(page, 'workbench-after');
+	});
+
+	/*
+	 * Attachments (issue 18) from the case's page: a scan, a JPEG photo
+	 * and a confidential file, through attach; listed as attachment
+	 * list lists them; one downloaded, the same bytes.
+	 */
+	const scan = Buffer.concat([Buffer.from('%PDF-1.4\n%询问笔录\n'), Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251))]);
+	const secret = Buffer.from('%PDF-1.4\n%举报人身份材料\n');
+	child.spawnSync('vips', ['black', path.join(scratch, 'b.v'), '320', '240', '--bands', '3']);
+	child.spawnSync('vips', ['copy', path.join(scratch, 'b.v'), path.join(scratch, 'photo.jpg[Q=80]')]);
+	const photo = fs.readFileSync(path.join(scratch, 'photo.jpg'));
+
+	async function attachFrom(p, name, mimeType, buffer, caption, confidential) {
+		const before = await p.locator('#attachment-rows tr').count();
+		await p.setInputFiles('#attach-file', { name, mimeType, buffer });
+		await p.fill('#attach-caption', caption);
+		if (confidential)
+			await p.check('#attach-confidential');
+		await p.click('#attach-save');
+		await p.waitForFunction((n) => document.querySelectorAll('#attachment-rows tr').length === n, before + 1);
+	}
+
+	await check('a file, a JPEG photo and a confidential one attached from the case page are listed with their captions', async () => {
+		await page.goto(base + '/#/case/' + encodeURIComponent(id));
+		await page.waitForSelector('#attachments-none');
+		await attachFrom(page, '询问笔录.pdf', 'application/pdf', scan, '询问笔录第一页', false);
+		await attachFrom(page, '现场.jpg', 'image/jpeg', photo, '现场照片', false);
+		await attachFrom(page, '举报材料.pdf', 'application/pdf', secret, '举报人材料', true);
+		const cli = JSON.parse(ld(['attachment', 'list', '--json', id])).attachments;
+		assert(cli.length === 3 && cli[0].name === '询问笔录.pdf' && cli[1].type === 'image/jpeg' &&
+		    cli[2].confidential === true && cli[2].hidden, JSON.stringify(cli));
+		const rows = await page.locator('#attachment-rows tr').allTextContents();
+		assert(rows[0].includes('询问笔录.pdf') && rows[0].includes('询问笔录第一页') && rows[0].includes('PDF 文档') &&
+		    rows[0].includes((scan.length / 1024).toFixed(1) + ' KB'), rows[0]);
+		assert(rows[1].includes('现场.jpg') && rows[1].includes('现场照片') && rows[1].includes('JPEG 图片'), rows[1]);
+		assert(await page.locator('#attachment-1 .att-here').count() === 1, 'not said to be here');
+		/* The confidential one as the CLI lists it: hidden until asked. */
+		assert(!rows[2].includes('举报材料') && !rows[2].includes('举报人材料'), 'confidential shown unasked: ' + rows[2]);
+		await page.click('#show-confidential');
+		await page.waitForFunction(() => document.getElementById('attachment-rows') &&
+		    document.getElementById('attachment-rows').textContent.includes('举报材料.pdf'));
+		const mark = await page.textContent('#attachment-3 .att-confidential');
+		assert(mark !== '' && mark !== 'Confidential', 'mark ' + mark);
+		assert(await page.textContent('#attachment-1 .att-confidential') === '', 'a plain file marked');
+		await shot(page, 'attachments');
+	});
+
+	await check('an attachment downloaded from the page has the bytes attached', async () => {
+		for (const [n, name, bytes] of [[1, '询问笔录.pdf', scan], [2, '现场.jpg', photo], [3, '举报材料.pdf', secret]]) {
+			const [d] = await Promise.all([page.waitForEvent('download'), page.click('#att-get-' + n)]);
+			assert(d.suggestedFilename() === name, 'saved as ' + d.suggestedFilename());
+			const got = fs.readFileSync(await d.path());
+			assert(Buffer.compare(got, bytes) === 0, name + ': ' + got.length + ' bytes, not the ' + bytes.length + ' attached');
+		}
+	});
+
+	await check('the attach form works from the keyboard; a file over [attachments] max_size is refused with the limit', async () => {
+		await keyboardForm(page, 'attach', '#attach-form', 'attach-save');
+		const buttons = await page.evaluate(() => [...document.querySelectorAll('#attachments button')]
+		    .filter((b) => b.tabIndex < 0 || !(b.textContent || b.getAttribute('aria-label'))).length);
+		assert(buttons === 0, buttons + ' buttons out of reach or unlabelled');
+		const conf = path.join(scratch, 'small.conf');
+		fs.writeFileSync(conf, '[attachments]\nmax_size = 2K\n');
+		const small = await startConsole({ LIANDONG_CONFIG: conf });
+		const sc = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+		const sp = await sc.newPage();
+		await sp.goto(small);
+		await sp.waitForSelector('#main h2');
+		await sp.goto(small.replace(/\/login.*/, '/#/case/' + encodeURIComponent(id)));
+		await sp.waitForSelector('#attachment-rows tr');
+		await sp.setInputFiles('#attach-file', { name: '大.pdf', mimeType: 'application/pdf', buffer: scan });
+		await sp.click('#attach-save');
+		await sp.waitForFunction(() => document.getElementById('attach-error').textContent !== '');
+		const e = await sp.textContent('#attach-error');
+		assert(e.includes('2.0 KB') && e.includes('max_size'), e);
+		/* Sent all the same, the console refuses it by its length. */
+		const st = await sp.evaluate((rec) => fetch('/api/attachments/' + encodeURIComponent(rec) + '?name=big.pdf', {
+			method: 'POST', headers: { 'X-CSRF-Token': localStorage.getItem('liandong_t'),
+			    'Content-Type': 'application/octet-stream' }, body: new Uint8Array(4096) })
+		    .then((r) => r.json().then((d) => r.status + ' ' + d.error)), id);
+		assert(/^413 .*2\.0 KB/.test(st), st);
+		assert(JSON.parse(ld(['attachment', 'list', '--json', id])).attachments.length === 3, 'attached');
+		await shot(sp, 'attach-too-big');
+		await sc.close();
 	});
 
 	await check('a request without the cookie is refused, and the cookie alone reads nothing', async () => {
@@ -551,6 +639,30 @@ async function main() {
 		const label = await bup.textContent('#record-status');
 		assert(label !== '' && label !== st && !/[a-z]/.test(label), 'label ' + label);
 		assert((await bup.textContent('#timeline')).includes('受理告知'), 'timeline: the kind in Chinese');
+	});
+
+	await check('a file too large to come with the sync is to fetch on the bureau\'s page; Fetch brings it', async () => {
+		/* Over [attachments] auto_fetch (2M): the sync leaves it at the county server. */
+		const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2500000, 7)]);
+		const f = path.join(scratch, '现场录像截图.pdf');
+		fs.writeFileSync(f, big);
+		ld(['--db', county.tw, 'attach', ref, f, '--caption', '现场录像截图']);
+		ld(['--db', county.tw, 'sync']);
+		ld(['--db', county.bureau, 'sync']);
+		/* The page shows the referral already: drawn again. */
+		await bup.goto(buBase + '/#/r/referral/' + encodeURIComponent(ref));
+		await bup.reload();
+		await bup.waitForSelector('#attachment-1 .att-away', { timeout: 10000 }).catch(async () => {
+			throw new Error(bup.url() + ': ' + await bup.textContent('#main') + ' ' +
+			    ld(['--db', county.bureau, 'attachment', 'list', '--json', ref]));
+		});
+		assert((await bup.textContent('#attachment-1')).includes('待从县服务器获取'), await bup.textContent('#attachment-1'));
+		await shot(bup, 'attachment-to-fetch');
+		const [d] = await Promise.all([bup.waitForEvent('download'), bup.click('#att-fetch-1')]);
+		assert(d.suggestedFilename() === '现场录像截图.pdf', d.suggestedFilename());
+		assert(Buffer.compare(fs.readFileSync(await d.path()), big) === 0, 'not the bytes attached');
+		await bup.waitForSelector('#attachment-1 .att-here');
+		assert(await bup.locator('#att-get-1').count() === 1, 'no Download once here');
 	});
 
 	await check("a complainant's identity is hidden until asked", async () => {
