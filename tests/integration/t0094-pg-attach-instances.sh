@@ -8,7 +8,9 @@
 # -9) goes on through B from what A acknowledged, each chunk stored once
 # over the two; one station's made-up files' parts begun through A count
 # through B against its own in-flight space (503), its quota (413) and
-# the county's in-flight space (503 to another station). Set up as t0087;
+# the county's in-flight space (503 to another station); kill -9 of
+# instance A in the middle of a file leaves no row past what the part
+# says it holds, and the upload goes on through B. Set up as t0087;
 # skipped without PostgreSQL (failed in CI), as t0084 is.
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +19,7 @@ if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
 	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
 	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
 fi
-test_plan 4
+test_plan 5
 
 PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
 test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
@@ -105,6 +107,7 @@ R=$(cat tr)
 jpeg 现场.jpg 300000
 jpeg 录像截图.jpg 3000000
 jpeg 断点.jpg 2000000
+jpeg 续传.jpg 300000
 
 test_expect_success 'a 300 KB and a 3 MB file attached through A reach the bureau through B byte for byte, kept in the database alone' '
 	on tw attach "$R" 现场.jpg >/dev/null &&
@@ -202,6 +205,34 @@ test_expect_success 'the county'"'"'s in-flight space taken through A is full th
 	test_grep "the server is receiving too many files now" body &&
 	test "$(psql_q "$STORE" -c "SELECT count(*) FROM blob_parts WHERE station='\''ver'\''")" = 0 &&
 	test "$(psql_q "$STORE" -c "SELECT count(*) FROM blob_quota WHERE station='\''ver'\'' AND used > 0")" = 0
+'
+
+test_expect_success 'kill -9 of instance A mid-file: no row past what its part holds, the upload goes on through B, each chunk stored once' '
+	# tw has 332000 bytes of its quota left: a small file, a slow link
+	# (16 KiB/s: the kill comes seconds before the file could end).
+	h=$(sha 续传.jpg) && q="hash='\''$h'\''" &&
+	on tw attach "$R" 续传.jpg >/dev/null &&
+	rm -f proxy2.port &&
+	{ "$FP" --to "127.0.0.1:$a_PORT" --port 0 --port-file proxy2.port \
+		--log proxy2.log --rate 16384 2>proxy2.err & echo $! >proxy2.pid; } &&
+	wait_for 10 "[ -s proxy2.port ]" &&
+	point tw "https://127.0.0.1:$(cat proxy2.port)" &&
+	{ LIANDONG_DB="$SCRATCH/tw.db" "$LD" sync >/dev/null 2>&1 & echo $! >agent2.pid; } &&
+	wait_for 60 "test \$(stored $h | wc -l) -ge 2" &&
+	kill -9 "$a_PID" && wait_for 10 "gone $a_PID" &&
+	{ kill -9 "$(cat agent2.pid)" 2>/dev/null; wait_for 10 "gone $(cat agent2.pid)"; } &&
+	kill "$(cat proxy2.pid)" && wait_for 10 "gone $(cat proxy2.pid)" &&
+	held=$(psql_q "$STORE" -c "SELECT have FROM blob_parts WHERE $q") &&
+	rows=$(psql_q "$STORE" -c "SELECT count(*), coalesce(sum(length(data)), 0) FROM blob_chunks WHERE $q") &&
+	test "$rows" = "$(((held + 65535) / 65536))|$held" &&
+	test "$held" -lt 300000 &&
+	point tw "$b_URL" &&
+	on tw sync >s5 && test_grep "attachments: 1 sent" s5 &&
+	test -z "$(stored $h | sort | uniq -d)" &&
+	test "$(psql_q "$STORE" -c "SELECT count(*) FROM blob_chunks WHERE $q AND length(station) = 0")" = 5 &&
+	test "$(psql_q "$STORE" -c "SELECT count(*) FROM blob_parts WHERE $q")" = 0 &&
+	point bur "$b_URL" && on bur sync >/dev/null &&
+	on bur attachment get "$R:4" --output got4.jpg && cmp 续传.jpg got4.jpg
 '
 
 test_done
