@@ -171,11 +171,6 @@ $(B)/tests/unit/test-vault.o: ALL_CFLAGS += -Iserver
 $(B)/tests/unit/test-vault: $(B)/tests/unit/test-vault.o $(B)/server/vault.o $(UNIT_HARNESS) $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lm
 
-# The server's attachment files (server/blobs.c) alone.
-$(B)/tests/unit/test-blobs.o: ALL_CFLAGS += -Iserver
-$(B)/tests/unit/test-blobs: $(B)/tests/unit/test-blobs.o $(B)/server/blobs.o $(UNIT_HARNESS) $(B)/libliandong.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka) -lpthread -lm
-
 # The agent's file sync, against a stub of net_request (the test's own).
 $(B)/tests/unit/test-blobsync.o: ALL_CFLAGS += -Iagent
 $(B)/tests/unit/test-blobsync: $(B)/tests/unit/test-blobsync.o $(B)/agent/blobsync.o $(UNIT_HARNESS) $(B)/libliandong.a
@@ -199,6 +194,13 @@ $(B)/tests/unit/test-store.o $(B)/tests/unit/test-accounts.o $(B)/tests/unit/tes
 $(B)/tests/unit/harness-pg.o: ALL_CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)
 $(B)/tests/unit/test-store $(B)/tests/unit/test-accounts $(B)/tests/unit/test-cursors: $(B)/tests/unit/%: \
     $(B)/tests/unit/%.o $(STORE_OBJ) $(UNIT_HARNESS) $(B)/tests/unit/harness-pg.o $(B)/libliandong.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka libpq) -lpthread -lm
+
+# The server's attachment files (server/blobs.c; on PostgreSQL
+# blobs-pg.c, through the store: STORE_OBJ below).
+$(B)/tests/unit/test-blobs.o: ALL_CFLAGS += -Iserver
+$(B)/tests/unit/test-blobs: $(B)/tests/unit/test-blobs.o $(B)/server/blobs.o $(B)/server/blobs-pg.o \
+    $(STORE_OBJ) $(UNIT_HARNESS) $(B)/tests/unit/harness-pg.o $(B)/libliandong.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PKG) $(shell pkg-config --libs cmocka libpq) -lpthread -lm
 
 # Test tools (fault proxy, generators): one program per file.

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "blobs.h"
+#include "blobs-backend.h"
 #include "event.h"
 #include "log.h"
 #include "ltime.h"
@@ -26,6 +27,10 @@
 #include "util.h"
 
 struct blobs {
+	/* Another backend's (blobs-backend.h), when not NULL: every public
+	 * function is its, and the fields below are unused. */
+	const struct blobs_backend *be;
+	void *impl;             /* owned, freed by be->free */
 	char *dir;              /* owned */
 	struct blobs_limits lim;
 	pthread_mutex_t lock;
@@ -147,6 +152,11 @@ blobs_free(struct blobs *b)
 {
 	if (b == NULL)
 		return;
+	if (b->be != NULL) {
+		b->be->free(b->impl);
+		free(b);
+		return;
+	}
 	pthread_cond_destroy(&b->idle);
 	pthread_mutex_destroy(&b->lock);
 	free(b->busy);
@@ -292,9 +302,11 @@ blobs_state(struct blobs *b, const struct blobs_who *w,
     const struct blobs_claim *c, int64_t *have, int *complete, char *err)
 {
 	int rc;
+	char *key;
 
-	char *key = busy_key(c->hash, w->station);
-
+	if (b->be != NULL)
+		return b->be->state(b->impl, w, c, have, complete, err);
+	key = busy_key(c->hash, w->station);
 	(void)err;
 	pthread_mutex_lock(&b->lock);
 	/* Not while a chunk is half written or the file is being hashed:
@@ -312,9 +324,12 @@ blobs_state(struct blobs *b, const struct blobs_who *w,
 int
 blobs_whole(struct blobs *b, const char *hash)
 {
-	char *p = whole_path(b, hash);
+	char *p;
 	int yes;
 
+	if (b->be != NULL)
+		return b->be->whole(b->impl, hash);
+	p = whole_path(b, hash);
 	pthread_mutex_lock(&b->lock);
 	yes = size_of(p) >= 0;
 	pthread_mutex_unlock(&b->lock);
@@ -327,6 +342,8 @@ blobs_holds(struct blobs *b, const char *hash, const char *unit)
 {
 	int yes;
 
+	if (b->be != NULL)
+		return b->be->holds(b->impl, hash, unit);
 	pthread_mutex_lock(&b->lock);
 	yes = holds_locked(b, hash, unit);
 	pthread_mutex_unlock(&b->lock);
@@ -339,6 +356,8 @@ blobs_add_holder(struct blobs *b, const char *hash, const char *unit,
 {
 	int rc;
 
+	if (b->be != NULL)
+		return b->be->add_holder(b->impl, hash, unit, err);
 	pthread_mutex_lock(&b->lock);
 	rc = add_holder_locked(b, hash, unit, err);
 	pthread_mutex_unlock(&b->lock);
@@ -372,6 +391,8 @@ blobs_used(struct blobs *b, const char *station)
 {
 	int64_t n;
 
+	if (b->be != NULL)
+		return b->be->used(b->impl, station);
 	pthread_mutex_lock(&b->lock);
 	n = used_locked(b, station);
 	pthread_mutex_unlock(&b->lock);
@@ -537,6 +558,8 @@ blobs_sweep(struct blobs *b)
 {
 	int n;
 
+	if (b->be != NULL)
+		return b->be->sweep(b->impl);
 	pthread_mutex_lock(&b->lock);
 	n = sweep_locked(b);
 	pthread_mutex_unlock(&b->lock);
@@ -547,6 +570,10 @@ void
 blobs_set_finish_hook(struct blobs *b, void (*fn)(void *, const char *),
     void *arg)
 {
+	if (b->be != NULL) {
+		b->be->set_finish_hook(b->impl, fn, arg);
+		return;
+	}
 	pthread_mutex_lock(&b->lock);
 	b->finish_hook = fn;
 	b->finish_arg = arg;
@@ -562,7 +589,6 @@ check_whole(struct blobs *b, const struct blobs_claim *c, const char *path,
 	unsigned char head[SNIFF_HEAD], *buf = xmalloc(BLOBS_CHUNK);
 	char got[HASH_HEX];
 	struct hash_state *h;
-	const char *type;
 	ssize_t n;
 	size_t hn = 0;
 	int fd, rc = 0;
@@ -590,14 +616,8 @@ check_whole(struct blobs *b, const struct blobs_claim *c, const char *path,
 	if (n < 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot read '%s': %s"), path,
 		    strerror(errno));
-	else if (strcmp(got, c->hash) != 0)
-		rc = ld_fail(err, LD_EINTEGRITY, _("the file received does not"
-		    " hash to %.12s...: send it again"), c->hash);
-	else if (sniff_type(c->name, head, hn, &type, err) != 0 ||
-	    strcmp(type, c->type) != 0) {
-		rc = ld_fail(err, LD_EINVAL, _("the file is not of the type its"
-		    " attachment claims (%s)"), c->type);
-	}
+	else
+		rc = blobs_whole_check(c, got, head, hn, err);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"), path,
 		    strerror(errno));
@@ -706,16 +726,10 @@ prove(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
 	return rc;
 }
 
-/* The limits a new file's first chunk must fit (blobs.h): 0, or the
- * refusal. Sweeps first when one would be passed, or hourly. */
-static int
-admit_locked(struct blobs *b, const struct blobs_who *w,
-    const struct blobs_claim *c, int64_t *used, char *err)
+int
+blobs_admit_alone(const struct blobs_limits *l, const struct blobs_claim *c,
+    char *err)
 {
-	const struct blobs_limits *l = &b->lim;
-	int64_t all, mine;
-	int tries;
-
 	if (l->max_size > 0 && c->size > l->max_size)
 		return ld_fail(err, LD_ETOOBIG, _("the file is %lld bytes, more"
 		    " than the %lld this server takes"), (long long)c->size,
@@ -725,27 +739,18 @@ admit_locked(struct blobs *b, const struct blobs_who *w,
 		    " than the %lld this server receives from one station at"
 		    " once"), (long long)c->size,
 		    (long long)l->station_inflight);
-	if (l->part_ttl_ms > 0 && ltime_now() - b->swept_at >= SWEEP_EVERY_MS)
-		sweep_locked(b);
-	for (tries = 0;; tries++) {
-		*used = used_locked(b, w->station);
-		inflight_locked(b, w->station, &all, &mine);
-		if ((l->station_quota > 0 &&
-		    *used + c->size > l->station_quota) ||
-		    (l->station_inflight > 0 &&
-		    mine + c->size > l->station_inflight) ||
-		    (l->max_inflight > 0 && all + c->size > l->max_inflight)) {
-			/* Space is wanted: the abandoned parts go first. */
-			if (tries == 0 && l->part_ttl_ms > 0 &&
-			    sweep_locked(b) > 0)
-				continue;
-		}
-		break;
-	}
-	if (l->station_quota > 0 && *used + c->size > l->station_quota)
+	return 0;
+}
+
+int
+blobs_admit_sums(const struct blobs_limits *l, const struct blobs_who *w,
+    const struct blobs_claim *c, int64_t used, int64_t all, int64_t mine,
+    char *err)
+{
+	if (l->station_quota > 0 && used + c->size > l->station_quota)
 		return ld_fail(err, LD_ETOOBIG, _("station %s's attachment quota"
 		    " is full (%lld of %lld bytes used): ask the county to"
-		    " raise it"), w->station, (long long)*used,
+		    " raise it"), w->station, (long long)used,
 		    (long long)l->station_quota);
 	if (l->station_inflight > 0 && mine + c->size > l->station_inflight)
 		return ld_fail(err, LD_ELOCKED, _("station %s has %lld bytes of"
@@ -756,6 +761,31 @@ admit_locked(struct blobs *b, const struct blobs_who *w,
 		return ld_fail(err, LD_ELOCKED, _("the server is receiving too"
 		    " many files now: try again later"));
 	return 0;
+}
+
+/* The limits a new file's first chunk must fit (blobs.h): 0, or the
+ * refusal. Sweeps first when one would be passed, or hourly. */
+static int
+admit_locked(struct blobs *b, const struct blobs_who *w,
+    const struct blobs_claim *c, int64_t *used, char *err)
+{
+	const struct blobs_limits *l = &b->lim;
+	int64_t all, mine;
+	int rc;
+
+	if ((rc = blobs_admit_alone(l, c, err)) != 0)
+		return rc;
+	if (l->part_ttl_ms > 0 && ltime_now() - b->swept_at >= SWEEP_EVERY_MS)
+		sweep_locked(b);
+	*used = used_locked(b, w->station);
+	inflight_locked(b, w->station, &all, &mine);
+	if (blobs_admit_sums(l, w, c, *used, all, mine, NULL) != 0 &&
+	    l->part_ttl_ms > 0 && sweep_locked(b) > 0) {
+		/* Space is wanted: the abandoned parts go first. */
+		*used = used_locked(b, w->station);
+		inflight_locked(b, w->station, &all, &mine);
+	}
+	return blobs_admit_sums(l, w, c, *used, all, mine, err);
 }
 
 /* The server's clock as a file time (blobs.h, invariant 6). */
@@ -794,6 +824,46 @@ append(const char *dir, const char *path, int64_t offset, const void *data,
 	return rc;
 }
 
+int
+blobs_chunk_check(const struct blobs_claim *c, int64_t offset, size_t len,
+    int64_t have, const char *got, const char *chunk_hash, char *err)
+{
+	if (offset < 0 || offset > c->size)
+		return ld_fail(err, LD_EINVAL, _("offset %lld is past the"
+		    " file's %lld bytes"), (long long)offset,
+		    (long long)c->size);
+	if (offset + (int64_t)len <= have)
+		return 1;
+	if (offset != have)
+		return ld_fail(err, LD_EEXIST, _("the server holds %lld bytes"
+		    " of this file, not %lld"), (long long)have,
+		    (long long)offset);
+	if (len == 0 || len > BLOBS_CHUNK || offset + (int64_t)len > c->size)
+		return ld_fail(err, LD_EINVAL, _("a chunk of 1 to %d bytes"
+		    " within the file's %lld"), BLOBS_CHUNK,
+		    (long long)c->size);
+	if (strcmp(got, chunk_hash) != 0)
+		return ld_fail(err, LD_EINTEGRITY, _("the chunk at %lld does not"
+		    " match its hash"), (long long)offset);
+	return 0;
+}
+
+int
+blobs_whole_check(const struct blobs_claim *c, const char *got,
+    const unsigned char *head, size_t hn, char *err)
+{
+	const char *type;
+
+	if (strcmp(got, c->hash) != 0)
+		return ld_fail(err, LD_EINTEGRITY, _("the file received does not"
+		    " hash to %.12s...: send it again"), c->hash);
+	if (sniff_type(c->name, head, hn, &type, err) != 0 ||
+	    strcmp(type, c->type) != 0)
+		return ld_fail(err, LD_EINVAL, _("the file is not of the type its"
+		    " attachment claims (%s)"), c->type);
+	return 0;
+}
+
 enum put_step { PUT_DONE, PUT_APPEND, PUT_FINISH, PUT_PROVE };
 
 /* Under the lock, the part busy: where the chunk goes. PUT_DONE with rc
@@ -820,29 +890,10 @@ put_plan(struct blobs *b, const struct blobs_who *w,
 	}
 	if (*have == c->size && psize == c->size)
 		return PUT_FINISH; /* whole, not made the file yet (a crash) */
-	if (offset < 0 || offset > c->size) {
-		*rc = ld_fail(err, LD_EINVAL, _("offset %lld is past the"
-		    " file's %lld bytes"), (long long)offset,
-		    (long long)c->size);
-		return PUT_DONE;
-	}
-	if (offset + (int64_t)len <= *have)
-		return PUT_DONE; /* acknowledged before: nothing written again */
-	if (offset != *have) {
-		*rc = ld_fail(err, LD_EEXIST, _("the server holds %lld bytes"
-		    " of this file, not %lld"), (long long)*have,
-		    (long long)offset);
-		return PUT_DONE;
-	}
-	if (len == 0 || len > BLOBS_CHUNK || offset + (int64_t)len > c->size) {
-		*rc = ld_fail(err, LD_EINVAL, _("a chunk of 1 to %d bytes"
-		    " within the file's %lld"), BLOBS_CHUNK,
-		    (long long)c->size);
-		return PUT_DONE;
-	}
-	if (strcmp(got, chunk_hash) != 0) {
-		*rc = ld_fail(err, LD_EINTEGRITY, _("the chunk at %lld does not"
-		    " match its hash"), (long long)offset);
+	if ((*rc = blobs_chunk_check(c, offset, len, *have, got, chunk_hash,
+	    err)) != 0) {
+		if (*rc > 0)
+			*rc = 0; /* acknowledged before: nothing written again */
 		return PUT_DONE;
 	}
 	wp = whole_path(b, c->hash);
@@ -874,11 +925,15 @@ blobs_put(struct blobs *b, const struct blobs_who *w,
     const char *chunk_hash, int64_t *have, int *complete, const char **did,
     char *err)
 {
-	char got[HASH_HEX], *key = busy_key(c->hash, w->station);
-	char *path = part_path(b, c, w->station);
+	char got[HASH_HEX], *key, *path;
 	enum put_step step;
 	int rc;
 
+	if (b->be != NULL)
+		return b->be->put(b->impl, w, c, offset, data, len, chunk_hash,
+		    have, complete, did, err);
+	key = busy_key(c->hash, w->station);
+	path = part_path(b, c, w->station);
 	*did = "held";
 	/* The chunk's hash before any lock. */
 	hash_hex(data, len, got);
@@ -923,11 +978,16 @@ int
 blobs_read(struct blobs *b, const char *hash, int64_t offset, void *buf,
     size_t max, size_t *len, int64_t *size, char *err)
 {
-	char *p = whole_path(b, hash);
-	int fd = open(p, O_RDONLY | O_CLOEXEC), rc = 0;
+	char *p;
+	int fd, rc = 0;
 	struct stat st;
 	ssize_t n;
 
+	if (b->be != NULL)
+		return b->be->read(b->impl, hash, offset, buf, max, len, size,
+		    err);
+	p = whole_path(b, hash);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
 	free(p);
 	*len = 0;
 	if (fd < 0)
@@ -945,4 +1005,30 @@ blobs_read(struct blobs *b, const char *hash, int64_t offset, void *buf,
 	}
 	close(fd);
 	return rc;
+}
+
+int64_t
+blobs_part(struct blobs *b, const struct blobs_claim *c, const char *station)
+{
+	char *p;
+	int64_t n;
+
+	if (b->be != NULL)
+		return b->be->part(b->impl, c, station);
+	p = part_path(b, c, station);
+	pthread_mutex_lock(&b->lock);
+	n = size_of(p);
+	pthread_mutex_unlock(&b->lock);
+	free(p);
+	return n;
+}
+
+struct blobs *
+blobs_wrap(const struct blobs_backend *be, void *impl)
+{
+	struct blobs *b = xcalloc(1, sizeof *b);
+
+	b->be = be;
+	b->impl = impl;
+	return b;
 }

@@ -3,6 +3,10 @@
  * in the server directory's blobs/, received in chunks that resume where
  * a dropped link, a restart or a day's wait left them (docs/protocol.md,
  * "Attachments"; why files and not the database: docs/architecture.md).
+ * On PostgreSQL the same interface keeps them in the database, shared
+ * by every instance (blobs_open_store, blobs-pg.c): the invariants below
+ * hold there by rows, transactions and advisory locks, as its header
+ * says, where this one speaks of files, fsyncs and the mutex.
  *
  * Invariants:
  *  1. blobs/HASH exists only whole: its bytes hash to HASH, their size is
@@ -86,6 +90,20 @@ struct blobs_who {
 /* Opens (making it when missing) the directory dir. 0 or LD_EFULL. */
 int blobs_open(const char *dir, const struct blobs_limits *l,
     struct blobs **out, char *err);
+
+/*
+ * The server's files where its store keeps them: in dir as blobs_open
+ * when store_url names SQLite (or is NULL); in the PostgreSQL database
+ * store_url names when it is one (blobs-pg.c), shared by every instance
+ * on it, the same invariants held by tables, transactions and advisory
+ * locks instead of files and a mutex. There, whole files left in dir by
+ * a server before this one are imported once (their holders with them;
+ * parts and proofs are not: those stations send again from 0), and dir
+ * is renamed DIR.imported when it held any. 0, LD_EDB (PostgreSQL unreachable) or
+ * LD_EFULL.
+ */
+int blobs_open_store(const char *dir, const char *store_url,
+    const struct blobs_limits *l, struct blobs **out, char *err);
 void blobs_free(struct blobs *b);
 
 /* How much of c's file w's station has sent: *have bytes of it,
@@ -131,6 +149,10 @@ int blobs_put(struct blobs *b, const struct blobs_who *w,
  * LD_EINVAL (offset past the end) or LD_EFULL. */
 int blobs_read(struct blobs *b, const char *hash, int64_t offset,
     void *buf, size_t max, size_t *len, int64_t *size, char *err);
+
+/* Bytes of c's file station's part holds, or -1 when it has none. */
+int64_t blobs_part(struct blobs *b, const struct blobs_claim *c,
+    const char *station);
 
 /* Bytes counted against station's quota. */
 int64_t blobs_used(struct blobs *b, const char *station);

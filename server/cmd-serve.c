@@ -189,13 +189,15 @@ struct serving {
 	struct blobs *blobs;   /* attachments' files, lent to the api */
 };
 
-/* The attachments' files (blobs.h) in the server directory's blobs/,
- * with server.conf's limits, lent to the api. */
+/* The attachments' files (blobs.h) where the store is: the server
+ * directory's blobs/ beside SQLite, the database's tables on PostgreSQL
+ * (shared by every instance), with server.conf's limits, lent to the
+ * api. */
 static int
 open_blobs(const struct server_conf *conf, struct serving *sv, char *err)
 {
 	struct blobs_limits l;
-	char *dir;
+	char *dir, *url;
 	int rc;
 
 	if ((rc = limit_value("attachment_max_kib", NULL,
@@ -218,7 +220,9 @@ open_blobs(const struct server_conf *conf, struct serving *sv, char *err)
 	l.station_inflight *= 1024;
 	l.part_ttl_ms *= 86400 * 1000LL;
 	dir = server_in_dir(conf->dir, "blobs");
-	rc = blobs_open(dir, &l, &sv->blobs, err);
+	url = server_store_url(conf->dir, conf->db);
+	rc = blobs_open_store(dir, url, &l, &sv->blobs, err);
+	free(url);
 	free(dir);
 	if (rc == 0)
 		sv->api->blobs = sv->blobs;

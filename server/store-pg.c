@@ -165,6 +165,29 @@ static const char *const migrations[] = {
 	"UPDATE events SET confidential=1 WHERE kind='" CONFIDENTIAL "'"
 	"  OR CASE WHEN kind LIKE '%.attached' THEN"
 	"  (raw::jsonb)->'body'->>'confidential' = 'true' ELSE false END",
+	/* 4: the attachments' files (blobs-pg.c), shared by every instance:
+	 * whole files, their 64 KiB rows (station '' for a whole file's, a
+	 * station's name for its part's), the parts being received, the
+	 * holders, the proofs and each station's quota. The rows are stored
+	 * uncompressed out of line (EXTERNAL): photos do not compress, and a
+	 * read of a range fetches only the pieces it needs. */
+	"CREATE TABLE blob_files(hash text" C " PRIMARY KEY,"
+	"  size bigint NOT NULL);"
+	"CREATE TABLE blob_chunks(hash text" C " NOT NULL, size bigint NOT NULL,"
+	"  station text" C " NOT NULL, idx bigint NOT NULL,"
+	"  data bytea NOT NULL, PRIMARY KEY(hash, size, station, idx));"
+	"ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;"
+	"CREATE TABLE blob_parts(hash text" C " NOT NULL, size bigint NOT NULL,"
+	"  station text" C " NOT NULL, have bigint NOT NULL,"
+	"  touched bigint NOT NULL, PRIMARY KEY(hash, size, station));"
+	"CREATE INDEX blob_parts_touched ON blob_parts(touched);"
+	"CREATE TABLE blob_holders(hash text" C " NOT NULL,"
+	"  unit text" C " NOT NULL, PRIMARY KEY(hash, unit));"
+	"CREATE TABLE blob_proofs(hash text" C " NOT NULL,"
+	"  station text" C " NOT NULL, at bigint NOT NULL, ok integer NOT NULL,"
+	"  touched bigint NOT NULL, PRIMARY KEY(hash, station));"
+	"CREATE TABLE blob_quota(station text" C " PRIMARY KEY,"
+	"  used bigint NOT NULL)",
 	NULL,
 };
 

@@ -81,7 +81,7 @@ count() { # name, log file, exit status
 # once when the first of them needs it and stopped and removed when this
 # script exits, whatever happened. Without PostgreSQL's binaries that pass
 # is skipped here, and fails in CI.
-PG_TESTS="test-store test-accounts test-cursors"
+PG_TESTS="test-store test-accounts test-cursors test-blobs"
 PG_DIR=""
 PG_URL=""
 pg_cleanup() {

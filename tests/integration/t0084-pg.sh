@@ -28,7 +28,7 @@ test_expect_success 'init --store puts the server on an empty PostgreSQL databas
 	"$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" >"$SCRATCH/init.out" &&
 	grep -qx "db = $STORE" "$LIANDONG_SERVER_DIR/server.conf" &&
 	! test -e "$LIANDONG_SERVER_DIR/server.db" &&
-	test "$(psql_q "$STORE" -c "SELECT max(version) FROM schema_version")" = 3
+	test "$(psql_q "$STORE" -c "SELECT max(version) FROM schema_version")" = 4
 '
 
 test_expect_code 6 'a second init on the same database is refused' '

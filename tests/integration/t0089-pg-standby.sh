@@ -45,7 +45,7 @@ work() {
 # primary waited for is on the standby's disk, not yet always replayed
 # for its readers: synchronous_commit on, not remote_apply).
 standby_replayed() {
-	test "$(psql_q "${STANDBY%/*}/county" -c "SELECT max(version) FROM schema_version" 2>/dev/null)" = 3
+	test "$(psql_q "${STANDBY%/*}/county" -c "SELECT max(version) FROM schema_version" 2>/dev/null)" = 4
 }
 
 # Made at top level (the URLs outlive the checks).
@@ -67,7 +67,7 @@ test_expect_success 'a standby streams from the primary, which waits for it at e
 test_expect_success 'init and serve on a URL naming both, which connects to the primary' '
 	"$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" >"$SCRATCH/init.out" &&
 	grep -qx "db = $STORE" "$LIANDONG_SERVER_DIR/server.conf" &&
-	test "$(psql_q "${ADMIN%/*}/county" -c "SELECT max(version) FROM schema_version")" = 3 &&
+	test "$(psql_q "${ADMIN%/*}/county" -c "SELECT max(version) FROM schema_version")" = 4 &&
 	wait_for 10 standby_replayed
 '
 

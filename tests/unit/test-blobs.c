@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "blobs.h"
+#include "harness-pg.h"
 #include "hash.h"
+#include "store.h"
 #include "util.h"
 
 #define DAY_MS (86400 * 1000LL)
@@ -69,14 +71,32 @@ send(struct blobs *b, const struct blobs_who *w, const struct blobs_claim *c,
 	    &did, err);
 }
 
-static int
-exists(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	int yes = access(p, F_OK) == 0;
+/* Where the test's files are kept: NULL for the directory (a server on
+ * SQLite); with LIANDONG_TEST_STORE, a new database of the test's own
+ * with the store's tables (blobs-pg.c). */
+static char *store_url;
 
-	free(p);
-	return yes;
+static void
+new_store(void)
+{
+	struct store *s;
+	char err[LD_ERRLEN] = "";
+
+	free(store_url);
+	store_url = NULL;
+	if (harness_pg() == NULL)
+		return;
+	store_url = harness_pg_new("blobs");
+	if (store_open(store_url, 1, NULL, &s, err) != 0)
+		fail_msg("cannot make the store: %s", err);
+	s->ops->close(s);
+}
+
+static int
+open_b(const char *dir, const struct blobs_limits *l, struct blobs **b,
+    char *err)
+{
+	return blobs_open_store(dir, store_url, l, b, err);
 }
 
 static char *
@@ -103,8 +123,9 @@ test_station_inflight(void **state)
 	struct blobs *b;
 
 	(void)state;
+	new_store();
 	clock_at(T0);
-	assert_int_equal(blobs_open(dir, &l, &b, err), 0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
 	assert_int_equal(send(b, &ST1, &c1, f1, 0, 65536, err), 0);
 	/* 150000 + 100000 > 200000: st1's second file waits. */
 	assert_int_equal(send(b, &ST1, &c2, f2, 0, 65536, err), LD_ELOCKED);
@@ -151,11 +172,12 @@ test_abandoned_parts(void **state)
 	int complete;
 
 	(void)state;
+	new_store();
 	clock_at(T0);
-	assert_int_equal(blobs_open(dir, &l, &b, err), 0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
 	assert_int_equal(send(b, &ST1, &c1, f1, 0, 65536, err), 0);
-	/* The part's time is the server's clock. */
-	{
+	/* The part's time is the server's clock (on disk, its mtime). */
+	if (store_url == NULL) {
 		char *pp = xasprintf("%s/%s", dir, p1);
 
 		assert_int_equal(stat(pp, &st), 0);
@@ -167,15 +189,15 @@ test_abandoned_parts(void **state)
 	/* Thirteen days and a bit on: nothing is abandoned yet. */
 	clock_at(T0 + 14 * DAY_MS - 1000);
 	assert_int_equal(blobs_sweep(b), 0);
-	assert_true(exists(dir, p1));
+	assert_true(blobs_part(b, &c1, "st1") >= 0);
 	assert_int_equal(send(b, &ST1, &c2, f2, 0, 65536, err), LD_ELOCKED);
 	assert_int_equal(blobs_used(b, "st1"), 150000);
 	/* Fourteen days: st1's part is abandoned when its second file wants
 	 * the space (no sweep asked for); st2's, three days younger, kept. */
 	clock_at(T0 + 14 * DAY_MS);
 	assert_int_equal(send(b, &ST1, &c2, f2, 0, 65536, err), 0);
-	assert_false(exists(dir, p1));
-	assert_true(exists(dir, p3));
+	assert_false(blobs_part(b, &c1, "st1") >= 0);
+	assert_true(blobs_part(b, &c3, "st2") >= 0);
 	assert_int_equal(blobs_used(b, "st1"), 100000);
 	/* st1 asks again for the first: nothing held, sent from 0. */
 	assert_int_equal(blobs_state(b, &ST1, &c1, &have, &complete, err), 0);
@@ -187,15 +209,15 @@ test_abandoned_parts(void **state)
 	/* ...and a server started after them removes its part at start,
 	 * counting it back. */
 	clock_at(T0 + 17 * DAY_MS);
-	assert_int_equal(blobs_open(dir, &l, &b, err), 0);
-	assert_false(exists(dir, p3));
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
+	assert_false(blobs_part(b, &c3, "st2") >= 0);
 	assert_int_equal(blobs_used(b, "st2"), 0);
 	assert_int_equal(blobs_used(b, "st1"), 100000);
 	blobs_free(b);
 	/* 0 days: never abandoned. */
 	l.part_ttl_ms = 0;
 	clock_at(T0 + 400 * DAY_MS);
-	assert_int_equal(blobs_open(dir, &l, &b, err), 0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
 	assert_int_equal(blobs_sweep(b), 0);
 	assert_int_equal(blobs_used(b, "st1"), 100000);
 	blobs_free(b);
@@ -297,8 +319,9 @@ test_hash_outside_lock(void **state)
 	int done_while_parked;
 
 	(void)state;
+	new_store();
 	clock_at(T0);
-	assert_int_equal(blobs_open(dir, &l, &b, err), 0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
 	for (off = 0; off + 65536 < 200000; off += 65536)
 		assert_int_equal(send(b, &ST1, &c1, f1, off, 65536, err), 0);
 	blobs_set_finish_hook(b, park_here, &k);
@@ -336,6 +359,218 @@ test_hash_outside_lock(void **state)
 	unsetenv("LIANDONG_NOW");
 }
 
+/* Reads the whole file hash through b in pieces of step bytes from
+ * first, and compares it with p. */
+static void
+read_back(struct blobs *b, const char *hash, const unsigned char *p,
+    size_t n, int64_t first, size_t step)
+{
+	unsigned char *buf = xmalloc(BLOBS_CHUNK);
+	char err[LD_ERRLEN] = "";
+	int64_t off = first, size = 0;
+	size_t len;
+
+	while (off < (int64_t)n) {
+		assert_int_equal(blobs_read(b, hash, off, buf, step, &len,
+		    &size, err), 0);
+		assert_int_equal(size, (int64_t)n);
+		assert_true(len > 0 && len <= step);
+		assert_memory_equal(buf, p + off, len);
+		off += (int64_t)len;
+	}
+	assert_int_equal(off, (int64_t)n);
+	/* Past the end: refused. */
+	assert_int_equal(blobs_read(b, hash, (int64_t)n + 1, buf, step, &len,
+	    &size, err), LD_EINVAL);
+	free(buf);
+}
+
+/* Two servers on the same files (two instances on one database): a part
+ * begun through one resumes through the other from what the first
+ * acknowledged, no chunk stored again; the file whole through both; one
+ * station's parts and quota charged through one count through the other
+ * (blobs.h, invariant 3). */
+static void
+test_two_instances(void **state)
+{
+	struct blobs_limits l = { 0, 500000, 300000, 250000, 14 * DAY_MS };
+	struct blobs_claim c1, c2, c3, c4;
+	unsigned char *f1 = jpeg(200000, 1, &c1), *f2 = jpeg(150000, 2, &c2);
+	unsigned char *f3 = jpeg(150000, 3, &c3), *f4 = jpeg(160000, 4, &c4);
+	char *dir = harness_scratch("blobs"), err[LD_ERRLEN] = "", ch[HASH_HEX];
+	struct blobs *a, *b;
+	const char *did;
+	int64_t have;
+	int complete;
+
+	(void)state;
+	new_store();
+	clock_at(T0);
+	assert_int_equal(open_b(dir, &l, &a, err), 0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
+	assert_int_equal(send(a, &ST1, &c1, f1, 0, 65536, err), 0);
+	assert_int_equal(send(a, &ST1, &c1, f1, 65536, 65536, err), 0);
+	/* Through the other: what the first acknowledged. */
+	assert_int_equal(blobs_state(b, &ST1, &c1, &have, &complete, err), 0);
+	assert_int_equal(have, 131072);
+	assert_false(complete);
+	/* A chunk acknowledged through a, sent again through b: held. */
+	hash_hex(f1 + 65536, 65536, ch);
+	assert_int_equal(blobs_put(b, &ST1, &c1, 65536, f1 + 65536, 65536, ch,
+	    &have, &complete, &did, err), 0);
+	assert_string_equal(did, "held");
+	assert_int_equal(have, 131072);
+	assert_int_equal(blobs_part(a, &c1, "st1"), 131072);
+	/* The rest through b makes it whole for both. */
+	assert_int_equal(send(b, &ST1, &c1, f1, 131072, 65536, err), 0);
+	hash_hex(f1 + 196608, 200000 - 196608, ch);
+	assert_int_equal(blobs_put(b, &ST1, &c1, 196608, f1 + 196608,
+	    200000 - 196608, ch, &have, &complete, &did, err), 0);
+	assert_string_equal(did, "stored");
+	assert_true(complete);
+	assert_true(blobs_whole(a, c1.hash));
+	assert_true(blobs_holds(a, c1.hash, "unit1"));
+	assert_false(blobs_holds(a, c1.hash, "unit2"));
+	assert_int_equal(blobs_part(a, &c1, "st1"), -1);
+	read_back(a, c1.hash, f1, 200000, 0, BLOBS_CHUNK);
+	read_back(b, c1.hash, f1, 200000, 7, 50000);
+	assert_int_equal(blobs_used(a, "st1"), 200000);
+	assert_int_equal(blobs_used(b, "st1"), 200000);
+	/* st1's file in flight through a counts through b: its own limit... */
+	assert_int_equal(send(a, &ST1, &c2, f2, 0, 65536, err), 0);
+	assert_int_equal(send(b, &ST1, &c3, f3, 0, 65536, err), LD_ELOCKED);
+	assert_non_null(strstr(err, "station st1 has 150000 bytes of files"
+	    " being received (at most 250000 at once)"));
+	/* ...and the county's. */
+	assert_int_equal(send(b, &ST2, &c4, f4, 0, 65536, err), LD_ELOCKED);
+	assert_non_null(strstr(err, "too many files"));
+	/* Its quota, charged through a, counts through b. */
+	assert_int_equal(send(a, &ST1, &c2, f2, 65536, 65536, err), 0);
+	assert_int_equal(send(a, &ST1, &c2, f2, 131072, 150000 - 131072, err),
+	    0);
+	assert_int_equal(blobs_used(b, "st1"), 350000);
+	assert_int_equal(send(b, &ST1, &c4, f4, 0, 65536, err), LD_ETOOBIG);
+	assert_non_null(strstr(err, "quota is full (350000 of 500000"));
+	/* st2 now fits the county's room. */
+	assert_int_equal(send(b, &ST2, &c4, f4, 0, 65536, err), 0);
+	blobs_free(a);
+	blobs_free(b);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
+	free(f1);
+	free(f2);
+	free(f3);
+	free(f4);
+	unsetenv("LIANDONG_NOW");
+}
+
+/* Chunks not on 64 KiB boundaries are held as they came, read back at
+ * any offset; a whole file of another type than claimed is refused and
+ * leaves nothing, counted back (blobs.h, invariants 1 and 3). */
+static void
+test_odd_chunks(void **state)
+{
+	struct blobs_limits l = { 0, 0, 0, 0, 14 * DAY_MS };
+	struct blobs_claim c1, c2;
+	unsigned char *f1 = jpeg(200000, 1, &c1), *f2 = jpeg(70000, 2, &c2);
+	char *dir = harness_scratch("blobs"), err[LD_ERRLEN] = "";
+	static const size_t steps[] = { 1000, 65536, 1, 65535, 30000 };
+	struct blobs *b;
+	int64_t off = 0;
+	size_t i = 0;
+
+	(void)state;
+	new_store();
+	clock_at(T0);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
+	while (off < 200000) {
+		size_t n = steps[i++ % 5];
+
+		if (off + (int64_t)n > 200000)
+			n = (size_t)(200000 - off);
+		assert_int_equal(send(b, &ST1, &c1, f1, off, n, err), 0);
+		off += (int64_t)n;
+		if (off < 200000)
+			assert_int_equal(blobs_part(b, &c1, "st1"), off);
+	}
+	assert_true(blobs_whole(b, c1.hash));
+	read_back(b, c1.hash, f1, 200000, 0, BLOBS_CHUNK);
+	read_back(b, c1.hash, f1, 200000, 65535, 1000);
+	read_back(b, c1.hash, f1, 200000, 131071, BLOBS_CHUNK);
+	/* A JPEG claimed as a PNG: refused whole, nothing kept. */
+	ld_strlcpy(c2.type, "image/png", sizeof c2.type);
+	ld_strlcpy(c2.name, "a.png", sizeof c2.name);
+	assert_int_equal(send(b, &ST2, &c2, f2, 0, 65536, err), 0);
+	assert_int_equal(blobs_used(b, "st2"), 70000);
+	assert_int_equal(send(b, &ST2, &c2, f2, 65536, 70000 - 65536, err),
+	    LD_EINVAL);
+	assert_false(blobs_whole(b, c2.hash));
+	assert_int_equal(blobs_part(b, &c2, "st2"), -1);
+	assert_int_equal(blobs_used(b, "st2"), 0);
+	blobs_free(b);
+	assert_int_equal(harness_remove(dir), 0);
+	free(dir);
+	free(f1);
+	free(f2);
+	unsetenv("LIANDONG_NOW");
+}
+
+/* A file left whole in blobs/ by a server before (its holders beside
+ * it) is served: on PostgreSQL imported at start, the directory then
+ * renamed blobs.imported; a file there that does not hash to its name is
+ * not. */
+static void
+test_files_before(void **state)
+{
+	struct blobs_limits l = { 0, 0, 0, 0, 14 * DAY_MS };
+	struct blobs_claim c1, c2;
+	unsigned char *f1 = jpeg(150000, 1, &c1), *f2 = jpeg(1000, 2, &c2);
+	char *dir = harness_scratch("blobs"), err[LD_ERRLEN] = "";
+	char *p = xasprintf("%s/%s", dir, c1.hash);
+	char *u = xasprintf("%s/%s.units", dir, c1.hash);
+	char *bad = xasprintf("%s/%s", dir, c2.hash);
+	char *moved = xasprintf("%s.imported", dir);
+	struct blobs *b;
+	FILE *f;
+
+	(void)state;
+	new_store();
+	assert_non_null(f = fopen(p, "w"));
+	assert_int_equal(fwrite(f1, 1, 150000, f), 150000);
+	fclose(f);
+	assert_non_null(f = fopen(u, "w"));
+	fputs("unit1\n", f);
+	fclose(f);
+	assert_non_null(f = fopen(bad, "w"));
+	f2[10] ^= 1; /* not the bytes its name says */
+	assert_int_equal(fwrite(f2, 1, 1000, f), 1000);
+	fclose(f);
+	assert_int_equal(open_b(dir, &l, &b, err), 0);
+	assert_true(blobs_whole(b, c1.hash));
+	assert_true(blobs_holds(b, c1.hash, "unit1"));
+	read_back(b, c1.hash, f1, 150000, 0, BLOBS_CHUNK);
+	if (store_url != NULL) {
+		assert_false(blobs_whole(b, c2.hash));
+		assert_int_equal(access(dir, F_OK), -1);
+		assert_int_equal(access(moved, F_OK), 0);
+		/* Opened again: served from the database alone. */
+		blobs_free(b);
+		assert_int_equal(open_b(dir, &l, &b, err), 0);
+		assert_true(blobs_holds(b, c1.hash, "unit1"));
+		read_back(b, c1.hash, f1, 150000, 1, 65536);
+		assert_int_equal(harness_remove(moved), 0);
+	} else
+		assert_int_equal(harness_remove(dir), 0);
+	blobs_free(b);
+	free(dir);
+	free(p);
+	free(u);
+	free(bad);
+	free(moved);
+	free(f1);
+	free(f2);
+}
+
 int
 main(void)
 {
@@ -343,7 +578,16 @@ main(void)
 		cmocka_unit_test(test_station_inflight),
 		cmocka_unit_test(test_abandoned_parts),
 		cmocka_unit_test(test_hash_outside_lock),
+		cmocka_unit_test(test_two_instances),
+		cmocka_unit_test(test_odd_chunks),
+		cmocka_unit_test(test_files_before),
 	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, harness_sodium, NULL);
+	rc = cmocka_run_group_tests_name(harness_pg() != NULL ?
+	    "blobs@postgresql" : "blobs", tests, harness_sodium, NULL);
+	if (harness_pg() != NULL)
+		harness_pg_drop_all();
+	free(store_url);
+	return rc;
 }
