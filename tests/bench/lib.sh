@@ -14,6 +14,7 @@
 #   county_station NAME ST UNIT        one station; prints its code
 #   station_new DB ST UNIT NAME        a station database enrolled at NAME
 #   peak_rss PID                       VmHWM of a live process, in KiB
+#   loadavg                            the 1, 5 and 15 minute load averages
 #   now_ms, secs_since MS              wall clock
 #   bench_line name k=v ...            "BENCH name=... k=v" on stdout
 set -u
@@ -128,3 +129,4 @@ station_new() {
 }
 
 peak_rss() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -9,7 +9,14 @@
 # errors (goal: none; a 503 with Retry-After, waited out and sent again
 # as the agent does, is counted apart), p50 and p99 of a whole sync's latency, and the
 # server's peak memory (VmHWM from /proc). Enrolment happens before, 100
-# at a time, and is not timed.
+# at a time, and is not timed; each station keeps the TLS session its
+# enrolment connection was handed and resumes it, as a station resumes
+# the one its last sync kept (BENCH_RESUME=0: a full handshake for
+# every station, as after a server restart). A connection whose connect
+# or handshake times out (20 s, the agent's) is tried again after a
+# random pause, as the agent does (agent/net.c): counted apart, no error
+# unless its last try fails too. The load average is printed before and
+# after the timed run (the machine is shared).
 #
 # The server runs with server.conf as `init` writes it but for two
 # limits that are a county's, not this bench's: max_connections (4,000;
@@ -42,9 +49,13 @@ county_serve county || exit 1
 	--tokens tokens --parallel 100 >enroll.out 2>enroll.err ||
 	{ cat enroll.err >&2; exit 1; }
 rss0=$(peak_rss "$SERVER_PID")
+resume=
+[ "${BENCH_RESUME:-1}" = 1 ] || resume=--no-resume
+load0=$(loadavg)
 "$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
 	--events events.ndjson --dict "$DICT" --parallel "$((S + 10))" \
-	--timeout 300 >sync.out 2>sync.err
+	--timeout 300 $resume >sync.out 2>sync.err
+load1=$(loadavg)
 rss=$(peak_rss "$SERVER_PID")
 county_stop
 cat sync.err >&2
@@ -54,13 +65,19 @@ cat <<TABLE
 many stations ($S stations and 10 departments at once, $N events)
   completed syncs        $(get done) of $(get stations)
   errors                 $(get errors)   (goal: 0)
-  requests               $(get requests) ($(get busy) answered 503 with Retry-After and sent again after it)
+  requests               $(get requests) ($(get busy) answered 503 with Retry-After and sent again after it;
+                         $(get busy_over) requests past the agent's 3 times or 60 s)
+  connect timeouts       $(get retried) tried again after a random pause
+  TLS handshakes         $(get handshakes), of which resumed $(get resumed)
   events pushed / pulled $(get pushed) / $(get pulled)
   wall time              $(get secs) s
   whole sync p50 / p99   $(get p50_ms) / $(get p99_ms) ms
   server peak RSS        $rss KiB ($rss0 KiB after enrolment)
+  load average           $load0 before, $load1 after
 TABLE
 bench_line stations stations="$(get stations)" done="$(get done)" \
-	errors="$(get errors)" goal_errors=0 busy="$(get busy)" pushed="$(get pushed)" \
+	errors="$(get errors)" goal_errors=0 busy="$(get busy)" \
+	busy_over="$(get busy_over)" retried="$(get retried)" \
+	handshakes="$(get handshakes)" resumed="$(get resumed)" pushed="$(get pushed)" \
 	pulled="$(get pulled)" secs="$(get secs)" p50_ms="$(get p50_ms)" \
-	p99_ms="$(get p99_ms)" server_rss_kib="$rss"
+	p99_ms="$(get p99_ms)" server_rss_kib="$rss" load="$(echo $load1 | tr " " /)"
