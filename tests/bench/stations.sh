@@ -18,6 +18,12 @@
 # unless its last try fails too. The load average is printed before and
 # after the timed run (the machine is shared).
 #
+# BENCH_INSTANCES=2 (issue 19): the county on a throwaway PostgreSQL
+# (tests/tools/pg.sh) and served by that many instances on it (instance
+# add), the stations spread over them in turn by the load generator
+# (station i on instance i mod n, its enrolment too); each instance's
+# peak memory is reported.
+#
 # The server runs with server.conf as `init` writes it but for two
 # limits that are a county's, not this bench's: max_connections (4,000;
 # MHD divides it evenly among its threads, and which thread accepts a
@@ -39,30 +45,62 @@ head -n "$G" roster | awk -v extra=$((S - G)) '
 END { for (i = 1; i <= extra; i++) printf "sx%05d %s\n", i, unit[(i - 1) % NR + 1] }
 ' >>roster
 
-county_init county --rules gonghe || exit 1
-sed -i -e "s/^max_connections = .*/max_connections = $((4 * (S + 10)))/" \
-	-e "s/^max_connections_per_address = .*/max_connections_per_address = $((4 * (S + 10)))/" \
-	county/server.conf
+I=${BENCH_INSTANCES:-1}
+dirs=county
+if [ "$I" -gt 1 ]; then
+	pg_start || exit 1
+	store=$(pg_store county) || exit 1
+	county_init county --rules gonghe --store "$store" || exit 1
+	k=2
+	while [ $k -le "$I" ]; do
+		county_instance county county-$k || exit 1
+		dirs="$dirs county-$k"
+		k=$((k + 1))
+	done
+else
+	county_init county --rules gonghe || exit 1
+fi
+for d in $dirs; do
+	sed -i -e "s/^max_connections = .*/max_connections = $((4 * (S + 10)))/" \
+		-e "s/^max_connections_per_address = .*/max_connections_per_address = $((4 * (S + 10)))/" \
+		$d/server.conf
+done
 county_roster county roster || exit 1
-county_serve county || exit 1
-"$LOADGEN" enroll --url "$SERVER_URL" --ca "$SERVER_CA" --codes county.codes \
+urls="" spids=""
+for d in $dirs; do
+	county_serve $d || exit 1
+	urls="$urls --url $SERVER_URL"
+	spids="$spids $SERVER_PID"
+done
+# every instance's peak memory, "A+B" KiB
+rss_all() {
+	_r=""
+	for _p in $spids; do _r="$_r${_r:++}$(peak_rss "$_p")"; done
+	echo "$_r"
+}
+# shellcheck disable=SC2086
+"$LOADGEN" enroll $urls --ca "$SERVER_CA" --codes county.codes \
 	--tokens tokens --parallel 100 >enroll.out 2>enroll.err ||
 	{ cat enroll.err >&2; exit 1; }
-rss0=$(peak_rss "$SERVER_PID")
+rss0=$(rss_all)
 resume=
 [ "${BENCH_RESUME:-1}" = 1 ] || resume=--no-resume
 load0=$(loadavg)
-"$LOADGEN" sync --url "$SERVER_URL" --ca "$SERVER_CA" --tokens tokens \
+# shellcheck disable=SC2086
+"$LOADGEN" sync $urls --ca "$SERVER_CA" --tokens tokens \
 	--events events.ndjson --dict "$DICT" --parallel "$((S + 10))" \
 	--timeout 300 $resume >sync.out 2>sync.err
 load1=$(loadavg)
-rss=$(peak_rss "$SERVER_PID")
-county_stop
+rss=$(rss_all)
+for p in $spids; do
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
 cat sync.err >&2
 
 get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" sync.out; }
 cat <<TABLE
-many stations ($S stations and 10 departments at once, $N events)
+many stations ($S stations and 10 departments at once, $N events, $I instance(s)$([ "$I" -gt 1 ] && echo ", PostgreSQL"))
   completed syncs        $(get done) of $(get stations)
   errors                 $(get errors)   (goal: 0)
   requests               $(get requests) ($(get busy) answered 503 with Retry-After and sent again after it;
@@ -75,7 +113,7 @@ many stations ($S stations and 10 departments at once, $N events)
   server peak RSS        $rss KiB ($rss0 KiB after enrolment)
   load average           $load0 before, $load1 after
 TABLE
-bench_line stations stations="$(get stations)" done="$(get done)" \
+bench_line stations instances="$I" stations="$(get stations)" done="$(get done)" \
 	errors="$(get errors)" goal_errors=0 busy="$(get busy)" \
 	busy_over="$(get busy_over)" retried="$(get retried)" \
 	handshakes="$(get handshakes)" resumed="$(get resumed)" pushed="$(get pushed)" \
