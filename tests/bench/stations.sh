@@ -85,12 +85,16 @@ rss_all() {
 rss0=$(rss_all)
 resume=
 [ "${BENCH_RESUME:-1}" = 1 ] || resume=--no-resume
-load0=$(loadavg)
+# BENCH_LOCK=FILE: the timed run holds flock(1) on FILE, so that two
+# benchmarks started side by side never time their runs at once.
+lock=
+[ -z "${BENCH_LOCK:-}" ] || lock="flock $BENCH_LOCK"
 # shellcheck disable=SC2086
-"$LOADGEN" sync $urls --ca "$SERVER_CA" --tokens tokens \
+$lock sh -c 'cut -d" " -f1-3 /proc/loadavg >load0; exec "$@"' - "$LOADGEN" sync $urls --ca "$SERVER_CA" --tokens tokens \
 	--events events.ndjson --dict "$DICT" --parallel "$((S + 10))" \
 	--timeout 300 $resume >sync.out 2>sync.err
 load1=$(loadavg)
+load0=$(cat load0)
 rss=$(rss_all)
 for p in $spids; do
 	kill "$p" 2>/dev/null
