@@ -59,6 +59,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -98,6 +99,7 @@
 
 struct net {
 	CURL *h;
+	long connect_timeout; /* seconds, as given to net_new */
 	char *url;
 	char *auth;  /* "Authorization: Bearer ..." */
 	char *version; /* "X-Liandong-Version: ...", or NULL */
@@ -616,6 +618,7 @@ net_new(const struct net_opts *o, struct net **out, char *err)
 		    _("no CA certificate or pin for the server: enroll with --ca or --pin"));
 	n = xcalloc(1, sizeof *n);
 	n->h = curl_easy_init();
+	n->connect_timeout = o->connect_timeout;
 	n->url = xstrdup(o->url);
 	if (o->token != NULL)
 		n->auth = xasprintf("Authorization: Bearer %s", o->token);
@@ -701,7 +704,7 @@ static int
 request_once(struct net *n, const char *method, const char *path,
     const char *content_type, const char *content_encoding,
     const void *body, size_t len, size_t max_resp, struct net_response *r,
-    unsigned *retry_after, char *err)
+    unsigned *retry_after, int *connect_timed_out, char *err)
 {
 	struct curl_slist *hdrs = NULL;
 	struct sink s;
@@ -710,6 +713,7 @@ request_once(struct net *n, const char *method, const char *path,
 
 	memset(r, 0, sizeof *r);
 	memset(&s, 0, sizeof s);
+	*connect_timed_out = 0;
 	s.max = max_resp;
 	n->errbuf[0] = '\0';
 	if (n->auth != NULL)
@@ -773,7 +777,15 @@ request_once(struct net *n, const char *method, const char *path,
 	}
 	if (cc != CURLE_OK) {
 		const char *why = n->errbuf[0] ? n->errbuf : curl_easy_strerror(cc);
+		long sent = -1;
 
+		/* Timed out before a byte of the request left: the TCP
+		 * connect or the TLS handshake (libcurl counts the request
+		 * from zero for each transfer). */
+		if (cc == CURLE_OPERATION_TIMEDOUT &&
+		    curl_easy_getinfo(n->h, CURLINFO_REQUEST_SIZE, &sent) ==
+		    CURLE_OK && sent == 0)
+			*connect_timed_out = 1;
 		free(s.buf);
 		free(s.encoding);
 		if (strstr(why, "not yet valid") != NULL ||
@@ -802,6 +814,57 @@ request_once(struct net *n, const char *method, const char *path,
 #define NET_BUSY_TRIES 3
 #define NET_BUSY_WAIT 60
 
+/*
+ * A connection whose TCP connect or TLS handshake timed out (nothing of
+ * the request sent: a server too busy to finish handshakes, or a link
+ * that lost the SYN) is tried again after a pause, at most
+ * NET_CONNECT_TRIES more times and NET_CONNECT_WAIT seconds of pauses in
+ * all; past them the timeout is the answer, saying how many tries. The
+ * pause before the k-th try again is random in [0.5, 1.5) times half the
+ * connect timeout (at least 0.5 s), doubled k-1 times: random so that
+ * thousands of stations turned away in the same second (a county server
+ * just restarted, every one of them making a full handshake) do not come
+ * back in the same second, and longer each time. A refused connection
+ * (no server listening: the normal offline station) and a failed
+ * handshake are not tried again.
+ */
+#define NET_CONNECT_TRIES 3
+#define NET_CONNECT_WAIT 60
+
+/* The pause before try k (1, 2, ...) again, in milliseconds. */
+static long
+connect_pause_ms(long connect_timeout, int k)
+{
+	long base = connect_timeout * 500;
+	uint32_t r = 0;
+
+	if (base < 500)
+		base = 500;
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+		r = (uint32_t)rand();
+	/* base * [0.5, 1.5) * 2^(k-1) */
+	return (long)((double)base * (0.5 + (double)r / 4294967296.0) *
+	    (double)(1L << (k - 1)));
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 int
 net_request(struct net *n, const char *method, const char *path,
     const char *content_type, const char *content_encoding,
@@ -809,11 +872,36 @@ net_request(struct net *n, const char *method, const char *path,
     char *err)
 {
 	unsigned ra = 0, waited = 0;
-	int rc, tries = 0;
+	long paused_ms = 0, pause;
+	int rc, tries = 0, ctries = 0, cto;
+	int64_t t0 = mono_ms();
 
 	for (;;) {
 		rc = request_once(n, method, path, content_type,
-		    content_encoding, body, len, max_resp, r, &ra, err);
+		    content_encoding, body, len, max_resp, r, &ra, &cto, err);
+		if (rc != 0 && cto) {
+			pause = ctries < NET_CONNECT_TRIES ?
+			    connect_pause_ms(n->connect_timeout, ctries + 1) : 0;
+			if (ctries >= NET_CONNECT_TRIES ||
+			    paused_ms + pause > NET_CONNECT_WAIT * 1000L) {
+				if (ctries > 0) {
+					char why[LD_ERRLEN];
+
+					ld_strlcpy(why, err, sizeof why);
+					return ld_fail(err, rc,
+					    _("%s (tried %d times in %lld s)"),
+					    why, ctries + 1, (long long)
+					    ((mono_ms() - t0 + 500) / 1000));
+				}
+				return rc;
+			}
+			ctries++;
+			paused_ms += pause;
+			log_line("info", "event=connect-retry try=%d pause_ms=%ld"
+			    " msg=\"%s\"", ctries, pause, err);
+			sleep_ms(pause);
+			continue;
+		}
 		if (rc != 0 || r->status != 503 || ra == 0 ||
 		    tries >= NET_BUSY_TRIES || waited + ra > NET_BUSY_WAIT)
 			return rc;

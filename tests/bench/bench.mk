@@ -3,7 +3,9 @@
 #   make bench                   builds, then runs every benchmark (about ten
 #                                minutes on two cores); B=... is honoured
 #   make bench BENCH=wire        only some: ingest wire slowlink stations agent
-#                                dashboard attach
+#                                dashboard attach (and pg: ingest on PostgreSQL,
+#                                one and two instances, against its raw COPY
+#                                ceiling; needs PostgreSQL)
 #   make bench BENCH_SCALE=10    ten times the events (the sizes the issue
 #                                names: 1,000,000 events re-folded, ...)
 #

@@ -14,6 +14,14 @@
 #   county_station NAME ST UNIT        one station; prints its code
 #   station_new DB ST UNIT NAME        a station database enrolled at NAME
 #   peak_rss PID                       VmHWM of a live process, in KiB
+#   loadavg                            the 1, 5 and 15 minute load averages
+#   pg_start                           a throwaway PostgreSQL for this run
+#                                      (tests/tools/pg.sh), stopped at the
+#                                      end: PG_ADMIN, its admin URL; PGBIN
+#   pg_store DB                        a new database DB on it: its URL
+#   county_instance NAME NEW           a second instance directory NEW of
+#                                      the county NAME, on its database
+#                                      (instance add)
 #   now_ms, secs_since MS              wall clock
 #   bench_line name k=v ...            "BENCH name=... k=v" on stdout
 set -u
@@ -43,6 +51,7 @@ _cleanup() {
 	for _p in $pids; do
 		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
 	done
+	[ -z "${PG_DIR:-}" ] || "$TOP/tests/tools/pg.sh" stop "$PG_DIR"
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "# scratch directory kept: $SCRATCH" >&2
 	else
@@ -128,3 +137,29 @@ station_new() {
 }
 
 peak_rss() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+pg_start() {
+	PGBIN=$("$TOP/tests/tools/pg.sh" bindir) ||
+		{ echo "bench: PostgreSQL is not installed (scripts/deps.sh)" >&2; return 1; }
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-pg.XXXXXX")
+	PG_ADMIN=$("$TOP/tests/tools/pg.sh" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") ||
+		{ cat "$SCRATCH/pg-start.log" >&2; return 1; }
+}
+
+psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+pg_store() {
+	psql_q "$PG_ADMIN" -c "CREATE DATABASE $1" >&2 || return 1
+	echo "${PG_ADMIN%/*}/$1"
+}
+
+# instance add refuses the first instance's own listen address: it is
+# moved aside while the second is made.
+county_instance() {
+	sed -i 's/^listen = .*/listen = 127.0.0.1:1/' "$SCRATCH/$1/server.conf" &&
+	LIANDONG_SERVER_DIR="$SCRATCH/$1" "$LDS" instance add \
+		--listen 127.0.0.1:0 "$SCRATCH/$2" >"$SCRATCH/$2.add" 2>&1 &&
+	sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$SCRATCH/$1/server.conf" ||
+		{ cat "$SCRATCH/$2.add" >&2; return 1; }
+}

@@ -3,20 +3,41 @@
  * libcurl's multi interface: the load client of the server benchmarks
  * (tests/bench/ingest.sh, tests/bench/stations.sh).
  *
- *   loadgen enroll --url URL --ca FILE --codes FILE --tokens OUT
- *                  [--parallel N] [--timeout S]
- *   loadgen sync   --url URL --ca FILE --tokens FILE --events NDJSON
- *                  [--dict FILE] [--batch N] [--parallel N] [--timeout S]
+ *   loadgen enroll --url URL [--url URL2...] --ca FILE --codes FILE
+ *                  --tokens OUT [--parallel N] [--timeout S]
+ *                  [--connect-timeout S]
+ *   loadgen sync   --url URL [--url URL2...] --ca FILE --tokens FILE
+ *                  --events NDJSON [--dict FILE] [--batch N] [--parallel N]
+ *                  [--timeout S] [--connect-timeout S] [--no-resume]
  *   loadgen handshake --url URL --ca FILE
  *
- * enroll reads "station code" lines and writes "station token" lines.
+ * enroll reads "station code" lines and writes "station token session"
+ * lines: session is the TLS session the server handed out on the
+ * station's enrolment connection (DER, in hex; "-" for none), which sync
+ * offers on the station's connection as the agent offers the one it
+ * kept from its last run (agent/net.c, net_keep_sessions): a resumed
+ * handshake, no certificate signed by the server (--no-resume: a full
+ * handshake for every station, as after a server restart that lost its
+ * ticket keys). With several --url (instances of one county on one
+ * database), the i-th station of the file uses the (i mod n)-th, in
+ * enrol and sync alike: its session is that instance's.
+ *
+ * A connection whose TCP connect or TLS handshake timed out
+ * (--connect-timeout, default 20 s, the agent's) is tried again after a
+ * random pause, as the agent does (agent/net.c, net_request): at most
+ * CONNECT_TRIES more times a request, the k-th pause random in [0.5,
+ * 1.5) times half the connect timeout doubled k-1 times, at most
+ * CONNECT_WAIT seconds of pauses a request; counted as retried=, no
+ * error unless the last try fails too.
  * sync plays one whole `liandong sync` per station of the tokens file, all
  * of them at once (at most --parallel in flight): the station's events of
  * NDJSON (canonical, hash-chained, e.g. from genevents) pushed in batches
  * of --batch (default 500, as the agent), each answer applied to the next
  * request's cursor, then pulls until the server says no more. Every
  * station has its own connection, kept for its whole sync, as the agent
- * does.
+ * does: its own connection cache (a curl share), so that it never takes
+ * up another station's idle one (before, a station sending again after
+ * a 503 could, sparing itself a handshake).
  *
  * Only the server is measured: each batch of events is compressed (zstd
  * level 19, with the dictionary when given, as the agent) before the clock
@@ -40,11 +61,13 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "hash.h"
@@ -56,6 +79,13 @@
 #define MAX_STATIONS 20000
 #define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
 #define BUSY_TRIES 20  /* 503 with Retry-After waited out, a station */
+/* The agent's (agent/net.c): tries again after a connect timeout. */
+#define CONNECT_TRIES 3
+#define CONNECT_WAIT 60
+/* The agent's for a busy server, per request: past them the agent's
+ * sync would have failed (counted as busy_over=, not an error here). */
+#define AGENT_BUSY_TRIES 3
+#define AGENT_BUSY_WAIT 60
 
 struct batch {
 	void *z;          /* owned: the compressed events */
@@ -74,23 +104,36 @@ struct station {
 	int done, failed, pulls, busy;
 	double start, end, req_start;
 	double retry_at;    /* when to send the request again; 0: none */
+	int ctries;         /* connect timeouts of the request, tried again */
+	double cpaused;     /* seconds paused for them, this request */
+	int rbusy;          /* 503s of this request */
+	double rwaited;     /* seconds of Retry-After of this request */
+	const char *url;    /* not owned: the instance it talks to */
+	SSL_SESSION *sess;  /* owned: the newest session, to offer; or NULL */
+	int resumed;        /* handshakes of its connections that resumed */
 	CURL *h;
+	CURLSH *sh;         /* its own connection cache: no other station's
+	                       idle connection is ever taken up */
 	struct curl_slist *hdrs;
 	char *body;         /* owned: the request in flight */
 	char *answer;       /* owned: what came back so far */
 	size_t alen;
 };
 
+#define MAX_URLS 8
+
 struct run {
-	const char *url, *ca, *codes, *tokens, *events, *dict;
-	long batch, parallel, timeout;
+	const char *url[MAX_URLS], *ca, *codes, *tokens, *events, *dict;
+	size_t nurl;
+	long batch, parallel, timeout, connect_timeout;
+	int no_resume;
 	struct station *st;
 	size_t nst;
 	struct codec *codec;
 	CURLM *multi;
 	double *req_ms;
 	size_t nreq, req_cap;
-	long errors, busy;
+	long errors, busy, retried, busy_over, handshakes, resumed;
 };
 
 static double
@@ -110,11 +153,38 @@ die(const char *what, const char *detail)
 	exit(2);
 }
 
-/* Reads "name value" lines into r->st. */
+/* A session from its hex DER, or NULL. */
+static SSL_SESSION *
+session_from_hex(const char *hex)
+{
+	size_t len = strlen(hex) / 2, i;
+	unsigned char *der;
+	const unsigned char *p;
+	SSL_SESSION *sess;
+
+	if (len == 0)
+		return NULL;
+	der = xmalloc(len);
+	for (i = 0; i < len; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+			free(der);
+			return NULL;
+		}
+		der[i] = (unsigned char)v;
+	}
+	p = der;
+	sess = d2i_SSL_SESSION(NULL, &p, (long)len);
+	free(der);
+	return sess;
+}
+
+/* Reads "name value [session]" lines into r->st, and gives the i-th
+ * station the (i mod n)-th URL. */
 static void
 read_pairs(struct run *r, const char *path)
 {
-	char line[512];
+	static char line[65536], sess[65536];
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
@@ -122,8 +192,15 @@ read_pairs(struct run *r, const char *path)
 	r->st = xcalloc(MAX_STATIONS, sizeof *r->st);
 	while (fgets(line, sizeof line, f) != NULL && r->nst < MAX_STATIONS) {
 		struct station *s = &r->st[r->nst];
-		if (sscanf(line, "%63s %255s", s->name, s->secret) == 2)
-			r->nst++;
+		int got = sscanf(line, "%63s %255s %65535s", s->name, s->secret,
+		    sess);
+
+		if (got < 2)
+			continue;
+		if (got == 3 && !r->no_resume)
+			s->sess = session_from_hex(sess);
+		s->url = r->url[r->nst % r->nurl];
+		r->nst++;
 	}
 	fclose(f);
 }
@@ -244,15 +321,22 @@ static void agent_tls(CURL *h);
 static void
 easy_common(struct run *r, struct station *s, const char *path)
 {
-	char *url = xasprintf("%s%s", r->url, path);
+	char *url = xasprintf("%s%s", s->url, path);
 
 	if (s->h == NULL) {
+		if (s->sh == NULL) {
+			s->sh = curl_share_init();
+			curl_share_setopt(s->sh, CURLSHOPT_SHARE,
+			    CURL_LOCK_DATA_CONNECT);
+		}
 		s->h = curl_easy_init();
+		curl_easy_setopt(s->h, CURLOPT_SHARE, s->sh);
 		curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
 		curl_easy_setopt(s->h, CURLOPT_CAINFO, r->ca);
 		curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, 60L);
+		curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, r->connect_timeout);
 		agent_tls(s->h);
+		curl_easy_setopt(s->h, CURLOPT_SSL_CTX_DATA, s);
 		curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
 	}
@@ -403,6 +487,18 @@ synced(struct run *r, struct station *s)
 	return 0;
 }
 
+/* The pause before try k (1, 2, ...) again, in seconds: the agent's. */
+static double
+connect_pause(const struct run *r, int k)
+{
+	double base = (double)r->connect_timeout / 2;
+
+	if (base < 0.5)
+		base = 0.5;
+	return base * (0.5 + (double)random() / ((double)RAND_MAX + 1)) *
+	    (double)(1L << (k - 1));
+}
+
 static void
 finished(struct run *r, CURLMsg *m, int enrolling)
 {
@@ -419,6 +515,25 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 	}
 	r->req_ms[r->nreq++] = (now_s() - s->req_start) * 1000;
 	if (m->data.result != CURLE_OK) {
+		long sent = -1;
+		double pause;
+
+		/* Timed out before a byte of the request left: tried again
+		 * after a random pause, as the agent does. */
+		if (m->data.result == CURLE_OPERATION_TIMEDOUT &&
+		    curl_easy_getinfo(s->h, CURLINFO_REQUEST_SIZE, &sent) ==
+		    CURLE_OK && sent == 0 && s->ctries < CONNECT_TRIES &&
+		    s->cpaused + (pause = connect_pause(r, s->ctries + 1)) <=
+		    CONNECT_WAIT) {
+			s->ctries++;
+			s->cpaused += pause;
+			r->retried++;
+			/* A new connection: this one is dead. */
+			curl_easy_cleanup(s->h);
+			s->h = NULL;
+			s->retry_at = now_s() + pause;
+			return;
+		}
 		fail(r, s, curl_easy_strerror(m->data.result));
 		return;
 	}
@@ -430,10 +545,21 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 		if (ra > 0) {
 			s->busy++;
 			r->busy++;
+			/* Past the agent's bounds for one request: its sync
+			 * would have ended there (counted once a request). */
+			if (++s->rbusy == AGENT_BUSY_TRIES + 1 ||
+			    (s->rwaited <= AGENT_BUSY_WAIT &&
+			    s->rwaited + (double)ra > AGENT_BUSY_WAIT &&
+			    s->rbusy <= AGENT_BUSY_TRIES))
+				r->busy_over++;
+			s->rwaited += (double)ra;
 			s->retry_at = now_s() + (double)ra;
 			return;
 		}
 	}
+	/* An answer: the next request starts its own counts. */
+	s->ctries = s->rbusy = 0;
+	s->cpaused = s->rwaited = 0;
 	if (status != 200) {
 		snprintf(why, sizeof why, "status %ld: %.*s", status,
 		    (int)(s->alen < 80 ? s->alen : 80), s->answer ? s->answer : "");
@@ -444,6 +570,18 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 		enrolled(r, s);
 	else if (synced(r, s))
 		start_sync(r, s);
+}
+
+/* Closes the station's handle and its connection. */
+static void
+station_close(struct station *s)
+{
+	if (s->h != NULL)
+		curl_easy_cleanup(s->h);
+	s->h = NULL;
+	if (s->sh != NULL)
+		curl_share_cleanup(s->sh);
+	s->sh = NULL;
 }
 
 /* Runs every station to its end, at most r->parallel at once, until the
@@ -487,8 +625,7 @@ drive(struct run *r, int enrolling)
 				if (s->done) {
 					inflight--;
 					/* The station's sync is over: its link too. */
-					curl_easy_cleanup(s->h);
-					s->h = NULL;
+					station_close(s);
 				}
 			}
 		if (started == r->nst && inflight == 0)
@@ -498,11 +635,9 @@ drive(struct run *r, int enrolling)
 	for (i = 0; i < r->nst; i++)
 		if (!r->st[i].done) {
 			fail(r, &r->st[i], "timed out");
-			if (r->st[i].h != NULL) {
+			if (r->st[i].h != NULL)
 				curl_multi_remove_handle(r->multi, r->st[i].h);
-				curl_easy_cleanup(r->st[i].h);
-				r->st[i].h = NULL;
-			}
+			station_close(&r->st[i]);
 		}
 	return now_s() - t0;
 }
@@ -552,16 +687,22 @@ report(struct run *r, double secs)
 	q99 = percentile(r->req_ms, r->nreq, 99);
 	fprintf(stderr,
 	    "  stations %zu, completed %ld, errors %ld, requests %ld"
-	    " (%ld answered busy, sent again)\n"
+	    " (%ld answered busy, sent again; %ld beyond the agent's 3 or"
+	    " 60 s a request)\n"
+	    "  connections tried again after a connect timeout %ld;"
+	    " TLS handshakes %ld, of which resumed %ld\n"
 	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
 	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
-	    r->nst, done, r->errors, requests, r->busy, pushed, pulled, secs,
+	    r->nst, done, r->errors, requests, r->busy, r->busy_over,
+	    r->retried, r->handshakes, r->resumed, pushed, pulled, secs,
 	    pushed / secs, p50, p99, q50, q99);
 	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld busy=%ld"
+	    " busy_over=%ld retried=%ld handshakes=%ld resumed=%ld"
 	    " pushed=%ld"
 	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
 	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
-	    requests, r->busy, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
+	    requests, r->busy, r->busy_over, r->retried, r->handshakes,
+	    r->resumed, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
 	free(lat);
 }
 
@@ -569,10 +710,12 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen enroll --url URL --ca FILE --codes FILE --tokens OUT\n"
-	    "                      [--parallel N] [--timeout S]\n"
-	    "       loadgen sync --url URL --ca FILE --tokens FILE --events NDJSON\n"
-	    "                    [--dict FILE] [--batch N] [--parallel N] [--timeout S]\n"
+	    "usage: loadgen enroll --url URL [--url URL...] --ca FILE --codes FILE\n"
+	    "                      --tokens OUT [--parallel N] [--timeout S]\n"
+	    "                      [--connect-timeout S]\n"
+	    "       loadgen sync --url URL [--url URL...] --ca FILE --tokens FILE\n"
+	    "                    --events NDJSON [--dict FILE] [--batch N] [--parallel N]\n"
+	    "                    [--timeout S] [--connect-timeout S] [--no-resume]\n"
 	    "       loadgen handshake --url URL --ca FILE\n");
 	exit(2);
 }
@@ -585,13 +728,22 @@ parse(struct run *r, int argc, char **argv)
 	r->batch = PROTO_PUSH_BATCH;
 	r->parallel = 64;
 	r->timeout = 600;
+	r->connect_timeout = 20;
 	for (i = 2; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(o, "--no-resume") == 0) {
+			r->no_resume = 1;
+			continue;
+		}
 		if (v == NULL)
 			usage();
 		i++;
-		if (strcmp(o, "--url") == 0)
-			r->url = v;
+		if (strcmp(o, "--url") == 0) {
+			if (r->nurl == MAX_URLS)
+				usage();
+			r->url[r->nurl++] = v;
+		} else if (strcmp(o, "--connect-timeout") == 0)
+			r->connect_timeout = atol(v);
 		else if (strcmp(o, "--ca") == 0)
 			r->ca = v;
 		else if (strcmp(o, "--codes") == 0)
@@ -611,19 +763,82 @@ parse(struct run *r, int argc, char **argv)
 		else
 			usage();
 	}
-	if (r->url == NULL || r->ca == NULL || r->tokens == NULL ||
+	if (r->nurl == 0 || r->ca == NULL || r->tokens == NULL ||
 	    r->batch < 1 || r->batch > PROTO_MAX_EVENTS || r->parallel < 1 ||
-	    r->timeout < 1)
+	    r->timeout < 1 || r->connect_timeout < 1)
 		usage();
+}
+
+/*
+ * Sessions, as the agent keeps them (agent/net.c): each connection's
+ * SSL_CTX (libcurl makes one a connection) carries its station (ex_data
+ * at ctx_index); the newest session the server hands out on it becomes
+ * the station's, and the station's is put on a connection when its
+ * handshake starts, unless libcurl put one of its own there. One thread:
+ * the run's pointer is a global.
+ */
+static int ctx_index = -1;
+static int ssl_index = -1; /* set on an SSL once its handshake is counted
+                              (TLS 1.3 tickets end "handshakes" again) */
+static struct run *the_run;
+static int (*curl_new_session)(SSL *, SSL_SESSION *);
+
+static int
+on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct station *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+	    ctx_index);
+
+	if (s != NULL && SSL_SESSION_is_resumable(sess) &&
+	    SSL_SESSION_up_ref(sess) == 1) {
+		SSL_SESSION_free(s->sess);
+		s->sess = sess;
+	}
+	return curl_new_session != NULL ? curl_new_session(ssl, sess) : 0;
+}
+
+static void
+on_ssl_info(const SSL *cssl, int where, int ret)
+{
+	SSL *ssl = (SSL *)cssl;
+	struct station *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+	    ctx_index);
+
+	if (s == NULL)
+		return;
+	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl) &&
+	    SSL_get_session(ssl) == NULL && s->sess != NULL &&
+	    (the_run == NULL || !the_run->no_resume))
+		SSL_set_session(ssl, s->sess);
+	if ((where & SSL_CB_HANDSHAKE_DONE) && the_run != NULL &&
+	    ssl_index >= 0 && SSL_get_ex_data(ssl, ssl_index) == NULL &&
+	    SSL_set_ex_data(ssl, ssl_index, (void *)1) == 1) {
+		the_run->handshakes++;
+		the_run->resumed += SSL_session_reused(ssl) != 0;
+	}
 }
 
 /* The agent's TLS settings (agent/net.c, on_ssl_ctx and net_new): no
  * middlebox compatibility, no padding, encrypt-then-MAC or
  * post-handshake auth; its signature algorithms, suites (AES-128-GCM
- * first) and groups. */
+ * first) and groups. With a station (arg), its sessions kept and
+ * offered. */
 static CURLcode
 agent_ssl_ctx(CURL *h, void *ctx, void *arg)
 {
+	int (*cb)(SSL *, SSL_SESSION *);
+
+	if (arg != NULL && ctx_index >= 0 &&
+	    SSL_CTX_set_ex_data(ctx, ctx_index, arg) == 1) {
+		cb = SSL_CTX_sess_get_new_cb(ctx);
+		if (cb != on_new_session) {
+			curl_new_session = cb;
+			SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+		}
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL);
+		SSL_CTX_set_info_callback(ctx, on_ssl_info);
+	}
 	SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT |
 	    SSL_OP_TLSEXT_PADDING);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
@@ -656,7 +871,7 @@ handshake(const struct run *r)
 	CURLcode cc;
 
 	agent_tls(h);
-	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_URL, r->url[0]);
 	curl_easy_setopt(h, CURLOPT_CAINFO, r->ca);
 	curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
@@ -704,7 +919,11 @@ main(int argc, char **argv)
 		usage();
 	more_files();
 	hash_init();
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	the_run = &r;
 	read_pairs(&r, enrolling ? r.codes : r.tokens);
 	if (!enrolling)
 		load_events(&r);
@@ -718,8 +937,17 @@ main(int argc, char **argv)
 		if (f == NULL)
 			die("cannot write", r.tokens);
 		for (i = 0; i < r.nst; i++)
-			if (r.st[i].done && !r.st[i].failed)
-				fprintf(f, "%s %s\n", r.st[i].name, r.st[i].secret);
+			if (r.st[i].done && !r.st[i].failed) {
+				unsigned char *der = NULL;
+				int len = r.st[i].sess != NULL ?
+				    i2d_SSL_SESSION(r.st[i].sess, &der) : 0, k;
+
+				fprintf(f, "%s %s ", r.st[i].name, r.st[i].secret);
+				for (k = 0; k < len; k++)
+					fprintf(f, "%02x", der[k]);
+				fprintf(f, "%s\n", len > 0 ? "" : "-");
+				OPENSSL_free(der);
+			}
 		fclose(f);
 	}
 	curl_multi_cleanup(r.multi);

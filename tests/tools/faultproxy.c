@@ -19,10 +19,12 @@
  * wins. --dir (default both) says where --reset-after and --stall-after
  * apply; --truncate-after and --half-close-after act downstream;
  * --random-reset picks an offset in [0, MAX) for each connection, and a
- * direction unless --dir names one; --faulty-conns N keeps --reset-after and --random-reset to
- * the first N connections (a long transfer over a link that breaks a few
- * times); --stall-for 0 (the default) stalls until the connection
- * ends.
+ * direction unless --dir names one; --faulty-conns N keeps --reset-after,
+ * --random-reset and --stall-after to the first N connections (a long
+ * transfer over a link that breaks a few times; with --stall-after 0
+ * --dir up, a server that accepts the first N connections and never
+ * answers their handshakes); --stall-for 0 (the default) stalls until the
+ * connection ends.
  *
  * Invariants:
  *  1. One thread, one ppoll() loop; nothing blocks (sockets are
@@ -96,7 +98,8 @@ struct config {
 	int64_t reset_after;         /* -1: no reset */
 	int dirs;                    /* DIR_*: where --reset/--stall apply */
 	int64_t random_reset;        /* 0: off; else offsets in [0, MAX) */
-	long faulty_conns;           /* 0: every connection; else the first N */
+	long faulty_conns;           /* 0: every connection; else the first N
+	                                (resets and stalls) */
 	uint64_t seed;
 	int64_t truncate_after;      /* -1: off */
 	int64_t half_close_after;    /* -1: off */
@@ -406,7 +409,7 @@ conn_plan(struct proxy *p, struct conn *c)
 
 	for (d = UP; d <= DOWN; d++) {
 		int on = (cfg->dirs & (d == UP ? DIR_UP : DIR_DOWN)) != 0;
-		c->f[d].stall_at = on ? cfg->stall_after : -1;
+		c->f[d].stall_at = on && !spared ? cfg->stall_after : -1;
 		if (on && cfg->reset_after >= 0 && !spared)
 			plan_cut(&c->f[d], F_RESET, (uint64_t)cfg->reset_after);
 	}
