@@ -847,7 +847,11 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
  * ledger (its SQLite connection) stays with the main thread, which takes
  * each event in the answer's order, once the parser has done it, and
  * refuses it as before if its check failed: every event is checked, only
- * earlier. A short answer is parsed on the main thread, as it comes.
+ * earlier. The two take the lines in turn from one counter: when the
+ * parser has fallen behind (its thread not scheduled on a busy machine),
+ * the main thread checks the next line itself rather than wait for it,
+ * and the parser goes on past it. A short answer is parsed on the main
+ * thread, as it comes.
  */
 #define PARSE_AHEAD_MIN 16 /* events in an answer worth a thread */
 
@@ -867,7 +871,8 @@ struct parser {
 	size_t lines;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t ready;          /* slots parsed (under mu) */
+	size_t next;           /* the first slot nobody took yet (under mu) */
+	unsigned char *done;   /* owned: slot i parsed (under mu) */
 	int stop;              /* the main thread gave up (under mu) */
 };
 
@@ -883,19 +888,25 @@ parser_run(void *arg)
 {
 	struct parser *ps = arg;
 	const char *line;
-	size_t pos = 0, n, i;
-	int stop;
+	size_t pos = 0, n, i, at = 0;
 
-	for (i = 0; i < ps->lines && ndjson_next(ps->buf, ps->len, &pos,
-	    &line, &n); i++) {
+	for (;;) {
+		pthread_mutex_lock(&ps->mu);
+		if (ps->stop || ps->next >= ps->lines) {
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		i = ps->next++;
+		pthread_mutex_unlock(&ps->mu);
+		/* The slots are taken in order: line i is the next one on. */
+		for (; at <= i; at++)
+			if (!ndjson_next(ps->buf, ps->len, &pos, &line, &n))
+				return NULL; /* not reached: lines were counted */
 		parse_one(&ps->p[i], line, n);
 		pthread_mutex_lock(&ps->mu);
-		ps->ready = i + 1;
-		stop = ps->stop;
+		ps->done[i] = 1;
 		pthread_cond_signal(&ps->cv);
 		pthread_mutex_unlock(&ps->mu);
-		if (stop)
-			break;
 	}
 	return NULL;
 }
@@ -916,6 +927,7 @@ parser_start(struct parser *ps, const char *buf, size_t len)
 	ps->p = xcalloc(ps->lines ? ps->lines : 1, sizeof *ps->p);
 	if (ps->lines < PARSE_AHEAD_MIN)
 		return;
+	ps->done = xcalloc(ps->lines, 1);
 	pthread_mutex_init(&ps->mu, NULL);
 	pthread_cond_init(&ps->cv, NULL);
 	if (pthread_create(&ps->thread, NULL, parser_run, ps) == 0) {
@@ -936,7 +948,16 @@ parser_get(struct parser *ps, size_t i, const char *line, size_t n)
 		return &ps->p[i];
 	}
 	pthread_mutex_lock(&ps->mu);
-	while (ps->ready <= i)
+	if (ps->next <= i) {
+		/* The parser is behind (its thread not running: a busy
+		 * machine): the main thread checks this one itself rather
+		 * than wait for it. */
+		ps->next = i + 1;
+		pthread_mutex_unlock(&ps->mu);
+		parse_one(&ps->p[i], line, n);
+		return &ps->p[i];
+	}
+	while (!ps->done[i])
 		pthread_cond_wait(&ps->cv, &ps->mu);
 	pthread_mutex_unlock(&ps->mu);
 	return &ps->p[i];
@@ -963,7 +984,9 @@ parser_end(struct parser *ps)
 		free(ps->p[i].canon);
 	}
 	free(ps->p);
+	free(ps->done);
 	ps->p = NULL;
+	ps->done = NULL;
 	ps->lines = 0;
 }
 
