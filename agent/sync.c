@@ -838,6 +838,158 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 	return rc;
 }
 
+/*
+ * The events of an answer are parsed and checked (event_parse_canonical:
+ * the JSON, the fields, the canonical encoding and its SHA-256) on a
+ * second thread while the main thread stores the ones before them: on two
+ * cores the check of event i+1 overlaps the storing of event i. The
+ * parser touches nothing but the answer's text and its own slots; the
+ * ledger (its SQLite connection) stays with the main thread, which takes
+ * each event in the answer's order, once the parser has done it, and
+ * refuses it as before if its check failed: every event is checked, only
+ * earlier. The two take the lines in turn from one counter: when the
+ * parser has fallen behind (its thread not scheduled on a busy machine),
+ * the main thread checks the next line itself rather than wait for it,
+ * and the parser goes on past it. A short answer is parsed on the main
+ * thread, as it comes.
+ */
+#define PARSE_AHEAD_MIN 16 /* events in an answer worth a thread */
+
+struct parsed {
+	struct event ev;
+	char *canon;           /* owned until handed to the ledger */
+	int rc;
+	char err[LD_ERRLEN];
+};
+
+struct parser {
+	pthread_t thread;
+	int running;
+	const char *buf;       /* borrowed: the answer's events */
+	size_t len;
+	struct parsed *p;      /* owned: one slot per line */
+	size_t lines;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t next;           /* the first slot nobody took yet (under mu) */
+	unsigned char *done;   /* owned: slot i parsed (under mu) */
+	int stop;              /* the main thread gave up (under mu) */
+};
+
+static void
+parse_one(struct parsed *p, const char *line, size_t n)
+{
+	p->err[0] = '\0';
+	p->rc = event_parse_canonical(line, n, &p->ev, &p->canon, p->err);
+}
+
+static void *
+parser_run(void *arg)
+{
+	struct parser *ps = arg;
+	const char *line;
+	size_t pos = 0, n, i, at = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&ps->mu);
+		if (ps->stop || ps->next >= ps->lines) {
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		i = ps->next++;
+		pthread_mutex_unlock(&ps->mu);
+		/* The slots are taken in order: line i is the next one on. */
+		for (; at <= i; at++)
+			if (!ndjson_next(ps->buf, ps->len, &pos, &line, &n))
+				return NULL; /* not reached: lines were counted */
+		parse_one(&ps->p[i], line, n);
+		pthread_mutex_lock(&ps->mu);
+		ps->done[i] = 1;
+		pthread_cond_signal(&ps->cv);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	return NULL;
+}
+
+/* Starts parsing the events in buf[0..len) (the answer past its header
+ * line), on a thread when there are enough of them. */
+static void
+parser_start(struct parser *ps, const char *buf, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	memset(ps, 0, sizeof *ps);
+	ps->buf = buf;
+	ps->len = len;
+	while (ndjson_next(buf, len, &pos, &line, &n))
+		ps->lines++;
+	ps->p = xcalloc(ps->lines ? ps->lines : 1, sizeof *ps->p);
+	if (ps->lines < PARSE_AHEAD_MIN)
+		return;
+	ps->done = xcalloc(ps->lines, 1);
+	pthread_mutex_init(&ps->mu, NULL);
+	pthread_cond_init(&ps->cv, NULL);
+	if (pthread_create(&ps->thread, NULL, parser_run, ps) == 0) {
+		ps->running = 1;
+		return;
+	}
+	pthread_cond_destroy(&ps->cv);
+	pthread_mutex_destroy(&ps->mu);
+}
+
+/* The i-th event of the answer (its text line[0..n), which the main
+ * thread reads too), once parsed. */
+static struct parsed *
+parser_get(struct parser *ps, size_t i, const char *line, size_t n)
+{
+	if (!ps->running) {
+		parse_one(&ps->p[i], line, n);
+		return &ps->p[i];
+	}
+	pthread_mutex_lock(&ps->mu);
+	if (ps->next <= i) {
+		/* The parser is behind (its thread not running: a busy
+		 * machine): the main thread checks this one itself rather
+		 * than wait for it. */
+		ps->next = i + 1;
+		pthread_mutex_unlock(&ps->mu);
+		parse_one(&ps->p[i], line, n);
+		return &ps->p[i];
+	}
+	while (!ps->done[i])
+		pthread_cond_wait(&ps->cv, &ps->mu);
+	pthread_mutex_unlock(&ps->mu);
+	return &ps->p[i];
+}
+
+/* Stops the parser (the main thread may have stopped early) and drops
+ * what it parsed that was not taken. */
+static void
+parser_end(struct parser *ps)
+{
+	size_t i;
+
+	if (ps->running) {
+		pthread_mutex_lock(&ps->mu);
+		ps->stop = 1;
+		pthread_mutex_unlock(&ps->mu);
+		pthread_join(ps->thread, NULL);
+		pthread_cond_destroy(&ps->cv);
+		pthread_mutex_destroy(&ps->mu);
+		ps->running = 0;
+	}
+	for (i = 0; i < ps->lines; i++) {
+		event_release(&ps->p[i].ev);
+		free(ps->p[i].canon);
+	}
+	free(ps->p);
+	free(ps->done);
+	ps->p = NULL;
+	ps->done = NULL;
+	ps->lines = 0;
+}
+
 /* Applies one answer in one transaction; its header into h (release
  * it with proto_answer_release when this returns 0); *receipts: how many
  * receipts it recorded, which are then to be pushed. */
@@ -849,6 +1001,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	struct sync_state now = *st;
 	const char *line;
 	size_t pos = 0, n, i = 0;
+	struct parser ps = { .p = NULL };
 	json_t *due = NULL;
 	int rc, a;
 
@@ -861,10 +1014,19 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 		return rc;
 	}
 	due = json_array();
+	parser_start(&ps, buf + pos, len - pos);
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
+		struct parsed *p = parser_get(&ps, i, line, n);
 		struct event ev;
 
-		rc = ledger_receive_event(lg, line, n, &a, &ev, err);
+		if ((rc = p->rc) != 0) {
+			event_init(&ev);
+			ld_strlcpy(err, p->err, LD_ERRLEN);
+		} else {
+			rc = ledger_receive_parsed(lg, &p->ev, p->canon, &a,
+			    &ev, err);
+			p->canon = NULL; /* freed by the ledger */
+		}
 		if (rc == LD_EFORK && (rc = take_back(lg, st->acked, line, n,
 		    err)) == 0) {
 			event_release(&ev);
@@ -879,6 +1041,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 		*added += a;
 		i++;
 	}
+	parser_end(&ps);
 	if (!h->own_more && (rc = renumber(lg, err)) != 0)
 		goto fail;
 	now.acked = h->acked;
@@ -909,6 +1072,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	*st = now;
 	return 0;
 fail:
+	parser_end(&ps);
 	ledger_rollback(lg);
 	proto_answer_release(h);
 	json_decref(due);

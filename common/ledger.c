@@ -1780,10 +1780,8 @@ int
 ledger_receive_event(struct ledger *lg, const char *raw, size_t len,
     int *added, struct event *out, char *err)
 {
-	char have[HASH_HEX] = "", *canon = NULL;
-	sqlite3_stmt *st;
 	struct event ev;
-	hlc_t hlc;
+	char *canon;
 	int rc;
 
 	*added = 0;
@@ -1791,6 +1789,23 @@ ledger_receive_event(struct ledger *lg, const char *raw, size_t len,
 		event_init(out);
 	if ((rc = event_parse_canonical(raw, len, &ev, &canon, err)) != 0)
 		return rc;
+	return ledger_receive_parsed(lg, &ev, canon, added, out, err);
+}
+
+int
+ledger_receive_parsed(struct ledger *lg, struct event *parsed, char *canon,
+    int *added, struct event *out, char *err)
+{
+	char have[HASH_HEX] = "";
+	struct event ev = *parsed;
+	sqlite3_stmt *st;
+	hlc_t hlc;
+	int rc;
+
+	*added = 0;
+	event_init(parsed);
+	if (out != NULL)
+		event_init(out);
 	if ((rc = stmt(lg, ST_EVENT_HASH, &st, err)) != 0)
 		goto out;
 	db_bind_text(st, 1, ev.station);

@@ -139,6 +139,12 @@ int ledger_receive(struct ledger *lg, const char *raw, size_t len,
  * parse raw again. */
 int ledger_receive_event(struct ledger *lg, const char *raw, size_t len,
     int *added, struct event *out, char *err);
+/* The same for an event already parsed and validated by
+ * event_parse_canonical (done apart, on another thread, while the last
+ * one is stored): takes *parsed (left empty) and canon (its canonical
+ * text, freed here) whatever this returns. */
+int ledger_receive_parsed(struct ledger *lg, struct event *parsed,
+    char *canon, int *added, struct event *out, char *err);
 
 /* This station's events with seq > after, in order: at most limit, and
  * no more once max_bytes are passed. fn gets each canonical text. *more

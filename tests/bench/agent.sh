@@ -12,7 +12,10 @@
 #  4. re-folding every projection from 1,000,000 events (REFOLD_EVENTS),
 #     against a plain scan of the same rows in fold order.
 # AGENT_PARTS="2 3" runs only some of them; CASES_N, PULL_EVENTS and
-# REFOLD_EVENTS change the sizes.
+# REFOLD_EVENTS change the sizes. PUSH_WRAP and PULL_WRAP, when set, are
+# put before the push's and the pull's `liandong sync` (a profiler:
+# PULL_WRAP="perf record -g -o $PWD/pull.data --"); KEEP=1 keeps the
+# scratch directory.
 . "$(dirname "$0")/lib.sh"
 
 CASES=${CASES_N:-$((100000 * BENCH_SCALE))}
@@ -81,11 +84,11 @@ county_serve county || exit 1
 station_new st001.db st001 龙羊峡镇 county || exit 1
 "$SB" fill --db st001.db --events pull.ndjson --tx 5000 >pushfill.out || exit 1
 t0=$(now_ms)
-"$LD" sync --db st001.db >push.out 2>push.err || { cat push.err >&2; exit 1; }
+${PUSH_WRAP:-} "$LD" sync --db st001.db >push.out 2>push.err || { cat push.err >&2; exit 1; }
 push_s=$(secs_since "$t0")
 station_new fresh.db fresh 龙羊峡镇 county || exit 1
 t0=$(now_ms)
-"$LD" sync --db fresh.db >pull.out || exit 1
+${PULL_WRAP:-} "$LD" sync --db fresh.db >pull.out || exit 1
 pull_s=$(secs_since "$t0")
 county_stop
 t0=$(now_ms)

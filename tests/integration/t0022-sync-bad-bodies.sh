@@ -4,7 +4,7 @@
 # keeps serving with bounded memory (DESIGN.md 3: request and decompressed
 # size, JSON depth and event count are limits the server enforces).
 . "$(dirname "$0")/lib.sh"
-test_plan 46
+test_plan 48
 
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 
@@ -631,6 +631,29 @@ test_expect_success 'more events than the per-request limit (1001): 413' '
 		--data-binary @chain.zst &&
 	answer_is 413 &&
 	snapshot after && test_cmp before after && kill -0 "$SERVER_PID"
+'
+
+# A push of 64 events or more is parsed in two halves on two threads
+# (server/api.c, parse_push): the answer names the first bad event of
+# all, as one pass in order did, and nothing of the push is stored.
+test_expect_success 'a push of 100 whose 80th does not match its hash: 400 naming it' '
+	head -n 101 chain.ndjson | sed "s/\"批量 80\"/\"批量 800\"/" >bad80.ndjson &&
+	test "$(grep -c "批量 800" bad80.ndjson)" = 1 &&
+	zstd -q -c bad80.ndjson >bad80.zst &&
+	snapshot before &&
+	req POST /v1/sync -H "$(auth bulk)" -H "Content-Encoding: zstd" \
+		--data-binary @bad80.zst &&
+	answer_is 400 && error_says "event 80: hash of event bulk/" &&
+	snapshot after && test_cmp before after
+'
+
+test_expect_success 'with the 30th and the 80th altered: 400 naming the 30th' '
+	sed "s/\"批量 30\"/\"批量 300\"/" bad80.ndjson | zstd -q -c >bad30.zst &&
+	snapshot before &&
+	req POST /v1/sync -H "$(auth bulk)" -H "Content-Encoding: zstd" \
+		--data-binary @bad30.zst &&
+	answer_is 400 && error_says "event 30: hash of event bulk/" &&
+	snapshot after && test_cmp before after
 '
 
 test_expect_success 'the same chain cut to the limit (1000) is accepted whole' '

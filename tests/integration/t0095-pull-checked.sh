@@ -1,0 +1,45 @@
+#!/bin/sh
+# Every event a station pulls is checked (its fields, its canonical text,
+# its SHA-256) before it is stored, now on a second thread while the
+# events before it are stored (agent/sync.c, struct parser): an answer
+# holding, late in it, one event whose hash does not match its content
+# is refused whole, none of it kept; once the server holds the true
+# event again, the same pull takes all of it.
+. "$(dirname "$0")/lib.sh"
+test_plan 4
+
+start_server
+add_station lyx 龙羊峡镇
+add_station lyx2 龙羊峡镇
+test_expect_success 'a station records 60 events and pushes them' '
+	for i in $(seq 1 60); do
+		on lyx liaison log --type patrol --summary "巡查第${i}次" \
+			>/dev/null || exit 1
+	done &&
+	on lyx sync >/dev/null &&
+	test "$(server_sql "SELECT count(*) FROM events WHERE station = \"lyx\"")" -ge 60
+'
+
+test_expect_success 'the server s copy of the 45th is altered, its hash kept' '
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第45次\", \"巡查第46次\")
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第45次%\"" &&
+	test "$(server_sql "SELECT count(*) FROM events WHERE raw LIKE \"%巡查第46次%\"")" = 2
+'
+
+test_expect_success 'a fresh station refuses the answer whole, naming the event' '
+	test_must_fail on lyx2 sync >out 2>err &&
+	test_grep "does not match its content" err &&
+	test "$(sqlite3 lyx2.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = 0
+'
+
+test_expect_success 'with the true event back, the same pull takes all 60' '
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第46次\", \"巡查第45次\")
+		WHERE station = \"lyx\" AND hash = (SELECT hash FROM events
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第46次%\"
+		ORDER BY seq LIMIT 1)" &&
+	on lyx2 sync >/dev/null &&
+	test "$(sqlite3 lyx2.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = \
+		"$(sqlite3 lyx.db "SELECT count(*) FROM events")" &&
+	converged lyx2 龙羊峡镇
+'
+test_done
