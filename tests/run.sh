@@ -13,7 +13,8 @@
 # chromium) and,
 # under make check without SAN=1, the
 # bounded libFuzzer runs (fuzz-run/<target>, one line each). A suite that
-# dies without its summary counts as one failure.
+# dies without its summary counts as one failure. Each suite's line ends
+# with its wall time in seconds, so that the slow ones show.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
@@ -65,12 +66,13 @@ count() { # name, log file, exit status
 	skipped=$((skipped + skips))
 	sk=""
 	[ "$skips" -gt 0 ] && sk=", $skips skipped"
+	secs=$(($(date +%s) - suite_t0))
 	if [ "$f" -gt 0 ]; then
 		failed_suites="$failed_suites $name"
-		printf '%-40s %4d passed%s, %d FAILED (log: %s)\n' "$name" "$p" "$sk" "$f" "$log"
+		printf '%-48s %4d passed%s, %d FAILED (log: %s) %4d s\n' "$name" "$p" "$sk" "$f" "$log" "$secs"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	else
-		printf '%-40s %4d passed%s\n' "$name" "$p" "$sk"
+		printf '%-48s %-24s %4d s\n' "$name" "$(printf '%4d passed%s' "$p" "$sk")" "$secs"
 	fi
 }
 
@@ -110,10 +112,12 @@ for t in "$BUILD"/tests/unit/test-*; do
 	name=unit/$(basename "$t")
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t").log
+	suite_t0=$(date +%s)
 	(cd "$LOG" && "$t") >"$log" 2>&1
 	count "$name" "$log" $?
 	case " $PG_TESTS " in *" $(basename "$t") "*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t")@postgresql.log
+	suite_t0=$(date +%s)
 	pg_suite "$t" >"$log" 2>&1
 	count "$name@postgresql" "$log" $?
 done
@@ -128,6 +132,7 @@ for t in "$BUILD"/tests/fuzz/*-replay; do
 	name=fuzz/$target
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$target.log
+	suite_t0=$(date +%s)
 	(cd "$LOG" && "$t" "$TOP/tests/fuzz/corpus/$target") >"$log.inputs" 2>&1
 	st=$?
 	n=$(grep -c '^ok ' "$log.inputs")
@@ -149,6 +154,7 @@ for t in "$TOP"/tests/integration/t[0-9]*.sh; do
 	name=integration/$(basename "$t" .sh)
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t" .sh).log
+	suite_t0=$(date +%s)
 	sh "$t" </dev/null >"$log" 2>&1
 	count "$name" "$log" $?
 done
@@ -183,6 +189,7 @@ for t in "$TOP"/tests/browser/*.spec.js; do
 	name=browser/$(basename "$t" .spec.js)
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/browser-$(basename "$t" .spec.js).log
+	suite_t0=$(date +%s)
 	browser_suite "$t" </dev/null >"$log" 2>&1
 	count "$name" "$log" $?
 done
@@ -223,12 +230,14 @@ if [ -n "${FUZZ_CHECK_DIR:-}" ] && [ "${FUZZ_CHECK_SECONDS:-30}" -gt 0 ]; then
 			name=fuzz-run/$target
 			case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 			log=$LOG/$target-run.log
+			suite_t0=$(date +%s)
 			fuzz_run "$target" >"$log" 2>&1
 			count "$name" "$log" $?
 			grep -E '^(not )?ok 1 - ' "$log" | sed 's/^/    /'
 		done
 	elif [ "${CI:-}" = true ]; then
 		# In CI a fuzzer that cannot be built is a failure, not a skip.
+		suite_t0=$(date +%s)
 		echo "not ok 1 - fuzz-run: no libFuzzer build (clang with libFuzzer is missing: see scripts/deps.sh)" >"$LOG/fuzz-run.log"
 		count fuzz-run "$LOG/fuzz-run.log" 1
 	else
