@@ -169,8 +169,9 @@ done
 # (make check SAN=1 sets it: docs/architecture.md, "Tests"); the store's
 # unit tests still run on both.
 # (pg_backends SCRIPT: true when the script runs in the second pass.)
+# The header is read in the lines before the script sources lib.sh.
 pg_backends() {
-	! sed -n '1,40p' "$1" | grep -q '^# backends:'
+	! sed -n '/^\. .*lib\.sh"$/q; p' "$1" | grep -q '^# backends:'
 }
 matches() { case "$1" in *"$PATTERN"*) return 0 ;; esac; return 1; }
 pg_skip_shown=0
