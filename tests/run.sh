@@ -13,7 +13,8 @@
 # chromium) and,
 # under make check without SAN=1, the
 # bounded libFuzzer runs (fuzz-run/<target>, one line each). A suite that
-# dies without its summary counts as one failure.
+# dies without its summary counts as one failure. Each suite's line ends
+# with its wall time in seconds, so that the slow ones show.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
@@ -65,12 +66,13 @@ count() { # name, log file, exit status
 	skipped=$((skipped + skips))
 	sk=""
 	[ "$skips" -gt 0 ] && sk=", $skips skipped"
+	secs=$(($(date +%s) - suite_t0))
 	if [ "$f" -gt 0 ]; then
 		failed_suites="$failed_suites $name"
-		printf '%-40s %4d passed%s, %d FAILED (log: %s)\n' "$name" "$p" "$sk" "$f" "$log"
+		printf '%-48s %4d passed%s, %d FAILED (log: %s) %4d s\n' "$name" "$p" "$sk" "$f" "$log" "$secs"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	else
-		printf '%-40s %4d passed%s\n' "$name" "$p" "$sk"
+		printf '%-48s %-24s %4d s\n' "$name" "$(printf '%4d passed%s' "$p" "$sk")" "$secs"
 	fi
 }
 
@@ -79,29 +81,37 @@ count() { # name, log file, exit status
 # a throwaway PostgreSQL (tests/tools/pg.sh: Debian's binaries, 127.0.0.1
 # at a free port, an unprivileged user, a temporary directory), started
 # once when the first of them needs it and stopped and removed when this
-# script exits, whatever happened. Without PostgreSQL's binaries that pass
-# is skipped here, and fails in CI.
+# script exits, whatever happened. The integration scripts run on it
+# too (below). Without PostgreSQL's binaries those passes are skipped
+# here, and fail in CI.
 PG_TESTS="test-store test-accounts test-cursors test-blobs"
 PG_DIR=""
 PG_URL=""
 pg_cleanup() {
 	[ -n "$PG_DIR" ] && "$TOP/tests/tools/pg.sh" stop "$PG_DIR"
 	PG_DIR=""
+	PG_URL=""
 }
 trap pg_cleanup EXIT
 trap 'pg_cleanup; exit 130' INT TERM
 
-pg_suite() { # test program
+# pg_start: PostgreSQL started (once; PG_URL is its admin URL). Fails with
+# a TAP line saying why, a skip when its binaries are missing outside CI.
+pg_start() {
+	[ -n "$PG_URL" ] && return 0
 	if ! "$TOP/tests/tools/pg.sh" bindir >/dev/null 2>&1; then
 		[ "${CI:-}" = true ] && { echo "not ok 1 - PostgreSQL is missing (scripts/deps.sh installs postgresql)"; return 1; }
 		echo "1..0 # skip PostgreSQL is missing (scripts/deps.sh installs postgresql)"
-		return 0
+		return 2
 	fi
-	if [ -z "$PG_URL" ]; then
-		PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX") || return 1
-		PG_URL=$("$TOP/tests/tools/pg.sh" start "$PG_DIR" 2>"$LOG/pg-start.log") ||
-			{ cat "$LOG/pg-start.log"; echo "not ok 1 - cannot start PostgreSQL (log: $LOG/pg-start.log)"; PG_URL=""; return 1; }
-	fi
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX") || return 1
+	PG_URL=$("$TOP/tests/tools/pg.sh" start "$PG_DIR" 2>"$LOG/pg-start.log") ||
+		{ cat "$LOG/pg-start.log"; echo "not ok 1 - cannot start PostgreSQL (log: $LOG/pg-start.log)"; PG_URL=""; return 1; }
+}
+
+pg_suite() { # test program
+	pg_start
+	case $? in 0) ;; 2) return 0 ;; *) return 1 ;; esac
 	(cd "$LOG" && LIANDONG_TEST_STORE=$PG_URL "$1")
 }
 
@@ -110,14 +120,15 @@ for t in "$BUILD"/tests/unit/test-*; do
 	name=unit/$(basename "$t")
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t").log
+	suite_t0=$(date +%s)
 	(cd "$LOG" && "$t") >"$log" 2>&1
 	count "$name" "$log" $?
 	case " $PG_TESTS " in *" $(basename "$t") "*) ;; *) continue ;; esac
 	log=$LOG/$(basename "$t")@postgresql.log
+	suite_t0=$(date +%s)
 	pg_suite "$t" >"$log" 2>&1
 	count "$name@postgresql" "$log" $?
 done
-pg_cleanup
 
 # Fuzz targets replay their corpus (tests/fuzz/replay.c), one "ok" per
 # input in their log; each target counts as one check (all its inputs,
@@ -128,6 +139,7 @@ for t in "$BUILD"/tests/fuzz/*-replay; do
 	name=fuzz/$target
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/$target.log
+	suite_t0=$(date +%s)
 	(cd "$LOG" && "$t" "$TOP/tests/fuzz/corpus/$target") >"$log.inputs" 2>&1
 	st=$?
 	n=$(grep -c '^ok ' "$log.inputs")
@@ -144,14 +156,55 @@ for t in "$BUILD"/tests/fuzz/*-replay; do
 	count "$name" "$log" $st
 done
 
+# Integration scripts run twice: on SQLite, then as
+# integration/tNNNN@postgresql with LIANDONG_TEST_PG set to the admin URL
+# of the PostgreSQL above (lib.sh then puts every server a script inits
+# on a new database there, tests/tools/lds-pg.sh, dropped at its end).
+# A script that names one backend in a header line runs once, in the
+# first pass: "# backends: sqlite - why" for what exists only on SQLite
+# (the server's SQLite file itself, its journal, a power cut of it) or a
+# script that starts no county server (agent-only: the store plays no
+# part), "# backends: postgresql - why" for one that starts PostgreSQL
+# servers of its own. With PG_INTEGRATION=0 the second pass is left out
+# (make check SAN=1 sets it: docs/architecture.md, "Tests"); the store's
+# unit tests still run on both.
+# (pg_backends SCRIPT: true when the script runs in the second pass.)
+# The header is read in the lines before the script sources lib.sh.
+pg_backends() {
+	! sed -n '/^\. .*lib\.sh"$/q; p' "$1" | grep -q '^# backends:'
+}
+matches() { case "$1" in *"$PATTERN"*) return 0 ;; esac; return 1; }
+pg_skip_shown=0
 for t in "$TOP"/tests/integration/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
-	name=integration/$(basename "$t" .sh)
-	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
-	log=$LOG/$(basename "$t" .sh).log
-	sh "$t" </dev/null >"$log" 2>&1
-	count "$name" "$log" $?
+	base=$(basename "$t" .sh)
+	name=integration/$base
+	if matches "$name"; then
+		log=$LOG/$base.log
+		suite_t0=$(date +%s)
+		sh "$t" </dev/null >"$log" 2>&1
+		count "$name" "$log" $?
+	fi
+	[ "${PG_INTEGRATION:-1}" = 0 ] && continue
+	pg_backends "$t" && matches "$name@postgresql" || continue
+	log=$LOG/$base@postgresql.log
+	suite_t0=$(date +%s)
+	pg_start >"$log" 2>&1
+	case $? in
+	0) LIANDONG_TEST_PG=$PG_URL sh "$t" </dev/null >"$log" 2>&1 ;;
+	2)	# PostgreSQL missing: one skip for the whole pass
+		rm -f "$log"
+		[ $pg_skip_shown = 1 ] && continue
+		pg_skip_shown=1
+		log=$LOG/integration@postgresql.log
+		pg_start >"$log" 2>&1
+		count "integration/*@postgresql" "$log" 0
+		continue ;;
+	*) false ;;
+	esac
+	count "$name@postgresql" "$log" $?
 done
+pg_cleanup
 
 # Browser suites (tests/browser/*.spec.js): node programs driving
 # Debian's chromium headless through playwright-core, installed first
@@ -183,6 +236,7 @@ for t in "$TOP"/tests/browser/*.spec.js; do
 	name=browser/$(basename "$t" .spec.js)
 	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 	log=$LOG/browser-$(basename "$t" .spec.js).log
+	suite_t0=$(date +%s)
 	browser_suite "$t" </dev/null >"$log" 2>&1
 	count "$name" "$log" $?
 done
@@ -223,12 +277,14 @@ if [ -n "${FUZZ_CHECK_DIR:-}" ] && [ "${FUZZ_CHECK_SECONDS:-30}" -gt 0 ]; then
 			name=fuzz-run/$target
 			case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
 			log=$LOG/$target-run.log
+			suite_t0=$(date +%s)
 			fuzz_run "$target" >"$log" 2>&1
 			count "$name" "$log" $?
 			grep -E '^(not )?ok 1 - ' "$log" | sed 's/^/    /'
 		done
 	elif [ "${CI:-}" = true ]; then
 		# In CI a fuzzer that cannot be built is a failure, not a skip.
+		suite_t0=$(date +%s)
 		echo "not ok 1 - fuzz-run: no libFuzzer build (clang with libFuzzer is missing: see scripts/deps.sh)" >"$LOG/fuzz-run.log"
 		count fuzz-run "$LOG/fuzz-run.log" 1
 	else

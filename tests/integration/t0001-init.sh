@@ -1,5 +1,6 @@
 #!/bin/sh
 # init: creating a station database, where it goes, and refusals.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 13
 

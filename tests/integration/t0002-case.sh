@@ -1,6 +1,7 @@
 #!/bin/sh
 # case open|list|show|update|close: every flag, Chinese text, defaults,
 # the table aligned by display width, filters, JSON, and prompts.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 44
 

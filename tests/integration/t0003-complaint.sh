@@ -2,6 +2,7 @@
 # complaint record|list|show: types and channels by name or label, the
 # link to a case, and the complainant's identity kept out of every list
 # and log unless --show-identity is given.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 23
 

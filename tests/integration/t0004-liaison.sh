@@ -1,5 +1,6 @@
 #!/bin/sh
 # liaison log|list: the liaison officer's ledger (联络员工作台账).
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 15
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # log and verify: the raw event log, its hash chain, and tampering with
 # the SQLite file found by verify (exit 10).
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 18
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Bad input: each refusal prints "liandong: error: ..." on stderr, exits
 # with its documented code (docs/exit-codes.md) and changes nothing.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 # 63 checks, and three loops over cases: 4 missing options, 8 dates, 5
 # limits.

@@ -4,6 +4,7 @@
 # the station's database is recorded in acked.main as it is made, and
 # each check after a failure requires every one of them to be there,
 # with its own text, once; a write that failed is absent or whole.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 11
 

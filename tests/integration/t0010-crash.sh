@@ -23,6 +23,7 @@
 #
 # CRASH_ROUNDS (default 200) sets how many writes are started and killed
 # at random.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 5
 

@@ -39,6 +39,7 @@
 # acknowledged, and the stations re-push and converge.
 #
 # SEED (printed; SEED=N replays) drives the random faults.
+# backends: sqlite — fsync faults injected into SQLite's files: the stations', then the server's server.db
 . "$(dirname "$0")/lib.sh"
 test_plan 15
 

@@ -6,6 +6,7 @@
 # syncs, each pushing again what the server lost of its own, and a
 # station that holds other stations' events the server lost says so
 # instead of pulling everything again at every sync.
+# backends: sqlite — restores server.db from a backup file and replays the journal, which PostgreSQL has neither of
 . "$(dirname "$0")/lib.sh"
 test_plan 9
 

@@ -5,6 +5,7 @@
 # stations that handle the complaint; left out of dump unless asked for
 # (and then logged); re-sealed by key rotate, whose interruption loses
 # nothing; sealed on the first start of a directory made before the key.
+# backends: sqlite — the identity sealed in server.db's file, its write-ahead log and a backup file; key rotate's faults injected into server.db
 . "$(dirname "$0")/lib.sh"
 test_plan 21
 

@@ -32,7 +32,6 @@ add_station evil2 恰卜恰镇
 add_station obs 恰卜恰镇
 refresh_directory lyx scj bureau evil evil2 obs
 VICTIMS="lyx scj bureau"
-DB="$LIANDONG_SERVER_DIR/server.db"
 
 sync_all() {
 	for r in 1 2; do
@@ -52,7 +51,8 @@ attack() {
 status() { sed -n 's/^status //p' "$1"; }
 # reasons OUT: the quarantine reasons of an answer, one per line.
 reasons() { jv "$1.hdr" '"\n".join(q["reason"] for q in d["quarantined"])'; }
-q() { sqlite3 "$DB" "$1"; }
+# q QUERY: the rows of a query on the server's database, either backend.
+q() { server_sql "$1"; }
 head_of() { q "SELECT head_seq FROM stations WHERE name='$1'"; }
 
 # The victims' records: a township's urgent case referred to the bureau,

@@ -27,6 +27,7 @@
 # (POWERCUT_LIE=1) the recording sweep and the push sweep must each see
 # an acknowledged record lost. Figures are printed as "#" lines. About
 # 25 s here, 50 s under the sanitizers.
+# backends: sqlite — cuts the power of the server's disk under server.db; on PostgreSQL its durability is PostgreSQL's
 . "$(dirname "$0")/lib.sh"
 # The fixed checks; each sweep adds its own once it has counted them.
 test_plan 10

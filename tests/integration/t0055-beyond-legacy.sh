@@ -5,6 +5,7 @@
 # beyond any more reset only beyond_count to "0", leaving beyond_server
 # as it was: such a database still reads right, and the first write
 # retires the old key.
+# backends: sqlite — the server loses events by restoring server.db from a backup file; what is tested is the station's meta
 . "$(dirname "$0")/lib.sh"
 test_plan 5
 

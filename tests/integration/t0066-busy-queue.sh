@@ -4,7 +4,12 @@
 # answered 503 with Retry-After instead of being left to its client's
 # timeout, and the agent waits that long and sends it again, in the same
 # run. Here the server's database is held locked by another process, so
-# that its handlers (4) wait and the requests behind them queue.
+# that its handlers (4) wait and the requests behind them queue: SQLite's
+# write lock (sqlite3), or on PostgreSQL the table of the stations and
+# meta locked in EXCLUSIVE mode (psql), which like SQLite's lock lets
+# reads by (a request's token is checked before it queues) and holds up
+# writes and row locks (a sync locks its station's row); the store
+# waits LIANDONG_BUSY_TIMEOUT_MS for a lock on either.
 . "$(dirname "$0")/lib.sh"
 test_plan 6
 
@@ -29,15 +34,34 @@ test_expect_success 'queue_wait is a key of server.conf, above 0' '
 
 # Holds the server database's write lock from another process (fifo).
 mkfifo lockctl
-sqlite3 "$LIANDONG_SERVER_DIR/server.db" <lockctl >/dev/null 2>&1 &
+DB=$(sed -n 's/^db *= *//p' "$LIANDONG_SERVER_DIR/server.conf")
+if server_on_pg; then
+	psql -X -q "$DB" <lockctl >/dev/null 2>&1 &
+else
+	sqlite3 "$LIANDONG_SERVER_DIR/server.db" <lockctl >/dev/null 2>&1 &
+fi
 locker=$!
 exec 3>lockctl
 test_when_finished "kill $locker 2>/dev/null"
-echo ".timeout 5000" >&3
-echo "BEGIN IMMEDIATE; INSERT INTO meta VALUES('hold','1');" >&3
+if server_on_pg; then
+	echo "BEGIN; LOCK TABLE stations, meta IN EXCLUSIVE MODE;" >&3
+else
+	echo ".timeout 5000" >&3
+	echo "BEGIN IMMEDIATE; INSERT INTO meta VALUES('hold','1');" >&3
+fi
+# locked: true when another process cannot write the server's database.
+locked() {
+	if server_on_pg; then
+		! psql -X -q "$DB" -c "SET lock_timeout = 1" \
+			-c "SELECT 1 FROM stations FOR UPDATE" >/dev/null 2>&1
+	else
+		! sqlite3 -cmd ".timeout 0" "$LIANDONG_SERVER_DIR/server.db" \
+			"BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null
+	fi
+}
 
 test_expect_success 'another process holds the server database locked' '
-	wait_for 5 "! sqlite3 -cmd \".timeout 0\" \"$LIANDONG_SERVER_DIR/server.db\" \"BEGIN IMMEDIATE; ROLLBACK;\" 2>/dev/null"
+	wait_for 5 locked
 '
 
 # Seven stations sync at once: four handlers wait on the database, the

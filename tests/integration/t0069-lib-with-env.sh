@@ -2,6 +2,7 @@
 # lib.sh's with_env, through which the fault scripts (t0011, t0052) give
 # their shims VAR=VALUE settings: each value reaches the command whole,
 # and a mistake in the settings is caught, not run.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 4
 

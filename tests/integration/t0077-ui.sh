@@ -6,6 +6,7 @@
 # JSON API gives the documents of the commands' --json, and opens a case
 # with the messages of `liandong case open` (docs/console-api.md).
 # tests/browser/ drives the pages in chromium.
+# backends: sqlite — agent-only, no county server: the store plays no part
 . "$(dirname "$0")/lib.sh"
 test_plan 34
 

@@ -6,6 +6,7 @@
 # PostgreSQL is a throwaway one (tests/tools/pg.sh), stopped and removed
 # at the end whatever happens; without its binaries the script is skipped
 # (failed in CI).
+# backends: postgresql — starts a PostgreSQL of its own (tests/tools/pg.sh)
 . "$(dirname "$0")/lib.sh"
 
 PGSH="$TOP/tests/tools/pg.sh"

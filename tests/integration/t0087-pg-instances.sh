@@ -15,6 +15,7 @@
 # stations converge through the other; PostgreSQL down: 503 with
 # Retry-After, and the syncs waiting go through once it is back. Skipped
 # without PostgreSQL (failed in CI), as t0084 is.
+# backends: postgresql — starts a PostgreSQL of its own, and a SQLite server beside it
 . "$(dirname "$0")/lib.sh"
 
 PGSH="$TOP/tests/tools/pg.sh"

@@ -11,6 +11,7 @@
 # to it, the waiting sync goes through, and every event the primary
 # acknowledged is on the new primary; the stations sync on and converge.
 # Skipped without PostgreSQL (failed in CI), as t0084 is.
+# backends: postgresql — starts a primary and a standby PostgreSQL of its own
 . "$(dirname "$0")/lib.sh"
 
 PGSH="$TOP/tests/tools/pg.sh"

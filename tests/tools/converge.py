@@ -73,6 +73,45 @@ RECEIVED = {"referral acknowledge", "referral accept", "referral dispute",
 ENV = os.environ
 BUILD = ENV.get("BUILD", "build")
 SCRATCH = ENV.get("SCRATCH", ".")
+
+
+class ServerDB:
+    """The county server's database read-only, whichever backend its
+    server.conf's db names: SQLite's file, or PostgreSQL through psql
+    (LIANDONG_TEST_PG, tests/tools/lds-pg.sh). rows(sql, params, types)
+    gives the rows as tuples, each column made by types (str or int);
+    params fill the ?s as quoted literals."""
+
+    def __init__(self):
+        sd = ENV["LIANDONG_SERVER_DIR"]
+        self.url = None
+        with open(os.path.join(sd, "server.conf"), encoding="utf-8") as f:
+            for line in f:
+                k, _, v = line.partition("=")
+                if k.strip() == "db":
+                    v = v.strip()
+                    if v.startswith(("postgresql://", "postgres://")):
+                        self.url = v
+        if self.url is None:
+            self.db = sqlite3.connect("file:%s/server.db?mode=ro" % sd,
+                                      uri=True)
+
+    def rows(self, sql, params, types):
+        if self.url is None:
+            return [tuple(t(c) for t, c in zip(types, r))
+                    for r in self.db.execute(sql, params)]
+        parts = sql.split("?")
+        assert len(parts) == len(params) + 1
+        q = parts[0]
+        for p, rest in zip(params, parts[1:]):
+            q += "'" + str(p).replace("'", "''") + "'" + rest
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v",
+                              "ON_ERROR_STOP=1", "-F", "\x1f", "-R", "\x1e",
+                              self.url, "-c", q], check=True,
+                             stdout=subprocess.PIPE).stdout.decode("utf-8")
+        out = out[:-1] if out.endswith("\n") else out  # psql's last newline
+        return [tuple(t(c) for t, c in zip(types, r.split("\x1f")))
+                for r in out.split("\x1e") if r.strip("\n")]
 LD = os.path.join(BUILD, "liandong")
 LDS = os.path.join(BUILD, "liandong-server")
 FP = os.path.join(BUILD, "tests", "tools", "faultproxy")
@@ -992,20 +1031,19 @@ def cmd_digests():
     hashes it holds and the server's digest of its unit, which equals what
     the server routes to the unit."""
     bad = []
-    sv = sqlite3.connect("file:%s/server.db?mode=ro" %
-                         ENV["LIANDONG_SERVER_DIR"], uri=True)
+    sv = ServerDB()
     for s in load_stations():
         db = sqlite3.connect("file:%s/%s.db?mode=ro" % (SCRATCH, s["name"]),
                              uri=True)
         v = db.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
         kept = (int(v[0].split(":")[0]), v[0].split(":")[1]) if v else (0, "")
         held = xor_of(h for h, in db.execute("SELECT hash FROM events"))
-        row = sv.execute("SELECT count, xor FROM digests WHERE unit=?",
-                         (s["unit"],)).fetchone()
-        server = (row[0], row[1]) if row else (0, "")
-        routed = xor_of(h for h, in sv.execute(
+        row = sv.rows("SELECT count, xor FROM digests WHERE unit=?",
+                      (s["unit"],), (int, str))
+        server = row[0] if row else (0, "")
+        routed = xor_of(h for h, in sv.rows(
             "SELECT e.hash FROM routes r JOIN events e ON e.cursor=r.event"
-            " WHERE r.unit=?", (s["unit"],)))
+            " WHERE r.unit=?", (s["unit"],), (str,)))
         if not kept == held == server == routed:
             bad.append("%s (%s): kept %s, held %s, server %s, routed %s" % (
                 s["name"], s["unit"], kept, held, server, routed))
@@ -1100,15 +1138,14 @@ def cmd_clocks():
     server's receipt time is at most the skew (they wait offline), and for
     the station that jumped, some event is older than the one before."""
     st = json.load(open(STATS, encoding="utf-8"))
-    sv = sqlite3.connect("file:%s/server.db?mode=ro" %
-                         ENV["LIANDONG_SERVER_DIR"], uri=True)
+    sv = ServerDB()
     bad = []
     for s in load_stations():
         n = s["name"]
         # identities are sealed at rest (server/vault.h): not JSON there
-        rows = sv.execute("SELECT raw, received_at FROM events WHERE"
-                          " station=? AND kind<>'complaint.identity'"
-                          " ORDER BY seq", (n,)).fetchall()
+        rows = sv.rows("SELECT raw, received_at FROM events WHERE"
+                       " station=? AND kind<>'complaint.identity'"
+                       " ORDER BY seq", (n,), (str, int))
         ats = [json.loads(r)["at"] for r, _ in rows]
         skews = {st["skews"][n]}
         for j in st["clock_jumps"]:
