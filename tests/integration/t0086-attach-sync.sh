@@ -22,6 +22,7 @@
 # takes eleven minutes, too long for a test run; the cuts, not the speed,
 # are what the resume logic sees. The kill tests throttle to 256 KB/s so
 # that the agent or the server is caught mid-file.
+# backends: sqlite — reads the server's blobs/ directory (its parts and files); on PostgreSQL the files are in the database, which t0094 tests through two instances
 . "$(dirname "$0")/lib.sh"
 test_plan 17
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}

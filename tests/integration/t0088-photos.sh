@@ -7,6 +7,7 @@
 # "original", and `attachment get --original` gives it back. --original
 # attaches a photo as it is; no [photos], nothing is reduced; a "JPEG"
 # libvips cannot decode is refused with nothing stored.
+# backends: sqlite — looks for the photo's original and its reduction in the server's blobs/ directory; on PostgreSQL the files are in the database (t0094)
 . "$(dirname "$0")/lib.sh"
 test_plan 13
 

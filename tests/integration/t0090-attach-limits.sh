@@ -14,6 +14,7 @@
 # The clock is LIANDONG_NOW, for the server (restarted to read it) and the
 # stations alike; each chunk writes it into its part's mtime, which the
 # expiry reads.
+# backends: sqlite — ages and counts the parts in the server's blobs/ directory; on PostgreSQL the same limits and expiry are test-blobs@postgresql's and t0094's
 . "$(dirname "$0")/lib.sh"
 test_plan 6
 

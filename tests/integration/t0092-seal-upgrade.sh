@@ -10,6 +10,7 @@
 # tests/tools/pg.sh; its schema set back to 2, store-pg.c's migration 3
 # adding the column, 4 the attachments' tables), whose checks fail in CI when its binaries are
 # missing, and are skipped elsewhere, as t0084's.
+# backends: sqlite — upgrades a SQLite database made by hand, then starts a PostgreSQL of its own for the same on it
 . "$(dirname "$0")/lib.sh"
 test_plan 5
 

@@ -12,6 +12,7 @@
 # instance A in the middle of a file leaves no row past what the part
 # says it holds, and the upload goes on through B. Set up as t0087;
 # skipped without PostgreSQL (failed in CI), as t0084 is.
+# backends: postgresql — starts a PostgreSQL of its own for two instances
 . "$(dirname "$0")/lib.sh"
 
 PGSH="$TOP/tests/tools/pg.sh"
