@@ -371,3 +371,37 @@ jeq() {
 aligned() { python3 "$TOP/tests/tools/aligned.py" "$1"; }
 # ids FILE: the first column of a table, without the header, on one line.
 ids() { awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " } END { print "" }' "$1"; }
+
+# gone PID: true once the process PID has ended (or is a zombie).
+gone() {
+	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
+}
+
+# start_proxy LOG [faultproxy options]: (re)starts tests/tools/faultproxy
+# in front of the server started last ($SERVER_PORT), on the same port
+# every time (any free one the first time), logging its connections to
+# $SCRATCH/proxy-LOG.log; stop_proxy: the link is down. A script using
+# them says test_when_finished 'stop_proxy'.
+FP="$BUILD/tests/tools/faultproxy"
+start_proxy() {
+	_log=$1
+	shift
+	stop_proxy || return 1
+	rm -f "$SCRATCH/proxy.port"
+	"$FP" --to "127.0.0.1:$SERVER_PORT" \
+		--port "$(cat "$SCRATCH/proxy.fixed" 2>/dev/null || echo 0)" \
+		--port-file "$SCRATCH/proxy.port" --log "$SCRATCH/proxy-$_log.log" \
+		"$@" 2>>"$SCRATCH/proxy.err" &
+	echo $! >"$SCRATCH/proxy.pid"
+	wait_for 10 '[ -s "$SCRATCH/proxy.port" ]' || return 1
+	cp "$SCRATCH/proxy.port" "$SCRATCH/proxy.fixed"
+}
+
+stop_proxy() {
+	[ -s "$SCRATCH/proxy.pid" ] || return 0
+	_pp=$(cat "$SCRATCH/proxy.pid")
+	rm -f "$SCRATCH/proxy.pid"
+	kill "$_pp" 2>/dev/null
+	wait "$_pp" 2>/dev/null
+	wait_for 10 "gone $_pp"
+}

@@ -10,42 +10,12 @@
 . "$(dirname "$0")/lib.sh"
 test_plan 16
 
-FP="$BUILD/tests/tools/faultproxy"
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# SEED=$SEED (replay with SEED=$SEED)"
 # The agent's stall and connect limits in seconds, for the stall checks
 # (LIANDONG_STALL_TIMEOUT, read by agent/cmd-sync.c; a minute otherwise).
 STALL=3
 
-# gone PID: the process has exited (a zombie counts as gone).
-gone() {
-	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
-}
-
-# start_proxy LOG [faultproxy options]: (re)starts the proxy in front of
-# the server, on the same port every time (any free one the first time),
-# logging its connections to proxy-LOG.log.
-start_proxy() {
-	_log=$1
-	shift
-	stop_proxy || return 1
-	rm -f "$SCRATCH/proxy.port"
-	"$FP" --to "127.0.0.1:$SERVER_PORT" --port "$(cat "$SCRATCH/proxy.fixed" 2>/dev/null || echo 0)" \
-		--port-file "$SCRATCH/proxy.port" --log "$SCRATCH/proxy-$_log.log" \
-		"$@" 2>>"$SCRATCH/proxy.err" &
-	echo $! >"$SCRATCH/proxy.pid"
-	wait_for 10 '[ -s "$SCRATCH/proxy.port" ]' || return 1
-	cp "$SCRATCH/proxy.port" "$SCRATCH/proxy.fixed"
-}
-
-stop_proxy() {
-	[ -s "$SCRATCH/proxy.pid" ] || return 0
-	_pp=$(cat "$SCRATCH/proxy.pid")
-	rm -f "$SCRATCH/proxy.pid"
-	kill "$_pp" 2>/dev/null
-	wait "$_pp" 2>/dev/null
-	wait_for 10 "gone $_pp"
-}
 test_when_finished 'stop_proxy'
 
 # record NAME N: N liaison entries on station NAME; NAME.n counts them all.

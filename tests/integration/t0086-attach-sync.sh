@@ -28,35 +28,7 @@ test_plan 17
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# SEED=$SEED (replay with SEED=$SEED)"
 
-FP="$BUILD/tests/tools/faultproxy"
 
-gone() {
-	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
-}
-
-# start_proxy LOG [faultproxy options]: (re)starts the proxy in front of
-# the server, on the same port every time.
-start_proxy() {
-	_log=$1
-	shift
-	stop_proxy || return 1
-	rm -f "$SCRATCH/proxy.port"
-	"$FP" --to "127.0.0.1:$SERVER_PORT" --port "$(cat "$SCRATCH/proxy.fixed" 2>/dev/null || echo 0)" \
-		--port-file "$SCRATCH/proxy.port" --log "$SCRATCH/proxy-$_log.log" \
-		"$@" 2>>"$SCRATCH/proxy.err" &
-	echo $! >"$SCRATCH/proxy.pid"
-	wait_for 10 '[ -s "$SCRATCH/proxy.port" ]' || return 1
-	cp "$SCRATCH/proxy.port" "$SCRATCH/proxy.fixed"
-}
-
-stop_proxy() {
-	[ -s "$SCRATCH/proxy.pid" ] || return 0
-	_pp=$(cat "$SCRATCH/proxy.pid")
-	rm -f "$SCRATCH/proxy.pid"
-	kill "$_pp" 2>/dev/null
-	wait "$_pp" 2>/dev/null
-	wait_for 10 "gone $_pp"
-}
 test_when_finished 'stop_proxy'
 
 # jpeg NAME BYTES: a file NAME of BYTES bytes that sniffs as a JPEG.

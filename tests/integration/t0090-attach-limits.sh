@@ -22,10 +22,6 @@ DAY=86400000
 T0=1795140000000 # 2026-11-20T10:00:00+08:00, lib.sh's LIANDONG_NOW
 export LIANDONG_NOW=$T0
 
-gone() {
-	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
-}
-
 # jpeg NAME BYTES: a file NAME of BYTES bytes that sniffs as a JPEG.
 jpeg() {
 	{ printf '\377\330\377\340'; head -c $(($2 - 4)) /dev/urandom; } >"$1"

@@ -14,10 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 test_plan 5
 
-gone() {
-	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
-}
-
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe >/dev/null
 start_server
 echo "$SERVER_PID" >"$SCRATCH/server.pid"

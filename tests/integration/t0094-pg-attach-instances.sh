@@ -33,10 +33,6 @@ DIR_B=$SCRATCH/county-b
 BUREAU=县综合行政执法局
 FP="$BUILD/tests/tools/faultproxy"
 
-gone() {
-	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
-}
-
 # serve_in DIR NAME: an instance on DIR in the background; sets NAME_PID,
 # NAME_PORT and NAME_URL.
 serve_in() {
