@@ -33,6 +33,8 @@ struct blobs_backend {
 	void (*set_finish_hook)(void *impl, void (*fn)(void *, const char *),
 	    void *arg);
 	void (*free)(void *impl);
+	int (*each)(void *impl, int (*fn)(void *arg, const char *hash),
+	    void *arg, char *err);
 };
 
 /* What every backend checks alike, in the same words (blobs.h,

@@ -1035,9 +1035,45 @@ pg_free(void *impl)
 	free(g);
 }
 
+/* The hashes of the files held whole, read in one query (64 hex
+ * characters each: a county's files fit in memory as names). */
+static int
+pg_each(void *impl, int (*fn)(void *arg, const char *hash), void *arg,
+    char *err)
+{
+	struct bpg *g = impl;
+	struct pg_rows *r;
+	struct store *s;
+	size_t i, n;
+	char **hashes;
+	int rc;
+
+	if ((rc = take(g, &s, err)) != 0)
+		return rc;
+	rc = q(s, "SELECT hash FROM blob_files ORDER BY hash", 0, NULL, &r,
+	    NULL, err);
+	if (rc != 0) {
+		give(g, s);
+		return rc;
+	}
+	n = pg_rows_count(r);
+	hashes = xcalloc(n + 1, sizeof *hashes);
+	for (i = 0; i < n; i++)
+		hashes[i] = xstrdup(pg_rows_text(r, i, 0));
+	pg_rows_free(r);
+	/* Given back first: fn reads the files through this backend. */
+	give(g, s);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(arg, hashes[i]);
+	for (i = 0; i < n; i++)
+		free(hashes[i]);
+	free(hashes);
+	return rc;
+}
+
 static const struct blobs_backend pg_backend = {
 	pg_state, pg_whole, pg_holds, pg_add_holder, pg_put, pg_read,
-	pg_used, pg_part, pg_sweep, pg_set_finish_hook, pg_free,
+	pg_used, pg_part, pg_sweep, pg_set_finish_hook, pg_free, pg_each,
 };
 
 /* ---- the files of the release before ---- */

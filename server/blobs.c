@@ -386,6 +386,88 @@ used_locked(struct blobs *b, const char *station)
 	return n;
 }
 
+int
+blobs_each(struct blobs *b, int (*fn)(void *arg, const char *hash),
+    void *arg, char *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (b->be != NULL)
+		return b->be->each(b->impl, fn, arg, err);
+	if ((d = opendir(b->dir)) == NULL)
+		return ld_fail(err, LD_EFULL, _("cannot read '%s': %s"), b->dir,
+		    strerror(errno));
+	/* Only whole files are named by their hash alone (invariant 1). */
+	while (rc == 0 && (e = readdir(d)) != NULL)
+		if (hash_valid(e->d_name))
+			rc = fn(arg, e->d_name);
+	closedir(d);
+	return rc;
+}
+
+struct verify_run {
+	struct blobs *b;
+	int64_t held, bad;
+	void (*bad_fn)(void *, const char *, const char *);
+	void *arg;
+	unsigned char *buf;
+};
+
+/* One file read back whole through blobs_read, whichever the backend. */
+static int
+verify_one(void *arg, const char *hash)
+{
+	struct verify_run *v = arg;
+	struct hash_state *h = hash_begin();
+	char got[HASH_HEX], err[LD_ERRLEN], why[LD_ERRLEN + 64];
+	int64_t off = 0, size = 0;
+	size_t len;
+	int rc;
+
+	v->held++;
+	do {
+		rc = blobs_read(v->b, hash, off, v->buf, BLOBS_CHUNK, &len,
+		    &size, err);
+		if (rc == 0)
+			hash_update(h, v->buf, len);
+		off += (int64_t)len;
+	} while (rc == 0 && len > 0 && off < size);
+	hash_end(h, got);
+	why[0] = '\0';
+	if (rc != 0)
+		snprintf(why, sizeof why, "%s", err);
+	else if (off != size)
+		snprintf(why, sizeof why, _("%lld bytes read of %lld"),
+		    (long long)off, (long long)size);
+	else if (strcmp(got, hash) != 0)
+		snprintf(why, sizeof why, _("its bytes hash to %.12s..."), got);
+	if (why[0] != '\0') {
+		v->bad++;
+		log_line("error", "event=blob_verify hash=%.12s result=bad", hash);
+		if (v->bad_fn != NULL)
+			v->bad_fn(v->arg, hash, why);
+	}
+	return 0;
+}
+
+int
+blobs_verify(struct blobs *b, int64_t *held, int64_t *bad,
+    void (*bad_fn)(void *arg, const char *hash, const char *why),
+    void *arg, char *err)
+{
+	struct verify_run v = { b, 0, 0, bad_fn, arg, NULL };
+	int rc;
+
+	v.buf = xmalloc(BLOBS_CHUNK);
+	rc = blobs_each(b, verify_one, &v, err);
+	free(v.buf);
+	*held = v.held;
+	*bad = v.bad;
+	return rc;
+}
+
 int64_t
 blobs_used(struct blobs *b, const char *station)
 {

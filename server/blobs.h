@@ -154,6 +154,17 @@ int blobs_read(struct blobs *b, const char *hash, int64_t offset,
 int64_t blobs_part(struct blobs *b, const struct blobs_claim *c,
     const char *station);
 
+/* Calls fn with the hash of every file held whole, until fn returns
+ * non-zero (which is returned). 0, or LD_EFULL / LD_EDB when the list
+ * cannot be read. */
+int blobs_each(struct blobs *b, int (*fn)(void *arg, const char *hash),
+    void *arg, char *err);
+/* Reads every file held whole again and hashes it (liandong-server
+ * verify): *held of them, *bad not the bytes their hash names, each
+ * given to bad_fn (when not NULL) with why. 0, or blobs_each's error. */
+int blobs_verify(struct blobs *b, int64_t *held, int64_t *bad,
+    void (*bad_fn)(void *arg, const char *hash, const char *why),
+    void *arg, char *err);
 /* Bytes counted against station's quota. */
 int64_t blobs_used(struct blobs *b, const char *station);
 

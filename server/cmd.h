@@ -109,7 +109,8 @@ extern const struct cli_cmd cmd_user_add_entry, cmd_user_list_entry,
     cmd_user_disable_entry, cmd_user_enable_entry, cmd_user_passwd_entry,
     cmd_audit_entry;
 extern const struct cli_cmd cmd_serve_entry;
-extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry;
+extern const struct cli_cmd cmd_dump_entry, cmd_due_entry, cmd_backup_entry,
+    cmd_verify_entry;
 extern const struct cli_cmd cmd_report_entry, cmd_publish_entry;
 extern const struct cli_cmd cmd_instance_add_entry;
 

@@ -423,7 +423,7 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_user_disable_entry, &cmd_user_enable_entry, &cmd_user_passwd_entry,
 	&cmd_audit_entry, &cmd_serve_entry, &cmd_dump_entry,
 	&cmd_due_entry, &cmd_report_entry, &cmd_publish_entry, &cmd_key_rotate_entry,
-	&cmd_backup_entry, &cmd_instance_add_entry, NULL,
+	&cmd_backup_entry, &cmd_verify_entry, &cmd_instance_add_entry, NULL,
 };
 
 static const struct cli_opt common_opts[] = {
