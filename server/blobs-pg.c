@@ -723,24 +723,30 @@ static int
 append(struct store *s, const struct blobs_claim *c, const char *station,
     int64_t offset, const unsigned char *data, size_t len, char *err)
 {
-	char b1[24], b2[24], b3[24];
+	char b1[24], b2[24], b3[24], b4[24];
 	size_t done = 0;
+	int64_t n = 0;
 	int rc;
 
+	/* Each statement checks where the part stands (the chunk row's
+	 * length, the part's have), not only the part's lock: a connection
+	 * remade between the lock and the transaction holds none, and two
+	 * appends of one chunk must not both land. */
 	while (done < len) {
 		int64_t at = offset + (int64_t)done;
 		size_t room = BLOBS_CHUNK - (size_t)(at % BLOBS_CHUNK);
 		size_t k = len - done < room ? len - done : room;
 		char *hex = to_hex(data + done, k);
-		const char *p[5] = { c->hash, num(b1, c->size), station,
-		    num(b2, at / BLOBS_CHUNK), hex };
-		int64_t n = 0;
+		const char *p[6] = { c->hash, num(b1, c->size), station,
+		    num(b2, at / BLOBS_CHUNK), hex, num(b3, at % BLOBS_CHUNK) };
 
+		n = 0;
 		if (at % BLOBS_CHUNK != 0)
 			rc = q(s, "UPDATE blob_chunks SET data = data ||"
 			    " decode($5, 'hex') WHERE hash=$1 AND"
 			    " size=$2::bigint AND station=$3 AND"
-			    " idx=$4::bigint", 5, p, NULL, &n, err);
+			    " idx=$4::bigint AND length(data)=$6::bigint", 6, p,
+			    NULL, &n, err);
 		else
 			rc = q(s, "INSERT INTO blob_chunks VALUES($1,"
 			    " $2::bigint, $3, $4::bigint, decode($5, 'hex'))",
@@ -754,12 +760,18 @@ append(struct store *s, const struct blobs_claim *c, const char *station,
 		done += k;
 	}
 	{
-		const char *p[5] = { c->hash, num(b1, c->size), station,
-		    num(b2, offset + (int64_t)len), num(b3, ltime_now()) };
+		const char *p[6] = { c->hash, num(b1, c->size), station,
+		    num(b2, offset + (int64_t)len), num(b3, ltime_now()),
+		    num(b4, offset) };
 
-		return q(s, "UPDATE blob_parts SET have=$4::bigint,"
+		n = 0;
+		rc = q(s, "UPDATE blob_parts SET have=$4::bigint,"
 		    " touched=$5::bigint WHERE hash=$1 AND size=$2::bigint AND"
-		    " station=$3", 5, p, NULL, NULL, err);
+		    " station=$3 AND have=$6::bigint", 6, p, NULL, &n, err);
+		if (rc == 0 && n != 1)
+			rc = ld_fail(err, LD_EDB, "%s",
+			    _("database query failed"));
+		return rc;
 	}
 }
 
@@ -1094,7 +1106,17 @@ import_one(struct store *s, const char *dir, const char *hash, char *err)
 
 	memset(&c, 0, sizeof c);
 	ld_strlcpy(c.hash, hash, sizeof c.hash);
+	/* No lock_timeout here: another instance importing the same file
+	 * at its start holds its rows until it commits, maybe longer than
+	 * the timeout for a large file; this one waits, then finds it
+	 * imported (LD_EEXIST), instead of failing to start. */
 	if (fd < 0 || (rc = s->ops->begin(s, err)) != 0) {
+		hash_end(h, got);
+		goto out;
+	}
+	if ((rc = q(s, "SET LOCAL lock_timeout = 0", 0, NULL, NULL, NULL,
+	    err)) != 0) {
+		s->ops->rollback(s);
 		hash_end(h, got);
 		goto out;
 	}

@@ -994,8 +994,16 @@ put_plan(struct blobs *b, const struct blobs_who *w,
 		return PUT_DONE;
 	}
 	close(fd);
-	if ((*rc = set_used(b, w->station, used + c->size, err)) != 0) {
+	/* The part's name durable before its charge: a crash between the
+	 * two then leaves a part a sweep counts back from a quota that did
+	 * not yet hold it (floored at 0), never a charge no part explains,
+	 * which nothing would ever refund. */
+	if (textfile_sync_dir(b->dir) != 0 ||
+	    (*rc = set_used(b, w->station, used + c->size, err)) != 0) {
 		unlink(path);
+		if (*rc == 0)
+			*rc = ld_fail(err, LD_EFULL, _("cannot write '%s': %s"),
+			    b->dir, strerror(errno));
 		return PUT_DONE;
 	}
 	return PUT_APPEND;
