@@ -1171,29 +1171,64 @@ query_flag(struct MHD_Connection *conn, const char *name)
 	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 }
 
+/* Removes dir, a request's private directory, and the files in it (a
+ * partial file a killed child left among them). */
+static void
+upload_dir_remove(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (rmdir(dir) == 0 || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
+/* The private directories a console killed or a power cut left beside
+ * the database (an upload, or a confidential file fetched for the page,
+ * in plain), removed at start once older than twice the longest
+ * command's limit: another console's request of the moment is younger. */
+static void
+upload_sweep(const char *dir)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *p;
+
+		if (strncmp(e->d_name, ".liandong-ui-", 13) != 0)
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    now - st.st_mtime > 2 * UI_SYNC_MS / 1000)
+			upload_dir_remove(p);
+		free(p);
+	}
+	closedir(d);
+}
+
 /* Closes and removes what an upload wrote: its file and its directory,
  * with whatever else is in it (the ".part" file of an attachment get
  * killed mid-way: run_command's time limit). */
 static void
 upload_remove(struct ui_req *rq)
 {
-	struct dirent *e;
-	DIR *d;
-
 	if (rq->up_fd >= 0)
 		close(rq->up_fd);
 	rq->up_fd = -1;
 	if (rq->up_path != NULL)
 		unlink(rq->up_path);
-	if (rq->up_dir != NULL && rmdir(rq->up_dir) != 0 &&
-	    (d = opendir(rq->up_dir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 &&
-			    strcmp(e->d_name, "..") != 0)
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-		rmdir(rq->up_dir);
-	}
+	if (rq->up_dir != NULL)
+		upload_dir_remove(rq->up_dir);
 	free(rq->up_path);
 	free(rq->up_dir);
 	rq->up_path = rq->up_dir = NULL;
@@ -2110,6 +2145,7 @@ ui_start(struct cmd_ctx *ctx, const char *p, int open, int daemon,
 		*strrchr(ui->dir, '/') = '\0';
 	else
 		strcpy(ui->dir, ".");
+	upload_sweep(ui->dir);
 	/* What attach takes: a larger upload is refused before its body
 	 * is read. Malformed, uploads are refused (attach would be). */
 	if (attach_max_size(ctx, &ui->attach_max) != 0)

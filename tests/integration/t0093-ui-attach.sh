@@ -13,7 +13,7 @@
 # confidential file only as the CLI gives it; a record this station does
 # not hold, a hash, a position past the end: nothing given.
 . "$(dirname "$0")/lib.sh"
-test_plan 11
+test_plan 12
 
 
 test_when_finished 'stop_proxy'
@@ -61,6 +61,12 @@ console() {
 	curl -s -c "$_cn.jar" -D "$_cn.login" -o /dev/null "$_cu" &&
 	sed -n "s/^[Ll]ocation: \/#t=\([A-Za-z0-9_-]*\).*/\1/p" "$_cn.login" | tr -d '\r' >"$_cn.csrf"
 }
+# What a console killed mid-request left beside the database: a private
+# directory two hours old holding a fetched file, and one of a minute
+# (another console's request of the moment).
+mkdir -p "$SCRATCH/.liandong-ui-old1" "$SCRATCH/.liandong-ui-new1" &&
+echo 举报人 >"$SCRATCH/.liandong-ui-old1/举报材料.pdf" &&
+touch -d "2 hours ago" "$SCRATCH/.liandong-ui-old1" || exit 1
 console tw "$SCRATCH/tw.db" LIANDONG_CONFIG="$SCRATCH/w/tw.conf"
 test_when_finished 'kill $(cat "$SCRATCH/w/tw.pid") 2>/dev/null'
 console bur "$SCRATCH/bur.db"
@@ -75,6 +81,11 @@ SC2=$(LIANDONG_DB="$SCRATCH/solo.db" "$LD" case open --source patrol --category 
 console solo "$SCRATCH/solo.db" LIANDONG_RULES="$SCRATCH/w/photos.ini"
 test_when_finished 'kill $(cat "$SCRATCH/w/solo.pid") 2>/dev/null'
 TB=$(cat tw.base)
+
+test_expect_success 'a console starting removes the private directories older than its commands can be, not a fresh one' '
+	! test -e "$SCRATCH/.liandong-ui-old1" &&
+	test -d "$SCRATCH/.liandong-ui-new1"
+'
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 # ui NAME CONSOLE PATH [CURL-ARGS...]: a request with the cookie and the
