@@ -10,6 +10,7 @@
 # make install links again the objects of the build under test (build/,
 # or build-san/ with SAN=1) with a paths.o of its own: it compiles one
 # file and leaves the objects the other tests use as they are.
+# backends: sqlite — installs the build with make in the source tree (twice at once would race on it); no store behaviour of its own
 . "$(dirname "$0")/lib.sh"
 
 case "$BUILD" in

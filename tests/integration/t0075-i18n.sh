@@ -10,6 +10,7 @@
 # each such string with where it is. To fix: make po-update, translate the
 # entries left empty or marked fuzzy in po/zh_CN.po (drop the fuzzy mark),
 # and make.
+# backends: sqlite — regenerates and compiles the catalogues with make in the source tree (twice at once would race on it); no store behaviour
 . "$(dirname "$0")/lib.sh"
 test_plan 10
 
