@@ -74,6 +74,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "net.h"
+#include "proto.h"
 #include "util.h"
 
 /* The session file: "liandong-tls-session 2 BINDING MAC\n" then DER;
@@ -814,37 +815,18 @@ request_once(struct net *n, const char *method, const char *path,
 #define NET_BUSY_TRIES 3
 #define NET_BUSY_WAIT 60
 
-/*
- * A connection whose TCP connect or TLS handshake timed out (nothing of
- * the request sent: a server too busy to finish handshakes, or a link
- * that lost the SYN) is tried again after a pause, at most
- * NET_CONNECT_TRIES more times and NET_CONNECT_WAIT seconds of pauses in
- * all; past them the timeout is the answer, saying how many tries. The
- * pause before the k-th try again is random in [0.5, 1.5) times half the
- * connect timeout (at least 0.5 s), doubled k-1 times: random so that
- * thousands of stations turned away in the same second (a county server
- * just restarted, every one of them making a full handshake) do not come
- * back in the same second, and longer each time. A refused connection
- * (no server listening: the normal offline station) and a failed
- * handshake are not tried again.
- */
-#define NET_CONNECT_TRIES 3
-#define NET_CONNECT_WAIT 60
-
-/* The pause before try k (1, 2, ...) again, in milliseconds. */
+/* A timed-out connect or handshake is tried again (proto.h,
+ * PROTO_CONNECT_TRIES); a refused connection (no server listening: the
+ * normal offline station) and a failed handshake are not. The pause
+ * before try k again, in milliseconds. */
 static long
 connect_pause_ms(long connect_timeout, int k)
 {
-	long base = connect_timeout * 500;
 	uint32_t r = 0;
 
-	if (base < 500)
-		base = 500;
 	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
 		r = (uint32_t)rand();
-	/* base * [0.5, 1.5) * 2^(k-1) */
-	return (long)((double)base * (0.5 + (double)r / 4294967296.0) *
-	    (double)(1L << (k - 1)));
+	return proto_connect_pause_ms(connect_timeout, k, r);
 }
 
 static int64_t
@@ -880,10 +862,10 @@ net_request(struct net *n, const char *method, const char *path,
 		rc = request_once(n, method, path, content_type,
 		    content_encoding, body, len, max_resp, r, &ra, &cto, err);
 		if (rc != 0 && cto) {
-			pause = ctries < NET_CONNECT_TRIES ?
+			pause = ctries < PROTO_CONNECT_TRIES ?
 			    connect_pause_ms(n->connect_timeout, ctries + 1) : 0;
-			if (ctries >= NET_CONNECT_TRIES ||
-			    paused_ms + pause > NET_CONNECT_WAIT * 1000L) {
+			if (ctries >= PROTO_CONNECT_TRIES ||
+			    paused_ms + pause > PROTO_CONNECT_WAIT * 1000L) {
 				if (ctries > 0) {
 					char why[LD_ERRLEN];
 

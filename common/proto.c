@@ -391,3 +391,15 @@ proto_answer_release(struct proto_answer *a)
 		json_decref(a->docs[i]);
 	memset(a, 0, sizeof *a);
 }
+
+long
+proto_connect_pause_ms(long connect_timeout, int k, uint32_t r)
+{
+	long base = connect_timeout * 500;
+
+	if (base < 500)
+		base = 500;
+	/* base * [0.5, 1.5) * 2^(k-1) */
+	return (long)((double)base * (0.5 + (double)r / 4294967296.0) *
+	    (double)(1L << (k - 1)));
+}

@@ -144,4 +144,24 @@ int proto_answer_decode(const char *line, size_t len, struct proto_answer *a,
     char *err);
 void proto_answer_release(struct proto_answer *a);
 
+/*
+ * A connection whose TCP connect or TLS handshake timed out (nothing of
+ * the request sent: a server too busy to finish handshakes, or a link
+ * that lost the SYN) is tried again after a pause, at most
+ * PROTO_CONNECT_TRIES more times and PROTO_CONNECT_WAIT seconds of pauses
+ * in all; past them the timeout is the answer. The pause before the k-th
+ * try again is random in [0.5, 1.5) times half the connect timeout (at
+ * least 0.5 s), doubled k-1 times: random so that thousands of stations
+ * turned away in the same second (a county server just restarted, every
+ * one of them making a full handshake) do not come back in the same
+ * second, and longer each time. The agent (agent/net.c) and the load
+ * generator that plays it (tests/bench/loadgen.c) both use this.
+ */
+#define PROTO_CONNECT_TRIES 3
+#define PROTO_CONNECT_WAIT 60
+
+/* The pause in milliseconds before try k (1, 2, ...) again, for a
+ * connect timeout in seconds; r is a uniformly random 32-bit number. */
+long proto_connect_pause_ms(long connect_timeout, int k, uint32_t r);
+
 #endif

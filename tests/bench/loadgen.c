@@ -24,10 +24,9 @@
  *
  * A connection whose TCP connect or TLS handshake timed out
  * (--connect-timeout, default 20 s, the agent's) is tried again after a
- * random pause, as the agent does (agent/net.c, net_request): at most
- * CONNECT_TRIES more times a request, the k-th pause random in [0.5,
- * 1.5) times half the connect timeout doubled k-1 times, at most
- * CONNECT_WAIT seconds of pauses a request; counted as retried=, no
+ * random pause, as the agent does (common/proto.h: at most
+ * PROTO_CONNECT_TRIES more times a request, the same pauses, at most
+ * PROTO_CONNECT_WAIT seconds of them); counted as retried=, no
  * error unless the last try fails too.
  * sync plays one whole `liandong sync` per station of the tokens file, all
  * of them at once (at most --parallel in flight): the station's events of
@@ -80,8 +79,6 @@
 #define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
 #define BUSY_TRIES 20  /* 503 with Retry-After waited out, a station */
 /* The agent's (agent/net.c): tries again after a connect timeout. */
-#define CONNECT_TRIES 3
-#define CONNECT_WAIT 60
 /* The agent's for a busy server, per request: past them the agent's
  * sync would have failed (counted as busy_over=, not an error here). */
 #define AGENT_BUSY_TRIES 3
@@ -491,12 +488,9 @@ synced(struct run *r, struct station *s)
 static double
 connect_pause(const struct run *r, int k)
 {
-	double base = (double)r->connect_timeout / 2;
+	uint32_t u = (uint32_t)random() << 1 ^ (uint32_t)random();
 
-	if (base < 0.5)
-		base = 0.5;
-	return base * (0.5 + (double)random() / ((double)RAND_MAX + 1)) *
-	    (double)(1L << (k - 1));
+	return (double)proto_connect_pause_ms(r->connect_timeout, k, u) / 1000;
 }
 
 static void
@@ -522,9 +516,9 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 		 * after a random pause, as the agent does. */
 		if (m->data.result == CURLE_OPERATION_TIMEDOUT &&
 		    curl_easy_getinfo(s->h, CURLINFO_REQUEST_SIZE, &sent) ==
-		    CURLE_OK && sent == 0 && s->ctries < CONNECT_TRIES &&
+		    CURLE_OK && sent == 0 && s->ctries < PROTO_CONNECT_TRIES &&
 		    s->cpaused + (pause = connect_pause(r, s->ctries + 1)) <=
-		    CONNECT_WAIT) {
+		    PROTO_CONNECT_WAIT) {
 			s->ctries++;
 			s->cpaused += pause;
 			r->retried++;

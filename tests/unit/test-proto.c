@@ -332,6 +332,26 @@ test_answer_received(void **state)
 	}
 }
 
+/* The pause before a timed-out connection is tried again: half the
+ * connect timeout (at least 0.5 s) times [0.5, 1.5), doubled each try. */
+static void
+test_connect_pause(void **state)
+{
+	(void)state;
+	assert_int_equal(proto_connect_pause_ms(20, 1, 0), 5000);
+	assert_int_equal(proto_connect_pause_ms(20, 1, 0x80000000u), 10000);
+	assert_true(proto_connect_pause_ms(20, 1, 0xffffffffu) < 15000);
+	assert_true(proto_connect_pause_ms(20, 1, 0xffffffffu) > 14990);
+	assert_int_equal(proto_connect_pause_ms(20, 3, 0), 20000);
+	/* A connect timeout under a second still pauses half a second. */
+	assert_int_equal(proto_connect_pause_ms(0, 1, 0x80000000u), 500);
+	assert_int_equal(proto_connect_pause_ms(1, 2, 0), 500);
+	/* The last try's pause, at the agent's 20 s, is under a minute
+	 * (the callers keep the sum within PROTO_CONNECT_WAIT). */
+	assert_true(proto_connect_pause_ms(20, PROTO_CONNECT_TRIES,
+	    0xffffffffu) < 60000);
+}
+
 int
 main(void)
 {
@@ -343,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_short_hashes),
 		cmocka_unit_test(test_answer_defaults),
 		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_connect_pause),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
