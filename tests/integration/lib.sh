@@ -377,6 +377,79 @@ gone() {
 	! [ -r "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]
 }
 
+# --- a PostgreSQL of the script's own (tests/tools/pg.sh) -----------------
+
+# pg_needed N: the script plans N checks on a PostgreSQL it starts; with
+# none installed it is skipped, or fails under CI (scripts/deps.sh
+# installs it). Sets PGSH and PGBIN for psql_q and pg_start.
+pg_needed() {
+	PGSH="$TOP/tests/tools/pg.sh"
+	if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
+		if [ "${CI:-}" = true ]; then
+			test_plan 1
+			test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'
+			test_done
+			exit
+		fi
+		test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
+	fi
+	test_plan "$1"
+}
+
+psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_start: a throwaway PostgreSQL, stopped when the script ends. Its
+# directory is outside the scratch one: when we are root the server runs
+# as another user, and must reach it. Sets PG_DIR, ADMIN (its
+# administrator's URL) and STORE (the URL of a database "county" on it,
+# which the caller creates).
+pg_start() {
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
+	test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
+	ADMIN=$("$PGSH" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") ||
+		cat "$SCRATCH/pg-start.log"
+	STORE=${ADMIN%/*}/county
+}
+
+# serve_in DIR NAME: a 'liandong-server serve' on the server directory DIR
+# in the background, logging to $SCRATCH/NAME.log, killed when the script
+# ends; sets NAME_PID, NAME_PORT and NAME_URL.
+serve_in() {
+	rm -f "$SCRATCH/$2.port"
+	LIANDONG_SERVER_DIR=$1 "$LDS" serve --port-file "$SCRATCH/$2.port" \
+		2>>"$SCRATCH/$2.log" &
+	eval "$2_PID=$!"
+	test_when_finished "kill $! 2>/dev/null"
+	wait_for 10 "[ -s \"$SCRATCH/$2.port\" ]" || return 1
+	eval "$2_PORT=$(cat "$SCRATCH/$2.port")"
+	eval "$2_URL=https://127.0.0.1:$(cat "$SCRATCH/$2.port")"
+}
+
+# pg_two_instances [SED]: a county on the database "county" of pg_start's
+# PostgreSQL, its server.conf edited by the sed script SED (if given),
+# a second instance's directory made from it by 'instance add' (another
+# listen address: docs/operations.md, "Several instances"), both served
+# (serve_in: a_* and b_*). Sets DIR_A and DIR_B. Run at top level: the
+# pids and URLs outlive the checks.
+pg_two_instances() {
+	DIR_A=$LIANDONG_SERVER_DIR
+	DIR_B=$SCRATCH/county-b
+	psql_q "$ADMIN" -c "CREATE DATABASE county" &&
+	"$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" \
+		>"$SCRATCH/init.out" 2>&1 &&
+	if [ -n "${1:-}" ]; then sed -i "$1" "$DIR_A/server.conf"; fi &&
+	sed -i 's/^listen = .*/listen = 127.0.0.1:1/' "$DIR_A/server.conf" &&
+	"$LDS" instance add --listen 127.0.0.1:0 "$DIR_B" \
+		>"$SCRATCH/instance.out" 2>&1 &&
+	sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$DIR_A/server.conf" &&
+	serve_in "$DIR_A" a && serve_in "$DIR_B" b
+}
+
+# point STATION URL: the station syncs with URL from now on.
+point() {
+	sqlite3 "$SCRATCH/$1.db" "UPDATE meta SET value='$2' WHERE key='server_url'"
+}
+
 # start_proxy LOG [faultproxy options]: (re)starts tests/tools/faultproxy
 # in front of the server started last ($SERVER_PORT), on the same port
 # every time (any free one the first time), logging its connections to

@@ -9,20 +9,9 @@
 # backends: postgresql — starts a PostgreSQL of its own (tests/tools/pg.sh)
 . "$(dirname "$0")/lib.sh"
 
-PGSH="$TOP/tests/tools/pg.sh"
-if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
-	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
-	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
-fi
-test_plan 8
+pg_needed 8
 
-# Its directory outside the scratch one: the server runs as another user
-# when we are root, and must reach it.
-PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
-test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
-ADMIN=$("$PGSH" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") || cat "$SCRATCH/pg-start.log"
-STORE=${ADMIN%/*}/county
-psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+pg_start
 
 test_expect_success 'init --store puts the server on an empty PostgreSQL database' '
 	psql_q "$ADMIN" -c "CREATE DATABASE county" &&

@@ -18,39 +18,13 @@
 # backends: postgresql — starts a PostgreSQL of its own, and a SQLite server beside it
 . "$(dirname "$0")/lib.sh"
 
-PGSH="$TOP/tests/tools/pg.sh"
-if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
-	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
-	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
-fi
-test_plan 11
+pg_needed 11
 
-PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
-test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
-ADMIN=$("$PGSH" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") || cat "$SCRATCH/pg-start.log"
-STORE=${ADMIN%/*}/county
-psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+pg_start
 CA="$LIANDONG_SERVER_DIR/ca.pem"
-DIR_A=$LIANDONG_SERVER_DIR
-DIR_B=$SCRATCH/county-b
 BUREAU=县综合行政执法局
 TOWNS="t1 t2 t3 t4 t5 t6"
 
-# serve_in DIR NAME: an instance on DIR in the background; sets
-# NAME_PID and NAME_URL.
-serve_in() {
-	rm -f "$SCRATCH/$2.port"
-	LIANDONG_SERVER_DIR=$1 "$LDS" serve --port-file "$SCRATCH/$2.port" \
-		2>>"$SCRATCH/$2.log" &
-	eval "$2_PID=$!"
-	test_when_finished "kill $! 2>/dev/null"
-	wait_for 10 "[ -s \"$SCRATCH/$2.port\" ]" || return 1
-	eval "$2_URL=https://127.0.0.1:$(cat "$SCRATCH/$2.port")"
-}
-# point STATION URL: the station syncs with URL from now on.
-point() {
-	sqlite3 "$SCRATCH/$1.db" "UPDATE meta SET value='$2' WHERE key='server_url'"
-}
 # work STATION N: N cases opened and referred to the bureau.
 work() {
 	_i=0
@@ -72,12 +46,7 @@ all_converged() {
 no_500() { ! grep -h 'status=500' "$SCRATCH/a.log" "$SCRATCH/b.log"; }
 
 # Made and started at top level (their pids and URLs outlive the checks).
-psql_q "$ADMIN" -c "CREATE DATABASE county" &&
-"$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" >"$SCRATCH/init.out" 2>&1 &&
-sed -i 's/^listen = .*/listen = 127.0.0.1:1/' "$DIR_A/server.conf" &&
-"$LDS" instance add --listen 127.0.0.1:0 "$DIR_B" >"$SCRATCH/instance.out" 2>&1 &&
-sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$DIR_A/server.conf" &&
-serve_in "$DIR_A" a && serve_in "$DIR_B" b
+pg_two_instances
 test_expect_success 'instance add makes a second instance directory from the first, on the same database' '
 	test -n "${b_URL:-}" && test "$a_URL" != "$b_URL" &&
 	grep -qx "listen = 127.0.0.1:0" "$DIR_B/server.conf" &&

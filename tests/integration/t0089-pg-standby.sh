@@ -14,18 +14,12 @@
 # backends: postgresql — starts a primary and a standby PostgreSQL of its own
 . "$(dirname "$0")/lib.sh"
 
-PGSH="$TOP/tests/tools/pg.sh"
-if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
-	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
-	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
-fi
-test_plan 6
+pg_needed 6
 
 PRIMARY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
 test_when_finished "\"$PGSH\" stop \"$PRIMARY_DIR\""
 STANDBY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
 test_when_finished "\"$PGSH\" stop \"$STANDBY_DIR\""
-psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 CA="$LIANDONG_SERVER_DIR/ca.pem"
 BUREAU=县综合行政执法局
 

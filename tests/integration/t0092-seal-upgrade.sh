@@ -99,7 +99,6 @@ PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
 test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
 ADMIN=$("$PGSH" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") || cat "$SCRATCH/pg-start.log"
 STORE=${ADMIN%/*}/county
-psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 psql_q "$ADMIN" -c "CREATE DATABASE county"
 export LIANDONG_SERVER_DIR="$SCRATCH/county-pg"
 "$LDS" init --county 共和县 --listen 127.0.0.1:0 --rules gonghe --store "$STORE" >/dev/null

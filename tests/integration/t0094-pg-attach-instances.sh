@@ -15,40 +15,13 @@
 # backends: postgresql — starts a PostgreSQL of its own for two instances
 . "$(dirname "$0")/lib.sh"
 
-PGSH="$TOP/tests/tools/pg.sh"
-if ! PGBIN=$("$PGSH" bindir 2>/dev/null); then
-	[ "${CI:-}" = true ] && { test_plan 1; test_expect_success 'PostgreSQL is installed (scripts/deps.sh)' 'false'; test_done; exit; }
-	test_skip_all "PostgreSQL is missing (scripts/deps.sh installs postgresql)"
-fi
-test_plan 5
+pg_needed 5
 
-PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/liandong-pg.XXXXXX")
-test_when_finished "\"$PGSH\" stop \"$PG_DIR\""
-ADMIN=$("$PGSH" start "$PG_DIR" 2>"$SCRATCH/pg-start.log") || cat "$SCRATCH/pg-start.log"
-STORE=${ADMIN%/*}/county
-psql_q() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+pg_start
 CA="$LIANDONG_SERVER_DIR/ca.pem"
-DIR_A=$LIANDONG_SERVER_DIR
-DIR_B=$SCRATCH/county-b
 BUREAU=县综合行政执法局
 FP="$BUILD/tests/tools/faultproxy"
 
-# serve_in DIR NAME: an instance on DIR in the background; sets NAME_PID,
-# NAME_PORT and NAME_URL.
-serve_in() {
-	rm -f "$SCRATCH/$2.port"
-	LIANDONG_SERVER_DIR=$1 "$LDS" serve --port-file "$SCRATCH/$2.port" \
-		2>>"$SCRATCH/$2.log" &
-	eval "$2_PID=$!"
-	test_when_finished "kill $! 2>/dev/null"
-	wait_for 10 "[ -s \"$SCRATCH/$2.port\" ]" || return 1
-	eval "$2_PORT=$(cat "$SCRATCH/$2.port")"
-	eval "$2_URL=https://127.0.0.1:$(cat "$SCRATCH/$2.port")"
-}
-# point STATION URL: the station syncs with URL from now on.
-point() {
-	sqlite3 "$SCRATCH/$1.db" "UPDATE meta SET value='$2' WHERE key='server_url'"
-}
 # jpeg NAME BYTES: a file NAME of BYTES bytes that sniffs as a JPEG.
 jpeg() {
 	{ printf '\377\330\377\340'; head -c $(($2 - 4)) /dev/urandom; } >"$1"
@@ -79,15 +52,9 @@ api() {
 # Made and started at top level (their pids and URLs outlive the checks).
 # Room for 3000 KiB from one station, 5500 KiB of quota each, 5000 KiB
 # in flight from all: written before instance add copies server.conf.
-psql_q "$ADMIN" -c "CREATE DATABASE county" &&
-"$LDS" init --county 测试县 --listen 127.0.0.1:0 --store "$STORE" >"$SCRATCH/init.out" 2>&1 &&
-sed -i "s/^attachment_station_inflight_kib = .*/attachment_station_inflight_kib = 3000/;
+pg_two_instances "s/^attachment_station_inflight_kib = .*/attachment_station_inflight_kib = 3000/;
 	s/^attachment_inflight_kib = .*/attachment_inflight_kib = 5000/;
-	s/^attachment_quota_kib = .*/attachment_quota_kib = 5500/" "$DIR_A/server.conf" &&
-sed -i 's/^listen = .*/listen = 127.0.0.1:1/' "$DIR_A/server.conf" &&
-"$LDS" instance add --listen 127.0.0.1:0 "$DIR_B" >"$SCRATCH/instance.out" 2>&1 &&
-sed -i 's/^listen = .*/listen = 127.0.0.1:0/' "$DIR_A/server.conf" &&
-serve_in "$DIR_A" a && serve_in "$DIR_B" b
+	s/^attachment_quota_kib = .*/attachment_quota_kib = 5500/"
 grep -q "^attachment_quota_kib = 5500$" "$DIR_B/server.conf" ||
 	echo "instance B's server.conf lacks the limits" >&2
 
