@@ -1,7 +1,7 @@
 #!/bin/sh
 # Attachments over a 64 kbit/s link (issue 18): a township station's
-# files go up through tests/tools/faultproxy at RATE bytes/s each way
-# (8,000: 64 kbit/s) with LATENCY_MS each way (default 100).
+# files go up through tests/tools/faultproxy at ATTACH_RATE bytes/s each
+# way (default 8,000: 64 kbit/s) with LATENCY_MS each way (default 100).
 #
 #  1. A 2 MB photo attached as it is (--original), then a referral of the
 #     same case: both queued when the sync starts. Bytes up against the
@@ -17,14 +17,14 @@
 #     sync run again after each failure, as the daemon would; the
 #     server's log must show each 64 KiB chunk stored exactly once, and
 #     the county's copy must hash as the station's. Eleven minutes at
-#     64 kbit/s, so not a test in make check (t0086 cuts the link three
+#     64 kbit/s, so not a test in make check (t0086 cuts the link five
 #     times at loopback speed).
 #
 # Nothing here passes or fails on a speed; the script fails when a file
 # did not arrive intact or a chunk was stored twice.
 . "$(dirname "$0")/lib.sh"
 
-RATE=8000
+RATE=${ATTACH_RATE:-8000}
 LATENCY_MS=${LATENCY_MS:-100}
 CUTS=${ATTACH_CUTS:-5}
 BUREAU=县综合行政执法局
@@ -49,21 +49,8 @@ exif = strip
 EOI
 county_init county --rules "$SCRATCH/photos.ini" || exit 1
 county_serve county || exit 1
-port=${SERVER_URL##*:}
 sdb="$SCRATCH/county/server.db"
 
-proxy() { # LOG [options]
-	_log=$1
-	shift
-	[ -n "${PROXY_PID:-}" ] && { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null; }
-	rm -f pport
-	"$FP" --to "127.0.0.1:$port" --port "${pport:-0}" --port-file pport \
-		--log "$_log" "$@" 2>>proxy.err &
-	PROXY_PID=$!
-	pids="$pids $PROXY_PID"
-	wait_for 10 '[ -s pport ]' || return 1
-	pport=$(cat pport)
-}
 proxy fast.log || exit 1
 station_new st.db st001 龙羊峡镇 county "https://127.0.0.1:$pport" || exit 1
 county_station county bur1 $BUREAU >/dev/null

@@ -136,6 +136,23 @@ station_new() {
 		"$_code" >/dev/null
 }
 
+# proxy LOG [faultproxy options]: (re)starts tests/tools/faultproxy in
+# front of the server county_serve started last, logging to LOG, on the
+# port it had before (any free one the first time; in $pport), the one
+# before it stopped first. PROXY_PID is its pid.
+proxy() {
+	_log=$1
+	shift
+	[ -n "${PROXY_PID:-}" ] && { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; }
+	rm -f pport
+	"$FP" --to "127.0.0.1:${SERVER_URL##*:}" --port "${pport:-0}" \
+		--port-file pport --log "$_log" "$@" 2>>proxy.err &
+	PROXY_PID=$!
+	pids="$pids $PROXY_PID"
+	wait_for 10 '[ -s pport ]' || return 1
+	pport=$(cat pport)
+}
+
 peak_rss() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 

@@ -21,20 +21,8 @@ CUT=150000
 
 county_init county --rules gonghe || exit 1
 county_serve county || exit 1
-port=${SERVER_URL##*:}
 
 # A clean proxy for the enrolment, then the slow one on the same port.
-proxy() { # LOG [options]
-	_log=$1
-	shift
-	rm -f pport
-	"$FP" --to "127.0.0.1:$port" --port "${pport:-0}" --port-file pport \
-		--log "$_log" "$@" 2>>proxy.err &
-	PROXY_PID=$!
-	pids="$pids $PROXY_PID"
-	wait_for 10 '[ -s pport ]' || return 1
-	pport=$(cat pport)
-}
 proxy enroll.log || exit 1
 station_new st.db st001 龙羊峡镇 county "https://127.0.0.1:$pport" || exit 1
 county_station county rx-1 县综合行政执法局 >/dev/null
