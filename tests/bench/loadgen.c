@@ -130,7 +130,7 @@ struct run {
 	CURLM *multi;
 	double *req_ms;
 	size_t nreq, req_cap;
-	long errors, busy, retried, busy_over, handshakes, resumed;
+	long errors, busy, retried, busy_over, handshakes, resumed, offered;
 };
 
 static double
@@ -684,19 +684,21 @@ report(struct run *r, double secs)
 	    " (%ld answered busy, sent again; %ld beyond the agent's 3 or"
 	    " 60 s a request)\n"
 	    "  connections tried again after a connect timeout %ld;"
-	    " TLS handshakes %ld, of which resumed %ld\n"
+	    " TLS handshakes %ld, of which resumed %ld (a session offered"
+	    " %ld times)\n"
 	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
 	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
 	    r->nst, done, r->errors, requests, r->busy, r->busy_over,
-	    r->retried, r->handshakes, r->resumed, pushed, pulled, secs,
-	    pushed / secs, p50, p99, q50, q99);
+	    r->retried, r->handshakes, r->resumed, r->offered, pushed, pulled,
+	    secs, pushed / secs, p50, p99, q50, q99);
 	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld busy=%ld"
 	    " busy_over=%ld retried=%ld handshakes=%ld resumed=%ld"
-	    " pushed=%ld"
+	    " offered=%ld pushed=%ld"
 	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
 	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
 	    requests, r->busy, r->busy_over, r->retried, r->handshakes,
-	    r->resumed, pushed, pulled, secs, pushed / secs, p50, p99, q50, q99);
+	    r->resumed, r->offered, pushed, pulled, secs, pushed / secs, p50,
+	    p99, q50, q99);
 	free(lat);
 }
 
@@ -800,10 +802,23 @@ on_ssl_info(const SSL *cssl, int where, int ret)
 
 	if (s == NULL)
 		return;
+	/* A copy is offered: OpenSSL marks the session a connection used
+	 * not resumable when the connection is freed without a close_notify
+	 * sent (a 503 that closed it, a timeout), and the station's next
+	 * connection would then make a full handshake. The agent reads its
+	 * session from its file for each run, a fresh copy too. */
 	if ((where & SSL_CB_HANDSHAKE_START) && SSL_in_before(ssl) &&
 	    SSL_get_session(ssl) == NULL && s->sess != NULL &&
-	    (the_run == NULL || !the_run->no_resume))
-		SSL_set_session(ssl, s->sess);
+	    (the_run == NULL || !the_run->no_resume)) {
+		SSL_SESSION *copy = SSL_SESSION_dup(s->sess);
+
+		if (copy != NULL) {
+			SSL_set_session(ssl, copy);
+			SSL_SESSION_free(copy);
+		}
+		if (the_run != NULL)
+			the_run->offered++;
+	}
 	if ((where & SSL_CB_HANDSHAKE_DONE) && the_run != NULL &&
 	    ssl_index >= 0 && SSL_get_ex_data(ssl, ssl_index) == NULL &&
 	    SSL_set_ex_data(ssl, ssl_index, (void *)1) == 1) {
