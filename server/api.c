@@ -139,10 +139,34 @@ api_failed_attempt(struct api *a, const char *client)
 	pthread_mutex_unlock(&a->throttle_lock);
 }
 
+/*
+ * Admission runs on MHD's threads, on the reader (and the shared
+ * throttle's connection), one request after another: a token read that
+ * waited the store's whole lock wait (5 s) behind a table locked outright
+ * (`compact`'s VACUUM FULL, a newer instance's migration, an
+ * administrator's LOCK TABLE) held every handshake and answer of those
+ * threads, and ten stations at once waited 20 s for their 503s (t0098).
+ * These connections wait a quarter of a second at most: the request is
+ * answered 503 with Retry-After at once, and comes back.
+ */
+#define API_ADMIT_LOCK_WAIT_MS 250
+
+static void
+admit_lock_wait(struct store *st)
+{
+	char err[LD_ERRLEN];
+
+	if (st->ops->set_lock_wait(st, API_ADMIT_LOCK_WAIT_MS, err) != 0)
+		log_line("warn", "event=reader result=lock-wait msg=\"%s\"",
+		    err);
+}
+
 void
 api_set_shared_throttle(struct api *a, struct store *shared)
 {
 	a->shared = shared;
+	if (shared != NULL)
+		admit_lock_wait(shared);
 }
 
 void
@@ -178,6 +202,8 @@ void
 api_set_reader(struct api *a, struct store *reader)
 {
 	a->reader = reader;
+	if (reader != NULL)
+		admit_lock_wait(reader);
 }
 
 void

@@ -1801,6 +1801,19 @@ pg_projections_clear(struct store *base, char *err)
 	    _("cannot store a projection"), err);
 }
 
+/* The session's lock_timeout, now and on every connection made again. */
+static int
+pg_set_lock_wait(struct store *base, long ms, char *err)
+{
+	struct pg_store *s = PG(base);
+	char b[24];
+	const char *p[1] = { num(b, ms) };
+
+	s->lock_ms = ms;
+	return run(s, ST_SET_LOCK_TIMEOUT, 1, p, NULL, NULL,
+	    _("database query failed"), err);
+}
+
 static const struct store_ops pg_ops = {
 	"postgresql",
 	pg_close, pg_begin, pg_commit, pg_rollback,
@@ -1813,7 +1826,7 @@ static const struct store_ops pg_ops = {
 	pg_unit_add, pg_unit_remove, pg_unit_list, pg_station_remove,
 	pg_own_events, pg_heads, pg_route_head, &accounts_pg_ops,
 	pg_projection_put, pg_projections_read, pg_projections_stale,
-	pg_projections_clear,
+	pg_projections_clear, pg_set_lock_wait,
 };
 
 /* ---- what the roles watch (as store-sqlite.c, watchers_current) ---- */

@@ -1536,6 +1536,16 @@ sq_projections_clear(struct store *base, char *err)
 	    _("cannot store a projection"), err);
 }
 
+/* SQLite's busy handler: a statement that meets another connection's
+ * lock is tried again for ms, then fails SQLITE_BUSY (LD_ELOCKED). */
+static int
+sq_set_lock_wait(struct store *base, long ms, char *err)
+{
+	(void)err;
+	sqlite3_busy_timeout(SQ(base)->db, (int)ms);
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	"sqlite",
 	sq_close, sq_begin, sq_commit, sq_rollback,
@@ -1549,7 +1559,7 @@ static const struct store_ops sqlite_ops = {
 	sq_unit_add, sq_unit_remove, sq_unit_list, sq_station_remove,
 	sq_own_events, sq_heads, sq_route_head, &accounts_sqlite_ops,
 	sq_projection_put, sq_projections_read, sq_projections_stale,
-	sq_projections_clear,
+	sq_projections_clear, sq_set_lock_wait,
 };
 
 sqlite3 *

@@ -225,6 +225,12 @@ struct store_ops {
 	int (*projections_stale)(struct store *s, size_t limit,
 	    int (*fn)(const char *entity, void *arg), void *arg, char *err);
 	int (*projections_clear)(struct store *s, char *err);
+
+	/* The longest wait, in milliseconds, for a lock another holds,
+	 * from now on on this store's connection (and those it makes
+	 * again): past it the statement fails, LD_ELOCKED. 5 s at open
+	 * (LIANDONG_BUSY_TIMEOUT_MS). */
+	int (*set_lock_wait)(struct store *s, long ms, char *err);
 };
 
 struct store {

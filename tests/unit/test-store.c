@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cjson.h"
@@ -1831,6 +1832,45 @@ test_station_lock(void **state)
 	unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
 }
 
+/* set_lock_wait: a connection opened to wait 30 s for a lock waits what
+ * it is set to instead (the server's admission, api.c: a quarter of a
+ * second), then LD_ELOCKED; past the holder's commit it takes the lock. */
+static void
+test_set_lock_wait(void **state)
+{
+	struct fx *fx = *state;
+	struct station_rec r, g;
+	struct store *other;
+	struct timespec t0, t1;
+	int rc;
+
+	setenv("LIANDONG_BUSY_TIMEOUT_MS", "30000", 1);
+	OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+	unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
+	OK(fx, other->ops->set_lock_wait(other, 100, fx->err));
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
+	station_rec_release(&r);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = other->ops->begin(other, fx->err)) == 0) {
+		rc = other->ops->station_lock(other, "a1", &g, fx->err);
+		station_rec_release(&g);
+		other->ops->rollback(other);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(rc, LD_ELOCKED);
+	/* Not the 30 s it was opened with (however slow the machine). */
+	assert_true(t1.tv_sec - t0.tv_sec < 15);
+
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	OK(fx, other->ops->begin(other, fx->err));
+	OK(fx, other->ops->station_lock(other, "a1", &g, fx->err));
+	station_rec_release(&g);
+	other->ops->rollback(other);
+	other->ops->close(other);
+}
+
 /* ---- files ---- */
 
 /* The bytes of path (caller frees), *len their count. */
@@ -2678,6 +2718,7 @@ main(void)
 		T(test_meta),
 		T(test_transactions),
 		T(test_station_lock),
+		T(test_set_lock_wait),
 		T(test_identity_sealed),
 		T(test_identity_needs_vault),
 		T(test_confidential_attachment),
