@@ -86,6 +86,43 @@ new_password(struct cli *c, char hash[ACCOUNT_HASH_LEN])
 	    rc != 0 ? server_fail(c, rc) : 0;
 }
 
+/* Inside the transaction save holds: a name taken is refused, then the
+ * journal's line (journal.h, rule 7: before the database, and only for a
+ * change that can be made), the account and the audit. 0, or the store's
+ * or the journal's error in err. */
+static int
+save_held(struct server_ctx *x, const struct account *a, const char *event,
+    int drop_sessions, int adding)
+{
+	struct store *s = x->store;
+	const struct account_ops *o = s->ops->accounts;
+	struct account old;
+	char *path;
+	int rc;
+
+	if (adding) {
+		memset(&old, 0, sizeof old);
+		rc = o->get(s, a->name, &old, x->err);
+		account_release(&old);
+		if (rc == 0)
+			return ld_fail(x->err, LD_EEXIST,
+			    _("account '%s' exists already"), a->name);
+		if (rc != LD_ENOTFOUND)
+			return rc;
+	}
+	path = server_journal_path(x);
+	rc = journal_account(path, a, x->err);
+	free(path);
+	if (rc == 0)
+		rc = adding ? o->add(s, a, x->err) : o->put(s, a, x->err);
+	if (rc == 0 && drop_sessions)
+		rc = o->session_drop(s, NULL, a->name, x->err);
+	if (rc == 0)
+		rc = o->audit_add(s, ltime_now(), a->name, "cli", event, "",
+		    x->err);
+	return rc;
+}
+
 /* Writes a (adds it when adding) and audits event, in one
  * transaction. */
 static int
@@ -94,35 +131,10 @@ save(struct cli *c, const struct account *a, const char *event,
 {
 	struct server_ctx *x = c->app;
 	struct store *s = x->store;
-	const struct account_ops *o = s->ops->accounts;
-	struct account old;
-	char *path;
 	int rc;
 
-	/* A name taken is said before anything is written; the journal
-	 * first (journal.h), so that a restored older database gets the
-	 * change back. */
-	if (adding) {
-		memset(&old, 0, sizeof old);
-		rc = o->get(s, a->name, &old, x->err);
-		account_release(&old);
-		if (rc == 0)
-			return cli_error(c, EXIT_INVALID,
-			    _("account '%s' exists already"), a->name);
-		if (rc != LD_ENOTFOUND)
-			return server_fail(c, rc);
-	}
-	path = server_journal_path(x);
-	rc = journal_account(path, a, x->err);
-	free(path);
-	if (rc != 0)
-		return server_fail(c, rc);
 	if ((rc = s->ops->begin(s, x->err)) == 0) {
-		if ((rc = adding ? o->add(s, a, x->err) : o->put(s, a,
-		    x->err)) == 0 && (!drop_sessions ||
-		    (rc = o->session_drop(s, NULL, a->name, x->err)) == 0) &&
-		    (rc = o->audit_add(s, ltime_now(), a->name, "cli", event, "",
-		    x->err)) == 0)
+		if ((rc = save_held(x, a, event, drop_sessions, adding)) == 0)
 			rc = s->ops->commit(s, x->err);
 		if (rc != 0)
 			s->ops->rollback(s);

@@ -285,8 +285,12 @@ replay_units(struct store *s, const json_t *units, int64_t *changed,
 	return rc;
 }
 
-int
-journal_replay(const char *path, struct store *s, int64_t *changed,
+/*
+ * Rules 3 to 5, inside the caller's write transaction (rule 7): a line
+ * read here belongs to a transaction that has ended.
+ */
+static int
+replay_held(const char *path, struct store *s, int64_t *changed,
     char *err)
 {
 	json_t *stations = json_object(), *units = json_object(), *j;
@@ -295,23 +299,17 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 	const char *key;
 	int rc;
 
-	*changed = 0;
-	if (path == NULL) { /* no journal: the store is PostgreSQL's */
-		json_decref(stations);
-		json_decref(units);
-		json_decref(accounts);
-		return 0;
-	}
 	if (access(path, F_OK) != 0 && (rc = bootstrap(path, s, err)) != 0)
 		goto out;
 	if ((rc = bootstrap_accounts(path, s, err)) != 0)
 		goto out;
-	/* The database was brought up to this very file already (and every
-	 * change since went through it): nothing to read or write. */
+	/* Another process may have brought the database up to the file
+	 * while this one waited for the transaction. */
 	textfile_signature(path, sig);
 	if ((rc = s->ops->meta_get(s, "journal", &seen, err)) != 0 &&
 	    rc != LD_ENOTFOUND)
 		goto out;
+	rc = 0;
 	if (seen != NULL && strcmp(seen, sig) == 0)
 		goto out;
 	if ((rc = textfile_read(path, 64u << 20, &text, err)) != 0)
@@ -343,8 +341,6 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 		else
 			json_decref(j);
 	}
-	if ((rc = s->ops->begin(s, err)) != 0)
-		goto out;
 	json_object_foreach(stations, key, j)
 		if ((rc = replay_station(s, j, changed, err)) != 0)
 			break;
@@ -356,15 +352,53 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 				break;
 	if (rc == 0 && sig[0] != '\0')
 		rc = s->ops->meta_set(s, "journal", sig, err);
-	if (rc == 0)
-		rc = s->ops->commit(s, err);
-	else
-		s->ops->rollback(s);
 out:
 	free(seen);
 	free(text);
 	json_decref(stations);
 	json_decref(units);
 	json_decref(accounts);
+	return rc;
+}
+
+/* Rule 3's shortcut, read without a transaction: 1 when the database was
+ * brought up to this very file (and its accounts journaled, rule 4)
+ * already. A line appended meanwhile only makes it 0, never 1 wrongly:
+ * the signature read here is of the file before that line. */
+static int
+replayed_already(const char *path, struct store *s)
+{
+	char *seen = NULL, *done = NULL, sig[TEXTFILE_SIG_LEN], e[LD_ERRLEN];
+	int yes;
+
+	textfile_signature(path, sig);
+	yes = sig[0] != '\0' &&
+	    s->ops->meta_get(s, "journal_accounts", &done, e) == 0 &&
+	    s->ops->meta_get(s, "journal", &seen, e) == 0 &&
+	    strcmp(seen, sig) == 0;
+	free(seen);
+	free(done);
+	return yes;
+}
+
+int
+journal_replay(const char *path, struct store *s, int64_t *changed,
+    char *err)
+{
+	int rc;
+
+	*changed = 0;
+	if (path == NULL) /* no journal: the store is PostgreSQL's */
+		return 0;
+	/* While the file keeps the signature the database holds, nothing is
+	 * read or written, nor the write lock waited for. */
+	if (replayed_already(path, s))
+		return 0;
+	if ((rc = s->ops->begin(s, err)) != 0)
+		return rc;
+	if ((rc = replay_held(path, s, changed, err)) == 0)
+		return s->ops->commit(s, err);
+	s->ops->rollback(s);
+	*changed = 0;
 	return rc;
 }
