@@ -62,7 +62,7 @@ static int
 journal_append_station(struct server_ctx *x, const struct station_rec *r)
 {
 	char *path = server_journal_path(x);
-	int rc = journal_station(path, r, x->err);
+	int rc = journal_station(path, x->store, r, x->err);
 
 	free(path);
 	return rc;
@@ -380,7 +380,8 @@ station_remove(struct cli *c)
 	}
 	if (rc == 0) {
 		path = server_journal_path(x);
-		rc = journal_station_removed(path, c->argv[0], x->err);
+		rc = journal_station_removed(path, x->store, c->argv[0],
+		    x->err);
 		free(path);
 	}
 	if (rc == 0 && (rc = x->store->ops->station_remove(x->store,

@@ -118,7 +118,7 @@ unit_add_held(struct cli *c, const char *name, const char *role)
 	unit_recs_free(recs, n);
 	path = server_journal_path(x);
 	now = ltime_now();
-	rc = journal_unit(path, name, role, now, x->err);
+	rc = journal_unit(path, x->store, name, role, now, x->err);
 	free(path);
 	if (rc == 0)
 		rc = x->store->ops->unit_add(x->store, name, role, now, x->err);
@@ -227,7 +227,7 @@ unit_remove_held(struct cli *c, const char *name)
 	if (rc != 0)
 		return server_fail(c, rc);
 	path = server_journal_path(x);
-	rc = journal_unit_removed(path, name, x->err);
+	rc = journal_unit_removed(path, x->store, name, x->err);
 	free(path);
 	if (rc != 0 ||
 	    (rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)

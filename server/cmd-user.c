@@ -111,7 +111,7 @@ save_held(struct server_ctx *x, const struct account *a, const char *event,
 			return rc;
 	}
 	path = server_journal_path(x);
-	rc = journal_account(path, a, x->err);
+	rc = journal_account(path, s, a, x->err);
 	free(path);
 	if (rc == 0)
 		rc = adding ? o->add(s, a, x->err) : o->put(s, a, x->err);

@@ -17,19 +17,32 @@
 #include "textfile.h"
 #include "util.h"
 
-/* Appends one line and makes it durable. */
+/*
+ * Appends one line and makes it durable, inside s's write transaction
+ * (rule 7). A database up to the file before it (meta "journal", rule 3)
+ * is up to it after it too, its change being in the same transaction:
+ * the new signature goes there, so that the next open need not read the
+ * file again; a rollback takes it back with the change (and the next
+ * open replays the line).
+ */
 static int
-append(const char *path, json_t *o, char *err)
+append(const char *path, struct store *s, json_t *o, char *err)
 {
 	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *seen = NULL, sig[TEXTFILE_SIG_LEN], e[LD_ERRLEN];
 	size_t len = strlen(line);
-	int fd, rc = 0;
+	int fd, rc = 0, up_to_date;
 
 	json_decref(o);
 	if (path == NULL) { /* no journal: the store is PostgreSQL's */
 		free(line);
 		return 0;
 	}
+	textfile_signature(path, sig);
+	up_to_date = sig[0] != '\0' &&
+	    s->ops->meta_get(s, "journal", &seen, e) == 0 &&
+	    strcmp(seen, sig) == 0;
+	free(seen);
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -40,13 +53,16 @@ append(const char *path, json_t *o, char *err)
 		rc = ld_fail(err, LD_EFULL, _("cannot write the journal '%s': %s"),
 		    path, strerror(errno));
 	free(line);
+	if (rc == 0 && up_to_date && textfile_signature(path, sig) == 0)
+		rc = s->ops->meta_set(s, "journal", sig, err);
 	return rc;
 }
 
 int
-journal_station(const char *path, const struct station_rec *r, char *err)
+journal_station(const char *path, struct store *s,
+    const struct station_rec *r, char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
 	    " s:s, s:I, s:s}", "op", "station", "name", r->name, "unit",
 	    r->unit, "role", r->role, "added_at", (json_int_t)r->added_at,
 	    "enrolled_at", (json_int_t)r->enrolled_at, "revoked_at",
@@ -56,18 +72,19 @@ journal_station(const char *path, const struct station_rec *r, char *err)
 }
 
 int
-journal_unit(const char *path, const char *name, const char *role,
-    int64_t added_at, char *err)
+journal_unit(const char *path, struct store *s, const char *name,
+    const char *role, int64_t added_at, char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:I}", "op", "unit",
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:I}", "op", "unit",
 	    "name", name, "role", role != NULL ? role : "", "added_at",
 	    (json_int_t)added_at), err);
 }
 
 int
-journal_account(const char *path, const struct account *a, char *err)
+journal_account(const char *path, struct store *s, const struct account *a,
+    char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I,"
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I,"
 	    " s:I}", "op", "account", "name", a->name, "unit", a->unit,
 	    "role", a->role, "hash", a->hash, "disabled", a->disabled,
 	    "created_at", (json_int_t)a->created_at, "changed_at",
@@ -75,16 +92,18 @@ journal_account(const char *path, const struct account *a, char *err)
 }
 
 int
-journal_station_removed(const char *path, const char *name, char *err)
+journal_station_removed(const char *path, struct store *s,
+    const char *name, char *err)
 {
-	return append(path, json_pack("{s:s, s:s}", "op", "station_removed",
+	return append(path, s, json_pack("{s:s, s:s}", "op", "station_removed",
 	    "name", name), err);
 }
 
 int
-journal_unit_removed(const char *path, const char *name, char *err)
+journal_unit_removed(const char *path, struct store *s, const char *name,
+    char *err)
 {
-	return append(path, json_pack("{s:s, s:s}", "op", "unit_removed",
+	return append(path, s, json_pack("{s:s, s:s}", "op", "unit_removed",
 	    "name", name), err);
 }
 
@@ -101,13 +120,13 @@ bootstrap(const char *path, struct store *s, char *err)
 	    (rc = s->ops->unit_list(s, &u, &nu, err)) != 0)
 		goto out;
 	for (i = 0; rc == 0 && i < ns; i++)
-		rc = journal_station(path, &st[i], err);
+		rc = journal_station(path, s, &st[i], err);
 	for (i = 0; rc == 0 && i < nu; i++)
 		if (u[i].declared)
-			rc = journal_unit(path, u[i].name, u[i].role,
+			rc = journal_unit(path, s, u[i].name, u[i].role,
 			    u[i].added_at, err);
 	if (rc == 0 && ns + nu == 0) /* an empty journal says it was made */
-		rc = append(path, json_pack("{s:s}", "op", "start"), err);
+		rc = append(path, s, json_pack("{s:s}", "op", "start"), err);
 out:
 	station_recs_free(st, ns);
 	unit_recs_free(u, nu);
@@ -192,7 +211,7 @@ bootstrap_accounts(const char *path, struct store *s, char *err)
 	if ((rc = o->list(s, &a, &n, err)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = journal_account(path, &a[i], err);
+		rc = journal_account(path, s, &a[i], err);
 	accounts_free(a, n);
 	return rc != 0 ? rc : s->ops->meta_set(s, "journal_accounts", "1", err);
 }

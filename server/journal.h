@@ -27,6 +27,8 @@
  *     database's alone. The database keeps the signature of the journal
  *     it was last brought up to (meta "journal": device, inode, size,
  *     mtime): while the file keeps it, the open reads and writes nothing.
+ *     An append in the transaction of a database so up to the file moves
+ *     the signature on in that transaction (rule 7).
  *  4. A journal that does not exist yet (a directory made before it) is
  *     made from the database first; the accounts of a database whose
  *     journal has none yet (made before accounts were journaled: meta
@@ -67,23 +69,27 @@
 
 #define JOURNAL_FILE "journal.log"
 
-/* Appends the credential state of r, inside a write transaction (rule
- * 7). Returns 0 or LD_EFULL with err. The other appends alike. */
-int journal_station(const char *path, const struct station_rec *r,
-    char *err);
+/* Appends the credential state of r, inside s's write transaction (rule
+ * 7; a database up to the file before stays marked so: rule 3). Returns
+ * 0, LD_EFULL with err, or the store's error. The other appends alike. */
+int journal_station(const char *path, struct store *s,
+    const struct station_rec *r, char *err);
 
 /* Appends a declared unit (role "" for none), or its removal. */
-int journal_unit(const char *path, const char *name, const char *role,
-    int64_t added_at, char *err);
-int journal_unit_removed(const char *path, const char *name, char *err);
+int journal_unit(const char *path, struct store *s, const char *name,
+    const char *role, int64_t added_at, char *err);
+int journal_unit_removed(const char *path, struct store *s,
+    const char *name, char *err);
 
 struct account;
 
 /* Appends an account's state (accounts.h). */
-int journal_account(const char *path, const struct account *a, char *err);
+int journal_account(const char *path, struct store *s,
+    const struct account *a, char *err);
 
 /* Appends a station's removal (one without events). */
-int journal_station_removed(const char *path, const char *name, char *err);
+int journal_station_removed(const char *path, struct store *s,
+    const char *name, char *err);
 
 /* Rules 3 and 4, in a transaction of its own (rule 7): the caller has
  * none open. *changed: how many stations and units it changed. */
