@@ -10,7 +10,7 @@
 # journal ("event=journal result=replayed").
 # backends: sqlite — the race is between journal.log and server.db; a server on PostgreSQL keeps no journal (server/journal.h, rule 6)
 . "$(dirname "$0")/lib.sh"
-test_plan 13
+test_plan 14
 PW="长期有效的口令-2026"
 # The commands queue on the database's one write lock: each waits as long
 # as it would outside the tests (lib.sh shortens it to 2 s).
@@ -92,8 +92,9 @@ agree() {
 	units = {n for (k, n), j in last.items() if k == "u" and j["op"] == "unit"}
 	declared = {u["unit"] for u in json.load(open("un.json"))["units"]
 	            if u["declared"]}
-	users = {n for (k, n), j in last.items() if k == "a"}
-	has_users = {u["name"] for u in json.load(open("us.json"))["users"]}
+	users = {(n, j["disabled"]) for (k, n), j in last.items() if k == "a"}
+	has_users = {(u["name"], u["disabled"])
+	             for u in json.load(open("us.json"))["users"]}
 	bad = [(n, want.get(n), have.get(n)) for n in set(want) | set(have)
 	       if want.get(n) != have.get(n)]
 	if bad or units != declared or users != has_users:
@@ -205,8 +206,15 @@ done
 for i in 1 2 3 4; do
 	run "rv$i" "$LDS" station revoke "a$i"
 done
+# The disable lands while passwd hashes its password (Argon2id, the
+# longest step): an account read before that and written after it would
+# lose the disable. The pause only makes that likelier; nothing waits on
+# it.
+run passwd sh -c "echo '$PW-2' | '$LDS' user passwd user2"
+sleep 0.05
+run disable "$LDS" user disable user2
 wait_all
-cat ./rv*.err >>cmd.log
+cat ./rv*.err disable.err passwd.err >>cmd.log
 
 test_expect_success 'every code printed beside the server enrols its station' '
 	for f in b*.rc; do
@@ -221,6 +229,19 @@ test_expect_success 'the revocations beside the syncs took' '
 	"$LDS" station list --json >st.json &&
 	jeq st.json "sorted(s.status for s in d.stations if s.station in (\"a1\", \"a2\", \"a3\", \"a4\"))" \
 		"revoked revoked revoked revoked"
+'
+
+test_expect_success 'a user disable and a user passwd at once both took' '
+	test "$(cat disable.rc passwd.rc)" = "0
+0" &&
+	"$LDS" user list --json >us.json &&
+	jeq us.json "next(u.disabled for u in d.users if u.name == \"user2\")" true &&
+	python3 -c "
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if \"user2\" in l]
+first, last = lines[0], lines[-1]
+sys.exit(not (last[\"disabled\"] and last[\"hash\"] != first[\"hash\"]))
+" "$LIANDONG_SERVER_DIR/journal.log"
 '
 
 # One after the other: a second add of a name is refused before its line
