@@ -307,7 +307,8 @@ spend_code(struct api *a, struct station_rec *r, char *err)
 {
 	r->code_hash[0] = '\0';
 	r->code_expires = 0;
-	if (a->journal != NULL && journal_station(a->journal, r, err) != 0)
+	if (a->journal != NULL &&
+	    journal_station(a->journal, a->store, r, err) != 0)
 		return -1;
 	log_line("info", "event=enroll station=%s result=confirmed", r->name);
 	return 0;
@@ -450,7 +451,7 @@ enrol_held(struct api *a, struct station_rec *r, const char *hash,
 			now.enrolled_at = r->enrolled_at;
 			now.epoch = now.replaced_lo = now.replaced_hi = 0;
 			if (a->journal == NULL || (rc = journal_station(a->journal,
-			    &now, err)) == 0)
+			    s, &now, err)) == 0)
 				rc = s->ops->station_update(s, &now, err);
 		}
 		station_rec_release(r);

@@ -62,7 +62,7 @@ static int
 journal_append_station(struct server_ctx *x, const struct station_rec *r)
 {
 	char *path = server_journal_path(x);
-	int rc = journal_station(path, r, x->err);
+	int rc = journal_station(path, x->store, r, x->err);
 
 	free(path);
 	return rc;
@@ -123,6 +123,43 @@ code_hours(struct cli *c, const char *exp, long *hours)
 	return 0;
 }
 
+/*
+ * Inside the transaction station_add holds: the role (the unit's, if the
+ * county declared it with one, else "township") and the checks that need
+ * the database, then the journal's line and the station (journal.h, rule
+ * 7: a name taken is refused before the line). r->role is pointed at
+ * the role, which role_buf holds when it is the unit's. 0 or an exit
+ * code.
+ */
+static int
+station_add_held(struct cli *c, struct station_rec *r, const char *role,
+    char role_buf[ROLE_LEN])
+{
+	struct server_ctx *x = c->app;
+	struct station_rec had;
+	int rc;
+
+	if (role == NULL) {
+		if ((rc = server_declared_role(c, r->unit, role_buf)) != 0)
+			return rc;
+		role = *role_buf != '\0' ? role_buf : "township";
+	}
+	if (!role_valid(role))
+		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
+	r->role = (char *)role;
+	if ((rc = unit_role_check(c, r->unit, role)) != 0)
+		return rc;
+	rc = x->store->ops->station_get(x->store, r->name, &had, x->err);
+	if (rc == 0) {
+		station_rec_release(&had);
+		rc = ld_fail(x->err, LD_EEXIST,
+		    _("station '%s' already exists"), r->name);
+	} else if (rc == LD_ENOTFOUND &&
+	    (rc = journal_append_station(x, r)) == 0)
+		rc = x->store->ops->station_add(x->store, r, x->err);
+	return rc != 0 ? server_fail(c, rc) : 0;
+}
+
 static int
 station_add(struct cli *c)
 {
@@ -144,35 +181,27 @@ station_add(struct cli *c)
 	    unit[0] == '\0')
 		return rc ? server_fail(c, rc) : cli_error(c, EXIT_INVALID,
 		    _("--unit must not be empty"));
-	if (role == NULL) {
-		/* A unit the county declared with a role keeps it. */
-		if ((rc = server_declared_role(c, unit, given)) != 0)
-			return rc;
-		role = *given != '\0' ? given : "township";
-	}
-	if (!role_valid(role))
+	if (role != NULL && !role_valid(role))
 		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
-	if ((rc = unit_role_check(c, unit, role)) != 0)
-		return rc;
 	if ((rc = code_hours(c, exp, &hours)) != 0)
 		return rc;
 	random_code(12, code);
 	memset(&r, 0, sizeof r);
 	ld_strlcpy(r.name, name, sizeof r.name);
 	r.unit = (char *)unit;
-	r.role = (char *)role;
 	r.added_at = ltime_now();
 	r.code_expires = r.added_at + hours * 3600 * 1000;
 	hash_hex(code, strlen(code), r.code_hash);
-	/* The station and, for a role that sees more, what it sees already;
-	 * the journal first (journal.h). */
-	if ((rc = journal_append_station(x, &r)) != 0 ||
-	    (rc = x->store->ops->begin(x->store, x->err)) != 0)
+	/* The station and, for a role that sees more, what it sees already,
+	 * in one transaction with its journal line. */
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
 		return server_fail(c, rc);
-	if ((rc = x->store->ops->station_add(x->store, &r, x->err)) != 0 ||
-	    (rc = x->store->ops->commit(x->store, x->err)) != 0) {
+	if ((rc = station_add_held(c, &r, role, given)) == 0 &&
+	    (rc = x->store->ops->commit(x->store, x->err)) != 0)
+		rc = server_fail(c, rc);
+	if (rc != 0) {
 		x->store->ops->rollback(x->store);
-		return server_fail(c, rc);
+		return rc;
 	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("station.add");
@@ -328,7 +357,9 @@ station_reissue(struct cli *c)
 	return 0;
 }
 
-/* Removes a station added by mistake: one the server holds no event of. */
+/* Removes a station added by mistake: one the server holds no event of.
+ * The check, the journal's line and the removal in one transaction
+ * (journal.h, rule 7). */
 static int
 station_remove(struct cli *c)
 {
@@ -337,20 +368,27 @@ station_remove(struct cli *c)
 	char *path;
 	int rc;
 
-	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
-	    x->err)) != 0)
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
 		return server_fail(c, rc);
-	rc = r.head_seq > 0;
-	station_rec_release(&r);
-	if (rc)
-		return cli_error(c, EXIT_INVALID,
-		    _("station '%s' has events on the server: revoke it instead"),
-		    c->argv[0]);
-	path = server_journal_path(x);
-	rc = journal_station_removed(path, c->argv[0], x->err);
-	free(path);
-	if (rc == 0)
-		rc = x->store->ops->station_remove(x->store, c->argv[0], x->err);
+	if ((rc = x->store->ops->station_get(x->store, c->argv[0], &r,
+	    x->err)) == 0) {
+		if (r.head_seq > 0)
+			rc = ld_fail(x->err, LD_EEXIST,
+			    _("station '%s' has events on the server: revoke it instead"),
+			    c->argv[0]);
+		station_rec_release(&r);
+	}
+	if (rc == 0) {
+		path = server_journal_path(x);
+		rc = journal_station_removed(path, x->store, c->argv[0],
+		    x->err);
+		free(path);
+	}
+	if (rc == 0 && (rc = x->store->ops->station_remove(x->store,
+	    c->argv[0], x->err)) == 0)
+		rc = x->store->ops->commit(x->store, x->err);
+	if (rc != 0)
+		x->store->ops->rollback(x->store);
 	if (rc == LD_EEXIST)
 		return cli_error(c, EXIT_INVALID, "%s", x->err);
 	if (rc != 0)

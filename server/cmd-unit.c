@@ -79,21 +79,23 @@ static const struct cli_opt unit_add_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/*
+ * Inside the transaction unit_add holds: the name free, a warning for a
+ * near twin, then the journal's line and the unit (journal.h, rule 7: a
+ * name taken is refused before the line). 0 or an exit code.
+ */
 static int
-unit_add(struct cli *c)
+unit_add_held(struct cli *c, const char *name, const char *role)
 {
 	struct server_ctx *x = c->app;
-	const char *name = c->argv[0], *role = cli_value(c, "role");
 	const char *near[3];
 	struct unit_rec *recs, *u;
 	json_t *names;
+	char *path;
 	size_t n, i, k;
+	int64_t now;
 	int rc;
 
-	if ((rc = unit_name_check(c, name)) != 0)
-		return rc;
-	if (role != NULL && !role_valid(role))
-		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
 	if ((rc = unit_find(c, name, &recs, &n, &u)) != 0)
 		return rc;
 	if (u != NULL) {
@@ -114,19 +116,38 @@ unit_add(struct cli *c)
 		    name, near[i]);
 	json_decref(names);
 	unit_recs_free(recs, n);
-	{
-		char *path = server_journal_path(x);
-		int64_t now = ltime_now();
-
-		rc = journal_unit(path, name, role, now, x->err);
-		free(path);
-		if (rc == 0)
-			rc = x->store->ops->unit_add(x->store, name, role, now,
-			    x->err);
-	}
+	path = server_journal_path(x);
+	now = ltime_now();
+	rc = journal_unit(path, x->store, name, role, now, x->err);
+	free(path);
+	if (rc == 0)
+		rc = x->store->ops->unit_add(x->store, name, role, now, x->err);
 	if (rc != 0)
 		return rc == LD_EEXIST ? cli_error(c, EXIT_INVALID, "%s", x->err) :
 		    server_fail(c, rc);
+	return 0;
+}
+
+static int
+unit_add(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	const char *name = c->argv[0], *role = cli_value(c, "role");
+	int rc;
+
+	if ((rc = unit_name_check(c, name)) != 0)
+		return rc;
+	if (role != NULL && !role_valid(role))
+		return cli_error(c, EXIT_INVALID, _("unknown role '%s'"), role);
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
+		return server_fail(c, rc);
+	if ((rc = unit_add_held(c, name, role)) == 0 &&
+	    (rc = x->store->ops->commit(x->store, x->err)) != 0)
+		rc = server_fail(c, rc);
+	if (rc != 0) {
+		x->store->ops->rollback(x->store);
+		return rc;
+	}
 	if (cli_common_flag(c, "json")) {
 		json_t *o = out_doc("unit.add");
 		json_object_set_new(o, "unit", json_string(name));
@@ -176,12 +197,16 @@ unit_list(struct cli *c)
 	return 0;
 }
 
+/* Inside the transaction unit_remove holds: the unit without a station,
+ * declared, then the journal's line and the removal (journal.h, rule 7).
+ * 0 or an exit code. */
 static int
-unit_remove(struct cli *c)
+unit_remove_held(struct cli *c, const char *name)
 {
 	struct server_ctx *x = c->app;
-	const char *name = c->argv[0];
 	struct station_rec *recs;
+	struct unit_rec *units, *u;
+	char *path;
 	size_t n, i;
 	int rc;
 
@@ -193,18 +218,39 @@ unit_remove(struct cli *c)
 			    _("unit '%s' has station '%s': a unit with a station stays in the directory"),
 			    name, recs[i].name);
 	station_recs_free(recs, n);
-	if (rc != 0)
+	if (rc != 0 || (rc = unit_find(c, name, &units, &n, &u)) != 0)
 		return rc;
-	{
-		char *path = server_journal_path(x);
-
-		rc = journal_unit_removed(path, name, x->err);
-		free(path);
-	}
+	if (u == NULL || !u->declared)
+		rc = ld_fail(x->err, LD_ENOTFOUND,
+		    _("no unit '%s' declared in the directory"), name);
+	unit_recs_free(units, n);
+	if (rc != 0)
+		return server_fail(c, rc);
+	path = server_journal_path(x);
+	rc = journal_unit_removed(path, x->store, name, x->err);
+	free(path);
 	if (rc != 0 ||
 	    (rc = x->store->ops->unit_remove(x->store, name, x->err)) != 0)
 		return server_fail(c, rc);
-	printf(_("unit '%s' removed from the directory\n"), name);
+	return 0;
+}
+
+static int
+unit_remove(struct cli *c)
+{
+	struct server_ctx *x = c->app;
+	int rc;
+
+	if ((rc = x->store->ops->begin(x->store, x->err)) != 0)
+		return server_fail(c, rc);
+	if ((rc = unit_remove_held(c, c->argv[0])) == 0 &&
+	    (rc = x->store->ops->commit(x->store, x->err)) != 0)
+		rc = server_fail(c, rc);
+	if (rc != 0) {
+		x->store->ops->rollback(x->store);
+		return rc;
+	}
+	printf(_("unit '%s' removed from the directory\n"), c->argv[0]);
 	return 0;
 }
 

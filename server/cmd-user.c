@@ -86,43 +86,53 @@ new_password(struct cli *c, char hash[ACCOUNT_HASH_LEN])
 	    rc != 0 ? server_fail(c, rc) : 0;
 }
 
-/* Writes a (adds it when adding) and audits event, in one
- * transaction. */
+/* Inside the caller's transaction: a name taken is refused, then the
+ * journal's line (journal.h, rule 7: before the database, and only for a
+ * change that can be made), the account and the audit. 0, or the store's
+ * or the journal's error in err. */
 static int
-save(struct cli *c, const struct account *a, const char *event,
+save_held(struct server_ctx *x, const struct account *a, const char *event,
     int drop_sessions, int adding)
 {
-	struct server_ctx *x = c->app;
 	struct store *s = x->store;
 	const struct account_ops *o = s->ops->accounts;
 	struct account old;
 	char *path;
 	int rc;
 
-	/* A name taken is said before anything is written; the journal
-	 * first (journal.h), so that a restored older database gets the
-	 * change back. */
 	if (adding) {
 		memset(&old, 0, sizeof old);
 		rc = o->get(s, a->name, &old, x->err);
 		account_release(&old);
 		if (rc == 0)
-			return cli_error(c, EXIT_INVALID,
+			return ld_fail(x->err, LD_EEXIST,
 			    _("account '%s' exists already"), a->name);
 		if (rc != LD_ENOTFOUND)
-			return server_fail(c, rc);
+			return rc;
 	}
 	path = server_journal_path(x);
-	rc = journal_account(path, a, x->err);
+	rc = journal_account(path, s, a, x->err);
 	free(path);
-	if (rc != 0)
-		return server_fail(c, rc);
+	if (rc == 0)
+		rc = adding ? o->add(s, a, x->err) : o->put(s, a, x->err);
+	if (rc == 0 && drop_sessions)
+		rc = o->session_drop(s, NULL, a->name, x->err);
+	if (rc == 0)
+		rc = o->audit_add(s, ltime_now(), a->name, "cli", event, "",
+		    x->err);
+	return rc;
+}
+
+/* Adds a and audits it, in one transaction. Returns 0 or an exit code. */
+static int
+add(struct cli *c, const struct account *a)
+{
+	struct server_ctx *x = c->app;
+	struct store *s = x->store;
+	int rc;
+
 	if ((rc = s->ops->begin(s, x->err)) == 0) {
-		if ((rc = adding ? o->add(s, a, x->err) : o->put(s, a,
-		    x->err)) == 0 && (!drop_sessions ||
-		    (rc = o->session_drop(s, NULL, a->name, x->err)) == 0) &&
-		    (rc = o->audit_add(s, ltime_now(), a->name, "cli", event, "",
-		    x->err)) == 0)
+		if ((rc = save_held(x, a, "account-added", 0, 1)) == 0)
 			rc = s->ops->commit(s, x->err);
 		if (rc != 0)
 			s->ops->rollback(s);
@@ -180,7 +190,7 @@ user_add(struct cli *c)
 	a.role = xstrdup(role);
 	a.created_at = a.changed_at = ltime_now();
 	if ((rc = new_password(c, a.hash)) == 0 &&
-	    (rc = save(c, &a, "account-added", 0, 1)) == 0)
+	    (rc = add(c, &a)) == 0)
 		printf(_("account '%s' added (%s, %s)\n"), name, role, unit);
 	account_release(&a);
 	return rc;
@@ -198,6 +208,39 @@ get(struct cli *c, struct account *a)
 	return rc != 0 ? server_fail(c, rc) : 0;
 }
 
+/*
+ * Changes the account argv[0] as the database holds it, read in the
+ * transaction that writes it (so that two commands at once each keep the
+ * other's change): disabled when disabled >= 0, the password hash when
+ * hash is not NULL. Audits event; drop_sessions ends its sessions. The
+ * account as written into a. Returns 0 or an exit code.
+ */
+static int
+change(struct cli *c, struct account *a, int disabled, const char *hash,
+    const char *event, int drop_sessions)
+{
+	struct server_ctx *x = c->app;
+	struct store *s = x->store;
+	int rc;
+
+	if ((rc = s->ops->begin(s, x->err)) != 0)
+		return server_fail(c, rc);
+	if ((rc = get(c, a)) == 0) {
+		if (disabled >= 0)
+			a->disabled = disabled;
+		if (hash != NULL)
+			ld_strlcpy(a->hash, hash, sizeof a->hash);
+		a->changed_at = ltime_now();
+		if ((rc = save_held(x, a, event, drop_sessions, 0)) == 0)
+			rc = s->ops->commit(s, x->err);
+		if (rc != 0)
+			rc = server_fail(c, rc);
+	}
+	if (rc != 0)
+		s->ops->rollback(s);
+	return rc;
+}
+
 static int
 set_disabled(struct cli *c, int disabled)
 {
@@ -205,13 +248,9 @@ set_disabled(struct cli *c, int disabled)
 	int rc;
 
 	memset(&a, 0, sizeof a);
-	if ((rc = get(c, &a)) != 0)
-		return rc;
-	a.disabled = disabled;
-	a.changed_at = ltime_now();
 	/* Disabling ends its sessions at once. */
-	rc = save(c, &a, disabled ? "account-disabled" : "account-enabled",
-	    disabled, 0);
+	rc = change(c, &a, disabled, NULL, disabled ? "account-disabled" :
+	    "account-enabled", disabled);
 	if (rc == 0)
 		printf(disabled ? _("account '%s' disabled: its sessions ended\n") :
 		    _("account '%s' enabled\n"), a.name);
@@ -235,14 +274,17 @@ static int
 user_passwd(struct cli *c)
 {
 	struct account a;
+	char hash[ACCOUNT_HASH_LEN];
 	int rc;
 
+	/* An unknown name is said before the password is asked for. */
 	memset(&a, 0, sizeof a);
 	if ((rc = get(c, &a)) != 0)
 		return rc;
-	a.changed_at = ltime_now();
-	if ((rc = new_password(c, a.hash)) == 0 &&
-	    (rc = save(c, &a, "password-changed", 1, 0)) == 0)
+	account_release(&a);
+	memset(&a, 0, sizeof a);
+	if ((rc = new_password(c, hash)) == 0 &&
+	    (rc = change(c, &a, -1, hash, "password-changed", 1)) == 0)
 		printf(_("password of '%s' changed: its sessions ended\n"),
 		    a.name);
 	account_release(&a);

@@ -17,19 +17,32 @@
 #include "textfile.h"
 #include "util.h"
 
-/* Appends one line and makes it durable. */
+/*
+ * Appends one line and makes it durable, inside s's write transaction
+ * (rule 7). A database up to the file before it (meta "journal", rule 3)
+ * is up to it after it too, its change being in the same transaction:
+ * the new signature goes there, so that the next open need not read the
+ * file again; a rollback takes it back with the change (and the next
+ * open replays the line).
+ */
 static int
-append(const char *path, json_t *o, char *err)
+append(const char *path, struct store *s, json_t *o, char *err)
 {
 	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *seen = NULL, sig[TEXTFILE_SIG_LEN], e[LD_ERRLEN];
 	size_t len = strlen(line);
-	int fd, rc = 0;
+	int fd, rc = 0, up_to_date;
 
 	json_decref(o);
 	if (path == NULL) { /* no journal: the store is PostgreSQL's */
 		free(line);
 		return 0;
 	}
+	textfile_signature(path, sig);
+	up_to_date = sig[0] != '\0' &&
+	    s->ops->meta_get(s, "journal", &seen, e) == 0 &&
+	    strcmp(seen, sig) == 0;
+	free(seen);
 	line = xrealloc(line, len + 2);
 	line[len++] = '\n';
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -40,13 +53,16 @@ append(const char *path, json_t *o, char *err)
 		rc = ld_fail(err, LD_EFULL, _("cannot write the journal '%s': %s"),
 		    path, strerror(errno));
 	free(line);
+	if (rc == 0 && up_to_date && textfile_signature(path, sig) == 0)
+		rc = s->ops->meta_set(s, "journal", sig, err);
 	return rc;
 }
 
 int
-journal_station(const char *path, const struct station_rec *r, char *err)
+journal_station(const char *path, struct store *s,
+    const struct station_rec *r, char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
 	    " s:s, s:I, s:s}", "op", "station", "name", r->name, "unit",
 	    r->unit, "role", r->role, "added_at", (json_int_t)r->added_at,
 	    "enrolled_at", (json_int_t)r->enrolled_at, "revoked_at",
@@ -56,18 +72,19 @@ journal_station(const char *path, const struct station_rec *r, char *err)
 }
 
 int
-journal_unit(const char *path, const char *name, const char *role,
-    int64_t added_at, char *err)
+journal_unit(const char *path, struct store *s, const char *name,
+    const char *role, int64_t added_at, char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:I}", "op", "unit",
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:I}", "op", "unit",
 	    "name", name, "role", role != NULL ? role : "", "added_at",
 	    (json_int_t)added_at), err);
 }
 
 int
-journal_account(const char *path, const struct account *a, char *err)
+journal_account(const char *path, struct store *s, const struct account *a,
+    char *err)
 {
-	return append(path, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I,"
+	return append(path, s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I,"
 	    " s:I}", "op", "account", "name", a->name, "unit", a->unit,
 	    "role", a->role, "hash", a->hash, "disabled", a->disabled,
 	    "created_at", (json_int_t)a->created_at, "changed_at",
@@ -75,16 +92,18 @@ journal_account(const char *path, const struct account *a, char *err)
 }
 
 int
-journal_station_removed(const char *path, const char *name, char *err)
+journal_station_removed(const char *path, struct store *s,
+    const char *name, char *err)
 {
-	return append(path, json_pack("{s:s, s:s}", "op", "station_removed",
+	return append(path, s, json_pack("{s:s, s:s}", "op", "station_removed",
 	    "name", name), err);
 }
 
 int
-journal_unit_removed(const char *path, const char *name, char *err)
+journal_unit_removed(const char *path, struct store *s, const char *name,
+    char *err)
 {
-	return append(path, json_pack("{s:s, s:s}", "op", "unit_removed",
+	return append(path, s, json_pack("{s:s, s:s}", "op", "unit_removed",
 	    "name", name), err);
 }
 
@@ -101,13 +120,13 @@ bootstrap(const char *path, struct store *s, char *err)
 	    (rc = s->ops->unit_list(s, &u, &nu, err)) != 0)
 		goto out;
 	for (i = 0; rc == 0 && i < ns; i++)
-		rc = journal_station(path, &st[i], err);
+		rc = journal_station(path, s, &st[i], err);
 	for (i = 0; rc == 0 && i < nu; i++)
 		if (u[i].declared)
-			rc = journal_unit(path, u[i].name, u[i].role,
+			rc = journal_unit(path, s, u[i].name, u[i].role,
 			    u[i].added_at, err);
 	if (rc == 0 && ns + nu == 0) /* an empty journal says it was made */
-		rc = append(path, json_pack("{s:s}", "op", "start"), err);
+		rc = append(path, s, json_pack("{s:s}", "op", "start"), err);
 out:
 	station_recs_free(st, ns);
 	unit_recs_free(u, nu);
@@ -192,7 +211,7 @@ bootstrap_accounts(const char *path, struct store *s, char *err)
 	if ((rc = o->list(s, &a, &n, err)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = journal_account(path, &a[i], err);
+		rc = journal_account(path, s, &a[i], err);
 	accounts_free(a, n);
 	return rc != 0 ? rc : s->ops->meta_set(s, "journal_accounts", "1", err);
 }
@@ -285,8 +304,12 @@ replay_units(struct store *s, const json_t *units, int64_t *changed,
 	return rc;
 }
 
-int
-journal_replay(const char *path, struct store *s, int64_t *changed,
+/*
+ * Rules 3 to 5, inside the caller's write transaction (rule 7): a line
+ * read here belongs to a transaction that has ended.
+ */
+static int
+replay_held(const char *path, struct store *s, int64_t *changed,
     char *err)
 {
 	json_t *stations = json_object(), *units = json_object(), *j;
@@ -295,23 +318,17 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 	const char *key;
 	int rc;
 
-	*changed = 0;
-	if (path == NULL) { /* no journal: the store is PostgreSQL's */
-		json_decref(stations);
-		json_decref(units);
-		json_decref(accounts);
-		return 0;
-	}
 	if (access(path, F_OK) != 0 && (rc = bootstrap(path, s, err)) != 0)
 		goto out;
 	if ((rc = bootstrap_accounts(path, s, err)) != 0)
 		goto out;
-	/* The database was brought up to this very file already (and every
-	 * change since went through it): nothing to read or write. */
+	/* Another process may have brought the database up to the file
+	 * while this one waited for the transaction. */
 	textfile_signature(path, sig);
 	if ((rc = s->ops->meta_get(s, "journal", &seen, err)) != 0 &&
 	    rc != LD_ENOTFOUND)
 		goto out;
+	rc = 0;
 	if (seen != NULL && strcmp(seen, sig) == 0)
 		goto out;
 	if ((rc = textfile_read(path, 64u << 20, &text, err)) != 0)
@@ -343,8 +360,6 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 		else
 			json_decref(j);
 	}
-	if ((rc = s->ops->begin(s, err)) != 0)
-		goto out;
 	json_object_foreach(stations, key, j)
 		if ((rc = replay_station(s, j, changed, err)) != 0)
 			break;
@@ -356,15 +371,53 @@ journal_replay(const char *path, struct store *s, int64_t *changed,
 				break;
 	if (rc == 0 && sig[0] != '\0')
 		rc = s->ops->meta_set(s, "journal", sig, err);
-	if (rc == 0)
-		rc = s->ops->commit(s, err);
-	else
-		s->ops->rollback(s);
 out:
 	free(seen);
 	free(text);
 	json_decref(stations);
 	json_decref(units);
 	json_decref(accounts);
+	return rc;
+}
+
+/* Rule 3's shortcut, read without a transaction: 1 when the database was
+ * brought up to this very file (and its accounts journaled, rule 4)
+ * already. A line appended meanwhile only makes it 0, never 1 wrongly:
+ * the signature read here is of the file before that line. */
+static int
+replayed_already(const char *path, struct store *s)
+{
+	char *seen = NULL, *done = NULL, sig[TEXTFILE_SIG_LEN], e[LD_ERRLEN];
+	int yes;
+
+	textfile_signature(path, sig);
+	yes = sig[0] != '\0' &&
+	    s->ops->meta_get(s, "journal_accounts", &done, e) == 0 &&
+	    s->ops->meta_get(s, "journal", &seen, e) == 0 &&
+	    strcmp(seen, sig) == 0;
+	free(seen);
+	free(done);
+	return yes;
+}
+
+int
+journal_replay(const char *path, struct store *s, int64_t *changed,
+    char *err)
+{
+	int rc;
+
+	*changed = 0;
+	if (path == NULL) /* no journal: the store is PostgreSQL's */
+		return 0;
+	/* While the file keeps the signature the database holds, nothing is
+	 * read or written, nor the write lock waited for. */
+	if (replayed_already(path, s))
+		return 0;
+	if ((rc = s->ops->begin(s, err)) != 0)
+		return rc;
+	if ((rc = replay_held(path, s, changed, err)) == 0)
+		return s->ops->commit(s, err);
+	s->ops->rollback(s);
+	*changed = 0;
 	return rc;
 }
