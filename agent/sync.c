@@ -992,31 +992,36 @@ parser_end(struct parser *ps)
 
 /* Applies one answer in one transaction; its header into h (release
  * it with proto_answer_release when this returns 0); *receipts: how many
- * receipts it recorded, which are then to be pushed. */
+ * receipts it recorded, which are then to be pushed. ps: its events'
+ * parser, zeroed, or started already on them (ahead_unpack); ended here
+ * whatever this returns. */
 static int
 apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
-    size_t len, struct proto_answer *h, long *added, int *receipts,
-    char *err)
+    size_t len, struct parser *ps, struct proto_answer *h, long *added,
+    int *receipts, char *err)
 {
 	struct sync_state now = *st;
 	const char *line;
 	size_t pos = 0, n, i = 0;
-	struct parser ps = { .p = NULL };
 	json_t *due = NULL;
 	int rc, a;
 
 	memset(h, 0, sizeof *h);
 	if (!ndjson_next(buf, len, &pos, &line, &n) ||
-	    proto_answer_decode(line, n, h, err) != 0)
+	    proto_answer_decode(line, n, h, err) != 0) {
+		parser_end(ps);
 		return ld_fail(err, LD_EREFUSED, _("malformed answer from the server"));
+	}
 	if ((rc = ledger_begin(lg, err)) != 0) {
+		parser_end(ps);
 		proto_answer_release(h);
 		return rc;
 	}
 	due = json_array();
-	parser_start(&ps, buf + pos, len - pos);
+	if (ps->p == NULL) /* not started ahead (ahead_unpack) */
+		parser_start(ps, buf + pos, len - pos);
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
-		struct parsed *p = parser_get(&ps, i, line, n);
+		struct parsed *p = parser_get(ps, i, line, n);
 		struct event ev;
 
 		if ((rc = p->rc) != 0) {
@@ -1041,7 +1046,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 		*added += a;
 		i++;
 	}
-	parser_end(&ps);
+	parser_end(ps);
 	if (!h->own_more && (rc = renumber(lg, err)) != 0)
 		goto fail;
 	now.acked = h->acked;
@@ -1072,7 +1077,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	*st = now;
 	return 0;
 fail:
-	parser_end(&ps);
+	parser_end(ps);
 	ledger_rollback(lg);
 	proto_answer_release(h);
 	json_decref(due);
@@ -1382,7 +1387,52 @@ struct ahead {
 	struct net_response r;
 	double secs;
 	char err[LD_ERRLEN];
+	/* A 200 answer decompressed on the thread (owned; NULL when not:
+	 * the main thread decompresses r then), and its events being
+	 * checked from then on (owned, started when plain is set). */
+	struct codec *c;       /* borrowed: the main thread does not use it
+	                        * while the thread runs */
+	void *plain;
+	size_t plain_len;
+	struct parser *ps;
 };
+
+/* Decompresses the answer come ahead and starts checking its events
+ * at once, while the main thread still stores the last answer's: the
+ * checks of the next batch overlap the last one's search rows, saved
+ * records and commit, rather than start after them. Nothing is stored
+ * here; apply_answer takes the events, checked or not yet, in order. A
+ * failure leaves plain NULL: the main thread decompresses again, and
+ * says why. */
+static void
+ahead_unpack(struct ahead *a)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	if (codec_decompress(a->c, a->r.body, a->r.len, MAX_ANSWER, &a->plain,
+	    &a->plain_len, NULL) != 0) {
+		a->plain = NULL;
+		return;
+	}
+	if (!ndjson_next(a->plain, a->plain_len, &pos, &line, &n))
+		return; /* no header line: refused by apply_answer */
+	a->ps = xcalloc(1, sizeof *a->ps);
+	parser_start(a->ps, (const char *)a->plain + pos, a->plain_len - pos);
+}
+
+/* Drops what ahead_unpack made of an answer that is not applied. */
+static void
+ahead_drop(struct ahead *a)
+{
+	if (a->ps != NULL) {
+		parser_end(a->ps);
+		free(a->ps);
+		a->ps = NULL;
+	}
+	free(a->plain);
+	a->plain = NULL;
+}
 
 static void *
 ahead_send(void *arg)
@@ -1396,6 +1446,8 @@ ahead_send(void *arg)
 	a->secs = mono_s() - t0;
 	free(a->body);
 	a->body = NULL;
+	if (a->rc == 0 && a->r.status == 200)
+		ahead_unpack(a);
 	return NULL;
 }
 
@@ -1442,6 +1494,7 @@ ahead_start(struct ahead *a, struct ledger *lg, struct codec *c,
 	    &a->len, &sent, &final, err)) != 0)
 		return rc;
 	a->n = n;
+	a->c = c;
 	if (sent != 0 || !final || pthread_create(&a->thread, NULL,
 	    ahead_send, a) != 0) {
 		free(a->body);
@@ -1482,6 +1535,7 @@ run(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		if (ah.rc == 0)
 			net_response_release(&ah.r);
 	}
+	ahead_drop(&ah);
 	return rc;
 }
 
@@ -1505,6 +1559,7 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 		long sent, added = 0;
 		int final, more, receipts = 0, level;
 		struct proto_answer h;
+		struct parser ps_here = { .p = NULL }, *ps = &ps_here;
 		double t0;
 
 		/* Taking events back changes the chain: read it every time. */
@@ -1577,19 +1632,34 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			net_response_release(&r);
 			return rc;
 		}
-		rc = codec_decompress(c, r.body, r.len, MAX_ANSWER, &plain,
-		    &plain_len, err);
+		if (ah->plain != NULL) {
+			/* Decompressed, its events being checked already. */
+			plain = ah->plain;
+			plain_len = ah->plain_len;
+			if (ah->ps != NULL)
+				ps = ah->ps;
+			ah->plain = NULL;
+			ah->ps = NULL;
+			rc = 0;
+		} else
+			rc = codec_decompress(c, r.body, r.len, MAX_ANSWER,
+			    &plain, &plain_len, err);
 		net_response_release(&r);
 		if (rc != 0) /* err says why; the answer is the server's fault */
 			return LD_EREFUSED;
 		if (own < 0 && !want_heads && limit == 0 && sent == 0 &&
 		    ahead_ok(plain, plain_len, acked, head, &h) &&
 		    (rc = ahead_start(ah, lg, c, n, &st, &h, err)) != 0) {
+			parser_end(ps);
 			free(plain);
+			if (ps != &ps_here)
+				free(ps);
 			return rc;
 		}
-		rc = apply_answer(lg, &st, plain, plain_len, &h, &added,
+		rc = apply_answer(lg, &st, plain, plain_len, ps, &h, &added,
 		    &receipts, err);
+		if (ps != &ps_here)
+			free(ps);
 		free(plain);
 		if (rc != 0)
 			return rc;

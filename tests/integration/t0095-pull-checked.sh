@@ -4,9 +4,13 @@
 # events before it are stored (agent/sync.c, struct parser): an answer
 # holding, late in it, one event whose hash does not match its content
 # is refused whole, none of it kept; once the server holds the true
-# event again, the same pull takes all of it.
+# event again, the same pull takes all of it. The same for a bad event
+# in a later answer of a long pull, whose events are decompressed and
+# checked as soon as it arrives, while the answer before it is still
+# being stored (agent/sync.c, ahead_unpack): the answers before it are
+# kept, that one refused whole.
 . "$(dirname "$0")/lib.sh"
-test_plan 4
+test_plan 8
 
 start_server
 add_station lyx 龙羊峡镇
@@ -41,5 +45,50 @@ test_expect_success 'with the true event back, the same pull takes all 60' '
 	test "$(sqlite3 lyx2.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = \
 		"$(sqlite3 lyx.db "SELECT count(*) FROM events")" &&
 	converged lyx2 龙羊峡镇
+'
+
+test_expect_success 'the station records 1,100 more and pushes them' '
+	i=61
+	while [ $i -le 1160 ]; do
+		echo "$i"
+		i=$((i + 1))
+	done >nums &&
+	while read -r i; do
+		on lyx liaison log --type patrol --summary "巡查第${i}次" \
+			>/dev/null || exit 1
+	done <nums &&
+	on lyx sync >/dev/null &&
+	test "$(server_sql "SELECT count(*) FROM events WHERE station = \"lyx\"")" -ge 1160
+'
+
+test_expect_success 'the server s copy of the 900th is altered, its hash kept' '
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第900次\", \"巡查第901次\")
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第900次%\"" &&
+	test "$(server_sql "SELECT count(*) FROM events WHERE raw LIKE \"%巡查第901次%\"")" = 2
+'
+
+# The 900th is in the second or third answer of 500: the first is kept
+# whole, the one holding it not at all.
+test_expect_success 'a fresh station keeps the answers before it, none of its own' '
+	add_station lyx3 龙羊峡镇 &&
+	test_must_fail on lyx3 sync >out 2>err &&
+	test_grep "does not match its content" err &&
+	held=$(sqlite3 lyx3.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''") &&
+	top=$(sqlite3 lyx3.db "SELECT coalesce(max(seq), 0) FROM events WHERE station = '\''lyx'\''") &&
+	test "$held" -ge 400 && test "$held" -lt 900 && test "$top" = "$held" &&
+	test "$(sqlite3 lyx3.db "SELECT count(*) FROM events WHERE raw LIKE '\''%巡查第900次%'\''")" = 0 &&
+	on lyx3 verify >/dev/null
+'
+
+test_expect_success 'with the true event back, the pull takes the rest' '
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第901次\", \"巡查第900次\")
+		WHERE station = \"lyx\" AND hash = (SELECT hash FROM events
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第901次%\"
+		ORDER BY seq LIMIT 1)" &&
+	on lyx3 sync >/dev/null &&
+	test "$(sqlite3 lyx3.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = \
+		"$(sqlite3 lyx.db "SELECT count(*) FROM events")" &&
+	on lyx3 verify >/dev/null &&
+	converged lyx3 龙羊峡镇
 '
 test_done
