@@ -9,7 +9,10 @@
  * (PQexecPrepared): nothing a station or a user sends is ever pasted into
  * SQL. Every result is read whole before the rows are handed to a
  * callback, so that a callback may call the store again (figures.c folds
- * each entity from inside entities()).
+ * each entity from inside entities()). Inside a transaction the writes
+ * of a push go in libpq's pipeline, answered together with the next read
+ * or the commit ("the pipeline", below): a push costs a few round trips
+ * under the cursor lock, not several an event.
  *
  * Cursors in commit order (docs/architecture.md, "Cursors on
  * PostgreSQL"). Event cursors and route ids are not taken from a
@@ -67,6 +70,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +204,7 @@ enum stmt_id {
 	ST_META_GET, ST_META_SET, ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
 	ST_STATION_REMOVE, ST_OWN, ST_HEADS, ST_ROUTE_HEAD, ST_LOCK,
 	ST_LOCK_SHARED, ST_TOPS, ST_IDENTITIES, ST_RESEAL, ST_SET_LOCK_TIMEOUT,
-	ST_STATION_LOCK,
+	ST_STATION_LOCK, ST_STALE, ST_HEAD_GET, ST_WIDEN,
 	ST_COUNT
 };
 
@@ -300,6 +304,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SET_LOCK_TIMEOUT] = "SELECT set_config('lock_timeout', $1, false)",
 	[ST_STATION_LOCK] = "SELECT " STATION_COLS " FROM stations"
 	    " WHERE name=$1 FOR UPDATE",
+	[ST_STALE] = "INSERT INTO projections_stale(entity) VALUES($1)"
+	    " ON CONFLICT DO NOTHING",
+	[ST_HEAD_GET] = "SELECT head_seq FROM stations WHERE name=$1",
+	/* ST_ROUTED and ST_EARLIER in one: the earlier events only when
+	 * the unit has no route of the entity yet. */
+	[ST_WIDEN] = "SELECT cursor, station, hash FROM events"
+	    " WHERE entity=$1 AND cursor<$2 AND confidential=0"
+	    " AND" SHARED " AND NOT EXISTS (SELECT 1 FROM routes"
+	    " WHERE unit=$3 AND entity=$1) ORDER BY hlc, station, seq",
 };
 
 struct pending_digest {
@@ -310,6 +323,36 @@ struct pending_digest {
 struct watcher {
 	char *unit;  /* owned */
 	char *role;  /* owned */
+};
+
+/* A write sent in the pipeline whose answer is still to be read. */
+enum pipe_want { WANT_ANY, WANT_ONE, WANT_COMMIT };
+struct pipe_wait {
+	enum pipe_want want;  /* what its answer must say */
+	int code;             /* LD_E* when it does not */
+	const char *what;     /* the message of a failed statement */
+	char msg[STATION_MAX + 96]; /* the one for a row count not 1 */
+};
+
+/* The most writes in flight: their answers fill PostgreSQL's socket
+ * buffer while nothing reads them, and a blocking send of ours would
+ * then wait for a server waiting for us. */
+#define PIPE_MAX 200
+
+struct known_unit {
+	char *unit;  /* owned */
+	int known;
+};
+
+struct known_head {
+	char station[STATION_MAX + 1];
+	int64_t seq;
+};
+
+/* A set of strings (unit NUL entity), open addressing. */
+struct strset {
+	char **slot; /* owned, each owned */
+	size_t cap, n;
 };
 
 struct pg_store {
@@ -328,6 +371,19 @@ struct pg_store {
 	size_t ndigests;
 	int64_t *budget;           /* borrowed, or NULL */
 	long lock_ms;              /* the longest wait for a lock */
+	/* Writes sent without waiting (pipeline mode), in a transaction. */
+	struct pipe_wait pend[PIPE_MAX];
+	size_t npend;
+	int piping;                /* the connection in pipeline mode */
+	/* What the transaction knows without asking again (txn_reset). */
+	struct known_unit *units;  /* owned: unit_known's answers */
+	size_t nunits;
+	struct known_head *heads;  /* owned: heads read under a lock */
+	size_t nheads;
+	struct strset routed;      /* (unit, entity) with a route, excl */
+	const char **cur_units;    /* owned array: the event's routed units */
+	size_t ncur, curcap;
+	int64_t cur_cursor;        /* the event being inserted, or 0 */
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -382,8 +438,166 @@ check(PGconn *conn, PGresult *res, const char *what, char *err)
 
 static int reconnect(struct pg_store *s, char *err);
 
+static int64_t
+cmd_tuples(PGresult *res)
+{
+	const char *t = PQcmdTuples(res);
+
+	return t != NULL && *t != '\0' ? strtoll(t, NULL, 10) : 0;
+}
+
+/*
+ * ---- the pipeline ----
+ *
+ * Inside a transaction, the writes of a push whose answers decide
+ * nothing at once (the event, its head, its routes, grants and marks,
+ * the digests, the commit) are sent without waiting (libpq's pipeline
+ * mode): the first statement that needs an answer (a read, or the
+ * end of the transaction) goes after them and waits for all of them in
+ * one round trip. What the store needs to decide meanwhile, it knows
+ * in memory (the station's head, the routes the transaction made; see
+ * insert_event). Each write still says what its answer must be (a row
+ * count of 1, a COMMIT): one that does not fails the statement that
+ * waited for it, and so the transaction, as a statement that failed at
+ * once would have. Outside a transaction nothing is pipelined: a Sync
+ * there would commit each statement on its own.
+ */
+
+/* Reads the answers to the writes sent, then (when out is not NULL)
+ * the read sent after them into *out, then the Sync, and leaves
+ * pipeline mode. The first error is returned; every answer is read. */
+static int
+pipe_settle(struct pg_store *s, PGresult **out, const char *what, char *err)
+{
+	PGresult *res;
+	size_t i;
+	int rc = 0, nulls;
+
+	if (out != NULL)
+		*out = NULL;
+	if (!s->piping)
+		return 0;
+	if (PQpipelineSync(s->conn) != 1)
+		rc = check(s->conn, NULL, what, err);
+	for (i = 0; rc == 0 && i < s->npend; i++) {
+		const struct pipe_wait *w = &s->pend[i];
+		int r;
+
+		res = PQgetResult(s->conn);
+		if ((r = check(s->conn, res, w->what, err)) != 0)
+			rc = r;
+		else if (w->want == WANT_ONE && cmd_tuples(res) != 1)
+			rc = ld_fail(err, w->code, "%s", w->msg);
+		else if (w->want == WANT_COMMIT &&
+		    strcmp(PQcmdStatus(res), "COMMIT") != 0)
+			rc = ld_fail(err, w->code, "%s", w->msg);
+		/* A result is followed by NULL; a lost connection gives
+		 * NULL at once, and nothing more is to come. */
+		if (res != NULL) {
+			PQclear(res);
+			PQclear(PQgetResult(s->conn));
+		}
+	}
+	if (rc == 0 && out != NULL) {
+		res = PQgetResult(s->conn);
+		if ((rc = check(s->conn, res, what, err)) != 0)
+			PQclear(res);
+		else
+			*out = res;
+		if (res != NULL)
+			PQclear(PQgetResult(s->conn));
+	}
+	s->npend = 0;
+	s->piping = 0;
+	/* Up to the Sync's answer (past any left unread after an error:
+	 * the caller then rolls back, and finds the connection idle). */
+	for (nulls = 0; nulls < 2; ) {
+		if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF ||
+		    PQexitPipelineMode(s->conn) == 1)
+			break;
+		if ((res = PQgetResult(s->conn)) == NULL) {
+			if (PQstatus(s->conn) != CONNECTION_OK)
+				break;
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		PQclear(res);
+	}
+	if (rc != 0 && out != NULL) {
+		PQclear(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int run(struct pg_store *s, enum stmt_id id, int n,
+    const char *const *p, PGresult **out, int64_t *changed,
+    const char *what, char *err);
+
+/*
+ * Sends statement id (or, id < 0, the constant sql) with n parameters
+ * in the pipeline; its answer must say want, else it fails with code
+ * and the message fmt. Outside a transaction a statement runs at once.
+ */
+static int
+pipe_send(struct pg_store *s, int id, const char *sql, int n,
+    const char *const *p, enum pipe_want want, int code, const char *what,
+    char *err, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
+
+static int
+pipe_send(struct pg_store *s, int id, const char *sql, int n,
+    const char *const *p, enum pipe_want want, int code, const char *what,
+    char *err, const char *fmt, ...)
+{
+	struct pipe_wait *w;
+	char name[16];
+	va_list ap;
+	int ok, rc;
+
+	if (!s->in_txn && id >= 0) {
+		int64_t changed;
+
+		if ((rc = run(s, (enum stmt_id)id, n, p, NULL, &changed, what,
+		    err)) != 0 || want != WANT_ONE || changed == 1)
+			return rc;
+		w = &s->pend[0];
+		va_start(ap, fmt);
+		vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+		va_end(ap);
+		return ld_fail(err, code, "%s", w->msg);
+	}
+	if (!s->in_txn)
+		return ld_fail(err, LD_EINTERNAL, "a pipelined %s outside a"
+		    " transaction", sql);
+	if (s->npend == PIPE_MAX && (rc = pipe_settle(s, NULL, what, err)) != 0)
+		return rc;
+	if (!s->piping) {
+		if (PQenterPipelineMode(s->conn) != 1)
+			return check(s->conn, NULL, what, err);
+		s->piping = 1;
+	}
+	snprintf(name, sizeof name, "ld%d", id);
+	ok = id >= 0 ? PQsendQueryPrepared(s->conn, name, n, p, NULL, NULL,
+	    0) : PQsendQueryParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	if (ok != 1)
+		return check(s->conn, NULL, what, err);
+	w = &s->pend[s->npend++];
+	w->want = want;
+	w->code = code;
+	w->what = what;
+	w->msg[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
 /* Runs prepared statement id with n parameters; *out (when not NULL)
- * gets the result, *changed (when not NULL) the rows a write touched. */
+ * gets the result, *changed (when not NULL) the rows a write touched.
+ * With writes in the pipeline it goes after them, in their round trip. */
 static int
 run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
     PGresult **out, int64_t *changed, const char *what, char *err)
@@ -397,7 +611,16 @@ run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
 	if ((rc = reconnect(s, err)) != 0)
 		return rc;
 	snprintf(name, sizeof name, "ld%d", (int)id);
-	res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
+	if (s->piping) {
+		if (PQsendQueryPrepared(s->conn, name, n, p, NULL, NULL, 0) != 1) {
+			rc = check(s->conn, NULL, what, err);
+			pipe_settle(s, NULL, what, NULL);
+			return rc;
+		}
+		if ((rc = pipe_settle(s, &res, what, err)) != 0)
+			return rc;
+	} else
+		res = PQexecPrepared(s->conn, name, n, p, NULL, NULL, 0);
 	/* Outside a transaction, a connection found dropped by this
 	 * statement: once more on a new one. */
 	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
@@ -426,8 +649,13 @@ run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
 static int
 exec_sql(struct pg_store *s, const char *sql, const char *what, char *err)
 {
-	PGresult *res = PQexec(s->conn, sql);
-	int rc = check(s->conn, res, what, err);
+	PGresult *res;
+	int rc;
+
+	if ((rc = pipe_settle(s, NULL, what, err)) != 0)
+		return rc;
+	res = PQexec(s->conn, sql);
+	rc = check(s->conn, res, what, err);
 
 	PQclear(res);
 	return rc;
@@ -438,8 +666,13 @@ static int
 run_sql(struct pg_store *s, const char *sql, int n, const char *const *p,
     PGresult **out, const char *what, char *err)
 {
-	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
-	int rc = check(s->conn, res, what, err);
+	PGresult *res;
+	int rc;
+
+	if ((rc = pipe_settle(s, NULL, what, err)) != 0)
+		return rc;
+	res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	rc = check(s->conn, res, what, err);
 
 	if (rc != 0 || out == NULL)
 		PQclear(res);
@@ -474,7 +707,8 @@ store_pg_run(struct store *base, const char *sql, int n,
 
 	if (rows != NULL)
 		*rows = NULL;
-	if ((rc = reconnect(s, err)) != 0)
+	if ((rc = reconnect(s, err)) != 0 ||
+	    (rc = pipe_settle(s, NULL, what, err)) != 0)
 		return rc;
 	res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
 	if (!s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
@@ -553,10 +787,125 @@ drop_digests(struct pg_store *s)
 }
 
 static void
+strset_clear(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->cap; i++)
+		free(set->slot[i]);
+	free(set->slot);
+	memset(set, 0, sizeof *set);
+}
+
+/* FNV-1a of the len bytes at k. */
+static size_t
+strset_hash(const char *k, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of key a NUL b: where it is, or the empty one it would go. */
+static char **
+strset_slot(const struct strset *set, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+
+	i = strset_hash(a, la) ^ (strset_hash(b, lb) * 31);
+	for (;; i++) {
+		char *k = set->slot[i & (set->cap - 1)];
+
+		if (k == NULL || (strcmp(k, a) == 0 &&
+		    strcmp(k + la + 1, b) == 0))
+			return &set->slot[i & (set->cap - 1)];
+	}
+}
+
+static int
+strset_has(const struct strset *set, const char *a, const char *b)
+{
+	return set->n > 0 && *strset_slot(set, a, b) != NULL;
+}
+
+static void
+strset_add(struct strset *set, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char **slot;
+
+	if (2 * (set->n + 1) > set->cap) {
+		struct strset grown = { NULL, set->cap ? 2 * set->cap : 64, 0 };
+		size_t i;
+
+		grown.slot = xcalloc(grown.cap, sizeof *grown.slot);
+		for (i = 0; i < set->cap; i++) {
+			char *k = set->slot[i];
+
+			if (k != NULL)
+				*strset_slot(&grown, k, k + strlen(k) + 1) = k;
+		}
+		grown.n = set->n;
+		free(set->slot);
+		*set = grown;
+	}
+	slot = strset_slot(set, a, b);
+	if (*slot != NULL)
+		return;
+	*slot = xmalloc(la + lb + 2);
+	memcpy(*slot, a, la + 1);
+	memcpy(*slot + la + 1, b, lb + 1);
+	set->n++;
+}
+
+static void
+drop_units(struct pg_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nunits; i++)
+		free(s->units[i].unit);
+	free(s->units);
+	s->units = NULL;
+	s->nunits = 0;
+}
+
+/* Notes station's head, read under its row lock or the exclusive one. */
+static struct known_head *
+remember_head(struct pg_store *s, const char *station, int64_t seq)
+{
+	struct known_head *h;
+	size_t i;
+
+	for (i = 0; i < s->nheads; i++)
+		if (strcmp(s->heads[i].station, station) == 0)
+			break;
+	if (i == s->nheads) {
+		s->heads = xrealloc(s->heads, (s->nheads + 1) * sizeof *s->heads);
+		s->nheads++;
+	}
+	h = &s->heads[i];
+	ld_strlcpy(h->station, station, sizeof h->station);
+	h->seq = seq;
+	return h;
+}
+
+static void
 txn_reset(struct pg_store *s)
 {
+	pipe_settle(s, NULL, "", NULL);
 	drop_watchers(s);
 	drop_digests(s);
+	drop_units(s);
+	free(s->heads);
+	s->heads = NULL;
+	s->nheads = 0;
+	strset_clear(&s->routed);
+	s->ncur = 0;
+	s->cur_cursor = 0;
 	s->in_txn = s->excl = s->shared = 0;
 	s->next_event = s->next_route = 0;
 }
@@ -584,8 +933,10 @@ static void
 pg_rollback(struct store *base)
 {
 	struct pg_store *s = PG(base);
-	PGresult *res = PQexec(s->conn, "ROLLBACK");
+	PGresult *res;
 
+	pipe_settle(s, NULL, "", NULL);
+	res = PQexec(s->conn, "ROLLBACK");
 	PQclear(res);
 	txn_reset(s);
 }
@@ -596,21 +947,20 @@ static int
 pg_commit(struct store *base, char *err)
 {
 	struct pg_store *s = PG(base);
-	PGresult *res;
 	int rc;
 
-	if ((rc = flush_digests(s, err)) != 0) {
+	/* The digests and the COMMIT after the push's writes, all
+	 * answered in one round trip. COMMIT of a transaction an error
+	 * aborted answers ROLLBACK. */
+	if ((rc = flush_digests(s, err)) != 0 ||
+	    (rc = pipe_send(s, -1, "COMMIT", 0, NULL, WANT_COMMIT, LD_EDB,
+	    _("cannot commit"), err, "%s", _("cannot commit"))) != 0 ||
+	    (rc = pipe_settle(s, NULL, _("cannot commit"), err)) != 0) {
 		pg_rollback(base);
 		return rc;
 	}
-	res = PQexec(s->conn, "COMMIT");
-	rc = check(s->conn, res, _("cannot commit"), err);
-	/* COMMIT of a transaction an error aborted answers ROLLBACK. */
-	if (rc == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0)
-		rc = ld_fail(err, LD_EDB, "%s", _("cannot commit"));
-	PQclear(res);
 	txn_reset(s);
-	return rc;
+	return 0;
 }
 
 /* A transaction of the store's own when the caller is in none (*own). */
@@ -649,8 +999,9 @@ lock_cursors(struct pg_store *s, char *err)
 
 	if (s->excl)
 		return 0;
-	if ((rc = run(s, ST_LOCK, 1, p, NULL, NULL,
-	    _("cannot lock the cursors"), err)) != 0 ||
+	/* The lock and the read after it in one round trip. */
+	if ((rc = pipe_send(s, ST_LOCK, NULL, 1, p, WANT_ANY, 0,
+	    _("cannot lock the cursors"), err, "%s", "")) != 0 ||
 	    (rc = run(s, ST_TOPS, 0, NULL, &res, NULL,
 	    _("cannot read events"), err)) != 0)
 		return rc;
@@ -696,6 +1047,7 @@ pg_station_add(struct store *base, const struct station_rec *r, char *err)
 	if ((rc = own_begin(s, &own, err)) != 0)
 		return rc;
 	drop_watchers(s);
+	drop_units(s);
 	if ((rc = lock_cursors(s, err)) == 0 &&
 	    (rc = run(s, ST_STATION_ADD, 6, p, NULL, &changed,
 	    _("cannot add the station"), err)) == 0 && changed == 0)
@@ -765,11 +1117,19 @@ static int
 pg_station_lock(struct store *base, const char *name,
     struct station_rec *out, char *err)
 {
+	struct pg_store *s = PG(base);
+	int rc;
+
 	memset(out, 0, sizeof *out);
-	if (!PG(base)->in_txn)
+	if (!s->in_txn)
 		return ld_fail(err, LD_EINTERNAL, "station_lock outside a"
 		    " transaction");
-	return station_read(PG(base), ST_STATION_LOCK, name, out, err);
+	if ((rc = station_read(s, ST_STATION_LOCK, name, out, err)) != 0)
+		return rc;
+	/* Its head, which only this transaction moves from now on, for
+	 * insert_event (head_of) to know without asking. */
+	remember_head(s, name, out->head_seq);
+	return 0;
 }
 
 static int
@@ -822,14 +1182,29 @@ pg_unit_known(struct store *base, const char *unit, int *known, char *err)
 	struct pg_store *s = PG(base);
 	const char *p[1] = { unit };
 	PGresult *res;
+	size_t i;
 	int rc;
 
+	/* In a transaction, each unit is looked up once: a push asks for
+	 * the same few units event after event. The directory is then as
+	 * of the first look, as if the push had been made at that moment;
+	 * this store's own changes to it forget the answers (drop_units). */
 	*known = 0;
+	for (i = 0; s->in_txn && i < s->nunits; i++)
+		if (strcmp(s->units[i].unit, unit) == 0) {
+			*known = s->units[i].known;
+			return 0;
+		}
 	if ((rc = run(s, ST_UNIT_KNOWN, 1, p, &res, NULL,
 	    _("cannot read stations"), err)) != 0)
 		return rc;
 	*known = PQntuples(res) > 0;
 	PQclear(res);
+	if (s->in_txn) {
+		s->units = xrealloc(s->units, (s->nunits + 1) * sizeof *s->units);
+		s->units[s->nunits].unit = xstrdup(unit);
+		s->units[s->nunits++].known = *known;
+	}
 	return 0;
 }
 
@@ -884,8 +1259,8 @@ write_digest(struct pg_store *s, const char *unit, const struct digest *d,
 	char b[24];
 	const char *p[3] = { unit, num(b, d->count), d->xor };
 
-	return run(s, ST_DIGEST_SET, 3, p, NULL, NULL,
-	    _("cannot update digests"), err);
+	return pipe_send(s, ST_DIGEST_SET, NULL, 3, p, WANT_ANY, 0,
+	    _("cannot update digests"), err, "%s", "");
 }
 
 static struct pending_digest *
@@ -937,8 +1312,33 @@ flush_digests(struct pg_store *s, char *err)
 
 /* ---- routing ---- */
 
-/* Routes event (cursor) to unit with the next route id, and adds it to
- * the unit's digest; nothing when it is routed there already. */
+/* Whether the event being inserted is routed to unit already. */
+static int
+cur_routed(struct pg_store *s, const char *unit)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncur; i++)
+		if (strcmp(s->cur_units[i], unit) == 0)
+			return 1;
+	if (s->ncur == s->curcap) {
+		s->curcap = s->curcap ? 2 * s->curcap : 8;
+		s->cur_units = xrealloc(s->cur_units, s->curcap *
+		    sizeof *s->cur_units);
+	}
+	s->cur_units[s->ncur++] = unit;
+	return 0;
+}
+
+/*
+ * Routes event (cursor) to unit with the next route id, and adds it to
+ * the unit's digest; nothing when it is routed there already. Inside
+ * insert_event (s->cur_cursor set) the store knows that without asking:
+ * the event's own routes are in cur_units, and the earlier events widen
+ * routes have none to the unit (it had no route of their entity). So
+ * the route is pipelined, and its row must be inserted. Elsewhere (the
+ * backfills) the answer says.
+ */
 static int
 route(struct pg_store *s, const char *unit, int64_t cursor,
     const char *entity, const char *station, const char *hash, char *err)
@@ -946,42 +1346,47 @@ route(struct pg_store *s, const char *unit, int64_t cursor,
 	char b1[24], b2[24];
 	const char *p[5] = { num(b1, s->next_route + 1), unit, num(b2, cursor),
 	    entity, station };
-	int64_t changed;
+	int64_t changed = 1;
 	int rc;
 
 	if (!s->excl)
 		return ld_fail(err, LD_EINTERNAL,
 		    "a route made without the cursor lock");
-	if ((rc = run(s, ST_ROUTE, 5, p, NULL, &changed,
-	    _("cannot route the event"), err)) != 0)
+	if (s->cur_cursor != 0) {
+		if (cursor == s->cur_cursor && cur_routed(s, unit))
+			return 0;
+		rc = pipe_send(s, ST_ROUTE, NULL, 5, p, WANT_ONE, LD_EINTERNAL,
+		    _("cannot route the event"), err,
+		    "event %lld was routed to %s already", (long long)cursor,
+		    unit);
+	} else
+		rc = run(s, ST_ROUTE, 5, p, NULL, &changed,
+		    _("cannot route the event"), err);
+	if (rc != 0 || changed == 0)
 		return rc;
-	if (changed == 0)
-		return 0;
 	s->next_route++;
+	strset_add(&s->routed, unit, entity);
 	if (s->budget != NULL && --*s->budget < 0)
 		return ld_fail(err, LD_ETOOBIG,
 		    _("the push would route too many events"));
 	return digest_add_unit(s, unit, hash, err);
 }
 
+/* Routes to unit the earlier events of entity when it has none of them
+ * yet. Routes are made under the exclusive lock only, so a unit and
+ * entity found routed (s->routed) stay so to the commit. */
 static int
 widen(struct pg_store *s, const char *unit, const char *entity,
     int64_t cursor, char *err)
 {
 	char b[24];
-	const char *p[2] = { unit, entity };
-	const char *q[2] = { entity, num(b, cursor) };
+	const char *p[3] = { entity, num(b, cursor), unit };
 	PGresult *res;
-	int rc, i, known;
+	int rc, i;
 
-	if ((rc = run(s, ST_ROUTED, 2, p, &res, NULL,
-	    _("cannot read routes"), err)) != 0)
-		return rc;
-	known = PQntuples(res) > 0;
-	PQclear(res);
-	if (known)
+	if (strset_has(&s->routed, unit, entity))
 		return 0;
-	if ((rc = run(s, ST_EARLIER, 2, q, &res, NULL,
+	if ((rc = run(s, ST_WIDEN, 3, p, &res, NULL,
 	    _("cannot read events"), err)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < PQntuples(res); i++)
@@ -1140,8 +1545,8 @@ grant(const char *unit, int part, void *arg)
 	char b[24];
 	const char *p[3] = { g->entity, unit, num(b, part) };
 
-	return run(g->s, ST_GRANT, 3, p, NULL, NULL,
-	    _("cannot record parties"), g->err);
+	return pipe_send(g->s, ST_GRANT, NULL, 3, p, WANT_ANY, 0,
+	    _("cannot record parties"), g->err, "%s", "");
 }
 
 static int
@@ -1167,20 +1572,67 @@ route_audience(struct pg_store *s, const struct event *ev, int64_t cursor,
 	return route_watchers(s, ev, cursor, err);
 }
 
+/* *h: the station's head as this transaction left it, read once under
+ * the exclusive lock (or the station's row lock: station_lock), which
+ * every writer of a head holds; NULL for no such station. */
+static int
+head_of(struct pg_store *s, const char *station, struct known_head **h,
+    char *err)
+{
+	const char *p[1] = { station };
+	PGresult *res;
+	size_t i;
+	int rc;
+
+	*h = NULL;
+	for (i = 0; i < s->nheads; i++)
+		if (strcmp(s->heads[i].station, station) == 0) {
+			*h = &s->heads[i];
+			return 0;
+		}
+	if ((rc = run(s, ST_HEAD_GET, 1, p, &res, NULL,
+	    _("cannot read stations"), err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0)
+		*h = remember_head(s, station, col_int(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Stores ev with the next cursor, moves its station's head, records its
+ * parties, routes it and marks its record for the projection. The
+ * writes go in the pipeline (the top of the pipeline's part): what would
+ * have been their answers is decided here from what the transaction
+ * knows, the head (a duplicate, a gap) before anything is sent; the
+ * reads left are the unit directory's (once a unit a transaction),
+ * widening's (once a unit and entity) and the digests' (once a unit).
+ */
 static int
 insert_event(struct pg_store *s, const struct event *ev, const char *raw,
     const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
     char *err)
 {
 	struct grant_arg g = { s, ev->entity, err };
+	struct known_head *h;
 	char b[8][24], *sealed;
-	int64_t changed;
 	int rc;
 
-	if ((rc = lock_cursors(s, err)) != 0 ||
-	    (rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
+	/* Sealing is work of this process: not under the lock. */
+	if ((rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
 		return rc;
-	{
+	if ((rc = lock_cursors(s, err)) == 0 &&
+	    (rc = head_of(s, ev->station, &h, err)) == 0) {
+		if (h != NULL && ev->seq <= h->seq)
+			rc = ld_fail(err, LD_EEXIST,
+			    "event %s/%lld is stored already", ev->station,
+			    (long long)ev->seq);
+		else if (h == NULL || ev->seq != h->seq + 1)
+			rc = ld_fail(err, LD_EINTERNAL,
+			    "event %s/%lld does not follow the station's head",
+			    ev->station, (long long)ev->seq);
+	}
+	if (rc == 0) {
 		const char *p[12] = { num(b[0], s->next_event + 1), ev->station,
 		    num(b[1], ev->seq), num(b[2], ev->hlc), ev->kind,
 		    ev->entity, ev->hash, sealed != NULL ? sealed : raw,
@@ -1188,43 +1640,43 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 		    kind_body_confidential(kind_find(ev->kind), ev->body) ?
 		    "1" : "0" };
 
-		rc = run(s, ST_EVENT_INSERT, 12, p, NULL, &changed,
-		    _("cannot store the event"), err);
+		rc = pipe_send(s, ST_EVENT_INSERT, NULL, 12, p, WANT_ONE,
+		    LD_EEXIST, _("cannot store the event"), err,
+		    "event %s/%lld is stored already", ev->station,
+		    (long long)ev->seq);
 	}
 	free(sealed);
 	if (rc != 0)
 		return rc;
-	if (changed == 0)
-		return ld_fail(err, LD_EEXIST, "event %s/%lld is stored already",
-		    ev->station, (long long)ev->seq);
 	*cursor = ++s->next_event;
 	{
 		const char *p[5] = { num(b[4], ev->seq), ev->hash,
 		    num(b[5], ev->hlc), ev->station, num(b[6], ev->seq - 1) };
 
-		if ((rc = run(s, ST_HEAD_UPDATE, 5, p, NULL, &changed,
-		    _("cannot update the station"), err)) != 0)
+		if ((rc = pipe_send(s, ST_HEAD_UPDATE, NULL, 5, p, WANT_ONE,
+		    LD_EINTERNAL, _("cannot update the station"), err,
+		    "event %s/%lld does not follow the station's head",
+		    ev->station, (long long)ev->seq)) != 0)
 			return rc;
 	}
-	if (changed != 1)
-		return ld_fail(err, LD_EINTERNAL,
-		    "event %s/%lld does not follow the station's head",
-		    ev->station, (long long)ev->seq);
+	h->seq = ev->seq;
 	s->budget = budget;
+	s->cur_cursor = *cursor;
+	s->ncur = 0;
 	if (private_)
 		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err);
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
+	s->cur_cursor = 0;
 	/* The county's projection of the entity is to be folded again (a
 	 * private event changes only how many of those it has). */
 	if (rc == 0) {
 		const char *p[1] = { ev->entity };
 
-		rc = run_sql(s, "INSERT INTO projections_stale(entity)"
-		    " VALUES($1) ON CONFLICT DO NOTHING", 1, p, NULL,
-		    _("cannot store the event"), err);
+		rc = pipe_send(s, ST_STALE, NULL, 1, p, WANT_ANY, 0,
+		    _("cannot store the event"), err, "%s", "");
 	}
 	return rc;
 }
@@ -1549,6 +2001,7 @@ pg_unit_add(struct store *base, const char *name, const char *role,
 	int64_t changed;
 	int rc;
 
+	drop_units(s);
 	if ((rc = run(s, ST_UNIT_ADD, 3, p, NULL, &changed,
 	    _("cannot add the unit"), err)) != 0)
 		return rc;
@@ -1565,6 +2018,7 @@ pg_unit_remove(struct store *base, const char *name, char *err)
 	int64_t changed;
 	int rc;
 
+	drop_units(PG(base));
 	if ((rc = run(PG(base), ST_UNIT_REMOVE, 1, p, NULL, &changed,
 	    _("cannot remove the unit"), err)) != 0)
 		return rc;
@@ -1616,6 +2070,7 @@ pg_station_remove(struct store *base, const char *name, char *err)
 		return rc;
 	station_rec_release(&r);
 	drop_watchers(s);
+	drop_units(s);
 	if ((rc = run(s, ST_STATION_REMOVE, 1, p, NULL, &changed,
 	    _("cannot remove the station"), err)) != 0)
 		return rc;
@@ -1655,6 +2110,7 @@ pg_close(struct store *base)
 		pg_rollback(base);
 	txn_reset(s);
 	PQfinish(s->conn);
+	free(s->cur_units);
 	free(s->url);
 	free(s);
 }

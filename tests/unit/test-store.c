@@ -1107,6 +1107,79 @@ test_widening(void **state)
 	expect_digest_of_routes(fx, DEPT);
 }
 
+/* A push of many events in one transaction, as a station's batch is:
+ * more writes than the PostgreSQL store sends before it reads their
+ * answers (store-pg.c, PIPE_MAX), cases opened in the transaction and
+ * widened to a unit later in it, a duplicate refused in the middle
+ * without spoiling the rest. The result is that of the events pushed
+ * one by one: cursors in order, each event routed once to each unit of
+ * its audience, the earlier events of a case to the unit that joins it
+ * before the event that brings it in, the digests those of the routes,
+ * the heads where the chains end. */
+static void
+test_push_one_transaction(void **state)
+{
+	struct fx *fx = *state;
+	long town[MAX_RECS], dept[MAX_RECS];
+	size_t nt = 0, nd = 0, i, e[3], first = fx->nrecs;
+	struct chain saved;
+	struct station_rec r;
+	char id[32];
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	for (i = 0; i < 24; i++) {
+		OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN),
+		    NULL, 0, NULL, &e[0]));
+		snprintf(id, sizeof id, "C-a1-%lld", (long long)fx->a1.seq);
+		OK(fx, put(fx, &fx->a1, "case.updated", id,
+		    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL,
+		    &e[1]));
+		town[nt++] = (long)e[0];
+		town[nt++] = (long)e[1];
+		if (i % 3 == 0) {
+			/* Brings DEPT in: the case's earlier events first. */
+			OK(fx, put(fx, &fx->a1, "case.updated", id,
+			    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), NULL,
+			    0, NULL, &e[2]));
+			town[nt++] = (long)e[2];
+			dept[nd++] = (long)e[0];
+			dept[nd++] = (long)e[1];
+			dept[nd++] = (long)e[2];
+		}
+		if (i % 4 == 1) {
+			OK(fx, put(fx, &fx->b1, "case.opened", NULL, NULL,
+			    AUD(DEPT), NULL, 0, NULL, &e[0]));
+			dept[nd++] = (long)e[0];
+		}
+		if (i == 12) {
+			/* a1's first event once more: refused, nothing sent. */
+			saved = fx->a1;
+			fx->a1.seq = 0;
+			memcpy(fx->a1.prev, HASH_ZERO, HASH_HEX);
+			assert_int_not_equal(put(fx, &fx->a1, "case.opened", NULL,
+			    NULL, AUD(TOWN), NULL, 0, NULL, NULL), 0);
+			fx->a1 = saved;
+		}
+	}
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	town[nt] = dept[nd] = -1;
+
+	for (i = first + 1; i < fx->nrecs; i++)
+		if (fx->recs[i].cursor > 0 && fx->recs[i - 1].cursor > 0)
+			assert_true(fx->recs[i].cursor > fx->recs[i - 1].cursor);
+	expect_pull(fx, TOWN, town);
+	expect_pull(fx, DEPT, dept);
+	expect_digest_of_routes(fx, TOWN);
+	expect_digest_of_routes(fx, DEPT);
+	get_station(fx, "a1", &r);
+	assert_int_equal(r.head_seq, fx->a1.seq);
+	assert_string_equal(r.head_hash, fx->a1.prev);
+	station_rec_release(&r);
+	get_station(fx, "b1", &r);
+	assert_int_equal(r.head_seq, fx->b1.seq);
+	station_rec_release(&r);
+}
+
 /* The complainant's identity is never widened: a unit a complaint is
  * referred to receives the complaint, not who made it. */
 static void
@@ -2699,6 +2772,7 @@ main(void)
 		T(test_unit_directory),
 		T(test_event_insert_head_hash_cursor),
 		T(test_event_insert_must_follow_head),
+		T(test_push_one_transaction),
 		T(test_routes_audience_directory_only),
 		T(test_route_head),
 		T(test_private_event),
