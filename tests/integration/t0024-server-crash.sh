@@ -10,8 +10,9 @@
 # station databases, the backlog not yet pushed), kills the server twice
 # at random moments of the push (the second time while the push resumes
 # after the first restart), then lets the sync finish. The moments are
-# spread over the time a clean push takes here, measured first, and are
-# reproducible from SEED (printed; SEED=N replays). CRASH_ROUNDS (default
+# spread over the time a clean push takes here, measured first (every
+# other round the first kill counts from the first batch the server
+# stored, within an eighth of that), and are reproducible from SEED (printed; SEED=N replays). CRASH_ROUNDS (default
 # 10) sets the number of rounds. About 40 s here, 2 minutes under the
 # sanitizers (recording the backlog is a third of it).
 . "$(dirname "$0")/lib.sh"
@@ -77,14 +78,27 @@ restart() {
 	test "$SERVER_PORT" = "$PORT"
 }
 
-# crash MS: kill -9 the server MS milliseconds after both stations started
-# syncing; their exit statuses go to codes (0 if done before the kill, 7
-# if the link went down under it; anything else is wrong).
+# crash MS [batch]: kill -9 the server MS milliseconds after both stations
+# started syncing, or with "batch" MS after the server logged the first
+# batch it stored in this push (so that the kill lands between a station's
+# two batches: timed from the start alone, on a loaded machine most kills
+# came before any batch was stored); their exit statuses go to codes (0 if
+# done before the kill, 7 if the link went down under it; anything else is
+# wrong).
 crash() {
+	_stored=$(grep -c " stored=[1-9]" "$SCRATCH/server.log")
 	on big1 sync >"$SCRATCH/big1.out" 2>&1 &
 	_p1=$!
 	on big2 sync >"$SCRATCH/big2.out" 2>&1 &
 	_p2=$!
+	if [ "${2:-}" = batch ]; then
+		_n=0
+		while [ "$(grep -c " stored=[1-9]" "$SCRATCH/server.log")" -le "$_stored" ] &&
+			[ $_n -lt 2000 ]; do
+			sleep 0.01
+			_n=$((_n + 1))
+		done
+	fi
 	sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	kill -9 "$SERVER_PID"
 	wait "$SERVER_PID" 2>/dev/null
@@ -240,18 +254,25 @@ r=1
 while [ $r -le "$ROUNDS" ]; do
 	d1=$(delay $r 1)
 	d2=$(delay $r 2)
+	# Every other round, the first kill follows the first stored batch
+	# within a tenth of the push (d1 scaled down), not the push's start.
+	mode=start
+	if [ $((r % 2)) -eq 0 ]; then
+		mode=batch
+		d1=$((d1 / 8))
+	fi
 	if ! { restore && restart; }; then
 		test_expect_success "round $r: the server starts from the snapshot" 'false'
 		break
 	fi
-	crash "$d1"
+	crash "$d1" $mode
 	codes1=$(cat "$SCRATCH/codes")
 	if ! restart; then
 		test_expect_success "round $r: the server restarts after kill -9 on port $PORT" '
 			tail -n 5 "$SCRATCH/server.log"; false'
 		break
 	fi
-	test_expect_success "round $r: killed ${d1} ms into the push (exits $codes1); all it acknowledged survived" '
+	test_expect_success "round $r: killed ${d1} ms after the push's $mode (exits $codes1); all it acknowledged survived" '
 		codes_ok && acked_survived
 	'
 	"$LDS" station list --json >"$SCRATCH/list.json"
