@@ -140,14 +140,14 @@ api_failed_attempt(struct api *a, const char *client)
 }
 
 /*
- * Admission runs on MHD's threads, on the reader (and the shared
- * throttle's connection), one request after another: a token read that
- * waited the store's whole lock wait (5 s) behind a table locked outright
- * (`compact`'s VACUUM FULL, a newer instance's migration, an
- * administrator's LOCK TABLE) held every handshake and answer of those
- * threads, and ten stations at once waited 20 s for their 503s (t0098).
- * These connections wait a quarter of a second at most: the request is
- * answered 503 with Retry-After at once, and comes back.
+ * Admission runs on MHD's threads, on the reader, one request after
+ * another: a token read that waited the store's whole lock wait (5 s)
+ * behind a table locked outright (`compact`'s VACUUM FULL, a newer
+ * instance's migration, an administrator's LOCK TABLE) held every
+ * handshake and answer of those threads, and ten stations at once
+ * waited 20 s for their 503s (t0098). The reader waits a quarter of a
+ * second at most: the request is answered 503 with Retry-After at once,
+ * and comes back.
  */
 #define API_ADMIT_LOCK_WAIT_MS 250
 
@@ -164,9 +164,10 @@ admit_lock_wait(struct store *st)
 void
 api_set_shared_throttle(struct api *a, struct store *shared)
 {
+	/* The store's own lock wait: a count that cannot be read lets the
+	 * request through (shared_throttled), and a shorter wait would let
+	 * an address try more often while a table is locked. */
 	a->shared = shared;
-	if (shared != NULL)
-		admit_lock_wait(shared);
 }
 
 void
@@ -1159,9 +1160,17 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 	if (rc == 0)
 		rc = s->ops->commit(s, err);
 	fclose(f);
+	/* On PostgreSQL a push's writes are answered here, with the reads
+	 * after them or the commit (store-pg.c, the pipeline): a write the
+	 * store refused for what it was (a row there already, or not the
+	 * one row it had to touch) will be refused again, and is said so
+	 * (500), as it was at its event; anything else (a store that cannot
+	 * be reached, a lock waited out, a full disk) is passing (503, the
+	 * station comes back). */
 	if (rc != 0) {
 		s->ops->rollback(s);
-		http_error(resp, 503, "%s", err);
+		http_error(resp, rc == LD_EINTERNAL || rc == LD_EEXIST ? 500 :
+		    503, "%s", err);
 		return -1;
 	}
 	h->acked = r->head_seq;

@@ -943,6 +943,18 @@ pg_rollback(struct store *base)
 
 static int flush_digests(struct pg_store *s, char *err);
 
+/* 1 when a write in flight must have touched exactly one row. */
+static int
+pipe_wants_one(const struct pg_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].want == WANT_ONE)
+			return 1;
+	return 0;
+}
+
 static int
 pg_commit(struct store *base, char *err)
 {
@@ -951,8 +963,13 @@ pg_commit(struct store *base, char *err)
 
 	/* The digests and the COMMIT after the push's writes, all
 	 * answered in one round trip. COMMIT of a transaction an error
-	 * aborted answers ROLLBACK. */
-	if ((rc = flush_digests(s, err)) != 0 ||
+	 * aborted answers ROLLBACK; but a write that touched no row is no
+	 * error to PostgreSQL, which would commit the rest after it: such
+	 * writes are settled first (a sync's are already, by the pull's
+	 * read after them; event_insert's own transaction's are not). */
+	if ((pipe_wants_one(s) &&
+	    (rc = pipe_settle(s, NULL, _("cannot commit"), err)) != 0) ||
+	    (rc = flush_digests(s, err)) != 0 ||
 	    (rc = pipe_send(s, -1, "COMMIT", 0, NULL, WANT_COMMIT, LD_EDB,
 	    _("cannot commit"), err, "%s", _("cannot commit"))) != 0 ||
 	    (rc = pipe_settle(s, NULL, _("cannot commit"), err)) != 0) {

@@ -48,20 +48,24 @@ adds() {
 # error of the command's own ("liandong-server: error:"), never a crash.
 # A failure is one of the database being busy for longer than its wait
 # (the only one expected here: the names are all new); those are listed
-# in failed.
+# in failed. Fewer than half of them may fail so (none did in any run):
+# commands that all gave up would prove nothing of the others' checks.
 settled() {
+	_f=0
 	for _n in "$@"; do
 		_rc=$(cat "$_n.rc")
 		if [ "$_rc" = 0 ]; then
 			test -s "$_n.out" || { echo "$_n: nothing printed" >&2; return 1; }
 		elif grep -q "liandong-server: error:.*locked" "$_n.err"; then
 			echo "$_n" >>failed
+			_f=$((_f + 1))
 		else
 			echo "$_n: exit $_rc" >&2
 			cat "$_n.err" >&2
 			return 1
 		fi
 	done
+	[ $((2 * _f)) -lt $# ] || { echo "$_f of $# failed on a busy database" >&2; return 1; }
 }
 
 # agree: the journal's last line of each station, unit and account is
