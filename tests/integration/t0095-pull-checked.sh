@@ -12,6 +12,20 @@
 . "$(dirname "$0")/lib.sh"
 test_plan 8
 
+# tamper N: the server's copy of lyx's N-th patrol says N+1, its hash
+# kept; untamper N: the true text back.
+tamper() {
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第$1次\", \"巡查第$(($1 + 1))次\")
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第$1次%\"" &&
+	test "$(server_sql "SELECT count(*) FROM events WHERE raw LIKE \"%巡查第$(($1 + 1))次%\"")" = 2
+}
+untamper() {
+	server_sql "UPDATE events SET raw = replace(raw, \"巡查第$(($1 + 1))次\", \"巡查第$1次\")
+		WHERE station = \"lyx\" AND hash = (SELECT hash FROM events
+		WHERE station = \"lyx\" AND raw LIKE \"%巡查第$(($1 + 1))次%\"
+		ORDER BY seq LIMIT 1)"
+}
+
 start_server
 add_station lyx 龙羊峡镇
 add_station lyx2 龙羊峡镇
@@ -25,9 +39,7 @@ test_expect_success 'a station records 60 events and pushes them' '
 '
 
 test_expect_success 'the server s copy of the 45th is altered, its hash kept' '
-	server_sql "UPDATE events SET raw = replace(raw, \"巡查第45次\", \"巡查第46次\")
-		WHERE station = \"lyx\" AND raw LIKE \"%巡查第45次%\"" &&
-	test "$(server_sql "SELECT count(*) FROM events WHERE raw LIKE \"%巡查第46次%\"")" = 2
+	tamper 45
 '
 
 test_expect_success 'a fresh station refuses the answer whole, naming the event' '
@@ -37,10 +49,7 @@ test_expect_success 'a fresh station refuses the answer whole, naming the event'
 '
 
 test_expect_success 'with the true event back, the same pull takes all 60' '
-	server_sql "UPDATE events SET raw = replace(raw, \"巡查第46次\", \"巡查第45次\")
-		WHERE station = \"lyx\" AND hash = (SELECT hash FROM events
-		WHERE station = \"lyx\" AND raw LIKE \"%巡查第46次%\"
-		ORDER BY seq LIMIT 1)" &&
+	untamper 45 &&
 	on lyx2 sync >/dev/null &&
 	test "$(sqlite3 lyx2.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = \
 		"$(sqlite3 lyx.db "SELECT count(*) FROM events")" &&
@@ -62,9 +71,7 @@ test_expect_success 'the station records 1,100 more and pushes them' '
 '
 
 test_expect_success 'the server s copy of the 900th is altered, its hash kept' '
-	server_sql "UPDATE events SET raw = replace(raw, \"巡查第900次\", \"巡查第901次\")
-		WHERE station = \"lyx\" AND raw LIKE \"%巡查第900次%\"" &&
-	test "$(server_sql "SELECT count(*) FROM events WHERE raw LIKE \"%巡查第901次%\"")" = 2
+	tamper 900
 '
 
 # The 900th is in the second or third answer of 500: the first is kept
@@ -81,10 +88,7 @@ test_expect_success 'a fresh station keeps the answers before it, none of its ow
 '
 
 test_expect_success 'with the true event back, the pull takes the rest' '
-	server_sql "UPDATE events SET raw = replace(raw, \"巡查第901次\", \"巡查第900次\")
-		WHERE station = \"lyx\" AND hash = (SELECT hash FROM events
-		WHERE station = \"lyx\" AND raw LIKE \"%巡查第901次%\"
-		ORDER BY seq LIMIT 1)" &&
+	untamper 900 &&
 	on lyx3 sync >/dev/null &&
 	test "$(sqlite3 lyx3.db "SELECT count(*) FROM events WHERE station = '\''lyx'\''")" = \
 		"$(sqlite3 lyx.db "SELECT count(*) FROM events")" &&
