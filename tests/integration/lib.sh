@@ -333,6 +333,22 @@ on() {
 	LIANDONG_DB="$SCRATCH/$_st.db" "$LD" "$@"
 }
 
+# liaison_n NAME FROM TO TYPE FORMAT: liaison entries numbered FROM to TO
+# on station NAME, of TYPE, each summary FORMAT with %d its number
+# (printf). Stops at the first that fails (non-zero); LIAISON_DONE says
+# how many were recorded.
+liaison_n() {
+	LIAISON_DONE=0
+	_n=$2
+	while [ "$_n" -le "$3" ]; do
+		# shellcheck disable=SC2059
+		on "$1" liaison log --type "$4" --summary "$(printf "$5" "$_n")" \
+			>/dev/null || return 1
+		LIAISON_DONE=$((LIAISON_DONE + 1))
+		_n=$((_n + 1))
+	done
+}
+
 # converged NAME UNIT: the station's projections equal what the server
 # folds of the events its unit may see, complainants' identities included
 # (dump --identities, which logs a line on stderr).

@@ -72,14 +72,7 @@ test_expect_success 'status shows nothing pending and the server view' '
 '
 
 test_expect_success 'a backlog larger than one batch goes in several requests' '
-	i=0
-	while [ $i -lt 1200 ]; do
-		echo "$i"
-		i=$((i + 1))
-	done >nums &&
-	while read -r i; do
-		on qbq liaison log --type contact --summary "联络 $i" >/dev/null || exit 1
-	done <nums &&
+	liaison_n qbq 0 1199 contact "联络 %d" &&
 	on qbq sync --json >big.json &&
 	python3 -c "
 import json; d = json.load(open(\"big.json\"))

@@ -21,14 +21,11 @@ test_when_finished 'stop_proxy'
 
 # record NAME N: N liaison entries on station NAME; NAME.n counts them all.
 record() {
-	_i=0
-	while [ $_i -lt "$2" ]; do
-		on "$1" liaison log --type contact --summary "联络 $1 $_i" >/dev/null ||
-			break
-		_i=$((_i + 1))
-	done
-	echo $(($(cat "$SCRATCH/$1.n" 2>/dev/null || echo 0) + _i)) >"$SCRATCH/$1.n"
-	[ $_i -eq "$2" ]
+	liaison_n "$1" 0 $(($2 - 1)) contact "联络 $1 %d"
+	_rc=$?
+	echo $(($(cat "$SCRATCH/$1.n" 2>/dev/null || echo 0) + LIAISON_DONE)) \
+		>"$SCRATCH/$1.n"
+	return $_rc
 }
 
 # sync_retry NAME [ATTEMPTS]: syncs until one completes. A failed attempt

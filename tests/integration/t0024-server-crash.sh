@@ -33,14 +33,7 @@ enroll_station() {
 }
 
 # record NAME N: N liaison entries on station NAME.
-record() {
-	_i=0
-	while [ $_i -lt "$2" ]; do
-		on "$1" liaison log --type contact --summary "联络 $1 $_i" >/dev/null ||
-			return 1
-		_i=$((_i + 1))
-	done
-}
+record() { liaison_n "$1" 0 $(($2 - 1)) contact "联络 $1 %d"; }
 
 # snapshot / restore: the server directory and both station databases
 # (with their WAL files and tokens), taken and put back while no process

@@ -30,10 +30,7 @@ start_server
 add_station lyx 龙羊峡镇
 add_station lyx2 龙羊峡镇
 test_expect_success 'a station records 60 events and pushes them' '
-	for i in $(seq 1 60); do
-		on lyx liaison log --type patrol --summary "巡查第${i}次" \
-			>/dev/null || exit 1
-	done &&
+	liaison_n lyx 1 60 patrol "巡查第%d次" &&
 	on lyx sync >/dev/null &&
 	test "$(server_sql "SELECT count(*) FROM events WHERE station = \"lyx\"")" -ge 60
 '
@@ -57,15 +54,7 @@ test_expect_success 'with the true event back, the same pull takes all 60' '
 '
 
 test_expect_success 'the station records 1,100 more and pushes them' '
-	i=61
-	while [ $i -le 1160 ]; do
-		echo "$i"
-		i=$((i + 1))
-	done >nums &&
-	while read -r i; do
-		on lyx liaison log --type patrol --summary "巡查第${i}次" \
-			>/dev/null || exit 1
-	done <nums &&
+	liaison_n lyx 61 1160 patrol "巡查第%d次" &&
 	on lyx sync >/dev/null &&
 	test "$(server_sql "SELECT count(*) FROM events WHERE station = \"lyx\"")" -ge 1160
 '
