@@ -310,8 +310,9 @@ ledger_create(const char *path, const char *station, const char *unit,
 	return 0;
 }
 
+struct search_rows;
 static int save_projection(struct ledger *lg, const json_t *doc,
-    json_t *rows, char *err);
+    struct search_rows *rows, char *err);
 
 struct refold {
 	struct ledger *lg;
@@ -584,12 +585,70 @@ entity_known(struct ledger *lg, const char *entity, char *err)
 	return db_fail(lg->db, rc, _("cannot read a record"), err);
 }
 
+/*
+ * A batch's search rows as the JSON text ST_SEARCH_BATCH reads,
+ * [[rowid,"body"],...], written here as they come rather than built as
+ * jansson values and dumped: one buffer grown by doubling, the body
+ * escaped as JSON wants (quote, backslash, control characters; the rest,
+ * UTF-8 included, as it is), which json_extract gives back unchanged.
+ */
+struct search_rows {
+	char *s;      /* owned; NUL-terminated when n > 0 */
+	size_t len, cap;
+	size_t n;     /* rows */
+};
+
+static void
+rows_reserve(struct search_rows *r, size_t more)
+{
+	size_t cap = r->cap ? r->cap : 4096;
+
+	if (r->len + more + 1 <= r->cap)
+		return;
+	while (cap < r->len + more + 1)
+		cap *= 2;
+	r->s = xrealloc(r->s, cap);
+	r->cap = cap;
+}
+
+static void
+rows_add(struct search_rows *r, sqlite3_int64 id, const char *text)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t tl = strlen(text);
+	char *o;
+
+	/* At most 6 bytes a byte (\u00XX), the rowid and the brackets. */
+	rows_reserve(r, tl * 6 + 32);
+	o = r->s + r->len;
+	o += sprintf(o, "%s[%lld,\"", r->n ? "," : "[", (long long)id);
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			*o++ = '\\';
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		} else
+			*o++ = (char)*p;
+	}
+	*o++ = '"';
+	*o++ = ']';
+	*o = '\0';
+	r->len = (size_t)(o - r->s);
+	r->n++;
+}
+
 /* Stores doc as the projection of its entity. Its search row is written
- * at once when rows is NULL, else appended to rows as [rowid, body] for
- * search_save_rows. */
+ * at once when rows is NULL, else added to rows for search_save_rows. */
 static int
-save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
-    char *err)
+save_projection(struct ledger *lg, const json_t *doc,
+    struct search_rows *rows, char *err)
 {
 	const char *entity = json_string_value(json_object_get(doc, "entity"));
 	char *text = cjson_encode(doc, err), *search;
@@ -615,10 +674,7 @@ save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
 
 	search = fold_search_text(doc);
 	if (rows != NULL) {
-		json_t *row = json_array();
-		json_array_append_new(row, json_integer(id));
-		json_array_append_new(row, json_string(search));
-		json_array_append_new(rows, row);
+		rows_add(rows, id, search);
 		free(search);
 		return 0;
 	}
@@ -635,20 +691,23 @@ save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
 }
 
 /* Writes the search rows collected by save_projection, in one statement
- * (one FTS5 flush instead of one per row). */
+ * (one FTS5 flush instead of one per row); takes rows' text. */
 static int
-search_save_rows(struct ledger *lg, const json_t *rows, char *err)
+search_save_rows(struct ledger *lg, struct search_rows *rows, char *err)
 {
 	sqlite3_stmt *st;
-	char *text;
 	int rc;
 
-	if (json_array_size(rows) == 0)
+	if (rows->n == 0)
 		return 0;
 	if ((rc = stmt(lg, ST_SEARCH_BATCH, &st, err)) != 0)
 		return rc;
-	text = json_dumps(rows, JSON_COMPACT);
-	sqlite3_bind_text(st, 1, text, -1, free);
+	rows_reserve(rows, 1);
+	rows->s[rows->len++] = ']';
+	rows->s[rows->len] = '\0';
+	sqlite3_bind_text(st, 1, rows->s, (int)rows->len, free);
+	rows->s = NULL;
+	rows->len = rows->cap = rows->n = 0;
 	rc = sqlite3_step(st);
 	done(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
@@ -660,13 +719,13 @@ search_save_rows(struct ledger *lg, const json_t *rows, char *err)
 static int
 pending_flush_docs(struct ledger *lg, char *err)
 {
-	json_t *rows, *doc;
+	struct search_rows rows = { NULL, 0, 0, 0 };
 	const char *entity;
+	json_t *doc;
 	int rc = 0;
 
 	if (json_object_size(lg->docs) == 0)
 		return 0;
-	rows = json_array();
 	json_object_foreach(lg->docs, entity, doc) {
 		json_t *fresh = NULL;
 		struct event *evs;
@@ -678,15 +737,15 @@ pending_flush_docs(struct ledger *lg, char *err)
 			fresh = fold_events(evs, n);
 			free_events(evs, n);
 		}
-		rc = save_projection(lg, fresh != NULL ? fresh : doc, rows, err);
+		rc = save_projection(lg, fresh != NULL ? fresh : doc, &rows, err);
 		json_decref(fresh);
 		if (rc != 0)
 			break;
 	}
 	json_object_clear(lg->docs);
 	if (rc == 0)
-		rc = search_save_rows(lg, rows, err);
-	json_decref(rows);
+		rc = search_save_rows(lg, &rows, err);
+	free(rows.s);
 	return rc;
 }
 
