@@ -37,6 +37,7 @@
  * Statements used per event are prepared once per open (stmt(), kept in
  * struct ledger) and reset after each use.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,8 +311,9 @@ ledger_create(const char *path, const char *station, const char *unit,
 	return 0;
 }
 
+struct search_rows;
 static int save_projection(struct ledger *lg, const json_t *doc,
-    json_t *rows, char *err);
+    struct search_rows *rows, char *err);
 
 struct refold {
 	struct ledger *lg;
@@ -584,23 +586,80 @@ entity_known(struct ledger *lg, const char *entity, char *err)
 	return db_fail(lg->db, rc, _("cannot read a record"), err);
 }
 
-/* Stores doc as the projection of its entity. Its search row is written
- * at once when rows is NULL, else appended to rows as [rowid, body] for
- * search_save_rows. */
-static int
-save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
-    char *err)
+/*
+ * A batch's search rows as the JSON text ST_SEARCH_BATCH reads,
+ * [[rowid,"body"],...], written here as they come rather than built as
+ * jansson values and dumped: one buffer grown by doubling, the body
+ * escaped as JSON wants (quote, backslash, control characters; the rest,
+ * UTF-8 included, as it is), which json_extract gives back unchanged.
+ */
+struct search_rows {
+	char *s;      /* owned; NUL-terminated when n > 0 */
+	size_t len, cap;
+	size_t n;     /* rows */
+};
+
+static void
+rows_reserve(struct search_rows *r, size_t more)
 {
-	const char *entity = json_string_value(json_object_get(doc, "entity"));
-	char *text = cjson_encode(doc, err), *search;
+	size_t cap = r->cap ? r->cap : 4096;
+
+	if (r->len + more + 1 <= r->cap)
+		return;
+	while (cap < r->len + more + 1)
+		cap *= 2;
+	r->s = xrealloc(r->s, cap);
+	r->cap = cap;
+}
+
+static void
+rows_add(struct search_rows *r, sqlite3_int64 id, const char *text)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t tl = strlen(text);
+	char *o;
+
+	/* At most 6 bytes a byte (\u00XX), the rowid and the brackets. */
+	rows_reserve(r, tl * 6 + 32);
+	o = r->s + r->len;
+	o += sprintf(o, "%s[%lld,\"", r->n ? "," : "[", (long long)id);
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			*o++ = '\\';
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		} else
+			*o++ = (char)*p;
+	}
+	*o++ = '"';
+	*o++ = ']';
+	*o = '\0';
+	r->len = (size_t)(o - r->s);
+	r->n++;
+}
+
+/* Stores text (doc's canonical encoding) as the projection of entity;
+ * its search row, search (fold_search_text's), is written at once when
+ * rows is NULL, else added to rows for search_save_rows. Takes text and
+ * search. */
+static int
+save_encoded(struct ledger *lg, const char *entity, char *text,
+    char *search, struct search_rows *rows, char *err)
+{
 	sqlite3_stmt *st;
 	sqlite3_int64 id;
 	int rc;
 
-	if (text == NULL)
-		return LD_EINTERNAL;
 	if ((rc = stmt(lg, ST_PROJ_SAVE, &st, err)) != 0) {
 		free(text);
+		free(search);
 		return rc;
 	}
 	db_bind_text(st, 1, entity);
@@ -610,15 +669,13 @@ save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		free(search);
 		return db_fail(lg->db, rc, _("cannot save a record"), err);
+	}
 
-	search = fold_search_text(doc);
 	if (rows != NULL) {
-		json_t *row = json_array();
-		json_array_append_new(row, json_integer(id));
-		json_array_append_new(row, json_string(search));
-		json_array_append_new(rows, row);
+		rows_add(rows, id, search);
 		free(search);
 		return 0;
 	}
@@ -634,25 +691,183 @@ save_projection(struct ledger *lg, const json_t *doc, json_t *rows,
 	    _("cannot update the search index"), err);
 }
 
-/* Writes the search rows collected by save_projection, in one statement
- * (one FTS5 flush instead of one per row). */
+/* Stores doc as the projection of its entity, and its search row (see
+ * save_encoded). */
 static int
-search_save_rows(struct ledger *lg, const json_t *rows, char *err)
+save_projection(struct ledger *lg, const json_t *doc,
+    struct search_rows *rows, char *err)
+{
+	char *text = cjson_encode(doc, err);
+
+	if (text == NULL)
+		return LD_EINTERNAL;
+	return save_encoded(lg, json_string_value(json_object_get(doc,
+	    "entity")), text, fold_search_text(doc), rows, err);
+}
+
+/* Writes the search rows collected by save_projection, in one statement
+ * (one FTS5 flush instead of one per row); takes rows' text. */
+static int
+search_save_rows(struct ledger *lg, struct search_rows *rows, char *err)
 {
 	sqlite3_stmt *st;
-	char *text;
 	int rc;
 
-	if (json_array_size(rows) == 0)
+	if (rows->n == 0)
 		return 0;
 	if ((rc = stmt(lg, ST_SEARCH_BATCH, &st, err)) != 0)
 		return rc;
-	text = json_dumps(rows, JSON_COMPACT);
-	sqlite3_bind_text(st, 1, text, -1, free);
+	rows_reserve(rows, 1);
+	rows->s[rows->len++] = ']';
+	rows->s[rows->len] = '\0';
+	sqlite3_bind_text(st, 1, rows->s, (int)rows->len, free);
+	rows->s = NULL;
+	rows->len = rows->cap = rows->n = 0;
 	rc = sqlite3_step(st);
 	done(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot update the search index"), err);
+}
+
+/*
+ * A flush's records are encoded (cjson_encode, fold_search_text: a fifth
+ * of what the main thread does in a pull) on a second thread while the
+ * main thread saves the ones before them, as the parser of an answer
+ * checks its events (agent/sync.c): the records are folded already and
+ * nothing changes them until the flush ends; the encoder reads them and
+ * writes its own slots, the connection stays with the main thread. The
+ * two take the records in turn from one counter: the main thread encodes
+ * a record itself when the encoder has not come to it yet. The texts are
+ * the same, made elsewhere. Fewer records than ENCODE_AHEAD_MIN: all on
+ * the main thread, as they come.
+ */
+#define ENCODE_AHEAD_MIN 16
+
+struct encoded {
+	char *text;           /* cjson_encode's, owned until saved */
+	char *search;         /* fold_search_text's, owned until saved */
+	char err[LD_ERRLEN];
+};
+
+struct encoder {
+	pthread_t thread;
+	int running;
+	json_t **docs;        /* borrowed */
+	struct encoded *e;    /* owned: one slot per record */
+	size_t n;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t next;          /* the first slot nobody took yet (under mu) */
+	unsigned char *done;  /* owned: slot i encoded (under mu) */
+	int stop;             /* the main thread gave up (under mu) */
+	long aside;           /* records the thread encoded (under mu) */
+};
+
+/* Records encoded on the encoder's thread since the process started. */
+static long encoded_aside;
+
+long
+ledger_encoded_aside(void)
+{
+	return __atomic_load_n(&encoded_aside, __ATOMIC_RELAXED);
+}
+
+static void
+encode_one(struct encoded *e, const json_t *doc)
+{
+	e->err[0] = '\0';
+	if ((e->text = cjson_encode(doc, e->err)) != NULL)
+		e->search = fold_search_text(doc);
+}
+
+static void *
+encoder_run(void *arg)
+{
+	struct encoder *k = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&k->mu);
+		if (k->stop || k->next >= k->n) {
+			pthread_mutex_unlock(&k->mu);
+			break;
+		}
+		i = k->next++;
+		pthread_mutex_unlock(&k->mu);
+		encode_one(&k->e[i], k->docs[i]);
+		pthread_mutex_lock(&k->mu);
+		k->done[i] = 1;
+		k->aside++;
+		pthread_cond_signal(&k->cv);
+		pthread_mutex_unlock(&k->mu);
+	}
+	return NULL;
+}
+
+static void
+encoder_start(struct encoder *k, json_t **docs, size_t n)
+{
+	memset(k, 0, sizeof *k);
+	k->docs = docs;
+	k->n = n;
+	k->e = xcalloc(n ? n : 1, sizeof *k->e);
+	if (n < ENCODE_AHEAD_MIN)
+		return;
+	k->done = xcalloc(n, 1);
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->cv, NULL);
+	if (pthread_create(&k->thread, NULL, encoder_run, k) == 0) {
+		k->running = 1;
+		return;
+	}
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+}
+
+/* Record i, encoded. */
+static struct encoded *
+encoder_get(struct encoder *k, size_t i)
+{
+	if (!k->running) {
+		encode_one(&k->e[i], k->docs[i]);
+		return &k->e[i];
+	}
+	pthread_mutex_lock(&k->mu);
+	if (k->next <= i) {
+		/* The encoder is behind: this one here, it goes on past. */
+		k->next = i + 1;
+		pthread_mutex_unlock(&k->mu);
+		encode_one(&k->e[i], k->docs[i]);
+		return &k->e[i];
+	}
+	while (!k->done[i])
+		pthread_cond_wait(&k->cv, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+	return &k->e[i];
+}
+
+/* Stops the encoder and drops what was not saved. */
+static void
+encoder_end(struct encoder *k)
+{
+	size_t i;
+
+	if (k->running) {
+		pthread_mutex_lock(&k->mu);
+		k->stop = 1;
+		pthread_mutex_unlock(&k->mu);
+		pthread_join(k->thread, NULL);
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		k->running = 0;
+		__atomic_add_fetch(&encoded_aside, k->aside, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < k->n; i++) {
+		free(k->e[i].text);
+		free(k->e[i].search);
+	}
+	free(k->e);
+	free(k->done);
 }
 
 /* Saves every pending record, folding afresh those marked so (rule 3),
@@ -660,33 +875,58 @@ search_save_rows(struct ledger *lg, const json_t *rows, char *err)
 static int
 pending_flush_docs(struct ledger *lg, char *err)
 {
-	json_t *rows, *doc;
+	struct search_rows rows = { NULL, 0, 0, 0 };
+	size_t n = json_object_size(lg->docs), i = 0, j;
+	struct encoder k;
 	const char *entity;
+	json_t *doc, **docs;
 	int rc = 0;
 
-	if (json_object_size(lg->docs) == 0)
+	if (n == 0)
 		return 0;
-	rows = json_array();
+	/* The records as they will be saved: folded afresh first where an
+	 * event came out of order (their events are all stored by now). */
+	docs = xcalloc(n, sizeof *docs);
 	json_object_foreach(lg->docs, entity, doc) {
 		json_t *fresh = NULL;
 		struct event *evs;
-		size_t n;
+		size_t ne;
 
 		if (json_is_null(doc)) {
-			if ((rc = ledger_events_of(lg, entity, &evs, &n, err)) != 0)
+			if ((rc = ledger_events_of(lg, entity, &evs, &ne,
+			    err)) != 0)
 				break;
-			fresh = fold_events(evs, n);
-			free_events(evs, n);
+			fresh = fold_events(evs, ne);
+			free_events(evs, ne);
 		}
-		rc = save_projection(lg, fresh != NULL ? fresh : doc, rows, err);
-		json_decref(fresh);
-		if (rc != 0)
-			break;
+		docs[i++] = fresh != NULL ? fresh : json_incref(doc);
 	}
+	if (rc == 0) {
+		encoder_start(&k, docs, n);
+		for (j = 0; j < n; j++) {
+			struct encoded *e = encoder_get(&k, j);
+
+			if (e->text == NULL) {
+				ld_strlcpy(err, e->err, LD_ERRLEN);
+				rc = LD_EINTERNAL;
+				break;
+			}
+			rc = save_encoded(lg, json_string_value(json_object_get(
+			    docs[j], "entity")), e->text, e->search, &rows,
+			    err);
+			e->text = e->search = NULL;
+			if (rc != 0)
+				break;
+		}
+		encoder_end(&k);
+	}
+	for (j = 0; j < i; j++)
+		json_decref(docs[j]);
+	free(docs);
 	json_object_clear(lg->docs);
 	if (rc == 0)
-		rc = search_save_rows(lg, rows, err);
-	json_decref(rows);
+		rc = search_save_rows(lg, &rows, err);
+	free(rows.s);
 	return rc;
 }
 

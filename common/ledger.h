@@ -213,6 +213,10 @@ struct verify_report {
 	char first[LD_ERRLEN]; /* the first problem found */
 };
 
+/* How many records a flush had encoded on its second thread (see
+ * pending_flush_docs in ledger.c) since the process started: for tests. */
+long ledger_encoded_aside(void);
+
 /* The connection, for blob.c only (the blobs live in the same file,
  * written in the ledger's transactions). */
 struct sqlite3 *ledger_sqlite(struct ledger *lg);

@@ -1237,6 +1237,170 @@ test_receive_event(void **state)
 	ledger_free(lg);
 }
 
+/*
+ * A pulled batch's search rows go to SQLite as one JSON text written by
+ * hand (ledger.c, struct search_rows): each record's search row must be
+ * its search text exactly, whatever it holds that JSON escapes (quotes,
+ * backslashes, a newline, a tab, and "\\n" as two characters), and be
+ * found by it.
+ */
+static void
+test_receive_batch_search_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct ledger *lg = replica(fx, "text.db");
+	char err[LD_ERRLEN] = "", *c, *text;
+	const char *body = "{\"source\":\"patrol\",\"category\":\"市容环境\","
+	    "\"urgent\":false,\"location\":\"龙羊峡镇\\\"南门\\\"广场\","
+	    "\"description\":\"占道\\\\n经营\\n第二行\\t\\\"引号\\\"\\\\反斜\","
+	    "\"discovered_at\":\"2026-11-01T09:00:00+08:00\",\"officer\":\"张三\"}";
+	struct ledger_query q = { .type = "case" };
+	json_t *raws = json_array(), *doc, *items;
+	sqlite3_stmt *st;
+	size_t i;
+	int more, added;
+
+	c = record(fx, "case.opened", NULL, body);
+	free(record(fx, "case.opened", NULL, CASE_B));
+	assert_int_equal(ledger_own_after(fx->lg, 0, 100, 1 << 20, collect_raw,
+	    raws, &more, err), 0);
+	assert_int_equal(json_array_size(raws), 2);
+	assert_int_equal(ledger_begin(lg, err), 0);
+	for (i = 0; i < json_array_size(raws); i++) {
+		const char *raw = json_string_value(json_array_get(raws, i));
+		assert_int_equal(ledger_receive(lg, raw, strlen(raw), &added,
+		    err), 0);
+		assert_int_equal(added, 1);
+	}
+	assert_int_equal(ledger_commit(lg, err), 0);
+
+	assert_int_equal(ledger_get(lg, c, &doc, err), 0);
+	text = fold_search_text(doc);
+	assert_non_null(strstr(text, "\"引号\"\\反斜"));
+	assert_non_null(strstr(text, "\\n经营\n第二行\t"));
+	assert_int_equal(sqlite3_prepare_v2(ledger_sqlite(lg),
+	    "SELECT body FROM search WHERE rowid ="
+	    " (SELECT id FROM projections WHERE entity = ?)", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, c, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), text);
+	sqlite3_finalize(st);
+	q.search = "\"引号\"\\反斜";
+	assert_int_equal(ledger_query(lg, &q, &items, err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	q.search = "南门\"广场";
+	assert_int_equal(ledger_query(lg, &q, &items, err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	q.search = "未批先建";
+	assert_int_equal(ledger_query(lg, &q, &items, err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	free(text);
+	json_decref(doc);
+	free(c);
+	json_decref(raws);
+	ledger_free(lg);
+}
+
+/*
+ * A flush of many records (more than ledger.c's ENCODE_AHEAD_MIN: their
+ * encoding on a second thread, which takes some of them once it runs)
+ * saves each record's own text and search row: 200 cases, 100 of them
+ * updated, received in one transaction in reverse order (every updated
+ * case folded afresh at the flush), equal to the source's records and to
+ * each record's search text, each found by its own words.
+ */
+#define NMANY 200
+static void
+test_receive_batch_many(void **state)
+{
+	struct fixture *fx = *state;
+	struct ledger *lg = NULL;
+	struct ledger_query q = { .type = "case" };
+	char err[LD_ERRLEN] = "", *ids[NMANY], *a, *b;
+	json_t *raws = json_array(), *items, *doc;
+	sqlite3_stmt *st;
+	size_t i, n;
+	int more, added, round;
+
+	for (i = 0; i < NMANY; i++) {
+		char *body = xasprintf("{\"source\":\"patrol\","
+		    "\"category\":\"市容环境\",\"urgent\":false,"
+		    "\"location\":\"龙羊峡镇中街\",\"description\":"
+		    "\"第%zu号摊点占道经营\",\"discovered_at\":"
+		    "\"2026-11-01T09:00:00+08:00\",\"officer\":\"张三\"}", i);
+		ids[i] = record(fx, "case.opened", NULL, body);
+		free(body);
+	}
+	for (i = 0; i < NMANY; i += 2)
+		free(record(fx, "case.updated", ids[i], "{\"note\":\"复查\"}"));
+	assert_int_equal(ledger_own_after(fx->lg, 0, 1000, 1 << 24, collect_raw,
+	    raws, &more, err), 0);
+	n = json_array_size(raws);
+	assert_int_equal(n, NMANY * 3 / 2);
+	a = dump(fx->lg);
+	/* Until the second thread took some of a flush's records (when
+	 * it is scheduled at all before the main thread is done), at most
+	 * 50 times, each time into a new replica. */
+	for (round = 0; round < 50; round++) {
+		long aside = ledger_encoded_aside();
+		char *name = xasprintf("many%d.db", round);
+
+		ledger_free(lg);
+		lg = replica(fx, name);
+		free(name);
+		assert_int_equal(ledger_begin(lg, err), 0);
+		for (i = n; i-- > 0;) {
+			const char *raw = json_string_value(json_array_get(raws,
+			    i));
+			assert_int_equal(ledger_receive(lg, raw, strlen(raw),
+			    &added, err), 0);
+			assert_int_equal(added, 1);
+		}
+		assert_int_equal(ledger_commit(lg, err), 0);
+		b = dump(lg);
+		assert_string_equal(a, b);
+		free(b);
+		if (ledger_encoded_aside() > aside)
+			break;
+	}
+	assert_true(round < 50);
+	assert_int_equal(sqlite3_prepare_v2(ledger_sqlite(lg),
+	    "SELECT body FROM search WHERE rowid ="
+	    " (SELECT id FROM projections WHERE entity = ?)", -1, &st, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < NMANY; i++) {
+		char *text, *words = xasprintf("第%zu号摊点", i);
+
+		assert_int_equal(ledger_get(lg, ids[i], &doc, err), 0);
+		assert_int_equal(json_integer_value(json_object_get(doc,
+		    "events")), i % 2 == 0 ? 2 : 1);
+		text = fold_search_text(doc);
+		sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+		    text);
+		sqlite3_reset(st);
+		q.search = words;
+		assert_int_equal(ledger_query(lg, &q, &items, err), 0);
+		assert_int_equal(json_array_size(items), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(items, 0), "entity")), ids[i]);
+		json_decref(items);
+		free(words);
+		free(text);
+		json_decref(doc);
+		free(ids[i]);
+	}
+	sqlite3_finalize(st);
+	free(a);
+	json_decref(raws);
+	ledger_free(lg);
+}
+
 int
 main(void)
 {
@@ -1263,6 +1427,8 @@ main(void)
 		T(test_verify_reordered_chain),
 		T(test_reopen_continues_chain_and_clock),
 		T(test_receive_batch),
+		T(test_receive_batch_search_text),
+		T(test_receive_batch_many),
 	};
 #undef T
 
