@@ -120,6 +120,24 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+int
+cjson_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_len(p + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 /* A JSON string of the n bytes at s; -1 if they are not UTF-8. */
 static int
 out_string(struct out *o, const char *s, size_t n)
