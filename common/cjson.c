@@ -228,7 +228,7 @@ static int encode(struct out *o, const json_t *v, int depth);
 static int
 encode_object(struct out *o, const json_t *v, int depth)
 {
-	struct member small[16], *m = small;
+	struct member small[64], *m = small;
 	size_t n = json_object_size(v), i = 0, j, klen;
 	const char *key;
 	json_t *item;
@@ -238,14 +238,14 @@ encode_object(struct out *o, const json_t *v, int depth)
 		m = xcalloc(n, sizeof *m);
 	json_object_keylen_foreach((json_t *)v, key, klen, item) {
 		struct member x = { key, klen, item };
-		/* Insertion sort: most objects hold a few keys. */
-		for (j = i; j > 0 && n <= 16 && member_cmp(&m[j - 1], &x) > 0;
+		/* Insertion sort: a projection holds a few dozen keys. */
+		for (j = i; m == small && j > 0 && member_cmp(&m[j - 1], &x) > 0;
 		    j--)
 			m[j] = m[j - 1];
-		m[n <= 16 ? j : i] = x;
+		m[j] = x;
 		i++;
 	}
-	if (n > 16)
+	if (m != small)
 		qsort(m, n, sizeof *m, member_qcmp);
 	out_char(o, '{');
 	for (i = 0; rc == 0 && i < n; i++) {

@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,7 +335,7 @@ test_idempotent_and_order_free(void **state)
  * byte, on anything, and fail where it fails. Random values, a fixed
  * seed: keys and strings of any bytes (control characters, quotes,
  * backslashes, NUL, UTF-8 valid or not, prefixes of each other), objects
- * of 0 to 40 members, integers at their extremes, arrays, literals.
+ * of 0 to 99 members (sorted two ways), integers at their extremes, arrays, literals.
  */
 static unsigned long rnd_state = 15;
 
@@ -377,6 +378,7 @@ rnd_value(int depth)
 	char buf[64];
 	json_t *v;
 	size_t i, n;
+	int big;
 
 	switch (depth > 4 ? rnd(6) : rnd(9)) {
 	case 0: return json_true();
@@ -388,11 +390,16 @@ rnd_value(int depth)
 		return json_stringn_nocheck(buf, n);
 	case 6: case 7:
 		v = json_object();
-		n = rnd(4) == 0 ? rnd(40) : rnd(6);
+		big = depth == 1 && rnd(8) == 0;
+		n = big ? 60 + rnd(40) : rnd(4) == 0 ? rnd(40) : rnd(6);
 		for (i = 0; i < n; i++) {
-			size_t klen = rnd_bytes(buf, sizeof buf);
-			json_object_setn_new_nocheck(v, buf, klen,
-			    rnd_value(depth + 1));
+			size_t klen = rnd_bytes(buf, sizeof buf - 8);
+			if (big) /* many keys, none the same */
+				klen += (size_t)sprintf(buf + klen, "%zu", i);
+			/* (a big one's values plain, lest one of them be
+			 * a string that cannot be encoded) */
+			json_object_setn_new_nocheck(v, buf, klen, big ?
+			    json_integer((json_int_t)i) : rnd_value(depth + 1));
 		}
 		return v;
 	default:
