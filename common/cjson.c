@@ -70,32 +70,32 @@ struct out {
 };
 
 static void
-out_grow(struct out *o, size_t n)
+out_more(struct out *o, size_t n)
 {
-	if (o->len + n <= o->cap)
-		return;
 	while (o->len + n > o->cap)
 		o->cap = o->cap ? o->cap * 2 : 1024;
 	o->s = xrealloc(o->s, o->cap);
 }
 
-static void
+static inline void
 out_put(struct out *o, const char *s, size_t n)
 {
-	out_grow(o, n);
+	if (o->len + n > o->cap)
+		out_more(o, n);
 	memcpy(o->s + o->len, s, n);
 	o->len += n;
 }
 
-static void
+static inline void
 out_char(struct out *o, char c)
 {
-	out_grow(o, 1);
+	if (o->len + 1 > o->cap)
+		out_more(o, 1);
 	o->s[o->len++] = c;
 }
 
 /* Bytes of the UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
-static size_t
+static inline size_t
 utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -105,6 +105,14 @@ utf8_len(const unsigned char *s, size_t n)
 		return 1;
 	if (s[0] < 0xc2)
 		return 0;
+	if (s[0] >= 0xe0 && s[0] < 0xf0 && n >= 3) {
+		/* Three bytes, as most Chinese text: checked at once. */
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+		return cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : 3;
+	}
 	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
 	if (len == 0 || len > n)
 		return 0;
