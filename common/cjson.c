@@ -215,10 +215,16 @@ struct member {
 	json_t *v;
 };
 
-static int
+static inline int
 member_cmp(const struct member *a, const struct member *b)
 {
-	int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+	int c;
+
+	/* Most keys differ in their first byte: no call for those. */
+	if (a->klen > 0 && b->klen > 0 && a->key[0] != b->key[0])
+		return (unsigned char)a->key[0] < (unsigned char)b->key[0] ?
+		    -1 : 1;
+	c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
 
 	if (c != 0)
 		return c;
