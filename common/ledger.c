@@ -1438,16 +1438,26 @@ scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
     size_t len, struct event *ev)
 {
 	char e[LD_ERRLEN];
+	int rc;
 
 	if (fs->nbad > 0 && bsearch(&id, fs->bad, fs->nbad, sizeof id,
 	    cmp_id) != NULL) {
 		event_init(ev);
 		return LD_EINTEGRITY;
 	}
-	if (!(fs->flags & FOLD_STORED))
-		return event_parse(raw, len, ev, e);
-	/* The shape only, as cjson_parse and event_from_json give it. */
-	return event_from_text(raw, len, ev, e);
+	/* The shape, as cjson_parse and event_from_json give it. */
+	if ((rc = event_from_text(raw, len, ev, e)) != 0 ||
+	    (fs->flags & FOLD_STORED))
+		return rc;
+	/* And the rest of what event_parse checks (SHA-256 included): its
+	 * text read as above rather than parsed whole by jansson. */
+	if (len > EVENT_MAX_BYTES * 2 || ev->hash[0] == '\0')
+		rc = LD_EINVAL;
+	else
+		rc = event_validate(ev, e);
+	if (rc != 0)
+		event_release(ev);
+	return rc;
 }
 
 static int
