@@ -232,12 +232,12 @@ cut_int(struct cut *c, int64_t *v)
 
 	if (c->p >= c->end || *c->p < '1' || *c->p > '9')
 		return -1;
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && n < 19) {
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		if (++n > 18)
+			return -1;
 		x = x * 10 + (*c->p++ - '0');
-		n++;
 	}
-	if (n > 18 || (c->p < c->end && (*c->p == '.' || *c->p == 'e' ||
-	    *c->p == 'E')))
+	if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E'))
 		return -1;
 	*v = x;
 	return 0;
