@@ -1,10 +1,11 @@
 /*
  * cjson.c - canonical JSON on top of jansson.
  *
- * jansson does the parsing and the printing; this file only makes sure the
- * value is in the subset whose printed form is unique (see cjson.h) and
- * asks jansson for the sorted, compact form.
+ * jansson does the parsing; this file makes sure the value is in the
+ * subset whose printed form is unique (see cjson.h) and prints the
+ * sorted, compact form, the bytes jansson's would be (cjson_encode).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,17 +52,290 @@ cjson_check(const json_t *v, int maxdepth, char *err)
 	return check(v, 1, maxdepth, err);
 }
 
+/*
+ * The canonical text, written here rather than by json_dumps (which looks
+ * every key up again after sorting them, and goes through a callback and
+ * snprintf for each piece): the same bytes as json_dumps(v, JSON_COMPACT |
+ * JSON_SORT_KEYS | JSON_ENCODE_ANY) in jansson 2.14, which test-cjson
+ * checks against jansson itself. Keys sorted by their bytes (memcmp, the
+ * shorter first); in strings '"', '\\' and the control characters escaped
+ * (\b \f \n \r \t, else \u00XX in capitals), every other byte as it is;
+ * a string that is not valid UTF-8 as jansson reads it (no overlong
+ * forms, surrogates or code points past U+10FFFF) cannot be encoded
+ * (a key, see encode_object).
+ */
+struct out {
+	char *s;	/* owned */
+	size_t len, cap;
+};
+
+static void
+out_more(struct out *o, size_t n)
+{
+	while (o->len + n > o->cap)
+		o->cap = o->cap ? o->cap * 2 : 1024;
+	o->s = xrealloc(o->s, o->cap);
+}
+
+static inline void
+out_put(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n > o->cap)
+		out_more(o, n);
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+}
+
+static inline void
+out_char(struct out *o, char c)
+{
+	if (o->len + 1 > o->cap)
+		out_more(o, 1);
+	o->s[o->len++] = c;
+}
+
+/* Bytes of the UTF-8 sequence at s (n > 0 bytes left), 0 if invalid. */
+static inline size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2)
+		return 0;
+	if (s[0] >= 0xe0 && s[0] < 0xf0 && n >= 3) {
+		/* Three bytes, as most Chinese text: checked at once. */
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+		return cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : 3;
+	}
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	cp = s[0] & (0xff >> (len + 1));
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+cjson_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_len(p + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* A JSON string of the n bytes at s; -1 if they are not UTF-8. */
+static int
+out_string(struct out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, k;
+
+	out_char(o, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		char esc[6];
+		size_t elen = 2;
+
+		if (c >= 0x80) {
+			if ((k = utf8_len(p + i, n - i)) == 0)
+				return -1;
+			i += k;
+			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		out_put(o, s + run, i - run);
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			elen = 6;
+		}
+		out_put(o, esc, elen);
+		run = ++i;
+	}
+	out_put(o, s + run, n - run);
+	out_char(o, '"');
+	return 0;
+}
+
+static void
+out_int(struct out *o, json_int_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	out_put(o, p, (size_t)(buf + sizeof buf - p));
+}
+
+struct member {
+	const char *key;
+	size_t klen;
+	json_t *v;
+};
+
+static inline int
+member_cmp(const struct member *a, const struct member *b)
+{
+	int c;
+
+	/* Most keys differ in their first byte: no call for those. */
+	if (a->klen > 0 && b->klen > 0 && a->key[0] != b->key[0])
+		return (unsigned char)a->key[0] < (unsigned char)b->key[0] ?
+		    -1 : 1;
+	c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+
+	if (c != 0)
+		return c;
+	return a->klen < b->klen ? -1 : a->klen > b->klen;
+}
+
+static int
+member_qcmp(const void *a, const void *b)
+{
+	return member_cmp(a, b);
+}
+
+static int encode(struct out *o, const json_t *v, int depth);
+
+static int
+encode_object(struct out *o, const json_t *v, int depth)
+{
+	struct member small[64], *m = small;
+	size_t n = json_object_size(v), i = 0, j, klen;
+	const char *key;
+	json_t *item;
+	int rc = 0;
+
+	if (n > sizeof small / sizeof small[0])
+		m = xcalloc(n, sizeof *m);
+	json_object_keylen_foreach((json_t *)v, key, klen, item) {
+		struct member x = { key, klen, item };
+		/* Insertion sort: a projection holds a few dozen keys. */
+		for (j = i; m == small && j > 0 && member_cmp(&m[j - 1], &x) > 0;
+		    j--)
+			m[j] = m[j - 1];
+		m[j] = x;
+		i++;
+	}
+	if (m != small)
+		qsort(m, n, sizeof *m, member_qcmp);
+	out_char(o, '{');
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (i > 0)
+			out_char(o, ',');
+		/* A key that is not UTF-8 (set by json_object_setn_nocheck)
+		 * is cut where it stops being so, without its closing quote,
+		 * and the rest written on: what jansson does. */
+		(void)out_string(o, m[i].key, m[i].klen);
+		out_char(o, ':');
+		rc = encode(o, m[i].v, depth + 1);
+	}
+	out_char(o, '}');
+	if (m != small)
+		free(m);
+	return rc;
+}
+
+/* v at nesting depth (the top 1); -1 if it cannot be encoded. */
+static int
+encode(struct out *o, const json_t *v, int depth)
+{
+	size_t i, n;
+	int rc = 0;
+
+	if (depth > CJSON_MAX_DEPTH * 4)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return encode_object(o, v, depth);
+	case JSON_ARRAY:
+		out_char(o, '[');
+		n = json_array_size(v);
+		for (i = 0; rc == 0 && i < n; i++) {
+			if (i > 0)
+				out_char(o, ',');
+			rc = encode(o, json_array_get(v, i), depth + 1);
+		}
+		out_char(o, ']');
+		return rc;
+	case JSON_STRING:
+		return out_string(o, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		out_int(o, json_integer_value(v));
+		return 0;
+	case JSON_TRUE:
+		out_put(o, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		out_put(o, "false", 5);
+		return 0;
+	case JSON_NULL:
+		out_put(o, "null", 4);
+		return 0;
+	default:
+		return -1; /* a real */
+	}
+}
+
 char *
 cjson_encode(const json_t *v, char *err)
 {
-	char *s;
+	struct out o = { NULL, 0, 0 };
 
-	if (cjson_check(v, CJSON_MAX_DEPTH * 4, err) != 0)
+	if (encode(&o, v, 1) != 0) {
+		/* The reason, as cjson_check gives it (it walks in another
+		 * order, and would have refused before anything was written);
+		 * else a string that is not UTF-8. */
+		free(o.s);
+		if (cjson_check(v, CJSON_MAX_DEPTH * 4, err) == 0)
+			ld_fail(err, LD_EINVAL,
+			    _("value cannot be encoded as JSON"));
 		return NULL;
-	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	if (s == NULL)
-		ld_fail(err, LD_EINVAL, _("value cannot be encoded as JSON"));
-	return s;
+	}
+	out_char(&o, '\0');
+	return o.s;
 }
 
 json_t *

@@ -30,6 +30,10 @@ char *cjson_encode(const json_t *v, char *err);
  * holds something else there. */
 const char *cjson_str(const json_t *o, const char *key);
 
+/* 1 if the n bytes at s are UTF-8 as jansson reads it: no overlong
+ * forms, surrogates or code points past U+10FFFF. */
+int cjson_utf8_valid(const char *s, size_t n);
+
 /* Parses exactly len bytes of one JSON value. Refuses invalid UTF-8,
  * duplicate keys, reals and depth > maxdepth. Returns a new reference or
  * NULL with err filled. */

@@ -176,6 +176,216 @@ event_from_json(const json_t *o, struct event *ev, char *err)
 	return 0;
 }
 
+/*
+ * Reading an event as stored, for the re-fold (event_from_text). Its text
+ * is canonical (insert_event stores what cjson_encode wrote): the
+ * envelope's members in one order, integers in decimal, strings between
+ * quotes. Such a text is read here member by member, only the audience's
+ * strings and the body given to jansson; whatever this reader does not
+ * expect (an escape, spaces, another order, a member missing, a number
+ * it does not know to be a positive integer) sends the text to the long
+ * way, cjson_parse and event_from_json, which decide. So the event is
+ * the same either way, and so is any refusal.
+ */
+struct cut {
+	const char *p, *end;
+};
+
+/* Steps past the bytes lit, if the text goes on with them. */
+static int
+cut_lit(struct cut *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return -1;
+	c->p += n;
+	return 0;
+}
+
+/* A string without escapes or control characters, UTF-8 as jansson
+ * wants it: its bytes in *s, *n. */
+static int
+cut_str(struct cut *c, const char **s, size_t *n)
+{
+	const char *q;
+
+	if (c->p >= c->end || *c->p != '"')
+		return -1;
+	for (q = c->p + 1; q < c->end && *q != '"'; q++)
+		if ((unsigned char)*q < 0x20 || *q == '\\')
+			return -1;
+	if (q >= c->end || !cjson_utf8_valid(c->p + 1, (size_t)(q - c->p - 1)))
+		return -1;
+	*s = c->p + 1;
+	*n = (size_t)(q - c->p - 1);
+	c->p = q + 1;
+	return 0;
+}
+
+/* A positive integer of at most 18 digits (no overflow). */
+static int
+cut_int(struct cut *c, int64_t *v)
+{
+	int64_t x = 0;
+	int n = 0;
+
+	if (c->p >= c->end || *c->p < '1' || *c->p > '9')
+		return -1;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		if (++n > 18)
+			return -1;
+		x = x * 10 + (*c->p++ - '0');
+	}
+	if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E'))
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* A string member into a new C string. */
+static int
+cut_dup(struct cut *c, const char *lit, char **out)
+{
+	const char *s;
+	size_t n;
+
+	if (cut_lit(c, lit) != 0 || cut_str(c, &s, &n) != 0)
+		return -1;
+	*out = xmalloc(n + 1);
+	memcpy(*out, s, n);
+	(*out)[n] = '\0';
+	return 0;
+}
+
+/* A hash member (64 hex digits) into out. */
+static int
+cut_hash(struct cut *c, const char *lit, char out[HASH_HEX])
+{
+	const char *s;
+	size_t n, i;
+	int bad = 0;
+
+	if (cut_lit(c, lit) != 0 || cut_str(c, &s, &n) != 0 ||
+	    n != HASH_HEX - 1)
+		return -1;
+	/* What hash_valid checks, without a branch a digit (which of 0-9
+	 * and a-f comes next is a coin toss, and a mispredicted branch
+	 * each time took 6% of the re-fold). */
+	for (i = 0; i < n; i++)
+		bad |= (unsigned)((unsigned char)s[i] - '0') > 9 &&
+		    (unsigned)((unsigned char)s[i] - 'a') > 5;
+	if (bad)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* The audience: an array of plain strings. */
+static int
+cut_audience(struct cut *c, json_t **out)
+{
+	const char *s;
+	size_t n;
+
+	if (cut_lit(c, ",\"audience\":[") != 0)
+		return -1;
+	*out = json_array();
+	if (cut_lit(c, "]") == 0)
+		return 0;
+	do {
+		if (cut_str(c, &s, &n) != 0)
+			return -1;
+		json_array_append_new(*out, json_stringn(s, n));
+	} while (cut_lit(c, ",") == 0);
+	return cut_lit(c, "]");
+}
+
+/* The body: the object up to its closing brace (strings stepped over),
+ * parsed by jansson as cjson_parse would parse it inside the event, one
+ * level down. */
+static int
+cut_body(struct cut *c, json_t **out)
+{
+	const char *q, *start;
+	int depth = 0, in_str = 0;
+
+	if (cut_lit(c, ",\"body\":") != 0 || c->p >= c->end || *c->p != '{')
+		return -1;
+	start = c->p;
+	for (q = c->p; q < c->end; q++) {
+		if (in_str) {
+			if (*q == '\\')
+				q++;
+			else if (*q == '"')
+				in_str = 0;
+		} else if (*q == '"')
+			in_str = 1;
+		else if (*q == '{' || *q == '[')
+			depth++;
+		else if ((*q == '}' || *q == ']') && --depth == 0)
+			break;
+	}
+	if (q >= c->end)
+		return -1;
+	c->p = q + 1;
+	*out = cjson_parse(start, (size_t)(c->p - start), CJSON_MAX_DEPTH - 1,
+	    NULL);
+	return json_is_object(*out) ? 0 : -1;
+}
+
+/* The event of a canonical text, 0; -1 for the long way (ev released). */
+static int
+from_canonical(const char *text, size_t len, struct event *ev)
+{
+	struct cut c = { text, text + len };
+	const char *s;
+	size_t n;
+
+	if (cut_lit(&c, "{\"at\":") != 0 || cut_int(&c, &ev->at) != 0 ||
+	    cut_audience(&c, &ev->audience) != 0 ||
+	    cut_dup(&c, ",\"author\":", &ev->author) != 0 ||
+	    cut_body(&c, &ev->body) != 0 ||
+	    cut_dup(&c, ",\"entity\":", &ev->entity) != 0 ||
+	    cut_hash(&c, ",\"hash\":", ev->hash) != 0 ||
+	    cut_lit(&c, ",\"hlc\":") != 0 || cut_int(&c, &ev->hlc) != 0 ||
+	    cut_dup(&c, ",\"kind\":", &ev->kind) != 0 ||
+	    cut_hash(&c, ",\"prev\":", ev->prev) != 0 ||
+	    cut_lit(&c, ",\"seq\":") != 0 || cut_int(&c, &ev->seq) != 0 ||
+	    cut_lit(&c, ",\"station\":") != 0 || cut_str(&c, &s, &n) != 0 ||
+	    n > STATION_MAX)
+		goto longway;
+	memcpy(ev->station, s, n);
+	ev->station[n] = '\0';
+	if (!station_id_valid(ev->station) ||
+	    cut_dup(&c, ",\"unit\":", &ev->unit) != 0 ||
+	    cut_lit(&c, ",\"v\":1}") != 0 || c.p != c.end)
+		goto longway;
+	return 0;
+longway:
+	event_release(ev);
+	return -1;
+}
+
+int
+event_from_text(const char *text, size_t len, struct event *ev, char *err)
+{
+	json_t *o;
+	int rc;
+
+	event_init(ev);
+	if (from_canonical(text, len, ev) == 0)
+		return 0;
+	if ((o = cjson_parse(text, len, CJSON_MAX_DEPTH, err)) == NULL)
+		return LD_EINVAL;
+	rc = event_from_json(o, ev, err);
+	json_decref(o);
+	if (rc != 0)
+		event_release(ev);
+	return rc;
+}
+
 int
 station_id_valid(const char *s)
 {

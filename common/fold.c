@@ -66,6 +66,38 @@ fold_status(const json_t *doc)
 	return s != NULL ? s : "";
 }
 
+/*
+ * A value of an event for its projection (new reference): its objects
+ * and arrays copied, as a later step may change them in place (a
+ * deadline marked done, an audience grown), its strings, numbers and
+ * literals shared, as nothing changes one in place (the steps share
+ * them already, json_object_set of a body member). What json_deep_copy
+ * gives, members in the same order, with fewer allocations: the copies
+ * of a record's body fields took a fifth of fold_apply.
+ */
+static json_t *
+fold_copy(json_t *v)
+{
+	const char *key;
+	json_t *c, *item;
+	size_t i, klen;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		c = json_object();
+		json_object_keylen_foreach(v, key, klen, item)
+			json_object_setn_new_nocheck(c, key, klen, fold_copy(item));
+		return c;
+	case JSON_ARRAY:
+		c = json_array();
+		json_array_foreach(v, i, item)
+			json_array_append_new(c, fold_copy(item));
+		return c;
+	default:
+		return json_incref(v);
+	}
+}
+
 /* Copies every body field into doc, except those named in skip. */
 void
 fold_copy_body(json_t *doc, const json_t *body, const char *skip)
@@ -76,7 +108,7 @@ fold_copy_body(json_t *doc, const json_t *body, const char *skip)
 	json_object_foreach((json_t *)body, key, v) {
 		if (skip != NULL && strcmp(key, skip) == 0)
 			continue;
-		json_object_set_new(doc, key, json_deep_copy(v));
+		json_object_set_new(doc, key, fold_copy(v));
 	}
 }
 
@@ -88,7 +120,7 @@ fold_created(json_t *doc, const struct event *ev, const char *status)
 	json_object_set_new(doc, "station", json_string(ev->station));
 	json_object_set_new(doc, "created_at", json_integer(ev->at));
 	json_object_set_new(doc, "created_by", json_string(ev->author));
-	json_object_set_new(doc, "audience", json_deep_copy(ev->audience));
+	json_object_set_new(doc, "audience", fold_copy(ev->audience));
 	fold_copy_body(doc, ev->body, NULL);
 }
 

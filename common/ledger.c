@@ -1645,7 +1645,8 @@ ledger_foreach(struct ledger *lg, int64_t after,
  * event, instead of one query per record.
  *
  * What it checks of the events: with FOLD_STORED, their shape only
- * (event_from_json): their schema and hash are taken as stored, for a
+ * (event_from_text, which reads a canonical text without giving its
+ * envelope to jansson): their schema and hash are taken as stored, for a
  * caller that checked every event already (ledger_verify's chain pass,
  * which names in bad the ids of those that failed, sorted; a record
  * holding one is given with doc NULL, as a record whose events cannot be
@@ -1677,7 +1678,6 @@ scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
     size_t len, struct event *ev)
 {
 	char e[LD_ERRLEN];
-	json_t *o;
 	int rc;
 
 	if (fs->nbad > 0 && bsearch(&id, fs->bad, fs->nbad, sizeof id,
@@ -1685,14 +1685,16 @@ scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
 		event_init(ev);
 		return LD_EINTEGRITY;
 	}
-	if (!(fs->flags & FOLD_STORED))
-		return event_parse(raw, len, ev, e);
-	if ((o = cjson_parse(raw, len, CJSON_MAX_DEPTH, e)) == NULL) {
-		event_init(ev);
-		return LD_EINVAL;
-	}
-	rc = event_from_json(o, ev, e);
-	json_decref(o);
+	/* The shape, as cjson_parse and event_from_json give it. */
+	if ((rc = event_from_text(raw, len, ev, e)) != 0 ||
+	    (fs->flags & FOLD_STORED))
+		return rc;
+	/* And the rest of what event_parse checks (SHA-256 included): its
+	 * text read as above rather than parsed whole by jansson. */
+	if (len > EVENT_MAX_BYTES * 2 || ev->hash[0] == '\0')
+		rc = LD_EINVAL;
+	else
+		rc = event_validate(ev, e);
 	if (rc != 0)
 		event_release(ev);
 	return rc;

@@ -20,7 +20,9 @@
  *       Re-folds every projection from the events in one ordered scan
  *       (ledger_fold_all), as `liandong verify` does after checking every
  *       event (secs), and again validating every event (checked_secs),
- *       against a plain scan of the same rows in the same order.
+ *       against a plain scan of the same rows in the same order; the
+ *       same in this process's CPU time (cpu_secs, scan_cpu_secs,
+ *       cpu_ratio, checked_cpu_secs), the figures to trust under load.
  *   stationbench rawpull --db F --events NDJSON [--tx N]
  *       The ceiling of a pull: the rows of NDJSON inserted as they are
  *       into F's events table (same schema and indexes: F is made by
@@ -289,18 +291,30 @@ record(const struct opts *o)
 	free(f);
 }
 
-/* Reads every event's text in fold order, as a refold must; returns
- * the seconds it took. */
+/* This process's CPU time (user and system), seconds: on a loaded
+ * machine the re-fold's figures to compare. */
 static double
-scan(const char *path, long *rows)
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads every event's text in fold order, as a refold must; returns
+ * the seconds it took, and its CPU seconds in *cpu. */
+static double
+scan(const char *path, long *rows, double *cpu)
 {
 	char err[LD_ERRLEN];
 	sqlite3_stmt *st;
 	sqlite3 *db;
-	double t0;
+	double t0, c0;
 
 	db = raw_open(path);
 	t0 = now_s();
+	c0 = cpu_s();
 	if (db_prepare(db, "SELECT entity, raw FROM events"
 	    " ORDER BY entity, hlc, station, seq", &st, err) != 0)
 		die("cannot prepare", err);
@@ -310,6 +324,7 @@ scan(const char *path, long *rows)
 			(*rows)++;
 	}
 	sqlite3_finalize(st);
+	*cpu = cpu_s() - c0;
 	t0 = now_s() - t0;
 	db_close(db);
 	return t0;
@@ -330,18 +345,21 @@ refold_one(const char *entity, const json_t *doc, void *arg)
 	return 0;
 }
 
-/* Seconds of ledger_fold_all with flags over the database at path. */
+/* Seconds of ledger_fold_all with flags over the database at path; its
+ * CPU seconds in *cpu. */
 static double
-refold_pass(const char *path, int flags, long *entities)
+refold_pass(const char *path, int flags, long *entities, double *cpu)
 {
 	struct ledger *lg = open_ledger(path);
 	char err[LD_ERRLEN];
-	double t0;
+	double t0, c0;
 
 	*entities = 0;
 	t0 = now_s();
+	c0 = cpu_s();
 	if (ledger_fold_all(lg, flags, refold_one, entities, err) != 0)
 		die("cannot re-fold", err);
+	*cpu = cpu_s() - c0;
 	t0 = now_s() - t0;
 	ledger_free(lg);
 	return t0;
@@ -354,7 +372,7 @@ refold(const struct opts *o)
 	sqlite3_stmt *st;
 	sqlite3 *db;
 	long entities, events = 0, rows;
-	double secs, checked_secs, scan_secs;
+	double secs, checked_secs, scan_secs, cpu, checked_cpu, scan_cpu;
 
 	db = raw_open(o->db);
 	if (db_prepare(db, "SELECT count(*) FROM events", &st, err) != 0)
@@ -365,13 +383,16 @@ refold(const struct opts *o)
 	db_close(db);
 	/* As verify re-folds (the events checked by its chain pass), then
 	 * with every event validated again, SHA-256 included. */
-	secs = refold_pass(o->db, LEDGER_FOLD_STORED, &entities);
-	checked_secs = refold_pass(o->db, 0, &entities);
-	scan_secs = scan(o->db, &rows);
+	secs = refold_pass(o->db, LEDGER_FOLD_STORED, &entities, &cpu);
+	checked_secs = refold_pass(o->db, 0, &entities, &checked_cpu);
+	scan_secs = scan(o->db, &rows, &scan_cpu);
 	printf("STATION mode=refold events=%ld entities=%ld secs=%.3f"
 	    " events_per_s=%.1f scan_secs=%.3f ratio=%.2f checked_secs=%.3f"
-	    " checked_ratio=%.2f\n", events, entities, secs, events / secs,
-	    scan_secs, secs / scan_secs, checked_secs, checked_secs / scan_secs);
+	    " checked_ratio=%.2f cpu_secs=%.3f scan_cpu_secs=%.3f"
+	    " cpu_ratio=%.2f checked_cpu_secs=%.3f\n", events, entities, secs,
+	    events / secs, scan_secs, secs / scan_secs, checked_secs,
+	    checked_secs / scan_secs, cpu, scan_cpu, cpu / scan_cpu,
+	    checked_cpu);
 }
 
 /*

@@ -8,6 +8,8 @@
  */
 #include "harness.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,6 +329,149 @@ test_idempotent_and_order_free(void **state)
 	json_decref(v);
 }
 
+/*
+ * cjson_encode writes the canonical text itself: it must give jansson's
+ * json_dumps(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY), byte for
+ * byte, on anything, and fail where it fails. Random values, a fixed
+ * seed: keys and strings of any bytes (control characters, quotes,
+ * backslashes, NUL, UTF-8 valid or not, prefixes of each other), objects
+ * of 0 to 99 members (sorted two ways), integers at their extremes, arrays, literals.
+ */
+static unsigned long rnd_state = 15;
+
+static unsigned
+rnd(unsigned n)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rnd_state >> 33) % n;
+}
+
+static size_t
+rnd_bytes(char *buf, size_t cap)
+{
+	static const char *const pieces[] = { "\"", "\\", "\n", "\t", "\b",
+		"\f", "\r", "\x01", "\x1f", "\x7f", "/", "a", "b", "z", "A",
+		"甲", "乙", "排污口", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xe2\x80\xa8",
+		"\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", " ", "{", "}", ",", ":",
+		"u0041", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"\xe0\x80\xaf", "\x80", "\xff", "\xc3", "\0", "\xf5\x80\x80\x80" };
+	size_t n = rnd(8), len = 0, i;
+	unsigned valid = rnd(4) != 0; /* mostly valid UTF-8 */
+
+	for (i = 0; i < n; i++) {
+		unsigned k = rnd(valid ? 29 : sizeof pieces / sizeof pieces[0]);
+		size_t plen = k == 36 ? 1 : strlen(pieces[k]);
+		if (len + plen >= cap)
+			break;
+		memcpy(buf + len, pieces[k], plen);
+		len += plen;
+	}
+	return len;
+}
+
+static json_t *
+rnd_value(int depth)
+{
+	static const json_int_t ints[] = { 0, 1, -1, 9, 10, 99, 100,
+		1767225748390LL, 115816906646487040LL, INT64_MAX, INT64_MIN,
+		INT64_MIN + 1, -1000000007LL };
+	char buf[64];
+	json_t *v;
+	size_t i, n;
+	int big;
+
+	switch (depth > 4 ? rnd(6) : rnd(9)) {
+	case 0: return json_true();
+	case 1: return json_false();
+	case 2: return json_null();
+	case 3: return json_integer(ints[rnd(sizeof ints / sizeof ints[0])]);
+	case 4: return json_integer((json_int_t)rnd(1000000) - 500000);
+	case 5: n = rnd_bytes(buf, sizeof buf);
+		return json_stringn_nocheck(buf, n);
+	case 6: case 7:
+		v = json_object();
+		big = depth == 1 && rnd(8) == 0;
+		n = big ? 60 + rnd(40) : rnd(4) == 0 ? rnd(40) : rnd(6);
+		for (i = 0; i < n; i++) {
+			size_t klen = rnd_bytes(buf, sizeof buf - 8);
+			if (big) /* many keys, none the same */
+				klen += (size_t)sprintf(buf + klen, "%zu", i);
+			/* (a big one's values plain, lest one of them be
+			 * a string that cannot be encoded) */
+			json_object_setn_new_nocheck(v, buf, klen, big ?
+			    json_integer((json_int_t)i) : rnd_value(depth + 1));
+		}
+		return v;
+	default:
+		v = json_array();
+		n = rnd(5);
+		for (i = 0; i < n; i++)
+			json_array_append_new(v, rnd_value(depth + 1));
+		return v;
+	}
+}
+
+static void
+test_encode_as_jansson(void **state)
+{
+	int i, failed = 0;
+
+	for (i = 0; i < 20000; i++) {
+		json_t *v = rnd_value(1);
+		char err[LD_ERRLEN] = "";
+		char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENCODE_ANY);
+		char *got = cjson_encode(v, err);
+
+		if (want == NULL) {
+			failed++;
+			assert_null(got);
+			assert_string_equal(err, "value cannot be encoded as JSON");
+		} else {
+			if (got == NULL)
+				fail_msg("value %d not encoded: %s (%s)", i, err,
+				    want);
+			assert_string_equal(got, want);
+		}
+		free(want);
+		free(got);
+		json_decref(v);
+	}
+	/* Both sides were tried. */
+	assert_true(failed > 100 && failed < 15000);
+}
+
+/* A real or too deep a value deep inside: the reason cjson_check gives,
+ * however far the text was written. */
+static void
+test_encode_refusals(void **state)
+{
+	char err[LD_ERRLEN] = "";
+	json_t *v = json_pack("{s:s,s:[i,{s:f}]}", "a", "x", "b", 1, "c", 1.5);
+	char *deep = nested_arrays(CJSON_MAX_DEPTH * 4 + 1), *got;
+	json_t *d;
+
+	assert_null(cjson_encode(v, err));
+	assert_non_null(strstr(err, "real numbers"));
+	json_decref(v);
+	d = json_loads(deep, 0, NULL);
+	assert_non_null(d);
+	err[0] = '\0';
+	assert_null(cjson_encode(d, err));
+	assert_non_null(strstr(err, "nested deeper"));
+	json_decref(d);
+	free(deep);
+	deep = nested_arrays(CJSON_MAX_DEPTH * 4);
+	d = json_loads(deep, 0, NULL);
+	assert_non_null(d);
+	got = cjson_encode(d, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, deep);
+	free(got);
+	json_decref(d);
+	free(deep);
+}
+
 int
 main(void)
 {
@@ -346,6 +491,8 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_pinned_bytes),
 		cmocka_unit_test(test_idempotent_and_order_free),
+		cmocka_unit_test(test_encode_as_jansson),
+		cmocka_unit_test(test_encode_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -481,6 +481,163 @@ test_event_cmp_order(void **state)
 	assert_int_equal(event_cmp(&a, &b), -1);
 }
 
+/*
+ * event_from_text reads a canonical text itself, only the audience and
+ * body given to jansson: on any text, it must give what cjson_parse and
+ * event_from_json give, the same event or a refusal.
+ */
+static void
+assert_from_text_as_json(const char *text, size_t len, const char *what)
+{
+	char err[LD_ERRLEN] = "";
+	struct event a, b;
+	int ra, rb;
+	json_t *o;
+
+	ra = event_from_text(text, len, &a, err);
+	o = cjson_parse(text, len, CJSON_MAX_DEPTH, err);
+	if (o == NULL) {
+		event_init(&b);
+		rb = LD_EINVAL;
+	} else {
+		rb = event_from_json(o, &b, err);
+		json_decref(o);
+	}
+	if ((ra == 0) != (rb == 0))
+		fail_msg("%s: event_from_text gave %d, cjson_parse and "
+		    "event_from_json %d: %.*s", what, ra, rb, (int)len, text);
+	if (ra == 0) {
+		char *ca = event_canonical(&a, 1), *cb = event_canonical(&b, 1);
+		assert_string_equal(ca, cb);
+		assert_string_equal(a.hash, b.hash);
+		free(ca);
+		free(cb);
+	} else {
+		/* Refused: nothing left in the event. */
+		assert_null(a.unit);
+		assert_null(a.body);
+		assert_null(a.audience);
+	}
+	event_release(&a);
+	event_release(&b);
+}
+
+/* text with its first occurrence of from replaced by to. */
+static char *
+replaced(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *out;
+
+	assert_non_null(at);
+	out = xasprintf("%.*s%s%s", (int)(at - text), text, to,
+	    at + strlen(from));
+	return out;
+}
+
+static void
+test_from_text_as_json(void **state)
+{
+	/* Each: a piece of the sample's canonical text and what it becomes. */
+	static const char *const edits[][2] = {
+		{ "\"at\":1", "\"at\":0" },
+		{ "\"at\":1", "\"at\":-1" },
+		{ "\"at\":1", "\"at\": 1" },
+		{ "\"at\":1", "\"at\":01" },
+		{ ",\"audience\"", ".5,\"audience\"" },
+		{ ",\"audience\"", "e3,\"audience\"" },
+		{ ",\"audience\"", "0000000,\"audience\"" },	/* 20 digits */
+		{ ",\"audience\"", "000000,\"audience\"" },	/* 19 digits */
+		{ "\"audience\":[", "\"audience\":[\"县住建局\"," },
+		{ "\"audience\":[", "\"audience\":[1," },
+		{ "\"audience\":[", "\"audience\":[ " },
+		{ "\"audience\":[\"", "\"audience\":[\"\\u0041" },
+		{ "\"audience\":[\"", "\"audience\":[\"\xff" },
+		{ "\"audience\":[\"", "\"audience\":[\"\x01" },
+		{ "\"audience\":[\"", "\"audience\":[\"\xed\xa0\x80" },
+		{ "\"audience\":[\"", "\"audience\":{\"a\":[\"" },
+		{ "\"author\":\"", "\"author\":\"\\\"" },
+		{ "\"author\":\"", "\"author\":\"\xc0\x80" },
+		{ "\"author\":\"", "\"author\":\"\xf4\x90\x80\x80" },
+		{ "\"author\":\"", "\"author\":\"\t" },
+		{ "\"author\":\"", "\"author\":1,\"x\":\"" },
+		{ "\"body\":{", "\"body\":{\"z\":\"}\\\"{[\"," },
+		{ "\"body\":{", "\"body\":{\"z\":1.5," },
+		{ "\"body\":{", "\"body\":{\"z\":1,\"z\":2," },
+		{ "\"body\":{", "\"body\":{\"z\":[{}]]," },
+		{ "\"body\":{", "\"body\":{\"z\":\"\xff\"," },
+		{ "\"body\":{", "\"body\":{\"z\":{\"y\":[1,{\"x\":null}]}," },
+		{ "\"body\":{", "\"body\":[{" },
+		{ "\"body\":{", "\"body\": {" },
+		{ "\"entity\":\"", "\"entity\":\"\\/" },
+		{ "\"hash\":\"", "\"hash\":\"A" },
+		{ "\"hash\":\"", "\"hash\":\"0" },
+		{ "\"hash\":\"", "\"hash\":\"g" },
+		{ "\"hlc\":1", "\"hlc\":1 " },
+		{ "\"hlc\":1", "\"hlc\":99" },	/* 19 digits, too large */
+		{ "\"kind\":\"", "\"kind\":\"\\u00e9" },
+		{ "\"prev\":\"0", "\"prev\":\"" },
+		{ "\"seq\":1", "\"seq\":true" },
+		{ "\"station\":\"s1\"", "\"station\":\"S1\"" },
+		{ "\"station\":\"s1\"", "\"station\":\"-s1\"" },
+		{ "\"station\":\"s1\"",
+		  "\"station\":\"s123456789012345678901234567890123\"" },
+		{ "\"station\":\"s1\"",
+		  "\"station\":\"s1234567890123456789012345678901\"" },
+		{ "\"unit\":\"", "\"unit\":\"\\n" },
+		{ "\"v\":1}", "\"v\":2}" },
+		{ "\"v\":1}", "\"v\":1 }" },
+		{ "\"v\":1}", "\"v\":1}\n" },
+		{ "\"v\":1}", "\"v\":1}x" },
+		{ "\"v\":1}", "\"v\":1,\"w\":1}" },
+		{ "\"v\":1}", "\"v\":1,\"v\":1}" },
+		{ "{\"at\"", "{ \"at\"" },
+		{ "{\"at\"", "[{\"at\"" },
+	};
+	struct event ev;
+	char *text, *t, *deep;
+	unsigned long r = 15;
+	size_t i, len;
+	int d;
+
+	sample(&ev);
+	text = event_canonical(&ev, 1);
+	len = strlen(text);
+	assert_from_text_as_json(text, len, "the sample");
+	for (i = 0; i < len; i++)	/* every cut of it */
+		assert_from_text_as_json(text, i, "a cut");
+	for (i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+		t = replaced(text, edits[i][0], edits[i][1]);
+		assert_from_text_as_json(t, strlen(t), edits[i][1]);
+		free(t);
+	}
+	/* The depth limit, counted from the event, on either side of it. */
+	for (d = CJSON_MAX_DEPTH - 4; d <= CJSON_MAX_DEPTH + 1; d++) {
+		deep = xasprintf("\"body\":{\"z\":%.*s1%.*s,", d - 3,
+		    "[[[[[[[[[[[[[[[[[[[[", d - 3, "]]]]]]]]]]]]]]]]]]]]");
+		t = replaced(text, "\"body\":{", deep);
+		assert_from_text_as_json(t, strlen(t), deep);
+		free(t);
+		free(deep);
+	}
+	/* And random bytes changed, a thousand times over. */
+	for (i = 0; i < 20000; i++) {
+		static const char bytes[] = "\"\\{}[],:0195a-. \x01\xff\xc3\xa9";
+		size_t at, n;
+
+		t = xstrdup(text);
+		for (n = 0; n < 1 + i % 3; n++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			at = (size_t)(r >> 33) % len;
+			t[at] = bytes[(r >> 20) % (sizeof bytes - 1)];
+		}
+		assert_from_text_as_json(t, len, "a changed byte");
+		free(t);
+	}
+	free(text);
+	event_release(&ev);
+}
+
 int
 main(void)
 {
@@ -497,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_validate_audience),
 		cmocka_unit_test(test_station_id_valid),
 		cmocka_unit_test(test_event_cmp_order),
+		cmocka_unit_test(test_from_text_as_json),
 	};
 
 	return cmocka_run_group_tests(tests, harness_sodium, NULL);

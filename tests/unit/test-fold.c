@@ -559,6 +559,44 @@ test_reason_texts(void **state)
 	assert_string_equal(fold_reason_text("no_such_code"), "no_such_code");
 }
 
+/* A projection holds its own copies of an event's objects and arrays
+ * (fold_copy): marking a deadline done changes the record, never the
+ * event it came from, nor another record folded from the same event;
+ * its strings may be shared, as nothing changes one in place. */
+static void
+test_projection_apart_from_events(void **state)
+{
+	struct event sent, replied;
+	json_t *doc, *again, *due;
+
+	unit_event(&sent, "s1", 1, (UNIT_T0_MS << HLC_SHIFT) | 1,
+	    "supervision.sent", "V-s1-1", OPINION, NULL);
+	unit_event(&replied, "b1", 1, (UNIT_T0_MS << HLC_SHIFT) | 2,
+	    "supervision.replied", "V-s1-1", "{\"text\":\"已整改\"}", NULL);
+	free(replied.unit);
+	replied.unit = xstrdup("县综合行政执法局");
+	doc = fold_new("V-s1-1");
+	assert_int_equal(fold_apply(doc, &sent), 0);
+	again = fold_new("V-s1-1");
+	assert_int_equal(fold_apply(again, &sent), 0);
+	assert_int_equal(fold_apply(doc, &replied), 0);
+	due = json_object_get(doc, "reply_due");
+	assert_non_null(json_object_get(due, "done_at"));
+	assert_ptr_not_equal(due, json_object_get(sent.body, "reply_due"));
+	assert_null(json_object_get(json_object_get(sent.body, "reply_due"),
+	    "done_at"));
+	assert_null(json_object_get(json_object_get(again, "reply_due"),
+	    "done_at"));
+	assert_ptr_not_equal(json_object_get(doc, "audience"), sent.audience);
+	assert_int_equal(json_array_size(sent.audience), 1);
+	assert_string_equal(str(json_object_get(doc, "reply_due"), "due"),
+	    "2026-05-13T23:59:59+08:00");
+	json_decref(doc);
+	json_decref(again);
+	event_release(&sent);
+	event_release(&replied);
+}
+
 int
 main(void)
 {
@@ -574,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_authority),
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_reason_texts),
+		cmocka_unit_test(test_projection_apart_from_events),
 	};
 
 	return cmocka_run_group_tests(tests, harness_sodium, NULL);
