@@ -138,6 +138,7 @@ station agent
     re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
     plain scan of the rows     $(field refold.out scan_secs) s  (ratio $(field refold.out ratio))
     re-fold validating events  $(field refold.out checked_secs) s  (ratio $(field refold.out checked_ratio))
+    the same in CPU time       re-fold $(field refold.out cpu_secs) s, scan $(field refold.out scan_cpu_secs) s (ratio $(field refold.out cpu_ratio)), validating $(field refold.out checked_cpu_secs) s
 TABLE
 bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	record_p99_ms="$(field record.out p99_ms)" \
@@ -151,4 +152,7 @@ bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	push_ratio="$(calc "$push_eps / $rawpush_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
 	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
-	refold_checked_s="$(field refold.out checked_secs)"
+	refold_checked_s="$(field refold.out checked_secs)" \
+	refold_cpu_s="$(field refold.out cpu_secs)" \
+	refold_scan_cpu_s="$(field refold.out scan_cpu_secs)" \
+	refold_cpu_ratio="$(field refold.out cpu_ratio)"
