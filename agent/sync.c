@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aside.h"
 #include "calendar.h"
 #include "cjson.h"
 #include "codec.h"
@@ -841,17 +842,13 @@ record_receipts(struct ledger *lg, const json_t *due, int *n, char *err)
 /*
  * The events of an answer are parsed and checked (event_parse_canonical:
  * the JSON, the fields, the canonical encoding and its SHA-256) on a
- * second thread while the main thread stores the ones before them: on two
- * cores the check of event i+1 overlaps the storing of event i. The
- * parser touches nothing but the answer's text and its own slots; the
- * ledger (its SQLite connection) stays with the main thread, which takes
- * each event in the answer's order, once the parser has done it, and
+ * second thread while the main thread stores the ones before them
+ * (aside.h): on two cores the check of event i+1 overlaps the storing of
+ * event i. The parser touches nothing but the answer's text and its own
+ * slots; the ledger (its SQLite connection) stays with the main thread,
+ * which takes each event in the answer's order, once it is checked, and
  * refuses it as before if its check failed: every event is checked, only
- * earlier. The two take the lines in turn from one counter: when the
- * parser has fallen behind (its thread not scheduled on a busy machine),
- * the main thread checks the next line itself rather than wait for it,
- * and the parser goes on past it. A short answer is parsed on the main
- * thread, as it comes.
+ * earlier. A short answer is parsed on the main thread, as it comes.
  */
 #define PARSE_AHEAD_MIN 16 /* events in an answer worth a thread */
 
@@ -863,52 +860,26 @@ struct parsed {
 };
 
 struct parser {
-	pthread_t thread;
-	int running;
+	struct aside aside;
 	const char *buf;       /* borrowed: the answer's events */
 	size_t len;
-	struct parsed *p;      /* owned: one slot per line */
+	size_t *at;            /* owned: where line i starts (ndjson_next) */
+	struct parsed *p;      /* owned: one slot per line; NULL: not started */
 	size_t lines;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t next;           /* the first slot nobody took yet (under mu) */
-	unsigned char *done;   /* owned: slot i parsed (under mu) */
-	int stop;              /* the main thread gave up (under mu) */
 };
 
 static void
-parse_one(struct parsed *p, const char *line, size_t n)
-{
-	p->err[0] = '\0';
-	p->rc = event_parse_canonical(line, n, &p->ev, &p->canon, p->err);
-}
-
-static void *
-parser_run(void *arg)
+parse_one(void *arg, size_t i)
 {
 	struct parser *ps = arg;
+	struct parsed *p = &ps->p[i];
+	size_t pos = ps->at[i], n;
 	const char *line;
-	size_t pos = 0, n, i, at = 0;
 
-	for (;;) {
-		pthread_mutex_lock(&ps->mu);
-		if (ps->stop || ps->next >= ps->lines) {
-			pthread_mutex_unlock(&ps->mu);
-			break;
-		}
-		i = ps->next++;
-		pthread_mutex_unlock(&ps->mu);
-		/* The slots are taken in order: line i is the next one on. */
-		for (; at <= i; at++)
-			if (!ndjson_next(ps->buf, ps->len, &pos, &line, &n))
-				return NULL; /* not reached: lines were counted */
-		parse_one(&ps->p[i], line, n);
-		pthread_mutex_lock(&ps->mu);
-		ps->done[i] = 1;
-		pthread_cond_signal(&ps->cv);
-		pthread_mutex_unlock(&ps->mu);
-	}
-	return NULL;
+	p->err[0] = '\0';
+	if (!ndjson_next(ps->buf, ps->len, &pos, &line, &n))
+		line = "", n = 0; /* not reached: the lines were counted */
+	p->rc = event_parse_canonical(line, n, &p->ev, &p->canon, p->err);
 }
 
 /* Starts parsing the events in buf[0..len) (the answer past its header
@@ -917,49 +888,27 @@ static void
 parser_start(struct parser *ps, const char *buf, size_t len)
 {
 	const char *line;
-	size_t pos = 0, n;
+	size_t pos = 0, n, cap = 64, at = 0;
 
 	memset(ps, 0, sizeof *ps);
 	ps->buf = buf;
 	ps->len = len;
-	while (ndjson_next(buf, len, &pos, &line, &n))
-		ps->lines++;
-	ps->p = xcalloc(ps->lines ? ps->lines : 1, sizeof *ps->p);
-	if (ps->lines < PARSE_AHEAD_MIN)
-		return;
-	ps->done = xcalloc(ps->lines, 1);
-	pthread_mutex_init(&ps->mu, NULL);
-	pthread_cond_init(&ps->cv, NULL);
-	if (pthread_create(&ps->thread, NULL, parser_run, ps) == 0) {
-		ps->running = 1;
-		return;
+	ps->at = xcalloc(cap, sizeof *ps->at);
+	while (ndjson_next(buf, len, &pos, &line, &n)) {
+		if (ps->lines == cap)
+			ps->at = xrealloc(ps->at, (cap *= 2) * sizeof *ps->at);
+		ps->at[ps->lines++] = at;
+		at = pos;
 	}
-	pthread_cond_destroy(&ps->cv);
-	pthread_mutex_destroy(&ps->mu);
+	ps->p = xcalloc(ps->lines ? ps->lines : 1, sizeof *ps->p);
+	aside_start(&ps->aside, ps->lines, PARSE_AHEAD_MIN, parse_one, ps);
 }
 
-/* The i-th event of the answer (its text line[0..n), which the main
- * thread reads too), once parsed. */
+/* The i-th event of the answer, once parsed. */
 static struct parsed *
-parser_get(struct parser *ps, size_t i, const char *line, size_t n)
+parser_get(struct parser *ps, size_t i)
 {
-	if (!ps->running) {
-		parse_one(&ps->p[i], line, n);
-		return &ps->p[i];
-	}
-	pthread_mutex_lock(&ps->mu);
-	if (ps->next <= i) {
-		/* The parser is behind (its thread not running: a busy
-		 * machine): the main thread checks this one itself rather
-		 * than wait for it. */
-		ps->next = i + 1;
-		pthread_mutex_unlock(&ps->mu);
-		parse_one(&ps->p[i], line, n);
-		return &ps->p[i];
-	}
-	while (!ps->done[i])
-		pthread_cond_wait(&ps->cv, &ps->mu);
-	pthread_mutex_unlock(&ps->mu);
+	aside_take(&ps->aside, i);
 	return &ps->p[i];
 }
 
@@ -970,23 +919,15 @@ parser_end(struct parser *ps)
 {
 	size_t i;
 
-	if (ps->running) {
-		pthread_mutex_lock(&ps->mu);
-		ps->stop = 1;
-		pthread_mutex_unlock(&ps->mu);
-		pthread_join(ps->thread, NULL);
-		pthread_cond_destroy(&ps->cv);
-		pthread_mutex_destroy(&ps->mu);
-		ps->running = 0;
-	}
-	for (i = 0; i < ps->lines; i++) {
+	aside_end(&ps->aside);
+	for (i = 0; ps->p != NULL && i < ps->lines; i++) {
 		event_release(&ps->p[i].ev);
 		free(ps->p[i].canon);
 	}
 	free(ps->p);
-	free(ps->done);
+	free(ps->at);
 	ps->p = NULL;
-	ps->done = NULL;
+	ps->at = NULL;
 	ps->lines = 0;
 }
 
@@ -1021,7 +962,7 @@ apply_answer(struct ledger *lg, struct sync_state *st, const char *buf,
 	if (ps->p == NULL) /* not started ahead (ahead_unpack) */
 		parser_start(ps, buf + pos, len - pos);
 	while (ndjson_next(buf, len, &pos, &line, &n)) {
-		struct parsed *p = parser_get(ps, i, line, n);
+		struct parsed *p = parser_get(ps, i);
 		struct event ev;
 
 		if ((rc = p->rc) != 0) {

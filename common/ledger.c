@@ -37,12 +37,12 @@
  * Statements used per event are prepared once per open (stmt(), kept in
  * struct ledger) and reset after each use.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aside.h"
 #include "blob.h"
 #include "cjson.h"
 #include "db.h"
@@ -732,14 +732,11 @@ search_save_rows(struct ledger *lg, struct search_rows *rows, char *err)
 /*
  * A flush's records are encoded (cjson_encode, fold_search_text: a fifth
  * of what the main thread does in a pull) on a second thread while the
- * main thread saves the ones before them, as the parser of an answer
- * checks its events (agent/sync.c): the records are folded already and
- * nothing changes them until the flush ends; the encoder reads them and
- * writes its own slots, the connection stays with the main thread. The
- * two take the records in turn from one counter: the main thread encodes
- * a record itself when the encoder has not come to it yet. The texts are
- * the same, made elsewhere. Fewer records than ENCODE_AHEAD_MIN: all on
- * the main thread, as they come.
+ * main thread saves the ones before them (aside.h), as the parser of an
+ * answer checks its events (agent/sync.c): the records are folded
+ * already and nothing changes them until the flush ends; the encoder
+ * reads them and writes its own slots, the connection stays with the
+ * main thread. The texts are the same, made elsewhere.
  */
 #define ENCODE_AHEAD_MIN 16
 
@@ -750,17 +747,10 @@ struct encoded {
 };
 
 struct encoder {
-	pthread_t thread;
-	int running;
+	struct aside aside;
 	json_t **docs;        /* borrowed */
 	struct encoded *e;    /* owned: one slot per record */
 	size_t n;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t next;          /* the first slot nobody took yet (under mu) */
-	unsigned char *done;  /* owned: slot i encoded (under mu) */
-	int stop;             /* the main thread gave up (under mu) */
-	long aside;           /* records the thread encoded (under mu) */
 };
 
 /* Records encoded on the encoder's thread since the process started. */
@@ -773,35 +763,14 @@ ledger_encoded_aside(void)
 }
 
 static void
-encode_one(struct encoded *e, const json_t *doc)
-{
-	e->err[0] = '\0';
-	if ((e->text = cjson_encode(doc, e->err)) != NULL)
-		e->search = fold_search_text(doc);
-}
-
-static void *
-encoder_run(void *arg)
+encode_one(void *arg, size_t i)
 {
 	struct encoder *k = arg;
-	size_t i;
+	struct encoded *e = &k->e[i];
 
-	for (;;) {
-		pthread_mutex_lock(&k->mu);
-		if (k->stop || k->next >= k->n) {
-			pthread_mutex_unlock(&k->mu);
-			break;
-		}
-		i = k->next++;
-		pthread_mutex_unlock(&k->mu);
-		encode_one(&k->e[i], k->docs[i]);
-		pthread_mutex_lock(&k->mu);
-		k->done[i] = 1;
-		k->aside++;
-		pthread_cond_signal(&k->cv);
-		pthread_mutex_unlock(&k->mu);
-	}
-	return NULL;
+	e->err[0] = '\0';
+	if ((e->text = cjson_encode(k->docs[i], e->err)) != NULL)
+		e->search = fold_search_text(k->docs[i]);
 }
 
 static void
@@ -811,38 +780,14 @@ encoder_start(struct encoder *k, json_t **docs, size_t n)
 	k->docs = docs;
 	k->n = n;
 	k->e = xcalloc(n ? n : 1, sizeof *k->e);
-	if (n < ENCODE_AHEAD_MIN)
-		return;
-	k->done = xcalloc(n, 1);
-	pthread_mutex_init(&k->mu, NULL);
-	pthread_cond_init(&k->cv, NULL);
-	if (pthread_create(&k->thread, NULL, encoder_run, k) == 0) {
-		k->running = 1;
-		return;
-	}
-	pthread_cond_destroy(&k->cv);
-	pthread_mutex_destroy(&k->mu);
+	aside_start(&k->aside, n, ENCODE_AHEAD_MIN, encode_one, k);
 }
 
 /* Record i, encoded. */
 static struct encoded *
 encoder_get(struct encoder *k, size_t i)
 {
-	if (!k->running) {
-		encode_one(&k->e[i], k->docs[i]);
-		return &k->e[i];
-	}
-	pthread_mutex_lock(&k->mu);
-	if (k->next <= i) {
-		/* The encoder is behind: this one here, it goes on past. */
-		k->next = i + 1;
-		pthread_mutex_unlock(&k->mu);
-		encode_one(&k->e[i], k->docs[i]);
-		return &k->e[i];
-	}
-	while (!k->done[i])
-		pthread_cond_wait(&k->cv, &k->mu);
-	pthread_mutex_unlock(&k->mu);
+	aside_take(&k->aside, i);
 	return &k->e[i];
 }
 
@@ -852,22 +797,13 @@ encoder_end(struct encoder *k)
 {
 	size_t i;
 
-	if (k->running) {
-		pthread_mutex_lock(&k->mu);
-		k->stop = 1;
-		pthread_mutex_unlock(&k->mu);
-		pthread_join(k->thread, NULL);
-		pthread_cond_destroy(&k->cv);
-		pthread_mutex_destroy(&k->mu);
-		k->running = 0;
-		__atomic_add_fetch(&encoded_aside, k->aside, __ATOMIC_RELAXED);
-	}
+	__atomic_add_fetch(&encoded_aside, (long)aside_end(&k->aside),
+	    __ATOMIC_RELAXED);
 	for (i = 0; i < k->n; i++) {
 		free(k->e[i].text);
 		free(k->e[i].search);
 	}
 	free(k->e);
-	free(k->done);
 }
 
 /* Saves every pending record, folding afresh those marked so (rule 3),
