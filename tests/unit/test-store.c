@@ -1276,6 +1276,107 @@ test_budget(void **state)
 	expect_digest_of_routes(fx, TOWN);
 }
 
+/*
+ * A push as the server stores it: the station held (station_lock), then
+ * its events. On PostgreSQL they wait for their cursors until the
+ * transaction's first read or its commit (store-pg.c, settle_queue), and
+ * the cursor lock is not held meanwhile: another connection (another
+ * instance) stores and commits an event of another station in between,
+ * and it comes first, in commit order, to every unit. The push's own
+ * duplicate is found (event_hash) and refused; routes, widening, digests
+ * and heads are those of the events pushed one by one; a push over its
+ * budget is told so, at its event or at the commit, and leaves nothing.
+ */
+static void
+test_push_held(void **state)
+{
+	struct fx *fx = *state;
+	int pg = strcmp(fx->be->name, "postgresql") == 0;
+	struct store *other = NULL, *mine = fx->s;
+	struct station_rec r;
+	struct chain saved;
+	char hash[HASH_HEX];
+	size_t e[3], o = 0;
+	const char *id;
+	int64_t budget;
+	int rc;
+
+	if (pg) {
+		setenv("LIANDONG_BUSY_TIMEOUT_MS", "200", 1);
+		OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+		unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
+	}
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
+	station_rec_release(&r);
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &e[0]));
+	id = fx->recs[e[0]].entity;
+	OK(fx, put(fx, &fx->a1, "case.updated", id,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &e[1]));
+	/* Brings DEPT in: the case's two earlier events first. */
+	OK(fx, put(fx, &fx->a1, "case.updated", id,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), NULL, 0, NULL,
+	    &e[2]));
+	OK(fx, fx->op->event_hash(fx->s, "a1", 2, hash, fx->err));
+	assert_string_equal(hash, fx->recs[e[1]].hash);
+	saved = fx->a1;
+	fx->a1.seq = 1;
+	memcpy(fx->a1.prev, fx->recs[e[0]].hash, HASH_HEX);
+	assert_int_equal(put(fx, &fx->a1, "case.closed", id,
+	    unit_json(BODY_CASE_CLOSED), AUD(TOWN), NULL, 0, NULL, NULL),
+	    LD_EEXIST);
+	fx->a1 = saved;
+	if (pg) {
+		/* Not waiting for the cursor lock (200 ms, then LD_ELOCKED). */
+		fx->s = other;
+		OK(fx, fx->op->begin(fx->s, fx->err));
+		OK(fx, put(fx, &fx->b1, "case.opened", NULL, NULL,
+		    AUD(DEPT, TOWN), NULL, 0, NULL, &o));
+		OK(fx, fx->op->commit(fx->s, fx->err));
+		fx->s = mine;
+	}
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	if (pg) {
+		expect_pull(fx, TOWN, ROWS((long)o, (long)e[0], (long)e[1],
+		    (long)e[2]));
+		expect_pull(fx, DEPT, ROWS((long)o, (long)e[0], (long)e[1],
+		    (long)e[2]));
+		other->ops->close(other);
+	} else {
+		expect_pull(fx, TOWN, ROWS((long)e[0], (long)e[1], (long)e[2]));
+		expect_pull(fx, DEPT, ROWS((long)e[0], (long)e[1], (long)e[2]));
+	}
+	expect_digest_of_routes(fx, TOWN);
+	expect_digest_of_routes(fx, DEPT);
+	get_station(fx, "a1", &r);
+	assert_int_equal(r.head_seq, 3);
+	assert_string_equal(r.head_hash, fx->recs[e[2]].hash);
+	station_rec_release(&r);
+
+	/* Two events of one route each, a budget of one. */
+	saved = fx->a2;
+	budget = 1;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
+	station_rec_release(&r);
+	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    &budget, NULL));
+	rc = put(fx, &fx->a2, "case.closed", "C-a2-1",
+	    unit_json(BODY_CASE_CLOSED), AUD(TOWN), NULL, 0, &budget, NULL);
+	if (rc == 0)
+		rc = fx->op->commit(fx->s, fx->err);
+	assert_int_equal(rc, LD_ETOOBIG);
+	fx->op->rollback(fx->s);
+	fx->a2 = saved;
+	assert_int_equal(fx->op->event_hash(fx->s, "a2", 1, hash, fx->err),
+	    LD_ENOTFOUND);
+	get_station(fx, "a2", &r);
+	assert_int_equal(r.head_seq, 0);
+	station_rec_release(&r);
+	expect_digest_of_routes(fx, TOWN);
+}
+
 /* An update longer than the others, so that sizes differ. */
 #define BODY_LONGER_UPDATE \
 	"{\"location\":\"龙羊峡镇北街，靠近十字路口的第三家\"}"
@@ -2780,6 +2881,7 @@ main(void)
 		T(test_widening),
 		T(test_widening_not_identity),
 		T(test_budget),
+		T(test_push_held),
 		T(test_pull_limit),
 		T(test_pull_max_bytes),
 		T(test_pull_exclude_and_backlog),
