@@ -76,10 +76,12 @@ ingest() {
 	# pg_locks every 10 ms while the stations push, on PostgreSQL: one
 	# line a sample, its time, whether the lock is held exclusive and
 	# how many wait for it (lockstat, below, makes the time it is held
-	# a push). $! is psql's: the loop ends at its next write.
+	# a push). It stops when NAME.stop appears (the shell's wait for
+	# $! waits for the whole pipeline).
 	_samp=
+	rm -f "$_name.stop"
 	case "$*" in *--store*)
-		(while :; do
+		(while [ ! -e "$_name.stop" ]; do
 			echo "SELECT extract(epoch FROM clock_timestamp()),"
 			echo " count(*) FILTER (WHERE granted),"
 			echo " count(*) FILTER (WHERE NOT granted) FROM pg_locks"
@@ -97,7 +99,7 @@ ingest() {
 		>"$_name.out" 2>"$_name.err" || { cat "$_name.err" >&2; return 1; }
 	date +%s.%N >>"$_name.window"
 	if [ -n "$_samp" ]; then
-		kill "$_samp" 2>/dev/null
+		touch "$_name.stop"
 		wait "$_samp" 2>/dev/null
 	fi
 	if [ -n "$_stat" ]; then
