@@ -85,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -426,6 +427,10 @@ struct pg_store {
 	 * entity; widen asks only about those). */
 	int prefetched;
 	struct strset seen;
+	/* LIANDONG_PG_LOCK_TIMES=1 (the benchmark's, tests/bench/pg.sh):
+	 * each push's times logged at its commit (lock_times). */
+	int times;
+	struct timespec t_begin, t_ask, t_lock, t_done;
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -979,6 +984,7 @@ txn_reset(struct pg_store *s)
 	s->cur_cursor = 0;
 	s->in_txn = s->excl = s->shared = 0;
 	s->next_event = s->next_route = 0;
+	s->t_done.tv_sec = 0;
 }
 
 static int
@@ -997,6 +1003,8 @@ pg_begin(struct store *base, char *err)
 		rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
 	if (rc == 0)
 		s->in_txn = 1;
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_begin);
 	return rc;
 }
 
@@ -1026,6 +1034,30 @@ pipe_wants_one(const struct pg_store *s)
 	return 0;
 }
 
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* One line a transaction whose events were queued, at its commit, in
+ * ms: from its begin to the cursor lock asked for (the push decided,
+ * outside the lock), waiting for it, numbering, routing and the writes
+ * answered (under it), then the pull's reads, the station and the
+ * commit (under it). */
+static void
+lock_times(const struct pg_store *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "pg-lock-times outside=%.2f wait=%.2f numbering=%.2f"
+	    " rest=%.2f\n", ms_between(&s->t_begin, &s->t_ask),
+	    ms_between(&s->t_ask, &s->t_lock), ms_between(&s->t_lock,
+	    &s->t_done), ms_between(&s->t_done, &now));
+}
+
 static int
 pg_commit(struct store *base, char *err)
 {
@@ -1048,6 +1080,8 @@ pg_commit(struct store *base, char *err)
 		pg_rollback(base);
 		return rc;
 	}
+	if (s->times && s->t_done.tv_sec != 0)
+		lock_times(s);
 	txn_reset(s);
 	return 0;
 }
@@ -1098,6 +1132,8 @@ lock_cursors(struct pg_store *s, char *err)
 	s->next_route = col_int(res, 0, 1);
 	PQclear(res);
 	s->excl = 1;
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_lock);
 	drop_watchers(s);
 	return 0;
 }
@@ -1939,12 +1975,20 @@ settle_queue(struct pg_store *s, char *err)
 	n = s->nqueue;
 	s->queue = NULL;
 	s->nqueue = s->queuecap = 0;
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_ask);
 	if ((rc = lock_cursors(s, err)) == 0)
 		rc = prefetch(s, q, n, err);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = numbered(s, &q[i].ev, q[i].text, q[i].quarantine,
 		    q[i].private_, 1, q[i].budgeted ? &s->qbudget : NULL,
 		    &cursor, err);
+	/* Timed: the writes' answers waited for here, so that the time to
+	 * the commit is the pull's and the commit's alone. */
+	if (rc == 0 && s->times) {
+		rc = pipe_settle(s, NULL, _("cannot store the event"), err);
+		clock_gettime(CLOCK_MONOTONIC, &s->t_done);
+	}
 	for (i = 0; i < n; i++) {
 		event_release(&q[i].ev);
 		free(q[i].text);
@@ -2877,6 +2921,8 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 
 	*out = NULL;
 	s = xcalloc(1, sizeof *s);
+	s->times = getenv("LIANDONG_PG_LOCK_TIMES") != NULL &&
+	    strcmp(getenv("LIANDONG_PG_LOCK_TIMES"), "1") == 0;
 	s->base.ops = &pg_ops;
 	s->vault = vault;
 	s->url = xstrdup(url);

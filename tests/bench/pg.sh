@@ -25,6 +25,9 @@
 . "$(dirname "$0")/lib.sh"
 
 N=${BENCH_EVENTS:-$((40000 * BENCH_SCALE))}
+# Each push's times on PostgreSQL, logged by the store at its commit
+# (store-pg.c, lock_times; a build before it ignores this): locktimes.
+export LIANDONG_PG_LOCK_TIMES=1
 "$GEN" --seed 11 --count "$N" --stations 8 --roster roster >events.ndjson
 pg_start || exit 1
 # BENCH_LOCK=FILE: each timed run holds flock(1) on FILE (stations.sh).
@@ -194,6 +197,17 @@ lockstat() {
 			100 * held / all, all, k, wait / k, 1000 * held / (n / 500) }' \
 		"$1.window" "$1.locks" 2>/dev/null
 }
+# locktimes NAME: the mean of the times the instances of NAME logged for
+# each push, in ms: deciding it (outside the lock), waiting for the lock,
+# numbering, routing and the writes, then the pull and the commit.
+locktimes() {
+	cat "$1.log" "$1"-*.log 2>/dev/null | awk '
+		/pg-lock-times/ { n++; for (i = 2; i <= 5; i++) {
+			split($i, kv, "="); t[i] += kv[2] } }
+		END { if (n == 0) { print "n/a (no times logged)"; exit }
+			printf "outside %.1f, waiting %.1f, numbering %.1f, pull and commit %.1f ms a push (%d)",
+			t[2] / n, t[3] / n, t[4] / n, t[5] / n, n }'
+}
 ceil=$(calc "$raw_n / $raw_secs")
 cat <<TABLE
 ingest on PostgreSQL ($N events, 8 stations pushing, 10 departments pulling; 4 threads an instance)
@@ -203,6 +217,8 @@ ingest on PostgreSQL ($N events, 8 stations pushing, 10 departments pulling; 4 t
   sends to PostgreSQL and TLS, per event: SQLite $(sends lite), one on PG $(sends pg1), two on PG $(sends pg2)
   cursor lock, one on PG       $(lockstat pg1)
   cursor lock, two on PG       $(lockstat pg2)
+  a push, one on PG            $(locktimes pg1)
+  a push, two on PG            $(locktimes pg2)
   raw PostgreSQL ceiling      $(printf '%8.0f' "$ceil") events/s  (COPY, 500 a transaction: $raw_n events in $raw_secs s)
   two instances / one on SQLite   $(calc "$(get pg2 events_per_s) / $(get lite events_per_s)")
   two instances / one on PG       $(calc "$(get pg2 events_per_s) / $(get pg1 events_per_s)")
