@@ -379,6 +379,7 @@ struct queued {
 	char *quarantine;  /* or NULL */
 	int private_;
 	int budgeted;      /* its routes taken from the queue's budget */
+	int64_t head_from; /* heads_once */
 };
 
 /* A set of strings (unit NUL entity), open addressing. */
@@ -427,6 +428,7 @@ struct pg_store {
 	 * entity; widen asks only about those). */
 	int prefetched;
 	struct strset seen;
+	struct strset marked;      /* ("", entity) marked stale already */
 	/* LIANDONG_PG_LOCK_TIMES=1 (the benchmark's, tests/bench/pg.sh):
 	 * each push's times logged at its commit (lock_times). */
 	int times;
@@ -973,6 +975,7 @@ txn_reset(struct pg_store *s)
 	s->have_qbudget = 0;
 	s->prefetched = 0;
 	strset_clear(&s->seen);
+	strset_clear(&s->marked);
 	drop_watchers(s);
 	drop_digests(s);
 	drop_units(s);
@@ -1751,8 +1754,8 @@ head_of(struct pg_store *s, const char *station, struct known_head **h,
  */
 static int
 numbered(struct pg_store *s, const struct event *ev, const char *text,
-    const char *quarantine, int private_, int granted, int64_t *budget,
-    int64_t *cursor, char *err)
+    const char *quarantine, int private_, int granted, int64_t head_from,
+    int64_t *budget, int64_t *cursor, char *err)
 {
 	struct grant_arg g = { s, ev->entity, err };
 	char b[8][24];
@@ -1773,9 +1776,11 @@ numbered(struct pg_store *s, const struct event *ev, const char *text,
 			return rc;
 	}
 	*cursor = ++s->next_event;
-	{
+	/* The head moved from head_from to this event (< 0: not here, by
+	 * a later event of the queue: settle_queue). */
+	if (head_from >= 0) {
 		const char *p[5] = { num(b[4], ev->seq), ev->hash,
-		    num(b[5], ev->hlc), ev->station, num(b[6], ev->seq - 1) };
+		    num(b[5], ev->hlc), ev->station, num(b[6], head_from) };
 
 		if ((rc = pipe_send(s, ST_HEAD_UPDATE, NULL, 5, p, WANT_ONE,
 		    LD_EINTERNAL, _("cannot update the station"), err,
@@ -1796,10 +1801,12 @@ numbered(struct pg_store *s, const struct event *ev, const char *text,
 	if (s->prefetched)
 		strset_add(&s->seen, "", ev->entity);
 	/* The county's projection of the entity is to be folded again (a
-	 * private event changes only how many of those it has). */
-	if (rc == 0) {
+	 * private event changes only how many of those it has): once a
+	 * transaction. */
+	if (rc == 0 && !strset_has(&s->marked, "", ev->entity)) {
 		const char *p[1] = { ev->entity };
 
+		strset_add(&s->marked, "", ev->entity);
 		rc = pipe_send(s, ST_STALE, NULL, 1, p, WANT_ANY, 0,
 		    _("cannot store the event"), err, "%s", "");
 	}
@@ -1950,6 +1957,37 @@ prefetch(struct pg_store *s, const struct queued *q, size_t n, char *err)
 	return 0;
 }
 
+/* Sets each queued event's head_from: where its station's head was
+ * before the first of its events in the queue for the last of them, -1
+ * for the others (a station's queued events follow each other: the
+ * head is checked at insert_event). */
+static void
+heads_once(struct queued *q, size_t n)
+{
+	struct { const char *station; int64_t count; } *st = NULL;
+	size_t nst = 0, i, k;
+
+	for (i = n; i-- > 0; ) {
+		for (k = 0; k < nst; k++)
+			if (strcmp(st[k].station, q[i].ev.station) == 0)
+				break;
+		if (k == nst) {
+			st = xrealloc(st, (nst + 1) * sizeof *st);
+			st[nst].station = q[i].ev.station;
+			st[nst++].count = 0;
+		}
+		q[i].head_from = st[k].count++ == 0 ? -2 : -1;
+	}
+	/* The last of each (-2): back by its station's count. */
+	for (i = 0; i < n; i++)
+		if (q[i].head_from == -2)
+			for (k = 0; k < nst; k++)
+				if (strcmp(st[k].station, q[i].ev.station) == 0)
+					q[i].head_from = q[i].ev.seq -
+					    st[k].count;
+	free(st);
+}
+
 /*
  * Numbers and stores the events waiting in the queue, in their order:
  * takes the cursor lock exclusive first (once a transaction). Reached
@@ -1975,14 +2013,18 @@ settle_queue(struct pg_store *s, char *err)
 	n = s->nqueue;
 	s->queue = NULL;
 	s->nqueue = s->queuecap = 0;
+	heads_once(q, n);
 	if (s->times)
 		clock_gettime(CLOCK_MONOTONIC, &s->t_ask);
 	if ((rc = lock_cursors(s, err)) == 0)
 		rc = prefetch(s, q, n, err);
+	/* A station's head is moved once, by its last event of the queue,
+	 * from where it was before its first (its row is held: no one sees
+	 * the heads between; the update still checks where it was). */
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = numbered(s, &q[i].ev, q[i].text, q[i].quarantine,
-		    q[i].private_, 1, q[i].budgeted ? &s->qbudget : NULL,
-		    &cursor, err);
+		    q[i].private_, 1, q[i].head_from, q[i].budgeted ?
+		    &s->qbudget : NULL, &cursor, err);
 	/* Timed: the writes' answers waited for here, so that the time to
 	 * the commit is the pull's and the commit's alone. */
 	if (rc == 0 && s->times) {
@@ -2042,7 +2084,8 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 	if (rc != 0 || !defer) {
 		if (rc == 0)
 			rc = numbered(s, ev, sealed != NULL ? sealed : raw,
-			    quarantine, private_, 0, budget, cursor, err);
+			    quarantine, private_, 0, ev->seq - 1, budget, cursor,
+			    err);
 		free(sealed);
 		if (rc == 0)
 			h->seq = ev->seq;
