@@ -845,6 +845,14 @@ parts(const char *entity, const char *unit, void *arg)
 	return s->ops->parts(s, entity, unit, &p, NULL) != 0 ? -1 : p;
 }
 
+/* The answer to a push that would route more events than allowed. */
+static void
+too_many_routes(const struct api *a, struct http_response *resp)
+{
+	http_error(resp, 413, "the push would route more than %lld events:"
+	    " push fewer at a time", (long long)a->max_routes);
+}
+
 /* Stores the pushed events in the open transaction. Returns 0, or sets
  * resp (403/409/413/422/500, 503 when the store cannot be read) and
  * returns -1. */
@@ -925,9 +933,7 @@ apply_push(struct api *a, struct station_rec *r, const struct push *p,
 		    a->max_routes > 0 ? &budget : NULL,
 		    &cursor, err);
 		if (rc == LD_ETOOBIG) {
-			http_error(resp, 413, "the push would route more than %lld"
-			    " events: push fewer at a time",
-			    (long long)a->max_routes);
+			too_many_routes(a, resp);
 			return -1;
 		}
 		if (rc != 0) {
@@ -1167,6 +1173,13 @@ sync_apply(struct api *a, struct station_rec *r, const struct push *p,
 	 * (500), as it was at its event; anything else (a store that cannot
 	 * be reached, a lock waited out, a full disk) is passing (503, the
 	 * station comes back). */
+	if (rc == LD_ETOOBIG) {
+		/* The budget spent when the push's events were numbered,
+		 * there (store.h, event_insert): as at its event. */
+		s->ops->rollback(s);
+		too_many_routes(a, resp);
+		return -1;
+	}
 	if (rc != 0) {
 		s->ops->rollback(s);
 		http_error(resp, rc == LD_EINTERNAL || rc == LD_EEXIST ? 500 :

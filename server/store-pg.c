@@ -29,6 +29,16 @@
  * of the cursors. PostgreSQL makes a transaction visible before it
  * releases its locks, so the next holder's first read sees it.
  *
+ * A push takes the lock late (the queue: insert_event, settle_queue). In
+ * a transaction that holds the station's row (station_lock), an event is
+ * checked against the head and granted its parties, then waits in memory
+ * without a cursor; the first statement that could see it (a read of
+ * events, routes, digests or stations, not the push's own unit, parties,
+ * head and duplicate lookups) or the commit takes the lock, reads at
+ * once what routing needs (prefetch), and numbers, routes and sends the
+ * queue. The lock is held from there to the commit, not while the push
+ * decides its events; everything routing depends on is read under it.
+ *
  * Readers: one statement sees a prefix, but the server's sync reads the
  * unit's events, then its highest route id, backlog and digest with
  * separate statements of one transaction, and at READ COMMITTED each
@@ -75,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -204,7 +215,7 @@ enum stmt_id {
 	ST_META_GET, ST_META_SET, ST_UNIT_ADD, ST_UNIT_REMOVE, ST_UNIT_LIST,
 	ST_STATION_REMOVE, ST_OWN, ST_HEADS, ST_ROUTE_HEAD, ST_LOCK,
 	ST_LOCK_SHARED, ST_TOPS, ST_IDENTITIES, ST_RESEAL, ST_SET_LOCK_TIMEOUT,
-	ST_STATION_LOCK, ST_STALE, ST_HEAD_GET, ST_WIDEN,
+	ST_STATION_LOCK, ST_STALE, ST_HEAD_GET, ST_WIDEN, ST_PREFETCH,
 	ST_COUNT
 };
 
@@ -313,11 +324,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE entity=$1 AND cursor<$2 AND confidential=0"
 	    " AND" SHARED " AND NOT EXISTS (SELECT 1 FROM routes"
 	    " WHERE unit=$3 AND entity=$1) ORDER BY hlc, station, seq",
+	/* What settle_queue reads once under the exclusive lock: every
+	 * unit's digest (0), which of the entities $1 have events (1), and
+	 * which of the (unit, entity) pairs ($2, $3) have routes (2). */
+	[ST_PREFETCH] = "SELECT 0, unit, count, xor FROM digests"
+	    " UNION ALL SELECT 1, e, 0, '' FROM unnest($1::text[]) AS e"
+	    " WHERE EXISTS (SELECT 1 FROM events WHERE entity=e)"
+	    " UNION ALL SELECT 2, u, 0, e FROM unnest($2::text[], $3::text[])"
+	    " AS p(u, e) WHERE EXISTS (SELECT 1 FROM routes"
+	    " WHERE unit=u AND entity=e)",
 };
 
 struct pending_digest {
 	char *unit;  /* owned */
 	struct digest d;
+	int changed; /* to be written at the commit */
 };
 
 struct watcher {
@@ -347,6 +368,18 @@ struct known_unit {
 struct known_head {
 	char station[STATION_MAX + 1];
 	int64_t seq;
+	int held;  /* read under the station's row lock (station_lock) */
+};
+
+/* An event stored in a transaction before it has its cursor (the
+ * queue, at insert_event): what numbered() needs, owned. */
+struct queued {
+	struct event ev;
+	char *text;        /* the text to store: raw, or sealed */
+	char *quarantine;  /* or NULL */
+	int private_;
+	int budgeted;      /* its routes taken from the queue's budget */
+	int64_t head_from; /* heads_once */
 };
 
 /* A set of strings (unit NUL entity), open addressing. */
@@ -384,6 +417,22 @@ struct pg_store {
 	const char **cur_units;    /* owned array: the event's routed units */
 	size_t ncur, curcap;
 	int64_t cur_cursor;        /* the event being inserted, or 0 */
+	/* Events waiting for their cursors (insert_event, settle_queue). */
+	struct queued *queue;      /* owned */
+	size_t nqueue, queuecap;
+	int64_t qbudget;           /* the queue's budget, when have_qbudget */
+	int have_qbudget;
+	/* Read by settle_queue under the exclusive lock (prefetched): the
+	 * digests as committed (in digests, not changed), and the entities
+	 * that have events before the one being numbered (seen: "" NUL
+	 * entity; widen asks only about those). */
+	int prefetched;
+	struct strset seen;
+	struct strset marked;      /* ("", entity) marked stale already */
+	/* LIANDONG_PG_LOCK_TIMES=1 (the benchmark's, tests/bench/pg.sh):
+	 * each push's times logged at its commit (lock_times). */
+	int times;
+	struct timespec t_begin, t_ask, t_lock, t_done;
 };
 
 #define PG(s) ((struct pg_store *)(s))
@@ -534,6 +583,7 @@ pipe_settle(struct pg_store *s, PGresult **out, const char *what, char *err)
 static int run(struct pg_store *s, enum stmt_id id, int n,
     const char *const *p, PGresult **out, int64_t *changed,
     const char *what, char *err);
+static int settle_queue(struct pg_store *s, char *err);
 
 /*
  * Sends statement id (or, id < 0, the constant sql) with n parameters
@@ -609,6 +659,14 @@ run(struct pg_store *s, enum stmt_id id, int n, const char *const *p,
 	if (out != NULL)
 		*out = NULL;
 	if ((rc = reconnect(s, err)) != 0)
+		return rc;
+	/* Events waiting for their cursors are stored before any statement
+	 * that could see them or what they make (routes, digests, heads):
+	 * all but the reads a push's decisions make meanwhile (the units,
+	 * the parties, heads of stations and duplicates: insert_event). */
+	if (s->nqueue > 0 && id != ST_UNIT_KNOWN && id != ST_PARTS &&
+	    id != ST_HEAD_GET && id != ST_EVENT_HASH &&
+	    (rc = settle_queue(s, err)) != 0)
 		return rc;
 	snprintf(name, sizeof name, "ld%d", (int)id);
 	if (s->piping) {
@@ -708,6 +766,7 @@ store_pg_run(struct store *base, const char *sql, int n,
 	if (rows != NULL)
 		*rows = NULL;
 	if ((rc = reconnect(s, err)) != 0 ||
+	    (rc = settle_queue(s, err)) != 0 ||
 	    (rc = pipe_settle(s, NULL, what, err)) != 0)
 		return rc;
 	res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
@@ -875,7 +934,8 @@ drop_units(struct pg_store *s)
 
 /* Notes station's head, read under its row lock or the exclusive one. */
 static struct known_head *
-remember_head(struct pg_store *s, const char *station, int64_t seq)
+remember_head(struct pg_store *s, const char *station, int64_t seq,
+    int held)
 {
 	struct known_head *h;
 	size_t i;
@@ -890,13 +950,32 @@ remember_head(struct pg_store *s, const char *station, int64_t seq)
 	h = &s->heads[i];
 	ld_strlcpy(h->station, station, sizeof h->station);
 	h->seq = seq;
+	h->held = held;
 	return h;
+}
+
+static void
+drop_queue(struct pg_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nqueue; i++) {
+		event_release(&s->queue[i].ev);
+		free(s->queue[i].text);
+		free(s->queue[i].quarantine);
+	}
+	s->nqueue = 0;
 }
 
 static void
 txn_reset(struct pg_store *s)
 {
 	pipe_settle(s, NULL, "", NULL);
+	drop_queue(s);
+	s->have_qbudget = 0;
+	s->prefetched = 0;
+	strset_clear(&s->seen);
+	strset_clear(&s->marked);
 	drop_watchers(s);
 	drop_digests(s);
 	drop_units(s);
@@ -908,6 +987,7 @@ txn_reset(struct pg_store *s)
 	s->cur_cursor = 0;
 	s->in_txn = s->excl = s->shared = 0;
 	s->next_event = s->next_route = 0;
+	s->t_done.tv_sec = 0;
 }
 
 static int
@@ -926,6 +1006,8 @@ pg_begin(struct store *base, char *err)
 		rc = exec_sql(s, "BEGIN", _("cannot start a transaction"), err);
 	if (rc == 0)
 		s->in_txn = 1;
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_begin);
 	return rc;
 }
 
@@ -955,6 +1037,30 @@ pipe_wants_one(const struct pg_store *s)
 	return 0;
 }
 
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* One line a transaction whose events were queued, at its commit, in
+ * ms: from its begin to the cursor lock asked for (the push decided,
+ * outside the lock), waiting for it, numbering, routing and the writes
+ * answered (under it), then the pull's reads, the station and the
+ * commit (under it). */
+static void
+lock_times(const struct pg_store *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "pg-lock-times outside=%.2f wait=%.2f numbering=%.2f"
+	    " rest=%.2f\n", ms_between(&s->t_begin, &s->t_ask),
+	    ms_between(&s->t_ask, &s->t_lock), ms_between(&s->t_lock,
+	    &s->t_done), ms_between(&s->t_done, &now));
+}
+
 static int
 pg_commit(struct store *base, char *err)
 {
@@ -967,7 +1073,8 @@ pg_commit(struct store *base, char *err)
 	 * error to PostgreSQL, which would commit the rest after it: such
 	 * writes are settled first (a sync's are already, by the pull's
 	 * read after them; event_insert's own transaction's are not). */
-	if ((pipe_wants_one(s) &&
+	if ((rc = settle_queue(s, err)) != 0 ||
+	    (pipe_wants_one(s) &&
 	    (rc = pipe_settle(s, NULL, _("cannot commit"), err)) != 0) ||
 	    (rc = flush_digests(s, err)) != 0 ||
 	    (rc = pipe_send(s, -1, "COMMIT", 0, NULL, WANT_COMMIT, LD_EDB,
@@ -976,6 +1083,8 @@ pg_commit(struct store *base, char *err)
 		pg_rollback(base);
 		return rc;
 	}
+	if (s->times && s->t_done.tv_sec != 0)
+		lock_times(s);
 	txn_reset(s);
 	return 0;
 }
@@ -1026,6 +1135,8 @@ lock_cursors(struct pg_store *s, char *err)
 	s->next_route = col_int(res, 0, 1);
 	PQclear(res);
 	s->excl = 1;
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_lock);
 	drop_watchers(s);
 	return 0;
 }
@@ -1145,7 +1256,7 @@ pg_station_lock(struct store *base, const char *name,
 		return rc;
 	/* Its head, which only this transaction moves from now on, for
 	 * insert_event (head_of) to know without asking. */
-	remember_head(s, name, out->head_seq);
+	remember_head(s, name, out->head_seq, 1);
 	return 0;
 }
 
@@ -1233,8 +1344,15 @@ pg_event_hash(struct store *base, const char *station, int64_t seq,
 	char b[24];
 	const char *p[2] = { station, num(b, seq) };
 	PGresult *res;
+	size_t i;
 	int rc;
 
+	for (i = 0; i < s->nqueue; i++)
+		if (s->queue[i].ev.seq == seq &&
+		    strcmp(s->queue[i].ev.station, station) == 0) {
+			ld_strlcpy(hash, s->queue[i].ev.hash, HASH_HEX);
+			return 0;
+		}
 	if ((rc = run(s, ST_EVENT_HASH, 2, p, &res, NULL,
 	    _("cannot read events"), err)) != 0)
 		return rc;
@@ -1302,7 +1420,10 @@ digest_add_unit(struct pg_store *s, const char *unit, const char *hash,
 	int rc;
 
 	if (p == NULL) {
-		if ((rc = read_digest(s, unit, &d, err)) != 0)
+		/* Prefetched: every unit with a digest has its row here. */
+		if (s->prefetched)
+			digest_init(&d);
+		else if ((rc = read_digest(s, unit, &d, err)) != 0)
 			return rc;
 		s->digests = xrealloc(s->digests, (s->ndigests + 1) *
 		    sizeof *s->digests);
@@ -1311,6 +1432,7 @@ digest_add_unit(struct pg_store *s, const char *unit, const char *hash,
 		p->d = d;
 	}
 	digest_add(&p->d, hash);
+	p->changed = 1;
 	return 0;
 }
 
@@ -1321,7 +1443,8 @@ flush_digests(struct pg_store *s, char *err)
 	int rc;
 
 	for (i = 0; i < s->ndigests; i++)
-		if ((rc = write_digest(s, s->digests[i].unit,
+		if (s->digests[i].changed &&
+		    (rc = write_digest(s, s->digests[i].unit,
 		    &s->digests[i].d, err)) != 0)
 			return rc;
 	return 0;
@@ -1402,6 +1525,9 @@ widen(struct pg_store *s, const char *unit, const char *entity,
 	int rc, i;
 
 	if (strset_has(&s->routed, unit, entity))
+		return 0;
+	/* No event of the entity before this one: nothing to widen. */
+	if (s->prefetched && !strset_has(&s->seen, "", entity))
 		return 0;
 	if ((rc = run(s, ST_WIDEN, 3, p, &res, NULL,
 	    _("cannot read events"), err)) != 0)
@@ -1611,35 +1737,341 @@ head_of(struct pg_store *s, const char *station, struct known_head **h,
 	    _("cannot read stations"), err)) != 0)
 		return rc;
 	if (PQntuples(res) > 0)
-		*h = remember_head(s, station, col_int(res, 0, 0));
+		*h = remember_head(s, station, col_int(res, 0, 0), 0);
 	PQclear(res);
 	return 0;
 }
 
 /*
- * Stores ev with the next cursor, moves its station's head, records its
- * parties, routes it and marks its record for the projection. The
- * writes go in the pipeline (the top of the pipeline's part): what would
- * have been their answers is decided here from what the transaction
- * knows, the head (a duplicate, a gap) before anything is sent; the
- * reads left are the unit directory's (once a unit a transaction),
- * widening's (once a unit and entity) and the digests' (once a unit).
+ * Stores ev (its text to store, text) with the next cursor, moves its
+ * station's head, records its parties (unless granted, done already),
+ * routes it and marks its record for the projection; the head checked
+ * and the cursor lock held. The writes go in the pipeline (the top of
+ * the pipeline's part): what would have been their answers is decided
+ * from what the transaction knows; the reads left are the unit
+ * directory's (once a unit a transaction), widening's (once a unit and
+ * entity) and the digests' (once a unit).
+ */
+static int
+numbered(struct pg_store *s, const struct event *ev, const char *text,
+    const char *quarantine, int private_, int granted, int64_t head_from,
+    int64_t *budget, int64_t *cursor, char *err)
+{
+	struct grant_arg g = { s, ev->entity, err };
+	char b[8][24];
+	int rc;
+
+	{
+		const char *p[12] = { num(b[0], s->next_event + 1), ev->station,
+		    num(b[1], ev->seq), num(b[2], ev->hlc), ev->kind,
+		    ev->entity, ev->hash, text, quarantine, private_ ? "1" : "0",
+		    num(b[3], ltime_now()),
+		    kind_body_confidential(kind_find(ev->kind), ev->body) ?
+		    "1" : "0" };
+
+		if ((rc = pipe_send(s, ST_EVENT_INSERT, NULL, 12, p, WANT_ONE,
+		    LD_EEXIST, _("cannot store the event"), err,
+		    "event %s/%lld is stored already", ev->station,
+		    (long long)ev->seq)) != 0)
+			return rc;
+	}
+	*cursor = ++s->next_event;
+	/* The head moved from head_from to this event (< 0: not here, by
+	 * a later event of the queue: settle_queue). */
+	if (head_from >= 0) {
+		const char *p[5] = { num(b[4], ev->seq), ev->hash,
+		    num(b[5], ev->hlc), ev->station, num(b[6], head_from) };
+
+		if ((rc = pipe_send(s, ST_HEAD_UPDATE, NULL, 5, p, WANT_ONE,
+		    LD_EINTERNAL, _("cannot update the station"), err,
+		    "event %s/%lld does not follow the station's head",
+		    ev->station, (long long)ev->seq)) != 0)
+			return rc;
+	}
+	s->budget = budget;
+	s->cur_cursor = *cursor;
+	s->ncur = 0;
+	if (private_)
+		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
+		    ev->hash, err);
+	else if (granted || (rc = merge_grants(ev, grant, &g)) == 0)
+		rc = route_audience(s, ev, *cursor, err);
+	s->budget = NULL;
+	s->cur_cursor = 0;
+	if (s->prefetched)
+		strset_add(&s->seen, "", ev->entity);
+	/* The county's projection of the entity is to be folded again (a
+	 * private event changes only how many of those it has): once a
+	 * transaction. */
+	if (rc == 0 && !strset_has(&s->marked, "", ev->entity)) {
+		const char *p[1] = { ev->entity };
+
+		strset_add(&s->marked, "", ev->entity);
+		rc = pipe_send(s, ST_STALE, NULL, 1, p, WANT_ANY, 0,
+		    _("cannot store the event"), err, "%s", "");
+	}
+	return rc;
+}
+
+/* Appends text to the array literal being made in *buf (*len bytes,
+ * room for *cap), an element quoted; array_end closes it. */
+static void
+array_add(char **buf, size_t *len, size_t *cap, const char *text)
+{
+	size_t need = *len + 2 * strlen(text) + 5;
+	const char *c;
+	char sep = *len == 0 ? '{' : ',';
+
+	if (need > *cap) {
+		*cap = need > 2 * *cap ? need : 2 * *cap;
+		*buf = xrealloc(*buf, *cap);
+	}
+	(*buf)[(*len)++] = sep;
+	(*buf)[(*len)++] = '"';
+	for (c = text; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			(*buf)[(*len)++] = '\\';
+		(*buf)[(*len)++] = *c;
+	}
+	(*buf)[(*len)++] = '"';
+}
+
+static const char *
+array_end(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return "{}";
+	buf[len] = '}';
+	buf[len + 1] = '\0';
+	return buf;
+}
+
+/* The array literals prefetch sends. */
+struct prefetch_arg {
+	char *buf[3];
+	size_t len[3], cap[3];
+	struct strset pairs;  /* (unit, entity) added */
+};
+
+static void
+prefetch_pair(struct prefetch_arg *a, const char *unit, const char *entity)
+{
+	if (strset_has(&a->pairs, unit, entity))
+		return;
+	strset_add(&a->pairs, unit, entity);
+	array_add(&a->buf[1], &a->len[1], &a->cap[1], unit);
+	array_add(&a->buf[2], &a->len[2], &a->cap[2], entity);
+}
+
+/* The units event q would widen to (route_audience), with entity. */
+static int
+prefetch_units(struct pg_store *s, const struct queued *q,
+    struct prefetch_arg *a, char *err)
+{
+	const struct event *ev = &q->ev;
+	const struct entity_type *t = entity_type_of(ev->entity);
+	json_t *u;
+	size_t i;
+	int rc, known;
+
+	if (q->private_)
+		return 0;
+	json_array_foreach(ev->audience, i, u) {
+		if ((rc = pg_unit_known(&s->base, json_string_value(u), &known,
+		    err)) != 0)
+			return rc;
+		if (known)
+			prefetch_pair(a, json_string_value(u), ev->entity);
+	}
+	if (t == NULL || kind_body_confidential(kind_find(ev->kind), ev->body))
+		return 0;
+	for (i = 0; i < s->nwatchers; i++)
+		if (role_watches(s->watchers[i].role, t->name, ev->kind))
+			prefetch_pair(a, s->watchers[i].unit, ev->entity);
+	return 0;
+}
+
+/*
+ * Reads at once, under the exclusive lock, what routing the queue's n
+ * events would otherwise ask one at a time: every unit's digest (kept as
+ * pending, unchanged), which of their entities have events already
+ * (seen), and which of the units they would widen to have routes of
+ * their entity already (routed). Widening an entity none of whose events
+ * is stored yet, in the database or earlier in the queue, or to a unit
+ * that has a route of it, routes nothing, and is not asked. No other
+ * transaction stores an event, makes a route or changes a digest while
+ * the lock is held, so all three stay true to the commit.
+ */
+static int
+prefetch(struct pg_store *s, const struct queued *q, size_t n, char *err)
+{
+	struct prefetch_arg a;
+	const char *p[3];
+	PGresult *res;
+	size_t i;
+	int rc = 0, r;
+
+	if (s->prefetched)
+		return 0;
+	memset(&a, 0, sizeof a);
+	if ((rc = load_watchers(s, err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < n; i++) {
+		array_add(&a.buf[0], &a.len[0], &a.cap[0], q[i].ev.entity);
+		rc = prefetch_units(s, &q[i], &a, err);
+	}
+	for (i = 0; i < 3; i++)
+		p[i] = array_end(a.buf[i], a.len[i]);
+	if (rc == 0)
+		rc = run(s, ST_PREFETCH, 3, p, &res, NULL,
+		    _("cannot read events"), err);
+	for (i = 0; i < 3; i++)
+		free(a.buf[i]);
+	strset_clear(&a.pairs);
+	if (rc != 0)
+		return rc;
+	for (r = 0; r < PQntuples(res); r++) {
+		int64_t kind = col_int(res, r, 0);
+
+		if (kind == 1) {
+			strset_add(&s->seen, "", col(res, r, 1));
+			continue;
+		}
+		if (kind == 2) {
+			strset_add(&s->routed, col(res, r, 1), col(res, r, 3));
+			continue;
+		}
+		if (pending_digest(s, col(res, r, 1)) != NULL)
+			continue;
+		s->digests = xrealloc(s->digests, (s->ndigests + 1) *
+		    sizeof *s->digests);
+		s->digests[s->ndigests].unit = xstrdup(col(res, r, 1));
+		digest_init(&s->digests[s->ndigests].d);
+		s->digests[s->ndigests].d.count = col_int(res, r, 2);
+		ld_strlcpy(s->digests[s->ndigests].d.xor, col(res, r, 3),
+		    HASH_HEX);
+		s->digests[s->ndigests++].changed = 0;
+	}
+	PQclear(res);
+	s->prefetched = 1;
+	return 0;
+}
+
+/* Sets each queued event's head_from: where its station's head was
+ * before the first of its events in the queue for the last of them, -1
+ * for the others (a station's queued events follow each other: the
+ * head is checked at insert_event). */
+static void
+heads_once(struct queued *q, size_t n)
+{
+	struct { const char *station; int64_t count; } *st = NULL;
+	size_t nst = 0, i, k;
+
+	for (i = n; i-- > 0; ) {
+		for (k = 0; k < nst; k++)
+			if (strcmp(st[k].station, q[i].ev.station) == 0)
+				break;
+		if (k == nst) {
+			st = xrealloc(st, (nst + 1) * sizeof *st);
+			st[nst].station = q[i].ev.station;
+			st[nst++].count = 0;
+		}
+		q[i].head_from = st[k].count++ == 0 ? -2 : -1;
+	}
+	/* The last of each (-2): back by its station's count. */
+	for (i = 0; i < n; i++)
+		if (q[i].head_from == -2)
+			for (k = 0; k < nst; k++)
+				if (strcmp(st[k].station, q[i].ev.station) == 0)
+					q[i].head_from = q[i].ev.seq -
+					    st[k].count;
+	free(st);
+}
+
+/*
+ * Numbers and stores the events waiting in the queue, in their order:
+ * takes the cursor lock exclusive first (once a transaction). Reached
+ * by the first statement after them that could see them (run), or the
+ * commit. Under the lock from here on: the routing's reads (the
+ * watchers, widening, the digests), so that what an event is routed to
+ * is decided on the grants, watchers and routes as they are committed
+ * when it is numbered, as if it had been stored then.
+ */
+static int
+settle_queue(struct pg_store *s, char *err)
+{
+	struct queued *q;
+	size_t n, i;
+	int64_t cursor;
+	int rc;
+
+	if (s->nqueue == 0)
+		return 0;
+	/* Taken out while it is stored: the statements run meanwhile do
+	 * not come back here. */
+	q = s->queue;
+	n = s->nqueue;
+	s->queue = NULL;
+	s->nqueue = s->queuecap = 0;
+	heads_once(q, n);
+	if (s->times)
+		clock_gettime(CLOCK_MONOTONIC, &s->t_ask);
+	if ((rc = lock_cursors(s, err)) == 0)
+		rc = prefetch(s, q, n, err);
+	/* A station's head is moved once, by its last event of the queue,
+	 * from where it was before its first (its row is held: no one sees
+	 * the heads between; the update still checks where it was). */
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = numbered(s, &q[i].ev, q[i].text, q[i].quarantine,
+		    q[i].private_, 1, q[i].head_from, q[i].budgeted ?
+		    &s->qbudget : NULL, &cursor, err);
+	/* Timed: the writes' answers waited for here, so that the time to
+	 * the commit is the pull's and the commit's alone. */
+	if (rc == 0 && s->times) {
+		rc = pipe_settle(s, NULL, _("cannot store the event"), err);
+		clock_gettime(CLOCK_MONOTONIC, &s->t_done);
+	}
+	for (i = 0; i < n; i++) {
+		event_release(&q[i].ev);
+		free(q[i].text);
+		free(q[i].quarantine);
+	}
+	free(q);
+	return rc;
+}
+
+/*
+ * Stores ev. Checked at once against its station's head (a duplicate, a
+ * gap: before anything is sent). In a transaction that holds the
+ * station's row (station_lock: a push) and not yet the cursor lock, the
+ * event waits in the queue for its cursor (*cursor 0): its parties are
+ * granted now (a later event of the push may need them: parts), the
+ * rest when a statement could see it (settle_queue), so that the
+ * cursor lock, which orders every writer of events, is held for the
+ * numbering and the writes only, not for the push's decisions between
+ * its events. Elsewhere it is numbered at once.
  */
 static int
 insert_event(struct pg_store *s, const struct event *ev, const char *raw,
     const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
     char *err)
 {
-	struct grant_arg g = { s, ev->entity, err };
-	struct known_head *h;
-	char b[8][24], *sealed;
-	int rc;
+	struct known_head *h = NULL;
+	char *sealed;
+	size_t i;
+	int rc = 0, defer;
 
+	*cursor = 0;
 	/* Sealing is work of this process: not under the lock. */
 	if ((rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
 		return rc;
-	if ((rc = lock_cursors(s, err)) == 0 &&
-	    (rc = head_of(s, ev->station, &h, err)) == 0) {
+	for (i = 0; i < s->nheads; i++)
+		if (strcmp(s->heads[i].station, ev->station) == 0)
+			h = &s->heads[i];
+	defer = s->in_txn && !s->excl && h != NULL && h->held;
+	if (!defer && (rc = lock_cursors(s, err)) == 0)
+		rc = head_of(s, ev->station, &h, err);
+	if (rc == 0) {
 		if (h != NULL && ev->seq <= h->seq)
 			rc = ld_fail(err, LD_EEXIST,
 			    "event %s/%lld is stored already", ev->station,
@@ -1649,53 +2081,46 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 			    "event %s/%lld does not follow the station's head",
 			    ev->station, (long long)ev->seq);
 	}
-	if (rc == 0) {
-		const char *p[12] = { num(b[0], s->next_event + 1), ev->station,
-		    num(b[1], ev->seq), num(b[2], ev->hlc), ev->kind,
-		    ev->entity, ev->hash, sealed != NULL ? sealed : raw,
-		    quarantine, private_ ? "1" : "0", num(b[3], ltime_now()),
-		    kind_body_confidential(kind_find(ev->kind), ev->body) ?
-		    "1" : "0" };
-
-		rc = pipe_send(s, ST_EVENT_INSERT, NULL, 12, p, WANT_ONE,
-		    LD_EEXIST, _("cannot store the event"), err,
-		    "event %s/%lld is stored already", ev->station,
-		    (long long)ev->seq);
-	}
-	free(sealed);
-	if (rc != 0)
+	if (rc != 0 || !defer) {
+		if (rc == 0)
+			rc = numbered(s, ev, sealed != NULL ? sealed : raw,
+			    quarantine, private_, 0, ev->seq - 1, budget, cursor,
+			    err);
+		free(sealed);
+		if (rc == 0)
+			h->seq = ev->seq;
 		return rc;
-	*cursor = ++s->next_event;
-	{
-		const char *p[5] = { num(b[4], ev->seq), ev->hash,
-		    num(b[5], ev->hlc), ev->station, num(b[6], ev->seq - 1) };
+	}
+	if (!private_) {
+		struct grant_arg g = { s, ev->entity, err };
 
-		if ((rc = pipe_send(s, ST_HEAD_UPDATE, NULL, 5, p, WANT_ONE,
-		    LD_EINTERNAL, _("cannot update the station"), err,
-		    "event %s/%lld does not follow the station's head",
-		    ev->station, (long long)ev->seq)) != 0)
+		if ((rc = merge_grants(ev, grant, &g)) != 0) {
+			free(sealed);
 			return rc;
+		}
+	}
+	if (s->nqueue == s->queuecap) {
+		s->queuecap = s->queuecap ? 2 * s->queuecap : 64;
+		s->queue = xrealloc(s->queue, s->queuecap * sizeof *s->queue);
+	}
+	{
+		struct queued *q = &s->queue[s->nqueue++];
+
+		event_init(&q->ev);
+		event_copy(&q->ev, ev);
+		q->text = sealed != NULL ? sealed : xstrdup(raw);
+		q->quarantine = quarantine != NULL ? xstrdup(quarantine) : NULL;
+		q->private_ = private_;
+		q->budgeted = budget != NULL;
+	}
+	/* One budget for the push (the caller's, spent when its events are
+	 * numbered, after this call: its value now). */
+	if (budget != NULL && !s->have_qbudget) {
+		s->qbudget = *budget;
+		s->have_qbudget = 1;
 	}
 	h->seq = ev->seq;
-	s->budget = budget;
-	s->cur_cursor = *cursor;
-	s->ncur = 0;
-	if (private_)
-		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
-		    ev->hash, err);
-	else if ((rc = merge_grants(ev, grant, &g)) == 0)
-		rc = route_audience(s, ev, *cursor, err);
-	s->budget = NULL;
-	s->cur_cursor = 0;
-	/* The county's projection of the entity is to be folded again (a
-	 * private event changes only how many of those it has). */
-	if (rc == 0) {
-		const char *p[1] = { ev->entity };
-
-		rc = pipe_send(s, ST_STALE, NULL, 1, p, WANT_ANY, 0,
-		    _("cannot store the event"), err, "%s", "");
-	}
-	return rc;
+	return 0;
 }
 
 static int
@@ -2127,6 +2552,7 @@ pg_close(struct store *base)
 		pg_rollback(base);
 	txn_reset(s);
 	PQfinish(s->conn);
+	free(s->queue);
 	free(s->cur_units);
 	free(s->url);
 	free(s);
@@ -2538,6 +2964,8 @@ store_pg_open(const char *url, int create, const struct vault *vault,
 
 	*out = NULL;
 	s = xcalloc(1, sizeof *s);
+	s->times = getenv("LIANDONG_PG_LOCK_TIMES") != NULL &&
+	    strcmp(getenv("LIANDONG_PG_LOCK_TIMES"), "1") == 0;
 	s->base.ops = &pg_ops;
 	s->vault = vault;
 	s->url = xstrdup(url);

@@ -122,7 +122,15 @@ struct store_ops {
 	 * is NULL or the reason it breaks a business rule; private_ keeps it
 	 * to its author's unit. Each route it makes (widening included)
 	 * takes one from *budget (NULL: no limit): past zero it stops and
-	 * returns LD_ETOOBIG, and the caller rolls back. */
+	 * returns LD_ETOOBIG, and the caller rolls back. The head is checked
+	 * at once (LD_EEXIST, a gap). On PostgreSQL, in a transaction that
+	 * holds ev's station (station_lock), the event may wait for its
+	 * cursor (*cursor 0) until the transaction's next read of events,
+	 * routes, digests or stations, or its commit: it is numbered and
+	 * routed there, and what it would have returned (LD_ETOOBIG, its
+	 * budget being the one of the transaction's first such call, as
+	 * it was then) that call returns. event_hash, unit_known and parts
+	 * answer as if it were stored. */
 	int (*event_insert)(struct store *s, const struct event *ev,
 	    const char *raw, const char *quarantine, int private_,
 	    int64_t *budget, int64_t *cursor, char *err);

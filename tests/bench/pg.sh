@@ -25,6 +25,9 @@
 . "$(dirname "$0")/lib.sh"
 
 N=${BENCH_EVENTS:-$((40000 * BENCH_SCALE))}
+# Each push's times on PostgreSQL, logged by the store at its commit
+# (store-pg.c, lock_times; a build before it ignores this): locktimes.
+export LIANDONG_PG_LOCK_TIMES=1
 "$GEN" --seed 11 --count "$N" --stations 8 --roster roster >events.ndjson
 pg_start || exit 1
 # BENCH_LOCK=FILE: each timed run holds flock(1) on FILE (stations.sh).
@@ -72,10 +75,36 @@ ingest() {
 		_stat=$!
 		sleep 0.5
 	fi
+	# The cursor lock (store-pg.c, CURSOR_LOCK 7301962001) sampled from
+	# pg_locks every 10 ms while the stations push, on PostgreSQL: one
+	# line a sample, its time, whether the lock is held exclusive and
+	# how many wait for it (lockstat, below, makes the time it is held
+	# a push). It stops when NAME.stop appears (the shell's wait for
+	# $! waits for the whole pipeline).
+	_samp=
+	rm -f "$_name.stop"
+	case "$*" in *--store*)
+		(while [ ! -e "$_name.stop" ]; do
+			echo "SELECT extract(epoch FROM clock_timestamp()),"
+			echo " count(*) FILTER (WHERE granted),"
+			echo " count(*) FILTER (WHERE NOT granted) FROM pg_locks"
+			echo " WHERE locktype='advisory' AND objsubid=1"
+			echo " AND (classid::bigint << 32 | objid::bigint) = 7301962001"
+			echo " AND mode='ExclusiveLock';"
+			sleep 0.01
+		done) | psql_q "${PG_ADMIN%/*}/postgres" -F ' ' >"$_name.locks" 2>&1 &
+		_samp=$!
+	esac
+	date +%s.%N >"$_name.window"
 	# shellcheck disable=SC2086
 	$lock "$LOADGEN" sync $_urls --ca "$SERVER_CA" --tokens "$_name.tokens" \
 		--events events.ndjson --dict "$DICT" --parallel 32 --timeout 900 \
 		>"$_name.out" 2>"$_name.err" || { cat "$_name.err" >&2; return 1; }
+	date +%s.%N >>"$_name.window"
+	if [ -n "$_samp" ]; then
+		touch "$_name.stop"
+		wait "$_samp" 2>/dev/null
+	fi
 	if [ -n "$_stat" ]; then
 		kill -INT "$_stat"
 		wait "$_stat"
@@ -153,6 +182,32 @@ sends() {
 	awk -F, -v n="$(get "$1" pushed)" '/sys_enter_sendto/ { printf "%.1f", $1 / n }' \
 		"$1.sends" 2>/dev/null
 }
+# lockstat NAME: from the samples taken while the stations pushed (the
+# times in NAME.window), the share of the time the cursor lock was held
+# exclusive, the mean number waiting for it, and the time it was held a
+# push (of 500 events).
+lockstat() {
+	awk -v n="$(get "$1" pushed)" '
+		FNR == NR { w[FNR] = $1; next }
+		NF != 3 || $1 < w[1] || $1 > w[2] { next }
+		{ if (t != "") { all += $1 - t; if (h > 0) held += $1 - t }
+		  t = $1; h = $2; k++; wait += $3 }
+		END { if (k < 2 || n == 0 || all == 0) { print "n/a"; exit }
+			printf "held %.0f%% of %.1f s (%d samples), %.2f waiting, %.1f ms a push",
+			100 * held / all, all, k, wait / k, 1000 * held / (n / 500) }' \
+		"$1.window" "$1.locks" 2>/dev/null
+}
+# locktimes NAME: the mean of the times the instances of NAME logged for
+# each push, in ms: deciding it (outside the lock), waiting for the lock,
+# numbering, routing and the writes, then the pull and the commit.
+locktimes() {
+	cat "$1.log" "$1"-*.log 2>/dev/null | awk '
+		/pg-lock-times/ { n++; for (i = 2; i <= 5; i++) {
+			split($i, kv, "="); t[i] += kv[2] } }
+		END { if (n == 0) { print "n/a (no times logged)"; exit }
+			printf "outside %.1f, waiting %.1f, numbering %.1f, pull and commit %.1f ms a push (%d)",
+			t[2] / n, t[3] / n, t[4] / n, t[5] / n, n }'
+}
 ceil=$(calc "$raw_n / $raw_secs")
 cat <<TABLE
 ingest on PostgreSQL ($N events, 8 stations pushing, 10 departments pulling; 4 threads an instance)
@@ -160,6 +215,10 @@ ingest on PostgreSQL ($N events, 8 stations pushing, 10 departments pulling; 4 t
   one instance, PostgreSQL    $(printf '%8.0f' "$(get pg1 events_per_s)") events/s  ratio $(calc "$(get pg1 events_per_s) / $ceil")  ($(get pg1 secs) s, $(get pg1 errors) errors, RSS $(cat pg1.rss) KiB)
   two instances, PostgreSQL   $(printf '%8.0f' "$(get pg2 events_per_s)") events/s  ratio $(calc "$(get pg2 events_per_s) / $ceil")  ($(get pg2 secs) s, $(get pg2 errors) errors, RSS $(cat pg2.rss) KiB)
   sends to PostgreSQL and TLS, per event: SQLite $(sends lite), one on PG $(sends pg1), two on PG $(sends pg2)
+  cursor lock, one on PG       $(lockstat pg1)
+  cursor lock, two on PG       $(lockstat pg2)
+  a push, one on PG            $(locktimes pg1)
+  a push, two on PG            $(locktimes pg2)
   raw PostgreSQL ceiling      $(printf '%8.0f' "$ceil") events/s  (COPY, 500 a transaction: $raw_n events in $raw_secs s)
   two instances / one on SQLite   $(calc "$(get pg2 events_per_s) / $(get lite events_per_s)")
   two instances / one on PG       $(calc "$(get pg2 events_per_s) / $(get pg1 events_per_s)")

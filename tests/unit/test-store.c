@@ -21,6 +21,7 @@
 #include "harness-pg.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1274,6 +1275,310 @@ test_budget(void **state)
 	expect_pull(fx, TOWN, ROWS((long)r[0], (long)r[1], (long)r[2],
 	    (long)esc));
 	expect_digest_of_routes(fx, TOWN);
+}
+
+/*
+ * A push as the server stores it: the station held (station_lock), then
+ * its events. On PostgreSQL they wait for their cursors until the
+ * transaction's first read or its commit (store-pg.c, settle_queue), and
+ * the cursor lock is not held meanwhile: another connection (another
+ * instance) stores and commits an event of another station in between,
+ * and it comes first, in commit order, to every unit; it enrols a
+ * station whose role watches cases too, and the push's events, routed
+ * when they are numbered, reach its unit (the watchers are read under
+ * the lock, after that station was committed). The push's own
+ * duplicate is found (event_hash) and refused; routes, widening, digests
+ * and heads are those of the events pushed one by one; a push over its
+ * budget is told so, at its event or at the commit, and leaves nothing.
+ */
+static void
+test_push_held(void **state)
+{
+	struct fx *fx = *state;
+	int pg = strcmp(fx->be->name, "postgresql") == 0;
+	struct store *other = NULL, *mine = fx->s;
+	struct station_rec r;
+	struct chain saved;
+	char hash[HASH_HEX];
+	size_t e[3], o = 0;
+	const char *id;
+	int64_t budget;
+	int rc;
+
+	if (pg) {
+		setenv("LIANDONG_BUSY_TIMEOUT_MS", "200", 1);
+		OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+		unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
+	}
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
+	station_rec_release(&r);
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &e[0]));
+	id = fx->recs[e[0]].entity;
+	OK(fx, put(fx, &fx->a1, "case.updated", id,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &e[1]));
+	/* Brings DEPT in: the case's two earlier events first. */
+	OK(fx, put(fx, &fx->a1, "case.updated", id,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), NULL, 0, NULL,
+	    &e[2]));
+	OK(fx, fx->op->event_hash(fx->s, "a1", 2, hash, fx->err));
+	assert_string_equal(hash, fx->recs[e[1]].hash);
+	saved = fx->a1;
+	fx->a1.seq = 1;
+	memcpy(fx->a1.prev, fx->recs[e[0]].hash, HASH_HEX);
+	assert_int_equal(put(fx, &fx->a1, "case.closed", id,
+	    unit_json(BODY_CASE_CLOSED), AUD(TOWN), NULL, 0, NULL, NULL),
+	    LD_EEXIST);
+	fx->a1 = saved;
+	if (pg) {
+		/* Not waiting for the cursor lock (200 ms, then LD_ELOCKED). */
+		fx->s = other;
+		OK(fx, fx->op->begin(fx->s, fx->err));
+		OK(fx, put(fx, &fx->b1, "case.opened", NULL, NULL,
+		    AUD(DEPT, TOWN), NULL, 0, NULL, &o));
+		OK(fx, fx->op->commit(fx->s, fx->err));
+		add_station(fx, "z1", "县政务办", "admin");
+		fx->s = mine;
+	}
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	if (pg) {
+		expect_pull(fx, "县政务办", ROWS((long)o, (long)e[0], (long)e[1],
+		    (long)e[2]));
+		expect_pull(fx, TOWN, ROWS((long)o, (long)e[0], (long)e[1],
+		    (long)e[2]));
+		expect_pull(fx, DEPT, ROWS((long)o, (long)e[0], (long)e[1],
+		    (long)e[2]));
+		other->ops->close(other);
+	} else {
+		add_station(fx, "z1", "县政务办", "admin");
+		expect_pull(fx, "县政务办", ROWS((long)e[0], (long)e[1],
+		    (long)e[2]));
+		expect_pull(fx, TOWN, ROWS((long)e[0], (long)e[1], (long)e[2]));
+		expect_pull(fx, DEPT, ROWS((long)e[0], (long)e[1], (long)e[2]));
+	}
+	expect_digest_of_routes(fx, TOWN);
+	expect_digest_of_routes(fx, DEPT);
+	expect_digest_of_routes(fx, "县政务办");
+	get_station(fx, "a1", &r);
+	assert_int_equal(r.head_seq, 3);
+	assert_string_equal(r.head_hash, fx->recs[e[2]].hash);
+	station_rec_release(&r);
+
+	/* Two events of two routes each (TOWN, and 县政务办 watching), a
+	 * budget of three. */
+	saved = fx->a2;
+	budget = 3;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
+	station_rec_release(&r);
+	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    &budget, NULL));
+	rc = put(fx, &fx->a2, "case.closed", "C-a2-1",
+	    unit_json(BODY_CASE_CLOSED), AUD(TOWN), NULL, 0, &budget, NULL);
+	if (rc == 0)
+		rc = fx->op->commit(fx->s, fx->err);
+	assert_int_equal(rc, LD_ETOOBIG);
+	fx->op->rollback(fx->s);
+	fx->a2 = saved;
+	assert_int_equal(fx->op->event_hash(fx->s, "a2", 1, hash, fx->err),
+	    LD_ENOTFOUND);
+	get_station(fx, "a2", &r);
+	assert_int_equal(r.head_seq, 0);
+	station_rec_release(&r);
+	expect_digest_of_routes(fx, TOWN);
+}
+
+/*
+ * Pushes as syncs make them, at once on several connections (instances),
+ * while another pulls DEPT as a sync does: each writer holds its
+ * station's row, stores two events for TOWN and DEPT (queued on
+ * PostgreSQL), sometimes reads (which numbers them and takes the cursor
+ * lock) and waits a moment before it commits, sometimes waits before its
+ * events are numbered, so that transactions overlap and end in another
+ * order than they began. The reader's cursor only grows, and it receives
+ * every route DEPT ends with, once: a route numbered below a cursor the
+ * reader had passed and committed after would be missing (what
+ * test-cursors checks of event_insert alone).
+ */
+#define HELD_ROUNDS 20
+
+struct held_writer {
+	struct fx *fx;
+	const char *station;
+	unsigned seed;
+	char err[LD_ERRLEN];
+};
+
+struct held_reader {
+	struct fx *fx;
+	volatile int *done;
+	int64_t cursor, last;
+	size_t n;
+	char err[LD_ERRLEN];
+};
+
+static void
+held_pause(unsigned *seed)
+{
+	struct timespec ts = { 0, (long)(rand_r(seed) % 2000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *
+held_write(void *arg)
+{
+	struct held_writer *w = arg;
+	const struct kind_info *k = kind_find("case.opened");
+	char prev[HASH_HEX];
+	struct station_rec r;
+	struct store *s;
+	int64_t seq = 0, cursor, round;
+	int rc = 0, i;
+
+	memcpy(prev, HASH_ZERO, HASH_HEX);
+	if (w->fx->be->open(w->fx->where, 0, w->fx->vault, &s, w->err) != 0)
+		return NULL;
+	for (round = 0; rc == 0 && round < HELD_ROUNDS; round++) {
+		if ((rc = s->ops->begin(s, w->err)) != 0)
+			break;
+		if ((rc = s->ops->station_lock(s, w->station, &r, w->err)) == 0)
+			station_rec_release(&r);
+		for (i = 0; rc == 0 && i < 2; i++) {
+			struct event ev;
+			char *raw;
+
+			event_init(&ev);
+			ld_strlcpy(ev.station, w->station, sizeof ev.station);
+			ev.seq = seq + 1;
+			ev.hlc = ((hlc_t)UNIT_T0_MS << HLC_SHIFT) +
+			    ((hlc_t)ev.seq << HLC_SHIFT);
+			ev.at = hlc_ms(ev.hlc);
+			ev.unit = xstrdup(TOWN);
+			ev.author = xstrdup("张三");
+			ev.kind = xstrdup(k->name);
+			ev.entity = entity_id_new(k->etype, w->station, ev.seq);
+			ev.audience = json_pack("[s, s]", TOWN, DEPT);
+			ev.body = unit_body(k, 1);
+			memcpy(ev.prev, prev, HASH_HEX);
+			event_seal(&ev);
+			raw = event_canonical(&ev, 1);
+			if ((rc = s->ops->event_insert(s, &ev, raw, NULL, 0, NULL,
+			    &cursor, w->err)) == 0) {
+				memcpy(prev, ev.hash, HASH_HEX);
+				seq = ev.seq;
+			}
+			free(raw);
+			event_release(&ev);
+		}
+		/* Waits before its events are numbered, or numbers them (a
+		 * read, as the sync's pull) and waits with the lock held. */
+		if (rc == 0 && round % 2 == 1) {
+			int64_t top;
+
+			rc = s->ops->route_head(s, TOWN, &top, w->err);
+		}
+		held_pause(&w->seed);
+		if (rc == 0)
+			rc = s->ops->commit(s, w->err);
+		else
+			s->ops->rollback(s);
+	}
+	s->ops->close(s);
+	return NULL;
+}
+
+static int
+held_got(int64_t cursor, int64_t received_at, const char *raw, size_t len,
+    void *arg)
+{
+	struct held_reader *r = arg;
+
+	if (cursor <= r->last && r->err[0] == '\0')
+		snprintf(r->err, sizeof r->err, "cursor %lld after %lld",
+		    (long long)cursor, (long long)r->last);
+	r->last = cursor;
+	r->n++;
+	return 0;
+}
+
+static void *
+held_read(void *arg)
+{
+	struct held_reader *r = arg;
+	struct store *s;
+	int done = 0, more = 0, rc = 0;
+
+	if (r->fx->be->open(r->fx->where, 0, r->fx->vault, &s, r->err) != 0)
+		return NULL;
+	while (rc == 0 && r->err[0] == '\0' && (!done || more)) {
+		int64_t top = 0;
+
+		done = *r->done;
+		r->last = r->cursor;
+		if ((rc = s->ops->begin(s, r->err)) != 0)
+			break;
+		rc = s->ops->events_for_unit(s, DEPT, "", r->cursor, 5, SIZE_MAX,
+		    held_got, r, &more, r->err);
+		if (rc == 0 && !more && (rc = s->ops->route_head(s, DEPT, &top,
+		    r->err)) == 0 && top > r->last)
+			r->last = top;
+		if (rc == 0)
+			rc = s->ops->commit(s, r->err);
+		else
+			s->ops->rollback(s);
+		if (rc == 0)
+			r->cursor = r->last;
+		/* A lock waited out is passing: the sync comes back. */
+		if (rc == LD_ELOCKED) {
+			r->err[0] = '\0';
+			rc = 0;
+		}
+	}
+	s->ops->close(s);
+	return NULL;
+}
+
+static void
+test_push_held_concurrent(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const names[] = { "a1", "a2", "b1" };
+	struct held_writer w[3];
+	struct held_reader r;
+	pthread_t tw[3], tr;
+	struct held_reader all;
+	volatile int done = 0;
+	size_t i;
+	int more;
+
+	memset(&r, 0, sizeof r);
+	r.fx = fx;
+	r.done = &done;
+	assert_int_equal(pthread_create(&tr, NULL, held_read, &r), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].fx = fx;
+		w[i].station = names[i];
+		w[i].seed = (unsigned)(i + 1) * 7919u;
+		assert_int_equal(pthread_create(&tw[i], NULL, held_write, &w[i]),
+		    0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(tw[i], NULL);
+		if (w[i].err[0] != '\0')
+			fail_msg("writer %s: %s", w[i].station, w[i].err);
+	}
+	done = 1;
+	pthread_join(tr, NULL);
+	if (r.err[0] != '\0')
+		fail_msg("reader: %s", r.err);
+	memset(&all, 0, sizeof all);
+	OK(fx, fx->op->events_for_unit(fx->s, DEPT, "", 0, 100000, SIZE_MAX,
+	    held_got, &all, &more, fx->err));
+	assert_int_equal(all.n, 3 * 2 * HELD_ROUNDS);
+	assert_int_equal(r.n, all.n);
 }
 
 /* An update longer than the others, so that sizes differ. */
@@ -2780,6 +3085,8 @@ main(void)
 		T(test_widening),
 		T(test_widening_not_identity),
 		T(test_budget),
+		T(test_push_held),
+		T(test_push_held_concurrent),
 		T(test_pull_limit),
 		T(test_pull_max_bytes),
 		T(test_pull_exclude_and_backlog),
