@@ -31,8 +31,8 @@
  *
  * A push takes the lock late (the queue: insert_event, settle_queue). In
  * a transaction that holds the station's row (station_lock), an event is
- * checked against the head and granted its parties, then waits in memory
- * without a cursor; the first statement that could see it (a read of
+ * checked against the head, then waits in memory without a cursor (the
+ * parties it grants answered from there: pg_parts); the first statement that could see it (a read of
  * events, routes, digests or stations, not the push's own unit, parties,
  * head and duplicate lookups) or the commit takes the lock, reads at
  * once what routing needs (prefetch), and numbers, routes and sends the
@@ -428,6 +428,8 @@ struct pg_store {
 	 * entity; widen asks only about those). */
 	int prefetched;
 	struct strset seen;
+	struct strset asked;       /* the entities prefetch asked about */
+	int settle_failed;         /* a queue sent in part: no commit */
 	struct strset marked;      /* ("", entity) marked stale already */
 	/* LIANDONG_PG_LOCK_TIMES=1 (the benchmark's, tests/bench/pg.sh):
 	 * each push's times logged at its commit (lock_times). */
@@ -974,7 +976,9 @@ txn_reset(struct pg_store *s)
 	drop_queue(s);
 	s->have_qbudget = 0;
 	s->prefetched = 0;
+	s->settle_failed = 0;
 	strset_clear(&s->seen);
+	strset_clear(&s->asked);
 	strset_clear(&s->marked);
 	drop_watchers(s);
 	drop_digests(s);
@@ -1072,8 +1076,11 @@ pg_commit(struct store *base, char *err)
 	 * aborted answers ROLLBACK; but a write that touched no row is no
 	 * error to PostgreSQL, which would commit the rest after it: such
 	 * writes are settled first (a sync's are already, by the pull's
-	 * read after them; event_insert's own transaction's are not). */
-	if ((rc = settle_queue(s, err)) != 0 ||
+	 * read after them; event_insert's own transaction's are not). A
+	 * queue that failed part sent is never committed. */
+	rc = s->settle_failed ? ld_fail(err, LD_EDB, "%s",
+	    _("cannot commit")) : 0;
+	if (rc != 0 || (rc = settle_queue(s, err)) != 0 ||
 	    (pipe_wants_one(s) &&
 	    (rc = pipe_settle(s, NULL, _("cannot commit"), err)) != 0) ||
 	    (rc = flush_digests(s, err)) != 0 ||
@@ -1526,8 +1533,11 @@ widen(struct pg_store *s, const char *unit, const char *entity,
 
 	if (strset_has(&s->routed, unit, entity))
 		return 0;
-	/* No event of the entity before this one: nothing to widen. */
-	if (s->prefetched && !strset_has(&s->seen, "", entity))
+	/* No event of the entity before this one: nothing to widen (known
+	 * for the entities prefetch asked about; seen grows as they are
+	 * numbered). */
+	if (s->prefetched && strset_has(&s->asked, "", entity) &&
+	    !strset_has(&s->seen, "", entity))
 		return 0;
 	if ((rc = run(s, ST_WIDEN, 3, p, &res, NULL,
 	    _("cannot read events"), err)) != 0)
@@ -1657,20 +1667,43 @@ stored_raw(struct pg_store *s, const struct event *ev, const char *raw,
 
 /* ---- events ---- */
 
+struct queued_parts {
+	const char *unit;
+	int parts;
+};
+
+static int
+queued_part(const char *unit, int part, void *arg)
+{
+	struct queued_parts *a = arg;
+
+	if (strcmp(unit, a->unit) == 0)
+		a->parts |= part;
+	return 0;
+}
+
+/* The parts unit holds on entity: those stored, and those the queue's
+ * events will grant (insert_event). */
 static int
 pg_parts(struct store *base, const char *entity, const char *unit,
     int *parts, char *err)
 {
 	struct pg_store *s = PG(base);
 	const char *p[2] = { entity, unit };
+	struct queued_parts a = { unit, 0 };
 	PGresult *res;
+	size_t i;
 	int rc;
 
 	*parts = 0;
 	if ((rc = run(s, ST_PARTS, 2, p, &res, NULL,
 	    _("cannot read parties"), err)) != 0)
 		return rc;
-	*parts = (int)col_int(res, 0, 0);
+	for (i = 0; i < s->nqueue; i++)
+		if (!s->queue[i].private_ &&
+		    strcmp(s->queue[i].ev.entity, entity) == 0)
+			merge_grants(&s->queue[i].ev, queued_part, &a);
+	*parts = (int)col_int(res, 0, 0) | a.parts;
 	PQclear(res);
 	return 0;
 }
@@ -1744,9 +1777,8 @@ head_of(struct pg_store *s, const char *station, struct known_head **h,
 
 /*
  * Stores ev (its text to store, text) with the next cursor, moves its
- * station's head, records its parties (unless granted, done already),
- * routes it and marks its record for the projection; the head checked
- * and the cursor lock held. The writes go in the pipeline (the top of
+ * station's head, records its parties, routes it and marks its record
+ * for the projection; the head checked and the cursor lock held. The writes go in the pipeline (the top of
  * the pipeline's part): what would have been their answers is decided
  * from what the transaction knows; the reads left are the unit
  * directory's (once a unit a transaction), widening's (once a unit and
@@ -1754,7 +1786,7 @@ head_of(struct pg_store *s, const char *station, struct known_head **h,
  */
 static int
 numbered(struct pg_store *s, const struct event *ev, const char *text,
-    const char *quarantine, int private_, int granted, int64_t head_from,
+    const char *quarantine, int private_, int64_t head_from,
     int64_t *budget, int64_t *cursor, char *err)
 {
 	struct grant_arg g = { s, ev->entity, err };
@@ -1794,7 +1826,7 @@ numbered(struct pg_store *s, const struct event *ev, const char *text,
 	if (private_)
 		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err);
-	else if (granted || (rc = merge_grants(ev, grant, &g)) == 0)
+	else if ((rc = merge_grants(ev, grant, &g)) == 0)
 		rc = route_audience(s, ev, *cursor, err);
 	s->budget = NULL;
 	s->cur_cursor = 0;
@@ -1918,6 +1950,7 @@ prefetch(struct pg_store *s, const struct queued *q, size_t n, char *err)
 		return rc;
 	for (i = 0; rc == 0 && i < n; i++) {
 		array_add(&a.buf[0], &a.len[0], &a.cap[0], q[i].ev.entity);
+		strset_add(&s->asked, "", q[i].ev.entity);
 		rc = prefetch_units(s, &q[i], &a, err);
 	}
 	for (i = 0; i < 3; i++)
@@ -2023,7 +2056,7 @@ settle_queue(struct pg_store *s, char *err)
 	 * the heads between; the update still checks where it was). */
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = numbered(s, &q[i].ev, q[i].text, q[i].quarantine,
-		    q[i].private_, 1, q[i].head_from, q[i].budgeted ?
+		    q[i].private_, q[i].head_from, q[i].budgeted ?
 		    &s->qbudget : NULL, &cursor, err);
 	/* Timed: the writes' answers waited for here, so that the time to
 	 * the commit is the pull's and the commit's alone. */
@@ -2037,6 +2070,9 @@ settle_queue(struct pg_store *s, char *err)
 		free(q[i].quarantine);
 	}
 	free(q);
+	/* Some of it may be sent: the transaction is not to commit. */
+	if (rc != 0)
+		s->settle_failed = 1;
 	return rc;
 }
 
@@ -2044,12 +2080,16 @@ settle_queue(struct pg_store *s, char *err)
  * Stores ev. Checked at once against its station's head (a duplicate, a
  * gap: before anything is sent). In a transaction that holds the
  * station's row (station_lock: a push) and not yet the cursor lock, the
- * event waits in the queue for its cursor (*cursor 0): its parties are
- * granted now (a later event of the push may need them: parts), the
- * rest when a statement could see it (settle_queue), so that the
- * cursor lock, which orders every writer of events, is held for the
- * numbering and the writes only, not for the push's decisions between
- * its events. Elsewhere it is numbered at once.
+ * event waits in the queue for its cursor (*cursor 0) and is stored,
+ * its parties granted included, when a statement could see it
+ * (settle_queue), so that the cursor lock, which orders every writer of
+ * events, is held for the numbering and the writes only, not for the
+ * push's decisions between its events. A later event of the push that
+ * needs those parties has them from the queue (pg_parts); they are not
+ * written before the lock, where two pushes granting the same parties in
+ * another order would wait for each other. Elsewhere an event is
+ * numbered at once, on the queue's budget when a queue had one (one
+ * budget a transaction).
  */
 static int
 insert_event(struct pg_store *s, const struct event *ev, const char *raw,
@@ -2082,22 +2122,16 @@ insert_event(struct pg_store *s, const struct event *ev, const char *raw,
 			    ev->station, (long long)ev->seq);
 	}
 	if (rc != 0 || !defer) {
+		if (budget != NULL && s->have_qbudget)
+			budget = &s->qbudget;
 		if (rc == 0)
 			rc = numbered(s, ev, sealed != NULL ? sealed : raw,
-			    quarantine, private_, 0, ev->seq - 1, budget, cursor,
+			    quarantine, private_, ev->seq - 1, budget, cursor,
 			    err);
 		free(sealed);
 		if (rc == 0)
 			h->seq = ev->seq;
 		return rc;
-	}
-	if (!private_) {
-		struct grant_arg g = { s, ev->entity, err };
-
-		if ((rc = merge_grants(ev, grant, &g)) != 0) {
-			free(sealed);
-			return rc;
-		}
 	}
 	if (s->nqueue == s->queuecap) {
 		s->queuecap = s->queuecap ? 2 * s->queuecap : 64;
