@@ -88,7 +88,7 @@ test_each_once(void **state)
 
 	(void)state;
 	/* The thread slow: the taker works most itself. */
-	by = take_all(300, 16, 200, 0);
+	by = take_all(300, 16, 1000, 0);
 	assert_true(by < 300);
 	/* The taker slow: the thread works ahead of it. */
 	by = take_all(200, 16, 0, 1000);
