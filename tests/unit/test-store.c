@@ -1277,6 +1277,17 @@ test_budget(void **state)
 	expect_digest_of_routes(fx, TOWN);
 }
 
+/* Begins a transaction holding station's row, as a sync does. */
+static void
+hold(struct fx *fx, const char *station)
+{
+	struct station_rec r;
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, fx->op->station_lock(fx->s, station, &r, fx->err));
+	station_rec_release(&r);
+}
+
 /*
  * A push as the server stores it: the station held (station_lock), then
  * its events. On PostgreSQL they wait for their cursors until the
@@ -1310,9 +1321,7 @@ test_push_held(void **state)
 		OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
 		unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
 	}
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a1");
 	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    NULL, &e[0]));
 	id = fx->recs[e[0]].entity;
@@ -1369,9 +1378,7 @@ test_push_held(void **state)
 	 * budget of three. */
 	saved = fx->a2;
 	budget = 3;
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a2");
 	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    &budget, NULL));
 	rc = put(fx, &fx->a2, "case.closed", "C-a2-1",
@@ -1412,9 +1419,7 @@ test_push_held_after_read(void **state)
 	    NULL, &e[0]));
 	old = fx->recs[e[0]].entity;
 
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a1");
 	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    NULL, &e[1]));
 	OK(fx, fx->op->parts(fx->s, fx->recs[e[1]].entity, TOWN, &parts,
@@ -1434,9 +1439,7 @@ test_push_held_after_read(void **state)
 	expect_digest_of_routes(fx, DEPT);
 
 	/* Rolled back: neither the event nor its parties. */
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a2");
 	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    NULL, &e[3]));
 	fx->op->rollback(fx->s);
@@ -1450,9 +1453,7 @@ test_push_held_after_read(void **state)
 	 * the same two refused by the read that numbers them (some of it
 	 * sent then) never commit. */
 	budget = 1;
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a2");
 	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    &budget, NULL));
 	OK(fx, fx->op->route_head(fx->s, TOWN, &top, fx->err));
@@ -1464,9 +1465,7 @@ test_push_held_after_read(void **state)
 	fx->op->rollback(fx->s);
 	fx->a2 = saved;
 	budget = 1;
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a2", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a2");
 	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
 	    &budget, NULL));
 	rc = put(fx, &fx->a2, "case.closed", "C-a2-1",
@@ -2315,7 +2314,7 @@ static void
 test_set_lock_wait(void **state)
 {
 	struct fx *fx = *state;
-	struct station_rec r, g;
+	struct station_rec g;
 	struct store *other;
 	struct timespec t0, t1;
 	int rc;
@@ -2324,9 +2323,7 @@ test_set_lock_wait(void **state)
 	OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
 	unsetenv("LIANDONG_BUSY_TIMEOUT_MS");
 	OK(fx, other->ops->set_lock_wait(other, 100, fx->err));
-	OK(fx, fx->op->begin(fx->s, fx->err));
-	OK(fx, fx->op->station_lock(fx->s, "a1", &r, fx->err));
-	station_rec_release(&r);
+	hold(fx, "a1");
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = other->ops->begin(other, fx->err)) == 0) {
