@@ -32,11 +32,11 @@
  * A push takes the lock late (the queue: insert_event, settle_queue). In
  * a transaction that holds the station's row (station_lock), an event is
  * checked against the head, then waits in memory without a cursor (the
- * parties it grants answered from there: pg_parts); the first statement that could see it (a read of
- * events, routes, digests or stations, not the push's own unit, parties,
- * head and duplicate lookups) or the commit takes the lock, reads at
- * once what routing needs (prefetch), and numbers, routes and sends the
- * queue. The lock is held from there to the commit, not while the push
+ * parties it grants answered from there: pg_parts); the first statement
+ * that could see it (a read of events, routes, digests or stations, not
+ * the push's own unit, parties, head and duplicate lookups) or the
+ * commit takes the lock, reads at once what routing needs (prefetch),
+ * and numbers, routes and sends the queue. The lock is held from there to the commit, not while the push
  * decides its events; everything routing depends on is read under it.
  *
  * Readers: one statement sees a prefix, but the server's sync reads the
@@ -324,11 +324,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " WHERE entity=$1 AND cursor<$2 AND confidential=0"
 	    " AND" SHARED " AND NOT EXISTS (SELECT 1 FROM routes"
 	    " WHERE unit=$3 AND entity=$1) ORDER BY hlc, station, seq",
-	/* What settle_queue reads once under the exclusive lock: every
-	 * unit's digest (0), which of the entities $1 have events (1), and
-	 * which of the (unit, entity) pairs ($2, $3) have routes (2). */
+	/* What settle_queue reads once under the exclusive lock: the
+	 * digests of the units $2 (0), which of the entities $1 have events
+	 * (1), and which of the (unit, entity) pairs ($2, $3) have routes
+	 * (2). */
 	[ST_PREFETCH] = "SELECT 0, unit, count, xor FROM digests"
-	    " UNION ALL SELECT 1, e, 0, '' FROM unnest($1::text[]) AS e"
+	    " WHERE unit = ANY($2::text[]) UNION ALL SELECT 1, e, 0, '' FROM unnest($1::text[]) AS e"
 	    " WHERE EXISTS (SELECT 1 FROM events WHERE entity=e)"
 	    " UNION ALL SELECT 2, u, 0, e FROM unnest($2::text[], $3::text[])"
 	    " AS p(u, e) WHERE EXISTS (SELECT 1 FROM routes"
@@ -429,6 +430,7 @@ struct pg_store {
 	int prefetched;
 	struct strset seen;
 	struct strset asked;       /* the entities prefetch asked about */
+	struct strset dasked;      /* the units whose digests it read */
 	int settle_failed;         /* a queue sent in part: no commit */
 	struct strset marked;      /* ("", entity) marked stale already */
 	/* LIANDONG_PG_LOCK_TIMES=1 (the benchmark's, tests/bench/pg.sh):
@@ -979,6 +981,7 @@ txn_reset(struct pg_store *s)
 	s->settle_failed = 0;
 	strset_clear(&s->seen);
 	strset_clear(&s->asked);
+	strset_clear(&s->dasked);
 	strset_clear(&s->marked);
 	drop_watchers(s);
 	drop_digests(s);
@@ -1427,8 +1430,8 @@ digest_add_unit(struct pg_store *s, const char *unit, const char *hash,
 	int rc;
 
 	if (p == NULL) {
-		/* Prefetched: every unit with a digest has its row here. */
-		if (s->prefetched)
+		/* Prefetched for this unit: one without a row has none. */
+		if (s->prefetched && strset_has(&s->dasked, unit, ""))
 			digest_init(&d);
 		else if ((rc = read_digest(s, unit, &d, err)) != 0)
 			return rc;
@@ -1778,8 +1781,9 @@ head_of(struct pg_store *s, const char *station, struct known_head **h,
 /*
  * Stores ev (its text to store, text) with the next cursor, moves its
  * station's head, records its parties, routes it and marks its record
- * for the projection; the head checked and the cursor lock held. The writes go in the pipeline (the top of
- * the pipeline's part): what would have been their answers is decided
+ * for the projection; the head checked and the cursor lock held. The
+ * writes go in the pipeline (the top of the pipeline's part): what would
+ * have been their answers is decided
  * from what the transaction knows; the reads left are the unit
  * directory's (once a unit a transaction), widening's (once a unit and
  * entity) and the digests' (once a unit).
@@ -1880,6 +1884,7 @@ array_end(char *buf, size_t len)
 
 /* The array literals prefetch sends. */
 struct prefetch_arg {
+	struct pg_store *s;
 	char *buf[3];
 	size_t len[3], cap[3];
 	struct strset pairs;  /* (unit, entity) added */
@@ -1891,6 +1896,7 @@ prefetch_pair(struct prefetch_arg *a, const char *unit, const char *entity)
 	if (strset_has(&a->pairs, unit, entity))
 		return;
 	strset_add(&a->pairs, unit, entity);
+	strset_add(&a->s->dasked, unit, "");
 	array_add(&a->buf[1], &a->len[1], &a->cap[1], unit);
 	array_add(&a->buf[2], &a->len[2], &a->cap[2], entity);
 }
@@ -1925,8 +1931,9 @@ prefetch_units(struct pg_store *s, const struct queued *q,
 
 /*
  * Reads at once, under the exclusive lock, what routing the queue's n
- * events would otherwise ask one at a time: every unit's digest (kept as
- * pending, unchanged), which of their entities have events already
+ * events would otherwise ask one at a time: the digests of the units they
+ * route to (kept as pending, unchanged; a private event's unit is read
+ * when routed, as outside a queue), which of their entities have events already
  * (seen), and which of the units they would widen to have routes of
  * their entity already (routed). Widening an entity none of whose events
  * is stored yet, in the database or earlier in the queue, or to a unit
@@ -1946,6 +1953,7 @@ prefetch(struct pg_store *s, const struct queued *q, size_t n, char *err)
 	if (s->prefetched)
 		return 0;
 	memset(&a, 0, sizeof a);
+	a.s = s;
 	if ((rc = load_watchers(s, err)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < n; i++) {

@@ -1438,6 +1438,19 @@ test_push_held_after_read(void **state)
 	expect_pull(fx, TOWN, ROWS((long)e[0], (long)e[1], (long)e[2]));
 	expect_digest_of_routes(fx, DEPT);
 
+	/* A queue of a private event alone: its unit's digest, which the
+	 * prefetch does not read (it routes to no audience), goes on from
+	 * the one stored. */
+	hold(fx, "a1");
+	OK(fx, put(fx, &fx->a1, "case.updated", old,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), MERGE_NOT_ENTITLED
+	    ": test", 1, NULL, &e[3]));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_pull(fx, TOWN, ROWS((long)e[0], (long)e[1], (long)e[2],
+	    (long)e[3]));
+	expect_digest_of_routes(fx, TOWN);
+	expect_digest_of_routes(fx, DEPT);
+
 	/* Rolled back: neither the event nor its parties. */
 	hold(fx, "a2");
 	OK(fx, put(fx, &fx->a2, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
