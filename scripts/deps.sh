@@ -22,13 +22,15 @@ set -e
 # the throwaway servers the tests start (tests/tools/pg.sh), and pg_dump
 # and pg_restore, which the store's backup runs.
 # libvips-dev: photos reduced on the station before upload (agent/photo.c);
-# its vips and vipsheader commands make and read t0088's test photos.
+# libvips-tools (which libvips-dev only recommends): its vips and
+# vipsheader commands make and read the test photos of t0088, t0093 and
+# the browser suite.
 PKGS="build-essential pkg-config sqlite3 libsqlite3-dev libjansson-dev
 libzstd-dev zstd libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
 libsodium-dev libinih-dev libcmocka-dev util-linux python3 curl
 clang libclang-rt-dev faketime openssl gnutls-bin systemd groff-base man-db
 gettext locales libxlsxwriter-dev python3-openpyxl chromium nodejs npm
-fonts-wqy-microhei libssl-dev libpq-dev postgresql libvips-dev"
+fonts-wqy-microhei libssl-dev libpq-dev postgresql libvips-dev libvips-tools"
 # The locales the tests run under (locale -a spells them zh_CN.utf8).
 LOCALES="zh_CN.UTF-8"
 
