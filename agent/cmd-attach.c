@@ -83,42 +83,28 @@ bad:
 	    v, ctx->cfg.path != NULL ? ctx->cfg.path : "agent.conf");
 }
 
-/* The parts this unit holds on entity, from its events as held here. */
-struct parts_arg {
-	const char *unit;
-	int parts;
-};
-
-static int
-add_part(const char *unit, int part, void *arg)
-{
-	struct parts_arg *p = arg;
-
-	if (strcmp(unit, p->unit) == 0)
-		p->parts |= part;
-	return 0;
-}
-
 /* 0 if this unit may write kind k on entity as the server will judge it
  * (docs/protocol.md, "Authority"), else EXIT_FORBIDDEN with the reason. */
 static int
 entitled(struct cmd_ctx *ctx, const struct kind_info *k, const char *entity)
 {
-	struct parts_arg p = { ledger_unit(ctx->lg), 0 };
+	const char *unit = ledger_unit(ctx->lg);
 	struct event *evs;
 	size_t n, i;
-	int rc;
+	int rc, parts = 0;
 
+	/* The parts this unit holds on entity, from its events as held
+	 * here. */
 	if ((rc = ledger_events_of(ctx->lg, entity, &evs, &n, ctx->err)) != 0)
 		return cmd_fail(ctx, rc);
 	for (i = 0; i < n; i++)
-		kind_grants(&evs[i], add_part, &p);
+		parts |= kind_parts_for(&evs[i], unit);
 	events_free(evs, n);
-	if ((p.parts & k->auth.writers) != 0)
+	if ((parts & k->auth.writers) != 0)
 		return 0;
 	return cmd_error(ctx, EXIT_FORBIDDEN,
 	    _("unit %s may not attach files to %s: only the units that act on it may (docs/protocol.md, \"Authority\")"),
-	    p.unit, entity);
+	    unit, entity);
 }
 
 /* One file to attach, checked. */

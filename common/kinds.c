@@ -463,3 +463,27 @@ kind_grants(const struct event *ev,
 			return rc;
 	return 0;
 }
+
+struct parts_for {
+	const char *unit;
+	int parts;
+};
+
+static int
+part_for(const char *unit, int part, void *arg)
+{
+	struct parts_for *p = arg;
+
+	if (strcmp(unit, p->unit) == 0)
+		p->parts |= part;
+	return 0;
+}
+
+int
+kind_parts_for(const struct event *ev, const char *unit)
+{
+	struct parts_for p = { unit, 0 };
+
+	kind_grants(ev, part_for, &p);
+	return p.parts;
+}

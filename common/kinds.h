@@ -234,5 +234,8 @@ int kind_body_confidential(const struct kind_info *k, const json_t *body);
 struct event;
 int kind_grants(const struct event *ev,
     int (*fn)(const char *unit, int part, void *arg), void *arg);
+/* The parts (PART_* ored) ev gives to unit, as kind_grants reports them;
+ * 0 for none. */
+int kind_parts_for(const struct event *ev, const char *unit);
 
 #endif

@@ -1670,21 +1670,6 @@ stored_raw(struct pg_store *s, const struct event *ev, const char *raw,
 
 /* ---- events ---- */
 
-struct queued_parts {
-	const char *unit;
-	int parts;
-};
-
-static int
-queued_part(const char *unit, int part, void *arg)
-{
-	struct queued_parts *a = arg;
-
-	if (strcmp(unit, a->unit) == 0)
-		a->parts |= part;
-	return 0;
-}
-
 /* The parts unit holds on entity: those stored, and those the queue's
  * events will grant (insert_event). */
 static int
@@ -1693,10 +1678,9 @@ pg_parts(struct store *base, const char *entity, const char *unit,
 {
 	struct pg_store *s = PG(base);
 	const char *p[2] = { entity, unit };
-	struct queued_parts a = { unit, 0 };
 	PGresult *res;
 	size_t i;
-	int rc;
+	int rc, queued = 0;
 
 	*parts = 0;
 	if ((rc = run(s, ST_PARTS, 2, p, &res, NULL,
@@ -1705,8 +1689,8 @@ pg_parts(struct store *base, const char *entity, const char *unit,
 	for (i = 0; i < s->nqueue; i++)
 		if (!s->queue[i].private_ &&
 		    strcmp(s->queue[i].ev.entity, entity) == 0)
-			merge_grants(&s->queue[i].ev, queued_part, &a);
-	*parts = (int)col_int(res, 0, 0) | a.parts;
+			queued |= kind_parts_for(&s->queue[i].ev, unit);
+	*parts = (int)col_int(res, 0, 0) | queued;
 	PQclear(res);
 	return 0;
 }

@@ -848,6 +848,19 @@ test_grants_every_kind(void **state)
 				assert_int_equal(ks.g[j].part, gs.g[j].part);
 			}
 		}
+		/* kind_parts_for: every part a unit is given, ored, and
+		 * nothing for a unit not named. */
+		for (j = 0; j < gs.n; j++) {
+			size_t m;
+			int want = 0;
+
+			for (m = 0; m < gs.n; m++)
+				if (strcmp(gs.g[m].unit, gs.g[j].unit) == 0)
+					want |= gs.g[m].part;
+			assert_int_equal(kind_parts_for(&ev, gs.g[j].unit),
+			    want);
+		}
+		assert_int_equal(kind_parts_for(&ev, "U.nobody"), 0);
 		event_release(&ev);
 	}
 }
