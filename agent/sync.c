@@ -344,32 +344,6 @@ sync_enroll(struct ledger *lg, const char *url, const char *code,
 	return rc;
 }
 
-/*
- * The compression level of each request (docs/benchmarks.md, issue 15).
- * On these events with the dictionary, level 19 makes the smallest
- * bodies but compresses only about 1.4 MB of events a second; level 14
- * makes them 8% larger at about 7 MB/s, level 1 23% larger at about
- * 400 MB/s (zstd -b on 500 generated events). The quickest is the one
- * whose extra bytes the link carries in less time than the higher level
- * would have taken to save them. With rate the compressed bytes a second
- * that requests have moved (the body up and the answer down over the
- * wall time of each request, the server's work included), that is
- * level 19 below about 16 KB/s (a 2G link, where every byte counts),
- * level 14 up to about 128 KB/s and level 1 above (an office network,
- * loopback). A run starts at level 19, before any request measured the
- * link, and stays there while what is left to push is small (fewer than
- * PACE_BULK events): compressing it all then costs about a second at
- * most, and one request may have shown the link faster than it is.
- */
-#define PACE_SLOW 16384.0    /* bytes/s below which: level 19 */
-#define PACE_MEDIUM 131072.0 /* ... below which level 14, else 1 */
-#define PACE_BULK 2000       /* own events left to push before adapting */
-#define PACE_MIN_BYTES 8192  /* a smaller request says little of the link */
-
-struct pace {
-	double rate;         /* bytes/s, smoothed; 0: not measured yet */
-};
-
 static double
 mono_s(void)
 {
@@ -377,27 +351,6 @@ mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The level for a request with left own events still to push. */
-static int
-pace_level(const struct pace *p, int64_t left)
-{
-	if (left < PACE_BULK || p->rate < PACE_SLOW)
-		return 19;
-	return p->rate < PACE_MEDIUM ? 14 : 1;
-}
-
-/* Takes in a request that moved bytes (compressed, both ways) in secs. */
-static void
-pace_note(struct pace *p, size_t bytes, double secs)
-{
-	double r;
-
-	if (bytes < PACE_MIN_BYTES || secs <= 0)
-		return;
-	r = (double)bytes / secs;
-	p->rate = p->rate > 0 ? (p->rate + r) / 2 : r;
 }
 
 /* Picks the codec: the dictionary when the server uses the same one. */
@@ -1489,7 +1442,7 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 	size_t limit = 0;
 	int64_t head, own = -1;
 	struct sync_state st;
-	struct pace pace = { 0 };
+	struct codec_pace pace = { 0, 0 };
 
 	state_read(lg, &st);
 	while (rep->requests < MAX_REQUESTS) {
@@ -1520,9 +1473,10 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 				return rc;
 			}
 			r = ah->r;
-			pace_note(&pace, len + r.len, ah->secs);
+			codec_pace_note(&pace, len + r.len, ah->secs);
 		} else {
-			level = pace_level(&pace, own < 0 ? head - acked : 0);
+			level = codec_pace_level(&pace,
+			    own < 0 ? head - acked : 0);
 			if (level != codec_level(c) &&
 			    (rc = codec_set_level(c, level, err)) != 0)
 				return rc;
@@ -1537,7 +1491,7 @@ run_requests(struct ledger *lg, const struct sync_opts *o, struct net *n,
 			free(body);
 			if (rc != 0)
 				return rc;
-			pace_note(&pace, len + r.len, mono_s() - t0);
+			codec_pace_note(&pace, len + r.len, mono_s() - t0);
 		}
 		rep->requests++;
 		if (r.status == 409 && taken_back < 3 &&

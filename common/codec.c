@@ -216,3 +216,24 @@ codec_decompress(struct codec *c, const void *src, size_t len,
 	}
 	return 0;
 }
+
+int
+codec_pace_level(const struct codec_pace *p, long long left)
+{
+	if (p->rate < CODEC_PACE_SLOW ||
+	    (left < CODEC_PACE_BULK && p->measured < CODEC_PACE_TRUST))
+		return CODEC_LEVEL_MAX;
+	return p->rate < CODEC_PACE_MEDIUM ? 14 : 1;
+}
+
+void
+codec_pace_note(struct codec_pace *p, size_t bytes, double secs)
+{
+	double r;
+
+	if (bytes < CODEC_PACE_MIN_BYTES || secs <= 0)
+		return;
+	r = (double)bytes / secs;
+	p->rate = p->rate > 0 ? (p->rate + r) / 2 : r;
+	p->measured++;
+}

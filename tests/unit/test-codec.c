@@ -98,12 +98,47 @@ test_levels_dict(void **state)
 	levels(getenv("TOP") != NULL ? "conf/liandong.dict" : "liandong.dict");
 }
 
+/* The level of a sync run's requests from the link's pace. */
+static void
+test_pace(void **state)
+{
+	struct codec_pace p = { 0, 0 };
+	int i;
+
+	/* Nothing measured: 19, however much is left. */
+	assert_int_equal(codec_pace_level(&p, 100000), CODEC_LEVEL_MAX);
+	/* A request too small to say anything is not taken in. */
+	codec_pace_note(&p, CODEC_PACE_MIN_BYTES - 1, 0.001);
+	assert_int_equal(p.measured, 0);
+	/* One fast request: a bulk push adapts, a small one stays at 19. */
+	codec_pace_note(&p, 40000, 0.01);
+	assert_int_equal(codec_pace_level(&p, 100000), 1);
+	assert_int_equal(codec_pace_level(&p, CODEC_PACE_BULK - 1),
+	    CODEC_LEVEL_MAX);
+	/* Measured CODEC_PACE_TRUST times, the tail of a bulk push keeps
+	 * the level of the link (it went back to 19 for its last 2,000). */
+	for (i = 1; i < CODEC_PACE_TRUST; i++)
+		codec_pace_note(&p, 40000, 0.01);
+	assert_int_equal(codec_pace_level(&p, CODEC_PACE_BULK - 1), 1);
+	assert_int_equal(codec_pace_level(&p, 0), 1);
+	/* A link that slows to 64 kbit/s: back to 19 once the smoothed rate
+	 * is under CODEC_PACE_SLOW, through 14. */
+	for (i = 0; i < 20 && p.rate >= CODEC_PACE_MEDIUM; i++)
+		codec_pace_note(&p, 40000, 0.4); /* 100 KB/s */
+	assert_int_equal(codec_pace_level(&p, 0), 14);
+	for (i = 0; i < 8; i++)
+		codec_pace_note(&p, 40000, 5.0); /* 8 KB/s */
+	assert_true(p.rate < CODEC_PACE_SLOW);
+	assert_int_equal(codec_pace_level(&p, 100000), CODEC_LEVEL_MAX);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels_plain),
 		cmocka_unit_test(test_levels_dict),
+		cmocka_unit_test(test_pace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
