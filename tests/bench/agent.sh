@@ -8,7 +8,9 @@
 #     BENCH_SCALE), against the same query in plain SQLite;
 #  3. pushing 100,000 events (times BENCH_SCALE) from a station, then
 #     pulling them into a fresh one, each through a real sync, against
-#     the raw insert ceiling of the same rows (the server's, the station's);
+#     the raw insert ceiling of the same rows (the server's, the station's
+#     events rows; and every row the push or pull writes: events, routes,
+#     parties, stale marks; events, records, search rows);
 #  4. re-folding every projection from 1,000,000 events (REFOLD_EVENTS),
 #     against a plain scan of the same rows in fold order.
 # AGENT_PARTS="2 3" runs only some of them; CASES_N, PULL_EVENTS and
@@ -24,8 +26,8 @@ REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; }
 part() { case " ${AGENT_PARTS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
 cli= ncases= list_all= list_first= raw_list=1 list_50= list_search= list_filter=
-pull_s= pull_eps= rawpull_eps=1 verify_s= pulled=
-push_s= push_eps= rawpush_eps=1
+pull_s= pull_eps= rawpull_eps=1 rawrows_eps=1 verify_s= pulled=
+push_s= push_eps= rawpush_eps=1 rawpushall_eps=1
 
 # median SECONDS of five runs of a command (its output thrown away).
 median5() {
@@ -97,13 +99,20 @@ verify_s=$(secs_since "$t0")
 pulled=$(sed -n 's/.*"events": *\([0-9]*\).*/\1/p' verify.out)
 "$LD" init --db rawpull.db --station fresh --unit 龙羊峡镇 >/dev/null || exit 1
 "$SB" rawpull --db rawpull.db --events pull.ndjson >rawpull.out || exit 1
+"$LD" init --db rawrows.db --station fresh --unit 龙羊峡镇 >/dev/null || exit 1
+"$SB" rawrows --db rawrows.db --from fresh.db >rawrows.out || exit 1
 county_init raw --rules gonghe || exit 1
 county_roster raw roster || exit 1
 "$SB" rawserver --db raw/server.db --events pull.ndjson >rawpush.out || exit 1
+county_init rawall --rules gonghe || exit 1
+"$SB" rawserverrows --db rawall/server.db --from county/server.db \
+	>rawpushall.out || exit 1
 pull_eps=$(calc "$PULL / $pull_s")
 push_eps=$(calc "$PULL / $push_s")
 rawpull_eps=$(field rawpull.out events_per_s)
+rawrows_eps=$(field rawrows.out events_per_s)
 rawpush_eps=$(field rawpush.out events_per_s)
+rawpushall_eps=$(field rawpushall.out events_per_s)
 fi
 
 # 4. Re-fold from a million events, written raw (a pull of them would
@@ -130,9 +139,11 @@ station agent
   push $PULL events from a station
     liandong sync              $push_s s, $push_eps events/s
     raw insert ceiling         $rawpush_eps events/s  (server rows; ratio $(calc "$push_eps / $rawpush_eps"))
+    every row it writes, raw   $rawpushall_eps events/s  (events, routes, parties, stale marks; ratio $(calc "$push_eps / $rawpushall_eps"))
   pull them into a fresh station (${pulled:-?} events held after)
     liandong sync              $pull_s s, $pull_eps events/s
     raw insert ceiling         $rawpull_eps events/s  (ratio $(calc "$pull_eps / $rawpull_eps"))
+    every row it writes, raw   $rawrows_eps events/s  (events, records, search rows; ratio $(calc "$pull_eps / $rawrows_eps"))
     liandong verify after it   $verify_s s
   re-fold every projection from $(field refold.out events) events ($(field refold.out entities) records)
     re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
@@ -148,8 +159,10 @@ bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	case_list_50_s="$list_50" case_search_s="$list_search" \
 	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
 	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
+	rawrows_per_s="$rawrows_eps" pull_rows_ratio="$(calc "$pull_eps / $rawrows_eps")" \
 	push_s="$push_s" push_per_s="$push_eps" rawpush_per_s="$rawpush_eps" \
 	push_ratio="$(calc "$push_eps / $rawpush_eps")" \
+	rawpushall_per_s="$rawpushall_eps" push_rows_ratio="$(calc "$push_eps / $rawpushall_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
 	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
 	refold_checked_s="$(field refold.out checked_secs)" \

@@ -27,6 +27,17 @@
  *       The ceiling of a pull: the rows of NDJSON inserted as they are
  *       into F's events table (same schema and indexes: F is made by
  *       `liandong init`), N a transaction (default 500, one pull batch).
+ *   stationbench rawrows --db F --from PULLED [--tx N]
+ *       The ceiling of a pull, every row it writes: the events rows of
+ *       PULLED (a station database a pull filled), its records and their
+ *       search rows, inserted as they are into F (made by `liandong
+ *       init`) with plain prepared INSERTs, N events a transaction
+ *       (default 500) with the records' and search rows' share of it;
+ *       the same in CPU time (cpu_secs).
+ *   stationbench rawserverrows --db F --from SERVER [--tx N]
+ *       The same for a push: the events, routes, parties and records
+ *       marked stale of SERVER (a server database pushes filled), into F
+ *       (made by `liandong-server init`).
  *   stationbench rawserver --db F --events NDJSON [--tx N]
  *       The ceiling of server ingest: into F, a server database made by
  *       `liandong-server init`, the same events rows and one routes row
@@ -56,7 +67,7 @@
 #include "util.h"
 
 struct opts {
-	const char *db, *events, *kind;
+	const char *db, *events, *kind, *from;
 	long tx, count, after;
 };
 
@@ -516,6 +527,153 @@ rawpull(const struct opts *o)
 	    n, secs, n / secs);
 }
 
+/* The rows of one table of a database, read whole (each value as
+ * SQLite holds it, its type kept), before any clock starts. */
+struct table_rows {
+	const char *table, *cols; /* cols: its columns, comma-separated */
+	sqlite3_value **v;        /* n * ncols, owned */
+	size_t n;
+	int ncols;
+	sqlite3_stmt *ins;        /* INSERT INTO table(cols) VALUES(?, ...) */
+};
+
+static void
+table_read(sqlite3 *src, sqlite3 *db, struct table_rows *t)
+{
+	char err[LD_ERRLEN], *sql = xasprintf("SELECT %s FROM %s ORDER BY 1",
+	    t->cols, t->table), *q;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int c, rc;
+
+	if (db_prepare(src, sql, &st, err) != 0)
+		die("cannot prepare", err);
+	free(sql);
+	t->ncols = sqlite3_column_count(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			t->v = xrealloc(t->v, cap * t->ncols * sizeof *t->v);
+		}
+		for (c = 0; c < t->ncols; c++)
+			t->v[t->n * t->ncols + c] = sqlite3_value_dup(
+			    sqlite3_column_value(st, c));
+		t->n++;
+	}
+	if (rc != SQLITE_DONE)
+		die("cannot read", sqlite3_errmsg(src));
+	sqlite3_finalize(st);
+	q = xcalloc(1, (size_t)t->ncols * 2 + 1);
+	for (c = 0; c < t->ncols; c++)
+		strcat(q, c > 0 ? ",?" : "?");
+	sql = xasprintf("INSERT INTO %s(%s) VALUES(%s)", t->table, t->cols, q);
+	if (db_prepare(db, sql, &t->ins, err) != 0)
+		die("cannot prepare", err);
+	free(sql);
+	free(q);
+}
+
+/* Inserts rows [from, to) of t. */
+static void
+table_insert(sqlite3 *db, const struct table_rows *t, size_t from,
+    size_t to)
+{
+	size_t i;
+	int c;
+
+	for (i = from; i < to; i++) {
+		for (c = 0; c < t->ncols; c++)
+			sqlite3_bind_value(t->ins, c + 1, t->v[i * t->ncols + c]);
+		if (sqlite3_step(t->ins) != SQLITE_DONE)
+			die("cannot insert", sqlite3_errmsg(db));
+		sqlite3_reset(t->ins);
+	}
+}
+
+static void
+table_free(struct table_rows *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n * (size_t)t->ncols; i++)
+		sqlite3_value_free(t->v[i]);
+	free(t->v);
+	sqlite3_finalize(t->ins);
+}
+
+/* Every row of the tables t[0..nt) of o->from written again into o->db,
+ * o->tx rows of t[0] (the events) a transaction with the other tables'
+ * share; prints the figures as mode. */
+static void
+copy_rows(const struct opts *o, const char *mode, struct table_rows *t,
+    int nt)
+{
+	char err[LD_ERRLEN];
+	sqlite3 *src = raw_open(o->from), *db = raw_open(o->db);
+	size_t done[8] = { 0 }, ev;
+	double secs = 0, cpu = 0;
+	int k;
+
+	for (k = 0; k < nt; k++)
+		table_read(src, db, &t[k]);
+	db_close(src);
+	for (ev = 0; ev < t[0].n; ) {
+		double t0 = now_s(), c0 = cpu_s();
+
+		ev = ev + (size_t)o->tx < t[0].n ? ev + (size_t)o->tx : t[0].n;
+		if (db_begin(db, err) != 0)
+			die("cannot begin", err);
+		for (k = 0; k < nt; k++) {
+			size_t to = t[k].n * ev / t[0].n;
+
+			table_insert(db, &t[k], done[k], to);
+			done[k] = to;
+		}
+		if (db_commit(db, err) != 0)
+			die("cannot commit", err);
+		secs += now_s() - t0;
+		cpu += cpu_s() - c0;
+	}
+	printf("STATION mode=%s events=%zu", mode, t[0].n);
+	for (k = 1; k < nt; k++)
+		printf(" %s=%zu", t[k].table, t[k].n);
+	printf(" secs=%.3f cpu_secs=%.3f events_per_s=%.1f\n", secs, cpu,
+	    t[0].n / secs);
+	for (k = 0; k < nt; k++)
+		table_free(&t[k]);
+	db_close(db);
+}
+
+/* Every row a pull wrote into o->from: events, records, search rows. */
+static void
+rawrows(const struct opts *o)
+{
+	struct table_rows t[] = {
+		{ .table = "events", .cols = "id, station, seq, hlc, at, unit,"
+		    " author, kind, entity, prev, hash, raw" },
+		{ .table = "projections", .cols = "id, entity, doc" },
+		{ .table = "search", .cols = "rowid, body" },
+	};
+
+	copy_rows(o, "rawrows", t, (int)(sizeof t / sizeof t[0]));
+}
+
+/* Every row a push wrote into o->from, a server database: events,
+ * routes, parties, the records marked for the next rebuild. */
+static void
+rawserverrows(const struct opts *o)
+{
+	struct table_rows t[] = {
+		{ .table = "events", .cols = "cursor, station, seq, hlc, kind,"
+		    " entity, hash, raw, quarantine, received_at, private" },
+		{ .table = "routes", .cols = "id, unit, event, entity, station" },
+		{ .table = "parties", .cols = "entity, unit, part" },
+		{ .table = "projections_stale", .cols = "entity" },
+	};
+
+	copy_rows(o, "rawserverrows", t, (int)(sizeof t / sizeof t[0]));
+}
+
 /* One events row and its routes, as the server's store writes them. */
 static void
 rawserver_one(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *rt,
@@ -610,16 +768,16 @@ rawlist(const struct opts *o)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: stationbench fill|own|record|refold|rawpull|rawserver|rawlist"
-	    " --db F [--events NDJSON] [--kind K] [--tx N] [--count N]"
-	    " [--after SEQ]\n");
+	fprintf(stderr, "usage: stationbench fill|own|record|refold|rawpull|rawrows|rawserver|rawserverrows|rawlist"
+	    " --db F [--events NDJSON] [--from DB] [--kind K] [--tx N]"
+	    " [--count N] [--after SEQ]\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { NULL, NULL, NULL, 0, 200, 0 };
+	struct opts o = { NULL, NULL, NULL, NULL, 0, 200, 0 };
 	const char *mode;
 	int i;
 
@@ -633,6 +791,8 @@ main(int argc, char **argv)
 			o.events = argv[i + 1];
 		else if (strcmp(argv[i], "--kind") == 0)
 			o.kind = argv[i + 1];
+		else if (strcmp(argv[i], "--from") == 0)
+			o.from = argv[i + 1];
 		else if (strcmp(argv[i], "--tx") == 0)
 			o.tx = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--count") == 0)
@@ -659,6 +819,12 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "rawpull") == 0 && o.events != NULL) {
 		o.tx = o.tx ? o.tx : PROTO_PULL_BATCH;
 		rawpull(&o);
+	} else if (strcmp(mode, "rawrows") == 0 && o.from != NULL) {
+		o.tx = o.tx ? o.tx : PROTO_PULL_BATCH;
+		rawrows(&o);
+	} else if (strcmp(mode, "rawserverrows") == 0 && o.from != NULL) {
+		o.tx = o.tx ? o.tx : PROTO_PUSH_BATCH;
+		rawserverrows(&o);
 	} else if (strcmp(mode, "rawserver") == 0 && o.events != NULL) {
 		o.tx = o.tx ? o.tx : PROTO_PUSH_BATCH;
 		rawserver(&o);
