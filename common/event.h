@@ -67,10 +67,11 @@ int event_from_json(const json_t *o, struct event *ev, char *err);
 
 /* Fills ev from the text of one event: its shape only, as cjson_parse
  * then event_from_json would (the same event, the same refusals), but a
- * canonical text, as the ledger stores them, is read without giving
- * more than its audience and body to jansson. For a text already
- * validated (the re-fold of stored events). 0 or LD_EINVAL; on failure
- * ev is empty. */
+ * canonical text, as the ledger stores and stations send them, is read
+ * without giving more than its audience and body to jansson; any other
+ * text goes to jansson whole. The re-fold of stored events uses it
+ * alone; event_parse_canonical validates what it gives. 0 or LD_EINVAL;
+ * on failure ev is empty. */
 int event_from_text(const char *text, size_t len, struct event *ev,
     char *err);
 
