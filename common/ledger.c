@@ -1636,180 +1636,51 @@ scan_event(const struct fold_scan *fs, int64_t id, const char *raw,
 	return rc;
 }
 
-/*
- * The events' texts are parsed (scan_event: half the re-fold, and more
- * without FOLD_STORED) on a second thread (aside.h) while the main thread
- * reads the rows after them and folds the events before them: the rows
- * are read FOLD_BATCH at a time, each row's id and texts copied into a
- * batch; the thread parses batch k into its slots while the main thread
- * steps the rows of batch k+1, then the main thread folds batch k's
- * events in order, each taken once parsed (by itself when the thread is
- * behind). Two batches are enough: the one parsed and folded, the one
- * read. The connection stays with the main thread, which is also fn's
- * (the callers write and read on it); the parser touches only its
- * batch's copies and its own slots.
- *
- * The records, fn's calls and what fold_scan returns are those of one
- * row at a time: the events of a broken record after the one that broke
- * it are parsed and dropped instead of left unparsed; rows read ahead of
- * an fn that stops are dropped; a step that fails ends its batch, whose
- * rows before it are folded first, as the scan would have met it there.
- */
-#define FOLD_BATCH 512
-#define FOLD_CHUNK 64          /* rows a turn of the parser: one wait, one
-                                * wake at most for each */
-#define FOLD_AHEAD_MIN 2       /* chunks */
-
-struct scan_row {
-	int64_t id;
-	size_t entity;         /* offset of its NUL-ended text in the batch */
-	size_t raw, len;       /* the same; raw SIZE_MAX when NULL */
-	int rc;                /* scan_event's */
-	struct event ev;       /* owned: released, or as event_init leaves it */
-};
-
-struct scan_batch {
-	const struct fold_scan *fs;   /* borrowed */
-	struct aside aside;
-	struct scan_row row[FOLD_BATCH];
-	size_t n;
-	char *text;            /* owned: the rows' texts */
-	size_t len, cap;
-	int end;               /* SQLITE_ROW when rows may follow, else the
-	                        * step that ended the scan */
-};
-
-/* Copies n bytes and a NUL into b's text; returns their offset. */
-static size_t
-batch_copy(struct scan_batch *b, const void *p, size_t n)
-{
-	size_t at = b->len;
-
-	if (b->cap - b->len < n + 1) {
-		while (b->cap - b->len < n + 1)
-			b->cap = b->cap ? b->cap * 2 : 65536;
-		b->text = xrealloc(b->text, b->cap);
-	}
-	memcpy(b->text + at, p, n);
-	b->text[at + n] = '\0';
-	b->len += n + 1;
-	return at;
-}
-
-/* Reads up to FOLD_BATCH rows of st into b. */
-static void
-batch_fill(struct scan_batch *b, sqlite3_stmt *st)
-{
-	b->n = 0;
-	b->len = 0;
-	while (b->n < FOLD_BATCH && (b->end = sqlite3_step(st)) == SQLITE_ROW) {
-		struct scan_row *r = &b->row[b->n++];
-		const char *e = (const char *)sqlite3_column_text(st, 1);
-		const char *raw = (const char *)sqlite3_column_text(st, 2);
-
-		r->id = sqlite3_column_int64(st, 0);
-		r->entity = batch_copy(b, e, strlen(e));
-		r->len = (size_t)sqlite3_column_bytes(st, 2);
-		r->raw = raw != NULL ? batch_copy(b, raw, r->len) : SIZE_MAX;
-	}
-}
-
-/* Parses b's chunk c of rows. */
-static void
-batch_parse(void *arg, size_t c)
-{
-	struct scan_batch *b = arg;
-	size_t i, end = (c + 1) * FOLD_CHUNK < b->n ? (c + 1) * FOLD_CHUNK :
-	    b->n;
-
-	for (i = c * FOLD_CHUNK; i < end; i++) {
-		struct scan_row *r = &b->row[i];
-
-		r->rc = scan_event(b->fs, r->id, r->raw == SIZE_MAX ? NULL :
-		    b->text + r->raw, r->len, &r->ev);
-	}
-}
-
-/* Stops b's parser and releases every event it parsed. */
-static void
-batch_end(struct scan_batch *b)
-{
-	size_t i;
-
-	aside_end(&b->aside);
-	for (i = 0; i < b->n; i++)
-		event_release(&b->row[i].ev);
-}
-
 static int
 fold_scan(struct ledger *lg, const struct fold_scan *fs, char *err)
 {
-	struct scan_batch *b[2];
 	char *entity = NULL;
 	json_t *doc = NULL;
 	int broken = 0, stop = 0, rc;
-	size_t i, k;
 	sqlite3_stmt *st;
+	struct event ev;
 
 	if ((rc = db_prepare(lg->db, "SELECT id, entity, raw FROM events"
 	    " ORDER BY entity, hlc, station, seq", &st, err)) != 0)
 		return rc;
-	for (k = 0; k < 2; k++) {
-		b[k] = xcalloc(1, sizeof *b[k]);
-		b[k]->fs = fs;
-	}
-	batch_fill(b[0], st);
-	for (k = 0;; k++) {
-		struct scan_batch *cur = b[k % 2];
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(st, 1);
 
-		aside_start(&cur->aside, (cur->n + FOLD_CHUNK - 1) / FOLD_CHUNK,
-		    FOLD_AHEAD_MIN, batch_parse, cur);
-		if (cur->end == SQLITE_ROW)
-			batch_fill(b[(k + 1) % 2], st);
-		for (i = 0; i < cur->n; i++) {
-			struct scan_row *r = &cur->row[i];
-			const char *e = cur->text + r->entity;
-
-			if (entity == NULL || strcmp(e, entity) != 0) {
-				if (entity != NULL)
-					stop = fs->fn(entity, broken ? NULL :
-					    doc, fs->arg);
-				json_decref(doc);
-				doc = NULL;
-				free(entity);
-				entity = xstrdup(e);
-				broken = 0;
-				if (stop)
-					break;
-			}
-			/* Every chunk taken, in order, as aside.h wants. */
-			if (i % FOLD_CHUNK == 0)
-				aside_take(&cur->aside, i / FOLD_CHUNK);
-			if (broken)
-				continue;
-			if (r->rc != 0) {
-				broken = 1;
-				continue;
-			}
-			if (doc == NULL && (doc = fold_new(r->ev.entity)) == NULL)
-				broken = 1;
-			else
-				fold_apply(doc, &r->ev);
-			event_release(&r->ev);
+		if (entity == NULL || strcmp(e, entity) != 0) {
+			if (entity != NULL)
+				stop = fs->fn(entity, broken ? NULL : doc,
+				    fs->arg);
+			json_decref(doc);
+			doc = NULL;
+			free(entity);
+			entity = xstrdup(e);
+			broken = 0;
+			if (stop)
+				break;
 		}
-		batch_end(cur);
-		rc = cur->end;
-		if (stop || rc != SQLITE_ROW)
-			break;
+		if (broken)
+			continue;
+		if (scan_event(fs, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), &ev) != 0) {
+			broken = 1;
+			continue;
+		}
+		if (doc == NULL && (doc = fold_new(ev.entity)) == NULL)
+			broken = 1;
+		else
+			fold_apply(doc, &ev);
+		event_release(&ev);
 	}
 	if (!stop && entity != NULL && (rc == SQLITE_DONE || rc == SQLITE_ROW))
 		stop = fs->fn(entity, broken ? NULL : doc, fs->arg);
 	json_decref(doc);
 	free(entity);
-	for (k = 0; k < 2; k++) {
-		free(b[k]->text);
-		free(b[k]);
-	}
 	sqlite3_finalize(st);
 	return stop || rc == SQLITE_DONE ? 0 : db_fail(lg->db, rc,
 	    _("cannot read events"), err);
