@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -1443,6 +1444,168 @@ test_fold_all_stored_texts(void **state)
 	free(c);
 }
 
+/*
+ * The re-fold over more rows than one batch of a scan read 512 rows at
+ * a time (as a scan parsed on a second thread reads them): 2,800 events,
+ * records of one to eleven events and one of 1,201 that spans three
+ * such batches;
+ * every record given once, in order, as its stored projection (a row
+ * dropped, given twice or out of place changes a record's event count,
+ * its last event or the order); an event broken in the middle of a
+ * batch breaks its record only, and fn stopping anywhere (mid-batch,
+ * after the long record, at the last one) stops the scan there.
+ */
+#define NBATCHED 300
+#define LONG_UPDATES 1200
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids joined as fold_each joins them, each "=ok" but bad's. */
+static char *
+expected_folds(char **ids, size_t n, const char *bad, const char *as)
+{
+	char *out = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s=%s", out, i > 0 ? " " : "", ids[i],
+		    bad != NULL && strcmp(ids[i], bad) == 0 ? as : "ok");
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+struct stopping {
+	long calls, at;
+	char *seen;
+};
+
+static int
+stop_at(const char *entity, const json_t *doc, void *arg)
+{
+	struct stopping *s = arg;
+	char *t = xasprintf("%s%s%s", s->seen, s->seen[0] ? " " : "", entity);
+
+	free(s->seen);
+	s->seen = t;
+	return ++s->calls == s->at;
+}
+
+static void
+test_fold_all_batches(void **state)
+{
+	struct fixture *fx = *state;
+	char err[LD_ERRLEN] = "", *ids[NBATCHED + 1], *want, *out, *t;
+	char *body, *sql, *longest;
+	long stops[4];
+	size_t i, j, n = 0;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t bad = 0;
+	long at = 0, first = -1;
+
+	assert_int_equal(ledger_begin(fx->lg, err), 0);
+	for (i = 0; i < NBATCHED + 1; i++) {
+		size_t updates = i == NBATCHED / 2 ? LONG_UPDATES : i * 7 % 11;
+		json_t *b = unit_json(BODY_CASE_OPENED);
+
+		assert_int_equal(ledger_record(fx->lg, "case.opened", NULL,
+		    "张三", NULL, b, &ids[i], NULL, err), 0);
+		json_decref(b);
+		for (j = 0; j < updates; j++) {
+			body = xasprintf("{\"note\":\"第%zu次\"}", j);
+			b = unit_json(body);
+			assert_int_equal(ledger_record(fx->lg, "case.updated",
+			    ids[i], "张三", NULL, b, NULL, NULL, err), 0);
+			json_decref(b);
+			free(body);
+		}
+		n += 1 + updates;
+	}
+	assert_int_equal(ledger_commit(fx->lg, err), 0);
+	assert_true(n > 4 * 512);
+	longest = xstrdup(ids[NBATCHED / 2]);
+	qsort(ids, NBATCHED + 1, sizeof *ids, cmp_str);
+
+	want = expected_folds(ids, NBATCHED + 1, NULL, NULL);
+	out = fold_all(fx, 0);
+	assert_string_equal(out, want);
+	free(out);
+	out = fold_all(fx, LEDGER_FOLD_STORED);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+
+	/* Where the long record starts in fold order, and one of its
+	 * events in the middle of a batch with more of them after it. */
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, entity FROM events"
+	    " ORDER BY entity, hlc, station, seq", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(st, 1);
+
+		if (strcmp(e, longest) == 0) {
+			if (first < 0)
+				first = at;
+			else if (bad == 0 && at % 512 == 300 &&
+			    at - first > 200)
+				bad = sqlite3_column_int64(st, 0);
+		}
+		at++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(at, (long)n);
+	assert_true(bad != 0);
+
+	/* Stopped mid-batch (the 40th record ends inside the first batch),
+	 * after the long record, at the last one and at the first. */
+	for (i = 0; i < NBATCHED + 1 && strcmp(ids[i], longest) != 0; i++)
+		;
+	stops[0] = 40;
+	stops[1] = (long)i + 2;
+	stops[2] = NBATCHED + 1;
+	stops[3] = 1;
+	for (j = 0; j < 4; j++) {
+		struct stopping s = { 0, stops[j], xstrdup("") };
+
+		assert_int_equal(ledger_fold_all(fx->lg, 0, stop_at, &s, err), 0);
+		assert_int_equal(s.calls, stops[j]);
+		want = xstrdup("");
+		for (i = 0; i < (size_t)stops[j]; i++) {
+			t = xasprintf("%s%s%s", want, i > 0 ? " " : "", ids[i]);
+			free(want);
+			want = t;
+		}
+		assert_string_equal(s.seen, want);
+		free(want);
+		free(s.seen);
+	}
+
+	sql = xasprintf("UPDATE events SET raw = replace(raw, '第', '弟')"
+	    " WHERE id = %" PRId64, bad);
+	tamper(fx, sql);
+	free(sql);
+	want = expected_folds(ids, NBATCHED + 1, longest, "NULL");
+	out = fold_all(fx, 0);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	want = expected_folds(ids, NBATCHED + 1, longest, "differs");
+	out = fold_all(fx, LEDGER_FOLD_STORED);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	for (i = 0; i < NBATCHED + 1; i++)
+		free(ids[i]);
+	free(longest);
+}
+
 int
 main(void)
 {
@@ -1472,6 +1635,7 @@ main(void)
 		T(test_receive_batch_search_text),
 		T(test_receive_batch_many),
 		T(test_fold_all_stored_texts),
+		T(test_fold_all_batches),
 	};
 #undef T
 
