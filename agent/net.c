@@ -879,8 +879,8 @@ static void
 say_busy(unsigned ra, int tries)
 {
 	if (isatty(2)) {
-		/* TRANSLATORS: "(2 of 10)": the second try again of at most 10 */
 		fprintf(stderr, "\r");
+		/* TRANSLATORS: "(2 of 10)": the second try again of at most 10 */
 		fprintf(stderr, _("county server busy: trying again in %u s (%d of %d)"),
 		    ra, tries, PROTO_BUSY_TRIES);
 		fprintf(stderr, "\033[K\n");
@@ -890,15 +890,17 @@ say_busy(unsigned ra, int tries)
 }
 
 /* Says that the agent stopped waiting a busy server out: past its
- * bounds (the 503 is the answer), or stopped. */
+ * bounds (the 503 is the answer: the sync's error follows), or stopped
+ * (the daemon's SIGTERM, said in its log). */
 static void
 say_busy_over(int tries, unsigned waited, int stopped)
 {
 	if (isatty(2) && !stopped)
 		fprintf(stderr, "\r%s\033[K\n", _("county server still busy:"
 		    " giving up for now"));
-	log_line(stopped ? "info" : "warn", "event=busy-over tries=%d waited=%u"
-	    " stopped=%d", tries, waited, stopped);
+	else
+		log_line(stopped ? "info" : "warn", "event=busy-over tries=%d"
+		    " waited=%u stopped=%d", tries, waited, stopped);
 }
 
 int

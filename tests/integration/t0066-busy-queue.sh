@@ -240,7 +240,13 @@ test_expect_success 'at a terminal, each wait is said in words instead of a log 
 	busy_told 2 &&
 	test_grep "county server busy: trying again in 1 s (1 of 10)" tty.out &&
 	test_grep "county server busy: trying again in 1 s (2 of 10)" tty.out &&
-	! grep -q "event=busy" tty.out && test_grep "synced:" tty.out
+	! grep -q "event=busy" tty.out && test_grep "synced:" tty.out &&
+	front st6 -1 1 &&
+	! script -qec "LIANDONG_TEST_BUSY_WAIT=1 \"$LD\" sync --db \"$SCRATCH/st6.db\"" \
+		/dev/null >tty2.out </dev/null &&
+	busy_told 2 && test_grep "trying again in 1 s (1 of 10)" tty2.out &&
+	test_grep "county server still busy: giving up for now" tty2.out &&
+	! grep -q "event=busy" tty2.out && test_grep "(503)" tty2.out
 '
 
 test_expect_success 'the daemon told to stop (SIGTERM) while it waits out a busy server stops at once' '
