@@ -54,7 +54,10 @@
  * where p50/p99 are of whole syncs (first byte out to last answer in) and
  * req_ of single requests, and busy= counts the answers 503 with
  * Retry-After: like the agent, the station waits that long and sends the
- * request again (at most BUSY_TRIES times a station), which is no error.
+ * request again (at most BUSY_TRIES times a station), which is no error;
+ * busy_over= counts the requests past the agent's bounds (proto.h),
+ * busy_most= and waited_most= the most 503s and seconds of Retry-After
+ * one request waited out.
  * The exit status is 0 only without errors.
  */
 #include <curl/curl.h>
@@ -133,6 +136,8 @@ struct run {
 	double *req_ms;
 	size_t nreq, req_cap;
 	long errors, busy, retried, busy_over, handshakes, resumed, offered;
+	int busy_most;      /* the most 503s waited out by one request */
+	long waited_most;   /* and the most seconds of Retry-After */
 };
 
 static double
@@ -550,6 +555,10 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 			}
 			s->rbusy++;
 			s->rwaited += (long)ra;
+			if (s->rbusy > r->busy_most)
+				r->busy_most = s->rbusy;
+			if (s->rwaited > r->waited_most)
+				r->waited_most = s->rwaited;
 			s->retry_at = now_s() + (double)ra;
 			return;
 		}
@@ -693,16 +702,17 @@ report(struct run *r, double secs)
 	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
 	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
 	    r->nst, done, r->errors, requests, r->busy, r->busy_over,
-	    PROTO_BUSY_TRIES, PROTO_BUSY_WAIT, r->retried, r->handshakes, r->resumed, r->offered, pushed, pulled,
+	    PROTO_BUSY_TRIES, PROTO_BUSY_WAIT, r->retried, r->handshakes,
+	    r->resumed, r->offered, pushed, pulled,
 	    secs, pushed / secs, p50, p99, q50, q99);
 	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld busy=%ld"
-	    " busy_over=%ld retried=%ld handshakes=%ld resumed=%ld"
-	    " offered=%ld pushed=%ld"
+	    " busy_over=%ld busy_most=%d waited_most=%ld retried=%ld"
+	    " handshakes=%ld resumed=%ld offered=%ld pushed=%ld"
 	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
 	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
-	    requests, r->busy, r->busy_over, r->retried, r->handshakes,
-	    r->resumed, r->offered, pushed, pulled, secs, pushed / secs, p50,
-	    p99, q50, q99);
+	    requests, r->busy, r->busy_over, r->busy_most, r->waited_most,
+	    r->retried, r->handshakes, r->resumed, r->offered, pushed, pulled,
+	    secs, pushed / secs, p50, p99, q50, q99);
 	free(lat);
 }
 
