@@ -325,6 +325,7 @@ static void
 on_stop(int sig)
 {
 	stopping = sig;
+	net_stop_waits(); /* a busy server's Retry-After, a connect's pause */
 }
 
 /* "90", "90s", "5m", "1h": seconds; a bare number is minutes. */

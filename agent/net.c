@@ -62,6 +62,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -809,12 +810,6 @@ request_once(struct net *n, const char *method, const char *path,
 	return 0;
 }
 
-/* A busy server's 503 with Retry-After is waited out and the request
- * sent again, at most NET_BUSY_TRIES times and NET_BUSY_WAIT seconds in
- * all (docs/protocol.md); past them the 503 is the answer. */
-#define NET_BUSY_TRIES 3
-#define NET_BUSY_WAIT 60
-
 /* A timed-out connect or handshake is tried again (proto.h,
  * PROTO_CONNECT_TRIES); a refused connection (no server listening: the
  * normal offline station) and a failed handshake are not. The pause
@@ -838,13 +833,74 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
+/* Set by net_stop_waits, from a signal handler. */
+static volatile sig_atomic_t stop_waits;
+
+void
+net_stop_waits(void)
+{
+	stop_waits = 1;
+}
+
+/* Sleeps ms milliseconds, 100 at a time so that a stop asked meanwhile
+ * (net_stop_waits) ends it within 100 ms whenever the signal came.
+ * Returns 0, or -1 when stopped. */
+static int
 sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int64_t end = mono_ms() + ms, left;
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	while (!stop_waits && (left = end - mono_ms()) > 0) {
+		struct timespec ts = { 0, (left < 100 ? left : 100) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	return stop_waits ? -1 : 0;
+}
+
+/* The seconds of Retry-After the agent waits at most for one request:
+ * PROTO_BUSY_WAIT, or less in tests (LIANDONG_TEST_BUSY_WAIT, seconds:
+ * a test of a file refused for a while need not wait five minutes). */
+static long
+busy_wait_max(void)
+{
+	const char *t = getenv("LIANDONG_TEST_BUSY_WAIT");
+
+	return t != NULL && atol(t) >= 0 && atol(t) < PROTO_BUSY_WAIT ?
+	    atol(t) : PROTO_BUSY_WAIT;
+}
+
+/*
+ * Says that a busy server is waited out: to a person at a terminal
+ * (stderr), in words; otherwise as a log line. The line of sync's
+ * progress (agent/sync.c), drawn with \r, is written over.
+ */
+static void
+say_busy(unsigned ra, int tries)
+{
+	if (isatty(2)) {
+		fprintf(stderr, "\r");
+		/* TRANSLATORS: "(2 of 10)": the second try again of at most 10 */
+		fprintf(stderr, _("county server busy: trying again in %u s (%d of %d)"),
+		    ra, tries, PROTO_BUSY_TRIES);
+		fprintf(stderr, "\033[K\n");
+	} else
+		log_line("info", "event=busy status=503 retry_after=%u try=%d"
+		    " of=%d", ra, tries, PROTO_BUSY_TRIES);
+}
+
+/* Says that the agent stopped waiting a busy server out: past its
+ * bounds (the 503 is the answer: the sync's error follows), or stopped
+ * (the daemon's SIGTERM, said in its log). */
+static void
+say_busy_over(int tries, unsigned waited, int stopped)
+{
+	if (isatty(2) && !stopped)
+		fprintf(stderr, "\r%s\033[K\n", _("county server still busy:"
+		    " giving up for now"));
+	else
+		log_line(stopped ? "info" : "warn", "event=busy-over tries=%d"
+		    " waited=%u stopped=%d", tries, waited, stopped);
 }
 
 int
@@ -881,18 +937,25 @@ net_request(struct net *n, const char *method, const char *path,
 			paused_ms += pause;
 			log_line("info", "event=connect-retry try=%d pause_ms=%ld"
 			    " msg=\"%s\"", ctries, pause, err);
-			sleep_ms(pause);
+			if (sleep_ms(pause) != 0)
+				return rc; /* stopped: the timeout is the answer */
 			continue;
 		}
-		if (rc != 0 || r->status != 503 || ra == 0 ||
-		    tries >= NET_BUSY_TRIES || waited + ra > NET_BUSY_WAIT)
+		if (rc != 0 || r->status != 503 || ra == 0)
 			return rc;
+		if (!proto_busy_wait(tries, waited, ra, busy_wait_max())) {
+			say_busy_over(tries, waited, 0);
+			return rc;
+		}
 		tries++;
+		say_busy(ra, tries);
+		/* Stopped (the daemon's SIGTERM): the 503 is the answer. */
+		if (sleep_ms(ra * 1000L) != 0) {
+			say_busy_over(tries, waited, 1);
+			return rc;
+		}
 		waited += ra;
-		log_line("info", "event=busy status=503 retry_after=%u try=%d",
-		    ra, tries);
 		net_response_release(r);
-		sleep(ra);
 	}
 }
 

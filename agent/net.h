@@ -45,6 +45,17 @@ int net_request(struct net *n, const char *method, const char *path,
 void net_response_release(struct net_response *r);
 
 /*
+ * A busy server's 503 with Retry-After is waited out within the bounds of
+ * proto.h (PROTO_BUSY_TRIES, PROTO_BUSY_WAIT: minutes), and a connection
+ * timed out is tried again after a pause; net_stop_waits ends those waits
+ * within 100 ms, then and later in this process: net_request returns
+ * what it has (the 503, the timeout) at once. Async-signal-safe: the
+ * daemon calls it when told to stop (SIGTERM, SIGINT), so that a stop is
+ * not held up by a wait.
+ */
+void net_stop_waits(void);
+
+/*
  * Keeps the TLS sessions the server hands out in the file at path (mode
  * 0600, replaced whole; NULL: none), and offers the one kept there, when
  * it was made with the same server, URL, pin and CA, on the next

@@ -403,3 +403,10 @@ proto_connect_pause_ms(long connect_timeout, int k, uint32_t r)
 	return (long)((double)base * (0.5 + (double)r / 4294967296.0) *
 	    (double)(1L << (k - 1)));
 }
+
+int
+proto_busy_wait(int tries, long waited, long retry_after, long max_wait)
+{
+	return retry_after > 0 && tries < PROTO_BUSY_TRIES &&
+	    waited + retry_after <= max_wait;
+}

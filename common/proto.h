@@ -164,4 +164,31 @@ void proto_answer_release(struct proto_answer *a);
  * connect timeout in seconds; r is a uniformly random 32-bit number. */
 long proto_connect_pause_ms(long connect_timeout, int k, uint32_t r);
 
+/*
+ * A busy server's 503 with Retry-After (its request queue full, or its
+ * PostgreSQL restarting) is waited out as it says and the request sent
+ * again, at most PROTO_BUSY_TRIES times and PROTO_BUSY_WAIT seconds of
+ * waits for one request; past them the 503 is the answer (the sync ends,
+ * exit 7, and the daemon comes back at its next turn). A 503 without
+ * Retry-After (the server's disk full or failing) is the answer at once.
+ * The bounds are a burst's: 5,000 stations syncing at once with full
+ * handshakes take 70-100 s on two cores to be served (docs/benchmarks.md,
+ * p99 67-99 s), and the last one served has waited about that long, in
+ * turns of the server's Retry-After (at most 25 s, server/http.c
+ * RETRY_MAX: 4 to 6 turns of 20-25 s each). 300 s is three times the
+ * slowest drain measured and the daemon's default interval (a wait past
+ * the next turn gains nothing); ten tries of 25 s fit in it. The agent
+ * (agent/net.c) and the load generator that plays it
+ * (tests/bench/loadgen.c, which counts the requests past them) both use
+ * this.
+ */
+#define PROTO_BUSY_TRIES 10
+#define PROTO_BUSY_WAIT 300
+
+/* Whether a 503 with retry_after seconds (0: no Retry-After) is waited
+ * out, for a request that was told to wait tries times, waited seconds
+ * in all, already; max_wait is PROTO_BUSY_WAIT but in tests. 1: wait and
+ * send it again; 0: the 503 is the answer. */
+int proto_busy_wait(int tries, long waited, long retry_after, long max_wait);
+
 #endif

@@ -54,7 +54,10 @@
  * where p50/p99 are of whole syncs (first byte out to last answer in) and
  * req_ of single requests, and busy= counts the answers 503 with
  * Retry-After: like the agent, the station waits that long and sends the
- * request again (at most BUSY_TRIES times a station), which is no error.
+ * request again (at most BUSY_TRIES times a station), which is no error;
+ * busy_over= counts the requests past the agent's bounds (proto.h),
+ * busy_most= and waited_most= the most 503s and seconds of Retry-After
+ * one request waited out.
  * The exit status is 0 only without errors.
  */
 #include <curl/curl.h>
@@ -77,12 +80,13 @@
 #define MAX_ANSWER (64u << 20)
 #define MAX_STATIONS 20000
 #define MAX_PULLS 1000 /* requests of one station's sync: a runaway guard */
-#define BUSY_TRIES 20  /* 503 with Retry-After waited out, a station */
+/* 503 with Retry-After waited out, a station's whole sync: a runaway
+ * guard, above the agent's bound for one request (proto.h). */
+#define BUSY_TRIES (4 * PROTO_BUSY_TRIES)
 /* The agent's (agent/net.c): tries again after a connect timeout. */
-/* The agent's for a busy server, per request: past them the agent's
- * sync would have failed (counted as busy_over=, not an error here). */
-#define AGENT_BUSY_TRIES 3
-#define AGENT_BUSY_WAIT 60
+/* The agent's bounds for a busy server, per request, are proto.h's
+ * (PROTO_BUSY_TRIES, PROTO_BUSY_WAIT): past them the agent's sync would
+ * have failed (counted as busy_over=, not an error here). */
 
 struct batch {
 	void *z;          /* owned: the compressed events */
@@ -103,8 +107,9 @@ struct station {
 	double retry_at;    /* when to send the request again; 0: none */
 	int ctries;         /* connect timeouts of the request, tried again */
 	double cpaused;     /* seconds paused for them, this request */
-	int rbusy;          /* 503s of this request */
-	double rwaited;     /* seconds of Retry-After of this request */
+	int rbusy;          /* 503s of this request waited out */
+	long rwaited;       /* seconds of Retry-After of this request */
+	int rover;          /* this request went past the agent's bounds */
 	const char *url;    /* not owned: the instance it talks to */
 	SSL_SESSION *sess;  /* owned: the newest session, to offer; or NULL */
 	int resumed;        /* handshakes of its connections that resumed */
@@ -131,6 +136,8 @@ struct run {
 	double *req_ms;
 	size_t nreq, req_cap;
 	long errors, busy, retried, busy_over, handshakes, resumed, offered;
+	int busy_most;      /* the most 503s waited out by one request */
+	long waited_most;   /* and the most seconds of Retry-After */
 };
 
 static double
@@ -541,19 +548,25 @@ finished(struct run *r, CURLMsg *m, int enrolling)
 			r->busy++;
 			/* Past the agent's bounds for one request: its sync
 			 * would have ended there (counted once a request). */
-			if (++s->rbusy == AGENT_BUSY_TRIES + 1 ||
-			    (s->rwaited <= AGENT_BUSY_WAIT &&
-			    s->rwaited + (double)ra > AGENT_BUSY_WAIT &&
-			    s->rbusy <= AGENT_BUSY_TRIES))
+			if (!s->rover && !proto_busy_wait(s->rbusy,
+			    s->rwaited, (long)ra, PROTO_BUSY_WAIT)) {
+				s->rover = 1;
 				r->busy_over++;
-			s->rwaited += (double)ra;
+			}
+			s->rbusy++;
+			s->rwaited += (long)ra;
+			if (s->rbusy > r->busy_most)
+				r->busy_most = s->rbusy;
+			if (s->rwaited > r->waited_most)
+				r->waited_most = s->rwaited;
 			s->retry_at = now_s() + (double)ra;
 			return;
 		}
 	}
 	/* An answer: the next request starts its own counts. */
-	s->ctries = s->rbusy = 0;
-	s->cpaused = s->rwaited = 0;
+	s->ctries = s->rbusy = s->rover = 0;
+	s->cpaused = 0;
+	s->rwaited = 0;
 	if (status != 200) {
 		snprintf(why, sizeof why, "status %ld: %.*s", status,
 		    (int)(s->alen < 80 ? s->alen : 80), s->answer ? s->answer : "");
@@ -681,24 +694,25 @@ report(struct run *r, double secs)
 	q99 = percentile(r->req_ms, r->nreq, 99);
 	fprintf(stderr,
 	    "  stations %zu, completed %ld, errors %ld, requests %ld"
-	    " (%ld answered busy, sent again; %ld beyond the agent's 3 or"
-	    " 60 s a request)\n"
+	    " (%ld answered busy, sent again; %ld beyond the agent's %d or"
+	    " %d s a request)\n"
 	    "  connections tried again after a connect timeout %ld;"
 	    " TLS handshakes %ld, of which resumed %ld (a session offered"
 	    " %ld times)\n"
 	    "  events pushed %ld, pulled %ld, in %.2f s: %.0f pushed/s\n"
 	    "  whole sync p50 %.0f ms, p99 %.0f ms; one request p50 %.0f ms, p99 %.0f ms\n",
 	    r->nst, done, r->errors, requests, r->busy, r->busy_over,
-	    r->retried, r->handshakes, r->resumed, r->offered, pushed, pulled,
+	    PROTO_BUSY_TRIES, PROTO_BUSY_WAIT, r->retried, r->handshakes,
+	    r->resumed, r->offered, pushed, pulled,
 	    secs, pushed / secs, p50, p99, q50, q99);
 	printf("LOADGEN stations=%zu done=%ld errors=%ld requests=%ld busy=%ld"
-	    " busy_over=%ld retried=%ld handshakes=%ld resumed=%ld"
-	    " offered=%ld pushed=%ld"
+	    " busy_over=%ld busy_most=%d waited_most=%ld retried=%ld"
+	    " handshakes=%ld resumed=%ld offered=%ld pushed=%ld"
 	    " pulled=%ld secs=%.3f events_per_s=%.1f p50_ms=%.1f p99_ms=%.1f"
 	    " req_p50_ms=%.1f req_p99_ms=%.1f\n", r->nst, done, r->errors,
-	    requests, r->busy, r->busy_over, r->retried, r->handshakes,
-	    r->resumed, r->offered, pushed, pulled, secs, pushed / secs, p50,
-	    p99, q50, q99);
+	    requests, r->busy, r->busy_over, r->busy_most, r->waited_most,
+	    r->retried, r->handshakes, r->resumed, r->offered, pushed, pulled,
+	    secs, pushed / secs, p50, p99, q50, q99);
 	free(lat);
 }
 

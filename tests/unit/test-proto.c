@@ -352,6 +352,39 @@ test_connect_pause(void **state)
 	    0xffffffffu) < 60000);
 }
 
+/* A busy server's 503 with Retry-After is waited out at most 10 times
+ * and 300 s for one request; one without Retry-After never. */
+static void
+test_busy_wait(void **state)
+{
+	long waited = 0;
+	int tries;
+
+	(void)state;
+	assert_int_equal(PROTO_BUSY_TRIES, 10);
+	assert_int_equal(PROTO_BUSY_WAIT, 300);
+	/* No Retry-After (the disk full or failing): the answer at once. */
+	assert_false(proto_busy_wait(0, 0, 0, PROTO_BUSY_WAIT));
+	/* The tries: the server's longest Retry-After (25 s, server/http.c)
+	 * ten times is waited out, 250 s, more than the slowest burst took
+	 * to drain (99 s); the eleventh 503 is the answer. */
+	for (tries = 0; tries < 10; tries++) {
+		assert_true(proto_busy_wait(tries, waited, 25, PROTO_BUSY_WAIT));
+		waited += 25;
+	}
+	assert_false(proto_busy_wait(tries, waited, 25, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(10, 10, 1, PROTO_BUSY_WAIT));
+	/* The seconds: up to 300 in all, not one more. */
+	assert_true(proto_busy_wait(4, 240, 60, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(4, 240, 61, PROTO_BUSY_WAIT));
+	assert_true(proto_busy_wait(0, 0, 300, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(0, 0, 301, PROTO_BUSY_WAIT));
+	/* A shorter bound (the tests'). */
+	assert_true(proto_busy_wait(0, 0, 5, 5));
+	assert_false(proto_busy_wait(1, 5, 1, 5));
+	assert_false(proto_busy_wait(0, 0, 1, 0));
+}
+
 int
 main(void)
 {
@@ -364,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_answer_defaults),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_connect_pause),
+		cmocka_unit_test(test_busy_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
