@@ -108,7 +108,7 @@ many stations ($S stations and 10 departments at once, $N events, $I instance(s)
   completed syncs        $(get done) of $(get stations)
   errors                 $(get errors)   (goal: 0)
   requests               $(get requests) ($(get busy) answered 503 with Retry-After and sent again after it;
-                         $(get busy_over) requests past the agent's 3 times or 60 s)
+                         $(get busy_over) requests past the agent's bounds, common/proto.h)
   connect timeouts       $(get retried) tried again after a random pause
   TLS handshakes         $(get handshakes), of which resumed $(get resumed)
   events pushed / pulled $(get pushed) / $(get pulled)
