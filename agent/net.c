@@ -865,9 +865,11 @@ static long
 busy_wait_max(void)
 {
 	const char *t = getenv("LIANDONG_TEST_BUSY_WAIT");
+	long long v;
 
-	return t != NULL && atol(t) >= 0 && atol(t) < PROTO_BUSY_WAIT ?
-	    atol(t) : PROTO_BUSY_WAIT;
+	/* Anything but a number of seconds below the bound is ignored. */
+	return t != NULL && ld_number(t, 0, PROTO_BUSY_WAIT - 1, &v, NULL) == 0 ?
+	    (long)v : PROTO_BUSY_WAIT;
 }
 
 /*
@@ -878,15 +880,18 @@ busy_wait_max(void)
 static void
 say_busy(unsigned ra, int tries)
 {
+	/* A long Retry-After is waited out once (proto.h). */
+	int most = ra > PROTO_BUSY_LONG ? 1 : PROTO_BUSY_TRIES;
+
 	if (isatty(2)) {
 		fprintf(stderr, "\r");
 		/* TRANSLATORS: "(2 of 10)": the second try again of at most 10 */
 		fprintf(stderr, _("county server busy: trying again in %u s (%d of %d)"),
-		    ra, tries, PROTO_BUSY_TRIES);
+		    ra, tries, most);
 		fprintf(stderr, "\033[K\n");
 	} else
 		log_line("info", "event=busy status=503 retry_after=%u try=%d"
-		    " of=%d", ra, tries, PROTO_BUSY_TRIES);
+		    " of=%d", ra, tries, most);
 }
 
 /* Says that the agent stopped waiting a busy server out: past its
@@ -942,6 +947,8 @@ net_request(struct net *n, const char *method, const char *path,
 			continue;
 		}
 		if (rc != 0 || r->status != 503 || ra == 0)
+			return rc;
+		if (stop_waits) /* stopped during the request */
 			return rc;
 		if (!proto_busy_wait(tries, waited, ra, busy_wait_max())) {
 			say_busy_over(tries, waited, 0);

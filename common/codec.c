@@ -1,5 +1,6 @@
 /*
- * codec.c - zstd with a dictionary (see codec.h).
+ * codec.c - zstd with a dictionary, and the level a sync run compresses
+ * at from its link's pace (see codec.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

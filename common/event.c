@@ -177,15 +177,17 @@ event_from_json(const json_t *o, struct event *ev, char *err)
 }
 
 /*
- * Reading an event as stored, for the re-fold (event_from_text). Its text
- * is canonical (insert_event stores what cjson_encode wrote): the
- * envelope's members in one order, integers in decimal, strings between
- * quotes. Such a text is read here member by member, only the audience's
- * strings and the body given to jansson; whatever this reader does not
- * expect (an escape, spaces, another order, a member missing, a number
- * it does not know to be a positive integer) sends the text to the long
- * way, cjson_parse and event_from_json, which decide. So the event is
- * the same either way, and so is any refusal.
+ * Reading an event's text (event_from_text): a stored one for the
+ * re-fold, or any bytes a station pushed or the server answered
+ * (event_parse_canonical). A canonical text (what insert_event stores,
+ * cjson_encode's, and what agents send): the envelope's members in one
+ * order, integers in decimal, strings between quotes, is read here
+ * member by member, only the audience's strings and the body given to
+ * jansson; whatever this reader does not expect (an escape, spaces,
+ * another order, a member missing or twice, a number it does not know to
+ * be a positive integer) sends the text to the long way, cjson_parse and
+ * event_from_json, which decide. So the event is the same either way,
+ * and so is any refusal (test-event; fuzz-event compares the two ways).
  */
 struct cut {
 	const char *p, *end;
@@ -316,9 +318,10 @@ cut_body(struct cut *c, json_t **out)
 	start = c->p;
 	for (q = c->p; q < c->end; q++) {
 		if (in_str) {
-			if (*q == '\\')
-				q++;
-			else if (*q == '"')
+			if (*q == '\\') {
+				if (++q == c->end)
+					break;
+			} else if (*q == '"')
 				in_str = 0;
 		} else if (*q == '"')
 			in_str = 1;

@@ -408,5 +408,6 @@ int
 proto_busy_wait(int tries, long waited, long retry_after, long max_wait)
 {
 	return retry_after > 0 && tries < PROTO_BUSY_TRIES &&
-	    waited + retry_after <= max_wait;
+	    waited + retry_after <= max_wait &&
+	    (retry_after <= PROTO_BUSY_LONG || tries == 0);
 }

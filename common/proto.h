@@ -184,6 +184,10 @@ long proto_connect_pause_ms(long connect_timeout, int k, uint32_t r);
  */
 #define PROTO_BUSY_TRIES 10
 #define PROTO_BUSY_WAIT 300
+/* A Retry-After longer than this is not a queue's (at most 25 s) but a
+ * refusal for a while (the attachments' space full: 60 s): waited out
+ * once, as the first wait, then the answer. */
+#define PROTO_BUSY_LONG 30
 
 /* Whether a 503 with retry_after seconds (0: no Retry-After) is waited
  * out, for a request that was told to wait tries times, waited seconds

@@ -614,9 +614,13 @@ copy_rows(const struct opts *o, const char *mode, struct table_rows *t,
 	double secs = 0, cpu = 0;
 	int k;
 
+	if (nt > (int)(sizeof done / sizeof done[0]))
+		die("copy_rows", "too many tables");
 	for (k = 0; k < nt; k++)
 		table_read(src, db, &t[k]);
 	db_close(src);
+	if (t[0].n == 0)
+		die("copy_rows", "no events to copy");
 	for (ev = 0; ev < t[0].n; ) {
 		double t0 = now_s(), c0 = cpu_s();
 
@@ -659,13 +663,16 @@ rawrows(const struct opts *o)
 }
 
 /* Every row a push wrote into o->from, a server database: events,
- * routes, parties, the records marked for the next rebuild. */
+ * routes, parties, the records marked for the next rebuild. (Not the
+ * station's head, one UPDATE a push, nor the digests, one row a unit:
+ * rows rewritten, not added.) */
 static void
 rawserverrows(const struct opts *o)
 {
 	struct table_rows t[] = {
 		{ .table = "events", .cols = "cursor, station, seq, hlc, kind,"
-		    " entity, hash, raw, quarantine, received_at, private" },
+		    " entity, hash, raw, quarantine, received_at, private,"
+		    " confidential" },
 		{ .table = "routes", .cols = "id, unit, event, entity, station" },
 		{ .table = "parties", .cols = "entity, unit, part" },
 		{ .table = "projections_stale", .cols = "entity" },

@@ -164,9 +164,11 @@ def busy(c):
             hdr += b"Retry-After: %d\r\n" % ra
         hdr += b"Content-Type: application/json\r\nContent-Length: %d\r\n" \
             b"Connection: close\r\n\r\n" % len(msg)
-        t.sendall(hdr + msg)
+        # Counted before it is sent: the agent may end, and the test
+        # read front.log, as soon as it has the answer.
         with open("front.log", "a") as f:
             f.write("503\n")
+        t.sendall(hdr + msg)
         t.close()
     except (OSError, ssl.SSLError):
         pass

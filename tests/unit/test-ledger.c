@@ -1445,8 +1445,9 @@ test_fold_all_stored_texts(void **state)
 }
 
 /*
- * The re-fold over more rows than one batch of a scan read 512 rows at
- * a time (as a scan parsed on a second thread reads them): 2,800 events,
+ * The re-fold over more rows than one batch of a scan that reads 512
+ * rows at a time (3f0999e, parsing on a second thread; reverted, and the
+ * test kept for the next attempt): 2,800 events,
  * records of one to eleven events and one of 1,201 that spans three
  * such batches;
  * every record given once, in order, as its stored projection (a row

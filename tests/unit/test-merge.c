@@ -891,6 +891,13 @@ test_grants_stop(void **state)
 	gs.stop_at = 2;
 	assert_int_equal(merge_grants(&w.ev, collect, &gs), 7);
 	assert_int_equal(gs.n, 2);
+
+	/* The convener inviting its own unit holds both parts. */
+	json_object_set_new(w.ev.body, "units", json_pack("[s, s]", OTHER,
+	    OWN));
+	event_seal(&w.ev);
+	assert_int_equal(kind_parts_for(&w.ev, OWN), C | M);
+	assert_int_equal(kind_parts_for(&w.ev, OTHER), M);
 	world_release(&w);
 }
 

@@ -375,10 +375,18 @@ test_busy_wait(void **state)
 	assert_false(proto_busy_wait(tries, waited, 25, PROTO_BUSY_WAIT));
 	assert_false(proto_busy_wait(10, 10, 1, PROTO_BUSY_WAIT));
 	/* The seconds: up to 300 in all, not one more. */
-	assert_true(proto_busy_wait(4, 240, 60, PROTO_BUSY_WAIT));
-	assert_false(proto_busy_wait(4, 240, 61, PROTO_BUSY_WAIT));
+	assert_true(proto_busy_wait(9, 276, 24, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(9, 277, 24, PROTO_BUSY_WAIT));
 	assert_true(proto_busy_wait(0, 0, 300, PROTO_BUSY_WAIT));
 	assert_false(proto_busy_wait(0, 0, 301, PROTO_BUSY_WAIT));
+	/* A refusal for a while (Retry-After past PROTO_BUSY_LONG, the
+	 * attachments' space: 60 s) is waited out once, first, as before
+	 * the bounds grew, not five times. */
+	assert_true(proto_busy_wait(0, 0, 60, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(1, 60, 60, PROTO_BUSY_WAIT));
+	assert_false(proto_busy_wait(1, 1, PROTO_BUSY_LONG + 1,
+	    PROTO_BUSY_WAIT));
+	assert_true(proto_busy_wait(1, 60, PROTO_BUSY_LONG, PROTO_BUSY_WAIT));
 	/* A shorter bound (the tests'). */
 	assert_true(proto_busy_wait(0, 0, 5, 5));
 	assert_false(proto_busy_wait(1, 5, 1, 5));
