@@ -2828,6 +2828,50 @@ test_watchers(void **state)
 	assert_int_equal(budget, 0);
 }
 
+/*
+ * The SQLite store keeps the directory's answers (unit_known) for the
+ * length of a transaction, as the merge and the routing ask them for
+ * every event of a push (PostgreSQL reads them each time): a unit declared, removed or given a station in
+ * that transaction is known or not from then on, its events routed to
+ * it or not; one declared through another connection is known from the
+ * next transaction.
+ */
+static void
+test_directory_held(void **state)
+{
+	struct fx *fx = *state;
+	struct store *other;
+	size_t c, u;
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "新单位"), 0);
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL,
+	    AUD(TOWN, "新单位"), NULL, 0, NULL, &c));
+	OK(fx, fx->op->unit_add(fx->s, "新单位", "", 1, fx->err));
+	assert_int_equal(known(fx, "新单位"), 1);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, "新单位"), NULL, 0, NULL,
+	    &u));
+	OK(fx, fx->op->unit_remove(fx->s, "新单位", fx->err));
+	assert_int_equal(known(fx, "新单位"), 0);
+	assert_int_equal(known(fx, "新站单位"), 0);
+	add_station(fx, "n1", "新站单位", "township");
+	assert_int_equal(known(fx, "新站单位"), 1);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	/* Widened to it when it came in, then the update. */
+	expect_pull(fx, "新单位", ROWS((long)c, (long)u));
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "别处"), 0);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+	OK(fx, other->ops->unit_add(other, "别处", "", 2, fx->err));
+	other->ops->close(other);
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "别处"), 1);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+}
+
 /* ---- the county's stored projections (projection.h) ---- */
 
 struct folded {
@@ -3210,6 +3254,7 @@ main(void)
 		T(test_backup),
 		T(test_compact),
 		T(test_watchers),
+		T(test_directory_held),
 	};
 	struct CMUnitTest run[NELEM(tests)];
 	size_t b, i;
