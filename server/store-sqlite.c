@@ -43,6 +43,14 @@
  * ask for every event of a push: kept for the transaction, dropped
  * with the watchers and when this store declares or removes a unit.
  *
+ * Routed and marked: inside a transaction, the (unit, entity) pairs
+ * known to have a route and the entities marked stale (projections)
+ * are kept in memory once a statement has made or found them, so that a
+ * push's later events of the same record ask again neither whether its
+ * audience holds the record (widen) nor mark it again. Routes are never
+ * deleted; a mark is (projection_put, projections_clear), and forgets
+ * the entities kept. Both are forgotten when the transaction ends.
+ *
  * Digests: inside a transaction, the digests a route changes are kept
  * in memory (read from the table the first time) and written once each,
  * when the transaction commits; a rollback forgets them. sq_digest reads
@@ -252,6 +260,8 @@ struct sqlite_store {
 	struct known_unit *units; /* owned; only inside a transaction */
 	size_t nunits;
 	struct pending_digest *digests; /* owned */
+	json_t *routed;           /* owned: "unit\nentity" keys, or NULL */
+	json_t *marked;           /* owned: entity keys, or NULL */
 	size_t ndigests;
 	int64_t *budget;          /* borrowed: routes left, or NULL */
 	const struct vault *vault; /* borrowed: seals and opens identities */
@@ -420,6 +430,45 @@ drop_digests(struct sqlite_store *s)
 
 static int flush_digests(struct sqlite_store *s, char *err);
 
+/* Forgets the routed pairs and marked entities kept (the transaction
+ * ended, or a mark was deleted). */
+static void
+drop_seen(struct sqlite_store *s)
+{
+	json_decref(s->routed);
+	json_decref(s->marked);
+	s->routed = NULL;
+	s->marked = NULL;
+}
+
+/* "unit\nentity" in buf, or NULL when it does not fit. */
+static const char *
+pair_key(char *buf, size_t size, const char *unit, const char *entity)
+{
+	int n = snprintf(buf, size, "%s\n%s", unit, entity);
+
+	return n < 0 || (size_t)n >= size ? NULL : buf;
+}
+
+/* Whether key is in *set, kept for the open transaction. */
+static int
+seen(struct sqlite_store *s, json_t *set, const char *key)
+{
+	return key != NULL && set != NULL && !sqlite3_get_autocommit(s->db) &&
+	    json_object_get(set, key) != NULL;
+}
+
+/* Keeps key in *set for the open transaction (none outside one). */
+static void
+see(struct sqlite_store *s, json_t **set, const char *key)
+{
+	if (key == NULL || sqlite3_get_autocommit(s->db))
+		return;
+	if (*set == NULL)
+		*set = json_object();
+	json_object_set_new_nocheck(*set, key, json_true());
+}
+
 static void
 sq_close(struct store *base)
 {
@@ -428,6 +477,7 @@ sq_close(struct store *base)
 
 	drop_watchers(s);
 	drop_digests(s);
+	drop_seen(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	for (i = 0; i < PJ_COUNT; i++)
@@ -441,6 +491,7 @@ sq_begin(struct store *s, char *err)
 {
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
+	drop_seen(SQ(s));
 	return db_begin(SQ(s)->db, err);
 }
 
@@ -452,6 +503,7 @@ sq_commit(struct store *base, char *err)
 
 	drop_watchers(s);
 	drop_digests(s);
+	drop_seen(s);
 	if (rc != 0) {
 		db_rollback(s->db);
 		return rc;
@@ -464,6 +516,7 @@ sq_rollback(struct store *s)
 {
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
+	drop_seen(SQ(s));
 	db_rollback(SQ(s)->db);
 }
 
@@ -771,6 +824,7 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
     const char *entity, const char *station, const char *hash, char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ROUTE);
+	char buf[512];
 	int rc;
 
 	db_bind_text(st, 1, unit);
@@ -779,6 +833,7 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
 	db_bind_text(st, 4, station);
 	if ((rc = step_done(s->db, st, N_("cannot route the event"), err)) != 0)
 		return rc;
+	see(s, &s->routed, pair_key(buf, sizeof buf, unit, entity));
 	if (sqlite3_changes(s->db) == 0)
 		return 0; /* routed already (a watcher in the audience) */
 	/* Only a route made takes one; past zero the caller rolls back. */
@@ -796,8 +851,12 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
     int64_t cursor, char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ROUTED);
+	char buf[512];
+	const char *key = pair_key(buf, sizeof buf, unit, entity);
 	int rc, known;
 
+	if (seen(s, s->routed, key))
+		return 0;
 	db_bind_text(st, 1, unit);
 	db_bind_text(st, 2, entity);
 	rc = sqlite3_step(st);
@@ -805,6 +864,8 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    db_fail(s->db, rc, _("cannot read routes"), err);
 	done(st);
+	if (rc == 0 && known)
+		see(s, &s->routed, key);
 	if (rc != 0 || known)
 		return rc;
 	st = stmt(s, ST_EARLIER);
@@ -1088,10 +1149,12 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	s->budget = NULL;
 	/* The county's projection of the entity is to be folded again (a
 	 * private event changes only how many of those it has). */
-	if (rc == 0) {
+	if (rc == 0 && !seen(s, s->marked, ev->entity)) {
 		st = s->pj[PJ_MARK];
 		db_bind_text(st, 1, ev->entity);
 		rc = step_done(s->db, st, N_("cannot store the event"), err);
+		if (rc == 0)
+			see(s, &s->marked, ev->entity);
 	}
 	return rc;
 }
@@ -1474,6 +1537,7 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
 	size_t i;
 	int rc;
 
+	drop_seen(s); /* no longer marked */
 	db_bind_text(st, 1, entity);
 	if ((rc = step_done(s->db, st, N_("cannot store a projection"),
 	    err)) != 0)
@@ -1566,7 +1630,10 @@ static int
 sq_projections_clear(struct store *base, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	int rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
+	int rc;
+
+	drop_seen(s); /* no longer marked */
+	rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
 	    " DELETE FROM projections; DELETE FROM projections_stale",
 	    NULL, NULL, NULL);
 
