@@ -51,6 +51,14 @@
  * deleted; a mark is (projection_put, projections_clear), and forgets
  * the entities kept. Both are forgotten when the transaction ends.
  *
+ * Heads: inside a transaction, the station whose events are being
+ * stored has its head (head_seq, head_hash, head_hlc) written by its
+ * first event, checked against the table there, then moved in memory
+ * (s->head) by the next ones, each checked to follow it, and written
+ * once when the transaction commits, or before the stations are read
+ * (station_get, station_list) or another station's event is stored; a
+ * rollback forgets it.
+ *
  * Digests: inside a transaction, the digests a route changes are kept
  * in memory (read from the table the first time) and written once each,
  * when the transaction commits; a rollback forgets them. sq_digest reads
@@ -262,6 +270,14 @@ struct sqlite_store {
 	struct pending_digest *digests; /* owned */
 	json_t *routed;           /* owned: "unit\nentity" keys, or NULL */
 	json_t *marked;           /* owned: entity keys, or NULL */
+	struct {                  /* the head moved in the transaction */
+		int held;             /* station's row last written at written */
+		int64_t written;
+		char station[STATION_MAX + 1];
+		int64_t seq;
+		char hash[HASH_HEX];
+		hlc_t hlc;
+	} head;
 	size_t ndigests;
 	int64_t *budget;          /* borrowed: routes left, or NULL */
 	const struct vault *vault; /* borrowed: seals and opens identities */
@@ -429,6 +445,7 @@ drop_digests(struct sqlite_store *s)
 }
 
 static int flush_digests(struct sqlite_store *s, char *err);
+static int flush_head(struct sqlite_store *s, char *err);
 
 /* Forgets the routed pairs and marked entities kept (the transaction
  * ended, or a mark was deleted). */
@@ -492,6 +509,7 @@ sq_begin(struct store *s, char *err)
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
 	drop_seen(SQ(s));
+	SQ(s)->head.held = 0;
 	return db_begin(SQ(s)->db, err);
 }
 
@@ -499,11 +517,14 @@ static int
 sq_commit(struct store *base, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	int rc = flush_digests(s, err);
+	int rc = flush_head(s, err);
 
+	if (rc == 0)
+		rc = flush_digests(s, err);
 	drop_watchers(s);
 	drop_digests(s);
 	drop_seen(s);
+	s->head.held = 0;
 	if (rc != 0) {
 		db_rollback(s->db);
 		return rc;
@@ -517,6 +538,7 @@ sq_rollback(struct store *s)
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
 	drop_seen(SQ(s));
+	SQ(s)->head.held = 0;
 	db_rollback(SQ(s)->db);
 }
 
@@ -595,6 +617,8 @@ sq_station_get(struct store *base, const char *name, struct station_rec *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if ((rc = flush_head(s, err)) != 0)
+		return rc;
 	db_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -620,6 +644,8 @@ sq_station_list(struct store *base, struct station_rec **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if ((rc = flush_head(s, err)) != 0)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		recs = xrealloc(recs, (cnt + 1) * sizeof *recs);
 		row_station(st, &recs[cnt++]);
@@ -1093,6 +1119,74 @@ route_audience(struct sqlite_store *s, const struct event *ev,
 	return route_watchers(s, ev, cursor, confidential, err);
 }
 
+/* Writes the station's head moved in memory (s->head), checked to be
+ * where it was written last. */
+static int
+flush_head(struct sqlite_store *s, char *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_HEAD_UPDATE);
+	int rc;
+
+	if (!s->head.held || s->head.seq == s->head.written)
+		return 0;
+	db_bind_int(st, 1, s->head.seq);
+	db_bind_text(st, 2, s->head.hash);
+	db_bind_int(st, 3, s->head.hlc);
+	db_bind_text(st, 4, s->head.station);
+	db_bind_int(st, 5, s->head.written);
+	if ((rc = step_done(s->db, st, N_("cannot update the station"),
+	    err)) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) != 1)
+		return ld_fail(err, LD_EINTERNAL,
+		    "station %s's head moved while its events were stored",
+		    s->head.station);
+	s->head.written = s->head.seq;
+	return 0;
+}
+
+/* Moves ev's station's head to ev, which must follow it: in memory
+ * when this transaction holds that station's head already, else in the
+ * table (then held, inside a transaction). */
+static int
+move_head(struct sqlite_store *s, const struct event *ev, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->head.held || strcmp(s->head.station, ev->station) != 0) {
+		if ((rc = flush_head(s, err)) != 0)
+			return rc;
+		s->head.held = 0;
+		st = stmt(s, ST_HEAD_UPDATE);
+		db_bind_int(st, 1, ev->seq);
+		db_bind_text(st, 2, ev->hash);
+		db_bind_int(st, 3, ev->hlc);
+		db_bind_text(st, 4, ev->station);
+		db_bind_int(st, 5, ev->seq - 1);
+		if ((rc = step_done(s->db, st, N_("cannot update the station"),
+		    err)) != 0)
+			return rc;
+		if (sqlite3_changes(s->db) != 1)
+			return ld_fail(err, LD_EINTERNAL,
+			    "event %s/%lld does not follow the station's head",
+			    ev->station, (long long)ev->seq);
+		if (sqlite3_get_autocommit(s->db))
+			return 0;
+		s->head.held = 1;
+		s->head.written = ev->seq;
+		ld_strlcpy(s->head.station, ev->station,
+		    sizeof s->head.station);
+	} else if (ev->seq != s->head.seq + 1)
+		return ld_fail(err, LD_EINTERNAL,
+		    "event %s/%lld does not follow the station's head",
+		    ev->station, (long long)ev->seq);
+	s->head.seq = ev->seq;
+	memcpy(s->head.hash, ev->hash, HASH_HEX);
+	s->head.hlc = ev->hlc;
+	return 0;
+}
+
 static int
 sq_event_insert(struct store *base, const struct event *ev, const char *raw,
     const char *quarantine, int private_, int64_t *budget, int64_t *cursor,
@@ -1124,19 +1218,8 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 		return rc;
 	*cursor = sqlite3_last_insert_rowid(s->db);
 
-	st = stmt(s, ST_HEAD_UPDATE);
-	db_bind_int(st, 1, ev->seq);
-	db_bind_text(st, 2, ev->hash);
-	db_bind_int(st, 3, ev->hlc);
-	db_bind_text(st, 4, ev->station);
-	db_bind_int(st, 5, ev->seq - 1);
-	if ((rc = step_done(s->db, st, N_("cannot update the station"),
-	    err)) != 0)
+	if ((rc = move_head(s, ev, err)) != 0)
 		return rc;
-	if (sqlite3_changes(s->db) != 1)
-		return ld_fail(err, LD_EINTERNAL,
-		    "event %s/%lld does not follow the station's head",
-		    ev->station, (long long)ev->seq);
 
 	s->budget = budget;
 	/* An event without the right to be written where it says stays

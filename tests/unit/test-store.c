@@ -2924,6 +2924,89 @@ test_push_same_record(void **state)
 	free(ns.v[0]);
 }
 
+static void
+expect_head(struct fx *fx, const char *name, size_t rec)
+{
+	struct station_rec r;
+
+	get_station(fx, name, &r);
+	assert_int_equal(r.head_seq, fx->recs[rec].seq);
+	assert_string_equal(r.head_hash, fx->recs[rec].hash);
+	assert_int_equal(r.head_hlc, fx->recs[rec].hlc);
+	station_rec_release(&r);
+}
+
+/*
+ * A push moves its station's head with each event, as a station read
+ * in the transaction, the list of them, and the transaction's end see
+ * (the SQLite store writes it once, at the commit or before a read);
+ * each event must follow the last, whichever station came between.
+ */
+static void
+test_heads_in_push(void **state)
+{
+	struct fx *fx = *state;
+	struct station_rec *list;
+	struct chain saved;
+	size_t a, b, n, i;
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &a));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	expect_head(fx, "a1", a);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, put(fx, &fx->b1, "case.opened", NULL, NULL, AUD(DEPT), NULL, 0,
+	    NULL, &b));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, fx->op->station_list(fx->s, &list, &n, fx->err));
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].name, "a1") == 0)
+			assert_int_equal(list[i].head_seq, 5);
+		else if (strcmp(list[i].name, "b1") == 0)
+			assert_int_equal(list[i].head_seq, 1);
+	for (i = 0; i < n; i++)
+		station_rec_release(&list[i]);
+	free(list);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_head(fx, "a1", a);
+	expect_head(fx, "b1", b);
+
+	/* Not following the last one in the transaction: refused. */
+	saved = fx->a1;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	fx->a1.seq++;
+	assert_int_equal(put(fx, &fx->a1, "case.opened", NULL, NULL,
+	    AUD(TOWN), NULL, 0, NULL, NULL), LD_EINTERNAL);
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	expect_head(fx, "a1", a);
+
+	/* Rolled back, the head is where the last commit left it. */
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	expect_head(fx, "a1", a);
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &a));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_head(fx, "a1", a);
+}
+
 /* ---- the county's stored projections (projection.h) ---- */
 
 struct folded {
@@ -3308,6 +3391,7 @@ main(void)
 		T(test_watchers),
 		T(test_directory_held),
 		T(test_push_same_record),
+		T(test_heads_in_push),
 	};
 	struct CMUnitTest run[NELEM(tests)];
 	size_t b, i;
