@@ -38,7 +38,26 @@
  * event is routed by, are read once per transaction. Inside one (BEGIN
  * IMMEDIATE) no other process can add or revoke a station; the list is
  * dropped when the transaction ends and when this store changes a
- * station, and is not kept outside a transaction.
+ * station, and is not kept outside a transaction. So are the answers
+ * of sq_unit_known (the directory), which the merge and the routing
+ * ask for every event of a push: kept for the transaction, dropped
+ * with the watchers and when this store declares or removes a unit.
+ *
+ * Routed and marked: inside a transaction, the (unit, entity) pairs
+ * known to have a route and the entities marked stale (projections)
+ * are kept in memory once a statement has made or found them, so that a
+ * push's later events of the same record ask again neither whether its
+ * audience holds the record (widen) nor mark it again. Routes are never
+ * deleted; a mark is (projection_put, projections_clear), and forgets
+ * the entities kept. Both are forgotten when the transaction ends.
+ *
+ * Heads: inside a transaction, the station whose events are being
+ * stored has its head (head_seq, head_hash, head_hlc) written by its
+ * first event, checked against the table there, then moved in memory
+ * (s->head) by the next ones, each checked to follow it, and written
+ * once when the transaction commits, or before the stations are read
+ * (station_get, station_list) or another station's event is stored; a
+ * rollback forgets it.
  *
  * Digests: inside a transaction, the digests a route changes are kept
  * in memory (read from the table the first time) and written once each,
@@ -233,6 +252,12 @@ struct watcher {
 	char *role;  /* owned */
 };
 
+/* Whether a unit is in the county's directory (sq_unit_known). */
+struct known_unit {
+	char *unit;  /* owned */
+	int known;
+};
+
 struct sqlite_store {
 	struct store base;
 	sqlite3 *db;
@@ -240,7 +265,19 @@ struct sqlite_store {
 	struct watcher *watchers; /* owned; valid while have_watchers */
 	size_t nwatchers;
 	int have_watchers;
+	struct known_unit *units; /* owned; only inside a transaction */
+	size_t nunits;
 	struct pending_digest *digests; /* owned */
+	json_t *routed;           /* owned: "unit\nentity" keys, or NULL */
+	json_t *marked;           /* owned: entity keys, or NULL */
+	struct {                  /* the head moved in the transaction */
+		int held;             /* station's row last written at written */
+		int64_t written;
+		char station[STATION_MAX + 1];
+		int64_t seq;
+		char hash[HASH_HEX];
+		hlc_t hlc;
+	} head;
 	size_t ndigests;
 	int64_t *budget;          /* borrowed: routes left, or NULL */
 	const struct vault *vault; /* borrowed: seals and opens identities */
@@ -388,6 +425,11 @@ drop_watchers(struct sqlite_store *s)
 	s->watchers = NULL;
 	s->nwatchers = 0;
 	s->have_watchers = 0;
+	for (i = 0; i < s->nunits; i++)
+		free(s->units[i].unit);
+	free(s->units);
+	s->units = NULL;
+	s->nunits = 0;
 }
 
 static void
@@ -403,6 +445,46 @@ drop_digests(struct sqlite_store *s)
 }
 
 static int flush_digests(struct sqlite_store *s, char *err);
+static int flush_head(struct sqlite_store *s, char *err);
+
+/* Forgets the routed pairs and marked entities kept (the transaction
+ * ended, or a mark was deleted). */
+static void
+drop_seen(struct sqlite_store *s)
+{
+	json_decref(s->routed);
+	json_decref(s->marked);
+	s->routed = NULL;
+	s->marked = NULL;
+}
+
+/* "unit\nentity" in buf, or NULL when it does not fit. */
+static const char *
+pair_key(char *buf, size_t size, const char *unit, const char *entity)
+{
+	int n = snprintf(buf, size, "%s\n%s", unit, entity);
+
+	return n < 0 || (size_t)n >= size ? NULL : buf;
+}
+
+/* Whether key is in *set, kept for the open transaction. */
+static int
+seen(struct sqlite_store *s, json_t *set, const char *key)
+{
+	return key != NULL && set != NULL && !sqlite3_get_autocommit(s->db) &&
+	    json_object_get(set, key) != NULL;
+}
+
+/* Keeps key in *set for the open transaction (none outside one). */
+static void
+see(struct sqlite_store *s, json_t **set, const char *key)
+{
+	if (key == NULL || sqlite3_get_autocommit(s->db))
+		return;
+	if (*set == NULL)
+		*set = json_object();
+	json_object_set_new_nocheck(*set, key, json_true());
+}
 
 static void
 sq_close(struct store *base)
@@ -412,6 +494,7 @@ sq_close(struct store *base)
 
 	drop_watchers(s);
 	drop_digests(s);
+	drop_seen(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	for (i = 0; i < PJ_COUNT; i++)
@@ -425,6 +508,8 @@ sq_begin(struct store *s, char *err)
 {
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
+	drop_seen(SQ(s));
+	SQ(s)->head.held = 0;
 	return db_begin(SQ(s)->db, err);
 }
 
@@ -432,10 +517,14 @@ static int
 sq_commit(struct store *base, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	int rc = flush_digests(s, err);
+	int rc = flush_head(s, err);
 
+	if (rc == 0)
+		rc = flush_digests(s, err);
 	drop_watchers(s);
 	drop_digests(s);
+	drop_seen(s);
+	s->head.held = 0;
 	if (rc != 0) {
 		db_rollback(s->db);
 		return rc;
@@ -448,16 +537,20 @@ sq_rollback(struct store *s)
 {
 	drop_watchers(SQ(s));
 	drop_digests(SQ(s));
+	drop_seen(SQ(s));
+	SQ(s)->head.held = 0;
 	db_rollback(SQ(s)->db);
 }
 
-/* Runs a statement that returns no rows, and resets it. */
+/* Runs a statement that returns no rows, and resets it. what is the
+ * message's msgid (N_): translated only when the statement fails, not
+ * on every one of a push's rows. */
 static int
 step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err)
 {
 	int rc = sqlite3_step(st);
 
-	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, what, err);
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, _(what), err);
 	done(st);
 	return rc;
 }
@@ -479,7 +572,7 @@ sq_station_add(struct store *base, const struct station_rec *r, char *err)
 	db_bind_int(st, 4, r->added_at);
 	db_bind_text(st, 5, r->code_hash);
 	db_bind_int(st, 6, r->code_expires);
-	rc = step_done(s->db, st, _("cannot add the station"), err);
+	rc = step_done(s->db, st, N_("cannot add the station"), err);
 	if (rc == LD_EEXIST)
 		rc = ld_fail(err, LD_EEXIST, _("station '%s' already exists"),
 		    r->name);
@@ -524,6 +617,8 @@ sq_station_get(struct store *base, const char *name, struct station_rec *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if ((rc = flush_head(s, err)) != 0)
+		return rc;
 	db_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -549,6 +644,8 @@ sq_station_list(struct store *base, struct station_rec **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if ((rc = flush_head(s, err)) != 0)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		recs = xrealloc(recs, (cnt + 1) * sizeof *recs);
 		row_station(st, &recs[cnt++]);
@@ -584,26 +681,42 @@ sq_station_update(struct store *base, const struct station_rec *r, char *err)
 	db_bind_int(st, 9, r->replaced_lo);
 	db_bind_int(st, 10, r->replaced_hi);
 	db_bind_text(st, 11, r->name);
-	if ((rc = step_done(s->db, st, _("cannot update the station"),
+	if ((rc = step_done(s->db, st, N_("cannot update the station"),
 	    err)) != 0)
 		return rc;
 	return sqlite3_changes(s->db) == 0 ? ld_fail(err, LD_ENOTFOUND,
 	    _("no station '%s'"), r->name) : 0;
 }
 
+/* Whether unit is in the directory: read once per transaction (the
+ * answers kept in s->units until drop_watchers), each time outside one. */
 static int
 sq_unit_known(struct store *base, const char *unit, int *known, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	sqlite3_stmt *st = stmt(s, ST_UNIT_KNOWN);
-	int rc;
+	sqlite3_stmt *st;
+	int rc, held = !sqlite3_get_autocommit(s->db);
+	size_t i;
 
+	if (held)
+		for (i = 0; i < s->nunits; i++)
+			if (strcmp(s->units[i].unit, unit) == 0) {
+				*known = s->units[i].known;
+				return 0;
+			}
+	st = stmt(s, ST_UNIT_KNOWN);
 	db_bind_text(st, 1, unit);
 	rc = sqlite3_step(st);
 	*known = rc == SQLITE_ROW;
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    db_fail(s->db, rc, _("cannot read stations"), err);
 	done(st);
+	if (rc == 0 && held) {
+		s->units = xrealloc(s->units, (s->nunits + 1) *
+		    sizeof *s->units);
+		s->units[s->nunits].unit = xstrdup(unit);
+		s->units[s->nunits++].known = *known;
+	}
 	return rc;
 }
 
@@ -661,7 +774,7 @@ write_digest(struct sqlite_store *s, const char *unit,
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, d->count);
 	db_bind_text(st, 3, d->xor);
-	return step_done(s->db, st, _("cannot update digests"), err);
+	return step_done(s->db, st, N_("cannot update digests"), err);
 }
 
 /* The digest of unit changed in the open transaction, or NULL. */
@@ -737,14 +850,16 @@ route(struct sqlite_store *s, const char *unit, int64_t cursor,
     const char *entity, const char *station, const char *hash, char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ROUTE);
+	char buf[512];
 	int rc;
 
 	db_bind_text(st, 1, unit);
 	db_bind_int(st, 2, cursor);
 	db_bind_text(st, 3, entity);
 	db_bind_text(st, 4, station);
-	if ((rc = step_done(s->db, st, _("cannot route the event"), err)) != 0)
+	if ((rc = step_done(s->db, st, N_("cannot route the event"), err)) != 0)
 		return rc;
+	see(s, &s->routed, pair_key(buf, sizeof buf, unit, entity));
 	if (sqlite3_changes(s->db) == 0)
 		return 0; /* routed already (a watcher in the audience) */
 	/* Only a route made takes one; past zero the caller rolls back. */
@@ -762,8 +877,12 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
     int64_t cursor, char *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ROUTED);
+	char buf[512];
+	const char *key = pair_key(buf, sizeof buf, unit, entity);
 	int rc, known;
 
+	if (seen(s, s->routed, key))
+		return 0;
 	db_bind_text(st, 1, unit);
 	db_bind_text(st, 2, entity);
 	rc = sqlite3_step(st);
@@ -771,6 +890,8 @@ widen(struct sqlite_store *s, const char *unit, const char *entity,
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    db_fail(s->db, rc, _("cannot read routes"), err);
 	done(st);
+	if (rc == 0 && known)
+		see(s, &s->routed, key);
 	if (rc != 0 || known)
 		return rc;
 	st = stmt(s, ST_EARLIER);
@@ -829,10 +950,11 @@ load_watchers(struct sqlite_store *s, char *err)
 }
 
 /* Routes an event to every unit whose role sees its type county-wide
- * (roles.h), with the entity's earlier events if the unit lacks them. */
+ * (roles.h), with the entity's earlier events if the unit lacks them.
+ * confidential: kind_body_confidential of the event. */
 static int
 route_watchers(struct sqlite_store *s, const struct event *ev,
-    int64_t cursor, char *err)
+    int64_t cursor, int confidential, char *err)
 {
 	const struct entity_type *t = entity_type_of(ev->entity);
 	size_t i;
@@ -840,7 +962,7 @@ route_watchers(struct sqlite_store *s, const struct event *ev,
 
 	/* A confidential event reaches its audience only, as the
 	 * complainant's identity does: no role sees it county-wide. */
-	if (t == NULL || kind_body_confidential(kind_find(ev->kind), ev->body))
+	if (t == NULL || confidential)
 		return 0;
 	if ((rc = load_watchers(s, err)) != 0)
 		return rc;
@@ -916,14 +1038,14 @@ row_raw(struct sqlite_store *s, sqlite3_stmt *st, int col, const char **text,
 }
 
 /* The text to store for ev: raw, or *sealed (owned) for a confidential
- * event (kind_body_confidential: the complainant's identity, a
- * confidential attachment). */
+ * event (confidential, kind_body_confidential: the complainant's
+ * identity, a confidential attachment). */
 static int
 stored_raw(struct sqlite_store *s, const struct event *ev, const char *raw,
-    char **sealed, char *err)
+    int confidential, char **sealed, char *err)
 {
 	*sealed = NULL;
-	if (!kind_body_confidential(kind_find(ev->kind), ev->body))
+	if (!confidential)
 		return 0;
 	if (s->vault == NULL)
 		return ld_fail(err, LD_EINTERNAL,
@@ -968,7 +1090,7 @@ grant(const char *unit, int part, void *arg)
 	db_bind_text(st, 1, g->entity);
 	db_bind_text(st, 2, unit);
 	db_bind_int(st, 3, part);
-	return step_done(g->s->db, st, _("cannot record parties"), g->err);
+	return step_done(g->s->db, st, N_("cannot record parties"), g->err);
 }
 
 /* Routes an entitled event to its audience units of the county's
@@ -976,7 +1098,7 @@ grant(const char *unit, int part, void *arg)
  * units whose role sees it. */
 static int
 route_audience(struct sqlite_store *s, const struct event *ev,
-    int64_t cursor, char *err)
+    int64_t cursor, int confidential, char *err)
 {
 	json_t *u;
 	size_t i;
@@ -994,7 +1116,75 @@ route_audience(struct sqlite_store *s, const struct event *ev,
 		    ev->hash, err)) != 0)
 			return rc;
 	}
-	return route_watchers(s, ev, cursor, err);
+	return route_watchers(s, ev, cursor, confidential, err);
+}
+
+/* Writes the station's head moved in memory (s->head), checked to be
+ * where it was written last. */
+static int
+flush_head(struct sqlite_store *s, char *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_HEAD_UPDATE);
+	int rc;
+
+	if (!s->head.held || s->head.seq == s->head.written)
+		return 0;
+	db_bind_int(st, 1, s->head.seq);
+	db_bind_text(st, 2, s->head.hash);
+	db_bind_int(st, 3, s->head.hlc);
+	db_bind_text(st, 4, s->head.station);
+	db_bind_int(st, 5, s->head.written);
+	if ((rc = step_done(s->db, st, N_("cannot update the station"),
+	    err)) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) != 1)
+		return ld_fail(err, LD_EINTERNAL,
+		    "station %s's head moved while its events were stored",
+		    s->head.station);
+	s->head.written = s->head.seq;
+	return 0;
+}
+
+/* Moves ev's station's head to ev, which must follow it: in memory
+ * when this transaction holds that station's head already, else in the
+ * table (then held, inside a transaction). */
+static int
+move_head(struct sqlite_store *s, const struct event *ev, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->head.held || strcmp(s->head.station, ev->station) != 0) {
+		if ((rc = flush_head(s, err)) != 0)
+			return rc;
+		s->head.held = 0;
+		st = stmt(s, ST_HEAD_UPDATE);
+		db_bind_int(st, 1, ev->seq);
+		db_bind_text(st, 2, ev->hash);
+		db_bind_int(st, 3, ev->hlc);
+		db_bind_text(st, 4, ev->station);
+		db_bind_int(st, 5, ev->seq - 1);
+		if ((rc = step_done(s->db, st, N_("cannot update the station"),
+		    err)) != 0)
+			return rc;
+		if (sqlite3_changes(s->db) != 1)
+			return ld_fail(err, LD_EINTERNAL,
+			    "event %s/%lld does not follow the station's head",
+			    ev->station, (long long)ev->seq);
+		if (sqlite3_get_autocommit(s->db))
+			return 0;
+		s->head.held = 1;
+		s->head.written = ev->seq;
+		ld_strlcpy(s->head.station, ev->station,
+		    sizeof s->head.station);
+	} else if (ev->seq != s->head.seq + 1)
+		return ld_fail(err, LD_EINTERNAL,
+		    "event %s/%lld does not follow the station's head",
+		    ev->station, (long long)ev->seq);
+	s->head.seq = ev->seq;
+	memcpy(s->head.hash, ev->hash, HASH_HEX);
+	s->head.hlc = ev->hlc;
+	return 0;
 }
 
 static int
@@ -1005,10 +1195,12 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
 	struct grant_arg g = { s, ev->entity, err };
+	int confidential = kind_body_confidential(kind_find(ev->kind),
+	    ev->body);
 	char *sealed;
 	int rc;
 
-	if ((rc = stored_raw(s, ev, raw, &sealed, err)) != 0)
+	if ((rc = stored_raw(s, ev, raw, confidential, &sealed, err)) != 0)
 		return rc;
 	db_bind_text(st, 1, ev->station);
 	db_bind_int(st, 2, ev->seq);
@@ -1021,25 +1213,13 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 	db_bind_text(st, 8, quarantine);
 	db_bind_int(st, 9, private_ != 0);
 	db_bind_int(st, 10, ltime_now());
-	db_bind_int(st, 11, kind_body_confidential(kind_find(ev->kind),
-	    ev->body));
-	if ((rc = step_done(s->db, st, _("cannot store the event"), err)) != 0)
+	db_bind_int(st, 11, confidential);
+	if ((rc = step_done(s->db, st, N_("cannot store the event"), err)) != 0)
 		return rc;
 	*cursor = sqlite3_last_insert_rowid(s->db);
 
-	st = stmt(s, ST_HEAD_UPDATE);
-	db_bind_int(st, 1, ev->seq);
-	db_bind_text(st, 2, ev->hash);
-	db_bind_int(st, 3, ev->hlc);
-	db_bind_text(st, 4, ev->station);
-	db_bind_int(st, 5, ev->seq - 1);
-	if ((rc = step_done(s->db, st, _("cannot update the station"),
-	    err)) != 0)
+	if ((rc = move_head(s, ev, err)) != 0)
 		return rc;
-	if (sqlite3_changes(s->db) != 1)
-		return ld_fail(err, LD_EINTERNAL,
-		    "event %s/%lld does not follow the station's head",
-		    ev->station, (long long)ev->seq);
 
 	s->budget = budget;
 	/* An event without the right to be written where it says stays
@@ -1048,14 +1228,16 @@ sq_event_insert(struct store *base, const struct event *ev, const char *raw,
 		rc = route(s, ev->unit, *cursor, ev->entity, ev->station,
 		    ev->hash, err);
 	else if ((rc = merge_grants(ev, grant, &g)) == 0)
-		rc = route_audience(s, ev, *cursor, err);
+		rc = route_audience(s, ev, *cursor, confidential, err);
 	s->budget = NULL;
 	/* The county's projection of the entity is to be folded again (a
 	 * private event changes only how many of those it has). */
-	if (rc == 0) {
+	if (rc == 0 && !seen(s, s->marked, ev->entity)) {
 		st = s->pj[PJ_MARK];
 		db_bind_text(st, 1, ev->entity);
-		rc = step_done(s->db, st, _("cannot store the event"), err);
+		rc = step_done(s->db, st, N_("cannot store the event"), err);
+		if (rc == 0)
+			see(s, &s->marked, ev->entity);
 	}
 	return rc;
 }
@@ -1250,7 +1432,7 @@ sq_meta_set(struct store *base, const char *key, const char *val, char *err)
 
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, val);
-	return step_done(s->db, st, _("cannot save settings"), err);
+	return step_done(s->db, st, N_("cannot save settings"), err);
 }
 
 /* Seals every confidential event under keyid (store.h). The cursors are
@@ -1299,7 +1481,7 @@ sq_reseal(struct store *base, const char *keyid, int64_t *n, char *err)
 		db_bind_text(upd, 1, sealed);
 		db_bind_int(upd, 2, cursors[i]);
 		free(sealed);
-		if ((rc = step_done(s->db, upd, _("cannot seal the identity"),
+		if ((rc = step_done(s->db, upd, N_("cannot seal the identity"),
 		    err)) == 0)
 			(*n)++;
 	}
@@ -1319,10 +1501,11 @@ sq_unit_add(struct store *base, const char *name, const char *role,
 	sqlite3_stmt *st = stmt(s, ST_UNIT_ADD);
 	int rc;
 
+	drop_watchers(s); /* the directory changes */
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, role != NULL ? role : "");
 	db_bind_int(st, 3, at);
-	rc = step_done(s->db, st, _("cannot add the unit"), err);
+	rc = step_done(s->db, st, N_("cannot add the unit"), err);
 	if (rc == LD_EEXIST)
 		rc = ld_fail(err, LD_EEXIST,
 		    _("unit '%s' is already in the directory"), name);
@@ -1348,8 +1531,9 @@ sq_unit_remove(struct store *base, const char *name, char *err)
 	sqlite3_stmt *st = stmt(s, ST_UNIT_REMOVE);
 	int rc;
 
+	drop_watchers(s); /* the directory changes */
 	db_bind_text(st, 1, name);
-	if ((rc = step_done(s->db, st, _("cannot remove the unit"), err)) != 0)
+	if ((rc = step_done(s->db, st, N_("cannot remove the unit"), err)) != 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
 		return ld_fail(err, LD_ENOTFOUND,
@@ -1403,7 +1587,7 @@ sq_station_remove(struct store *base, const char *name, char *err)
 	station_rec_release(&r);
 	drop_watchers(s);
 	db_bind_text(st, 1, name);
-	if ((rc = step_done(s->db, st, _("cannot remove the station"),
+	if ((rc = step_done(s->db, st, N_("cannot remove the station"),
 	    err)) != 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
@@ -1436,13 +1620,14 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
 	size_t i;
 	int rc;
 
+	drop_seen(s); /* no longer marked */
 	db_bind_text(st, 1, entity);
-	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	if ((rc = step_done(s->db, st, N_("cannot store a projection"),
 	    err)) != 0)
 		return rc;
 	st = s->pj[PJ_DROP_TIMES];
 	db_bind_text(st, 1, entity);
-	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	if ((rc = step_done(s->db, st, N_("cannot store a projection"),
 	    err)) != 0)
 		return rc;
 	st = s->pj[doc != NULL ? PJ_PUT : PJ_DROP];
@@ -1451,14 +1636,14 @@ sq_projection_put(struct store *base, const char *entity, const char *doc,
 		db_bind_text(st, 2, doc);
 		db_bind_int(st, 3, events);
 	}
-	if ((rc = step_done(s->db, st, _("cannot store a projection"),
+	if ((rc = step_done(s->db, st, N_("cannot store a projection"),
 	    err)) != 0)
 		return rc;
 	for (i = 0; doc != NULL && i < ntimes; i++) {
 		st = s->pj[PJ_TIME];
 		db_bind_int(st, 1, times[i]);
 		db_bind_text(st, 2, entity);
-		if ((rc = step_done(s->db, st, _("cannot store a projection"),
+		if ((rc = step_done(s->db, st, N_("cannot store a projection"),
 		    err)) != 0)
 			return rc;
 	}
@@ -1528,7 +1713,10 @@ static int
 sq_projections_clear(struct store *base, char *err)
 {
 	struct sqlite_store *s = SQ(base);
-	int rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
+	int rc;
+
+	drop_seen(s); /* no longer marked */
+	rc = sqlite3_exec(s->db, "DELETE FROM projection_times;"
 	    " DELETE FROM projections; DELETE FROM projections_stale",
 	    NULL, NULL, NULL);
 

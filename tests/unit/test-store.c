@@ -2828,6 +2828,185 @@ test_watchers(void **state)
 	assert_int_equal(budget, 0);
 }
 
+/*
+ * The SQLite store keeps the directory's answers (unit_known) for the
+ * length of a transaction, as the merge and the routing ask them for
+ * every event of a push (PostgreSQL reads them each time): a unit declared, removed or given a station in
+ * that transaction is known or not from then on, its events routed to
+ * it or not; one declared through another connection is known from the
+ * next transaction.
+ */
+static void
+test_directory_held(void **state)
+{
+	struct fx *fx = *state;
+	struct store *other;
+	size_t c, u;
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "新单位"), 0);
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL,
+	    AUD(TOWN, "新单位"), NULL, 0, NULL, &c));
+	OK(fx, fx->op->unit_add(fx->s, "新单位", "", 1, fx->err));
+	assert_int_equal(known(fx, "新单位"), 1);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, "新单位"), NULL, 0, NULL,
+	    &u));
+	OK(fx, fx->op->unit_remove(fx->s, "新单位", fx->err));
+	assert_int_equal(known(fx, "新单位"), 0);
+	assert_int_equal(known(fx, "新站单位"), 0);
+	add_station(fx, "n1", "新站单位", "township");
+	assert_int_equal(known(fx, "新站单位"), 1);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	/* Widened to it when it came in, then the update. */
+	expect_pull(fx, "新单位", ROWS((long)c, (long)u));
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "别处"), 0);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	OK(fx, fx->be->open(fx->where, 0, fx->vault, &other, fx->err));
+	OK(fx, other->ops->unit_add(other, "别处", "", 2, fx->err));
+	other->ops->close(other);
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	assert_int_equal(known(fx, "别处"), 1);
+	OK(fx, fx->op->commit(fx->s, fx->err));
+}
+
+/*
+ * The SQLite store keeps, for the length of a transaction, which
+ * (unit, record) pairs have a route and which records it marked stale,
+ * for a push's later events of the same record. Rolled back, a route
+ * is gone: the record is widened to the unit again at its next event.
+ * A mark deleted in the transaction (projection_put) is made again by
+ * the record's next event there (SQLite only).
+ */
+static void
+test_push_same_record(void **state)
+{
+	struct fx *fx = *state;
+	struct chain saved;
+	struct names ns = { .n = 0 };
+	size_t c, u, v;
+	int64_t n = -1;
+
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	c = push(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN));
+	saved = fx->a1;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), NULL, 0, NULL,
+	    &u));
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN, DEPT), NULL, 0, NULL,
+	    &v));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_pull(fx, DEPT, ROWS((long)c, (long)v));
+
+	/* PostgreSQL's store keeps its marks to the commit whatever
+	 * (store-pg.c, marked): the SQLite store's own from here. */
+	if (strcmp(fx->be->name, "sqlite") != 0)
+		return;
+	OK(fx, projection_ensure(fx->s, 0, &n, fx->err));
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &u));
+	OK(fx, fx->op->projection_put(fx->s, fx->recs[c].entity,
+	    "{\"entity\":\"old\"}", 1, NULL, 0, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[c].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &v));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	OK(fx, fx->op->projections_stale(fx->s, 10, name_one, &ns, fx->err));
+	assert_int_equal(ns.n, 1);
+	assert_string_equal(ns.v[0], fx->recs[c].entity);
+	free(ns.v[0]);
+}
+
+static void
+expect_head(struct fx *fx, const char *name, size_t rec)
+{
+	struct station_rec r;
+
+	get_station(fx, name, &r);
+	assert_int_equal(r.head_seq, fx->recs[rec].seq);
+	assert_string_equal(r.head_hash, fx->recs[rec].hash);
+	assert_int_equal(r.head_hlc, fx->recs[rec].hlc);
+	station_rec_release(&r);
+}
+
+/*
+ * A push moves its station's head with each event, as a station read
+ * in the transaction, the list of them, and the transaction's end see
+ * (the SQLite store writes it once, at the commit or before a read);
+ * each event must follow the last, whichever station came between.
+ */
+static void
+test_heads_in_push(void **state)
+{
+	struct fx *fx = *state;
+	struct station_rec *list;
+	struct chain saved;
+	size_t a, b, n, i;
+
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &a));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	expect_head(fx, "a1", a);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, put(fx, &fx->b1, "case.opened", NULL, NULL, AUD(DEPT), NULL, 0,
+	    NULL, &b));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, fx->op->station_list(fx->s, &list, &n, fx->err));
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].name, "a1") == 0)
+			assert_int_equal(list[i].head_seq, 5);
+		else if (strcmp(list[i].name, "b1") == 0)
+			assert_int_equal(list[i].head_seq, 1);
+	for (i = 0; i < n; i++)
+		station_rec_release(&list[i]);
+	free(list);
+	OK(fx, put(fx, &fx->a1, "case.updated", fx->recs[a].entity,
+	    unit_json(BODY_CASE_UPDATED), AUD(TOWN), NULL, 0, NULL, &a));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_head(fx, "a1", a);
+	expect_head(fx, "b1", b);
+
+	/* Not following the last one in the transaction: refused. */
+	saved = fx->a1;
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	fx->a1.seq++;
+	assert_int_equal(put(fx, &fx->a1, "case.opened", NULL, NULL,
+	    AUD(TOWN), NULL, 0, NULL, NULL), LD_EINTERNAL);
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	expect_head(fx, "a1", a);
+
+	/* Rolled back, the head is where the last commit left it. */
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, NULL));
+	fx->op->rollback(fx->s);
+	fx->a1 = saved;
+	expect_head(fx, "a1", a);
+	OK(fx, fx->op->begin(fx->s, fx->err));
+	OK(fx, put(fx, &fx->a1, "case.opened", NULL, NULL, AUD(TOWN), NULL, 0,
+	    NULL, &a));
+	OK(fx, fx->op->commit(fx->s, fx->err));
+	expect_head(fx, "a1", a);
+}
+
 /* ---- the county's stored projections (projection.h) ---- */
 
 struct folded {
@@ -3210,6 +3389,9 @@ main(void)
 		T(test_backup),
 		T(test_compact),
 		T(test_watchers),
+		T(test_directory_held),
+		T(test_push_same_record),
+		T(test_heads_in_push),
 	};
 	struct CMUnitTest run[NELEM(tests)];
 	size_t b, i;
