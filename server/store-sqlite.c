@@ -1119,25 +1119,40 @@ route_audience(struct sqlite_store *s, const struct event *ev,
 	return route_watchers(s, ev, cursor, confidential, err);
 }
 
+/* Moves station's head from seq from to (seq, hash, hlc) in the table;
+ * 1 when it was not at from (and nothing changed), else 0 or the
+ * store's error. */
+static int
+head_update(struct sqlite_store *s, const char *station, int64_t from,
+    int64_t seq, const char *hash, hlc_t hlc, char *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_HEAD_UPDATE);
+	int rc;
+
+	db_bind_int(st, 1, seq);
+	db_bind_text(st, 2, hash);
+	db_bind_int(st, 3, hlc);
+	db_bind_text(st, 4, station);
+	db_bind_int(st, 5, from);
+	if ((rc = step_done(s->db, st, N_("cannot update the station"),
+	    err)) != 0)
+		return rc;
+	return sqlite3_changes(s->db) != 1;
+}
+
 /* Writes the station's head moved in memory (s->head), checked to be
  * where it was written last. */
 static int
 flush_head(struct sqlite_store *s, char *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_HEAD_UPDATE);
 	int rc;
 
 	if (!s->head.held || s->head.seq == s->head.written)
 		return 0;
-	db_bind_int(st, 1, s->head.seq);
-	db_bind_text(st, 2, s->head.hash);
-	db_bind_int(st, 3, s->head.hlc);
-	db_bind_text(st, 4, s->head.station);
-	db_bind_int(st, 5, s->head.written);
-	if ((rc = step_done(s->db, st, N_("cannot update the station"),
-	    err)) != 0)
+	if ((rc = head_update(s, s->head.station, s->head.written,
+	    s->head.seq, s->head.hash, s->head.hlc, err)) < 0)
 		return rc;
-	if (sqlite3_changes(s->db) != 1)
+	if (rc == 1)
 		return ld_fail(err, LD_EINTERNAL,
 		    "station %s's head moved while its events were stored",
 		    s->head.station);
@@ -1151,23 +1166,16 @@ flush_head(struct sqlite_store *s, char *err)
 static int
 move_head(struct sqlite_store *s, const struct event *ev, char *err)
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	if (!s->head.held || strcmp(s->head.station, ev->station) != 0) {
 		if ((rc = flush_head(s, err)) != 0)
 			return rc;
 		s->head.held = 0;
-		st = stmt(s, ST_HEAD_UPDATE);
-		db_bind_int(st, 1, ev->seq);
-		db_bind_text(st, 2, ev->hash);
-		db_bind_int(st, 3, ev->hlc);
-		db_bind_text(st, 4, ev->station);
-		db_bind_int(st, 5, ev->seq - 1);
-		if ((rc = step_done(s->db, st, N_("cannot update the station"),
-		    err)) != 0)
+		if ((rc = head_update(s, ev->station, ev->seq - 1, ev->seq,
+		    ev->hash, ev->hlc, err)) < 0)
 			return rc;
-		if (sqlite3_changes(s->db) != 1)
+		if (rc == 1)
 			return ld_fail(err, LD_EINTERNAL,
 			    "event %s/%lld does not follow the station's head",
 			    ev->station, (long long)ev->seq);
