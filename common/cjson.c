@@ -357,6 +357,194 @@ cjson_parse(const char *buf, size_t len, int maxdepth, char *err)
 	return v;
 }
 
+/*
+ * Reading the canonical form (cjson_read): the text cjson_encode writes,
+ * which is nearly all a station stores or is sent, read without jansson's
+ * lexer (which takes the text a character at a time through a callback,
+ * copies each string into a buffer, and checks its UTF-8 again when the
+ * value is made: two fifths of a re-fold). Whatever this reader does not
+ * expect is not an error here but a reason to give up: an escape, a
+ * space, keys out of order or twice, a real, a number written otherwise
+ * than cjson_encode writes it, nesting deeper than maxdepth, bytes that
+ * are not UTF-8. The caller then asks cjson_parse, which decides; so what
+ * this reader accepts, cjson_parse gives the same value for (test-cjson;
+ * fuzz-event compares the two on every input).
+ */
+struct rd {
+	const char *p, *end;
+	int maxdepth;
+};
+
+size_t
+cjson_plain_str(const char *s, const char *end)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *e = (const unsigned char *)end;
+	size_t k;
+
+	if (p >= e || *p != '"')
+		return 0;
+	/* A '"' cannot sit inside a UTF-8 sequence (its bytes after the
+	 * first are 0x80-0xbf), so the first one ends the string. */
+	for (p++; p < e; p += k) {
+		if (*p == '"')
+			return (size_t)((const char *)p + 1 - s);
+		if (*p < 0x20 || *p == '\\')
+			return 0;
+		if ((k = utf8_len(p, (size_t)(e - p))) == 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* An integer as cjson_encode writes it (no "-0", no leading zero) of at
+ * most 18 digits, which cannot overflow. */
+static json_t *
+rd_int(struct rd *r)
+{
+	const char *q = r->p;
+	int64_t x = 0;
+	int neg = 0, n = 0;
+
+	if (*q == '-') {
+		neg = 1;
+		q++;
+	}
+	if (q >= r->end || *q < '0' || *q > '9' || (neg && *q == '0'))
+		return NULL;
+	if (*q == '0')
+		q++;	/* what follows cannot be a digit where it is read */
+	else
+		while (q < r->end && *q >= '0' && *q <= '9') {
+			if (++n > 18)
+				return NULL;
+			x = x * 10 + (*q++ - '0');
+		}
+	r->p = q;
+	return json_integer(neg ? -x : x);
+}
+
+/* The literal lit (true, false, null) as v. */
+static json_t *
+rd_lit(struct rd *r, const char *lit, json_t *v)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
+		return NULL;
+	r->p += n;
+	return v;
+}
+
+static json_t *rd_value(struct rd *r, int depth);
+
+/* 1 if the next byte is c, stepped past. */
+static inline int
+rd_next(struct rd *r, char c)
+{
+	if (r->p < r->end && *r->p == c) {
+		r->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *
+rd_object(struct rd *r, int depth)
+{
+	const char *key, *prev = NULL;
+	size_t klen, plen = 0, len;
+	json_t *o = json_object(), *v;
+	int c;
+
+	r->p++;
+	if (rd_next(r, '}'))
+		return o;
+	do {
+		if ((len = cjson_plain_str(r->p, r->end)) == 0)
+			goto fail;
+		key = r->p + 1;
+		klen = len - 2;
+		r->p += len;
+		/* Sorted by their bytes, the shorter first: so no key twice. */
+		if (prev != NULL && ((c = memcmp(prev, key, plen < klen ?
+		    plen : klen)) > 0 || (c == 0 && plen >= klen)))
+			goto fail;
+		if (!rd_next(r, ':') || (v = rd_value(r, depth + 1)) == NULL)
+			goto fail;
+		json_object_setn_new_nocheck(o, key, klen, v);
+		prev = key;
+		plen = klen;
+	} while (rd_next(r, ','));
+	if (rd_next(r, '}'))
+		return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+rd_array(struct rd *r, int depth)
+{
+	json_t *a = json_array(), *v;
+
+	r->p++;
+	if (rd_next(r, ']'))
+		return a;
+	do {
+		if ((v = rd_value(r, depth + 1)) == NULL)
+			goto fail;
+		json_array_append_new(a, v);
+	} while (rd_next(r, ','));
+	if (rd_next(r, ']'))
+		return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+/* The value at r->p, at nesting depth (the top 1, as cjson_check counts). */
+static json_t *
+rd_value(struct rd *r, int depth)
+{
+	size_t len;
+	json_t *v;
+
+	if (depth > r->maxdepth || r->p >= r->end)
+		return NULL;
+	switch (*r->p) {
+	case '{':
+		return rd_object(r, depth);
+	case '[':
+		return rd_array(r, depth);
+	case '"':
+		if ((len = cjson_plain_str(r->p, r->end)) == 0)
+			return NULL;
+		v = json_stringn_nocheck(r->p + 1, len - 2);
+		r->p += len;
+		return v;
+	case 't':
+		return rd_lit(r, "true", json_true());
+	case 'f':
+		return rd_lit(r, "false", json_false());
+	case 'n':
+		return rd_lit(r, "null", json_null());
+	default:
+		return rd_int(r);
+	}
+}
+
+json_t *
+cjson_read(const char *buf, size_t len, int maxdepth, size_t *used)
+{
+	struct rd r = { buf, buf + len, maxdepth };
+	json_t *v;
+
+	if ((v = rd_value(&r, 1)) != NULL)
+		*used = (size_t)(r.p - buf);
+	return v;
+}
+
 const char *
 cjson_str(const json_t *o, const char *key)
 {

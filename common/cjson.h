@@ -39,4 +39,17 @@ int cjson_utf8_valid(const char *s, size_t n);
  * NULL with err filled. */
 json_t *cjson_parse(const char *buf, size_t len, int maxdepth, char *err);
 
+/* The canonical form read fast: one value from the start of the len
+ * bytes at buf, in the form cjson_encode writes it (no space, no escape,
+ * keys sorted, integers only), no deeper than maxdepth. Its new reference
+ * and in *used the bytes it took; NULL when the bytes are not in that form
+ * (not an error: cjson_parse decides them, and gives the same value for
+ * any that are). */
+json_t *cjson_read(const char *buf, size_t len, int maxdepth, size_t *used);
+
+/* The bytes of the string at s (before end), quotes included, when it is
+ * plain: UTF-8 as jansson reads it, without escapes or control
+ * characters; else 0. */
+size_t cjson_plain_str(const char *s, const char *end);
+
 #endif

@@ -205,23 +205,17 @@ cut_lit(struct cut *c, const char *lit)
 	return 0;
 }
 
-/* A string without escapes or control characters, UTF-8 as jansson
- * wants it: its bytes in *s, *n. */
+/* A plain string (cjson_plain_str): its bytes in *s, *n. */
 static int
 cut_str(struct cut *c, const char **s, size_t *n)
 {
-	const char *q;
+	size_t len;
 
-	if (c->p >= c->end || *c->p != '"')
-		return -1;
-	for (q = c->p + 1; q < c->end && *q != '"'; q++)
-		if ((unsigned char)*q < 0x20 || *q == '\\')
-			return -1;
-	if (q >= c->end || !cjson_utf8_valid(c->p + 1, (size_t)(q - c->p - 1)))
+	if ((len = cjson_plain_str(c->p, c->end)) == 0)
 		return -1;
 	*s = c->p + 1;
-	*n = (size_t)(q - c->p - 1);
-	c->p = q + 1;
+	*n = len - 2;
+	c->p += len;
 	return 0;
 }
 
@@ -304,18 +298,24 @@ cut_audience(struct cut *c, json_t **out)
 	return cut_lit(c, "]");
 }
 
-/* The body: the object up to its closing brace (strings stepped over),
- * parsed by jansson as cjson_parse would parse it inside the event, one
- * level down. */
+/* The body, one level down in the event: read in the canonical form
+ * (cjson_read), else the object up to its closing brace (strings stepped
+ * over) parsed by jansson as cjson_parse would parse it inside the event. */
 static int
 cut_body(struct cut *c, json_t **out)
 {
 	const char *q, *start;
 	int depth = 0, in_str = 0;
+	size_t used;
 
 	if (cut_lit(c, ",\"body\":") != 0 || c->p >= c->end || *c->p != '{')
 		return -1;
 	start = c->p;
+	if ((*out = cjson_read(start, (size_t)(c->end - start),
+	    CJSON_MAX_DEPTH - 1, &used)) != NULL) {
+		c->p += used;
+		return 0;
+	}
 	for (q = c->p; q < c->end; q++) {
 		if (in_str) {
 			if (*q == '\\') {

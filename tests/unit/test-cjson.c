@@ -250,6 +250,97 @@ test_depth_limit(void **state)
 	json_decref(v);
 }
 
+/* cjson_read takes all of in, and gives what cjson_parse gives, members
+ * in the same order. */
+static void
+assert_read(const char *in, int maxdepth)
+{
+	char err[LD_ERRLEN] = "", *a, *b;
+	json_t *r, *p;
+	size_t used = 0;
+
+	r = cjson_read(in, strlen(in), maxdepth, &used);
+	if (r == NULL)
+		fail_msg("'%s' was not read", in);
+	assert_int_equal(used, strlen(in));
+	p = cjson_parse(in, strlen(in), maxdepth, err);
+	assert_non_null(p);
+	a = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+	b = json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
+	assert_string_equal(a, b);
+	assert_true(json_equal(r, p));
+	free(a);
+	free(b);
+	json_decref(r);
+	json_decref(p);
+}
+
+/* cjson_read gives up on in (it is not all one canonical value). */
+static void
+assert_not_read(const char *in, size_t len, int maxdepth)
+{
+	json_t *r;
+	size_t used = 0;
+
+	r = cjson_read(in, len, maxdepth, &used);
+	if (r != NULL && used == len)
+		fail_msg("'%s' was read", in);
+	json_decref(r);
+}
+
+static void
+test_read_canonical(void **state)
+{
+	char *s;
+
+	assert_read("{}", CJSON_MAX_DEPTH);
+	assert_read("[]", CJSON_MAX_DEPTH);
+	assert_read("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"案件\"}}",
+	    CJSON_MAX_DEPTH);
+	assert_read("{\"\":0,\"a\":-7,\"ab\":123456789012345678,\"b\":\"\"}",
+	    CJSON_MAX_DEPTH);
+	assert_read("{\"z\":1,\"\xc3\xa9\":2,\"案\":3}", CJSON_MAX_DEPTH);
+	assert_read("-123456789012345678", CJSON_MAX_DEPTH);
+	assert_read("\"\xf0\x9f\x98\x80 ok\"", CJSON_MAX_DEPTH);
+	/* Exactly at the depth limit. */
+	assert_read("{\"a\":{\"b\":{}}}", 3);
+	s = nested_arrays(3);
+	assert_read(s, 3);
+	free(s);
+}
+
+static void
+test_read_gives_up(void **state)
+{
+	static const char *texts[] = {
+		"{\"a\":\"x\\ny\"}",		/* an escape */
+		"{\"a\\u0041\":1}",			/* one in a key */
+		"{\"a\": 1}", " {}", "[1, 2]",	/* spaces */
+		"{\"b\":1,\"a\":2}",		/* keys out of order */
+		"{\"a\":1,\"a\":2}",		/* twice */
+		"{\"ab\":1,\"a\":2}",		/* the shorter first */
+		"1.5", "1e5", "[1E5]", "-0", "01", "[-01]", "-",
+		"1234567890123456789",		/* 19 digits */
+		"\"\xc0\x80\"", "\"\xed\xa0\x80\"",	/* not UTF-8 */
+		"\"a\tb\"",				/* a control character */
+		"{\"a\":1", "[1,]", "{\"a\"}", "{\"a\":}", "{,}", "tru",
+		"nul", "[", "\"abc", "{\"a\":1}x", "",
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		assert_not_read(texts[i], strlen(texts[i]), CJSON_MAX_DEPTH);
+	/* A NUL inside a string. */
+	assert_not_read("\"a\0b\"", 5, CJSON_MAX_DEPTH);
+	/* Deeper than allowed, by one level: cjson_parse refuses it. */
+	s = nested_arrays(4);
+	assert_not_read(s, strlen(s), 3);
+	free(s);
+	assert_not_read("{\"a\":{\"b\":{\"c\":1}}}", 19, 3);
+	assert_not_read("{\"a\":{\"b\":1}}", 13, 2);
+}
+
 static void
 test_parse_exact_length(void **state)
 {
@@ -488,6 +579,8 @@ main(void)
 		cmocka_unit_test(test_duplicate_keys_refused),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_parse_exact_length),
+		cmocka_unit_test(test_read_canonical),
+		cmocka_unit_test(test_read_gives_up),
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_pinned_bytes),
 		cmocka_unit_test(test_idempotent_and_order_free),
