@@ -3,7 +3,9 @@
  *
  * jansson does the parsing; this file makes sure the value is in the
  * subset whose printed form is unique (see cjson.h) and prints the
- * sorted, compact form, the bytes jansson's would be (cjson_encode).
+ * sorted, compact form, the bytes jansson's would be (cjson_encode). Text
+ * already in that form is read here (cjson_read), and anything else left
+ * to jansson.
  */
 #include <stdint.h>
 #include <stdlib.h>
