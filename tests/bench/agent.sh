@@ -24,10 +24,12 @@ CASES=${CASES_N:-$((100000 * BENCH_SCALE))}
 PULL=${PULL_EVENTS:-$((100000 * BENCH_SCALE))}
 REFOLD=${REFOLD_EVENTS:-$((1000000 * BENCH_SCALE))}
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; }
+# ratio A B: A / B, or nothing when a part that was not run left one empty.
+ratio() { [ -n "$1" ] && [ -n "$2" ] && calc "$1 / $2"; }
 part() { case " ${AGENT_PARTS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
-cli= ncases= list_all= list_first= raw_list=1 list_50= list_search= list_filter=
-pull_s= pull_eps= rawpull_eps=1 rawrows_eps=1 verify_s= pulled=
-push_s= push_eps= rawpush_eps=1 rawpushall_eps=1
+cli= ncases= list_all= list_first= raw_list= list_50= list_search= list_filter=
+pull_s= pull_eps= rawpull_eps= rawrows_eps= verify_s= pulled=
+push_s= push_eps= rawpush_eps= rawpushall_eps=
 
 # median SECONDS of five runs of a command (its output thrown away).
 median5() {
@@ -131,19 +133,19 @@ station agent
     one-row durable commit     p50 $(field record.out floor_p50_ms) ms, p99 $(field record.out floor_p99_ms) ms  (ratio p50 $(field record.out ratio_p50))
     the whole command          p50 $cli ms (liandong liaison log, process and all)
   case list, $ncases cases
-    all of them                $list_all s   (plain SQLite query: $raw_list s, ratio $(calc "$list_all / $raw_list"))
+    all of them                $list_all s   (plain SQLite query: $raw_list s, ratio $(ratio "$list_all" "$raw_list"))
     the first screen           $list_first s   (| head -n 40)
     --limit 50                 $list_50 s
     --search 排污口 --limit 50  $list_search s
     --status --category        $list_filter s
   push $PULL events from a station
     liandong sync              $push_s s, $push_eps events/s
-    raw insert ceiling         $rawpush_eps events/s  (server rows; ratio $(calc "$push_eps / $rawpush_eps"))
-    every row it writes, raw   $rawpushall_eps events/s  (events, routes, parties, stale marks; ratio $(calc "$push_eps / $rawpushall_eps"))
+    raw insert ceiling         $rawpush_eps events/s  (server rows; ratio $(ratio "$push_eps" "$rawpush_eps"))
+    every row it writes, raw   $rawpushall_eps events/s  (events, routes, parties, stale marks; ratio $(ratio "$push_eps" "$rawpushall_eps"))
   pull them into a fresh station (${pulled:-?} events held after)
     liandong sync              $pull_s s, $pull_eps events/s
-    raw insert ceiling         $rawpull_eps events/s  (ratio $(calc "$pull_eps / $rawpull_eps"))
-    every row it writes, raw   $rawrows_eps events/s  (events, records, search rows; ratio $(calc "$pull_eps / $rawrows_eps"))
+    raw insert ceiling         $rawpull_eps events/s  (ratio $(ratio "$pull_eps" "$rawpull_eps"))
+    every row it writes, raw   $rawrows_eps events/s  (events, records, search rows; ratio $(ratio "$pull_eps" "$rawrows_eps"))
     liandong verify after it   $verify_s s
   re-fold every projection from $(field refold.out events) events ($(field refold.out entities) records)
     re-fold                    $(field refold.out secs) s, $(field refold.out events_per_s) events/s
@@ -158,11 +160,11 @@ bench_line agent record_p50_ms="$(field record.out p50_ms)" \
 	case_list_first_s="$list_first" \
 	case_list_50_s="$list_50" case_search_s="$list_search" \
 	pull_events="$PULL" pull_s="$pull_s" pull_per_s="$pull_eps" \
-	rawpull_per_s="$rawpull_eps" pull_ratio="$(calc "$pull_eps / $rawpull_eps")" \
-	rawrows_per_s="$rawrows_eps" pull_rows_ratio="$(calc "$pull_eps / $rawrows_eps")" \
+	rawpull_per_s="$rawpull_eps" pull_ratio="$(ratio "$pull_eps" "$rawpull_eps")" \
+	rawrows_per_s="$rawrows_eps" pull_rows_ratio="$(ratio "$pull_eps" "$rawrows_eps")" \
 	push_s="$push_s" push_per_s="$push_eps" rawpush_per_s="$rawpush_eps" \
-	push_ratio="$(calc "$push_eps / $rawpush_eps")" \
-	rawpushall_per_s="$rawpushall_eps" push_rows_ratio="$(calc "$push_eps / $rawpushall_eps")" \
+	push_ratio="$(ratio "$push_eps" "$rawpush_eps")" \
+	rawpushall_per_s="$rawpushall_eps" push_rows_ratio="$(ratio "$push_eps" "$rawpushall_eps")" \
 	verify_s="$verify_s" refold_events="$(field refold.out events)" \
 	refold_s="$(field refold.out secs)" refold_scan_s="$(field refold.out scan_secs)" \
 	refold_checked_s="$(field refold.out checked_secs)" \
