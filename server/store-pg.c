@@ -2596,6 +2596,9 @@ pg_projection_put(struct store *base, const char *entity, const char *doc,
 	size_t i;
 	int rc;
 
+	/* Its mark deleted here: a later event of the transaction marks
+	 * it again. */
+	strset_clear(&s->marked);
 	if ((rc = run_sql(s, "DELETE FROM projections_stale WHERE entity=$1",
 	    1, p, NULL, _("cannot store a projection"), err)) != 0 ||
 	    (rc = run_sql(s, "DELETE FROM projection_times WHERE entity=$1", 1,
