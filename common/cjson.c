@@ -536,10 +536,15 @@ rd_value(struct rd *r, int depth)
 	}
 }
 
+/* jansson 2.14 refuses anything nested deeper than this (its
+ * JSON_PARSER_MAX_DEPTH), whatever the caller allows. */
+#define JANSSON_MAX_DEPTH 2048
+
 json_t *
 cjson_read(const char *buf, size_t len, int maxdepth, size_t *used)
 {
-	struct rd r = { buf, buf + len, maxdepth };
+	struct rd r = { buf, buf + len,
+	    maxdepth < JANSSON_MAX_DEPTH ? maxdepth : JANSSON_MAX_DEPTH };
 	json_t *v;
 
 	if ((v = rd_value(&r, 1)) != NULL)

@@ -44,7 +44,9 @@ json_t *cjson_parse(const char *buf, size_t len, int maxdepth, char *err);
  * keys sorted, integers only), no deeper than maxdepth. Its new reference
  * and in *used the bytes it took; NULL when the bytes are not in that form
  * (not an error: cjson_parse decides them, and gives the same value for
- * any that are). */
+ * any that are). The value may be followed by more: a caller checks what
+ * comes after *used (a number or a literal at the top may be the start
+ * of something else, "1" of "1.5"). */
 json_t *cjson_read(const char *buf, size_t len, int maxdepth, size_t *used);
 
 /* The bytes of the string at s (before end), quotes included, when it is

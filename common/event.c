@@ -182,8 +182,8 @@ event_from_json(const json_t *o, struct event *ev, char *err)
  * (event_parse_canonical). A canonical text (what insert_event stores,
  * cjson_encode's, and what agents send): the envelope's members in one
  * order, integers in decimal, strings between quotes, is read here
- * member by member, only the audience's strings and the body given to
- * jansson; whatever this reader does not expect (an escape, spaces,
+ * member by member, the body by cjson_read (jansson's when that gives
+ * up); whatever this reader does not expect (an escape, spaces,
  * another order, a member missing or twice, a number it does not know to
  * be a positive integer) sends the text to the long way, cjson_parse and
  * event_from_json, which decide. So the event is the same either way,

@@ -105,28 +105,40 @@ both_ways(const uint8_t *data, size_t size)
 	free(t);
 }
 
-/* cjson_read against cjson_parse: what it reads of the input, cjson_parse
- * must give the same value for, members in the same order. */
+/* cjson_read against cjson_parse at maxdepth: what it reads of the input,
+ * cjson_parse must give the same value for, members in the same order. */
 static void
-read_fast(const uint8_t *data, size_t size)
+read_fast_at(const char *t, size_t size, int maxdepth)
 {
-	char err[LD_ERRLEN], *t = xmalloc(size ? size : 1), *a, *b;
+	char err[LD_ERRLEN], *a, *b;
 	size_t used;
 	json_t *r, *p;
 
+	if ((r = cjson_read(t, size, maxdepth, &used)) == NULL)
+		return;
+	FUZZ_CHECK(used > 0 && used <= size);
+	p = cjson_parse(t, used, maxdepth, err);
+	FUZZ_CHECK(p != NULL);
+	a = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+	b = json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
+	FUZZ_CHECK(a != NULL && b != NULL && strcmp(a, b) == 0);
+	free(a);
+	free(b);
+	json_decref(p);
+	json_decref(r);
+}
+
+/* On a copy of exactly size bytes; at the limits an event and its body
+ * are read with, and at one the input's size picks (1 to 17). */
+static void
+read_fast(const uint8_t *data, size_t size)
+{
+	char *t = xmalloc(size ? size : 1);
+
 	memcpy(t, data, size);
-	if ((r = cjson_read(t, size, CJSON_MAX_DEPTH, &used)) != NULL) {
-		FUZZ_CHECK(used > 0 && used <= size);
-		p = cjson_parse(t, used, CJSON_MAX_DEPTH, err);
-		FUZZ_CHECK(p != NULL);
-		a = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
-		b = json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
-		FUZZ_CHECK(a != NULL && b != NULL && strcmp(a, b) == 0);
-		free(a);
-		free(b);
-		json_decref(p);
-		json_decref(r);
-	}
+	read_fast_at(t, size, CJSON_MAX_DEPTH);
+	read_fast_at(t, size, CJSON_MAX_DEPTH - 1);
+	read_fast_at(t, size, 1 + (int)(size % 17));
 	free(t);
 }
 

@@ -302,10 +302,14 @@ test_read_canonical(void **state)
 	assert_read("{\"z\":1,\"\xc3\xa9\":2,\"案\":3}", CJSON_MAX_DEPTH);
 	assert_read("-123456789012345678", CJSON_MAX_DEPTH);
 	assert_read("\"\xf0\x9f\x98\x80 ok\"", CJSON_MAX_DEPTH);
-	/* Exactly at the depth limit. */
+	assert_read("\"a\x7f\"", CJSON_MAX_DEPTH);	/* DEL needs no escape */
+	/* Exactly at the depth limit, and at jansson's own. */
 	assert_read("{\"a\":{\"b\":{}}}", 3);
 	s = nested_arrays(3);
 	assert_read(s, 3);
+	free(s);
+	s = nested_arrays(2048);
+	assert_read(s, 100000);
 	free(s);
 }
 
@@ -322,6 +326,8 @@ test_read_gives_up(void **state)
 		"1.5", "1e5", "[1E5]", "-0", "01", "[-01]", "-",
 		"1234567890123456789",		/* 19 digits */
 		"\"\xc0\x80\"", "\"\xed\xa0\x80\"",	/* not UTF-8 */
+		"\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\"",
+		"\"\x80\"", "\"\xe6\xa1\"", "{\"\xc1\xbf\":1}",
 		"\"a\tb\"",				/* a control character */
 		"{\"a\":1", "[1,]", "{\"a\"}", "{\"a\":}", "{,}", "tru",
 		"nul", "[", "\"abc", "{\"a\":1}x", "",
@@ -331,14 +337,45 @@ test_read_gives_up(void **state)
 
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		assert_not_read(texts[i], strlen(texts[i]), CJSON_MAX_DEPTH);
-	/* A NUL inside a string. */
+	/* A NUL inside a string; UTF-8 cut off by the buffer's end. */
 	assert_not_read("\"a\0b\"", 5, CJSON_MAX_DEPTH);
+	assert_not_read("\"\xe6\xa1\xa3\"", 3, CJSON_MAX_DEPTH);
+	/* Deeper than jansson reads, whatever the caller allows. */
+	s = nested_arrays(2049);
+	assert_not_read(s, strlen(s), 100000);
+	assert_null(cjson_parse(s, strlen(s), 100000, NULL));
+	free(s);
 	/* Deeper than allowed, by one level: cjson_parse refuses it. */
 	s = nested_arrays(4);
 	assert_not_read(s, strlen(s), 3);
 	free(s);
 	assert_not_read("{\"a\":{\"b\":{\"c\":1}}}", 19, 3);
 	assert_not_read("{\"a\":{\"b\":1}}", 13, 2);
+}
+
+/* The bytes of a plain string, quotes included; 0 for anything else. */
+static void
+test_plain_str(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len, want;
+	} cases[] = {
+		{ "\"abc\"", 5, 5 }, { "\"abc\"x", 6, 5 }, { "\"\"", 2, 2 },
+		{ "\"案件\"", 8, 8 }, { "\"a\x7f\"", 4, 4 },
+		{ "\"a\\\"b\"", 6, 0 },	/* an escape */
+		{ "\"a\tb\"", 5, 0 }, { "\"a\0b\"", 5, 0 },
+		{ "\"abc", 4, 0 }, { "abc\"", 4, 0 }, { "", 0, 0 },
+		{ "\"\xe6\xa1\xa3\"", 3, 0 },	/* cut off by the end */
+		{ "\"\xe6\xa1\"", 4, 0 }, { "\"\xed\xa0\x80\"", 5, 0 },
+		{ "\"ab\"", 3, 0 },		/* the closing quote past len */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (cjson_plain_str(cases[i].s, cases[i].s + cases[i].len) !=
+		    cases[i].want)
+			fail_msg("case %zu: '%s'", i, cases[i].s);
 }
 
 static void
@@ -581,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_parse_exact_length),
 		cmocka_unit_test(test_read_canonical),
 		cmocka_unit_test(test_read_gives_up),
+		cmocka_unit_test(test_plain_str),
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_pinned_bytes),
 		cmocka_unit_test(test_idempotent_and_order_free),
