@@ -2829,10 +2829,10 @@ test_watchers(void **state)
 /*
  * The SQLite store keeps the directory's answers (unit_known) for the
  * length of a transaction, as the merge and the routing ask them for
- * every event of a push (PostgreSQL reads them each time): a unit declared, removed or given a station in
- * that transaction is known or not from then on, its events routed to
- * it or not; one declared through another connection is known from the
- * next transaction.
+ * every event of a push (PostgreSQL reads them each time): a unit
+ * declared, removed or given a station in that transaction is known or
+ * not from then on, its events routed to it or not; one declared
+ * through another connection is known from the next transaction.
  */
 static void
 test_directory_held(void **state)
@@ -2871,12 +2871,12 @@ test_directory_held(void **state)
 }
 
 /*
- * The SQLite store keeps, for the length of a transaction, which
- * (unit, record) pairs have a route and which records it marked stale,
- * for a push's later events of the same record. Rolled back, a route
- * is gone: the record is widened to the unit again at its next event.
- * A mark deleted in the transaction (projection_put) is made again by
- * the record's next event there (SQLite only).
+ * A store keeps, for the length of a transaction, which records it
+ * marked stale (and the SQLite store which (unit, record) pairs have a
+ * route), for a push's later events of the same record. Rolled back, a
+ * route is gone: the record is widened to the unit again at its next
+ * event. A mark deleted in the transaction (projection_put) is made
+ * again by the record's next event there.
  */
 static void
 test_push_same_record(void **state)
